@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { AppError } from '../errors/app-error';
+import { DIALECT_NAMES, type DialectName } from '../datastore/dialects/dialect-name';
+import { redactConnectionString } from './connection-string';
+
+/**
+ * The only module that reads process.env. Everything is validated at once (every problem listed),
+ * then frozen and passed down; nothing else looks at the environment.
+ */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  /** PORT, default 4000. */
+  readonly port: number;
+  /** LOG_LEVEL, default `info`. */
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** DATA_DIR, default `./data`: the embedded SQLite file lives here. */
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  /** DEMO_DATASETS, default true on the embedded SQLite, false elsewhere. */
+  readonly demoDatasets: boolean;
+  /** GRAPHQL_INTROSPECTION, default true unless NODE_ENV=production (also turns the Sandbox landing page on). */
+  readonly introspection: boolean;
+}
+
+export interface DatabaseConfig {
+  /** DB_DIALECT, default `sqlite`. */
+  readonly dialect: DialectName;
+  /** DB_CONNECTION_STRING, default the embedded SQLite file. Never log it: use `redactedConnectionString`. */
+  readonly connectionString: string;
+  readonly redactedConnectionString: string;
+  readonly embedded: boolean;
+  /** DB_POOL_MAX, default 4. */
+  readonly poolMax: number;
+  /** DB_ACQUIRE_TIMEOUT_MS, default 10000: how long a caller waits for a free connection. */
+  readonly acquireTimeoutMs: number;
+  /** DB_QUERY_TIMEOUT_MS, default 30000: per statement; 0 disables. */
+  readonly queryTimeoutMs: number;
+  /** DB_IDLE_TIMEOUT_MS, default 60000: an idle connection is closed after this long. */
+  readonly idleTimeoutMs: number;
+  /** DB_MIGRATE, default true: apply the app's table migrations at start. */
+  readonly migrate: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function embeddedConnectionString(dataDir: string): string {
+  // WAL lets pooled readers run beside a writer; Timeout is SQLite's busy timeout in milliseconds.
+  return `Driver={SQLite3};Database=${path.join(dataDir, 'aimodel.sqlite')};Timeout=10000;JournalMode=WAL;FKSupport=1`;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string) => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const boolean = (name: string, fallback: boolean) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const dataDir = path.resolve(read('DATA_DIR') ?? 'data');
+  const dialect = oneOf('DB_DIALECT', DIALECT_NAMES, 'sqlite');
+  const explicitConnection = read('DB_CONNECTION_STRING');
+  if (explicitConnection === undefined && dialect !== 'sqlite') {
+    problems.push(`DB_CONNECTION_STRING is required when DB_DIALECT is ${dialect} (the embedded default is SQLite only)`);
+  }
+  const connectionString = explicitConnection ?? embeddedConnectionString(dataDir);
+  const embedded = explicitConnection === undefined;
+
+  const config: Config = {
+    nodeEnv,
+    host: read('HOST') ?? '0.0.0.0',
+    port: integer('PORT', 4000, 0, 65535),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    dataDir,
+    database: {
+      dialect,
+      connectionString,
+      redactedConnectionString: redactConnectionString(connectionString),
+      embedded,
+      poolMax: integer('DB_POOL_MAX', 4, 1, 128),
+      acquireTimeoutMs: integer('DB_ACQUIRE_TIMEOUT_MS', 10_000, 1, 600_000),
+      queryTimeoutMs: integer('DB_QUERY_TIMEOUT_MS', 30_000, 0, 3_600_000),
+      idleTimeoutMs: integer('DB_IDLE_TIMEOUT_MS', 60_000, 1_000, 86_400_000),
+      migrate: boolean('DB_MIGRATE', true),
+    },
+    demoDatasets: boolean('DEMO_DATASETS', dialect === 'sqlite'),
+    introspection: boolean('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+  };
+
+  if (problems.length > 0) {
+    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems });
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object' && !Object.isFrozen(inner)) deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}

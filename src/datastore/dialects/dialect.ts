@@ -1,0 +1,282 @@
+import { AppError } from '../../errors/app-error';
+import type {
+  CatalogColumn,
+  ColumnDefinition,
+  DatabaseFailure,
+  IndexDefinition,
+  Row,
+  SqlValue,
+  Statement,
+  TableDefinition,
+  UpsertSpec,
+} from '../types';
+
+/** The SQL flavours the compiler knows; `mysql` and `mariadb` share DB_DIALECT=mysql. */
+export type DialectVariant = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'tibero';
+
+export interface Page {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface DriverErrorFacts {
+  readonly sqlState?: string;
+  readonly nativeCode?: number;
+  readonly message: string;
+}
+
+// A plain identifier: a letter or underscore, then letters, digits, `_` or `$`. Anything else
+// (spaces, quotes, dots, dashes) is refused rather than escaped: names reach SQL only this way.
+const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/**
+ * One SQL compiler per database. The base class holds the ANSI-ish common ground; a dialect file is
+ * only as long as its differences. Nothing here touches a connection: every method returns SQL text
+ * with `?` placeholders and its parameters, or facts about the dialect.
+ */
+export abstract class SqlDialect {
+  abstract readonly variant: DialectVariant;
+
+  /** Most `?` parameters one statement may carry. Default: 32,766 (SQLite ≥ 3.32's SQLITE_MAX_VARIABLE_NUMBER). */
+  readonly maxBindParameters: number = 32_766;
+  /** Most rows one UPSERT statement may carry, whatever the bind budget. Default: 1,000. */
+  readonly maxRowsPerStatement: number = 1_000;
+  /** Most values one `IN (…)` list may carry. Default: 1,000. */
+  readonly maxInListSize: number = 1_000;
+  /** Longest identifier the database accepts. Default: 63 (PostgreSQL's NAMEDATALEN − 1). */
+  readonly maxIdentifierLength: number = 63;
+  /** True where unquoted names fold to upper case and the catalog reports them so (Oracle family). */
+  readonly foldsToUpperCase: boolean = false;
+
+  // ---- identifiers -------------------------------------------------------------------------
+
+  /** Validates a name and returns it quoted. Throws INVALID_IDENTIFIER for anything not plain. */
+  quoteIdentifier(name: string): string {
+    this.assertIdentifier(name);
+    return `"${this.identifierToDatabase(name)}"`;
+  }
+
+  assertIdentifier(name: string): void {
+    if (typeof name !== 'string' || !PLAIN_IDENTIFIER.test(name) || name.length > this.maxIdentifierLength) {
+      throw new AppError(
+        'INVALID_IDENTIFIER',
+        `"${String(name).slice(0, 80)}" is not a valid identifier for ${this.variant}: use letters, digits, _ or $, ` +
+          `starting with a letter or _, at most ${this.maxIdentifierLength} characters`,
+        { identifier: String(name).slice(0, 80) },
+      );
+    }
+  }
+
+  /** The name as the catalog stores it. */
+  identifierToDatabase(name: string): string {
+    return name;
+  }
+
+  /** A name read back from the database (result columns, catalog) in the case the app uses. */
+  identifierFromDatabase(name: string): string {
+    return name;
+  }
+
+  // ---- statements -------------------------------------------------------------------------
+
+  /** A query that proves the connection works. */
+  pingStatement(): Statement {
+    return { sql: 'SELECT 1 AS ok', parameters: [], kind: 'select' };
+  }
+
+  abstract serverVersionStatement(): Statement;
+
+  /** Reads the server version out of serverVersionStatement's rows. */
+  readServerVersion(rows: readonly Row[]): string {
+    return String(rows[0]?.version ?? 'unknown');
+  }
+
+  /** Appends paging to a query that already has its ORDER BY. */
+  paginate(statement: Statement, page: Page): Statement {
+    return {
+      ...statement,
+      sql: `${statement.sql} LIMIT ? OFFSET ?`,
+      parameters: [...statement.parameters, page.limit, page.offset],
+    };
+  }
+
+  countRowsStatement(table: string): Statement {
+    return { sql: `SELECT COUNT(*) AS row_count FROM ${this.quoteIdentifier(table)}`, parameters: [], kind: 'select' };
+  }
+
+  /** `?, ?, ?` for an IN list, refusing lists the dialect cannot take in one statement. */
+  inList(values: readonly SqlValue[]): string {
+    if (values.length === 0 || values.length > this.maxInListSize) {
+      throw new AppError(
+        'DIALECT_UNSUPPORTED',
+        `${this.variant} takes from 1 to ${this.maxInListSize} values in one IN list, got ${values.length}; chunk the list`,
+      );
+    }
+    return values.map(() => '?').join(', ');
+  }
+
+  // ---- DDL ---------------------------------------------------------------------------------
+
+  abstract columnTypeSql(column: ColumnDefinition): string;
+
+  compileCreateTable(table: TableDefinition): Statement {
+    const columns = table.columns.map(
+      (column) =>
+        `${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}${column.nullable === false ? ' NOT NULL' : ''}`,
+    );
+    const primaryKey = `PRIMARY KEY (${table.primaryKey.map((name) => this.quoteIdentifier(name)).join(', ')})`;
+    return {
+      sql: `CREATE TABLE ${this.quoteIdentifier(table.name)} (\n  ${[...columns, primaryKey].join(',\n  ')}\n)`,
+      parameters: [],
+      kind: 'ddl',
+    };
+  }
+
+  compileCreateIndex(index: IndexDefinition): Statement {
+    const columns = index.columns.map((name) => this.quoteIdentifier(name)).join(', ');
+    return {
+      sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${this.quoteIdentifier(index.name)} ON ${this.quoteIdentifier(index.table)} (${columns})`,
+      parameters: [],
+      kind: 'ddl',
+    };
+  }
+
+  // ---- catalog -----------------------------------------------------------------------------
+
+  /** Lists the tables of the current schema; rows have one column, `table_name`. */
+  abstract listTablesStatement(): Statement;
+
+  /**
+   * Columns of the given tables (at most maxInListSize) in the current schema; rows have `table_name`,
+   * `column_name`, `data_type`, `is_nullable` (YES/NO or 1/0) and `position`. Read them with readCatalogColumn.
+   */
+  abstract listColumnsStatement(tables: readonly string[]): Statement;
+
+  /** Primary key columns of one table in key order; rows have `column_name`. */
+  abstract primaryKeyStatement(table: string): Statement;
+
+  readCatalogColumn(row: Row): CatalogColumn {
+    const nullable = row.is_nullable;
+    return {
+      table: this.identifierFromDatabase(String(row.table_name)),
+      name: this.identifierFromDatabase(String(row.column_name)),
+      type: String(row.data_type).toUpperCase(),
+      nullable: nullable === true || nullable === 1 || nullable === '1' || String(nullable).toUpperCase() === 'YES' || String(nullable).toUpperCase() === 'Y',
+      position: Number(row.position),
+    };
+  }
+
+  // ---- UPSERT ------------------------------------------------------------------------------
+
+  /**
+   * Compiles an UPSERT description into statements that together write every row, each under the
+   * dialect's bind and row limits. The caller runs them in one transaction: all rows or none.
+   */
+  compileUpsert(spec: UpsertSpec): Statement[] {
+    this.validateUpsert(spec);
+    const rowsPerStatement = Math.max(
+      1,
+      Math.min(this.maxRowsPerStatement, Math.floor(this.maxBindParameters / spec.columns.length)),
+    );
+    const statements: Statement[] = [];
+    for (let start = 0; start < spec.rows.length; start += rowsPerStatement) {
+      const rows = spec.rows.slice(start, start + rowsPerStatement);
+      const parameters: SqlValue[] = [];
+      for (const row of rows) for (const column of spec.columns) parameters.push(row[column.name] ?? null);
+      statements.push({ sql: this.upsertSql(spec, rows.length), parameters, kind: 'upsert' });
+    }
+    return statements;
+  }
+
+  /** The SQL of one UPSERT statement for `rowCount` rows, parameters row by row in column order. */
+  protected abstract upsertSql(spec: UpsertSpec, rowCount: number): string;
+
+  protected valuesRows(spec: UpsertSpec, rowCount: number): string {
+    const row = `(${spec.columns.map((column) => this.placeholder(column)).join(', ')})`;
+    return Array.from({ length: rowCount }, () => row).join(', ');
+  }
+
+  /**
+   * `INSERT … ON CONFLICT (keys) DO UPDATE SET c = EXCLUDED.c`, shared by PostgreSQL and SQLite (3.24+).
+   * With nothing but key columns there is nothing to update: `DO NOTHING`.
+   */
+  protected onConflictUpsertSql(spec: UpsertSpec, rowCount: number): string {
+    const updates = this.updatableColumns(spec).map((column) => {
+      const name = this.quoteIdentifier(column.name);
+      return `${name} = excluded.${name}`;
+    });
+    return (
+      `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) VALUES ${this.valuesRows(spec, rowCount)} ` +
+      `ON CONFLICT (${spec.keyColumns.map((name) => this.quoteIdentifier(name)).join(', ')}) ` +
+      (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING')
+    );
+  }
+
+  /** The placeholder for one value of a column; dialects that must type their parameters override it. */
+  protected placeholder(_column: ColumnDefinition): string {
+    return '?';
+  }
+
+  protected updatableColumns(spec: UpsertSpec): ColumnDefinition[] {
+    return spec.columns.filter((column) => !spec.keyColumns.includes(column.name));
+  }
+
+  protected columnList(columns: readonly { name: string }[]): string {
+    return columns.map((column) => this.quoteIdentifier(column.name)).join(', ');
+  }
+
+  private validateUpsert(spec: UpsertSpec): void {
+    this.assertIdentifier(spec.table);
+    const names = spec.columns.map((column) => column.name);
+    names.forEach((name) => this.assertIdentifier(name));
+    const problems: string[] = [];
+    if (spec.columns.length === 0) problems.push('no columns given');
+    if (spec.keyColumns.length === 0) problems.push('no key columns given');
+    if (new Set(names).size !== names.length) problems.push('a column is listed twice');
+    for (const key of spec.keyColumns) if (!names.includes(key)) problems.push(`key column "${key}" is not among the columns`);
+    if (problems.length > 0) {
+      throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: ${problems.join('; ')}`, { table: spec.table, problems });
+    }
+    // Two rows with one key in one batch would make ON CONFLICT and MERGE fail (PostgreSQL: "cannot affect
+    // row a second time"; Oracle: ORA-30926) or keep an arbitrary one (MySQL): refuse it up front instead.
+    const seen = new Set<string>();
+    spec.rows.forEach((row, index) => {
+      for (const name of names) {
+        if (!(name in row)) {
+          throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row ${index} has no value for "${name}"`, {
+            table: spec.table,
+            row: index,
+          });
+        }
+      }
+      const key = JSON.stringify(spec.keyColumns.map((name) => keyPart(row[name])));
+      if (seen.has(key)) {
+        throw new AppError(
+          'UPSERT_INVALID',
+          `Invalid UPSERT into ${spec.table}: row ${index} repeats key ${key} of an earlier row in the same batch`,
+          { table: spec.table, row: index },
+        );
+      }
+      seen.add(key);
+    });
+  }
+
+  // ---- errors ------------------------------------------------------------------------------
+
+  /** Classifies a driver error; dialects add their native codes to the SQLSTATE classes here. */
+  classifyError(facts: DriverErrorFacts): DatabaseFailure {
+    const state = (facts.sqlState ?? '').toUpperCase();
+    if (state.startsWith('08')) return 'connection';
+    if (state === 'HYT00' || state === 'HYT01') return 'timeout';
+    if (state === '40001' || state === '40P01') return 'deadlock';
+    if (state.startsWith('23')) return 'constraint';
+    return 'other';
+  }
+}
+
+function keyPart(value: SqlValue | undefined): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  return value ?? null;
+}

@@ -1,0 +1,44 @@
+import { AppError } from '../../errors/app-error';
+import type { SqlDialect } from './dialect';
+import type { DialectName } from './dialect-name';
+import { MariadbDialect } from './mariadb';
+import { MysqlDialect } from './mysql';
+import { OracleDialect } from './oracle';
+import { PostgresqlDialect } from './postgresql';
+import { SqliteDialect } from './sqlite';
+import { TiberoDialect } from './tibero';
+
+export type { SqlDialect } from './dialect';
+
+const REGISTRY: Record<DialectName, () => SqlDialect> = {
+  sqlite: () => new SqliteDialect(),
+  postgresql: () => new PostgresqlDialect(),
+  mysql: () => new MysqlDialect(),
+  oracle: () => new OracleDialect(),
+  tibero: () => new TiberoDialect(),
+};
+
+/** The dialect for a DB_DIALECT value; an unknown name is an error, never a silent default. */
+export function dialectFor(name: string): SqlDialect {
+  const create = REGISTRY[name as DialectName];
+  if (!create) {
+    throw new AppError('DIALECT_UNSUPPORTED', `Unknown SQL dialect "${name}"; expected one of ${Object.keys(REGISTRY).join(', ')}`);
+  }
+  return create();
+}
+
+/**
+ * Refines a dialect once the server has said what it is: DB_DIALECT=mysql covers MySQL and MariaDB,
+ * whose UPSERT differs; MySQL before 8.0.20 takes MariaDB's form too.
+ */
+export function refineForServer(dialect: SqlDialect, serverVersion: string): SqlDialect {
+  if (dialect instanceof MysqlDialect && !(dialect instanceof MariadbDialect)) {
+    if (/mariadb/i.test(serverVersion)) return new MariadbDialect();
+    const match = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
+    if (match) {
+      const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
+      if (major < 8 || (major === 8 && minor === 0 && patch < 20)) return new MariadbDialect();
+    }
+  }
+  return dialect;
+}

@@ -1,0 +1,162 @@
+import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
+import { SqlDialect, type DriverErrorFacts, type Page } from './dialect';
+
+/**
+ * Oracle Database 12.2+ through Oracle's ODBC driver. Tibero extends this class (tibero.ts).
+ *
+ * Names: unquoted identifiers fold to upper case, so the app quotes the upper-cased name. Its tables
+ * are then the same to a DBA whether written `ai_dataset` or `AI_DATASET`; a table created with a
+ * quoted lower-case name is out of reach, by design.
+ */
+export class OracleDialect extends SqlDialect {
+  readonly variant: 'oracle' | 'tibero' = 'oracle';
+  override readonly maxIdentifierLength = 128;
+  // Each MERGE row is a `SELECT … FROM DUAL` branch; parse time grows with the branch count, so batches
+  // stay modest and few distinct SQL texts are cached.
+  override readonly maxRowsPerStatement = 500;
+  override readonly maxBindParameters = 65_535;
+  // ORA-01795: maximum number of expressions in a list is 1000.
+  override readonly maxInListSize = 1_000;
+  override readonly foldsToUpperCase = true;
+
+  override identifierToDatabase(name: string): string {
+    return name.toUpperCase();
+  }
+
+  override identifierFromDatabase(name: string): string {
+    return name === name.toUpperCase() ? name.toLowerCase() : name;
+  }
+
+  // `SELECT 1` without FROM fails on Oracle (before 23ai) and on Tibero.
+  override pingStatement(): Statement {
+    return { sql: 'SELECT 1 AS ok FROM DUAL', parameters: [], kind: 'select' };
+  }
+
+  serverVersionStatement(): Statement {
+    return { sql: 'SELECT banner AS version FROM v$version WHERE ROWNUM = 1', parameters: [], kind: 'select' };
+  }
+
+  // 12c row limiting; the offset comes first. Not combinable with FOR UPDATE in the same query block.
+  override paginate(statement: Statement, page: Page): Statement {
+    return {
+      ...statement,
+      sql: `${statement.sql} OFFSET ? ROWS FETCH NEXT ? ROWS ONLY`,
+      parameters: [...statement.parameters, page.offset, page.limit],
+    };
+  }
+
+  columnTypeSql(column: ColumnDefinition): string {
+    switch (column.type) {
+      // CHAR semantics: the default BYTE semantics would fit a third as many Korean characters.
+      case 'string':
+        return `VARCHAR2(${column.length ?? 255} CHAR)`;
+      case 'text':
+        return 'CLOB';
+      case 'integer':
+        return 'NUMBER(10)';
+      case 'bigint':
+        return 'NUMBER(19)';
+      case 'double':
+        return 'BINARY_DOUBLE';
+      case 'timestamp':
+        return 'TIMESTAMP(3)';
+      // No BOOLEAN column type (before 23ai; none on Tibero).
+      case 'boolean':
+        return `NUMBER(1) CHECK (${this.quoteIdentifier(column.name)} IN (0, 1))`;
+    }
+  }
+
+  // Every MERGE source value is typed, so a NULL or the first row's bind type cannot decide a column's
+  // type. The forms are chosen to run unchanged on PostgreSQL ≥ 15 with a few shims (the compatibility
+  // check): NUMBER without precision, VARCHAR(4000) (Oracle's synonym for VARCHAR2), and an explicit
+  // format mask, since the session's NLS format is not ours to assume.
+  protected override placeholder(column: ColumnDefinition): string {
+    switch (column.type) {
+      case 'string':
+        return 'CAST(? AS VARCHAR(4000))';
+      case 'text':
+        return 'TO_CLOB(?)';
+      case 'integer':
+      case 'bigint':
+      case 'boolean':
+        return 'CAST(? AS NUMBER)';
+      case 'double':
+        return 'CAST(? AS BINARY_DOUBLE)';
+      case 'timestamp':
+        return "TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS.FF3')";
+    }
+  }
+
+  listTablesStatement(): Statement {
+    return { sql: 'SELECT table_name AS table_name FROM user_tables ORDER BY table_name', parameters: [], kind: 'catalog' };
+  }
+
+  listColumnsStatement(tables: readonly string[]): Statement {
+    return {
+      sql:
+        'SELECT table_name AS table_name, column_name AS column_name, data_type AS data_type, nullable AS is_nullable, ' +
+        `column_id AS position FROM user_tab_columns WHERE table_name IN (${this.inList(tables)}) ORDER BY table_name, column_id`,
+      parameters: tables.map((table) => this.identifierToDatabase(table)),
+      kind: 'catalog',
+    };
+  }
+
+  primaryKeyStatement(table: string): Statement {
+    return {
+      sql:
+        'SELECT cc.column_name AS column_name FROM user_constraints c ' +
+        'JOIN user_cons_columns cc ON cc.constraint_name = c.constraint_name AND cc.table_name = c.table_name ' +
+        "WHERE c.constraint_type = 'P' AND c.table_name = ? ORDER BY cc.position",
+      parameters: [this.identifierToDatabase(table)],
+      kind: 'catalog',
+    };
+  }
+
+  /**
+   * MERGE with a `SELECT … FROM DUAL UNION ALL …` source: Oracle has no ON CONFLICT, and Tibero refuses
+   * `USING (VALUES …)` and a derived-table column list, so the columns are aliased inside each branch.
+   * Key columns never appear in UPDATE SET (ORA-38104: columns in the ON clause cannot be updated).
+   * Neither alias takes AS: Oracle refuses `MERGE INTO t AS x`.
+   */
+  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+    const table = this.quoteIdentifier(spec.table);
+    const branch = `SELECT ${spec.columns.map((column) => `${this.placeholder(column)} AS ${this.quoteIdentifier(column.name)}`).join(', ')} FROM DUAL`;
+    const source = Array.from({ length: rowCount }, () => branch).join(' UNION ALL ');
+    const on = spec.keyColumns.map((name) => `t.${this.quoteIdentifier(name)} = s.${this.quoteIdentifier(name)}`).join(' AND ');
+    const updates = this.updatableColumns(spec).map((column) => {
+      const name = this.quoteIdentifier(column.name);
+      return `${name} = s.${name}`;
+    });
+    const insertColumns = this.columnList(spec.columns);
+    const insertValues = spec.columns.map((column) => `s.${this.quoteIdentifier(column.name)}`).join(', ');
+    return (
+      `MERGE INTO ${table} t USING (${source}) s ON (${on})` +
+      (updates.length > 0 ? ` WHEN MATCHED THEN UPDATE SET ${updates.join(', ')}` : '') +
+      ` WHEN NOT MATCHED THEN INSERT (${insertColumns}) VALUES (${insertValues})`
+    );
+  }
+
+  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
+    switch (facts.nativeCode) {
+      case 1: // ORA-00001 unique constraint violated
+      case 1400: // cannot insert NULL
+      case 1407:
+      case 2290: // check constraint
+      case 2291:
+      case 2292: // foreign keys
+        return 'constraint';
+      case 60:
+        return 'deadlock';
+      case 1013: // user requested cancel (the query timeout)
+        return 'timeout';
+      case 28: // session killed
+      case 3113:
+      case 3114:
+      case 3135:
+      case 12170:
+      case 12541:
+        return 'connection';
+    }
+    return super.classifyError(facts);
+  }
+}

@@ -1,0 +1,85 @@
+import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
+import { SqlDialect, type DriverErrorFacts } from './dialect';
+
+/** PostgreSQL (≥ 9.5 for ON CONFLICT; the Oracle MERGE compatibility check needs ≥ 15) through psqlODBC. */
+export class PostgresqlDialect extends SqlDialect {
+  readonly variant = 'postgresql' as const;
+  // The wire protocol counts parameters in an Int16 field.
+  override readonly maxBindParameters = 32_767;
+
+  serverVersionStatement(): Statement {
+    return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
+  }
+
+  columnTypeSql(column: ColumnDefinition): string {
+    switch (column.type) {
+      case 'string':
+        return `VARCHAR(${column.length ?? 255})`;
+      case 'text':
+        return 'TEXT';
+      case 'integer':
+        return 'INTEGER';
+      case 'bigint':
+        return 'BIGINT';
+      case 'double':
+        return 'DOUBLE PRECISION';
+      case 'timestamp':
+        return 'TIMESTAMP(3)';
+      case 'boolean':
+        return 'BOOLEAN';
+    }
+  }
+
+  // psqlODBC sends text parameters typed as varchar; PostgreSQL will not assign varchar to a timestamp or
+  // boolean column implicitly, so those placeholders carry a cast.
+  protected override placeholder(column: ColumnDefinition): string {
+    if (column.type === 'timestamp') return 'CAST(? AS TIMESTAMP)';
+    if (column.type === 'boolean') return 'CAST(? AS BOOLEAN)';
+    return '?';
+  }
+
+  listTablesStatement(): Statement {
+    return {
+      sql: 'SELECT table_name AS table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name',
+      parameters: [],
+      kind: 'catalog',
+    };
+  }
+
+  listColumnsStatement(tables: readonly string[]): Statement {
+    return {
+      sql:
+        'SELECT table_name AS table_name, column_name AS column_name, data_type AS data_type, is_nullable AS is_nullable, ' +
+        'ordinal_position AS position FROM information_schema.columns ' +
+        `WHERE table_schema = current_schema() AND table_name IN (${this.inList(tables)}) ORDER BY table_name, ordinal_position`,
+      parameters: [...tables],
+      kind: 'catalog',
+    };
+  }
+
+  primaryKeyStatement(table: string): Statement {
+    return {
+      sql:
+        'SELECT k.column_name AS column_name FROM information_schema.table_constraints c ' +
+        'JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name ' +
+        'AND k.table_schema = c.table_schema AND k.table_name = c.table_name ' +
+        "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = current_schema() AND c.table_name = ? " +
+        'ORDER BY k.ordinal_position',
+      parameters: [table],
+      kind: 'catalog',
+    };
+  }
+
+  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+    return this.onConflictUpsertSql(spec, rowCount);
+  }
+
+  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
+    // 57014 query_canceled: what statement_timeout and SQL_ATTR_QUERY_TIMEOUT raise.
+    if (facts.sqlState === '57014') return 'timeout';
+    if (/server closed the connection|could not connect|connection refused|no connection to the server/i.test(facts.message)) {
+      return 'connection';
+    }
+    return super.classifyError(facts);
+  }
+}

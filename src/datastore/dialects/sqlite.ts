@@ -1,0 +1,69 @@
+import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
+import { SqlDialect, type DriverErrorFacts } from './dialect';
+
+/** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
+export class SqliteDialect extends SqlDialect {
+  readonly variant = 'sqlite' as const;
+  // SQLite itself has no limit to speak of; 128 keeps names portable to the other dialects.
+  override readonly maxIdentifierLength = 128;
+
+  serverVersionStatement(): Statement {
+    return { sql: 'SELECT sqlite_version() AS version', parameters: [], kind: 'select' };
+  }
+
+  // Declared types matter only for the ODBC driver's type reporting (SQLite stores by affinity):
+  // DOUBLE reads back as SQL_DOUBLE and TIMESTAMP as SQL_TYPE_TIMESTAMP text.
+  columnTypeSql(column: ColumnDefinition): string {
+    switch (column.type) {
+      case 'string':
+        return `VARCHAR(${column.length ?? 255})`;
+      case 'text':
+        return 'TEXT';
+      case 'integer':
+      case 'boolean':
+        return 'INTEGER';
+      case 'bigint':
+        return 'BIGINT';
+      case 'double':
+        return 'DOUBLE';
+      case 'timestamp':
+        return 'TIMESTAMP';
+    }
+  }
+
+  listTablesStatement(): Statement {
+    return {
+      sql: "SELECT name AS table_name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+      parameters: [],
+      kind: 'catalog',
+    };
+  }
+
+  listColumnsStatement(tables: readonly string[]): Statement {
+    return {
+      sql:
+        'SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, ' +
+        "CASE WHEN p.\"notnull\" = 1 THEN 'NO' ELSE 'YES' END AS is_nullable, p.cid + 1 AS position " +
+        `FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type IN ('table', 'view') AND m.name IN (${this.inList(tables)}) ` +
+        'ORDER BY m.name, p.cid',
+      parameters: [...tables],
+      kind: 'catalog',
+    };
+  }
+
+  primaryKeyStatement(table: string): Statement {
+    return { sql: 'SELECT name AS column_name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', parameters: [table], kind: 'catalog' };
+  }
+
+  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+    return this.onConflictUpsertSql(spec, rowCount);
+  }
+
+  // The SQLite ODBC driver reports most failures as HY000; the message carries SQLite's own words.
+  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
+    if (/constraint failed/i.test(facts.message)) return 'constraint';
+    if (/database is locked|busy/i.test(facts.message)) return 'timeout';
+    if (/unable to open database/i.test(facts.message)) return 'connection';
+    return super.classifyError(facts);
+  }
+}

@@ -1,0 +1,63 @@
+/** Values the datastore binds as `?` parameters. Dates travel as UTC text, booleans as 1/0 (see values.ts). */
+export type SqlValue = string | number | bigint | boolean | Date | Buffer | null;
+
+/** A row as repositories see it: column names in the dialect's reading case, values normalized. */
+export type Row = Record<string, unknown>;
+
+/** What a statement does; labels `db_statements_total{kind}`. */
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'upsert' | 'ddl' | 'catalog' | 'other';
+
+export interface Statement {
+  readonly sql: string;
+  readonly parameters: readonly SqlValue[];
+  readonly kind: StatementKind;
+}
+
+/**
+ * Logical column types of the app's own tables and UPSERT descriptions; each dialect maps them to DDL
+ * types and, where it must, to typed parameter casts.
+ */
+export type ColumnType = 'string' | 'text' | 'integer' | 'bigint' | 'double' | 'timestamp' | 'boolean';
+
+export interface ColumnDefinition {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** For `string`: maximum length in characters (default 255). */
+  readonly length?: number;
+  /** Default true. */
+  readonly nullable?: boolean;
+}
+
+export interface TableDefinition {
+  readonly name: string;
+  readonly columns: readonly ColumnDefinition[];
+  readonly primaryKey: readonly string[];
+}
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly unique?: boolean;
+}
+
+/** An UPSERT as data: compiled per dialect into one or more statements run in one transaction. */
+export interface UpsertSpec {
+  readonly table: string;
+  readonly keyColumns: readonly string[];
+  readonly columns: readonly ColumnDefinition[];
+  readonly rows: readonly Readonly<Record<string, SqlValue>>[];
+}
+
+/** A column as the database catalog describes it. */
+export interface CatalogColumn {
+  readonly table: string;
+  readonly name: string;
+  /** The database's own type name, upper-cased (e.g. `DOUBLE PRECISION`, `VARCHAR`, `NUMBER`). */
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly position: number;
+}
+
+/** Why a driver error happened, decided by the dialect from SQLSTATE and native codes. */
+export type DatabaseFailure = 'connection' | 'timeout' | 'constraint' | 'deadlock' | 'other';

@@ -1,0 +1,20 @@
+/**
+ * Every error code the server can return, in one place. A test keeps this list and the README's
+ * "Error codes" table in step, so a client author can rely on both.
+ */
+export const ERROR_CATALOGUE = {
+  BAD_USER_INPUT: 'An argument or input field is invalid; the message names it.',
+  NOT_FOUND: 'The requested object does not exist.',
+  CONFIG_INVALID: 'The server configuration (environment variables) is invalid; every problem is listed at once.',
+  DB_UNAVAILABLE: 'The database cannot be reached or a connection could not be opened.',
+  DB_POOL_TIMEOUT: 'No database connection became free within DB_ACQUIRE_TIMEOUT_MS.',
+  DB_QUERY_TIMEOUT: 'A statement ran longer than DB_QUERY_TIMEOUT_MS and was abandoned.',
+  DB_CONSTRAINT_VIOLATION: 'The database refused a write because of a constraint (unique key, NOT NULL, check).',
+  DB_ERROR: 'The database returned an error not covered by a more specific code.',
+  INVALID_IDENTIFIER: 'A table or column name is not a plain SQL identifier the dialect can quote safely.',
+  UPSERT_INVALID: 'An UPSERT description is inconsistent (unknown key column, missing value, duplicate key in one batch).',
+  DIALECT_UNSUPPORTED: 'The configured SQL dialect cannot do what was asked; nothing was sent to the database.',
+  INTERNAL_SERVER_ERROR: 'An unexpected error; details are in the server log under the request id.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
