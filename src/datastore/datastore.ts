@@ -1,0 +1,265 @@
+import odbc from 'odbc';
+import { secretValues } from '../config/connection-string';
+import { AppError } from '../errors/app-error';
+import { refineForServer, type SqlDialect } from './dialects';
+import { translateDriverError } from './errors';
+import { ConnectionPool, type PoolState } from './pool';
+import type { Row, Statement, StatementKind } from './types';
+import { rowNormalizer, toParameter } from './values';
+
+export interface DatastoreOptions {
+  readonly connectionString: string;
+  readonly dialect: SqlDialect;
+  readonly poolMax: number;
+  readonly acquireTimeoutMs: number;
+  /** Per statement; 0 disables. Passed to the driver (SQL_ATTR_QUERY_TIMEOUT) and enforced here too. */
+  readonly queryTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly observer?: StatementObserver;
+  readonly onBackgroundError?: (error: unknown, context: string) => void;
+}
+
+export interface StatementEvent {
+  readonly dialect: string;
+  readonly kind: StatementKind;
+  readonly seconds: number;
+  readonly outcome: 'ok' | 'error';
+}
+
+export type StatementObserver = (event: StatementEvent) => void;
+
+/** What a repository runs statements on: the datastore itself, or one transaction of it. */
+export interface Executor {
+  readonly dialect: SqlDialect;
+  query(statement: Statement): Promise<Row[]>;
+  /** Runs a statement for its effect; returns the driver's affected-row count (-1 where unknown). */
+  execute(statement: Statement): Promise<number>;
+}
+
+export interface DatastoreState {
+  readonly dialect: string;
+  readonly pool: PoolState;
+}
+
+// How long past its own timeout the driver gets to give a statement up before we stop waiting.
+const TIMEOUT_GRACE_MS = 2_000;
+
+/**
+ * The only code that touches `odbc`. Statements run on pooled connections; values are bound as `?`
+ * parameters and rows come back normalized (values.ts). A connection is dropped, not reused, when the
+ * driver reports it broken or a statement overruns its timeout.
+ */
+export class Datastore implements Executor {
+  private readonly pool: ConnectionPool<odbc.Connection>;
+  private readonly secrets: readonly string[];
+  private currentDialect: SqlDialect;
+
+  private constructor(private readonly options: DatastoreOptions) {
+    this.currentDialect = options.dialect;
+    this.secrets = secretValues(options.connectionString);
+    this.pool = new ConnectionPool<odbc.Connection>({
+      max: options.poolMax,
+      acquireTimeoutMs: options.acquireTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      create: () => this.connect(),
+      destroy: (connection) => connection.close(),
+      validate: async (connection) => {
+        await connection.query(this.dialect.pingStatement().sql);
+        return true;
+      },
+      onBackgroundError: options.onBackgroundError,
+    });
+  }
+
+  /** Creates the datastore; connects lazily, so a database that is down does not stop the server starting. */
+  static create(options: DatastoreOptions): Datastore {
+    return new Datastore(options);
+  }
+
+  get dialect(): SqlDialect {
+    return this.currentDialect;
+  }
+
+  /**
+   * Asks the server what it is and refines the dialect (MySQL or MariaDB behind DB_DIALECT=mysql).
+   * Returns the version text.
+   */
+  async detectServer(): Promise<string> {
+    const statement = this.dialect.serverVersionStatement();
+    const version = this.dialect.readServerVersion(await this.query(statement));
+    this.currentDialect = refineForServer(this.currentDialect, version);
+    return version;
+  }
+
+  async ping(): Promise<void> {
+    await this.query(this.dialect.pingStatement());
+  }
+
+  state(): DatastoreState {
+    return { dialect: this.dialect.variant, pool: this.pool.state() };
+  }
+
+  query(statement: Statement): Promise<Row[]> {
+    return this.withConnection((connection) => this.run(connection, statement).then((result) => result.rows));
+  }
+
+  execute(statement: Statement): Promise<number> {
+    return this.withConnection((connection) => this.run(connection, statement).then((result) => result.count));
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it
+   * throws. A connection whose rollback fails is closed rather than reused.
+   */
+  async transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T> {
+    return this.withConnection(async (connection) => {
+      await this.control(() => connection.beginTransaction());
+      const transaction: Executor = {
+        dialect: this.dialect,
+        query: (statement) => this.run(connection, statement).then((result) => result.rows),
+        execute: (statement) => this.run(connection, statement).then((result) => result.count),
+      };
+      let result: T;
+      try {
+        result = await work(transaction);
+      } catch (error) {
+        // A connection abandoned mid-statement is still busy in the driver: it is closed instead, which
+        // rolls the transaction back. Otherwise roll back here; if that fails, the connection goes too.
+        if (!this.abandoned.has(connection)) {
+          try {
+            await connection.rollback();
+          } catch {
+            throw new BrokenConnection(error);
+          }
+        }
+        throw error;
+      }
+      await this.control(() => connection.commit());
+      return result;
+    });
+  }
+
+  /** Runs statements in order in one transaction; returns the summed affected-row counts. */
+  executeAll(statements: readonly Statement[]): Promise<number> {
+    return this.transaction(async (transaction) => {
+      let total = 0;
+      for (const statement of statements) total += Math.max(0, await transaction.execute(statement));
+      return total;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async connect(): Promise<odbc.Connection> {
+    const loginTimeout = Math.max(1, Math.ceil(this.options.acquireTimeoutMs / 1000));
+    try {
+      return await odbc.connect({ connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout });
+    } catch (error) {
+      const { error: translated } = translateDriverError(error, this.dialect, this.secrets);
+      throw new AppError('DB_UNAVAILABLE', `Cannot connect to the ${this.dialect.variant} database: ${translated.message}`, translated.details, {
+        cause: translated,
+      });
+    }
+  }
+
+  private async withConnection<T>(work: (connection: odbc.Connection) => Promise<T>): Promise<T> {
+    const connection = await this.pool.acquire();
+    let broken = false;
+    try {
+      return await work(connection);
+    } catch (error) {
+      broken = error instanceof BrokenConnection || (error instanceof AppError && error.code === 'DB_UNAVAILABLE');
+      throw error instanceof BrokenConnection ? error.reason : error;
+    } finally {
+      if (!(broken && this.abandoned.has(connection))) this.pool.release(connection, broken);
+    }
+  }
+
+  // Connections whose statement overran the timeout: they go back to the pool (as broken) only once
+  // the driver has actually returned, so the pool never holds more live connections than its max.
+  private readonly abandoned = new Set<odbc.Connection>();
+
+  private async run(connection: odbc.Connection, statement: Statement): Promise<{ rows: Row[]; count: number }> {
+    const started = process.hrtime.bigint();
+    const parameters = statement.parameters.map(toParameter) as (string | number)[];
+    const timeoutMs = this.options.queryTimeoutMs;
+    const driverCall = connection.query<Record<string, unknown>, odbc.QueryOptions>(
+      statement.sql,
+      parameters,
+      timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {},
+    ) as Promise<odbc.Result<Record<string, unknown>>>;
+    let outcome: 'ok' | 'error' = 'error';
+    try {
+      const result = await this.guardTimeout(connection, driverCall, timeoutMs);
+      const normalize = rowNormalizer(result.columns ?? [], this.dialect);
+      const rows = Array.from(result, normalize);
+      outcome = 'ok';
+      return { rows, count: typeof result.count === 'number' ? result.count : -1 };
+    } catch (error) {
+      if (error instanceof BrokenConnection) throw error;
+      const { error: translated, failure } = translateDriverError(error, this.dialect, this.secrets);
+      throw failure === 'connection' ? new BrokenConnection(translated) : translated;
+    } finally {
+      this.options.observer?.({
+        dialect: this.dialect.variant,
+        kind: statement.kind,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        outcome,
+      });
+    }
+  }
+
+  private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number): Promise<T> {
+    if (timeoutMs <= 0) return call;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.abandoned.add(connection);
+        call.then(
+          () => this.releaseAbandoned(connection),
+          () => this.releaseAbandoned(connection),
+        );
+        reject(
+          new BrokenConnection(
+            new AppError('DB_QUERY_TIMEOUT', `The statement did not finish within ${timeoutMs} ms and was abandoned`),
+          ),
+        );
+      }, timeoutMs + TIMEOUT_GRACE_MS);
+      call.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private releaseAbandoned(connection: odbc.Connection): void {
+    this.abandoned.delete(connection);
+    this.pool.release(connection, true);
+  }
+
+  private async control(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      throw new BrokenConnection(translateDriverError(error, this.dialect, this.secrets).error);
+    }
+  }
+}
+
+/** Internal marker: the statement failed and the connection must not be reused. */
+class BrokenConnection extends Error {
+  readonly reason: unknown;
+
+  constructor(reason: unknown) {
+    const root = reason instanceof BrokenConnection ? reason.reason : reason;
+    super(root instanceof Error ? root.message : String(root));
+    this.reason = root;
+  }
+}
