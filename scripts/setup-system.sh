@@ -110,4 +110,30 @@ for name in "${!drivers[@]}"; do
   rm -f "$tmp"
 done
 
+# Debian registers psqlODBC with CommLog=1, so every process that connects
+# leaves a /tmp/psqlodbc_<program><user><pid>.log behind. The driver reads this
+# global setting before the connection string, so CommLog=0 there does not
+# help: switch it off in the driver's own section.
+if ((with_test)); then
+  ini="$(odbcinst -j | sed -n 's/^DRIVERS\.*: //p')"
+  commlog_on() {
+    awk '/^\[/ { s = ($0 == "[PostgreSQL Unicode]") }
+         s && /^[ \t]*CommLog[ \t]*=[ \t]*1[ \t]*$/ { found = 1 }
+         END { exit !found }' "$ini"
+  }
+  if [[ -n "$ini" && -f "$ini" ]] && commlog_on; then
+    if ((EUID != 0)); then
+      echo "==> note: psqlODBC CommLog=1 in $ini (writes /tmp/psqlodbc_*.log); run as root to turn it off"
+    else
+      echo "==> turning off psqlODBC CommLog for 'PostgreSQL Unicode' in $ini"
+      tmp="$(mktemp)"
+      awk '/^\[/ { s = ($0 == "[PostgreSQL Unicode]") }
+           s && /^[ \t]*CommLog[ \t]*=/ { print "CommLog=0"; next }
+           { print }' "$ini" >"$tmp"
+      cat "$tmp" >"$ini" # keep the file's owner and mode
+      rm -f "$tmp"
+    fi
+  fi
+fi
+
 echo "==> system setup OK"

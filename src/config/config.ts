@@ -128,3 +128,8 @@ function deepFreeze<T extends object>(value: T): T {
   }
   return Object.freeze(value);
 }
+
+/** libuv threads for this configuration: one per pooled connection plus libuv's default four. */
+export function threadPoolSize(config: Config): number {
+  return Math.min(1024, config.database.poolMax + 4);
+}

@@ -9,6 +9,8 @@ const REDACTED = '*****';
 export interface ConnectionAttribute {
   key: string;
   value: string;
+  /** The value was written in braces (and is written back so). */
+  braced: boolean;
 }
 
 export function parseConnectionString(connectionString: string): ConnectionAttribute[] {
@@ -18,13 +20,14 @@ export function parseConnectionString(connectionString: string): ConnectionAttri
     const equals = connectionString.indexOf('=', position);
     if (equals < 0) {
       const rest = connectionString.slice(position).trim();
-      if (rest) attributes.push({ key: rest, value: '' });
+      if (rest) attributes.push({ key: rest, value: '', braced: false });
       break;
     }
     const key = connectionString.slice(position, equals).trim();
     let cursor = equals + 1;
     let value = '';
-    if (connectionString[cursor] === '{') {
+    const braced = connectionString[cursor] === '{';
+    if (braced) {
       cursor += 1;
       while (cursor < connectionString.length) {
         const char = connectionString[cursor];
@@ -48,7 +51,7 @@ export function parseConnectionString(connectionString: string): ConnectionAttri
       value = connectionString.slice(cursor, end).trim();
       position = end + 1;
     }
-    if (key) attributes.push({ key, value });
+    if (key) attributes.push({ key, value, braced });
   }
   return attributes;
 }
@@ -56,7 +59,10 @@ export function parseConnectionString(connectionString: string): ConnectionAttri
 /** The connection string with every secret value replaced, safe for logs, errors and responses. */
 export function redactConnectionString(connectionString: string): string {
   return parseConnectionString(connectionString)
-    .map(({ key, value }) => `${key}=${SECRET_KEY.test(key) ? REDACTED : value}`)
+    .map(({ key, value, braced }) => {
+      if (SECRET_KEY.test(key)) return `${key}=${REDACTED}`;
+      return `${key}=${braced || /[;{}]/.test(value) ? `{${value.replace(/}/g, '}}')}}` : value}`;
+    })
     .join(';');
 }
 

@@ -32,6 +32,8 @@ export interface TableDefinition {
   readonly name: string;
   readonly columns: readonly ColumnDefinition[];
   readonly primaryKey: readonly string[];
+  /** UNIQUE constraints, declared inside CREATE TABLE so a table and its constraints appear together. */
+  readonly unique?: readonly (readonly string[])[];
 }
 
 export interface IndexDefinition {

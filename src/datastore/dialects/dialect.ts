@@ -124,9 +124,13 @@ export abstract class SqlDialect {
       (column) =>
         `${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}${column.nullable === false ? ' NOT NULL' : ''}`,
     );
-    const primaryKey = `PRIMARY KEY (${table.primaryKey.map((name) => this.quoteIdentifier(name)).join(', ')})`;
+    const keyList = (names: readonly string[]) => names.map((name) => this.quoteIdentifier(name)).join(', ');
+    const constraints = [
+      `PRIMARY KEY (${keyList(table.primaryKey)})`,
+      ...(table.unique ?? []).map((names) => `UNIQUE (${keyList(names)})`),
+    ];
     return {
-      sql: `CREATE TABLE ${this.quoteIdentifier(table.name)} (\n  ${[...columns, primaryKey].join(',\n  ')}\n)`,
+      sql: `CREATE TABLE ${this.quoteIdentifier(table.name)} (\n  ${[...columns, ...constraints].join(',\n  ')}\n)`,
       parameters: [],
       kind: 'ddl',
     };

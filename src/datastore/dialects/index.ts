@@ -20,7 +20,8 @@ const REGISTRY: Record<DialectName, () => SqlDialect> = {
 
 /** The dialect for a DB_DIALECT value; an unknown name is an error, never a silent default. */
 export function dialectFor(name: string): SqlDialect {
-  const create = REGISTRY[name as DialectName];
+  // Own keys only: `constructor` or `toString` would otherwise find Object.prototype's members.
+  const create = Object.hasOwn(REGISTRY, name) ? REGISTRY[name as DialectName] : undefined;
   if (!create) {
     throw new AppError('DIALECT_UNSUPPORTED', `Unknown SQL dialect "${name}"; expected one of ${Object.keys(REGISTRY).join(', ')}`);
   }

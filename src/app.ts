@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import express from 'express';
+import { DatabaseBootstrap } from './bootstrap';
+import type { Config } from './config/config';
+import { Datastore } from './datastore/datastore';
+import { dialectFor } from './datastore/dialects';
+import { createContext, requestIdFrom, type GraphqlContext, type Services } from './graphql/context';
+import { formatError } from './graphql/format-error';
+import { metricsPlugin } from './graphql/metrics.plugin';
+import { buildAppSchema } from './graphql/schema';
+import { healthRoutes } from './http/health.routes';
+import type { Logger } from './logging/logger';
+import { Metrics } from './metrics/metrics';
+import { CatalogRepository } from './modules/dataset/catalog.repository';
+import { DatasetRepository } from './modules/dataset/dataset.repository';
+import { DatasetService } from './modules/dataset/dataset.service';
+
+export interface App {
+  readonly httpServer: http.Server;
+  readonly datastore: Datastore;
+  readonly bootstrap: DatabaseBootstrap;
+  readonly metrics: Metrics;
+  /** Listens on the port (0 = any free one) once the first database attempt has finished. */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops taking requests, lets in-flight ones finish, closes the pool. */
+  stop(): Promise<void>;
+}
+
+// GraphQL request bodies above this size are refused with 413 before parsing.
+const GRAPHQL_BODY_LIMIT = '1mb';
+
+/**
+ * The composition root: wires datastore, services, schema and HTTP server. It never listens on its
+ * own (main.ts and tests decide where), so tests build as many apps as they like.
+ */
+export async function buildApp(config: Config, logger: Logger): Promise<App> {
+  // The embedded SQLite file's folder; the driver will not create it.
+  if (config.database.embedded) mkdirSync(config.dataDir, { recursive: true });
+  let metrics: Metrics | undefined;
+  const datastore = Datastore.create({
+    connectionString: config.database.connectionString,
+    dialect: dialectFor(config.database.dialect),
+    poolMax: config.database.poolMax,
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+    idleTimeoutMs: config.database.idleTimeoutMs,
+    observer: (event) => metrics?.observeStatement(event),
+    onBackgroundError: (error, context) => logger.warn({ err: error, context }, 'database background error'),
+  });
+  metrics = new Metrics(() => datastore.state().pool);
+  const bootstrap = new DatabaseBootstrap(datastore, config, logger);
+
+  const services: Services = {
+    datasets: new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore)),
+  };
+
+  const expressApp = express();
+  expressApp.disable('x-powered-by');
+  const httpServer = http.createServer(expressApp);
+  const apollo = new ApolloServer<GraphqlContext>({
+    schema: await buildAppSchema(services),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    logger: logger.child({ component: 'apollo' }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      metricsPlugin(metrics),
+      config.introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  expressApp.use(healthRoutes(datastore, bootstrap, metrics));
+  expressApp.use(
+    '/graphql',
+    express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createContext(services, logger, requestIdFrom(req.headers['x-request-id'])),
+    }),
+  );
+
+  return {
+    httpServer,
+    datastore,
+    bootstrap,
+    metrics,
+    async listen(port, host) {
+      await bootstrap.start();
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      return httpServer.address() as AddressInfo;
+    },
+    async stop() {
+      bootstrap.stop();
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await datastore.close();
+    },
+  };
+}

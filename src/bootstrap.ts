@@ -1,0 +1,72 @@
+import type { Config } from './config/config';
+import type { Datastore } from './datastore/datastore';
+import { APP_MIGRATIONS } from './datastore/migrations/app-migrations';
+import { migrate } from './datastore/migrations/migrator';
+import { loadDemoDatasets } from './demo/load-demo-datasets';
+import { isAppError } from './errors/app-error';
+import type { Logger } from './logging/logger';
+
+export interface BootstrapState {
+  readonly done: boolean;
+  readonly attempts: number;
+  readonly serverVersion?: string;
+  readonly lastError?: { code: string; message: string };
+}
+
+/**
+ * Prepares the database once it can be reached: asks the server what it is, applies migrations, loads
+ * the demo datasets. The server starts listening without waiting for it; while the database is down it
+ * retries with backoff (capped at `maxDelayMs`) and /readyz says not ready.
+ */
+export class DatabaseBootstrap {
+  private state: BootstrapState = { done: false, attempts: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private firstAttempt: Promise<void> | undefined;
+
+  constructor(
+    private readonly datastore: Datastore,
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly maxDelayMs = 15_000,
+  ) {}
+
+  current(): BootstrapState {
+    return this.state;
+  }
+
+  /** Starts the attempts; resolves after the first one, whether it succeeded or not. */
+  start(): Promise<void> {
+    this.firstAttempt ??= this.attempt();
+    return this.firstAttempt;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async attempt(): Promise<void> {
+    const attempts = this.state.attempts + 1;
+    try {
+      const serverVersion = await this.datastore.detectServer();
+      this.logger.info({ dialect: this.datastore.dialect.variant, serverVersion }, 'database reachable');
+      if (this.config.database.migrate) {
+        const report = await migrate(this.datastore, APP_MIGRATIONS);
+        this.logger.info(report, 'migrations applied');
+      }
+      if (this.config.demoDatasets) await loadDemoDatasets(this.datastore, this.logger);
+      this.state = { done: true, attempts, serverVersion };
+    } catch (error) {
+      const code = isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
+      const message = error instanceof Error ? error.message : String(error);
+      this.state = { done: false, attempts, lastError: { code, message } };
+      const delay = Math.min(this.maxDelayMs, 500 * 2 ** Math.min(attempts, 10));
+      this.logger.error({ code, err: message, retryInMs: delay }, 'database not ready');
+      if (!this.stopped) {
+        this.timer = setTimeout(() => void this.attempt(), delay);
+        this.timer.unref();
+      }
+    }
+  }
+}

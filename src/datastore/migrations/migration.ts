@@ -1,0 +1,23 @@
+import type { TableDefinition } from '../types';
+
+/**
+ * A migration is data, not SQL: the tables it adds, rendered by each dialect. That is what lets
+ * `npm run db:ddl -- --dialect tibero` print the same DDL the server would run.
+ */
+export interface Migration {
+  /** Strictly increasing; never reused or renumbered once released. */
+  readonly version: number;
+  readonly name: string;
+  readonly tables: readonly TableDefinition[];
+}
+
+/** Where applied versions are recorded. */
+export const MIGRATIONS_TABLE: TableDefinition = {
+  name: 'ai_schema_migrations',
+  columns: [
+    { name: 'version', type: 'integer', nullable: false },
+    { name: 'name', type: 'string', length: 128, nullable: false },
+    { name: 'applied_at', type: 'timestamp', nullable: false },
+  ],
+  primaryKey: ['version'],
+};

@@ -1,0 +1,74 @@
+import type { Datastore } from '../datastore';
+import type { SqlDialect } from '../dialects';
+import type { Statement, UpsertSpec } from '../types';
+import { MIGRATIONS_TABLE, type Migration } from './migration';
+
+export interface MigrationReport {
+  readonly applied: number[];
+  readonly current: number;
+}
+
+/**
+ * Applies pending migrations. Idempotent twice over: applied versions are recorded, and a table that
+ * already exists is skipped, so a migration cut short (DDL commits on its own in MySQL, Oracle and
+ * Tibero) completes on the next start instead of failing on "already exists".
+ */
+export async function migrate(datastore: Datastore, migrations: readonly Migration[], now: () => Date = () => new Date()): Promise<MigrationReport> {
+  const dialect = datastore.dialect;
+  const existing = await existingTables(datastore);
+  if (!existing.has(MIGRATIONS_TABLE.name)) {
+    await datastore.execute(dialect.compileCreateTable(MIGRATIONS_TABLE));
+    existing.add(MIGRATIONS_TABLE.name);
+  }
+  const appliedRows = await datastore.query({
+    sql: `SELECT ${dialect.quoteIdentifier('version')} AS version FROM ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)}`,
+    parameters: [],
+    kind: 'select',
+  });
+  const done = new Set(appliedRows.map((row) => Number(row.version)));
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(migration.version)) continue;
+    for (const table of migration.tables) {
+      if (existing.has(table.name)) continue;
+      await datastore.execute(dialect.compileCreateTable(table));
+      existing.add(table.name);
+    }
+    await datastore.executeAll(dialect.compileUpsert(migrationRecord(migration, now())));
+    applied.push(migration.version);
+  }
+  return { applied, current: Math.max(0, ...done, ...applied) };
+}
+
+async function existingTables(datastore: Datastore): Promise<Set<string>> {
+  const rows = await datastore.query(datastore.dialect.listTablesStatement());
+  return new Set(rows.map((row) => datastore.dialect.identifierFromDatabase(String(row.table_name))));
+}
+
+function migrationRecord(migration: Migration, appliedAt: Date): UpsertSpec {
+  return {
+    table: MIGRATIONS_TABLE.name,
+    keyColumns: ['version'],
+    columns: MIGRATIONS_TABLE.columns,
+    rows: [{ version: migration.version, name: migration.name, applied_at: appliedAt }],
+  };
+}
+
+/**
+ * The DDL a DBA applies by hand, ending with the rows that tell the server these versions are done.
+ * Values are rendered as literals here (it is a script, not a bound statement); all of them are the
+ * app's own constants.
+ */
+export function migrationScript(dialect: SqlDialect, migrations: readonly Migration[]): string {
+  const statements: Statement[] = [dialect.compileCreateTable(MIGRATIONS_TABLE)];
+  const records: string[] = [];
+  for (const migration of migrations) {
+    for (const table of migration.tables) statements.push(dialect.compileCreateTable(table));
+    const columns = MIGRATIONS_TABLE.columns.map((column) => dialect.quoteIdentifier(column.name)).join(', ');
+    records.push(
+      `INSERT INTO ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} (${columns}) VALUES (${migration.version}, '${migration.name.replace(/'/g, "''")}', CURRENT_TIMESTAMP)`,
+    );
+  }
+  const body = [...statements.map((statement) => statement.sql), ...records].map((sql) => `${sql};`).join('\n\n');
+  return `${body}\n\nCOMMIT;\n`;
+}

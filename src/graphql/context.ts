@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger';
+import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
+import type { DatasetService } from '../modules/dataset/dataset.service';
+
+export interface Services {
+  readonly datasets: DatasetService;
+}
+
+export interface Loaders {
+  readonly dataset: DatasetLoaders;
+}
+
+export interface GraphqlContext {
+  readonly requestId: string;
+  readonly logger: Logger;
+  readonly loaders: Loaders;
+}
+
+// A caller-supplied request id is kept only when it looks like one, so logs cannot be forged with it.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/** A fresh context per request: its own child logger and its own loaders (DataLoader caches die with it). */
+export function createContext(services: Services, logger: Logger, requestId: string): GraphqlContext {
+  return {
+    requestId,
+    logger: logger.child({ requestId }),
+    loaders: { dataset: createDatasetLoaders(services.datasets) },
+  };
+}

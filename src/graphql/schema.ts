@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { DatasetResolver } from '../modules/dataset/dataset.resolver';
+import type { Services } from './context';
+
+export const RESOLVERS = [DatasetResolver] as const;
+
+/** Resolvers get their services through the constructor; this is the whole container. */
+function containerFor(services: Services | undefined): ContainerType {
+  const instances = new Map<unknown, unknown>(services ? [[DatasetResolver, new DatasetResolver(services.datasets)]] : []);
+  return {
+    get(resolverClass) {
+      const instance = instances.get(resolverClass);
+      if (!instance) throw new Error(`No instance registered for ${(resolverClass as { name?: string }).name ?? 'a resolver'}`);
+      return instance;
+    },
+  };
+}
+
+/** The executable schema. Without services it can only be printed (as `npm run schema:emit` does). */
+export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    container: containerFor(services),
+    validate: false,
+  });
+}
+
+/** The SDL committed as schema.graphql: sorted, so it changes only when the API does. */
+export async function printAppSchema(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await buildAppSchema()))}\n`;
+}

@@ -1,0 +1,68 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+import type { StatementEvent } from '../datastore/datastore';
+import type { PoolState } from '../datastore/pool';
+
+/**
+ * The server's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
+ * apps in one process — as in tests — never share counters.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  private readonly statements = new Counter({
+    name: 'db_statements_total',
+    help: 'SQL statements run, by dialect, kind (select, upsert, ddl, catalog, …) and outcome',
+    labelNames: ['dialect', 'kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly statementSeconds = new Histogram({
+    name: 'db_statement_duration_seconds',
+    help: 'SQL statement duration, including the wait for the driver',
+    labelNames: ['dialect', 'kind'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  private readonly graphqlRequests = new Counter({
+    name: 'graphql_requests_total',
+    help: 'GraphQL requests, by operation name, operation type and outcome',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly graphqlSeconds = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL request duration from receipt to response',
+    labelNames: ['operation', 'type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor(poolState: () => PoolState) {
+    collectDefaultMetrics({ register: this.registry });
+    const pool = new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database pool connections by state (in_use, idle, waiting callers, max)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const state = poolState();
+        pool.set({ state: 'in_use' }, state.inUse);
+        pool.set({ state: 'idle' }, state.idle);
+        pool.set({ state: 'waiting' }, state.waiting);
+        pool.set({ state: 'max' }, state.max);
+      },
+    });
+  }
+
+  observeStatement = (event: StatementEvent): void => {
+    this.statements.inc({ dialect: event.dialect, kind: event.kind, outcome: event.outcome });
+    this.statementSeconds.observe({ dialect: event.dialect, kind: event.kind }, event.seconds);
+  };
+
+  observeGraphqlRequest(operation: string, type: string, outcome: 'ok' | 'error', seconds: number): void {
+    this.graphqlRequests.inc({ operation, type, outcome });
+    this.graphqlSeconds.observe({ operation, type }, seconds);
+  }
+}

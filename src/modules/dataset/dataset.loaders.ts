@@ -1,0 +1,19 @@
+import DataLoader from 'dataloader';
+import type { CatalogColumn } from '../../datastore/types';
+import type { DatasetRecord } from './dataset.record';
+import type { DatasetService } from './dataset.service';
+
+export interface DatasetLoaders {
+  readonly byId: DataLoader<string, DatasetRecord | null>;
+  readonly columns: DataLoader<string, CatalogColumn[]>;
+  readonly rowCount: DataLoader<string, number>;
+}
+
+/** Built per request by the context factory, so nothing cached outlives the request. */
+export function createDatasetLoaders(service: DatasetService): DatasetLoaders {
+  return {
+    byId: new DataLoader((ids) => service.byIds(ids)),
+    columns: new DataLoader((tables) => service.columnsOf(tables)),
+    rowCount: new DataLoader((tables) => service.rowCounts(tables)),
+  };
+}

@@ -1,0 +1,89 @@
+import type { Executor } from '../../datastore/datastore';
+import type { ColumnDefinition, Row } from '../../datastore/types';
+import type { DatasetRecord } from './dataset.record';
+
+const TABLE = 'ai_dataset';
+
+const COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'id', type: 'string' },
+  { name: 'name', type: 'string' },
+  { name: 'table_name', type: 'string' },
+  { name: 'key_columns', type: 'text' },
+  { name: 'feature_columns', type: 'text' },
+  { name: 'description', type: 'text' },
+  { name: 'outcome_table', type: 'string' },
+  { name: 'created_at', type: 'timestamp' },
+  { name: 'updated_at', type: 'timestamp' },
+];
+
+/** The registry of datasets (table ai_dataset). */
+export class DatasetRepository {
+  constructor(private readonly executor: Executor) {}
+
+  async list(): Promise<DatasetRecord[]> {
+    const dialect = this.executor.dialect;
+    const rows = await this.executor.query({
+      sql: `${this.selectAll()} ORDER BY ${dialect.quoteIdentifier('name')}`,
+      parameters: [],
+      kind: 'select',
+    });
+    return rows.map(toRecord);
+  }
+
+  /** The datasets with the given ids, in no particular order; unknown ids are simply absent. */
+  async findByIds(ids: readonly string[]): Promise<DatasetRecord[]> {
+    const dialect = this.executor.dialect;
+    const found: DatasetRecord[] = [];
+    for (let start = 0; start < ids.length; start += dialect.maxInListSize) {
+      const chunk = ids.slice(start, start + dialect.maxInListSize);
+      const rows = await this.executor.query({
+        sql: `${this.selectAll()} WHERE ${dialect.quoteIdentifier('id')} IN (${dialect.inList(chunk)})`,
+        parameters: chunk,
+        kind: 'select',
+      });
+      found.push(...rows.map(toRecord));
+    }
+    return found;
+  }
+
+  async save(record: DatasetRecord, executor: Executor = this.executor): Promise<void> {
+    const statements = executor.dialect.compileUpsert({
+      table: TABLE,
+      keyColumns: ['id'],
+      columns: COLUMNS,
+      rows: [
+        {
+          id: record.id,
+          name: record.name,
+          table_name: record.table,
+          key_columns: JSON.stringify(record.keyColumns),
+          feature_columns: JSON.stringify(record.featureColumns),
+          description: record.description,
+          outcome_table: record.outcomeTable,
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+        },
+      ],
+    });
+    for (const statement of statements) await executor.execute(statement);
+  }
+
+  private selectAll(): string {
+    const dialect = this.executor.dialect;
+    return `SELECT ${COLUMNS.map((column) => dialect.quoteIdentifier(column.name)).join(', ')} FROM ${dialect.quoteIdentifier(TABLE)}`;
+  }
+}
+
+function toRecord(row: Row): DatasetRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    table: String(row.table_name),
+    keyColumns: JSON.parse(String(row.key_columns)) as string[],
+    featureColumns: JSON.parse(String(row.feature_columns)) as string[],
+    description: row.description === null ? null : String(row.description),
+    outcomeTable: row.outcome_table === null ? null : String(row.outcome_table),
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}

@@ -1,0 +1,40 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'A table in the database registered for modeling.' })
+export class Dataset {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Unique display name.' })
+  name!: string;
+
+  @Field(() => String, { description: 'The table holding the data.' })
+  table!: string;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => [String], { description: 'Columns that identify an entity (a row) of the table.' })
+  keyColumns!: string[];
+
+  @Field(() => [String], { description: 'Numeric columns used as clustering features.' })
+  featureColumns!: string[];
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+}
+
+@ObjectType({ description: 'A column of a dataset table, as the database catalog describes it.' })
+export class DatasetColumn {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: "The database's own type name, upper case (e.g. DOUBLE PRECISION, VARCHAR2)." })
+  type!: string;
+
+  @Field(() => Boolean)
+  nullable!: boolean;
+}
