@@ -152,11 +152,12 @@ stop() {
 case "${1:-}" in
   start) VERSION="$(pg_version)"; start ;;
   stop) VERSION="$(pg_version)"; stop ;;
+  status) VERSION="$(pg_version)"; [[ -n "$(cluster_field 2)" ]] && is_running ;;
   port)
     VERSION="$(pg_version)"
     port="$(cluster_field 3)"
     [[ -n "$port" ]] || die "no cluster $VERSION/$CLUSTER; run: $0 start"
     echo "$port"
     ;;
-  *) echo "usage: $0 start|stop|port" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|port" >&2; exit 2 ;;
 esac

@@ -41,6 +41,11 @@ export interface DatastoreState {
   readonly pool: PoolState;
 }
 
+// Long columns (TEXT, CLOB) are read with SQLGetData into a buffer that starts this big and grows.
+// Without it `odbc` starts from the column's declared size (64 KiB for SQLite TEXT) for every row:
+// 5,000 rows of short TEXT took 2 s instead of 7 ms.
+const LONG_DATA_INITIAL_BUFFER_BYTES = 4_096;
+
 // How long past its own timeout the driver gets to give a statement up before we stop waiting.
 const TIMEOUT_GRACE_MS = 2_000;
 
@@ -185,11 +190,10 @@ export class Datastore implements Executor {
     const started = process.hrtime.bigint();
     const parameters = statement.parameters.map(toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;
-    const driverCall = connection.query<Record<string, unknown>, odbc.QueryOptions>(
-      statement.sql,
-      parameters,
-      timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {},
-    ) as Promise<odbc.Result<Record<string, unknown>>>;
+    const driverCall = connection.query<Record<string, unknown>, odbc.QueryOptions>(statement.sql, parameters, {
+      initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES,
+      ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
+    }) as Promise<odbc.Result<Record<string, unknown>>>;
     let outcome: 'ok' | 'error' = 'error';
     try {
       const result = await this.guardTimeout(connection, driverCall, timeoutMs);

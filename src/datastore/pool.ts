@@ -128,7 +128,8 @@ export class ConnectionPool<C> {
       const connection = await this.options.create();
       this.created += 1;
       if (this.closed) {
-        this.discard(connection);
+        // Not discard(): the catch below already gives the slot back, once.
+        void this.destroyNow(connection, false);
         throw new AppError('DB_UNAVAILABLE', 'The database pool is closed');
       }
       this.inUse.add(connection);

@@ -57,7 +57,11 @@ export function timestampValue(value: unknown): Date | unknown {
   if (!match) return value;
   const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '0'] = match;
   const milliseconds = Math.round(Number(`0.${fraction}`) * 1000);
-  return new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), milliseconds));
+  // Not Date.UTC(year, …): it reads years 0–99 as 1900–1999, turning a `0001-01-01` sentinel into 1901.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second), milliseconds);
+  return date;
 }
 
 function bitValue(value: unknown): boolean | unknown {

@@ -1,0 +1,8 @@
+import { mariadbDatabase, openDatastore } from '../../support/databases';
+import { describeUpsertConformance } from './conformance';
+
+const database = mariadbDatabase();
+describeUpsertConformance(database.label, async () => {
+  const { datastore, serverVersion } = await openDatastore(database);
+  return { datastore, compiler: datastore.dialect, serverVersion };
+}, 'upsert_mariadb');

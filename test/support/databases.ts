@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Datastore, type DatastoreOptions } from '../../src/datastore/datastore';
+import { dialectFor, type SqlDialect } from '../../src/datastore/dialects';
+import type { DialectName } from '../../src/datastore/dialects/dialect-name';
+import type { Statement } from '../../src/datastore/types';
+
+/** A real database the suite runs against, through its real ODBC driver. */
+export interface TestDatabase {
+  /** Names the database in test output. */
+  readonly label: string;
+  readonly dialect: DialectName;
+  readonly connectionString: string;
+}
+
+function fromEnvironment(variable: string, label: string, dialect: DialectName): TestDatabase {
+  const connectionString = process.env[variable];
+  if (!connectionString) {
+    // Fail, never skip: a suite that silently runs nothing would pass.
+    throw new Error(`${variable} is not set: run the suite with \`npm test\`, which starts ${label} and sets it`);
+  }
+  return { label, dialect, connectionString };
+}
+
+export function sqliteDatabase(): TestDatabase {
+  const folder = mkdtempSync(path.join(tmpdir(), 'aimodel-test-'));
+  return {
+    label: 'SQLite (SQLite3 ODBC driver)',
+    dialect: 'sqlite',
+    connectionString: `Driver={SQLite3};Database=${path.join(folder, 'test.sqlite')};Timeout=10000;JournalMode=WAL`,
+  };
+}
+
+export function postgresqlDatabase(): TestDatabase {
+  return fromEnvironment('TEST_POSTGRESQL_ODBC', 'PostgreSQL (psqlODBC)', 'postgresql');
+}
+
+export function mariadbDatabase(): TestDatabase {
+  return fromEnvironment('TEST_MARIADB_ODBC', 'MariaDB (MariaDB Connector/ODBC)', 'mysql');
+}
+
+export async function openDatastore(
+  database: TestDatabase,
+  overrides: Partial<DatastoreOptions> & { dialect?: SqlDialect } = {},
+): Promise<{ datastore: Datastore; serverVersion: string }> {
+  const datastore = Datastore.create({
+    connectionString: database.connectionString,
+    dialect: dialectFor(database.dialect),
+    poolMax: 4,
+    acquireTimeoutMs: 10_000,
+    queryTimeoutMs: 60_000,
+    idleTimeoutMs: 60_000,
+    ...overrides,
+  });
+  const serverVersion = await datastore.detectServer();
+  return { datastore, serverVersion };
+}
+
+export function ddl(sql: string): Statement {
+  return { sql, parameters: [], kind: 'ddl' };
+}
+
+export function select(sql: string, parameters: Statement['parameters'] = []): Statement {
+  return { sql, parameters, kind: 'select' };
+}

@@ -1,0 +1,155 @@
+import { describe } from 'node:test';
+import type { TableDefinition } from '../../../../src/datastore/types';
+import { expectSqlPerDialect } from '../../../support/sql-table';
+
+/** Every ColumnType once, NOT NULL on some, a composite primary key. */
+const modelScore: TableDefinition = {
+  name: 'model_score',
+  columns: [
+    { name: 'run_id', type: 'string', length: 26, nullable: false },
+    { name: 'row_index', type: 'integer', nullable: false },
+    { name: 'label', type: 'string' },
+    { name: 'notes', type: 'text' },
+    { name: 'sample_count', type: 'bigint' },
+    { name: 'score', type: 'double' },
+    { name: 'scored_at', type: 'timestamp', nullable: false },
+    { name: 'is_outlier', type: 'boolean', nullable: false },
+  ],
+  primaryKey: ['run_id', 'row_index'],
+};
+
+const lines = (...sql: string[]) => sql.join('\n');
+
+describe('DDL', () => {
+  const oracleTable = {
+    sql: lines(
+      'CREATE TABLE "MODEL_SCORE" (',
+      '  "RUN_ID" VARCHAR2(26 CHAR) NOT NULL,',
+      '  "ROW_INDEX" NUMBER(10) NOT NULL,',
+      '  "LABEL" VARCHAR2(255 CHAR),',
+      '  "NOTES" CLOB,',
+      '  "SAMPLE_COUNT" NUMBER(19),',
+      '  "SCORE" BINARY_DOUBLE,',
+      '  "SCORED_AT" TIMESTAMP(3) NOT NULL,',
+      '  "IS_OUTLIER" NUMBER(1) CHECK ("IS_OUTLIER" IN (0, 1)) NOT NULL,',
+      '  PRIMARY KEY ("RUN_ID", "ROW_INDEX")',
+      ')',
+    ),
+    parameters: [],
+  };
+  const mysqlTable = {
+    sql: lines(
+      'CREATE TABLE `model_score` (',
+      '  `run_id` VARCHAR(26) NOT NULL,',
+      '  `row_index` INT NOT NULL,',
+      '  `label` VARCHAR(255),',
+      '  `notes` LONGTEXT,',
+      '  `sample_count` BIGINT,',
+      '  `score` DOUBLE,',
+      '  `scored_at` DATETIME(3) NOT NULL,',
+      '  `is_outlier` TINYINT(1) NOT NULL,',
+      '  PRIMARY KEY (`run_id`, `row_index`)',
+      ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+    ),
+    parameters: [],
+  };
+  expectSqlPerDialect('a table with every column type and a composite primary key', (d) => d.compileCreateTable(modelScore), {
+    sqlite: {
+      sql: lines(
+        'CREATE TABLE "model_score" (',
+        '  "run_id" VARCHAR(26) NOT NULL,',
+        '  "row_index" INTEGER NOT NULL,',
+        '  "label" VARCHAR(255),',
+        '  "notes" TEXT,',
+        '  "sample_count" BIGINT,',
+        '  "score" DOUBLE,',
+        '  "scored_at" TIMESTAMP NOT NULL,',
+        '  "is_outlier" INTEGER NOT NULL,',
+        '  PRIMARY KEY ("run_id", "row_index")',
+        ')',
+      ),
+      parameters: [],
+    },
+    postgresql: {
+      sql: lines(
+        'CREATE TABLE "model_score" (',
+        '  "run_id" VARCHAR(26) NOT NULL,',
+        '  "row_index" INTEGER NOT NULL,',
+        '  "label" VARCHAR(255),',
+        '  "notes" TEXT,',
+        '  "sample_count" BIGINT,',
+        '  "score" DOUBLE PRECISION,',
+        '  "scored_at" TIMESTAMP(3) NOT NULL,',
+        '  "is_outlier" BOOLEAN NOT NULL,',
+        '  PRIMARY KEY ("run_id", "row_index")',
+        ')',
+      ),
+      parameters: [],
+    },
+    mysql: mysqlTable,
+    mariadb: mysqlTable,
+    oracle: oracleTable,
+    tibero: oracleTable,
+  });
+
+  const dataset: TableDefinition = {
+    name: 'dataset',
+    columns: [
+      { name: 'id', type: 'string', length: 26, nullable: false },
+      { name: 'name', type: 'string', length: 100, nullable: false },
+    ],
+    primaryKey: ['id'],
+    unique: [['name']],
+  };
+  const oracleUnique = {
+    sql: lines('CREATE TABLE "DATASET" (', '  "ID" VARCHAR2(26 CHAR) NOT NULL,', '  "NAME" VARCHAR2(100 CHAR) NOT NULL,', '  PRIMARY KEY ("ID"),', '  UNIQUE ("NAME")', ')'),
+    parameters: [],
+  };
+  const mysqlUnique = {
+    sql: lines(
+      'CREATE TABLE `dataset` (',
+      '  `id` VARCHAR(26) NOT NULL,',
+      '  `name` VARCHAR(100) NOT NULL,',
+      '  PRIMARY KEY (`id`),',
+      '  UNIQUE (`name`)',
+      ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+    ),
+    parameters: [],
+  };
+  const ansiUnique = {
+    sql: lines('CREATE TABLE "dataset" (', '  "id" VARCHAR(26) NOT NULL,', '  "name" VARCHAR(100) NOT NULL,', '  PRIMARY KEY ("id"),', '  UNIQUE ("name")', ')'),
+    parameters: [],
+  };
+  expectSqlPerDialect('a UNIQUE constraint is declared after the primary key', (d) => d.compileCreateTable(dataset), {
+    sqlite: ansiUnique,
+    postgresql: ansiUnique,
+    mysql: mysqlUnique,
+    mariadb: mysqlUnique,
+    oracle: oracleUnique,
+    tibero: oracleUnique,
+  });
+
+  const oracleIndex = { sql: 'CREATE INDEX "MODEL_SCORE_LABEL_IDX" ON "MODEL_SCORE" ("LABEL", "SCORE")', parameters: [] };
+  const mysqlIndex = { sql: 'CREATE INDEX `model_score_label_idx` ON `model_score` (`label`, `score`)', parameters: [] };
+  const labelIndex = { name: 'model_score_label_idx', table: 'model_score', columns: ['label', 'score'] };
+  expectSqlPerDialect('an index over two columns', (d) => d.compileCreateIndex(labelIndex), {
+    sqlite: { sql: 'CREATE INDEX "model_score_label_idx" ON "model_score" ("label", "score")', parameters: [] },
+    postgresql: { sql: 'CREATE INDEX "model_score_label_idx" ON "model_score" ("label", "score")', parameters: [] },
+    mysql: mysqlIndex,
+    mariadb: mysqlIndex,
+    oracle: oracleIndex,
+    tibero: oracleIndex,
+  });
+
+  const oracleUniqueIndex = { sql: 'CREATE UNIQUE INDEX "MODEL_SCORE_LABEL_UQ" ON "MODEL_SCORE" ("LABEL")', parameters: [] };
+  const mysqlUniqueIndex = { sql: 'CREATE UNIQUE INDEX `model_score_label_uq` ON `model_score` (`label`)', parameters: [] };
+  const uniqueIndex = { name: 'model_score_label_uq', table: 'model_score', columns: ['label'], unique: true };
+  expectSqlPerDialect('a unique index', (d) => d.compileCreateIndex(uniqueIndex), {
+    sqlite: { sql: 'CREATE UNIQUE INDEX "model_score_label_uq" ON "model_score" ("label")', parameters: [] },
+    postgresql: { sql: 'CREATE UNIQUE INDEX "model_score_label_uq" ON "model_score" ("label")', parameters: [] },
+    mysql: mysqlUniqueIndex,
+    mariadb: mysqlUniqueIndex,
+    oracle: oracleUniqueIndex,
+    tibero: oracleUniqueIndex,
+  });
+});

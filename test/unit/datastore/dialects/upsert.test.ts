@@ -1,0 +1,363 @@
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
+import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
+import { createDialect, expectSqlPerDialect, itForEveryDialect, itPerDialect } from '../../../support/sql-table';
+
+const labelled: UpsertSpec = {
+  table: 'dataset_row',
+  keyColumns: ['id'],
+  columns: [
+    { name: 'id', type: 'string' },
+    { name: 'label', type: 'string' },
+    { name: 'score', type: 'integer' },
+  ],
+  rows: [{ id: 'a', label: 'Alpha', score: 1 }],
+};
+
+const assignment: UpsertSpec = {
+  table: 'assignment',
+  keyColumns: ['run_id', 'row_index'],
+  columns: [
+    { name: 'run_id', type: 'string' },
+    { name: 'row_index', type: 'integer' },
+    { name: 'cluster_id', type: 'integer' },
+  ],
+  rows: [{ run_id: 'r1', row_index: 7, cluster_id: 2 }],
+};
+
+describe('UPSERT compilation', () => {
+  describe('SQL per dialect', () => {
+    const oracleSingleKey = {
+      sql:
+        'MERGE INTO "DATASET_ROW" t USING (SELECT CAST(? AS VARCHAR(4000)) AS "ID", CAST(? AS VARCHAR(4000)) AS "LABEL", ' +
+        'CAST(? AS NUMBER) AS "SCORE" FROM DUAL) s ON (t."ID" = s."ID") ' +
+        'WHEN MATCHED THEN UPDATE SET "LABEL" = s."LABEL", "SCORE" = s."SCORE" ' +
+        'WHEN NOT MATCHED THEN INSERT ("ID", "LABEL", "SCORE") VALUES (s."ID", s."LABEL", s."SCORE")',
+      parameters: ['a', 'Alpha', 1],
+    };
+    expectSqlPerDialect('a single-column key inserts the row or updates every other column', (d) => d.compileUpsert(labelled), {
+      sqlite: {
+        sql:
+          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?) ' +
+          'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
+        parameters: ['a', 'Alpha', 1],
+      },
+      postgresql: {
+        sql:
+          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?) ' +
+          'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
+        parameters: ['a', 'Alpha', 1],
+      },
+      mysql: {
+        sql:
+          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?) AS new_row ' +
+          'ON DUPLICATE KEY UPDATE `label` = new_row.`label`, `score` = new_row.`score`',
+        parameters: ['a', 'Alpha', 1],
+      },
+      mariadb: {
+        sql:
+          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?) ' +
+          'ON DUPLICATE KEY UPDATE `label` = VALUES(`label`), `score` = VALUES(`score`)',
+        parameters: ['a', 'Alpha', 1],
+      },
+      oracle: oracleSingleKey,
+      tibero: oracleSingleKey,
+    });
+
+    const oracleCompositeKey = {
+      sql:
+        'MERGE INTO "ASSIGNMENT" t USING (SELECT CAST(? AS VARCHAR(4000)) AS "RUN_ID", CAST(? AS NUMBER) AS "ROW_INDEX", ' +
+        'CAST(? AS NUMBER) AS "CLUSTER_ID" FROM DUAL) s ON (t."RUN_ID" = s."RUN_ID" AND t."ROW_INDEX" = s."ROW_INDEX") ' +
+        'WHEN MATCHED THEN UPDATE SET "CLUSTER_ID" = s."CLUSTER_ID" ' +
+        'WHEN NOT MATCHED THEN INSERT ("RUN_ID", "ROW_INDEX", "CLUSTER_ID") VALUES (s."RUN_ID", s."ROW_INDEX", s."CLUSTER_ID")',
+      parameters: ['r1', 7, 2],
+    };
+    expectSqlPerDialect('a composite key matches on every key column and updates only the rest', (d) => d.compileUpsert(assignment), {
+      sqlite: {
+        sql:
+          'INSERT INTO "assignment" ("run_id", "row_index", "cluster_id") VALUES (?, ?, ?) ' +
+          'ON CONFLICT ("run_id", "row_index") DO UPDATE SET "cluster_id" = excluded."cluster_id"',
+        parameters: ['r1', 7, 2],
+      },
+      postgresql: {
+        sql:
+          'INSERT INTO "assignment" ("run_id", "row_index", "cluster_id") VALUES (?, ?, ?) ' +
+          'ON CONFLICT ("run_id", "row_index") DO UPDATE SET "cluster_id" = excluded."cluster_id"',
+        parameters: ['r1', 7, 2],
+      },
+      mysql: {
+        sql:
+          'INSERT INTO `assignment` (`run_id`, `row_index`, `cluster_id`) VALUES (?, ?, ?) AS new_row ' +
+          'ON DUPLICATE KEY UPDATE `cluster_id` = new_row.`cluster_id`',
+        parameters: ['r1', 7, 2],
+      },
+      mariadb: {
+        sql:
+          'INSERT INTO `assignment` (`run_id`, `row_index`, `cluster_id`) VALUES (?, ?, ?) ' +
+          'ON DUPLICATE KEY UPDATE `cluster_id` = VALUES(`cluster_id`)',
+        parameters: ['r1', 7, 2],
+      },
+      oracle: oracleCompositeKey,
+      tibero: oracleCompositeKey,
+    });
+
+    const keysOnly: UpsertSpec = { ...assignment, columns: assignment.columns.slice(0, 2), rows: [{ run_id: 'r1', row_index: 7 }] };
+    const oracleKeysOnly = {
+      sql:
+        'MERGE INTO "ASSIGNMENT" t USING (SELECT CAST(? AS VARCHAR(4000)) AS "RUN_ID", CAST(? AS NUMBER) AS "ROW_INDEX" FROM DUAL) s ' +
+        'ON (t."RUN_ID" = s."RUN_ID" AND t."ROW_INDEX" = s."ROW_INDEX") ' +
+        'WHEN NOT MATCHED THEN INSERT ("RUN_ID", "ROW_INDEX") VALUES (s."RUN_ID", s."ROW_INDEX")',
+      parameters: ['r1', 7],
+    };
+    expectSqlPerDialect('with only key columns an existing row is left as it is', (d) => d.compileUpsert(keysOnly), {
+      sqlite: {
+        sql: 'INSERT INTO "assignment" ("run_id", "row_index") VALUES (?, ?) ON CONFLICT ("run_id", "row_index") DO NOTHING',
+        parameters: ['r1', 7],
+      },
+      postgresql: {
+        sql: 'INSERT INTO "assignment" ("run_id", "row_index") VALUES (?, ?) ON CONFLICT ("run_id", "row_index") DO NOTHING',
+        parameters: ['r1', 7],
+      },
+      mysql: {
+        sql: 'INSERT INTO `assignment` (`run_id`, `row_index`) VALUES (?, ?) AS new_row ON DUPLICATE KEY UPDATE `run_id` = `run_id`',
+        parameters: ['r1', 7],
+      },
+      mariadb: {
+        sql: 'INSERT INTO `assignment` (`run_id`, `row_index`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `run_id` = `run_id`',
+        parameters: ['r1', 7],
+      },
+      oracle: oracleKeysOnly,
+      tibero: oracleKeysOnly,
+    });
+
+    const typed: UpsertSpec = {
+      table: 'model_run',
+      keyColumns: ['id'],
+      columns: [
+        { name: 'id', type: 'string', length: 26 },
+        { name: 'started_at', type: 'timestamp' },
+        { name: 'converged', type: 'boolean' },
+        { name: 'inertia', type: 'double' },
+        { name: 'notes', type: 'text' },
+      ],
+      rows: [{ id: 'r1', started_at: '2024-05-01 09:30:00.000', converged: 1, inertia: 0.25, notes: '메모' }],
+    };
+    const typedParameters = ['r1', '2024-05-01 09:30:00.000', 1, 0.25, '메모'];
+    const oracleTyped = {
+      sql:
+        'MERGE INTO "MODEL_RUN" t USING (SELECT CAST(? AS VARCHAR(4000)) AS "ID", ' +
+        `TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS.FF3') AS "STARTED_AT", CAST(? AS NUMBER) AS "CONVERGED", ` +
+        'CAST(? AS BINARY_DOUBLE) AS "INERTIA", TO_CLOB(?) AS "NOTES" FROM DUAL) s ON (t."ID" = s."ID") ' +
+        'WHEN MATCHED THEN UPDATE SET "STARTED_AT" = s."STARTED_AT", "CONVERGED" = s."CONVERGED", "INERTIA" = s."INERTIA", "NOTES" = s."NOTES" ' +
+        'WHEN NOT MATCHED THEN INSERT ("ID", "STARTED_AT", "CONVERGED", "INERTIA", "NOTES") ' +
+        'VALUES (s."ID", s."STARTED_AT", s."CONVERGED", s."INERTIA", s."NOTES")',
+      parameters: typedParameters,
+    };
+    expectSqlPerDialect('typed columns get the placeholders each database needs to take text and 1/0', (d) => d.compileUpsert(typed), {
+      sqlite: {
+        sql:
+          'INSERT INTO "model_run" ("id", "started_at", "converged", "inertia", "notes") VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT ("id") DO UPDATE SET "started_at" = excluded."started_at", "converged" = excluded."converged", ' +
+          '"inertia" = excluded."inertia", "notes" = excluded."notes"',
+        parameters: typedParameters,
+      },
+      postgresql: {
+        sql:
+          'INSERT INTO "model_run" ("id", "started_at", "converged", "inertia", "notes") ' +
+          'VALUES (?, CAST(? AS TIMESTAMP), CAST(? AS BOOLEAN), ?, ?) ' +
+          'ON CONFLICT ("id") DO UPDATE SET "started_at" = excluded."started_at", "converged" = excluded."converged", ' +
+          '"inertia" = excluded."inertia", "notes" = excluded."notes"',
+        parameters: typedParameters,
+      },
+      mysql: {
+        sql:
+          'INSERT INTO `model_run` (`id`, `started_at`, `converged`, `inertia`, `notes`) VALUES (?, ?, ?, ?, ?) AS new_row ' +
+          'ON DUPLICATE KEY UPDATE `started_at` = new_row.`started_at`, `converged` = new_row.`converged`, ' +
+          '`inertia` = new_row.`inertia`, `notes` = new_row.`notes`',
+        parameters: typedParameters,
+      },
+      mariadb: {
+        sql:
+          'INSERT INTO `model_run` (`id`, `started_at`, `converged`, `inertia`, `notes`) VALUES (?, ?, ?, ?, ?) ' +
+          'ON DUPLICATE KEY UPDATE `started_at` = VALUES(`started_at`), `converged` = VALUES(`converged`), ' +
+          '`inertia` = VALUES(`inertia`), `notes` = VALUES(`notes`)',
+        parameters: typedParameters,
+      },
+      oracle: oracleTyped,
+      tibero: oracleTyped,
+    });
+
+    const twoRows: UpsertSpec = { ...labelled, rows: [labelled.rows[0]!, { id: 'b', label: 'Beta', score: 2 }] };
+    const twoRowParameters = ['a', 'Alpha', 1, 'b', 'Beta', 2];
+    const oracleBranch = 'SELECT CAST(? AS VARCHAR(4000)) AS "ID", CAST(? AS VARCHAR(4000)) AS "LABEL", CAST(? AS NUMBER) AS "SCORE" FROM DUAL';
+    const oracleTwoRows = {
+      sql:
+        `MERGE INTO "DATASET_ROW" t USING (${oracleBranch} UNION ALL ${oracleBranch}) s ON (t."ID" = s."ID") ` +
+        'WHEN MATCHED THEN UPDATE SET "LABEL" = s."LABEL", "SCORE" = s."SCORE" ' +
+        'WHEN NOT MATCHED THEN INSERT ("ID", "LABEL", "SCORE") VALUES (s."ID", s."LABEL", s."SCORE")',
+      parameters: twoRowParameters,
+    };
+    expectSqlPerDialect('two rows go in one statement, parameters row by row', (d) => d.compileUpsert(twoRows), {
+      sqlite: {
+        sql:
+          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
+          'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
+        parameters: twoRowParameters,
+      },
+      postgresql: {
+        sql:
+          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
+          'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
+        parameters: twoRowParameters,
+      },
+      mysql: {
+        sql:
+          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?), (?, ?, ?) AS new_row ' +
+          'ON DUPLICATE KEY UPDATE `label` = new_row.`label`, `score` = new_row.`score`',
+        parameters: twoRowParameters,
+      },
+      mariadb: {
+        sql:
+          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?), (?, ?, ?) ' +
+          'ON DUPLICATE KEY UPDATE `label` = VALUES(`label`), `score` = VALUES(`score`)',
+        parameters: twoRowParameters,
+      },
+      oracle: oracleTwoRows,
+      tibero: oracleTwoRows,
+    });
+
+    expectSqlPerDialect('an empty batch compiles into no statements', (d) => d.compileUpsert({ ...labelled, rows: [] }), {
+      sqlite: [],
+      postgresql: [],
+      mysql: [],
+      mariadb: [],
+      oracle: [],
+      tibero: [],
+    });
+  });
+
+  describe("Oracle's MERGE never updates a key column (ORA-38104)", () => {
+    for (const variant of ['oracle', 'tibero'] as const) {
+      it(`${variant}: UPDATE SET names no column of a composite key`, () => {
+        const [statement] = createDialect(variant).compileUpsert(assignment);
+        const updateSet = /WHEN MATCHED THEN UPDATE SET (.*) WHEN NOT MATCHED/.exec(statement!.sql)?.[1];
+        assert.equal(updateSet, '"CLUSTER_ID" = s."CLUSTER_ID"');
+        assert.doesNotMatch(updateSet, /RUN_ID|ROW_INDEX/);
+      });
+    }
+  });
+
+  describe('chunking under the row and bind limits', () => {
+    // Rows per statement = min(maxRowsPerStatement, floor(maxBindParameters / columns)).
+    itPerDialect(
+      (rows: number[]) => `a 5,000-row batch of 4 columns compiles into ${rows.length} statements, every row in order`,
+      {
+        sqlite: [1000, 1000, 1000, 1000, 1000],
+        postgresql: [1000, 1000, 1000, 1000, 1000],
+        mysql: [1000, 1000, 1000, 1000, 1000],
+        mariadb: [1000, 1000, 1000, 1000, 1000],
+        oracle: [500, 500, 500, 500, 500, 500, 500, 500, 500, 500],
+        tibero: [500, 500, 500, 500, 500, 500, 500, 500, 500, 500],
+      },
+      (dialect, rowsPerStatement) => assertChunked(dialect, 4, 5_000, rowsPerStatement),
+    );
+
+    // 70 columns: 32,766 / 70 = 468 rows (SQLite), 32,767 / 70 = 468 (PostgreSQL), 65,535 / 70 = 936 (MySQL).
+    itPerDialect(
+      (rows: number[]) => `a 2,000-row batch of 70 columns crossing the bind limit compiles into ${rows.length} statements, every row in order`,
+      {
+        sqlite: [468, 468, 468, 468, 128],
+        postgresql: [468, 468, 468, 468, 128],
+        mysql: [936, 936, 128],
+        mariadb: [936, 936, 128],
+        oracle: [500, 500, 500, 500],
+        tibero: [500, 500, 500, 500],
+      },
+      (dialect, rowsPerStatement) => assertChunked(dialect, 70, 2_000, rowsPerStatement),
+    );
+  });
+
+  describe('refused batches', () => {
+    itForEveryDialect('two rows with the same composite key in one batch are refused with UPSERT_INVALID naming the second row', (d) => {
+      const rows = [
+        { run_id: 'r1', row_index: 1, cluster_id: 0 },
+        { run_id: 'r1', row_index: 1, cluster_id: 1 },
+      ];
+      assert.throws(() => d.compileUpsert({ ...assignment, rows }), {
+        name: 'AppError',
+        code: 'UPSERT_INVALID',
+        details: { table: 'assignment', row: 1 },
+      });
+    });
+
+    itForEveryDialect('rows sharing only part of a composite key are not duplicates', (d) => {
+      const rows = [
+        { run_id: 'r1', row_index: 1, cluster_id: 0 },
+        { run_id: 'r1', row_index: 2, cluster_id: 0 },
+        { run_id: 'r2', row_index: 1, cluster_id: 0 },
+      ];
+      assert.equal(d.compileUpsert({ ...assignment, rows }).length, 1);
+    });
+
+    itForEveryDialect('a row without a value for one column is refused with UPSERT_INVALID', (d) => {
+      const rows: Record<string, SqlValue>[] = [{ id: 'a', label: 'Alpha', score: 1 }, { id: 'b', score: 2 }];
+      assert.throws(() => d.compileUpsert({ ...labelled, rows }), {
+        code: 'UPSERT_INVALID',
+        message: /row 1 has no value for "label"/,
+      });
+    });
+
+    itForEveryDialect('a key column missing from the columns is refused with UPSERT_INVALID', (d) => {
+      assert.throws(() => d.compileUpsert({ ...labelled, keyColumns: ['uuid'] }), {
+        code: 'UPSERT_INVALID',
+        message: /key column "uuid" is not among the columns/,
+      });
+    });
+
+    itForEveryDialect('an UPSERT without key columns is refused with UPSERT_INVALID', (d) => {
+      assert.throws(() => d.compileUpsert({ ...labelled, keyColumns: [] }), { code: 'UPSERT_INVALID', message: /no key columns/ });
+    });
+
+    for (const table of ['t; DROP TABLE x', 'a"b']) {
+      itForEveryDialect(`the table name ${JSON.stringify(table)} is refused with INVALID_IDENTIFIER before any SQL is produced`, (d) => {
+        const quote = mock.method(d, 'quoteIdentifier');
+        assert.throws(() => d.compileUpsert({ ...labelled, table }), { code: 'INVALID_IDENTIFIER' });
+        assert.equal(quote.mock.callCount(), 0);
+      });
+    }
+  });
+});
+
+function wideBatch(columnCount: number, rowCount: number): UpsertSpec {
+  const columns: ColumnDefinition[] = [
+    { name: 'id', type: 'string' },
+    ...Array.from({ length: columnCount - 1 }, (_, index): ColumnDefinition => ({ name: `c${index + 1}`, type: 'integer' })),
+  ];
+  const rows = Array.from({ length: rowCount }, (_, row) => {
+    const values: Record<string, SqlValue> = { id: `row-${row}` };
+    for (let index = 1; index < columnCount; index++) values[`c${index}`] = row * 100 + index;
+    return values;
+  });
+  return { table: 'wide', keyColumns: ['id'], columns, rows };
+}
+
+/** The batch compiled into statements of the expected row counts, within the bind limit, values in order. */
+function assertChunked(dialect: SqlDialect, columnCount: number, rowCount: number, expectedRowsPerStatement: readonly number[]): void {
+  const batch = wideBatch(columnCount, rowCount);
+  const statements = dialect.compileUpsert(batch);
+  assert.deepEqual(
+    statements.map((statement) => statement.parameters.length / columnCount),
+    expectedRowsPerStatement,
+  );
+  for (const statement of statements) {
+    assert.ok(statement.parameters.length <= dialect.maxBindParameters, `${statement.parameters.length} parameters`);
+    assert.equal(statement.sql.split('?').length - 1, statement.parameters.length, 'one ? per parameter');
+    assert.equal(statement.kind, 'upsert');
+  }
+  const expected = batch.rows.flatMap((row) => batch.columns.map((column) => row[column.name]));
+  assert.deepEqual(
+    statements.flatMap((statement) => statement.parameters),
+    expected,
+  );
+}
