@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
+
+// Compiled to dist/test/unit/errors/, so the repository root is four levels up.
+const README = path.resolve(__dirname, '../../../../README.md');
+
+/**
+ * The codes in the markdown table under the `## Error codes` heading: rows of the form
+ * "| `CODE` | meaning |", up to the next heading of level 1 or 2. Null when there is no such heading.
+ */
+function readmeErrorCodes(markdown: string): string[] | null {
+  const lines = markdown.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^##\s+Error codes\s*$/i.test(line.trim()));
+  if (start < 0) return null;
+  const codes: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^#{1,2}\s/.test(line.trim())) break;
+    const row = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|(.*)\|\s*$/.exec(line.trim());
+    if (row) codes.push(row[1]!);
+  }
+  return codes;
+}
+
+describe('error catalogue', () => {
+  it('the README "Error codes" table lists exactly the codes in ERROR_CATALOGUE', () => {
+    assert.ok(existsSync(README), `README.md is missing at ${README}: it must have a "## Error codes" table listing every code in src/errors/catalogue.ts`);
+    const codes = readmeErrorCodes(readFileSync(README, 'utf8'));
+    assert.ok(codes, `README.md has no "## Error codes" heading (expected a table of rows like "| \`CODE\` | meaning |")`);
+
+    const catalogue = Object.keys(ERROR_CATALOGUE);
+    const missing = catalogue.filter((code) => !codes.includes(code));
+    const unknown = codes.filter((code) => !catalogue.includes(code));
+    const duplicated = codes.filter((code, index) => codes.indexOf(code) !== index);
+    const problems = [
+      missing.length > 0 ? `codes missing from the README: ${missing.join(', ')}` : '',
+      unknown.length > 0 ? `codes in the README that the catalogue lacks: ${unknown.join(', ')}` : '',
+      duplicated.length > 0 ? `codes listed more than once in the README: ${duplicated.join(', ')}` : '',
+    ].filter(Boolean);
+    assert.deepEqual(problems, [], `README.md "Error codes" table differs from ERROR_CATALOGUE:\n  ${problems.join('\n  ')}`);
+  });
+
+  it('every catalogue entry has a non-empty meaning', () => {
+    for (const [code, meaning] of Object.entries(ERROR_CATALOGUE)) {
+      assert.match(code, /^[A-Z][A-Z0-9_]*$/, `${code} is an upper-case code`);
+      assert.ok(meaning.trim().length > 0, `${code} has a meaning`);
+    }
+  });
+});
