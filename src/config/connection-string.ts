@@ -25,6 +25,8 @@ export function parseConnectionString(connectionString: string): ConnectionAttri
     }
     const key = connectionString.slice(position, equals).trim();
     let cursor = equals + 1;
+    // Drivers tolerate blanks before a braced value (`PWD= {a;b}`): skip them, or the braces would be missed.
+    while (connectionString[cursor] === ' ' || connectionString[cursor] === '\t') cursor += 1;
     let value = '';
     const braced = connectionString[cursor] === '{';
     if (braced) {

@@ -114,3 +114,12 @@ describe('scrubSecrets', () => {
     assert.equal(scrubSecrets('connection refused', []), 'connection refused');
   });
 });
+
+describe('redactConnectionString with blanks before a braced password', () => {
+  it('hides the whole braced value even when a blank follows the equals sign', () => {
+    const redacted = redactConnectionString('Driver={X};PWD= {a;b}}c};UID=x');
+    assert.ok(!redacted.includes('a;b'), redacted);
+    assert.ok(!redacted.includes('b}c'), redacted);
+    assert.ok(redacted.includes('UID=x'), redacted);
+  });
+});
