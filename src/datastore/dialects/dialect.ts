@@ -86,6 +86,9 @@ export abstract class SqlDialect {
 
   abstract serverVersionStatement(): Statement;
 
+  /** SQL for "now" in UTC as the app's timestamp columns store it (the session's time zone is not ours). */
+  abstract currentUtcTimestampSql(): string;
+
   /** Reads the server version out of serverVersionStatement's rows. */
   readServerVersion(rows: readonly Row[]): string {
     return String(rows[0]?.version ?? 'unknown');

@@ -19,6 +19,10 @@ export class MysqlDialect extends SqlDialect {
     return { sql: 'SELECT VERSION() AS version', parameters: [], kind: 'select' };
   }
 
+  currentUtcTimestampSql(): string {
+    return 'UTC_TIMESTAMP(3)';
+  }
+
   columnTypeSql(column: ColumnDefinition): string {
     switch (column.type) {
       case 'string':

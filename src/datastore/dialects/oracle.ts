@@ -36,6 +36,11 @@ export class OracleDialect extends SqlDialect {
     return { sql: 'SELECT banner AS version FROM v$version WHERE ROWNUM = 1', parameters: [], kind: 'select' };
   }
 
+  // CURRENT_TIMESTAMP carries the session's time zone; SYS_EXTRACT_UTC gives the UTC wall clock.
+  currentUtcTimestampSql(): string {
+    return 'SYS_EXTRACT_UTC(SYSTIMESTAMP)';
+  }
+
   // 12c row limiting; the offset comes first. Not combinable with FOR UPDATE in the same query block.
   override paginate(statement: Statement, page: Page): Statement {
     return {

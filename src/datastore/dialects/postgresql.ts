@@ -11,6 +11,10 @@ export class PostgresqlDialect extends SqlDialect {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
   }
 
+  currentUtcTimestampSql(): string {
+    return "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')";
+  }
+
   columnTypeSql(column: ColumnDefinition): string {
     switch (column.type) {
       case 'string':

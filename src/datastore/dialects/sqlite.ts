@@ -11,6 +11,11 @@ export class SqliteDialect extends SqlDialect {
     return { sql: 'SELECT sqlite_version() AS version', parameters: [], kind: 'select' };
   }
 
+  // SQLite's clock is UTC; %f keeps the milliseconds.
+  currentUtcTimestampSql(): string {
+    return "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+  }
+
   // Declared types matter only for the ODBC driver's type reporting (SQLite stores by affinity):
   // DOUBLE reads back as SQL_DOUBLE and TIMESTAMP as SQL_TYPE_TIMESTAMP text.
   columnTypeSql(column: ColumnDefinition): string {

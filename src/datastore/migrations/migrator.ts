@@ -66,7 +66,7 @@ export function migrationScript(dialect: SqlDialect, migrations: readonly Migrat
     for (const table of migration.tables) statements.push(dialect.compileCreateTable(table));
     const columns = MIGRATIONS_TABLE.columns.map((column) => dialect.quoteIdentifier(column.name)).join(', ');
     records.push(
-      `INSERT INTO ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} (${columns}) VALUES (${migration.version}, '${migration.name.replace(/'/g, "''")}', CURRENT_TIMESTAMP)`,
+      `INSERT INTO ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} (${columns}) VALUES (${migration.version}, '${migration.name.replace(/'/g, "''")}', ${dialect.currentUtcTimestampSql()})`,
     );
   }
   const body = [...statements.map((statement) => statement.sql), ...records].map((sql) => `${sql};`).join('\n\n');

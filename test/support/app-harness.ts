@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type FormattedExecutionResult } from 'graphql';
+import { buildApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/logging/logger';
+
+/** A server built exactly as main.ts builds it, listening on a free loopback port, over real HTTP. */
+export interface TestServer {
+  readonly app: App;
+  readonly url: string;
+  /** Every log line the server wrote, for assertions about what is (not) logged. */
+  readonly logs: string[];
+  graphql<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables?: TVariables,
+    headers?: Record<string, string>,
+  ): Promise<FormattedExecutionResult<TResult>>;
+  get(route: string, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-app-')), LOG_LEVEL: 'info', ...env });
+  const app = await buildApp(config, createLogger(config.logLevel, sink));
+  const address = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    url,
+    logs,
+    async graphql(document, variables, headers = {}) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: print(document), variables }),
+      });
+      return (await response.json()) as FormattedExecutionResult<never>;
+    },
+    get(route, headers = {}) {
+      return fetch(`${url}${route}`, { headers });
+    },
+    stop: () => app.stop(),
+  };
+}
+
+/** The value of one Prometheus sample, e.g. `db_statements_total{dialect="sqlite",kind="catalog",outcome="ok"}`. */
+export function metricValue(metricsText: string, name: string, labels: Record<string, string>): number {
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labelText = line.slice(name.length + 1, line.indexOf('}'));
+    const matches = Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`));
+    if (matches) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}

@@ -1,0 +1,46 @@
+import { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { expectSqlPerDialect, itPerDialect } from '../../../support/sql-table';
+
+describe('server statements', () => {
+  const oraclePing = { sql: 'SELECT 1 AS ok FROM DUAL', parameters: [] };
+  expectSqlPerDialect('the ping needs FROM DUAL on the Oracle family only', (d) => d.pingStatement(), {
+    sqlite: { sql: 'SELECT 1 AS ok', parameters: [] },
+    postgresql: { sql: 'SELECT 1 AS ok', parameters: [] },
+    mysql: { sql: 'SELECT 1 AS ok', parameters: [] },
+    mariadb: { sql: 'SELECT 1 AS ok', parameters: [] },
+    oracle: oraclePing,
+    tibero: oraclePing,
+  });
+
+  expectSqlPerDialect('the server version comes from each database its own way', (d) => d.serverVersionStatement(), {
+    sqlite: { sql: 'SELECT sqlite_version() AS version', parameters: [] },
+    postgresql: { sql: 'SELECT version() AS version', parameters: [] },
+    mysql: { sql: 'SELECT VERSION() AS version', parameters: [] },
+    mariadb: { sql: 'SELECT VERSION() AS version', parameters: [] },
+    oracle: { sql: 'SELECT banner AS version FROM v$version WHERE ROWNUM = 1', parameters: [] },
+    tibero: { sql: 'SELECT name AS name, value AS value FROM v$version', parameters: [] },
+  });
+
+  itPerDialect(
+    (expected) => `"now" in UTC is ${expected}`,
+    {
+      sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+      postgresql: "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
+      mysql: 'UTC_TIMESTAMP(3)',
+      mariadb: 'UTC_TIMESTAMP(3)',
+      oracle: 'SYS_EXTRACT_UTC(SYSTIMESTAMP)',
+      tibero: 'SYS_EXTRACT_UTC(SYSTIMESTAMP)',
+    },
+    (dialect, expected) => assert.equal(dialect.currentUtcTimestampSql(), expected),
+  );
+
+  itPerDialect(
+    (expected) => `the version read from the rows is "${expected}"`,
+    { sqlite: '3.40.1', postgresql: '3.40.1', mysql: '3.40.1', mariadb: '3.40.1', oracle: '3.40.1', tibero: 'PRODUCT_VERSION=7.2.6 BUILD=1' },
+    (dialect, expected) => {
+      const rows = dialect.variant === 'tibero' ? [{ name: 'PRODUCT_VERSION', value: '7.2.6' }, { name: 'BUILD', value: '1' }] : [{ version: '3.40.1' }];
+      assert.equal(dialect.readServerVersion(rows), expected);
+    },
+  );
+});
