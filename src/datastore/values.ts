@@ -10,9 +10,15 @@ import type { Row, SqlValue } from './types';
  * | BIGINT as a JavaScript BigInt                      | number when a safe integer, else its decimal text |
  * | DECIMAL/NUMERIC (text, or a number on some drivers) | an integer: as BIGINT; a fraction: a number (a double: lossy past ~15 digits) |
  * | TIMESTAMP/DATE text `YYYY-MM-DD HH:MM:SS[.fff…]`   | a Date, read as UTC (the app writes UTC only)     |
- * | BIT/BOOLEAN                                        | true/false                                        |
+ * | BIT/BOOLEAN (described as SQL_BIT)                 | true/false                                        |
  * | binary (ArrayBuffer)                               | Buffer                                            |
  * | column names upper-cased by the Oracle family     | the dialect's reading case (lower)                |
+ *
+ * Conversion goes by the type the driver describes, so a column read back depends on its driver too:
+ * - the app's `boolean` column: PostgreSQL (BOOLEAN, SQL_BIT with BoolsAsChar=0) gives true/false; SQLite
+ *   (INTEGER) and MariaDB (TINYINT(1), which Connector/ODBC describes as SQL_TINYINT) give the numbers 1/0.
+ * - DECIMAL on SQLite: the SQLite3 ODBC driver describes DECIMAL columns as SQL_VARCHAR (it knows NUMERIC,
+ *   which it describes as SQL_DOUBLE), so they come back as the text SQLite stored, e.g. '-123.25'.
  *
  * Going in: a Date is bound as UTC text `YYYY-MM-DD HH:MM:SS.mmm`; a boolean as 1/0; NaN and
  * ±Infinity are refused (no database here stores them portably). Oracle and Tibero store '' as NULL.

@@ -4,8 +4,10 @@ import { SqlDialect, type DriverErrorFacts } from './dialect';
 /** PostgreSQL (≥ 9.5 for ON CONFLICT; the Oracle MERGE compatibility check needs ≥ 15) through psqlODBC. */
 export class PostgresqlDialect extends SqlDialect {
   readonly variant = 'postgresql' as const;
-  // The wire protocol counts parameters in an Int16 field.
-  override readonly maxBindParameters = 32_767;
+  // The protocol allows 65,535 parameters, but psqlODBC refuses a ParameterDescription message over
+  // about 30,000 bytes (4 bytes a parameter) with "lost synchronization with server" and loses the
+  // connection: measured on psqlODBC 13.02, 7,000 parameters pass and 7,500 fail.
+  override readonly maxBindParameters = 7_000;
 
   serverVersionStatement(): Statement {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
@@ -81,7 +83,11 @@ export class PostgresqlDialect extends SqlDialect {
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {
     // 57014 query_canceled: what statement_timeout and SQL_ATTR_QUERY_TIMEOUT raise.
     if (facts.sqlState === '57014') return 'timeout';
-    if (/server closed the connection|could not connect|connection refused|no connection to the server/i.test(facts.message)) {
+    // 57P01–57P05 (admin_shutdown from pg_terminate_backend or a server stop, crash_shutdown,
+    // cannot_connect_now, database_dropped, idle_session_timeout): the server has ended the session.
+    // psqlODBC reports the next statement on such a connection as 57P01, and only the one after as 08S01.
+    if (/^57P0[1-5]$/.test(facts.sqlState ?? '')) return 'connection';
+    if (/server closed the connection|could not connect|connection refused|no connection to the server|lost synchronization/i.test(facts.message)) {
       return 'connection';
     }
     return super.classifyError(facts);

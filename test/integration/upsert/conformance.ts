@@ -134,6 +134,22 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       assert.deepEqual(stored, expected);
     });
 
+    it('a wide batch (40 columns × 2,000 rows, 80,000 values) is split under the bind-parameter limit and upserted whole', async () => {
+      const wide: TableDefinition = {
+        name: `${tablePrefix}_wide`,
+        columns: [{ name: 'id', type: 'integer', nullable: false }, ...Array.from({ length: 39 }, (_, index) => ({ name: `f${index}`, type: 'double' as const }))],
+        primaryKey: ['id'],
+      };
+      await recreate(wide);
+      const rows = Array.from({ length: 2_000 }, (_, id) => Object.fromEntries([['id', id], ...Array.from({ length: 39 }, (_, index) => [`f${index}`, id + index / 100])]));
+      const statements = target.compiler.compileUpsert({ table: wide.name, keyColumns: ['id'], columns: wide.columns, rows });
+      for (const statement of statements) assert.ok(statement.parameters.length <= target.compiler.maxBindParameters);
+      await upsert(wide, rows);
+      const stored = await snapshot(wide);
+      assert.equal(stored.length, 2_000);
+      assert.deepEqual(stored[1_999], rows[1_999]);
+    });
+
     it('composite keys: rows differing in one key part are distinct, equal in both are updated', async () => {
       await recreate(outcomeTable);
       await upsert(outcomeTable, [

@@ -1,4 +1,5 @@
 import { OracleDialect } from '../../../src/datastore/dialects/oracle';
+import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
 import { TiberoDialect } from '../../../src/datastore/dialects/tibero';
 import { openDatastore, postgresqlDatabase } from '../../support/databases';
 import { installOracleShims, UpperCasePostgresqlDialect } from '../../support/oracle-on-postgresql';
@@ -8,7 +9,18 @@ import { describeUpsertConformance } from './conformance';
 // sent, run on PostgreSQL ≥ 15 as a compatibility check of the SQL's shape and semantics.
 const database = postgresqlDatabase();
 
-for (const compiler of [new OracleDialect(), new TiberoDialect()]) {
+// The statements go through psqlODBC here, so they must also fit its bind limit (lower than Oracle's).
+const PSQLODBC_BIND_LIMIT = new PostgresqlDialect().maxBindParameters;
+
+class OracleThroughPsqlodbc extends OracleDialect {
+  override readonly maxBindParameters = PSQLODBC_BIND_LIMIT;
+}
+
+class TiberoThroughPsqlodbc extends TiberoDialect {
+  override readonly maxBindParameters = PSQLODBC_BIND_LIMIT;
+}
+
+for (const compiler of [new OracleThroughPsqlodbc(), new TiberoThroughPsqlodbc()]) {
   describeUpsertConformance(
     `${compiler.variant} MERGE executed on ${database.label} as a compatibility check`,
     async () => {
