@@ -2,6 +2,7 @@ import odbc from 'odbc';
 import { secretValues } from '../config/connection-string';
 import { AppError } from '../errors/app-error';
 import { refineForServer, type SqlDialect } from './dialects';
+import { MAX_ODBC_PARAMETERS } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { ConnectionPool, type PoolState } from './pool';
 import type { Row, Statement, StatementKind } from './types';
@@ -187,6 +188,12 @@ export class Datastore implements Executor {
   private readonly abandoned = new Set<odbc.Connection>();
 
   private async run(connection: odbc.Connection, statement: Statement): Promise<{ rows: Row[]; count: number }> {
+    if (statement.parameters.length > MAX_ODBC_PARAMETERS) {
+      throw new AppError(
+        'DIALECT_UNSUPPORTED',
+        `A statement may bind at most ${MAX_ODBC_PARAMETERS} parameters through ODBC, got ${statement.parameters.length}`,
+      );
+    }
     const started = process.hrtime.bigint();
     const parameters = statement.parameters.map(toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;

@@ -11,6 +11,13 @@ import type {
   UpsertSpec,
 } from '../types';
 
+/**
+ * The `odbc` package keeps a statement's parameter count in a SQLSMALLINT: past 32,767 the count wraps
+ * and the process aborts with std::bad_alloc (seen with MariaDB at 33,000 parameters; 32,760 passed).
+ * The datastore refuses such a statement before it reaches the driver.
+ */
+export const MAX_ODBC_PARAMETERS = 32_766;
+
 /** The SQL flavours the compiler knows; `mysql` and `mariadb` share DB_DIALECT=mysql. */
 export type DialectVariant = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'tibero';
 
@@ -37,8 +44,12 @@ const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 export abstract class SqlDialect {
   abstract readonly variant: DialectVariant;
 
-  /** Most `?` parameters one statement may carry. Default: 32,766 (SQLite ≥ 3.32's SQLITE_MAX_VARIABLE_NUMBER). */
-  readonly maxBindParameters: number = 32_766;
+  /**
+   * Most `?` parameters one statement may carry. Default: 32,766, which is SQLite ≥ 3.32's
+   * SQLITE_MAX_VARIABLE_NUMBER and, for every dialect, the ceiling of the `odbc` package, which counts
+   * parameters in a signed 16-bit SQLSMALLINT (see MAX_ODBC_PARAMETERS). A dialect may only go lower.
+   */
+  readonly maxBindParameters: number = MAX_ODBC_PARAMETERS;
   /** Most rows one UPSERT statement may carry, whatever the bind budget. Default: 1,000. */
   readonly maxRowsPerStatement: number = 1_000;
   /** Most values one `IN (…)` list may carry. Default: 1,000. */

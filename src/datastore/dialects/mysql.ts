@@ -7,8 +7,7 @@ import { SqlDialect, type DriverErrorFacts } from './dialect';
  */
 export class MysqlDialect extends SqlDialect {
   readonly variant: 'mysql' | 'mariadb' = 'mysql';
-  override readonly maxBindParameters = 65_535;
-  override readonly maxIdentifierLength = 64;
+  override readonly maxIdentifierLength: number = 64;
 
   override quoteIdentifier(name: string): string {
     this.assertIdentifier(name);

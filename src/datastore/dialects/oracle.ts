@@ -10,13 +10,12 @@ import { SqlDialect, type DriverErrorFacts, type Page } from './dialect';
  */
 export class OracleDialect extends SqlDialect {
   readonly variant: 'oracle' | 'tibero' = 'oracle';
-  override readonly maxIdentifierLength = 128;
+  override readonly maxIdentifierLength: number = 128;
   // Each MERGE row is a `SELECT … FROM DUAL` branch; parse time grows with the branch count, so batches
   // stay modest and few distinct SQL texts are cached.
-  override readonly maxRowsPerStatement = 500;
-  override readonly maxBindParameters = 65_535;
+  override readonly maxRowsPerStatement: number = 500;
   // ORA-01795: maximum number of expressions in a list is 1000.
-  override readonly maxInListSize = 1_000;
+  override readonly maxInListSize: number = 1_000;
   override readonly foldsToUpperCase = true;
 
   override identifierToDatabase(name: string): string {

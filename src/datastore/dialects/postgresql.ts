@@ -7,7 +7,7 @@ export class PostgresqlDialect extends SqlDialect {
   // The protocol allows 65,535 parameters, but psqlODBC refuses a ParameterDescription message over
   // about 30,000 bytes (4 bytes a parameter) with "lost synchronization with server" and loses the
   // connection: measured on psqlODBC 13.02, 7,000 parameters pass and 7,500 fail.
-  override readonly maxBindParameters = 7_000;
+  override readonly maxBindParameters: number = 7_000;
 
   serverVersionStatement(): Statement {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };

@@ -5,7 +5,7 @@ import { SqlDialect, type DriverErrorFacts } from './dialect';
 export class SqliteDialect extends SqlDialect {
   readonly variant = 'sqlite' as const;
   // SQLite itself has no limit to speak of; 128 keeps names portable to the other dialects.
-  override readonly maxIdentifierLength = 128;
+  override readonly maxIdentifierLength: number = 128;
 
   serverVersionStatement(): Statement {
     return { sql: 'SELECT sqlite_version() AS version', parameters: [], kind: 'select' };

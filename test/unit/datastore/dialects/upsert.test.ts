@@ -263,16 +263,16 @@ describe('UPSERT compilation', () => {
       (dialect, rowsPerStatement) => assertChunked(dialect, 4, 5_000, rowsPerStatement),
     );
 
-    // 70 columns: 32,766 / 70 = 468 rows (SQLite), 7,000 / 70 = 100 (PostgreSQL through psqlODBC), 65,535 / 70 = 936 (MySQL).
+    // 70 columns: 32,766 / 70 = 468 rows (the ODBC ceiling, every dialect but PostgreSQL); 7,000 / 70 = 100 (psqlODBC).
     itPerDialect(
       (rows: number[]) => `a 2,000-row batch of 70 columns crossing the bind limit compiles into ${rows.length} statements, every row in order`,
       {
         sqlite: [468, 468, 468, 468, 128],
         postgresql: Array.from({ length: 20 }, () => 100),
-        mysql: [936, 936, 128],
-        mariadb: [936, 936, 128],
-        oracle: [500, 500, 500, 500],
-        tibero: [500, 500, 500, 500],
+        mysql: [468, 468, 468, 468, 128],
+        mariadb: [468, 468, 468, 468, 128],
+        oracle: [468, 468, 468, 468, 128],
+        tibero: [468, 468, 468, 468, 128],
       },
       (dialect, rowsPerStatement) => assertChunked(dialect, 70, 2_000, rowsPerStatement),
     );
