@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const SCRIPT = path.resolve(__dirname, '../../src/cli/print-ddl.js');
+
+function printDdl(...args: string[]) {
+  return spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8' });
+}
+
+describe('npm run db:ddl', () => {
+  it('--dialect tibero prints Oracle-family DDL for every app table, then the migration rows and COMMIT', () => {
+    const result = printDdl('--dialect', 'tibero');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /CREATE TABLE "AI_SCHEMA_MIGRATIONS" \(/);
+    assert.match(result.stdout, /CREATE TABLE "AI_DATASET" \(/);
+    assert.match(result.stdout, /"NAME" VARCHAR2\(128 CHAR\) NOT NULL/);
+    assert.match(result.stdout, /"CREATED_AT" TIMESTAMP\(3\) NOT NULL/);
+    assert.match(result.stdout, /INSERT INTO "AI_SCHEMA_MIGRATIONS" \("VERSION", "NAME", "APPLIED_AT"\) VALUES \(1, 'datasets', SYS_EXTRACT_UTC\(SYSTIMESTAMP\)\);/);
+    assert.match(result.stdout, /COMMIT;\s*$/);
+  });
+
+  it('every statement of the printed script ends with a semicolon, for every dialect', () => {
+    for (const dialect of ['sqlite', 'postgresql', 'mysql', 'oracle', 'tibero']) {
+      const result = printDdl('--dialect', dialect);
+      assert.equal(result.status, 0, `${dialect}: ${result.stderr}`);
+      const statements = result.stdout.split('\n\n').filter((block) => !block.startsWith('--'));
+      for (const statement of statements) assert.match(statement.trim(), /;$/, `${dialect}: ${statement}`);
+    }
+  });
+
+  it('an unknown dialect exits 2 naming the accepted ones, and prints no SQL', () => {
+    const result = printDdl('--dialect', 'db2');
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /Unknown SQL dialect "db2"; expected one of sqlite, postgresql, mysql, oracle, tibero/);
+  });
+});
