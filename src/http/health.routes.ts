@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { DatabaseBootstrap } from '../bootstrap';
 import type { Datastore } from '../datastore/datastore';
 import type { Metrics } from '../metrics/metrics';
+import { withTimeout } from '../shared/with-timeout';
 
 // /readyz answers within this long even when every pooled connection is busy or the network hangs.
 const READINESS_PING_TIMEOUT_MS = 2_000;
@@ -19,7 +20,7 @@ export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap,
     let reachable = false;
     let error: string | undefined;
     try {
-      await withTimeout(datastore.ping(), READINESS_PING_TIMEOUT_MS);
+      await withTimeout(datastore.ping(), READINESS_PING_TIMEOUT_MS, () => new Error(`no answer within ${READINESS_PING_TIMEOUT_MS} ms`));
       reachable = true;
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
@@ -43,20 +44,4 @@ export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap,
   });
 
   return router;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
