@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   process.env.UV_THREADPOOL_SIZE ??= String(threadPoolSize(config));
 
   const logger = createLogger(config.logLevel);
-  const { buildApp } = await import('./app');
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config, logger);
   const address = await app.listen(config.port, config.host);
   logger.info(
