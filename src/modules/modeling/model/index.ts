@@ -1,0 +1,40 @@
+/**
+ * The pure modeling core: preparation of a numeric table, k-means through ml-kmeans, quality scores
+ * and the choice of k. No I/O, no database, no threads — the caller feeds it data (e.g. from a worker).
+ */
+export { ModelInputError, RunCancelledError, type ModelInputReason } from './errors';
+export { createMatrix, matrixFromRows, rowView, type Matrix } from './matrix';
+export {
+  prepare,
+  scaleCentroids,
+  unscaleCentroids,
+  type ColumnStats,
+  type MissingValuePolicy,
+  type PreparedData,
+  type PrepareOptions,
+  type RawTable,
+  type Scaling,
+  type ScalingKind,
+} from './preparation';
+export {
+  DEFAULT_SEEDING_SAMPLE_SIZE,
+  MAX_ABS_VALUE,
+  MAX_ITERATIONS_LIMIT,
+  MAX_N_INIT,
+  runKMeans,
+  type InitializationMethod,
+  type IterationEvent,
+  type KMeansOptions,
+  type KMeansRunResult,
+  type RunHooks,
+} from './kmeans-runner';
+export { calinskiHarabasz, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
+export {
+  MAX_K_RANGE_WIDTH,
+  selectK,
+  type KScore,
+  type KSelectionRule,
+  type SelectKHooks,
+  type SelectKOptions,
+  type SelectKResult,
+} from './k-selection';

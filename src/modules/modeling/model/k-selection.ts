@@ -1,0 +1,118 @@
+import { ModelInputError } from './errors';
+import {
+  assertClusterable,
+  runKMeansOnRowArrays,
+  validateKMeansOptions,
+  type IterationEvent,
+  type KMeansOptions,
+  type KMeansRunResult,
+  type RunHooks,
+} from './kmeans-runner';
+import { toRowArrays, type Matrix } from './matrix';
+import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
+
+/**
+ * Runs k-means for each k in [min, max] and picks one k by the highest silhouette.
+ *
+ * Range limits:
+ *  - More than MAX_K_RANGE_WIDTH values of k is REJECTED (ModelInputError 'K_RANGE_TOO_WIDE', which
+ *    the service maps to BAD_USER_INPUT) rather than silently shortened: the caller asked for an
+ *    answer among those k, and a shortened range could return a different one without saying so.
+ *  - max is CAPPED at rows − 1 (reported as maxCappedByRows): the silhouette needs fewer clusters than
+ *    rows, and the row count is only known after preparation, so the caller cannot be expected to
+ *    know it. A range with min > rows − 1 is rejected ('INVALID_K_RANGE').
+ *
+ * Every k runs with the same options and seed, so the chosen run is exactly what runKMeans would give
+ * for that k; the silhouette of every k uses the same row sample, so the values are comparable.
+ */
+
+export const MAX_K_RANGE_WIDTH = 12;
+
+export interface SelectKOptions extends Omit<KMeansOptions, 'k'> {
+  readonly min: number;
+  readonly max: number;
+  /** Rows used for the silhouette (default 2000, exact below that). */
+  readonly silhouetteSampleSize?: number;
+}
+
+export interface KScore {
+  readonly k: number;
+  readonly inertia: number;
+  readonly silhouette: number | null;
+  readonly daviesBouldin: number | null;
+  readonly calinskiHarabasz: number | null;
+  readonly iterations: number;
+  readonly converged: boolean;
+}
+
+export interface SelectKHooks {
+  onIteration?(event: IterationEvent & { readonly k: number }): void;
+  onKEvaluated?(score: KScore): void;
+  shouldCancel?(): boolean;
+}
+
+/**
+ * MAX_SILHOUETTE: the k with the highest silhouette; on an exact tie the smaller k; a k whose
+ * silhouette is undefined (null) is never preferred, and if every value is null the smallest k is chosen.
+ */
+export type KSelectionRule = 'MAX_SILHOUETTE';
+
+export interface SelectKResult {
+  readonly scores: KScore[];
+  readonly chosenK: number;
+  readonly rule: KSelectionRule;
+  /** The k actually evaluated. */
+  readonly evaluatedRange: { readonly min: number; readonly max: number };
+  readonly maxCappedByRows: boolean;
+  /** The full result of the run for chosenK. */
+  readonly run: KMeansRunResult;
+}
+
+export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKHooks = {}): SelectKResult {
+  const { min, max, silhouetteSampleSize, ...runOptions } = options;
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 2 || max < min) {
+    throw new ModelInputError('INVALID_K_RANGE', `the k range must be integers with 2 ≤ min ≤ max, got ${min}..${max}`);
+  }
+  if (max - min + 1 > MAX_K_RANGE_WIDTH) {
+    throw new ModelInputError('K_RANGE_TOO_WIDE', `the k range ${min}..${max} has ${max - min + 1} values; at most ${MAX_K_RANGE_WIDTH} are allowed`);
+  }
+  const lastK = Math.min(max, matrix.rows - 1);
+  if (min > lastK) {
+    throw new ModelInputError('INVALID_K_RANGE', `k from ${min} needs at least ${min + 1} rows, but there are ${matrix.rows}`);
+  }
+  validateKMeansOptions({ ...runOptions, k: min }, matrix.rows);
+  assertClusterable(matrix);
+
+  const rowArrays = toRowArrays(matrix); // one copy for all k
+  const silhouetteSeed = (runOptions.seed ^ 0x9e3779b9) >>> 0; // decorrelated from the restart seeds
+  const scores: KScore[] = [];
+  let chosen: { score: KScore; run: KMeansRunResult } | undefined;
+  for (let k = min; k <= lastK; k++) {
+    const runHooks: RunHooks = {
+      shouldCancel: hooks.shouldCancel,
+      onIteration: hooks.onIteration && ((event) => hooks.onIteration!({ ...event, k })),
+    };
+    const run = runKMeansOnRowArrays(matrix, rowArrays, { ...runOptions, k }, runHooks);
+    const score: KScore = {
+      k,
+      inertia: run.inertia,
+      silhouette: silhouette(matrix, run.assignments, k, { sampleSize: silhouetteSampleSize, seed: silhouetteSeed }).value,
+      daviesBouldin: daviesBouldin(matrix, run.assignments, run.centroids),
+      calinskiHarabasz: calinskiHarabasz(matrix, run.assignments, run.centroids),
+      iterations: run.iterations,
+      converged: run.converged,
+    };
+    scores.push(score);
+    hooks.onKEvaluated?.(score);
+    // Only the best run is kept, so memory does not grow with the range.
+    if (!chosen || (score.silhouette ?? -Infinity) > (chosen.score.silhouette ?? -Infinity)) chosen = { score, run };
+  }
+  return {
+    scores,
+    chosenK: chosen!.score.k,
+    rule: 'MAX_SILHOUETTE',
+    evaluatedRange: { min, max: lastK },
+    maxCappedByRows: lastK < max,
+    run: chosen!.run,
+  };
+}

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ModelInputError, prepare, rowView, scaleCentroids, unscaleCentroids, type Matrix } from '../../../../src/modules/modeling/model';
+
+const NaN_ = Number.NaN;
+
+function table(rows: number[][]) {
+  return { values: Float64Array.from(rows.flat()), rows: rows.length, columns: rows[0]!.length };
+}
+
+function column(matrix: Matrix, j: number): number[] {
+  return Array.from({ length: matrix.rows }, (_, i) => rowView(matrix, i)[j]!);
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const populationStd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+const WITH_GAPS = [
+  [1, 10],
+  [2, NaN_],
+  [NaN_, 30],
+  [4, 40],
+  [5, 50],
+];
+
+describe('prepare', () => {
+  it('DROP removes every row with a missing value, keeps the others in order and reports rowsDropped', () => {
+    const prepared = prepare(table(WITH_GAPS), { missing: 'DROP', scaling: 'NONE' });
+    assert.equal(prepared.rowsRead, 5);
+    assert.equal(prepared.rowsDropped, 2);
+    assert.deepEqual(Array.from(prepared.keptRowIndexes), [0, 3, 4]);
+    assert.deepEqual(Array.from(prepared.matrix.values), [1, 10, 4, 40, 5, 50]);
+  });
+
+  it('MEAN replaces each missing value by its column mean over the non-missing values and keeps every row', () => {
+    const prepared = prepare(table(WITH_GAPS), { missing: 'MEAN', scaling: 'NONE' });
+    assert.equal(prepared.rowsDropped, 0);
+    assert.deepEqual(Array.from(prepared.keptRowIndexes), [0, 1, 2, 3, 4]);
+    assert.deepEqual(column(prepared.matrix, 0), [1, 2, 3, 4, 5]); // mean of 1, 2, 4, 5
+    assert.deepEqual(column(prepared.matrix, 1), [10, 32.5, 30, 40, 50]); // mean of 10, 30, 40, 50
+  });
+
+  it('column stats describe the raw input: counts, nulls, min, max, mean and population stddev of the non-missing values', () => {
+    const { columnStats } = prepare(table(WITH_GAPS), { missing: 'DROP', scaling: 'STANDARD' });
+    assert.deepEqual(columnStats[0], { count: 4, nulls: 1, min: 1, max: 5, mean: 3, stddev: Math.sqrt(2.5) });
+    assert.equal(columnStats[1]!.nulls, 1);
+    assert.equal(columnStats[1]!.mean, 32.5);
+  });
+
+  it('STANDARD gives every column mean 0 and population standard deviation 1 (as StandardScaler)', () => {
+    const prepared = prepare(table([[1, 100], [2, 300], [3, 200], [10, 900], [4, 0]]), { missing: 'DROP', scaling: 'STANDARD' });
+    for (const j of [0, 1]) {
+      const values = column(prepared.matrix, j);
+      assert.ok(Math.abs(mean(values)) < 1e-12, `column ${j} mean ${mean(values)}`);
+      assert.ok(Math.abs(populationStd(values) - 1) < 1e-12, `column ${j} std ${populationStd(values)}`);
+    }
+    assert.deepEqual(prepared.scaling.offset, [4, 300]);
+    assert.equal(prepared.scaling.scale[0], populationStd([1, 2, 3, 10, 4]));
+  });
+
+  it('STANDARD after MEAN imputation is fitted on the imputed column, so it still has std 1', () => {
+    const prepared = prepare(table(WITH_GAPS), { missing: 'MEAN', scaling: 'STANDARD' });
+    assert.ok(Math.abs(populationStd(column(prepared.matrix, 1)) - 1) < 1e-12);
+  });
+
+  it('MINMAX maps every column onto [0, 1] with the minimum at 0 and the maximum at 1', () => {
+    const prepared = prepare(table([[-3, 5], [7, 6], [2, 9]]), { missing: 'DROP', scaling: 'MINMAX' });
+    assert.deepEqual(column(prepared.matrix, 0), [0, 1, 0.5]);
+    assert.deepEqual(column(prepared.matrix, 1), [0, 0.25, 1]);
+  });
+
+  for (const scaling of ['STANDARD', 'MINMAX'] as const) {
+    it(`${scaling} turns a constant column into zeros with scale 1 instead of dividing by zero`, () => {
+      const prepared = prepare(table([[0.1, 1], [0.1, 2], [0.1, 4]]), { missing: 'DROP', scaling });
+      assert.deepEqual(column(prepared.matrix, 0), [0, 0, 0]);
+      assert.equal(prepared.scaling.scale[0], 1);
+      assert.equal(prepared.scaling.offset[0], 0.1);
+    });
+  }
+
+  it('a column that is entirely missing is a ModelInputError naming the column index', () => {
+    assert.throws(
+      () => prepare(table([[1, NaN_], [2, NaN_]]), { missing: 'MEAN', scaling: 'NONE' }),
+      (error: unknown) => error instanceof ModelInputError && error.reason === 'COLUMN_ALL_MISSING' && /column 1/.test(error.message),
+    );
+  });
+
+  it('input that has no row left after DROP is a ModelInputError (EMPTY_INPUT)', () => {
+    assert.throws(
+      () => prepare(table([[1, NaN_], [NaN_, 2]]), { missing: 'DROP', scaling: 'NONE' }),
+      (error: unknown) => error instanceof ModelInputError && error.reason === 'EMPTY_INPUT',
+    );
+  });
+
+  it('an input with zero rows is a ModelInputError (EMPTY_INPUT)', () => {
+    assert.throws(
+      () => prepare({ values: new Float64Array(0), rows: 0, columns: 3 }, { missing: 'DROP', scaling: 'NONE' }),
+      (error: unknown) => error instanceof ModelInputError && error.reason === 'EMPTY_INPUT',
+    );
+  });
+
+  it('an infinite value is a ModelInputError (NON_FINITE_VALUE), not a missing value', () => {
+    assert.throws(
+      () => prepare(table([[1, Infinity], [2, 3]]), { missing: 'MEAN', scaling: 'NONE' }),
+      (error: unknown) => error instanceof ModelInputError && error.reason === 'NON_FINITE_VALUE',
+    );
+  });
+
+  for (const scaling of ['NONE', 'STANDARD', 'MINMAX'] as const) {
+    it(`${scaling}: unscaleCentroids(scaleCentroids(x)) gives x back, and scaled rows unscale to the input rows`, () => {
+      const rows = [[1.5, -20, 7], [3.25, 40, 7], [-8, 0.001, 7], [2, 1e6, 7]];
+      const prepared = prepare(table(rows), { missing: 'DROP', scaling });
+      const points = [[0.3, 12345.678, 7], [-100, -0.5, 7]];
+      const back = unscaleCentroids(scaleCentroids(points, prepared.scaling), prepared.scaling);
+      const scaledRows = Array.from({ length: prepared.matrix.rows }, (_, i) => Array.from(rowView(prepared.matrix, i)));
+      const original = unscaleCentroids(scaledRows, prepared.scaling);
+      // Round-trips are exact up to rounding relative to the column's magnitude (offset and scale).
+      const { offset, scale } = prepared.scaling;
+      for (const [actual, expected] of [[back, points], [original, rows]] as const) {
+        actual.forEach((point, r) =>
+          point.forEach((v, j) => {
+            const e = expected[r]![j]!;
+            const tolerance = 1e-12 * (Math.abs(e) + Math.abs(offset[j]!) + scale[j]!);
+            assert.ok(Math.abs(v - e) <= tolerance, `${v} vs ${e}`);
+          }),
+        );
+      }
+    });
+  }
+});
