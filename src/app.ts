@@ -59,7 +59,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const bootstrap = new DatabaseBootstrap(datastore, config, logger);
 
   const services: Services = {
-    datasets: new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore)),
+    datasets: new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore),
   };
 
   const expressApp = express();

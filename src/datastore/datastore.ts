@@ -37,6 +37,12 @@ export interface Executor {
   execute(statement: Statement): Promise<number>;
 }
 
+/** What services need to group repository calls into one transaction. */
+export interface TransactionRunner {
+  readonly dialect: SqlDialect;
+  transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T>;
+}
+
 export interface DatastoreState {
   readonly dialect: string;
   readonly pool: PoolState;
@@ -55,7 +61,7 @@ const TIMEOUT_GRACE_MS = 2_000;
  * parameters and rows come back normalized (values.ts). A connection is dropped, not reused, when the
  * driver reports it broken or a statement overruns its timeout.
  */
-export class Datastore implements Executor {
+export class Datastore implements Executor, TransactionRunner {
   private readonly pool: ConnectionPool<odbc.Connection>;
   private readonly secrets: readonly string[];
   private currentDialect: SqlDialect;

@@ -5,6 +5,7 @@
 export const ERROR_CATALOGUE = {
   BAD_USER_INPUT: 'An argument or input field is invalid; the message names it.',
   NOT_FOUND: 'The requested object does not exist.',
+  CONFLICT: 'The request conflicts with the current state (e.g. deleting a dataset while one of its runs is active).',
   CONFIG_INVALID: 'The server configuration (environment variables) is invalid; every problem is listed at once.',
   DB_UNAVAILABLE: 'The database cannot be reached or a connection could not be opened.',
   DB_POOL_TIMEOUT: 'No database connection became free within DB_ACQUIRE_TIMEOUT_MS.',

@@ -32,6 +32,12 @@ export interface DriverErrorFacts {
   readonly message: string;
 }
 
+const NUMERIC_TYPES = new Set([
+  'SMALLINT', 'INTEGER', 'INT', 'BIGINT', 'TINYINT', 'MEDIUMINT', 'INT2', 'INT4', 'INT8',
+  'DECIMAL', 'NUMERIC', 'NUMBER', 'REAL', 'FLOAT', 'FLOAT4', 'FLOAT8', 'DOUBLE', 'DOUBLE PRECISION',
+  'BINARY_DOUBLE', 'BINARY_FLOAT',
+]);
+
 // A plain identifier: a letter or underscore, then letters, digits, `_` or `$`. Anything else
 // (spaces, quotes, dots, dashes) is refused rather than escaped: names reach SQL only this way.
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -172,6 +178,15 @@ export abstract class SqlDialect {
 
   /** Primary key columns of one table in key order; rows have `column_name`. */
   abstract primaryKeyStatement(table: string): Statement;
+
+  /**
+   * Whether a catalog type name (as readCatalogColumn reports it) holds numbers k-means can use.
+   * Length and precision suffixes and UNSIGNED are ignored: `DECIMAL(10,2)`, `int unsigned`.
+   */
+  isNumericType(typeName: string): boolean {
+    const base = typeName.toUpperCase().replace(/\(.*\)/, '').replace(/\bUNSIGNED\b|\bZEROFILL\b/g, '').trim();
+    return NUMERIC_TYPES.has(base);
+  }
 
   readCatalogColumn(row: Row): CatalogColumn {
     const nullable = row.is_nullable;

@@ -60,6 +60,14 @@ export class SqliteDialect extends SqlDialect {
     return { sql: 'SELECT name AS column_name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', parameters: [table], kind: 'catalog' };
   }
 
+  // SQLite's own type-affinity rules (datatype3.html §3.1): INT → integer; REAL, FLOA, DOUB → real;
+  // NUMERIC and DECIMAL → numeric. Text, blob and untyped columns are not numbers.
+  override isNumericType(typeName: string): boolean {
+    const upper = typeName.toUpperCase();
+    if (/CHAR|CLOB|TEXT|BLOB/.test(upper) || upper.trim() === '') return false;
+    return /INT|REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(upper);
+  }
+
   protected upsertSql(spec: UpsertSpec, rowCount: number): string {
     return this.onConflictUpsertSql(spec, rowCount);
   }

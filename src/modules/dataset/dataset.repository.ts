@@ -46,6 +46,40 @@ export class DatasetRepository {
     return found;
   }
 
+  async findByName(name: string): Promise<DatasetRecord | null> {
+    const rows = await this.executor.query({
+      sql: `${this.selectAll()} WHERE ${this.executor.dialect.quoteIdentifier('name')} = ?`,
+      parameters: [name],
+      kind: 'select',
+    });
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Runs of the dataset that are queued or running. */
+  async countActiveRuns(datasetId: string): Promise<number> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const rows = await this.executor.query({
+      sql: `SELECT COUNT(*) AS active FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ? AND ${q('status')} IN ('QUEUED', 'RUNNING')`,
+      parameters: [datasetId],
+      kind: 'select',
+    });
+    return Number(rows[0]?.active ?? 0);
+  }
+
+  /**
+   * Removes the dataset with its runs and their assignments, in one transaction. Published outcomes
+   * stay in the outcome table: they are the business's data now, not the app's.
+   */
+  async deleteWithRuns(datasetId: string, transaction: Executor): Promise<void> {
+    const q = (name: string) => transaction.dialect.quoteIdentifier(name);
+    const statements = [
+      `DELETE FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} IN (SELECT ${q('id')} FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?)`,
+      `DELETE FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?`,
+      `DELETE FROM ${q(TABLE)} WHERE ${q('id')} = ?`,
+    ];
+    for (const sql of statements) await transaction.execute({ sql, parameters: [datasetId], kind: 'delete' });
+  }
+
   async save(record: DatasetRecord, executor: Executor = this.executor): Promise<void> {
     const statements = executor.dialect.compileUpsert({
       table: TABLE,

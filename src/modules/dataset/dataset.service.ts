@@ -1,15 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { TransactionRunner } from '../../datastore/datastore';
 import type { CatalogColumn } from '../../datastore/types';
-import { AppError } from '../../errors/app-error';
+import { AppError, isAppError } from '../../errors/app-error';
 import { alignToKeys } from '../../shared/align-to-keys';
 import type { CatalogRepository } from './catalog.repository';
+import type { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { DatasetRecord } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
+import { badInput, checkColumns, checkIdentifier, checkName } from './dataset-validation';
+import { DEFAULT_OUTCOME_TABLE, outcomeTableDefinition } from './outcome-table';
 
-/** Reading datasets and what the database says about their tables. */
+/** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
 export class DatasetService {
   constructor(
     private readonly datasets: DatasetRepository,
     private readonly catalog: CatalogRepository,
+    private readonly database: TransactionRunner,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   list(): Promise<DatasetRecord[]> {
@@ -22,6 +29,13 @@ export class DatasetService {
     return ids.map((id) => found.get(id) ?? null);
   }
 
+  /** The dataset, or BAD_USER_INPUT naming the id (for mutations and run inputs that refer to one). */
+  async require(id: string, field = 'id'): Promise<DatasetRecord> {
+    const [record] = await this.byIds([id]);
+    if (!record) throw badInput(field, `No dataset has id "${id}"`, id);
+    return record;
+  }
+
   /** Batch: the catalog columns of each table; NOT_FOUND for a table the database no longer has. */
   async columnsOf(tables: readonly string[]): Promise<(CatalogColumn[] | Error)[]> {
     return alignToKeys(tables, await this.catalog.columnsOf(tables), missingTable);
@@ -31,6 +45,97 @@ export class DatasetService {
   async rowCounts(tables: readonly string[]): Promise<(number | Error)[]> {
     const counts = await Promise.allSettled(tables.map((table) => this.catalog.rowCount(table)));
     return counts.map((count) => (count.status === 'fulfilled' ? count.value : toError(count.reason)));
+  }
+
+  async register(input: RegisterDatasetInput): Promise<DatasetRecord> {
+    const now = this.now();
+    const record = await this.validated({
+      id: randomUUID(),
+      name: input.name,
+      table: input.table,
+      keyColumns: input.keyColumns,
+      featureColumns: input.featureColumns,
+      description: input.description ?? null,
+      outcomeTable: input.outcomeTable ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.saveUnique(record);
+    return record;
+  }
+
+  async update(id: string, input: UpdateDatasetInput): Promise<DatasetRecord> {
+    const current = await this.require(id);
+    const record = await this.validated({
+      ...current,
+      name: input.name ?? current.name,
+      keyColumns: input.keyColumns ?? current.keyColumns,
+      featureColumns: input.featureColumns ?? current.featureColumns,
+      description: input.description === undefined ? current.description : input.description,
+      outcomeTable: input.outcomeTable === undefined ? current.outcomeTable : input.outcomeTable,
+      updatedAt: this.now(),
+    });
+    await this.saveUnique(record);
+    return record;
+  }
+
+  /** Removes a dataset and its runs; refused with CONFLICT while one of its runs is queued or running. */
+  async delete(id: string): Promise<DatasetRecord> {
+    const record = await this.require(id);
+    await this.database.transaction(async (transaction) => {
+      const active = await this.datasets.countActiveRuns(id);
+      if (active > 0) {
+        throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
+      }
+      await this.datasets.deleteWithRuns(id, transaction);
+    });
+    return record;
+  }
+
+  private async validated(record: DatasetRecord): Promise<DatasetRecord> {
+    const dialect = this.database.dialect;
+    const name = checkName(record.name);
+    checkIdentifier(dialect, 'table', record.table);
+    const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
+    if (!columns) throw badInput('table', `Table "${record.table}" does not exist in the database`, record.table);
+    checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);
+    const outcomeTable = await this.ensureOutcomeTable(record.outcomeTable);
+    const sameName = await this.datasets.findByName(name);
+    if (sameName && sameName.id !== record.id) throw badInput('name', `A dataset named "${name}" already exists`, name);
+    return { ...record, name, outcomeTable };
+  }
+
+  /**
+   * null means the default table. A named table is created with the outcome layout when missing, and
+   * must already have that layout's columns when present.
+   */
+  private async ensureOutcomeTable(name: string | null): Promise<string | null> {
+    if (name === null || name === DEFAULT_OUTCOME_TABLE) return null;
+    checkIdentifier(this.database.dialect, 'outcomeTable', name);
+    const definition = outcomeTableDefinition(name);
+    const existing = (await this.catalog.columnsOf([name])).get(name);
+    if (!existing) {
+      await this.database.transaction((transaction) => transaction.execute(transaction.dialect.compileCreateTable(definition)));
+      return name;
+    }
+    const present = new Set(existing.map((column) => column.name));
+    const missing = definition.columns.filter((column) => !present.has(column.name)).map((column) => column.name);
+    if (missing.length > 0) {
+      throw badInput('outcomeTable', `Table "${name}" exists but lacks the outcome columns ${missing.join(', ')}`, name);
+    }
+    return name;
+  }
+
+  private async saveUnique(record: DatasetRecord): Promise<void> {
+    try {
+      await this.datasets.save(record);
+    } catch (error) {
+      // Two registrations racing for one name: the UNIQUE constraint decides, the caller gets the same answer.
+      if (isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {
+        throw badInput('name', `A dataset named "${record.name}" already exists`, record.name);
+      }
+      throw error;
+    }
   }
 }
 

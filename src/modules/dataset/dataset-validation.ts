@@ -1,0 +1,49 @@
+import type { SqlDialect } from '../../datastore/dialects';
+import type { CatalogColumn } from '../../datastore/types';
+import { AppError } from '../../errors/app-error';
+
+/** The checks a dataset definition passes before anything is written; each failure names its field. */
+export function badInput(field: string, message: string, value?: unknown): AppError {
+  return new AppError('BAD_USER_INPUT', message, { field, ...(value === undefined ? {} : { value }) });
+}
+
+export function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > 128) throw badInput('name', 'A dataset name must have 1 to 128 characters', name);
+  return trimmed;
+}
+
+export function checkIdentifier(dialect: SqlDialect, field: string, name: string): void {
+  try {
+    dialect.assertIdentifier(name);
+  } catch (error) {
+    throw badInput(field, (error as Error).message, name.slice(0, 80));
+  }
+}
+
+/** Key and feature columns: present, not repeated, in the table; features numeric. */
+export function checkColumns(
+  dialect: SqlDialect,
+  table: string,
+  columns: readonly CatalogColumn[],
+  keyColumns: readonly string[],
+  featureColumns: readonly string[],
+): void {
+  const byName = new Map(columns.map((column) => [column.name, column]));
+  const checkList = (field: string, names: readonly string[]) => {
+    if (names.length === 0) throw badInput(field, `${field} must name at least one column`);
+    if (new Set(names).size !== names.length) throw badInput(field, `${field} lists a column twice`, names);
+    for (const name of names) {
+      checkIdentifier(dialect, field, name);
+      if (!byName.has(name)) throw badInput(field, `Table "${table}" has no column "${name}"`, name);
+    }
+  };
+  checkList('keyColumns', keyColumns);
+  checkList('featureColumns', featureColumns);
+  for (const name of featureColumns) {
+    const column = byName.get(name)!;
+    if (!dialect.isNumericType(column.type)) {
+      throw badInput('featureColumns', `Feature column "${name}" is ${column.type}, not numeric; k-means needs numbers`, name);
+    }
+  }
+}

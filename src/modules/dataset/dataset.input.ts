@@ -1,0 +1,40 @@
+import { Field, InputType } from 'type-graphql';
+
+@InputType({ description: 'A table to register as a dataset; every name is checked against the database catalog.' })
+export class RegisterDatasetInput {
+  @Field(() => String, { description: 'Unique display name (1–128 characters).' })
+  name!: string;
+
+  @Field(() => String, { description: 'An existing table of the database.' })
+  table!: string;
+
+  @Field(() => [String], { description: 'Columns that identify a row; together they must be unique.' })
+  keyColumns!: string[];
+
+  @Field(() => [String], { description: 'Numeric columns to cluster on.' })
+  featureColumns!: string[];
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where outcomes are UPSERTed; default ai_cluster_outcome. Created if missing.' })
+  outcomeTable?: string | null;
+}
+
+@InputType({ description: 'Changes to a dataset; omitted fields stay as they are.' })
+export class UpdateDatasetInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  keyColumns?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  featureColumns?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => String, { nullable: true })
+  outcomeTable?: string | null;
+}

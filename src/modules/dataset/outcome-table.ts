@@ -1,0 +1,23 @@
+import type { TableDefinition } from '../../datastore/types';
+
+/** Where a dataset's outcomes go unless it names its own table. Created by migration 2. */
+export const DEFAULT_OUTCOME_TABLE = 'ai_cluster_outcome';
+
+/**
+ * The layout every outcome table has: the latest published cluster of each entity of each dataset.
+ * A dataset may name its own outcome table; it is created with this layout, or must already have it.
+ */
+export function outcomeTableDefinition(name: string): TableDefinition {
+  return {
+    name,
+    columns: [
+      { name: 'dataset_id', type: 'string', length: 64, nullable: false },
+      { name: 'entity_key', type: 'string', length: 512, nullable: false },
+      { name: 'run_id', type: 'string', length: 64, nullable: false },
+      { name: 'cluster', type: 'integer', nullable: false },
+      { name: 'distance', type: 'double', nullable: false },
+      { name: 'published_at', type: 'timestamp', nullable: false },
+    ],
+    primaryKey: ['dataset_id', 'entity_key'],
+  };
+}
