@@ -36,7 +36,7 @@ export async function waitUntil(condition: () => Promise<boolean>, what: string,
 
 /**
  * Samples a datastore's pool state every few milliseconds while work runs; `stop()` returns the largest
- * size and in-use count seen. A sample can miss a short peak, never invent one.
+ * size and in-use count seen. A sample can miss a short peak, never invent one. stop() may be called again.
  */
 export function samplePool(datastore: Datastore): { stop(): { maxSize: number; maxInUse: number; last: PoolState } } {
   let maxSize = 0;
@@ -48,6 +48,8 @@ export function samplePool(datastore: Datastore): { stop(): { maxSize: number; m
   };
   sample();
   const timer = setInterval(sample, 5);
+  // Unref'd: a test that fails before stop() must not keep the process alive.
+  timer.unref();
   return {
     stop() {
       clearInterval(timer);

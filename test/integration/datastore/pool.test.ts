@@ -33,6 +33,7 @@ function itReplacesAKilledConnection(database: TestDatabase, scenario: KillScena
   it('a connection the server killed fails the next statement with DB_UNAVAILABLE, then is replaced by a new session', async (context) => {
     const { datastore } = await openDatastore(database, { poolMax: 1 });
     const { datastore: admin } = await openDatastore(database, { poolMax: 1 });
+    let sampler: ReturnType<typeof samplePool> | undefined;
     try {
       const killed = sessionId(await datastore.query(select(scenario.sessionIdSql)));
       await admin.execute({ sql: scenario.killSql(killed), parameters: [], kind: 'other' });
@@ -41,7 +42,7 @@ function itReplacesAKilledConnection(database: TestDatabase, scenario: KillScena
         `session ${killed} ending`,
       );
 
-      const sampler = samplePool(datastore);
+      sampler = samplePool(datastore);
       // The connection was idle for less than the pool's validate-after-idle time (5 s), so it is handed
       // out unchecked and the statement finds it dead: the caller sees DB_UNAVAILABLE, the pool drops it.
       const error = await rejection(datastore.query(select(scenario.sessionIdSql)), 'the statement on the killed session');
@@ -61,6 +62,7 @@ function itReplacesAKilledConnection(database: TestDatabase, scenario: KillScena
       // And the replacement stays in use: the same session serves the statement after.
       assert.equal(sessionId(await datastore.query(select(scenario.sessionIdSql))), replacement);
     } finally {
+      sampler?.stop();
       await datastore.close();
       await admin.close();
     }
@@ -78,8 +80,8 @@ describe('connection pool on PostgreSQL (psqlODBC)', () => {
 
   it('a statement running past queryTimeoutMs (pg_sleep(5), 1 s limit) rejects with DB_QUERY_TIMEOUT; the pool stays within max and works after', async (context) => {
     const { datastore } = await openDatastore(database, { poolMax: 2, queryTimeoutMs: 1_000 });
+    const sampler = samplePool(datastore);
     try {
-      const sampler = samplePool(datastore);
       const error = await rejection(datastore.query(select('SELECT pg_sleep(5)')), 'pg_sleep(5)');
       context.diagnostic(`timeout: ${assertAppError(error, 'DB_QUERY_TIMEOUT').message}`);
       assert.deepEqual(await datastore.query(select('SELECT 1 AS ok')), [{ ok: 1 }]);
@@ -88,6 +90,7 @@ describe('connection pool on PostgreSQL (psqlODBC)', () => {
       assert.equal(last.inUse, 0);
       context.diagnostic(`pool after: ${JSON.stringify(last)}`);
     } finally {
+      sampler.stop();
       await datastore.close();
     }
   });

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Datastore } from '../../../src/datastore/datastore';
+import { MariadbDialect } from '../../../src/datastore/dialects/mariadb';
+import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
+import { MIGRATIONS_TABLE } from '../../../src/datastore/migrations/migration';
+import { migrate } from '../../../src/datastore/migrations/migrator';
+import type { Statement, TableDefinition } from '../../../src/datastore/types';
+import { CatalogRepository } from '../../../src/modules/dataset/catalog.repository';
+import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
+
+/**
+ * APP_MIGRATIONS on each real database, from nothing and from a migration cut short.
+ *
+ * The GraphQL app test drops and re-creates the app's tables (ai_schema_migrations, ai_dataset, …) in the
+ * shared PostgreSQL and MariaDB test databases while other files run, so this file never touches them:
+ * - SQLite: a fresh database file for every scenario.
+ * - PostgreSQL: its own schema, MIGRATION_SCHEMA, made the only one on search_path through psqlODBC's
+ *   ConnSettings (run once per connection), so the real table names are used.
+ * - MariaDB: the test user may use the aimodel_test database only (no CREATE DATABASE), so the app's
+ *   tables get a prefix through a test dialect (PrefixedAppTablesMariadbDialect); everything else — the
+ *   DDL, the catalog queries, the UPSERT that records a version — is MariaDB's own dialect.
+ */
+
+const FIRST = APP_MIGRATIONS.find((migration) => migration.version === 1)!;
+const DATASET_TABLE: TableDefinition = FIRST.tables.find((table) => table.name === 'ai_dataset')!;
+/** Every table the app's migrations own, the migrations table included. */
+const APP_TABLES = [MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))];
+const ALL_VERSIONS = APP_MIGRATIONS.map((migration) => migration.version).sort((a, b) => a - b);
+const LATEST = Math.max(...ALL_VERSIONS);
+/** [version, name] of every migration, as ai_schema_migrations records them. */
+const ALL_RECORDED = [...APP_MIGRATIONS].sort((a, b) => a.version - b.version).map((migration) => [migration.version, migration.name]);
+const MIGRATION_SCHEMA = 'migrations_test';
+const MARIADB_PREFIX = 'migtest_mariadb_';
+
+/** MariaDB with the app's own tables renamed `<prefix><name>` in the database and back when read. */
+class PrefixedAppTablesMariadbDialect extends MariadbDialect {
+  constructor(private readonly prefix: string) {
+    super();
+  }
+
+  private inDatabase(name: string): string {
+    return APP_TABLES.includes(name) ? `${this.prefix}${name}` : name;
+  }
+
+  override quoteIdentifier(name: string): string {
+    return super.quoteIdentifier(this.inDatabase(name));
+  }
+
+  override identifierFromDatabase(name: string): string {
+    return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
+  }
+
+  // Only this file's tables: the shared database's real ai_dataset must not count as existing here.
+  override listTablesStatement(): Statement {
+    return {
+      sql:
+        'SELECT table_name AS table_name FROM information_schema.tables ' +
+        'WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ? ORDER BY table_name',
+      parameters: [this.prefix.length, this.prefix],
+      kind: 'catalog',
+    };
+  }
+
+  override listColumnsStatement(tables: readonly string[]): Statement {
+    return super.listColumnsStatement(tables.map((name) => this.inDatabase(name)));
+  }
+
+  override primaryKeyStatement(table: string): Statement {
+    return super.primaryKeyStatement(this.inDatabase(table));
+  }
+}
+
+/** How one database gets an empty state (no app tables) for a scenario. */
+interface Target {
+  /** A datastore on a database where neither app table exists. */
+  empty(): Promise<Datastore>;
+  close(): Promise<void>;
+}
+
+async function dropAppTables(datastore: Datastore, qualify: (quoted: string) => string = (quoted) => quoted): Promise<void> {
+  for (const table of APP_TABLES) {
+    await datastore.execute(ddl(`DROP TABLE IF EXISTS ${qualify(datastore.dialect.quoteIdentifier(table))}`));
+  }
+}
+
+function sqliteTarget(): Target {
+  const opened: Datastore[] = [];
+  return {
+    async empty() {
+      const { datastore } = await openDatastore(sqliteDatabase()); // a new file every time
+      opened.push(datastore);
+      return datastore;
+    },
+    async close() {
+      await Promise.all(opened.map((datastore) => datastore.close()));
+    },
+  };
+}
+
+function postgresqlTarget(): Target {
+  const database = postgresqlDatabase();
+  const inSchema: TestDatabase = {
+    ...database,
+    connectionString: `${database.connectionString.replace(/;?\s*$/, ';')}ConnSettings=SET search_path TO ${MIGRATION_SCHEMA};`,
+  };
+  let datastore: Datastore | undefined;
+  return {
+    async empty() {
+      if (!datastore) {
+        const { datastore: admin } = await openDatastore(database, { poolMax: 1 });
+        try {
+          await admin.execute(ddl(`CREATE SCHEMA IF NOT EXISTS ${MIGRATION_SCHEMA}`));
+        } finally {
+          await admin.close();
+        }
+        ({ datastore } = await openDatastore(inSchema));
+        // Proof that ConnSettings took effect before anything is dropped or created.
+        const [row] = await datastore.query(select('SELECT current_schema() AS name'));
+        assert.equal(row?.name, MIGRATION_SCHEMA, 'ConnSettings did not put the test schema first on search_path');
+      }
+      // Schema-qualified: whatever search_path says, only the test schema's tables can go.
+      await dropAppTables(datastore, (quoted) => `${MIGRATION_SCHEMA}.${quoted}`);
+      return datastore;
+    },
+    async close() {
+      if (!datastore) return;
+      await datastore.execute(ddl(`DROP SCHEMA IF EXISTS ${MIGRATION_SCHEMA} CASCADE`));
+      await datastore.close();
+    },
+  };
+}
+
+function mariadbTarget(): Target {
+  const database = mariadbDatabase();
+  let datastore: Datastore | undefined;
+  return {
+    async empty() {
+      if (!datastore) {
+        ({ datastore } = await openDatastore(database, { dialect: new PrefixedAppTablesMariadbDialect(MARIADB_PREFIX) }));
+        assert.ok(datastore.dialect instanceof PrefixedAppTablesMariadbDialect, 'the server refined the test dialect away');
+        assert.equal(datastore.dialect.quoteIdentifier('ai_dataset'), `\`${MARIADB_PREFIX}ai_dataset\``);
+      }
+      await dropAppTables(datastore);
+      return datastore;
+    },
+    async close() {
+      if (!datastore) return;
+      await dropAppTables(datastore);
+      await datastore.close();
+    },
+  };
+}
+
+async function recordedVersions(datastore: Datastore): Promise<unknown[]> {
+  const { dialect } = datastore;
+  const rows = await datastore.query(
+    select(
+      `SELECT ${dialect.quoteIdentifier('version')} AS version, ${dialect.quoteIdentifier('name')} AS name ` +
+        `FROM ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} ORDER BY ${dialect.quoteIdentifier('version')}`,
+    ),
+  );
+  return rows.map((row) => [row.version, row.name]);
+}
+
+function describeMigrations(label: string, target: Target): void {
+  describe(`APP_MIGRATIONS on ${label}`, () => {
+    after(async () => {
+      await target.close();
+    });
+
+    it(`on a database without the app tables, migrate applies [${ALL_VERSIONS.join(', ')}] and reports current ${LATEST}; a second run applies [] and current stays ${LATEST}`, async () => {
+      const datastore = await target.empty();
+      assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: ALL_VERSIONS, current: LATEST });
+      assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: [], current: LATEST });
+      assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
+      const tables = await new CatalogRepository(datastore).tables();
+      for (const table of APP_TABLES) assert.ok(tables.includes(table), `${table} is not among ${tables.join(', ')}`);
+    });
+
+    it(`a database at version 1 gets only the later versions (${ALL_VERSIONS.filter((version) => version > 1).join(', ') || 'none'})`, async () => {
+      const datastore = await target.empty();
+      assert.deepEqual(await migrate(datastore, [FIRST]), { applied: [1], current: 1 });
+      assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), {
+        applied: ALL_VERSIONS.filter((version) => version > 1),
+        current: LATEST,
+      });
+      assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
+    });
+
+    it("after migrating, ai_dataset's columns, nullability and primary key are visible through the catalog", async () => {
+      const datastore = await target.empty();
+      await migrate(datastore, APP_MIGRATIONS);
+      const catalog = new CatalogRepository(datastore);
+
+      const columns = (await catalog.columnsOf([DATASET_TABLE.name])).get(DATASET_TABLE.name);
+      assert.ok(columns, 'the catalog does not know ai_dataset');
+      assert.deepEqual(
+        columns.map((column) => [column.name, column.nullable, column.position]),
+        DATASET_TABLE.columns.map((column, index) => [column.name, column.nullable !== false, index + 1]),
+      );
+      for (const column of columns) assert.equal(column.table, DATASET_TABLE.name);
+      assert.deepEqual(await catalog.primaryKey(DATASET_TABLE.name), ['id']);
+    });
+
+    it(`a migration cut short (version 1's tables created, nothing recorded) completes on the next run: applies [${ALL_VERSIONS.join(', ')}] without "already exists" and keeps existing rows`, async () => {
+      const datastore = await target.empty();
+      const { dialect } = datastore;
+      // What a crash between the DDL (committed on its own in MySQL, Oracle and Tibero) and the version row leaves.
+      await datastore.execute(dialect.compileCreateTable(MIGRATIONS_TABLE));
+      for (const table of FIRST.tables) await datastore.execute(dialect.compileCreateTable(table));
+      const now = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+      await datastore.executeAll(
+        dialect.compileUpsert({
+          table: DATASET_TABLE.name,
+          keyColumns: ['id'],
+          columns: DATASET_TABLE.columns,
+          rows: [
+            {
+              id: 'kept',
+              name: 'written before the rerun',
+              table_name: 'iris',
+              key_columns: '["id"]',
+              feature_columns: '["sepal_length"]',
+              description: null,
+              outcome_table: null,
+              created_at: now,
+              updated_at: now,
+            },
+          ],
+        }),
+      );
+      assert.deepEqual(await recordedVersions(datastore), []);
+
+      assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: ALL_VERSIONS, current: LATEST });
+      assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
+      const kept = await datastore.query(
+        select(`SELECT ${dialect.quoteIdentifier('id')} AS id, ${dialect.quoteIdentifier('created_at')} AS created_at FROM ${dialect.quoteIdentifier(DATASET_TABLE.name)}`),
+      );
+      assert.deepEqual(kept, [{ id: 'kept', created_at: now }]);
+    });
+
+    it(`a partial migration with ai_dataset but no ai_schema_migrations table completes: applies [${ALL_VERSIONS.join(', ')}]`, async () => {
+      const datastore = await target.empty();
+      await datastore.execute(datastore.dialect.compileCreateTable(DATASET_TABLE));
+      assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: ALL_VERSIONS, current: LATEST });
+      assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
+    });
+  });
+}
+
+describeMigrations('SQLite (a fresh database file per scenario)', sqliteTarget());
+describeMigrations(`PostgreSQL (psqlODBC), in schema ${MIGRATION_SCHEMA}`, postgresqlTarget());
+describeMigrations(`MariaDB (MariaDB Connector/ODBC), app tables prefixed ${MARIADB_PREFIX}`, mariadbTarget());
