@@ -7,6 +7,7 @@ import { translateDriverError } from './errors';
 import { ConnectionPool, type PoolState } from './pool';
 import type { Row, Statement, StatementKind } from './types';
 import { rowNormalizer, toParameter } from './values';
+import { withTimeout } from '../shared/with-timeout';
 
 export interface DatastoreOptions {
   readonly connectionString: string;
@@ -151,6 +152,64 @@ export class Datastore implements Executor, TransactionRunner {
     });
   }
 
+  /**
+   * Reads a result through a driver cursor, `fetchSize` rows at a time, handing each batch to
+   * `onBatch` before fetching the next, so a large table never sits in memory as one result.
+   * The per-statement timeout applies to each fetch. Returns the number of rows read.
+   */
+  stream(statement: Statement, fetchSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number> {
+    if (!this.dialect.reliableCursorFetch) return this.streamByPages(statement, fetchSize, onBatch);
+    return this.withConnection(async (connection) => {
+      const started = process.hrtime.bigint();
+      let outcome: 'ok' | 'error' = 'error';
+      let total = 0;
+      let cursor: odbc.Cursor | undefined;
+      try {
+        const parameters = statement.parameters.map(toParameter) as (string | number)[];
+        cursor = await this.guardTimeout(
+          connection,
+          connection.query(statement.sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
+          this.options.queryTimeoutMs,
+        );
+        for (;;) {
+          const batch = await this.guardTimeout(connection, cursor.fetch<Record<string, unknown>>(), this.options.queryTimeoutMs);
+          if (batch.length === 0) break;
+          const normalize = rowNormalizer(batch.columns ?? [], this.dialect);
+          total += batch.length;
+          // Read until an empty batch: MariaDB Connector/ODBC reports `noData` after the first full batch.
+          await onBatch(Array.from(batch, normalize));
+        }
+        outcome = 'ok';
+        return total;
+      } catch (error) {
+        if (error instanceof BrokenConnection || error instanceof AppError || !(error as { odbcErrors?: unknown }).odbcErrors) throw error;
+        const { error: translated, failure } = translateDriverError(error, this.dialect, this.secrets);
+        throw failure === 'connection' ? new BrokenConnection(translated) : translated;
+      } finally {
+        if (cursor && !this.abandoned.has(connection)) await cursor.close().catch(() => undefined);
+        this.options.observer?.({
+          dialect: this.dialect.variant,
+          kind: statement.kind,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+          outcome,
+        });
+      }
+    });
+  }
+
+  // The statement must be totally ordered (the callers order by key) for pages to neither skip nor repeat rows.
+  private async streamByPages(statement: Statement, pageSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.query(this.dialect.paginate(statement, { limit: pageSize, offset: total }));
+      if (rows.length === 0) break;
+      total += rows.length;
+      await onBatch(rows);
+      if (rows.length < pageSize) break;
+    }
+    return total;
+  }
+
   /** Runs statements in order in one transaction; returns the summed affected-row counts. */
   executeAll(statements: readonly Statement[]): Promise<number> {
     return this.transaction(async (transaction) => {
@@ -230,29 +289,11 @@ export class Datastore implements Executor, TransactionRunner {
 
   private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number): Promise<T> {
     if (timeoutMs <= 0) return call;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.abandoned.add(connection);
-        call.then(
-          () => this.releaseAbandoned(connection),
-          () => this.releaseAbandoned(connection),
-        );
-        reject(
-          new BrokenConnection(
-            new AppError('DB_QUERY_TIMEOUT', `The statement did not finish within ${timeoutMs} ms and was abandoned`),
-          ),
-        );
-      }, timeoutMs + TIMEOUT_GRACE_MS);
-      call.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
+    return withTimeout(call, timeoutMs + TIMEOUT_GRACE_MS, () => {
+      this.abandoned.add(connection);
+      const release = () => this.releaseAbandoned(connection);
+      call.then(release, release);
+      return new BrokenConnection(new AppError('DB_QUERY_TIMEOUT', `The statement did not finish within ${timeoutMs} ms and was abandoned`));
     });
   }
 

@@ -62,6 +62,11 @@ export abstract class SqlDialect {
   readonly maxInListSize: number = 1_000;
   /** Longest identifier the database accepts. Default: 63 (PostgreSQL's NAMEDATALEN − 1). */
   readonly maxIdentifierLength: number = 63;
+  /**
+   * Whether the driver's block cursor returns every row. Where it does not, the datastore streams by
+   * paging the ordered statement instead (more round trips, same rows). Default: true.
+   */
+  readonly reliableCursorFetch: boolean = true;
   /** True where unquoted names fold to upper case and the catalog reports them so (Oracle family). */
   readonly foldsToUpperCase: boolean = false;
 
@@ -118,6 +123,11 @@ export abstract class SqlDialect {
       sql: `${statement.sql} LIMIT ? OFFSET ?`,
       parameters: [...statement.parameters, page.limit, page.offset],
     };
+  }
+
+  /** An expression as a double, so averages of squares neither truncate nor overflow integer types. */
+  castToDouble(expression: string): string {
+    return `CAST(${expression} AS DOUBLE PRECISION)`;
   }
 
   countRowsStatement(table: string): Statement {

@@ -49,6 +49,11 @@ export class MysqlDialect extends SqlDialect {
     return { ...statement, sql: `${statement.sql} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin` };
   }
 
+  // CAST … AS DOUBLE: MySQL 8.0.17+, MariaDB 10.4.5+.
+  override castToDouble(expression: string): string {
+    return `CAST(${expression} AS DOUBLE)`;
+  }
+
   listTablesStatement(): Statement {
     return {
       sql: 'SELECT table_name AS table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name',

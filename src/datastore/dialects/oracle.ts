@@ -91,6 +91,10 @@ export class OracleDialect extends SqlDialect {
     }
   }
 
+  override castToDouble(expression: string): string {
+    return `CAST(${expression} AS BINARY_DOUBLE)`;
+  }
+
   listTablesStatement(): Statement {
     return { sql: 'SELECT table_name AS table_name FROM user_tables ORDER BY table_name', parameters: [], kind: 'catalog' };
   }

@@ -68,6 +68,10 @@ export class SqliteDialect extends SqlDialect {
     return /INT|REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(upper);
   }
 
+  override castToDouble(expression: string): string {
+    return `CAST(${expression} AS REAL)`;
+  }
+
   protected upsertSql(spec: UpsertSpec, rowCount: number): string {
     return this.onConflictUpsertSql(spec, rowCount);
   }

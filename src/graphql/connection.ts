@@ -1,0 +1,96 @@
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { AppError } from '../errors/app-error';
+
+/** The largest page any list field returns; `first` above it is refused, not silently cut. */
+export const MAX_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ObjectType({ description: 'Relay-style paging state.' })
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean)
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export interface Page {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+}
+
+// Cursors are opaque to clients; inside they are offsets into the ordered list.
+const CURSOR_PREFIX = 'offset:';
+
+export function encodeCursor(offset: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${offset}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const offset = Number(text.slice(CURSOR_PREFIX.length));
+  if (!text.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new AppError('BAD_USER_INPUT', `"${cursor.slice(0, 60)}" is not a cursor this server gave out`, { field: 'after' });
+  }
+  return offset;
+}
+
+/** The page `first`/`after` ask for. One more row than the page is fetched, to know if another follows. */
+export function pageFrom(first: number | null | undefined, after: string | null | undefined): Page {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw new AppError('BAD_USER_INPUT', `first must be an integer from 0 to ${MAX_PAGE_SIZE}, got ${size}`, { field: 'first' });
+  }
+  return { limit: size, offset: after ? decodeCursor(after) + 1 : 0 };
+}
+
+/** Builds the connection from rows fetched with `limit + 1`. */
+export function connectionFrom<T>(rows: readonly T[], page: Page): Connection<T> {
+  const nodes = rows.slice(0, page.limit);
+  const edges = nodes.map((node, index) => ({ cursor: encodeCursor(page.offset + index), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > page.limit,
+      hasPreviousPage: page.offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** A `<Name>Connection` type with `edges { cursor node }` and `pageInfo` for a node type. */
+export function ConnectionType<T extends object>(name: string, node: ClassType<T> | object, description: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String)
+    cursor!: string;
+
+    @Field(() => node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description })
+  class ConnectionClass {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { nullable: true, description: 'Total number of items, where counting them is cheap; null otherwise.' })
+    totalCount?: number | null;
+  }
+  return ConnectionClass;
+}

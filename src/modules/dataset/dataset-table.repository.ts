@@ -1,0 +1,70 @@
+import type { Executor } from '../../datastore/datastore';
+import type { Page } from '../../datastore/dialects/dialect';
+import type { Row } from '../../datastore/types';
+
+export interface FeatureProfileRow {
+  readonly column: string;
+  readonly count: number;
+  readonly nulls: number;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly mean: number | null;
+  readonly stddev: number | null;
+}
+
+/** Reads a dataset's own table: a profile computed by the database, and pages of rows. */
+export class DatasetTableRepository {
+  constructor(private readonly executor: Executor) {}
+
+  /**
+   * One statement for all features: counts, min, max, mean and the mean of squares, from which the
+   * population standard deviation is derived (SQLite has no STDDEV). No row leaves the database.
+   */
+  async profile(table: string, features: readonly string[]): Promise<FeatureProfileRow[]> {
+    const dialect = this.executor.dialect;
+    const aggregates = features.flatMap((feature, index) => {
+      const column = dialect.quoteIdentifier(feature);
+      const asDouble = dialect.castToDouble(column);
+      return [
+        `COUNT(${column}) AS f${index}_count`,
+        `MIN(${asDouble}) AS f${index}_min`,
+        `MAX(${asDouble}) AS f${index}_max`,
+        `AVG(${asDouble}) AS f${index}_mean`,
+        `AVG(${asDouble} * ${asDouble}) AS f${index}_square`,
+      ];
+    });
+    const [row] = await this.executor.query({
+      sql: `SELECT COUNT(*) AS total_rows, ${aggregates.join(', ')} FROM ${dialect.quoteIdentifier(table)}`,
+      parameters: [],
+      kind: 'select',
+    });
+    const total = Number(row?.total_rows ?? 0);
+    return features.map((column, index) => {
+      const read = (name: string) => (row?.[`f${index}_${name}`] === null || row?.[`f${index}_${name}`] === undefined ? null : Number(row[`f${index}_${name}`]));
+      const count = read('count') ?? 0;
+      const mean = read('mean');
+      const square = read('square');
+      return {
+        column,
+        count,
+        nulls: total - count,
+        min: read('min'),
+        max: read('max'),
+        mean,
+        stddev: mean === null || square === null ? null : Math.sqrt(Math.max(0, square - mean * mean)),
+      };
+    });
+  }
+
+  /** Rows in key order, `page.limit + 1` of them so the caller knows whether more follow. */
+  preview(table: string, keyColumns: readonly string[], page: Page): Promise<Row[]> {
+    const dialect = this.executor.dialect;
+    const order = keyColumns.map((name) => dialect.quoteIdentifier(name)).join(', ');
+    return this.executor.query(
+      dialect.paginate(
+        { sql: `SELECT * FROM ${dialect.quoteIdentifier(table)} ORDER BY ${order}`, parameters: [], kind: 'select' },
+        { limit: page.limit + 1, offset: page.offset },
+      ),
+    );
+  }
+}
