@@ -38,3 +38,11 @@ export {
   type SelectKOptions,
   type SelectKResult,
 } from './k-selection';
+export {
+  runModelingJob,
+  type ModelingJobHooks,
+  type ModelingJobInput,
+  type ModelingJobOutput,
+  type ModelingJobParams,
+  type ModelingMetrics,
+} from './modeling-job';
