@@ -21,6 +21,18 @@ export interface Config {
   readonly demoDatasets: boolean;
   /** GRAPHQL_INTROSPECTION, default true unless NODE_ENV=production (also turns the Sandbox landing page on). */
   readonly introspection: boolean;
+  readonly runs: RunConfig;
+}
+
+export interface RunConfig {
+  /** RUN_CONCURRENCY, default 1: runs computing at once, each on its own worker thread. */
+  readonly concurrency: number;
+  /** RUN_QUEUE_LIMIT, default 16: queued runs beyond the running ones; more are refused (RUN_QUEUE_FULL). */
+  readonly queueLimit: number;
+  /** RUN_HEARTBEAT_MS, default 5000: how often the owner marks its runs alive; 4 missed beats make a run INTERRUPTED. */
+  readonly heartbeatMs: number;
+  /** RUN_READ_BATCH_ROWS, default 5000: rows fetched per batch when reading a dataset. */
+  readonly readBatchRows: number;
 }
 
 export interface DatabaseConfig {
@@ -114,6 +126,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     demoDatasets: boolean('DEMO_DATASETS', dialect === 'sqlite'),
     introspection: boolean('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    runs: {
+      concurrency: integer('RUN_CONCURRENCY', 1, 1, 64),
+      queueLimit: integer('RUN_QUEUE_LIMIT', 16, 0, 10_000),
+      heartbeatMs: integer('RUN_HEARTBEAT_MS', 5_000, 100, 600_000),
+      readBatchRows: integer('RUN_READ_BATCH_ROWS', 5_000, 100, 1_000_000),
+    },
   };
 
   if (problems.length > 0) {

@@ -38,6 +38,11 @@ export interface Executor {
   execute(statement: Statement): Promise<number>;
 }
 
+/** Reads a large result in batches (a driver cursor, or pages where the cursor is unreliable). */
+export interface Streamer {
+  stream(statement: Statement, fetchSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number>;
+}
+
 /** What services need to group repository calls into one transaction. */
 export interface TransactionRunner {
   readonly dialect: SqlDialect;
@@ -62,7 +67,7 @@ const TIMEOUT_GRACE_MS = 2_000;
  * parameters and rows come back normalized (values.ts). A connection is dropped, not reused, when the
  * driver reports it broken or a statement overruns its timeout.
  */
-export class Datastore implements Executor, TransactionRunner {
+export class Datastore implements Executor, TransactionRunner, Streamer {
   private readonly pool: ConnectionPool<odbc.Connection>;
   private readonly secrets: readonly string[];
   private currentDialect: SqlDialect;

@@ -56,6 +56,18 @@ export class DatasetTableRepository {
     });
   }
 
+  /** Rows where every given column has a value: what k-means gets when rows with NULLs are dropped. */
+  async completeRows(table: string, columns: readonly string[]): Promise<number> {
+    const dialect = this.executor.dialect;
+    const conditions = columns.map((name) => `${dialect.quoteIdentifier(name)} IS NOT NULL`).join(' AND ');
+    const [row] = await this.executor.query({
+      sql: `SELECT COUNT(*) AS complete_rows FROM ${dialect.quoteIdentifier(table)} WHERE ${conditions}`,
+      parameters: [],
+      kind: 'select',
+    });
+    return Number(row?.complete_rows ?? 0);
+  }
+
   /** Rows in key order, `page.limit + 1` of them so the caller knows whether more follow. */
   preview(table: string, keyColumns: readonly string[], page: Page): Promise<Row[]> {
     const dialect = this.executor.dialect;

@@ -4,7 +4,8 @@ import type { TableDefinition } from '../../datastore/types';
 export const DEFAULT_OUTCOME_TABLE = 'ai_cluster_outcome';
 
 /**
- * The layout every outcome table has: the latest published cluster of each entity of each dataset.
+ * The layout every outcome table has: the latest published cluster of each entity of each dataset,
+ * with the run that assigned it and when that run finished (`scored_at`), so publishing a run twice writes the same rows.
  * A dataset may name its own outcome table; it is created with this layout, or must already have it.
  */
 export function outcomeTableDefinition(name: string): TableDefinition {
@@ -16,7 +17,7 @@ export function outcomeTableDefinition(name: string): TableDefinition {
       { name: 'run_id', type: 'string', length: 64, nullable: false },
       { name: 'cluster', type: 'integer', nullable: false },
       { name: 'distance', type: 'double', nullable: false },
-      { name: 'published_at', type: 'timestamp', nullable: false },
+      { name: 'scored_at', type: 'timestamp', nullable: false },
     ],
     primaryKey: ['dataset_id', 'entity_key'],
   };

@@ -1,0 +1,67 @@
+import type { Executor, Streamer } from '../../datastore/datastore';
+import type { Page } from '../../datastore/dialects/dialect';
+import type { ColumnDefinition, Row } from '../../datastore/types';
+
+const TABLE = 'ai_run_assignment';
+
+const COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'run_id', type: 'string' },
+  { name: 'entity_key', type: 'string' },
+  { name: 'cluster', type: 'integer' },
+  { name: 'distance', type: 'double' },
+];
+
+export interface Assignment {
+  readonly entityKey: string;
+  readonly cluster: number;
+  readonly distance: number;
+}
+
+/** Each entity's cluster in a finished run (table ai_run_assignment): what publishing writes out. */
+export class AssignmentRepository {
+  constructor(private readonly executor: Executor & Streamer) {}
+
+  /** Writes a run's assignments through the dialect's UPSERT, so a retried write is harmless. */
+  async save(runId: string, assignments: readonly Assignment[], executor: Executor): Promise<void> {
+    const rows = assignments.map((assignment) => ({
+      run_id: runId,
+      entity_key: assignment.entityKey,
+      cluster: assignment.cluster,
+      distance: assignment.distance,
+    }));
+    for (const statement of executor.dialect.compileUpsert({ table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows })) {
+      await executor.execute(statement);
+    }
+  }
+
+  /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */
+  async page(runId: string, cluster: number | null, page: Page): Promise<Assignment[]> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const clusterCondition = cluster === null ? '' : ` AND ${q('cluster')} = ?`;
+    const rows = await this.executor.query(
+      this.executor.dialect.paginate(
+        {
+          sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ?${clusterCondition} ORDER BY ${q('entity_key')}`,
+          parameters: cluster === null ? [runId] : [runId, cluster],
+          kind: 'select',
+        },
+        { limit: page.limit + 1, offset: page.offset },
+      ),
+    );
+    return rows.map(toAssignment);
+  }
+
+  /** Streams all of a run's assignments, `batchSize` at a time, in entity-key order. */
+  stream(runId: string, batchSize: number, onBatch: (assignments: Assignment[]) => Promise<void>): Promise<number> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    return this.executor.stream(
+      { sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`, parameters: [runId], kind: 'select' },
+      batchSize,
+      (rows) => onBatch(rows.map(toAssignment)),
+    );
+  }
+}
+
+function toAssignment(row: Row): Assignment {
+  return { entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) };
+}

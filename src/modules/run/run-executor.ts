@@ -1,0 +1,180 @@
+import type { Datastore } from '../../datastore/datastore';
+import { isAppError } from '../../errors/app-error';
+import type { Logger } from '../../logging/logger';
+import { ModelInputError, RunCancelledError, type ModelingJobOutput } from '../modeling/model';
+import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
+import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
+import type { DatasetRecord } from '../dataset/dataset.record';
+import type { Assignment, AssignmentRepository } from './assignment.repository';
+import { readFeatureTable } from './dataset-reader';
+import type { OutcomeRepository } from './outcome.repository';
+import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
+import type { RunRepository } from './run.repository';
+
+/** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
+export const MAX_RECORDED_ITERATIONS = 5_000;
+// Progress is written to the database (and announced) at most this often.
+const PROGRESS_INTERVAL_MS = 250;
+
+export interface ExecutorDependencies {
+  readonly datastore: Datastore;
+  readonly runs: RunRepository;
+  readonly assignments: AssignmentRepository;
+  readonly outcomes: OutcomeRepository;
+  readonly logger: Logger;
+  readonly readBatchRows: number;
+  readonly announce: (runId: string) => Promise<void>;
+  readonly now?: () => Date;
+}
+
+/**
+ * Executes one run: QUEUED → RUNNING, read the dataset in batches, compute on a worker thread, then in
+ * ONE transaction store the assignments, UPSERT the outcomes (when asked) and mark the run SUCCEEDED.
+ * If that transaction fails, nothing of it remains and the run is FAILED with the reason.
+ */
+export class RunExecutor {
+  private readonly jobs = new Map<string, WorkerJob>();
+  private readonly cancelRequested = new Set<string>();
+
+  constructor(private readonly dependencies: ExecutorDependencies) {}
+
+  /** Asks a run this process is executing to stop; true if it is executing here. */
+  cancel(runId: string): boolean {
+    this.cancelRequested.add(runId);
+    const job = this.jobs.get(runId);
+    job?.cancel();
+    return job !== undefined;
+  }
+
+  async execute(run: ModelRunRecord, dataset: DatasetRecord): Promise<void> {
+    const { runs, logger } = this.dependencies;
+    const now = this.dependencies.now ?? (() => new Date());
+    const log = logger.child({ runId: run.id, datasetId: run.datasetId });
+    const started = await runs.transition(run.id, ['QUEUED'], 'RUNNING', { started_at: now(), heartbeat_at: now() });
+    if (!started) return; // cancelled while queued
+    await this.dependencies.announce(run.id);
+    try {
+      await this.compute(run, dataset, now);
+      log.info('model run succeeded');
+    } catch (error) {
+      await this.finishUnsuccessfully(run.id, error, now);
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'model run did not succeed');
+    } finally {
+      this.jobs.delete(run.id);
+      this.cancelRequested.delete(run.id);
+      await this.dependencies.announce(run.id);
+    }
+  }
+
+  private async compute(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date): Promise<void> {
+    const { datastore, runs } = this.dependencies;
+    const params = run.params;
+    const cancelled = () => this.cancelRequested.has(run.id);
+
+    let phaseStarted = performance.now();
+    const table = await readFeatureTable(datastore, datastore.dialect, params, this.dependencies.readBatchRows, cancelled);
+    const readMs = performance.now() - phaseStarted;
+    if (table.rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
+
+    const ks = params.kRange ? params.kRange.max - params.kRange.min + 1 : 1;
+    const budget = params.maxIterations * params.nInit * ks;
+    const iterations: IterationRecord[] = [];
+    let iterationsSeen = 0;
+    let lastWrite = 0;
+    let lastShift: number | null = null;
+    const job = runInWorker(
+      { values: table.values, rows: table.rows, columns: table.columns, params },
+      {
+        onIteration: (event) => {
+          iterationsSeen += 1;
+          lastShift = event.centroidShift;
+          if (iterations.length < MAX_RECORDED_ITERATIONS) iterations.push({ ...event });
+          if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
+            lastWrite = Date.now();
+            void this.recordProgress(run.id, Math.min(iterationsSeen, budget), budget, lastShift, now());
+          }
+        },
+      },
+    );
+    this.jobs.set(run.id, job);
+    if (cancelled()) job.cancel();
+    const output = await job.result;
+
+    const assignments: Assignment[] = Array.from(output.assignments, (cluster, index) => ({
+      entityKey: table.entityKeys[output.keptRowIndexes[index]!]!,
+      cluster,
+      distance: output.distances[index]!,
+    }));
+    const finishedAt = now();
+    await datastore.transaction(async (transaction) => {
+      await this.dependencies.assignments.save(run.id, assignments, transaction);
+      let publishMs: number | null = null;
+      if (params.publishOutcomes) {
+        phaseStarted = performance.now();
+        await this.dependencies.outcomes.upsert(dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE, run.datasetId, run.id, finishedAt, assignments, transaction);
+        publishMs = performance.now() - phaseStarted;
+      }
+      const timings: PhaseTimings = { readMs, ...output.timings, publishMs };
+      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, iterations, iterationsSeen, timings, finishedAt, params.publishOutcomes), transaction);
+      // Cancelled (here or by another process) while the results were being written: keep nothing.
+      if (!succeeded) throw new RunCancelledError();
+    });
+  }
+
+  private async recordProgress(runId: string, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
+    try {
+      const stillRunning = await this.dependencies.runs.recordProgress(runId, iteration, budget, shift, at);
+      // Cancelled through another server process: stop computing here too.
+      if (!stillRunning) this.cancel(runId);
+      else await this.dependencies.announce(runId);
+    } catch (error) {
+      this.dependencies.logger.warn({ runId, err: error instanceof Error ? error.message : String(error) }, 'could not record run progress');
+    }
+  }
+
+  private async finishUnsuccessfully(runId: string, error: unknown, now: () => Date): Promise<void> {
+    const { runs } = this.dependencies;
+    if (error instanceof RunCancelledError) {
+      await runs.transition(runId, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: now() });
+      return;
+    }
+    const { code, message } = failureOf(error);
+    await runs.transition(runId, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message });
+  }
+}
+
+function succeededChanges(
+  output: ModelingJobOutput,
+  iterations: readonly IterationRecord[],
+  iterationsSeen: number,
+  timings: PhaseTimings,
+  finishedAt: Date,
+  published: boolean,
+) {
+  return {
+    finished_at: finishedAt,
+    heartbeat_at: finishedAt,
+    progress_iteration: iterationsSeen,
+    progress_shift: iterations.at(-1)?.centroidShift ?? null,
+    metrics: JSON.stringify({ ...output.metrics, timings }),
+    iterations: JSON.stringify(iterations),
+    k_selection: output.kSelection ? JSON.stringify(output.kSelection) : null,
+    centroids: JSON.stringify(output.centroidsScaled.map((scaled, cluster) => ({ cluster, scaled, original: output.centroidsOriginal[cluster] }))),
+    cluster_sizes: JSON.stringify(output.clusterSizes),
+    preparation: JSON.stringify({
+      rowsRead: output.preparation.rowsRead,
+      rowsDropped: output.preparation.rowsDropped,
+      scaling: output.preparation.scaling.kind,
+      columnStats: output.preparation.columnStats,
+    }),
+    outcomes_published_at: published ? finishedAt : null,
+  };
+}
+
+/** A failure's code and message as stored with the run: safe to show (no SQL, no connection string). */
+export function failureOf(error: unknown): { code: string; message: string } {
+  if (error instanceof ModelInputError) return { code: error.reason, message: error.message };
+  if (isAppError(error)) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
+}
+

@@ -1,0 +1,97 @@
+import { randomInt } from 'node:crypto';
+import { AppError } from '../../errors/app-error';
+import { MAX_ITERATIONS_LIMIT, MAX_K_RANGE_WIDTH, MAX_N_INIT, type InitializationMethod, type MissingValuePolicy, type ScalingKind } from '../modeling/model';
+import type { DatasetRecord } from '../dataset/dataset.record';
+import type { RunParams } from './run.record';
+
+/** What a caller may give startModelRun; everything but the dataset and k (or kRange) has a default. */
+export interface StartRunInput {
+  readonly datasetId: string;
+  readonly k?: number | null;
+  readonly kRange?: { readonly min: number; readonly max: number } | null;
+  readonly initialization?: InitializationMethod | null;
+  readonly nInit?: number | null;
+  readonly maxIterations?: number | null;
+  readonly tolerance?: number | null;
+  readonly seed?: number | null;
+  readonly preparation?: { readonly missing?: MissingValuePolicy | null; readonly scaling?: ScalingKind | null } | null;
+  readonly publishOutcomes?: boolean | null;
+  readonly idempotencyKey?: string | null;
+}
+
+/** The defaults, stated once (README "Model runs" repeats them). */
+export const RUN_DEFAULTS = {
+  initialization: 'KMEANS_PLUS_PLUS',
+  // scikit-learn's n_init='auto': one restart with k-means++, ten with random centroids.
+  nInit: { KMEANS_PLUS_PLUS: 1, RANDOM: 10 },
+  maxIterations: 300,
+  tolerance: 1e-6,
+  missing: 'DROP',
+  scaling: 'STANDARD',
+  publishOutcomes: true,
+} as const;
+
+/** The largest k accepted at all; k must also not exceed the rows that will be clustered. */
+export const MAX_K = 1_000;
+// GraphQL Int is 32-bit signed; seeds are non-negative Ints.
+const MAX_SEED = 2_147_483_647;
+
+function bad(field: string, message: string): AppError {
+  return new AppError('BAD_USER_INPUT', message, { field });
+}
+
+function integerIn(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw bad(field, `${field} must be an integer from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+/** Checks a start request against everything that does not need the data; fills in defaults. */
+export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): RunParams {
+  const hasK = input.k !== null && input.k !== undefined;
+  const hasRange = input.kRange !== null && input.kRange !== undefined;
+  if (hasK === hasRange) throw bad('k', 'Give exactly one of k or kRange');
+  const k = hasK ? integerIn('k', input.k!, 2, MAX_K) : null;
+  let kRange: RunParams['kRange'] = null;
+  if (hasRange) {
+    const { min, max } = input.kRange!;
+    integerIn('kRange.min', min, 2, MAX_K);
+    integerIn('kRange.max', max, 2, MAX_K);
+    if (max < min) throw bad('kRange', `kRange.max (${max}) is below kRange.min (${min})`);
+    if (max - min + 1 > MAX_K_RANGE_WIDTH) throw bad('kRange', `kRange may span at most ${MAX_K_RANGE_WIDTH} values of k, got ${max - min + 1}`);
+    kRange = { min, max };
+  }
+  const initialization = input.initialization ?? RUN_DEFAULTS.initialization;
+  const tolerance = input.tolerance ?? RUN_DEFAULTS.tolerance;
+  if (!Number.isFinite(tolerance) || tolerance <= 0) throw bad('tolerance', `tolerance must be a positive finite number, got ${tolerance}`);
+  const idempotencyKey = input.idempotencyKey ?? null;
+  if (idempotencyKey !== null && (idempotencyKey.length < 1 || idempotencyKey.length > 128)) {
+    throw bad('idempotencyKey', 'idempotencyKey must have 1 to 128 characters');
+  }
+  return {
+    k,
+    kRange,
+    initialization,
+    nInit: integerIn('nInit', input.nInit ?? RUN_DEFAULTS.nInit[initialization], 1, MAX_N_INIT),
+    maxIterations: integerIn('maxIterations', input.maxIterations ?? RUN_DEFAULTS.maxIterations, 1, MAX_ITERATIONS_LIMIT),
+    tolerance,
+    // No seed given: draw one and keep it with the run, so every run can be reproduced.
+    seed: input.seed === null || input.seed === undefined ? randomInt(0, MAX_SEED) : integerIn('seed', input.seed, 0, MAX_SEED),
+    preparation: {
+      missing: input.preparation?.missing ?? RUN_DEFAULTS.missing,
+      scaling: input.preparation?.scaling ?? RUN_DEFAULTS.scaling,
+    },
+    publishOutcomes: input.publishOutcomes ?? RUN_DEFAULTS.publishOutcomes,
+    table: dataset.table,
+    keyColumns: dataset.keyColumns,
+    featureColumns: dataset.featureColumns,
+  };
+}
+
+/** Checks k against the rows the run will cluster, known from the database before anything is written. */
+export function checkAgainstRows(params: RunParams, rows: number): void {
+  if (rows === 0) throw bad('datasetId', 'The dataset has no rows to cluster (after dropping rows with missing features)');
+  if (params.k !== null && params.k > rows) throw bad('k', `k (${params.k}) is larger than the ${rows} rows to cluster`);
+  if (params.kRange && params.kRange.min > rows - 1) {
+    throw bad('kRange', `kRange.min (${params.kRange.min}) must be below the ${rows} rows to cluster`);
+  }
+}

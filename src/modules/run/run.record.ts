@@ -1,0 +1,98 @@
+import type { InitializationMethod, KScore, KSelectionRule, ModelingMetrics } from '../modeling/model';
+import type { ColumnStats, MissingValuePolicy, ScalingKind } from '../modeling/model';
+
+export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING'];
+
+/** The parameters a run was started with, defaults filled in, as stored with the run. */
+export interface RunParams {
+  readonly k: number | null;
+  readonly kRange: { readonly min: number; readonly max: number } | null;
+  readonly initialization: InitializationMethod;
+  readonly nInit: number;
+  readonly maxIterations: number;
+  readonly tolerance: number;
+  readonly seed: number;
+  readonly preparation: { readonly missing: MissingValuePolicy; readonly scaling: ScalingKind };
+  readonly publishOutcomes: boolean;
+  /** The dataset's definition when the run started: later changes to the dataset do not change the run. */
+  readonly table: string;
+  readonly keyColumns: readonly string[];
+  readonly featureColumns: readonly string[];
+}
+
+export interface RunProgress {
+  readonly iteration: number;
+  readonly maxIterations: number;
+  readonly fraction: number;
+  readonly lastShift: number | null;
+}
+
+export interface PhaseTimings {
+  readonly readMs: number;
+  readonly prepareMs: number;
+  readonly clusterMs: number;
+  readonly scoreMs: number;
+  readonly publishMs: number | null;
+}
+
+export interface RunMetrics extends ModelingMetrics {
+  readonly timings: PhaseTimings;
+}
+
+export interface IterationRecord {
+  readonly k: number;
+  readonly restart: number;
+  readonly iteration: number;
+  readonly centroidShift: number;
+  readonly inertia: number;
+  readonly clusterSizes: readonly number[];
+}
+
+export interface KSelectionRecord {
+  readonly rule: KSelectionRule;
+  readonly chosenK: number;
+  readonly maxCappedByRows: boolean;
+  readonly scores: readonly KScore[];
+}
+
+export interface CentroidRecord {
+  readonly cluster: number;
+  readonly original: readonly number[];
+  readonly scaled: readonly number[];
+}
+
+export interface PreparationRecord {
+  readonly rowsRead: number;
+  readonly rowsDropped: number;
+  readonly scaling: ScalingKind;
+  readonly columnStats: readonly ColumnStats[];
+}
+
+export interface ModelRunRecord {
+  readonly id: string;
+  readonly datasetId: string;
+  readonly status: RunStatus;
+  readonly params: RunParams;
+  readonly idempotencyKey: string | null;
+  readonly progress: RunProgress;
+  readonly metrics: RunMetrics | null;
+  readonly iterations: readonly IterationRecord[] | null;
+  readonly kSelection: KSelectionRecord | null;
+  readonly centroids: readonly CentroidRecord[] | null;
+  readonly clusterSizes: readonly number[] | null;
+  readonly preparation: PreparationRecord | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  /** The server process that runs it; its heartbeat keeps the run alive. */
+  readonly owner: string | null;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  readonly heartbeatAt: Date | null;
+  readonly outcomesPublishedAt: Date | null;
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return !ACTIVE_STATUSES.includes(status);
+}

@@ -1,0 +1,249 @@
+import type { Executor } from '../../datastore/datastore';
+import type { Page } from '../../datastore/dialects/dialect';
+import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
+import type { ModelRunRecord, RunStatus } from './run.record';
+
+const TABLE = 'ai_model_run';
+
+const COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'id', type: 'string' },
+  { name: 'dataset_id', type: 'string' },
+  { name: 'status', type: 'string' },
+  { name: 'params', type: 'text' },
+  { name: 'idempotency_key', type: 'string' },
+  { name: 'progress_iteration', type: 'integer' },
+  { name: 'progress_max', type: 'integer' },
+  { name: 'progress_shift', type: 'double' },
+  { name: 'metrics', type: 'text' },
+  { name: 'iterations', type: 'text' },
+  { name: 'k_selection', type: 'text' },
+  { name: 'centroids', type: 'text' },
+  { name: 'cluster_sizes', type: 'text' },
+  { name: 'preparation', type: 'text' },
+  { name: 'error_code', type: 'string' },
+  { name: 'error_message', type: 'text' },
+  { name: 'owner', type: 'string' },
+  { name: 'created_at', type: 'timestamp' },
+  { name: 'started_at', type: 'timestamp' },
+  { name: 'finished_at', type: 'timestamp' },
+  { name: 'heartbeat_at', type: 'timestamp' },
+  { name: 'outcomes_published_at', type: 'timestamp' },
+];
+
+export interface RunFilter {
+  readonly datasetIds?: readonly string[] | null;
+  readonly statuses?: readonly RunStatus[] | null;
+  readonly createdAfter?: Date | null;
+  readonly createdBefore?: Date | null;
+}
+
+export type RunOrderField = 'CREATED_AT' | 'FINISHED_AT';
+export interface RunOrder {
+  readonly field: RunOrderField;
+  readonly direction: 'ASC' | 'DESC';
+}
+
+/** Column values a status transition writes besides the status itself. */
+export type RunChanges = Partial<Record<(typeof COLUMNS)[number]['name'], SqlValue>>;
+
+/** Model runs (table ai_model_run). Structured fields are stored as JSON text. */
+export class RunRepository {
+  constructor(private readonly executor: Executor) {}
+
+  async insert(record: ModelRunRecord, executor: Executor = this.executor): Promise<void> {
+    for (const statement of executor.dialect.compileUpsert({ table: TABLE, keyColumns: ['id'], columns: COLUMNS, rows: [toRow(record)] })) {
+      await executor.execute(statement);
+    }
+  }
+
+  async findByIds(ids: readonly string[]): Promise<ModelRunRecord[]> {
+    return this.findWhereIn('id', ids);
+  }
+
+  async findByIdempotencyKey(key: string): Promise<ModelRunRecord | null> {
+    const rows = await this.executor.query({ sql: `${this.selectAll()} WHERE ${this.q('idempotency_key')} = ?`, parameters: [key], kind: 'select' });
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Runs matching the filter in the given order, `page.limit + 1` of them. */
+  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<ModelRunRecord[]> {
+    const { where, parameters } = this.whereClause(filter);
+    const column = this.q(order.field === 'CREATED_AT' ? 'created_at' : 'finished_at');
+    // The id breaks ties so pages never overlap or skip.
+    const sql = `${this.selectAll()}${where} ORDER BY ${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
+    const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters, kind: 'select' }, { limit: page.limit + 1, offset: page.offset }));
+    return rows.map(toRecord);
+  }
+
+  /** The most recently created run of each dataset. */
+  async latestOfDatasets(datasetIds: readonly string[]): Promise<Map<string, ModelRunRecord>> {
+    const latest = new Map<string, ModelRunRecord>();
+    for (const run of await this.findWhereIn('dataset_id', datasetIds)) {
+      const current = latest.get(run.datasetId);
+      if (!current || run.createdAt > current.createdAt || (+run.createdAt === +current.createdAt && run.id > current.id)) latest.set(run.datasetId, run);
+    }
+    return latest;
+  }
+
+  /**
+   * Moves a run to `to` only if it is in one of `from`, so a terminal state can never change and two
+   * writers cannot both win. Returns whether this call made the transition.
+   */
+  async transition(id: string, from: readonly RunStatus[], to: RunStatus, changes: RunChanges = {}, executor: Executor = this.executor): Promise<boolean> {
+    const assignments = Object.entries({ status: to, ...changes });
+    const q = (name: string) => executor.dialect.quoteIdentifier(name);
+    const count = await executor.execute({
+      sql:
+        `UPDATE ${q(TABLE)} SET ${assignments.map(([name]) => `${q(name)} = ?`).join(', ')} ` +
+        `WHERE ${q('id')} = ? AND ${q('status')} IN (${executor.dialect.inList(from)})`,
+      parameters: [...assignments.map(([, value]) => value ?? null), id, ...from],
+      kind: 'update',
+    });
+    return count > 0;
+  }
+
+  /** Records progress of a running run; false when the run is no longer RUNNING (e.g. cancelled elsewhere). */
+  async recordProgress(id: string, iteration: number, maxIterations: number, shift: number | null, now: Date): Promise<boolean> {
+    return this.transition(id, ['RUNNING'], 'RUNNING', {
+      progress_iteration: iteration,
+      progress_max: maxIterations,
+      progress_shift: shift,
+      heartbeat_at: now,
+    });
+  }
+
+  /** Keeps the owner's queued and running runs alive. */
+  async heartbeat(owner: string, now: Date): Promise<void> {
+    await this.executor.execute({
+      sql: `UPDATE ${this.q(TABLE)} SET ${this.q('heartbeat_at')} = ? WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
+      parameters: [now, owner],
+      kind: 'update',
+    });
+  }
+
+  async findActiveOfOwner(owner: string): Promise<ModelRunRecord[]> {
+    const rows = await this.executor.query({
+      sql: `${this.selectAll()} WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
+      parameters: [owner],
+      kind: 'select',
+    });
+    return rows.map(toRecord);
+  }
+
+  /** Queued or running runs whose owner has not beaten since `before`: their process is gone. */
+  async findStale(before: Date): Promise<ModelRunRecord[]> {
+    const rows = await this.executor.query({
+      sql: `${this.selectAll()} WHERE ${this.q('status')} IN ('QUEUED', 'RUNNING') AND ${this.q('heartbeat_at')} < ?`,
+      parameters: [before],
+      kind: 'select',
+    });
+    return rows.map(toRecord);
+  }
+
+  private async findWhereIn(column: string, values: readonly string[]): Promise<ModelRunRecord[]> {
+    const dialect = this.executor.dialect;
+    const found: ModelRunRecord[] = [];
+    for (let start = 0; start < values.length; start += dialect.maxInListSize) {
+      const chunk = values.slice(start, start + dialect.maxInListSize);
+      const rows = await this.executor.query({ sql: `${this.selectAll()} WHERE ${this.q(column)} IN (${dialect.inList(chunk)})`, parameters: chunk, kind: 'select' });
+      found.push(...rows.map(toRecord));
+    }
+    return found;
+  }
+
+  private whereClause(filter: RunFilter): { where: string; parameters: SqlValue[] } {
+    const dialect = this.executor.dialect;
+    const conditions: string[] = [];
+    const parameters: SqlValue[] = [];
+    if (filter.datasetIds?.length) {
+      conditions.push(`${this.q('dataset_id')} IN (${dialect.inList(filter.datasetIds)})`);
+      parameters.push(...filter.datasetIds);
+    }
+    if (filter.statuses?.length) {
+      conditions.push(`${this.q('status')} IN (${dialect.inList(filter.statuses)})`);
+      parameters.push(...filter.statuses);
+    }
+    if (filter.createdAfter) {
+      conditions.push(`${this.q('created_at')} > ?`);
+      parameters.push(filter.createdAfter);
+    }
+    if (filter.createdBefore) {
+      conditions.push(`${this.q('created_at')} < ?`);
+      parameters.push(filter.createdBefore);
+    }
+    return { where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', parameters };
+  }
+
+  private selectAll(): string {
+    return `SELECT ${COLUMNS.map((column) => this.q(column.name)).join(', ')} FROM ${this.q(TABLE)}`;
+  }
+
+  private q(name: string): string {
+    return this.executor.dialect.quoteIdentifier(name);
+  }
+}
+
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const parsed = <T>(value: unknown): T | null => (value === null || value === undefined ? null : (JSON.parse(String(value)) as T));
+const date = (value: unknown): Date | null => (value instanceof Date ? value : null);
+
+function toRow(record: ModelRunRecord): Record<string, SqlValue> {
+  return {
+    id: record.id,
+    dataset_id: record.datasetId,
+    status: record.status,
+    params: JSON.stringify(record.params),
+    idempotency_key: record.idempotencyKey,
+    progress_iteration: record.progress.iteration,
+    progress_max: record.progress.maxIterations,
+    progress_shift: record.progress.lastShift,
+    metrics: json(record.metrics),
+    iterations: json(record.iterations),
+    k_selection: json(record.kSelection),
+    centroids: json(record.centroids),
+    cluster_sizes: json(record.clusterSizes),
+    preparation: json(record.preparation),
+    error_code: record.error?.code ?? null,
+    error_message: record.error?.message ?? null,
+    owner: record.owner,
+    created_at: record.createdAt,
+    started_at: record.startedAt,
+    finished_at: record.finishedAt,
+    heartbeat_at: record.heartbeatAt,
+    outcomes_published_at: record.outcomesPublishedAt,
+  };
+}
+
+export function toRecord(row: Row): ModelRunRecord {
+  const params = parsed<ModelRunRecord['params']>(row.params)!;
+  const maxIterations = Number(row.progress_max ?? params.maxIterations);
+  const iteration = Number(row.progress_iteration ?? 0);
+  return {
+    id: String(row.id),
+    datasetId: String(row.dataset_id),
+    status: String(row.status) as RunStatus,
+    params,
+    idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
+    progress: {
+      iteration,
+      maxIterations,
+      // Iterations count across restarts and values of k against their budget; restarts that converge
+      // early leave the budget unspent, so a finished run reads 1.
+      fraction: String(row.status) === 'SUCCEEDED' ? 1 : maxIterations > 0 ? Math.min(1, iteration / maxIterations) : 0,
+      lastShift: row.progress_shift === null ? null : Number(row.progress_shift),
+    },
+    metrics: parsed(row.metrics),
+    iterations: parsed(row.iterations),
+    kSelection: parsed(row.k_selection),
+    centroids: parsed(row.centroids),
+    clusterSizes: parsed(row.cluster_sizes),
+    preparation: parsed(row.preparation),
+    error: row.error_code === null ? null : { code: String(row.error_code), message: String(row.error_message ?? '') },
+    owner: row.owner === null ? null : String(row.owner),
+    createdAt: row.created_at as Date,
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    heartbeatAt: date(row.heartbeat_at),
+    outcomesPublishedAt: date(row.outcomes_published_at),
+  };
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { Datastore } from '../../datastore/datastore';
+import { AppError, isAppError } from '../../errors/app-error';
+import type { Logger } from '../../logging/logger';
+import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
+import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
+import type { DatasetService } from '../dataset/dataset.service';
+import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
+import type { Assignment, AssignmentRepository } from './assignment.repository';
+import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
+import { checkAgainstRows, resolveRunParams, type StartRunInput } from './run-params';
+import type { RunExecutor } from './run-executor';
+import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
+import { isTerminal, type ModelRunRecord } from './run.record';
+import type { RunFilter, RunOrder, RunRepository } from './run.repository';
+import type { RunScheduler } from './run-scheduler';
+
+export interface RunServiceDependencies {
+  readonly datastore: Datastore;
+  readonly runs: RunRepository;
+  readonly assignments: AssignmentRepository;
+  readonly outcomes: OutcomeRepository;
+  readonly datasets: DatasetService;
+  readonly datasetTables: DatasetTableRepository;
+  readonly scheduler: RunScheduler;
+  readonly executor: RunExecutor;
+  readonly pubSub: RunPubSub;
+  readonly logger: Logger;
+  /** This server process; it owns (heartbeats) the runs it starts. */
+  readonly owner: string;
+  readonly heartbeatMs: number;
+  readonly publishBatchRows: number;
+  readonly now?: () => Date;
+}
+
+// A run whose owner missed this many heartbeats is taken to be orphaned by a dead process.
+const MISSED_HEARTBEATS = 4;
+
+/** Model runs: starting, cancelling, publishing, reading; the lifecycle rules live here. */
+export class RunService {
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RunServiceDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async start(input: StartRunInput): Promise<ModelRunRecord> {
+    const { runs, datasets, datasetTables, scheduler } = this.deps;
+    if (input.idempotencyKey) {
+      const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
+      if (existing) return existing;
+    }
+    const dataset = await datasets.require(input.datasetId, 'datasetId');
+    const params = resolveRunParams(input, dataset);
+
+    // Everything the data can refuse is refused now, before a run row exists.
+    const profile = await datasetTables.profile(params.table, params.featureColumns);
+    const empty = profile.find((feature) => feature.count === 0);
+    if (empty) {
+      throw new AppError('BAD_USER_INPUT', `Feature column "${empty.column}" has no values (every row is NULL or the table is empty)`, { field: 'datasetId' });
+    }
+    const rows = params.preparation.missing === 'DROP' ? await datasetTables.completeRows(params.table, params.featureColumns) : profile[0]!.count + profile[0]!.nulls;
+    checkAgainstRows(params, rows);
+    scheduler.assertCapacity();
+
+    const now = this.now();
+    const run: ModelRunRecord = {
+      id: randomUUID(),
+      datasetId: dataset.id,
+      status: 'QUEUED',
+      params,
+      idempotencyKey: input.idempotencyKey ?? null,
+      progress: { iteration: 0, maxIterations: params.maxIterations, fraction: 0, lastShift: null },
+      metrics: null,
+      iterations: null,
+      kSelection: null,
+      centroids: null,
+      clusterSizes: null,
+      preparation: null,
+      error: null,
+      owner: this.deps.owner,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      heartbeatAt: now,
+      outcomesPublishedAt: null,
+    };
+    try {
+      await runs.insert(run);
+    } catch (error) {
+      // The same idempotency key raced in from another request: its run is the answer.
+      if (input.idempotencyKey && isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {
+        const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
+        if (existing) return existing;
+      }
+      throw error;
+    }
+    scheduler.submit(run.id, () => this.deps.executor.execute(run, dataset));
+    await this.announce(run.id);
+    return run;
+  }
+
+  /** Stops a queued or running run; a finished run is returned unchanged. */
+  async cancel(id: string): Promise<ModelRunRecord> {
+    const run = await this.require(id);
+    if (!isTerminal(run.status)) {
+      this.deps.scheduler.remove(id);
+      // The database decides: once CANCELLED, the executor's later transitions cannot succeed.
+      await this.deps.runs.transition(id, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: this.now() });
+      this.deps.executor.cancel(id);
+      await this.announce(id);
+    }
+    return this.require(id);
+  }
+
+  /**
+   * UPSERTs a succeeded run's assignments into its dataset's outcome table in one transaction, e.g.
+   * to go back to an older run. The rows carry the run's id and finish time, so publishing the same
+   * run again writes identical rows.
+   */
+  async publish(id: string): Promise<ModelRunRecord> {
+    const run = await this.require(id);
+    if (run.status !== 'SUCCEEDED') {
+      throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
+    }
+    const dataset = await this.deps.datasets.require(run.datasetId, 'runId');
+    const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
+    const publishedAt = this.now();
+    await this.deps.datastore.transaction(async (transaction) => {
+      await this.deps.assignments.stream(id, this.deps.publishBatchRows, (batch) =>
+        this.deps.outcomes.upsert(table, run.datasetId, run.id, run.finishedAt!, batch, transaction),
+      );
+      await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
+    });
+    await this.announce(id);
+    return this.require(id);
+  }
+
+  async require(id: string): Promise<ModelRunRecord> {
+    const [run] = await this.deps.runs.findByIds([id]);
+    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${id}"`, { field: 'id' });
+    return run;
+  }
+
+  /** Batch: runs by id, null for an unknown id. */
+  async byIds(ids: readonly string[]): Promise<(ModelRunRecord | null)[]> {
+    const found = new Map((await this.deps.runs.findByIds(ids)).map((run) => [run.id, run] as const));
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /** Batch: each dataset's most recent run, null for a dataset with none. */
+  async latestOfDatasets(datasetIds: readonly string[]): Promise<(ModelRunRecord | null)[]> {
+    const latest = await this.deps.runs.latestOfDatasets(datasetIds);
+    return datasetIds.map((id) => latest.get(id) ?? null);
+  }
+
+  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<Connection<ModelRunRecord>> {
+    if ((filter.datasetIds?.length ?? 0) > 100) throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
+    return connectionFrom(await this.deps.runs.list(filter, order, page), page);
+  }
+
+  async assignments(runId: string, cluster: number | null, page: Page): Promise<Connection<Assignment>> {
+    return connectionFrom(await this.deps.assignments.page(runId, cluster, page), page);
+  }
+
+  async outcomes(outcomeTable: string | null, datasetId: string, page: Page): Promise<Connection<OutcomeRow>> {
+    return connectionFrom(await this.deps.outcomes.page(outcomeTable ?? DEFAULT_OUTCOME_TABLE, datasetId, page), page);
+  }
+
+  /** Resolves runs left QUEUED or RUNNING by a dead process, then keeps this process's runs alive. */
+  async startLifecycle(): Promise<void> {
+    await this.resolveOrphans();
+    this.heartbeat = setInterval(() => {
+      void this.beat().catch((error: unknown) => this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'run heartbeat failed'));
+    }, this.deps.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Stops the heartbeat and this process's unfinished runs: each is failed as INTERRUPTED (the server
+   * shut down), its computation cancelled, and the executor given `graceMs` to wind down.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
+      this.deps.scheduler.remove(run.id);
+      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
+        finished_at: this.now(),
+        error_code: 'INTERRUPTED',
+        error_message: 'The server shut down while the run was queued or running',
+      });
+      this.deps.executor.cancel(run.id);
+    }
+    await Promise.race([this.deps.scheduler.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+
+  private async beat(): Promise<void> {
+    await this.deps.runs.heartbeat(this.deps.owner, this.now());
+    await this.resolveOrphans();
+  }
+
+  /**
+   * Fails (reason INTERRUPTED) every queued or running run whose owner has missed its heartbeats: the
+   * queue lived in that process's memory, so such a run can never finish. Chosen over requeueing so a
+   * half-read input or a crash the run itself caused is never silently retried.
+   */
+  private async resolveOrphans(): Promise<void> {
+    const before = new Date(this.now().getTime() - MISSED_HEARTBEATS * this.deps.heartbeatMs);
+    for (const run of await this.deps.runs.findStale(before)) {
+      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
+        finished_at: this.now(),
+        error_code: 'INTERRUPTED',
+        error_message: `The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`,
+      });
+      if (failed) {
+        this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
+        await this.announce(run.id);
+      }
+    }
+  }
+
+  /** Publishes the run's current state to `modelRunUpdated` subscribers. */
+  async announce(id: string): Promise<void> {
+    const [run] = await this.deps.runs.findByIds([id]);
+    if (run) this.deps.pubSub.publish(MODEL_RUN_UPDATED, id, run);
+  }
+}
