@@ -22,6 +22,10 @@ import { Metrics } from './metrics/metrics';
 import { CatalogRepository } from './modules/dataset/catalog.repository';
 import { DatasetRepository } from './modules/dataset/dataset.repository';
 import { DatasetService } from './modules/dataset/dataset.service';
+import { DatasetTableRepository } from './modules/dataset/dataset-table.repository';
+import { createRunModule } from './modules/run/run.module';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 
 export interface App {
   readonly httpServer: http.Server;
@@ -58,21 +62,37 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   metrics = new Metrics(() => datastore.state().pool);
   const bootstrap = new DatabaseBootstrap(datastore, config, logger);
 
-  const services: Services = {
-    datasets: new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore),
-  };
+  const datasetTables = new DatasetTableRepository(datastore);
+  const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
+  const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, logger);
+  const services: Services = { datasets, runs: runModule.service };
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
   const httpServer = http.createServer(expressApp);
+  const schema = await buildAppSchema(services, runModule.pubSub);
+  // Subscriptions (graphql-ws) share the port and the path with queries.
+  const subscriptions = useServer(
+    { schema, context: async () => createContext(services, logger, requestIdFrom(undefined)) },
+    new WebSocketServer({ server: httpServer, path: '/graphql' }),
+  );
   const apollo = new ApolloServer<GraphqlContext>({
-    schema: await buildAppSchema(services),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError,
     logger: logger.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await subscriptions.dispose();
+            },
+          };
+        },
+      },
       metricsPlugin(metrics),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
@@ -97,6 +117,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     metrics,
     async listen(port, host) {
       await bootstrap.start();
+      // Run bookkeeping needs the app's tables: it starts once the database is prepared.
+      void bootstrap
+        .whenReady()
+        .then(() => runModule.service.startLifecycle())
+        .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'run lifecycle did not start'));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
@@ -109,6 +134,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     async stop() {
       bootstrap.stop();
       await apollo.stop();
+      if (bootstrap.current().done) await runModule.service.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await datastore.close();
     },

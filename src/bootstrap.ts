@@ -23,6 +23,7 @@ export class DatabaseBootstrap {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private firstAttempt: Promise<void> | undefined;
+  private readonly readyWaiters: (() => void)[] = [];
 
   constructor(
     private readonly datastore: Datastore,
@@ -41,6 +42,12 @@ export class DatabaseBootstrap {
     return this.firstAttempt;
   }
 
+  /** Resolves once the database has been prepared (at once if it already is). */
+  whenReady(): Promise<void> {
+    if (this.state.done) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -57,6 +64,7 @@ export class DatabaseBootstrap {
       }
       if (this.config.demoDatasets) await loadDemoDatasets(this.datastore, this.logger);
       this.state = { done: true, attempts, serverVersion };
+      for (const resolve of this.readyWaiters.splice(0)) resolve();
     } catch (error) {
       const code = isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
       const message = error instanceof Error ? error.message : String(error);

@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
 import type { DatasetService } from '../modules/dataset/dataset.service';
+import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
+import type { RunService } from '../modules/run/run.service';
 
 export interface Services {
   readonly datasets: DatasetService;
+  readonly runs: RunService;
 }
 
 export interface Loaders {
   readonly dataset: DatasetLoaders;
+  readonly run: RunLoaders;
 }
 
 export interface GraphqlContext {
@@ -30,6 +34,6 @@ export function createContext(services: Services, logger: Logger, requestId: str
   return {
     requestId,
     logger: logger.child({ requestId }),
-    loaders: { dataset: createDatasetLoaders(services.datasets) },
+    loaders: { dataset: createDatasetLoaders(services.datasets), run: createRunLoaders(services.runs) },
   };
 }

@@ -2,13 +2,22 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { DatasetResolver } from '../modules/dataset/dataset.resolver';
+import { createRunPubSub, type RunPubSub } from '../modules/run/run-events';
+import { RunResolver } from '../modules/run/run.resolver';
 import type { Services } from './context';
 
-export const RESOLVERS = [DatasetResolver] as const;
+export const RESOLVERS = [DatasetResolver, RunResolver] as const;
 
 /** Resolvers get their services through the constructor; this is the whole container. */
 function containerFor(services: Services | undefined): ContainerType {
-  const instances = new Map<unknown, unknown>(services ? [[DatasetResolver, new DatasetResolver(services.datasets)]] : []);
+  const instances = new Map<unknown, unknown>(
+    services
+      ? [
+          [DatasetResolver, new DatasetResolver(services.datasets, services.runs)],
+          [RunResolver, new RunResolver(services.runs)],
+        ]
+      : [],
+  );
   return {
     get(resolverClass) {
       const instance = instances.get(resolverClass);
@@ -19,10 +28,11 @@ function containerFor(services: Services | undefined): ContainerType {
 }
 
 /** The executable schema. Without services it can only be printed (as `npm run schema:emit` does). */
-export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
+export function buildAppSchema(services?: Services, pubSub: RunPubSub = createRunPubSub()): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     container: containerFor(services),
+    pubSub,
     validate: false,
   });
 }

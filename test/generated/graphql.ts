@@ -15,6 +15,42 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** A date-time string at UTC, such as 2007-12-03T10:15:30Z, compliant with the `date-time` format outlined in section 5.6 of the RFC 3339 profile of the ISO 8601 standard for representation of dates and times using the Gregorian calendar.This scalar is serialized to a string in ISO 8601 format and parsed from a string in ISO 8601 format. */
   DateTimeISO: { input: string; output: string; }
+  /** The `JSONObject` scalar type represents JSON objects as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
+  JSONObject: { input: unknown; output: unknown; }
+};
+
+/** One entity’s cluster in a run. */
+export type Assignment = {
+  __typename?: 'Assignment';
+  cluster: Scalars['Int']['output'];
+  /** Euclidean distance to its centroid, in scaled units. */
+  distance: Scalars['Float']['output'];
+  /** The key value; a JSON array for a composite key. */
+  entityKey: Scalars['String']['output'];
+};
+
+/** A page of a run’s assignments, by entity key. */
+export type AssignmentConnection = {
+  __typename?: 'AssignmentConnection';
+  edges: Array<AssignmentEdge>;
+  pageInfo: PageInfo;
+  /** Total number of items, where counting them is cheap; null otherwise. */
+  totalCount: Maybe<Scalars['Int']['output']>;
+};
+
+export type AssignmentEdge = {
+  __typename?: 'AssignmentEdge';
+  cursor: Scalars['String']['output'];
+  node: Assignment;
+};
+
+export type Centroid = {
+  __typename?: 'Centroid';
+  cluster: Scalars['Int']['output'];
+  /** In the features’ own units. */
+  original: Array<Scalars['Float']['output']>;
+  /** In the scaled units the clustering used. */
+  scaled: Array<Scalars['Float']['output']>;
 };
 
 /** A table in the database registered for modeling. */
@@ -29,13 +65,45 @@ export type Dataset = {
   id: Scalars['ID']['output'];
   /** Columns that identify an entity (a row) of the table. */
   keyColumns: Array<Scalars['String']['output']>;
+  /** The most recently created run. */
+  latestRun: Maybe<ModelRun>;
   /** Unique display name. */
   name: Scalars['String']['output'];
+  /** Published outcomes from the dataset's outcome table, by entity key. */
+  outcomes: OutcomeConnection;
+  /** Rows of the table in key order, each a JSON object. */
+  preview: DatasetRowConnection;
+  /** Per feature: count, NULLs, min, max, mean, stddev — computed by the database. */
+  profile: Array<FeatureProfile>;
   /** Rows in the table now (COUNT(*)). */
   rowCount: Scalars['Int']['output'];
+  /** Runs of this dataset, newest first. */
+  runs: ModelRunConnection;
   /** The table holding the data. */
   table: Scalars['String']['output'];
   updatedAt: Scalars['DateTimeISO']['output'];
+};
+
+
+/** A table in the database registered for modeling. */
+export type DatasetOutcomesArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A table in the database registered for modeling. */
+export type DatasetPreviewArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A table in the database registered for modeling. */
+export type DatasetRunsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  filter: InputMaybe<ModelRunFilter>;
+  first: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A column of a dataset table, as the database catalog describes it. */
@@ -47,17 +115,414 @@ export type DatasetColumn = {
   type: Scalars['String']['output'];
 };
 
+/** A page of a dataset table’s rows. */
+export type DatasetRowConnection = {
+  __typename?: 'DatasetRowConnection';
+  edges: Array<DatasetRowEdge>;
+  pageInfo: PageInfo;
+  /** Total number of items, where counting them is cheap; null otherwise. */
+  totalCount: Maybe<Scalars['Int']['output']>;
+};
+
+export type DatasetRowEdge = {
+  __typename?: 'DatasetRowEdge';
+  cursor: Scalars['String']['output'];
+  node: Scalars['JSONObject']['output'];
+};
+
+export type FeatureProfile = {
+  __typename?: 'FeatureProfile';
+  column: Scalars['String']['output'];
+  count: Scalars['Int']['output'];
+  max: Maybe<Scalars['Float']['output']>;
+  mean: Maybe<Scalars['Float']['output']>;
+  min: Maybe<Scalars['Float']['output']>;
+  nulls: Scalars['Int']['output'];
+  /** Population standard deviation. */
+  stddev: Maybe<Scalars['Float']['output']>;
+};
+
+/** How initial centroids are chosen. (ml-kmeans' mostDistant is not offered: it builds an n×n matrix.) */
+export type Initialization =
+  | 'KMEANS_PLUS_PLUS'
+  | 'RANDOM';
+
+/** One k-means iteration as it happened. */
+export type IterationRecord = {
+  __typename?: 'IterationRecord';
+  centroidShift: Scalars['Float']['output'];
+  clusterSizes: Array<Scalars['Int']['output']>;
+  inertia: Scalars['Float']['output'];
+  iteration: Scalars['Int']['output'];
+  k: Scalars['Int']['output'];
+  restart: Scalars['Int']['output'];
+};
+
+export type KRange = {
+  __typename?: 'KRange';
+  max: Scalars['Int']['output'];
+  min: Scalars['Int']['output'];
+};
+
+export type KRangeInput = {
+  max: Scalars['Int']['input'];
+  min: Scalars['Int']['input'];
+};
+
+export type KScore = {
+  __typename?: 'KScore';
+  calinskiHarabasz: Maybe<Scalars['Float']['output']>;
+  converged: Scalars['Boolean']['output'];
+  daviesBouldin: Maybe<Scalars['Float']['output']>;
+  inertia: Scalars['Float']['output'];
+  iterations: Scalars['Int']['output'];
+  k: Scalars['Int']['output'];
+  silhouette: Maybe<Scalars['Float']['output']>;
+};
+
+/** The scores of every k tried and the k chosen. */
+export type KSelection = {
+  __typename?: 'KSelection';
+  chosenK: Scalars['Int']['output'];
+  /** True when kRange.max was lowered to the rows − 1. */
+  maxCappedByRows: Scalars['Boolean']['output'];
+  /** MAX_SILHOUETTE: the highest silhouette; ties go to the smaller k. */
+  rule: Scalars['String']['output'];
+  scores: Array<KScore>;
+};
+
+/** DROP rows with a NULL feature, or replace NULLs with the column MEAN. */
+export type MissingValues =
+  | 'DROP'
+  | 'MEAN';
+
+/** A k-means clustering of a dataset. */
+export type ModelRun = {
+  __typename?: 'ModelRun';
+  /** Each entity's cluster, by entity key; optionally of one cluster. */
+  assignments: AssignmentConnection;
+  centroids: Maybe<Array<Centroid>>;
+  clusterSizes: Maybe<Array<Scalars['Int']['output']>>;
+  createdAt: Scalars['DateTimeISO']['output'];
+  /** Null once the dataset has been deleted. */
+  dataset: Maybe<Dataset>;
+  /** finishedAt − startedAt. */
+  durationMs: Maybe<Scalars['Int']['output']>;
+  error: Maybe<RunError>;
+  finishedAt: Maybe<Scalars['DateTimeISO']['output']>;
+  id: Scalars['ID']['output'];
+  /** Every iteration (the first 5,000). */
+  iterations: Maybe<Array<IterationRecord>>;
+  kSelection: Maybe<KSelection>;
+  metrics: Maybe<RunMetrics>;
+  outcomesPublishedAt: Maybe<Scalars['DateTimeISO']['output']>;
+  params: ModelRunParams;
+  progress: RunProgress;
+  startedAt: Maybe<Scalars['DateTimeISO']['output']>;
+  status: ModelRunStatus;
+};
+
+
+/** A k-means clustering of a dataset. */
+export type ModelRunAssignmentsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  cluster: InputMaybe<Scalars['Int']['input']>;
+  first: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of model runs. */
+export type ModelRunConnection = {
+  __typename?: 'ModelRunConnection';
+  edges: Array<ModelRunEdge>;
+  pageInfo: PageInfo;
+  /** Total number of items, where counting them is cheap; null otherwise. */
+  totalCount: Maybe<Scalars['Int']['output']>;
+};
+
+export type ModelRunEdge = {
+  __typename?: 'ModelRunEdge';
+  cursor: Scalars['String']['output'];
+  node: ModelRun;
+};
+
+export type ModelRunFilter = {
+  createdAfter: InputMaybe<Scalars['DateTimeISO']['input']>;
+  createdBefore: InputMaybe<Scalars['DateTimeISO']['input']>;
+  datasetIds: InputMaybe<Array<Scalars['ID']['input']>>;
+  statuses: InputMaybe<Array<ModelRunStatus>>;
+};
+
+export type ModelRunOrder = {
+  direction: OrderDirection;
+  field: ModelRunOrderField;
+};
+
+export type ModelRunOrderField =
+  | 'CREATED_AT'
+  | 'FINISHED_AT';
+
+/** The parameters of a run, defaults filled in, and the dataset definition it ran on. */
+export type ModelRunParams = {
+  __typename?: 'ModelRunParams';
+  featureColumns: Array<Scalars['String']['output']>;
+  initialization: Initialization;
+  k: Maybe<Scalars['Int']['output']>;
+  kRange: Maybe<KRange>;
+  keyColumns: Array<Scalars['String']['output']>;
+  maxIterations: Scalars['Int']['output'];
+  nInit: Scalars['Int']['output'];
+  preparation: Preparation;
+  publishOutcomes: Scalars['Boolean']['output'];
+  seed: Scalars['Int']['output'];
+  table: Scalars['String']['output'];
+  tolerance: Scalars['Float']['output'];
+};
+
+/** QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; terminal states never change. */
+export type ModelRunStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Stops a queued or running run (within one iteration); a finished run is returned unchanged. */
+  cancelModelRun: ModelRun;
+  /** Removes the dataset and its runs (published outcomes stay); refused while a run is active. */
+  deleteDataset: Dataset;
+  /** UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run). */
+  publishRunOutcomes: ModelRun;
+  /** Registers a table as a dataset; its columns are checked against the database catalog. */
+  registerDataset: Dataset;
+  /** Queues a k-means run and returns it at once (status QUEUED). */
+  startModelRun: ModelRun;
+  updateDataset: Dataset;
+};
+
+
+export type MutationCancelModelRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteDatasetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationPublishRunOutcomesArgs = {
+  runId: Scalars['ID']['input'];
+};
+
+
+export type MutationRegisterDatasetArgs = {
+  input: RegisterDatasetInput;
+};
+
+
+export type MutationStartModelRunArgs = {
+  input: StartModelRunInput;
+};
+
+
+export type MutationUpdateDatasetArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateDatasetInput;
+};
+
+export type OrderDirection =
+  | 'ASC'
+  | 'DESC';
+
+/** A published outcome: the row the outcome table holds for one entity. */
+export type Outcome = {
+  __typename?: 'Outcome';
+  cluster: Scalars['Int']['output'];
+  distance: Scalars['Float']['output'];
+  entityKey: Scalars['String']['output'];
+  runId: Scalars['ID']['output'];
+  /** When the run that assigned it finished. */
+  scoredAt: Scalars['DateTimeISO']['output'];
+};
+
+/** A page of a dataset’s published outcomes, by entity key. */
+export type OutcomeConnection = {
+  __typename?: 'OutcomeConnection';
+  edges: Array<OutcomeEdge>;
+  pageInfo: PageInfo;
+  /** Total number of items, where counting them is cheap; null otherwise. */
+  totalCount: Maybe<Scalars['Int']['output']>;
+};
+
+export type OutcomeEdge = {
+  __typename?: 'OutcomeEdge';
+  cursor: Scalars['String']['output'];
+  node: Outcome;
+};
+
+/** Relay-style paging state. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/** Milliseconds spent in each phase of a run. */
+export type PhaseTimings = {
+  __typename?: 'PhaseTimings';
+  clusterMs: Scalars['Float']['output'];
+  prepareMs: Scalars['Float']['output'];
+  publishMs: Maybe<Scalars['Float']['output']>;
+  readMs: Scalars['Float']['output'];
+  scoreMs: Scalars['Float']['output'];
+};
+
+export type Preparation = {
+  __typename?: 'Preparation';
+  missing: MissingValues;
+  scaling: Scaling;
+};
+
+export type PreparationInput = {
+  /** Default DROP. */
+  missing: InputMaybe<MissingValues>;
+  /** Default STANDARD. */
+  scaling: InputMaybe<Scaling>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One dataset; null when no dataset has this id. */
   dataset: Maybe<Dataset>;
   /** Every registered dataset, by name. */
   datasets: Array<Dataset>;
+  /** One run; null when no run has this id. */
+  modelRun: Maybe<ModelRun>;
+  /** Runs matching the filter; newest first unless orderBy says otherwise. At most 500 a page. */
+  modelRuns: ModelRunConnection;
 };
 
 
 export type QueryDatasetArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryModelRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryModelRunsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  filter: InputMaybe<ModelRunFilter>;
+  first: InputMaybe<Scalars['Int']['input']>;
+  orderBy: InputMaybe<ModelRunOrder>;
+};
+
+/** A table to register as a dataset; every name is checked against the database catalog. */
+export type RegisterDatasetInput = {
+  description: InputMaybe<Scalars['String']['input']>;
+  /** Numeric columns to cluster on. */
+  featureColumns: Array<Scalars['String']['input']>;
+  /** Columns that identify a row; together they must be unique. */
+  keyColumns: Array<Scalars['String']['input']>;
+  /** Unique display name (1–128 characters). */
+  name: Scalars['String']['input'];
+  /** Where outcomes are UPSERTed; default ai_cluster_outcome. Created if missing. */
+  outcomeTable: InputMaybe<Scalars['String']['input']>;
+  /** An existing table of the database. */
+  table: Scalars['String']['input'];
+};
+
+export type RunError = {
+  __typename?: 'RunError';
+  /** e.g. INTERRUPTED, EMPTY_INPUT, COLUMN_ALL_MISSING, DB_UNAVAILABLE. */
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
+
+/** Clustering quality. Scores follow scikit-learn’s definitions; null where undefined. */
+export type RunMetrics = {
+  __typename?: 'RunMetrics';
+  calinskiHarabasz: Maybe<Scalars['Float']['output']>;
+  converged: Scalars['Boolean']['output'];
+  daviesBouldin: Maybe<Scalars['Float']['output']>;
+  /** Total within-cluster sum of squared distances (scaled units). */
+  inertia: Scalars['Float']['output'];
+  /** Iterations of the winning restart. */
+  iterations: Scalars['Int']['output'];
+  silhouette: Maybe<Scalars['Float']['output']>;
+  silhouetteSampleSize: Scalars['Int']['output'];
+  /** True when the silhouette was computed on a sample of rows. */
+  silhouetteSampled: Scalars['Boolean']['output'];
+  timings: PhaseTimings;
+};
+
+export type RunProgress = {
+  __typename?: 'RunProgress';
+  /** iteration / maxIterations; 1 when the run succeeded (restarts that converge early leave budget unspent). */
+  fraction: Scalars['Float']['output'];
+  /** Iterations done, across restarts and values of k. */
+  iteration: Scalars['Int']['output'];
+  /** The last iteration’s largest squared centroid movement. */
+  lastShift: Maybe<Scalars['Float']['output']>;
+  /** The iteration budget: maxIterations × nInit × values of k. */
+  maxIterations: Scalars['Int']['output'];
+};
+
+/** Feature scaling before clustering: none, z-score (population std), or to [0, 1]. */
+export type Scaling =
+  | 'MINMAX'
+  | 'NONE'
+  | 'STANDARD';
+
+/** Give exactly one of k or kRange. */
+export type StartModelRunInput = {
+  datasetId: Scalars['ID']['input'];
+  /** The same key returns the same run instead of starting another. */
+  idempotencyKey: InputMaybe<Scalars['String']['input']>;
+  /** Default KMEANS_PLUS_PLUS. */
+  initialization: InputMaybe<Initialization>;
+  /** Number of clusters, 2 to 1,000 and at most the rows clustered. */
+  k: InputMaybe<Scalars['Int']['input']>;
+  /** Try each k in the range (at most 12 values) and keep the one with the highest silhouette. */
+  kRange: InputMaybe<KRangeInput>;
+  /** Per restart, 1 to 10,000. Default 300. */
+  maxIterations: InputMaybe<Scalars['Int']['input']>;
+  /** Restarts, 1 to 50; the lowest inertia wins. Default 1 with k-means++, 10 with RANDOM. */
+  nInit: InputMaybe<Scalars['Int']['input']>;
+  preparation: InputMaybe<PreparationInput>;
+  /** UPSERT the outcomes into the outcome table on success. Default true. */
+  publishOutcomes: InputMaybe<Scalars['Boolean']['input']>;
+  /** Makes the run reproducible; drawn at random (and recorded) when omitted. */
+  seed: InputMaybe<Scalars['Int']['input']>;
+  /** Stop when no centroid moves more than this (squared distance). Default 1e-6. */
+  tolerance: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The run's state whenever its status or progress changes (graphql-ws on /graphql). */
+  modelRunUpdated: ModelRun;
+};
+
+
+export type SubscriptionModelRunUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Changes to a dataset; omitted fields stay as they are. */
+export type UpdateDatasetInput = {
+  description: InputMaybe<Scalars['String']['input']>;
+  featureColumns: InputMaybe<Array<Scalars['String']['input']>>;
+  keyColumns: InputMaybe<Array<Scalars['String']['input']>>;
+  name: InputMaybe<Scalars['String']['input']>;
+  outcomeTable: InputMaybe<Scalars['String']['input']>;
 };
 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;

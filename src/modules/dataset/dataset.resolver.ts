@@ -1,12 +1,42 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Row } from '../../datastore/types';
+import { ConnectionType, pageFrom, type Connection } from '../../graphql/connection';
+import type { OutcomeRow } from '../run/outcome.repository';
+import { ModelRunFilter, ModelRunOrderField, OrderDirection } from '../run/run.input';
+import type { ModelRunRecord } from '../run/run.record';
+import { RunService } from '../run/run.service';
+import { FeatureProfile, ModelRun, ModelRunConnection, OutcomeConnection } from '../run/run.type';
+import type { FeatureProfileRow } from './dataset-table.repository';
+import { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { GraphqlContext } from '../../graphql/context';
 import type { DatasetRecord } from './dataset.record';
 import { DatasetService } from './dataset.service';
 import { Dataset, DatasetColumn } from './dataset.type';
 
+const DatasetRowConnection = ConnectionType('DatasetRow', GraphQLJSONObject, 'A page of a dataset table’s rows.');
+
 @Resolver(() => Dataset)
 export class DatasetResolver {
-  constructor(private readonly service: DatasetService) {}
+  constructor(
+    private readonly service: DatasetService,
+    private readonly runService: RunService,
+  ) {}
+
+  @Mutation(() => Dataset, { description: 'Registers a table as a dataset; its columns are checked against the database catalog.' })
+  registerDataset(@Arg('input', () => RegisterDatasetInput) input: RegisterDatasetInput): Promise<DatasetRecord> {
+    return this.service.register(input);
+  }
+
+  @Mutation(() => Dataset)
+  updateDataset(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateDatasetInput) input: UpdateDatasetInput): Promise<DatasetRecord> {
+    return this.service.update(id, input);
+  }
+
+  @Mutation(() => Dataset, { description: 'Removes the dataset and its runs (published outcomes stay); refused while a run is active.' })
+  deleteDataset(@Arg('id', () => ID) id: string): Promise<DatasetRecord> {
+    return this.service.delete(id);
+  }
 
   @Query(() => [Dataset], { description: 'Every registered dataset, by name.' })
   datasets(): Promise<DatasetRecord[]> {
@@ -21,6 +51,44 @@ export class DatasetResolver {
   @FieldResolver(() => Int, { description: 'Rows in the table now (COUNT(*)).' })
   rowCount(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<number> {
     return context.loaders.dataset.rowCount.load(dataset.table);
+  }
+
+  @FieldResolver(() => [FeatureProfile], { description: 'Per feature: count, NULLs, min, max, mean, stddev — computed by the database.' })
+  profile(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<FeatureProfileRow[]> {
+    return context.loaders.dataset.profile.load(dataset);
+  }
+
+  @FieldResolver(() => DatasetRowConnection, { description: 'Rows of the table in key order, each a JSON object.' })
+  preview(
+    @Root() dataset: DatasetRecord,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<Connection<Row>> {
+    return this.service.preview(dataset, pageFrom(first, after));
+  }
+
+  @FieldResolver(() => ModelRunConnection, { description: 'Runs of this dataset, newest first.' })
+  runs(
+    @Root() dataset: DatasetRecord,
+    @Arg('filter', () => ModelRunFilter, { nullable: true }) filter: ModelRunFilter | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<Connection<ModelRunRecord>> {
+    return this.runService.list({ ...filter, datasetIds: [dataset.id] }, { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC }, pageFrom(first, after));
+  }
+
+  @FieldResolver(() => ModelRun, { nullable: true, description: 'The most recently created run.' })
+  latestRun(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<ModelRunRecord | null> {
+    return context.loaders.run.latestOfDataset.load(dataset.id);
+  }
+
+  @FieldResolver(() => OutcomeConnection, { description: "Published outcomes from the dataset's outcome table, by entity key." })
+  outcomes(
+    @Root() dataset: DatasetRecord,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<Connection<OutcomeRow>> {
+    return this.runService.outcomes(dataset.outcomeTable, dataset.id, pageFrom(first, after));
   }
 
   @FieldResolver(() => [DatasetColumn], { description: 'The columns of the table, from the database catalog.' })

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactionRunner } from '../../datastore/datastore';
-import type { CatalogColumn } from '../../datastore/types';
+import type { CatalogColumn, Row } from '../../datastore/types';
+import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
+import type { DatasetTableRepository, FeatureProfileRow } from './dataset-table.repository';
 import { AppError, isAppError } from '../../errors/app-error';
 import { alignToKeys } from '../../shared/align-to-keys';
 import type { CatalogRepository } from './catalog.repository';
@@ -16,8 +18,20 @@ export class DatasetService {
     private readonly datasets: DatasetRepository,
     private readonly catalog: CatalogRepository,
     private readonly database: TransactionRunner,
+    private readonly tables: DatasetTableRepository,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Batch: each dataset's feature profile, computed by the database (one statement per dataset). */
+  async profiles(datasets: readonly DatasetRecord[]): Promise<(FeatureProfileRow[] | Error)[]> {
+    const settled = await Promise.allSettled(datasets.map((dataset) => this.tables.profile(dataset.table, dataset.featureColumns)));
+    return settled.map((result) => (result.status === 'fulfilled' ? result.value : toError(result.reason)));
+  }
+
+  /** A page of the dataset's rows in key order, each row as an object of column values. */
+  async preview(dataset: DatasetRecord, page: Page): Promise<Connection<Row>> {
+    return connectionFrom(await this.tables.preview(dataset.table, dataset.keyColumns, page), page);
+  }
 
   list(): Promise<DatasetRecord[]> {
     return this.datasets.list();

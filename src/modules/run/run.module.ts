@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { RunConfig } from '../../config/config';
+import type { Datastore } from '../../datastore/datastore';
+import type { Logger } from '../../logging/logger';
+import type { DatasetService } from '../dataset/dataset.service';
+import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
+import { AssignmentRepository } from './assignment.repository';
+import { OutcomeRepository } from './outcome.repository';
+import { createRunPubSub } from './run-events';
+import { RunExecutor } from './run-executor';
+import { RunRepository } from './run.repository';
+import { RunScheduler } from './run-scheduler';
+import { RunService } from './run.service';
+
+/** Wires the run module: repositories, scheduler, executor, pub/sub and the service over them. */
+export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, logger: Logger) {
+  const runs = new RunRepository(datastore);
+  const assignments = new AssignmentRepository(datastore);
+  const outcomes = new OutcomeRepository(datastore);
+  const pubSub = createRunPubSub();
+  const log = logger.child({ component: 'runs' });
+  let service: RunService | undefined;
+  const executor = new RunExecutor({
+    datastore,
+    runs,
+    assignments,
+    outcomes,
+    logger: log,
+    readBatchRows: config.readBatchRows,
+    announce: (runId) => service!.announce(runId),
+  });
+  const scheduler = new RunScheduler(config.concurrency, config.queueLimit, (error, runId) =>
+    log.error({ runId, err: error instanceof Error ? error.message : String(error) }, 'model run task failed outside its own error handling'),
+  );
+  service = new RunService({
+    datastore,
+    runs,
+    assignments,
+    outcomes,
+    datasets,
+    datasetTables,
+    scheduler,
+    executor,
+    pubSub,
+    logger: log,
+    owner: `${process.pid}-${randomUUID()}`,
+    heartbeatMs: config.heartbeatMs,
+    publishBatchRows: config.readBatchRows,
+  });
+  return { service, scheduler, pubSub };
+}

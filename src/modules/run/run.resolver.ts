@@ -1,0 +1,77 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphqlContext } from '../../graphql/context';
+import { pageFrom, type Connection } from '../../graphql/connection';
+import type { DatasetRecord } from '../dataset/dataset.record';
+import { Dataset } from '../dataset/dataset.type';
+import type { Assignment as AssignmentRow } from './assignment.repository';
+import { MODEL_RUN_UPDATED } from './run-events';
+import { ModelRunFilter, ModelRunOrder, ModelRunOrderField, OrderDirection, StartModelRunInput } from './run.input';
+import type { ModelRunRecord } from './run.record';
+import { RunService } from './run.service';
+import { AssignmentConnection, ModelRun, ModelRunConnection } from './run.type';
+
+const NEWEST_FIRST = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };
+
+@Resolver(() => ModelRun)
+export class RunResolver {
+  constructor(private readonly service: RunService) {}
+
+  @Query(() => ModelRun, { nullable: true, description: 'One run; null when no run has this id.' })
+  modelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphqlContext): Promise<ModelRunRecord | null> {
+    return context.loaders.run.byId.load(id);
+  }
+
+  @Query(() => ModelRunConnection, { description: 'Runs matching the filter; newest first unless orderBy says otherwise. At most 500 a page.' })
+  modelRuns(
+    @Arg('filter', () => ModelRunFilter, { nullable: true }) filter: ModelRunFilter | null,
+    @Arg('orderBy', () => ModelRunOrder, { nullable: true }) orderBy: ModelRunOrder | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<Connection<ModelRunRecord>> {
+    return this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, pageFrom(first, after));
+  }
+
+  @Mutation(() => ModelRun, { description: 'Queues a k-means run and returns it at once (status QUEUED).' })
+  startModelRun(@Arg('input', () => StartModelRunInput) input: StartModelRunInput): Promise<ModelRunRecord> {
+    return this.service.start(input);
+  }
+
+  @Mutation(() => ModelRun, { description: 'Stops a queued or running run (within one iteration); a finished run is returned unchanged.' })
+  cancelModelRun(@Arg('id', () => ID) id: string): Promise<ModelRunRecord> {
+    return this.service.cancel(id);
+  }
+
+  @Mutation(() => ModelRun, { description: "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run)." })
+  publishRunOutcomes(@Arg('runId', () => ID) runId: string): Promise<ModelRunRecord> {
+    return this.service.publish(runId);
+  }
+
+  @Subscription(() => ModelRun, {
+    topics: MODEL_RUN_UPDATED,
+    topicId: ({ args }) => (args as { id: string }).id,
+    description: "The run's state whenever its status or progress changes (graphql-ws on /graphql).",
+  })
+  modelRunUpdated(@Root() run: ModelRunRecord, @Arg('id', () => ID) _id: string): ModelRunRecord {
+    return run;
+  }
+
+  @FieldResolver(() => Dataset, { nullable: true, description: 'Null once the dataset has been deleted.' })
+  dataset(@Root() run: ModelRunRecord, @Ctx() context: GraphqlContext): Promise<DatasetRecord | null> {
+    return context.loaders.dataset.byId.load(run.datasetId);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'finishedAt − startedAt.' })
+  durationMs(@Root() run: ModelRunRecord): number | null {
+    return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
+  }
+
+  @FieldResolver(() => AssignmentConnection, { description: "Each entity's cluster, by entity key; optionally of one cluster." })
+  assignments(
+    @Root() run: ModelRunRecord,
+    @Arg('cluster', () => Int, { nullable: true }) cluster: number | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<Connection<AssignmentRow>> {
+    return this.service.assignments(run.id, cluster, pageFrom(first, after));
+  }
+}

@@ -1,0 +1,308 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { ConnectionType } from '../../graphql/connection';
+import { Initialization, MissingValues, ModelRunStatus, Scaling } from './run.input';
+import type { RunStatus } from './run.record';
+
+@ObjectType()
+export class KRange {
+  @Field(() => Int)
+  min!: number;
+
+  @Field(() => Int)
+  max!: number;
+}
+
+@ObjectType()
+export class Preparation {
+  @Field(() => MissingValues)
+  missing!: MissingValues;
+
+  @Field(() => Scaling)
+  scaling!: Scaling;
+}
+
+@ObjectType({ description: 'The parameters of a run, defaults filled in, and the dataset definition it ran on.' })
+export class ModelRunParams {
+  @Field(() => Int, { nullable: true })
+  k!: number | null;
+
+  @Field(() => KRange, { nullable: true })
+  kRange!: KRange | null;
+
+  @Field(() => Initialization)
+  initialization!: Initialization;
+
+  @Field(() => Int)
+  nInit!: number;
+
+  @Field(() => Int)
+  maxIterations!: number;
+
+  @Field(() => Float)
+  tolerance!: number;
+
+  @Field(() => Int)
+  seed!: number;
+
+  @Field(() => Preparation)
+  preparation!: Preparation;
+
+  @Field(() => Boolean)
+  publishOutcomes!: boolean;
+
+  @Field(() => String)
+  table!: string;
+
+  @Field(() => [String])
+  keyColumns!: string[];
+
+  @Field(() => [String])
+  featureColumns!: string[];
+}
+
+@ObjectType()
+export class RunProgress {
+  @Field(() => Int, { description: 'Iterations done, across restarts and values of k.' })
+  iteration!: number;
+
+  @Field(() => Int, { description: 'The iteration budget: maxIterations × nInit × values of k.' })
+  maxIterations!: number;
+
+  @Field(() => Float, { description: 'iteration / maxIterations; 1 when the run succeeded (restarts that converge early leave budget unspent).' })
+  fraction!: number;
+
+  @Field(() => Float, { nullable: true, description: 'The last iteration’s largest squared centroid movement.' })
+  lastShift!: number | null;
+}
+
+@ObjectType({ description: 'Milliseconds spent in each phase of a run.' })
+export class PhaseTimings {
+  @Field(() => Float)
+  readMs!: number;
+
+  @Field(() => Float)
+  prepareMs!: number;
+
+  @Field(() => Float)
+  clusterMs!: number;
+
+  @Field(() => Float)
+  scoreMs!: number;
+
+  @Field(() => Float, { nullable: true })
+  publishMs!: number | null;
+}
+
+@ObjectType({ description: 'Clustering quality. Scores follow scikit-learn’s definitions; null where undefined.' })
+export class RunMetrics {
+  @Field(() => Float, { description: 'Total within-cluster sum of squared distances (scaled units).' })
+  inertia!: number;
+
+  @Field(() => Float, { nullable: true })
+  silhouette!: number | null;
+
+  @Field(() => Boolean, { description: 'True when the silhouette was computed on a sample of rows.' })
+  silhouetteSampled!: boolean;
+
+  @Field(() => Int)
+  silhouetteSampleSize!: number;
+
+  @Field(() => Float, { nullable: true })
+  daviesBouldin!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  calinskiHarabasz!: number | null;
+
+  @Field(() => Int, { description: 'Iterations of the winning restart.' })
+  iterations!: number;
+
+  @Field(() => Boolean)
+  converged!: boolean;
+
+  @Field(() => PhaseTimings)
+  timings!: PhaseTimings;
+}
+
+@ObjectType({ description: 'One k-means iteration as it happened.' })
+export class IterationRecord {
+  @Field(() => Int)
+  k!: number;
+
+  @Field(() => Int)
+  restart!: number;
+
+  @Field(() => Int)
+  iteration!: number;
+
+  @Field(() => Float)
+  centroidShift!: number;
+
+  @Field(() => Float)
+  inertia!: number;
+
+  @Field(() => [Int])
+  clusterSizes!: number[];
+}
+
+@ObjectType()
+export class KScore {
+  @Field(() => Int)
+  k!: number;
+
+  @Field(() => Float)
+  inertia!: number;
+
+  @Field(() => Float, { nullable: true })
+  silhouette!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  daviesBouldin!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  calinskiHarabasz!: number | null;
+
+  @Field(() => Int)
+  iterations!: number;
+
+  @Field(() => Boolean)
+  converged!: boolean;
+}
+
+@ObjectType({ description: 'The scores of every k tried and the k chosen.' })
+export class KSelection {
+  @Field(() => String, { description: 'MAX_SILHOUETTE: the highest silhouette; ties go to the smaller k.' })
+  rule!: string;
+
+  @Field(() => Int)
+  chosenK!: number;
+
+  @Field(() => Boolean, { description: 'True when kRange.max was lowered to the rows − 1.' })
+  maxCappedByRows!: boolean;
+
+  @Field(() => [KScore])
+  scores!: KScore[];
+}
+
+@ObjectType()
+export class Centroid {
+  @Field(() => Int)
+  cluster!: number;
+
+  @Field(() => [Float], { description: 'In the features’ own units.' })
+  original!: number[];
+
+  @Field(() => [Float], { description: 'In the scaled units the clustering used.' })
+  scaled!: number[];
+}
+
+@ObjectType()
+export class RunError {
+  @Field(() => String, { description: 'e.g. INTERRUPTED, EMPTY_INPUT, COLUMN_ALL_MISSING, DB_UNAVAILABLE.' })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
+@ObjectType({ description: 'One entity’s cluster in a run.' })
+export class Assignment {
+  @Field(() => String, { description: 'The key value; a JSON array for a composite key.' })
+  entityKey!: string;
+
+  @Field(() => Int)
+  cluster!: number;
+
+  @Field(() => Float, { description: 'Euclidean distance to its centroid, in scaled units.' })
+  distance!: number;
+}
+
+@ObjectType({ description: 'A published outcome: the row the outcome table holds for one entity.' })
+export class Outcome {
+  @Field(() => String)
+  entityKey!: string;
+
+  @Field(() => ID)
+  runId!: string;
+
+  @Field(() => Int)
+  cluster!: number;
+
+  @Field(() => Float)
+  distance!: number;
+
+  @Field(() => Date, { description: 'When the run that assigned it finished.' })
+  scoredAt!: Date;
+}
+
+@ObjectType({ description: 'A k-means clustering of a dataset.' })
+export class ModelRun {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ModelRunStatus)
+  status!: RunStatus;
+
+  @Field(() => ModelRunParams)
+  params!: ModelRunParams;
+
+  @Field(() => RunProgress)
+  progress!: RunProgress;
+
+  @Field(() => RunMetrics, { nullable: true })
+  metrics!: RunMetrics | null;
+
+  @Field(() => [IterationRecord], { nullable: true, description: 'Every iteration (the first 5,000).' })
+  iterations!: IterationRecord[] | null;
+
+  @Field(() => KSelection, { nullable: true })
+  kSelection!: KSelection | null;
+
+  @Field(() => [Centroid], { nullable: true })
+  centroids!: Centroid[] | null;
+
+  @Field(() => [Int], { nullable: true })
+  clusterSizes!: number[] | null;
+
+  @Field(() => RunError, { nullable: true })
+  error!: RunError | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  outcomesPublishedAt!: Date | null;
+}
+
+@ObjectType()
+export class FeatureProfile {
+  @Field(() => String)
+  column!: string;
+
+  @Field(() => Int)
+  count!: number;
+
+  @Field(() => Int)
+  nulls!: number;
+
+  @Field(() => Float, { nullable: true })
+  min!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  max!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  mean!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Population standard deviation.' })
+  stddev!: number | null;
+}
+
+export const ModelRunConnection = ConnectionType('ModelRun', ModelRun, 'A page of model runs.');
+export const AssignmentConnection = ConnectionType('Assignment', Assignment, 'A page of a run’s assignments, by entity key.');
+export const OutcomeConnection = ConnectionType('Outcome', Outcome, 'A page of a dataset’s published outcomes, by entity key.');
