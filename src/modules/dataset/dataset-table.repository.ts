@@ -68,6 +68,25 @@ export class DatasetTableRepository {
     return Number(row?.complete_rows ?? 0);
   }
 
+  /**
+   * How many rows break the key: rows whose key has a NULL part, plus distinct key values held by more
+   * than one row. Zero means the columns identify rows, as assignments and outcomes need.
+   */
+  async keyViolations(table: string, keyColumns: readonly string[]): Promise<{ nullKeys: number; duplicateKeys: number }> {
+    const dialect = this.executor.dialect;
+    const keys = keyColumns.map((name) => dialect.quoteIdentifier(name)).join(', ');
+    const anyNull = keyColumns.map((name) => `${dialect.quoteIdentifier(name)} IS NULL`).join(' OR ');
+    const [row] = await this.executor.query({
+      sql:
+        `SELECT (SELECT COUNT(*) FROM ${dialect.quoteIdentifier(table)} WHERE ${anyNull}) AS null_keys, ` +
+        `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${dialect.quoteIdentifier(table)} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys` +
+        dialect.pingStatement().sql.replace(/^SELECT 1 AS ok/, ''),
+      parameters: [],
+      kind: 'select',
+    });
+    return { nullKeys: Number(row?.null_keys ?? 0), duplicateKeys: Number(row?.duplicate_keys ?? 0) };
+  }
+
   /** Rows in key order, `page.limit + 1` of them so the caller knows whether more follow. */
   preview(table: string, keyColumns: readonly string[], page: Page): Promise<Row[]> {
     const dialect = this.executor.dialect;

@@ -113,6 +113,14 @@ export class DatasetService {
     const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
     if (!columns) throw badInput('table', `Table "${record.table}" does not exist in the database`, record.table);
     checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);
+    const { nullKeys, duplicateKeys } = await this.tables.keyViolations(record.table, record.keyColumns);
+    if (nullKeys > 0 || duplicateKeys > 0) {
+      throw badInput(
+        'keyColumns',
+        `keyColumns (${record.keyColumns.join(', ')}) do not identify the rows of "${record.table}": ${nullKeys} row(s) with a NULL key, ${duplicateKeys} key value(s) on more than one row`,
+        record.keyColumns,
+      );
+    }
     const outcomeTable = await this.ensureOutcomeTable(record.outcomeTable);
     const sameName = await this.datasets.findByName(name);
     if (sameName && sameName.id !== record.id) throw badInput('name', `A dataset named "${name}" already exists`, name);

@@ -124,8 +124,8 @@ export class RunExecutor {
   private async recordProgress(runId: string, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
     try {
       const stillRunning = await this.dependencies.runs.recordProgress(runId, iteration, budget, shift, at);
-      // Cancelled through another server process: stop computing here too.
-      if (!stillRunning) this.cancel(runId);
+      // Cancelled through another server process: stop computing here too (if still computing).
+      if (!stillRunning && this.jobs.has(runId)) this.cancel(runId);
       else await this.dependencies.announce(runId);
     } catch (error) {
       this.dependencies.logger.warn({ runId, err: error instanceof Error ? error.message : String(error) }, 'could not record run progress');
