@@ -101,9 +101,14 @@ export abstract class SqlDialect {
 
   // ---- statements -------------------------------------------------------------------------
 
+  /** `SELECT <expressions>` with no table; the Oracle family needs `FROM DUAL`. */
+  selectWithoutTable(expressions: string): string {
+    return `SELECT ${expressions}`;
+  }
+
   /** A query that proves the connection works. */
   pingStatement(): Statement {
-    return { sql: 'SELECT 1 AS ok', parameters: [], kind: 'select' };
+    return { sql: this.selectWithoutTable('1 AS ok'), parameters: [], kind: 'select' };
   }
 
   abstract serverVersionStatement(): Statement;

@@ -27,8 +27,8 @@ export class OracleDialect extends SqlDialect {
   }
 
   // `SELECT 1` without FROM fails on Oracle (before 23ai) and on Tibero.
-  override pingStatement(): Statement {
-    return { sql: 'SELECT 1 AS ok FROM DUAL', parameters: [], kind: 'select' };
+  override selectWithoutTable(expressions: string): string {
+    return `SELECT ${expressions} FROM DUAL`;
   }
 
   serverVersionStatement(): Statement {

@@ -77,10 +77,10 @@ export class DatasetTableRepository {
     const keys = keyColumns.map((name) => dialect.quoteIdentifier(name)).join(', ');
     const anyNull = keyColumns.map((name) => `${dialect.quoteIdentifier(name)} IS NULL`).join(' OR ');
     const [row] = await this.executor.query({
-      sql:
-        `SELECT (SELECT COUNT(*) FROM ${dialect.quoteIdentifier(table)} WHERE ${anyNull}) AS null_keys, ` +
-        `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${dialect.quoteIdentifier(table)} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys` +
-        dialect.pingStatement().sql.replace(/^SELECT 1 AS ok/, ''),
+      sql: dialect.selectWithoutTable(
+        `(SELECT COUNT(*) FROM ${dialect.quoteIdentifier(table)} WHERE ${anyNull}) AS null_keys, ` +
+          `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${dialect.quoteIdentifier(table)} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys`,
+      ),
       parameters: [],
       kind: 'select',
     });
