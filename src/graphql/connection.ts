@@ -39,7 +39,9 @@ export function encodeCursor(offset: number): string {
 
 function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString();
-  const offset = Number(text.slice(CURSOR_PREFIX.length));
+  const digits = text.slice(CURSOR_PREFIX.length);
+  // Digits only, as encodeCursor writes them: Number() alone would read '' as 0 and take ' 7', '1e2', '0x10'.
+  const offset = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
   if (!text.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(offset) || offset < 0) {
     throw new AppError('BAD_USER_INPUT', `"${cursor.slice(0, 60)}" is not a cursor this server gave out`, { field: 'after' });
   }

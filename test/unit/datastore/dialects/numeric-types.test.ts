@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { itPerDialect } from '../../../support/sql-table';
+
+describe('numeric types and casts', () => {
+  itPerDialect(
+    (expected: string) => `castToDouble wraps an expression as ${expected}`,
+    {
+      sqlite: 'CAST("x" * "x" AS REAL)',
+      postgresql: 'CAST("x" * "x" AS DOUBLE PRECISION)',
+      mysql: 'CAST("x" * "x" AS DOUBLE)',
+      mariadb: 'CAST("x" * "x" AS DOUBLE)',
+      oracle: 'CAST("x" * "x" AS BINARY_DOUBLE)',
+      tibero: 'CAST("x" * "x" AS BINARY_DOUBLE)',
+    },
+    (dialect, expected) => assert.equal(dialect.castToDouble('"x" * "x"'), expected),
+  );
+
+  // Type names as the catalogs report them (upper-cased by readCatalogColumn, but lower case must work too).
+  const common = {
+    BIGINT: true,
+    INTEGER: true,
+    int: true,
+    SMALLINT: true,
+    TINYINT: true,
+    'INT UNSIGNED': true,
+    'int(10) unsigned zerofill': true,
+    DOUBLE: true,
+    'DOUBLE PRECISION': true,
+    'double precision': true,
+    REAL: true,
+    FLOAT: true,
+    'FLOAT(126)': true,
+    'NUMERIC(10,2)': true,
+    DECIMAL: true,
+    'DECIMAL(8,3) UNSIGNED': true,
+    BINARY_DOUBLE: true,
+    'VARCHAR(16)': false,
+    VARCHAR2: false,
+    TEXT: false,
+    CLOB: false,
+    BLOB: false,
+    DATE: false,
+    'TIMESTAMP(3)': false,
+    'TIMESTAMP WITHOUT TIME ZONE': false,
+    BOOLEAN: false,
+    '': false,
+  } satisfies Record<string, boolean>;
+
+  // The SQLite dialect reads declared types by SQLite's affinity rules (datatype3.html §3.1): any name
+  // containing INT, REAL, FLOA, DOUB, NUMERIC or DECIMAL (so also made-up names) is a number; a name
+  // containing CHAR, CLOB, TEXT or BLOB, or no type at all, is not.
+  const sqlite = {
+    ...common,
+    'UNSIGNED BIG INT': true,
+    'FLOATING POINT': true,
+    'NATIVE CHARACTER(70)': false,
+    'VARYING CHARACTER(255)': false,
+    '   ': false,
+  };
+  const elsewhere = {
+    ...common,
+    // Only SQLite matches substrings; everywhere else these are not numeric type names.
+    'UNSIGNED BIG INT': false,
+    'FLOATING POINT': false,
+    'NATIVE CHARACTER(70)': false,
+    'VARYING CHARACTER(255)': false,
+    '   ': false,
+  };
+
+  itPerDialect(
+    'isNumericType tells numeric type names from the rest',
+    { sqlite, postgresql: elsewhere, mysql: elsewhere, mariadb: elsewhere, oracle: elsewhere, tibero: elsewhere },
+    (dialect, expected) => {
+      const actual = Object.fromEntries(Object.keys(expected).map((type) => [type, dialect.isNumericType(type)]));
+      assert.deepEqual(actual, expected);
+    },
+  );
+
+  itPerDialect(
+    (reliable: boolean) => (reliable ? 'the driver cursor is trusted to return every row' : 'results are read by pages, not the driver cursor'),
+    { sqlite: true, postgresql: true, mysql: true, mariadb: false, oracle: true, tibero: true },
+    (dialect, expected) => assert.equal(dialect.reliableCursorFetch, expected),
+  );
+});
