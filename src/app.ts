@@ -24,6 +24,8 @@ import { DatasetRepository } from './modules/dataset/dataset.repository';
 import { DatasetService } from './modules/dataset/dataset.service';
 import { DatasetTableRepository } from './modules/dataset/dataset-table.repository';
 import { createRunModule } from './modules/run/run.module';
+import { graphqlTracePlugin } from './plugins/trace/plugin';
+import { createTelemetry } from './telemetry/telemetry';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
@@ -48,6 +50,7 @@ const GRAPHQL_BODY_LIMIT = '1mb';
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
   // The embedded SQLite file's folder; the driver will not create it.
   if (config.database.embedded) mkdirSync(config.dataDir, { recursive: true });
+  const telemetry = createTelemetry(config.trace, logger);
   let metrics: Metrics | undefined;
   const datastore = Datastore.create({
     connectionString: config.database.connectionString,
@@ -59,12 +62,12 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     observer: (event) => metrics?.observeStatement(event),
     onBackgroundError: (error, context) => logger.warn({ err: error, context }, 'database background error'),
   });
-  metrics = new Metrics(() => datastore.state().pool);
+  metrics = new Metrics(() => datastore.state().pool, () => telemetry.writer.counters());
   const bootstrap = new DatabaseBootstrap(datastore, config, logger);
 
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
-  const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, logger);
+  const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
   const services: Services = { datasets, runs: runModule.service };
 
   const expressApp = express();
@@ -94,6 +97,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         },
       },
       metricsPlugin(metrics),
+      graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion } }),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -101,7 +105,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   });
   await apollo.start();
 
-  expressApp.use(healthRoutes(datastore, bootstrap, metrics));
+  expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer));
   expressApp.use(
     '/graphql',
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
@@ -116,6 +120,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     bootstrap,
     metrics,
     async listen(port, host) {
+      telemetry.writer.start();
       await bootstrap.start();
       // Run bookkeeping needs the app's tables: it starts once the database is prepared.
       void bootstrap
@@ -135,6 +140,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       bootstrap.stop();
       await apollo.stop();
       if (bootstrap.current().done) await runModule.service.stop();
+      // After the runs: their last documents are in the queue now.
+      await telemetry.writer.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await datastore.close();
     },

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { AppError } from '../errors/app-error';
 import { DIALECT_NAMES, type DialectName } from '../datastore/dialects/dialect-name';
 import { redactConnectionString } from './connection-string';
+import type { TraceOptions } from '../telemetry/options';
+import { version as packageVersion } from '../../package.json';
 
 /**
  * The only module that reads process.env. Everything is validated at once (every problem listed),
@@ -22,6 +24,9 @@ export interface Config {
   /** GRAPHQL_INTROSPECTION, default true unless NODE_ENV=production (also turns the Sandbox landing page on). */
   readonly introspection: boolean;
   readonly runs: RunConfig;
+  readonly trace: TraceOptions;
+  /** KIBANA_URL, default none: when set, ModelRun.kibanaUrl links to the dashboard filtered on the run. */
+  readonly kibanaUrl: string | null;
 }
 
 export interface RunConfig {
@@ -87,6 +92,18 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`${name} must be true or false, got "${raw}"`);
     return fallback;
   };
+  const url = (name: string): string | null => {
+    const raw = read(name);
+    if (raw === undefined) return null;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw.replace(/\/+$/, '');
+    } catch {
+      // reported below
+    }
+    problems.push(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`);
+    return null;
+  };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = read(name);
     if (raw === undefined) return fallback;
@@ -132,6 +149,23 @@ export function loadConfig(env: Env = process.env): Config {
       heartbeatMs: integer('RUN_HEARTBEAT_MS', 5_000, 100, 600_000),
       readBatchRows: integer('RUN_READ_BATCH_ROWS', 5_000, 100, 1_000_000),
     },
+    trace: {
+      elasticsearchUrl: url('ELASTICSEARCH_URL'),
+      apiKey: read('ELASTICSEARCH_API_KEY') ?? null,
+      username: read('ELASTICSEARCH_USERNAME') ?? null,
+      password: read('ELASTICSEARCH_PASSWORD') ?? null,
+      eventsTarget: read('ELASTICSEARCH_TRACE_STREAM') ?? 'logs-aimodel.trace-default',
+      runsIndex: read('ELASTICSEARCH_RUNS_INDEX') ?? 'aimodel-runs',
+      setupAtStart: boolean('ELASTICSEARCH_SETUP', false),
+      fileDirectory: path.resolve(read('TRACE_DIR') ?? path.join(dataDir, 'trace')),
+      queueLimit: integer('TRACE_QUEUE_LIMIT', 10_000, 1, 10_000_000),
+      flushIntervalMs: integer('TRACE_FLUSH_MS', 1_000, 10, 600_000),
+      batchSize: integer('TRACE_BATCH_SIZE', 500, 1, 100_000),
+      fileMaxBytes: integer('TRACE_FILE_MAX_BYTES', 50 * 1024 * 1024, 1_024, 10 * 1024 * 1024 * 1024),
+      serviceName: 'ai-modeling-api',
+      serviceVersion: packageVersion,
+    },
+    kibanaUrl: url('KIBANA_URL'),
   };
 
   if (problems.length > 0) {
@@ -150,4 +184,9 @@ function deepFreeze<T extends object>(value: T): T {
 /** libuv threads for this configuration: one per pooled connection plus libuv's default four. */
 export function threadPoolSize(config: Config): number {
   return Math.min(1024, config.database.poolMax + 4);
+}
+
+/** A URL with any user:password@ part hidden, for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//*****@');
 }

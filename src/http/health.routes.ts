@@ -3,12 +3,13 @@ import type { DatabaseBootstrap } from '../bootstrap';
 import type { Datastore } from '../datastore/datastore';
 import type { Metrics } from '../metrics/metrics';
 import { withTimeout } from '../shared/with-timeout';
+import type { TraceWriter } from '../telemetry/trace-writer';
 
 // /readyz answers within this long even when every pooled connection is busy or the network hangs.
 const READINESS_PING_TIMEOUT_MS = 2_000;
 
 /** /healthz (the process is alive), /readyz (it can serve: database reachable and prepared), /metrics. */
-export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap, metrics: Metrics): Router {
+export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap, metrics: Metrics, trace: TraceWriter): Router {
   const router = Router();
 
   router.get('/healthz', (_request, response) => {
@@ -36,6 +37,8 @@ export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap,
         error: error ?? prepared.lastError?.message ?? null,
       },
       pool: datastore.state().pool,
+      // The trace never decides readiness: the server serves while the search engine is away.
+      trace: trace.counters(),
     });
   });
 

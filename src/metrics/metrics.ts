@@ -1,6 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import type { StatementEvent } from '../datastore/datastore';
 import type { PoolState } from '../datastore/pool';
+import type { TraceCounters } from '../telemetry/trace-writer';
 
 /**
  * The server's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
@@ -39,8 +40,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(poolState: () => PoolState) {
+  constructor(poolState: () => PoolState, traceCounters: () => TraceCounters) {
     collectDefaultMetrics({ register: this.registry });
+    const trace = new Counter({
+      name: 'trace_documents_total',
+      help: 'Trace documents by what became of them: indexed, spooled (engine unavailable), replayed from the spool, dropped',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        const counters = traceCounters();
+        trace.reset();
+        for (const outcome of ['indexed', 'spooled', 'replayed', 'dropped'] as const) trace.inc({ outcome }, counters[outcome]);
+      },
+    });
+    const queued = new Gauge({
+      name: 'trace_queue_documents',
+      help: 'Trace documents waiting in memory to be written',
+      registers: [this.registry],
+      collect() {
+        queued.set(traceCounters().queued);
+      },
+    });
     const pool = new Gauge({
       name: 'db_pool_connections',
       help: 'Database pool connections by state (in_use, idle, waiting callers, max)',

@@ -10,6 +10,7 @@ import { readFeatureTable } from './dataset-reader';
 import type { OutcomeRepository } from './outcome.repository';
 import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
 import type { RunRepository } from './run.repository';
+import type { RunTracer } from '../../telemetry/run-tracer';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
 export const MAX_RECORDED_ITERATIONS = 5_000;
@@ -24,6 +25,9 @@ export interface ExecutorDependencies {
   readonly logger: Logger;
   readonly readBatchRows: number;
   readonly announce: (runId: string) => Promise<void>;
+  /** Called once a run has ended, whatever the ending; the service traces and announces it. */
+  readonly ended: (runId: string, datasetName: string) => Promise<void>;
+  readonly tracer: RunTracer;
   readonly now?: () => Date;
 }
 
@@ -62,7 +66,7 @@ export class RunExecutor {
     } finally {
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);
-      await this.dependencies.announce(run.id);
+      await this.dependencies.ended(run.id, dataset.name);
     }
   }
 
@@ -85,7 +89,9 @@ export class RunExecutor {
     const job = runInWorker(
       { values: table.values, rows: table.rows, columns: table.columns, params },
       {
+        onKEvaluated: (score) => this.dependencies.tracer.kEvaluated(run, score),
         onIteration: (event) => {
+          this.dependencies.tracer.iteration(run, event);
           iterationsSeen += 1;
           lastShift = event.centroidShift;
           if (iterations.length < MAX_RECORDED_ITERATIONS) iterations.push({ ...event });
@@ -99,6 +105,13 @@ export class RunExecutor {
     this.jobs.set(run.id, job);
     if (cancelled()) job.cancel();
     const output = await job.result;
+    this.dependencies.tracer.preparation(run, {
+      rowsRead: output.preparation.rowsRead,
+      rowsDropped: output.preparation.rowsDropped,
+      scaling: output.preparation.scaling.kind,
+      readMs,
+      prepareMs: output.timings.prepareMs,
+    });
 
     const assignments: Assignment[] = Array.from(output.assignments, (cluster, index) => ({
       entityKey: table.entityKeys[output.keptRowIndexes[index]!]!,

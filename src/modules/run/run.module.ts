@@ -11,9 +11,10 @@ import { RunExecutor } from './run-executor';
 import { RunRepository } from './run.repository';
 import { RunScheduler } from './run-scheduler';
 import { RunService } from './run.service';
+import type { RunTracer } from '../../telemetry/run-tracer';
 
 /** Wires the run module: repositories, scheduler, executor, pub/sub and the service over them. */
-export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, logger: Logger) {
+export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, tracer: RunTracer, logger: Logger) {
   const runs = new RunRepository(datastore);
   const assignments = new AssignmentRepository(datastore);
   const outcomes = new OutcomeRepository(datastore);
@@ -28,6 +29,8 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     logger: log,
     readBatchRows: config.readBatchRows,
     announce: (runId) => service!.announce(runId),
+    ended: (runId, datasetName) => service!.ended(runId, datasetName),
+    tracer,
   });
   const scheduler = new RunScheduler(config.concurrency, config.queueLimit, (error, runId) =>
     log.error({ runId, err: error instanceof Error ? error.message : String(error) }, 'model run task failed outside its own error handling'),
@@ -42,6 +45,7 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     scheduler,
     executor,
     pubSub,
+    tracer,
     logger: log,
     owner: `${process.pid}-${randomUUID()}`,
     heartbeatMs: config.heartbeatMs,

@@ -14,6 +14,7 @@ import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
+import type { RunTracer } from '../../telemetry/run-tracer';
 
 export interface RunServiceDependencies {
   readonly datastore: Datastore;
@@ -25,6 +26,7 @@ export interface RunServiceDependencies {
   readonly scheduler: RunScheduler;
   readonly executor: RunExecutor;
   readonly pubSub: RunPubSub;
+  readonly tracer: RunTracer;
   readonly logger: Logger;
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
@@ -97,6 +99,7 @@ export class RunService {
       throw error;
     }
     scheduler.submit(run.id, () => this.deps.executor.execute(run, dataset));
+    this.deps.tracer.started(run, dataset, profile);
     await this.announce(run.id);
     return run;
   }
@@ -107,9 +110,9 @@ export class RunService {
     if (!isTerminal(run.status)) {
       this.deps.scheduler.remove(id);
       // The database decides: once CANCELLED, the executor's later transitions cannot succeed.
-      await this.deps.runs.transition(id, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: this.now() });
+      const cancelled = await this.deps.runs.transition(id, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: this.now() });
       this.deps.executor.cancel(id);
-      await this.announce(id);
+      if (cancelled) await this.ended(id);
     }
     return this.require(id);
   }
@@ -127,14 +130,17 @@ export class RunService {
     const dataset = await this.deps.datasets.require(run.datasetId, 'runId');
     const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
     const publishedAt = this.now();
+    const started = performance.now();
     await this.deps.datastore.transaction(async (transaction) => {
       await this.deps.assignments.stream(id, this.deps.publishBatchRows, (batch) =>
         this.deps.outcomes.upsert(table, run.datasetId, run.id, run.finishedAt!, batch, transaction),
       );
       await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
     });
+    const published = await this.require(id);
+    this.deps.tracer.outcomesPublished(published, performance.now() - started);
     await this.announce(id);
-    return this.require(id);
+    return published;
   }
 
   async require(id: string): Promise<ModelRunRecord> {
@@ -191,6 +197,7 @@ export class RunService {
         error_message: 'The server shut down while the run was queued or running',
       });
       this.deps.executor.cancel(run.id);
+      await this.ended(run.id);
     }
     await Promise.race([this.deps.scheduler.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
@@ -215,9 +222,18 @@ export class RunService {
       });
       if (failed) {
         this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
-        await this.announce(run.id);
+        await this.ended(run.id);
       }
     }
+  }
+
+  /** A run has reached a terminal state: trace how it ended and tell subscribers. */
+  async ended(id: string, datasetName?: string): Promise<void> {
+    const [run] = await this.deps.runs.findByIds([id]);
+    if (!run) return;
+    const name = datasetName ?? (await this.deps.datasets.byIds([run.datasetId]))[0]?.name ?? run.datasetId;
+    this.deps.tracer.finished(run, name);
+    this.deps.pubSub.publish(MODEL_RUN_UPDATED, id, run);
   }
 
   /** Publishes the run's current state to `modelRunUpdated` subscribers. */

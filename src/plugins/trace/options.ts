@@ -1,0 +1,17 @@
+import type { TraceRecorder } from '../../telemetry/run-tracer';
+
+/**
+ * Options of the GraphQL operation trace plugin.
+ *
+ * Privacy: a document holds the operation's name and type, its duration, outcome and error codes, the
+ * request id and the caller's identity when there is one. It never holds the query text, variables,
+ * results or error messages (they can carry user data).
+ */
+export interface GraphqlTracePluginOptions {
+  /** Where documents go (the TraceWriter). Required. */
+  readonly recorder: TraceRecorder;
+  /** service.name / service.version of every document. Required. */
+  readonly service: { readonly name: string; readonly version: string };
+  /** Record introspection queries (`__schema`, `__type`) too. Default false: Sandbox polls them. */
+  readonly includeIntrospection?: boolean;
+}

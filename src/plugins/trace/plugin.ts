@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphqlContext } from '../../graphql/context';
+import { operationLabel } from '../../graphql/metrics.plugin';
+import { MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
+import type { GraphqlTracePluginOptions } from './options';
+
+/**
+ * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation).
+ * It only queues the document: the response never waits for the search engine.
+ */
+export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloServerPlugin<GraphqlContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = Date.now();
+      const startedAt = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operationName, operation, errors, response }) {
+          const introspection = operation?.selectionSet.selections.every(
+            (selection) => selection.kind === 'Field' && selection.name.value.startsWith('__'),
+          );
+          if (introspection && !options.includeIntrospection) return;
+          const fieldErrors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          const codes = [...(errors ?? []).map((error) => error.extensions?.code), ...fieldErrors.map((error) => error.extensions?.code)]
+            .filter((code): code is string => typeof code === 'string');
+          options.recorder.record({
+            _id: randomUUID(),
+            _target: 'events',
+            '@timestamp': new Date(started).toISOString(),
+            event: {
+              kind: 'event',
+              category: ['web'],
+              type: ['access'],
+              action: 'graphql-operation',
+              outcome: codes.length > 0 ? 'failure' : 'success',
+              duration: Number(process.hrtime.bigint() - startedAt),
+            },
+            service: options.service,
+            http: { request: { id: contextValue.requestId } },
+            labels: { request_id: contextValue.requestId },
+            aimodel: {
+              graphql: {
+                operation_name: operationLabel(operationName),
+                operation_type: operation?.operation ?? 'unknown',
+                error_codes: [...new Set(codes)],
+                duration_ms: Number(process.hrtime.bigint() - startedAt) / MILLISECONDS_TO_NANOSECONDS,
+              },
+            },
+          });
+        },
+      };
+    },
+  };
+}

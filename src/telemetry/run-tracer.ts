@@ -1,0 +1,185 @@
+import type { ModelRunRecord } from '../modules/run/run.record';
+import type { DatasetRecord } from '../modules/dataset/dataset.record';
+import type { FeatureProfileRow } from '../modules/dataset/dataset-table.repository';
+import type { IterationEvent, KScore } from '../modules/modeling/model';
+import { documentId, MILLISECONDS_TO_NANOSECONDS, type TraceDocument } from './trace-document';
+
+/** Receives trace documents; the TraceWriter in production. Never awaited by the tracer's callers. */
+export interface TraceRecorder {
+  record(document: TraceDocument): void;
+}
+
+/**
+ * Turns a run's life into ECS documents: started (parameters, dataset, input profile), preparation,
+ * every iteration, the scores of every k, finished (metrics, centroids, cluster sizes, durations),
+ * outcomes published, failed or cancelled — plus the run's summary document, replaced at each step.
+ */
+export class RunTracer {
+  constructor(
+    private readonly recorder: TraceRecorder,
+    private readonly service: { name: string; version: string },
+  ) {}
+
+  started(run: ModelRunRecord, dataset: DatasetRecord, profile: readonly FeatureProfileRow[]): void {
+    this.event(run, 'run-started', ['start'], {
+      aimodel: { run: runFields(run, dataset.name), input: { features: profile.map(profileFields) } },
+    });
+    this.summary(run, dataset.name);
+  }
+
+  preparation(run: ModelRunRecord, details: { rowsRead: number; rowsDropped: number; scaling: string; readMs: number; prepareMs: number }): void {
+    this.event(run, 'preparation', ['info'], {
+      event: { duration: Math.round((details.readMs + details.prepareMs) * MILLISECONDS_TO_NANOSECONDS) },
+      aimodel: {
+        run: { id: run.id },
+        preparation: { rows_read: details.rowsRead, rows_dropped: details.rowsDropped, scaling: details.scaling, read_ms: details.readMs, prepare_ms: details.prepareMs },
+      },
+    });
+  }
+
+  iteration(run: ModelRunRecord, event: IterationEvent & { k: number }): void {
+    this.event(run, 'iteration', ['info'], {
+      _id: documentId(run.id, 'iteration', event.k, event.restart, event.iteration),
+      aimodel: {
+        run: { id: run.id },
+        iteration: { k: event.k, restart: event.restart, number: event.iteration, centroid_shift: event.centroidShift, inertia: event.inertia, cluster_sizes: event.clusterSizes },
+      },
+    });
+  }
+
+  kEvaluated(run: ModelRunRecord, score: KScore): void {
+    this.event(run, 'k-evaluated', ['info'], {
+      _id: documentId(run.id, 'k-evaluated', score.k),
+      aimodel: { run: { id: run.id }, score: scoreFields(score) },
+    });
+  }
+
+  /** The run as it ended, read back from the database after its final transition. */
+  finished(run: ModelRunRecord, datasetName: string): void {
+    const duration = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) * MILLISECONDS_TO_NANOSECONDS : undefined;
+    if (run.status === 'SUCCEEDED' && run.metrics) {
+      const { timings, ...metrics } = run.metrics;
+      this.event(run, 'run-succeeded', ['end'], {
+        event: { outcome: 'success', duration },
+        aimodel: {
+          run: runFields(run, datasetName),
+          metrics: { ...snake(metrics), chosen_k: run.kSelection?.chosenK ?? run.params.k, ...snake(timings) },
+          centroids: run.centroids,
+        },
+      });
+      (run.clusterSizes ?? []).forEach((size, cluster) =>
+        this.event(run, 'cluster', ['info'], {
+          _id: documentId(run.id, 'cluster', cluster),
+          aimodel: { run: { id: run.id }, cluster: { id: cluster, size, centroid: run.centroids?.[cluster]?.original ?? [] } },
+        }),
+      );
+      if (run.outcomesPublishedAt) this.outcomesPublished(run, timings.publishMs);
+    } else if (run.status === 'FAILED' || run.status === 'CANCELLED') {
+      this.event(run, run.status === 'FAILED' ? 'run-failed' : 'run-cancelled', ['end'], {
+        event: { outcome: 'failure', duration },
+        error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
+        aimodel: { run: runFields(run, datasetName) },
+      });
+    }
+    this.summary(run, datasetName);
+  }
+
+  outcomesPublished(run: ModelRunRecord, durationMs: number | null): void {
+    const rows = (run.clusterSizes ?? []).reduce((sum, size) => sum + size, 0);
+    this.event(run, 'outcomes-published', ['change'], {
+      _id: documentId(run.id, 'outcomes-published', run.outcomesPublishedAt?.toISOString() ?? ''),
+      event: { outcome: 'success', duration: durationMs === null ? undefined : Math.round(durationMs * MILLISECONDS_TO_NANOSECONDS) },
+      aimodel: { run: { id: run.id }, outcomes: { rows, duration_ms: durationMs } },
+    });
+  }
+
+  private summary(run: ModelRunRecord, datasetName: string): void {
+    this.recorder.record({
+      _id: run.id,
+      _target: 'runs',
+      '@timestamp': run.createdAt.toISOString(),
+      event: { kind: 'state', category: ['process'], type: ['info'], action: 'run-summary', outcome: outcomeOf(run) },
+      service: this.service,
+      trace: { id: run.id },
+      labels: { run_id: run.id, dataset_id: run.datasetId },
+      error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
+      aimodel: {
+        run: runFields(run, datasetName),
+        metrics: run.metrics ? { ...snake(withoutTimings(run.metrics)), ...snake(run.metrics.timings) } : undefined,
+      },
+    });
+  }
+
+  private event(run: ModelRunRecord, action: string, type: string[], fields: Record<string, unknown> & { _id?: string; event?: object }): void {
+    const { _id, event, ...rest } = fields;
+    this.recorder.record({
+      _id: _id ?? documentId(run.id, action),
+      _target: 'events',
+      '@timestamp': new Date().toISOString(),
+      event: { kind: 'event', category: ['process'], type, action, ...event },
+      service: this.service,
+      trace: { id: run.id },
+      labels: { run_id: run.id, dataset_id: run.datasetId },
+      ...rest,
+    });
+  }
+}
+
+function runFields(run: ModelRunRecord, datasetName: string) {
+  const { params } = run;
+  return {
+    id: run.id,
+    status: run.status,
+    dataset_id: run.datasetId,
+    dataset_name: datasetName,
+    table: params.table,
+    feature_columns: params.featureColumns,
+    k: params.k,
+    k_min: params.kRange?.min ?? null,
+    k_max: params.kRange?.max ?? null,
+    initialization: params.initialization,
+    n_init: params.nInit,
+    max_iterations: params.maxIterations,
+    tolerance: params.tolerance,
+    seed: params.seed,
+    missing: params.preparation.missing,
+    scaling: params.preparation.scaling,
+    publish_outcomes: params.publishOutcomes,
+    created_at: run.createdAt.toISOString(),
+    started_at: run.startedAt?.toISOString() ?? null,
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    duration_ms: run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
+  };
+}
+
+function profileFields(profile: FeatureProfileRow) {
+  return { column: profile.column, count: profile.count, nulls: profile.nulls, min: profile.min, max: profile.max, mean: profile.mean, stddev: profile.stddev };
+}
+
+function scoreFields(score: KScore) {
+  return {
+    k: score.k,
+    inertia: score.inertia,
+    silhouette: score.silhouette,
+    davies_bouldin: score.daviesBouldin,
+    calinski_harabasz: score.calinskiHarabasz,
+    iterations: score.iterations,
+    converged: score.converged,
+  };
+}
+
+function withoutTimings<T extends { timings?: unknown }>(value: T): Omit<T, 'timings'> {
+  const { timings: _timings, ...rest } = value;
+  return rest;
+}
+
+/** camelCase keys to the snake_case the mapped fields use. */
+function snake(value: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), inner]));
+}
+
+function outcomeOf(run: ModelRunRecord): 'success' | 'failure' | 'unknown' {
+  if (run.status === 'SUCCEEDED') return 'success';
+  if (run.status === 'FAILED' || run.status === 'CANCELLED') return 'failure';
+  return 'unknown';
+}

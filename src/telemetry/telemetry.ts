@@ -1,0 +1,31 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from '../logging/logger';
+import { createElasticsearchClient, ElasticsearchSink } from './elasticsearch-sink';
+import { FileSink } from './file-sink';
+import type { TraceOptions } from './options';
+import { RunTracer } from './run-tracer';
+import { Spool } from './spool';
+import { TraceWriter } from './trace-writer';
+
+export interface Telemetry {
+  readonly writer: TraceWriter;
+  readonly tracer: RunTracer;
+  /** The Elasticsearch client when ELASTICSEARCH_URL is set; null on the file sink. */
+  readonly client: Client | null;
+  readonly options: TraceOptions;
+}
+
+/** Elasticsearch with an on-disk spool when ELASTICSEARCH_URL is set; rolling NDJSON files otherwise. */
+export function createTelemetry(options: TraceOptions, logger: Logger): Telemetry {
+  const log = logger.child({ component: 'trace' });
+  const client = options.elasticsearchUrl ? createElasticsearchClient(options) : null;
+  const writer = client
+    ? new TraceWriter(new ElasticsearchSink(client, options), new Spool(`${options.fileDirectory}/spool`), options, log)
+    : new TraceWriter(new FileSink(options.fileDirectory, options.fileMaxBytes), null, options, log);
+  return {
+    writer,
+    tracer: new RunTracer(writer, { name: options.serviceName, version: options.serviceVersion }),
+    client,
+    options,
+  };
+}
