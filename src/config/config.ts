@@ -157,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
       eventsTarget: read('ELASTICSEARCH_TRACE_STREAM') ?? 'logs-aimodel.trace-default',
       runsIndex: read('ELASTICSEARCH_RUNS_INDEX') ?? 'aimodel-runs',
       setupAtStart: boolean('ELASTICSEARCH_SETUP', false),
+      ilm: boolean('ELASTICSEARCH_ILM', true),
       fileDirectory: path.resolve(read('TRACE_DIR') ?? path.join(dataDir, 'trace')),
       queueLimit: integer('TRACE_QUEUE_LIMIT', 10_000, 1, 10_000_000),
       flushIntervalMs: integer('TRACE_FLUSH_MS', 1_000, 10, 600_000),

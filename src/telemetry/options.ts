@@ -19,6 +19,8 @@ export interface TraceOptions {
   readonly runsIndex: string;
   /** ELASTICSEARCH_SETUP. Default false: create templates, the ILM policy and the runs index at start. */
   readonly setupAtStart: boolean;
+  /** ELASTICSEARCH_ILM. Default true: create the ILM policy and attach it to the trace data stream. */
+  readonly ilm: boolean;
   /** TRACE_DIR. Default `<DATA_DIR>/trace`: the NDJSON files (no Elasticsearch) and the spool (with it). */
   readonly fileDirectory: string;
   /** TRACE_QUEUE_LIMIT. Default 10,000 documents held in memory; beyond that they go straight to the spool. */
