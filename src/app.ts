@@ -26,6 +26,7 @@ import { DatasetTableRepository } from './modules/dataset/dataset-table.reposito
 import { createRunModule } from './modules/run/run.module';
 import { graphqlTracePlugin } from './plugins/trace/plugin';
 import { createTelemetry } from './telemetry/telemetry';
+import { setupElasticsearch } from './telemetry/setup';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
@@ -68,7 +69,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
-  const services: Services = { datasets, runs: runModule.service };
+  const services: Services = { datasets, runs: runModule.service, trace: telemetry.reader, kibanaUrl: config.kibanaUrl };
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
@@ -121,6 +122,13 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     metrics,
     async listen(port, host) {
       telemetry.writer.start();
+      if (telemetry.client && config.trace.setupAtStart) {
+        // Not awaited and not fatal: the trace must never keep the server from serving.
+        void setupElasticsearch(telemetry.client, config.trace).then(
+          (report) => logger.info({ steps: report.steps }, 'Elasticsearch trace setup done'),
+          (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Elasticsearch trace setup failed; run npm run elastic:setup'),
+        );
+      }
       await bootstrap.start();
       // Run bookkeeping needs the app's tables: it starts once the database is prepared.
       void bootstrap

@@ -4,10 +4,13 @@ import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/da
 import type { DatasetService } from '../modules/dataset/dataset.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
 import type { RunService } from '../modules/run/run.service';
+import type { TraceReader } from '../telemetry/trace-reader';
 
 export interface Services {
   readonly datasets: DatasetService;
   readonly runs: RunService;
+  readonly trace: TraceReader;
+  readonly kibanaUrl: string | null;
 }
 
 export interface Loaders {

@@ -14,7 +14,7 @@ function containerFor(services: Services | undefined): ContainerType {
     services
       ? [
           [DatasetResolver, new DatasetResolver(services.datasets, services.runs)],
-          [RunResolver, new RunResolver(services.runs)],
+          [RunResolver, new RunResolver(services.runs, services.trace, services.kibanaUrl)],
         ]
       : [],
   );

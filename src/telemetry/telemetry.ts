@@ -5,6 +5,7 @@ import { FileSink } from './file-sink';
 import type { TraceOptions } from './options';
 import { RunTracer } from './run-tracer';
 import { Spool } from './spool';
+import { ElasticsearchTraceReader, FileTraceReader, type TraceReader } from './trace-reader';
 import { TraceWriter } from './trace-writer';
 
 export interface Telemetry {
@@ -12,6 +13,7 @@ export interface Telemetry {
   readonly tracer: RunTracer;
   /** The Elasticsearch client when ELASTICSEARCH_URL is set; null on the file sink. */
   readonly client: Client | null;
+  readonly reader: TraceReader;
   readonly options: TraceOptions;
 }
 
@@ -26,6 +28,7 @@ export function createTelemetry(options: TraceOptions, logger: Logger): Telemetr
     writer,
     tracer: new RunTracer(writer, { name: options.serviceName, version: options.serviceVersion }),
     client,
+    reader: client ? new ElasticsearchTraceReader(client, options) : new FileTraceReader(options.fileDirectory),
     options,
   };
 }

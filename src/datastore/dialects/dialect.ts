@@ -236,6 +236,20 @@ export abstract class SqlDialect {
     return statements;
   }
 
+  /**
+   * A plain INSERT of one row. Unlike an UPSERT it never touches an existing row: a row that collides
+   * with ANY unique key is refused (DB_CONSTRAINT_VIOLATION). Use it to create a row whose uniqueness
+   * the database must decide (e.g. a dataset name, a run's idempotency key): MySQL's ON DUPLICATE KEY
+   * would otherwise fire on that other unique key and overwrite the row that holds it.
+   */
+  compileInsert(table: string, columns: readonly ColumnDefinition[], row: Readonly<Record<string, SqlValue>>): Statement {
+    return {
+      sql: `INSERT INTO ${this.quoteIdentifier(table)} (${this.columnList(columns)}) VALUES (${columns.map((column) => this.placeholder(column)).join(', ')})`,
+      parameters: columns.map((column) => row[column.name] ?? null),
+      kind: 'insert',
+    };
+  }
+
   /** The SQL of one UPSERT statement for `rowCount` rows, parameters row by row in column order. */
   protected abstract upsertSql(spec: UpsertSpec, rowCount: number): string;
 

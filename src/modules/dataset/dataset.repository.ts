@@ -1,5 +1,5 @@
 import type { Executor } from '../../datastore/datastore';
-import type { ColumnDefinition, Row } from '../../datastore/types';
+import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import type { DatasetRecord } from './dataset.record';
 
 const TABLE = 'ai_dataset';
@@ -81,31 +81,37 @@ export class DatasetRepository {
   }
 
   async save(record: DatasetRecord, executor: Executor = this.executor): Promise<void> {
-    const statements = executor.dialect.compileUpsert({
-      table: TABLE,
-      keyColumns: ['id'],
-      columns: COLUMNS,
-      rows: [
-        {
-          id: record.id,
-          name: record.name,
-          table_name: record.table,
-          key_columns: JSON.stringify(record.keyColumns),
-          feature_columns: JSON.stringify(record.featureColumns),
-          description: record.description,
-          outcome_table: record.outcomeTable,
-          created_at: record.createdAt,
-          updated_at: record.updatedAt,
-        },
-      ],
-    });
+    const statements = executor.dialect.compileUpsert({ table: TABLE, keyColumns: ['id'], columns: COLUMNS, rows: [toRow(record)] });
     for (const statement of statements) await executor.execute(statement);
+  }
+
+  /**
+   * A new dataset, as a plain INSERT: a name another dataset already has is refused by the database
+   * (DB_CONSTRAINT_VIOLATION). An UPSERT would not do: MySQL's ON DUPLICATE KEY fires on the unique
+   * name too, and would overwrite the other dataset's row.
+   */
+  async insert(record: DatasetRecord, executor: Executor = this.executor): Promise<void> {
+    await executor.execute(executor.dialect.compileInsert(TABLE, COLUMNS, toRow(record)));
   }
 
   private selectAll(): string {
     const dialect = this.executor.dialect;
     return `SELECT ${COLUMNS.map((column) => dialect.quoteIdentifier(column.name)).join(', ')} FROM ${dialect.quoteIdentifier(TABLE)}`;
   }
+}
+
+function toRow(record: DatasetRecord): Record<string, SqlValue> {
+  return {
+    id: record.id,
+    name: record.name,
+    table_name: record.table,
+    key_columns: JSON.stringify(record.keyColumns),
+    feature_columns: JSON.stringify(record.featureColumns),
+    description: record.description,
+    outcome_table: record.outcomeTable,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
 }
 
 function toRecord(row: Row): DatasetRecord {

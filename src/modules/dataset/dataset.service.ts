@@ -74,7 +74,7 @@ export class DatasetService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.saveUnique(record);
+    await this.saveUnique(record, 'insert');
     return record;
   }
 
@@ -148,9 +148,9 @@ export class DatasetService {
     return name;
   }
 
-  private async saveUnique(record: DatasetRecord): Promise<void> {
+  private async saveUnique(record: DatasetRecord, how: 'insert' | 'save' = 'save'): Promise<void> {
     try {
-      await this.datasets.save(record);
+      await (how === 'insert' ? this.datasets.insert(record) : this.datasets.save(record));
     } catch (error) {
       // Two registrations racing for one name: the UNIQUE constraint decides, the caller gets the same answer.
       if (isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {

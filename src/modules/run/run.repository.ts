@@ -50,10 +50,9 @@ export type RunChanges = Partial<Record<(typeof COLUMNS)[number]['name'], SqlVal
 export class RunRepository {
   constructor(private readonly executor: Executor) {}
 
+  /** A plain INSERT: a second run with the same idempotency key is refused by the database (DB_CONSTRAINT_VIOLATION). */
   async insert(record: ModelRunRecord, executor: Executor = this.executor): Promise<void> {
-    for (const statement of executor.dialect.compileUpsert({ table: TABLE, keyColumns: ['id'], columns: COLUMNS, rows: [toRow(record)] })) {
-      await executor.execute(statement);
-    }
+    await executor.execute(executor.dialect.compileInsert(TABLE, COLUMNS, toRow(record)));
   }
 
   async findByIds(ids: readonly string[]): Promise<ModelRunRecord[]> {

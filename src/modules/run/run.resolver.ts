@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GraphqlContext } from '../../graphql/context';
-import { pageFrom, type Connection } from '../../graphql/connection';
+import { connectionFrom, pageFrom, type Connection } from '../../graphql/connection';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import { Dataset } from '../dataset/dataset.type';
 import type { Assignment as AssignmentRow } from './assignment.repository';
@@ -8,13 +8,20 @@ import { MODEL_RUN_UPDATED } from './run-events';
 import { ModelRunFilter, ModelRunOrder, ModelRunOrderField, OrderDirection, StartModelRunInput } from './run.input';
 import type { ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
-import { AssignmentConnection, ModelRun, ModelRunConnection } from './run.type';
+import { AssignmentConnection, ModelRun, ModelRunConnection, TraceEventConnection } from './run.type';
+import type { TraceReader } from '../../telemetry/trace-reader';
+import type { TraceDocument } from '../../telemetry/trace-document';
+import { kibanaRunUrl } from '../../telemetry/kibana-link';
 
 const NEWEST_FIRST = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };
 
 @Resolver(() => ModelRun)
 export class RunResolver {
-  constructor(private readonly service: RunService) {}
+  constructor(
+    private readonly service: RunService,
+    private readonly traceReader: TraceReader,
+    private readonly kibanaBaseUrl: string | null,
+  ) {}
 
   @Query(() => ModelRun, { nullable: true, description: 'One run; null when no run has this id.' })
   modelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphqlContext): Promise<ModelRunRecord | null> {
@@ -65,6 +72,23 @@ export class RunResolver {
     return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
   }
 
+  @FieldResolver(() => TraceEventConnection, { description: "The run's modeling trace, from Elasticsearch when configured, from the trace files otherwise." })
+  async trace(
+    @Root() run: ModelRunRecord,
+    @Arg('actions', () => [String], { nullable: true }) actions: string[] | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<Connection<TraceEventNode>> {
+    const page = pageFrom(first, after);
+    const { documents } = await this.traceReader.read(run.id, actions, page.offset, page.limit);
+    return connectionFrom(documents.map(toTraceEvent), page);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The Kibana dashboard filtered on this run, when KIBANA_URL is set.' })
+  kibanaUrl(@Root() run: ModelRunRecord): string | null {
+    return this.kibanaBaseUrl ? kibanaRunUrl(this.kibanaBaseUrl, run.id) : null;
+  }
+
   @FieldResolver(() => AssignmentConnection, { description: "Each entity's cluster, by entity key; optionally of one cluster." })
   assignments(
     @Root() run: ModelRunRecord,
@@ -74,4 +98,25 @@ export class RunResolver {
   ): Promise<Connection<AssignmentRow>> {
     return this.service.assignments(run.id, cluster, pageFrom(first, after));
   }
+}
+
+interface TraceEventNode {
+  id: string;
+  timestamp: Date;
+  action: string;
+  outcome: string | null;
+  durationNs: number | null;
+  document: Record<string, unknown>;
+}
+
+function toTraceEvent(document: TraceDocument): TraceEventNode {
+  const { _id, _target: _ignored, ...body } = document;
+  return {
+    id: _id,
+    timestamp: new Date(document['@timestamp']),
+    action: document.event.action,
+    outcome: document.event.outcome ?? null,
+    durationNs: document.event.duration ?? null,
+    document: body,
+  };
 }

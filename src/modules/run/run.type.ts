@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { ConnectionType } from '../../graphql/connection';
 import { Initialization, MissingValues, ModelRunStatus, Scaling } from './run.input';
 import type { RunStatus } from './run.record';
@@ -306,3 +307,26 @@ export class FeatureProfile {
 export const ModelRunConnection = ConnectionType('ModelRun', ModelRun, 'A page of model runs.');
 export const AssignmentConnection = ConnectionType('Assignment', Assignment, 'A page of a run’s assignments, by entity key.');
 export const OutcomeConnection = ConnectionType('Outcome', Outcome, 'A page of a dataset’s published outcomes, by entity key.');
+
+@ObjectType({ description: 'One document of a run’s modeling trace (ECS), as stored in Elasticsearch or the trace files.' })
+export class TraceEvent {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Date)
+  timestamp!: Date;
+
+  @Field(() => String, { description: 'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, run-failed, run-cancelled.' })
+  action!: string;
+
+  @Field(() => String, { nullable: true })
+  outcome!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'event.duration in nanoseconds.' })
+  durationNs!: number | null;
+
+  @Field(() => GraphQLJSONObject, { description: 'The whole ECS document.' })
+  document!: Record<string, unknown>;
+}
+
+export const TraceEventConnection = ConnectionType('TraceEvent', TraceEvent, 'A page of a run’s trace, oldest first.');

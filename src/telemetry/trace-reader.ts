@@ -1,0 +1,78 @@
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Client } from '@elastic/elasticsearch';
+import type { TraceOptions } from './options';
+import type { TraceDocument } from './trace-document';
+
+export interface TracePage {
+  /** `limit + 1` documents at most, oldest first, so the caller knows whether more follow. */
+  readonly documents: TraceDocument[];
+}
+
+/** Reads a run's trace back: from Elasticsearch when configured, from the NDJSON files otherwise. */
+export interface TraceReader {
+  read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage>;
+}
+
+export class ElasticsearchTraceReader implements TraceReader {
+  constructor(
+    private readonly client: Client,
+    private readonly options: TraceOptions,
+  ) {}
+
+  async read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
+    const filter: object[] = [{ term: { 'trace.id': runId } }];
+    if (actions?.length) filter.push({ terms: { 'event.action': actions } });
+    const response = await this.client.search<Omit<TraceDocument, '_id' | '_target'>>({
+      index: this.options.eventsTarget,
+      query: { bool: { filter } },
+      sort: [{ '@timestamp': 'asc' }, { 'event.action': 'asc' }],
+      from: offset,
+      size: limit + 1,
+      ignore_unavailable: true,
+    });
+    return { documents: response.hits.hits.map((hit) => ({ ...(hit._source as object), _id: hit._id, _target: 'events' }) as TraceDocument) };
+  }
+}
+
+/**
+ * Scans the trace files for the run's documents. Fine for the embedded default's volumes; a large
+ * installation ships the files to Elasticsearch (README: Filebeat) and reads from there.
+ */
+export class FileTraceReader implements TraceReader {
+  constructor(private readonly directory: string) {}
+
+  async read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
+    const files = (await readdir(this.directory).catch(() => [] as string[])).filter((name) => /^trace-.*\.ndjson$/.test(name)).sort(byDayThenSequence);
+    const documents: TraceDocument[] = [];
+    let skipped = 0;
+    for (const name of files) {
+      const lines = createInterface({ input: createReadStream(path.join(this.directory, name)), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (!line.includes(runId)) continue;
+        const document = JSON.parse(line) as TraceDocument;
+        if (document._target !== 'events' || document.trace?.id !== runId) continue;
+        if (actions?.length && !actions.includes(document.event.action)) continue;
+        if (skipped < offset) {
+          skipped += 1;
+          continue;
+        }
+        documents.push(document);
+        if (documents.length > limit) {
+          lines.close();
+          return { documents };
+        }
+      }
+    }
+    return { documents };
+  }
+}
+
+function byDayThenSequence(a: string, b: string): number {
+  const parse = (name: string) => /^trace-(\d{4}-\d{2}-\d{2})\.(\d+)\.ndjson$/.exec(name) ?? ['', name, '0'];
+  const [, dayA, sequenceA] = parse(a);
+  const [, dayB, sequenceB] = parse(b);
+  return dayA! === dayB! ? Number(sequenceA) - Number(sequenceB) : dayA! < dayB! ? -1 : 1;
+}
