@@ -73,7 +73,8 @@ export class RunService {
       status: 'QUEUED',
       params,
       idempotencyKey: input.idempotencyKey ?? null,
-      progress: { iteration: 0, maxIterations: params.maxIterations, fraction: 0, lastShift: null },
+      // The whole iteration budget, as the executor reports it (RunProgress.maxIterations).
+      progress: { iteration: 0, maxIterations: params.maxIterations * params.nInit * (params.kRange ? params.kRange.max - params.kRange.min + 1 : 1), fraction: 0, lastShift: null },
       metrics: null,
       iterations: null,
       kSelection: null,
