@@ -3,7 +3,7 @@
 # drivers it talks to are registered with unixODBC.
 #
 #   scripts/setup-system.sh          packages for `npm install` / `npm start`
-#   scripts/setup-system.sh --test   + PostgreSQL, MariaDB and their ODBC drivers
+#   scripts/setup-system.sh --test   + PostgreSQL, MariaDB and their ODBC drivers, Java 17 and Maven
 #
 # Idempotent and fast when everything is present: it only asks dpkg, and runs
 # `apt-get update` + `apt-get install` only when a package is actually missing.
@@ -29,6 +29,8 @@ declare -A drivers=([SQLite3]="libsqliteodbc:libsqlite3odbc.so")
 if ((with_test)); then
   # Real database servers + their ODBC drivers for the integration tests.
   packages+=(postgresql odbc-postgresql mariadb-server mariadb-client odbc-mariadb)
+  # The search engine for the trace tests: OpenSearch 2.19 from Maven Central runs on Java 17.
+  packages+=(openjdk-17-jre-headless maven curl)
   drivers["PostgreSQL Unicode"]="odbc-postgresql:psqlodbcw.so"
   drivers["MariaDB Unicode"]="odbc-mariadb:libmaodbc.so"
 fi
