@@ -144,6 +144,10 @@ start() {
       return 0
     fi
     say "OpenSearch pid $pid is up but not healthy yet; waiting"
+  elif healthy; then
+    # Our cluster answers on the port but was started from another checkout: use it as it is.
+    say "OpenSearch already running at $URL (started outside this checkout)"
+    return 0
   else
     rm -f "$PID_FILE"
     find_java
@@ -203,8 +207,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status)
-    if pid="$(running_pid)" && healthy; then
-      say "OpenSearch running at $URL (pid $pid)"
+    if healthy; then
+      say "OpenSearch running at $URL"
     else
       say "OpenSearch not running (or not healthy) at $URL"
       exit 1
