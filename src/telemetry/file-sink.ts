@@ -1,4 +1,4 @@
-import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TraceDocument } from './trace-document';
 import type { SinkResult, TraceSink } from './trace-sink';
@@ -35,18 +35,19 @@ export class FileSink implements TraceSink {
     const day = new Date().toISOString().slice(0, 10);
     if (!this.current || this.current.day !== day) {
       await mkdir(this.directory, { recursive: true });
-      this.current = { day, sequence: 0, file: '', bytes: 0 };
-      // Continue today's newest file after a restart instead of starting over at .0.
-      for (;;) {
-        const file = this.fileName(day, this.current.sequence);
-        const size = await stat(file).then((info) => info.size, () => -1);
-        if (size < 0) break;
-        this.current.bytes = size;
-        if (size < this.maxBytes) break;
-        this.current.sequence += 1;
-        this.current.bytes = 0;
-      }
-      this.current.file = this.fileName(day, this.current.sequence);
+      // Continue today's newest file after a restart instead of starting over at .0. (A file rolls
+      // before the write that would take it past maxBytes, so an older file is usually below it too:
+      // the newest is the one with the highest sequence, not the first one below maxBytes.)
+      const prefix = `trace-${day}.`;
+      const sequence = Math.max(
+        0,
+        ...(await readdir(this.directory))
+          .filter((name) => name.startsWith(prefix) && name.endsWith('.ndjson'))
+          .map((name) => Number(name.slice(prefix.length, -'.ndjson'.length)))
+          .filter((value) => Number.isInteger(value)),
+      );
+      const file = this.fileName(day, sequence);
+      this.current = { day, sequence, file, bytes: await stat(file).then((info) => info.size, () => 0) };
     }
     if (this.current.bytes > 0 && this.current.bytes + bytes > this.maxBytes) {
       this.current.sequence += 1;

@@ -33,8 +33,17 @@ export class Spool {
   replay(batchSize: number, send: (batch: TraceDocument[]) => Promise<TraceDocument[]>): Promise<{ sent: number; kept: number }> {
     return this.serialised(async () => {
       const text = await readFile(this.file, 'utf8').catch(() => '');
-      const documents = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as TraceDocument);
-      if (documents.length === 0) return { sent: 0, kept: 0 };
+      // A line cut short (the process stopped in the middle of an append) cannot be recovered; it is
+      // skipped rather than failing every replay from then on.
+      const documents = text.split('\n').flatMap((line) => {
+        if (line.trim() === '') return [];
+        try {
+          return [JSON.parse(line) as TraceDocument];
+        } catch {
+          return [];
+        }
+      });
+      if (text === '') return { sent: 0, kept: 0 };
       const kept: TraceDocument[] = [];
       for (let start = 0; start < documents.length; start += batchSize) {
         const batch = documents.slice(start, start + batchSize);

@@ -49,11 +49,12 @@ export class FileTraceReader implements TraceReader {
     const documents: TraceDocument[] = [];
     let skipped = 0;
     for (const name of files) {
-      const lines = createInterface({ input: createReadStream(path.join(this.directory, name)), crlfDelay: Infinity });
+      const input = createReadStream(path.join(this.directory, name));
+      const lines = createInterface({ input, crlfDelay: Infinity });
       for await (const line of lines) {
         if (!line.includes(runId)) continue;
-        const document = JSON.parse(line) as TraceDocument;
-        if (document._target !== 'events' || document.trace?.id !== runId) continue;
+        const document = parse(line);
+        if (!document || document._target !== 'events' || document.trace?.id !== runId) continue;
         if (actions?.length && !actions.includes(document.event.action)) continue;
         if (skipped < offset) {
           skipped += 1;
@@ -61,12 +62,23 @@ export class FileTraceReader implements TraceReader {
         }
         documents.push(document);
         if (documents.length > limit) {
+          // Closing the interface leaves its stream open: destroy it, or every page leaks a descriptor.
           lines.close();
+          input.destroy();
           return { documents };
         }
       }
     }
     return { documents };
+  }
+}
+
+/** A line cut short (the process stopped in the middle of a write) is skipped, not fatal to every read. */
+function parse(line: string): TraceDocument | null {
+  try {
+    return JSON.parse(line) as TraceDocument;
+  } catch {
+    return null;
   }
 }
 
