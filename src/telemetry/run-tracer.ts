@@ -1,4 +1,4 @@
-import type { ModelRunRecord } from '../modules/run/run.record';
+import type { ModelRunRecord, RunMetrics } from '../modules/run/run.record';
 import type { DatasetRecord } from '../modules/dataset/dataset.record';
 import type { FeatureProfileRow } from '../modules/dataset/dataset-table.repository';
 import type { IterationEvent, KScore } from '../modules/modeling/model';
@@ -58,12 +58,11 @@ export class RunTracer {
   finished(run: ModelRunRecord, datasetName: string): void {
     const duration = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) * MILLISECONDS_TO_NANOSECONDS : undefined;
     if (run.status === 'SUCCEEDED' && run.metrics) {
-      const { timings, ...metrics } = run.metrics;
       this.event(run, 'run-succeeded', ['end'], {
         event: { outcome: 'success', duration },
         aimodel: {
           run: runFields(run, datasetName),
-          metrics: { ...snake(metrics), chosen_k: run.kSelection?.chosenK ?? run.params.k, ...snake(timings) },
+          metrics: { ...metricFields(run.metrics), chosen_k: run.kSelection?.chosenK ?? run.params.k },
           centroids: run.centroids,
         },
       });
@@ -73,7 +72,7 @@ export class RunTracer {
           aimodel: { run: { id: run.id }, cluster: { id: cluster, size, centroid: run.centroids?.[cluster]?.original ?? [] } },
         }),
       );
-      if (run.outcomesPublishedAt) this.outcomesPublished(run, timings.publishMs);
+      if (run.outcomesPublishedAt) this.outcomesPublished(run, run.metrics.timings.publishMs);
     } else if (run.status === 'FAILED' || run.status === 'CANCELLED') {
       this.event(run, run.status === 'FAILED' ? 'run-failed' : 'run-cancelled', ['end'], {
         event: { outcome: 'failure', duration },
@@ -105,7 +104,7 @@ export class RunTracer {
       error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
       aimodel: {
         run: runFields(run, datasetName),
-        metrics: run.metrics ? { ...snake(withoutTimings(run.metrics)), ...snake(run.metrics.timings) } : undefined,
+        metrics: run.metrics ? metricFields(run.metrics) : undefined,
       },
     });
   }
@@ -168,14 +167,27 @@ function scoreFields(score: KScore) {
   };
 }
 
-function withoutTimings<T extends { timings?: unknown }>(value: T): Omit<T, 'timings'> {
-  const { timings: _timings, ...rest } = value;
-  return rest;
-}
-
-/** camelCase keys to the snake_case the mapped fields use. */
-function snake(value: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), inner]));
+/**
+ * The run's metrics and phase timings as aimodel.metrics.* maps them. Named one by one: a key the
+ * modeling code adds to the stored metrics (a kRange run's carry the chosen score's `k`) must not
+ * become an unmapped field that `dynamic: false` keeps out of every search.
+ */
+function metricFields(metrics: RunMetrics) {
+  return {
+    inertia: metrics.inertia,
+    silhouette: metrics.silhouette,
+    silhouette_sampled: metrics.silhouetteSampled,
+    silhouette_sample_size: metrics.silhouetteSampleSize,
+    davies_bouldin: metrics.daviesBouldin,
+    calinski_harabasz: metrics.calinskiHarabasz,
+    iterations: metrics.iterations,
+    converged: metrics.converged,
+    read_ms: metrics.timings.readMs,
+    prepare_ms: metrics.timings.prepareMs,
+    cluster_ms: metrics.timings.clusterMs,
+    score_ms: metrics.timings.scoreMs,
+    publish_ms: metrics.timings.publishMs,
+  };
 }
 
 function outcomeOf(run: ModelRunRecord): 'success' | 'failure' | 'unknown' {
