@@ -96,13 +96,13 @@ export class DatasetService {
   /** Removes a dataset and its runs; refused with CONFLICT while one of its runs is queued or running. */
   async delete(id: string): Promise<DatasetRecord> {
     const record = await this.require(id);
-    await this.database.transaction(async (transaction) => {
-      const active = await this.datasets.countActiveRuns(id);
-      if (active > 0) {
-        throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
-      }
-      await this.datasets.deleteWithRuns(id, transaction);
-    });
+    // Checked before the transaction opens: inside it, this query would wait for a second pooled
+    // connection while the transaction holds one (with DB_POOL_MAX=1 it waited for itself).
+    const active = await this.datasets.countActiveRuns(id);
+    if (active > 0) {
+      throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
+    }
+    await this.database.transaction((transaction) => this.datasets.deleteWithRuns(id, transaction));
     return record;
   }
 

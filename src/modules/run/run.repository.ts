@@ -55,6 +55,16 @@ export class RunRepository {
     await executor.execute(executor.dialect.compileInsert(TABLE, COLUMNS, toRow(record)));
   }
 
+  /** Removes a run that never left QUEUED (a start refused after its row was written); false if it had. */
+  async deleteQueued(id: string): Promise<boolean> {
+    const count = await this.executor.execute({
+      sql: `DELETE FROM ${this.q(TABLE)} WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'QUEUED'`,
+      parameters: [id],
+      kind: 'delete',
+    });
+    return count > 0;
+  }
+
   async findByIds(ids: readonly string[]): Promise<ModelRunRecord[]> {
     return this.findWhereIn('id', ids);
   }

@@ -99,7 +99,14 @@ export class RunService {
       }
       throw error;
     }
-    scheduler.submit(run.id, () => this.deps.executor.execute(run, dataset));
+    try {
+      scheduler.submit(run.id, () => this.deps.executor.execute(run, dataset));
+    } catch (error) {
+      // Another start took the last place while this one was being written (RUN_QUEUE_FULL): the caller
+      // is refused, so the run must not exist either, or it would stay QUEUED with nothing to execute it.
+      await runs.deleteQueued(run.id);
+      throw error;
+    }
     this.deps.tracer.started(run, dataset, profile);
     await this.announce(run.id);
     return run;
@@ -132,10 +139,16 @@ export class RunService {
     const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
     const publishedAt = this.now();
     const started = performance.now();
+    // The assignments are read first, and the transaction opened after: reading them on another pooled
+    // connection while the transaction holds one could wait forever (DB_POOL_MAX=1, or as many publishes
+    // as connections). A finished run's assignments never change, and the executor holds them all in
+    // memory too when it publishes.
+    const assignments: Assignment[] = [];
+    await this.deps.assignments.stream(id, this.deps.publishBatchRows, async (batch) => {
+      assignments.push(...batch);
+    });
     await this.deps.datastore.transaction(async (transaction) => {
-      await this.deps.assignments.stream(id, this.deps.publishBatchRows, (batch) =>
-        this.deps.outcomes.upsert(table, run.datasetId, run.id, run.finishedAt!, batch, transaction),
-      );
+      await this.deps.outcomes.upsert(table, run.datasetId, run.id, run.finishedAt!, assignments, transaction);
       await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
     });
     const published = await this.require(id);

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type FormattedExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** A graphql-ws client on the server's /graphql (ws://), as a browser or Apollo Client would connect. */
+export async function connectGraphqlWs(httpUrl: string): Promise<Client> {
+  const client = createClient({ url: `${httpUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  await new Promise<void>((resolve, reject) => {
+    const offConnected = client.on('connected', () => {
+      offConnected();
+      resolve();
+    });
+    client.on('error', reject);
+  });
+  return client;
+}
+
+/** One request over the socket (a query or mutation), answered once. */
+export function requestOverWs<TResult, TVariables>(client: Client, document: TypedDocumentNode<TResult, TVariables>, variables: TVariables): Promise<FormattedExecutionResult<TResult>> {
+  return new Promise((resolve, reject) => {
+    let result: FormattedExecutionResult<TResult> | undefined;
+    client.subscribe<TResult>(
+      { query: print(document), variables: variables as Record<string, unknown> },
+      {
+        next: (value) => (result = value as FormattedExecutionResult<TResult>),
+        error: reject,
+        complete: () => (result ? resolve(result) : reject(new Error('completed without a result'))),
+      },
+    );
+  });
+}
+
+/**
+ * Subscribes and collects every event until `last(event)` holds (then unsubscribes). `done` fails on
+ * a subscription error, an event with errors, or when nothing ends it within `boundMs`.
+ */
+export function collectUntil<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+  last: (event: TResult) => boolean,
+  boundMs = 60_000,
+): { events: TResult[]; done: Promise<TResult[]> } {
+  const events: TResult[] = [];
+  const done = new Promise<TResult[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`the subscription did not end within ${boundMs} ms; events: ${JSON.stringify(events)}`));
+    }, boundMs);
+    const unsubscribe = client.subscribe<TResult>(
+      { query: print(document), variables: variables as Record<string, unknown> },
+      {
+        next: (value) => {
+          try {
+            assert.equal(value.errors, undefined, JSON.stringify(value.errors));
+            const event = value.data as TResult;
+            events.push(event);
+            if (last(event)) {
+              clearTimeout(timer);
+              unsubscribe();
+              resolve(events);
+            }
+          } catch (error) {
+            clearTimeout(timer);
+            unsubscribe();
+            reject(error);
+          }
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+        },
+        complete: () => {
+          clearTimeout(timer);
+          reject(new Error(`the subscription completed before its last event; events: ${JSON.stringify(events)}`));
+        },
+      },
+    );
+  });
+  return { events, done };
+}
