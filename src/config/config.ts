@@ -104,6 +104,16 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`);
     return null;
   };
+  // The data stream naming scheme <type>-<dataset>-<namespace>: the index template matches everything
+  // after the last hyphen, so the namespace may not contain one.
+  const dataStreamName = (name: string, fallback: string): string => {
+    const value = read(name) ?? fallback;
+    if (!/^logs-[a-z0-9_.]+-[a-z0-9_.]+$/.test(value)) {
+      problems.push(`${name} must be a data stream name logs-<dataset>-<namespace> (lower case, no hyphen inside dataset or namespace), got "${value}"`);
+      return fallback;
+    }
+    return value;
+  };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = read(name);
     if (raw === undefined) return fallback;
@@ -154,7 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
       apiKey: read('ELASTICSEARCH_API_KEY') ?? null,
       username: read('ELASTICSEARCH_USERNAME') ?? null,
       password: read('ELASTICSEARCH_PASSWORD') ?? null,
-      eventsTarget: read('ELASTICSEARCH_TRACE_STREAM') ?? 'logs-aimodel.trace-default',
+      eventsTarget: dataStreamName('ELASTICSEARCH_TRACE_STREAM', 'logs-aimodel.trace-default'),
       runsIndex: read('ELASTICSEARCH_RUNS_INDEX') ?? 'aimodel-runs',
       setupAtStart: boolean('ELASTICSEARCH_SETUP', false),
       ilm: boolean('ELASTICSEARCH_ILM', true),
@@ -163,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
       flushIntervalMs: integer('TRACE_FLUSH_MS', 1_000, 10, 600_000),
       batchSize: integer('TRACE_BATCH_SIZE', 500, 1, 100_000),
       fileMaxBytes: integer('TRACE_FILE_MAX_BYTES', 50 * 1024 * 1024, 1_024, 10 * 1024 * 1024 * 1024),
+      spoolMaxBytes: integer('TRACE_SPOOL_MAX_BYTES', 1024 * 1024 * 1024, 1_024, 1024 * 1024 * 1024 * 1024),
       serviceName: 'ai-modeling-api',
       serviceVersion: packageVersion,
     },

@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE = {
   DB_QUERY_TIMEOUT: 'A statement ran longer than DB_QUERY_TIMEOUT_MS and was abandoned.',
   DB_CONSTRAINT_VIOLATION: 'The database refused a write because of a constraint (unique key, NOT NULL, check).',
   DB_ERROR: 'The database returned an error not covered by a more specific code.',
+  TRACE_UNAVAILABLE: 'The modeling trace cannot be read now (the search engine did not answer); the run itself is unaffected.',
   RUN_QUEUE_FULL: 'The model-run queue is full (RUN_QUEUE_LIMIT); try again when runs have finished.',
   INVALID_IDENTIFIER: 'A table or column name is not a plain SQL identifier the dialect can quote safely.',
   UPSERT_INVALID: 'An UPSERT description is inconsistent (unknown key column, missing value, duplicate key in one batch).',

@@ -29,6 +29,8 @@ export interface TraceOptions {
   readonly flushIntervalMs: number;
   /** TRACE_BATCH_SIZE. Default 500 documents per bulk request; a full batch is written at once. */
   readonly batchSize: number;
+  /** TRACE_SPOOL_MAX_BYTES. Default 1 GiB: beyond it, documents the engine cannot take are dropped (and counted). */
+  readonly spoolMaxBytes: number;
   /** TRACE_FILE_MAX_BYTES. Default 50 MiB: a trace file rolls over past this size (and every UTC day). */
   readonly fileMaxBytes: number;
   /** service.name and service.version in every document. */

@@ -15,6 +15,10 @@ export interface TraceRecorder {
  * outcomes published, failed or cancelled — plus the run's summary document, replaced at each step.
  */
 export class RunTracer {
+  // Per run, the order in which its documents were recorded (event.sequence): iterations recorded in
+  // the same millisecond still read back in order. Forgotten once the run has ended.
+  private readonly sequences = new Map<string, number>();
+
   constructor(
     private readonly recorder: TraceRecorder,
     private readonly service: { name: string; version: string },
@@ -81,6 +85,12 @@ export class RunTracer {
       });
     }
     this.summary(run, datasetName);
+    this.sequences.delete(run.id);
+  }
+
+  /** The run's summary as it starts computing (status RUNNING). */
+  running(run: ModelRunRecord, datasetName: string): void {
+    this.summary(run, datasetName);
   }
 
   outcomesPublished(run: ModelRunRecord, durationMs: number | null): void {
@@ -111,11 +121,13 @@ export class RunTracer {
 
   private event(run: ModelRunRecord, action: string, type: string[], fields: Record<string, unknown> & { _id?: string; event?: object }): void {
     const { _id, event, ...rest } = fields;
+    const sequence = this.sequences.get(run.id) ?? 0;
+    this.sequences.set(run.id, sequence + 1);
     this.recorder.record({
       _id: _id ?? documentId(run.id, action),
       _target: 'events',
       '@timestamp': new Date().toISOString(),
-      event: { kind: 'event', category: ['process'], type, action, ...event },
+      event: { kind: 'event', category: ['process'], type, action, sequence, ...event },
       service: this.service,
       trace: { id: run.id },
       labels: { run_id: run.id, dataset_id: run.datasetId },

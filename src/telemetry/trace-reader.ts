@@ -5,6 +5,10 @@ import { createInterface } from 'node:readline';
 import type { Client } from '@elastic/elasticsearch';
 import type { TraceOptions } from './options';
 import type { TraceDocument } from './trace-document';
+import { AppError } from '../errors/app-error';
+
+// Elasticsearch's default index.max_result_window: from + size beyond it is refused.
+const MAX_RESULT_WINDOW = 10_000;
 
 export interface TracePage {
   /** `limit + 1` documents at most, oldest first, so the caller knows whether more follow. */
@@ -23,12 +27,25 @@ export class ElasticsearchTraceReader implements TraceReader {
   ) {}
 
   async read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
+    if (offset + limit + 1 > MAX_RESULT_WINDOW) {
+      throw new AppError('BAD_USER_INPUT', `A run's trace can be paged through its first ${MAX_RESULT_WINDOW} documents; narrow it with actions`, { field: 'after' });
+    }
+    try {
+      return await this.search(runId, actions, offset, limit);
+    } catch (error) {
+      // The engine's address and its own words stay in the log, not in the response.
+      throw new AppError('TRACE_UNAVAILABLE', 'The trace cannot be read: the search engine did not answer', undefined, { cause: error });
+    }
+  }
+
+  private async search(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
     const filter: object[] = [{ term: { 'trace.id': runId } }];
     if (actions?.length) filter.push({ terms: { 'event.action': actions } });
     const response = await this.client.search<Omit<TraceDocument, '_id' | '_target'>>({
       index: this.options.eventsTarget,
       query: { bool: { filter } },
-      sort: [{ '@timestamp': 'asc' }, { 'event.action': 'asc' }],
+      // event.sequence orders a run's documents as they were recorded; from + size reaches 10,000 documents.
+      sort: [{ 'event.sequence': { order: 'asc', unmapped_type: 'long' } }, { '@timestamp': 'asc' }],
       from: offset,
       size: limit + 1,
       ignore_unavailable: true,

@@ -148,6 +148,11 @@ export class TraceWriter {
     this.spoolFirst = true;
     this.spoolAppends += 1;
     try {
+      if ((await this.spool.size()) >= this.options.spoolMaxBytes) {
+        this.counts.dropped += documents.length;
+        this.logger.error({ documents: documents.length, why, spoolMaxBytes: this.options.spoolMaxBytes }, 'trace documents dropped: the spool is full');
+        return;
+      }
       await this.spool.append(documents);
       this.counts.spooled += documents.length;
     } catch (error) {

@@ -56,6 +56,7 @@ export class RunExecutor {
     const log = logger.child({ runId: run.id, datasetId: run.datasetId });
     const started = await runs.transition(run.id, ['QUEUED'], 'RUNNING', { started_at: now(), heartbeat_at: now() });
     if (!started) return; // cancelled while queued
+    this.dependencies.tracer.running({ ...run, status: 'RUNNING', startedAt: now() }, dataset.name);
     await this.dependencies.announce(run.id);
     try {
       await this.compute(run, dataset, now);

@@ -72,7 +72,10 @@ export class RunResolver {
     return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
   }
 
-  @FieldResolver(() => TraceEventConnection, { description: "The run's modeling trace, from Elasticsearch when configured, from the trace files otherwise." })
+  @FieldResolver(() => TraceEventConnection, {
+    nullable: true,
+    description: "The run's modeling trace, from Elasticsearch when configured, from the trace files otherwise; null with TRACE_UNAVAILABLE when the engine does not answer.",
+  })
   async trace(
     @Root() run: ModelRunRecord,
     @Arg('actions', () => [String], { nullable: true }) actions: string[] | null,

@@ -181,3 +181,26 @@ describe('threadPoolSize', () => {
     assert.equal(threadPoolSize(huge), 1024);
   });
 });
+
+describe('loadConfig: the trace settings', () => {
+  it('defaults to the file sink (no ELASTICSEARCH_URL), the logs-aimodel.trace-default stream and a 1 GiB spool cap', () => {
+    const config = loadConfig({});
+    assert.equal(config.trace.elasticsearchUrl, null);
+    assert.equal(config.trace.eventsTarget, 'logs-aimodel.trace-default');
+    assert.equal(config.trace.spoolMaxBytes, 1024 * 1024 * 1024);
+    assert.equal(config.trace.ilm, true);
+  });
+
+  it('refuses a trace stream whose namespace has a hyphen, and an ELASTICSEARCH_URL that is not http(s), without echoing its password', () => {
+    assert.throws(
+      () => loadConfig({ ELASTICSEARCH_TRACE_STREAM: 'logs-aimodel.trace-team-a', ELASTICSEARCH_URL: 'ftp://user:hunter2@host' }),
+      (error: { code?: string; message: string }) => {
+        assert.equal(error.code, 'CONFIG_INVALID');
+        assert.match(error.message, /ELASTICSEARCH_TRACE_STREAM must be a data stream name/);
+        assert.match(error.message, /ELASTICSEARCH_URL must be an http\(s\) URL/);
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      },
+    );
+  });
+});

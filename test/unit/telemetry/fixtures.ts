@@ -27,6 +27,7 @@ export function traceOptions(fileDirectory: string, overrides: Partial<TraceOpti
     flushIntervalMs: 1_000,
     batchSize: 500,
     fileMaxBytes: 50 * 1024 * 1024,
+    spoolMaxBytes: 1024 * 1024 * 1024,
     serviceName: SERVICE.name,
     serviceVersion: SERVICE.version,
     ...overrides,

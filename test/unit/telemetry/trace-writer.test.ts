@@ -399,4 +399,21 @@ describe('TraceWriter', () => {
     const attempts = documents.reduce((sum, document) => sum + sink.attemptsOf(document), 0);
     assert.ok(attempts <= documents.length, 'no document was sent twice');
   });
+
+  it('once the spool has reached TRACE_SPOOL_MAX_BYTES, later documents the engine cannot take are dropped and counted, not spooled', async () => {
+    const sink = new FakeSink();
+    sink.mode = 'down-throws';
+    const { writer, spool } = writerWith(sink, { batchSize: 100, spoolMaxBytes: 1_024 });
+    // An outage fills the spool past its cap (one append may cross it) …
+    for (let index = 0; index < 20; index++) writer.record(traceEvent('run-full', index));
+    await writer.flush();
+    const filled = await spool!.size();
+    assert.ok(filled >= 1_024, `the spool holds ${filled} bytes`);
+    assert.equal(writer.counters().spooled, 20);
+    // … after which nothing more goes in.
+    for (let index = 20; index < 30; index++) writer.record(traceEvent('run-full', index));
+    await writer.flush();
+    assert.equal(writer.counters().dropped, 10);
+    assert.equal(await spool!.size(), filled);
+  });
 });
