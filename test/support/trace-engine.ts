@@ -1,3 +1,4 @@
+import { startInput } from './runs';
 /**
  * Helpers of the trace tests (test/integration/trace/): unique trace targets per test file, the
  * server's environment for them, the GraphQL operations the tests send, and reading what reached the
@@ -184,21 +185,9 @@ export const TraceRunTrace = gql<
 export const TraceDatasets = gql<{ datasets: { id: string; name: string; rowCount: number }[] }, Record<string, never>>(`
   query TraceDatasets { datasets { id name rowCount } }`);
 
-/** A startModelRun input with every optional field null unless given. */
+/** A startModelRun input with every optional field null unless given (the same builder as the run tests'). */
 export function runInput(fields: Record<string, unknown> & { datasetId: string }): Record<string, unknown> {
-  return {
-    idempotencyKey: null,
-    initialization: null,
-    k: null,
-    kRange: null,
-    maxIterations: null,
-    nInit: null,
-    preparation: null,
-    publishOutcomes: null,
-    seed: null,
-    tolerance: null,
-    ...fields,
-  };
+  return { ...startInput({ datasetId: fields.datasetId }), ...fields };
 }
 
 /** The data of a result that must have no errors. */

@@ -1,20 +1,12 @@
-import type { InitializationMethod, KScore, KSelectionRule, ModelingMetrics } from '../modeling/model';
-import type { ColumnStats, MissingValuePolicy, ScalingKind } from '../modeling/model';
+import type { KScore, KSelectionRule, ModelingJobParams, ModelingMetrics } from '../modeling/model';
+import type { ColumnStats, ScalingKind } from '../modeling/model';
 
 export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING'];
 
 /** The parameters a run was started with, defaults filled in, as stored with the run. */
-export interface RunParams {
-  readonly k: number | null;
-  readonly kRange: { readonly min: number; readonly max: number } | null;
-  readonly initialization: InitializationMethod;
-  readonly nInit: number;
-  readonly maxIterations: number;
-  readonly tolerance: number;
-  readonly seed: number;
-  readonly preparation: { readonly missing: MissingValuePolicy; readonly scaling: ScalingKind };
+export interface RunParams extends ModelingJobParams {
   readonly publishOutcomes: boolean;
   /** The dataset's definition when the run started: later changes to the dataset do not change the run. */
   readonly table: string;
