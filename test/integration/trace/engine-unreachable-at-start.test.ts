@@ -72,7 +72,7 @@ describe('the search engine is unreachable from the start', () => {
     assert.equal(counters.indexed, 0);
     assert.equal(counters.replayed, 0);
 
-    // All of the run's documents, both of its summaries, and one document per operation are in the
+    // All of the run's documents, its three summaries, and one document per operation are in the
     // spool; the spool holds exactly what the counters say went there.
     const spool = await pollUntil(
       () => spoolContent(targets),
@@ -83,8 +83,13 @@ describe('the search engine is unreachable from the start', () => {
     assert.equal(spool.documents.length, now.spooled, 'the spool file holds every spooled document');
     const ofRun = spool.documents.filter((document) => document.trace?.id === id);
     assert.equal(ofRun.filter((document) => document._target === 'events').length, expectedRunDocumentCount(run));
-    assert.equal(ofRun.filter((document) => document._target === 'runs').length, 2, 'the QUEUED and the SUCCEEDED summary');
-    assert.equal(new Set(spool.documents.map((document) => `${document._target}:${document._id}`)).size, spool.documents.length - 1, 'only the run summary’s id repeats');
+    const summaries = ofRun.filter((document) => document._target === 'runs');
+    assert.deepEqual(
+      summaries.map((document) => (document as unknown as { aimodel: { run: { status: string } } }).aimodel.run.status),
+      ['QUEUED', 'RUNNING', 'SUCCEEDED'],
+      'the QUEUED, RUNNING and SUCCEEDED summaries, in that order',
+    );
+    assert.equal(new Set(spool.documents.map((document) => `${document._target}:${document._id}`)).size, spool.documents.length - (summaries.length - 1), 'only the run summary’s id repeats (once per summary after the first)');
     assert.equal(spool.documents.filter((document) => document.event.action === 'graphql-operation').length, graphql.total());
   });
 });
