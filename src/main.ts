@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   // file and DNS work, so the thread pool is sized from it before anything asynchronous has run.
   process.env.UV_THREADPOOL_SIZE ??= String(threadPoolSize(config));
 
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const { buildApp } = await import('./app.js');
   const app = await buildApp(config, logger);
   const address = await app.listen(config.port, config.host);

@@ -8,16 +8,23 @@ import { redactUrl } from '../config/config';
  * KIBANA_USERNAME + KIBANA_PASSWORD; with KIBANA_SPACE, imports into that space.
  */
 async function main(): Promise<void> {
-  const kibanaUrl = process.env.KIBANA_URL?.replace(/\/+$/, '');
-  if (!kibanaUrl) {
+  const given = process.env.KIBANA_URL;
+  if (!given) {
     process.stderr.write('KIBANA_URL is not set (e.g. KIBANA_URL=http://localhost:5601 npm run kibana:import)\n');
     process.exit(2);
   }
+  // fetch refuses a URL with credentials in it: they move to the Authorization header instead.
+  const parsed = new URL(given);
+  const urlUser = decodeURIComponent(parsed.username);
+  const urlPassword = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  const kibanaUrl = parsed.toString().replace(/\/+$/, '');
   const headers: Record<string, string> = { 'kbn-xsrf': 'true' };
+  const username = process.env.KIBANA_USERNAME ?? (urlUser || undefined);
+  const password = process.env.KIBANA_PASSWORD ?? urlPassword;
   if (process.env.KIBANA_API_KEY) headers.authorization = `ApiKey ${process.env.KIBANA_API_KEY}`;
-  else if (process.env.KIBANA_USERNAME) {
-    headers.authorization = `Basic ${Buffer.from(`${process.env.KIBANA_USERNAME}:${process.env.KIBANA_PASSWORD ?? ''}`).toString('base64')}`;
-  }
+  else if (username) headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const space = process.env.KIBANA_SPACE ? `/s/${encodeURIComponent(process.env.KIBANA_SPACE)}` : '';
   const file = path.resolve(__dirname, '../../../kibana/saved-objects.ndjson');
   const form = new FormData();
@@ -32,6 +39,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  // Whatever failed, the message goes out without a password or key in it.
+  const secrets = [process.env.KIBANA_API_KEY, process.env.KIBANA_PASSWORD].filter((value): value is string => Boolean(value));
+  let message = redactUrl(error instanceof Error ? error.message : String(error));
+  for (const secret of secrets) message = message.split(secret).join('*****');
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -16,6 +16,8 @@ export interface Config {
   readonly port: number;
   /** LOG_LEVEL, default `info`. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** LOG_FORMAT, default `json` (pino's own); `ecs` writes Elastic Common Schema lines for shipping to Elastic. */
+  readonly logFormat: 'json' | 'ecs';
   /** DATA_DIR, default `./data`: the embedded SQLite file lives here. */
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: read('HOST') ?? '0.0.0.0',
     port: integer('PORT', 4000, 0, 65535),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf('LOG_FORMAT', ['json', 'ecs'] as const, 'json'),
     dataDir,
     database: {
       dialect,

@@ -204,3 +204,11 @@ describe('loadConfig: the trace settings', () => {
     );
   });
 });
+
+describe('loadConfig: LOG_FORMAT', () => {
+  it('defaults to json, accepts ecs, and refuses anything else', () => {
+    assert.equal(loadConfig({}).logFormat, 'json');
+    assert.equal(loadConfig({ LOG_FORMAT: 'ecs' }).logFormat, 'ecs');
+    assert.throws(() => loadConfig({ LOG_FORMAT: 'xml' }), /LOG_FORMAT must be one of json, ecs/);
+  });
+});
