@@ -9,6 +9,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
 import { DatabaseBootstrap } from './bootstrap';
+import { GraphQLError } from 'graphql';
+import { createAuthModule } from './auth/auth.module';
+import { RateLimiter } from './auth/rate-limiter';
+import type { ApiKeyService } from './auth/api-key.service';
+import { NOBODY, type Identity } from './auth/roles';
 import type { Config } from './config/config';
 import { Datastore } from './datastore/datastore';
 import { dialectFor } from './datastore/dialects';
@@ -35,6 +40,7 @@ export interface App {
   readonly datastore: Datastore;
   readonly bootstrap: DatabaseBootstrap;
   readonly metrics: Metrics;
+  readonly apiKeys: ApiKeyService;
   /** Listens on the port (0 = any free one) once the first database attempt has finished. */
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops taking requests, lets in-flight ones finish, closes the pool. */
@@ -69,15 +75,34 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
-  const services: Services = { datasets, runs: runModule.service, trace: telemetry.reader, kibanaUrl: config.kibanaUrl };
+  const auth = createAuthModule(config.auth, datastore);
+  const services: Services = { datasets, runs: runModule.service, trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys: auth.apiKeys,
+    runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started') };
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
   const httpServer = http.createServer(expressApp);
   const schema = await buildAppSchema(services, runModule.pubSub);
   // Subscriptions (graphql-ws) share the port and the path with queries.
-  const subscriptions = useServer(
-    { schema, context: async () => createContext(services, logger, requestIdFrom(undefined)) },
+  // Credentials come in connection_init's payload; wrong ones close the socket (4403) before any operation.
+  const subscriptions = useServer<Record<string, unknown>, { identity?: Identity }>(
+    {
+      schema,
+      onConnect: async (socket) => {
+        try {
+          const params = socket.connectionParams ?? {};
+          socket.extra.identity = await auth.authenticator.identify(
+            stringParam(params.authorization ?? params.Authorization),
+            stringParam(params['x-api-key']),
+            socket.extra.request.socket.remoteAddress ?? 'unknown',
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: async (socket) => createContext(services, logger, requestIdFrom(undefined), socket.extra.identity ?? NOBODY),
+    },
     new WebSocketServer({ server: httpServer, path: '/graphql' }),
   );
   const apollo = new ApolloServer<GraphqlContext>({
@@ -111,7 +136,17 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     '/graphql',
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createContext(services, logger, requestIdFrom(req.headers['x-request-id'])),
+      context: async ({ req }) => {
+        const identity = await auth.authenticator
+          .identify(req.headers.authorization, stringParam(req.headers['x-api-key']), req.socket.remoteAddress ?? 'unknown')
+          .catch((error: unknown) => {
+            // Bad credentials fail the whole request with 401, before any resolver runs.
+            throw new GraphQLError(error instanceof Error ? error.message : String(error), {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+          });
+        return createContext(services, logger, requestIdFrom(req.headers['x-request-id']), identity);
+      },
     }),
   );
 
@@ -120,6 +155,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     datastore,
     bootstrap,
     metrics,
+    apiKeys: auth.apiKeys,
     async listen(port, host) {
       telemetry.writer.start();
       if (telemetry.client && config.trace.setupAtStart) {
@@ -154,4 +190,9 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       await datastore.close();
     },
   };
+}
+
+function stringParam(value: unknown): string | undefined {
+  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }

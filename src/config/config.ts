@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error';
 import { DIALECT_NAMES, type DialectName } from '../datastore/dialects/dialect-name';
 import { redactConnectionString } from './connection-string';
 import type { TraceOptions } from '../telemetry/options';
+import type { AuthOptions, JwtOptions } from '../auth/auth-options';
 import { version as packageVersion } from '../../package.json';
 
 /**
@@ -29,6 +30,7 @@ export interface Config {
   readonly trace: TraceOptions;
   /** KIBANA_URL, default none: when set, ModelRun.kibanaUrl links to the dashboard filtered on the run. */
   readonly kibanaUrl: string | null;
+  readonly auth: AuthOptions;
 }
 
 export interface RunConfig {
@@ -116,6 +118,29 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return value;
   };
+  function anonymousRole(): 'viewer' | null {
+    const value = oneOf('AUTH_ANONYMOUS', ['none', 'viewer'] as const, nodeEnv === 'production' ? 'none' : 'viewer');
+    return value === 'viewer' ? 'viewer' : null;
+  }
+  function jwtOptions(): JwtOptions | null {
+    const secret = read('AUTH_JWT_SECRET') ?? null;
+    const publicKey = read('AUTH_JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n') ?? null;
+    if (!secret && !publicKey) return null;
+    if (secret && publicKey) problems.push('Set one of AUTH_JWT_SECRET (HS256) and AUTH_JWT_PUBLIC_KEY (RS256), not both');
+    if (secret && Buffer.byteLength(secret) < 32) problems.push('AUTH_JWT_SECRET must have at least 32 bytes');
+    if (publicKey && !publicKey.includes('BEGIN PUBLIC KEY')) problems.push('AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    const issuer = read('AUTH_JWT_ISSUER');
+    const audience = read('AUTH_JWT_AUDIENCE');
+    if (!issuer || !audience) problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are required with JWT authentication');
+    return {
+      algorithm: secret ? 'HS256' : 'RS256',
+      secret,
+      publicKey,
+      issuer: issuer ?? '',
+      audience: audience ?? '',
+      roleClaim: read('AUTH_JWT_ROLE_CLAIM') ?? 'role',
+    };
+  }
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = read(name);
     if (raw === undefined) return fallback;
@@ -181,7 +206,19 @@ export function loadConfig(env: Env = process.env): Config {
       serviceVersion: packageVersion,
     },
     kibanaUrl: url('KIBANA_URL'),
+    auth: {
+      apiKeys: boolean('AUTH_API_KEYS', true),
+      anonymousRole: anonymousRole(),
+      jwt: jwtOptions(),
+      runsPerMinute: integer('RATE_LIMIT_RUNS_PER_MINUTE', 30, 1, 100_000),
+    },
   };
+  if (nodeEnv === 'production') {
+    // Refuse to serve a production API that anyone may use: some authentication must exist, and no
+    // anonymous access.
+    if (config.auth.anonymousRole) problems.push('AUTH_ANONYMOUS must be none when NODE_ENV=production');
+    if (!config.auth.apiKeys && !config.auth.jwt) problems.push('NODE_ENV=production needs authentication: AUTH_API_KEYS=true or AUTH_JWT_* settings');
+  }
 
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems });

@@ -3,6 +3,9 @@
  * "Error codes" table in step, so a client author can rely on both.
  */
 export const ERROR_CATALOGUE = {
+  UNAUTHENTICATED: 'No valid credentials: the API key or bearer token is missing, unknown, revoked, expired or for another issuer or audience.',
+  FORBIDDEN: 'The caller is authenticated but its role (viewer, operator, admin) does not allow this.',
+  RATE_LIMITED: 'Too many requests of this kind from this caller; retry after the number of seconds in extensions.retryAfterSeconds.',
   BAD_USER_INPUT: 'An argument or input field is invalid; the message names it.',
   NOT_FOUND: 'The requested object does not exist.',
   CONFLICT: 'The request conflicts with the current state (e.g. deleting a dataset while one of its runs is active).',

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiKeyService } from '../auth/api-key.service';
+import type { RateLimiter } from '../auth/rate-limiter';
+import type { Identity } from '../auth/roles';
 import type { Logger } from '../logging/logger';
 import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
 import type { DatasetService } from '../modules/dataset/dataset.service';
@@ -11,6 +14,8 @@ export interface Services {
   readonly runs: RunService;
   readonly trace: TraceReader;
   readonly kibanaUrl: string | null;
+  readonly apiKeys: ApiKeyService;
+  readonly runLimiter: RateLimiter;
 }
 
 export interface Loaders {
@@ -20,6 +25,8 @@ export interface Loaders {
 
 export interface GraphqlContext {
   readonly requestId: string;
+  /** Who is calling (roles.ts); checked by @Authorized through authChecker. */
+  readonly identity: Identity;
   readonly logger: Logger;
   readonly loaders: Loaders;
 }
@@ -33,10 +40,11 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 }
 
 /** A fresh context per request: its own child logger and its own loaders (DataLoader caches die with it). */
-export function createContext(services: Services, logger: Logger, requestId: string): GraphqlContext {
+export function createContext(services: Services, logger: Logger, requestId: string, identity: Identity): GraphqlContext {
   return {
     requestId,
-    logger: logger.child({ requestId }),
+    identity,
+    logger: logger.child({ requestId, subject: identity.subject }),
     loaders: { dataset: createDatasetLoaders(services.datasets), run: createRunLoaders(services.runs) },
   };
 }

@@ -4,9 +4,11 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { DatasetResolver } from '../modules/dataset/dataset.resolver';
 import { createRunPubSub, type RunPubSub } from '../modules/run/run-events';
 import { RunResolver } from '../modules/run/run.resolver';
+import { ApiKeyResolver } from '../modules/api-key/api-key.resolver';
+import { authChecker } from '../auth/auth-checker';
 import type { Services } from './context';
 
-export const RESOLVERS = [DatasetResolver, RunResolver] as const;
+export const RESOLVERS = [DatasetResolver, RunResolver, ApiKeyResolver] as const;
 
 /** Resolvers get their services through the constructor; this is the whole container. */
 function containerFor(services: Services | undefined): ContainerType {
@@ -14,7 +16,8 @@ function containerFor(services: Services | undefined): ContainerType {
     services
       ? [
           [DatasetResolver, new DatasetResolver(services.datasets, services.runs)],
-          [RunResolver, new RunResolver(services.runs, services.trace, services.kibanaUrl)],
+          [RunResolver, new RunResolver(services.runs, services.trace, services.kibanaUrl, services.runLimiter)],
+          [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
         ]
       : [],
   );
@@ -33,6 +36,7 @@ export function buildAppSchema(services?: Services, pubSub: RunPubSub = createRu
     resolvers: [...RESOLVERS],
     container: containerFor(services),
     pubSub,
+    authChecker,
     validate: false,
   });
 }

@@ -14,6 +14,8 @@ export interface TestServer {
   readonly url: string;
   /** Every log line the server wrote, for assertions about what is (not) logged. */
   readonly logs: string[];
+  /** An admin API key created for the test (null when the database was not ready at start). */
+  readonly adminKey: string | null;
   graphql<TResult, TVariables>(
     document: TypedDocumentNode<TResult, TVariables>,
     variables?: TVariables,
@@ -35,14 +37,18 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const app = await buildApp(config, createLogger(config.logLevel, sink));
   const address = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;
+  // Requests go as an admin unless a test says otherwise (headers { authorization: '' } is anonymous).
+  const adminKey = app.bootstrap.current().done ? (await app.apiKeys.create('test harness admin', 'admin')).key : null;
+  const defaultHeaders: Record<string, string> = adminKey ? { authorization: `Bearer ${adminKey}` } : {};
   return {
     app,
     url,
     logs,
+    adminKey,
     async graphql(document, variables, headers = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...defaultHeaders, ...headers },
         body: JSON.stringify({ query: print(document), variables }),
       });
       return (await response.json()) as FormattedExecutionResult<never>;

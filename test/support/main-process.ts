@@ -1,9 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { print, type FormattedExecutionResult } from 'graphql';
 import type { TestServer } from './app-harness';
 
 const MAIN = path.resolve(__dirname, '../../src/main.js');
+const APIKEY_CLI = path.resolve(__dirname, '../../src/cli/apikey.js');
+
+/** Creates an admin key with `npm run apikey` (the command itself) against the same database. */
+export function createAdminKey(env: Record<string, string>): string {
+  const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
+  const result = spawnSync(process.execPath, [APIKEY_CLI, 'create', '--name', 'test admin', '--role', 'admin'], { env: { ...parentEnv, ...env }, encoding: 'utf8' });
+  const key = result.stdout.split('\n').find((line) => line.startsWith('aim_'));
+  if (result.status !== 0 || !key) throw new Error(`npm run apikey create failed (${result.status}): ${result.stderr}`);
+  return key;
+}
 
 /** The server as `npm start` runs it (dist/src/main.js), in its own process. */
 export interface MainProcess extends Pick<TestServer, 'graphql'> {
@@ -17,6 +27,8 @@ export interface MainProcess extends Pick<TestServer, 'graphql'> {
 
 /** Starts dist/src/main.js with `env` on top of this environment and waits for its "server listening" line. */
 export function startMain(env: Record<string, string>): Promise<MainProcess> {
+  // Requests go as an admin, with a key made by the apikey command before the server starts.
+  const adminKey = createAdminKey(env);
   // The child sizes its own libuv pool; an inherited UV_THREADPOOL_SIZE would override that.
   const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
   const child = spawn(process.execPath, [MAIN], { env: { ...parentEnv, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,7 +62,7 @@ export function startMain(env: Record<string, string>): Promise<MainProcess> {
             async graphql(document, variables, headers = {}) {
               const response = await fetch(`${url}/graphql`, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json', ...headers },
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, ...headers },
                 body: JSON.stringify({ query: print(document), variables }),
               });
               return (await response.json()) as FormattedExecutionResult<never>;

@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
 import { ConnectionType, pageFrom, type Connection } from '../../graphql/connection';
 import type { OutcomeRow } from '../run/outcome.repository';
@@ -16,6 +16,7 @@ import { Dataset, DatasetColumn } from './dataset.type';
 
 const DatasetRowConnection = ConnectionType('DatasetRow', GraphQLJSONObject, 'A page of a dataset table’s rows.');
 
+@Authorized('viewer')
 @Resolver(() => Dataset)
 export class DatasetResolver {
   constructor(
@@ -23,16 +24,19 @@ export class DatasetResolver {
     private readonly runService: RunService,
   ) {}
 
+  @Authorized('admin')
   @Mutation(() => Dataset, { description: 'Registers a table as a dataset; its columns are checked against the database catalog.' })
   registerDataset(@Arg('input', () => RegisterDatasetInput) input: RegisterDatasetInput): Promise<DatasetRecord> {
     return this.service.register(input);
   }
 
+  @Authorized('admin')
   @Mutation(() => Dataset)
   updateDataset(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateDatasetInput) input: UpdateDatasetInput): Promise<DatasetRecord> {
     return this.service.update(id, input);
   }
 
+  @Authorized('admin')
   @Mutation(() => Dataset, { description: 'Removes the dataset and its runs (published outcomes stay); refused while a run is active.' })
   deleteDataset(@Arg('id', () => ID) id: string): Promise<DatasetRecord> {
     return this.service.delete(id);

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RateLimiter } from '../../auth/rate-limiter';
 import type { GraphqlContext } from '../../graphql/context';
 import { connectionFrom, pageFrom, type Connection } from '../../graphql/connection';
 import type { DatasetRecord } from '../dataset/dataset.record';
@@ -15,12 +16,14 @@ import { kibanaRunUrl } from '../../telemetry/kibana-link';
 
 const NEWEST_FIRST = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };
 
+@Authorized('viewer')
 @Resolver(() => ModelRun)
 export class RunResolver {
   constructor(
     private readonly service: RunService,
     private readonly traceReader: TraceReader,
     private readonly kibanaBaseUrl: string | null,
+    private readonly startLimiter: RateLimiter,
   ) {}
 
   @Query(() => ModelRun, { nullable: true, description: 'One run; null when no run has this id.' })
@@ -38,16 +41,20 @@ export class RunResolver {
     return this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, pageFrom(first, after));
   }
 
-  @Mutation(() => ModelRun, { description: 'Queues a k-means run and returns it at once (status QUEUED).' })
-  startModelRun(@Arg('input', () => StartModelRunInput) input: StartModelRunInput): Promise<ModelRunRecord> {
+  @Authorized('operator')
+  @Mutation(() => ModelRun, { description: 'Queues a k-means run and returns it at once (status QUEUED). Rate-limited per caller.' })
+  startModelRun(@Arg('input', () => StartModelRunInput) input: StartModelRunInput, @Ctx() context: GraphqlContext): Promise<ModelRunRecord> {
+    this.startLimiter.take(context.identity);
     return this.service.start(input);
   }
 
+  @Authorized('operator')
   @Mutation(() => ModelRun, { description: 'Stops a queued or running run (within one iteration); a finished run is returned unchanged.' })
   cancelModelRun(@Arg('id', () => ID) id: string): Promise<ModelRunRecord> {
     return this.service.cancel(id);
   }
 
+  @Authorized('operator')
   @Mutation(() => ModelRun, { description: "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run)." })
   publishRunOutcomes(@Arg('runId', () => ID) runId: string): Promise<ModelRunRecord> {
     return this.service.publish(runId);

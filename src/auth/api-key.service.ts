@@ -1,0 +1,70 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppError } from '../errors/app-error';
+import type { ApiKeyRecord, ApiKeyRepository } from './api-key.repository';
+import { isRole, type Identity, type Role } from './roles';
+
+/** Every key starts so, which tells it from a JWT in the same Authorization header. */
+export const API_KEY_PREFIX = 'aim_';
+
+// A verified key is remembered this long, so each request does not cost a lookup; revocation takes
+// effect within it.
+const CACHE_MS = 30_000;
+
+/**
+ * API keys: 32 random bytes, shown once at creation. Only their SHA-256 is stored — a fast hash is
+ * enough for a secret with 256 bits of entropy (there is nothing to guess), and it allows lookup by hash.
+ */
+export class ApiKeyService {
+  private readonly cache = new Map<string, { identity: Identity | null; until: number }>();
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(name: string, role: string): Promise<{ key: string; record: ApiKeyRecord }> {
+    const trimmed = name.trim();
+    if (trimmed.length < 1 || trimmed.length > 128) throw new AppError('BAD_USER_INPUT', 'An API key name must have 1 to 128 characters', { field: 'name' });
+    if (!isRole(role)) throw new AppError('BAD_USER_INPUT', `role must be viewer, operator or admin, got "${role}"`, { field: 'role' });
+    const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const record: ApiKeyRecord = {
+      id: randomUUID(),
+      name: trimmed,
+      role: role as Role,
+      keyHash: hashKey(key),
+      keyPrefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      createdAt: this.now(),
+      revokedAt: null,
+    };
+    await this.keys.insert(record);
+    return { key, record };
+  }
+
+  list(): Promise<ApiKeyRecord[]> {
+    return this.keys.list();
+  }
+
+  async revoke(id: string): Promise<ApiKeyRecord> {
+    const revoked = await this.keys.revoke(id, this.now());
+    const record = (await this.keys.list()).find((key) => key.id === id);
+    if (!record) throw new AppError('BAD_USER_INPUT', `No API key has id "${id}"`, { field: 'id' });
+    if (revoked) this.cache.clear();
+    return record;
+  }
+
+  /** The identity a key stands for, or null for an unknown or revoked key. */
+  async authenticate(key: string): Promise<Identity | null> {
+    const hash = hashKey(key);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > Date.now()) return cached.identity;
+    const record = await this.keys.findByHash(hash);
+    const identity: Identity | null =
+      record && !record.revokedAt ? { subject: `api-key:${record.name}`, role: record.role, method: 'api-key', keyId: record.id } : null;
+    this.cache.set(hash, { identity, until: Date.now() + CACHE_MS });
+    return identity;
+  }
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}

@@ -1,0 +1,25 @@
+/**
+ * viewer: queries and subscriptions; operator: also start, cancel and publish runs; admin: also
+ * datasets and API keys. Each role includes the ones before it.
+ */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function allows(held: Role | null, required: Role): boolean {
+  return held !== null && ROLES.indexOf(held) >= ROLES.indexOf(required);
+}
+
+/** Who is calling. `role` null: nobody authenticated and no anonymous access. */
+export interface Identity {
+  readonly subject: string;
+  readonly role: Role | null;
+  readonly method: 'api-key' | 'jwt' | 'anonymous' | 'none';
+  /** For API keys: the key's id (rate limits are per key). */
+  readonly keyId?: string;
+}
+
+export const NOBODY: Identity = { subject: 'nobody', role: null, method: 'none' };

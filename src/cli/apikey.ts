@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { ApiKeyRepository } from '../auth/api-key.repository';
+import { ApiKeyService } from '../auth/api-key.service';
+import { loadConfig } from '../config/config';
+import { Datastore } from '../datastore/datastore';
+import { dialectFor } from '../datastore/dialects';
+import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
+import { migrate } from '../datastore/migrations/migrator';
+import { isAppError } from '../errors/app-error';
+
+const USAGE = `usage:
+  npm run apikey -- create --name <name> --role <viewer|operator|admin>   prints the key once
+  npm run apikey -- list
+  npm run apikey -- revoke --id <id>
+(uses the same DB_* configuration as the server)
+`;
+
+/** `npm run apikey`: API keys from the command line, e.g. the first admin key of a new installation. */
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, role: { type: 'string' }, id: { type: 'string' } },
+  });
+  const command = positionals[0];
+  if (!command || !['create', 'list', 'revoke'].includes(command)) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const datastore = Datastore.create({
+    connectionString: config.database.connectionString,
+    dialect: dialectFor(config.database.dialect),
+    poolMax: 1,
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+    idleTimeoutMs: config.database.idleTimeoutMs,
+  });
+  try {
+    await datastore.detectServer();
+    if (config.database.migrate) await migrate(datastore, APP_MIGRATIONS);
+    const keys = new ApiKeyService(new ApiKeyRepository(datastore));
+    if (command === 'create') {
+      if (!values.name || !values.role) throw new Error(`create needs --name and --role\n${USAGE}`);
+      const { key, record } = await keys.create(values.name, values.role);
+      process.stdout.write(`created API key ${record.id} "${record.name}" (${record.role})\n${key}\n(store it now: it is not shown again)\n`);
+    } else if (command === 'list') {
+      for (const key of await keys.list()) {
+        process.stdout.write(`${key.id}  ${key.keyPrefix}…  ${key.role.padEnd(8)}  ${key.name}${key.revokedAt ? `  revoked ${key.revokedAt.toISOString()}` : ''}\n`);
+      }
+    } else {
+      if (!values.id) throw new Error(`revoke needs --id\n${USAGE}`);
+      const record = await keys.revoke(values.id);
+      process.stdout.write(`revoked API key ${record.id} "${record.name}"\n`);
+    }
+  } finally {
+    await datastore.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${isAppError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+import { Arg, Authorized, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { ApiKeyRecord } from '../../auth/api-key.repository';
+import { ApiKeyService } from '../../auth/api-key.service';
+import { ApiKey, CreatedApiKey } from './api-key.type';
+
+@Authorized('admin')
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  constructor(private readonly keys: ApiKeyService) {}
+
+  @Query(() => [ApiKey], { description: 'Every API key, revoked ones included (admin).' })
+  apiKeys(): Promise<ApiKeyRecord[]> {
+    return this.keys.list();
+  }
+
+  @Mutation(() => CreatedApiKey, { description: 'Creates an API key with a role (admin). The key is in the answer only.' })
+  async createApiKey(@Arg('name', () => String) name: string, @Arg('role', () => String) role: string): Promise<{ key: string; apiKey: ApiKeyRecord }> {
+    const { key, record } = await this.keys.create(name, role);
+    return { key, apiKey: record };
+  }
+
+  @Mutation(() => ApiKey, { description: 'Revokes an API key (admin); it stops working within 30 seconds.' })
+  revokeApiKey(@Arg('id', () => ID) id: string): Promise<ApiKeyRecord> {
+    return this.keys.revoke(id);
+  }
+}
