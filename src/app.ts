@@ -18,7 +18,12 @@ import type { Config } from './config/config';
 import { Datastore } from './datastore/datastore';
 import { dialectFor } from './datastore/dialects';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from './graphql/context';
-import { formatError } from './graphql/format-error';
+import { createErrorReporting } from './graphql/format-error';
+import { costLimitPlugin } from './graphql/limits/cost';
+import { graphqlWsHooks } from './graphql/limits/graphql-ws';
+import { graphqlHttpErrorHandler, graphqlJsonBody } from './graphql/limits/http-body';
+import { subscriptionsOverHttpRefused } from './graphql/limits/http-subscriptions';
+import { queryLimitRules } from './graphql/limits/rules';
 import { metricsPlugin } from './graphql/metrics.plugin';
 import { buildAppSchema } from './graphql/schema';
 import { healthRoutes } from './http/health.routes';
@@ -46,9 +51,6 @@ export interface App {
   /** Stops taking requests, lets in-flight ones finish, closes the pool. */
   stop(): Promise<void>;
 }
-
-// GraphQL request bodies above this size are refused with 413 before parsing.
-const GRAPHQL_BODY_LIMIT = '1mb';
 
 /**
  * The composition root: wires datastore, services, schema and HTTP server. It never listens on its
@@ -83,6 +85,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   expressApp.disable('x-powered-by');
   const httpServer = http.createServer(expressApp);
   const schema = await buildAppSchema(services, runModule.pubSub);
+  // Production masking, request ids on errors, internal errors logged once: HTTP and graphql-ws alike.
+  const errorReporting = createErrorReporting({ production: config.nodeEnv === 'production', logger });
   // Subscriptions (graphql-ws) share the port and the path with queries.
   // Credentials come in connection_init's payload; wrong ones close the socket (4403) before any operation.
   const subscriptions = useServer<Record<string, unknown>, { identity?: Identity }>(
@@ -91,25 +95,40 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       onConnect: async (socket) => {
         try {
           const params = socket.connectionParams ?? {};
-          socket.extra.identity = await auth.authenticator.identify(
+          const identity = await auth.authenticator.identify(
             stringParam(params.authorization ?? params.Authorization),
             stringParam(params['x-api-key']),
             socket.extra.request.socket.remoteAddress ?? 'unknown',
           );
+          // No credentials and no anonymous access (AUTH_ANONYMOUS=none): refused like wrong credentials.
+          if (identity.role === null) return false;
+          socket.extra.identity = identity;
           return true;
         } catch {
           return false;
         }
       },
       context: async (socket) => createContext(services, logger, requestIdFrom(undefined), socket.extra.identity ?? NOBODY),
+      // The query limits, introspection setting and error treatment of HTTP, on the socket too.
+      ...graphqlWsHooks({ schema, limits: config.queryLimits, introspection: config.introspection, formatErrors: errorReporting.formatErrors }),
     },
-    new WebSocketServer({ server: httpServer, path: '/graphql' }),
+    // One message at most GRAPHQL_BODY_LIMIT, as over HTTP (ws's default is 100 MiB): more closes the socket with 1009.
+    new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.bodyLimitBytes }),
   );
   const apollo = new ApolloServer<GraphqlContext>({
     schema,
     introspection: config.introspection,
+    // Without introspection, validation errors do not suggest field names either ("Did you mean …?").
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    // Apollo's default, stated so nobody turns it off by accident: a GET or a POST with a "simple"
+    // content type needs an apollo-require-preflight (or x-apollo-operation-name) header.
+    csrfPrevention: true,
+    // The query limits (src/graphql/limits/): tokens while parsing, depth/aliases/directives as
+    // validation rules, the cost (which needs the variables) in a plugin before execution.
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    validationRules: queryLimitRules(config.queryLimits),
     includeStacktraceInErrorResponses: false,
-    formatError,
+    formatError: errorReporting.formatError,
     logger: logger.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -123,6 +142,9 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         },
       },
       metricsPlugin(metrics),
+      errorReporting.plugin,
+      costLimitPlugin(config.queryLimits.maxCost),
+      subscriptionsOverHttpRefused(),
       graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion } }),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
@@ -134,7 +156,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer));
   expressApp.use(
     '/graphql',
-    express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.
+    graphqlJsonBody(config.bodyLimitBytes),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const identity = await auth.authenticator
@@ -149,6 +172,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       },
     }),
   );
+  // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
+  expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));
 
   return {
     httpServer,

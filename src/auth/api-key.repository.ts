@@ -81,6 +81,7 @@ function toRecord(row: Row): ApiKeyRecord {
     keyHash: String(row.key_hash),
     keyPrefix: String(row.key_prefix),
     createdAt: row.created_at as Date,
-    revokedAt: row.revoked_at instanceof Date ? row.revoked_at : null,
+    // Fail safe: any value at all in revoked_at means revoked, whatever type the driver returns.
+    revokedAt: row.revoked_at === null || row.revoked_at === undefined ? null : row.revoked_at instanceof Date ? row.revoked_at : new Date(String(row.revoked_at)),
   };
 }

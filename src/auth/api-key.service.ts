@@ -15,7 +15,7 @@ const CACHE_MS = 30_000;
  * enough for a secret with 256 bits of entropy (there is nothing to guess), and it allows lookup by hash.
  */
 export class ApiKeyService {
-  private readonly cache = new Map<string, { identity: Identity | null; until: number }>();
+  private readonly cache = new Map<string, { identity: Identity; until: number }>();
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -60,7 +60,9 @@ export class ApiKeyService {
     const record = await this.keys.findByHash(hash);
     const identity: Identity | null =
       record && !record.revokedAt ? { subject: `api-key:${record.name}`, role: record.role, method: 'api-key', keyId: record.id } : null;
-    this.cache.set(hash, { identity, until: Date.now() + CACHE_MS });
+    // Only keys that exist are remembered: caching every wrong key a caller sends would let anyone
+    // grow this map without bound.
+    if (identity) this.cache.set(hash, { identity, until: Date.now() + CACHE_MS });
     return identity;
   }
 }

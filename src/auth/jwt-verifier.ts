@@ -18,6 +18,8 @@ export class JwtVerifier {
         algorithms: [this.options.algorithm],
         issuer: this.options.issuer,
         audience: this.options.audience,
+        // A token without an expiry would be valid forever.
+        requiredClaims: ['exp', 'sub'],
       });
       const role = highestRole(payload[this.options.roleClaim]);
       if (!role || typeof payload.sub !== 'string') return null;

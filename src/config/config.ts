@@ -4,6 +4,7 @@ import { DIALECT_NAMES, type DialectName } from '../datastore/dialects/dialect-n
 import { redactConnectionString } from './connection-string';
 import type { TraceOptions } from '../telemetry/options';
 import type { AuthOptions, JwtOptions } from '../auth/auth-options';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits/limits';
 import { version as packageVersion } from '../../package.json';
 
 /**
@@ -26,6 +27,10 @@ export interface Config {
   readonly demoDatasets: boolean;
   /** GRAPHQL_INTROSPECTION, default true unless NODE_ENV=production (also turns the Sandbox landing page on). */
   readonly introspection: boolean;
+  /** GRAPHQL_MAX_DEPTH, _COST, _ALIASES, _TOKENS, _DIRECTIVES: checked before any operation executes (src/graphql/limits/). */
+  readonly queryLimits: QueryLimits;
+  /** GRAPHQL_BODY_LIMIT, default 1 MiB (1,048,576 bytes): larger request bodies get 413 PAYLOAD_TOO_LARGE. */
+  readonly bodyLimitBytes: number;
   readonly runs: RunConfig;
   readonly trace: TraceOptions;
   /** KIBANA_URL, default none: when set, ModelRun.kibanaUrl links to the dashboard filtered on the run. */
@@ -141,6 +146,18 @@ export function loadConfig(env: Env = process.env): Config {
       roleClaim: read('AUTH_JWT_ROLE_CLAIM') ?? 'role',
     };
   }
+  // A size in bytes: a plain integer, or with a kb / mb suffix (1024-based, as body-parser reads "1mb").
+  const bytes = (name: string, fallback: number, min: number, max: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+    const value = match ? Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'] : Number.NaN;
+    if (!(value >= min && value <= max)) {
+      problems.push(`${name} must be a size from ${min} to ${max} bytes (e.g. 1048576, 512kb, 1mb), got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = read(name);
     if (raw === undefined) return fallback;
@@ -181,6 +198,15 @@ export function loadConfig(env: Env = process.env): Config {
     },
     demoDatasets: boolean('DEMO_DATASETS', dialect === 'sqlite'),
     introspection: boolean('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    // Defaults: DEFAULT_QUERY_LIMITS (src/graphql/limits/limits.ts): depth 10, cost 10,000, 30 aliases, 2,000 tokens, 20 directives.
+    queryLimits: {
+      maxDepth: integer('GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),
+      maxCost: integer('GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 1_000_000_000),
+      maxAliases: integer('GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 100_000),
+      maxTokens: integer('GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
+      maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', DEFAULT_QUERY_LIMITS.maxDirectives, 0, 100_000),
+    },
+    bodyLimitBytes: bytes('GRAPHQL_BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
     runs: {
       concurrency: integer('RUN_CONCURRENCY', 1, 1, 64),
       queueLimit: integer('RUN_QUEUE_LIMIT', 16, 0, 10_000),

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger';
 import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
 import type { DatasetService } from '../modules/dataset/dataset.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
+import type { ModelRunRecord } from '../modules/run/run.record';
 import type { RunService } from '../modules/run/run.service';
 import type { TraceReader } from '../telemetry/trace-reader';
 
@@ -29,6 +30,8 @@ export interface GraphqlContext {
   readonly identity: Identity;
   readonly logger: Logger;
   readonly loaders: Loaders;
+  /** `modelRunUpdated(id)`'s source: fails at subscribe time for an unknown run (RunService.updates). */
+  readonly runUpdates: (id: string) => Promise<AsyncIterable<ModelRunRecord>>;
 }
 
 // A caller-supplied request id is kept only when it looks like one, so logs cannot be forged with it.
@@ -46,5 +49,6 @@ export function createContext(services: Services, logger: Logger, requestId: str
     identity,
     logger: logger.child({ requestId, subject: identity.subject }),
     loaders: { dataset: createDatasetLoaders(services.datasets), run: createRunLoaders(services.runs) },
+    runUpdates: (id) => services.runs.updates(id),
   };
 }

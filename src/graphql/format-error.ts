@@ -1,22 +1,214 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isAppError } from '../errors/app-error';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue';
+import type { Logger } from '../logging/logger';
+import type { GraphqlContext } from './context';
+import { limitErrorOf } from './limits/limits';
+import { tokenLimitErrorOf } from './limits/tokens';
 
 /**
- * The one place application errors become GraphQL errors: the AppError's code goes to
- * `extensions.code` with its safe details; Apollo's own codes (GRAPHQL_VALIDATION_FAILED,
- * BAD_USER_INPUT for variables, …) pass through; stack traces never leave the server.
+ * The one place errors become GraphQL errors: the AppError's code goes to `extensions.code` with its
+ * safe details; Apollo's own codes (GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT for variables, …) pass
+ * through; the query-limit codes (QUERY_TOO_DEEP, …) are put back where Apollo relabelled them;
+ * stack traces never leave the server.
+ *
+ * In production (NODE_ENV=production) nothing a client was not meant to read leaves the server:
+ *
+ * - an AppError whose code is `client` below keeps its message and details (the services wrote them for
+ *   the caller);
+ * - a database error (`database`) keeps its code, but its message becomes the catalogue's generic one and
+ *   its details go (no driver text, no SQL state, nothing of the connection);
+ * - anything else — an AppError coded `internal`, a bug, a driver error nobody translated, graphql's
+ *   own execution errors — becomes `{ message: 'Internal server error', extensions: { code:
+ *   'INTERNAL_SERVER_ERROR', requestId } }`, except Apollo's request errors listed in PASS_THROUGH.
+ *
+ * Database and internal errors are logged once, whole (stack, cause, details), under the request id
+ * the client gets in `extensions.requestId`. In development messages stay as they are.
+ *
+ * In every mode, what comes back of the client's own input is bounded: messages are cut at 1,000
+ * characters and detail strings at 200 (a 900 KB argument is not echoed whole).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+const KIND: Record<ErrorCode, 'client' | 'database' | 'internal'> = {
+  UNAUTHENTICATED: 'client',
+  FORBIDDEN: 'client',
+  RATE_LIMITED: 'client',
+  BAD_USER_INPUT: 'client',
+  BAD_REQUEST: 'client',
+  PAYLOAD_TOO_LARGE: 'client',
+  NOT_FOUND: 'client',
+  CONFLICT: 'client',
+  QUERY_TOO_DEEP: 'client',
+  QUERY_TOO_COSTLY: 'client',
+  TOO_MANY_ALIASES: 'client',
+  TOO_MANY_TOKENS: 'client',
+  TOO_MANY_DIRECTIVES: 'client',
+  TRACE_UNAVAILABLE: 'client',
+  RUN_QUEUE_FULL: 'client',
+  INVALID_IDENTIFIER: 'client',
+  UPSERT_INVALID: 'client',
+  DIALECT_UNSUPPORTED: 'client',
+  DB_UNAVAILABLE: 'database',
+  DB_POOL_TIMEOUT: 'database',
+  DB_QUERY_TIMEOUT: 'database',
+  DB_CONSTRAINT_VIOLATION: 'database',
+  DB_ERROR: 'database',
+  CONFIG_INVALID: 'internal',
+  INTERNAL_SERVER_ERROR: 'internal',
+};
+
+/** Codes of errors that are not AppErrors but are the request's own fault, raised by Apollo, graphql or type-graphql. */
+const PASS_THROUGH = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT', // variable coercion
+  'BAD_REQUEST', // a request Apollo cannot read (CSRF prevention, no query, …)
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'UNAUTHENTICATED', // bad credentials, refused while the context is built
+  'FORBIDDEN',
+]);
+
+const INTERNAL_MESSAGE = 'Internal server error';
+
+// Input comes back in some messages and details (`No dataset has id "…"`, `details.value`, graphql's
+// "Variable "$x" got invalid value …"): a 900 KB argument must not come back whole.
+const MAX_MESSAGE_LENGTH = 1_000;
+const MAX_DETAIL_STRING_LENGTH = 200;
+const MAX_DETAIL_ITEMS = 20;
+
+export interface ErrorReporting {
+  /** Apollo Server's `formatError`. */
+  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Records each request's id with its errors (for `extensions.requestId`) and logs the internal ones. */
+  readonly plugin: ApolloServerPlugin<GraphqlContext>;
+  /** The same treatment for graphql-ws, whose errors do not pass through Apollo Server. */
+  formatErrors(errors: readonly GraphQLError[], context?: GraphqlContext): GraphQLFormattedError[];
+}
+
+export function createErrorReporting(options: { production: boolean; logger: Logger }): ErrorReporting {
+  const requestIds = new WeakMap<object, string>();
+  const logged = new WeakSet<object>();
+
+  /**
+   * Logs a database or internal error once, whole, under its request id, and returns that id. The
+   * request's own logger (GraphqlContext.logger) already carries the id; without one, a child of the
+   * root logger does.
+   */
+  const report = (error: unknown, context: Pick<GraphqlContext, 'logger' | 'requestId'> | undefined): string => {
+    const key = error && typeof error === 'object' ? error : undefined;
+    const requestId = (key && requestIds.get(key)) ?? context?.requestId ?? randomUUID();
+    if (key) {
+      requestIds.set(key, requestId);
+      if (logged.has(key)) return requestId;
+      logged.add(key);
+    }
+    const original = unwrapResolverError(error);
+    const graphqlError = error as Partial<GraphQLError>;
+    const logger = context?.requestId === requestId ? context.logger : options.logger.child({ requestId });
+    logger.error(
+      {
+        err: original,
+        code: isAppError(original) ? original.code : (graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+        ...(isAppError(original) && original.details ? { details: original.details } : {}),
+        ...(graphqlError.path ? { path: graphqlError.path.join('.') } : {}),
+      },
+      'GraphQL request failed',
+    );
+    return requestId;
+  };
+
+  const formatError = (formatted: GraphQLFormattedError, error: unknown, context?: GraphqlContext): GraphQLFormattedError => {
+    const limit = limitErrorOf(error) ?? tokenLimitErrorOf(error);
+    if (limit) {
+      const { http: _http, ...extensions } = limit.extensions;
+      return { message: limit.message, locations: formatted.locations, extensions };
+    }
+    const original = unwrapResolverError(error);
+    const kind = isAppError(original) ? KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
+    if (kind === 'client') {
+      if (isAppError(original)) {
+        return { message: clip(original.message, MAX_MESSAGE_LENGTH), locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...clipDetails(original.details) } };
+      }
+      const plain = withoutStack(formatted);
+      return { ...plain, message: clip(plain.message, MAX_MESSAGE_LENGTH) };
+    }
+
+    const requestId = report(error, context);
+
+    if (isAppError(original)) {
+      if (kind === 'database' && options.production) {
+        return { message: ERROR_CATALOGUE[original.code], locations: formatted.locations, path: formatted.path, extensions: { code: original.code, requestId } };
+      }
+      if (kind === 'internal' && options.production) return masked(formatted, requestId);
+      return { message: clip(original.message, MAX_MESSAGE_LENGTH), locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...clipDetails(original.details), requestId } };
+    }
+    if (options.production) return masked(formatted, requestId);
+    const plain = withoutStack(formatted);
+    return { ...plain, extensions: { ...plain.extensions, requestId } };
+  };
+
+  return {
+    formatError: (formatted, error) => formatError(formatted, error),
+    plugin: {
+      async requestDidStart() {
+        return {
+          async didEncounterErrors({ errors, contextValue }) {
+            for (const error of errors) {
+              if (isClientError(error)) continue;
+              report(error, contextValue);
+            }
+          },
+        };
+      },
+    },
+    formatErrors: (errors, context) =>
+      errors.map((error) => {
+        try {
+          const { extensions, ...rest } = error.toJSON();
+          const { http: _http, ...kept } = extensions ?? {};
+          return formatError({ ...rest, extensions: kept }, error, context);
+        } catch {
+          return { message: INTERNAL_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+        }
+      }),
+  };
+}
+
+/** True for an error the client caused (nothing to log). */
+function isClientError(error: GraphQLError): boolean {
+  if (limitErrorOf(error) || tokenLimitErrorOf(error)) return true;
   const original = unwrapResolverError(error);
-  if (isAppError(original)) {
-    return {
-      message: original.message,
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: original.code, ...(original.details ?? {}) },
-    };
-  }
+  if (isAppError(original)) return KIND[original.code] === 'client';
+  return PASS_THROUGH.has(String(error.extensions?.code));
+}
+
+function clip(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length)}… (${text.length - length} more characters)` : text;
+}
+
+/** Details as a client may see them: long strings and arrays cut short, a few levels deep. */
+function clipDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
+  const clipValue = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return clip(value, MAX_DETAIL_STRING_LENGTH);
+    if (depth > 3) return value !== null && typeof value === 'object' ? '[…]' : value;
+    if (Array.isArray(value)) return value.slice(0, MAX_DETAIL_ITEMS).map((item) => clipValue(item, depth + 1));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, clipValue(inner, depth + 1)]));
+    }
+    return value;
+  };
+  return (clipValue(details ?? {}, 0) as Record<string, unknown>) ?? {};
+}
+
+function masked(formatted: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+  return { message: INTERNAL_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+}
+
+function withoutStack(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
   return { ...formatted, extensions: { ...extensions, code: extensions.code ?? 'INTERNAL_SERVER_ERROR' } };
 }

@@ -5,7 +5,6 @@ import { connectionFrom, pageFrom, type Connection } from '../../graphql/connect
 import type { DatasetRecord } from '../dataset/dataset.record';
 import { Dataset } from '../dataset/dataset.type';
 import type { Assignment as AssignmentRow } from './assignment.repository';
-import { MODEL_RUN_UPDATED } from './run-events';
 import { ModelRunFilter, ModelRunOrder, ModelRunOrderField, OrderDirection, StartModelRunInput } from './run.input';
 import type { ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
@@ -61,8 +60,8 @@ export class RunResolver {
   }
 
   @Subscription(() => ModelRun, {
-    topics: MODEL_RUN_UPDATED,
-    topicId: ({ args }) => (args as { id: string }).id,
+    // Not `topics`: subscribing checks the run exists, so an unknown id fails at once (BAD_USER_INPUT).
+    subscribe: ({ args, context }) => (context as GraphqlContext).runUpdates((args as { id: string }).id),
     description: "The run's state whenever its status or progress changes (graphql-ws on /graphql).",
   })
   modelRunUpdated(@Root() run: ModelRunRecord, @Arg('id', () => ID) _id: string): ModelRunRecord {

@@ -159,8 +159,18 @@ export class RunService {
 
   async require(id: string): Promise<ModelRunRecord> {
     const [run] = await this.deps.runs.findByIds([id]);
-    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${id}"`, { field: 'id' });
+    // At most 80 characters of the id go back to the caller: it is input, and may be huge.
+    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${id.slice(0, 80)}"`, { field: 'id' });
     return run;
+  }
+
+  /**
+   * `modelRunUpdated(id)`: the run's updates from now on. An unknown id is refused when the
+   * subscription starts (BAD_USER_INPUT), instead of a subscription that never delivers anything.
+   */
+  async updates(id: string): Promise<AsyncIterable<ModelRunRecord>> {
+    await this.require(id);
+    return this.deps.pubSub.subscribe(MODEL_RUN_UPDATED, id);
   }
 
   /** Batch: runs by id, null for an unknown id. */

@@ -1,6 +1,6 @@
 /**
- * The pure modeling core: preparation of a numeric table, k-means through ml-kmeans, quality scores
- * and the choice of k. No I/O, no database, no threads — the caller feeds it data (e.g. from a worker).
+ * The pure modeling core: preparation of a numeric table, k-means (ml-kmeans, or the equivalent
+ * 'fast' engine), quality scores and the choice of k. No I/O, no database, no threads — the caller feeds it data (e.g. from a worker).
  */
 export { ModelInputError, RunCancelledError, type ModelInputReason } from './errors';
 export { createMatrix, matrixFromRows, rowView, type Matrix } from './matrix';
@@ -17,17 +17,21 @@ export {
   type ScalingKind,
 } from './preparation';
 export {
+  DEFAULT_KMEANS_ENGINE,
   DEFAULT_SEEDING_SAMPLE_SIZE,
+  KMEANS_ENGINES,
   MAX_ABS_VALUE,
   MAX_ITERATIONS_LIMIT,
   MAX_N_INIT,
   runKMeans,
   type InitializationMethod,
   type IterationEvent,
+  type KMeansEngine,
   type KMeansOptions,
   type KMeansRunResult,
   type RunHooks,
 } from './kmeans-runner';
+export { centroidRows, fastLloyd, fastLloydGenerator, type FastLloydHooks, type FastLloydOptions, type FastLloydStep } from './fast-lloyd';
 export { calinskiHarabasz, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
 export {
   MAX_K_RANGE_WIDTH,

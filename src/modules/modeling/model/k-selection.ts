@@ -1,6 +1,7 @@
 import { ModelInputError } from './errors';
 import {
   assertClusterable,
+  lazyRowArrays,
   runKMeansOnRowArrays,
   validateKMeansOptions,
   type IterationEvent,
@@ -8,7 +9,7 @@ import {
   type KMeansRunResult,
   type RunHooks,
 } from './kmeans-runner';
-import { toRowArrays, type Matrix } from './matrix';
+import type { Matrix } from './matrix';
 import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
 
 /**
@@ -83,7 +84,7 @@ export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKH
   validateKMeansOptions({ ...runOptions, k: min }, matrix.rows);
   assertClusterable(matrix);
 
-  const rowArrays = toRowArrays(matrix); // one copy for all k
+  const rowArrays = lazyRowArrays(matrix); // at most one copy for all k, and only for the 'ml-kmeans' engine
   const silhouetteSeed = (runOptions.seed ^ 0x9e3779b9) >>> 0; // decorrelated from the restart seeds
   const scores: KScore[] = [];
   let chosen: { score: KScore; run: KMeansRunResult } | undefined;

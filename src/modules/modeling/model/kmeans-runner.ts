@@ -1,6 +1,7 @@
 import { kmeansGenerator } from 'ml-kmeans';
 import { SeededRandom } from '../../../shared/seeded-random';
 import { ModelInputError, RunCancelledError } from './errors';
+import { centroidRows, fastLloydGenerator } from './fast-lloyd';
 import { kMeansPlusPlusInitialization, randomRowsInitialization } from './initialization';
 import { squaredDistanceToPoint, toRowArrays, type Matrix } from './matrix';
 
@@ -17,9 +18,20 @@ import { squaredDistanceToPoint, toRowArrays, type Matrix } from './matrix';
  * The assignments we report are those of the last iteration and the centroids are the means of exactly
  * those assignments (ml-kmeans does not do a final re-assignment, and neither do we, so results equal
  * ml-kmeans' `kmeans()` given the same initial centroids).
+ *
+ * Engines (options.engine): 'ml-kmeans' drives ml-kmeans' kmeansGenerator (the reference); 'fast'
+ * (the default) runs fast-lloyd.ts — typed arrays and Hamerly's bounds — which reproduces ml-kmeans
+ * bit for bit from the same initial centroids (assignments, centroids, iterations, convergence; see
+ * that file and test/unit/modules/modeling/fast-lloyd.test.ts). The seeding, the events and the
+ * result are computed by the same code for both, so a run's result does not depend on the engine.
  */
 
 export type InitializationMethod = 'KMEANS_PLUS_PLUS' | 'RANDOM';
+
+/** 'ml-kmeans': the reference library; 'fast': fast-lloyd.ts, proven equal to it by the tests. */
+export type KMeansEngine = 'ml-kmeans' | 'fast';
+export const KMEANS_ENGINES: readonly KMeansEngine[] = ['ml-kmeans', 'fast'];
+export const DEFAULT_KMEANS_ENGINE: KMeansEngine = 'fast';
 
 export const MAX_N_INIT = 50;
 export const MAX_ITERATIONS_LIMIT = 10_000;
@@ -40,6 +52,8 @@ export interface KMeansOptions {
   readonly seed: number;
   /** k-means++ seeds on a uniform sample of at most this many rows (default 10,000). */
   readonly seedingSampleSize?: number;
+  /** Which Lloyd implementation iterates (default DEFAULT_KMEANS_ENGINE); both give the same result. */
+  readonly engine?: KMeansEngine;
 }
 
 export interface IterationEvent {
@@ -89,16 +103,25 @@ export interface KMeansRunResult {
 export function runKMeans(matrix: Matrix, options: KMeansOptions, hooks: RunHooks = {}): KMeansRunResult {
   validateKMeansOptions(options, matrix.rows);
   assertClusterable(matrix);
-  return runKMeansOnRowArrays(matrix, toRowArrays(matrix), options, hooks);
+  return runKMeansOnRowArrays(matrix, lazyRowArrays(matrix), options, hooks);
 }
 
 /**
- * The run itself, given the number[][] copy ml-kmeans needs. That copy is the only duplicate of the
- * data (roughly rows × (8 × columns + ~30) bytes next to the Float64Array): it is made once per
- * runKMeans call — and once for all k in selectK — never per restart or per iteration.
- * Callers must have validated the options and the matrix.
+ * The number[][] copy of the matrix that the 'ml-kmeans' engine needs, made on first use only (the
+ * 'fast' engine works on the Float64Array and never asks for it). That copy is the only duplicate of
+ * the data (roughly rows × (8 × columns + ~30) bytes next to the Float64Array): it is made at most once
+ * per runKMeans call — and once for all k in selectK — never per restart or per iteration.
  */
-export function runKMeansOnRowArrays(matrix: Matrix, rowArrays: number[][], options: KMeansOptions, hooks: RunHooks): KMeansRunResult {
+export function lazyRowArrays(matrix: Matrix): () => number[][] {
+  let rows: number[][] | undefined;
+  return () => (rows ??= toRowArrays(matrix));
+}
+
+/**
+ * The run itself, given the number[][] copy ml-kmeans needs (or a function making it on demand, see
+ * lazyRowArrays). Callers must have validated the options and the matrix.
+ */
+export function runKMeansOnRowArrays(matrix: Matrix, rowArrays: number[][] | (() => number[][]), options: KMeansOptions, hooks: RunHooks): KMeansRunResult {
   // Restart r uses the r-th number drawn from the run seed, so restart r is the same whatever nInit.
   const seeder = new SeededRandom(options.seed);
   const restartSeeds = Array.from({ length: options.nInit }, () => seeder.integer(2 ** 32));
@@ -106,7 +129,7 @@ export function runKMeansOnRowArrays(matrix: Matrix, rowArrays: number[][], opti
   let best: (RestartOutcome & { bestRestart: number }) | undefined;
   const restartInertias: number[] = [];
   for (const [restart, restartSeed] of restartSeeds.entries()) {
-    const outcome = runRestart(matrix, rowArrays, options, restart, new SeededRandom(restartSeed), hooks);
+    const outcome = runRestart(matrix, typeof rowArrays === 'function' ? rowArrays : () => rowArrays, options, restart, new SeededRandom(restartSeed), hooks);
     restartInertias.push(outcome.inertia);
     if (!best || outcome.inertia < best.inertia) best = { ...outcome, bestRestart: restart };
   }
@@ -115,9 +138,39 @@ export function runKMeansOnRowArrays(matrix: Matrix, rowArrays: number[][], opti
 
 type RestartOutcome = Omit<KMeansRunResult, 'restartInertias' | 'bestRestart'>;
 
+/** One iteration as both engines report it. `measured`: inertia and sizes already computed by the engine (bit-identical to measure()). */
+interface EngineStep {
+  readonly clusters: ArrayLike<number>;
+  readonly centroids: number[][];
+  readonly converged: boolean;
+  readonly iterations: number;
+  readonly measured?: { readonly inertia: number; readonly clusterSizes: number[] };
+}
+
+function engineSteps(matrix: Matrix, rowArrays: () => number[][], options: KMeansOptions, initialCentroids: number[][], measureEachStep: boolean): Iterable<EngineStep> {
+  const { k, maxIterations, tolerance } = options;
+  if ((options.engine ?? DEFAULT_KMEANS_ENGINE) === 'ml-kmeans') {
+    // ml-kmeans ignores its seed when given explicit centroids; the run is deterministic from here.
+    return kmeansGenerator(rowArrays(), k, { initialization: initialCentroids, maxIterations, tolerance });
+  }
+  return fastSteps(matrix, initialCentroids, maxIterations, tolerance, measureEachStep);
+}
+
+function* fastSteps(matrix: Matrix, initialCentroids: number[][], maxIterations: number, tolerance: number, measureEachStep: boolean): Generator<EngineStep, void, undefined> {
+  for (const step of fastLloydGenerator(matrix, initialCentroids, { maxIterations, tolerance, trackInertia: measureEachStep })) {
+    yield {
+      clusters: step.clusters,
+      centroids: centroidRows(step.centroids, matrix.columns),
+      converged: step.converged,
+      iterations: step.iterations,
+      measured: measureEachStep ? { inertia: step.inertia, clusterSizes: Array.from(step.clusterSizes) } : undefined,
+    };
+  }
+}
+
 function runRestart(
   matrix: Matrix,
-  rowArrays: number[][],
+  rowArrays: () => number[][],
   options: KMeansOptions,
   restart: number,
   random: SeededRandom,
@@ -130,18 +183,13 @@ function runRestart(
       ? randomRowsInitialization(matrix, k, random)
       : kMeansPlusPlusInitialization(matrix, k, random, options.seedingSampleSize ?? DEFAULT_SEEDING_SAMPLE_SIZE);
 
-  // ml-kmeans ignores its seed when given explicit centroids; the run is deterministic from here.
-  const steps = kmeansGenerator(rowArrays, k, {
-    initialization: initialCentroids,
-    maxIterations: options.maxIterations,
-    tolerance: options.tolerance,
-  });
+  const steps = engineSteps(matrix, rowArrays, options, initialCentroids, hooks.onIteration !== undefined);
   let previous = initialCentroids;
-  let last: { clusters: number[]; centroids: number[][]; converged: boolean; iterations: number } | undefined;
+  let last: EngineStep | undefined;
   for (const step of steps) {
     last = step;
     if (hooks.onIteration) {
-      const { inertia, clusterSizes } = measure(matrix, step.clusters, step.centroids);
+      const { inertia, clusterSizes } = step.measured ?? measure(matrix, step.clusters, step.centroids);
       hooks.onIteration({ restart, iteration: step.iterations, centroidShift: largestShift(previous, step.centroids), inertia, clusterSizes });
     }
     previous = step.centroids;
@@ -194,7 +242,7 @@ function throwIfCancelled(hooks: RunHooks): void {
 
 /** Rejects options outside their documented ranges with ModelInputError (the service's BAD_USER_INPUT). */
 export function validateKMeansOptions(options: KMeansOptions, rows: number): void {
-  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization } = options;
+  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, engine } = options;
   if (!Number.isInteger(k) || k < 2 || k > rows) {
     throw new ModelInputError('INVALID_K', `k must be an integer from 2 to the number of rows (${rows}), got ${k}`);
   }
@@ -205,6 +253,7 @@ export function validateKMeansOptions(options: KMeansOptions, rows: number): voi
     [Number.isFinite(tolerance) && tolerance > 0, `tolerance must be a finite number > 0, got ${tolerance}`],
     [isIntegerIn(seed, 0, 2 ** 32 - 1), `seed must be an unsigned 32-bit integer, got ${seed}`],
     [seedingSampleSize === undefined || isIntegerIn(seedingSampleSize, 1, Number.MAX_SAFE_INTEGER), `seedingSampleSize must be a positive integer, got ${seedingSampleSize}`],
+    [engine === undefined || KMEANS_ENGINES.includes(engine), `engine must be ${KMEANS_ENGINES.join(' or ')}, got ${String(engine)}`],
   ];
   for (const [ok, message] of checks) if (!ok) throw new ModelInputError('INVALID_OPTION', message);
 }

@@ -1,6 +1,6 @@
 import { createMatrix } from './matrix';
 import { prepare, unscaleCentroids, type ColumnStats, type PrepareOptions, type Scaling } from './preparation';
-import { runKMeans, type InitializationMethod, type IterationEvent } from './kmeans-runner';
+import { runKMeans, type InitializationMethod, type IterationEvent, type KMeansEngine } from './kmeans-runner';
 import { calinskiHarabasz, daviesBouldin, DEFAULT_SILHOUETTE_SAMPLE_SIZE, silhouette } from './scores';
 import { selectK, type KScore, type KSelectionRule } from './k-selection';
 
@@ -14,6 +14,8 @@ export interface ModelingJobParams {
   readonly tolerance: number;
   readonly seed: number;
   readonly preparation: PrepareOptions;
+  /** The k-means engine (default DEFAULT_KMEANS_ENGINE, 'fast'); both engines give the same result. */
+  readonly engine?: KMeansEngine;
 }
 
 export interface ModelingJobInput {
@@ -68,6 +70,7 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
     maxIterations: params.maxIterations,
     tolerance: params.tolerance,
     seed: params.seed,
+    engine: params.engine,
   };
 
   started = performance.now();

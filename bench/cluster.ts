@@ -1,0 +1,248 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { kmeans } from 'ml-kmeans';
+import { fastLloyd } from '../src/modules/modeling/model/fast-lloyd';
+import { kMeansPlusPlusInitialization } from '../src/modules/modeling/model/initialization';
+import { DEFAULT_SEEDING_SAMPLE_SIZE } from '../src/modules/modeling/model/kmeans-runner';
+import { createMatrix, toRowArrays, type Matrix } from '../src/modules/modeling/model/matrix';
+import { SeededRandom } from '../src/shared/seeded-random';
+
+/**
+ * The clustering benchmark (issue 6): each k-means engine, and scikit-learn's KMeans when python3 can
+ * import sklearn, on the same deterministic blob data from the same k-means++ initial centroids.
+ *
+ *   node dist/bench/cluster.js [--sizes 10000,100000,1000000] [--repeat 3] [--columns 10] [--k 10]
+ *       [--spread 1] [--seed 42] [--max-iter 300] [--tolerance 0] [--engines ml-kmeans,fast,fast+inertia,fast-nobounds] [--no-sklearn]
+ *
+ * Engines: 'ml-kmeans' = toRowArrays (the number[][] copy it needs, timed with it) + kmeans();
+ * 'fast' = fastLloyd with Hamerly's bounds; 'fast+inertia' = the same with the per-iteration inertia
+ * pass, which is how the runner runs it under a modeling job (onIteration is always set there);
+ * 'fast-nobounds' = the same typed-array Lloyd with a full scan every iteration.
+ * scikit-learn: KMeans(n_clusters=k, init=<the same centroids>, n_init=1, algorithm='lloyd', max_iter,
+ * tol=0), time.perf_counter() around fit() only, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+ *
+ * Tolerance 0 (the default here) makes ml-kmeans and the fast engines stop when no centroid moves,
+ * i.e. when the assignments repeat — the iteration at which scikit-learn with tol=0 stops ("strict
+ * convergence"), so the iteration counts are comparable.
+ *
+ * Each (size, engine) runs in its own child process, so its peak RSS (getrusage maxrss) is its own; the
+ * data (rows × columns doubles) is part of every figure. Times are the median of --repeat runs. The
+ * output is one JSON document on stdout (progress goes to stderr). Timings are results, never assertions.
+ */
+
+interface WorkerResult {
+  readonly engine: string;
+  readonly runsMs: number[];
+  readonly medianMs: number;
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly peakRssMb: number;
+  readonly rssAfterLoadMb: number;
+  readonly assignmentsFile: string;
+  readonly centroidsFile: string;
+  readonly distanceComputations?: number;
+}
+
+const ENGINES = ['ml-kmeans', 'fast', 'fast+inertia', 'fast-nobounds'] as const;
+type Engine = (typeof ENGINES)[number];
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** n rows around k centres uniform in [-10, 10]^columns (sklearn make_blobs' centre box), Gaussian noise of sd `spread`. */
+export function blobData(n: number, columns: number, k: number, spread: number, seed: number): Matrix {
+  const random = new SeededRandom(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: columns }, () => random.next() * 20 - 10));
+  const values = new Float64Array(n * columns);
+  for (let i = 0; i < n; i++) {
+    const centre = centres[random.integer(k)]!;
+    for (let j = 0; j < columns; j++) values[i * columns + j] = centre[j]! + spread * random.normal();
+  }
+  return createMatrix(values, n, columns);
+}
+
+function readF64(file: string): Float64Array {
+  const buffer = readFileSync(file);
+  return new Float64Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 8);
+}
+
+function runWorker(args: Record<string, string>): void {
+  const rows = Number(args.rows);
+  const columns = Number(args.columns);
+  const k = Number(args.k);
+  const engine = args.worker as Engine;
+  const matrix = createMatrix(readF64(args.data!).slice(), rows, columns);
+  const init = readF64(args.init!);
+  const initial = Array.from({ length: k }, (_, c) => Array.from(init.subarray(c * columns, (c + 1) * columns)));
+  const options = { maxIterations: Number(args['max-iter']), tolerance: Number(args.tolerance) };
+  const rssAfterLoad = process.memoryUsage().rss;
+
+  const runsMs: number[] = [];
+  let outcome: { assignments: Int32Array; centroids: Float64Array; iterations: number; converged: boolean; distanceComputations?: number } | undefined;
+  for (let r = 0; r < Number(args.repeat); r++) {
+    outcome = undefined; // let the previous run's arrays go before the next one
+    const started = performance.now();
+    if (engine === 'ml-kmeans') {
+      const result = kmeans(toRowArrays(matrix), k, { initialization: initial, ...options });
+      runsMs.push(performance.now() - started);
+      outcome = { assignments: Int32Array.from(result.clusters), centroids: Float64Array.from(result.centroids.flat()), iterations: result.iterations, converged: result.converged };
+    } else {
+      let distanceComputations = 0;
+      const last = fastLloyd(matrix, initial, { ...options, trackInertia: engine === 'fast+inertia', useBounds: engine !== 'fast-nobounds' }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
+      runsMs.push(performance.now() - started);
+      outcome = { assignments: last.clusters, centroids: last.centroids, iterations: last.iterations, converged: last.converged, distanceComputations };
+    }
+  }
+  const assignmentsFile = path.join(args.out!, `${engine}.assignments.i32`);
+  const centroidsFile = path.join(args.out!, `${engine}.centroids.f64`);
+  writeFileSync(assignmentsFile, outcome!.assignments);
+  writeFileSync(centroidsFile, outcome!.centroids);
+  const result: WorkerResult = {
+    engine,
+    runsMs: runsMs.map(round),
+    medianMs: round(median(runsMs)),
+    iterations: outcome!.iterations,
+    converged: outcome!.converged,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssAfterLoadMb: mb(rssAfterLoad),
+    assignmentsFile,
+    centroidsFile,
+    ...(outcome!.distanceComputations !== undefined ? { distanceComputations: outcome!.distanceComputations } : {}),
+  };
+  process.stdout.write(JSON.stringify(result));
+}
+
+const SKLEARN_SCRIPT = String.raw`
+import json, resource, statistics, sys, time
+import numpy as np
+import sklearn
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_info
+data, init, out, n, d, k, max_iter, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+X = np.fromfile(data, dtype='<f8').reshape(n, d)
+C = np.fromfile(init, dtype='<f8').reshape(k, d)
+times = []
+for _ in range(repeat):
+    model = KMeans(n_clusters=k, init=C, n_init=1, algorithm='lloyd', max_iter=max_iter, tol=0)
+    started = time.perf_counter()
+    model.fit(X)
+    times.append((time.perf_counter() - started) * 1000)
+model.labels_.astype('<i4').tofile(out + '/sklearn.assignments.i32')
+model.cluster_centers_.astype('<f8').tofile(out + '/sklearn.centroids.f64')
+print(json.dumps({
+    'engine': 'scikit-learn', 'runsMs': [round(t, 1) for t in times], 'medianMs': round(statistics.median(times), 1),
+    'iterations': int(model.n_iter_), 'peakRssMb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    'assignmentsFile': out + '/sklearn.assignments.i32', 'centroidsFile': out + '/sklearn.centroids.f64',
+    'versions': {'sklearn': sklearn.__version__, 'numpy': np.__version__, 'python': sys.version.split()[0]},
+    'threadpools': threadpool_info(),
+}))
+`;
+
+function sklearnAvailable(): boolean {
+  return spawnSync('python3', ['-c', 'import sklearn, threadpoolctl'], { stdio: 'ignore' }).status === 0;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '10000,100000,1000000' },
+      repeat: { type: 'string', default: '3' },
+      columns: { type: 'string', default: '10' },
+      k: { type: 'string', default: '10' },
+      spread: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '42' },
+      'max-iter': { type: 'string', default: '300' },
+      tolerance: { type: 'string', default: '0' },
+      engines: { type: 'string', default: ENGINES.join(',') },
+      'no-sklearn': { type: 'boolean', default: false },
+      // worker mode (internal)
+      worker: { type: 'string' },
+      data: { type: 'string' },
+      init: { type: 'string' },
+      rows: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (values.worker) return runWorker(values as unknown as Record<string, string>);
+
+  const columns = Number(values.columns);
+  const k = Number(values.k);
+  const seed = Number(values.seed);
+  const engines = values.engines.split(',').map((e) => e.trim()) as Engine[];
+  for (const engine of engines) if (!ENGINES.includes(engine)) throw new Error(`unknown engine ${engine}; expected ${ENGINES.join(', ')}`);
+  const withSklearn = !values['no-sklearn'] && sklearnAvailable();
+  if (!values['no-sklearn'] && !withSklearn) process.stderr.write('python3 cannot import sklearn/threadpoolctl: scikit-learn is skipped (pip install --user scikit-learn)\n');
+
+  const results = [];
+  for (const n of values.sizes.split(',').map(Number)) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-cluster-'));
+    try {
+      const matrix = blobData(n, columns, k, Number(values.spread), seed);
+      const initial = kMeansPlusPlusInitialization(matrix, k, new SeededRandom(seed), DEFAULT_SEEDING_SAMPLE_SIZE);
+      const dataFile = path.join(dir, 'data.f64');
+      const initFile = path.join(dir, 'init.f64');
+      writeFileSync(dataFile, matrix.values);
+      writeFileSync(initFile, Float64Array.from(initial.flat()));
+      const common = { data: dataFile, init: initFile, rows: String(n), columns: String(columns), k: String(k), 'max-iter': values['max-iter'], tolerance: values.tolerance, repeat: values.repeat, out: dir };
+
+      const runs: (WorkerResult & { versions?: unknown; threadpools?: unknown })[] = [];
+      for (const engine of engines) {
+        process.stderr.write(`n = ${n}: ${engine}…\n`);
+        const args = Object.entries({ ...common, worker: engine }).flatMap(([key, value]) => [`--${key}`, value]);
+        const child = spawnSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        if (child.status !== 0) throw new Error(`worker ${engine} failed: ${child.stderr}`);
+        runs.push(JSON.parse(child.stdout) as WorkerResult);
+      }
+      if (withSklearn) {
+        process.stderr.write(`n = ${n}: scikit-learn…\n`);
+        const script = path.join(dir, 'sklearn_bench.py');
+        writeFileSync(script, SKLEARN_SCRIPT);
+        const env = { ...process.env };
+        delete env.OPENBLAS_CORETYPE;
+        delete env.OPENBLAS_L2_SIZE;
+        const child = spawnSync('python3', [script, dataFile, initFile, dir, String(n), String(columns), String(k), values['max-iter'], values.repeat], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+        if (child.status !== 0) throw new Error(`scikit-learn failed: ${child.stderr}`);
+        runs.push(JSON.parse(child.stdout) as WorkerResult);
+      }
+
+      const reference = runs.find((run) => run.engine === 'ml-kmeans');
+      const referenceAssignments = reference && new Int32Array(readFileSync(reference.assignmentsFile).buffer.slice(0));
+      const sklearn = runs.find((run) => run.engine === 'scikit-learn');
+      results.push({
+        rows: n,
+        columns,
+        k,
+        engines: runs.map(({ assignmentsFile, centroidsFile, ...run }) => {
+          const assignments = new Int32Array(readFileSync(assignmentsFile).buffer.slice(0));
+          const same = reference && {
+            // exact: same assignments, same centroid bits, same iteration count and convergence
+            identicalToMlKmeans:
+              Buffer.compare(readFileSync(assignmentsFile), readFileSync(reference.assignmentsFile)) === 0 &&
+              Buffer.compare(readFileSync(centroidsFile), readFileSync(reference.centroidsFile)) === 0 &&
+              run.iterations === reference.iterations,
+            assignmentsEqualToMlKmeans: assignments.filter((a, i) => a === referenceAssignments![i]).length / n,
+          };
+          return {
+            ...run,
+            ...same,
+            ...(reference && run !== reference ? { speedupVsMlKmeans: Math.round((reference.medianMs / run.medianMs) * 10) / 10 } : {}),
+            ...(sklearn && run !== sklearn ? { timeVsScikitLearn: Math.round((run.medianMs / sklearn.medianMs) * 100) / 100 } : {}),
+          };
+        }),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model }, options: { ...values, engines }, results }, null, 2)}\n`);
+}
+
+main();

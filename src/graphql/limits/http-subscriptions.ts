@@ -1,0 +1,24 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+
+/**
+ * A subscription sent over HTTP is the client's mistake, not the server's: without this, graphql
+ * executes it once as if it were a query, `modelRunUpdated` resolves to null for a non-null field,
+ * and the client gets INTERNAL_SERVER_ERROR (masked in production). Refused with 400 BAD_REQUEST
+ * before anything runs, pointing at graphql-ws.
+ */
+export function subscriptionsOverHttpRefused(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over graphql-ws (ws:// or wss:// on the same /graphql path), not over HTTP', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { GraphQLError, type ASTNode } from 'graphql';
+
+/**
+ * The limits every GraphQL operation is checked against before anything executes, on HTTP and on
+ * graphql-ws alike. Each comes from an environment variable (src/config/config.ts, README
+ * "Configuration"); a violation is refused with its own stable code naming the limit and the value
+ * measured.
+ */
+export interface QueryLimits {
+  /** GRAPHQL_MAX_DEPTH, default 10: fields nested inside one another (depth.rule.ts). */
+  readonly maxDepth: number;
+  /** GRAPHQL_MAX_COST, default 10,000: the estimated cost of the operation (cost.ts). */
+  readonly maxCost: number;
+  /** GRAPHQL_MAX_ALIASES, default 30: aliased fields in one operation (aliases.rule.ts). */
+  readonly maxAliases: number;
+  /** GRAPHQL_MAX_TOKENS, default 2,000: lexical tokens in the document; parsing stops beyond (tokens.ts). */
+  readonly maxTokens: number;
+  /** GRAPHQL_MAX_DIRECTIVES, default 20: directives used in one operation (directives.rule.ts). */
+  readonly maxDirectives: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
+  maxDepth: 10,
+  maxCost: 10_000,
+  maxAliases: 30,
+  maxTokens: 2_000,
+  maxDirectives: 20,
+});
+
+/** The codes of refused operations; each is in src/errors/catalogue.ts and the README's table. */
+export const LIMIT_CODES = ['QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_TOKENS', 'TOO_MANY_DIRECTIVES'] as const;
+export type LimitCode = (typeof LIMIT_CODES)[number];
+
+const SETTING: Record<LimitCode, string> = {
+  QUERY_TOO_DEEP: 'GRAPHQL_MAX_DEPTH',
+  QUERY_TOO_COSTLY: 'GRAPHQL_MAX_COST',
+  TOO_MANY_ALIASES: 'GRAPHQL_MAX_ALIASES',
+  TOO_MANY_TOKENS: 'GRAPHQL_MAX_TOKENS',
+  TOO_MANY_DIRECTIVES: 'GRAPHQL_MAX_DIRECTIVES',
+};
+
+/**
+ * An operation over one of the limits. `extensions` carry the code, the setting (`limit`), its value
+ * (`maximum`) and what the operation measured (`measured`), e.g.
+ * `{ code: 'QUERY_TOO_DEEP', limit: 'GRAPHQL_MAX_DEPTH', maximum: 10, measured: 12 }`.
+ *
+ * Apollo Server re-labels every validation error GRAPHQL_VALIDATION_FAILED (keeping the other
+ * extensions); the error formatter puts this code back (see `limitErrorOf`).
+ */
+export class QueryLimitError extends GraphQLError {
+  constructor(
+    readonly code: LimitCode,
+    readonly maximum: number,
+    readonly measured: number,
+    /** What was measured, in words, e.g. "The operation is 12 fields deep". */
+    statement: string,
+    nodes?: ASTNode | readonly ASTNode[],
+  ) {
+    super(`${statement}; the limit is ${formatNumber(maximum)} (${SETTING[code]}). Nothing was executed.`, {
+      nodes,
+      extensions: { code, limit: SETTING[code], maximum, measured, http: { status: 400 } },
+    });
+    this.name = 'QueryLimitError';
+  }
+}
+
+/** The QueryLimitError behind an error (directly, or wrapped by Apollo as its originalError), if any. */
+export function limitErrorOf(error: unknown): QueryLimitError | null {
+  for (let current = error, hops = 0; current && hops < 5; hops++) {
+    if (current instanceof QueryLimitError) return current;
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  return null;
+}
+
+export function formatNumber(value: number): string {
+  return Number.isFinite(value) ? value.toLocaleString('en-US') : String(value);
+}
