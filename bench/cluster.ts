@@ -15,14 +15,16 @@ import { SeededRandom } from '../src/shared/seeded-random';
  * import sklearn, on the same deterministic blob data from the same k-means++ initial centroids.
  *
  *   node dist/bench/cluster.js [--sizes 10000,100000,1000000] [--repeat 3] [--columns 10] [--k 10]
- *       [--spread 1] [--seed 42] [--max-iter 300] [--tolerance 0] [--engines ml-kmeans,fast,fast+inertia,fast-nobounds] [--no-sklearn]
+ *       [--spread 1] [--seed 42] [--max-iter 300] [--tolerance 0] [--engines ml-kmeans,fast,fast+inertia,fast-nobounds]
+ *       [--no-sklearn] [--sklearn-threads N]
  *
  * Engines: 'ml-kmeans' = toRowArrays (the number[][] copy it needs, timed with it) + kmeans();
  * 'fast' = fastLloyd with Hamerly's bounds; 'fast+inertia' = the same with the per-iteration inertia
  * pass, which is how the runner runs it under a modeling job (onIteration is always set there);
  * 'fast-nobounds' = the same typed-array Lloyd with a full scan every iteration.
  * scikit-learn: KMeans(n_clusters=k, init=<the same centroids>, n_init=1, algorithm='lloyd', max_iter,
- * tol=0), time.perf_counter() around fit() only, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+ * tol=0), time.perf_counter() around fit() only, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset;
+ * its threadpoolctl info is part of the output (by default it uses every core; the engines use one).
  *
  * Tolerance 0 (the default here) makes ml-kmeans and the fast engines stop when no centroid moves,
  * i.e. when the assignments repeat — the iteration at which scikit-learn with tol=0 stops ("strict
@@ -125,16 +127,19 @@ import json, resource, statistics, sys, time
 import numpy as np
 import sklearn
 from sklearn.cluster import KMeans
-from threadpoolctl import threadpool_info
-data, init, out, n, d, k, max_iter, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+from contextlib import nullcontext
+from threadpoolctl import threadpool_info, threadpool_limits
+data, init, out, n, d, k, max_iter, repeat, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 X = np.fromfile(data, dtype='<f8').reshape(n, d)
 C = np.fromfile(init, dtype='<f8').reshape(k, d)
 times = []
-for _ in range(repeat):
-    model = KMeans(n_clusters=k, init=C, n_init=1, algorithm='lloyd', max_iter=max_iter, tol=0)
-    started = time.perf_counter()
-    model.fit(X)
-    times.append((time.perf_counter() - started) * 1000)
+with threadpool_limits(limits=threads) if threads > 0 else nullcontext():
+    info = threadpool_info()
+    for _ in range(repeat):
+        model = KMeans(n_clusters=k, init=C, n_init=1, algorithm='lloyd', max_iter=max_iter, tol=0)
+        started = time.perf_counter()
+        model.fit(X)
+        times.append((time.perf_counter() - started) * 1000)
 model.labels_.astype('<i4').tofile(out + '/sklearn.assignments.i32')
 model.cluster_centers_.astype('<f8').tofile(out + '/sklearn.centroids.f64')
 print(json.dumps({
@@ -142,7 +147,7 @@ print(json.dumps({
     'iterations': int(model.n_iter_), 'peakRssMb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     'assignmentsFile': out + '/sklearn.assignments.i32', 'centroidsFile': out + '/sklearn.centroids.f64',
     'versions': {'sklearn': sklearn.__version__, 'numpy': np.__version__, 'python': sys.version.split()[0]},
-    'threadpools': threadpool_info(),
+    'threadpools': info,
 }))
 `;
 
@@ -163,6 +168,8 @@ function main(): void {
       tolerance: { type: 'string', default: '0' },
       engines: { type: 'string', default: ENGINES.join(',') },
       'no-sklearn': { type: 'boolean', default: false },
+      /** > 0: limit scikit-learn's OpenMP/BLAS threads (threadpoolctl) — 1 compares with the single-threaded engines. */
+      'sklearn-threads': { type: 'string', default: '0' },
       // worker mode (internal)
       worker: { type: 'string' },
       data: { type: 'string' },
@@ -208,7 +215,7 @@ function main(): void {
         const env = { ...process.env };
         delete env.OPENBLAS_CORETYPE;
         delete env.OPENBLAS_L2_SIZE;
-        const child = spawnSync('python3', [script, dataFile, initFile, dir, String(n), String(columns), String(k), values['max-iter'], values.repeat], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+        const child = spawnSync('python3', [script, dataFile, initFile, dir, String(n), String(columns), String(k), values['max-iter'], values.repeat, values['sklearn-threads']], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
         if (child.status !== 0) throw new Error(`scikit-learn failed: ${child.stderr}`);
         runs.push(JSON.parse(child.stdout) as WorkerResult);
       }

@@ -124,14 +124,7 @@ export function* fastLloydGenerator(
   }
 }
 
-/**
- * The engine's arrays and the passes of an iteration (plain methods, so that V8 optimizes the hot loops).
- *
- * Besides the bounds, one more piece of work is skipped exactly: a cluster no row entered or left in an
- * iteration ("unchanged") has the same rows, in the same order, as when its centroid was last computed,
- * so ml-kmeans would recompute bit for bit the same sum and mean. Its sums, mean and (with trackInertia)
- * its rows' squared distances are kept instead of recomputed; its movement is exactly 0.
- */
+/** The engine's arrays and the passes of an iteration (plain methods rather than generator code, so that V8 optimizes the hot loops). */
 class LloydState {
   readonly x: Float64Array;
   readonly n: number;

@@ -6,8 +6,9 @@ import { kMeansPlusPlusInitialization, randomRowsInitialization } from './initia
 import { squaredDistanceToPoint, toRowArrays, type Matrix } from './matrix';
 
 /**
- * One k-means run over a prepared matrix, driven through ml-kmeans' kmeansGenerator so that every
- * Lloyd iteration is observed (onIteration) and cancellation is checked between iterations.
+ * One k-means run over a prepared matrix, driven step by step through ml-kmeans' kmeansGenerator (or
+ * the equivalent 'fast' engine, see below) so that every Lloyd iteration is observed (onIteration) and
+ * cancellation is checked between iterations.
  *
  * What ml-kmeans does per iteration (lib/kmeans.js `step`): assign every row to its nearest centroid
  * (squared Euclidean; ties → the lower centroid index), recompute each centroid as the mean of its
