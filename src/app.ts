@@ -123,6 +123,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     // Apollo's default, stated so nobody turns it off by accident: a GET or a POST with a "simple"
     // content type needs an apollo-require-preflight (or x-apollo-operation-name) header.
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT and calls App.stop(), which stops Apollo itself. Apollo's own handlers
+    // (on by default outside NODE_ENV=test) would start apollo.stop() first, and a second, concurrent
+    // apollo.stop() (ours) never resolves in @apollo/server 5.5: App.stop() then never got past it — runs
+    // not marked INTERRUPTED, the trace tail not flushed, the pool not closed, no exit(0).
+    stopOnTerminationSignals: false,
     // The query limits (src/graphql/limits/): tokens while parsing, depth/aliases/directives as
     // validation rules, the cost (which needs the variables) in a plugin before execution.
     parseOptions: { maxTokens: config.queryLimits.maxTokens },

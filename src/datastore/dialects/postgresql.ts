@@ -90,6 +90,11 @@ export class PostgresqlDialect extends SqlDialect {
     if (/server closed the connection|could not connect|connection refused|no connection to the server|lost synchronization/i.test(facts.message)) {
       return 'connection';
     }
+    // psqlODBC runs each statement of a transaction behind its own SAVEPOINT. When the session has been
+    // ended (pg_terminate_backend, a server restart) while idle in a transaction, the next statement's
+    // SAVEPOINT is what fails, reported as HY000 "internal SAVEPOINT failed" with no other record; the
+    // rollback that follows even succeeds. Taken as 'other', the dead connection went back to the pool.
+    if (/internal SAVEPOINT failed/i.test(facts.message)) return 'connection';
     return super.classifyError(facts);
   }
 }

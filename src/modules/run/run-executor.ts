@@ -16,6 +16,10 @@ import type { RunTracer } from '../../telemetry/run-tracer';
 export const MAX_RECORDED_ITERATIONS = 5_000;
 // Progress is written to the database (and announced) at most this often.
 const PROGRESS_INTERVAL_MS = 250;
+// While the database cannot be reached, recording how a run ended is retried after these delays (the last one repeats).
+const RECORD_END_RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
+// The failures of recording a run's end that are worth retrying: the database is away or overloaded.
+const TRANSIENT_CODES = new Set(['DB_UNAVAILABLE', 'DB_POOL_TIMEOUT', 'DB_QUERY_TIMEOUT']);
 
 export interface ExecutorDependencies {
   readonly datastore: Datastore;
@@ -39,8 +43,14 @@ export interface ExecutorDependencies {
 export class RunExecutor {
   private readonly jobs = new Map<string, WorkerJob>();
   private readonly cancelRequested = new Set<string>();
+  private stopping = false;
 
   constructor(private readonly dependencies: ExecutorDependencies) {}
+
+  /** The server is shutting down: recording a run's end is no longer retried (the service fails the run itself). */
+  stop(): void {
+    this.stopping = true;
+  }
 
   /** Asks a run this process is executing to stop; true if it is executing here. */
   cancel(runId: string): boolean {
@@ -58,16 +68,21 @@ export class RunExecutor {
     if (!started) return; // cancelled while queued
     this.dependencies.tracer.running({ ...run, status: 'RUNNING', startedAt: now() }, dataset.name);
     await this.dependencies.announce(run.id);
+    // Whether this executor wrote the run's terminal state. A cancel or a shutdown writes it in the
+    // service, which traces the ending itself: traced here too, the file trace held it twice.
+    let endedHere = false;
     try {
       await this.compute(run, dataset, now);
+      endedHere = true;
       log.info('model run succeeded');
     } catch (error) {
-      await this.finishUnsuccessfully(run.id, error, now);
+      endedHere = await this.recordUnsuccessfulEnd(run.id, error, now, log);
       log.warn({ err: error instanceof Error ? error.message : String(error) }, 'model run did not succeed');
     } finally {
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);
-      await this.dependencies.ended(run.id, dataset.name);
+      // Subscribers to this process hear of the ending either way.
+      await (endedHere ? this.dependencies.ended(run.id, dataset.name) : this.dependencies.announce(run.id));
     }
   }
 
@@ -146,14 +161,32 @@ export class RunExecutor {
     }
   }
 
-  private async finishUnsuccessfully(runId: string, error: unknown, now: () => Date): Promise<void> {
+  /**
+   * Records a failed or cancelled ending, retrying while the database cannot be reached (the same
+   * outage often failed the run): a run whose end is never recorded stays RUNNING for as long as this
+   * process lives, because the heartbeat keeps its owner's runs alive.
+   */
+  private async recordUnsuccessfulEnd(runId: string, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.finishUnsuccessfully(runId, error, now);
+      } catch (recordError) {
+        if (this.stopping || !isAppError(recordError) || !TRANSIENT_CODES.has(recordError.code)) throw recordError;
+        const delay = RECORD_END_RETRY_MS[Math.min(attempt, RECORD_END_RETRY_MS.length - 1)]!;
+        log.warn({ err: recordError.message, retryInMs: delay }, 'could not record how the model run ended; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
+  }
+
+  /** Writes CANCELLED or FAILED; false when the run had already ended (cancelled or failed by the service). */
+  private async finishUnsuccessfully(runId: string, error: unknown, now: () => Date): Promise<boolean> {
     const { runs } = this.dependencies;
     if (error instanceof RunCancelledError) {
-      await runs.transition(runId, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: now() });
-      return;
+      return runs.transition(runId, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: now() });
     }
     const { code, message } = failureOf(error);
-    await runs.transition(runId, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message });
+    return runs.transition(runId, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message });
   }
 }
 

@@ -213,6 +213,7 @@ export class RunService {
    */
   async stop(graceMs = 10_000): Promise<void> {
     clearInterval(this.heartbeat);
+    this.deps.executor.stop();
     for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
       this.deps.scheduler.remove(run.id);
       await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {

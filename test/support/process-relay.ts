@@ -1,5 +1,5 @@
 /**
- * TESTS ONLY: the switchable relay of test/support/switchable-relay.ts, run on a worker thread, for a
+ * TESTS ONLY: the switchable relay of test/support/switchable-relay.ts, run in a child process, for a
  * DATABASE used by a server in the test's own process.
  *
  * Why not the plain relay: node-odbc frees a statement handle (SQLFreeHandle) on the main JavaScript
@@ -7,54 +7,64 @@
  * plan and waits for PostgreSQL's answer — a network round trip with the event loop blocked. A relay
  * on that same event loop cannot forward the round trip, so the process hangs for good (seen: the
  * main thread in PQgetResult under QueryAsyncWorker::~QueryAsyncWorker, PostgreSQL waiting for the
- * client with the migration transaction open). On its own thread the relay keeps forwarding however
- * long the main thread is blocked.
+ * client with the migration transaction open).
+ *
+ * Why not a worker thread: Worker.terminate() after connections had been reset never finished (the
+ * worker spinning in Environment::CleanupHandles), hanging the test's `after`. A child process is
+ * simply killed.
  *
  * Same behaviour as the plain relay: a fixed loopback port; close() stops listening (connection
  * refused from then on) and resets every relayed connection; open() listens again on the same port.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { SwitchableRelay } from './switchable-relay';
 
-export interface ThreadedRelay extends SwitchableRelay {
-  /** Connections accepted since the relay started (each one a database session opened through it). */
-  accepted(): Promise<number>;
-  /** Closes the relay and ends its thread. */
+export interface ProcessRelay extends SwitchableRelay {
+  /** Kills the relay process (every relayed connection goes with it). */
   stop(): Promise<void>;
 }
 
-interface RelayThreadData {
-  readonly relayTarget: { host: string; port: number };
-}
+const TARGET_VARIABLE = 'AIMODEL_TEST_RELAY_TARGET';
 
-type Command = { id: number; command: 'open' | 'close' | 'accepted' };
-type Reply = { id: number; port?: number; accepted?: number; error?: string };
+type Command = { id: number; command: 'open' | 'close' };
+type Reply = { id: number; port?: number; error?: string };
 
-/** Starts a relay to `target` (e.g. `127.0.0.1:5432` given as http://127.0.0.1:5432), listening now. */
-export async function startThreadedRelay(target: string): Promise<ThreadedRelay> {
+/** Starts a relay to `target` (host and port of an http://host:port address), listening now. */
+export async function startProcessRelay(target: string): Promise<ProcessRelay> {
   const upstream = new URL(target);
-  const worker = new Worker(__filename, { workerData: { relayTarget: { host: upstream.hostname, port: Number(upstream.port) } } satisfies RelayThreadData });
-  worker.unref();
+  const child: ChildProcess = fork(__filename, [], {
+    env: { ...process.env, [TARGET_VARIABLE]: `${upstream.hostname}:${upstream.port}` },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let nextId = 0;
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
-  worker.on('message', (reply: Reply) => {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The channel keeps the test process alive only while an answer is awaited.
+  const settle = () => {
+    if (pending.size === 0) child.channel?.unref();
+  };
+  child.on('message', (reply: Reply) => {
     const waiter = pending.get(reply.id);
     pending.delete(reply.id);
+    settle();
     if (reply.error) waiter?.reject(new Error(reply.error));
     else waiter?.resolve(reply);
   });
-  worker.on('error', (error) => {
-    for (const waiter of pending.values()) waiter.reject(error);
+  void exited.then(() => {
+    for (const waiter of pending.values()) waiter.reject(new Error('the relay process exited'));
     pending.clear();
   });
   const send = (command: Command['command']) =>
     new Promise<Reply>((resolve, reject) => {
       const id = (nextId += 1);
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, command } satisfies Command);
+      child.channel?.ref();
+      child.send({ id, command } satisfies Command);
     });
 
+  // The process itself never keeps the test process alive.
+  child.unref();
   let port = (await send('open')).port!;
   let open = true;
   return {
@@ -75,29 +85,28 @@ export async function startThreadedRelay(target: string): Promise<ThreadedRelay>
       port = (await send('open')).port!;
       open = true;
     },
-    async accepted() {
-      return (await send('accepted')).accepted!;
-    },
     async stop() {
-      await send('close').catch(() => undefined);
       open = false;
-      await worker.terminate();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.ref(); // until its exit has been seen
+        child.kill('SIGKILL');
+      }
+      await exited;
     },
   };
 }
 
-/** The worker thread's side: one listening server at a time, on the same port once it has one. */
-function runRelayThread({ relayTarget }: RelayThreadData): void {
+/** The relay process: one listening server at a time, on the same port once it has one. */
+function runRelayProcess(target: string): void {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
-  let port = 0;
-  let accepted = 0;
+  let listeningPort = 0;
 
   const listen = async (): Promise<void> => {
     if (server) return;
     const next = net.createServer((client) => {
-      accepted += 1;
-      const remote = net.connect({ host: relayTarget.host, port: relayTarget.port });
+      const remote = net.connect({ host, port });
       sockets.add(client);
       sockets.add(remote);
       const drop = () => {
@@ -113,12 +122,12 @@ function runRelayThread({ relayTarget }: RelayThreadData): void {
     });
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
-      next.listen(port, '127.0.0.1', () => {
+      next.listen(listeningPort, '127.0.0.1', () => {
         next.off('error', reject);
         resolve();
       });
     });
-    port = (next.address() as net.AddressInfo).port;
+    listeningPort = (next.address() as net.AddressInfo).port;
     server = next;
   };
 
@@ -132,13 +141,16 @@ function runRelayThread({ relayTarget }: RelayThreadData): void {
     await closed;
   };
 
-  parentPort!.on('message', (message: Command) => {
-    const work = message.command === 'open' ? listen() : message.command === 'close' ? close() : Promise.resolve();
+  process.on('message', (message: Command) => {
+    const work = message.command === 'open' ? listen() : close();
     work.then(
-      () => parentPort!.postMessage({ id: message.id, port, accepted } satisfies Reply),
-      (error: unknown) => parentPort!.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies Reply),
+      () => process.send!({ id: message.id, port: listeningPort } satisfies Reply),
+      (error: unknown) => process.send!({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies Reply),
     );
   });
+  // The test process is gone: so is the relay.
+  process.on('disconnect', () => process.exit(0));
 }
 
-if (!isMainThread && (workerData as Partial<RelayThreadData> | undefined)?.relayTarget) runRelayThread(workerData as RelayThreadData);
+const relayTarget = process.env[TARGET_VARIABLE];
+if (relayTarget && process.send && require.main === module) runRelayProcess(relayTarget);
