@@ -22,9 +22,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
-import { embeddedConnectionString } from '../../src/config/config';
-import { Datastore } from '../../src/datastore/datastore';
-import { dialectFor } from '../../src/datastore/dialects';
+import type { Datastore } from '../../src/datastore/datastore';
+import { embeddedDatastore } from '../support/databases';
 import { RunRepository } from '../../src/modules/run/run.repository';
 import { setupElasticsearch } from '../../src/telemetry/setup';
 import { RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
@@ -100,16 +99,6 @@ async function exitWithin(main: MainProcess, boundMs: number): Promise<{ code: n
   }
 }
 
-function embeddedDatastore(dataDir: string): Datastore {
-  return Datastore.create({
-    connectionString: embeddedConnectionString(dataDir),
-    dialect: dialectFor('sqlite'),
-    poolMax: 2,
-    acquireTimeoutMs: 10_000,
-    queryTimeoutMs: 60_000,
-    idleTimeoutMs: 60_000,
-  });
-}
 
 interface Shutdown {
   readonly runId: string;

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { embeddedConnectionString } from '../../src/config/config';
 import { Datastore, type DatastoreOptions } from '../../src/datastore/datastore';
 import { dialectFor, type SqlDialect } from '../../src/datastore/dialects';
 import type { DialectName } from '../../src/datastore/dialects/dialect-name';
@@ -63,4 +64,16 @@ export function ddl(sql: string): Statement {
 
 export function select(sql: string, parameters: Statement['parameters'] = []): Statement {
   return { sql, parameters, kind: 'select' };
+}
+
+/** A datastore on the embedded SQLite file of a data folder, beside the server using it. */
+export function embeddedDatastore(dataDir: string): Datastore {
+  return Datastore.create({
+    connectionString: embeddedConnectionString(dataDir),
+    dialect: dialectFor('sqlite'),
+    poolMax: 2,
+    acquireTimeoutMs: 10_000,
+    queryTimeoutMs: 60_000,
+    idleTimeoutMs: 60_000,
+  });
 }

@@ -18,7 +18,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import type { SwitchableRelay } from './switchable-relay';
+import { relayConnection, type SwitchableRelay } from './switchable-relay';
 
 export interface ProcessRelay extends SwitchableRelay {
   /** Kills the relay process (every relayed connection goes with it). */
@@ -105,21 +105,7 @@ function runRelayProcess(target: string): void {
 
   const listen = async (): Promise<void> => {
     if (server) return;
-    const next = net.createServer((client) => {
-      const remote = net.connect({ host, port });
-      sockets.add(client);
-      sockets.add(remote);
-      const drop = () => {
-        client.destroy();
-        remote.destroy();
-        sockets.delete(client);
-        sockets.delete(remote);
-      };
-      client.on('error', drop).on('close', drop);
-      remote.on('error', drop).on('close', drop);
-      client.pipe(remote);
-      remote.pipe(client);
-    });
+    const next = net.createServer((client) => relayConnection(client, host, port, sockets));
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
       next.listen(listeningPort, '127.0.0.1', () => {

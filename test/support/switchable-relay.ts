@@ -27,21 +27,7 @@ export async function startSwitchableRelay(target: string): Promise<SwitchableRe
   let port = 0;
 
   const listen = async (): Promise<void> => {
-    const next = net.createServer((client) => {
-      const remote = net.connect({ host: upstream.hostname, port: Number(upstream.port) });
-      sockets.add(client);
-      sockets.add(remote);
-      const drop = () => {
-        client.destroy();
-        remote.destroy();
-        sockets.delete(client);
-        sockets.delete(remote);
-      };
-      client.on('error', drop).on('close', drop);
-      remote.on('error', drop).on('close', drop);
-      client.pipe(remote);
-      remote.pipe(client);
-    });
+    const next = net.createServer((client) => relayConnection(client, upstream.hostname, Number(upstream.port), sockets));
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
       next.listen(port, '127.0.0.1', () => {
@@ -78,4 +64,24 @@ export async function startSwitchableRelay(target: string): Promise<SwitchableRe
       if (!server) await listen();
     },
   };
+}
+
+/**
+ * Joins an accepted client to a new connection to host:port, both tracked in `sockets` so closing the
+ * relay can reset them; either side ending or failing ends both.
+ */
+export function relayConnection(client: net.Socket, host: string, port: number, sockets: Set<net.Socket>): void {
+  const remote = net.connect({ host, port });
+      sockets.add(client);
+      sockets.add(remote);
+      const drop = () => {
+        client.destroy();
+        remote.destroy();
+        sockets.delete(client);
+        sockets.delete(remote);
+      };
+      client.on('error', drop).on('close', drop);
+      remote.on('error', drop).on('close', drop);
+      client.pipe(remote);
+      remote.pipe(client);
 }

@@ -3,9 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { embeddedConnectionString } from '../../../src/config/config';
-import { Datastore } from '../../../src/datastore/datastore';
-import { dialectFor } from '../../../src/datastore/dialects';
+import { embeddedDatastore } from '../../support/databases';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { CancelModelRunDocument, RegisterDatasetDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer } from '../../support/app-harness';
@@ -29,17 +27,6 @@ import {
 
 const HOUR_MS = 3_600_000;
 
-/** A datastore on the embedded SQLite file of a data folder, beside the server using it. */
-function embeddedDatastore(dataDir: string): Datastore {
-  return Datastore.create({
-    connectionString: embeddedConnectionString(dataDir),
-    dialect: dialectFor('sqlite'),
-    poolMax: 2,
-    acquireTimeoutMs: 10_000,
-    queryTimeoutMs: 60_000,
-    idleTimeoutMs: 60_000,
-  });
-}
 
 describe('runs orphaned by a server process that died', () => {
   it('a RUNNING run whose owner stopped beating an hour ago is FAILED as INTERRUPTED once a server starts on the database', async () => {
