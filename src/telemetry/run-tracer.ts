@@ -198,6 +198,7 @@ function metricFields(metrics: RunMetrics) {
     prepare_ms: metrics.timings.prepareMs,
     cluster_ms: metrics.timings.clusterMs,
     score_ms: metrics.timings.scoreMs,
+    save_ms: metrics.timings.saveMs ?? null,
     publish_ms: metrics.timings.publishMs,
   };
 }

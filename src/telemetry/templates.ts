@@ -102,6 +102,7 @@ export const modelComponent = {
                 prepare_ms: double,
                 cluster_ms: double,
                 score_ms: double,
+                save_ms: double,
                 publish_ms: double,
               },
             },

@@ -134,16 +134,21 @@ export class RunExecutor {
       cluster,
       distance: output.distances[index]!,
     }));
+    // The run's finish time is also every published outcome's scored_at, so re-publishing a run writes
+    // the same rows: it is taken once the results are computed, before the final writes, whose own
+    // times are timings.saveMs and timings.publishMs.
     const finishedAt = now();
     await datastore.transaction(async (transaction) => {
+      phaseStarted = performance.now();
       await this.dependencies.assignments.save(run.id, assignments, transaction);
+      const saveMs = performance.now() - phaseStarted;
       let publishMs: number | null = null;
       if (params.publishOutcomes) {
         phaseStarted = performance.now();
         await this.dependencies.outcomes.upsert(dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE, run.datasetId, run.id, finishedAt, assignments, transaction);
         publishMs = performance.now() - phaseStarted;
       }
-      const timings: PhaseTimings = { readMs, ...output.timings, publishMs };
+      const timings: PhaseTimings = { readMs, ...output.timings, saveMs, publishMs };
       const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, iterations, iterationsSeen, timings, finishedAt, params.publishOutcomes), transaction);
       // Cancelled (here or by another process) while the results were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();

@@ -73,7 +73,7 @@ export class RunResolver {
     return context.loaders.dataset.byId.load(run.datasetId);
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'finishedAt − startedAt.' })
+  @FieldResolver(() => Int, { nullable: true, description: 'finishedAt − startedAt. A succeeded run finishes when its results are computed; the final writes that follow are in metrics.timings (saveMs, publishMs).' })
   durationMs(@Root() run: ModelRunRecord): number | null {
     return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
   }

@@ -90,7 +90,10 @@ export class PhaseTimings {
   @Field(() => Float)
   scoreMs!: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Storing the assignments (ai_run_assignment), in the final transaction; null for runs recorded before it was measured.' })
+  saveMs!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'UPSERTing the outcomes, in the final transaction; null when the run did not publish.' })
   publishMs!: number | null;
 }
 

@@ -338,7 +338,12 @@ for (const target of TARGETS) {
       assert.ok(run.durationMs! >= 0);
       assert.equal(run.progress.fraction, 1);
       assert.equal(run.outcomesPublishedAt, run.finishedAt);
-      assert.equal(run.metrics!.timings.publishMs !== null, true);
+      const { readMs, prepareMs, clusterMs, scoreMs, saveMs, publishMs } = run.metrics!.timings;
+      assert.ok(publishMs !== null && publishMs >= 0, `publishMs ${publishMs}`);
+      assert.ok(saveMs !== null && saveMs >= 0, `saveMs ${saveMs}`);
+      // durationMs ends when the results are computed; the final writes come after it (timestamps are whole milliseconds).
+      const computed = readMs + prepareMs + clusterMs + scoreMs;
+      assert.ok(computed <= run.durationMs! + 2, `phases ${computed} ms within durationMs ${run.durationMs}`);
 
       // The inertia is the sum of the squared distances the assignments report.
       const assignments = await assignmentsOf(run.id);
