@@ -1,5 +1,7 @@
 import { RunCancelledError } from './errors';
+import type { LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
+import { parallelLloydGenerator } from './parallel-lloyd';
 
 /**
  * The 'fast' k-means engine: Lloyd's algorithm over the row-major Float64Array of a Matrix (no
@@ -57,6 +59,11 @@ export interface FastLloydOptions {
   readonly trackInertia?: boolean;
   /** false: no bounds, a full scan of every row every iteration (a plain typed-array Lloyd). Default true. */
   readonly useBounds?: boolean;
+  /**
+   * Helper threads opened for this matrix (LloydThreads.open): the passes over the rows are shared
+   * with them (parallel-lloyd.ts), with the same result bit for bit. Default: this thread only.
+   */
+  readonly threads?: LloydThreads;
 }
 
 export interface FastLloydStep {
@@ -85,8 +92,8 @@ export interface FastLloydHooks {
   shouldCancel?(): boolean;
 }
 
-const PAD = 1e-150;
-const MIN_SKIP = 1e-140;
+export const PAD = 1e-150;
+export const MIN_SKIP = 1e-140;
 
 /** Iterates Lloyd steps as ml-kmeans' kmeansGenerator does: one step per iteration, the last one converged or at maxIterations. */
 export function* fastLloydGenerator(
@@ -100,6 +107,11 @@ export function* fastLloydGenerator(
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`k must be from 1 to the number of rows (${n}), got ${k}`);
   if (!(maxIterations >= 1)) throw new RangeError(`maxIterations must be ≥ 1, got ${maxIterations}`);
   if (!(tolerance >= 0)) throw new RangeError(`tolerance must be ≥ 0, got ${tolerance}`);
+  if (options.threads) {
+    if (options.threads.source !== matrix) throw new RangeError('the helper threads were opened for another matrix');
+    yield* parallelLloydGenerator(options.threads, initialCentroids, options);
+    return;
+  }
   const useBounds = options.useBounds ?? true;
   const trackInertia = options.trackInertia ?? false;
   const state = new LloydState(matrix, initialCentroids, useBounds, trackInertia);
@@ -198,79 +210,8 @@ class LloydState {
     return bound > 0 ? bound : 0;
   }
 
-  /**
-   * The nearest centroid of row i exactly as ml-nearest-vector finds it — strict <, from
-   * Number.MAX_VALUE, in index order — and the second smallest squared distance. The distances of four
-   * centroids are accumulated side by side (each one still summed j = 0, 1, …, as ml-kmeans does).
-   */
   nearestTwo(i: number): void {
-    const { x, d, k, centroids } = this;
-    const xb = i * d;
-    let best = -1;
-    let bestDistance = Number.MAX_VALUE;
-    let secondDistance = Infinity;
-    let c = 0;
-    for (const k4 = k - (k % 4); c < k4; c += 4) {
-      const b0 = c * d;
-      const b1 = b0 + d;
-      const b2 = b1 + d;
-      const b3 = b2 + d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0; j < d; j++) {
-        const v = x[xb + j]!;
-        const t0 = v - centroids[b0 + j]!;
-        const t1 = v - centroids[b1 + j]!;
-        const t2 = v - centroids[b2 + j]!;
-        const t3 = v - centroids[b3 + j]!;
-        s0 += t0 * t0;
-        s1 += t1 * t1;
-        s2 += t2 * t2;
-        s3 += t3 * t3;
-      }
-      if (s0 < bestDistance) {
-        secondDistance = bestDistance;
-        bestDistance = s0;
-        best = c;
-      } else if (s0 < secondDistance) secondDistance = s0;
-      if (s1 < bestDistance) {
-        secondDistance = bestDistance;
-        bestDistance = s1;
-        best = c + 1;
-      } else if (s1 < secondDistance) secondDistance = s1;
-      if (s2 < bestDistance) {
-        secondDistance = bestDistance;
-        bestDistance = s2;
-        best = c + 2;
-      } else if (s2 < secondDistance) secondDistance = s2;
-      if (s3 < bestDistance) {
-        secondDistance = bestDistance;
-        bestDistance = s3;
-        best = c + 3;
-      } else if (s3 < secondDistance) secondDistance = s3;
-    }
-    for (; c < k; c++) {
-      const cb = c * d;
-      let sum = 0;
-      for (let j = 0; j < d; j++) {
-        const t = x[xb + j]! - centroids[cb + j]!;
-        sum += t * t;
-      }
-      if (sum < bestDistance) {
-        secondDistance = bestDistance;
-        bestDistance = sum;
-        best = c;
-      } else if (sum < secondDistance) secondDistance = sum;
-    }
-    if (best < 0) {
-      throw new RangeError(`row ${i}: no squared distance to a centroid is below Number.MAX_VALUE (NaN or overflow); values must be finite and moderate`);
-    }
-    const out = this.nearest;
-    out[0] = best;
-    out[1] = bestDistance;
-    out[2] = secondDistance;
+    nearestTwo(this.x, this.d, this.k, this.centroids, i, this.nearest);
   }
 
   /** Every row scanned: iteration 1 (every cluster then counts as changed), or every iteration without bounds. Returns the distances computed. */
@@ -451,6 +392,80 @@ class LloydState {
       }
     }
   }
+}
+
+/**
+ * The nearest centroid of row i exactly as ml-nearest-vector finds it — strict <, from
+ * Number.MAX_VALUE, in index order — and the second smallest squared distance, into out = [best index,
+ * best squared distance, second best]. Shared with the threaded engine (parallel-lloyd.ts). The distances of four
+ * centroids are accumulated side by side (each one still summed j = 0, 1, …, as ml-kmeans does).
+ */
+export function nearestTwo(x: Float64Array, d: number, k: number, centroids: Float64Array, i: number, out: Float64Array): void {
+  const xb = i * d;
+  let best = -1;
+  let bestDistance = Number.MAX_VALUE;
+  let secondDistance = Infinity;
+  let c = 0;
+  for (const k4 = k - (k % 4); c < k4; c += 4) {
+    const b0 = c * d;
+    const b1 = b0 + d;
+    const b2 = b1 + d;
+    const b3 = b2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = x[xb + j]!;
+      const t0 = v - centroids[b0 + j]!;
+      const t1 = v - centroids[b1 + j]!;
+      const t2 = v - centroids[b2 + j]!;
+      const t3 = v - centroids[b3 + j]!;
+      s0 += t0 * t0;
+      s1 += t1 * t1;
+      s2 += t2 * t2;
+      s3 += t3 * t3;
+    }
+    if (s0 < bestDistance) {
+      secondDistance = bestDistance;
+      bestDistance = s0;
+      best = c;
+    } else if (s0 < secondDistance) secondDistance = s0;
+    if (s1 < bestDistance) {
+      secondDistance = bestDistance;
+      bestDistance = s1;
+      best = c + 1;
+    } else if (s1 < secondDistance) secondDistance = s1;
+    if (s2 < bestDistance) {
+      secondDistance = bestDistance;
+      bestDistance = s2;
+      best = c + 2;
+    } else if (s2 < secondDistance) secondDistance = s2;
+    if (s3 < bestDistance) {
+      secondDistance = bestDistance;
+      bestDistance = s3;
+      best = c + 3;
+    } else if (s3 < secondDistance) secondDistance = s3;
+  }
+  for (; c < k; c++) {
+    const cb = c * d;
+    let sum = 0;
+    for (let j = 0; j < d; j++) {
+      const t = x[xb + j]! - centroids[cb + j]!;
+      sum += t * t;
+    }
+    if (sum < bestDistance) {
+      secondDistance = bestDistance;
+      bestDistance = sum;
+      best = c;
+    } else if (sum < secondDistance) secondDistance = sum;
+  }
+  if (best < 0) {
+    throw new RangeError(`row ${i}: no squared distance to a centroid is below Number.MAX_VALUE (NaN or overflow); values must be finite and moderate`);
+  }
+  out[0] = best;
+  out[1] = bestDistance;
+  out[2] = secondDistance;
 }
 
 /** Runs to the end, like ml-kmeans' kmeans(); cancellation is checked after each iteration. Returns the last step (its clusters are final). */

@@ -1,0 +1,186 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { createMatrix, type Matrix } from './matrix';
+
+/**
+ * The helper threads of the threaded 'fast' engine (parallel-lloyd.ts): threads − 1 worker threads
+ * spawned ONCE per job (a runKMeans or selectK call), reused by every restart and iteration, and
+ * ended by close(). The calling thread is thread 0 and works too.
+ *
+ * Synchronization is a barrier per pass over the rows, on a SharedArrayBuffer: thread 0 writes the
+ * pass's parameters into shared memory, bumps GENERATION (Atomics.add, then notify), does its own
+ * share, then waits until DONE counts every helper. A helper waits for GENERATION to change, runs
+ * the pass on its share, adds 1 to DONE and notifies. Atomics are sequentially consistent, so what
+ * one side wrote before its Atomics.add is visible to the other side once it has seen the new value.
+ * Waits spin briefly first (a pass over 100k rows lasts about a millisecond, a futex wake-up tens of
+ * microseconds), then block in Atomics.wait — allowed on Node's main thread as on workers.
+ *
+ * Nothing here needs the event loop, so the engine stays synchronous: per-restart arrays reach the
+ * helpers through a MessagePort read with receiveMessageOnPort, and a helper's error comes back the
+ * same way (helpers catch everything, so thread 0 never waits for a helper that died silently).
+ *
+ * The matrix is shared, never copied per restart or per iteration: when its Float64Array is not
+ * already backed by a SharedArrayBuffer (prepare() allocates it so), open() copies it ONCE into one,
+ * which costs rows × columns × 8 bytes for the job's duration.
+ */
+
+/** Default thread count of the fast engine: two cores are enough to reach scikit-learn (see bench/cluster.ts), more would oversubscribe concurrent runs. */
+export const DEFAULT_KMEANS_THREADS = Math.max(1, Math.min(2, availableParallelism()));
+export const MAX_KMEANS_THREADS = 16;
+/**
+ * Below this many rows the engine stays on one thread: a pass is then shorter than the barrier's cost
+ * (measured with bench/cluster.ts on 2 cores, see bench/RESULTS.md).
+ */
+export const MIN_ROWS_FOR_THREADS = 20_000;
+
+// Control words (Int32Array over a SharedArrayBuffer).
+const GENERATION = 0;
+const PHASE = 1;
+const DONE = 2;
+const FAILED = 3;
+const CONTROL_WORDS = 4;
+
+/** What a helper does when GENERATION changes. */
+export const Phase = { Setup: 1, Rows: 2, Sums: 3, Exit: 4 } as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+const SPINS = 20_000;
+
+/** Blocks until control[index] === expected (spinning briefly first). */
+function waitFor(control: Int32Array, index: number, expected: number): void {
+  for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(control, index) === expected) return;
+  for (;;) {
+    const value = Atomics.load(control, index);
+    if (value === expected) return;
+    Atomics.wait(control, index, value);
+  }
+}
+
+/** Blocks until control[index] !== seen; returns the new value. */
+export function waitForChange(control: Int32Array, index: number, seen: number): number {
+  for (let spin = 0; spin < SPINS; spin++) {
+    const value = Atomics.load(control, index);
+    if (value !== seen) return value;
+  }
+  for (;;) {
+    const value = Atomics.load(control, index);
+    if (value !== seen) return value;
+    Atomics.wait(control, index, seen);
+  }
+}
+
+/** What a helper thread receives as workerData. */
+export interface HelperData {
+  readonly control: Int32Array;
+  readonly port: MessagePort;
+  readonly index: number;
+  readonly threads: number;
+  readonly values: Float64Array;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+export const CONTROL = { GENERATION, PHASE, DONE, FAILED } as const;
+
+const HELPER_FILE = path.join(__dirname, '..', 'worker', 'lloyd-helper.worker.js');
+
+/** Helper threads alive in this process (until their 'exit' event): what the tests check for leaks. */
+const liveHelpers = new Set<Worker>();
+export function liveHelperThreads(): number {
+  return liveHelpers.size;
+}
+
+export class LloydThreads {
+  /** The shared matrix every thread reads (the caller's, or its one shared copy). */
+  readonly matrix: Matrix;
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly helpers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private closed = false;
+
+  private constructor(
+    /** The matrix the pool was opened for: the engine checks it is given this one. */
+    readonly source: Matrix,
+    /** Threads in all, the calling one included (≥ 2). */
+    readonly threads: number,
+  ) {
+    const { values, rows, columns } = source;
+    this.matrix = values.buffer instanceof SharedArrayBuffer ? source : createMatrix(sharedCopy(values), rows, columns);
+    try {
+      for (let index = 1; index < threads; index++) {
+        const channel = new MessageChannel();
+        const data: HelperData = { control: this.control, port: channel.port2, index, threads, values: this.matrix.values, rows, columns };
+        const worker = new Worker(HELPER_FILE, { workerData: data, transferList: [channel.port2] });
+        liveHelpers.add(worker);
+        worker.once('exit', () => liveHelpers.delete(worker));
+        // The helper reports through shared memory; an 'error' event would only follow a bug in its loop.
+        worker.on('error', () => undefined);
+        worker.unref();
+        this.helpers.push(worker);
+        this.ports.push(channel.port1);
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The helper threads for a job over `matrix`, or undefined when one thread will do: threads ≤ 1, or
+   * fewer than minRows rows (default MIN_ROWS_FOR_THREADS; the tests use 0). The caller must close() it (try/finally).
+   */
+  static open(matrix: Matrix, threads: number, minRows = MIN_ROWS_FOR_THREADS): LloydThreads | undefined {
+    if (threads <= 1 || matrix.rows < minRows) return undefined;
+    return new LloydThreads(matrix, Math.min(threads, MAX_KMEANS_THREADS));
+  }
+
+  /** Hands every helper the arrays of a new restart (a message each), then waits until they hold them. */
+  setup(message: unknown): void {
+    for (const port of this.ports) port.postMessage(message);
+    this.run(Phase.Setup, () => undefined);
+  }
+
+  /** One barrier-delimited pass: every helper runs `phase` on its share while this thread runs `own`. */
+  run(phase: Phase, own: () => void): void {
+    if (this.closed) throw new Error('the k-means helper threads are closed');
+    const { control } = this;
+    Atomics.store(control, DONE, 0);
+    Atomics.store(control, PHASE, phase);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    let ownError: unknown;
+    try {
+      own();
+    } catch (error) {
+      ownError = error;
+    }
+    waitFor(control, DONE, this.helpers.length); // even on our own error: the helpers must be idle before anything changes
+    if (ownError !== undefined) throw ownError;
+    if (Atomics.load(control, FAILED)) {
+      Atomics.store(control, FAILED, 0);
+      const reports = this.ports.map((port) => receiveMessageOnPort(port)?.message as { name: string; message: string } | undefined).filter((report) => report);
+      const report = reports[0] ?? { name: 'Error', message: 'unknown failure' };
+      const error = report.name === 'RangeError' ? new RangeError(report.message) : new Error(`a k-means helper thread failed: ${report.message}`);
+      throw error;
+    }
+  }
+
+  /** Ends the helper threads (idempotent). They exit on their own at the Exit phase; terminate() makes sure. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const { control } = this;
+    Atomics.store(control, PHASE, Phase.Exit);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    for (const port of this.ports) port.close();
+    for (const worker of this.helpers) void worker.terminate();
+  }
+}
+
+function sharedCopy(values: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  copy.set(values);
+  return copy;
+}
