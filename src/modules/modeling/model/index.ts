@@ -1,6 +1,7 @@
 /**
  * The pure modeling core: preparation of a numeric table, k-means (ml-kmeans, or the equivalent
- * 'fast' engine), quality scores and the choice of k. No I/O, no database, no threads — the caller feeds it data (e.g. from a worker).
+ * 'fast' engine), quality scores and the choice of k. No I/O, no database — the caller feeds it data (e.g. from a worker).
+ * The only threads are the fast engine's helpers (lloyd-threads.ts), opened and closed within a call.
  */
 export { ModelInputError, RunCancelledError, type ModelInputReason } from './errors';
 export { createMatrix, matrixFromRows, rowView, type Matrix } from './matrix';
@@ -32,6 +33,7 @@ export {
   type RunHooks,
 } from './kmeans-runner';
 export { centroidRows, fastLloyd, fastLloydGenerator, type FastLloydHooks, type FastLloydOptions, type FastLloydStep } from './fast-lloyd';
+export { DEFAULT_KMEANS_THREADS, liveHelperThreads, LloydThreads, MAX_KMEANS_THREADS, MIN_ROWS_FOR_THREADS } from './lloyd-threads';
 export { calinskiHarabasz, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
 export {
   MAX_K_RANGE_WIDTH,

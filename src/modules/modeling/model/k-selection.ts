@@ -4,11 +4,13 @@ import {
   lazyRowArrays,
   runKMeansOnRowArrays,
   validateKMeansOptions,
+  withKMeansThreads,
   type IterationEvent,
   type KMeansOptions,
   type KMeansRunResult,
   type RunHooks,
 } from './kmeans-runner';
+import type { LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
 
@@ -85,6 +87,19 @@ export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKH
   assertClusterable(matrix);
 
   const rowArrays = lazyRowArrays(matrix); // at most one copy for all k, and only for the 'ml-kmeans' engine
+  // The fast engine's helper threads (if any) serve every k, and end with the selection.
+  return withKMeansThreads(matrix, runOptions, (threads) => selectKWith(matrix, lastK, rowArrays, options, hooks, threads));
+}
+
+function selectKWith(
+  matrix: Matrix,
+  lastK: number,
+  rowArrays: () => number[][],
+  options: SelectKOptions,
+  hooks: SelectKHooks,
+  threads: LloydThreads | undefined,
+): SelectKResult {
+  const { min, max, silhouetteSampleSize, ...runOptions } = options;
   const silhouetteSeed = (runOptions.seed ^ 0x9e3779b9) >>> 0; // decorrelated from the restart seeds
   const scores: KScore[] = [];
   let chosen: { score: KScore; run: KMeansRunResult } | undefined;
@@ -93,7 +108,7 @@ export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKH
       shouldCancel: hooks.shouldCancel,
       onIteration: hooks.onIteration && ((event) => hooks.onIteration!({ ...event, k })),
     };
-    const run = runKMeansOnRowArrays(matrix, rowArrays, { ...runOptions, k }, runHooks);
+    const run = runKMeansOnRowArrays(matrix, rowArrays, { ...runOptions, k }, runHooks, threads);
     const score: KScore = {
       k,
       inertia: run.inertia,

@@ -1,8 +1,9 @@
 import { kmeansGenerator } from 'ml-kmeans';
 import { SeededRandom } from '../../../shared/seeded-random';
 import { ModelInputError, RunCancelledError } from './errors';
-import { centroidRows, fastLloydGenerator } from './fast-lloyd';
+import { centroidRows, fastLloydGenerator, type FastLloydOptions } from './fast-lloyd';
 import { kMeansPlusPlusInitialization, randomRowsInitialization } from './initialization';
+import { DEFAULT_KMEANS_THREADS, LloydThreads, MAX_KMEANS_THREADS } from './lloyd-threads';
 import { squaredDistanceToPoint, toRowArrays, type Matrix } from './matrix';
 
 /**
@@ -25,6 +26,11 @@ import { squaredDistanceToPoint, toRowArrays, type Matrix } from './matrix';
  * bit for bit from the same initial centroids (assignments, centroids, iterations, convergence; see
  * that file and test/unit/modules/modeling/fast-lloyd.test.ts). The seeding, the events and the
  * result are computed by the same code for both, so a run's result does not depend on the engine.
+ *
+ * Threads (options.threads, default DEFAULT_KMEANS_THREADS = min(2, cores)): the 'fast' engine shares
+ * its passes over the rows with threads − 1 helper threads (parallel-lloyd.ts), opened once per
+ * runKMeans/selectK call for all restarts and closed when it returns or throws; the result is the same
+ * bit for bit. Inputs under MIN_ROWS_FOR_THREADS rows stay on one thread.
  */
 
 export type InitializationMethod = 'KMEANS_PLUS_PLUS' | 'RANDOM';
@@ -55,6 +61,8 @@ export interface KMeansOptions {
   readonly seedingSampleSize?: number;
   /** Which Lloyd implementation iterates (default DEFAULT_KMEANS_ENGINE); both give the same result. */
   readonly engine?: KMeansEngine;
+  /** Threads of the 'fast' engine, 1..MAX_KMEANS_THREADS (default DEFAULT_KMEANS_THREADS); any count gives the same result. */
+  readonly threads?: number;
 }
 
 export interface IterationEvent {
@@ -104,7 +112,21 @@ export interface KMeansRunResult {
 export function runKMeans(matrix: Matrix, options: KMeansOptions, hooks: RunHooks = {}): KMeansRunResult {
   validateKMeansOptions(options, matrix.rows);
   assertClusterable(matrix);
-  return runKMeansOnRowArrays(matrix, lazyRowArrays(matrix), options, hooks);
+  return withKMeansThreads(matrix, options, (threads) => runKMeansOnRowArrays(matrix, lazyRowArrays(matrix), options, hooks, threads));
+}
+
+/**
+ * Runs `body` with the helper threads of the 'fast' engine for this matrix (undefined when it runs on
+ * one thread: engine 'ml-kmeans', threads = 1, or a small matrix), and closes them whatever happens.
+ */
+export function withKMeansThreads<T>(matrix: Matrix, options: Pick<KMeansOptions, 'engine' | 'threads'>, body: (threads: LloydThreads | undefined) => T): T {
+  const fast = (options.engine ?? DEFAULT_KMEANS_ENGINE) === 'fast';
+  const threads = fast ? LloydThreads.open(matrix, options.threads ?? DEFAULT_KMEANS_THREADS) : undefined;
+  try {
+    return body(threads);
+  } finally {
+    threads?.close();
+  }
 }
 
 /**
@@ -122,7 +144,13 @@ export function lazyRowArrays(matrix: Matrix): () => number[][] {
  * The run itself, given the number[][] copy ml-kmeans needs (or a function making it on demand, see
  * lazyRowArrays). Callers must have validated the options and the matrix.
  */
-export function runKMeansOnRowArrays(matrix: Matrix, rowArrays: number[][] | (() => number[][]), options: KMeansOptions, hooks: RunHooks): KMeansRunResult {
+export function runKMeansOnRowArrays(
+  matrix: Matrix,
+  rowArrays: number[][] | (() => number[][]),
+  options: KMeansOptions,
+  hooks: RunHooks,
+  threads?: LloydThreads,
+): KMeansRunResult {
   // Restart r uses the r-th number drawn from the run seed, so restart r is the same whatever nInit.
   const seeder = new SeededRandom(options.seed);
   const restartSeeds = Array.from({ length: options.nInit }, () => seeder.integer(2 ** 32));
@@ -130,7 +158,7 @@ export function runKMeansOnRowArrays(matrix: Matrix, rowArrays: number[][] | (()
   let best: (RestartOutcome & { bestRestart: number }) | undefined;
   const restartInertias: number[] = [];
   for (const [restart, restartSeed] of restartSeeds.entries()) {
-    const outcome = runRestart(matrix, typeof rowArrays === 'function' ? rowArrays : () => rowArrays, options, restart, new SeededRandom(restartSeed), hooks);
+    const outcome = runRestart(matrix, typeof rowArrays === 'function' ? rowArrays : () => rowArrays, options, restart, new SeededRandom(restartSeed), hooks, threads);
     restartInertias.push(outcome.inertia);
     if (!best || outcome.inertia < best.inertia) best = { ...outcome, bestRestart: restart };
   }
@@ -148,17 +176,25 @@ interface EngineStep {
   readonly measured?: { readonly inertia: number; readonly clusterSizes: number[] };
 }
 
-function engineSteps(matrix: Matrix, rowArrays: () => number[][], options: KMeansOptions, initialCentroids: number[][], measureEachStep: boolean): Iterable<EngineStep> {
+function engineSteps(
+  matrix: Matrix,
+  rowArrays: () => number[][],
+  options: KMeansOptions,
+  initialCentroids: number[][],
+  measureEachStep: boolean,
+  threads: LloydThreads | undefined,
+): Iterable<EngineStep> {
   const { k, maxIterations, tolerance } = options;
   if ((options.engine ?? DEFAULT_KMEANS_ENGINE) === 'ml-kmeans') {
     // ml-kmeans ignores its seed when given explicit centroids; the run is deterministic from here.
     return kmeansGenerator(rowArrays(), k, { initialization: initialCentroids, maxIterations, tolerance });
   }
-  return fastSteps(matrix, initialCentroids, maxIterations, tolerance, measureEachStep);
+  return fastSteps(matrix, initialCentroids, { maxIterations, tolerance, trackInertia: measureEachStep, threads });
 }
 
-function* fastSteps(matrix: Matrix, initialCentroids: number[][], maxIterations: number, tolerance: number, measureEachStep: boolean): Generator<EngineStep, void, undefined> {
-  for (const step of fastLloydGenerator(matrix, initialCentroids, { maxIterations, tolerance, trackInertia: measureEachStep })) {
+function* fastSteps(matrix: Matrix, initialCentroids: number[][], options: FastLloydOptions): Generator<EngineStep, void, undefined> {
+  const measureEachStep = options.trackInertia ?? false;
+  for (const step of fastLloydGenerator(matrix, initialCentroids, options)) {
     yield {
       clusters: step.clusters,
       centroids: centroidRows(step.centroids, matrix.columns),
@@ -176,6 +212,7 @@ function runRestart(
   restart: number,
   random: SeededRandom,
   hooks: RunHooks,
+  threads: LloydThreads | undefined,
 ): RestartOutcome {
   throwIfCancelled(hooks);
   const { k } = options;
@@ -184,7 +221,7 @@ function runRestart(
       ? randomRowsInitialization(matrix, k, random)
       : kMeansPlusPlusInitialization(matrix, k, random, options.seedingSampleSize ?? DEFAULT_SEEDING_SAMPLE_SIZE);
 
-  const steps = engineSteps(matrix, rowArrays, options, initialCentroids, hooks.onIteration !== undefined);
+  const steps = engineSteps(matrix, rowArrays, options, initialCentroids, hooks.onIteration !== undefined, threads);
   let previous = initialCentroids;
   let last: EngineStep | undefined;
   for (const step of steps) {
@@ -243,7 +280,7 @@ function throwIfCancelled(hooks: RunHooks): void {
 
 /** Rejects options outside their documented ranges with ModelInputError (the service's BAD_USER_INPUT). */
 export function validateKMeansOptions(options: KMeansOptions, rows: number): void {
-  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, engine } = options;
+  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, engine, threads } = options;
   if (!Number.isInteger(k) || k < 2 || k > rows) {
     throw new ModelInputError('INVALID_K', `k must be an integer from 2 to the number of rows (${rows}), got ${k}`);
   }
@@ -255,6 +292,7 @@ export function validateKMeansOptions(options: KMeansOptions, rows: number): voi
     [isIntegerIn(seed, 0, 2 ** 32 - 1), `seed must be an unsigned 32-bit integer, got ${seed}`],
     [seedingSampleSize === undefined || isIntegerIn(seedingSampleSize, 1, Number.MAX_SAFE_INTEGER), `seedingSampleSize must be a positive integer, got ${seedingSampleSize}`],
     [engine === undefined || KMEANS_ENGINES.includes(engine), `engine must be ${KMEANS_ENGINES.join(' or ')}, got ${String(engine)}`],
+    [threads === undefined || isIntegerIn(threads, 1, MAX_KMEANS_THREADS), `threads must be an integer from 1 to ${MAX_KMEANS_THREADS}, got ${threads}`],
   ];
   for (const [ok, message] of checks) if (!ok) throw new ModelInputError('INVALID_OPTION', message);
 }

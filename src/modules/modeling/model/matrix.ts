@@ -23,6 +23,14 @@ export function createMatrix(values: Float64Array, rows: number, columns: number
   return { values, rows, columns };
 }
 
+/**
+ * A zeroed Float64Array on a SharedArrayBuffer: prepare() allocates its matrix so, so that the fast
+ * engine's helper threads read it where it is (a plain ArrayBuffer would be copied once per job).
+ */
+export function sharedFloat64Array(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
 /** Builds a matrix from nested arrays (tests and small callers); every row must have the same length. */
 export function matrixFromRows(data: readonly (readonly number[])[]): Matrix {
   const columns = data[0]?.length ?? 0;

@@ -16,6 +16,8 @@ export interface ModelingJobParams {
   readonly preparation: PrepareOptions;
   /** The k-means engine (default DEFAULT_KMEANS_ENGINE, 'fast'); both engines give the same result. */
   readonly engine?: KMeansEngine;
+  /** Threads of the fast engine (default DEFAULT_KMEANS_THREADS); any count gives the same result. */
+  readonly threads?: number;
 }
 
 export interface ModelingJobInput {
@@ -71,6 +73,7 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
     tolerance: params.tolerance,
     seed: params.seed,
     engine: params.engine,
+    threads: params.threads,
   };
 
   started = performance.now();

@@ -1,5 +1,5 @@
 import { ModelInputError } from './errors';
-import { createMatrix, type Matrix } from './matrix';
+import { createMatrix, sharedFloat64Array, type Matrix } from './matrix';
 
 export type MissingValuePolicy = 'DROP' | 'MEAN';
 export type ScalingKind = 'NONE' | 'STANDARD' | 'MINMAX';
@@ -111,14 +111,15 @@ function dropIncompleteRows({ values, rows, columns }: RawTable): { matrix: Matr
     for (let j = 0; j < columns && complete; j++) complete = !Number.isNaN(values[i * columns + j]!);
     if (complete) kept.push(i);
   }
-  const out = new Float64Array(kept.length * columns);
+  const out = sharedFloat64Array(kept.length * columns);
   kept.forEach((i, r) => out.set(values.subarray(i * columns, (i + 1) * columns), r * columns));
   return { matrix: createMatrix(out, kept.length, columns), keptRowIndexes: Int32Array.from(kept) };
 }
 
 /** Replaces each missing value by its column's mean over the non-missing values; keeps every row. */
 function imputeMeans({ values, rows, columns }: RawTable, stats: readonly ColumnStats[]): { matrix: Matrix; keptRowIndexes: Int32Array } {
-  const out = Float64Array.from(values);
+  const out = sharedFloat64Array(values.length);
+  out.set(values);
   for (let k = 0; k < out.length; k++) if (Number.isNaN(out[k]!)) out[k] = stats[k % columns]!.mean;
   return { matrix: createMatrix(out, rows, columns), keptRowIndexes: Int32Array.from({ length: rows }, (_, i) => i) };
 }
