@@ -7,7 +7,8 @@ import { kmeans } from 'ml-kmeans';
 import { fastLloyd } from '../src/modules/modeling/model/fast-lloyd';
 import { kMeansPlusPlusInitialization } from '../src/modules/modeling/model/initialization';
 import { DEFAULT_SEEDING_SAMPLE_SIZE } from '../src/modules/modeling/model/kmeans-runner';
-import { createMatrix, toRowArrays, type Matrix } from '../src/modules/modeling/model/matrix';
+import { LloydThreads } from '../src/modules/modeling/model/lloyd-threads';
+import { createMatrix, sharedFloat64Array, toRowArrays, type Matrix } from '../src/modules/modeling/model/matrix';
 import { SeededRandom } from '../src/shared/seeded-random';
 
 /**
@@ -15,13 +16,16 @@ import { SeededRandom } from '../src/shared/seeded-random';
  * import sklearn, on the same deterministic blob data from the same k-means++ initial centroids.
  *
  *   node dist/bench/cluster.js [--sizes 10000,100000,1000000] [--repeat 3] [--columns 10] [--k 10]
- *       [--spread 1] [--seed 42] [--max-iter 300] [--tolerance 0] [--engines ml-kmeans,fast,fast+inertia,fast-nobounds]
- *       [--no-sklearn] [--sklearn-threads N]
+ *       [--spread 1] [--seed 42] [--max-iter 300] [--tolerance 0]
+ *       [--engines ml-kmeans,fast,fast+inertia,fast-nobounds,fast2,fast2+inertia] [--no-sklearn] [--sklearn-threads N]
  *
  * Engines: 'ml-kmeans' = toRowArrays (the number[][] copy it needs, timed with it) + kmeans();
  * 'fast' = fastLloyd with Hamerly's bounds; 'fast+inertia' = the same with the per-iteration inertia
  * pass, which is how the runner runs it under a modeling job (onIteration is always set there);
- * 'fast-nobounds' = the same typed-array Lloyd with a full scan every iteration.
+ * 'fast-nobounds' = the same typed-array Lloyd with a full scan every iteration. 'fast2',
+ * 'fast2+inertia', 'fast2-nobounds' = the same on 2 threads (LloydThreads: this thread and one
+ * helper, parallel-lloyd.ts), with the helper's start and end inside the timed region (a job pays
+ * them once); their matrix is on a SharedArrayBuffer, as prepare() allocates it in a model run.
  * scikit-learn: KMeans(n_clusters=k, init=<the same centroids>, n_init=1, algorithm='lloyd', max_iter,
  * tol=0), time.perf_counter() around fit() only, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset;
  * its threadpoolctl info is part of the output (by default it uses every core; the engines use one).
@@ -33,6 +37,20 @@ import { SeededRandom } from '../src/shared/seeded-random';
  * Each (size, engine) runs in its own child process, so its peak RSS (getrusage maxrss) is its own; the
  * data (rows × columns doubles) is part of every figure. Times are the median of --repeat runs. The
  * output is one JSON document on stdout (progress goes to stderr). Timings are results, never assertions.
+ *
+ * Output (stable; bench/main.ts reads it — add fields, never rename or remove):
+ *   { machine: { node, cpus, cpuModel },
+ *     options: { sizes, repeat, columns, k, spread, seed, 'max-iter', tolerance, engines: string[], 'no-sklearn', 'sklearn-threads' },
+ *     results: [ { rows, columns, k, engines: [ {
+ *         engine,                         // one of the engines above, or 'scikit-learn'
+ *         runsMs: number[], medianMs,     // wall time of each run and their median
+ *         iterations, converged?,         // converged is absent for scikit-learn
+ *         peakRssMb, rssAfterLoadMb?,     // the child process's peak RSS; RSS once the data was loaded
+ *         distanceComputations?,          // fast engines: row-to-centroid distances computed, summed over iterations
+ *         identicalToMlKmeans?, assignmentsEqualToMlKmeans?, speedupVsMlKmeans?,  // when ml-kmeans ran
+ *         timeVsScikitLearn?,             // medianMs / scikit-learn's medianMs, when scikit-learn ran
+ *         versions?, threadpools?         // scikit-learn only
+ *     } ] } ] }
  */
 
 interface WorkerResult {
@@ -48,7 +66,7 @@ interface WorkerResult {
   readonly distanceComputations?: number;
 }
 
-const ENGINES = ['ml-kmeans', 'fast', 'fast+inertia', 'fast-nobounds'] as const;
+const ENGINES = ['ml-kmeans', 'fast', 'fast+inertia', 'fast-nobounds', 'fast2', 'fast2+inertia', 'fast2-nobounds'] as const;
 type Engine = (typeof ENGINES)[number];
 
 const median = (values: number[]) => {
@@ -71,6 +89,12 @@ export function blobData(n: number, columns: number, k: number, spread: number, 
   return createMatrix(values, n, columns);
 }
 
+function sharedCopy(values: Float64Array): Float64Array {
+  const copy = sharedFloat64Array(values.length);
+  copy.set(values);
+  return copy;
+}
+
 function readF64(file: string): Float64Array {
   const buffer = readFileSync(file);
   return new Float64Array(buffer.buffer, buffer.byteOffset, buffer.byteLength / 8);
@@ -81,7 +105,9 @@ function runWorker(args: Record<string, string>): void {
   const columns = Number(args.columns);
   const k = Number(args.k);
   const engine = args.worker as Engine;
-  const matrix = createMatrix(readF64(args.data!).slice(), rows, columns);
+  const threads = engine.startsWith('fast2') ? 2 : 1;
+  const data = readF64(args.data!);
+  const matrix = createMatrix(threads > 1 ? sharedCopy(data) : data.slice(), rows, columns);
   const init = readF64(args.init!);
   const initial = Array.from({ length: k }, (_, c) => Array.from(init.subarray(c * columns, (c + 1) * columns)));
   const options = { maxIterations: Number(args['max-iter']), tolerance: Number(args.tolerance) };
@@ -98,7 +124,14 @@ function runWorker(args: Record<string, string>): void {
       outcome = { assignments: Int32Array.from(result.clusters), centroids: Float64Array.from(result.centroids.flat()), iterations: result.iterations, converged: result.converged };
     } else {
       let distanceComputations = 0;
-      const last = fastLloyd(matrix, initial, { ...options, trackInertia: engine === 'fast+inertia', useBounds: engine !== 'fast-nobounds' }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
+      const pool = LloydThreads.open(matrix, threads, 0);
+      let last;
+      try {
+        const variant = { trackInertia: engine.endsWith('+inertia'), useBounds: !engine.endsWith('-nobounds'), threads: pool };
+        last = fastLloyd(matrix, initial, { ...options, ...variant }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
+      } finally {
+        pool?.close();
+      }
       runsMs.push(performance.now() - started);
       outcome = { assignments: last.clusters, centroids: last.centroids, iterations: last.iterations, converged: last.converged, distanceComputations };
     }
