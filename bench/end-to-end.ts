@@ -198,6 +198,9 @@ async function startServer(env: Record<string, string>): Promise<Server> {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ query, variables }),
+      }).catch((error: unknown) => {
+        const state = child.exitCode !== null || child.signalCode !== null ? `the server exited (${child.exitCode ?? child.signalCode})` : 'the server did not answer';
+        throw new Error(`${state}: ${error instanceof Error ? error.message : String(error)}; its stderr: ${stderr.slice(-2_000)}`);
       });
       const body = (await response.json()) as { data?: T; errors?: unknown[] };
       if (body.errors || !body.data) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);

@@ -18,7 +18,8 @@ import { runReadBench, type ReadResult } from './read';
  *       [--databases sqlite,postgresql] [--sections e2e,read,publish,cluster,graphql,trace] [--out file.json]
  *
  * --quick: 10k rows, one repetition, short load — what `npm test` runs so the harness cannot rot; it
- * writes only to --out (or nowhere), never to bench/RESULTS.md.
+ * writes only to --out (or nowhere). bench/RESULTS.md is rewritten only by a run without --quick and
+ * without --out.
  *
  * Databases: the embedded SQLite (a file per run) and PostgreSQL from BENCH_POSTGRESQL_ODBC or
  * TEST_POSTGRESQL_ODBC (MariaDB from BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC for the read and publish
@@ -365,7 +366,8 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   }
-  if (!quick) {
+  // Only the full default run is the record: a quick run or one written to --out leaves RESULTS.md alone.
+  if (!quick && !values.out) {
     const file = path.join(root, 'bench', 'RESULTS.md');
     writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), markdown));
     process.stderr.write(`bench/RESULTS.md and ${out} updated\n`);
