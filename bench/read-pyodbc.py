@@ -4,7 +4,7 @@
 
 cursor.fetchmany(fetch size) until empty; each batch becomes a float64 block of the feature columns
 (None -> NaN) and a list of key strings; the blocks end as one pandas DataFrame indexed by key. Prints
-one JSON line: seconds (execute to DataFrame), rows, checksum (sum of the finite feature values),
+one JSON line: seconds (execute to DataFrame), cpuSeconds (this process), rows, checksum (sum of the finite feature values),
 baselineRssBytes (before execute) and peakRssBytes (getrusage maxrss at the end).
 """
 import json
@@ -27,6 +27,7 @@ def main():
     connection = pyodbc.connect(connection_string, autocommit=True)
     baseline = rss_bytes()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     cursor = connection.cursor()
     cursor.execute(sql)
     names = [column[0] for column in cursor.description]
@@ -41,9 +42,11 @@ def main():
     values = np.concatenate(blocks) if blocks else np.empty((0, len(names) - key_count))
     frame = pd.DataFrame(values, columns=names[key_count:], index=keys)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({
         'seconds': seconds,
+        'cpuSeconds': cpu_seconds,
         'rows': len(frame),
         'checksum': float(np.nansum(values)),
         'baselineRssBytes': baseline,

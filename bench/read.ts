@@ -45,6 +45,8 @@ export interface ReadResult {
   readonly complete: boolean;
   readonly medianSeconds: number;
   readonly rowsPerSecond: number;
+  /** Median user + system CPU seconds of the reading process (the client's cost, not the server's). */
+  readonly medianCpuSeconds: number;
   /** Median over the runs of peak RSS minus RSS just before the read, in MiB. */
   readonly peakRssDeltaMb: number;
   readonly runsSeconds: number[];
@@ -71,6 +73,7 @@ interface ReadCase {
 
 interface CaseOutcome {
   readonly seconds: number;
+  readonly cpuSeconds: number;
   readonly rows: number;
   readonly checksum: number;
   readonly baselineRssBytes: number;
@@ -99,38 +102,42 @@ export async function runReadBench(options: ReadBenchOptions): Promise<ReadResul
   } finally {
     await setup.close();
   }
-  const results: ReadResult[] = [];
   const connectionOptions = options.connectionOptions ?? '';
+  const cases: ReadCase[] = [];
   for (const fetchSize of options.fetchSizes ?? DEFAULT_FETCH_SIZES) {
     for (const method of options.methods ?? READ_METHODS) {
-      const database = {
-        ...options.database,
-        connectionString: withConnectionOptions(options.database.connectionString, connectionOptions, fetchSize),
-      };
-      const outcomes: CaseOutcome[] = [];
-      for (let run = 0; run < options.repeat; run++) {
-        const outcome = runCaseInChild({ database, method, rows: options.rows, fetchSize });
-        log(`${options.database.name} ${method} fetch ${fetchSize} ${connectionOptions}: ${outcome.rows} rows in ${outcome.seconds.toFixed(2)} s`);
-        outcomes.push(outcome);
-      }
-      const seconds = median(outcomes.map((outcome) => outcome.seconds));
-      const last = outcomes[outcomes.length - 1]!;
-      results.push({
-        database: options.database.name,
-        method,
-        fetchSize,
-        connectionOptions,
-        rows: last.rows,
-        complete: last.rows === options.rows,
-        medianSeconds: round(seconds, 3),
-        rowsPerSecond: Math.round(last.rows / seconds),
-        peakRssDeltaMb: round(median(outcomes.map((outcome) => (outcome.peakRssBytes - outcome.baselineRssBytes) / 2 ** 20)), 1),
-        runsSeconds: outcomes.map((outcome) => round(outcome.seconds, 3)),
-        checksum: round(last.checksum, 3),
-      });
+      const connectionString = withConnectionOptions(options.database.connectionString, connectionOptions, fetchSize);
+      cases.push({ database: { ...options.database, connectionString }, method, rows: options.rows, fetchSize });
     }
   }
-  return results;
+  // Round-robin over the cases, run after run, so a slow spell on a shared machine hits every case alike.
+  const outcomes: CaseOutcome[][] = cases.map(() => []);
+  for (let run = 0; run < options.repeat; run++) {
+    cases.forEach((readCase, index) => {
+      const outcome = runCaseInChild(readCase);
+      log(`${options.database.name} ${readCase.method} fetch ${readCase.fetchSize} ${connectionOptions}: ${outcome.rows} rows in ${outcome.seconds.toFixed(2)} s (${outcome.cpuSeconds.toFixed(2)} s CPU)`);
+      outcomes[index]!.push(outcome);
+    });
+  }
+  return cases.map((readCase, index): ReadResult => {
+    const runs = outcomes[index]!;
+    const seconds = median(runs.map((outcome) => outcome.seconds));
+    const last = runs[runs.length - 1]!;
+    return {
+      database: options.database.name,
+      method: readCase.method,
+      fetchSize: readCase.fetchSize,
+      connectionOptions,
+      rows: last.rows,
+      complete: last.rows === options.rows,
+      medianSeconds: round(seconds, 3),
+      rowsPerSecond: Math.round(last.rows / seconds),
+      medianCpuSeconds: round(median(runs.map((outcome) => outcome.cpuSeconds)), 3),
+      peakRssDeltaMb: round(median(runs.map((outcome) => (outcome.peakRssBytes - outcome.baselineRssBytes) / 2 ** 20)), 1),
+      runsSeconds: runs.map((outcome) => round(outcome.seconds, 3)),
+      checksum: round(last.checksum, 3),
+    };
+  });
 }
 
 function runCaseInChild(readCase: ReadCase): CaseOutcome {
@@ -169,12 +176,14 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
         featureColumns: featureColumns(),
       };
       const baselineRssBytes = process.memoryUsage.rss();
+      const cpu = process.cpuUsage();
       const started = performance.now();
       const table = await readFeatureTable(datastore, datastore.dialect, params, readCase.fetchSize, () => false);
       const seconds = (performance.now() - started) / 1000;
+      const cpuSeconds = cpuSince(cpu);
       let checksum = 0;
       for (const value of table.values) if (Number.isFinite(value)) checksum += value;
-      return { seconds, rows: table.rows, checksum, baselineRssBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+      return { seconds, cpuSeconds, rows: table.rows, checksum, baselineRssBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
     } finally {
       await datastore.close();
     }
@@ -183,6 +192,7 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
   const connection = await odbc.connect({ connectionString: readCase.database.connectionString, fetchArray } as odbc.ConnectionParameters);
   try {
     const baselineRssBytes = process.memoryUsage.rss();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const cursor = await connection.query(sql, { cursor: true, fetchSize: readCase.fetchSize });
     const names = featureColumns();
@@ -201,10 +211,15 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
     }
     await cursor.close();
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, rows, checksum, baselineRssBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return { seconds, cpuSeconds: cpuSince(cpu), rows, checksum, baselineRssBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
   } finally {
     await connection.close();
   }
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;

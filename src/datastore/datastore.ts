@@ -5,8 +5,8 @@ import { refineForServer, type SqlDialect } from './dialects';
 import { MAX_ODBC_PARAMETERS } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { ConnectionPool, type PoolState } from './pool';
-import type { Row, Statement, StatementKind } from './types';
-import { rowNormalizer, toParameter } from './values';
+import type { Row, SqlValue, Statement, StatementKind } from './types';
+import { integerValue, rowNormalizer, toParameter, type ResultColumn } from './values';
 import { withTimeout } from '../shared/with-timeout';
 
 export interface DatastoreOptions {
@@ -40,7 +40,104 @@ export interface Executor {
 
 /** Reads a large result in batches (a driver cursor, or pages where the cursor is unreliable). */
 export interface Streamer {
-  stream(statement: Statement, fetchSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number>;
+  /**
+   * Reads `SELECT columns FROM table [WHERE …] ORDER BY keyColumns` in batches of about `fetchSize`
+   * rows, handing each to `onBatch` before reading on. Returns the number of rows read.
+   */
+  streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number>;
+}
+
+/** A table read in key order: what streamOrdered needs to page by key where it cannot use a cursor. */
+export interface OrderedRead {
+  readonly table: string;
+  /** Selected in this order; every key column must be among them. */
+  readonly columns: readonly string[];
+  /**
+   * The order. Together they must identify a row (duplicates are read once each all the same, see
+   * streamByKeyset); a NULL key part is read correctly only where the database sorts NULL first.
+   */
+  readonly keyColumns: readonly string[];
+  /** A condition over quoted columns with `?` parameters, e.g. `"run_id" = ?`. */
+  readonly where?: { readonly sql: string; readonly parameters: readonly SqlValue[] };
+}
+
+// ODBC's SQL_BIT (sql.h): values.ts reads it as a boolean, so a number from such a column is converted
+// like any other value instead of being passed through as it is.
+const SQL_BIT = -7;
+
+/**
+ * One batch of a read, as the driver returned it: each row an array of the selected columns in SELECT
+ * order. Values become app values (values.ts) only as they are read, and copyNumbers passes numbers
+ * through as they are, so reading a million rows of features creates no row objects.
+ */
+export class RowBatch {
+  private readonly converters: ((value: unknown) => unknown)[];
+
+  constructor(
+    readonly columns: readonly ResultColumn[],
+    private readonly rows: readonly (readonly unknown[])[],
+    private readonly dialect: SqlDialect,
+  ) {
+    this.converters = columns.map((column) => {
+      // One cell through values.ts: a one-column normalizer reading index 0 of a reused holder.
+      const normalize = rowNormalizer([{ name: '0', dataType: column.dataType }], dialect);
+      const holder: unknown[] = [undefined];
+      const passNumbers = column.dataType !== SQL_BIT;
+      return (value: unknown) => {
+        if (value === null || value === undefined) return null;
+        if (typeof value === 'number' && passNumbers) return value;
+        if (typeof value === 'bigint') return integerValue(value.toString());
+        holder[0] = value;
+        return normalize(holder as unknown as Record<string, unknown>)['0'];
+      };
+    });
+  }
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  /** The app value (values.ts) of one cell. */
+  value(row: number, column: number): unknown {
+    return this.converters[column]!(this.rows[row]![column]);
+  }
+
+  /**
+   * Copies one column of every row into `target[offset + row × stride]` as doubles: a number as it is,
+   * NULL as NaN, anything else (a BigInt, DECIMAL text) as Number() of its app value.
+   */
+  copyNumbers(column: number, target: Float64Array, offset: number, stride: number): void {
+    const convert = this.converters[column]!;
+    const passNumbers = this.columns[column]!.dataType !== SQL_BIT;
+    const rows = this.rows;
+    for (let row = 0, at = offset; row < rows.length; row++, at += stride) {
+      const value = rows[row]![column];
+      if (typeof value === 'number' && passNumbers) target[at] = value;
+      else if (value === null || value === undefined) target[at] = Number.NaN;
+      else target[at] = Number(convert(value));
+    }
+  }
+
+  /** Every row as an object keyed by column name, as query() returns rows. */
+  toRows(): Row[] {
+    const normalize = rowNormalizer(this.columns, this.dialect);
+    const names = this.columns.map((column) => column.name);
+    return this.rows.map((values) => {
+      const raw: Record<string, unknown> = {};
+      for (let index = 0; index < names.length; index++) raw[names[index]!] = values[index];
+      return normalize(raw);
+    });
+  }
+
+  /** The driver's values of some columns of one row, as they came: fit to bind back (keyset paging). */
+  rawValues(row: number, columns: readonly number[]): SqlValue[] {
+    return columns.map((column) => toBindable(this.rows[row]![column]));
+  }
+}
+
+function toBindable(value: unknown): SqlValue {
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  return value as SqlValue;
 }
 
 /** What services need to group repository calls into one transaction. */
@@ -159,11 +256,33 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 
   /**
    * Reads a result through a driver cursor, `fetchSize` rows at a time, handing each batch to
-   * `onBatch` before fetching the next, so a large table never sits in memory as one result.
-   * The per-statement timeout applies to each fetch. Returns the number of rows read.
+   * `onBatch` before fetching the next, so a large table never sits in memory as one result. Where the
+   * dialect's cursor is unreliable it pages with LIMIT/OFFSET instead: the statement must then be totally
+   * ordered, and each page costs the rows before it. Returns the number of rows read.
    */
   stream(statement: Statement, fetchSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number> {
-    if (!this.dialect.reliableCursorFetch) return this.streamByPages(statement, fetchSize, onBatch);
+    const asRows = (batch: RowBatch) => onBatch(batch.toRows());
+    if (!this.dialect.reliableCursorFetch) return this.streamByPages(statement, fetchSize, asRows, 0);
+    return this.streamCursor(statement, fetchSize, asRows);
+  }
+
+  /**
+   * Reads a table in key order (see Streamer): through a driver cursor where the dialect's is reliable,
+   * else by key (streamByKeyset), which costs the same for every page, unlike OFFSET.
+   */
+  streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
+    const missing = read.keyColumns.filter((name) => !read.columns.includes(name));
+    if (read.keyColumns.length === 0 || missing.length > 0) {
+      return Promise.reject(
+        new Error(`An ordered read selects its key columns, and has at least one: keys [${read.keyColumns.join(', ')}], columns [${read.columns.join(', ')}]`),
+      );
+    }
+    if (this.dialect.reliableCursorFetch) return this.streamCursor(this.orderedSelect(read), fetchSize, onBatch);
+    return this.streamByKeyset(read, fetchSize, onBatch);
+  }
+
+  // The per-statement timeout applies to each fetch; the observer sees the whole read as one statement.
+  private streamCursor(statement: Statement, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
     return this.withConnection(async (connection) => {
       const started = process.hrtime.bigint();
       let outcome: 'ok' | 'error' = 'error';
@@ -177,12 +296,11 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
           this.options.queryTimeoutMs,
         );
         for (;;) {
-          const batch = await this.guardTimeout(connection, cursor.fetch<Record<string, unknown>>(), this.options.queryTimeoutMs);
-          if (batch.length === 0) break;
-          const normalize = rowNormalizer(batch.columns ?? [], this.dialect);
-          total += batch.length;
+          const batch = await this.guardTimeout(connection, cursor.fetch<unknown[]>(), this.options.queryTimeoutMs);
           // Read until an empty batch: MariaDB Connector/ODBC reports `noData` after the first full batch.
-          await onBatch(Array.from(batch, normalize));
+          if (batch.length === 0) break;
+          total += batch.length;
+          await onBatch(new RowBatch(batch.columns ?? [], batch, this.dialect));
         }
         outcome = 'ok';
         return total;
@@ -202,17 +320,80 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     });
   }
 
-  // The statement must be totally ordered (the callers order by key) for pages to neither skip nor repeat rows.
-  private async streamByPages(statement: Statement, pageSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number> {
+  /**
+   * Pages through an ordered read by key, never by OFFSET. Each page is two statements: the key of the
+   * `pageSize`-th row after the last page (ORDER BY keys LIMIT 1 OFFSET pageSize − 1, a walk over the key
+   * index), then every row after the last page's key up to and including that key. The database compares
+   * the keys in both, with its own collation and types, so rows whose keys tie (case-insensitive text,
+   * duplicates) all land in one page, however many they are. A row with a NULL key part satisfies neither
+   * comparison: a page coming back shorter than the probe promised, or a NULL probe key, means such rows
+   * are there, and the rest is read by OFFSET, which is right wherever NULL sorts (first, on the dialects
+   * that page today: MySQL, MariaDB, SQLite).
+   */
+  private async streamByKeyset(read: OrderedRead, pageSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
+    const keyIndexes = read.keyColumns.map((name) => read.columns.indexOf(name));
+    const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
+    let after: SqlValue[] | undefined;
     let total = 0;
     for (;;) {
-      const rows = await this.query(this.dialect.paginate(statement, { limit: pageSize, offset: total }));
-      if (rows.length === 0) break;
-      total += rows.length;
-      await onBatch(rows);
-      if (rows.length < pageSize) break;
+      const from = after && this.keyCondition(read.keyColumns, after, '>', '>');
+      const probe = await this.queryBatch(this.dialect.paginate(this.orderedSelect(keysOnly, from), { limit: 1, offset: pageSize - 1 }));
+      if (probe.length === 0) {
+        // Fewer than pageSize rows remain: read them all.
+        const rest = await this.queryBatch(this.orderedSelect(read, from));
+        if (rest.length > 0) await onBatch(rest);
+        return total + rest.length;
+      }
+      const upTo = probe.rawValues(0, read.keyColumns.map((_, index) => index));
+      if (upTo.some((value) => value === null)) return this.streamByPages(this.orderedSelect(read), pageSize, onBatch, total);
+      const through = this.keyCondition(read.keyColumns, upTo, '<', '<=');
+      const page = await this.queryBatch(this.orderedSelect(read, from ? { sql: `(${from.sql}) AND (${through.sql})`, parameters: [...from.parameters, ...through.parameters] } : through));
+      if (page.length < pageSize) return this.streamByPages(this.orderedSelect(read), pageSize, onBatch, total);
+      total += page.length;
+      await onBatch(page);
+      after = page.rawValues(page.length - 1, keyIndexes);
+    }
+  }
+
+  // LIMIT/OFFSET from `offset` on: each page costs the rows before it, so only for what has no keys.
+  private async streamByPages(statement: Statement, pageSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, offset: number): Promise<number> {
+    let total = offset;
+    for (;;) {
+      const page = await this.queryBatch(this.dialect.paginate(statement, { limit: pageSize, offset: total }));
+      if (page.length === 0) break;
+      total += page.length;
+      await onBatch(page);
+      if (page.length < pageSize) break;
     }
     return total;
+  }
+
+  private orderedSelect(read: OrderedRead, keyCondition?: { sql: string; parameters: SqlValue[] }): Statement {
+    const q = (name: string) => this.dialect.quoteIdentifier(name);
+    const conditions = [read.where, keyCondition].filter((condition) => condition !== undefined);
+    const where = conditions.length > 0 ? ` WHERE ${conditions.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    return {
+      sql: `SELECT ${read.columns.map(q).join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
+      parameters: conditions.flatMap((condition) => condition.parameters),
+      kind: 'select',
+    };
+  }
+
+  /**
+   * `(k1, k2, …) > (v1, v2, …)` spelled out for every database: `k1 > ? OR (k1 = ? AND k2 > ?) OR …`,
+   * with `last` as the operator on the last key (`<=` for "up to and including").
+   */
+  private keyCondition(keys: readonly string[], values: readonly SqlValue[], strict: '<' | '>', last: '<' | '<=' | '>'): { sql: string; parameters: SqlValue[] } {
+    const q = (name: string) => this.dialect.quoteIdentifier(name);
+    const terms: string[] = [];
+    const parameters: SqlValue[] = [];
+    keys.forEach((key, index) => {
+      const parts = keys.slice(0, index).map((name) => `${q(name)} = ?`);
+      parts.push(`${q(key)} ${index === keys.length - 1 ? last : strict} ?`);
+      terms.push(parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
+      parameters.push(...values.slice(0, index + 1));
+    });
+    return { sql: terms.join(' OR '), parameters };
   }
 
   /** Runs statements in order in one transaction; returns the summed affected-row counts. */
@@ -231,7 +412,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   private async connect(): Promise<odbc.Connection> {
     const loginTimeout = Math.max(1, Math.ceil(this.options.acquireTimeoutMs / 1000));
     try {
-      return await odbc.connect({ connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout });
+      // fetchArray: rows come back as arrays, not objects whose property names the driver makes anew for
+      // every row; RowBatch names them only where a caller wants objects (measured: bench/read.ts).
+      const parameters = { connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout, fetchArray: true };
+      return await odbc.connect(parameters as odbc.ConnectionParameters);
     } catch (error) {
       const { error: translated } = translateDriverError(error, this.dialect, this.secrets);
       throw new AppError('DB_UNAVAILABLE', `Cannot connect to the ${this.dialect.variant} database: ${translated.message}`, translated.details, {
@@ -258,6 +442,15 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   private readonly abandoned = new Set<odbc.Connection>();
 
   private async run(connection: odbc.Connection, statement: Statement): Promise<{ rows: Row[]; count: number }> {
+    const { batch, count } = await this.runBatch(connection, statement);
+    return { rows: batch.toRows(), count };
+  }
+
+  private queryBatch(statement: Statement): Promise<RowBatch> {
+    return this.withConnection((connection) => this.runBatch(connection, statement).then((result) => result.batch));
+  }
+
+  private async runBatch(connection: odbc.Connection, statement: Statement): Promise<{ batch: RowBatch; count: number }> {
     if (statement.parameters.length > MAX_ODBC_PARAMETERS) {
       throw new AppError(
         'DIALECT_UNSUPPORTED',
@@ -267,17 +460,15 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     const started = process.hrtime.bigint();
     const parameters = statement.parameters.map(toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;
-    const driverCall = connection.query<Record<string, unknown>, odbc.QueryOptions>(statement.sql, parameters, {
+    const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, {
       initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES,
       ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
-    }) as Promise<odbc.Result<Record<string, unknown>>>;
+    }) as Promise<odbc.Result<unknown[]>>;
     let outcome: 'ok' | 'error' = 'error';
     try {
       const result = await this.guardTimeout(connection, driverCall, timeoutMs);
-      const normalize = rowNormalizer(result.columns ?? [], this.dialect);
-      const rows = Array.from(result, normalize);
       outcome = 'ok';
-      return { rows, count: typeof result.count === 'number' ? result.count : -1 };
+      return { batch: new RowBatch(result.columns ?? [], result, this.dialect), count: typeof result.count === 'number' ? result.count : -1 };
     } catch (error) {
       if (error instanceof BrokenConnection) throw error;
       const { error: translated, failure } = translateDriverError(error, this.dialect, this.secrets);

@@ -53,12 +53,19 @@ export class AssignmentRepository {
 
   /** Streams all of a run's assignments, `batchSize` at a time, in entity-key order. */
   stream(runId: string, batchSize: number, onBatch: (assignments: Assignment[]) => Promise<void>): Promise<number> {
-    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
-    return this.executor.stream(
-      { sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`, parameters: [runId], kind: 'select' },
-      batchSize,
-      (rows) => onBatch(rows.map(toAssignment)),
-    );
+    const read = {
+      table: TABLE,
+      columns: ['entity_key', 'cluster', 'distance'],
+      keyColumns: ['entity_key'],
+      where: { sql: `${this.executor.dialect.quoteIdentifier('run_id')} = ?`, parameters: [runId] },
+    };
+    return this.executor.streamOrdered(read, batchSize, (batch) => {
+      const assignments: Assignment[] = [];
+      for (let row = 0; row < batch.length; row++) {
+        assignments.push({ entityKey: String(batch.value(row, 0)), cluster: Number(batch.value(row, 1)), distance: Number(batch.value(row, 2)) });
+      }
+      return onBatch(assignments);
+    });
   }
 }
 

@@ -13,8 +13,10 @@ export interface FeatureTable {
 }
 
 /**
- * Reads a dataset's keys and features in batches into one growing Float64Array: no row objects are
- * kept beyond a batch, so memory is the features (8 bytes a value) plus the key strings.
+ * Reads a dataset's keys and features in key order, batch by batch (Streamer.streamOrdered): each batch's
+ * features are copied column by column into a Float64Array block of their own and its keys into strings,
+ * with no row objects, and the blocks are joined once at the end into an array of exactly rows × columns.
+ * Memory is the features (8 bytes a value, twice for the moment of the join) plus the key strings.
  */
 export async function readFeatureTable(
   streamer: Streamer,
@@ -23,35 +25,35 @@ export async function readFeatureTable(
   batchRows: number,
   shouldCancel: () => boolean,
 ): Promise<FeatureTable> {
-  const q = (name: string) => dialect.quoteIdentifier(name);
+  for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   const columns = params.featureColumns.length;
-  let values = new Float64Array(Math.max(1, batchRows) * columns);
+  const keyCount = params.keyColumns.length;
+  const blocks: Float64Array[] = [];
   const entityKeys: string[] = [];
-  const select = [...params.keyColumns, ...params.featureColumns].map(q).join(', ');
-  await streamer.stream(
-    { sql: `SELECT ${select} FROM ${q(params.table)} ORDER BY ${params.keyColumns.map(q).join(', ')}`, parameters: [], kind: 'select' },
-    batchRows,
-    (rows) => {
-      if (shouldCancel()) throw new RunCancelledError();
-      const needed = (entityKeys.length + rows.length) * columns;
-      if (needed > values.length) {
-        const grown = new Float64Array(Math.max(needed, values.length * 2));
-        grown.set(values);
-        values = grown;
+  const read = { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns };
+  await streamer.streamOrdered(read, batchRows, (batch) => {
+    if (shouldCancel()) throw new RunCancelledError();
+    const block = new Float64Array(batch.length * columns);
+    for (let column = 0; column < columns; column++) batch.copyNumbers(keyCount + column, block, column, columns);
+    blocks.push(block);
+    if (keyCount === 1) {
+      for (let row = 0; row < batch.length; row++) entityKeys.push(keyText(batch.value(row, 0)));
+    } else {
+      const parts: unknown[] = new Array<unknown>(keyCount);
+      for (let row = 0; row < batch.length; row++) {
+        for (let key = 0; key < keyCount; key++) parts[key] = batch.value(row, key);
+        entityKeys.push(entityKey(parts));
       }
-      for (const row of rows) {
-        const offset = entityKeys.length * columns;
-        params.featureColumns.forEach((name, index) => {
-          const value = row[name];
-          values[offset + index] = value === null || value === undefined ? Number.NaN : Number(value);
-        });
-        entityKeys.push(entityKey(params.keyColumns.map((name) => row[name])));
-      }
-    },
-  );
+    }
+  });
   const rows = entityKeys.length;
-  // A view, not a copy: the buffer moves to the worker as it is.
-  return { values: values.subarray(0, rows * columns), rows, columns, entityKeys };
+  const values = new Float64Array(rows * columns);
+  let offset = 0;
+  for (const block of blocks.splice(0)) {
+    values.set(block, offset);
+    offset += block.length;
+  }
+  return { values, rows, columns, entityKeys };
 }
 
 /**
@@ -59,6 +61,10 @@ export async function readFeatureTable(
  * ISO 8601 in UTC, so keys read on any database compare equal.
  */
 export function entityKey(parts: readonly unknown[]): string {
-  const text = parts.map((part) => (part instanceof Date ? part.toISOString() : part));
-  return text.length === 1 ? String(text[0]) : JSON.stringify(text);
+  if (parts.length === 1) return keyText(parts[0]);
+  return JSON.stringify(parts.map((part) => (part instanceof Date ? part.toISOString() : part)));
+}
+
+function keyText(part: unknown): string {
+  return part instanceof Date ? part.toISOString() : String(part);
 }

@@ -1,26 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Streamer } from '../../../../src/datastore/datastore';
-import { MysqlDialect } from '../../../../src/datastore/dialects/mysql';
-import { OracleDialect } from '../../../../src/datastore/dialects/oracle';
+import { RowBatch, type OrderedRead, type Streamer } from '../../../../src/datastore/datastore';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
-import type { Row, Statement } from '../../../../src/datastore/types';
+import type { Row } from '../../../../src/datastore/types';
 import { RunCancelledError } from '../../../../src/modules/modeling/model';
 import { entityKey, readFeatureTable } from '../../../../src/modules/run/dataset-reader';
 import type { RunParams } from '../../../../src/modules/run/run.record';
 
-/** The datastore edge: hands the given batches to onBatch in order and records what it was asked. */
+// ODBC type codes (sql.h) as the driver describes result columns.
+const SQL_VARCHAR = 12;
+const SQL_DOUBLE = 8;
+const SQL_BIGINT = -5;
+const SQL_TYPE_TIMESTAMP = 93;
+
+/**
+ * The datastore edge: hands the given batches to onBatch in order as the driver would (each row an array
+ * in the read's column order, values as the driver gives them) and records what it was asked.
+ */
 class FakeStreamer implements Streamer {
-  readonly calls: { statement: Statement; fetchSize: number }[] = [];
+  readonly calls: { read: OrderedRead; fetchSize: number }[] = [];
   batchesDelivered = 0;
 
-  constructor(private readonly batches: Row[][]) {}
+  constructor(
+    private readonly batches: Record<string, unknown>[][],
+    private readonly types: Record<string, number> = {},
+  ) {}
 
-  async stream(statement: Statement, fetchSize: number, onBatch: (rows: Row[]) => void | Promise<void>): Promise<number> {
-    this.calls.push({ statement, fetchSize });
+  async streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
+    this.calls.push({ read, fetchSize });
+    const columns = read.columns.map((name) => ({ name, dataType: this.types[name] ?? SQL_DOUBLE }));
     let total = 0;
     for (const batch of this.batches) {
-      await onBatch(batch);
+      await onBatch(new RowBatch(columns, batch.map((row) => read.columns.map((name) => row[name])), new PostgresqlDialect()));
       this.batchesDelivered += 1;
       total += batch.length;
     }
@@ -117,31 +128,38 @@ describe('readFeatureTable', () => {
     assert.deepEqual(table.entityKeys, []);
   });
 
-  it('composite keys with a Date become JSON-array entity keys', async () => {
-    const day = new Date(Date.UTC(2024, 0, 2));
-    const streamer = new FakeStreamer([[{ site: 'a', day, x: 1, y: 2 }]]);
-    const table = await readFeatureTable(streamer, new PostgresqlDialect(), params({ keyColumns: ['site', 'day'] }), 10, never);
-    assert.deepEqual(table.entityKeys, ['["a","2024-01-02T00:00:00.000Z"]']);
+  it('composite keys with a timestamp become JSON-array entity keys, the timestamp as ISO UTC and a safe BIGINT as a number', async () => {
+    const streamer = new FakeStreamer([[{ site: 'a', day: '2024-01-02 00:00:00', n: 7n, x: 1, y: 2 }]], {
+      site: SQL_VARCHAR,
+      day: SQL_TYPE_TIMESTAMP,
+      n: SQL_BIGINT,
+    });
+    const table = await readFeatureTable(streamer, new PostgresqlDialect(), params({ keyColumns: ['site', 'day', 'n'] }), 10, never);
+    assert.deepEqual(table.entityKeys, ['["a","2024-01-02T00:00:00.000Z",7]']);
   });
 
-  it('the SELECT quotes key then feature columns and the table through the dialect and orders by the key columns (PostgreSQL)', async () => {
+  it('a single BIGINT key is its exact decimal text, past 2^53 too; BIGINT and DECIMAL-text features become doubles', async () => {
+    const streamer = new FakeStreamer(
+      [
+        [
+          { id: 9007199254740993n, x: 5n, y: '-123.25' },
+          { id: 1n, x: null, y: '  7 ' },
+        ],
+      ],
+      { id: SQL_BIGINT, x: SQL_BIGINT, y: SQL_VARCHAR },
+    );
+    const table = await readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never);
+    assert.deepEqual(table.entityKeys, ['9007199254740993', '1']);
+    assert.deepEqual(Array.from(table.values), [5, -123.25, Number.NaN, 7]);
+  });
+
+  it('asks for the key then feature columns of the table, ordered by the key columns, fetchSize rows at a time', async () => {
     const streamer = new FakeStreamer([]);
     await readFeatureTable(streamer, new PostgresqlDialect(), params({ keyColumns: ['site', 'day'] }), 500, never);
     assert.equal(streamer.calls.length, 1);
-    const { statement, fetchSize } = streamer.calls[0]!;
-    assert.equal(statement.sql, 'SELECT "site", "day", "x", "y" FROM "measurements" ORDER BY "site", "day"');
-    assert.deepEqual(statement.parameters, []);
-    assert.equal(statement.kind, 'select');
+    const { read, fetchSize } = streamer.calls[0]!;
+    assert.deepEqual(read, { table: 'measurements', columns: ['site', 'day', 'x', 'y'], keyColumns: ['site', 'day'] });
     assert.equal(fetchSize, 500);
-  });
-
-  it('the SELECT uses backticks on MySQL and upper-cased quoted names on Oracle', async () => {
-    const mysql = new FakeStreamer([]);
-    await readFeatureTable(mysql, new MysqlDialect(), params(), 10, never);
-    assert.equal(mysql.calls[0]!.statement.sql, 'SELECT `id`, `x`, `y` FROM `measurements` ORDER BY `id`');
-    const oracle = new FakeStreamer([]);
-    await readFeatureTable(oracle, new OracleDialect(), params(), 10, never);
-    assert.equal(oracle.calls[0]!.statement.sql, 'SELECT "ID", "X", "Y" FROM "MEASUREMENTS" ORDER BY "ID"');
   });
 
   it('a column name that is not a plain identifier is refused with INVALID_IDENTIFIER before anything is streamed', async () => {
