@@ -22,6 +22,9 @@ import type { Row, SqlValue } from './types';
  *
  * Going in: a Date is bound as UTC text `YYYY-MM-DD HH:MM:SS.mmm`; a boolean as 1/0; NaN and
  * ±Infinity are refused (no database here stores them portably). Oracle and Tibero store '' as NULL.
+ *
+ * Set-based UPSERTs (a PostgreSQL array, a MariaDB JSON document) carry values as text instead, through
+ * valueText: the same mapping, with numbers as the shortest text that parses back to the same double.
  */
 
 // ODBC SQL type codes (sql.h / sqlext.h) as the `odbc` package reports them in `columns[].dataType`.
@@ -139,4 +142,33 @@ export function toParameter(value: SqlValue, index: number): string | number | b
     throw new AppError('BAD_USER_INPUT', `Parameter ${index + 1} is ${value}; only finite numbers can be stored`);
   }
   return value;
+}
+
+/**
+ * A number as text that a correctly rounding parser (PostgreSQL's float8in, MariaDB's my_strtod) reads
+ * back to the very same double: JavaScript's shortest round-trip form, e.g. `0.1`, `5e-324`, `1e+21`,
+ * except that -0 keeps its sign (String(-0) is "0").
+ */
+export function exactNumberText(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+/**
+ * One app value as text for a set-based UPSERT, or null: what toParameter binds, written out. A Buffer
+ * has no text form here and is refused; so are invalid dates and non-finite numbers, as in toParameter.
+ */
+export function valueText(value: SqlValue | undefined, index: number): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new AppError('BAD_USER_INPUT', `Parameter ${index + 1} is ${value}; only finite numbers can be stored`);
+    return exactNumberText(value);
+  }
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new AppError('BAD_USER_INPUT', `Parameter ${index + 1} is an invalid date`);
+    return formatUtcTimestamp(value);
+  }
+  throw new AppError('DIALECT_UNSUPPORTED', `Parameter ${index + 1} is binary; a set-based UPSERT carries text, numbers and dates only`);
 }

@@ -10,6 +10,16 @@ export class MariadbDialect extends MysqlDialect {
   // MariaDB Connector/ODBC 3.1.15 through `odbc` 2.6 stops a block cursor early: with fetchSize 100 a
   // 10,000-row result gave 200 rows, with 1,000 one batch, then an empty fetch (measured).
   override readonly reliableCursorFetch: boolean = false;
+  override readonly hasJsonTable: boolean;
+
+  /**
+   * `serverVersion` as the server reports it (`SELECT VERSION()`): JSON_TABLE, and with it the set-based
+   * UPSERT, needs MariaDB 10.6 or MySQL 8.0.4. Unknown (the default): assumed absent.
+   */
+  constructor(serverVersion?: string) {
+    super();
+    this.hasJsonTable = serverVersion !== undefined && hasJsonTable(serverVersion);
+  }
 
   protected override rowAliasClause(): string {
     return '';
@@ -18,4 +28,12 @@ export class MariadbDialect extends MysqlDialect {
   protected override insertedValue(quotedColumn: string): string {
     return `VALUES(${quotedColumn})`;
   }
+}
+
+function hasJsonTable(serverVersion: string): boolean {
+  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
+  if (!match) return false;
+  const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
+  if (/mariadb/i.test(serverVersion)) return major > 10 || (major === 10 && minor >= 6);
+  return major > 8 || (major === 8 && (minor > 0 || patch >= 4));
 }

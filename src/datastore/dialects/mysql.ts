@@ -1,5 +1,18 @@
-import type { ColumnDefinition, DatabaseFailure, Statement, TableDefinition, UpsertSpec } from '../types';
+import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, TableDefinition, UpsertSpec } from '../types';
+import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
+
+// The JSON_TABLE column type each column's values are read as (see setBasedUpsert). Wide on purpose: a
+// value too long or too large for its table column must fail the INSERT (strict mode), not be cut here.
+const JSON_TABLE_TYPES: Record<ColumnType, string> = {
+  string: 'LONGTEXT',
+  text: 'LONGTEXT',
+  integer: 'BIGINT',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  timestamp: 'DATETIME(6)',
+  boolean: 'BIGINT',
+};
 
 /**
  * MySQL 8.0.20+ through MySQL or MariaDB Connector/ODBC. MariaDB differs only in its UPSERT (see
@@ -8,6 +21,18 @@ import { SqlDialect, type DriverErrorFacts } from './dialect';
 export class MysqlDialect extends SqlDialect {
   readonly variant: 'mysql' | 'mariadb' = 'mysql';
   override readonly maxIdentifierLength: number = 64;
+  /**
+   * Whether the server has JSON_TABLE (MySQL 8.0.4+, MariaDB 10.6+), which the set-based UPSERT reads
+   * its rows from. Default: true, as this class serves MySQL 8.0.20+ only (refineForServer).
+   */
+  readonly hasJsonTable: boolean = true;
+  /** Most rows one JSON_TABLE UPSERT statement carries. Default: 50,000. */
+  readonly maxRowsPerJsonStatement: number = 50_000;
+  /**
+   * Most bytes of JSON one JSON_TABLE UPSERT statement carries. Default: 8 MiB, half of the servers'
+   * default max_allowed_packet (16 MiB on MariaDB 10.6+ and MySQL 8), which bounds a whole statement.
+   */
+  readonly maxJsonBytesPerStatement: number = 8 * 1024 * 1024;
 
   override quoteIdentifier(name: string): string {
     this.assertIdentifier(name);
@@ -93,6 +118,38 @@ export class MysqlDialect extends SqlDialect {
     );
   }
 
+  /**
+   * The whole batch as one JSON parameter per chunk, `[[v1, v2, …], …]`, read back into rows by
+   * JSON_TABLE: `INSERT … SELECT … FROM JSON_TABLE(?, '$[*]' COLUMNS (…)) AS new_row ON DUPLICATE KEY UPDATE …`.
+   * ERROR ON ERROR: without it a value JSON_TABLE cannot convert silently becomes NULL. Numbers are
+   * written exactly (values.ts exactNumberText); MariaDB and MySQL parse them with a correctly rounding
+   * strtod, so doubles arrive bit for bit. Where the server has no JSON_TABLE: multi-row VALUES.
+   */
+  protected override setBasedUpsert(spec: UpsertSpec): Statement[] | undefined {
+    if (!this.hasJsonTable) return undefined;
+    const texts = this.columnTexts(spec, jsonValue);
+    const rows = new Array<string>(spec.rows.length);
+    for (let row = 0; row < rows.length; row++) {
+      let json = '[';
+      for (let column = 0; column < texts.length; column++) json += (column > 0 ? ',' : '') + texts[column]![row];
+      rows[row] = `${json}]`;
+    }
+    const columns = spec.columns
+      .map((column, index) => `${this.quoteIdentifier(column.name)} ${JSON_TABLE_TYPES[column.type]} PATH '$[${index}]' ERROR ON ERROR`)
+      .join(', ');
+    const sql =
+      `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +
+      `SELECT ${spec.columns.map((column) => `new_row.${this.quoteIdentifier(column.name)}`).join(', ')} ` +
+      `FROM JSON_TABLE(?, '$[*]' COLUMNS (${columns})) AS new_row ` +
+      `ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec, true).join(', ')}`;
+    const rowBytes = (row: number) => Buffer.byteLength(rows[row]!) + 1;
+    return this.chunkRanges(rows.length, this.maxRowsPerJsonStatement, this.maxJsonBytesPerStatement, rowBytes).map(([start, end]) => ({
+      sql,
+      parameters: [`[${rows.slice(start, end).join(',')}]`],
+      kind: 'upsert',
+    }));
+  }
+
   protected rowAliasClause(): string {
     return ' AS new_row';
   }
@@ -101,13 +158,16 @@ export class MysqlDialect extends SqlDialect {
     return `new_row.${quotedColumn}`;
   }
 
-  private duplicateKeyAssignments(spec: UpsertSpec): string[] {
+  // `qualified`: after INSERT … SELECT a bare column name is ambiguous between the table and the
+  // SELECT's source (ER_NON_UNIQ_ERROR), so the assigned column names its table.
+  private duplicateKeyAssignments(spec: UpsertSpec, qualified = false): string[] {
     const columns = this.updatableColumns(spec);
     // Nothing but keys: assign a key to itself, the documented no-op form.
     const targets = columns.length > 0 ? columns : [spec.columns[0]!];
+    const table = qualified ? `${this.quoteIdentifier(spec.table)}.` : '';
     return targets.map((column) => {
       const name = this.quoteIdentifier(column.name);
-      return columns.length > 0 ? `${name} = ${this.insertedValue(name)}` : `${name} = ${name}`;
+      return columns.length > 0 ? `${table}${name} = ${this.insertedValue(name)}` : `${table}${name} = ${table}${name}`;
     });
   }
 
@@ -132,4 +192,11 @@ export class MysqlDialect extends SqlDialect {
     }
     return super.classifyError(facts);
   }
+}
+
+/** One value as JSON: numbers bare and exact, text (and dates, as values.ts writes them) as JSON strings. */
+function jsonValue(value: SqlValue | undefined, index: number): string {
+  const text = valueText(value, index);
+  if (text === null) return 'null';
+  return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? text : JSON.stringify(text);
 }

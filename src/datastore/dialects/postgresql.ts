@@ -1,5 +1,17 @@
-import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
+import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
+import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
+
+// The array type each column's values travel in (see setBasedUpsert).
+const ARRAY_TYPES: Record<ColumnType, string> = {
+  string: 'text[]',
+  text: 'text[]',
+  integer: 'integer[]',
+  bigint: 'bigint[]',
+  double: 'double precision[]',
+  timestamp: 'timestamp[]',
+  boolean: 'boolean[]',
+};
 
 /** PostgreSQL (≥ 9.5 for ON CONFLICT; the Oracle MERGE compatibility check needs ≥ 15) through psqlODBC. */
 export class PostgresqlDialect extends SqlDialect {
@@ -8,6 +20,10 @@ export class PostgresqlDialect extends SqlDialect {
   // about 30,000 bytes (4 bytes a parameter) with "lost synchronization with server" and loses the
   // connection: measured on psqlODBC 13.02, 7,000 parameters pass and 7,500 fail.
   override readonly maxBindParameters: number = 7_000;
+  /** Most rows one array UPSERT statement carries (see setBasedUpsert). Default: 50,000. */
+  readonly maxRowsPerArrayStatement: number = 50_000;
+  /** Most characters of array text one array UPSERT statement carries, over all its columns. Default: 16 Mi. */
+  readonly maxArrayTextPerStatement: number = 16 * 1024 * 1024;
 
   serverVersionStatement(): Statement {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
@@ -80,6 +96,24 @@ export class PostgresqlDialect extends SqlDialect {
     return this.onConflictUpsertSql(spec, rowCount);
   }
 
+  /**
+   * One parameter per column, each an array literal of that column's values, unnested back into rows:
+   * `INSERT … SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[]), …) ON CONFLICT …`.
+   * A statement's cost is then its rows, not its parameters, so neither psqlODBC's ~7,000-parameter
+   * ceiling nor the per-parameter binding cost limits it. unnest of several arrays yields rows in order.
+   */
+  protected override setBasedUpsert(spec: UpsertSpec): Statement[] {
+    const texts = this.columnTexts(spec, arrayElement);
+    const rowLength = (row: number) => texts.reduce((length, column) => length + column[row]!.length + 1, 0);
+    const arrays = spec.columns.map((column) => `CAST(? AS ${ARRAY_TYPES[column.type]})`).join(', ');
+    const sql = `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) SELECT * FROM unnest(${arrays}) ${this.onConflictClause(spec)}`;
+    return this.chunkRanges(spec.rows.length, this.maxRowsPerArrayStatement, this.maxArrayTextPerStatement, rowLength).map(([start, end]) => ({
+      sql,
+      parameters: texts.map((column) => `{${column.slice(start, end).join(',')}}`),
+      kind: 'upsert',
+    }));
+  }
+
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {
     // 57014 query_canceled: what statement_timeout and SQL_ATTR_QUERY_TIMEOUT raise.
     if (facts.sqlState === '57014') return 'timeout';
@@ -98,3 +132,17 @@ export class PostgresqlDialect extends SqlDialect {
     return super.classifyError(facts);
   }
 }
+
+/**
+ * One element of a PostgreSQL array literal. NULL is the bare word; every text is double-quoted, with `"`
+ * and `\` escaped by a backslash, so commas, braces, whitespace, '' and the text "NULL" stay what they are.
+ * Numbers are written bare in their exact shortest form (values.ts exactNumberText).
+ */
+function arrayElement(value: SqlValue | undefined, index: number): string {
+  const text = valueText(value, index);
+  if (text === null) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'bigint') return text;
+  return `"${NEEDS_ESCAPE.test(text) ? text.replace(/["\\]/g, '\\$&') : text}"`;
+}
+
+const NEEDS_ESCAPE = /["\\]/;

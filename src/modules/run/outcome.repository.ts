@@ -1,6 +1,6 @@
 import type { Executor } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
-import type { Row } from '../../datastore/types';
+import type { Row, UpsertSpec } from '../../datastore/types';
 import { outcomeTableDefinition } from '../dataset/outcome-table';
 import type { Assignment } from './assignment.repository';
 
@@ -17,17 +17,9 @@ export interface OutcomeRow {
 export class OutcomeRepository {
   constructor(private readonly executor: Executor) {}
 
+  /** Writes a run's outcomes, one per assignment, in the caller's transaction: all rows or none. */
   async upsert(table: string, datasetId: string, runId: string, scoredAt: Date, assignments: readonly Assignment[], executor: Executor): Promise<void> {
-    const definition = outcomeTableDefinition(table);
-    const rows = assignments.map((assignment) => ({
-      dataset_id: datasetId,
-      entity_key: assignment.entityKey,
-      run_id: runId,
-      cluster: assignment.cluster,
-      distance: assignment.distance,
-      scored_at: scoredAt,
-    }));
-    for (const statement of executor.dialect.compileUpsert({ table, keyColumns: definition.primaryKey, columns: definition.columns, rows })) {
+    for (const statement of executor.dialect.compileUpsert(outcomeUpsert(table, datasetId, runId, scoredAt, assignments))) {
       await executor.execute(statement);
     }
   }
@@ -44,6 +36,20 @@ export class OutcomeRepository {
     );
     return rows.map(toOutcome);
   }
+}
+
+/** The UPSERT that publishes a run's assignments into an outcome table (shared with bench/publish.ts). */
+export function outcomeUpsert(table: string, datasetId: string, runId: string, scoredAt: Date, assignments: readonly Assignment[]): UpsertSpec {
+  const definition = outcomeTableDefinition(table);
+  const rows = assignments.map((assignment) => ({
+    dataset_id: datasetId,
+    entity_key: assignment.entityKey,
+    run_id: runId,
+    cluster: assignment.cluster,
+    distance: assignment.distance,
+    scored_at: scoredAt,
+  }));
+  return { table, keyColumns: definition.primaryKey, columns: definition.columns, rows };
 }
 
 function toOutcome(row: Row): OutcomeRow {
