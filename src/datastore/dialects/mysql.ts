@@ -1,18 +1,6 @@
-import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, TableDefinition, UpsertSpec } from '../types';
+import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, TableDefinition, UpsertSpec } from '../types';
 import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
-
-// The JSON_TABLE column type each column's values are read as (see setBasedUpsert). Wide on purpose: a
-// value too long or too large for its table column must fail the INSERT (strict mode), not be cut here.
-const JSON_TABLE_TYPES: Record<ColumnType, string> = {
-  string: 'LONGTEXT',
-  text: 'LONGTEXT',
-  integer: 'BIGINT',
-  bigint: 'BIGINT',
-  double: 'DOUBLE',
-  timestamp: 'DATETIME(6)',
-  boolean: 'BIGINT',
-};
 
 /**
  * MySQL 8.0.20+ through MySQL or MariaDB Connector/ODBC. MariaDB differs only in its UPSERT (see
@@ -120,10 +108,13 @@ export class MysqlDialect extends SqlDialect {
 
   /**
    * The whole batch as one JSON parameter per chunk, `[[v1, v2, …], …]`, read back into rows by
-   * JSON_TABLE: `INSERT … SELECT … FROM JSON_TABLE(?, '$[*]' COLUMNS (…)) AS new_row ON DUPLICATE KEY UPDATE …`.
-   * ERROR ON ERROR: without it a value JSON_TABLE cannot convert silently becomes NULL. Numbers are
-   * written exactly (values.ts exactNumberText); MariaDB and MySQL parse them with a correctly rounding
-   * strtod, so doubles arrive bit for bit. Where the server has no JSON_TABLE: multi-row VALUES.
+   * JSON_TABLE: `INSERT … SELECT … FROM JSON_TABLE(?, '$[*]' COLUMNS (c LONGTEXT PATH '$[0]', …)) AS new_row
+   * ON DUPLICATE KEY UPDATE …`. Every value leaves JSON_TABLE as text and the INSERT converts it to its
+   * column's type, as it converts a bound text parameter: JSON_TABLE's own typed columns would cut a
+   * long text and turn 'abc' into 0 or a bad date into 0000-00-00 with a mere warning (measured on
+   * MariaDB 10.11, even with ERROR ON ERROR), where strict mode makes the INSERT refuse them. Numbers
+   * are written exactly (values.ts exactNumberText) and parsed by a correctly rounding strtod, so
+   * doubles arrive bit for bit. Where the server has no JSON_TABLE: multi-row VALUES.
    */
   protected override setBasedUpsert(spec: UpsertSpec): Statement[] | undefined {
     if (!this.hasJsonTable) return undefined;
@@ -135,7 +126,7 @@ export class MysqlDialect extends SqlDialect {
       rows[row] = `${json}]`;
     }
     const columns = spec.columns
-      .map((column, index) => `${this.quoteIdentifier(column.name)} ${JSON_TABLE_TYPES[column.type]} PATH '$[${index}]' ERROR ON ERROR`)
+      .map((column, index) => `${this.quoteIdentifier(column.name)} LONGTEXT PATH '$[${index}]'`)
       .join(', ');
     const sql =
       `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +

@@ -45,15 +45,16 @@ describe('UPSERT compilation', () => {
       },
       postgresql: {
         sql:
-          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?) ' +
+          'INSERT INTO "dataset_row" ("id", "label", "score") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS integer[])) ' +
           'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
-        parameters: ['a', 'Alpha', 1],
+        parameters: ['{"a"}', '{"Alpha"}', '{1}'],
       },
       mysql: {
         sql:
-          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?) AS new_row ' +
-          'ON DUPLICATE KEY UPDATE `label` = new_row.`label`, `score` = new_row.`score`',
-        parameters: ['a', 'Alpha', 1],
+          'INSERT INTO `dataset_row` (`id`, `label`, `score`) SELECT new_row.`id`, new_row.`label`, new_row.`score` ' +
+          "FROM JSON_TABLE(?, '$[*]' COLUMNS (`id` LONGTEXT PATH '$[0]', `label` LONGTEXT PATH '$[1]', `score` LONGTEXT PATH '$[2]')) AS new_row " +
+          'ON DUPLICATE KEY UPDATE `dataset_row`.`label` = new_row.`label`, `dataset_row`.`score` = new_row.`score`',
+        parameters: ['[["a","Alpha",1]]'],
       },
       mariadb: {
         sql:
@@ -82,15 +83,16 @@ describe('UPSERT compilation', () => {
       },
       postgresql: {
         sql:
-          'INSERT INTO "assignment" ("run_id", "row_index", "cluster_id") VALUES (?, ?, ?) ' +
+          'INSERT INTO "assignment" ("run_id", "row_index", "cluster_id") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS integer[])) ' +
           'ON CONFLICT ("run_id", "row_index") DO UPDATE SET "cluster_id" = excluded."cluster_id"',
-        parameters: ['r1', 7, 2],
+        parameters: ['{"r1"}', '{7}', '{2}'],
       },
       mysql: {
         sql:
-          'INSERT INTO `assignment` (`run_id`, `row_index`, `cluster_id`) VALUES (?, ?, ?) AS new_row ' +
-          'ON DUPLICATE KEY UPDATE `cluster_id` = new_row.`cluster_id`',
-        parameters: ['r1', 7, 2],
+          'INSERT INTO `assignment` (`run_id`, `row_index`, `cluster_id`) SELECT new_row.`run_id`, new_row.`row_index`, new_row.`cluster_id` ' +
+          "FROM JSON_TABLE(?, '$[*]' COLUMNS (`run_id` LONGTEXT PATH '$[0]', `row_index` LONGTEXT PATH '$[1]', `cluster_id` LONGTEXT PATH '$[2]')) AS new_row " +
+          'ON DUPLICATE KEY UPDATE `assignment`.`cluster_id` = new_row.`cluster_id`',
+        parameters: ['[["r1",7,2]]'],
       },
       mariadb: {
         sql:
@@ -116,12 +118,17 @@ describe('UPSERT compilation', () => {
         parameters: ['r1', 7],
       },
       postgresql: {
-        sql: 'INSERT INTO "assignment" ("run_id", "row_index") VALUES (?, ?) ON CONFLICT ("run_id", "row_index") DO NOTHING',
-        parameters: ['r1', 7],
+        sql:
+          'INSERT INTO "assignment" ("run_id", "row_index") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[])) ' +
+          'ON CONFLICT ("run_id", "row_index") DO NOTHING',
+        parameters: ['{"r1"}', '{7}'],
       },
       mysql: {
-        sql: 'INSERT INTO `assignment` (`run_id`, `row_index`) VALUES (?, ?) AS new_row ON DUPLICATE KEY UPDATE `run_id` = `run_id`',
-        parameters: ['r1', 7],
+        sql:
+          'INSERT INTO `assignment` (`run_id`, `row_index`) SELECT new_row.`run_id`, new_row.`row_index` ' +
+          "FROM JSON_TABLE(?, '$[*]' COLUMNS (`run_id` LONGTEXT PATH '$[0]', `row_index` LONGTEXT PATH '$[1]')) AS new_row " +
+          'ON DUPLICATE KEY UPDATE `assignment`.`run_id` = `assignment`.`run_id`',
+        parameters: ['[["r1",7]]'],
       },
       mariadb: {
         sql: 'INSERT INTO `assignment` (`run_id`, `row_index`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `run_id` = `run_id`',
@@ -164,18 +171,21 @@ describe('UPSERT compilation', () => {
       },
       postgresql: {
         sql:
-          'INSERT INTO "model_run" ("id", "started_at", "converged", "inertia", "notes") ' +
-          'VALUES (?, CAST(? AS TIMESTAMP), CAST(? AS BOOLEAN), ?, ?) ' +
+          'INSERT INTO "model_run" ("id", "started_at", "converged", "inertia", "notes") SELECT * FROM unnest(' +
+          'CAST(? AS text[]), CAST(? AS timestamp[]), CAST(? AS boolean[]), CAST(? AS double precision[]), CAST(? AS text[])) ' +
           'ON CONFLICT ("id") DO UPDATE SET "started_at" = excluded."started_at", "converged" = excluded."converged", ' +
           '"inertia" = excluded."inertia", "notes" = excluded."notes"',
-        parameters: typedParameters,
+        parameters: ['{"r1"}', '{"2024-05-01 09:30:00.000"}', '{1}', '{0.25}', '{"메모"}'],
       },
       mysql: {
         sql:
-          'INSERT INTO `model_run` (`id`, `started_at`, `converged`, `inertia`, `notes`) VALUES (?, ?, ?, ?, ?) AS new_row ' +
-          'ON DUPLICATE KEY UPDATE `started_at` = new_row.`started_at`, `converged` = new_row.`converged`, ' +
-          '`inertia` = new_row.`inertia`, `notes` = new_row.`notes`',
-        parameters: typedParameters,
+          'INSERT INTO `model_run` (`id`, `started_at`, `converged`, `inertia`, `notes`) ' +
+          'SELECT new_row.`id`, new_row.`started_at`, new_row.`converged`, new_row.`inertia`, new_row.`notes` ' +
+          "FROM JSON_TABLE(?, '$[*]' COLUMNS (`id` LONGTEXT PATH '$[0]', `started_at` LONGTEXT PATH '$[1]', `converged` LONGTEXT PATH '$[2]', " +
+          "`inertia` LONGTEXT PATH '$[3]', `notes` LONGTEXT PATH '$[4]')) AS new_row " +
+          'ON DUPLICATE KEY UPDATE `model_run`.`started_at` = new_row.`started_at`, `model_run`.`converged` = new_row.`converged`, ' +
+          '`model_run`.`inertia` = new_row.`inertia`, `model_run`.`notes` = new_row.`notes`',
+        parameters: ['[["r1","2024-05-01 09:30:00.000",1,0.25,"메모"]]'],
       },
       mariadb: {
         sql:
@@ -198,7 +208,7 @@ describe('UPSERT compilation', () => {
         'WHEN NOT MATCHED THEN INSERT ("ID", "LABEL", "SCORE") VALUES (s."ID", s."LABEL", s."SCORE")',
       parameters: twoRowParameters,
     };
-    expectSqlPerDialect('two rows go in one statement, parameters row by row', (d) => d.compileUpsert(twoRows), {
+    expectSqlPerDialect('two rows go in one statement, parameters row by row (set-based forms: column by column, or one JSON document)', (d) => d.compileUpsert(twoRows), {
       sqlite: {
         sql:
           'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
@@ -207,15 +217,16 @@ describe('UPSERT compilation', () => {
       },
       postgresql: {
         sql:
-          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
+          'INSERT INTO "dataset_row" ("id", "label", "score") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS integer[])) ' +
           'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
-        parameters: twoRowParameters,
+        parameters: ['{"a","b"}', '{"Alpha","Beta"}', '{1,2}'],
       },
       mysql: {
         sql:
-          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?), (?, ?, ?) AS new_row ' +
-          'ON DUPLICATE KEY UPDATE `label` = new_row.`label`, `score` = new_row.`score`',
-        parameters: twoRowParameters,
+          'INSERT INTO `dataset_row` (`id`, `label`, `score`) SELECT new_row.`id`, new_row.`label`, new_row.`score` ' +
+          "FROM JSON_TABLE(?, '$[*]' COLUMNS (`id` LONGTEXT PATH '$[0]', `label` LONGTEXT PATH '$[1]', `score` LONGTEXT PATH '$[2]')) AS new_row " +
+          'ON DUPLICATE KEY UPDATE `dataset_row`.`label` = new_row.`label`, `dataset_row`.`score` = new_row.`score`',
+        parameters: ['[["a","Alpha",1],["b","Beta",2]]'],
       },
       mariadb: {
         sql:
@@ -248,7 +259,7 @@ describe('UPSERT compilation', () => {
     }
   });
 
-  describe('chunking under the row and bind limits', () => {
+  describe('multi-row VALUES chunking under the row and bind limits (compileValuesUpsert, every dialect)', () => {
     // Rows per statement = min(maxRowsPerStatement, floor(maxBindParameters / columns)).
     itPerDialect(
       (rows: number[]) => `a 5,000-row batch of 4 columns compiles into ${rows.length} statements, every row in order`,
@@ -345,7 +356,7 @@ function wideBatch(columnCount: number, rowCount: number): UpsertSpec {
 /** The batch compiled into statements of the expected row counts, within the bind limit, values in order. */
 function assertChunked(dialect: SqlDialect, columnCount: number, rowCount: number, expectedRowsPerStatement: readonly number[]): void {
   const batch = wideBatch(columnCount, rowCount);
-  const statements = dialect.compileUpsert(batch);
+  const statements = dialect.compileValuesUpsert(batch);
   assert.deepEqual(
     statements.map((statement) => statement.parameters.length / columnCount),
     expectedRowsPerStatement,

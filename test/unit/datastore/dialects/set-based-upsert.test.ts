@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MariadbDialect } from '../../../../src/datastore/dialects/mariadb';
+import { MysqlDialect } from '../../../../src/datastore/dialects/mysql';
+import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
+import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
+import { exactNumberText } from '../../../../src/datastore/values';
+import { SeededRandom } from '../../../../src/shared/seeded-random';
+import { createDialect } from '../../../support/sql-table';
+
+/**
+ * The set-based UPSERT forms (issue 6): PostgreSQL's one array literal per column, unnested, and
+ * MySQL/MariaDB's one JSON document read by JSON_TABLE. Their SQL shape is in upsert.test.ts; here,
+ * what the parameters carry: escaping, exact numbers, chunking by rows and by size. The integration
+ * tests (test/integration/upsert/) prove the databases read them back as written.
+ */
+
+// Every text the escaping must keep as it is, each at a key and at a value.
+export const AWKWARD_TEXTS: readonly string[] = [
+  'plain',
+  'with "double" quotes',
+  "with 'single' quotes",
+  'back\\slash and \\" both',
+  'trailing backslash \\',
+  'a,b,c',
+  '{braces}',
+  '}{',
+  'NULL',
+  'null',
+  '',
+  ' ',
+  '  leading and trailing  ',
+  'tab\there\nnewline\r\n',
+  '한국어 텍스트, "인용" {중괄호}',
+  '😀 astral plane',
+  '[1,2]',
+  '$[0]',
+  '?',
+];
+
+const TEXT_COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'id', type: 'integer' },
+  { name: 'label', type: 'text' },
+];
+
+function textSpec(values: readonly (string | null)[]): UpsertSpec {
+  return { table: 't', keyColumns: ['id'], columns: TEXT_COLUMNS, rows: values.map((label, id) => ({ id, label })) };
+}
+
+/** A reading of a PostgreSQL one-dimensional array literal, as array_in does it: quoted elements, bare NULL. */
+function parsePostgresqlArray(literal: string): (string | null)[] {
+  assert.ok(literal.startsWith('{') && literal.endsWith('}'), literal.slice(0, 40));
+  const elements: (string | null)[] = [];
+  let index = 1;
+  while (index < literal.length - 1) {
+    if (literal[index] === '"') {
+      let text = '';
+      index++;
+      while (literal[index] !== '"') {
+        if (literal[index] === '\\') index++;
+        text += literal[index++];
+      }
+      elements.push(text);
+      index++;
+    } else {
+      const end = literal.indexOf(',', index) === -1 ? literal.length - 1 : literal.indexOf(',', index);
+      const bare = literal.slice(index, end);
+      elements.push(bare === 'NULL' ? null : bare);
+      index = end;
+    }
+    if (literal[index] === ',') index++;
+  }
+  return elements;
+}
+
+/** Doubles over the whole range, bit patterns drawn at random, plus the ones that break naive printing. */
+export function awkwardDoubles(count: number, seed = 6): number[] {
+  const random = new SeededRandom(seed);
+  const bits = new Uint32Array(2);
+  const view = new Float64Array(bits.buffer);
+  const values = [0.1, 0.2 + 0.1, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308, -1.7976931348623157e308, 1e21, 1e-7, 123456789012345680000, 9007199254740993, 0.000001, 1e-6 / 3, -0.5, 12];
+  while (values.length < count) {
+    bits[0] = Math.floor(random.next() * 2 ** 32);
+    bits[1] = Math.floor(random.next() * 2 ** 32);
+    if (Number.isFinite(view[0]!)) values.push(view[0]!);
+    values.push(random.next() * 12);
+  }
+  return values.slice(0, count);
+}
+
+describe('set-based UPSERT parameters', () => {
+  describe('numbers as text', () => {
+    it('every double, from 5e-324 to 1.8e308, prints as text that parses back to the same bits', () => {
+      for (const value of awkwardDoubles(20_000)) assert.ok(Object.is(Number(exactNumberText(value)), value), `${value}`);
+    });
+
+    it('-0 keeps its sign (String(-0) is "0")', () => {
+      assert.equal(exactNumberText(-0), '-0');
+      assert.ok(Object.is(Number(exactNumberText(-0)), -0));
+      assert.equal(exactNumberText(0), '0');
+    });
+  });
+
+  describe('PostgreSQL: one array literal per column', () => {
+    const dialect = new PostgresqlDialect();
+
+    it('every awkward text, and NULL beside the text "NULL", reads back from the literal as written', () => {
+      const values = [...AWKWARD_TEXTS, null];
+      const [statement] = dialect.compileUpsert(textSpec(values));
+      assert.deepEqual(parsePostgresqlArray(String(statement!.parameters[1])), values);
+    });
+
+    it('quotes every text element and escapes only " and \\', () => {
+      const [statement] = dialect.compileUpsert(textSpec(['a"b', 'c\\d', '', 'NULL', null, ' x ']));
+      assert.equal(statement!.parameters[1], String.raw`{"a\"b","c\\d","","NULL",NULL," x "}`);
+    });
+
+    it('doubles, integers and bigints are written bare and exact; dates as UTC text; booleans as 1/0', () => {
+      const columns: ColumnDefinition[] = [
+        { name: 'id', type: 'integer' },
+        { name: 'distance', type: 'double' },
+        { name: 'big', type: 'bigint' },
+        { name: 'at', type: 'timestamp' },
+        { name: 'flag', type: 'boolean' },
+      ];
+      const rows: Record<string, SqlValue>[] = [
+        { id: 1, distance: -0, big: 9007199254740993n, at: new Date(Date.UTC(2026, 10, 26, 9, 30, 15, 250)), flag: true },
+        { id: 2, distance: 5e-324, big: '-9223372036854775808', at: '2024-05-01 09:30:00.000', flag: false },
+        { id: 3, distance: 1.7976931348623157e308, big: null, at: null, flag: null },
+      ];
+      const [statement] = dialect.compileUpsert({ table: 't', keyColumns: ['id'], columns, rows });
+      assert.deepEqual(statement!.parameters, [
+        '{1,2,3}',
+        '{-0,5e-324,1.7976931348623157e+308}',
+        '{9007199254740993,"-9223372036854775808",NULL}',
+        '{"2026-11-26 09:30:15.250","2024-05-01 09:30:00.000",NULL}',
+        '{"1","0",NULL}',
+      ]);
+    });
+
+    it('a batch of 125,000 rows goes in three statements of at most 50,000 rows, six parameters each, rows in order', () => {
+      const rows = Array.from({ length: 125_000 }, (_, id) => ({ id, label: `row ${id}` }));
+      const statements = dialect.compileUpsert({ table: 't', keyColumns: ['id'], columns: TEXT_COLUMNS, rows });
+      assert.deepEqual(
+        statements.map((statement) => parsePostgresqlArray(String(statement.parameters[0])).length),
+        [50_000, 50_000, 25_000],
+      );
+      for (const statement of statements) assert.equal(statement.parameters.length, 2);
+      const labels = statements.flatMap((statement) => parsePostgresqlArray(String(statement.parameters[1])));
+      assert.deepEqual(labels, rows.map((row) => row.label));
+    });
+
+    it('a statement carries at most maxArrayTextPerStatement characters; a row longer than that goes alone', () => {
+      const small = new (class extends PostgresqlDialect {
+        override readonly maxArrayTextPerStatement = 40;
+      })();
+      // Each row is `n,` (2–3 characters) plus `"xxxxxxxxxx",` (13): 15 or 16 characters.
+      const labels = ['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(10), 'y'.repeat(100), 'x'.repeat(10)];
+      const statements = small.compileUpsert(textSpec(labels));
+      assert.deepEqual(
+        statements.map((statement) => parsePostgresqlArray(String(statement.parameters[1]))),
+        [[labels[0], labels[1]], [labels[2]], [labels[3]], [labels[4]]],
+      );
+    });
+
+    it('refuses NaN, Infinity and invalid dates (BAD_USER_INPUT) and binary values (DIALECT_UNSUPPORTED), naming the parameter', () => {
+      const columns: ColumnDefinition[] = [
+        { name: 'id', type: 'integer' },
+        { name: 'value', type: 'double' },
+      ];
+      const spec = (value: SqlValue): UpsertSpec => ({ table: 't', keyColumns: ['id'], columns, rows: [{ id: 1, value: 1 }, { id: 2, value }] });
+      assert.throws(() => dialect.compileUpsert(spec(Number.NaN)), { code: 'BAD_USER_INPUT', message: /Parameter 4 is NaN/ });
+      assert.throws(() => dialect.compileUpsert(spec(-Infinity)), { code: 'BAD_USER_INPUT', message: /Parameter 4 is -Infinity/ });
+      assert.throws(() => dialect.compileUpsert(spec(new Date(Number.NaN))), { code: 'BAD_USER_INPUT', message: /Parameter 4 is an invalid date/ });
+      assert.throws(() => dialect.compileUpsert(spec(Buffer.from('x'))), { code: 'DIALECT_UNSUPPORTED', message: /Parameter 4 is binary/ });
+    });
+  });
+
+  describe('MySQL / MariaDB: one JSON document read by JSON_TABLE', () => {
+    const dialect = new MysqlDialect();
+
+    it('every awkward text, and null beside the text "null", reads back from the JSON as written', () => {
+      const values = [...AWKWARD_TEXTS, null];
+      const [statement] = dialect.compileUpsert(textSpec(values));
+      assert.deepEqual(
+        JSON.parse(String(statement!.parameters[0])),
+        values.map((label, id) => [id, label]),
+      );
+    });
+
+    it('numbers are written bare and exact, -0 included; dates as UTC text; booleans as 1/0', () => {
+      const columns: ColumnDefinition[] = [
+        { name: 'id', type: 'integer' },
+        { name: 'distance', type: 'double' },
+        { name: 'at', type: 'timestamp' },
+        { name: 'flag', type: 'boolean' },
+      ];
+      const rows: Record<string, SqlValue>[] = [
+        { id: 1, distance: -0, at: new Date(Date.UTC(2026, 10, 26, 9, 30, 15, 250)), flag: true },
+        { id: 9007199254740993n, distance: 1e21, at: null, flag: false },
+      ];
+      const [statement] = dialect.compileUpsert({ table: 't', keyColumns: ['id'], columns, rows });
+      assert.equal(statement!.parameters[0], '[[1,-0,"2026-11-26 09:30:15.250",1],[9007199254740993,1e+21,null,0]]');
+    });
+
+    it('a chunk holds at most maxJsonBytesPerStatement bytes of JSON counted in UTF-8, so Korean text splits sooner than ASCII', () => {
+      const small = new (class extends MysqlDialect {
+        override readonly maxJsonBytesPerStatement = 100;
+      })();
+      // A row `[n,"…"]` and its comma: with 10 ASCII characters 17–18 bytes; with 10 Hangul syllables (3 bytes each) 37–38.
+      const chunkSizes = (label: string) => small.compileUpsert(textSpec(Array.from({ length: 12 }, () => label))).map((statement) => JSON.parse(String(statement.parameters[0])).length);
+      assert.deepEqual(chunkSizes('x'.repeat(10)), [5, 5, 2]);
+      assert.deepEqual(chunkSizes('가'.repeat(10)), [2, 2, 2, 2, 2, 2]);
+    });
+
+    it('a batch of 125,000 rows goes in three statements of at most 50,000 rows, one parameter each, rows in order', () => {
+      const rows = Array.from({ length: 125_000 }, (_, id) => ({ id, label: `row ${id}` }));
+      const statements = dialect.compileUpsert({ table: 't', keyColumns: ['id'], columns: TEXT_COLUMNS, rows });
+      const chunks = statements.map((statement) => JSON.parse(String(statement.parameters[0])) as [number, string][]);
+      assert.deepEqual(
+        chunks.map((chunk) => chunk.length),
+        [50_000, 50_000, 25_000],
+      );
+      assert.deepEqual(chunks.flat(), rows.map((row) => [row.id, row.label]));
+    });
+  });
+
+  describe('which form a dialect compiles', () => {
+    const mariadbSql = (version?: string) => new MariadbDialect(version).compileUpsert(textSpec(['a']))[0]!.sql;
+
+    for (const version of ['10.11.19-MariaDB-0+deb12u1', '10.6.0-MariaDB', '11.4.2-MariaDB', '8.0.4', '8.0.19']) {
+      it(`MariaDB's dialect on ${version}: JSON_TABLE, taking the new values with VALUES()`, () => {
+        assert.match(mariadbSql(version), /FROM JSON_TABLE\(\?, '\$\[\*\]' COLUMNS .* ON DUPLICATE KEY UPDATE `t`.`label` = VALUES\(`label`\)$/);
+      });
+    }
+
+    for (const version of [undefined, '10.5.23-MariaDB', '10.4.1-MariaDB-log', '5.7.44', '8.0.3', 'unknown']) {
+      it(`MariaDB's dialect on ${version ?? 'an unknown version'}: multi-row VALUES (no JSON_TABLE)`, () => {
+        assert.equal(mariadbSql(version), 'INSERT INTO `t` (`id`, `label`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `label` = VALUES(`label`)');
+      });
+    }
+
+    for (const variant of ['sqlite', 'oracle', 'tibero', 'mariadb'] as const) {
+      it(`${variant}${variant === 'mariadb' ? ' (no version)' : ''}: compileUpsert is the multi-row VALUES form`, () => {
+        const dialect = createDialect(variant);
+        const spec: UpsertSpec = textSpec(Array.from({ length: 2_500 }, (_, id) => `label ${id}`));
+        assert.deepEqual(dialect.compileUpsert(spec), dialect.compileValuesUpsert(spec));
+      });
+    }
+  });
+});
