@@ -58,6 +58,13 @@ export abstract class SqlDialect {
   readonly maxBindParameters: number = MAX_ODBC_PARAMETERS;
   /** Most rows one UPSERT statement may carry, whatever the bind budget. Default: 1,000. */
   readonly maxRowsPerStatement: number = 1_000;
+  /**
+   * Most bytes of text and binary values one multi-row VALUES UPSERT carries, counting 3 bytes a
+   * character (UTF-8's most for a UTF-16 unit). Default: 8 MiB, half of MySQL's and MariaDB's default
+   * max_allowed_packet (16 MiB), which bounds a whole statement with its values; 1,000 rows of
+   * 20,000-character texts would otherwise make one statement the server refuses.
+   */
+  readonly maxValueBytesPerStatement: number = 8 * 1024 * 1024;
   /** Most values one `IN (…)` list may carry. Default: 1,000. */
   readonly maxInListSize: number = 1_000;
   /** Longest identifier the database accepts. Default: 63 (PostgreSQL's NAMEDATALEN − 1). */
@@ -251,14 +258,20 @@ export abstract class SqlDialect {
   }
 
   private valuesUpsert(spec: UpsertSpec, rowsPerStatement: number): Statement[] {
-    const statements: Statement[] = [];
-    for (let start = 0; start < spec.rows.length; start += rowsPerStatement) {
-      const rows = spec.rows.slice(start, start + rowsPerStatement);
+    const rowBytes = (index: number) => {
+      let bytes = 0;
+      for (const column of spec.columns) {
+        const value = spec.rows[index]![column.name];
+        if (typeof value === 'string') bytes += 3 * value.length;
+        else if (Buffer.isBuffer(value)) bytes += value.length;
+      }
+      return bytes;
+    };
+    return this.chunkRanges(spec.rows.length, rowsPerStatement, this.maxValueBytesPerStatement, rowBytes).map(([start, end]) => {
       const parameters: SqlValue[] = [];
-      for (const row of rows) for (const column of spec.columns) parameters.push(row[column.name] ?? null);
-      statements.push({ sql: this.upsertSql(spec, rows.length), parameters, kind: 'upsert' });
-    }
-    return statements;
+      for (let index = start; index < end; index++) for (const column of spec.columns) parameters.push(spec.rows[index]![column.name] ?? null);
+      return { sql: this.upsertSql(spec, end - start), parameters, kind: 'upsert' };
+    });
   }
 
   /**
@@ -374,7 +387,9 @@ export abstract class SqlDialect {
     }
     // Two rows with one key in one batch would make ON CONFLICT and MERGE fail (PostgreSQL: "cannot affect
     // row a second time"; Oracle: ORA-30926) or keep an arbitrary one (MySQL): refuse it up front instead.
-    const seen = new Set<string>();
+    // One level of maps per key column (a tree of the keys seen), so no key text is built per row.
+    const seen = new Map<unknown, unknown>();
+    const last = spec.keyColumns.length - 1;
     spec.rows.forEach((row, index) => {
       for (const name of names) {
         if (!(name in row)) {
@@ -384,9 +399,15 @@ export abstract class SqlDialect {
           });
         }
       }
-      let key = '';
-      for (const name of spec.keyColumns) key += keyPart(row[name]);
-      if (seen.has(key)) {
+      let level = seen;
+      for (let position = 0; position < last; position++) {
+        const part = keyPart(row[spec.keyColumns[position]!]);
+        let next = level.get(part) as Map<unknown, unknown> | undefined;
+        if (next === undefined) level.set(part, (next = new Map()));
+        level = next;
+      }
+      const part = keyPart(row[spec.keyColumns[last]!]);
+      if (level.has(part)) {
         const shown = JSON.stringify(spec.keyColumns.map((name) => keyValue(row[name])));
         throw new AppError(
           'UPSERT_INVALID',
@@ -394,7 +415,7 @@ export abstract class SqlDialect {
           { table: spec.table, row: index },
         );
       }
-      seen.add(key);
+      level.set(part, true);
     });
   }
 
@@ -411,19 +432,11 @@ export abstract class SqlDialect {
   }
 }
 
-// One key part as text that no other value's text equals, and that stays distinct when concatenated:
-// a type letter, the length, then the value ('s5:hello', 'n1:7', 'z'), so 'a' + 'bc' ≠ 'ab' + 'c'.
-function keyPart(value: SqlValue | undefined): string {
-  if (value === null || value === undefined) return 'z';
-  const text =
-    typeof value === 'string'
-      ? `s${value.length}:${value}`
-      : typeof value === 'number' || typeof value === 'bigint'
-        ? `n${String(value).length}:${String(value)}`
-        : undefined;
-  if (text !== undefined) return text;
-  const shown = String(keyValue(value));
-  return `${value instanceof Date ? 'd' : Buffer.isBuffer(value) ? 'x' : 'b'}${shown.length}:${shown}`;
+// One key part as a Map key: strings and numbers as they are (so '1' and 1 stay apart, as they did),
+// anything else as the text it is shown as.
+function keyPart(value: SqlValue | undefined): unknown {
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  return keyValue(value);
 }
 
 function keyValue(value: SqlValue | undefined): unknown {

@@ -4,6 +4,7 @@ import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlDialect } from '../../../src/datastore/dialects';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition, UpsertSpec } from '../../../src/datastore/types';
 import { ddl, select } from '../../support/databases';
+import { AWKWARD_TEXTS, awkwardDoubles } from '../../unit/datastore/dialects/awkward-values';
 
 /**
  * The UPSERT conformance scenarios, run unchanged against every target: a real database through its
@@ -15,6 +16,11 @@ export interface UpsertTarget {
   /** The dialect that compiles the UPSERT; the datastore's own dialect creates and reads the tables. */
   readonly compiler: SqlDialect;
   readonly serverVersion: string;
+  /**
+   * Rows of the batch that must cross the compiler's per-statement row limit. Default: 5,000 (the
+   * multi-row VALUES forms take at most 1,000 rows a statement); 125,000 for the set-based forms (50,000).
+   */
+  readonly largeBatchRows?: number;
 }
 
 const OUTCOME_COLUMNS: readonly ColumnDefinition[] = [
@@ -122,16 +128,70 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       ]);
     });
 
-    it('a 5,000-row batch crossing the per-statement limit is upserted whole, in several statements', async () => {
+    it('a batch crossing the per-statement row limit is upserted whole, in several statements', async (context) => {
       await recreate(outcomeTable);
-      const rows = Array.from({ length: 5_000 }, (_, index) => outcomeRow(index));
+      const count = target.largeBatchRows ?? 5_000;
+      context.diagnostic(`${count} rows`);
+      const rows = Array.from({ length: count }, (_, index) => outcomeRow(index));
       const statements = target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows });
       assert.ok(statements.length > 1, `expected the batch to be split, got ${statements.length} statement(s)`);
       await upsert(outcomeTable, rows);
       const stored = await snapshot(outcomeTable);
-      assert.equal(stored.length, 5_000);
+      assert.equal(stored.length, count);
       const expected = [...rows].sort((a, b) => `${a.dataset_id}/${a.entity_key}`.localeCompare(`${b.dataset_id}/${b.entity_key}`));
       assert.deepEqual(stored, expected);
+    });
+
+    it('texts that need escaping (quotes, backslashes, commas, braces, "NULL" beside NULL, "", whitespace, Korean, emoji) round-trip as keys and values', async () => {
+      await recreate(outcomeTable);
+      const long = 'a"b\\c,{d} NULL 한글 '.repeat(1_300);
+      const labels = [...AWKWARD_TEXTS, long, null];
+      // The key carries the text after a unique prefix: MariaDB's PAD SPACE collation makes '' and ' ' one key.
+      const rows = labels.map((label, index) => outcomeRow(index, { dataset_id: 'texts', entity_key: `${String(index).padStart(2, '0')} ${(label ?? 'null value').slice(0, 40)}`, label }));
+      await upsert(outcomeTable, rows);
+      assert.deepEqual(await snapshot(outcomeTable), rows);
+      // Updated: every row takes the label of the next one, through the UPDATE branch of the same form.
+      const shifted = rows.map((row, index) => ({ ...row, label: labels[(index + 1) % labels.length]! }));
+      await upsert(outcomeTable, shifted);
+      assert.deepEqual(await snapshot(outcomeTable), shifted);
+    });
+
+    it('doubles over the whole range (5e-324 to 1.8e308, 2,000 values) are stored bit for bit', async () => {
+      await recreate(singleTable);
+      const scores = awkwardDoubles(2_000);
+      const rows = scores.map((score, id) => ({ id, name: 'through compileUpsert', score }));
+      await upsert(singleTable, rows);
+      // The reference: the same doubles bound as binary parameters, one row a statement.
+      const reference: TableDefinition = { ...singleTable, name: `${singleTable.name}_bound` };
+      await recreate(reference);
+      await target.datastore.executeAll(
+        target.compiler.compileValuesUpsert({ table: reference.name, keyColumns: reference.primaryKey, columns: reference.columns, rows }, 1),
+      );
+      const q = (name: string) => target.datastore.dialect.quoteIdentifier(name);
+      const [equal] = await target.datastore.query(
+        select(`SELECT COUNT(*) AS n FROM ${q(singleTable.name)} a JOIN ${q(reference.name)} b ON a.${q('id')} = b.${q('id')} WHERE a.${q('score')} = b.${q('score')}`),
+      );
+      assert.equal(Number(Object.values(equal!)[0]), scores.length, 'every stored double equals the same double bound as a parameter');
+      // The SQLite ODBC driver reads doubles back with 15 significant digits; the others read them exactly.
+      if (target.datastore.dialect.variant !== 'sqlite') {
+        const stored = await snapshot(singleTable);
+        stored.forEach((row, id) => assert.ok(Object.is(row.score, scores[id]), `row ${id}: stored ${String(row.score)}, sent ${scores[id]}`));
+      }
+    });
+
+    it('a batch of 20 million characters (1,000 rows of 20,000) is split under the per-statement size budget and upserted whole', async () => {
+      await recreate(outcomeTable);
+      const rows = Array.from({ length: 1_000 }, (_, index) => outcomeRow(index, { label: `${index}:`.padEnd(20_000, String.fromCharCode(97 + (index % 26))) }));
+      const statements = target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows });
+      assert.ok(statements.length > 1, `expected the batch to be split by size, got ${statements.length} statement(s)`);
+      await upsert(outcomeTable, rows);
+      const q = (name: string) => target.datastore.dialect.quoteIdentifier(name);
+      const stored = await target.datastore.query(
+        select(`SELECT ${q('entity_key')}, ${q('label')} FROM ${q(outcomeTable.name)} ORDER BY ${q('entity_key')}`),
+      );
+      assert.equal(stored.length, 1_000);
+      const expected = new Map(rows.map((row) => [row.entity_key, row.label]));
+      for (const row of stored) assert.ok(row.label === expected.get(String(row.entity_key)), `label of ${String(row.entity_key)}`);
     });
 
     it('a wide batch (40 columns × 2,000 rows, 80,000 values) is split under the bind-parameter limit and upserted whole', async () => {
@@ -211,8 +271,12 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       await recreate(outcomeTable);
       await upsert(outcomeTable, Array.from({ length: 100 }, (_, index) => outcomeRow(index)));
       const before = await snapshot(outcomeTable);
-      // Rows 0–2,999 update or insert fine and land in the first statements; row 3,500 breaks NOT NULL.
-      const rows = Array.from({ length: 5_000 }, (_, index) => outcomeRow(index, { cluster: index === 3_500 ? null : 99 }));
+      // The first statements (at most 40% of the rows) update or insert fine; the row at 70% breaks NOT NULL.
+      const count = target.largeBatchRows ?? 5_000;
+      const failing = Math.floor(count * 0.7);
+      const rows = Array.from({ length: count }, (_, index) => outcomeRow(index, { cluster: index === failing ? null : 99 }));
+      const statements = target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows });
+      assert.ok(statements.length > 2, `expected at least 3 statements, got ${statements.length}`);
       await assert.rejects(upsert(outcomeTable, rows), (error: { code?: string }) => {
         assert.ok(error.code === 'DB_CONSTRAINT_VIOLATION' || error.code === 'DB_ERROR', `unexpected code ${error.code}`);
         return true;
