@@ -430,6 +430,16 @@ export abstract class SqlDialect {
     if (state.startsWith('23')) return 'constraint';
     return 'other';
   }
+
+  /**
+   * A large ordered read as a cursor declared in SQL, run in one transaction: `declare` once, `fetch`
+   * (`fetchSize` rows) until it returns none, then `close`. For drivers whose own cursor holds the whole
+   * result in memory before the first row (psqlODBC unless UseDeclareFetch=1). Default: undefined, the
+   * driver's cursor is used.
+   */
+  serverCursorStatements(_statement: Statement, _fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } | undefined {
+    return undefined;
+  }
 }
 
 // One key part as a Map key: strings and numbers as they are (so '1' and 1 stay apart, as they did),
