@@ -12,13 +12,15 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  *
  *   node dist/bench/read.js --database sqlite|postgresql|mariadb [--rows 1000000] [--repeat 3]
  *       [--fetch-sizes 1000,5000,20000,50000] [--methods server,odbc-raw,odbc-raw-array,pyodbc]
- *       [--connection-options 'UseDeclareFetch=1;Fetch={fetchSize}']
+ *       [--connection-options 'UseDeclareFetch=1;Fetch={fetchSize}'] [--baseline-dist <a dist/ folder>]
  *
  * Methods, all reading `SELECT entity_id, f01…f10 FROM bench_blobs_<rows> ORDER BY entity_id`:
  * - `server`: readFeatureTable, what a model run does (Float64Array of features + entity key strings).
  * - `odbc-raw`: a node-odbc 2.6 cursor alone (fetchSize rows a fetch, row objects, nothing kept):
  *   the Node driver's limit. On MariaDB it stops early (see mariadb.ts); `rows` says how far it got.
  * - `odbc-raw-array`: the same on a connection opened with node-odbc's `fetchArray` (rows as arrays).
+ * - `server-baseline`: `server` as another build of this repository does it (`--baseline-dist`, e.g. a
+ *   copy of dist/ built from an earlier commit): before/after comparisons run interleaved.
  * - `pyodbc`: bench/read-pyodbc.py, cursor.fetchmany(fetchSize) into numpy blocks and one pandas
  *   DataFrame: the reference a Python pipeline gets.
  *
@@ -31,8 +33,9 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  * the read's own memory. Times are medians of --repeat runs, run back to back. Output: JSON on stdout.
  */
 
-export type ReadMethod = 'server' | 'odbc-raw' | 'odbc-raw-array' | 'pyodbc';
+export type ReadMethod = 'server' | 'server-baseline' | 'odbc-raw' | 'odbc-raw-array' | 'pyodbc';
 
+/** The methods run by default; `server-baseline` runs only when asked for, with a baseline build. */
 export const READ_METHODS: readonly ReadMethod[] = ['server', 'odbc-raw', 'odbc-raw-array', 'pyodbc'];
 
 export interface ReadResult {
@@ -61,6 +64,8 @@ export interface ReadBenchOptions {
   readonly fetchSizes?: number[];
   readonly methods?: readonly ReadMethod[];
   readonly connectionOptions?: string;
+  /** The dist/ folder of the build `server-baseline` runs. */
+  readonly baselineDist?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -69,6 +74,7 @@ interface ReadCase {
   readonly method: ReadMethod;
   readonly rows: number;
   readonly fetchSize: number;
+  readonly baselineDist?: string;
 }
 
 interface CaseOutcome {
@@ -107,7 +113,8 @@ export async function runReadBench(options: ReadBenchOptions): Promise<ReadResul
   for (const fetchSize of options.fetchSizes ?? DEFAULT_FETCH_SIZES) {
     for (const method of options.methods ?? READ_METHODS) {
       const connectionString = withConnectionOptions(options.database.connectionString, connectionOptions, fetchSize);
-      cases.push({ database: { ...options.database, connectionString }, method, rows: options.rows, fetchSize });
+      if (method === 'server-baseline' && !options.baselineDist) throw new Error('server-baseline needs --baseline-dist');
+      cases.push({ database: { ...options.database, connectionString }, method, rows: options.rows, fetchSize, baselineDist: options.baselineDist });
     }
   }
   // Round-robin over the cases, run after run, so a slow spell on a shared machine hits every case alike.
@@ -148,7 +155,9 @@ function runCaseInChild(readCase: ReadCase): CaseOutcome {
           [path.join(__dirname, '..', '..', 'bench', 'read-pyodbc.py'), readCase.database.connectionString, selectSql(readCase.database, readCase.rows), '1', String(readCase.fetchSize)],
           { encoding: 'utf8', maxBuffer: 1 << 24 },
         )
-      : spawnSync(process.execPath, [__filename, '--case', JSON.stringify(readCase)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      : readCase.method === 'server-baseline'
+        ? spawnSync(process.execPath, [path.join(readCase.baselineDist!, 'bench', 'read.js'), '--case', JSON.stringify({ ...readCase, method: 'server' })], { encoding: 'utf8', maxBuffer: 1 << 24 })
+        : spawnSync(process.execPath, [__filename, '--case', JSON.stringify(readCase)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`${readCase.method} (fetch ${readCase.fetchSize}) failed: ${child.stderr || child.error?.message}`);
   const lines = child.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as CaseOutcome;
@@ -257,6 +266,7 @@ async function main(): Promise<void> {
       'fetch-sizes': { type: 'string' },
       methods: { type: 'string' },
       'connection-options': { type: 'string', default: '' },
+      'baseline-dist': { type: 'string' },
     },
   });
   if (values.case) {
@@ -264,7 +274,9 @@ async function main(): Promise<void> {
     return;
   }
   const methods = values.methods?.split(',') as ReadMethod[] | undefined;
-  for (const method of methods ?? []) if (!READ_METHODS.includes(method)) throw new Error(`unknown method ${method}: ${READ_METHODS.join(', ')}`);
+  for (const method of methods ?? []) {
+    if (![...READ_METHODS, 'server-baseline'].includes(method)) throw new Error(`unknown method ${method}: ${READ_METHODS.join(', ')}, server-baseline`);
+  }
   const results = await runReadBench({
     database: benchDatabase(values.database),
     rows: Number(values.rows),
@@ -272,6 +284,7 @@ async function main(): Promise<void> {
     fetchSizes: values['fetch-sizes']?.split(',').map(Number),
     methods,
     connectionOptions: values['connection-options'],
+    baselineDist: values['baseline-dist'] && path.resolve(values['baseline-dist']),
   });
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

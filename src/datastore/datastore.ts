@@ -227,31 +227,36 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    * throws. A connection whose rollback fails is closed rather than reused.
    */
   async transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T> {
-    return this.withConnection(async (connection) => {
-      await this.control(() => connection.beginTransaction());
-      const transaction: Executor = {
-        dialect: this.dialect,
-        query: (statement) => this.run(connection, statement).then((result) => result.rows),
-        execute: (statement) => this.run(connection, statement).then((result) => result.count),
-      };
-      let result: T;
-      try {
-        result = await work(transaction);
-      } catch (error) {
-        // A connection abandoned mid-statement is still busy in the driver: it is closed instead, which
-        // rolls the transaction back. Otherwise roll back here; if that fails, the connection goes too.
-        if (!this.abandoned.has(connection)) {
-          try {
-            await connection.rollback();
-          } catch {
-            throw new BrokenConnection(error);
-          }
+    return this.withConnection((connection) =>
+      this.inTransaction(connection, () =>
+        work({
+          dialect: this.dialect,
+          query: (statement) => this.run(connection, statement).then((result) => result.rows),
+          execute: (statement) => this.run(connection, statement).then((result) => result.count),
+        }),
+      ),
+    );
+  }
+
+  private async inTransaction<T>(connection: odbc.Connection, work: () => Promise<T>): Promise<T> {
+    await this.control(() => connection.beginTransaction());
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      // A connection abandoned mid-statement is still busy in the driver: it is closed instead, which
+      // rolls the transaction back. Otherwise roll back here; if that fails, the connection goes too.
+      if (!this.abandoned.has(connection)) {
+        try {
+          await connection.rollback();
+        } catch {
+          throw new BrokenConnection(error);
         }
-        throw error;
       }
-      await this.control(() => connection.commit());
-      return result;
-    });
+      throw error;
+    }
+    await this.control(() => connection.commit());
+    return result;
   }
 
   /**
@@ -283,6 +288,8 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 
   // The per-statement timeout applies to each fetch; the observer sees the whole read as one statement.
   private streamCursor(statement: Statement, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
+    const serverCursor = this.dialect.serverCursorStatements(statement, fetchSize);
+    if (serverCursor) return this.streamServerCursor(serverCursor, onBatch);
     return this.withConnection(async (connection) => {
       const started = process.hrtime.bigint();
       let outcome: 'ok' | 'error' = 'error';
@@ -318,6 +325,31 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
         });
       }
     });
+  }
+
+  /**
+   * The dialect's cursor declared in SQL: each FETCH is an ordinary statement whose rows the driver
+   * holds (fetchSize of them), so memory stays bounded where the driver's own cursor would buffer the
+   * whole result first. The transaction also gives the read one snapshot.
+   */
+  private streamServerCursor(
+    cursor: { declare: Statement; fetch: Statement; close: Statement },
+    onBatch: (batch: RowBatch) => void | Promise<void>,
+  ): Promise<number> {
+    return this.withConnection((connection) =>
+      this.inTransaction(connection, async () => {
+        await this.runBatch(connection, cursor.declare);
+        let total = 0;
+        for (;;) {
+          const { batch } = await this.runBatch(connection, cursor.fetch);
+          if (batch.length === 0) break;
+          total += batch.length;
+          await onBatch(batch);
+        }
+        await this.runBatch(connection, cursor.close);
+        return total;
+      }),
+    );
   }
 
   /**
