@@ -33,7 +33,15 @@ export {
   type RunHooks,
 } from './kmeans-runner';
 export { centroidRows, fastLloyd, fastLloydGenerator, type FastLloydHooks, type FastLloydOptions, type FastLloydStep } from './fast-lloyd';
-export { DEFAULT_KMEANS_THREADS, liveHelperThreads, LloydThreads, MAX_KMEANS_THREADS, MIN_ROWS_FOR_THREADS } from './lloyd-threads';
+export {
+  DEFAULT_KMEANS_THREADS,
+  liveHelperThreads,
+  LloydThreads,
+  MAX_KMEANS_THREADS,
+  MIN_ROWS_FOR_THREADS,
+  sharedPasses,
+  waitForHelpersOnOpen,
+} from './lloyd-threads';
 export { calinskiHarabasz, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
 export {
   MAX_K_RANGE_WIDTH,

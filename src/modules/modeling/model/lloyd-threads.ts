@@ -10,11 +10,16 @@ import { createMatrix, type Matrix } from './matrix';
  *
  * Synchronization is a barrier per pass over the rows, on a SharedArrayBuffer: thread 0 writes the
  * pass's parameters into shared memory, bumps GENERATION (Atomics.add, then notify), does its own
- * share, then waits until DONE counts every helper. A helper waits for GENERATION to change, runs
- * the pass on its share, adds 1 to DONE and notifies. Atomics are sequentially consistent, so what
- * one side wrote before its Atomics.add is visible to the other side once it has seen the new value.
- * Waits spin briefly first (a pass over 100k rows lasts about a millisecond, a futex wake-up tens of
- * microseconds), then block in Atomics.wait — allowed on Node's main thread as on workers.
+ * share, then waits until DONE counts every participating helper. A helper waits for GENERATION to
+ * change, runs the pass on its share, adds 1 to DONE and notifies. Atomics are sequentially
+ * consistent, so what one side wrote before its Atomics.add is visible to the other side once it has
+ * seen the new value. Waits spin briefly first, then block in Atomics.wait — allowed on Node's main
+ * thread as on workers.
+ *
+ * A helper takes 30–100 ms to boot (a new V8 isolate), longer than many small jobs. Nobody waits for
+ * it: a helper marks itself READY, and each pass (begin()) shares the work among thread 0 and the
+ * helpers ready at that moment only; until then thread 0 does every pass alone. The split does not
+ * change the result (parallel-lloyd.ts), so when the helpers join does not either.
  *
  * Nothing here needs the event loop, so the engine stays synchronous: per-restart arrays reach the
  * helpers through a MessagePort read with receiveMessageOnPort, and a helper's error comes back the
@@ -27,25 +32,35 @@ import { createMatrix, type Matrix } from './matrix';
 
 /** Default thread count of the fast engine: two cores are enough to reach scikit-learn (see bench/cluster.ts), more would oversubscribe concurrent runs. */
 export const DEFAULT_KMEANS_THREADS = Math.max(1, Math.min(2, availableParallelism()));
-export const MAX_KMEANS_THREADS = 16;
 /**
  * Below this many rows the engine stays on one thread: a pass is then shorter than the barrier's cost
  * (measured with bench/cluster.ts on 2 cores, see bench/RESULTS.md).
  */
 export const MIN_ROWS_FOR_THREADS = 20_000;
 
+export const MAX_KMEANS_THREADS = 16;
+
 // Control words (Int32Array over a SharedArrayBuffer).
 const GENERATION = 0;
 const PHASE = 1;
 const DONE = 2;
 const FAILED = 3;
-const CONTROL_WORDS = 4;
+/** Threads taking part in the current pass (thread 0 included). */
+const PARTICIPANTS = 4;
+// Then per helper index h (1..threads − 1), each written once: READY_AT + h, 1 once the helper has
+// booted; JOINED_AT + h, the first generation it takes part in (it then takes part in every later
+// one); SLOT_AT + h, its slot in the split (1, 2, … in the order the helpers joined).
+const READY_AT = 4;
+const JOINED_AT = READY_AT + MAX_KMEANS_THREADS;
+const SLOT_AT = JOINED_AT + MAX_KMEANS_THREADS;
+const CONTROL_WORDS = SLOT_AT + MAX_KMEANS_THREADS;
 
 /** What a helper does when GENERATION changes. */
-export const Phase = { Setup: 1, Rows: 2, Sums: 3, Exit: 4 } as const;
+export const Phase = { Rows: 2, Sums: 3, Exit: 4 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-const SPINS = 20_000;
+/** About 10–50 µs of polling before blocking: a pass over 100k rows lasts about a millisecond, a futex wake-up tens of microseconds. */
+const SPINS = 2_000;
 
 /** Blocks until control[index] === expected (spinning briefly first). */
 function waitFor(control: Int32Array, index: number, expected: number): void {
@@ -75,13 +90,12 @@ export interface HelperData {
   readonly control: Int32Array;
   readonly port: MessagePort;
   readonly index: number;
-  readonly threads: number;
   readonly values: Float64Array;
   readonly rows: number;
   readonly columns: number;
 }
 
-export const CONTROL = { GENERATION, PHASE, DONE, FAILED } as const;
+export const CONTROL = { GENERATION, PHASE, DONE, FAILED, PARTICIPANTS, READY_AT, JOINED_AT, SLOT_AT } as const;
 
 const HELPER_FILE = path.join(__dirname, '..', 'worker', 'lloyd-helper.worker.js');
 
@@ -91,6 +105,21 @@ export function liveHelperThreads(): number {
   return liveHelpers.size;
 }
 
+/** Passes shared with at least one helper, in this process: the tests check that the threads did work. */
+let sharedPassCount = 0;
+export function sharedPasses(): number {
+  return sharedPassCount;
+}
+
+let waitOnOpen = false;
+/**
+ * Tests only: true makes open() block until every helper has booted, so that every pass of the job is
+ * shared (by default nobody waits, see above). Default false.
+ */
+export function waitForHelpersOnOpen(wait: boolean): void {
+  waitOnOpen = wait;
+}
+
 export class LloydThreads {
   /** The shared matrix every thread reads (the caller's, or its one shared copy). */
   readonly matrix: Matrix;
@@ -98,6 +127,8 @@ export class LloydThreads {
   private readonly helpers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   private closed = false;
+  private participants = 1;
+  private readonly joined: boolean[] = [];
 
   private constructor(
     /** The matrix the pool was opened for: the engine checks it is given this one. */
@@ -110,7 +141,7 @@ export class LloydThreads {
     try {
       for (let index = 1; index < threads; index++) {
         const channel = new MessageChannel();
-        const data: HelperData = { control: this.control, port: channel.port2, index, threads, values: this.matrix.values, rows, columns };
+        const data: HelperData = { control: this.control, port: channel.port2, index, values: this.matrix.values, rows, columns };
         const worker = new Worker(HELPER_FILE, { workerData: data, transferList: [channel.port2] });
         liveHelpers.add(worker);
         worker.once('exit', () => liveHelpers.delete(worker));
@@ -132,19 +163,45 @@ export class LloydThreads {
    */
   static open(matrix: Matrix, threads: number, minRows = MIN_ROWS_FOR_THREADS): LloydThreads | undefined {
     if (threads <= 1 || matrix.rows < minRows) return undefined;
-    return new LloydThreads(matrix, Math.min(threads, MAX_KMEANS_THREADS));
+    const pool = new LloydThreads(matrix, Math.min(threads, MAX_KMEANS_THREADS));
+    if (waitOnOpen) pool.waitUntilReady();
+    return pool;
   }
 
-  /** Hands every helper the arrays of a new restart (a message each), then waits until they hold them. */
+  /** Hands every helper the arrays of a new restart (a message each; a helper reads the last one before its next pass). */
   setup(message: unknown): void {
     for (const port of this.ports) port.postMessage(message);
-    this.run(Phase.Setup, () => undefined);
   }
 
-  /** One barrier-delimited pass: every helper runs `phase` on its share while this thread runs `own`. */
+  /**
+   * Starts a pass: the helpers ready now get slots 1, 2, …; returns the number of threads of the
+   * pass (thread 0 included). The caller splits the work by it, then calls run().
+   */
+  begin(): number {
+    const { control } = this;
+    const generation = Atomics.load(control, GENERATION) + 1; // the one run() will start
+    for (let helper = 1; helper < this.threads && !this.closed; helper++) {
+      if (this.joined[helper] || Atomics.load(control, READY_AT + helper) !== 1) continue;
+      this.joined[helper] = true;
+      Atomics.store(control, SLOT_AT + helper, this.participants++);
+      Atomics.store(control, JOINED_AT + helper, generation);
+    }
+    Atomics.store(control, PARTICIPANTS, this.participants);
+    return this.participants;
+  }
+
+  /** Blocks until every helper has booted (the tests use it so that every pass is shared). */
+  waitUntilReady(): void {
+    for (let helper = 1; helper < this.threads; helper++) waitFor(this.control, READY_AT + helper, 1);
+  }
+
+  /** The pass begun by begin(): every participating helper runs `phase` on its share while this thread runs `own`. */
   run(phase: Phase, own: () => void): void {
     if (this.closed) throw new Error('the k-means helper threads are closed');
     const { control } = this;
+    const helpers = this.participants - 1;
+    if (helpers === 0) return own();
+    sharedPassCount++;
     Atomics.store(control, DONE, 0);
     Atomics.store(control, PHASE, phase);
     Atomics.add(control, GENERATION, 1);
@@ -155,7 +212,7 @@ export class LloydThreads {
     } catch (error) {
       ownError = error;
     }
-    waitFor(control, DONE, this.helpers.length); // even on our own error: the helpers must be idle before anything changes
+    waitFor(control, DONE, helpers); // even on our own error: the helpers must be idle before anything changes
     if (ownError !== undefined) throw ownError;
     if (Atomics.load(control, FAILED)) {
       Atomics.store(control, FAILED, 0);

@@ -240,7 +240,7 @@ export function sumsPass(x: Float64Array, rows: number, columns: number, s: Shar
   }
 }
 
-/** Runs a helper's share of a pass (called by lloyd-helper.worker.ts). */
+/** Runs a helper's share of a pass (called by lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
 export function helperPass(phase: number, x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
   if (phase === Phase.Rows) rowsPass(x, columns, s, thread, rowFrom(rows, threads, thread), rowFrom(rows, threads, thread + 1));
   else if (phase === Phase.Sums) sumsPass(x, rows, columns, s, thread);
@@ -252,7 +252,7 @@ export function helperPass(phase: number, x: Float64Array, rows: number, columns
  */
 export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: readonly ArrayLike<number>[], options: FastLloydOptions): Generator<FastLloydStep, void, undefined> {
   const { values: x, rows: n, columns: d } = pool.matrix;
-  const { threads } = pool;
+  const threads = pool.threads; // (the arrays are sized for all; each pass uses those ready, see LloydThreads.begin)
   const k = initialCentroids.length;
   const { maxIterations, tolerance } = options;
   const useBounds = options.useBounds ?? true;
@@ -275,13 +275,16 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
   let current = 0;
   let computed = 0;
   let inertiaOfThread0 = 0;
+  /** Threads of the last rows pass: its split of the rows, and whose deltas to merge. */
+  let rowsThreads = 1;
 
   const rowsPassOn = (assign: number, inertia: boolean) => {
     params[ASSIGN] = assign;
     params[INERTIA] = inertia ? 1 : 0;
     params[SOURCE] = current;
+    rowsThreads = pool.begin();
     pool.run(Phase.Rows, () => {
-      inertiaOfThread0 = rowsPass(x, d, s, 0, 0, rowFrom(n, threads, 1));
+      inertiaOfThread0 = rowsPass(x, d, s, 0, 0, rowFrom(n, rowsThreads, 1));
     });
   };
   /** After an assigning rows pass: counts, changed flags and distances, and the new assignments become current. */
@@ -289,7 +292,7 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
     if (first) counts.fill(0);
     changed.fill(first ? 1 : 0);
     computed = 0;
-    for (let t = 0; t < threads; t++) {
+    for (let t = 0; t < rowsThreads; t++) {
       computed += s.computed[t]!;
       for (let c = 0; c < k; c++) {
         counts[c]! += s.countDeltas[t * k + c]!;
@@ -301,7 +304,7 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
   const inertiaTotal = () => {
     let total = inertiaOfThread0;
     const squared = s.squaredDistances;
-    for (let i = rowFrom(n, threads, 1); i < n; i++) total += squared[i]!;
+    for (let i = rowFrom(n, rowsThreads, 1); i < n; i++) total += squared[i]!;
     return total;
   };
 
@@ -310,7 +313,7 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
   mergeAssignment(true);
   for (;;) {
     // Sums of the changed clusters, split by (cluster, column) between the threads.
-    splitSums(counts, changed, d, threads, s.columnFrom, s.columnTo);
+    splitSums(counts, changed, d, pool.begin(), s.columnFrom, s.columnTo);
     params[SOURCE] = current;
     pool.run(Phase.Sums, () => sumsPass(x, n, d, s, 0));
 

@@ -2,25 +2,27 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { CONTROL, Phase, waitForChange, type HelperData } from '../model/lloyd-threads';
 import { helperPass, type SharedLloydArrays } from '../model/parallel-lloyd';
 
-// A helper thread of the threaded k-means engine (model/lloyd-threads.ts): it waits for thread 0 to
-// start a pass, runs its share on shared memory, reports it done, until told to exit. It never uses
-// its event loop while working, and reports any error through shared memory and its port (thread 0
-// is blocked in Atomics.wait and would not see an 'error' event).
-const { control, port, index, threads, values, rows, columns } = workerData as HelperData;
+// A helper thread of the threaded k-means engine (model/lloyd-threads.ts): once booted it says so
+// (READY); from the generation thread 0 let it join at, it runs its share of every pass on shared
+// memory and reports it done, until told to exit. It never uses its event loop while working, and
+// reports any error through shared memory and its port (thread 0 is blocked in Atomics.wait and would
+// not see an 'error' event).
+const { control, port, index, values, rows, columns } = workerData as HelperData;
 let arrays: SharedLloydArrays | undefined;
-// From 0, not the current value: thread 0 may have started the first phase before this thread ran.
-let seen = 0;
-for (;;) {
+// Generations up to this one began before we were ready: not ours (see LloydThreads.begin).
+let seen = Atomics.load(control, CONTROL.GENERATION);
+Atomics.store(control, CONTROL.READY_AT + index, 1);
+Atomics.notify(control, CONTROL.READY_AT + index); // (waitUntilReady)
+while (Atomics.load(control, CONTROL.PHASE) !== Phase.Exit) {
   seen = waitForChange(control, CONTROL.GENERATION, seen);
   const phase = Atomics.load(control, CONTROL.PHASE);
   if (phase === Phase.Exit) break;
+  const joinedAt = Atomics.load(control, CONTROL.JOINED_AT + index);
+  if (joinedAt === 0 || joinedAt > seen) continue;
   try {
-    if (phase === Phase.Setup) {
-      // (receiveMessageOnPort is synchronous: thread 0 posted the arrays before starting this phase)
-      arrays = receiveMessageOnPort(port)!.message as SharedLloydArrays;
-    } else {
-      helperPass(phase, values, rows, columns, arrays!, index, threads);
-    }
+    // The arrays of the current restart: the last message thread 0 posted (receiveMessageOnPort is synchronous).
+    for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) arrays = message.message as SharedLloydArrays;
+    helperPass(phase, values, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index), Atomics.load(control, CONTROL.PARTICIPANTS));
   } catch (error) {
     const failure = error as Error;
     port.postMessage({ name: failure.name, message: failure.message });

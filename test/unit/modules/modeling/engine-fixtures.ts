@@ -1,6 +1,6 @@
 import { kmeansGenerator } from 'ml-kmeans';
 import { SeededRandom } from '../../../../src/shared/seeded-random';
-import { centroidRows, fastLloydGenerator, matrixFromRows, prepare, rowView, type FastLloydOptions, type Matrix } from '../../../../src/modules/modeling/model';
+import { centroidRows, fastLloydGenerator, matrixFromRows, prepare, rowView, type FastLloydOptions, type FastLloydStep, type Matrix } from '../../../../src/modules/modeling/model';
 import { iris } from './fixtures';
 
 /** One Lloyd iteration as compared between the engines. */
@@ -24,19 +24,20 @@ export function referenceSteps(rows: number[][], initial: number[][], maxIterati
 
 /** Every step of the fast engine, in the same shape, plus what only it reports. */
 export function fastSteps(matrix: Matrix, initial: number[][], options: FastLloydOptions) {
-  const steps: (ComparableStep & { inertia: number; clusterSizes: number[]; distanceComputations: number })[] = [];
-  for (const step of fastLloydGenerator(matrix, initial, options)) {
-    steps.push({
-      iterations: step.iterations,
-      converged: step.converged,
-      clusters: Array.from(step.clusters),
-      centroids: centroidRows(step.centroids, matrix.columns),
-      inertia: step.inertia,
-      clusterSizes: Array.from(step.clusterSizes),
-      distanceComputations: step.distanceComputations,
-    });
-  }
-  return steps;
+  return Array.from(fastLloydGenerator(matrix, initial, options), (step) => comparableFastStep(step, matrix.columns));
+}
+
+/** A fast engine's step as fastSteps records it (copies: the engine reuses its arrays). */
+export function comparableFastStep(step: FastLloydStep, columns: number) {
+  return {
+    iterations: step.iterations,
+    converged: step.converged,
+    clusters: Array.from(step.clusters),
+    centroids: centroidRows(step.centroids, columns),
+    inertia: step.inertia,
+    clusterSizes: Array.from(step.clusterSizes),
+    distanceComputations: step.distanceComputations,
+  };
 }
 
 /** Σ over rows in row order of the squared distance to the assigned centroid: ml-kmeans' expression, the runner's order. */

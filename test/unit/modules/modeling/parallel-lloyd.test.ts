@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   fastLloyd,
@@ -12,6 +12,8 @@ import {
   runModelingJob,
   RunCancelledError,
   selectK,
+  sharedPasses,
+  waitForHelpersOnOpen,
   type FastLloydOptions,
   type IterationEvent,
   type KMeansOptions,
@@ -22,7 +24,7 @@ import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../..
 import { splitSums } from '../../../../src/modules/modeling/model/parallel-lloyd';
 import { runInWorker } from '../../../../src/modules/modeling/worker/run-in-worker';
 import { SeededRandom } from '../../../../src/shared/seeded-random';
-import { blobs, fastSteps, inertiaOf, lattice, referenceSteps, standardizedIris, tiesAfterFirstIteration, toRows } from './engine-fixtures';
+import { blobs, comparableFastStep, fastSteps, inertiaOf, lattice, referenceSteps, standardizedIris, tiesAfterFirstIteration, toRows } from './engine-fixtures';
 
 /**
  * The threaded fast engine (parallel-lloyd.ts on LloydThreads) against the one-thread engine and
@@ -41,11 +43,15 @@ const VARIANTS: readonly { name: string; options: Partial<FastLloydOptions> }[] 
   { name: 'no bounds + inertia', options: { useBounds: false, trackInertia: true } },
 ];
 
-/** Opens helper threads for any size (minRows 0), runs `body`, always closes them. */
+/** Opens helper threads for any size (minRows 0), waits until they can share every pass, runs `body` (which must share some), always closes them. */
 function withThreads<T>(matrix: Matrix, threads: number, body: (pool: LloydThreads) => T): T {
   const pool = LloydThreads.open(matrix, threads, 0)!;
   try {
-    return body(pool);
+    pool.waitUntilReady();
+    const before = sharedPasses();
+    const result = body(pool);
+    assert.ok(sharedPasses() > before, 'no pass was shared with a helper thread');
+    return result;
   } finally {
     pool.close();
   }
@@ -163,6 +169,31 @@ describe('threaded fast engine equals the one-thread engine and ml-kmeans, bit f
     assert.ok(computed > 0.5 * steps.length * matrix.rows * 12, `the bounds held too often (${computed} distances) for this case to test the rescans`);
   });
 
+  it('helpers joining mid-run: iterations 1–2 on thread 0 alone (helper not booted yet), the rest shared — the same steps', () => {
+    const matrix = blobs(30_000, 10, 10, 3, 9);
+    const start = kmeansPlusPlus(matrix, 10, 4);
+    for (const variant of VARIANTS) {
+      const options = { maxIterations: 300, tolerance: 0, ...variant.options };
+      const single = fastSteps(matrix, start, options);
+      const pool = LloydThreads.open(matrix, 2, 0)!;
+      try {
+        const sharedBefore = sharedPasses();
+        const steps: ReturnType<typeof fastSteps> = [];
+        for (const step of fastLloydGenerator(matrix, start, { ...options, threads: pool })) {
+          steps.push(comparableFastStep(step, matrix.columns));
+          if (step.iterations === 2) {
+            assert.equal(sharedPasses(), sharedBefore, 'the helper booted before iteration 2 was reported; this test needs it to join later');
+            pool.waitUntilReady();
+          }
+        }
+        assert.ok(sharedPasses() > sharedBefore, 'the helper never joined');
+        assert.deepStrictEqual(steps, single, variant.name);
+      } finally {
+        pool.close();
+      }
+    }
+  });
+
   it('stopped by maxIterations = 1, 2, 5 (not converged), overlapping blobs, random-row starts', () => {
     const matrix = blobs(2_000, 5, 8, 5, 7);
     for (const maxIterations of [1, 2, 5]) {
@@ -233,6 +264,9 @@ function runWithEvents(matrix: Matrix, options: KMeansOptions) {
 }
 
 describe('threaded fast engine through the runner', () => {
+  // Every pass shared, so that these tests do not depend on how fast a helper boots.
+  before(() => waitForHelpersOnOpen(true));
+  after(() => waitForHelpersOnOpen(false));
   after(assertNoHelperLeft);
 
   it(`runKMeans on ${MIN_ROWS_FOR_THREADS + 5_000} rows: threads 2 and 3 give ml-kmeans' result and onIteration events (inertia included), and do use helper threads`, async () => {
@@ -245,8 +279,10 @@ describe('threaded fast engine through the runner', () => {
     assert.deepStrictEqual(one.events, reference.events);
     for (const threads of [2, 3]) {
       await assertNoHelperLeft();
+      const shared = sharedPasses();
       const run = runWithEvents(matrix, { ...OPTIONS, threads });
       assert.equal(run.helpersDuringRun, threads - 1, 'the helper threads were not running');
+      assert.ok(sharedPasses() > shared, 'no pass was shared');
       assert.deepStrictEqual(run.result, reference.result);
       assert.deepStrictEqual(run.events, reference.events);
       // …and without onIteration (no per-iteration inertia).
@@ -332,9 +368,12 @@ describe('threaded fast engine: cancel and failures leave no helper thread behin
 
   it('helper threads opened for one matrix refuse another', () => {
     const matrix = blobs(100, 2, 2, 1, 4);
-    withThreads(matrix, 2, (threads) => {
+    const threads = LloydThreads.open(matrix, 2, 0)!;
+    try {
       assert.throws(() => [...fastLloydGenerator(blobs(100, 2, 2, 1, 4), [[0, 0], [1, 1]], { maxIterations: 2, tolerance: 0, threads })], /another matrix/);
-    });
+    } finally {
+      threads.close();
+    }
   });
 
   it('a real modeling worker (runInWorker, helpers nested in it): same output as threads 1 on this thread; cancel mid-run rejects with RunCancelledError', async () => {
