@@ -48,6 +48,7 @@ import { SeededRandom } from '../src/shared/seeded-random';
  *         peakRssMb, rssAfterLoadMb?,     // the child process's peak RSS; RSS once the data was loaded
  *         distanceComputations?,          // fast engines: row-to-centroid distances computed, summed over iterations
  *         identicalToMlKmeans?, assignmentsEqualToMlKmeans?, speedupVsMlKmeans?,  // when ml-kmeans ran
+ *         identicalToFast?,               // when ml-kmeans did not run but 'fast' did: same assignments, centroid bits, iterations
  *         timeVsScikitLearn?,             // medianMs / scikit-learn's medianMs, when scikit-learn ran
  *         versions?, threadpools?         // scikit-learn only
  *     } ] } ] }
@@ -256,6 +257,8 @@ function main(): void {
       const reference = runs.find((run) => run.engine === 'ml-kmeans');
       const referenceAssignments = reference && new Int32Array(readFileSync(reference.assignmentsFile).buffer.slice(0));
       const sklearn = runs.find((run) => run.engine === 'scikit-learn');
+      // Without ml-kmeans (too slow at 1M rows), the engines are compared with the one-thread 'fast' engine, itself proven equal to it.
+      const fast = runs.find((run) => run.engine === 'fast');
       results.push({
         rows: n,
         columns,
@@ -270,9 +273,16 @@ function main(): void {
               run.iterations === reference.iterations,
             assignmentsEqualToMlKmeans: assignments.filter((a, i) => a === referenceAssignments![i]).length / n,
           };
+          const sameAsFast = !reference && fast && {
+            identicalToFast:
+              Buffer.compare(readFileSync(assignmentsFile), readFileSync(fast.assignmentsFile)) === 0 &&
+              Buffer.compare(readFileSync(centroidsFile), readFileSync(fast.centroidsFile)) === 0 &&
+              run.iterations === fast.iterations,
+          };
           return {
             ...run,
             ...same,
+            ...sameAsFast,
             ...(reference && run !== reference ? { speedupVsMlKmeans: Math.round((reference.medianMs / run.medianMs) * 10) / 10 } : {}),
             ...(sklearn && run !== sklearn ? { timeVsScikitLearn: Math.round((run.medianMs / sklearn.medianMs) * 100) / 100 } : {}),
           };
