@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import odbc from 'odbc';
+import { Datastore } from '../src/datastore/datastore';
+import { PostgresqlDialect } from '../src/datastore/dialects/postgresql';
+import type { Statement } from '../src/datastore/types';
 import { readFeatureTable } from '../src/modules/run/dataset-reader';
 import type { RunParams } from '../src/modules/run/run.record';
 import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
@@ -21,6 +24,9 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  * - `odbc-raw-array`: the same on a connection opened with node-odbc's `fetchArray` (rows as arrays).
  * - `server-baseline`: `server` as another build of this repository does it (`--baseline-dist`, e.g. a
  *   copy of dist/ built from an earlier commit): before/after comparisons run interleaved.
+ * - `server-declared-cursor` (PostgreSQL): `server` with a cursor declared in SQL, DECLARE … FETCH FORWARD n
+ *   (SqlDialect.serverCursorStatements), as postgresql.ts would declare it: psqlODBC's own cursor holds
+ *   the whole result in memory unless UseDeclareFetch=1.
  * - `pyodbc`: bench/read-pyodbc.py, cursor.fetchmany(fetchSize) into numpy blocks and one pandas
  *   DataFrame: the reference a Python pipeline gets.
  *
@@ -33,9 +39,9 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  * the read's own memory. Times are medians of --repeat runs, run back to back. Output: JSON on stdout.
  */
 
-export type ReadMethod = 'server' | 'server-baseline' | 'odbc-raw' | 'odbc-raw-array' | 'pyodbc';
+export type ReadMethod = 'server' | 'server-baseline' | 'server-declared-cursor' | 'odbc-raw' | 'odbc-raw-array' | 'pyodbc';
 
-/** The methods run by default; `server-baseline` runs only when asked for, with a baseline build. */
+/** The methods run by default; `server-baseline` and `server-declared-cursor` run only when asked for. */
 export const READ_METHODS: readonly ReadMethod[] = ['server', 'odbc-raw', 'odbc-raw-array', 'pyodbc'];
 
 export interface ReadResult {
@@ -166,8 +172,9 @@ function runCaseInChild(readCase: ReadCase): CaseOutcome {
 /** One run of one case, in this (child) process. */
 async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
   const sql = selectSql(readCase.database, readCase.rows);
-  if (readCase.method === 'server') {
-    const datastore = openBenchDatastore(readCase.database);
+  if (readCase.method === 'server' || readCase.method === 'server-declared-cursor') {
+    const datastore =
+      readCase.method === 'server' ? openBenchDatastore(readCase.database) : declaredCursorDatastore(readCase.database);
     try {
       await datastore.detectServer();
       const params: RunParams = {
@@ -226,6 +233,28 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
   }
 }
 
+class DeclaredCursorPostgresql extends PostgresqlDialect {
+  override serverCursorStatements(statement: Statement, fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } {
+    return {
+      declare: { ...statement, sql: `DECLARE aimodel_read NO SCROLL CURSOR FOR ${statement.sql}` },
+      fetch: { sql: `FETCH FORWARD ${fetchSize} FROM aimodel_read`, parameters: [], kind: 'select' },
+      close: { sql: 'CLOSE aimodel_read', parameters: [], kind: 'other' },
+    };
+  }
+}
+
+function declaredCursorDatastore(database: BenchDatabase): Datastore {
+  if (database.dialect !== 'postgresql') throw new Error('server-declared-cursor is for PostgreSQL');
+  return Datastore.create({
+    connectionString: database.connectionString,
+    dialect: new DeclaredCursorPostgresql(),
+    poolMax: 2,
+    acquireTimeoutMs: 60_000,
+    queryTimeoutMs: 0,
+    idleTimeoutMs: 60_000,
+  });
+}
+
 function cpuSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1e6;
@@ -275,7 +304,9 @@ async function main(): Promise<void> {
   }
   const methods = values.methods?.split(',') as ReadMethod[] | undefined;
   for (const method of methods ?? []) {
-    if (![...READ_METHODS, 'server-baseline'].includes(method)) throw new Error(`unknown method ${method}: ${READ_METHODS.join(', ')}, server-baseline`);
+    if (![...READ_METHODS, 'server-baseline', 'server-declared-cursor'].includes(method)) {
+      throw new Error(`unknown method ${method}: ${READ_METHODS.join(', ')}, server-baseline, server-declared-cursor`);
+    }
   }
   const results = await runReadBench({
     database: benchDatabase(values.database),
