@@ -54,6 +54,8 @@ export interface ReadResult {
   readonly complete: boolean;
   readonly medianSeconds: number;
   readonly rowsPerSecond: number;
+  /** The fastest run: on a shared machine the one least slowed by other work. */
+  readonly bestSeconds: number;
   /** Median user + system CPU seconds of the reading process (the client's cost, not the server's). */
   readonly medianCpuSeconds: number;
   /** Median over the runs of peak RSS minus RSS just before the read, in MiB. */
@@ -145,6 +147,7 @@ export async function runReadBench(options: ReadBenchOptions): Promise<ReadResul
       complete: last.rows === options.rows,
       medianSeconds: round(seconds, 3),
       rowsPerSecond: Math.round(last.rows / seconds),
+      bestSeconds: round(Math.min(...runs.map((outcome) => outcome.seconds)), 3),
       medianCpuSeconds: round(median(runs.map((outcome) => outcome.cpuSeconds)), 3),
       peakRssDeltaMb: round(median(runs.map((outcome) => (outcome.peakRssBytes - outcome.baselineRssBytes) / 2 ** 20)), 1),
       runsSeconds: runs.map((outcome) => round(outcome.seconds, 3)),
