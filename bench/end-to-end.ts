@@ -72,11 +72,16 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
       await state.cleanUp();
     }
   }
+  return summarize(options.database.name, options.rows, options.trace, runs);
+}
+
+/** The runs with their medians (peak RSS: the largest). */
+export function summarize(database: string, rows: number, trace: string, runs: RunFigures[]): EndToEndResult {
   const timingKeys = Object.keys(runs[0]!.timings) as (keyof RunFigures['timings'])[];
   return {
-    database: options.database.name,
-    rows: options.rows,
-    trace: options.trace,
+    database,
+    rows,
+    trace,
     runs,
     median: {
       wallMs: median(runs.map((run) => run.wallMs)),

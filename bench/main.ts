@@ -4,7 +4,7 @@ import { cpus, release, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
-import { freshState, runEndToEnd, type EndToEndResult } from './end-to-end';
+import { freshState, runEndToEnd, summarize, type EndToEndResult, type RunFigures } from './end-to-end';
 import { runLoad, type LoadResult } from './load';
 import { runPublishBench, type PublishResult } from './publish';
 import { runReadBench, type ReadResult } from './read';
@@ -232,9 +232,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       trace = { skipped: 'no search engine: set BENCH_ELASTICSEARCH_URL (scripts/bench.sh starts OpenSearch)' };
       skipped.push(trace.skipped);
     } else {
-      const file = await runEndToEnd({ database: sqlite, rows, repeat: options.repeat, trace: 'file', log });
-      const elasticsearch = await runEndToEnd({ database: sqlite, rows, repeat: options.repeat, trace: 'elasticsearch', elasticsearchUrl, log });
-      trace = { rows, file, elasticsearch };
+      // Alternating, so that whatever else loads the machine falls on both alike.
+      const fileRuns: RunFigures[] = [];
+      const elasticsearchRuns: RunFigures[] = [];
+      for (let index = 0; index < options.repeat; index++) {
+        fileRuns.push(...(await runEndToEnd({ database: sqlite, rows, repeat: 1, trace: 'file', log })).runs);
+        elasticsearchRuns.push(...(await runEndToEnd({ database: sqlite, rows, repeat: 1, trace: 'elasticsearch', elasticsearchUrl, log })).runs);
+      }
+      trace = { rows, file: summarize(sqlite.name, rows, 'file', fileRuns), elasticsearch: summarize(sqlite.name, rows, 'elasticsearch', elasticsearchRuns) };
     }
   }
 
