@@ -30,11 +30,12 @@ import { createMatrix, type Matrix } from './matrix';
  * which costs rows × columns × 8 bytes for the job's duration.
  */
 
-/** Default thread count of the fast engine: two cores are enough to reach scikit-learn (see bench/cluster.ts), more would oversubscribe concurrent runs. */
+/** Default thread count of the fast engine: min(2, cores). More would oversubscribe the machine when several runs compute at once (RUN_CONCURRENCY). */
 export const DEFAULT_KMEANS_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 /**
- * Below this many rows the engine stays on one thread: a pass is then shorter than the barrier's cost
- * (measured with bench/cluster.ts on 2 cores, see bench/RESULTS.md).
+ * Below this many rows no helper is started: such jobs are usually over before a helper has booted
+ * (30–100 ms), and a pass over fewer rows is not much longer than a barrier (measured with
+ * bench/cluster.ts on 2 cores: at 10k–50k rows blob data converges in a few iterations, within 20 ms).
  */
 export const MIN_ROWS_FOR_THREADS = 20_000;
 

@@ -6,9 +6,10 @@ import { Phase, type LloydThreads } from './lloyd-threads';
  * BIT-IDENTICAL to the one-thread engine (fast-lloyd.ts) and so to ml-kmeans 7 from the same initial
  * centroids. Each value is computed by the same expression, in the same order, as there:
  *
- *  - Rows pass (rows split into contiguous ranges, one per thread): the assignment of each row is
- *    independent of every other row — the same nearestTwo() scan and the same Hamerly test with the
- *    same margins decide it. Per-thread count deltas and "changed" flags are merged by thread 0.
+ *  - Rows pass (rows split into contiguous ranges, one per thread; thread 0 then takes the chunks a
+ *    helper has not reached yet): the assignment of each row is independent of every other row — the
+ *    same nearestTwo() scan and the same Hamerly test with the same margins decide it, whichever
+ *    thread runs it. Per-thread count deltas and "changed" flags are merged by thread 0.
  *  - Sums pass (split by (cluster, column), each thread owning contiguous column ranges of some of the
  *    changed clusters): every sum is still ONE sequential loop over all rows in row order, starting from
  *    0, adding x[i][j] for the rows of cluster c — exactly the one-thread sum. Reads of the matrix are
@@ -24,9 +25,12 @@ import { Phase, type LloydThreads } from './lloyd-threads';
  *
  * The exact shortcut for unchanged clusters (same rows in the same order ⇒ same sums, same mean) and
  * the bounds' safety margins carry over unchanged, so pruning still only skips work whose outcome is
- * certain. Two barriers per iteration (one with trackInertia off... see the generator), no copy of the
- * matrix: per restart, 2 × 4 + 8 + 8 + 8 bytes per row of shared state (assignments twice, bounds,
- * squared distances) instead of 4 + 8 + 8 + 8 on one thread.
+ * certain. Two barriers per iteration (a rows pass and a sums pass, with or without inertia), no copy
+ * of the matrix: per restart, 2 × 4 + 8 + 8 + 8 = 32 bytes per row of shared state (assignments twice,
+ * bounds, squared distances) instead of 28 on one thread.
+ *
+ * How many threads share a pass is decided per pass (LloydThreads.begin: the helpers booted by then),
+ * and every split above gives the same bits for any thread count, so helpers may join mid-run.
  */
 
 // params[] slots, written by thread 0 before each pass.
@@ -67,6 +71,8 @@ export interface SharedLloydArrays {
   readonly columnTo: Int32Array;
   /** Per thread: distances computed to assign its rows. */
   readonly computed: Float64Array;
+  /** Per helper slot: chunks of its rows claimed from the front (by it, bits 16–31) and from the back (by thread 0, bits 0–15). */
+  readonly claims: Int32Array;
 }
 
 const shared = {
@@ -93,6 +99,7 @@ function allocate(rows: number, columns: number, k: number, threads: number, use
     columnFrom: shared.i32(threads * k),
     columnTo: shared.i32(threads * k),
     computed: shared.f64(threads),
+    claims: shared.i32(threads),
   };
 }
 
@@ -101,12 +108,78 @@ export function rowFrom(rows: number, threads: number, thread: number): number {
   return Math.floor((rows * thread) / threads);
 }
 
+/** What one thread's share of a rows pass changed: count deltas, changed clusters, distances computed. */
+class RowsTally {
+  readonly deltas: Int32Array;
+  readonly changed: Uint8Array;
+  computed = 0;
+  constructor(k: number) {
+    this.deltas = new Int32Array(k);
+    this.changed = new Uint8Array(k);
+  }
+  publish(s: SharedLloydArrays, thread: number): void {
+    s.countDeltas.set(this.deltas, thread * s.k);
+    s.changedBy.set(this.changed, thread * s.k);
+    s.computed[thread] = this.computed;
+  }
+}
+
 /**
- * The rows pass of one thread over rows [from, to): the inertia distances of the last update (when
- * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
- * buffer. Returns the row-order sum of the squared distances of these rows (thread 0 uses it).
+ * A helper's rows are processed in chunks claimed one at a time: the helper from the front, thread 0
+ * from the back once its own rows are done. So a helper that the OS leaves without a core (the
+ * machine is shared) delays a pass by one chunk, not by its whole share; which thread assigns a row
+ * does not change anything it computes.
  */
-export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, thread: number, from: number, to: number): number {
+function chunkRows(rows: number): number {
+  return Math.max(2048, Math.ceil(rows / 30_000));
+}
+
+function claim(claims: Int32Array, slot: number, chunks: number, fromFront: boolean): number {
+  for (;;) {
+    const word = Atomics.load(claims, slot);
+    const front = word >>> 16;
+    const back = word & 0xffff;
+    if (front + back >= chunks) return -1;
+    if (Atomics.compareExchange(claims, slot, word, word + (fromFront ? 0x10000 : 1)) === word) return fromFront ? front : chunks - 1 - back;
+  }
+}
+
+/** A helper's share of a rows pass (slot ≥ 1 of `threads`): its rows, chunk by chunk from the front. */
+function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, slot: number, threads: number): void {
+  const tally = new RowsTally(s.k);
+  const from = rowFrom(rows, threads, slot);
+  const to = rowFrom(rows, threads, slot + 1);
+  const size = chunkRows(to - from);
+  const chunks = Math.ceil((to - from) / size);
+  for (let chunk = claim(s.claims, slot, chunks, true); chunk >= 0; chunk = claim(s.claims, slot, chunks, true)) {
+    rowsPass(x, columns, s, from + chunk * size, Math.min(to, from + (chunk + 1) * size), tally);
+  }
+  tally.publish(s, slot);
+}
+
+/** Thread 0's share of a rows pass: its rows in order (returning their row-order inertia sum), then whatever the helpers have not claimed yet, from the back. */
+function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
+  const tally = new RowsTally(s.k);
+  const inertia = rowsPass(x, columns, s, 0, rowFrom(rows, threads, 1), tally);
+  for (let slot = 1; slot < threads; slot++) {
+    const from = rowFrom(rows, threads, slot);
+    const to = rowFrom(rows, threads, slot + 1);
+    const size = chunkRows(to - from);
+    const chunks = Math.ceil((to - from) / size);
+    for (let chunk = claim(s.claims, slot, chunks, false); chunk >= 0; chunk = claim(s.claims, slot, chunks, false)) {
+      rowsPass(x, columns, s, from + chunk * size, Math.min(to, from + (chunk + 1) * size), tally);
+    }
+  }
+  tally.publish(s, 0);
+  return inertia;
+}
+
+/**
+ * The rows pass over rows [from, to): the inertia distances of the last update (when
+ * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
+ * buffer. Returns the row-order sum of the squared distances of these rows.
+ */
+function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally): number {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
   const assign = params[ASSIGN]!;
@@ -121,8 +194,7 @@ export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays,
   const eta = (d + 8) * 2 ** -52;
   const up = 1 + eta;
   const down = 1 - eta;
-  const deltas = new Int32Array(k);
-  const changed = new Uint8Array(k);
+  const { deltas, changed } = tally;
   const nearest = new Float64Array(3);
   // With the inertia fused in, every upper bound is valid for the current centroids (exact for the
   // rows of changed clusters, unchanged centroid for the others), as after the one-thread inertia pass.
@@ -204,10 +276,7 @@ export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays,
     upper[i] = u;
     lower[i] = l;
   }
-  if (assign === ASSIGN_FIRST || assign === ASSIGN_FULL) computed = (to - from) * k;
-  s.countDeltas.set(deltas, thread * k);
-  s.changedBy.set(changed, thread * k);
-  s.computed[thread] = computed;
+  tally.computed += assign === ASSIGN_FIRST || assign === ASSIGN_FULL ? (to - from) * k : computed;
   return inertiaSum;
 }
 
@@ -242,7 +311,7 @@ export function sumsPass(x: Float64Array, rows: number, columns: number, s: Shar
 
 /** Runs a helper's share of a pass (called by lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
 export function helperPass(phase: number, x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
-  if (phase === Phase.Rows) rowsPass(x, columns, s, thread, rowFrom(rows, threads, thread), rowFrom(rows, threads, thread + 1));
+  if (phase === Phase.Rows) helperRows(x, rows, columns, s, thread, threads);
   else if (phase === Phase.Sums) sumsPass(x, rows, columns, s, thread);
 }
 
@@ -283,8 +352,9 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
     params[INERTIA] = inertia ? 1 : 0;
     params[SOURCE] = current;
     rowsThreads = pool.begin();
+    s.claims.fill(0);
     pool.run(Phase.Rows, () => {
-      inertiaOfThread0 = rowsPass(x, d, s, 0, 0, rowFrom(n, rowsThreads, 1));
+      inertiaOfThread0 = firstThreadRows(x, n, d, s, rowsThreads);
     });
   };
   /** After an assigning rows pass: counts, changed flags and distances, and the new assignments become current. */
