@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { parseConnectionString } from '../src/config/connection-string';
 import type { Datastore, Executor } from '../src/datastore/datastore';
 import type { SqlDialect } from '../src/datastore/dialects/dialect';
 import { MariadbDialect } from '../src/datastore/dialects/mariadb';
@@ -242,13 +243,9 @@ function pgPublisher(method: string, context: BenchContext): Publish {
   throw new Error(`Unknown publish method "${method}"`);
 }
 
-/** host/port/database/user/password out of a psqlODBC connection string (Server, Port, Database, Uid, Pwd). */
+/** host/port/database/user/password out of a psqlODBC connection string (Server, Port, Database, Uid, Pwd; any case). */
 export function pgConfig(connectionString: string): pg.ClientConfig {
-  const fields = new Map<string, string>();
-  for (const part of connectionString.split(';')) {
-    const equals = part.indexOf('=');
-    if (equals > 0) fields.set(part.slice(0, equals).trim().toLowerCase(), part.slice(equals + 1).trim().replace(/^\{(.*)\}$/, '$1'));
-  }
+  const fields = new Map(parseConnectionString(connectionString).map((attribute) => [attribute.key.toLowerCase(), attribute.value]));
   return {
     host: fields.get('server') ?? fields.get('servername') ?? 'localhost',
     port: Number(fields.get('port') ?? 5432),

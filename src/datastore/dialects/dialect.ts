@@ -229,6 +229,16 @@ export abstract class SqlDialect {
    * The form is the dialect's fastest for large batches (setBasedUpsert), else multi-row VALUES.
    */
   compileUpsert(spec: UpsertSpec): Statement[] {
+    return [...this.upsertStatements(spec)];
+  }
+
+  /**
+   * compileUpsert's statements one at a time: the batch is checked whole before the first (every
+   * UPSERT_INVALID is thrown here), and each statement is built when asked for, so a caller can build
+   * the next while the database runs the one before. A value with no SQL form (NaN, an invalid date)
+   * may still throw while a later statement is built, as binding it would when it is run.
+   */
+  upsertStatements(spec: UpsertSpec): Iterable<Statement> {
     this.validateUpsert(spec);
     return this.setBasedUpsert(spec) ?? this.valuesUpsert(spec, this.valuesRowsPerStatement(spec));
   }
@@ -240,7 +250,7 @@ export abstract class SqlDialect {
    */
   compileValuesUpsert(spec: UpsertSpec, rowsPerStatement = this.valuesRowsPerStatement(spec)): Statement[] {
     this.validateUpsert(spec);
-    return this.valuesUpsert(spec, Math.max(1, Math.min(rowsPerStatement, this.valuesRowsPerStatement(spec))));
+    return [...this.valuesUpsert(spec, Math.max(1, Math.min(rowsPerStatement, this.valuesRowsPerStatement(spec))))];
   }
 
   /**
@@ -248,7 +258,7 @@ export abstract class SqlDialect {
    * parameters each, rows travelling as one text value per column or per chunk. Default: none
    * (undefined), so compileUpsert uses multi-row VALUES.
    */
-  protected setBasedUpsert(_spec: UpsertSpec): Statement[] | undefined {
+  protected setBasedUpsert(_spec: UpsertSpec): Iterable<Statement> | undefined {
     return undefined;
   }
 
@@ -257,65 +267,74 @@ export abstract class SqlDialect {
     return Math.max(1, Math.min(this.maxRowsPerStatement, Math.floor(this.maxBindParameters / spec.columns.length)));
   }
 
-  private valuesUpsert(spec: UpsertSpec, rowsPerStatement: number): Statement[] {
-    const rowBytes = (index: number) => {
-      let bytes = 0;
+  private *valuesUpsert(spec: UpsertSpec, rowsPerStatement: number): Generator<Statement> {
+    let parameters: SqlValue[] = [];
+    let rows = 0;
+    let bytes = 0;
+    for (const row of spec.rows) {
+      let rowBytes = 0;
       for (const column of spec.columns) {
-        const value = spec.rows[index]![column.name];
-        if (typeof value === 'string') bytes += 3 * value.length;
-        else if (Buffer.isBuffer(value)) bytes += value.length;
+        const value = row[column.name];
+        if (typeof value === 'string') rowBytes += 3 * value.length;
+        else if (Buffer.isBuffer(value)) rowBytes += value.length;
       }
-      return bytes;
-    };
-    return this.chunkRanges(spec.rows.length, rowsPerStatement, this.maxValueBytesPerStatement, rowBytes).map(([start, end]) => {
-      const parameters: SqlValue[] = [];
-      for (let index = start; index < end; index++) for (const column of spec.columns) parameters.push(spec.rows[index]![column.name] ?? null);
-      return { sql: this.upsertSql(spec, end - start), parameters, kind: 'upsert' };
-    });
-  }
-
-  /**
-   * Each column's values encoded as text, column by column: `encode(value, parameterIndex)` once per
-   * value, except that a value identical to the one in the row before (a run id, a timestamp shared by
-   * every row) reuses that row's text.
-   */
-  protected columnTexts(spec: UpsertSpec, encode: (value: SqlValue | undefined, index: number) => string): string[][] {
-    const width = spec.columns.length;
-    return spec.columns.map((column, columnIndex) => {
-      const texts = new Array<string>(spec.rows.length);
-      let previous: SqlValue | undefined;
-      let previousText = '';
-      for (let rowIndex = 0; rowIndex < spec.rows.length; rowIndex++) {
-        const value = spec.rows[rowIndex]![column.name];
-        if (rowIndex === 0 || !Object.is(value, previous)) {
-          previous = value;
-          previousText = encode(value, rowIndex * width + columnIndex);
-        }
-        texts[rowIndex] = previousText;
+      if (rows > 0 && (rows >= rowsPerStatement || bytes + rowBytes > this.maxValueBytesPerStatement)) {
+        yield { sql: this.upsertSql(spec, rows), parameters, kind: 'upsert' };
+        parameters = [];
+        rows = 0;
+        bytes = 0;
       }
-      return texts;
-    });
-  }
-
-  /**
-   * Splits rows 0…count−1 into [start, end) ranges of at most `maxRows` rows whose sizes (in whatever
-   * unit `sizeOf` measures) add up to at most `maxSize`; a single row over the budget goes alone.
-   */
-  protected chunkRanges(count: number, maxRows: number, maxSize: number, sizeOf: (index: number) => number): [number, number][] {
-    const ranges: [number, number][] = [];
-    let start = 0;
-    let total = 0;
-    for (let index = 0; index < count; index++) {
-      const size = sizeOf(index);
-      if (index > start && (index - start >= maxRows || total + size > maxSize)) {
-        ranges.push([start, index]);
-        start = index;
-        total = 0;
-      }
-      total += size;
+      for (const column of spec.columns) parameters.push(row[column.name] ?? null);
+      rows += 1;
+      bytes += rowBytes;
     }
-    if (count > start) ranges.push([start, count]);
-    return ranges;
+    if (rows > 0) yield { sql: this.upsertSql(spec, rows), parameters, kind: 'upsert' };
+  }
+
+  /**
+   * A validated batch encoded chunk by chunk, for the set-based forms: each value through `encode`
+   * (a value identical to the previous row's reuses its text: a run id, a timestamp every row shares),
+   * a chunk closing at `maxRows` rows or before the row that would take it past `maxSize` (the sum of
+   * `sizeOf` over its texts, one more for each separator); a row over the budget goes alone. Yields
+   * each chunk's texts column by column, encoding a chunk only when it is asked for.
+   */
+  protected *encodedChunks(
+    spec: UpsertSpec,
+    encode: (value: SqlValue | undefined, index: number) => string,
+    maxRows: number,
+    maxSize: number,
+    sizeOf: (text: string) => number,
+  ): Generator<string[][]> {
+    const width = spec.columns.length;
+    const previousValues: (SqlValue | undefined)[] = [];
+    const previousTexts: string[] = [];
+    let chunk: string[][] = spec.columns.map(() => []);
+    let rows = 0;
+    let size = 0;
+    const texts = new Array<string>(width);
+    for (let rowIndex = 0; rowIndex < spec.rows.length; rowIndex++) {
+      const row = spec.rows[rowIndex]!;
+      let rowSize = 0;
+      for (let columnIndex = 0; columnIndex < width; columnIndex++) {
+        const value = row[spec.columns[columnIndex]!.name];
+        if (rowIndex === 0 || !Object.is(value, previousValues[columnIndex])) {
+          previousValues[columnIndex] = value;
+          previousTexts[columnIndex] = encode(value, rowIndex * width + columnIndex);
+        }
+        texts[columnIndex] = previousTexts[columnIndex]!;
+        rowSize += sizeOf(texts[columnIndex]!) + 1;
+      }
+      if (rows > 0 && (rows >= maxRows || size + rowSize > maxSize)) {
+        yield chunk;
+        chunk = spec.columns.map(() => []);
+        rows = 0;
+        size = 0;
+      }
+      for (let columnIndex = 0; columnIndex < width; columnIndex++) chunk[columnIndex]!.push(texts[columnIndex]!);
+      rows += 1;
+      size += rowSize;
+    }
+    if (rows > 0) yield chunk;
   }
 
   /**
@@ -385,11 +404,6 @@ export abstract class SqlDialect {
     if (problems.length > 0) {
       throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: ${problems.join('; ')}`, { table: spec.table, problems });
     }
-    // Two rows with one key in one batch would make ON CONFLICT and MERGE fail (PostgreSQL: "cannot affect
-    // row a second time"; Oracle: ORA-30926) or keep an arbitrary one (MySQL): refuse it up front instead.
-    // One level of maps per key column (a tree of the keys seen), so no key text is built per row.
-    const seen = new Map<unknown, unknown>();
-    const last = spec.keyColumns.length - 1;
     spec.rows.forEach((row, index) => {
       for (const name of names) {
         if (!(name in row)) {
@@ -399,6 +413,25 @@ export abstract class SqlDialect {
           });
         }
       }
+    });
+    this.assertUniqueKeys(spec);
+  }
+
+  /**
+   * Two rows with one key in one batch would make ON CONFLICT and MERGE fail (PostgreSQL: "cannot affect
+   * row a second time"; Oracle: ORA-30926) or keep an arbitrary one (MySQL): refused up front instead.
+   * Keys in strictly increasing order cannot repeat, and a run's outcomes come in key order: that is
+   * checked first, one comparison a row. Otherwise a tree of maps, one level per key column, holds every
+   * key (a million keys take about a second of hashing).
+   */
+  private assertUniqueKeys(spec: UpsertSpec): void {
+    const rows = spec.rows;
+    let ordered = true;
+    for (let index = 1; index < rows.length && ordered; index++) ordered = keyFollows(rows[index - 1]!, rows[index]!, spec.keyColumns);
+    if (ordered) return;
+    const seen = new Map<unknown, unknown>();
+    const last = spec.keyColumns.length - 1;
+    rows.forEach((row, index) => {
       let level = seen;
       for (let position = 0; position < last; position++) {
         const part = keyPart(row[spec.keyColumns[position]!]);
@@ -406,8 +439,10 @@ export abstract class SqlDialect {
         if (next === undefined) level.set(part, (next = new Map()));
         level = next;
       }
-      const part = keyPart(row[spec.keyColumns[last]!]);
-      if (level.has(part)) {
+      // One hash lookup, not two: a key already present leaves the size unchanged.
+      const size = level.size;
+      level.set(keyPart(row[spec.keyColumns[last]!]), true);
+      if (level.size === size) {
         const shown = JSON.stringify(spec.keyColumns.map((name) => keyValue(row[name])));
         throw new AppError(
           'UPSERT_INVALID',
@@ -415,7 +450,6 @@ export abstract class SqlDialect {
           { table: spec.table, row: index },
         );
       }
-      level.set(part, true);
     });
   }
 
@@ -440,6 +474,19 @@ export abstract class SqlDialect {
   serverCursorStatements(_statement: Statement, _fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } | undefined {
     return undefined;
   }
+}
+
+// Whether `row`'s key is greater than `previous`'s, comparing key parts in order; only strings with
+// strings and numbers with numbers count (anything else, or NaN, is "not known to follow").
+function keyFollows(previous: Readonly<Record<string, SqlValue>>, row: Readonly<Record<string, SqlValue>>, keyColumns: readonly string[]): boolean {
+  for (const name of keyColumns) {
+    const before = previous[name];
+    const after = row[name];
+    if (typeof before !== typeof after || (typeof before !== 'string' && typeof before !== 'number')) return false;
+    if (after! > before!) return true;
+    if (!(after === before)) return false;
+  }
+  return false;
 }
 
 // One key part as a Map key: strings and numbers as they are (so '1' and 1 stay apart, as they did),

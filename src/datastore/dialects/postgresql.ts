@@ -102,16 +102,11 @@ export class PostgresqlDialect extends SqlDialect {
    * A statement's cost is then its rows, not its parameters, so neither psqlODBC's ~7,000-parameter
    * ceiling nor the per-parameter binding cost limits it. unnest of several arrays yields rows in order.
    */
-  protected override setBasedUpsert(spec: UpsertSpec): Statement[] {
-    const texts = this.columnTexts(spec, arrayElement);
-    const rowLength = (row: number) => texts.reduce((length, column) => length + column[row]!.length + 1, 0);
+  protected override *setBasedUpsert(spec: UpsertSpec): Generator<Statement> {
     const arrays = spec.columns.map((column) => `CAST(? AS ${ARRAY_TYPES[column.type]})`).join(', ');
     const sql = `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) SELECT * FROM unnest(${arrays}) ${this.onConflictClause(spec)}`;
-    return this.chunkRanges(spec.rows.length, this.maxRowsPerArrayStatement, this.maxArrayTextPerStatement, rowLength).map(([start, end]) => ({
-      sql,
-      parameters: texts.map((column) => `{${column.slice(start, end).join(',')}}`),
-      kind: 'upsert',
-    }));
+    const chunks = this.encodedChunks(spec, arrayElement, this.maxRowsPerArrayStatement, this.maxArrayTextPerStatement, (text) => text.length);
+    for (const columns of chunks) yield { sql, parameters: columns.map((texts) => `{${texts.join(',')}}`), kind: 'upsert' };
   }
 
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {

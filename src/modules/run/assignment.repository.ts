@@ -1,6 +1,7 @@
 import type { Executor, Streamer } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
+import { executeUpsert } from './outcome.repository';
 
 const TABLE = 'ai_run_assignment';
 
@@ -29,9 +30,7 @@ export class AssignmentRepository {
       cluster: assignment.cluster,
       distance: assignment.distance,
     }));
-    for (const statement of executor.dialect.compileUpsert({ table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows })) {
-      await executor.execute(statement);
-    }
+    await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows });
   }
 
   /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */

@@ -19,9 +19,7 @@ export class OutcomeRepository {
 
   /** Writes a run's outcomes, one per assignment, in the caller's transaction: all rows or none. */
   async upsert(table: string, datasetId: string, runId: string, scoredAt: Date, assignments: readonly Assignment[], executor: Executor): Promise<void> {
-    for (const statement of executor.dialect.compileUpsert(outcomeUpsert(table, datasetId, runId, scoredAt, assignments))) {
-      await executor.execute(statement);
-    }
+    await executeUpsert(executor, outcomeUpsert(table, datasetId, runId, scoredAt, assignments));
   }
 
   /** A page of a dataset's outcomes in entity-key order; `limit + 1` rows. */
@@ -36,6 +34,26 @@ export class OutcomeRepository {
     );
     return rows.map(toOutcome);
   }
+}
+
+/**
+ * Runs an UPSERT's statements in order on one executor, building each next statement while the
+ * database runs the one before (the driver runs it off the JavaScript thread): a million outcomes
+ * take a few seconds of JavaScript to encode. Never two statements at once on the connection; when
+ * building a statement fails, the one running is awaited before the error goes to the caller's rollback.
+ */
+export async function executeUpsert(executor: Executor, spec: UpsertSpec): Promise<void> {
+  let running: Promise<number> | undefined;
+  try {
+    for (const statement of executor.dialect.upsertStatements(spec)) {
+      if (running) await running;
+      running = executor.execute(statement);
+    }
+  } catch (error) {
+    await running?.catch(() => undefined);
+    throw error;
+  }
+  await running;
 }
 
 /** The UPSERT that publishes a run's assignments into an outcome table (shared with bench/publish.ts). */

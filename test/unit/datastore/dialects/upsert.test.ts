@@ -311,6 +311,21 @@ describe('UPSERT compilation', () => {
       assert.equal(d.compileUpsert({ ...assignment, rows }).length, 1);
     });
 
+    itForEveryDialect('a repeated key is found whether the batch is in key order or not, naming the row that repeats it', (d) => {
+      const row = (run_id: string, row_index: number) => ({ run_id, row_index, cluster_id: 0 });
+      const inOrder = [row('r1', 1), row('r1', 2), row('r2', 1), row('r2', 2)];
+      assert.equal(d.compileUpsert({ ...assignment, rows: inOrder }).length, 1);
+      assert.throws(() => d.compileUpsert({ ...assignment, rows: [...inOrder, row('r2', 2)] }), { code: 'UPSERT_INVALID', details: { table: 'assignment', row: 4 } });
+      const shuffled = [row('r2', 2), row('r1', 1), row('r2', 1), row('r1', 2)];
+      assert.equal(d.compileUpsert({ ...assignment, rows: shuffled }).length, 1);
+      assert.throws(() => d.compileUpsert({ ...assignment, rows: [...shuffled, row('r2', 9), row('r1', 1)] }), {
+        code: 'UPSERT_INVALID',
+        message: /row 5 repeats key \["r1",1\]/,
+      });
+      // '1' and 1 are different values to the batch check, as they were before it had an ordered path.
+      assert.equal(d.compileUpsert({ ...assignment, rows: [row('r1', 1), { ...row('r1', 1), row_index: '1' }] }).length, 1);
+    });
+
     itForEveryDialect('a row without a value for one column is refused with UPSERT_INVALID', (d) => {
       const rows: Record<string, SqlValue>[] = [{ id: 'a', label: 'Alpha', score: 1 }, { id: 'b', score: 2 }];
       assert.throws(() => d.compileUpsert({ ...labelled, rows }), {
