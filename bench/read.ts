@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import odbc from 'odbc';
 import { Datastore } from '../src/datastore/datastore';
+import { dialectFor, type SqlDialect } from '../src/datastore/dialects';
 import { PostgresqlDialect } from '../src/datastore/dialects/postgresql';
 import type { Statement } from '../src/datastore/types';
 import { readFeatureTable } from '../src/modules/run/dataset-reader';
@@ -27,6 +28,7 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  * - `server-declared-cursor` (PostgreSQL): `server` with a cursor declared in SQL, DECLARE … FETCH FORWARD n
  *   (SqlDialect.serverCursorStatements), as postgresql.ts would declare it: psqlODBC's own cursor holds
  *   the whole result in memory unless UseDeclareFetch=1.
+ * - `server-keyset`: `server` paging by key (as on MariaDB) on any database, each page a plain query.
  * - `pyodbc`: bench/read-pyodbc.py, cursor.fetchmany(fetchSize) into numpy blocks and one pandas
  *   DataFrame: the reference a Python pipeline gets.
  *
@@ -39,9 +41,10 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  * the read's own memory. Times are medians of --repeat runs, run back to back. Output: JSON on stdout.
  */
 
-export type ReadMethod = 'server' | 'server-baseline' | 'server-declared-cursor' | 'odbc-raw' | 'odbc-raw-array' | 'pyodbc';
+export type ReadMethod = 'server' | 'server-baseline' | 'server-declared-cursor' | 'server-keyset' | 'odbc-raw' | 'odbc-raw-array' | 'pyodbc';
+const EXTRA_METHODS: readonly ReadMethod[] = ['server-baseline', 'server-declared-cursor', 'server-keyset'];
 
-/** The methods run by default; `server-baseline` and `server-declared-cursor` run only when asked for. */
+/** The methods run by default; EXTRA_METHODS run only when asked for. */
 export const READ_METHODS: readonly ReadMethod[] = ['server', 'odbc-raw', 'odbc-raw-array', 'pyodbc'];
 
 export interface ReadResult {
@@ -175,9 +178,13 @@ function runCaseInChild(readCase: ReadCase): CaseOutcome {
 /** One run of one case, in this (child) process. */
 async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
   const sql = selectSql(readCase.database, readCase.rows);
-  if (readCase.method === 'server' || readCase.method === 'server-declared-cursor') {
+  if (readCase.method === 'server' || readCase.method === 'server-declared-cursor' || readCase.method === 'server-keyset') {
     const datastore =
-      readCase.method === 'server' ? openBenchDatastore(readCase.database) : declaredCursorDatastore(readCase.database);
+      readCase.method === 'server'
+        ? openBenchDatastore(readCase.database)
+        : readCase.method === 'server-keyset'
+          ? benchDatastore(readCase.database, Object.create(dialectFor(readCase.database.dialect), { reliableCursorFetch: { value: false } }) as SqlDialect)
+          : benchDatastore(readCase.database, declaredCursorDatastoreDialect(readCase.database));
     try {
       await datastore.detectServer();
       const params: RunParams = {
@@ -246,11 +253,15 @@ class DeclaredCursorPostgresql extends PostgresqlDialect {
   }
 }
 
-function declaredCursorDatastore(database: BenchDatabase): Datastore {
+function declaredCursorDatastoreDialect(database: BenchDatabase): SqlDialect {
   if (database.dialect !== 'postgresql') throw new Error('server-declared-cursor is for PostgreSQL');
+  return new DeclaredCursorPostgresql();
+}
+
+function benchDatastore(database: BenchDatabase, dialect: SqlDialect): Datastore {
   return Datastore.create({
     connectionString: database.connectionString,
-    dialect: new DeclaredCursorPostgresql(),
+    dialect,
     poolMax: 2,
     acquireTimeoutMs: 60_000,
     queryTimeoutMs: 0,
@@ -307,9 +318,7 @@ async function main(): Promise<void> {
   }
   const methods = values.methods?.split(',') as ReadMethod[] | undefined;
   for (const method of methods ?? []) {
-    if (![...READ_METHODS, 'server-baseline', 'server-declared-cursor'].includes(method)) {
-      throw new Error(`unknown method ${method}: ${READ_METHODS.join(', ')}, server-baseline, server-declared-cursor`);
-    }
+    if (![...READ_METHODS, ...EXTRA_METHODS].includes(method)) throw new Error(`unknown method ${method}: ${[...READ_METHODS, ...EXTRA_METHODS].join(', ')}`);
   }
   const results = await runReadBench({
     database: benchDatabase(values.database),
