@@ -309,10 +309,20 @@ export function sumsPass(x: Float64Array, rows: number, columns: number, s: Shar
   }
 }
 
+/**
+ * Thread 0's sums share, then the share of any helper that has not started its own yet (a helper
+ * that has not been given a core by then): one scan for each, in row order all the same.
+ */
+function sumsOfFirstThread(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): void {
+  sumsPass(x, rows, columns, s, 0);
+  for (let slot = 1; slot < threads; slot++) if (Atomics.compareExchange(s.claims, slot, 0, 2) === 0) sumsPass(x, rows, columns, s, slot);
+}
+
 /** Runs a helper's share of a pass (called by lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
 export function helperPass(phase: number, x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
   if (phase === Phase.Rows) helperRows(x, rows, columns, s, thread, threads);
-  else if (phase === Phase.Sums) sumsPass(x, rows, columns, s, thread);
+  // A helper's sums share is claimed whole (claims[slot]: 0 → 1), unless thread 0 took it first (see sumsOfFirstThread).
+  else if (phase === Phase.Sums && Atomics.compareExchange(s.claims, thread, 0, 1) === 0) sumsPass(x, rows, columns, s, thread);
 }
 
 /**
@@ -383,9 +393,11 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
   mergeAssignment(true);
   for (;;) {
     // Sums of the changed clusters, split by (cluster, column) between the threads.
-    splitSums(counts, changed, d, pool.begin(), s.columnFrom, s.columnTo);
+    const sumsThreads = pool.begin();
+    splitSums(counts, changed, d, sumsThreads, s.columnFrom, s.columnTo);
     params[SOURCE] = current;
-    pool.run(Phase.Sums, () => sumsPass(x, n, d, s, 0));
+    s.claims.fill(0);
+    pool.run(Phase.Sums, () => sumsOfFirstThread(x, n, d, s, sumsThreads));
 
     // Means, movements and convergence (as LloydState.updateCentroids).
     let converged = true;
