@@ -94,24 +94,7 @@ export async function runPublishBench(options: PublishOptions): Promise<PublishR
     log(`${options.database.name}: ${serverVersion}`);
     const methods = options.methods ?? DEFAULT_METHODS[options.database.dialect] ?? ['server'];
     const publishers = new Map(methods.map((method) => [method, publisher(method, context, serverVersion)]));
-    const runs = new Map<string, number[]>();
-    const record = (key: string, seconds: number) => runs.set(key, [...(runs.get(key) ?? []), seconds]);
-    const inserted = publishAssignments(options.rows, 1);
-    const updated = publishAssignments(options.rows, 2);
-    for (let repetition = 0; repetition < options.repeat; repetition++) {
-      for (const [method, publish] of publishers) {
-        await recreateTable(datastore);
-        for (const [caseName, assignments] of [['insert', inserted], ['update', updated]] as const) {
-          const started = performance.now();
-          await publish(assignments, `run-${repetition}-${caseName}`);
-          const seconds = (performance.now() - started) / 1000;
-          await assertPublished(datastore, options.rows, `run-${repetition}-${caseName}`);
-          record(`${method}\u0000${caseName}`, seconds);
-          log(`${method} ${caseName} ${options.rows} rows: ${seconds.toFixed(2)} s (${Math.round(options.rows / seconds)} rows/s)`);
-        }
-      }
-    }
-    await dropTable(datastore);
+    const runs = await measure(datastore, publishers, options, log).finally(() => dropTable(datastore));
     return [...runs].map(([key, seconds]) => {
       const [method, caseName] = key.split('\u0000') as [string, 'insert' | 'update'];
       const middle = median(seconds);
@@ -129,6 +112,34 @@ export async function runPublishBench(options: PublishOptions): Promise<PublishR
     await context.pgClient?.end().catch(() => undefined);
     await datastore.close();
   }
+}
+
+/** Seconds of each repetition by `method\u0000case`; methods take turns within each repetition. */
+async function measure(
+  datastore: Datastore,
+  publishers: ReadonlyMap<string, Publish>,
+  options: PublishOptions,
+  log: (line: string) => void,
+): Promise<Map<string, number[]>> {
+  const runs = new Map<string, number[]>();
+  const inserted = publishAssignments(options.rows, 1);
+  const updated = publishAssignments(options.rows, 2);
+  for (let repetition = 0; repetition < options.repeat; repetition++) {
+    for (const [method, publish] of publishers) {
+      await recreateTable(datastore);
+      for (const [caseName, assignments] of [['insert', inserted], ['update', updated]] as const) {
+        const runId = `run-${repetition}-${caseName}`;
+        const started = performance.now();
+        await publish(assignments, runId);
+        const seconds = (performance.now() - started) / 1000;
+        await assertPublished(datastore, options.rows, runId);
+        const key = `${method}\u0000${caseName}`;
+        runs.set(key, [...(runs.get(key) ?? []), seconds]);
+        log(`${method} ${caseName} ${options.rows} rows: ${seconds.toFixed(2)} s (${Math.round(options.rows / seconds)} rows/s)`);
+      }
+    }
+  }
+  return runs;
 }
 
 function publisher(method: string, context: BenchContext, serverVersion: string): Publish {
