@@ -44,6 +44,8 @@ import { SeededRandom } from '../src/shared/seeded-random';
  *     results: [ { rows, columns, k, engines: [ {
  *         engine,                         // one of the engines above, or 'scikit-learn'
  *         runsMs: number[], medianMs,     // wall time of each run and their median
+ *         cpuRunsMs: number[], medianCpuMs,  // CPU time of the process (every thread) per run, and median:
+ *                                         // on a machine shared with other work, wall time moves with the load, CPU time much less
  *         iterations, converged?,         // converged is absent for scikit-learn
  *         peakRssMb, rssAfterLoadMb?,     // the child process's peak RSS; RSS once the data was loaded
  *         distanceComputations?,          // fast engines: row-to-centroid distances computed, summed over iterations
@@ -57,6 +59,8 @@ import { SeededRandom } from '../src/shared/seeded-random';
 interface WorkerResult {
   readonly engine: string;
   readonly runsMs: number[];
+  readonly cpuRunsMs: number[];
+  readonly medianCpuMs: number;
   readonly medianMs: number;
   readonly iterations: number;
   readonly converged: boolean;
@@ -115,13 +119,20 @@ function runWorker(args: Record<string, string>): void {
   const rssAfterLoad = process.memoryUsage().rss;
 
   const runsMs: number[] = [];
+  const cpuRunsMs: number[] = [];
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
   let outcome: { assignments: Int32Array; centroids: Float64Array; iterations: number; converged: boolean; distanceComputations?: number } | undefined;
   for (let r = 0; r < Number(args.repeat); r++) {
     outcome = undefined; // let the previous run's arrays go before the next one
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     if (engine === 'ml-kmeans') {
       const result = kmeans(toRowArrays(matrix), k, { initialization: initial, ...options });
       runsMs.push(performance.now() - started);
+      cpuRunsMs.push(cpuMs(cpuStarted));
       outcome = { assignments: Int32Array.from(result.clusters), centroids: Float64Array.from(result.centroids.flat()), iterations: result.iterations, converged: result.converged };
     } else {
       let distanceComputations = 0;
@@ -134,6 +145,7 @@ function runWorker(args: Record<string, string>): void {
         pool?.close();
       }
       runsMs.push(performance.now() - started);
+      cpuRunsMs.push(cpuMs(cpuStarted));
       outcome = { assignments: last.clusters, centroids: last.centroids, iterations: last.iterations, converged: last.converged, distanceComputations };
     }
   }
@@ -145,6 +157,8 @@ function runWorker(args: Record<string, string>): void {
     engine,
     runsMs: runsMs.map(round),
     medianMs: round(median(runsMs)),
+    cpuRunsMs: cpuRunsMs.map(round),
+    medianCpuMs: round(median(cpuRunsMs)),
     iterations: outcome!.iterations,
     converged: outcome!.converged,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -167,17 +181,21 @@ data, init, out, n, d, k, max_iter, repeat, threads = sys.argv[1], sys.argv[2], 
 X = np.fromfile(data, dtype='<f8').reshape(n, d)
 C = np.fromfile(init, dtype='<f8').reshape(k, d)
 times = []
+cpu_times = []
 with threadpool_limits(limits=threads) if threads > 0 else nullcontext():
     info = threadpool_info()
     for _ in range(repeat):
         model = KMeans(n_clusters=k, init=C, n_init=1, algorithm='lloyd', max_iter=max_iter, tol=0)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         model.fit(X)
         times.append((time.perf_counter() - started) * 1000)
+        cpu_times.append((time.process_time() - cpu_started) * 1000)
 model.labels_.astype('<i4').tofile(out + '/sklearn.assignments.i32')
 model.cluster_centers_.astype('<f8').tofile(out + '/sklearn.centroids.f64')
 print(json.dumps({
     'engine': 'scikit-learn', 'runsMs': [round(t, 1) for t in times], 'medianMs': round(statistics.median(times), 1),
+    'cpuRunsMs': [round(t, 1) for t in cpu_times], 'medianCpuMs': round(statistics.median(cpu_times), 1),
     'iterations': int(model.n_iter_), 'peakRssMb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     'assignmentsFile': out + '/sklearn.assignments.i32', 'centroidsFile': out + '/sklearn.centroids.f64',
     'versions': {'sklearn': sklearn.__version__, 'numpy': np.__version__, 'python': sys.version.split()[0]},
