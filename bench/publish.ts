@@ -27,6 +27,8 @@ import { median, openBenchDatastore, type BenchDatabase } from './data';
  * - `multi-values-<n>`: multi-row VALUES, n rows a statement (capped by the bind limit); `multi-values-max`: the cap;
  * - `arrays-<n>` (PostgreSQL): the unnest-of-arrays form, at most n rows a statement;
  * - `json-table-<n>` (MariaDB/MySQL): the JSON_TABLE form, at most n rows a statement;
+ * - `json-recordset-<n>` (PostgreSQL): the alternative to arrays measured against them, one JSON
+ *   parameter of n row objects read by json_populate_recordset (not an app path);
  * - `pg-multi-values`, `pg-multi-values-max`, `pg-unnest` (PostgreSQL): the native `pg` driver doing
  *   multi-row VALUES at 1,000 rows and at its 65,535-parameter maximum, and unnest of arrays.
  *
@@ -186,6 +188,30 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
           })();
     if (!(dialect as MysqlDialect).hasJsonTable) throw new Error(`${serverVersion} has no JSON_TABLE`);
     return throughRepository(dialect);
+  }
+  const recordset = /^json-recordset-(\d+)$/.exec(method);
+  if (recordset && variant === 'postgresql') {
+    const rowsPerStatement = Number(recordset[1]);
+    const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+    const sql =
+      `INSERT INTO ${q(PUBLISH_TABLE)} SELECT * FROM json_populate_recordset(NULL::${q(PUBLISH_TABLE)}, CAST(? AS json)) ` +
+      `ON CONFLICT (${q('dataset_id')}, ${q('entity_key')}) DO UPDATE SET ${['run_id', 'cluster', 'distance', 'scored_at'].map((name) => `${q(name)} = excluded.${q(name)}`).join(', ')}`;
+    const scoredAt = formatUtcTimestamp(SCORED_AT);
+    return async (assignments, runId) => {
+      await datastore.transaction(async (transaction) => {
+        for (let start = 0; start < assignments.length; start += rowsPerStatement) {
+          const rows = assignments.slice(start, start + rowsPerStatement).map((assignment) => ({
+            dataset_id: DATASET_ID,
+            entity_key: assignment.entityKey,
+            run_id: runId,
+            cluster: assignment.cluster,
+            distance: assignment.distance,
+            scored_at: scoredAt,
+          }));
+          await transaction.execute({ sql, parameters: [JSON.stringify(rows)], kind: 'upsert' });
+        }
+      });
+    };
   }
   if (method.startsWith('pg-') && variant === 'postgresql') return pgPublisher(method, context);
   throw new Error(`Unknown publish method "${method}" for ${variant}`);

@@ -226,7 +226,7 @@ export abstract class SqlDialect {
   /**
    * Compiles an UPSERT description into statements that together write every row, each under the
    * dialect's bind and row limits. The caller runs them in one transaction: all rows or none.
-   * The form is the dialect's fastest for large batches (setBasedUpsert), else multi-row VALUES.
+   * The form is the dialect's set-based one where it has one (setBasedUpsert), else multi-row VALUES.
    */
   compileUpsert(spec: UpsertSpec): Statement[] {
     return [...this.upsertStatements(spec)];
