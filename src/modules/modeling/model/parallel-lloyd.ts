@@ -10,12 +10,15 @@ import { Phase, type LloydThreads } from './lloyd-threads';
  *    helper has not reached yet): the assignment of each row is independent of every other row — the
  *    same nearestTwo() scan and the same Hamerly test with the same margins decide it, whichever
  *    thread runs it. Per-thread count deltas and "changed" flags are merged by thread 0.
- *  - Sums pass (split by (cluster, column), each thread owning contiguous column ranges of some of the
- *    changed clusters): every sum is still ONE sequential loop over all rows in row order, starting from
- *    0, adding x[i][j] for the rows of cluster c — exactly the one-thread sum. Reads of the matrix are
- *    not duplicated (a thread only touches the rows of its clusters) except for the one cluster per
- *    thread boundary split by columns. Thread 0 then divides, measures the movement and tests
- *    convergence as the one-thread engine does (k × columns work).
+ *  - Sums: every sum is still ONE sequential loop over all rows in row order, starting from 0, adding
+ *    x[i][j] for the rows of cluster c — exactly the one-thread sum. Thread 0's rows come first, so it
+ *    starts every cluster's sums from 0 while it assigns them in the rows pass (the row is in cache
+ *    then); the sums pass continues them over the other rows, in row order, split by (cluster, column):
+ *    each thread owns contiguous column ranges of some of the changed clusters. (When thread 0 had
+ *    every row there is no sums pass at all: one pass over the matrix per iteration.) Sums of clusters
+ *    that did not change are computed but not used: their centroid is kept, as in the one-thread
+ *    engine. Thread 0 then divides, measures the movement and tests convergence as the one-thread
+ *    engine does (k × columns work).
  *  - Inertia (trackInertia): each thread computes the squared distances of its rows (recomputed only
  *    for clusters that changed, the others kept, as in the one-thread engine) into a shared array;
  *    thread 0 adds its own rows in row order during the pass and then the others' rows in row order,
@@ -41,7 +44,9 @@ const MAX_MOVE = 3;
 const SECOND_MOVE = 4;
 const MAX_MOVE_INDEX = 5;
 const USE_BOUNDS = 6;
-const PARAMS = 7;
+/** The sums pass continues the sums that thread 0 started in the rows pass, from this row on. */
+const SUMS_FROM = 7;
+const PARAMS = 8;
 
 // params[ASSIGN]
 const ASSIGN_NONE = 0;
@@ -103,9 +108,18 @@ function allocate(rows: number, columns: number, k: number, threads: number, use
   };
 }
 
-/** The contiguous rows of thread t: [rowFrom(t), rowFrom(t + 1)). */
+/**
+ * Thread 0's share of a rows pass, relative to an even split: smaller, because it also adds its rows
+ * to the sums as it assigns them (and takes the chunks a late helper has not reached).
+ */
+const FIRST_SHARE = 0.85;
+
+/** The contiguous rows of thread t (of `threads`): [rowFrom(t), rowFrom(t + 1)). */
 export function rowFrom(rows: number, threads: number, thread: number): number {
-  return Math.floor((rows * thread) / threads);
+  if (thread <= 0) return 0;
+  if (thread >= threads) return rows;
+  const head = Math.floor((rows * FIRST_SHARE) / threads);
+  return head + Math.floor(((rows - head) * (thread - 1)) / (threads - 1));
 }
 
 /** What one thread's share of a rows pass changed: count deltas, changed clusters, distances computed. */
@@ -160,7 +174,10 @@ function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLlo
 /** Thread 0's share of a rows pass: its rows in order (returning their row-order inertia sum), then whatever the helpers have not claimed yet, from the back. */
 function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
   const tally = new RowsTally(s.k);
-  const inertia = rowsPass(x, columns, s, 0, rowFrom(rows, threads, 1), tally);
+  // Thread 0's own rows come first in row order: it starts every cluster's sums over them (see the file comment).
+  const assigning = s.params[ASSIGN] !== ASSIGN_NONE;
+  if (assigning) s.sums.fill(0);
+  const inertia = rowsPass(x, columns, s, 0, rowFrom(rows, threads, 1), tally, assigning ? s.sums : undefined);
   for (let slot = 1; slot < threads; slot++) {
     const from = rowFrom(rows, threads, slot);
     const to = rowFrom(rows, threads, slot + 1);
@@ -179,7 +196,7 @@ function firstThreadRows(x: Float64Array, rows: number, columns: number, s: Shar
  * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
  * buffer. Returns the row-order sum of the squared distances of these rows.
  */
-function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally): number {
+function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally, prefixSums?: Float64Array): number {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
   const assign = params[ASSIGN]!;
@@ -230,6 +247,11 @@ function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: 
         changed[best] = 1;
       }
       target[i] = best;
+      if (prefixSums) {
+        const xb = i * d;
+        const cb = best * d;
+        for (let j = 0; j < d; j++) prefixSums[cb + j]! += x[xb + j]!;
+      }
       if (useBounds) {
         upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
         const l = Math.sqrt(nearest[2]!) * down - PAD;
@@ -273,6 +295,11 @@ function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: 
       if (!(l > 0)) l = 0;
     }
     target[i] = best;
+    if (prefixSums) {
+      const xb = i * d;
+      const cb = best * d;
+      for (let j = 0; j < d; j++) prefixSums[cb + j]! += x[xb + j]!;
+    }
     upper[i] = u;
     lower[i] = l;
   }
@@ -291,14 +318,9 @@ export function sumsPass(x: Float64Array, rows: number, columns: number, s: Shar
   const from = s.columnFrom.slice(thread * k, (thread + 1) * k);
   const to = s.columnTo.slice(thread * k, (thread + 1) * k);
   let any = false;
-  for (let c = 0; c < k; c++) {
-    if (from[c]! < to[c]!) {
-      any = true;
-      sums.fill(0, c * d + from[c]!, c * d + to[c]!);
-    }
-  }
+  for (let c = 0; c < k; c++) if (from[c]! < to[c]!) any = true;
   if (!any) return;
-  for (let i = 0; i < rows; i++) {
+  for (let i = s.params[SUMS_FROM]!; i < rows; i++) {
     const c = assignments[i]!;
     const f = from[c]!;
     const t = to[c]!;
@@ -392,12 +414,16 @@ export function* parallelLloydGenerator(pool: LloydThreads, initialCentroids: re
   rowsPassOn(ASSIGN_FIRST, false);
   mergeAssignment(true);
   for (;;) {
-    // Sums of the changed clusters, split by (cluster, column) between the threads.
-    const sumsThreads = pool.begin();
-    splitSums(counts, changed, d, sumsThreads, s.columnFrom, s.columnTo);
-    params[SOURCE] = current;
-    s.claims.fill(0);
-    pool.run(Phase.Sums, () => sumsOfFirstThread(x, n, d, s, sumsThreads));
+    // The sums of the changed clusters over the rows after thread 0's own, continuing from where the
+    // rows pass left them, split by (cluster, column) between the threads.
+    params[SUMS_FROM] = rowFrom(n, rowsThreads, 1);
+    if (params[SUMS_FROM]! < n) {
+      const sumsThreads = pool.begin();
+      splitSums(counts, changed, d, sumsThreads, s.columnFrom, s.columnTo);
+      params[SOURCE] = current;
+      s.claims.fill(0);
+      pool.run(Phase.Sums, () => sumsOfFirstThread(x, n, d, s, sumsThreads));
+    }
 
     // Means, movements and convergence (as LloydState.updateCentroids).
     let converged = true;
