@@ -33,11 +33,12 @@ import { createMatrix, type Matrix } from './matrix';
 /** Default thread count of the fast engine: min(2, cores). More would oversubscribe the machine when several runs compute at once (RUN_CONCURRENCY). */
 export const DEFAULT_KMEANS_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 /**
- * Below this many rows no helper is started: such jobs are usually over before a helper has booted
- * (30–100 ms), and a pass over fewer rows is not much longer than a barrier (measured with
- * bench/cluster.ts on 2 cores: at 10k–50k rows blob data converges in a few iterations, within 20 ms).
+ * Below this many rows no helper is started. Measured with bench/cluster.ts (--spread 2, 2 cores, the
+ * machine shared with other work): at 20k and 50k rows the blob data converges in 3 iterations, 5–10 ms
+ * on one thread, and starting a helper (Worker construction on this thread, its boot competing for the
+ * cores) made the run 4–19 ms longer; a helper boots in 30–200 ms, so it only helps jobs longer than that.
  */
-export const MIN_ROWS_FOR_THREADS = 20_000;
+export const MIN_ROWS_FOR_THREADS = 100_000;
 
 export const MAX_KMEANS_THREADS = 16;
 
