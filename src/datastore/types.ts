@@ -51,6 +51,9 @@ export interface UpsertSpec {
   readonly rows: readonly Readonly<Record<string, SqlValue>>[];
 }
 
+/** Where an UPSERT writes: the table, its key and the columns written. */
+export type UpsertTarget = Omit<UpsertSpec, 'rows'>;
+
 /** A column as the database catalog describes it. */
 export interface CatalogColumn {
   readonly table: string;

@@ -9,6 +9,7 @@ import type {
   Statement,
   TableDefinition,
   UpsertSpec,
+  UpsertTarget,
 } from '../types';
 
 /**
@@ -377,6 +378,28 @@ export abstract class SqlDialect {
       `ON CONFLICT (${spec.keyColumns.map((name) => this.quoteIdentifier(name)).join(', ')}) ` +
       (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING')
     );
+  }
+
+  /**
+   * An UPSERT of the rows a SELECT yields inside the database, so nothing travels through the driver
+   * (a run's outcomes from its stored assignments). `source` must yield `target.columns` in order and
+   * by name, and must have a WHERE clause (SQLite's parser needs one before ON CONFLICT). One
+   * statement: the caller's transaction makes it all or nothing. Each key must come once from the source.
+   */
+  compileUpsertFromSelect(target: UpsertTarget, source: Statement): Statement {
+    if (target.columns.length === 0 || target.keyColumns.length === 0) throw new Error('an UPSERT needs columns and key columns');
+    if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
+    return { sql: this.upsertFromSelectSql({ ...target, rows: [] }, source.sql), parameters: source.parameters, kind: 'upsert' };
+  }
+
+  /** A bound parameter of `column`'s type as SQL text, typed where the dialect must type it (as in an UPSERT). */
+  parameterSql(column: ColumnDefinition): string {
+    return this.placeholder(column);
+  }
+
+  /** compileUpsertFromSelect's SQL: `INSERT INTO t (…) <select> ON CONFLICT …` (PostgreSQL, SQLite). */
+  protected upsertFromSelectSql(spec: UpsertSpec, select: string): string {
+    return `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ${select} ${this.onConflictClause(spec)}`;
   }
 
   /** The placeholder for one value of a column; dialects that must type their parameters override it. */

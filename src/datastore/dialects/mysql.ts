@@ -145,6 +145,16 @@ export class MysqlDialect extends SqlDialect {
     }
   }
 
+  // The source as a derived table named new_row, so the assignments read as MySQL's row alias and
+  // MariaDB's VALUES(col) both see the inserted values.
+  protected override upsertFromSelectSql(spec: UpsertSpec, select: string): string {
+    return (
+      `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +
+      `SELECT ${spec.columns.map((column) => `new_row.${this.quoteIdentifier(column.name)}`).join(', ')} FROM (${select}) new_row ` +
+      `ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec, true).join(', ')}`
+    );
+  }
+
   protected rowAliasClause(): string {
     return ' AS new_row';
   }

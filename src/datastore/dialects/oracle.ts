@@ -127,9 +127,17 @@ export class OracleDialect extends SqlDialect {
    * Neither alias takes AS: Oracle refuses `MERGE INTO t AS x`.
    */
   protected upsertSql(spec: UpsertSpec, rowCount: number): string {
-    const table = this.quoteIdentifier(spec.table);
     const branch = `SELECT ${spec.columns.map((column) => `${this.placeholder(column)} AS ${this.quoteIdentifier(column.name)}`).join(', ')} FROM DUAL`;
-    const source = Array.from({ length: rowCount }, () => branch).join(' UNION ALL ');
+    return this.mergeSql(spec, Array.from({ length: rowCount }, () => branch).join(' UNION ALL '));
+  }
+
+  /** The same MERGE with the SELECT as its source. */
+  protected override upsertFromSelectSql(spec: UpsertSpec, select: string): string {
+    return this.mergeSql(spec, select);
+  }
+
+  private mergeSql(spec: UpsertSpec, source: string): string {
+    const table = this.quoteIdentifier(spec.table);
     const on = spec.keyColumns.map((name) => `t.${this.quoteIdentifier(name)} = s.${this.quoteIdentifier(name)}`).join(' AND ');
     const updates = this.updatableColumns(spec).map((column) => {
       const name = this.quoteIdentifier(column.name);

@@ -1,6 +1,7 @@
 import type { Executor, Streamer } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
+import { outcomeTableDefinition } from '../dataset/outcome-table';
 import { executeUpsert } from './outcome.repository';
 
 const TABLE = 'ai_run_assignment';
@@ -31,6 +32,29 @@ export class AssignmentRepository {
       distance: assignment.distance,
     }));
     await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows });
+  }
+
+  /**
+   * UPSERTs a stored run's assignments into an outcome table (layout: outcomeTableDefinition) with ONE
+   * statement that the database runs from this table, so no row travels through the driver: how a run
+   * publishes its outcomes, and how publishRunOutcomes publishes an older run again. Returns the rows
+   * the database reports (-1 where the driver does not say).
+   */
+  publishAsOutcomes(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, executor: Executor): Promise<number> {
+    const dialect = executor.dialect;
+    const q = (name: string) => dialect.quoteIdentifier(name);
+    const target = outcomeTableDefinition(outcomeTable);
+    const column = (name: string) => target.columns.find((candidate) => candidate.name === name)!;
+    const copied = ['entity_key', 'run_id', 'cluster', 'distance'].map(q).join(', ');
+    const select =
+      `SELECT ${dialect.parameterSql(column('dataset_id'))} AS ${q('dataset_id')}, ${copied}, ${dialect.parameterSql(column('scored_at'))} AS ${q('scored_at')} ` +
+      `FROM ${q(TABLE)} WHERE ${q('run_id')} = ?`;
+    return executor.execute(
+      dialect.compileUpsertFromSelect(
+        { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns },
+        { sql: select, parameters: [datasetId, scoredAt, runId], kind: 'select' },
+      ),
+    );
   }
 
   /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */

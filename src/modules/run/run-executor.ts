@@ -7,7 +7,6 @@ import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
-import type { OutcomeRepository } from './outcome.repository';
 import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
 import type { RunRepository } from './run.repository';
 import type { RunTracer } from '../../telemetry/run-tracer';
@@ -25,7 +24,6 @@ export interface ExecutorDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
-  readonly outcomes: OutcomeRepository;
   readonly logger: Logger;
   readonly readBatchRows: number;
   readonly announce: (runId: string) => Promise<void>;
@@ -145,7 +143,8 @@ export class RunExecutor {
       let publishMs: number | null = null;
       if (params.publishOutcomes) {
         phaseStarted = performance.now();
-        await this.dependencies.outcomes.upsert(dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE, run.datasetId, run.id, finishedAt, assignments, transaction);
+        // From the assignments just stored, inside the database: the outcomes do not travel twice.
+        await this.dependencies.assignments.publishAsOutcomes(run.id, dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE, run.datasetId, finishedAt, transaction);
         publishMs = performance.now() - phaseStarted;
       }
       const timings: PhaseTimings = { readMs, ...output.timings, saveMs, publishMs };

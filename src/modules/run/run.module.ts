@@ -25,7 +25,6 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     datastore,
     runs,
     assignments,
-    outcomes,
     logger: log,
     readBatchRows: config.readBatchRows,
     announce: (runId) => service!.announce(runId),
@@ -49,7 +48,6 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     logger: log,
     owner: `${process.pid}-${randomUUID()}`,
     heartbeatMs: config.heartbeatMs,
-    publishBatchRows: config.readBatchRows,
   });
   return { service, scheduler, pubSub };
 }

@@ -31,7 +31,6 @@ export interface RunServiceDependencies {
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
   readonly heartbeatMs: number;
-  readonly publishBatchRows: number;
   readonly now?: () => Date;
 }
 
@@ -139,16 +138,9 @@ export class RunService {
     const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
     const publishedAt = this.now();
     const started = performance.now();
-    // The assignments are read first, and the transaction opened after: reading them on another pooled
-    // connection while the transaction holds one could wait forever (DB_POOL_MAX=1, or as many publishes
-    // as connections). A finished run's assignments never change, and the executor holds them all in
-    // memory too when it publishes.
-    const assignments: Assignment[] = [];
-    await this.deps.assignments.stream(id, this.deps.publishBatchRows, async (batch) => {
-      assignments.push(...batch);
-    });
+    // One statement the database runs from the stored assignments: nothing is read into this process.
     await this.deps.datastore.transaction(async (transaction) => {
-      await this.deps.outcomes.upsert(table, run.datasetId, run.id, run.finishedAt!, assignments, transaction);
+      await this.deps.assignments.publishAsOutcomes(run.id, table, run.datasetId, run.finishedAt!, transaction);
       await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
     });
     const published = await this.require(id);

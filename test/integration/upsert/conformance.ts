@@ -284,5 +284,52 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       });
       assert.deepEqual(await snapshot(outcomeTable), before);
     });
+
+    it('an UPSERT from a SELECT (compileUpsertFromSelect): the selected rows inserted or updated, typed parameters bound, other rows untouched', async () => {
+      // The source holds two runs' rows; the SELECT takes run "b" only and binds the dataset and the time.
+      const source: TableDefinition = {
+        name: `${tablePrefix}_source`,
+        columns: [
+          { name: 'run_id', type: 'string', length: 64, nullable: false },
+          { name: 'entity_key', type: 'string', length: 128, nullable: false },
+          { name: 'cluster', type: 'integer', nullable: false },
+          { name: 'distance', type: 'double' },
+          { name: 'label', type: 'text' },
+        ],
+        primaryKey: ['run_id', 'entity_key'],
+      };
+      await recreate(source);
+      await recreate(outcomeTable);
+      const sourceRows = ['a', 'b'].flatMap((run) =>
+        Array.from({ length: 1_500 }, (_, index) => ({ run_id: run, entity_key: `entity-${String(index).padStart(5, '0')}`, cluster: run === 'a' ? 1 : index % 5, distance: index / 8, label: `${run} ${index} 한국어` })),
+      );
+      await target.datastore.executeAll(target.datastore.dialect.compileUpsert({ table: source.name, keyColumns: source.primaryKey, columns: source.columns, rows: sourceRows }));
+      // Before: entity-00000…00999 of ds-b hold other values (updated), ds-other keeps its row (untouched).
+      const existing = Array.from({ length: 1_000 }, (_, index) => outcomeRow(index, { dataset_id: 'ds-b', cluster: 99, distance: null, label: null }));
+      await upsert(outcomeTable, [...existing, outcomeRow(7, { dataset_id: 'ds-other' })]);
+
+      const compiler = target.compiler;
+      const q = (name: string) => compiler.quoteIdentifier(name);
+      const column = (name: string) => OUTCOME_COLUMNS.find((candidate) => candidate.name === name)!;
+      const statement = compiler.compileUpsertFromSelect(
+        { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS },
+        {
+          sql:
+            `SELECT ${compiler.parameterSql(column('dataset_id'))} AS ${q('dataset_id')}, ${q('entity_key')}, ${q('cluster')}, ${q('distance')}, ${q('label')}, ` +
+            `${compiler.parameterSql(column('published_at'))} AS ${q('published_at')} FROM ${q(source.name)} WHERE ${q('run_id')} = ?`,
+          parameters: ['ds-b', PUBLISHED, 'b'],
+          kind: 'select',
+        },
+      );
+      await target.datastore.executeAll([statement]);
+      const expected = [
+        ...sourceRows.filter((row) => row.run_id === 'b').map((row) => ({ dataset_id: 'ds-b', entity_key: row.entity_key, cluster: row.cluster, distance: row.distance, label: row.label, published_at: PUBLISHED })),
+        outcomeRow(7, { dataset_id: 'ds-other' }),
+      ];
+      assert.deepEqual(await snapshot(outcomeTable), expected);
+      // Again: the same rows, nothing duplicated.
+      await target.datastore.executeAll([statement]);
+      assert.deepEqual(await snapshot(outcomeTable), expected);
+    });
   });
 }
