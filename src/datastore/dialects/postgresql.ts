@@ -126,6 +126,19 @@ export class PostgresqlDialect extends SqlDialect {
     if (/internal SAVEPOINT failed/i.test(facts.message)) return 'connection';
     return super.classifyError(facts);
   }
+
+  /**
+   * psqlODBC (UseDeclareFetch=0, its default) holds a whole result in memory before the first row, so a
+   * big read goes through a cursor declared in SQL instead: at 1M rows × 10 features, 225 MB above the
+   * process's baseline instead of 650 MB, and the least client CPU of every form measured (bench/read.ts).
+   */
+  override serverCursorStatements(statement: Statement, fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } {
+    return {
+      declare: { ...statement, sql: `DECLARE aimodel_read NO SCROLL CURSOR FOR ${statement.sql}` },
+      fetch: { sql: `FETCH FORWARD ${Math.max(1, Math.floor(fetchSize))} FROM aimodel_read`, parameters: [], kind: 'select' },
+      close: { sql: 'CLOSE aimodel_read', parameters: [], kind: 'other' },
+    };
+  }
 }
 
 /**
