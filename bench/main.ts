@@ -174,7 +174,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           database: withSqliteFile(database, path.join(scratch, `read-${largest}.sqlite`)),
           rows: largest,
           repeat: options.repeat,
-          fetchSizes: options.quick ? [5_000] : undefined,
+          // RUN_READ_BATCH_ROWS' default, chosen by the fetch-size study recorded in bench/RESULTS.md.
+          fetchSizes: [2_000],
           methods: python ? ['server', 'odbc-raw', 'odbc-raw-array'] : undefined,
           log,
         })),
@@ -184,16 +185,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
 
   const publish: PublishResult[] = [];
   if (want('publish')) {
-    // The one-row loop takes minutes at a million rows; every method is compared at the same size.
+    // The one-row loop takes minutes at a million rows; every method is compared at the same size
+    // (a run's own publish at 1M rows is in the end-to-end figures).
     const rows = Math.min(largest, 100_000);
+    const repeat = Math.min(options.repeat, 2);
     for (const database of databases) {
-      publish.push(...(await runPublishBench({ database: withSqliteFile(database, path.join(scratch, 'publish.sqlite')), rows, repeat: options.repeat, log })));
+      publish.push(...(await runPublishBench({ database: withSqliteFile(database, path.join(scratch, 'publish.sqlite')), rows, repeat, log })));
     }
   }
 
   let cluster: unknown = null;
   if (want('cluster')) {
-    const args = [path.resolve(__dirname, 'cluster.js'), '--sizes', options.sizes.join(','), '--repeat', String(options.repeat), '--spread', '2'];
+    const args = [path.resolve(__dirname, 'cluster.js'), '--sizes', options.sizes.join(','), '--repeat', String(options.repeat), '--spread', '2', '--engines', 'ml-kmeans,fast,fast+inertia,fast2,fast2+inertia'];
     if (python) args.push('--no-sklearn');
     log(`cluster: node ${args.join(' ')}`);
     const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
