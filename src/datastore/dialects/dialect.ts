@@ -370,6 +370,7 @@ export abstract class SqlDialect {
 
   /** `ON CONFLICT (keys) DO UPDATE SET c = excluded.c`, or `DO NOTHING` when every column is a key. */
   protected onConflictClause(spec: UpsertSpec): string {
+    if (spec.newKeysOnly) return '';
     const updates = this.updatableColumns(spec).map((column) => {
       const name = this.quoteIdentifier(column.name);
       return `${name} = excluded.${name}`;

@@ -33,12 +33,14 @@ export function dialectFor(name: string): SqlDialect {
  * whose UPSERT differs; MySQL before 8.0.20 takes MariaDB's form too.
  */
 export function refineForServer(dialect: SqlDialect, serverVersion: string): SqlDialect {
+  // The version also decides whether MariaDB's dialect may use JSON_TABLE (MariaDB ≥ 10.6, MySQL ≥ 8.0.4).
+  if (dialect.constructor === MariadbDialect) return new MariadbDialect(serverVersion);
   if (dialect instanceof MysqlDialect && !(dialect instanceof MariadbDialect)) {
-    if (/mariadb/i.test(serverVersion)) return new MariadbDialect();
+    if (/mariadb/i.test(serverVersion)) return new MariadbDialect(serverVersion);
     const match = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
     if (match) {
       const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
-      if (major < 8 || (major === 8 && minor === 0 && patch < 20)) return new MariadbDialect();
+      if (major < 8 || (major === 8 && minor === 0 && patch < 20)) return new MariadbDialect(serverVersion);
     }
   }
   return dialect;

@@ -102,7 +102,7 @@ export class MysqlDialect extends SqlDialect {
   protected upsertSql(spec: UpsertSpec, rowCount: number): string {
     return (
       `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) VALUES ${this.valuesRows(spec, rowCount)}` +
-      `${this.rowAliasClause()} ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec).join(', ')}`
+      (spec.newKeysOnly ? '' : `${this.rowAliasClause()} ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec).join(', ')}`)
     );
   }
 
@@ -127,8 +127,8 @@ export class MysqlDialect extends SqlDialect {
     const sql =
       `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +
       `SELECT ${spec.columns.map((column) => `new_row.${this.quoteIdentifier(column.name)}`).join(', ')} ` +
-      `FROM JSON_TABLE(?, '$[*]' COLUMNS (${columns})) AS new_row ` +
-      `ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec, true).join(', ')}`;
+      `FROM JSON_TABLE(?, '$[*]' COLUMNS (${columns})) AS new_row` +
+      (spec.newKeysOnly ? '' : ` ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec, true).join(', ')}`);
     // A row `[a,b]` and its comma take its values' bytes and one more for each value, and then some:
     // one more again per value covers the brackets for any row of two or more columns.
     const bytes = (text: string) => Buffer.byteLength(text) + 1;

@@ -23,7 +23,7 @@ export interface Assignment {
 export class AssignmentRepository {
   constructor(private readonly executor: Executor & Streamer) {}
 
-  /** Writes a run's assignments through the dialect's UPSERT, so a retried write is harmless. */
+  /** Writes a new run's assignments with the dialect's set-based INSERT (its UPSERT without the conflict handling). */
   async save(runId: string, assignments: readonly Assignment[], executor: Executor): Promise<void> {
     const rows = assignments.map((assignment) => ({
       run_id: runId,
@@ -31,7 +31,8 @@ export class AssignmentRepository {
       cluster: assignment.cluster,
       distance: assignment.distance,
     }));
-    await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows });
+    // A run stores its assignments once, in the transaction that ends it: every key is new.
+    await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows, newKeysOnly: true });
   }
 
   /**

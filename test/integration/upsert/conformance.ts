@@ -285,6 +285,23 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       assert.deepEqual(await snapshot(outcomeTable), before);
     });
 
+    it('newKeysOnly (a new run\'s assignments): new rows are inserted; where the dialect writes a plain INSERT, an existing key fails and the batch leaves nothing', async () => {
+      await recreate(outcomeTable);
+      const spec = (rows: Record<string, SqlValue>[]): UpsertSpec => ({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true });
+      const rows = Array.from({ length: 2_000 }, (_, index) => outcomeRow(index));
+      await target.datastore.executeAll(target.compiler.compileUpsert(spec(rows)));
+      const inserted = await snapshot(outcomeTable);
+      const byKey = (row: Row | Record<string, SqlValue>) => `${String(row.dataset_id)}/${String(row.entity_key)}`;
+      assert.deepEqual(inserted, [...rows].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)));
+      if (target.compiler.variant === 'oracle' || target.compiler.variant === 'tibero') return; // MERGE either way
+      const clash = [outcomeRow(5_000), outcomeRow(3, { cluster: 99 }), outcomeRow(5_001)];
+      await assert.rejects(target.datastore.executeAll(target.compiler.compileUpsert(spec(clash))), (error: { code?: string }) => {
+        assert.equal(error.code, 'DB_CONSTRAINT_VIOLATION');
+        return true;
+      });
+      assert.deepEqual(await snapshot(outcomeTable), inserted);
+    });
+
     it('an UPSERT from a SELECT (compileUpsertFromSelect): the selected rows inserted or updated, typed parameters bound, other rows untouched', async () => {
       // The source holds two runs' rows; the SELECT takes run "b" only and binds the dataset and the time.
       const source: TableDefinition = {
