@@ -8,8 +8,9 @@ import { fastLloyd } from '../src/modules/modeling/model/fast-lloyd';
 import { kMeansPlusPlusInitialization } from '../src/modules/modeling/model/initialization';
 import { DEFAULT_SEEDING_SAMPLE_SIZE } from '../src/modules/modeling/model/kmeans-runner';
 import { LloydThreads } from '../src/modules/modeling/model/lloyd-threads';
-import { createMatrix, sharedFloat64Array, toRowArrays, type Matrix } from '../src/modules/modeling/model/matrix';
+import { createMatrix, sharedFloat64Array, toRowArrays } from '../src/modules/modeling/model/matrix';
 import { SeededRandom } from '../src/shared/seeded-random';
+import { blobValues, median } from './data';
 
 /**
  * The clustering benchmark (issue 6): each k-means engine, and scikit-learn's KMeans when python3 can
@@ -76,25 +77,8 @@ type Engine = (typeof ENGINES)[number];
 /** fast2-nobounds (as slow as fast-nobounds, and no model run uses it) only when asked for. */
 const DEFAULT_ENGINES: readonly Engine[] = ENGINES.filter((engine) => engine !== 'fast2-nobounds');
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 const round = (ms: number) => Math.round(ms * 10) / 10;
-
-/** n rows around k centres uniform in [-10, 10]^columns (sklearn make_blobs' centre box), Gaussian noise of sd `spread`. */
-export function blobData(n: number, columns: number, k: number, spread: number, seed: number): Matrix {
-  const random = new SeededRandom(seed);
-  const centres = Array.from({ length: k }, () => Array.from({ length: columns }, () => random.next() * 20 - 10));
-  const values = new Float64Array(n * columns);
-  for (let i = 0; i < n; i++) {
-    const centre = centres[random.integer(k)]!;
-    for (let j = 0; j < columns; j++) values[i * columns + j] = centre[j]! + spread * random.normal();
-  }
-  return createMatrix(values, n, columns);
-}
 
 function sharedCopy(values: Float64Array): Float64Array {
   const copy = sharedFloat64Array(values.length);
@@ -246,7 +230,7 @@ function main(): void {
   for (const n of values.sizes.split(',').map(Number)) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-cluster-'));
     try {
-      const matrix = blobData(n, columns, k, Number(values.spread), seed);
+      const matrix = createMatrix(blobValues(n, columns, k, Number(values.spread), seed), n, columns);
       const initial = kMeansPlusPlusInitialization(matrix, k, new SeededRandom(seed), DEFAULT_SEEDING_SAMPLE_SIZE);
       const dataFile = path.join(dir, 'data.f64');
       const initFile = path.join(dir, 'init.f64');

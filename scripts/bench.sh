@@ -18,19 +18,9 @@ if ! python3 -c 'import sklearn, pandas, pyodbc, threadpoolctl' >/dev/null 2>&1;
   fi
 fi
 
-started=()
-for service in postgres mariadb opensearch; do
-  if ! bash "scripts/services/$service.sh" status >/dev/null 2>&1; then started+=("$service"); fi
-  bash "scripts/services/$service.sh" start
-done
-stop_started() {
-  for service in "${started[@]}"; do bash "scripts/services/$service.sh" stop || true; done
-}
-trap stop_started EXIT
-
-# shellcheck source=services/test-env.sh
-source scripts/services/test-env.sh
-BENCH_ELASTICSEARCH_URL="${BENCH_ELASTICSEARCH_URL:-$(bash scripts/services/opensearch.sh url)}"
+# shellcheck source=services/start-all.sh
+source scripts/services/start-all.sh
+BENCH_ELASTICSEARCH_URL="${BENCH_ELASTICSEARCH_URL:-$TEST_OPENSEARCH_URL}"
 export BENCH_ELASTICSEARCH_URL
 
 node dist/bench/main.js --databases sqlite,postgresql,mariadb "$@"

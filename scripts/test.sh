@@ -6,20 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 
-started=()
-for service in postgres mariadb opensearch; do
-  if ! bash "scripts/services/$service.sh" status >/dev/null 2>&1; then started+=("$service"); fi
-  bash "scripts/services/$service.sh" start
-done
-stop_started() {
-  for service in "${started[@]}"; do bash "scripts/services/$service.sh" stop || true; done
-}
-trap stop_started EXIT
-
-# shellcheck source=services/test-env.sh
-source scripts/services/test-env.sh
-TEST_OPENSEARCH_URL="${TEST_OPENSEARCH_URL:-$(bash scripts/services/opensearch.sh url)}"
-export TEST_OPENSEARCH_URL
+# shellcheck source=services/start-all.sh
+source scripts/services/start-all.sh
 
 files=("$@")
 if ((${#files[@]} == 0)); then

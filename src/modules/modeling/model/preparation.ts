@@ -74,46 +74,65 @@ export function prepare(raw: RawTable, options: PrepareOptions): PreparedData {
   return { matrix, keptRowIndexes, rowsRead: rows, rowsDropped: rows - matrix.rows, columnStats, scaling };
 }
 
-/** Per-column stats over non-missing values; also rejects infinities and all-missing columns. */
+/**
+ * Per-column stats over non-missing values; also rejects infinities and all-missing columns. The passes
+ * go row by row with one accumulator per column (each column's values still summed in row order), so
+ * a million rows are read twice, not twice per column.
+ */
 function describeColumns({ values, rows, columns }: RawTable): ColumnStats[] {
-  const stats: ColumnStats[] = [];
-  for (let j = 0; j < columns; j++) {
-    let count = 0;
-    let sum = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < rows; i++) {
-      const v = values[i * columns + j]!;
+  const count = new Float64Array(columns);
+  const sum = new Float64Array(columns);
+  const min = new Float64Array(columns).fill(Infinity);
+  const max = new Float64Array(columns).fill(-Infinity);
+  for (let i = 0, k = 0; i < rows; i++) {
+    for (let j = 0; j < columns; j++, k++) {
+      const v = values[k]!;
       if (Number.isNaN(v)) continue;
       if (!Number.isFinite(v)) throw new ModelInputError('NON_FINITE_VALUE', `column ${j} has an infinite value at row ${i}`);
-      count++;
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
+      count[j]!++;
+      sum[j]! += v;
+      if (v < min[j]!) min[j] = v;
+      if (v > max[j]!) max[j] = v;
     }
-    if (count === 0) throw new ModelInputError('COLUMN_ALL_MISSING', `column ${j} has no non-missing value`);
-    const mean = sum / count;
-    // Two passes (mean first, then squared deviations) to avoid the cancellation of sum-of-squares.
-    let squares = 0;
-    for (let i = 0; i < rows; i++) {
-      const v = values[i * columns + j]!;
-      if (!Number.isNaN(v)) squares += (v - mean) * (v - mean);
-    }
-    stats.push({ count, nulls: rows - count, min, max, mean, stddev: Math.sqrt(squares / count) });
   }
-  return stats;
+  const mean = new Float64Array(columns);
+  for (let j = 0; j < columns; j++) {
+    if (count[j] === 0) throw new ModelInputError('COLUMN_ALL_MISSING', `column ${j} has no non-missing value`);
+    mean[j] = sum[j]! / count[j]!;
+  }
+  // Two passes (mean first, then squared deviations) to avoid the cancellation of sum-of-squares.
+  const squares = new Float64Array(columns);
+  for (let k = 0; k < rows * columns; ) {
+    for (let j = 0; j < columns; j++, k++) {
+      const v = values[k]!;
+      if (!Number.isNaN(v)) squares[j]! += (v - mean[j]!) * (v - mean[j]!);
+    }
+  }
+  return Array.from({ length: columns }, (_, j) => ({
+    count: count[j]!,
+    nulls: rows - count[j]!,
+    min: min[j]!,
+    max: max[j]!,
+    mean: mean[j]!,
+    stddev: Math.sqrt(squares[j]! / count[j]!),
+  }));
 }
 
 function dropIncompleteRows({ values, rows, columns }: RawTable): { matrix: Matrix; keptRowIndexes: Int32Array } {
-  const kept: number[] = [];
+  const kept = new Int32Array(rows);
+  let keptRows = 0;
   for (let i = 0; i < rows; i++) {
     let complete = true;
     for (let j = 0; j < columns && complete; j++) complete = !Number.isNaN(values[i * columns + j]!);
-    if (complete) kept.push(i);
+    if (complete) kept[keptRows++] = i;
   }
-  const out = sharedFloat64Array(kept.length * columns);
-  kept.forEach((i, r) => out.set(values.subarray(i * columns, (i + 1) * columns), r * columns));
-  return { matrix: createMatrix(out, kept.length, columns), keptRowIndexes: Int32Array.from(kept) };
+  const out = sharedFloat64Array(keptRows * columns);
+  if (keptRows === rows) {
+    out.set(values); // nothing dropped: one copy, not one per row
+  } else {
+    for (let r = 0; r < keptRows; r++) out.set(values.subarray(kept[r]! * columns, (kept[r]! + 1) * columns), r * columns);
+  }
+  return { matrix: createMatrix(out, keptRows, columns), keptRowIndexes: kept.slice(0, keptRows) };
 }
 
 /** Replaces each missing value by its column's mean over the non-missing values; keeps every row. */
@@ -124,38 +143,44 @@ function imputeMeans({ values, rows, columns }: RawTable, stats: readonly Column
   return { matrix: createMatrix(out, rows, columns), keptRowIndexes: Int32Array.from({ length: rows }, (_, i) => i) };
 }
 
-/** Fits the scaling parameters on the matrix to be clustered (see Scaling). */
+/** Fits the scaling parameters on the matrix to be clustered (see Scaling); row by row, as describeColumns. */
 function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
   const { values, rows, columns } = matrix;
+  const min = new Float64Array(columns).fill(Infinity);
+  const max = new Float64Array(columns).fill(-Infinity);
+  const sum = new Float64Array(columns);
+  for (let k = 0; k < rows * columns; ) {
+    for (let j = 0; j < columns; j++, k++) {
+      const v = values[k]!;
+      sum[j]! += v;
+      if (v < min[j]!) min[j] = v;
+      if (v > max[j]!) max[j] = v;
+    }
+  }
+  const mean = Array.from(sum, (total) => total / rows);
+  const squares = new Float64Array(columns);
+  if (kind === 'STANDARD') {
+    for (let k = 0; k < rows * columns; ) {
+      for (let j = 0; j < columns; j++, k++) squares[j]! += (values[k]! - mean[j]!) ** 2;
+    }
+  }
   const offset: number[] = [];
   const scale: number[] = [];
   for (let j = 0; j < columns; j++) {
-    let min = Infinity;
-    let max = -Infinity;
-    let sum = 0;
-    for (let i = 0; i < rows; i++) {
-      const v = values[i * columns + j]!;
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
     if (kind === 'NONE') {
       offset.push(0);
       scale.push(1);
-    } else if (max === min) {
+    } else if (max[j] === min[j]) {
       // Constant column: test equality on min/max rather than std > 0, because the computed mean of
       // identical values can be off by an ulp and give a tiny non-zero std that would blow noise up.
-      offset.push(min);
+      offset.push(min[j]!);
       scale.push(1);
     } else if (kind === 'MINMAX') {
-      offset.push(min);
-      scale.push(max - min);
+      offset.push(min[j]!);
+      scale.push(max[j]! - min[j]!);
     } else {
-      const mean = sum / rows;
-      let squares = 0;
-      for (let i = 0; i < rows; i++) squares += (values[i * columns + j]! - mean) ** 2;
-      offset.push(mean);
-      scale.push(Math.sqrt(squares / rows)); // population std, as StandardScaler
+      offset.push(mean[j]!);
+      scale.push(Math.sqrt(squares[j]! / rows)); // population std, as StandardScaler
     }
   }
   return { kind, offset, scale };
@@ -165,9 +190,10 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
 function applyScaling(matrix: Matrix, scaling: Scaling): void {
   if (scaling.kind === 'NONE') return;
   const { values, columns } = matrix;
-  for (let k = 0; k < values.length; k++) {
-    const j = k % columns;
-    values[k] = (values[k]! - scaling.offset[j]!) / scaling.scale[j]!;
+  const offset = Float64Array.from(scaling.offset);
+  const scale = Float64Array.from(scaling.scale);
+  for (let k = 0; k < values.length; ) {
+    for (let j = 0; j < columns; j++, k++) values[k] = (values[k]! - offset[j]!) / scale[j]!;
   }
 }
 
