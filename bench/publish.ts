@@ -13,7 +13,7 @@ import type { SqlValue, UpsertSpec } from '../src/datastore/types';
 import { formatUtcTimestamp } from '../src/datastore/values';
 import { outcomeTableDefinition } from '../src/modules/dataset/outcome-table';
 import type { Assignment } from '../src/modules/run/assignment.repository';
-import { OutcomeRepository, outcomeUpsert } from '../src/modules/run/outcome.repository';
+import { executeUpsert } from '../src/datastore/execute-upsert';
 import { SeededRandom } from '../src/shared/seeded-random';
 import { median, openBenchDatastore, type BenchDatabase } from './data';
 
@@ -152,11 +152,11 @@ async function measure(
 function publisher(method: string, context: BenchContext, serverVersion: string): Publish {
   const { datastore } = context;
   const variant = datastore.dialect.variant;
-  // Through the app's repository, on the given dialect, in one datastore transaction.
+  // The app's UPSERT path (executeUpsert, as a run stores its assignments), on the given dialect, in one datastore transaction.
   const throughRepository = (dialect: SqlDialect): Publish => async (assignments, runId) => {
     await datastore.transaction((transaction) => {
       const executor: Executor = { dialect, query: transaction.query, execute: transaction.execute };
-      return new OutcomeRepository(datastore).upsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments, executor);
+      return executeUpsert(executor, outcomeUpsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments));
     });
   };
   const throughStatements = (compile: (spec: UpsertSpec) => ReturnType<SqlDialect['compileUpsert']>): Publish => async (assignments, runId) => {
@@ -369,4 +369,18 @@ if (require.main === module) {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
+}
+
+/** The UPSERT of outcome rows (the outcome table's layout), one per assignment. */
+function outcomeUpsert(table: string, datasetId: string, runId: string, scoredAt: Date, assignments: readonly Assignment[]): UpsertSpec {
+  const definition = outcomeTableDefinition(table);
+  const rows = assignments.map((assignment) => ({
+    dataset_id: datasetId,
+    entity_key: assignment.entityKey,
+    run_id: runId,
+    cluster: assignment.cluster,
+    distance: assignment.distance,
+    scored_at: scoredAt,
+  }));
+  return { table, keyColumns: definition.primaryKey, columns: definition.columns, rows };
 }

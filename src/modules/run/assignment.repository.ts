@@ -2,7 +2,7 @@ import type { Executor, Streamer } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
 import { outcomeTableDefinition } from '../dataset/outcome-table';
-import { executeUpsert } from './outcome.repository';
+import { executeUpsert } from '../../datastore/execute-upsert';
 
 const TABLE = 'ai_run_assignment';
 
