@@ -1,7 +1,6 @@
 import type { ModelRunRecord, RunMetrics } from '../modules/run/run.record';
 import type { DatasetRecord } from '../modules/dataset/dataset.record';
-import type { FeatureProfileRow } from '../modules/dataset/dataset-table.repository';
-import type { IterationEvent, KScore } from '../modules/modeling/model';
+import type { ColumnStats, IterationEvent, KScore } from '../modules/modeling/model';
 import { documentId, MILLISECONDS_TO_NANOSECONDS, type TraceDocument } from './trace-document';
 
 /** Receives trace documents; the TraceWriter in production. Never awaited by the tracer's callers. */
@@ -10,9 +9,10 @@ export interface TraceRecorder {
 }
 
 /**
- * Turns a run's life into ECS documents: started (parameters, dataset, input profile), preparation,
- * every iteration, the scores of every k, finished (metrics, centroids, cluster sizes, durations),
- * outcomes published, failed or cancelled — plus the run's summary document, replaced at each step.
+ * Turns a run's life into ECS documents: started (parameters, dataset), preparation (rows, scaling
+ * and the input profile), every iteration, the scores of every k, finished (metrics, centroids,
+ * cluster sizes, durations), outcomes published, failed or cancelled — plus the run's summary
+ * document, replaced at each step.
  */
 export class RunTracer {
   // Per run, the order in which its documents were recorded (event.sequence): iterations recorded in
@@ -24,19 +24,25 @@ export class RunTracer {
     private readonly service: { name: string; version: string },
   ) {}
 
-  started(run: ModelRunRecord, dataset: DatasetRecord, profile: readonly FeatureProfileRow[]): void {
-    this.event(run, 'run-started', ['start'], {
-      aimodel: { run: runFields(run, dataset.name), input: { features: profile.map(profileFields) } },
-    });
+  started(run: ModelRunRecord, dataset: DatasetRecord): void {
+    this.event(run, 'run-started', ['start'], { aimodel: { run: runFields(run, dataset.name) } });
     this.summary(run, dataset.name);
   }
 
-  preparation(run: ModelRunRecord, details: { rowsRead: number; rowsDropped: number; scaling: string; readMs: number; prepareMs: number }): void {
+  /**
+   * The input as the run read it: row counts, scaling, timings, and the profile of every feature
+   * (`columnStats`, in the order of the run's featureColumns) over all rows read, before any was dropped.
+   */
+  preparation(
+    run: ModelRunRecord,
+    details: { rowsRead: number; rowsDropped: number; scaling: string; readMs: number; prepareMs: number; columnStats: readonly ColumnStats[] },
+  ): void {
     this.event(run, 'preparation', ['info'], {
       event: { duration: Math.round((details.readMs + details.prepareMs) * MILLISECONDS_TO_NANOSECONDS) },
       aimodel: {
         run: { id: run.id },
         preparation: { rows_read: details.rowsRead, rows_dropped: details.rowsDropped, scaling: details.scaling, read_ms: details.readMs, prepare_ms: details.prepareMs },
+        input: { features: details.columnStats.map((stats, index) => featureFields(run.params.featureColumns[index]!, stats)) },
       },
     });
   }
@@ -163,8 +169,8 @@ function runFields(run: ModelRunRecord, datasetName: string) {
   };
 }
 
-function profileFields(profile: FeatureProfileRow) {
-  return { column: profile.column, count: profile.count, nulls: profile.nulls, min: profile.min, max: profile.max, mean: profile.mean, stddev: profile.stddev };
+function featureFields(column: string, stats: ColumnStats) {
+  return { column, count: stats.count, nulls: stats.nulls, min: stats.min, max: stats.max, mean: stats.mean, stddev: stats.stddev };
 }
 
 function scoreFields(score: KScore) {

@@ -56,16 +56,36 @@ export class DatasetTableRepository {
     });
   }
 
-  /** Rows where every given column has a value: what k-means gets when rows with NULLs are dropped. */
-  async completeRows(table: string, columns: readonly string[]): Promise<number> {
+  /**
+   * The features that have no value at all (every row NULL, or no rows), in the order given. One
+   * statement of one EXISTS per feature: each stops at the first non-NULL value it finds, so only a
+   * column that really is empty is read to the end.
+   */
+  async featuresWithoutValue(table: string, features: readonly string[]): Promise<string[]> {
     const dialect = this.executor.dialect;
-    const conditions = columns.map((name) => `${dialect.quoteIdentifier(name)} IS NOT NULL`).join(' AND ');
-    const [row] = await this.executor.query({
-      sql: `SELECT COUNT(*) AS complete_rows FROM ${dialect.quoteIdentifier(table)} WHERE ${conditions}`,
-      parameters: [],
-      kind: 'select',
-    });
-    return Number(row?.complete_rows ?? 0);
+    const from = dialect.quoteIdentifier(table);
+    const probes = features.map(
+      (feature, index) => `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.quoteIdentifier(feature)} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
+    );
+    const [row] = await this.executor.query({ sql: dialect.selectWithoutTable(probes.join(', ')), parameters: [], kind: 'select' });
+    return features.filter((_, index) => Number(row?.[`f${index}_present`] ?? 0) === 0);
+  }
+
+  /**
+   * The table's rows, or with `completeOnly` the rows where every given column has a value (what
+   * k-means gets when rows with NULLs are dropped), counted only up to `cap`: exact below it, `cap`
+   * at or above it, so the database can stop after `cap` rows instead of counting the whole table.
+   * The paged subquery has no ORDER BY on purpose: any `cap` rows will do, and a sort would read
+   * them all. Oracle 12c allows its row limit (OFFSET … FETCH NEXT) without ORDER BY and in a
+   * subquery; Tibero 7 takes the same clause inside subqueries (its own Hibernate dialect pages
+   * subqueries so), while Tibero without ORDER BY there is unconfirmed (TIBERO.md).
+   */
+  async rowsUpTo(table: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }): Promise<number> {
+    const dialect = this.executor.dialect;
+    const where = options.completeOnly ? ` WHERE ${columns.map((name) => `${dialect.quoteIdentifier(name)} IS NOT NULL`).join(' AND ')}` : '';
+    const capped = dialect.paginate({ sql: `SELECT 1 AS present FROM ${dialect.quoteIdentifier(table)}${where}`, parameters: [], kind: 'select' }, { limit: options.cap, offset: 0 });
+    const [row] = await this.executor.query({ ...capped, sql: `SELECT COUNT(*) AS row_count FROM (${capped.sql}) capped` });
+    return Number(row?.row_count ?? 0);
   }
 
   /**

@@ -125,6 +125,7 @@ export class RunExecutor {
       scaling: output.preparation.scaling.kind,
       readMs,
       prepareMs: output.timings.prepareMs,
+      columnStats: output.preparation.columnStats,
     });
 
     const assignments: Assignment[] = Array.from(output.assignments, (cluster, index) => ({

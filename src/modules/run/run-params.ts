@@ -87,7 +87,18 @@ export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): 
   };
 }
 
-/** Checks k against the rows the run will cluster, known from the database before anything is written. */
+/**
+ * The fewest rows checkAgainstRows accepts: counting the rows to cluster up to this many is enough to
+ * decide, and below it the count is exact, so its messages state the real number of rows.
+ */
+export function rowsNeeded(params: RunParams): number {
+  return Math.max(params.k ?? 0, params.kRange ? params.kRange.min + 1 : 0, 1);
+}
+
+/**
+ * Checks k against the rows the run will cluster, known from the database before anything is written.
+ * `rows` may be a count capped at rowsNeeded(params): at the cap every check passes.
+ */
 export function checkAgainstRows(params: RunParams, rows: number): void {
   if (rows === 0) throw bad('datasetId', 'The dataset has no rows to cluster (after dropping rows with missing features)');
   if (params.k !== null && params.k > rows) throw bad('k', `k (${params.k}) is larger than the ${rows} rows to cluster`);

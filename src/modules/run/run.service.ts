@@ -8,7 +8,7 @@ import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
-import { checkAgainstRows, resolveRunParams, type StartRunInput } from './run-params';
+import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import type { RunExecutor } from './run-executor';
 import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
 import { isTerminal, type ModelRunRecord } from './run.record';
@@ -55,13 +55,13 @@ export class RunService {
     const dataset = await datasets.require(input.datasetId, 'datasetId');
     const params = resolveRunParams(input, dataset);
 
-    // Everything the data can refuse is refused now, before a run row exists.
-    const profile = await datasetTables.profile(params.table, params.featureColumns);
-    const empty = profile.find((feature) => feature.count === 0);
-    if (empty) {
-      throw new AppError('BAD_USER_INPUT', `Feature column "${empty.column}" has no values (every row is NULL or the table is empty)`, { field: 'datasetId' });
+    // Everything the data can refuse is refused now, before a run row exists, with queries that stop
+    // early: the statistics of the input come from the run itself (the preparation trace document).
+    const [empty] = await datasetTables.featuresWithoutValue(params.table, params.featureColumns);
+    if (empty !== undefined) {
+      throw new AppError('BAD_USER_INPUT', `Feature column "${empty}" has no values (every row is NULL or the table is empty)`, { field: 'datasetId' });
     }
-    const rows = params.preparation.missing === 'DROP' ? await datasetTables.completeRows(params.table, params.featureColumns) : profile[0]!.count + profile[0]!.nulls;
+    const rows = await datasetTables.rowsUpTo(params.table, params.featureColumns, { completeOnly: params.preparation.missing === 'DROP', cap: rowsNeeded(params) });
     checkAgainstRows(params, rows);
     scheduler.assertCapacity();
 
@@ -106,7 +106,7 @@ export class RunService {
       await runs.deleteQueued(run.id);
       throw error;
     }
-    this.deps.tracer.started(run, dataset, profile);
+    this.deps.tracer.started(run, dataset);
     await this.announce(run.id);
     return run;
   }

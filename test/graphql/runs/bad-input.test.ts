@@ -33,7 +33,7 @@ import {
  */
 describe('bad input to the run and dataset mutations', () => {
   let server: TestServer;
-  const ids: Record<'five' | 'empty' | 'allNull', string> = { five: '', empty: '', allNull: '' };
+  const ids: Record<'five' | 'empty' | 'allNull' | 'someNull', string> = { five: '', empty: '', allNull: '', someNull: '' };
 
   /** What the mutations could write: every run, every dataset, the whole outcome table. */
   const state = async () => ({
@@ -66,10 +66,14 @@ describe('bad input to the run and dataset mutations', () => {
     await createTable(datastore, { name: 'five_rows', columns, primaryKey: ['id'] }, [1, 2, 3, 4, 5].map((id) => ({ id, a: id, b: id * 2 })));
     await createTable(datastore, { name: 'no_rows', columns, primaryKey: ['id'] }, []);
     await createTable(datastore, { name: 'null_feature', columns, primaryKey: ['id'] }, [1, 2, 3, 4].map((id) => ({ id, a: id, b: null })));
+    // 300 rows, b NULL on every eighth (38 of them): 262 complete rows.
+    const someNull = Array.from({ length: 300 }, (_, index) => ({ id: index + 1, a: index % 17, b: index % 8 === 0 ? null : index % 11 }));
+    await createTable(datastore, { name: 'some_null', columns, primaryKey: ['id'] }, someNull);
     for (const [key, table] of [
       ['five', 'five_rows'],
       ['empty', 'no_rows'],
       ['allNull', 'null_feature'],
+      ['someNull', 'some_null'],
     ] as const) {
       const result = await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: table, table, keyColumns: ['id'], featureColumns: ['a', 'b'] }) });
       ids[key] = dataOf(result, `register ${table}`).registerDataset.id;
@@ -90,6 +94,25 @@ describe('bad input to the run and dataset mutations', () => {
 
     it('k: 6 on a 5-row table is refused: k is larger than the rows to cluster', async () => {
       await refused(start({ datasetId: ids.five, k: 6 }), 'BAD_USER_INPUT', /k \(6\) is larger than the 5 rows/, 'k');
+    });
+
+    it('k: 263 on a table of 262 complete rows (300 in all) is refused with the exact number of complete rows', async () => {
+      await refused(start({ datasetId: ids.someNull, k: 263 }), 'BAD_USER_INPUT', /^k \(263\) is larger than the 262 rows to cluster$/, 'k');
+    });
+
+    it('k: 301 with missing: MEAN is refused with the 300 rows of the table: no row is dropped', async () => {
+      await refused(start({ datasetId: ids.someNull, k: 301, preparation: { missing: 'MEAN', scaling: 'STANDARD' } }), 'BAD_USER_INPUT', /^k \(301\) is larger than the 300 rows to cluster$/, 'k');
+    });
+
+    it('a kRange whose min is not below the 5 rows is refused, naming them', async () => {
+      await refused(start({ datasetId: ids.five, kRange: { min: 5, max: 6 } }), 'BAD_USER_INPUT', /^kRange\.min \(5\) must be below the 5 rows to cluster$/, 'kRange');
+    });
+
+    it('k: 3 on the table of 262 complete rows (far more than the 3 counted) is accepted, and the run clusters all 262', async () => {
+      const run = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: ids.someNull, k: 3, seed: 3 }) }), 'start on some_null').startModelRun;
+      assert.equal((await waitForRun(server, run.id)).status, 'SUCCEEDED');
+      const [stored] = await new RunRepository(server.app.datastore).findByIds([run.id]);
+      assert.equal(stored!.clusterSizes!.reduce((sum, size) => sum + size, 0), 262);
     });
 
     it('both k and kRange are refused: give exactly one', async () => {

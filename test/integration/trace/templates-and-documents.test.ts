@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
+import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-table.repository';
 import { ecsComponent, ECS_COMPONENT, modelComponent, MODEL_COMPONENT, RUNS_TEMPLATE, TRACE_TEMPLATE } from '../../../src/telemetry/templates';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { searchEngineUrl } from '../../support/search-engine';
@@ -199,12 +200,27 @@ describe('trace templates and documents on the search engine', () => {
       const [started] = only(actions, 'run-started');
       assert.deepEqual(started._source.event.type, ['start']);
       assert.equal(started._source.aimodel.run.id, result.id);
-      assert.equal(started._source.aimodel.input.features.length, which === 'iris k=3' ? 4 : 6);
+      assert.deepEqual(Object.keys(started._source.aimodel), ['run'], 'run-started has no input profile');
 
       const [preparation] = only(actions, 'preparation');
       const { rows_read: rowsRead, rows_dropped: rowsDropped } = preparation._source.aimodel.preparation;
       assert.equal(rowsRead, which === 'iris k=3' ? 150 : 20_000);
       assert.ok(preparation._source.event.duration >= 0);
+      // The input profile the run computed over every row it read: what the database's own aggregates give.
+      const featureColumns: string[] = started._source.aimodel.run.feature_columns;
+      const profile = await new DatasetTableRepository(server.app.datastore).profile(started._source.aimodel.run.table, featureColumns);
+      const features: { column: string; count: number; nulls: number; min: number; max: number; mean: number; stddev: number }[] = preparation._source.aimodel.input.features;
+      assert.deepEqual(features.map((feature) => feature.column), featureColumns);
+      if (which !== 'iris k=3') assert.ok(features.some((feature) => feature.nulls > 0), 'station_readings has NULLs');
+      for (const [index, feature] of features.entries()) {
+        const expected = profile[index]!;
+        assert.deepEqual(
+          { column: feature.column, count: feature.count, nulls: feature.nulls, min: feature.min, max: feature.max },
+          { column: expected.column, count: expected.count, nulls: expected.nulls, min: expected.min, max: expected.max },
+        );
+        assert.ok(relativeDifference(feature.mean, expected.mean!) <= 1e-9, `${feature.column} mean ${feature.mean} vs ${expected.mean}`);
+        assert.ok(relativeDifference(feature.stddev, expected.stddev!) <= 1e-9, `${feature.column} stddev ${feature.stddev} vs ${expected.stddev}`);
+      }
 
       const iterations = actions.get('iteration') ?? [];
       assert.ok(result.iterations && result.iterations.length > 0);
@@ -329,6 +345,10 @@ describe('trace templates and documents on the search engine', () => {
     assert.equal(filtered.modelRun!.trace.pageInfo.hasNextPage, false);
   });
 });
+
+function relativeDifference(actual: number, expected: number): number {
+  return actual === expected ? 0 : Math.abs(actual - expected) / Math.max(Math.abs(actual), Math.abs(expected));
+}
 
 function only(actions: Map<string, StoredDocument[]>, action: string): [StoredDocument] {
   const documents = actions.get(action) ?? [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatasetRecord } from '../../../src/modules/dataset/dataset.record';
-import type { FeatureProfileRow } from '../../../src/modules/dataset/dataset-table.repository';
+import type { ColumnStats } from '../../../src/modules/modeling/model';
 import type { ModelRunRecord } from '../../../src/modules/run/run.record';
 import type { TraceOptions } from '../../../src/telemetry/options';
 import { RunTracer, type TraceRecorder } from '../../../src/telemetry/run-tracer';
@@ -87,10 +87,14 @@ export const DATASET: DatasetRecord = {
   updatedAt: new Date('2024-01-01T00:00:00.000Z'),
 };
 
-export const PROFILE: FeatureProfileRow[] = [
-  { column: 'age', count: 10, nulls: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
-  { column: 'income', count: 10, nulls: 1, min: 1000, max: 9000, mean: null, stddev: null },
+/** The statistics of DATASET's features (age, income) as the run's preparation computes them. */
+export const COLUMN_STATS: ColumnStats[] = [
+  { count: 10, nulls: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
+  { count: 9, nulls: 1, min: 1000, max: 9000, mean: 4250.5, stddev: 2100.75 },
 ];
+
+/** What the executor tells RunTracer.preparation of a 10-row read with one row dropped. */
+export const PREPARATION = { rowsRead: 10, rowsDropped: 1, scaling: 'STANDARD', readMs: 3.5, prepareMs: 1.25, columnStats: COLUMN_STATS };
 
 /** A SUCCEEDED run with 3 clusters, a kRange, timings and published outcomes; override what a test needs. */
 export function succeededRun(overrides: Partial<ModelRunRecord> = {}): ModelRunRecord {
@@ -163,8 +167,8 @@ export function everyRunTracerDocument(): TraceDocument[] {
   const recorder = new RecordingRecorder();
   const tracer = new RunTracer(recorder, SERVICE);
   const run = succeededRun();
-  tracer.started({ ...run, status: 'QUEUED', startedAt: null, finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null }, DATASET, PROFILE);
-  tracer.preparation(run, { rowsRead: 10, rowsDropped: 1, scaling: 'STANDARD', readMs: 3.5, prepareMs: 1.25 });
+  tracer.started({ ...run, status: 'QUEUED', startedAt: null, finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null }, DATASET);
+  tracer.preparation(run, PREPARATION);
   tracer.iteration(run, { k: 3, restart: 0, iteration: 1, centroidShift: 0.5, inertia: 20.25, clusterSizes: [3, 4, 2] });
   tracer.kEvaluated(run, { k: 3, inertia: 12.5, silhouette: 0.71, daviesBouldin: 0.42, calinskiHarabasz: 88.1, iterations: 7, converged: true });
   tracer.kEvaluated(run, { k: 2, inertia: 30, silhouette: null, daviesBouldin: null, calinskiHarabasz: null, iterations: 4, converged: false });

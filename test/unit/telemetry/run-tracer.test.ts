@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RunTracer } from '../../../src/telemetry/run-tracer';
 import type { TraceDocument } from '../../../src/telemetry/trace-document';
-import { DATASET, everyRunTracerDocument, failedRun, RecordingRecorder, SERVICE, succeededRun } from './fixtures';
+import { COLUMN_STATS, DATASET, everyRunTracerDocument, failedRun, PREPARATION, RecordingRecorder, SERVICE, succeededRun } from './fixtures';
 
 function tracerWithRecorder(): { tracer: RunTracer; recorder: RecordingRecorder } {
   const recorder = new RecordingRecorder();
@@ -109,7 +109,7 @@ describe('RunTracer', () => {
     const idsOf = () => {
       const { tracer, recorder } = tracerWithRecorder();
       const run = succeededRun();
-      tracer.preparation(run, { rowsRead: 10, rowsDropped: 1, scaling: 'STANDARD', readMs: 3.5, prepareMs: 1.25 });
+      tracer.preparation(run, PREPARATION);
       tracer.iteration(run, { k: 3, restart: 1, iteration: 4, centroidShift: 0.1, inertia: 15, clusterSizes: [3, 4, 2] });
       tracer.kEvaluated(run, { k: 3, inertia: 12.5, silhouette: 0.71, daviesBouldin: 0.42, calinskiHarabasz: 88.1, iterations: 7, converged: true });
       tracer.finished(run, DATASET.name);
@@ -150,7 +150,7 @@ describe('RunTracer', () => {
     tracer.kEvaluated(run, { ...score, k: 2 });
     tracer.kEvaluated(run, { ...score, k: 3 });
     assert.notEqual(recorder.documents[0]!._id, recorder.documents[1]!._id);
-    tracer.preparation(run, { rowsRead: 10, rowsDropped: 1, scaling: 'STANDARD', readMs: 3.5, prepareMs: 1.25 });
+    tracer.preparation(run, PREPARATION);
     assert.equal(recorder.documents.at(-1)!.event.duration, 4_750_000);
   });
 
@@ -167,24 +167,32 @@ describe('RunTracer', () => {
     }
   });
 
-  it('started() records the parameters and the input profile (aggregates only) and a QUEUED summary', () => {
+  it('started() records the parameters and the dataset, no input profile, and a QUEUED summary', () => {
     const documents = everyRunTracerDocument();
     const started = documents.find((document) => document.event.action === 'run-started')!;
     assert.deepEqual(started.event.type, ['start']);
     assert.deepEqual(aimodel(started).run!.feature_columns, DATASET.featureColumns);
+    assert.equal(aimodel(started).run!.dataset_name, DATASET.name);
     assert.equal(aimodel(started).run!.k_min, 2);
     assert.equal(aimodel(started).run!.k_max, 4);
-    assert.deepEqual((aimodel(started).input as { features: unknown[] }).features[0], {
-      column: 'age',
-      count: 10,
-      nulls: 0,
-      min: 18,
-      max: 70,
-      mean: 41.5,
-      stddev: 12.25,
-    });
+    assert.deepEqual(Object.keys(aimodel(started)), ['run'], 'the input profile is in the preparation document');
     const summary = documents.find((document) => document.event.action === 'run-summary')!;
     assert.equal(aimodel(summary).run!.status, 'QUEUED');
     assert.equal(summary.event.outcome, 'unknown');
+  });
+
+  it('preparation() records the rows, the scaling, the timings and the input profile of every feature, named after the run’s feature columns', () => {
+    const { tracer, recorder } = tracerWithRecorder();
+    const run = succeededRun();
+    tracer.preparation(run, PREPARATION);
+    const [preparation] = recorder.byAction('preparation');
+    assert.deepEqual(aimodel(preparation!).preparation, { rows_read: 10, rows_dropped: 1, scaling: 'STANDARD', read_ms: 3.5, prepare_ms: 1.25 });
+    assert.deepEqual(aimodel(preparation!).input, {
+      features: [
+        { column: 'age', count: 10, nulls: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
+        { column: 'income', count: 9, nulls: 1, min: 1000, max: 9000, mean: 4250.5, stddev: 2100.75 },
+      ],
+    });
+    assert.equal(COLUMN_STATS.length, run.params.featureColumns.length);
   });
 });

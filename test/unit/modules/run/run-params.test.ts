@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../../../src/errors/app-error';
 import type { DatasetRecord } from '../../../../src/modules/dataset/dataset.record';
-import { checkAgainstRows, MAX_K, resolveRunParams, RUN_DEFAULTS, type StartRunInput } from '../../../../src/modules/run/run-params';
+import { checkAgainstRows, MAX_K, resolveRunParams, rowsNeeded, RUN_DEFAULTS, type StartRunInput } from '../../../../src/modules/run/run-params';
 import type { RunParams } from '../../../../src/modules/run/run.record';
 
 const DATASET: DatasetRecord = {
@@ -264,5 +264,20 @@ describe('checkAgainstRows', () => {
 
   it('kRange.min equal to rows - 1 is accepted, even with kRange.max above the rows', () => {
     assert.doesNotThrow(() => checkAgainstRows(withRange, 4));
+  });
+});
+
+describe('rowsNeeded', () => {
+  it('is k for a run with k, and kRange.min + 1 for a run with kRange', () => {
+    assert.equal(rowsNeeded(resolve({ k: 5 })), 5);
+    assert.equal(rowsNeeded(resolve({ k: null, kRange: { min: 3, max: 8 } })), 4);
+  });
+
+  it('checkAgainstRows accepts rowsNeeded rows and refuses one fewer, so a count capped there decides the same as the full count', () => {
+    for (const params of [resolve({ k: 2 }), resolve({ k: 7 }), resolve({ k: MAX_K }), resolve({ k: null, kRange: { min: 2, max: 3 } }), resolve({ k: null, kRange: { min: 9, max: 12 } })]) {
+      const needed = rowsNeeded(params);
+      assert.doesNotThrow(() => checkAgainstRows(params, needed));
+      assert.throws(() => checkAgainstRows(params, needed - 1), AppError);
+    }
   });
 });

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Executor } from '../../../../src/datastore/datastore';
+import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
+import type { Row, Statement } from '../../../../src/datastore/types';
+import { DatasetTableRepository } from '../../../../src/modules/dataset/dataset-table.repository';
+import { createDialect, itPerDialect, type ExpectedSql } from '../../../support/sql-table';
+
+/** An executor that records the statements it is given and answers each query with `rows`. */
+function recordingExecutor(dialect: SqlDialect, rows: Row[] = []): Executor & { statements: Statement[] } {
+  const statements: Statement[] = [];
+  return {
+    dialect,
+    statements,
+    query: async (statement) => {
+      statements.push(statement);
+      return rows;
+    },
+    execute: async () => {
+      throw new Error('the repository only reads');
+    },
+  };
+}
+
+/** Runs `call` on a repository over a recording executor and returns the one statement it sent. */
+async function sentStatement(dialect: SqlDialect, call: (repository: DatasetTableRepository) => Promise<unknown>): Promise<ExpectedSql> {
+  const executor = recordingExecutor(dialect);
+  await call(new DatasetTableRepository(executor));
+  assert.equal(executor.statements.length, 1, 'one statement');
+  const [{ sql, parameters, kind }] = executor.statements as [Statement];
+  assert.equal(kind, 'select');
+  return { sql, parameters };
+}
+
+const probes = (q: (name: string) => string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM ${q('readings')} WHERE ${q('temp')} IS NOT NULL) THEN 1 ELSE 0 END AS f0_present, ` +
+  `CASE WHEN EXISTS (SELECT 1 FROM ${q('readings')} WHERE ${q('wind')} IS NOT NULL) THEN 1 ELSE 0 END AS f1_present`;
+const doubleQuoted = (name: string) => `"${name}"`;
+const backQuoted = (name: string) => `\`${name}\``;
+const upperQuoted = (name: string) => `"${name.toUpperCase()}"`;
+
+describe('DatasetTableRepository.featuresWithoutValue', () => {
+  const oracle = { sql: `SELECT ${probes(upperQuoted)} FROM DUAL`, parameters: [] };
+  itPerDialect(
+    'one statement of one EXISTS per feature (FROM DUAL on the Oracle family)',
+    {
+      sqlite: { sql: `SELECT ${probes(doubleQuoted)}`, parameters: [] },
+      postgresql: { sql: `SELECT ${probes(doubleQuoted)}`, parameters: [] },
+      mysql: { sql: `SELECT ${probes(backQuoted)}`, parameters: [] },
+      mariadb: { sql: `SELECT ${probes(backQuoted)}`, parameters: [] },
+      oracle,
+      tibero: oracle,
+    },
+    async (dialect, expected) => {
+      assert.deepEqual(await sentStatement(dialect, (repository) => repository.featuresWithoutValue('readings', ['temp', 'wind'])), expected);
+    },
+  );
+
+  it('names the features whose EXISTS is 0, in feature order, whatever type the driver gives the 0 and 1 as', async () => {
+    const dialect = createDialect('postgresql');
+    for (const row of [
+      { f0_present: 1, f1_present: 0, f2_present: 0 },
+      { f0_present: '1', f1_present: '0', f2_present: '0' },
+      { f0_present: 1n, f1_present: 0n, f2_present: 0n },
+    ]) {
+      const repository = new DatasetTableRepository(recordingExecutor(dialect, [row]));
+      assert.deepEqual(await repository.featuresWithoutValue('readings', ['temp', 'wind', 'rain']), ['wind', 'rain']);
+    }
+    const repository = new DatasetTableRepository(recordingExecutor(dialect, [{ f0_present: 1, f1_present: 1 }]));
+    assert.deepEqual(await repository.featuresWithoutValue('readings', ['temp', 'wind']), []);
+  });
+});
+
+describe('DatasetTableRepository.rowsUpTo', () => {
+  const limited = (q: (name: string) => string, where: string, paging: string) =>
+    `SELECT COUNT(*) AS row_count FROM (SELECT 1 AS present FROM ${q('readings')}${where} ${paging}) capped`;
+  const complete = (q: (name: string) => string) => ` WHERE ${q('temp')} IS NOT NULL AND ${q('wind')} IS NOT NULL`;
+
+  const oracleComplete = { sql: limited(upperQuoted, complete(upperQuoted), 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 4] };
+  itPerDialect(
+    'complete rows only: a COUNT over the rows with every feature, paged to the cap inside a derived table',
+    {
+      sqlite: { sql: limited(doubleQuoted, complete(doubleQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
+      postgresql: { sql: limited(doubleQuoted, complete(doubleQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
+      mysql: { sql: limited(backQuoted, complete(backQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
+      mariadb: { sql: limited(backQuoted, complete(backQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
+      oracle: oracleComplete,
+      tibero: oracleComplete,
+    },
+    async (dialect, expected) => {
+      assert.deepEqual(await sentStatement(dialect, (repository) => repository.rowsUpTo('readings', ['temp', 'wind'], { completeOnly: true, cap: 4 })), expected);
+    },
+  );
+
+  const oracleAll = { sql: limited(upperQuoted, '', 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 7] };
+  itPerDialect(
+    'all rows: the same count without a WHERE',
+    {
+      sqlite: { sql: limited(doubleQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
+      postgresql: { sql: limited(doubleQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
+      mysql: { sql: limited(backQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
+      mariadb: { sql: limited(backQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
+      oracle: oracleAll,
+      tibero: oracleAll,
+    },
+    async (dialect, expected) => {
+      assert.deepEqual(await sentStatement(dialect, (repository) => repository.rowsUpTo('readings', ['temp', 'wind'], { completeOnly: false, cap: 7 })), expected);
+    },
+  );
+});
