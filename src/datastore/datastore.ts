@@ -44,7 +44,23 @@ export interface Streamer {
    * Reads `SELECT columns FROM table [WHERE …] ORDER BY keyColumns` in batches of about `fetchSize`
    * rows, handing each to `onBatch` before reading on. Returns the number of rows read.
    */
-  streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number>;
+  streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, range?: KeyRange): Promise<number>;
+  /**
+   * Splits an ordered read into at most `parts` consecutive key ranges of about the same number of
+   * rows, at least `minRowsPerPart` each, to be read side by side on their own connections; their
+   * rows in range order are the whole read's. One unbounded range where splitting does not pay, or
+   * where a key part is NULL (a range compares keys, and NULL compares with nothing).
+   */
+  splitOrdered(read: OrderedRead, parts: number, minRowsPerPart: number): Promise<KeyRange[]>;
+}
+
+/**
+ * A slice of an ordered read: the rows whose key is after `after` (excluded) and up to `through`
+ * (included), in key order; an end left out is open. `{}` is the whole read.
+ */
+export interface KeyRange {
+  readonly after?: readonly SqlValue[];
+  readonly through?: readonly SqlValue[];
 }
 
 /** A table read in key order: what streamOrdered needs to page by key where it cannot use a cursor. */
@@ -169,6 +185,11 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   private readonly secrets: readonly string[];
   private currentDialect: SqlDialect;
 
+  /** Connections the pool opens at most (DB_POOL_MAX). */
+  get poolMax(): number {
+    return this.options.poolMax;
+  }
+
   private constructor(private readonly options: DatastoreOptions) {
     this.currentDialect = options.dialect;
     this.secrets = secretValues(options.connectionString);
@@ -275,15 +296,75 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    * Reads a table in key order (see Streamer): through a driver cursor where the dialect's is reliable,
    * else by key (streamByKeyset), which costs the same for every page, unlike OFFSET.
    */
-  streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
+  streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, range: KeyRange = {}): Promise<number> {
+    const invalid = this.invalidOrderedRead(read, range);
+    if (invalid) return Promise.reject(invalid);
+    if (this.dialect.reliableCursorFetch) return this.streamCursor(this.orderedSelect(read, this.rangeCondition(read.keyColumns, range)), fetchSize, onBatch);
+    return this.streamByKeyset(read, fetchSize, onBatch, range);
+  }
+
+  /**
+   * See Streamer.splitOrdered. One statement counts the rows and those with a NULL key part; then, for
+   * each boundary, the key of the row at that position (ORDER BY keys LIMIT 1 OFFSET n, a walk over the
+   * key index). A range ends at a key value, so rows whose keys tie land in the same range.
+   */
+  async splitOrdered(read: OrderedRead, parts: number, minRowsPerPart: number): Promise<KeyRange[]> {
+    const invalid = this.invalidOrderedRead(read, {});
+    if (invalid) throw invalid;
+    const whole: KeyRange[] = [{}];
+    if (!Number.isInteger(parts) || parts < 2) return whole;
+    const q = (name: string) => this.dialect.quoteIdentifier(name);
+    const nullKey = read.keyColumns.map((name) => `${q(name)} IS NULL`).join(' OR ');
+    const [counts] = await this.query({
+      sql: `SELECT COUNT(*) AS total_rows, SUM(CASE WHEN ${nullKey} THEN 1 ELSE 0 END) AS null_keys FROM ${q(read.table)}${read.where ? ` WHERE ${read.where.sql}` : ''}`,
+      parameters: read.where?.parameters ?? [],
+      kind: 'select',
+    });
+    const total = Number(counts?.total_rows ?? 0);
+    if (Number(counts?.null_keys ?? 0) > 0) return whole;
+    const count = Math.min(parts, Math.floor(total / Math.max(1, minRowsPerPart)));
+    if (count < 2) return whole;
+    const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
+    const keyIndexes = read.keyColumns.map((_, index) => index);
+    const bounds: SqlValue[][] = [];
+    for (let part = 1; part < count; part++) {
+      const probe = await this.queryBatch(this.dialect.paginate(this.orderedSelect(keysOnly), { limit: 1, offset: Math.floor((total * part) / count) - 1 }));
+      if (probe.length === 0) break; // rows deleted since the count: fewer ranges
+      const key = probe.rawValues(0, keyIndexes);
+      if (key.some((value) => value === null)) return whole;
+      // Keys that tie across the boundary: the next range would be empty.
+      if (bounds.length > 0 && this.sameKey(bounds.at(-1)!, key)) continue;
+      bounds.push(key);
+    }
+    return [...bounds, undefined].map((through, index) => ({
+      ...(index > 0 ? { after: bounds[index - 1]! } : {}),
+      ...(through ? { through } : {}),
+    }));
+  }
+
+  private sameKey(a: readonly SqlValue[], b: readonly SqlValue[]): boolean {
+    return a.every((value, index) => {
+      const other = b[index];
+      if (Buffer.isBuffer(value) && Buffer.isBuffer(other)) return value.equals(other);
+      if (value instanceof Date && other instanceof Date) return value.getTime() === other.getTime();
+      return value === other;
+    });
+  }
+
+  private invalidOrderedRead(read: OrderedRead, range: KeyRange): Error | undefined {
     const missing = read.keyColumns.filter((name) => !read.columns.includes(name));
     if (read.keyColumns.length === 0 || missing.length > 0) {
-      return Promise.reject(
-        new Error(`An ordered read selects its key columns, and has at least one: keys [${read.keyColumns.join(', ')}], columns [${read.columns.join(', ')}]`),
-      );
+      return new Error(`An ordered read selects its key columns, and has at least one: keys [${read.keyColumns.join(', ')}], columns [${read.columns.join(', ')}]`);
     }
-    if (this.dialect.reliableCursorFetch) return this.streamCursor(this.orderedSelect(read), fetchSize, onBatch);
-    return this.streamByKeyset(read, fetchSize, onBatch);
+    for (const end of [range.after, range.through]) {
+      if (end && end.length !== read.keyColumns.length) return new Error(`A key range gives ${end.length} values for ${read.keyColumns.length} key columns`);
+    }
+    return undefined;
+  }
+
+  /** A range as a condition over the key columns (undefined for the whole read). */
+  private rangeCondition(keys: readonly string[], range: KeyRange): { sql: string; parameters: SqlValue[] } | undefined {
+    return both(range.after && this.keyCondition(keys, range.after, '>', '>'), range.through && this.keyCondition(keys, range.through, '<', '<='));
   }
 
   // The per-statement timeout applies to each fetch; the observer sees the whole read as one statement.
@@ -362,25 +443,33 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    * are there, and the rest is read by OFFSET, which is right wherever NULL sorts (first, on the dialects
    * that page today: MySQL, MariaDB, SQLite).
    */
-  private async streamByKeyset(read: OrderedRead, pageSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
+  private async streamByKeyset(read: OrderedRead, pageSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, range: KeyRange): Promise<number> {
     const keyIndexes = read.keyColumns.map((name) => read.columns.indexOf(name));
     const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
-    let after: SqlValue[] | undefined;
+    // A range's upper end goes into the probe and the last read only: a page already ends at a key
+    // before it. Each statement then bounds the key once from each side (SQLite's planner takes the
+    // first of two lower bounds and walks from there, measured 30× slower).
+    const upperEnd = range.through && this.keyCondition(read.keyColumns, range.through, '<', '<=');
+    const ranged = range.after !== undefined || range.through !== undefined;
+    let after = range.after ? [...range.after] : undefined;
     let total = 0;
     for (;;) {
       const from = after && this.keyCondition(read.keyColumns, after, '>', '>');
-      const probe = await this.queryBatch(this.dialect.paginate(this.orderedSelect(keysOnly, from), { limit: 1, offset: pageSize - 1 }));
+      const probe = await this.queryBatch(this.dialect.paginate(this.orderedSelect(keysOnly, both(from, upperEnd)), { limit: 1, offset: pageSize - 1 }));
       if (probe.length === 0) {
         // Fewer than pageSize rows remain: read them all.
-        const rest = await this.queryBatch(this.orderedSelect(read, from));
+        const rest = await this.queryBatch(this.orderedSelect(read, both(from, upperEnd)));
         if (rest.length > 0) await onBatch(rest);
         return total + rest.length;
       }
       const upTo = probe.rawValues(0, read.keyColumns.map((_, index) => index));
-      if (upTo.some((value) => value === null)) return this.streamByPages(this.orderedSelect(read), pageSize, onBatch, total);
-      const through = this.keyCondition(read.keyColumns, upTo, '<', '<=');
-      const page = await this.queryBatch(this.orderedSelect(read, from ? { sql: `(${from.sql}) AND (${through.sql})`, parameters: [...from.parameters, ...through.parameters] } : through));
-      if (page.length < pageSize) return this.streamByPages(this.orderedSelect(read), pageSize, onBatch, total);
+      const page = upTo.some((value) => value === null) ? undefined : await this.queryBatch(this.orderedSelect(read, both(from, this.keyCondition(read.keyColumns, upTo, '<', '<='))));
+      if (!page || page.length < pageSize) {
+        // A NULL key part: OFFSET from here is right for the whole read (NULL sorts first where this
+        // runs), but a range cannot hold such rows, and splitOrdered made none where there were any.
+        if (ranged) throw new AppError('CONFLICT', `Table "${read.table}" gained a NULL key while it was being read in key ranges; read it again`);
+        return this.streamByPages(this.orderedSelect(read), pageSize, onBatch, total);
+      }
       total += page.length;
       await onBatch(page);
       after = page.rawValues(page.length - 1, keyIndexes);
@@ -548,4 +637,13 @@ class BrokenConnection extends Error {
     super(root instanceof Error ? root.message : String(root));
     this.reason = root;
   }
+}
+
+/** Two optional conditions joined by AND. */
+function both(
+  first: { sql: string; parameters: SqlValue[] } | undefined,
+  second: { sql: string; parameters: SqlValue[] } | undefined,
+): { sql: string; parameters: SqlValue[] } | undefined {
+  if (!first || !second) return first ?? second;
+  return { sql: `(${first.sql}) AND (${second.sql})`, parameters: [...first.parameters, ...second.parameters] };
 }

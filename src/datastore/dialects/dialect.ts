@@ -384,13 +384,20 @@ export abstract class SqlDialect {
   /**
    * An UPSERT of the rows a SELECT yields inside the database, so nothing travels through the driver
    * (a run's outcomes from its stored assignments). `source` must yield `target.columns` in order and
-   * by name, and must have a WHERE clause (SQLite's parser needs one before ON CONFLICT). One
-   * statement: the caller's transaction makes it all or nothing. Each key must come once from the source.
+   * by name, and must have a WHERE clause (SQLite's parser needs one before ON CONFLICT). The statements
+   * run in order in the caller's transaction, which makes them all or nothing: the UPSERT, preceded
+   * where the dialect needs it by a lock (upsertFromSelectPreamble). Each key must come once from the source.
    */
-  compileUpsertFromSelect(target: UpsertTarget, source: Statement): Statement {
+  compileUpsertFromSelect(target: UpsertTarget, source: Statement): Statement[] {
     if (target.columns.length === 0 || target.keyColumns.length === 0) throw new Error('an UPSERT needs columns and key columns');
     if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
-    return { sql: this.upsertFromSelectSql({ ...target, rows: [] }, source.sql), parameters: source.parameters, kind: 'upsert' };
+    const spec: UpsertSpec = { ...target, rows: [] };
+    return [...this.upsertFromSelectPreamble(spec), { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' }];
+  }
+
+  /** Statements compileUpsertFromSelect runs before its UPSERT. Default: none. */
+  protected upsertFromSelectPreamble(_spec: UpsertSpec): Statement[] {
+    return [];
   }
 
   /** A bound parameter of `column`'s type as SQL text, typed where the dialect must type it (as in an UPSERT). */

@@ -35,6 +35,8 @@ export function dialectFor(name: string): SqlDialect {
 export function refineForServer(dialect: SqlDialect, serverVersion: string): SqlDialect {
   // The version also decides whether MariaDB's dialect may use JSON_TABLE (MariaDB ≥ 10.6, MySQL ≥ 8.0.4).
   if (dialect.constructor === MariadbDialect) return new MariadbDialect(serverVersion);
+  // And whether PostgreSQL's UPSERT from a SELECT may be a MERGE (15+).
+  if (dialect.constructor === PostgresqlDialect) return new PostgresqlDialect(serverVersion);
   if (dialect instanceof MysqlDialect && !(dialect instanceof MariadbDialect)) {
     if (/mariadb/i.test(serverVersion)) return new MariadbDialect(serverVersion);
     const match = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);

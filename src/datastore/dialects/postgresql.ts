@@ -25,8 +25,46 @@ export class PostgresqlDialect extends SqlDialect {
   /** Most characters of array text one array UPSERT statement carries, over all its columns. Default: 16 Mi. */
   readonly maxArrayTextPerStatement: number = 16 * 1024 * 1024;
 
+  /**
+   * Whether an UPSERT from a SELECT is a MERGE (PostgreSQL ≥ 15) rather than INSERT … ON CONFLICT.
+   * Measured with psql on PostgreSQL 15, 1M rows from a table into an outcome table: 2.8 s against
+   * 5.0 s into an empty table, 6.0 s against 7.0 s over existing rows; ON CONFLICT inserts each row
+   * speculatively, MERGE joins the source to the table once. Set from the server's version
+   * (refineForServer); off until the version is known.
+   */
+  readonly mergeFromSelect: boolean;
+
+  constructor(serverVersion?: string) {
+    super();
+    const major = /PostgreSQL (\d+)/i.exec(serverVersion ?? '')?.[1];
+    this.mergeFromSelect = major !== undefined && Number(major) >= 15;
+  }
+
   serverVersionStatement(): Statement {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
+  }
+
+  /**
+   * MERGE is not safe against a concurrent insert of the same key the way ON CONFLICT is (it fails
+   * with a unique violation instead of updating), so writers of the target wait for each other:
+   * SHARE ROW EXCLUSIVE conflicts with itself and with the ROW EXCLUSIVE lock that INSERT, UPDATE and
+   * DELETE take, and not with SELECT, so the table stays readable meanwhile.
+   */
+  protected override upsertFromSelectPreamble(spec: UpsertSpec): Statement[] {
+    if (!this.mergeFromSelect) return [];
+    return [{ sql: `LOCK TABLE ${this.quoteIdentifier(spec.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' }];
+  }
+
+  protected override upsertFromSelectSql(spec: UpsertSpec, select: string): string {
+    if (!this.mergeFromSelect) return super.upsertFromSelectSql(spec, select);
+    const q = (name: string) => this.quoteIdentifier(name);
+    const on = spec.keyColumns.map((name) => `t.${q(name)} = s.${q(name)}`).join(' AND ');
+    const updates = this.updatableColumns(spec).map((column) => `${q(column.name)} = s.${q(column.name)}`);
+    return (
+      `MERGE INTO ${q(spec.table)} AS t USING (${select}) AS s ON ${on}` +
+      (updates.length > 0 ? ` WHEN MATCHED THEN UPDATE SET ${updates.join(', ')}` : ' WHEN MATCHED THEN DO NOTHING') +
+      ` WHEN NOT MATCHED THEN INSERT (${this.columnList(spec.columns)}) VALUES (${spec.columns.map((column) => `s.${q(column.name)}`).join(', ')})`
+    );
   }
 
   currentUtcTimestampSql(): string {

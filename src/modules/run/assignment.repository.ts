@@ -41,7 +41,7 @@ export class AssignmentRepository {
    * publishes its outcomes, and how publishRunOutcomes publishes an older run again. Returns the rows
    * the database reports (-1 where the driver does not say).
    */
-  publishAsOutcomes(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, executor: Executor): Promise<number> {
+  async publishAsOutcomes(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, executor: Executor): Promise<number> {
     const dialect = executor.dialect;
     const q = (name: string) => dialect.quoteIdentifier(name);
     const target = outcomeTableDefinition(outcomeTable);
@@ -50,12 +50,14 @@ export class AssignmentRepository {
     const select =
       `SELECT ${dialect.parameterSql(column('dataset_id'))} AS ${q('dataset_id')}, ${copied}, ${dialect.parameterSql(column('scored_at'))} AS ${q('scored_at')} ` +
       `FROM ${q(TABLE)} WHERE ${q('run_id')} = ?`;
-    return executor.execute(
-      dialect.compileUpsertFromSelect(
-        { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns },
-        { sql: select, parameters: [datasetId, scoredAt, runId], kind: 'select' },
-      ),
-    );
+    let count = -1;
+    for (const statement of dialect.compileUpsertFromSelect(
+      { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns },
+      { sql: select, parameters: [datasetId, scoredAt, runId], kind: 'select' },
+    )) {
+      count = await executor.execute(statement);
+    }
+    return count;
   }
 
   /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */

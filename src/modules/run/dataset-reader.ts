@@ -1,4 +1,4 @@
-import type { Streamer } from '../../datastore/datastore';
+import type { KeyRange, Streamer } from '../../datastore/datastore';
 import type { SqlDialect } from '../../datastore/dialects';
 import { RunCancelledError } from '../modeling/model';
 import type { RunParams } from './run.record';
@@ -12,11 +12,18 @@ export interface FeatureTable {
   readonly entityKeys: string[];
 }
 
+/** Below this many rows a part, a dataset is read on one connection: the split's own queries would not pay. */
+export const MIN_ROWS_PER_READ_PART = 50_000;
+
 /**
  * Reads a dataset's keys and features in key order, batch by batch (Streamer.streamOrdered): each batch's
  * features are copied column by column into a Float64Array block of their own and its keys into strings,
  * with no row objects, and the blocks are joined once at the end into an array of exactly rows × columns.
  * Memory is the features (8 bytes a value, twice for the moment of the join) plus the key strings.
+ *
+ * With `parts` above 1 the read is split into consecutive key ranges (Streamer.splitOrdered) read side
+ * by side, each on its own connection, and joined in range order: the same rows in the same order as
+ * one read. Where one part fails, the others stop at their next batch and the first failure is thrown.
  */
 export async function readFeatureTable(
   streamer: Streamer,
@@ -24,37 +31,63 @@ export async function readFeatureTable(
   params: RunParams,
   batchRows: number,
   shouldCancel: () => boolean,
+  parts = 1,
 ): Promise<FeatureTable> {
   for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   const columns = params.featureColumns.length;
   const keyCount = params.keyColumns.length;
-  const blocks: Float64Array[] = [];
-  const entityKeys: string[] = [];
   const read = { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns };
-  await streamer.streamOrdered(read, batchRows, (batch) => {
-    if (shouldCancel()) throw new RunCancelledError();
-    const block = new Float64Array(batch.length * columns);
-    for (let column = 0; column < columns; column++) batch.copyNumbers(keyCount + column, block, column, columns);
-    blocks.push(block);
-    if (keyCount === 1) {
-      for (let row = 0; row < batch.length; row++) entityKeys.push(keyText(batch.value(row, 0)));
-    } else {
-      const parts: unknown[] = new Array<unknown>(keyCount);
-      for (let row = 0; row < batch.length; row++) {
-        for (let key = 0; key < keyCount; key++) parts[key] = batch.value(row, key);
-        entityKeys.push(entityKey(parts));
-      }
-    }
-  });
+  const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, MIN_ROWS_PER_READ_PART) : [{}];
+  const pieces = ranges.map(() => ({ blocks: [] as Float64Array[], entityKeys: [] as string[] }));
+  let failed = false;
+  const settled = await Promise.allSettled(
+    ranges.map((range, part) => {
+      const { blocks, entityKeys } = pieces[part]!;
+      return streamer.streamOrdered(
+        read,
+        batchRows,
+        (batch) => {
+          if (shouldCancel()) throw new RunCancelledError();
+          if (failed) throw new SiblingFailed();
+          const block = new Float64Array(batch.length * columns);
+          for (let column = 0; column < columns; column++) batch.copyNumbers(keyCount + column, block, column, columns);
+          blocks.push(block);
+          if (keyCount === 1) {
+            for (let row = 0; row < batch.length; row++) entityKeys.push(keyText(batch.value(row, 0)));
+          } else {
+            const keyParts: unknown[] = new Array<unknown>(keyCount);
+            for (let row = 0; row < batch.length; row++) {
+              for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
+              entityKeys.push(entityKey(keyParts));
+            }
+          }
+        },
+        range,
+      ).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+    }),
+  );
+  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  const failure = failures.find((reason) => !(reason instanceof SiblingFailed));
+  if (failure !== undefined) throw failure;
+
+  const entityKeys = pieces.length === 1 ? pieces[0]!.entityKeys : pieces.flatMap((piece) => piece.entityKeys);
   const rows = entityKeys.length;
   const values = new Float64Array(rows * columns);
   let offset = 0;
-  for (const block of blocks.splice(0)) {
-    values.set(block, offset);
-    offset += block.length;
+  for (const piece of pieces) {
+    for (const block of piece.blocks.splice(0)) {
+      values.set(block, offset);
+      offset += block.length;
+    }
   }
   return { values, rows, columns, entityKeys };
 }
+
+// Thrown into a part's read when another part has failed: that failure is the one reported.
+class SiblingFailed extends Error {}
 
 /**
  * One string per entity: a single key's value as text, a composite key as a JSON array. Dates are

@@ -26,6 +26,8 @@ export interface ExecutorDependencies {
   readonly assignments: AssignmentRepository;
   readonly logger: Logger;
   readonly readBatchRows: number;
+  /** Connections the dataset is read on side by side (readFeatureTable's parts). */
+  readonly readConnections?: number;
   readonly announce: (runId: string) => Promise<void>;
   /** Called once a run has ended, whatever the ending; the service traces and announces it. */
   readonly ended: (runId: string, datasetName: string) => Promise<void>;
@@ -90,7 +92,7 @@ export class RunExecutor {
     const cancelled = () => this.cancelRequested.has(run.id);
 
     let phaseStarted = performance.now();
-    const table = await readFeatureTable(datastore, datastore.dialect, params, this.dependencies.readBatchRows, cancelled);
+    const table = await readFeatureTable(datastore, datastore.dialect, params, this.dependencies.readBatchRows, cancelled, this.dependencies.readConnections ?? 1);
     const readMs = performance.now() - phaseStarted;
     if (table.rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
 

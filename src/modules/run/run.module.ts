@@ -27,6 +27,8 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     assignments,
     logger: log,
     readBatchRows: config.readBatchRows,
+    // Never the whole pool: one connection stays for the API while a run reads.
+    readConnections: Math.max(1, Math.min(config.readConnections, datastore.poolMax - 1)),
     announce: (runId) => service!.announce(runId),
     ended: (runId, datasetName) => service!.ended(runId, datasetName),
     tracer,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RowBatch, type Datastore, type OrderedRead } from '../../../src/datastore/datastore';
+import { RowBatch, type Datastore, type KeyRange, type OrderedRead } from '../../../src/datastore/datastore';
 import type { Page, SqlDialect } from '../../../src/datastore/dialects/dialect';
 import { MariadbDialect } from '../../../src/datastore/dialects/mariadb';
 import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
@@ -116,6 +116,32 @@ async function readAll(datastore: Datastore, read: OrderedRead, fetchSize: numbe
   return { rows, batches };
 }
 
+/** Reads the ranges side by side, each on its own connection, and joins them in range order. */
+async function readRanges(datastore: Datastore, read: OrderedRead, ranges: readonly KeyRange[], fetchSize: number): Promise<string[][]> {
+  const keyCount = read.keyColumns.length;
+  const featureCount = read.columns.length - keyCount;
+  return Promise.all(
+    ranges.map(async (range) => {
+      const rows: string[] = [];
+      const total = await datastore.streamOrdered(
+        read,
+        fetchSize,
+        (batch: RowBatch) => {
+          const features = new Float64Array(batch.length * featureCount);
+          for (let column = 0; column < featureCount; column++) batch.copyNumbers(keyCount + column, features, column, featureCount);
+          for (let row = 0; row < batch.length; row++) {
+            const keys = Array.from({ length: keyCount }, (_, key) => batch.value(row, key));
+            rows.push(describeRow([...keys, ...features.subarray(row * featureCount, (row + 1) * featureCount)]));
+          }
+        },
+        range,
+      );
+      assert.equal(total, rows.length);
+      return rows;
+    }),
+  );
+}
+
 /** The same rows from one plain ORDER BY query: the reference. */
 async function readReference(datastore: Datastore, read: OrderedRead): Promise<string[]> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
@@ -222,6 +248,47 @@ for (const target of TARGETS) {
         }
       });
     }
+
+    it('splitOrdered cuts a read into key ranges of about equal rows; read side by side (cursor and by key) they join into exactly the one ORDER BY read', async () => {
+      const reference = await readReference(datastore, read);
+      const ranges = await datastore.splitOrdered(read, 3, 100);
+      assert.equal(ranges.length, 3);
+      assert.equal(ranges[0]!.after, undefined, 'the first range is open below');
+      assert.equal(ranges[2]!.through, undefined, 'the last range is open above');
+      assert.deepEqual(ranges[1]!.after, ranges[0]!.through, 'each range starts after the one before ends');
+      for (const [label, store] of [['default', datastore], ['paged', paged]] as const) {
+        const parts = await readRanges(store, read, ranges, 300);
+        for (const part of parts) assert.ok(part.length > 700 && part.length < 1_000, `${label}: about a third each, got ${parts.map((p) => p.length).join(', ')}`);
+        assert.deepEqual(parts.flat(), reference, `${label}: the same rows in the same order`);
+        assert.equal(store.state().pool.inUse, 0);
+      }
+      const east: OrderedRead = { ...read, where: { sql: `${datastore.dialect.quoteIdentifier('site')} = ?`, parameters: ['east'] } };
+      const eastRanges = await datastore.splitOrdered(east, 4, 100);
+      assert.equal(eastRanges.length, 4, 'the condition is counted: 834 rows, 4 ranges of at least 100');
+      assert.deepEqual((await readRanges(paged, east, eastRanges, 50)).flat(), await readReference(datastore, east));
+    });
+
+    it('splitOrdered on a key with ties never splits a tie: every row once, in key order, with ranges of uneven size', async () => {
+      const tieRead: OrderedRead = { table: ties, columns: ['k', 'id'], keyColumns: ['k'], where: { sql: `${datastore.dialect.quoteIdentifier('k')} IS NOT NULL`, parameters: [] } };
+      const ranges = await datastore.splitOrdered(tieRead, 9, 10);
+      assert.ok(ranges.length >= 2 && ranges.length <= 9, `got ${ranges.length} ranges`);
+      for (const store of [datastore, paged]) {
+        const parts = await readRanges(store, tieRead, ranges, 4);
+        const seen = parts.flat().map((row) => JSON.parse(row) as [number, number]);
+        assert.deepEqual(seen.map(([, id]) => id).sort((a, b) => a - b), Array.from({ length: 100 }, (_, id) => id), 'every row once');
+        const keys = seen.map(([k]) => k);
+        assert.deepEqual(keys, [...keys].sort((a, b) => a - b), 'in key order across the ranges');
+        for (const part of parts) assert.ok(part.length > 0, 'no empty range');
+      }
+    });
+
+    it('splitOrdered gives the whole read as one range where a key part is NULL, where one part is asked for, or where the rows are too few', async () => {
+      assert.deepEqual(await datastore.splitOrdered({ table: ties, columns: ['k', 'id'], keyColumns: ['k', 'id'] }, 4, 10), [{}], 'NULL keys');
+      assert.deepEqual(await datastore.splitOrdered(read, 1, 10), [{}], 'one part');
+      assert.deepEqual(await datastore.splitOrdered(read, 4, 1_300), [{}], '2,503 rows < 2 × 1,300');
+      assert.equal((await datastore.splitOrdered(read, 4, 1_000)).length, 2, '2,503 rows: 2 ranges of at least 1,000');
+      await assert.rejects(datastore.streamOrdered(read, 10, () => undefined, { after: ['north'] }), /1 values for 3 key columns/);
+    });
 
     it('a read whose key columns are not selected is refused before anything runs', async () => {
       await assert.rejects(datastore.streamOrdered({ table, columns: ['x'], keyColumns: ['site'] }, 10, () => undefined), /selects its key columns/);

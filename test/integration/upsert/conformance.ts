@@ -328,7 +328,7 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       const compiler = target.compiler;
       const q = (name: string) => compiler.quoteIdentifier(name);
       const column = (name: string) => OUTCOME_COLUMNS.find((candidate) => candidate.name === name)!;
-      const statement = compiler.compileUpsertFromSelect(
+      const statements = compiler.compileUpsertFromSelect(
         { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS },
         {
           sql:
@@ -338,14 +338,14 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
           kind: 'select',
         },
       );
-      await target.datastore.executeAll([statement]);
+      await target.datastore.executeAll(statements);
       const expected = [
         ...sourceRows.filter((row) => row.run_id === 'b').map((row) => ({ dataset_id: 'ds-b', entity_key: row.entity_key, cluster: row.cluster, distance: row.distance, label: row.label, published_at: PUBLISHED })),
         outcomeRow(7, { dataset_id: 'ds-other' }),
       ];
       assert.deepEqual(await snapshot(outcomeTable), expected);
       // Again: the same rows, nothing duplicated.
-      await target.datastore.executeAll([statement]);
+      await target.datastore.executeAll(statements);
       assert.deepEqual(await snapshot(outcomeTable), expected);
     });
   });

@@ -69,8 +69,23 @@ describe('refining a dialect once the server says what it is', () => {
     }
   });
 
+  it('a PostgreSQL dialect learns from the server version whether its UPSERT from a SELECT is a MERGE (PostgreSQL 15+)', () => {
+    const cases = [
+      ['PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu', true],
+      ['PostgreSQL 17.2 on aarch64-unknown-linux-gnu', true],
+      ['PostgreSQL 14.13 (Ubuntu 14.13-0ubuntu0.22.04.1)', false],
+      ['PostgreSQL 9.6.24', false],
+      ['unknown', false],
+    ] as const;
+    for (const [version, merge] of cases) {
+      const refined = refineForServer(new PostgresqlDialect(), version);
+      assert.equal(refined.constructor, PostgresqlDialect, version);
+      assert.equal((refined as PostgresqlDialect).mergeFromSelect, merge, version);
+    }
+    assert.equal(new PostgresqlDialect().mergeFromSelect, false, 'not before the version is known');
+  });
+
   const others: [string, SqlDialect, string][] = [
-    ['postgresql', new PostgresqlDialect(), 'PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu'],
     ['sqlite', new SqliteDialect(), '3.40.1'],
     ['oracle', new OracleDialect(), 'Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production'],
     ['tibero', new TiberoDialect(), 'PRODUCT_MAJOR=7'],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
+import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
 import { createDialect, expectSqlPerDialect, itForEveryDialect, itPerDialect } from '../../../support/sql-table';
 
 const labelled: UpsertSpec = {
@@ -387,3 +388,44 @@ function assertChunked(dialect: SqlDialect, columnCount: number, rowCount: numbe
     expected,
   );
 }
+
+describe('PostgreSQL UPSERT from a SELECT by server version', () => {
+  const target = {
+    table: 'outcome',
+    keyColumns: ['dataset_id', 'entity_key'],
+    columns: [
+      { name: 'dataset_id', type: 'string' },
+      { name: 'entity_key', type: 'string' },
+      { name: 'cluster', type: 'integer' },
+    ] as ColumnDefinition[],
+  };
+  const source = { sql: 'SELECT ? AS "dataset_id", "entity_key", "cluster" FROM "assignment" WHERE "run_id" = ?', parameters: ['d', 'r'] as SqlValue[], kind: 'select' as const };
+
+  it('15+: the target locked against other writers (SHARE ROW EXCLUSIVE, still readable), then one MERGE with the SELECT as its source', () => {
+    const statements = new PostgresqlDialect('PostgreSQL 15.18 (Debian 15.18-0+deb12u1)').compileUpsertFromSelect(target, source);
+    assert.deepEqual(
+      statements.map((statement) => [statement.sql, statement.parameters, statement.kind]),
+      [
+        ['LOCK TABLE "outcome" IN SHARE ROW EXCLUSIVE MODE', [], 'other'],
+        [
+          `MERGE INTO "outcome" AS t USING (${source.sql}) AS s ON t."dataset_id" = s."dataset_id" AND t."entity_key" = s."entity_key"` +
+            ' WHEN MATCHED THEN UPDATE SET "cluster" = s."cluster"' +
+            ' WHEN NOT MATCHED THEN INSERT ("dataset_id", "entity_key", "cluster") VALUES (s."dataset_id", s."entity_key", s."cluster")',
+          ['d', 'r'],
+          'upsert',
+        ],
+      ],
+    );
+  });
+
+  it('before 15, or with the version unknown: one INSERT … SELECT … ON CONFLICT, no lock', () => {
+    for (const dialect of [new PostgresqlDialect('PostgreSQL 14.13'), new PostgresqlDialect()]) {
+      const statements = dialect.compileUpsertFromSelect(target, source);
+      assert.equal(statements.length, 1);
+      assert.equal(
+        statements[0]!.sql,
+        `INSERT INTO "outcome" ("dataset_id", "entity_key", "cluster") ${source.sql} ON CONFLICT ("dataset_id", "entity_key") DO UPDATE SET "cluster" = excluded."cluster"`,
+      );
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RowBatch, type OrderedRead, type Streamer } from '../../../../src/datastore/datastore';
+import { RowBatch, type KeyRange, type OrderedRead, type Streamer } from '../../../../src/datastore/datastore';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
 import type { Row } from '../../../../src/datastore/types';
 import { RunCancelledError } from '../../../../src/modules/modeling/model';
@@ -25,6 +25,10 @@ class FakeStreamer implements Streamer {
     private readonly batches: Record<string, unknown>[][],
     private readonly types: Record<string, number> = {},
   ) {}
+
+  async splitOrdered(): Promise<KeyRange[]> {
+    return [{}];
+  }
 
   async streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
     this.calls.push({ read, fetchSize });
@@ -179,5 +183,82 @@ describe('readFeatureTable', () => {
     };
     await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 1, shouldCancel), RunCancelledError);
     assert.equal(streamer.batchesDelivered, 1, 'the third batch was never handed over');
+  });
+
+  describe('in parts (key ranges read side by side)', () => {
+    /** Each range's batches, handed over with a pause between batches so the parts interleave. */
+    class RangedStreamer implements Streamer {
+      readonly splits: { parts: number; minRowsPerPart: number }[] = [];
+      readonly ranges: KeyRange[] = [];
+      readonly stopped: string[] = [];
+
+      constructor(
+        private readonly byRange: { range: KeyRange; batches: Record<string, unknown>[][]; failAt?: number; delayMs: number }[],
+      ) {}
+
+      async splitOrdered(_read: OrderedRead, parts: number, minRowsPerPart: number): Promise<KeyRange[]> {
+        this.splits.push({ parts, minRowsPerPart });
+        return this.byRange.map(({ range }) => range);
+      }
+
+      async streamOrdered(read: OrderedRead, _fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, range: KeyRange = {}): Promise<number> {
+        this.ranges.push(range);
+        const part = this.byRange.find((candidate) => candidate.range === range) ?? this.byRange[0]!;
+        const columns = read.columns.map((name) => ({ name, dataType: SQL_DOUBLE }));
+        let total = 0;
+        for (const [index, batch] of part.batches.entries()) {
+          await new Promise((resolve) => setTimeout(resolve, part.delayMs));
+          if (part.failAt === index) throw new Error(`part after ${JSON.stringify(range.after)} failed`);
+          try {
+            await onBatch(new RowBatch(columns, batch.map((row) => read.columns.map((name) => row[name])), new PostgresqlDialect()));
+          } catch (error) {
+            this.stopped.push(`${JSON.stringify(range.after ?? null)}: ${(error as Error).constructor.name}`);
+            throw error;
+          }
+          total += batch.length;
+        }
+        return total;
+      }
+    }
+
+    const rowsFrom = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ id: from + i, x: (from + i) * 2, y: -(from + i) }));
+
+    it('joins the parts in range order whatever order their batches arrive in', async () => {
+      const streamer = new RangedStreamer([
+        { range: { through: [4] }, batches: [rowsFrom(0, 3), rowsFrom(3, 2)], delayMs: 15 },
+        { range: { after: [4], through: [9] }, batches: [rowsFrom(5, 2), rowsFrom(7, 3)], delayMs: 1 },
+        { range: { after: [9] }, batches: [rowsFrom(10, 1)], delayMs: 5 },
+      ]);
+      const table = await readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never, 3);
+      assert.deepEqual(streamer.splits, [{ parts: 3, minRowsPerPart: 50_000 }]);
+      assert.equal(streamer.ranges.length, 3);
+      assert.deepEqual(table.entityKeys, Array.from({ length: 11 }, (_, i) => String(i)));
+      assert.deepEqual(Array.from(table.values), Array.from({ length: 11 }, (_, i) => [i * 2, -i]).flat());
+    });
+
+    it('one part is not split at all', async () => {
+      const streamer = new RangedStreamer([{ range: {}, batches: [rowsFrom(0, 2)], delayMs: 0 }]);
+      const table = await readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never, 1);
+      assert.deepEqual(streamer.splits, [], 'no split was asked for');
+      assert.equal(table.rows, 2);
+    });
+
+    it('a failing part stops the others at their next batch, and its own error is the one thrown', async () => {
+      const streamer = new RangedStreamer([
+        { range: { through: [99] }, batches: [rowsFrom(0, 1), rowsFrom(1, 1), rowsFrom(2, 1), rowsFrom(3, 1)], delayMs: 10 },
+        { range: { after: [99] }, batches: [rowsFrom(100, 1), rowsFrom(101, 1)], failAt: 1, delayMs: 2 },
+      ]);
+      await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never, 2), /part after \[99\] failed/);
+      assert.deepEqual(streamer.stopped, ['null: SiblingFailed'], 'the first part stopped at its next batch');
+    });
+
+    it('a cancel stops every part with RunCancelledError', async () => {
+      const streamer = new RangedStreamer([
+        { range: { through: [99] }, batches: [rowsFrom(0, 1), rowsFrom(1, 1)], delayMs: 3 },
+        { range: { after: [99] }, batches: [rowsFrom(100, 1), rowsFrom(101, 1)], delayMs: 3 },
+      ]);
+      let batches = 0;
+      await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, () => ++batches > 2, 2), RunCancelledError);
+    });
   });
 });
