@@ -56,6 +56,13 @@ export interface UpsertSpec {
    * DB_CONSTRAINT_VIOLATION instead of being updated. Oracle and Tibero keep their MERGE. Default false.
    */
   readonly newKeysOnly?: boolean;
+  /**
+   * Columns whose one value holds for every row (a run's id in its assignments), given once here
+   * instead of in each row; the rows need not hold them. SQLite binds them once a statement (its
+   * multi-row VALUES form becomes `INSERT … SELECT ?, column1, … FROM (VALUES …)`); the other forms
+   * read them as if every row held them.
+   */
+  readonly sharedValues?: Readonly<Record<string, SqlValue>>;
 }
 
 /** Where an UPSERT writes: the table, its key and the columns written. */

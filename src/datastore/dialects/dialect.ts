@@ -265,27 +265,46 @@ export abstract class SqlDialect {
 
   /** Rows per multi-row VALUES statement: min(maxRowsPerStatement, maxBindParameters / columns), at least 1. */
   protected valuesRowsPerStatement(spec: UpsertSpec): number {
-    return Math.max(1, Math.min(this.maxRowsPerStatement, Math.floor(this.maxBindParameters / spec.columns.length)));
+    const once = this.boundOnce(spec);
+    const perRow = Math.max(1, spec.columns.length - once.length);
+    return Math.max(1, Math.min(this.maxRowsPerStatement, Math.floor((this.maxBindParameters - once.length) / perRow)));
+  }
+
+  /**
+   * Whether the multi-row VALUES form binds UpsertSpec.sharedValues once a statement (upsertSql then
+   * selects them beside the VALUES rows). Default false: each row binds them.
+   */
+  protected readonly bindsSharedValuesOnce: boolean = false;
+
+  /** The columns the VALUES form binds once a statement, in column order (none unless bindsSharedValuesOnce). */
+  protected boundOnce(spec: UpsertSpec): ColumnDefinition[] {
+    const shared = spec.sharedValues;
+    if (!this.bindsSharedValuesOnce || !shared) return [];
+    return spec.columns.filter((column) => Object.hasOwn(shared, column.name));
   }
 
   private *valuesUpsert(spec: UpsertSpec, rowsPerStatement: number): Generator<Statement> {
-    let parameters: SqlValue[] = [];
+    const once = this.boundOnce(spec);
+    const first = once.map((column) => spec.sharedValues![column.name] ?? null);
+    const perRow = spec.columns.filter((column) => !once.includes(column));
+    const value = rowValue(spec);
+    let parameters: SqlValue[] = [...first];
     let rows = 0;
     let bytes = 0;
     for (const row of spec.rows) {
       let rowBytes = 0;
-      for (const column of spec.columns) {
-        const value = row[column.name];
-        if (typeof value === 'string') rowBytes += 3 * value.length;
-        else if (Buffer.isBuffer(value)) rowBytes += value.length;
+      for (const column of perRow) {
+        const cell = value(row, column.name);
+        if (typeof cell === 'string') rowBytes += 3 * cell.length;
+        else if (Buffer.isBuffer(cell)) rowBytes += cell.length;
       }
       if (rows > 0 && (rows >= rowsPerStatement || bytes + rowBytes > this.maxValueBytesPerStatement)) {
         yield { sql: this.upsertSql(spec, rows), parameters, kind: 'upsert' };
-        parameters = [];
+        parameters = [...first];
         rows = 0;
         bytes = 0;
       }
-      for (const column of spec.columns) parameters.push(row[column.name] ?? null);
+      for (const column of perRow) parameters.push(value(row, column.name) ?? null);
       rows += 1;
       bytes += rowBytes;
     }
@@ -313,11 +332,12 @@ export abstract class SqlDialect {
     let rows = 0;
     let size = 0;
     const texts = new Array<string>(width);
+    const read = rowValue(spec);
     for (let rowIndex = 0; rowIndex < spec.rows.length; rowIndex++) {
       const row = spec.rows[rowIndex]!;
       let rowSize = 0;
       for (let columnIndex = 0; columnIndex < width; columnIndex++) {
-        const value = row[spec.columns[columnIndex]!.name];
+        const value = read(row, spec.columns[columnIndex]!.name);
         if (rowIndex === 0 || !Object.is(value, previousValues[columnIndex])) {
           previousValues[columnIndex] = value;
           previousTexts[columnIndex] = encode(value, rowIndex * width + columnIndex);
@@ -432,11 +452,13 @@ export abstract class SqlDialect {
     if (spec.keyColumns.length === 0) problems.push('no key columns given');
     if (new Set(names).size !== names.length) problems.push('a column is listed twice');
     for (const key of spec.keyColumns) if (!names.includes(key)) problems.push(`key column "${key}" is not among the columns`);
+    for (const name of Object.keys(spec.sharedValues ?? {})) if (!names.includes(name)) problems.push(`shared value "${name}" is not among the columns`);
     if (problems.length > 0) {
       throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: ${problems.join('; ')}`, { table: spec.table, problems });
     }
+    const perRow = names.filter((name) => !Object.hasOwn(spec.sharedValues ?? {}, name));
     spec.rows.forEach((row, index) => {
-      for (const name of names) {
+      for (const name of perRow) {
         if (!(name in row)) {
           throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row ${index} has no value for "${name}"`, {
             table: spec.table,
@@ -445,8 +467,14 @@ export abstract class SqlDialect {
         }
       }
     });
-    this.assertUniqueKeys(spec);
+    // A plain INSERT (newKeysOnly) is refused by the database itself for a key the batch repeats (a
+    // primary key violation): the check below would only repeat that, at a second of hashing for a
+    // million keys out of order. A MERGE (Oracle, Tibero) would update the first row with the second.
+    if (!(spec.newKeysOnly && this.newKeysAsPlainInsert)) this.assertUniqueKeys(spec);
   }
+
+  /** Whether a newKeysOnly batch is a plain INSERT here (not a MERGE), so the database refuses a repeated key. */
+  protected readonly newKeysAsPlainInsert: boolean = true;
 
   /**
    * Two rows with one key in one batch would make ON CONFLICT and MERGE fail (PostgreSQL: "cannot affect
@@ -457,24 +485,31 @@ export abstract class SqlDialect {
    */
   private assertUniqueKeys(spec: UpsertSpec): void {
     const rows = spec.rows;
+    const value = rowValue(spec);
+    // A shared key part is the same in every row: the other parts decide.
+    const keyColumns = spec.keyColumns.filter((name) => !Object.hasOwn(spec.sharedValues ?? {}, name));
+    if (keyColumns.length === 0) {
+      if (rows.length > 1) throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row 1 repeats the key of row 0 (every key column is shared)`, { table: spec.table, row: 1 });
+      return;
+    }
     let ordered = true;
-    for (let index = 1; index < rows.length && ordered; index++) ordered = keyFollows(rows[index - 1]!, rows[index]!, spec.keyColumns);
+    for (let index = 1; index < rows.length && ordered; index++) ordered = keyFollows(rows[index - 1]!, rows[index]!, keyColumns);
     if (ordered) return;
     const seen = new Map<unknown, unknown>();
-    const last = spec.keyColumns.length - 1;
+    const last = keyColumns.length - 1;
     rows.forEach((row, index) => {
       let level = seen;
       for (let position = 0; position < last; position++) {
-        const part = keyPart(row[spec.keyColumns[position]!]);
+        const part = keyPart(row[keyColumns[position]!]);
         let next = level.get(part) as Map<unknown, unknown> | undefined;
         if (next === undefined) level.set(part, (next = new Map()));
         level = next;
       }
       // One hash lookup, not two: a key already present leaves the size unchanged.
       const size = level.size;
-      level.set(keyPart(row[spec.keyColumns[last]!]), true);
+      level.set(keyPart(row[keyColumns[last]!]), true);
       if (level.size === size) {
-        const shown = JSON.stringify(spec.keyColumns.map((name) => keyValue(row[name])));
+        const shown = JSON.stringify(spec.keyColumns.map((name) => keyValue(value(row, name))));
         throw new AppError(
           'UPSERT_INVALID',
           `Invalid UPSERT into ${spec.table}: row ${index} repeats key ${shown} of an earlier row in the same batch`,
@@ -509,6 +544,13 @@ export abstract class SqlDialect {
 
 // Whether `row`'s key is greater than `previous`'s, comparing key parts in order; only strings with
 // strings and numbers with numbers count (anything else, or NaN, is "not known to follow").
+/** Reads a row's value of a column, or the spec's shared value for it. */
+function rowValue(spec: UpsertSpec): (row: Readonly<Record<string, SqlValue>>, name: string) => SqlValue | undefined {
+  const shared = spec.sharedValues;
+  if (!shared || Object.keys(shared).length === 0) return (row, name) => row[name];
+  return (row, name) => (Object.hasOwn(shared, name) ? shared[name] : row[name]);
+}
+
 function keyFollows(previous: Readonly<Record<string, SqlValue>>, row: Readonly<Record<string, SqlValue>>, keyColumns: readonly string[]): boolean {
   for (const name of keyColumns) {
     const before = previous[name];

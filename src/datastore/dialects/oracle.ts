@@ -14,6 +14,8 @@ export class OracleDialect extends SqlDialect {
   // Each MERGE row is a `SELECT … FROM DUAL` branch; parse time grows with the branch count, so batches
   // stay modest and few distinct SQL texts are cached.
   override readonly maxRowsPerStatement: number = 500;
+  // newKeysOnly keeps the MERGE: a key repeated across its statements would update, so it is checked first.
+  protected override readonly newKeysAsPlainInsert: boolean = false;
   // ORA-01795: maximum number of expressions in a list is 1000.
   override readonly maxInListSize: number = 1_000;
   override readonly foldsToUpperCase = true;

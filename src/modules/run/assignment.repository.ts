@@ -26,13 +26,13 @@ export class AssignmentRepository {
   /** Writes a new run's assignments with the dialect's set-based INSERT (its UPSERT without the conflict handling). */
   async save(runId: string, assignments: readonly Assignment[], executor: Executor): Promise<void> {
     const rows = assignments.map((assignment) => ({
-      run_id: runId,
       entity_key: assignment.entityKey,
       cluster: assignment.cluster,
       distance: assignment.distance,
     }));
-    // A run stores its assignments once, in the transaction that ends it: every key is new.
-    await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows, newKeysOnly: true });
+    // A run stores its assignments once, in the transaction that ends it: every key is new. The run's
+    // id is given once (bound once a statement where the dialect can).
+    await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows, newKeysOnly: true, sharedValues: { run_id: runId } });
   }
 
   /**

@@ -302,6 +302,43 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       assert.deepEqual(await snapshot(outcomeTable), inserted);
     });
 
+    it('newKeysOnly with a key repeated inside the batch is refused (by the database where it is a plain INSERT, up front for a MERGE) and the batch leaves nothing', async () => {
+      await recreate(outcomeTable);
+      const before = [outcomeRow(1)];
+      await upsert(outcomeTable, before);
+      const rows = [...Array.from({ length: 1_500 }, (_, index) => outcomeRow(index + 10)), outcomeRow(700, { cluster: 5 })];
+      const statements = () => target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true });
+      const variant = target.compiler.variant;
+      if (variant === 'oracle' || variant === 'tibero') {
+        assert.throws(() => target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true }), {
+          code: 'UPSERT_INVALID',
+          message: /row 1500 repeats key/,
+        });
+      } else {
+        await assert.rejects(target.datastore.executeAll(statements()), { code: 'DB_CONSTRAINT_VIOLATION' });
+      }
+      assert.deepEqual(await snapshot(outcomeTable), before);
+    });
+
+    it('sharedValues: a value given once for every row (a run id) is written in every row, as if each row held it, with and without newKeysOnly', async () => {
+      await recreate(outcomeTable);
+      const shared = { dataset_id: 'ds-shared', published_at: PUBLISHED };
+      const rows = Array.from({ length: 2_500 }, (_, index) => {
+        const { dataset_id: _dataset, published_at: _published, ...rest } = outcomeRow(index);
+        return rest;
+      });
+      const spec: UpsertSpec = { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true, sharedValues: shared };
+      await target.datastore.executeAll(target.compiler.compileUpsert(spec));
+      const expected = rows.map((row) => ({ ...outcomeRow(0), ...row, ...shared }));
+      const byKey = (row: Row | Record<string, SqlValue>) => `${String(row.dataset_id)}/${String(row.entity_key)}`;
+      assert.deepEqual(await snapshot(outcomeTable), [...expected].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)));
+      // Updating through an UPSERT with the same shared values changes the rows named, nothing else.
+      const changed = rows.slice(0, 1_200).map((row) => ({ ...row, cluster: 42 }));
+      await target.datastore.executeAll(target.compiler.compileUpsert({ ...spec, rows: changed, newKeysOnly: false }));
+      const after = expected.map((row, index) => (index < 1_200 ? { ...row, cluster: 42 } : row));
+      assert.deepEqual(await snapshot(outcomeTable), [...after].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)));
+    });
+
     it('an UPSERT from a SELECT (compileUpsertFromSelect): the selected rows inserted or updated, typed parameters bound, other rows untouched', async () => {
       // The source holds two runs' rows; the SELECT takes run "b" only and binds the dataset and the time.
       const source: TableDefinition = {

@@ -429,3 +429,40 @@ describe('PostgreSQL UPSERT from a SELECT by server version', () => {
     }
   });
 });
+
+describe('sharedValues: a value every row shares, given once', () => {
+  const columns: ColumnDefinition[] = [
+    { name: 'run_id', type: 'string' },
+    { name: 'entity_key', type: 'string' },
+    { name: 'cluster', type: 'integer' },
+  ];
+  const rows = [
+    { entity_key: 'b', cluster: 1 },
+    { entity_key: 'a', cluster: 2 },
+  ];
+  const spec: UpsertSpec = { table: 'assignment', keyColumns: ['run_id', 'entity_key'], columns, rows, newKeysOnly: true, sharedValues: { run_id: 'r1' } };
+
+  it('SQLite, plain INSERT: bound once a statement, selected beside the VALUES rows', () => {
+    const [statement, ...rest] = createDialect('sqlite').compileUpsert(spec);
+    assert.equal(rest.length, 0);
+    assert.equal(statement!.sql, 'INSERT INTO "assignment" ("run_id", "entity_key", "cluster") SELECT ?, column1, column2 FROM (VALUES (?, ?), (?, ?))');
+    assert.deepEqual(statement!.parameters, ['r1', 'b', 1, 'a', 2]);
+  });
+
+  it('SQLite with ON CONFLICT, and the other dialects: bound in every row, as if each row held it', () => {
+    const sqlite = createDialect('sqlite').compileUpsert({ ...spec, newKeysOnly: false });
+    assert.deepEqual(sqlite[0]!.parameters, ['r1', 'b', 1, 'r1', 'a', 2]);
+    assert.match(sqlite[0]!.sql, /^INSERT INTO "assignment" \("run_id", "entity_key", "cluster"\) VALUES \(\?, \?, \?\), \(\?, \?, \?\) ON CONFLICT/);
+    const oracle = createDialect('oracle').compileUpsert(spec);
+    assert.deepEqual(oracle[0]!.parameters, ['r1', 'b', 1, 'r1', 'a', 2]);
+    const pg = createDialect('postgresql').compileUpsert(spec);
+    assert.equal(pg.length, 1);
+    assert.deepEqual(pg[0]!.parameters.slice(0, 3), ['{"r1","r1"}', '{"b","a"}', '{1,2}']);
+  });
+
+  it('a shared value must name a column; a repeated key is found with the shared part taken into account', () => {
+    assert.throws(() => createDialect('sqlite').compileUpsert({ ...spec, sharedValues: { nope: 1 } }), { code: 'UPSERT_INVALID', message: /shared value "nope" is not among the columns/ });
+    const repeated = { ...spec, newKeysOnly: false, rows: [...rows, { entity_key: 'b', cluster: 3 }] };
+    assert.throws(() => createDialect('postgresql').compileUpsert(repeated), { code: 'UPSERT_INVALID', message: /row 2 repeats key \["r1","b"\]/ });
+  });
+});
