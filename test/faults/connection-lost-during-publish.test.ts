@@ -5,10 +5,10 @@
  *
  * On PostgreSQL, in a schema of this file's own (test/support/postgresql-schema.ts). The dataset is
  * 200,000 rows × 3 features, so the final transaction writes 200,000 assignments and then UPSERTs
- * 200,000 outcomes in statements of some 5,000–8,000 rows: seconds of work on this machine (about
- * 3 s for each half), a window the test can hit by polling instead of by timing. The test waits until
- * pg_stat_activity shows the server's backend INSIDE a transaction whose statement is an INSERT into
- * ai_cluster_outcome — the outcome UPSERT has begun, earlier batches of it are already written in the
+ * 200,000 outcomes from them in one statement: about a second for each half on this machine, a
+ * window the test can hit by polling every 20 ms instead of by timing. The test waits until
+ * pg_stat_activity shows the server's backend INSIDE a transaction whose statement is an INSERT (or,
+ * on PostgreSQL 15+, a MERGE) into ai_cluster_outcome — the outcome UPSERT has begun, earlier batches of it are already written in the
  * transaction — and only then cuts the connection. It never guesses with a sleep: if the run finishes
  * before the window was seen, the test fails saying so.
  *
@@ -46,7 +46,7 @@ const RUN = { k: 3, maxIterations: 5 } as const;
 
 /** The server's backend that is inside the final transaction, UPSERTing outcomes; undefined if none now. */
 function outcomeWriter(backends: readonly BackendActivity[]): BackendActivity | undefined {
-  return backends.find((backend) => backend.inTransaction && /^\s*INSERT INTO "ai_cluster_outcome"/.test(backend.query));
+  return backends.find((backend) => backend.inTransaction && /^\s*(?:INSERT|MERGE) INTO "ai_cluster_outcome"/.test(backend.query));
 }
 
 describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes`, () => {

@@ -31,7 +31,7 @@ const ROWS = 200_000;
 const RUN = { k: 3, maxIterations: 5 } as const;
 
 function outcomeWriter(backends: readonly BackendActivity[]): BackendActivity | undefined {
-  return backends.find((backend) => backend.inTransaction && /^\s*INSERT INTO "ai_cluster_outcome"/.test(backend.query));
+  return backends.find((backend) => backend.inTransaction && /^\s*(?:INSERT|MERGE) INTO "ai_cluster_outcome"/.test(backend.query));
 }
 
 function alive(main: MainProcess | undefined): main is MainProcess {

@@ -43,6 +43,8 @@ const targets = traceTargets('outage');
 
 /** A run long enough to be still RUNNING when the relay closes: 5 values of k × 10 restarts, a tiny tolerance. */
 const LONG_RUN = { datasetId: 'demo-station-readings', kRange: { min: 2, max: 6 }, nInit: 10, tolerance: 1e-12, seed: 11 };
+// Two and a half times LONG_RUN's restarts (about 4 s here): the engine must be back while it still runs.
+const LONGER_RUN = { ...LONG_RUN, nInit: 25 };
 
 /** Asserts the run's documents are each in the engine once and all there; returns them. */
 async function assertEveryDocumentOnce(client: Client, run: RunResult): Promise<StoredDocument[]> {
@@ -150,7 +152,7 @@ describe('the search engine stops in the middle of a run and comes back', () => 
   test('away when a run starts and back before it ends: the run summary ends SUCCEEDED, never the older QUEUED state replayed over it', async (t) => {
     await relay.close();
     const before = await traceCounters(server);
-    const id = await graphql.startRun(LONG_RUN);
+    const id = await graphql.startRun(LONGER_RUN);
     // The run's start (run-started, the QUEUED summary) has gone to the spool.
     await pollUntil(
       async () => (await spoolContent(targets)).documents.filter((document) => document.trace?.id === id).map((document) => `${document._target}:${document.event.action}`),
