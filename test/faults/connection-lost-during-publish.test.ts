@@ -8,8 +8,8 @@
  * 200,000 outcomes from them in one statement: about a second for each half on this machine, a
  * window the test can hit by polling every 20 ms instead of by timing. The test waits until
  * pg_stat_activity shows the server's backend INSIDE a transaction whose statement is an INSERT (or,
- * on PostgreSQL 15+, a MERGE) into ai_cluster_outcome — the outcome UPSERT has begun, earlier batches of it are already written in the
- * transaction — and only then cuts the connection. It never guesses with a sleep: if the run finishes
+ * on PostgreSQL 15+, a MERGE) into ai_cluster_outcome — the assignments are written and the outcome
+ * UPSERT has begun, in the same transaction — and only then cuts the connection. It never guesses with a sleep: if the run finishes
  * before the window was seen, the test fails saying so.
  *
  * Two ways of losing the connection:
