@@ -54,8 +54,8 @@ export interface RunConfig {
   readonly readBatchRows: number;
   /**
    * RUN_READ_CONNECTIONS, default 2: connections a run reads its dataset on side by side, each a range
-   * of keys (at least 50,000 rows a range; never more than DB_POOL_MAX − 1, so one connection stays for
-   * the API). Measured at 1M rows (bench/RESULTS.md): PostgreSQL 4.3 → 2.7 s on two; 1 reads on one.
+   * of keys (at least 50,000 rows a range; never more than (DB_POOL_MAX − 1) / RUN_CONCURRENCY, so one
+   * connection stays for the API). Measured at 1M rows in a run: PostgreSQL 4.7 → 3.8 s on two; 1 reads on one.
    */
   readonly readConnections: number;
 }

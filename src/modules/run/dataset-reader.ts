@@ -16,6 +16,14 @@ export interface FeatureTable {
 export const MIN_ROWS_PER_READ_PART = 50_000;
 
 /**
+ * Connections one run reads on: RUN_READ_CONNECTIONS, but never so many that the runs computing at once
+ * (RUN_CONCURRENCY) could take the whole pool: one connection always stays for the API. At least 1.
+ */
+export function readConnectionsPerRun(requested: number, poolMax: number, concurrency: number): number {
+  return Math.max(1, Math.min(requested, Math.floor((poolMax - 1) / Math.max(1, concurrency))));
+}
+
+/**
  * Reads a dataset's keys and features in key order, batch by batch (Streamer.streamOrdered): each batch's
  * features are copied column by column into a Float64Array block of their own and its keys into strings,
  * with no row objects, and the blocks are joined once at the end into an array of exactly rows × columns.

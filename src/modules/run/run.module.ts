@@ -12,6 +12,7 @@ import { RunRepository } from './run.repository';
 import { RunScheduler } from './run-scheduler';
 import { RunService } from './run.service';
 import type { RunTracer } from '../../telemetry/run-tracer';
+import { readConnectionsPerRun } from './dataset-reader';
 
 /** Wires the run module: repositories, scheduler, executor, pub/sub and the service over them. */
 export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, tracer: RunTracer, logger: Logger) {
@@ -27,8 +28,7 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     assignments,
     logger: log,
     readBatchRows: config.readBatchRows,
-    // Never the whole pool: one connection stays for the API while a run reads.
-    readConnections: Math.max(1, Math.min(config.readConnections, datastore.poolMax - 1)),
+    readConnections: readConnectionsPerRun(config.readConnections, datastore.poolMax, config.concurrency),
     announce: (runId) => service!.announce(runId),
     ended: (runId, datasetName) => service!.ended(runId, datasetName),
     tracer,

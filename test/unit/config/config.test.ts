@@ -119,6 +119,15 @@ describe('loadConfig', () => {
     assert.equal(problems.length, 4, JSON.stringify(problems));
   });
 
+  it('RUN_READ_CONNECTIONS defaults to 2, takes 1–16, and refuses anything else', () => {
+    assert.equal(loadConfig({}).runs.readConnections, 2);
+    assert.equal(loadConfig({ RUN_READ_CONNECTIONS: '1' }).runs.readConnections, 1);
+    assert.equal(loadConfig({ RUN_READ_CONNECTIONS: '16' }).runs.readConnections, 16);
+    for (const value of ['0', '17', '1.5', 'two']) {
+      assert.match(configError({ RUN_READ_CONNECTIONS: value }).message, /RUN_READ_CONNECTIONS must be an integer from 1 to 16/, value);
+    }
+  });
+
   it('out-of-range and non-integer numbers are refused (PORT 65536, DB_POOL_MAX 1.5, DB_IDLE_TIMEOUT_MS 999)', () => {
     const error = configError({ PORT: '65536', DB_POOL_MAX: '1.5', DB_IDLE_TIMEOUT_MS: '999', DB_MIGRATE: 'maybe' });
     assert.equal((error.details?.['problems'] as unknown[]).length, 4, error.message);
