@@ -38,6 +38,8 @@ export interface PoolState {
 interface IdleConnection<C> {
   readonly connection: C;
   readonly since: number;
+  /** Another connection broke while this one sat idle: validate it before handing it out. */
+  suspect?: boolean;
 }
 
 type Handover<C> = { connection: C } | { slot: true };
@@ -85,7 +87,7 @@ export class ConnectionPool<C> {
       if (this.closed) throw new AppError('DB_UNAVAILABLE', 'The database pool is closed');
       const idle = this.idle.pop(); // most recently used first, so the rest can age out
       if (idle) {
-        if (Date.now() - idle.since > this.validateAfterIdleMs && !(await this.isValid(idle.connection))) {
+        if ((idle.suspect || Date.now() - idle.since > this.validateAfterIdleMs) && !(await this.isValid(idle.connection))) {
           this.discard(idle.connection);
           continue;
         }
@@ -101,11 +103,17 @@ export class ConnectionPool<C> {
     }
   }
 
-  /** Gives a connection back; a broken one is closed and its place freed for a new one. */
+  /**
+   * Gives a connection back; a broken one is closed and its place freed for a new one. A broken one
+   * also makes every idle connection suspect, validated before it is handed out again however briefly
+   * it sat: what broke one (the database restarted, the network cut) has most likely broken them all,
+   * and the next caller should not be the one to find out.
+   */
   release(connection: C, broken = false): void {
     if (!this.inUse.delete(connection)) return;
     if (broken || this.closed) {
       this.discard(connection);
+      if (broken) for (const idle of this.idle) idle.suspect = true;
       return;
     }
     const waiter = this.waiters.shift();

@@ -317,6 +317,26 @@ describe('ConnectionPool', () => {
     });
   }
 
+  it('a connection released as broken makes the idle ones suspect: each is validated at its next acquire, however recently used, and a dead one replaced', async () => {
+    const database = new FakeDatabase();
+    const pool = makePool(database, { max: 3, validateAfterIdleMs: 60_000 });
+    const [a, b, c] = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+    pool.release(a);
+    pool.release(b);
+    database.validateWith = async (connection) => connection.id !== b.id; // b died with c; a survived
+    pool.release(c, true);
+
+    const first = await pool.acquire();
+    assert.equal(first, a, 'a, checked and found alive');
+    assert.deepEqual(database.validated, [b.id, a.id], 'both idle ones checked, the most recently used (b) first');
+    await settle();
+    assert.deepEqual([...database.destroyed].sort(), [b.id, c.id].sort(), 'the broken one and the dead idle one are closed');
+    pool.release(first);
+    assert.equal(await pool.acquire(), a, 'released normally, it is trusted again');
+    assert.deepEqual(database.validated, [b.id, a.id]);
+    assertConsistent(pool);
+  });
+
   it('an idle connection is closed by the evictor after idleTimeoutMs while one in use is kept', async () => {
     const database = new FakeDatabase();
     const pool = makePool(database, { max: 2, idleTimeoutMs: 300 });
