@@ -97,6 +97,16 @@ function describeRow(values: readonly unknown[]): string {
   return JSON.stringify(values.map((value) => (value instanceof Date ? value.toISOString() : Number.isNaN(value) ? 'NaN' : value)));
 }
 
+/** Appends a batch's rows as describeRow text: keys by value(), features by copyNumbers, as readFeatureTable does. */
+function describeBatch(batch: RowBatch, keyCount: number, featureCount: number, rows: string[]): void {
+  const features = new Float64Array(batch.length * featureCount);
+  for (let column = 0; column < featureCount; column++) batch.copyNumbers(keyCount + column, features, column, featureCount);
+  for (let row = 0; row < batch.length; row++) {
+    const keys = Array.from({ length: keyCount }, (_, key) => batch.value(row, key));
+    rows.push(describeRow([...keys, ...features.subarray(row * featureCount, (row + 1) * featureCount)]));
+  }
+}
+
 /** Reads through streamOrdered: keys by value(), features by copyNumbers, as readFeatureTable does. */
 async function readAll(datastore: Datastore, read: OrderedRead, fetchSize: number): Promise<{ rows: string[]; batches: number[] }> {
   const rows: string[] = [];
@@ -105,12 +115,7 @@ async function readAll(datastore: Datastore, read: OrderedRead, fetchSize: numbe
   const featureCount = read.columns.length - keyCount;
   const total = await datastore.streamOrdered(read, fetchSize, (batch: RowBatch) => {
     batches.push(batch.length);
-    const features = new Float64Array(batch.length * featureCount);
-    for (let column = 0; column < featureCount; column++) batch.copyNumbers(keyCount + column, features, column, featureCount);
-    for (let row = 0; row < batch.length; row++) {
-      const keys = Array.from({ length: keyCount }, (_, key) => batch.value(row, key));
-      rows.push(describeRow([...keys, ...features.subarray(row * featureCount, (row + 1) * featureCount)]));
-    }
+    describeBatch(batch, keyCount, featureCount, rows);
   });
   assert.equal(total, rows.length, 'the returned count is the number of rows handed over');
   return { rows, batches };
@@ -126,14 +131,7 @@ async function readRanges(datastore: Datastore, read: OrderedRead, ranges: reado
       const total = await datastore.streamOrdered(
         read,
         fetchSize,
-        (batch: RowBatch) => {
-          const features = new Float64Array(batch.length * featureCount);
-          for (let column = 0; column < featureCount; column++) batch.copyNumbers(keyCount + column, features, column, featureCount);
-          for (let row = 0; row < batch.length; row++) {
-            const keys = Array.from({ length: keyCount }, (_, key) => batch.value(row, key));
-            rows.push(describeRow([...keys, ...features.subarray(row * featureCount, (row + 1) * featureCount)]));
-          }
-        },
+        (batch: RowBatch) => describeBatch(batch, keyCount, featureCount, rows),
         range,
       );
       assert.equal(total, rows.length);

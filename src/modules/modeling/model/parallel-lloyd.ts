@@ -161,14 +161,19 @@ function claim(claims: Int32Array, slot: number, chunks: number, fromFront: bool
 /** A helper's share of a rows pass (slot ≥ 1 of `threads`): its rows, chunk by chunk from the front. */
 function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, slot: number, threads: number): void {
   const tally = new RowsTally(s.k);
+  claimedRows(x, rows, columns, s, slot, threads, true, tally);
+  tally.publish(s, slot);
+}
+
+/** The rows pass over the chunks of `slot`'s rows this thread claims, from the front (the slot's helper) or the back (thread 0). */
+function claimedRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, slot: number, threads: number, fromFront: boolean, tally: RowsTally): void {
   const from = rowFrom(rows, threads, slot);
   const to = rowFrom(rows, threads, slot + 1);
   const size = chunkRows(to - from);
   const chunks = Math.ceil((to - from) / size);
-  for (let chunk = claim(s.claims, slot, chunks, true); chunk >= 0; chunk = claim(s.claims, slot, chunks, true)) {
+  for (let chunk = claim(s.claims, slot, chunks, fromFront); chunk >= 0; chunk = claim(s.claims, slot, chunks, fromFront)) {
     rowsPass(x, columns, s, from + chunk * size, Math.min(to, from + (chunk + 1) * size), tally);
   }
-  tally.publish(s, slot);
 }
 
 /** Thread 0's share of a rows pass: its rows in order (returning their row-order inertia sum), then whatever the helpers have not claimed yet, from the back. */
@@ -178,15 +183,7 @@ function firstThreadRows(x: Float64Array, rows: number, columns: number, s: Shar
   const assigning = s.params[ASSIGN] !== ASSIGN_NONE;
   if (assigning) s.sums.fill(0);
   const inertia = rowsPass(x, columns, s, 0, rowFrom(rows, threads, 1), tally, assigning ? s.sums : undefined);
-  for (let slot = 1; slot < threads; slot++) {
-    const from = rowFrom(rows, threads, slot);
-    const to = rowFrom(rows, threads, slot + 1);
-    const size = chunkRows(to - from);
-    const chunks = Math.ceil((to - from) / size);
-    for (let chunk = claim(s.claims, slot, chunks, false); chunk >= 0; chunk = claim(s.claims, slot, chunks, false)) {
-      rowsPass(x, columns, s, from + chunk * size, Math.min(to, from + (chunk + 1) * size), tally);
-    }
-  }
+  for (let slot = 1; slot < threads; slot++) claimedRows(x, rows, columns, s, slot, threads, false, tally);
   tally.publish(s, 0);
   return inertia;
 }
