@@ -95,7 +95,7 @@ export type StartModelRunInput = {
   publishOutcomes: boolean | null | undefined;
   /** Makes the run reproducible; drawn at random (and recorded) when omitted. */
   seed: number | null | undefined;
-  /** Stop when no centroid moves more than this (squared distance). Default 1e-6. */
+  /** Stop when no centroid moves more than this (squared distance), at least 0; 0 iterates until none moves at all. Default 1e-6. */
   tolerance: number | null | undefined;
 };
 

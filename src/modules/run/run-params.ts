@@ -62,7 +62,8 @@ export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): 
   }
   const initialization = input.initialization ?? RUN_DEFAULTS.initialization;
   const tolerance = input.tolerance ?? RUN_DEFAULTS.tolerance;
-  if (!Number.isFinite(tolerance) || tolerance <= 0) throw bad('tolerance', `tolerance must be a positive finite number, got ${tolerance}`);
+  // 0 is scikit-learn's tol=0: iterate until no centroid moves at all (no assignment changes).
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw bad('tolerance', `tolerance must be a finite number ≥ 0, got ${tolerance}`);
   const idempotencyKey = input.idempotencyKey ?? null;
   if (idempotencyKey !== null && (idempotencyKey.length < 1 || idempotencyKey.length > 128)) {
     throw bad('idempotencyKey', 'idempotencyKey must have 1 to 128 characters');
