@@ -99,7 +99,7 @@ export type StartModelRunInput = {
   tolerance: number | null | undefined;
 };
 
-/** Changes to a dataset; omitted fields stay as they are. */
+/** Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table. */
 export type UpdateDatasetInput = {
   description: string | null | undefined;
   featureColumns: Array<string> | null | undefined;
