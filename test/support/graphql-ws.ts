@@ -81,3 +81,42 @@ export function collectUntil<TResult, TVariables>(
   });
   return { events, done };
 }
+
+/** How a subscription ended: every event, then `complete` from the server, or the error it ended with. */
+export interface SubscriptionOutcome<TResult> {
+  readonly events: FormattedExecutionResult<TResult>[];
+  readonly ending: 'complete' | { readonly error: unknown };
+}
+
+/**
+ * Subscribes and waits for the server to end the subscription (`complete` or `error`). The bound only
+ * turns a subscription that never ends into a failure instead of a hang.
+ */
+export function untilServerEnds<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+  boundMs = 60_000,
+): Promise<SubscriptionOutcome<TResult>> {
+  const events: FormattedExecutionResult<TResult>[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`the server did not end the subscription within ${boundMs} ms; events: ${JSON.stringify(events)}`));
+    }, boundMs);
+    const unsubscribe = client.subscribe<TResult>(
+      { query: print(document), variables: variables as Record<string, unknown> },
+      {
+        next: (value) => events.push(value as FormattedExecutionResult<TResult>),
+        error: (error) => {
+          clearTimeout(timer);
+          resolve({ events, ending: { error } });
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve({ events, ending: 'complete' });
+        },
+      },
+    );
+  });
+}

@@ -11,6 +11,7 @@ import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import type { RunExecutor } from './run-executor';
 import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
+import { currentThenUpdates } from './run-updates';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
@@ -157,12 +158,18 @@ export class RunService {
   }
 
   /**
-   * `modelRunUpdated(id)`: the run's updates from now on. An unknown id is refused when the
-   * subscription starts (BAD_USER_INPUT), instead of a subscription that never delivers anything.
+   * `modelRunUpdated(id)`: the run's current state, then its updates, ending after a terminal state
+   * (run-updates.ts). An unknown id is refused when the subscription starts (BAD_USER_INPUT).
    */
   async updates(id: string): Promise<AsyncIterable<ModelRunRecord>> {
-    await this.require(id);
-    return this.deps.pubSub.subscribe(MODEL_RUN_UPDATED, id);
+    // Subscribed before the read, so an update between the two is not lost.
+    const updates = this.deps.pubSub.subscribe(MODEL_RUN_UPDATED, id);
+    try {
+      return currentThenUpdates(await this.require(id), updates);
+    } catch (error) {
+      await updates.return?.();
+      throw error;
+    }
   }
 
   /** Batch: runs by id, null for an unknown id. */

@@ -95,7 +95,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     assert.deepEqual(events, []);
   });
 
-  it('connection_init with a viewer key ({ authorization: "Bearer aim_…" }): modelRunUpdated delivers the run’s update', async () => {
+  it('connection_init with a viewer key ({ authorization: "Bearer aim_…" }): modelRunUpdated delivers the run’s current state, then its update', async () => {
     const runId = await runningRun();
     const { client } = open({ authorization: `Bearer ${viewerKey}` });
     const { done } = collectUntil(client, ModelRunUpdatedDocument, { id: runId }, (event) => event.modelRunUpdated.status === 'CANCELLED');
@@ -104,7 +104,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     assert.deepEqual(answered.data?.datasets.map((dataset) => dataset.name), ['iris', 'station_readings']);
     dataOf(await server.graphql(CancelModelRunDocument, { id: runId }), 'cancel');
     const events = await done;
-    assert.deepEqual(events.map((event) => [event.modelRunUpdated.id, event.modelRunUpdated.status]), [[runId, 'CANCELLED']]);
+    assert.deepEqual(events.map((event) => [event.modelRunUpdated.id, event.modelRunUpdated.status]), [[runId, 'RUNNING'], [runId, 'CANCELLED']]);
   });
 
   it('a viewer over graphql-ws keeps its role: startModelRun on the socket is FORBIDDEN', async () => {
