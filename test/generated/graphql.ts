@@ -78,7 +78,7 @@ export type Scaling =
 /** Give exactly one of k or kRange. */
 export type StartModelRunInput = {
   datasetId: string | number;
-  /** The same key returns the same run instead of starting another. */
+  /** The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED). */
   idempotencyKey: string | null | undefined;
   /** Default KMEANS_PLUS_PLUS. */
   initialization: Initialization | null | undefined;

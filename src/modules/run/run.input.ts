@@ -81,7 +81,7 @@ export class StartModelRunInput {
   @Field(() => Boolean, { nullable: true, description: 'UPSERT the outcomes into the outcome table on success. Default true.' })
   publishOutcomes?: boolean | null;
 
-  @Field(() => String, { nullable: true, description: 'The same key returns the same run instead of starting another.' })
+  @Field(() => String, { nullable: true, description: 'The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED).' })
   idempotencyKey?: string | null;
 }
 

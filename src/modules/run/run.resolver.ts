@@ -43,8 +43,7 @@ export class RunResolver {
   @Authorized('operator')
   @Mutation(() => ModelRun, { description: 'Queues a k-means run and returns it at once (status QUEUED). Rate-limited per caller.' })
   startModelRun(@Arg('input', () => StartModelRunInput) input: StartModelRunInput, @Ctx() context: GraphqlContext): Promise<ModelRunRecord> {
-    this.startLimiter.take(context.identity);
-    return this.service.start(input);
+    return this.service.start(input, () => this.startLimiter.take(context.identity));
   }
 
   @Authorized('operator')

@@ -9,6 +9,7 @@ import type { DatasetTableRepository } from '../dataset/dataset-table.repository
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
+import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
 import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
 import { currentThenUpdates } from './run-updates';
@@ -47,12 +48,17 @@ export class RunService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async start(input: StartRunInput): Promise<ModelRunRecord> {
+  /**
+   * Queues a run. `admit` is called once the request is known to start a new run (the caller's rate
+   * limit): a replay of an idempotency key starts nothing and is not admitted.
+   */
+  async start(input: StartRunInput, admit: () => void = () => undefined): Promise<ModelRunRecord> {
     const { runs, datasets, datasetTables, scheduler } = this.deps;
     if (input.idempotencyKey) {
       const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
-      if (existing) return existing;
+      if (existing) return assertSameRequest(existing, input);
     }
+    admit();
     const dataset = await datasets.require(input.datasetId, 'datasetId');
     const params = resolveRunParams(input, dataset);
 
@@ -95,7 +101,7 @@ export class RunService {
       // The same idempotency key raced in from another request: its run is the answer.
       if (input.idempotencyKey && isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {
         const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
-        if (existing) return existing;
+        if (existing) return assertSameRequest(existing, input);
       }
       throw error;
     }
