@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type FormattedExecutionResult } from 'graphql';
+import { ModelRunUpdatedDocument } from '../generated/graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -116,6 +117,51 @@ export function untilServerEnds<TResult, TVariables>(
           clearTimeout(timer);
           resolve({ events, ending: 'complete' });
         },
+      },
+    );
+  });
+}
+
+export interface Closed {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * A graphql-ws client with `connectionParams` in connection_init, never retrying. `connected` resolves
+ * on connection_ack; `closed` with the close code once the socket closes.
+ */
+export function wsClient(httpUrl: string, connectionParams: Record<string, unknown>): { client: Client; acknowledged: () => boolean; closed: Promise<Closed> } {
+  let acknowledged = false;
+  let onClosed: (closed: Closed) => void = () => {};
+  const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
+  const client = createClient({
+    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    lazy: true,
+    retryAttempts: 0,
+    on: {
+      connected: () => (acknowledged = true),
+      closed: (event) => {
+        const { code, reason } = event as Closed;
+        onClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  return { client, acknowledged: () => acknowledged, closed };
+}
+
+/** Subscribes to modelRunUpdated(id) expecting the connection to be refused: every next and the error it ends with. */
+export function refusedSubscription(client: Client, runId: string): Promise<{ events: unknown[]; error: unknown }> {
+  return new Promise((resolve) => {
+    const events: unknown[] = [];
+    client.subscribe(
+      { query: print(ModelRunUpdatedDocument), variables: { id: runId } },
+      {
+        next: (value) => events.push(value),
+        error: (error) => resolve({ events, error }),
+        complete: () => resolve({ events, error: null }),
       },
     );
   });

@@ -1,59 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { CancelModelRunDocument, DatasetNamesDocument, ModelRunUpdatedDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { collectUntil, requestOverWs } from '../../support/graphql-ws';
+import { collectUntil, refusedSubscription, requestOverWs, wsClient, type Closed } from '../../support/graphql-ws';
 import { dataOf, runRecord, startInput } from '../../support/runs';
 import { createKey } from './auth-support';
-
-interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
-
-/**
- * A graphql-ws client with `connectionParams` in connection_init, never retrying. `connected` resolves
- * on connection_ack; `closed` with the close code once the socket closes.
- */
-function wsClient(httpUrl: string, connectionParams: Record<string, unknown>): { client: Client; acknowledged: () => boolean; closed: Promise<Closed> } {
-  let acknowledged = false;
-  let onClosed: (closed: Closed) => void = () => {};
-  const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
-  const client = createClient({
-    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams,
-    lazy: true,
-    retryAttempts: 0,
-    on: {
-      connected: () => (acknowledged = true),
-      closed: (event) => {
-        const { code, reason } = event as Closed;
-        onClosed({ code, reason: String(reason) });
-      },
-    },
-  });
-  return { client, acknowledged: () => acknowledged, closed };
-}
-
-/** Subscribes to modelRunUpdated(id) expecting the connection to be refused: every next and the error it ends with. */
-function refusedSubscription(client: Client, runId: string): Promise<{ events: unknown[]; error: unknown }> {
-  return new Promise((resolve) => {
-    const events: unknown[] = [];
-    client.subscribe(
-      { query: print(ModelRunUpdatedDocument), variables: { id: runId } },
-      {
-        next: (value) => events.push(value),
-        error: (error) => resolve({ events, error }),
-        complete: () => resolve({ events, error: null }),
-      },
-    );
-  });
-}
 
 /** graphql-ws authenticates at connection_init; on a server with AUTH_ANONYMOUS=none. */
 describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOUS=none', () => {
