@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from 'graphql-ws';
-import { RunRepository } from '../../../src/modules/run/run.repository';
 import { CancelModelRunDocument, DatasetNamesDocument, ModelRunUpdatedDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { collectUntil, refusedSubscription, requestOverWs, wsClient, type Closed } from '../../support/graphql-ws';
-import { dataOf, runRecord, startInput } from '../../support/runs';
+import { dataOf, insertForeignRunningRun, startInput } from '../../support/runs';
 import { createKey } from './auth-support';
 
 /** graphql-ws authenticates at connection_init; on a server with AUTH_ANONYMOUS=none. */
@@ -19,11 +18,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     return opened;
   };
   /** A RUNNING run of another (live) server: cancelling it over HTTP publishes one update, CANCELLED. */
-  const runningRun = async () => {
-    const run = runRecord('demo-iris', { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
-    await new RunRepository(server.app.datastore).insert(run);
-    return run.id;
-  };
+  const runningRun = () => insertForeignRunningRun(server.app.datastore);
 
   before(async () => {
     server = await startTestServer({ AUTH_ANONYMOUS: 'none', RUN_HEARTBEAT_MS: '600000' });

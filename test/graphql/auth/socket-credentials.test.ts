@@ -5,11 +5,10 @@ import type { Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { ApiKeyRepository } from '../../../src/auth/api-key.repository';
 import { ApiKeyService } from '../../../src/auth/api-key.service';
-import { RunRepository } from '../../../src/modules/run/run.repository';
 import { DatasetNamesDocument, ModelRunUpdatedDocument, RevokeApiKeyDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { refusedSubscription, requestOverWs, wsClient, type Closed } from '../../support/graphql-ws';
-import { dataOf, pollUntil, runRecord } from '../../support/runs';
+import { dataOf, insertForeignRunningRun, pollUntil } from '../../support/runs';
 import { createKey } from './auth-support';
 
 /** Only turns a socket that never closes into a failure instead of a hang; not a timing assertion. */
@@ -42,12 +41,7 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
     clients.push(opened.client);
     return opened;
   };
-  /** A RUNNING run of another (live) server: a subscription to it stays open. */
-  const runningRun = async () => {
-    const run = runRecord('demo-iris', { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
-    await new RunRepository(server.app.datastore).insert(run);
-    return run.id;
-  };
+  const runningRun = () => insertForeignRunningRun(server.app.datastore);
 
   before(async () => {
     // No API-key cache, so a key revoked by another process is seen at the next check.
@@ -123,11 +117,10 @@ describe('graphql-ws sockets opened with a JWT', () => {
       .setSubject('alice')
       .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
       .sign(new TextEncoder().encode(SECRET));
-    const run = runRecord('demo-iris', { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
-    await new RunRepository(server.app.datastore).insert(run);
+    const runId = await insertForeignRunningRun(server.app.datastore);
     const socket = wsClient(server.url, { authorization: `Bearer ${token}` });
     client = socket.client;
-    const live = liveSubscription(client, run.id);
+    const live = liveSubscription(client, runId);
     assert.ok((await requestOverWs(client, DatasetNamesDocument, {})).data, 'the token works before it expires');
     assert.equal((await within(socket.closed, 'the close of the expired token’s socket')).code, 4403);
     assert.equal(live.events.length, 1, 'the run’s current state, before the token expired');
