@@ -13,7 +13,7 @@ import { GraphQLError } from 'graphql';
 import { createAuthModule } from './auth/auth.module';
 import { RateLimiter } from './auth/rate-limiter';
 import type { ApiKeyService } from './auth/api-key.service';
-import { NOBODY, type Identity } from './auth/roles';
+import { NOBODY } from './auth/roles';
 import type { Config } from './config/config';
 import { Datastore } from './datastore/datastore';
 import { dialectFor } from './datastore/dialects';
@@ -21,6 +21,7 @@ import { createContext, requestIdFrom, type GraphqlContext, type Services } from
 import { createErrorReporting } from './graphql/format-error';
 import { costLimitPlugin } from './graphql/limits/cost';
 import { graphqlWsHooks } from './graphql/limits/graphql-ws';
+import { graphqlWsAuth, stringParam, type SocketExtra } from './graphql/graphql-ws-auth';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from './graphql/limits/http-body';
 import { subscriptionsOverHttpRefused } from './graphql/limits/http-subscriptions';
 import { queryLimitRules } from './graphql/limits/rules';
@@ -88,29 +89,18 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   // Production masking, request ids on errors, internal errors logged once: HTTP and graphql-ws alike.
   const errorReporting = createErrorReporting({ production: config.nodeEnv === 'production', logger });
   // Subscriptions (graphql-ws) share the port and the path with queries.
-  // Credentials come in connection_init's payload; wrong ones close the socket (4403) before any operation.
-  const subscriptions = useServer<Record<string, unknown>, { identity?: Identity }>(
+  // Credentials come in connection_init's payload and are checked again as each operation starts.
+  const socketAuth = graphqlWsAuth(auth.authenticator, auth.sockets);
+  const wsHooks = graphqlWsHooks({ schema, limits: config.queryLimits, introspection: config.introspection, formatErrors: errorReporting.formatErrors });
+  const subscriptions = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
-      onConnect: async (socket) => {
-        try {
-          const params = socket.connectionParams ?? {};
-          const identity = await auth.authenticator.identify(
-            stringParam(params.authorization ?? params.Authorization),
-            stringParam(params['x-api-key']),
-            socket.extra.request.socket.remoteAddress ?? 'unknown',
-          );
-          // No credentials and no anonymous access (AUTH_ANONYMOUS=none): refused like wrong credentials.
-          if (identity.role === null) return false;
-          socket.extra.identity = identity;
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      onConnect: socketAuth.onConnect,
+      onClose: socketAuth.onClose,
       context: async (socket) => createContext(services, logger, requestIdFrom(undefined), socket.extra.identity ?? NOBODY),
       // The query limits, introspection setting and error treatment of HTTP, on the socket too.
-      ...graphqlWsHooks({ schema, limits: config.queryLimits, introspection: config.introspection, formatErrors: errorReporting.formatErrors }),
+      ...wsHooks,
+      onSubscribe: async (socket, id, payload) => (await socketAuth.recheck(socket)) ?? wsHooks.onSubscribe!(socket, id, payload),
     },
     // One message at most GRAPHQL_BODY_LIMIT, as over HTTP (ws's default is 100 MiB): more closes the socket with 1009.
     new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.bodyLimitBytes }),
@@ -222,7 +212,3 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   };
 }
 
-function stringParam(value: unknown): string | undefined {
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
-  return typeof value === 'string' ? value : undefined;
-}

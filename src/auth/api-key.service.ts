@@ -6,8 +6,8 @@ import { isRole, type Identity, type Role } from './roles';
 /** Every key starts so, which tells it from a JWT in the same Authorization header. */
 export const API_KEY_PREFIX = 'aim_';
 
-// A verified key is remembered this long, so each request does not cost a lookup; revocation takes
-// effect within it.
+// A verified key is remembered this long by default, so each request does not cost a lookup; a
+// revocation by another process takes effect within it.
 const CACHE_MS = 30_000;
 
 /**
@@ -16,11 +16,18 @@ const CACHE_MS = 30_000;
  */
 export class ApiKeyService {
   private readonly cache = new Map<string, { identity: Identity; until: number }>();
+  private readonly revokedListeners: ((keyId: string) => void)[] = [];
 
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly now: () => Date = () => new Date(),
+    private readonly cacheMs = CACHE_MS,
   ) {}
+
+  /** Calls `listener` with the key's id each time this service revokes a key (its sockets close). */
+  onRevoked(listener: (keyId: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
 
   async create(name: string, role: string): Promise<{ key: string; record: ApiKeyRecord }> {
     const trimmed = name.trim();
@@ -48,7 +55,10 @@ export class ApiKeyService {
     const revoked = await this.keys.revoke(id, this.now());
     const record = (await this.keys.list()).find((key) => key.id === id);
     if (!record) throw new AppError('BAD_USER_INPUT', `No API key has id "${id}"`, { field: 'id' });
-    if (revoked) this.cache.clear();
+    if (revoked) {
+      this.cache.clear();
+      for (const listener of this.revokedListeners) listener(id);
+    }
     return record;
   }
 
@@ -62,7 +72,7 @@ export class ApiKeyService {
       record && !record.revokedAt ? { subject: `api-key:${record.name}`, role: record.role, method: 'api-key', keyId: record.id } : null;
     // Only keys that exist are remembered: caching every wrong key a caller sends would let anyone
     // grow this map without bound.
-    if (identity) this.cache.set(hash, { identity, until: Date.now() + CACHE_MS });
+    if (identity && this.cacheMs > 0) this.cache.set(hash, { identity, until: Date.now() + this.cacheMs });
     return identity;
   }
 }

@@ -14,6 +14,8 @@ export interface AuthOptions {
   readonly anonymousRole: Extract<Role, 'viewer'> | null;
   /** JWT verification; null when AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are both unset. */
   readonly jwt: JwtOptions | null;
+  /** AUTH_API_KEY_CACHE_MS. Default 30000: how long a verified key is remembered, so a key revoked by another process works that much longer; 0 looks every key up. */
+  readonly apiKeyCacheMs: number;
   /** RATE_LIMIT_RUNS_PER_MINUTE. Default 30: startModelRun calls per caller (key, token subject or address) per minute. */
   readonly runsPerMinute: number;
 }

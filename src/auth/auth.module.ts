@@ -4,10 +4,13 @@ import { ApiKeyService } from './api-key.service';
 import type { AuthOptions } from './auth-options';
 import { Authenticator } from './authenticator';
 import { JwtVerifier } from './jwt-verifier';
+import { SocketSessions } from './socket-sessions';
 
-/** Wires authentication: API keys in the database, JWT verification when configured. */
+/** Wires authentication: API keys in the database, JWT verification when configured, and the sockets they opened. */
 export function createAuthModule(options: AuthOptions, datastore: Datastore) {
-  const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore));
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, options.apiKeyCacheMs);
   const authenticator = new Authenticator(options, apiKeys, options.jwt ? new JwtVerifier(options.jwt) : null);
-  return { apiKeys, authenticator };
+  const sockets = new SocketSessions();
+  apiKeys.onRevoked((keyId) => sockets.revokeApiKey(keyId));
+  return { apiKeys, authenticator, sockets };
 }

@@ -23,7 +23,7 @@ export class JwtVerifier {
       });
       const role = highestRole(payload[this.options.roleClaim]);
       if (!role || typeof payload.sub !== 'string') return null;
-      return { subject: `jwt:${payload.sub}`, role, method: 'jwt' };
+      return { subject: `jwt:${payload.sub}`, role, method: 'jwt', expiresAt: new Date(payload.exp! * 1000) };
     } catch {
       return null;
     }

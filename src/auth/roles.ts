@@ -18,8 +18,10 @@ export interface Identity {
   readonly subject: string;
   readonly role: Role | null;
   readonly method: 'api-key' | 'jwt' | 'anonymous' | 'none';
-  /** For API keys: the key's id (rate limits are per key). */
+  /** For API keys: the key's id (rate limits are per key; revoking it closes its sockets). */
   readonly keyId?: string;
+  /** For JWTs: when the token expires (a socket opened with it is closed then). */
+  readonly expiresAt?: Date;
 }
 
 export const NOBODY: Identity = { subject: 'nobody', role: null, method: 'none' };

@@ -246,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
     kibanaUrl: url('KIBANA_URL'),
     auth: {
       apiKeys: boolean('AUTH_API_KEYS', true),
+      apiKeyCacheMs: integer('AUTH_API_KEY_CACHE_MS', 30_000, 0, 3_600_000),
       anonymousRole: anonymousRole(),
       jwt: jwtOptions(),
       runsPerMinute: integer('RATE_LIMIT_RUNS_PER_MINUTE', 30, 1, 100_000),

@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_ALIASES: 'The operation uses more aliases than GRAPHQL_MAX_ALIASES; extensions give the limit, maximum and measured count.',
   TOO_MANY_TOKENS: 'The document has more lexical tokens than GRAPHQL_MAX_TOKENS and was not parsed; extensions give the limit, maximum and measured count.',
   TOO_MANY_DIRECTIVES: 'The operation uses more directives than GRAPHQL_MAX_DIRECTIVES; extensions give the limit, maximum and measured count.',
+  IDEMPOTENCY_KEY_REUSED: 'The idempotencyKey already started a run with other parameters; extensions.runId is that run and extensions.differences names the fields that differ.',
   NOT_FOUND: 'The requested object does not exist.',
   CONFLICT: 'The request conflicts with the current state (e.g. deleting a dataset while one of its runs is active).',
   CONFIG_INVALID: 'The server configuration (environment variables) is invalid; every problem is listed at once.',

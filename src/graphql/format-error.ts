@@ -39,6 +39,7 @@ const KIND: Record<ErrorCode, 'client' | 'database' | 'internal'> = {
   BAD_REQUEST: 'client',
   PAYLOAD_TOO_LARGE: 'client',
   NOT_FOUND: 'client',
+  IDEMPOTENCY_KEY_REUSED: 'client',
   CONFLICT: 'client',
   QUERY_TOO_DEEP: 'client',
   QUERY_TOO_COSTLY: 'client',

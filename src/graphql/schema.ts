@@ -7,6 +7,7 @@ import { RunResolver } from '../modules/run/run.resolver';
 import { ApiKeyResolver } from '../modules/api-key/api-key.resolver';
 import { authChecker } from '../auth/auth-checker';
 import type { Services } from './context';
+import { defaultOmittedToNull } from './omitted-as-null';
 
 export const RESOLVERS = [DatasetResolver, RunResolver, ApiKeyResolver] as const;
 
@@ -31,14 +32,15 @@ function containerFor(services: Services | undefined): ContainerType {
 }
 
 /** The executable schema. Without services it can only be printed (as `npm run schema:emit` does). */
-export function buildAppSchema(services?: Services, pubSub: RunPubSub = createRunPubSub()): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildAppSchema(services?: Services, pubSub: RunPubSub = createRunPubSub()): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...RESOLVERS],
     container: containerFor(services),
     pubSub,
     authChecker,
     validate: false,
   });
+  return defaultOmittedToNull(schema);
 }
 
 /** The SDL committed as schema.graphql: sorted, so it changes only when the API does. */

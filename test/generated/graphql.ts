@@ -78,7 +78,7 @@ export type Scaling =
 /** Give exactly one of k or kRange. */
 export type StartModelRunInput = {
   datasetId: string | number;
-  /** The same key returns the same run instead of starting another. */
+  /** The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED). */
   idempotencyKey: string | null | undefined;
   /** Default KMEANS_PLUS_PLUS. */
   initialization: Initialization | null | undefined;
@@ -95,11 +95,11 @@ export type StartModelRunInput = {
   publishOutcomes: boolean | null | undefined;
   /** Makes the run reproducible; drawn at random (and recorded) when omitted. */
   seed: number | null | undefined;
-  /** Stop when no centroid moves more than this (squared distance). Default 1e-6. */
+  /** Stop when no centroid moves more than this (squared distance), at least 0; 0 iterates until none moves at all. Default 1e-6. */
   tolerance: number | null | undefined;
 };
 
-/** Changes to a dataset; omitted fields stay as they are. */
+/** Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table. */
 export type UpdateDatasetInput = {
   description: string | null | undefined;
   featureColumns: Array<string> | null | undefined;

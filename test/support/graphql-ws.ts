@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type FormattedExecutionResult } from 'graphql';
+import { ModelRunUpdatedDocument } from '../generated/graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -80,4 +81,88 @@ export function collectUntil<TResult, TVariables>(
     );
   });
   return { events, done };
+}
+
+/** How a subscription ended: every event, then `complete` from the server, or the error it ended with. */
+export interface SubscriptionOutcome<TResult> {
+  readonly events: FormattedExecutionResult<TResult>[];
+  readonly ending: 'complete' | { readonly error: unknown };
+}
+
+/**
+ * Subscribes and waits for the server to end the subscription (`complete` or `error`). The bound only
+ * turns a subscription that never ends into a failure instead of a hang.
+ */
+export function untilServerEnds<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+  boundMs = 60_000,
+): Promise<SubscriptionOutcome<TResult>> {
+  const events: FormattedExecutionResult<TResult>[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`the server did not end the subscription within ${boundMs} ms; events: ${JSON.stringify(events)}`));
+    }, boundMs);
+    const unsubscribe = client.subscribe<TResult>(
+      { query: print(document), variables: variables as Record<string, unknown> },
+      {
+        next: (value) => events.push(value as FormattedExecutionResult<TResult>),
+        error: (error) => {
+          clearTimeout(timer);
+          resolve({ events, ending: { error } });
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve({ events, ending: 'complete' });
+        },
+      },
+    );
+  });
+}
+
+export interface Closed {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * A graphql-ws client with `connectionParams` in connection_init, never retrying. `connected` resolves
+ * on connection_ack; `closed` with the close code once the socket closes.
+ */
+export function wsClient(httpUrl: string, connectionParams: Record<string, unknown>): { client: Client; acknowledged: () => boolean; closed: Promise<Closed> } {
+  let acknowledged = false;
+  let onClosed: (closed: Closed) => void = () => {};
+  const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
+  const client = createClient({
+    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    lazy: true,
+    retryAttempts: 0,
+    on: {
+      connected: () => (acknowledged = true),
+      closed: (event) => {
+        const { code, reason } = event as Closed;
+        onClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  return { client, acknowledged: () => acknowledged, closed };
+}
+
+/** Subscribes to modelRunUpdated(id) expecting the connection to be refused: every next and the error it ends with. */
+export function refusedSubscription(client: Client, runId: string): Promise<{ events: unknown[]; error: unknown }> {
+  return new Promise((resolve) => {
+    const events: unknown[] = [];
+    client.subscribe(
+      { query: print(ModelRunUpdatedDocument), variables: { id: runId } },
+      {
+        next: (value) => events.push(value),
+        error: (error) => resolve({ events, error }),
+        complete: () => resolve({ events, error: null }),
+      },
+    );
+  });
 }

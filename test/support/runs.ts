@@ -4,6 +4,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { Datastore } from '../../src/datastore/datastore';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition } from '../../src/datastore/types';
 import type { ModelRunRecord, RunParams, RunStatus } from '../../src/modules/run/run.record';
+import { RunRepository } from '../../src/modules/run/run.repository';
 import { SeededRandom } from '../../src/shared/seeded-random';
 import {
   ModelRunStateDocument,
@@ -247,4 +248,14 @@ export function runRecord(datasetId: string, overrides: Partial<ModelRunRecord> 
     outcomesPublishedAt: null,
     ...rest,
   };
+}
+
+/**
+ * Inserts a RUNNING run owned by another (live) server: nothing here executes it, so it stays RUNNING
+ * (with a long RUN_HEARTBEAT_MS) and a subscription to it stays open until it is cancelled.
+ */
+export async function insertForeignRunningRun(datastore: Datastore, datasetId = 'demo-iris'): Promise<string> {
+  const run = runRecord(datasetId, { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
+  await new RunRepository(datastore).insert(run);
+  return run.id;
 }

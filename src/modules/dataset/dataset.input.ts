@@ -1,4 +1,5 @@
-import { Field, InputType } from 'type-graphql';
+import { Extensions, Field, InputType } from 'type-graphql';
+import { PATCH_INPUT } from '../../graphql/omitted-as-null';
 
 @InputType({ description: 'A table to register as a dataset; every name is checked against the database catalog.' })
 export class RegisterDatasetInput {
@@ -21,7 +22,8 @@ export class RegisterDatasetInput {
   outcomeTable?: string | null;
 }
 
-@InputType({ description: 'Changes to a dataset; omitted fields stay as they are.' })
+@Extensions(PATCH_INPUT)
+@InputType({ description: 'Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table.' })
 export class UpdateDatasetInput {
   @Field(() => String, { nullable: true })
   name?: string | null;

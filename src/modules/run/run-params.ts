@@ -45,8 +45,25 @@ function integerIn(field: string, value: number, min: number, max: number): numb
   return value;
 }
 
+/** What a start request asks for, checked and with its defaults filled in; `seed` null when not given. */
+export type RequestedParams = Omit<RunParams, 'seed' | 'seedGiven' | 'table' | 'keyColumns' | 'featureColumns'> & { readonly seed: number | null };
+
 /** Checks a start request against everything that does not need the data; fills in defaults. */
 export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): RunParams {
+  const { seed, ...requested } = resolveRequest(input);
+  return {
+    ...requested,
+    // No seed given: draw one and keep it with the run, so every run can be reproduced.
+    seed: seed ?? randomInt(0, MAX_SEED),
+    seedGiven: seed !== null,
+    table: dataset.table,
+    keyColumns: dataset.keyColumns,
+    featureColumns: dataset.featureColumns,
+  };
+}
+
+/** resolveRunParams without the dataset and without drawing a seed: what an idempotency key is compared on. */
+export function resolveRequest(input: StartRunInput): RequestedParams {
   const hasK = input.k !== null && input.k !== undefined;
   const hasRange = input.kRange !== null && input.kRange !== undefined;
   if (hasK === hasRange) throw bad('k', 'Give exactly one of k or kRange');
@@ -62,7 +79,8 @@ export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): 
   }
   const initialization = input.initialization ?? RUN_DEFAULTS.initialization;
   const tolerance = input.tolerance ?? RUN_DEFAULTS.tolerance;
-  if (!Number.isFinite(tolerance) || tolerance <= 0) throw bad('tolerance', `tolerance must be a positive finite number, got ${tolerance}`);
+  // 0 is scikit-learn's tol=0: iterate until no centroid moves at all (no assignment changes).
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw bad('tolerance', `tolerance must be a finite number ≥ 0, got ${tolerance}`);
   const idempotencyKey = input.idempotencyKey ?? null;
   if (idempotencyKey !== null && (idempotencyKey.length < 1 || idempotencyKey.length > 128)) {
     throw bad('idempotencyKey', 'idempotencyKey must have 1 to 128 characters');
@@ -74,16 +92,12 @@ export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): 
     nInit: integerIn('nInit', input.nInit ?? RUN_DEFAULTS.nInit[initialization], 1, MAX_N_INIT),
     maxIterations: integerIn('maxIterations', input.maxIterations ?? RUN_DEFAULTS.maxIterations, 1, MAX_ITERATIONS_LIMIT),
     tolerance,
-    // No seed given: draw one and keep it with the run, so every run can be reproduced.
-    seed: input.seed === null || input.seed === undefined ? randomInt(0, MAX_SEED) : integerIn('seed', input.seed, 0, MAX_SEED),
+    seed: input.seed === null || input.seed === undefined ? null : integerIn('seed', input.seed, 0, MAX_SEED),
     preparation: {
       missing: input.preparation?.missing ?? RUN_DEFAULTS.missing,
       scaling: input.preparation?.scaling ?? RUN_DEFAULTS.scaling,
     },
     publishOutcomes: input.publishOutcomes ?? RUN_DEFAULTS.publishOutcomes,
-    table: dataset.table,
-    keyColumns: dataset.keyColumns,
-    featureColumns: dataset.featureColumns,
   };
 }
 

@@ -69,7 +69,7 @@ export class StartModelRunInput {
   @Field(() => Int, { nullable: true, description: 'Per restart, 1 to 10,000. Default 300.' })
   maxIterations?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Stop when no centroid moves more than this (squared distance). Default 1e-6.' })
+  @Field(() => Float, { nullable: true, description: 'Stop when no centroid moves more than this (squared distance), at least 0; 0 iterates until none moves at all. Default 1e-6.' })
   tolerance?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Makes the run reproducible; drawn at random (and recorded) when omitted.' })
@@ -81,7 +81,7 @@ export class StartModelRunInput {
   @Field(() => Boolean, { nullable: true, description: 'UPSERT the outcomes into the outcome table on success. Default true.' })
   publishOutcomes?: boolean | null;
 
-  @Field(() => String, { nullable: true, description: 'The same key returns the same run instead of starting another.' })
+  @Field(() => String, { nullable: true, description: 'The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED).' })
   idempotencyKey?: string | null;
 }
 

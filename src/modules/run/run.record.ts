@@ -8,6 +8,8 @@ export const ACTIVE_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING'];
 /** The parameters a run was started with, defaults filled in, as stored with the run. */
 export interface RunParams extends ModelingJobParams {
   readonly publishOutcomes: boolean;
+  /** Whether the caller gave the seed (false: drawn); absent in runs recorded before it was kept. */
+  readonly seedGiven?: boolean;
   /** The dataset's definition when the run started: later changes to the dataset do not change the run. */
   readonly table: string;
   readonly keyColumns: readonly string[];

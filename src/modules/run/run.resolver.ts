@@ -43,8 +43,7 @@ export class RunResolver {
   @Authorized('operator')
   @Mutation(() => ModelRun, { description: 'Queues a k-means run and returns it at once (status QUEUED). Rate-limited per caller.' })
   startModelRun(@Arg('input', () => StartModelRunInput) input: StartModelRunInput, @Ctx() context: GraphqlContext): Promise<ModelRunRecord> {
-    this.startLimiter.take(context.identity);
-    return this.service.start(input);
+    return this.service.start(input, () => this.startLimiter.take(context.identity));
   }
 
   @Authorized('operator')
@@ -62,7 +61,7 @@ export class RunResolver {
   @Subscription(() => ModelRun, {
     // Not `topics`: subscribing checks the run exists, so an unknown id fails at once (BAD_USER_INPUT).
     subscribe: ({ args, context }) => (context as GraphqlContext).runUpdates((args as { id: string }).id),
-    description: "The run's state whenever its status or progress changes (graphql-ws on /graphql).",
+    description: "The run's current state, then each change of its status or progress; complete after a terminal state (graphql-ws on /graphql).",
   })
   modelRunUpdated(@Root() run: ModelRunRecord, @Arg('id', () => ID) _id: string): ModelRunRecord {
     return run;

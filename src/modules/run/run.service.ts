@@ -9,8 +9,10 @@ import type { DatasetTableRepository } from '../dataset/dataset-table.repository
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
+import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
 import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
+import { currentThenUpdates } from './run-updates';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
@@ -46,12 +48,17 @@ export class RunService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async start(input: StartRunInput): Promise<ModelRunRecord> {
+  /**
+   * Queues a run. `admit` is called once the request is known to start a new run (the caller's rate
+   * limit): a replay of an idempotency key starts nothing and is not admitted.
+   */
+  async start(input: StartRunInput, admit: () => void = () => undefined): Promise<ModelRunRecord> {
     const { runs, datasets, datasetTables, scheduler } = this.deps;
     if (input.idempotencyKey) {
       const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
-      if (existing) return existing;
+      if (existing) return assertSameRequest(existing, input);
     }
+    admit();
     const dataset = await datasets.require(input.datasetId, 'datasetId');
     const params = resolveRunParams(input, dataset);
 
@@ -94,7 +101,7 @@ export class RunService {
       // The same idempotency key raced in from another request: its run is the answer.
       if (input.idempotencyKey && isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {
         const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
-        if (existing) return existing;
+        if (existing) return assertSameRequest(existing, input);
       }
       throw error;
     }
@@ -157,12 +164,18 @@ export class RunService {
   }
 
   /**
-   * `modelRunUpdated(id)`: the run's updates from now on. An unknown id is refused when the
-   * subscription starts (BAD_USER_INPUT), instead of a subscription that never delivers anything.
+   * `modelRunUpdated(id)`: the run's current state, then its updates, ending after a terminal state
+   * (run-updates.ts). An unknown id is refused when the subscription starts (BAD_USER_INPUT).
    */
   async updates(id: string): Promise<AsyncIterable<ModelRunRecord>> {
-    await this.require(id);
-    return this.deps.pubSub.subscribe(MODEL_RUN_UPDATED, id);
+    // Subscribed before the read, so an update between the two is not lost.
+    const updates = this.deps.pubSub.subscribe(MODEL_RUN_UPDATED, id);
+    try {
+      return currentThenUpdates(await this.require(id), updates);
+    } catch (error) {
+      await updates.return?.();
+      throw error;
+    }
   }
 
   /** Batch: runs by id, null for an unknown id. */

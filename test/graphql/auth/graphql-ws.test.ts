@@ -1,59 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
-import { RunRepository } from '../../../src/modules/run/run.repository';
+import type { Client } from 'graphql-ws';
 import { CancelModelRunDocument, DatasetNamesDocument, ModelRunUpdatedDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { collectUntil, requestOverWs } from '../../support/graphql-ws';
-import { dataOf, runRecord, startInput } from '../../support/runs';
+import { collectUntil, refusedSubscription, requestOverWs, wsClient, type Closed } from '../../support/graphql-ws';
+import { dataOf, insertForeignRunningRun, startInput } from '../../support/runs';
 import { createKey } from './auth-support';
-
-interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
-
-/**
- * A graphql-ws client with `connectionParams` in connection_init, never retrying. `connected` resolves
- * on connection_ack; `closed` with the close code once the socket closes.
- */
-function wsClient(httpUrl: string, connectionParams: Record<string, unknown>): { client: Client; acknowledged: () => boolean; closed: Promise<Closed> } {
-  let acknowledged = false;
-  let onClosed: (closed: Closed) => void = () => {};
-  const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
-  const client = createClient({
-    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams,
-    lazy: true,
-    retryAttempts: 0,
-    on: {
-      connected: () => (acknowledged = true),
-      closed: (event) => {
-        const { code, reason } = event as Closed;
-        onClosed({ code, reason: String(reason) });
-      },
-    },
-  });
-  return { client, acknowledged: () => acknowledged, closed };
-}
-
-/** Subscribes to modelRunUpdated(id) expecting the connection to be refused: every next and the error it ends with. */
-function refusedSubscription(client: Client, runId: string): Promise<{ events: unknown[]; error: unknown }> {
-  return new Promise((resolve) => {
-    const events: unknown[] = [];
-    client.subscribe(
-      { query: print(ModelRunUpdatedDocument), variables: { id: runId } },
-      {
-        next: (value) => events.push(value),
-        error: (error) => resolve({ events, error }),
-        complete: () => resolve({ events, error: null }),
-      },
-    );
-  });
-}
 
 /** graphql-ws authenticates at connection_init; on a server with AUTH_ANONYMOUS=none. */
 describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOUS=none', () => {
@@ -66,11 +18,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     return opened;
   };
   /** A RUNNING run of another (live) server: cancelling it over HTTP publishes one update, CANCELLED. */
-  const runningRun = async () => {
-    const run = runRecord('demo-iris', { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
-    await new RunRepository(server.app.datastore).insert(run);
-    return run.id;
-  };
+  const runningRun = () => insertForeignRunningRun(server.app.datastore);
 
   before(async () => {
     server = await startTestServer({ AUTH_ANONYMOUS: 'none', RUN_HEARTBEAT_MS: '600000' });
@@ -95,7 +43,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     assert.deepEqual(events, []);
   });
 
-  it('connection_init with a viewer key ({ authorization: "Bearer aim_…" }): modelRunUpdated delivers the run’s update', async () => {
+  it('connection_init with a viewer key ({ authorization: "Bearer aim_…" }): modelRunUpdated delivers the run’s current state, then its update', async () => {
     const runId = await runningRun();
     const { client } = open({ authorization: `Bearer ${viewerKey}` });
     const { done } = collectUntil(client, ModelRunUpdatedDocument, { id: runId }, (event) => event.modelRunUpdated.status === 'CANCELLED');
@@ -104,7 +52,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     assert.deepEqual(answered.data?.datasets.map((dataset) => dataset.name), ['iris', 'station_readings']);
     dataOf(await server.graphql(CancelModelRunDocument, { id: runId }), 'cancel');
     const events = await done;
-    assert.deepEqual(events.map((event) => [event.modelRunUpdated.id, event.modelRunUpdated.status]), [[runId, 'CANCELLED']]);
+    assert.deepEqual(events.map((event) => [event.modelRunUpdated.id, event.modelRunUpdated.status]), [[runId, 'RUNNING'], [runId, 'CANCELLED']]);
   });
 
   it('a viewer over graphql-ws keeps its role: startModelRun on the socket is FORBIDDEN', async () => {

@@ -66,7 +66,7 @@ describe('hostile input', () => {
     });
 
     it('as literals: a Float literal 1e309 reaches the service (refused there), an Int literal 1e309 fails validation', async () => {
-      await badInput(gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, tolerance: 1e309 }) { id } }'), /tolerance must be a positive finite number, got Infinity/, 'tolerance literal');
+      await badInput(gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, tolerance: 1e309 }) { id } }'), /tolerance must be a finite number ≥ 0, got Infinity/, 'tolerance literal');
       onlyError(await gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 1e309 }) { id } }'), 'GRAPHQL_VALIDATION_FAILED', /Int cannot represent non-integer value: 1e309/);
     });
 
@@ -78,7 +78,7 @@ describe('hostile input', () => {
         ['"k": 3, "nInit": -1', /^nInit must be an integer from 1 to 50, got -1$/],
         ['"k": 3, "seed": -5', /^seed must be an integer from 0 to 2147483647, got -5$/],
         ['"k": 3, "maxIterations": -1', /^maxIterations must be an integer from 1 to 10000, got -1$/],
-        ['"k": 3, "tolerance": -1', /^tolerance must be a positive finite number, got -1$/],
+        ['"k": 3, "tolerance": -1', /^tolerance must be a finite number ≥ 0, got -1$/],
         ['"kRange": {"min": -3, "max": 2}', /^kRange.min must be an integer from 2 to 1000, got -3$/],
       ] as const) {
         await badInput(postRaw(server, startBody(fields)), message, fields);

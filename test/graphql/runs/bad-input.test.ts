@@ -140,9 +140,9 @@ describe('bad input to the run and dataset mutations', () => {
       await refused(start({ k: 3, maxIterations: 0 }), 'BAD_USER_INPUT', /maxIterations must be an integer from 1 to 10000, got 0/, 'maxIterations');
     });
 
-    it('tolerance 0 and a negative tolerance are refused', async () => {
-      await refused(start({ k: 3, tolerance: 0 }), 'BAD_USER_INPUT', /tolerance must be a positive finite number, got 0/, 'tolerance');
-      await refused(start({ k: 3, tolerance: -0.5 }), 'BAD_USER_INPUT', /tolerance must be a positive finite number, got -0\.5/, 'tolerance');
+    it('a negative tolerance is refused (0 is accepted)', async () => {
+      await refused(start({ k: 3, tolerance: -0.5 }), 'BAD_USER_INPUT', /tolerance must be a finite number ≥ 0, got -0\.5/, 'tolerance');
+      await refused(start({ k: 3, tolerance: -1e-300 }), 'BAD_USER_INPUT', /tolerance must be a finite number ≥ 0, got -1e-300/, 'tolerance');
     });
 
     it('a negative seed is refused', async () => {

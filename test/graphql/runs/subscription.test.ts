@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from 'graphql-ws';
 import { CancelModelRunDocument, DatasetNamesDocument, ModelRunUpdatedDocument, RegisterDatasetDocument, StartModelRunDocument, type ModelRunUpdatedSubscription } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { collectUntil, connectGraphqlWs, requestOverWs } from '../../support/graphql-ws';
-import { createNoiseTable, dataOf, LONG_RUN, registerInput, runState, startInput, TERMINAL, waitForRun } from '../../support/runs';
+import { connectGraphqlWs, requestOverWs, untilServerEnds } from '../../support/graphql-ws';
+import { createNoiseTable, dataOf, LONG_RUN, registerInput, runState, startInput, waitForRun } from '../../support/runs';
 
 /** modelRunUpdated(id) over graphql-ws on the HTTP server's own port and path. */
 describe('the modelRunUpdated subscription', () => {
@@ -24,8 +24,9 @@ describe('the modelRunUpdated subscription', () => {
     await server?.stop();
   });
 
-  it('delivers a started run’s updates over ws://…/graphql, RUNNING with non-decreasing progress, ending in SUCCEEDED', async () => {
-    const start = async (fields: Parameters<typeof startInput>[0]) => dataOf(await server.graphql(StartModelRunDocument, { input: startInput(fields) }), 'start').startModelRun;
+  const start = async (fields: Parameters<typeof startInput>[0]) => dataOf(await server.graphql(StartModelRunDocument, { input: startInput(fields) }), 'start').startModelRun;
+
+  it('a queued run: its current state QUEUED first, then RUNNING with non-decreasing progress, then SUCCEEDED, and the server completes the subscription', async () => {
     // A long run occupies the only slot, so the run under test is still QUEUED when the subscription starts.
     const blocker = await start({ datasetId, ...LONG_RUN });
     await waitForRun(server, blocker.id, ['RUNNING']);
@@ -33,25 +34,74 @@ describe('the modelRunUpdated subscription', () => {
     assert.equal((await runState(server, run.id)).status, 'QUEUED');
 
     client = await connectGraphqlWs(server.url);
-    const { done } = collectUntil(client, ModelRunUpdatedDocument, { id: run.id }, (event) => TERMINAL.includes(event.modelRunUpdated.status));
+    const outcome = untilServerEnds(client, ModelRunUpdatedDocument, { id: run.id });
     // A round trip on the same socket after the subscribe message: the server has taken the subscription.
     const answered = await requestOverWs(client, DatasetNamesDocument, {});
     assert.ok(answered.data?.datasets.some((dataset) => dataset.name === 'noise'));
     dataOf(await server.graphql(CancelModelRunDocument, { id: blocker.id }), 'cancel the blocker');
 
-    const events: ModelRunUpdatedSubscription['modelRunUpdated'][] = (await done).map((event) => event.modelRunUpdated);
-    assert.ok(events.every((event) => event.id === run.id), 'only this run’s updates');
-    const statuses = events.map((event) => event.status);
+    const { events, ending } = await outcome;
+    assert.equal(ending, 'complete');
+    const states: ModelRunUpdatedSubscription['modelRunUpdated'][] = events.map((event) => dataOf(event, 'event').modelRunUpdated);
+    assert.ok(states.every((state) => state.id === run.id), 'only this run’s updates');
+    const statuses = states.map((state) => state.status);
+    assert.equal(statuses[0], 'QUEUED', `the current state comes first: ${JSON.stringify(statuses)}`);
     assert.equal(statuses.at(-1), 'SUCCEEDED', JSON.stringify(statuses));
-    assert.equal(statuses[0], 'RUNNING', 'the first update is the start of the computation');
-    assert.ok(statuses.slice(0, -1).every((status) => status === 'RUNNING'), JSON.stringify(statuses));
-    const iterations = events.map((event) => event.progress.iteration);
+    assert.ok(statuses.slice(1, -1).every((status) => status === 'RUNNING'), JSON.stringify(statuses));
+    assert.ok(statuses.length >= 3, `QUEUED, RUNNING …, SUCCEEDED: ${JSON.stringify(statuses)}`);
+    const iterations = states.map((state) => state.progress.iteration);
     assert.deepEqual(iterations, [...iterations].sort((a, b) => a - b), `non-decreasing progress: ${iterations.join(', ')}`);
-    assert.ok(events.every((event) => event.progress.maxIterations === 600), 'budget: 300 iterations × 2 restarts');
+    assert.ok(states.every((state) => state.progress.maxIterations === 600), 'budget: 300 iterations × 2 restarts');
 
     const final = await runState(server, run.id);
-    assert.equal(final.status, 'SUCCEEDED');
-    assert.equal(iterations.at(-1), final.progress.iteration);
+    assert.deepEqual(states.at(-1), { id: final.id, status: final.status, progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction } });
     assert.ok(final.progress.iteration > 0);
+  });
+
+  it('subscribing right after startModelRun gets the states in order, ending with SUCCEEDED, then complete', async () => {
+    const run = await start({ datasetId: 'demo-iris', k: 3, seed: 2, publishOutcomes: false });
+    client ??= await connectGraphqlWs(server.url);
+    const { events, ending } = await untilServerEnds(client, ModelRunUpdatedDocument, { id: run.id });
+    assert.equal(ending, 'complete');
+    const statuses = events.map((event) => dataOf(event, 'event').modelRunUpdated.status);
+    const order = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
+    assert.deepEqual(statuses, [...statuses].sort((a, b) => order.indexOf(a) - order.indexOf(b)), `in order: ${JSON.stringify(statuses)}`);
+    assert.equal(statuses.at(-1), 'SUCCEEDED');
+    assert.equal(statuses.filter((status) => status === 'SUCCEEDED').length, 1, JSON.stringify(statuses));
+  });
+
+  for (const [ending, end] of [
+    ['SUCCEEDED', async () => start({ datasetId: 'demo-iris', k: 3, seed: 3, publishOutcomes: false })],
+    ['CANCELLED', async () => {
+      // Cancelled while queued behind a long run.
+      const blocker = await start({ datasetId, ...LONG_RUN });
+      await waitForRun(server, blocker.id, ['RUNNING']);
+      const run = await start({ datasetId: 'demo-iris', k: 3, seed: 4, publishOutcomes: false });
+      dataOf(await server.graphql(CancelModelRunDocument, { id: run.id }), 'cancel');
+      dataOf(await server.graphql(CancelModelRunDocument, { id: blocker.id }), 'cancel the blocker');
+      return run;
+    }],
+  ] as const) {
+    it(`a run that has already ended (${ending}): exactly one message, its terminal state, then complete`, async () => {
+      const run = await end();
+      const final = await waitForRun(server, run.id);
+      assert.equal(final.status, ending);
+      client ??= await connectGraphqlWs(server.url);
+      const { events, ending: how } = await untilServerEnds(client, ModelRunUpdatedDocument, { id: run.id });
+      assert.equal(how, 'complete');
+      assert.deepEqual(
+        events.map((event) => dataOf(event, 'event').modelRunUpdated),
+        [{ id: run.id, status: ending, progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction } }],
+      );
+    });
+  }
+
+  it('an unknown id still fails at once with BAD_USER_INPUT, and nothing else is sent', async () => {
+    client ??= await connectGraphqlWs(server.url);
+    const { events, ending } = await untilServerEnds(client, ModelRunUpdatedDocument, { id: 'no-such-run' });
+    assert.equal(ending, 'complete');
+    assert.equal(events.length, 1, JSON.stringify(events));
+    assert.equal(events[0]!.data ?? null, null);
+    assert.deepEqual(events[0]!.errors?.map((error) => [error.extensions?.code, error.message]), [['BAD_USER_INPUT', 'No model run has id "no-such-run"']]);
   });
 });

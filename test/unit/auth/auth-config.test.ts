@@ -24,12 +24,18 @@ function configError(env: Record<string, string>): AppError {
 const problems = (error: AppError) => error.details?.problems as string[];
 
 describe('loadConfig: authentication (AUTH_*, RATE_LIMIT_RUNS_PER_MINUTE)', () => {
-  it('development default: API keys on, anonymous viewer, no JWT, 30 runs per minute', () => {
-    assert.deepEqual(loadConfig({}).auth, { apiKeys: true, anonymousRole: 'viewer', jwt: null, runsPerMinute: 30 });
+  it('development default: API keys on (remembered 30 s), anonymous viewer, no JWT, 30 runs per minute', () => {
+    assert.deepEqual(loadConfig({}).auth, { apiKeys: true, apiKeyCacheMs: 30_000, anonymousRole: 'viewer', jwt: null, runsPerMinute: 30 });
+  });
+
+  it('AUTH_API_KEY_CACHE_MS takes 0 (no cache) to 3,600,000 and refuses anything else', () => {
+    assert.equal(loadConfig({ AUTH_API_KEY_CACHE_MS: '0' }).auth.apiKeyCacheMs, 0);
+    assert.equal(loadConfig({ AUTH_API_KEY_CACHE_MS: '3600000' }).auth.apiKeyCacheMs, 3_600_000);
+    for (const value of ['-1', '3600001', '1.5']) assert.match(configError({ AUTH_API_KEY_CACHE_MS: value }).message, /AUTH_API_KEY_CACHE_MS/);
   });
 
   it('production default: API keys on and no anonymous access, which is valid', () => {
-    assert.deepEqual(loadConfig({ NODE_ENV: 'production' }).auth, { apiKeys: true, anonymousRole: null, jwt: null, runsPerMinute: 30 });
+    assert.deepEqual(loadConfig({ NODE_ENV: 'production' }).auth, { apiKeys: true, apiKeyCacheMs: 30_000, anonymousRole: null, jwt: null, runsPerMinute: 30 });
   });
 
   it('AUTH_ANONYMOUS=none turns anonymous access off in development; an unknown value (admin) is refused', () => {

@@ -20,7 +20,7 @@ function fakes() {
   return { asked, apiKeys, jwt };
 }
 
-const OPTIONS: AuthOptions = { apiKeys: true, anonymousRole: 'viewer', jwt: null, runsPerMinute: 30 };
+const OPTIONS: AuthOptions = { apiKeys: true, anonymousRole: 'viewer', jwt: null, apiKeyCacheMs: 30_000, runsPerMinute: 30 };
 
 function authenticator(options: Partial<AuthOptions> = {}, withJwt = true) {
   const { asked, apiKeys, jwt } = fakes();

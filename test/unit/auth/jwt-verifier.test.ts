@@ -12,8 +12,10 @@ function sign(claims: JWTPayload, key: Parameters<SignJWT['sign']>[0] = new Text
 }
 
 describe('JwtVerifier', () => {
-  it('a valid HS256 token gives the identity jwt:<sub> with its role', async () => {
-    assert.deepEqual(await new JwtVerifier(HS256).verify(await sign({ role: 'operator' })), { subject: 'jwt:alice', role: 'operator', method: 'jwt' });
+  it('a valid HS256 token gives the identity jwt:<sub> with its role and its expiry', async () => {
+    const token = await sign({ role: 'operator' });
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    assert.deepEqual(await new JwtVerifier(HS256).verify(token), { subject: 'jwt:alice', role: 'operator', method: 'jwt', expiresAt: new Date(exp * 1000) });
   });
 
   it('an array role claim gives its highest known role, whatever the order; unknown entries are ignored', async () => {

@@ -53,7 +53,7 @@ export interface KMeansOptions {
   readonly nInit: number;
   /** Per restart, 1..10000. */
   readonly maxIterations: number;
-  /** > 0; bound on each centroid's SQUARED movement in one iteration (see above). */
+  /** ≥ 0; bound on each centroid's SQUARED movement in one iteration (see above); 0 runs until none moves. */
   readonly tolerance: number;
   /** uint32; the whole run is a function of (matrix, options). */
   readonly seed: number;
@@ -288,7 +288,7 @@ export function validateKMeansOptions(options: KMeansOptions, rows: number): voi
     [initialization === 'KMEANS_PLUS_PLUS' || initialization === 'RANDOM', `initialization must be KMEANS_PLUS_PLUS or RANDOM, got ${String(initialization)}`],
     [isIntegerIn(nInit, 1, MAX_N_INIT), `nInit must be an integer from 1 to ${MAX_N_INIT}, got ${nInit}`],
     [isIntegerIn(maxIterations, 1, MAX_ITERATIONS_LIMIT), `maxIterations must be an integer from 1 to ${MAX_ITERATIONS_LIMIT}, got ${maxIterations}`],
-    [Number.isFinite(tolerance) && tolerance > 0, `tolerance must be a finite number > 0, got ${tolerance}`],
+    [Number.isFinite(tolerance) && tolerance >= 0, `tolerance must be a finite number ≥ 0, got ${tolerance}`],
     [isIntegerIn(seed, 0, 2 ** 32 - 1), `seed must be an unsigned 32-bit integer, got ${seed}`],
     [seedingSampleSize === undefined || isIntegerIn(seedingSampleSize, 1, Number.MAX_SAFE_INTEGER), `seedingSampleSize must be a positive integer, got ${seedingSampleSize}`],
     [engine === undefined || KMEANS_ENGINES.includes(engine), `engine must be ${KMEANS_ENGINES.join(' or ')}, got ${String(engine)}`],

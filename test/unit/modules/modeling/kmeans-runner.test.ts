@@ -86,6 +86,27 @@ describe('runKMeans', () => {
     assert.equal(runKMeans(matrix, { ...OPTIONS, nInit: 1, seed: 1 }).inertia, result.restartInertias[0]);
   });
 
+  for (const engine of ['fast', 'ml-kmeans'] as const) {
+    it(`tolerance 0 (${engine}), overlapping blobs from RANDOM starts: converges, the assignments are a fixed point and equal ml-kmeans run from the same start until no centroid moves`, () => {
+      const { matrix, options } = SLOW;
+      const result = runKMeans(matrix, { ...options, tolerance: 0, maxIterations: 10_000, engine });
+      assert.equal(result.converged, true);
+      assert.ok(result.iterations > 2, `needs several iterations to prove anything, got ${result.iterations}`);
+      // One more assignment step keeps every row where it is (ties go to the lower index, as in ml-kmeans).
+      for (let i = 0; i < matrix.rows; i++) {
+        const distances = result.centroids.map((centroid) => Array.from(rowView(matrix, i)).reduce((sum, v, j) => sum + (v - centroid[j]!) ** 2, 0));
+        assert.equal(distances.indexOf(Math.min(...distances)), result.assignments[i], `row ${i}`);
+      }
+      const reference = kmeans(toRows(matrix), options.k, { initialization: result.initialCentroids, maxIterations: 10_000, tolerance: 0 });
+      assert.equal(reference.converged, true);
+      assert.deepEqual(Array.from(result.assignments), reference.clusters);
+      assert.deepEqual(result.centroids, reference.centroids);
+      assert.equal(result.iterations, reference.iterations);
+      // A positive tolerance stops earlier on the same start: 0 is not read as "use the default".
+      assert.ok(runKMeans(matrix, { ...options, tolerance: 0.05, maxIterations: 10_000, engine }).iterations < result.iterations);
+    });
+  }
+
   it('inertia is the sum of squared row-to-centroid distances, and distances are Euclidean to the assigned centroid', () => {
     const matrix = blobMatrix(THREE_BLOB_CENTRES, 50, 2, 3);
     const result = runKMeans(matrix, OPTIONS);
@@ -162,7 +183,9 @@ describe('runKMeans', () => {
     ['nInit = 51', { nInit: 51 }],
     ['maxIterations = 0', { maxIterations: 0 }],
     ['maxIterations = 10001', { maxIterations: 10_001 }],
-    ['tolerance = 0', { tolerance: 0 }],
+    ['tolerance = -1e-12', { tolerance: -1e-12 }],
+    ['tolerance = NaN', { tolerance: Number.NaN }],
+    ['tolerance = Infinity', { tolerance: Number.POSITIVE_INFINITY }],
     ['seed = -1', { seed: -1 }],
     ['seed = 2^32', { seed: 2 ** 32 }],
     ['seedingSampleSize = 0', { seedingSampleSize: 0 }],

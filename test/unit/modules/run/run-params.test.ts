@@ -106,7 +106,6 @@ describe('resolveRunParams', () => {
       ['nInit 1.5', { nInit: 1.5 }, 'nInit'],
       ['maxIterations 0', { maxIterations: 0 }, 'maxIterations'],
       ['maxIterations 10001', { maxIterations: 10_001 }, 'maxIterations'],
-      ['tolerance 0', { tolerance: 0 }, 'tolerance'],
       ['tolerance -1', { tolerance: -1 }, 'tolerance'],
       ['tolerance NaN', { tolerance: Number.NaN }, 'tolerance'],
       ['tolerance Infinity', { tolerance: Number.POSITIVE_INFINITY }, 'tolerance'],
@@ -128,6 +127,7 @@ describe('resolveRunParams', () => {
       ['maxIterations 1', { maxIterations: 1 }, 'maxIterations', 1],
       ['maxIterations 10000', { maxIterations: 10_000 }, 'maxIterations', 10_000],
       ['tolerance 1e-12', { tolerance: 1e-12 }, 'tolerance', 1e-12],
+      ['tolerance 0 (until no centroid moves, scikit-learn\'s tol=0)', { tolerance: 0 }, 'tolerance', 0],
       ['seed 0', { seed: 0 }, 'seed', 0],
       ['seed 2^31 - 1', { seed: MAX_SEED }, 'seed', MAX_SEED],
     ];

@@ -1,0 +1,56 @@
+import { isTerminal, type ModelRunRecord, type RunStatus } from './run.record';
+
+const STAGE: Record<RunStatus, number> = { QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
+
+/**
+ * What `modelRunUpdated(id)` sends: the run's current state, then each update newer than the last
+ * state sent, and nothing after a terminal state (the stream ends, so graphql-ws sends `complete`).
+ * `updates` must have been subscribed before `current` was read, so no update falls between them;
+ * an update read before `current` arrives later and is skipped as not newer.
+ *
+ * A hand-written iterator rather than an async generator: `return()` (the client unsubscribing) must
+ * end the pub/sub subscription at once, even while waiting for an update that may never come.
+ */
+export function currentThenUpdates(current: ModelRunRecord, updates: AsyncIterator<ModelRunRecord>): AsyncIterableIterator<ModelRunRecord> {
+  let last: ModelRunRecord | null = null;
+  let finished = false;
+  const finish = async (): Promise<IteratorResult<ModelRunRecord>> => {
+    if (!finished) {
+      finished = true;
+      await updates.return?.();
+    }
+    return { done: true, value: undefined };
+  };
+  return {
+    async next() {
+      if (finished) return { done: true, value: undefined };
+      if (last === null) {
+        last = current;
+        return { done: false, value: current };
+      }
+      if (isTerminal(last.status)) return finish();
+      for (;;) {
+        const update = await updates.next();
+        if (update.done || finished) return finish();
+        if (isNewer(update.value, last)) {
+          last = update.value;
+          return { done: false, value: update.value };
+        }
+      }
+    },
+    return: finish,
+    async throw(error: unknown) {
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** Later in the lifecycle, or further in the computation at the same stage. */
+function isNewer(update: ModelRunRecord, sent: ModelRunRecord): boolean {
+  const stage = STAGE[update.status] - STAGE[sent.status];
+  return stage > 0 || (stage === 0 && update.progress.iteration > sent.progress.iteration);
+}

@@ -1,0 +1,421 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { getIntrospectionQuery, parse, type FormattedExecutionResult, type IntrospectionInputValue, type IntrospectionQuery, type IntrospectionTypeRef } from 'graphql';
+import { RunRepository } from '../../src/modules/run/run.repository';
+import { startTestServer, type TestServer } from '../support/app-harness';
+import { dataOf, pollUntil, runRecord, waitForRun } from '../support/runs';
+
+/**
+ * Every optional argument and every optional input field, through GraphQL over real HTTP: left out,
+ * passed as a variable the request does not set (arguments), explicit null, and a given value. Left
+ * out and null must answer exactly as the documented default; the given value as documented.
+ *
+ * The table below is complete by construction: the first test reads the schema by introspection and
+ * fails when an optional argument or input field has no entry (or an entry names none), so a new one
+ * cannot be added without its cases. On the embedded default (SQLite) with its demo datasets.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** Not in the request at all. */
+const OMITTED = Symbol('omitted');
+/** Passed as `$value`, a variable the request declares but does not set (arguments only). */
+const UNSET = Symbol('unset variable');
+type Mode = typeof OMITTED | typeof UNSET | null | { readonly value: unknown };
+
+interface OptionalCase {
+  /** Sends the operation with the argument (or input field) in this mode; returns the part of the answer compared, or its errors. */
+  send(mode: Mode): Promise<unknown>;
+  /** The documented default's answer: omitted, unset and null must give exactly this. */
+  whenOmitted(): Promise<unknown>;
+  /** Patch inputs only (omitted fields stay as they are): what null answers instead. */
+  whenNull?(): Promise<unknown>;
+  /** The value given, and what it must answer. */
+  given(): unknown;
+  whenGiven(value: unknown): Promise<unknown>;
+}
+
+interface Edge {
+  readonly cursor: string;
+  readonly node: Json;
+}
+
+interface RunRow {
+  readonly id: string;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly datasetId: string;
+}
+
+const IRIS = 'demo-iris';
+/** Every trace action the schema documents (TraceEvent.action): `actions` omitted means all of them. */
+const TRACE_ACTIONS = ['run-started', 'preparation', 'iteration', 'k-evaluated', 'cluster', 'run-succeeded', 'outcomes-published', 'run-failed', 'run-cancelled'];
+const RUN_PARAMS = 'params { k kRange { min max } initialization nInit maxIterations tolerance seed preparation { missing scaling } publishOutcomes }';
+const MAX_SEED = 2_147_483_647;
+
+describe('optional arguments and input fields: omitted, null and given, for every one in the schema', () => {
+  let server: TestServer;
+  let copyId: string;
+  let mainRunId: string;
+
+  const request = async (text: string, variables: Record<string, unknown> = {}): Promise<FormattedExecutionResult<Json>> =>
+    server.graphql(parse(text) as TypedDocumentNode<Json, Record<string, unknown>>, variables);
+
+  /** The compared part of an answer: `pick(data)`, or the errors' codes, fields and messages. */
+  const answerOf = (result: FormattedExecutionResult<Json>, pick: (data: Json) => unknown): unknown =>
+    result.errors ? { errors: result.errors.map((error) => ({ code: error.extensions?.code, field: error.extensions?.field, message: error.message })) } : pick(result.data);
+
+  /**
+   * An argument site. `operation(args, declarations)` is the operation text with the argument list
+   * (`fixed` plus the argument under test) and the variable declarations put in.
+   */
+  const argumentSender =
+    (operation: (args: string, declarations: string) => string, pick: (data: Json) => unknown, name: string, type: string, fixed: readonly string[] = []) =>
+    async (mode: Mode): Promise<unknown> => {
+      const args = [...fixed];
+      const declarations: string[] = [];
+      const variables: Record<string, unknown> = {};
+      if (mode === null) args.push(`${name}: null`);
+      else if (mode !== OMITTED) {
+        args.push(`${name}: $value`);
+        declarations.push(`$value: ${type}`);
+        if (mode !== UNSET) variables.value = mode.value;
+      }
+      const text = operation(args.length ? `(${args.join(', ')})` : '', declarations.length ? `(${declarations.join(', ')})` : '');
+      return answerOf(await request(text, variables), pick);
+    };
+
+  /** `base` with `path` (e.g. ['preparation', 'missing']) left out, null or set: an input object sent as a JSON variable. */
+  const withField = (base: Record<string, unknown>, path: readonly string[], mode: Mode): Record<string, unknown> => {
+    const [head, ...rest] = path as [string, ...string[]];
+    const copy = { ...base };
+    if (rest.length > 0) copy[head] = withField((base[head] ?? {}) as Record<string, unknown>, rest, mode);
+    else if (mode === OMITTED || mode === UNSET) delete copy[head];
+    else copy[head] = mode === null ? null : mode.value;
+    return copy;
+  };
+
+  /** `first` and `after` of a connection whose operation selects `edges { cursor node … }`. */
+  const pagingCases = (site: string, operation: (args: string, declarations: string) => string, edges: (data: Json) => Edge[]): Record<string, OptionalCase> => {
+    const first = argumentSender(operation, edges, 'first', 'Int');
+    const afterCursor = argumentSender(operation, edges, 'after', 'String', ['first: 5']);
+    const all = async () => (await first({ value: 500 })) as Edge[];
+    return {
+      [`${site}(first)`]: {
+        send: first,
+        whenOmitted: async () => (await all()).slice(0, 20),
+        given: () => 3,
+        whenGiven: async () => (await all()).slice(0, 3),
+      },
+      [`${site}(after)`]: {
+        send: afterCursor,
+        whenOmitted: async () => (await all()).slice(0, 5),
+        // The cursor of the second item: the page starts at the third.
+        given: () => all().then((edges) => edges[1]!.cursor),
+        whenGiven: async () => (await all()).slice(2, 7),
+      },
+    };
+  };
+
+  /** Every run, newest first, with what the filters look at. */
+  const everyRun = async (): Promise<RunRow[]> => {
+    const data = dataOf(await request('{ modelRuns(first: 500) { edges { node { id status createdAt dataset { id } } } } }'), 'modelRuns');
+    return data.modelRuns.edges.map(({ node }: Json) => ({ id: node.id, status: node.status, createdAt: node.createdAt, datasetId: node.dataset.id }));
+  };
+  const ids = (runs: readonly RunRow[]) => runs.map((run) => run.id);
+  const newestFirst = (runs: readonly RunRow[]) =>
+    [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0));
+
+  const modelRunsOperation = (args: string, declarations: string) => `query Runs${declarations} { modelRuns${args} { edges { cursor node { id } } } }`;
+  const datasetRunsOperation = (args: string, declarations: string) => `query Runs${declarations} { dataset(id: "${copyId}") { runs${args} { edges { cursor node { id } } } } }`;
+  const runIdsOf = (data: Json) => data.modelRuns.edges.map((edge: Edge) => edge.node.id);
+  const datasetRunIdsOf = (data: Json) => data.dataset.runs.edges.map((edge: Edge) => edge.node.id);
+
+  /** A filter field, through modelRuns(filter: $filter, first: 500). */
+  const filterCase = (field: string, given: () => Promise<unknown>, keep: (run: RunRow, value: Json) => boolean): OptionalCase => ({
+    send: async (mode) => answerOf(await request('query Runs($filter: ModelRunFilter) { modelRuns(filter: $filter, first: 500) { edges { node { id } } } }', { filter: withField({}, [field], mode) }), runIdsOf),
+    whenOmitted: async () => ids(await everyRun()),
+    given,
+    whenGiven: async (value) => ids((await everyRun()).filter((run) => keep(run, value))),
+  });
+
+  /** The parameters a start answers with (seed left out unless the case is about it), after the run has ended. */
+  const startSender =
+    (path: readonly string[], base: Record<string, unknown>, pick: (run: Json) => unknown = ({ params: { seed: _seed, ...params } }) => params) =>
+    async (mode: Mode): Promise<unknown> => {
+      const result = await request(`mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id ${RUN_PARAMS} } }`, { input: withField(base, path, mode) });
+      if (result.data?.startModelRun) await waitForRun(server, result.data.startModelRun.id);
+      return answerOf(result, (data) => pick(data.startModelRun));
+    };
+  const START_BASE = { datasetId: IRIS, k: 3, seed: 1 };
+  /** What a start with only k (and a seed) runs with, as documented in the README and the input's descriptions. */
+  const DEFAULT_PARAMS = {
+    k: 3,
+    kRange: null,
+    initialization: 'KMEANS_PLUS_PLUS',
+    nInit: 1,
+    maxIterations: 300,
+    tolerance: 1e-6,
+    preparation: { missing: 'DROP', scaling: 'STANDARD' },
+    publishOutcomes: true,
+  };
+  const startCase = (field: string, given: unknown, changed: Record<string, unknown>): OptionalCase => ({
+    send: startSender([field], START_BASE),
+    whenOmitted: async () => DEFAULT_PARAMS,
+    given: () => given,
+    whenGiven: async () => ({ ...DEFAULT_PARAMS, ...changed }),
+  });
+  const EXACTLY_ONE = { errors: [{ code: 'BAD_USER_INPUT', field: 'k', message: 'Give exactly one of k or kRange' }] };
+
+  /** The dataset's outcome table as stored (null: the default table); the schema does not serve it. */
+  const storedOutcomeTable = async (datasetId: string): Promise<unknown> => {
+    const q = (name: string) => server.app.datastore.dialect.quoteIdentifier(name);
+    const [row] = await server.app.datastore.query({ sql: `SELECT ${q('outcome_table')} FROM ${q('ai_dataset')} WHERE ${q('id')} = ?`, parameters: [datasetId], kind: 'select' });
+    return row?.outcome_table ?? null;
+  };
+  const DATASET_FIELDS = 'id name description keyColumns featureColumns';
+
+  const registerCase = (field: string, given: unknown, expected: (value: unknown) => Record<string, unknown>): OptionalCase => {
+    const send = async (mode: Mode) => {
+      const input = withField({ name: `optional-args ${randomUUID()}`, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }, [field], mode);
+      const result = await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { ${DATASET_FIELDS} } }`, { input });
+      if (result.errors) return answerOf(result, () => null);
+      const dataset = result.data.registerDataset;
+      return { description: dataset.description, outcomeTable: await storedOutcomeTable(dataset.id) };
+    };
+    return { send, whenOmitted: async () => ({ description: null, outcomeTable: null }), given: () => given, whenGiven: async (value) => expected(value) };
+  };
+
+  /** updateDataset on a dataset registered just before, changing one field: the dataset afterwards (its name as 'as registered' when unchanged). */
+  const REGISTERED = { table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length', 'sepal_width'], description: 'as registered', outcomeTable: 'optional_args_registered' };
+  const AS_REGISTERED = { name: 'as registered', description: 'as registered', keyColumns: ['sample_id'], featureColumns: ['sepal_length', 'sepal_width'], outcomeTable: 'optional_args_registered' };
+  const updateCase = (field: string, given: unknown, whenNull: Record<string, unknown>, whenGiven: Record<string, unknown>): OptionalCase => ({
+    send: async (mode) => {
+      const name = `optional-args ${randomUUID()}`;
+      const registered = dataOf(await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`, { input: { ...REGISTERED, name } }), 'register').registerDataset;
+      const result = await request(`mutation Update($id: ID!, $input: UpdateDatasetInput!) { updateDataset(id: $id, input: $input) { ${DATASET_FIELDS} } }`, { id: registered.id, input: withField({}, [field], mode) });
+      if (result.errors) return answerOf(result, () => null);
+      const { name: after, description, keyColumns, featureColumns } = result.data.updateDataset;
+      return { name: after === name ? 'as registered' : after, description, keyColumns, featureColumns, outcomeTable: await storedOutcomeTable(registered.id) };
+    },
+    whenOmitted: async () => AS_REGISTERED,
+    whenNull: async () => ({ ...AS_REGISTERED, ...whenNull }),
+    given: () => given,
+    whenGiven: async () => ({ ...AS_REGISTERED, ...whenGiven }),
+  });
+
+  /** The site → its cases. Keys: `Type.field(argument)` for arguments, `InputType.field` for input fields. */
+  const CASES: Record<string, OptionalCase> = {
+    ...pagingCases('Query.modelRuns', modelRunsOperation, (data) => data.modelRuns.edges),
+    'Query.modelRuns(filter)': {
+      send: argumentSender(modelRunsOperation, runIdsOf, 'filter', 'ModelRunFilter', ['first: 500']),
+      whenOmitted: async () => ids(await everyRun()),
+      given: () => ({ statuses: ['CANCELLED'] }),
+      whenGiven: async () => ids((await everyRun()).filter((run) => run.status === 'CANCELLED')),
+    },
+    'Query.modelRuns(orderBy)': {
+      send: argumentSender(modelRunsOperation, runIdsOf, 'orderBy', 'ModelRunOrder', ['first: 500']),
+      // Documented: newest first, ties by id.
+      whenOmitted: async () => ids(newestFirst(await everyRun())),
+      given: () => ({ field: 'CREATED_AT', direction: 'ASC' }),
+      whenGiven: async () => ids(newestFirst(await everyRun()).reverse()),
+    },
+    'ModelRunFilter.datasetIds': filterCase('datasetIds', async () => [copyId], (run, value) => value.includes(run.datasetId)),
+    'ModelRunFilter.statuses': filterCase('statuses', async () => ['CANCELLED'], (run, value) => value.includes(run.status)),
+    'ModelRunFilter.createdAfter': filterCase('createdAfter', async () => (await everyRun())[5]!.createdAt, (run, value) => Date.parse(run.createdAt) > Date.parse(value)),
+    'ModelRunFilter.createdBefore': filterCase('createdBefore', async () => (await everyRun())[5]!.createdAt, (run, value) => Date.parse(run.createdAt) < Date.parse(value)),
+
+    ...pagingCases('Dataset.runs', datasetRunsOperation, (data) => data.dataset.runs.edges),
+    'Dataset.runs(filter)': {
+      send: argumentSender(datasetRunsOperation, datasetRunIdsOf, 'filter', 'ModelRunFilter', ['first: 500']),
+      whenOmitted: async () => ids((await everyRun()).filter((run) => run.datasetId === copyId)),
+      given: () => ({ statuses: ['SUCCEEDED'] }),
+      whenGiven: async () => ids((await everyRun()).filter((run) => run.datasetId === copyId && run.status === 'SUCCEEDED')),
+    },
+    ...pagingCases('Dataset.preview', (args, declarations) => `query Preview${declarations} { dataset(id: "${IRIS}") { preview${args} { edges { cursor node } } } }`, (data) => data.dataset.preview.edges),
+    ...pagingCases(
+      'Dataset.outcomes',
+      (args, declarations) => `query Outcomes${declarations} { dataset(id: "${IRIS}") { outcomes${args} { edges { cursor node { entityKey runId cluster distance scoredAt } } } } }`,
+      (data) => data.dataset.outcomes.edges,
+    ),
+
+    ...pagingCases(
+      'ModelRun.assignments',
+      (args, declarations) => `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { cursor node { entityKey cluster distance } } } } }`,
+      (data) => data.modelRun.assignments.edges,
+    ),
+    'ModelRun.assignments(cluster)': {
+      send: argumentSender(
+        (args, declarations) => `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { node { entityKey cluster distance } } } } }`,
+        (data) => data.modelRun.assignments.edges.map((edge: Edge) => edge.node),
+        'cluster',
+        'Int',
+        ['first: 500'],
+      ),
+      // Documented: every cluster. The rows the run stored, read with plain SQL.
+      whenOmitted: () => storedAssignments(),
+      given: () => 1,
+      whenGiven: async (value) => (await storedAssignments()).filter((row) => row.cluster === value),
+    },
+    ...pagingCases(
+      'ModelRun.trace',
+      (args, declarations) => `query Trace${declarations} { modelRun(id: "${mainRunId}") { trace${args} { edges { cursor node { id action } } } } }`,
+      (data) => data.modelRun.trace.edges,
+    ),
+    'ModelRun.trace(actions)': {
+      send: argumentSender(
+        (args, declarations) => `query Trace${declarations} { modelRun(id: "${mainRunId}") { trace${args} { edges { node { id action } } } } }`,
+        (data) => data.modelRun.trace.edges.map((edge: Edge) => edge.node),
+        'actions',
+        '[String!]',
+        ['first: 500'],
+      ),
+      // Documented: every action.
+      whenOmitted: async () => traceWithActions(TRACE_ACTIONS),
+      given: () => ['iteration'],
+      whenGiven: async () => (await traceWithActions(TRACE_ACTIONS)).filter((node: Json) => node.action === 'iteration'),
+    },
+
+    'StartModelRunInput.k': {
+      send: startSender(['k'], { datasetId: IRIS, seed: 1 }),
+      whenOmitted: async () => EXACTLY_ONE,
+      given: () => 4,
+      whenGiven: async () => ({ ...DEFAULT_PARAMS, k: 4 }),
+    },
+    'StartModelRunInput.kRange': {
+      send: startSender(['kRange'], { datasetId: IRIS, seed: 1 }),
+      whenOmitted: async () => EXACTLY_ONE,
+      given: () => ({ min: 2, max: 3 }),
+      whenGiven: async () => ({ ...DEFAULT_PARAMS, k: null, kRange: { min: 2, max: 3 } }),
+    },
+    'StartModelRunInput.initialization': startCase('initialization', 'RANDOM', { initialization: 'RANDOM', nInit: 10 }),
+    'StartModelRunInput.nInit': startCase('nInit', 2, { nInit: 2 }),
+    'StartModelRunInput.maxIterations': startCase('maxIterations', 50, { maxIterations: 50 }),
+    'StartModelRunInput.tolerance': startCase('tolerance', 0, { tolerance: 0 }),
+    'StartModelRunInput.preparation': startCase('preparation', { missing: 'MEAN', scaling: 'MINMAX' }, { preparation: { missing: 'MEAN', scaling: 'MINMAX' } }),
+    'StartModelRunInput.publishOutcomes': startCase('publishOutcomes', false, { publishOutcomes: false }),
+    'StartModelRunInput.seed': {
+      // Documented: drawn at random and recorded when omitted.
+      send: startSender(['seed'], { datasetId: IRIS, k: 3 }, (run) => (run.params.seed === 42 ? 42 : Number.isInteger(run.params.seed) && run.params.seed >= 0 && run.params.seed <= MAX_SEED ? 'drawn and recorded' : run.params.seed)),
+      whenOmitted: async () => 'drawn and recorded',
+      given: () => 42,
+      whenGiven: async () => 42,
+    },
+    'StartModelRunInput.idempotencyKey': {
+      // Two starts with the same input: one run (a key given) or two (none).
+      send: async (mode) => {
+        const input = withField({ ...START_BASE, publishOutcomes: false }, ['idempotencyKey'], mode);
+        const start = () => request('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input });
+        const [first, second] = [await start(), await start()];
+        for (const result of [first, second]) if (result.data?.startModelRun) await waitForRun(server, result.data.startModelRun.id);
+        return answerOf(first, () => answerOf(second, () => ({ sameRun: first.data.startModelRun.id === second.data.startModelRun.id })));
+      },
+      whenOmitted: async () => ({ sameRun: false }),
+      given: () => `optional-args ${randomUUID()}`,
+      whenGiven: async () => ({ sameRun: true }),
+    },
+    'PreparationInput.missing': {
+      send: startSender(['preparation', 'missing'], { ...START_BASE, preparation: { scaling: 'NONE' } }),
+      whenOmitted: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'DROP', scaling: 'NONE' } }),
+      given: () => 'MEAN',
+      whenGiven: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'NONE' } }),
+    },
+    'PreparationInput.scaling': {
+      send: startSender(['preparation', 'scaling'], { ...START_BASE, preparation: { missing: 'MEAN' } }),
+      whenOmitted: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'STANDARD' } }),
+      given: () => 'MINMAX',
+      whenGiven: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'MINMAX' } }),
+    },
+
+    'RegisterDatasetInput.description': registerCase('description', 'flowers again', (value) => ({ description: value, outcomeTable: null })),
+    // Documented: default ai_cluster_outcome, stored as null (the default table).
+    'RegisterDatasetInput.outcomeTable': registerCase('outcomeTable', 'optional_args_outcomes', (value) => ({ description: null, outcomeTable: value })),
+
+    // A patch: omitted fields stay as they are; null keeps name and columns, clears the description, and
+    // puts back the default outcome table.
+    'UpdateDatasetInput.name': updateCase('name', 'optional-args renamed', {}, { name: 'optional-args renamed' }),
+    'UpdateDatasetInput.keyColumns': updateCase('keyColumns', ['sample_id', 'species'], {}, { keyColumns: ['sample_id', 'species'] }),
+    'UpdateDatasetInput.featureColumns': updateCase('featureColumns', ['petal_length'], {}, { featureColumns: ['petal_length'] }),
+    'UpdateDatasetInput.description': updateCase('description', 'changed', { description: null }, { description: 'changed' }),
+    'UpdateDatasetInput.outcomeTable': updateCase('outcomeTable', 'optional_args_changed', { outcomeTable: null }, { outcomeTable: 'optional_args_changed' }),
+  };
+
+  async function storedAssignments(): Promise<{ entityKey: string; cluster: number; distance: number }[]> {
+    const q = (name: string) => server.app.datastore.dialect.quoteIdentifier(name);
+    const rows = await server.app.datastore.query({
+      sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`,
+      parameters: [mainRunId],
+      kind: 'select',
+    });
+    return rows.map((row) => ({ entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) }));
+  }
+
+  async function traceWithActions(actions: readonly string[]): Promise<Json[]> {
+    const data = dataOf(await request('query Trace($id: ID!, $actions: [String!]) { modelRun(id: $id) { trace(actions: $actions, first: 500) { edges { node { id action } } } } }', { id: mainRunId, actions }), 'trace');
+    return data.modelRun.trace.edges.map((edge: Edge) => edge.node);
+  }
+
+  before(async () => {
+    server = await startTestServer({ RUN_HEARTBEAT_MS: '600000', RUN_QUEUE_LIMIT: '1000', RATE_LIMIT_RUNS_PER_MINUTE: '100000', TRACE_FLUSH_MS: '20' });
+    copyId = dataOf(
+      await request('mutation { registerDataset(input: { name: "optional-args iris copy", table: "iris", keyColumns: ["sample_id"], featureColumns: ["petal_length", "petal_width"] }) { id } }'),
+      'register the copy',
+    ).registerDataset.id;
+    const start = async (input: Record<string, unknown>) => {
+      const run = dataOf(await request('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input }), 'start').startModelRun;
+      await waitForRun(server, run.id);
+      return run.id as string;
+    };
+    // More than one default page (20) of runs, most of them on the copy, and one CANCELLED run.
+    for (let seed = 1; seed <= 22; seed++) await start({ datasetId: copyId, k: 2, seed, publishOutcomes: false });
+    await new RunRepository(server.app.datastore).insert(runRecord(copyId, { status: 'CANCELLED', createdAt: new Date(), finishedAt: new Date() }));
+    // Random starts, ten restarts, tolerance 0: more than 20 trace documents; its outcomes are published.
+    mainRunId = await start({ datasetId: IRIS, k: 3, seed: 7, initialization: 'RANDOM', nInit: 10, tolerance: 0 });
+    await pollUntil(() => traceWithActions(['run-succeeded']), (nodes) => nodes.length === 1, 'the main run’s trace');
+    // …and nothing more arrives: the trace compared below is complete.
+    let previous: Json[] = [];
+    await pollUntil(() => traceWithActions(TRACE_ACTIONS), (nodes) => {
+      const stable = nodes.length === previous.length;
+      previous = nodes;
+      return stable;
+    }, 'the main run’s trace to stop growing', 60_000, 200);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('every optional argument and input field of the schema has its cases here, and each declares null as its default outside patch inputs', async () => {
+    const schema = dataOf(await request(getIntrospectionQuery()), 'introspection') as IntrospectionQuery;
+    const sites = new Map<string, IntrospectionInputValue>();
+    for (const type of schema.__schema.types) {
+      if (type.name.startsWith('__')) continue;
+      if (type.kind === 'OBJECT') for (const field of type.fields) for (const arg of field.args) if (optional(arg.type)) sites.set(`${type.name}.${field.name}(${arg.name})`, arg);
+      if (type.kind === 'INPUT_OBJECT') for (const field of type.inputFields) if (optional(field.type)) sites.set(`${type.name}.${field.name}`, field);
+    }
+    assert.deepEqual([...sites.keys()].filter((site) => !(site in CASES)), [], 'optional arguments and input fields without cases');
+    assert.deepEqual(Object.keys(CASES).filter((site) => !sites.has(site)), [], 'cases for no optional argument or input field');
+    for (const [site, definition] of sites) {
+      assert.equal(definition.defaultValue, CASES[site]!.whenNull ? null : 'null', `${site}: its default in the schema`);
+    }
+  });
+
+  for (const [site, cases] of Object.entries(CASES)) {
+    it(`${site}: omitted${site.includes('(') ? ', an unset variable' : ''} and null answer as the documented default${cases.whenNull ? ' (a patch: null as documented)' : ''}; a given value as documented`, async () => {
+      const omitted = await cases.send(OMITTED);
+      assert.deepEqual(omitted, await cases.whenOmitted(), 'omitted');
+      if (site.includes('(')) assert.deepEqual(await cases.send(UNSET), omitted, 'an unset variable');
+      assert.deepEqual(await cases.send(null), cases.whenNull ? await cases.whenNull() : omitted, 'null');
+      const value = await cases.given();
+      const given = await cases.send({ value });
+      assert.deepEqual(given, await cases.whenGiven(value), `given ${JSON.stringify(value)}`);
+      assert.notDeepEqual(given, omitted, 'the given value changes the answer, or this case proves nothing');
+    });
+  }
+});
+
+function optional(type: IntrospectionTypeRef): boolean {
+  return type.kind !== 'NON_NULL';
+}
