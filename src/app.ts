@@ -158,7 +158,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   });
   await apollo.start();
 
-  expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer));
+  expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer, auth.authenticator, logger.child({ component: 'health' })));
   expressApp.use(
     '/graphql',
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.

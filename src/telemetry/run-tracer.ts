@@ -1,6 +1,7 @@
 import type { ModelRunRecord, RunMetrics } from '../modules/run/run.record';
 import type { DatasetRecord } from '../modules/dataset/dataset.record';
 import type { ColumnStats, IterationEvent, KScore } from '../modules/modeling/model';
+import { exposedError } from '../errors/exposure';
 import { documentId, MILLISECONDS_TO_NANOSECONDS, type TraceDocument } from './trace-document';
 
 /** Receives trace documents; the TraceWriter in production. Never awaited by the tracer's callers. */
@@ -86,7 +87,7 @@ export class RunTracer {
     } else if (run.status === 'FAILED' || run.status === 'CANCELLED') {
       this.event(run, run.status === 'FAILED' ? 'run-failed' : 'run-cancelled', ['end'], {
         event: { outcome: 'failure', duration },
-        error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
+        error: run.error ? exposedError(run.error.code, run.error.message) : undefined,
         aimodel: { run: runFields(run, datasetName) },
       });
     }
@@ -117,7 +118,7 @@ export class RunTracer {
       service: this.service,
       trace: { id: run.id },
       labels: { run_id: run.id, dataset_id: run.datasetId },
-      error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
+      error: run.error ? exposedError(run.error.code, run.error.message) : undefined,
       aimodel: {
         run: runFields(run, datasetName),
         metrics: run.metrics ? metricFields(run.metrics) : undefined,

@@ -9,6 +9,7 @@ import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
 import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
 import type { RunRepository } from './run.repository';
+import { failureOf } from './run-failure';
 import type { RunTracer } from '../../telemetry/run-tracer';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
@@ -223,12 +224,5 @@ function succeededChanges(
     }),
     outcomes_published_at: published ? finishedAt : null,
   };
-}
-
-/** A failure's code and message as stored with the run: safe to show (no SQL, no connection string). */
-export function failureOf(error: unknown): { code: string; message: string } {
-  if (error instanceof ModelInputError) return { code: error.reason, message: error.message };
-  if (isAppError(error)) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
 }
 

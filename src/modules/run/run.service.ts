@@ -11,6 +11,7 @@ import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import type { RunExecutor } from './run-executor';
 import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
+import { interruptedFailure } from './run-failure';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
@@ -208,11 +209,8 @@ export class RunService {
     this.deps.executor.stop();
     for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
       this.deps.scheduler.remove(run.id);
-      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
-        finished_at: this.now(),
-        error_code: 'INTERRUPTED',
-        error_message: 'The server shut down while the run was queued or running',
-      });
+      const failure = interruptedFailure('The server shut down while the run was queued or running');
+      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: this.now(), error_code: failure.code, error_message: failure.message });
       this.deps.executor.cancel(run.id);
       await this.ended(run.id);
     }
@@ -232,11 +230,8 @@ export class RunService {
   private async resolveOrphans(): Promise<void> {
     const before = new Date(this.now().getTime() - MISSED_HEARTBEATS * this.deps.heartbeatMs);
     for (const run of await this.deps.runs.findStale(before)) {
-      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
-        finished_at: this.now(),
-        error_code: 'INTERRUPTED',
-        error_message: `The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`,
-      });
+      const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`);
+      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: this.now(), error_code: failure.code, error_message: failure.message });
       if (failed) {
         this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
         await this.ended(run.id);

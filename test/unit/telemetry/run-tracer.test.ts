@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
 import { RunTracer } from '../../../src/telemetry/run-tracer';
 import type { TraceDocument } from '../../../src/telemetry/trace-document';
 import { COLUMN_STATS, DATASET, everyRunTracerDocument, failedRun, PREPARATION, RecordingRecorder, SERVICE, succeededRun } from './fixtures';
@@ -79,7 +80,7 @@ describe('RunTracer', () => {
     assert.equal(recorder.byAction('run-summary').length, 1);
   });
 
-  it('finished() on a FAILED run emits run-failed with the error code and a failure outcome, and a failed summary', () => {
+  it('finished() on a FAILED run emits run-failed with the error code, the catalogue’s message instead of the driver’s words, a failure outcome, and a failed summary', () => {
     const { tracer, recorder } = tracerWithRecorder();
     const run = failedRun();
     tracer.finished(run, DATASET.name);
@@ -90,11 +91,11 @@ describe('RunTracer', () => {
     const [failed] = recorder.byAction('run-failed');
     assert.equal(failed!.event.outcome, 'failure');
     assert.equal(failed!.event.duration, 1_500_000_000);
-    assert.deepEqual(failed!.error, { code: 'DB_QUERY_FAILED', message: 'The dataset table could not be read' });
+    assert.deepEqual(failed!.error, { code: 'DB_ERROR', message: ERROR_CATALOGUE.DB_ERROR });
     assert.equal(aimodel(failed!).run!.status, 'FAILED');
     const [summary] = recorder.byAction('run-summary');
     assert.equal(summary!.event.outcome, 'failure');
-    assert.equal((summary!.error as { code: string }).code, 'DB_QUERY_FAILED');
+    assert.deepEqual(summary!.error, { code: 'DB_ERROR', message: ERROR_CATALOGUE.DB_ERROR });
   });
 
   it('finished() on a CANCELLED run emits run-cancelled with a failure outcome', () => {
