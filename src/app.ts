@@ -20,6 +20,7 @@ import { dialectFor } from './datastore/dialects';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from './graphql/context';
 import { createErrorReporting } from './graphql/format-error';
 import { costLimitPlugin } from './graphql/limits/cost';
+import { nulCharacterPlugin } from './graphql/limits/nul-characters';
 import { graphqlWsHooks } from './graphql/limits/graphql-ws';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from './graphql/limits/http-body';
 import { subscriptionsOverHttpRefused } from './graphql/limits/http-subscriptions';
@@ -149,6 +150,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       metricsPlugin(metrics),
       errorReporting.plugin,
       costLimitPlugin(config.queryLimits.maxCost),
+      nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
       graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion } }),
       config.introspection
