@@ -143,6 +143,16 @@ export abstract class SqlDialect {
     return `CAST(${expression} AS DOUBLE PRECISION)`;
   }
 
+  /**
+   * Locks one row until the transaction ends, so writers that lock it first take turns. Its result
+   * has the row, or none once the row is gone. Default `SELECT … FOR UPDATE` (PostgreSQL, MySQL/MariaDB,
+   * Oracle, Tibero): a waiter reads the row as the holder committed it, deleted included.
+   */
+  lockRowStatement(table: string, keyColumn: string, key: SqlValue): Statement {
+    const column = this.quoteIdentifier(keyColumn);
+    return { sql: `SELECT ${column} FROM ${this.quoteIdentifier(table)} WHERE ${column} = ? FOR UPDATE`, parameters: [key], kind: 'select' };
+  }
+
   countRowsStatement(table: string): Statement {
     return { sql: `SELECT COUNT(*) AS row_count FROM ${this.quoteIdentifier(table)}`, parameters: [], kind: 'select' };
   }

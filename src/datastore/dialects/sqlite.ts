@@ -1,4 +1,4 @@
-import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
+import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -70,6 +70,13 @@ export class SqliteDialect extends SqlDialect {
     const upper = typeName.toUpperCase();
     if (/CHAR|CLOB|TEXT|BLOB/.test(upper) || upper.trim() === '') return false;
     return /INT|REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(upper);
+  }
+
+  // No FOR UPDATE: a write takes SQLite's one write lock at once, and its row count says whether the
+  // row is there (a read first would only take a shared lock, and upgrading it can fail with BUSY).
+  override lockRowStatement(table: string, keyColumn: string, key: SqlValue): Statement {
+    const column = this.quoteIdentifier(keyColumn);
+    return { sql: `UPDATE ${this.quoteIdentifier(table)} SET ${column} = ${column} WHERE ${column} = ?`, parameters: [key], kind: 'update' };
   }
 
   override castToDouble(expression: string): string {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TransactionRunner } from '../../datastore/datastore';
+import type { Executor, TransactionRunner } from '../../datastore/datastore';
 import type { CatalogColumn, Row } from '../../datastore/types';
 import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
 import type { DatasetTableRepository, FeatureProfileRow } from './dataset-table.repository';
@@ -93,17 +93,37 @@ export class DatasetService {
     return record;
   }
 
-  /** Removes a dataset and its runs; refused with CONFLICT while one of its runs is queued or running. */
+  /**
+   * Removes a dataset with its runs, their assignments and its published outcomes; refused with
+   * CONFLICT while one of its runs is queued or running. One transaction that locks the dataset's row
+   * first, as startModelRun does before writing its run: no run can slip in between the count and the
+   * delete. Every statement is on the transaction's own connection (with DB_POOL_MAX=1 there is no other).
+   */
   async delete(id: string): Promise<DatasetRecord> {
-    const record = await this.require(id);
-    // Checked before the transaction opens: inside it, this query would wait for a second pooled
-    // connection while the transaction holds one (with DB_POOL_MAX=1 it waited for itself).
-    const active = await this.datasets.countActiveRuns(id);
-    if (active > 0) {
-      throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
-    }
-    await this.database.transaction((transaction) => this.datasets.deleteWithRuns(id, transaction));
-    return record;
+    const current = await this.require(id);
+    // Its own outcome table and the default one it may have published to before naming its own, as
+    // far as they exist (a dropped table has no rows to leave behind). Read before the transaction opens.
+    const candidates = [...new Set([current.outcomeTable ?? DEFAULT_OUTCOME_TABLE, DEFAULT_OUTCOME_TABLE])];
+    const existing = await this.catalog.columnsOf(candidates);
+    const outcomeTables = candidates.filter((table) => existing.has(table));
+    return this.database.transaction(async (transaction) => {
+      const [record] = (await this.datasets.lock(id, transaction)) ? await this.datasets.findByIds([id], transaction) : [];
+      if (!record) throw badInput('id', `No dataset has id "${id}"`, id);
+      const active = await this.datasets.countActiveRuns(id, transaction);
+      if (active > 0) {
+        throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
+      }
+      await this.datasets.deleteWithRuns(id, outcomeTables, transaction);
+      return record;
+    });
+  }
+
+  /**
+   * Locks the dataset's row until `transaction` ends (see delete); false when it no longer exists.
+   * Starting a run and writing its outcomes call it first, so they never write for a deleted dataset.
+   */
+  lock(id: string, transaction: Executor): Promise<boolean> {
+    return this.datasets.lock(id, transaction);
   }
 
   private async validated(record: DatasetRecord): Promise<DatasetRecord> {

@@ -1,10 +1,11 @@
 import type { Datastore } from '../../datastore/datastore';
-import { isAppError } from '../../errors/app-error';
+import { AppError, isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { ModelInputError, RunCancelledError, type ModelingJobOutput } from '../modeling/model';
 import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
 import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
+import type { DatasetService } from '../dataset/dataset.service';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
 import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
@@ -25,6 +26,8 @@ export interface ExecutorDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
+  /** Locks a dataset's row in a transaction (DatasetService.lock); false once the dataset is gone. */
+  readonly datasets: Pick<DatasetService, 'lock'>;
   readonly logger: Logger;
   readonly readBatchRows: number;
   /** Connections the dataset is read on side by side (readFeatureTable's parts). */
@@ -141,6 +144,8 @@ export class RunExecutor {
     // times are timings.saveMs and timings.publishMs.
     const finishedAt = now();
     await datastore.transaction(async (transaction) => {
+      // The dataset's row first, as deleteDataset locks it: no assignment or outcome for a deleted dataset.
+      if (!(await this.dependencies.datasets.lock(run.datasetId, transaction))) throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       phaseStarted = performance.now();
       await this.dependencies.assignments.save(run.id, assignments, transaction);
       const saveMs = performance.now() - phaseStarted;

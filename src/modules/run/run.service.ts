@@ -90,7 +90,12 @@ export class RunService {
       outcomesPublishedAt: null,
     };
     try {
-      await runs.insert(run);
+      // The dataset's row is locked first, as deleteDataset locks it: a dataset deleted since the
+      // checks above is seen here, and one being deleted is waited for.
+      await this.deps.datastore.transaction(async (transaction) => {
+        if (!(await datasets.lock(dataset.id, transaction))) throw new AppError('BAD_USER_INPUT', `No dataset has id "${dataset.id}" (it was deleted)`, { field: 'datasetId', value: dataset.id });
+        await runs.insert(run, transaction);
+      });
     } catch (error) {
       // The same idempotency key raced in from another request: its run is the answer.
       if (input.idempotencyKey && isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {
@@ -141,6 +146,8 @@ export class RunService {
     const started = performance.now();
     // One statement the database runs from the stored assignments: nothing is read into this process.
     await this.deps.datastore.transaction(async (transaction) => {
+      // Never outcome rows for a dataset deleted meanwhile: its deletion locks the same row.
+      if (!(await this.deps.datasets.lock(run.datasetId, transaction))) throw new AppError('BAD_USER_INPUT', `Run ${id}'s dataset was deleted`, { field: 'runId' });
       await this.deps.assignments.publishAsOutcomes(run.id, table, run.datasetId, run.finishedAt!, transaction);
       await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
     });
