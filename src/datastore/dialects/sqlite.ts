@@ -83,6 +83,20 @@ export class SqliteDialect extends SqlDialect {
     return `CAST(${expression} AS REAL)`;
   }
 
+  // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
+  override characterLengthSql(expression: string): string {
+    return `LENGTH(${expression})`;
+  }
+
+  override characterSql(codePoint: number): string {
+    return `char(${codePoint})`;
+  }
+
+  // Timestamps are text here ('YYYY-MM-DD HH:MM:SS.ffffff'): a non-zero digit after the third of the fraction.
+  override subMillisecondSql(column: string): string {
+    return `(typeof(${column}) = 'text' AND instr(${column}, '.') > 0 AND ltrim(substr(${column}, instr(${column}, '.') + 4), '0') GLOB '[1-9]*')`;
+  }
+
   protected override readonly bindsSharedValuesOnce: boolean = true;
 
   /**

@@ -10,7 +10,7 @@ import type { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { DatasetRecord } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
 import { badInput, checkColumns, checkIdentifier, checkName } from './dataset-validation';
-import { DEFAULT_OUTCOME_TABLE, outcomeTableDefinition } from './outcome-table';
+import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from './outcome-table';
 
 /** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
 export class DatasetService {
@@ -133,18 +133,44 @@ export class DatasetService {
     const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
     if (!columns) throw badInput('table', `Table "${record.table}" does not exist in the database`, record.table);
     checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);
-    const { nullKeys, duplicateKeys } = await this.tables.keyViolations(record.table, record.keyColumns);
-    if (nullKeys > 0 || duplicateKeys > 0) {
-      throw badInput(
-        'keyColumns',
-        `keyColumns (${record.keyColumns.join(', ')}) do not identify the rows of "${record.table}": ${nullKeys} row(s) with a NULL key, ${duplicateKeys} key value(s) on more than one row`,
-        record.keyColumns,
-      );
-    }
+    await this.checkKeys(record, columns);
     const outcomeTable = await this.ensureOutcomeTable(record.outcomeTable);
     const sameName = await this.datasets.findByName(name);
     if (sameName && sameName.id !== record.id) throw badInput('name', `A dataset named "${name}" already exists`, name);
     return { ...record, name, outcomeTable };
+  }
+
+  /**
+   * Refuses key columns a run could only fail on at its last write: NULL or repeated keys, entity keys
+   * longer than entity_key holds, timestamps finer than the millisecond an entity key keeps. One
+   * statement of aggregates over the table.
+   */
+  private async checkKeys(record: DatasetRecord, columns: readonly CatalogColumn[]): Promise<void> {
+    const keyColumns = record.keyColumns.map((name) => ({ name, type: columns.find((column) => column.name === name)!.type }));
+    const { nullKeys, duplicateKeys, longestEntityKey, subMillisecondKeys } = await this.tables.keyViolations(record.table, keyColumns);
+    const keys = `keyColumns (${record.keyColumns.join(', ')})`;
+    if (nullKeys > 0 || duplicateKeys > 0) {
+      throw badInput(
+        'keyColumns',
+        `${keys} do not identify the rows of "${record.table}": ${nullKeys} row(s) with a NULL key, ${duplicateKeys} key value(s) on more than one row`,
+        record.keyColumns,
+      );
+    }
+    if (longestEntityKey > ENTITY_KEY_LENGTH) {
+      throw badInput(
+        'keyColumns',
+        `${keys} of "${record.table}" make entity keys of up to ${longestEntityKey} characters (a composite key as a JSON array); outcome tables store at most ${ENTITY_KEY_LENGTH}`,
+        record.keyColumns,
+      );
+    }
+    const [fine] = subMillisecondKeys;
+    if (fine) {
+      throw badInput(
+        'keyColumns',
+        `${keys}: "${fine.column}" has ${fine.rows} value(s) finer than a millisecond; an entity key keeps timestamps to the millisecond, so such keys would collide or not match their rows`,
+        record.keyColumns,
+      );
+    }
   }
 
   /**
