@@ -143,6 +143,17 @@ export abstract class SqlDialect {
     return `CAST(${expression} AS DOUBLE PRECISION)`;
   }
 
+  /**
+   * Whether a column declared numeric can hold values that are not numbers (SQLite keeps text there).
+   * Where it can, numericValueSql tells them apart and a read counts them. Default false.
+   */
+  readonly numericColumnsHoldText: boolean = false;
+
+  /** A numeric column's value where it is a number, NULL where it is anything else. Default: the column itself. */
+  numericValueSql(column: string): string {
+    return column;
+  }
+
   /** An expression as text, e.g. to measure a key that is neither text nor a number nor a timestamp. */
   castToText(expression: string): string {
     return `CAST(${expression} AS VARCHAR(4000))`;

@@ -83,6 +83,14 @@ export class SqliteDialect extends SqlDialect {
     return `CAST(${expression} AS REAL)`;
   }
 
+  // Column affinity keeps text that does not look like a number ('abc', '', '0x10', 'inf') as text, and
+  // the ODBC driver reads it as NULL or through strtod (16, Infinity): a value counts only as a number.
+  override readonly numericColumnsHoldText: boolean = true;
+
+  override numericValueSql(column: string): string {
+    return `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${column} END`;
+  }
+
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
   override characterLengthSql(expression: string): string {
     return `LENGTH(${expression})`;

@@ -5,8 +5,11 @@ import type { Row } from '../../datastore/types';
 
 export interface FeatureProfileRow {
   readonly column: string;
+  /** Values that are numbers: what a run clusters. */
   readonly count: number;
   readonly nulls: number;
+  /** Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing. */
+  readonly nonNumeric: number;
   readonly min: number | null;
   readonly max: number | null;
   readonly mean: number | null;
@@ -34,15 +37,17 @@ export class DatasetTableRepository {
 
   /**
    * One statement for all features: counts, min, max, mean and the mean of squares, from which the
-   * population standard deviation is derived (SQLite has no STDDEV). No row leaves the database.
+   * population standard deviation is derived (SQLite has no STDDEV). No row leaves the database. Only
+   * numbers count as values, as a run reads them (SqlDialect.numericValueSql).
    */
   async profile(table: string, features: readonly string[]): Promise<FeatureProfileRow[]> {
     const dialect = this.executor.dialect;
     const aggregates = features.flatMap((feature, index) => {
-      const column = dialect.quoteIdentifier(feature);
+      const column = dialect.numericValueSql(dialect.quoteIdentifier(feature));
       const asDouble = dialect.castToDouble(column);
       return [
         `COUNT(${column}) AS f${index}_count`,
+        `COUNT(${dialect.quoteIdentifier(feature)}) AS f${index}_present`,
         `MIN(${asDouble}) AS f${index}_min`,
         `MAX(${asDouble}) AS f${index}_max`,
         `AVG(${asDouble}) AS f${index}_mean`,
@@ -58,12 +63,14 @@ export class DatasetTableRepository {
     return features.map((column, index) => {
       const read = (name: string) => (row?.[`f${index}_${name}`] === null || row?.[`f${index}_${name}`] === undefined ? null : Number(row[`f${index}_${name}`]));
       const count = read('count') ?? 0;
+      const present = read('present') ?? 0;
       const mean = read('mean');
       const square = read('square');
       return {
         column,
         count,
-        nulls: total - count,
+        nulls: total - present,
+        nonNumeric: present - count,
         min: read('min'),
         max: read('max'),
         mean,
@@ -73,22 +80,22 @@ export class DatasetTableRepository {
   }
 
   /**
-   * The features that have no value at all (every row NULL, or no rows), in the order given. One
-   * statement of one EXISTS per feature: each stops at the first non-NULL value it finds, so only a
-   * column that really is empty is read to the end.
+   * The features that have no number at all (every row NULL or text, or no rows), in the order
+   * given. One statement of one EXISTS per feature: each stops at the first number it finds, so only
+   * a column that really is empty is read to the end.
    */
   async featuresWithoutValue(table: string, features: readonly string[]): Promise<string[]> {
     const dialect = this.executor.dialect;
     const from = dialect.quoteIdentifier(table);
     const probes = features.map(
-      (feature, index) => `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.quoteIdentifier(feature)} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
+      (feature, index) => `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.numericValueSql(dialect.quoteIdentifier(feature))} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
     );
     const [row] = await this.executor.query({ sql: dialect.selectWithoutTable(probes.join(', ')), parameters: [], kind: 'select' });
     return features.filter((_, index) => Number(row?.[`f${index}_present`] ?? 0) === 0);
   }
 
   /**
-   * The table's rows, or with `completeOnly` the rows where every given column has a value (what
+   * The table's rows, or with `completeOnly` the rows where every given column has a number (what
    * k-means gets when rows with NULLs are dropped), counted only up to `cap`: exact below it, `cap`
    * at or above it, so the database can stop after `cap` rows instead of counting the whole table.
    * The paged subquery has no ORDER BY on purpose: any `cap` rows will do, and a sort would read
@@ -98,10 +105,25 @@ export class DatasetTableRepository {
    */
   async rowsUpTo(table: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }): Promise<number> {
     const dialect = this.executor.dialect;
-    const where = options.completeOnly ? ` WHERE ${columns.map((name) => `${dialect.quoteIdentifier(name)} IS NOT NULL`).join(' AND ')}` : '';
+    const where = options.completeOnly ? ` WHERE ${columns.map((name) => `${dialect.numericValueSql(dialect.quoteIdentifier(name))} IS NOT NULL`).join(' AND ')}` : '';
     const capped = dialect.paginate({ sql: `SELECT 1 AS present FROM ${dialect.quoteIdentifier(table)}${where}`, parameters: [], kind: 'select' }, { limit: options.cap, offset: 0 });
     const [row] = await this.executor.query({ ...capped, sql: `SELECT COUNT(*) AS row_count FROM (${capped.sql}) capped` });
     return Number(row?.row_count ?? 0);
+  }
+
+  /**
+   * Per feature, the values that are neither NULL nor numbers, where the dialect's numeric columns can
+   * hold such values (SQLite); zeros elsewhere, without a statement.
+   */
+  async nonNumericCounts(table: string, features: readonly string[]): Promise<number[]> {
+    const dialect = this.executor.dialect;
+    if (!dialect.numericColumnsHoldText) return features.map(() => 0);
+    const counts = features.map((feature, index) => {
+      const column = dialect.quoteIdentifier(feature);
+      return `COUNT(${column}) - COUNT(${dialect.numericValueSql(column)}) AS f${index}_non_numeric`;
+    });
+    const [row] = await this.executor.query({ sql: `SELECT ${counts.join(', ')} FROM ${dialect.quoteIdentifier(table)}`, parameters: [], kind: 'select' });
+    return features.map((_, index) => Number(row?.[`f${index}_non_numeric`] ?? 0));
   }
 
   /**

@@ -288,11 +288,14 @@ export class FeatureProfile {
   @Field(() => String)
   column!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Values that are numbers: what a run clusters.' })
   count!: number;
 
   @Field(() => Int)
   nulls!: number;
+
+  @Field(() => Int, { description: 'Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing.' })
+  nonNumeric!: number;
 
   @Field(() => Float, { nullable: true })
   min!: number | null;

@@ -190,10 +190,22 @@ describe('RunTracer', () => {
     assert.deepEqual(aimodel(preparation!).preparation, { rows_read: 10, rows_dropped: 1, scaling: 'STANDARD', read_ms: 3.5, prepare_ms: 1.25 });
     assert.deepEqual(aimodel(preparation!).input, {
       features: [
-        { column: 'age', count: 10, nulls: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
-        { column: 'income', count: 9, nulls: 1, min: 1000, max: 9000, mean: 4250.5, stddev: 2100.75 },
+        { column: 'age', count: 10, nulls: 0, non_numeric: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
+        { column: 'income', count: 9, nulls: 1, non_numeric: 0, min: 1000, max: 9000, mean: 4250.5, stddev: 2100.75 },
       ],
     });
     assert.equal(COLUMN_STATS.length, run.params.featureColumns.length);
+  });
+
+  it('preparation() splits each feature’s missing values into NULLs and values that are not numbers, as the run counted them', () => {
+    const { tracer, recorder } = tracerWithRecorder();
+    const missingValues = [{ column: 'age', nulls: 0, nonNumeric: 0 }, { column: 'income', nulls: 0, nonNumeric: 1 }];
+    tracer.preparation(succeededRun(), { ...PREPARATION, missingValues });
+    const [preparation] = recorder.byAction('preparation');
+    const features = (aimodel(preparation!).input as { features: { column: string; nulls: number; non_numeric: number }[] }).features;
+    assert.deepEqual(features.map(({ column, nulls, non_numeric }) => ({ column, nulls, non_numeric })), [
+      { column: 'age', nulls: 0, non_numeric: 0 },
+      { column: 'income', nulls: 0, non_numeric: 1 },
+    ]);
   });
 });
