@@ -20,6 +20,7 @@ import { dialectFor } from './datastore/dialects';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from './graphql/context';
 import { createErrorReporting } from './graphql/format-error';
 import { costLimitPlugin } from './graphql/limits/cost';
+import { nulCharacterPlugin } from './graphql/limits/nul-characters';
 import { graphqlWsHooks } from './graphql/limits/graphql-ws';
 import { graphqlWsAuth, stringParam, type SocketExtra } from './graphql/graphql-ws-auth';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from './graphql/limits/http-body';
@@ -139,6 +140,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       metricsPlugin(metrics),
       errorReporting.plugin,
       costLimitPlugin(config.queryLimits.maxCost),
+      nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
       graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion } }),
       config.introspection
@@ -148,7 +150,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   });
   await apollo.start();
 
-  expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer));
+  expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer, auth.authenticator, logger.child({ component: 'health' })));
   expressApp.use(
     '/graphql',
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.

@@ -75,6 +75,8 @@ export interface OrderedRead {
   readonly keyColumns: readonly string[];
   /** A condition over quoted columns with `?` parameters, e.g. `"run_id" = ?`. */
   readonly where?: { readonly sql: string; readonly parameters: readonly SqlValue[] };
+  /** Columns read as numbers only: a value that is not one (text in a SQLite REAL column) reads as NULL (SqlDialect.numericValueSql). */
+  readonly numbers?: readonly string[];
 }
 
 // ODBC's SQL_BIT (sql.h): values.ts reads it as a boolean, so a number from such a column is converted
@@ -503,8 +505,12 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     const q = (name: string) => this.dialect.quoteIdentifier(name);
     const conditions = [read.where, keyCondition].filter((condition) => condition !== undefined);
     const where = conditions.length > 0 ? ` WHERE ${conditions.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    const selected = read.columns.map((name) => {
+      const value = read.numbers?.includes(name) ? this.dialect.numericValueSql(q(name)) : q(name);
+      return value === q(name) ? value : `${value} AS ${q(name)}`;
+    });
     return {
-      sql: `SELECT ${read.columns.map(q).join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
+      sql: `SELECT ${selected.join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
       parameters: conditions.flatMap((condition) => condition.parameters),
       kind: 'select',
     };

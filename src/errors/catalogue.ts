@@ -29,7 +29,30 @@ export const ERROR_CATALOGUE = {
   INVALID_IDENTIFIER: 'A table or column name is not a plain SQL identifier the dialect can quote safely.',
   UPSERT_INVALID: 'An UPSERT description is inconsistent (unknown key column, missing value, duplicate key in one batch).',
   DIALECT_UNSUPPORTED: 'The configured SQL dialect cannot do what was asked; nothing was sent to the database.',
-  INTERNAL_SERVER_ERROR: 'An unexpected error; details are in the server log under the request id.',
+  INTERNAL_SERVER_ERROR: 'An unexpected error; details are in the server log under the request id (the run id for a run).',
+  // How a model run can end (ModelRun.error.code), besides the codes above: the modeling core's reasons and INTERRUPTED.
+  SHAPE_MISMATCH: 'The values handed to the model do not have the shape it expects (an internal inconsistency between rows, columns and assignments).',
+  EMPTY_INPUT: 'The run had no rows to cluster: the table is empty, or no row is left once rows with a missing value are dropped.',
+  COLUMN_ALL_MISSING: 'A feature column has no numeric value in any row the run read.',
+  NON_FINITE_VALUE: 'A feature value is infinite or too large in magnitude to compute with; the message names the column.',
+  INVALID_K: 'k is below 2, above the rows left to cluster, or not an integer.',
+  INVALID_K_RANGE: 'kRange is not 2 ≤ min ≤ max in integers, or its min needs more rows than are left to cluster.',
+  K_RANGE_TOO_WIDE: 'kRange asks for more values of k than one run may try.',
+  INVALID_OPTION: 'A run option is outside its documented range; the message names it.',
+  INTERRUPTED: 'The server process running the run shut down or stopped beating before the run ended.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The codes only a model run ends with (ModelRun.error.code); a run may also end with DB_* and other codes above. */
+export const RUN_ENDING_CODES = [
+  'SHAPE_MISMATCH',
+  'EMPTY_INPUT',
+  'COLUMN_ALL_MISSING',
+  'NON_FINITE_VALUE',
+  'INVALID_K',
+  'INVALID_K_RANGE',
+  'K_RANGE_TOO_WIDE',
+  'INVALID_OPTION',
+  'INTERRUPTED',
+] as const satisfies readonly ErrorCode[];

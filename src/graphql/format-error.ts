@@ -3,7 +3,8 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isAppError } from '../errors/app-error';
-import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue';
+import { ERROR_CATALOGUE } from '../errors/catalogue';
+import { ERROR_KIND, INTERNAL_MESSAGE } from '../errors/exposure';
 import type { Logger } from '../logging/logger';
 import type { GraphqlContext } from './context';
 import { limitErrorOf } from './limits/limits';
@@ -17,7 +18,7 @@ import { tokenLimitErrorOf } from './limits/tokens';
  *
  * In production (NODE_ENV=production) nothing a client was not meant to read leaves the server:
  *
- * - an AppError whose code is `client` below keeps its message and details (the services wrote them for
+ * - an AppError whose code is `client` (ERROR_KIND, src/errors/exposure.ts) keeps its message and details (written for
  *   the caller);
  * - a database error (`database`) keeps its code, but its message becomes the catalogue's generic one and
  *   its details go (no driver text, no SQL state, nothing of the connection);
@@ -31,34 +32,6 @@ import { tokenLimitErrorOf } from './limits/tokens';
  * In every mode, what comes back of the client's own input is bounded: messages are cut at 1,000
  * characters and detail strings at 200 (a 900 KB argument is not echoed whole).
  */
-const KIND: Record<ErrorCode, 'client' | 'database' | 'internal'> = {
-  UNAUTHENTICATED: 'client',
-  FORBIDDEN: 'client',
-  RATE_LIMITED: 'client',
-  BAD_USER_INPUT: 'client',
-  BAD_REQUEST: 'client',
-  PAYLOAD_TOO_LARGE: 'client',
-  NOT_FOUND: 'client',
-  IDEMPOTENCY_KEY_REUSED: 'client',
-  CONFLICT: 'client',
-  QUERY_TOO_DEEP: 'client',
-  QUERY_TOO_COSTLY: 'client',
-  TOO_MANY_ALIASES: 'client',
-  TOO_MANY_TOKENS: 'client',
-  TOO_MANY_DIRECTIVES: 'client',
-  TRACE_UNAVAILABLE: 'client',
-  RUN_QUEUE_FULL: 'client',
-  INVALID_IDENTIFIER: 'client',
-  UPSERT_INVALID: 'client',
-  DIALECT_UNSUPPORTED: 'client',
-  DB_UNAVAILABLE: 'database',
-  DB_POOL_TIMEOUT: 'database',
-  DB_QUERY_TIMEOUT: 'database',
-  DB_CONSTRAINT_VIOLATION: 'database',
-  DB_ERROR: 'database',
-  CONFIG_INVALID: 'internal',
-  INTERNAL_SERVER_ERROR: 'internal',
-};
 
 /** Codes of errors that are not AppErrors but are the request's own fault, raised by Apollo, graphql or type-graphql. */
 const PASS_THROUGH = new Set([
@@ -72,8 +45,6 @@ const PASS_THROUGH = new Set([
   'UNAUTHENTICATED', // bad credentials, refused while the context is built
   'FORBIDDEN',
 ]);
-
-const INTERNAL_MESSAGE = 'Internal server error';
 
 // Input comes back in some messages and details (`No dataset has id "…"`, `details.value`, graphql's
 // "Variable "$x" got invalid value …"): a 900 KB argument must not come back whole.
@@ -129,7 +100,7 @@ export function createErrorReporting(options: { production: boolean; logger: Log
       return { message: limit.message, locations: formatted.locations, extensions };
     }
     const original = unwrapResolverError(error);
-    const kind = isAppError(original) ? KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
+    const kind = isAppError(original) ? ERROR_KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
     if (kind === 'client') {
       if (isAppError(original)) {
         return { message: clip(original.message, MAX_MESSAGE_LENGTH), locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...clipDetails(original.details) } };
@@ -183,7 +154,7 @@ export function createErrorReporting(options: { production: boolean; logger: Log
 function isClientError(error: GraphQLError): boolean {
   if (limitErrorOf(error) || tokenLimitErrorOf(error)) return true;
   const original = unwrapResolverError(error);
-  if (isAppError(original)) return KIND[original.code] === 'client';
+  if (isAppError(original)) return ERROR_KIND[original.code] === 'client';
   return PASS_THROUGH.has(String(error.extensions?.code));
 }
 

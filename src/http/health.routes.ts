@@ -1,6 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import type { Authenticator } from '../auth/authenticator';
+import { allows } from '../auth/roles';
 import type { DatabaseBootstrap } from '../bootstrap';
 import type { Datastore } from '../datastore/datastore';
+import { AppError, isAppError } from '../errors/app-error';
+import { exposedError } from '../errors/exposure';
+import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { withTimeout } from '../shared/with-timeout';
 import type { TraceWriter } from '../telemetry/trace-writer';
@@ -8,33 +13,43 @@ import type { TraceWriter } from '../telemetry/trace-writer';
 // /readyz answers within this long even when every pooled connection is busy or the network hangs.
 const READINESS_PING_TIMEOUT_MS = 2_000;
 
-/** /healthz (the process is alive), /readyz (it can serve: database reachable and prepared), /metrics. */
-export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap, metrics: Metrics, trace: TraceWriter): Router {
+/**
+ * /healthz (the process is alive), /readyz (it can serve: database reachable and prepared), /metrics.
+ *
+ * /readyz needs no credentials and tells such callers only `{ ready }` (200 or 503). Admin credentials
+ * (an API key or a JWT, as /graphql takes them) add the details: dialect, server version, pool and
+ * trace counters, and a database error as its catalogue code and message. Any other credentials, wrong
+ * ones included, get `{ ready }` alone: the probe's answer never depends on what a caller sends. The
+ * driver's own words go to the log, at warn, each time they change.
+ */
+export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap, metrics: Metrics, trace: TraceWriter, authenticator: Authenticator, logger: Logger): Router {
   const router = Router();
+  let lastLogged: string | undefined;
 
   router.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
 
-  router.get('/readyz', async (_request, response) => {
+  router.get('/readyz', async (request, response) => {
+    const [failure, admin] = await Promise.all([pingFailure(datastore), isAdmin(authenticator, request)]);
     const prepared = bootstrap.current();
-    let reachable = false;
-    let error: string | undefined;
-    try {
-      await withTimeout(datastore.ping(), READINESS_PING_TIMEOUT_MS, () => new Error(`no answer within ${READINESS_PING_TIMEOUT_MS} ms`));
-      reachable = true;
-    } catch (caught) {
-      error = caught instanceof Error ? caught.message : String(caught);
+    if (failure && failure.message !== lastLogged) logger.warn({ code: failure.code, err: failure.message }, 'readiness check: the database did not answer');
+    lastLogged = failure?.message;
+    const ready = !failure && prepared.done;
+    const status = ready ? 200 : 503;
+    if (!admin) {
+      response.status(status).json({ ready });
+      return;
     }
-    const ready = reachable && prepared.done;
-    response.status(ready ? 200 : 503).json({
+    const error = failure ?? prepared.lastError;
+    response.status(status).json({
       ready,
       database: {
         dialect: datastore.dialect.variant,
-        reachable,
+        reachable: !failure,
         prepared: prepared.done,
         serverVersion: prepared.serverVersion ?? null,
-        error: error ?? prepared.lastError?.message ?? null,
+        error: error ? exposedError(error.code, error.message) : null,
       },
       pool: datastore.state().pool,
       // The trace never decides readiness: the server serves while the search engine is away.
@@ -47,4 +62,30 @@ export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap,
   });
 
   return router;
+}
+
+/** Why the database did not answer a ping in time, or undefined when it did. */
+async function pingFailure(datastore: Datastore): Promise<{ code: string; message: string } | undefined> {
+  try {
+    await withTimeout(datastore.ping(), READINESS_PING_TIMEOUT_MS, () => new AppError('DB_UNAVAILABLE', `no answer within ${READINESS_PING_TIMEOUT_MS} ms`));
+    return undefined;
+  } catch (error) {
+    return { code: isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Whether the request carries credentials of an admin; false for none, wrong ones, or ones that cannot be checked in time. */
+async function isAdmin(authenticator: Authenticator, request: Request): Promise<boolean> {
+  const apiKey = request.headers['x-api-key'];
+  if (!request.headers.authorization && !apiKey) return false;
+  try {
+    const identity = await withTimeout(
+      authenticator.identify(request.headers.authorization, Array.isArray(apiKey) ? apiKey[0] : apiKey, request.socket.remoteAddress ?? 'unknown'),
+      READINESS_PING_TIMEOUT_MS,
+      () => new Error('credentials not checked in time'),
+    );
+    return identity.method !== 'anonymous' && allows(identity.role, 'admin');
+  } catch {
+    return false;
+  }
 }

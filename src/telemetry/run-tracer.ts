@@ -1,6 +1,7 @@
-import type { ModelRunRecord, RunMetrics } from '../modules/run/run.record';
+import type { MissingValueCount, ModelRunRecord, RunMetrics } from '../modules/run/run.record';
 import type { DatasetRecord } from '../modules/dataset/dataset.record';
 import type { ColumnStats, IterationEvent, KScore } from '../modules/modeling/model';
+import { exposedError } from '../errors/exposure';
 import { documentId, MILLISECONDS_TO_NANOSECONDS, type TraceDocument } from './trace-document';
 
 /** Receives trace documents; the TraceWriter in production. Never awaited by the tracer's callers. */
@@ -31,18 +32,28 @@ export class RunTracer {
 
   /**
    * The input as the run read it: row counts, scaling, timings, and the profile of every feature
-   * (`columnStats`, in the order of the run's featureColumns) over all rows read, before any was dropped.
+   * (`columnStats`, in the order of the run's featureColumns) over all rows read, before any was
+   * dropped, with its missing values split into NULLs (`nulls`) and values that are not numbers
+   * (`non_numeric`): with missing DROP, the rows holding either are the rows dropped.
    */
   preparation(
     run: ModelRunRecord,
-    details: { rowsRead: number; rowsDropped: number; scaling: string; readMs: number; prepareMs: number; columnStats: readonly ColumnStats[] },
+    details: {
+      rowsRead: number;
+      rowsDropped: number;
+      scaling: string;
+      readMs: number;
+      prepareMs: number;
+      columnStats: readonly ColumnStats[];
+      missingValues?: readonly MissingValueCount[];
+    },
   ): void {
     this.event(run, 'preparation', ['info'], {
       event: { duration: Math.round((details.readMs + details.prepareMs) * MILLISECONDS_TO_NANOSECONDS) },
       aimodel: {
         run: { id: run.id },
         preparation: { rows_read: details.rowsRead, rows_dropped: details.rowsDropped, scaling: details.scaling, read_ms: details.readMs, prepare_ms: details.prepareMs },
-        input: { features: details.columnStats.map((stats, index) => featureFields(run.params.featureColumns[index]!, stats)) },
+        input: { features: details.columnStats.map((stats, index) => featureFields(run.params.featureColumns[index]!, stats, details.missingValues?.[index])) },
       },
     });
   }
@@ -86,7 +97,7 @@ export class RunTracer {
     } else if (run.status === 'FAILED' || run.status === 'CANCELLED') {
       this.event(run, run.status === 'FAILED' ? 'run-failed' : 'run-cancelled', ['end'], {
         event: { outcome: 'failure', duration },
-        error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
+        error: run.error ? exposedError(run.error.code, run.error.message) : undefined,
         aimodel: { run: runFields(run, datasetName) },
       });
     }
@@ -117,7 +128,7 @@ export class RunTracer {
       service: this.service,
       trace: { id: run.id },
       labels: { run_id: run.id, dataset_id: run.datasetId },
-      error: run.error ? { code: run.error.code, message: run.error.message } : undefined,
+      error: run.error ? exposedError(run.error.code, run.error.message) : undefined,
       aimodel: {
         run: runFields(run, datasetName),
         metrics: run.metrics ? metricFields(run.metrics) : undefined,
@@ -169,8 +180,9 @@ function runFields(run: ModelRunRecord, datasetName: string) {
   };
 }
 
-function featureFields(column: string, stats: ColumnStats) {
-  return { column, count: stats.count, nulls: stats.nulls, min: stats.min, max: stats.max, mean: stats.mean, stddev: stats.stddev };
+function featureFields(column: string, stats: ColumnStats, missing: MissingValueCount | undefined) {
+  const nulls = missing?.nulls ?? stats.nulls;
+  return { column, count: stats.count, nulls, non_numeric: missing?.nonNumeric ?? 0, min: stats.min, max: stats.max, mean: stats.mean, stddev: stats.stddev };
 }
 
 function scoreFields(score: KScore) {

@@ -33,13 +33,10 @@ describe('a database that cannot be reached', () => {
     assert.equal((await server.get('/healthz')).status, 200);
   });
 
-  it('/readyz answers 503 with the database unreachable', async () => {
+  it('/readyz answers 503 with the database unreachable, and only { ready: false } to an anonymous caller', async () => {
     const response = await server.get('/readyz');
     assert.equal(response.status, 503);
-    const body = (await response.json()) as { ready: boolean; database: { reachable: boolean; error: string } };
-    assert.equal(body.ready, false);
-    assert.equal(body.database.reachable, false);
-    assert.ok(body.database.error.length > 0);
+    assert.deepEqual(await response.json(), { ready: false });
   });
 
   it('a query gets a clear DB_UNAVAILABLE error', async () => {

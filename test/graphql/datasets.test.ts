@@ -71,8 +71,8 @@ describe('the embedded default (SQLite through ODBC, no configuration)', () => {
     assert.deepEqual(await response.json(), { status: 'ok' });
   });
 
-  it('GET /readyz reports the database reachable and the pool state', async () => {
-    const response = await server.get('/readyz');
+  it('GET /readyz reports the database reachable and the pool state to an admin', async () => {
+    const response = await server.get('/readyz', { authorization: `Bearer ${server.adminKey!}` });
     assert.equal(response.status, 200);
     const body = (await response.json()) as { ready: boolean; database: Record<string, unknown>; pool: Record<string, number> };
     assert.equal(body.ready, true);

@@ -250,7 +250,8 @@ export class CountingClient {
 // The server's side: /readyz trace counters and the spool file.
 
 export async function traceCounters(server: TestServer): Promise<TraceCounters & { readyStatus: number }> {
-  const response = await server.get('/readyz');
+  // The counters are among the details /readyz gives an admin only.
+  const response = await server.get('/readyz', { authorization: `Bearer ${server.adminKey!}` });
   const body = (await response.json()) as { trace: TraceCounters };
   assert.ok(body.trace, `/readyz has no trace counters: ${JSON.stringify(body)}`);
   return { ...body.trace, readyStatus: response.status };

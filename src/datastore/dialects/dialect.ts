@@ -143,6 +143,51 @@ export abstract class SqlDialect {
     return `CAST(${expression} AS DOUBLE PRECISION)`;
   }
 
+  /**
+   * Whether a column declared numeric can hold values that are not numbers (SQLite keeps text there).
+   * Where it can, numericValueSql tells them apart and a read counts them. Default false.
+   */
+  readonly numericColumnsHoldText: boolean = false;
+
+  /** A numeric column's value where it is a number, NULL where it is anything else. Default: the column itself. */
+  numericValueSql(column: string): string {
+    return column;
+  }
+
+  /** An expression as text, e.g. to measure a key that is neither text nor a number nor a timestamp. */
+  castToText(expression: string): string {
+    return `CAST(${expression} AS VARCHAR(4000))`;
+  }
+
+  /** The characters of a text expression as the database counts them against VARCHAR(n). */
+  characterLengthSql(expression: string): string {
+    return `CHAR_LENGTH(${expression})`;
+  }
+
+  /** The one-character text of a code point (below 128 here). */
+  characterSql(codePoint: number): string {
+    return `CHR(${codePoint})`;
+  }
+
+  /**
+   * True where a timestamp has a part finer than a millisecond, which the server's Date drops. Default
+   * (PostgreSQL, Oracle, Tibero): the seconds, fraction included, of the value as a plain TIMESTAMP
+   * (a DATE or a time zone offset changes no fraction).
+   */
+  subMillisecondSql(column: string): string {
+    return `MOD(EXTRACT(SECOND FROM CAST(${column} AS TIMESTAMP)) * 1000, 1) <> 0`;
+  }
+
+  /**
+   * Locks one row until the transaction ends, so writers that lock it first take turns. Its result
+   * has the row, or none once the row is gone. Default `SELECT … FOR UPDATE` (PostgreSQL, MySQL/MariaDB,
+   * Oracle, Tibero): a waiter reads the row as the holder committed it, deleted included.
+   */
+  lockRowStatement(table: string, keyColumn: string, key: SqlValue): Statement {
+    const column = this.quoteIdentifier(keyColumn);
+    return { sql: `SELECT ${column} FROM ${this.quoteIdentifier(table)} WHERE ${column} = ? FOR UPDATE`, parameters: [key], kind: 'select' };
+  }
+
   countRowsStatement(table: string): Statement {
     return { sql: `SELECT COUNT(*) AS row_count FROM ${this.quoteIdentifier(table)}`, parameters: [], kind: 'select' };
   }
@@ -209,6 +254,11 @@ export abstract class SqlDialect {
   isNumericType(typeName: string): boolean {
     const base = typeName.toUpperCase().replace(/\(.*\)/, '').replace(/\bUNSIGNED\b|\bZEROFILL\b/g, '').trim();
     return NUMERIC_TYPES.has(base);
+  }
+
+  /** Whether a catalog type name holds date-times the server reads as Dates (to the millisecond). */
+  isTimestampType(typeName: string): boolean {
+    return /TIMESTAMP|DATETIME/i.test(typeName);
   }
 
   readCatalogColumn(row: Row): CatalogColumn {

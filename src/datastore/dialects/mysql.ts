@@ -67,6 +67,20 @@ export class MysqlDialect extends SqlDialect {
     return `CAST(${expression} AS DOUBLE)`;
   }
 
+  // MySQL casts to CHAR, never to VARCHAR.
+  override castToText(expression: string): string {
+    return `CAST(${expression} AS CHAR)`;
+  }
+
+  // CHAR(n) alone is a binary string; REPLACE on the column's text needs the connection's character set.
+  override characterSql(codePoint: number): string {
+    return `CHAR(${codePoint} USING utf8mb4)`;
+  }
+
+  override subMillisecondSql(column: string): string {
+    return `MICROSECOND(${column}) % 1000 <> 0`;
+  }
+
   listTablesStatement(): Statement {
     return {
       sql: 'SELECT table_name AS table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name',

@@ -97,6 +97,11 @@ export class OracleDialect extends SqlDialect {
     return `CAST(${expression} AS BINARY_DOUBLE)`;
   }
 
+  // No CHAR_LENGTH; and '' is NULL here, so a text whose every character was replaced away has no LENGTH.
+  override characterLengthSql(expression: string): string {
+    return `COALESCE(LENGTH(${expression}), 0)`;
+  }
+
   listTablesStatement(): Statement {
     return { sql: 'SELECT table_name AS table_name FROM user_tables ORDER BY table_name', parameters: [], kind: 'catalog' };
   }

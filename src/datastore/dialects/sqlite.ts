@@ -1,4 +1,4 @@
-import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
+import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -72,8 +72,37 @@ export class SqliteDialect extends SqlDialect {
     return /INT|REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(upper);
   }
 
+  // No FOR UPDATE: a write takes SQLite's one write lock at once, and its row count says whether the
+  // row is there (a read first would only take a shared lock, and upgrading it can fail with BUSY).
+  override lockRowStatement(table: string, keyColumn: string, key: SqlValue): Statement {
+    const column = this.quoteIdentifier(keyColumn);
+    return { sql: `UPDATE ${this.quoteIdentifier(table)} SET ${column} = ${column} WHERE ${column} = ?`, parameters: [key], kind: 'update' };
+  }
+
   override castToDouble(expression: string): string {
     return `CAST(${expression} AS REAL)`;
+  }
+
+  // Column affinity keeps text that does not look like a number ('abc', '', '0x10', 'inf') as text, and
+  // the ODBC driver reads it as NULL or through strtod (16, Infinity): a value counts only as a number.
+  override readonly numericColumnsHoldText: boolean = true;
+
+  override numericValueSql(column: string): string {
+    return `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${column} END`;
+  }
+
+  // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
+  override characterLengthSql(expression: string): string {
+    return `LENGTH(${expression})`;
+  }
+
+  override characterSql(codePoint: number): string {
+    return `char(${codePoint})`;
+  }
+
+  // Timestamps are text here ('YYYY-MM-DD HH:MM:SS.ffffff'): a non-zero digit after the third of the fraction.
+  override subMillisecondSql(column: string): string {
+    return `(typeof(${column}) = 'text' AND instr(${column}, '.') > 0 AND ltrim(substr(${column}, instr(${column}, '.') + 4), '0') GLOB '[1-9]*')`;
   }
 
   protected override readonly bindsSharedValuesOnce: boolean = true;

@@ -15,6 +15,7 @@ import type { ServerOptions } from 'graphql-ws';
 import type { GraphqlContext } from '../context';
 import { assertCost } from './cost';
 import { limitErrorOf, type QueryLimits } from './limits';
+import { assertNoNulCharacters } from './nul-characters';
 import { queryLimitRules } from './rules';
 import { tokenLimitErrorOf } from './tokens';
 
@@ -24,7 +25,7 @@ import { tokenLimitErrorOf } from './tokens';
  *
  * - `onSubscribe` parses with the token limit, validates with graphql's rules, the query-limit rules
  *   and (with introspection off) NoSchemaIntrospectionCustomRule, and checks the cost with the
- *   operation's variables. A refused operation gets an `error` message with the codes HTTP would
+ *   operation's variables, and refuses a NUL character in any string input (nul-characters.ts). A refused operation gets an `error` message with the codes HTTP would
  *   give (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_DEEP, …); the socket stays open
  *   (graphql-ws's default parse would close it on a syntax error) and nothing executes.
  * - `onNext` and `onError` pass errors through the same formatter as HTTP (production masking, the
@@ -55,6 +56,7 @@ export function graphqlWsHooks(options: {
       }
       try {
         assertCost(limits.maxCost, schema, document, operation, payload.variables);
+        assertNoNulCharacters(document, operation, payload.variables);
       } catch (error) {
         return [error as GraphQLError];
       }

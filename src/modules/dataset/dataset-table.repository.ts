@@ -1,15 +1,34 @@
 import type { Executor } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
+import type { SqlDialect } from '../../datastore/dialects';
 import type { Row } from '../../datastore/types';
 
 export interface FeatureProfileRow {
   readonly column: string;
+  /** Values that are numbers: what a run clusters. */
   readonly count: number;
   readonly nulls: number;
+  /** Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing. */
+  readonly nonNumeric: number;
   readonly min: number | null;
   readonly max: number | null;
   readonly mean: number | null;
   readonly stddev: number | null;
+}
+
+/** A key column with its catalog type name (CatalogColumn.type). */
+export interface KeyColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface KeyViolations {
+  readonly nullKeys: number;
+  readonly duplicateKeys: number;
+  /** Characters of the longest entity key a run would store (an upper bound where a part is a number or a timestamp). */
+  readonly longestEntityKey: number;
+  /** Timestamp key columns with values finer than a millisecond, and how many. */
+  readonly subMillisecondKeys: readonly { readonly column: string; readonly rows: number }[];
 }
 
 /** Reads a dataset's own table: a profile computed by the database, and pages of rows. */
@@ -18,15 +37,17 @@ export class DatasetTableRepository {
 
   /**
    * One statement for all features: counts, min, max, mean and the mean of squares, from which the
-   * population standard deviation is derived (SQLite has no STDDEV). No row leaves the database.
+   * population standard deviation is derived (SQLite has no STDDEV). No row leaves the database. Only
+   * numbers count as values, as a run reads them (SqlDialect.numericValueSql).
    */
   async profile(table: string, features: readonly string[]): Promise<FeatureProfileRow[]> {
     const dialect = this.executor.dialect;
     const aggregates = features.flatMap((feature, index) => {
-      const column = dialect.quoteIdentifier(feature);
+      const column = dialect.numericValueSql(dialect.quoteIdentifier(feature));
       const asDouble = dialect.castToDouble(column);
       return [
         `COUNT(${column}) AS f${index}_count`,
+        `COUNT(${dialect.quoteIdentifier(feature)}) AS f${index}_present`,
         `MIN(${asDouble}) AS f${index}_min`,
         `MAX(${asDouble}) AS f${index}_max`,
         `AVG(${asDouble}) AS f${index}_mean`,
@@ -42,12 +63,14 @@ export class DatasetTableRepository {
     return features.map((column, index) => {
       const read = (name: string) => (row?.[`f${index}_${name}`] === null || row?.[`f${index}_${name}`] === undefined ? null : Number(row[`f${index}_${name}`]));
       const count = read('count') ?? 0;
+      const present = read('present') ?? 0;
       const mean = read('mean');
       const square = read('square');
       return {
         column,
         count,
-        nulls: total - count,
+        nulls: total - present,
+        nonNumeric: present - count,
         min: read('min'),
         max: read('max'),
         mean,
@@ -57,22 +80,22 @@ export class DatasetTableRepository {
   }
 
   /**
-   * The features that have no value at all (every row NULL, or no rows), in the order given. One
-   * statement of one EXISTS per feature: each stops at the first non-NULL value it finds, so only a
-   * column that really is empty is read to the end.
+   * The features that have no number at all (every row NULL or text, or no rows), in the order
+   * given. One statement of one EXISTS per feature: each stops at the first number it finds, so only
+   * a column that really is empty is read to the end.
    */
   async featuresWithoutValue(table: string, features: readonly string[]): Promise<string[]> {
     const dialect = this.executor.dialect;
     const from = dialect.quoteIdentifier(table);
     const probes = features.map(
-      (feature, index) => `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.quoteIdentifier(feature)} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
+      (feature, index) => `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.numericValueSql(dialect.quoteIdentifier(feature))} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
     );
     const [row] = await this.executor.query({ sql: dialect.selectWithoutTable(probes.join(', ')), parameters: [], kind: 'select' });
     return features.filter((_, index) => Number(row?.[`f${index}_present`] ?? 0) === 0);
   }
 
   /**
-   * The table's rows, or with `completeOnly` the rows where every given column has a value (what
+   * The table's rows, or with `completeOnly` the rows where every given column has a number (what
    * k-means gets when rows with NULLs are dropped), counted only up to `cap`: exact below it, `cap`
    * at or above it, so the database can stop after `cap` rows instead of counting the whole table.
    * The paged subquery has no ORDER BY on purpose: any `cap` rows will do, and a sort would read
@@ -82,29 +105,58 @@ export class DatasetTableRepository {
    */
   async rowsUpTo(table: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }): Promise<number> {
     const dialect = this.executor.dialect;
-    const where = options.completeOnly ? ` WHERE ${columns.map((name) => `${dialect.quoteIdentifier(name)} IS NOT NULL`).join(' AND ')}` : '';
+    const where = options.completeOnly ? ` WHERE ${columns.map((name) => `${dialect.numericValueSql(dialect.quoteIdentifier(name))} IS NOT NULL`).join(' AND ')}` : '';
     const capped = dialect.paginate({ sql: `SELECT 1 AS present FROM ${dialect.quoteIdentifier(table)}${where}`, parameters: [], kind: 'select' }, { limit: options.cap, offset: 0 });
     const [row] = await this.executor.query({ ...capped, sql: `SELECT COUNT(*) AS row_count FROM (${capped.sql}) capped` });
     return Number(row?.row_count ?? 0);
   }
 
   /**
-   * How many rows break the key: rows whose key has a NULL part, plus distinct key values held by more
-   * than one row. Zero means the columns identify rows, as assignments and outcomes need.
+   * Per feature, the values that are neither NULL nor numbers, where the dialect's numeric columns can
+   * hold such values (SQLite); zeros elsewhere, without a statement.
    */
-  async keyViolations(table: string, keyColumns: readonly string[]): Promise<{ nullKeys: number; duplicateKeys: number }> {
+  async nonNumericCounts(table: string, features: readonly string[]): Promise<number[]> {
     const dialect = this.executor.dialect;
-    const keys = keyColumns.map((name) => dialect.quoteIdentifier(name)).join(', ');
-    const anyNull = keyColumns.map((name) => `${dialect.quoteIdentifier(name)} IS NULL`).join(' OR ');
+    if (!dialect.numericColumnsHoldText) return features.map(() => 0);
+    const counts = features.map((feature, index) => {
+      const column = dialect.quoteIdentifier(feature);
+      return `COUNT(${column}) - COUNT(${dialect.numericValueSql(column)}) AS f${index}_non_numeric`;
+    });
+    const [row] = await this.executor.query({ sql: `SELECT ${counts.join(', ')} FROM ${dialect.quoteIdentifier(table)}`, parameters: [], kind: 'select' });
+    return features.map((_, index) => Number(row?.[`f${index}_non_numeric`] ?? 0));
+  }
+
+  /**
+   * What keeps the key columns from identifying rows as assignments and outcomes store them, in one
+   * statement of aggregates: rows whose key has a NULL part; distinct key values held by more than one
+   * row; the longest entity key (entityKeyLength); and, per timestamp key column, the values finer than
+   * a millisecond, which the server reads as the same Date (keys 1 µs apart collide).
+   */
+  async keyViolations(table: string, keyColumns: readonly KeyColumn[]): Promise<KeyViolations> {
+    const dialect = this.executor.dialect;
+    const from = dialect.quoteIdentifier(table);
+    const keys = keyColumns.map((column) => dialect.quoteIdentifier(column.name)).join(', ');
+    const anyNull = keyColumns.map((column) => `${dialect.quoteIdentifier(column.name)} IS NULL`).join(' OR ');
+    const length = entityKeyLength(dialect, keyColumns);
+    const timestamps = keyColumns.filter((column) => dialect.isTimestampType(column.type));
     const [row] = await this.executor.query({
       sql: dialect.selectWithoutTable(
-        `(SELECT COUNT(*) FROM ${dialect.quoteIdentifier(table)} WHERE ${anyNull}) AS null_keys, ` +
-          `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${dialect.quoteIdentifier(table)} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys`,
+        [
+          `(SELECT COUNT(*) FROM ${from} WHERE ${anyNull}) AS null_keys`,
+          `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${from} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys`,
+          ...(length.perRow ? [`(SELECT MAX(${length.perRow}) FROM ${from}) AS longest_key`] : []),
+          ...timestamps.map((column, index) => `(SELECT COUNT(*) FROM ${from} WHERE ${dialect.subMillisecondSql(dialect.quoteIdentifier(column.name))}) AS sub_ms_${index}`),
+        ].join(', '),
       ),
       parameters: [],
       kind: 'select',
     });
-    return { nullKeys: Number(row?.null_keys ?? 0), duplicateKeys: Number(row?.duplicate_keys ?? 0) };
+    return {
+      nullKeys: Number(row?.null_keys ?? 0),
+      duplicateKeys: Number(row?.duplicate_keys ?? 0),
+      longestEntityKey: length.perRow ? Number(row?.longest_key ?? 0) : length.atMost,
+      subMillisecondKeys: timestamps.map((column, index) => ({ column: column.name, rows: Number(row?.[`sub_ms_${index}`] ?? 0) })).filter((found) => found.rows > 0),
+    };
   }
 
   /** Rows in key order, `page.limit + 1` of them so the caller knows whether more follow. */
@@ -118,4 +170,58 @@ export class DatasetTableRepository {
       ),
     );
   }
+}
+
+// What the server's entity key (entityKey in src/modules/run/dataset-reader.ts) makes of a key part.
+// A timestamp is ISO 8601 in UTC, 24 characters for years 0000–9999; a double's shortest text is at
+// most 24 (-1.2345678901234567e-123); an integer or decimal is its digits, quoted in a composite key
+// beyond 2^53 (the server reads it as text there).
+const TIMESTAMP_KEY_LENGTH = 24;
+const DOUBLE_KEY_LENGTH = 24;
+// A number alone: a sign and DECIMAL(38)'s digits at most, nowhere near the limit.
+const NUMBER_KEY_LENGTH = 41;
+const MAX_SAFE_INTEGER = '9007199254740991';
+// JSON.stringify in a composite key: `"` `\` and \b \t \n \f \r take two characters, the other
+// control characters six (\u001f). U+0000 is left out: no database here stores it in text.
+const ESCAPED_IN_TWO = [34, 92, 8, 9, 10, 12, 13];
+const ESCAPED_IN_SIX = Array.from({ length: 31 }, (_, index) => index + 1).filter((code) => !ESCAPED_IN_TWO.includes(code));
+
+/**
+ * The length of the entity key of a row, as the database counts characters against entity_key: SQL
+ * over the row (`perRow`), or, when no part varies in a way that matters, a bound that holds for every
+ * row (`atMost`). One key column gives its value's text; several give a JSON array, strings quoted
+ * and escaped. Doubles and timestamps count as their longest text.
+ */
+function entityKeyLength(dialect: SqlDialect, keyColumns: readonly KeyColumn[]): { perRow: string | null; atMost: number } {
+  const composite = keyColumns.length > 1;
+  let atMost = composite ? 2 + (keyColumns.length - 1) : 0; // [ ] and the commas
+  const perRow: string[] = [];
+  for (const column of keyColumns) {
+    const quoted = dialect.quoteIdentifier(column.name);
+    if (dialect.isTimestampType(column.type)) atMost += TIMESTAMP_KEY_LENGTH + (composite ? 2 : 0);
+    else if (dialect.isNumericType(column.type) && !composite) atMost += NUMBER_KEY_LENGTH;
+    else if (dialect.isNumericType(column.type) && isDoubleType(column.type)) atMost += DOUBLE_KEY_LENGTH;
+    else if (dialect.isNumericType(column.type)) {
+      perRow.push(`${dialect.characterLengthSql(dialect.castToText(quoted))} + CASE WHEN ABS(${quoted}) > ${MAX_SAFE_INTEGER} THEN 2 ELSE 0 END`);
+    } else {
+      const text = isTextType(column.type) ? quoted : dialect.castToText(quoted);
+      const length = dialect.characterLengthSql(text);
+      if (!composite) perRow.push(length);
+      else {
+        // One REPLACE per character, side by side: nested 30 deep they overflow SQLite's parser stack.
+        const occurrences = (codes: readonly number[]) => codes.map((code) => `(${length} - ${dialect.characterLengthSql(`REPLACE(${text}, ${dialect.characterSql(code)}, '')`)})`).join(' + ');
+        atMost += 2;
+        perRow.push(`${length} + ${occurrences(ESCAPED_IN_TWO)} + 5 * (${occurrences(ESCAPED_IN_SIX)})`);
+      }
+    }
+  }
+  return { perRow: perRow.length > 0 ? [...perRow, String(atMost)].join(' + ') : null, atMost };
+}
+
+function isTextType(typeName: string): boolean {
+  return /CHAR|TEXT|CLOB|STRING/i.test(typeName) || typeName.trim() === '';
+}
+
+function isDoubleType(typeName: string): boolean {
+  return /REAL|FLOAT|DOUBLE/i.test(typeName);
 }

@@ -31,12 +31,12 @@ export class DatasetRepository {
   }
 
   /** The datasets with the given ids, in no particular order; unknown ids are simply absent. */
-  async findByIds(ids: readonly string[]): Promise<DatasetRecord[]> {
-    const dialect = this.executor.dialect;
+  async findByIds(ids: readonly string[], executor: Executor = this.executor): Promise<DatasetRecord[]> {
+    const dialect = executor.dialect;
     const found: DatasetRecord[] = [];
     for (let start = 0; start < ids.length; start += dialect.maxInListSize) {
       const chunk = ids.slice(start, start + dialect.maxInListSize);
-      const rows = await this.executor.query({
+      const rows = await executor.query({
         sql: `${this.selectAll()} WHERE ${dialect.quoteIdentifier('id')} IN (${dialect.inList(chunk)})`,
         parameters: chunk,
         kind: 'select',
@@ -55,10 +55,19 @@ export class DatasetRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /**
+   * Locks the dataset's row until `transaction` ends; false when there is no such dataset (deleted).
+   * Whoever starts a run, deletes the dataset or writes its outcomes locks it first, so they take turns.
+   */
+  async lock(datasetId: string, transaction: Executor): Promise<boolean> {
+    const statement = transaction.dialect.lockRowStatement(TABLE, 'id', datasetId);
+    return statement.kind === 'select' ? (await transaction.query(statement)).length > 0 : (await transaction.execute(statement)) > 0;
+  }
+
   /** Runs of the dataset that are queued or running. */
-  async countActiveRuns(datasetId: string): Promise<number> {
-    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
-    const rows = await this.executor.query({
+  async countActiveRuns(datasetId: string, executor: Executor = this.executor): Promise<number> {
+    const q = (name: string) => executor.dialect.quoteIdentifier(name);
+    const rows = await executor.query({
       sql: `SELECT COUNT(*) AS active FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ? AND ${q('status')} IN ('QUEUED', 'RUNNING')`,
       parameters: [datasetId],
       kind: 'select',
@@ -67,12 +76,13 @@ export class DatasetRepository {
   }
 
   /**
-   * Removes the dataset with its runs and their assignments, in one transaction. Published outcomes
-   * stay in the outcome table: they are the business's data now, not the app's.
+   * Removes the dataset with its runs, their assignments and its rows in the given outcome tables, in
+   * `transaction`: nothing is left that carries the dataset's id.
    */
-  async deleteWithRuns(datasetId: string, transaction: Executor): Promise<void> {
+  async deleteWithRuns(datasetId: string, outcomeTables: readonly string[], transaction: Executor): Promise<void> {
     const q = (name: string) => transaction.dialect.quoteIdentifier(name);
     const statements = [
+      ...outcomeTables.map((table) => `DELETE FROM ${q(table)} WHERE ${q('dataset_id')} = ?`),
       `DELETE FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} IN (SELECT ${q('id')} FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?)`,
       `DELETE FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?`,
       `DELETE FROM ${q(TABLE)} WHERE ${q('id')} = ?`,

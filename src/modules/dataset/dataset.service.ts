@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TransactionRunner } from '../../datastore/datastore';
+import type { Executor, TransactionRunner } from '../../datastore/datastore';
 import type { CatalogColumn, Row } from '../../datastore/types';
 import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
 import type { DatasetTableRepository, FeatureProfileRow } from './dataset-table.repository';
@@ -10,7 +10,7 @@ import type { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { DatasetRecord } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
 import { badInput, checkColumns, checkIdentifier, checkName } from './dataset-validation';
-import { DEFAULT_OUTCOME_TABLE, outcomeTableDefinition } from './outcome-table';
+import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from './outcome-table';
 
 /** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
 export class DatasetService {
@@ -26,6 +26,11 @@ export class DatasetService {
   async profiles(datasets: readonly DatasetRecord[]): Promise<(FeatureProfileRow[] | Error)[]> {
     const settled = await Promise.allSettled(datasets.map((dataset) => this.tables.profile(dataset.table, dataset.featureColumns)));
     return settled.map((result) => (result.status === 'fulfilled' ? result.value : toError(result.reason)));
+  }
+
+  /** Per feature, the values that are neither NULL nor numbers (SQLite keeps text in numeric columns); a run treats them as missing. */
+  nonNumericCounts(table: string, features: readonly string[]): Promise<number[]> {
+    return this.tables.nonNumericCounts(table, features);
   }
 
   /** A page of the dataset's rows in key order, each row as an object of column values. */
@@ -93,17 +98,37 @@ export class DatasetService {
     return record;
   }
 
-  /** Removes a dataset and its runs; refused with CONFLICT while one of its runs is queued or running. */
+  /**
+   * Removes a dataset with its runs, their assignments and its published outcomes; refused with
+   * CONFLICT while one of its runs is queued or running. One transaction that locks the dataset's row
+   * first, as startModelRun does before writing its run: no run can slip in between the count and the
+   * delete. Every statement is on the transaction's own connection (with DB_POOL_MAX=1 there is no other).
+   */
   async delete(id: string): Promise<DatasetRecord> {
-    const record = await this.require(id);
-    // Checked before the transaction opens: inside it, this query would wait for a second pooled
-    // connection while the transaction holds one (with DB_POOL_MAX=1 it waited for itself).
-    const active = await this.datasets.countActiveRuns(id);
-    if (active > 0) {
-      throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
-    }
-    await this.database.transaction((transaction) => this.datasets.deleteWithRuns(id, transaction));
-    return record;
+    const current = await this.require(id);
+    // Its own outcome table and the default one it may have published to before naming its own, as
+    // far as they exist (a dropped table has no rows to leave behind). Read before the transaction opens.
+    const candidates = [...new Set([current.outcomeTable ?? DEFAULT_OUTCOME_TABLE, DEFAULT_OUTCOME_TABLE])];
+    const existing = await this.catalog.columnsOf(candidates);
+    const outcomeTables = candidates.filter((table) => existing.has(table));
+    return this.database.transaction(async (transaction) => {
+      const [record] = (await this.datasets.lock(id, transaction)) ? await this.datasets.findByIds([id], transaction) : [];
+      if (!record) throw badInput('id', `No dataset has id "${id}"`, id);
+      const active = await this.datasets.countActiveRuns(id, transaction);
+      if (active > 0) {
+        throw new AppError('CONFLICT', `Dataset "${record.name}" has ${active} queued or running run(s); cancel them first`, { id, activeRuns: active });
+      }
+      await this.datasets.deleteWithRuns(id, outcomeTables, transaction);
+      return record;
+    });
+  }
+
+  /**
+   * Locks the dataset's row until `transaction` ends (see delete); false when it no longer exists.
+   * Starting a run and writing its outcomes call it first, so they never write for a deleted dataset.
+   */
+  lock(id: string, transaction: Executor): Promise<boolean> {
+    return this.datasets.lock(id, transaction);
   }
 
   private async validated(record: DatasetRecord): Promise<DatasetRecord> {
@@ -113,18 +138,44 @@ export class DatasetService {
     const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
     if (!columns) throw badInput('table', `Table "${record.table}" does not exist in the database`, record.table);
     checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);
-    const { nullKeys, duplicateKeys } = await this.tables.keyViolations(record.table, record.keyColumns);
-    if (nullKeys > 0 || duplicateKeys > 0) {
-      throw badInput(
-        'keyColumns',
-        `keyColumns (${record.keyColumns.join(', ')}) do not identify the rows of "${record.table}": ${nullKeys} row(s) with a NULL key, ${duplicateKeys} key value(s) on more than one row`,
-        record.keyColumns,
-      );
-    }
+    await this.checkKeys(record, columns);
     const outcomeTable = await this.ensureOutcomeTable(record.outcomeTable);
     const sameName = await this.datasets.findByName(name);
     if (sameName && sameName.id !== record.id) throw badInput('name', `A dataset named "${name}" already exists`, name);
     return { ...record, name, outcomeTable };
+  }
+
+  /**
+   * Refuses key columns a run could only fail on at its last write: NULL or repeated keys, entity keys
+   * longer than entity_key holds, timestamps finer than the millisecond an entity key keeps. One
+   * statement of aggregates over the table.
+   */
+  private async checkKeys(record: DatasetRecord, columns: readonly CatalogColumn[]): Promise<void> {
+    const keyColumns = record.keyColumns.map((name) => ({ name, type: columns.find((column) => column.name === name)!.type }));
+    const { nullKeys, duplicateKeys, longestEntityKey, subMillisecondKeys } = await this.tables.keyViolations(record.table, keyColumns);
+    const keys = `keyColumns (${record.keyColumns.join(', ')})`;
+    if (nullKeys > 0 || duplicateKeys > 0) {
+      throw badInput(
+        'keyColumns',
+        `${keys} do not identify the rows of "${record.table}": ${nullKeys} row(s) with a NULL key, ${duplicateKeys} key value(s) on more than one row`,
+        record.keyColumns,
+      );
+    }
+    if (longestEntityKey > ENTITY_KEY_LENGTH) {
+      throw badInput(
+        'keyColumns',
+        `${keys} of "${record.table}" make entity keys of up to ${longestEntityKey} characters (a composite key as a JSON array); outcome tables store at most ${ENTITY_KEY_LENGTH}`,
+        record.keyColumns,
+      );
+    }
+    const [fine] = subMillisecondKeys;
+    if (fine) {
+      throw badInput(
+        'keyColumns',
+        `${keys}: "${fine.column}" has ${fine.rows} value(s) finer than a millisecond; an entity key keeps timestamps to the millisecond, so such keys would collide or not match their rows`,
+        record.keyColumns,
+      );
+    }
   }
 
   /**

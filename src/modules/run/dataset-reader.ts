@@ -44,7 +44,7 @@ export async function readFeatureTable(
   for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   const columns = params.featureColumns.length;
   const keyCount = params.keyColumns.length;
-  const read = { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns };
+  const read = { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns, numbers: params.featureColumns };
   const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, MIN_ROWS_PER_READ_PART) : [{}];
   const pieces = ranges.map(() => ({ blocks: [] as Float64Array[], entityKeys: [] as string[] }));
   let failed = false;

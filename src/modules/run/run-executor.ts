@@ -1,14 +1,17 @@
 import type { Datastore } from '../../datastore/datastore';
-import { isAppError } from '../../errors/app-error';
+import { AppError, isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { ModelInputError, RunCancelledError, type ModelingJobOutput } from '../modeling/model';
 import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
 import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
+import type { DatasetService } from '../dataset/dataset.service';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
-import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
+import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord } from './run.record';
+import { preparationRecord } from './run-preparation';
 import type { RunRepository } from './run.repository';
+import { failureOf } from './run-failure';
 import type { RunTracer } from '../../telemetry/run-tracer';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
@@ -24,6 +27,8 @@ export interface ExecutorDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
+  /** Locks a dataset's row in a transaction (DatasetService.lock); counts values that are not numbers. */
+  readonly datasets: Pick<DatasetService, 'lock' | 'nonNumericCounts'>;
   readonly logger: Logger;
   readonly readBatchRows: number;
   /** Connections the dataset is read on side by side (readFeatureTable's parts). */
@@ -92,6 +97,8 @@ export class RunExecutor {
     const cancelled = () => this.cancelRequested.has(run.id);
 
     let phaseStarted = performance.now();
+    // Counted apart where numeric columns can hold text (SQLite): the read gives such values as NULL.
+    const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
     const table = await readFeatureTable(datastore, datastore.dialect, params, this.dependencies.readBatchRows, cancelled, this.dependencies.readConnections ?? 1);
     const readMs = performance.now() - phaseStarted;
     if (table.rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
@@ -103,7 +110,7 @@ export class RunExecutor {
     let lastWrite = 0;
     let lastShift: number | null = null;
     const job = runInWorker(
-      { values: table.values, rows: table.rows, columns: table.columns, params },
+      { values: table.values, rows: table.rows, columns: table.columns, columnNames: params.featureColumns, params },
       {
         onKEvaluated: (score) => this.dependencies.tracer.kEvaluated(run, score),
         onIteration: (event) => {
@@ -121,14 +128,8 @@ export class RunExecutor {
     this.jobs.set(run.id, job);
     if (cancelled()) job.cancel();
     const output = await job.result;
-    this.dependencies.tracer.preparation(run, {
-      rowsRead: output.preparation.rowsRead,
-      rowsDropped: output.preparation.rowsDropped,
-      scaling: output.preparation.scaling.kind,
-      readMs,
-      prepareMs: output.timings.prepareMs,
-      columnStats: output.preparation.columnStats,
-    });
+    const preparation = preparationRecord(output.preparation, params.featureColumns, nonNumeric);
+    this.dependencies.tracer.preparation(run, { ...preparation, readMs, prepareMs: output.timings.prepareMs });
 
     const assignments: Assignment[] = Array.from(output.assignments, (cluster, index) => ({
       entityKey: table.entityKeys[output.keptRowIndexes[index]!]!,
@@ -140,6 +141,8 @@ export class RunExecutor {
     // times are timings.saveMs and timings.publishMs.
     const finishedAt = now();
     await datastore.transaction(async (transaction) => {
+      // The dataset's row first, as deleteDataset locks it: no assignment or outcome for a deleted dataset.
+      if (!(await this.dependencies.datasets.lock(run.datasetId, transaction))) throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       phaseStarted = performance.now();
       await this.dependencies.assignments.save(run.id, assignments, transaction);
       const saveMs = performance.now() - phaseStarted;
@@ -151,7 +154,7 @@ export class RunExecutor {
         publishMs = performance.now() - phaseStarted;
       }
       const timings: PhaseTimings = { readMs, ...output.timings, saveMs, publishMs };
-      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, iterations, iterationsSeen, timings, finishedAt, params.publishOutcomes), transaction);
+      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt, params.publishOutcomes), transaction);
       // Cancelled (here or by another process) while the results were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();
     });
@@ -199,6 +202,7 @@ export class RunExecutor {
 
 function succeededChanges(
   output: ModelingJobOutput,
+  preparation: PreparationRecord,
   iterations: readonly IterationRecord[],
   iterationsSeen: number,
   timings: PhaseTimings,
@@ -215,20 +219,8 @@ function succeededChanges(
     k_selection: output.kSelection ? JSON.stringify(output.kSelection) : null,
     centroids: JSON.stringify(output.centroidsScaled.map((scaled, cluster) => ({ cluster, scaled, original: output.centroidsOriginal[cluster] }))),
     cluster_sizes: JSON.stringify(output.clusterSizes),
-    preparation: JSON.stringify({
-      rowsRead: output.preparation.rowsRead,
-      rowsDropped: output.preparation.rowsDropped,
-      scaling: output.preparation.scaling.kind,
-      columnStats: output.preparation.columnStats,
-    }),
+    preparation: JSON.stringify(preparation),
     outcomes_published_at: published ? finishedAt : null,
   };
-}
-
-/** A failure's code and message as stored with the run: safe to show (no SQL, no connection string). */
-export function failureOf(error: unknown): { code: string; message: string } {
-  if (error instanceof ModelInputError) return { code: error.reason, message: error.message };
-  if (isAppError(error)) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
 }
 

@@ -26,6 +26,7 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     datastore,
     runs,
     assignments,
+    datasets,
     logger: log,
     readBatchRows: config.readBatchRows,
     readConnections: readConnectionsPerRun(config.readConnections, datastore.poolMax, config.concurrency),

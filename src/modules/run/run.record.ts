@@ -64,6 +64,15 @@ export interface PreparationRecord {
   readonly rowsDropped: number;
   readonly scaling: ScalingKind;
   readonly columnStats: readonly ColumnStats[];
+  /** Per feature: the values the run treated as missing (dropped or imputed), and why. Absent in runs recorded before it was. */
+  readonly missingValues?: readonly MissingValueCount[];
+}
+
+/** One feature's missing values: NULLs, and values that are not numbers (text in a SQLite column declared numeric). */
+export interface MissingValueCount {
+  readonly column: string;
+  readonly nulls: number;
+  readonly nonNumeric: number;
 }
 
 export interface ModelRunRecord {

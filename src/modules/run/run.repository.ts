@@ -2,6 +2,7 @@ import type { Executor } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import type { ModelRunRecord, RunStatus } from './run.record';
+import { servedFailure } from './run-failure';
 
 const TABLE = 'ai_model_run';
 
@@ -247,7 +248,8 @@ export function toRecord(row: Row): ModelRunRecord {
     centroids: parsed(row.centroids),
     clusterSizes: parsed(row.cluster_sizes),
     preparation: parsed(row.preparation),
-    error: row.error_code === null ? null : { code: String(row.error_code), message: String(row.error_message ?? '') },
+    // Masked on the way out too: rows an older server stored with the driver's words are served as new ones are.
+    error: row.error_code === null ? null : servedFailure({ code: String(row.error_code), message: String(row.error_message ?? '') }),
     owner: row.owner === null ? null : String(row.owner),
     createdAt: row.created_at as Date,
     startedAt: date(row.started_at),

@@ -13,6 +13,7 @@ import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
 import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
 import { currentThenUpdates } from './run-updates';
+import { interruptedFailure } from './run-failure';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
@@ -96,7 +97,12 @@ export class RunService {
       outcomesPublishedAt: null,
     };
     try {
-      await runs.insert(run);
+      // The dataset's row is locked first, as deleteDataset locks it: a dataset deleted since the
+      // checks above is seen here, and one being deleted is waited for.
+      await this.deps.datastore.transaction(async (transaction) => {
+        if (!(await datasets.lock(dataset.id, transaction))) throw new AppError('BAD_USER_INPUT', `No dataset has id "${dataset.id}" (it was deleted)`, { field: 'datasetId', value: dataset.id });
+        await runs.insert(run, transaction);
+      });
     } catch (error) {
       // The same idempotency key raced in from another request: its run is the answer.
       if (input.idempotencyKey && isAppError(error) && error.code === 'DB_CONSTRAINT_VIOLATION') {
@@ -147,6 +153,8 @@ export class RunService {
     const started = performance.now();
     // One statement the database runs from the stored assignments: nothing is read into this process.
     await this.deps.datastore.transaction(async (transaction) => {
+      // Never outcome rows for a dataset deleted meanwhile: its deletion locks the same row.
+      if (!(await this.deps.datasets.lock(run.datasetId, transaction))) throw new AppError('BAD_USER_INPUT', `Run ${id}'s dataset was deleted`, { field: 'runId' });
       await this.deps.assignments.publishAsOutcomes(run.id, table, run.datasetId, run.finishedAt!, transaction);
       await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
     });
@@ -221,11 +229,8 @@ export class RunService {
     this.deps.executor.stop();
     for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
       this.deps.scheduler.remove(run.id);
-      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
-        finished_at: this.now(),
-        error_code: 'INTERRUPTED',
-        error_message: 'The server shut down while the run was queued or running',
-      });
+      const failure = interruptedFailure('The server shut down while the run was queued or running');
+      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: this.now(), error_code: failure.code, error_message: failure.message });
       this.deps.executor.cancel(run.id);
       await this.ended(run.id);
     }
@@ -245,11 +250,8 @@ export class RunService {
   private async resolveOrphans(): Promise<void> {
     const before = new Date(this.now().getTime() - MISSED_HEARTBEATS * this.deps.heartbeatMs);
     for (const run of await this.deps.runs.findStale(before)) {
-      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
-        finished_at: this.now(),
-        error_code: 'INTERRUPTED',
-        error_message: `The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`,
-      });
+      const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`);
+      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: this.now(), error_code: failure.code, error_message: failure.message });
       if (failed) {
         this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
         await this.ended(run.id);

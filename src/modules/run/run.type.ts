@@ -199,9 +199,9 @@ export class Centroid {
   scaled!: number[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'Why a run failed. Database and internal errors carry the catalogue’s generic message; their details are in the server log under the run id.' })
 export class RunError {
-  @Field(() => String, { description: 'e.g. INTERRUPTED, EMPTY_INPUT, COLUMN_ALL_MISSING, DB_UNAVAILABLE.' })
+  @Field(() => String, { description: 'A code of the error catalogue (README "Error codes"), e.g. EMPTY_INPUT, NON_FINITE_VALUE, INTERRUPTED, DB_ERROR.' })
   code!: string;
 
   @Field(() => String)
@@ -288,11 +288,14 @@ export class FeatureProfile {
   @Field(() => String)
   column!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Values that are numbers: what a run clusters.' })
   count!: number;
 
   @Field(() => Int)
   nulls!: number;
+
+  @Field(() => Int, { description: 'Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing.' })
+  nonNumeric!: number;
 
   @Field(() => Float, { nullable: true })
   min!: number | null;

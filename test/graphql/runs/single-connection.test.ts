@@ -67,8 +67,8 @@ describe('a server with DB_POOL_MAX=1', () => {
       assert.equal(deleted.id, dataset.id);
       const names = dataOf(await server.graphql(DatasetNamesDocument), 'datasets').datasets.map((entry) => entry.name);
       assert.deepEqual(names, ['iris', 'station_readings']);
-      // Published outcomes stay: they are the business's data now.
-      assert.equal((await readOutcomeTable(server.app.datastore, dataset.id)).length, 150);
+      // Its published outcomes go with it: nothing is left under a deleted dataset's id.
+      assert.deepEqual(await readOutcomeTable(server.app.datastore, dataset.id), []);
     } finally {
       await server.stop();
     }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
-import { MariadbDialect } from '../../../src/datastore/dialects/mariadb';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { MIGRATIONS_TABLE } from '../../../src/datastore/migrations/migration';
 import { migrate } from '../../../src/datastore/migrations/migrator';
-import type { Statement, TableDefinition } from '../../../src/datastore/types';
+import type { TableDefinition } from '../../../src/datastore/types';
 import { CatalogRepository } from '../../../src/modules/dataset/catalog.repository';
 import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
+import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb';
 
 /**
  * APP_MIGRATIONS on each real database, from nothing and from a migration cut short.
@@ -32,44 +32,6 @@ const LATEST = Math.max(...ALL_VERSIONS);
 const ALL_RECORDED = [...APP_MIGRATIONS].sort((a, b) => a.version - b.version).map((migration) => [migration.version, migration.name]);
 const MIGRATION_SCHEMA = 'migrations_test';
 const MARIADB_PREFIX = 'migtest_mariadb_';
-
-/** MariaDB with the app's own tables renamed `<prefix><name>` in the database and back when read. */
-class PrefixedAppTablesMariadbDialect extends MariadbDialect {
-  constructor(private readonly prefix: string) {
-    super();
-  }
-
-  private inDatabase(name: string): string {
-    return APP_TABLES.includes(name) ? `${this.prefix}${name}` : name;
-  }
-
-  override quoteIdentifier(name: string): string {
-    return super.quoteIdentifier(this.inDatabase(name));
-  }
-
-  override identifierFromDatabase(name: string): string {
-    return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
-  }
-
-  // Only this file's tables: the shared database's real ai_dataset must not count as existing here.
-  override listTablesStatement(): Statement {
-    return {
-      sql:
-        'SELECT table_name AS table_name FROM information_schema.tables ' +
-        'WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ? ORDER BY table_name',
-      parameters: [this.prefix.length, this.prefix],
-      kind: 'catalog',
-    };
-  }
-
-  override listColumnsStatement(tables: readonly string[]): Statement {
-    return super.listColumnsStatement(tables.map((name) => this.inDatabase(name)));
-  }
-
-  override primaryKeyStatement(table: string): Statement {
-    return super.primaryKeyStatement(this.inDatabase(table));
-  }
-}
 
 /** How one database gets an empty state (no app tables) for a scenario. */
 interface Target {

@@ -48,7 +48,7 @@ describe('the search engine is unreachable from the start', () => {
   });
 
   test('the server starts and is ready: /readyz 200 with the trace counters, /healthz ok', async () => {
-    const response = await server.get('/readyz');
+    const response = await server.get('/readyz', { authorization: `Bearer ${server.adminKey!}` });
     assert.equal(response.status, 200);
     const body = (await response.json()) as { ready: boolean; trace: { sink: string; dropped: number } };
     assert.equal(body.ready, true);

@@ -157,7 +157,8 @@ export function failedRun(overrides: Partial<ModelRunRecord> = {}): ModelRunReco
     centroids: null,
     clusterSizes: null,
     outcomesPublishedAt: null,
-    error: { code: 'DB_QUERY_FAILED', message: 'The dataset table could not be read' },
+    // The driver's words, as an older server stored them: the trace must not carry them.
+    error: { code: 'DB_ERROR', message: 'postgresql error [42P01/1]: ERROR: relation "t_secret" does not exist' },
     ...overrides,
   });
 }

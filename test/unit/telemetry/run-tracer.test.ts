@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
 import { RunTracer } from '../../../src/telemetry/run-tracer';
 import type { TraceDocument } from '../../../src/telemetry/trace-document';
 import { COLUMN_STATS, DATASET, everyRunTracerDocument, failedRun, PREPARATION, RecordingRecorder, SERVICE, succeededRun } from './fixtures';
@@ -79,7 +80,7 @@ describe('RunTracer', () => {
     assert.equal(recorder.byAction('run-summary').length, 1);
   });
 
-  it('finished() on a FAILED run emits run-failed with the error code and a failure outcome, and a failed summary', () => {
+  it('finished() on a FAILED run emits run-failed with the error code, the catalogue’s message instead of the driver’s words, a failure outcome, and a failed summary', () => {
     const { tracer, recorder } = tracerWithRecorder();
     const run = failedRun();
     tracer.finished(run, DATASET.name);
@@ -90,11 +91,11 @@ describe('RunTracer', () => {
     const [failed] = recorder.byAction('run-failed');
     assert.equal(failed!.event.outcome, 'failure');
     assert.equal(failed!.event.duration, 1_500_000_000);
-    assert.deepEqual(failed!.error, { code: 'DB_QUERY_FAILED', message: 'The dataset table could not be read' });
+    assert.deepEqual(failed!.error, { code: 'DB_ERROR', message: ERROR_CATALOGUE.DB_ERROR });
     assert.equal(aimodel(failed!).run!.status, 'FAILED');
     const [summary] = recorder.byAction('run-summary');
     assert.equal(summary!.event.outcome, 'failure');
-    assert.equal((summary!.error as { code: string }).code, 'DB_QUERY_FAILED');
+    assert.deepEqual(summary!.error, { code: 'DB_ERROR', message: ERROR_CATALOGUE.DB_ERROR });
   });
 
   it('finished() on a CANCELLED run emits run-cancelled with a failure outcome', () => {
@@ -189,10 +190,22 @@ describe('RunTracer', () => {
     assert.deepEqual(aimodel(preparation!).preparation, { rows_read: 10, rows_dropped: 1, scaling: 'STANDARD', read_ms: 3.5, prepare_ms: 1.25 });
     assert.deepEqual(aimodel(preparation!).input, {
       features: [
-        { column: 'age', count: 10, nulls: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
-        { column: 'income', count: 9, nulls: 1, min: 1000, max: 9000, mean: 4250.5, stddev: 2100.75 },
+        { column: 'age', count: 10, nulls: 0, non_numeric: 0, min: 18, max: 70, mean: 41.5, stddev: 12.25 },
+        { column: 'income', count: 9, nulls: 1, non_numeric: 0, min: 1000, max: 9000, mean: 4250.5, stddev: 2100.75 },
       ],
     });
     assert.equal(COLUMN_STATS.length, run.params.featureColumns.length);
+  });
+
+  it('preparation() splits each feature’s missing values into NULLs and values that are not numbers, as the run counted them', () => {
+    const { tracer, recorder } = tracerWithRecorder();
+    const missingValues = [{ column: 'age', nulls: 0, nonNumeric: 0 }, { column: 'income', nulls: 0, nonNumeric: 1 }];
+    tracer.preparation(succeededRun(), { ...PREPARATION, missingValues });
+    const [preparation] = recorder.byAction('preparation');
+    const features = (aimodel(preparation!).input as { features: { column: string; nulls: number; non_numeric: number }[] }).features;
+    assert.deepEqual(features.map(({ column, nulls, non_numeric }) => ({ column, nulls, non_numeric })), [
+      { column: 'age', nulls: 0, non_numeric: 0 },
+      { column: 'income', nulls: 0, non_numeric: 1 },
+    ]);
   });
 });

@@ -3,7 +3,7 @@
  * 'fast' engine), quality scores and the choice of k. No I/O, no database — the caller feeds it data (e.g. from a worker).
  * The only threads are the fast engine's helpers (lloyd-threads.ts), opened and closed within a call.
  */
-export { ModelInputError, RunCancelledError, type ModelInputReason } from './errors';
+export { MODEL_INPUT_REASONS, ModelInputError, RunCancelledError, type ModelInputReason } from './errors';
 export { createMatrix, matrixFromRows, rowView, type Matrix } from './matrix';
 export {
   prepare,

@@ -25,6 +25,8 @@ export interface ModelingJobInput {
   readonly values: Float64Array;
   readonly rows: number;
   readonly columns: number;
+  /** The columns' names, for error messages (e.g. NON_FINITE_VALUE naming the column); indexes otherwise. */
+  readonly columnNames?: readonly string[];
   readonly params: ModelingJobParams;
 }
 
@@ -64,7 +66,7 @@ export interface ModelingJobOutput {
 export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks = {}): ModelingJobOutput {
   const { params } = input;
   let started = performance.now();
-  const prepared = prepare(createMatrix(input.values, input.rows, input.columns), params.preparation);
+  const prepared = prepare(createMatrix(input.values, input.rows, input.columns), params.preparation, input.columnNames);
   const prepareMs = performance.now() - started;
   const runOptions = {
     initialization: params.initialization,

@@ -1,4 +1,5 @@
 import { ModelInputError } from './errors';
+import { MAX_ABS_VALUE } from './kmeans-runner';
 import { createMatrix, sharedFloat64Array, type Matrix } from './matrix';
 
 export type MissingValuePolicy = 'DROP' | 'MEAN';
@@ -31,7 +32,7 @@ export interface ColumnStats {
 }
 
 /**
- * scaled = (original - offset[j]) / scale[j]; original = scaled * scale[j] + offset[j].
+ * scaled = (original / unit[j] - offset[j]) / scale[j]; original = (scaled * scale[j] + offset[j]) * unit[j].
  * The parameters are fitted on the matrix that is clustered (after DROP or MEAN), as a
  * SimpleImputer → scaler pipeline in scikit-learn would.
  *   NONE:     offset 0, scale 1.
@@ -39,9 +40,15 @@ export interface ColumnStats {
  *   MINMAX:   offset = min, scale = max - min (sklearn's MinMaxScaler with feature_range (0, 1)).
  * A constant column (max === min) gets offset = its value and scale = 1, so it scales to exactly 0
  * instead of dividing by zero (sklearn also uses scale 1 there). It then plays no part in distances.
+ *
+ * `unit` is a power of two per column, and offset and scale are in that unit: 1 for ordinary columns,
+ * and the column's own magnitude for one beyond 2^±200 (±1e308, 1e-308), whose sums and squares would
+ * overflow or underflow. Dividing by a power of two is exact, so the unit changes no result where the
+ * plain arithmetic had none to change.
  */
 export interface Scaling {
   readonly kind: ScalingKind;
+  readonly unit: readonly number[];
   readonly offset: readonly number[];
   readonly scale: readonly number[];
 }
@@ -56,30 +63,33 @@ export interface PreparedData {
   readonly scaling: Scaling;
 }
 
-export function prepare(raw: RawTable, options: PrepareOptions): PreparedData {
+/** `columnNames` (optional) name the columns in error messages; indexes otherwise. */
+export function prepare(raw: RawTable, options: PrepareOptions, columnNames?: readonly string[]): PreparedData {
   const { values, rows, columns } = raw;
+  const label = (j: number) => (columnNames?.[j] === undefined ? String(j) : `"${columnNames[j]}"`);
   if (!Number.isInteger(columns) || columns < 1 || !Number.isInteger(rows) || rows < 0 || values.length !== rows * columns) {
     throw new ModelInputError('SHAPE_MISMATCH', `expected ${rows} rows × ${columns} columns of values, got ${values.length} values`);
   }
   if (rows === 0) throw new ModelInputError('EMPTY_INPUT', 'the input has no rows');
 
-  const columnStats = describeColumns(raw);
+  const columnStats = describeColumns(raw, label);
   const { matrix, keptRowIndexes } =
     options.missing === 'DROP' ? dropIncompleteRows(raw) : imputeMeans(raw, columnStats);
   if (matrix.rows === 0) {
     throw new ModelInputError('EMPTY_INPUT', `no rows are left after dropping the ${rows} rows that have a missing value`);
   }
   const scaling = fitScaling(matrix, options.scaling);
-  applyScaling(matrix, scaling);
+  applyScaling(matrix, scaling, label);
   return { matrix, keptRowIndexes, rowsRead: rows, rowsDropped: rows - matrix.rows, columnStats, scaling };
 }
 
 /**
  * Per-column stats over non-missing values; also rejects infinities and all-missing columns. The passes
  * go row by row with one accumulator per column (each column's values still summed in row order), so
- * a million rows are read twice, not twice per column.
+ * a million rows are read twice, not twice per column; a column of extreme magnitude is summed once
+ * more, in its unit (see Scaling).
  */
-function describeColumns({ values, rows, columns }: RawTable): ColumnStats[] {
+function describeColumns({ values, rows, columns }: RawTable, label: (j: number) => string): ColumnStats[] {
   const count = new Float64Array(columns);
   const sum = new Float64Array(columns);
   const min = new Float64Array(columns).fill(Infinity);
@@ -88,24 +98,25 @@ function describeColumns({ values, rows, columns }: RawTable): ColumnStats[] {
     for (let j = 0; j < columns; j++, k++) {
       const v = values[k]!;
       if (Number.isNaN(v)) continue;
-      if (!Number.isFinite(v)) throw new ModelInputError('NON_FINITE_VALUE', `column ${j} has an infinite value at row ${i}`);
+      if (!Number.isFinite(v)) throw new ModelInputError('NON_FINITE_VALUE', `column ${label(j)} has an infinite value at row ${i}`);
       count[j]!++;
       sum[j]! += v;
       if (v < min[j]!) min[j] = v;
       if (v > max[j]!) max[j] = v;
     }
   }
-  const mean = new Float64Array(columns);
   for (let j = 0; j < columns; j++) {
-    if (count[j] === 0) throw new ModelInputError('COLUMN_ALL_MISSING', `column ${j} has no non-missing value`);
-    mean[j] = sum[j]! / count[j]!;
+    if (count[j] === 0) throw new ModelInputError('COLUMN_ALL_MISSING', `column ${label(j)} has no non-missing value`);
   }
+  const unit = Float64Array.from({ length: columns }, (_, j) => unitOf(min[j]!, max[j]!));
+  resumInUnits(values, columns, unit, sum, (v) => !Number.isNaN(v));
+  const mean = Float64Array.from({ length: columns }, (_, j) => sum[j]! / count[j]!); // in units
   // Two passes (mean first, then squared deviations) to avoid the cancellation of sum-of-squares.
   const squares = new Float64Array(columns);
   for (let k = 0; k < rows * columns; ) {
     for (let j = 0; j < columns; j++, k++) {
       const v = values[k]!;
-      if (!Number.isNaN(v)) squares[j]! += (v - mean[j]!) * (v - mean[j]!);
+      if (!Number.isNaN(v)) squares[j]! += (v / unit[j]! - mean[j]!) * (v / unit[j]! - mean[j]!);
     }
   }
   return Array.from({ length: columns }, (_, j) => ({
@@ -113,9 +124,39 @@ function describeColumns({ values, rows, columns }: RawTable): ColumnStats[] {
     nulls: rows - count[j]!,
     min: min[j]!,
     max: max[j]!,
-    mean: mean[j]!,
-    stddev: Math.sqrt(squares[j]! / count[j]!),
+    mean: inOriginalUnits(mean[j]!, unit[j]!),
+    stddev: inOriginalUnits(Math.sqrt(squares[j]! / count[j]!), unit[j]!),
   }));
+}
+
+// Columns whose largest magnitude is within 2^±200 compute in plain numbers: their sums of a billion
+// squares stay far from overflow, and squared differences far from underflow.
+const PLAIN_MAGNITUDE = 2 ** 200;
+
+/** The power of two a column is computed in (see Scaling): 1, or its magnitude's for an extreme column. */
+function unitOf(min: number, max: number): number {
+  const magnitude = Math.max(Math.abs(min), Math.abs(max));
+  if (magnitude === 0 || (magnitude <= PLAIN_MAGNITUDE && magnitude >= 1 / PLAIN_MAGNITUDE)) return 1;
+  // Kept to normal numbers, so that 1 / unit is finite too.
+  return 2 ** Math.min(1023, Math.max(-1022, Math.floor(Math.log2(magnitude))));
+}
+
+/** Sums again, in their unit, the columns whose unit is not 1 (their plain sums may have overflowed). */
+function resumInUnits(values: Float64Array, columns: number, unit: Float64Array, sum: Float64Array, counts: (v: number) => boolean): void {
+  const again = Array.from(unit, (u, j) => (u === 1 ? -1 : j)).filter((j) => j >= 0);
+  if (again.length === 0) return;
+  for (const j of again) sum[j] = 0;
+  for (let k = 0; k < values.length; k += columns) {
+    for (const j of again) {
+      const v = values[k + j]!;
+      if (counts(v)) sum[j]! += v / unit[j]!;
+    }
+  }
+}
+
+/** A statistic computed in units, back in the column's own units; within rounding of the largest double at most. */
+function inOriginalUnits(value: number, unit: number): number {
+  return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, value * unit));
 }
 
 function dropIncompleteRows({ values, rows, columns }: RawTable): { matrix: Matrix; keptRowIndexes: Int32Array } {
@@ -157,11 +198,13 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
       if (v > max[j]!) max[j] = v;
     }
   }
-  const mean = Array.from(sum, (total) => total / rows);
+  const unit = Float64Array.from({ length: columns }, (_, j) => (kind === 'NONE' ? 1 : unitOf(min[j]!, max[j]!)));
+  resumInUnits(values, columns, unit, sum, () => true);
+  const mean = Array.from(sum, (total) => total / rows); // in units
   const squares = new Float64Array(columns);
   if (kind === 'STANDARD') {
     for (let k = 0; k < rows * columns; ) {
-      for (let j = 0; j < columns; j++, k++) squares[j]! += (values[k]! - mean[j]!) ** 2;
+      for (let j = 0; j < columns; j++, k++) squares[j]! += (values[k]! / unit[j]! - mean[j]!) ** 2;
     }
   }
   const offset: number[] = [];
@@ -173,36 +216,50 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
     } else if (max[j] === min[j]) {
       // Constant column: test equality on min/max rather than std > 0, because the computed mean of
       // identical values can be off by an ulp and give a tiny non-zero std that would blow noise up.
-      offset.push(min[j]!);
+      offset.push(min[j]! / unit[j]!);
       scale.push(1);
     } else if (kind === 'MINMAX') {
-      offset.push(min[j]!);
-      scale.push(max[j]! - min[j]!);
+      offset.push(min[j]! / unit[j]!);
+      scale.push(max[j]! / unit[j]! - min[j]! / unit[j]!);
     } else {
       offset.push(mean[j]!);
       scale.push(Math.sqrt(squares[j]! / rows)); // population std, as StandardScaler
     }
   }
-  return { kind, offset, scale };
+  return { kind, unit: Array.from(unit), offset, scale };
 }
 
-/** Scales the matrix in place (it is our own copy, so no second allocation is needed). */
-function applyScaling(matrix: Matrix, scaling: Scaling): void {
-  if (scaling.kind === 'NONE') return;
+/**
+ * Scales the matrix in place (it is our own copy, so no second allocation is needed), and refuses a
+ * value k-means cannot square (NONE leaves values as they are): NON_FINITE_VALUE naming its column.
+ */
+function applyScaling(matrix: Matrix, scaling: Scaling, label: (j: number) => string): void {
   const { values, columns } = matrix;
-  const offset = Float64Array.from(scaling.offset);
-  const scale = Float64Array.from(scaling.scale);
-  for (let k = 0; k < values.length; ) {
-    for (let j = 0; j < columns; j++, k++) values[k] = (values[k]! - offset[j]!) / scale[j]!;
+  if (scaling.kind !== 'NONE') {
+    const unit = Float64Array.from(scaling.unit);
+    const offset = Float64Array.from(scaling.offset);
+    const scale = Float64Array.from(scaling.scale);
+    for (let k = 0; k < values.length; ) {
+      for (let j = 0; j < columns; j++, k++) values[k] = (values[k]! / unit[j]! - offset[j]!) / scale[j]!;
+    }
+  }
+  for (let k = 0; k < values.length; k++) {
+    if (!(Math.abs(values[k]!) <= MAX_ABS_VALUE)) {
+      const j = k % columns;
+      throw new ModelInputError(
+        'NON_FINITE_VALUE',
+        `column ${label(j)} holds ${values[k]}${scaling.kind === 'NONE' ? '' : ' once scaled'} at row ${Math.floor(k / columns)}: k-means needs values of magnitude at most ${MAX_ABS_VALUE} (choose STANDARD or MINMAX scaling)`,
+      );
+    }
   }
 }
 
 /** Points (e.g. centroids) in original units → scaled units. */
 export function scaleCentroids(points: readonly (readonly number[])[], scaling: Scaling): number[][] {
-  return points.map((point) => point.map((v, j) => (v - scaling.offset[j]!) / scaling.scale[j]!));
+  return points.map((point) => point.map((v, j) => (v / scaling.unit[j]! - scaling.offset[j]!) / scaling.scale[j]!));
 }
 
-/** Points (e.g. centroids) in scaled units → original units, for reporting. */
+/** Points (e.g. centroids) in scaled units → original units, for reporting; always finite. */
 export function unscaleCentroids(points: readonly (readonly number[])[], scaling: Scaling): number[][] {
-  return points.map((point) => point.map((v, j) => v * scaling.scale[j]! + scaling.offset[j]!));
+  return points.map((point) => point.map((v, j) => inOriginalUnits(v * scaling.scale[j]! + scaling.offset[j]!, scaling.unit[j]!)));
 }

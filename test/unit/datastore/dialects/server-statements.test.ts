@@ -22,6 +22,16 @@ describe('server statements', () => {
     tibero: { sql: 'SELECT name AS name, value AS value FROM v$version', parameters: [] },
   });
 
+  const selectForUpdate = (quote: (name: string) => string) => ({ sql: `SELECT ${quote('id')} FROM ${quote('ai_dataset')} WHERE ${quote('id')} = ? FOR UPDATE`, parameters: ['d-1'] });
+  expectSqlPerDialect('a row is locked with SELECT … FOR UPDATE, on SQLite by a write that takes the one write lock and counts the row', (d) => d.lockRowStatement('ai_dataset', 'id', 'd-1'), {
+    sqlite: { sql: 'UPDATE "ai_dataset" SET "id" = "id" WHERE "id" = ?', parameters: ['d-1'] },
+    postgresql: selectForUpdate((name) => `"${name}"`),
+    mysql: selectForUpdate((name) => `\`${name}\``),
+    mariadb: selectForUpdate((name) => `\`${name}\``),
+    oracle: selectForUpdate((name) => `"${name.toUpperCase()}"`),
+    tibero: selectForUpdate((name) => `"${name.toUpperCase()}"`),
+  });
+
   itPerDialect(
     (expected) => `"now" in UTC is ${expected}`,
     {

@@ -32,19 +32,22 @@ async function sentStatement(dialect: SqlDialect, call: (repository: DatasetTabl
   return { sql, parameters };
 }
 
-const probes = (q: (name: string) => string) =>
-  `CASE WHEN EXISTS (SELECT 1 FROM ${q('readings')} WHERE ${q('temp')} IS NOT NULL) THEN 1 ELSE 0 END AS f0_present, ` +
-  `CASE WHEN EXISTS (SELECT 1 FROM ${q('readings')} WHERE ${q('wind')} IS NOT NULL) THEN 1 ELSE 0 END AS f1_present`;
+/** A feature's value as a number: the column itself, on SQLite only where typeof says it is one. */
+type NumberOf = (name: string) => string;
+const probes = (q: (name: string) => string, number: NumberOf = q) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM ${q('readings')} WHERE ${number('temp')} IS NOT NULL) THEN 1 ELSE 0 END AS f0_present, ` +
+  `CASE WHEN EXISTS (SELECT 1 FROM ${q('readings')} WHERE ${number('wind')} IS NOT NULL) THEN 1 ELSE 0 END AS f1_present`;
 const doubleQuoted = (name: string) => `"${name}"`;
+const sqliteNumber: NumberOf = (name) => `CASE WHEN typeof("${name}") IN ('integer', 'real') THEN "${name}" END`;
 const backQuoted = (name: string) => `\`${name}\``;
 const upperQuoted = (name: string) => `"${name.toUpperCase()}"`;
 
 describe('DatasetTableRepository.featuresWithoutValue', () => {
   const oracle = { sql: `SELECT ${probes(upperQuoted)} FROM DUAL`, parameters: [] };
   itPerDialect(
-    'one statement of one EXISTS per feature (FROM DUAL on the Oracle family)',
+    'one statement of one EXISTS per feature, for a number (FROM DUAL on the Oracle family; on SQLite a value typeof calls integer or real)',
     {
-      sqlite: { sql: `SELECT ${probes(doubleQuoted)}`, parameters: [] },
+      sqlite: { sql: `SELECT ${probes(doubleQuoted, sqliteNumber)}`, parameters: [] },
       postgresql: { sql: `SELECT ${probes(doubleQuoted)}`, parameters: [] },
       mysql: { sql: `SELECT ${probes(backQuoted)}`, parameters: [] },
       mariadb: { sql: `SELECT ${probes(backQuoted)}`, parameters: [] },
@@ -74,13 +77,13 @@ describe('DatasetTableRepository.featuresWithoutValue', () => {
 describe('DatasetTableRepository.rowsUpTo', () => {
   const limited = (q: (name: string) => string, where: string, paging: string) =>
     `SELECT COUNT(*) AS row_count FROM (SELECT 1 AS present FROM ${q('readings')}${where} ${paging}) capped`;
-  const complete = (q: (name: string) => string) => ` WHERE ${q('temp')} IS NOT NULL AND ${q('wind')} IS NOT NULL`;
+  const complete = (q: (name: string) => string, number: NumberOf = q) => ` WHERE ${number('temp')} IS NOT NULL AND ${number('wind')} IS NOT NULL`;
 
   const oracleComplete = { sql: limited(upperQuoted, complete(upperQuoted), 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 4] };
   itPerDialect(
-    'complete rows only: a COUNT over the rows with every feature, paged to the cap inside a derived table',
+    'complete rows only: a COUNT over the rows with a number in every feature, paged to the cap inside a derived table',
     {
-      sqlite: { sql: limited(doubleQuoted, complete(doubleQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
+      sqlite: { sql: limited(doubleQuoted, complete(doubleQuoted, sqliteNumber), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
       postgresql: { sql: limited(doubleQuoted, complete(doubleQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
       mysql: { sql: limited(backQuoted, complete(backQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
       mariadb: { sql: limited(backQuoted, complete(backQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },

@@ -127,4 +127,55 @@ describe('prepare', () => {
       }
     });
   }
+
+  describe('extreme magnitudes: scaling computes in a power-of-two unit of each column, so nothing overflows or underflows', () => {
+    const MAX = Number.MAX_VALUE;
+    const finite = (values: Iterable<number>) => [...values].every((v) => Number.isFinite(v));
+    const zScores = (xs: number[]) => xs.map((x) => (x - mean(xs)) / populationStd(xs));
+    const close = (actual: number[], expected: number[], what: string) =>
+      actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 1e-12 * Math.max(1, Math.abs(expected[i]!)), `${what}[${i}]: ${v} vs ${expected[i]}`));
+
+    it('STANDARD on a column of ±1e308: every scaled value is ±1 (the column is not ignored), and the centroids unscale to ±1e308', () => {
+      const prepared = prepare(table([[1e308, 1], [-1e308, 2], [1e308, 3], [-1e308, 4]]), { missing: 'DROP', scaling: 'STANDARD' });
+      assert.deepEqual(column(prepared.matrix, 0), [1, -1, 1, -1]);
+      close(column(prepared.matrix, 1), zScores([1, 2, 3, 4]), 'the ordinary column');
+      assert.deepEqual(unscaleCentroids([[1, 0], [-1, 0]], prepared.scaling).map((point) => point[0]), [1e308, -1e308]);
+    });
+
+    it('STANDARD and MINMAX on ±Number.MAX_VALUE: finite scaling parameters, scaled values and unscaled centroids', () => {
+      for (const scaling of ['STANDARD', 'MINMAX'] as const) {
+        const prepared = prepare(table([[MAX, 0], [-MAX, 1], [MAX / 2, 2], [-MAX / 4, 3]]), { missing: 'DROP', scaling });
+        assert.ok(finite(prepared.matrix.values), `${scaling}: scaled values ${Array.from(prepared.matrix.values)}`);
+        assert.ok(finite([...prepared.scaling.offset, ...prepared.scaling.scale]), `${scaling}: ${JSON.stringify(prepared.scaling)}`);
+        const extremes = unscaleCentroids([Array.from(rowView(prepared.matrix, 0)), Array.from(rowView(prepared.matrix, 1))], prepared.scaling);
+        close(extremes.map((point) => point[0]! / MAX), [1, -1], `${scaling}: the extreme rows unscaled (within rounding)`);
+        assert.ok(finite(extremes.flat()), scaling);
+      }
+    });
+
+    it('STANDARD on values around 1e-308: the squares no longer underflow to a zero standard deviation', () => {
+      const tiny = [1e-308, 2e-308, 3e-308, 4e-308];
+      const prepared = prepare(table(tiny.map((v) => [v])), { missing: 'DROP', scaling: 'STANDARD' });
+      close(column(prepared.matrix, 0), zScores([1, 2, 3, 4]), 'scaled');
+      close(unscaleCentroids([[0]], prepared.scaling)[0]!.map((v) => v / 1e-308), [2.5], 'the mean, unscaled');
+    });
+
+    it('mixed magnitudes (1e300, 1e-300, ordinary): each column scales as it would at an ordinary magnitude', () => {
+      const base = [3, 1, 4, 1.5, 9];
+      const prepared = prepare(table(base.map((v) => [v * 1e300, v * 1e-300, v])), { missing: 'DROP', scaling: 'STANDARD' });
+      for (const j of [0, 1, 2]) close(column(prepared.matrix, j), zScores(base), `column ${j}`);
+    });
+
+    it('the column statistics of ±1e308 are finite: mean 0, population stddev 1e308', () => {
+      const { columnStats } = prepare(table([[1e308], [-1e308], [1e308], [-1e308]]), { missing: 'DROP', scaling: 'STANDARD' });
+      assert.deepEqual({ mean: columnStats[0]!.mean, stddev: columnStats[0]!.stddev }, { mean: 0, stddev: 1e308 });
+    });
+
+    it('NONE on a value too large to square fails with NON_FINITE_VALUE naming the column, by name when given', () => {
+      assert.throws(
+        () => prepare(table([[1, 1e200], [2, 3]]), { missing: 'DROP', scaling: 'NONE' }, ['temp', 'pressure']),
+        (error: unknown) => error instanceof ModelInputError && error.reason === 'NON_FINITE_VALUE' && /"pressure"/.test(error.message),
+      );
+    });
+  });
 });

@@ -162,7 +162,7 @@ describe('readFeatureTable', () => {
     await readFeatureTable(streamer, new PostgresqlDialect(), params({ keyColumns: ['site', 'day'] }), 500, never);
     assert.equal(streamer.calls.length, 1);
     const { read, fetchSize } = streamer.calls[0]!;
-    assert.deepEqual(read, { table: 'measurements', columns: ['site', 'day', 'x', 'y'], keyColumns: ['site', 'day'] });
+    assert.deepEqual(read, { table: 'measurements', columns: ['site', 'day', 'x', 'y'], keyColumns: ['site', 'day'], numbers: ['x', 'y'] });
     assert.equal(fetchSize, 500);
   });
 

@@ -49,7 +49,9 @@ function serviceOver(table: Table) {
     },
   };
   const dependencies = {
-    datasets: { require: async () => DATASET },
+    datasets: { require: async () => DATASET, lock: async () => true },
+    // The run is written in a transaction that locks the dataset's row first.
+    datastore: { transaction: (work: (transaction: object) => Promise<unknown>) => work({}) },
     datasetTables,
     runs: {
       findByIdempotencyKey: async () => null,

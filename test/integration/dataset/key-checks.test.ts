@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Datastore, Executor } from '../../../src/datastore/datastore';
+import type { SqlDialect } from '../../../src/datastore/dialects';
+import { OracleDialect } from '../../../src/datastore/dialects/oracle';
+import { TiberoDialect } from '../../../src/datastore/dialects/tibero';
+import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-table.repository';
+import { entityKey } from '../../../src/modules/run/dataset-reader';
+import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, sqliteDatabase } from '../../support/databases';
+import { installOracleShims, UpperCasePostgresqlDialect } from '../../support/oracle-on-postgresql';
+
+/**
+ * The key checks registerDataset runs (DatasetTableRepository.keyViolations), on each real database
+ * and — no Oracle or Tibero server runs here — the Oracle and Tibero statements on PostgreSQL with the
+ * Oracle shims: the longest entity key the database measures is the one the server forms from the rows
+ * it reads (entityKey, counted in characters as the database counts them), escapes and all; timestamps
+ * finer than a millisecond are counted.
+ */
+
+/** Text key values with everything JSON escapes, non-ASCII and a character beyond the BMP. */
+const CODES = ['plain', 'quote"d', 'back\\slash', 'tab\tnew\nline\rret\bform\f', 'control\u0001\u0007\u000b\u001f', '한글 😀 é', 'x'.repeat(200)];
+const TIMESTAMPS = ['2024-01-01 00:00:00.123', '2024-01-01 00:00:00.123456', '2024-01-01 00:00:00.123457', '2024-01-01 00:00:01', '2024-01-01 00:00:02.5', '2024-01-01 00:00:03.000001', '2024-01-01 00:00:04.999'];
+const SUB_MILLISECOND = 3;
+
+interface Target {
+  readonly label: string;
+  readonly timestampType: string;
+  connect(): Promise<{ datastore: Datastore; compiler?: SqlDialect }>;
+}
+
+const TARGETS: readonly Target[] = [
+  { label: 'SQLite', timestampType: 'TIMESTAMP', connect: () => openDatastore(sqliteDatabase()) },
+  { label: 'PostgreSQL', timestampType: 'TIMESTAMP(6)', connect: () => openDatastore(postgresqlDatabase()) },
+  { label: 'MariaDB', timestampType: 'DATETIME(6)', connect: () => openDatastore(mariadbDatabase()) },
+  ...[new OracleDialect(), new TiberoDialect()].map((compiler) => ({
+    label: `${compiler.variant} SQL on PostgreSQL`,
+    timestampType: 'TIMESTAMP(6)',
+    async connect() {
+      const { datastore } = await openDatastore(postgresqlDatabase(), { dialect: new UpperCasePostgresqlDialect() });
+      await installOracleShims(datastore);
+      return { datastore, compiler };
+    },
+  })),
+];
+
+/** Characters as a database counts them in VARCHAR: code points. */
+const characters = (text: string) => [...text].length;
+
+for (const target of TARGETS) {
+  describe(`key checks on ${target.label}`, () => {
+    let datastore: Datastore;
+    let repository: DatasetTableRepository;
+    const table = `keychk_${target.label.split(' ')[0]!.toLowerCase()}`;
+
+    before(async () => {
+      const connected = await target.connect();
+      datastore = connected.datastore;
+      const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+      await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(table)}`));
+      await datastore.execute(
+        ddl(`CREATE TABLE ${q(table)} (${q('code')} VARCHAR(600) NOT NULL, ${q('n')} INTEGER NOT NULL, ${q('ts')} ${target.timestampType} NOT NULL, ${q('f')} DOUBLE PRECISION, PRIMARY KEY (${q('code')}, ${q('n')}))`),
+      );
+      for (const [index, code] of CODES.entries()) {
+        const n = index === CODES.length - 1 ? -123_456_789 : index;
+        await datastore.execute({ sql: `INSERT INTO ${q(table)} (${q('code')}, ${q('n')}, ${q('ts')}, ${q('f')}) VALUES (?, ?, '${TIMESTAMPS[index]}', ?)`, parameters: [code, n, index / 2], kind: 'insert' });
+      }
+      const compiler = connected.compiler ?? datastore.dialect;
+      const executor: Executor = { dialect: compiler, query: (statement) => datastore.query(statement), execute: (statement) => datastore.execute(statement) };
+      repository = new DatasetTableRepository(executor);
+    });
+    after(async () => {
+      if (!datastore) return;
+      await datastore.execute(ddl(`DROP TABLE IF EXISTS ${datastore.dialect.quoteIdentifier(table)}`));
+      await datastore.close();
+    });
+
+    /** The entity keys the server forms from the rows as it reads them (readFeatureTable's way). */
+    const readKeys = async (columns: string[]) => {
+      const keys: string[] = [];
+      await datastore.streamOrdered({ table, columns, keyColumns: columns }, 100, (batch) => {
+        for (let row = 0; row < batch.length; row++) keys.push(entityKey(columns.map((_, column) => batch.value(row, column))));
+      });
+      return keys;
+    };
+
+    it('a composite text and integer key: the longest entity key measured equals the longest the server forms, escapes and all', async () => {
+      const keys = await readKeys(['code', 'n']);
+      const expected = Math.max(...keys.map(characters));
+      const found = await repository.keyViolations(table, [{ name: 'code', type: 'VARCHAR' }, { name: 'n', type: 'INTEGER' }]);
+      assert.equal(found.longestEntityKey, expected, `keys: ${JSON.stringify(keys)}`);
+      assert.deepEqual([found.nullKeys, found.duplicateKeys], [0, 0]);
+    });
+
+    it('a single text key: the longest entity key is the longest value', async () => {
+      const keys = await readKeys(['code']);
+      const found = await repository.keyViolations(table, [{ name: 'code', type: 'VARCHAR' }]);
+      assert.equal(found.longestEntityKey, Math.max(...keys.map(characters)));
+    });
+
+    it(`a timestamp key: the ${SUB_MILLISECOND} values finer than a millisecond are counted; the server reads .123, .123456 and .123457 as one key`, async () => {
+      const found = await repository.keyViolations(table, [{ name: 'ts', type: target.timestampType }]);
+      assert.deepEqual(found.subMillisecondKeys, [{ column: 'ts', rows: SUB_MILLISECOND }]);
+      const keys = await readKeys(['ts']);
+      assert.equal(keys.filter((key) => key === '2024-01-01T00:00:00.123Z').length, 3, JSON.stringify(keys));
+    });
+  });
+}
