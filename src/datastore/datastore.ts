@@ -6,7 +6,7 @@ import { MAX_ODBC_PARAMETERS } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { ConnectionPool, type PoolState } from './pool';
 import type { Row, SqlValue, Statement, StatementKind } from './types';
-import { integerValue, rowNormalizer, toParameter, type ResultColumn } from './values';
+import { integerValue, rowNormalizer, toParameter, toWrittenParameter, type ResultColumn } from './values';
 import { withTimeout } from '../shared/with-timeout';
 
 export interface DatastoreOptions {
@@ -171,6 +171,9 @@ export interface DatastoreState {
 // Without it `odbc` starts from the column's declared size (64 KiB for SQLite TEXT) for every row:
 // 5,000 rows of short TEXT took 2 s instead of 7 ms.
 const LONG_DATA_INITIAL_BUFFER_BYTES = 4_096;
+
+// Statements whose parameters are values stored (toWrittenParameter); elsewhere a bound −0 compares as 0 does.
+const WRITES: ReadonlySet<StatementKind> = new Set(['insert', 'update', 'upsert']);
 
 // How long past its own timeout the driver gets to give a statement up before we stop waiting.
 const TIMEOUT_GRACE_MS = 2_000;
@@ -377,7 +380,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       let total = 0;
       let cursor: odbc.Cursor | undefined;
       try {
-        const parameters = statement.parameters.map(toParameter) as (string | number)[];
+        const parameters = statement.parameters.map(WRITES.has(statement.kind) ? toWrittenParameter : toParameter) as (string | number)[];
         cursor = await this.guardTimeout(
           connection,
           connection.query(statement.sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
@@ -584,7 +587,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       );
     }
     const started = process.hrtime.bigint();
-    const parameters = statement.parameters.map(toParameter) as (string | number)[];
+    const parameters = statement.parameters.map(WRITES.has(statement.kind) ? toWrittenParameter : toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;
     const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
     const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options) as Promise<odbc.Result<unknown[]>>;
