@@ -1,4 +1,5 @@
 import type { ColumnDefinition, SqlValue } from '../../src/datastore/types';
+import { characterCount } from '../../src/shared/character-count';
 import { SeededRandom } from '../../src/shared/seeded-random';
 
 /**
@@ -107,13 +108,6 @@ export interface GeneratedColumn extends ColumnDefinition {
   readonly nulls?: NullPattern;
 }
 
-/** Code points, not UTF-16 units: what VARCHAR(n) counts on PostgreSQL and MariaDB (utf8mb4). */
-export function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count += 1;
-  return count;
-}
-
 /** Seeded values of every kind the app stores. */
 export class RoundTripGenerator {
   private readonly random: SeededRandom;
@@ -193,7 +187,7 @@ export class RoundTripGenerator {
   }
 
   /**
-   * Text of exactly `length` code points mixing TEXT_PIECES and single characters. It never starts
+   * Text of exactly `length` characters (code points, as VARCHAR(n) counts them) mixing TEXT_PIECES and single characters. It never starts
    * or ends with whitespace or a combining mark (a name is trimmed; a lone mark at the start has
    * nothing to combine with).
    */
@@ -202,7 +196,7 @@ export class RoundTripGenerator {
     let count = 0;
     while (count < length) {
       const piece = this.random.next() < 0.3 ? this.pick(TEXT_PIECES) : this.character();
-      const size = codePointLength(piece);
+      const size = characterCount(piece);
       if (count + size > length) continue;
       parts.push(piece);
       count += size;

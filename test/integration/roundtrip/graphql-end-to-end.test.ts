@@ -97,10 +97,13 @@ for (const { target, start } of TARGETS) {
       const definition: TableDefinition = { name: TABLE, columns: [...KEYS, ...FEATURES], primaryKey: KEYS.map((key) => key.name) };
       await createTable(datastore, definition, rows);
 
+      // A name of exactly the 128 characters a name may have, astral ones among them.
+      const name = `왕복 😀 ${new RoundTripGenerator(ROUND_TRIP_SEED + 1).text(123)}`;
       const registered = dataOf(
-        await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'round trip 왕복 😀', table: TABLE, keyColumns: [...definition.primaryKey], featureColumns: FEATURES.map((feature) => feature.name) }) }),
+        await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table: TABLE, keyColumns: [...definition.primaryKey], featureColumns: FEATURES.map((feature) => feature.name) }) }),
         'registerDataset',
       ).registerDataset;
+      assert.equal(registered.name, name);
       const started = dataOf(
         await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: registered.id, k: 4, seed: 7, publishOutcomes: true, preparation: { missing: 'DROP', scaling: 'NONE' } }) }),
         'startModelRun',
