@@ -22,6 +22,9 @@ import { median, openBenchDatastore, type BenchDatabase } from './data';
  * table, in one transaction, per method:
  *
  * - `server`: OutcomeRepository.upsert on the datastore's own dialect, the path a run takes;
+ * - `server-new-keys`: the same rows as a run stores its assignments (AssignmentRepository.save):
+ *   newKeysOnly, with the dataset id, run id and time given once (sharedValues); its `update` case
+ *   inserts too, under a dataset id of its own, since a plain INSERT takes new keys only;
  * - `one-row-loop`: one single-row UPSERT statement per outcome (the naive baseline);
  * - `multi-values-1000`: multi-row VALUES, 1,000 rows a statement (the form before issue 6);
  * - `multi-values-<n>`: multi-row VALUES, n rows a statement (capped by the bind limit); `multi-values-max`: the cap;
@@ -166,6 +169,14 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
     });
   };
   if (method === 'server') return throughRepository(datastore.dialect);
+  if (method === 'server-new-keys') {
+    return async (assignments, runId) => {
+      const { rows, ...spec } = outcomeUpsert(PUBLISH_TABLE, runId, runId, SCORED_AT, assignments);
+      const sharedValues = { dataset_id: runId, run_id: runId, scored_at: SCORED_AT };
+      const perRow = rows.map(({ entity_key, cluster, distance }) => ({ entity_key, cluster, distance }));
+      await datastore.transaction((transaction) => executeUpsert(transaction, { ...spec, rows: perRow, newKeysOnly: true, sharedValues }));
+    };
+  }
   if (method === 'one-row-loop') return throughStatements((spec) => datastore.dialect.compileValuesUpsert(spec, 1));
   const values = /^multi-values-(\d+|max)$/.exec(method);
   if (values) {

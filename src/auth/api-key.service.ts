@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error';
+import { characterCount } from '../shared/character-count';
 import type { ApiKeyRecord, ApiKeyRepository } from './api-key.repository';
 import { isRole, type Identity, type Role } from './roles';
 
@@ -31,7 +32,8 @@ export class ApiKeyService {
 
   async create(name: string, role: string): Promise<{ key: string; record: ApiKeyRecord }> {
     const trimmed = name.trim();
-    if (trimmed.length < 1 || trimmed.length > 128) throw new AppError('BAD_USER_INPUT', 'An API key name must have 1 to 128 characters', { field: 'name' });
+    const length = characterCount(trimmed);
+    if (length < 1 || length > 128) throw new AppError('BAD_USER_INPUT', 'An API key name must have 1 to 128 characters', { field: 'name' });
     if (!isRole(role)) throw new AppError('BAD_USER_INPUT', `role must be viewer, operator or admin, got "${role}"`, { field: 'role' });
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const record: ApiKeyRecord = {

@@ -6,7 +6,7 @@ import { MAX_ODBC_PARAMETERS } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { ConnectionPool, type PoolState } from './pool';
 import type { Row, SqlValue, Statement, StatementKind } from './types';
-import { integerValue, rowNormalizer, toParameter, type ResultColumn } from './values';
+import { integerValue, rowNormalizer, toParameter, toWrittenParameter, type ResultColumn } from './values';
 import { withTimeout } from '../shared/with-timeout';
 
 export interface DatastoreOptions {
@@ -174,6 +174,9 @@ export interface DatastoreState {
 // 5,000 rows of short TEXT took 2 s instead of 7 ms.
 const LONG_DATA_INITIAL_BUFFER_BYTES = 4_096;
 
+// Statements whose parameters are values stored (toWrittenParameter); elsewhere a bound −0 compares as 0 does.
+const WRITES: ReadonlySet<StatementKind> = new Set(['insert', 'update', 'upsert']);
+
 // How long past its own timeout the driver gets to give a statement up before we stop waiting.
 const TIMEOUT_GRACE_MS = 2_000;
 
@@ -250,21 +253,15 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    * throws. A connection whose rollback fails is closed rather than reused.
    */
   async transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T> {
-    return this.withConnection(async (connection) => {
-      const reuse: PreparedSlot = {};
-      try {
-        return await this.inTransaction(connection, () =>
-          work({
-            dialect: this.dialect,
-            query: (statement) => this.run(connection, statement).then((result) => result.rows),
-            execute: (statement) => this.run(connection, statement, reuse).then((result) => result.count),
-          }),
-        );
-      } finally {
-        // A connection abandoned mid-statement is closed whole; its statement handle goes with it.
-        if (reuse.handle && !this.abandoned.has(connection)) await reuse.handle.close().catch(() => undefined);
-      }
-    });
+    return this.withConnection((connection) =>
+      this.inTransaction(connection, () =>
+        work({
+          dialect: this.dialect,
+          query: (statement) => this.run(connection, statement).then((result) => result.rows),
+          execute: (statement) => this.run(connection, statement).then((result) => result.count),
+        }),
+      ),
+    );
   }
 
   private async inTransaction<T>(connection: odbc.Connection, work: () => Promise<T>): Promise<T> {
@@ -385,7 +382,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       let total = 0;
       let cursor: odbc.Cursor | undefined;
       try {
-        const parameters = statement.parameters.map(toParameter) as (string | number)[];
+        const parameters = statement.parameters.map(WRITES.has(statement.kind) ? toWrittenParameter : toParameter) as (string | number)[];
         cursor = await this.guardTimeout(
           connection,
           connection.query(statement.sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
@@ -578,8 +575,8 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   // the driver has actually returned, so the pool never holds more live connections than its max.
   private readonly abandoned = new Set<odbc.Connection>();
 
-  private async run(connection: odbc.Connection, statement: Statement, reuse?: PreparedSlot): Promise<{ rows: Row[]; count: number }> {
-    const { batch, count } = await this.runBatch(connection, statement, reuse);
+  private async run(connection: odbc.Connection, statement: Statement): Promise<{ rows: Row[]; count: number }> {
+    const { batch, count } = await this.runBatch(connection, statement);
     return { rows: batch.toRows(), count };
   }
 
@@ -587,13 +584,8 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     return this.withConnection((connection) => this.runBatch(connection, statement).then((result) => result.batch));
   }
 
-  /**
-   * With `reuse` (a transaction's writes): an UPSERT whose SQL text is the same as the statement before
-   * it runs on that statement's prepared handle, bound anew, instead of being prepared again: a batch
-   * of multi-row VALUES statements (SQLite, Oracle, Tibero, older MySQL) repeats one text of thousands
-   * of placeholders. Measured on SQLite, 1M rows of 4 columns in 1,000-row statements: 4.0 → 3.5 s.
-   */
-  private async runBatch(connection: odbc.Connection, statement: Statement, reuse?: PreparedSlot): Promise<{ batch: RowBatch; count: number }> {
+  // No prepared handle is reused: on one, a parameter once bound to NULL stays NULL (IBM/node-odbc#334).
+  private async runBatch(connection: odbc.Connection, statement: Statement): Promise<{ batch: RowBatch; count: number }> {
     if (statement.parameters.length > MAX_ODBC_PARAMETERS) {
       throw new AppError(
         'DIALECT_UNSUPPORTED',
@@ -601,14 +593,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       );
     }
     const started = process.hrtime.bigint();
-    const parameters = statement.parameters.map(toParameter) as (string | number)[];
+    const parameters = statement.parameters.map(WRITES.has(statement.kind) ? toWrittenParameter : toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;
     const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
-    const repeated = reuse !== undefined && statement.kind === 'upsert' && parameters.length >= MIN_PARAMETERS_TO_REUSE && reuse.lastSql === statement.sql;
-    if (reuse) reuse.lastSql = statement.sql;
-    const driverCall = repeated
-      ? this.executePrepared(connection, reuse, statement.sql, parameters, options)
-      : (connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options) as Promise<odbc.Result<unknown[]>>);
+    const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options) as Promise<odbc.Result<unknown[]>>;
     let outcome: 'ok' | 'error' = 'error';
     try {
       const result = await this.guardTimeout(connection, driverCall, timeoutMs);
@@ -626,28 +614,6 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
         outcome,
       });
     }
-  }
-
-  private async executePrepared(
-    connection: odbc.Connection,
-    slot: PreparedSlot,
-    sql: string,
-    parameters: (string | number)[],
-    options: odbc.QueryOptions,
-  ): Promise<odbc.Result<unknown[]>> {
-    if (slot.handleSql !== sql || !slot.handle) {
-      const previous = slot.handle;
-      slot.handle = undefined;
-      slot.handleSql = undefined;
-      await previous?.close();
-      const handle = await connection.createStatement();
-      slot.handle = handle;
-      await handle.prepare(sql);
-      slot.handleSql = sql;
-    }
-    await slot.handle.bind(parameters);
-    // node-odbc's execute takes the query options (the timeout) though its typings do not say so.
-    return (slot.handle.execute as unknown as (options: odbc.QueryOptions) => Promise<odbc.Result<unknown[]>>).call(slot.handle, options);
   }
 
   private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number): Promise<T> {
@@ -672,20 +638,6 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       throw new BrokenConnection(translateDriverError(error, this.dialect, this.secrets).error);
     }
   }
-}
-
-/**
- * Fewest parameters for which a repeated statement text reuses its prepared handle: binding and
- * executing are two calls into the driver where a plain query is one, which costs more than parsing a
- * short statement again (a one-row INSERT loop on SQLite ran at half its rate with reuse).
- */
-const MIN_PARAMETERS_TO_REUSE = 100;
-
-/** A transaction's last statement text and the prepared handle kept for the text that repeats. */
-interface PreparedSlot {
-  lastSql?: string;
-  handleSql?: string;
-  handle?: odbc.Statement;
 }
 
 /** Internal marker: the statement failed and the connection must not be reused. */

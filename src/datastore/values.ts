@@ -21,7 +21,8 @@ import type { Row, SqlValue } from './types';
  *   which it describes as SQL_DOUBLE), so they come back as the text SQLite stored, e.g. '-123.25'.
  *
  * Going in: a Date is bound as UTC text `YYYY-MM-DD HH:MM:SS.mmm`; a boolean as 1/0; NaN and
- * ±Infinity are refused (no database here stores them portably). Oracle and Tibero store '' as NULL.
+ * ±Infinity are refused (no database here stores them portably); so is −0 in a bound value written
+ * (toWrittenParameter). Oracle and Tibero store '' as NULL.
  *
  * Set-based UPSERTs (a PostgreSQL array, a MariaDB JSON document) carry values as text instead, through
  * valueText: the same mapping, with numbers as the shortest text that parses back to the same double.
@@ -142,6 +143,17 @@ export function toParameter(value: SqlValue, index: number): string | number | b
     throw new AppError('BAD_USER_INPUT', `Parameter ${index + 1} is ${value}; only finite numbers can be stored`);
   }
   return value;
+}
+
+/**
+ * toParameter for a value a statement writes (INSERT, UPDATE, UPSERT). −0 is refused, not written as
+ * 0: the `odbc` package binds a number with no fraction as an integer, and an integer has no sign of zero.
+ */
+export function toWrittenParameter(value: SqlValue, index: number): string | number | bigint | Buffer | null {
+  if (Object.is(value, -0)) {
+    throw new AppError('DIALECT_UNSUPPORTED', `Parameter ${index + 1} is -0, which a bound parameter writes as 0 (the odbc package binds it as an integer); nothing was written`);
+  }
+  return toParameter(value, index);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { SqlDialect } from '../../datastore/dialects';
 import type { CatalogColumn } from '../../datastore/types';
 import { AppError } from '../../errors/app-error';
+import { characterCount } from '../../shared/character-count';
 
 /** The checks a dataset definition passes before anything is written; each failure names its field. */
 export function badInput(field: string, message: string, value?: unknown): AppError {
@@ -9,7 +10,8 @@ export function badInput(field: string, message: string, value?: unknown): AppEr
 
 export function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 128) throw badInput('name', 'A dataset name must have 1 to 128 characters', name);
+  const length = characterCount(trimmed);
+  if (length < 1 || length > 128) throw badInput('name', 'A dataset name must have 1 to 128 characters', name);
   return trimmed;
 }
 

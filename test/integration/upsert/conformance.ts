@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlDialect } from '../../../src/datastore/dialects';
+import { executeUpsert } from '../../../src/datastore/execute-upsert';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition, UpsertSpec } from '../../../src/datastore/types';
 import { ddl, select } from '../../support/databases';
 import { AWKWARD_TEXTS, awkwardDoubles } from '../../unit/datastore/dialects/awkward-values';
@@ -227,6 +229,22 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
           ['a', 'y', 3],
           ['b', 'x', 6],
         ],
+      );
+    });
+
+    it('one NULL in a 3,000-row batch written in one transaction (executeUpsert, as a run writes) stays in its row: every value read back is the value written', async () => {
+      await recreate(outcomeTable);
+      // Row 1005 sits in the second statement of the 1,000-row forms (the third of the 500-row MERGE):
+      // a NULL bound there must not carry over to the same position of the statements after it.
+      const rows = Array.from({ length: 3_000 }, (_, index) => outcomeRow(index, { distance: index === 1_005 ? null : index + 0.25 }));
+      await target.datastore.transaction((transaction) => executeUpsert({ ...transaction, dialect: target.compiler }, { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows }));
+      const stored = new Map((await snapshot(outcomeTable)).map((row) => [`${String(row.dataset_id)}/${String(row.entity_key)}`, row]));
+      assert.equal(stored.size, rows.length);
+      const differing = rows.filter((row) => !isDeepStrictEqual(stored.get(`${row.dataset_id}/${row.entity_key}`), row));
+      assert.deepEqual(
+        differing.map((row) => ({ written: row, read: stored.get(`${row.dataset_id}/${row.entity_key}`) })),
+        [],
+        `${differing.length} rows read back differently`,
       );
     });
 

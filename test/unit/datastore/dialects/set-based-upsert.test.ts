@@ -150,7 +150,7 @@ describe('set-based UPSERT parameters', () => {
       );
     });
 
-    it('numbers are written bare and exact, -0 included; dates as UTC text; booleans as 1/0', () => {
+    it('numbers are written bare and exact; dates as UTC text; booleans as 1/0', () => {
       const columns: ColumnDefinition[] = [
         { name: 'id', type: 'integer' },
         { name: 'distance', type: 'double' },
@@ -158,11 +158,20 @@ describe('set-based UPSERT parameters', () => {
         { name: 'flag', type: 'boolean' },
       ];
       const rows: Record<string, SqlValue>[] = [
-        { id: 1, distance: -0, at: new Date(Date.UTC(2026, 10, 26, 9, 30, 15, 250)), flag: true },
+        { id: 1, distance: 5e-324, at: new Date(Date.UTC(2026, 10, 26, 9, 30, 15, 250)), flag: true },
         { id: 9007199254740993n, distance: 1e21, at: null, flag: false },
       ];
       const [statement] = dialect.compileUpsert({ table: 't', keyColumns: ['id'], columns, rows });
-      assert.equal(statement!.parameters[0], '[[1,-0,"2026-11-26 09:30:15.250",1],[9007199254740993,1e+21,null,0]]');
+      assert.equal(statement!.parameters[0], '[[1,5e-324,"2026-11-26 09:30:15.250",1],[9007199254740993,1e+21,null,0]]');
+    });
+
+    it('-0, which MariaDB stores as 0, is refused with DIALECT_UNSUPPORTED naming the value', () => {
+      const rows = [
+        { id: 1, label: 'a', score: 1.5 },
+        { id: 2, label: 'b', score: -0 },
+      ];
+      const columns: ColumnDefinition[] = [...TEXT_COLUMNS, { name: 'score', type: 'double' }];
+      assert.throws(() => dialect.compileUpsert({ table: 't', keyColumns: ['id'], columns, rows }), { name: 'AppError', code: 'DIALECT_UNSUPPORTED', message: /Parameter 6 is -0/ });
     });
 
     it('a chunk holds at most maxJsonBytesPerStatement bytes of JSON counted in UTF-8, so Korean text splits sooner than ASCII', () => {

@@ -1,0 +1,236 @@
+import { after, before, describe, it } from 'node:test';
+import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
+import { migrate } from '../../../src/datastore/migrations/migrator';
+import type { CentroidRecord, IterationRecord, KSelectionRecord, ModelRunRecord, PreparationRecord, RunMetrics, RunParams, RunStatus } from '../../../src/modules/run/run.record';
+import { RunRepository } from '../../../src/modules/run/run.repository';
+import { RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
+import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
+import { openRoundTripStore, refusedAsParameter, ROUND_TRIP_TARGETS, sameDouble, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
+
+/**
+ * Path (e) of the round trip: run records as RunRepository writes them over a run's life (insert
+ * QUEUED, RUNNING, progress, then SUCCEEDED with the results as the executor stores them, or FAILED
+ * with an error) and toRecord() reads them: every field compared with what was written. Texts are
+ * Unicode at their column's limit; the JSON fields carry doubles over the whole range.
+ */
+const RECORDS = 40;
+
+for (const target of ROUND_TRIP_TARGETS) {
+  describe(`round trip, run records on ${target.name}`, () => {
+    let store: RoundTripStore;
+
+    before(async () => {
+      store = await openRoundTripStore(target, 'rtrun_');
+      await migrate(store.datastore, APP_MIGRATIONS);
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    it(`${RECORDS} runs inserted, started, progressed and ended (SUCCEEDED or FAILED): toRecord() gives back every field written`, async () => {
+      const generator = new RoundTripGenerator(ROUND_TRIP_SEED);
+      const runs = new RunRepository(store.datastore);
+      const expected: ModelRunRecord[] = [];
+      for (let index = 0; index < RECORDS; index++) {
+        const queued = queuedRecord(generator, index);
+        await runs.insert(queued);
+        const startedAt = generator.timestamp();
+        await runs.transition(queued.id, ['QUEUED'], 'RUNNING', { started_at: startedAt, heartbeat_at: startedAt });
+        const iteration = generator.integer(2 ** 31);
+        const maxIterations = 1 + generator.integer(2 ** 31 - 1);
+        const shift = index % 5 === 0 ? null : generator.double(allowedOn(target));
+        const beatAt = generator.timestamp();
+        await runs.recordProgress(queued.id, iteration, maxIterations, shift, beatAt);
+        const running: ModelRunRecord = { ...queued, status: 'RUNNING', startedAt, heartbeatAt: beatAt, progress: progressOf('RUNNING', iteration, maxIterations, shift) };
+        expected.push(index % 4 === 3 ? await fail(runs, generator, running) : await succeed(runs, generator, running, target));
+      }
+      const read = await runs.findByIds(expected.map((record) => record.id));
+      assertRoundTrip({
+        what: `run records on ${target.name}`,
+        written: expected,
+        read,
+        keyOfWritten: (record) => record.id,
+        keyOfRead: (record) => record.id,
+        columns: recordColumns(target),
+      });
+    });
+  });
+}
+
+// progress_shift is written by an UPDATE with bound parameters.
+function allowedOn(target: RoundTripTarget): (value: number) => boolean {
+  return (value) => !target.refusesDouble(value) && !refusedAsParameter(value);
+}
+
+/** A QUEUED run as RunService.start inserts it, every text at or near its column's limit. */
+function queuedRecord(generator: RoundTripGenerator, index: number): ModelRunRecord {
+  const prefix = `${index}:`;
+  const createdAt = generator.timestamp();
+  const params: RunParams = {
+    k: index % 2 === 0 ? 2 + generator.integer(50) : null,
+    kRange: index % 2 === 0 ? null : { min: 2, max: 2 + generator.integer(20) },
+    initialization: generator.pick(['KMEANS_PLUS_PLUS', 'RANDOM'] as const),
+    nInit: 1 + generator.integer(100),
+    maxIterations: 1 + generator.integer(10_000),
+    tolerance: generator.double(),
+    seed: generator.int32(),
+    preparation: { missing: generator.pick(['DROP', 'MEAN'] as const), scaling: generator.pick(['NONE', 'STANDARD', 'MINMAX'] as const) },
+    publishOutcomes: generator.next() < 0.5,
+    // Stored as JSON text: any text goes, though a registration allows identifiers only.
+    table: generator.text(40),
+    keyColumns: [generator.text(30), generator.text(1)],
+    featureColumns: Array.from({ length: 1 + generator.integer(6) }, () => generator.text(1 + generator.integer(30))),
+  };
+  return {
+    id: `${prefix}${generator.text(64 - prefix.length)}`,
+    datasetId: generator.text(64),
+    status: 'QUEUED',
+    params,
+    idempotencyKey: index % 3 === 0 ? null : `${prefix}${generator.text(128 - prefix.length)}`,
+    progress: progressOf('QUEUED', 0, params.maxIterations, null),
+    metrics: null,
+    iterations: null,
+    kSelection: null,
+    centroids: null,
+    clusterSizes: null,
+    preparation: null,
+    error: null,
+    owner: generator.text(64),
+    createdAt,
+    startedAt: null,
+    finishedAt: null,
+    heartbeatAt: createdAt,
+    outcomesPublishedAt: null,
+  };
+}
+
+/** The progress toRecord() derives: `fraction` is computed, not stored (1 once SUCCEEDED). */
+function progressOf(status: RunStatus, iteration: number, maxIterations: number, lastShift: number | null): ModelRunRecord['progress'] {
+  return { iteration, maxIterations, fraction: status === 'SUCCEEDED' ? 1 : maxIterations > 0 ? Math.min(1, iteration / maxIterations) : 0, lastShift };
+}
+
+/** Ends the run as RunExecutor does on success (the results as JSON text, as succeededChanges writes them); returns the record expected back. */
+async function succeed(runs: RunRepository, generator: RoundTripGenerator, running: ModelRunRecord, target: RoundTripTarget): Promise<ModelRunRecord> {
+  const columns = running.params.featureColumns.length;
+  const k = running.params.k ?? running.params.kRange!.max;
+  const doubles = (count: number) => Array.from({ length: count }, () => generator.double());
+  const finishedAt = generator.timestamp();
+  const published = running.params.publishOutcomes;
+  const metrics: RunMetrics = {
+    inertia: generator.double(),
+    silhouette: generator.next() < 0.2 ? null : generator.double(),
+    silhouetteSampled: generator.next() < 0.5,
+    silhouetteSampleSize: generator.integer(2 ** 31),
+    daviesBouldin: generator.double(),
+    calinskiHarabasz: generator.double(),
+    iterations: generator.integer(2 ** 31),
+    converged: generator.next() < 0.5,
+    timings: { readMs: generator.double(), prepareMs: generator.double(), clusterMs: generator.double(), scoreMs: generator.double(), saveMs: generator.double(), publishMs: published ? generator.double() : null },
+  };
+  const iterations: IterationRecord[] = Array.from({ length: 1 + generator.integer(20) }, (_, iteration) => ({
+    k,
+    restart: generator.integer(100),
+    iteration,
+    centroidShift: generator.double(),
+    inertia: generator.double(),
+    clusterSizes: Array.from({ length: k }, () => generator.integer(2 ** 31)),
+  }));
+  const kSelection: KSelectionRecord | null = running.params.kRange
+    ? {
+        rule: 'MAX_SILHOUETTE',
+        chosenK: k,
+        maxCappedByRows: generator.next() < 0.5,
+        scores: Array.from({ length: 3 }, (_, index) => ({ k: 2 + index, inertia: generator.double(), silhouette: generator.double(), daviesBouldin: generator.double(), calinskiHarabasz: generator.double(), iterations: generator.integer(1_000), converged: true })),
+      }
+    : null;
+  const centroids: CentroidRecord[] = Array.from({ length: k }, (_, cluster) => ({ cluster, original: doubles(columns), scaled: doubles(columns) }));
+  const clusterSizes = Array.from({ length: k }, () => generator.integer(2 ** 31));
+  const preparation: PreparationRecord = {
+    rowsRead: generator.integer(2 ** 31),
+    rowsDropped: generator.integer(2 ** 31),
+    scaling: running.params.preparation.scaling,
+    columnStats: Array.from({ length: columns }, () => ({ count: generator.integer(2 ** 31), nulls: generator.integer(2 ** 31), min: generator.double(), max: generator.double(), mean: generator.double(), stddev: generator.double() })),
+  };
+  const iterationsSeen = generator.integer(2 ** 31);
+  const lastShift = iterations.at(-1)!.centroidShift;
+  // Stored as progress_shift, a DOUBLE column: what the engine refuses is left out, as for any double column.
+  const shift = allowedOn(target)(lastShift) ? lastShift : null;
+  await runs.transition(running.id, ['RUNNING'], 'SUCCEEDED', {
+    finished_at: finishedAt,
+    heartbeat_at: finishedAt,
+    progress_iteration: iterationsSeen,
+    progress_shift: shift,
+    metrics: JSON.stringify(metrics),
+    iterations: JSON.stringify(iterations),
+    k_selection: kSelection ? JSON.stringify(kSelection) : null,
+    centroids: JSON.stringify(centroids),
+    cluster_sizes: JSON.stringify(clusterSizes),
+    preparation: JSON.stringify(preparation),
+    outcomes_published_at: published ? finishedAt : null,
+  });
+  return {
+    ...running,
+    status: 'SUCCEEDED',
+    progress: progressOf('SUCCEEDED', iterationsSeen, running.progress.maxIterations, shift),
+    metrics,
+    iterations,
+    kSelection,
+    centroids,
+    clusterSizes,
+    preparation,
+    finishedAt,
+    heartbeatAt: finishedAt,
+    outcomesPublishedAt: published ? finishedAt : null,
+  };
+}
+
+/** Ends the run as FAILED with a long Unicode message (a TEXT column); returns the record expected back. */
+async function fail(runs: RunRepository, generator: RoundTripGenerator, running: ModelRunRecord): Promise<ModelRunRecord> {
+  const finishedAt = generator.timestamp();
+  const error = { code: generator.text(64), message: generator.text(20_000) };
+  await runs.transition(running.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: finishedAt, error_code: error.code, error_message: error.message });
+  return { ...running, status: 'FAILED', error, finishedAt };
+}
+
+/**
+ * Every field of a record. The JSON fields come back as JSON gives them: a −0 inside them as 0, as in
+ * every GraphQL response (README "How values come back").
+ */
+function recordColumns(target: RoundTripTarget): RoundTripColumn<ModelRunRecord, ModelRunRecord>[] {
+  const field = <K extends keyof ModelRunRecord>(name: K, json = false): RoundTripColumn<ModelRunRecord, ModelRunRecord> => ({
+    name,
+    expected: (record) => (json ? withoutNegativeZero(record[name]) : record[name]),
+    actual: (record) => record[name],
+  });
+  return [
+    field('datasetId'),
+    field('status'),
+    field('params', true),
+    field('idempotencyKey'),
+    { name: 'progress.iteration', expected: (record) => record.progress.iteration, actual: (record) => record.progress.iteration },
+    { name: 'progress.maxIterations', expected: (record) => record.progress.maxIterations, actual: (record) => record.progress.maxIterations },
+    { name: 'progress.fraction', expected: (record) => record.progress.fraction, actual: (record) => record.progress.fraction },
+    { name: 'progress.lastShift', expected: (record) => record.progress.lastShift, actual: (record) => record.progress.lastShift, same: sameDouble(target) },
+    field('metrics', true),
+    field('iterations', true),
+    field('kSelection', true),
+    field('centroids', true),
+    field('clusterSizes', true),
+    field('preparation', true),
+    field('error'),
+    field('owner'),
+    field('createdAt'),
+    field('startedAt'),
+    field('finishedAt'),
+    field('heartbeatAt'),
+    field('outcomesPublishedAt'),
+  ];
+}
+
+/** The value with every −0 in it replaced by 0. */
+function withoutNegativeZero(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(withoutNegativeZero);
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, withoutNegativeZero(member)]));
+  return value;
+}

@@ -1,0 +1,163 @@
+import { Datastore } from '../../src/datastore/datastore';
+import { dialectFor, refineForServer, type SqlDialect } from '../../src/datastore/dialects';
+import { MysqlDialect } from '../../src/datastore/dialects/mysql';
+import { PostgresqlDialect } from '../../src/datastore/dialects/postgresql';
+import { APP_MIGRATIONS } from '../../src/datastore/migrations/app-migrations';
+import { MIGRATIONS_TABLE } from '../../src/datastore/migrations/migration';
+import { mariadbDatabase, postgresqlDatabase, sqliteDatabase, type TestDatabase } from './databases';
+
+/**
+ * TESTS ONLY: the databases the round-trip suite (test/integration/roundtrip/) runs every path on, each
+ * through its real ODBC driver, and what each engine is documented to give back (README "How values
+ * come back"). An engine joins the suite as one more entry: an Oracle-mode engine would be
+ * `{ name: 'oracle', database: oracleDatabase, readsBackDouble: …, refusesDouble: … }`.
+ */
+export interface RoundTripTarget {
+  /** Short and lower case: test names, table prefixes. */
+  readonly name: string;
+  readonly database: () => TestDatabase;
+  /** Whether `read` is what the engine gives back for a stored double `written`. */
+  readonly readsBackDouble: (written: number, read: unknown) => boolean;
+  /**
+   * Doubles the app refuses to write here in an UPSERT (DIALECT_UNSUPPORTED), because the engine would
+   * store another value. A bound parameter refuses more: see refusedAsParameter.
+   */
+  readonly refusesDouble: (value: number) => boolean;
+}
+
+/** Doubles refused as a bound parameter on every engine: the `odbc` package binds an integral number, −0 too, as an integer. */
+export const refusedAsParameter = (value: number) => Object.is(value, -0);
+
+const exactly = (written: number, read: unknown) => Object.is(written, read);
+const isNegativeZero = (value: number) => Object.is(value, -0);
+
+export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
+  // SQLite stores −0 as 0.
+  { name: 'sqlite', database: sqliteDatabase, readsBackDouble: sqliteReadsBack, refusesDouble: isNegativeZero },
+  { name: 'postgresql', database: postgresqlDatabase, readsBackDouble: exactly, refusesDouble: () => false },
+  // MariaDB stores −0 in a DOUBLE column as 0.
+  { name: 'mariadb', database: mariadbDatabase, readsBackDouble: exactly, refusesDouble: isNegativeZero },
+];
+
+/**
+ * The SQLite ODBC driver reads a REAL through SQLite's own text of it, 15 significant digits, which
+ * SQLite computes in long double: the 15th digit can be one off the correctly rounded one (5 doubles in
+ * 3,000 drawn over the whole range). Past ±1.79769313486231e308 the text overflows to ±Infinity.
+ */
+function sqliteReadsBack(written: number, read: unknown): boolean {
+  if (typeof read !== 'number') return false;
+  const [mantissa, exponent] = written.toExponential(14).split('e') as [string, string];
+  const digits = BigInt(mantissa.replace('.', ''));
+  const scale = Number(exponent) - 14;
+  return [digits, digits - 1n, digits + 1n].some((candidate) => Object.is(Number(`${candidate}e${scale}`), read));
+}
+
+/** A column comparison for doubles on the target: NULL (or NaN, the reader's NULL) as itself, a double as the engine reads it back. */
+export function sameDouble(target: RoundTripTarget): (expected: unknown, actual: unknown) => boolean {
+  return (expected, actual) => {
+    if (typeof expected !== 'number') return expected === actual;
+    if (Number.isNaN(expected)) return typeof actual === 'number' && Number.isNaN(actual);
+    return target.readsBackDouble(expected, actual);
+  };
+}
+
+/** Every table the app creates or fills under a fixed name. */
+export const APP_TABLE_NAMES: readonly string[] = [
+  MIGRATIONS_TABLE.name,
+  ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name)),
+  'iris',
+  'station_readings',
+];
+
+/**
+ * Rows a set-based UPSERT statement (PostgreSQL's arrays, MariaDB's JSON_TABLE) carries in the suite,
+ * instead of 50,000: the multi-row VALUES forms' 1,000, so that a batch of a few thousand rows crosses
+ * statement boundaries in every form, as it does in a large run.
+ */
+export const ROUND_TRIP_ROWS_PER_STATEMENT = 1_000;
+
+const SET_BASED_ROW_LIMITS = new Set<string | symbol>(['maxRowsPerArrayStatement', 'maxRowsPerJsonStatement']);
+
+/**
+ * The dialect with the app's tables (APP_TABLE_NAMES) renamed to `<prefix><name>` wherever it quotes
+ * them, and named back when the catalog reports them: the repositories under test then run their own
+ * SQL, unchanged but for those names, without touching the tables other test files use in the same
+ * shared database. Set-based UPSERTs carry ROUND_TRIP_ROWS_PER_STATEMENT rows a statement. A Proxy, so
+ * the dialect stays the one the server would refine to, subclass and all.
+ */
+export function withTablePrefix<T extends SqlDialect>(dialect: T, prefix: string): T {
+  const prefixed = new Map(APP_TABLE_NAMES.map((name) => [name, `${prefix}${name}`]));
+  const unprefixed = new Map([...prefixed].map(([name, renamed]) => [renamed, name]));
+  return new Proxy(dialect, {
+    get(target, property, receiver) {
+      if (SET_BASED_ROW_LIMITS.has(property)) return ROUND_TRIP_ROWS_PER_STATEMENT;
+      if (property === 'quoteIdentifier') return (name: string) => target.quoteIdentifier.call(receiver, prefixed.get(name) ?? name);
+      if (property === 'identifierFromDatabase') {
+        // Another file's app tables (the unprefixed names in a shared database) are hidden under another name.
+        return (name: string) => {
+          const read = target.identifierFromDatabase.call(receiver, name);
+          return unprefixed.get(read) ?? (prefixed.has(read) ? `${read} (not this test's)` : read);
+        };
+      }
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+}
+
+export interface RoundTripStore {
+  readonly target: RoundTripTarget;
+  /** On `prefix`: the app's tables are `<prefix><name>` here. */
+  readonly datastore: Datastore;
+  readonly serverVersion: string;
+  /** Drops the named tables (the app's under their prefixed names) if they exist. */
+  drop(tables: readonly string[]): Promise<void>;
+  /** Drops the app's tables and closes the datastore. */
+  close(): Promise<void>;
+}
+
+/**
+ * A datastore on the target whose app tables carry `prefix` (a short lower-case tag no other test
+ * file uses), with those tables dropped first.
+ */
+export async function openRoundTripStore(target: RoundTripTarget, prefix: string): Promise<RoundTripStore> {
+  const database = target.database();
+  const options = { connectionString: database.connectionString, poolMax: 4, acquireTimeoutMs: 10_000, queryTimeoutMs: 120_000, idleTimeoutMs: 60_000 };
+  // The server's own refinement first (MariaDB's form, PostgreSQL's MERGE), then the prefix on top:
+  // detectServer would replace a dialect it refines, Proxy and all.
+  const probe = Datastore.create({ ...options, dialect: dialectFor(database.dialect) });
+  let serverVersion: string;
+  try {
+    serverVersion = await probe.detectServer();
+  } finally {
+    await probe.close();
+  }
+  const dialect = withTablePrefix(refineForServer(dialectFor(database.dialect), serverVersion), prefix);
+  const datastore = Datastore.create({ ...options, dialect });
+  const drop = async (tables: readonly string[]) => {
+    for (const table of tables) await datastore.execute({ sql: `DROP TABLE IF EXISTS ${dialect.quoteIdentifier(table)}`, parameters: [], kind: 'ddl' });
+  };
+  await drop(APP_TABLE_NAMES);
+  return {
+    target,
+    datastore,
+    serverVersion,
+    drop,
+    async close() {
+      try {
+        await drop(APP_TABLE_NAMES);
+      } finally {
+        await datastore.close();
+      }
+    },
+  };
+}
+
+/**
+ * Rows one statement of the dialect's UPSERT carries at most: the set-based forms' chunk (PostgreSQL's
+ * arrays, MySQL's and MariaDB's JSON_TABLE), else the multi-row VALUES form's row limit.
+ */
+export function upsertRowsPerStatement(dialect: SqlDialect): number {
+  if (dialect instanceof PostgresqlDialect) return dialect.maxRowsPerArrayStatement;
+  if (dialect instanceof MysqlDialect && dialect.hasJsonTable) return dialect.maxRowsPerJsonStatement;
+  return dialect.maxRowsPerStatement;
+}
