@@ -6,7 +6,7 @@ import { MAX_ODBC_PARAMETERS } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { ConnectionPool, type PoolState } from './pool';
 import type { Row, SqlValue, Statement, StatementKind } from './types';
-import { integerValue, rowNormalizer, toParameter, toWrittenParameter, type ResultColumn } from './values';
+import { integerValue, rowNormalizer, toParameter, type ResultColumn } from './values';
 import { withTimeout } from '../shared/with-timeout';
 
 export interface DatastoreOptions {
@@ -75,7 +75,7 @@ export interface OrderedRead {
   readonly keyColumns: readonly string[];
   /** A condition over quoted columns with `?` parameters, e.g. `"run_id" = ?`. */
   readonly where?: { readonly sql: string; readonly parameters: readonly SqlValue[] };
-  /** Columns read as numbers only: a value that is not one (text in a SQLite REAL column) reads as NULL (SqlDialect.numericValueSql). */
+  /** Columns read as numbers only: a value that is not one (text in a SQLite REAL column) reads as NULL (SqlDialect.nonNumericSql). */
   readonly numbers?: readonly string[];
 }
 
@@ -147,6 +147,24 @@ export class RowBatch {
     });
   }
 
+  /**
+   * The batch without its trailing non-number masks (see Datastore.orderedSelect): a value whose bit is
+   * set in its mask becomes NULL, and the mask columns are no longer among the columns.
+   */
+  withNonNumbersAsNull(masks: readonly NonNumberMask[]): RowBatch {
+    const rows = this.rows as unknown[][];
+    for (const row of rows) {
+      for (const mask of masks) {
+        const bits = Number(row[mask.column] ?? 0);
+        if (bits === 0) continue;
+        mask.columns.forEach((column, bit) => {
+          if (bits & (1 << bit)) row[column] = null;
+        });
+      }
+    }
+    return new RowBatch(this.columns.slice(0, this.columns.length - masks.length), rows, this.dialect);
+  }
+
   /** The driver's values of some columns of one row, as they came: fit to bind back (keyset paging). */
   rawValues(row: number, columns: readonly number[]): SqlValue[] {
     return columns.map((column) => toBindable(this.rows[row]![column]));
@@ -173,9 +191,6 @@ export interface DatastoreState {
 // Without it `odbc` starts from the column's declared size (64 KiB for SQLite TEXT) for every row:
 // 5,000 rows of short TEXT took 2 s instead of 7 ms.
 const LONG_DATA_INITIAL_BUFFER_BYTES = 4_096;
-
-// Statements whose parameters are values stored (toWrittenParameter); elsewhere a bound −0 compares as 0 does.
-const WRITES: ReadonlySet<StatementKind> = new Set(['insert', 'update', 'upsert']);
 
 // How long past its own timeout the driver gets to give a statement up before we stop waiting.
 const TIMEOUT_GRACE_MS = 2_000;
@@ -304,8 +319,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, range: KeyRange = {}): Promise<number> {
     const invalid = this.invalidOrderedRead(read, range);
     if (invalid) return Promise.reject(invalid);
-    if (this.dialect.reliableCursorFetch) return this.streamCursor(this.orderedSelect(read, this.rangeCondition(read.keyColumns, range)), fetchSize, onBatch);
-    return this.streamByKeyset(read, fetchSize, onBatch, range);
+    const masks = this.nonNumberMasks(read);
+    const deliver = masks.length === 0 ? onBatch : (batch: RowBatch) => onBatch(batch.withNonNumbersAsNull(masks));
+    if (this.dialect.reliableCursorFetch) return this.streamCursor(this.orderedSelect(read, this.rangeCondition(read.keyColumns, range)), fetchSize, deliver);
+    return this.streamByKeyset(read, fetchSize, deliver, range);
   }
 
   /**
@@ -382,7 +399,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       let total = 0;
       let cursor: odbc.Cursor | undefined;
       try {
-        const parameters = statement.parameters.map(WRITES.has(statement.kind) ? toWrittenParameter : toParameter) as (string | number)[];
+        const parameters = statement.parameters.map(toParameter) as (string | number)[];
         cursor = await this.guardTimeout(
           connection,
           connection.query(statement.sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
@@ -480,8 +497,9 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
         continue;
       }
       total += page.length;
-      await onBatch(page);
+      // Taken before onBatch, which may blank values that are not numbers.
       after = page.rawValues(page.length - 1, keyIndexes);
+      await onBatch(page);
     }
   }
 
@@ -502,15 +520,29 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     const q = (name: string) => this.dialect.quoteIdentifier(name);
     const conditions = [read.where, keyCondition].filter((condition) => condition !== undefined);
     const where = conditions.length > 0 ? ` WHERE ${conditions.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
-    const selected = read.columns.map((name) => {
-      const value = read.numbers?.includes(name) ? this.dialect.numericValueSql(q(name)) : q(name);
-      return value === q(name) ? value : `${value} AS ${q(name)}`;
-    });
+    const selected = [...read.columns.map(q), ...this.nonNumberMasks(read).map((mask) => mask.sql)];
     return {
       sql: `SELECT ${selected.join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
       parameters: conditions.flatMap((condition) => condition.parameters),
       kind: 'select',
     };
+  }
+
+  /**
+   * Where numeric columns can hold text (SQLite), one bit mask per 30 number columns, selected after
+   * the columns: the columns themselves are read as they are, since SQLite's driver types an expression
+   * by its first row's value (a CASE over a BIGINT column read 6.5e18 as a 32-bit integer).
+   */
+  private nonNumberMasks(read: OrderedRead): NonNumberMask[] {
+    if (!this.dialect.numericColumnsHoldText || !read.numbers) return [];
+    const numbers = read.columns.flatMap((name, column) => (read.numbers!.includes(name) ? [{ name, column }] : []));
+    const masks: NonNumberMask[] = [];
+    for (let start = 0; start < numbers.length; start += MASK_BITS) {
+      const group = numbers.slice(start, start + MASK_BITS);
+      const terms = group.map(({ name }, bit) => `CASE WHEN ${this.dialect.nonNumericSql(this.dialect.quoteIdentifier(name))} THEN ${2 ** bit} ELSE 0 END`);
+      masks.push({ column: read.columns.length + masks.length, columns: group.map(({ column }) => column), sql: `${terms.join(' + ')} AS non_number_mask_${masks.length}` });
+    }
+    return masks;
   }
 
   /**
@@ -593,7 +625,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       );
     }
     const started = process.hrtime.bigint();
-    const parameters = statement.parameters.map(WRITES.has(statement.kind) ? toWrittenParameter : toParameter) as (string | number)[];
+    const parameters = statement.parameters.map(toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;
     const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
     const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options) as Promise<odbc.Result<unknown[]>>;
@@ -638,6 +670,16 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       throw new BrokenConnection(translateDriverError(error, this.dialect, this.secrets).error);
     }
   }
+}
+
+// Bits of one non-number mask: kept below 2^31, whatever integer type the driver reads it as.
+const MASK_BITS = 30;
+
+/** A mask column of a read: bit b set means the value in `columns[b]` is not a number. */
+interface NonNumberMask {
+  readonly column: number;
+  readonly columns: readonly number[];
+  readonly sql: string;
 }
 
 /** Internal marker: the statement failed and the connection must not be reused. */

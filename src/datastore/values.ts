@@ -21,8 +21,9 @@ import type { Row, SqlValue } from './types';
  *   which it describes as SQL_DOUBLE), so they come back as the text SQLite stored, e.g. '-123.25'.
  *
  * Going in: a Date is bound as UTC text `YYYY-MM-DD HH:MM:SS.mmm`; a boolean as 1/0; NaN and
- * ±Infinity are refused (no database here stores them portably); so is −0 in a bound value written
- * (toWrittenParameter). Oracle and Tibero store '' as NULL.
+ * ±Infinity are refused (no database here stores them portably); −0 is written as 0, on every engine
+ * and in every form (SQL compares the two equal; SQLite and MariaDB keep no sign of zero in a DOUBLE,
+ * and the `odbc` package binds an integral number as an integer). Oracle and Tibero store '' as NULL.
  *
  * Set-based UPSERTs (a PostgreSQL array, a MariaDB JSON document) carry values as text instead, through
  * valueText: the same mapping, with numbers as the shortest text that parses back to the same double.
@@ -142,27 +143,18 @@ export function toParameter(value: SqlValue, index: number): string | number | b
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new AppError('BAD_USER_INPUT', `Parameter ${index + 1} is ${value}; only finite numbers can be stored`);
   }
+  // −0 goes as 0 (see above): bound, it would be the integer 0 anyway.
+  if (Object.is(value, -0)) return 0;
   return value;
 }
 
 /**
- * toParameter for a value a statement writes (INSERT, UPDATE, UPSERT). −0 is refused, not written as
- * 0: the `odbc` package binds a number with no fraction as an integer, and an integer has no sign of zero.
- */
-export function toWrittenParameter(value: SqlValue, index: number): string | number | bigint | Buffer | null {
-  if (Object.is(value, -0)) {
-    throw new AppError('DIALECT_UNSUPPORTED', `Parameter ${index + 1} is -0, which a bound parameter writes as 0 (the odbc package binds it as an integer); nothing was written`);
-  }
-  return toParameter(value, index);
-}
-
-/**
  * A number as text that a correctly rounding parser (PostgreSQL's float8in, MariaDB's my_strtod) reads
- * back to the very same double: JavaScript's shortest round-trip form, e.g. `0.1`, `5e-324`, `1e+21`,
- * except that -0 keeps its sign (String(-0) is "0").
+ * back to the very same double: JavaScript's shortest round-trip form, e.g. `0.1`, `5e-324`, `1e+21`;
+ * −0 is "0", as toParameter writes it.
  */
 export function exactNumberText(value: number): string {
-  return Object.is(value, -0) ? '-0' : String(value);
+  return String(value);
 }
 
 /**

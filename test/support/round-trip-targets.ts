@@ -10,33 +10,25 @@ import { mariadbDatabase, postgresqlDatabase, sqliteDatabase, type TestDatabase 
  * TESTS ONLY: the databases the round-trip suite (test/integration/roundtrip/) runs every path on, each
  * through its real ODBC driver, and what each engine is documented to give back (README "How values
  * come back"). An engine joins the suite as one more entry: an Oracle-mode engine would be
- * `{ name: 'oracle', database: oracleDatabase, readsBackDouble: …, refusesDouble: … }`.
+ * `{ name: 'oracle', database: oracleDatabase, readsBackDouble: … }`.
  */
 export interface RoundTripTarget {
   /** Short and lower case: test names, table prefixes. */
   readonly name: string;
   readonly database: () => TestDatabase;
-  /** Whether `read` is what the engine gives back for a stored double `written`. */
+  /** Whether `read` is what the engine gives back for a stored double `written` (−0 is written as 0 everywhere). */
   readonly readsBackDouble: (written: number, read: unknown) => boolean;
-  /**
-   * Doubles the app refuses to write here in an UPSERT (DIALECT_UNSUPPORTED), because the engine would
-   * store another value. A bound parameter refuses more: see refusedAsParameter.
-   */
-  readonly refusesDouble: (value: number) => boolean;
 }
 
-/** Doubles refused as a bound parameter on every engine: the `odbc` package binds an integral number, −0 too, as an integer. */
-export const refusedAsParameter = (value: number) => Object.is(value, -0);
+/** A double as the app writes it: −0 as 0 (values.ts). */
+export const asWritten = (value: number) => (Object.is(value, -0) ? 0 : value);
 
-const exactly = (written: number, read: unknown) => Object.is(written, read);
-const isNegativeZero = (value: number) => Object.is(value, -0);
+const exactly = (written: number, read: unknown) => Object.is(asWritten(written), read);
 
 export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
-  // SQLite stores −0 as 0.
-  { name: 'sqlite', database: sqliteDatabase, readsBackDouble: sqliteReadsBack, refusesDouble: isNegativeZero },
-  { name: 'postgresql', database: postgresqlDatabase, readsBackDouble: exactly, refusesDouble: () => false },
-  // MariaDB stores −0 in a DOUBLE column as 0.
-  { name: 'mariadb', database: mariadbDatabase, readsBackDouble: exactly, refusesDouble: isNegativeZero },
+  { name: 'sqlite', database: sqliteDatabase, readsBackDouble: sqliteReadsBack },
+  { name: 'postgresql', database: postgresqlDatabase, readsBackDouble: exactly },
+  { name: 'mariadb', database: mariadbDatabase, readsBackDouble: exactly },
 ];
 
 /**
@@ -46,6 +38,7 @@ export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
  */
 function sqliteReadsBack(written: number, read: unknown): boolean {
   if (typeof read !== 'number') return false;
+  if (Object.is(written, -0)) return Object.is(read, 0);
   const [mantissa, exponent] = written.toExponential(14).split('e') as [string, string];
   const digits = BigInt(mantissa.replace('.', ''));
   const scale = Number(exponent) - 14;

@@ -154,6 +154,11 @@ export abstract class SqlDialect {
     return column;
   }
 
+  /** A condition true where a numeric column holds something that is neither NULL nor a number. Default: never. */
+  nonNumericSql(_column: string): string {
+    return '1 = 0';
+  }
+
   /** An expression as text, e.g. to measure a key that is neither text nor a number nor a timestamp. */
   castToText(expression: string): string {
     return `CAST(${expression} AS VARCHAR(4000))`;

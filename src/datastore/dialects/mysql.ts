@@ -1,4 +1,3 @@
-import { AppError } from '../../errors/app-error';
 import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, TableDefinition, UpsertSpec } from '../types';
 import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
@@ -216,8 +215,6 @@ export class MysqlDialect extends SqlDialect {
 
 /** One value as JSON: numbers bare and exact, text (and dates, as values.ts writes them) as JSON strings. */
 function jsonValue(value: SqlValue | undefined, index: number): string {
-  // MariaDB 10.11 stores −0 in a DOUBLE column as 0 (measured; MySQL not measured): refused, not changed.
-  if (Object.is(value, -0)) throw new AppError('DIALECT_UNSUPPORTED', `Parameter ${index + 1} is -0, which MariaDB and MySQL store as 0; nothing was written`);
   const text = valueText(value, index);
   if (text === null) return 'null';
   return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? text : JSON.stringify(text);

@@ -91,6 +91,10 @@ export class SqliteDialect extends SqlDialect {
     return `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${column} END`;
   }
 
+  override nonNumericSql(column: string): string {
+    return `typeof(${column}) IN ('text', 'blob')`;
+  }
+
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
   override characterLengthSql(expression: string): string {
     return `LENGTH(${expression})`;

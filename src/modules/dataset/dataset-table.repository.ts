@@ -202,7 +202,8 @@ function entityKeyLength(dialect: SqlDialect, keyColumns: readonly KeyColumn[]):
     else if (dialect.isNumericType(column.type) && !composite) atMost += NUMBER_KEY_LENGTH;
     else if (dialect.isNumericType(column.type) && isDoubleType(column.type)) atMost += DOUBLE_KEY_LENGTH;
     else if (dialect.isNumericType(column.type)) {
-      perRow.push(`${dialect.characterLengthSql(dialect.castToText(quoted))} + CASE WHEN ABS(${quoted}) > ${MAX_SAFE_INTEGER} THEN 2 ELSE 0 END`);
+      // No ABS: ABS(−2^63) overflows a BIGINT.
+      perRow.push(`${dialect.characterLengthSql(dialect.castToText(quoted))} + CASE WHEN ${quoted} > ${MAX_SAFE_INTEGER} OR ${quoted} < -${MAX_SAFE_INTEGER} THEN 2 ELSE 0 END`);
     } else {
       const text = isTextType(column.type) ? quoted : dialect.castToText(quoted);
       const length = dialect.characterLengthSql(text);
