@@ -75,11 +75,22 @@ export async function runState(server: Pick<TestServer, 'graphql'>, id: string):
   return result.data.modelRun;
 }
 
-/** Polls modelRun(id) until its status is one of `statuses` (default: any terminal one). */
+/**
+ * Whether a SUCCEEDED run that publishes its outcomes is still publishing them: the run is SUCCEEDED
+ * once its results are stored, and its outcomes follow in a transaction of their own.
+ */
+export function isPublishing(run: Pick<RunSummaryFragment, 'status' | 'params' | 'outcomesPublishedAt' | 'publishError'>): boolean {
+  return run.status === 'SUCCEEDED' && run.params.publishOutcomes && run.outcomesPublishedAt === null && run.publishError === null;
+}
+
+/**
+ * Polls modelRun(id) until its status is one of `statuses` (default: any terminal one) and, once
+ * SUCCEEDED, its outcomes are published or its publishError says why not.
+ */
 export function waitForRun(server: Pick<TestServer, 'graphql'>, id: string, statuses: readonly RunStatus[] = TERMINAL, boundMs = 60_000): Promise<RunSummaryFragment> {
   return pollUntil(
     () => runState(server, id),
-    (run) => statuses.includes(run.status),
+    (run) => statuses.includes(run.status) && !isPublishing(run),
     `run ${id} reaching ${statuses.join('|')}`,
     boundMs,
   );
@@ -245,6 +256,7 @@ export function runRecord(datasetId: string, overrides: Partial<ModelRunRecord> 
     finishedAt: null,
     heartbeatAt: now,
     outcomesPublishedAt: null,
+    publishError: null,
     ...rest,
   };
 }

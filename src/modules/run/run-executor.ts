@@ -7,6 +7,8 @@ import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
+import type { OutcomePublisher } from './outcome-publisher';
+import { retryWhileUnavailable } from './retry-while-unavailable';
 import type { IterationRecord, ModelRunRecord, PhaseTimings } from './run.record';
 import type { RunRepository } from './run.repository';
 import type { RunTracer } from '../../telemetry/run-tracer';
@@ -15,15 +17,12 @@ import type { RunTracer } from '../../telemetry/run-tracer';
 export const MAX_RECORDED_ITERATIONS = 5_000;
 // Progress is written to the database (and announced) at most this often.
 const PROGRESS_INTERVAL_MS = 250;
-// While the database cannot be reached, recording how a run ended is retried after these delays (the last one repeats).
-const RECORD_END_RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
-// The failures of recording a run's end that are worth retrying: the database is away or overloaded.
-const TRANSIENT_CODES = new Set(['DB_UNAVAILABLE', 'DB_POOL_TIMEOUT', 'DB_QUERY_TIMEOUT']);
 
 export interface ExecutorDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
+  readonly publisher: OutcomePublisher;
   readonly logger: Logger;
   readonly readBatchRows: number;
   /** Connections the dataset is read on side by side (readFeatureTable's parts). */
@@ -37,8 +36,10 @@ export interface ExecutorDependencies {
 
 /**
  * Executes one run: QUEUED → RUNNING, read the dataset in batches, compute on a worker thread, then in
- * ONE transaction store the assignments, UPSERT the outcomes (when asked) and mark the run SUCCEEDED.
- * If that transaction fails, nothing of it remains and the run is FAILED with the reason.
+ * one transaction store the assignments and the results and mark the run SUCCEEDED (if it fails,
+ * nothing of it remains and the run is FAILED with the reason). When asked, the outcomes are then
+ * published in a transaction of their own (OutcomePublisher): a failure there leaves the run SUCCEEDED
+ * with its publishError. Subscribers and the trace hear of the ending once publishing is over.
  */
 export class RunExecutor {
   private readonly jobs = new Map<string, WorkerJob>();
@@ -50,6 +51,7 @@ export class RunExecutor {
   /** The server is shutting down: recording a run's end is no longer retried (the service fails the run itself). */
   stop(): void {
     this.stopping = true;
+    this.dependencies.publisher.stop();
   }
 
   /** Asks a run this process is executing to stop; true if it is executing here. */
@@ -135,26 +137,39 @@ export class RunExecutor {
       cluster,
       distance: output.distances[index]!,
     }));
-    // The run's finish time is also every published outcome's scored_at, so re-publishing a run writes
-    // the same rows: it is taken once the results are computed, before the final writes, whose own
-    // times are timings.saveMs and timings.publishMs.
+    // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
+    // so re-publishing a run writes the same rows: it is taken once the results are computed, before
+    // the final writes, whose own times are timings.saveMs and timings.publishMs.
     const finishedAt = now();
+    let timings: PhaseTimings | undefined;
     await datastore.transaction(async (transaction) => {
       phaseStarted = performance.now();
       await this.dependencies.assignments.save(run.id, assignments, transaction);
-      const saveMs = performance.now() - phaseStarted;
-      let publishMs: number | null = null;
-      if (params.publishOutcomes) {
-        phaseStarted = performance.now();
-        // From the assignments just stored, inside the database: the outcomes do not travel twice.
-        await this.dependencies.assignments.publishAsOutcomes(run.id, dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE, run.datasetId, finishedAt, transaction);
-        publishMs = performance.now() - phaseStarted;
-      }
-      const timings: PhaseTimings = { readMs, ...output.timings, saveMs, publishMs };
-      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, iterations, iterationsSeen, timings, finishedAt, params.publishOutcomes), transaction);
+      timings = { readMs, ...output.timings, saveMs: performance.now() - phaseStarted, publishMs: null };
+      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, iterations, iterationsSeen, timings, finishedAt), transaction);
       // Cancelled (here or by another process) while the results were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();
     });
+    if (!params.publishOutcomes) return;
+    await this.refreshAssignmentStatistics(run.id);
+    // From the assignments just stored, inside the database: the outcomes do not travel twice.
+    await this.dependencies.publisher.publish({
+      runId: run.id,
+      datasetId: run.datasetId,
+      outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
+      scoredAt: finishedAt,
+      publishedAt: finishedAt,
+      changes: (publishMs) => ({ metrics: JSON.stringify({ ...output.metrics, timings: { ...timings!, publishMs } }) }),
+    });
+  }
+
+  /** Not fatal: the publish statement is planned without a nested loop anyway where that matters (PostgreSQL). */
+  private async refreshAssignmentStatistics(runId: string): Promise<void> {
+    try {
+      await this.dependencies.assignments.refreshStatistics();
+    } catch (error) {
+      this.dependencies.logger.warn({ runId, code: isAppError(error) ? error.code : undefined }, 'could not refresh the statistics of the stored assignments');
+    }
   }
 
   private async recordProgress(runId: string, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
@@ -173,17 +188,12 @@ export class RunExecutor {
    * outage often failed the run): a run whose end is never recorded stays RUNNING for as long as this
    * process lives, because the heartbeat keeps its owner's runs alive.
    */
-  private async recordUnsuccessfulEnd(runId: string, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.finishUnsuccessfully(runId, error, now);
-      } catch (recordError) {
-        if (this.stopping || !isAppError(recordError) || !TRANSIENT_CODES.has(recordError.code)) throw recordError;
-        const delay = RECORD_END_RETRY_MS[Math.min(attempt, RECORD_END_RETRY_MS.length - 1)]!;
-        log.warn({ err: recordError.message, retryInMs: delay }, 'could not record how the model run ended; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      }
-    }
+  private recordUnsuccessfulEnd(runId: string, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
+    return retryWhileUnavailable(
+      () => this.finishUnsuccessfully(runId, error, now),
+      () => this.stopping,
+      (recordError, retryInMs) => log.warn({ err: recordError.message, retryInMs }, 'could not record how the model run ended; retrying'),
+    );
   }
 
   /** Writes CANCELLED or FAILED; false when the run had already ended (cancelled or failed by the service). */
@@ -203,7 +213,6 @@ function succeededChanges(
   iterationsSeen: number,
   timings: PhaseTimings,
   finishedAt: Date,
-  published: boolean,
 ) {
   return {
     finished_at: finishedAt,
@@ -221,7 +230,6 @@ function succeededChanges(
       scaling: output.preparation.scaling.kind,
       columnStats: output.preparation.columnStats,
     }),
-    outcomes_published_at: published ? finishedAt : null,
   };
 }
 

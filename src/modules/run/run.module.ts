@@ -5,6 +5,7 @@ import type { Logger } from '../../logging/logger';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import { AssignmentRepository } from './assignment.repository';
+import { OutcomePublisher } from './outcome-publisher';
 import { OutcomeRepository } from './outcome.repository';
 import { createRunPubSub } from './run-events';
 import { RunExecutor } from './run-executor';
@@ -21,11 +22,13 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
   const outcomes = new OutcomeRepository(datastore);
   const pubSub = createRunPubSub();
   const log = logger.child({ component: 'runs' });
+  const publisher = new OutcomePublisher({ datastore, runs, assignments, logger: log });
   let service: RunService | undefined;
   const executor = new RunExecutor({
     datastore,
     runs,
     assignments,
+    publisher,
     logger: log,
     readBatchRows: config.readBatchRows,
     readConnections: readConnectionsPerRun(config.readConnections, datastore.poolMax, config.concurrency),
@@ -41,6 +44,7 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     runs,
     assignments,
     outcomes,
+    publisher,
     datasets,
     datasetTables,
     scheduler,

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Datastore } from '../../datastore/datastore';
 import { AppError, isAppError } from '../../errors/app-error';
+import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
 import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
 import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
+import type { OutcomePublisher } from './outcome-publisher';
 import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import type { RunExecutor } from './run-executor';
@@ -21,6 +23,7 @@ export interface RunServiceDependencies {
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
   readonly outcomes: OutcomeRepository;
+  readonly publisher: OutcomePublisher;
   readonly datasets: DatasetService;
   readonly datasetTables: DatasetTableRepository;
   readonly scheduler: RunScheduler;
@@ -87,6 +90,7 @@ export class RunService {
       finishedAt: null,
       heartbeatAt: now,
       outcomesPublishedAt: null,
+      publishError: null,
     };
     try {
       await runs.insert(run);
@@ -126,8 +130,9 @@ export class RunService {
 
   /**
    * UPSERTs a succeeded run's assignments into its dataset's outcome table in one transaction, e.g.
-   * to go back to an older run. The rows carry the run's id and finish time, so publishing the same
-   * run again writes identical rows.
+   * to go back to an older run, or to retry a publish that failed (publishError, cleared on success;
+   * on failure it is recorded again and the caller gets its code and message). The rows carry the
+   * run's id and finish time, so publishing the same run again writes identical rows.
    */
   async publish(id: string): Promise<ModelRunRecord> {
     const run = await this.require(id);
@@ -135,18 +140,20 @@ export class RunService {
       throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
     }
     const dataset = await this.deps.datasets.require(run.datasetId, 'runId');
-    const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
-    const publishedAt = this.now();
-    const started = performance.now();
     // One statement the database runs from the stored assignments: nothing is read into this process.
-    await this.deps.datastore.transaction(async (transaction) => {
-      await this.deps.assignments.publishAsOutcomes(run.id, table, run.datasetId, run.finishedAt!, transaction);
-      await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
+    const result = await this.deps.publisher.publish({
+      runId: run.id,
+      datasetId: run.datasetId,
+      outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
+      scoredAt: run.finishedAt!,
+      publishedAt: this.now(),
     });
-    const published = await this.require(id);
-    this.deps.tracer.outcomesPublished(published, performance.now() - started);
+    const after = await this.require(id);
+    if (result.published) this.deps.tracer.outcomesPublished(after, result.publishMs);
+    else this.deps.tracer.outcomesPublishFailed(after, result.error);
     await this.announce(id);
-    return published;
+    if (!result.published) throw new AppError(result.error.code as ErrorCode, result.error.message, { runId: id }, { cause: result.cause });
+    return after;
   }
 
   async require(id: string): Promise<ModelRunRecord> {
