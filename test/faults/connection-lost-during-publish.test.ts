@@ -36,7 +36,7 @@ import { isAppError } from '../../src/errors/app-error';
 import { PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/app-harness';
 import { createPostgresqlSchema, createSeriesTable, type BackendActivity, type PostgresqlSchema } from '../support/postgresql-schema';
-import { countAssignments, dataOf, isPublishing, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
+import { countAssignments, dataOf, isSettled, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
 import { startProcessRelay, type ProcessRelay } from '../support/process-relay';
 
 const SCHEMA_TAG = 'faults_publish_connection';
@@ -61,8 +61,12 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
   async function startAndCatchPublishing(seed: number): Promise<{ id: string; writer: BackendActivity }> {
     const id = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...RUN, seed }) }), 'startModelRun').startModelRun.id;
     const seen = await pollUntil(
-      async () => ({ writer: outcomeWriter(await schema.backends()), run: await runState(server, id) }),
-      ({ writer, run }) => writer !== undefined || (TERMINAL.includes(run.status) && !isPublishing(run)),
+      async () => {
+        const writer = outcomeWriter(await schema.backends());
+        const run = await runState(server, id);
+        return { writer, run, settled: await isSettled(server, run) };
+      },
+      ({ writer, settled }) => writer !== undefined || settled,
       `run ${id} UPSERTing outcomes inside its publishing transaction`,
       120_000,
       20,

@@ -23,7 +23,7 @@ import { after, before, describe, it } from 'node:test';
 import { ModelRunsPageDocument, PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
 import { startMain, type MainProcess } from '../support/main-process';
 import { createPostgresqlSchema, createSeriesTable, type BackendActivity, type PostgresqlSchema } from '../support/postgresql-schema';
-import { countAssignments, dataOf, isPublishing, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
+import { countAssignments, dataOf, isSettled, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
 
 const SCHEMA_TAG = 'faults_sigkill_publish';
 const TABLE = 'faults_sigkill_points';
@@ -76,8 +76,12 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s final
 
     const killed = dataOf(await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...RUN, seed: 2 }) }), 'run to kill').startModelRun;
     const seen = await pollUntil(
-      async () => ({ writer: outcomeWriter(await schema.backends()), run: await runState(first!, killed.id) }),
-      ({ writer, run }) => writer !== undefined || (TERMINAL.includes(run.status) && !isPublishing(run)),
+      async () => {
+        const writer = outcomeWriter(await schema.backends());
+        const run = await runState(first!, killed.id);
+        return { writer, run, settled: await isSettled(first!, run) };
+      },
+      ({ writer, settled }) => writer !== undefined || settled,
       `run ${killed.id} UPSERTing outcomes inside its publishing transaction`,
       120_000,
       20,

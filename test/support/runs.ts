@@ -7,6 +7,7 @@ import type { ModelRunRecord, RunParams, RunStatus } from '../../src/modules/run
 import { SeededRandom } from '../../src/shared/seeded-random';
 import {
   ModelRunStateDocument,
+  RunPublishesOutcomesDocument,
   ModelRunsPageDocument,
   type ModelRunsPageQuery,
   type RegisterDatasetInput,
@@ -76,24 +77,29 @@ export async function runState(server: Pick<TestServer, 'graphql'>, id: string):
 }
 
 /**
- * Whether a SUCCEEDED run that publishes its outcomes is still publishing them: the run is SUCCEEDED
- * once its results are stored, and its outcomes follow in a transaction of their own.
+ * Whether a run is settled: in a terminal state and, once SUCCEEDED with outcomes to publish, done
+ * publishing them (outcomesPublishedAt or publishError set). A run is SUCCEEDED once its results are
+ * stored, and its outcomes follow in a transaction of their own.
  */
-export function isPublishing(run: Pick<RunSummaryFragment, 'status' | 'params' | 'outcomesPublishedAt' | 'publishError'>): boolean {
-  return run.status === 'SUCCEEDED' && run.params.publishOutcomes && run.outcomesPublishedAt === null && run.publishError === null;
+export async function isSettled(server: Pick<TestServer, 'graphql'>, run: Pick<RunSummaryFragment, 'id' | 'status' | 'outcomesPublishedAt' | 'publishError'>): Promise<boolean> {
+  if (!TERMINAL.includes(run.status)) return false;
+  if (run.status !== 'SUCCEEDED' || run.outcomesPublishedAt !== null || run.publishError !== null) return true;
+  const result = await server.graphql(RunPublishesOutcomesDocument, { id: run.id });
+  return !dataOf(result, 'modelRun.params').modelRun?.params.publishOutcomes;
 }
 
 /**
  * Polls modelRun(id) until its status is one of `statuses` (default: any terminal one) and, once
- * SUCCEEDED, its outcomes are published or its publishError says why not.
+ * SUCCEEDED, it is settled (isSettled).
  */
-export function waitForRun(server: Pick<TestServer, 'graphql'>, id: string, statuses: readonly RunStatus[] = TERMINAL, boundMs = 60_000): Promise<RunSummaryFragment> {
-  return pollUntil(
-    () => runState(server, id),
-    (run) => statuses.includes(run.status) && !isPublishing(run),
-    `run ${id} reaching ${statuses.join('|')}`,
-    boundMs,
-  );
+export async function waitForRun(server: Pick<TestServer, 'graphql'>, id: string, statuses: readonly RunStatus[] = TERMINAL, boundMs = 60_000): Promise<RunSummaryFragment> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const run = await pollUntil(() => runState(server, id), (state) => statuses.includes(state.status), `run ${id} reaching ${statuses.join('|')}`, Math.max(1, deadline - Date.now()));
+    if (run.status !== 'SUCCEEDED' || (await isSettled(server, run))) return run;
+    if (Date.now() > deadline) assert.fail(`run ${id} did not finish publishing within ${boundMs} ms; last seen: ${JSON.stringify(run)}`);
+    await sleep(50);
+  }
 }
 
 /** The data of a result that must have no errors. */

@@ -25,13 +25,12 @@ import {
   RegisterDatasetDocument,
   RunTraceActionsDocument,
   StartModelRunDocument,
-  type RunSummaryFragment,
 } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { ddl, embeddedDatastore, select } from '../../support/databases';
 import { collectUntil, connectGraphqlWs, requestOverWs } from '../../support/graphql-ws';
 import { createPostgresqlSchema, createSeriesTable, type PostgresqlSchema } from '../../support/postgresql-schema';
-import { createNoiseTable, dataOf, isPublishing, LONG_RUN, pollUntil, readOutcomeTable, registerInput, runState, startInput, TERMINAL, waitForRun } from '../../support/runs';
+import { createNoiseTable, dataOf, LONG_RUN, pollUntil, readOutcomeTable, registerInput, runState, startInput, TERMINAL, waitForRun } from '../../support/runs';
 
 const SECRET = 'pf secret detail of the refusal';
 
@@ -56,10 +55,6 @@ function assertMaskedPublishError(error: { code: string; message: string } | nul
   assert.equal(error.code, code, JSON.stringify(error));
   assert.match(error.message, new RegExp(`^Publishing the outcomes to table ${table} failed: `));
   for (const driverText of [SECRET, 'postgresql error', 'sqlite error', 'P0001', 'ERROR:']) assert.ok(!error.message.includes(driverText), `no driver text (${driverText}) in ${error.message}`);
-}
-
-async function publishSettled(server: TestServer, id: string): Promise<RunSummaryFragment> {
-  return pollUntil(() => runState(server, id), (run) => TERMINAL.includes(run.status) && !isPublishing(run), `run ${id} ending and its publishing settling`);
 }
 
 describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outcome table refuses every row)', () => {
@@ -91,7 +86,7 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
 
   it('the run ends SUCCEEDED with publishError DB_ERROR (no driver text), its results and its assignments value by value as an identical run computes them', async () => {
     runId = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...RUN }) }), 'startModelRun').startModelRun.id;
-    const ended = await publishSettled(server, runId);
+    const ended = await waitForRun(server, runId);
     assert.equal(ended.status, 'SUCCEEDED', JSON.stringify(ended.error));
     assert.equal(ended.error, null);
     assert.equal(ended.outcomesPublishedAt, null);
