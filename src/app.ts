@@ -150,7 +150,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       errorReporting.plugin,
       costLimitPlugin(config.queryLimits.maxCost),
       subscriptionsOverHttpRefused(),
-      graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion } }),
+      graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion }, refusedSampleRate: config.trace.refusedSampleRate }),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
