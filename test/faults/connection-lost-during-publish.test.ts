@@ -33,7 +33,7 @@ import { after, before, describe, it } from 'node:test';
 import { Datastore } from '../../src/datastore/datastore';
 import { dialectFor } from '../../src/datastore/dialects';
 import { isAppError } from '../../src/errors/app-error';
-import { PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
+import { CancelModelRunDocument, PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/app-harness';
 import { createPostgresqlSchema, createSeriesTable, type BackendActivity, type PostgresqlSchema } from '../support/postgresql-schema';
 import { countAssignments, dataOf, isSettled, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
@@ -184,5 +184,18 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
     const outcomes = await readOutcomeTable(schema.datastore, datasetId);
     assert.equal(outcomes.length, ROWS);
     assert.ok(outcomes.every((row) => row.runId === id && row.scoredAt === published.finishedAt), 'every outcome is the run’s');
+  });
+
+  it('cancelModelRun while the outcome UPSERT runs: the run is already SUCCEEDED and stays so, and its outcomes are written whole, never half', async () => {
+    const { id } = await startAndCatchPublishing(4);
+    const cancelled = dataOf(await server.graphql(CancelModelRunDocument, { id }), 'cancelModelRun').cancelModelRun;
+    assert.equal(cancelled.status, 'SUCCEEDED');
+    const ended = await waitForRun(server, id);
+    assert.equal(ended.status, 'SUCCEEDED');
+    assert.equal(ended.publishError, null);
+    assert.ok(ended.outcomesPublishedAt);
+    const outcomes = await readOutcomeTable(schema.datastore, datasetId);
+    assert.equal(outcomes.length, ROWS);
+    assert.ok(outcomes.every((row) => row.runId === id), 'every outcome is the run’s');
   });
 });

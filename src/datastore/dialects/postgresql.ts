@@ -56,8 +56,8 @@ export class PostgresqlDialect extends SqlDialect {
       { sql: `LOCK TABLE ${this.quoteIdentifier(spec.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' },
       // No nested loop, whatever the statistics say: planned for a source of 1 row (statistics older
       // than the rows) against a target whose rows were just deleted (the index probe then matched
-      // dataset_id only), a 200,000-row MERGE ran past 30 s; as a hash join it takes 1 s (bench/RESULTS.md).
-      // SET LOCAL ends with the transaction.
+      // dataset_id only), a 1M-row MERGE ran past 30 s; as a hash join it took 5-7 s
+      // (bench/publish-after-delete.ts, bench/RESULTS.md). SET LOCAL ends with the transaction.
       { sql: 'SET LOCAL enable_nestloop = off', parameters: [], kind: 'other' },
     ];
   }

@@ -17,6 +17,11 @@ export interface PublishRequest {
   readonly publishedAt: Date;
   /** More of the run to write in the same transaction, given how long publishing took (the run's own timings). */
   readonly changes?: (publishMs: number) => RunChanges;
+  /**
+   * Keep trying to record a publish error while the database is away (a run's own publishing, which
+   * nobody waits for). Default false: a request that publishes gets its answer after one attempt.
+   */
+  readonly retryRecording?: boolean;
 }
 
 export type PublishResult =
@@ -63,12 +68,12 @@ export class OutcomePublisher {
       return { published: true, publishMs: performance.now() - started };
     } catch (cause) {
       const error = publishErrorOf(cause, request.outcomeTable, (this.dependencies.now ?? (() => new Date()))());
-      await this.record(request.runId, error, cause);
+      await this.record(request.runId, error, cause, request.retryRecording ?? false);
       return { published: false, error, cause };
     }
   }
 
-  private async record(runId: string, error: PublishErrorRecord, cause: unknown): Promise<void> {
+  private async record(runId: string, error: PublishErrorRecord, cause: unknown, retry: boolean): Promise<void> {
     const log = this.dependencies.logger.child({ runId });
     log.warn({ code: error.code }, 'publishing the run’s outcomes failed');
     log.debug({ err: cause }, 'why publishing the run’s outcomes failed');
@@ -76,7 +81,7 @@ export class OutcomePublisher {
     try {
       await retryWhileUnavailable(
         () => this.dependencies.runs.transition(runId, ['SUCCEEDED'], 'SUCCEEDED', changes),
-        () => this.stopping,
+        () => this.stopping || !retry,
         (retryError, retryInMs) => log.warn({ code: isAppError(retryError) ? retryError.code : undefined, retryInMs }, 'could not record why publishing failed; retrying'),
       );
     } catch (recordError) {

@@ -160,6 +160,7 @@ export class RunExecutor {
       scoredAt: finishedAt,
       publishedAt: finishedAt,
       changes: (publishMs) => ({ metrics: JSON.stringify({ ...output.metrics, timings: { ...timings!, publishMs } }) }),
+      retryRecording: true,
     });
   }
 
