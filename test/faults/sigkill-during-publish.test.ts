@@ -38,7 +38,7 @@ function alive(main: MainProcess | undefined): main is MainProcess {
   return main !== undefined && main.child.exitCode === null && main.child.signalCode === null;
 }
 
-describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s final transaction, then restarted', () => {
+describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publishing transaction, then restarted', () => {
   let schema: PostgresqlSchema;
   let env: Record<string, string>;
   let first: MainProcess | undefined;
