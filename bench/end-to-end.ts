@@ -225,7 +225,7 @@ export function processMemoryMb(pid: number): { rss: number; peak: number } {
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }
 
-const RUN_FIELDS = `id status durationMs error { code message }
+const RUN_FIELDS = `id status durationMs error { code message } outcomesPublishedAt publishError { code message }
   metrics { inertia silhouette iterations converged timings { readMs prepareMs clusterMs scoreMs saveMs publishMs } }`;
 
 interface RunAnswer {
@@ -233,6 +233,8 @@ interface RunAnswer {
   status: string;
   durationMs: number | null;
   error: { code: string; message: string } | null;
+  outcomesPublishedAt: string | null;
+  publishError: { code: string; message: string } | null;
   metrics: { inertia: number; silhouette: number | null; iterations: number; converged: boolean; timings: RunFigures['timings'] } | null;
 }
 
@@ -253,12 +255,14 @@ async function oneRun(env: Record<string, string>, options: EndToEndOptions, tab
     let run: RunAnswer;
     for (;;) {
       ({ modelRun: run } = await server.graphql<{ modelRun: RunAnswer }>(`query ($id: ID!) { modelRun(id: $id) { ${RUN_FIELDS} } }`, { id: startModelRun.id }));
-      if (!['QUEUED', 'RUNNING'].includes(run.status)) break;
+      // SUCCEEDED comes with the stored results; the outcomes are published after it.
+      const publishing = run.status === 'SUCCEEDED' && run.outcomesPublishedAt === null && run.publishError === null;
+      if (!['QUEUED', 'RUNNING'].includes(run.status) && !publishing) break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const wallMs = performance.now() - started;
     const memory = processMemoryMb(server.pid);
-    if (run.status !== 'SUCCEEDED' || !run.metrics) throw new Error(`the run ended ${run.status}: ${JSON.stringify(run.error)}`);
+    if (run.status !== 'SUCCEEDED' || !run.metrics || run.publishError) throw new Error(`the run ended ${run.status}: ${JSON.stringify(run.error ?? run.publishError)}`);
     log(`run ${run.id}: ${JSON.stringify(run.metrics.timings)}`);
     return {
       runId: run.id,

@@ -41,6 +41,7 @@ import { createTelemetry } from './telemetry/telemetry';
 import { setupElasticsearch } from './telemetry/setup';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { logFailure } from './logging/log-failure';
 
 export interface App {
   readonly httpServer: http.Server;
@@ -71,7 +72,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     queryTimeoutMs: config.database.queryTimeoutMs,
     idleTimeoutMs: config.database.idleTimeoutMs,
     observer: (event) => metrics?.observeStatement(event),
-    onBackgroundError: (error, context) => logger.warn({ err: error, context }, 'database background error'),
+    onBackgroundError: (error, context) => logFailure(logger, 'warn', error, { context }, 'database background error'),
   });
   metrics = new Metrics(() => datastore.state().pool, () => telemetry.writer.counters());
   const bootstrap = new DatabaseBootstrap(datastore, config, logger);
@@ -142,7 +143,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       costLimitPlugin(config.queryLimits.maxCost),
       nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
-      graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion } }),
+      graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion }, refusedSampleRate: config.trace.refusedSampleRate }),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -192,7 +193,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       void bootstrap
         .whenReady()
         .then(() => runModule.service.startLifecycle())
-        .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'run lifecycle did not start'));
+        .catch((error: unknown) => logFailure(logger, 'error', error, {}, 'run lifecycle did not start'));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {

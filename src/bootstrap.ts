@@ -5,6 +5,7 @@ import { migrate } from './datastore/migrations/migrator';
 import { loadDemoDatasets } from './demo/load-demo-datasets';
 import { isAppError } from './errors/app-error';
 import type { Logger } from './logging/logger';
+import { logFailure } from './logging/log-failure';
 
 export interface BootstrapState {
   readonly done: boolean;
@@ -70,7 +71,7 @@ export class DatabaseBootstrap {
       const message = error instanceof Error ? error.message : String(error);
       this.state = { done: false, attempts, lastError: { code, message } };
       const delay = Math.min(this.maxDelayMs, 500 * 2 ** Math.min(attempts, 10));
-      this.logger.error({ code, err: message, retryInMs: delay }, 'database not ready');
+      logFailure(this.logger, 'error', error, { retryInMs: delay }, 'database not ready');
       if (!this.stopped) {
         this.timer = setTimeout(() => void this.attempt(), delay);
         this.timer.unref();

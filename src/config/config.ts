@@ -169,6 +169,17 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return value;
   };
+  // A number from 0 to 1 (a share), plain decimal notation.
+  const fraction = (name: string, fallback: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^(0|1|0?\.\d+|1\.0*)$/.test(raw) || !(value >= 0 && value <= 1)) {
+      problems.push(`${name} must be a number from 0 to 1 (e.g. 0.01), got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = read(name);
     if (raw === undefined) return fallback;
@@ -239,6 +250,9 @@ export function loadConfig(env: Env = process.env): Config {
       flushIntervalMs: integer('TRACE_FLUSH_MS', 1_000, 10, 600_000),
       batchSize: integer('TRACE_BATCH_SIZE', 500, 1, 100_000),
       fileMaxBytes: integer('TRACE_FILE_MAX_BYTES', 50 * 1024 * 1024, 1_024, 10 * 1024 * 1024 * 1024),
+      fileRetentionDays: integer('TRACE_FILE_RETENTION_DAYS', 14, 0, 36_500),
+      fileMaxTotalBytes: integer('TRACE_FILE_MAX_TOTAL_BYTES', 1024 * 1024 * 1024, 0, 1024 * 1024 * 1024 * 1024),
+      refusedSampleRate: fraction('TRACE_REFUSED_SAMPLE_RATE', 0.01),
       spoolMaxBytes: integer('TRACE_SPOOL_MAX_BYTES', 1024 * 1024 * 1024, 1_024, 1024 * 1024 * 1024 * 1024),
       serviceName: 'ai-modeling-api',
       serviceVersion: packageVersion,

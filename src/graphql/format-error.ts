@@ -3,6 +3,7 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isAppError } from '../errors/app-error';
+import { failureFields } from '../logging/log-failure';
 import { ERROR_CATALOGUE } from '../errors/catalogue';
 import { ERROR_KIND, INTERNAL_MESSAGE } from '../errors/exposure';
 import type { Logger } from '../logging/logger';
@@ -81,15 +82,17 @@ export function createErrorReporting(options: { production: boolean; logger: Log
     const original = unwrapResolverError(error);
     const graphqlError = error as Partial<GraphQLError>;
     const logger = context?.requestId === requestId ? context.logger : options.logger.child({ requestId });
+    const where = graphqlError.path ? { path: graphqlError.path.join('.') } : {};
+    // Above debug, no driver text: the catalogue code and text, and a bug's stack (its own words).
     logger.error(
       {
-        err: original,
-        code: isAppError(original) ? original.code : (graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-        ...(isAppError(original) && original.details ? { details: original.details } : {}),
-        ...(graphqlError.path ? { path: graphqlError.path.join('.') } : {}),
+        ...failureFields(original),
+        ...(isAppError(original) ? {} : { code: graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR', stack: original instanceof Error ? original.stack : undefined }),
+        ...where,
       },
       'GraphQL request failed',
     );
+    logger.debug({ err: original, ...(isAppError(original) && original.details ? { details: original.details } : {}), ...where }, 'GraphQL request failed (in full)');
     return requestId;
   };
 

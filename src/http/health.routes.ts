@@ -33,7 +33,10 @@ export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap,
   router.get('/readyz', async (request, response) => {
     const [failure, admin] = await Promise.all([pingFailure(datastore), isAdmin(authenticator, request)]);
     const prepared = bootstrap.current();
-    if (failure && failure.message !== lastLogged) logger.warn({ code: failure.code, err: failure.message }, 'readiness check: the database did not answer');
+    if (failure && failure.message !== lastLogged) {
+      logger.warn({ code: failure.code, reason: exposedError(failure.code, failure.message).message }, 'readiness check: the database did not answer');
+      logger.debug({ code: failure.code, err: failure.message }, 'readiness check: the database did not answer (in full)');
+    }
     lastLogged = failure?.message;
     const ready = !failure && prepared.done;
     const status = ready ? 200 : 503;

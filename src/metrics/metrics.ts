@@ -2,6 +2,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom
 import type { StatementEvent } from '../datastore/datastore';
 import type { PoolState } from '../datastore/pool';
 import type { TraceCounters } from '../telemetry/trace-writer';
+import type { Refusal } from '../graphql/refusal';
 
 /**
  * The server's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
@@ -37,6 +38,13 @@ export class Metrics {
     help: 'GraphQL request duration from receipt to response',
     labelNames: ['operation', 'type'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly refusedRequests = new Counter({
+    name: 'graphql_refused_or_anonymous_requests_total',
+    help: 'GraphQL requests refused (credentials, role, rate limit, query limits, unreadable) or served without credentials (ANONYMOUS), by code; their trace documents are only sampled (TRACE_REFUSED_SAMPLE_RATE)',
+    labelNames: ['code'] as const,
     registers: [this.registry],
   });
 
@@ -80,6 +88,11 @@ export class Metrics {
     this.statements.inc({ dialect: event.dialect, kind: event.kind, outcome: event.outcome });
     this.statementSeconds.observe({ dialect: event.dialect, kind: event.kind }, event.seconds);
   };
+
+  /** `code`: a Refusal (src/graphql/refusal.ts), a fixed set of values. */
+  observeRefusedRequest(code: Refusal): void {
+    this.refusedRequests.inc({ code });
+  }
 
   observeGraphqlRequest(operation: string, type: string, outcome: 'ok' | 'error', seconds: number): void {
     this.graphqlRequests.inc({ operation, type, outcome });

@@ -33,6 +33,22 @@ export interface TraceOptions {
   readonly spoolMaxBytes: number;
   /** TRACE_FILE_MAX_BYTES. Default 50 MiB: a trace file rolls over past this size (and every UTC day). */
   readonly fileMaxBytes: number;
+  /**
+   * TRACE_FILE_RETENTION_DAYS. Default 14: trace files (daily and per-run) last written longer ago are
+   * deleted, at start and every hour; 0 keeps them.
+   */
+  readonly fileRetentionDays: number;
+  /**
+   * TRACE_FILE_MAX_TOTAL_BYTES. Default 1 GiB: past it, the trace files last written longest ago are
+   * deleted (the file being written stays); 0 sets no cap.
+   */
+  readonly fileMaxTotalBytes: number;
+  /**
+   * TRACE_REFUSED_SAMPLE_RATE. Default 0.01: the share of refused or anonymous GraphQL operations
+   * (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, the query limits, no credentials) whose document is
+   * written; all are counted in /metrics (graphql_refused_or_anonymous_requests_total).
+   */
+  readonly refusedSampleRate: number;
   /** service.name and service.version in every document. */
   readonly serviceName: string;
   readonly serviceVersion: string;

@@ -1,4 +1,4 @@
-import type { MissingValueCount, ModelRunRecord, RunMetrics } from '../modules/run/run.record';
+import type { MissingValueCount, ModelRunRecord, PublishErrorRecord, RunMetrics } from '../modules/run/run.record';
 import type { DatasetRecord } from '../modules/dataset/dataset.record';
 import type { ColumnStats, IterationEvent, KScore } from '../modules/modeling/model';
 import { exposedError } from '../errors/exposure';
@@ -94,6 +94,7 @@ export class RunTracer {
         }),
       );
       if (run.outcomesPublishedAt) this.outcomesPublished(run, run.metrics.timings.publishMs);
+      else if (run.publishError) this.outcomesPublishFailed(run, run.publishError);
     } else if (run.status === 'FAILED' || run.status === 'CANCELLED') {
       this.event(run, run.status === 'FAILED' ? 'run-failed' : 'run-cancelled', ['end'], {
         event: { outcome: 'failure', duration },
@@ -116,6 +117,16 @@ export class RunTracer {
       _id: documentId(run.id, 'outcomes-published', run.outcomesPublishedAt?.toISOString() ?? ''),
       event: { outcome: 'success', duration: durationMs === null ? undefined : Math.round(durationMs * MILLISECONDS_TO_NANOSECONDS) },
       aimodel: { run: { id: run.id }, outcomes: { rows, duration_ms: durationMs } },
+    });
+  }
+
+  /** Publishing a succeeded run's outcomes failed: its code and safe message (the run keeps its results). */
+  outcomesPublishFailed(run: ModelRunRecord, error: PublishErrorRecord): void {
+    this.event(run, 'outcomes-publish-failed', ['change'], {
+      _id: documentId(run.id, 'outcomes-publish-failed', error.at.toISOString()),
+      event: { outcome: 'failure' },
+      error: { code: error.code, message: error.message },
+      aimodel: { run: { id: run.id } },
     });
   }
 

@@ -23,7 +23,16 @@ export function createTelemetry(options: TraceOptions, logger: Logger): Telemetr
   const client = options.elasticsearchUrl ? createElasticsearchClient(options) : null;
   const writer = client
     ? new TraceWriter(new ElasticsearchSink(client, options), new Spool(`${options.fileDirectory}/spool`), options, log)
-    : new TraceWriter(new FileSink(options.fileDirectory, options.fileMaxBytes), null, options, log);
+    : new TraceWriter(
+        new FileSink(options.fileDirectory, options.fileMaxBytes, {
+          maxAgeDays: options.fileRetentionDays,
+          maxTotalBytes: options.fileMaxTotalBytes,
+          onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace file retention failed; tried again within the hour'),
+        }),
+        null,
+        options,
+        log,
+      );
   return {
     writer,
     tracer: new RunTracer(writer, { name: options.serviceName, version: options.serviceVersion }),

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Client } from '@elastic/elasticsearch';
 import type { TraceOptions } from './options';
 import type { TraceDocument } from './trace-document';
 import { AppError } from '../errors/app-error';
+import { runFile } from './trace-files';
 
 // Elasticsearch's default index.max_result_window: from + size beyond it is refused.
 const MAX_RESULT_WINDOW = 10_000;
@@ -54,37 +53,54 @@ export class ElasticsearchTraceReader implements TraceReader {
   }
 }
 
+/** How FileTraceReader opens a file: node:fs by default; tests count what is opened and read. */
+export interface TraceFileAccess {
+  createReadStream(file: string): NodeJS.ReadableStream;
+}
+
+const NODE_FILES: TraceFileAccess = { createReadStream: (file) => createReadStream(file) };
+
 /**
- * Scans the trace files for the run's documents. Fine for the embedded default's volumes; a large
- * installation ships the files to Elasticsearch (README: Filebeat) and reads from there.
+ * Reads the run's own trace file (trace-files.ts), whatever the size of the other trace: reading
+ * one run costs that run's documents. A run traced before run files existed, or whose file the
+ * retention deleted, reads as an empty trace.
  */
 export class FileTraceReader implements TraceReader {
-  constructor(private readonly directory: string) {}
+  constructor(
+    private readonly directory: string,
+    private readonly files: TraceFileAccess = NODE_FILES,
+  ) {}
 
   async read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
-    const files = (await readdir(this.directory).catch(() => [] as string[])).filter((name) => /^trace-.*\.ndjson$/.test(name)).sort(byDayThenSequence);
+    const file = runFile(this.directory, runId);
+    if (!file) return { documents: [] };
     const documents: TraceDocument[] = [];
+    const seen = new Set<string>();
     let skipped = 0;
-    for (const name of files) {
-      const input = createReadStream(path.join(this.directory, name));
-      const lines = createInterface({ input, crlfDelay: Infinity });
+    const input = this.files.createReadStream(file);
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    try {
       for await (const line of lines) {
-        if (!line.includes(runId)) continue;
         const document = parse(line);
         if (!document || document._target !== 'events' || document.trace?.id !== runId) continue;
+        // A document is written once; a line twice (a write retried) is read once.
+        if (seen.has(document._id)) continue;
+        seen.add(document._id);
         if (actions?.length && !actions.includes(document.event.action)) continue;
         if (skipped < offset) {
           skipped += 1;
           continue;
         }
         documents.push(document);
-        if (documents.length > limit) {
-          // Closing the interface leaves its stream open: destroy it, or every page leaks a descriptor.
-          lines.close();
-          input.destroy();
-          return { documents };
-        }
+        if (documents.length > limit) break;
       }
+    } catch (error) {
+      // A run without a file yet (or any more) has no trace to read.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    } finally {
+      // Closing the interface leaves its stream open: destroy it, or every page leaks a descriptor.
+      lines.close();
+      (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     }
     return { documents };
   }
@@ -97,11 +113,4 @@ function parse(line: string): TraceDocument | null {
   } catch {
     return null;
   }
-}
-
-function byDayThenSequence(a: string, b: string): number {
-  const parse = (name: string) => /^trace-(\d{4}-\d{2}-\d{2})\.(\d+)\.ndjson$/.exec(name) ?? ['', name, '0'];
-  const [, dayA, sequenceA] = parse(a);
-  const [, dayB, sequenceB] = parse(b);
-  return dayA! === dayB! ? Number(sequenceA) - Number(sequenceB) : dayA! < dayB! ? -1 : 1;
 }

@@ -11,5 +11,7 @@ export interface SinkResult {
 export interface TraceSink {
   readonly name: 'elasticsearch' | 'file';
   write(documents: readonly TraceDocument[]): Promise<SinkResult>;
+  /** Starts the sink's own upkeep (the file sink's retention), when it has any. */
+  start?(): void;
   close(): Promise<void>;
 }

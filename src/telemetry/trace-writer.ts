@@ -46,6 +46,7 @@ export class TraceWriter {
   }
 
   start(): void {
+    this.sink.start?.();
     this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     this.timer.unref();
   }

@@ -1,15 +1,15 @@
 /**
- * The server process is killed (SIGKILL) while a run's final transaction is writing, then started
- * again on the same database: the run is resolved (FAILED, INTERRUPTED) by the restarted server, no
- * RUNNING or QUEUED run is left, and no half-published outcome exists — the outcome table is exactly
- * as it was before the run.
+ * The server process is killed (SIGKILL) while a run is publishing its outcomes, then started again
+ * on the same database: the run stays SUCCEEDED with every assignment (stored and committed before
+ * publishing began), no RUNNING or QUEUED run is left, no half-published outcome exists — the outcome
+ * table is exactly as it was before the run — and publishRunOutcomes on the restarted server writes
+ * every outcome of the run.
  *
  * test/graphql/runs/lifecycle.test.ts covers a kill while computing on the embedded SQLite; this is
  * PostgreSQL (a schema of this file's own, test/support/postgresql-schema.ts) and the kill lands
- * INSIDE the final transaction. As in connection-lost-during-publish.test.ts, the dataset is 200,000
- * rows, so the transaction (200,000 assignments, then 200,000 outcome UPSERTs) lasts seconds, and the
- * test polls pg_stat_activity until the server's backend is inside that transaction UPSERTing outcomes
- * (earlier batches of them already written) before it kills the process — no sleeps; if the run ends
+ * INSIDE the publishing transaction. As in connection-lost-during-publish.test.ts, the dataset is
+ * 200,000 rows, so the outcome UPSERT lasts about a second, and the test polls pg_stat_activity until
+ * the server's backend is inside that transaction UPSERTing outcomes before it kills the process — no sleeps; if the run ends
  * before that was seen, the test fails saying so. PostgreSQL rolls the transaction back when the dead
  * client's connection closes.
  *
@@ -20,10 +20,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ModelRunsPageDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
+import { ModelRunsPageDocument, PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
 import { startMain, type MainProcess } from '../support/main-process';
 import { createPostgresqlSchema, createSeriesTable, type BackendActivity, type PostgresqlSchema } from '../support/postgresql-schema';
-import { countAssignments, dataOf, pollUntil, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
+import { countAssignments, dataOf, isSettled, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
 
 const SCHEMA_TAG = 'faults_sigkill_publish';
 const TABLE = 'faults_sigkill_points';
@@ -38,7 +38,7 @@ function alive(main: MainProcess | undefined): main is MainProcess {
   return main !== undefined && main.child.exitCode === null && main.child.signalCode === null;
 }
 
-describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s final transaction, then restarted', () => {
+describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publishing transaction, then restarted', () => {
   let schema: PostgresqlSchema;
   let env: Record<string, string>;
   let first: MainProcess | undefined;
@@ -59,7 +59,7 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s final
     await schema?.drop();
   });
 
-  it('the run ends FAILED INTERRUPTED after the restart, no run is left RUNNING, no assignment is kept and the outcome table is unchanged', async (t) => {
+  it('the run stays SUCCEEDED with all its assignments, no run is left RUNNING, the outcome table is unchanged, and publishRunOutcomes after the restart writes every outcome', async (t) => {
     const features = await createSeriesTable(schema.datastore, TABLE, ROWS, 3);
     first = await startMain(env);
     const dataset = dataOf(
@@ -76,37 +76,47 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s final
 
     const killed = dataOf(await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...RUN, seed: 2 }) }), 'run to kill').startModelRun;
     const seen = await pollUntil(
-      async () => ({ writer: outcomeWriter(await schema.backends()), status: (await runState(first!, killed.id)).status }),
-      ({ writer, status }) => writer !== undefined || TERMINAL.includes(status),
-      `run ${killed.id} UPSERTing outcomes inside its final transaction`,
+      async () => {
+        const writer = outcomeWriter(await schema.backends());
+        const run = await runState(first!, killed.id);
+        return { writer, run, settled: await isSettled(first!, run) };
+      },
+      ({ writer, settled }) => writer !== undefined || settled,
+      `run ${killed.id} UPSERTing outcomes inside its publishing transaction`,
       120_000,
       20,
     );
-    assert.ok(seen.writer, `run ${killed.id} ended ${seen.status} before its outcome UPSERT was seen in pg_stat_activity (the window was missed)`);
+    assert.ok(seen.writer, `run ${killed.id} ended ${seen.run.status} before its outcome UPSERT was seen in pg_stat_activity (the window was missed)`);
     first.child.kill('SIGKILL');
     assert.equal((await first.exited).signal, 'SIGKILL');
     t.diagnostic(`killed while backend ${seen.writer.pid} was ${seen.writer.state}: ${seen.writer.query.slice(0, 40)}…`);
 
     // PostgreSQL ends the dead client's sessions (rolling the open transaction back).
     await pollUntil(() => schema.backends(), (backends) => backends.length === 0, 'the killed server’s sessions ending');
-    assert.equal(await countAssignments(schema.datastore, killed.id), 0, 'nothing of the killed transaction is visible');
+    assert.equal(await countAssignments(schema.datastore, killed.id), ROWS, 'the assignments were committed before publishing began');
 
     second = await startMain({ ...env, RUN_HEARTBEAT_MS: '200' });
-    const failed = await waitForRun(second, killed.id);
-    assert.equal(failed.status, 'FAILED');
-    assert.equal(failed.error?.code, 'INTERRUPTED');
-    assert.match(failed.error?.message ?? '', /stopped \(no heartbeat since/);
-    assert.equal(failed.outcomesPublishedAt, null);
-    assert.ok(failed.finishedAt);
+    const kept = await runState(second, killed.id);
+    assert.equal(kept.status, 'SUCCEEDED');
+    assert.equal(kept.error, null);
+    assert.equal(kept.outcomesPublishedAt, null, 'its publishing never committed');
+    assert.equal(kept.publishError, null, 'the killed process could not record why');
+    assert.ok(kept.finishedAt);
 
     const active = dataOf(
       await second.graphql(ModelRunsPageDocument, { filter: { statuses: ['RUNNING', 'QUEUED'], datasetIds: null, createdAfter: null, createdBefore: null }, orderBy: null, first: 50, after: null }),
       'modelRuns',
     ).modelRuns.edges;
     assert.deepEqual(active, [], 'no run is left RUNNING or QUEUED');
-    assert.equal(await countAssignments(schema.datastore, killed.id), 0);
+    assert.equal(await countAssignments(schema.datastore, killed.id), ROWS);
     assert.deepEqual(await snapshotOutcomeTable(schema.datastore), outcomesBefore, 'the outcome table is exactly as before: nothing half-published');
     assert.equal((await runState(second, published.id)).status, 'SUCCEEDED');
+
+    const republished = dataOf(await second.graphql(PublishRunOutcomesDocument, { runId: killed.id }), 'publishRunOutcomes').publishRunOutcomes;
+    assert.ok(republished.outcomesPublishedAt);
+    const outcomes = await readOutcomeTable(schema.datastore, dataset.id);
+    assert.equal(outcomes.length, ROWS);
+    assert.ok(outcomes.every((row) => row.runId === killed.id && row.scoredAt === republished.finishedAt), 'every outcome is the killed run’s');
 
     second.child.kill('SIGTERM');
     assert.equal((await second.exited).code, 0);

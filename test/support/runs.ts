@@ -8,6 +8,7 @@ import { RunRepository } from '../../src/modules/run/run.repository';
 import { SeededRandom } from '../../src/shared/seeded-random';
 import {
   ModelRunStateDocument,
+  RunPublishesOutcomesDocument,
   ModelRunsPageDocument,
   type ModelRunsPageQuery,
   type RegisterDatasetInput,
@@ -76,14 +77,30 @@ export async function runState(server: Pick<TestServer, 'graphql'>, id: string):
   return result.data.modelRun;
 }
 
-/** Polls modelRun(id) until its status is one of `statuses` (default: any terminal one). */
-export function waitForRun(server: Pick<TestServer, 'graphql'>, id: string, statuses: readonly RunStatus[] = TERMINAL, boundMs = 60_000): Promise<RunSummaryFragment> {
-  return pollUntil(
-    () => runState(server, id),
-    (run) => statuses.includes(run.status),
-    `run ${id} reaching ${statuses.join('|')}`,
-    boundMs,
-  );
+/**
+ * Whether a run is settled: in a terminal state and, once SUCCEEDED with outcomes to publish, done
+ * publishing them (outcomesPublishedAt or publishError set). A run is SUCCEEDED once its results are
+ * stored, and its outcomes follow in a transaction of their own.
+ */
+export async function isSettled(server: Pick<TestServer, 'graphql'>, run: Pick<RunSummaryFragment, 'id' | 'status' | 'outcomesPublishedAt' | 'publishError'>): Promise<boolean> {
+  if (!TERMINAL.includes(run.status)) return false;
+  if (run.status !== 'SUCCEEDED' || run.outcomesPublishedAt !== null || run.publishError !== null) return true;
+  const result = await server.graphql(RunPublishesOutcomesDocument, { id: run.id });
+  return !dataOf(result, 'modelRun.params').modelRun?.params.publishOutcomes;
+}
+
+/**
+ * Polls modelRun(id) until its status is one of `statuses` (default: any terminal one) and, once
+ * SUCCEEDED, it is settled (isSettled).
+ */
+export async function waitForRun(server: Pick<TestServer, 'graphql'>, id: string, statuses: readonly RunStatus[] = TERMINAL, boundMs = 60_000): Promise<RunSummaryFragment> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const run = await pollUntil(() => runState(server, id), (state) => statuses.includes(state.status), `run ${id} reaching ${statuses.join('|')}`, Math.max(1, deadline - Date.now()));
+    if (run.status !== 'SUCCEEDED' || (await isSettled(server, run))) return run;
+    if (Date.now() > deadline) assert.fail(`run ${id} did not finish publishing within ${boundMs} ms; last seen: ${JSON.stringify(run)}`);
+    await sleep(50);
+  }
 }
 
 /** The data of a result that must have no errors. */
@@ -246,6 +263,7 @@ export function runRecord(datasetId: string, overrides: Partial<ModelRunRecord> 
     finishedAt: null,
     heartbeatAt: now,
     outcomesPublishedAt: null,
+    publishError: null,
     ...rest,
   };
 }

@@ -144,8 +144,11 @@ export interface RunResult {
 export const TraceStartRun = gql<{ startModelRun: { id: string; status: string } }, { input: Record<string, unknown> }>(`
   mutation TraceStartRun($input: StartModelRunInput!) { startModelRun(input: $input) { id status } }`);
 
-export const TraceRunStatus = gql<{ modelRun: { id: string; status: string; error: { code: string } | null } | null }, { id: string }>(`
-  query TraceRunStatus($id: ID!) { modelRun(id: $id) { id status error { code } } }`);
+export const TraceRunStatus = gql<
+  { modelRun: { id: string; status: string; error: { code: string } | null; outcomesPublishedAt: string | null; publishError: { code: string } | null; params: { publishOutcomes: boolean } } | null },
+  { id: string }
+>(`
+  query TraceRunStatus($id: ID!) { modelRun(id: $id) { id status error { code } outcomesPublishedAt publishError { code } params { publishOutcomes } } }`);
 
 export const TraceRunResult = gql<{ modelRun: RunResult | null }, { id: string }>(`
   query TraceRunResult($id: ID!) {
@@ -225,10 +228,12 @@ export class CountingClient {
     return dataOf(await this.send(TraceStartRun, { input: runInput(input) }), 'startModelRun').startModelRun.id;
   }
 
+  /** The run's status; PUBLISHING for a SUCCEEDED run whose outcomes are still being published. */
   async status(id: string): Promise<string> {
     const run = dataOf(await this.send(TraceRunStatus, { id }), 'modelRun').modelRun;
     assert.ok(run, `modelRun(${id}) is null`);
-    return run.status;
+    const publishing = run.status === 'SUCCEEDED' && run.params.publishOutcomes && run.outcomesPublishedAt === null && run.publishError === null;
+    return publishing ? 'PUBLISHING' : run.status;
   }
 
   /** Polls modelRun(id) until its status is one of `statuses`. */

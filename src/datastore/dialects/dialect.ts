@@ -229,6 +229,16 @@ export abstract class SqlDialect {
     };
   }
 
+  /** Adds a nullable column to an existing table: `ALTER TABLE t ADD COLUMN c type`. */
+  compileAddColumn(table: string, column: ColumnDefinition): Statement {
+    return { sql: `ALTER TABLE ${this.quoteIdentifier(table)} ADD ${this.addColumnSql(column)}`, parameters: [], kind: 'ddl' };
+  }
+
+  /** compileAddColumn's column clause; the Oracle family writes `ADD (c type)`. */
+  protected addColumnSql(column: ColumnDefinition): string {
+    return `COLUMN ${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}`;
+  }
+
   compileCreateIndex(index: IndexDefinition): Statement {
     const columns = index.columns.map((name) => this.quoteIdentifier(name)).join(', ');
     return {
@@ -468,6 +478,18 @@ export abstract class SqlDialect {
     if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
     const spec: UpsertSpec = { ...target, rows: [] };
     return [...this.upsertFromSelectPreamble(spec), { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' }];
+  }
+
+  /**
+   * Statements that bring the planner's statistics of `table` up to date after a bulk insert, so that
+   * a statement over the new rows is planned for their real number; run on their own, outside any
+   * transaction. Default: none. The MySQL family and SQLite need none: their UPSERT from a SELECT
+   * joins nothing, each row is an insert checked against the primary key (and MySQL's ANALYZE TABLE
+   * would commit the caller's transaction). Oracle and Tibero: none here, as DBMS_STATS commits and
+   * cannot be tried without a server; a table without statistics is sampled when it is planned.
+   */
+  refreshStatisticsStatements(_table: string): Statement[] {
+    return [];
   }
 
   /** Statements compileUpsertFromSelect runs before its UPSERT. Default: none. */

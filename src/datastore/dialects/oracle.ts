@@ -72,6 +72,11 @@ export class OracleDialect extends SqlDialect {
     }
   }
 
+  // Oracle has no ADD COLUMN keyword: ALTER TABLE t ADD (c type).
+  protected override addColumnSql(column: ColumnDefinition): string {
+    return `(${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)})`;
+  }
+
   // Every MERGE source value is typed, so a NULL or the first row's bind type cannot decide a column's
   // type. The forms are chosen to run unchanged on PostgreSQL ≥ 15 with a few shims (the compatibility
   // check): NUMBER without precision, VARCHAR(4000) (Oracle's synonym for VARCHAR2), and an explicit

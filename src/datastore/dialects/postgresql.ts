@@ -52,7 +52,21 @@ export class PostgresqlDialect extends SqlDialect {
    */
   protected override upsertFromSelectPreamble(spec: UpsertSpec): Statement[] {
     if (!this.mergeFromSelect) return [];
-    return [{ sql: `LOCK TABLE ${this.quoteIdentifier(spec.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' }];
+    return [
+      { sql: `LOCK TABLE ${this.quoteIdentifier(spec.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' },
+      // No nested loop, whatever the statistics say: planned for a source of 1 row (statistics older
+      // than the rows) against a target whose rows were just deleted (the index probe then matched
+      // dataset_id only), a 1M-row MERGE ran past 30 s; as a hash join it took 5-7 s
+      // (bench/publish-after-delete.ts, bench/RESULTS.md). SET LOCAL ends with the transaction.
+      { sql: 'SET LOCAL enable_nestloop = off', parameters: [], kind: 'other' },
+    ];
+  }
+
+  // ANALYZE samples 300 × default_statistics_target rows. It could run inside the transaction (it sees
+  // the transaction's own rows), but its SHARE UPDATE EXCLUSIVE lock conflicts with itself and would be
+  // held until commit: two runs storing their assignments would wait for each other.
+  override refreshStatisticsStatements(table: string): Statement[] {
+    return [{ sql: `ANALYZE ${this.quoteIdentifier(table)}`, parameters: [], kind: 'other' }];
   }
 
   protected override upsertFromSelectSql(spec: UpsertSpec, select: string): string {

@@ -95,4 +95,15 @@ export const APP_MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 4,
+    name: 'run publish errors',
+    tables: [],
+    // Why a succeeded run's outcomes are not in its outcome table: its results stay, publishing can be retried.
+    columns: [
+      { table: 'ai_model_run', column: { name: 'publish_error_code', type: 'string', length: 64 } },
+      { table: 'ai_model_run', column: { name: 'publish_error_message', type: 'text' } },
+      { table: 'ai_model_run', column: { name: 'publish_error_at', type: 'timestamp' } },
+    ],
+  },
 ];

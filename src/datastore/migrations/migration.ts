@@ -1,4 +1,4 @@
-import type { TableDefinition } from '../types';
+import type { ColumnDefinition, TableDefinition } from '../types';
 
 /**
  * A migration is data, not SQL: the tables it adds, rendered by each dialect. That is what lets
@@ -9,6 +9,14 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly tables: readonly TableDefinition[];
+  /** Nullable columns it adds to existing tables, after its tables. Default: none. */
+  readonly columns?: readonly AddedColumn[];
+}
+
+export interface AddedColumn {
+  readonly table: string;
+  /** Must be nullable: existing rows get NULL. */
+  readonly column: ColumnDefinition;
 }
 
 /** Where applied versions are recorded. */

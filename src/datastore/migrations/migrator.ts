@@ -1,7 +1,7 @@
 import type { Datastore } from '../datastore';
 import type { SqlDialect } from '../dialects';
 import type { Statement, UpsertSpec } from '../types';
-import { MIGRATIONS_TABLE, type Migration } from './migration';
+import { MIGRATIONS_TABLE, type AddedColumn, type Migration } from './migration';
 
 export interface MigrationReport {
   readonly applied: number[];
@@ -9,9 +9,9 @@ export interface MigrationReport {
 }
 
 /**
- * Applies pending migrations. Idempotent twice over: applied versions are recorded, and a table that
- * already exists is skipped, so a migration cut short (DDL commits on its own in MySQL, Oracle and
- * Tibero) completes on the next start instead of failing on "already exists".
+ * Applies pending migrations. Idempotent twice over: applied versions are recorded, and a table or
+ * column that already exists is skipped, so a migration cut short (DDL commits on its own in MySQL,
+ * Oracle and Tibero) completes on the next start instead of failing on "already exists".
  */
 export async function migrate(datastore: Datastore, migrations: readonly Migration[], now: () => Date = () => new Date()): Promise<MigrationReport> {
   const dialect = datastore.dialect;
@@ -34,6 +34,9 @@ export async function migrate(datastore: Datastore, migrations: readonly Migrati
       await datastore.execute(dialect.compileCreateTable(table));
       existing.add(table.name);
     }
+    for (const added of await missingColumns(datastore, migration.columns ?? [])) {
+      await datastore.execute(dialect.compileAddColumn(added.table, added.column));
+    }
     await datastore.executeAll(dialect.compileUpsert(migrationRecord(migration, now())));
     applied.push(migration.version);
   }
@@ -43,6 +46,16 @@ export async function migrate(datastore: Datastore, migrations: readonly Migrati
 async function existingTables(datastore: Datastore): Promise<Set<string>> {
   const rows = await datastore.query(datastore.dialect.listTablesStatement());
   return new Set(rows.map((row) => datastore.dialect.identifierFromDatabase(String(row.table_name))));
+}
+
+async function missingColumns(datastore: Datastore, columns: readonly AddedColumn[]): Promise<AddedColumn[]> {
+  if (columns.length === 0) return [];
+  const rows = await datastore.query(datastore.dialect.listColumnsStatement([...new Set(columns.map((added) => added.table))]));
+  const present = new Set(rows.map((row) => {
+    const column = datastore.dialect.readCatalogColumn(row);
+    return `${column.table}.${column.name}`;
+  }));
+  return columns.filter((added) => !present.has(`${added.table}.${added.column.name}`));
 }
 
 function migrationRecord(migration: Migration, appliedAt: Date): UpsertSpec {
@@ -64,6 +77,7 @@ export function migrationScript(dialect: SqlDialect, migrations: readonly Migrat
   const records: string[] = [];
   for (const migration of migrations) {
     for (const table of migration.tables) statements.push(dialect.compileCreateTable(table));
+    for (const added of migration.columns ?? []) statements.push(dialect.compileAddColumn(added.table, added.column));
     const columns = MIGRATIONS_TABLE.columns.map((column) => dialect.quoteIdentifier(column.name)).join(', ');
     records.push(
       `INSERT INTO ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} (${columns}) VALUES (${migration.version}, '${migration.name.replace(/'/g, "''")}', ${dialect.currentUtcTimestampSql()})`,

@@ -36,6 +36,14 @@ export class AssignmentRepository {
   }
 
   /**
+   * Brings the planner's statistics of the table up to date after a run stored its assignments
+   * (SqlDialect.refreshStatisticsStatements), on its own, outside any transaction.
+   */
+  async refreshStatistics(): Promise<void> {
+    for (const statement of this.executor.dialect.refreshStatisticsStatements(TABLE)) await this.executor.execute(statement);
+  }
+
+  /**
    * UPSERTs a stored run's assignments into an outcome table (layout: outcomeTableDefinition) with ONE
    * statement that the database runs from this table, so no row travels through the driver: how a run
    * publishes its outcomes, and how publishRunOutcomes publishes an older run again. Returns the rows

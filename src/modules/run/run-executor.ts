@@ -8,20 +8,19 @@ import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
+import type { OutcomePublisher } from './outcome-publisher';
+import { retryWhileUnavailable } from './retry-while-unavailable';
 import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord } from './run.record';
 import { preparationRecord } from './run-preparation';
 import type { RunRepository } from './run.repository';
 import { failureOf } from './run-failure';
 import type { RunTracer } from '../../telemetry/run-tracer';
+import { logFailure } from '../../logging/log-failure';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
 export const MAX_RECORDED_ITERATIONS = 5_000;
 // Progress is written to the database (and announced) at most this often.
 const PROGRESS_INTERVAL_MS = 250;
-// While the database cannot be reached, recording how a run ended is retried after these delays (the last one repeats).
-const RECORD_END_RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
-// The failures of recording a run's end that are worth retrying: the database is away or overloaded.
-const TRANSIENT_CODES = new Set(['DB_UNAVAILABLE', 'DB_POOL_TIMEOUT', 'DB_QUERY_TIMEOUT']);
 
 export interface ExecutorDependencies {
   readonly datastore: Datastore;
@@ -29,6 +28,7 @@ export interface ExecutorDependencies {
   readonly assignments: AssignmentRepository;
   /** Locks a dataset's row in a transaction (DatasetService.lock); counts values that are not numbers. */
   readonly datasets: Pick<DatasetService, 'lock' | 'nonNumericCounts'>;
+  readonly publisher: OutcomePublisher;
   readonly logger: Logger;
   readonly readBatchRows: number;
   /** Connections the dataset is read on side by side (readFeatureTable's parts). */
@@ -42,8 +42,10 @@ export interface ExecutorDependencies {
 
 /**
  * Executes one run: QUEUED → RUNNING, read the dataset in batches, compute on a worker thread, then in
- * ONE transaction store the assignments, UPSERT the outcomes (when asked) and mark the run SUCCEEDED.
- * If that transaction fails, nothing of it remains and the run is FAILED with the reason.
+ * one transaction store the assignments and the results and mark the run SUCCEEDED (if it fails,
+ * nothing of it remains and the run is FAILED with the reason). When asked, the outcomes are then
+ * published in a transaction of their own (OutcomePublisher): a failure there leaves the run SUCCEEDED
+ * with its publishError. Subscribers and the trace hear of the ending once publishing is over.
  */
 export class RunExecutor {
   private readonly jobs = new Map<string, WorkerJob>();
@@ -55,6 +57,7 @@ export class RunExecutor {
   /** The server is shutting down: recording a run's end is no longer retried (the service fails the run itself). */
   stop(): void {
     this.stopping = true;
+    this.dependencies.publisher.stop();
   }
 
   /** Asks a run this process is executing to stop; true if it is executing here. */
@@ -82,7 +85,7 @@ export class RunExecutor {
       log.info('model run succeeded');
     } catch (error) {
       endedHere = await this.recordUnsuccessfulEnd(run.id, error, now, log);
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'model run did not succeed');
+      logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);
@@ -136,28 +139,42 @@ export class RunExecutor {
       cluster,
       distance: output.distances[index]!,
     }));
-    // The run's finish time is also every published outcome's scored_at, so re-publishing a run writes
-    // the same rows: it is taken once the results are computed, before the final writes, whose own
-    // times are timings.saveMs and timings.publishMs.
+    // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
+    // so re-publishing a run writes the same rows: it is taken once the results are computed, before
+    // the final writes, whose own times are timings.saveMs and timings.publishMs.
     const finishedAt = now();
+    let timings: PhaseTimings | undefined;
     await datastore.transaction(async (transaction) => {
       // The dataset's row first, as deleteDataset locks it: no assignment or outcome for a deleted dataset.
       if (!(await this.dependencies.datasets.lock(run.datasetId, transaction))) throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       phaseStarted = performance.now();
       await this.dependencies.assignments.save(run.id, assignments, transaction);
-      const saveMs = performance.now() - phaseStarted;
-      let publishMs: number | null = null;
-      if (params.publishOutcomes) {
-        phaseStarted = performance.now();
-        // From the assignments just stored, inside the database: the outcomes do not travel twice.
-        await this.dependencies.assignments.publishAsOutcomes(run.id, dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE, run.datasetId, finishedAt, transaction);
-        publishMs = performance.now() - phaseStarted;
-      }
-      const timings: PhaseTimings = { readMs, ...output.timings, saveMs, publishMs };
-      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt, params.publishOutcomes), transaction);
+      timings = { readMs, ...output.timings, saveMs: performance.now() - phaseStarted, publishMs: null };
+      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt), transaction);
       // Cancelled (here or by another process) while the results were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();
     });
+    if (!params.publishOutcomes) return;
+    await this.refreshAssignmentStatistics(run.id);
+    // From the assignments just stored, inside the database: the outcomes do not travel twice.
+    await this.dependencies.publisher.publish({
+      runId: run.id,
+      datasetId: run.datasetId,
+      outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
+      scoredAt: finishedAt,
+      publishedAt: finishedAt,
+      changes: (publishMs) => ({ metrics: JSON.stringify({ ...output.metrics, timings: { ...timings!, publishMs } }) }),
+      retryRecording: true,
+    });
+  }
+
+  /** Not fatal: the publish statement is planned without a nested loop anyway where that matters (PostgreSQL). */
+  private async refreshAssignmentStatistics(runId: string): Promise<void> {
+    try {
+      await this.dependencies.assignments.refreshStatistics();
+    } catch (error) {
+      this.dependencies.logger.warn({ runId, code: isAppError(error) ? error.code : undefined }, 'could not refresh the statistics of the stored assignments');
+    }
   }
 
   private async recordProgress(runId: string, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
@@ -167,7 +184,7 @@ export class RunExecutor {
       if (!stillRunning && this.jobs.has(runId)) this.cancel(runId);
       else await this.dependencies.announce(runId);
     } catch (error) {
-      this.dependencies.logger.warn({ runId, err: error instanceof Error ? error.message : String(error) }, 'could not record run progress');
+      logFailure(this.dependencies.logger, 'warn', error, { runId }, 'could not record run progress');
     }
   }
 
@@ -176,17 +193,12 @@ export class RunExecutor {
    * outage often failed the run): a run whose end is never recorded stays RUNNING for as long as this
    * process lives, because the heartbeat keeps its owner's runs alive.
    */
-  private async recordUnsuccessfulEnd(runId: string, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.finishUnsuccessfully(runId, error, now);
-      } catch (recordError) {
-        if (this.stopping || !isAppError(recordError) || !TRANSIENT_CODES.has(recordError.code)) throw recordError;
-        const delay = RECORD_END_RETRY_MS[Math.min(attempt, RECORD_END_RETRY_MS.length - 1)]!;
-        log.warn({ err: recordError.message, retryInMs: delay }, 'could not record how the model run ended; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      }
-    }
+  private recordUnsuccessfulEnd(runId: string, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
+    return retryWhileUnavailable(
+      () => this.finishUnsuccessfully(runId, error, now),
+      () => this.stopping,
+      (recordError, retryInMs) => logFailure(log, 'warn', recordError, { retryInMs }, 'could not record how the model run ended; retrying'),
+    );
   }
 
   /** Writes CANCELLED or FAILED; false when the run had already ended (cancelled or failed by the service). */
@@ -207,7 +219,6 @@ function succeededChanges(
   iterationsSeen: number,
   timings: PhaseTimings,
   finishedAt: Date,
-  published: boolean,
 ) {
   return {
     finished_at: finishedAt,
@@ -220,7 +231,6 @@ function succeededChanges(
     centroids: JSON.stringify(output.centroidsScaled.map((scaled, cluster) => ({ cluster, scaled, original: output.centroidsOriginal[cluster] }))),
     cluster_sizes: JSON.stringify(output.clusterSizes),
     preparation: JSON.stringify(preparation),
-    outcomes_published_at: published ? finishedAt : null,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../../logging/logger';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import { AssignmentRepository } from './assignment.repository';
+import { OutcomePublisher } from './outcome-publisher';
 import { OutcomeRepository } from './outcome.repository';
 import { createRunPubSub } from './run-events';
 import { RunExecutor } from './run-executor';
@@ -13,6 +14,7 @@ import { RunScheduler } from './run-scheduler';
 import { RunService } from './run.service';
 import type { RunTracer } from '../../telemetry/run-tracer';
 import { readConnectionsPerRun } from './dataset-reader';
+import { logFailure } from '../../logging/log-failure';
 
 /** Wires the run module: repositories, scheduler, executor, pub/sub and the service over them. */
 export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, tracer: RunTracer, logger: Logger) {
@@ -21,12 +23,14 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
   const outcomes = new OutcomeRepository(datastore);
   const pubSub = createRunPubSub();
   const log = logger.child({ component: 'runs' });
+  const publisher = new OutcomePublisher({ datastore, runs, assignments, datasets, logger: log });
   let service: RunService | undefined;
   const executor = new RunExecutor({
     datastore,
     runs,
     assignments,
     datasets,
+    publisher,
     logger: log,
     readBatchRows: config.readBatchRows,
     readConnections: readConnectionsPerRun(config.readConnections, datastore.poolMax, config.concurrency),
@@ -35,13 +39,14 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     tracer,
   });
   const scheduler = new RunScheduler(config.concurrency, config.queueLimit, (error, runId) =>
-    log.error({ runId, err: error instanceof Error ? error.message : String(error) }, 'model run task failed outside its own error handling'),
+    logFailure(log, 'error', error, { runId }, 'model run task failed outside its own error handling'),
   );
   service = new RunService({
     datastore,
     runs,
     assignments,
     outcomes,
+    publisher,
     datasets,
     datasetTables,
     scheduler,

@@ -96,6 +96,15 @@ export interface ModelRunRecord {
   readonly finishedAt: Date | null;
   readonly heartbeatAt: Date | null;
   readonly outcomesPublishedAt: Date | null;
+  /** Why the last publishing of a SUCCEEDED run's outcomes failed; cleared when publishing succeeds. */
+  readonly publishError: PublishErrorRecord | null;
+}
+
+/** A catalogue code and a message safe to show (never the driver's text, which goes to the log). */
+export interface PublishErrorRecord {
+  readonly code: string;
+  readonly message: string;
+  readonly at: Date;
 }
 
 export function isTerminal(status: RunStatus): boolean {

@@ -29,6 +29,9 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'finished_at', type: 'timestamp' },
   { name: 'heartbeat_at', type: 'timestamp' },
   { name: 'outcomes_published_at', type: 'timestamp' },
+  { name: 'publish_error_code', type: 'string' },
+  { name: 'publish_error_message', type: 'text' },
+  { name: 'publish_error_at', type: 'timestamp' },
 ];
 
 export interface RunFilter {
@@ -221,6 +224,9 @@ function toRow(record: ModelRunRecord): Record<string, SqlValue> {
     finished_at: record.finishedAt,
     heartbeat_at: record.heartbeatAt,
     outcomes_published_at: record.outcomesPublishedAt,
+    publish_error_code: record.publishError?.code ?? null,
+    publish_error_message: record.publishError?.message ?? null,
+    publish_error_at: record.publishError?.at ?? null,
   };
 }
 
@@ -256,5 +262,8 @@ export function toRecord(row: Row): ModelRunRecord {
     finishedAt: date(row.finished_at),
     heartbeatAt: date(row.heartbeat_at),
     outcomesPublishedAt: date(row.outcomes_published_at),
+    publishError: row.publish_error_code === null || row.publish_error_code === undefined
+      ? null
+      : { code: String(row.publish_error_code), message: String(row.publish_error_message ?? ''), at: date(row.publish_error_at) ?? new Date(0) },
   };
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Datastore } from '../../datastore/datastore';
 import { AppError, isAppError } from '../../errors/app-error';
+import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
 import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
 import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
+import type { OutcomePublisher } from './outcome-publisher';
 import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import { assertSameRequest } from './idempotency';
@@ -18,12 +20,14 @@ import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
 import type { RunTracer } from '../../telemetry/run-tracer';
+import { logFailure } from '../../logging/log-failure';
 
 export interface RunServiceDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
   readonly outcomes: OutcomeRepository;
+  readonly publisher: OutcomePublisher;
   readonly datasets: DatasetService;
   readonly datasetTables: DatasetTableRepository;
   readonly scheduler: RunScheduler;
@@ -95,6 +99,7 @@ export class RunService {
       finishedAt: null,
       heartbeatAt: now,
       outcomesPublishedAt: null,
+      publishError: null,
     };
     try {
       // The dataset's row is locked first, as deleteDataset locks it: a dataset deleted since the
@@ -139,8 +144,9 @@ export class RunService {
 
   /**
    * UPSERTs a succeeded run's assignments into its dataset's outcome table in one transaction, e.g.
-   * to go back to an older run. The rows carry the run's id and finish time, so publishing the same
-   * run again writes identical rows.
+   * to go back to an older run, or to retry a publish that failed (publishError, cleared on success;
+   * on failure it is recorded again and the caller gets its code and message). The rows carry the
+   * run's id and finish time, so publishing the same run again writes identical rows.
    */
   async publish(id: string): Promise<ModelRunRecord> {
     const run = await this.require(id);
@@ -148,20 +154,20 @@ export class RunService {
       throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
     }
     const dataset = await this.deps.datasets.require(run.datasetId, 'runId');
-    const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
-    const publishedAt = this.now();
-    const started = performance.now();
     // One statement the database runs from the stored assignments: nothing is read into this process.
-    await this.deps.datastore.transaction(async (transaction) => {
-      // Never outcome rows for a dataset deleted meanwhile: its deletion locks the same row.
-      if (!(await this.deps.datasets.lock(run.datasetId, transaction))) throw new AppError('BAD_USER_INPUT', `Run ${id}'s dataset was deleted`, { field: 'runId' });
-      await this.deps.assignments.publishAsOutcomes(run.id, table, run.datasetId, run.finishedAt!, transaction);
-      await this.deps.runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { outcomes_published_at: publishedAt }, transaction);
+    const result = await this.deps.publisher.publish({
+      runId: run.id,
+      datasetId: run.datasetId,
+      outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
+      scoredAt: run.finishedAt!,
+      publishedAt: this.now(),
     });
-    const published = await this.require(id);
-    this.deps.tracer.outcomesPublished(published, performance.now() - started);
+    const after = await this.require(id);
+    if (result.published) this.deps.tracer.outcomesPublished(after, result.publishMs);
+    else this.deps.tracer.outcomesPublishFailed(after, result.error);
     await this.announce(id);
-    return published;
+    if (!result.published) throw new AppError(result.error.code as ErrorCode, result.error.message, { runId: id }, { cause: result.cause });
+    return after;
   }
 
   async require(id: string): Promise<ModelRunRecord> {
@@ -215,7 +221,7 @@ export class RunService {
   async startLifecycle(): Promise<void> {
     await this.resolveOrphans();
     this.heartbeat = setInterval(() => {
-      void this.beat().catch((error: unknown) => this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'run heartbeat failed'));
+      void this.beat().catch((error: unknown) => logFailure(this.deps.logger, 'warn', error, {}, 'run heartbeat failed'));
     }, this.deps.heartbeatMs);
     this.heartbeat.unref();
   }

@@ -208,6 +208,18 @@ export class RunError {
   message!: string;
 }
 
+@ObjectType({ description: 'Why a succeeded run’s outcomes are not in its outcome table; publishRunOutcomes retries.' })
+export class PublishError {
+  @Field(() => String, { description: 'An error code of the catalogue, e.g. DB_QUERY_TIMEOUT, DB_ERROR, DB_UNAVAILABLE.' })
+  code!: string;
+
+  @Field(() => String, { description: 'Safe to show: the database’s own words are in the server log only.' })
+  message!: string;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
 @ObjectType({ description: 'One entity’s cluster in a run.' })
 export class Assignment {
   @Field(() => String, { description: 'The key value; a JSON array for a composite key.' })
@@ -279,8 +291,14 @@ export class ModelRun {
   @Field(() => Date, { nullable: true })
   finishedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When its outcomes were last written to the outcome table.' })
   outcomesPublishedAt!: Date | null;
+
+  @Field(() => PublishError, {
+    nullable: true,
+    description: 'Set when publishing a SUCCEEDED run’s outcomes failed (its results and assignments are kept); cleared when publishRunOutcomes succeeds.',
+  })
+  publishError!: PublishError | null;
 }
 
 @ObjectType()
@@ -322,7 +340,7 @@ export class TraceEvent {
   @Field(() => Date)
   timestamp!: Date;
 
-  @Field(() => String, { description: 'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, run-failed, run-cancelled.' })
+  @Field(() => String, { description: 'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, outcomes-publish-failed, run-failed, run-cancelled.' })
   action!: string;
 
   @Field(() => String, { nullable: true })

@@ -14,4 +14,12 @@ export interface GraphqlTracePluginOptions {
   readonly service: { readonly name: string; readonly version: string };
   /** Record introspection queries (`__schema`, `__type`) too. Default false: Sandbox polls them. */
   readonly includeIntrospection?: boolean;
+  /**
+   * The share of refused or anonymous operations (src/graphql/refusal.ts) recorded, from 0 to 1.
+   * Default 0.01 (TRACE_REFUSED_SAMPLE_RATE): anyone can send them without limit, so they are counted
+   * in /metrics and only sampled into the trace.
+   */
+  readonly refusedSampleRate?: number;
+  /** Draws the sample: a number in [0, 1). Default Math.random. */
+  readonly random?: () => number;
 }

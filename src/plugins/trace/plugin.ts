@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphqlContext } from '../../graphql/context';
 import { operationLabel } from '../../graphql/metrics.plugin';
+import { refusalOf } from '../../graphql/refusal';
 import { MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
 import type { GraphqlTracePluginOptions } from './options';
 
 /**
- * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation).
- * It only queues the document: the response never waits for the search engine.
+ * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation),
+ * refused or anonymous ones only at `refusedSampleRate`. It only queues the document: the response
+ * never waits for the search engine.
  */
 export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloServerPlugin<GraphqlContext> {
+  const sampleRate = options.refusedSampleRate ?? DEFAULT_REFUSED_SAMPLE_RATE;
+  const random = options.random ?? Math.random;
   return {
     async requestDidStart({ contextValue }) {
       const started = Date.now();
@@ -23,6 +27,7 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
           const fieldErrors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const codes = [...(errors ?? []).map((error) => error.extensions?.code), ...fieldErrors.map((error) => error.extensions?.code)]
             .filter((code): code is string => typeof code === 'string');
+          if (refusalOf(codes, contextValue.identity) !== null && !(random() < sampleRate)) return;
           options.recorder.record({
             _id: randomUUID(),
             _target: 'events',
@@ -52,3 +57,6 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
     },
   };
 }
+
+/** GraphqlTracePluginOptions.refusedSampleRate's default. */
+export const DEFAULT_REFUSED_SAMPLE_RATE = 0.01;

@@ -96,6 +96,7 @@ function queuedRecord(generator: RoundTripGenerator, index: number): ModelRunRec
     finishedAt: null,
     heartbeatAt: createdAt,
     outcomesPublishedAt: null,
+    publishError: null,
   };
 }
 
@@ -162,6 +163,11 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
     preparation: JSON.stringify(preparation),
     outcomes_published_at: published ? finishedAt : null,
   });
+  // A publish that failed, as OutcomePublisher records it: a catalogue code, a long Unicode message.
+  const publishError = published || generator.next() < 0.5 ? null : { code: generator.pick(['DB_ERROR', 'DB_QUERY_TIMEOUT', 'CONFLICT'] as const), message: generator.text(5_000), at: generator.timestamp() };
+  if (publishError) {
+    await runs.transition(running.id, ['SUCCEEDED'], 'SUCCEEDED', { publish_error_code: publishError.code, publish_error_message: publishError.message, publish_error_at: publishError.at });
+  }
   return {
     ...running,
     status: 'SUCCEEDED',
@@ -175,6 +181,7 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
     finishedAt,
     heartbeatAt: finishedAt,
     outcomesPublishedAt: published ? finishedAt : null,
+    publishError,
   };
 }
 
@@ -221,6 +228,7 @@ function recordColumns(target: RoundTripTarget): RoundTripColumn<ModelRunRecord,
     field('finishedAt'),
     field('heartbeatAt'),
     field('outcomesPublishedAt'),
+    field('publishError'),
   ];
 }
 

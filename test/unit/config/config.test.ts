@@ -214,6 +214,38 @@ describe('loadConfig: the trace settings', () => {
   });
 });
 
+describe('loadConfig: trace file retention and refused-request sampling', () => {
+  it('defaults: 14 days, 1 GiB in all, 1 % of refused or anonymous operations traced', () => {
+    const { trace } = loadConfig({});
+    assert.deepEqual(
+      { days: trace.fileRetentionDays, total: trace.fileMaxTotalBytes, rate: trace.refusedSampleRate },
+      { days: 14, total: 1024 * 1024 * 1024, rate: 0.01 },
+    );
+  });
+
+  it('takes 0 (keep, no cap, trace none), whole numbers, and shares from 0 to 1', () => {
+    const zero = loadConfig({ TRACE_FILE_RETENTION_DAYS: '0', TRACE_FILE_MAX_TOTAL_BYTES: '0', TRACE_REFUSED_SAMPLE_RATE: '0' }).trace;
+    assert.deepEqual([zero.fileRetentionDays, zero.fileMaxTotalBytes, zero.refusedSampleRate], [0, 0, 0]);
+    const set = loadConfig({ TRACE_FILE_RETENTION_DAYS: '90', TRACE_FILE_MAX_TOTAL_BYTES: '10485760', TRACE_REFUSED_SAMPLE_RATE: '0.25' }).trace;
+    assert.deepEqual([set.fileRetentionDays, set.fileMaxTotalBytes, set.refusedSampleRate], [90, 10_485_760, 0.25]);
+    assert.equal(loadConfig({ TRACE_REFUSED_SAMPLE_RATE: '1' }).trace.refusedSampleRate, 1);
+  });
+
+  it('refuses negative days and sizes, and a rate outside 0 to 1 or not a plain number, listing each', () => {
+    assert.throws(
+      () => loadConfig({ TRACE_FILE_RETENTION_DAYS: '-1', TRACE_FILE_MAX_TOTAL_BYTES: '-5', TRACE_REFUSED_SAMPLE_RATE: '1.5' }),
+      (error: { code?: string; message: string }) => {
+        assert.equal(error.code, 'CONFIG_INVALID');
+        assert.match(error.message, /TRACE_FILE_RETENTION_DAYS must be an integer from 0 to 36500, got "-1"/);
+        assert.match(error.message, /TRACE_FILE_MAX_TOTAL_BYTES must be an integer from 0 to \d+, got "-5"/);
+        assert.match(error.message, /TRACE_REFUSED_SAMPLE_RATE must be a number from 0 to 1 \(e\.g\. 0\.01\), got "1\.5"/);
+        return true;
+      },
+    );
+    for (const raw of ['1e-2', 'half', '-0.1', '0x1']) assert.throws(() => loadConfig({ TRACE_REFUSED_SAMPLE_RATE: raw }), /TRACE_REFUSED_SAMPLE_RATE must be a number from 0 to 1/, raw);
+  });
+});
+
 describe('loadConfig: LOG_FORMAT', () => {
   it('defaults to json, accepts ecs, and refuses anything else', () => {
     assert.equal(loadConfig({}).logFormat, 'json');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { NOBODY, type Identity } from '../../../src/auth/roles';
 import type { TraceDocument } from '../../../src/telemetry/trace-document';
 import { ERROR_MESSAGE, SERVICE, traceServer } from './trace-plugin-server';
 
@@ -11,7 +12,8 @@ describe('graphqlTracePlugin (real ApolloServer, one-field schema)', () => {
   let server: Server;
 
   before(async () => {
-    server = await traceServer();
+    // Every refused operation recorded here; sampling has tests of its own below.
+    server = await traceServer({ refusedSampleRate: 1 });
   });
 
   after(async () => {
@@ -110,3 +112,52 @@ describe('graphqlTracePlugin (real ApolloServer, one-field schema)', () => {
     }
   });
 });
+
+describe('graphqlTracePlugin: refused or anonymous operations are sampled (refusedSampleRate)', () => {
+  const VIEWER: Identity = { subject: 'key-1', role: 'viewer', method: 'api-key', keyId: 'key-1' };
+  const ANONYMOUS: Identity = { subject: 'anonymous', role: 'viewer', method: 'anonymous' };
+
+  /** A server whose sampling draws come from `draws`, in order; returns the documents per request. */
+  async function sampled(rate: number | undefined, draws: number[], requests: { query: string; identity?: Identity }[]): Promise<number[]> {
+    const server = await traceServer({ refusedSampleRate: rate, random: () => draws.shift() ?? 0.999 });
+    try {
+      const counts: number[] = [];
+      for (const request of requests) {
+        const from = server.documents.length;
+        await server.execute({ query: request.query }, 'request-s', request.identity);
+        counts.push(server.documents.length - from);
+      }
+      return counts;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it('refused operations (UNAUTHENTICATED, a parse failure, a validation failure) are recorded only when the draw is under the rate', async () => {
+    const refused = [{ query: '{ greeting(name: "locked") }', identity: VIEWER }, { query: 'query {', identity: VIEWER }, { query: '{ noSuchField }', identity: VIEWER }];
+    assert.deepEqual(await sampled(0.1, [0.05, 0.5, 0.2], refused), [1, 0, 0]);
+    assert.deepEqual(await sampled(0.1, [0.5, 0.09, 0.2], refused), [0, 1, 0]);
+  });
+
+  it('with rate 0 no refused operation is recorded; with rate 1 every one is', async () => {
+    const refused = Array.from({ length: 5 }, () => ({ query: '{ greeting(name: "locked") }', identity: VIEWER }));
+    assert.deepEqual(await sampled(0, [0, 0, 0, 0, 0], refused), [0, 0, 0, 0, 0]);
+    assert.deepEqual(await sampled(1, [0.99, 0.99, 0.99, 0.99, 0.99], refused), [1, 1, 1, 1, 1]);
+  });
+
+  it('operations served to callers without credentials are sampled too; an authenticated caller’s are always recorded', async () => {
+    const requests = [
+      { query: '{ greeting }', identity: ANONYMOUS },
+      { query: '{ greeting }', identity: { ...NOBODY } },
+      { query: '{ greeting }', identity: VIEWER },
+      { query: '{ greeting(name: "fail") }', identity: VIEWER },
+    ];
+    assert.deepEqual(await sampled(0, [0, 0, 0, 0], requests), [0, 0, 1, 1]);
+  });
+
+  it('the default rate is 0.01', async () => {
+    const refused = [{ query: '{ greeting(name: "locked") }', identity: VIEWER }, { query: '{ greeting(name: "locked") }', identity: VIEWER }];
+    assert.deepEqual(await sampled(undefined, [0.0099, 0.0101], refused), [1, 0]);
+  });
+});
+

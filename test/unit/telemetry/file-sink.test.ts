@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FileSink } from '../../../src/telemetry/file-sink';
 import type { TraceDocument } from '../../../src/telemetry/trace-document';
-import { FileTraceReader } from '../../../src/telemetry/trace-reader';
+import { FileTraceReader, type TraceFileAccess } from '../../../src/telemetry/trace-reader';
 import { eventually, temporaryDirectory, traceEvent } from './fixtures';
 
 /** A trace event whose NDJSON line (newline included) is exactly `bytes` long. */
@@ -90,6 +90,20 @@ describe('FileSink', () => {
     assert.deepEqual(await linesOf(directory, after[2]!), [big]);
   });
 
+  it("also writes each run's events to runs/<run id>.ndjson, in order; run summaries and documents of no run only to the daily file", async () => {
+    const sink = new FileSink(directory, 1_000_000);
+    const [a0, a1, b0] = [traceEvent('run-a', 0), traceEvent('run-a', 1, 'iteration'), traceEvent('run-b', 0)];
+    const summary: TraceDocument = { ...a0, _id: 'run-a', _target: 'runs', event: { ...a0.event, action: 'run-summary' } };
+    const { trace: _none, ...operation } = { ...traceEvent('unused', 5, 'graphql-operation') };
+    await sink.write([a0, b0, summary, operation as TraceDocument]);
+    await sink.write([a1]);
+    assert.deepEqual(await linesOf(path.join(directory, 'runs'), 'run-a.ndjson'), [a0, a1]);
+    assert.deepEqual(await linesOf(path.join(directory, 'runs'), 'run-b.ndjson'), [b0]);
+    assert.deepEqual((await readdir(path.join(directory, 'runs'))).sort(), ['run-a.ndjson', 'run-b.ndjson']);
+    const [daily] = await traceFiles(directory);
+    assert.deepEqual(await linesOf(directory, daily!), [a0, b0, summary, operation, a1]);
+  });
+
   it('after a restart whose newest file is full, the next write starts the next sequence', async () => {
     const first = new FileSink(directory, 1_600);
     const [a, b] = [0, 1].map((sequence) => eventOfLineSize('run-d', sequence, 800));
@@ -112,13 +126,11 @@ describe('FileTraceReader', () => {
 
   beforeEach(async () => {
     ({ directory, remove } = await temporaryDirectory('trace-reader'));
-    // A file of an earlier day comes first, whatever its sequence.
-    const earlier = traceEvent(runId, 0, 'run-queued');
-    await writeFile(path.join(directory, 'trace-2000-01-01.7.ndjson'), `${JSON.stringify(earlier)}\n`);
+    // Documents of the run outside its run file are not its trace file's: never read.
+    await writeFile(path.join(directory, 'trace-2000-01-01.7.ndjson'), `${JSON.stringify(traceEvent(runId, 0, 'run-queued'))}\n`);
     await writeFile(path.join(directory, 'notes.txt'), `${JSON.stringify(traceEvent(runId, 99, 'iteration'))}\n`);
-    ofTheRun = [earlier];
-    // maxBytes 1: every write starts a new file, so today's documents spread over .0 … .N (N ≥ 10,
-    // which a plain string sort would put out of order).
+    ofTheRun = [];
+    // maxBytes 1: every write starts a new daily file; the run's own file gets every write.
     const sink = new FileSink(directory, 1);
     for (const [index, action] of actions.entries()) {
       const mine = traceEvent(runId, index + 1, action);
@@ -139,7 +151,7 @@ describe('FileTraceReader', () => {
 
   const idsOf = (documents: readonly TraceDocument[]) => documents.map((document) => document._id);
 
-  it("returns the run's trace events in the order they were written, across days and files, and nothing else", async () => {
+  it("returns the run's trace events in the order they were written, from the run's own file, and nothing else", async () => {
     const page = await new FileTraceReader(directory).read(runId, null, 0, 100);
     assert.deepEqual(idsOf(page.documents), idsOf(ofTheRun));
     assert.ok(page.documents.every((document) => document._target === 'events' && document.trace?.id === runId));
@@ -172,14 +184,42 @@ describe('FileTraceReader', () => {
     assert.deepEqual((await reader.read(runId, null, ofTheRun.length, 3)).documents, []);
   });
 
-  it('a line cut short by a crash is skipped instead of failing the read', async () => {
-    const files = await traceFiles(directory);
+  it('a line cut short by a crash is skipped instead of failing the read, and a line written twice is read once', async () => {
     const whole = JSON.stringify(traceEvent(runId, 77, 'iteration'));
     const torn = whole.slice(0, whole.lastIndexOf(runId) + runId.length);
     assert.ok(torn.includes(runId));
-    await appendFile(path.join(directory, files[3]!), `${torn}\n`);
+    await appendFile(path.join(directory, 'runs', `${runId}.ndjson`), `${torn}\n${JSON.stringify(ofTheRun[2])}\n`);
     const page = await new FileTraceReader(directory).read(runId, null, 0, 100);
     assert.deepEqual(idsOf(page.documents), idsOf(ofTheRun));
+  });
+
+  it('with 24 MB of other trace files beside it, reading one run opens only its own file and reads only its bytes', async () => {
+    // Other runs' documents, and this run's id in lines of the daily files: a scan would have to read them all.
+    const line = `${JSON.stringify({ ...traceEvent(otherRunId, 1), message: `${runId} ${'x'.repeat(400)}` })}\n`;
+    const chunk = line.repeat(Math.ceil((1024 * 1024) / line.length));
+    for (let file = 0; file < 24; file++) await writeFile(path.join(directory, `trace-2001-01-${String(file + 1).padStart(2, '0')}.0.ndjson`), chunk);
+    const opened: string[] = [];
+    let bytesRead = 0;
+    const counting: TraceFileAccess = {
+      createReadStream(file) {
+        opened.push(file);
+        const stream = createReadStream(file);
+        stream.on('data', (data) => (bytesRead += data.length));
+        return stream;
+      },
+    };
+    const page = await new FileTraceReader(directory, counting).read(runId, null, 0, 100);
+    assert.deepEqual(idsOf(page.documents), idsOf(ofTheRun));
+    const ownFile = path.join(directory, 'runs', `${runId}.ndjson`);
+    assert.deepEqual(opened, [ownFile]);
+    assert.equal(bytesRead, statSync(ownFile).size);
+  });
+
+  it('a run id that cannot name a file (a path, dots) reads as no documents and opens nothing', async () => {
+    const opened: string[] = [];
+    const reader = new FileTraceReader(directory, { createReadStream: (file) => (opened.push(file), createReadStream(file)) });
+    for (const id of ['../trace-2000-01-01.7', 'runs/x', '', 'a.b']) assert.deepEqual((await reader.read(id, null, 0, 10)).documents, []);
+    assert.deepEqual(opened, []);
   });
 
   it('a page that stops early closes the file it stopped in (no descriptor left open per read)', { skip: !existsSync('/proc/self/fd') && 'needs /proc/self/fd' }, async () => {
@@ -191,8 +231,8 @@ describe('FileTraceReader', () => {
     await eventually(() => openDescriptors() <= before + 2, `open descriptors back to about ${before} (now ${openDescriptors()})`);
   });
 
-  it('a folder that does not exist reads as no documents', async () => {
-    const page = await new FileTraceReader(path.join(directory, 'missing')).read(runId, null, 0, 10);
-    assert.deepEqual(page.documents, []);
+  it('a folder that does not exist, or a run without a file, reads as no documents', async () => {
+    assert.deepEqual((await new FileTraceReader(path.join(directory, 'missing')).read(runId, null, 0, 10)).documents, []);
+    assert.deepEqual((await new FileTraceReader(directory).read('run-never-traced', null, 0, 10)).documents, []);
   });
 });

@@ -27,6 +27,9 @@ export function traceOptions(fileDirectory: string, overrides: Partial<TraceOpti
     flushIntervalMs: 1_000,
     batchSize: 500,
     fileMaxBytes: 50 * 1024 * 1024,
+    fileRetentionDays: 14,
+    fileMaxTotalBytes: 1024 * 1024 * 1024,
+    refusedSampleRate: 0.01,
     spoolMaxBytes: 1024 * 1024 * 1024,
     serviceName: SERVICE.name,
     serviceVersion: SERVICE.version,
@@ -145,6 +148,7 @@ export function succeededRun(overrides: Partial<ModelRunRecord> = {}): ModelRunR
     finishedAt: new Date('2024-03-01T10:00:02.500Z'),
     heartbeatAt: new Date('2024-03-01T10:00:02.500Z'),
     outcomesPublishedAt: new Date('2024-03-01T10:00:02.600Z'),
+    publishError: null,
     ...overrides,
   };
 }
@@ -175,6 +179,7 @@ export function everyRunTracerDocument(): TraceDocument[] {
   tracer.kEvaluated(run, { k: 2, inertia: 30, silhouette: null, daviesBouldin: null, calinskiHarabasz: null, iterations: 4, converged: false });
   tracer.finished(run, DATASET.name);
   tracer.outcomesPublished(run, null);
+  tracer.outcomesPublishFailed(run, { code: 'DB_QUERY_TIMEOUT', message: 'Publishing the outcomes to table ai_cluster_outcome failed', at: new Date('2024-03-01T10:00:03.000Z') });
   // Stored metrics of a kRange run carry the chosen score's `k` as well (not in the RunMetrics type).
   tracer.finished(succeededRun({ id: 'run-0004', metrics: { ...run.metrics!, k: 3 } as ModelRunRecord['metrics'] }), DATASET.name);
   tracer.finished(failedRun({ id: 'run-0002' }), DATASET.name);

@@ -80,6 +80,19 @@ describe('RunTracer', () => {
     assert.equal(recorder.byAction('run-summary').length, 1);
   });
 
+  it('finished() on a SUCCEEDED run whose publishing failed emits outcomes-publish-failed with the publish error’s code and message after run-succeeded', () => {
+    const { tracer, recorder } = tracerWithRecorder();
+    const publishError = { code: 'DB_ERROR', message: 'Publishing the outcomes to table t failed', at: new Date('2024-03-01T10:00:03.000Z') };
+    tracer.finished(succeededRun({ outcomesPublishedAt: null, publishError }), DATASET.name);
+    assert.deepEqual(
+      recorder.documents.map((document) => document.event.action),
+      ['run-succeeded', 'cluster', 'cluster', 'cluster', 'outcomes-publish-failed', 'run-summary'],
+    );
+    const [failed] = recorder.byAction('outcomes-publish-failed');
+    assert.equal(failed!.event.outcome, 'failure');
+    assert.deepEqual(failed!.error, { code: 'DB_ERROR', message: 'Publishing the outcomes to table t failed' });
+  });
+
   it('finished() on a FAILED run emits run-failed with the error code, the catalogue’s message instead of the driver’s words, a failure outcome, and a failed summary', () => {
     const { tracer, recorder } = tracerWithRecorder();
     const run = failedRun();

@@ -38,7 +38,7 @@ describe('trace templates', () => {
   it('every field RunTracer and the GraphQL trace plugin write is mapped, with a type that accepts its value', async () => {
     const documents = await everyDocument();
     const actions = new Set(documents.map((document) => document.event.action));
-    for (const action of ['run-started', 'preparation', 'iteration', 'k-evaluated', 'run-succeeded', 'cluster', 'outcomes-published', 'run-failed', 'run-cancelled', 'run-summary', 'graphql-operation']) {
+    for (const action of ['run-started', 'preparation', 'iteration', 'k-evaluated', 'run-succeeded', 'cluster', 'outcomes-published', 'outcomes-publish-failed', 'run-failed', 'run-cancelled', 'run-summary', 'graphql-operation']) {
       assert.ok(actions.has(action), `the sample covers ${action}`);
     }
     const problems = new Set<string>();

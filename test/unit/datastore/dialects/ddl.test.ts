@@ -152,4 +152,16 @@ describe('DDL', () => {
     oracle: oracleUniqueIndex,
     tibero: oracleUniqueIndex,
   });
+
+  const ansiAdd = { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP', parameters: [] };
+  const mysqlAdd = { sql: 'ALTER TABLE `model_score` ADD COLUMN `reviewed_at` DATETIME(3)', parameters: [] };
+  const oracleAdd = { sql: 'ALTER TABLE "MODEL_SCORE" ADD ("REVIEWED_AT" TIMESTAMP(3))', parameters: [] };
+  expectSqlPerDialect('a nullable column added to an existing table (Oracle has no COLUMN keyword)', (d) => d.compileAddColumn('model_score', { name: 'reviewed_at', type: 'timestamp' }), {
+    sqlite: ansiAdd,
+    postgresql: { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP(3)', parameters: [] },
+    mysql: mysqlAdd,
+    mariadb: mysqlAdd,
+    oracle: oracleAdd,
+    tibero: oracleAdd,
+  });
 });

@@ -33,6 +33,19 @@ describe('server statements', () => {
   });
 
   itPerDialect(
+    (expected) => `statistics refreshed after a bulk insert: ${expected.length === 0 ? 'none needed' : expected.join('; ')}`,
+    {
+      sqlite: [],
+      postgresql: ['ANALYZE "ai_run_assignment"'],
+      mysql: [],
+      mariadb: [],
+      oracle: [],
+      tibero: [],
+    },
+    (dialect, expected) => assert.deepEqual(dialect.refreshStatisticsStatements('ai_run_assignment').map((statement) => statement.sql), expected),
+  );
+
+  itPerDialect(
     (expected) => `"now" in UTC is ${expected}`,
     {
       sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now')",

@@ -401,12 +401,13 @@ describe('PostgreSQL UPSERT from a SELECT by server version', () => {
   };
   const source = { sql: 'SELECT ? AS "dataset_id", "entity_key", "cluster" FROM "assignment" WHERE "run_id" = ?', parameters: ['d', 'r'] as SqlValue[], kind: 'select' as const };
 
-  it('15+: the target locked against other writers (SHARE ROW EXCLUSIVE, still readable), then one MERGE with the SELECT as its source', () => {
+  it('15+: the target locked against other writers (SHARE ROW EXCLUSIVE, still readable), nested loops off for the transaction, then one MERGE with the SELECT as its source', () => {
     const statements = new PostgresqlDialect('PostgreSQL 15.18 (Debian 15.18-0+deb12u1)').compileUpsertFromSelect(target, source);
     assert.deepEqual(
       statements.map((statement) => [statement.sql, statement.parameters, statement.kind]),
       [
         ['LOCK TABLE "outcome" IN SHARE ROW EXCLUSIVE MODE', [], 'other'],
+        ['SET LOCAL enable_nestloop = off', [], 'other'],
         [
           `MERGE INTO "outcome" AS t USING (${source.sql}) AS s ON t."dataset_id" = s."dataset_id" AND t."entity_key" = s."entity_key"` +
             ' WHEN MATCHED THEN UPDATE SET "cluster" = s."cluster"' +
