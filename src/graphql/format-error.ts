@@ -17,18 +17,18 @@ import { tokenLimitErrorOf } from './limits/tokens';
  * through; the query-limit codes (QUERY_TOO_DEEP, …) are put back where Apollo relabelled them;
  * stack traces never leave the server.
  *
- * In production (NODE_ENV=production) nothing a client was not meant to read leaves the server:
- *
- * - an AppError whose code is `client` (ERROR_KIND, src/errors/exposure.ts) keeps its message and details (written for
- *   the caller);
- * - a database error (`database`) keeps its code, but its message becomes the catalogue's generic one and
- *   its details go (no driver text, no SQL state, nothing of the connection);
- * - anything else — an AppError coded `internal`, a bug, a driver error nobody translated, graphql's
+ * - An AppError whose code is `client` (ERROR_KIND, src/errors/exposure.ts) keeps its message and
+ *   details (written for the caller).
+ * - A database error (`database`) keeps its code, but its message becomes the catalogue's generic one
+ *   and its details go (no driver text, no SQL state, nothing of the connection), in every mode.
+ * - Anything else — an AppError coded `internal`, a bug, a driver error nobody translated, graphql's
  *   own execution errors — becomes `{ message: 'Internal server error', extensions: { code:
- *   'INTERNAL_SERVER_ERROR', requestId } }`, except Apollo's request errors listed in PASS_THROUGH.
+ *   'INTERNAL_SERVER_ERROR', requestId } }` in production (NODE_ENV=production), except Apollo's
+ *   request errors listed in PASS_THROUGH; in development its message stays, for the developer.
  *
- * Database and internal errors are logged once, whole (stack, cause, details), under the request id
- * the client gets in `extensions.requestId`. In development messages stay as they are.
+ * Database and internal errors are logged once under the request id the client gets in
+ * `extensions.requestId`: the code and catalogue text at error, the whole error (stack, cause, the
+ * driver's words) at debug.
  *
  * In every mode, what comes back of the client's own input is bounded: messages are cut at 1,000
  * characters and detail strings at 200 (a 900 KB argument is not echoed whole).
@@ -115,7 +115,7 @@ export function createErrorReporting(options: { production: boolean; logger: Log
     const requestId = report(error, context);
 
     if (isAppError(original)) {
-      if (kind === 'database' && options.production) {
+      if (kind === 'database') {
         return { message: ERROR_CATALOGUE[original.code], locations: formatted.locations, path: formatted.path, extensions: { code: original.code, requestId } };
       }
       if (kind === 'internal' && options.production) return masked(formatted, requestId);

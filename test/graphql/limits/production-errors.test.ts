@@ -11,7 +11,8 @@ import WebSocket from 'ws';
 
 /**
  * NODE_ENV=production: internal errors are masked (no stack, SQL, driver text or connection string in
- * the response) and logged whole under the request id the client gets; client errors stay readable;
+ * the response) and logged under the request id the client gets (the code and catalogue text at error,
+ * the whole error, driver text included, at debug only); client errors stay readable;
  * introspection is off unless GRAPHQL_INTROSPECTION=true. Production refuses anonymous access, so the
  * requests go with the harness's admin key.
  */
@@ -33,7 +34,7 @@ describe('production error masking (NODE_ENV=production)', () => {
   let datasetId: string;
 
   before(async () => {
-    server = await startTestServer({ NODE_ENV: 'production' });
+    server = await startTestServer({ NODE_ENV: 'production', LOG_LEVEL: 'debug' });
     assert.ok(server.adminKey, 'the harness created its admin key');
     // A dataset over a table that is then dropped behind the server's back: reading it fails in the driver.
     // (Not a dropped column: SQLite reads an unknown "quoted" name as a string literal, without an error.)
@@ -52,7 +53,7 @@ describe('production error masking (NODE_ENV=production)', () => {
     await server?.stop().catch((error: unknown) => assert.match(String(error), /pool is closed/));
   });
 
-  it('a database error keeps its code (DB_ERROR) with the generic message and the request id; the log has the driver’s words', async () => {
+  it('a database error keeps its code (DB_ERROR) with the generic message and the request id; the log has the driver’s words at debug only', async () => {
     const response = await gql(server, 'query ($id: ID!) { dataset(id: $id) { name profile { column mean } } }', { id: datasetId }, { 'x-request-id': 'probe-db-error' });
     const error = onlyError(response, 'DB_ERROR');
     assert.equal(error.message, ERROR_CATALOGUE.DB_ERROR);
@@ -64,9 +65,13 @@ describe('production error masking (NODE_ENV=production)', () => {
     assert.equal(lines.length, 1, 'logged once');
     assert.equal(lines[0]!.level, 50);
     assert.equal(lines[0]!.code, 'DB_ERROR');
-    assert.match(lines[0]!.err.message, /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the log');
-    assert.match(lines[0]!.err.stack, /\n\s+at /, 'the stack is in the log');
+    assert.equal(lines[0]!.reason, ERROR_CATALOGUE.DB_ERROR);
+    assert.doesNotMatch(JSON.stringify(lines[0]), /no such table|masking_probe/, 'no driver text above debug');
     assert.equal(lines[0]!.path, 'dataset.profile');
+    const [full] = logLinesOf(server, 'probe-db-error').filter((line) => line.msg === 'GraphQL request failed (in full)');
+    assert.equal(full?.level, 20, 'the whole error at debug');
+    assert.match(full!.err.message, /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the debug log');
+    assert.match(full!.err.stack, /\n\s+at /, 'the stack is in the debug log');
   });
 
   it('an unexpected (non-AppError) error is INTERNAL_SERVER_ERROR with only a request id; the log has it all', async () => {
@@ -83,8 +88,9 @@ describe('production error masking (NODE_ENV=production)', () => {
     assertNoLeak(response);
     const [line] = logLinesOf(server, 'probe-internal').filter((entry) => entry.msg === 'GraphQL request failed');
     assert.ok(line, 'logged with the request id');
-    assert.match(JSON.stringify(line.err), /not json|JSON/);
-    assert.match(line.err.stack, /SyntaxError/);
+    assert.equal(line.code, 'INTERNAL_SERVER_ERROR');
+    assert.match(line.reason, /^SyntaxError: .*JSON/);
+    assert.match(line.stack, /SyntaxError/, 'a bug’s stack is in the error log');
     await server.app.datastore.execute({ sql: "DELETE FROM ai_model_run WHERE id = 'corrupt-run'", parameters: [], kind: 'delete' });
   });
 
@@ -139,7 +145,9 @@ describe('production error masking (NODE_ENV=production)', () => {
     assert.equal(error.message, ERROR_CATALOGUE.DB_UNAVAILABLE);
     assert.deepEqual(error.extensions, { code: 'DB_UNAVAILABLE', requestId: 'probe-closed' });
     assertNoLeak(response);
-    assert.match(JSON.stringify(logLinesOf(server, 'probe-closed')), /pool is closed/);
+    const lines = logLinesOf(server, 'probe-closed');
+    assert.match(JSON.stringify(lines.filter((line) => line.level === 20)), /pool is closed/, 'the reason at debug');
+    assert.doesNotMatch(JSON.stringify(lines.filter((line) => line.level > 20)), /pool is closed/, 'only the code above debug');
   });
 });
 

@@ -7,6 +7,7 @@
  * The failure is real: a trigger on the dataset's own outcome table refuses every row (PostgreSQL's
  * RAISE EXCEPTION, SQLite's RAISE(ABORT)); dropping the trigger repairs the table.
  */
+import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,11 +122,11 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     assert.ok(server.logs.some((line) => line.includes(runId) && line.includes('publishing the run’s outcomes failed')));
   });
 
-  it('publishRunOutcomes while the table still refuses: DB_ERROR with the masked message, publishError recorded again', async () => {
+  it('publishRunOutcomes while the table still refuses: DB_ERROR with the catalogue’s message, publishError recorded again', async () => {
     const result = await server.graphql(PublishRunOutcomesDocument, { runId });
     assert.equal(result.errors?.length, 1, JSON.stringify(result));
     assert.equal(result.errors![0]!.extensions?.code, 'DB_ERROR');
-    assertMaskedPublishError({ code: 'DB_ERROR', message: result.errors![0]!.message }, 'DB_ERROR', OUTCOMES);
+    assert.equal(result.errors![0]!.message, ERROR_CATALOGUE.DB_ERROR);
     const run = await runState(server, runId);
     assertMaskedPublishError(run.publishError, 'DB_ERROR', OUTCOMES);
     assert.ok(Date.parse(run.publishError!.at) >= Date.parse(firstError.at));

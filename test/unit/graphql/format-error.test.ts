@@ -14,7 +14,7 @@ const DRIVER = '[SQLite]no such column: petal_length (1)';
 
 function setup(production: boolean) {
   const lines: string[] = [];
-  const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+  const logger = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
   const reporting = createErrorReporting({ production, logger });
   const context = { requestId: 'req-42', logger: logger.child({ requestId: 'req-42' }) } as unknown as GraphqlContext;
   /** As Apollo does it: the plugin sees the request's errors first, then each is formatted. */
@@ -49,15 +49,17 @@ describe('error formatting in production (NODE_ENV=production)', () => {
     const text = JSON.stringify(formatted);
     for (const secret of [SQL, DRIVER, 'at ', 'odbc']) assert.ok(!text.includes(secret), `${secret} is not in the response`);
 
-    const [line, ...more] = logs();
-    assert.equal(more.length, 0, 'logged once, by the plugin; formatting did not log it again');
+    const [line, full, ...more] = logs();
+    assert.equal(more.length, 0, 'logged once (and once in full), by the plugin; formatting did not log it again');
     assert.equal(line!.requestId, 'req-42');
     assert.equal(line!.level, 50, 'at error level');
     assert.equal(line!.path, 'dataset.profile');
-    assert.match(line!.err.message, /no such column: petal_length/);
-    assert.ok(line!.err.message.includes(SQL), 'the log has the SQL text');
-    assert.match(line!.err.stack, /at /, 'the log has the stack');
-    assert.match(JSON.stringify(line!.err), /SQLExecDirect failed/, 'the log has the cause');
+    assert.equal(line!.code, 'INTERNAL_SERVER_ERROR');
+    assert.match(line!.stack, /at /, 'the error line has a bug’s stack');
+    assert.equal(full!.level, 20, 'the whole error at debug');
+    assert.match(full!.err.message, /no such column: petal_length/);
+    assert.ok(full!.err.message.includes(SQL), 'the debug log has the SQL text');
+    assert.match(JSON.stringify(full!.err), /SQLExecDirect failed/, 'the debug log has the cause');
   });
 
   it('a database AppError keeps its code, with the catalogue’s generic message and no details', async () => {
@@ -66,10 +68,14 @@ describe('error formatting in production (NODE_ENV=production)', () => {
     const [formatted] = await respond([resolverError(error)]);
     assert.deepEqual(formatted?.extensions, { code: 'DB_ERROR', requestId: 'req-42' });
     assert.equal(formatted?.message, ERROR_CATALOGUE.DB_ERROR);
-    assert.equal(logs().length, 1);
-    assert.equal(logs()[0]!.code, 'DB_ERROR');
-    assert.deepEqual(logs()[0]!.details, { sqlState: 'HY000', nativeCode: 1 });
-    assert.match(logs()[0]!.err.message, /no such column/);
+    const [line, full] = logs();
+    assert.equal(logs().length, 2);
+    assert.equal(line!.code, 'DB_ERROR');
+    assert.equal(line!.reason, ERROR_CATALOGUE.DB_ERROR);
+    assert.doesNotMatch(JSON.stringify(line), /no such column|HY000/, 'no driver text above debug');
+    assert.equal(full!.level, 20);
+    assert.deepEqual(full!.details, { sqlState: 'HY000', nativeCode: 1 });
+    assert.match(full!.err.message, /no such column/);
   });
 
   it('client AppErrors (BAD_USER_INPUT, NOT_FOUND, …) keep their message and details, and are not logged', async () => {
@@ -112,7 +118,7 @@ describe('error formatting in production (NODE_ENV=production)', () => {
     assert.equal(formatted.extensions?.code, 'INTERNAL_SERVER_ERROR');
     const requestId = formatted.extensions?.requestId;
     assert.match(String(requestId), /^[0-9a-f-]{36}$/);
-    assert.equal(logs().length, 1);
+    assert.equal(logs().length, 2, 'once at error, once in full at debug');
     assert.equal(logs()[0]!.requestId, requestId);
   });
 
@@ -125,14 +131,14 @@ describe('error formatting in production (NODE_ENV=production)', () => {
 });
 
 describe('error formatting in development', () => {
-  it('messages stay as they are (the request id is added to internal ones, which are logged)', async () => {
+  it('an internal message stays, for the developer; a database error is masked as in production (driver text never reaches a client)', async () => {
     const { respond, logs } = setup(false);
     const [internal, database] = await respond([resolverError(driverBug()), resolverError(new AppError('DB_ERROR', `sqlite error: ${DRIVER}`, { sqlState: 'HY000' }))]);
     assert.equal(internal?.message, driverBug().message);
     assert.deepEqual(internal?.extensions, { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-42' });
-    assert.equal(database?.message, `sqlite error: ${DRIVER}`);
-    assert.deepEqual(database?.extensions, { code: 'DB_ERROR', sqlState: 'HY000', requestId: 'req-42' });
-    assert.equal(logs().length, 2);
+    assert.equal(database?.message, ERROR_CATALOGUE.DB_ERROR);
+    assert.deepEqual(database?.extensions, { code: 'DB_ERROR', requestId: 'req-42' });
+    assert.equal(logs().length, 4, 'each at error, and in full at debug');
     assert.ok(!JSON.stringify(internal).includes('stacktrace'));
   });
 });
