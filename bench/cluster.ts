@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,7 @@ import { blobValues, median } from './data';
  *         cpuRunsMs: number[], medianCpuMs,  // CPU time of the process (every thread) per run, and median:
  *                                         // on a machine shared with other work, wall time moves with the load, CPU time much less
  *         iterations, converged?,         // converged is absent for scikit-learn
+ *         inertia, resultDigest,          // Σ squared distance to the final centroids (row order); sha256 of assignments + centroid bits
  *         peakRssMb, rssAfterLoadMb?,     // the child process's peak RSS; RSS once the data was loaded
  *         distanceComputations?,          // fast engines: row-to-centroid distances computed, summed over iterations
  *         identicalToMlKmeans?, assignmentsEqualToMlKmeans?, speedupVsMlKmeans?,  // when ml-kmeans ran
@@ -189,6 +191,18 @@ print(json.dumps({
 }))
 `;
 
+/** Σ over rows, in row order, of the squared distance to the assigned centroid. */
+function inertiaOf(values: Float64Array, columns: number, assignments: Int32Array, centroids: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < assignments.length; i++) {
+    const c = assignments[i]!;
+    let squared = 0;
+    for (let j = 0; j < columns; j++) squared += (values[i * columns + j]! - centroids[c * columns + j]!) ** 2;
+    total += squared;
+  }
+  return total;
+}
+
 function sklearnAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import sklearn, threadpoolctl'], { stdio: 'ignore' }).status === 0;
 }
@@ -269,6 +283,8 @@ function main(): void {
         k,
         engines: runs.map(({ assignmentsFile, centroidsFile, ...run }) => {
           const assignments = new Int32Array(readFileSync(assignmentsFile).buffer.slice(0));
+          const centroids = readF64(centroidsFile);
+          const resultDigest = createHash('sha256').update(readFileSync(assignmentsFile)).update(readFileSync(centroidsFile)).digest('hex');
           const same = reference && {
             // exact: same assignments, same centroid bits, same iteration count and convergence
             identicalToMlKmeans:
@@ -285,6 +301,8 @@ function main(): void {
           };
           return {
             ...run,
+            inertia: inertiaOf(matrix.values, columns, assignments, centroids),
+            resultDigest,
             ...same,
             ...sameAsFast,
             ...(reference && run !== reference ? { speedupVsMlKmeans: Math.round((reference.medianMs / run.medianMs) * 10) / 10 } : {}),
