@@ -1,16 +1,15 @@
 import { ModelInputError } from './errors';
+import { LLOYD_ENGINE, type KMeansEngine, type KMeansEngineJob } from './kmeans-engine';
 import {
   assertClusterable,
-  lazyRowArrays,
-  runKMeansOnRowArrays,
+  runKMeansWith,
   validateKMeansOptions,
-  withKMeansThreads,
+  withEngineJob,
   type IterationEvent,
   type KMeansOptions,
   type KMeansRunResult,
   type RunHooks,
 } from './kmeans-runner';
-import type { LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
 
@@ -71,7 +70,7 @@ export interface SelectKResult {
   readonly run: KMeansRunResult;
 }
 
-export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKHooks = {}): SelectKResult {
+export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): SelectKResult {
   const { min, max, silhouetteSampleSize, ...runOptions } = options;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 2 || max < min) {
     throw new ModelInputError('INVALID_K_RANGE', `the k range must be integers with 2 ≤ min ≤ max, got ${min}..${max}`);
@@ -86,19 +85,11 @@ export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKH
   validateKMeansOptions({ ...runOptions, k: min }, matrix.rows);
   assertClusterable(matrix);
 
-  const rowArrays = lazyRowArrays(matrix); // at most one copy for all k, and only for the 'ml-kmeans' engine
-  // The fast engine's helper threads (if any) serve every k, and end with the selection.
-  return withKMeansThreads(matrix, runOptions, (threads) => selectKWith(matrix, lastK, rowArrays, options, hooks, threads));
+  // One engine job (its helper threads) serves every k.
+  return withEngineJob(engine, matrix, runOptions, (job) => selectKWith(job, matrix, lastK, options, hooks));
 }
 
-function selectKWith(
-  matrix: Matrix,
-  lastK: number,
-  rowArrays: () => number[][],
-  options: SelectKOptions,
-  hooks: SelectKHooks,
-  threads: LloydThreads | undefined,
-): SelectKResult {
+function selectKWith(job: KMeansEngineJob, matrix: Matrix, lastK: number, options: SelectKOptions, hooks: SelectKHooks): SelectKResult {
   const { min, max, silhouetteSampleSize, ...runOptions } = options;
   const silhouetteSeed = (runOptions.seed ^ 0x9e3779b9) >>> 0; // decorrelated from the restart seeds
   const scores: KScore[] = [];
@@ -108,7 +99,7 @@ function selectKWith(
       shouldCancel: hooks.shouldCancel,
       onIteration: hooks.onIteration && ((event) => hooks.onIteration!({ ...event, k })),
     };
-    const run = runKMeansOnRowArrays(matrix, rowArrays, { ...runOptions, k }, runHooks, threads);
+    const run = runKMeansWith(job, matrix, { ...runOptions, k }, runHooks);
     const score: KScore = {
       k,
       inertia: run.inertia,
