@@ -13,20 +13,11 @@ import {
 import type { Matrix } from './matrix';
 import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
 
-/**
- * Runs k-means for each k in [min, max] and picks one k by the highest silhouette.
- *
- * Range limits:
- *  - More than MAX_K_RANGE_WIDTH values of k is REJECTED (ModelInputError 'K_RANGE_TOO_WIDE', which
- *    the service maps to BAD_USER_INPUT) rather than silently shortened: the caller asked for an
- *    answer among those k, and a shortened range could return a different one without saying so.
- *  - max is CAPPED at rows − 1 (reported as maxCappedByRows): the silhouette needs fewer clusters than
- *    rows, and the row count is only known after preparation, so the caller cannot be expected to
- *    know it. A range with min > rows − 1 is rejected ('INVALID_K_RANGE').
- *
- * Every k runs with the same options and seed, so the chosen run is exactly what runKMeans would give
- * for that k; the silhouette of every k uses the same row sample, so the values are comparable.
- */
+// k-means for each k in [min, max], one k chosen by the highest silhouette. Every k runs with the same
+// options and seed (so the chosen run is what runKMeans gives for that k) and is scored on the same row
+// sample (so the scores compare). A range wider than MAX_K_RANGE_WIDTH is refused rather than shortened,
+// which could change the answer silently; max is capped at rows − 1 (the silhouette needs fewer
+// clusters than rows, and the caller cannot know the row count before preparation).
 
 export const MAX_K_RANGE_WIDTH = 12;
 

@@ -79,6 +79,7 @@ export interface KMeansRunResult {
   readonly bestRestart: number;
 }
 
+/** `engine`: what iterates; default LLOYD_ENGINE, the server's (kmeans-engine.ts). */
 export function runKMeans(matrix: Matrix, options: KMeansOptions, hooks: RunHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): KMeansRunResult {
   validateKMeansOptions(options, matrix.rows);
   assertClusterable(matrix);

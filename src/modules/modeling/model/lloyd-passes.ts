@@ -1,4 +1,5 @@
-import { ASSIGN, ASSIGN_NONE, rowsPass, RowsTally, sumsPass, type SharedLloydArrays } from './lloyd-kernel';
+import { ASSIGN, ASSIGN_NONE, RowsTally, type SharedLloydArrays } from './lloyd-arrays';
+import { rowsPass, sumsPass } from './lloyd-kernel';
 import { Phase } from './lloyd-threads';
 
 // How one pass is shared between thread 0 and the helpers. No split changes a bit of the result:

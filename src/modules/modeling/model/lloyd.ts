@@ -1,18 +1,5 @@
-import {
-  allocateLloydArrays,
-  ASSIGN,
-  ASSIGN_BOUNDS,
-  ASSIGN_FIRST,
-  ASSIGN_FULL,
-  ASSIGN_NONE,
-  halfDistancesToNearestCentroid,
-  INERTIA,
-  MAX_MOVE_INDEX,
-  SOURCE,
-  SUMS_FROM,
-  updateCentroids,
-  USE_BOUNDS,
-} from './lloyd-kernel';
+import { allocateLloydArrays, ASSIGN, ASSIGN_BOUNDS, ASSIGN_FIRST, ASSIGN_FULL, ASSIGN_NONE, INERTIA, MAX_MOVE_INDEX, SOURCE, SUMS_FROM, USE_BOUNDS } from './lloyd-arrays';
+import { halfDistancesToNearestCentroid, updateCentroids } from './lloyd-kernel';
 import { firstThreadRows, firstThreadSums, rowFrom, splitSums } from './lloyd-passes';
 import { Phase, type LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';

@@ -24,7 +24,7 @@ export function createMatrix(values: Float64Array, rows: number, columns: number
 }
 
 /**
- * A zeroed Float64Array on a SharedArrayBuffer: prepare() allocates its matrix so, so that the fast
+ * A zeroed Float64Array on a SharedArrayBuffer: prepare() allocates its matrix so, so that the Lloyd
  * engine's helper threads read it where it is (a plain ArrayBuffer would be copied once per job).
  */
 export function sharedFloat64Array(length: number): Float64Array {

@@ -1,5 +1,5 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { SharedLloydArrays } from '../model/lloyd-kernel';
+import type { SharedLloydArrays } from '../model/lloyd-arrays';
 import { helperPass } from '../model/lloyd-passes';
 import { CONTROL, Phase, waitForChange, type HelperData } from '../model/lloyd-threads';
 
