@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { AppError } from '../errors/app-error';
-import { DIALECT_NAMES, type DialectName } from '../datastore/dialects/dialect-name';
-import { redactConnectionString } from './connection-string';
 import type { TraceOptions } from '../telemetry/options';
-import type { AuthOptions, JwtOptions } from '../auth/auth-options';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../graphql/limits/limits';
+import type { AuthOptions, JwtOptions } from './auth-options';
+import { redactConnectionString } from './connection-string';
+import { DIALECT_NAMES, type DialectName } from './dialect-name';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 import { version as packageVersion } from '../../package.json';
 
 /**
@@ -220,7 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     demoDatasets: boolean('DEMO_DATASETS', dialect === 'sqlite'),
     introspection: boolean('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
-    // Defaults: DEFAULT_QUERY_LIMITS (src/graphql/limits/limits.ts): depth 10, cost 10,000, 30 aliases, 2,000 tokens, 20 directives.
+    // Defaults: DEFAULT_QUERY_LIMITS (query-limits.ts).
     queryLimits: {
       maxDepth: integer('GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),
       maxCost: integer('GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 1_000_000_000),
