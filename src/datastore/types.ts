@@ -13,6 +13,46 @@ export interface Statement {
   readonly kind: StatementKind;
 }
 
+/** A condition over quoted columns with `?` parameters, e.g. `"run_id" = ?`. */
+export interface SqlCondition {
+  readonly sql: string;
+  readonly parameters: readonly SqlValue[];
+}
+
+/** A table read in key order, in batches (Streamer.streamOrdered). */
+export interface OrderedRead {
+  readonly table: string;
+  /** Selected in this order; every key column must be among them. */
+  readonly columns: readonly string[];
+  /**
+   * The order. Together they should identify a row (rows whose keys tie are still read once each); a
+   * NULL key part is read correctly only where the database sorts NULL first.
+   */
+  readonly keyColumns: readonly string[];
+  readonly where?: SqlCondition;
+  /** Columns read as numbers only: a value that is not one (text in a SQLite REAL column) reads as NULL. */
+  readonly numbers?: readonly string[];
+}
+
+/**
+ * A slice of an ordered read: the rows whose key is after `after` (excluded) and up to `through`
+ * (included), in key order; an end left out is open. `{}` is the whole read.
+ */
+export interface KeyRange {
+  readonly after?: readonly SqlValue[];
+  readonly through?: readonly SqlValue[];
+}
+
+/**
+ * A bit mask selected after a read's columns where numeric columns can hold text (SQLite): bit b set
+ * means the value at column index `columns[b]` is not a number. `column` is the mask's own index.
+ */
+export interface NonNumberMask {
+  readonly column: number;
+  readonly columns: readonly number[];
+  readonly sql: string;
+}
+
 /**
  * Logical column types of the app's own tables and UPSERT descriptions; each dialect maps them to DDL
  * types and, where it must, to typed parameter casts.
@@ -34,13 +74,6 @@ export interface TableDefinition {
   readonly primaryKey: readonly string[];
   /** UNIQUE constraints, declared inside CREATE TABLE so a table and its constraints appear together. */
   readonly unique?: readonly (readonly string[])[];
-}
-
-export interface IndexDefinition {
-  readonly name: string;
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly unique?: boolean;
 }
 
 /** An UPSERT as data: compiled per dialect into one or more statements run in one transaction. */

@@ -15,7 +15,7 @@ export class OracleDialect extends SqlDialect {
   // stay modest and few distinct SQL texts are cached.
   override readonly maxRowsPerStatement: number = 500;
   // newKeysOnly keeps the MERGE: a key repeated across its statements would update, so it is checked first.
-  protected override readonly newKeysAsPlainInsert: boolean = false;
+  override readonly newKeysAsPlainInsert: boolean = false;
   // ORA-01795: maximum number of expressions in a list is 1000.
   override readonly maxInListSize: number = 1_000;
   override readonly foldsToUpperCase = true;
@@ -138,7 +138,7 @@ export class OracleDialect extends SqlDialect {
    * Key columns never appear in UPDATE SET (ORA-38104: columns in the ON clause cannot be updated).
    * Neither alias takes AS: Oracle refuses `MERGE INTO t AS x`.
    */
-  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+  valuesUpsertSql(spec: UpsertSpec, rowCount: number): string {
     const branch = `SELECT ${spec.columns.map((column) => `${this.placeholder(column)} AS ${this.quoteIdentifier(column.name)}`).join(', ')} FROM DUAL`;
     return this.mergeSql(spec, Array.from({ length: rowCount }, () => branch).join(' UNION ALL '));
   }

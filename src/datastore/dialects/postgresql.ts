@@ -1,4 +1,5 @@
 import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
+import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
 
@@ -144,7 +145,7 @@ export class PostgresqlDialect extends SqlDialect {
     };
   }
 
-  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+  valuesUpsertSql(spec: UpsertSpec, rowCount: number): string {
     return this.onConflictUpsertSql(spec, rowCount);
   }
 
@@ -154,11 +155,16 @@ export class PostgresqlDialect extends SqlDialect {
    * A statement's cost is then its rows, not its parameters, so neither psqlODBC's ~7,000-parameter
    * ceiling nor the per-parameter binding cost limits it. unnest of several arrays yields rows in order.
    */
-  protected override *setBasedUpsert(spec: UpsertSpec): Generator<Statement> {
+  override setBasedUpsert(spec: UpsertSpec): SetBasedUpsert {
     const arrays = spec.columns.map((column) => `CAST(? AS ${ARRAY_TYPES[column.type]})`).join(', ');
-    const sql = `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) SELECT * FROM unnest(${arrays}) ${this.onConflictClause(spec)}`;
-    const chunks = this.encodedChunks(spec, arrayElement, this.maxRowsPerArrayStatement, this.maxArrayTextPerStatement, (text) => text.length);
-    for (const columns of chunks) yield { sql, parameters: columns.map((texts) => `{${texts.join(',')}}`), kind: 'upsert' };
+    return {
+      sql: `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) SELECT * FROM unnest(${arrays}) ${this.onConflictClause(spec)}`,
+      encode: arrayElement,
+      sizeOf: (text) => text.length,
+      maxRows: this.maxRowsPerArrayStatement,
+      maxSize: this.maxArrayTextPerStatement,
+      parameters: (columns) => columns.map((texts) => `{${texts.join(',')}}`),
+    };
   }
 
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {

@@ -4,6 +4,7 @@ import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
 import { createDialect, expectSqlPerDialect, itForEveryDialect, itPerDialect } from '../../../support/sql-table';
+import { compileValuesUpsert } from '../../../support/values-upsert';
 
 const labelled: UpsertSpec = {
   table: 'dataset_row',
@@ -372,7 +373,7 @@ function wideBatch(columnCount: number, rowCount: number): UpsertSpec {
 /** The batch compiled into statements of the expected row counts, within the bind limit, values in order. */
 function assertChunked(dialect: SqlDialect, columnCount: number, rowCount: number, expectedRowsPerStatement: readonly number[]): void {
   const batch = wideBatch(columnCount, rowCount);
-  const statements = dialect.compileValuesUpsert(batch);
+  const statements = compileValuesUpsert(dialect, batch);
   assert.deepEqual(
     statements.map((statement) => statement.parameters.length / columnCount),
     expectedRowsPerStatement,
