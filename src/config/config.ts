@@ -45,17 +45,11 @@ export interface RunConfig {
   readonly queueLimit: number;
   /** RUN_HEARTBEAT_MS, default 5000: how often the owner marks its runs alive; 4 missed beats make a run INTERRUPTED. */
   readonly heartbeatMs: number;
-  /**
-   * RUN_READ_BATCH_ROWS, default 2000: rows fetched per batch (a cursor fetch, or a page read by key) when
-   * reading a dataset. Measured with bench/read.ts on 1M rows: within 10% of each database's best
-   * (PostgreSQL's driver cursor 500-1,000, MariaDB's pages 5,000, SQLite 1,000-2,000); 5,000 cost
-   * PostgreSQL 45% more CPU.
-   */
+  /** RUN_READ_BATCH_ROWS, default 2000: rows a batch when reading a dataset; within 10% of each database's best (bench/read.ts). */
   readonly readBatchRows: number;
   /**
-   * RUN_READ_CONNECTIONS, default 2: connections a run reads its dataset on side by side, each a range
-   * of keys (at least 50,000 rows a range; never more than (DB_POOL_MAX − 1) / RUN_CONCURRENCY, so one
-   * connection stays for the API). Measured at 1M rows in a run: PostgreSQL 4.7 → 3.8 s on two; 1 reads on one.
+   * RUN_READ_CONNECTIONS, default 2: connections a run reads its dataset on side by side, a key range each
+   * (at least 50,000 rows; at most (DB_POOL_MAX − 1) / RUN_CONCURRENCY, so one stays for the API).
    */
   readonly readConnections: number;
 }

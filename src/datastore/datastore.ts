@@ -33,9 +33,8 @@ export interface DatastoreState {
   readonly pool: PoolState;
 }
 
-// Long columns (TEXT, CLOB) are read with SQLGetData into a buffer that starts this big and grows.
-// Without it `odbc` starts from the column's declared size (64 KiB for SQLite TEXT) for every row:
-// 5,000 rows of short TEXT took 2 s instead of 7 ms.
+// Where long columns (TEXT, CLOB) start their SQLGetData buffer; from the declared size (64 KiB for
+// SQLite TEXT), 5,000 rows of short TEXT took 2 s instead of 7 ms.
 const LONG_DATA_INITIAL_BUFFER_BYTES = 4_096;
 
 // How long past its own timeout the driver gets to give a statement up before we stop waiting.
@@ -200,11 +199,8 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     });
   }
 
-  /**
-   * The dialect's cursor declared in SQL: each FETCH is an ordinary statement whose rows the driver
-   * holds (fetchSize of them), so memory stays bounded where the driver's own cursor would buffer the
-   * whole result first. The transaction also gives the read one snapshot.
-   */
+  // Each FETCH of a cursor declared in SQL is an ordinary statement of fetchSize rows, so memory stays
+  // bounded where the driver's own cursor would buffer the whole result; the transaction gives one snapshot.
   private streamServerCursor(
     cursor: { declare: Statement; fetch: Statement; close: Statement },
     onBatch: (batch: RowBatch) => void | Promise<void>,
@@ -241,8 +237,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   private async connect(): Promise<odbc.Connection> {
     const loginTimeout = Math.max(1, Math.ceil(this.options.acquireTimeoutMs / 1000));
     try {
-      // fetchArray: rows come back as arrays, not objects whose property names the driver makes anew for
-      // every row; RowBatch names them only where a caller wants objects (measured: bench/read.ts).
+      // fetchArray: rows as arrays, not objects named anew for every row (bench/read.ts).
       const parameters = { connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout, fetchArray: true };
       return await odbc.connect(parameters as odbc.ConnectionParameters);
     } catch (error) {

@@ -10,17 +10,11 @@ import { SqlDialect, type DriverErrorFacts } from './dialect';
 export class MysqlDialect extends SqlDialect {
   readonly variant: 'mysql' | 'mariadb' = 'mysql';
   override readonly maxIdentifierLength: number = 64;
-  /**
-   * Whether the server has JSON_TABLE (MySQL 8.0.4+, MariaDB 10.6+), which the set-based UPSERT reads
-   * its rows from. Default: true, as this class serves MySQL 8.0.20+ only (refineForServer).
-   */
+  /** Whether the server has JSON_TABLE (MySQL 8.0.4+, MariaDB 10.6+) for the set-based UPSERT. Default true (MySQL 8.0.20+ only). */
   readonly hasJsonTable: boolean = true;
   /** Most rows one JSON_TABLE UPSERT statement carries. Default: 50,000. */
   readonly maxRowsPerJsonStatement: number = 50_000;
-  /**
-   * Most bytes of JSON one JSON_TABLE UPSERT statement carries. Default: 8 MiB, half of the servers'
-   * default max_allowed_packet (16 MiB on MariaDB 10.6+ and MySQL 8), which bounds a whole statement.
-   */
+  /** Most bytes of JSON one JSON_TABLE UPSERT carries. Default 8 MiB, half the default max_allowed_packet. */
   readonly maxJsonBytesPerStatement: number = 8 * 1024 * 1024;
 
   override quoteIdentifier(name: string): string {
@@ -121,16 +115,8 @@ export class MysqlDialect extends SqlDialect {
     );
   }
 
-  /**
-   * The whole batch as one JSON parameter per chunk, `[[v1, v2, …], …]`, read back into rows by
-   * JSON_TABLE: `INSERT … SELECT … FROM JSON_TABLE(?, '$[*]' COLUMNS (c LONGTEXT PATH '$[0]', …)) AS new_row
-   * ON DUPLICATE KEY UPDATE …`. Every value leaves JSON_TABLE as text and the INSERT converts it to its
-   * column's type, as it converts a bound text parameter: JSON_TABLE's own typed columns would cut a
-   * long text and turn 'abc' into 0 or a bad date into 0000-00-00 with a mere warning (measured on
-   * MariaDB 10.11, even with ERROR ON ERROR), where strict mode makes the INSERT refuse them. Numbers
-   * are written exactly (values.ts exactNumberText) and parsed by a correctly rounding strtod, so
-   * doubles arrive bit for bit. Where the server has no JSON_TABLE: multi-row VALUES.
-   */
+  // One JSON document per chunk, `[[v1, v2, …], …]`, read back by JSON_TABLE as LONGTEXT: the INSERT then
+  // converts each value under strict mode, where JSON_TABLE's typed columns turn 'abc' into 0 with a warning.
   override setBasedUpsert(spec: UpsertSpec): SetBasedUpsert | undefined {
     if (!this.hasJsonTable) return undefined;
     const columns = spec.columns

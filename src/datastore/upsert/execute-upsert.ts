@@ -1,4 +1,4 @@
-import type { Executor } from '../datastore';
+import type { Executor } from '../contracts';
 import type { UpsertSpec } from '../types';
 
 /**

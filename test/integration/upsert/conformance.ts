@@ -7,7 +7,7 @@ import { executeUpsert } from '../../../src/datastore/execute-upsert';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition, UpsertSpec } from '../../../src/datastore/types';
 import { ddl, select } from '../../support/databases';
 import { compileValuesUpsert } from '../../support/values-upsert';
-import { AWKWARD_TEXTS, awkwardDoubles } from '../../unit/datastore/dialects/awkward-values';
+import { AWKWARD_TEXTS, awkwardDoubles } from '../../support/awkward-values';
 
 /**
  * The UPSERT conformance scenarios, run unchanged against every target: a real database through its

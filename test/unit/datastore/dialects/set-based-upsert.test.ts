@@ -4,10 +4,9 @@ import { MariadbDialect } from '../../../../src/datastore/dialects/mariadb';
 import { MysqlDialect } from '../../../../src/datastore/dialects/mysql';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
 import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
-import { exactNumberText } from '../../../../src/datastore/values';
 import { createDialect } from '../../../support/sql-table';
 import { compileValuesUpsert } from '../../../support/values-upsert';
-import { AWKWARD_TEXTS, awkwardDoubles } from './awkward-values';
+import { AWKWARD_TEXTS } from '../../../support/awkward-values';
 
 /**
  * The set-based UPSERT forms (issue 6): PostgreSQL's one array literal per column, unnested, and
@@ -52,17 +51,6 @@ function parsePostgresqlArray(literal: string): (string | null)[] {
 }
 
 describe('set-based UPSERT parameters', () => {
-  describe('numbers as text', () => {
-    it('every double, from 5e-324 to 1.8e308, prints as text that parses back to the same bits', () => {
-      for (const value of awkwardDoubles(20_000)) assert.ok(Object.is(Number(exactNumberText(value)), value), `${value}`);
-    });
-
-    it('-0 is written as 0, as a bound parameter writes it', () => {
-      assert.equal(exactNumberText(-0), '0');
-      assert.equal(exactNumberText(0), '0');
-    });
-  });
-
   describe('PostgreSQL: one array literal per column', () => {
     const dialect = new PostgresqlDialect();
 
