@@ -39,13 +39,13 @@ export function integerValue(value: unknown): number | string {
   return Number.isSafeInteger(asNumber) ? asNumber : text.replace(/^\+/, '');
 }
 
-export function decimalValue(value: unknown): number | string {
+function decimalValue(value: unknown): number | string {
   if (typeof value === 'number') return value;
   const text = String(value).trim();
   return INTEGER_TEXT.test(text) ? integerValue(text) : Number(text);
 }
 
-export function timestampValue(value: unknown): Date | unknown {
+function timestampValue(value: unknown): Date | unknown {
   if (value instanceof Date) return value;
   const match = TIMESTAMP_TEXT.exec(String(value).trim());
   if (!match) return value;

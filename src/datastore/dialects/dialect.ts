@@ -73,8 +73,6 @@ export abstract class SqlDialect implements UpsertDialect {
   readonly maxIdentifierLength: number = 63;
   /** Whether the driver's block cursor returns every row; where not, reads page by key. Default true. */
   readonly reliableCursorFetch: boolean = true;
-  /** Whether unquoted names fold to upper case and the catalog reports them so (Oracle family). Default false. */
-  readonly foldsToUpperCase: boolean = false;
   /** Whether a column declared numeric can hold values that are not numbers (SQLite). Default false. */
   readonly numericColumnsHoldText: boolean = false;
   /** Whether a newKeysOnly UPSERT is a plain INSERT rather than a MERGE. Default true. */

@@ -14,7 +14,6 @@ export class OracleDialect extends SqlDialect {
   override readonly newKeysAsPlainInsert: boolean = false;
   // ORA-01795: maximum number of expressions in a list is 1000.
   override readonly maxInListSize: number = 1_000;
-  override readonly foldsToUpperCase = true;
 
   override identifierToDatabase(name: string): string {
     return name.toUpperCase();
