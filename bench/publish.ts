@@ -13,7 +13,7 @@ import type { SqlValue, UpsertSpec } from '../src/datastore/types';
 import { formatUtcTimestamp } from '../src/datastore/values';
 import { outcomeTableDefinition } from '../src/modules/dataset/outcome-table';
 import type { Assignment } from '../src/modules/run/assignment.repository';
-import { executeUpsert } from '../src/datastore/execute-upsert';
+import { executeUpsert } from '../src/datastore/upsert/execute-upsert';
 import { SeededRandom } from '../src/shared/seeded-random';
 import { compileValuesUpsert } from '../test/support/values-upsert';
 import { median, openBenchDatastore, type BenchDatabase } from './data';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlDialect } from '../../../src/datastore/dialects';
-import { executeUpsert } from '../../../src/datastore/execute-upsert';
+import { executeUpsert } from '../../../src/datastore/upsert/execute-upsert';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition, UpsertSpec } from '../../../src/datastore/types';
 import { ddl, select } from '../../support/databases';
 import { compileValuesUpsert } from '../../support/values-upsert';
