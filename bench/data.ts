@@ -1,6 +1,6 @@
 import { Datastore } from '../src/datastore/datastore';
 import { dialectFor } from '../src/datastore/dialects';
-import type { DialectName } from '../src/datastore/dialects/dialect-name';
+import type { DialectName } from '../src/config/dialect-name';
 import type { ColumnDefinition, SqlValue } from '../src/datastore/types';
 import { SeededRandom } from '../src/shared/seeded-random';
 

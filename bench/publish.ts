@@ -13,8 +13,9 @@ import type { SqlValue, UpsertSpec } from '../src/datastore/types';
 import { formatUtcTimestamp } from '../src/datastore/values';
 import { outcomeTableDefinition } from '../src/modules/dataset/outcome-table';
 import type { Assignment } from '../src/modules/run/assignment.repository';
-import { executeUpsert } from '../src/datastore/execute-upsert';
+import { executeUpsert } from '../src/datastore/upsert/execute-upsert';
 import { SeededRandom } from '../src/shared/seeded-random';
+import { compileValuesUpsert } from '../test/support/values-upsert';
 import { median, openBenchDatastore, type BenchDatabase } from './data';
 
 /**
@@ -177,11 +178,11 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
       await datastore.transaction((transaction) => executeUpsert(transaction, { ...spec, rows: perRow, newKeysOnly: true, sharedValues }));
     };
   }
-  if (method === 'one-row-loop') return throughStatements((spec) => datastore.dialect.compileValuesUpsert(spec, 1));
+  if (method === 'one-row-loop') return throughStatements((spec) => compileValuesUpsert(datastore.dialect, spec, 1));
   const values = /^multi-values-(\d+|max)$/.exec(method);
   if (values) {
     const rows = values[1] === 'max' ? Number.MAX_SAFE_INTEGER : Number(values[1]);
-    return throughStatements((spec) => datastore.dialect.compileValuesUpsert(spec, rows));
+    return throughStatements((spec) => compileValuesUpsert(datastore.dialect, spec, rows));
   }
   const arrays = /^arrays-(\d+)$/.exec(method);
   if (arrays && variant === 'postgresql') {

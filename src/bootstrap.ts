@@ -6,6 +6,7 @@ import { loadDemoDatasets } from './demo/load-demo-datasets';
 import { isAppError } from './errors/app-error';
 import type { Logger } from './logging/logger';
 import { logFailure } from './logging/log-failure';
+import { DatasetRepository } from './modules/dataset/dataset.repository';
 
 export interface BootstrapState {
   readonly done: boolean;
@@ -63,7 +64,7 @@ export class DatabaseBootstrap {
         const report = await migrate(this.datastore, APP_MIGRATIONS);
         this.logger.info(report, 'migrations applied');
       }
-      if (this.config.demoDatasets) await loadDemoDatasets(this.datastore, this.logger);
+      if (this.config.demoDatasets) await loadDemoDatasets(this.datastore, new DatasetRepository(this.datastore), this.logger);
       this.state = { done: true, attempts, serverVersion };
       for (const resolve of this.readyWaiters.splice(0)) resolve();
     } catch (error) {

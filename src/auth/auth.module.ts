@@ -1,7 +1,7 @@
 import type { Datastore } from '../datastore/datastore';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
-import type { AuthOptions } from './auth-options';
+import type { AuthOptions } from '../config/auth-options';
 import { Authenticator } from './authenticator';
 import { JwtVerifier } from './jwt-verifier';
 import { SocketSessions } from './socket-sessions';

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import { API_KEY_PREFIX, type ApiKeyService } from './api-key.service';
-import type { AuthOptions } from './auth-options';
+import type { AuthOptions } from '../config/auth-options';
 import type { JwtVerifier } from './jwt-verifier';
 import { NOBODY, type Identity } from './roles';
 

@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { importSPKI, jwtVerify } from 'jose';
-import type { JwtOptions } from './auth-options';
+import type { JwtOptions } from '../config/auth-options';
 import { ROLES, isRole, type Identity, type Role } from './roles';
 
 type SigningKey = KeyObject | Awaited<ReturnType<typeof importSPKI>>;

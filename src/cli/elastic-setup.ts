@@ -1,4 +1,5 @@
-import { loadConfig, redactUrl } from '../config/config';
+import { loadConfig } from '../config/config';
+import { redactUrl } from '../config/connection-string';
 import { isAppError } from '../errors/app-error';
 import { createElasticsearchClient } from '../telemetry/elasticsearch-sink';
 import { setupElasticsearch } from '../telemetry/setup';

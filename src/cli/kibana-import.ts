@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { redactUrl } from '../config/config';
+import { redactUrl } from '../config/connection-string';
 
 /**
  * `npm run kibana:import`: imports kibana/saved-objects.ndjson through Kibana's saved objects API

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dialectFor } from '../datastore/dialects';
-import { DIALECT_NAMES } from '../datastore/dialects/dialect-name';
+import { DIALECT_NAMES } from '../config/dialect-name';
 import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
 import { migrationScript } from '../datastore/migrations/migrator';
 

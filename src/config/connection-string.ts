@@ -81,3 +81,8 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) scrubbed = scrubbed.split(secret).join(REDACTED);
   return scrubbed;
 }
+
+/** A URL with any user:password@ part hidden, for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//*****@');
+}

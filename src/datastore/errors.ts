@@ -18,7 +18,7 @@ interface OdbcErrorLike {
 }
 
 /** The first diagnostic record of a driver error: SQLSTATE, native code and message. */
-export function driverErrorFacts(error: unknown): DriverErrorFacts {
+function driverErrorFacts(error: unknown): DriverErrorFacts {
   const candidate = error as OdbcErrorLike;
   const first = candidate?.odbcErrors?.[0];
   return {

@@ -13,6 +13,46 @@ export interface Statement {
   readonly kind: StatementKind;
 }
 
+/** A condition over quoted columns with `?` parameters, e.g. `"run_id" = ?`. */
+export interface SqlCondition {
+  readonly sql: string;
+  readonly parameters: readonly SqlValue[];
+}
+
+/** A table read in key order, in batches (Streamer.streamOrdered). */
+export interface OrderedRead {
+  readonly table: string;
+  /** Selected in this order; every key column must be among them. */
+  readonly columns: readonly string[];
+  /**
+   * The order. Together they should identify a row (rows whose keys tie are still read once each); a
+   * NULL key part is read correctly only where the database sorts NULL first.
+   */
+  readonly keyColumns: readonly string[];
+  readonly where?: SqlCondition;
+  /** Columns read as numbers only: a value that is not one (text in a SQLite REAL column) reads as NULL. */
+  readonly numbers?: readonly string[];
+}
+
+/**
+ * A slice of an ordered read: the rows whose key is after `after` (excluded) and up to `through`
+ * (included), in key order; an end left out is open. `{}` is the whole read.
+ */
+export interface KeyRange {
+  readonly after?: readonly SqlValue[];
+  readonly through?: readonly SqlValue[];
+}
+
+/**
+ * A bit mask selected after a read's columns where numeric columns can hold text (SQLite): bit b set
+ * means the value at column index `columns[b]` is not a number. `column` is the mask's own index.
+ */
+export interface NonNumberMask {
+  readonly column: number;
+  readonly columns: readonly number[];
+  readonly sql: string;
+}
+
 /**
  * Logical column types of the app's own tables and UPSERT descriptions; each dialect maps them to DDL
  * types and, where it must, to typed parameter casts.
@@ -36,13 +76,6 @@ export interface TableDefinition {
   readonly unique?: readonly (readonly string[])[];
 }
 
-export interface IndexDefinition {
-  readonly name: string;
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly unique?: boolean;
-}
-
 /** An UPSERT as data: compiled per dialect into one or more statements run in one transaction. */
 export interface UpsertSpec {
   readonly table: string;
@@ -50,18 +83,12 @@ export interface UpsertSpec {
   readonly columns: readonly ColumnDefinition[];
   readonly rows: readonly Readonly<Record<string, SqlValue>>[];
   /**
-   * The caller knows no key exists yet (a new run's assignments): PostgreSQL, SQLite and MySQL/MariaDB
-   * then write a plain INSERT, without the conflict handling (on PostgreSQL an INSERT of a million rows
-   * with its primary key took 2.8 s, with ON CONFLICT 5.0 s), and a key that exists after all fails with
+   * The caller knows no key exists yet (a new run's assignments): a plain INSERT where the dialect has
+   * one (1M rows on PostgreSQL: 2.8 s against 5.0 s with ON CONFLICT), so an existing key fails with
    * DB_CONSTRAINT_VIOLATION instead of being updated. Oracle and Tibero keep their MERGE. Default false.
    */
   readonly newKeysOnly?: boolean;
-  /**
-   * Columns whose one value holds for every row (a run's id in its assignments), given once here
-   * instead of in each row; the rows need not hold them. SQLite binds them once a statement (its
-   * multi-row VALUES form becomes `INSERT … SELECT ?, column1, … FROM (VALUES …)`); the other forms
-   * read them as if every row held them.
-   */
+  /** Columns whose one value holds for every row (a run's id), given once here; the rows need not hold them. */
   readonly sharedValues?: Readonly<Record<string, SqlValue>>;
 }
 

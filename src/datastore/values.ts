@@ -3,30 +3,13 @@ import type { SqlDialect } from './dialects/dialect';
 import type { Row, SqlValue } from './types';
 
 /**
- * Every mapping between driver values and app values, decided once (tests run it on each real database):
- *
- * | from the driver                                   | to the app                                        |
- * |---------------------------------------------------|---------------------------------------------------|
- * | BIGINT as a JavaScript BigInt                      | number when a safe integer, else its decimal text |
- * | DECIMAL/NUMERIC (text, or a number on some drivers) | an integer: as BIGINT; a fraction: a number (a double: lossy past ~15 digits) |
- * | TIMESTAMP/DATE text `YYYY-MM-DD HH:MM:SS[.fff…]`   | a Date, read as UTC (the app writes UTC only)     |
- * | BIT/BOOLEAN (described as SQL_BIT)                 | true/false                                        |
- * | binary (ArrayBuffer)                               | Buffer                                            |
- * | column names upper-cased by the Oracle family     | the dialect's reading case (lower)                |
- *
- * Conversion goes by the type the driver describes, so a column read back depends on its driver too:
- * - the app's `boolean` column: PostgreSQL (BOOLEAN, SQL_BIT with BoolsAsChar=0) gives true/false; SQLite
- *   (INTEGER) and MariaDB (TINYINT(1), which Connector/ODBC describes as SQL_TINYINT) give the numbers 1/0.
- * - DECIMAL on SQLite: the SQLite3 ODBC driver describes DECIMAL columns as SQL_VARCHAR (it knows NUMERIC,
- *   which it describes as SQL_DOUBLE), so they come back as the text SQLite stored, e.g. '-123.25'.
- *
- * Going in: a Date is bound as UTC text `YYYY-MM-DD HH:MM:SS.mmm`; a boolean as 1/0; NaN and
- * ±Infinity are refused (no database here stores them portably); −0 is written as 0, on every engine
- * and in every form (SQL compares the two equal; SQLite and MariaDB keep no sign of zero in a DOUBLE,
- * and the `odbc` package binds an integral number as an integer). Oracle and Tibero store '' as NULL.
- *
- * Set-based UPSERTs (a PostgreSQL array, a MariaDB JSON document) carry values as text instead, through
- * valueText: the same mapping, with numbers as the shortest text that parses back to the same double.
+ * Every mapping between driver values and app values, decided once and tested on each real database.
+ * Out: BIGINT → a number when safe, else its decimal text; DECIMAL → an integer as BIGINT, a fraction as a
+ * double; timestamp text → a Date read as UTC; SQL_BIT → a boolean; binary → a Buffer; the Oracle family's
+ * upper-case names → lower case. The type the driver describes decides: SQLite's INTEGER and MariaDB's
+ * TINYINT(1) booleans read as 1/0, SQLite's DECIMAL (described as SQL_VARCHAR) as the text it stored.
+ * In: a Date as UTC text, a boolean as 1/0, −0 as 0 (SQLite and MariaDB keep no sign of zero); NaN and
+ * ±Infinity are refused; Oracle and Tibero store '' as NULL. Set-based UPSERTs carry the values as text.
  */
 
 // ODBC SQL type codes (sql.h / sqlext.h) as the `odbc` package reports them in `columns[].dataType`.
@@ -56,13 +39,13 @@ export function integerValue(value: unknown): number | string {
   return Number.isSafeInteger(asNumber) ? asNumber : text.replace(/^\+/, '');
 }
 
-export function decimalValue(value: unknown): number | string {
+function decimalValue(value: unknown): number | string {
   if (typeof value === 'number') return value;
   const text = String(value).trim();
   return INTEGER_TEXT.test(text) ? integerValue(text) : Number(text);
 }
 
-export function timestampValue(value: unknown): Date | unknown {
+function timestampValue(value: unknown): Date | unknown {
   if (value instanceof Date) return value;
   const match = TIMESTAMP_TEXT.exec(String(value).trim());
   if (!match) return value;

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
-import type { StatementEvent } from '../datastore/datastore';
+import type { StatementEvent } from '../datastore/contracts';
 import type { PoolState } from '../datastore/pool';
 import type { TraceCounters } from '../telemetry/trace-writer';
 import type { Refusal } from '../graphql/refusal';

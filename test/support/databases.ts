@@ -4,7 +4,7 @@ import path from 'node:path';
 import { embeddedConnectionString } from '../../src/config/config';
 import { Datastore, type DatastoreOptions } from '../../src/datastore/datastore';
 import { dialectFor, type SqlDialect } from '../../src/datastore/dialects';
-import type { DialectName } from '../../src/datastore/dialects/dialect-name';
+import type { DialectName } from '../../src/config/dialect-name';
 import type { Statement } from '../../src/datastore/types';
 
 /** A real database the suite runs against, through its real ODBC driver. */

@@ -27,8 +27,6 @@ export async function installOracleShims(datastore: Datastore): Promise<void> {
  * so tables created and read here are the very tables the Oracle MERGE names ("AI_OUTCOME", "ENTITY_KEY").
  */
 export class UpperCasePostgresqlDialect extends PostgresqlDialect {
-  override readonly foldsToUpperCase = true;
-
   override identifierToDatabase(name: string): string {
     return name.toUpperCase();
   }

@@ -3,19 +3,22 @@ import type {
   CatalogColumn,
   ColumnDefinition,
   DatabaseFailure,
-  IndexDefinition,
+  NonNumberMask,
+  OrderedRead,
   Row,
+  SqlCondition,
   SqlValue,
   Statement,
   TableDefinition,
   UpsertSpec,
   UpsertTarget,
 } from '../types';
+import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
+import { upsertStatements } from '../upsert/upsert-statements';
 
 /**
- * The `odbc` package keeps a statement's parameter count in a SQLSMALLINT: past 32,767 the count wraps
- * and the process aborts with std::bad_alloc (seen with MariaDB at 33,000 parameters; 32,760 passed).
- * The datastore refuses such a statement before it reaches the driver.
+ * The `odbc` package counts a statement's parameters in a SQLSMALLINT: past 32,767 it wraps and the
+ * process aborts (std::bad_alloc at 33,000 on MariaDB), so the datastore refuses more before the driver.
  */
 export const MAX_ODBC_PARAMETERS = 32_766;
 
@@ -39,44 +42,41 @@ const NUMERIC_TYPES = new Set([
   'BINARY_DOUBLE', 'BINARY_FLOAT',
 ]);
 
-// A plain identifier: a letter or underscore, then letters, digits, `_` or `$`. Anything else
-// (spaces, quotes, dots, dashes) is refused rather than escaped: names reach SQL only this way.
+// Names reach SQL only this way: anything else (spaces, quotes, dots, dashes) is refused, not escaped.
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
+// Bits of one non-number mask: kept below 2^31, whatever integer type the driver reads it as.
+const MASK_BITS = 30;
+
 /**
- * One SQL compiler per database. The base class holds the ANSI-ish common ground; a dialect file is
- * only as long as its differences. Nothing here touches a connection: every method returns SQL text
- * with `?` placeholders and its parameters, or facts about the dialect.
+ * One SQL compiler per database: the base class holds the common ground, a dialect file only its
+ * differences. Nothing here touches a connection: methods return SQL with `?` placeholders and its
+ * parameters, or facts about the dialect.
  */
-export abstract class SqlDialect {
+export abstract class SqlDialect implements UpsertDialect {
   abstract readonly variant: DialectVariant;
 
-  /**
-   * Most `?` parameters one statement may carry. Default: 32,766, which is SQLite ≥ 3.32's
-   * SQLITE_MAX_VARIABLE_NUMBER and, for every dialect, the ceiling of the `odbc` package, which counts
-   * parameters in a signed 16-bit SQLSMALLINT (see MAX_ODBC_PARAMETERS). A dialect may only go lower.
-   */
+  // ---- capabilities ------------------------------------------------------------------------
+
+  /** Most `?` parameters one statement may carry. Default MAX_ODBC_PARAMETERS (also SQLite ≥ 3.32's limit); a dialect may only go lower. */
   readonly maxBindParameters: number = MAX_ODBC_PARAMETERS;
-  /** Most rows one UPSERT statement may carry, whatever the bind budget. Default: 1,000. */
+  /** Most rows one multi-row VALUES UPSERT carries, whatever the bind budget. Default 1,000. */
   readonly maxRowsPerStatement: number = 1_000;
   /**
-   * Most bytes of text and binary values one multi-row VALUES UPSERT carries, counting 3 bytes a
-   * character (UTF-8's most for a UTF-16 unit). Default: 8 MiB, half of MySQL's and MariaDB's default
-   * max_allowed_packet (16 MiB), which bounds a whole statement with its values; 1,000 rows of
-   * 20,000-character texts would otherwise make one statement the server refuses.
+   * Most bytes of text and binary values one multi-row VALUES UPSERT carries. Default 8 MiB, half of
+   * MySQL's and MariaDB's default max_allowed_packet, which bounds a whole statement.
    */
   readonly maxValueBytesPerStatement: number = 8 * 1024 * 1024;
-  /** Most values one `IN (…)` list may carry. Default: 1,000. */
+  /** Most values one `IN (…)` list may carry. Default 1,000. */
   readonly maxInListSize: number = 1_000;
-  /** Longest identifier the database accepts. Default: 63 (PostgreSQL's NAMEDATALEN − 1). */
+  /** Longest identifier the database accepts. Default 63 (PostgreSQL's NAMEDATALEN − 1). */
   readonly maxIdentifierLength: number = 63;
-  /**
-   * Whether the driver's block cursor returns every row. Where it does not, the datastore streams by
-   * paging the ordered statement instead (more round trips, same rows). Default: true.
-   */
+  /** Whether the driver's block cursor returns every row; where not, reads page by key. Default true. */
   readonly reliableCursorFetch: boolean = true;
-  /** True where unquoted names fold to upper case and the catalog reports them so (Oracle family). */
-  readonly foldsToUpperCase: boolean = false;
+  /** Whether a column declared numeric can hold values that are not numbers (SQLite). Default false. */
+  readonly numericColumnsHoldText: boolean = false;
+  /** Whether a newKeysOnly UPSERT is a plain INSERT rather than a MERGE. Default true. */
+  readonly newKeysAsPlainInsert: boolean = true;
 
   // ---- identifiers -------------------------------------------------------------------------
 
@@ -143,12 +143,6 @@ export abstract class SqlDialect {
     return `CAST(${expression} AS DOUBLE PRECISION)`;
   }
 
-  /**
-   * Whether a column declared numeric can hold values that are not numbers (SQLite keeps text there).
-   * Where it can, numericValueSql tells them apart and a read counts them. Default false.
-   */
-  readonly numericColumnsHoldText: boolean = false;
-
   /** A numeric column's value where it is a number, NULL where it is anything else. Default: the column itself. */
   numericValueSql(column: string): string {
     return column;
@@ -174,19 +168,15 @@ export abstract class SqlDialect {
     return `CHR(${codePoint})`;
   }
 
-  /**
-   * True where a timestamp has a part finer than a millisecond, which the server's Date drops. Default
-   * (PostgreSQL, Oracle, Tibero): the seconds, fraction included, of the value as a plain TIMESTAMP
-   * (a DATE or a time zone offset changes no fraction).
-   */
+  /** True where a timestamp has a part finer than a millisecond, which the server's Date drops. */
   subMillisecondSql(column: string): string {
+    // The seconds, fraction included, of the value as a plain TIMESTAMP: a DATE or an offset changes no fraction.
     return `MOD(EXTRACT(SECOND FROM CAST(${column} AS TIMESTAMP)) * 1000, 1) <> 0`;
   }
 
   /**
-   * Locks one row until the transaction ends, so writers that lock it first take turns. Its result
-   * has the row, or none once the row is gone. Default `SELECT … FOR UPDATE` (PostgreSQL, MySQL/MariaDB,
-   * Oracle, Tibero): a waiter reads the row as the holder committed it, deleted included.
+   * Locks one row until the transaction ends, so writers that lock it first take turns; its result has
+   * the row, or none once it is gone. Default `SELECT … FOR UPDATE`: a waiter reads the row as committed.
    */
   lockRowStatement(table: string, keyColumn: string, key: SqlValue): Statement {
     const column = this.quoteIdentifier(keyColumn);
@@ -206,6 +196,74 @@ export abstract class SqlDialect {
       );
     }
     return values.map(() => '?').join(', ');
+  }
+
+  // ---- ordered reads -----------------------------------------------------------------------
+
+  /** `SELECT columns [, masks] FROM table WHERE read.where AND conditions… ORDER BY keys`. */
+  compileOrderedSelect(read: OrderedRead, conditions: readonly SqlCondition[] = []): Statement {
+    const q = (name: string) => this.quoteIdentifier(name);
+    const all = read.where ? [read.where, ...conditions] : conditions;
+    const where = all.length > 0 ? ` WHERE ${all.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    const selected = [...read.columns.map(q), ...this.nonNumberMasks(read).map((mask) => mask.sql)];
+    return {
+      sql: `SELECT ${selected.join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
+      parameters: all.flatMap((condition) => condition.parameters),
+      kind: 'select',
+    };
+  }
+
+  /**
+   * Where numeric columns can hold text, one bit mask per 30 of the read's number columns, selected after
+   * its columns. The columns themselves are read as they are: SQLite's driver types an expression by its
+   * first row's value (a CASE over a BIGINT column read 6.5e18 as a 32-bit integer).
+   */
+  nonNumberMasks(read: OrderedRead): NonNumberMask[] {
+    if (!this.numericColumnsHoldText || !read.numbers) return [];
+    const numbers = read.columns.flatMap((name, column) => (read.numbers!.includes(name) ? [{ name, column }] : []));
+    const masks: NonNumberMask[] = [];
+    for (let start = 0; start < numbers.length; start += MASK_BITS) {
+      const group = numbers.slice(start, start + MASK_BITS);
+      const terms = group.map(({ name }, bit) => `CASE WHEN ${this.nonNumericSql(this.quoteIdentifier(name))} THEN ${2 ** bit} ELSE 0 END`);
+      masks.push({ column: read.columns.length + masks.length, columns: group.map(({ column }) => column), sql: `${terms.join(' + ')} AS non_number_mask_${masks.length}` });
+    }
+    return masks;
+  }
+
+  /**
+   * `(k1, k2, …) > (v1, v2, …)` spelled out for every database, `k1 > ? OR (k1 = ? AND k2 > ?) OR …`,
+   * with `last` as the operator on the last key (`<=` for "up to and including").
+   */
+  compileKeyCondition(keys: readonly string[], values: readonly SqlValue[], strict: '<' | '>', last: '<' | '<=' | '>'): SqlCondition {
+    const q = (name: string) => this.quoteIdentifier(name);
+    const terms: string[] = [];
+    const parameters: SqlValue[] = [];
+    keys.forEach((key, index) => {
+      const parts = keys.slice(0, index).map((name) => `${q(name)} = ?`);
+      parts.push(`${q(key)} ${index === keys.length - 1 ? last : strict} ?`);
+      terms.push(parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
+      parameters.push(...values.slice(0, index + 1));
+    });
+    return { sql: terms.join(' OR '), parameters };
+  }
+
+  /** The rows of a read (`total_rows`) and those with a NULL key part (`null_keys`), in one row. */
+  compileKeyCounts(read: OrderedRead): Statement {
+    const q = (name: string) => this.quoteIdentifier(name);
+    const nullKey = read.keyColumns.map((name) => `${q(name)} IS NULL`).join(' OR ');
+    return {
+      sql: `SELECT COUNT(*) AS total_rows, SUM(CASE WHEN ${nullKey} THEN 1 ELSE 0 END) AS null_keys FROM ${q(read.table)}${read.where ? ` WHERE ${read.where.sql}` : ''}`,
+      parameters: read.where?.parameters ?? [],
+      kind: 'select',
+    };
+  }
+
+  /**
+   * A large read as a cursor declared in SQL, run in one transaction: `declare`, `fetch` until it returns
+   * no rows, `close`. Default undefined: the driver's own cursor is used.
+   */
+  serverCursorStatements(_statement: Statement, _fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } | undefined {
+    return undefined;
   }
 
   // ---- DDL ---------------------------------------------------------------------------------
@@ -237,15 +295,6 @@ export abstract class SqlDialect {
   /** compileAddColumn's column clause; the Oracle family writes `ADD (c type)`. */
   protected addColumnSql(column: ColumnDefinition): string {
     return `COLUMN ${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}`;
-  }
-
-  compileCreateIndex(index: IndexDefinition): Statement {
-    const columns = index.columns.map((name) => this.quoteIdentifier(name)).join(', ');
-    return {
-      sql: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${this.quoteIdentifier(index.name)} ON ${this.quoteIdentifier(index.table)} (${columns})`,
-      parameters: [],
-      kind: 'ddl',
-    };
   }
 
   // ---- catalog -----------------------------------------------------------------------------
@@ -289,145 +338,32 @@ export abstract class SqlDialect {
 
   // ---- UPSERT ------------------------------------------------------------------------------
 
-  /**
-   * Compiles an UPSERT description into statements that together write every row, each under the
-   * dialect's bind and row limits. The caller runs them in one transaction: all rows or none.
-   * The form is the dialect's set-based one where it has one (setBasedUpsert), else multi-row VALUES.
-   */
+  /** An UPSERT as the statements that write it, to run in order in one transaction (upsert/upsert-statements.ts). */
   compileUpsert(spec: UpsertSpec): Statement[] {
     return [...this.upsertStatements(spec)];
   }
 
-  /**
-   * compileUpsert's statements one at a time: the batch is checked whole before the first (every
-   * UPSERT_INVALID is thrown here), and each statement is built when asked for, so a caller can build
-   * the next while the database runs the one before. A value with no SQL form (NaN, an invalid date)
-   * may still throw while a later statement is built, as binding it would when it is run.
-   */
+  /** compileUpsert's statements one at a time, each built when asked for. */
   upsertStatements(spec: UpsertSpec): Iterable<Statement> {
-    this.validateUpsert(spec);
-    return this.setBasedUpsert(spec) ?? this.valuesUpsert(spec, this.valuesRowsPerStatement(spec));
+    return upsertStatements(this, spec);
   }
 
-  /**
-   * The multi-row VALUES form, every value a bound parameter, `rowsPerStatement` rows a statement (at
-   * most what the row and bind limits allow, which is also the default). compileUpsert's form where the
-   * dialect has no set-based one; public so the publish benchmark can measure it beside the faster forms.
-   */
-  compileValuesUpsert(spec: UpsertSpec, rowsPerStatement = this.valuesRowsPerStatement(spec)): Statement[] {
-    this.validateUpsert(spec);
-    return [...this.valuesUpsert(spec, Math.max(1, Math.min(rowsPerStatement, this.valuesRowsPerStatement(spec))))];
-  }
+  abstract valuesUpsertSql(spec: UpsertSpec, rowCount: number): string;
 
-  /**
-   * A dialect's set-based UPSERT of a validated batch: the whole batch in a few statements of a few
-   * parameters each, rows travelling as one text value per column or per chunk. Default: none
-   * (undefined), so compileUpsert uses multi-row VALUES.
-   */
-  protected setBasedUpsert(_spec: UpsertSpec): Iterable<Statement> | undefined {
+  /** Default: none, so compileUpsert writes multi-row VALUES. */
+  setBasedUpsert(_spec: UpsertSpec): SetBasedUpsert | undefined {
     return undefined;
   }
 
-  /** Rows per multi-row VALUES statement: min(maxRowsPerStatement, maxBindParameters / columns), at least 1. */
-  protected valuesRowsPerStatement(spec: UpsertSpec): number {
-    const once = this.boundOnce(spec);
-    const perRow = Math.max(1, spec.columns.length - once.length);
-    return Math.max(1, Math.min(this.maxRowsPerStatement, Math.floor((this.maxBindParameters - once.length) / perRow)));
+  /** Default: none, each row binds every value. */
+  columnsBoundOnce(_spec: UpsertSpec): readonly ColumnDefinition[] {
+    return [];
   }
 
   /**
-   * Whether the multi-row VALUES form binds UpsertSpec.sharedValues once a statement (upsertSql then
-   * selects them beside the VALUES rows). Default false: each row binds them.
-   */
-  protected readonly bindsSharedValuesOnce: boolean = false;
-
-  /** The columns the VALUES form binds once a statement, in column order (none unless bindsSharedValuesOnce). */
-  protected boundOnce(spec: UpsertSpec): ColumnDefinition[] {
-    const shared = spec.sharedValues;
-    if (!this.bindsSharedValuesOnce || !shared) return [];
-    return spec.columns.filter((column) => Object.hasOwn(shared, column.name));
-  }
-
-  private *valuesUpsert(spec: UpsertSpec, rowsPerStatement: number): Generator<Statement> {
-    const once = this.boundOnce(spec);
-    const first = once.map((column) => spec.sharedValues![column.name] ?? null);
-    const perRow = spec.columns.filter((column) => !once.includes(column));
-    const value = rowValue(spec);
-    let parameters: SqlValue[] = [...first];
-    let rows = 0;
-    let bytes = 0;
-    for (const row of spec.rows) {
-      let rowBytes = 0;
-      for (const column of perRow) {
-        const cell = value(row, column.name);
-        if (typeof cell === 'string') rowBytes += 3 * cell.length;
-        else if (Buffer.isBuffer(cell)) rowBytes += cell.length;
-      }
-      if (rows > 0 && (rows >= rowsPerStatement || bytes + rowBytes > this.maxValueBytesPerStatement)) {
-        yield { sql: this.upsertSql(spec, rows), parameters, kind: 'upsert' };
-        parameters = [...first];
-        rows = 0;
-        bytes = 0;
-      }
-      for (const column of perRow) parameters.push(value(row, column.name) ?? null);
-      rows += 1;
-      bytes += rowBytes;
-    }
-    if (rows > 0) yield { sql: this.upsertSql(spec, rows), parameters, kind: 'upsert' };
-  }
-
-  /**
-   * A validated batch encoded chunk by chunk, for the set-based forms: each value through `encode`
-   * (a value identical to the previous row's reuses its text: a run id, a timestamp every row shares),
-   * a chunk closing at `maxRows` rows or before the row that would take it past `maxSize` (the sum of
-   * `sizeOf` over its texts, one more for each separator); a row over the budget goes alone. Yields
-   * each chunk's texts column by column, encoding a chunk only when it is asked for.
-   */
-  protected *encodedChunks(
-    spec: UpsertSpec,
-    encode: (value: SqlValue | undefined, index: number) => string,
-    maxRows: number,
-    maxSize: number,
-    sizeOf: (text: string) => number,
-  ): Generator<string[][]> {
-    const width = spec.columns.length;
-    const previousValues: (SqlValue | undefined)[] = [];
-    const previousTexts: string[] = [];
-    let chunk: string[][] = spec.columns.map(() => []);
-    let rows = 0;
-    let size = 0;
-    const texts = new Array<string>(width);
-    const read = rowValue(spec);
-    for (let rowIndex = 0; rowIndex < spec.rows.length; rowIndex++) {
-      const row = spec.rows[rowIndex]!;
-      let rowSize = 0;
-      for (let columnIndex = 0; columnIndex < width; columnIndex++) {
-        const value = read(row, spec.columns[columnIndex]!.name);
-        if (rowIndex === 0 || !Object.is(value, previousValues[columnIndex])) {
-          previousValues[columnIndex] = value;
-          previousTexts[columnIndex] = encode(value, rowIndex * width + columnIndex);
-        }
-        texts[columnIndex] = previousTexts[columnIndex]!;
-        rowSize += sizeOf(texts[columnIndex]!) + 1;
-      }
-      if (rows > 0 && (rows >= maxRows || size + rowSize > maxSize)) {
-        yield chunk;
-        chunk = spec.columns.map(() => []);
-        rows = 0;
-        size = 0;
-      }
-      for (let columnIndex = 0; columnIndex < width; columnIndex++) chunk[columnIndex]!.push(texts[columnIndex]!);
-      rows += 1;
-      size += rowSize;
-    }
-    if (rows > 0) yield chunk;
-  }
-
-  /**
-   * A plain INSERT of one row. Unlike an UPSERT it never touches an existing row: a row that collides
-   * with ANY unique key is refused (DB_CONSTRAINT_VIOLATION). Use it to create a row whose uniqueness
-   * the database must decide (e.g. a dataset name, a run's idempotency key): MySQL's ON DUPLICATE KEY
-   * would otherwise fire on that other unique key and overwrite the row that holds it.
+   * A plain INSERT of one row, refused (DB_CONSTRAINT_VIOLATION) if it collides with ANY unique key: for
+   * a row whose uniqueness the database must decide, where MySQL's ON DUPLICATE KEY would fire on the
+   * other unique key and overwrite the row that holds it.
    */
   compileInsert(table: string, columns: readonly ColumnDefinition[], row: Readonly<Record<string, SqlValue>>): Statement {
     return {
@@ -437,23 +373,53 @@ export abstract class SqlDialect {
     };
   }
 
-  /** The SQL of one UPSERT statement for `rowCount` rows, parameters row by row in column order. */
-  protected abstract upsertSql(spec: UpsertSpec, rowCount: number): string;
+  /**
+   * An UPSERT of the rows a SELECT yields inside the database, so nothing travels through the driver.
+   * `source` yields `target.columns` in order and by name, each key once, and has a WHERE clause (SQLite's
+   * parser needs one before ON CONFLICT). Run in order in the caller's transaction.
+   */
+  compileUpsertFromSelect(target: UpsertTarget, source: Statement): Statement[] {
+    if (target.columns.length === 0 || target.keyColumns.length === 0) throw new Error('an UPSERT needs columns and key columns');
+    if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
+    const spec: UpsertSpec = { ...target, rows: [] };
+    return [...this.upsertFromSelectPreamble(spec), { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' }];
+  }
+
+  /**
+   * Statements that bring the planner's statistics of `table` up to date after a bulk insert, run on
+   * their own, outside any transaction. Default none: the MySQL family's and SQLite's UPSERT from a
+   * SELECT joins nothing (and ANALYZE TABLE would commit); Oracle's DBMS_STATS commits too.
+   */
+  refreshStatisticsStatements(_table: string): Statement[] {
+    return [];
+  }
+
+  /** A bound parameter of `column`'s type as SQL text, typed where the dialect must type it (as in an UPSERT). */
+  parameterSql(column: ColumnDefinition): string {
+    return this.placeholder(column);
+  }
+
+  /** Statements compileUpsertFromSelect runs before its UPSERT. Default: none. */
+  protected upsertFromSelectPreamble(_spec: UpsertSpec): Statement[] {
+    return [];
+  }
+
+  /** compileUpsertFromSelect's SQL: `INSERT INTO t (…) <select> ON CONFLICT …` (PostgreSQL, SQLite). */
+  protected upsertFromSelectSql(spec: UpsertSpec, select: string): string {
+    return `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ${select} ${this.onConflictClause(spec)}`;
+  }
 
   protected valuesRows(spec: UpsertSpec, rowCount: number): string {
     const row = `(${spec.columns.map((column) => this.placeholder(column)).join(', ')})`;
     return Array.from({ length: rowCount }, () => row).join(', ');
   }
 
-  /**
-   * `INSERT … ON CONFLICT (keys) DO UPDATE SET c = EXCLUDED.c`, shared by PostgreSQL and SQLite (3.24+).
-   * With nothing but key columns there is nothing to update: `DO NOTHING`.
-   */
+  /** `INSERT … VALUES … ON CONFLICT …`, shared by PostgreSQL and SQLite (3.24+). */
   protected onConflictUpsertSql(spec: UpsertSpec, rowCount: number): string {
     return `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) VALUES ${this.valuesRows(spec, rowCount)} ${this.onConflictClause(spec)}`;
   }
 
-  /** `ON CONFLICT (keys) DO UPDATE SET c = excluded.c`, or `DO NOTHING` when every column is a key. */
+  /** `ON CONFLICT (keys) DO UPDATE SET c = excluded.c`; `DO NOTHING` when every column is a key; nothing for newKeysOnly. */
   protected onConflictClause(spec: UpsertSpec): string {
     if (spec.newKeysOnly) return '';
     const updates = this.updatableColumns(spec).map((column) => {
@@ -464,47 +430,6 @@ export abstract class SqlDialect {
       `ON CONFLICT (${spec.keyColumns.map((name) => this.quoteIdentifier(name)).join(', ')}) ` +
       (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING')
     );
-  }
-
-  /**
-   * An UPSERT of the rows a SELECT yields inside the database, so nothing travels through the driver
-   * (a run's outcomes from its stored assignments). `source` must yield `target.columns` in order and
-   * by name, and must have a WHERE clause (SQLite's parser needs one before ON CONFLICT). The statements
-   * run in order in the caller's transaction, which makes them all or nothing: the UPSERT, preceded
-   * where the dialect needs it by a lock (upsertFromSelectPreamble). Each key must come once from the source.
-   */
-  compileUpsertFromSelect(target: UpsertTarget, source: Statement): Statement[] {
-    if (target.columns.length === 0 || target.keyColumns.length === 0) throw new Error('an UPSERT needs columns and key columns');
-    if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
-    const spec: UpsertSpec = { ...target, rows: [] };
-    return [...this.upsertFromSelectPreamble(spec), { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' }];
-  }
-
-  /**
-   * Statements that bring the planner's statistics of `table` up to date after a bulk insert, so that
-   * a statement over the new rows is planned for their real number; run on their own, outside any
-   * transaction. Default: none. The MySQL family and SQLite need none: their UPSERT from a SELECT
-   * joins nothing, each row is an insert checked against the primary key (and MySQL's ANALYZE TABLE
-   * would commit the caller's transaction). Oracle and Tibero: none here, as DBMS_STATS commits and
-   * cannot be tried without a server; a table without statistics is sampled when it is planned.
-   */
-  refreshStatisticsStatements(_table: string): Statement[] {
-    return [];
-  }
-
-  /** Statements compileUpsertFromSelect runs before its UPSERT. Default: none. */
-  protected upsertFromSelectPreamble(_spec: UpsertSpec): Statement[] {
-    return [];
-  }
-
-  /** A bound parameter of `column`'s type as SQL text, typed where the dialect must type it (as in an UPSERT). */
-  parameterSql(column: ColumnDefinition): string {
-    return this.placeholder(column);
-  }
-
-  /** compileUpsertFromSelect's SQL: `INSERT INTO t (…) <select> ON CONFLICT …` (PostgreSQL, SQLite). */
-  protected upsertFromSelectSql(spec: UpsertSpec, select: string): string {
-    return `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ${select} ${this.onConflictClause(spec)}`;
   }
 
   /** The placeholder for one value of a column; dialects that must type their parameters override it. */
@@ -520,82 +445,6 @@ export abstract class SqlDialect {
     return columns.map((column) => this.quoteIdentifier(column.name)).join(', ');
   }
 
-  private validateUpsert(spec: UpsertSpec): void {
-    this.assertIdentifier(spec.table);
-    const names = spec.columns.map((column) => column.name);
-    names.forEach((name) => this.assertIdentifier(name));
-    const problems: string[] = [];
-    if (spec.columns.length === 0) problems.push('no columns given');
-    if (spec.keyColumns.length === 0) problems.push('no key columns given');
-    if (new Set(names).size !== names.length) problems.push('a column is listed twice');
-    for (const key of spec.keyColumns) if (!names.includes(key)) problems.push(`key column "${key}" is not among the columns`);
-    for (const name of Object.keys(spec.sharedValues ?? {})) if (!names.includes(name)) problems.push(`shared value "${name}" is not among the columns`);
-    if (problems.length > 0) {
-      throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: ${problems.join('; ')}`, { table: spec.table, problems });
-    }
-    const perRow = names.filter((name) => !Object.hasOwn(spec.sharedValues ?? {}, name));
-    spec.rows.forEach((row, index) => {
-      for (const name of perRow) {
-        if (!(name in row)) {
-          throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row ${index} has no value for "${name}"`, {
-            table: spec.table,
-            row: index,
-          });
-        }
-      }
-    });
-    // A plain INSERT (newKeysOnly) is refused by the database itself for a key the batch repeats (a
-    // primary key violation): the check below would only repeat that, at a second of hashing for a
-    // million keys out of order. A MERGE (Oracle, Tibero) would update the first row with the second.
-    if (!(spec.newKeysOnly && this.newKeysAsPlainInsert)) this.assertUniqueKeys(spec);
-  }
-
-  /** Whether a newKeysOnly batch is a plain INSERT here (not a MERGE), so the database refuses a repeated key. */
-  protected readonly newKeysAsPlainInsert: boolean = true;
-
-  /**
-   * Two rows with one key in one batch would make ON CONFLICT and MERGE fail (PostgreSQL: "cannot affect
-   * row a second time"; Oracle: ORA-30926) or keep an arbitrary one (MySQL): refused up front instead.
-   * Keys in strictly increasing order cannot repeat, and a run's outcomes come in key order: that is
-   * checked first, one comparison a row. Otherwise a tree of maps, one level per key column, holds every
-   * key (a million keys take about a second of hashing).
-   */
-  private assertUniqueKeys(spec: UpsertSpec): void {
-    const rows = spec.rows;
-    const value = rowValue(spec);
-    // A shared key part is the same in every row: the other parts decide.
-    const keyColumns = spec.keyColumns.filter((name) => !Object.hasOwn(spec.sharedValues ?? {}, name));
-    if (keyColumns.length === 0) {
-      if (rows.length > 1) throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row 1 repeats the key of row 0 (every key column is shared)`, { table: spec.table, row: 1 });
-      return;
-    }
-    let ordered = true;
-    for (let index = 1; index < rows.length && ordered; index++) ordered = keyFollows(rows[index - 1]!, rows[index]!, keyColumns);
-    if (ordered) return;
-    const seen = new Map<unknown, unknown>();
-    const last = keyColumns.length - 1;
-    rows.forEach((row, index) => {
-      let level = seen;
-      for (let position = 0; position < last; position++) {
-        const part = keyPart(row[keyColumns[position]!]);
-        let next = level.get(part) as Map<unknown, unknown> | undefined;
-        if (next === undefined) level.set(part, (next = new Map()));
-        level = next;
-      }
-      // One hash lookup, not two: a key already present leaves the size unchanged.
-      const size = level.size;
-      level.set(keyPart(row[keyColumns[last]!]), true);
-      if (level.size === size) {
-        const shown = JSON.stringify(spec.keyColumns.map((name) => keyValue(value(row, name))));
-        throw new AppError(
-          'UPSERT_INVALID',
-          `Invalid UPSERT into ${spec.table}: row ${index} repeats key ${shown} of an earlier row in the same batch`,
-          { table: spec.table, row: index },
-        );
-      }
-    });
-  }
-
   // ---- errors ------------------------------------------------------------------------------
 
   /** Classifies a driver error; dialects add their native codes to the SQLSTATE classes here. */
@@ -607,48 +456,4 @@ export abstract class SqlDialect {
     if (state.startsWith('23')) return 'constraint';
     return 'other';
   }
-
-  /**
-   * A large ordered read as a cursor declared in SQL, run in one transaction: `declare` once, `fetch`
-   * (`fetchSize` rows) until it returns none, then `close`. For drivers whose own cursor holds the whole
-   * result in memory before the first row (psqlODBC unless UseDeclareFetch=1). Default: undefined, the
-   * driver's cursor is used.
-   */
-  serverCursorStatements(_statement: Statement, _fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } | undefined {
-    return undefined;
-  }
-}
-
-// Whether `row`'s key is greater than `previous`'s, comparing key parts in order; only strings with
-// strings and numbers with numbers count (anything else, or NaN, is "not known to follow").
-/** Reads a row's value of a column, or the spec's shared value for it. */
-function rowValue(spec: UpsertSpec): (row: Readonly<Record<string, SqlValue>>, name: string) => SqlValue | undefined {
-  const shared = spec.sharedValues;
-  if (!shared || Object.keys(shared).length === 0) return (row, name) => row[name];
-  return (row, name) => (Object.hasOwn(shared, name) ? shared[name] : row[name]);
-}
-
-function keyFollows(previous: Readonly<Record<string, SqlValue>>, row: Readonly<Record<string, SqlValue>>, keyColumns: readonly string[]): boolean {
-  for (const name of keyColumns) {
-    const before = previous[name];
-    const after = row[name];
-    if (typeof before !== typeof after || (typeof before !== 'string' && typeof before !== 'number')) return false;
-    if (after! > before!) return true;
-    if (!(after === before)) return false;
-  }
-  return false;
-}
-
-// One key part as a Map key: strings and numbers as they are (so '1' and 1 stay apart, as they did),
-// anything else as the text it is shown as.
-function keyPart(value: SqlValue | undefined): unknown {
-  if (typeof value === 'string' || typeof value === 'number') return value;
-  return keyValue(value);
-}
-
-function keyValue(value: SqlValue | undefined): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'bigint') return value.toString();
-  if (Buffer.isBuffer(value)) return value.toString('hex');
-  return value ?? null;
 }

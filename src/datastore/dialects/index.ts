@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/app-error';
 import type { SqlDialect } from './dialect';
-import type { DialectName } from './dialect-name';
+import type { DialectName } from '../../config/dialect-name';
 import { MariadbDialect } from './mariadb';
 import { MysqlDialect } from './mysql';
 import { OracleDialect } from './oracle';

@@ -12,10 +12,7 @@ export class MariadbDialect extends MysqlDialect {
   override readonly reliableCursorFetch: boolean = false;
   override readonly hasJsonTable: boolean;
 
-  /**
-   * `serverVersion` as the server reports it (`SELECT VERSION()`): JSON_TABLE, and with it the set-based
-   * UPSERT, needs MariaDB 10.6 or MySQL 8.0.4. Unknown (the default): assumed absent.
-   */
+  /** From `SELECT VERSION()`: JSON_TABLE needs MariaDB 10.6 or MySQL 8.0.4; unknown (the default) counts as absent. */
   constructor(serverVersion?: string) {
     super();
     this.hasJsonTable = serverVersion !== undefined && hasJsonTable(serverVersion);

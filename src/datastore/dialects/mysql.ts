@@ -1,4 +1,5 @@
 import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, TableDefinition, UpsertSpec } from '../types';
+import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
 
@@ -9,17 +10,11 @@ import { SqlDialect, type DriverErrorFacts } from './dialect';
 export class MysqlDialect extends SqlDialect {
   readonly variant: 'mysql' | 'mariadb' = 'mysql';
   override readonly maxIdentifierLength: number = 64;
-  /**
-   * Whether the server has JSON_TABLE (MySQL 8.0.4+, MariaDB 10.6+), which the set-based UPSERT reads
-   * its rows from. Default: true, as this class serves MySQL 8.0.20+ only (refineForServer).
-   */
+  /** Whether the server has JSON_TABLE (MySQL 8.0.4+, MariaDB 10.6+) for the set-based UPSERT. Default true (MySQL 8.0.20+ only). */
   readonly hasJsonTable: boolean = true;
   /** Most rows one JSON_TABLE UPSERT statement carries. Default: 50,000. */
   readonly maxRowsPerJsonStatement: number = 50_000;
-  /**
-   * Most bytes of JSON one JSON_TABLE UPSERT statement carries. Default: 8 MiB, half of the servers'
-   * default max_allowed_packet (16 MiB on MariaDB 10.6+ and MySQL 8), which bounds a whole statement.
-   */
+  /** Most bytes of JSON one JSON_TABLE UPSERT carries. Default 8 MiB, half the default max_allowed_packet. */
   readonly maxJsonBytesPerStatement: number = 8 * 1024 * 1024;
 
   override quoteIdentifier(name: string): string {
@@ -113,50 +108,33 @@ export class MysqlDialect extends SqlDialect {
 
   // ON DUPLICATE KEY fires on any unique index, not only keyColumns: outcome tables must have no other.
   // MySQL 8.0.20 deprecated VALUES(col) here in favour of a row alias.
-  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+  valuesUpsertSql(spec: UpsertSpec, rowCount: number): string {
     return (
       `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) VALUES ${this.valuesRows(spec, rowCount)}` +
       (spec.newKeysOnly ? '' : `${this.rowAliasClause()} ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec).join(', ')}`)
     );
   }
 
-  /**
-   * The whole batch as one JSON parameter per chunk, `[[v1, v2, …], …]`, read back into rows by
-   * JSON_TABLE: `INSERT … SELECT … FROM JSON_TABLE(?, '$[*]' COLUMNS (c LONGTEXT PATH '$[0]', …)) AS new_row
-   * ON DUPLICATE KEY UPDATE …`. Every value leaves JSON_TABLE as text and the INSERT converts it to its
-   * column's type, as it converts a bound text parameter: JSON_TABLE's own typed columns would cut a
-   * long text and turn 'abc' into 0 or a bad date into 0000-00-00 with a mere warning (measured on
-   * MariaDB 10.11, even with ERROR ON ERROR), where strict mode makes the INSERT refuse them. Numbers
-   * are written exactly (values.ts exactNumberText) and parsed by a correctly rounding strtod, so
-   * doubles arrive bit for bit. Where the server has no JSON_TABLE: multi-row VALUES.
-   */
-  protected override setBasedUpsert(spec: UpsertSpec): Iterable<Statement> | undefined {
-    return this.hasJsonTable ? this.jsonTableUpsert(spec) : undefined;
-  }
-
-  private *jsonTableUpsert(spec: UpsertSpec): Generator<Statement> {
+  // One JSON document per chunk, `[[v1, v2, …], …]`, read back by JSON_TABLE as LONGTEXT: the INSERT then
+  // converts each value under strict mode, where JSON_TABLE's typed columns turn 'abc' into 0 with a warning.
+  override setBasedUpsert(spec: UpsertSpec): SetBasedUpsert | undefined {
+    if (!this.hasJsonTable) return undefined;
     const columns = spec.columns
       .map((column, index) => `${this.quoteIdentifier(column.name)} LONGTEXT PATH '$[${index}]'`)
       .join(', ');
-    const sql =
-      `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +
-      `SELECT ${spec.columns.map((column) => `new_row.${this.quoteIdentifier(column.name)}`).join(', ')} ` +
-      `FROM JSON_TABLE(?, '$[*]' COLUMNS (${columns})) AS new_row` +
-      (spec.newKeysOnly ? '' : ` ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec, true).join(', ')}`);
-    // A row `[a,b]` and its comma take its values' bytes and one more for each value, and then some:
-    // one more again per value covers the brackets for any row of two or more columns.
-    const bytes = (text: string) => Buffer.byteLength(text) + 1;
-    for (const texts of this.encodedChunks(spec, jsonValue, this.maxRowsPerJsonStatement, this.maxJsonBytesPerStatement, bytes)) {
-      // Each row joined from its cells, then the rows: measured twice as fast as `+=` (whose rope of
-      // concatenations the collector must chase) and three times as fast as one list of every piece.
-      const rows = new Array<string>(texts[0]!.length);
-      const cells = new Array<string>(texts.length);
-      for (let row = 0; row < rows.length; row++) {
-        for (let column = 0; column < texts.length; column++) cells[column] = texts[column]![row]!;
-        rows[row] = `[${cells.join(',')}]`;
-      }
-      yield { sql, parameters: [`[${rows.join(',')}]`], kind: 'upsert' };
-    }
+    return {
+      sql:
+        `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +
+        `SELECT ${spec.columns.map((column) => `new_row.${this.quoteIdentifier(column.name)}`).join(', ')} ` +
+        `FROM JSON_TABLE(?, '$[*]' COLUMNS (${columns})) AS new_row` +
+        (spec.newKeysOnly ? '' : ` ON DUPLICATE KEY UPDATE ${this.duplicateKeyAssignments(spec, true).join(', ')}`),
+      encode: jsonValue,
+      // A value's bytes and one more: with the separator counted too, that covers a row's brackets.
+      sizeOf: (text) => Buffer.byteLength(text) + 1,
+      maxRows: this.maxRowsPerJsonStatement,
+      maxSize: this.maxJsonBytesPerStatement,
+      parameters: (texts) => [jsonRows(texts)],
+    };
   }
 
   // The source as a derived table named new_row, so the assignments read as MySQL's row alias and
@@ -211,6 +189,20 @@ export class MysqlDialect extends SqlDialect {
     }
     return super.classifyError(facts);
   }
+}
+
+/**
+ * A chunk's texts (column by column) as one JSON array of rows. Each row joined from its cells, then the
+ * rows: measured twice as fast as `+=` and three times as fast as one list of every piece.
+ */
+function jsonRows(texts: readonly string[][]): string {
+  const rows = new Array<string>(texts[0]!.length);
+  const cells = new Array<string>(texts.length);
+  for (let row = 0; row < rows.length; row++) {
+    for (let column = 0; column < texts.length; column++) cells[column] = texts[column]![row]!;
+    rows[row] = `[${cells.join(',')}]`;
+  }
+  return `[${rows.join(',')}]`;
 }
 
 /** One value as JSON: numbers bare and exact, text (and dates, as values.ts writes them) as JSON strings. */

@@ -2,23 +2,18 @@ import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '.
 import { SqlDialect, type DriverErrorFacts, type Page } from './dialect';
 
 /**
- * Oracle Database 12.2+ through Oracle's ODBC driver. Tibero extends this class (tibero.ts).
- *
- * Names: unquoted identifiers fold to upper case, so the app quotes the upper-cased name. Its tables
- * are then the same to a DBA whether written `ai_dataset` or `AI_DATASET`; a table created with a
- * quoted lower-case name is out of reach, by design.
+ * Oracle Database 12.2+ through Oracle's ODBC driver; Tibero extends it. Unquoted names fold to upper
+ * case, so the app quotes the upper-cased name: a table made with a quoted lower-case name is out of reach.
  */
 export class OracleDialect extends SqlDialect {
   readonly variant: 'oracle' | 'tibero' = 'oracle';
   override readonly maxIdentifierLength: number = 128;
-  // Each MERGE row is a `SELECT … FROM DUAL` branch; parse time grows with the branch count, so batches
-  // stay modest and few distinct SQL texts are cached.
+  // Each MERGE row is a `SELECT … FROM DUAL` branch, and parse time grows with the branches.
   override readonly maxRowsPerStatement: number = 500;
   // newKeysOnly keeps the MERGE: a key repeated across its statements would update, so it is checked first.
-  protected override readonly newKeysAsPlainInsert: boolean = false;
+  override readonly newKeysAsPlainInsert: boolean = false;
   // ORA-01795: maximum number of expressions in a list is 1000.
   override readonly maxInListSize: number = 1_000;
-  override readonly foldsToUpperCase = true;
 
   override identifierToDatabase(name: string): string {
     return name.toUpperCase();
@@ -77,10 +72,8 @@ export class OracleDialect extends SqlDialect {
     return `(${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)})`;
   }
 
-  // Every MERGE source value is typed, so a NULL or the first row's bind type cannot decide a column's
-  // type. The forms are chosen to run unchanged on PostgreSQL ≥ 15 with a few shims (the compatibility
-  // check): NUMBER without precision, VARCHAR(4000) (Oracle's synonym for VARCHAR2), and an explicit
-  // format mask, since the session's NLS format is not ours to assume.
+  // Typed, so a NULL or the first row's bind type cannot decide a column's type; an explicit format mask
+  // (the session's NLS format is not ours); forms that also run on PostgreSQL ≥ 15 with a few shims.
   protected override placeholder(column: ColumnDefinition): string {
     switch (column.type) {
       case 'string':
@@ -132,13 +125,9 @@ export class OracleDialect extends SqlDialect {
     };
   }
 
-  /**
-   * MERGE with a `SELECT … FROM DUAL UNION ALL …` source: Oracle has no ON CONFLICT, and Tibero refuses
-   * `USING (VALUES …)` and a derived-table column list, so the columns are aliased inside each branch.
-   * Key columns never appear in UPDATE SET (ORA-38104: columns in the ON clause cannot be updated).
-   * Neither alias takes AS: Oracle refuses `MERGE INTO t AS x`.
-   */
-  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+  // MERGE from `SELECT … FROM DUAL UNION ALL …`, columns aliased in each branch: Tibero refuses
+  // `USING (VALUES …)` and a derived-table column list.
+  valuesUpsertSql(spec: UpsertSpec, rowCount: number): string {
     const branch = `SELECT ${spec.columns.map((column) => `${this.placeholder(column)} AS ${this.quoteIdentifier(column.name)}`).join(', ')} FROM DUAL`;
     return this.mergeSql(spec, Array.from({ length: rowCount }, () => branch).join(' UNION ALL '));
   }
@@ -148,6 +137,7 @@ export class OracleDialect extends SqlDialect {
     return this.mergeSql(spec, select);
   }
 
+  // Key columns never in UPDATE SET (ORA-38104); no AS before an alias (Oracle refuses `MERGE INTO t AS x`).
   private mergeSql(spec: UpsertSpec, source: string): string {
     const table = this.quoteIdentifier(spec.table);
     const on = spec.keyColumns.map((name) => `t.${this.quoteIdentifier(name)} = s.${this.quoteIdentifier(name)}`).join(' AND ');

@@ -1,4 +1,5 @@
 import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
+import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
 import { SqlDialect, type DriverErrorFacts } from './dialect';
 
@@ -16,9 +17,7 @@ const ARRAY_TYPES: Record<ColumnType, string> = {
 /** PostgreSQL (≥ 9.5 for ON CONFLICT; the Oracle MERGE compatibility check needs ≥ 15) through psqlODBC. */
 export class PostgresqlDialect extends SqlDialect {
   readonly variant = 'postgresql' as const;
-  // The protocol allows 65,535 parameters, but psqlODBC refuses a ParameterDescription message over
-  // about 30,000 bytes (4 bytes a parameter) with "lost synchronization with server" and loses the
-  // connection: measured on psqlODBC 13.02, 7,000 parameters pass and 7,500 fail.
+  // psqlODBC 13.02 loses the connection ("lost synchronization with server") past about 7,000 (7,500 failed).
   override readonly maxBindParameters: number = 7_000;
   /** Most rows one array UPSERT statement carries (see setBasedUpsert). Default: 50,000. */
   readonly maxRowsPerArrayStatement: number = 50_000;
@@ -26,11 +25,8 @@ export class PostgresqlDialect extends SqlDialect {
   readonly maxArrayTextPerStatement: number = 16 * 1024 * 1024;
 
   /**
-   * Whether an UPSERT from a SELECT is a MERGE (PostgreSQL ≥ 15) rather than INSERT … ON CONFLICT.
-   * Measured with psql on PostgreSQL 15, 1M rows from a table into an outcome table: 2.8 s against
-   * 5.0 s into an empty table, 6.0 s against 7.0 s over existing rows; ON CONFLICT inserts each row
-   * speculatively, MERGE joins the source to the table once. Set from the server's version
-   * (refineForServer); off until the version is known.
+   * Whether an UPSERT from a SELECT is a MERGE (≥ 15), which joins the source once where ON CONFLICT
+   * inserts each row speculatively (1M rows: 2.8 s against 5.0 s). Default false until the version is known.
    */
   readonly mergeFromSelect: boolean;
 
@@ -44,27 +40,19 @@ export class PostgresqlDialect extends SqlDialect {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
   }
 
-  /**
-   * MERGE is not safe against a concurrent insert of the same key the way ON CONFLICT is (it fails
-   * with a unique violation instead of updating), so writers of the target wait for each other:
-   * SHARE ROW EXCLUSIVE conflicts with itself and with the ROW EXCLUSIVE lock that INSERT, UPDATE and
-   * DELETE take, and not with SELECT, so the table stays readable meanwhile.
-   */
   protected override upsertFromSelectPreamble(spec: UpsertSpec): Statement[] {
     if (!this.mergeFromSelect) return [];
     return [
+      // A concurrent insert of the same key fails MERGE (ON CONFLICT would update): writers take turns,
+      // readers do not wait (SHARE ROW EXCLUSIVE conflicts with itself and with INSERT/UPDATE/DELETE only).
       { sql: `LOCK TABLE ${this.quoteIdentifier(spec.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' },
-      // No nested loop, whatever the statistics say: planned for a source of 1 row (statistics older
-      // than the rows) against a target whose rows were just deleted (the index probe then matched
-      // dataset_id only), a 1M-row MERGE ran past 30 s; as a hash join it took 5-7 s
-      // (bench/publish-after-delete.ts, bench/RESULTS.md). SET LOCAL ends with the transaction.
+      // Planned from stale statistics as a nested loop, a 1M-row MERGE ran past 30 s; as a hash join 5-7 s
+      // (bench/publish-after-delete.ts). SET LOCAL ends with the transaction.
       { sql: 'SET LOCAL enable_nestloop = off', parameters: [], kind: 'other' },
     ];
   }
 
-  // ANALYZE samples 300 × default_statistics_target rows. It could run inside the transaction (it sees
-  // the transaction's own rows), but its SHARE UPDATE EXCLUSIVE lock conflicts with itself and would be
-  // held until commit: two runs storing their assignments would wait for each other.
+  // Outside the transaction: ANALYZE's lock conflicts with itself, so two runs would wait for each other's commit.
   override refreshStatisticsStatements(table: string): Statement[] {
     return [{ sql: `ANALYZE ${this.quoteIdentifier(table)}`, parameters: [], kind: 'other' }];
   }
@@ -144,21 +132,22 @@ export class PostgresqlDialect extends SqlDialect {
     };
   }
 
-  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
+  valuesUpsertSql(spec: UpsertSpec, rowCount: number): string {
     return this.onConflictUpsertSql(spec, rowCount);
   }
 
-  /**
-   * One parameter per column, each an array literal of that column's values, unnested back into rows:
-   * `INSERT … SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[]), …) ON CONFLICT …`.
-   * A statement's cost is then its rows, not its parameters, so neither psqlODBC's ~7,000-parameter
-   * ceiling nor the per-parameter binding cost limits it. unnest of several arrays yields rows in order.
-   */
-  protected override *setBasedUpsert(spec: UpsertSpec): Generator<Statement> {
+  // One array literal per column, unnested back into rows (in order): a statement costs its rows, not
+  // psqlODBC's parameters.
+  override setBasedUpsert(spec: UpsertSpec): SetBasedUpsert {
     const arrays = spec.columns.map((column) => `CAST(? AS ${ARRAY_TYPES[column.type]})`).join(', ');
-    const sql = `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) SELECT * FROM unnest(${arrays}) ${this.onConflictClause(spec)}`;
-    const chunks = this.encodedChunks(spec, arrayElement, this.maxRowsPerArrayStatement, this.maxArrayTextPerStatement, (text) => text.length);
-    for (const columns of chunks) yield { sql, parameters: columns.map((texts) => `{${texts.join(',')}}`), kind: 'upsert' };
+    return {
+      sql: `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) SELECT * FROM unnest(${arrays}) ${this.onConflictClause(spec)}`,
+      encode: arrayElement,
+      sizeOf: (text) => text.length,
+      maxRows: this.maxRowsPerArrayStatement,
+      maxSize: this.maxArrayTextPerStatement,
+      parameters: (columns) => columns.map((texts) => `{${texts.join(',')}}`),
+    };
   }
 
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {
@@ -171,19 +160,14 @@ export class PostgresqlDialect extends SqlDialect {
     if (/server closed the connection|could not connect|connection refused|no connection to the server|lost synchronization/i.test(facts.message)) {
       return 'connection';
     }
-    // psqlODBC runs each statement of a transaction behind its own SAVEPOINT. When the session has been
-    // ended (pg_terminate_backend, a server restart) while idle in a transaction, the next statement's
-    // SAVEPOINT is what fails, reported as HY000 "internal SAVEPOINT failed" with no other record; the
-    // rollback that follows even succeeds. Taken as 'other', the dead connection went back to the pool.
+    // psqlODBC puts each statement behind a SAVEPOINT: a session ended while idle in a transaction first
+    // fails there, as HY000 with no other record.
     if (/internal SAVEPOINT failed/i.test(facts.message)) return 'connection';
     return super.classifyError(facts);
   }
 
-  /**
-   * psqlODBC (UseDeclareFetch=0, its default) holds a whole result in memory before the first row, so a
-   * big read goes through a cursor declared in SQL instead: at 1M rows × 10 features, 225 MB above the
-   * process's baseline instead of 650 MB, and the least client CPU of every form measured (bench/read.ts).
-   */
+  // psqlODBC (UseDeclareFetch=0) holds a whole result in memory first: 1M rows × 10 features took 650 MB
+  // above baseline against 225 MB through a declared cursor (bench/read.ts).
   override serverCursorStatements(statement: Statement, fetchSize: number): { declare: Statement; fetch: Statement; close: Statement } {
     return {
       declare: { ...statement, sql: `DECLARE aimodel_read NO SCROLL CURSOR FOR ${statement.sql}` },
@@ -194,9 +178,8 @@ export class PostgresqlDialect extends SqlDialect {
 }
 
 /**
- * One element of a PostgreSQL array literal. NULL is the bare word; every text is double-quoted, with `"`
- * and `\` escaped by a backslash, so commas, braces, whitespace, '' and the text "NULL" stay what they are.
- * Numbers are written bare in their exact shortest form (values.ts exactNumberText).
+ * One element of a PostgreSQL array literal: NULL bare, numbers bare and exact, every text double-quoted
+ * with `"` and `\` escaped, so commas, braces, '' and the text "NULL" stay what they are.
  */
 function arrayElement(value: SqlValue | undefined, index: number): string {
   const text = valueText(value, index);

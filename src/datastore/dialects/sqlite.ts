@@ -6,9 +6,8 @@ export class SqliteDialect extends SqlDialect {
   readonly variant = 'sqlite' as const;
   // SQLite itself has no limit to speak of; 128 keeps names portable to the other dialects.
   override readonly maxIdentifierLength: number = 128;
-  // The SQLite3 ODBC driver steps the whole result into memory at execute (without StepAPI=1, which
-  // turns `SELECT 1` into '1'), so a big read goes by key instead: the same speed at 1M rows × 10
-  // features, with 226 MB instead of 712 MB above the server's baseline (bench/read.ts).
+  // The SQLite3 ODBC driver steps the whole result into memory at execute (StepAPI=1 reads `SELECT 1` as
+  // '1'): paging by key reads 1M rows × 10 features as fast, in 226 MB instead of 712 MB (bench/read.ts).
   override readonly reliableCursorFetch: boolean = false;
 
   serverVersionStatement(): Statement {
@@ -109,25 +108,16 @@ export class SqliteDialect extends SqlDialect {
     return `(typeof(${column}) = 'text' AND instr(${column}, '.') > 0 AND ltrim(substr(${column}, instr(${column}, '.') + 4), '0') GLOB '[1-9]*')`;
   }
 
-  protected override readonly bindsSharedValuesOnce: boolean = true;
-
-  /**
-   * Shared values are bound once a statement only in a plain INSERT (newKeysOnly): an INSERT … SELECT
-   * with ON CONFLICT needs a WHERE clause for SQLite to parse it, and with one SQLite no longer inserts
-   * straight from the VALUES rows. Measured with node-odbc, 1M rows of 4 columns, the first shared, in
-   * 1,000-row statements: 4.0 s bound per row, 3.5 s bound once, 5.6 s bound once with `WHERE true`.
-   */
-  protected override boundOnce(spec: UpsertSpec): ColumnDefinition[] {
-    return spec.newKeysOnly ? super.boundOnce(spec) : [];
+  // Only in a plain INSERT: with ON CONFLICT, INSERT … SELECT needs a WHERE to parse, which made 1M rows
+  // slower (5.6 s) than binding per row (4.0 s); bound once without it, 3.5 s.
+  override columnsBoundOnce(spec: UpsertSpec): readonly ColumnDefinition[] {
+    const shared = spec.sharedValues;
+    return spec.newKeysOnly && shared ? spec.columns.filter((column) => Object.hasOwn(shared, column.name)) : [];
   }
 
-  /**
-   * Multi-row VALUES with ON CONFLICT; for a plain INSERT with shared values (UpsertSpec.sharedValues)
-   * they are selected beside the VALUES rows: `INSERT INTO t (a, b, c) SELECT ?, column1, column2 FROM
-   * (VALUES (?, ?), …)`.
-   */
-  protected upsertSql(spec: UpsertSpec, rowCount: number): string {
-    const once = this.boundOnce(spec);
+  // Values shared by every row are selected beside the VALUES rows: `SELECT ?, column1, column2 FROM (VALUES (?, ?), …)`.
+  valuesUpsertSql(spec: UpsertSpec, rowCount: number): string {
+    const once = this.columnsBoundOnce(spec);
     if (once.length === 0) return this.onConflictUpsertSql(spec, rowCount);
     const perRow = spec.columns.filter((column) => !once.includes(column));
     let position = 0;

@@ -3,9 +3,8 @@ import type { DriverErrorFacts } from './dialect';
 import { OracleDialect } from './oracle';
 
 /**
- * Tibero (TmaxTibero), Oracle-compatible, through its ODBC driver libtbodbc. Only what differs from
- * Oracle is here; the facts and their sources are in TIBERO.md of the project's shared notes.
- * Written without a Tibero server to test against: its MERGE is run on PostgreSQL ≥ 15 instead.
+ * Tibero (TmaxTibero) through its ODBC driver libtbodbc: only what differs from Oracle. Written from
+ * Tibero's documentation without a server; its MERGE runs on PostgreSQL ≥ 15 in the tests instead.
  */
 export class TiberoDialect extends OracleDialect {
   override readonly variant = 'tibero' as const;

@@ -14,7 +14,8 @@ import {
 import type { ServerOptions } from 'graphql-ws';
 import type { GraphqlContext } from '../context';
 import { assertCost } from './cost';
-import { limitErrorOf, type QueryLimits } from './limits';
+import type { QueryLimits } from '../../config/query-limits';
+import { limitErrorOf } from './limits';
 import { assertNoNulCharacters } from './nul-characters';
 import { queryLimitRules } from './rules';
 import { tokenLimitErrorOf } from './tokens';

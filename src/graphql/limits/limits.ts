@@ -1,32 +1,5 @@
 import { GraphQLError, type ASTNode } from 'graphql';
 
-/**
- * The limits every GraphQL operation is checked against before anything executes, on HTTP and on
- * graphql-ws alike. Each comes from an environment variable (src/config/config.ts, README
- * "Configuration"); a violation is refused with its own stable code naming the limit and the value
- * measured.
- */
-export interface QueryLimits {
-  /** GRAPHQL_MAX_DEPTH, default 10: fields nested inside one another (depth.rule.ts). */
-  readonly maxDepth: number;
-  /** GRAPHQL_MAX_COST, default 10,000: the estimated cost of the operation (cost.ts). */
-  readonly maxCost: number;
-  /** GRAPHQL_MAX_ALIASES, default 30: aliased fields in one operation (aliases.rule.ts). */
-  readonly maxAliases: number;
-  /** GRAPHQL_MAX_TOKENS, default 2,000: lexical tokens in the document; parsing stops beyond (tokens.ts). */
-  readonly maxTokens: number;
-  /** GRAPHQL_MAX_DIRECTIVES, default 20: directives used in one operation (directives.rule.ts). */
-  readonly maxDirectives: number;
-}
-
-export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
-  maxDepth: 10,
-  maxCost: 10_000,
-  maxAliases: 30,
-  maxTokens: 2_000,
-  maxDirectives: 20,
-});
-
 /** The codes of refused operations; each is in src/errors/catalogue.ts and the README's table. */
 export const LIMIT_CODES = ['QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_TOKENS', 'TOO_MANY_DIRECTIVES'] as const;
 export type LimitCode = (typeof LIMIT_CODES)[number];

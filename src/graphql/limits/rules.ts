@@ -2,7 +2,7 @@ import type { ValidationRule } from 'graphql';
 import { aliasLimitRule } from './aliases.rule';
 import { depthLimitRule } from './depth.rule';
 import { directiveLimitRule } from './directives.rule';
-import type { QueryLimits } from './limits';
+import type { QueryLimits } from '../../config/query-limits';
 
 /**
  * The limits that depend on the document alone, as validation rules: Apollo Server runs them beside

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RowBatch, type Datastore, type KeyRange, type OrderedRead } from '../../../src/datastore/datastore';
+import type { Datastore, KeyRange, OrderedRead, RowBatch } from '../../../src/datastore/datastore';
 import type { Page, SqlDialect } from '../../../src/datastore/dialects/dialect';
 import { MariadbDialect } from '../../../src/datastore/dialects/mariadb';
 import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
@@ -340,30 +340,6 @@ describe('streamOrdered on MariaDB with a case-insensitive key', () => {
       });
       assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 11 }, (_, id) => id), `page size ${pageSize}`);
     }
-  });
-});
-
-describe('RowBatch', () => {
-  it('copyNumbers passes numbers through, NULL becomes NaN, BIGINT and DECIMAL text become doubles', () => {
-    const batch = new RowBatch(
-      [
-        { name: 'a', dataType: 8 },
-        { name: 'b', dataType: -5 },
-        { name: 'c', dataType: 3 },
-      ],
-      [
-        [1.5, 5n, '12.25'],
-        [null, null, null],
-      ],
-      new PostgresqlDialect(),
-    );
-    const target = new Float64Array(6);
-    for (let column = 0; column < 3; column++) batch.copyNumbers(column, target, column, 3);
-    assert.deepEqual(Array.from(target), [1.5, 5, 12.25, Number.NaN, Number.NaN, Number.NaN]);
-    assert.deepEqual(batch.toRows(), [
-      { a: 1.5, b: 5, c: 12.25 },
-      { a: null, b: null, c: null },
-    ]);
   });
 });
 

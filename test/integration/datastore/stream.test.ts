@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { ColumnDefinition } from '../../../src/datastore/types';
-import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
+import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, sqliteDatabase, type TestDatabase } from '../../support/databases';
 
 const COLUMNS: ColumnDefinition[] = [
   { name: 'id', type: 'integer', nullable: false },
@@ -14,7 +14,7 @@ for (const [database, table] of [
   [postgresqlDatabase(), 'stream_pg'],
   [mariadbDatabase(), 'stream_mariadb'],
 ] as [TestDatabase, string][]) {
-  describe(`streaming a result in batches on ${database.label}`, () => {
+  describe(`streaming a table in key order, in batches, on ${database.label}`, () => {
     let datastore: Datastore;
 
     before(async () => {
@@ -30,17 +30,12 @@ for (const [database, table] of [
     });
 
     it('10,000 rows arrive in 10 batches of 1,000, every row once and in order, and the connection goes back to the pool', async () => {
-      const dialect = datastore.dialect;
       const sizes: number[] = [];
       const ids: number[] = [];
-      const total = await datastore.stream(
-        select(`SELECT ${dialect.quoteIdentifier('id')}, ${dialect.quoteIdentifier('x')} FROM ${dialect.quoteIdentifier(table)} ORDER BY ${dialect.quoteIdentifier('id')}`),
-        1_000,
-        (rows) => {
-          sizes.push(rows.length);
-          for (const row of rows) ids.push(Number(row.id));
-        },
-      );
+      const total = await datastore.streamOrdered({ table, columns: ['id', 'x'], keyColumns: ['id'] }, 1_000, (batch) => {
+        sizes.push(batch.length);
+        for (let row = 0; row < batch.length; row++) ids.push(Number(batch.value(row, 0)));
+      });
       assert.equal(total, 10_000);
       assert.deepEqual(sizes, Array.from({ length: 10 }, () => 1_000));
       assert.deepEqual(ids, Array.from({ length: 10_000 }, (_, id) => id));
@@ -48,16 +43,15 @@ for (const [database, table] of [
     });
 
     it('a failing statement rejects with a coded error and leaves the pool usable', async () => {
-      await assert.rejects(datastore.stream(select('SELECT * FROM no_such_table_for_stream ORDER BY 1'), 100, () => undefined), { code: 'DB_ERROR' });
+      await assert.rejects(datastore.streamOrdered({ table: 'no_such_table_for_stream', columns: ['id'], keyColumns: ['id'] }, 100, () => undefined), { code: 'DB_ERROR' });
       assert.equal(datastore.state().pool.inUse, 0);
       assert.deepEqual(await datastore.query(datastore.dialect.pingStatement()), [{ ok: 1 }]);
     });
 
     it('an error thrown by the batch handler stops the stream and propagates unchanged', async () => {
-      const dialect = datastore.dialect;
       const boom = new Error('handler failed');
       await assert.rejects(
-        datastore.stream(select(`SELECT * FROM ${dialect.quoteIdentifier(table)} ORDER BY ${dialect.quoteIdentifier('id')}`), 500, () => {
+        datastore.streamOrdered({ table, columns: ['id', 'x'], keyColumns: ['id'] }, 500, () => {
           throw boom;
         }),
         (error) => error === boom,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Datastore, StatementEvent } from '../../../src/datastore/datastore';
+import type { StatementEvent } from '../../../src/datastore/contracts';
+import type { Datastore } from '../../../src/datastore/datastore';
 import type { ColumnDefinition, ColumnType, Row, SqlValue, TableDefinition } from '../../../src/datastore/types';
 import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
 import { assertAppError, rejection } from './helpers';

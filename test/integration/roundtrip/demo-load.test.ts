@@ -23,7 +23,7 @@ for (const target of ROUND_TRIP_TARGETS) {
     before(async () => {
       store = await openRoundTripStore(target, 'rtdemo_');
       await migrate(store.datastore, APP_MIGRATIONS);
-      await loadDemoDatasets(store.datastore, createLogger('silent'), loadedAt);
+      await loadDemoDatasets(store.datastore, new DatasetRepository(store.datastore), createLogger('silent'), loadedAt);
     });
     after(async () => {
       await store?.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { executeUpsert } from '../../../src/datastore/execute-upsert';
+import { executeUpsert } from '../../../src/datastore/upsert/execute-upsert';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition } from '../../../src/datastore/types';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
 

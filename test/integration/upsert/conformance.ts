@@ -3,10 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlDialect } from '../../../src/datastore/dialects';
-import { executeUpsert } from '../../../src/datastore/execute-upsert';
+import { executeUpsert } from '../../../src/datastore/upsert/execute-upsert';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition, UpsertSpec } from '../../../src/datastore/types';
 import { ddl, select } from '../../support/databases';
-import { AWKWARD_TEXTS, awkwardDoubles } from '../../unit/datastore/dialects/awkward-values';
+import { compileValuesUpsert } from '../../support/values-upsert';
+import { AWKWARD_TEXTS, awkwardDoubles } from '../../support/awkward-values';
 
 /**
  * The UPSERT conformance scenarios, run unchanged against every target: a real database through its
@@ -168,7 +169,7 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       const reference: TableDefinition = { ...singleTable, name: `${singleTable.name}_bound` };
       await recreate(reference);
       await target.datastore.executeAll(
-        target.datastore.dialect.compileValuesUpsert({ table: reference.name, keyColumns: reference.primaryKey, columns: reference.columns, rows }, 1),
+        compileValuesUpsert(target.datastore.dialect, { table: reference.name, keyColumns: reference.primaryKey, columns: reference.columns, rows }, 1),
       );
       const q = (name: string) => target.datastore.dialect.quoteIdentifier(name);
       const [equal] = await target.datastore.query(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiKeyService } from '../../../src/auth/api-key.service';
-import type { AuthOptions } from '../../../src/auth/auth-options';
+import type { AuthOptions } from '../../../src/config/auth-options';
 import { Authenticator } from '../../../src/auth/authenticator';
 import type { JwtVerifier } from '../../../src/auth/jwt-verifier';
 import { NOBODY, type Identity } from '../../../src/auth/roles';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import type { JwtOptions } from '../../../src/auth/auth-options';
+import type { JwtOptions } from '../../../src/config/auth-options';
 import { JwtVerifier } from '../../../src/auth/jwt-verifier';
 
 const SECRET = 'unit-test-secret-of-more-than-32-bytes-0123456789';

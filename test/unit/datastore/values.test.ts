@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { OracleDialect } from '../../../src/datastore/dialects/oracle';
 import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
 import type { SqlValue } from '../../../src/datastore/types';
-import { formatUtcTimestamp, rowNormalizer, toParameter } from '../../../src/datastore/values';
+import { exactNumberText, formatUtcTimestamp, rowNormalizer, toParameter } from '../../../src/datastore/values';
+import { awkwardDoubles } from '../../support/awkward-values';
 
 // ODBC SQL type codes as the `odbc` package reports them in `columns[].dataType`.
 const SQL_NUMERIC = 2;
@@ -225,5 +226,16 @@ describe('toParameter and -0', () => {
     assert.ok(Object.is(toParameter(-0, 0), 0));
     const values: SqlValue[] = [0, 5e-324, -1.5, 'text', null, 9007199254740993n];
     for (const value of values) assert.equal(toParameter(value, 0), value);
+  });
+});
+
+describe('exactNumberText: numbers as text in set-based UPSERTs', () => {
+  it('every double, from 5e-324 to 1.8e308, prints as text that parses back to the same bits', () => {
+    for (const value of awkwardDoubles(20_000)) assert.ok(Object.is(Number(exactNumberText(value)), value), `${value}`);
+  });
+
+  it('-0 is written as 0, as a bound parameter writes it', () => {
+    assert.equal(exactNumberText(-0), '0');
+    assert.equal(exactNumberText(0), '0');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config/config';
 import { AppError } from '../../../src/errors/app-error';
-import { DEFAULT_QUERY_LIMITS } from '../../../src/graphql/limits/limits';
+import { DEFAULT_QUERY_LIMITS } from '../../../src/config/query-limits';
 import { firstInvalidUtf8 } from '../../../src/graphql/limits/http-body';
 
 describe('query limit settings', () => {

@@ -16,7 +16,8 @@ import {
 } from 'graphql';
 import { buildAppSchema } from '../../../src/graphql/schema';
 import { assertCost, DATABASE_COSTS, introspectionListSizes, LIST_SIZES, operationCost } from '../../../src/graphql/limits/cost';
-import { DEFAULT_QUERY_LIMITS, limitErrorOf, QueryLimitError, type QueryLimits } from '../../../src/graphql/limits/limits';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../../src/config/query-limits';
+import { limitErrorOf, QueryLimitError } from '../../../src/graphql/limits/limits';
 import { queryLimitRules } from '../../../src/graphql/limits/rules';
 import { operationShape } from '../../../src/graphql/limits/shape';
 import { countTokens, tokenLimitErrorOf } from '../../../src/graphql/limits/tokens';

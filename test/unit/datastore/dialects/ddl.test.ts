@@ -129,30 +129,6 @@ describe('DDL', () => {
     tibero: oracleUnique,
   });
 
-  const oracleIndex = { sql: 'CREATE INDEX "MODEL_SCORE_LABEL_IDX" ON "MODEL_SCORE" ("LABEL", "SCORE")', parameters: [] };
-  const mysqlIndex = { sql: 'CREATE INDEX `model_score_label_idx` ON `model_score` (`label`, `score`)', parameters: [] };
-  const labelIndex = { name: 'model_score_label_idx', table: 'model_score', columns: ['label', 'score'] };
-  expectSqlPerDialect('an index over two columns', (d) => d.compileCreateIndex(labelIndex), {
-    sqlite: { sql: 'CREATE INDEX "model_score_label_idx" ON "model_score" ("label", "score")', parameters: [] },
-    postgresql: { sql: 'CREATE INDEX "model_score_label_idx" ON "model_score" ("label", "score")', parameters: [] },
-    mysql: mysqlIndex,
-    mariadb: mysqlIndex,
-    oracle: oracleIndex,
-    tibero: oracleIndex,
-  });
-
-  const oracleUniqueIndex = { sql: 'CREATE UNIQUE INDEX "MODEL_SCORE_LABEL_UQ" ON "MODEL_SCORE" ("LABEL")', parameters: [] };
-  const mysqlUniqueIndex = { sql: 'CREATE UNIQUE INDEX `model_score_label_uq` ON `model_score` (`label`)', parameters: [] };
-  const uniqueIndex = { name: 'model_score_label_uq', table: 'model_score', columns: ['label'], unique: true };
-  expectSqlPerDialect('a unique index', (d) => d.compileCreateIndex(uniqueIndex), {
-    sqlite: { sql: 'CREATE UNIQUE INDEX "model_score_label_uq" ON "model_score" ("label")', parameters: [] },
-    postgresql: { sql: 'CREATE UNIQUE INDEX "model_score_label_uq" ON "model_score" ("label")', parameters: [] },
-    mysql: mysqlUniqueIndex,
-    mariadb: mysqlUniqueIndex,
-    oracle: oracleUniqueIndex,
-    tibero: oracleUniqueIndex,
-  });
-
   const ansiAdd = { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP', parameters: [] };
   const mysqlAdd = { sql: 'ALTER TABLE `model_score` ADD COLUMN `reviewed_at` DATETIME(3)', parameters: [] };
   const oracleAdd = { sql: 'ALTER TABLE "MODEL_SCORE" ADD ("REVIEWED_AT" TIMESTAMP(3))', parameters: [] };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
-import { DIALECT_NAMES, type DialectName } from '../../../../src/datastore/dialects/dialect-name';
+import { DIALECT_NAMES, type DialectName } from '../../../../src/config/dialect-name';
 import { dialectFor, refineForServer } from '../../../../src/datastore/dialects/index';
 import { MariadbDialect } from '../../../../src/datastore/dialects/mariadb';
 import { MysqlDialect } from '../../../../src/datastore/dialects/mysql';

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it, mock } from 'node:test';
-import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
+import { describe, it } from 'node:test';
 import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
-import { createDialect, expectSqlPerDialect, itForEveryDialect, itPerDialect } from '../../../support/sql-table';
+import { createDialect, expectSqlPerDialect } from '../../../support/sql-table';
 
 const labelled: UpsertSpec = {
   table: 'dataset_row',
@@ -259,135 +258,7 @@ describe('UPSERT compilation', () => {
       });
     }
   });
-
-  describe('multi-row VALUES chunking under the row and bind limits (compileValuesUpsert, every dialect)', () => {
-    // Rows per statement = min(maxRowsPerStatement, floor(maxBindParameters / columns)).
-    itPerDialect(
-      (rows: number[]) => `a 5,000-row batch of 4 columns compiles into ${rows.length} statements, every row in order`,
-      {
-        sqlite: [1000, 1000, 1000, 1000, 1000],
-        postgresql: [1000, 1000, 1000, 1000, 1000],
-        mysql: [1000, 1000, 1000, 1000, 1000],
-        mariadb: [1000, 1000, 1000, 1000, 1000],
-        oracle: [500, 500, 500, 500, 500, 500, 500, 500, 500, 500],
-        tibero: [500, 500, 500, 500, 500, 500, 500, 500, 500, 500],
-      },
-      (dialect, rowsPerStatement) => assertChunked(dialect, 4, 5_000, rowsPerStatement),
-    );
-
-    // 70 columns: 32,766 / 70 = 468 rows (the ODBC ceiling, every dialect but PostgreSQL); 7,000 / 70 = 100 (psqlODBC).
-    itPerDialect(
-      (rows: number[]) => `a 2,000-row batch of 70 columns crossing the bind limit compiles into ${rows.length} statements, every row in order`,
-      {
-        sqlite: [468, 468, 468, 468, 128],
-        postgresql: Array.from({ length: 20 }, () => 100),
-        mysql: [468, 468, 468, 468, 128],
-        mariadb: [468, 468, 468, 468, 128],
-        oracle: [468, 468, 468, 468, 128],
-        tibero: [468, 468, 468, 468, 128],
-      },
-      (dialect, rowsPerStatement) => assertChunked(dialect, 70, 2_000, rowsPerStatement),
-    );
-  });
-
-  describe('refused batches', () => {
-    itForEveryDialect('two rows with the same composite key in one batch are refused with UPSERT_INVALID naming the second row', (d) => {
-      const rows = [
-        { run_id: 'r1', row_index: 1, cluster_id: 0 },
-        { run_id: 'r1', row_index: 1, cluster_id: 1 },
-      ];
-      assert.throws(() => d.compileUpsert({ ...assignment, rows }), {
-        name: 'AppError',
-        code: 'UPSERT_INVALID',
-        details: { table: 'assignment', row: 1 },
-      });
-    });
-
-    itForEveryDialect('rows sharing only part of a composite key are not duplicates', (d) => {
-      const rows = [
-        { run_id: 'r1', row_index: 1, cluster_id: 0 },
-        { run_id: 'r1', row_index: 2, cluster_id: 0 },
-        { run_id: 'r2', row_index: 1, cluster_id: 0 },
-      ];
-      assert.equal(d.compileUpsert({ ...assignment, rows }).length, 1);
-    });
-
-    itForEveryDialect('a repeated key is found whether the batch is in key order or not, naming the row that repeats it', (d) => {
-      const row = (run_id: string, row_index: number) => ({ run_id, row_index, cluster_id: 0 });
-      const inOrder = [row('r1', 1), row('r1', 2), row('r2', 1), row('r2', 2)];
-      assert.equal(d.compileUpsert({ ...assignment, rows: inOrder }).length, 1);
-      assert.throws(() => d.compileUpsert({ ...assignment, rows: [...inOrder, row('r2', 2)] }), { code: 'UPSERT_INVALID', details: { table: 'assignment', row: 4 } });
-      const shuffled = [row('r2', 2), row('r1', 1), row('r2', 1), row('r1', 2)];
-      assert.equal(d.compileUpsert({ ...assignment, rows: shuffled }).length, 1);
-      assert.throws(() => d.compileUpsert({ ...assignment, rows: [...shuffled, row('r2', 9), row('r1', 1)] }), {
-        code: 'UPSERT_INVALID',
-        message: /row 5 repeats key \["r1",1\]/,
-      });
-      // '1' and 1 are different values to the batch check, as they were before it had an ordered path.
-      assert.equal(d.compileUpsert({ ...assignment, rows: [row('r1', 1), { ...row('r1', 1), row_index: '1' }] }).length, 1);
-    });
-
-    itForEveryDialect('a row without a value for one column is refused with UPSERT_INVALID', (d) => {
-      const rows: Record<string, SqlValue>[] = [{ id: 'a', label: 'Alpha', score: 1 }, { id: 'b', score: 2 }];
-      assert.throws(() => d.compileUpsert({ ...labelled, rows }), {
-        code: 'UPSERT_INVALID',
-        message: /row 1 has no value for "label"/,
-      });
-    });
-
-    itForEveryDialect('a key column missing from the columns is refused with UPSERT_INVALID', (d) => {
-      assert.throws(() => d.compileUpsert({ ...labelled, keyColumns: ['uuid'] }), {
-        code: 'UPSERT_INVALID',
-        message: /key column "uuid" is not among the columns/,
-      });
-    });
-
-    itForEveryDialect('an UPSERT without key columns is refused with UPSERT_INVALID', (d) => {
-      assert.throws(() => d.compileUpsert({ ...labelled, keyColumns: [] }), { code: 'UPSERT_INVALID', message: /no key columns/ });
-    });
-
-    for (const table of ['t; DROP TABLE x', 'a"b']) {
-      itForEveryDialect(`the table name ${JSON.stringify(table)} is refused with INVALID_IDENTIFIER before any SQL is produced`, (d) => {
-        const quote = mock.method(d, 'quoteIdentifier');
-        assert.throws(() => d.compileUpsert({ ...labelled, table }), { code: 'INVALID_IDENTIFIER' });
-        assert.equal(quote.mock.callCount(), 0);
-      });
-    }
-  });
 });
-
-function wideBatch(columnCount: number, rowCount: number): UpsertSpec {
-  const columns: ColumnDefinition[] = [
-    { name: 'id', type: 'string' },
-    ...Array.from({ length: columnCount - 1 }, (_, index): ColumnDefinition => ({ name: `c${index + 1}`, type: 'integer' })),
-  ];
-  const rows = Array.from({ length: rowCount }, (_, row) => {
-    const values: Record<string, SqlValue> = { id: `row-${row}` };
-    for (let index = 1; index < columnCount; index++) values[`c${index}`] = row * 100 + index;
-    return values;
-  });
-  return { table: 'wide', keyColumns: ['id'], columns, rows };
-}
-
-/** The batch compiled into statements of the expected row counts, within the bind limit, values in order. */
-function assertChunked(dialect: SqlDialect, columnCount: number, rowCount: number, expectedRowsPerStatement: readonly number[]): void {
-  const batch = wideBatch(columnCount, rowCount);
-  const statements = dialect.compileValuesUpsert(batch);
-  assert.deepEqual(
-    statements.map((statement) => statement.parameters.length / columnCount),
-    expectedRowsPerStatement,
-  );
-  for (const statement of statements) {
-    assert.ok(statement.parameters.length <= dialect.maxBindParameters, `${statement.parameters.length} parameters`);
-    assert.equal(statement.sql.split('?').length - 1, statement.parameters.length, 'one ? per parameter');
-    assert.equal(statement.kind, 'upsert');
-  }
-  const expected = batch.rows.flatMap((row) => batch.columns.map((column) => row[column.name]));
-  assert.deepEqual(
-    statements.flatMap((statement) => statement.parameters),
-    expected,
-  );
-}
 
 describe('PostgreSQL UPSERT from a SELECT by server version', () => {
   const target = {

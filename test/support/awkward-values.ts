@@ -1,4 +1,4 @@
-import { SeededRandom } from '../../../../src/shared/seeded-random';
+import { SeededRandom } from '../../src/shared/seeded-random';
 
 /** Values that break naive escaping and number printing, shared by the UPSERT unit and integration tests. */
 

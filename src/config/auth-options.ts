@@ -1,5 +1,3 @@
-import type { Role } from './roles';
-
 /**
  * Authentication settings (AUTH_* variables; config.ts fills them).
  *
@@ -11,7 +9,7 @@ export interface AuthOptions {
   /** AUTH_API_KEYS. Default true: keys created with `npm run apikey` or the createApiKey mutation. */
   readonly apiKeys: boolean;
   /** AUTH_ANONYMOUS. Default `viewer` in development, `none` in production: what a caller without credentials may do. */
-  readonly anonymousRole: Extract<Role, 'viewer'> | null;
+  readonly anonymousRole: 'viewer' | null;
   /** JWT verification; null when AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are both unset. */
   readonly jwt: JwtOptions | null;
   /** AUTH_API_KEY_CACHE_MS. Default 30000: how long a verified key is remembered, so a key revoked by another process works that much longer; 0 looks every key up. */

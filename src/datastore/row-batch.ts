@@ -1,0 +1,96 @@
+import type { SqlDialect } from './dialects/dialect';
+import type { NonNumberMask, Row, SqlValue } from './types';
+import { integerValue, rowNormalizer, type ResultColumn } from './values';
+
+// ODBC's SQL_BIT: values.ts reads it as a boolean, so a number from such a column is converted, not passed through.
+const SQL_BIT = -7;
+
+/**
+ * One batch of a read as the driver returned it, each row an array in SELECT order. Values become app
+ * values (values.ts) only as they are read, and copyNumbers passes numbers through as they are, so a
+ * million rows of features create no row objects.
+ */
+export class RowBatch {
+  private readonly converters: ((value: unknown) => unknown)[];
+
+  constructor(
+    readonly columns: readonly ResultColumn[],
+    private readonly rows: readonly (readonly unknown[])[],
+    private readonly dialect: SqlDialect,
+  ) {
+    this.converters = columns.map((column) => {
+      // One cell through values.ts: a one-column normalizer reading index 0 of a reused holder.
+      const normalize = rowNormalizer([{ name: '0', dataType: column.dataType }], dialect);
+      const holder: unknown[] = [undefined];
+      const passNumbers = column.dataType !== SQL_BIT;
+      return (value: unknown) => {
+        if (value === null || value === undefined) return null;
+        if (typeof value === 'number' && passNumbers) return value;
+        if (typeof value === 'bigint') return integerValue(value.toString());
+        holder[0] = value;
+        return normalize(holder as unknown as Record<string, unknown>)['0'];
+      };
+    });
+  }
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  /** The app value (values.ts) of one cell. */
+  value(row: number, column: number): unknown {
+    return this.converters[column]!(this.rows[row]![column]);
+  }
+
+  /**
+   * Copies one column of every row into `target[offset + row × stride]` as doubles: a number as it is,
+   * NULL as NaN, anything else (a BigInt, DECIMAL text) as Number() of its app value.
+   */
+  copyNumbers(column: number, target: Float64Array, offset: number, stride: number): void {
+    const convert = this.converters[column]!;
+    const passNumbers = this.columns[column]!.dataType !== SQL_BIT;
+    const rows = this.rows;
+    for (let row = 0, at = offset; row < rows.length; row++, at += stride) {
+      const value = rows[row]![column];
+      if (typeof value === 'number' && passNumbers) target[at] = value;
+      else if (value === null || value === undefined) target[at] = Number.NaN;
+      else target[at] = Number(convert(value));
+    }
+  }
+
+  /** Every row as an object keyed by column name, as query() returns rows. */
+  toRows(): Row[] {
+    const normalize = rowNormalizer(this.columns, this.dialect);
+    const names = this.columns.map((column) => column.name);
+    return this.rows.map((values) => {
+      const raw: Record<string, unknown> = {};
+      for (let index = 0; index < names.length; index++) raw[names[index]!] = values[index];
+      return normalize(raw);
+    });
+  }
+
+  /** The batch without its trailing non-number masks: a value whose bit is set in its mask becomes NULL. */
+  withNonNumbersAsNull(masks: readonly NonNumberMask[]): RowBatch {
+    const rows = this.rows as unknown[][];
+    for (const row of rows) {
+      for (const mask of masks) {
+        const bits = Number(row[mask.column] ?? 0);
+        if (bits === 0) continue;
+        mask.columns.forEach((column, bit) => {
+          if (bits & (1 << bit)) row[column] = null;
+        });
+      }
+    }
+    return new RowBatch(this.columns.slice(0, this.columns.length - masks.length), rows, this.dialect);
+  }
+
+  /** The driver's values of some columns of one row, as they came: fit to bind back (keyset paging). */
+  rawValues(row: number, columns: readonly number[]): SqlValue[] {
+    return columns.map((column) => toBindable(this.rows[row]![column]));
+  }
+}
+
+function toBindable(value: unknown): SqlValue {
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  return value as SqlValue;
+}

@@ -1,0 +1,84 @@
+import { describe } from 'node:test';
+import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
+import type { OrderedRead } from '../../../../src/datastore/types';
+import { expectSqlPerDialect } from '../../../support/sql-table';
+
+/** The SQL of reading a table in key order (keyset-reader.ts asks the dialect for every text). */
+function readings(d: SqlDialect): OrderedRead {
+  return { table: 'reading', columns: ['site', 'n', 'x'], keyColumns: ['site', 'n'], where: { sql: `${d.quoteIdentifier('x')} > ?`, parameters: [0] } };
+}
+
+describe('ordered reads', () => {
+  const ansiAfter = {
+    sql: 'SELECT "site", "n", "x" FROM "reading" WHERE ("x" > ?) AND ("site" > ? OR ("site" = ? AND "n" > ?)) ORDER BY "site", "n"',
+    parameters: [0, 'a', 'a', 5],
+  };
+  const mysqlAfter = {
+    sql: 'SELECT `site`, `n`, `x` FROM `reading` WHERE (`x` > ?) AND (`site` > ? OR (`site` = ? AND `n` > ?)) ORDER BY `site`, `n`',
+    parameters: [0, 'a', 'a', 5],
+  };
+  const oracleAfter = {
+    sql: 'SELECT "SITE", "N", "X" FROM "READING" WHERE ("X" > ?) AND ("SITE" > ? OR ("SITE" = ? AND "N" > ?)) ORDER BY "SITE", "N"',
+    parameters: [0, 'a', 'a', 5],
+  };
+  expectSqlPerDialect(
+    "the rows after a composite key: the read's own condition, then the key compared part by part",
+    (d) => d.compileOrderedSelect(readings(d), [d.compileKeyCondition(['site', 'n'], ['a', 5], '>', '>')]),
+    { sqlite: ansiAfter, postgresql: ansiAfter, mysql: mysqlAfter, mariadb: mysqlAfter, oracle: oracleAfter, tibero: oracleAfter },
+  );
+
+  const ansiUpTo = { sql: '"site" < ? OR ("site" = ? AND "n" <= ?)', parameters: ['b', 'b', 9] };
+  const oracleUpTo = { sql: '"SITE" < ? OR ("SITE" = ? AND "N" <= ?)', parameters: ['b', 'b', 9] };
+  expectSqlPerDialect(
+    'up to and including a composite key',
+    (d) => ({ ...d.compileKeyCondition(['site', 'n'], ['b', 9], '<', '<='), kind: 'select' }),
+    {
+      sqlite: ansiUpTo,
+      postgresql: ansiUpTo,
+      mysql: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
+      mariadb: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
+      oracle: oracleUpTo,
+      tibero: oracleUpTo,
+    },
+  );
+
+  const ansiCounts = {
+    sql: 'SELECT COUNT(*) AS total_rows, SUM(CASE WHEN "site" IS NULL OR "n" IS NULL THEN 1 ELSE 0 END) AS null_keys FROM "reading" WHERE "x" > ?',
+    parameters: [0],
+  };
+  const mysqlCounts = {
+    sql: 'SELECT COUNT(*) AS total_rows, SUM(CASE WHEN `site` IS NULL OR `n` IS NULL THEN 1 ELSE 0 END) AS null_keys FROM `reading` WHERE `x` > ?',
+    parameters: [0],
+  };
+  const oracleCounts = {
+    sql: 'SELECT COUNT(*) AS total_rows, SUM(CASE WHEN "SITE" IS NULL OR "N" IS NULL THEN 1 ELSE 0 END) AS null_keys FROM "READING" WHERE "X" > ?',
+    parameters: [0],
+  };
+  expectSqlPerDialect('the rows of a read and those with a NULL key part, counted in one statement', (d) => d.compileKeyCounts(readings(d)), {
+    sqlite: ansiCounts,
+    postgresql: ansiCounts,
+    mysql: mysqlCounts,
+    mariadb: mysqlCounts,
+    oracle: oracleCounts,
+    tibero: oracleCounts,
+  });
+
+  const ansiPlain = { sql: 'SELECT "site", "n", "x" FROM "reading" ORDER BY "site", "n"', parameters: [] };
+  const mysqlPlain = { sql: 'SELECT `site`, `n`, `x` FROM `reading` ORDER BY `site`, `n`', parameters: [] };
+  const oraclePlain = { sql: 'SELECT "SITE", "N", "X" FROM "READING" ORDER BY "SITE", "N"', parameters: [] };
+  expectSqlPerDialect(
+    'a number column is read with a mask of its non-number values only where numeric columns hold text (SQLite)',
+    (d) => d.compileOrderedSelect({ ...readings(d), where: undefined, numbers: ['x'] }),
+    {
+      sqlite: {
+        sql: `SELECT "site", "n", "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0 FROM "reading" ORDER BY "site", "n"`,
+        parameters: [],
+      },
+      postgresql: ansiPlain,
+      mysql: mysqlPlain,
+      mariadb: mysqlPlain,
+      oracle: oraclePlain,
+      tibero: oraclePlain,
+    },
+  );
+});

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { APP_MIGRATIONS } from '../../../../src/datastore/migrations/app-migrations';
+import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../../../../src/modules/dataset/outcome-table';
+
+// The migrations are frozen literals; these checks say when the live layout has moved on without a new migration.
+describe('APP_MIGRATIONS', () => {
+  it('versions are 1, 2, 3, 4 in order, each named once', () => {
+    assert.deepEqual(
+      APP_MIGRATIONS.map((migration) => [migration.version, migration.name]),
+      [
+        [1, 'datasets'],
+        [2, 'model runs, assignments and outcomes'],
+        [3, 'api keys'],
+        [4, 'run publish errors'],
+      ],
+    );
+  });
+
+  it('migration 2 creates the default outcome table with exactly the layout the app gives every outcome table', () => {
+    const created = APP_MIGRATIONS.find((migration) => migration.version === 2)!.tables.find((table) => table.name === DEFAULT_OUTCOME_TABLE);
+    assert.deepEqual(created, outcomeTableDefinition(DEFAULT_OUTCOME_TABLE));
+  });
+
+  it("migration 2's assignment table keeps entity keys as long as outcome tables do", () => {
+    const assignments = APP_MIGRATIONS.find((migration) => migration.version === 2)!.tables.find((table) => table.name === 'ai_run_assignment')!;
+    assert.equal(assignments.columns.find((column) => column.name === 'entity_key')!.length, ENTITY_KEY_LENGTH);
+  });
+});
