@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
-import { ConnectionType, pageFrom, type Connection } from '../../graphql/connection';
+import { ConnectionType, pagedConnection, type Connection } from '../../graphql/connection';
 import type { OutcomeRow } from '../run/outcome.repository';
 import { ModelRunFilter, ModelRunOrderField, OrderDirection } from '../run/run.input';
 import type { ModelRunRecord } from '../run/run.record';
@@ -14,6 +14,7 @@ import type { DatasetRecord } from './dataset.record';
 import { DatasetService } from './dataset.service';
 import { Dataset, DatasetColumn } from './dataset.type';
 
+const NEWEST_FIRST = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };
 const DatasetRowConnection = ConnectionType('DatasetRow', GraphQLJSONObject, 'A page of a dataset table’s rows.');
 
 @Authorized('viewer')
@@ -68,7 +69,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<Row>> {
-    return this.service.preview(dataset, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.service.preview(dataset, page));
   }
 
   @FieldResolver(() => ModelRunConnection, { description: 'Runs of this dataset, newest first.' })
@@ -78,7 +79,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<ModelRunRecord>> {
-    return this.runService.list({ ...filter, datasetIds: [dataset.id] }, { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC }, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.runService.list({ ...filter, datasetIds: [dataset.id] }, NEWEST_FIRST, page));
   }
 
   @FieldResolver(() => ModelRun, { nullable: true, description: 'The most recently created run.' })
@@ -92,7 +93,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<OutcomeRow>> {
-    return this.runService.outcomes(dataset.outcomeTable, dataset.id, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.runService.outcomes(dataset.outcomeTable, dataset.id, page));
   }
 
   @FieldResolver(() => [DatasetColumn], { description: 'The columns of the table, from the database catalog.' })

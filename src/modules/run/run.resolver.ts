@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RateLimiter } from '../../auth/rate-limiter';
 import type { GraphqlContext } from '../../graphql/context';
-import { connectionFrom, pageFrom, type Connection } from '../../graphql/connection';
+import { connectionFrom, pagedConnection, pageFrom, type Connection } from '../../graphql/connection';
+import { pageOfRows } from '../../shared/page-of-rows';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import { Dataset } from '../dataset/dataset.type';
 import type { Assignment as AssignmentRow } from './assignment.repository';
@@ -37,7 +38,7 @@ export class RunResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<ModelRunRecord>> {
-    return this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, page));
   }
 
   @Authorized('operator')
@@ -89,7 +90,7 @@ export class RunResolver {
   ): Promise<Connection<TraceEventNode>> {
     const page = pageFrom(first, after);
     const { documents } = await this.traceReader.read(run.id, actions, page.offset, page.limit);
-    return connectionFrom(documents.map(toTraceEvent), page);
+    return connectionFrom(pageOfRows(documents.map(toTraceEvent), page.limit), page);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The Kibana dashboard filtered on this run, when KIBANA_URL is set.' })
@@ -104,7 +105,7 @@ export class RunResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<AssignmentRow>> {
-    return this.service.assignments(run.id, cluster, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.service.assignments(run.id, cluster, page));
   }
 }
 

@@ -3,7 +3,8 @@ import type { Datastore } from '../../datastore/datastore';
 import { AppError, isAppError } from '../../errors/app-error';
 import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
-import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
+import type { Page } from '../../datastore/dialects/dialect';
+import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
 import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
@@ -204,17 +205,17 @@ export class RunService {
     return datasetIds.map((id) => latest.get(id) ?? null);
   }
 
-  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<Connection<ModelRunRecord>> {
+  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<PageOfRows<ModelRunRecord>> {
     if ((filter.datasetIds?.length ?? 0) > 100) throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
-    return connectionFrom(await this.deps.runs.list(filter, order, page), page);
+    return pageOfRows(await this.deps.runs.list(filter, order, page), page.limit);
   }
 
-  async assignments(runId: string, cluster: number | null, page: Page): Promise<Connection<Assignment>> {
-    return connectionFrom(await this.deps.assignments.page(runId, cluster, page), page);
+  async assignments(runId: string, cluster: number | null, page: Page): Promise<PageOfRows<Assignment>> {
+    return pageOfRows(await this.deps.assignments.page(runId, cluster, page), page.limit);
   }
 
-  async outcomes(outcomeTable: string | null, datasetId: string, page: Page): Promise<Connection<OutcomeRow>> {
-    return connectionFrom(await this.deps.outcomes.page(outcomeTable ?? DEFAULT_OUTCOME_TABLE, datasetId, page), page);
+  async outcomes(outcomeTable: string | null, datasetId: string, page: Page): Promise<PageOfRows<OutcomeRow>> {
+    return pageOfRows(await this.deps.outcomes.page(outcomeTable ?? DEFAULT_OUTCOME_TABLE, datasetId, page), page.limit);
   }
 
   /** Resolves runs left QUEUED or RUNNING by a dead process, then keeps this process's runs alive. */

@@ -1,10 +1,17 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError } from '../../../../src/errors/app-error';
-import { connectionFrom, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageFrom } from '../../../../src/graphql/connection';
+import { AppError } from '../../../src/errors/app-error';
+import type { Page } from '../../../src/datastore/dialects/dialect';
+import { connectionFrom as connectionOfPage, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageFrom } from '../../../src/graphql/connection';
+import { pageOfRows } from '../../../src/shared/page-of-rows';
 
 // Run, assignment and outcome lists (and dataset previews) page through these helpers.
+
+/** The connection of rows fetched as repositories fetch them: one past the page. */
+function connectionFrom<T>(fetched: readonly T[], page: Page) {
+  return connectionOfPage(pageOfRows(fetched, page.limit), page);
+}
 
 function refusedFor(field: string) {
   return (error: unknown) => {
