@@ -35,6 +35,8 @@ import { CatalogRepository } from './modules/dataset/catalog.repository';
 import { DatasetRepository } from './modules/dataset/dataset.repository';
 import { DatasetService } from './modules/dataset/dataset.service';
 import { DatasetTableRepository } from './modules/dataset/dataset-table.repository';
+import { OutcomeRepository } from './modules/outcome/outcome.repository';
+import { OutcomeService } from './modules/outcome/outcome.service';
 import { createRunModule } from './modules/run/run.module';
 import { graphqlTracePlugin } from './plugins/trace/plugin';
 import { createTelemetry } from './telemetry/telemetry';
@@ -81,7 +83,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
   const auth = createAuthModule(config.auth, datastore);
-  const services: Services = { datasets, runs: runModule.service, trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys: auth.apiKeys,
+  const services: Services = { datasets, runs: runModule.service, outcomes: new OutcomeService(new OutcomeRepository(datastore)), trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys: auth.apiKeys,
     runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started') };
 
   const expressApp = express();

@@ -5,6 +5,7 @@ import type { Identity } from '../auth/roles';
 import type { Logger } from '../logging/logger';
 import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
 import type { DatasetService } from '../modules/dataset/dataset.service';
+import type { OutcomeService } from '../modules/outcome/outcome.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
 import type { ModelRunRecord } from '../modules/run/run.record';
 import type { RunService } from '../modules/run/run.service';
@@ -13,6 +14,7 @@ import type { TraceReader } from '../telemetry/trace-reader';
 export interface Services {
   readonly datasets: DatasetService;
   readonly runs: RunService;
+  readonly outcomes: OutcomeService;
   readonly trace: TraceReader;
   readonly kibanaUrl: string | null;
   readonly apiKeys: ApiKeyService;

@@ -16,7 +16,7 @@ function containerFor(services: Services | undefined): ContainerType {
   const instances = new Map<unknown, unknown>(
     services
       ? [
-          [DatasetResolver, new DatasetResolver(services.datasets, services.runs)],
+          [DatasetResolver, new DatasetResolver(services.datasets, services.runs, services.outcomes)],
           [RunResolver, new RunResolver(services.runs, services.trace, services.kibanaUrl, services.runLimiter)],
           [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
         ]

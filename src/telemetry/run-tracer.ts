@@ -1,4 +1,5 @@
-import type { MissingValueCount, ModelRunRecord, PublishErrorRecord, RunMetrics } from '../modules/run/run.record';
+import type { MissingValueCount, ModelRunRecord, RunMetrics } from '../modules/run/run.record';
+import type { PublishErrorRecord } from '../modules/outcome/outcome.record';
 import type { DatasetRecord } from '../modules/dataset/dataset.record';
 import type { ColumnStats, IterationEvent, KScore } from '../modules/modeling/model';
 import { exposedError } from '../errors/exposure';

@@ -1,4 +1,4 @@
-import { DEFAULT_OUTCOME_TABLE, outcomeTableDefinition } from '../../modules/dataset/outcome-table';
+import { DEFAULT_OUTCOME_TABLE, outcomeTableDefinition } from '../../modules/outcome/outcome-table';
 import type { Migration } from './migration';
 
 /**

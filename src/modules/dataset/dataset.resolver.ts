@@ -2,11 +2,13 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
 import { ConnectionType, pagedConnection, type Connection } from '../../graphql/connection';
-import type { OutcomeRow } from '../run/outcome.repository';
+import type { OutcomeRow } from '../outcome/outcome.record';
+import { OutcomeService } from '../outcome/outcome.service';
+import { OutcomeConnection } from '../outcome/outcome.type';
 import { ModelRunFilter, ModelRunOrderField, OrderDirection } from '../run/run.input';
 import type { ModelRunRecord } from '../run/run.record';
 import { RunService } from '../run/run.service';
-import { FeatureProfile, ModelRun, ModelRunConnection, OutcomeConnection } from '../run/run.type';
+import { FeatureProfile, ModelRun, ModelRunConnection } from '../run/run.type';
 import type { FeatureProfileRow } from './dataset-table.repository';
 import { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { GraphqlContext } from '../../graphql/context';
@@ -23,6 +25,7 @@ export class DatasetResolver {
   constructor(
     private readonly service: DatasetService,
     private readonly runService: RunService,
+    private readonly outcomeService: OutcomeService,
   ) {}
 
   @Authorized('admin')
@@ -93,7 +96,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<OutcomeRow>> {
-    return pagedConnection(first, after, (page) => this.runService.outcomes(dataset.outcomeTable, dataset.id, page));
+    return pagedConnection(first, after, (page) => this.outcomeService.page(dataset.outcomeTable, dataset.id, page));
   }
 
   @FieldResolver(() => [DatasetColumn], { description: 'The columns of the table, from the database catalog.' })

@@ -10,7 +10,7 @@ import type { CatalogRepository } from './catalog.repository';
 import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
 import { badInput, checkColumns, checkIdentifier, checkName } from './dataset-validation';
-import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from './outcome-table';
+import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../outcome/outcome-table';
 
 /** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
 export class DatasetService {

@@ -1,7 +1,6 @@
 import type { Executor, Streamer } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
-import { outcomeTableDefinition } from '../dataset/outcome-table';
 import { executeUpsert } from '../../datastore/execute-upsert';
 
 const TABLE = 'ai_run_assignment';
@@ -19,7 +18,7 @@ export interface Assignment {
   readonly distance: number;
 }
 
-/** Each entity's cluster in a finished run (table ai_run_assignment): what publishing writes out. */
+/** Each entity's cluster in a finished run (table ai_run_assignment): what publishing copies into the outcome table. */
 export class AssignmentRepository {
   constructor(private readonly executor: Executor & Streamer) {}
 
@@ -41,31 +40,6 @@ export class AssignmentRepository {
    */
   async refreshStatistics(): Promise<void> {
     for (const statement of this.executor.dialect.refreshStatisticsStatements(TABLE)) await this.executor.execute(statement);
-  }
-
-  /**
-   * UPSERTs a stored run's assignments into an outcome table (layout: outcomeTableDefinition) with ONE
-   * statement that the database runs from this table, so no row travels through the driver: how a run
-   * publishes its outcomes, and how publishRunOutcomes publishes an older run again. Returns the rows
-   * the database reports (-1 where the driver does not say).
-   */
-  async publishAsOutcomes(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, executor: Executor): Promise<number> {
-    const dialect = executor.dialect;
-    const q = (name: string) => dialect.quoteIdentifier(name);
-    const target = outcomeTableDefinition(outcomeTable);
-    const column = (name: string) => target.columns.find((candidate) => candidate.name === name)!;
-    const copied = ['entity_key', 'run_id', 'cluster', 'distance'].map(q).join(', ');
-    const select =
-      `SELECT ${dialect.parameterSql(column('dataset_id'))} AS ${q('dataset_id')}, ${copied}, ${dialect.parameterSql(column('scored_at'))} AS ${q('scored_at')} ` +
-      `FROM ${q(TABLE)} WHERE ${q('run_id')} = ?`;
-    let count = -1;
-    for (const statement of dialect.compileUpsertFromSelect(
-      { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns },
-      { sql: select, parameters: [datasetId, scoredAt, runId], kind: 'select' },
-    )) {
-      count = await executor.execute(statement);
-    }
-    return count;
   }
 
   /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */

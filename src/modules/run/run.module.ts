@@ -5,8 +5,8 @@ import type { Logger } from '../../logging/logger';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import { AssignmentRepository } from './assignment.repository';
-import { OutcomePublisher } from './outcome-publisher';
-import { OutcomeRepository } from './outcome.repository';
+import { OutcomePublisher } from '../outcome/outcome-publisher';
+import { OutcomeRepository } from '../outcome/outcome.repository';
 import { createRunPubSub } from './run-events';
 import { RunExecutor } from './run-executor';
 import { RunRepository } from './run.repository';
@@ -20,10 +20,9 @@ import { logFailure } from '../../logging/log-failure';
 export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, tracer: RunTracer, logger: Logger) {
   const runs = new RunRepository(datastore);
   const assignments = new AssignmentRepository(datastore);
-  const outcomes = new OutcomeRepository(datastore);
   const pubSub = createRunPubSub();
   const log = logger.child({ component: 'runs' });
-  const publisher = new OutcomePublisher({ datastore, runs, assignments, datasets, logger: log });
+  const publisher = new OutcomePublisher({ datastore, runs, outcomes: new OutcomeRepository(datastore), datasets, logger: log });
   let service: RunService | undefined;
   const executor = new RunExecutor({
     datastore,
@@ -45,7 +44,6 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     datastore,
     runs,
     assignments,
-    outcomes,
     publisher,
     datasets,
     datasetTables,

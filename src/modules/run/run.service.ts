@@ -5,12 +5,11 @@ import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
 import type { Page } from '../../datastore/dialects/dialect';
 import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
-import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
+import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
-import type { OutcomePublisher } from './outcome-publisher';
-import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
+import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
@@ -27,7 +26,6 @@ export interface RunServiceDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
-  readonly outcomes: OutcomeRepository;
   readonly publisher: OutcomePublisher;
   readonly datasets: DatasetService;
   readonly datasetTables: DatasetTableRepository;
@@ -212,10 +210,6 @@ export class RunService {
 
   async assignments(runId: string, cluster: number | null, page: Page): Promise<PageOfRows<Assignment>> {
     return pageOfRows(await this.deps.assignments.page(runId, cluster, page), page.limit);
-  }
-
-  async outcomes(outcomeTable: string | null, datasetId: string, page: Page): Promise<PageOfRows<OutcomeRow>> {
-    return pageOfRows(await this.deps.outcomes.page(outcomeTable ?? DEFAULT_OUTCOME_TABLE, datasetId, page), page.limit);
   }
 
   /** Resolves runs left QUEUED or RUNNING by a dead process, then keeps this process's runs alive. */

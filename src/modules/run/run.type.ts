@@ -232,24 +232,6 @@ export class Assignment {
   distance!: number;
 }
 
-@ObjectType({ description: 'A published outcome: the row the outcome table holds for one entity.' })
-export class Outcome {
-  @Field(() => String)
-  entityKey!: string;
-
-  @Field(() => ID)
-  runId!: string;
-
-  @Field(() => Int)
-  cluster!: number;
-
-  @Field(() => Float)
-  distance!: number;
-
-  @Field(() => Date, { description: 'When the run that assigned it finished.' })
-  scoredAt!: Date;
-}
-
 @ObjectType({ description: 'A k-means clustering of a dataset.' })
 export class ModelRun {
   @Field(() => ID)
@@ -330,7 +312,6 @@ export class FeatureProfile {
 
 export const ModelRunConnection = ConnectionType('ModelRun', ModelRun, 'A page of model runs.');
 export const AssignmentConnection = ConnectionType('Assignment', Assignment, 'A page of a run’s assignments, by entity key.');
-export const OutcomeConnection = ConnectionType('Outcome', Outcome, 'A page of a dataset’s published outcomes, by entity key.');
 
 @ObjectType({ description: 'One document of a run’s modeling trace (ECS), as stored in Elasticsearch or the trace files.' })
 export class TraceEvent {

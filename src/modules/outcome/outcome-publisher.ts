@@ -1,12 +1,22 @@
-import type { Datastore } from '../../datastore/datastore';
+import type { Executor, TransactionRunner } from '../../datastore/datastore';
+import type { SqlValue } from '../../datastore/types';
 import { AppError, isAppError } from '../../errors/app-error';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
-import type { DatasetService } from '../dataset/dataset.service';
-import type { AssignmentRepository } from './assignment.repository';
-import { retryWhileUnavailable } from './retry-while-unavailable';
-import type { PublishErrorRecord } from './run.record';
-import type { RunChanges, RunRepository } from './run.repository';
+import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
+import type { PublishErrorRecord } from './outcome.record';
+import type { OutcomeRepository } from './outcome.repository';
+
+/** Columns of the run's row written with the publication (RunRepository's names). */
+export type RunColumnChanges = Readonly<Record<string, SqlValue>>;
+
+/**
+ * The runs publishing writes to (the run module's RunRepository): a SUCCEEDED run is marked published,
+ * or its publish error recorded, only while it is still SUCCEEDED.
+ */
+export interface SucceededRuns {
+  transition(id: string, from: readonly 'SUCCEEDED'[], to: 'SUCCEEDED', changes: RunColumnChanges, executor?: Executor): Promise<boolean>;
+}
 
 export interface PublishRequest {
   readonly runId: string;
@@ -17,7 +27,7 @@ export interface PublishRequest {
   /** The run's outcomes_published_at. */
   readonly publishedAt: Date;
   /** More of the run to write in the same transaction, given how long publishing took (the run's own timings). */
-  readonly changes?: (publishMs: number) => RunChanges;
+  readonly changes?: (publishMs: number) => RunColumnChanges;
   /**
    * Keep trying to record a publish error while the database is away (a run's own publishing, which
    * nobody waits for). Default false: a request that publishes gets its answer after one attempt.
@@ -41,11 +51,11 @@ export class OutcomePublisher {
 
   constructor(
     private readonly dependencies: {
-      readonly datastore: Datastore;
-      readonly runs: RunRepository;
-      readonly assignments: AssignmentRepository;
+      readonly datastore: TransactionRunner;
+      readonly runs: SucceededRuns;
+      readonly outcomes: OutcomeRepository;
       /** Locks the dataset's row first, as deleteDataset does: never outcome rows for a deleted dataset. */
-      readonly datasets: Pick<DatasetService, 'lock'>;
+      readonly datasets: { lock(datasetId: string, transaction: Executor): Promise<boolean> };
       readonly logger: Logger;
       readonly now?: () => Date;
     },
@@ -57,14 +67,14 @@ export class OutcomePublisher {
   }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
-    const { datastore, runs, assignments } = this.dependencies;
+    const { datastore, runs, outcomes } = this.dependencies;
     const started = performance.now();
     try {
       await datastore.transaction(async (transaction) => {
         if (!(await this.dependencies.datasets.lock(request.datasetId, transaction))) {
           throw new AppError('CONFLICT', `Dataset ${request.datasetId} was deleted; the outcomes of run ${request.runId} were not published`);
         }
-        await assignments.publishAsOutcomes(request.runId, request.outcomeTable, request.datasetId, request.scoredAt, transaction);
+        await outcomes.publishFromAssignments(request.runId, request.outcomeTable, request.datasetId, request.scoredAt, transaction);
         const changes = { outcomes_published_at: request.publishedAt, ...NO_PUBLISH_ERROR, ...request.changes?.(performance.now() - started) };
         // A run that is no longer there or no longer SUCCEEDED gets no outcomes either.
         if (!(await runs.transition(request.runId, ['SUCCEEDED'], 'SUCCEEDED', changes, transaction))) {
@@ -96,7 +106,7 @@ export class OutcomePublisher {
   }
 }
 
-const NO_PUBLISH_ERROR: RunChanges = { publish_error_code: null, publish_error_message: null, publish_error_at: null };
+const NO_PUBLISH_ERROR: RunColumnChanges = { publish_error_code: null, publish_error_message: null, publish_error_at: null };
 
 /** A publish failure as the run stores it: its catalogue code, and that code's catalogue text. */
 export function publishErrorOf(cause: unknown, outcomeTable: string, at: Date): PublishErrorRecord {

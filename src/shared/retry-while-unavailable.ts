@@ -1,4 +1,4 @@
-import { isAppError } from '../../errors/app-error';
+import { isAppError } from '../errors/app-error';
 
 // While the database cannot be reached, a write is retried after these delays (the last one repeats).
 const RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
