@@ -12,7 +12,6 @@ import { DatabaseBootstrap } from './bootstrap';
 import { GraphQLError } from 'graphql';
 import { createAuthModule } from './auth/auth.module';
 import { RateLimiter } from './auth/rate-limiter';
-import type { ApiKeyService } from './auth/api-key.service';
 import { NOBODY } from './auth/roles';
 import type { Config } from './config/config';
 import { Datastore } from './datastore/datastore';
@@ -31,6 +30,8 @@ import { buildAppSchema } from './graphql/schema';
 import { healthRoutes } from './http/health.routes';
 import type { Logger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
+import { ApiKeyRepository } from './modules/api-key/api-key.repository';
+import { ApiKeyService } from './modules/api-key/api-key.service';
 import { CatalogRepository } from './modules/dataset/catalog.repository';
 import { DatasetRepository } from './modules/dataset/dataset.repository';
 import { DatasetService } from './modules/dataset/dataset.service';
@@ -82,8 +83,9 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
-  const auth = createAuthModule(config.auth, datastore);
-  const services: Services = { datasets, runs: runModule.service, outcomes: new OutcomeService(new OutcomeRepository(datastore)), trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys: auth.apiKeys,
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs);
+  const auth = createAuthModule(config.auth, apiKeys);
+  const services: Services = { datasets, runs: runModule.service, outcomes: new OutcomeService(new OutcomeRepository(datastore)), trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys,
     runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started') };
 
   const expressApp = express();
@@ -180,7 +182,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     datastore,
     bootstrap,
     metrics,
-    apiKeys: auth.apiKeys,
+    apiKeys,
     async listen(port, host) {
       telemetry.writer.start();
       if (telemetry.client && config.trace.setupAtStart) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiKeyService } from '../auth/api-key.service';
 import type { RateLimiter } from '../auth/rate-limiter';
 import type { Identity } from '../auth/roles';
 import type { Logger } from '../logging/logger';
+import type { ApiKeyService } from '../modules/api-key/api-key.service';
 import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
 import type { DatasetService } from '../modules/dataset/dataset.service';
 import type { OutcomeService } from '../modules/outcome/outcome.service';

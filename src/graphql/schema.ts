@@ -5,7 +5,7 @@ import { DatasetResolver } from '../modules/dataset/dataset.resolver';
 import { createRunPubSub, type RunPubSub } from '../modules/run/run-events';
 import { RunResolver } from '../modules/run/run.resolver';
 import { ApiKeyResolver } from '../modules/api-key/api-key.resolver';
-import { authChecker } from '../auth/auth-checker';
+import { authChecker } from './auth-checker';
 import type { Services } from './context';
 import { defaultOmittedToNull } from './omitted-as-null';
 

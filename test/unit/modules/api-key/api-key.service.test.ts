@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { ApiKeyRecord, ApiKeyRepository } from '../../../src/auth/api-key.repository';
-import { ApiKeyService, hashKey } from '../../../src/auth/api-key.service';
-import { AppError } from '../../../src/errors/app-error';
+import type { ApiKeyRecord, ApiKeyRepository } from '../../../../src/modules/api-key/api-key.repository';
+import { ApiKeyService, hashKey } from '../../../../src/modules/api-key/api-key.service';
+import { AppError } from '../../../../src/errors/app-error';
 
 const CREATED_AT = new Date('2025-01-02T03:04:05.000Z');
 

@@ -1,6 +1,6 @@
-import type { Executor } from '../datastore/datastore';
-import type { ColumnDefinition, Row } from '../datastore/types';
-import type { Role } from './roles';
+import type { Role } from '../../auth/roles';
+import type { Executor } from '../../datastore/datastore';
+import type { ColumnDefinition, Row } from '../../datastore/types';
 
 const TABLE = 'ai_api_key';
 

@@ -1,7 +1,7 @@
 import type { AuthCheckerFn } from 'type-graphql';
+import { allows, type Role } from '../auth/roles';
 import { AppError } from '../errors/app-error';
-import type { GraphqlContext } from '../graphql/context';
-import { allows, type Role } from './roles';
+import type { GraphqlContext } from './context';
 
 /**
  * type-graphql's @Authorized('operator') check. Without any identity the answer is UNAUTHENTICATED;

@@ -1,11 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AppError } from '../errors/app-error';
-import { characterCount } from '../shared/character-count';
+import { API_KEY_PREFIX, type ApiKeyLookup } from '../../auth/api-key-lookup';
+import { isRole, type Identity, type Role } from '../../auth/roles';
+import { AppError } from '../../errors/app-error';
+import { characterCount } from '../../shared/character-count';
 import type { ApiKeyRecord, ApiKeyRepository } from './api-key.repository';
-import { isRole, type Identity, type Role } from './roles';
-
-/** Every key starts so, which tells it from a JWT in the same Authorization header. */
-export const API_KEY_PREFIX = 'aim_';
 
 // A verified key is remembered this long by default, so each request does not cost a lookup; a
 // revocation by another process takes effect within it.
@@ -15,7 +13,7 @@ const CACHE_MS = 30_000;
  * API keys: 32 random bytes, shown once at creation. Only their SHA-256 is stored — a fast hash is
  * enough for a secret with 256 bits of entropy (there is nothing to guess), and it allows lookup by hash.
  */
-export class ApiKeyService {
+export class ApiKeyService implements ApiKeyLookup {
   private readonly cache = new Map<string, { identity: Identity; until: number }>();
   private readonly revokedListeners: ((keyId: string) => void)[] = [];
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResolverData } from 'type-graphql';
-import { authChecker } from '../../../src/auth/auth-checker';
+import { authChecker } from '../../../src/graphql/auth-checker';
 import { allows, isRole, NOBODY, ROLES, type Identity, type Role } from '../../../src/auth/roles';
 import { AppError } from '../../../src/errors/app-error';
 import type { GraphqlContext } from '../../../src/graphql/context';
