@@ -39,6 +39,7 @@ import { DatasetTableRepository } from './modules/dataset/dataset-table.reposito
 import { OutcomeRepository } from './modules/outcome/outcome.repository';
 import { OutcomeService } from './modules/outcome/outcome.service';
 import { createRunModule } from './modules/run/run.module';
+import { RunTraceService } from './modules/run/run-trace.service';
 import { graphqlTracePlugin } from './plugins/trace/plugin';
 import { createTelemetry } from './telemetry/telemetry';
 import { setupElasticsearch } from './telemetry/setup';
@@ -85,7 +86,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs);
   const auth = createAuthModule(config.auth, apiKeys);
-  const services: Services = { datasets, runs: runModule.service, outcomes: new OutcomeService(new OutcomeRepository(datastore)), trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys,
+  const services: Services = { datasets, runs: runModule.service, outcomes: new OutcomeService(new OutcomeRepository(datastore)), runTraces: new RunTraceService(telemetry.reader, config.kibanaUrl), apiKeys,
     runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started') };
 
   const expressApp = express();

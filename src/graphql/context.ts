@@ -8,15 +8,14 @@ import type { DatasetService } from '../modules/dataset/dataset.service';
 import type { OutcomeService } from '../modules/outcome/outcome.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
 import type { ModelRunRecord } from '../modules/run/run.record';
+import type { RunTraceService } from '../modules/run/run-trace.service';
 import type { RunService } from '../modules/run/run.service';
-import type { TraceReader } from '../telemetry/trace-reader';
 
 export interface Services {
   readonly datasets: DatasetService;
   readonly runs: RunService;
   readonly outcomes: OutcomeService;
-  readonly trace: TraceReader;
-  readonly kibanaUrl: string | null;
+  readonly runTraces: RunTraceService;
   readonly apiKeys: ApiKeyService;
   readonly runLimiter: RateLimiter;
 }

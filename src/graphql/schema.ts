@@ -17,7 +17,7 @@ function containerFor(services: Services | undefined): ContainerType {
     services
       ? [
           [DatasetResolver, new DatasetResolver(services.datasets, services.runs, services.outcomes)],
-          [RunResolver, new RunResolver(services.runs, services.trace, services.kibanaUrl, services.runLimiter)],
+          [RunResolver, new RunResolver(services.runs, services.runTraces, services.runLimiter)],
           [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
         ]
       : [],

@@ -20,8 +20,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../connection';
-import { operationLabel } from './depth.rule';
-import { formatNumber, QueryLimitError } from './limits';
+import { describeOperation, formatNumber, QueryLimitError } from './limits';
 import { fieldDefinition } from './shape';
 
 /*
@@ -174,7 +173,7 @@ export function assertCost(
 ): void {
   const cost = operationCost(schema, document, operation, { variables });
   if (cost > maxCost) {
-    throw new QueryLimitError('QUERY_TOO_COSTLY', maxCost, cost, `${operationLabel(operation.name?.value)} has an estimated cost of ${formatNumber(cost)}`, operation);
+    throw new QueryLimitError('QUERY_TOO_COSTLY', maxCost, cost, `${describeOperation(operation.name?.value)} has an estimated cost of ${formatNumber(cost)}`, operation);
   }
 }
 

@@ -76,3 +76,8 @@ export function limitErrorOf(error: unknown): QueryLimitError | null {
 export function formatNumber(value: number): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US') : String(value);
 }
+
+/** How a limit's message names the operation: its name (cut at 64 characters) when it has one. */
+export function describeOperation(name: string | undefined): string {
+  return name ? `Operation "${name.slice(0, 64)}"` : 'The operation';
+}

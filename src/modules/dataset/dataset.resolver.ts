@@ -1,23 +1,20 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
-import { ConnectionType, pagedConnection, type Connection } from '../../graphql/connection';
+import { pagedConnection, type Connection } from '../../graphql/connection';
 import type { OutcomeRow } from '../outcome/outcome.record';
 import { OutcomeService } from '../outcome/outcome.service';
 import { OutcomeConnection } from '../outcome/outcome.type';
-import { ModelRunFilter, ModelRunOrderField, OrderDirection } from '../run/run.input';
+import { ModelRunFilter, NEWEST_FIRST } from '../run/run.input';
 import type { ModelRunRecord } from '../run/run.record';
 import { RunService } from '../run/run.service';
-import { FeatureProfile, ModelRun, ModelRunConnection } from '../run/run.type';
+import { ModelRun, ModelRunConnection } from '../run/run.type';
 import type { FeatureProfileRow } from './dataset-table.repository';
 import { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { GraphqlContext } from '../../graphql/context';
 import type { DatasetRecord } from './dataset.record';
 import { DatasetService } from './dataset.service';
-import { Dataset, DatasetColumn } from './dataset.type';
-
-const NEWEST_FIRST = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };
-const DatasetRowConnection = ConnectionType('DatasetRow', GraphQLJSONObject, 'A page of a dataset table’s rows.');
+import { Dataset, DatasetColumn, DatasetRowConnection } from './dataset.type';
+import { FeatureProfile } from './feature-profile.type';
 
 @Authorized('viewer')
 @Resolver(() => Dataset)
