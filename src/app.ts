@@ -92,7 +92,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const expressApp = express();
   expressApp.disable('x-powered-by');
   const httpServer = http.createServer(expressApp);
-  const schema = await buildAppSchema(services, runModule.pubSub);
+  const schema = await buildAppSchema(services);
   // Production masking, request ids on errors, internal errors logged once: HTTP and graphql-ws alike.
   const errorReporting = createErrorReporting({ production: config.nodeEnv === 'production', logger });
   // Subscriptions (graphql-ws) share the port and the path with queries.

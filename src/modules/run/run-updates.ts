@@ -1,4 +1,15 @@
+import { createPubSub } from '@graphql-yoga/subscription';
 import { isTerminal, type ModelRunRecord, type RunStatus } from './run.record';
+
+/** The subscription topic: every status or progress change of a run in this process. */
+export const MODEL_RUN_UPDATED = 'MODEL_RUN_UPDATED';
+
+export type RunPubSub = ReturnType<typeof createRunPubSub>;
+
+/** In-process pub/sub for `modelRunUpdated(id)`; the run's id is the routing key. */
+export function createRunPubSub() {
+  return createPubSub<{ [MODEL_RUN_UPDATED]: [id: string, run: ModelRunRecord] }>();
+}
 
 const STAGE: Record<RunStatus, number> = { QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
 

@@ -13,8 +13,8 @@ import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
-import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
-import { currentThenUpdates } from './run-updates';
+import type { RunEvents } from './run.events';
+import { currentThenUpdates, MODEL_RUN_UPDATED, type RunPubSub } from './run-updates';
 import { interruptedFailure } from './run-failure';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
@@ -31,6 +31,8 @@ export interface RunServiceDependencies {
   readonly datasetTables: DatasetTableRepository;
   readonly scheduler: RunScheduler;
   readonly executor: RunExecutor;
+  /** The executor's reports: the service announces and traces them. */
+  readonly events: RunEvents;
   readonly pubSub: RunPubSub;
   readonly tracer: RunTracer;
   readonly logger: Logger;
@@ -50,6 +52,8 @@ export class RunService {
 
   constructor(private readonly deps: RunServiceDependencies) {
     this.now = deps.now ?? (() => new Date());
+    deps.events.on('changed', (id) => this.announce(id));
+    deps.events.on('ended', (id, datasetName) => this.ended(id, datasetName));
   }
 
   /**

@@ -124,6 +124,7 @@ for (const target of TARGETS) {
         datasetTables: tables,
         // Nothing executes here: the runs stay QUEUED.
         scheduler: { assertCapacity: () => undefined, submit: () => undefined, remove: () => undefined },
+        events: { on: () => undefined },
         pubSub: { publish: () => undefined },
         tracer: { started: () => undefined, finished: () => undefined },
         executor: { cancel: () => false },

@@ -59,6 +59,7 @@ function serviceOver(table: Table) {
       findByIds: async (ids: string[]) => inserted.filter((run) => ids.includes(run.id)),
     },
     scheduler: { assertCapacity: () => undefined, submit: () => undefined },
+    events: { on: () => undefined },
     pubSub: { publish: () => undefined },
     tracer: { started: (...args: unknown[]) => void started.push(args) },
     owner: 'test',
