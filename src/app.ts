@@ -40,6 +40,7 @@ import { OutcomeRepository } from './modules/outcome/outcome.repository';
 import { OutcomeService } from './modules/outcome/outcome.service';
 import { createRunModule } from './modules/run/run.module';
 import { RunTraceService } from './modules/run/run-trace.service';
+import { RunTracer } from './modules/run/run.tracer';
 import { graphqlTracePlugin } from './plugins/trace/plugin';
 import { createTelemetry } from './telemetry/telemetry';
 import { setupElasticsearch } from './telemetry/setup';
@@ -83,7 +84,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
 
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
-  const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
+  const tracer = new RunTracer(telemetry.writer, { name: config.trace.serviceName, version: config.trace.serviceVersion });
+  const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs);
   const auth = createAuthModule(config.auth, apiKeys);
   const services: Services = { datasets, runs: runModule.service, outcomes: new OutcomeService(new OutcomeRepository(datastore)), runTraces: new RunTraceService(telemetry.reader, config.kibanaUrl), apiKeys,

@@ -15,7 +15,7 @@ import { preparationRecord } from './run-preparation';
 import type { RunRepository } from './run.repository';
 import { failureOf } from './run-failure';
 import type { RunEvents } from './run.events';
-import type { RunTracer } from '../../telemetry/run-tracer';
+import type { RunTracer } from './run.tracer';
 import { logFailure } from '../../logging/log-failure';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */

@@ -13,7 +13,7 @@ import { RunExecutor } from './run-executor';
 import { RunRepository } from './run.repository';
 import { RunScheduler } from './run-scheduler';
 import { RunService } from './run.service';
-import type { RunTracer } from '../../telemetry/run-tracer';
+import type { RunTracer } from './run.tracer';
 import { readConnectionsPerRun } from './dataset-reader';
 import { logFailure } from '../../logging/log-failure';
 

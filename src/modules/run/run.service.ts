@@ -19,7 +19,7 @@ import { interruptedFailure } from './run-failure';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
-import type { RunTracer } from '../../telemetry/run-tracer';
+import type { RunTracer } from './run.tracer';
 import { logFailure } from '../../logging/log-failure';
 
 export interface RunServiceDependencies {

@@ -1,4 +1,4 @@
-import type { TraceRecorder } from '../../telemetry/run-tracer';
+import type { TraceRecorder } from '../../telemetry/trace-recorder';
 
 /**
  * Options of the GraphQL operation trace plugin.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
-import { RunTracer } from '../../../src/telemetry/run-tracer';
-import type { TraceDocument } from '../../../src/telemetry/trace-document';
-import { COLUMN_STATS, DATASET, everyRunTracerDocument, failedRun, PREPARATION, RecordingRecorder, SERVICE, succeededRun } from './fixtures';
+import { ERROR_CATALOGUE } from '../../../../src/errors/catalogue';
+import { RunTracer } from '../../../../src/modules/run/run.tracer';
+import type { TraceDocument } from '../../../../src/telemetry/trace-document';
+import { COLUMN_STATS, DATASET, everyRunTracerDocument, failedRun, PREPARATION, RecordingRecorder, SERVICE, succeededRun } from '../../telemetry/fixtures';
 
 function tracerWithRecorder(): { tracer: RunTracer; recorder: RecordingRecorder } {
   const recorder = new RecordingRecorder();

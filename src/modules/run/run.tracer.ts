@@ -1,14 +1,10 @@
-import type { MissingValueCount, ModelRunRecord, RunMetrics } from '../modules/run/run.record';
-import type { PublishErrorRecord } from '../modules/outcome/outcome.record';
-import type { DatasetRecord } from '../modules/dataset/dataset.record';
-import type { ColumnStats, IterationEvent, KScore } from '../modules/modeling/model';
-import { exposedError } from '../errors/exposure';
-import { documentId, MILLISECONDS_TO_NANOSECONDS, type TraceDocument } from './trace-document';
-
-/** Receives trace documents; the TraceWriter in production. Never awaited by the tracer's callers. */
-export interface TraceRecorder {
-  record(document: TraceDocument): void;
-}
+import { exposedError } from '../../errors/exposure';
+import { documentId, MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
+import type { TraceRecorder } from '../../telemetry/trace-recorder';
+import type { DatasetRecord } from '../dataset/dataset.record';
+import type { ColumnStats, IterationEvent, KScore } from '../modeling/model';
+import type { PublishErrorRecord } from '../outcome/outcome.record';
+import type { MissingValueCount, ModelRunRecord, RunMetrics } from './run.record';
 
 /**
  * Turns a run's life into ECS documents: started (parameters, dataset), preparation (rows, scaling
