@@ -18,14 +18,10 @@ import { Datastore } from './datastore/datastore';
 import { dialectFor } from './datastore/dialects';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from './graphql/context';
 import { createErrorReporting } from './graphql/format-error';
-import { costLimitPlugin } from './graphql/limits/cost';
-import { nulCharacterPlugin } from './graphql/limits/nul-characters';
 import { graphqlWsHooks } from './graphql/limits/graphql-ws';
 import { graphqlWsAuth, stringParam, type SocketExtra } from './graphql/graphql-ws-auth';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from './graphql/limits/http-body';
-import { subscriptionsOverHttpRefused } from './graphql/limits/http-subscriptions';
 import { queryLimitRules } from './graphql/limits/rules';
-import { metricsPlugin } from './graphql/metrics.plugin';
 import { buildAppSchema } from './graphql/schema';
 import { healthRoutes } from './http/health.routes';
 import type { Logger } from './logging/logger';
@@ -41,6 +37,12 @@ import { OutcomeService } from './modules/outcome/outcome.service';
 import { createRunModule } from './modules/run/run.module';
 import { RunTraceService } from './modules/run/run-trace.service';
 import { RunTracer } from './modules/run/run.tracer';
+import { costLimitPlugin } from './plugins/cost-limit/plugin';
+import { drainGraphqlWsPlugin } from './plugins/drain-graphql-ws/plugin';
+import { errorReportingPlugin } from './plugins/error-reporting/plugin';
+import { metricsPlugin } from './plugins/metrics/plugin';
+import { nulCharacterPlugin } from './plugins/nul-characters/plugin';
+import { subscriptionsOverHttpRefused } from './plugins/subscriptions-over-http/plugin';
 import { graphqlTracePlugin } from './plugins/trace/plugin';
 import { createTelemetry } from './telemetry/telemetry';
 import { setupElasticsearch } from './telemetry/setup';
@@ -136,18 +138,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     logger: logger.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      {
-        async serverWillStart() {
-          return {
-            async drainServer() {
-              await subscriptions.dispose();
-            },
-          };
-        },
-      },
+      drainGraphqlWsPlugin(subscriptions),
       metricsPlugin(metrics),
-      errorReporting.plugin,
-      costLimitPlugin(config.queryLimits.maxCost),
+      errorReportingPlugin(errorReporting),
+      costLimitPlugin({ maxCost: config.queryLimits.maxCost }),
       nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
       graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion }, refusedSampleRate: config.trace.refusedSampleRate }),

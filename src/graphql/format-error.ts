@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isAppError } from '../errors/app-error';
 import { failureFields } from '../logging/log-failure';
@@ -56,8 +55,11 @@ const MAX_DETAIL_ITEMS = 20;
 export interface ErrorReporting {
   /** Apollo Server's `formatError`. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
-  /** Records each request's id with its errors (for `extensions.requestId`) and logs the internal ones. */
-  readonly plugin: ApolloServerPlugin<GraphqlContext>;
+  /**
+   * Records a request's error with the request's id (for `extensions.requestId`) and logs it once if
+   * it is a database or internal error; the error-reporting plugin calls it before formatting.
+   */
+  recordRequestError(error: GraphQLError, context: GraphqlContext): void;
   /** The same treatment for graphql-ws, whose errors do not pass through Apollo Server. */
   formatErrors(errors: readonly GraphQLError[], context?: GraphqlContext): GraphQLFormattedError[];
 }
@@ -128,17 +130,8 @@ export function createErrorReporting(options: { production: boolean; logger: Log
 
   return {
     formatError: (formatted, error) => formatError(formatted, error),
-    plugin: {
-      async requestDidStart() {
-        return {
-          async didEncounterErrors({ errors, contextValue }) {
-            for (const error of errors) {
-              if (isClientError(error)) continue;
-              report(error, contextValue);
-            }
-          },
-        };
-      },
+    recordRequestError: (error, context) => {
+      if (!isClientError(error)) report(error, context);
     },
     formatErrors: (errors, context) =>
       errors.map((error) => {

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
@@ -145,22 +144,6 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   };
 
   return selectionSet(operation.selectionSet, schema.getRootType(operation.operation) ?? undefined, undefined);
-}
-
-/** Apollo Server plugin: refuses an operation over `maxCost` (QUERY_TOO_COSTLY) before it executes. */
-export function costLimitPlugin(maxCost: number): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        // After parsing and validation (a cached document is not validated again), with this
-        // request's variables; an error thrown here is the response, with HTTP 400, and nothing runs.
-        async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return;
-          assertCost(maxCost, schema, document, operation, request.variables);
-        },
-      };
-    },
-  };
 }
 
 /** Throws QUERY_TOO_COSTLY when the operation's estimated cost is over `maxCost`. */

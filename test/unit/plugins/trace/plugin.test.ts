@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NOBODY, type Identity } from '../../../src/auth/roles';
-import type { TraceDocument } from '../../../src/telemetry/trace-document';
+import { NOBODY, type Identity } from '../../../../src/auth/roles';
+import type { TraceDocument } from '../../../../src/telemetry/trace-document';
 import { ERROR_MESSAGE, SERVICE, traceServer } from './trace-plugin-server';
 
 type Server = Awaited<ReturnType<typeof traceServer>>;

@@ -1,16 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Metrics } from '../metrics/metrics';
-import type { GraphqlContext } from './context';
-import { refusalOf } from './refusal';
-
-// Operation names come from clients: only plain names become label values, so a caller cannot blow
-// up the metric's cardinality with random strings (they count as "invalid").
-const LABEL_SAFE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-export function operationLabel(name: string | null | undefined): string {
-  if (!name) return 'anonymous';
-  return LABEL_SAFE.test(name) ? name : 'invalid';
-}
+import type { GraphqlContext } from '../../graphql/context';
+import type { Metrics } from '../../metrics/metrics';
+import { operationLabel } from '../../metrics/operation-label';
+import { refusalOf } from '../../metrics/refusal';
 
 /** Counts and times every GraphQL request by operation for /metrics, and counts refused or anonymous ones by code. */
 export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphqlContext> {

@@ -1,5 +1,3 @@
-import type { Identity } from '../auth/roles';
-
 /**
  * Error codes that mean a request was refused instead of served: credentials, role, rate limit,
  * the query limits, and requests GraphQL could not even read. Anyone can send them, as fast as they
@@ -33,7 +31,7 @@ const REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES);
  * credentials (AUTH_ANONYMOUS access, or none at all); else null. Its values are a fixed set, fit
  * for a metric label.
  */
-export function refusalOf(codes: readonly unknown[], identity: Identity | undefined): Refusal | null {
+export function refusalOf(codes: readonly unknown[], identity: { readonly method: string } | undefined): Refusal | null {
   const refused = codes.find((code): code is Refusal => typeof code === 'string' && REFUSALS.has(code));
   if (refused) return refused;
   return identity && (identity.method === 'anonymous' || identity.method === 'none') ? 'ANONYMOUS' : null;

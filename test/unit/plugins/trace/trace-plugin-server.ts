@@ -1,10 +1,10 @@
 import { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Identity } from '../../../src/auth/roles';
-import type { GraphqlContext } from '../../../src/graphql/context';
-import type { GraphqlTracePluginOptions } from '../../../src/plugins/trace/options';
-import { graphqlTracePlugin } from '../../../src/plugins/trace/plugin';
-import type { TraceDocument } from '../../../src/telemetry/trace-document';
+import type { Identity } from '../../../../src/auth/roles';
+import type { GraphqlContext } from '../../../../src/graphql/context';
+import type { GraphqlTracePluginOptions } from '../../../../src/plugins/trace/options';
+import { graphqlTracePlugin } from '../../../../src/plugins/trace/plugin';
+import type { TraceDocument } from '../../../../src/telemetry/trace-document';
 
 export const SERVICE = { name: 'ai-modeling-api', version: '0.1.0-test' };
 
