@@ -9,7 +9,7 @@ import { authChecker } from './auth-checker';
 import type { Services } from './context';
 import { defaultOmittedToNull } from './omitted-as-null';
 
-export const RESOLVERS = [DatasetResolver, RunResolver, ApiKeyResolver] as const;
+const RESOLVERS = [DatasetResolver, RunResolver, ApiKeyResolver] as const;
 
 /** Resolvers get their services through the constructor; this is the whole container. */
 function containerFor(services: Services | undefined): ContainerType {

@@ -19,7 +19,6 @@ export class DatasetService {
     private readonly catalog: CatalogRepository,
     private readonly database: TransactionRunner,
     private readonly tables: DatasetTableRepository,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Batch: each dataset's feature profile, computed by the database (one statement per dataset). */
@@ -67,7 +66,7 @@ export class DatasetService {
   }
 
   async register(input: NewDataset): Promise<DatasetRecord> {
-    const now = this.now();
+    const now = new Date();
     const record = await this.validated({
       id: randomUUID(),
       name: input.name,
@@ -92,7 +91,7 @@ export class DatasetService {
       featureColumns: input.featureColumns ?? current.featureColumns,
       description: input.description === undefined ? current.description : input.description,
       outcomeTable: input.outcomeTable === undefined ? current.outcomeTable : input.outcomeTable,
-      updatedAt: this.now(),
+      updatedAt: new Date(),
     });
     await this.saveUnique(record);
     return record;

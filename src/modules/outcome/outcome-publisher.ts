@@ -57,7 +57,6 @@ export class OutcomePublisher {
       /** Locks the dataset's row first, as deleteDataset does: never outcome rows for a deleted dataset. */
       readonly datasets: { lock(datasetId: string, transaction: Executor): Promise<boolean> };
       readonly logger: Logger;
-      readonly now?: () => Date;
     },
   ) {}
 
@@ -83,7 +82,7 @@ export class OutcomePublisher {
       });
       return { published: true, publishMs: performance.now() - started };
     } catch (cause) {
-      const error = publishErrorOf(cause, request.outcomeTable, (this.dependencies.now ?? (() => new Date()))());
+      const error = publishErrorOf(cause, request.outcomeTable, new Date());
       await this.record(request.runId, error, cause, request.retryRecording ?? false);
       return { published: false, error, cause };
     }

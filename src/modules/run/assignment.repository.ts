@@ -1,4 +1,4 @@
-import type { Executor, Streamer } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
 import { executeUpsert } from '../../datastore/execute-upsert';
@@ -20,7 +20,7 @@ export interface Assignment {
 
 /** Each entity's cluster in a finished run (table ai_run_assignment): what publishing copies into the outcome table. */
 export class AssignmentRepository {
-  constructor(private readonly executor: Executor & Streamer) {}
+  constructor(private readonly executor: Executor) {}
 
   /** Writes a new run's assignments with the dialect's set-based INSERT (its UPSERT without the conflict handling). */
   async save(runId: string, assignments: readonly Assignment[], executor: Executor): Promise<void> {
@@ -57,23 +57,6 @@ export class AssignmentRepository {
       ),
     );
     return rows.map(toAssignment);
-  }
-
-  /** Streams all of a run's assignments, `batchSize` at a time, in entity-key order. */
-  stream(runId: string, batchSize: number, onBatch: (assignments: Assignment[]) => Promise<void>): Promise<number> {
-    const read = {
-      table: TABLE,
-      columns: ['entity_key', 'cluster', 'distance'],
-      keyColumns: ['entity_key'],
-      where: { sql: `${this.executor.dialect.quoteIdentifier('run_id')} = ?`, parameters: [runId] },
-    };
-    return this.executor.streamOrdered(read, batchSize, (batch) => {
-      const assignments: Assignment[] = [];
-      for (let row = 0; row < batch.length; row++) {
-        assignments.push({ entityKey: String(batch.value(row, 0)), cluster: Number(batch.value(row, 1)), distance: Number(batch.value(row, 2)) });
-      }
-      return onBatch(assignments);
-    });
   }
 }
 

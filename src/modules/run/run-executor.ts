@@ -37,7 +37,6 @@ export interface ExecutorDependencies {
   /** Where the executor reports a run's changes and its ending (the service listens). */
   readonly events: RunEvents;
   readonly tracer: RunTracer;
-  readonly now?: () => Date;
 }
 
 /**
@@ -70,7 +69,7 @@ export class RunExecutor {
 
   async execute(run: ModelRunRecord, dataset: DatasetRecord): Promise<void> {
     const { runs, logger } = this.dependencies;
-    const now = this.dependencies.now ?? (() => new Date());
+    const now = () => new Date();
     const log = logger.child({ runId: run.id, datasetId: run.datasetId });
     const started = await runs.transition(run.id, ['QUEUED'], 'RUNNING', { started_at: now(), heartbeat_at: now() });
     if (!started) return; // cancelled while queued

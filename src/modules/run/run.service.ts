@@ -39,7 +39,6 @@ export interface RunServiceDependencies {
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
   readonly heartbeatMs: number;
-  readonly now?: () => Date;
 }
 
 // A run whose owner missed this many heartbeats is taken to be orphaned by a dead process.
@@ -48,10 +47,9 @@ const MISSED_HEARTBEATS = 4;
 /** Model runs: starting, cancelling, publishing, reading; the lifecycle rules live here. */
 export class RunService {
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly now: () => Date;
+  private readonly now = () => new Date();
 
   constructor(private readonly deps: RunServiceDependencies) {
-    this.now = deps.now ?? (() => new Date());
     deps.events.on('changed', (id) => this.announce(id));
     deps.events.on('ended', (id, datasetName) => this.ended(id, datasetName));
   }

@@ -6,6 +6,7 @@ import type { OutcomeRow } from '../../../src/modules/outcome/outcome.record';
 import { OutcomeRepository } from '../../../src/modules/outcome/outcome.repository';
 import { outcomeTableDefinition } from '../../../src/modules/outcome/outcome-table';
 import { AssignmentRepository, type Assignment } from '../../../src/modules/run/assignment.repository';
+import { streamAssignments } from '../../support/assignments';
 import { EDGE_TIMESTAMPS, RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
 import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, sameDouble, upsertRowsPerStatement, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
@@ -62,7 +63,7 @@ for (const target of ROUND_TRIP_TARGETS) {
 
       for (const [runId, written] of [['run-1', first], ['run-2', second]] as const) {
         const streamed: Assignment[] = [];
-        await repository.stream(runId, 1_000, async (batch) => {
+        await streamAssignments(store.datastore, runId, 1_000, async (batch) => {
           streamed.push(...batch);
         });
         assertAssignments(target, `${runId}'s assignments read by stream on ${target.name}`, written, streamed);
