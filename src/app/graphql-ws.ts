@@ -7,8 +7,8 @@ import { NOBODY } from '../auth/roles';
 import type { SocketSessions } from '../auth/socket-sessions';
 import type { Config } from '../config/config';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from '../graphql/context';
-import { graphqlWsAuth, type SocketExtra } from '../graphql/graphql-ws-auth';
-import { graphqlWsHooks } from '../graphql/limits/graphql-ws';
+import { graphqlWsAuth, type SocketExtra } from '../graphql/graphql-ws/auth';
+import { graphqlWsHooks } from '../graphql/graphql-ws/hooks';
 import type { Logger } from '../logging/logger';
 
 export interface GraphqlWsOptions {

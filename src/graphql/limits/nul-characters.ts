@@ -5,7 +5,7 @@ import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type Fragme
  * drivers of the others end the string there: a dataset named "nul\0inside" was stored as "nul", and
  * the idempotency keys "x\0A" and "x\0B" became one. Checked once, at the edge, on every argument of
  * the operation (literals, variables, their defaults; through input objects and lists) before
- * anything executes, over HTTP (src/plugins/nul-characters/) and graphql-ws (graphql-ws.ts).
+ * anything executes, over HTTP (src/plugins/nul-characters/) and graphql-ws (graphql/graphql-ws/hooks.ts).
  */
 
 /** Throws BAD_USER_INPUT naming the first argument path (`input.keyColumns[1]`) whose string holds U+0000. */

@@ -14,15 +14,15 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { buildAppSchema } from '../../../src/graphql/schema';
-import { assertCost, DATABASE_COSTS, introspectionListSizes, LIST_SIZES, operationCost } from '../../../src/graphql/limits/cost';
-import { DEFAULT_QUERY_LIMITS, limitErrorOf, QueryLimitError, type QueryLimits } from '../../../src/graphql/limits/limits';
-import { queryLimitRules } from '../../../src/graphql/limits/rules';
-import { operationShape } from '../../../src/graphql/limits/shape';
-import { countTokens, tokenLimitErrorOf } from '../../../src/graphql/limits/tokens';
+import { buildAppSchema } from '../../../../src/graphql/schema';
+import { assertCost, DATABASE_COSTS, introspectionListSizes, LIST_SIZES, operationCost } from '../../../../src/graphql/limits/cost';
+import { DEFAULT_QUERY_LIMITS, limitErrorOf, QueryLimitError, type QueryLimits } from '../../../../src/graphql/limits/limits';
+import { queryLimitRules } from '../../../../src/graphql/limits/rules';
+import { operationShape } from '../../../../src/graphql/limits/shape';
+import { countTokens, tokenLimitErrorOf } from '../../../../src/graphql/limits/tokens';
 
 // Compiled to dist/test/unit/graphql/: the repository root is four levels up.
-const ROOT = path.resolve(__dirname, '../../../..');
+const ROOT = path.resolve(__dirname, '../../../../..');
 
 let schema: GraphQLSchema;
 before(async () => {

@@ -13,11 +13,11 @@ import {
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { GraphqlContext } from '../context';
-import { assertCost } from './cost';
-import { limitErrorOf, type QueryLimits } from './limits';
-import { assertNoNulCharacters } from './nul-characters';
-import { queryLimitRules } from './rules';
-import { tokenLimitErrorOf } from './tokens';
+import { assertCost } from '../limits/cost';
+import { limitErrorOf, type QueryLimits } from '../limits/limits';
+import { assertNoNulCharacters } from '../limits/nul-characters';
+import { queryLimitRules } from '../limits/rules';
+import { tokenLimitErrorOf } from '../limits/tokens';
 
 /**
  * graphql-ws does not go through Apollo Server: these hooks give an operation on the socket what it
@@ -25,7 +25,7 @@ import { tokenLimitErrorOf } from './tokens';
  *
  * - `onSubscribe` parses with the token limit, validates with graphql's rules, the query-limit rules
  *   and (with introspection off) NoSchemaIntrospectionCustomRule, and checks the cost with the
- *   operation's variables, and refuses a NUL character in any string input (nul-characters.ts). A refused operation gets an `error` message with the codes HTTP would
+ *   operation's variables, and refuses a NUL character in any string input (limits/nul-characters.ts). A refused operation gets an `error` message with the codes HTTP would
  *   give (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_DEEP, …); the socket stays open
  *   (graphql-ws's default parse would close it on a syntax error) and nothing executes.
  * - `onNext` and `onError` pass errors through the same formatter as HTTP (production masking, the

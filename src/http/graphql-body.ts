@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import type { Logger } from '../../logging/logger';
-import { requestIdFrom } from '../context';
-import { formatNumber } from './limits';
+import { requestIdFrom } from '../graphql/context';
+import { formatNumber } from '../graphql/limits/limits';
+import type { Logger } from '../logging/logger';
 
 /*
  * The HTTP side of /graphql before Apollo Server sees a request, and the JSON answers for what goes

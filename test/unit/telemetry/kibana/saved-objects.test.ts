@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DASHBOARD_ID } from '../../../src/telemetry/kibana-link';
-import { PANELS, savedObjectsNdjson } from '../../../src/telemetry/kibana/saved-objects';
-import { AGGREGATABLE_TYPES, mappingOf } from './mappings';
+import { DASHBOARD_ID } from '../../../../src/telemetry/kibana-link';
+import { PANELS, savedObjectsNdjson } from '../../../../src/telemetry/kibana/saved-objects';
+import { AGGREGATABLE_TYPES, mappingOf } from '../mappings';
 
 // From dist/test/unit/telemetry to the repository root.
-const NDJSON_FILE = path.resolve(__dirname, '../../../../kibana/saved-objects.ndjson');
+const NDJSON_FILE = path.resolve(__dirname, '../../../../../kibana/saved-objects.ndjson');
 
 interface SavedObject {
   type: string;

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config/config';
 import { AppError } from '../../../src/errors/app-error';
 import { DEFAULT_QUERY_LIMITS } from '../../../src/graphql/limits/limits';
-import { firstInvalidUtf8 } from '../../../src/graphql/limits/http-body';
 
 describe('query limit settings', () => {
   it('default to depth 10, cost 10,000, 30 aliases, 2,000 tokens, 20 directives and a 1 MiB body', () => {
@@ -39,14 +38,5 @@ describe('query limit settings', () => {
         return true;
       },
     );
-  });
-});
-
-describe('firstInvalidUtf8', () => {
-  it('finds the first byte that breaks UTF-8, after valid multi-byte characters', () => {
-    assert.equal(firstInvalidUtf8(Buffer.from('{"a":"żółw 🐢"}')), -1);
-    assert.equal(firstInvalidUtf8(Buffer.concat([Buffer.from('ż'), Buffer.from([0xff])])), 2);
-    assert.equal(firstInvalidUtf8(Buffer.from([0x41, 0xc3])), 1, 'a sequence cut short');
-    assert.equal(firstInvalidUtf8(Buffer.from([0xed, 0xa0, 0x80])), 0, 'an encoded surrogate');
   });
 });

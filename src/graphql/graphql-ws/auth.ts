@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
-import type { Authenticator } from '../auth/authenticator';
-import type { Identity } from '../auth/roles';
-import type { SocketSessions } from '../auth/socket-sessions';
-import { isAppError } from '../errors/app-error';
+import type { Authenticator } from '../../auth/authenticator';
+import type { Identity } from '../../auth/roles';
+import type { SocketSessions } from '../../auth/socket-sessions';
+import { isAppError } from '../../errors/app-error';
 
 /** What a graphql-ws socket carries between hooks. */
 export type SocketExtra = {
