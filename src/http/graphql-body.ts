@@ -5,17 +5,9 @@ import { formatNumber } from '../graphql/limits/limits';
 import type { Logger } from '../logging/logger';
 
 /*
- * The HTTP side of /graphql before Apollo Server sees a request, and the JSON answers for what goes
- * wrong there. Express's own answers are HTML pages; a GraphQL client gets a GraphQL-style body
- * instead: `{ "errors": [{ "message": …, "extensions": { "code": … } }] }`.
- *
- * | problem                                   | status | code              |
- * |-------------------------------------------|--------|-------------------|
- * | body over GRAPHQL_BODY_LIMIT              | 413    | PAYLOAD_TOO_LARGE |
- * | body that is not JSON                     | 400    | BAD_REQUEST       |
- * | body that is not valid UTF-8              | 400    | BAD_REQUEST       |
- * | unsupported charset or Content-Encoding   | 415    | BAD_REQUEST       |
- * | any other error before or around Apollo   | 500    | INTERNAL_SERVER_ERROR (logged with a request id) |
+ * /graphql's HTTP side before Apollo Server sees a request. What fails there is answered as GraphQL
+ * errors (413 PAYLOAD_TOO_LARGE, 400 and 415 BAD_REQUEST, 500 with a logged request id), not
+ * Express's HTML pages.
  */
 
 /** A body-parser error as it reaches an Express error handler. */

@@ -20,16 +20,10 @@ import { queryLimitRules } from '../limits/rules';
 import { tokenLimitErrorOf } from '../limits/tokens';
 
 /**
- * graphql-ws does not go through Apollo Server: these hooks give an operation on the socket what it
- * gets over HTTP. Each is a plain graphql-ws `useServer` option:
- *
- * - `onSubscribe` parses with the token limit, validates with graphql's rules, the query-limit rules
- *   and (with introspection off) NoSchemaIntrospectionCustomRule, and checks the cost with the
- *   operation's variables, and refuses a NUL character in any string input (limits/nul-characters.ts). A refused operation gets an `error` message with the codes HTTP would
- *   give (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_DEEP, …); the socket stays open
- *   (graphql-ws's default parse would close it on a syntax error) and nothing executes.
- * - `onNext` and `onError` pass errors through the same formatter as HTTP (production masking, the
- *   request id, logging) and label variable coercion errors BAD_USER_INPUT, as Apollo does.
+ * graphql-ws does not go through Apollo Server: these `useServer` hooks give a socket operation what
+ * HTTP gives it. `onSubscribe` parses, validates and checks the cost and NUL characters, refusing with
+ * HTTP's codes while the socket stays open (graphql-ws's own parse would close it on a syntax error);
+ * `onNext` and `onError` format errors as HTTP does, variable coercion labelled BAD_USER_INPUT.
  */
 export function graphqlWsHooks(options: {
   schema: GraphQLSchema;

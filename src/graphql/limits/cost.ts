@@ -23,28 +23,12 @@ import { describeOperation, formatNumber, QueryLimitError } from './limits';
 import { fieldDefinition } from './shape';
 
 /*
- * The cost model (GRAPHQL_MAX_COST, QUERY_TOO_COSTLY). An estimate made before anything executes,
- * with the request's variables, of the work an operation asks for:
- *
- *   cost(field) = DATABASE_COSTS[Type.field] (once per resolution; 0 when not listed)
- *               + items × (1 + cost of its selections)    for a field returning objects
- *   cost(field) = DATABASE_COSTS[Type.field]              for a scalar or enum (or a list of them)
- *
- * So every object returned costs 1 and scalars cost nothing. `items` is 1 for a single object; for a
- * list it is:
- *
- * - the page size, for the `edges` of a connection field: its `first` argument (a literal or a
- *   variable), 20 when omitted or null, counted as at most 500 (a larger `first` is refused with
- *   BAD_USER_INPUT anyway);
- * - LIST_SIZES[Type.field] for the in-memory lists listed there;
- * - for introspection lists, the schema's own average (every type's fields over the number of types,
- *   and so on), so the standard introspection query costs about the objects it really returns
- *   (`__Type.ofType`, which only unwraps a NON_NULL or LIST wrapper, costs nothing);
- * - otherwise 20 (DEFAULT_PAGE_SIZE): the size of a plain list is not known before it executes.
- *
- * Nested lists multiply: `modelRuns(first: 500)` → `assignments(first: 500)` is 250,000 assignments.
- * Fragments and aliases are counted every time they are used; a field selected twice is counted twice.
- * `@skip`/`@include` are ignored (the selection is counted as if it ran).
+ * The cost model (GRAPHQL_MAX_COST), estimated before anything executes, with the request's variables:
+ *   cost(field) = DATABASE_COSTS[Type.field] + items × (1 + cost of its selections)
+ * so each object returned costs 1 and scalars nothing. `items` is 1 for an object; for a list, the
+ * connection's `first` (20 when omitted, at most 500), LIST_SIZES, the schema's own averages for
+ * introspection lists, else 20. Nested lists multiply; fragments and aliases count each time they are
+ * used; @skip/@include are ignored.
  */
 
 /** Extra cost of a field whose resolver goes to the database (or the search engine), per resolution. */

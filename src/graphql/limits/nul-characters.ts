@@ -1,11 +1,9 @@
 import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
 
 /*
- * No string input may hold a NUL character (U+0000). PostgreSQL refuses one in text, and the ODBC
- * drivers of the others end the string there: a dataset named "nul\0inside" was stored as "nul", and
- * the idempotency keys "x\0A" and "x\0B" became one. Checked once, at the edge, on every argument of
- * the operation (literals, variables, their defaults; through input objects and lists) before
- * anything executes, over HTTP (src/plugins/nul-characters/) and graphql-ws (graphql/graphql-ws/hooks.ts).
+ * No string input may hold a NUL character (U+0000): PostgreSQL refuses one in text, and the other
+ * drivers end the string there ("x\0A" and "x\0B" would be one idempotency key). Every argument is
+ * checked before anything executes, over HTTP (plugins/nul-characters/) and graphql-ws alike.
  */
 
 /** Throws BAD_USER_INPUT naming the first argument path (`input.keyColumns[1]`) whose string holds U+0000. */

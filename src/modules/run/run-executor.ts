@@ -76,7 +76,7 @@ export class RunExecutor {
     this.dependencies.tracer.running({ ...run, status: 'RUNNING', startedAt: now() }, dataset.name);
     await this.dependencies.events.emit('changed', run.id);
     // Whether this executor wrote the run's terminal state. A cancel or a shutdown writes it in the
-    // service, which traces the ending itself: traced here too, the file trace held it twice.
+    // service, which traces the ending itself (traced here too, it would be traced twice).
     let endedHere = false;
     try {
       await this.compute(run, dataset, now);
