@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Executor } from '../../../src/datastore/datastore';
-import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
-import { SqliteDialect } from '../../../src/datastore/dialects/sqlite';
-import type { SqlDialect } from '../../../src/datastore/dialects/dialect';
-import type { SqlValue, Statement, UpsertSpec } from '../../../src/datastore/types';
-import { executeUpsert } from '../../../src/datastore/execute-upsert';
+import type { Executor } from '../../../../src/datastore/datastore';
+import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
+import { SqliteDialect } from '../../../../src/datastore/dialects/sqlite';
+import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
+import type { SqlValue, Statement, UpsertSpec } from '../../../../src/datastore/types';
+import { executeUpsert } from '../../../../src/datastore/execute-upsert';
 
 /** An executor whose statements finish when the test says so, recording what ran and what overlapped. */
 class ControlledExecutor implements Executor {
