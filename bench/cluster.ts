@@ -1,15 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { kmeans } from 'ml-kmeans';
-import { fastLloyd } from '../src/modules/modeling/model/fast-lloyd';
 import { kMeansPlusPlusInitialization } from '../src/modules/modeling/model/initialization';
 import { DEFAULT_SEEDING_SAMPLE_SIZE } from '../src/modules/modeling/model/kmeans-runner';
 import { LloydThreads } from '../src/modules/modeling/model/lloyd-threads';
-import { createMatrix, sharedFloat64Array, toRowArrays } from '../src/modules/modeling/model/matrix';
+import { createMatrix, sharedFloat64Array } from '../src/modules/modeling/model/matrix';
 import { SeededRandom } from '../src/shared/seeded-random';
+import { runLloyd } from '../test/support/kmeans-oracle';
+import { toRowArrays } from '../test/support/modeling';
 import { blobValues, median } from './data';
 
 /**
@@ -21,12 +23,11 @@ import { blobValues, median } from './data';
  *       [--engines ml-kmeans,fast,fast+inertia,fast-nobounds,fast2,fast2+inertia(,fast2-nobounds)] [--no-sklearn] [--sklearn-threads N]
  *
  * Engines: 'ml-kmeans' = toRowArrays (the number[][] copy it needs, timed with it) + kmeans();
- * 'fast' = fastLloyd with Hamerly's bounds; 'fast+inertia' = the same with the per-iteration inertia
- * pass, which is how the runner runs it under a modeling job (onIteration is always set there);
- * 'fast-nobounds' = the same typed-array Lloyd with a full scan every iteration. 'fast2',
- * 'fast2+inertia', 'fast2-nobounds' = the same on 2 threads (LloydThreads: this thread and one
- * helper, parallel-lloyd.ts), with the helper's start and end inside the timed region (a job pays
- * them once); their matrix is on a SharedArrayBuffer, as prepare() allocates it in a model run.
+ * 'fast' = the server's Lloyd engine (lloyd.ts) on one thread; 'fast+inertia' = the same with the
+ * per-iteration inertia a model run always asks for; 'fast-nobounds' = the same without Hamerly's
+ * bounds (a full scan every iteration). 'fast2', 'fast2+inertia', 'fast2-nobounds' = the same with one
+ * helper thread (LloydThreads), its start and end timed too (a job pays them once); their matrix is on
+ * a SharedArrayBuffer, as prepare() allocates it in a model run.
  * scikit-learn: KMeans(n_clusters=k, init=<the same centroids>, n_init=1, algorithm='lloyd', max_iter,
  * tol=0), time.perf_counter() around fit() only, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset;
  * its threadpoolctl info is part of the output (by default it uses every core; the engines use one).
@@ -48,6 +49,7 @@ import { blobValues, median } from './data';
  *         cpuRunsMs: number[], medianCpuMs,  // CPU time of the process (every thread) per run, and median:
  *                                         // on a machine shared with other work, wall time moves with the load, CPU time much less
  *         iterations, converged?,         // converged is absent for scikit-learn
+ *         inertia, resultDigest,          // Σ squared distance to the final centroids (row order); sha256 of assignments + centroid bits
  *         peakRssMb, rssAfterLoadMb?,     // the child process's peak RSS; RSS once the data was loaded
  *         distanceComputations?,          // fast engines: row-to-centroid distances computed, summed over iterations
  *         identicalToMlKmeans?, assignmentsEqualToMlKmeans?, speedupVsMlKmeans?,  // when ml-kmeans ran
@@ -122,11 +124,11 @@ function runWorker(args: Record<string, string>): void {
       outcome = { assignments: Int32Array.from(result.clusters), centroids: Float64Array.from(result.centroids.flat()), iterations: result.iterations, converged: result.converged };
     } else {
       let distanceComputations = 0;
-      const pool = LloydThreads.open(matrix, threads, 0);
+      const pool = LloydThreads.open(matrix, threads, { minRows: 0 });
       let last;
       try {
         const variant = { trackInertia: engine.endsWith('+inertia'), useBounds: !engine.endsWith('-nobounds'), threads: pool };
-        last = fastLloyd(matrix, initial, { ...options, ...variant }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
+        last = runLloyd(matrix, initial, { ...options, ...variant }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
       } finally {
         pool?.close();
       }
@@ -188,6 +190,18 @@ print(json.dumps({
     'threadpools': info,
 }))
 `;
+
+/** Σ over rows, in row order, of the squared distance to the assigned centroid. */
+function inertiaOf(values: Float64Array, columns: number, assignments: Int32Array, centroids: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < assignments.length; i++) {
+    const c = assignments[i]!;
+    let squared = 0;
+    for (let j = 0; j < columns; j++) squared += (values[i * columns + j]! - centroids[c * columns + j]!) ** 2;
+    total += squared;
+  }
+  return total;
+}
 
 function sklearnAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import sklearn, threadpoolctl'], { stdio: 'ignore' }).status === 0;
@@ -269,6 +283,8 @@ function main(): void {
         k,
         engines: runs.map(({ assignmentsFile, centroidsFile, ...run }) => {
           const assignments = new Int32Array(readFileSync(assignmentsFile).buffer.slice(0));
+          const centroids = readF64(centroidsFile);
+          const resultDigest = createHash('sha256').update(readFileSync(assignmentsFile)).update(readFileSync(centroidsFile)).digest('hex');
           const same = reference && {
             // exact: same assignments, same centroid bits, same iteration count and convergence
             identicalToMlKmeans:
@@ -285,6 +301,8 @@ function main(): void {
           };
           return {
             ...run,
+            inertia: inertiaOf(matrix.values, columns, assignments, centroids),
+            resultDigest,
             ...same,
             ...sameAsFast,
             ...(reference && run !== reference ? { speedupVsMlKmeans: Math.round((reference.medianMs / run.medianMs) * 10) / 10 } : {}),

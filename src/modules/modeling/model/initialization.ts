@@ -2,12 +2,8 @@ import type { SeededRandom } from '../../../shared/seeded-random';
 import { rowView, selectRows, squaredDistanceBetweenRows, type Matrix } from './matrix';
 import { sampleIndexes } from './sampling';
 
-/**
- * Initial centroids, computed here rather than by ml-kmeans: its own k-means++ builds ml-matrix
- * copies and a candidates × n distance matrix over ALL rows (~1 s at 100k rows, >10 s at 1M), its
- * 'random' draws with ml-random, and its 'mostDistant' builds an n × n matrix (never offered).
- * Both methods here use only our SeededRandom, so a seed fully determines the result.
- */
+// Initial centroids, computed here rather than by ml-kmeans, whose k-means++ builds a candidates × n
+// distance matrix over all rows (> 10 s at 1M rows); only our SeededRandom is used, so a seed fixes them.
 
 /** k distinct row INDEXES chosen uniformly (rows with equal values may still coincide). */
 export function randomRowsInitialization(matrix: Matrix, k: number, random: SeededRandom): number[][] {

@@ -1,33 +1,23 @@
 import { ModelInputError } from './errors';
+import { LLOYD_ENGINE, type KMeansEngine, type KMeansEngineJob } from './kmeans-engine';
 import {
   assertClusterable,
-  lazyRowArrays,
-  runKMeansOnRowArrays,
+  runKMeansWith,
   validateKMeansOptions,
-  withKMeansThreads,
+  withEngineJob,
   type IterationEvent,
   type KMeansOptions,
   type KMeansRunResult,
   type RunHooks,
 } from './kmeans-runner';
-import type { LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
 
-/**
- * Runs k-means for each k in [min, max] and picks one k by the highest silhouette.
- *
- * Range limits:
- *  - More than MAX_K_RANGE_WIDTH values of k is REJECTED (ModelInputError 'K_RANGE_TOO_WIDE', which
- *    the service maps to BAD_USER_INPUT) rather than silently shortened: the caller asked for an
- *    answer among those k, and a shortened range could return a different one without saying so.
- *  - max is CAPPED at rows − 1 (reported as maxCappedByRows): the silhouette needs fewer clusters than
- *    rows, and the row count is only known after preparation, so the caller cannot be expected to
- *    know it. A range with min > rows − 1 is rejected ('INVALID_K_RANGE').
- *
- * Every k runs with the same options and seed, so the chosen run is exactly what runKMeans would give
- * for that k; the silhouette of every k uses the same row sample, so the values are comparable.
- */
+// k-means for each k in [min, max], one k chosen by the highest silhouette. Every k runs with the same
+// options and seed (so the chosen run is what runKMeans gives for that k) and is scored on the same row
+// sample (so the scores compare). A range wider than MAX_K_RANGE_WIDTH is refused rather than shortened,
+// which could change the answer silently; max is capped at rows − 1 (the silhouette needs fewer
+// clusters than rows, and the caller cannot know the row count before preparation).
 
 export const MAX_K_RANGE_WIDTH = 12;
 
@@ -71,7 +61,7 @@ export interface SelectKResult {
   readonly run: KMeansRunResult;
 }
 
-export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKHooks = {}): SelectKResult {
+export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): SelectKResult {
   const { min, max, silhouetteSampleSize, ...runOptions } = options;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 2 || max < min) {
     throw new ModelInputError('INVALID_K_RANGE', `the k range must be integers with 2 ≤ min ≤ max, got ${min}..${max}`);
@@ -86,19 +76,11 @@ export function selectK(matrix: Matrix, options: SelectKOptions, hooks: SelectKH
   validateKMeansOptions({ ...runOptions, k: min }, matrix.rows);
   assertClusterable(matrix);
 
-  const rowArrays = lazyRowArrays(matrix); // at most one copy for all k, and only for the 'ml-kmeans' engine
-  // The fast engine's helper threads (if any) serve every k, and end with the selection.
-  return withKMeansThreads(matrix, runOptions, (threads) => selectKWith(matrix, lastK, rowArrays, options, hooks, threads));
+  // One engine job (its helper threads) serves every k.
+  return withEngineJob(engine, matrix, runOptions, (job) => selectKWith(job, matrix, lastK, options, hooks));
 }
 
-function selectKWith(
-  matrix: Matrix,
-  lastK: number,
-  rowArrays: () => number[][],
-  options: SelectKOptions,
-  hooks: SelectKHooks,
-  threads: LloydThreads | undefined,
-): SelectKResult {
+function selectKWith(job: KMeansEngineJob, matrix: Matrix, lastK: number, options: SelectKOptions, hooks: SelectKHooks): SelectKResult {
   const { min, max, silhouetteSampleSize, ...runOptions } = options;
   const silhouetteSeed = (runOptions.seed ^ 0x9e3779b9) >>> 0; // decorrelated from the restart seeds
   const scores: KScore[] = [];
@@ -108,7 +90,7 @@ function selectKWith(
       shouldCancel: hooks.shouldCancel,
       onIteration: hooks.onIteration && ((event) => hooks.onIteration!({ ...event, k })),
     };
-    const run = runKMeansOnRowArrays(matrix, rowArrays, { ...runOptions, k }, runHooks, threads);
+    const run = runKMeansWith(job, matrix, { ...runOptions, k }, runHooks);
     const score: KScore = {
       k,
       inertia: run.inertia,

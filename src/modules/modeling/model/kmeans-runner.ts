@@ -1,44 +1,16 @@
-import { kmeansGenerator } from 'ml-kmeans';
 import { SeededRandom } from '../../../shared/seeded-random';
 import { ModelInputError, RunCancelledError } from './errors';
-import { centroidRows, fastLloydGenerator, type FastLloydOptions } from './fast-lloyd';
 import { kMeansPlusPlusInitialization, randomRowsInitialization } from './initialization';
-import { DEFAULT_KMEANS_THREADS, LloydThreads, MAX_KMEANS_THREADS } from './lloyd-threads';
-import { squaredDistanceToPoint, toRowArrays, type Matrix } from './matrix';
+import { LLOYD_ENGINE, type KMeansEngine, type KMeansEngineJob, type KMeansIteration } from './kmeans-engine';
+import { DEFAULT_KMEANS_THREADS, MAX_KMEANS_THREADS } from './lloyd-threads';
+import { squaredDistanceToPoint, type Matrix } from './matrix';
 
-/**
- * One k-means run over a prepared matrix, driven step by step through ml-kmeans' kmeansGenerator (or
- * the equivalent 'fast' engine, see below) so that every Lloyd iteration is observed (onIteration) and
- * cancellation is checked between iterations.
- *
- * What ml-kmeans does per iteration (lib/kmeans.js `step`): assign every row to its nearest centroid
- * (squared Euclidean; ties → the lower centroid index), recompute each centroid as the mean of its
- * rows (an EMPTY cluster keeps its previous centroid), and declare convergence when EVERY centroid
- * moved by a squared Euclidean distance ≤ tolerance. So `tolerance` is absolute and in squared scaled
- * units (unlike scikit-learn's tolerance, which is relative to the data variance).
- *
- * The assignments we report are those of the last iteration and the centroids are the means of exactly
- * those assignments (ml-kmeans does not do a final re-assignment, and neither do we, so results equal
- * ml-kmeans' `kmeans()` given the same initial centroids).
- *
- * Engines (options.engine): 'ml-kmeans' drives ml-kmeans' kmeansGenerator (the reference); 'fast'
- * (the default) runs fast-lloyd.ts — typed arrays and Hamerly's bounds — which reproduces ml-kmeans
- * bit for bit from the same initial centroids (assignments, centroids, iterations, convergence; see
- * that file and test/unit/modules/modeling/fast-lloyd.test.ts). The seeding, the events and the
- * result are computed by the same code for both, so a run's result does not depend on the engine.
- *
- * Threads (options.threads, default DEFAULT_KMEANS_THREADS = min(2, cores)): the 'fast' engine shares
- * its passes over the rows with threads − 1 helper threads (parallel-lloyd.ts), opened once per
- * runKMeans/selectK call for all restarts and closed when it returns or throws; the result is the same
- * bit for bit. Inputs under MIN_ROWS_FOR_THREADS rows stay on one thread.
- */
+// One k-means run over a prepared matrix: seeded restarts, each iterated by an engine step by step so
+// that every iteration is observed and cancellation is checked between iterations. As in ml-kmeans, the
+// result is the last iteration's assignments and the means of exactly those rows (no final
+// re-assignment), so it equals ml-kmeans' kmeans() from the same initial centroids.
 
 export type InitializationMethod = 'KMEANS_PLUS_PLUS' | 'RANDOM';
-
-/** 'ml-kmeans': the reference library; 'fast': fast-lloyd.ts, proven equal to it by the tests. */
-export type KMeansEngine = 'ml-kmeans' | 'fast';
-export const KMEANS_ENGINES: readonly KMeansEngine[] = ['ml-kmeans', 'fast'];
-export const DEFAULT_KMEANS_ENGINE: KMeansEngine = 'fast';
 
 export const MAX_N_INIT = 50;
 export const MAX_ITERATIONS_LIMIT = 10_000;
@@ -53,15 +25,13 @@ export interface KMeansOptions {
   readonly nInit: number;
   /** Per restart, 1..10000. */
   readonly maxIterations: number;
-  /** ≥ 0; bound on each centroid's SQUARED movement in one iteration (see above); 0 runs until none moves. */
+  /** ≥ 0; bound on each centroid's SQUARED movement in one iteration, absolute, as ml-kmeans (not relative to the variance, as scikit-learn); 0 runs until none moves. */
   readonly tolerance: number;
   /** uint32; the whole run is a function of (matrix, options). */
   readonly seed: number;
   /** k-means++ seeds on a uniform sample of at most this many rows (default 10,000). */
   readonly seedingSampleSize?: number;
-  /** Which Lloyd implementation iterates (default DEFAULT_KMEANS_ENGINE); both give the same result. */
-  readonly engine?: KMeansEngine;
-  /** Threads of the 'fast' engine, 1..MAX_KMEANS_THREADS (default DEFAULT_KMEANS_THREADS); any count gives the same result. */
+  /** Threads of the engine, 1..MAX_KMEANS_THREADS (default DEFAULT_KMEANS_THREADS); any count gives the same result. */
   readonly threads?: number;
 }
 
@@ -109,48 +79,25 @@ export interface KMeansRunResult {
   readonly bestRestart: number;
 }
 
-export function runKMeans(matrix: Matrix, options: KMeansOptions, hooks: RunHooks = {}): KMeansRunResult {
+/** `engine`: what iterates; default LLOYD_ENGINE, the server's (kmeans-engine.ts). */
+export function runKMeans(matrix: Matrix, options: KMeansOptions, hooks: RunHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): KMeansRunResult {
   validateKMeansOptions(options, matrix.rows);
   assertClusterable(matrix);
-  return withKMeansThreads(matrix, options, (threads) => runKMeansOnRowArrays(matrix, lazyRowArrays(matrix), options, hooks, threads));
+  return withEngineJob(engine, matrix, options, (job) => runKMeansWith(job, matrix, options, hooks));
 }
 
-/**
- * Runs `body` with the helper threads of the 'fast' engine for this matrix (undefined when it runs on
- * one thread: engine 'ml-kmeans', threads = 1, or a small matrix), and closes them whatever happens.
- */
-export function withKMeansThreads<T>(matrix: Matrix, options: Pick<KMeansOptions, 'engine' | 'threads'>, body: (threads: LloydThreads | undefined) => T): T {
-  const fast = (options.engine ?? DEFAULT_KMEANS_ENGINE) === 'fast';
-  const threads = fast ? LloydThreads.open(matrix, options.threads ?? DEFAULT_KMEANS_THREADS) : undefined;
+/** Runs `body` with the engine opened for this matrix, and closes it whatever happens. */
+export function withEngineJob<T>(engine: KMeansEngine, matrix: Matrix, options: Pick<KMeansOptions, 'threads'>, body: (job: KMeansEngineJob) => T): T {
+  const job = engine.open(matrix, options.threads ?? DEFAULT_KMEANS_THREADS);
   try {
-    return body(threads);
+    return body(job);
   } finally {
-    threads?.close();
+    job.close();
   }
 }
 
-/**
- * The number[][] copy of the matrix that the 'ml-kmeans' engine needs, made on first use only (the
- * 'fast' engine works on the Float64Array and never asks for it). That copy is the only duplicate of
- * the data (roughly rows × (8 × columns + ~30) bytes next to the Float64Array): it is made at most once
- * per runKMeans call — and once for all k in selectK — never per restart or per iteration.
- */
-export function lazyRowArrays(matrix: Matrix): () => number[][] {
-  let rows: number[][] | undefined;
-  return () => (rows ??= toRowArrays(matrix));
-}
-
-/**
- * The run itself, given the number[][] copy ml-kmeans needs (or a function making it on demand, see
- * lazyRowArrays). Callers must have validated the options and the matrix.
- */
-export function runKMeansOnRowArrays(
-  matrix: Matrix,
-  rowArrays: number[][] | (() => number[][]),
-  options: KMeansOptions,
-  hooks: RunHooks,
-  threads?: LloydThreads,
-): KMeansRunResult {
+/** The run itself, on an opened engine. Callers must have validated the options and the matrix. */
+export function runKMeansWith(job: KMeansEngineJob, matrix: Matrix, options: KMeansOptions, hooks: RunHooks): KMeansRunResult {
   // Restart r uses the r-th number drawn from the run seed, so restart r is the same whatever nInit.
   const seeder = new SeededRandom(options.seed);
   const restartSeeds = Array.from({ length: options.nInit }, () => seeder.integer(2 ** 32));
@@ -158,7 +105,7 @@ export function runKMeansOnRowArrays(
   let best: (RestartOutcome & { bestRestart: number }) | undefined;
   const restartInertias: number[] = [];
   for (const [restart, restartSeed] of restartSeeds.entries()) {
-    const outcome = runRestart(matrix, typeof rowArrays === 'function' ? rowArrays : () => rowArrays, options, restart, new SeededRandom(restartSeed), hooks, threads);
+    const outcome = runRestart(job, matrix, options, restart, new SeededRandom(restartSeed), hooks);
     restartInertias.push(outcome.inertia);
     if (!best || outcome.inertia < best.inertia) best = { ...outcome, bestRestart: restart };
   }
@@ -167,53 +114,7 @@ export function runKMeansOnRowArrays(
 
 type RestartOutcome = Omit<KMeansRunResult, 'restartInertias' | 'bestRestart'>;
 
-/** One iteration as both engines report it. `measured`: inertia and sizes already computed by the engine (bit-identical to measure()). */
-interface EngineStep {
-  readonly clusters: ArrayLike<number>;
-  readonly centroids: number[][];
-  readonly converged: boolean;
-  readonly iterations: number;
-  readonly measured?: { readonly inertia: number; readonly clusterSizes: number[] };
-}
-
-function engineSteps(
-  matrix: Matrix,
-  rowArrays: () => number[][],
-  options: KMeansOptions,
-  initialCentroids: number[][],
-  measureEachStep: boolean,
-  threads: LloydThreads | undefined,
-): Iterable<EngineStep> {
-  const { k, maxIterations, tolerance } = options;
-  if ((options.engine ?? DEFAULT_KMEANS_ENGINE) === 'ml-kmeans') {
-    // ml-kmeans ignores its seed when given explicit centroids; the run is deterministic from here.
-    return kmeansGenerator(rowArrays(), k, { initialization: initialCentroids, maxIterations, tolerance });
-  }
-  return fastSteps(matrix, initialCentroids, { maxIterations, tolerance, trackInertia: measureEachStep, threads });
-}
-
-function* fastSteps(matrix: Matrix, initialCentroids: number[][], options: FastLloydOptions): Generator<EngineStep, void, undefined> {
-  const measureEachStep = options.trackInertia ?? false;
-  for (const step of fastLloydGenerator(matrix, initialCentroids, options)) {
-    yield {
-      clusters: step.clusters,
-      centroids: centroidRows(step.centroids, matrix.columns),
-      converged: step.converged,
-      iterations: step.iterations,
-      measured: measureEachStep ? { inertia: step.inertia, clusterSizes: Array.from(step.clusterSizes) } : undefined,
-    };
-  }
-}
-
-function runRestart(
-  matrix: Matrix,
-  rowArrays: () => number[][],
-  options: KMeansOptions,
-  restart: number,
-  random: SeededRandom,
-  hooks: RunHooks,
-  threads: LloydThreads | undefined,
-): RestartOutcome {
+function runRestart(job: KMeansEngineJob, matrix: Matrix, options: KMeansOptions, restart: number, random: SeededRandom, hooks: RunHooks): RestartOutcome {
   throwIfCancelled(hooks);
   const { k } = options;
   const initialCentroids =
@@ -221,9 +122,10 @@ function runRestart(
       ? randomRowsInitialization(matrix, k, random)
       : kMeansPlusPlusInitialization(matrix, k, random, options.seedingSampleSize ?? DEFAULT_SEEDING_SAMPLE_SIZE);
 
-  const steps = engineSteps(matrix, rowArrays, options, initialCentroids, hooks.onIteration !== undefined, threads);
+  const { maxIterations, tolerance } = options;
+  const steps = job.iterate(initialCentroids, { maxIterations, tolerance, measureEachStep: hooks.onIteration !== undefined });
   let previous = initialCentroids;
-  let last: EngineStep | undefined;
+  let last: KMeansIteration | undefined;
   for (const step of steps) {
     last = step;
     if (hooks.onIteration) {
@@ -233,7 +135,7 @@ function runRestart(
     previous = step.centroids;
     throwIfCancelled(hooks); // leaving the loop by throwing also closes the generator
   }
-  if (!last) throw new Error('unreachable: ml-kmeans ran no iteration although maxIterations >= 1');
+  if (!last) throw new Error('unreachable: the engine ran no iteration although maxIterations >= 1');
 
   const assignments = Int32Array.from(last.clusters);
   const { inertia, clusterSizes, squaredDistances } = measure(matrix, assignments, last.centroids);
@@ -280,7 +182,7 @@ function throwIfCancelled(hooks: RunHooks): void {
 
 /** Rejects options outside their documented ranges with ModelInputError (the service's BAD_USER_INPUT). */
 export function validateKMeansOptions(options: KMeansOptions, rows: number): void {
-  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, engine, threads } = options;
+  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, threads } = options;
   if (!Number.isInteger(k) || k < 2 || k > rows) {
     throw new ModelInputError('INVALID_K', `k must be an integer from 2 to the number of rows (${rows}), got ${k}`);
   }
@@ -291,7 +193,6 @@ export function validateKMeansOptions(options: KMeansOptions, rows: number): voi
     [Number.isFinite(tolerance) && tolerance >= 0, `tolerance must be a finite number ≥ 0, got ${tolerance}`],
     [isIntegerIn(seed, 0, 2 ** 32 - 1), `seed must be an unsigned 32-bit integer, got ${seed}`],
     [seedingSampleSize === undefined || isIntegerIn(seedingSampleSize, 1, Number.MAX_SAFE_INTEGER), `seedingSampleSize must be a positive integer, got ${seedingSampleSize}`],
-    [engine === undefined || KMEANS_ENGINES.includes(engine), `engine must be ${KMEANS_ENGINES.join(' or ')}, got ${String(engine)}`],
     [threads === undefined || isIntegerIn(threads, 1, MAX_KMEANS_THREADS), `threads must be an integer from 1 to ${MAX_KMEANS_THREADS}, got ${threads}`],
   ];
   for (const [ok, message] of checks) if (!ok) throw new ModelInputError('INVALID_OPTION', message);

@@ -3,40 +3,17 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { createMatrix, type Matrix } from './matrix';
 
-/**
- * The helper threads of the threaded 'fast' engine (parallel-lloyd.ts): threads − 1 worker threads
- * spawned ONCE per job (a runKMeans or selectK call), reused by every restart and iteration, and
- * ended by close(). The calling thread is thread 0 and works too.
- *
- * Synchronization is a barrier per pass over the rows, on a SharedArrayBuffer: thread 0 writes the
- * pass's parameters into shared memory, bumps GENERATION (Atomics.add, then notify), does its own
- * share, then waits until DONE counts every participating helper. A helper waits for GENERATION to
- * change, runs the pass on its share, adds 1 to DONE and notifies. Atomics are sequentially
- * consistent, so what one side wrote before its Atomics.add is visible to the other side once it has
- * seen the new value. Waits spin briefly first, then block in Atomics.wait — allowed on Node's main
- * thread as on workers.
- *
- * A helper takes 30–100 ms to boot (a new V8 isolate), longer than many small jobs. Nobody waits for
- * it: a helper marks itself READY, and each pass (begin()) shares the work among thread 0 and the
- * helpers ready at that moment only; until then thread 0 does every pass alone. The split does not
- * change the result (parallel-lloyd.ts), so when the helpers join does not either.
- *
- * Nothing here needs the event loop, so the engine stays synchronous: per-restart arrays reach the
- * helpers through a MessagePort read with receiveMessageOnPort, and a helper's error comes back the
- * same way (helpers catch everything, so thread 0 never waits for a helper that died silently).
- *
- * The matrix is shared, never copied per restart or per iteration: when its Float64Array is not
- * already backed by a SharedArrayBuffer (prepare() allocates it so), open() copies it ONCE into one,
- * which costs rows × columns × 8 bytes for the job's duration.
- */
+// The helper threads of the Lloyd engine (lloyd.ts): threads − 1 workers spawned once per job and
+// reused by every restart and iteration; the calling thread is thread 0 and works too. Each pass is
+// a barrier on shared memory (Atomics), so the engine stays synchronous and never needs the event
+// loop. Nobody waits for a helper to boot (30–100 ms, longer than many jobs): each pass is shared with
+// the helpers ready by then, which the split makes safe (lloyd-passes.ts).
 
-/** Default thread count of the fast engine: min(2, cores). More would oversubscribe the machine when several runs compute at once (RUN_CONCURRENCY). */
+/** Default thread count of the Lloyd engine: min(2, cores). More would oversubscribe the machine when several runs compute at once (RUN_CONCURRENCY). */
 export const DEFAULT_KMEANS_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 /**
- * Below this many rows no helper is started. Measured with bench/cluster.ts (--spread 2, 2 cores, the
- * machine shared with other work): at 20k and 50k rows the blob data converges in 3 iterations, 5–10 ms
- * on one thread, and starting a helper (Worker construction on this thread, its boot competing for the
- * cores) made the run 4–19 ms longer; a helper boots in 30–200 ms, so it only helps jobs longer than that.
+ * Below this many rows no helper is started: a helper boots in 30–200 ms, and bench/cluster.ts at 20k
+ * and 50k rows (5–10 ms on one thread) ran 4–19 ms longer with one.
  */
 export const MIN_ROWS_FOR_THREADS = 100_000;
 
@@ -64,7 +41,7 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
 /** About 10–50 µs of polling before blocking: a pass over 100k rows lasts about a millisecond, a futex wake-up tens of microseconds. */
 const SPINS = 2_000;
 
-/** Blocks until control[index] === expected (spinning briefly first). */
+/** Blocks until control[index] === expected (spinning briefly first; Atomics.wait is allowed on Node's main thread too). */
 function waitFor(control: Int32Array, index: number, expected: number): void {
   for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(control, index) === expected) return;
   for (;;) {
@@ -101,25 +78,11 @@ export const CONTROL = { GENERATION, PHASE, DONE, FAILED, PARTICIPANTS, READY_AT
 
 const HELPER_FILE = path.join(__dirname, '..', 'worker', 'lloyd-helper.worker.js');
 
-/** Helper threads alive in this process (until their 'exit' event): what the tests check for leaks. */
-const liveHelpers = new Set<Worker>();
-export function liveHelperThreads(): number {
-  return liveHelpers.size;
-}
-
-/** Passes shared with at least one helper, in this process: the tests check that the threads did work. */
-let sharedPassCount = 0;
-export function sharedPasses(): number {
-  return sharedPassCount;
-}
-
-let waitOnOpen = false;
-/**
- * Tests only: true makes open() block until every helper has booted, so that every pass of the job is
- * shared (by default nobody waits, see above). Default false.
- */
-export function waitForHelpersOnOpen(wait: boolean): void {
-  waitOnOpen = wait;
+export interface LloydThreadsOptions {
+  /** Default MIN_ROWS_FOR_THREADS: below it, open() starts no helper. */
+  readonly minRows?: number;
+  /** Default false: passes start without waiting for the helpers to boot. true: open() blocks until they have, so every pass is shared. */
+  readonly waitForHelpers?: boolean;
 }
 
 export class LloydThreads {
@@ -131,6 +94,8 @@ export class LloydThreads {
   private closed = false;
   private participants = 1;
   private readonly joined: boolean[] = [];
+  private helpersAlive = 0;
+  private passesShared = 0;
 
   private constructor(
     /** The matrix the pool was opened for: the engine checks it is given this one. */
@@ -139,14 +104,15 @@ export class LloydThreads {
     readonly threads: number,
   ) {
     const { values, rows, columns } = source;
+    // prepare() allocates the matrix on a SharedArrayBuffer; any other is copied once for the job.
     this.matrix = values.buffer instanceof SharedArrayBuffer ? source : createMatrix(sharedCopy(values), rows, columns);
     try {
       for (let index = 1; index < threads; index++) {
         const channel = new MessageChannel();
         const data: HelperData = { control: this.control, port: channel.port2, index, values: this.matrix.values, rows, columns };
         const worker = new Worker(HELPER_FILE, { workerData: data, transferList: [channel.port2] });
-        liveHelpers.add(worker);
-        worker.once('exit', () => liveHelpers.delete(worker));
+        this.helpersAlive++;
+        worker.once('exit', () => this.helpersAlive--);
         // The helper reports through shared memory; an 'error' event would only follow a bug in its loop.
         worker.on('error', () => undefined);
         worker.unref();
@@ -159,15 +125,22 @@ export class LloydThreads {
     }
   }
 
-  /**
-   * The helper threads for a job over `matrix`, or undefined when one thread will do: threads ≤ 1, or
-   * fewer than minRows rows (default MIN_ROWS_FOR_THREADS; the tests use 0). The caller must close() it (try/finally).
-   */
-  static open(matrix: Matrix, threads: number, minRows = MIN_ROWS_FOR_THREADS): LloydThreads | undefined {
+  /** The helper threads for a job over `matrix`, or undefined when one thread will do (threads ≤ 1, or fewer than minRows rows). The caller must close() it. */
+  static open(matrix: Matrix, threads: number, { minRows = MIN_ROWS_FOR_THREADS, waitForHelpers = false }: LloydThreadsOptions = {}): LloydThreads | undefined {
     if (threads <= 1 || matrix.rows < minRows) return undefined;
     const pool = new LloydThreads(matrix, Math.min(threads, MAX_KMEANS_THREADS));
-    if (waitOnOpen) pool.waitUntilReady();
+    if (waitForHelpers) pool.waitUntilReady();
     return pool;
+  }
+
+  /** Helpers spawned and not yet exited: 0 some time after close(). */
+  get liveHelpers(): number {
+    return this.helpersAlive;
+  }
+
+  /** Passes shared with at least one helper so far. */
+  get sharedPasses(): number {
+    return this.passesShared;
   }
 
   /** Hands every helper the arrays of a new restart (a message each; a helper reads the last one before its next pass). */
@@ -192,7 +165,7 @@ export class LloydThreads {
     return this.participants;
   }
 
-  /** Blocks until every helper has booted (the tests use it so that every pass is shared). */
+  /** Blocks until every helper has booted, so that every later pass is shared. */
   waitUntilReady(): void {
     for (let helper = 1; helper < this.threads; helper++) waitFor(this.control, READY_AT + helper, 1);
   }
@@ -203,7 +176,7 @@ export class LloydThreads {
     const { control } = this;
     const helpers = this.participants - 1;
     if (helpers === 0) return own();
-    sharedPassCount++;
+    this.passesShared++;
     Atomics.store(control, DONE, 0);
     Atomics.store(control, PHASE, phase);
     Atomics.add(control, GENERATION, 1);

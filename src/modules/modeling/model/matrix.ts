@@ -24,36 +24,16 @@ export function createMatrix(values: Float64Array, rows: number, columns: number
 }
 
 /**
- * A zeroed Float64Array on a SharedArrayBuffer: prepare() allocates its matrix so, so that the fast
+ * A zeroed Float64Array on a SharedArrayBuffer: prepare() allocates its matrix so, so that the Lloyd
  * engine's helper threads read it where it is (a plain ArrayBuffer would be copied once per job).
  */
 export function sharedFloat64Array(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
-/** Builds a matrix from nested arrays (tests and small callers); every row must have the same length. */
-export function matrixFromRows(data: readonly (readonly number[])[]): Matrix {
-  const columns = data[0]?.length ?? 0;
-  const values = new Float64Array(data.length * columns);
-  data.forEach((row, i) => {
-    if (row.length !== columns) {
-      throw new ModelInputError('SHAPE_MISMATCH', `row ${i} has ${row.length} values, expected ${columns}`);
-    }
-    values.set(row, i * columns);
-  });
-  return createMatrix(values, data.length, columns);
-}
-
 /** A view (no copy) of row i; writing to it writes to the matrix. */
 export function rowView(matrix: Matrix, i: number): Float64Array {
   return matrix.values.subarray(i * matrix.columns, (i + 1) * matrix.columns);
-}
-
-/** A copy as number[][]: what ml-kmeans takes. Costs one full copy of the data; call it once per run. */
-export function toRowArrays(matrix: Matrix): number[][] {
-  const out = new Array<number[]>(matrix.rows);
-  for (let i = 0; i < matrix.rows; i++) out[i] = Array.from(rowView(matrix, i));
-  return out;
 }
 
 /** Squared Euclidean distance between row i of the matrix and a point of the same dimension. */

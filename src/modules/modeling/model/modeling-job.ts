@@ -1,6 +1,7 @@
 import { createMatrix } from './matrix';
 import { prepare, unscaleCentroids, type ColumnStats, type PrepareOptions, type Scaling } from './preparation';
-import { runKMeans, type InitializationMethod, type IterationEvent, type KMeansEngine } from './kmeans-runner';
+import { LLOYD_ENGINE, type KMeansEngine } from './kmeans-engine';
+import { runKMeans, type InitializationMethod, type IterationEvent } from './kmeans-runner';
 import { calinskiHarabasz, daviesBouldin, DEFAULT_SILHOUETTE_SAMPLE_SIZE, silhouette } from './scores';
 import { selectK, type KScore, type KSelectionRule } from './k-selection';
 
@@ -14,9 +15,7 @@ export interface ModelingJobParams {
   readonly tolerance: number;
   readonly seed: number;
   readonly preparation: PrepareOptions;
-  /** The k-means engine (default DEFAULT_KMEANS_ENGINE, 'fast'); both engines give the same result. */
-  readonly engine?: KMeansEngine;
-  /** Threads of the fast engine (default DEFAULT_KMEANS_THREADS); any count gives the same result. */
+  /** Threads of the k-means engine (default DEFAULT_KMEANS_THREADS); any count gives the same result. */
   readonly threads?: number;
 }
 
@@ -63,7 +62,7 @@ export interface ModelingJobOutput {
 }
 
 /** Runs preparation, k-means (one k, or each k of a range) and the scores. Pure CPU: meant for a worker thread. */
-export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks = {}): ModelingJobOutput {
+export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): ModelingJobOutput {
   const { params } = input;
   let started = performance.now();
   const prepared = prepare(createMatrix(input.values, input.rows, input.columns), params.preparation, input.columnNames);
@@ -74,7 +73,6 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
     maxIterations: params.maxIterations,
     tolerance: params.tolerance,
     seed: params.seed,
-    engine: params.engine,
     threads: params.threads,
   };
 
@@ -85,7 +83,7 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
   let scoreMs: number;
   if (params.kRange) {
     // selectK scores every k it tries; the chosen k's scores are the run's metrics.
-    const selection = selectK(prepared.matrix, { ...runOptions, ...params.kRange }, hooks);
+    const selection = selectK(prepared.matrix, { ...runOptions, ...params.kRange }, hooks, engine);
     run = selection.run;
     kSelection = { rule: selection.rule, chosenK: selection.chosenK, scores: selection.scores, maxCappedByRows: selection.maxCappedByRows };
     const chosen = selection.scores.find((score) => score.k === selection.chosenK)!;
@@ -94,7 +92,7 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
     scoreMs = 0;
   } else {
     const k = params.k!;
-    run = runKMeans(prepared.matrix, { ...runOptions, k }, { onIteration: (event) => hooks.onIteration?.({ ...event, k }), shouldCancel: hooks.shouldCancel });
+    run = runKMeans(prepared.matrix, { ...runOptions, k }, { onIteration: (event) => hooks.onIteration?.({ ...event, k }), shouldCancel: hooks.shouldCancel }, engine);
     const clusterDone = performance.now();
     const silhouetteResult = silhouette(prepared.matrix, run.assignments, k, { seed: params.seed });
     metrics = {

@@ -254,11 +254,6 @@ function applyScaling(matrix: Matrix, scaling: Scaling, label: (j: number) => st
   }
 }
 
-/** Points (e.g. centroids) in original units → scaled units. */
-export function scaleCentroids(points: readonly (readonly number[])[], scaling: Scaling): number[][] {
-  return points.map((point) => point.map((v, j) => (v / scaling.unit[j]! - scaling.offset[j]!) / scaling.scale[j]!));
-}
-
 /** Points (e.g. centroids) in scaled units → original units, for reporting; always finite. */
 export function unscaleCentroids(points: readonly (readonly number[])[], scaling: Scaling): number[][] {
   return points.map((point) => point.map((v, j) => inOriginalUnits(v * scaling.scale[j]! + scaling.offset[j]!, scaling.unit[j]!)));

@@ -1,12 +1,11 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { SharedLloydArrays } from '../model/lloyd-arrays';
+import { helperPass } from '../model/lloyd-passes';
 import { CONTROL, Phase, waitForChange, type HelperData } from '../model/lloyd-threads';
-import { helperPass, type SharedLloydArrays } from '../model/parallel-lloyd';
 
-// A helper thread of the threaded k-means engine (model/lloyd-threads.ts): once booted it says so
-// (READY); from the generation thread 0 let it join at, it runs its share of every pass on shared
-// memory and reports it done, until told to exit. It never uses its event loop while working, and
-// reports any error through shared memory and its port (thread 0 is blocked in Atomics.wait and would
-// not see an 'error' event).
+// A helper thread of the Lloyd engine (model/lloyd-threads.ts): says READY once booted, then runs its
+// share of every pass from the generation it joined at, until told to exit. Errors go back through
+// shared memory and its port: thread 0 is blocked in Atomics.wait and would not see an 'error' event.
 const { control, port, index, values, rows, columns } = workerData as HelperData;
 let arrays: SharedLloydArrays | undefined;
 // Generations up to this one began before we were ready: not ours (see LloydThreads.begin).

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kmeans } from 'ml-kmeans';
-import { centroidRows, fastLloyd, fastLloydGenerator, matrixFromRows, RunCancelledError, type Matrix } from '../../../../src/modules/modeling/model';
-import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../../../src/modules/modeling/model/initialization';
-import { SeededRandom } from '../../../../src/shared/seeded-random';
-import { blobs, fastSteps, inertiaOf, lattice, referenceSteps, standardizedIris, tiesAfterFirstIteration, toRows } from './engine-fixtures';
+import { RunCancelledError, type Matrix } from '../../../../../src/modules/modeling/model';
+import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../../../../src/modules/modeling/model/initialization';
+import { centroidRows, lloydSteps } from '../../../../../src/modules/modeling/model/lloyd';
+import { SeededRandom } from '../../../../../src/shared/seeded-random';
+import { inertiaOf, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
+import { matrixFromRows, toRowArrays as toRows } from '../../../../support/modeling';
+import { standardizedIris } from './fixtures';
+import { blobs, lattice, recordedSteps, tiesAfterFirstIteration } from './lloyd-fixtures';
 
 /**
- * The fast engine against ml-kmeans itself, from the same initial centroids. Every comparison is
+ * The Lloyd engine against ml-kmeans itself, from the same initial centroids. Every comparison is
  * EXACT (assert.deepStrictEqual: same doubles, bit for bit, no tolerance): at every iteration the
  * assignments and the centroids, and the iteration count and convergence flag of every step; then the
  * final result against ml-kmeans' kmeans(). Each case runs the engine with Hamerly's bounds, with
@@ -33,9 +37,9 @@ function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: 
   const final = kmeans(rows, start.length, { initialization: start, maxIterations, tolerance });
   const last = reference.at(-1)!;
   assert.deepStrictEqual([final.clusters, final.centroids, final.iterations, final.converged], [last.clusters, last.centroids, last.iterations, last.converged]);
-  const runs: Record<string, ReturnType<typeof fastSteps>> = {};
+  const runs: Record<string, ReturnType<typeof recordedSteps>> = {};
   for (const variant of VARIANTS) {
-    const steps = fastSteps(matrix, start, { maxIterations, tolerance, ...variant.options });
+    const steps = recordedSteps(matrix, start, { maxIterations, tolerance, ...variant.options });
     assert.deepStrictEqual(
       steps.map(({ iterations, converged, clusters, centroids }) => ({ iterations, converged, clusters, centroids })),
       reference,
@@ -54,7 +58,7 @@ function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: 
 
 const computations = (steps: { distanceComputations: number }[]) => steps.reduce((sum, s) => sum + s.distanceComputations, 0);
 
-describe('fast engine (fast-lloyd.ts) equals ml-kmeans from the same initial centroids, exactly', () => {
+describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroids, exactly', () => {
   const iris = standardizedIris();
   for (const k of [3, 5]) {
     for (const init of ['kmeans++', 'random rows'] as const) {
@@ -173,21 +177,21 @@ describe('fast engine (fast-lloyd.ts) equals ml-kmeans from the same initial cen
     assert.deepStrictEqual(reference.at(-1)!.clusters, reference.at(-2)!.clusters);
   });
 
-  it('fastLloyd: hooks see every step; shouldCancel turning true after the 2nd iteration throws RunCancelledError', () => {
+  it('runLloyd (test/support): hooks see every step; shouldCancel turning true after the 2nd iteration throws RunCancelledError', () => {
     const matrix = blobs(1_000, 2, 4, 4, 3);
     const start = initial(matrix, 4, 'random rows', 1);
     const seen: number[] = [];
-    const last = fastLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: (step) => seen.push(step.iterations) });
+    const last = runLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: (step) => seen.push(step.iterations) });
     assert.ok(last.iterations > 2);
     assert.deepStrictEqual(seen, Array.from({ length: last.iterations }, (_, i) => i + 1));
     let steps = 0;
-    assert.throws(() => fastLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: () => steps++, shouldCancel: () => steps >= 2 }), RunCancelledError);
+    assert.throws(() => runLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: () => steps++, shouldCancel: () => steps >= 2 }), RunCancelledError);
     assert.equal(steps, 2);
   });
 
   it('rejects bad shapes, and a NaN instead of assigning cluster −1 as ml-kmeans would', () => {
     const matrix = matrixFromRows([[0, 0], [1, 1], [2, 2]]);
-    const run = (start: number[][], data = matrix) => [...fastLloydGenerator(data, start, { maxIterations: 10, tolerance: 0 })];
+    const run = (start: number[][], data = matrix) => [...lloydSteps(data, start, { maxIterations: 10, tolerance: 0 })];
     assert.throws(() => run([[0, 0], [1]]), RangeError);
     assert.throws(() => run([[0, 0], [1, 1], [2, 2], [3, 3]]), RangeError);
     assert.throws(() => run([[0, 0], [1, 1]], matrixFromRows([[0, 0], [Number.NaN, 1], [2, 2]])), RangeError);

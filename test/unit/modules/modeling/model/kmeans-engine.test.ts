@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  DEFAULT_KMEANS_ENGINE,
-  matrixFromRows,
-  ModelInputError,
+  LLOYD_ENGINE,
   runKMeans,
   runModelingJob,
   RunCancelledError,
@@ -13,31 +11,36 @@ import {
   type KMeansOptions,
   type Matrix,
   type ModelingJobInput,
-} from '../../../../src/modules/modeling/model';
-import { blobs, lattice, standardizedIris } from './engine-fixtures';
+} from '../../../../../src/modules/modeling/model';
+import { ML_KMEANS_ENGINE } from '../../../../support/kmeans-oracle';
+import { matrixFromRows } from '../../../../support/modeling';
+import { standardizedIris } from './fixtures';
+import { blobs, lattice } from './lloyd-fixtures';
 
 /**
  * runKMeans, selectK and runModelingJob give the same result, bit for bit (assert.deepStrictEqual),
- * whichever engine iterates: same seeds → same initial centroids → same assignments, centroids,
- * distances, inertias, iterations, convergence, cluster sizes — and the same onIteration events.
+ * whether the Lloyd engine or ml-kmeans iterates: same seeds → same initial centroids → same
+ * assignments, centroids, distances, inertias, iterations, convergence, cluster sizes — and the same
+ * onIteration events.
  */
 
 const OPTIONS: KMeansOptions = { k: 3, initialization: 'KMEANS_PLUS_PLUS', nInit: 3, maxIterations: 300, tolerance: 1e-8, seed: 7 };
 
+const ENGINES = { 'ml-kmeans': ML_KMEANS_ENGINE, lloyd: LLOYD_ENGINE } as const;
+
 function runBoth(matrix: Matrix, options: KMeansOptions) {
-  const out = {} as Record<KMeansEngine, { result: ReturnType<typeof runKMeans>; events: IterationEvent[] }>;
-  for (const engine of ['ml-kmeans', 'fast'] as const) {
+  const out = {} as Record<keyof typeof ENGINES, { result: ReturnType<typeof runKMeans>; events: IterationEvent[] }>;
+  for (const name of ['ml-kmeans', 'lloyd'] as const) {
     const events: IterationEvent[] = [];
-    out[engine] = { result: runKMeans(matrix, { ...options, engine }, { onIteration: (event) => events.push(event) }), events };
+    out[name] = { result: runKMeans(matrix, options, { onIteration: (event) => events.push(event) }, ENGINES[name]), events };
   }
   return out;
 }
 
-describe('k-means engines: fast equals ml-kmeans through the runner', () => {
-  it(`the default engine is 'fast'`, () => {
-    assert.equal(DEFAULT_KMEANS_ENGINE, 'fast');
+describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner', () => {
+  it('the default engine is the Lloyd engine (LLOYD_ENGINE)', () => {
     const matrix = standardizedIris();
-    assert.deepStrictEqual(runKMeans(matrix, OPTIONS), runKMeans(matrix, { ...OPTIONS, engine: 'fast' }));
+    assert.deepStrictEqual(runKMeans(matrix, OPTIONS), runKMeans(matrix, OPTIONS, {}, LLOYD_ENGINE));
   });
 
   const cases: [string, () => Matrix, Partial<KMeansOptions>][] = [
@@ -54,10 +57,10 @@ describe('k-means engines: fast equals ml-kmeans through the runner', () => {
       const matrix = data();
       for (let seed = 1; seed <= 3; seed++) {
         const both = runBoth(matrix, { ...OPTIONS, ...change, seed });
-        assert.deepStrictEqual(both.fast.result, both['ml-kmeans'].result);
-        assert.deepStrictEqual(both.fast.events, both['ml-kmeans'].events);
-        // …and without onIteration (the fast engine then skips the per-iteration inertia pass).
-        assert.deepStrictEqual(runKMeans(matrix, { ...OPTIONS, ...change, seed, engine: 'fast' }), both['ml-kmeans'].result);
+        assert.deepStrictEqual(both.lloyd.result, both['ml-kmeans'].result);
+        assert.deepStrictEqual(both.lloyd.events, both['ml-kmeans'].events);
+        // …and without onIteration (the Lloyd engine then skips the per-iteration inertia pass).
+        assert.deepStrictEqual(runKMeans(matrix, { ...OPTIONS, ...change, seed }, {}, LLOYD_ENGINE), both['ml-kmeans'].result);
       }
     });
   }
@@ -65,38 +68,31 @@ describe('k-means engines: fast equals ml-kmeans through the runner', () => {
   it('selectK: identical results (scores, chosen k, chosen run) with either engine', () => {
     const matrix = blobs(1_500, 3, 4, 1.5, 12);
     const options = { initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 3, min: 2, max: 6 } as const;
-    assert.deepStrictEqual(selectK(matrix, { ...options, engine: 'fast' }), selectK(matrix, { ...options, engine: 'ml-kmeans' }));
+    assert.deepStrictEqual(selectK(matrix, options, {}, LLOYD_ENGINE), selectK(matrix, options, {}, ML_KMEANS_ENGINE));
   });
 
-  it('runModelingJob: params.engine is threaded through (k and k range) and does not change the output', () => {
+  it('runModelingJob: its engine is threaded through (k and k range) and does not change the output', () => {
     const { values, rows, columns } = blobs(800, 4, 3, 2, 4);
     const base = { initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 9, preparation: { missing: 'DROP', scaling: 'STANDARD' } } as const;
     for (const shape of [{ k: 3, kRange: null }, { k: null, kRange: { min: 2, max: 4 } }]) {
       const job = (engine?: KMeansEngine) => {
-        const input: ModelingJobInput = { values, rows, columns, params: { ...base, ...shape, engine } };
-        const { timings: _timings, ...output } = runModelingJob(input);
+        const input: ModelingJobInput = { values, rows, columns, params: { ...base, ...shape } };
+        const { timings: _timings, ...output } = runModelingJob(input, {}, engine);
         return output;
       };
-      const reference = job('ml-kmeans');
-      assert.deepStrictEqual(job('fast'), reference);
+      const reference = job(ML_KMEANS_ENGINE);
+      assert.deepStrictEqual(job(LLOYD_ENGINE), reference);
       assert.deepStrictEqual(job(undefined), reference);
     }
   });
 
-  it('fast engine: shouldCancel turning true after the 3rd iteration throws RunCancelledError before a 4th', () => {
+  it('Lloyd engine: shouldCancel turning true after the 3rd iteration throws RunCancelledError before a 4th', () => {
     let iterations = 0;
     const matrix = blobs(2_000, 2, 4, 3, 2);
     assert.throws(
-      () => runKMeans(matrix, { ...OPTIONS, k: 4, initialization: 'RANDOM', engine: 'fast' }, { onIteration: () => iterations++, shouldCancel: () => iterations >= 3 }),
+      () => runKMeans(matrix, { ...OPTIONS, k: 4, initialization: 'RANDOM' }, { onIteration: () => iterations++, shouldCancel: () => iterations >= 3 }, LLOYD_ENGINE),
       RunCancelledError,
     );
     assert.equal(iterations, 3);
-  });
-
-  it('an unknown engine is a ModelInputError (INVALID_OPTION)', () => {
-    assert.throws(
-      () => runKMeans(standardizedIris(), { ...OPTIONS, engine: 'elkan' as never }),
-      (error: unknown) => error instanceof ModelInputError && error.reason === 'INVALID_OPTION',
-    );
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ModelInputError, prepare, rowView, scaleCentroids, unscaleCentroids, type Matrix } from '../../../../src/modules/modeling/model';
+import { ModelInputError, prepare, rowView, unscaleCentroids, type Matrix } from '../../../../../src/modules/modeling/model';
+import { scaleCentroids } from '../../../../support/modeling';
 
 const NaN_ = Number.NaN;
 

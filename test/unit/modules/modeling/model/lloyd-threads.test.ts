@@ -1,33 +1,31 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  fastLloyd,
-  fastLloydGenerator,
-  liveHelperThreads,
-  LloydThreads,
-  matrixFromRows,
+  lloydEngine,
   MIN_ROWS_FOR_THREADS,
   runKMeans,
   runModelingJob,
   RunCancelledError,
   selectK,
-  sharedPasses,
-  waitForHelpersOnOpen,
-  type FastLloydOptions,
   type IterationEvent,
+  type KMeansEngine,
   type KMeansOptions,
   type Matrix,
   type ModelingJobInput,
-} from '../../../../src/modules/modeling/model';
-import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../../../src/modules/modeling/model/initialization';
-import { splitSums } from '../../../../src/modules/modeling/model/parallel-lloyd';
-import { runInWorker } from '../../../../src/modules/modeling/worker/run-in-worker';
-import { SeededRandom } from '../../../../src/shared/seeded-random';
-import { blobs, comparableFastStep, fastSteps, inertiaOf, lattice, referenceSteps, standardizedIris, tiesAfterFirstIteration, toRows } from './engine-fixtures';
+} from '../../../../../src/modules/modeling/model';
+import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../../../../src/modules/modeling/model/initialization';
+import { lloydSteps, type LloydOptions } from '../../../../../src/modules/modeling/model/lloyd';
+import { LloydThreads, type LloydThreadsOptions } from '../../../../../src/modules/modeling/model/lloyd-threads';
+import { runInWorker } from '../../../../../src/modules/modeling/worker/run-in-worker';
+import { SeededRandom } from '../../../../../src/shared/seeded-random';
+import { inertiaOf, ML_KMEANS_ENGINE, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
+import { matrixFromRows, toRowArrays as toRows } from '../../../../support/modeling';
+import { standardizedIris } from './fixtures';
+import { blobs, lattice, recordedStep, recordedSteps, tiesAfterFirstIteration } from './lloyd-fixtures';
 
 /**
- * The threaded fast engine (parallel-lloyd.ts on LloydThreads) against the one-thread engine and
+ * The Lloyd engine on helper threads (LloydThreads) against the engine on one thread and
  * ml-kmeans, from the same initial centroids. Every comparison is EXACT (assert.deepStrictEqual on
  * doubles: bit for bit): every step's assignments, centroids, cluster sizes, centroid shifts,
  * per-iteration inertia, distance computations, iteration count and convergence flag, for 2 and 3
@@ -36,21 +34,46 @@ import { blobs, comparableFastStep, fastSteps, inertiaOf, lattice, referenceStep
  * thread outlives a call, whether it succeeded, failed or was cancelled.
  */
 
-const VARIANTS: readonly { name: string; options: Partial<FastLloydOptions> }[] = [
+const VARIANTS: readonly { name: string; options: Partial<LloydOptions> }[] = [
   { name: 'bounds', options: {} },
   { name: 'bounds + inertia', options: { trackInertia: true } },
   { name: 'no bounds', options: { useBounds: false } },
   { name: 'no bounds + inertia', options: { useBounds: false, trackInertia: true } },
 ];
 
+/** The pools the tests open, until their helpers have exited: the helper threads still alive, and the passes shared. */
+const pools = new Set<LloydThreads>();
+let passesSharedByEndedPools = 0;
+function openThreads(matrix: Matrix, threads: number, options?: LloydThreadsOptions): LloydThreads | undefined {
+  const pool = LloydThreads.open(matrix, threads, options);
+  if (pool) pools.add(pool);
+  return pool;
+}
+function forgetEndedPools(): void {
+  for (const pool of pools) {
+    if (pool.liveHelpers > 0) continue;
+    passesSharedByEndedPools += pool.sharedPasses;
+    pools.delete(pool);
+  }
+}
+function liveHelperThreads(): number {
+  forgetEndedPools();
+  return [...pools].reduce((sum, pool) => sum + pool.liveHelpers, 0);
+}
+function sharedPasses(): number {
+  forgetEndedPools();
+  return [...pools].reduce((sum, pool) => sum + pool.sharedPasses, passesSharedByEndedPools);
+}
+/** The server's engine on pools the tests see; waitForHelpers: every pass shared, whenever the helpers boot. */
+const observedEngine = (waitForHelpers: boolean): KMeansEngine => lloydEngine((matrix, threads) => openThreads(matrix, threads, { waitForHelpers }));
+
 /** Opens helper threads for any size (minRows 0), waits until they can share every pass, runs `body` (which must share some), always closes them. */
 function withThreads<T>(matrix: Matrix, threads: number, body: (pool: LloydThreads) => T): T {
-  const pool = LloydThreads.open(matrix, threads, 0)!;
+  const pool = openThreads(matrix, threads, { minRows: 0, waitForHelpers: true })!;
   try {
-    pool.waitUntilReady();
-    const before = sharedPasses();
+    const before = pool.sharedPasses;
     const result = body(pool);
-    assert.ok(sharedPasses() > before, 'no pass was shared with a helper thread');
+    assert.ok(pool.sharedPasses > before, 'no pass was shared with a helper thread');
     return result;
   } finally {
     pool.close();
@@ -59,11 +82,11 @@ function withThreads<T>(matrix: Matrix, threads: number, body: (pool: LloydThrea
 
 /** Every step with `threads` threads equals the one-thread engine's, every variant; returns the one-thread steps per variant. */
 function assertThreadedSame(matrix: Matrix, start: number[][], maxIterations: number, tolerance: number, threadCounts = [2, 3]) {
-  const single = VARIANTS.map((variant) => fastSteps(matrix, start, { maxIterations, tolerance, ...variant.options }));
+  const single = VARIANTS.map((variant) => recordedSteps(matrix, start, { maxIterations, tolerance, ...variant.options }));
   for (const threads of threadCounts) {
     withThreads(matrix, threads, (pool) => {
       VARIANTS.forEach((variant, v) => {
-        const steps = fastSteps(matrix, start, { maxIterations, tolerance, ...variant.options, threads: pool });
+        const steps = recordedSteps(matrix, start, { maxIterations, tolerance, ...variant.options, threads: pool });
         assert.deepStrictEqual(steps, single[v], `${threads} threads, ${variant.name}: steps differ from the one-thread engine`);
       });
     });
@@ -94,7 +117,7 @@ async function assertNoHelperLeft(): Promise<void> {
 
 const kmeansPlusPlus = (matrix: Matrix, k: number, seed: number) => kMeansPlusPlusInitialization(matrix, k, new SeededRandom(seed), 10_000);
 
-describe('threaded fast engine equals the one-thread engine and ml-kmeans, bit for bit', () => {
+describe('Lloyd engine on helper threads equals the engine on one thread and ml-kmeans, bit for bit', () => {
   after(assertNoHelperLeft);
 
   it('iris (standardized), k = 3 and 5, k-means++ and random rows, seeds 1..3', () => {
@@ -174,19 +197,18 @@ describe('threaded fast engine equals the one-thread engine and ml-kmeans, bit f
     const start = kmeansPlusPlus(matrix, 10, 4);
     for (const variant of VARIANTS) {
       const options = { maxIterations: 300, tolerance: 0, ...variant.options };
-      const single = fastSteps(matrix, start, options);
-      const pool = LloydThreads.open(matrix, 2, 0)!;
+      const single = recordedSteps(matrix, start, options);
+      const pool = openThreads(matrix, 2, { minRows: 0 })!;
       try {
-        const sharedBefore = sharedPasses();
-        const steps: ReturnType<typeof fastSteps> = [];
-        for (const step of fastLloydGenerator(matrix, start, { ...options, threads: pool })) {
-          steps.push(comparableFastStep(step, matrix.columns));
+        const steps: ReturnType<typeof recordedSteps> = [];
+        for (const step of lloydSteps(matrix, start, { ...options, threads: pool })) {
+          steps.push(recordedStep(step, matrix.columns));
           if (step.iterations === 2) {
-            assert.equal(sharedPasses(), sharedBefore, 'the helper booted before iteration 2 was reported; this test needs it to join later');
+            assert.equal(pool.sharedPasses, 0, 'the helper booted before iteration 2 was reported; this test needs it to join later');
             pool.waitUntilReady();
           }
         }
-        assert.ok(sharedPasses() > sharedBefore, 'the helper never joined');
+        assert.ok(pool.sharedPasses > 0, 'the helper never joined');
         assert.deepStrictEqual(steps, single, variant.name);
       } finally {
         pool.close();
@@ -206,7 +228,7 @@ describe('threaded fast engine equals the one-thread engine and ml-kmeans, bit f
   it('the check can fail: summing a cluster as two halves (rows split) instead of in row order changes the bits on this data', () => {
     // Why the sums are split by (cluster, column) and not by rows: this is the result a rows split would give.
     const matrix = blobs(30_000, 10, 10, 4, 43);
-    const clusters = fastSteps(matrix, kmeansPlusPlus(matrix, 10, 1), { maxIterations: 1, tolerance: 0 })[0]!.clusters;
+    const clusters = recordedSteps(matrix, kmeansPlusPlus(matrix, 10, 1), { maxIterations: 1, tolerance: 0 })[0]!.clusters;
     let differing = 0;
     for (let j = 0; j < matrix.columns; j++) {
       const inOrder = new Float64Array(10);
@@ -220,73 +242,51 @@ describe('threaded fast engine equals the one-thread engine and ml-kmeans, bit f
     }
     assert.ok(differing > 0, 'every two-halves sum happened to equal the row-order sum');
   });
-
-  it('splitSums: each changed cluster\'s columns are owned by exactly one thread each, in contiguous ranges, about evenly by rows × columns', () => {
-    const random = new SeededRandom(5);
-    for (let trial = 0; trial < 200; trial++) {
-      const k = 1 + random.integer(12);
-      const columns = 1 + random.integer(12);
-      const threads = 2 + random.integer(3);
-      const counts = Int32Array.from({ length: k }, () => random.integer(1000));
-      const changed = Uint8Array.from({ length: k }, () => (random.next() < 0.7 ? 1 : 0));
-      const from = new Int32Array(threads * k).fill(-1);
-      const to = new Int32Array(threads * k).fill(-1);
-      splitSums(counts, changed, columns, threads, from, to);
-      const work = new Array<number>(threads).fill(0);
-      for (let c = 0; c < k; c++) {
-        const owners = new Array<number>(columns).fill(0);
-        for (let t = 0; t < threads; t++) {
-          for (let j = from[t * k + c]!; j < to[t * k + c]!; j++) owners[j]!++;
-          work[t]! += (to[t * k + c]! - from[t * k + c]!) * counts[c]!;
-        }
-        assert.deepStrictEqual(owners, new Array<number>(columns).fill(changed[c] ? 1 : 0), `cluster ${c}`);
-      }
-      const total = work.reduce((a, b) => a + b, 0);
-      const largestUnit = Math.max(0, ...Array.from(counts).filter((_, c) => changed[c]));
-      for (const w of work) assert.ok(Math.abs(w - total / threads) <= largestUnit, `unbalanced split ${work} of ${total}`);
-    }
-  });
 });
 
-const OPTIONS: KMeansOptions = { k: 6, initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 7, engine: 'fast' };
+const OPTIONS: KMeansOptions = { k: 6, initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 7 };
 const BIG = () => blobs(MIN_ROWS_FOR_THREADS + 5_000, 5, 6, 3, 21);
 
-function runWithEvents(matrix: Matrix, options: KMeansOptions) {
+function runWithEvents(matrix: Matrix, options: KMeansOptions, engine: KMeansEngine) {
   const events: IterationEvent[] = [];
   let helpersDuringRun = 0;
-  const result = runKMeans(matrix, options, {
-    onIteration: (event) => {
-      events.push(event);
-      helpersDuringRun = Math.max(helpersDuringRun, liveHelperThreads());
+  const result = runKMeans(
+    matrix,
+    options,
+    {
+      onIteration: (event) => {
+        events.push(event);
+        helpersDuringRun = Math.max(helpersDuringRun, liveHelperThreads());
+      },
     },
-  });
+    engine,
+  );
   return { result, events, helpersDuringRun };
 }
 
-describe('threaded fast engine through the runner', () => {
+describe('Lloyd engine on helper threads through the runner', () => {
   // Every pass shared, so that these tests do not depend on how fast a helper boots.
-  before(() => waitForHelpersOnOpen(true));
-  after(() => waitForHelpersOnOpen(false));
+  const engine = observedEngine(true);
   after(assertNoHelperLeft);
 
   it(`runKMeans on ${MIN_ROWS_FOR_THREADS + 5_000} rows: threads 2 and 3 give ml-kmeans' result and onIteration events (inertia included), and do use helper threads`, async () => {
     await assertNoHelperLeft(); // (the helpers of earlier tests report their exit asynchronously)
     const matrix = BIG();
-    const reference = runWithEvents(matrix, { ...OPTIONS, engine: 'ml-kmeans' });
-    const one = runWithEvents(matrix, { ...OPTIONS, threads: 1 });
+    const reference = runWithEvents(matrix, OPTIONS, ML_KMEANS_ENGINE);
+    const one = runWithEvents(matrix, { ...OPTIONS, threads: 1 }, engine);
     assert.equal(one.helpersDuringRun, 0);
     assert.deepStrictEqual(one.result, reference.result);
     assert.deepStrictEqual(one.events, reference.events);
     for (const threads of [2, 3]) {
       await assertNoHelperLeft();
       const shared = sharedPasses();
-      const run = runWithEvents(matrix, { ...OPTIONS, threads });
+      const run = runWithEvents(matrix, { ...OPTIONS, threads }, engine);
       assert.equal(run.helpersDuringRun, threads - 1, 'the helper threads were not running');
       assert.ok(sharedPasses() > shared, 'no pass was shared');
       assert.deepStrictEqual(run.result, reference.result);
       assert.deepStrictEqual(run.events, reference.events);
       // …and without onIteration (no per-iteration inertia).
-      assert.deepStrictEqual(runKMeans(matrix, { ...OPTIONS, threads }), reference.result);
+      assert.deepStrictEqual(runKMeans(matrix, { ...OPTIONS, threads }, {}, engine), reference.result);
     }
     await assertNoHelperLeft();
   });
@@ -294,16 +294,16 @@ describe('threaded fast engine through the runner', () => {
   it(`below MIN_ROWS_FOR_THREADS (${MIN_ROWS_FOR_THREADS}) rows the engine stays on one thread`, async () => {
     await assertNoHelperLeft();
     const small = blobs(MIN_ROWS_FOR_THREADS - 1, 3, 4, 2, 1);
-    assert.equal(runWithEvents(small, { ...OPTIONS, k: 4, threads: 2 }).helpersDuringRun, 0);
+    assert.equal(runWithEvents(small, { ...OPTIONS, k: 4, threads: 2 }, engine).helpersDuringRun, 0);
     assert.equal(LloydThreads.open(small, 2), undefined);
   });
 
   it('selectK with threads 2 equals selectK with threads 1 and with ml-kmeans', () => {
     const matrix = BIG();
     const options = { initialization: 'KMEANS_PLUS_PLUS', nInit: 1, maxIterations: 300, tolerance: 1e-8, seed: 3, min: 4, max: 7, silhouetteSampleSize: 500 } as const;
-    const reference = selectK(matrix, { ...options, engine: 'ml-kmeans' });
-    assert.deepStrictEqual(selectK(matrix, { ...options, engine: 'fast', threads: 2 }), reference);
-    assert.deepStrictEqual(selectK(matrix, { ...options, engine: 'fast', threads: 1 }), reference);
+    const reference = selectK(matrix, options, {}, ML_KMEANS_ENGINE);
+    assert.deepStrictEqual(selectK(matrix, { ...options, threads: 2 }, {}, engine), reference);
+    assert.deepStrictEqual(selectK(matrix, { ...options, threads: 1 }, {}, engine), reference);
   });
 
   it('runModelingJob (whose prepared matrix is shared memory) with threads 2 equals threads 1', () => {
@@ -315,18 +315,20 @@ describe('threaded fast engine through the runner', () => {
         columns,
         params: { k: 6, kRange: null, initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 9, preparation: { missing: 'DROP', scaling: 'STANDARD' }, threads },
       };
-      const { timings: _timings, ...output } = runModelingJob(input);
+      const { timings: _timings, ...output } = runModelingJob(input, {}, engine);
       return output;
     };
     assert.deepStrictEqual(job(2), job(1));
   });
 
   it('threads outside 1..16 are a ModelInputError', () => {
-    for (const threads of [0, 17, 1.5]) assert.throws(() => runKMeans(BIG(), { ...OPTIONS, threads }), /threads must be an integer from 1 to 16/);
+    for (const threads of [0, 17, 1.5]) assert.throws(() => runKMeans(BIG(), { ...OPTIONS, threads }, {}, engine), /threads must be an integer from 1 to 16/);
   });
 });
 
-describe('threaded fast engine: cancel and failures leave no helper thread behind', () => {
+describe('Lloyd engine on helper threads: cancel and failures leave no helper thread behind', () => {
+  // The server's engine as it is: passes start before the helpers have booted.
+  const engine = observedEngine(false);
   after(assertNoHelperLeft);
 
   it('shouldCancel turning true after the 3rd iteration throws RunCancelledError before a 4th; the helpers end', async () => {
@@ -335,13 +337,18 @@ describe('threaded fast engine: cancel and failures leave no helper thread behin
     let helpers = 0;
     assert.throws(
       () =>
-        runKMeans(BIG(), { ...OPTIONS, threads: 2, initialization: 'RANDOM', tolerance: 1e-12 }, {
-          onIteration: () => {
-            iterations++;
-            helpers = liveHelperThreads();
+        runKMeans(
+          BIG(),
+          { ...OPTIONS, threads: 2, initialization: 'RANDOM', tolerance: 1e-12 },
+          {
+            onIteration: () => {
+              iterations++;
+              helpers = liveHelperThreads();
+            },
+            shouldCancel: () => iterations >= 3,
           },
-          shouldCancel: () => iterations >= 3,
-        }),
+          engine,
+        ),
       RunCancelledError,
     );
     assert.equal(iterations, 3);
@@ -350,7 +357,7 @@ describe('threaded fast engine: cancel and failures leave no helper thread behin
   });
 
   it('an onIteration hook that throws: the error propagates and the helpers end', async () => {
-    assert.throws(() => runKMeans(BIG(), { ...OPTIONS, threads: 2 }, { onIteration: () => { throw new Error('hook failed'); } }), /hook failed/);
+    assert.throws(() => runKMeans(BIG(), { ...OPTIONS, threads: 2 }, { onIteration: () => { throw new Error('hook failed'); } }, engine), /hook failed/);
     await assertNoHelperLeft();
   });
 
@@ -358,19 +365,19 @@ describe('threaded fast engine: cancel and failures leave no helper thread behin
     const matrix = blobs(1_000, 2, 3, 1, 4);
     matrix.values[900 * 2] = Number.NaN; // row 900: the helper's half of 2 threads
     const start = randomRowsInitialization(matrix, 3, new SeededRandom(1));
-    assert.throws(() => withThreads(matrix, 2, (threads) => fastLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })), (error: unknown) => error instanceof RangeError && /row 900/.test(error.message));
+    assert.throws(() => withThreads(matrix, 2, (threads) => runLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })), (error: unknown) => error instanceof RangeError && /row 900/.test(error.message));
     // The same NaN in thread 0's rows.
     matrix.values[900 * 2] = 0;
     matrix.values[10 * 2] = Number.NaN;
-    assert.throws(() => withThreads(matrix, 2, (threads) => fastLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })), /row 10/);
+    assert.throws(() => withThreads(matrix, 2, (threads) => runLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })), /row 10/);
     await assertNoHelperLeft();
   });
 
   it('helper threads opened for one matrix refuse another', () => {
     const matrix = blobs(100, 2, 2, 1, 4);
-    const threads = LloydThreads.open(matrix, 2, 0)!;
+    const threads = openThreads(matrix, 2, { minRows: 0 })!;
     try {
-      assert.throws(() => [...fastLloydGenerator(blobs(100, 2, 2, 1, 4), [[0, 0], [1, 1]], { maxIterations: 2, tolerance: 0, threads })], /another matrix/);
+      assert.throws(() => [...lloydSteps(blobs(100, 2, 2, 1, 4), [[0, 0], [1, 1]], { maxIterations: 2, tolerance: 0, threads })], /another matrix/);
     } finally {
       threads.close();
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calinskiHarabasz, daviesBouldin, matrixFromRows, rowView, silhouette, type Matrix } from '../../../../src/modules/modeling/model';
+import { calinskiHarabasz, daviesBouldin, rowView, silhouette, type Matrix } from '../../../../../src/modules/modeling/model';
+import { matrixFromRows } from '../../../../support/modeling';
 import { blobs } from './fixtures';
 
 /*

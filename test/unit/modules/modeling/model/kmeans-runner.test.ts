@@ -2,22 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kmeans } from 'ml-kmeans';
 import {
-  matrixFromRows,
+  LLOYD_ENGINE,
   ModelInputError,
-  prepare,
   rowView,
   runKMeans,
   RunCancelledError,
   type IterationEvent,
   type KMeansOptions,
   type Matrix,
-} from '../../../../src/modules/modeling/model';
-import { adjustedRandIndex, blobMatrix, iris, purity, THREE_BLOB_CENTRES } from './fixtures';
-
-function standardizedIris(): Matrix {
-  const { rows } = iris();
-  return prepare({ values: Float64Array.from(rows.flat()), rows: rows.length, columns: 4 }, { missing: 'DROP', scaling: 'STANDARD' }).matrix;
-}
+} from '../../../../../src/modules/modeling/model';
+import { ML_KMEANS_ENGINE } from '../../../../support/kmeans-oracle';
+import { matrixFromRows } from '../../../../support/modeling';
+import { adjustedRandIndex, blobMatrix, iris, purity, standardizedIris, THREE_BLOB_CENTRES } from './fixtures';
 
 const OPTIONS: KMeansOptions = { k: 3, initialization: 'KMEANS_PLUS_PLUS', nInit: 1, maxIterations: 300, tolerance: 1e-8, seed: 7 };
 
@@ -86,10 +82,10 @@ describe('runKMeans', () => {
     assert.equal(runKMeans(matrix, { ...OPTIONS, nInit: 1, seed: 1 }).inertia, result.restartInertias[0]);
   });
 
-  for (const engine of ['fast', 'ml-kmeans'] as const) {
-    it(`tolerance 0 (${engine}), overlapping blobs from RANDOM starts: converges, the assignments are a fixed point and equal ml-kmeans run from the same start until no centroid moves`, () => {
+  for (const [name, engine] of [['Lloyd', LLOYD_ENGINE], ['ml-kmeans', ML_KMEANS_ENGINE]] as const) {
+    it(`tolerance 0 (${name}), overlapping blobs from RANDOM starts: converges, the assignments are a fixed point and equal ml-kmeans run from the same start until no centroid moves`, () => {
       const { matrix, options } = SLOW;
-      const result = runKMeans(matrix, { ...options, tolerance: 0, maxIterations: 10_000, engine });
+      const result = runKMeans(matrix, { ...options, tolerance: 0, maxIterations: 10_000 }, {}, engine);
       assert.equal(result.converged, true);
       assert.ok(result.iterations > 2, `needs several iterations to prove anything, got ${result.iterations}`);
       // One more assignment step keeps every row where it is (ties go to the lower index, as in ml-kmeans).
@@ -103,7 +99,7 @@ describe('runKMeans', () => {
       assert.deepEqual(result.centroids, reference.centroids);
       assert.equal(result.iterations, reference.iterations);
       // A positive tolerance stops earlier on the same start: 0 is not read as "use the default".
-      assert.ok(runKMeans(matrix, { ...options, tolerance: 0.05, maxIterations: 10_000, engine }).iterations < result.iterations);
+      assert.ok(runKMeans(matrix, { ...options, tolerance: 0.05, maxIterations: 10_000 }, {}, engine).iterations < result.iterations);
     });
   }
 

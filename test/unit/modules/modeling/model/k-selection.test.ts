@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  matrixFromRows,
   MAX_K_RANGE_WIDTH,
   ModelInputError,
   runKMeans,
   RunCancelledError,
   selectK,
   type KScore,
-} from '../../../../src/modules/modeling/model';
+} from '../../../../../src/modules/modeling/model';
+import { matrixFromRows } from '../../../../support/modeling';
 import { blobMatrix, THREE_BLOB_CENTRES } from './fixtures';
 
 const RUN = { initialization: 'KMEANS_PLUS_PLUS', nInit: 3, maxIterations: 300, tolerance: 1e-8, seed: 13 } as const;
