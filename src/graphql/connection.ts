@@ -69,7 +69,11 @@ export function connectionFrom<T>(result: PageOfRows<T>, page: Page): Connection
 }
 
 /** What a connection field resolves to: the page `first`/`after` ask for, read by `read`. */
-export async function pagedConnection<T>(first: number | null | undefined, after: string | null | undefined, read: (page: Page) => Promise<PageOfRows<T>>): Promise<Connection<T>> {
+export async function pagedConnection<T>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  read: (page: Page) => Promise<PageOfRows<T>>,
+): Promise<Connection<T>> {
   const page = pageFrom(first, after);
   return connectionFrom(await read(page), page);
 }
