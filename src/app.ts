@@ -41,7 +41,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   let metrics: Metrics | undefined;
   const { datastore, bootstrap } = openDatabase(config, logger, (event) => metrics?.observeStatement(event));
   metrics = new Metrics(() => datastore.state().pool, () => telemetry.writer.counters());
-  const { services, authenticator, sockets } = createModules(config, datastore, telemetry, logger);
+  const { services, runLifecycle, authenticator, sockets } = createModules(config, datastore, telemetry, logger);
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
@@ -67,7 +67,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       // Run bookkeeping needs the app's tables: it starts once the database is prepared.
       void bootstrap
         .whenReady()
-        .then(() => services.runs.startLifecycle())
+        .then(() => runLifecycle.start())
         .catch((error: unknown) => logFailure(logger, 'error', error, {}, 'run lifecycle did not start'));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -81,7 +81,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     async stop() {
       bootstrap.stop();
       await apollo.stop();
-      if (bootstrap.current().done) await services.runs.stop();
+      if (bootstrap.current().done) await runLifecycle.stop();
       // After the runs: their last documents are in the queue now.
       await telemetry.writer.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));

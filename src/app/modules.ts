@@ -22,7 +22,7 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const tracer = new RunTracer(telemetry.writer, traceService(config));
-  const { service: runs } = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger);
+  const { service: runs, lifecycle: runLifecycle } = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs);
   const { authenticator, sockets } = createAuthModule(config.auth, apiKeys);
   const services: Services = {
@@ -33,7 +33,7 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
     apiKeys,
     runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started'),
   };
-  return { services, authenticator, sockets };
+  return { services, runLifecycle, authenticator, sockets };
 }
 
 /** service.name and service.version of every trace document. */

@@ -1,12 +1,12 @@
 /**
- * What the executor reports as a run moves on. The service listens (it announces the run to
- * subscribers and traces its ending), so the executor never calls the service.
+ * What the executor and the lifecycle report as a run moves on. The service listens (it announces the
+ * run to subscribers and traces its ending), so neither calls the service.
  */
 export interface RunEventListeners {
   /** The run's status or progress changed. */
   changed: (runId: string) => Promise<void>;
-  /** The executor wrote the run's terminal state; a cancel or a shutdown writes it in the service instead. */
-  ended: (runId: string, datasetName: string) => Promise<void>;
+  /** The executor or the lifecycle wrote the run's terminal state; the dataset's name when the writer has it. */
+  ended: (runId: string, datasetName?: string) => Promise<void>;
 }
 
 /** A typed emitter whose `emit` waits for the listeners: a run's execution ends after its ending is traced. */

@@ -12,12 +12,13 @@ import { createRunPubSub } from './run-updates';
 import { RunExecutor } from './run-executor';
 import { RunRepository } from './run.repository';
 import { RunScheduler } from './run-scheduler';
+import { RunLifecycle } from './run-lifecycle';
 import { RunService } from './run.service';
 import type { RunTracer } from './run.tracer';
 import { readConnectionsPerRun } from './dataset-reader';
 import { logFailure } from '../../logging/log-failure';
 
-/** Wires the run module: repositories, scheduler, executor, their events and pub/sub, and the service over them. */
+/** Wires the run module: repositories, scheduler, executor, their events and pub/sub, and the service and lifecycle over them. */
 export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, tracer: RunTracer, logger: Logger) {
   const runs = new RunRepository(datastore);
   const assignments = new AssignmentRepository(datastore);
@@ -25,6 +26,8 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
   const log = logger.child({ component: 'runs' });
   const publisher = new OutcomePublisher({ datastore, runs, outcomes: new OutcomeRepository(datastore), datasets, logger: log });
   const events = new RunEvents();
+  // This server process: it owns (heartbeats) the runs it starts.
+  const owner = `${process.pid}-${randomUUID()}`;
   const executor = new RunExecutor({
     datastore,
     runs,
@@ -53,8 +56,8 @@ export function createRunModule(config: RunConfig, datastore: Datastore, dataset
     pubSub,
     tracer,
     logger: log,
-    owner: `${process.pid}-${randomUUID()}`,
-    heartbeatMs: config.heartbeatMs,
+    owner,
   });
-  return { service };
+  const lifecycle = new RunLifecycle({ runs, scheduler, executor, events, logger: log, owner, heartbeatMs: config.heartbeatMs });
+  return { service, lifecycle };
 }
