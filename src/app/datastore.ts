@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { DatabaseBootstrap } from '../bootstrap';
 import type { Config } from '../config/config';
-import { Datastore, type StatementEvent } from '../datastore/datastore';
+import { Datastore } from '../datastore/datastore';
+import type { Metrics } from '../metrics/metrics';
 import { dialectFor } from '../datastore/dialects';
 import { logFailure } from '../logging/log-failure';
 import type { Logger } from '../logging/logger';
 
 /** The pool over the DB_* settings, and the bootstrap that prepares the database once it answers. */
-export function openDatabase(config: Config, logger: Logger, observeStatement: (event: StatementEvent) => void) {
+export function openDatabase(config: Config, logger: Logger, observeStatement: Metrics['observeStatement']) {
   // The embedded SQLite file's folder; the driver will not create it.
   if (config.database.embedded) mkdirSync(config.dataDir, { recursive: true });
   const datastore = Datastore.create({
