@@ -4,7 +4,8 @@ import { dialectFor } from '../src/datastore/dialects';
 import { APP_MIGRATIONS } from '../src/datastore/migrations/app-migrations';
 import { migrate } from '../src/datastore/migrations/migrator';
 import type { Statement } from '../src/datastore/types';
-import { DEFAULT_OUTCOME_TABLE } from '../src/modules/dataset/outcome-table';
+import { DEFAULT_OUTCOME_TABLE } from '../src/modules/outcome/outcome-table';
+import { OutcomeRepository } from '../src/modules/outcome/outcome.repository';
 import { AssignmentRepository, type Assignment } from '../src/modules/run/assignment.repository';
 import { SeededRandom } from '../src/shared/seeded-random';
 
@@ -43,7 +44,7 @@ async function publish(datastore: Datastore, repository: AssignmentRepository, m
   const analyzeSeconds = (performance.now() - started) / 1000;
   const statements: Statement[] = [];
   const recorder: Executor = { dialect: datastore.dialect, query: (statement) => datastore.query(statement), execute: async (statement) => statements.push(statement) };
-  await repository.publishAsOutcomes(runId, DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), recorder);
+  await new OutcomeRepository(datastore).publishFromAssignments(runId, DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), recorder);
   const run = method === 'after' || method === 'nestloop-only' ? statements : statements.filter((statement) => !/enable_nestloop/.test(statement.sql));
   started = performance.now();
   try {
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       await migrate(datastore, APP_MIGRATIONS);
       const repository = new AssignmentRepository(datastore);
       await datastore.transaction((transaction) => repository.save('run-a', assignments(rows, 1), transaction));
-      await datastore.transaction((transaction) => repository.publishAsOutcomes('run-a', DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), transaction));
+      await datastore.transaction((transaction) => new OutcomeRepository(datastore).publishFromAssignments('run-a', DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), transaction));
       await datastore.execute(ddl('ANALYZE'));
       await datastore.execute({ sql: `DELETE FROM ${DEFAULT_OUTCOME_TABLE} WHERE dataset_id = ?`, parameters: [DATASET_ID], kind: 'delete' });
       await datastore.execute(ddl(`ANALYZE ${DEFAULT_OUTCOME_TABLE}`));

@@ -11,7 +11,7 @@ import { MysqlDialect } from '../src/datastore/dialects/mysql';
 import { PostgresqlDialect } from '../src/datastore/dialects/postgresql';
 import type { SqlValue, UpsertSpec } from '../src/datastore/types';
 import { formatUtcTimestamp } from '../src/datastore/values';
-import { outcomeTableDefinition } from '../src/modules/dataset/outcome-table';
+import { outcomeTableDefinition } from '../src/modules/outcome/outcome-table';
 import type { Assignment } from '../src/modules/run/assignment.repository';
 import { executeUpsert } from '../src/datastore/upsert/execute-upsert';
 import { SeededRandom } from '../src/shared/seeded-random';

@@ -1,47 +1,23 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
-import { DatabaseBootstrap } from './bootstrap';
-import { GraphQLError } from 'graphql';
-import { createAuthModule } from './auth/auth.module';
-import { RateLimiter } from './auth/rate-limiter';
-import type { ApiKeyService } from './auth/api-key.service';
-import { NOBODY } from './auth/roles';
+import type { DatabaseBootstrap } from './bootstrap';
 import type { Config } from './config/config';
-import { Datastore } from './datastore/datastore';
-import { dialectFor } from './datastore/dialects';
-import { createContext, requestIdFrom, type GraphqlContext, type Services } from './graphql/context';
+import type { Datastore } from './datastore/datastore';
 import { createErrorReporting } from './graphql/format-error';
-import { costLimitPlugin } from './graphql/limits/cost';
-import { nulCharacterPlugin } from './graphql/limits/nul-characters';
-import { graphqlWsHooks } from './graphql/limits/graphql-ws';
-import { graphqlWsAuth, stringParam, type SocketExtra } from './graphql/graphql-ws-auth';
-import { graphqlHttpErrorHandler, graphqlJsonBody } from './graphql/limits/http-body';
-import { subscriptionsOverHttpRefused } from './graphql/limits/http-subscriptions';
-import { queryLimitRules } from './graphql/limits/rules';
-import { metricsPlugin } from './graphql/metrics.plugin';
 import { buildAppSchema } from './graphql/schema';
-import { healthRoutes } from './http/health.routes';
+import { logFailure } from './logging/log-failure';
 import type { Logger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
-import { CatalogRepository } from './modules/dataset/catalog.repository';
-import { DatasetRepository } from './modules/dataset/dataset.repository';
-import { DatasetService } from './modules/dataset/dataset.service';
-import { DatasetTableRepository } from './modules/dataset/dataset-table.repository';
-import { createRunModule } from './modules/run/run.module';
-import { graphqlTracePlugin } from './plugins/trace/plugin';
+import type { ApiKeyService } from './modules/api-key/api-key.service';
 import { createTelemetry } from './telemetry/telemetry';
-import { setupElasticsearch } from './telemetry/setup';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { logFailure } from './logging/log-failure';
+import { openDatabase } from './app/datastore';
+import { createGraphqlServer } from './app/graphql-server';
+import { serveGraphqlWs } from './app/graphql-ws';
+import { mountRoutes } from './app/http-routes';
+import { createModules } from './app/modules';
+import { setUpTraceInBackground } from './app/trace';
 
 export interface App {
   readonly httpServer: http.Server;
@@ -60,139 +36,38 @@ export interface App {
  * own (main.ts and tests decide where), so tests build as many apps as they like.
  */
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
-  // The embedded SQLite file's folder; the driver will not create it.
-  if (config.database.embedded) mkdirSync(config.dataDir, { recursive: true });
   const telemetry = createTelemetry(config.trace, logger);
+  // The pool reports every statement to the metrics, which read the pool's state back.
   let metrics: Metrics | undefined;
-  const datastore = Datastore.create({
-    connectionString: config.database.connectionString,
-    dialect: dialectFor(config.database.dialect),
-    poolMax: config.database.poolMax,
-    acquireTimeoutMs: config.database.acquireTimeoutMs,
-    queryTimeoutMs: config.database.queryTimeoutMs,
-    idleTimeoutMs: config.database.idleTimeoutMs,
-    observer: (event) => metrics?.observeStatement(event),
-    onBackgroundError: (error, context) => logFailure(logger, 'warn', error, { context }, 'database background error'),
-  });
+  const { datastore, bootstrap } = openDatabase(config, logger, (event) => metrics?.observeStatement(event));
   metrics = new Metrics(() => datastore.state().pool, () => telemetry.writer.counters());
-  const bootstrap = new DatabaseBootstrap(datastore, config, logger);
-
-  const datasetTables = new DatasetTableRepository(datastore);
-  const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
-  const runModule = createRunModule(config.runs, datastore, datasets, datasetTables, telemetry.tracer, logger);
-  const auth = createAuthModule(config.auth, datastore);
-  const services: Services = { datasets, runs: runModule.service, trace: telemetry.reader, kibanaUrl: config.kibanaUrl, apiKeys: auth.apiKeys,
-    runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started') };
+  const { services, runLifecycle, authenticator, sockets } = createModules(config, datastore, telemetry, logger);
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
   const httpServer = http.createServer(expressApp);
-  const schema = await buildAppSchema(services, runModule.pubSub);
+  const schema = await buildAppSchema(services);
   // Production masking, request ids on errors, internal errors logged once: HTTP and graphql-ws alike.
   const errorReporting = createErrorReporting({ production: config.nodeEnv === 'production', logger });
-  // Subscriptions (graphql-ws) share the port and the path with queries.
-  // Credentials come in connection_init's payload and are checked again as each operation starts.
-  const socketAuth = graphqlWsAuth(auth.authenticator, auth.sockets);
-  const wsHooks = graphqlWsHooks({ schema, limits: config.queryLimits, introspection: config.introspection, formatErrors: errorReporting.formatErrors });
-  const subscriptions = useServer<Record<string, unknown>, SocketExtra>(
-    {
-      schema,
-      onConnect: socketAuth.onConnect,
-      onClose: socketAuth.onClose,
-      context: async (socket) => createContext(services, logger, requestIdFrom(undefined), socket.extra.identity ?? NOBODY),
-      // The query limits, introspection setting and error treatment of HTTP, on the socket too.
-      ...wsHooks,
-      onSubscribe: async (socket, id, payload) => (await socketAuth.recheck(socket)) ?? wsHooks.onSubscribe!(socket, id, payload),
-    },
-    // One message at most GRAPHQL_BODY_LIMIT, as over HTTP (ws's default is 100 MiB): more closes the socket with 1009.
-    new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.bodyLimitBytes }),
-  );
-  const apollo = new ApolloServer<GraphqlContext>({
-    schema,
-    introspection: config.introspection,
-    // Without introspection, validation errors do not suggest field names either ("Did you mean …?").
-    hideSchemaDetailsFromClientErrors: !config.introspection,
-    // Apollo's default, stated so nobody turns it off by accident: a GET or a POST with a "simple"
-    // content type needs an apollo-require-preflight (or x-apollo-operation-name) header.
-    csrfPrevention: true,
-    // main.ts owns SIGTERM/SIGINT and calls App.stop(), which stops Apollo itself. Apollo's own handlers
-    // (on by default outside NODE_ENV=test) would start apollo.stop() first, and a second, concurrent
-    // apollo.stop() (ours) never resolves in @apollo/server 5.5: App.stop() then never got past it — runs
-    // not marked INTERRUPTED, the trace tail not flushed, the pool not closed, no exit(0).
-    stopOnTerminationSignals: false,
-    // The query limits (src/graphql/limits/): tokens while parsing, depth/aliases/directives as
-    // validation rules, the cost (which needs the variables) in a plugin before execution.
-    parseOptions: { maxTokens: config.queryLimits.maxTokens },
-    validationRules: queryLimitRules(config.queryLimits),
-    includeStacktraceInErrorResponses: false,
-    formatError: errorReporting.formatError,
-    logger: logger.child({ component: 'apollo' }),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      {
-        async serverWillStart() {
-          return {
-            async drainServer() {
-              await subscriptions.dispose();
-            },
-          };
-        },
-      },
-      metricsPlugin(metrics),
-      errorReporting.plugin,
-      costLimitPlugin(config.queryLimits.maxCost),
-      nulCharacterPlugin(),
-      subscriptionsOverHttpRefused(),
-      graphqlTracePlugin({ recorder: telemetry.writer, service: { name: config.trace.serviceName, version: config.trace.serviceVersion }, refusedSampleRate: config.trace.refusedSampleRate }),
-      config.introspection
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
-        : ApolloServerPluginLandingPageDisabled(),
-    ],
-  });
+  const subscriptions = serveGraphqlWs({ httpServer, schema, config, services, authenticator, sockets, formatErrors: errorReporting.formatErrors, logger });
+  const apollo = createGraphqlServer({ schema, config, httpServer, sockets: subscriptions, errorReporting, metrics, trace: telemetry.writer, logger });
   await apollo.start();
-
-  expressApp.use(healthRoutes(datastore, bootstrap, metrics, telemetry.writer, auth.authenticator, logger.child({ component: 'health' })));
-  expressApp.use(
-    '/graphql',
-    // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.
-    graphqlJsonBody(config.bodyLimitBytes),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const identity = await auth.authenticator
-          .identify(req.headers.authorization, stringParam(req.headers['x-api-key']), req.socket.remoteAddress ?? 'unknown')
-          .catch((error: unknown) => {
-            // Bad credentials fail the whole request with 401, before any resolver runs.
-            throw new GraphQLError(error instanceof Error ? error.message : String(error), {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-            });
-          });
-        return createContext(services, logger, requestIdFrom(req.headers['x-request-id']), identity);
-      },
-    }),
-  );
-  // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
-  expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));
+  mountRoutes(expressApp, { apollo, config, services, authenticator, datastore, bootstrap, metrics, trace: telemetry.writer, logger });
 
   return {
     httpServer,
     datastore,
     bootstrap,
     metrics,
-    apiKeys: auth.apiKeys,
+    apiKeys: services.apiKeys,
     async listen(port, host) {
       telemetry.writer.start();
-      if (telemetry.client && config.trace.setupAtStart) {
-        // Not awaited and not fatal: the trace must never keep the server from serving.
-        void setupElasticsearch(telemetry.client, config.trace).then(
-          (report) => logger.info({ steps: report.steps }, 'Elasticsearch trace setup done'),
-          (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Elasticsearch trace setup failed; run npm run elastic:setup'),
-        );
-      }
+      setUpTraceInBackground(telemetry, logger);
       await bootstrap.start();
       // Run bookkeeping needs the app's tables: it starts once the database is prepared.
       void bootstrap
         .whenReady()
-        .then(() => runModule.service.startLifecycle())
+        .then(() => runLifecycle.start())
         .catch((error: unknown) => logFailure(logger, 'error', error, {}, 'run lifecycle did not start'));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -206,7 +81,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     async stop() {
       bootstrap.stop();
       await apollo.stop();
-      if (bootstrap.current().done) await runModule.service.stop();
+      if (bootstrap.current().done) await runLifecycle.stop();
       // After the runs: their last documents are in the queue now.
       await telemetry.writer.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -214,4 +89,3 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     },
   };
 }
-

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error';
-import { API_KEY_PREFIX, type ApiKeyService } from './api-key.service';
+import { API_KEY_PREFIX, type ApiKeyLookup } from './api-key-lookup';
 import type { AuthOptions } from '../config/auth-options';
 import type { JwtVerifier } from './jwt-verifier';
 import { NOBODY, type Identity } from './roles';
@@ -11,7 +11,7 @@ import { NOBODY, type Identity } from './roles';
 export class Authenticator {
   constructor(
     private readonly options: AuthOptions,
-    private readonly apiKeys: ApiKeyService,
+    private readonly apiKeys: ApiKeyLookup,
     private readonly jwt: JwtVerifier | null,
   ) {}
 

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { ApiKeyRepository } from '../auth/api-key.repository';
-import { ApiKeyService } from '../auth/api-key.service';
 import { loadConfig } from '../config/config';
 import { Datastore } from '../datastore/datastore';
 import { dialectFor } from '../datastore/dialects';
 import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
 import { migrate } from '../datastore/migrations/migrator';
 import { isAppError } from '../errors/app-error';
+import { ApiKeyRepository } from '../modules/api-key/api-key.repository';
+import { ApiKeyService } from '../modules/api-key/api-key.service';
 
 const USAGE = `usage:
   npm run apikey -- create --name <name> --role <viewer|operator|admin>   prints the key once

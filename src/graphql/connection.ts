@@ -1,5 +1,7 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { Page } from '../datastore/dialects/dialect';
 import { AppError } from '../errors/app-error';
+import type { PageOfRows } from '../shared/page-of-rows';
 
 /** The largest page any list field returns; `first` above it is refused, not silently cut. */
 export const MAX_PAGE_SIZE = 500;
@@ -18,11 +20,6 @@ export class PageInfo {
 
   @Field(() => String, { nullable: true })
   endCursor!: string | null;
-}
-
-export interface Page {
-  readonly limit: number;
-  readonly offset: number;
 }
 
 export interface Connection<T> {
@@ -57,19 +54,28 @@ export function pageFrom(first: number | null | undefined, after: string | null 
   return { limit: size, offset: after ? decodeCursor(after) + 1 : 0 };
 }
 
-/** Builds the connection from rows fetched with `limit + 1`. */
-export function connectionFrom<T>(rows: readonly T[], page: Page): Connection<T> {
-  const nodes = rows.slice(0, page.limit);
-  const edges = nodes.map((node, index) => ({ cursor: encodeCursor(page.offset + index), node }));
+/** The connection of a page a service returned for `page`. */
+export function connectionFrom<T>(result: PageOfRows<T>, page: Page): Connection<T> {
+  const edges = result.rows.map((node, index) => ({ cursor: encodeCursor(page.offset + index), node }));
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > page.limit,
+      hasNextPage: result.hasMore,
       hasPreviousPage: page.offset > 0,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+/** What a connection field resolves to: the page `first`/`after` ask for, read by `read`. */
+export async function pagedConnection<T>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  read: (page: Page) => Promise<PageOfRows<T>>,
+): Promise<Connection<T>> {
+  const page = pageFrom(first, after);
+  return connectionFrom(await read(page), page);
 }
 
 /** A `<Name>Connection` type with `edges { cursor node }` and `pageInfo` for a node type. */

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiKeyService } from '../auth/api-key.service';
 import type { RateLimiter } from '../auth/rate-limiter';
 import type { Identity } from '../auth/roles';
 import type { Logger } from '../logging/logger';
+import type { ApiKeyService } from '../modules/api-key/api-key.service';
 import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/dataset.loaders';
 import type { DatasetService } from '../modules/dataset/dataset.service';
+import type { OutcomeService } from '../modules/outcome/outcome.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
 import type { ModelRunRecord } from '../modules/run/run.record';
+import type { RunTraceService } from '../modules/run/run-trace.service';
 import type { RunService } from '../modules/run/run.service';
-import type { TraceReader } from '../telemetry/trace-reader';
 
 export interface Services {
   readonly datasets: DatasetService;
   readonly runs: RunService;
-  readonly trace: TraceReader;
-  readonly kibanaUrl: string | null;
+  readonly outcomes: OutcomeService;
+  readonly runTraces: RunTraceService;
   readonly apiKeys: ApiKeyService;
   readonly runLimiter: RateLimiter;
 }

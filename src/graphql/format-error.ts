@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isAppError } from '../errors/app-error';
 import { failureFields } from '../logging/log-failure';
@@ -11,27 +10,12 @@ import type { GraphqlContext } from './context';
 import { limitErrorOf } from './limits/limits';
 import { tokenLimitErrorOf } from './limits/tokens';
 
-/**
- * The one place errors become GraphQL errors: the AppError's code goes to `extensions.code` with its
- * safe details; Apollo's own codes (GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT for variables, …) pass
- * through; the query-limit codes (QUERY_TOO_DEEP, …) are put back where Apollo relabelled them;
- * stack traces never leave the server.
- *
- * - An AppError whose code is `client` (ERROR_KIND, src/errors/exposure.ts) keeps its message and
- *   details (written for the caller).
- * - A database error (`database`) keeps its code, but its message becomes the catalogue's generic one
- *   and its details go (no driver text, no SQL state, nothing of the connection), in every mode.
- * - Anything else — an AppError coded `internal`, a bug, a driver error nobody translated, graphql's
- *   own execution errors — becomes `{ message: 'Internal server error', extensions: { code:
- *   'INTERNAL_SERVER_ERROR', requestId } }` in production (NODE_ENV=production), except Apollo's
- *   request errors listed in PASS_THROUGH; in development its message stays, for the developer.
- *
- * Database and internal errors are logged once under the request id the client gets in
- * `extensions.requestId`: the code and catalogue text at error, the whole error (stack, cause, the
- * driver's words) at debug.
- *
- * In every mode, what comes back of the client's own input is bounded: messages are cut at 1,000
- * characters and detail strings at 200 (a 900 KB argument is not echoed whole).
+/*
+ * The one place errors become GraphQL errors, by the kind of their code (ERROR_KIND, errors/exposure.ts):
+ * `client` keeps its message and details; `database` keeps its code but gets the catalogue's message
+ * and no details, in every mode (no driver text); anything else is masked as INTERNAL_SERVER_ERROR in
+ * production. Database and internal errors are logged once under the `extensions.requestId` the client
+ * gets; what comes back of the client's own input is clipped (a 900 KB argument is not echoed whole).
  */
 
 /** Codes of errors that are not AppErrors but are the request's own fault, raised by Apollo, graphql or type-graphql. */
@@ -56,8 +40,11 @@ const MAX_DETAIL_ITEMS = 20;
 export interface ErrorReporting {
   /** Apollo Server's `formatError`. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
-  /** Records each request's id with its errors (for `extensions.requestId`) and logs the internal ones. */
-  readonly plugin: ApolloServerPlugin<GraphqlContext>;
+  /**
+   * Records a request's error with the request's id (for `extensions.requestId`) and logs it once if
+   * it is a database or internal error; the error-reporting plugin calls it before formatting.
+   */
+  recordRequestError(error: GraphQLError, context: GraphqlContext): void;
   /** The same treatment for graphql-ws, whose errors do not pass through Apollo Server. */
   formatErrors(errors: readonly GraphQLError[], context?: GraphqlContext): GraphQLFormattedError[];
 }
@@ -128,17 +115,8 @@ export function createErrorReporting(options: { production: boolean; logger: Log
 
   return {
     formatError: (formatted, error) => formatError(formatted, error),
-    plugin: {
-      async requestDidStart() {
-        return {
-          async didEncounterErrors({ errors, contextValue }) {
-            for (const error of errors) {
-              if (isClientError(error)) continue;
-              report(error, contextValue);
-            }
-          },
-        };
-      },
+    recordRequestError: (error, context) => {
+      if (!isClientError(error)) report(error, context);
     },
     formatErrors: (errors, context) =>
       errors.map((error) => {

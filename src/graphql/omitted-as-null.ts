@@ -9,8 +9,7 @@ export const PATCH_INPUT = { omittedMeansUnchanged: true } as const;
 /**
  * Gives every nullable argument and input field that has no default the default `null`, so graphql-js
  * itself hands an omitted one (left out, or an unset variable) to resolvers as null: no resolver or
- * service ever sees `undefined` beside `null` (`assignments(first: 5)` once returned nothing because
- * the repository tested `=== null`). Done on the built schema, once, so the SDL states it too
+ * service ever sees `undefined` beside `null`. Done on the built schema, once, so the SDL states it too
  * (`first: Int = null`). Input types marked PATCH_INPUT are left alone.
  */
 export function defaultOmittedToNull(schema: GraphQLSchema): GraphQLSchema {

@@ -2,22 +2,22 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { DatasetResolver } from '../modules/dataset/dataset.resolver';
-import { createRunPubSub, type RunPubSub } from '../modules/run/run-events';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { RunResolver } from '../modules/run/run.resolver';
 import { ApiKeyResolver } from '../modules/api-key/api-key.resolver';
-import { authChecker } from '../auth/auth-checker';
+import { authChecker } from './auth-checker';
 import type { Services } from './context';
 import { defaultOmittedToNull } from './omitted-as-null';
 
-export const RESOLVERS = [DatasetResolver, RunResolver, ApiKeyResolver] as const;
+const RESOLVERS = [DatasetResolver, RunResolver, ApiKeyResolver] as const;
 
 /** Resolvers get their services through the constructor; this is the whole container. */
 function containerFor(services: Services | undefined): ContainerType {
   const instances = new Map<unknown, unknown>(
     services
       ? [
-          [DatasetResolver, new DatasetResolver(services.datasets, services.runs)],
-          [RunResolver, new RunResolver(services.runs, services.trace, services.kibanaUrl, services.runLimiter)],
+          [DatasetResolver, new DatasetResolver(services.datasets, services.runs, services.outcomes)],
+          [RunResolver, new RunResolver(services.runs, services.runTraces, services.runLimiter)],
           [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
         ]
       : [],
@@ -32,11 +32,12 @@ function containerFor(services: Services | undefined): ContainerType {
 }
 
 /** The executable schema. Without services it can only be printed (as `npm run schema:emit` does). */
-export async function buildAppSchema(services?: Services, pubSub: RunPubSub = createRunPubSub()): Promise<GraphQLSchema> {
+export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: [...RESOLVERS],
     container: containerFor(services),
-    pubSub,
+    // type-graphql wants one once there are subscriptions; modelRunUpdated subscribes through RunService.updates instead.
+    pubSub: createPubSub(),
     authChecker,
     validate: false,
   });

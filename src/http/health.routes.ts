@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
 import type { Authenticator } from '../auth/authenticator';
 import { allows } from '../auth/roles';
-import type { DatabaseBootstrap } from '../bootstrap';
 import type { Datastore } from '../datastore/datastore';
 import { AppError, isAppError } from '../errors/app-error';
 import { exposedError } from '../errors/exposure';
@@ -10,19 +9,21 @@ import type { Metrics } from '../metrics/metrics';
 import { withTimeout } from '../shared/with-timeout';
 import type { TraceWriter } from '../telemetry/trace-writer';
 
+/** Where preparing the database stands (the app's DatabaseBootstrap). */
+export interface DatabasePreparation {
+  current(): { readonly done: boolean; readonly serverVersion?: string; readonly lastError?: { readonly code: string; readonly message: string } };
+}
+
 // /readyz answers within this long even when every pooled connection is busy or the network hangs.
 const READINESS_PING_TIMEOUT_MS = 2_000;
 
 /**
- * /healthz (the process is alive), /readyz (it can serve: database reachable and prepared), /metrics.
- *
- * /readyz needs no credentials and tells such callers only `{ ready }` (200 or 503). Admin credentials
- * (an API key or a JWT, as /graphql takes them) add the details: dialect, server version, pool and
- * trace counters, and a database error as its catalogue code and message. Any other credentials, wrong
- * ones included, get `{ ready }` alone: the probe's answer never depends on what a caller sends. The
- * driver's own words go to the log, at warn, each time they change.
+ * /healthz (the process is alive), /readyz (database reachable and prepared), /metrics. /readyz tells
+ * a caller without admin credentials only `{ ready }`, whatever it sends; an admin also gets the
+ * dialect, server version, pool and trace counters, and a database error as its catalogue code and
+ * message. The driver's own words go to the log.
  */
-export function healthRoutes(datastore: Datastore, bootstrap: DatabaseBootstrap, metrics: Metrics, trace: TraceWriter, authenticator: Authenticator, logger: Logger): Router {
+export function healthRoutes(datastore: Datastore, bootstrap: DatabasePreparation, metrics: Metrics, trace: TraceWriter, authenticator: Authenticator, logger: Logger): Router {
   const router = Router();
   let lastLogged: string | undefined;
 

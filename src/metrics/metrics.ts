@@ -2,7 +2,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom
 import type { StatementEvent } from '../datastore/contracts';
 import type { PoolState } from '../datastore/pool';
 import type { TraceCounters } from '../telemetry/trace-writer';
-import type { Refusal } from '../graphql/refusal';
+import type { Refusal } from './refusal';
 
 /**
  * The server's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
@@ -89,7 +89,7 @@ export class Metrics {
     this.statementSeconds.observe({ dialect: event.dialect, kind: event.kind }, event.seconds);
   };
 
-  /** `code`: a Refusal (src/graphql/refusal.ts), a fixed set of values. */
+  /** `code`: a Refusal (refusal.ts), a fixed set of values. */
   observeRefusedRequest(code: Refusal): void {
     this.refusedRequests.inc({ code });
   }

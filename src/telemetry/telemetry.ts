@@ -3,14 +3,12 @@ import type { Logger } from '../logging/logger';
 import { createElasticsearchClient, ElasticsearchSink } from './elasticsearch-sink';
 import { FileSink } from './file-sink';
 import type { TraceOptions } from './options';
-import { RunTracer } from './run-tracer';
 import { Spool } from './spool';
 import { ElasticsearchTraceReader, FileTraceReader, type TraceReader } from './trace-reader';
 import { TraceWriter } from './trace-writer';
 
 export interface Telemetry {
   readonly writer: TraceWriter;
-  readonly tracer: RunTracer;
   /** The Elasticsearch client when ELASTICSEARCH_URL is set; null on the file sink. */
   readonly client: Client | null;
   readonly reader: TraceReader;
@@ -35,7 +33,6 @@ export function createTelemetry(options: TraceOptions, logger: Logger): Telemetr
       );
   return {
     writer,
-    tracer: new RunTracer(writer, { name: options.serviceName, version: options.serviceVersion }),
     client,
     reader: client ? new ElasticsearchTraceReader(client, options) : new FileTraceReader(options.fileDirectory),
     options,

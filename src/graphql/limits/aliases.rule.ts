@@ -1,6 +1,5 @@
 import type { ValidationRule } from 'graphql';
-import { operationLabel } from './depth.rule';
-import { QueryLimitError } from './limits';
+import { describeOperation, QueryLimitError } from './limits';
 import { operationShape } from './shape';
 
 /**
@@ -13,7 +12,7 @@ export function aliasLimitRule(maxAliases: number): ValidationRule {
     OperationDefinition(node) {
       const { aliases } = operationShape(context, node);
       if (aliases > maxAliases) {
-        context.reportError(new QueryLimitError('TOO_MANY_ALIASES', maxAliases, aliases, `${operationLabel(node.name?.value)} uses ${aliases} aliases`, node));
+        context.reportError(new QueryLimitError('TOO_MANY_ALIASES', maxAliases, aliases, `${describeOperation(node.name?.value)} uses ${aliases} aliases`, node));
       }
     },
   });

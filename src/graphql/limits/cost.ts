@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
@@ -20,33 +19,16 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../connection';
-import { operationLabel } from './depth.rule';
-import { formatNumber, QueryLimitError } from './limits';
+import { describeOperation, formatNumber, QueryLimitError } from './limits';
 import { fieldDefinition } from './shape';
 
 /*
- * The cost model (GRAPHQL_MAX_COST, QUERY_TOO_COSTLY). An estimate made before anything executes,
- * with the request's variables, of the work an operation asks for:
- *
- *   cost(field) = DATABASE_COSTS[Type.field] (once per resolution; 0 when not listed)
- *               + items × (1 + cost of its selections)    for a field returning objects
- *   cost(field) = DATABASE_COSTS[Type.field]              for a scalar or enum (or a list of them)
- *
- * So every object returned costs 1 and scalars cost nothing. `items` is 1 for a single object; for a
- * list it is:
- *
- * - the page size, for the `edges` of a connection field: its `first` argument (a literal or a
- *   variable), 20 when omitted or null, counted as at most 500 (a larger `first` is refused with
- *   BAD_USER_INPUT anyway);
- * - LIST_SIZES[Type.field] for the in-memory lists listed there;
- * - for introspection lists, the schema's own average (every type's fields over the number of types,
- *   and so on), so the standard introspection query costs about the objects it really returns
- *   (`__Type.ofType`, which only unwraps a NON_NULL or LIST wrapper, costs nothing);
- * - otherwise 20 (DEFAULT_PAGE_SIZE): the size of a plain list is not known before it executes.
- *
- * Nested lists multiply: `modelRuns(first: 500)` → `assignments(first: 500)` is 250,000 assignments.
- * Fragments and aliases are counted every time they are used; a field selected twice is counted twice.
- * `@skip`/`@include` are ignored (the selection is counted as if it ran).
+ * The cost model (GRAPHQL_MAX_COST), estimated before anything executes, with the request's variables:
+ *   cost(field) = DATABASE_COSTS[Type.field] + items × (1 + cost of its selections)
+ * so each object returned costs 1 and scalars nothing. `items` is 1 for an object; for a list, the
+ * connection's `first` (20 when omitted, at most 500), LIST_SIZES, the schema's own averages for
+ * introspection lists, else 20. Nested lists multiply; fragments and aliases count each time they are
+ * used; @skip/@include are ignored.
  */
 
 /** Extra cost of a field whose resolver goes to the database (or the search engine), per resolution. */
@@ -148,22 +130,6 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return selectionSet(operation.selectionSet, schema.getRootType(operation.operation) ?? undefined, undefined);
 }
 
-/** Apollo Server plugin: refuses an operation over `maxCost` (QUERY_TOO_COSTLY) before it executes. */
-export function costLimitPlugin(maxCost: number): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        // After parsing and validation (a cached document is not validated again), with this
-        // request's variables; an error thrown here is the response, with HTTP 400, and nothing runs.
-        async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return;
-          assertCost(maxCost, schema, document, operation, request.variables);
-        },
-      };
-    },
-  };
-}
-
 /** Throws QUERY_TOO_COSTLY when the operation's estimated cost is over `maxCost`. */
 export function assertCost(
   maxCost: number,
@@ -174,7 +140,7 @@ export function assertCost(
 ): void {
   const cost = operationCost(schema, document, operation, { variables });
   if (cost > maxCost) {
-    throw new QueryLimitError('QUERY_TOO_COSTLY', maxCost, cost, `${operationLabel(operation.name?.value)} has an estimated cost of ${formatNumber(cost)}`, operation);
+    throw new QueryLimitError('QUERY_TOO_COSTLY', maxCost, cost, `${describeOperation(operation.name?.value)} has an estimated cost of ${formatNumber(cost)}`, operation);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ValidationRule } from 'graphql';
-import { QueryLimitError } from './limits';
+import { describeOperation, QueryLimitError } from './limits';
 import { operationShape } from './shape';
 
 /**
@@ -11,12 +11,8 @@ export function depthLimitRule(maxDepth: number): ValidationRule {
     OperationDefinition(node) {
       const { depth } = operationShape(context, node);
       if (depth > maxDepth) {
-        context.reportError(new QueryLimitError('QUERY_TOO_DEEP', maxDepth, depth, `${operationLabel(node.name?.value)} is ${depth} fields deep`, node));
+        context.reportError(new QueryLimitError('QUERY_TOO_DEEP', maxDepth, depth, `${describeOperation(node.name?.value)} is ${depth} fields deep`, node));
       }
     },
   });
-}
-
-export function operationLabel(name: string | undefined): string {
-  return name ? `Operation "${name.slice(0, 64)}"` : 'The operation';
 }

@@ -1,6 +1,5 @@
 import type { ValidationRule } from 'graphql';
-import { operationLabel } from './depth.rule';
-import { QueryLimitError } from './limits';
+import { describeOperation, QueryLimitError } from './limits';
 import { operationShape } from './shape';
 
 /**
@@ -14,7 +13,7 @@ export function directiveLimitRule(maxDirectives: number): ValidationRule {
     OperationDefinition(node) {
       const { directives } = operationShape(context, node);
       if (directives > maxDirectives) {
-        context.reportError(new QueryLimitError('TOO_MANY_DIRECTIVES', maxDirectives, directives, `${operationLabel(node.name?.value)} uses ${directives} directives`, node));
+        context.reportError(new QueryLimitError('TOO_MANY_DIRECTIVES', maxDirectives, directives, `${describeOperation(node.name?.value)} uses ${directives} directives`, node));
       }
     },
   });

@@ -13,12 +13,9 @@ const SETTING: Record<LimitCode, string> = {
 };
 
 /**
- * An operation over one of the limits. `extensions` carry the code, the setting (`limit`), its value
- * (`maximum`) and what the operation measured (`measured`), e.g.
- * `{ code: 'QUERY_TOO_DEEP', limit: 'GRAPHQL_MAX_DEPTH', maximum: 10, measured: 12 }`.
- *
- * Apollo Server re-labels every validation error GRAPHQL_VALIDATION_FAILED (keeping the other
- * extensions); the error formatter puts this code back (see `limitErrorOf`).
+ * An operation over one of the limits: `extensions` carry the code, the setting (`limit`), its value
+ * (`maximum`) and what was `measured`. Apollo relabels validation errors GRAPHQL_VALIDATION_FAILED;
+ * the error formatter puts the code back (`limitErrorOf`).
  */
 export class QueryLimitError extends GraphQLError {
   constructor(
@@ -48,4 +45,9 @@ export function limitErrorOf(error: unknown): QueryLimitError | null {
 
 export function formatNumber(value: number): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US') : String(value);
+}
+
+/** How a limit's message names the operation: its name (cut at 64 characters) when it has one. */
+export function describeOperation(name: string | undefined): string {
+  return name ? `Operation "${name.slice(0, 64)}"` : 'The operation';
 }

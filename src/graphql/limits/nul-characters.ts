@@ -1,12 +1,9 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
 
 /*
- * No string input may hold a NUL character (U+0000). PostgreSQL refuses one in text, and the ODBC
- * drivers of the others end the string there: a dataset named "nul\0inside" was stored as "nul", and
- * the idempotency keys "x\0A" and "x\0B" became one. Checked once, at the edge, on every argument of
- * the operation (literals, variables, their defaults; through input objects and lists) before
- * anything executes, over HTTP (the plugin below) and graphql-ws (graphql-ws.ts).
+ * No string input may hold a NUL character (U+0000): PostgreSQL refuses one in text, and the other
+ * drivers end the string there ("x\0A" and "x\0B" would be one idempotency key). Every argument is
+ * checked before anything executes, over HTTP (plugins/nul-characters/) and graphql-ws alike.
  */
 
 /** Throws BAD_USER_INPUT naming the first argument path (`input.keyColumns[1]`) whose string holds U+0000. */
@@ -16,19 +13,6 @@ export function assertNoNulCharacters(document: DocumentNode, operation: Operati
   throw new GraphQLError(`${field} contains a NUL character (U+0000), which the databases cannot store; nothing was executed.`, {
     extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
   });
-}
-
-export function nulCharacterPlugin(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        // After parsing and validation, with this request's variables; an error thrown here is the response (HTTP 400).
-        async didResolveOperation({ document, operation, request }) {
-          if (operation) assertNoNulCharacters(document, operation, request.variables);
-        },
-      };
-    },
-  };
 }
 
 function firstNulCharacter(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): string | undefined {

@@ -16,18 +16,10 @@ import {
 } from 'graphql';
 
 /**
- * The shape of one operation, with fragments followed (a fragment counts every time it is spread):
- *
- * - `depth`: the most fields nested inside one another. `{ datasets { name } }` is 2. Introspection
- *   fields count like any other, except `__Type.ofType`, which only unwraps a NON_NULL or LIST wrapper
- *   of the same type (at most a few levels in any schema, never a fan-out): it adds no depth, so the
- *   standard introspection query (Apollo Sandbox's) is 6 deep and not 15.
- * - `aliases`: field selections with an alias.
- * - `directives`: directive uses, on the operation, its variables, fields, fragments and spreads.
- *
- * Fragments are measured once each and their measures reused, so a document that spreads fragments
- * into each other many times costs linear time to measure, not exponential. A fragment cycle (which
- * graphql's NoFragmentCycles rule refuses anyway) is cut where it closes.
+ * The shape of one operation, fragments followed each time they are spread: its `depth` (fields nested
+ * inside one another), `aliases` and `directives`. `__Type.ofType` adds no depth: it only unwraps a
+ * NON_NULL or LIST wrapper, and counting it would make Sandbox's introspection query 15 deep, not 6.
+ * Each fragment is measured once, so fragments spread into each other cost linear time, not exponential.
  */
 export interface OperationShape {
   readonly depth: number;

@@ -1,6 +1,6 @@
 import { Arg, Authorized, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { ApiKeyRecord } from '../../auth/api-key.repository';
-import { ApiKeyService } from '../../auth/api-key.service';
+import type { ApiKeyRecord } from './api-key.repository';
+import { ApiKeyService } from './api-key.service';
 import { ApiKey, CreatedApiKey } from './api-key.type';
 
 @Authorized('admin')

@@ -95,13 +95,10 @@ export class DatasetTableRepository {
   }
 
   /**
-   * The table's rows, or with `completeOnly` the rows where every given column has a number (what
-   * k-means gets when rows with NULLs are dropped), counted only up to `cap`: exact below it, `cap`
-   * at or above it, so the database can stop after `cap` rows instead of counting the whole table.
-   * The paged subquery has no ORDER BY on purpose: any `cap` rows will do, and a sort would read
-   * them all. Oracle 12c allows its row limit (OFFSET … FETCH NEXT) without ORDER BY and in a
-   * subquery; Tibero 7 takes the same clause inside subqueries (its own Hibernate dialect pages
-   * subqueries so), while Tibero without ORDER BY there is unconfirmed (TIBERO.md).
+   * The table's rows, or with `completeOnly` the rows with a number in every given column, counted up
+   * to `cap` only: exact below it, `cap` at or above it, so the database stops early. The paged
+   * subquery has no ORDER BY on purpose (any `cap` rows will do; a sort would read them all). Oracle
+   * 12c accepts its row limit so; Tibero 7 takes it in subqueries, without ORDER BY unconfirmed.
    */
   async rowsUpTo(table: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }): Promise<number> {
     const dialect = this.executor.dialect;

@@ -1,20 +1,20 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
-import { ConnectionType, pageFrom, type Connection } from '../../graphql/connection';
-import type { OutcomeRow } from '../run/outcome.repository';
-import { ModelRunFilter, ModelRunOrderField, OrderDirection } from '../run/run.input';
+import { pagedConnection, type Connection } from '../../graphql/connection';
+import type { OutcomeRow } from '../outcome/outcome.record';
+import { OutcomeService } from '../outcome/outcome.service';
+import { OutcomeConnection } from '../outcome/outcome.type';
+import { ModelRunFilter, NEWEST_FIRST } from '../run/run.input';
 import type { ModelRunRecord } from '../run/run.record';
 import { RunService } from '../run/run.service';
-import { FeatureProfile, ModelRun, ModelRunConnection, OutcomeConnection } from '../run/run.type';
+import { ModelRun, ModelRunConnection } from '../run/run.type';
 import type { FeatureProfileRow } from './dataset-table.repository';
 import { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { GraphqlContext } from '../../graphql/context';
 import type { DatasetRecord } from './dataset.record';
 import { DatasetService } from './dataset.service';
-import { Dataset, DatasetColumn } from './dataset.type';
-
-const DatasetRowConnection = ConnectionType('DatasetRow', GraphQLJSONObject, 'A page of a dataset table’s rows.');
+import { Dataset, DatasetColumn, DatasetRowConnection } from './dataset.type';
+import { FeatureProfile } from './feature-profile.type';
 
 @Authorized('viewer')
 @Resolver(() => Dataset)
@@ -22,6 +22,7 @@ export class DatasetResolver {
   constructor(
     private readonly service: DatasetService,
     private readonly runService: RunService,
+    private readonly outcomeService: OutcomeService,
   ) {}
 
   @Authorized('admin')
@@ -68,7 +69,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<Row>> {
-    return this.service.preview(dataset, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.service.preview(dataset, page));
   }
 
   @FieldResolver(() => ModelRunConnection, { description: 'Runs of this dataset, newest first.' })
@@ -78,7 +79,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<ModelRunRecord>> {
-    return this.runService.list({ ...filter, datasetIds: [dataset.id] }, { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC }, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.runService.list({ ...filter, datasetIds: [dataset.id] }, NEWEST_FIRST, page));
   }
 
   @FieldResolver(() => ModelRun, { nullable: true, description: 'The most recently created run.' })
@@ -92,7 +93,7 @@ export class DatasetResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<OutcomeRow>> {
-    return this.runService.outcomes(dataset.outcomeTable, dataset.id, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.outcomeService.page(dataset.outcomeTable, dataset.id, page));
   }
 
   @FieldResolver(() => [DatasetColumn], { description: 'The columns of the table, from the database catalog.' })

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, TransactionRunner } from '../../datastore/datastore';
 import type { CatalogColumn, Row } from '../../datastore/types';
-import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
+import type { Page } from '../../datastore/dialects/dialect';
 import type { DatasetTableRepository, FeatureProfileRow } from './dataset-table.repository';
 import { AppError, isAppError } from '../../errors/app-error';
 import { alignToKeys } from '../../shared/align-to-keys';
+import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
 import type { CatalogRepository } from './catalog.repository';
-import type { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
-import type { DatasetRecord } from './dataset.record';
+import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
 import { badInput, checkColumns, checkIdentifier, checkName } from './dataset-validation';
-import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from './outcome-table';
+import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../outcome/outcome-table';
 
 /** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
 export class DatasetService {
@@ -19,7 +19,6 @@ export class DatasetService {
     private readonly catalog: CatalogRepository,
     private readonly database: TransactionRunner,
     private readonly tables: DatasetTableRepository,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Batch: each dataset's feature profile, computed by the database (one statement per dataset). */
@@ -34,8 +33,8 @@ export class DatasetService {
   }
 
   /** A page of the dataset's rows in key order, each row as an object of column values. */
-  async preview(dataset: DatasetRecord, page: Page): Promise<Connection<Row>> {
-    return connectionFrom(await this.tables.preview(dataset.table, dataset.keyColumns, page), page);
+  async preview(dataset: DatasetRecord, page: Page): Promise<PageOfRows<Row>> {
+    return pageOfRows(await this.tables.preview(dataset.table, dataset.keyColumns, page), page.limit);
   }
 
   list(): Promise<DatasetRecord[]> {
@@ -66,8 +65,8 @@ export class DatasetService {
     return counts.map((count) => (count.status === 'fulfilled' ? count.value : toError(count.reason)));
   }
 
-  async register(input: RegisterDatasetInput): Promise<DatasetRecord> {
-    const now = this.now();
+  async register(input: NewDataset): Promise<DatasetRecord> {
+    const now = new Date();
     const record = await this.validated({
       id: randomUUID(),
       name: input.name,
@@ -83,7 +82,7 @@ export class DatasetService {
     return record;
   }
 
-  async update(id: string, input: UpdateDatasetInput): Promise<DatasetRecord> {
+  async update(id: string, input: DatasetChanges): Promise<DatasetRecord> {
     const current = await this.require(id);
     const record = await this.validated({
       ...current,
@@ -92,7 +91,7 @@ export class DatasetService {
       featureColumns: input.featureColumns ?? current.featureColumns,
       description: input.description === undefined ? current.description : input.description,
       outcomeTable: input.outcomeTable === undefined ? current.outcomeTable : input.outcomeTable,
-      updatedAt: this.now(),
+      updatedAt: new Date(),
     });
     await this.saveUnique(record);
     return record;

@@ -1,4 +1,6 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { ConnectionType } from '../../graphql/connection';
 
 @ObjectType({ description: 'A table in the database registered for modeling.' })
 export class Dataset {
@@ -38,3 +40,5 @@ export class DatasetColumn {
   @Field(() => Boolean)
   nullable!: boolean;
 }
+
+export const DatasetRowConnection = ConnectionType('DatasetRow', GraphQLJSONObject, 'A page of a dataset table’s rows.');

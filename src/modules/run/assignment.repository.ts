@@ -1,7 +1,6 @@
-import type { Executor, Streamer } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
-import { outcomeTableDefinition } from '../dataset/outcome-table';
 import { executeUpsert } from '../../datastore/execute-upsert';
 
 const TABLE = 'ai_run_assignment';
@@ -19,9 +18,9 @@ export interface Assignment {
   readonly distance: number;
 }
 
-/** Each entity's cluster in a finished run (table ai_run_assignment): what publishing writes out. */
+/** Each entity's cluster in a finished run (table ai_run_assignment): what publishing copies into the outcome table. */
 export class AssignmentRepository {
-  constructor(private readonly executor: Executor & Streamer) {}
+  constructor(private readonly executor: Executor) {}
 
   /** Writes a new run's assignments with the dialect's set-based INSERT (its UPSERT without the conflict handling). */
   async save(runId: string, assignments: readonly Assignment[], executor: Executor): Promise<void> {
@@ -43,31 +42,6 @@ export class AssignmentRepository {
     for (const statement of this.executor.dialect.refreshStatisticsStatements(TABLE)) await this.executor.execute(statement);
   }
 
-  /**
-   * UPSERTs a stored run's assignments into an outcome table (layout: outcomeTableDefinition) with ONE
-   * statement that the database runs from this table, so no row travels through the driver: how a run
-   * publishes its outcomes, and how publishRunOutcomes publishes an older run again. Returns the rows
-   * the database reports (-1 where the driver does not say).
-   */
-  async publishAsOutcomes(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, executor: Executor): Promise<number> {
-    const dialect = executor.dialect;
-    const q = (name: string) => dialect.quoteIdentifier(name);
-    const target = outcomeTableDefinition(outcomeTable);
-    const column = (name: string) => target.columns.find((candidate) => candidate.name === name)!;
-    const copied = ['entity_key', 'run_id', 'cluster', 'distance'].map(q).join(', ');
-    const select =
-      `SELECT ${dialect.parameterSql(column('dataset_id'))} AS ${q('dataset_id')}, ${copied}, ${dialect.parameterSql(column('scored_at'))} AS ${q('scored_at')} ` +
-      `FROM ${q(TABLE)} WHERE ${q('run_id')} = ?`;
-    let count = -1;
-    for (const statement of dialect.compileUpsertFromSelect(
-      { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns },
-      { sql: select, parameters: [datasetId, scoredAt, runId], kind: 'select' },
-    )) {
-      count = await executor.execute(statement);
-    }
-    return count;
-  }
-
   /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */
   async page(runId: string, cluster: number | null, page: Page): Promise<Assignment[]> {
     const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
@@ -83,23 +57,6 @@ export class AssignmentRepository {
       ),
     );
     return rows.map(toAssignment);
-  }
-
-  /** Streams all of a run's assignments, `batchSize` at a time, in entity-key order. */
-  stream(runId: string, batchSize: number, onBatch: (assignments: Assignment[]) => Promise<void>): Promise<number> {
-    const read = {
-      table: TABLE,
-      columns: ['entity_key', 'cluster', 'distance'],
-      keyColumns: ['entity_key'],
-      where: { sql: `${this.executor.dialect.quoteIdentifier('run_id')} = ?`, parameters: [runId] },
-    };
-    return this.executor.streamOrdered(read, batchSize, (batch) => {
-      const assignments: Assignment[] = [];
-      for (let row = 0; row < batch.length; row++) {
-        assignments.push({ entityKey: String(batch.value(row, 0)), cluster: Number(batch.value(row, 1)), distance: Number(batch.value(row, 2)) });
-      }
-      return onBatch(assignments);
-    });
   }
 }
 

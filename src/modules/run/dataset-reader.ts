@@ -24,14 +24,10 @@ export function readConnectionsPerRun(requested: number, poolMax: number, concur
 }
 
 /**
- * Reads a dataset's keys and features in key order, batch by batch (Streamer.streamOrdered): each batch's
- * features are copied column by column into a Float64Array block of their own and its keys into strings,
- * with no row objects, and the blocks are joined once at the end into an array of exactly rows × columns.
- * Memory is the features (8 bytes a value, twice for the moment of the join) plus the key strings.
- *
- * With `parts` above 1 the read is split into consecutive key ranges (Streamer.splitOrdered) read side
- * by side, each on its own connection, and joined in range order: the same rows in the same order as
- * one read. Where one part fails, the others stop at their next batch and the first failure is thrown.
+ * Reads a dataset's keys and features in key order, batch by batch, into Float64Array blocks (no row
+ * objects), joined once at the end into exactly rows × columns values. With `parts` above 1, consecutive
+ * key ranges are read side by side on their own connections and joined in range order, the same rows
+ * as one read; when a part fails, the others stop at their next batch and the first failure is thrown.
  */
 export async function readFeatureTable(
   streamer: Streamer,

@@ -3,18 +3,19 @@ import { AppError, isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { ModelInputError, RunCancelledError, type ModelingJobOutput } from '../modeling/model';
 import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
-import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
+import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
-import type { OutcomePublisher } from './outcome-publisher';
-import { retryWhileUnavailable } from './retry-while-unavailable';
+import type { OutcomePublisher } from '../outcome/outcome-publisher';
+import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
 import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord } from './run.record';
 import { preparationRecord } from './run-preparation';
 import type { RunRepository } from './run.repository';
 import { failureOf } from './run-failure';
-import type { RunTracer } from '../../telemetry/run-tracer';
+import type { RunEvents } from './run.events';
+import type { RunTracer } from './run.tracer';
 import { logFailure } from '../../logging/log-failure';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
@@ -33,11 +34,9 @@ export interface ExecutorDependencies {
   readonly readBatchRows: number;
   /** Connections the dataset is read on side by side (readFeatureTable's parts). */
   readonly readConnections?: number;
-  readonly announce: (runId: string) => Promise<void>;
-  /** Called once a run has ended, whatever the ending; the service traces and announces it. */
-  readonly ended: (runId: string, datasetName: string) => Promise<void>;
+  /** Where the executor reports a run's changes and its ending (the service listens). */
+  readonly events: RunEvents;
   readonly tracer: RunTracer;
-  readonly now?: () => Date;
 }
 
 /**
@@ -70,14 +69,14 @@ export class RunExecutor {
 
   async execute(run: ModelRunRecord, dataset: DatasetRecord): Promise<void> {
     const { runs, logger } = this.dependencies;
-    const now = this.dependencies.now ?? (() => new Date());
+    const now = () => new Date();
     const log = logger.child({ runId: run.id, datasetId: run.datasetId });
     const started = await runs.transition(run.id, ['QUEUED'], 'RUNNING', { started_at: now(), heartbeat_at: now() });
     if (!started) return; // cancelled while queued
     this.dependencies.tracer.running({ ...run, status: 'RUNNING', startedAt: now() }, dataset.name);
-    await this.dependencies.announce(run.id);
+    await this.dependencies.events.emit('changed', run.id);
     // Whether this executor wrote the run's terminal state. A cancel or a shutdown writes it in the
-    // service, which traces the ending itself: traced here too, the file trace held it twice.
+    // service, which traces the ending itself (traced here too, it would be traced twice).
     let endedHere = false;
     try {
       await this.compute(run, dataset, now);
@@ -90,7 +89,7 @@ export class RunExecutor {
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);
       // Subscribers to this process hear of the ending either way.
-      await (endedHere ? this.dependencies.ended(run.id, dataset.name) : this.dependencies.announce(run.id));
+      await (endedHere ? this.dependencies.events.emit('ended', run.id, dataset.name) : this.dependencies.events.emit('changed', run.id));
     }
   }
 
@@ -182,7 +181,7 @@ export class RunExecutor {
       const stillRunning = await this.dependencies.runs.recordProgress(runId, iteration, budget, shift, at);
       // Cancelled through another server process: stop computing here too (if still computing).
       if (!stillRunning && this.jobs.has(runId)) this.cancel(runId);
-      else await this.dependencies.announce(runId);
+      else await this.dependencies.events.emit('changed', runId);
     } catch (error) {
       logFailure(this.dependencies.logger, 'warn', error, { runId }, 'could not record run progress');
     }

@@ -1,15 +1,23 @@
+import { createPubSub } from '@graphql-yoga/subscription';
 import { isTerminal, type ModelRunRecord, type RunStatus } from './run.record';
+
+/** The subscription topic: every status or progress change of a run in this process. */
+export const MODEL_RUN_UPDATED = 'MODEL_RUN_UPDATED';
+
+export type RunPubSub = ReturnType<typeof createRunPubSub>;
+
+/** In-process pub/sub for `modelRunUpdated(id)`; the run's id is the routing key. */
+export function createRunPubSub() {
+  return createPubSub<{ [MODEL_RUN_UPDATED]: [id: string, run: ModelRunRecord] }>();
+}
 
 const STAGE: Record<RunStatus, number> = { QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
 
 /**
- * What `modelRunUpdated(id)` sends: the run's current state, then each update newer than the last
- * state sent, and nothing after a terminal state (the stream ends, so graphql-ws sends `complete`).
- * `updates` must have been subscribed before `current` was read, so no update falls between them;
- * an update read before `current` arrives later and is skipped as not newer.
- *
- * A hand-written iterator rather than an async generator: `return()` (the client unsubscribing) must
- * end the pub/sub subscription at once, even while waiting for an update that may never come.
+ * What `modelRunUpdated(id)` sends: the run's current state, then each newer update, ending after a
+ * terminal state (graphql-ws then sends `complete`). `updates` is subscribed before `current` is read,
+ * so none falls between; one older than `current` is skipped. Hand-written rather than a generator:
+ * the client's `return()` must end the subscription at once, even while an update is awaited.
  */
 export function currentThenUpdates(current: ModelRunRecord, updates: AsyncIterator<ModelRunRecord>): AsyncIterableIterator<ModelRunRecord> {
   let last: ModelRunRecord | null = null;

@@ -9,7 +9,8 @@ export enum MissingValues {
   DROP = 'DROP',
   MEAN = 'MEAN',
 }
-export enum Scaling {
+/** The GraphQL enum Scaling (the model's own type of that name is its fitted scaling). */
+export enum ScalingEnum {
   NONE = 'NONE',
   STANDARD = 'STANDARD',
   MINMAX = 'MINMAX',
@@ -26,7 +27,7 @@ export const ModelRunStatus = Object.fromEntries(RUN_STATUSES.map((status) => [s
 
 registerEnumType(Initialization, { name: 'Initialization', description: 'How initial centroids are chosen. (ml-kmeans\' mostDistant is not offered: it builds an n×n matrix.)' });
 registerEnumType(MissingValues, { name: 'MissingValues', description: 'DROP rows with a NULL feature, or replace NULLs with the column MEAN.' });
-registerEnumType(Scaling, { name: 'Scaling', description: 'Feature scaling before clustering: none, z-score (population std), or to [0, 1].' });
+registerEnumType(ScalingEnum, { name: 'Scaling', description: 'Feature scaling before clustering: none, z-score (population std), or to [0, 1].' });
 registerEnumType(ModelRunStatus, { name: 'ModelRunStatus', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; terminal states never change.' });
 registerEnumType(ModelRunOrderField, { name: 'ModelRunOrderField' });
 registerEnumType(OrderDirection, { name: 'OrderDirection' });
@@ -45,8 +46,8 @@ export class PreparationInput {
   @Field(() => MissingValues, { nullable: true, description: 'Default DROP.' })
   missing?: MissingValues | null;
 
-  @Field(() => Scaling, { nullable: true, description: 'Default STANDARD.' })
-  scaling?: Scaling | null;
+  @Field(() => ScalingEnum, { nullable: true, description: 'Default STANDARD.' })
+  scaling?: ScalingEnum | null;
 }
 
 @InputType({ description: 'Give exactly one of k or kRange.' })
@@ -108,3 +109,6 @@ export class ModelRunOrder {
   @Field(() => OrderDirection)
   direction!: OrderDirection;
 }
+
+/** Runs are listed newest first unless orderBy says otherwise. */
+export const NEWEST_FIRST: ModelRunOrder = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };

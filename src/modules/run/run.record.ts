@@ -1,5 +1,6 @@
 import type { KScore, KSelectionRule, ModelingJobParams, ModelingMetrics } from '../modeling/model';
 import type { ColumnStats, ScalingKind } from '../modeling/model';
+import type { PublishErrorRecord } from '../outcome/outcome.record';
 
 export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -98,13 +99,6 @@ export interface ModelRunRecord {
   readonly outcomesPublishedAt: Date | null;
   /** Why the last publishing of a SUCCEEDED run's outcomes failed; cleared when publishing succeeds. */
   readonly publishError: PublishErrorRecord | null;
-}
-
-/** A catalogue code and a message safe to show (never the driver's text, which goes to the log). */
-export interface PublishErrorRecord {
-  readonly code: string;
-  readonly message: string;
-  readonly at: Date;
 }
 
 export function isTerminal(status: RunStatus): boolean {

@@ -1,27 +1,24 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RateLimiter } from '../../auth/rate-limiter';
 import type { GraphqlContext } from '../../graphql/context';
-import { connectionFrom, pageFrom, type Connection } from '../../graphql/connection';
+import { pagedConnection, type Connection } from '../../graphql/connection';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import { Dataset } from '../dataset/dataset.type';
-import type { Assignment as AssignmentRow } from './assignment.repository';
-import { ModelRunFilter, ModelRunOrder, ModelRunOrderField, OrderDirection, StartModelRunInput } from './run.input';
+import type { Assignment } from './assignment.repository';
+import { AssignmentConnection } from './assignment.type';
+import { ModelRunFilter, ModelRunOrder, NEWEST_FIRST, StartModelRunInput } from './run.input';
 import type { ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
-import { AssignmentConnection, ModelRun, ModelRunConnection, TraceEventConnection } from './run.type';
-import type { TraceReader } from '../../telemetry/trace-reader';
-import type { TraceDocument } from '../../telemetry/trace-document';
-import { kibanaRunUrl } from '../../telemetry/kibana-link';
-
-const NEWEST_FIRST = { field: ModelRunOrderField.CREATED_AT, direction: OrderDirection.DESC };
+import { RunTraceService, type TraceEventRecord } from './run-trace.service';
+import { ModelRun, ModelRunConnection } from './run.type';
+import { TraceEventConnection } from './trace-event.type';
 
 @Authorized('viewer')
 @Resolver(() => ModelRun)
 export class RunResolver {
   constructor(
     private readonly service: RunService,
-    private readonly traceReader: TraceReader,
-    private readonly kibanaBaseUrl: string | null,
+    private readonly traces: RunTraceService,
     private readonly startLimiter: RateLimiter,
   ) {}
 
@@ -37,7 +34,7 @@ export class RunResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<Connection<ModelRunRecord>> {
-    return this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, pageFrom(first, after));
+    return pagedConnection(first, after, (page) => this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, page));
   }
 
   @Authorized('operator')
@@ -81,20 +78,18 @@ export class RunResolver {
     nullable: true,
     description: "The run's modeling trace, from Elasticsearch when configured, from the trace files otherwise; null with TRACE_UNAVAILABLE when the engine does not answer.",
   })
-  async trace(
+  trace(
     @Root() run: ModelRunRecord,
     @Arg('actions', () => [String], { nullable: true }) actions: string[] | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-  ): Promise<Connection<TraceEventNode>> {
-    const page = pageFrom(first, after);
-    const { documents } = await this.traceReader.read(run.id, actions, page.offset, page.limit);
-    return connectionFrom(documents.map(toTraceEvent), page);
+  ): Promise<Connection<TraceEventRecord>> {
+    return pagedConnection(first, after, (page) => this.traces.page(run.id, actions, page));
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The Kibana dashboard filtered on this run, when KIBANA_URL is set.' })
   kibanaUrl(@Root() run: ModelRunRecord): string | null {
-    return this.kibanaBaseUrl ? kibanaRunUrl(this.kibanaBaseUrl, run.id) : null;
+    return this.traces.kibanaUrl(run.id);
   }
 
   @FieldResolver(() => AssignmentConnection, { description: "Each entity's cluster, by entity key; optionally of one cluster." })
@@ -103,28 +98,7 @@ export class RunResolver {
     @Arg('cluster', () => Int, { nullable: true }) cluster: number | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-  ): Promise<Connection<AssignmentRow>> {
-    return this.service.assignments(run.id, cluster, pageFrom(first, after));
+  ): Promise<Connection<Assignment>> {
+    return pagedConnection(first, after, (page) => this.service.assignments(run.id, cluster, page));
   }
-}
-
-interface TraceEventNode {
-  id: string;
-  timestamp: Date;
-  action: string;
-  outcome: string | null;
-  durationNs: number | null;
-  document: Record<string, unknown>;
-}
-
-function toTraceEvent(document: TraceDocument): TraceEventNode {
-  const { _id, _target: _ignored, ...body } = document;
-  return {
-    id: _id,
-    timestamp: new Date(document['@timestamp']),
-    action: document.event.action,
-    outcome: document.event.outcome ?? null,
-    durationNs: document.event.duration ?? null,
-    document: body,
-  };
 }

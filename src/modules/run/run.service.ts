@@ -3,54 +3,48 @@ import type { Datastore } from '../../datastore/datastore';
 import { AppError, isAppError } from '../../errors/app-error';
 import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
-import { connectionFrom, type Connection, type Page } from '../../graphql/connection';
-import { DEFAULT_OUTCOME_TABLE } from '../dataset/outcome-table';
+import type { Page } from '../../datastore/dialects/dialect';
+import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
+import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
-import type { OutcomePublisher } from './outcome-publisher';
-import type { OutcomeRepository, OutcomeRow } from './outcome.repository';
+import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } from './run-params';
 import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
-import { MODEL_RUN_UPDATED, type RunPubSub } from './run-events';
-import { currentThenUpdates } from './run-updates';
-import { interruptedFailure } from './run-failure';
+import type { RunEvents } from './run.events';
+import { currentThenUpdates, MODEL_RUN_UPDATED, type RunPubSub } from './run-updates';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunScheduler } from './run-scheduler';
-import type { RunTracer } from '../../telemetry/run-tracer';
-import { logFailure } from '../../logging/log-failure';
+import type { RunTracer } from './run.tracer';
 
 export interface RunServiceDependencies {
   readonly datastore: Datastore;
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
-  readonly outcomes: OutcomeRepository;
   readonly publisher: OutcomePublisher;
   readonly datasets: DatasetService;
   readonly datasetTables: DatasetTableRepository;
   readonly scheduler: RunScheduler;
   readonly executor: RunExecutor;
+  /** The executor's reports: the service announces and traces them. */
+  readonly events: RunEvents;
   readonly pubSub: RunPubSub;
   readonly tracer: RunTracer;
   readonly logger: Logger;
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
-  readonly heartbeatMs: number;
-  readonly now?: () => Date;
 }
 
-// A run whose owner missed this many heartbeats is taken to be orphaned by a dead process.
-const MISSED_HEARTBEATS = 4;
-
-/** Model runs: starting, cancelling, publishing, reading; the lifecycle rules live here. */
+/** Model runs: starting, cancelling, publishing, reading; their rules live here. */
 export class RunService {
-  private heartbeat: NodeJS.Timeout | undefined;
-  private readonly now: () => Date;
+  private readonly now = () => new Date();
 
   constructor(private readonly deps: RunServiceDependencies) {
-    this.now = deps.now ?? (() => new Date());
+    deps.events.on('changed', (id) => this.announce(id));
+    deps.events.on('ended', (id, datasetName) => this.ended(id, datasetName));
   }
 
   /**
@@ -204,69 +198,17 @@ export class RunService {
     return datasetIds.map((id) => latest.get(id) ?? null);
   }
 
-  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<Connection<ModelRunRecord>> {
+  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<PageOfRows<ModelRunRecord>> {
     if ((filter.datasetIds?.length ?? 0) > 100) throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
-    return connectionFrom(await this.deps.runs.list(filter, order, page), page);
+    return pageOfRows(await this.deps.runs.list(filter, order, page), page.limit);
   }
 
-  async assignments(runId: string, cluster: number | null, page: Page): Promise<Connection<Assignment>> {
-    return connectionFrom(await this.deps.assignments.page(runId, cluster, page), page);
-  }
-
-  async outcomes(outcomeTable: string | null, datasetId: string, page: Page): Promise<Connection<OutcomeRow>> {
-    return connectionFrom(await this.deps.outcomes.page(outcomeTable ?? DEFAULT_OUTCOME_TABLE, datasetId, page), page);
-  }
-
-  /** Resolves runs left QUEUED or RUNNING by a dead process, then keeps this process's runs alive. */
-  async startLifecycle(): Promise<void> {
-    await this.resolveOrphans();
-    this.heartbeat = setInterval(() => {
-      void this.beat().catch((error: unknown) => logFailure(this.deps.logger, 'warn', error, {}, 'run heartbeat failed'));
-    }, this.deps.heartbeatMs);
-    this.heartbeat.unref();
-  }
-
-  /**
-   * Stops the heartbeat and this process's unfinished runs: each is failed as INTERRUPTED (the server
-   * shut down), its computation cancelled, and the executor given `graceMs` to wind down.
-   */
-  async stop(graceMs = 10_000): Promise<void> {
-    clearInterval(this.heartbeat);
-    this.deps.executor.stop();
-    for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
-      this.deps.scheduler.remove(run.id);
-      const failure = interruptedFailure('The server shut down while the run was queued or running');
-      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: this.now(), error_code: failure.code, error_message: failure.message });
-      this.deps.executor.cancel(run.id);
-      await this.ended(run.id);
-    }
-    await Promise.race([this.deps.scheduler.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
-  }
-
-  private async beat(): Promise<void> {
-    await this.deps.runs.heartbeat(this.deps.owner, this.now());
-    await this.resolveOrphans();
-  }
-
-  /**
-   * Fails (reason INTERRUPTED) every queued or running run whose owner has missed its heartbeats: the
-   * queue lived in that process's memory, so such a run can never finish. Chosen over requeueing so a
-   * half-read input or a crash the run itself caused is never silently retried.
-   */
-  private async resolveOrphans(): Promise<void> {
-    const before = new Date(this.now().getTime() - MISSED_HEARTBEATS * this.deps.heartbeatMs);
-    for (const run of await this.deps.runs.findStale(before)) {
-      const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`);
-      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: this.now(), error_code: failure.code, error_message: failure.message });
-      if (failed) {
-        this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
-        await this.ended(run.id);
-      }
-    }
+  async assignments(runId: string, cluster: number | null, page: Page): Promise<PageOfRows<Assignment>> {
+    return pageOfRows(await this.deps.assignments.page(runId, cluster, page), page.limit);
   }
 
   /** A run has reached a terminal state: trace how it ended and tell subscribers. */
-  async ended(id: string, datasetName?: string): Promise<void> {
+  private async ended(id: string, datasetName?: string): Promise<void> {
     const [run] = await this.deps.runs.findByIds([id]);
     if (!run) return;
     const name = datasetName ?? (await this.deps.datasets.byIds([run.datasetId]))[0]?.name ?? run.datasetId;
@@ -275,7 +217,7 @@ export class RunService {
   }
 
   /** Publishes the run's current state to `modelRunUpdated` subscribers. */
-  async announce(id: string): Promise<void> {
+  private async announce(id: string): Promise<void> {
     const [run] = await this.deps.runs.findByIds([id]);
     if (run) this.deps.pubSub.publish(MODEL_RUN_UPDATED, id, run);
   }

@@ -1,7 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { ConnectionType } from '../../graphql/connection';
-import { Initialization, MissingValues, ModelRunStatus, Scaling } from './run.input';
+import { Initialization, MissingValues, ModelRunStatus, ScalingEnum } from './run.input';
 import type { RunStatus } from './run.record';
 
 @ObjectType()
@@ -18,8 +17,8 @@ export class Preparation {
   @Field(() => MissingValues)
   missing!: MissingValues;
 
-  @Field(() => Scaling)
-  scaling!: Scaling;
+  @Field(() => ScalingEnum)
+  scaling!: ScalingEnum;
 }
 
 @ObjectType({ description: 'The parameters of a run, defaults filled in, and the dataset definition it ran on.' })
@@ -61,8 +60,8 @@ export class ModelRunParams {
   featureColumns!: string[];
 }
 
-@ObjectType()
-export class RunProgress {
+@ObjectType('RunProgress')
+export class RunProgressType {
   @Field(() => Int, { description: 'Iterations done, across restarts and values of k.' })
   iteration!: number;
 
@@ -76,8 +75,8 @@ export class RunProgress {
   lastShift!: number | null;
 }
 
-@ObjectType({ description: 'Milliseconds spent in each phase of a run.' })
-export class PhaseTimings {
+@ObjectType('PhaseTimings', { description: 'Milliseconds spent in each phase of a run.' })
+export class PhaseTimingsType {
   @Field(() => Float)
   readMs!: number;
 
@@ -97,8 +96,8 @@ export class PhaseTimings {
   publishMs!: number | null;
 }
 
-@ObjectType({ description: 'Clustering quality. Scores follow scikit-learn’s definitions; null where undefined.' })
-export class RunMetrics {
+@ObjectType('RunMetrics', { description: 'Clustering quality. Scores follow scikit-learn’s definitions; null where undefined.' })
+export class RunMetricsType {
   @Field(() => Float, { description: 'Total within-cluster sum of squared distances (scaled units).' })
   inertia!: number;
 
@@ -123,12 +122,12 @@ export class RunMetrics {
   @Field(() => Boolean)
   converged!: boolean;
 
-  @Field(() => PhaseTimings)
-  timings!: PhaseTimings;
+  @Field(() => PhaseTimingsType)
+  timings!: PhaseTimingsType;
 }
 
-@ObjectType({ description: 'One k-means iteration as it happened.' })
-export class IterationRecord {
+@ObjectType('IterationRecord', { description: 'One k-means iteration as it happened.' })
+export class IterationRecordType {
   @Field(() => Int)
   k!: number;
 
@@ -148,8 +147,8 @@ export class IterationRecord {
   clusterSizes!: number[];
 }
 
-@ObjectType()
-export class KScore {
+@ObjectType('KScore')
+export class KScoreType {
   @Field(() => Int)
   k!: number;
 
@@ -183,8 +182,8 @@ export class KSelection {
   @Field(() => Boolean, { description: 'True when kRange.max was lowered to the rows − 1.' })
   maxCappedByRows!: boolean;
 
-  @Field(() => [KScore])
-  scores!: KScore[];
+  @Field(() => [KScoreType])
+  scores!: KScoreType[];
 }
 
 @ObjectType()
@@ -220,36 +219,6 @@ export class PublishError {
   at!: Date;
 }
 
-@ObjectType({ description: 'One entity’s cluster in a run.' })
-export class Assignment {
-  @Field(() => String, { description: 'The key value; a JSON array for a composite key.' })
-  entityKey!: string;
-
-  @Field(() => Int)
-  cluster!: number;
-
-  @Field(() => Float, { description: 'Euclidean distance to its centroid, in scaled units.' })
-  distance!: number;
-}
-
-@ObjectType({ description: 'A published outcome: the row the outcome table holds for one entity.' })
-export class Outcome {
-  @Field(() => String)
-  entityKey!: string;
-
-  @Field(() => ID)
-  runId!: string;
-
-  @Field(() => Int)
-  cluster!: number;
-
-  @Field(() => Float)
-  distance!: number;
-
-  @Field(() => Date, { description: 'When the run that assigned it finished.' })
-  scoredAt!: Date;
-}
-
 @ObjectType({ description: 'A k-means clustering of a dataset.' })
 export class ModelRun {
   @Field(() => ID)
@@ -261,14 +230,14 @@ export class ModelRun {
   @Field(() => ModelRunParams)
   params!: ModelRunParams;
 
-  @Field(() => RunProgress)
-  progress!: RunProgress;
+  @Field(() => RunProgressType)
+  progress!: RunProgressType;
 
-  @Field(() => RunMetrics, { nullable: true })
-  metrics!: RunMetrics | null;
+  @Field(() => RunMetricsType, { nullable: true })
+  metrics!: RunMetricsType | null;
 
-  @Field(() => [IterationRecord], { nullable: true, description: 'Every iteration (the first 5,000).' })
-  iterations!: IterationRecord[] | null;
+  @Field(() => [IterationRecordType], { nullable: true, description: 'Every iteration (the first 5,000).' })
+  iterations!: IterationRecordType[] | null;
 
   @Field(() => KSelection, { nullable: true })
   kSelection!: KSelection | null;
@@ -301,56 +270,4 @@ export class ModelRun {
   publishError!: PublishError | null;
 }
 
-@ObjectType()
-export class FeatureProfile {
-  @Field(() => String)
-  column!: string;
-
-  @Field(() => Int, { description: 'Values that are numbers: what a run clusters.' })
-  count!: number;
-
-  @Field(() => Int)
-  nulls!: number;
-
-  @Field(() => Int, { description: 'Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing.' })
-  nonNumeric!: number;
-
-  @Field(() => Float, { nullable: true })
-  min!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  max!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  mean!: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'Population standard deviation.' })
-  stddev!: number | null;
-}
-
 export const ModelRunConnection = ConnectionType('ModelRun', ModelRun, 'A page of model runs.');
-export const AssignmentConnection = ConnectionType('Assignment', Assignment, 'A page of a run’s assignments, by entity key.');
-export const OutcomeConnection = ConnectionType('Outcome', Outcome, 'A page of a dataset’s published outcomes, by entity key.');
-
-@ObjectType({ description: 'One document of a run’s modeling trace (ECS), as stored in Elasticsearch or the trace files.' })
-export class TraceEvent {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => Date)
-  timestamp!: Date;
-
-  @Field(() => String, { description: 'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, outcomes-publish-failed, run-failed, run-cancelled.' })
-  action!: string;
-
-  @Field(() => String, { nullable: true })
-  outcome!: string | null;
-
-  @Field(() => Float, { nullable: true, description: 'event.duration in nanoseconds.' })
-  durationNs!: number | null;
-
-  @Field(() => GraphQLJSONObject, { description: 'The whole ECS document.' })
-  document!: Record<string, unknown>;
-}
-
-export const TraceEventConnection = ConnectionType('TraceEvent', TraceEvent, 'A page of a run’s trace, oldest first.');

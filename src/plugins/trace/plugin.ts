@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphqlContext } from '../../graphql/context';
-import { operationLabel } from '../../graphql/metrics.plugin';
-import { refusalOf } from '../../graphql/refusal';
+import { operationLabel } from '../../metrics/operation-label';
+import { refusalOf } from '../../metrics/refusal';
 import { MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
-import type { GraphqlTracePluginOptions } from './options';
+import { DEFAULT_REFUSED_SAMPLE_RATE, type GraphqlTracePluginOptions } from './options';
 
 /**
  * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation),
@@ -57,6 +57,3 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
     },
   };
 }
-
-/** GraphqlTracePluginOptions.refusedSampleRate's default. */
-export const DEFAULT_REFUSED_SAMPLE_RATE = 0.01;

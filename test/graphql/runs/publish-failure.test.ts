@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from 'graphql-ws';
+import { OutcomeRepository } from '../../../src/modules/outcome/outcome.repository';
 import { AssignmentRepository } from '../../../src/modules/run/assignment.repository';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { Row, Statement } from '../../../src/datastore/types';
@@ -177,7 +178,7 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
       assignments.save('pf-unknown', Array.from({ length: 5_000 }, (_, index) => ({ entityKey: `u${index}`, cluster: index % 3, distance: index })), transaction),
     );
     const statements: Statement[] = [];
-    await assignments.publishAsOutcomes('pf-unknown', OUTCOMES, datasetId, new Date(), {
+    await new OutcomeRepository(datastore).publishFromAssignments('pf-unknown', OUTCOMES, datasetId, new Date(), {
       dialect: datastore.dialect,
       query: (statement) => datastore.query(statement),
       execute: async (statement) => statements.push(statement),

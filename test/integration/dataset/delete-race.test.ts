@@ -11,7 +11,6 @@ import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-tab
 import { DatasetRepository } from '../../../src/modules/dataset/dataset.repository';
 import { DatasetService } from '../../../src/modules/dataset/dataset.service';
 import { AssignmentRepository } from '../../../src/modules/run/assignment.repository';
-import { OutcomeRepository } from '../../../src/modules/run/outcome.repository';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { RunService, type RunServiceDependencies } from '../../../src/modules/run/run.service';
 import { mariadbDatabase, openDatastore, sqliteDatabase } from '../../support/databases';
@@ -121,11 +120,11 @@ for (const target of TARGETS) {
         datastore,
         runs: new RunRepository(datastore),
         assignments: new AssignmentRepository(datastore),
-        outcomes: new OutcomeRepository(datastore),
         datasets,
         datasetTables: tables,
         // Nothing executes here: the runs stay QUEUED.
         scheduler: { assertCapacity: () => undefined, submit: () => undefined, remove: () => undefined },
+        events: { on: () => undefined },
         pubSub: { publish: () => undefined },
         tracer: { started: () => undefined, finished: () => undefined },
         executor: { cancel: () => false },

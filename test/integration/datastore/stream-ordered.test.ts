@@ -9,6 +9,7 @@ import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations
 import { migrate } from '../../../src/datastore/migrations/migrator';
 import type { ColumnDefinition, Row, SqlValue, Statement } from '../../../src/datastore/types';
 import { AssignmentRepository } from '../../../src/modules/run/assignment.repository';
+import { streamAssignments } from '../../support/assignments';
 import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
 
 /**
@@ -292,7 +293,7 @@ for (const target of TARGETS) {
       await assert.rejects(datastore.streamOrdered({ table, columns: ['x'], keyColumns: ['site'] }, 10, () => undefined), /selects its key columns/);
     });
 
-    it('AssignmentRepository.stream reads one run\'s assignments in entity-key order, in batches, and none of another run\'s', async () => {
+    it('streamOrdered reads one run\'s assignments (AssignmentRepository.save wrote them) in entity-key order, in batches, and none of another run\'s', async () => {
       await migrate(datastore, APP_MIGRATIONS);
       const repository = new AssignmentRepository(paged);
       const runs = [`stream-ordered-${suffix}-a`, `stream-ordered-${suffix}-b`];
@@ -303,7 +304,7 @@ for (const target of TARGETS) {
       await datastore.transaction((transaction) => repository.save(runs[1]!, assignments.slice(0, 5), transaction));
       const sizes: number[] = [];
       const read: string[] = [];
-      const total = await repository.stream(runs[0]!, 10, async (batch) => {
+      const total = await streamAssignments(paged, runs[0]!, 10, async (batch) => {
         sizes.push(batch.length);
         for (const assignment of batch) read.push(`${assignment.entityKey}:${assignment.cluster}:${assignment.distance}`);
       });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ApiKeyRecord } from '../../../src/auth/api-key.repository';
-import { ApiKeyRepository } from '../../../src/auth/api-key.repository';
-import { ApiKeyService, hashKey } from '../../../src/auth/api-key.service';
+import type { ApiKeyRecord } from '../../../src/modules/api-key/api-key.repository';
+import { ApiKeyRepository } from '../../../src/modules/api-key/api-key.repository';
+import { ApiKeyService, hashKey } from '../../../src/modules/api-key/api-key.service';
 import { ROLES } from '../../../src/auth/roles';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';

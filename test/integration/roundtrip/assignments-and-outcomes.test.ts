@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
-import { outcomeTableDefinition } from '../../../src/modules/dataset/outcome-table';
+import type { OutcomeRow } from '../../../src/modules/outcome/outcome.record';
+import { OutcomeRepository } from '../../../src/modules/outcome/outcome.repository';
+import { outcomeTableDefinition } from '../../../src/modules/outcome/outcome-table';
 import { AssignmentRepository, type Assignment } from '../../../src/modules/run/assignment.repository';
-import { OutcomeRepository, type OutcomeRow } from '../../../src/modules/run/outcome.repository';
+import { streamAssignments } from '../../support/assignments';
 import { EDGE_TIMESTAMPS, RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
 import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, sameDouble, upsertRowsPerStatement, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
 
 /**
  * Paths (c) and (d) of the round trip: a run's assignments as AssignmentRepository.save stores them
- * (read back by stream and by page), and the outcomes publishAsOutcomes writes from them, published
+ * (read back by stream and by page), and the outcomes OutcomeRepository.publishFromAssignments writes from them, published
  * twice, then again from a second run that changed some of them, then from the first run again. The
  * batch fills the dialect's UPSERT statement three times and one more row.
  */
@@ -61,7 +63,7 @@ for (const target of ROUND_TRIP_TARGETS) {
 
       for (const [runId, written] of [['run-1', first], ['run-2', second]] as const) {
         const streamed: Assignment[] = [];
-        await repository.stream(runId, 1_000, async (batch) => {
+        await streamAssignments(store.datastore, runId, 1_000, async (batch) => {
           streamed.push(...batch);
         });
         assertAssignments(target, `${runId}'s assignments read by stream on ${target.name}`, written, streamed);
@@ -77,7 +79,7 @@ for (const target of ROUND_TRIP_TARGETS) {
 
     it('publish, publish again, publish a second run, then the first again: the outcome table holds the last published run each time, value for value', async () => {
       const scoredAt = EDGE_TIMESTAMPS;
-      const publish = (runId: string, at: Date) => store.datastore.transaction((transaction) => repository.publishAsOutcomes(runId, OUTCOME_TABLE, DATASET_ID, at, transaction));
+      const publish = (runId: string, at: Date) => store.datastore.transaction((transaction) => new OutcomeRepository(store.datastore).publishFromAssignments(runId, OUTCOME_TABLE, DATASET_ID, at, transaction));
       const steps: [string, string, readonly Assignment[], Date][] = [
         ['the first publish', 'run-1', first, scoredAt[0]!],
         ['the same run published again', 'run-1', first, scoredAt[0]!],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ApiKeyService } from '../../../src/auth/api-key.service';
+import type { ApiKeyLookup } from '../../../src/auth/api-key-lookup';
 import type { AuthOptions } from '../../../src/config/auth-options';
 import { Authenticator } from '../../../src/auth/authenticator';
 import type { JwtVerifier } from '../../../src/auth/jwt-verifier';
@@ -15,7 +15,7 @@ const JWT_IDENTITY: Identity = { subject: 'jwt:alice', role: 'admin', method: 'j
 /** The two edges, recording what they were asked. */
 function fakes() {
   const asked = { keys: [] as string[], tokens: [] as string[] };
-  const apiKeys = { authenticate: async (key: string) => (asked.keys.push(key), key === GOOD_KEY ? KEY_IDENTITY : null) } as unknown as ApiKeyService;
+  const apiKeys = { authenticate: async (key: string) => (asked.keys.push(key), key === GOOD_KEY ? KEY_IDENTITY : null) } as unknown as ApiKeyLookup;
   const jwt = { verify: async (token: string) => (asked.tokens.push(token), token === GOOD_JWT ? JWT_IDENTITY : null) } as unknown as JwtVerifier;
   return { asked, apiKeys, jwt };
 }

@@ -5,6 +5,7 @@ import { GraphQLError, locatedError, type GraphQLFormattedError } from 'graphql'
 import { AppError } from '../../../src/errors/app-error';
 import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
 import { createErrorReporting } from '../../../src/graphql/format-error';
+import { errorReportingPlugin } from '../../../src/plugins/error-reporting/plugin';
 import type { GraphqlContext } from '../../../src/graphql/context';
 import { QueryLimitError } from '../../../src/graphql/limits/limits';
 import { createLogger } from '../../../src/logging/logger';
@@ -19,7 +20,7 @@ function setup(production: boolean) {
   const context = { requestId: 'req-42', logger: logger.child({ requestId: 'req-42' }) } as unknown as GraphqlContext;
   /** As Apollo does it: the plugin sees the request's errors first, then each is formatted. */
   const respond = async (errors: GraphQLError[]): Promise<GraphQLFormattedError[]> => {
-    const hooks = await reporting.plugin.requestDidStart!({} as never);
+    const hooks = await errorReportingPlugin(reporting).requestDidStart!({} as never);
     await hooks!.didEncounterErrors!({ errors, contextValue: context } as never);
     return errors.map((error) => reporting.formatError({ ...error.toJSON(), extensions: { ...error.extensions } }, error));
   };

@@ -6,7 +6,8 @@ import type { DatasetRecord } from '../../../src/modules/dataset/dataset.record'
 import type { ColumnStats } from '../../../src/modules/modeling/model';
 import type { ModelRunRecord } from '../../../src/modules/run/run.record';
 import type { TraceOptions } from '../../../src/telemetry/options';
-import { RunTracer, type TraceRecorder } from '../../../src/telemetry/run-tracer';
+import { RunTracer } from '../../../src/modules/run/run.tracer';
+import type { TraceRecorder } from '../../../src/telemetry/trace-recorder';
 import { documentId, type TraceDocument } from '../../../src/telemetry/trace-document';
 
 export const SERVICE = { name: 'ai-modeling-api', version: '0.1.0-test' };

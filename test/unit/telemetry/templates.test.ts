@@ -14,7 +14,7 @@ import {
   TRACE_TEMPLATE,
   traceIndexTemplate,
 } from '../../../src/telemetry/templates';
-import { everyTracePluginDocument } from '../plugins/trace-plugin-server';
+import { everyTracePluginDocument } from '../plugins/trace/trace-plugin-server';
 import { everyRunTracerDocument, traceOptions } from './fixtures';
 import { leaves, mappingOf, NUMERIC_TYPES, WHOLE_NUMBER_TYPES } from './mappings';
 

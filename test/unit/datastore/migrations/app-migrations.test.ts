@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APP_MIGRATIONS } from '../../../../src/datastore/migrations/app-migrations';
-import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../../../../src/modules/dataset/outcome-table';
+import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../../../../src/modules/outcome/outcome-table';
 
 // The migrations are frozen literals; these checks say when the live layout has moved on without a new migration.
 describe('APP_MIGRATIONS', () => {

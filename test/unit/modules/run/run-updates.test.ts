@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MODEL_RUN_UPDATED, createRunPubSub } from '../../../../src/modules/run/run-events';
-import { currentThenUpdates } from '../../../../src/modules/run/run-updates';
+import { createRunPubSub, currentThenUpdates, MODEL_RUN_UPDATED } from '../../../../src/modules/run/run-updates';
 import type { ModelRunRecord, RunStatus } from '../../../../src/modules/run/run.record';
 import { runRecord } from '../../../support/runs';
 

@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { DatabaseBootstrap } from '../bootstrap';
+import type { Config } from '../config/config';
+import { Datastore } from '../datastore/datastore';
+import type { Metrics } from '../metrics/metrics';
+import { dialectFor } from '../datastore/dialects';
+import { logFailure } from '../logging/log-failure';
+import type { Logger } from '../logging/logger';
+
+/** The pool over the DB_* settings, and the bootstrap that prepares the database once it answers. */
+export function openDatabase(config: Config, logger: Logger, observeStatement: Metrics['observeStatement']) {
+  // The embedded SQLite file's folder; the driver will not create it.
+  if (config.database.embedded) mkdirSync(config.dataDir, { recursive: true });
+  const datastore = Datastore.create({
+    connectionString: config.database.connectionString,
+    dialect: dialectFor(config.database.dialect),
+    poolMax: config.database.poolMax,
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+    idleTimeoutMs: config.database.idleTimeoutMs,
+    observer: observeStatement,
+    onBackgroundError: (error, context) => logFailure(logger, 'warn', error, { context }, 'database background error'),
+  });
+  return { datastore, bootstrap: new DatabaseBootstrap(datastore, config, logger) };
+}

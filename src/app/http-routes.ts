@@ -1,0 +1,52 @@
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { Express } from 'express';
+import { GraphQLError } from 'graphql';
+import type { Authenticator } from '../auth/authenticator';
+import type { Config } from '../config/config';
+import type { Datastore } from '../datastore/datastore';
+import { createContext, requestIdFrom, type GraphqlContext, type Services } from '../graphql/context';
+import { stringParam } from '../graphql/graphql-ws/auth';
+import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
+import { healthRoutes, type DatabasePreparation } from '../http/health.routes';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/metrics';
+import type { TraceWriter } from '../telemetry/trace-writer';
+
+export interface RouteOptions {
+  readonly apollo: ApolloServer<GraphqlContext>;
+  readonly config: Config;
+  readonly services: Services;
+  readonly authenticator: Authenticator;
+  readonly datastore: Datastore;
+  readonly bootstrap: DatabasePreparation;
+  readonly metrics: Metrics;
+  readonly trace: TraceWriter;
+  readonly logger: Logger;
+}
+
+/** /healthz, /readyz and /metrics, then /graphql over HTTP, then the JSON answer for whatever failed around them. */
+export function mountRoutes(expressApp: Express, options: RouteOptions): void {
+  const { config, authenticator, services, logger } = options;
+  expressApp.use(healthRoutes(options.datastore, options.bootstrap, options.metrics, options.trace, authenticator, logger.child({ component: 'health' })));
+  expressApp.use(
+    '/graphql',
+    // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.
+    graphqlJsonBody(config.bodyLimitBytes),
+    expressMiddleware(options.apollo, {
+      context: async ({ req }) => {
+        const identity = await authenticator
+          .identify(req.headers.authorization, stringParam(req.headers['x-api-key']), req.socket.remoteAddress ?? 'unknown')
+          .catch((error: unknown) => {
+            // Bad credentials fail the whole request with 401, before any resolver runs.
+            throw new GraphQLError(error instanceof Error ? error.message : String(error), {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+          });
+        return createContext(services, logger, requestIdFrom(req.headers['x-request-id']), identity);
+      },
+    }),
+  );
+  // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
+  expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));
+}

@@ -1,0 +1,61 @@
+import type { Executor } from '../../datastore/datastore';
+import type { Page } from '../../datastore/dialects/dialect';
+import type { Row } from '../../datastore/types';
+import type { OutcomeRow } from './outcome.record';
+import { outcomeTableDefinition } from './outcome-table';
+
+// Where a run's assignments are stored (AssignmentRepository): publishing copies them from there.
+const ASSIGNMENT_TABLE = 'ai_run_assignment';
+
+/** A dataset's outcome table: written from a run's stored assignments, read a page at a time. */
+export class OutcomeRepository {
+  constructor(private readonly executor: Executor) {}
+
+  /** A page of a dataset's outcomes in entity-key order; `limit + 1` rows. */
+  async page(table: string, datasetId: string, page: Page): Promise<OutcomeRow[]> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const columns = outcomeTableDefinition(table).columns.map((column) => q(column.name)).join(', ');
+    const rows = await this.executor.query(
+      this.executor.dialect.paginate(
+        { sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? ORDER BY ${q('entity_key')}`, parameters: [datasetId], kind: 'select' },
+        { limit: page.limit + 1, offset: page.offset },
+      ),
+    );
+    return rows.map(toOutcome);
+  }
+
+  /**
+   * UPSERTs a stored run's assignments into an outcome table with ONE statement the database runs
+   * from the assignment table, so no row travels through the driver. Returns the rows the database
+   * reports (-1 where the driver does not say).
+   */
+  async publishFromAssignments(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, executor: Executor): Promise<number> {
+    const dialect = executor.dialect;
+    const q = (name: string) => dialect.quoteIdentifier(name);
+    const target = outcomeTableDefinition(outcomeTable);
+    const column = (name: string) => target.columns.find((candidate) => candidate.name === name)!;
+    const copied = ['entity_key', 'run_id', 'cluster', 'distance'].map(q).join(', ');
+    const select =
+      `SELECT ${dialect.parameterSql(column('dataset_id'))} AS ${q('dataset_id')}, ${copied}, ${dialect.parameterSql(column('scored_at'))} AS ${q('scored_at')} ` +
+      `FROM ${q(ASSIGNMENT_TABLE)} WHERE ${q('run_id')} = ?`;
+    let count = -1;
+    for (const statement of dialect.compileUpsertFromSelect(
+      { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns },
+      { sql: select, parameters: [datasetId, scoredAt, runId], kind: 'select' },
+    )) {
+      count = await executor.execute(statement);
+    }
+    return count;
+  }
+}
+
+function toOutcome(row: Row): OutcomeRow {
+  return {
+    datasetId: String(row.dataset_id),
+    entityKey: String(row.entity_key),
+    runId: String(row.run_id),
+    cluster: Number(row.cluster),
+    distance: Number(row.distance),
+    scoredAt: row.scored_at as Date,
+  };
+}

@@ -1,0 +1,14 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+
+/** Closes the graphql-ws sockets when Apollo Server drains: they share the HTTP server but not its drain. */
+export function drainGraphqlWsPlugin(sockets: { dispose(): void | Promise<void> }): ApolloServerPlugin {
+  return {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          await sockets.dispose();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphqlContext } from '../../graphql/context';
+import type { ErrorReporting } from '../../graphql/format-error';
+
+/**
+ * Hands each request's errors to the error reporting before Apollo formats them, so an internal
+ * error is logged once under the id its response carries (src/graphql/format-error.ts).
+ */
+export function errorReportingPlugin(reporting: Pick<ErrorReporting, 'recordRequestError'>): ApolloServerPlugin<GraphqlContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) reporting.recordRequestError(error, contextValue);
+        },
+      };
+    },
+  };
+}
