@@ -5,13 +5,13 @@ import { describe, it } from 'node:test';
 import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
 
 // Compiled to dist/test/unit/errors/, so the repository root is four levels up.
-const README = path.resolve(__dirname, '../../../../README.md');
+const ERRORS_DOC = path.resolve(__dirname, '../../../../docs/errors.md');
 
 /**
- * The codes in the markdown table under the `## Error codes` heading: rows of the form
+ * The codes in the markdown tables under the `## Error codes` heading: rows of the form
  * "| `CODE` | meaning |", up to the next heading of level 1 or 2. Null when there is no such heading.
  */
-function readmeErrorCodes(markdown: string): string[] | null {
+function documentedErrorCodes(markdown: string): string[] | null {
   const lines = markdown.split(/\r?\n/);
   const start = lines.findIndex((line) => /^##\s+Error codes\s*$/i.test(line.trim()));
   if (start < 0) return null;
@@ -25,21 +25,21 @@ function readmeErrorCodes(markdown: string): string[] | null {
 }
 
 describe('error catalogue', () => {
-  it('the README "Error codes" table lists exactly the codes in ERROR_CATALOGUE', () => {
-    assert.ok(existsSync(README), `README.md is missing at ${README}: it must have a "## Error codes" table listing every code in src/errors/catalogue.ts`);
-    const codes = readmeErrorCodes(readFileSync(README, 'utf8'));
-    assert.ok(codes, `README.md has no "## Error codes" heading (expected a table of rows like "| \`CODE\` | meaning |")`);
+  it('the "Error codes" tables of docs/errors.md list exactly the codes in ERROR_CATALOGUE', () => {
+    assert.ok(existsSync(ERRORS_DOC), `docs/errors.md is missing at ${ERRORS_DOC}: it must have a "## Error codes" table listing every code in src/errors/catalogue.ts`);
+    const codes = documentedErrorCodes(readFileSync(ERRORS_DOC, 'utf8'));
+    assert.ok(codes, `docs/errors.md has no "## Error codes" heading (expected a table of rows like "| \`CODE\` | meaning |")`);
 
     const catalogue = Object.keys(ERROR_CATALOGUE);
     const missing = catalogue.filter((code) => !codes.includes(code));
     const unknown = codes.filter((code) => !catalogue.includes(code));
     const duplicated = codes.filter((code, index) => codes.indexOf(code) !== index);
     const problems = [
-      missing.length > 0 ? `codes missing from the README: ${missing.join(', ')}` : '',
-      unknown.length > 0 ? `codes in the README that the catalogue lacks: ${unknown.join(', ')}` : '',
-      duplicated.length > 0 ? `codes listed more than once in the README: ${duplicated.join(', ')}` : '',
+      missing.length > 0 ? `codes missing from docs/errors.md: ${missing.join(', ')}` : '',
+      unknown.length > 0 ? `codes in docs/errors.md that the catalogue lacks: ${unknown.join(', ')}` : '',
+      duplicated.length > 0 ? `codes listed more than once in docs/errors.md: ${duplicated.join(', ')}` : '',
     ].filter(Boolean);
-    assert.deepEqual(problems, [], `README.md "Error codes" table differs from ERROR_CATALOGUE:\n  ${problems.join('\n  ')}`);
+    assert.deepEqual(problems, [], `docs/errors.md "Error codes" tables differ from ERROR_CATALOGUE:\n  ${problems.join('\n  ')}`);
   });
 
   it('every catalogue entry has a non-empty meaning', () => {
