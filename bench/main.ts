@@ -132,7 +132,7 @@ async function machine(databases: BenchDatabase[]): Promise<Record<string, unkno
     databases: servers,
     packages: {
       odbc: packageJson.dependencies.odbc,
-      'ml-kmeans': packageJson.dependencies['ml-kmeans'],
+      'ml-kmeans': packageJson.devDependencies['ml-kmeans'],
       pg: packageJson.devDependencies.pg,
     },
   };

@@ -174,7 +174,7 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
     return async (assignments, runId) => {
       const { rows, ...spec } = outcomeUpsert(PUBLISH_TABLE, runId, runId, SCORED_AT, assignments);
       const sharedValues = { dataset_id: runId, run_id: runId, scored_at: SCORED_AT };
-      const perRow = rows.map(({ entity_key, cluster, distance }) => ({ entity_key, cluster, distance }));
+      const perRow = rows.map(({ entity_key, cluster, distance }) => ({ entity_key: entity_key!, cluster: cluster!, distance: distance! }));
       await datastore.transaction((transaction) => executeUpsert(transaction, { ...spec, rows: perRow, newKeysOnly: true, sharedValues }));
     };
   }

@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# shellcheck source=node-env.sh
+source scripts/node-env.sh
 
 if ! python3 -c 'import sklearn, pandas, pyodbc, threadpoolctl' >/dev/null 2>&1; then
   echo "==> installing the benchmark-only Python packages (bench/requirements.txt)"

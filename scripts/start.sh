@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck source=node-env.sh
+source scripts/node-env.sh
 echo "==> starting the server"
 exec node dist/src/main.js

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# `npm test`: set up what is missing, start PostgreSQL and MariaDB (the suite runs on them and on
-# SQLite through their real ODBC drivers) and OpenSearch (the trace's search engine), run the whole suite with Node's test runner, and stop the
-# servers this run started. Extra arguments go to `node --test` (e.g. a single file under dist/test).
+# `npm test`: set up what is missing, run the static checks (scripts/check.sh: ESLint, Prettier,
+# dependency-cruiser), start PostgreSQL and MariaDB (the suite runs on them and on SQLite through
+# their real ODBC drivers) and OpenSearch (the trace's search engine), run the whole suite with
+# Node's test runner, and stop the servers this run started. Extra arguments go to `node --test`
+# (e.g. a single file under dist/test); the static checks are then skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-
-# shellcheck source=services/start-all.sh
-source scripts/services/start-all.sh
+# shellcheck source=node-env.sh
+source scripts/node-env.sh
 
 files=("$@")
 if ((${#files[@]} == 0)); then
+  bash scripts/check.sh
   mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 fi
 if ((${#files[@]} == 0)); then
   echo "test: no compiled test files under dist/test" >&2
   exit 1
 fi
+
+# shellcheck source=services/start-all.sh
+source scripts/services/start-all.sh
+
 echo "==> running ${#files[@]} test files"
 node --test --test-reporter=spec "${files[@]}"

@@ -74,7 +74,7 @@ describe('the embedded default (SQLite through ODBC, no configuration)', () => {
   it('GET /readyz reports the database reachable and the pool state to an admin', async () => {
     const response = await server.get('/readyz', { authorization: `Bearer ${server.adminKey!}` });
     assert.equal(response.status, 200);
-    const body = (await response.json()) as { ready: boolean; database: Record<string, unknown>; pool: Record<string, number> };
+    const body = (await response.json()) as { ready: boolean; database: Record<string, unknown>; pool: { max: number; size: number } };
     assert.equal(body.ready, true);
     assert.equal(body.database.dialect, 'sqlite');
     assert.equal(body.database.reachable, true);
