@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=node-env.sh
 source scripts/node-env.sh
 
-# deps only reports until the issue 12 restructure has landed; then this default becomes empty.
-report_only=" ${CHECKS_REPORT_ONLY-deps} "
+report_only=" ${CHECKS_REPORT_ONLY-} "
 
 failed=()
 check() {

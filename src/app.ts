@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { DatabaseBootstrap } from './bootstrap';
+import type { DatabaseBootstrap } from './app/bootstrap';
 import type { Config } from './config/config';
 import type { Datastore } from './datastore/datastore';
 import { createErrorReporting } from './graphql/format-error';

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { DatabaseBootstrap } from '../bootstrap';
+import { DatabaseBootstrap } from './bootstrap';
 import type { Config } from '../config/config';
 import { Datastore } from '../datastore/datastore';
 import type { Metrics } from '../metrics/metrics';

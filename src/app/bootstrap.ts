@@ -1,12 +1,12 @@
-import type { Config } from './config/config';
-import type { Datastore } from './datastore/datastore';
-import { APP_MIGRATIONS } from './datastore/migrations/app-migrations';
-import { migrate } from './datastore/migrations/migrator';
-import { loadDemoDatasets } from './demo/load-demo-datasets';
-import { isAppError } from './errors/app-error';
-import type { Logger } from './logging/logger';
-import { logFailure } from './logging/log-failure';
-import { DatasetRepository } from './modules/dataset/dataset.repository';
+import type { Config } from '../config/config';
+import type { Datastore } from '../datastore/datastore';
+import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
+import { migrate } from '../datastore/migrations/migrator';
+import { loadDemoDatasets } from '../demo/load-demo-datasets';
+import { isAppError } from '../errors/app-error';
+import type { Logger } from '../logging/logger';
+import { logFailure } from '../logging/log-failure';
+import { DatasetRepository } from '../modules/dataset/dataset.repository';
 
 export interface BootstrapState {
   readonly done: boolean;
