@@ -121,7 +121,12 @@ function runWorker(args: Record<string, string>): void {
       const result = kmeans(toRowArrays(matrix), k, { initialization: initial, ...options });
       runsMs.push(performance.now() - started);
       cpuRunsMs.push(cpuMs(cpuStarted));
-      outcome = { assignments: Int32Array.from(result.clusters), centroids: Float64Array.from(result.centroids.flat()), iterations: result.iterations, converged: result.converged };
+      outcome = {
+        assignments: Int32Array.from(result.clusters),
+        centroids: Float64Array.from(result.centroids.flat()),
+        iterations: result.iterations,
+        converged: result.converged,
+      };
     } else {
       let distanceComputations = 0;
       const pool = LloydThreads.open(matrix, threads, { minRows: 0 });
@@ -238,7 +243,8 @@ function main(): void {
   const engines = values.engines.split(',').map((e) => e.trim()) as Engine[];
   for (const engine of engines) if (!ENGINES.includes(engine)) throw new Error(`unknown engine ${engine}; expected ${ENGINES.join(', ')}`);
   const withSklearn = !values['no-sklearn'] && sklearnAvailable();
-  if (!values['no-sklearn'] && !withSklearn) process.stderr.write('python3 cannot import sklearn/threadpoolctl: scikit-learn is skipped (pip install --user scikit-learn)\n');
+  if (!values['no-sklearn'] && !withSklearn)
+    process.stderr.write('python3 cannot import sklearn/threadpoolctl: scikit-learn is skipped (pip install --user scikit-learn)\n');
 
   const results = [];
   for (const n of values.sizes.split(',').map(Number)) {
@@ -250,7 +256,17 @@ function main(): void {
       const initFile = path.join(dir, 'init.f64');
       writeFileSync(dataFile, matrix.values);
       writeFileSync(initFile, Float64Array.from(initial.flat()));
-      const common = { data: dataFile, init: initFile, rows: String(n), columns: String(columns), k: String(k), 'max-iter': values['max-iter'], tolerance: values.tolerance, repeat: values.repeat, out: dir };
+      const common = {
+        data: dataFile,
+        init: initFile,
+        rows: String(n),
+        columns: String(columns),
+        k: String(k),
+        'max-iter': values['max-iter'],
+        tolerance: values.tolerance,
+        repeat: values.repeat,
+        out: dir,
+      };
 
       const runs: (WorkerResult & { versions?: unknown; threadpools?: unknown })[] = [];
       for (const engine of engines) {
@@ -267,7 +283,11 @@ function main(): void {
         const env = { ...process.env };
         delete env.OPENBLAS_CORETYPE;
         delete env.OPENBLAS_L2_SIZE;
-        const child = spawnSync('python3', [script, dataFile, initFile, dir, String(n), String(columns), String(k), values['max-iter'], values.repeat, values['sklearn-threads']], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+        const child = spawnSync(
+          'python3',
+          [script, dataFile, initFile, dir, String(n), String(columns), String(k), values['max-iter'], values.repeat, values['sklearn-threads']],
+          { encoding: 'utf8', env, maxBuffer: 1 << 26 },
+        );
         if (child.status !== 0) throw new Error(`scikit-learn failed: ${child.stderr}`);
         runs.push(JSON.parse(child.stdout) as WorkerResult);
       }
@@ -293,12 +313,13 @@ function main(): void {
               run.iterations === reference.iterations,
             assignmentsEqualToMlKmeans: assignments.filter((a, i) => a === referenceAssignments![i]).length / n,
           };
-          const sameAsFast = !reference && fast && {
-            identicalToFast:
-              Buffer.compare(readFileSync(assignmentsFile), readFileSync(fast.assignmentsFile)) === 0 &&
-              Buffer.compare(readFileSync(centroidsFile), readFileSync(fast.centroidsFile)) === 0 &&
-              run.iterations === fast.iterations,
-          };
+          const sameAsFast = !reference &&
+            fast && {
+              identicalToFast:
+                Buffer.compare(readFileSync(assignmentsFile), readFileSync(fast.assignmentsFile)) === 0 &&
+                Buffer.compare(readFileSync(centroidsFile), readFileSync(fast.centroidsFile)) === 0 &&
+                run.iterations === fast.iterations,
+            };
           return {
             ...run,
             inertia: inertiaOf(matrix.values, columns, assignments, centroids),
@@ -314,7 +335,9 @@ function main(): void {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  process.stdout.write(`${JSON.stringify({ machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model }, options: { ...values, engines }, results }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model }, options: { ...values, engines }, results }, null, 2)}\n`,
+  );
 }
 
 main();

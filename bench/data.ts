@@ -24,8 +24,7 @@ export interface BenchDatabase {
   readonly connectionString: string;
 }
 
-export const featureColumns = (columns = BENCH_COLUMNS): string[] =>
-  Array.from({ length: columns }, (_, j) => `f${String(j + 1).padStart(2, '0')}`);
+export const featureColumns = (columns = BENCH_COLUMNS): string[] => Array.from({ length: columns }, (_, j) => `f${String(j + 1).padStart(2, '0')}`);
 
 export const benchTable = (rows: number): string => `bench_blobs_${rows}`;
 

@@ -59,7 +59,13 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
   for (let repetition = 0; repetition < options.repeat; repetition++) {
     const state = await freshState(options.database, options.rows, log);
     try {
-      const env: Record<string, string> = { ...state.env, DEMO_DATASETS: 'false', LOG_LEVEL: 'info', RATE_LIMIT_RUNS_PER_MINUTE: '1000', DB_QUERY_TIMEOUT_MS: '0' };
+      const env: Record<string, string> = {
+        ...state.env,
+        DEMO_DATASETS: 'false',
+        LOG_LEVEL: 'info',
+        RATE_LIMIT_RUNS_PER_MINUTE: '1000',
+        DB_QUERY_TIMEOUT_MS: '0',
+      };
       if (options.trace === 'elasticsearch') {
         if (!options.elasticsearchUrl) throw new Error('trace "elasticsearch" needs elasticsearchUrl');
         Object.assign(env, { ELASTICSEARCH_URL: options.elasticsearchUrl, ELASTICSEARCH_SETUP: 'true', ELASTICSEARCH_ILM: 'false' });
@@ -67,7 +73,9 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
       const figures = await oneRun(env, options, state.table, log);
       figures.outcomeRows = await countOutcomes(options.database, state.connectionString, figures.runId);
       runs.push(figures);
-      log(`end-to-end ${options.database.name} ${options.rows} rows trace=${options.trace}: ${Math.round(figures.wallMs)} ms, ${figures.iterations} iterations, peak RSS ${figures.serverPeakRssMb} MB`);
+      log(
+        `end-to-end ${options.database.name} ${options.rows} rows trace=${options.trace}: ${Math.round(figures.wallMs)} ms, ${figures.iterations} iterations, peak RSS ${figures.serverPeakRssMb} MB`,
+      );
     } finally {
       await state.cleanUp();
     }
@@ -204,7 +212,8 @@ async function startServer(env: Record<string, string>): Promise<Server> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ query, variables }),
       }).catch((error: unknown) => {
-        const state = child.exitCode !== null || child.signalCode !== null ? `the server exited (${child.exitCode ?? child.signalCode})` : 'the server did not answer';
+        const state =
+          child.exitCode !== null || child.signalCode !== null ? `the server exited (${child.exitCode ?? child.signalCode})` : 'the server did not answer';
         throw new Error(`${state}: ${error instanceof Error ? error.message : String(error)}; its stderr: ${stderr.slice(-2_000)}`);
       });
       const body = (await response.json()) as { data?: T; errors?: unknown[] };
@@ -262,7 +271,8 @@ async function oneRun(env: Record<string, string>, options: EndToEndOptions, tab
     }
     const wallMs = performance.now() - started;
     const memory = processMemoryMb(server.pid);
-    if (run.status !== 'SUCCEEDED' || !run.metrics || run.publishError) throw new Error(`the run ended ${run.status}: ${JSON.stringify(run.error ?? run.publishError)}`);
+    if (run.status !== 'SUCCEEDED' || !run.metrics || run.publishError)
+      throw new Error(`the run ended ${run.status}: ${JSON.stringify(run.error ?? run.publishError)}`);
     log(`run ${run.id}: ${JSON.stringify(run.metrics.timings)}`);
     return {
       runId: run.id,

@@ -41,7 +41,12 @@ const READS = [
 ];
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-load-')), LOG_LEVEL: 'warn', RATE_LIMIT_RUNS_PER_MINUTE: '10000', ...options.env });
+  const config = loadConfig({
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-load-')),
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_RUNS_PER_MINUTE: '10000',
+    ...options.env,
+  });
   const app = await buildApp(config, createLogger('warn'));
   const address = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
@@ -125,7 +130,9 @@ async function main(): Promise<void> {
     Object.assign(env, { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: connectionString, DEMO_DATASETS: 'true' });
   }
   const result = await runLoad({ connections: Number(values.connections), durationSeconds: Number(values.duration), runs: Number(values.runs), env });
-  process.stdout.write(`${JSON.stringify({ database: values.database, connections: Number(values.connections), durationSeconds: Number(values.duration), ...result }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ database: values.database, connections: Number(values.connections), durationSeconds: Number(values.duration), ...result }, null, 2)}\n`,
+  );
 }
 
 if (require.main === module) {

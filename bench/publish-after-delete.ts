@@ -38,14 +38,23 @@ function assignments(rows: number, seed: number): Assignment[] {
   return Array.from({ length: rows }, (_, index) => ({ entityKey: String(index + 1), cluster: random.integer(10), distance: random.next() * 12 }));
 }
 
-async function publish(datastore: Datastore, repository: AssignmentRepository, method: Method, runId: string): Promise<{ analyzeSeconds: number; publishSeconds: number | string }> {
+async function publish(
+  datastore: Datastore,
+  repository: AssignmentRepository,
+  method: Method,
+  runId: string,
+): Promise<{ analyzeSeconds: number; publishSeconds: number | string }> {
   let started = performance.now();
   if (method === 'after' || method === 'analyze-only') await repository.refreshStatistics();
   const analyzeSeconds = (performance.now() - started) / 1000;
   const statements: Statement[] = [];
-  const recorder: Executor = { dialect: datastore.dialect, query: (statement) => datastore.query(statement), execute: async (statement) => statements.push(statement) };
+  const recorder: Executor = {
+    dialect: datastore.dialect,
+    query: (statement) => datastore.query(statement),
+    execute: async (statement) => statements.push(statement),
+  };
   await new OutcomeRepository(datastore).publishFromAssignments(runId, DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), recorder);
-  const run = method === 'after' || method === 'nestloop-only' ? statements : statements.filter((statement) => !/enable_nestloop/.test(statement.sql));
+  const run = method === 'after' || method === 'nestloop-only' ? statements : statements.filter((statement) => !statement.sql.includes('enable_nestloop'));
   started = performance.now();
   try {
     await datastore.transaction(async (transaction) => {
@@ -65,7 +74,14 @@ async function main(): Promise<void> {
   const base = process.env.BENCH_POSTGRESQL_ODBC ?? process.env.TEST_POSTGRESQL_ODBC;
   if (!base) throw new Error('set BENCH_POSTGRESQL_ODBC or TEST_POSTGRESQL_ODBC');
   const open = (connectionString: string) =>
-    Datastore.create({ connectionString, dialect: dialectFor('postgresql'), poolMax: 2, acquireTimeoutMs: 60_000, queryTimeoutMs: QUERY_TIMEOUT_MS, idleTimeoutMs: 60_000 });
+    Datastore.create({
+      connectionString,
+      dialect: dialectFor('postgresql'),
+      poolMax: 2,
+      acquireTimeoutMs: 60_000,
+      queryTimeoutMs: QUERY_TIMEOUT_MS,
+      idleTimeoutMs: 60_000,
+    });
   const admin = open(base);
   const ddl = (sql: string): Statement => ({ sql, parameters: [], kind: 'ddl' });
   console.log(`${rows} rows; ${await admin.detectServer()}`);
@@ -81,7 +97,9 @@ async function main(): Promise<void> {
       await migrate(datastore, APP_MIGRATIONS);
       const repository = new AssignmentRepository(datastore);
       await datastore.transaction((transaction) => repository.save('run-a', assignments(rows, 1), transaction));
-      await datastore.transaction((transaction) => new OutcomeRepository(datastore).publishFromAssignments('run-a', DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), transaction));
+      await datastore.transaction((transaction) =>
+        new OutcomeRepository(datastore).publishFromAssignments('run-a', DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), transaction),
+      );
       await datastore.execute(ddl('ANALYZE'));
       await datastore.execute({ sql: `DELETE FROM ${DEFAULT_OUTCOME_TABLE} WHERE dataset_id = ?`, parameters: [DATASET_ID], kind: 'delete' });
       await datastore.execute(ddl(`ANALYZE ${DEFAULT_OUTCOME_TABLE}`));
@@ -91,7 +109,9 @@ async function main(): Promise<void> {
       await datastore.transaction((transaction) => repository.save('run-c', assignments(rows, 3), transaction));
       const update = await publish(datastore, repository, method, 'run-c');
       const seconds = (value: number | string) => (typeof value === 'number' ? value.toFixed(2) : value);
-      console.log(`| ${method} | ${seconds(afterDelete.analyzeSeconds)} | ${seconds(afterDelete.publishSeconds)} | ${seconds(update.analyzeSeconds)} | ${seconds(update.publishSeconds)} |`);
+      console.log(
+        `| ${method} | ${seconds(afterDelete.analyzeSeconds)} | ${seconds(afterDelete.publishSeconds)} | ${seconds(update.analyzeSeconds)} | ${seconds(update.publishSeconds)} |`,
+      );
     } finally {
       await datastore.close();
       await admin.execute(ddl(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));

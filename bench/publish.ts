@@ -138,7 +138,10 @@ async function measure(
     const turn = [...order.slice(repetition % order.length), ...order.slice(0, repetition % order.length)];
     for (const [method, publish] of turn) {
       await recreateTable(datastore);
-      for (const [caseName, assignments] of [['insert', inserted], ['update', updated]] as const) {
+      for (const [caseName, assignments] of [
+        ['insert', inserted],
+        ['update', updated],
+      ] as const) {
         const runId = `run-${repetition}-${caseName}`;
         const started = performance.now();
         await publish(assignments, runId);
@@ -157,18 +160,22 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
   const { datastore } = context;
   const variant = datastore.dialect.variant;
   // The app's UPSERT path (executeUpsert, as a run stores its assignments), on the given dialect, in one datastore transaction.
-  const throughRepository = (dialect: SqlDialect): Publish => async (assignments, runId) => {
-    await datastore.transaction((transaction) => {
-      const executor: Executor = { dialect, query: transaction.query, execute: transaction.execute };
-      return executeUpsert(executor, outcomeUpsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments));
-    });
-  };
-  const throughStatements = (compile: (spec: UpsertSpec) => ReturnType<SqlDialect['compileUpsert']>): Publish => async (assignments, runId) => {
-    const statements = compile(outcomeUpsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments));
-    await datastore.transaction(async (transaction) => {
-      for (const statement of statements) await transaction.execute(statement);
-    });
-  };
+  const throughRepository =
+    (dialect: SqlDialect): Publish =>
+    async (assignments, runId) => {
+      await datastore.transaction((transaction) => {
+        const executor: Executor = { dialect, query: transaction.query, execute: transaction.execute };
+        return executeUpsert(executor, outcomeUpsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments));
+      });
+    };
+  const throughStatements =
+    (compile: (spec: UpsertSpec) => ReturnType<SqlDialect['compileUpsert']>): Publish =>
+    async (assignments, runId) => {
+      const statements = compile(outcomeUpsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments));
+      await datastore.transaction(async (transaction) => {
+        for (const statement of statements) await transaction.execute(statement);
+      });
+    };
   if (method === 'server') return throughRepository(datastore.dialect);
   if (method === 'server-new-keys') {
     return async (assignments, runId) => {
@@ -347,7 +354,9 @@ export function publishDatabase(name: string): { database: BenchDatabase; cleanu
   const variable = name === 'postgresql' ? 'POSTGRESQL' : name === 'mariadb' ? 'MARIADB' : undefined;
   const connectionString = variable ? (process.env[`BENCH_${variable}_ODBC`] ?? process.env[`TEST_${variable}_ODBC`]) : undefined;
   if (!variable || !connectionString) {
-    throw new Error(`--database ${name}: expected sqlite, postgresql (BENCH_POSTGRESQL_ODBC or TEST_POSTGRESQL_ODBC) or mariadb (BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC)`);
+    throw new Error(
+      `--database ${name}: expected sqlite, postgresql (BENCH_POSTGRESQL_ODBC or TEST_POSTGRESQL_ODBC) or mariadb (BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC)`,
+    );
   }
   return { database: { name, dialect: name === 'postgresql' ? 'postgresql' : 'mysql', connectionString }, cleanup: () => undefined };
 }

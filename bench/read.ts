@@ -133,7 +133,9 @@ export async function runReadBench(options: ReadBenchOptions): Promise<ReadResul
   for (let run = 0; run < options.repeat; run++) {
     cases.forEach((readCase, index) => {
       const outcome = runCaseInChild(readCase);
-      log(`${options.database.name} ${readCase.method} fetch ${readCase.fetchSize} ${connectionOptions}: ${outcome.rows} rows in ${outcome.seconds.toFixed(2)} s (${outcome.cpuSeconds.toFixed(2)} s CPU)`);
+      log(
+        `${options.database.name} ${readCase.method} fetch ${readCase.fetchSize} ${connectionOptions}: ${outcome.rows} rows in ${outcome.seconds.toFixed(2)} s (${outcome.cpuSeconds.toFixed(2)} s CPU)`,
+      );
       outcomes[index]!.push(outcome);
     });
   }
@@ -164,11 +166,20 @@ function runCaseInChild(readCase: ReadCase): CaseOutcome {
     readCase.method === 'pyodbc'
       ? spawnSync(
           'python3',
-          [path.join(__dirname, '..', '..', 'bench', 'read-pyodbc.py'), readCase.database.connectionString, selectSql(readCase.database, readCase.rows), '1', String(readCase.fetchSize)],
+          [
+            path.join(__dirname, '..', '..', 'bench', 'read-pyodbc.py'),
+            readCase.database.connectionString,
+            selectSql(readCase.database, readCase.rows),
+            '1',
+            String(readCase.fetchSize),
+          ],
           { encoding: 'utf8', maxBuffer: 1 << 24 },
         )
       : readCase.method === 'server-baseline'
-        ? spawnSync(process.execPath, [path.join(readCase.baselineDist!, 'bench', 'read.js'), '--case', JSON.stringify({ ...readCase, method: 'server' })], { encoding: 'utf8', maxBuffer: 1 << 24 })
+        ? spawnSync(process.execPath, [path.join(readCase.baselineDist!, 'bench', 'read.js'), '--case', JSON.stringify({ ...readCase, method: 'server' })], {
+            encoding: 'utf8',
+            maxBuffer: 1 << 24,
+          })
         : spawnSync(process.execPath, [__filename, '--case', JSON.stringify(readCase)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`${readCase.method} (fetch ${readCase.fetchSize}) failed: ${child.stderr || child.error?.message}`);
   const lines = child.stdout.trim().split('\n');

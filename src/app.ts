@@ -40,7 +40,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   // The pool reports every statement to the metrics, which read the pool's state back.
   let metrics: Metrics | undefined;
   const { datastore, bootstrap } = openDatabase(config, logger, (event) => metrics?.observeStatement(event));
-  metrics = new Metrics(() => datastore.state().pool, () => telemetry.writer.counters());
+  metrics = new Metrics(
+    () => datastore.state().pool,
+    () => telemetry.writer.counters(),
+  );
   const { services, runLifecycle, authenticator, sockets } = createModules(config, datastore, telemetry, logger);
 
   const expressApp = express();

@@ -7,6 +7,7 @@ export function setUpTraceInBackground(telemetry: Telemetry, logger: Logger): vo
   if (!telemetry.client || !telemetry.options.setupAtStart) return;
   void setupElasticsearch(telemetry.client, telemetry.options).then(
     (report) => logger.info({ steps: report.steps }, 'Elasticsearch trace setup done'),
-    (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Elasticsearch trace setup failed; run npm run elastic:setup'),
+    (error: unknown) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Elasticsearch trace setup failed; run npm run elastic:setup'),
   );
 }

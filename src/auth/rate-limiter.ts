@@ -25,7 +25,9 @@ export class RateLimiter {
     }
     if (window.count >= this.limit) {
       const retryAfterSeconds = Math.ceil((window.start + this.windowMs - now) / 1000);
-      throw new AppError('RATE_LIMITED', `At most ${this.limit} ${this.what} per ${this.windowMs / 1000} s per caller; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+      throw new AppError('RATE_LIMITED', `At most ${this.limit} ${this.what} per ${this.windowMs / 1000} s per caller; retry in ${retryAfterSeconds} s`, {
+        retryAfterSeconds,
+      });
     }
     window.count += 1;
   }

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
       process.stdout.write(`created API key ${record.id} "${record.name}" (${record.role})\n${key}\n(store it now: it is not shown again)\n`);
     } else if (command === 'list') {
       for (const key of await keys.list()) {
-        process.stdout.write(`${key.id}  ${key.keyPrefix}…  ${key.role.padEnd(8)}  ${key.name}${key.revokedAt ? `  revoked ${key.revokedAt.toISOString()}` : ''}\n`);
+        process.stdout.write(
+          `${key.id}  ${key.keyPrefix}…  ${key.role.padEnd(8)}  ${key.name}${key.revokedAt ? `  revoked ${key.revokedAt.toISOString()}` : ''}\n`,
+        );
       }
     } else {
       if (!values.id) throw new Error(`revoke needs --id\n${USAGE}`);

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const client = createElasticsearchClient(config.trace);
   try {
     const report = await setupElasticsearch(client, config.trace);
-    process.stdout.write(`Elasticsearch at ${redactUrl(config.trace.elasticsearchUrl)}:\n${report.steps.map((step) => `  created or updated ${step}\n`).join('')}`);
+    process.stdout.write(
+      `Elasticsearch at ${redactUrl(config.trace.elasticsearchUrl)}:\n${report.steps.map((step) => `  created or updated ${step}\n`).join('')}`,
+    );
   } finally {
     await client.close();
   }

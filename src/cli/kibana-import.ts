@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   const response = await fetch(`${kibanaUrl}${space}/api/saved_objects/_import?overwrite=true`, { method: 'POST', headers, body: form });
   const body = (await response.json().catch(() => ({}))) as { success?: boolean; successCount?: number; errors?: unknown[] };
   if (!response.ok || body.success === false) {
-    process.stderr.write(`Kibana at ${redactUrl(kibanaUrl)} refused the import (HTTP ${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 2000)}\n`);
+    process.stderr.write(
+      `Kibana at ${redactUrl(kibanaUrl)} refused the import (HTTP ${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 2000)}\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`imported ${body.successCount ?? 0} saved objects into Kibana at ${redactUrl(kibanaUrl)}${space}\n`);

@@ -51,7 +51,8 @@ export class EnvReader {
     if (raw === undefined) return fallback;
     const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
     const value = match ? Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'] : Number.NaN;
-    if (!(value >= min && value <= max)) return this.refuse(`${name} must be a size from ${min} to ${max} bytes (e.g. 1048576, 512kb, 1mb), got "${raw}"`, fallback);
+    if (!(value >= min && value <= max))
+      return this.refuse(`${name} must be a size from ${min} to ${max} bytes (e.g. 1048576, 512kb, 1mb), got "${raw}"`, fallback);
     return value;
   }
 
@@ -60,7 +61,8 @@ export class EnvReader {
     const raw = this.text(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!/^(0|1|0?\.\d+|1\.0*)$/.test(raw) || !(value >= 0 && value <= 1)) return this.refuse(`${name} must be a number from 0 to 1 (e.g. 0.01), got "${raw}"`, fallback);
+    if (!/^(0|1|0?\.\d+|1\.0*)$/.test(raw) || !(value >= 0 && value <= 1))
+      return this.refuse(`${name} must be a number from 0 to 1 (e.g. 0.01), got "${raw}"`, fallback);
     return value;
   }
 
@@ -75,7 +77,10 @@ export class EnvReader {
   dataStreamName(name: string, fallback: string): string {
     const value = this.text(name) ?? fallback;
     if (!/^logs-[a-z0-9_.]+-[a-z0-9_.]+$/.test(value)) {
-      return this.refuse(`${name} must be a data stream name logs-<dataset>-<namespace> (lower case, no hyphen inside dataset or namespace), got "${value}"`, fallback);
+      return this.refuse(
+        `${name} must be a data stream name logs-<dataset>-<namespace> (lower case, no hyphen inside dataset or namespace), got "${value}"`,
+        fallback,
+      );
     }
     return value;
   }

@@ -286,7 +286,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     const parameters = statement.parameters.map(toParameter) as (string | number)[];
     const timeoutMs = this.options.queryTimeoutMs;
     const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
-    const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options) as Promise<odbc.Result<unknown[]>>;
+    const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options);
     let outcome: 'ok' | 'error' = 'error';
     try {
       const result = await this.guardTimeout(connection, driverCall, timeoutMs);

@@ -33,11 +33,7 @@ function driverErrorFacts(error: unknown): DriverErrorFacts {
  * any secret of the connection string) but never the SQL text; `failure` tells the pool whether the
  * connection is still usable.
  */
-export function translateDriverError(
-  error: unknown,
-  dialect: SqlDialect,
-  secrets: readonly string[],
-): { error: AppError; failure: DatabaseFailure } {
+export function translateDriverError(error: unknown, dialect: SqlDialect, secrets: readonly string[]): { error: AppError; failure: DatabaseFailure } {
   if (error instanceof AppError) return { error, failure: error.code === 'DB_UNAVAILABLE' ? 'connection' : 'other' };
   const facts = driverErrorFacts(error);
   const failure = dialect.classifyError(facts);

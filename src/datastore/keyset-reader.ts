@@ -28,7 +28,8 @@ export class KeysetReader implements Streamer {
     const dialect = this.source.dialect();
     const masks = dialect.nonNumberMasks(read);
     const deliver = masks.length === 0 ? onBatch : (batch: RowBatch) => onBatch(batch.withNonNumbersAsNull(masks));
-    if (dialect.reliableCursorFetch) return this.source.streamCursor(dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range)), fetchSize, deliver);
+    if (dialect.reliableCursorFetch)
+      return this.source.streamCursor(dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range)), fetchSize, deliver);
     return this.streamByKeyset(dialect, read, fetchSize, deliver, range);
   }
 
@@ -87,14 +88,19 @@ export class KeysetReader implements Streamer {
     let total = 0;
     for (;;) {
       const from = after ? [key(after, '>', '>')] : [];
-      const probe = await this.source.queryBatch(dialect.paginate(dialect.compileOrderedSelect(keysOnly, [...from, ...upperEnd]), { limit: 1, offset: pageSize - 1 }));
+      const probe = await this.source.queryBatch(
+        dialect.paginate(dialect.compileOrderedSelect(keysOnly, [...from, ...upperEnd]), { limit: 1, offset: pageSize - 1 }),
+      );
       if (probe.length === 0) {
         // Fewer than pageSize rows remain: read them all.
         const rest = await this.source.queryBatch(dialect.compileOrderedSelect(read, [...from, ...upperEnd]));
         if (rest.length > 0) await onBatch(rest);
         return total + rest.length;
       }
-      const upTo = probe.rawValues(0, read.keyColumns.map((_, index) => index));
+      const upTo = probe.rawValues(
+        0,
+        read.keyColumns.map((_, index) => index),
+      );
       // In a range a short page only means rows deleted meanwhile: splitOrdered makes no ranges over NULL keys.
       if (!ranged && upTo.some((value) => value === null)) return this.streamByPages(dialect, dialect.compileOrderedSelect(read), pageSize, onBatch, total);
       const page = await this.source.queryBatch(dialect.compileOrderedSelect(read, [...from, key(upTo, '<', '<=')]));
@@ -135,7 +141,9 @@ function rangeConditions(dialect: SqlDialect, read: OrderedRead, range: KeyRange
 function invalidOrderedRead(read: OrderedRead, range: KeyRange): Error | undefined {
   const missing = read.keyColumns.filter((name) => !read.columns.includes(name));
   if (read.keyColumns.length === 0 || missing.length > 0) {
-    return new Error(`An ordered read selects its key columns, and has at least one: keys [${read.keyColumns.join(', ')}], columns [${read.columns.join(', ')}]`);
+    return new Error(
+      `An ordered read selects its key columns, and has at least one: keys [${read.keyColumns.join(', ')}], columns [${read.columns.join(', ')}]`,
+    );
   }
   for (const end of [range.after, range.through]) {
     if (end && end.length !== read.keyColumns.length) return new Error(`A key range gives ${end.length} values for ${read.keyColumns.length} key columns`);

@@ -161,17 +161,20 @@ export class ConnectionPool<C> {
           reject(error);
         },
       };
-      const timer = setTimeout(() => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        this.acquireTimeouts += 1;
-        reject(
-          new AppError(
-            'DB_POOL_TIMEOUT',
-            `No database connection was free within ${this.options.acquireTimeoutMs} ms (pool max ${this.options.max}, ${this.inUse.size} in use, ${this.waiters.length} waiting)`,
-          ),
-        );
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          this.acquireTimeouts += 1;
+          reject(
+            new AppError(
+              'DB_POOL_TIMEOUT',
+              `No database connection was free within ${this.options.acquireTimeoutMs} ms (pool max ${this.options.max}, ${this.inUse.size} in use, ${this.waiters.length} waiting)`,
+            ),
+          );
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.waiters.push(waiter);
     });
   }

@@ -8,14 +8,16 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: 'Too many requests of this kind from this caller; retry after the number of seconds in extensions.retryAfterSeconds.',
   BAD_USER_INPUT: 'An argument or input field is invalid; the message names it.',
   // The request itself (src/graphql/limits/): refused before anything executes.
-  BAD_REQUEST: 'The HTTP request cannot be read: the body is not JSON, not valid UTF-8, or not a GraphQL request (HTTP 400; 415 for an unsupported charset or encoding).',
+  BAD_REQUEST:
+    'The HTTP request cannot be read: the body is not JSON, not valid UTF-8, or not a GraphQL request (HTTP 400; 415 for an unsupported charset or encoding).',
   PAYLOAD_TOO_LARGE: 'The request body is larger than GRAPHQL_BODY_LIMIT (HTTP 413); nothing was read or executed.',
   QUERY_TOO_DEEP: 'The operation nests fields deeper than GRAPHQL_MAX_DEPTH; extensions give the limit, maximum and measured depth.',
   QUERY_TOO_COSTLY: 'The operation’s estimated cost is over GRAPHQL_MAX_COST (see "Query limits"); extensions give the limit, maximum and measured cost.',
   TOO_MANY_ALIASES: 'The operation uses more aliases than GRAPHQL_MAX_ALIASES; extensions give the limit, maximum and measured count.',
   TOO_MANY_TOKENS: 'The document has more lexical tokens than GRAPHQL_MAX_TOKENS and was not parsed; extensions give the limit, maximum and measured count.',
   TOO_MANY_DIRECTIVES: 'The operation uses more directives than GRAPHQL_MAX_DIRECTIVES; extensions give the limit, maximum and measured count.',
-  IDEMPOTENCY_KEY_REUSED: 'The idempotencyKey already started a run with other parameters; extensions.runId is that run and extensions.differences names the fields that differ.',
+  IDEMPOTENCY_KEY_REUSED:
+    'The idempotencyKey already started a run with other parameters; extensions.runId is that run and extensions.differences names the fields that differ.',
   NOT_FOUND: 'The requested object does not exist.',
   CONFLICT: 'The request conflicts with the current state (e.g. deleting a dataset while one of its runs is active).',
   CONFIG_INVALID: 'The server configuration (environment variables) is invalid; every problem is listed at once.',

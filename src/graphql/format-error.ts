@@ -74,12 +74,17 @@ export function createErrorReporting(options: { production: boolean; logger: Log
     logger.error(
       {
         ...failureFields(original),
-        ...(isAppError(original) ? {} : { code: graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR', stack: original instanceof Error ? original.stack : undefined }),
+        ...(isAppError(original)
+          ? {}
+          : { code: graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR', stack: original instanceof Error ? original.stack : undefined }),
         ...where,
       },
       'GraphQL request failed',
     );
-    logger.debug({ err: original, ...(isAppError(original) && original.details ? { details: original.details } : {}), ...where }, 'GraphQL request failed (in full)');
+    logger.debug(
+      { err: original, ...(isAppError(original) && original.details ? { details: original.details } : {}), ...where },
+      'GraphQL request failed (in full)',
+    );
     return requestId;
   };
 
@@ -93,7 +98,12 @@ export function createErrorReporting(options: { production: boolean; logger: Log
     const kind = isAppError(original) ? ERROR_KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
     if (kind === 'client') {
       if (isAppError(original)) {
-        return { message: clip(original.message, MAX_MESSAGE_LENGTH), locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...clipDetails(original.details) } };
+        return {
+          message: clip(original.message, MAX_MESSAGE_LENGTH),
+          locations: formatted.locations,
+          path: formatted.path,
+          extensions: { code: original.code, ...clipDetails(original.details) },
+        };
       }
       const plain = withoutStack(formatted);
       return { ...plain, message: clip(plain.message, MAX_MESSAGE_LENGTH) };
@@ -103,10 +113,20 @@ export function createErrorReporting(options: { production: boolean; logger: Log
 
     if (isAppError(original)) {
       if (kind === 'database') {
-        return { message: ERROR_CATALOGUE[original.code], locations: formatted.locations, path: formatted.path, extensions: { code: original.code, requestId } };
+        return {
+          message: ERROR_CATALOGUE[original.code],
+          locations: formatted.locations,
+          path: formatted.path,
+          extensions: { code: original.code, requestId },
+        };
       }
       if (kind === 'internal' && options.production) return masked(formatted, requestId);
-      return { message: clip(original.message, MAX_MESSAGE_LENGTH), locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...clipDetails(original.details), requestId } };
+      return {
+        message: clip(original.message, MAX_MESSAGE_LENGTH),
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: original.code, ...clipDetails(original.details), requestId },
+      };
     }
     if (options.production) return masked(formatted, requestId);
     const plain = withoutStack(formatted);

@@ -23,7 +23,14 @@ const READINESS_PING_TIMEOUT_MS = 2_000;
  * dialect, server version, pool and trace counters, and a database error as its catalogue code and
  * message. The driver's own words go to the log.
  */
-export function healthRoutes(datastore: Datastore, bootstrap: DatabasePreparation, metrics: Metrics, trace: TraceWriter, authenticator: Authenticator, logger: Logger): Router {
+export function healthRoutes(
+  datastore: Datastore,
+  bootstrap: DatabasePreparation,
+  metrics: Metrics,
+  trace: TraceWriter,
+  authenticator: Authenticator,
+  logger: Logger,
+): Router {
   const router = Router();
   let lastLogged: string | undefined;
 

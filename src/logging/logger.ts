@@ -16,15 +16,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       // In ECS, `service` is an object (service.name comes from ecsFormat): no plain string beside it.
       base: format === 'ecs' ? {} : { service: 'ai-modeling-api' },
       redact: {
-        paths: [
-          'connectionString',
-          '*.connectionString',
-          'password',
-          '*.password',
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'headers.authorization',
-        ],
+        paths: ['connectionString', '*.connectionString', 'password', '*.password', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
         censor: '*****',
       },
       ...(format === 'ecs' ? {} : { timestamp: pino.stdTimeFunctions.isoTime }),

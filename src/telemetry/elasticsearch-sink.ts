@@ -38,9 +38,7 @@ export class ElasticsearchSink implements TraceSink {
       await this.client.helpers.bulk<TraceDocument>({
         datasource: [...documents],
         onDocument: ({ _id, _target, ...body }) =>
-          _target === 'runs'
-            ? [{ index: { _index: this.options.runsIndex, _id } }, body]
-            : [{ create: { _index: this.options.eventsTarget, _id } }, body],
+          _target === 'runs' ? [{ index: { _index: this.options.runsIndex, _id } }, body] : [{ create: { _index: this.options.eventsTarget, _id } }, body],
         onDrop: (dropped) => {
           const action = dropped.operation as unknown as Record<string, { _id?: string }>;
           const original = byId.get(String(Object.values(action)[0]?._id));

@@ -111,7 +111,15 @@ export class FileSink implements TraceSink {
           .filter((value) => Number.isInteger(value)),
       );
       const file = this.fileName(day, sequence);
-      this.current = { day, sequence, file, bytes: await stat(file).then((info) => info.size, () => 0) };
+      this.current = {
+        day,
+        sequence,
+        file,
+        bytes: await stat(file).then(
+          (info) => info.size,
+          () => 0,
+        ),
+      };
     }
     if (this.current.bytes > 0 && this.current.bytes + bytes > this.maxBytes) {
       this.current.sequence += 1;

@@ -29,11 +29,11 @@ export async function setupElasticsearch(client: Client, options: TraceOptions):
     await client.ilm.putLifecycle({ name: ILM_POLICY, policy: ilmPolicy });
     steps.push(`ILM policy ${ILM_POLICY}`);
   }
-  await client.cluster.putComponentTemplate({ name: ECS_COMPONENT, ...ecsComponent } as never);
-  await client.cluster.putComponentTemplate({ name: MODEL_COMPONENT, ...modelComponent } as never);
+  await client.cluster.putComponentTemplate({ name: ECS_COMPONENT, ...ecsComponent });
+  await client.cluster.putComponentTemplate({ name: MODEL_COMPONENT, ...modelComponent });
   steps.push(`component templates ${ECS_COMPONENT}, ${MODEL_COMPONENT}`);
-  await client.indices.putIndexTemplate({ name: TRACE_TEMPLATE, ...traceIndexTemplate(options, ilm) } as never);
-  await client.indices.putIndexTemplate({ name: RUNS_TEMPLATE, ...runsIndexTemplate(options) } as never);
+  await client.indices.putIndexTemplate({ name: TRACE_TEMPLATE, ...traceIndexTemplate(options, ilm) });
+  await client.indices.putIndexTemplate({ name: RUNS_TEMPLATE, ...runsIndexTemplate(options) });
   steps.push(`index templates ${TRACE_TEMPLATE}, ${RUNS_TEMPLATE}`);
   if (!(await client.indices.exists({ index: options.runsIndex }))) {
     await client.indices.create({ index: options.runsIndex });

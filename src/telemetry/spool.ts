@@ -23,7 +23,10 @@ export class Spool {
   }
 
   async size(): Promise<number> {
-    return stat(this.file).then((info) => info.size, () => 0);
+    return stat(this.file).then(
+      (info) => info.size,
+      () => 0,
+    );
   }
 
   /**

@@ -25,7 +25,8 @@ export function createTelemetry(options: TraceOptions, logger: Logger): Telemetr
         new FileSink(options.fileDirectory, options.fileMaxBytes, {
           maxAgeDays: options.fileRetentionDays,
           maxTotalBytes: options.fileMaxTotalBytes,
-          onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace file retention failed; tried again within the hour'),
+          onError: (error) =>
+            log.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace file retention failed; tried again within the hour'),
         }),
         null,
         options,

@@ -83,10 +83,26 @@ export const modelComponent = {
                 duration_ms: long,
               },
             },
-            input: { properties: { features: { properties: { column: keyword, count: long, nulls: long, non_numeric: long, min: double, max: double, mean: double, stddev: double } } } },
+            input: {
+              properties: {
+                features: {
+                  properties: { column: keyword, count: long, nulls: long, non_numeric: long, min: double, max: double, mean: double, stddev: double },
+                },
+              },
+            },
             preparation: { properties: { rows_read: long, rows_dropped: long, scaling: keyword, read_ms: double, prepare_ms: double } },
             iteration: { properties: { k: integer, restart: integer, number: integer, centroid_shift: double, inertia: double, cluster_sizes: long } },
-            score: { properties: { k: integer, inertia: double, silhouette: double, davies_bouldin: double, calinski_harabasz: double, iterations: integer, converged: bool } },
+            score: {
+              properties: {
+                k: integer,
+                inertia: double,
+                silhouette: double,
+                davies_bouldin: double,
+                calinski_harabasz: double,
+                iterations: integer,
+                converged: bool,
+              },
+            },
             metrics: {
               properties: {
                 inertia: double,

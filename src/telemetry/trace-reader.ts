@@ -27,7 +27,9 @@ export class ElasticsearchTraceReader implements TraceReader {
 
   async read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
     if (offset + limit + 1 > MAX_RESULT_WINDOW) {
-      throw new AppError('BAD_USER_INPUT', `A run's trace can be paged through its first ${MAX_RESULT_WINDOW} documents; narrow it with actions`, { field: 'after' });
+      throw new AppError('BAD_USER_INPUT', `A run's trace can be paged through its first ${MAX_RESULT_WINDOW} documents; narrow it with actions`, {
+        field: 'after',
+      });
     }
     try {
       return await this.search(runId, actions, offset, limit);

@@ -158,7 +158,10 @@ export class TraceWriter {
       this.counts.spooled += documents.length;
     } catch (error) {
       this.counts.dropped += documents.length;
-      this.logger.error({ documents: documents.length, err: error instanceof Error ? error.message : String(error) }, 'trace documents dropped: the spool cannot be written');
+      this.logger.error(
+        { documents: documents.length, err: error instanceof Error ? error.message : String(error) },
+        'trace documents dropped: the spool cannot be written',
+      );
     }
   }
 }

@@ -22,7 +22,10 @@ describe('the benchmark harness, quick mode (10k rows)', () => {
   });
 
   it('end to end: each run SUCCEEDED with every outcome in the outcome table, and every phase timed', () => {
-    assert.deepEqual(results.endToEnd.map((entry) => entry.server.database), ['sqlite', 'postgresql']);
+    assert.deepEqual(
+      results.endToEnd.map((entry) => entry.server.database),
+      ['sqlite', 'postgresql'],
+    );
     for (const { server, python } of results.endToEnd) {
       assert.equal(server.runs.length, 1);
       const run = server.runs[0]!;
@@ -70,7 +73,10 @@ describe('the benchmark harness, quick mode (10k rows)', () => {
         }
       }
     }
-    assert.ok(results.publish.some((result) => result.method.startsWith('pg-')), 'the native pg driver baseline ran');
+    assert.ok(
+      results.publish.some((result) => result.method.startsWith('pg-')),
+      'the native pg driver baseline ran',
+    );
   });
 
   it('cluster: every engine gave ml-kmeans’ result from the same start', () => {
@@ -82,7 +88,10 @@ describe('the benchmark harness, quick mode (10k rows)', () => {
   });
 
   it('GraphQL: no error and no lost run under load, on both databases', () => {
-    assert.deepEqual(results.graphql.map((entry) => entry.database), ['sqlite', 'postgresql']);
+    assert.deepEqual(
+      results.graphql.map((entry) => entry.database),
+      ['sqlite', 'postgresql'],
+    );
     for (const entry of results.graphql) {
       assert.ok(entry.requests > 0);
       assert.equal(entry.httpErrors + entry.graphqlErrors, 0, `${entry.database} errors`);

@@ -17,7 +17,10 @@ describe('npm run db:ddl', () => {
     assert.match(result.stdout, /CREATE TABLE "AI_DATASET" \(/);
     assert.match(result.stdout, /"NAME" VARCHAR2\(128 CHAR\) NOT NULL/);
     assert.match(result.stdout, /"CREATED_AT" TIMESTAMP\(3\) NOT NULL/);
-    assert.match(result.stdout, /INSERT INTO "AI_SCHEMA_MIGRATIONS" \("VERSION", "NAME", "APPLIED_AT"\) VALUES \(1, 'datasets', SYS_EXTRACT_UTC\(SYSTIMESTAMP\)\);/);
+    assert.match(
+      result.stdout,
+      /INSERT INTO "AI_SCHEMA_MIGRATIONS" \("VERSION", "NAME", "APPLIED_AT"\) VALUES \(1, 'datasets', SYS_EXTRACT_UTC\(SYSTIMESTAMP\)\);/,
+    );
     assert.match(result.stdout, /COMMIT;\s*$/);
   });
 

@@ -36,7 +36,19 @@ import { isAppError } from '../../src/errors/app-error';
 import { CancelModelRunDocument, PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/app-harness';
 import { createPostgresqlSchema, createSeriesTable, type BackendActivity, type PostgresqlSchema } from '../support/postgresql-schema';
-import { countAssignments, dataOf, isSettled, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
+import {
+  countAssignments,
+  dataOf,
+  isSettled,
+  pollUntil,
+  readOutcomeTable,
+  registerInput,
+  runState,
+  snapshotOutcomeTable,
+  startInput,
+  TERMINAL,
+  waitForRun,
+} from '../support/runs';
 import { startProcessRelay, type ProcessRelay } from '../support/process-relay';
 
 const SCHEMA_TAG = 'faults_publish_connection';
@@ -82,7 +94,9 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
     relay = await startProcessRelay(`http://127.0.0.1:${schema.port}`);
     server = await startTestServer({ DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.through(relay.port), RUN_HEARTBEAT_MS: '1000' });
     datasetId = dataOf(
-      await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'publish points', table: TABLE, keyColumns: ['id'], featureColumns: features }) }),
+      await server.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: 'publish points', table: TABLE, keyColumns: ['id'], featureColumns: features }),
+      }),
       'registerDataset',
     ).registerDataset.id;
     // Published outcomes the interrupted runs would overwrite.
@@ -119,7 +133,11 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
           const [row] = await transaction.query({ sql: 'SELECT pg_backend_pid() AS pid', parameters: [], kind: 'select' });
           terminatedPid = Number(row?.pid);
           assert.equal(await schema.terminate(terminatedPid), true);
-          await pollUntil(() => schema.backends(), (backends) => !backends.some((backend) => backend.pid === terminatedPid), `backend ${terminatedPid} ending`);
+          await pollUntil(
+            () => schema.backends(),
+            (backends) => !backends.some((backend) => backend.pid === terminatedPid),
+            `backend ${terminatedPid} ending`,
+          );
           await transaction.execute({ sql: 'INSERT INTO faults_session_probe (a) VALUES (?)', parameters: [2], kind: 'insert' });
         })
         .then(
@@ -177,13 +195,20 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
     assert.equal(ended.publishError?.code, 'DB_UNAVAILABLE', JSON.stringify(ended.publishError));
     assert.equal(await countAssignments(schema.datastore, id), ROWS, 'every assignment of the run is kept');
     assert.deepEqual(await snapshotOutcomeTable(schema.datastore), outcomesBefore, 'the outcome table is exactly as before');
-    await pollUntil(() => server.get('/readyz').then((response) => response.status), (status) => status === 200, 'the server ready again');
+    await pollUntil(
+      () => server.get('/readyz').then((response) => response.status),
+      (status) => status === 200,
+      'the server ready again',
+    );
 
     const published = dataOf(await server.graphql(PublishRunOutcomesDocument, { runId: id }), 'publishRunOutcomes').publishRunOutcomes;
     assert.equal(published.publishError, null);
     const outcomes = await readOutcomeTable(schema.datastore, datasetId);
     assert.equal(outcomes.length, ROWS);
-    assert.ok(outcomes.every((row) => row.runId === id && row.scoredAt === published.finishedAt), 'every outcome is the run’s');
+    assert.ok(
+      outcomes.every((row) => row.runId === id && row.scoredAt === published.finishedAt),
+      'every outcome is the run’s',
+    );
   });
 
   it('cancelModelRun while the outcome UPSERT runs: the run is already SUCCEEDED and stays so, and its outcomes are written whole, never half', async () => {
@@ -196,6 +221,9 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
     assert.ok(ended.outcomesPublishedAt);
     const outcomes = await readOutcomeTable(schema.datastore, datasetId);
     assert.equal(outcomes.length, ROWS);
-    assert.ok(outcomes.every((row) => row.runId === id), 'every outcome is the run’s');
+    assert.ok(
+      outcomes.every((row) => row.runId === id),
+      'every outcome is the run’s',
+    );
   });
 });

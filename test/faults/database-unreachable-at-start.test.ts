@@ -28,7 +28,10 @@ const JWT = { AUTH_JWT_SECRET: 'unreachable-at-start-test-secret-0123456789abcde
 
 interface Readiness {
   status: number;
-  body: { ready: boolean; database: { dialect: string; reachable: boolean; prepared: boolean; serverVersion: string | null; error: { code: string; message: string } | null } };
+  body: {
+    ready: boolean;
+    database: { dialect: string; reachable: boolean; prepared: boolean; serverVersion: string | null; error: { code: string; message: string } | null };
+  };
 }
 
 async function readiness(server: TestServer): Promise<Readiness> {
@@ -87,13 +90,23 @@ describe('PostgreSQL unreachable when the server starts, reachable later', () =>
 
   it('once the database is reachable the server recovers on its own: /readyz 200 and queries answer, with no restart', async (t) => {
     // The bootstrap has retried at least once while the database was away (backoff, not a single try).
-    await pollUntil(async () => server.app.bootstrap.current(), (state) => state.attempts >= 2, 'a second bootstrap attempt');
+    await pollUntil(
+      async () => server.app.bootstrap.current(),
+      (state) => state.attempts >= 2,
+      'a second bootstrap attempt',
+    );
     const failedAttempts = server.app.bootstrap.current().attempts;
     assert.equal(server.app.bootstrap.current().done, false);
 
     await relay.open();
     // Bounded by the backoff cap (15 s) plus the preparation; the bound only turns a hang into a failure.
-    const ready = await pollUntil(() => readiness(server), ({ status }) => status === 200, '/readyz answering 200', 60_000, 250);
+    const ready = await pollUntil(
+      () => readiness(server),
+      ({ status }) => status === 200,
+      '/readyz answering 200',
+      60_000,
+      250,
+    );
     assert.equal(ready.body.ready, true);
     assert.equal(ready.body.database.reachable, true);
     assert.equal(ready.body.database.prepared, true);

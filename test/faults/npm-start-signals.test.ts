@@ -78,7 +78,7 @@ async function npmStart(): Promise<NpmStart> {
   const lines: Record<string, unknown>[] = [];
   let output = '';
   let buffer = '';
-  npm.stdout!.on('data', (chunk: Buffer) => {
+  npm.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     buffer += chunk.toString();
     for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
@@ -91,8 +91,10 @@ async function npmStart(): Promise<NpmStart> {
       }
     }
   });
-  npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })));
+  npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    npm.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
 
@@ -108,7 +110,12 @@ async function npmStart(): Promise<NpmStart> {
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(health.status, 200);
   const serverPid = descendants(npm.pid!).find((pid) => commandLine(pid).includes('dist/src/main.js'));
-  assert.ok(serverPid, `no dist/src/main.js below npm (${npm.pid}): ${descendants(npm.pid!).map((pid) => `${pid} ${commandLine(pid)}`).join('; ')}`);
+  assert.ok(
+    serverPid,
+    `no dist/src/main.js below npm (${npm.pid}): ${descendants(npm.pid!)
+      .map((pid) => `${pid} ${commandLine(pid)}`)
+      .join('; ')}`,
+  );
   return { npm, lines, exited, port, serverPid };
 }
 
@@ -131,8 +138,18 @@ describe('npm start passes SIGTERM and SIGINT on to the server', () => {
       process.kill(run.npm.pid!, signal);
 
       // Bounds against hanging, not timing assertions: the server's own shutdown allows 30 s.
-      const exit = await pollUntil(async () => run.npm.exitCode ?? run.npm.signalCode, (value) => value !== null, `npm exiting after ${signal}`, 60_000);
-      await pollUntil(async () => alive(run.serverPid), (running) => !running, `the server process ${run.serverPid} ending after ${signal} to npm`, 60_000);
+      const exit = await pollUntil(
+        async () => run.npm.exitCode ?? run.npm.signalCode,
+        (value) => value !== null,
+        `npm exiting after ${signal}`,
+        60_000,
+      );
+      await pollUntil(
+        async () => alive(run.serverPid),
+        (running) => !running,
+        `the server process ${run.serverPid} ending after ${signal} to npm`,
+        60_000,
+      );
       assert.equal(await portRefuses(run.port), true, `port ${run.port} closed`);
       const shutdown = run.lines.find((line) => line.msg === 'shutting down');
       assert.ok(shutdown, `the server logged its shutdown: ${JSON.stringify(run.lines.slice(-5))}`);

@@ -49,7 +49,9 @@ describe('the search engine down for a whole run', () => {
   before(async () => {
     targets = traceTargets('wholerun');
     client = await engineClient();
-    await setUpTargets(client, targets, async () => void (await setupElasticsearch(client, traceOptionsFor(await searchEngineUrl(), targets))), { createStream: true });
+    await setUpTargets(client, targets, async () => void (await setupElasticsearch(client, traceOptionsFor(await searchEngineUrl(), targets))), {
+      createStream: true,
+    });
     proxy = await startElasticProxy({ target: openSearchUrl() });
     relay = await startSwitchableRelay(proxy.url);
     await relay.close();
@@ -78,7 +80,12 @@ describe('the search engine down for a whole run', () => {
       async () => ({ counters: await traceCounters(server), spool: await spoolContent(targets) }),
       ({ counters, spool }) =>
         counters.queued === 0 &&
-        spool.documents.some((document) => document.trace?.id === id && document._target === 'runs' && (document as { aimodel?: { run?: { status?: string } } }).aimodel?.run?.status === 'SUCCEEDED'),
+        spool.documents.some(
+          (document) =>
+            document.trace?.id === id &&
+            document._target === 'runs' &&
+            (document as { aimodel?: { run?: { status?: string } } }).aimodel?.run?.status === 'SUCCEEDED',
+        ),
       'the end of the run reaching the spool',
     );
     assert.equal(down.counters.readyStatus, 200);
@@ -88,7 +95,9 @@ describe('the search engine down for a whole run', () => {
     const spooledIds = spooledEvents.map((document) => document._id);
     assert.equal(new Set(spooledIds).size, spooledIds.length, 'the spool holds each event of the run once');
     assert.equal(spooledIds.length, expectedRunDocumentCount(run), 'the spool holds every event of the run');
-    t.diagnostic(`run ${id}: ${run.progress.iteration} iterations; ${spooledIds.length} events and ${down.spool.documents.filter((document) => document.trace?.id === id && document._target === 'runs').length} summaries spooled (${down.spool.bytes} bytes)`);
+    t.diagnostic(
+      `run ${id}: ${run.progress.iteration} iterations; ${spooledIds.length} events and ${down.spool.documents.filter((document) => document.trace?.id === id && document._target === 'runs').length} summaries spooled (${down.spool.bytes} bytes)`,
+    );
 
     await relay.open();
     const up = await pollUntil(

@@ -23,7 +23,19 @@ import { after, before, describe, it } from 'node:test';
 import { ModelRunsPageDocument, PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../generated/graphql';
 import { startMain, type MainProcess } from '../support/main-process';
 import { createPostgresqlSchema, createSeriesTable, type BackendActivity, type PostgresqlSchema } from '../support/postgresql-schema';
-import { countAssignments, dataOf, isSettled, pollUntil, readOutcomeTable, registerInput, runState, snapshotOutcomeTable, startInput, TERMINAL, waitForRun } from '../support/runs';
+import {
+  countAssignments,
+  dataOf,
+  isSettled,
+  pollUntil,
+  readOutcomeTable,
+  registerInput,
+  runState,
+  snapshotOutcomeTable,
+  startInput,
+  TERMINAL,
+  waitForRun,
+} from '../support/runs';
 
 const SCHEMA_TAG = 'faults_sigkill_publish';
 const TABLE = 'faults_sigkill_points';
@@ -63,18 +75,26 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publi
     const features = await createSeriesTable(schema.datastore, TABLE, ROWS, 3);
     first = await startMain(env);
     const dataset = dataOf(
-      await first.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'sigkill points', table: TABLE, keyColumns: ['id'], featureColumns: features }) }),
+      await first.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: 'sigkill points', table: TABLE, keyColumns: ['id'], featureColumns: features }),
+      }),
       'registerDataset',
     ).registerDataset;
 
     // Published outcomes that the killed run was overwriting.
-    const published = dataOf(await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...RUN, seed: 1 }) }), 'first run').startModelRun;
+    const published = dataOf(
+      await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...RUN, seed: 1 }) }),
+      'first run',
+    ).startModelRun;
     const publishedRun = await waitForRun(first, published.id, TERMINAL, 180_000);
     assert.equal(publishedRun.status, 'SUCCEEDED', JSON.stringify(publishedRun.error));
     const outcomesBefore = await snapshotOutcomeTable(schema.datastore);
     assert.equal(outcomesBefore.length, ROWS);
 
-    const killed = dataOf(await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...RUN, seed: 2 }) }), 'run to kill').startModelRun;
+    const killed = dataOf(
+      await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...RUN, seed: 2 }) }),
+      'run to kill',
+    ).startModelRun;
     const seen = await pollUntil(
       async () => {
         const writer = outcomeWriter(await schema.backends());
@@ -92,7 +112,11 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publi
     t.diagnostic(`killed while backend ${seen.writer.pid} was ${seen.writer.state}: ${seen.writer.query.slice(0, 40)}…`);
 
     // PostgreSQL ends the dead client's sessions (rolling the open transaction back).
-    await pollUntil(() => schema.backends(), (backends) => backends.length === 0, 'the killed server’s sessions ending');
+    await pollUntil(
+      () => schema.backends(),
+      (backends) => backends.length === 0,
+      'the killed server’s sessions ending',
+    );
     assert.equal(await countAssignments(schema.datastore, killed.id), ROWS, 'the assignments were committed before publishing began');
 
     second = await startMain({ ...env, RUN_HEARTBEAT_MS: '200' });
@@ -104,7 +128,12 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publi
     assert.ok(kept.finishedAt);
 
     const active = dataOf(
-      await second.graphql(ModelRunsPageDocument, { filter: { statuses: ['RUNNING', 'QUEUED'], datasetIds: null, createdAfter: null, createdBefore: null }, orderBy: null, first: 50, after: null }),
+      await second.graphql(ModelRunsPageDocument, {
+        filter: { statuses: ['RUNNING', 'QUEUED'], datasetIds: null, createdAfter: null, createdBefore: null },
+        orderBy: null,
+        first: 50,
+        after: null,
+      }),
       'modelRuns',
     ).modelRuns.edges;
     assert.deepEqual(active, [], 'no run is left RUNNING or QUEUED');
@@ -116,7 +145,10 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publi
     assert.ok(republished.outcomesPublishedAt);
     const outcomes = await readOutcomeTable(schema.datastore, dataset.id);
     assert.equal(outcomes.length, ROWS);
-    assert.ok(outcomes.every((row) => row.runId === killed.id && row.scoredAt === republished.finishedAt), 'every outcome is the killed run’s');
+    assert.ok(
+      outcomes.every((row) => row.runId === killed.id && row.scoredAt === republished.finishedAt),
+      'every outcome is the killed run’s',
+    );
 
     second.child.kill('SIGTERM');
     assert.equal((await second.exited).code, 0);

@@ -30,7 +30,17 @@ import { RegisterDatasetDocument, StartModelRunDocument } from '../generated/gra
 import { startMain, type MainProcess } from '../support/main-process';
 import { createNoiseTable, dataOf, LONG_RUN, pollUntil, registerInput, runState, startInput } from '../support/runs';
 import { searchEngineUrl } from '../support/search-engine';
-import { engineClient, removeTraceTargets, searchAll, setUpTargets, spoolContent, traceEnv, traceOptionsFor, traceTargets, type TraceTargets } from '../support/trace-engine';
+import {
+  engineClient,
+  removeTraceTargets,
+  searchAll,
+  setUpTargets,
+  spoolContent,
+  traceEnv,
+  traceOptionsFor,
+  traceTargets,
+  type TraceTargets,
+} from '../support/trace-engine';
 
 const QUERY = '{ datasets { name rowCount } }';
 
@@ -99,7 +109,6 @@ async function exitWithin(main: MainProcess, boundMs: number): Promise<{ code: n
   }
 }
 
-
 interface Shutdown {
   readonly runId: string;
   readonly datastore: Datastore;
@@ -117,11 +126,17 @@ async function sigtermWithRunAndRequest(dataDir: string, env: Record<string, str
   try {
     const features = await createNoiseTable(datastore, 'sigterm_noise', 50_000, 8, 41);
     const dataset = dataOf(
-      await main.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'sigterm noise', table: 'sigterm_noise', keyColumns: ['id'], featureColumns: features }) }),
+      await main.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: 'sigterm noise', table: 'sigterm_noise', keyColumns: ['id'], featureColumns: features }),
+      }),
       'registerDataset',
     ).registerDataset;
     const runId = dataOf(await main.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...LONG_RUN }) }), 'long run').startModelRun.id;
-    await pollUntil(() => runState(main, runId), (run) => run.status === 'RUNNING' && run.progress.iteration > 0, 'the long run computing');
+    await pollUntil(
+      () => runState(main, runId),
+      (run) => run.status === 'RUNNING' && run.progress.iteration > 0,
+      'the long run computing',
+    );
 
     const slow = await startSlowRequest(main.url, QUERY);
     main.child.kill('SIGTERM');
@@ -141,7 +156,14 @@ async function sigtermWithRunAndRequest(dataDir: string, env: Record<string, str
 
     const exit = await exitWithin(main, 60_000);
     assert.deepEqual(exit, { code: 0, signal: null });
-    log(`exit ${JSON.stringify(exit)}; shutdown log: ${main.lines.filter((line) => Number(line.level) >= 40).map((line) => line.msg).join(' | ') || 'no warnings'}`);
+    log(
+      `exit ${JSON.stringify(exit)}; shutdown log: ${
+        main.lines
+          .filter((line) => Number(line.level) >= 40)
+          .map((line) => line.msg)
+          .join(' | ') || 'no warnings'
+      }`,
+    );
 
     const [run] = await new RunRepository(datastore).findByIds([runId]);
     assert.equal(run?.status, 'FAILED', 'never left RUNNING (SUCCEEDED: the run ended before the shutdown reached it; make it longer)');
@@ -181,13 +203,19 @@ describe('SIGTERM with a run RUNNING and a request in flight (main.js, embedded 
     try {
       const documents = (await traceFileDocuments(path.join(dataDir, 'trace'))).filter((document) => document.trace?.id === runId);
       const failedEvents = documents.filter((document) => document._target === 'events' && document.event.action === 'run-failed');
-      assert.ok(failedEvents.length > 0, `a run-failed event in the trace files; actions seen: ${[...new Set(documents.map((document) => document.event.action))].join(', ')}`);
+      assert.ok(
+        failedEvents.length > 0,
+        `a run-failed event in the trace files; actions seen: ${[...new Set(documents.map((document) => document.event.action))].join(', ')}`,
+      );
       for (const event of failedEvents) assert.equal(event.error?.code, 'INTERRUPTED');
       assert.equal(failedEvents.length, 1, 'the run-failed event is written once');
       const summaries = documents.filter((document) => document._target === 'runs');
       assert.equal(summaries.at(-1)?.aimodel.run?.status, 'FAILED', 'the last summary written is the FAILED one');
       assert.equal(summaries.at(-1)?.error?.code, 'INTERRUPTED');
-      assert.ok(documents.some((document) => document.event.action === 'iteration'), 'the iterations before the shutdown are there too');
+      assert.ok(
+        documents.some((document) => document.event.action === 'iteration'),
+        'the iterations before the shutdown are there too',
+      );
       t.diagnostic(`${documents.length} trace documents of run ${runId} in the files`);
     } finally {
       await datastore.close();
@@ -201,7 +229,9 @@ describe('SIGTERM with a run RUNNING and a request in flight (main.js, embedded 
     before(async () => {
       client = await engineClient();
       targets = traceTargets('sigterm');
-      await setUpTargets(client, targets, async () => void (await setupElasticsearch(client, traceOptionsFor(await searchEngineUrl(), targets))), { createStream: true });
+      await setUpTargets(client, targets, async () => void (await setupElasticsearch(client, traceOptionsFor(await searchEngineUrl(), targets))), {
+        createStream: true,
+      });
     });
 
     after(async () => {
@@ -220,7 +250,11 @@ describe('SIGTERM with a run RUNNING and a request in flight (main.js, embedded 
         await client.indices.refresh({ index: [targets.stream, targets.runsIndex] });
         const events = await searchAll(client, targets.stream, { term: { 'trace.id': runId } });
         const failed = events.filter((document) => document._source.event?.action === 'run-failed');
-        assert.equal(failed.length, 1, `a run-failed event in the engine; actions: ${[...new Set(events.map((document) => document._source.event?.action))].join(', ')}`);
+        assert.equal(
+          failed.length,
+          1,
+          `a run-failed event in the engine; actions: ${[...new Set(events.map((document) => document._source.event?.action))].join(', ')}`,
+        );
         assert.equal(failed[0]!._source.error?.code, 'INTERRUPTED');
         const [summary] = await searchAll(client, targets.runsIndex, { ids: { values: [runId] } });
         assert.equal(summary?._source.aimodel.run.status, 'FAILED');

@@ -55,10 +55,26 @@ for (const target of TARGETS) {
         ['keys_wide', 'code VARCHAR(600) NOT NULL PRIMARY KEY, f DOUBLE PRECISION', [`${quoted('w'.repeat(513))}, 1`, `'short', 2`, `'other', 3`]],
         ['keys_fit', 'code VARCHAR(600) NOT NULL PRIMARY KEY, f DOUBLE PRECISION', [`${quoted('w'.repeat(512))}, 1`, `'short', 2`, `'other', 3`]],
         // 300 quotes: 300 characters in the table, 606 in the entity key ["\"…\"",1].
-        ['keys_escaped', 'code VARCHAR(600) NOT NULL, n INTEGER NOT NULL, f DOUBLE PRECISION, PRIMARY KEY (code, n)', [`${quoted('"'.repeat(300))}, 1, 1`, `'a', 1, 2`, `'b', 2, 3`]],
-        ['keys_micro', `ts ${target.microseconds} NOT NULL PRIMARY KEY, f DOUBLE PRECISION`, [`'2024-01-01 00:00:00.123456', 1`, `'2024-01-01 00:00:00.123457', 2`, `'2024-01-01 00:00:00.124', 3`]],
-        ['keys_milli', `ts ${target.microseconds} NOT NULL PRIMARY KEY, f DOUBLE PRECISION`, [`'2024-01-01 00:00:00.123', 1`, `'2024-01-01 00:00:00.124', 2`, `'2024-01-01 00:00:01', 3`]],
-        ['keys_switch', 'id INTEGER NOT NULL PRIMARY KEY, code VARCHAR(600) NOT NULL, f DOUBLE PRECISION', [`1, ${quoted('x'.repeat(600))}, 1`, `2, 'b', 2`, `3, 'c', 3`]],
+        [
+          'keys_escaped',
+          'code VARCHAR(600) NOT NULL, n INTEGER NOT NULL, f DOUBLE PRECISION, PRIMARY KEY (code, n)',
+          [`${quoted('"'.repeat(300))}, 1, 1`, `'a', 1, 2`, `'b', 2, 3`],
+        ],
+        [
+          'keys_micro',
+          `ts ${target.microseconds} NOT NULL PRIMARY KEY, f DOUBLE PRECISION`,
+          [`'2024-01-01 00:00:00.123456', 1`, `'2024-01-01 00:00:00.123457', 2`, `'2024-01-01 00:00:00.124', 3`],
+        ],
+        [
+          'keys_milli',
+          `ts ${target.microseconds} NOT NULL PRIMARY KEY, f DOUBLE PRECISION`,
+          [`'2024-01-01 00:00:00.123', 1`, `'2024-01-01 00:00:00.124', 2`, `'2024-01-01 00:00:01', 3`],
+        ],
+        [
+          'keys_switch',
+          'id INTEGER NOT NULL PRIMARY KEY, code VARCHAR(600) NOT NULL, f DOUBLE PRECISION',
+          [`1, ${quoted('x'.repeat(600))}, 1`, `2, 'b', 2`, `3, 'c', 3`],
+        ],
       ];
       for (const [table, columns, rows] of tables) {
         await datastore.execute(sql(`CREATE TABLE ${table} (${columns})`));
@@ -98,9 +114,16 @@ for (const target of TARGETS) {
 
     it('updateDataset refuses keyColumns whose keys are too long, and the dataset keeps its key', async () => {
       const dataset = dataOf(await register('switch', 'keys_switch', ['id']), 'register keys_switch').registerDataset;
-      const error = assertGraphqlError(await server.graphql(UpdateDatasetDocument, { id: dataset.id, input: updateInput({ keyColumns: ['code'] }) }), 'BAD_USER_INPUT', /600.*512|512.*600/);
+      const error = assertGraphqlError(
+        await server.graphql(UpdateDatasetDocument, { id: dataset.id, input: updateInput({ keyColumns: ['code'] }) }),
+        'BAD_USER_INPUT',
+        /600.*512|512.*600/,
+      );
       assert.equal(error.extensions?.field, 'keyColumns');
-      const unchanged = dataOf(await server.graphql(UpdateDatasetDocument, { id: dataset.id, input: updateInput({ description: 'still keyed by id' }) }), 'update').updateDataset;
+      const unchanged = dataOf(
+        await server.graphql(UpdateDatasetDocument, { id: dataset.id, input: updateInput({ description: 'still keyed by id' }) }),
+        'update',
+      ).updateDataset;
       assert.deepEqual(unchanged.keyColumns, ['id']);
     });
   });

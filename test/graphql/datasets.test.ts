@@ -133,7 +133,10 @@ describe('restarting the embedded default on the same data folder', () => {
       assert.deepEqual(migrations?.applied, []);
       assert.ok(!second.logs.some((line) => line.includes('"msg":"demo dataset loaded"')));
       const result = await second.graphql(DatasetNamesDocument);
-      assert.deepEqual(result.data?.datasets.map((dataset) => dataset.rowCount), [150, 20_000]);
+      assert.deepEqual(
+        result.data?.datasets.map((dataset) => dataset.rowCount),
+        [150, 20_000],
+      );
     } finally {
       await second.stop();
     }

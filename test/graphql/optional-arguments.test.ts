@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { getIntrospectionQuery, parse, type FormattedExecutionResult, type IntrospectionInputValue, type IntrospectionQuery, type IntrospectionTypeRef } from 'graphql';
+import {
+  getIntrospectionQuery,
+  parse,
+  type FormattedExecutionResult,
+  type IntrospectionInputValue,
+  type IntrospectionQuery,
+  type IntrospectionTypeRef,
+} from 'graphql';
 import { RunRepository } from '../../src/modules/run/run.repository';
 import { startTestServer, type TestServer } from '../support/app-harness';
 import { dataOf, pollUntil, runRecord, waitForRun } from '../support/runs';
@@ -52,7 +59,17 @@ interface RunRow {
 
 const IRIS = 'demo-iris';
 /** Every trace action the schema documents (TraceEvent.action): `actions` omitted means all of them. */
-const TRACE_ACTIONS = ['run-started', 'preparation', 'iteration', 'k-evaluated', 'cluster', 'run-succeeded', 'outcomes-published', 'run-failed', 'run-cancelled'];
+const TRACE_ACTIONS = [
+  'run-started',
+  'preparation',
+  'iteration',
+  'k-evaluated',
+  'cluster',
+  'run-succeeded',
+  'outcomes-published',
+  'run-failed',
+  'run-cancelled',
+];
 const RUN_PARAMS = 'params { k kRange { min max } initialization nInit maxIterations tolerance seed preparation { missing scaling } publishOutcomes }';
 const MAX_SEED = 2_147_483_647;
 
@@ -66,7 +83,9 @@ describe('optional arguments and input fields: omitted, null and given, for ever
 
   /** The compared part of an answer: `pick(data)`, or the errors' codes, fields and messages. */
   const answerOf = (result: FormattedExecutionResult<Json>, pick: (data: Json) => unknown): unknown =>
-    result.errors ? { errors: result.errors.map((error) => ({ code: error.extensions?.code, field: error.extensions?.field, message: error.message })) } : pick(result.data);
+    result.errors
+      ? { errors: result.errors.map((error) => ({ code: error.extensions?.code, field: error.extensions?.field, message: error.message })) }
+      : pick(result.data);
 
   /**
    * An argument site. `operation(args, declarations)` is the operation text with the argument list
@@ -99,7 +118,11 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   };
 
   /** `first` and `after` of a connection whose operation selects `edges { cursor node … }`. */
-  const pagingCases = (site: string, operation: (args: string, declarations: string) => string, edges: (data: Json) => Edge[]): Record<string, OptionalCase> => {
+  const pagingCases = (
+    site: string,
+    operation: (args: string, declarations: string) => string,
+    edges: (data: Json) => Edge[],
+  ): Record<string, OptionalCase> => {
     const first = argumentSender(operation, edges, 'first', 'Int');
     const afterCursor = argumentSender(operation, edges, 'after', 'String', ['first: 5']);
     const all = async () => (await first({ value: 500 })) as Edge[];
@@ -130,13 +153,20 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0));
 
   const modelRunsOperation = (args: string, declarations: string) => `query Runs${declarations} { modelRuns${args} { edges { cursor node { id } } } }`;
-  const datasetRunsOperation = (args: string, declarations: string) => `query Runs${declarations} { dataset(id: "${copyId}") { runs${args} { edges { cursor node { id } } } } }`;
+  const datasetRunsOperation = (args: string, declarations: string) =>
+    `query Runs${declarations} { dataset(id: "${copyId}") { runs${args} { edges { cursor node { id } } } } }`;
   const runIdsOf = (data: Json) => data.modelRuns.edges.map((edge: Edge) => edge.node.id);
   const datasetRunIdsOf = (data: Json) => data.dataset.runs.edges.map((edge: Edge) => edge.node.id);
 
   /** A filter field, through modelRuns(filter: $filter, first: 500). */
   const filterCase = (field: string, given: () => Promise<unknown>, keep: (run: RunRow, value: Json) => boolean): OptionalCase => ({
-    send: async (mode) => answerOf(await request('query Runs($filter: ModelRunFilter) { modelRuns(filter: $filter, first: 500) { edges { node { id } } } }', { filter: withField({}, [field], mode) }), runIdsOf),
+    send: async (mode) =>
+      answerOf(
+        await request('query Runs($filter: ModelRunFilter) { modelRuns(filter: $filter, first: 500) { edges { node { id } } } }', {
+          filter: withField({}, [field], mode),
+        }),
+        runIdsOf,
+      ),
     whenOmitted: async () => ids(await everyRun()),
     given,
     whenGiven: async (value) => ids((await everyRun()).filter((run) => keep(run, value))),
@@ -146,7 +176,9 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   const startSender =
     (path: readonly string[], base: Record<string, unknown>, pick: (run: Json) => unknown = ({ params: { seed: _seed, ...params } }) => params) =>
     async (mode: Mode): Promise<unknown> => {
-      const result = await request(`mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id ${RUN_PARAMS} } }`, { input: withField(base, path, mode) });
+      const result = await request(`mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id ${RUN_PARAMS} } }`, {
+        input: withField(base, path, mode),
+      });
       if (result.data?.startModelRun) await waitForRun(server, result.data.startModelRun.id);
       return answerOf(result, (data) => pick(data.startModelRun));
     };
@@ -173,14 +205,22 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   /** The dataset's outcome table as stored (null: the default table); the schema does not serve it. */
   const storedOutcomeTable = async (datasetId: string): Promise<unknown> => {
     const q = (name: string) => server.app.datastore.dialect.quoteIdentifier(name);
-    const [row] = await server.app.datastore.query({ sql: `SELECT ${q('outcome_table')} FROM ${q('ai_dataset')} WHERE ${q('id')} = ?`, parameters: [datasetId], kind: 'select' });
+    const [row] = await server.app.datastore.query({
+      sql: `SELECT ${q('outcome_table')} FROM ${q('ai_dataset')} WHERE ${q('id')} = ?`,
+      parameters: [datasetId],
+      kind: 'select',
+    });
     return row?.outcome_table ?? null;
   };
   const DATASET_FIELDS = 'id name description keyColumns featureColumns';
 
   const registerCase = (field: string, given: unknown, expected: (value: unknown) => Record<string, unknown>): OptionalCase => {
     const send = async (mode: Mode) => {
-      const input = withField({ name: `optional-args ${randomUUID()}`, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }, [field], mode);
+      const input = withField(
+        { name: `optional-args ${randomUUID()}`, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] },
+        [field],
+        mode,
+      );
       const result = await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { ${DATASET_FIELDS} } }`, { input });
       if (result.errors) return answerOf(result, () => null);
       const dataset = result.data.registerDataset;
@@ -190,13 +230,31 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   };
 
   /** updateDataset on a dataset registered just before, changing one field: the dataset afterwards (its name as 'as registered' when unchanged). */
-  const REGISTERED = { table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length', 'sepal_width'], description: 'as registered', outcomeTable: 'optional_args_registered' };
-  const AS_REGISTERED = { name: 'as registered', description: 'as registered', keyColumns: ['sample_id'], featureColumns: ['sepal_length', 'sepal_width'], outcomeTable: 'optional_args_registered' };
+  const REGISTERED = {
+    table: 'iris',
+    keyColumns: ['sample_id'],
+    featureColumns: ['sepal_length', 'sepal_width'],
+    description: 'as registered',
+    outcomeTable: 'optional_args_registered',
+  };
+  const AS_REGISTERED = {
+    name: 'as registered',
+    description: 'as registered',
+    keyColumns: ['sample_id'],
+    featureColumns: ['sepal_length', 'sepal_width'],
+    outcomeTable: 'optional_args_registered',
+  };
   const updateCase = (field: string, given: unknown, whenNull: Record<string, unknown>, whenGiven: Record<string, unknown>): OptionalCase => ({
     send: async (mode) => {
       const name = `optional-args ${randomUUID()}`;
-      const registered = dataOf(await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`, { input: { ...REGISTERED, name } }), 'register').registerDataset;
-      const result = await request(`mutation Update($id: ID!, $input: UpdateDatasetInput!) { updateDataset(id: $id, input: $input) { ${DATASET_FIELDS} } }`, { id: registered.id, input: withField({}, [field], mode) });
+      const registered = dataOf(
+        await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`, { input: { ...REGISTERED, name } }),
+        'register',
+      ).registerDataset;
+      const result = await request(`mutation Update($id: ID!, $input: UpdateDatasetInput!) { updateDataset(id: $id, input: $input) { ${DATASET_FIELDS} } }`, {
+        id: registered.id,
+        input: withField({}, [field], mode),
+      });
       if (result.errors) return answerOf(result, () => null);
       const { name: after, description, keyColumns, featureColumns } = result.data.updateDataset;
       return { name: after === name ? 'as registered' : after, description, keyColumns, featureColumns, outcomeTable: await storedOutcomeTable(registered.id) };
@@ -223,10 +281,26 @@ describe('optional arguments and input fields: omitted, null and given, for ever
       given: () => ({ field: 'CREATED_AT', direction: 'ASC' }),
       whenGiven: async () => ids(newestFirst(await everyRun()).reverse()),
     },
-    'ModelRunFilter.datasetIds': filterCase('datasetIds', async () => [copyId], (run, value) => value.includes(run.datasetId)),
-    'ModelRunFilter.statuses': filterCase('statuses', async () => ['CANCELLED'], (run, value) => value.includes(run.status)),
-    'ModelRunFilter.createdAfter': filterCase('createdAfter', async () => (await everyRun())[5]!.createdAt, (run, value) => Date.parse(run.createdAt) > Date.parse(value)),
-    'ModelRunFilter.createdBefore': filterCase('createdBefore', async () => (await everyRun())[5]!.createdAt, (run, value) => Date.parse(run.createdAt) < Date.parse(value)),
+    'ModelRunFilter.datasetIds': filterCase(
+      'datasetIds',
+      async () => [copyId],
+      (run, value) => value.includes(run.datasetId),
+    ),
+    'ModelRunFilter.statuses': filterCase(
+      'statuses',
+      async () => ['CANCELLED'],
+      (run, value) => value.includes(run.status),
+    ),
+    'ModelRunFilter.createdAfter': filterCase(
+      'createdAfter',
+      async () => (await everyRun())[5]!.createdAt,
+      (run, value) => Date.parse(run.createdAt) > Date.parse(value),
+    ),
+    'ModelRunFilter.createdBefore': filterCase(
+      'createdBefore',
+      async () => (await everyRun())[5]!.createdAt,
+      (run, value) => Date.parse(run.createdAt) < Date.parse(value),
+    ),
 
     ...pagingCases('Dataset.runs', datasetRunsOperation, (data) => data.dataset.runs.edges),
     'Dataset.runs(filter)': {
@@ -235,21 +309,28 @@ describe('optional arguments and input fields: omitted, null and given, for ever
       given: () => ({ statuses: ['SUCCEEDED'] }),
       whenGiven: async () => ids((await everyRun()).filter((run) => run.datasetId === copyId && run.status === 'SUCCEEDED')),
     },
-    ...pagingCases('Dataset.preview', (args, declarations) => `query Preview${declarations} { dataset(id: "${IRIS}") { preview${args} { edges { cursor node } } } }`, (data) => data.dataset.preview.edges),
+    ...pagingCases(
+      'Dataset.preview',
+      (args, declarations) => `query Preview${declarations} { dataset(id: "${IRIS}") { preview${args} { edges { cursor node } } } }`,
+      (data) => data.dataset.preview.edges,
+    ),
     ...pagingCases(
       'Dataset.outcomes',
-      (args, declarations) => `query Outcomes${declarations} { dataset(id: "${IRIS}") { outcomes${args} { edges { cursor node { entityKey runId cluster distance scoredAt } } } } }`,
+      (args, declarations) =>
+        `query Outcomes${declarations} { dataset(id: "${IRIS}") { outcomes${args} { edges { cursor node { entityKey runId cluster distance scoredAt } } } } }`,
       (data) => data.dataset.outcomes.edges,
     ),
 
     ...pagingCases(
       'ModelRun.assignments',
-      (args, declarations) => `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { cursor node { entityKey cluster distance } } } } }`,
+      (args, declarations) =>
+        `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { cursor node { entityKey cluster distance } } } } }`,
       (data) => data.modelRun.assignments.edges,
     ),
     'ModelRun.assignments(cluster)': {
       send: argumentSender(
-        (args, declarations) => `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { node { entityKey cluster distance } } } } }`,
+        (args, declarations) =>
+          `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { node { entityKey cluster distance } } } } }`,
         (data) => data.modelRun.assignments.edges.map((edge: Edge) => edge.node),
         'cluster',
         'Int',
@@ -299,7 +380,13 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     'StartModelRunInput.publishOutcomes': startCase('publishOutcomes', false, { publishOutcomes: false }),
     'StartModelRunInput.seed': {
       // Documented: drawn at random and recorded when omitted.
-      send: startSender(['seed'], { datasetId: IRIS, k: 3 }, (run) => (run.params.seed === 42 ? 42 : Number.isInteger(run.params.seed) && run.params.seed >= 0 && run.params.seed <= MAX_SEED ? 'drawn and recorded' : run.params.seed)),
+      send: startSender(['seed'], { datasetId: IRIS, k: 3 }, (run) =>
+        run.params.seed === 42
+          ? 42
+          : Number.isInteger(run.params.seed) && run.params.seed >= 0 && run.params.seed <= MAX_SEED
+            ? 'drawn and recorded'
+            : run.params.seed,
+      ),
       whenOmitted: async () => 'drawn and recorded',
       given: () => 42,
       whenGiven: async () => 42,
@@ -354,18 +441,29 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   }
 
   async function traceWithActions(actions: readonly string[]): Promise<Json[]> {
-    const data = dataOf(await request('query Trace($id: ID!, $actions: [String!]) { modelRun(id: $id) { trace(actions: $actions, first: 500) { edges { node { id action } } } } }', { id: mainRunId, actions }), 'trace');
+    const data = dataOf(
+      await request(
+        'query Trace($id: ID!, $actions: [String!]) { modelRun(id: $id) { trace(actions: $actions, first: 500) { edges { node { id action } } } } }',
+        { id: mainRunId, actions },
+      ),
+      'trace',
+    );
     return data.modelRun.trace.edges.map((edge: Edge) => edge.node);
   }
 
   before(async () => {
     server = await startTestServer({ RUN_HEARTBEAT_MS: '600000', RUN_QUEUE_LIMIT: '1000', RATE_LIMIT_RUNS_PER_MINUTE: '100000', TRACE_FLUSH_MS: '20' });
     copyId = dataOf(
-      await request('mutation { registerDataset(input: { name: "optional-args iris copy", table: "iris", keyColumns: ["sample_id"], featureColumns: ["petal_length", "petal_width"] }) { id } }'),
+      await request(
+        'mutation { registerDataset(input: { name: "optional-args iris copy", table: "iris", keyColumns: ["sample_id"], featureColumns: ["petal_length", "petal_width"] }) { id } }',
+      ),
       'register the copy',
     ).registerDataset.id;
     const start = async (input: Record<string, unknown>) => {
-      const run = dataOf(await request('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input }), 'start').startModelRun;
+      const run = dataOf(
+        await request('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input }),
+        'start',
+      ).startModelRun;
       await waitForRun(server, run.id);
       return run.id as string;
     };
@@ -374,14 +472,24 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     await new RunRepository(server.app.datastore).insert(runRecord(copyId, { status: 'CANCELLED', createdAt: new Date(), finishedAt: new Date() }));
     // Random starts, ten restarts, tolerance 0: more than 20 trace documents; its outcomes are published.
     mainRunId = await start({ datasetId: IRIS, k: 3, seed: 7, initialization: 'RANDOM', nInit: 10, tolerance: 0 });
-    await pollUntil(() => traceWithActions(['run-succeeded']), (nodes) => nodes.length === 1, 'the main run’s trace');
+    await pollUntil(
+      () => traceWithActions(['run-succeeded']),
+      (nodes) => nodes.length === 1,
+      'the main run’s trace',
+    );
     // …and nothing more arrives: the trace compared below is complete.
     let previous: Json[] = [];
-    await pollUntil(() => traceWithActions(TRACE_ACTIONS), (nodes) => {
-      const stable = nodes.length === previous.length;
-      previous = nodes;
-      return stable;
-    }, 'the main run’s trace to stop growing', 60_000, 200);
+    await pollUntil(
+      () => traceWithActions(TRACE_ACTIONS),
+      (nodes) => {
+        const stable = nodes.length === previous.length;
+        previous = nodes;
+        return stable;
+      },
+      'the main run’s trace to stop growing',
+      60_000,
+      200,
+    );
   });
   after(async () => {
     await server?.stop();
@@ -392,11 +500,20 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     const sites = new Map<string, IntrospectionInputValue>();
     for (const type of schema.__schema.types) {
       if (type.name.startsWith('__')) continue;
-      if (type.kind === 'OBJECT') for (const field of type.fields) for (const arg of field.args) if (optional(arg.type)) sites.set(`${type.name}.${field.name}(${arg.name})`, arg);
+      if (type.kind === 'OBJECT')
+        for (const field of type.fields) for (const arg of field.args) if (optional(arg.type)) sites.set(`${type.name}.${field.name}(${arg.name})`, arg);
       if (type.kind === 'INPUT_OBJECT') for (const field of type.inputFields) if (optional(field.type)) sites.set(`${type.name}.${field.name}`, field);
     }
-    assert.deepEqual([...sites.keys()].filter((site) => !(site in CASES)), [], 'optional arguments and input fields without cases');
-    assert.deepEqual(Object.keys(CASES).filter((site) => !sites.has(site)), [], 'cases for no optional argument or input field');
+    assert.deepEqual(
+      [...sites.keys()].filter((site) => !(site in CASES)),
+      [],
+      'optional arguments and input fields without cases',
+    );
+    assert.deepEqual(
+      Object.keys(CASES).filter((site) => !sites.has(site)),
+      [],
+      'cases for no optional argument or input field',
+    );
     for (const [site, definition] of sites) {
       assert.equal(definition.defaultValue, CASES[site]!.whenNull ? null : 'null', `${site}: its default in the schema`);
     }

@@ -21,7 +21,7 @@ function startMain(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "server listening" line within 60 s: ${JSON.stringify(lines)}`)), 60_000);
     let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
         const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>;
@@ -46,7 +46,12 @@ function exitCode(child: ChildProcess): Promise<number | null> {
 
 describe('the server process (dist/src/main.js)', () => {
   it('starts on the embedded default, sizes the libuv thread pool from the pool, serves, and exits 0 on SIGTERM', async () => {
-    const { child, url, lines } = await startMain({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-main-')), DB_POOL_MAX: '6' });
+    const { child, url, lines } = await startMain({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-main-')),
+      DB_POOL_MAX: '6',
+    });
     try {
       const listening = lines.find((line) => line.msg === 'server listening');
       assert.equal(listening?.threadPool, '10');
@@ -57,7 +62,14 @@ describe('the server process (dist/src/main.js)', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ datasets { name rowCount } }' }),
       });
-      assert.deepEqual(await response.json(), { data: { datasets: [{ name: 'iris', rowCount: 150 }, { name: 'station_readings', rowCount: 20_000 }] } });
+      assert.deepEqual(await response.json(), {
+        data: {
+          datasets: [
+            { name: 'iris', rowCount: 150 },
+            { name: 'station_readings', rowCount: 20_000 },
+          ],
+        },
+      });
     } finally {
       const exited = exitCode(child);
       child.kill('SIGTERM');
@@ -72,7 +84,7 @@ describe('the server process (dist/src/main.js)', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     assert.equal(await exitCode(child), 1);
     assert.match(stderr, /PORT must be an integer/);
     assert.match(stderr, /DB_DIALECT must be one of sqlite, postgresql, mysql, oracle, tibero/);

@@ -63,13 +63,20 @@ describe('/readyz with the database refusing the password', () => {
     assert.equal(database.prepared, false);
     assert.deepEqual(database.error, { code: 'DB_UNAVAILABLE', message: ERROR_CATALOGUE.DB_UNAVAILABLE });
     for (const answer of [admin, await readyz(server, ANONYMOUS)]) {
-      for (const word of [user, WRONG_PASSWORD, 'password', 'authentication', 'FATAL']) assert.ok(!answer.text.includes(word), `/readyz shows "${word}": ${answer.text}`);
+      for (const word of [user, WRONG_PASSWORD, 'password', 'authentication', 'FATAL'])
+        assert.ok(!answer.text.includes(word), `/readyz shows "${word}": ${answer.text}`);
     }
     // The driver's words are for the operator's log, at debug only.
     const withDriverText = server.logs.filter((line) => line.includes('password authentication failed'));
     assert.ok(withDriverText.length > 0, 'the server log has the driver text');
-    assert.ok(withDriverText.every((line) => (JSON.parse(line) as { level: number }).level === 20), 'at debug only');
-    assert.ok(server.logs.every((line) => !line.includes(WRONG_PASSWORD)), 'no log line has the password');
+    assert.ok(
+      withDriverText.every((line) => (JSON.parse(line) as { level: number }).level === 20),
+      'at debug only',
+    );
+    assert.ok(
+      server.logs.every((line) => !line.includes(WRONG_PASSWORD)),
+      'no log line has the password',
+    );
   });
 
   it('a viewer or operator token gets only { ready }, like an anonymous caller', async () => {

@@ -56,7 +56,11 @@ describe('refused and anonymous requests with TRACE_REFUSED_SAMPLE_RATE=0 (produ
     assert.equal(served.body.errors, undefined);
 
     // The authenticated request's document is written after every refused one was answered.
-    const documents = await pollUntil(() => operationDocuments(traceDir), (found) => found.length >= 1, 'the authenticated request traced');
+    const documents = await pollUntil(
+      () => operationDocuments(traceDir),
+      (found) => found.length >= 1,
+      'the authenticated request traced',
+    );
     assert.deepEqual(
       documents.map((document) => [document.aimodel.graphql.operation_name, document.aimodel.graphql.error_codes]),
       [['DatasetNames', []]],

@@ -2,7 +2,12 @@ import type { Executor, Streamer } from '../../src/datastore/datastore';
 import type { Assignment } from '../../src/modules/run/assignment.repository';
 
 /** All of a run's stored assignments, `batchSize` at a time, in entity-key order (Streamer.streamOrdered); resolves to the count. */
-export function streamAssignments(streamer: Streamer & Pick<Executor, 'dialect'>, runId: string, batchSize: number, onBatch: (assignments: Assignment[]) => Promise<void>): Promise<number> {
+export function streamAssignments(
+  streamer: Streamer & Pick<Executor, 'dialect'>,
+  runId: string,
+  batchSize: number,
+  onBatch: (assignments: Assignment[]) => Promise<void>,
+): Promise<number> {
   const read = {
     table: 'ai_run_assignment',
     columns: ['entity_key', 'cluster', 'distance'],

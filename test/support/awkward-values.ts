@@ -30,7 +30,25 @@ export function awkwardDoubles(count: number, seed = 6): number[] {
   const random = new SeededRandom(seed);
   const bits = new Uint32Array(2);
   const view = new Float64Array(bits.buffer);
-  const values = [0.1, 0.2 + 0.1, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308, -1.7976931348623157e308, 1e21, 1e-7, 123456789012345680000, 9007199254740993, 0.000001, 1e-6 / 3, -0.5, 12];
+  const values = [
+    0.1,
+    0.2 + 0.1,
+    1 / 3,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    1e21,
+    1e-7,
+    123456789012345680000,
+    9007199254740993,
+    0.000001,
+    1e-6 / 3,
+    -0.5,
+    12,
+  ];
   while (values.length < count) {
     bits[0] = Math.floor(random.next() * 2 ** 32);
     bits[1] = Math.floor(random.next() * 2 ** 32);

@@ -44,15 +44,7 @@ function plainMediaTypes(value: string): string {
 }
 
 /** Per-connection headers (RFC 9110 §7.6.1): not forwarded, each hop sets its own. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 export async function startElasticProxy(options: { target: string }): Promise<ElasticProxy> {
   const target = new URL(options.target);

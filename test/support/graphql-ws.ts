@@ -19,7 +19,11 @@ export async function connectGraphqlWs(httpUrl: string): Promise<Client> {
 }
 
 /** One request over the socket (a query or mutation), answered once. */
-export function requestOverWs<TResult, TVariables>(client: Client, document: TypedDocumentNode<TResult, TVariables>, variables: TVariables): Promise<FormattedExecutionResult<TResult>> {
+export function requestOverWs<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+): Promise<FormattedExecutionResult<TResult>> {
   return new Promise((resolve, reject) => {
     let result: FormattedExecutionResult<TResult> | undefined;
     client.subscribe<TResult>(

@@ -38,7 +38,10 @@ interface SavedObject {
 
 /** The visualizations of a saved-objects NDJSON export, each with its data view's index pattern resolved. */
 export function savedVisualizations(ndjson: string): Map<string, SavedVisualization> {
-  const objects = ndjson.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as SavedObject);
+  const objects = ndjson
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as SavedObject);
   const dataViews = new Map(objects.filter((object) => object.type === 'index-pattern').map((object) => [object.id, String(object.attributes.title)]));
   const visualizations = new Map<string, SavedVisualization>();
   for (const object of objects.filter((entry) => entry.type === 'visualization')) {
@@ -49,7 +52,13 @@ export function savedVisualizations(ndjson: string): Map<string, SavedVisualizat
     const reference = object.references.find((entry) => entry.name === searchSource.indexRefName);
     const indexPattern = reference ? dataViews.get(reference.id) : undefined;
     if (!indexPattern) throw new Error(`${object.id}: its data view (${reference?.id ?? searchSource.indexRefName}) is not in the export`);
-    visualizations.set(object.id, { id: object.id, title: String(object.attributes.title), aggs: visState.aggs, query: searchSource.query.query, indexPattern });
+    visualizations.set(object.id, {
+      id: object.id,
+      title: String(object.attributes.title),
+      aggs: visState.aggs,
+      query: searchSource.query.query,
+      indexPattern,
+    });
   }
   return visualizations;
 }
@@ -102,7 +111,8 @@ function bucketAgg(agg: KibanaAggregation, metrics: readonly KibanaAggregation[]
     case 'date_histogram': {
       knownParams(agg, ['field', 'interval', 'min_doc_count']);
       const interval = String(params.interval);
-      const spacing = interval === 'auto' ? { fixed_interval: '1m' } : CALENDAR_UNITS.has(interval) ? { calendar_interval: `1${interval}` } : { fixed_interval: interval };
+      const spacing =
+        interval === 'auto' ? { fixed_interval: '1m' } : CALENDAR_UNITS.has(interval) ? { calendar_interval: `1${interval}` } : { fixed_interval: interval };
       return { date_histogram: { field: params.field, ...spacing, time_zone: 'UTC', min_doc_count: params.min_doc_count ?? 1 } };
     }
     case 'histogram': {
@@ -140,7 +150,11 @@ export interface PanelRequest {
  * `trace.id:"…"`); `timeRange` adds Kibana's time filter on @timestamp (default: the last 90 days,
  * as the run links open the dashboard).
  */
-export function panelRequest(visualization: SavedVisualization, filters: readonly string[] = [], timeRange: { gte: string; lte: string } | null = { gte: 'now-90d', lte: 'now' }): PanelRequest {
+export function panelRequest(
+  visualization: SavedVisualization,
+  filters: readonly string[] = [],
+  timeRange: { gte: string; lte: string } | null = { gte: 'now-90d', lte: 'now' },
+): PanelRequest {
   for (const agg of visualization.aggs) {
     if (!agg.enabled) throw new Error(`agg ${agg.id} is disabled; the translator expects only enabled aggs`);
     if (!BUCKET_TYPES.has(agg.type) && !METRIC_TYPES.has(agg.type)) throw new Error(`agg ${agg.id}: unsupported type ${agg.type}`);
@@ -205,6 +219,6 @@ export function panelRows(request: PanelRequest, aggregations: Record<string, un
       rows.push({ keys: here, count: bucket.doc_count, metrics });
     }
   };
-  walk(aggregations as Record<string, unknown>, 0, {});
+  walk(aggregations, 0, {});
   return rows;
 }

@@ -9,7 +9,10 @@ const APIKEY_CLI = path.resolve(__dirname, '../../src/cli/apikey.js');
 /** Creates an admin key with `npm run apikey` (the command itself) against the same database. */
 export function createAdminKey(env: Record<string, string>): string {
   const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
-  const result = spawnSync(process.execPath, [APIKEY_CLI, 'create', '--name', 'test admin', '--role', 'admin'], { env: { ...parentEnv, ...env }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [APIKEY_CLI, 'create', '--name', 'test admin', '--role', 'admin'], {
+    env: { ...parentEnv, ...env },
+    encoding: 'utf8',
+  });
   const key = result.stdout.split('\n').find((line) => line.startsWith('aim_'));
   if (result.status !== 0 || !key) throw new Error(`npm run apikey create failed (${result.status}): ${result.stderr}`);
   return key;
@@ -33,13 +36,15 @@ export function startMain(env: Record<string, string>): Promise<MainProcess> {
   const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
   const child = spawn(process.execPath, [MAIN], { env: { ...parentEnv, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "server listening" line within 60 s: ${JSON.stringify(lines)} ${stderr}`)), 60_000);
     let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
         const text = buffer.slice(0, newline);

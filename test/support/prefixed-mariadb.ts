@@ -31,8 +31,7 @@ export class PrefixedAppTablesMariadbDialect extends MariadbDialect {
   override listTablesStatement(): Statement {
     return {
       sql:
-        'SELECT table_name AS table_name FROM information_schema.tables ' +
-        'WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ? ORDER BY table_name',
+        'SELECT table_name AS table_name FROM information_schema.tables ' + 'WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ? ORDER BY table_name',
       parameters: [this.prefix.length, this.prefix],
       kind: 'catalog',
     };

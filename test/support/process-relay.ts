@@ -27,8 +27,15 @@ export interface ProcessRelay extends SwitchableRelay {
 
 const TARGET_VARIABLE = 'AIMODEL_TEST_RELAY_TARGET';
 
-type Command = { id: number; command: 'open' | 'close' };
-type Reply = { id: number; port?: number; error?: string };
+interface Command {
+  id: number;
+  command: 'open' | 'close';
+}
+interface Reply {
+  id: number;
+  port?: number;
+  error?: string;
+}
 
 /** Starts a relay to `target` (host and port of an http://host:port address), listening now. */
 export async function startProcessRelay(target: string): Promise<ProcessRelay> {

@@ -28,7 +28,10 @@ export interface RoundTripColumn<W, R> {
 }
 
 /** A column read under the same name as it was written, each value through `expect`. */
-export function sameColumn(name: string, expect: (value: unknown) => unknown = (value) => value): RoundTripColumn<Record<string, unknown>, Record<string, unknown>> {
+export function sameColumn(
+  name: string,
+  expect: (value: unknown) => unknown = (value) => value,
+): RoundTripColumn<Record<string, unknown>, Record<string, unknown>> {
   return { name, expected: (row) => expect(row[name]), actual: (row) => row[name] };
 }
 
@@ -79,7 +82,8 @@ export function sameValue(expected: unknown, actual: unknown): boolean {
   if (typeof expected === 'number' && typeof actual === 'number') return Object.is(expected, actual);
   if (expected instanceof Date && actual instanceof Date) return expected.getTime() === actual.getTime();
   if (Buffer.isBuffer(expected) && Buffer.isBuffer(actual)) return expected.equals(actual);
-  if (Array.isArray(expected) && Array.isArray(actual)) return expected.length === actual.length && expected.every((value, index) => sameValue(value, actual[index]));
+  if (Array.isArray(expected) && Array.isArray(actual))
+    return expected.length === actual.length && expected.every((value, index) => sameValue(value, actual[index]));
   if (isPlainObject(expected) && isPlainObject(actual)) {
     const keys = Object.keys(expected);
     return keys.length === Object.keys(actual).length && keys.every((key) => Object.hasOwn(actual, key) && sameValue(expected[key], actual[key]));
@@ -119,6 +123,9 @@ export function show(value: unknown): string {
   }
   if (Buffer.isBuffer(value)) return `<Buffer ${value.toString('hex')}>`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (typeof value === 'object') return `{ ${Object.entries(value).map(([key, member]) => `${key}: ${show(member)}`).join(', ')} }`;
+  if (typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([key, member]) => `${key}: ${show(member)}`)
+      .join(', ')} }`;
   return String(value);
 }

@@ -137,7 +137,8 @@ export class RoundTripGenerator {
   double(allowed: (value: number) => boolean = () => true): number {
     for (;;) {
       const roll = this.random.next();
-      const value = roll < 0.2 ? this.pick(EXTREME_DOUBLES) : roll < 0.6 ? this.randomBits() : Math.round(this.random.normal() * 1e6) / 10 ** this.random.integer(9);
+      const value =
+        roll < 0.2 ? this.pick(EXTREME_DOUBLES) : roll < 0.6 ? this.randomBits() : Math.round(this.random.normal() * 1e6) / 10 ** this.random.integer(9);
       if (allowed(value)) return value;
     }
   }
@@ -226,7 +227,12 @@ export class RoundTripGenerator {
    * Rows of `count` with each column's values from `value` and NULLs where its pattern says, in
    * batches of `batchRows` (the writer's rows per statement, or the reader's per batch).
    */
-  rows(count: number, columns: readonly GeneratedColumn[], batchRows: number, value: (column: GeneratedColumn, row: number) => SqlValue): Record<string, SqlValue>[] {
+  rows(
+    count: number,
+    columns: readonly GeneratedColumn[],
+    batchRows: number,
+    value: (column: GeneratedColumn, row: number) => SqlValue,
+  ): Record<string, SqlValue>[] {
     return Array.from({ length: count }, (_, row) => {
       const record: Record<string, SqlValue> = {};
       for (const column of columns) record[column.name] = this.isNull(column.nulls ?? 'none', row, count, batchRows) ? null : value(column, row);

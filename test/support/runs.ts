@@ -38,7 +38,9 @@ export function startInput(fields: Partial<StartModelRunInput> & Pick<StartModel
 }
 
 /** A registerDataset input with description and outcomeTable null unless given. */
-export function registerInput(fields: Partial<RegisterDatasetInput> & Pick<RegisterDatasetInput, 'name' | 'table' | 'keyColumns' | 'featureColumns'>): RegisterDatasetInput {
+export function registerInput(
+  fields: Partial<RegisterDatasetInput> & Pick<RegisterDatasetInput, 'name' | 'table' | 'keyColumns' | 'featureColumns'>,
+): RegisterDatasetInput {
   return { description: null, outcomeTable: null, ...fields };
 }
 
@@ -82,7 +84,10 @@ export async function runState(server: Pick<TestServer, 'graphql'>, id: string):
  * publishing them (outcomesPublishedAt or publishError set). A run is SUCCEEDED once its results are
  * stored, and its outcomes follow in a transaction of their own.
  */
-export async function isSettled(server: Pick<TestServer, 'graphql'>, run: Pick<RunSummaryFragment, 'id' | 'status' | 'outcomesPublishedAt' | 'publishError'>): Promise<boolean> {
+export async function isSettled(
+  server: Pick<TestServer, 'graphql'>,
+  run: Pick<RunSummaryFragment, 'id' | 'status' | 'outcomesPublishedAt' | 'publishError'>,
+): Promise<boolean> {
   if (!TERMINAL.includes(run.status)) return false;
   if (run.status !== 'SUCCEEDED' || run.outcomesPublishedAt !== null || run.publishError !== null) return true;
   const result = await server.graphql(RunPublishesOutcomesDocument, { id: run.id });
@@ -93,10 +98,20 @@ export async function isSettled(server: Pick<TestServer, 'graphql'>, run: Pick<R
  * Polls modelRun(id) until its status is one of `statuses` (default: any terminal one) and, once
  * SUCCEEDED, it is settled (isSettled).
  */
-export async function waitForRun(server: Pick<TestServer, 'graphql'>, id: string, statuses: readonly RunStatus[] = TERMINAL, boundMs = 60_000): Promise<RunSummaryFragment> {
+export async function waitForRun(
+  server: Pick<TestServer, 'graphql'>,
+  id: string,
+  statuses: readonly RunStatus[] = TERMINAL,
+  boundMs = 60_000,
+): Promise<RunSummaryFragment> {
   const deadline = Date.now() + boundMs;
   for (;;) {
-    const run = await pollUntil(() => runState(server, id), (state) => statuses.includes(state.status), `run ${id} reaching ${statuses.join('|')}`, Math.max(1, deadline - Date.now()));
+    const run = await pollUntil(
+      () => runState(server, id),
+      (state) => statuses.includes(state.status),
+      `run ${id} reaching ${statuses.join('|')}`,
+      Math.max(1, deadline - Date.now()),
+    );
     if (run.status !== 'SUCCEEDED' || (await isSettled(server, run))) return run;
     if (Date.now() > deadline) assert.fail(`run ${id} did not finish publishing within ${boundMs} ms; last seen: ${JSON.stringify(run)}`);
     await sleep(50);
@@ -111,7 +126,11 @@ export function dataOf<T>(result: FormattedExecutionResult<T>, what: string): T 
 }
 
 /** Asserts exactly one error with `extensions.code` = code and a message matching `message`; returns it. */
-export function assertGraphqlError(result: FormattedExecutionResult<unknown>, code: string, message: RegExp): { message: string; extensions?: Record<string, unknown> } {
+export function assertGraphqlError(
+  result: FormattedExecutionResult<unknown>,
+  code: string,
+  message: RegExp,
+): { message: string; extensions?: Record<string, unknown> } {
   assert.ok(result.errors && result.errors.length > 0, `expected ${code}, got data ${JSON.stringify(result.data)}`);
   const [error] = result.errors;
   assert.equal(error!.extensions?.code, code, `expected ${code}, got ${JSON.stringify(result.errors)}`);
@@ -168,7 +187,10 @@ export async function createTable(datastore: Datastore, table: TableDefinition, 
  */
 export async function createNoiseTable(datastore: Datastore, name: string, rows: number, features: number, seed: number): Promise<string[]> {
   const featureColumns = Array.from({ length: features }, (_, index) => `f${index + 1}`);
-  const columns: ColumnDefinition[] = [{ name: 'id', type: 'integer', nullable: false }, ...featureColumns.map((column) => ({ name: column, type: 'double' as const }))];
+  const columns: ColumnDefinition[] = [
+    { name: 'id', type: 'integer', nullable: false },
+    ...featureColumns.map((column) => ({ name: column, type: 'double' as const })),
+  ];
   const random = new SeededRandom(seed);
   const data = Array.from({ length: rows }, (_, index) => {
     const row: Record<string, SqlValue> = { id: index + 1 };
@@ -215,13 +237,26 @@ export async function snapshotOutcomeTable(datastore: Datastore, table = 'ai_clu
     parameters: [],
     kind: 'select',
   });
-  return rows.map((row) => JSON.stringify([row.dataset_id, row.entity_key, row.run_id, Number(row.cluster), Number(row.distance), row.scored_at instanceof Date ? row.scored_at.toISOString() : row.scored_at]));
+  return rows.map((row) =>
+    JSON.stringify([
+      row.dataset_id,
+      row.entity_key,
+      row.run_id,
+      Number(row.cluster),
+      Number(row.distance),
+      row.scored_at instanceof Date ? row.scored_at.toISOString() : row.scored_at,
+    ]),
+  );
 }
 
 /** How many assignments a run has stored (plain SQL). */
 export async function countAssignments(datastore: Datastore, runId: string): Promise<number> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
-  const [row] = await datastore.query({ sql: `SELECT COUNT(*) AS n FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ?`, parameters: [runId], kind: 'select' });
+  const [row] = await datastore.query({
+    sql: `SELECT COUNT(*) AS n FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ?`,
+    parameters: [runId],
+    kind: 'select',
+  });
   return Number(row?.n ?? 0);
 }
 

@@ -72,16 +72,16 @@ export async function startSwitchableRelay(target: string): Promise<SwitchableRe
  */
 export function relayConnection(client: net.Socket, host: string, port: number, sockets: Set<net.Socket>): void {
   const remote = net.connect({ host, port });
-      sockets.add(client);
-      sockets.add(remote);
-      const drop = () => {
-        client.destroy();
-        remote.destroy();
-        sockets.delete(client);
-        sockets.delete(remote);
-      };
-      client.on('error', drop).on('close', drop);
-      remote.on('error', drop).on('close', drop);
-      client.pipe(remote);
-      remote.pipe(client);
+  sockets.add(client);
+  sockets.add(remote);
+  const drop = () => {
+    client.destroy();
+    remote.destroy();
+    sockets.delete(client);
+    sockets.delete(remote);
+  };
+  client.on('error', drop).on('close', drop);
+  remote.on('error', drop).on('close', drop);
+  client.pipe(remote);
+  remote.pipe(client);
 }

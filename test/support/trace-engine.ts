@@ -59,7 +59,7 @@ export async function setUpTargets(client: Client, targets: TraceTargets, setup:
   for (let attempt = 1; ; attempt += 1) {
     await setup();
     const mapping = await client.indices.getMapping({ index: targets.runsIndex });
-    const fields = mappedFields(Object.values(mapping)[0]?.mappings.properties as never);
+    const fields = mappedFields(Object.values(mapping)[0]?.mappings.properties);
     let ok = fields.get('aimodel.run.status') === 'keyword' && fields.get('aimodel.run.duration_ms') === 'long';
     if (ok && options.createStream) {
       await client.indices.createDataStream({ name: targets.stream }, { ignore: [400] });
@@ -145,7 +145,16 @@ export const TraceStartRun = gql<{ startModelRun: { id: string; status: string }
   mutation TraceStartRun($input: StartModelRunInput!) { startModelRun(input: $input) { id status } }`);
 
 export const TraceRunStatus = gql<
-  { modelRun: { id: string; status: string; error: { code: string } | null; outcomesPublishedAt: string | null; publishError: { code: string } | null; params: { publishOutcomes: boolean } } | null },
+  {
+    modelRun: {
+      id: string;
+      status: string;
+      error: { code: string } | null;
+      outcomesPublishedAt: string | null;
+      publishError: { code: string } | null;
+      params: { publishOutcomes: boolean };
+    } | null;
+  },
   { id: string }
 >(`
   query TraceRunStatus($id: ID!) { modelRun(id: $id) { id status error { code } outcomesPublishedAt publishError { code } params { publishOutcomes } } }`);
@@ -173,7 +182,11 @@ export interface TraceEventNode {
 }
 
 export const TraceRunTrace = gql<
-  { modelRun: { trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } } } | null },
+  {
+    modelRun: {
+      trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+    } | null;
+  },
   { id: string; actions: string[] | null; first: number | null; after: string | null }
 >(`
   query TraceRunTrace($id: ID!, $actions: [String!], $first: Int, $after: String) {
@@ -238,7 +251,12 @@ export class CountingClient {
 
   /** Polls modelRun(id) until its status is one of `statuses`. */
   waitForStatus(id: string, statuses: readonly string[], boundMs = 180_000): Promise<string> {
-    return pollUntil(() => this.status(id), (status) => statuses.includes(status), `run ${id} reaching ${statuses.join('|')}`, boundMs);
+    return pollUntil(
+      () => this.status(id),
+      (status) => statuses.includes(status),
+      `run ${id} reaching ${statuses.join('|')}`,
+      boundMs,
+    );
   }
 
   /** Waits for a terminal status and asserts it is SUCCEEDED; returns the run's full result. */
@@ -267,10 +285,21 @@ export function spoolFile(targets: TraceTargets): string {
 }
 
 /** The spool's size in bytes (0 when it does not exist) and its documents. */
-export async function spoolContent(targets: TraceTargets): Promise<{ bytes: number; documents: Array<{ _id: string; _target: string; event: { action: string }; trace?: { id: string } }> }> {
-  const bytes = await stat(spoolFile(targets)).then((info) => info.size, () => 0);
+export async function spoolContent(
+  targets: TraceTargets,
+): Promise<{ bytes: number; documents: { _id: string; _target: string; event: { action: string }; trace?: { id: string } }[] }> {
+  const bytes = await stat(spoolFile(targets)).then(
+    (info) => info.size,
+    () => 0,
+  );
   const text = bytes > 0 ? await readFile(spoolFile(targets), 'utf8') : '';
-  return { bytes, documents: text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line)) };
+  return {
+    bytes,
+    documents: text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,9 +37,26 @@ export interface DriverErrorFacts {
 }
 
 const NUMERIC_TYPES = new Set([
-  'SMALLINT', 'INTEGER', 'INT', 'BIGINT', 'TINYINT', 'MEDIUMINT', 'INT2', 'INT4', 'INT8',
-  'DECIMAL', 'NUMERIC', 'NUMBER', 'REAL', 'FLOAT', 'FLOAT4', 'FLOAT8', 'DOUBLE', 'DOUBLE PRECISION',
-  'BINARY_DOUBLE', 'BINARY_FLOAT',
+  'SMALLINT',
+  'INTEGER',
+  'INT',
+  'BIGINT',
+  'TINYINT',
+  'MEDIUMINT',
+  'INT2',
+  'INT4',
+  'INT8',
+  'DECIMAL',
+  'NUMERIC',
+  'NUMBER',
+  'REAL',
+  'FLOAT',
+  'FLOAT4',
+  'FLOAT8',
+  'DOUBLE',
+  'DOUBLE PRECISION',
+  'BINARY_DOUBLE',
+  'BINARY_FLOAT',
 ]);
 
 // Names reach SQL only this way: anything else (spaces, quotes, dots, dashes) is refused, not escaped.
@@ -225,7 +242,11 @@ export abstract class SqlDialect implements UpsertDialect {
     for (let start = 0; start < numbers.length; start += MASK_BITS) {
       const group = numbers.slice(start, start + MASK_BITS);
       const terms = group.map(({ name }, bit) => `CASE WHEN ${this.nonNumericSql(this.quoteIdentifier(name))} THEN ${2 ** bit} ELSE 0 END`);
-      masks.push({ column: read.columns.length + masks.length, columns: group.map(({ column }) => column), sql: `${terms.join(' + ')} AS non_number_mask_${masks.length}` });
+      masks.push({
+        column: read.columns.length + masks.length,
+        columns: group.map(({ column }) => column),
+        sql: `${terms.join(' + ')} AS non_number_mask_${masks.length}`,
+      });
     }
     return masks;
   }
@@ -272,14 +293,10 @@ export abstract class SqlDialect implements UpsertDialect {
 
   compileCreateTable(table: TableDefinition): Statement {
     const columns = table.columns.map(
-      (column) =>
-        `${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}${column.nullable === false ? ' NOT NULL' : ''}`,
+      (column) => `${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}${column.nullable === false ? ' NOT NULL' : ''}`,
     );
     const keyList = (names: readonly string[]) => names.map((name) => this.quoteIdentifier(name)).join(', ');
-    const constraints = [
-      `PRIMARY KEY (${keyList(table.primaryKey)})`,
-      ...(table.unique ?? []).map((names) => `UNIQUE (${keyList(names)})`),
-    ];
+    const constraints = [`PRIMARY KEY (${keyList(table.primaryKey)})`, ...(table.unique ?? []).map((names) => `UNIQUE (${keyList(names)})`)];
     return {
       sql: `CREATE TABLE ${this.quoteIdentifier(table.name)} (\n  ${[...columns, ...constraints].join(',\n  ')}\n)`,
       parameters: [],
@@ -316,7 +333,11 @@ export abstract class SqlDialect implements UpsertDialect {
    * Length and precision suffixes and UNSIGNED are ignored: `DECIMAL(10,2)`, `int unsigned`.
    */
   isNumericType(typeName: string): boolean {
-    const base = typeName.toUpperCase().replace(/\(.*\)/, '').replace(/\bUNSIGNED\b|\bZEROFILL\b/g, '').trim();
+    const base = typeName
+      .toUpperCase()
+      .replace(/\(.*\)/, '')
+      .replace(/\bUNSIGNED\b|\bZEROFILL\b/g, '')
+      .trim();
     return NUMERIC_TYPES.has(base);
   }
 

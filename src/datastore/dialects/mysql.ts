@@ -119,9 +119,7 @@ export class MysqlDialect extends SqlDialect {
   // converts each value under strict mode, where JSON_TABLE's typed columns turn 'abc' into 0 with a warning.
   override setBasedUpsert(spec: UpsertSpec): SetBasedUpsert | undefined {
     if (!this.hasJsonTable) return undefined;
-    const columns = spec.columns
-      .map((column, index) => `${this.quoteIdentifier(column.name)} LONGTEXT PATH '$[${index}]'`)
-      .join(', ');
+    const columns = spec.columns.map((column, index) => `${this.quoteIdentifier(column.name)} LONGTEXT PATH '$[${index}]'`).join(', ');
     return {
       sql:
         `INSERT INTO ${this.quoteIdentifier(spec.table)} (${this.columnList(spec.columns)}) ` +

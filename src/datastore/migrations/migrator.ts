@@ -51,10 +51,12 @@ async function existingTables(datastore: Datastore): Promise<Set<string>> {
 async function missingColumns(datastore: Datastore, columns: readonly AddedColumn[]): Promise<AddedColumn[]> {
   if (columns.length === 0) return [];
   const rows = await datastore.query(datastore.dialect.listColumnsStatement([...new Set(columns.map((added) => added.table))]));
-  const present = new Set(rows.map((row) => {
-    const column = datastore.dialect.readCatalogColumn(row);
-    return `${column.table}.${column.name}`;
-  }));
+  const present = new Set(
+    rows.map((row) => {
+      const column = datastore.dialect.readCatalogColumn(row);
+      return `${column.table}.${column.name}`;
+    }),
+  );
   return columns.filter((added) => !present.has(`${added.table}.${added.column.name}`));
 }
 

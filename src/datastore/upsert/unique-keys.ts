@@ -13,7 +13,11 @@ export function assertUniqueKeys(spec: UpsertSpec): void {
   // A shared key part is the same in every row: the other parts decide.
   const keyColumns = spec.keyColumns.filter((name) => !Object.hasOwn(spec.sharedValues ?? {}, name));
   if (keyColumns.length === 0) {
-    if (rows.length > 1) throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row 1 repeats the key of row 0 (every key column is shared)`, { table: spec.table, row: 1 });
+    if (rows.length > 1)
+      throw new AppError('UPSERT_INVALID', `Invalid UPSERT into ${spec.table}: row 1 repeats the key of row 0 (every key column is shared)`, {
+        table: spec.table,
+        row: 1,
+      });
     return;
   }
   let ordered = true;
@@ -49,7 +53,7 @@ function keyFollows(previous: UpsertRow, row: UpsertRow, keyColumns: readonly st
     const before = previous[name];
     const after = row[name];
     if (typeof before !== typeof after || (typeof before !== 'string' && typeof before !== 'number')) return false;
-    if (after! > before!) return true;
+    if (after! > before) return true;
     if (!(after === before)) return false;
   }
   return false;

@@ -7,6 +7,8 @@ import type { SocketSessions } from '../../auth/socket-sessions';
 import { isAppError } from '../../errors/app-error';
 
 /** What a graphql-ws socket carries between hooks. */
+// A type, not an interface: graphql-ws wants it assignable to Record<PropertyKey, unknown>.
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type SocketExtra = {
   identity?: Identity;
   /** Stops tracking the socket (SocketSessions) once it has closed. */
@@ -27,7 +29,11 @@ const FORBIDDEN = 4403;
 export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSessions) {
   const identify = (socket: SocketContext) => {
     const params = socket.connectionParams ?? {};
-    return authenticator.identify(stringParam(params.authorization ?? params.Authorization), stringParam(params['x-api-key']), socket.extra.request.socket.remoteAddress ?? 'unknown');
+    return authenticator.identify(
+      stringParam(params.authorization ?? params.Authorization),
+      stringParam(params['x-api-key']),
+      socket.extra.request.socket.remoteAddress ?? 'unknown',
+    );
   };
   const close = (socket: SocketContext) => socket.extra.socket.close(FORBIDDEN, 'Forbidden');
   return {

@@ -46,7 +46,9 @@ export function graphqlWsHooks(options: {
       if (invalid.length > 0) return invalid.map((error) => (limitErrorOf(error) ? error : relabel(error, 'GRAPHQL_VALIDATION_FAILED')));
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) {
-        const message = payload.operationName ? `Unknown operation named "${payload.operationName.slice(0, 64)}".` : 'Must provide operation name if query contains multiple operations.';
+        const message = payload.operationName
+          ? `Unknown operation named "${payload.operationName.slice(0, 64)}".`
+          : 'Must provide operation name if query contains multiple operations.';
         return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
       }
       try {

@@ -12,7 +12,9 @@ export function aliasLimitRule(maxAliases: number): ValidationRule {
     OperationDefinition(node) {
       const { aliases } = operationShape(context, node);
       if (aliases > maxAliases) {
-        context.reportError(new QueryLimitError('TOO_MANY_ALIASES', maxAliases, aliases, `${describeOperation(node.name?.value)} uses ${aliases} aliases`, node));
+        context.reportError(
+          new QueryLimitError('TOO_MANY_ALIASES', maxAliases, aliases, `${describeOperation(node.name?.value)} uses ${aliases} aliases`, node),
+        );
       }
     },
   });

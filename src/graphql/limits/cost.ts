@@ -140,7 +140,13 @@ export function assertCost(
 ): void {
   const cost = operationCost(schema, document, operation, { variables });
   if (cost > maxCost) {
-    throw new QueryLimitError('QUERY_TOO_COSTLY', maxCost, cost, `${describeOperation(operation.name?.value)} has an estimated cost of ${formatNumber(cost)}`, operation);
+    throw new QueryLimitError(
+      'QUERY_TOO_COSTLY',
+      maxCost,
+      cost,
+      `${describeOperation(operation.name?.value)} has an estimated cost of ${formatNumber(cost)}`,
+      operation,
+    );
   }
 }
 
@@ -206,7 +212,13 @@ export function introspectionListSizes(schema: GraphQLSchema): Map<string, numbe
     ['__Type.interfaces', average(interfaces, types.length)],
     ['__Type.possibleTypes', average(possibleTypes, types.length)],
     ['__Field.args', average(fieldArgs, fields)],
-    ['__Directive.args', average(directives.reduce((sum, directive) => sum + directive.args.length, 0), directives.length)],
+    [
+      '__Directive.args',
+      average(
+        directives.reduce((sum, directive) => sum + directive.args.length, 0),
+        directives.length,
+      ),
+    ],
   ]);
   introspectionCache.set(schema, sizes);
   return sizes;

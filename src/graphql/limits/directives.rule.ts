@@ -13,7 +13,9 @@ export function directiveLimitRule(maxDirectives: number): ValidationRule {
     OperationDefinition(node) {
       const { directives } = operationShape(context, node);
       if (directives > maxDirectives) {
-        context.reportError(new QueryLimitError('TOO_MANY_DIRECTIVES', maxDirectives, directives, `${describeOperation(node.name?.value)} uses ${directives} directives`, node));
+        context.reportError(
+          new QueryLimitError('TOO_MANY_DIRECTIVES', maxDirectives, directives, `${describeOperation(node.name?.value)} uses ${directives} directives`, node),
+        );
       }
     },
   });

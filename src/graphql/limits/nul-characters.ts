@@ -7,7 +7,11 @@ import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type Fragme
  */
 
 /** Throws BAD_USER_INPUT naming the first argument path (`input.keyColumns[1]`) whose string holds U+0000. */
-export function assertNoNulCharacters(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | null | undefined): void {
+export function assertNoNulCharacters(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): void {
   const field = firstNulCharacter(document, operation, variables ?? {});
   if (field === undefined) return;
   throw new GraphQLError(`${field} contains a NUL character (U+0000), which the databases cannot store; nothing was executed.`, {
@@ -17,7 +21,9 @@ export function assertNoNulCharacters(document: DocumentNode, operation: Operati
 
 function firstNulCharacter(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): string | undefined {
   const fragments = new Map(
-    document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
   );
   const defaults = new Map((operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.defaultValue]));
   const inValue = (node: ValueNode, path: string): string | undefined => {

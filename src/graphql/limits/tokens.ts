@@ -31,7 +31,8 @@ export function tokenLimitErrorOf(error: unknown): QueryLimitError | null {
         // Counted only so far: lexing a whole 1 MB document would cost the server more than parsing did.
         const stopAt = maximum * COUNT_UP_TO;
         const measured = current.source ? countTokens(current.source.body, stopAt) : maximum + 1;
-        const statement = measured >= stopAt ? `The document has more than ${formatNumber(stopAt)} tokens` : `The document has ${formatNumber(measured)} tokens`;
+        const statement =
+          measured >= stopAt ? `The document has more than ${formatNumber(stopAt)} tokens` : `The document has ${formatNumber(measured)} tokens`;
         const limitError = new QueryLimitError('TOO_MANY_TOKENS', maximum, measured, statement);
         converted.set(current, limitError);
         return limitError;

@@ -82,6 +82,7 @@ function toRecord(row: Row): ApiKeyRecord {
     keyPrefix: String(row.key_prefix),
     createdAt: row.created_at as Date,
     // Fail safe: any value at all in revoked_at means revoked, whatever type the driver returns.
-    revokedAt: row.revoked_at === null || row.revoked_at === undefined ? null : row.revoked_at instanceof Date ? row.revoked_at : new Date(String(row.revoked_at)),
+    revokedAt:
+      row.revoked_at === null || row.revoked_at === undefined ? null : row.revoked_at instanceof Date ? row.revoked_at : new Date(String(row.revoked_at)),
   };
 }

@@ -19,7 +19,10 @@ export class ApiKeyResolver {
     return { key, apiKey: record };
   }
 
-  @Mutation(() => ApiKey, { description: 'Revokes an API key (admin): at once on this server, whose graphql-ws sockets opened with it close (4403); within AUTH_API_KEY_CACHE_MS (default 30 s) on others.' })
+  @Mutation(() => ApiKey, {
+    description:
+      'Revokes an API key (admin): at once on this server, whose graphql-ws sockets opened with it close (4403); within AUTH_API_KEY_CACHE_MS (default 30 s) on others.',
+  })
   revokeApiKey(@Arg('id', () => ID) id: string): Promise<ApiKeyRecord> {
     return this.keys.revoke(id);
   }

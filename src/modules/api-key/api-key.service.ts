@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { API_KEY_PREFIX, type ApiKeyLookup } from '../../auth/api-key-lookup';
-import { isRole, type Identity, type Role } from '../../auth/roles';
+import { isRole, type Identity } from '../../auth/roles';
 import { AppError } from '../../errors/app-error';
 import { characterCount } from '../../shared/character-count';
 import type { ApiKeyRecord, ApiKeyRepository } from './api-key.repository';
@@ -37,7 +37,7 @@ export class ApiKeyService implements ApiKeyLookup {
     const record: ApiKeyRecord = {
       id: randomUUID(),
       name: trimmed,
-      role: role as Role,
+      role: role,
       keyHash: hashKey(key),
       keyPrefix: key.slice(0, API_KEY_PREFIX.length + 6),
       createdAt: this.now(),

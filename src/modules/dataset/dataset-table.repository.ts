@@ -61,7 +61,8 @@ export class DatasetTableRepository {
     });
     const total = Number(row?.total_rows ?? 0);
     return features.map((column, index) => {
-      const read = (name: string) => (row?.[`f${index}_${name}`] === null || row?.[`f${index}_${name}`] === undefined ? null : Number(row[`f${index}_${name}`]));
+      const read = (name: string) =>
+        row?.[`f${index}_${name}`] === null || row?.[`f${index}_${name}`] === undefined ? null : Number(row[`f${index}_${name}`]);
       const count = read('count') ?? 0;
       const present = read('present') ?? 0;
       const mean = read('mean');
@@ -88,7 +89,8 @@ export class DatasetTableRepository {
     const dialect = this.executor.dialect;
     const from = dialect.quoteIdentifier(table);
     const probes = features.map(
-      (feature, index) => `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.numericValueSql(dialect.quoteIdentifier(feature))} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
+      (feature, index) =>
+        `CASE WHEN EXISTS (SELECT 1 FROM ${from} WHERE ${dialect.numericValueSql(dialect.quoteIdentifier(feature))} IS NOT NULL) THEN 1 ELSE 0 END AS f${index}_present`,
     );
     const [row] = await this.executor.query({ sql: dialect.selectWithoutTable(probes.join(', ')), parameters: [], kind: 'select' });
     return features.filter((_, index) => Number(row?.[`f${index}_present`] ?? 0) === 0);
@@ -102,8 +104,13 @@ export class DatasetTableRepository {
    */
   async rowsUpTo(table: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }): Promise<number> {
     const dialect = this.executor.dialect;
-    const where = options.completeOnly ? ` WHERE ${columns.map((name) => `${dialect.numericValueSql(dialect.quoteIdentifier(name))} IS NOT NULL`).join(' AND ')}` : '';
-    const capped = dialect.paginate({ sql: `SELECT 1 AS present FROM ${dialect.quoteIdentifier(table)}${where}`, parameters: [], kind: 'select' }, { limit: options.cap, offset: 0 });
+    const where = options.completeOnly
+      ? ` WHERE ${columns.map((name) => `${dialect.numericValueSql(dialect.quoteIdentifier(name))} IS NOT NULL`).join(' AND ')}`
+      : '';
+    const capped = dialect.paginate(
+      { sql: `SELECT 1 AS present FROM ${dialect.quoteIdentifier(table)}${where}`, parameters: [], kind: 'select' },
+      { limit: options.cap, offset: 0 },
+    );
     const [row] = await this.executor.query({ ...capped, sql: `SELECT COUNT(*) AS row_count FROM (${capped.sql}) capped` });
     return Number(row?.row_count ?? 0);
   }
@@ -142,7 +149,9 @@ export class DatasetTableRepository {
           `(SELECT COUNT(*) FROM ${from} WHERE ${anyNull}) AS null_keys`,
           `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${from} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys`,
           ...(length.perRow ? [`(SELECT MAX(${length.perRow}) FROM ${from}) AS longest_key`] : []),
-          ...timestamps.map((column, index) => `(SELECT COUNT(*) FROM ${from} WHERE ${dialect.subMillisecondSql(dialect.quoteIdentifier(column.name))}) AS sub_ms_${index}`),
+          ...timestamps.map(
+            (column, index) => `(SELECT COUNT(*) FROM ${from} WHERE ${dialect.subMillisecondSql(dialect.quoteIdentifier(column.name))}) AS sub_ms_${index}`,
+          ),
         ].join(', '),
       ),
       parameters: [],
@@ -152,7 +161,9 @@ export class DatasetTableRepository {
       nullKeys: Number(row?.null_keys ?? 0),
       duplicateKeys: Number(row?.duplicate_keys ?? 0),
       longestEntityKey: length.perRow ? Number(row?.longest_key ?? 0) : length.atMost,
-      subMillisecondKeys: timestamps.map((column, index) => ({ column: column.name, rows: Number(row?.[`sub_ms_${index}`] ?? 0) })).filter((found) => found.rows > 0),
+      subMillisecondKeys: timestamps
+        .map((column, index) => ({ column: column.name, rows: Number(row?.[`sub_ms_${index}`] ?? 0) }))
+        .filter((found) => found.rows > 0),
     };
   }
 
@@ -200,14 +211,17 @@ function entityKeyLength(dialect: SqlDialect, keyColumns: readonly KeyColumn[]):
     else if (dialect.isNumericType(column.type) && isDoubleType(column.type)) atMost += DOUBLE_KEY_LENGTH;
     else if (dialect.isNumericType(column.type)) {
       // No ABS: ABS(−2^63) overflows a BIGINT.
-      perRow.push(`${dialect.characterLengthSql(dialect.castToText(quoted))} + CASE WHEN ${quoted} > ${MAX_SAFE_INTEGER} OR ${quoted} < -${MAX_SAFE_INTEGER} THEN 2 ELSE 0 END`);
+      perRow.push(
+        `${dialect.characterLengthSql(dialect.castToText(quoted))} + CASE WHEN ${quoted} > ${MAX_SAFE_INTEGER} OR ${quoted} < -${MAX_SAFE_INTEGER} THEN 2 ELSE 0 END`,
+      );
     } else {
       const text = isTextType(column.type) ? quoted : dialect.castToText(quoted);
       const length = dialect.characterLengthSql(text);
       if (!composite) perRow.push(length);
       else {
         // One REPLACE per character, side by side: nested 30 deep they overflow SQLite's parser stack.
-        const occurrences = (codes: readonly number[]) => codes.map((code) => `(${length} - ${dialect.characterLengthSql(`REPLACE(${text}, ${dialect.characterSql(code)}, '')`)})`).join(' + ');
+        const occurrences = (codes: readonly number[]) =>
+          codes.map((code) => `(${length} - ${dialect.characterLengthSql(`REPLACE(${text}, ${dialect.characterSql(code)}, '')`)})`).join(' + ');
         atMost += 2;
         perRow.push(`${length} + ${occurrences(ESCAPED_IN_TWO)} + 5 * (${occurrences(ESCAPED_IN_SIX)})`);
       }

@@ -38,7 +38,9 @@ export class DatasetResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => Dataset, { description: 'Removes the dataset with its runs, their assignments and its published outcomes; refused (CONFLICT) while a run is active.' })
+  @Mutation(() => Dataset, {
+    description: 'Removes the dataset with its runs, their assignments and its published outcomes; refused (CONFLICT) while a run is active.',
+  })
   deleteDataset(@Arg('id', () => ID) id: string): Promise<DatasetRecord> {
     return this.service.delete(id);
   }

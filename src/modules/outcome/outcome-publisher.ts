@@ -36,8 +36,7 @@ export interface PublishRequest {
 }
 
 export type PublishResult =
-  | { readonly published: true; readonly publishMs: number }
-  | { readonly published: false; readonly error: PublishErrorRecord; readonly cause: unknown };
+  { readonly published: true; readonly publishMs: number } | { readonly published: false; readonly error: PublishErrorRecord; readonly cause: unknown };
 
 /**
  * Writes a SUCCEEDED run's outcomes from its stored assignments in a transaction of its own, so all
@@ -97,7 +96,8 @@ export class OutcomePublisher {
       await retryWhileUnavailable(
         () => this.dependencies.runs.transition(runId, ['SUCCEEDED'], 'SUCCEEDED', changes),
         () => this.stopping || !retry,
-        (retryError, retryInMs) => log.warn({ code: isAppError(retryError) ? retryError.code : undefined, retryInMs }, 'could not record why publishing failed; retrying'),
+        (retryError, retryInMs) =>
+          log.warn({ code: isAppError(retryError) ? retryError.code : undefined, retryInMs }, 'could not record why publishing failed; retrying'),
       );
     } catch (recordError) {
       log.error({ code: isAppError(recordError) ? recordError.code : undefined }, 'could not record why publishing the run’s outcomes failed');

@@ -14,7 +14,9 @@ export class OutcomeRepository {
   /** A page of a dataset's outcomes in entity-key order; `limit + 1` rows. */
   async page(table: string, datasetId: string, page: Page): Promise<OutcomeRow[]> {
     const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
-    const columns = outcomeTableDefinition(table).columns.map((column) => q(column.name)).join(', ');
+    const columns = outcomeTableDefinition(table)
+      .columns.map((column) => q(column.name))
+      .join(', ');
     const rows = await this.executor.query(
       this.executor.dialect.paginate(
         { sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? ORDER BY ${q('entity_key')}`, parameters: [datasetId], kind: 'select' },

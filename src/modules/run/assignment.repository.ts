@@ -31,7 +31,14 @@ export class AssignmentRepository {
     }));
     // A run stores its assignments once, in the transaction that ends it: every key is new. The run's
     // id is given once (bound once a statement where the dialect can).
-    await executeUpsert(executor, { table: TABLE, keyColumns: ['run_id', 'entity_key'], columns: COLUMNS, rows, newKeysOnly: true, sharedValues: { run_id: runId } });
+    await executeUpsert(executor, {
+      table: TABLE,
+      keyColumns: ['run_id', 'entity_key'],
+      columns: COLUMNS,
+      rows,
+      newKeysOnly: true,
+      sharedValues: { run_id: runId },
+    });
   }
 
   /**

@@ -40,37 +40,44 @@ export async function readFeatureTable(
   for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   const columns = params.featureColumns.length;
   const keyCount = params.keyColumns.length;
-  const read = { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns, numbers: params.featureColumns };
+  const read = {
+    table: params.table,
+    columns: [...params.keyColumns, ...params.featureColumns],
+    keyColumns: params.keyColumns,
+    numbers: params.featureColumns,
+  };
   const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, MIN_ROWS_PER_READ_PART) : [{}];
   const pieces = ranges.map(() => ({ blocks: [] as Float64Array[], entityKeys: [] as string[] }));
   let failed = false;
   const settled = await Promise.allSettled(
     ranges.map((range, part) => {
       const { blocks, entityKeys } = pieces[part]!;
-      return streamer.streamOrdered(
-        read,
-        batchRows,
-        (batch) => {
-          if (shouldCancel()) throw new RunCancelledError();
-          if (failed) throw new SiblingFailed();
-          const block = new Float64Array(batch.length * columns);
-          for (let column = 0; column < columns; column++) batch.copyNumbers(keyCount + column, block, column, columns);
-          blocks.push(block);
-          if (keyCount === 1) {
-            for (let row = 0; row < batch.length; row++) entityKeys.push(keyText(batch.value(row, 0)));
-          } else {
-            const keyParts: unknown[] = new Array<unknown>(keyCount);
-            for (let row = 0; row < batch.length; row++) {
-              for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
-              entityKeys.push(entityKey(keyParts));
+      return streamer
+        .streamOrdered(
+          read,
+          batchRows,
+          (batch) => {
+            if (shouldCancel()) throw new RunCancelledError();
+            if (failed) throw new SiblingFailed();
+            const block = new Float64Array(batch.length * columns);
+            for (let column = 0; column < columns; column++) batch.copyNumbers(keyCount + column, block, column, columns);
+            blocks.push(block);
+            if (keyCount === 1) {
+              for (let row = 0; row < batch.length; row++) entityKeys.push(keyText(batch.value(row, 0)));
+            } else {
+              const keyParts: unknown[] = new Array<unknown>(keyCount);
+              for (let row = 0; row < batch.length; row++) {
+                for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
+                entityKeys.push(entityKey(keyParts));
+              }
             }
-          }
-        },
-        range,
-      ).catch((error: unknown) => {
-        failed = true;
-        throw error;
-      });
+          },
+          range,
+        )
+        .catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
     }),
   );
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));

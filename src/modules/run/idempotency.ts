@@ -12,11 +12,15 @@ import type { ModelRunRecord } from './run.record';
 export function assertSameRequest(run: ModelRunRecord, input: StartRunInput): ModelRunRecord {
   const differences = requestDifferences(run, input);
   if (differences.length === 0) return run;
-  throw new AppError('IDEMPOTENCY_KEY_REUSED', `idempotencyKey "${input.idempotencyKey}" already started run ${run.id} with other parameters (${differences.join(', ')})`, {
-    field: 'idempotencyKey',
-    runId: run.id,
-    differences,
-  });
+  throw new AppError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `idempotencyKey "${input.idempotencyKey}" already started run ${run.id} with other parameters (${differences.join(', ')})`,
+    {
+      field: 'idempotencyKey',
+      runId: run.id,
+      differences,
+    },
+  );
 }
 
 /** The input fields in which the request differs from what started the run, in input order. */

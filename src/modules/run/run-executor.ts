@@ -101,7 +101,14 @@ export class RunExecutor {
     let phaseStarted = performance.now();
     // Counted apart where numeric columns can hold text (SQLite): the read gives such values as NULL.
     const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
-    const table = await readFeatureTable(datastore, datastore.dialect, params, this.dependencies.readBatchRows, cancelled, this.dependencies.readConnections ?? 1);
+    const table = await readFeatureTable(
+      datastore,
+      datastore.dialect,
+      params,
+      this.dependencies.readBatchRows,
+      cancelled,
+      this.dependencies.readConnections ?? 1,
+    );
     const readMs = performance.now() - phaseStarted;
     if (table.rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
 
@@ -145,11 +152,18 @@ export class RunExecutor {
     let timings: PhaseTimings | undefined;
     await datastore.transaction(async (transaction) => {
       // The dataset's row first, as deleteDataset locks it: no assignment or outcome for a deleted dataset.
-      if (!(await this.dependencies.datasets.lock(run.datasetId, transaction))) throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
+      if (!(await this.dependencies.datasets.lock(run.datasetId, transaction)))
+        throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       phaseStarted = performance.now();
       await this.dependencies.assignments.save(run.id, assignments, transaction);
       timings = { readMs, ...output.timings, saveMs: performance.now() - phaseStarted, publishMs: null };
-      const succeeded = await runs.transition(run.id, ['RUNNING'], 'SUCCEEDED', succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt), transaction);
+      const succeeded = await runs.transition(
+        run.id,
+        ['RUNNING'],
+        'SUCCEEDED',
+        succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt),
+        transaction,
+      );
       // Cancelled (here or by another process) while the results were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();
     });
@@ -232,4 +246,3 @@ function succeededChanges(
     preparation: JSON.stringify(preparation),
   };
 }
-

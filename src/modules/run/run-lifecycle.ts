@@ -49,7 +49,11 @@ export class RunLifecycle {
     for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
       this.deps.scheduler.remove(run.id);
       const failure = interruptedFailure('The server shut down while the run was queued or running');
-      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: new Date(), error_code: failure.code, error_message: failure.message });
+      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
+        finished_at: new Date(),
+        error_code: failure.code,
+        error_message: failure.message,
+      });
       this.deps.executor.cancel(run.id);
       await this.deps.events.emit('ended', run.id);
     }
@@ -70,7 +74,11 @@ export class RunLifecycle {
     const before = new Date(Date.now() - MISSED_HEARTBEATS * this.deps.heartbeatMs);
     for (const run of await this.deps.runs.findStale(before)) {
       const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`);
-      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: new Date(), error_code: failure.code, error_message: failure.message });
+      const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
+        finished_at: new Date(),
+        error_code: failure.code,
+        error_message: failure.message,
+      });
       if (failed) {
         this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
         await this.deps.events.emit('ended', run.id);

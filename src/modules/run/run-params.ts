@@ -67,10 +67,10 @@ export function resolveRequest(input: StartRunInput): RequestedParams {
   const hasK = input.k !== null && input.k !== undefined;
   const hasRange = input.kRange !== null && input.kRange !== undefined;
   if (hasK === hasRange) throw bad('k', 'Give exactly one of k or kRange');
-  const k = hasK ? integerIn('k', input.k!, 2, MAX_K) : null;
+  const k = hasK ? integerIn('k', input.k, 2, MAX_K) : null;
   let kRange: RunParams['kRange'] = null;
   if (hasRange) {
-    const { min, max } = input.kRange!;
+    const { min, max } = input.kRange;
     integerIn('kRange.min', min, 2, MAX_K);
     integerIn('kRange.max', max, 2, MAX_K);
     if (max < min) throw bad('kRange', `kRange.max (${max}) is below kRange.min (${min})`);

@@ -6,7 +6,11 @@ import type { PreparationRecord } from './run.record';
  * missing values split into NULLs and values that are not numbers (`nonNumeric`, counted by the read:
  * the model sees both as missing).
  */
-export function preparationRecord(preparation: ModelingJobOutput['preparation'], featureColumns: readonly string[], nonNumeric: readonly number[]): PreparationRecord {
+export function preparationRecord(
+  preparation: ModelingJobOutput['preparation'],
+  featureColumns: readonly string[],
+  nonNumeric: readonly number[],
+): PreparationRecord {
   return {
     rowsRead: preparation.rowsRead,
     rowsDropped: preparation.rowsDropped,

@@ -25,7 +25,10 @@ export enum OrderDirection {
 }
 export const ModelRunStatus = Object.fromEntries(RUN_STATUSES.map((status) => [status, status])) as { [S in RunStatus]: S };
 
-registerEnumType(Initialization, { name: 'Initialization', description: 'How initial centroids are chosen. (ml-kmeans\' mostDistant is not offered: it builds an n×n matrix.)' });
+registerEnumType(Initialization, {
+  name: 'Initialization',
+  description: "How initial centroids are chosen. (ml-kmeans' mostDistant is not offered: it builds an n×n matrix.)",
+});
 registerEnumType(MissingValues, { name: 'MissingValues', description: 'DROP rows with a NULL feature, or replace NULLs with the column MEAN.' });
 registerEnumType(ScalingEnum, { name: 'Scaling', description: 'Feature scaling before clustering: none, z-score (population std), or to [0, 1].' });
 registerEnumType(ModelRunStatus, { name: 'ModelRunStatus', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; terminal states never change.' });
@@ -70,7 +73,10 @@ export class StartModelRunInput {
   @Field(() => Int, { nullable: true, description: 'Per restart, 1 to 10,000. Default 300.' })
   maxIterations?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Stop when no centroid moves more than this (squared distance), at least 0; 0 iterates until none moves at all. Default 1e-6.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Stop when no centroid moves more than this (squared distance), at least 0; 0 iterates until none moves at all. Default 1e-6.',
+  })
   tolerance?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Makes the run reproducible; drawn at random (and recorded) when omitted.' })
@@ -82,7 +88,11 @@ export class StartModelRunInput {
   @Field(() => Boolean, { nullable: true, description: 'UPSERT the outcomes into the outcome table on success. Default true.' })
   publishOutcomes?: boolean | null;
 
-  @Field(() => String, { nullable: true, description: 'The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED).',
+  })
   idempotencyKey?: string | null;
 }
 

@@ -19,7 +19,14 @@ import { readConnectionsPerRun } from './dataset-reader';
 import { logFailure } from '../../logging/log-failure';
 
 /** Wires the run module: repositories, scheduler, executor, their events and pub/sub, and the service and lifecycle over them. */
-export function createRunModule(config: RunConfig, datastore: Datastore, datasets: DatasetService, datasetTables: DatasetTableRepository, tracer: RunTracer, logger: Logger) {
+export function createRunModule(
+  config: RunConfig,
+  datastore: Datastore,
+  datasets: DatasetService,
+  datasetTables: DatasetTableRepository,
+  tracer: RunTracer,
+  logger: Logger,
+) {
   const runs = new RunRepository(datastore);
   const assignments = new AssignmentRepository(datastore);
   const pubSub = createRunPubSub();

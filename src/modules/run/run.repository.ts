@@ -158,7 +158,11 @@ export class RunRepository {
     const found: ModelRunRecord[] = [];
     for (let start = 0; start < values.length; start += dialect.maxInListSize) {
       const chunk = values.slice(start, start + dialect.maxInListSize);
-      const rows = await this.executor.query({ sql: `${this.selectAll()} WHERE ${this.q(column)} IN (${dialect.inList(chunk)})`, parameters: chunk, kind: 'select' });
+      const rows = await this.executor.query({
+        sql: `${this.selectAll()} WHERE ${this.q(column)} IN (${dialect.inList(chunk)})`,
+        parameters: chunk,
+        kind: 'select',
+      });
       found.push(...rows.map(toRecord));
     }
     return found;
@@ -262,8 +266,9 @@ export function toRecord(row: Row): ModelRunRecord {
     finishedAt: date(row.finished_at),
     heartbeatAt: date(row.heartbeat_at),
     outcomesPublishedAt: date(row.outcomes_published_at),
-    publishError: row.publish_error_code === null || row.publish_error_code === undefined
-      ? null
-      : { code: String(row.publish_error_code), message: String(row.publish_error_message ?? ''), at: date(row.publish_error_at) ?? new Date(0) },
+    publishError:
+      row.publish_error_code === null || row.publish_error_code === undefined
+        ? null
+        : { code: String(row.publish_error_code), message: String(row.publish_error_message ?? ''), at: date(row.publish_error_at) ?? new Date(0) },
   };
 }

@@ -69,14 +69,19 @@ export class RunResolver {
     return context.loaders.dataset.byId.load(run.datasetId);
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'finishedAt − startedAt. A succeeded run finishes when its results are computed; the final writes that follow are in metrics.timings (saveMs, publishMs).' })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      'finishedAt − startedAt. A succeeded run finishes when its results are computed; the final writes that follow are in metrics.timings (saveMs, publishMs).',
+  })
   durationMs(@Root() run: ModelRunRecord): number | null {
     return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
   }
 
   @FieldResolver(() => TraceEventConnection, {
     nullable: true,
-    description: "The run's modeling trace, from Elasticsearch when configured, from the trace files otherwise; null with TRACE_UNAVAILABLE when the engine does not answer.",
+    description:
+      "The run's modeling trace, from Elasticsearch when configured, from the trace files otherwise; null with TRACE_UNAVAILABLE when the engine does not answer.",
   })
   trace(
     @Root() run: ModelRunRecord,

@@ -67,7 +67,10 @@ export class RunService {
     if (empty !== undefined) {
       throw new AppError('BAD_USER_INPUT', `Feature column "${empty}" has no values (every row is NULL or the table is empty)`, { field: 'datasetId' });
     }
-    const rows = await datasetTables.rowsUpTo(params.table, params.featureColumns, { completeOnly: params.preparation.missing === 'DROP', cap: rowsNeeded(params) });
+    const rows = await datasetTables.rowsUpTo(params.table, params.featureColumns, {
+      completeOnly: params.preparation.missing === 'DROP',
+      cap: rowsNeeded(params),
+    });
     checkAgainstRows(params, rows);
     scheduler.assertCapacity();
 
@@ -79,7 +82,12 @@ export class RunService {
       params,
       idempotencyKey: input.idempotencyKey ?? null,
       // The whole iteration budget, as the executor reports it (RunProgress.maxIterations).
-      progress: { iteration: 0, maxIterations: params.maxIterations * params.nInit * (params.kRange ? params.kRange.max - params.kRange.min + 1 : 1), fraction: 0, lastShift: null },
+      progress: {
+        iteration: 0,
+        maxIterations: params.maxIterations * params.nInit * (params.kRange ? params.kRange.max - params.kRange.min + 1 : 1),
+        fraction: 0,
+        lastShift: null,
+      },
       metrics: null,
       iterations: null,
       kSelection: null,
@@ -99,7 +107,8 @@ export class RunService {
       // The dataset's row is locked first, as deleteDataset locks it: a dataset deleted since the
       // checks above is seen here, and one being deleted is waited for.
       await this.deps.datastore.transaction(async (transaction) => {
-        if (!(await datasets.lock(dataset.id, transaction))) throw new AppError('BAD_USER_INPUT', `No dataset has id "${dataset.id}" (it was deleted)`, { field: 'datasetId', value: dataset.id });
+        if (!(await datasets.lock(dataset.id, transaction)))
+          throw new AppError('BAD_USER_INPUT', `No dataset has id "${dataset.id}" (it was deleted)`, { field: 'datasetId', value: dataset.id });
         await runs.insert(run, transaction);
       });
     } catch (error) {
@@ -199,7 +208,8 @@ export class RunService {
   }
 
   async list(filter: RunFilter, order: RunOrder, page: Page): Promise<PageOfRows<ModelRunRecord>> {
-    if ((filter.datasetIds?.length ?? 0) > 100) throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
+    if ((filter.datasetIds?.length ?? 0) > 100)
+      throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
     return pageOfRows(await this.deps.runs.list(filter, order, page), page.limit);
   }
 

@@ -49,7 +49,13 @@ export class RunTracer {
       event: { duration: Math.round((details.readMs + details.prepareMs) * MILLISECONDS_TO_NANOSECONDS) },
       aimodel: {
         run: { id: run.id },
-        preparation: { rows_read: details.rowsRead, rows_dropped: details.rowsDropped, scaling: details.scaling, read_ms: details.readMs, prepare_ms: details.prepareMs },
+        preparation: {
+          rows_read: details.rowsRead,
+          rows_dropped: details.rowsDropped,
+          scaling: details.scaling,
+          read_ms: details.readMs,
+          prepare_ms: details.prepareMs,
+        },
         input: { features: details.columnStats.map((stats, index) => featureFields(run.params.featureColumns[index]!, stats, details.missingValues?.[index])) },
       },
     });
@@ -60,7 +66,14 @@ export class RunTracer {
       _id: documentId(run.id, 'iteration', event.k, event.restart, event.iteration),
       aimodel: {
         run: { id: run.id },
-        iteration: { k: event.k, restart: event.restart, number: event.iteration, centroid_shift: event.centroidShift, inertia: event.inertia, cluster_sizes: event.clusterSizes },
+        iteration: {
+          k: event.k,
+          restart: event.restart,
+          number: event.iteration,
+          centroid_shift: event.centroidShift,
+          inertia: event.inertia,
+          cluster_sizes: event.clusterSizes,
+        },
       },
     });
   }

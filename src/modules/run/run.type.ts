@@ -89,7 +89,10 @@ export class PhaseTimingsType {
   @Field(() => Float)
   scoreMs!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Storing the assignments (ai_run_assignment), in the final transaction; null for runs recorded before it was measured.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Storing the assignments (ai_run_assignment), in the final transaction; null for runs recorded before it was measured.',
+  })
   saveMs!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'UPSERTing the outcomes, in the final transaction; null when the run did not publish.' })
@@ -198,7 +201,9 @@ export class Centroid {
   scaled!: number[];
 }
 
-@ObjectType({ description: 'Why a run failed. Database and internal errors carry the catalogue’s generic message; their details are in the server log under the run id.' })
+@ObjectType({
+  description: 'Why a run failed. Database and internal errors carry the catalogue’s generic message; their details are in the server log under the run id.',
+})
 export class RunError {
   @Field(() => String, { description: 'A code of the error catalogue (README "Error codes"), e.g. EMPTY_INPUT, NON_FINITE_VALUE, INTERRUPTED, DB_ERROR.' })
   code!: string;

@@ -10,7 +10,10 @@ export class TraceEvent {
   @Field(() => Date)
   timestamp!: Date;
 
-  @Field(() => String, { description: 'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, outcomes-publish-failed, run-failed, run-cancelled.' })
+  @Field(() => String, {
+    description:
+      'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, outcomes-publish-failed, run-failed, run-cancelled.',
+  })
   action!: string;
 
   @Field(() => String, { nullable: true })

@@ -20,13 +20,12 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
       const startedAt = process.hrtime.bigint();
       return {
         async willSendResponse({ operationName, operation, errors, response }) {
-          const introspection = operation?.selectionSet.selections.every(
-            (selection) => selection.kind === 'Field' && selection.name.value.startsWith('__'),
-          );
+          const introspection = operation?.selectionSet.selections.every((selection) => selection.kind === 'Field' && selection.name.value.startsWith('__'));
           if (introspection && !options.includeIntrospection) return;
           const fieldErrors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const codes = [...(errors ?? []).map((error) => error.extensions?.code), ...fieldErrors.map((error) => error.extensions?.code)]
-            .filter((code): code is string => typeof code === 'string');
+          const codes = [...(errors ?? []).map((error) => error.extensions?.code), ...fieldErrors.map((error) => error.extensions?.code)].filter(
+            (code): code is string => typeof code === 'string',
+          );
           if (refusalOf(codes, contextValue.identity) !== null && !(random() < sampleRate)) return;
           options.recorder.record({
             _id: randomUUID(),

@@ -69,7 +69,10 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
     const viewer = await createKey(server, 'works', 'viewer');
     const answer = await post(server, DatasetNamesDocument, {}, bearer(viewer.key));
     assert.equal(answer.status, 200);
-    assert.deepEqual(dataOf(answer.body, 'datasets').datasets.map((dataset) => dataset.name), ['iris', 'station_readings']);
+    assert.deepEqual(
+      dataOf(answer.body, 'datasets').datasets.map((dataset) => dataset.name),
+      ['iris', 'station_readings'],
+    );
   });
 
   it('the X-API-Key header works as well as Authorization: Bearer', async () => {

@@ -49,10 +49,19 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     const { done } = collectUntil(client, ModelRunUpdatedDocument, { id: runId }, (event) => event.modelRunUpdated.status === 'CANCELLED');
     // A round trip on the same socket after the subscribe message: the server has taken the subscription.
     const answered = await requestOverWs(client, DatasetNamesDocument, {});
-    assert.deepEqual(answered.data?.datasets.map((dataset) => dataset.name), ['iris', 'station_readings']);
+    assert.deepEqual(
+      answered.data?.datasets.map((dataset) => dataset.name),
+      ['iris', 'station_readings'],
+    );
     dataOf(await server.graphql(CancelModelRunDocument, { id: runId }), 'cancel');
     const events = await done;
-    assert.deepEqual(events.map((event) => [event.modelRunUpdated.id, event.modelRunUpdated.status]), [[runId, 'RUNNING'], [runId, 'CANCELLED']]);
+    assert.deepEqual(
+      events.map((event) => [event.modelRunUpdated.id, event.modelRunUpdated.status]),
+      [
+        [runId, 'RUNNING'],
+        [runId, 'CANCELLED'],
+      ],
+    );
   });
 
   it('a viewer over graphql-ws keeps its role: startModelRun on the socket is FORBIDDEN', async () => {

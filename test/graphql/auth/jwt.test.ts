@@ -41,7 +41,8 @@ describe('JWT bearer tokens, HS256 (AUTH_JWT_SECRET, AUTH_JWT_ISSUER, AUTH_JWT_A
   let server: TestServer;
   let irisId: string;
 
-  const start = (headers: Record<string, string>) => post(server, StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 3, seed: 1, publishOutcomes: false }) }, headers);
+  const start = (headers: Record<string, string>) =>
+    post(server, StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 3, seed: 1, publishOutcomes: false }) }, headers);
 
   before(async () => {
     server = await startTestServer({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE });
@@ -68,7 +69,12 @@ describe('JWT bearer tokens, HS256 (AUTH_JWT_SECRET, AUTH_JWT_ISSUER, AUTH_JWT_A
   it('a role claim that is an array counts its highest known role: [viewer, operator] is operator, not admin', async () => {
     const token = await sign({ role: ['viewer', 'operator', 'superuser'] });
     dataOf((await start(bearer(token))).body, 'startModelRun with [viewer, operator]');
-    const register = await post(server, RegisterDatasetDocument, { input: registerInput({ name: 'by jwt', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) }, bearer(token));
+    const register = await post(
+      server,
+      RegisterDatasetDocument,
+      { input: registerInput({ name: 'by jwt', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) },
+      bearer(token),
+    );
     assertForbidden(register.body, 'admin', 'registerDataset with [viewer, operator]');
   });
 
@@ -80,7 +86,10 @@ describe('JWT bearer tokens, HS256 (AUTH_JWT_SECRET, AUTH_JWT_ISSUER, AUTH_JWT_A
     ['a token whose role is unknown', () => sign({ role: 'superuser' })],
     ['a token without a role claim', () => sign({ name: 'alice' })],
     ['a token without a subject', () => sign({ role: 'operator' }, { subject: null })],
-    ['a token with alg none', async () => new UnsecuredJWT({ role: 'admin' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('mallory').setExpirationTime('10m').encode()],
+    [
+      'a token with alg none',
+      async () => new UnsecuredJWT({ role: 'admin' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('mallory').setExpirationTime('10m').encode(),
+    ],
     ['a token signed HS512 with the right secret', () => sign({ role: 'operator' }, { alg: 'HS512' })],
     [
       'a token whose signature was altered',
@@ -143,11 +152,17 @@ describe('JWT bearer tokens, RS256 (AUTH_JWT_PUBLIC_KEY as PEM with literal \\n)
   });
 
   it('a token signed with another RSA key gets HTTP 401 UNAUTHENTICATED', async () => {
-    assertUnauthenticated(await post(server, ApiKeysDocument, {}, bearer(await sign({ role: 'admin' }, { alg: 'RS256', key: otherPrivateKey }))), 'another RSA key');
+    assertUnauthenticated(
+      await post(server, ApiKeysDocument, {}, bearer(await sign({ role: 'admin' }, { alg: 'RS256', key: otherPrivateKey }))),
+      'another RSA key',
+    );
   });
 
   it('an HS256 token whose secret is the public key PEM (algorithm confusion) gets HTTP 401 UNAUTHENTICATED', async () => {
-    assertUnauthenticated(await post(server, ApiKeysDocument, {}, bearer(await sign({ role: 'admin' }, { alg: 'HS256', key: encode(publicPem) }))), 'HS256 with the PEM');
+    assertUnauthenticated(
+      await post(server, ApiKeysDocument, {}, bearer(await sign({ role: 'admin' }, { alg: 'HS256', key: encode(publicPem) }))),
+      'HS256 with the PEM',
+    );
   });
 });
 
@@ -156,7 +171,13 @@ describe('AUTH_JWT_ROLE_CLAIM (a custom claim name) with AUTH_API_KEYS=false', (
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE, AUTH_JWT_ROLE_CLAIM: CLAIM, AUTH_API_KEYS: 'false' });
+    server = await startTestServer({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWT_ISSUER: ISSUER,
+      AUTH_JWT_AUDIENCE: AUDIENCE,
+      AUTH_JWT_ROLE_CLAIM: CLAIM,
+      AUTH_API_KEYS: 'false',
+    });
   });
   after(async () => {
     await server?.stop();
@@ -175,6 +196,9 @@ describe('AUTH_JWT_ROLE_CLAIM (a custom claim name) with AUTH_API_KEYS=false', (
   it('an API key, valid in the database, gets HTTP 401 UNAUTHENTICATED when AUTH_API_KEYS=false', async () => {
     assert.ok(server.adminKey, 'the harness created a key in the database');
     assertUnauthenticated(await post(server, DatasetNamesDocument, {}, bearer(server.adminKey)), 'API key with AUTH_API_KEYS=false, Authorization');
-    assertUnauthenticated(await post(server, DatasetNamesDocument, {}, { authorization: '', 'x-api-key': server.adminKey }), 'API key with AUTH_API_KEYS=false, X-API-Key');
+    assertUnauthenticated(
+      await post(server, DatasetNamesDocument, {}, { authorization: '', 'x-api-key': server.adminKey }),
+      'API key with AUTH_API_KEYS=false, X-API-Key',
+    );
   });
 });

@@ -71,7 +71,14 @@ describe('the server process (dist/src/main.js) and its secrets', () => {
   it('refuses to start in production with AUTH_ANONYMOUS=viewer and a short AUTH_JWT_SECRET: exit 1, both named, the secret not printed', () => {
     const shortSecret = 'short-Pr0d-secret';
     const result = spawnSync(process.execPath, [MAIN], {
-      env: { ...cleanEnv(), DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-prod-')), NODE_ENV: 'production', AUTH_ANONYMOUS: 'viewer', ...JWT_ENV, AUTH_JWT_SECRET: shortSecret },
+      env: {
+        ...cleanEnv(),
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-prod-')),
+        NODE_ENV: 'production',
+        AUTH_ANONYMOUS: 'viewer',
+        ...JWT_ENV,
+        AUTH_JWT_SECRET: shortSecret,
+      },
       encoding: 'utf8',
     });
     assert.equal(result.status, 1, result.stderr);

@@ -14,7 +14,8 @@ describe('the startModelRun rate limit (RATE_LIMIT_RUNS_PER_MINUTE=2)', () => {
   let server: TestServer;
   let irisId: string;
 
-  const start = (key: string, seed: number) => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed, publishOutcomes: false }) }, bearer(key));
+  const start = (key: string, seed: number) =>
+    server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed, publishOutcomes: false }) }, bearer(key));
 
   before(async () => {
     server = await startTestServer({ RATE_LIMIT_RUNS_PER_MINUTE: '2' });
@@ -32,7 +33,7 @@ describe('the startModelRun rate limit (RATE_LIMIT_RUNS_PER_MINUTE=2)', () => {
 
     const third = await start(operator, 3);
     assert.equal(third.errors?.length, 1, JSON.stringify(third));
-    const [error] = third.errors!;
+    const [error] = third.errors;
     assert.equal(error!.extensions?.code, 'RATE_LIMITED', JSON.stringify(third.errors));
     const retryAfterSeconds = error!.extensions?.retryAfterSeconds;
     assert.equal(typeof retryAfterSeconds, 'number');
@@ -75,10 +76,19 @@ describe('the startModelRun rate limit for JWT callers (per token subject)', () 
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(SECRET));
   const start = async (subject: string, jti: string) =>
-    server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed: 1, publishOutcomes: false }) }, bearer(await token(subject, jti)));
+    server.graphql(
+      StartModelRunDocument,
+      { input: startInput({ datasetId: irisId, k: 2, seed: 1, publishOutcomes: false }) },
+      bearer(await token(subject, jti)),
+    );
 
   before(async () => {
-    server = await startTestServer({ RATE_LIMIT_RUNS_PER_MINUTE: '2', AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://issuer.example', AUTH_JWT_AUDIENCE: 'aim' });
+    server = await startTestServer({
+      RATE_LIMIT_RUNS_PER_MINUTE: '2',
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWT_ISSUER: 'https://issuer.example',
+      AUTH_JWT_AUDIENCE: 'aim',
+    });
     irisId = await datasetId(server, 'iris');
   });
   after(async () => {

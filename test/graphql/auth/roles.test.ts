@@ -46,13 +46,22 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
 
   /** Every mutation that needs more than viewer, sent with `headers`; each answer with the role it needs. */
   const mutations = (headers: Record<string, string>): [string, string, () => Promise<FormattedExecutionResult<unknown>>][] => [
-    ['startModelRun', 'operator', () => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 3, seed: 1, publishOutcomes: false }) }, headers)],
+    [
+      'startModelRun',
+      'operator',
+      () => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 3, seed: 1, publishOutcomes: false }) }, headers),
+    ],
     ['cancelModelRun', 'operator', () => server.graphql(CancelModelRunDocument, { id: runningRunId }, headers)],
     ['publishRunOutcomes', 'operator', () => server.graphql(PublishRunOutcomesDocument, { runId: succeededRunId }, headers)],
     [
       'registerDataset',
       'admin',
-      () => server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'iris copy', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) }, headers),
+      () =>
+        server.graphql(
+          RegisterDatasetDocument,
+          { input: registerInput({ name: 'iris copy', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) },
+          headers,
+        ),
     ],
     ['deleteDataset', 'admin', () => server.graphql(DeleteDatasetDocument, { id: stationId }, headers)],
     ['createApiKey', 'admin', () => server.graphql(CreateApiKeyDocument, { name: 'self-made admin', role: 'admin' }, headers)],
@@ -62,7 +71,10 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
     server = await startTestServer({ RUN_HEARTBEAT_MS: '600000' });
     irisId = await datasetId(server, 'iris');
     stationId = await datasetId(server, 'station_readings');
-    const started = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 3, seed: 1, publishOutcomes: false }) }), 'start as admin');
+    const started = dataOf(
+      await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 3, seed: 1, publishOutcomes: false }) }),
+      'start as admin',
+    );
     succeededRunId = started.startModelRun.id;
     assert.equal((await waitForRun(server, succeededRunId)).status, 'SUCCEEDED');
     const running = runRecord(irisId, { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
@@ -128,7 +140,10 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
   });
 
   it('an operator key may publish a succeeded run’s outcomes', async () => {
-    const published = dataOf(await server.graphql(PublishRunOutcomesDocument, { runId: succeededRunId }, bearer(operatorKey)), 'operator publish').publishRunOutcomes;
+    const published = dataOf(
+      await server.graphql(PublishRunOutcomesDocument, { runId: succeededRunId }, bearer(operatorKey)),
+      'operator publish',
+    ).publishRunOutcomes;
     assert.notEqual(published.outcomesPublishedAt, null);
     assert.equal(await countRows(server.app.datastore, 'ai_cluster_outcome'), 150);
   });
@@ -136,14 +151,21 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
   it('an admin key may do everything: register and delete a dataset, create and list keys, start a run', async () => {
     const admin = bearer(server.adminKey!);
     const registered = dataOf(
-      await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'iris by admin', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) }, admin),
+      await server.graphql(
+        RegisterDatasetDocument,
+        { input: registerInput({ name: 'iris by admin', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) },
+        admin,
+      ),
       'admin registerDataset',
     ).registerDataset;
     dataOf(await server.graphql(DeleteDatasetDocument, { id: registered.id }, admin), 'admin deleteDataset');
     const created = dataOf(await server.graphql(CreateApiKeyDocument, { name: 'made by admin', role: 'viewer' }, admin), 'admin createApiKey').createApiKey;
     const listed = dataOf(await server.graphql(ApiKeysDocument, {}, admin), 'admin apiKeys').apiKeys;
     assert.ok(listed.some((key) => key.id === created.apiKey.id));
-    const run = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed: 3, publishOutcomes: false }) }, admin), 'admin start').startModelRun;
+    const run = dataOf(
+      await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed: 3, publishOutcomes: false }) }, admin),
+      'admin start',
+    ).startModelRun;
     assert.equal((await waitForRun(server, run.id)).status, 'SUCCEEDED');
   });
 });

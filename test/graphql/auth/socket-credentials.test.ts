@@ -59,13 +59,17 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
     const revoked = open({ authorization: `Bearer ${key}` });
     const kept = open({ 'x-api-key': other.key });
     const live = liveSubscription(revoked.client, runId);
-    await pollUntil(async () => live.events.length, (count) => count === 1, 'the subscription’s first state');
+    await pollUntil(
+      async () => live.events.length,
+      (count) => count === 1,
+      'the subscription’s first state',
+    );
     assert.ok((await requestOverWs(kept.client, DatasetNamesDocument, {})).data, 'the other key’s socket is open');
 
     dataOf(await server.graphql(RevokeApiKeyDocument, { id: apiKey.id }), 'revokeApiKey');
     assert.equal((await within(revoked.closed, 'the close of the revoked key’s socket')).code, 4403);
     const ended = await live.ended;
-    assert.equal(((ended as { error: Closed }).error as Closed).code, 4403, JSON.stringify(ended));
+    assert.equal((ended as { error: Closed }).error.code, 4403, JSON.stringify(ended));
     // The client opens a new socket for a new subscription: the revoked key is refused there at connection_init.
     const again = await refusedSubscription(revoked.client, runId);
     assert.deepEqual(again.events, []);
@@ -79,7 +83,11 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
     const socket = open({ authorization: `Bearer ${key}` });
     // A live subscription keeps the socket open.
     const live = liveSubscription(socket.client, await runningRun());
-    await pollUntil(async () => live.events.length, (count) => count === 1, 'the subscription’s first state');
+    await pollUntil(
+      async () => live.events.length,
+      (count) => count === 1,
+      'the subscription’s first state',
+    );
     assert.ok((await requestOverWs(socket.client, DatasetNamesDocument, {})).data, 'the key works before');
     // Another process's service: this server is not told.
     await new ApiKeyService(new ApiKeyRepository(server.app.datastore)).revoke(apiKey.id);
@@ -89,7 +97,7 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
     );
     assert.equal(((refused as { error: Closed }).error as Closed | undefined)?.code, 4403, `the operation must not run: ${JSON.stringify(refused)}`);
     assert.equal((await socket.closed).code, 4403);
-    assert.equal((((await live.ended) as { error: Closed }).error as Closed).code, 4403);
+    assert.equal(((await live.ended) as { error: Closed }).error.code, 4403);
   });
 });
 
@@ -102,7 +110,13 @@ describe('graphql-ws sockets opened with a JWT', () => {
   let client: Client | undefined;
 
   before(async () => {
-    server = await startTestServer({ AUTH_ANONYMOUS: 'none', RUN_HEARTBEAT_MS: '600000', AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE });
+    server = await startTestServer({
+      AUTH_ANONYMOUS: 'none',
+      RUN_HEARTBEAT_MS: '600000',
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWT_ISSUER: ISSUER,
+      AUTH_JWT_AUDIENCE: AUDIENCE,
+    });
   });
   after(async () => {
     await client?.dispose();
@@ -124,6 +138,6 @@ describe('graphql-ws sockets opened with a JWT', () => {
     assert.ok((await requestOverWs(client, DatasetNamesDocument, {})).data, 'the token works before it expires');
     assert.equal((await within(socket.closed, 'the close of the expired token’s socket')).code, 4403);
     assert.equal(live.events.length, 1, 'the run’s current state, before the token expired');
-    assert.equal((((await live.ended) as { error: Closed }).error as Closed).code, 4403);
+    assert.equal(((await live.ended) as { error: Closed }).error.code, 4403);
   });
 });

@@ -44,14 +44,29 @@ describe('hostile input', () => {
 
     it('as Float variables (tolerance): "NaN", "Infinity", 1e309, -1e309 → BAD_USER_INPUT from GraphQL’s coercion', async () => {
       for (const value of ['"NaN"', '"Infinity"', '"-Infinity"', '1e309', '-1e309', '"1e3"']) {
-        await badInput(postRaw(server, startBody(`"k": 3, "tolerance": ${value}`)), /Variable "\$input" got invalid value .*Float cannot represent/, `tolerance ${value}`);
+        await badInput(
+          postRaw(server, startBody(`"k": 3, "tolerance": ${value}`)),
+          /Variable "\$input" got invalid value .*Float cannot represent/,
+          `tolerance ${value}`,
+        );
       }
     });
 
     it('as Int variables (k, nInit, seed, first): "NaN", 1e309, 2^31, 2.5 → BAD_USER_INPUT from GraphQL’s coercion', async () => {
-      for (const [field, value] of [['k', '"NaN"'], ['k', '1e309'], ['k', '2147483648'], ['k', '2.5'], ['nInit', '"Infinity"'], ['seed', '-1e309']] as const) {
+      for (const [field, value] of [
+        ['k', '"NaN"'],
+        ['k', '1e309'],
+        ['k', '2147483648'],
+        ['k', '2.5'],
+        ['nInit', '"Infinity"'],
+        ['seed', '-1e309'],
+      ] as const) {
         // A repeated key: JSON.parse keeps the last one.
-        await badInput(postRaw(server, startBody(`"k": 3, "${field}": ${value}`)), /Variable "\$input" got invalid value .*Int cannot represent/, `${field} ${value}`);
+        await badInput(
+          postRaw(server, startBody(`"k": 3, "${field}": ${value}`)),
+          /Variable "\$input" got invalid value .*Int cannot represent/,
+          `${field} ${value}`,
+        );
       }
       for (const value of ['"NaN"', '1e309', '"500"', '1e3']) {
         const body = `{"query": "query ($n: Int) { modelRuns(first: $n) { edges { node { id } } } }", "variables": {"n": ${value}}}`;
@@ -66,13 +81,25 @@ describe('hostile input', () => {
     });
 
     it('as literals: a Float literal 1e309 reaches the service (refused there), an Int literal 1e309 fails validation', async () => {
-      await badInput(gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, tolerance: 1e309 }) { id } }'), /tolerance must be a finite number ≥ 0, got Infinity/, 'tolerance literal');
-      onlyError(await gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 1e309 }) { id } }'), 'GRAPHQL_VALIDATION_FAILED', /Int cannot represent non-integer value: 1e309/);
+      await badInput(
+        gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, tolerance: 1e309 }) { id } }'),
+        /tolerance must be a finite number ≥ 0, got Infinity/,
+        'tolerance literal',
+      );
+      onlyError(
+        await gql(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 1e309 }) { id } }'),
+        'GRAPHQL_VALIDATION_FAILED',
+        /Int cannot represent non-integer value: 1e309/,
+      );
     });
 
     it('negative numbers where they make no sense (first: -1, k: -3, nInit: -1, seed: -5, …) → BAD_USER_INPUT, no run', async () => {
       await badInput(gql(server, '{ modelRuns(first: -1) { edges { node { id } } } }'), /first must be an integer from 0 to 500, got -1/, 'first -1');
-      await badInput(gql(server, '{ dataset(id: "demo-iris") { preview(first: -20) { edges { cursor } } } }'), /first must be an integer from 0 to 500, got -20/, 'preview first -20');
+      await badInput(
+        gql(server, '{ dataset(id: "demo-iris") { preview(first: -20) { edges { cursor } } } }'),
+        /first must be an integer from 0 to 500, got -20/,
+        'preview first -20',
+      );
       for (const [fields, message] of [
         ['"k": -3', /^k must be an integer from 2 to 1000, got -3$/],
         ['"k": 3, "nInit": -1', /^nInit must be an integer from 1 to 50, got -1$/],
@@ -89,7 +116,7 @@ describe('hostile input', () => {
 
   describe('SQL injection in every identifier and string argument', () => {
     const ATTEMPTS = [
-      "iris; DROP TABLE iris; --",
+      'iris; DROP TABLE iris; --',
       'iris" ; DROP TABLE "iris',
       "iris' OR '1'='1",
       "x'); DELETE FROM ai_dataset; --",
@@ -108,7 +135,15 @@ describe('hostile input', () => {
           ['outcomeTable', { outcomeTable: attempt }],
         ];
         for (const [field, fields] of cases) {
-          const input = { name: `injection ${field}`, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], description: null, outcomeTable: null, ...fields };
+          const input = {
+            name: `injection ${field}`,
+            table: 'iris',
+            keyColumns: ['sample_id'],
+            featureColumns: ['petal_length'],
+            description: null,
+            outcomeTable: null,
+            ...fields,
+          };
           const answer = await gql(server, REGISTER, { input });
           const error = onlyError(answer, 'BAD_USER_INPUT');
           assert.equal(error.extensions?.field, field, `${field}: ${attempt}`);
@@ -150,7 +185,11 @@ describe('hostile input', () => {
     it('ids in mutations (updateDataset, deleteDataset, startModelRun, cancelModelRun, publishRunOutcomes) → BAD_USER_INPUT', async () => {
       for (const attempt of ATTEMPTS) {
         const id = { id: attempt };
-        await badInput(gql(server, 'mutation ($id: ID!) { updateDataset(id: $id, input: { description: "x" }) { id } }', id), /No dataset has id/, `update ${attempt}`);
+        await badInput(
+          gql(server, 'mutation ($id: ID!) { updateDataset(id: $id, input: { description: "x" }) { id } }', id),
+          /No dataset has id/,
+          `update ${attempt}`,
+        );
         await badInput(gql(server, 'mutation ($id: ID!) { deleteDataset(id: $id) { id } }', id), /No dataset has id/, `delete ${attempt}`);
         await badInput(gql(server, START, { input: { datasetId: attempt, k: 3 } }), /No dataset has id/, `start ${attempt}`);
         await badInput(gql(server, 'mutation ($id: ID!) { cancelModelRun(id: $id) { id } }', id), /No model run has id/, `cancel ${attempt}`);
@@ -160,7 +199,12 @@ describe('hostile input', () => {
     });
 
     it('cursors that are not the server’s (injection text, or base64 of it) → BAD_USER_INPUT naming after', async () => {
-      const forged = [...ATTEMPTS, Buffer.from('offset:1 OR 1=1').toString('base64url'), Buffer.from("offset:1; DROP TABLE iris").toString('base64url'), Buffer.from('offset:-1').toString('base64url')];
+      const forged = [
+        ...ATTEMPTS,
+        Buffer.from('offset:1 OR 1=1').toString('base64url'),
+        Buffer.from('offset:1; DROP TABLE iris').toString('base64url'),
+        Buffer.from('offset:-1').toString('base64url'),
+      ];
       for (const after of forged) {
         for (const query of [
           'query ($after: String) { modelRuns(first: 2, after: $after) { edges { node { id } } } }',

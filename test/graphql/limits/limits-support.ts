@@ -54,7 +54,11 @@ export async function databaseSnapshot(datastore: Datastore): Promise<Record<str
   const tables = await datastore.query({ sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", parameters: [], kind: 'catalog' });
   const snapshot: Record<string, number> = {};
   for (const { name } of tables) {
-    const [row] = await datastore.query({ sql: `SELECT COUNT(*) AS n FROM ${datastore.dialect.quoteIdentifier(String(name))}`, parameters: [], kind: 'select' });
+    const [row] = await datastore.query({
+      sql: `SELECT COUNT(*) AS n FROM ${datastore.dialect.quoteIdentifier(String(name))}`,
+      parameters: [],
+      kind: 'select',
+    });
     snapshot[String(name)] = Number(row!.n);
   }
   return snapshot;

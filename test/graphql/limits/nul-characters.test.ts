@@ -50,7 +50,11 @@ function stringSlots(schema: GraphQLSchema): StringSlot[] {
       for (const field of Object.values(nullable.getFields())) walk(field.type, [...path, field.name], new Set([...seen, nullable.name]), emit);
     }
   };
-  for (const [root, type] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()], ['subscription', schema.getSubscriptionType()]] as const) {
+  for (const [root, type] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+    ['subscription', schema.getSubscriptionType()],
+  ] as const) {
     for (const field of Object.values(type?.getFields() ?? {})) {
       for (const argument of field.args) walk(argument.type, [], new Set(), (path) => slots.push({ root, field, argument, path }));
     }
@@ -96,7 +100,10 @@ function operationFor(slot: StringSlot): { query: string; variables: Record<stri
   const argumentsText = used.map((argument) => `${argument.name}: $${argument.name}`).join(', ');
   const leaf = getNamedType(slot.field.type);
   const selection = isScalarType(leaf) || isEnumType(leaf) ? '' : ' { __typename }';
-  return { query: `${slot.root} Nul${definitions ? `(${definitions})` : ''} { ${slot.field.name}${argumentsText ? `(${argumentsText})` : ''}${selection} }`, variables };
+  return {
+    query: `${slot.root} Nul${definitions ? `(${definitions})` : ''} { ${slot.field.name}${argumentsText ? `(${argumentsText})` : ''}${selection} }`,
+    variables,
+  };
 }
 
 async function overWs(client: Client, operation: { query: string; variables: Record<string, unknown> }): Promise<FormattedExecutionResult> {
@@ -113,7 +120,7 @@ async function overWs(client: Client, operation: { query: string; variables: Rec
 
 function assertRefused(result: FormattedExecutionResult, field: string, what: string): void {
   assert.equal(result.errors?.length, 1, `${what}: ${JSON.stringify(result)}`);
-  const [error] = result.errors!;
+  const [error] = result.errors;
   assert.equal(error!.extensions?.code, 'BAD_USER_INPUT', `${what}: ${JSON.stringify(result)}`);
   assert.equal(error!.extensions?.field, field, `${what}: ${JSON.stringify(result)}`);
   assert.ok(error!.message.includes(field), `${what}: the message names ${field}: ${error!.message}`);
@@ -134,11 +141,13 @@ describe('a NUL character (U+0000) in any string input', () => {
 
   before(async () => {
     server = await startTestServer();
-    const result = (await (await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey!}` },
-      body: JSON.stringify({ query: getIntrospectionQuery() }),
-    })).json()) as { data: IntrospectionQuery };
+    const result = (await (
+      await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey!}` },
+        body: JSON.stringify({ query: getIntrospectionQuery() }),
+      })
+    ).json()) as { data: IntrospectionQuery };
     schema = buildClientSchema(result.data);
     slots = stringSlots(schema);
   });
@@ -149,7 +158,10 @@ describe('a NUL character (U+0000) in any string input', () => {
   it('the schema has string inputs on queries, mutations and subscriptions to check', () => {
     const roots = new Set(slots.map((slot) => slot.root));
     assert.deepEqual([...roots].sort(), ['mutation', 'query', 'subscription']);
-    assert.ok(slots.some((slot) => fieldPath(slot) === 'input.keyColumns[0]'), 'list items inside input objects are among them');
+    assert.ok(
+      slots.some((slot) => fieldPath(slot) === 'input.keyColumns[0]'),
+      'list items inside input objects are among them',
+    );
   });
 
   it('over HTTP, every String and ID argument and input field (nested and in lists) is refused with BAD_USER_INPUT naming it, and nothing is written', async () => {
@@ -171,7 +183,8 @@ describe('a NUL character (U+0000) in any string input', () => {
     const before = await snapshot();
     const client = await connectGraphqlWs(server.url);
     try {
-      for (const slot of slots) assertRefused(await overWs(client, operationFor(slot)), fieldPath(slot), `${slot.field.name}(${fieldPath(slot)}) over graphql-ws`);
+      for (const slot of slots)
+        assertRefused(await overWs(client, operationFor(slot)), fieldPath(slot), `${slot.field.name}(${fieldPath(slot)}) over graphql-ws`);
     } finally {
       await client.dispose();
     }
@@ -183,7 +196,10 @@ describe('a NUL character (U+0000) in any string input', () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey!}` },
-      body: JSON.stringify({ query: 'mutation { registerDataset(input: { name: "nul\\u0000inside", table: "iris", keyColumns: ["sample_id"], featureColumns: ["sepal_length"] }) { id } }' }),
+      body: JSON.stringify({
+        query:
+          'mutation { registerDataset(input: { name: "nul\\u0000inside", table: "iris", keyColumns: ["sample_id"], featureColumns: ["sepal_length"] }) { id } }',
+      }),
     });
     assertRefused((await response.json()) as FormattedExecutionResult, 'input.name', 'a literal');
     assert.equal(await snapshot(), before);
@@ -191,7 +207,9 @@ describe('a NUL character (U+0000) in any string input', () => {
 
   it('a dataset named "nul\\0inside" is refused, not stored as "nul"; idempotency keys "x\\0A" and "x\\0B" are refused, not one run for both', async () => {
     const before = await snapshot();
-    const registered = await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: NUL_VALUE, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }) });
+    const registered = await server.graphql(RegisterDatasetDocument, {
+      input: registerInput({ name: NUL_VALUE, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }),
+    });
     assertRefused(registered, 'input.name', 'registerDataset');
     for (const key of ['x\u0000A', 'x\u0000B']) {
       const started = await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 2, idempotencyKey: key }) });

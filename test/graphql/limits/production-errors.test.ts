@@ -18,7 +18,15 @@ import WebSocket from 'ws';
  */
 
 /** Text that must never be in a production response. */
-const LEAKS = [/no such (table|column)/i, /masking_probe/, /SELECT|FROM "|INSERT/, /stacktrace|\bat [\w.<>]+ \(/, /Driver=|Database=|aimodel\.sqlite/, /\[SQLite\]|HY000|sqlState/, /not json|Unexpected token|is not valid JSON/];
+const LEAKS = [
+  /no such (table|column)/i,
+  /masking_probe/,
+  /SELECT|FROM "|INSERT/,
+  /stacktrace|\bat [\w.<>]+ \(/,
+  /Driver=|Database=|aimodel\.sqlite/,
+  /\[SQLite\]|HY000|sqlState/,
+  /not json|Unexpected token|is not valid JSON/,
+];
 
 function assertNoLeak(response: RawResponse): void {
   for (const pattern of LEAKS) assert.doesNotMatch(response.text, pattern, `the response leaks ${pattern}: ${response.text.slice(0, 500)}`);
@@ -40,10 +48,21 @@ describe('production error masking (NODE_ENV=production)', () => {
     // (Not a dropped column: SQLite reads an unknown "quoted" name as a string literal, without an error.)
     await createTable(
       server.app.datastore,
-      { name: 'masking_probe', columns: [{ name: 'id', type: 'integer', nullable: false }, { name: 'x', type: 'double' }, { name: 'y', type: 'double' }], primaryKey: ['id'] },
+      {
+        name: 'masking_probe',
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'x', type: 'double' },
+          { name: 'y', type: 'double' },
+        ],
+        primaryKey: ['id'],
+      },
       [1, 2, 3, 4].map((id) => ({ id, x: id * 1.5, y: id * 2.5 })),
     );
-    const registered = await gql(server, 'mutation { registerDataset(input: { name: "probe", table: "masking_probe", keyColumns: ["id"], featureColumns: ["x", "y"] }) { id } }');
+    const registered = await gql(
+      server,
+      'mutation { registerDataset(input: { name: "probe", table: "masking_probe", keyColumns: ["id"], featureColumns: ["x", "y"] }) { id } }',
+    );
     assert.equal(registered.body?.errors, undefined, registered.text);
     datasetId = registered.body!.data!.registerDataset.id;
     await server.app.datastore.execute({ sql: 'DROP TABLE masking_probe', parameters: [], kind: 'ddl' });
@@ -54,7 +73,12 @@ describe('production error masking (NODE_ENV=production)', () => {
   });
 
   it('a database error keeps its code (DB_ERROR) with the generic message and the request id; the log has the driver’s words at debug only', async () => {
-    const response = await gql(server, 'query ($id: ID!) { dataset(id: $id) { name profile { column mean } } }', { id: datasetId }, { 'x-request-id': 'probe-db-error' });
+    const response = await gql(
+      server,
+      'query ($id: ID!) { dataset(id: $id) { name profile { column mean } } }',
+      { id: datasetId },
+      { 'x-request-id': 'probe-db-error' },
+    );
     const error = onlyError(response, 'DB_ERROR');
     assert.equal(error.message, ERROR_CATALOGUE.DB_ERROR);
     assert.deepEqual(error.extensions, { code: 'DB_ERROR', requestId: 'probe-db-error' });
@@ -70,8 +94,8 @@ describe('production error masking (NODE_ENV=production)', () => {
     assert.equal(lines[0]!.path, 'dataset.profile');
     const [full] = logLinesOf(server, 'probe-db-error').filter((line) => line.msg === 'GraphQL request failed (in full)');
     assert.equal(full?.level, 20, 'the whole error at debug');
-    assert.match(full!.err.message, /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the debug log');
-    assert.match(full!.err.stack, /\n\s+at /, 'the stack is in the debug log');
+    assert.match(full.err.message, /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the debug log');
+    assert.match(full.err.stack, /\n\s+at /, 'the stack is in the debug log');
   });
 
   it('an unexpected (non-AppError) error is INTERNAL_SERVER_ERROR with only a request id; the log has it all', async () => {
@@ -111,7 +135,10 @@ describe('production error masking (NODE_ENV=production)', () => {
     try {
       const result = await new Promise<{ errors?: { message: string; extensions?: Record<string, unknown> }[] }>((resolve, reject) => {
         let last: { errors?: { message: string; extensions?: Record<string, unknown> }[] } = {};
-        client.subscribe({ query: `{ dataset(id: "${datasetId}") { profile { mean } } }` }, { next: (value) => (last = value as typeof last), error: reject, complete: () => resolve(last) });
+        client.subscribe(
+          { query: `{ dataset(id: "${datasetId}") { profile { mean } } }` },
+          { next: (value) => (last = value as typeof last), error: reject, complete: () => resolve(last) },
+        );
       });
       assert.equal(result.errors?.[0]?.extensions?.code, 'DB_ERROR');
       assert.equal(result.errors?.[0]?.message, ERROR_CATALOGUE.DB_ERROR);
@@ -124,7 +151,11 @@ describe('production error masking (NODE_ENV=production)', () => {
 
   it('client errors stay readable: BAD_USER_INPUT, query limits, validation (without "Did you mean"), a subscription over HTTP', async () => {
     onlyError(await gql(server, '{ modelRuns(first: 501) { edges { node { id } } } }'), 'BAD_USER_INPUT', /first must be an integer from 0 to 500, got 501/);
-    onlyError(await gql(server, '{ modelRuns(first: 500) { edges { node { assignments(first: 500) { edges { node { cluster } } } } } } }'), 'QUERY_TOO_COSTLY', /estimated cost of 504,003/);
+    onlyError(
+      await gql(server, '{ modelRuns(first: 500) { edges { node { assignments(first: 500) { edges { node { cluster } } } } } } }'),
+      'QUERY_TOO_COSTLY',
+      /estimated cost of 504,003/,
+    );
     const unknown = onlyError(await gql(server, '{ datasets { nam } }'), 'GRAPHQL_VALIDATION_FAILED', /Cannot query field "nam" on type "Dataset"/);
     assert.doesNotMatch(unknown.message, /Did you mean/, 'no schema hints without introspection');
     const subscription = await gql(server, 'subscription { modelRunUpdated(id: "x") { id } }');

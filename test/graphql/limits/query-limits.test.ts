@@ -34,7 +34,14 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
   });
 
   /** Asserts the request was refused with `code` (400), naming the limit and both numbers, and ran no SQL. */
-  async function refused(query: string, code: string, limit: string, maximum: number, measured: number, variables?: Record<string, unknown>): Promise<GraphqlError> {
+  async function refused(
+    query: string,
+    code: string,
+    limit: string,
+    maximum: number,
+    measured: number,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphqlError> {
     const before = await statementsSoFar(server);
     const response = await gql(server, query, variables);
     assert.equal(response.status, 400);
@@ -69,7 +76,8 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
   });
 
   it('cost: page sizes given as variables are costed with the request’s values', async () => {
-    const query = 'query Pages($outer: Int, $inner: Int) { modelRuns(first: $outer) { edges { node { assignments(first: $inner) { edges { node { cluster } } } } } } }';
+    const query =
+      'query Pages($outer: Int, $inner: Int) { modelRuns(first: $outer) { edges { node { assignments(first: $inner) { edges { node { cluster } } } } } } }';
     await accepted(query, { outer: 5, inner: 5 });
     const error = await refused(query, 'QUERY_TOO_COSTLY', 'GRAPHQL_MAX_COST', 10_000, 2 + 1 + 100 * (2 + 5 + 1 + 200 * 2), { outer: 100, inner: 200 });
     assert.match(error.message, /^Operation "Pages" has an estimated cost of 40,803/);
@@ -105,7 +113,13 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
   });
 
   it('the standard introspection query (Apollo Sandbox’s) passes every limit while introspection is on', async () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
     const data = await accepted(query);
     assert.ok(data.__schema.types.some((type: { name: string }) => type.name === 'ModelRun'));
   });
@@ -147,7 +161,10 @@ describe('query limits over graphql-ws', () => {
   });
 
   /** One operation on the socket (one that ends): the `error` message's errors, or the results (`next`) until `complete`. */
-  function operate(query: string, variables?: Record<string, unknown>): Promise<{ errors?: GraphqlError[]; results: { data?: any; errors?: GraphqlError[] }[] }> {
+  function operate(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ errors?: GraphqlError[]; results: { data?: any; errors?: GraphqlError[] }[] }> {
     return new Promise((resolve) => {
       const results: { data?: any; errors?: GraphqlError[] }[] = [];
       client.subscribe(
@@ -164,11 +181,13 @@ describe('query limits over graphql-ws', () => {
   it('the limits are those of HTTP (here GRAPHQL_MAX_DEPTH=7): a deep subscription is refused with QUERY_TOO_DEEP', async () => {
     const { errors } = await operate('subscription { modelRunUpdated(id: "x") { dataset { runs { edges { node { dataset { latestRun { id } } } } } } } }');
     assert.equal(errors?.length, 1);
-    assert.deepEqual(errors![0]!.extensions, { code: 'QUERY_TOO_DEEP', limit: 'GRAPHQL_MAX_DEPTH', maximum: 7, measured: 8 });
+    assert.deepEqual(errors[0]!.extensions, { code: 'QUERY_TOO_DEEP', limit: 'GRAPHQL_MAX_DEPTH', maximum: 7, measured: 8 });
   });
 
   it('cost (with the operation’s variables), aliases, directives and tokens are checked too', async () => {
-    const costly = await operate('query ($n: Int) { modelRuns(first: $n) { edges { node { assignments(first: $n) { edges { node { cluster } } } } } } }', { n: 500 });
+    const costly = await operate('query ($n: Int) { modelRuns(first: $n) { edges { node { assignments(first: $n) { edges { node { cluster } } } } } } }', {
+      n: 500,
+    });
     assert.equal(costly.errors?.[0]?.extensions?.code, 'QUERY_TOO_COSTLY');
     assert.equal((await operate(aliases(31))).errors?.[0]?.extensions?.code, 'TOO_MANY_ALIASES');
     assert.equal((await operate(directives(21))).errors?.[0]?.extensions?.code, 'TOO_MANY_DIRECTIVES');

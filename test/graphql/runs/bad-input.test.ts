@@ -49,7 +49,8 @@ describe('bad input to the run and dataset mutations', () => {
     assert.deepEqual(await state(), before, 'nothing written');
     return error;
   };
-  const start = (fields: Partial<StartModelRunInput>) => () => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', ...fields }) });
+  const start = (fields: Partial<StartModelRunInput>) => () =>
+    server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', ...fields }) });
   const register = (fields: Partial<Parameters<typeof registerInput>[0]>) => () =>
     server.graphql(RegisterDatasetDocument, {
       input: registerInput({ name: 'flowers', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'], ...fields }),
@@ -63,9 +64,17 @@ describe('bad input to the run and dataset mutations', () => {
       { name: 'a', type: 'double' as const },
       { name: 'b', type: 'double' as const },
     ];
-    await createTable(datastore, { name: 'five_rows', columns, primaryKey: ['id'] }, [1, 2, 3, 4, 5].map((id) => ({ id, a: id, b: id * 2 })));
+    await createTable(
+      datastore,
+      { name: 'five_rows', columns, primaryKey: ['id'] },
+      [1, 2, 3, 4, 5].map((id) => ({ id, a: id, b: id * 2 })),
+    );
     await createTable(datastore, { name: 'no_rows', columns, primaryKey: ['id'] }, []);
-    await createTable(datastore, { name: 'null_feature', columns, primaryKey: ['id'] }, [1, 2, 3, 4].map((id) => ({ id, a: id, b: null })));
+    await createTable(
+      datastore,
+      { name: 'null_feature', columns, primaryKey: ['id'] },
+      [1, 2, 3, 4].map((id) => ({ id, a: id, b: null })),
+    );
     // 300 rows, b NULL on every eighth (38 of them): 262 complete rows.
     const someNull = Array.from({ length: 300 }, (_, index) => ({ id: index + 1, a: index % 17, b: index % 8 === 0 ? null : index % 11 }));
     await createTable(datastore, { name: 'some_null', columns, primaryKey: ['id'] }, someNull);
@@ -75,7 +84,9 @@ describe('bad input to the run and dataset mutations', () => {
       ['allNull', 'null_feature'],
       ['someNull', 'some_null'],
     ] as const) {
-      const result = await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: table, table, keyColumns: ['id'], featureColumns: ['a', 'b'] }) });
+      const result = await server.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: table, table, keyColumns: ['id'], featureColumns: ['a', 'b'] }),
+      });
       ids[key] = dataOf(result, `register ${table}`).registerDataset.id;
     }
     // One finished run, so the outcome table has rows that must stay as they are.
@@ -101,18 +112,34 @@ describe('bad input to the run and dataset mutations', () => {
     });
 
     it('k: 301 with missing: MEAN is refused with the 300 rows of the table: no row is dropped', async () => {
-      await refused(start({ datasetId: ids.someNull, k: 301, preparation: { missing: 'MEAN', scaling: 'STANDARD' } }), 'BAD_USER_INPUT', /^k \(301\) is larger than the 300 rows to cluster$/, 'k');
+      await refused(
+        start({ datasetId: ids.someNull, k: 301, preparation: { missing: 'MEAN', scaling: 'STANDARD' } }),
+        'BAD_USER_INPUT',
+        /^k \(301\) is larger than the 300 rows to cluster$/,
+        'k',
+      );
     });
 
     it('a kRange whose min is not below the 5 rows is refused, naming them', async () => {
-      await refused(start({ datasetId: ids.five, kRange: { min: 5, max: 6 } }), 'BAD_USER_INPUT', /^kRange\.min \(5\) must be below the 5 rows to cluster$/, 'kRange');
+      await refused(
+        start({ datasetId: ids.five, kRange: { min: 5, max: 6 } }),
+        'BAD_USER_INPUT',
+        /^kRange\.min \(5\) must be below the 5 rows to cluster$/,
+        'kRange',
+      );
     });
 
     it('k: 3 on the table of 262 complete rows (far more than the 3 counted) is accepted, and the run clusters all 262', async () => {
-      const run = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: ids.someNull, k: 3, seed: 3 }) }), 'start on some_null').startModelRun;
+      const run = dataOf(
+        await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: ids.someNull, k: 3, seed: 3 }) }),
+        'start on some_null',
+      ).startModelRun;
       assert.equal((await waitForRun(server, run.id)).status, 'SUCCEEDED');
       const [stored] = await new RunRepository(server.app.datastore).findByIds([run.id]);
-      assert.equal(stored!.clusterSizes!.reduce((sum, size) => sum + size, 0), 262);
+      assert.equal(
+        stored!.clusterSizes!.reduce((sum, size) => sum + size, 0),
+        262,
+      );
     });
 
     it('both k and kRange are refused: give exactly one', async () => {
@@ -172,7 +199,12 @@ describe('bad input to the run and dataset mutations', () => {
     });
 
     it('an unknown column is refused, naming the table and the column', async () => {
-      await refused(register({ featureColumns: ['sepal_length', 'stem_length'] }), 'BAD_USER_INPUT', /Table "iris" has no column "stem_length"/, 'featureColumns');
+      await refused(
+        register({ featureColumns: ['sepal_length', 'stem_length'] }),
+        'BAD_USER_INPUT',
+        /Table "iris" has no column "stem_length"/,
+        'featureColumns',
+      );
     });
 
     it('a non-numeric feature column is refused: k-means needs numbers', async () => {
@@ -192,7 +224,11 @@ describe('bad input to the run and dataset mutations', () => {
 
   describe('updateDataset and deleteDataset', () => {
     it('updateDataset of an unknown id is refused, naming the id', async () => {
-      await refused(() => server.graphql(UpdateDatasetDocument, { id: 'nope', input: updateInput({ description: 'x' }) }), 'BAD_USER_INPUT', /No dataset has id "nope"/);
+      await refused(
+        () => server.graphql(UpdateDatasetDocument, { id: 'nope', input: updateInput({ description: 'x' }) }),
+        'BAD_USER_INPUT',
+        /No dataset has id "nope"/,
+      );
     });
 
     it('deleteDataset of an unknown id is refused, naming the id', async () => {
@@ -203,7 +239,11 @@ describe('bad input to the run and dataset mutations', () => {
       const active = runRecord(ids.five, { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
       await new RunRepository(server.app.datastore).insert(active);
       try {
-        await refused(() => server.graphql(DeleteDatasetDocument, { id: ids.five }), 'CONFLICT', /Dataset "five_rows" has 1 queued or running run\(s\); cancel them first/);
+        await refused(
+          () => server.graphql(DeleteDatasetDocument, { id: ids.five }),
+          'CONFLICT',
+          /Dataset "five_rows" has 1 queued or running run\(s\); cancel them first/,
+        );
         assert.ok((await allRunIds(server)).includes(active.id));
       } finally {
         dataOf(await server.graphql(CancelModelRunDocument, { id: active.id }), 'cancel the inserted run');
@@ -226,8 +266,18 @@ describe('bad input to the run and dataset mutations', () => {
       const cancelled = runRecord('demo-iris', { status: 'CANCELLED', finishedAt: new Date() });
       await repository.insert(failed);
       await repository.insert(cancelled);
-      await refused(() => server.graphql(PublishRunOutcomesDocument, { runId: failed.id }), 'BAD_USER_INPUT', /is FAILED; only a SUCCEEDED run's outcomes can be published/, 'runId');
-      await refused(() => server.graphql(PublishRunOutcomesDocument, { runId: cancelled.id }), 'BAD_USER_INPUT', /is CANCELLED; only a SUCCEEDED run's outcomes can be published/, 'runId');
+      await refused(
+        () => server.graphql(PublishRunOutcomesDocument, { runId: failed.id }),
+        'BAD_USER_INPUT',
+        /is FAILED; only a SUCCEEDED run's outcomes can be published/,
+        'runId',
+      );
+      await refused(
+        () => server.graphql(PublishRunOutcomesDocument, { runId: cancelled.id }),
+        'BAD_USER_INPUT',
+        /is CANCELLED; only a SUCCEEDED run's outcomes can be published/,
+        'runId',
+      );
     });
   });
 
@@ -243,7 +293,12 @@ describe('bad input to the run and dataset mutations', () => {
 
     it('a cursor this server did not give out is refused', async () => {
       for (const cursor of ['not-a-cursor', Buffer.from('offset:-1').toString('base64url'), Buffer.from('offset:1e3').toString('base64url')]) {
-        await refused(() => server.graphql(ModelRunsPageDocument, { first: 2, after: cursor, filter: null, orderBy: null }), 'BAD_USER_INPUT', /is not a cursor this server gave out/, 'after');
+        await refused(
+          () => server.graphql(ModelRunsPageDocument, { first: 2, after: cursor, filter: null, orderBy: null }),
+          'BAD_USER_INPUT',
+          /is not a cursor this server gave out/,
+          'after',
+        );
       }
     });
   });

@@ -23,7 +23,11 @@ interface Target {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Rows that carry the dataset's id, read with plain SQL: its runs, their assignments, its outcomes. */
-async function rowsOfDataset(datastore: Datastore, datasetId: string, runIds: readonly string[]): Promise<{ runs: number; assignments: number; outcomes: number }> {
+async function rowsOfDataset(
+  datastore: Datastore,
+  datasetId: string,
+  runIds: readonly string[],
+): Promise<{ runs: number; assignments: number; outcomes: number }> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
   const count = async (sql: string, parameters: string[]) => Number((await datastore.query({ sql, parameters, kind: 'select' }))[0]?.n ?? 0);
   let assignments = 0;
@@ -35,7 +39,10 @@ async function rowsOfDataset(datastore: Datastore, datasetId: string, runIds: re
   };
 }
 
-for (const target of [{ label: 'SQLite', postgresql: false }, { label: 'PostgreSQL', postgresql: true }] satisfies Target[]) {
+for (const target of [
+  { label: 'SQLite', postgresql: false },
+  { label: 'PostgreSQL', postgresql: true },
+] satisfies Target[]) {
   describe(`deleteDataset racing startModelRun, ${target.label}`, () => {
     let server: TestServer;
     let datastore: Datastore;
@@ -67,7 +74,9 @@ for (const target of [{ label: 'SQLite', postgresql: false }, { label: 'PostgreS
       for (let round = 0; round < ROUNDS; round++) {
         const what = `round ${round} (seed ${SEED})`;
         const dataset = dataOf(
-          await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: `race ${round}`, table: TABLE, keyColumns: ['id'], featureColumns: features }) }),
+          await server.graphql(RegisterDatasetDocument, {
+            input: registerInput({ name: `race ${round}`, table: TABLE, keyColumns: ['id'], featureColumns: features }),
+          }),
           `${what}: register`,
         ).registerDataset;
         const [startDelay, deleteDelay] = [random.next() * 12, random.next() * 12];
@@ -95,16 +104,31 @@ for (const target of [{ label: 'SQLite', postgresql: false }, { label: 'PostgreS
           dataOf(await server.graphql(DeleteDatasetDocument, { id: dataset.id }), `${what}: delete once the run ended`);
         } else if (runId) {
           // Both succeeded: the run had ended before the delete took the dataset, and went with it.
-          assert.equal(dataOf(await server.graphql(ModelRunResultDocument, { id: runId }), `${what}: the run`).modelRun, null, `${what}: the run went with its dataset`);
+          assert.equal(
+            dataOf(await server.graphql(ModelRunResultDocument, { id: runId }), `${what}: the run`).modelRun,
+            null,
+            `${what}: the run went with its dataset`,
+          );
           tally.deletedAfterRun += 1;
         } else {
           tally.deletedStartRefused += 1;
         }
         // A run started in the race must be over (or gone) before the rows are counted.
-        if (runId) await pollUntil(async () => (await server.graphql(ModelRunResultDocument, { id: runId })).data?.modelRun, (run) => !run || TERMINAL.includes(run.status), `${what}: run settling`);
-        assert.deepEqual(await rowsOfDataset(datastore, dataset.id, runId ? [runId] : []), { runs: 0, assignments: 0, outcomes: 0 }, `${what}: rows left for the deleted dataset`);
+        if (runId)
+          await pollUntil(
+            async () => (await server.graphql(ModelRunResultDocument, { id: runId })).data?.modelRun,
+            (run) => !run || TERMINAL.includes(run.status),
+            `${what}: run settling`,
+          );
+        assert.deepEqual(
+          await rowsOfDataset(datastore, dataset.id, runId ? [runId] : []),
+          { runs: 0, assignments: 0, outcomes: 0 },
+          `${what}: rows left for the deleted dataset`,
+        );
       }
-      t.diagnostic(`delete refused ${tally.refused}, deleted with the start refused ${tally.deletedStartRefused}, deleted after the run ended ${tally.deletedAfterRun}`);
+      t.diagnostic(
+        `delete refused ${tally.refused}, deleted with the start refused ${tally.deletedStartRefused}, deleted after the run ended ${tally.deletedAfterRun}`,
+      );
     });
   });
 }

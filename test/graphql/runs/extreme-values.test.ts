@@ -31,8 +31,25 @@ describe('STANDARD, MINMAX and NONE on a column holding values up to ±1e308 (SQ
     server = await startTestServer({ DATA_DIR: dataDir });
     datastore = embeddedDatastore(dataDir);
     const rows: Record<string, SqlValue>[] = Array.from({ length: ROWS }, (_, index) => ({ id: index + 1, f1: f1(index + 1), f2: f2(index + 1) }));
-    await createTable(datastore, { name: 'extreme', columns: [{ name: 'id', type: 'integer', nullable: false }, { name: 'f1', type: 'double' }, { name: 'f2', type: 'double' }], primaryKey: ['id'] }, rows);
-    datasetId = dataOf(await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'extreme', table: 'extreme', keyColumns: ['id'], featureColumns: ['f1', 'f2'] }) }), 'register').registerDataset.id;
+    await createTable(
+      datastore,
+      {
+        name: 'extreme',
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'f1', type: 'double' },
+          { name: 'f2', type: 'double' },
+        ],
+        primaryKey: ['id'],
+      },
+      rows,
+    );
+    datasetId = dataOf(
+      await server.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: 'extreme', table: 'extreme', keyColumns: ['id'], featureColumns: ['f1', 'f2'] }),
+      }),
+      'register',
+    ).registerDataset.id;
   });
   after(async () => {
     await server?.stop();
@@ -40,7 +57,10 @@ describe('STANDARD, MINMAX and NONE on a column holding values up to ±1e308 (SQ
   });
 
   const run = async (scaling: 'STANDARD' | 'MINMAX' | 'NONE') => {
-    const started = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, k: 2, seed: 5, preparation: { missing: 'DROP', scaling } }) }), `start ${scaling}`).startModelRun;
+    const started = dataOf(
+      await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, k: 2, seed: 5, preparation: { missing: 'DROP', scaling } }) }),
+      `start ${scaling}`,
+    ).startModelRun;
     return waitForRun(server, started.id);
   };
 
@@ -49,16 +69,28 @@ describe('STANDARD, MINMAX and NONE on a column holding values up to ±1e308 (SQ
       const ended = await run(scaling);
       assert.equal(ended.status, 'SUCCEEDED', JSON.stringify(ended.error));
       const result = dataOf(await server.graphql(ModelRunResultDocument, { id: ended.id }), 'modelRun with centroids').modelRun!;
-      const assignments = dataOf(await server.graphql(RunAssignmentsDocument, { id: ended.id, first: 500, after: null, cluster: null }), 'assignments').modelRun!.assignments.edges;
+      const assignments = dataOf(await server.graphql(RunAssignmentsDocument, { id: ended.id, first: 500, after: null, cluster: null }), 'assignments')
+        .modelRun!.assignments.edges;
       assert.equal(assignments.length, ROWS);
       for (const centroid of result.centroids!) {
         const members = assignments.filter((edge) => edge.node.cluster === centroid.cluster).map((edge) => Number(edge.node.entityKey));
-        assert.ok(centroid.original.every((value) => Number.isFinite(value)), JSON.stringify(centroid));
+        assert.ok(
+          centroid.original.every((value) => Number.isFinite(value)),
+          JSON.stringify(centroid),
+        );
         const expected = [mean(members.map(f1)), mean(members.map(f2))];
-        centroid.original.forEach((value, j) => assert.ok(Math.abs(value - expected[j]!) <= 1e-9 * Math.max(1, Math.abs(expected[j]!)), `cluster ${centroid.cluster}, feature ${j}: ${value} vs ${expected[j]}`));
+        centroid.original.forEach((value, j) =>
+          assert.ok(
+            Math.abs(value - expected[j]!) <= 1e-9 * Math.max(1, Math.abs(expected[j]!)),
+            `cluster ${centroid.cluster}, feature ${j}: ${value} vs ${expected[j]}`,
+          ),
+        );
       }
       // The column is not ignored: it separates the two signs.
-      assert.ok(result.centroids!.some((centroid) => centroid.original[0]! > 1e307) && result.centroids!.some((centroid) => centroid.original[0]! < -1e307), JSON.stringify(result.centroids));
+      assert.ok(
+        result.centroids!.some((centroid) => centroid.original[0]! > 1e307) && result.centroids!.some((centroid) => centroid.original[0]! < -1e307),
+        JSON.stringify(result.centroids),
+      );
     });
   }
 

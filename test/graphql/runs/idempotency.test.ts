@@ -24,7 +24,11 @@ describe('startModelRun idempotency keys', () => {
     const idempotencyKey = nextKey();
     const run = await started({ ...first, idempotencyKey });
     const runs = await allRunIds(server);
-    const error = assertGraphqlError(await start({ ...second, idempotencyKey }), 'IDEMPOTENCY_KEY_REUSED', new RegExp(`idempotencyKey "${idempotencyKey}" already started run ${run.id} with other parameters \\(${differences.join(', ')}\\)`));
+    const error = assertGraphqlError(
+      await start({ ...second, idempotencyKey }),
+      'IDEMPOTENCY_KEY_REUSED',
+      new RegExp(`idempotencyKey "${idempotencyKey}" already started run ${run.id} with other parameters \\(${differences.join(', ')}\\)`),
+    );
     assert.equal(error.extensions?.runId, run.id);
     assert.equal(error.extensions?.field, 'idempotencyKey');
     assert.deepEqual(error.extensions?.differences, differences);
@@ -89,7 +93,10 @@ describe('startModelRun idempotency keys', () => {
     const run = dataOf(won, 'the start that won').startModelRun;
     const error = assertGraphqlError(lost, 'IDEMPOTENCY_KEY_REUSED', /already started run/);
     assert.equal(error.extensions?.runId, run.id);
-    assert.deepEqual((await allRunIds(server)).filter((id) => !before.includes(id)), [run.id]);
+    assert.deepEqual(
+      (await allRunIds(server)).filter((id) => !before.includes(id)),
+      [run.id],
+    );
     await waitForRun(server, run.id);
   });
 });
@@ -105,7 +112,8 @@ describe('startModelRun idempotency keys and the rate limit (RATE_LIMIT_RUNS_PER
   });
 
   it('five replays of a start take no slot: two more new runs start, and only the third new one is RATE_LIMITED', async () => {
-    const start = (fields: Fields) => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, publishOutcomes: false, ...fields }) });
+    const start = (fields: Fields) =>
+      server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, publishOutcomes: false, ...fields }) });
     const first = dataOf(await start({ seed: 1, idempotencyKey: 'rate-limited replay' }), 'the first start').startModelRun;
     for (let replay = 1; replay <= 5; replay++) {
       assert.equal(dataOf(await start({ seed: 1, idempotencyKey: 'rate-limited replay' }), `replay ${replay}`).startModelRun.id, first.id);

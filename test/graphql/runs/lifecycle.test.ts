@@ -27,7 +27,6 @@ import {
 
 const HOUR_MS = 3_600_000;
 
-
 describe('runs orphaned by a server process that died', () => {
   it('a RUNNING run whose owner stopped beating an hour ago is FAILED as INTERRUPTED once a server starts on the database', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'aimodel-orphans-'));
@@ -36,7 +35,14 @@ describe('runs orphaned by a server process that died', () => {
     const anHourAgo = new Date(Date.now() - HOUR_MS);
     const orphan = runRecord('demo-iris', { status: 'RUNNING', owner: 'dead-process', createdAt: anHourAgo, startedAt: anHourAgo, heartbeatAt: anHourAgo });
     const queuedOrphan = runRecord('demo-iris', { status: 'QUEUED', owner: 'dead-process', createdAt: anHourAgo, heartbeatAt: anHourAgo });
-    const finished = runRecord('demo-iris', { status: 'SUCCEEDED', owner: 'dead-process', createdAt: anHourAgo, startedAt: anHourAgo, finishedAt: anHourAgo, heartbeatAt: anHourAgo });
+    const finished = runRecord('demo-iris', {
+      status: 'SUCCEEDED',
+      owner: 'dead-process',
+      createdAt: anHourAgo,
+      startedAt: anHourAgo,
+      finishedAt: anHourAgo,
+      heartbeatAt: anHourAgo,
+    });
     const repository = new RunRepository(first.app.datastore);
     for (const record of [orphan, queuedOrphan, finished]) await repository.insert(record);
     await first.stop();
@@ -80,11 +86,16 @@ describe('runs orphaned by a server process that died', () => {
     try {
       const features = await createNoiseTable(datastore, 'killed_noise', 50_000, 8, 31);
       const dataset = dataOf(
-        await first.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'noise', table: 'killed_noise', keyColumns: ['id'], featureColumns: features }) }),
+        await first.graphql(RegisterDatasetDocument, {
+          input: registerInput({ name: 'noise', table: 'killed_noise', keyColumns: ['id'], featureColumns: features }),
+        }),
         'registerDataset',
       ).registerDataset;
       // Published outcomes that must survive the crash as they are.
-      const published = dataOf(await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 8 }) }), 'iris').startModelRun;
+      const published = dataOf(
+        await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 8 }) }),
+        'iris',
+      ).startModelRun;
       assert.equal((await waitForRun(first, published.id)).status, 'SUCCEEDED');
 
       const long = dataOf(await first.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...LONG_RUN }) }), 'long run').startModelRun;
@@ -126,7 +137,9 @@ describe('the run queue (RUN_CONCURRENCY=1, RUN_QUEUE_LIMIT=1)', () => {
     try {
       const features = await createNoiseTable(server.app.datastore, 'queue_noise', 50_000, 8, 77);
       const dataset = dataOf(
-        await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'noise', table: 'queue_noise', keyColumns: ['id'], featureColumns: features }) }),
+        await server.graphql(RegisterDatasetDocument, {
+          input: registerInput({ name: 'noise', table: 'queue_noise', keyColumns: ['id'], featureColumns: features }),
+        }),
         'registerDataset',
       ).registerDataset;
       const start = () => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...LONG_RUN }) });
@@ -159,10 +172,14 @@ describe('the run queue (RUN_CONCURRENCY=1, RUN_QUEUE_LIMIT=1)', () => {
     try {
       const features = await createNoiseTable(server.app.datastore, 'queue_noise', 50_000, 8, 78);
       const dataset = dataOf(
-        await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'noise', table: 'queue_noise', keyColumns: ['id'], featureColumns: features }) }),
+        await server.graphql(RegisterDatasetDocument, {
+          input: registerInput({ name: 'noise', table: 'queue_noise', keyColumns: ['id'], featureColumns: features }),
+        }),
         'registerDataset',
       ).registerDataset;
-      const results = await Promise.all([1, 2, 3].map(() => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...LONG_RUN }) })));
+      const results = await Promise.all(
+        [1, 2, 3].map(() => server.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, ...LONG_RUN }) })),
+      );
       for (const result of results) if (result.data) accepted.push(result.data.startModelRun.id);
       const refused = results.filter((result) => result.errors);
       assert.equal(refused.length, 1, JSON.stringify(results.map((result) => result.errors?.[0]?.extensions?.code ?? result.data?.startModelRun.status)));

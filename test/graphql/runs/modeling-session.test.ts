@@ -116,7 +116,8 @@ const sum = (values: readonly number[]) => values.reduce((total, value) => total
 
 /** What a run's assignments, Dataset.outcomes and the outcome table row say about one entity. */
 type Published = Pick<OutcomeTableRow, 'entityKey' | 'runId' | 'cluster' | 'distance'>;
-const byKey = <T extends { entityKey: string }>(rows: readonly T[]) => [...rows].sort((a, b) => (a.entityKey < b.entityKey ? -1 : a.entityKey > b.entityKey ? 1 : 0));
+const byKey = <T extends { entityKey: string }>(rows: readonly T[]) =>
+  [...rows].sort((a, b) => (a.entityKey < b.entityKey ? -1 : a.entityKey > b.entityKey ? 1 : 0));
 
 for (const target of TARGETS) {
   describe(`a modeling session on ${target.label}`, () => {
@@ -317,9 +318,9 @@ for (const target of TARGETS) {
       assert.ok(metrics.daviesBouldin! > 0);
       assert.ok(metrics.calinskiHarabasz! > 0);
       assert.equal(run.clusterSizes?.length, 3);
-      assert.equal(sum(run.clusterSizes!), 150);
+      assert.equal(sum(run.clusterSizes), 150);
       assert.equal(run.centroids?.length, 3);
-      run.centroids!.forEach((centroid, cluster) => {
+      run.centroids.forEach((centroid, cluster) => {
         assert.equal(centroid.cluster, cluster);
         assert.equal(centroid.original.length, 4);
         assert.equal(centroid.scaled.length, 4);
@@ -329,13 +330,13 @@ for (const target of TARGETS) {
       });
       assert.equal(run.iterations?.length, metrics.iterations, 'one record per iteration of the single restart');
       assert.deepEqual(
-        run.iterations!.map((record) => record.iteration),
+        run.iterations.map((record) => record.iteration),
         Array.from({ length: metrics.iterations }, (_, index) => index + 1),
       );
-      assert.deepEqual(run.iterations!.at(-1)!.clusterSizes, run.clusterSizes);
+      assert.deepEqual(run.iterations.at(-1)!.clusterSizes, run.clusterSizes);
       assert.ok(run.startedAt && run.finishedAt);
       assert.equal(run.durationMs, Date.parse(run.finishedAt) - Date.parse(run.startedAt));
-      assert.ok(run.durationMs! >= 0);
+      assert.ok(run.durationMs >= 0);
       assert.equal(run.progress.fraction, 1);
       assert.equal(run.outcomesPublishedAt, run.finishedAt);
       const { readMs, prepareMs, clusterMs, scoreMs, saveMs, publishMs } = run.metrics!.timings;
@@ -343,7 +344,7 @@ for (const target of TARGETS) {
       assert.ok(saveMs !== null && saveMs >= 0, `saveMs ${saveMs}`);
       // durationMs ends when the results are computed; the final writes come after it (timestamps are whole milliseconds).
       const computed = readMs + prepareMs + clusterMs + scoreMs;
-      assert.ok(computed <= run.durationMs! + 2, `phases ${computed} ms within durationMs ${run.durationMs}`);
+      assert.ok(computed <= run.durationMs + 2, `phases ${computed} ms within durationMs ${run.durationMs}`);
 
       // The inertia is the sum of the squared distances the assignments report.
       const assignments = await assignmentsOf(run.id);
@@ -364,7 +365,10 @@ for (const target of TARGETS) {
         byKey(table).map(({ entityKey, runId, cluster, distance }) => ({ entityKey, runId, cluster, distance })),
         byKey(assignments),
       );
-      assert.ok(table.every((row) => row.scoredAt === run.finishedAt), 'scored_at is the run’s finish time');
+      assert.ok(
+        table.every((row) => row.scoredAt === run.finishedAt),
+        'scored_at is the run’s finish time',
+      );
 
       const outcomes = await outcomesOf(IRIS);
       assert.deepEqual(
@@ -374,7 +378,8 @@ for (const target of TARGETS) {
       assert.ok(outcomes.every((outcome) => outcome.scoredAt === run.finishedAt));
 
       // Assignments page by entity key: two pages of 100 and 50, no row twice.
-      const first = dataOf(await server.graphql(RunAssignmentsDocument, { id: run.id, first: 100, after: null, cluster: null }), 'page 1').modelRun!.assignments;
+      const first = dataOf(await server.graphql(RunAssignmentsDocument, { id: run.id, first: 100, after: null, cluster: null }), 'page 1').modelRun!
+        .assignments;
       const second = dataOf(await server.graphql(RunAssignmentsDocument, { id: run.id, first: 100, after: first.pageInfo.endCursor, cluster: null }), 'page 2')
         .modelRun!.assignments;
       assert.equal(first.edges.length, 100);
@@ -421,7 +426,7 @@ for (const target of TARGETS) {
         kind: 'select',
       });
       assert.ok(Number(complete!.n) < 20_000);
-      assert.equal(sum(run.clusterSizes!), Number(complete!.n));
+      assert.equal(sum(run.clusterSizes), Number(complete!.n));
       // Not published: the outcome table has nothing for station_readings.
       assert.deepEqual(await readOutcomeTable(server.app.datastore, STATION_READINGS), []);
     });
@@ -535,7 +540,11 @@ for (const target of TARGETS) {
       assert.equal(new Set(seen.map((run) => run.id)).size, seen.length, 'no run twice');
       assert.deepEqual(new Set(seen.map((run) => run.id)), new Set(expected));
       const times = seen.map((run) => Date.parse(run.createdAt));
-      assert.deepEqual(times, [...times].sort((x, y) => x - y), 'oldest first');
+      assert.deepEqual(
+        times,
+        [...times].sort((x, y) => x - y),
+        'oldest first',
+      );
 
       const cancelled = dataOf(
         await server.graphql(ModelRunsPageDocument, {

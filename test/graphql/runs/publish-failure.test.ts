@@ -46,7 +46,9 @@ interface StoredAssignment {
 async function storedAssignments(datastore: Datastore, runId: string): Promise<StoredAssignment[]> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
   const rows: Row[] = await datastore.query(
-    select(`SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`, [runId]),
+    select(`SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`, [
+      runId,
+    ]),
   );
   return rows.map((row) => ({ entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) }));
 }
@@ -56,7 +58,8 @@ function assertMaskedPublishError(error: { code: string; message: string } | nul
   assert.ok(error, 'publishError is set');
   assert.equal(error.code, code, JSON.stringify(error));
   assert.match(error.message, new RegExp(`^Publishing the outcomes to table ${table} failed: `));
-  for (const driverText of [SECRET, 'postgresql error', 'sqlite error', 'P0001', 'ERROR:']) assert.ok(!error.message.includes(driverText), `no driver text (${driverText}) in ${error.message}`);
+  for (const driverText of [SECRET, 'postgresql error', 'sqlite error', 'P0001', 'ERROR:'])
+    assert.ok(!error.message.includes(driverText), `no driver text (${driverText}) in ${error.message}`);
 }
 
 describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outcome table refuses every row)', () => {
@@ -75,7 +78,9 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     const features = await createSeriesTable(schema.datastore, TABLE, ROWS, 3);
     server = await startTestServer({ DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, RUN_HEARTBEAT_MS: '600000' });
     datasetId = dataOf(
-      await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'publish failure points', table: TABLE, keyColumns: ['id'], featureColumns: features, outcomeTable: OUTCOMES }) }),
+      await server.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: 'publish failure points', table: TABLE, keyColumns: ['id'], featureColumns: features, outcomeTable: OUTCOMES }),
+      }),
       'registerDataset',
     ).registerDataset.id;
     await schema.datastore.execute(ddl(`CREATE FUNCTION pf_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '${SECRET}'; END $$ LANGUAGE plpgsql`));
@@ -97,11 +102,15 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     assert.deepEqual(await readOutcomeTable(schema.datastore, datasetId, OUTCOMES), [], 'nothing was published');
 
     const result = dataOf(await server.graphql(ModelRunResultDocument, { id: runId }), 'modelRun').modelRun!;
-    assert.equal(result.clusterSizes?.reduce((sum, size) => sum + size, 0), ROWS);
+    assert.equal(
+      result.clusterSizes?.reduce((sum, size) => sum + size, 0),
+      ROWS,
+    );
     assert.ok(result.centroids && result.centroids.length === RUN.k);
 
     // The reference: the same parameters and seed, computed again without publishing.
-    const twin = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...RUN, publishOutcomes: false }) }), 'twin').startModelRun.id;
+    const twin = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...RUN, publishOutcomes: false }) }), 'twin').startModelRun
+      .id;
     assert.equal((await waitForRun(server, twin)).status, 'SUCCEEDED');
     const kept = await storedAssignments(schema.datastore, runId);
     const expected = await storedAssignments(schema.datastore, twin);
@@ -112,11 +121,18 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
 
   it('the run’s trace has an outcomes-publish-failed event with the same code and message, and the log holds no driver text at info level', async () => {
     const trace = await pollUntil(
-      async () => dataOf(await server.graphql(RunTraceActionsDocument, { id: runId, actions: ['outcomes-publish-failed', 'run-succeeded'] }), 'trace').modelRun!.trace!.edges.map((edge) => edge.node),
+      async () =>
+        dataOf(
+          await server.graphql(RunTraceActionsDocument, { id: runId, actions: ['outcomes-publish-failed', 'run-succeeded'] }),
+          'trace',
+        ).modelRun!.trace!.edges.map((edge) => edge.node),
       (nodes) => nodes.length === 2,
       'the trace holding run-succeeded and outcomes-publish-failed',
     );
-    assert.deepEqual(trace.map((node) => node.action), ['run-succeeded', 'outcomes-publish-failed']);
+    assert.deepEqual(
+      trace.map((node) => node.action),
+      ['run-succeeded', 'outcomes-publish-failed'],
+    );
     assert.equal(trace[1]!.outcome, 'failure');
     assert.deepEqual((trace[1]!.document as { error?: unknown }).error, { code: firstError.code, message: firstError.message });
     assert.ok(!server.logs.some((line) => line.includes(SECRET)), 'the driver’s text is logged at debug level only');
@@ -126,8 +142,8 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
   it('publishRunOutcomes while the table still refuses: DB_ERROR with the catalogue’s message, publishError recorded again', async () => {
     const result = await server.graphql(PublishRunOutcomesDocument, { runId });
     assert.equal(result.errors?.length, 1, JSON.stringify(result));
-    assert.equal(result.errors![0]!.extensions?.code, 'DB_ERROR');
-    assert.equal(result.errors![0]!.message, ERROR_CATALOGUE.DB_ERROR);
+    assert.equal(result.errors[0]!.extensions?.code, 'DB_ERROR');
+    assert.equal(result.errors[0]!.message, ERROR_CATALOGUE.DB_ERROR);
     const run = await runState(server, runId);
     assertMaskedPublishError(run.publishError, 'DB_ERROR', OUTCOMES);
     assert.ok(Date.parse(run.publishError!.at) >= Date.parse(firstError.at));
@@ -147,7 +163,10 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
       outcomes.map((row) => ({ entityKey: row.entityKey, cluster: row.cluster, distance: row.distance })),
       assignments,
     );
-    assert.ok(outcomes.every((row) => row.runId === runId && row.scoredAt === published.finishedAt), 'each row carries the run and its finish time');
+    assert.ok(
+      outcomes.every((row) => row.runId === runId && row.scoredAt === published.finishedAt),
+      'each row carries the run and its finish time',
+    );
   });
 
   it('statistics: after a run’s assignments are stored into a table whose statistics predate them, the refresh makes the planner count them instead of 1 row', async () => {
@@ -175,7 +194,11 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     const assignments = new AssignmentRepository(datastore);
     // A run unknown to the statistics (stored after the last ANALYZE), as a run's assignments are until refreshed.
     await datastore.transaction((transaction) =>
-      assignments.save('pf-unknown', Array.from({ length: 5_000 }, (_, index) => ({ entityKey: `u${index}`, cluster: index % 3, distance: index })), transaction),
+      assignments.save(
+        'pf-unknown',
+        Array.from({ length: 5_000 }, (_, index) => ({ entityKey: `u${index}`, cluster: index % 3, distance: index })),
+        transaction,
+      ),
     );
     const statements: Statement[] = [];
     await new OutcomeRepository(datastore).publishFromAssignments('pf-unknown', OUTCOMES, datasetId, new Date(), {
@@ -190,8 +213,11 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
       const lines = await transaction.query({ ...upsert, sql: `EXPLAIN ${upsert.sql}`, kind: 'select' });
       return lines.map((line) => String(Object.values(line)[0]));
     });
-    assert.ok(plan.some((line) => /Merge on|Insert on/.test(line)), plan.join('\n'));
-    assert.ok(!plan.some((line) => /Nested Loop/.test(line)), plan.join('\n'));
+    assert.ok(
+      plan.some((line) => /Merge on|Insert on/.test(line)),
+      plan.join('\n'),
+    );
+    assert.ok(!plan.some((line) => line.includes('Nested Loop')), plan.join('\n'));
   });
 });
 
@@ -209,13 +235,28 @@ describe('SQLite: a run whose publishing fails, heard by a modelRunUpdated subsc
     server = await startTestServer({ DATA_DIR: dataDir, RUN_CONCURRENCY: '1', RUN_HEARTBEAT_MS: '600000' });
     datastore = embeddedDatastore(dataDir);
     datasetId = dataOf(
-      await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'iris refused', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length', 'petal_width'], outcomeTable: OUTCOMES }) }),
+      await server.graphql(RegisterDatasetDocument, {
+        input: registerInput({
+          name: 'iris refused',
+          table: 'iris',
+          keyColumns: ['sample_id'],
+          featureColumns: ['petal_length', 'petal_width'],
+          outcomeTable: OUTCOMES,
+        }),
+      }),
       'registerDataset',
     ).registerDataset.id;
     const features = await createNoiseTable(server.app.datastore, 'pf_noise', 20_000, 8, 5);
-    noiseId = dataOf(await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'pf noise', table: 'pf_noise', keyColumns: ['id'], featureColumns: features }) }), 'noise').registerDataset.id;
+    noiseId = dataOf(
+      await server.graphql(RegisterDatasetDocument, {
+        input: registerInput({ name: 'pf noise', table: 'pf_noise', keyColumns: ['id'], featureColumns: features }),
+      }),
+      'noise',
+    ).registerDataset.id;
     for (const event of ['INSERT', 'UPDATE']) {
-      await datastore.execute(ddl(`CREATE TRIGGER pf_refuse_${event.toLowerCase()} BEFORE ${event} ON ${OUTCOMES} BEGIN SELECT RAISE(ABORT, '${SECRET}'); END`));
+      await datastore.execute(
+        ddl(`CREATE TRIGGER pf_refuse_${event.toLowerCase()} BEFORE ${event} ON ${OUTCOMES} BEGIN SELECT RAISE(ABORT, '${SECRET}'); END`),
+      );
     }
   });
   after(async () => {
@@ -225,7 +266,8 @@ describe('SQLite: a run whose publishing fails, heard by a modelRunUpdated subsc
   });
 
   it('the subscriber’s last update is SUCCEEDED with publishError set; the assignments stay; after the triggers are dropped publishRunOutcomes writes all 150 outcomes', async () => {
-    const start = async (fields: Parameters<typeof startInput>[0]) => dataOf(await server.graphql(StartModelRunDocument, { input: startInput(fields) }), 'start').startModelRun;
+    const start = async (fields: Parameters<typeof startInput>[0]) =>
+      dataOf(await server.graphql(StartModelRunDocument, { input: startInput(fields) }), 'start').startModelRun;
     const blocker = await start({ datasetId: noiseId, ...LONG_RUN, publishOutcomes: false });
     await waitForRun(server, blocker.id, ['RUNNING']);
     const run = await start({ datasetId, k: 3, seed: 2 });

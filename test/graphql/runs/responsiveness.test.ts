@@ -16,7 +16,9 @@ describe('the server while a large run computes', () => {
   before(async () => {
     server = await startTestServer({ RUN_HEARTBEAT_MS: '600000' });
     const features = await createNoiseTable(server.app.datastore, 'responsiveness_noise', 50_000, 8, 2_024);
-    const result = await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'noise', table: 'responsiveness_noise', keyColumns: ['id'], featureColumns: features }) });
+    const result = await server.graphql(RegisterDatasetDocument, {
+      input: registerInput({ name: 'noise', table: 'responsiveness_noise', keyColumns: ['id'], featureColumns: features }),
+    });
     datasetId = dataOf(result, 'registerDataset').registerDataset.id;
   });
   after(async () => {

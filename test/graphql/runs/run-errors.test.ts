@@ -36,13 +36,21 @@ async function runOnDroppedTable(server: TestServer, datastore: Datastore, dropp
   const longFeatures = await createNoiseTable(datastore, `${droppedTable}_long`, 20_000, 8, 5);
   const features = await createNoiseTable(datastore, droppedTable, 40, 2, 6);
   const register = async (name: string, table: string, featureColumns: string[]) =>
-    dataOf(await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table, keyColumns: ['id'], featureColumns }) }), `register ${name}`).registerDataset.id;
+    dataOf(await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table, keyColumns: ['id'], featureColumns }) }), `register ${name}`)
+      .registerDataset.id;
   const longDataset = await register(`${droppedTable} long`, `${droppedTable}_long`, longFeatures);
   const droppedDataset = await register(droppedTable, droppedTable, features);
 
   const long = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: longDataset, ...LONG_RUN }) }), 'long run').startModelRun;
-  await pollUntil(() => runState(server, long.id), (run) => run.status === 'RUNNING', 'the long run computing');
-  const queued = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: droppedDataset, k: 2, seed: 3 }) }), 'queued run').startModelRun;
+  await pollUntil(
+    () => runState(server, long.id),
+    (run) => run.status === 'RUNNING',
+    'the long run computing',
+  );
+  const queued = dataOf(
+    await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: droppedDataset, k: 2, seed: 3 }) }),
+    'queued run',
+  ).startModelRun;
   assert.equal(queued.status, 'QUEUED');
   await datastore.execute(ddl(`DROP TABLE ${droppedTable}`));
   dataOf(await server.graphql(CancelModelRunDocument, { id: long.id }), 'cancel the long run');
@@ -111,9 +119,13 @@ for (const target of TARGETS) {
 
     it('a run stored with driver text by an older server is served masked: database codes keep their code with the catalogue’s message, unknown codes become INTERNAL_SERVER_ERROR', async () => {
       const repository = new RunRepository(server.app.datastore);
-      const failed = (code: string, message: string) => runRecord('demo-iris', { status: 'FAILED', owner: 'old-server', finishedAt: new Date(), error: { code, message } });
+      const failed = (code: string, message: string) =>
+        runRecord('demo-iris', { status: 'FAILED', owner: 'old-server', finishedAt: new Date(), error: { code, message } });
       const driverText = failed('DB_ERROR', 'postgresql error [42P01/1]: ERROR: relation "t_secret" does not exist');
-      const duplicateKey = failed('DB_CONSTRAINT_VIOLATION', 'postgresql error [23505/1]: ERROR: duplicate key value violates unique constraint "pk"; DETAIL: Key (entity_key)=(secret-42) already exists.');
+      const duplicateKey = failed(
+        'DB_CONSTRAINT_VIOLATION',
+        'postgresql error [23505/1]: ERROR: duplicate key value violates unique constraint "pk"; DETAIL: Key (entity_key)=(secret-42) already exists.',
+      );
       const internal = failed('INTERNAL_ERROR', 'TypeError: Cannot read properties of undefined (reading "x") at /srv/app/dist/secret.js:1:1');
       const ownWords = failed('EMPTY_INPUT', 'table "readings" has no rows');
       for (const record of [driverText, duplicateKey, internal, ownWords]) await repository.insert(record);

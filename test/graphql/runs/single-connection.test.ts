@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DatasetNamesDocument, DeleteDatasetDocument, PublishRunOutcomesDocument, RegisterDatasetDocument, StartModelRunDocument } from '../../generated/graphql';
+import {
+  DatasetNamesDocument,
+  DeleteDatasetDocument,
+  PublishRunOutcomesDocument,
+  RegisterDatasetDocument,
+  StartModelRunDocument,
+} from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { dataOf, readOutcomeTable, registerInput, startInput, waitForRun } from '../../support/runs';
 
@@ -17,7 +23,10 @@ describe('publishRunOutcomes on a small connection pool', () => {
     // A short acquire timeout only turns a deadlock into a quick DB_POOL_TIMEOUT instead of a long wait.
     server = await startTestServer({ DB_POOL_MAX: '2', DB_ACQUIRE_TIMEOUT_MS: '5000', RUN_HEARTBEAT_MS: '600000' });
     for (const seed of [1, 2, 3, 4]) {
-      const run = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed, publishOutcomes: false }) }), 'start').startModelRun;
+      const run = dataOf(
+        await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed, publishOutcomes: false }) }),
+        'start',
+      ).startModelRun;
       assert.equal((await waitForRun(server, run.id)).status, 'SUCCEEDED');
       runIds.push(run.id);
     }
@@ -41,7 +50,10 @@ describe('a server with DB_POOL_MAX=1', () => {
   it('publishes a succeeded run’s outcomes using the only connection', async () => {
     const server = await startTestServer({ DB_POOL_MAX: '1', DB_ACQUIRE_TIMEOUT_MS: '5000', RUN_HEARTBEAT_MS: '600000' });
     try {
-      const run = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 9, publishOutcomes: false }) }), 'start').startModelRun;
+      const run = dataOf(
+        await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 9, publishOutcomes: false }) }),
+        'start',
+      ).startModelRun;
       assert.equal((await waitForRun(server, run.id)).status, 'SUCCEEDED');
       assert.deepEqual(await readOutcomeTable(server.app.datastore, 'demo-iris'), []);
       const published = dataOf(await server.graphql(PublishRunOutcomesDocument, { runId: run.id }), 'publishRunOutcomes').publishRunOutcomes;
@@ -58,7 +70,9 @@ describe('a server with DB_POOL_MAX=1', () => {
     const server = await startTestServer({ DB_POOL_MAX: '1', DB_ACQUIRE_TIMEOUT_MS: '5000', RUN_HEARTBEAT_MS: '600000' });
     try {
       const dataset = dataOf(
-        await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'iris petals', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length', 'petal_width'] }) }),
+        await server.graphql(RegisterDatasetDocument, {
+          input: registerInput({ name: 'iris petals', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length', 'petal_width'] }),
+        }),
         'registerDataset',
       ).registerDataset;
       const run = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: dataset.id, k: 2, seed: 1 }) }), 'start').startModelRun;

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from 'graphql-ws';
-import { CancelModelRunDocument, DatasetNamesDocument, ModelRunUpdatedDocument, RegisterDatasetDocument, StartModelRunDocument, type ModelRunUpdatedSubscription } from '../../generated/graphql';
+import {
+  CancelModelRunDocument,
+  DatasetNamesDocument,
+  ModelRunUpdatedDocument,
+  RegisterDatasetDocument,
+  StartModelRunDocument,
+  type ModelRunUpdatedSubscription,
+} from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { connectGraphqlWs, requestOverWs, untilServerEnds } from '../../support/graphql-ws';
 import { createNoiseTable, dataOf, LONG_RUN, registerInput, runState, startInput, waitForRun } from '../../support/runs';
@@ -16,7 +23,9 @@ describe('the modelRunUpdated subscription', () => {
     // One run at a time, so a second run waits QUEUED until the first has finished.
     server = await startTestServer({ RUN_CONCURRENCY: '1', RUN_HEARTBEAT_MS: '600000' });
     const features = await createNoiseTable(server.app.datastore, 'subscription_noise', 20_000, 8, 99);
-    const result = await server.graphql(RegisterDatasetDocument, { input: registerInput({ name: 'noise', table: 'subscription_noise', keyColumns: ['id'], featureColumns: features }) });
+    const result = await server.graphql(RegisterDatasetDocument, {
+      input: registerInput({ name: 'noise', table: 'subscription_noise', keyColumns: ['id'], featureColumns: features }),
+    });
     datasetId = dataOf(result, 'registerDataset').registerDataset.id;
   });
   after(async () => {
@@ -24,7 +33,8 @@ describe('the modelRunUpdated subscription', () => {
     await server?.stop();
   });
 
-  const start = async (fields: Parameters<typeof startInput>[0]) => dataOf(await server.graphql(StartModelRunDocument, { input: startInput(fields) }), 'start').startModelRun;
+  const start = async (fields: Parameters<typeof startInput>[0]) =>
+    dataOf(await server.graphql(StartModelRunDocument, { input: startInput(fields) }), 'start').startModelRun;
 
   it('a queued run: its current state QUEUED first, then RUNNING with non-decreasing progress, then SUCCEEDED, and the server completes the subscription', async () => {
     // A long run occupies the only slot, so the run under test is still QUEUED when the subscription starts.
@@ -43,18 +53,35 @@ describe('the modelRunUpdated subscription', () => {
     const { events, ending } = await outcome;
     assert.equal(ending, 'complete');
     const states: ModelRunUpdatedSubscription['modelRunUpdated'][] = events.map((event) => dataOf(event, 'event').modelRunUpdated);
-    assert.ok(states.every((state) => state.id === run.id), 'only this run’s updates');
+    assert.ok(
+      states.every((state) => state.id === run.id),
+      'only this run’s updates',
+    );
     const statuses = states.map((state) => state.status);
     assert.equal(statuses[0], 'QUEUED', `the current state comes first: ${JSON.stringify(statuses)}`);
     assert.equal(statuses.at(-1), 'SUCCEEDED', JSON.stringify(statuses));
-    assert.ok(statuses.slice(1, -1).every((status) => status === 'RUNNING'), JSON.stringify(statuses));
+    assert.ok(
+      statuses.slice(1, -1).every((status) => status === 'RUNNING'),
+      JSON.stringify(statuses),
+    );
     assert.ok(statuses.length >= 3, `QUEUED, RUNNING …, SUCCEEDED: ${JSON.stringify(statuses)}`);
     const iterations = states.map((state) => state.progress.iteration);
-    assert.deepEqual(iterations, [...iterations].sort((a, b) => a - b), `non-decreasing progress: ${iterations.join(', ')}`);
-    assert.ok(states.every((state) => state.progress.maxIterations === 600), 'budget: 300 iterations × 2 restarts');
+    assert.deepEqual(
+      iterations,
+      [...iterations].sort((a, b) => a - b),
+      `non-decreasing progress: ${iterations.join(', ')}`,
+    );
+    assert.ok(
+      states.every((state) => state.progress.maxIterations === 600),
+      'budget: 300 iterations × 2 restarts',
+    );
 
     const final = await runState(server, run.id);
-    assert.deepEqual(states.at(-1), { id: final.id, status: final.status, progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction } });
+    assert.deepEqual(states.at(-1), {
+      id: final.id,
+      status: final.status,
+      progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction },
+    });
     assert.ok(final.progress.iteration > 0);
   });
 
@@ -65,22 +92,29 @@ describe('the modelRunUpdated subscription', () => {
     assert.equal(ending, 'complete');
     const statuses = events.map((event) => dataOf(event, 'event').modelRunUpdated.status);
     const order = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
-    assert.deepEqual(statuses, [...statuses].sort((a, b) => order.indexOf(a) - order.indexOf(b)), `in order: ${JSON.stringify(statuses)}`);
+    assert.deepEqual(
+      statuses,
+      [...statuses].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      `in order: ${JSON.stringify(statuses)}`,
+    );
     assert.equal(statuses.at(-1), 'SUCCEEDED');
     assert.equal(statuses.filter((status) => status === 'SUCCEEDED').length, 1, JSON.stringify(statuses));
   });
 
   for (const [ending, end] of [
     ['SUCCEEDED', async () => start({ datasetId: 'demo-iris', k: 3, seed: 3, publishOutcomes: false })],
-    ['CANCELLED', async () => {
-      // Cancelled while queued behind a long run.
-      const blocker = await start({ datasetId, ...LONG_RUN });
-      await waitForRun(server, blocker.id, ['RUNNING']);
-      const run = await start({ datasetId: 'demo-iris', k: 3, seed: 4, publishOutcomes: false });
-      dataOf(await server.graphql(CancelModelRunDocument, { id: run.id }), 'cancel');
-      dataOf(await server.graphql(CancelModelRunDocument, { id: blocker.id }), 'cancel the blocker');
-      return run;
-    }],
+    [
+      'CANCELLED',
+      async () => {
+        // Cancelled while queued behind a long run.
+        const blocker = await start({ datasetId, ...LONG_RUN });
+        await waitForRun(server, blocker.id, ['RUNNING']);
+        const run = await start({ datasetId: 'demo-iris', k: 3, seed: 4, publishOutcomes: false });
+        dataOf(await server.graphql(CancelModelRunDocument, { id: run.id }), 'cancel');
+        dataOf(await server.graphql(CancelModelRunDocument, { id: blocker.id }), 'cancel the blocker');
+        return run;
+      },
+    ],
   ] as const) {
     it(`a run that has already ended (${ending}): exactly one message, its terminal state, then complete`, async () => {
       const run = await end();
@@ -91,7 +125,13 @@ describe('the modelRunUpdated subscription', () => {
       assert.equal(how, 'complete');
       assert.deepEqual(
         events.map((event) => dataOf(event, 'event').modelRunUpdated),
-        [{ id: run.id, status: ending, progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction } }],
+        [
+          {
+            id: run.id,
+            status: ending,
+            progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction },
+          },
+        ],
       );
     });
   }
@@ -102,6 +142,9 @@ describe('the modelRunUpdated subscription', () => {
     assert.equal(ending, 'complete');
     assert.equal(events.length, 1, JSON.stringify(events));
     assert.equal(events[0]!.data ?? null, null);
-    assert.deepEqual(events[0]!.errors?.map((error) => [error.extensions?.code, error.message]), [['BAD_USER_INPUT', 'No model run has id "no-such-run"']]);
+    assert.deepEqual(
+      events[0]!.errors?.map((error) => [error.extensions?.code, error.message]),
+      [['BAD_USER_INPUT', 'No model run has id "no-such-run"']],
+    );
   });
 });

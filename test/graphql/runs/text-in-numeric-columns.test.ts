@@ -26,10 +26,14 @@ const F2_NULL = [9];
 
 const f1 = (id: number) => id * 1.5;
 const f2 = (id: number) => id % 4;
-const numericIds = (nulls: number[], texts: Record<number, string>) => Array.from({ length: ROWS }, (_, index) => index + 1).filter((id) => !nulls.includes(id) && !(id in texts));
+const numericIds = (nulls: number[], texts: Record<number, string>) =>
+  Array.from({ length: ROWS }, (_, index) => index + 1).filter((id) => !nulls.includes(id) && !(id in texts));
 
 interface PreparationDocument {
-  aimodel: { preparation: { rows_read: number; rows_dropped: number }; input: { features: { column: string; count: number; nulls: number; non_numeric: number }[] } };
+  aimodel: {
+    preparation: { rows_read: number; rows_dropped: number };
+    input: { features: { column: string; count: number; nulls: number; non_numeric: number }[] };
+  };
 }
 
 describe('text in a SQLite column declared DOUBLE or REAL', () => {
@@ -41,7 +45,8 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
     server = await startTestServer({ DATA_DIR: dataDir });
     datastore = embeddedDatastore(dataDir);
     await datastore.execute(ddl('CREATE TABLE mixed (id INTEGER NOT NULL PRIMARY KEY, f1 DOUBLE, f2 REAL)'));
-    const literal = (id: number, nulls: number[], texts: Record<number, string>, value: number) => (nulls.includes(id) ? 'NULL' : id in texts ? `'${texts[id]}'` : String(value));
+    const literal = (id: number, nulls: number[], texts: Record<number, string>, value: number) =>
+      nulls.includes(id) ? 'NULL' : id in texts ? `'${texts[id]}'` : String(value);
     for (let id = 1; id <= ROWS; id++) {
       await datastore.execute(ddl(`INSERT INTO mixed VALUES (${id}, ${literal(id, F1_NULL, F1_TEXT, f1(id))}, ${literal(id, F2_NULL, F2_TEXT, f2(id))})`));
     }
@@ -54,7 +59,10 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
   });
 
   const register = async (name: string, featureColumns: string[]) =>
-    dataOf(await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table: 'mixed', keyColumns: ['id'], featureColumns }) }), `register ${name}`).registerDataset.id;
+    dataOf(
+      await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table: 'mixed', keyColumns: ['id'], featureColumns }) }),
+      `register ${name}`,
+    ).registerDataset.id;
 
   const runAndReadPreparation = async (datasetId: string) => {
     const started = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, k: 2, seed: 4 }) }), 'start').startModelRun;
@@ -65,19 +73,26 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
       (value) => (value.trace?.edges.length ?? 0) > 0,
       'the preparation trace document',
     );
-    return { run, document: run.trace!.edges[0]!.node.document as unknown as PreparationDocument };
+    return { run, document: run.trace!.edges[0]!.node.document as PreparationDocument };
   };
 
   it('the profile counts only numbers, and a one-feature run keeps exactly the rows the profile counts', async () => {
     const datasetId = await register('mixed f1', ['f1']);
     const profile = dataOf(await server.graphql(DatasetProfileDocument, { id: datasetId }), 'profile').dataset!.profile;
     const numbers = numericIds(F1_NULL, F1_TEXT).map(f1);
-    assert.deepEqual({ count: profile[0]!.count, nulls: profile[0]!.nulls, nonNumeric: profile[0]!.nonNumeric }, { count: numbers.length, nulls: F1_NULL.length, nonNumeric: Object.keys(F1_TEXT).length });
+    assert.deepEqual(
+      { count: profile[0]!.count, nulls: profile[0]!.nulls, nonNumeric: profile[0]!.nonNumeric },
+      { count: numbers.length, nulls: F1_NULL.length, nonNumeric: Object.keys(F1_TEXT).length },
+    );
     assert.equal(profile[0]!.mean, numbers.reduce((sum, value) => sum + value, 0) / numbers.length);
     assert.equal(profile[0]!.min, Math.min(...numbers));
 
     const { run, document } = await runAndReadPreparation(datasetId);
-    assert.equal(run.clusterSizes!.reduce((sum, size) => sum + size, 0), profile[0]!.count, 'rows clustered = numbers the profile counts');
+    assert.equal(
+      run.clusterSizes!.reduce((sum, size) => sum + size, 0),
+      profile[0]!.count,
+      'rows clustered = numbers the profile counts',
+    );
     assert.deepEqual(document.aimodel.preparation.rows_read, ROWS);
     assert.deepEqual(document.aimodel.preparation.rows_dropped, F1_NULL.length + Object.keys(F1_TEXT).length);
   });
@@ -87,7 +102,10 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
     const { run, document } = await runAndReadPreparation(datasetId);
     const dropped = new Set([...F1_NULL, ...Object.keys(F1_TEXT).map(Number), ...F2_NULL, ...Object.keys(F2_TEXT).map(Number)]);
     assert.equal(document.aimodel.preparation.rows_dropped, dropped.size);
-    assert.equal(run.clusterSizes!.reduce((sum, size) => sum + size, 0), ROWS - dropped.size);
+    assert.equal(
+      run.clusterSizes!.reduce((sum, size) => sum + size, 0),
+      ROWS - dropped.size,
+    );
     assert.deepEqual(
       document.aimodel.input.features.map(({ column, count, nulls, non_numeric }) => ({ column, count, nulls, non_numeric })),
       [

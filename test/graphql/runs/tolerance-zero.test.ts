@@ -16,7 +16,16 @@ describe('startModelRun with tolerance: 0', () => {
   });
 
   const run = async (tolerance: number) => {
-    const input = startInput({ datasetId: 'demo-iris', k: 4, initialization: 'RANDOM', nInit: 1, maxIterations: 10_000, tolerance, seed: 11, publishOutcomes: false });
+    const input = startInput({
+      datasetId: 'demo-iris',
+      k: 4,
+      initialization: 'RANDOM',
+      nInit: 1,
+      maxIterations: 10_000,
+      tolerance,
+      seed: 11,
+      publishOutcomes: false,
+    });
     const started = dataOf(await server.graphql(StartModelRunDocument, { input }), 'startModelRun').startModelRun;
     assert.equal((await waitForRun(server, started.id)).status, 'SUCCEEDED');
     return dataOf(await server.graphql(ModelRunResultDocument, { id: started.id }), 'modelRun').modelRun!;
@@ -30,6 +39,6 @@ describe('startModelRun with tolerance: 0', () => {
     assert.equal(result.metrics?.iterations, result.iterations?.length);
     // The same start with a loose tolerance stops sooner: 0 was not read as "the default".
     const loose = await run(0.5);
-    assert.ok(loose.metrics!.iterations < result.metrics!.iterations, `${loose.metrics!.iterations} < ${result.metrics!.iterations}`);
+    assert.ok(loose.metrics!.iterations < result.metrics.iterations, `${loose.metrics!.iterations} < ${result.metrics.iterations}`);
   });
 });

@@ -24,7 +24,12 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'empty_col', type: 'double' },
 ];
 // 50 rows: a always set, b NULL on every fifth row (40 complete rows), empty_col never set.
-const ROWS: Record<string, SqlValue>[] = Array.from({ length: 50 }, (_, index) => ({ id: index + 1, a: index / 4, b: index % 5 === 0 ? null : index * 1.5, empty_col: null }));
+const ROWS: Record<string, SqlValue>[] = Array.from({ length: 50 }, (_, index) => ({
+  id: index + 1,
+  a: index / 4,
+  b: index % 5 === 0 ? null : index * 1.5,
+  empty_col: null,
+}));
 
 interface Target {
   readonly label: string;
@@ -80,7 +85,10 @@ function describeOn(target: Target): void {
       const features = ['a', 'b', 'empty_col'];
       assert.deepEqual(await repository.featuresWithoutValue(table, features), ['empty_col']);
       const profile = await new DatasetTableRepository(datastore).profile(table, features);
-      assert.deepEqual(profile.filter((feature) => feature.count === 0).map((feature) => feature.column), ['empty_col']);
+      assert.deepEqual(
+        profile.filter((feature) => feature.count === 0).map((feature) => feature.column),
+        ['empty_col'],
+      );
       assert.deepEqual(await repository.featuresWithoutValue(none, ['a', 'b']), ['a', 'b']);
     });
 

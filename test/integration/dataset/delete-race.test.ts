@@ -141,12 +141,16 @@ for (const target of TARGETS) {
     const register = (name: string) => datasets.register({ name, table: TABLE, keyColumns: ['id'], featureColumns: features });
     const runRows = async (datasetId: string) => {
       const q = (name: string) => datastore.dialect.quoteIdentifier(name);
-      const [row] = await datastore.query({ sql: `SELECT COUNT(*) AS n FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?`, parameters: [datasetId], kind: 'select' });
+      const [row] = await datastore.query({
+        sql: `SELECT COUNT(*) AS n FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?`,
+        parameters: [datasetId],
+        kind: 'select',
+      });
       return Number(row?.n ?? 0);
     };
     const assertRefusedAsGone = (result: PromiseSettledResult<unknown>) => {
       assert.equal(result.status, 'rejected', `startModelRun succeeded for a deleted dataset: ${JSON.stringify(result)}`);
-      const error = (result as PromiseRejectedResult).reason as unknown;
+      const error = result.reason as unknown;
       assert.ok(error instanceof AppError, String(error));
       assert.equal(error.code, 'BAD_USER_INPUT');
       assert.equal(error.details?.field, 'datasetId');
@@ -161,7 +165,7 @@ for (const target of TARGETS) {
       await datasets.delete(dataset.id);
       pause.release();
       const [started] = await Promise.allSettled([starting]);
-      assertRefusedAsGone(started!);
+      assertRefusedAsGone(started);
       assert.equal(await runRows(dataset.id), 0, 'a run row of the deleted dataset');
     });
 

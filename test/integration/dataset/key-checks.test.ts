@@ -19,7 +19,15 @@ import { installOracleShims, UpperCasePostgresqlDialect } from '../../support/or
 
 /** Text key values with everything JSON escapes, non-ASCII and a character beyond the BMP. */
 const CODES = ['plain', 'quote"d', 'back\\slash', 'tab\tnew\nline\rret\bform\f', 'control\u0001\u0007\u000b\u001f', '한글 😀 é', 'x'.repeat(200)];
-const TIMESTAMPS = ['2024-01-01 00:00:00.123', '2024-01-01 00:00:00.123456', '2024-01-01 00:00:00.123457', '2024-01-01 00:00:01', '2024-01-01 00:00:02.5', '2024-01-01 00:00:03.000001', '2024-01-01 00:00:04.999'];
+const TIMESTAMPS = [
+  '2024-01-01 00:00:00.123',
+  '2024-01-01 00:00:00.123456',
+  '2024-01-01 00:00:00.123457',
+  '2024-01-01 00:00:01',
+  '2024-01-01 00:00:02.5',
+  '2024-01-01 00:00:03.000001',
+  '2024-01-01 00:00:04.999',
+];
 const SUB_MILLISECOND = 3;
 
 interface Target {
@@ -58,11 +66,17 @@ for (const target of TARGETS) {
       const q = (name: string) => datastore.dialect.quoteIdentifier(name);
       await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(table)}`));
       await datastore.execute(
-        ddl(`CREATE TABLE ${q(table)} (${q('code')} VARCHAR(600) NOT NULL, ${q('n')} INTEGER NOT NULL, ${q('ts')} ${target.timestampType} NOT NULL, ${q('f')} DOUBLE PRECISION, PRIMARY KEY (${q('code')}, ${q('n')}))`),
+        ddl(
+          `CREATE TABLE ${q(table)} (${q('code')} VARCHAR(600) NOT NULL, ${q('n')} INTEGER NOT NULL, ${q('ts')} ${target.timestampType} NOT NULL, ${q('f')} DOUBLE PRECISION, PRIMARY KEY (${q('code')}, ${q('n')}))`,
+        ),
       );
       for (const [index, code] of CODES.entries()) {
         const n = index === CODES.length - 1 ? -123_456_789 : index;
-        await datastore.execute({ sql: `INSERT INTO ${q(table)} (${q('code')}, ${q('n')}, ${q('ts')}, ${q('f')}) VALUES (?, ?, '${TIMESTAMPS[index]}', ?)`, parameters: [code, n, index / 2], kind: 'insert' });
+        await datastore.execute({
+          sql: `INSERT INTO ${q(table)} (${q('code')}, ${q('n')}, ${q('ts')}, ${q('f')}) VALUES (?, ?, '${TIMESTAMPS[index]}', ?)`,
+          parameters: [code, n, index / 2],
+          kind: 'insert',
+        });
       }
       const compiler = connected.compiler ?? datastore.dialect;
       const executor: Executor = { dialect: compiler, query: (statement) => datastore.query(statement), execute: (statement) => datastore.execute(statement) };
@@ -86,7 +100,10 @@ for (const target of TARGETS) {
     it('a composite text and integer key: the longest entity key measured equals the longest the server forms, escapes and all', async () => {
       const keys = await readKeys(['code', 'n']);
       const expected = Math.max(...keys.map(characters));
-      const found = await repository.keyViolations(table, [{ name: 'code', type: 'VARCHAR' }, { name: 'n', type: 'INTEGER' }]);
+      const found = await repository.keyViolations(table, [
+        { name: 'code', type: 'VARCHAR' },
+        { name: 'n', type: 'INTEGER' },
+      ]);
       assert.equal(found.longestEntityKey, expected, `keys: ${JSON.stringify(keys)}`);
       assert.deepEqual([found.nullKeys, found.duplicateKeys], [0, 0]);
     });

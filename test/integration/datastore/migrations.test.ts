@@ -197,7 +197,9 @@ function describeMigrations(label: string, target: Target): void {
       assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: ALL_VERSIONS, current: LATEST });
       assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
       const kept = await datastore.query(
-        select(`SELECT ${dialect.quoteIdentifier('id')} AS id, ${dialect.quoteIdentifier('created_at')} AS created_at FROM ${dialect.quoteIdentifier(DATASET_TABLE.name)}`),
+        select(
+          `SELECT ${dialect.quoteIdentifier('id')} AS id, ${dialect.quoteIdentifier('created_at')} AS created_at FROM ${dialect.quoteIdentifier(DATASET_TABLE.name)}`,
+        ),
       );
       assert.deepEqual(kept, [{ id: 'kept', created_at: now }]);
     });

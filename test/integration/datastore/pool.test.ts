@@ -37,10 +37,7 @@ function itReplacesAKilledConnection(database: TestDatabase, scenario: KillScena
     try {
       const killed = sessionId(await datastore.query(select(scenario.sessionIdSql)));
       await admin.execute({ sql: scenario.killSql(killed), parameters: [], kind: 'other' });
-      await waitUntil(
-        async () => Number((await admin.query(select(scenario.sessionExistsSql, [killed])))[0]?.n) === 0,
-        `session ${killed} ending`,
-      );
+      await waitUntil(async () => Number((await admin.query(select(scenario.sessionExistsSql, [killed])))[0]?.n) === 0, `session ${killed} ending`);
 
       sampler = samplePool(datastore);
       // The connection was idle for less than the pool's validate-after-idle time (5 s), so it is handed
@@ -166,8 +163,7 @@ function describeTransactions(database: TestDatabase, table: string): void {
       parameters: [id, label],
       kind: 'insert',
     });
-    const ids = async () =>
-      (await datastore.query(select(`SELECT ${quote('id')} AS id FROM ${quote(table)} ORDER BY ${quote('id')}`))).map((row) => row.id);
+    const ids = async () => (await datastore.query(select(`SELECT ${quote('id')} AS id FROM ${quote(table)} ORDER BY ${quote('id')}`))).map((row) => row.id);
 
     before(async () => {
       ({ datastore } = await openDatastore(database));

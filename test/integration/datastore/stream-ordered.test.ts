@@ -86,7 +86,7 @@ function orderedRows(): Record<string, SqlValue>[] {
   const sites = ['north', 'south', 'east'];
   return Array.from({ length: ORDERED_ROWS }, (_, i) => ({
     site: sites[i % 3]!,
-    day: new Date(Date.UTC(2024, 1, 27 + (i % 7), i % 24, 0, 0, (i % 1000))),
+    day: new Date(Date.UTC(2024, 1, 27 + (i % 7), i % 24, 0, 0, i % 1000)),
     n: i % 5 === 0 ? BIG + BigInt(i) : BigInt(i),
     x: i % 11 === 0 ? null : i / 8,
     y: -i,
@@ -129,12 +129,7 @@ async function readRanges(datastore: Datastore, read: OrderedRead, ranges: reado
   return Promise.all(
     ranges.map(async (range) => {
       const rows: string[] = [];
-      const total = await datastore.streamOrdered(
-        read,
-        fetchSize,
-        (batch: RowBatch) => describeBatch(batch, keyCount, featureCount, rows),
-        range,
-      );
+      const total = await datastore.streamOrdered(read, fetchSize, (batch: RowBatch) => describeBatch(batch, keyCount, featureCount, rows), range);
       assert.equal(total, rows.length);
       return rows;
     }),
@@ -146,7 +141,9 @@ async function readReference(datastore: Datastore, read: OrderedRead): Promise<s
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
   const where = read.where ? ` WHERE ${read.where.sql}` : '';
   const rows = await datastore.query(
-    select(`SELECT ${read.columns.map(q).join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`, [...(read.where?.parameters ?? [])]),
+    select(`SELECT ${read.columns.map(q).join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`, [
+      ...(read.where?.parameters ?? []),
+    ]),
   );
   const keyCount = read.keyColumns.length;
   return rows.map((row: Row) =>
@@ -194,8 +191,14 @@ for (const target of TARGETS) {
       const { rows, batches } = await readAll(datastore, read, 1_000);
       assert.deepEqual(batches, [1_000, 1_000, 503]);
       assert.deepEqual(rows, reference);
-      assert.ok(reference.some((row) => row.includes('"NaN"')), 'some features are NULL');
-      assert.ok(reference.some((row) => row.includes(String(BIG))), 'some keys are past 2^53, exact');
+      assert.ok(
+        reference.some((row) => row.includes('"NaN"')),
+        'some features are NULL',
+      );
+      assert.ok(
+        reference.some((row) => row.includes(String(BIG))),
+        'some keys are past 2^53, exact',
+      );
       assert.equal(datastore.state().pool.inUse, 0);
     });
 
@@ -205,12 +208,19 @@ for (const target of TARGETS) {
       const { rows, batches } = await readAll(paged, read, 1_000);
       assert.deepEqual(rows, reference);
       assert.deepEqual(batches, [1_000, 1_000, 503]);
-      assert.deepEqual(paging.pages, [1, 2, 3].map(() => ({ limit: 1, offset: 999 })), 'three probes (the last finds no 1,000th row)');
+      assert.deepEqual(
+        paging.pages,
+        [1, 2, 3].map(() => ({ limit: 1, offset: 999 })),
+        'three probes (the last finds no 1,000th row)',
+      );
       assert.equal(paged.state().pool.inUse, 0);
     });
 
     it('paging by key when the rows fill whole pages, with a condition, one row a page', async () => {
-      const east: OrderedRead = { ...read, where: { sql: `${datastore.dialect.quoteIdentifier('site')} = ? AND ${datastore.dialect.quoteIdentifier('y')} > ?`, parameters: ['east', -60] } };
+      const east: OrderedRead = {
+        ...read,
+        where: { sql: `${datastore.dialect.quoteIdentifier('site')} = ? AND ${datastore.dialect.quoteIdentifier('y')} > ?`, parameters: ['east', -60] },
+      };
       const reference = await readReference(datastore, east);
       assert.equal(reference.length, 20);
       for (const pageSize of [1, 4, 20, 21]) {
@@ -221,17 +231,33 @@ for (const target of TARGETS) {
     });
 
     it('ties on the whole key (3 rows a key, a run of 10 longer than a page) are each read once, in key order, however the pages fall', async () => {
-      const tieRead: OrderedRead = { table: ties, columns: ['k', 'id'], keyColumns: ['k'], where: { sql: `${datastore.dialect.quoteIdentifier('k')} IS NOT NULL`, parameters: [] } };
-      for (const [label, store] of [['paged', paged], ['default', datastore]] as const) {
+      const tieRead: OrderedRead = {
+        table: ties,
+        columns: ['k', 'id'],
+        keyColumns: ['k'],
+        where: { sql: `${datastore.dialect.quoteIdentifier('k')} IS NOT NULL`, parameters: [] },
+      };
+      for (const [label, store] of [
+        ['paged', paged],
+        ['default', datastore],
+      ] as const) {
         for (const pageSize of [2, 4, 7]) {
           const seen: [number, number][] = [];
           await store.streamOrdered(tieRead, pageSize, (batch) => {
             for (let row = 0; row < batch.length; row++) seen.push([Number(batch.value(row, 0)), Number(batch.value(row, 1))]);
           });
           const ids = seen.map(([, id]) => id).sort((a, b) => a - b);
-          assert.deepEqual(ids, Array.from({ length: 100 }, (_, id) => id), `${label}, page size ${pageSize}: every row once`);
+          assert.deepEqual(
+            ids,
+            Array.from({ length: 100 }, (_, id) => id),
+            `${label}, page size ${pageSize}: every row once`,
+          );
           const keys = seen.map(([k]) => k);
-          assert.deepEqual(keys, [...keys].sort((a, b) => a - b), `${label}, page size ${pageSize}: in key order`);
+          assert.deepEqual(
+            keys,
+            [...keys].sort((a, b) => a - b),
+            `${label}, page size ${pageSize}: in key order`,
+          );
         }
       }
     });
@@ -255,9 +281,13 @@ for (const target of TARGETS) {
       assert.equal(ranges[0]!.after, undefined, 'the first range is open below');
       assert.equal(ranges[2]!.through, undefined, 'the last range is open above');
       assert.deepEqual(ranges[1]!.after, ranges[0]!.through, 'each range starts after the one before ends');
-      for (const [label, store] of [['default', datastore], ['paged', paged]] as const) {
+      for (const [label, store] of [
+        ['default', datastore],
+        ['paged', paged],
+      ] as const) {
         const parts = await readRanges(store, read, ranges, 300);
-        for (const part of parts) assert.ok(part.length > 700 && part.length < 1_000, `${label}: about a third each, got ${parts.map((p) => p.length).join(', ')}`);
+        for (const part of parts)
+          assert.ok(part.length > 700 && part.length < 1_000, `${label}: about a third each, got ${parts.map((p) => p.length).join(', ')}`);
         assert.deepEqual(parts.flat(), reference, `${label}: the same rows in the same order`);
         assert.equal(store.state().pool.inUse, 0);
       }
@@ -268,15 +298,28 @@ for (const target of TARGETS) {
     });
 
     it('splitOrdered on a key with ties never splits a tie: every row once, in key order, with ranges of uneven size', async () => {
-      const tieRead: OrderedRead = { table: ties, columns: ['k', 'id'], keyColumns: ['k'], where: { sql: `${datastore.dialect.quoteIdentifier('k')} IS NOT NULL`, parameters: [] } };
+      const tieRead: OrderedRead = {
+        table: ties,
+        columns: ['k', 'id'],
+        keyColumns: ['k'],
+        where: { sql: `${datastore.dialect.quoteIdentifier('k')} IS NOT NULL`, parameters: [] },
+      };
       const ranges = await datastore.splitOrdered(tieRead, 9, 10);
       assert.ok(ranges.length >= 2 && ranges.length <= 9, `got ${ranges.length} ranges`);
       for (const store of [datastore, paged]) {
         const parts = await readRanges(store, tieRead, ranges, 4);
         const seen = parts.flat().map((row) => JSON.parse(row) as [number, number]);
-        assert.deepEqual(seen.map(([, id]) => id).sort((a, b) => a - b), Array.from({ length: 100 }, (_, id) => id), 'every row once');
+        assert.deepEqual(
+          seen.map(([, id]) => id).sort((a, b) => a - b),
+          Array.from({ length: 100 }, (_, id) => id),
+          'every row once',
+        );
         const keys = seen.map(([k]) => k);
-        assert.deepEqual(keys, [...keys].sort((a, b) => a - b), 'in key order across the ranges');
+        assert.deepEqual(
+          keys,
+          [...keys].sort((a, b) => a - b),
+          'in key order across the ranges',
+        );
         for (const part of parts) assert.ok(part.length > 0, 'no empty range');
       }
     });
@@ -286,14 +329,20 @@ for (const target of TARGETS) {
       assert.deepEqual(await datastore.splitOrdered(read, 1, 10), [{}], 'one part');
       assert.deepEqual(await datastore.splitOrdered(read, 4, 1_300), [{}], '2,503 rows < 2 × 1,300');
       assert.equal((await datastore.splitOrdered(read, 4, 1_000)).length, 2, '2,503 rows: 2 ranges of at least 1,000');
-      await assert.rejects(datastore.streamOrdered(read, 10, () => undefined, { after: ['north'] }), /1 values for 3 key columns/);
+      await assert.rejects(
+        datastore.streamOrdered(read, 10, () => undefined, { after: ['north'] }),
+        /1 values for 3 key columns/,
+      );
     });
 
     it('a read whose key columns are not selected is refused before anything runs', async () => {
-      await assert.rejects(datastore.streamOrdered({ table, columns: ['x'], keyColumns: ['site'] }, 10, () => undefined), /selects its key columns/);
+      await assert.rejects(
+        datastore.streamOrdered({ table, columns: ['x'], keyColumns: ['site'] }, 10, () => undefined),
+        /selects its key columns/,
+      );
     });
 
-    it('streamOrdered reads one run\'s assignments (AssignmentRepository.save wrote them) in entity-key order, in batches, and none of another run\'s', async () => {
+    it("streamOrdered reads one run's assignments (AssignmentRepository.save wrote them) in entity-key order, in batches, and none of another run's", async () => {
       await migrate(datastore, APP_MIGRATIONS);
       const repository = new AssignmentRepository(paged);
       const runs = [`stream-ordered-${suffix}-a`, `stream-ordered-${suffix}-b`];
@@ -327,7 +376,12 @@ describe('streamOrdered on MariaDB with a case-insensitive key', () => {
     // The app's own tables are utf8mb4_bin; a dataset table may well use a *_ci collation, where 'a' = 'A'.
     await datastore.execute(ddl(`CREATE TABLE ${table} (k VARCHAR(10) COLLATE utf8mb4_general_ci NOT NULL, id INT NOT NULL PRIMARY KEY)`));
     const values = ['a', 'A', 'b', 'B', 'c', 'C', 'd', 'D', 'e', 'E', 'f'];
-    await datastore.execute(select(`INSERT INTO ${table} (k, id) VALUES ${values.map(() => '(?, ?)').join(', ')}`, values.flatMap((k, id) => [k, id])));
+    await datastore.execute(
+      select(
+        `INSERT INTO ${table} (k, id) VALUES ${values.map(() => '(?, ?)').join(', ')}`,
+        values.flatMap((k, id) => [k, id]),
+      ),
+    );
   });
   after(async () => {
     await datastore?.close();
@@ -339,7 +393,11 @@ describe('streamOrdered on MariaDB with a case-insensitive key', () => {
       await datastore.streamOrdered({ table, columns: ['k', 'id'], keyColumns: ['k'] }, pageSize, (batch) => {
         for (let row = 0; row < batch.length; row++) ids.push(Number(batch.value(row, 1)));
       });
-      assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 11 }, (_, id) => id), `page size ${pageSize}`);
+      assert.deepEqual(
+        [...ids].sort((a, b) => a - b),
+        Array.from({ length: 11 }, (_, id) => id),
+        `page size ${pageSize}`,
+      );
     }
   });
 });

@@ -37,13 +37,22 @@ for (const [database, table] of [
         for (let row = 0; row < batch.length; row++) ids.push(Number(batch.value(row, 0)));
       });
       assert.equal(total, 10_000);
-      assert.deepEqual(sizes, Array.from({ length: 10 }, () => 1_000));
-      assert.deepEqual(ids, Array.from({ length: 10_000 }, (_, id) => id));
+      assert.deepEqual(
+        sizes,
+        Array.from({ length: 10 }, () => 1_000),
+      );
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 10_000 }, (_, id) => id),
+      );
       assert.equal(datastore.state().pool.inUse, 0);
     });
 
     it('a failing statement rejects with a coded error and leaves the pool usable', async () => {
-      await assert.rejects(datastore.streamOrdered({ table: 'no_such_table_for_stream', columns: ['id'], keyColumns: ['id'] }, 100, () => undefined), { code: 'DB_ERROR' });
+      await assert.rejects(
+        datastore.streamOrdered({ table: 'no_such_table_for_stream', columns: ['id'], keyColumns: ['id'] }, 100, () => undefined),
+        { code: 'DB_ERROR' },
+      );
       assert.equal(datastore.state().pool.inUse, 0);
       assert.deepEqual(await datastore.query(datastore.dialect.pingStatement()), [{ ok: 1 }]);
     });

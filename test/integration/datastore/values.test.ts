@@ -113,8 +113,7 @@ function describeValueMapping(database: TestDatabase, table: string, expected: E
       assert.equal(value(2, 'ratio'), -0.5);
     });
 
-    const decimalOutcome =
-      typeof expected.decimal(-123.25) === 'number' ? 'numbers' : "the text the database stored ('-123.25', '987654321.125')";
+    const decimalOutcome = typeof expected.decimal(-123.25) === 'number' ? 'numbers' : "the text the database stored ('-123.25', '987654321.125')";
     it(`DECIMAL(12,3) -123.25 (not using the full scale) and 987654321.125 (full precision) read back as ${decimalOutcome}`, () => {
       assert.equal(value(1, 'amount'), expected.decimal(-123.25));
       assert.equal(value(2, 'amount'), expected.decimal(987654321.125));
@@ -149,9 +148,7 @@ function describeValueMapping(database: TestDatabase, table: string, expected: E
     });
 
     it('a Date parameter in a WHERE clause finds the row written with that Date', async () => {
-      const found = await datastore.query(
-        select(`SELECT ${quote('id')} AS id FROM ${quote(table)} WHERE ${quote('happened_at')} = ?`, [WRITTEN_AT]),
-      );
+      const found = await datastore.query(select(`SELECT ${quote('id')} AS id FROM ${quote(table)} WHERE ${quote('happened_at')} = ?`, [WRITTEN_AT]));
       assert.deepEqual(found, [{ id: 1 }]);
     });
 

@@ -40,7 +40,8 @@ for (const target of ROUND_TRIP_TARGETS) {
       for (let index = 0; index < KEYS; index++) {
         clock = generator.timestamp();
         // Every third name has exactly the limit's 128 characters, astral ones among them.
-        const name = index % 3 === 0 ? `${generator.pick(['😀', '𝔘', '한'])}${generator.text(NAME_LIMIT - 1)}` : generator.text(1 + generator.integer(NAME_LIMIT));
+        const name =
+          index % 3 === 0 ? `${generator.pick(['😀', '𝔘', '한'])}${generator.text(NAME_LIMIT - 1)}` : generator.text(1 + generator.integer(NAME_LIMIT));
         assert.ok(characterCount(name) <= NAME_LIMIT);
         const result = await service.create(name, ROLES[index % ROLES.length]!);
         assert.equal(result.record.name, name, 'the name is kept as given');
@@ -62,7 +63,11 @@ for (const target of ROUND_TRIP_TARGETS) {
         read: await service.list(),
         keyOfWritten: (record) => record.id,
         keyOfRead: (record) => record.id,
-        columns: (['name', 'role', 'keyHash', 'keyPrefix', 'createdAt', 'revokedAt'] as const).map((name) => ({ name, expected: (record: ApiKeyRecord) => record[name], actual: (record: ApiKeyRecord) => record[name] })),
+        columns: (['name', 'role', 'keyHash', 'keyPrefix', 'createdAt', 'revokedAt'] as const).map((name) => ({
+          name,
+          expected: (record: ApiKeyRecord) => record[name],
+          actual: (record: ApiKeyRecord) => record[name],
+        })),
       });
       const identities = await Promise.all(created.map(({ key }) => service.authenticate(key)));
       assertRoundTrip({

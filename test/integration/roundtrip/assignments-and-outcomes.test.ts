@@ -9,7 +9,14 @@ import { AssignmentRepository, type Assignment } from '../../../src/modules/run/
 import { streamAssignments } from '../../support/assignments';
 import { EDGE_TIMESTAMPS, RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
 import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
-import { openRoundTripStore, ROUND_TRIP_TARGETS, sameDouble, upsertRowsPerStatement, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
+import {
+  openRoundTripStore,
+  ROUND_TRIP_TARGETS,
+  sameDouble,
+  upsertRowsPerStatement,
+  type RoundTripStore,
+  type RoundTripTarget,
+} from '../../support/round-trip-targets';
 
 /**
  * Paths (c) and (d) of the round trip: a run's assignments as AssignmentRepository.save stores them
@@ -50,7 +57,12 @@ for (const target of ROUND_TRIP_TARGETS) {
       const statements = store.datastore.dialect.compileUpsert({
         table: 'ai_run_assignment',
         keyColumns: ['run_id', 'entity_key'],
-        columns: [{ name: 'run_id', type: 'string' }, { name: 'entity_key', type: 'string' }, { name: 'cluster', type: 'integer' }, { name: 'distance', type: 'double' }],
+        columns: [
+          { name: 'run_id', type: 'string' },
+          { name: 'entity_key', type: 'string' },
+          { name: 'cluster', type: 'integer' },
+          { name: 'distance', type: 'double' },
+        ],
         rows: first.map((assignment) => ({ entity_key: assignment.entityKey, cluster: assignment.cluster, distance: assignment.distance })),
         newKeysOnly: true,
         sharedValues: { run_id: 'run-1' },
@@ -61,7 +73,10 @@ for (const target of ROUND_TRIP_TARGETS) {
       await store.datastore.transaction((transaction) => repository.save('run-1', first, transaction));
       await store.datastore.transaction((transaction) => repository.save('run-2', second, transaction));
 
-      for (const [runId, written] of [['run-1', first], ['run-2', second]] as const) {
+      for (const [runId, written] of [
+        ['run-1', first],
+        ['run-2', second],
+      ] as const) {
         const streamed: Assignment[] = [];
         await streamAssignments(store.datastore, runId, 1_000, async (batch) => {
           streamed.push(...batch);
@@ -79,7 +94,10 @@ for (const target of ROUND_TRIP_TARGETS) {
 
     it('publish, publish again, publish a second run, then the first again: the outcome table holds the last published run each time, value for value', async () => {
       const scoredAt = EDGE_TIMESTAMPS;
-      const publish = (runId: string, at: Date) => store.datastore.transaction((transaction) => new OutcomeRepository(store.datastore).publishFromAssignments(runId, OUTCOME_TABLE, DATASET_ID, at, transaction));
+      const publish = (runId: string, at: Date) =>
+        store.datastore.transaction((transaction) =>
+          new OutcomeRepository(store.datastore).publishFromAssignments(runId, OUTCOME_TABLE, DATASET_ID, at, transaction),
+        );
       const steps: [string, string, readonly Assignment[], Date][] = [
         ['the first publish', 'run-1', first, scoredAt[0]!],
         ['the same run published again', 'run-1', first, scoredAt[0]!],
@@ -89,14 +107,28 @@ for (const target of ROUND_TRIP_TARGETS) {
       for (const [step, runId, assignments, at] of steps) {
         await publish(runId, at);
         const outcomes = await readOutcomes(store);
-        const expected = assignments.map((assignment) => ({ datasetId: DATASET_ID, entityKey: assignment.entityKey, runId, cluster: assignment.cluster, distance: assignment.distance, scoredAt: at }));
+        const expected = assignments.map((assignment) => ({
+          datasetId: DATASET_ID,
+          entityKey: assignment.entityKey,
+          runId,
+          cluster: assignment.cluster,
+          distance: assignment.distance,
+          scoredAt: at,
+        }));
         const columns: RoundTripColumn<OutcomeRow, OutcomeRow>[] = (['datasetId', 'runId', 'cluster', 'distance', 'scoredAt'] as const).map((name) => ({
           name,
           expected: (row) => row[name],
           actual: (row) => row[name],
           ...(name === 'distance' ? { same: sameDouble(target) } : {}),
         }));
-        assertRoundTrip({ what: `${step}: ${OUTCOME_TABLE} on ${target.name}`, written: expected, read: outcomes, keyOfWritten: (row) => row.entityKey, keyOfRead: (row) => row.entityKey, columns });
+        assertRoundTrip({
+          what: `${step}: ${OUTCOME_TABLE} on ${target.name}`,
+          written: expected,
+          read: outcomes,
+          keyOfWritten: (row) => row.entityKey,
+          keyOfRead: (row) => row.entityKey,
+          columns,
+        });
       }
     });
   });

@@ -34,14 +34,22 @@ const FEATURES: readonly GeneratedColumn[] = [
 
 const TABLES: readonly { readonly name: string; readonly keys: readonly KeyColumn[]; readonly features: readonly GeneratedColumn[] }[] = [
   { name: 'rtread_integer_key', keys: [{ name: 'id', type: 'integer', nullable: false, unique: (generator) => generator.int32() }], features: FEATURES },
-  { name: 'rtread_bigint_key', keys: [{ name: 'id', type: 'bigint', nullable: false, unique: (generator) => generator.bigint() }], features: FEATURES.slice(0, 2) },
+  {
+    name: 'rtread_bigint_key',
+    keys: [{ name: 'id', type: 'bigint', nullable: false, unique: (generator) => generator.bigint() }],
+    features: FEATURES.slice(0, 2),
+  },
   {
     name: 'rtread_text_key',
     // A row-number prefix keeps keys apart; the rest is Unicode up to the column's 40 characters.
     keys: [{ name: 'code', type: 'string', length: 40, nullable: false, unique: (generator, row) => `${row}:${generator.text(40 - String(row).length - 1)}` }],
     features: FEATURES.slice(0, 2),
   },
-  { name: 'rtread_timestamp_key', keys: [{ name: 'observed_at', type: 'timestamp', nullable: false, unique: (generator) => generator.timestamp() }], features: FEATURES.slice(0, 2) },
+  {
+    name: 'rtread_timestamp_key',
+    keys: [{ name: 'observed_at', type: 'timestamp', nullable: false, unique: (generator) => generator.timestamp() }],
+    features: FEATURES.slice(0, 2),
+  },
   {
     name: 'rtread_composite_key',
     keys: [
@@ -73,9 +81,16 @@ for (const target of ROUND_TRIP_TARGETS) {
         const definition: TableDefinition = { name: table.name, columns: [...table.keys, ...table.features], primaryKey: table.keys.map((key) => key.name) };
         await store.drop([table.name]);
         await store.datastore.execute(store.datastore.dialect.compileCreateTable(definition));
-        await store.datastore.executeAll(store.datastore.dialect.compileUpsert({ table: table.name, keyColumns: definition.primaryKey, columns: definition.columns, rows }));
+        await store.datastore.executeAll(
+          store.datastore.dialect.compileUpsert({ table: table.name, keyColumns: definition.primaryKey, columns: definition.columns, rows }),
+        );
 
-        const params = { ...runRecord('round-trip').params, table: table.name, keyColumns: definition.primaryKey, featureColumns: table.features.map((feature) => feature.name) };
+        const params = {
+          ...runRecord('round-trip').params,
+          table: table.name,
+          keyColumns: definition.primaryKey,
+          featureColumns: table.features.map((feature) => feature.name),
+        };
         const read = await readFeatureTable(store.datastore, store.datastore.dialect, params, BATCH, () => false);
         assert.equal(read.columns, table.features.length);
         assert.equal(read.values.length, read.rows * read.columns);

@@ -6,7 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlValue, TableDefinition } from '../../../src/datastore/types';
 import type { FormattedExecutionResult } from 'graphql';
-import { DatasetOutcomesDocument, ModelRunResultDocument, RegisterDatasetDocument, RunAssignmentsDocument, StartModelRunDocument, type DatasetOutcomesQuery, type RunAssignmentsQuery } from '../../generated/graphql';
+import {
+  DatasetOutcomesDocument,
+  ModelRunResultDocument,
+  RegisterDatasetDocument,
+  RunAssignmentsDocument,
+  StartModelRunDocument,
+  type DatasetOutcomesQuery,
+  type RunAssignmentsQuery,
+} from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { embeddedDatastore } from '../../support/databases';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
@@ -67,7 +75,11 @@ const TARGETS: readonly EndToEndTarget[] = [
       const schema: PostgresqlSchema = await createPostgresqlSchema('rte2e');
       try {
         const server = await startTestServer({ DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'false' });
-        return { server, datastore: schema.datastore, stop: async () => (await Promise.allSettled([server.stop().finally(() => schema.drop())])).forEach(rethrow) };
+        return {
+          server,
+          datastore: schema.datastore,
+          stop: async () => (await Promise.allSettled([server.stop().finally(() => schema.drop())])).forEach(rethrow),
+        };
       } catch (error) {
         await schema.drop();
         throw error;
@@ -100,12 +112,16 @@ for (const { target, start } of TARGETS) {
       // A name of exactly the 128 characters a name may have, astral ones among them.
       const name = `왕복 😀 ${new RoundTripGenerator(ROUND_TRIP_SEED + 1).text(123)}`;
       const registered = dataOf(
-        await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table: TABLE, keyColumns: [...definition.primaryKey], featureColumns: FEATURES.map((feature) => feature.name) }) }),
+        await server.graphql(RegisterDatasetDocument, {
+          input: registerInput({ name, table: TABLE, keyColumns: [...definition.primaryKey], featureColumns: FEATURES.map((feature) => feature.name) }),
+        }),
         'registerDataset',
       ).registerDataset;
       assert.equal(registered.name, name);
       const started = dataOf(
-        await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: registered.id, k: 4, seed: 7, publishOutcomes: true, preparation: { missing: 'DROP', scaling: 'NONE' } }) }),
+        await server.graphql(StartModelRunDocument, {
+          input: startInput({ datasetId: registered.id, k: 4, seed: 7, publishOutcomes: true, preparation: { missing: 'DROP', scaling: 'NONE' } }),
+        }),
         'startModelRun',
       ).startModelRun;
       const finished = await waitForRun(server, started.id);
@@ -119,7 +135,11 @@ for (const { target, start } of TARGETS) {
       assert.ok(kept.length < rows.length && kept.length > rows.length / 2, `${kept.length} of ${rows.length} rows without a NULL feature`);
 
       // Each kept row's features: its nearest centroid and the distance to it, as the test computes them.
-      const nearest = (row: Record<string, SqlValue>) => nearestCentroid(FEATURES.map((feature) => row[feature.name] as number), centroids);
+      const nearest = (row: Record<string, SqlValue>) =>
+        nearestCentroid(
+          FEATURES.map((feature) => row[feature.name] as number),
+          centroids,
+        );
       assertRoundTrip({
         what: `run ${started.id}'s assignments (all pages of ${PAGE}) on ${target.name}`,
         written: kept,
@@ -127,8 +147,19 @@ for (const { target, start } of TARGETS) {
         keyOfWritten: entityKeyOf,
         keyOfRead: (node) => node.entityKey,
         columns: [
-          { name: 'cluster (the nearest centroid)', expected: (row) => nearest(row), actual: (node) => node, same: (expected, node) => isNearest(expected as Nearest, node as Assignment) },
-          { name: 'distance (to that centroid)', expected: (row) => nearest(row), actual: (node) => node, same: (expected, node) => isClose((expected as Nearest).distances[(node as Assignment).cluster]!, (node as Assignment).distance, (expected as Nearest).scale) },
+          {
+            name: 'cluster (the nearest centroid)',
+            expected: (row) => nearest(row),
+            actual: (node) => node,
+            same: (expected, node) => isNearest(expected as Nearest, node as Assignment),
+          },
+          {
+            name: 'distance (to that centroid)',
+            expected: (row) => nearest(row),
+            actual: (node) => node,
+            same: (expected, node) =>
+              isClose((expected as Nearest).distances[(node as Assignment).cluster]!, (node as Assignment).distance, (expected as Nearest).scale),
+          },
         ],
       });
       assertRoundTrip({
@@ -181,10 +212,12 @@ function generateRows(generator: RoundTripGenerator): Record<string, SqlValue>[]
 
 /** The entity key the server is documented to give a composite key: a JSON array, timestamps in ISO 8601, a BIGINT beyond 2^53 as text. */
 function entityKeyOf(row: Record<string, SqlValue>): string {
-  return JSON.stringify(KEYS.map((key) => {
-    const value = row[key.name];
-    return value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? value.toString() : value;
-  }));
+  return JSON.stringify(
+    KEYS.map((key) => {
+      const value = row[key.name];
+      return value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? value.toString() : value;
+    }),
+  );
 }
 
 function nearestCentroid(features: readonly number[], centroids: readonly (readonly number[])[]): Nearest {
@@ -195,7 +228,9 @@ function nearestCentroid(features: readonly number[], centroids: readonly (reado
 
 /** The assigned cluster is the nearest one, or as near as the arithmetic can tell. */
 function isNearest(expected: Nearest, actual: Assignment): boolean {
-  return actual.cluster === expected.cluster || isClose(expected.distances[expected.cluster]!, expected.distances[actual.cluster] ?? Number.NaN, expected.scale);
+  return (
+    actual.cluster === expected.cluster || isClose(expected.distances[expected.cluster]!, expected.distances[actual.cluster] ?? Number.NaN, expected.scale)
+  );
 }
 
 function isClose(expected: number, actual: number, scale: number): boolean {
@@ -206,7 +241,12 @@ async function allAssignments(server: TestServer, runId: string): Promise<Assign
   const nodes: Assignment[] = [];
   let after: string | null = null;
   for (;;) {
-    const result: FormattedExecutionResult<RunAssignmentsQuery> = await server.graphql(RunAssignmentsDocument, { id: runId, first: PAGE, after, cluster: null });
+    const result: FormattedExecutionResult<RunAssignmentsQuery> = await server.graphql(RunAssignmentsDocument, {
+      id: runId,
+      first: PAGE,
+      after,
+      cluster: null,
+    });
     const page = dataOf(result, 'assignments').modelRun!.assignments;
     nodes.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage) return nodes;
@@ -214,7 +254,10 @@ async function allAssignments(server: TestServer, runId: string): Promise<Assign
   }
 }
 
-async function allOutcomes(server: TestServer, datasetId: string): Promise<{ entityKey: string; runId: string; cluster: number; distance: number; scoredAt: unknown }[]> {
+async function allOutcomes(
+  server: TestServer,
+  datasetId: string,
+): Promise<{ entityKey: string; runId: string; cluster: number; distance: number; scoredAt: unknown }[]> {
   const nodes: { entityKey: string; runId: string; cluster: number; distance: number; scoredAt: unknown }[] = [];
   let after: string | null = null;
   for (;;) {

@@ -1,7 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
-import type { CentroidRecord, IterationRecord, KSelectionRecord, ModelRunRecord, PreparationRecord, RunMetrics, RunParams, RunStatus } from '../../../src/modules/run/run.record';
+import type {
+  CentroidRecord,
+  IterationRecord,
+  KSelectionRecord,
+  ModelRunRecord,
+  PreparationRecord,
+  RunMetrics,
+  RunParams,
+  RunStatus,
+} from '../../../src/modules/run/run.record';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
 import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
@@ -41,7 +50,13 @@ for (const target of ROUND_TRIP_TARGETS) {
         const shift = index % 5 === 0 ? null : generator.double();
         const beatAt = generator.timestamp();
         await runs.recordProgress(queued.id, iteration, maxIterations, shift, beatAt);
-        const running: ModelRunRecord = { ...queued, status: 'RUNNING', startedAt, heartbeatAt: beatAt, progress: progressOf('RUNNING', iteration, maxIterations, shift) };
+        const running: ModelRunRecord = {
+          ...queued,
+          status: 'RUNNING',
+          startedAt,
+          heartbeatAt: beatAt,
+          progress: progressOf('RUNNING', iteration, maxIterations, shift),
+        };
         expected.push(index % 4 === 3 ? await fail(runs, generator, running) : await succeed(runs, generator, running));
       }
       const read = await runs.findByIds(expected.map((record) => record.id));
@@ -121,7 +136,14 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
     calinskiHarabasz: generator.double(),
     iterations: generator.integer(2 ** 31),
     converged: generator.next() < 0.5,
-    timings: { readMs: generator.double(), prepareMs: generator.double(), clusterMs: generator.double(), scoreMs: generator.double(), saveMs: generator.double(), publishMs: published ? generator.double() : null },
+    timings: {
+      readMs: generator.double(),
+      prepareMs: generator.double(),
+      clusterMs: generator.double(),
+      scoreMs: generator.double(),
+      saveMs: generator.double(),
+      publishMs: published ? generator.double() : null,
+    },
   };
   const iterations: IterationRecord[] = Array.from({ length: 1 + generator.integer(20) }, (_, iteration) => ({
     k,
@@ -136,7 +158,15 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
         rule: 'MAX_SILHOUETTE',
         chosenK: k,
         maxCappedByRows: generator.next() < 0.5,
-        scores: Array.from({ length: 3 }, (_, index) => ({ k: 2 + index, inertia: generator.double(), silhouette: generator.double(), daviesBouldin: generator.double(), calinskiHarabasz: generator.double(), iterations: generator.integer(1_000), converged: true })),
+        scores: Array.from({ length: 3 }, (_, index) => ({
+          k: 2 + index,
+          inertia: generator.double(),
+          silhouette: generator.double(),
+          daviesBouldin: generator.double(),
+          calinskiHarabasz: generator.double(),
+          iterations: generator.integer(1_000),
+          converged: true,
+        })),
       }
     : null;
   const centroids: CentroidRecord[] = Array.from({ length: k }, (_, cluster) => ({ cluster, original: doubles(columns), scaled: doubles(columns) }));
@@ -145,7 +175,14 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
     rowsRead: generator.integer(2 ** 31),
     rowsDropped: generator.integer(2 ** 31),
     scaling: running.params.preparation.scaling,
-    columnStats: Array.from({ length: columns }, () => ({ count: generator.integer(2 ** 31), nulls: generator.integer(2 ** 31), min: generator.double(), max: generator.double(), mean: generator.double(), stddev: generator.double() })),
+    columnStats: Array.from({ length: columns }, () => ({
+      count: generator.integer(2 ** 31),
+      nulls: generator.integer(2 ** 31),
+      min: generator.double(),
+      max: generator.double(),
+      mean: generator.double(),
+      stddev: generator.double(),
+    })),
   };
   const iterationsSeen = generator.integer(2 ** 31);
   const lastShift = iterations.at(-1)!.centroidShift;
@@ -164,9 +201,16 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
     outcomes_published_at: published ? finishedAt : null,
   });
   // A publish that failed, as OutcomePublisher records it: a catalogue code, a long Unicode message.
-  const publishError = published || generator.next() < 0.5 ? null : { code: generator.pick(['DB_ERROR', 'DB_QUERY_TIMEOUT', 'CONFLICT'] as const), message: generator.text(5_000), at: generator.timestamp() };
+  const publishError =
+    published || generator.next() < 0.5
+      ? null
+      : { code: generator.pick(['DB_ERROR', 'DB_QUERY_TIMEOUT', 'CONFLICT'] as const), message: generator.text(5_000), at: generator.timestamp() };
   if (publishError) {
-    await runs.transition(running.id, ['SUCCEEDED'], 'SUCCEEDED', { publish_error_code: publishError.code, publish_error_message: publishError.message, publish_error_at: publishError.at });
+    await runs.transition(running.id, ['SUCCEEDED'], 'SUCCEEDED', {
+      publish_error_code: publishError.code,
+      publish_error_message: publishError.message,
+      publish_error_at: publishError.at,
+    });
   }
   return {
     ...running,
@@ -236,6 +280,7 @@ function recordColumns(target: RoundTripTarget): RoundTripColumn<ModelRunRecord,
 function withoutNegativeZero(value: unknown): unknown {
   if (Object.is(value, -0)) return 0;
   if (Array.isArray(value)) return value.map(withoutNegativeZero);
-  if (typeof value === 'object' && value !== null && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, withoutNegativeZero(member)]));
+  if (typeof value === 'object' && value !== null && !(value instanceof Date))
+    return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, withoutNegativeZero(member)]));
   return value;
 }

@@ -160,7 +160,7 @@ describe('Elasticsearch 8 client on OpenSearch through the test proxy', () => {
     assert.match(page.hits.hits[0]?._index ?? '', /^\.ds-/); // documents live in the backing index
 
     // create with an _id that exists is refused per document (409), which makes re-sending a batch safe.
-    const again: Array<{ status: number; type: string | undefined }> = [];
+    const again: { status: number; type: string | undefined }[] = [];
     const second = await client.helpers.bulk<EventDocument>({
       datasource: data.slice(0, 5),
       onDocument: (document) => ({ create: { _index: dataStream, _id: idOf(document) } }),
@@ -170,7 +170,7 @@ describe('Elasticsearch 8 client on OpenSearch through the test proxy', () => {
     assert.deepEqual(again, Array(5).fill({ status: 409, type: 'version_conflict_engine_exception' }));
 
     // Data streams are append-only: `index` without op_type create is refused.
-    const indexAction: Array<{ status: number; reason: string | undefined | null }> = [];
+    const indexAction: { status: number; reason: string | undefined | null }[] = [];
     await client.helpers.bulk<EventDocument>({
       datasource: data.slice(0, 1),
       onDocument: (document) => ({ index: { _index: dataStream, _id: idOf(document) } }),

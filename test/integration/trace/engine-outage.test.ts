@@ -68,7 +68,12 @@ async function assertEveryDocumentOnce(client: Client, run: RunResult): Promise<
   }
   const ks = run.params.kRange ? run.params.kRange.max - run.params.kRange.min + 1 : 1;
   assert.equal(numbers.size, ks * run.params.nInit, 'every restart of every k');
-  for (const [key, list] of numbers) assert.deepEqual(list.sort((a, b) => a - b), Array.from({ length: list.length }, (_, index) => index + 1), key);
+  for (const [key, list] of numbers)
+    assert.deepEqual(
+      list.sort((a, b) => a - b),
+      Array.from({ length: list.length }, (_, index) => index + 1),
+      key,
+    );
   return documents;
 }
 
@@ -86,7 +91,9 @@ describe('the search engine stops in the middle of a run and comes back', () => 
 
   before(async () => {
     client = await engineClient();
-    await setUpTargets(client, targets, async () => void (await setupElasticsearch(client, traceOptionsFor(await searchEngineUrl(), targets))), { createStream: true });
+    await setUpTargets(client, targets, async () => void (await setupElasticsearch(client, traceOptionsFor(await searchEngineUrl(), targets))), {
+      createStream: true,
+    });
     // A second proxy, this server's own, behind the relay that can be closed.
     proxy = await startElasticProxy({ target: openSearchUrl() });
     relay = await startSwitchableRelay(proxy.url);
@@ -109,7 +116,11 @@ describe('the search engine stops in the middle of a run and comes back', () => 
     const id = await graphql.startRun(LONG_RUN);
     await graphql.waitForStatus(id, ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
     // The engine has taken the first of the run's documents before it goes away.
-    const first = await pollUntil(() => traceCounters(server), (counters) => counters.indexed > 0, 'the first documents being indexed');
+    const first = await pollUntil(
+      () => traceCounters(server),
+      (counters) => counters.indexed > 0,
+      'the first documents being indexed',
+    );
     await relay.close();
     assert.equal(first.spooled, 0);
     assert.equal(await graphql.status(id), 'RUNNING', 'the run was still running when the engine went away (make LONG_RUN longer if not)');
@@ -118,13 +129,20 @@ describe('the search engine stops in the middle of a run and comes back', () => 
     t.diagnostic(`run ${id}: ${run.durationMs} ms, ${run.progress.iteration} iterations, ${expectedRunDocumentCount(run)} documents`);
 
     // The end of the run was recorded while the engine was away: it is in the spool, nothing dropped.
-    const down = await pollUntil(() => traceCounters(server), (counters) => counters.queued === 0 && counters.spooled > 0, 'the trace spooling');
+    const down = await pollUntil(
+      () => traceCounters(server),
+      (counters) => counters.queued === 0 && counters.spooled > 0,
+      'the trace spooling',
+    );
     assert.equal(down.readyStatus, 200, 'the server stays ready without its search engine');
     assert.equal(down.dropped, 0);
     const spooled = await spoolContent(targets);
     assert.ok(spooled.bytes > 0, 'the spool file under TRACE_DIR/spool has content');
-    const spooledActions = new Set(spooled.documents.filter((document) => document.trace?.id === id).map((document) => `${document._target}:${document.event.action}`));
-    for (const expected of ['events:run-succeeded', 'events:cluster', 'events:outcomes-published', 'runs:run-summary']) assert.ok(spooledActions.has(expected), `${expected} is spooled`);
+    const spooledActions = new Set(
+      spooled.documents.filter((document) => document.trace?.id === id).map((document) => `${document._target}:${document.event.action}`),
+    );
+    for (const expected of ['events:run-succeeded', 'events:cluster', 'events:outcomes-published', 'runs:run-summary'])
+      assert.ok(spooledActions.has(expected), `${expected} is spooled`);
     t.diagnostic(`spooled while down: ${JSON.stringify(down)}, spool file ${spooled.bytes} bytes`);
 
     await relay.open();
@@ -155,7 +173,10 @@ describe('the search engine stops in the middle of a run and comes back', () => 
     const id = await graphql.startRun(LONGER_RUN);
     // The run's start (run-started, the QUEUED summary) has gone to the spool.
     await pollUntil(
-      async () => (await spoolContent(targets)).documents.filter((document) => document.trace?.id === id).map((document) => `${document._target}:${document.event.action}`),
+      async () =>
+        (await spoolContent(targets)).documents
+          .filter((document) => document.trace?.id === id)
+          .map((document) => `${document._target}:${document.event.action}`),
       (actions) => actions.includes('runs:run-summary') && actions.includes('events:run-started'),
       'the start of the run reaching the spool',
     );
@@ -171,7 +192,11 @@ describe('the search engine stops in the middle of a run and comes back', () => 
     );
     t.diagnostic(`run ${id}: ${run.durationMs} ms; counters ${JSON.stringify(up.counters)}`);
     assert.equal(up.counters.dropped, 0);
-    await pollUntil(() => client.indices.refresh({ index: targets.stream }).then(() => client.count({ index: targets.stream, query: { term: { 'trace.id': id } } })), (response) => response.count >= expectedRunDocumentCount(run), 'the run’s documents in the engine');
+    await pollUntil(
+      () => client.indices.refresh({ index: targets.stream }).then(() => client.count({ index: targets.stream, query: { term: { 'trace.id': id } } })),
+      (response) => response.count >= expectedRunDocumentCount(run),
+      'the run’s documents in the engine',
+    );
     await assertEveryDocumentOnce(client, run);
     const summary = await summaryOf(client, id);
     assert.equal(summary?._source.aimodel.run.status, 'SUCCEEDED');

@@ -56,17 +56,28 @@ describe('the search engine is unreachable from the start', () => {
     assert.equal(body.trace.dropped, 0);
     assert.equal((await server.get('/healthz')).status, 200);
     // The setup at start (ELASTICSEARCH_SETUP=true) failed, which is logged and nothing more.
-    await pollUntil(async () => server.logs.join(''), (logs) => logs.includes('Elasticsearch trace setup failed'), 'the setup failure being logged');
+    await pollUntil(
+      async () => server.logs.join(''),
+      (logs) => logs.includes('Elasticsearch trace setup failed'),
+      'the setup failure being logged',
+    );
   });
 
   test('GraphQL answers and a model run succeeds; its documents and the operations go to the spool, none dropped, none indexed', async () => {
     const datasets = dataOf(await graphql.send(TraceDatasets, {}), 'datasets').datasets;
-    assert.deepEqual(datasets.map((dataset) => dataset.rowCount).sort((a, b) => a - b), [150, 20_000]);
+    assert.deepEqual(
+      datasets.map((dataset) => dataset.rowCount).sort((a, b) => a - b),
+      [150, 20_000],
+    );
 
     const id = await graphql.startRun({ datasetId: 'demo-iris', k: 3, seed: 42 });
     const run = await graphql.succeeded(id);
 
-    const counters = await pollUntil(() => traceCounters(server), (value) => value.queued === 0 && value.spooled > 0, 'the trace documents reaching the spool');
+    const counters = await pollUntil(
+      () => traceCounters(server),
+      (value) => value.queued === 0 && value.spooled > 0,
+      'the trace documents reaching the spool',
+    );
     assert.equal(counters.readyStatus, 200);
     assert.equal(counters.dropped, 0, 'nothing dropped');
     assert.equal(counters.indexed, 0);
@@ -89,7 +100,11 @@ describe('the search engine is unreachable from the start', () => {
       ['QUEUED', 'RUNNING', 'SUCCEEDED'],
       'the QUEUED, RUNNING and SUCCEEDED summaries, in that order',
     );
-    assert.equal(new Set(spool.documents.map((document) => `${document._target}:${document._id}`)).size, spool.documents.length - (summaries.length - 1), 'only the run summary’s id repeats (once per summary after the first)');
+    assert.equal(
+      new Set(spool.documents.map((document) => `${document._target}:${document._id}`)).size,
+      spool.documents.length - (summaries.length - 1),
+      'only the run summary’s id repeats (once per summary after the first)',
+    );
     assert.equal(spool.documents.filter((document) => document.event.action === 'graphql-operation').length, graphql.total());
   });
 });

@@ -53,7 +53,7 @@ describe('the Kibana dashboard panels on real trace data', () => {
     const request = panelRequest(visualization, filters);
     const response = await client.search({ index: request.index, ...request.body });
     assert.ok(response.aggregations, `${id}: aggregations in the response`);
-    return panelRows(request, response.aggregations as Record<string, unknown>);
+    return panelRows(request, response.aggregations);
   }
 
   before(async () => {
@@ -71,7 +71,11 @@ describe('the Kibana dashboard panels on real trace data', () => {
     iris = await graphql.succeeded(irisId);
     stations = await graphql.succeeded(stationsId);
 
-    await pollUntil(() => traceCounters(server), (counters) => counters.queued === 0, 'the trace queue emptying');
+    await pollUntil(
+      () => traceCounters(server),
+      (counters) => counters.queued === 0,
+      'the trace queue emptying',
+    );
     await waitForRunDocuments(client, targets, [iris, stations]);
     operationsSent = graphql.total();
     await pollUntil(
@@ -116,13 +120,16 @@ describe('the Kibana dashboard panels on real trace data', () => {
       // increases from one iteration to the next (up to rounding).
       assert.equal(iris.params.nInit, 1);
       const irisRows = series.get(iris.id)!.sort((a, b) => Number(a.keys['2']) - Number(b.keys['2']));
-      assert.deepEqual(irisRows.map((row) => row.keys['2']), iris.iterations!.map((iteration) => iteration.iteration));
+      assert.deepEqual(
+        irisRows.map((row) => row.keys['2']),
+        iris.iterations!.map((iteration) => iteration.iteration),
+      );
       for (const [index, row] of irisRows.entries()) {
         assert.equal(row.count, 1);
         assert.equal(row.metrics['1'], iris.iterations![index]!.inertia);
         if (index > 0) {
           const previous = irisRows[index - 1]!.metrics['1'] as number;
-          assert.ok((row.metrics['1'] as number) <= previous * (1 + 1e-12), `iteration ${row.keys['2']}: ${row.metrics['1']} > ${previous}`);
+          assert.ok(row.metrics['1'] <= previous * (1 + 1e-12), `iteration ${row.keys['2']}: ${row.metrics['1']} > ${previous}`);
         }
       }
       // The station_readings series averages k = 2, 3, 4 at each iteration number.
@@ -131,7 +138,10 @@ describe('the Kibana dashboard panels on real trace data', () => {
     },
     'aimodel-scores-by-k': async () => {
       const rows = await panel('aimodel-scores-by-k');
-      assert.deepEqual(rows.map((row) => row.keys['3']), [2, 3, 4]);
+      assert.deepEqual(
+        rows.map((row) => row.keys['3']),
+        [2, 3, 4],
+      );
       for (const row of rows) {
         const score = stations.kSelection!.scores.find((entry) => entry.k === row.keys['3'])!;
         const silhouette = row.metrics['1'] as number;
@@ -144,13 +154,25 @@ describe('the Kibana dashboard panels on real trace data', () => {
     },
     'aimodel-cluster-sizes': async () => {
       const rows = await panel('aimodel-cluster-sizes', [`trace.id:"${iris.id}"`]);
-      assert.deepEqual(rows.map((row) => row.keys['2']), [0, 1, 2]);
-      assert.deepEqual(rows.map((row) => row.metrics['1']), iris.clusterSizes);
-      assert.equal(rows.reduce((sum, row) => sum + (row.metrics['1'] as number), 0), 150);
+      assert.deepEqual(
+        rows.map((row) => row.keys['2']),
+        [0, 1, 2],
+      );
+      assert.deepEqual(
+        rows.map((row) => row.metrics['1']),
+        iris.clusterSizes,
+      );
+      assert.equal(
+        rows.reduce((sum, row) => sum + (row.metrics['1'] as number), 0),
+        150,
+      );
       // Unfiltered, the panel adds up both runs' clusters.
       const all = await panel('aimodel-cluster-sizes');
       const clustered = [...iris.clusterSizes!, ...stations.clusterSizes!].reduce((sum, size) => sum + size, 0);
-      assert.equal(all.reduce((sum, row) => sum + (row.metrics['1'] as number), 0), clustered);
+      assert.equal(
+        all.reduce((sum, row) => sum + (row.metrics['1'] as number), 0),
+        clustered,
+      );
     },
     'aimodel-runs-over-time': async () => {
       const rows = await panel('aimodel-runs-over-time');
@@ -163,7 +185,10 @@ describe('the Kibana dashboard panels on real trace data', () => {
     'aimodel-run-duration': async () => {
       const rows = await panel('aimodel-run-duration');
       const durations = [iris.durationMs!, stations.durationMs!];
-      assert.equal(rows.reduce((sum, row) => sum + row.count, 0), 2);
+      assert.equal(
+        rows.reduce((sum, row) => sum + row.count, 0),
+        2,
+      );
       const weighted = rows.reduce((sum, row) => sum + (row.metrics['1'] as number) * row.count, 0) / 2;
       assert.ok(Math.abs(weighted - (durations[0]! + durations[1]!) / 2) < 1e-9, 'the average duration of the runs');
       for (const row of rows) {
@@ -184,7 +209,10 @@ describe('the Kibana dashboard panels on real trace data', () => {
       assert.deepEqual([...byOutcome.keys()].sort(), ['failure', 'success']);
       assert.equal(byOutcome.get('failure'), 1, 'the refused startModelRun');
       assert.equal(byOutcome.get('success'), operationsSent - 1);
-      const failed = await client.search({ index: targets.stream, query: { bool: { filter: [{ term: { 'event.action': 'graphql-operation' } }, { term: { 'event.outcome': 'failure' } }] } } });
+      const failed = await client.search({
+        index: targets.stream,
+        query: { bool: { filter: [{ term: { 'event.action': 'graphql-operation' } }, { term: { 'event.outcome': 'failure' } }] } },
+      });
       const source = failed.hits.hits[0]?._source as { aimodel: { graphql: { operation_name: string; error_codes: string[] } } };
       assert.deepEqual(source.aimodel.graphql, { ...source.aimodel.graphql, operation_name: 'TraceStartRun', error_codes: ['BAD_USER_INPUT'] });
     },

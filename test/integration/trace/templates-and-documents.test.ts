@@ -43,13 +43,17 @@ import {
 } from '../../support/trace-engine';
 
 const run = promisify(execFile);
-type TracePage = { modelRun: { trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } } } | null };
+interface TracePage {
+  modelRun: {
+    trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+  } | null;
+}
 const CLI = path.resolve(__dirname, '../../../src/cli/elastic-setup.js');
 const targets = traceTargets('documents');
 
 /** The fields the two component templates map, with their types. */
 function templateFields(): Map<string, string> {
-  return new Map([...mappedFields(ecsComponent.template.mappings.properties as never), ...mappedFields(modelComponent.template.mappings.properties as never)]);
+  return new Map([...mappedFields(ecsComponent.template.mappings.properties), ...mappedFields(modelComponent.template.mappings.properties)]);
 }
 
 describe('trace templates and documents on the search engine', () => {
@@ -82,7 +86,11 @@ describe('trace templates and documents on the search engine', () => {
 
     // Flush: nothing queued in the server, and the engine holds every document of both runs and of
     // every operation sent so far (no GraphQL is sent while waiting, so that number stands still).
-    await pollUntil(() => traceCounters(server), (counters) => counters.queued === 0, 'the trace queue emptying');
+    await pollUntil(
+      () => traceCounters(server),
+      (counters) => counters.queued === 0,
+      'the trace queue emptying',
+    );
     await waitForRunDocuments(client, targets, [iris, stations]);
     const operations = graphql.total();
     await pollUntil(
@@ -117,8 +125,14 @@ describe('trace templates and documents on the search engine', () => {
       const [stored] = (await client.cluster.getComponentTemplate({ name })).component_templates;
       byName.set(name, stored?.component_template.template.mappings);
     }
-    assert.deepEqual(mappedFields((byName.get(ECS_COMPONENT) as { properties?: never })?.properties), mappedFields(ecsComponent.template.mappings.properties as never));
-    assert.deepEqual(mappedFields((byName.get(MODEL_COMPONENT) as { properties?: never })?.properties), mappedFields(modelComponent.template.mappings.properties as never));
+    assert.deepEqual(
+      mappedFields((byName.get(ECS_COMPONENT) as { properties?: never })?.properties),
+      mappedFields(ecsComponent.template.mappings.properties as never),
+    );
+    assert.deepEqual(
+      mappedFields((byName.get(MODEL_COMPONENT) as { properties?: never })?.properties),
+      mappedFields(modelComponent.template.mappings.properties as never),
+    );
 
     const template = (await client.indices.getIndexTemplate({ name: TRACE_TEMPLATE })).index_templates[0]!.index_template;
     assert.deepEqual(template.index_patterns, ['logs-aimodel.trace-*']);
@@ -141,7 +155,7 @@ describe('trace templates and documents on the search engine', () => {
     const mappings = await client.indices.getMapping({ index: targets.stream });
     const expected = templateFields();
     for (const [index, { mappings: mapping }] of Object.entries(mappings)) {
-      const live = mappedFields(mapping.properties as never);
+      const live = mappedFields(mapping.properties);
       for (const [field, type] of Object.entries({
         '@timestamp': 'date',
         'aimodel.iteration.inertia': 'double',
@@ -176,7 +190,7 @@ describe('trace templates and documents on the search engine', () => {
     ] as const) {
       const mappings = await client.indices.getMapping({ index: target });
       const live = new Set<string>();
-      for (const { mappings: mapping } of Object.values(mappings)) for (const field of mappedFields(mapping.properties as never).keys()) live.add(field);
+      for (const { mappings: mapping } of Object.values(mappings)) for (const field of mappedFields(mapping.properties).keys()) live.add(field);
       const written = new Set<string>();
       for (const document of stored) sourceFields(document._source, '', written);
       assert.deepEqual([...written].filter((field) => !live.has(field)).sort(), [], `${target}: written but not mapped`);
@@ -209,9 +223,17 @@ describe('trace templates and documents on the search engine', () => {
       // The input profile the run computed over every row it read: what the database's own aggregates give.
       const featureColumns: string[] = started._source.aimodel.run.feature_columns;
       const profile = await new DatasetTableRepository(server.app.datastore).profile(started._source.aimodel.run.table, featureColumns);
-      const features: { column: string; count: number; nulls: number; min: number; max: number; mean: number; stddev: number }[] = preparation._source.aimodel.input.features;
-      assert.deepEqual(features.map((feature) => feature.column), featureColumns);
-      if (which !== 'iris k=3') assert.ok(features.some((feature) => feature.nulls > 0), 'station_readings has NULLs');
+      const features: { column: string; count: number; nulls: number; min: number; max: number; mean: number; stddev: number }[] =
+        preparation._source.aimodel.input.features;
+      assert.deepEqual(
+        features.map((feature) => feature.column),
+        featureColumns,
+      );
+      if (which !== 'iris k=3')
+        assert.ok(
+          features.some((feature) => feature.nulls > 0),
+          'station_readings has NULLs',
+        );
       for (const [index, feature] of features.entries()) {
         const expected = profile[index]!;
         assert.deepEqual(
@@ -227,14 +249,13 @@ describe('trace templates and documents on the search engine', () => {
       assert.equal(iterations.length, result.progress.iteration, 'every iteration the run went through');
       assert.equal(iterations.length, result.iterations.length, 'as many as ModelRun.iterations records');
       const key = (k: number, restart: number, number: number) => `${k}/${restart}/${number}`;
-      const stored = new Map(iterations.map((document) => {
-        const iteration = document._source.aimodel.iteration;
-        return [key(iteration.k, iteration.restart, iteration.number), iteration.inertia as number];
-      }));
-      assert.deepEqual(
-        [...stored.keys()].sort(),
-        result.iterations.map((iteration) => key(iteration.k, iteration.restart, iteration.iteration)).sort(),
+      const stored = new Map(
+        iterations.map((document) => {
+          const iteration = document._source.aimodel.iteration;
+          return [key(iteration.k, iteration.restart, iteration.number), iteration.inertia as number];
+        }),
       );
+      assert.deepEqual([...stored.keys()].sort(), result.iterations.map((iteration) => key(iteration.k, iteration.restart, iteration.iteration)).sort());
       for (const iteration of result.iterations) assert.equal(stored.get(key(iteration.k, iteration.restart, iteration.iteration)), iteration.inertia);
 
       const evaluated = actions.get('k-evaluated') ?? [];
@@ -260,7 +281,10 @@ describe('trace templates and documents on the search engine', () => {
       const clusters = actions.get('cluster') ?? [];
       assert.equal(clusters.length, result.clusterSizes!.length);
       assert.deepEqual(
-        clusters.map((document) => document._source.aimodel.cluster).sort((a, b) => a.id - b.id).map((cluster) => cluster.size),
+        clusters
+          .map((document) => document._source.aimodel.cluster)
+          .sort((a, b) => a.id - b.id)
+          .map((cluster) => cluster.size),
         result.clusterSizes,
       );
       const clustered = clusters.reduce((sum, document) => sum + document._source.aimodel.cluster.size, 0);
@@ -270,7 +294,10 @@ describe('trace templates and documents on the search engine', () => {
       assert.equal(published._source.aimodel.outcomes.rows, clustered);
       assert.equal(published._source.event.outcome, 'success');
 
-      assert.deepEqual([...actions.keys()].sort(), ['cluster', 'iteration', ...(which === 'iris k=3' ? [] : ['k-evaluated']), 'outcomes-published', 'preparation', 'run-started', 'run-succeeded'].sort());
+      assert.deepEqual(
+        [...actions.keys()].sort(),
+        ['cluster', 'iteration', ...(which === 'iris k=3' ? [] : ['k-evaluated']), 'outcomes-published', 'preparation', 'run-started', 'run-succeeded'].sort(),
+      );
     });
   }
 
@@ -339,7 +366,10 @@ describe('trace templates and documents on the search engine', () => {
     assert.equal(succeeded.durationNs, iris.durationMs! * 1_000_000);
     assert.equal(succeeded.outcome, 'success');
 
-    const filtered = dataOf(await server.graphql(TraceRunTrace, { id: stations.id, actions: ['k-evaluated', 'run-succeeded'], first: 50, after: null }), 'filtered trace');
+    const filtered = dataOf(
+      await server.graphql(TraceRunTrace, { id: stations.id, actions: ['k-evaluated', 'run-succeeded'], first: 50, after: null }),
+      'filtered trace',
+    );
     const edges = filtered.modelRun!.trace.edges;
     assert.deepEqual(edges.map((edge) => edge.node.action).sort(), ['k-evaluated', 'k-evaluated', 'k-evaluated', 'run-succeeded']);
     assert.equal(filtered.modelRun!.trace.pageInfo.hasNextPage, false);

@@ -150,7 +150,9 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       const long = 'a"b\\c,{d} NULL 한글 '.repeat(1_300);
       const labels = [...AWKWARD_TEXTS, long, null];
       // The key carries the text after a unique prefix: MariaDB's PAD SPACE collation makes '' and ' ' one key.
-      const rows = labels.map((label, index) => outcomeRow(index, { dataset_id: 'texts', entity_key: `${String(index).padStart(2, '0')} ${(label ?? 'null value').slice(0, 40)}`, label }));
+      const rows = labels.map((label, index) =>
+        outcomeRow(index, { dataset_id: 'texts', entity_key: `${String(index).padStart(2, '0')} ${(label ?? 'null value').slice(0, 40)}`, label }),
+      );
       await upsert(outcomeTable, rows);
       assert.deepEqual(await snapshot(outcomeTable), rows);
       // Updated: every row takes the label of the next one, through the UPDATE branch of the same form.
@@ -173,7 +175,9 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       );
       const q = (name: string) => target.datastore.dialect.quoteIdentifier(name);
       const [equal] = await target.datastore.query(
-        select(`SELECT COUNT(*) AS n FROM ${q(singleTable.name)} a JOIN ${q(reference.name)} b ON a.${q('id')} = b.${q('id')} WHERE a.${q('score')} = b.${q('score')}`),
+        select(
+          `SELECT COUNT(*) AS n FROM ${q(singleTable.name)} a JOIN ${q(reference.name)} b ON a.${q('id')} = b.${q('id')} WHERE a.${q('score')} = b.${q('score')}`,
+        ),
       );
       assert.equal(Number(Object.values(equal!)[0]), scores.length, 'every stored double equals the same double bound as a parameter');
       // The SQLite ODBC driver reads doubles back with 15 significant digits; the others read them exactly.
@@ -185,14 +189,14 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
 
     it('a batch of 20 million characters (1,000 rows of 20,000) is split under the per-statement size budget and upserted whole', async () => {
       await recreate(outcomeTable);
-      const rows = Array.from({ length: 1_000 }, (_, index) => outcomeRow(index, { label: `${index}:`.padEnd(20_000, String.fromCharCode(97 + (index % 26))) }));
+      const rows = Array.from({ length: 1_000 }, (_, index) =>
+        outcomeRow(index, { label: `${index}:`.padEnd(20_000, String.fromCharCode(97 + (index % 26))) }),
+      );
       const statements = target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows });
       assert.ok(statements.length > 1, `expected the batch to be split by size, got ${statements.length} statement(s)`);
       await upsert(outcomeTable, rows);
       const q = (name: string) => target.datastore.dialect.quoteIdentifier(name);
-      const stored = await target.datastore.query(
-        select(`SELECT ${q('entity_key')}, ${q('label')} FROM ${q(outcomeTable.name)} ORDER BY ${q('entity_key')}`),
-      );
+      const stored = await target.datastore.query(select(`SELECT ${q('entity_key')}, ${q('label')} FROM ${q(outcomeTable.name)} ORDER BY ${q('entity_key')}`));
       assert.equal(stored.length, 1_000);
       const expected = new Map(rows.map((row) => [row.entity_key, row.label]));
       for (const row of stored) assert.ok(row.label === expected.get(String(row.entity_key)), `label of ${String(row.entity_key)}`);
@@ -201,11 +205,16 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
     it('a wide batch (40 columns × 2,000 rows, 80,000 values) is split under the bind-parameter limit and upserted whole', async () => {
       const wide: TableDefinition = {
         name: `${tablePrefix}_wide`,
-        columns: [{ name: 'id', type: 'integer', nullable: false }, ...Array.from({ length: 39 }, (_, index) => ({ name: `f${index}`, type: 'double' as const }))],
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          ...Array.from({ length: 39 }, (_, index) => ({ name: `f${index}`, type: 'double' as const })),
+        ],
         primaryKey: ['id'],
       };
       await recreate(wide);
-      const rows = Array.from({ length: 2_000 }, (_, id) => Object.fromEntries([['id', id], ...Array.from({ length: 39 }, (_, index) => [`f${index}`, id + index / 100])]));
+      const rows = Array.from({ length: 2_000 }, (_, id) =>
+        Object.fromEntries([['id', id], ...Array.from({ length: 39 }, (_, index) => [`f${index}`, id + index / 100])]),
+      );
       const statements = target.compiler.compileUpsert({ table: wide.name, keyColumns: ['id'], columns: wide.columns, rows });
       for (const statement of statements) assert.ok(statement.parameters.length <= target.compiler.maxBindParameters);
       await upsert(wide, rows);
@@ -238,7 +247,12 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       // Row 1005 sits in the second statement of the 1,000-row forms (the third of the 500-row MERGE):
       // a NULL bound there must not carry over to the same position of the statements after it.
       const rows = Array.from({ length: 3_000 }, (_, index) => outcomeRow(index, { distance: index === 1_005 ? null : index + 0.25 }));
-      await target.datastore.transaction((transaction) => executeUpsert({ ...transaction, dialect: target.compiler }, { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows }));
+      await target.datastore.transaction((transaction) =>
+        executeUpsert(
+          { ...transaction, dialect: target.compiler },
+          { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows },
+        ),
+      );
       const stored = new Map((await snapshot(outcomeTable)).map((row) => [`${String(row.dataset_id)}/${String(row.entity_key)}`, row]));
       assert.equal(stored.size, rows.length);
       const differing = rows.filter((row) => !isDeepStrictEqual(stored.get(`${row.dataset_id}/${row.entity_key}`), row));
@@ -289,7 +303,10 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
 
     it('a failure in the middle of a batch leaves the table exactly as it was', async () => {
       await recreate(outcomeTable);
-      await upsert(outcomeTable, Array.from({ length: 100 }, (_, index) => outcomeRow(index)));
+      await upsert(
+        outcomeTable,
+        Array.from({ length: 100 }, (_, index) => outcomeRow(index)),
+      );
       const before = await snapshot(outcomeTable);
       // The first statements (at most 40% of the rows) update or insert fine; the row at 70% breaks NOT NULL.
       const count = target.largeBatchRows ?? 5_000;
@@ -304,14 +321,23 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       assert.deepEqual(await snapshot(outcomeTable), before);
     });
 
-    it('newKeysOnly (a new run\'s assignments): new rows are inserted; where the dialect writes a plain INSERT, an existing key fails and the batch leaves nothing', async () => {
+    it("newKeysOnly (a new run's assignments): new rows are inserted; where the dialect writes a plain INSERT, an existing key fails and the batch leaves nothing", async () => {
       await recreate(outcomeTable);
-      const spec = (rows: Record<string, SqlValue>[]): UpsertSpec => ({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true });
+      const spec = (rows: Record<string, SqlValue>[]): UpsertSpec => ({
+        table: outcomeTable.name,
+        keyColumns: outcomeTable.primaryKey,
+        columns: OUTCOME_COLUMNS,
+        rows,
+        newKeysOnly: true,
+      });
       const rows = Array.from({ length: 2_000 }, (_, index) => outcomeRow(index));
       await target.datastore.executeAll(target.compiler.compileUpsert(spec(rows)));
       const inserted = await snapshot(outcomeTable);
       const byKey = (row: Row | Record<string, SqlValue>) => `${String(row.dataset_id)}/${String(row.entity_key)}`;
-      assert.deepEqual(inserted, [...rows].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)));
+      assert.deepEqual(
+        inserted,
+        [...rows].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)),
+      );
       if (target.compiler.variant === 'oracle' || target.compiler.variant === 'tibero') return; // MERGE either way
       const clash = [outcomeRow(5_000), outcomeRow(3, { cluster: 99 }), outcomeRow(5_001)];
       await assert.rejects(target.datastore.executeAll(target.compiler.compileUpsert(spec(clash))), (error: { code?: string }) => {
@@ -326,13 +352,18 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       const before = [outcomeRow(1)];
       await upsert(outcomeTable, before);
       const rows = [...Array.from({ length: 1_500 }, (_, index) => outcomeRow(index + 10)), outcomeRow(700, { cluster: 5 })];
-      const statements = () => target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true });
+      const statements = () =>
+        target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true });
       const variant = target.compiler.variant;
       if (variant === 'oracle' || variant === 'tibero') {
-        assert.throws(() => target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true }), {
-          code: 'UPSERT_INVALID',
-          message: /row 1500 repeats key/,
-        });
+        assert.throws(
+          () =>
+            target.compiler.compileUpsert({ table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true }),
+          {
+            code: 'UPSERT_INVALID',
+            message: /row 1500 repeats key/,
+          },
+        );
       } else {
         await assert.rejects(target.datastore.executeAll(statements()), { code: 'DB_CONSTRAINT_VIOLATION' });
       }
@@ -346,16 +377,29 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
         const { dataset_id: _dataset, published_at: _published, ...rest } = outcomeRow(index);
         return rest;
       });
-      const spec: UpsertSpec = { table: outcomeTable.name, keyColumns: outcomeTable.primaryKey, columns: OUTCOME_COLUMNS, rows, newKeysOnly: true, sharedValues: shared };
+      const spec: UpsertSpec = {
+        table: outcomeTable.name,
+        keyColumns: outcomeTable.primaryKey,
+        columns: OUTCOME_COLUMNS,
+        rows,
+        newKeysOnly: true,
+        sharedValues: shared,
+      };
       await target.datastore.executeAll(target.compiler.compileUpsert(spec));
       const expected = rows.map((row) => ({ ...outcomeRow(0), ...row, ...shared }));
       const byKey = (row: Row | Record<string, SqlValue>) => `${String(row.dataset_id)}/${String(row.entity_key)}`;
-      assert.deepEqual(await snapshot(outcomeTable), [...expected].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)));
+      assert.deepEqual(
+        await snapshot(outcomeTable),
+        [...expected].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)),
+      );
       // Updating through an UPSERT with the same shared values changes the rows named, nothing else.
       const changed = rows.slice(0, 1_200).map((row) => ({ ...row, cluster: 42 }));
       await target.datastore.executeAll(target.compiler.compileUpsert({ ...spec, rows: changed, newKeysOnly: false }));
       const after = expected.map((row, index) => (index < 1_200 ? { ...row, cluster: 42 } : row));
-      assert.deepEqual(await snapshot(outcomeTable), [...after].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)));
+      assert.deepEqual(
+        await snapshot(outcomeTable),
+        [...after].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)),
+      );
     });
 
     it('an UPSERT from a SELECT (compileUpsertFromSelect): the selected rows inserted or updated, typed parameters bound, other rows untouched', async () => {
@@ -374,9 +418,17 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       await recreate(source);
       await recreate(outcomeTable);
       const sourceRows = ['a', 'b'].flatMap((run) =>
-        Array.from({ length: 1_500 }, (_, index) => ({ run_id: run, entity_key: `entity-${String(index).padStart(5, '0')}`, cluster: run === 'a' ? 1 : index % 5, distance: index / 8, label: `${run} ${index} 한국어` })),
+        Array.from({ length: 1_500 }, (_, index) => ({
+          run_id: run,
+          entity_key: `entity-${String(index).padStart(5, '0')}`,
+          cluster: run === 'a' ? 1 : index % 5,
+          distance: index / 8,
+          label: `${run} ${index} 한국어`,
+        })),
       );
-      await target.datastore.executeAll(target.datastore.dialect.compileUpsert({ table: source.name, keyColumns: source.primaryKey, columns: source.columns, rows: sourceRows }));
+      await target.datastore.executeAll(
+        target.datastore.dialect.compileUpsert({ table: source.name, keyColumns: source.primaryKey, columns: source.columns, rows: sourceRows }),
+      );
       // Before: entity-00000…00999 of ds-b hold other values (updated), ds-other keeps its row (untouched).
       const existing = Array.from({ length: 1_000 }, (_, index) => outcomeRow(index, { dataset_id: 'ds-b', cluster: 99, distance: null, label: null }));
       await upsert(outcomeTable, [...existing, outcomeRow(7, { dataset_id: 'ds-other' })]);
@@ -396,7 +448,16 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       );
       await target.datastore.executeAll(statements);
       const expected = [
-        ...sourceRows.filter((row) => row.run_id === 'b').map((row) => ({ dataset_id: 'ds-b', entity_key: row.entity_key, cluster: row.cluster, distance: row.distance, label: row.label, published_at: PUBLISHED })),
+        ...sourceRows
+          .filter((row) => row.run_id === 'b')
+          .map((row) => ({
+            dataset_id: 'ds-b',
+            entity_key: row.entity_key,
+            cluster: row.cluster,
+            distance: row.distance,
+            label: row.label,
+            published_at: PUBLISHED,
+          })),
         outcomeRow(7, { dataset_id: 'ds-other' }),
       ];
       assert.deepEqual(await snapshot(outcomeTable), expected);

@@ -7,17 +7,25 @@ import { ddl, openDatastore, postgresqlDatabase, select } from '../../support/da
 import { describeUpsertConformance } from './conformance';
 
 const database = postgresqlDatabase();
-describeUpsertConformance(database.label, async () => {
-  const { datastore, serverVersion } = await openDatastore(database);
-  // 125,000 rows: 2.5 times the array form's 50,000 rows a statement.
-  return { datastore, compiler: datastore.dialect, serverVersion, largeBatchRows: 125_000 };
-}, 'upsert_pg');
+describeUpsertConformance(
+  database.label,
+  async () => {
+    const { datastore, serverVersion } = await openDatastore(database);
+    // 125,000 rows: 2.5 times the array form's 50,000 rows a statement.
+    return { datastore, compiler: datastore.dialect, serverVersion, largeBatchRows: 125_000 };
+  },
+  'upsert_pg',
+);
 
 // The same scenarios as PostgreSQL before 15 compiles them (the UPSERT from a SELECT as ON CONFLICT).
-describeUpsertConformance(`${database.label}, compiled as for PostgreSQL 14`, async () => {
-  const { datastore, serverVersion } = await openDatastore(database);
-  return { datastore, compiler: new PostgresqlDialect('PostgreSQL 14.13'), serverVersion, largeBatchRows: 125_000 };
-}, 'upsert_pg14');
+describeUpsertConformance(
+  `${database.label}, compiled as for PostgreSQL 14`,
+  async () => {
+    const { datastore, serverVersion } = await openDatastore(database);
+    return { datastore, compiler: new PostgresqlDialect('PostgreSQL 14.13'), serverVersion, largeBatchRows: 125_000 };
+  },
+  'upsert_pg14',
+);
 
 describe(`${database.label}: UPSERTs from a SELECT into one table, at the same time`, () => {
   let datastore: Datastore;
@@ -30,7 +38,9 @@ describe(`${database.label}: UPSERTs from a SELECT into one table, at the same t
   before(async () => {
     ({ datastore } = await openDatastore(database));
     for (const name of ['merge_race_source', 'merge_race_target']) await datastore.execute(ddl(`DROP TABLE IF EXISTS ${name}`));
-    await datastore.execute(ddl('CREATE TABLE merge_race_source (run_id VARCHAR(64) NOT NULL, entity_key VARCHAR(64) NOT NULL, PRIMARY KEY (run_id, entity_key))'));
+    await datastore.execute(
+      ddl('CREATE TABLE merge_race_source (run_id VARCHAR(64) NOT NULL, entity_key VARCHAR(64) NOT NULL, PRIMARY KEY (run_id, entity_key))'),
+    );
     await datastore.execute(datastore.dialect.compileCreateTable({ name: 'merge_race_target', columns, primaryKey: ['dataset_id', 'entity_key'] }));
     await datastore.execute(select("INSERT INTO merge_race_source SELECT r, 'e' || g FROM generate_series(1, 20000) g, (VALUES ('a'), ('b'), ('c')) runs(r)"));
   });
@@ -50,7 +60,11 @@ describe(`${database.label}: UPSERTs from a SELECT into one table, at the same t
         }
       });
     const results = await Promise.allSettled(['a', 'b', 'c'].map(publish));
-    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'fulfilled', 'fulfilled'], JSON.stringify(results));
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'fulfilled', 'fulfilled'],
+      JSON.stringify(results),
+    );
     const [row] = await datastore.query(select('SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS runs FROM merge_race_target'));
     assert.equal(Number(row!.n), 20_000, 'each key once');
     assert.equal(Number(row!.runs), 1, 'every row from the run that wrote last');

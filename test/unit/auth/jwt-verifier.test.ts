@@ -8,7 +8,13 @@ const SECRET = 'unit-test-secret-of-more-than-32-bytes-0123456789';
 const HS256: JwtOptions = { algorithm: 'HS256', secret: SECRET, publicKey: null, issuer: 'https://issuer.example', audience: 'aim', roleClaim: 'role' };
 
 function sign(claims: JWTPayload, key: Parameters<SignJWT['sign']>[0] = new TextEncoder().encode(SECRET), alg = 'HS256'): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg }).setIssuer('https://issuer.example').setAudience('aim').setSubject('alice').setExpirationTime('5m').sign(key);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg })
+    .setIssuer('https://issuer.example')
+    .setAudience('aim')
+    .setSubject('alice')
+    .setExpirationTime('5m')
+    .sign(key);
 }
 
 describe('JwtVerifier', () => {

@@ -57,7 +57,14 @@ describe('loadConfig: authentication (AUTH_*, RATE_LIMIT_RUNS_PER_MINUTE)', () =
   it('production with AUTH_API_KEYS=false and JWT settings is valid (JWT only)', () => {
     const config = loadConfig({ NODE_ENV: 'production', AUTH_API_KEYS: 'false', AUTH_JWT_SECRET: SECRET, ...JWT });
     assert.equal(config.auth.apiKeys, false);
-    assert.deepEqual(config.auth.jwt, { algorithm: 'HS256', secret: SECRET, publicKey: null, issuer: JWT.AUTH_JWT_ISSUER, audience: JWT.AUTH_JWT_AUDIENCE, roleClaim: 'role' });
+    assert.deepEqual(config.auth.jwt, {
+      algorithm: 'HS256',
+      secret: SECRET,
+      publicKey: null,
+      issuer: JWT.AUTH_JWT_ISSUER,
+      audience: JWT.AUTH_JWT_AUDIENCE,
+      roleClaim: 'role',
+    });
   });
 
   it('AUTH_JWT_SECRET must have at least 32 bytes (bytes, not characters)', () => {
@@ -92,7 +99,10 @@ describe('loadConfig: authentication (AUTH_*, RATE_LIMIT_RUNS_PER_MINUTE)', () =
 
   it('AUTH_JWT_ROLE_CLAIM names the role claim (default role)', () => {
     assert.equal(loadConfig({ AUTH_JWT_SECRET: SECRET, ...JWT }).auth.jwt?.roleClaim, 'role');
-    assert.equal(loadConfig({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ROLE_CLAIM: 'https://aim.example/roles', ...JWT }).auth.jwt?.roleClaim, 'https://aim.example/roles');
+    assert.equal(
+      loadConfig({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ROLE_CLAIM: 'https://aim.example/roles', ...JWT }).auth.jwt?.roleClaim,
+      'https://aim.example/roles',
+    );
   });
 
   it('RATE_LIMIT_RUNS_PER_MINUTE is an integer from 1; 0 and text are refused', () => {

@@ -36,10 +36,7 @@ describe('loadConfig', () => {
     assert.equal(config.database.dialect, 'sqlite');
     assert.equal(config.database.embedded, true);
     assert.equal(config.database.connectionString, embeddedConnectionString(dataDir));
-    assert.ok(
-      config.database.connectionString.includes(`Database=${path.join(dataDir, 'aimodel.sqlite')};`),
-      config.database.connectionString,
-    );
+    assert.ok(config.database.connectionString.includes(`Database=${path.join(dataDir, 'aimodel.sqlite')};`), config.database.connectionString);
     assert.equal(config.database.poolMax, 4);
     assert.equal(config.database.acquireTimeoutMs, 10_000);
     assert.equal(config.database.queryTimeoutMs, 30_000);
@@ -114,7 +111,7 @@ describe('loadConfig', () => {
     assert.match(error.message, /"abc"/);
     assert.match(error.message, /"db2"/);
     assert.match(error.message, /"loud"/);
-    const problems = error.details?.['problems'];
+    const problems = error.details?.problems;
     assert.ok(Array.isArray(problems));
     assert.equal(problems.length, 4, JSON.stringify(problems));
   });
@@ -130,7 +127,7 @@ describe('loadConfig', () => {
 
   it('out-of-range and non-integer numbers are refused (PORT 65536, DB_POOL_MAX 1.5, DB_IDLE_TIMEOUT_MS 999)', () => {
     const error = configError({ PORT: '65536', DB_POOL_MAX: '1.5', DB_IDLE_TIMEOUT_MS: '999', DB_MIGRATE: 'maybe' });
-    assert.equal((error.details?.['problems'] as unknown[]).length, 4, error.message);
+    assert.equal((error.details?.problems as unknown[]).length, 4, error.message);
     assert.match(error.message, /PORT must be an integer from 0 to 65535/);
     assert.match(error.message, /DB_MIGRATE must be true or false/);
   });
@@ -242,7 +239,8 @@ describe('loadConfig: trace file retention and refused-request sampling', () => 
         return true;
       },
     );
-    for (const raw of ['1e-2', 'half', '-0.1', '0x1']) assert.throws(() => loadConfig({ TRACE_REFUSED_SAMPLE_RATE: raw }), /TRACE_REFUSED_SAMPLE_RATE must be a number from 0 to 1/, raw);
+    for (const raw of ['1e-2', 'half', '-0.1', '0x1'])
+      assert.throws(() => loadConfig({ TRACE_REFUSED_SAMPLE_RATE: raw }), /TRACE_REFUSED_SAMPLE_RATE must be a number from 0 to 1/, raw);
   });
 });
 

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  parseConnectionString,
-  redactConnectionString,
-  scrubSecrets,
-  secretValues,
-} from '../../../src/config/connection-string';
+import { parseConnectionString, redactConnectionString, scrubSecrets, secretValues } from '../../../src/config/connection-string';
 
 describe('parseConnectionString', () => {
   it('plain KEY=value pairs are split on ; with surrounding spaces trimmed and a trailing ; ignored', () => {

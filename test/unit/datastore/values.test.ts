@@ -21,7 +21,7 @@ const postgresql = new PostgresqlDialect();
 
 /** Normalizes one value read from a column `v` of the given ODBC type. */
 function normalize(dataType: number, value: unknown): unknown {
-  return rowNormalizer([{ name: 'v', dataType }], postgresql)({ v: value })['v'];
+  return rowNormalizer([{ name: 'v', dataType }], postgresql)({ v: value }).v;
 }
 
 function utc(iso: string): Date {
@@ -192,13 +192,16 @@ describe('toParameter', () => {
 
   for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
     it(`${value} is refused with BAD_USER_INPUT naming the parameter position`, () => {
-      assert.throws(() => toParameter(value, 2), (error: unknown) => {
-        assert.ok(error instanceof Error);
-        assert.equal(error.name, 'AppError');
-        assert.equal((error as { code?: unknown }).code, 'BAD_USER_INPUT');
-        assert.match(error.message, /Parameter 3\b/);
-        return true;
-      });
+      assert.throws(
+        () => toParameter(value, 2),
+        (error: unknown) => {
+          assert.ok(error instanceof Error);
+          assert.equal(error.name, 'AppError');
+          assert.equal((error as { code?: unknown }).code, 'BAD_USER_INPUT');
+          assert.match(error.message, /Parameter 3\b/);
+          return true;
+        },
+      );
     });
   }
 

@@ -8,7 +8,11 @@ const ROOT = path.resolve(__dirname, '../../../..');
 
 /** README.md and every docs/*.md, as paths relative to the repository root. */
 function documents(): string[] {
-  const docs = existsSync(path.join(ROOT, 'docs')) ? readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`) : [];
+  const docs = existsSync(path.join(ROOT, 'docs'))
+    ? readdirSync(path.join(ROOT, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `docs/${name}`)
+    : [];
   return ['README.md', ...docs.sort()];
 }
 
@@ -123,7 +127,9 @@ function namedPaths(document: string): Link[] {
 describe('documentation links', () => {
   it('GitHub anchors are derived from headings as GitHub derives them', () => {
     assert.deepEqual(
-      ['Errors, and what a client sees of them', 'Performance: `npm run bench`', 'What the trace was tested against', '1. Start', 'Connecting to Tibero'].map(slug),
+      ['Errors, and what a client sees of them', 'Performance: `npm run bench`', 'What the trace was tested against', '1. Start', 'Connecting to Tibero'].map(
+        slug,
+      ),
       ['errors-and-what-a-client-sees-of-them', 'performance-npm-run-bench', 'what-the-trace-was-tested-against', '1-start', 'connecting-to-tibero'],
     );
     assert.deepEqual([...anchorsOf('# A\n## Notes\n```\n## not a heading\n```\n### Notes\n<a id="kept"></a>')], ['a', 'notes', 'notes-1', 'kept']);
@@ -131,7 +137,10 @@ describe('documentation links', () => {
 
   it('every relative link in README.md and docs/*.md points at a file, and an anchor at a heading, that exist', () => {
     const links = documents().flatMap(relativeLinks);
-    assert.ok(links.some((link) => link.document === 'README.md' && link.target.startsWith('docs/')), 'README.md links into docs/');
+    assert.ok(
+      links.some((link) => link.document === 'README.md' && link.target.startsWith('docs/')),
+      'README.md links into docs/',
+    );
     const broken = links.flatMap((link) => {
       const reason = brokenBecause(link);
       return reason === null ? [] : [`${link.document}:${link.line} → ${link.target}: ${reason}`];

@@ -26,7 +26,10 @@ function documentedErrorCodes(markdown: string): string[] | null {
 
 describe('error catalogue', () => {
   it('the "Error codes" tables of docs/errors.md list exactly the codes in ERROR_CATALOGUE', () => {
-    assert.ok(existsSync(ERRORS_DOC), `docs/errors.md is missing at ${ERRORS_DOC}: it must have a "## Error codes" table listing every code in src/errors/catalogue.ts`);
+    assert.ok(
+      existsSync(ERRORS_DOC),
+      `docs/errors.md is missing at ${ERRORS_DOC}: it must have a "## Error codes" table listing every code in src/errors/catalogue.ts`,
+    );
     const codes = documentedErrorCodes(readFileSync(ERRORS_DOC, 'utf8'));
     assert.ok(codes, `docs/errors.md has no "## Error codes" heading (expected a table of rows like "| \`CODE\` | meaning |")`);
 

@@ -66,7 +66,17 @@ describe('authChecker (@Authorized)', () => {
 
 describe('roles', () => {
   it('isRole accepts exactly viewer, operator and admin', () => {
-    assert.deepEqual(['viewer', 'operator', 'admin', 'Admin', 'root', '', null, 1, ['admin']].map(isRole), [true, true, true, false, false, false, false, false, false]);
+    assert.deepEqual(['viewer', 'operator', 'admin', 'Admin', 'root', '', null, 1, ['admin']].map(isRole), [
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('allows: null holds nothing', () => {

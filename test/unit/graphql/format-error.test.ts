@@ -134,7 +134,10 @@ describe('error formatting in production (NODE_ENV=production)', () => {
 describe('error formatting in development', () => {
   it('an internal message stays, for the developer; a database error is masked as in production (driver text never reaches a client)', async () => {
     const { respond, logs } = setup(false);
-    const [internal, database] = await respond([resolverError(driverBug()), resolverError(new AppError('DB_ERROR', `sqlite error: ${DRIVER}`, { sqlState: 'HY000' }))]);
+    const [internal, database] = await respond([
+      resolverError(driverBug()),
+      resolverError(new AppError('DB_ERROR', `sqlite error: ${DRIVER}`, { sqlState: 'HY000' })),
+    ]);
     assert.equal(internal?.message, driverBug().message);
     assert.deepEqual(internal?.extensions, { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-42' });
     assert.equal(database?.message, ERROR_CATALOGUE.DB_ERROR);

@@ -51,8 +51,18 @@ describe('trace file retention', () => {
     await fileDated(directory, 'notes.txt', 40);
 
     const deleted = await sweepTraceFiles(directory, { maxAgeDays: 14, maxTotalBytes: 0 }, NOW);
-    assert.deepEqual(deleted.map((file) => path.relative(directory, file)).sort(), ['runs/old-run.ndjson', 'trace-2026-11-01.0.ndjson', 'trace-2026-11-18.3.ndjson']);
-    assert.deepEqual(await remaining(directory), ['notes.txt', 'runs/recent-run.ndjson', 'spool/spool.ndjson', 'trace-2026-11-20.0.ndjson', 'trace-2026-12-03.0.ndjson']);
+    assert.deepEqual(deleted.map((file) => path.relative(directory, file)).sort(), [
+      'runs/old-run.ndjson',
+      'trace-2026-11-01.0.ndjson',
+      'trace-2026-11-18.3.ndjson',
+    ]);
+    assert.deepEqual(await remaining(directory), [
+      'notes.txt',
+      'runs/recent-run.ndjson',
+      'spool/spool.ndjson',
+      'trace-2026-11-20.0.ndjson',
+      'trace-2026-12-03.0.ndjson',
+    ]);
   });
 
   it('past maxTotalBytes, deletes the files last written longest ago until the rest fit, never the file in use', async () => {
@@ -65,7 +75,10 @@ describe('trace file retention', () => {
 
     // 1,600 bytes against a cap of 1,000: a (300) and then the 11-30 file (300) go; 1,000 remain.
     const deleted = await sweepTraceFiles(directory, { maxAgeDays: 0, maxTotalBytes: 1_000 }, NOW, inUse);
-    assert.deepEqual(deleted.map((file) => path.relative(directory, file)), ['runs/a.ndjson', 'trace-2026-11-30.0.ndjson']);
+    assert.deepEqual(
+      deleted.map((file) => path.relative(directory, file)),
+      ['runs/a.ndjson', 'trace-2026-11-30.0.ndjson'],
+    );
     assert.deepEqual(await remaining(directory), ['runs/b.ndjson', 'trace-2026-11-28.0.ndjson', 'trace-2026-12-03.0.ndjson']);
   });
 

@@ -95,7 +95,7 @@ describe('FileSink', () => {
     const [a0, a1, b0] = [traceEvent('run-a', 0), traceEvent('run-a', 1, 'iteration'), traceEvent('run-b', 0)];
     const summary: TraceDocument = { ...a0, _id: 'run-a', _target: 'runs', event: { ...a0.event, action: 'run-summary' } };
     const { trace: _none, ...operation } = { ...traceEvent('unused', 5, 'graphql-operation') };
-    await sink.write([a0, b0, summary, operation as TraceDocument]);
+    await sink.write([a0, b0, summary, operation]);
     await sink.write([a1]);
     assert.deepEqual(await linesOf(path.join(directory, 'runs'), 'run-a.ndjson'), [a0, a1]);
     assert.deepEqual(await linesOf(path.join(directory, 'runs'), 'run-b.ndjson'), [b0]);
@@ -222,14 +222,18 @@ describe('FileTraceReader', () => {
     assert.deepEqual(opened, []);
   });
 
-  it('a page that stops early closes the file it stopped in (no descriptor left open per read)', { skip: !existsSync('/proc/self/fd') && 'needs /proc/self/fd' }, async () => {
-    const openDescriptors = () => readdirSync('/proc/self/fd').length;
-    const reader = new FileTraceReader(directory);
-    await reader.read(runId, null, 0, 1);
-    const before = openDescriptors();
-    for (let read = 0; read < 40; read++) assert.equal((await reader.read(runId, null, 0, 1)).documents.length, 2);
-    await eventually(() => openDescriptors() <= before + 2, `open descriptors back to about ${before} (now ${openDescriptors()})`);
-  });
+  it(
+    'a page that stops early closes the file it stopped in (no descriptor left open per read)',
+    { skip: !existsSync('/proc/self/fd') && 'needs /proc/self/fd' },
+    async () => {
+      const openDescriptors = () => readdirSync('/proc/self/fd').length;
+      const reader = new FileTraceReader(directory);
+      await reader.read(runId, null, 0, 1);
+      const before = openDescriptors();
+      for (let read = 0; read < 40; read++) assert.equal((await reader.read(runId, null, 0, 1)).documents.length, 2);
+      await eventually(() => openDescriptors() <= before + 2, `open descriptors back to about ${before} (now ${openDescriptors()})`);
+    },
+  );
 
   it('a folder that does not exist, or a run without a file, reads as no documents', async () => {
     assert.deepEqual((await new FileTraceReader(path.join(directory, 'missing')).read(runId, null, 0, 10)).documents, []);

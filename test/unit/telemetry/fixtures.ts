@@ -173,14 +173,21 @@ export function everyRunTracerDocument(): TraceDocument[] {
   const recorder = new RecordingRecorder();
   const tracer = new RunTracer(recorder, SERVICE);
   const run = succeededRun();
-  tracer.started({ ...run, status: 'QUEUED', startedAt: null, finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null }, DATASET);
+  tracer.started(
+    { ...run, status: 'QUEUED', startedAt: null, finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null },
+    DATASET,
+  );
   tracer.preparation(run, PREPARATION);
   tracer.iteration(run, { k: 3, restart: 0, iteration: 1, centroidShift: 0.5, inertia: 20.25, clusterSizes: [3, 4, 2] });
   tracer.kEvaluated(run, { k: 3, inertia: 12.5, silhouette: 0.71, daviesBouldin: 0.42, calinskiHarabasz: 88.1, iterations: 7, converged: true });
   tracer.kEvaluated(run, { k: 2, inertia: 30, silhouette: null, daviesBouldin: null, calinskiHarabasz: null, iterations: 4, converged: false });
   tracer.finished(run, DATASET.name);
   tracer.outcomesPublished(run, null);
-  tracer.outcomesPublishFailed(run, { code: 'DB_QUERY_TIMEOUT', message: 'Publishing the outcomes to table ai_cluster_outcome failed', at: new Date('2024-03-01T10:00:03.000Z') });
+  tracer.outcomesPublishFailed(run, {
+    code: 'DB_QUERY_TIMEOUT',
+    message: 'Publishing the outcomes to table ai_cluster_outcome failed',
+    at: new Date('2024-03-01T10:00:03.000Z'),
+  });
   // Stored metrics of a kRange run carry the chosen score's `k` as well (not in the RunMetrics type).
   tracer.finished(succeededRun({ id: 'run-0004', metrics: { ...run.metrics!, k: 3 } as ModelRunRecord['metrics'] }), DATASET.name);
   tracer.finished(failedRun({ id: 'run-0002' }), DATASET.name);

@@ -44,6 +44,9 @@ describe('kibanaRunUrl', () => {
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as { type: string; id: string })
       .filter((object) => object.type === 'dashboard');
-    assert.deepEqual(dashboards.map((object) => object.id), [DASHBOARD_ID]);
+    assert.deepEqual(
+      dashboards.map((object) => object.id),
+      [DASHBOARD_ID],
+    );
   });
 });

@@ -16,8 +16,13 @@ const root: MappingNode = {
 
 const dynamicTemplates = ecsComponent.template.mappings.dynamic_templates.map((entry) => {
   const [template] = Object.values(entry);
-  const pattern = new RegExp(`^${template!.path_match.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return { pattern, mapping: template!.mapping as MappingNode };
+  const pattern = new RegExp(
+    `^${template!.path_match
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return { pattern, mapping: template!.mapping };
 });
 
 /**

@@ -38,7 +38,20 @@ describe('trace templates', () => {
   it('every field RunTracer and the GraphQL trace plugin write is mapped, with a type that accepts its value', async () => {
     const documents = await everyDocument();
     const actions = new Set(documents.map((document) => document.event.action));
-    for (const action of ['run-started', 'preparation', 'iteration', 'k-evaluated', 'run-succeeded', 'cluster', 'outcomes-published', 'outcomes-publish-failed', 'run-failed', 'run-cancelled', 'run-summary', 'graphql-operation']) {
+    for (const action of [
+      'run-started',
+      'preparation',
+      'iteration',
+      'k-evaluated',
+      'run-succeeded',
+      'cluster',
+      'outcomes-published',
+      'outcomes-publish-failed',
+      'run-failed',
+      'run-cancelled',
+      'run-summary',
+      'graphql-operation',
+    ]) {
       assert.ok(actions.has(action), `the sample covers ${action}`);
     }
     const problems = new Set<string>();
@@ -60,7 +73,14 @@ describe('trace templates', () => {
     }
     assert.deepEqual([...problems], []);
     // The walk reached deep into arrays of objects.
-    for (const path of ['aimodel.centroids.original', 'aimodel.input.features.column', 'aimodel.iteration.cluster_sizes', 'aimodel.graphql.error_codes', 'event.category', 'labels.run_id']) {
+    for (const path of [
+      'aimodel.centroids.original',
+      'aimodel.input.features.column',
+      'aimodel.iteration.cluster_sizes',
+      'aimodel.graphql.error_codes',
+      'event.category',
+      'labels.run_id',
+    ]) {
       assert.ok(checked.has(path), `${path} was checked`);
     }
   });
@@ -88,7 +108,9 @@ describe('trace templates', () => {
   });
 
   it('the index pattern comes from ELASTICSEARCH_TRACE_STREAM: its namespace becomes *', () => {
-    assert.deepEqual(traceIndexTemplate(traceOptions('/tmp/unused', { eventsTarget: 'logs-aimodel.trace-default' }), true).index_patterns, ['logs-aimodel.trace-*']);
+    assert.deepEqual(traceIndexTemplate(traceOptions('/tmp/unused', { eventsTarget: 'logs-aimodel.trace-default' }), true).index_patterns, [
+      'logs-aimodel.trace-*',
+    ]);
     assert.deepEqual(traceIndexTemplate(traceOptions('/tmp/unused', { eventsTarget: 'logs-other.stream-prod' }), true).index_patterns, ['logs-other.stream-*']);
   });
 
@@ -119,7 +141,10 @@ describe('trace templates', () => {
       const options = traceOptions('/tmp/unused', { ilm });
       await setupElasticsearch(client, options);
 
-      assert.equal(calls.some((call) => call.api === 'ilm.putLifecycle' && call.body.name === ILM_POLICY), ilm);
+      assert.equal(
+        calls.some((call) => call.api === 'ilm.putLifecycle' && call.body.name === ILM_POLICY),
+        ilm,
+      );
       const trace = calls.find((call) => call.api === 'indices.putIndexTemplate' && call.body.name === TRACE_TEMPLATE);
       const settings = (trace?.body.template as { settings: Record<string, unknown> }).settings;
       assert.deepEqual(settings, ilm ? { 'index.lifecycle.name': ILM_POLICY } : {});

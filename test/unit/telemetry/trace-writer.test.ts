@@ -189,7 +189,10 @@ describe('TraceWriter', () => {
     const batch = [0, 1, 2].map((index) => traceEvent('run-c', index));
     for (const document of batch) writer.record(document);
     await eventually(() => writer.counters().indexed === 3, 'the full batch indexed');
-    assert.deepEqual([...sink.stored.keys()], batch.map((document) => document._id));
+    assert.deepEqual(
+      [...sink.stored.keys()],
+      batch.map((document) => document._id),
+    );
     writer.record(traceEvent('run-c', 3));
     writer.record(traceEvent('run-c', 4));
     assert.equal(writer.counters().queued, 2);
@@ -206,7 +209,10 @@ describe('TraceWriter', () => {
       for (const document of whileDown) writer.record(document);
       await writer.flush();
       assert.deepEqual(writer.counters(), { sink: 'elasticsearch', indexed: 0, spooled: 7, replayed: 0, dropped: 0, queued: 0 });
-      assert.deepEqual(await spooledIds(directory), whileDown.map((document) => document._id));
+      assert.deepEqual(
+        await spooledIds(directory),
+        whileDown.map((document) => document._id),
+      );
 
       sink.mode = 'up';
       const afterwards = [traceEvent('run-d', 7), traceEvent('run-d', 8)];
@@ -317,7 +323,10 @@ describe('TraceWriter', () => {
     for (const document of documents) writer.record(document);
     assert.deepEqual(writer.counters(), { sink: 'file', indexed: 0, spooled: 0, replayed: 0, dropped: 1, queued: 2 });
     await writer.flush();
-    assert.deepEqual([...sink.stored.keys()], documents.slice(0, 2).map((document) => document._id));
+    assert.deepEqual(
+      [...sink.stored.keys()],
+      documents.slice(0, 2).map((document) => document._id),
+    );
   });
 
   it('a run summary spooled while the sink was down never overwrites the newer summary recorded after it', async (t) => {
@@ -348,7 +357,10 @@ describe('TraceWriter', () => {
     const newer = [runSummary('run-m', 'FAILED'), traceEvent('run-m', 1)];
     for (const document of newer) writer.record(document);
     await writer.flush();
-    assert.deepEqual(sink.storeOrder, [...leftOver, ...newer].map((document) => document._id));
+    assert.deepEqual(
+      sink.storeOrder,
+      [...leftOver, ...newer].map((document) => document._id),
+    );
     assert.equal(statusOf(sink.stored.get('run-m')), 'FAILED');
     assert.deepEqual(writer.counters(), { sink: 'elasticsearch', indexed: 2, spooled: 0, replayed: 2, dropped: 0, queued: 0 });
     assert.equal(await spool!.size(), 0);
@@ -380,7 +392,10 @@ describe('TraceWriter', () => {
     for (const document of tail) writer.record(document);
     assert.equal(sink.writeCalls, 0);
     await writer.stop();
-    assert.deepEqual([...sink.stored.keys()], tail.map((document) => document._id));
+    assert.deepEqual(
+      [...sink.stored.keys()],
+      tail.map((document) => document._id),
+    );
     assert.equal(writer.counters().indexed, 2);
   });
 

@@ -22,12 +22,17 @@ export interface KMeansEngine {
 
 export interface KMeansEngineJob {
   /** measureEachStep: report `measured` on every iteration (the runner has an onIteration hook). */
-  iterate(initialCentroids: number[][], options: { readonly maxIterations: number; readonly tolerance: number; readonly measureEachStep: boolean }): Iterable<KMeansIteration>;
+  iterate(
+    initialCentroids: number[][],
+    options: { readonly maxIterations: number; readonly tolerance: number; readonly measureEachStep: boolean },
+  ): Iterable<KMeansIteration>;
   close(): void;
 }
 
 /** The Lloyd engine (lloyd.ts), on the helper threads `openThreads` opens for each job (default LloydThreads.open). */
-export function lloydEngine(openThreads: (matrix: Matrix, threads: number) => LloydThreads | undefined = (matrix, threads) => LloydThreads.open(matrix, threads)): KMeansEngine {
+export function lloydEngine(
+  openThreads: (matrix: Matrix, threads: number) => LloydThreads | undefined = (matrix, threads) => LloydThreads.open(matrix, threads),
+): KMeansEngine {
   return {
     open(matrix, threadCount) {
       const threads = openThreads(matrix, threadCount);

@@ -192,7 +192,10 @@ export function validateKMeansOptions(options: KMeansOptions, rows: number): voi
     [isIntegerIn(maxIterations, 1, MAX_ITERATIONS_LIMIT), `maxIterations must be an integer from 1 to ${MAX_ITERATIONS_LIMIT}, got ${maxIterations}`],
     [Number.isFinite(tolerance) && tolerance >= 0, `tolerance must be a finite number ≥ 0, got ${tolerance}`],
     [isIntegerIn(seed, 0, 2 ** 32 - 1), `seed must be an unsigned 32-bit integer, got ${seed}`],
-    [seedingSampleSize === undefined || isIntegerIn(seedingSampleSize, 1, Number.MAX_SAFE_INTEGER), `seedingSampleSize must be a positive integer, got ${seedingSampleSize}`],
+    [
+      seedingSampleSize === undefined || isIntegerIn(seedingSampleSize, 1, Number.MAX_SAFE_INTEGER),
+      `seedingSampleSize must be a positive integer, got ${seedingSampleSize}`,
+    ],
     [threads === undefined || isIntegerIn(threads, 1, MAX_KMEANS_THREADS), `threads must be an integer from 1 to ${MAX_KMEANS_THREADS}, got ${threads}`],
   ];
   for (const [ok, message] of checks) if (!ok) throw new ModelInputError('INVALID_OPTION', message);
@@ -204,7 +207,10 @@ export function assertClusterable(matrix: Matrix): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!(Math.abs(v) <= MAX_ABS_VALUE)) {
-      throw new ModelInputError('NON_FINITE_VALUE', `row ${Math.floor(i / columns)}, column ${i % columns} holds ${v}: values must be finite and at most ${MAX_ABS_VALUE} in magnitude`);
+      throw new ModelInputError(
+        'NON_FINITE_VALUE',
+        `row ${Math.floor(i / columns)}, column ${i % columns} holds ${v}: values must be finite and at most ${MAX_ABS_VALUE} in magnitude`,
+      );
     }
   }
 }

@@ -39,7 +39,15 @@ export function boundMargin(columns: number): number {
  * buffer, adding each row to `prefixSums` when given. Returns the row-order sum of the squared
  * distances of these rows.
  */
-export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally, prefixSums?: Float64Array): number {
+export function rowsPass(
+  x: Float64Array,
+  columns: number,
+  s: SharedLloydArrays,
+  from: number,
+  to: number,
+  tally: RowsTally,
+  prefixSums?: Float64Array,
+): number {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
   const assign = params[ASSIGN]!;
@@ -182,7 +190,15 @@ export function sumsPass(x: Float64Array, rows: number, columns: number, s: Shar
  * sums / count, any other keeps its centroid (so does an empty one); converged ⇔ no centroid's
  * squared movement > tolerance. Also the movement bounds of the next rows pass (params).
  */
-export function updateCentroids(s: SharedLloydArrays, columns: number, counts: Int32Array, changed: Uint8Array, next: Float64Array, shifts: Float64Array, tolerance: number): boolean {
+export function updateCentroids(
+  s: SharedLloydArrays,
+  columns: number,
+  counts: Int32Array,
+  changed: Uint8Array,
+  next: Float64Array,
+  shifts: Float64Array,
+  tolerance: number,
+): boolean {
   const d = columns;
   const { k, params, centroids, sums, move } = s;
   const up = 1 + boundMargin(d);

@@ -40,7 +40,16 @@ function claim(claims: Int32Array, slot: number, chunks: number, fromFront: bool
 }
 
 /** The rows pass over the chunks of `slot`'s rows this thread claims, from the front (the slot's helper) or the back (thread 0). */
-function claimedRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, slot: number, threads: number, fromFront: boolean, tally: RowsTally): void {
+function claimedRows(
+  x: Float64Array,
+  rows: number,
+  columns: number,
+  s: SharedLloydArrays,
+  slot: number,
+  threads: number,
+  fromFront: boolean,
+  tally: RowsTally,
+): void {
   const from = rowFrom(rows, threads, slot);
   const to = rowFrom(rows, threads, slot + 1);
   const size = chunkRows(to - from);

@@ -1,4 +1,16 @@
-import { allocateLloydArrays, ASSIGN, ASSIGN_BOUNDS, ASSIGN_FIRST, ASSIGN_FULL, ASSIGN_NONE, INERTIA, MAX_MOVE_INDEX, SOURCE, SUMS_FROM, USE_BOUNDS } from './lloyd-arrays';
+import {
+  allocateLloydArrays,
+  ASSIGN,
+  ASSIGN_BOUNDS,
+  ASSIGN_FIRST,
+  ASSIGN_FULL,
+  ASSIGN_NONE,
+  INERTIA,
+  MAX_MOVE_INDEX,
+  SOURCE,
+  SUMS_FROM,
+  USE_BOUNDS,
+} from './lloyd-arrays';
 import { halfDistancesToNearestCentroid, updateCentroids } from './lloyd-kernel';
 import { firstThreadRows, firstThreadSums, rowFrom, splitSums } from './lloyd-passes';
 import { Phase, type LloydThreads } from './lloyd-threads';
@@ -117,7 +129,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
   for (;;) {
     // Thread 0 summed its own rows while assigning them; the sums pass adds the rest, in row order.
     params[SUMS_FROM] = rowFrom(n, rowsThreads, 1);
-    if (params[SUMS_FROM]! < n) {
+    if (params[SUMS_FROM] < n) {
       const sumsThreads = pool.begin();
       splitSums(counts, changed, d, sumsThreads, s.columnFrom, s.columnTo);
       params[SOURCE] = current;

@@ -15,10 +15,7 @@ export interface Matrix {
 
 export function createMatrix(values: Float64Array, rows: number, columns: number): Matrix {
   if (!Number.isInteger(rows) || !Number.isInteger(columns) || rows < 0 || columns < 1 || values.length !== rows * columns) {
-    throw new ModelInputError(
-      'SHAPE_MISMATCH',
-      `a matrix of ${rows} rows × ${columns} columns needs ${rows * columns} values, got ${values.length}`,
-    );
+    throw new ModelInputError('SHAPE_MISMATCH', `a matrix of ${rows} rows × ${columns} columns needs ${rows * columns} values, got ${values.length}`);
   }
   return { values, rows, columns };
 }

@@ -92,7 +92,12 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
     scoreMs = 0;
   } else {
     const k = params.k!;
-    run = runKMeans(prepared.matrix, { ...runOptions, k }, { onIteration: (event) => hooks.onIteration?.({ ...event, k }), shouldCancel: hooks.shouldCancel }, engine);
+    run = runKMeans(
+      prepared.matrix,
+      { ...runOptions, k },
+      { onIteration: (event) => hooks.onIteration?.({ ...event, k }), shouldCancel: hooks.shouldCancel },
+      engine,
+    );
     const clusterDone = performance.now();
     const silhouetteResult = silhouette(prepared.matrix, run.assignments, k, { seed: params.seed });
     metrics = {

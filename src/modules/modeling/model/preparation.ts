@@ -73,8 +73,7 @@ export function prepare(raw: RawTable, options: PrepareOptions, columnNames?: re
   if (rows === 0) throw new ModelInputError('EMPTY_INPUT', 'the input has no rows');
 
   const columnStats = describeColumns(raw, label);
-  const { matrix, keptRowIndexes } =
-    options.missing === 'DROP' ? dropIncompleteRows(raw) : imputeMeans(raw, columnStats);
+  const { matrix, keptRowIndexes } = options.missing === 'DROP' ? dropIncompleteRows(raw) : imputeMeans(raw, columnStats);
   if (matrix.rows === 0) {
     throw new ModelInputError('EMPTY_INPUT', `no rows are left after dropping the ${rows} rows that have a missing value`);
   }
@@ -113,7 +112,7 @@ function describeColumns({ values, rows, columns }: RawTable, label: (j: number)
   const mean = Float64Array.from({ length: columns }, (_, j) => sum[j]! / count[j]!); // in units
   // Two passes (mean first, then squared deviations) to avoid the cancellation of sum-of-squares.
   const squares = new Float64Array(columns);
-  for (let k = 0; k < rows * columns; ) {
+  for (let k = 0; k < rows * columns;) {
     for (let j = 0; j < columns; j++, k++) {
       const v = values[k]!;
       if (!Number.isNaN(v)) squares[j]! += (v / unit[j]! - mean[j]!) * (v / unit[j]! - mean[j]!);
@@ -190,7 +189,7 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
   const min = new Float64Array(columns).fill(Infinity);
   const max = new Float64Array(columns).fill(-Infinity);
   const sum = new Float64Array(columns);
-  for (let k = 0; k < rows * columns; ) {
+  for (let k = 0; k < rows * columns;) {
     for (let j = 0; j < columns; j++, k++) {
       const v = values[k]!;
       sum[j]! += v;
@@ -203,7 +202,7 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
   const mean = Array.from(sum, (total) => total / rows); // in units
   const squares = new Float64Array(columns);
   if (kind === 'STANDARD') {
-    for (let k = 0; k < rows * columns; ) {
+    for (let k = 0; k < rows * columns;) {
       for (let j = 0; j < columns; j++, k++) squares[j]! += (values[k]! / unit[j]! - mean[j]!) ** 2;
     }
   }
@@ -239,7 +238,7 @@ function applyScaling(matrix: Matrix, scaling: Scaling, label: (j: number) => st
     const unit = Float64Array.from(scaling.unit);
     const offset = Float64Array.from(scaling.offset);
     const scale = Float64Array.from(scaling.scale);
-    for (let k = 0; k < values.length; ) {
+    for (let k = 0; k < values.length;) {
       for (let j = 0; j < columns; j++, k++) values[k] = (values[k]! / unit[j]! - offset[j]!) / scale[j]!;
     }
   }

@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ModelInputError, RunCancelledError, type IterationEvent, type KScore, type ModelInputReason, type ModelingJobInput, type ModelingJobOutput } from '../model';
+import {
+  ModelInputError,
+  RunCancelledError,
+  type IterationEvent,
+  type KScore,
+  type ModelInputReason,
+  type ModelingJobInput,
+  type ModelingJobOutput,
+} from '../model';
 import type { WorkerMessage, WorkerRequest } from './messages';
 
 export interface WorkerJobHooks {

@@ -102,7 +102,14 @@ describe('DDL', () => {
     unique: [['name']],
   };
   const oracleUnique = {
-    sql: lines('CREATE TABLE "DATASET" (', '  "ID" VARCHAR2(26 CHAR) NOT NULL,', '  "NAME" VARCHAR2(100 CHAR) NOT NULL,', '  PRIMARY KEY ("ID"),', '  UNIQUE ("NAME")', ')'),
+    sql: lines(
+      'CREATE TABLE "DATASET" (',
+      '  "ID" VARCHAR2(26 CHAR) NOT NULL,',
+      '  "NAME" VARCHAR2(100 CHAR) NOT NULL,',
+      '  PRIMARY KEY ("ID"),',
+      '  UNIQUE ("NAME")',
+      ')',
+    ),
     parameters: [],
   };
   const mysqlUnique = {
@@ -117,7 +124,14 @@ describe('DDL', () => {
     parameters: [],
   };
   const ansiUnique = {
-    sql: lines('CREATE TABLE "dataset" (', '  "id" VARCHAR(26) NOT NULL,', '  "name" VARCHAR(100) NOT NULL,', '  PRIMARY KEY ("id"),', '  UNIQUE ("name")', ')'),
+    sql: lines(
+      'CREATE TABLE "dataset" (',
+      '  "id" VARCHAR(26) NOT NULL,',
+      '  "name" VARCHAR(100) NOT NULL,',
+      '  PRIMARY KEY ("id"),',
+      '  UNIQUE ("name")',
+      ')',
+    ),
     parameters: [],
   };
   expectSqlPerDialect('a UNIQUE constraint is declared after the primary key', (d) => d.compileCreateTable(dataset), {
@@ -132,12 +146,16 @@ describe('DDL', () => {
   const ansiAdd = { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP', parameters: [] };
   const mysqlAdd = { sql: 'ALTER TABLE `model_score` ADD COLUMN `reviewed_at` DATETIME(3)', parameters: [] };
   const oracleAdd = { sql: 'ALTER TABLE "MODEL_SCORE" ADD ("REVIEWED_AT" TIMESTAMP(3))', parameters: [] };
-  expectSqlPerDialect('a nullable column added to an existing table (Oracle has no COLUMN keyword)', (d) => d.compileAddColumn('model_score', { name: 'reviewed_at', type: 'timestamp' }), {
-    sqlite: ansiAdd,
-    postgresql: { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP(3)', parameters: [] },
-    mysql: mysqlAdd,
-    mariadb: mysqlAdd,
-    oracle: oracleAdd,
-    tibero: oracleAdd,
-  });
+  expectSqlPerDialect(
+    'a nullable column added to an existing table (Oracle has no COLUMN keyword)',
+    (d) => d.compileAddColumn('model_score', { name: 'reviewed_at', type: 'timestamp' }),
+    {
+      sqlite: ansiAdd,
+      postgresql: { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP(3)', parameters: [] },
+      mysql: mysqlAdd,
+      mariadb: mysqlAdd,
+      oracle: oracleAdd,
+      tibero: oracleAdd,
+    },
+  );
 });

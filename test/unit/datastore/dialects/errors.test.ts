@@ -4,7 +4,10 @@ import type { DialectVariant, DriverErrorFacts } from '../../../../src/datastore
 import type { DatabaseFailure } from '../../../../src/datastore/types';
 import { itPerDialect } from '../../../support/sql-table';
 
-type Case = { facts: DriverErrorFacts; expected: Record<DialectVariant, DatabaseFailure> };
+interface Case {
+  facts: DriverErrorFacts;
+  expected: Record<DialectVariant, DatabaseFailure>;
+}
 
 /** Native codes come with SQLSTATE HY000 here, so the code alone decides. */
 const cases: Record<string, Case> = {

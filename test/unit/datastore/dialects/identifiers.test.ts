@@ -13,7 +13,11 @@ describe('identifiers', () => {
       oracle: ['"MODEL_RUN"', '"RUN$2"'],
       tibero: ['"MODEL_RUN"', '"RUN$2"'],
     },
-    (dialect, expected) => assert.deepEqual(['model_run', 'Run$2'].map((name) => dialect.quoteIdentifier(name)), expected),
+    (dialect, expected) =>
+      assert.deepEqual(
+        ['model_run', 'Run$2'].map((name) => dialect.quoteIdentifier(name)),
+        expected,
+      ),
   );
 
   itPerDialect(
@@ -27,7 +31,10 @@ describe('identifiers', () => {
       tibero: ['model_run', 'ModelRun', 'model_run'],
     },
     (dialect, expected) =>
-      assert.deepEqual(['MODEL_RUN', 'ModelRun', 'model_run'].map((name) => dialect.identifierFromDatabase(name)), expected),
+      assert.deepEqual(
+        ['MODEL_RUN', 'ModelRun', 'model_run'].map((name) => dialect.identifierFromDatabase(name)),
+        expected,
+      ),
   );
 
   itPerDialect(

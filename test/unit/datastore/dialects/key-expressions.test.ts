@@ -36,7 +36,9 @@ describe('key check expressions', () => {
     { sqlite: true, postgresql: true, mysql: true, mariadb: true, oracle: true, tibero: true },
     (dialect) =>
       assert.deepEqual(
-        ['TIMESTAMP', 'timestamp without time zone', 'TIMESTAMP(6) WITH TIME ZONE', 'DATETIME', 'datetime(6)', 'DATE', 'VARCHAR', 'INTEGER'].map((type) => dialect.isTimestampType(type)),
+        ['TIMESTAMP', 'timestamp without time zone', 'TIMESTAMP(6) WITH TIME ZONE', 'DATETIME', 'datetime(6)', 'DATE', 'VARCHAR', 'INTEGER'].map((type) =>
+          dialect.isTimestampType(type),
+        ),
         [true, true, true, true, true, false, false, false],
       ),
   );

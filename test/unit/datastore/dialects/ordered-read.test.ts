@@ -29,18 +29,14 @@ describe('ordered reads', () => {
 
   const ansiUpTo = { sql: '"site" < ? OR ("site" = ? AND "n" <= ?)', parameters: ['b', 'b', 9] };
   const oracleUpTo = { sql: '"SITE" < ? OR ("SITE" = ? AND "N" <= ?)', parameters: ['b', 'b', 9] };
-  expectSqlPerDialect(
-    'up to and including a composite key',
-    (d) => ({ ...d.compileKeyCondition(['site', 'n'], ['b', 9], '<', '<='), kind: 'select' }),
-    {
-      sqlite: ansiUpTo,
-      postgresql: ansiUpTo,
-      mysql: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
-      mariadb: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
-      oracle: oracleUpTo,
-      tibero: oracleUpTo,
-    },
-  );
+  expectSqlPerDialect('up to and including a composite key', (d) => ({ ...d.compileKeyCondition(['site', 'n'], ['b', 9], '<', '<='), kind: 'select' }), {
+    sqlite: ansiUpTo,
+    postgresql: ansiUpTo,
+    mysql: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
+    mariadb: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
+    oracle: oracleUpTo,
+    tibero: oracleUpTo,
+  });
 
   const ansiCounts = {
     sql: 'SELECT COUNT(*) AS total_rows, SUM(CASE WHEN "site" IS NULL OR "n" IS NULL THEN 1 ELSE 0 END) AS null_keys FROM "reading" WHERE "x" > ?',

@@ -62,7 +62,12 @@ describe('refining a dialect once the server says what it is', () => {
   });
 
   it('a MariaDB dialect learns from the server version whether it may use JSON_TABLE (MariaDB 10.6+, MySQL 8.0.4+)', () => {
-    for (const [version, json] of [['10.11.19-MariaDB-0+deb12u1', true], ['10.5.23-MariaDB', false], ['8.0.36', true], ['8.0.3', false]] as const) {
+    for (const [version, json] of [
+      ['10.11.19-MariaDB-0+deb12u1', true],
+      ['10.5.23-MariaDB', false],
+      ['8.0.36', true],
+      ['8.0.3', false],
+    ] as const) {
       const refined = refineForServer(new MariadbDialect(), version);
       assert.ok(refined instanceof MariadbDialect, version);
       assert.equal(refined.hasJsonTable, json, version);

@@ -22,15 +22,22 @@ describe('server statements', () => {
     tibero: { sql: 'SELECT name AS name, value AS value FROM v$version', parameters: [] },
   });
 
-  const selectForUpdate = (quote: (name: string) => string) => ({ sql: `SELECT ${quote('id')} FROM ${quote('ai_dataset')} WHERE ${quote('id')} = ? FOR UPDATE`, parameters: ['d-1'] });
-  expectSqlPerDialect('a row is locked with SELECT … FOR UPDATE, on SQLite by a write that takes the one write lock and counts the row', (d) => d.lockRowStatement('ai_dataset', 'id', 'd-1'), {
-    sqlite: { sql: 'UPDATE "ai_dataset" SET "id" = "id" WHERE "id" = ?', parameters: ['d-1'] },
-    postgresql: selectForUpdate((name) => `"${name}"`),
-    mysql: selectForUpdate((name) => `\`${name}\``),
-    mariadb: selectForUpdate((name) => `\`${name}\``),
-    oracle: selectForUpdate((name) => `"${name.toUpperCase()}"`),
-    tibero: selectForUpdate((name) => `"${name.toUpperCase()}"`),
+  const selectForUpdate = (quote: (name: string) => string) => ({
+    sql: `SELECT ${quote('id')} FROM ${quote('ai_dataset')} WHERE ${quote('id')} = ? FOR UPDATE`,
+    parameters: ['d-1'],
   });
+  expectSqlPerDialect(
+    'a row is locked with SELECT … FOR UPDATE, on SQLite by a write that takes the one write lock and counts the row',
+    (d) => d.lockRowStatement('ai_dataset', 'id', 'd-1'),
+    {
+      sqlite: { sql: 'UPDATE "ai_dataset" SET "id" = "id" WHERE "id" = ?', parameters: ['d-1'] },
+      postgresql: selectForUpdate((name) => `"${name}"`),
+      mysql: selectForUpdate((name) => `\`${name}\``),
+      mariadb: selectForUpdate((name) => `\`${name}\``),
+      oracle: selectForUpdate((name) => `"${name.toUpperCase()}"`),
+      tibero: selectForUpdate((name) => `"${name.toUpperCase()}"`),
+    },
+  );
 
   itPerDialect(
     (expected) => `statistics refreshed after a bulk insert: ${expected.length === 0 ? 'none needed' : expected.join('; ')}`,
@@ -42,7 +49,11 @@ describe('server statements', () => {
       oracle: [],
       tibero: [],
     },
-    (dialect, expected) => assert.deepEqual(dialect.refreshStatisticsStatements('ai_run_assignment').map((statement) => statement.sql), expected),
+    (dialect, expected) =>
+      assert.deepEqual(
+        dialect.refreshStatisticsStatements('ai_run_assignment').map((statement) => statement.sql),
+        expected,
+      ),
   );
 
   itPerDialect(
@@ -62,7 +73,13 @@ describe('server statements', () => {
     (expected) => `the version read from the rows is "${expected}"`,
     { sqlite: '3.40.1', postgresql: '3.40.1', mysql: '3.40.1', mariadb: '3.40.1', oracle: '3.40.1', tibero: 'PRODUCT_VERSION=7.2.6 BUILD=1' },
     (dialect, expected) => {
-      const rows = dialect.variant === 'tibero' ? [{ name: 'PRODUCT_VERSION', value: '7.2.6' }, { name: 'BUILD', value: '1' }] : [{ version: '3.40.1' }];
+      const rows =
+        dialect.variant === 'tibero'
+          ? [
+              { name: 'PRODUCT_VERSION', value: '7.2.6' },
+              { name: 'BUILD', value: '1' },
+            ]
+          : [{ version: '3.40.1' }];
       assert.equal(dialect.readServerVersion(rows), expected);
     },
   );

@@ -40,7 +40,7 @@ function parsePostgresqlArray(literal: string): (string | null)[] {
       elements.push(text);
       index++;
     } else {
-      const end = literal.indexOf(',', index) === -1 ? literal.length - 1 : literal.indexOf(',', index);
+      const end = !literal.includes(',', index) ? literal.length - 1 : literal.indexOf(',', index);
       const bare = literal.slice(index, end);
       elements.push(bare === 'NULL' ? null : bare);
       index = end;
@@ -97,7 +97,10 @@ describe('set-based UPSERT parameters', () => {
       );
       for (const statement of statements) assert.equal(statement.parameters.length, 2);
       const labels = statements.flatMap((statement) => parsePostgresqlArray(String(statement.parameters[1])));
-      assert.deepEqual(labels, rows.map((row) => row.label));
+      assert.deepEqual(
+        labels,
+        rows.map((row) => row.label),
+      );
     });
 
     it('a statement carries at most maxArrayTextPerStatement characters; a row longer than that goes alone', () => {
@@ -118,7 +121,15 @@ describe('set-based UPSERT parameters', () => {
         { name: 'id', type: 'integer' },
         { name: 'value', type: 'double' },
       ];
-      const spec = (value: SqlValue): UpsertSpec => ({ table: 't', keyColumns: ['id'], columns, rows: [{ id: 1, value: 1 }, { id: 2, value }] });
+      const spec = (value: SqlValue): UpsertSpec => ({
+        table: 't',
+        keyColumns: ['id'],
+        columns,
+        rows: [
+          { id: 1, value: 1 },
+          { id: 2, value },
+        ],
+      });
       assert.throws(() => dialect.compileUpsert(spec(Number.NaN)), { code: 'BAD_USER_INPUT', message: /Parameter 4 is NaN/ });
       assert.throws(() => dialect.compileUpsert(spec(-Infinity)), { code: 'BAD_USER_INPUT', message: /Parameter 4 is -Infinity/ });
       assert.throws(() => dialect.compileUpsert(spec(new Date(Number.NaN))), { code: 'BAD_USER_INPUT', message: /Parameter 4 is an invalid date/ });
@@ -168,7 +179,8 @@ describe('set-based UPSERT parameters', () => {
         override readonly maxJsonBytesPerStatement = 100;
       })();
       // A row `[n,"…"]` and its comma: with 10 ASCII characters 17–18 bytes; with 10 Hangul syllables (3 bytes each) 37–38.
-      const chunkSizes = (label: string) => small.compileUpsert(textSpec(Array.from({ length: 12 }, () => label))).map((statement) => JSON.parse(String(statement.parameters[0])).length);
+      const chunkSizes = (label: string) =>
+        small.compileUpsert(textSpec(Array.from({ length: 12 }, () => label))).map((statement) => JSON.parse(String(statement.parameters[0])).length);
       assert.deepEqual(chunkSizes('x'.repeat(10)), [5, 5, 2]);
       assert.deepEqual(chunkSizes('가'.repeat(10)), [2, 2, 2, 2, 2, 2]);
     });
@@ -181,7 +193,10 @@ describe('set-based UPSERT parameters', () => {
         chunks.map((chunk) => chunk.length),
         [50_000, 50_000, 25_000],
       );
-      assert.deepEqual(chunks.flat(), rows.map((row) => [row.id, row.label]));
+      assert.deepEqual(
+        chunks.flat(),
+        rows.map((row) => [row.id, row.label]),
+      );
     });
   });
 

@@ -95,9 +95,7 @@ describe('UPSERT compilation', () => {
         parameters: ['[["r1",7,2]]'],
       },
       mariadb: {
-        sql:
-          'INSERT INTO `assignment` (`run_id`, `row_index`, `cluster_id`) VALUES (?, ?, ?) ' +
-          'ON DUPLICATE KEY UPDATE `cluster_id` = VALUES(`cluster_id`)',
+        sql: 'INSERT INTO `assignment` (`run_id`, `row_index`, `cluster_id`) VALUES (?, ?, ?) ' + 'ON DUPLICATE KEY UPDATE `cluster_id` = VALUES(`cluster_id`)',
         parameters: ['r1', 7, 2],
       },
       oracle: oracleCompositeKey,
@@ -208,35 +206,39 @@ describe('UPSERT compilation', () => {
         'WHEN NOT MATCHED THEN INSERT ("ID", "LABEL", "SCORE") VALUES (s."ID", s."LABEL", s."SCORE")',
       parameters: twoRowParameters,
     };
-    expectSqlPerDialect('two rows go in one statement, parameters row by row (set-based forms: column by column, or one JSON document)', (d) => d.compileUpsert(twoRows), {
-      sqlite: {
-        sql:
-          'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
-          'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
-        parameters: twoRowParameters,
+    expectSqlPerDialect(
+      'two rows go in one statement, parameters row by row (set-based forms: column by column, or one JSON document)',
+      (d) => d.compileUpsert(twoRows),
+      {
+        sqlite: {
+          sql:
+            'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
+            'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
+          parameters: twoRowParameters,
+        },
+        postgresql: {
+          sql:
+            'INSERT INTO "dataset_row" ("id", "label", "score") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS integer[])) ' +
+            'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
+          parameters: ['{"a","b"}', '{"Alpha","Beta"}', '{1,2}'],
+        },
+        mysql: {
+          sql:
+            'INSERT INTO `dataset_row` (`id`, `label`, `score`) SELECT new_row.`id`, new_row.`label`, new_row.`score` ' +
+            "FROM JSON_TABLE(?, '$[*]' COLUMNS (`id` LONGTEXT PATH '$[0]', `label` LONGTEXT PATH '$[1]', `score` LONGTEXT PATH '$[2]')) AS new_row " +
+            'ON DUPLICATE KEY UPDATE `dataset_row`.`label` = new_row.`label`, `dataset_row`.`score` = new_row.`score`',
+          parameters: ['[["a","Alpha",1],["b","Beta",2]]'],
+        },
+        mariadb: {
+          sql:
+            'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?), (?, ?, ?) ' +
+            'ON DUPLICATE KEY UPDATE `label` = VALUES(`label`), `score` = VALUES(`score`)',
+          parameters: twoRowParameters,
+        },
+        oracle: oracleTwoRows,
+        tibero: oracleTwoRows,
       },
-      postgresql: {
-        sql:
-          'INSERT INTO "dataset_row" ("id", "label", "score") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS integer[])) ' +
-          'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
-        parameters: ['{"a","b"}', '{"Alpha","Beta"}', '{1,2}'],
-      },
-      mysql: {
-        sql:
-          'INSERT INTO `dataset_row` (`id`, `label`, `score`) SELECT new_row.`id`, new_row.`label`, new_row.`score` ' +
-          "FROM JSON_TABLE(?, '$[*]' COLUMNS (`id` LONGTEXT PATH '$[0]', `label` LONGTEXT PATH '$[1]', `score` LONGTEXT PATH '$[2]')) AS new_row " +
-          'ON DUPLICATE KEY UPDATE `dataset_row`.`label` = new_row.`label`, `dataset_row`.`score` = new_row.`score`',
-        parameters: ['[["a","Alpha",1],["b","Beta",2]]'],
-      },
-      mariadb: {
-        sql:
-          'INSERT INTO `dataset_row` (`id`, `label`, `score`) VALUES (?, ?, ?), (?, ?, ?) ' +
-          'ON DUPLICATE KEY UPDATE `label` = VALUES(`label`), `score` = VALUES(`score`)',
-        parameters: twoRowParameters,
-      },
-      oracle: oracleTwoRows,
-      tibero: oracleTwoRows,
-    });
+    );
 
     expectSqlPerDialect('an empty batch compiles into no statements', (d) => d.compileUpsert({ ...labelled, rows: [] }), {
       sqlite: [],
@@ -270,7 +272,11 @@ describe('PostgreSQL UPSERT from a SELECT by server version', () => {
       { name: 'cluster', type: 'integer' },
     ] as ColumnDefinition[],
   };
-  const source = { sql: 'SELECT ? AS "dataset_id", "entity_key", "cluster" FROM "assignment" WHERE "run_id" = ?', parameters: ['d', 'r'] as SqlValue[], kind: 'select' as const };
+  const source = {
+    sql: 'SELECT ? AS "dataset_id", "entity_key", "cluster" FROM "assignment" WHERE "run_id" = ?',
+    parameters: ['d', 'r'] as SqlValue[],
+    kind: 'select' as const,
+  };
 
   it('15+: the target locked against other writers (SHARE ROW EXCLUSIVE, still readable), nested loops off for the transaction, then one MERGE with the SELECT as its source', () => {
     const statements = new PostgresqlDialect('PostgreSQL 15.18 (Debian 15.18-0+deb12u1)').compileUpsertFromSelect(target, source);
@@ -333,7 +339,10 @@ describe('sharedValues: a value every row shares, given once', () => {
   });
 
   it('a shared value must name a column; a repeated key is found with the shared part taken into account', () => {
-    assert.throws(() => createDialect('sqlite').compileUpsert({ ...spec, sharedValues: { nope: 1 } }), { code: 'UPSERT_INVALID', message: /shared value "nope" is not among the columns/ });
+    assert.throws(() => createDialect('sqlite').compileUpsert({ ...spec, sharedValues: { nope: 1 } }), {
+      code: 'UPSERT_INVALID',
+      message: /shared value "nope" is not among the columns/,
+    });
     const repeated = { ...spec, newKeysOnly: false, rows: [...rows, { entity_key: 'b', cluster: 3 }] };
     assert.throws(() => createDialect('postgresql').compileUpsert(repeated), { code: 'UPSERT_INVALID', message: /row 2 repeats key \["r1","b"\]/ });
   });

@@ -14,7 +14,10 @@ class ControlledExecutor implements Executor {
   inFlight = 0;
   maxInFlight = 0;
 
-  constructor(readonly dialect: SqlDialect, private readonly failAt = -1) {}
+  constructor(
+    readonly dialect: SqlDialect,
+    private readonly failAt = -1,
+  ) {}
 
   query(): Promise<never> {
     throw new Error('not used');
@@ -73,12 +76,18 @@ describe('executeUpsert: the statements of one UPSERT, each built while the one 
 
   it('a value that cannot be encoded in a later statement (NaN) fails the UPSERT only once the running statement has finished', async () => {
     const executor = new ControlledExecutor(new SmallArrays());
-    await assert.rejects(executeUpsert(executor, spec(2_500, (id) => (id === 1_500 ? Number.NaN : id))), (error: { code?: string }) => {
-      // The caller rolls back on this error: the connection must be idle by then.
-      assert.equal(executor.inFlight, 0);
-      assert.equal(error.code, 'BAD_USER_INPUT');
-      return true;
-    });
+    await assert.rejects(
+      executeUpsert(
+        executor,
+        spec(2_500, (id) => (id === 1_500 ? Number.NaN : id)),
+      ),
+      (error: { code?: string }) => {
+        // The caller rolls back on this error: the connection must be idle by then.
+        assert.equal(executor.inFlight, 0);
+        assert.equal(error.code, 'BAD_USER_INPUT');
+        return true;
+      },
+    );
     assert.equal(executor.executed.length, 1);
   });
 

@@ -40,7 +40,10 @@ describe('a key repeated in one UPSERT batch', () => {
     const row = (run_id: string, row_index: number) => ({ run_id, row_index, cluster_id: 0 });
     const inOrder = [row('r1', 1), row('r1', 2), row('r2', 1), row('r2', 2)];
     assert.equal(d.compileUpsert({ ...assignment, rows: inOrder }).length, 1);
-    assert.throws(() => d.compileUpsert({ ...assignment, rows: [...inOrder, row('r2', 2)] }), { code: 'UPSERT_INVALID', details: { table: 'assignment', row: 4 } });
+    assert.throws(() => d.compileUpsert({ ...assignment, rows: [...inOrder, row('r2', 2)] }), {
+      code: 'UPSERT_INVALID',
+      details: { table: 'assignment', row: 4 },
+    });
     const shuffled = [row('r2', 2), row('r1', 1), row('r2', 1), row('r1', 2)];
     assert.equal(d.compileUpsert({ ...assignment, rows: shuffled }).length, 1);
     assert.throws(() => d.compileUpsert({ ...assignment, rows: [...shuffled, row('r2', 9), row('r1', 1)] }), {

@@ -16,7 +16,10 @@ const labelled: UpsertSpec = {
 
 describe('UPSERT batches refused before any statement', () => {
   itForEveryDialect('a row without a value for one column is refused with UPSERT_INVALID', (d) => {
-    const rows: Record<string, SqlValue>[] = [{ id: 'a', label: 'Alpha', score: 1 }, { id: 'b', score: 2 }];
+    const rows: Record<string, SqlValue>[] = [
+      { id: 'a', label: 'Alpha', score: 1 },
+      { id: 'b', score: 2 },
+    ];
     assert.throws(() => d.compileUpsert({ ...labelled, rows }), {
       code: 'UPSERT_INVALID',
       message: /row 1 has no value for "label"/,

@@ -33,12 +33,14 @@ before(async () => {
 function firstOperation(document: DocumentNode): OperationDefinitionNode {
   const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   assert.ok(operation, 'the document has an operation');
-  return operation as OperationDefinitionNode;
+  return operation;
 }
 
 function shapeOf(query: string) {
   const document = parse(query);
-  const fragments = new Map(document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])));
+  const fragments = new Map(
+    document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])),
+  );
   return operationShape({ getSchema: () => schema, getFragment: (name) => fragments.get(name) }, firstOperation(document));
 }
 
@@ -51,7 +53,11 @@ function costOf(query: string, variables?: Record<string, unknown>): number {
 function limitErrors(query: string, limits: Partial<QueryLimits> = {}): QueryLimitError[] {
   const errors = validate(schema, parse(query), [...specifiedRules, ...queryLimitRules({ ...DEFAULT_QUERY_LIMITS, ...limits })]);
   const other = errors.filter((error) => !limitErrorOf(error));
-  assert.deepEqual(other.map((error) => error.message), [], 'no other validation errors');
+  assert.deepEqual(
+    other.map((error) => error.message),
+    [],
+    'no other validation errors',
+  );
   return errors.map((error) => limitErrorOf(error)!);
 }
 
@@ -90,7 +96,13 @@ describe('query depth (GRAPHQL_MAX_DEPTH)', () => {
   });
 
   it('the standard introspection query (what Apollo Sandbox sends) is 6 deep and passes every default limit', () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
     assert.equal(shapeOf(query).depth, 6);
     assert.deepEqual(limitErrors(query), []);
     assert.ok(costOf(query) <= DEFAULT_QUERY_LIMITS.maxCost, `introspection costs ${costOf(query)}`);
@@ -106,14 +118,17 @@ describe('query depth (GRAPHQL_MAX_DEPTH)', () => {
     assert.deepEqual(limitErrors(ten), []);
     const [error] = limitErrors(eleven);
     assert.equal(error?.code, 'QUERY_TOO_DEEP');
-    assert.deepEqual({ ...error!.extensions, http: undefined }, { code: 'QUERY_TOO_DEEP', limit: 'GRAPHQL_MAX_DEPTH', maximum: 10, measured: 11, http: undefined });
-    assert.match(error!.message, /The operation is 11 fields deep; the limit is 10 \(GRAPHQL_MAX_DEPTH\)/);
+    assert.deepEqual(
+      { ...error.extensions, http: undefined },
+      { code: 'QUERY_TOO_DEEP', limit: 'GRAPHQL_MAX_DEPTH', maximum: 10, measured: 11, http: undefined },
+    );
+    assert.match(error.message, /The operation is 11 fields deep; the limit is 10 \(GRAPHQL_MAX_DEPTH\)/);
   });
 
   it('a fragment cycle does not hang the rule (graphql reports the cycle itself)', () => {
     const document = parse('query { datasets { ...A } } fragment A on Dataset { latestRun { dataset { ...A } } }');
     const errors = validate(schema, document, [...specifiedRules, ...queryLimitRules(DEFAULT_QUERY_LIMITS)]);
-    assert.ok(errors.some((error) => /Cannot spread fragment "A" within itself/.test(error.message)));
+    assert.ok(errors.some((error) => error.message.includes('Cannot spread fragment "A" within itself')));
   });
 
   it('fragments spread into each other many times are measured in linear time, not exponential', () => {
@@ -199,7 +214,8 @@ describe('query cost (GRAPHQL_MAX_COST)', () => {
     const document = parse(query(500));
     assert.throws(
       () => assertCost(DEFAULT_QUERY_LIMITS.maxCost, schema, document, firstOperation(document), {}),
-      (error: unknown) => error instanceof QueryLimitError && error.code === 'QUERY_TOO_COSTLY' && error.extensions.measured === 504_003 && error.extensions.maximum === 10_000,
+      (error: unknown) =>
+        error instanceof QueryLimitError && error.code === 'QUERY_TOO_COSTLY' && error.extensions.measured === 504_003 && error.extensions.maximum === 10_000,
     );
     const cheap = parse(query(5));
     assertCost(DEFAULT_QUERY_LIMITS.maxCost, schema, cheap, firstOperation(cheap), {});
@@ -253,7 +269,10 @@ describe('tokens (GRAPHQL_MAX_TOKENS)', () => {
     assert.match(String((caught as Error)?.message), /Document contains more th(at|an) 2000 tokens/);
     const error = tokenLimitErrorOf(caught);
     assert.ok(error);
-    assert.deepEqual({ ...error.extensions, http: undefined }, { code: 'TOO_MANY_TOKENS', limit: 'GRAPHQL_MAX_TOKENS', maximum: 2000, measured: 3002, http: undefined });
+    assert.deepEqual(
+      { ...error.extensions, http: undefined },
+      { code: 'TOO_MANY_TOKENS', limit: 'GRAPHQL_MAX_TOKENS', maximum: 2000, measured: 3002, http: undefined },
+    );
     assert.equal(tokenLimitErrorOf(new Error('Syntax Error: Unexpected "}"')), null);
   });
 });
@@ -261,20 +280,32 @@ describe('tokens (GRAPHQL_MAX_TOKENS)', () => {
 describe('the operations the tests and the load script send', () => {
   it('each passes every default limit (with the largest page the tests use, 500)', () => {
     const files = readdirSync(path.join(ROOT, 'test/operations')).filter((name) => name.endsWith('.graphql'));
-    const fragments = files.flatMap((name) => parse(readFileSync(path.join(ROOT, 'test/operations', name), 'utf8')).definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION));
+    const fragments = files.flatMap((name) =>
+      parse(readFileSync(path.join(ROOT, 'test/operations', name), 'utf8')).definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION),
+    );
     const bench = readFileSync(path.join(ROOT, 'bench/load.ts'), 'utf8');
     const benchQueries = [...bench.matchAll(/'((?:query|mutation) [^']+)'/g)].map((match) => match[1]!);
     assert.ok(benchQueries.length >= 3, 'the load script’s queries were found');
     const operations = [
-      ...files.flatMap((name) => parse(readFileSync(path.join(ROOT, 'test/operations', name), 'utf8')).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)),
+      ...files.flatMap((name) =>
+        parse(readFileSync(path.join(ROOT, 'test/operations', name), 'utf8')).definitions.filter(
+          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+        ),
+      ),
       ...benchQueries.map((query) => firstOperation(parse(query))),
     ];
     assert.ok(operations.length > 10);
     for (const operation of operations) {
       const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] };
       const errors = validate(schema, document, queryLimitRules(DEFAULT_QUERY_LIMITS));
-      assert.deepEqual(errors.map((error) => error.message), [], operation.name?.value);
-      const variables = Object.fromEntries((operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.variable.name.value === 'first' ? 500 : null]));
+      assert.deepEqual(
+        errors.map((error) => error.message),
+        [],
+        operation.name?.value,
+      );
+      const variables = Object.fromEntries(
+        (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.variable.name.value === 'first' ? 500 : null]),
+      );
       // RunsWithDatasets is sent with 50 at most (dataloader.test.ts): 500 would be over the budget.
       if (operation.name?.value === 'RunsWithDatasets') variables.first = 50;
       const cost = operationCost(schema, document, operation, { variables });

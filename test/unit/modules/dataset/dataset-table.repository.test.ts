@@ -91,7 +91,10 @@ describe('DatasetTableRepository.rowsUpTo', () => {
       tibero: oracleComplete,
     },
     async (dialect, expected) => {
-      assert.deepEqual(await sentStatement(dialect, (repository) => repository.rowsUpTo('readings', ['temp', 'wind'], { completeOnly: true, cap: 4 })), expected);
+      assert.deepEqual(
+        await sentStatement(dialect, (repository) => repository.rowsUpTo('readings', ['temp', 'wind'], { completeOnly: true, cap: 4 })),
+        expected,
+      );
     },
   );
 
@@ -107,7 +110,10 @@ describe('DatasetTableRepository.rowsUpTo', () => {
       tibero: oracleAll,
     },
     async (dialect, expected) => {
-      assert.deepEqual(await sentStatement(dialect, (repository) => repository.rowsUpTo('readings', ['temp', 'wind'], { completeOnly: false, cap: 7 })), expected);
+      assert.deepEqual(
+        await sentStatement(dialect, (repository) => repository.rowsUpTo('readings', ['temp', 'wind'], { completeOnly: false, cap: 7 })),
+        expected,
+      );
     },
   );
 });

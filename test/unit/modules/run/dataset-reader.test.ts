@@ -35,7 +35,13 @@ class FakeStreamer implements Streamer {
     const columns = read.columns.map((name) => ({ name, dataType: this.types[name] ?? SQL_DOUBLE }));
     let total = 0;
     for (const batch of this.batches) {
-      await onBatch(new RowBatch(columns, batch.map((row) => read.columns.map((name) => row[name])), new PostgresqlDialect()));
+      await onBatch(
+        new RowBatch(
+          columns,
+          batch.map((row) => read.columns.map((name) => row[name])),
+          new PostgresqlDialect(),
+        ),
+      );
       this.batchesDelivered += 1;
       total += batch.length;
     }
@@ -121,7 +127,10 @@ describe('readFeatureTable', () => {
     assert.equal(table.values.length, 30);
     const expected = Array.from({ length: 10 }, (_, i) => [i * 10, i * 10 + 1, -i]).flat();
     assert.deepEqual(Array.from(table.values), expected);
-    assert.deepEqual(table.entityKeys, Array.from({ length: 10 }, (_, i) => String(i)));
+    assert.deepEqual(
+      table.entityKeys,
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    );
     assert.equal(streamer.calls[0]!.fetchSize, batchRows);
   });
 
@@ -192,9 +201,7 @@ describe('readFeatureTable', () => {
       readonly ranges: KeyRange[] = [];
       readonly stopped: string[] = [];
 
-      constructor(
-        private readonly byRange: { range: KeyRange; batches: Record<string, unknown>[][]; failAt?: number; delayMs: number }[],
-      ) {}
+      constructor(private readonly byRange: { range: KeyRange; batches: Record<string, unknown>[][]; failAt?: number; delayMs: number }[]) {}
 
       async splitOrdered(_read: OrderedRead, parts: number, minRowsPerPart: number): Promise<KeyRange[]> {
         this.splits.push({ parts, minRowsPerPart });
@@ -210,7 +217,13 @@ describe('readFeatureTable', () => {
           await new Promise((resolve) => setTimeout(resolve, part.delayMs));
           if (part.failAt === index) throw new Error(`part after ${JSON.stringify(range.after)} failed`);
           try {
-            await onBatch(new RowBatch(columns, batch.map((row) => read.columns.map((name) => row[name])), new PostgresqlDialect()));
+            await onBatch(
+              new RowBatch(
+                columns,
+                batch.map((row) => read.columns.map((name) => row[name])),
+                new PostgresqlDialect(),
+              ),
+            );
           } catch (error) {
             this.stopped.push(`${JSON.stringify(range.after ?? null)}: ${(error as Error).constructor.name}`);
             throw error;
@@ -232,7 +245,10 @@ describe('readFeatureTable', () => {
       const table = await readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never, 3);
       assert.deepEqual(streamer.splits, [{ parts: 3, minRowsPerPart: 50_000 }]);
       assert.equal(streamer.ranges.length, 3);
-      assert.deepEqual(table.entityKeys, Array.from({ length: 11 }, (_, i) => String(i)));
+      assert.deepEqual(
+        table.entityKeys,
+        Array.from({ length: 11 }, (_, i) => String(i)),
+      );
       assert.deepEqual(Array.from(table.values), Array.from({ length: 11 }, (_, i) => [i * 2, -i]).flat());
     });
 
@@ -258,7 +274,10 @@ describe('readFeatureTable', () => {
         { range: { after: [99] }, batches: [rowsFrom(100, 1), rowsFrom(101, 1)], delayMs: 3 },
       ]);
       let batches = 0;
-      await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, () => ++batches > 2, 2), RunCancelledError);
+      await assert.rejects(
+        readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, () => ++batches > 2, 2),
+        RunCancelledError,
+      );
     });
   });
 });

@@ -26,33 +26,74 @@ describe('assertSameRequest (an idempotency key replayed)', () => {
 
   it('a run that drew its seed: a replay without a seed is the same request, any given seed is not', () => {
     const run = runWith({ seed: 77, seedGiven: false });
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({}))), []);
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({ seed: 77 }))), ['seed']);
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({}))),
+      [],
+    );
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({ seed: 77 }))),
+      ['seed'],
+    );
   });
 
   it('a run given its seed: only that seed is the same request', () => {
     const run = runWith({ seed: 77, seedGiven: true });
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({ seed: 77 }))), []);
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({}))), ['seed']);
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({ seed: 78 }))), ['seed']);
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({ seed: 77 }))),
+      [],
+    );
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({}))),
+      ['seed'],
+    );
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({ seed: 78 }))),
+      ['seed'],
+    );
   });
 
   it('a run recorded before seedGiven was kept: no seed or its own seed is the same request, another seed is not', () => {
     const run = runWith({ seed: 77 });
     assert.equal(run.params.seedGiven, undefined);
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({}))), []);
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({ seed: 77 }))), []);
-    assert.deepEqual(differencesOf(() => assertSameRequest(run, request({ seed: 78 }))), ['seed']);
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({}))),
+      [],
+    );
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({ seed: 77 }))),
+      [],
+    );
+    assert.deepEqual(
+      differencesOf(() => assertSameRequest(run, request({ seed: 78 }))),
+      ['seed'],
+    );
   });
 
   it('defaults given explicitly equal defaults left out; the error names the run and the field', () => {
     const run = runWith({ seed: 1, seedGiven: true });
-    assert.equal(assertSameRequest(run, request({ seed: 1, nInit: 1, maxIterations: 300, tolerance: 1e-6, initialization: 'KMEANS_PLUS_PLUS', preparation: { missing: 'DROP', scaling: 'STANDARD' }, publishOutcomes: true })), run);
-    assert.throws(() => assertSameRequest(run, request({ seed: 1, k: 3 })), (error: unknown) => {
-      assert.ok(error instanceof AppError);
-      assert.equal(error.message, `idempotencyKey "key" already started run ${run.id} with other parameters (k)`);
-      assert.deepEqual(error.details, { field: 'idempotencyKey', runId: run.id, differences: ['k'] });
-      return true;
-    });
+    assert.equal(
+      assertSameRequest(
+        run,
+        request({
+          seed: 1,
+          nInit: 1,
+          maxIterations: 300,
+          tolerance: 1e-6,
+          initialization: 'KMEANS_PLUS_PLUS',
+          preparation: { missing: 'DROP', scaling: 'STANDARD' },
+          publishOutcomes: true,
+        }),
+      ),
+      run,
+    );
+    assert.throws(
+      () => assertSameRequest(run, request({ seed: 1, k: 3 })),
+      (error: unknown) => {
+        assert.ok(error instanceof AppError);
+        assert.equal(error.message, `idempotencyKey "key" already started run ${run.id} with other parameters (k)`);
+        assert.deepEqual(error.details, { field: 'idempotencyKey', runId: run.id, differences: ['k'] });
+        return true;
+      },
+    );
   });
 });

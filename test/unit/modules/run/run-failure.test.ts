@@ -18,7 +18,8 @@ describe('what a failed run stores and serves', () => {
     ];
     const missing = produced.filter((code) => !(code in ERROR_CATALOGUE));
     assert.deepEqual([...new Set(missing)], [], 'codes a run can end with that the catalogue lacks');
-    for (const code of [...MODEL_INPUT_REASONS, 'INTERRUPTED']) assert.ok((RUN_ENDING_CODES as readonly string[]).includes(code), `${code} is a run-ending code`);
+    for (const code of [...MODEL_INPUT_REASONS, 'INTERRUPTED'])
+      assert.ok((RUN_ENDING_CODES as readonly string[]).includes(code), `${code} is a run-ending code`);
   });
 
   it('a database error is stored with its code and the catalogue’s message, never the driver’s words', () => {
@@ -34,13 +35,22 @@ describe('what a failed run stores and serves', () => {
   });
 
   it('the model’s reasons and the app’s client errors keep their own message: it names what to fix', () => {
-    assert.deepEqual(failureOf(new ModelInputError('NON_FINITE_VALUE', 'column "f1" holds a value too large')), { code: 'NON_FINITE_VALUE', message: 'column "f1" holds a value too large' });
-    assert.deepEqual(failureOf(new AppError('CONFLICT', 'Dataset "d" was deleted while the run was running')), { code: 'CONFLICT', message: 'Dataset "d" was deleted while the run was running' });
+    assert.deepEqual(failureOf(new ModelInputError('NON_FINITE_VALUE', 'column "f1" holds a value too large')), {
+      code: 'NON_FINITE_VALUE',
+      message: 'column "f1" holds a value too large',
+    });
+    assert.deepEqual(failureOf(new AppError('CONFLICT', 'Dataset "d" was deleted while the run was running')), {
+      code: 'CONFLICT',
+      message: 'Dataset "d" was deleted while the run was running',
+    });
   });
 
   it('a stored failure is served masked by the same rule, whatever an older server wrote', () => {
     assert.deepEqual(servedFailure({ code: 'DB_ERROR', message: DRIVER_TEXT }), { code: 'DB_ERROR', message: ERROR_CATALOGUE.DB_ERROR });
-    assert.deepEqual(servedFailure({ code: 'INTERNAL_ERROR', message: 'stack at /srv/app.js' }), { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
+    assert.deepEqual(servedFailure({ code: 'INTERNAL_ERROR', message: 'stack at /srv/app.js' }), {
+      code: 'INTERNAL_SERVER_ERROR',
+      message: 'Internal server error',
+    });
     assert.deepEqual(servedFailure({ code: 'EMPTY_INPUT', message: 'table "t" has no rows' }), { code: 'EMPTY_INPUT', message: 'table "t" has no rows' });
   });
 });

@@ -127,7 +127,7 @@ describe('resolveRunParams', () => {
       ['maxIterations 1', { maxIterations: 1 }, 'maxIterations', 1],
       ['maxIterations 10000', { maxIterations: 10_000 }, 'maxIterations', 10_000],
       ['tolerance 1e-12', { tolerance: 1e-12 }, 'tolerance', 1e-12],
-      ['tolerance 0 (until no centroid moves, scikit-learn\'s tol=0)', { tolerance: 0 }, 'tolerance', 0],
+      ["tolerance 0 (until no centroid moves, scikit-learn's tol=0)", { tolerance: 0 }, 'tolerance', 0],
       ['seed 0', { seed: 0 }, 'seed', 0],
       ['seed 2^31 - 1', { seed: MAX_SEED }, 'seed', MAX_SEED],
     ];
@@ -274,7 +274,13 @@ describe('rowsNeeded', () => {
   });
 
   it('checkAgainstRows accepts rowsNeeded rows and refuses one fewer, so a count capped there decides the same as the full count', () => {
-    for (const params of [resolve({ k: 2 }), resolve({ k: 7 }), resolve({ k: MAX_K }), resolve({ k: null, kRange: { min: 2, max: 3 } }), resolve({ k: null, kRange: { min: 9, max: 12 } })]) {
+    for (const params of [
+      resolve({ k: 2 }),
+      resolve({ k: 7 }),
+      resolve({ k: MAX_K }),
+      resolve({ k: null, kRange: { min: 2, max: 3 } }),
+      resolve({ k: null, kRange: { min: 9, max: 12 } }),
+    ]) {
       const needed = rowsNeeded(params);
       assert.doesNotThrow(() => checkAgainstRows(params, needed));
       assert.throws(() => checkAgainstRows(params, needed - 1), AppError);

@@ -19,11 +19,23 @@ describe('currentThenUpdates (what modelRunUpdated sends)', () => {
     })();
     await new Promise((resolve) => setImmediate(resolve));
     // Read before the current state (QUEUED, RUNNING 5, RUNNING 10 again), then newer ones, then one after the end.
-    for (const [status, iteration] of [['QUEUED', 0], ['RUNNING', 5], ['RUNNING', 10], ['RUNNING', 20], ['RUNNING', 15], ['SUCCEEDED', 30], ['SUCCEEDED', 31]] as const) {
+    for (const [status, iteration] of [
+      ['QUEUED', 0],
+      ['RUNNING', 5],
+      ['RUNNING', 10],
+      ['RUNNING', 20],
+      ['RUNNING', 15],
+      ['SUCCEEDED', 30],
+      ['SUCCEEDED', 31],
+    ] as const) {
       pubSub.publish(MODEL_RUN_UPDATED, run.id, state(run, status, iteration));
     }
     await reading;
-    assert.deepEqual(seen(received), [['RUNNING', 10], ['RUNNING', 20], ['SUCCEEDED', 30]]);
+    assert.deepEqual(seen(received), [
+      ['RUNNING', 10],
+      ['RUNNING', 20],
+      ['SUCCEEDED', 30],
+    ]);
   });
 
   it('a run already ended: one state, then the end, without waiting for an update', async () => {

@@ -122,9 +122,15 @@ describe('RunService.start refuses bad data with bounded queries', () => {
     const { service, calls, inserted, started } = serviceOver({ completeRows: 1_000_000, allRows: 1_000_000 });
     const run = await service.start(input({ k: 3 }));
     assert.equal(run.status, 'QUEUED');
-    assert.deepEqual(calls.map((call) => call.method), ['featuresWithoutValue', 'rowsUpTo']);
+    assert.deepEqual(
+      calls.map((call) => call.method),
+      ['featuresWithoutValue', 'rowsUpTo'],
+    );
     assert.deepEqual(calls[1]!.args[2], { completeOnly: true, cap: 3 });
-    assert.deepEqual(inserted.map((stored) => stored.id), [run.id]);
+    assert.deepEqual(
+      inserted.map((stored) => stored.id),
+      [run.id],
+    );
     assert.deepEqual(started, [[run, DATASET]]);
   });
 });

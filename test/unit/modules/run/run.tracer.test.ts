@@ -212,13 +212,19 @@ describe('RunTracer', () => {
 
   it('preparation() splits each feature’s missing values into NULLs and values that are not numbers, as the run counted them', () => {
     const { tracer, recorder } = tracerWithRecorder();
-    const missingValues = [{ column: 'age', nulls: 0, nonNumeric: 0 }, { column: 'income', nulls: 0, nonNumeric: 1 }];
+    const missingValues = [
+      { column: 'age', nulls: 0, nonNumeric: 0 },
+      { column: 'income', nulls: 0, nonNumeric: 1 },
+    ];
     tracer.preparation(succeededRun(), { ...PREPARATION, missingValues });
     const [preparation] = recorder.byAction('preparation');
     const features = (aimodel(preparation!).input as { features: { column: string; nulls: number; non_numeric: number }[] }).features;
-    assert.deepEqual(features.map(({ column, nulls, non_numeric }) => ({ column, nulls, non_numeric })), [
-      { column: 'age', nulls: 0, non_numeric: 0 },
-      { column: 'income', nulls: 0, non_numeric: 1 },
-    ]);
+    assert.deepEqual(
+      features.map(({ column, nulls, non_numeric }) => ({ column, nulls, non_numeric })),
+      [
+        { column: 'age', nulls: 0, non_numeric: 0 },
+        { column: 'income', nulls: 0, non_numeric: 1 },
+      ],
+    );
   });
 });

@@ -28,7 +28,10 @@ describe('graphqlTracePlugin (real ApolloServer, one-field schema)', () => {
   }
 
   it('a successful operation records one graphql-operation document with its name, type, success outcome and duration', async () => {
-    const documents = await recorded({ query: 'query Greet($name: String) { greeting(name: $name) }', variables: { name: 'Ada' }, operationName: 'Greet' }, 'request-42');
+    const documents = await recorded(
+      { query: 'query Greet($name: String) { greeting(name: $name) }', variables: { name: 'Ada' }, operationName: 'Greet' },
+      'request-42',
+    );
     assert.equal(documents.length, 1);
     const [document] = documents;
     assert.equal(document!._target, 'events');
@@ -97,7 +100,11 @@ describe('graphqlTracePlugin (real ApolloServer, one-field schema)', () => {
 
   it('no document holds the query text, the variables, the result or the error message', async () => {
     const documents = [
-      ...(await recorded({ query: 'query Secretive($name: String) { greeting(name: $name) }', variables: { name: 'variable-secret-value' }, operationName: 'Secretive' })),
+      ...(await recorded({
+        query: 'query Secretive($name: String) { greeting(name: $name) }',
+        variables: { name: 'variable-secret-value' },
+        operationName: 'Secretive',
+      })),
       ...(await recorded({ query: 'query Literal { greeting(name: "literal-secret-value") }' })),
       ...(await recorded({ query: 'query Broken { greeting(name: "fail") }' })),
     ];
@@ -134,7 +141,11 @@ describe('graphqlTracePlugin: refused or anonymous operations are sampled (refus
   }
 
   it('refused operations (UNAUTHENTICATED, a parse failure, a validation failure) are recorded only when the draw is under the rate', async () => {
-    const refused = [{ query: '{ greeting(name: "locked") }', identity: VIEWER }, { query: 'query {', identity: VIEWER }, { query: '{ noSuchField }', identity: VIEWER }];
+    const refused = [
+      { query: '{ greeting(name: "locked") }', identity: VIEWER },
+      { query: 'query {', identity: VIEWER },
+      { query: '{ noSuchField }', identity: VIEWER },
+    ];
     assert.deepEqual(await sampled(0.1, [0.05, 0.5, 0.2], refused), [1, 0, 0]);
     assert.deepEqual(await sampled(0.1, [0.5, 0.09, 0.2], refused), [0, 1, 0]);
   });
@@ -156,8 +167,10 @@ describe('graphqlTracePlugin: refused or anonymous operations are sampled (refus
   });
 
   it('the default rate is 0.01', async () => {
-    const refused = [{ query: '{ greeting(name: "locked") }', identity: VIEWER }, { query: '{ greeting(name: "locked") }', identity: VIEWER }];
+    const refused = [
+      { query: '{ greeting(name: "locked") }', identity: VIEWER },
+      { query: '{ greeting(name: "locked") }', identity: VIEWER },
+    ];
     assert.deepEqual(await sampled(undefined, [0.0099, 0.0101], refused), [1, 0]);
   });
 });
-

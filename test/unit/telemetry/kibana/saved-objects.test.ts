@@ -96,7 +96,10 @@ describe('Kibana saved objects', () => {
       const reference = dashboard!.references.find((candidate) => candidate.name === `${panel.panelIndex}:${panel.panelRefName}`);
       assert.ok(reference, `panel ${panel.panelIndex}: no reference named ${panel.panelIndex}:${panel.panelRefName}`);
       assert.equal(reference.type, panel.type);
-      assert.ok(visualizations.some((visualization) => visualization.id === reference.id), `panel ${panel.panelIndex} points at a visualization in the file`);
+      assert.ok(
+        visualizations.some((visualization) => visualization.id === reference.id),
+        `panel ${panel.panelIndex} points at a visualization in the file`,
+      );
       referenced.add(reference.id);
     }
     assert.equal(referenced.size, visualizations.length, 'every visualization is on the dashboard once');

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  MAX_K_RANGE_WIDTH,
-  ModelInputError,
-  runKMeans,
-  RunCancelledError,
-  selectK,
-  type KScore,
-} from '../../../../../src/modules/modeling/model';
+import { MAX_K_RANGE_WIDTH, ModelInputError, runKMeans, RunCancelledError, selectK, type KScore } from '../../../../../src/modules/modeling/model';
 import { matrixFromRows } from '../../../../support/modeling';
 import { blobMatrix, THREE_BLOB_CENTRES } from './fixtures';
 
@@ -18,7 +11,10 @@ describe('selectK', () => {
   it('three well-separated blobs, range 2..6: scores every k and chooses 3 by the highest silhouette', () => {
     const matrix = blobMatrix(THREE_BLOB_CENTRES, 100, 1, 17);
     const result = selectK(matrix, { ...RUN, min: 2, max: 6 });
-    assert.deepEqual(result.scores.map((s) => s.k), [2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      result.scores.map((s) => s.k),
+      [2, 3, 4, 5, 6],
+    );
     assert.equal(result.rule, 'MAX_SILHOUETTE');
     assert.equal(result.chosenK, 3);
     const best = Math.max(...result.scores.map((s) => s.silhouette!));
@@ -51,7 +47,10 @@ describe('selectK', () => {
   it('max above rows − 1 is capped at rows − 1 and reported', () => {
     const matrix = matrixFromRows([[0], [1], [5], [6], [20]]);
     const result = selectK(matrix, { ...RUN, min: 2, max: 8 });
-    assert.deepEqual(result.scores.map((s) => s.k), [2, 3, 4]);
+    assert.deepEqual(
+      result.scores.map((s) => s.k),
+      [2, 3, 4],
+    );
     assert.deepEqual(result.evaluatedRange, { min: 2, max: 4 });
     assert.equal(result.maxCappedByRows, true);
   });
@@ -72,12 +71,20 @@ describe('selectK', () => {
   it('equal silhouettes choose the smaller k (two distinct points: every k ≥ 2 scores 1)', () => {
     const matrix = matrixFromRows([[0], [0], [0], [5], [5], [5]]);
     const result = selectK(matrix, { ...RUN, min: 2, max: 4 });
-    assert.deepEqual(result.scores.map((s) => s.silhouette), [1, 1, 1]);
+    assert.deepEqual(
+      result.scores.map((s) => s.silhouette),
+      [1, 1, 1],
+    );
     assert.equal(result.chosenK, 2);
   });
 
   it('when no k has a defined silhouette (all rows identical), the smallest k is chosen and the scores are null', () => {
-    const matrix = matrixFromRows([[1, 1], [1, 1], [1, 1], [1, 1]]);
+    const matrix = matrixFromRows([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
     const result = selectK(matrix, { ...RUN, min: 2, max: 3 });
     assert.equal(result.chosenK, 2);
     assert.ok(result.scores.every((s) => s.silhouette === null && s.daviesBouldin === null && s.calinskiHarabasz === null));

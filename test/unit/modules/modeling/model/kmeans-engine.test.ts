@@ -49,7 +49,19 @@ describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner'
     ['blobs 10,000 × 10, k = 10, nInit 2', () => blobs(10_000, 10, 10, 2, 5), { k: 10, nInit: 2 }],
     ['overlapping blobs, RANDOM, stopped by maxIterations = 4', () => blobs(2_000, 3, 6, 4, 6), { k: 6, initialization: 'RANDOM', maxIterations: 4 }],
     ['duplicate rows, k = 5', () => lattice(200, 2, 3, 8), { k: 5 }],
-    ['fewer distinct points than k (empty clusters)', () => matrixFromRows([[0, 0], [0, 0], [0, 0], [5, 5], [5, 5], [5, 5]]), { k: 3, nInit: 4 }],
+    [
+      'fewer distinct points than k (empty clusters)',
+      () =>
+        matrixFromRows([
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [5, 5],
+          [5, 5],
+          [5, 5],
+        ]),
+      { k: 3, nInit: 4 },
+    ],
     ['large tolerance', () => blobs(3_000, 4, 6, 3, 8), { k: 6, tolerance: 0.5 }],
   ];
   for (const [name, data, change] of cases) {
@@ -73,8 +85,18 @@ describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner'
 
   it('runModelingJob: its engine is threaded through (k and k range) and does not change the output', () => {
     const { values, rows, columns } = blobs(800, 4, 3, 2, 4);
-    const base = { initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 9, preparation: { missing: 'DROP', scaling: 'STANDARD' } } as const;
-    for (const shape of [{ k: 3, kRange: null }, { k: null, kRange: { min: 2, max: 4 } }]) {
+    const base = {
+      initialization: 'KMEANS_PLUS_PLUS',
+      nInit: 2,
+      maxIterations: 300,
+      tolerance: 1e-8,
+      seed: 9,
+      preparation: { missing: 'DROP', scaling: 'STANDARD' },
+    } as const;
+    for (const shape of [
+      { k: 3, kRange: null },
+      { k: null, kRange: { min: 2, max: 4 } },
+    ]) {
       const job = (engine?: KMeansEngine) => {
         const input: ModelingJobInput = { values, rows, columns, params: { ...base, ...shape } };
         const { timings: _timings, ...output } = runModelingJob(input, {}, engine);
@@ -90,7 +112,13 @@ describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner'
     let iterations = 0;
     const matrix = blobs(2_000, 2, 4, 3, 2);
     assert.throws(
-      () => runKMeans(matrix, { ...OPTIONS, k: 4, initialization: 'RANDOM' }, { onIteration: () => iterations++, shouldCancel: () => iterations >= 3 }, LLOYD_ENGINE),
+      () =>
+        runKMeans(
+          matrix,
+          { ...OPTIONS, k: 4, initialization: 'RANDOM' },
+          { onIteration: () => iterations++, shouldCancel: () => iterations >= 3 },
+          LLOYD_ENGINE,
+        ),
       RunCancelledError,
     );
     assert.equal(iterations, 3);

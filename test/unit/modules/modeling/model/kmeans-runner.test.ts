@@ -18,7 +18,20 @@ import { adjustedRandIndex, blobMatrix, iris, purity, standardizedIris, THREE_BL
 const OPTIONS: KMeansOptions = { k: 3, initialization: 'KMEANS_PLUS_PLUS', nInit: 1, maxIterations: 300, tolerance: 1e-8, seed: 7 };
 
 /** Overlapping blobs and random starts: many iterations, to exercise the per-iteration hooks. */
-const SLOW = { matrix: blobMatrix([[0, 0], [3, 0], [0, 3], [3, 3]], 100, 1.2, 11), options: { ...OPTIONS, k: 4, initialization: 'RANDOM' as const } };
+const SLOW = {
+  matrix: blobMatrix(
+    [
+      [0, 0],
+      [3, 0],
+      [0, 3],
+      [3, 3],
+    ],
+    100,
+    1.2,
+    11,
+  ),
+  options: { ...OPTIONS, k: 4, initialization: 'RANDOM' as const },
+};
 
 const toRows = (matrix: Matrix) => Array.from({ length: matrix.rows }, (_, i) => Array.from(rowView(matrix, i)));
 
@@ -62,7 +75,10 @@ describe('runKMeans', () => {
     const result = runKMeans(standardizedIris(), { ...OPTIONS, nInit: 5, seed: 1 });
     // scikit-learn: KMeans(n_clusters=3, n_init=10, random_state=0).fit(StandardScaler().fit_transform(load_iris().data)).inertia_ == 139.82049635974982
     assert.ok(Math.abs(result.inertia - 139.82049635974982) < 1e-9, `inertia ${result.inertia}`);
-    assert.deepEqual([...result.clusterSizes].sort((x, y) => x - y), [47, 50, 53]);
+    assert.deepEqual(
+      [...result.clusterSizes].sort((x, y) => x - y),
+      [47, 50, 53],
+    );
     const setosaClusters = new Set(species.flatMap((s, i) => (s === 'setosa' ? [result.assignments[i]] : [])));
     assert.equal(setosaClusters.size, 1);
     assert.equal(result.clusterSizes[[...setosaClusters][0]!], 50);
@@ -82,7 +98,10 @@ describe('runKMeans', () => {
     assert.equal(runKMeans(matrix, { ...OPTIONS, nInit: 1, seed: 1 }).inertia, result.restartInertias[0]);
   });
 
-  for (const [name, engine] of [['Lloyd', LLOYD_ENGINE], ['ml-kmeans', ML_KMEANS_ENGINE]] as const) {
+  for (const [name, engine] of [
+    ['Lloyd', LLOYD_ENGINE],
+    ['ml-kmeans', ML_KMEANS_ENGINE],
+  ] as const) {
     it(`tolerance 0 (${name}), overlapping blobs from RANDOM starts: converges, the assignments are a fixed point and equal ml-kmeans run from the same start until no centroid moves`, () => {
       const { matrix, options } = SLOW;
       const result = runKMeans(matrix, { ...options, tolerance: 0, maxIterations: 10_000 }, {}, engine);
@@ -114,7 +133,10 @@ describe('runKMeans', () => {
       sum += result.distances[i]! ** 2;
     }
     assert.ok(Math.abs(result.inertia - sum) < 1e-9 * sum);
-    assert.deepEqual(result.clusterSizes.reduce((a, b) => a + b, 0), matrix.rows);
+    assert.deepEqual(
+      result.clusterSizes.reduce((a, b) => a + b, 0),
+      matrix.rows,
+    );
   });
 
   it('onIteration is called once per iteration, numbered 1.., with non-increasing inertia within each restart; the best restart’s last event matches the result', () => {
@@ -123,10 +145,16 @@ describe('runKMeans', () => {
     for (let restart = 0; restart < 3; restart++) {
       const own = events.filter((event) => event.restart === restart);
       assert.ok(own.length > 3, `restart ${restart} ran only ${own.length} iterations`);
-      assert.deepEqual(own.map((event) => event.iteration), own.map((_, i) => i + 1));
+      assert.deepEqual(
+        own.map((event) => event.iteration),
+        own.map((_, i) => i + 1),
+      );
       for (let i = 1; i < own.length; i++) {
         assert.ok(own[i]!.inertia <= own[i - 1]!.inertia * (1 + 1e-12), `restart ${restart}, iteration ${i + 1}: ${own[i]!.inertia} > ${own[i - 1]!.inertia}`);
-        assert.equal(own[i]!.clusterSizes.reduce((a, b) => a + b, 0), SLOW.matrix.rows);
+        assert.equal(
+          own[i]!.clusterSizes.reduce((a, b) => a + b, 0),
+          SLOW.matrix.rows,
+        );
       }
     }
     const best = events.filter((event) => event.restart === result.bestRestart);
@@ -161,7 +189,14 @@ describe('runKMeans', () => {
   });
 
   it('data with fewer distinct points than k runs and reports an empty cluster (size 0)', () => {
-    const matrix = matrixFromRows([[0, 0], [0, 0], [0, 0], [5, 5], [5, 5], [5, 5]]);
+    const matrix = matrixFromRows([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [5, 5],
+      [5, 5],
+      [5, 5],
+    ]);
     const result = runKMeans(matrix, { ...OPTIONS, k: 3 });
     assert.deepEqual([...result.clusterSizes].sort(), [0, 3, 3]);
     assert.equal(result.inertia, 0);
@@ -195,7 +230,18 @@ describe('runKMeans', () => {
 
   it('a NaN or an astronomically large value in the matrix is a ModelInputError (NON_FINITE_VALUE)', () => {
     for (const bad of [Number.NaN, 1e200]) {
-      assert.throws(() => runKMeans(matrixFromRows([[0, 1], [2, bad], [3, 4]]), { ...OPTIONS, k: 2 }), isInputError('NON_FINITE_VALUE'));
+      assert.throws(
+        () =>
+          runKMeans(
+            matrixFromRows([
+              [0, 1],
+              [2, bad],
+              [3, 4],
+            ]),
+            { ...OPTIONS, k: 2 },
+          ),
+        isInputError('NON_FINITE_VALUE'),
+      );
     }
   });
 });

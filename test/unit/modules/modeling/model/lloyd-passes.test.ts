@@ -4,7 +4,7 @@ import { splitSums } from '../../../../../src/modules/modeling/model/lloyd-passe
 import { SeededRandom } from '../../../../../src/shared/seeded-random';
 
 describe('sharing a Lloyd pass between threads', () => {
-  it('splitSums: each changed cluster\'s columns are owned by exactly one thread each, in contiguous ranges, about evenly by rows × columns', () => {
+  it("splitSums: each changed cluster's columns are owned by exactly one thread each, in contiguous ranges, about evenly by rows × columns", () => {
     const random = new SeededRandom(5);
     for (let trial = 0; trial < 200; trial++) {
       const k = 1 + random.integer(12);

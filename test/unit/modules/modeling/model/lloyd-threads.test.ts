@@ -164,11 +164,51 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
   });
 
   it('empty clusters: fewer distinct points than k, a centroid far from every row, a cluster emptied in iteration 2', () => {
-    const six = matrixFromRows([[0, 0], [0, 0], [0, 0], [5, 5], [5, 5], [5, 5]]);
-    assertSameAsMlKmeans(six, [[0, 0], [0, 0], [5, 5]], 100, 1e-8);
-    const reference = assertSameAsMlKmeans(six, [[0, 0], [5, 5], [100, 100]], 100, 1e-8);
+    const six = matrixFromRows([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [5, 5],
+      [5, 5],
+      [5, 5],
+    ]);
+    assertSameAsMlKmeans(
+      six,
+      [
+        [0, 0],
+        [0, 0],
+        [5, 5],
+      ],
+      100,
+      1e-8,
+    );
+    const reference = assertSameAsMlKmeans(
+      six,
+      [
+        [0, 0],
+        [5, 5],
+        [100, 100],
+      ],
+      100,
+      1e-8,
+    );
     assert.deepStrictEqual(reference.at(-1)!.centroids[2], [100, 100]);
-    const emptied = assertSameAsMlKmeans(matrixFromRows([[0, 3], [1, 2], [6, 3], [5, 2], [0, 3]]), [[1.5, 6], [6, 4.5], [3.5, 0.5]], 20, 1e-9);
+    const emptied = assertSameAsMlKmeans(
+      matrixFromRows([
+        [0, 3],
+        [1, 2],
+        [6, 3],
+        [5, 2],
+        [0, 3],
+      ]),
+      [
+        [1.5, 6],
+        [6, 4.5],
+        [3.5, 0.5],
+      ],
+      20,
+      1e-9,
+    );
     assert.deepStrictEqual(emptied[1]!.clusters, [0, 0, 1, 1, 0]);
   });
 
@@ -176,9 +216,30 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
     const seven = matrixFromRows([[0], [1], [2], [1], [1], [3], [-1]]);
     assertSameAsMlKmeans(seven, toRows(seven), 50, 0);
     assertSameAsMlKmeans(seven, [[2], [0], [2], [5], [5], [-3], [1]], 50, 0);
-    const two = matrixFromRows([[0, 1], [4, 4]]);
-    assertSameAsMlKmeans(two, [[0, 1], [4, 4]], 10, 0, [3]);
-    assertSameAsMlKmeans(two, [[1, 1], [1, 1]], 10, 0, [3]);
+    const two = matrixFromRows([
+      [0, 1],
+      [4, 4],
+    ]);
+    assertSameAsMlKmeans(
+      two,
+      [
+        [0, 1],
+        [4, 4],
+      ],
+      10,
+      0,
+      [3],
+    );
+    assertSameAsMlKmeans(
+      two,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      10,
+      0,
+      [3],
+    );
     assertSameAsMlKmeans(blobs(500, 3, 1, 2, 3), [[0, 0, 0]], 10, 0);
   });
 
@@ -219,7 +280,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
   it('stopped by maxIterations = 1, 2, 5 (not converged), overlapping blobs, random-row starts', () => {
     const matrix = blobs(2_000, 5, 8, 5, 7);
     for (const maxIterations of [1, 2, 5]) {
-      const reference = assertSameAsMlKmeans(matrix, randomRowsInitialization(matrix, 8, new SeededRandom(maxIterations), ), maxIterations, 1e-8);
+      const reference = assertSameAsMlKmeans(matrix, randomRowsInitialization(matrix, 8, new SeededRandom(maxIterations)), maxIterations, 1e-8);
       assert.equal(reference.length, maxIterations);
       assert.equal(reference.at(-1)!.converged, false);
     }
@@ -300,7 +361,16 @@ describe('Lloyd engine on helper threads through the runner', () => {
 
   it('selectK with threads 2 equals selectK with threads 1 and with ml-kmeans', () => {
     const matrix = BIG();
-    const options = { initialization: 'KMEANS_PLUS_PLUS', nInit: 1, maxIterations: 300, tolerance: 1e-8, seed: 3, min: 4, max: 7, silhouetteSampleSize: 500 } as const;
+    const options = {
+      initialization: 'KMEANS_PLUS_PLUS',
+      nInit: 1,
+      maxIterations: 300,
+      tolerance: 1e-8,
+      seed: 3,
+      min: 4,
+      max: 7,
+      silhouetteSampleSize: 500,
+    } as const;
     const reference = selectK(matrix, options, {}, ML_KMEANS_ENGINE);
     assert.deepStrictEqual(selectK(matrix, { ...options, threads: 2 }, {}, engine), reference);
     assert.deepStrictEqual(selectK(matrix, { ...options, threads: 1 }, {}, engine), reference);
@@ -313,7 +383,17 @@ describe('Lloyd engine on helper threads through the runner', () => {
         values,
         rows,
         columns,
-        params: { k: 6, kRange: null, initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 9, preparation: { missing: 'DROP', scaling: 'STANDARD' }, threads },
+        params: {
+          k: 6,
+          kRange: null,
+          initialization: 'KMEANS_PLUS_PLUS',
+          nInit: 2,
+          maxIterations: 300,
+          tolerance: 1e-8,
+          seed: 9,
+          preparation: { missing: 'DROP', scaling: 'STANDARD' },
+          threads,
+        },
       };
       const { timings: _timings, ...output } = runModelingJob(input, {}, engine);
       return output;
@@ -357,15 +437,31 @@ describe('Lloyd engine on helper threads: cancel and failures leave no helper th
   });
 
   it('an onIteration hook that throws: the error propagates and the helpers end', async () => {
-    assert.throws(() => runKMeans(BIG(), { ...OPTIONS, threads: 2 }, { onIteration: () => { throw new Error('hook failed'); } }, engine), /hook failed/);
+    assert.throws(
+      () =>
+        runKMeans(
+          BIG(),
+          { ...OPTIONS, threads: 2 },
+          {
+            onIteration: () => {
+              throw new Error('hook failed');
+            },
+          },
+          engine,
+        ),
+      /hook failed/,
+    );
     await assertNoHelperLeft();
   });
 
-  it('a failure inside a helper thread (a NaN in its rows) comes back as the engine\'s RangeError; the pool closes', async () => {
+  it("a failure inside a helper thread (a NaN in its rows) comes back as the engine's RangeError; the pool closes", async () => {
     const matrix = blobs(1_000, 2, 3, 1, 4);
     matrix.values[900 * 2] = Number.NaN; // row 900: the helper's half of 2 threads
     const start = randomRowsInitialization(matrix, 3, new SeededRandom(1));
-    assert.throws(() => withThreads(matrix, 2, (threads) => runLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })), (error: unknown) => error instanceof RangeError && /row 900/.test(error.message));
+    assert.throws(
+      () => withThreads(matrix, 2, (threads) => runLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })),
+      (error: unknown) => error instanceof RangeError && error.message.includes('row 900'),
+    );
     // The same NaN in thread 0's rows.
     matrix.values[900 * 2] = 0;
     matrix.values[10 * 2] = Number.NaN;
@@ -377,7 +473,19 @@ describe('Lloyd engine on helper threads: cancel and failures leave no helper th
     const matrix = blobs(100, 2, 2, 1, 4);
     const threads = openThreads(matrix, 2, { minRows: 0 })!;
     try {
-      assert.throws(() => [...lloydSteps(blobs(100, 2, 2, 1, 4), [[0, 0], [1, 1]], { maxIterations: 2, tolerance: 0, threads })], /another matrix/);
+      assert.throws(
+        () => [
+          ...lloydSteps(
+            blobs(100, 2, 2, 1, 4),
+            [
+              [0, 0],
+              [1, 1],
+            ],
+            { maxIterations: 2, tolerance: 0, threads },
+          ),
+        ],
+        /another matrix/,
+      );
     } finally {
       threads.close();
     }
@@ -385,20 +493,35 @@ describe('Lloyd engine on helper threads: cancel and failures leave no helper th
 
   it('a real modeling worker (runInWorker, helpers nested in it): same output as threads 1 on this thread; cancel mid-run rejects with RunCancelledError', async () => {
     const data = BIG();
-    const params = { k: 6, kRange: null, initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-12, seed: 9, preparation: { missing: 'DROP', scaling: 'STANDARD' } } as const;
+    const params = {
+      k: 6,
+      kRange: null,
+      initialization: 'KMEANS_PLUS_PLUS',
+      nInit: 2,
+      maxIterations: 300,
+      tolerance: 1e-12,
+      seed: 9,
+      preparation: { missing: 'DROP', scaling: 'STANDARD' },
+    } as const;
     const { timings: _local, ...expected } = runModelingJob({ values: data.values, rows: data.rows, columns: data.columns, params: { ...params, threads: 1 } });
     const iterations: number[] = [];
-    const { timings: _remote, ...output } = await runInWorker({ values: data.values.slice(), rows: data.rows, columns: data.columns, params: { ...params, threads: 2 } }, { onIteration: (event) => iterations.push(event.iteration) }).result;
+    const { timings: _remote, ...output } = await runInWorker(
+      { values: data.values.slice(), rows: data.rows, columns: data.columns, params: { ...params, threads: 2 } },
+      { onIteration: (event) => iterations.push(event.iteration) },
+    ).result;
     assert.deepStrictEqual(output, expected);
     assert.ok(iterations.length > 2);
 
     let job: ReturnType<typeof runInWorker>;
     let seen = 0;
-    job = runInWorker({ values: data.values.slice(), rows: data.rows, columns: data.columns, params: { ...params, nInit: 50, threads: 2 } }, {
-      onIteration: () => {
-        if (++seen === 3) job.cancel();
+    job = runInWorker(
+      { values: data.values.slice(), rows: data.rows, columns: data.columns, params: { ...params, nInit: 50, threads: 2 } },
+      {
+        onIteration: () => {
+          if (++seen === 3) job.cancel();
+        },
       },
-    });
+    );
     await assert.rejects(job.result, RunCancelledError);
   });
 });

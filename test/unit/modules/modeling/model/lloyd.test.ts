@@ -36,7 +36,10 @@ function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: 
   const reference = referenceSteps(rows, start, maxIterations, tolerance);
   const final = kmeans(rows, start.length, { initialization: start, maxIterations, tolerance });
   const last = reference.at(-1)!;
-  assert.deepStrictEqual([final.clusters, final.centroids, final.iterations, final.converged], [last.clusters, last.centroids, last.iterations, last.converged]);
+  assert.deepStrictEqual(
+    [final.clusters, final.centroids, final.iterations, final.converged],
+    [last.clusters, last.centroids, last.iterations, last.converged],
+  );
   const runs: Record<string, ReturnType<typeof recordedSteps>> = {};
   for (const variant of VARIANTS) {
     const steps = recordedSteps(matrix, start, { maxIterations, tolerance, ...variant.options });
@@ -47,7 +50,10 @@ function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: 
     );
     for (const [t, step] of steps.entries()) {
       const ref = reference[t]!;
-      assert.deepStrictEqual(step.clusterSizes, start.map((_, c) => ref.clusters.filter((x) => x === c).length));
+      assert.deepStrictEqual(
+        step.clusterSizes,
+        start.map((_, c) => ref.clusters.filter((x) => x === c).length),
+      );
       if ('trackInertia' in variant.options) assert.equal(step.inertia, inertiaOf(rows, ref.clusters, ref.centroids), `iteration ${t + 1}: inertia`);
       else assert.ok(Number.isNaN(step.inertia));
     }
@@ -90,7 +96,7 @@ describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroi
     assert.ok(runs.bounds![1]!.distanceComputations >= 2, 'the tied row must have been scanned');
   });
 
-  it('a near-tie decided by rounding: Hamerly\'s test without its safety margin would keep the wrong centroid', () => {
+  it("a near-tie decided by rounding: Hamerly's test without its safety margin would keep the wrong centroid", () => {
     // Iteration 2 runs with centroids c0 = (0.52, 0.73) and c1 = (5.92, 4.65), the exact mean of rows 1 and 2; row 1 is their
     // midpoint. ml-kmeans computes 11.131599999999999 to c0 and 11.1316 to c1, so row 1 leaves c1 for c0; yet the square root
     // of 11.1316 is below half the computed c0–c1 distance, so an unguarded u < s test would skip row 1 and keep c1.
@@ -105,7 +111,12 @@ describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroi
   });
 
   it('exact ties in 1-D, centroid order reversed: the tie goes to the lower index whichever centroid the row had', () => {
-    for (const start of [[[0], [2]], [[2], [0]], [[1], [1]], [[2], [0], [2]]]) {
+    for (const start of [
+      [[0], [2]],
+      [[2], [0]],
+      [[1], [1]],
+      [[2], [0], [2]],
+    ]) {
       assertSameAsMlKmeans(matrixFromRows([[0], [1], [2], [1], [1], [3], [-1]]), start, 50, 1e-12);
     }
   });
@@ -132,17 +143,57 @@ describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroi
   });
 
   it('a cluster that empties in iteration 2 (after the bounds exist) keeps its centroid, as in ml-kmeans', () => {
-    const matrix = matrixFromRows([[0, 3], [1, 2], [6, 3], [5, 2], [0, 3]]);
-    const { reference } = assertSameAsMlKmeans(matrix, [[1.5, 6], [6, 4.5], [3.5, 0.5]], 20, 1e-9);
+    const matrix = matrixFromRows([
+      [0, 3],
+      [1, 2],
+      [6, 3],
+      [5, 2],
+      [0, 3],
+    ]);
+    const { reference } = assertSameAsMlKmeans(
+      matrix,
+      [
+        [1.5, 6],
+        [6, 4.5],
+        [3.5, 0.5],
+      ],
+      20,
+      1e-9,
+    );
     assert.deepStrictEqual(reference[0]!.clusters, [0, 2, 1, 2, 0]);
     assert.deepStrictEqual(reference[1]!.clusters, [0, 0, 1, 1, 0]);
     assert.deepStrictEqual(reference[1]!.centroids[2], reference[0]!.centroids[2]);
   });
 
   it('fewer distinct points than k, and a centroid far from every row: empty clusters keep their centroid', () => {
-    const matrix = matrixFromRows([[0, 0], [0, 0], [0, 0], [5, 5], [5, 5], [5, 5]]);
-    assertSameAsMlKmeans(matrix, [[0, 0], [0, 0], [5, 5]], 100, 1e-8);
-    const { reference } = assertSameAsMlKmeans(matrix, [[0, 0], [5, 5], [100, 100]], 100, 1e-8);
+    const matrix = matrixFromRows([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [5, 5],
+      [5, 5],
+      [5, 5],
+    ]);
+    assertSameAsMlKmeans(
+      matrix,
+      [
+        [0, 0],
+        [0, 0],
+        [5, 5],
+      ],
+      100,
+      1e-8,
+    );
+    const { reference } = assertSameAsMlKmeans(
+      matrix,
+      [
+        [0, 0],
+        [5, 5],
+        [100, 100],
+      ],
+      100,
+      1e-8,
+    );
     assert.deepStrictEqual(reference.at(-1)!.centroids[2], [100, 100]);
     const iris = standardizedIris();
     assertSameAsMlKmeans(iris, [...initial(iris, 3, 'kmeans++', 1), [50, 50, 50, 50], [-50, 0, 0, 0]], 300, 1e-8);
@@ -183,18 +234,54 @@ describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroi
     const seen: number[] = [];
     const last = runLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: (step) => seen.push(step.iterations) });
     assert.ok(last.iterations > 2);
-    assert.deepStrictEqual(seen, Array.from({ length: last.iterations }, (_, i) => i + 1));
+    assert.deepStrictEqual(
+      seen,
+      Array.from({ length: last.iterations }, (_, i) => i + 1),
+    );
     let steps = 0;
-    assert.throws(() => runLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: () => steps++, shouldCancel: () => steps >= 2 }), RunCancelledError);
+    assert.throws(
+      () => runLloyd(matrix, start, { maxIterations: 300, tolerance: 1e-8 }, { onStep: () => steps++, shouldCancel: () => steps >= 2 }),
+      RunCancelledError,
+    );
     assert.equal(steps, 2);
   });
 
   it('rejects bad shapes, and a NaN instead of assigning cluster −1 as ml-kmeans would', () => {
-    const matrix = matrixFromRows([[0, 0], [1, 1], [2, 2]]);
+    const matrix = matrixFromRows([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
     const run = (start: number[][], data = matrix) => [...lloydSteps(data, start, { maxIterations: 10, tolerance: 0 })];
     assert.throws(() => run([[0, 0], [1]]), RangeError);
-    assert.throws(() => run([[0, 0], [1, 1], [2, 2], [3, 3]]), RangeError);
-    assert.throws(() => run([[0, 0], [1, 1]], matrixFromRows([[0, 0], [Number.NaN, 1], [2, 2]])), RangeError);
-    assert.deepStrictEqual(centroidRows(Float64Array.of(1, 2, 3, 4), 2), [[1, 2], [3, 4]]);
+    assert.throws(
+      () =>
+        run([
+          [0, 0],
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ]),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        run(
+          [
+            [0, 0],
+            [1, 1],
+          ],
+          matrixFromRows([
+            [0, 0],
+            [Number.NaN, 1],
+            [2, 2],
+          ]),
+        ),
+      RangeError,
+    );
+    assert.deepStrictEqual(centroidRows(Float64Array.of(1, 2, 3, 4), 2), [
+      [1, 2],
+      [3, 4],
+    ]);
   });
 });

@@ -22,14 +22,64 @@ import { blobs } from './fixtures';
  *   0.5320865895034615 0.3550452856202158 38.103324269800886
  *   1.0 0.0 1.0
  */
-const X = [[1, 2], [1.5, 1.8], [5, 8], [8, 8], [1, 0.6], [9, 11], [8, 2], [10, 2], [9, 3], [4, 7], [0.5, 1.5], [7.5, 9]];
+const X = [
+  [1, 2],
+  [1.5, 1.8],
+  [5, 8],
+  [8, 8],
+  [1, 0.6],
+  [9, 11],
+  [8, 2],
+  [10, 2],
+  [9, 3],
+  [4, 7],
+  [0.5, 1.5],
+  [7.5, 9],
+];
 const CASES = [
-  { name: 'three clusters', data: X, labels: [0, 0, 1, 1, 0, 1, 2, 2, 2, 1, 0, 1], k: 3, silhouette: 0.6993740901133969, daviesBouldin: 0.4041196117548618, calinskiHarabasz: 37.2479575272108 },
-  { name: 'four clusters, one a singleton', data: X, labels: [0, 0, 1, 1, 0, 1, 2, 2, 2, 3, 0, 1], k: 4, silhouette: 0.5320865895034615, daviesBouldin: 0.3550452856202158, calinskiHarabasz: 38.103324269800886 },
+  {
+    name: 'three clusters',
+    data: X,
+    labels: [0, 0, 1, 1, 0, 1, 2, 2, 2, 1, 0, 1],
+    k: 3,
+    silhouette: 0.6993740901133969,
+    daviesBouldin: 0.4041196117548618,
+    calinskiHarabasz: 37.2479575272108,
+  },
+  {
+    name: 'four clusters, one a singleton',
+    data: X,
+    labels: [0, 0, 1, 1, 0, 1, 2, 2, 2, 3, 0, 1],
+    k: 4,
+    silhouette: 0.5320865895034615,
+    daviesBouldin: 0.3550452856202158,
+    calinskiHarabasz: 38.103324269800886,
+  },
   // sklearn ignores labels that do not occur; cluster 4 here is empty, so the values are those of the case above.
-  { name: 'four clusters, one a singleton, plus an empty fifth', data: X, labels: [0, 0, 1, 1, 0, 1, 2, 2, 2, 3, 0, 1], k: 5, silhouette: 0.5320865895034615, daviesBouldin: 0.3550452856202158, calinskiHarabasz: 38.103324269800886 },
+  {
+    name: 'four clusters, one a singleton, plus an empty fifth',
+    data: X,
+    labels: [0, 0, 1, 1, 0, 1, 2, 2, 2, 3, 0, 1],
+    k: 5,
+    silhouette: 0.5320865895034615,
+    daviesBouldin: 0.3550452856202158,
+    calinskiHarabasz: 38.103324269800886,
+  },
   // Zero within-cluster dispersion: silhouette 1, Davies–Bouldin 0 (sklearn's allclose rule), Calinski–Harabasz 1 (sklearn's convention).
-  { name: 'two clusters of duplicated points', data: [[0, 0], [0, 0], [1, 1], [1, 1]], labels: [0, 0, 1, 1], k: 2, silhouette: 1, daviesBouldin: 0, calinskiHarabasz: 1 },
+  {
+    name: 'two clusters of duplicated points',
+    data: [
+      [0, 0],
+      [0, 0],
+      [1, 1],
+      [1, 1],
+    ],
+    labels: [0, 0, 1, 1],
+    k: 2,
+    silhouette: 1,
+    daviesBouldin: 0,
+    calinskiHarabasz: 1,
+  },
 ];
 
 /** Cluster means, as runKMeans returns them; an empty cluster gets an arbitrary far-away centroid that must be ignored. */
@@ -81,7 +131,16 @@ describe('scores', () => {
 
   it('silhouette on 4,000 rows with sampleSize 1,000 reports sampled=true and stays within 0.04 of the exact value', () => {
     // Over 60 seeds the sampled value here is unbiased with a standard deviation of about 0.01, so 0.04 is a ~4σ bound.
-    const data = blobs([[0, 0], [4, 0], [2, 3]], 1334, 1.3, 21);
+    const data = blobs(
+      [
+        [0, 0],
+        [4, 0],
+        [2, 3],
+      ],
+      1334,
+      1.3,
+      21,
+    );
     const matrix = matrixFromRows(data.rows.slice(0, 4000));
     const labels = Int32Array.from(data.labels.slice(0, 4000));
     const exact = silhouette(matrix, labels, 3, { sampleSize: 4000, seed: 1 });
@@ -95,7 +154,15 @@ describe('scores', () => {
   });
 
   it('the sampled silhouette is deterministic for a seed', () => {
-    const data = blobs([[0, 0], [4, 0]], 300, 1, 2);
+    const data = blobs(
+      [
+        [0, 0],
+        [4, 0],
+      ],
+      300,
+      1,
+      2,
+    );
     const matrix = matrixFromRows(data.rows);
     const labels = Int32Array.from(data.labels);
     assert.deepEqual(silhouette(matrix, labels, 2, { sampleSize: 100, seed: 9 }), silhouette(matrix, labels, 2, { sampleSize: 100, seed: 9 }));
