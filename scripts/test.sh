@@ -13,10 +13,11 @@ source scripts/node-env.sh
 files=("$@")
 if ((${#files[@]} == 0)); then
   bash scripts/check.sh
-  mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+  # From the sources, not from dist/: a test moved or deleted leaves its compiled copy behind there.
+  mapfile -t files < <(find test -name '*.test.ts' | sort | sed -e 's#^#dist/#' -e 's#\.ts$#.js#')
 fi
 if ((${#files[@]} == 0)); then
-  echo "test: no compiled test files under dist/test" >&2
+  echo "test: no test files under test/" >&2
   exit 1
 fi
 
