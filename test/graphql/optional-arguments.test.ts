@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   getIntrospectionQuery,
   parse,
@@ -11,6 +10,7 @@ import {
   type IntrospectionTypeRef,
 } from 'graphql';
 import { RunRepository } from '../../src/modules/run/run.repository';
+import type { DatasetFieldsFragment, ModelRunsPageQuery, RunAssignmentsQuery, RunResultFragment } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/app-harness';
 import { dataOf, pollUntil, runRecord, waitForRun } from '../support/runs';
 
@@ -24,30 +24,61 @@ import { dataOf, pollUntil, runRecord, waitForRun } from '../support/runs';
  * cannot be added without its cases. On the embedded default (SQLite) with its demo datasets.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
 /** Not in the request at all. */
 const OMITTED = Symbol('omitted');
 /** Passed as `$value`, a variable the request declares but does not set (arguments only). */
 const UNSET = Symbol('unset variable');
 type Mode = typeof OMITTED | typeof UNSET | null | { readonly value: unknown };
 
-interface OptionalCase {
+/** The expected answers may be values or promises of them (the test awaits them). */
+interface OptionalCase<TValue = unknown> {
   /** Sends the operation with the argument (or input field) in this mode; returns the part of the answer compared, or its errors. */
   send(mode: Mode): Promise<unknown>;
   /** The documented default's answer: omitted, unset and null must give exactly this. */
-  whenOmitted(): Promise<unknown>;
+  whenOmitted(): unknown;
   /** Patch inputs only (omitted fields stay as they are): what null answers instead. */
-  whenNull?(): Promise<unknown>;
+  whenNull?(): unknown;
   /** The value given, and what it must answer. */
-  given(): unknown;
-  whenGiven(value: unknown): Promise<unknown>;
+  given(): TValue | Promise<TValue>;
+  whenGiven(value: TValue): unknown;
 }
 
-interface Edge {
+/**
+ * What the operation texts below select. They are built per case (an argument left out, null, or a
+ * variable), so no generated document fits them; their nodes are typed from the generated operation
+ * types where the selection is the same.
+ */
+interface Edge<TNode = unknown> {
   readonly cursor: string;
-  readonly node: Json;
+  readonly node: TNode;
+}
+/** A connection selected as `edges { cursor node … }`. */
+interface Page<TNode = unknown> {
+  readonly edges: readonly Edge<TNode>[];
+}
+/** A connection selected as `edges { node … }`. */
+interface Nodes<TNode> {
+  readonly edges: readonly { readonly node: TNode }[];
+}
+type RunNode = ModelRunsPageQuery['modelRuns']['edges'][number]['node'];
+type AssignmentNode = NonNullable<RunAssignmentsQuery['modelRun']>['assignments']['edges'][number]['node'];
+interface TraceNode {
+  readonly id: string;
+  readonly action: string;
+}
+interface RunIdsAnswer {
+  readonly modelRuns: Nodes<Pick<RunNode, 'id'>>;
+}
+interface DatasetRunIdsAnswer {
+  readonly dataset: { readonly runs: Nodes<Pick<RunNode, 'id'>> } | null;
+}
+interface TraceAnswer {
+  readonly modelRun: { readonly trace: Nodes<TraceNode> | null } | null;
+}
+/** startModelRun's `id` and RUN_PARAMS. */
+interface StartedRun {
+  readonly id: string;
+  readonly params: Omit<RunResultFragment['params'], 'table' | 'keyColumns' | 'featureColumns'>;
 }
 
 interface RunRow {
@@ -78,21 +109,28 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   let copyId: string;
   let mainRunId: string;
 
-  const request = async (text: string, variables: Record<string, unknown> = {}): Promise<FormattedExecutionResult<Json>> =>
-    server.graphql(parse(text) as TypedDocumentNode<Json, Record<string, unknown>>, variables);
+  /** Sends an operation text; `TData` is what its selection answers. */
+  const request = <TData>(text: string, variables: Record<string, unknown> = {}): Promise<FormattedExecutionResult<TData>> =>
+    server.graphql<TData, Record<string, unknown>>(parse(text), variables);
 
   /** The compared part of an answer: `pick(data)`, or the errors' codes, fields and messages. */
-  const answerOf = (result: FormattedExecutionResult<Json>, pick: (data: Json) => unknown): unknown =>
+  const answerOf = <TData>(result: FormattedExecutionResult<TData>, pick: (data: TData) => unknown): unknown =>
     result.errors
       ? { errors: result.errors.map((error) => ({ code: error.extensions?.code, field: error.extensions?.field, message: error.message })) }
-      : pick(result.data);
+      : pick(dataOf(result, 'the answer'));
 
   /**
    * An argument site. `operation(args, declarations)` is the operation text with the argument list
    * (`fixed` plus the argument under test) and the variable declarations put in.
    */
   const argumentSender =
-    (operation: (args: string, declarations: string) => string, pick: (data: Json) => unknown, name: string, type: string, fixed: readonly string[] = []) =>
+    <TData>(
+      operation: (args: string, declarations: string) => string,
+      pick: (data: TData) => unknown,
+      name: string,
+      type: string,
+      fixed: readonly string[] = [],
+    ) =>
     async (mode: Mode): Promise<unknown> => {
       const args = [...fixed];
       const declarations: string[] = [];
@@ -104,7 +142,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
         if (mode !== UNSET) variables.value = mode.value;
       }
       const text = operation(args.length ? `(${args.join(', ')})` : '', declarations.length ? `(${declarations.join(', ')})` : '');
-      return answerOf(await request(text, variables), pick);
+      return answerOf(await request<TData>(text, variables), pick);
     };
 
   /** `base` with `path` (e.g. ['preparation', 'missing']) left out, null or set: an input object sent as a JSON variable. */
@@ -118,10 +156,10 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   };
 
   /** `first` and `after` of a connection whose operation selects `edges { cursor node … }`. */
-  const pagingCases = (
+  const pagingCases = <TData>(
     site: string,
     operation: (args: string, declarations: string) => string,
-    edges: (data: Json) => Edge[],
+    edges: (data: TData) => readonly Edge[],
   ): Record<string, OptionalCase> => {
     const first = argumentSender(operation, edges, 'first', 'Int');
     const afterCursor = argumentSender(operation, edges, 'after', 'String', ['first: 5']);
@@ -145,8 +183,13 @@ describe('optional arguments and input fields: omitted, null and given, for ever
 
   /** Every run, newest first, with what the filters look at. */
   const everyRun = async (): Promise<RunRow[]> => {
-    const data = dataOf(await request('{ modelRuns(first: 500) { edges { node { id status createdAt dataset { id } } } } }'), 'modelRuns');
-    return data.modelRuns.edges.map(({ node }: Json) => ({ id: node.id, status: node.status, createdAt: node.createdAt, datasetId: node.dataset.id }));
+    const data = dataOf(
+      await request<{ modelRuns: Nodes<Pick<RunNode, 'id' | 'status' | 'createdAt'> & { readonly dataset: { readonly id: string } | null }> }>(
+        '{ modelRuns(first: 500) { edges { node { id status createdAt dataset { id } } } } }',
+      ),
+      'modelRuns',
+    );
+    return data.modelRuns.edges.map(({ node }) => ({ id: node.id, status: node.status, createdAt: node.createdAt, datasetId: node.dataset!.id }));
   };
   const ids = (runs: readonly RunRow[]) => runs.map((run) => run.id);
   const newestFirst = (runs: readonly RunRow[]) =>
@@ -155,14 +198,14 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   const modelRunsOperation = (args: string, declarations: string) => `query Runs${declarations} { modelRuns${args} { edges { cursor node { id } } } }`;
   const datasetRunsOperation = (args: string, declarations: string) =>
     `query Runs${declarations} { dataset(id: "${copyId}") { runs${args} { edges { cursor node { id } } } } }`;
-  const runIdsOf = (data: Json) => data.modelRuns.edges.map((edge: Edge) => edge.node.id);
-  const datasetRunIdsOf = (data: Json) => data.dataset.runs.edges.map((edge: Edge) => edge.node.id);
+  const runIdsOf = (data: RunIdsAnswer) => data.modelRuns.edges.map((edge) => edge.node.id);
+  const datasetRunIdsOf = (data: DatasetRunIdsAnswer) => data.dataset!.runs.edges.map((edge) => edge.node.id);
 
   /** A filter field, through modelRuns(filter: $filter, first: 500). */
-  const filterCase = (field: string, given: () => Promise<unknown>, keep: (run: RunRow, value: Json) => boolean): OptionalCase => ({
+  const filterCase = <TValue>(field: string, given: () => TValue | Promise<TValue>, keep: (run: RunRow, value: TValue) => boolean): OptionalCase<TValue> => ({
     send: async (mode) =>
       answerOf(
-        await request('query Runs($filter: ModelRunFilter) { modelRuns(filter: $filter, first: 500) { edges { node { id } } } }', {
+        await request<RunIdsAnswer>('query Runs($filter: ModelRunFilter) { modelRuns(filter: $filter, first: 500) { edges { node { id } } } }', {
           filter: withField({}, [field], mode),
         }),
         runIdsOf,
@@ -174,11 +217,12 @@ describe('optional arguments and input fields: omitted, null and given, for ever
 
   /** The parameters a start answers with (seed left out unless the case is about it), after the run has ended. */
   const startSender =
-    (path: readonly string[], base: Record<string, unknown>, pick: (run: Json) => unknown = ({ params: { seed: _seed, ...params } }) => params) =>
+    (path: readonly string[], base: Record<string, unknown>, pick: (run: StartedRun) => unknown = ({ params: { seed: _seed, ...params } }) => params) =>
     async (mode: Mode): Promise<unknown> => {
-      const result = await request(`mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id ${RUN_PARAMS} } }`, {
-        input: withField(base, path, mode),
-      });
+      const result = await request<{ startModelRun: StartedRun }>(
+        `mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id ${RUN_PARAMS} } }`,
+        { input: withField(base, path, mode) },
+      );
       if (result.data?.startModelRun) await waitForRun(server, result.data.startModelRun.id);
       return answerOf(result, (data) => pick(data.startModelRun));
     };
@@ -196,9 +240,9 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   };
   const startCase = (field: string, given: unknown, changed: Record<string, unknown>): OptionalCase => ({
     send: startSender([field], START_BASE),
-    whenOmitted: async () => DEFAULT_PARAMS,
+    whenOmitted: () => DEFAULT_PARAMS,
     given: () => given,
-    whenGiven: async () => ({ ...DEFAULT_PARAMS, ...changed }),
+    whenGiven: () => ({ ...DEFAULT_PARAMS, ...changed }),
   });
   const EXACTLY_ONE = { errors: [{ code: 'BAD_USER_INPUT', field: 'k', message: 'Give exactly one of k or kRange' }] };
 
@@ -213,6 +257,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     return row?.outcome_table ?? null;
   };
   const DATASET_FIELDS = 'id name description keyColumns featureColumns';
+  type DatasetAnswer = Pick<DatasetFieldsFragment, 'id' | 'name' | 'description' | 'keyColumns' | 'featureColumns'>;
 
   const registerCase = (field: string, given: unknown, expected: (value: unknown) => Record<string, unknown>): OptionalCase => {
     const send = async (mode: Mode) => {
@@ -221,12 +266,15 @@ describe('optional arguments and input fields: omitted, null and given, for ever
         [field],
         mode,
       );
-      const result = await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { ${DATASET_FIELDS} } }`, { input });
+      const result = await request<{ registerDataset: DatasetAnswer }>(
+        `mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { ${DATASET_FIELDS} } }`,
+        { input },
+      );
       if (result.errors) return answerOf(result, () => null);
-      const dataset = result.data.registerDataset;
+      const dataset = dataOf(result, 'registerDataset').registerDataset;
       return { description: dataset.description, outcomeTable: await storedOutcomeTable(dataset.id) };
     };
-    return { send, whenOmitted: async () => ({ description: null, outcomeTable: null }), given: () => given, whenGiven: async (value) => expected(value) };
+    return { send, whenOmitted: () => ({ description: null, outcomeTable: null }), given: () => given, whenGiven: (value) => expected(value) };
   };
 
   /** updateDataset on a dataset registered just before, changing one field: the dataset afterwards (its name as 'as registered' when unchanged). */
@@ -248,26 +296,29 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     send: async (mode) => {
       const name = `optional-args ${randomUUID()}`;
       const registered = dataOf(
-        await request(`mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`, { input: { ...REGISTERED, name } }),
+        await request<{ registerDataset: Pick<DatasetFieldsFragment, 'id'> }>(
+          `mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`,
+          { input: { ...REGISTERED, name } },
+        ),
         'register',
       ).registerDataset;
-      const result = await request(`mutation Update($id: ID!, $input: UpdateDatasetInput!) { updateDataset(id: $id, input: $input) { ${DATASET_FIELDS} } }`, {
-        id: registered.id,
-        input: withField({}, [field], mode),
-      });
+      const result = await request<{ updateDataset: DatasetAnswer }>(
+        `mutation Update($id: ID!, $input: UpdateDatasetInput!) { updateDataset(id: $id, input: $input) { ${DATASET_FIELDS} } }`,
+        { id: registered.id, input: withField({}, [field], mode) },
+      );
       if (result.errors) return answerOf(result, () => null);
-      const { name: after, description, keyColumns, featureColumns } = result.data.updateDataset;
+      const { name: after, description, keyColumns, featureColumns } = dataOf(result, 'updateDataset').updateDataset;
       return { name: after === name ? 'as registered' : after, description, keyColumns, featureColumns, outcomeTable: await storedOutcomeTable(registered.id) };
     },
-    whenOmitted: async () => AS_REGISTERED,
-    whenNull: async () => ({ ...AS_REGISTERED, ...whenNull }),
+    whenOmitted: () => AS_REGISTERED,
+    whenNull: () => ({ ...AS_REGISTERED, ...whenNull }),
     given: () => given,
-    whenGiven: async () => ({ ...AS_REGISTERED, ...whenGiven }),
+    whenGiven: () => ({ ...AS_REGISTERED, ...whenGiven }),
   });
 
   /** The site → its cases. Keys: `Type.field(argument)` for arguments, `InputType.field` for input fields. */
   const CASES: Record<string, OptionalCase> = {
-    ...pagingCases('Query.modelRuns', modelRunsOperation, (data) => data.modelRuns.edges),
+    ...pagingCases('Query.modelRuns', modelRunsOperation, (data: { modelRuns: Page<Pick<RunNode, 'id'>> }) => data.modelRuns.edges),
     'Query.modelRuns(filter)': {
       send: argumentSender(modelRunsOperation, runIdsOf, 'filter', 'ModelRunFilter', ['first: 500']),
       whenOmitted: async () => ids(await everyRun()),
@@ -283,12 +334,12 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     },
     'ModelRunFilter.datasetIds': filterCase(
       'datasetIds',
-      async () => [copyId],
+      () => [copyId],
       (run, value) => value.includes(run.datasetId),
     ),
     'ModelRunFilter.statuses': filterCase(
       'statuses',
-      async () => ['CANCELLED'],
+      () => ['CANCELLED'],
       (run, value) => value.includes(run.status),
     ),
     'ModelRunFilter.createdAfter': filterCase(
@@ -302,7 +353,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
       (run, value) => Date.parse(run.createdAt) < Date.parse(value),
     ),
 
-    ...pagingCases('Dataset.runs', datasetRunsOperation, (data) => data.dataset.runs.edges),
+    ...pagingCases('Dataset.runs', datasetRunsOperation, (data: { dataset: { runs: Page<Pick<RunNode, 'id'>> } | null }) => data.dataset!.runs.edges),
     'Dataset.runs(filter)': {
       send: argumentSender(datasetRunsOperation, datasetRunIdsOf, 'filter', 'ModelRunFilter', ['first: 500']),
       whenOmitted: async () => ids((await everyRun()).filter((run) => run.datasetId === copyId)),
@@ -312,26 +363,26 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     ...pagingCases(
       'Dataset.preview',
       (args, declarations) => `query Preview${declarations} { dataset(id: "${IRIS}") { preview${args} { edges { cursor node } } } }`,
-      (data) => data.dataset.preview.edges,
+      (data: { dataset: { preview: Page } | null }) => data.dataset!.preview.edges,
     ),
     ...pagingCases(
       'Dataset.outcomes',
       (args, declarations) =>
         `query Outcomes${declarations} { dataset(id: "${IRIS}") { outcomes${args} { edges { cursor node { entityKey runId cluster distance scoredAt } } } } }`,
-      (data) => data.dataset.outcomes.edges,
+      (data: { dataset: { outcomes: Page } | null }) => data.dataset!.outcomes.edges,
     ),
 
     ...pagingCases(
       'ModelRun.assignments',
       (args, declarations) =>
         `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { cursor node { entityKey cluster distance } } } } }`,
-      (data) => data.modelRun.assignments.edges,
+      (data: { modelRun: { assignments: Page } | null }) => data.modelRun!.assignments.edges,
     ),
     'ModelRun.assignments(cluster)': {
       send: argumentSender(
         (args, declarations) =>
           `query Assignments${declarations} { modelRun(id: "${mainRunId}") { assignments${args} { edges { node { entityKey cluster distance } } } } }`,
-        (data) => data.modelRun.assignments.edges.map((edge: Edge) => edge.node),
+        (data: { modelRun: { assignments: Nodes<AssignmentNode> } | null }) => data.modelRun!.assignments.edges.map((edge) => edge.node),
         'cluster',
         'Int',
         ['first: 500'],
@@ -344,33 +395,33 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     ...pagingCases(
       'ModelRun.trace',
       (args, declarations) => `query Trace${declarations} { modelRun(id: "${mainRunId}") { trace${args} { edges { cursor node { id action } } } } }`,
-      (data) => data.modelRun.trace.edges,
+      (data: { modelRun: { trace: Page | null } | null }) => data.modelRun!.trace!.edges,
     ),
     'ModelRun.trace(actions)': {
       send: argumentSender(
         (args, declarations) => `query Trace${declarations} { modelRun(id: "${mainRunId}") { trace${args} { edges { node { id action } } } } }`,
-        (data) => data.modelRun.trace.edges.map((edge: Edge) => edge.node),
+        (data: TraceAnswer) => data.modelRun!.trace!.edges.map((edge) => edge.node),
         'actions',
         '[String!]',
         ['first: 500'],
       ),
       // Documented: every action.
-      whenOmitted: async () => traceWithActions(TRACE_ACTIONS),
+      whenOmitted: () => traceWithActions(TRACE_ACTIONS),
       given: () => ['iteration'],
-      whenGiven: async () => (await traceWithActions(TRACE_ACTIONS)).filter((node: Json) => node.action === 'iteration'),
+      whenGiven: async () => (await traceWithActions(TRACE_ACTIONS)).filter((node) => node.action === 'iteration'),
     },
 
     'StartModelRunInput.k': {
       send: startSender(['k'], { datasetId: IRIS, seed: 1 }),
-      whenOmitted: async () => EXACTLY_ONE,
+      whenOmitted: () => EXACTLY_ONE,
       given: () => 4,
-      whenGiven: async () => ({ ...DEFAULT_PARAMS, k: 4 }),
+      whenGiven: () => ({ ...DEFAULT_PARAMS, k: 4 }),
     },
     'StartModelRunInput.kRange': {
       send: startSender(['kRange'], { datasetId: IRIS, seed: 1 }),
-      whenOmitted: async () => EXACTLY_ONE,
+      whenOmitted: () => EXACTLY_ONE,
       given: () => ({ min: 2, max: 3 }),
-      whenGiven: async () => ({ ...DEFAULT_PARAMS, k: null, kRange: { min: 2, max: 3 } }),
+      whenGiven: () => ({ ...DEFAULT_PARAMS, k: null, kRange: { min: 2, max: 3 } }),
     },
     'StartModelRunInput.initialization': startCase('initialization', 'RANDOM', { initialization: 'RANDOM', nInit: 10 }),
     'StartModelRunInput.nInit': startCase('nInit', 2, { nInit: 2 }),
@@ -387,34 +438,35 @@ describe('optional arguments and input fields: omitted, null and given, for ever
             ? 'drawn and recorded'
             : run.params.seed,
       ),
-      whenOmitted: async () => 'drawn and recorded',
+      whenOmitted: () => 'drawn and recorded',
       given: () => 42,
-      whenGiven: async () => 42,
+      whenGiven: () => 42,
     },
     'StartModelRunInput.idempotencyKey': {
       // Two starts with the same input: one run (a key given) or two (none).
       send: async (mode) => {
         const input = withField({ ...START_BASE, publishOutcomes: false }, ['idempotencyKey'], mode);
-        const start = () => request('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input });
+        const start = () =>
+          request<{ startModelRun: { id: string } }>('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input });
         const [first, second] = [await start(), await start()];
         for (const result of [first, second]) if (result.data?.startModelRun) await waitForRun(server, result.data.startModelRun.id);
-        return answerOf(first, () => answerOf(second, () => ({ sameRun: first.data.startModelRun.id === second.data.startModelRun.id })));
+        return answerOf(first, (firstRun) => answerOf(second, (secondRun) => ({ sameRun: firstRun.startModelRun.id === secondRun.startModelRun.id })));
       },
-      whenOmitted: async () => ({ sameRun: false }),
+      whenOmitted: () => ({ sameRun: false }),
       given: () => `optional-args ${randomUUID()}`,
-      whenGiven: async () => ({ sameRun: true }),
+      whenGiven: () => ({ sameRun: true }),
     },
     'PreparationInput.missing': {
       send: startSender(['preparation', 'missing'], { ...START_BASE, preparation: { scaling: 'NONE' } }),
-      whenOmitted: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'DROP', scaling: 'NONE' } }),
+      whenOmitted: () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'DROP', scaling: 'NONE' } }),
       given: () => 'MEAN',
-      whenGiven: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'NONE' } }),
+      whenGiven: () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'NONE' } }),
     },
     'PreparationInput.scaling': {
       send: startSender(['preparation', 'scaling'], { ...START_BASE, preparation: { missing: 'MEAN' } }),
-      whenOmitted: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'STANDARD' } }),
+      whenOmitted: () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'STANDARD' } }),
       given: () => 'MINMAX',
-      whenGiven: async () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'MINMAX' } }),
+      whenGiven: () => ({ ...DEFAULT_PARAMS, preparation: { missing: 'MEAN', scaling: 'MINMAX' } }),
     },
 
     'RegisterDatasetInput.description': registerCase('description', 'flowers again', (value) => ({ description: value, outcomeTable: null })),
@@ -440,32 +492,32 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     return rows.map((row) => ({ entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) }));
   }
 
-  async function traceWithActions(actions: readonly string[]): Promise<Json[]> {
+  async function traceWithActions(actions: readonly string[]): Promise<TraceNode[]> {
     const data = dataOf(
-      await request(
+      await request<TraceAnswer>(
         'query Trace($id: ID!, $actions: [String!]) { modelRun(id: $id) { trace(actions: $actions, first: 500) { edges { node { id action } } } } }',
         { id: mainRunId, actions },
       ),
       'trace',
     );
-    return data.modelRun.trace.edges.map((edge: Edge) => edge.node);
+    return data.modelRun!.trace!.edges.map((edge) => edge.node);
   }
 
   before(async () => {
     server = await startTestServer({ RUN_HEARTBEAT_MS: '600000', RUN_QUEUE_LIMIT: '1000', RATE_LIMIT_RUNS_PER_MINUTE: '100000', TRACE_FLUSH_MS: '20' });
     copyId = dataOf(
-      await request(
+      await request<{ registerDataset: Pick<DatasetFieldsFragment, 'id'> }>(
         'mutation { registerDataset(input: { name: "optional-args iris copy", table: "iris", keyColumns: ["sample_id"], featureColumns: ["petal_length", "petal_width"] }) { id } }',
       ),
       'register the copy',
     ).registerDataset.id;
     const start = async (input: Record<string, unknown>) => {
       const run = dataOf(
-        await request('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input }),
+        await request<{ startModelRun: { id: string } }>('mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }', { input }),
         'start',
       ).startModelRun;
       await waitForRun(server, run.id);
-      return run.id as string;
+      return run.id;
     };
     // More than one default page (20) of runs, most of them on the copy, and one CANCELLED run.
     for (let seed = 1; seed <= 22; seed++) await start({ datasetId: copyId, k: 2, seed, publishOutcomes: false });
@@ -478,7 +530,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
       'the main run’s trace',
     );
     // …and nothing more arrives: the trace compared below is complete.
-    let previous: Json[] = [];
+    let previous: TraceNode[] = [];
     await pollUntil(
       () => traceWithActions(TRACE_ACTIONS),
       (nodes) => {
@@ -496,7 +548,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   });
 
   it('every optional argument and input field of the schema has its cases here, and each declares null as its default outside patch inputs', async () => {
-    const schema = dataOf(await request(getIntrospectionQuery()), 'introspection') as IntrospectionQuery;
+    const schema = dataOf(await request<IntrospectionQuery>(getIntrospectionQuery()), 'introspection');
     const sites = new Map<string, IntrospectionInputValue>();
     for (const type of schema.__schema.types) {
       if (type.name.startsWith('__')) continue;

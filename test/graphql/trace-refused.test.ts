@@ -17,11 +17,21 @@ import { ANONYMOUS, bearer, post } from './auth/auth-support';
 
 const DEEP_11 = '{ modelRuns { edges { node { dataset { runs { edges { node { dataset { latestRun { dataset { id } } } } } } } } } } }';
 
+/** A line of the trace files: every document has an event action; only graphql-operation ones have the operation. */
+interface TraceDocument {
+  readonly event?: { readonly action?: string };
+}
+interface OperationDocument extends TraceDocument {
+  readonly aimodel: { readonly graphql: { readonly operation_name: string; readonly error_codes: string[] } };
+}
+
+const isOperation = (document: TraceDocument): document is OperationDocument => document.event?.action === 'graphql-operation';
+
 /** Every graphql-operation document in the daily trace files. */
-async function operationDocuments(traceDir: string): Promise<{ aimodel: { graphql: { operation_name: string; error_codes: string[] } } }[]> {
+async function operationDocuments(traceDir: string): Promise<OperationDocument[]> {
   const names = (await readdir(traceDir).catch(() => [] as string[])).filter((name) => /^trace-.*\.ndjson$/.test(name));
   const lines = (await Promise.all(names.map((name) => readFile(path.join(traceDir, name), 'utf8')))).flatMap((text) => text.split('\n').filter(Boolean));
-  return lines.map((line) => JSON.parse(line)).filter((document) => document.event?.action === 'graphql-operation');
+  return lines.map((line) => JSON.parse(line) as TraceDocument).filter(isOperation);
 }
 
 describe('refused and anonymous requests with TRACE_REFUSED_SAMPLE_RATE=0 (production-like: AUTH_ANONYMOUS=none)', () => {

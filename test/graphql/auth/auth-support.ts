@@ -40,7 +40,7 @@ export function assertUnauthenticated(answer: { status: number; body: FormattedE
 
 /** FORBIDDEN naming the role the operation needs, and no data for the refused field. */
 export function assertForbidden(result: FormattedExecutionResult<unknown>, requiredRole: string, what: string): void {
-  assert.ok(result.errors && result.errors.length === 1, `${what}: expected FORBIDDEN, got ${JSON.stringify(result)}`);
+  assert.ok(result.errors?.length === 1, `${what}: expected FORBIDDEN, got ${JSON.stringify(result)}`);
   const [error] = result.errors;
   assert.equal(error!.extensions?.code, 'FORBIDDEN', `${what}: ${JSON.stringify(result.errors)}`);
   assert.equal(error!.extensions?.requiredRole, requiredRole, `${what}: ${JSON.stringify(result.errors)}`);

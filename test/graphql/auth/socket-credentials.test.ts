@@ -60,7 +60,7 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
     const kept = open({ 'x-api-key': other.key });
     const live = liveSubscription(revoked.client, runId);
     await pollUntil(
-      async () => live.events.length,
+      () => Promise.resolve(live.events.length),
       (count) => count === 1,
       'the subscription’s first state',
     );
@@ -84,7 +84,7 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
     // A live subscription keeps the socket open.
     const live = liveSubscription(socket.client, await runningRun());
     await pollUntil(
-      async () => live.events.length,
+      () => Promise.resolve(live.events.length),
       (count) => count === 1,
       'the subscription’s first state',
     );

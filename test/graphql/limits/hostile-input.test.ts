@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { DatasetFieldsFragment } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { databaseSnapshot, gql, onlyError, postRaw, type RawResponse } from './limits-support';
 
@@ -7,6 +8,10 @@ import { databaseSnapshot, gql, onlyError, postRaw, type RawResponse } from './l
 
 const START = 'mutation Start($input: StartModelRunInput!) { startModelRun(input: $input) { id } }';
 const REGISTER = 'mutation Register($input: RegisterDatasetInput!) { registerDataset(input: $input) { id name description } }';
+/** What REGISTER selects. */
+interface Registered {
+  registerDataset: Pick<DatasetFieldsFragment, 'id' | 'name' | 'description'>;
+}
 
 /** startModelRun's variables as raw JSON text, so a value like 1e309 goes out exactly as written. */
 function startBody(fields: string): string {
@@ -156,11 +161,15 @@ describe('hostile input', () => {
     it('name and description are data: stored and read back verbatim, never executed', async () => {
       for (const attempt of ATTEMPTS.slice(0, 4)) {
         const input = { name: attempt, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], description: attempt, outcomeTable: null };
-        const answer = await gql(server, REGISTER, { input });
+        const answer = await gql<Registered>(server, REGISTER, { input });
         assert.equal(answer.body?.errors, undefined, answer.text);
         const registered = answer.body!.data!.registerDataset;
         assert.deepEqual([registered.name, registered.description], [attempt, attempt]);
-        const read = await gql(server, 'query ($id: ID!) { dataset(id: $id) { name description rowCount } }', { id: registered.id });
+        const read = await gql<{ dataset: Pick<DatasetFieldsFragment, 'name' | 'description' | 'rowCount'> | null }>(
+          server,
+          'query ($id: ID!) { dataset(id: $id) { name description rowCount } }',
+          { id: registered.id },
+        );
         assert.deepEqual(read.body?.data?.dataset, { name: attempt, description: attempt, rowCount: 150 });
         assert.equal((await gql(server, 'mutation ($id: ID!) { deleteDataset(id: $id) { id } }', { id: registered.id })).body?.errors, undefined);
       }

@@ -10,24 +10,25 @@ export interface GraphqlError {
   extensions?: Record<string, unknown> & { code?: string };
 }
 
-export interface RawResponse {
+/** An HTTP answer to /graphql; `TData` is what the request's selection answers, as the caller declares it. */
+export interface RawResponse<TData = unknown> {
   status: number;
   contentType: string;
   text: string;
-  body: { data?: Record<string, any> | null; errors?: GraphqlError[] } | null;
+  body: { data?: TData | null; errors?: GraphqlError[] } | null;
 }
 
 /** POSTs exactly these bytes to /graphql (as the harness's admin unless `headers` say otherwise). */
-export async function postRaw(server: TestServer, body: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
+export async function postRaw<TData = unknown>(server: TestServer, body: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse<TData>> {
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(server.adminKey ? { authorization: `Bearer ${server.adminKey}` } : {}), ...headers },
     body,
   });
   const text = await response.text();
-  let parsed: RawResponse['body'] = null;
+  let parsed: RawResponse<TData>['body'] = null;
   try {
-    parsed = JSON.parse(text) as RawResponse['body'];
+    parsed = JSON.parse(text) as RawResponse<TData>['body'];
   } catch {
     // not JSON: left null for the assertion to report
   }
@@ -35,8 +36,13 @@ export async function postRaw(server: TestServer, body: string | Buffer, headers
 }
 
 /** A query string with variables, as a client would send it. */
-export function gql(server: TestServer, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<RawResponse> {
-  return postRaw(server, JSON.stringify({ query, variables }), headers);
+export function gql<TData = unknown>(
+  server: TestServer,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Promise<RawResponse<TData>> {
+  return postRaw<TData>(server, JSON.stringify({ query, variables }), headers);
 }
 
 /** The response's single error: asserts its code (and message) and returns it. */

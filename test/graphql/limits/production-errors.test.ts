@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { ERROR_CATALOGUE } from '../../../src/errors/catalogue';
 import { startTestServer, type TestServer } from '../../support/app-harness';
@@ -32,9 +32,21 @@ function assertNoLeak(response: RawResponse): void {
   for (const pattern of LEAKS) assert.doesNotMatch(response.text, pattern, `the response leaks ${pattern}: ${response.text.slice(0, 500)}`);
 }
 
+/** A pino log line as the server writes it; only the fields read here, most of them on error lines alone. */
+interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly requestId?: string;
+  readonly code?: string;
+  readonly reason?: string;
+  readonly path?: string;
+  readonly stack?: string;
+  readonly err?: { readonly message?: string; readonly stack?: string };
+}
+
 /** The server's log lines with this request id, parsed. */
-function logLinesOf(server: TestServer, requestId: string): Record<string, any>[] {
-  return server.logs.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line.requestId === requestId);
+function logLinesOf(server: TestServer, requestId: string): LogLine[] {
+  return server.logs.map((line) => JSON.parse(line) as LogLine).filter((line) => line.requestId === requestId);
 }
 
 describe('production error masking (NODE_ENV=production)', () => {
@@ -59,7 +71,7 @@ describe('production error masking (NODE_ENV=production)', () => {
       },
       [1, 2, 3, 4].map((id) => ({ id, x: id * 1.5, y: id * 2.5 })),
     );
-    const registered = await gql(
+    const registered = await gql<{ registerDataset: { id: string } }>(
       server,
       'mutation { registerDataset(input: { name: "probe", table: "masking_probe", keyColumns: ["id"], featureColumns: ["x", "y"] }) { id } }',
     );
@@ -94,8 +106,8 @@ describe('production error masking (NODE_ENV=production)', () => {
     assert.equal(lines[0]!.path, 'dataset.profile');
     const [full] = logLinesOf(server, 'probe-db-error').filter((line) => line.msg === 'GraphQL request failed (in full)');
     assert.equal(full?.level, 20, 'the whole error at debug');
-    assert.match(full.err.message, /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the debug log');
-    assert.match(full.err.stack, /\n\s+at /, 'the stack is in the debug log');
+    assert.match(full.err?.message ?? '', /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the debug log');
+    assert.match(full.err?.stack ?? '', /\n\s+at /, 'the stack is in the debug log');
   });
 
   it('an unexpected (non-AppError) error is INTERNAL_SERVER_ERROR with only a request id; the log has it all', async () => {
@@ -113,8 +125,8 @@ describe('production error masking (NODE_ENV=production)', () => {
     const [line] = logLinesOf(server, 'probe-internal').filter((entry) => entry.msg === 'GraphQL request failed');
     assert.ok(line, 'logged with the request id');
     assert.equal(line.code, 'INTERNAL_SERVER_ERROR');
-    assert.match(line.reason, /^SyntaxError: .*JSON/);
-    assert.match(line.stack, /SyntaxError/, 'a bug’s stack is in the error log');
+    assert.match(line.reason ?? '', /^SyntaxError: .*JSON/);
+    assert.match(line.stack ?? '', /SyntaxError/, 'a bug’s stack is in the error log');
     await server.app.datastore.execute({ sql: "DELETE FROM ai_model_run WHERE id = 'corrupt-run'", parameters: [], kind: 'delete' });
   });
 
@@ -193,9 +205,9 @@ describe('production with GRAPHQL_INTROSPECTION=true', () => {
   });
 
   it('answers the standard introspection query (within the query limits) and serves the landing page', async () => {
-    const response = await gql(server, getIntrospectionQuery());
+    const response = await gql<IntrospectionQuery>(server, getIntrospectionQuery());
     assert.equal(response.status, 200, response.text.slice(0, 300));
-    assert.ok(response.body?.data?.__schema.types.length > 10);
+    assert.ok((response.body?.data?.__schema.types.length ?? 0) > 10);
     const page = await server.get('/graphql', { accept: 'text/html' });
     assert.match(await page.text(), /sandbox|apollo/i);
   });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { DatasetListQuery } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { connectGraphqlWs } from '../../support/graphql-ws';
 import { statementsSoFar } from '../../support/runs';
@@ -52,8 +53,9 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
     return error;
   }
 
-  async function accepted(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>> {
-    const response = await gql(server, query, variables);
+  /** The data of an answer without errors; `TData` is what the query selects. */
+  async function accepted<TData = unknown>(query: string, variables?: Record<string, unknown>): Promise<TData> {
+    const response = await gql<TData>(server, query, variables);
     assert.equal(response.status, 200, response.text.slice(0, 500));
     assert.equal(response.body?.errors, undefined, response.text.slice(0, 500));
     return response.body!.data!;
@@ -93,7 +95,7 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
   });
 
   it('aliases: 30 answer, 31 are refused with TOO_MANY_ALIASES', async () => {
-    const data = await accepted(aliases(30));
+    const data = await accepted<Record<string, unknown>>(aliases(30));
     assert.equal(Object.keys(data).length, 30);
     await refused(aliases(31), 'TOO_MANY_ALIASES', 'GRAPHQL_MAX_ALIASES', 30, 31);
   });
@@ -120,8 +122,8 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
       schemaDescription: true,
       inputValueDeprecation: true,
     });
-    const data = await accepted(query);
-    assert.ok(data.__schema.types.some((type: { name: string }) => type.name === 'ModelRun'));
+    const data = await accepted<IntrospectionQuery>(query);
+    assert.ok(data.__schema.types.some((type) => type.name === 'ModelRun'));
   });
 
   it('a recursive introspection query is refused', async () => {
@@ -142,8 +144,10 @@ describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2
       const error = onlyError(await gql(server, query), 'BAD_USER_INPUT', /first must be an integer from 0 to 500/);
       assert.equal(error.extensions?.field, 'first', query);
     }
-    const page = await accepted('{ dataset(id: "demo-iris") { preview(first: 500) { edges { cursor } } } }');
-    assert.equal(page.dataset.preview.edges.length, 150);
+    const page = await accepted<{ dataset: { preview: { edges: { cursor: string }[] } } | null }>(
+      '{ dataset(id: "demo-iris") { preview(first: 500) { edges { cursor } } } }',
+    );
+    assert.equal(page.dataset?.preview.edges.length, 150);
   });
 });
 
@@ -160,13 +164,16 @@ describe('query limits over graphql-ws', () => {
     await server?.stop();
   });
 
-  /** One operation on the socket (one that ends): the `error` message's errors, or the results (`next`) until `complete`. */
-  function operate(
+  /**
+   * One operation on the socket (one that ends): the `error` message's errors, or the results (`next`)
+   * until `complete`. `TData` is what the operation selects.
+   */
+  function operate<TData = unknown>(
     query: string,
     variables?: Record<string, unknown>,
-  ): Promise<{ errors?: GraphqlError[]; results: { data?: any; errors?: GraphqlError[] }[] }> {
+  ): Promise<{ errors?: GraphqlError[]; results: { data?: TData | null; errors?: GraphqlError[] }[] }> {
     return new Promise((resolve) => {
-      const results: { data?: any; errors?: GraphqlError[] }[] = [];
+      const results: { data?: TData | null; errors?: GraphqlError[] }[] = [];
       client.subscribe(
         { query, variables },
         {
@@ -198,8 +205,8 @@ describe('query limits over graphql-ws', () => {
   it('a syntax error or an invalid query is an error message with Apollo’s codes, and the socket stays open', async () => {
     assert.equal((await operate('{ datasets { name ')).errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
     assert.equal((await operate('{ datasets { password } }')).errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
-    const { results } = await operate('{ datasets { name } }');
-    assert.deepEqual(results[0]?.data?.datasets.map((dataset: { name: string }) => dataset.name).sort(), ['iris', 'station_readings']);
+    const { results } = await operate<DatasetListQuery>('{ datasets { name } }');
+    assert.deepEqual(results[0]?.data?.datasets.map((dataset) => dataset.name).sort(), ['iris', 'station_readings']);
   });
 
   it('a variable GraphQL cannot coerce is BAD_USER_INPUT, as over HTTP', async () => {
@@ -217,7 +224,7 @@ describe('query limits over graphql-ws', () => {
     const [code] = (await closed) as [number];
     assert.equal(code, 1009);
     // Other sockets are not affected.
-    const { results } = await operate('{ datasets { name } }');
+    const { results } = await operate<DatasetListQuery>('{ datasets { name } }');
     assert.equal(results[0]?.data?.datasets.length, 2);
   });
 

@@ -106,7 +106,7 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
       result.clusterSizes?.reduce((sum, size) => sum + size, 0),
       ROWS,
     );
-    assert.ok(result.centroids && result.centroids.length === RUN.k);
+    assert.ok(result.centroids?.length === RUN.k);
 
     // The reference: the same parameters and seed, computed again without publishing.
     const twin = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...RUN, publishOutcomes: false }) }), 'twin').startModelRun
@@ -204,7 +204,7 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     await new OutcomeRepository(datastore).publishFromAssignments('pf-unknown', OUTCOMES, datasetId, new Date(), {
       dialect: datastore.dialect,
       query: (statement) => datastore.query(statement),
-      execute: async (statement) => statements.push(statement),
+      execute: (statement) => Promise.resolve(statements.push(statement)),
     });
     const upsert = statements.pop()!;
     const plan = await datastore.transaction(async (transaction) => {
