@@ -182,7 +182,7 @@ describe(`PostgreSQL: the connection lost while a run publishes ${ROWS} outcomes
     await relay.close();
     // The publisher has seen its write fail (it logs a warning or error naming the run) while the database is away.
     await pollUntil(
-      async () => server.logs.slice(logsBefore).filter((line) => line.includes(id) && /"level":(40|50)/.test(line)),
+      () => Promise.resolve(server.logs.slice(logsBefore).filter((line) => line.includes(id) && /"level":(40|50)/.test(line))),
       (lines) => lines.length > 0,
       `the server logging the failed final transaction of run ${id}`,
     );

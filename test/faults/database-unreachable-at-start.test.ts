@@ -91,7 +91,7 @@ describe('PostgreSQL unreachable when the server starts, reachable later', () =>
   it('once the database is reachable the server recovers on its own: /readyz 200 and queries answer, with no restart', async (t) => {
     // The bootstrap has retried at least once while the database was away (backoff, not a single try).
     await pollUntil(
-      async () => server.app.bootstrap.current(),
+      () => Promise.resolve(server.app.bootstrap.current()),
       (state) => state.attempts >= 2,
       'a second bootstrap attempt',
     );

@@ -38,7 +38,7 @@ function alive(pid: number): boolean {
 
 /** The pids below `pid` (Linux /proc), depth first. */
 function descendants(pid: number): number[] {
-  let children: number[] = [];
+  let children: number[];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -99,7 +99,7 @@ async function npmStart(): Promise<NpmStart> {
   void exited.then(() => (gone = true));
 
   const listening = await pollUntil(
-    async () => lines.find((line) => line.msg === 'server listening') ?? (gone ? 'exited' : undefined),
+    () => Promise.resolve(lines.find((line) => line.msg === 'server listening') ?? (gone ? 'exited' : undefined)),
     (line) => line !== undefined,
     'npm start serving (setup, an up-to-date build, then the server)',
     240_000,
@@ -122,7 +122,7 @@ async function npmStart(): Promise<NpmStart> {
 describe('npm start passes SIGTERM and SIGINT on to the server', () => {
   const started: NpmStart[] = [];
 
-  after(async () => {
+  after(() => {
     // A server left running (the signal never reached it) is stopped here, by its own pid.
     for (const { npm, serverPid } of started) {
       if (alive(serverPid)) process.kill(serverPid, 'SIGKILL');
@@ -139,13 +139,13 @@ describe('npm start passes SIGTERM and SIGINT on to the server', () => {
 
       // Bounds against hanging, not timing assertions: the server's own shutdown allows 30 s.
       const exit = await pollUntil(
-        async () => run.npm.exitCode ?? run.npm.signalCode,
+        () => Promise.resolve(run.npm.exitCode ?? run.npm.signalCode),
         (value) => value !== null,
         `npm exiting after ${signal}`,
         60_000,
       );
       await pollUntil(
-        async () => alive(run.serverPid),
+        () => Promise.resolve(alive(run.serverPid)),
         (running) => !running,
         `the server process ${run.serverPid} ending after ${signal} to npm`,
         60_000,

@@ -35,6 +35,7 @@ import {
   traceTargets,
   type TraceTargets,
 } from '../support/trace-engine';
+import { traceSource } from '../integration/trace/trace-source';
 
 /** A few seconds of work with every kind of document: restarts, several k, scores, clusters, outcomes. */
 const RUN = { datasetId: 'demo-station-readings', kRange: { min: 2, max: 4 }, nInit: 3, seed: 5 };
@@ -118,6 +119,6 @@ describe('the search engine down for a whole run', () => {
     const summaries = await searchAll(client, targets.runsIndex, { term: { 'trace.id': id } });
     assert.equal(summaries.length, 1, 'one summary document per run');
     assert.equal(summaries[0]!._id, id);
-    assert.equal(summaries[0]!._source.aimodel.run.status, 'SUCCEEDED', 'the final summary, not an older state replayed over it');
+    assert.equal(traceSource(summaries[0]!._source).aimodel.run?.status, 'SUCCEEDED', 'the final summary, not an older state replayed over it');
   });
 });

@@ -47,7 +47,7 @@ function outcomeWriter(backends: readonly BackendActivity[]): BackendActivity | 
 }
 
 function alive(main: MainProcess | undefined): main is MainProcess {
-  return main !== undefined && main.child.exitCode === null && main.child.signalCode === null;
+  return main?.child.exitCode === null && main.child.signalCode === null;
 }
 
 describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publishing transaction, then restarted', () => {

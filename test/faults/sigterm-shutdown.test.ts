@@ -41,6 +41,7 @@ import {
   traceTargets,
   type TraceTargets,
 } from '../support/trace-engine';
+import { traceSource } from '../integration/trace/trace-source';
 
 const QUERY = '{ datasets { name rowCount } }';
 
@@ -140,7 +141,7 @@ async function sigtermWithRunAndRequest(dataDir: string, env: Record<string, str
 
     const slow = await startSlowRequest(main.url, QUERY);
     main.child.kill('SIGTERM');
-    await pollUntil(async () => main.lines.some((line) => line.msg === 'shutting down'), Boolean, 'the "shutting down" log line');
+    await pollUntil(() => Promise.resolve(main.lines.some((line) => line.msg === 'shutting down')), Boolean, 'the "shutting down" log line');
     await pollUntil(() => refusesConnections(Number(new URL(main.url).port)), Boolean, 'the server refusing new connections (draining)');
     slow.finish();
 
@@ -248,17 +249,13 @@ describe('SIGTERM with a run RUNNING and a request in flight (main.js, embedded 
         // The process is gone: whatever it did not deliver would be in its spool, and nobody replays it.
         assert.equal((await spoolContent(targets)).bytes, 0, 'nothing left in the spool');
         await client.indices.refresh({ index: [targets.stream, targets.runsIndex] });
-        const events = await searchAll(client, targets.stream, { term: { 'trace.id': runId } });
-        const failed = events.filter((document) => document._source.event?.action === 'run-failed');
-        assert.equal(
-          failed.length,
-          1,
-          `a run-failed event in the engine; actions: ${[...new Set(events.map((document) => document._source.event?.action))].join(', ')}`,
-        );
-        assert.equal(failed[0]!._source.error?.code, 'INTERRUPTED');
-        const [summary] = await searchAll(client, targets.runsIndex, { ids: { values: [runId] } });
-        assert.equal(summary?._source.aimodel.run.status, 'FAILED');
-        assert.equal(summary?._source.error?.code, 'INTERRUPTED');
+        const events = (await searchAll(client, targets.stream, { term: { 'trace.id': runId } })).map((document) => traceSource(document._source));
+        const failed = events.filter((source) => source.event.action === 'run-failed');
+        assert.equal(failed.length, 1, `a run-failed event in the engine; actions: ${[...new Set(events.map((source) => source.event.action))].join(', ')}`);
+        assert.equal(failed[0]!.error?.code, 'INTERRUPTED');
+        const [summary] = (await searchAll(client, targets.runsIndex, { ids: { values: [runId] } })).map((document) => traceSource(document._source));
+        assert.equal(summary?.aimodel.run?.status, 'FAILED');
+        assert.equal(summary?.error?.code, 'INTERRUPTED');
         t.diagnostic(`${events.length} trace documents of run ${runId} in the engine`);
       } finally {
         await datastore.close();

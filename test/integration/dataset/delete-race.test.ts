@@ -69,7 +69,7 @@ class PausingTableRepository extends DatasetTableRepository {
 
 interface Target {
   readonly label: string;
-  open(): Promise<{ datastore: Datastore; close(): Promise<void> }>;
+  open(): Promise<{ datastore: Datastore; close: () => Promise<void> }>;
 }
 
 const TARGETS: readonly Target[] = [

@@ -353,9 +353,10 @@ for (const target of TARGETS) {
       await datastore.transaction((transaction) => repository.save(runs[1]!, assignments.slice(0, 5), transaction));
       const sizes: number[] = [];
       const read: string[] = [];
-      const total = await streamAssignments(paged, runs[0]!, 10, async (batch) => {
+      const total = await streamAssignments(paged, runs[0]!, 10, (batch) => {
         sizes.push(batch.length);
         for (const assignment of batch) read.push(`${assignment.entityKey}:${assignment.cluster}:${assignment.distance}`);
+        return Promise.resolve();
       });
       assert.equal(total, 25);
       assert.deepEqual(sizes, [10, 10, 5]);

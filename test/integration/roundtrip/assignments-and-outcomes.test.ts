@@ -78,8 +78,9 @@ for (const target of ROUND_TRIP_TARGETS) {
         ['run-2', second],
       ] as const) {
         const streamed: Assignment[] = [];
-        await streamAssignments(store.datastore, runId, 1_000, async (batch) => {
+        await streamAssignments(store.datastore, runId, 1_000, (batch) => {
           streamed.push(...batch);
+          return Promise.resolve();
         });
         assertAssignments(target, `${runId}'s assignments read by stream on ${target.name}`, written, streamed);
       }

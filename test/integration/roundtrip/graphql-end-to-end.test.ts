@@ -54,7 +54,7 @@ const FEATURES: readonly GeneratedColumn[] = [
 interface EndToEndTarget {
   readonly target: RoundTripTarget;
   /** Starts a server on the target; `datastore` is the test's own connection to the same database. */
-  start(): Promise<{ server: TestServer; datastore: Datastore; stop(): Promise<void> }>;
+  readonly start: () => Promise<{ server: TestServer; datastore: Datastore; stop(): Promise<void> }>;
 }
 
 const target = (name: string) => ROUND_TRIP_TARGETS.find((candidate) => candidate.name === name)!;

@@ -38,6 +38,7 @@ import {
   type RunResult,
   type StoredDocument,
 } from '../../support/trace-engine';
+import { traceSource, type TraceSource } from './trace-source';
 
 const targets = traceTargets('outage');
 
@@ -54,7 +55,7 @@ async function assertEveryDocumentOnce(client: Client, run: RunResult): Promise<
   assert.equal(new Set(documents.map((document) => document._id)).size, documents.length, 'no _id twice');
   // Nor the same event twice under two ids: one document per (action, k, restart, iteration, cluster).
   const identity = (document: StoredDocument) => {
-    const { aimodel, event } = document._source;
+    const { aimodel, event } = traceSource(document._source);
     return JSON.stringify([event.action, aimodel.iteration?.k, aimodel.iteration?.restart, aimodel.iteration?.number, aimodel.score?.k, aimodel.cluster?.id]);
   };
   assert.equal(new Set(documents.map(identity)).size, documents.length, 'no event twice');
@@ -63,7 +64,7 @@ async function assertEveryDocumentOnce(client: Client, run: RunResult): Promise<
   // Iterations 1..n of every (k, restart), none missing in between.
   const numbers = new Map<string, number[]>();
   for (const document of byAction(documents).get('iteration') ?? []) {
-    const { k, restart, number } = document._source.aimodel.iteration;
+    const { k, restart, number } = traceSource(document._source).aimodel.iteration!;
     numbers.set(`${k}/${restart}`, [...(numbers.get(`${k}/${restart}`) ?? []), number]);
   }
   const ks = run.params.kRange ? run.params.kRange.max - run.params.kRange.min + 1 : 1;
@@ -77,9 +78,10 @@ async function assertEveryDocumentOnce(client: Client, run: RunResult): Promise<
   return documents;
 }
 
-async function summaryOf(client: Client, runId: string): Promise<StoredDocument | undefined> {
+async function summaryOf(client: Client, runId: string): Promise<TraceSource | undefined> {
   await client.indices.refresh({ index: targets.runsIndex });
-  return (await searchAll(client, targets.runsIndex, { ids: { values: [runId] } }))[0];
+  const [summary] = await searchAll(client, targets.runsIndex, { ids: { values: [runId] } });
+  return summary && traceSource(summary._source);
 }
 
 describe('the search engine stops in the middle of a run and comes back', () => {
@@ -157,8 +159,8 @@ describe('the search engine stops in the middle of a run and comes back', () => 
 
     await assertEveryDocumentOnce(client, run);
     const summary = await summaryOf(client, id);
-    assert.equal(summary?._source.aimodel.run.status, 'SUCCEEDED', 'the run summary is the final one');
-    assert.equal(summary?._source.aimodel.run.duration_ms, run.durationMs);
+    assert.equal(summary?.aimodel.run?.status, 'SUCCEEDED', 'the run summary is the final one');
+    assert.equal(summary?.aimodel.run?.duration_ms, run.durationMs);
   });
 
   // The run summary is indexed by run id, so an older summary replayed after a newer one overwrites
@@ -199,6 +201,6 @@ describe('the search engine stops in the middle of a run and comes back', () => 
     );
     await assertEveryDocumentOnce(client, run);
     const summary = await summaryOf(client, id);
-    assert.equal(summary?._source.aimodel.run.status, 'SUCCEEDED');
+    assert.equal(summary?.aimodel.run?.status, 'SUCCEEDED');
   });
 });

@@ -57,7 +57,7 @@ describe('the search engine is unreachable from the start', () => {
     assert.equal((await server.get('/healthz')).status, 200);
     // The setup at start (ELASTICSEARCH_SETUP=true) failed, which is logged and nothing more.
     await pollUntil(
-      async () => server.logs.join(''),
+      () => Promise.resolve(server.logs.join('')),
       (logs) => logs.includes('Elasticsearch trace setup failed'),
       'the setup failure being logged',
     );

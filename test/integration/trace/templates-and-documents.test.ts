@@ -41,6 +41,7 @@ import {
   type StoredDocument,
   type TraceEventNode,
 } from '../../support/trace-engine';
+import { traceSource, type TraceSource } from './trace-source';
 
 const run = promisify(execFile);
 interface TracePage {
@@ -204,27 +205,26 @@ describe('trace templates and documents on the search engine', () => {
       const actions = byAction(documents);
       assert.equal(new Set(documents.map((document) => document._id)).size, documents.length, 'no _id twice');
       assert.equal(documents.length, expectedRunDocumentCount(result));
-      for (const document of documents) {
-        assert.equal(document._source.trace.id, result.id);
-        assert.equal(document._source.labels.run_id, result.id);
-        assert.equal(document._source.event.kind, 'event');
-        assert.ok(!Number.isNaN(Date.parse(document._source['@timestamp'])));
+      for (const source of documents.map((document) => traceSource(document._source))) {
+        assert.equal(source.trace?.id, result.id);
+        assert.equal(source.labels?.run_id, result.id);
+        assert.equal(source.event.kind, 'event');
+        assert.ok(!Number.isNaN(Date.parse(source['@timestamp'])));
       }
 
-      const [started] = only(actions, 'run-started');
-      assert.deepEqual(started._source.event.type, ['start']);
-      assert.equal(started._source.aimodel.run.id, result.id);
-      assert.deepEqual(Object.keys(started._source.aimodel), ['run'], 'run-started has no input profile');
+      const started = only(actions, 'run-started');
+      assert.deepEqual(started.event.type, ['start']);
+      assert.equal(started.aimodel.run?.id, result.id);
+      assert.deepEqual(Object.keys(started.aimodel), ['run'], 'run-started has no input profile');
 
-      const [preparation] = only(actions, 'preparation');
-      const { rows_read: rowsRead, rows_dropped: rowsDropped } = preparation._source.aimodel.preparation;
+      const preparation = only(actions, 'preparation');
+      const { rows_read: rowsRead, rows_dropped: rowsDropped } = preparation.aimodel.preparation!;
       assert.equal(rowsRead, which === 'iris k=3' ? 150 : 20_000);
-      assert.ok(preparation._source.event.duration >= 0);
+      assert.ok(preparation.event.duration! >= 0);
       // The input profile the run computed over every row it read: what the database's own aggregates give.
-      const featureColumns: string[] = started._source.aimodel.run.feature_columns;
-      const profile = await new DatasetTableRepository(server.app.datastore).profile(started._source.aimodel.run.table, featureColumns);
-      const features: { column: string; count: number; nulls: number; min: number; max: number; mean: number; stddev: number }[] =
-        preparation._source.aimodel.input.features;
+      const featureColumns = started.aimodel.run.feature_columns!;
+      const profile = await new DatasetTableRepository(server.app.datastore).profile(started.aimodel.run.table!, featureColumns);
+      const features = preparation.aimodel.input!.features;
       assert.deepEqual(
         features.map((feature) => feature.column),
         featureColumns,
@@ -251,8 +251,8 @@ describe('trace templates and documents on the search engine', () => {
       const key = (k: number, restart: number, number: number) => `${k}/${restart}/${number}`;
       const stored = new Map(
         iterations.map((document) => {
-          const iteration = document._source.aimodel.iteration;
-          return [key(iteration.k, iteration.restart, iteration.number), iteration.inertia as number];
+          const iteration = traceSource(document._source).aimodel.iteration!;
+          return [key(iteration.k, iteration.restart, iteration.number), iteration.inertia];
         }),
       );
       assert.deepEqual([...stored.keys()].sort(), result.iterations.map((iteration) => key(iteration.k, iteration.restart, iteration.iteration)).sort());
@@ -261,38 +261,39 @@ describe('trace templates and documents on the search engine', () => {
       const evaluated = actions.get('k-evaluated') ?? [];
       if (which === 'iris k=3') assert.equal(evaluated.length, 0);
       else {
-        assert.deepEqual(evaluated.map((document) => document._source.aimodel.score.k).sort(), [2, 3, 4]);
+        assert.deepEqual(evaluated.map((document) => traceSource(document._source).aimodel.score?.k).sort(), [2, 3, 4]);
         for (const document of evaluated) {
-          const score = result.kSelection!.scores.find((entry) => entry.k === document._source.aimodel.score.k)!;
-          assert.equal(document._source.aimodel.score.silhouette, score.silhouette);
-          assert.equal(document._source.aimodel.score.davies_bouldin, score.daviesBouldin);
+          const recorded = traceSource(document._source).aimodel.score!;
+          const score = result.kSelection!.scores.find((entry) => entry.k === recorded.k)!;
+          assert.equal(recorded.silhouette, score.silhouette);
+          assert.equal(recorded.davies_bouldin, score.daviesBouldin);
         }
       }
 
-      const [succeeded] = only(actions, 'run-succeeded');
-      assert.deepEqual(succeeded._source.event.type, ['end']);
-      assert.equal(succeeded._source.event.outcome, 'success');
+      const succeeded = only(actions, 'run-succeeded');
+      assert.deepEqual(succeeded.event.type, ['end']);
+      assert.equal(succeeded.event.outcome, 'success');
       assert.ok(result.durationMs !== null);
-      assert.equal(succeeded._source.event.duration, result.durationMs * 1_000_000, 'event.duration in nanoseconds');
-      assert.equal(succeeded._source.aimodel.run.status, 'SUCCEEDED');
-      assert.equal(succeeded._source.aimodel.metrics.chosen_k, which === 'iris k=3' ? 3 : result.kSelection!.chosenK);
-      assert.equal(succeeded._source.aimodel.metrics.inertia, result.metrics!.inertia);
+      assert.equal(succeeded.event.duration, result.durationMs * 1_000_000, 'event.duration in nanoseconds');
+      assert.equal(succeeded.aimodel.run?.status, 'SUCCEEDED');
+      assert.equal(succeeded.aimodel.metrics?.chosen_k, which === 'iris k=3' ? 3 : result.kSelection!.chosenK);
+      assert.equal(succeeded.aimodel.metrics?.inertia, result.metrics!.inertia);
 
       const clusters = actions.get('cluster') ?? [];
       assert.equal(clusters.length, result.clusterSizes!.length);
       assert.deepEqual(
         clusters
-          .map((document) => document._source.aimodel.cluster)
+          .map((document) => traceSource(document._source).aimodel.cluster!)
           .sort((a, b) => a.id - b.id)
           .map((cluster) => cluster.size),
         result.clusterSizes,
       );
-      const clustered = clusters.reduce((sum, document) => sum + document._source.aimodel.cluster.size, 0);
+      const clustered = clusters.reduce((sum, document) => sum + traceSource(document._source).aimodel.cluster!.size, 0);
       assert.equal(clustered, rowsRead - rowsDropped, 'cluster sizes sum to the clustered rows');
 
-      const [published] = only(actions, 'outcomes-published');
-      assert.equal(published._source.aimodel.outcomes.rows, clustered);
-      assert.equal(published._source.event.outcome, 'success');
+      const published = only(actions, 'outcomes-published');
+      assert.equal(published.aimodel.outcomes?.rows, clustered);
+      assert.equal(published.event.outcome, 'success');
 
       assert.deepEqual(
         [...actions.keys()].sort(),
@@ -305,13 +306,13 @@ describe('trace templates and documents on the search engine', () => {
     const summaries = await searchAll(client, targets.runsIndex);
     assert.deepEqual(summaries.map((summary) => summary._id).sort(), [iris.id, stations.id].sort());
     for (const result of [iris, stations]) {
-      const summary = summaries.find((document) => document._id === result.id)!;
-      assert.equal(summary._source.event.action, 'run-summary');
-      assert.equal(summary._source.aimodel.run.status, 'SUCCEEDED');
-      assert.equal(summary._source.event.outcome, 'success');
-      assert.equal(summary._source.aimodel.run.duration_ms, result.durationMs);
-      assert.equal(summary._source.trace.id, result.id);
-      assert.equal(summary._source.aimodel.metrics.inertia, result.metrics!.inertia);
+      const summary = traceSource(summaries.find((document) => document._id === result.id)!._source);
+      assert.equal(summary.event.action, 'run-summary');
+      assert.equal(summary.aimodel.run?.status, 'SUCCEEDED');
+      assert.equal(summary.event.outcome, 'success');
+      assert.equal(summary.aimodel.run?.duration_ms, result.durationMs);
+      assert.equal(summary.trace?.id, result.id);
+      assert.equal(summary.aimodel.metrics?.inertia, result.metrics!.inertia);
     }
   });
 
@@ -319,17 +320,17 @@ describe('trace templates and documents on the search engine', () => {
     const sent = new Map(graphql.sent);
     const documents = await searchAll(client, targets.stream, { term: { 'event.action': 'graphql-operation' } });
     const seen = new Map<string, { success: number; failure: number }>();
-    for (const document of documents) {
-      const { operation_name: name, operation_type: type, error_codes: codes, duration_ms: durationMs } = document._source.aimodel.graphql;
+    for (const source of documents.map((document) => traceSource(document._source))) {
+      const { operation_name: name, operation_type: type, error_codes: codes, duration_ms: durationMs } = source.aimodel.graphql!;
       const entry = seen.get(name) ?? { success: 0, failure: 0 };
-      entry[document._source.event.outcome as 'success' | 'failure'] += 1;
+      entry[source.event.outcome as 'success' | 'failure'] += 1;
       seen.set(name, entry);
       assert.equal(type, name === 'TraceStartRun' ? 'mutation' : 'query');
       assert.deepEqual(codes, []);
       assert.ok(durationMs >= 0);
-      assert.ok(document._source.event.duration >= 0);
-      assert.equal(document._source.http.request.id, document._source.labels.request_id);
-      const text = JSON.stringify(document._source);
+      assert.ok(source.event.duration! >= 0);
+      assert.equal(source.http!.request.id, source.labels!.request_id);
+      const text = JSON.stringify(source);
       assert.doesNotMatch(text, /demo-iris|demo-station-readings|startModelRun\(|modelRun\(/, 'no variables, no query text');
     }
     assert.deepEqual(Object.fromEntries([...seen].sort()), Object.fromEntries([...sent].sort()));
@@ -357,10 +358,10 @@ describe('trace templates and documents on the search engine', () => {
     assert.deepEqual(nodes.map((node) => node.id).sort(), stored.map((document) => document._id).sort());
     for (let index = 1; index < nodes.length; index += 1) assert.ok(nodes[index - 1]!.timestamp <= nodes[index]!.timestamp, 'oldest first');
     for (const node of nodes) {
-      const document = stored.find((entry) => entry._id === node.id)!;
-      assert.equal(node.action, document._source.event.action);
-      assert.equal(node.document.trace.id, iris.id);
-      assert.deepEqual(node.document.aimodel, document._source.aimodel);
+      const source = traceSource(stored.find((entry) => entry._id === node.id)!._source);
+      assert.equal(node.action, source.event.action);
+      assert.equal(traceSource(node.document).trace?.id, iris.id);
+      assert.deepEqual(node.document.aimodel, source.aimodel);
     }
     const succeeded = nodes.find((node) => node.action === 'run-succeeded')!;
     assert.equal(succeeded.durationNs, iris.durationMs! * 1_000_000);
@@ -380,8 +381,9 @@ function relativeDifference(actual: number, expected: number): number {
   return actual === expected ? 0 : Math.abs(actual - expected) / Math.max(Math.abs(actual), Math.abs(expected));
 }
 
-function only(actions: Map<string, StoredDocument[]>, action: string): [StoredDocument] {
+/** The source of the one document of `action`. */
+function only(actions: Map<string, StoredDocument[]>, action: string): TraceSource {
   const documents = actions.get(action) ?? [];
   assert.equal(documents.length, 1, `exactly one ${action} document, got ${documents.length}`);
-  return documents as [StoredDocument];
+  return traceSource(documents[0]!._source);
 }

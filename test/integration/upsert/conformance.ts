@@ -141,7 +141,9 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       await upsert(outcomeTable, rows);
       const stored = await snapshot(outcomeTable);
       assert.equal(stored.length, count);
-      const expected = [...rows].sort((a, b) => `${a.dataset_id}/${a.entity_key}`.localeCompare(`${b.dataset_id}/${b.entity_key}`));
+      const expected = [...rows].sort((a, b) =>
+        `${String(a.dataset_id)}/${String(a.entity_key)}`.localeCompare(`${String(b.dataset_id)}/${String(b.entity_key)}`),
+      );
       assert.deepEqual(stored, expected);
     });
 
@@ -213,7 +215,7 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       };
       await recreate(wide);
       const rows = Array.from({ length: 2_000 }, (_, id) =>
-        Object.fromEntries([['id', id], ...Array.from({ length: 39 }, (_, index) => [`f${index}`, id + index / 100])]),
+        Object.fromEntries<SqlValue>([['id', id], ...Array.from({ length: 39 }, (_, index): [string, SqlValue] => [`f${index}`, id + index / 100])]),
       );
       const statements = target.compiler.compileUpsert({ table: wide.name, keyColumns: ['id'], columns: wide.columns, rows });
       for (const statement of statements) assert.ok(statement.parameters.length <= target.compiler.maxBindParameters);
@@ -255,9 +257,9 @@ export function describeUpsertConformance(label: string, connect: () => Promise<
       );
       const stored = new Map((await snapshot(outcomeTable)).map((row) => [`${String(row.dataset_id)}/${String(row.entity_key)}`, row]));
       assert.equal(stored.size, rows.length);
-      const differing = rows.filter((row) => !isDeepStrictEqual(stored.get(`${row.dataset_id}/${row.entity_key}`), row));
+      const differing = rows.filter((row) => !isDeepStrictEqual(stored.get(`${String(row.dataset_id)}/${String(row.entity_key)}`), row));
       assert.deepEqual(
-        differing.map((row) => ({ written: row, read: stored.get(`${row.dataset_id}/${row.entity_key}`) })),
+        differing.map((row) => ({ written: row, read: stored.get(`${String(row.dataset_id)}/${String(row.entity_key)}`) })),
         [],
         `${differing.length} rows read back differently`,
       );

@@ -15,8 +15,8 @@ const JWT_IDENTITY: Identity = { subject: 'jwt:alice', role: 'admin', method: 'j
 /** The two edges, recording what they were asked. */
 function fakes() {
   const asked = { keys: [] as string[], tokens: [] as string[] };
-  const apiKeys = { authenticate: async (key: string) => (asked.keys.push(key), key === GOOD_KEY ? KEY_IDENTITY : null) } as unknown as ApiKeyLookup;
-  const jwt = { verify: async (token: string) => (asked.tokens.push(token), token === GOOD_JWT ? JWT_IDENTITY : null) } as unknown as JwtVerifier;
+  const apiKeys = { authenticate: (key: string) => (asked.keys.push(key), Promise.resolve(key === GOOD_KEY ? KEY_IDENTITY : null)) } as unknown as ApiKeyLookup;
+  const jwt = { verify: (token: string) => (asked.tokens.push(token), Promise.resolve(token === GOOD_JWT ? JWT_IDENTITY : null)) } as unknown as JwtVerifier;
   return { asked, apiKeys, jwt };
 }
 

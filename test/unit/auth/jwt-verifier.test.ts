@@ -20,7 +20,7 @@ function sign(claims: JWTPayload, key: Parameters<SignJWT['sign']>[0] = new Text
 describe('JwtVerifier', () => {
   it('a valid HS256 token gives the identity jwt:<sub> with its role and its expiry', async () => {
     const token = await sign({ role: 'operator' });
-    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number };
     assert.deepEqual(await new JwtVerifier(HS256).verify(token), { subject: 'jwt:alice', role: 'operator', method: 'jwt', expiresAt: new Date(exp * 1000) });
   });
 

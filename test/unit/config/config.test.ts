@@ -19,7 +19,7 @@ function configError(env: Record<string, string | undefined>): AppError {
 
 function assertDeeplyFrozen(value: object, where = 'config'): void {
   assert.ok(Object.isFrozen(value), `${where} is frozen`);
-  for (const [key, inner] of Object.entries(value)) {
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
     if (inner && typeof inner === 'object') assertDeeplyFrozen(inner, `${where}.${key}`);
   }
 }

@@ -42,7 +42,7 @@ class FakeDatabase {
   /** The next create() calls fail with these errors, in order. */
   readonly createFailures: Error[] = [];
   /** What validate() does; default: the connection is fine. */
-  validateWith: (connection: FakeConnection) => Promise<boolean> = async () => true;
+  validateWith: (connection: FakeConnection) => Promise<boolean> = () => Promise.resolve(true);
   /** A tick of latency on create so concurrent acquirers really overlap. */
   createLatency = false;
 
@@ -64,9 +64,10 @@ class FakeDatabase {
     }
   };
 
-  readonly destroy = async (connection: FakeConnection): Promise<void> => {
+  readonly destroy = (connection: FakeConnection): Promise<void> => {
     this.destroyed.push(connection.id);
     this.live -= 1;
+    return Promise.resolve();
   };
 
   readonly validate = async (connection: FakeConnection): Promise<boolean> => {
@@ -288,13 +289,8 @@ describe('ConnectionPool', () => {
   });
 
   for (const [scenario, validateWith] of [
-    ['returns false', async () => false],
-    [
-      'throws',
-      async () => {
-        throw new Error('connection reset by peer');
-      },
-    ],
+    ['returns false', () => Promise.resolve(false)],
+    ['throws', () => Promise.reject(new Error('connection reset by peer'))],
   ] as const) {
     it(`a connection idle longer than validateAfterIdleMs whose validate() ${scenario} is destroyed and replaced by a new one`, async () => {
       const database = new FakeDatabase();
@@ -323,7 +319,7 @@ describe('ConnectionPool', () => {
     const [a, b, c] = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
     pool.release(a);
     pool.release(b);
-    database.validateWith = async (connection) => connection.id !== b.id; // b died with c; a survived
+    database.validateWith = (connection) => Promise.resolve(connection.id !== b.id); // b died with c; a survived
     pool.release(c, true);
 
     const first = await pool.acquire();

@@ -13,6 +13,18 @@ import { createLogger } from '../../../src/logging/logger';
 const SQL = 'SELECT "petal_length" FROM "iris" WHERE dataset_id = ?';
 const DRIVER = '[SQLite]no such column: petal_length (1)';
 
+/** The fields of a logged line these tests read. */
+interface LogLine {
+  readonly level: number;
+  readonly requestId?: string;
+  readonly path?: string;
+  readonly code?: string;
+  readonly reason?: string;
+  readonly stack?: string;
+  readonly details?: unknown;
+  readonly err?: { readonly message: string };
+}
+
 function setup(production: boolean) {
   const lines: string[] = [];
   const logger = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
@@ -24,7 +36,7 @@ function setup(production: boolean) {
     await hooks!.didEncounterErrors!({ errors, contextValue: context } as never);
     return errors.map((error) => reporting.formatError({ ...error.toJSON(), extensions: { ...error.extensions } }, error));
   };
-  return { lines, reporting, context, respond, logs: () => lines.map((line) => JSON.parse(line) as Record<string, any>) };
+  return { lines, reporting, context, respond, logs: () => lines.map((line) => JSON.parse(line) as LogLine) };
 }
 
 /** An error thrown by a resolver, as graphql hands it to Apollo. */
@@ -56,10 +68,10 @@ describe('error formatting in production (NODE_ENV=production)', () => {
     assert.equal(line!.level, 50, 'at error level');
     assert.equal(line!.path, 'dataset.profile');
     assert.equal(line!.code, 'INTERNAL_SERVER_ERROR');
-    assert.match(line!.stack, /at /, 'the error line has a bug’s stack');
+    assert.match(line!.stack ?? '', /at /, 'the error line has a bug’s stack');
     assert.equal(full!.level, 20, 'the whole error at debug');
-    assert.match(full!.err.message, /no such column: petal_length/);
-    assert.ok(full!.err.message.includes(SQL), 'the debug log has the SQL text');
+    assert.match(full!.err?.message ?? '', /no such column: petal_length/);
+    assert.ok(full!.err?.message.includes(SQL), 'the debug log has the SQL text');
     assert.match(JSON.stringify(full!.err), /SQLExecDirect failed/, 'the debug log has the cause');
   });
 
@@ -76,7 +88,7 @@ describe('error formatting in production (NODE_ENV=production)', () => {
     assert.doesNotMatch(JSON.stringify(line), /no such column|HY000/, 'no driver text above debug');
     assert.equal(full!.level, 20);
     assert.deepEqual(full!.details, { sqlState: 'HY000', nativeCode: 1 });
-    assert.match(full!.err.message, /no such column/);
+    assert.match(full!.err?.message ?? '', /no such column/);
   });
 
   it('client AppErrors (BAD_USER_INPUT, NOT_FOUND, …) keep their message and details, and are not logged', async () => {

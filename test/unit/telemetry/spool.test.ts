@@ -11,9 +11,9 @@ const ids = (documents: readonly TraceDocument[]) => documents.map((document) =>
 /** Replays everything as delivered and returns the documents in the order `send` saw them. */
 async function drain(spool: Spool, batchSize = 100): Promise<TraceDocument[]> {
   const seen: TraceDocument[] = [];
-  await spool.replay(batchSize, async (batch) => {
+  await spool.replay(batchSize, (batch) => {
     seen.push(...batch);
-    return [];
+    return Promise.resolve([]);
   });
   return seen;
 }
@@ -38,20 +38,20 @@ describe('Spool', () => {
     await spool.append(documents.slice(3));
 
     const batches: string[][] = [];
-    const result = await spool.replay(2, async (batch) => {
+    const result = await spool.replay(2, (batch) => {
       batches.push(ids(batch));
-      return [];
+      return Promise.resolve([]);
     });
     assert.deepEqual(batches, [ids(documents.slice(0, 2)), ids(documents.slice(2, 4)), ids(documents.slice(4))]);
     assert.deepEqual(result, { sent: 5, kept: 0 });
-    assert.deepEqual(await spool.replay(2, async () => assert.fail('an empty spool sends nothing')), { sent: 0, kept: 0 });
+    assert.deepEqual(await spool.replay(2, () => assert.fail('an empty spool sends nothing')), { sent: 0, kept: 0 });
     assert.equal(await spool.size(), 0);
   });
 
   it('a spool nothing was ever appended to replays nothing and has size 0', async () => {
     const spool = new Spool(directory);
     assert.equal(await spool.size(), 0);
-    assert.deepEqual(await spool.replay(10, async () => assert.fail('nothing to send')), { sent: 0, kept: 0 });
+    assert.deepEqual(await spool.replay(10, () => assert.fail('nothing to send')), { sent: 0, kept: 0 });
   });
 
   it('keeps what send returns as still failing, keeps later batches untried once a batch fails, and replays the kept ones in order next time', async () => {
@@ -60,10 +60,10 @@ describe('Spool', () => {
     await spool.append(documents);
 
     const tried: string[] = [];
-    const result = await spool.replay(2, async (batch) => {
+    const result = await spool.replay(2, (batch) => {
       tried.push(...ids(batch));
       // The first batch goes through; the second fails for its second document.
-      return batch.filter((document) => document._id === documents[3]!._id);
+      return Promise.resolve(batch.filter((document) => document._id === documents[3]!._id));
     });
     assert.deepEqual(tried, ids(documents.slice(0, 4)));
     assert.deepEqual(result, { sent: 3, kept: 3 });
@@ -101,9 +101,7 @@ describe('Spool', () => {
     const documents = [traceEvent('run-d', 0), traceEvent('run-d', 1)];
     await spool.append(documents);
     await assert.rejects(
-      spool.replay(1, async () => {
-        throw new Error('engine unreachable');
-      }),
+      spool.replay(1, () => Promise.reject(new Error('engine unreachable'))),
       /engine unreachable/,
     );
     assert.deepEqual(ids(await drain(spool)), ids(documents));

@@ -124,9 +124,9 @@ describe('trace templates', () => {
   for (const ilm of [true, false]) {
     it(`setup with ELASTICSEARCH_ILM=${ilm} ${ilm ? 'creates the ILM policy and names it in' : 'creates no ILM policy and leaves it out of'} the trace template`, async () => {
       const calls: { api: string; body: Record<string, unknown> }[] = [];
-      const record = (api: string) => async (body: Record<string, unknown>) => {
+      const record = (api: string) => (body: Record<string, unknown>) => {
         calls.push({ api, body });
-        return { acknowledged: true };
+        return Promise.resolve({ acknowledged: true });
       };
       // The search engine is the edge here: a client that records the requests it would send.
       const client = {
@@ -134,7 +134,7 @@ describe('trace templates', () => {
         cluster: { putComponentTemplate: record('cluster.putComponentTemplate') },
         indices: {
           putIndexTemplate: record('indices.putIndexTemplate'),
-          exists: async () => false,
+          exists: () => Promise.resolve(false),
           create: record('indices.create'),
         },
       } as unknown as Client;

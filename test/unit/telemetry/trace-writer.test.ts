@@ -70,8 +70,9 @@ class FakeSink implements TraceSink {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 
   attemptsOf(document: TraceDocument): number {
@@ -84,9 +85,9 @@ const logger = createLogger('silent');
 /** What the spool holds, read through a second Spool on the same folder that keeps everything. */
 async function spooledIds(directory: string): Promise<string[]> {
   const ids: string[] = [];
-  await new Spool(directory).replay(1_000, async (batch) => {
+  await new Spool(directory).replay(1_000, (batch) => {
     ids.push(...batch.map((document) => document._id));
-    return batch;
+    return Promise.resolve(batch);
   });
   return ids;
 }

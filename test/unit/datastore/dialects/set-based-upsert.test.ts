@@ -180,7 +180,9 @@ describe('set-based UPSERT parameters', () => {
       })();
       // A row `[n,"…"]` and its comma: with 10 ASCII characters 17–18 bytes; with 10 Hangul syllables (3 bytes each) 37–38.
       const chunkSizes = (label: string) =>
-        small.compileUpsert(textSpec(Array.from({ length: 12 }, () => label))).map((statement) => JSON.parse(String(statement.parameters[0])).length);
+        small
+          .compileUpsert(textSpec(Array.from({ length: 12 }, () => label)))
+          .map((statement) => (JSON.parse(String(statement.parameters[0])) as unknown[]).length);
       assert.deepEqual(chunkSizes('x'.repeat(10)), [5, 5, 2]);
       assert.deepEqual(chunkSizes('가'.repeat(10)), [2, 2, 2, 2, 2, 2]);
     });

@@ -12,21 +12,22 @@ class MemoryKeys {
   readonly rows = new Map<string, ApiKeyRecord>();
   lookups = 0;
 
-  async insert(record: ApiKeyRecord): Promise<void> {
+  insert(record: ApiKeyRecord): Promise<void> {
     this.rows.set(record.id, record);
+    return Promise.resolve();
   }
-  async findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+  findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
     this.lookups += 1;
-    return [...this.rows.values()].find((row) => row.keyHash === keyHash) ?? null;
+    return Promise.resolve([...this.rows.values()].find((row) => row.keyHash === keyHash) ?? null);
   }
-  async list(): Promise<ApiKeyRecord[]> {
-    return [...this.rows.values()];
+  list(): Promise<ApiKeyRecord[]> {
+    return Promise.resolve([...this.rows.values()]);
   }
-  async revoke(id: string, at: Date): Promise<boolean> {
+  revoke(id: string, at: Date): Promise<boolean> {
     const row = this.rows.get(id);
-    if (!row || row.revokedAt) return false;
+    if (!row || row.revokedAt) return Promise.resolve(false);
     this.rows.set(id, { ...row, revokedAt: at });
-    return true;
+    return Promise.resolve(true);
   }
   revokeBehindTheService(id: string): void {
     this.rows.set(id, { ...this.rows.get(id)!, revokedAt: new Date('2025-01-02T04:00:00.000Z') });

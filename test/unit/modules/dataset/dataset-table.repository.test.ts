@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Executor } from '../../../../src/datastore/datastore';
-import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
+import type { DialectVariant, SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { Row, Statement } from '../../../../src/datastore/types';
 import { DatasetTableRepository } from '../../../../src/modules/dataset/dataset-table.repository';
-import { createDialect, itPerDialect, type ExpectedSql } from '../../../support/sql-table';
+import { createDialect, DIALECT_VARIANTS, type ExpectedSql } from '../../../support/sql-table';
 
 /** An executor that records the statements it is given and answers each query with `rows`. */
 function recordingExecutor(dialect: SqlDialect, rows: Row[] = []): Executor & { statements: Statement[] } {
@@ -12,13 +12,11 @@ function recordingExecutor(dialect: SqlDialect, rows: Row[] = []): Executor & { 
   return {
     dialect,
     statements,
-    query: async (statement) => {
+    query: (statement) => {
       statements.push(statement);
-      return rows;
+      return Promise.resolve(rows);
     },
-    execute: async () => {
-      throw new Error('the repository only reads');
-    },
+    execute: () => Promise.reject(new Error('the repository only reads')),
   };
 }
 
@@ -30,6 +28,15 @@ async function sentStatement(dialect: SqlDialect, call: (repository: DatasetTabl
   const [{ sql, parameters, kind }] = executor.statements as [Statement];
   assert.equal(kind, 'select');
   return { sql, parameters };
+}
+
+/** itPerDialect (test/support/sql-table.ts) for a check that awaits: each `it()` returns the check's promise. */
+function itPerDialectAwaiting(
+  scenario: string,
+  expected: Record<DialectVariant, ExpectedSql>,
+  check: (dialect: SqlDialect, expected: ExpectedSql) => Promise<void>,
+): void {
+  for (const variant of DIALECT_VARIANTS) it(`${variant}: ${scenario}`, () => check(createDialect(variant), expected[variant]));
 }
 
 /** A feature's value as a number: the column itself, on SQLite only where typeof says it is one. */
@@ -44,7 +51,7 @@ const upperQuoted = (name: string) => `"${name.toUpperCase()}"`;
 
 describe('DatasetTableRepository.featuresWithoutValue', () => {
   const oracle = { sql: `SELECT ${probes(upperQuoted)} FROM DUAL`, parameters: [] };
-  itPerDialect(
+  itPerDialectAwaiting(
     'one statement of one EXISTS per feature, for a number (FROM DUAL on the Oracle family; on SQLite a value typeof calls integer or real)',
     {
       sqlite: { sql: `SELECT ${probes(doubleQuoted, sqliteNumber)}`, parameters: [] },
@@ -80,7 +87,7 @@ describe('DatasetTableRepository.rowsUpTo', () => {
   const complete = (q: (name: string) => string, number: NumberOf = q) => ` WHERE ${number('temp')} IS NOT NULL AND ${number('wind')} IS NOT NULL`;
 
   const oracleComplete = { sql: limited(upperQuoted, complete(upperQuoted), 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 4] };
-  itPerDialect(
+  itPerDialectAwaiting(
     'complete rows only: a COUNT over the rows with a number in every feature, paged to the cap inside a derived table',
     {
       sqlite: { sql: limited(doubleQuoted, complete(doubleQuoted, sqliteNumber), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
@@ -99,7 +106,7 @@ describe('DatasetTableRepository.rowsUpTo', () => {
   );
 
   const oracleAll = { sql: limited(upperQuoted, '', 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 7] };
-  itPerDialect(
+  itPerDialectAwaiting(
     'all rows: the same count without a WHERE',
     {
       sqlite: { sql: limited(doubleQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },

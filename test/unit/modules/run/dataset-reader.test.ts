@@ -26,8 +26,8 @@ class FakeStreamer implements Streamer {
     private readonly types: Record<string, number> = {},
   ) {}
 
-  async splitOrdered(): Promise<KeyRange[]> {
-    return [{}];
+  splitOrdered(): Promise<KeyRange[]> {
+    return Promise.resolve([{}]);
   }
 
   async streamOrdered(read: OrderedRead, fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>): Promise<number> {
@@ -203,9 +203,9 @@ describe('readFeatureTable', () => {
 
       constructor(private readonly byRange: { range: KeyRange; batches: Record<string, unknown>[][]; failAt?: number; delayMs: number }[]) {}
 
-      async splitOrdered(_read: OrderedRead, parts: number, minRowsPerPart: number): Promise<KeyRange[]> {
+      splitOrdered(_read: OrderedRead, parts: number, minRowsPerPart: number): Promise<KeyRange[]> {
         this.splits.push({ parts, minRowsPerPart });
-        return this.byRange.map(({ range }) => range);
+        return Promise.resolve(this.byRange.map(({ range }) => range));
       }
 
       async streamOrdered(read: OrderedRead, _fetchSize: number, onBatch: (batch: RowBatch) => void | Promise<void>, range: KeyRange = {}): Promise<number> {

@@ -115,8 +115,9 @@ describe('RunScheduler', () => {
     let ranRefused = false;
     assert.throws(
       () =>
-        scheduler.submit('refused', async () => {
+        scheduler.submit('refused', () => {
           ranRefused = true;
+          return Promise.resolve();
         }),
       isQueueFull,
     );

@@ -36,27 +36,25 @@ function serviceOver(table: Table) {
   const inserted: ModelRunRecord[] = [];
   const started: unknown[][] = [];
   const datasetTables = {
-    featuresWithoutValue: async (...args: unknown[]) => {
+    featuresWithoutValue: (...args: unknown[]) => {
       calls.push({ method: 'featuresWithoutValue', args });
-      return table.empty ?? [];
+      return Promise.resolve(table.empty ?? []);
     },
-    rowsUpTo: async (name: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }) => {
+    rowsUpTo: (name: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }) => {
       calls.push({ method: 'rowsUpTo', args: [name, columns, options] });
-      return Math.min(options.completeOnly ? table.completeRows : table.allRows, options.cap);
+      return Promise.resolve(Math.min(options.completeOnly ? table.completeRows : table.allRows, options.cap));
     },
-    profile: async () => {
-      throw new Error('start() must not profile the whole table');
-    },
+    profile: () => Promise.reject(new Error('start() must not profile the whole table')),
   };
   const dependencies = {
-    datasets: { require: async () => DATASET, lock: async () => true },
+    datasets: { require: () => Promise.resolve(DATASET), lock: () => Promise.resolve(true) },
     // The run is written in a transaction that locks the dataset's row first.
     datastore: { transaction: (work: (transaction: object) => Promise<unknown>) => work({}) },
     datasetTables,
     runs: {
-      findByIdempotencyKey: async () => null,
-      insert: async (run: ModelRunRecord) => void inserted.push(run),
-      findByIds: async (ids: string[]) => inserted.filter((run) => ids.includes(run.id)),
+      findByIdempotencyKey: () => Promise.resolve(null),
+      insert: (run: ModelRunRecord) => (inserted.push(run), Promise.resolve()),
+      findByIds: (ids: string[]) => Promise.resolve(inserted.filter((run) => ids.includes(run.id))),
     },
     scheduler: { assertCapacity: () => undefined, submit: () => undefined },
     events: { on: () => undefined },

@@ -6,7 +6,7 @@ import { ERROR_MESSAGE, SERVICE, traceServer } from './trace-plugin-server';
 
 type Server = Awaited<ReturnType<typeof traceServer>>;
 
-const graphql = (document: TraceDocument) => (document.aimodel as { graphql: Record<string, unknown> }).graphql;
+const graphql = (document: TraceDocument) => (document.aimodel as { graphql: { operation_name: string } & Record<string, unknown> }).graphql;
 
 describe('graphqlTracePlugin (real ApolloServer, one-field schema)', () => {
   let server: Server;

@@ -30,7 +30,7 @@ function savedObjects(): SavedObject[] {
       try {
         return JSON.parse(line) as SavedObject;
       } catch (error) {
-        throw new Error(`kibana/saved-objects.ndjson line ${index + 1} is not JSON: ${String(error)}`);
+        throw new Error(`kibana/saved-objects.ndjson line ${index + 1} is not JSON: ${String(error)}`, { cause: error });
       }
     });
 }

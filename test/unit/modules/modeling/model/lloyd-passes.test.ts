@@ -26,7 +26,7 @@ describe('sharing a Lloyd pass between threads', () => {
       }
       const total = work.reduce((a, b) => a + b, 0);
       const largestUnit = Math.max(0, ...Array.from(counts).filter((_, c) => changed[c]));
-      for (const w of work) assert.ok(Math.abs(w - total / threads) <= largestUnit, `unbalanced split ${work} of ${total}`);
+      for (const w of work) assert.ok(Math.abs(w - total / threads) <= largestUnit, `unbalanced split ${work.join(', ')} of ${total}`);
     }
   });
 });

@@ -512,9 +512,8 @@ describe('Lloyd engine on helper threads: cancel and failures leave no helper th
     assert.deepStrictEqual(output, expected);
     assert.ok(iterations.length > 2);
 
-    let job: ReturnType<typeof runInWorker>;
     let seen = 0;
-    job = runInWorker(
+    const job = runInWorker(
       { values: data.values.slice(), rows: data.rows, columns: data.columns, params: { ...params, nInit: 50, threads: 2 } },
       {
         onIteration: () => {

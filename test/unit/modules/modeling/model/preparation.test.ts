@@ -226,7 +226,7 @@ describe('prepare', () => {
           ]),
           { missing: 'DROP', scaling },
         );
-        assert.ok(finite(prepared.matrix.values), `${scaling}: scaled values ${Array.from(prepared.matrix.values)}`);
+        assert.ok(finite(prepared.matrix.values), `${scaling}: scaled values ${Array.from(prepared.matrix.values).join(', ')}`);
         assert.ok(finite([...prepared.scaling.offset, ...prepared.scaling.scale]), `${scaling}: ${JSON.stringify(prepared.scaling)}`);
         const extremes = unscaleCentroids([Array.from(rowView(prepared.matrix, 0)), Array.from(rowView(prepared.matrix, 1))], prepared.scaling);
         close(
