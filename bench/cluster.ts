@@ -74,6 +74,14 @@ interface WorkerResult {
   readonly distanceComputations?: number;
 }
 
+interface Outcome {
+  readonly assignments: Int32Array;
+  readonly centroids: Float64Array;
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly distanceComputations?: number;
+}
+
 const ENGINES = ['ml-kmeans', 'fast', 'fast+inertia', 'fast-nobounds', 'fast2', 'fast2+inertia', 'fast2-nobounds'] as const;
 type Engine = (typeof ENGINES)[number];
 /** fast2-nobounds (as slow as fast-nobounds, and no model run uses it) only when asked for. */
@@ -112,53 +120,53 @@ function runWorker(args: Record<string, string>): void {
     const used = process.cpuUsage(since);
     return (used.user + used.system) / 1000;
   };
-  let outcome: { assignments: Int32Array; centroids: Float64Array; iterations: number; converged: boolean; distanceComputations?: number } | undefined;
-  for (let r = 0; r < Number(args.repeat); r++) {
-    outcome = undefined; // let the previous run's arrays go before the next one
+  const runOnce = (): Outcome => {
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     if (engine === 'ml-kmeans') {
       const result = kmeans(toRowArrays(matrix), k, { initialization: initial, ...options });
       runsMs.push(performance.now() - started);
       cpuRunsMs.push(cpuMs(cpuStarted));
-      outcome = {
+      return {
         assignments: Int32Array.from(result.clusters),
         centroids: Float64Array.from(result.centroids.flat()),
         iterations: result.iterations,
         converged: result.converged,
       };
-    } else {
-      let distanceComputations = 0;
-      const pool = LloydThreads.open(matrix, threads, { minRows: 0 });
-      let last;
-      try {
-        const variant = { trackInertia: engine.endsWith('+inertia'), useBounds: !engine.endsWith('-nobounds'), threads: pool };
-        last = runLloyd(matrix, initial, { ...options, ...variant }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
-      } finally {
-        pool?.close();
-      }
-      runsMs.push(performance.now() - started);
-      cpuRunsMs.push(cpuMs(cpuStarted));
-      outcome = { assignments: last.clusters, centroids: last.centroids, iterations: last.iterations, converged: last.converged, distanceComputations };
     }
-  }
+    let distanceComputations = 0;
+    const pool = LloydThreads.open(matrix, threads, { minRows: 0 });
+    let last;
+    try {
+      const variant = { trackInertia: engine.endsWith('+inertia'), useBounds: !engine.endsWith('-nobounds'), threads: pool };
+      last = runLloyd(matrix, initial, { ...options, ...variant }, { onStep: (step) => (distanceComputations += step.distanceComputations) });
+    } finally {
+      pool?.close();
+    }
+    runsMs.push(performance.now() - started);
+    cpuRunsMs.push(cpuMs(cpuStarted));
+    return { assignments: last.clusters, centroids: last.centroids, iterations: last.iterations, converged: last.converged, distanceComputations };
+  };
+  // Every run but the last drops its arrays at once, so they are gone before the next run starts.
+  for (let r = 1; r < Number(args.repeat); r++) runOnce();
+  const outcome = runOnce();
   const assignmentsFile = path.join(args.out!, `${engine}.assignments.i32`);
   const centroidsFile = path.join(args.out!, `${engine}.centroids.f64`);
-  writeFileSync(assignmentsFile, outcome!.assignments);
-  writeFileSync(centroidsFile, outcome!.centroids);
+  writeFileSync(assignmentsFile, outcome.assignments);
+  writeFileSync(centroidsFile, outcome.centroids);
   const result: WorkerResult = {
     engine,
     runsMs: runsMs.map(round),
     medianMs: round(median(runsMs)),
     cpuRunsMs: cpuRunsMs.map(round),
     medianCpuMs: round(median(cpuRunsMs)),
-    iterations: outcome!.iterations,
-    converged: outcome!.converged,
+    iterations: outcome.iterations,
+    converged: outcome.converged,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     rssAfterLoadMb: mb(rssAfterLoad),
     assignmentsFile,
     centroidsFile,
-    ...(outcome!.distanceComputations !== undefined ? { distanceComputations: outcome!.distanceComputations } : {}),
+    ...(outcome.distanceComputations !== undefined ? { distanceComputations: outcome.distanceComputations } : {}),
   };
   process.stdout.write(JSON.stringify(result));
 }

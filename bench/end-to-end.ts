@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { benchTable, BENCH_CLUSTERS, ensureBlobTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
@@ -141,7 +142,7 @@ export async function freshState(database: BenchDatabase, rows: number, log: (li
       env: { DATA_DIR: dataDir },
       table,
       connectionString: `Driver={SQLite3};Database=${file};Timeout=10000;JournalMode=WAL`,
-      cleanUp: async () => rmSync(dataDir, { recursive: true, force: true }),
+      cleanUp: () => rm(dataDir, { recursive: true, force: true }),
     };
   }
   if (database.dialect !== 'postgresql') throw new Error(`end to end runs on sqlite and postgresql, not ${database.dialect}`);
@@ -163,7 +164,7 @@ export async function freshState(database: BenchDatabase, rows: number, log: (li
     env: { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: connectionString, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-bench-run-')) },
     table,
     connectionString,
-    cleanUp: async () => undefined,
+    cleanUp: () => Promise.resolve(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
@@ -85,7 +85,7 @@ export function pythonAvailable(): string | null {
   const probe = spawnSync('python3', ['-c', 'import sklearn, pandas, pyodbc, threadpoolctl'], { encoding: 'utf8' });
   return probe.status === 0
     ? null
-    : `python3 cannot import sklearn, pandas, pyodbc and threadpoolctl (pip install --user -r bench/requirements.txt): ${(probe.stderr || probe.error?.message || '').trim().split('\n').at(-1)}`;
+    : `python3 cannot import sklearn, pandas, pyodbc and threadpoolctl (pip install --user -r bench/requirements.txt): ${(probe.stderr || (probe.error?.message ?? '')).trim().split('\n').at(-1)}`;
 }
 
 async function runPipeline(database: BenchDatabase, rows: number, log: (line: string) => void): Promise<PipelineFigures> {
@@ -159,7 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const skipped: string[] = [];
   const want = (section: Section) => options.sections.includes(section);
   const databases = benchDatabases(options.databases);
-  const scratch = path.join(require('node:os').tmpdir() as string, 'aimodel-bench');
+  const scratch = path.join(tmpdir(), 'aimodel-bench');
   mkdirSync(scratch, { recursive: true });
   const python = pythonAvailable();
   if (python) skipped.push(python);

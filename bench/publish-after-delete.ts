@@ -51,7 +51,7 @@ async function publish(
   const recorder: Executor = {
     dialect: datastore.dialect,
     query: (statement) => datastore.query(statement),
-    execute: async (statement) => statements.push(statement),
+    execute: (statement) => Promise.resolve(statements.push(statement)),
   };
   await new OutcomeRepository(datastore).publishFromAssignments(runId, DEFAULT_OUTCOME_TABLE, DATASET_ID, new Date(), recorder);
   const run = method === 'after' || method === 'nestloop-only' ? statements : statements.filter((statement) => !statement.sql.includes('enable_nestloop'));

@@ -164,7 +164,7 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
     (dialect: SqlDialect): Publish =>
     async (assignments, runId) => {
       await datastore.transaction((transaction) => {
-        const executor: Executor = { dialect, query: transaction.query, execute: transaction.execute };
+        const executor: Executor = { dialect, query: (statement) => transaction.query(statement), execute: (statement) => transaction.execute(statement) };
         return executeUpsert(executor, outcomeUpsert(PUBLISH_TABLE, DATASET_ID, runId, SCORED_AT, assignments));
       });
     };

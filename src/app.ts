@@ -37,13 +37,13 @@ export interface App {
  */
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const telemetry = createTelemetry(config.trace, logger);
-  // The pool reports every statement to the metrics, which read the pool's state back.
-  let metrics: Metrics | undefined;
-  const { datastore, bootstrap } = openDatabase(config, logger, (event) => metrics?.observeStatement(event));
-  metrics = new Metrics(
+  // The pool reports every statement to the metrics, which read the pool's state back when scraped
+  // (never while being built, so they can come first).
+  const metrics = new Metrics(
     () => datastore.state().pool,
     () => telemetry.writer.counters(),
   );
+  const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement);
   const { services, runLifecycle, authenticator, sockets } = createModules(config, datastore, telemetry, logger);
 
   const expressApp = express();

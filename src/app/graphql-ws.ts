@@ -36,7 +36,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions) {
       schema,
       onConnect: socketAuth.onConnect,
       onClose: socketAuth.onClose,
-      context: async (socket) => createContext(services, logger, requestIdFrom(undefined), socket.extra.identity ?? NOBODY),
+      context: (socket) => createContext(services, logger, requestIdFrom(undefined), socket.extra.identity ?? NOBODY),
       ...hooks,
       onSubscribe: async (socket, id, payload) => (await socketAuth.recheck(socket)) ?? hooks.onSubscribe!(socket, id, payload),
     },

@@ -17,7 +17,9 @@ export class Authenticator {
 
   async identify(authorization: string | undefined, apiKeyHeader: string | undefined, address: string): Promise<Identity> {
     const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    const credential = apiKeyHeader?.trim() || bearer;
+    // An empty X-API-Key header counts as absent: the bearer token, if any, is the credential.
+    const apiKey = apiKeyHeader?.trim();
+    const credential = apiKey === undefined || apiKey === '' ? bearer : apiKey;
     if (authorization && !bearer) throw unauthenticated('The Authorization header must be "Bearer <API key or JWT>"');
     if (!credential) {
       return this.options.anonymousRole ? { subject: `anonymous:${address}`, role: this.options.anonymousRole, method: 'anonymous' } : NOBODY;

@@ -15,9 +15,9 @@ export class SocketSessions {
   open(identity: Identity, end: () => void): () => void {
     const keyId = identity.keyId;
     const sessions = keyId === undefined ? undefined : (this.byApiKey.get(keyId) ?? this.byApiKey.set(keyId, new Set()).get(keyId)!);
-    let cancelExpiry = () => {};
+    let cancelExpiry: (() => void) | undefined;
     const release = () => {
-      cancelExpiry();
+      cancelExpiry?.();
       sessions?.delete(session);
       if (keyId !== undefined && sessions?.size === 0) this.byApiKey.delete(keyId);
     };

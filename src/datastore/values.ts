@@ -45,7 +45,8 @@ function decimalValue(value: unknown): number | string {
   return INTEGER_TEXT.test(text) ? integerValue(text) : Number(text);
 }
 
-function timestampValue(value: unknown): Date | unknown {
+/** A Date, or the value as it came when it is not timestamp text. */
+function timestampValue(value: unknown): unknown {
   if (value instanceof Date) return value;
   const match = TIMESTAMP_TEXT.exec(String(value).trim());
   if (!match) return value;
@@ -58,7 +59,8 @@ function timestampValue(value: unknown): Date | unknown {
   return date;
 }
 
-function bitValue(value: unknown): boolean | unknown {
+/** A boolean, or the value as it came when it is neither a number nor boolean text. */
+function bitValue(value: unknown): unknown {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' || typeof value === 'bigint') return Number(value) !== 0;
   if (typeof value === 'string') return /^(1|t|true|y|yes)$/i.test(value.trim());

@@ -39,14 +39,14 @@ const MAX_DETAIL_ITEMS = 20;
 
 export interface ErrorReporting {
   /** Apollo Server's `formatError`. */
-  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /**
    * Records a request's error with the request's id (for `extensions.requestId`) and logs it once if
    * it is a database or internal error; the error-reporting plugin calls it before formatting.
    */
-  recordRequestError(error: GraphQLError, context: GraphqlContext): void;
+  readonly recordRequestError: (error: GraphQLError, context: GraphqlContext) => void;
   /** The same treatment for graphql-ws, whose errors do not pass through Apollo Server. */
-  formatErrors(errors: readonly GraphQLError[], context?: GraphqlContext): GraphQLFormattedError[];
+  readonly formatErrors: (errors: readonly GraphQLError[], context?: GraphqlContext) => GraphQLFormattedError[];
 }
 
 export function createErrorReporting(options: { production: boolean; logger: Logger }): ErrorReporting {

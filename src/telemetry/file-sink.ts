@@ -97,7 +97,7 @@ export class FileSink implements TraceSink {
 
   private async fileFor(bytes: number): Promise<string> {
     const day = new Date().toISOString().slice(0, 10);
-    if (!this.current || this.current.day !== day) {
+    if (this.current?.day !== day) {
       await mkdir(this.directory, { recursive: true });
       // Continue today's newest file after a restart instead of starting over at .0. (A file rolls
       // before the write that would take it past maxBytes, so an older file is usually below it too:

@@ -84,7 +84,7 @@ export class FileTraceReader implements TraceReader {
     try {
       for await (const line of lines) {
         const document = parse(line);
-        if (!document || document._target !== 'events' || document.trace?.id !== runId) continue;
+        if (document?._target !== 'events' || document.trace?.id !== runId) continue;
         // A document is written once; a line twice (a write retried) is read once.
         if (seen.has(document._id)) continue;
         seen.add(document._id);

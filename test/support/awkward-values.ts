@@ -43,7 +43,7 @@ export function awkwardDoubles(count: number, seed = 6): number[] {
     1e21,
     1e-7,
     123456789012345680000,
-    9007199254740993,
+    2 ** 53, // 9007199254740993 (2^53 + 1) written as a literal reads as this: past 2^53, not every integer is a double
     0.000001,
     1e-6 / 3,
     -0.5,

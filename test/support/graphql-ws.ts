@@ -4,6 +4,7 @@ import { print, type FormattedExecutionResult } from 'graphql';
 import { ModelRunUpdatedDocument } from '../generated/graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { toError } from '../../src/shared/to-error';
 
 /** A graphql-ws client on the server's /graphql (ws://), as a browser or Apollo Client would connect. */
 export async function connectGraphqlWs(httpUrl: string): Promise<Client> {
@@ -70,7 +71,7 @@ export function collectUntil<TResult, TVariables>(
           } catch (error) {
             clearTimeout(timer);
             unsubscribe();
-            reject(error);
+            reject(toError(error));
           }
         },
         error: (error) => {
@@ -137,7 +138,8 @@ export interface Closed {
  */
 export function wsClient(httpUrl: string, connectionParams: Record<string, unknown>): { client: Client; acknowledged: () => boolean; closed: Promise<Closed> } {
   let acknowledged = false;
-  let onClosed: (closed: Closed) => void = () => {};
+  // Assigned at once: a promise's executor runs synchronously.
+  let onClosed!: (closed: Closed) => void;
   const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
   const client = createClient({
     url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,

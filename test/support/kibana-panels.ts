@@ -199,13 +199,26 @@ export interface PanelRow {
   readonly metrics: Record<string, number | null | Record<string, number | null>>;
 }
 
+/** A bucket of a bucket agg's response; its sub-aggregations are under their agg ids. */
+interface Bucket {
+  readonly key: string | number;
+  readonly doc_count: number;
+  readonly [aggId: string]: unknown;
+}
+
+/** A metric agg's response: `value`, or `values` for percentiles. */
+interface MetricResult {
+  readonly value: number | null;
+  readonly values: Record<string, number | null>;
+}
+
 /** The response as the table Kibana's tabify makes of it: one row per innermost bucket. */
 export function panelRows(request: PanelRequest, aggregations: Record<string, unknown>): PanelRow[] {
   const rows: PanelRow[] = [];
-  const walk = (container: Record<string, any>, depth: number, keys: Record<string, string | number>) => {
+  const walk = (container: Record<string, unknown>, depth: number, keys: Record<string, string | number>) => {
     const bucketAgg = request.buckets[depth]!;
-    for (const bucket of container[bucketAgg.id].buckets as Record<string, any>[]) {
-      const here = { ...keys, [bucketAgg.id]: bucket.key as string | number };
+    for (const bucket of (container[bucketAgg.id] as { buckets: Bucket[] }).buckets) {
+      const here = { ...keys, [bucketAgg.id]: bucket.key };
       if (depth + 1 < request.buckets.length) {
         walk(bucket, depth + 1, here);
         continue;
@@ -213,8 +226,8 @@ export function panelRows(request: PanelRequest, aggregations: Record<string, un
       const metrics: PanelRow['metrics'] = {};
       for (const metric of request.metrics) {
         if (metric.type === 'count') metrics[metric.id] = bucket.doc_count;
-        else if (metric.type === 'percentiles') metrics[metric.id] = bucket[metric.id].values;
-        else metrics[metric.id] = bucket[metric.id].value;
+        else if (metric.type === 'percentiles') metrics[metric.id] = (bucket[metric.id] as MetricResult).values;
+        else metrics[metric.id] = (bucket[metric.id] as MetricResult).value;
       }
       rows.push({ keys: here, count: bucket.doc_count, metrics });
     }

@@ -10,6 +10,7 @@
  * files' servers run statements on the same tables' namesakes at the same time.
  */
 import { Datastore } from '../../src/datastore/datastore';
+import { textOrNull } from '../../src/datastore/text-value';
 import type { Row } from '../../src/datastore/types';
 import { ddl, openDatastore, postgresqlDatabase, select } from './databases';
 
@@ -89,9 +90,9 @@ export async function createPostgresqlSchema(tag: string): Promise<PostgresqlSch
       );
       return rows.map((activity) => ({
         pid: Number(activity.pid),
-        state: String(activity.state ?? ''),
+        state: textOrNull(activity.state) ?? '',
         inTransaction: activity.in_transaction === true || activity.in_transaction === 1 || activity.in_transaction === '1',
-        query: String(activity.query ?? ''),
+        query: textOrNull(activity.query) ?? '',
       }));
     },
     async terminate(pid) {

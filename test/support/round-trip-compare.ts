@@ -127,5 +127,5 @@ export function show(value: unknown): string {
     return `{ ${Object.entries(value)
       .map(([key, member]) => `${key}: ${show(member)}`)
       .join(', ')} }`;
-  return String(value);
+  return typeof value === 'boolean' || typeof value === 'symbol' ? String(value) : `[${typeof value}]`;
 }

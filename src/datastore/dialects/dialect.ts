@@ -14,6 +14,7 @@ import type {
   UpsertTarget,
 } from '../types';
 import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
+import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
 
 /**
@@ -143,7 +144,7 @@ export abstract class SqlDialect implements UpsertDialect {
 
   /** Reads the server version out of serverVersionStatement's rows. */
   readServerVersion(rows: readonly Row[]): string {
-    return String(rows[0]?.version ?? 'unknown');
+    return textOrNull(rows[0]?.version) ?? 'unknown';
   }
 
   /** Appends paging to a query that already has its ORDER BY. */

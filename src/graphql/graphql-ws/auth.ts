@@ -37,7 +37,7 @@ export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSess
   };
   const close = (socket: SocketContext) => socket.extra.socket.close(FORBIDDEN, 'Forbidden');
   return {
-    async onConnect(socket: SocketContext): Promise<boolean> {
+    onConnect: async (socket: SocketContext): Promise<boolean> => {
       try {
         const identity = await identify(socket);
         // No credentials and no anonymous access (AUTH_ANONYMOUS=none): refused like wrong credentials.
@@ -51,7 +51,7 @@ export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSess
     },
 
     /** Before each operation: undefined when the credentials still hold, else the errors that refuse it. */
-    async recheck(socket: SocketContext): Promise<readonly GraphQLError[] | undefined> {
+    recheck: async (socket: SocketContext): Promise<readonly GraphQLError[] | undefined> => {
       try {
         const identity = await identify(socket);
         if (identity.role !== null) return undefined;
@@ -64,7 +64,7 @@ export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSess
       }
     },
 
-    onClose(socket: SocketContext): void {
+    onClose: (socket: SocketContext): void => {
       socket.extra.release?.();
     },
   };

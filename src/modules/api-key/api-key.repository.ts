@@ -1,6 +1,7 @@
 import type { Role } from '../../auth/roles';
 import type { Executor } from '../../datastore/datastore';
 import type { ColumnDefinition, Row } from '../../datastore/types';
+import { textOrNull } from '../../datastore/text-value';
 
 const TABLE = 'ai_api_key';
 
@@ -81,8 +82,13 @@ function toRecord(row: Row): ApiKeyRecord {
     keyHash: String(row.key_hash),
     keyPrefix: String(row.key_prefix),
     createdAt: row.created_at as Date,
-    // Fail safe: any value at all in revoked_at means revoked, whatever type the driver returns.
-    revokedAt:
-      row.revoked_at === null || row.revoked_at === undefined ? null : row.revoked_at instanceof Date ? row.revoked_at : new Date(String(row.revoked_at)),
+    revokedAt: revokedAt(row.revoked_at),
   };
+}
+
+/** Fail safe: any value at all in revoked_at means revoked, whatever type the driver returns. */
+function revokedAt(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  const text = textOrNull(value);
+  return text === null ? null : new Date(text);
 }

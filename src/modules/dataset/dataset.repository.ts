@@ -1,5 +1,6 @@
 import type { Executor } from '../../datastore/datastore';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
+import { textOrNull } from '../../datastore/text-value';
 import type { DatasetRecord } from './dataset.record';
 
 const TABLE = 'ai_dataset';
@@ -131,8 +132,8 @@ function toRecord(row: Row): DatasetRecord {
     table: String(row.table_name),
     keyColumns: JSON.parse(String(row.key_columns)) as string[],
     featureColumns: JSON.parse(String(row.feature_columns)) as string[],
-    description: row.description === null ? null : String(row.description),
-    outcomeTable: row.outcome_table === null ? null : String(row.outcome_table),
+    description: textOrNull(row.description),
+    outcomeTable: textOrNull(row.outcome_table),
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };

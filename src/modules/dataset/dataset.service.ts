@@ -6,6 +6,7 @@ import type { DatasetTableRepository, FeatureProfileRow } from './dataset-table.
 import { AppError, isAppError } from '../../errors/app-error';
 import { alignToKeys } from '../../shared/align-to-keys';
 import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
+import { toError } from '../../shared/to-error';
 import type { CatalogRepository } from './catalog.repository';
 import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
@@ -213,8 +214,4 @@ export class DatasetService {
 
 function missingTable(table: string): AppError {
   return new AppError('NOT_FOUND', `Table "${table}" does not exist in the database`, { table });
-}
-
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }

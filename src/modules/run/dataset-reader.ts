@@ -81,8 +81,8 @@ export async function readFeatureTable(
     }),
   );
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-  const failure = failures.find((reason) => !(reason instanceof SiblingFailed));
-  if (failure !== undefined) throw failure;
+  const failure = failures.findIndex((reason) => !(reason instanceof SiblingFailed));
+  if (failure !== -1) throw failures[failure];
 
   const entityKeys = pieces.length === 1 ? pieces[0]!.entityKeys : pieces.flatMap((piece) => piece.entityKeys);
   const rows = entityKeys.length;

@@ -1,6 +1,7 @@
 import type { Executor } from '../../datastore/datastore';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
+import { textOrNull } from '../../datastore/text-value';
 import type { ModelRunRecord, RunStatus } from './run.record';
 import { servedFailure } from './run-failure';
 
@@ -201,7 +202,10 @@ export class RunRepository {
 }
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
-const parsed = <T>(value: unknown): T | null => (value === null || value === undefined ? null : (JSON.parse(String(value)) as T));
+const parsed = <T>(value: unknown): T | null => {
+  const text = textOrNull(value);
+  return text === null ? null : (JSON.parse(text) as T);
+};
 const date = (value: unknown): Date | null => (value instanceof Date ? value : null);
 
 function toRow(record: ModelRunRecord): Record<string, SqlValue> {
@@ -238,12 +242,14 @@ export function toRecord(row: Row): ModelRunRecord {
   const params = parsed<ModelRunRecord['params']>(row.params)!;
   const maxIterations = Number(row.progress_max ?? params.maxIterations);
   const iteration = Number(row.progress_iteration ?? 0);
+  const errorCode = textOrNull(row.error_code);
+  const publishErrorCode = textOrNull(row.publish_error_code);
   return {
     id: String(row.id),
     datasetId: String(row.dataset_id),
     status: String(row.status) as RunStatus,
     params,
-    idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
+    idempotencyKey: textOrNull(row.idempotency_key),
     progress: {
       iteration,
       maxIterations,
@@ -259,16 +265,16 @@ export function toRecord(row: Row): ModelRunRecord {
     clusterSizes: parsed(row.cluster_sizes),
     preparation: parsed(row.preparation),
     // Masked on the way out too: rows an older server stored with the driver's words are served as new ones are.
-    error: row.error_code === null ? null : servedFailure({ code: String(row.error_code), message: String(row.error_message ?? '') }),
-    owner: row.owner === null ? null : String(row.owner),
+    error: errorCode === null ? null : servedFailure({ code: errorCode, message: textOrNull(row.error_message) ?? '' }),
+    owner: textOrNull(row.owner),
     createdAt: row.created_at as Date,
     startedAt: date(row.started_at),
     finishedAt: date(row.finished_at),
     heartbeatAt: date(row.heartbeat_at),
     outcomesPublishedAt: date(row.outcomes_published_at),
     publishError:
-      row.publish_error_code === null || row.publish_error_code === undefined
+      publishErrorCode === null
         ? null
-        : { code: String(row.publish_error_code), message: String(row.publish_error_message ?? ''), at: date(row.publish_error_at) ?? new Date(0) },
+        : { code: publishErrorCode, message: textOrNull(row.publish_error_message) ?? '', at: date(row.publish_error_at) ?? new Date(0) },
   };
 }

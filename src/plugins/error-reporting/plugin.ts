@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphqlContext } from '../../graphql/context';
 import type { ErrorReporting } from '../../graphql/format-error';
+import { promiseOf } from '../../shared/promise-of';
 
 /**
  * Hands each request's errors to the error reporting before Apollo formats them, so an internal
@@ -8,12 +9,14 @@ import type { ErrorReporting } from '../../graphql/format-error';
  */
 export function errorReportingPlugin(reporting: Pick<ErrorReporting, 'recordRequestError'>): ApolloServerPlugin<GraphqlContext> {
   return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) reporting.recordRequestError(error, contextValue);
+    requestDidStart() {
+      return Promise.resolve({
+        didEncounterErrors({ errors, contextValue }) {
+          return promiseOf(() => {
+            for (const error of errors) reporting.recordRequestError(error, contextValue);
+          });
         },
-      };
+      });
     },
   };
 }

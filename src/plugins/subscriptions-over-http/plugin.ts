@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
+import { promiseOf } from '../../shared/promise-of';
 
 /**
  * A subscription sent over HTTP is the client's mistake, not the server's: without this, graphql
@@ -9,16 +10,18 @@ import { GraphQLError } from 'graphql';
  */
 export function subscriptionsOverHttpRefused(): ApolloServerPlugin {
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation }) {
-          if (operation?.operation === 'subscription') {
-            throw new GraphQLError('Subscriptions are served over graphql-ws (ws:// or wss:// on the same /graphql path), not over HTTP', {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            });
-          }
+    requestDidStart() {
+      return Promise.resolve({
+        didResolveOperation({ operation }) {
+          return promiseOf(() => {
+            if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+              throw new GraphQLError('Subscriptions are served over graphql-ws (ws:// or wss:// on the same /graphql path), not over HTTP', {
+                extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+              });
+            }
+          });
         },
-      };
+      });
     },
   };
 }

@@ -39,9 +39,9 @@ export interface KScore {
 }
 
 export interface SelectKHooks {
-  onIteration?(event: IterationEvent & { readonly k: number }): void;
-  onKEvaluated?(score: KScore): void;
-  shouldCancel?(): boolean;
+  readonly onIteration?: (event: IterationEvent & { readonly k: number }) => void;
+  readonly onKEvaluated?: (score: KScore) => void;
+  readonly shouldCancel?: () => boolean;
 }
 
 /**

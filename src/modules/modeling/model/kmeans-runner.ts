@@ -48,9 +48,9 @@ export interface IterationEvent {
 }
 
 export interface RunHooks {
-  onIteration?(event: IterationEvent): void;
+  readonly onIteration?: (event: IterationEvent) => void;
   /** Polled before each restart and after each iteration; true → RunCancelledError. */
-  shouldCancel?(): boolean;
+  readonly shouldCancel?: () => boolean;
 }
 
 export interface KMeansRunResult {

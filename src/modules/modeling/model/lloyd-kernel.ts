@@ -71,7 +71,6 @@ export function rowsPass(
   let computed = 0;
   for (let i = from; i < to; i++) {
     const a = source[i]!;
-    let u = 0;
     if (inertia) {
       // A cluster no row entered or left has the same rows and centroid: its rows' distances are kept.
       if (previousChanged[a]) {
@@ -114,7 +113,7 @@ export function rowsPass(
     // Hamerly's test first, one distance to tighten u next, a full scan last. The test is strict
     // with the margin on both sides, so a row whose nearest centroid ties (or nearly ties) with
     // another is always scanned, and ties go to the lower index as in ml-kmeans. NaN fails it too.
-    u = upper[i]!;
+    let u = upper[i]!;
     if (!upperTight) u = (u + move[a]!) * up;
     let l = (lower[i]! - (a === maxMoveIndex ? secondMove : maxMove)) * down;
     if (!(l > 0)) l = 0;

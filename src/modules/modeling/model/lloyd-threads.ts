@@ -181,14 +181,11 @@ export class LloydThreads {
     Atomics.store(control, PHASE, phase);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
-    let ownError: unknown;
     try {
       own();
-    } catch (error) {
-      ownError = error;
+    } finally {
+      waitFor(control, DONE, helpers); // even on our own error: the helpers must be idle before anything changes
     }
-    waitFor(control, DONE, helpers); // even on our own error: the helpers must be idle before anything changes
-    if (ownError !== undefined) throw ownError;
     if (Atomics.load(control, FAILED)) {
       Atomics.store(control, FAILED, 0);
       const reports = this.ports.map((port) => receiveMessageOnPort(port)?.message as { name: string; message: string } | undefined).filter((report) => report);

@@ -30,9 +30,9 @@ export interface ModelingJobInput {
 }
 
 export interface ModelingJobHooks {
-  onIteration?(event: IterationEvent & { readonly k: number }): void;
-  onKEvaluated?(score: KScore): void;
-  shouldCancel?(): boolean;
+  readonly onIteration?: (event: IterationEvent & { readonly k: number }) => void;
+  readonly onKEvaluated?: (score: KScore) => void;
+  readonly shouldCancel?: () => boolean;
 }
 
 export interface ModelingMetrics {

@@ -134,9 +134,9 @@ export function calinskiHarabasz(matrix: Matrix, assignments: Int32Array, centro
   return within === 0 ? 1 : (between * (n - present)) / (within * (present - 1));
 }
 
-function clusterSizes(labels: ArrayLike<number>, k: number): number[] {
+function clusterSizes(labels: Int32Array, k: number): number[] {
   const sizes = new Array<number>(k).fill(0);
-  for (let i = 0; i < labels.length; i++) sizes[labels[i]!]!++;
+  for (const label of labels) sizes[label]!++;
   return sizes;
 }
 

@@ -9,6 +9,7 @@ import {
   type ModelingJobInput,
   type ModelingJobOutput,
 } from '../model';
+import { toError } from '../../../shared/to-error';
 import type { WorkerMessage, WorkerRequest } from './messages';
 
 export interface WorkerJobHooks {
@@ -56,7 +57,8 @@ export function runInWorker(input: ModelingJobInput, hooks: WorkerJobHooks = {})
           break;
       }
     });
-    worker.once('error', (error) => settle(() => reject(error)));
+    // An uncaught exception in the worker: an Error unless the worker threw something else.
+    worker.once('error', (error: unknown) => settle(() => reject(toError(error))));
     worker.once('exit', (code) => settle(() => reject(new Error(`the modeling worker exited with code ${code} before finishing`))));
   });
   return {
