@@ -178,8 +178,7 @@ export interface TraceEventNode {
   action: string;
   outcome: string | null;
   durationNs: number | null;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- kept for the trace tests that still read deep paths of it directly (signature compatibility)
-  document: Record<string, any>;
+  document: Record<string, unknown>;
 }
 
 export const TraceRunTrace = gql<
@@ -315,8 +314,7 @@ export async function spoolContent(targets: TraceTargets): Promise<{ bytes: numb
 export interface StoredDocument {
   readonly _id: string;
   readonly _index: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- kept for the tests that still read deep paths of it directly (signature compatibility)
-  readonly _source: Record<string, any>;
+  readonly _source: Record<string, unknown>;
 }
 
 /** Every document of `index` matching `query`, through the scroll API. */
