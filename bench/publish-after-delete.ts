@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { Datastore, type Executor } from '../src/datastore/datastore';
+import { Datastore } from '../src/datastore/datastore';
+import { type Executor } from '../src/datastore/contracts';
 import { dialectFor } from '../src/datastore/dialects';
 import { APP_MIGRATIONS } from '../src/datastore/migrations/app-migrations';
 import { migrate } from '../src/datastore/migrations/migrator';

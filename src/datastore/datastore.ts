@@ -12,10 +12,6 @@ import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, Row, Statement } from './types';
 import { toParameter } from './values';
 
-export type { Executor, Streamer, TransactionRunner } from './contracts';
-export { RowBatch } from './row-batch';
-export type { KeyRange, OrderedRead } from './types';
-
 export interface DatastoreOptions {
   readonly connectionString: string;
   readonly dialect: SqlDialect;

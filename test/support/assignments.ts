@@ -1,4 +1,4 @@
-import type { Executor, Streamer } from '../../src/datastore/datastore';
+import type { Executor, Streamer } from '../../src/datastore/contracts';
 import type { Assignment } from '../../src/modules/run/assignment.repository';
 
 /** All of a run's stored assignments, `batchSize` at a time, in entity-key order (Streamer.streamOrdered); resolves to the count. */

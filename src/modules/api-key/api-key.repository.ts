@@ -1,5 +1,5 @@
 import type { Role } from '../../auth/roles';
-import type { Executor } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/contracts';
 import type { ColumnDefinition, Row } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';
 

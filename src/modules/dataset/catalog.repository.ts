@@ -1,4 +1,4 @@
-import type { Executor } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/contracts';
 import type { CatalogColumn } from '../../datastore/types';
 
 /** What the database catalog says about tables: their columns and sizes. */

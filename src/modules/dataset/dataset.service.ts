@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor, TransactionRunner } from '../../datastore/datastore';
+import type { Executor, TransactionRunner } from '../../datastore/contracts';
 import type { CatalogColumn, Row } from '../../datastore/types';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { DatasetTableRepository, FeatureProfileRow } from './dataset-table.repository';

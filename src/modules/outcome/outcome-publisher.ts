@@ -1,4 +1,4 @@
-import type { Executor, TransactionRunner } from '../../datastore/datastore';
+import type { Executor, TransactionRunner } from '../../datastore/contracts';
 import type { SqlValue } from '../../datastore/types';
 import { AppError, isAppError } from '../../errors/app-error';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue';

@@ -1,4 +1,4 @@
-import type { Executor } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/contracts';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { Row } from '../../datastore/types';
 import type { OutcomeRow } from './outcome.record';

@@ -1,7 +1,7 @@
-import type { Executor } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/contracts';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
-import { executeUpsert } from '../../datastore/execute-upsert';
+import { executeUpsert } from '../../datastore/upsert/execute-upsert';
 
 const TABLE = 'ai_run_assignment';
 

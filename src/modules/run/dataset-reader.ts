@@ -1,4 +1,5 @@
-import type { KeyRange, Streamer } from '../../datastore/datastore';
+import type { KeyRange } from '../../datastore/types';
+import type { Streamer } from '../../datastore/contracts';
 import type { SqlDialect } from '../../datastore/dialects';
 import { RunCancelledError } from '../modeling/model';
 import type { RunParams } from './run.record';

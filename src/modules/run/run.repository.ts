@@ -1,4 +1,4 @@
-import type { Executor } from '../../datastore/datastore';
+import type { Executor } from '../../datastore/contracts';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Datastore, Executor } from '../../../src/datastore/datastore';
+import type { Datastore } from '../../../src/datastore/datastore';
+import type { Executor } from '../../../src/datastore/contracts';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
 import { AppError } from '../../../src/errors/app-error';

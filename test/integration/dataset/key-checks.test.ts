@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Datastore, Executor } from '../../../src/datastore/datastore';
+import type { Datastore } from '../../../src/datastore/datastore';
+import type { Executor } from '../../../src/datastore/contracts';
 import type { SqlDialect } from '../../../src/datastore/dialects';
 import { OracleDialect } from '../../../src/datastore/dialects/oracle';
 import { TiberoDialect } from '../../../src/datastore/dialects/tibero';

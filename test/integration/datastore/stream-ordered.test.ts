@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Datastore, KeyRange, OrderedRead, RowBatch } from '../../../src/datastore/datastore';
+import type { Datastore } from '../../../src/datastore/datastore';
+import type { KeyRange, OrderedRead } from '../../../src/datastore/types';
+import type { RowBatch } from '../../../src/datastore/row-batch';
 import type { Page, SqlDialect } from '../../../src/datastore/dialects/dialect';
 import { MariadbDialect } from '../../../src/datastore/dialects/mariadb';
 import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';

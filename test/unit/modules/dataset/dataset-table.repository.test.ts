@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Executor } from '../../../../src/datastore/datastore';
+import type { Executor } from '../../../../src/datastore/contracts';
 import type { DialectVariant, SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { Row, Statement } from '../../../../src/datastore/types';
 import { DatasetTableRepository } from '../../../../src/modules/dataset/dataset-table.repository';

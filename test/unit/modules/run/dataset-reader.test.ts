@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RowBatch, type KeyRange, type OrderedRead, type Streamer } from '../../../../src/datastore/datastore';
+import { RowBatch } from '../../../../src/datastore/row-batch';
+import { type KeyRange, type OrderedRead } from '../../../../src/datastore/types';
+import { type Streamer } from '../../../../src/datastore/contracts';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
 import type { Row } from '../../../../src/datastore/types';
 import { RunCancelledError } from '../../../../src/modules/modeling/model';

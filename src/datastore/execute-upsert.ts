@@ -1,1 +1,0 @@
-export { executeUpsert } from './upsert/execute-upsert';
