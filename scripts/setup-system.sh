@@ -29,8 +29,9 @@ declare -A drivers=([SQLite3]="libsqliteodbc:libsqlite3odbc.so")
 if ((with_test)); then
   # Real database servers + their ODBC drivers for the integration tests.
   packages+=(postgresql odbc-postgresql mariadb-server mariadb-client odbc-mariadb)
-  # The search engine for the trace tests: OpenSearch 2.19 from Maven Central runs on Java 17.
-  packages+=(openjdk-17-jre-headless maven curl)
+  # The search engine for the trace tests (OpenSearch 2.19 from Maven Central) runs on Java 17; the
+  # Oracle-mode engine (H2, scripts/services/h2.sh) compiles its launcher, hence the JDK.
+  packages+=(openjdk-17-jdk-headless maven curl)
   drivers["PostgreSQL Unicode"]="odbc-postgresql:psqlodbcw.so"
   drivers["MariaDB Unicode"]="odbc-mariadb:libmaodbc.so"
 fi

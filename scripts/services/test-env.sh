@@ -31,6 +31,9 @@
 #     the connection string, so scripts/setup-system.sh --test turns it off in
 #     odbcinst.ini instead.
 #
+# H2 in Oracle mode (scripts/services/h2.sh), the `oracle` and `tibero` targets: through psqlODBC
+#   with the PostgreSQL options above, to H2's PostgreSQL protocol behind the adapter.
+#
 # MariaDB Unicode (Connector/ODBC):
 #   - CHARSET=utf8mb4: full Unicode (4-byte characters) on the connection,
 #     whatever the server's default character set is.
@@ -50,6 +53,9 @@ fi
 if [[ -z "${TEST_MARIADB_ODBC:-}" ]]; then
   TEST_MARIADB_ODBC="Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Database=aimodel_test;Uid=aimodel_test;Pwd=aimodel_test_pw;CHARSET=utf8mb4;OPTION=2;"
 fi
-export TEST_POSTGRESQL_ODBC TEST_MARIADB_ODBC
+if [[ -z "${TEST_ORACLE_ODBC:-}" ]]; then
+  TEST_ORACLE_ODBC="Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=$(bash "$_test_env_dir/h2.sh" port);Database=aimodel;Uid=sa;Pwd=sa;BI=-5;BoolsAsChar=0;UseDeclareFetch=0;"
+fi
+export TEST_POSTGRESQL_ODBC TEST_MARIADB_ODBC TEST_ORACLE_ODBC
 
 unset _test_env_dir _test_env_pg_port

@@ -41,6 +41,19 @@ export function mariadbDatabase(): TestDatabase {
   return fromEnvironment('TEST_MARIADB_ODBC', 'MariaDB (MariaDB Connector/ODBC)', 'mysql');
 }
 
+/**
+ * H2 in Oracle mode through psqlODBC (scripts/services/h2.sh), as the Oracle dialect would use it. What
+ * H2 shares with Oracle and where it differs: docs/databases-and-tibero.md.
+ */
+export function oracleDatabase(): TestDatabase {
+  return { ...fromEnvironment('TEST_ORACLE_ODBC', 'H2 in Oracle mode (psqlODBC)', 'oracle'), label: 'Oracle SQL on H2 in Oracle mode (psqlODBC)' };
+}
+
+/** The same engine with the Tibero dialect. */
+export function tiberoDatabase(): TestDatabase {
+  return { ...fromEnvironment('TEST_ORACLE_ODBC', 'H2 in Oracle mode (psqlODBC)', 'tibero'), label: 'Tibero SQL on H2 in Oracle mode (psqlODBC)' };
+}
+
 export async function openDatastore(
   database: TestDatabase,
   overrides: Partial<DatastoreOptions> & { dialect?: SqlDialect } = {},

@@ -4,13 +4,13 @@ import { MysqlDialect } from '../../src/datastore/dialects/mysql';
 import { PostgresqlDialect } from '../../src/datastore/dialects/postgresql';
 import { APP_MIGRATIONS } from '../../src/datastore/migrations/app-migrations';
 import { MIGRATIONS_TABLE } from '../../src/datastore/migrations/migration';
-import { mariadbDatabase, postgresqlDatabase, sqliteDatabase, type TestDatabase } from './databases';
+import { mariadbDatabase, oracleDatabase, postgresqlDatabase, sqliteDatabase, tiberoDatabase, type TestDatabase } from './databases';
 
 /**
  * TESTS ONLY: the databases the round-trip suite (test/integration/roundtrip/) runs every path on, each
  * through its real ODBC driver, and what each engine is documented to give back (README "How values
- * come back"). An engine joins the suite as one more entry: an Oracle-mode engine would be
- * `{ name: 'oracle', database: oracleDatabase, readsBackDouble: … }`.
+ * come back"). An engine joins the suite as one more entry. `oracle` and `tibero` are one engine, H2 in
+ * Oracle mode, under each dialect.
  */
 export interface RoundTripTarget {
   /** Short and lower case: test names, table prefixes. */
@@ -29,6 +29,8 @@ export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
   { name: 'sqlite', database: sqliteDatabase, readsBackDouble: sqliteReadsBack },
   { name: 'postgresql', database: postgresqlDatabase, readsBackDouble: exactly },
   { name: 'mariadb', database: mariadbDatabase, readsBackDouble: exactly },
+  { name: 'oracle', database: oracleDatabase, readsBackDouble: exactly },
+  { name: 'tibero', database: tiberoDatabase, readsBackDouble: exactly },
 ];
 
 /**
