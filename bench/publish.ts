@@ -30,6 +30,8 @@ import { median, openBenchDatastore, type BenchDatabase } from './data';
  * - `one-row-loop`: one single-row UPSERT statement per outcome (the naive baseline);
  * - `multi-values-1000`: multi-row VALUES, 1,000 rows a statement (the form before issue 6);
  * - `multi-values-<n>`: multi-row VALUES, n rows a statement (capped by the bind limit); `multi-values-max`: the cap;
+ * - `binds-<n>`: multi-row VALUES (the Oracle family's MERGE) with as many rows as n bind parameters hold,
+ *   the dialect's own row and bind limits lifted: how those limits were chosen;
  * - `arrays-<n>` (PostgreSQL): the unnest-of-arrays form, at most n rows a statement;
  * - `json-table-<n>` (MariaDB/MySQL): the JSON_TABLE form, at most n rows a statement;
  * - `json-recordset-<n>` (PostgreSQL): the alternative to arrays measured against them, one JSON
@@ -187,6 +189,12 @@ function publisher(method: string, context: BenchContext, serverVersion: string)
     };
   }
   if (method === 'one-row-loop') return throughStatements((spec) => compileValuesUpsert(datastore.dialect, spec, 1));
+  const binds = /^binds-(\d+)$/.exec(method);
+  if (binds) {
+    const limit = Number(binds[1]);
+    const lifted: SqlDialect = Object.assign(Object.create(datastore.dialect) as SqlDialect, { maxBindParameters: limit, maxRowsPerStatement: limit });
+    return throughStatements((spec) => compileValuesUpsert(lifted, spec, Math.max(1, Math.floor(limit / spec.columns.length))));
+  }
   const values = /^multi-values-(\d+|max)$/.exec(method);
   if (values) {
     const rows = values[1] === 'max' ? Number.MAX_SAFE_INTEGER : Number(values[1]);
@@ -352,14 +360,16 @@ export function publishDatabase(name: string): { database: BenchDatabase; cleanu
       cleanup: () => rmSync(folder, { recursive: true, force: true }),
     };
   }
-  const variable = name === 'postgresql' ? 'POSTGRESQL' : name === 'mariadb' ? 'MARIADB' : undefined;
+  const variable = { postgresql: 'POSTGRESQL', mariadb: 'MARIADB', oracle: 'ORACLE', tibero: 'ORACLE' }[name];
   const connectionString = variable ? (process.env[`BENCH_${variable}_ODBC`] ?? process.env[`TEST_${variable}_ODBC`]) : undefined;
   if (!variable || !connectionString) {
     throw new Error(
-      `--database ${name}: expected sqlite, postgresql (BENCH_POSTGRESQL_ODBC or TEST_POSTGRESQL_ODBC) or mariadb (BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC)`,
+      `--database ${name}: expected sqlite, postgresql (BENCH_POSTGRESQL_ODBC or TEST_POSTGRESQL_ODBC), mariadb (BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC), ` +
+        'or oracle | tibero (BENCH_ORACLE_ODBC or TEST_ORACLE_ODBC: H2 in Oracle mode in the tests)',
     );
   }
-  return { database: { name, dialect: name === 'postgresql' ? 'postgresql' : 'mysql', connectionString }, cleanup: () => undefined };
+  const dialect = name === 'mariadb' ? 'mysql' : (name as 'postgresql' | 'oracle' | 'tibero');
+  return { database: { name, dialect, connectionString }, cleanup: () => undefined };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench`: the issue 6 benchmark harness. Sets up what is missing (as `npm test` does), starts
-# PostgreSQL, MariaDB and OpenSearch unless they are running, installs the benchmark-only Python
+# PostgreSQL, MariaDB, OpenSearch and H2 (Oracle mode) unless they are running, installs the benchmark-only Python
 # packages (scikit-learn, pandas, pyodbc: bench/requirements.txt, pip --user) when they are missing,
 # runs bench/main.ts and stops the servers it started. Arguments go to bench/main.ts, e.g.
 #   npm run bench -- --quick          (10k rows, one repetition; writes nothing into the repository)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: set up what is missing, run the static checks (scripts/check.sh: ESLint, Prettier,
-# dependency-cruiser), start PostgreSQL and MariaDB (the suite runs on them and on SQLite through
-# their real ODBC drivers) and OpenSearch (the trace's search engine), run the whole suite with
+# dependency-cruiser), start PostgreSQL, MariaDB and H2 in Oracle mode (the suite runs on them and on
+# SQLite through real ODBC drivers) and OpenSearch (the trace's search engine), run the whole suite with
 # Node's test runner, and stop the servers this run started. Extra arguments go to `node --test`
 # (e.g. a single file under dist/test); the static checks are then skipped.
 set -euo pipefail

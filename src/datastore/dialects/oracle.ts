@@ -11,8 +11,8 @@ export class OracleDialect extends SqlDialect {
   // Each MERGE row is a `SELECT … FROM DUAL` branch, and parse time grows with the branches.
   override readonly maxRowsPerStatement: number = 500;
   // Tibero's parse time grows with the square of the binds (0.16 s at 1,000, 15.6 s at 10,000); on H2 in
-  // Oracle mode 1,000 binds gave the most rows/s and 2,000 a third fewer (docs/databases-and-tibero.md).
-  override readonly maxBindParameters: number = 1_000;
+  // Oracle mode 250-500 binds gave the most rows/s (bench/RESULTS.md, "MERGE batch size").
+  override readonly maxBindParameters: number = 500;
   // newKeysOnly keeps the MERGE: a key repeated across its statements would update, so it is checked first.
   override readonly newKeysAsPlainInsert: boolean = false;
   // ORA-01795: maximum number of expressions in a list is 1000.

@@ -14,13 +14,14 @@ describe('multi-row VALUES chunking under the row and bind limits (compileValues
       postgresql: [1000, 1000, 1000, 1000, 1000],
       mysql: [1000, 1000, 1000, 1000, 1000],
       mariadb: [1000, 1000, 1000, 1000, 1000],
-      oracle: [500, 500, 500, 500, 500, 500, 500, 500, 500, 500],
-      tibero: [500, 500, 500, 500, 500, 500, 500, 500, 500, 500],
+      // The Oracle family's 500 binds: 125 rows of 4 columns.
+      oracle: Array.from({ length: 40 }, () => 125),
+      tibero: Array.from({ length: 40 }, () => 125),
     },
     (dialect, rowsPerStatement) => assertChunked(dialect, 4, 5_000, rowsPerStatement),
   );
 
-  // 70 columns: 32,766 / 70 = 468 rows (the ODBC ceiling, every dialect but PostgreSQL); 7,000 / 70 = 100 (psqlODBC).
+  // 70 columns: 32,766 / 70 = 468 rows (the ODBC ceiling); 7,000 / 70 = 100 (psqlODBC); 500 / 70 = 7 (the Oracle family).
   itPerDialect(
     (rows: number[]) => `a 2,000-row batch of 70 columns crossing the bind limit compiles into ${rows.length} statements, every row in order`,
     {
@@ -28,8 +29,8 @@ describe('multi-row VALUES chunking under the row and bind limits (compileValues
       postgresql: Array.from({ length: 20 }, () => 100),
       mysql: [468, 468, 468, 468, 128],
       mariadb: [468, 468, 468, 468, 128],
-      oracle: [468, 468, 468, 468, 128],
-      tibero: [468, 468, 468, 468, 128],
+      oracle: [...Array.from({ length: 285 }, () => 7), 5],
+      tibero: [...Array.from({ length: 285 }, () => 7), 5],
     },
     (dialect, rowsPerStatement) => assertChunked(dialect, 70, 2_000, rowsPerStatement),
   );
