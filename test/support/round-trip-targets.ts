@@ -75,7 +75,7 @@ const SET_BASED_ROW_LIMITS = new Set<string | symbol>(['maxRowsPerArrayStatement
 
 /**
  * The dialect with the app's tables (APP_TABLE_NAMES) renamed to `<prefix><name>` wherever it quotes
- * them, and named back when the catalog reports them: the repositories under test then run their own
+ * them or names them to the catalog, and named back when the catalog reports them: the repositories under test then run their own
  * SQL, unchanged but for those names, without touching the tables other test files use in the same
  * shared database. Set-based UPSERTs carry ROUND_TRIP_ROWS_PER_STATEMENT rows a statement. A Proxy, so
  * the dialect stays the one the server would refine to, subclass and all.
@@ -87,6 +87,8 @@ export function withTablePrefix<T extends SqlDialect>(dialect: T, prefix: string
     get(target, property, receiver) {
       if (SET_BASED_ROW_LIMITS.has(property)) return ROUND_TRIP_ROWS_PER_STATEMENT;
       if (property === 'quoteIdentifier') return (name: string) => target.quoteIdentifier.call(receiver, prefixed.get(name) ?? name);
+      // The catalog queries bind names as the catalog stores them.
+      if (property === 'identifierToDatabase') return (name: string) => target.identifierToDatabase.call(receiver, prefixed.get(name) ?? name);
       if (property === 'identifierFromDatabase') {
         // Another file's app tables (the unprefixed names in a shared database) are hidden under another name.
         return (name: string) => {

@@ -6,8 +6,20 @@ import { MIGRATIONS_TABLE } from '../../../src/datastore/migrations/migration';
 import { migrate } from '../../../src/datastore/migrations/migrator';
 import type { TableDefinition } from '../../../src/datastore/types';
 import { CatalogRepository } from '../../../src/modules/dataset/catalog.repository';
-import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
+import {
+  ddl,
+  mariadbDatabase,
+  openDatastore,
+  oracleDatabase,
+  postgresqlDatabase,
+  select,
+  sqliteDatabase,
+  tiberoDatabase,
+  type TestDatabase,
+} from '../../support/databases';
 import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb';
+import { withTablePrefix } from '../../support/round-trip-targets';
+import { dialectFor } from '../../../src/datastore/dialects';
 
 /**
  * APP_MIGRATIONS on each real database, from nothing and from a migration cut short.
@@ -20,6 +32,8 @@ import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb'
  * - MariaDB: the test user may use the aimodel_test database only (no CREATE DATABASE), so the app's
  *   tables get a prefix through a test dialect (PrefixedAppTablesMariadbDialect); everything else — the
  *   DDL, the catalog queries, the UPSERT that records a version — is MariaDB's own dialect.
+ * - Oracle and Tibero (H2 in Oracle mode): the same, with the dialect's own SQL under prefixed names
+ *   (withTablePrefix).
  */
 
 const FIRST = APP_MIGRATIONS.find((migration) => migration.version === 1)!;
@@ -103,6 +117,22 @@ function mariadbTarget(): Target {
         assert.ok(datastore.dialect instanceof PrefixedAppTablesMariadbDialect, 'the server refined the test dialect away');
         assert.equal(datastore.dialect.quoteIdentifier('ai_dataset'), `\`${MARIADB_PREFIX}ai_dataset\``);
       }
+      await dropAppTables(datastore);
+      return datastore;
+    },
+    async close() {
+      if (!datastore) return;
+      await dropAppTables(datastore);
+      await datastore.close();
+    },
+  };
+}
+
+function oracleFamilyTarget(database: TestDatabase, prefix: string): Target {
+  let datastore: Datastore | undefined;
+  return {
+    async empty() {
+      datastore ??= (await openDatastore(database, { dialect: withTablePrefix(dialectFor(database.dialect), prefix) })).datastore;
       await dropAppTables(datastore);
       return datastore;
     },
@@ -216,3 +246,9 @@ function describeMigrations(label: string, target: Target): void {
 describeMigrations('SQLite (a fresh database file per scenario)', sqliteTarget());
 describeMigrations(`PostgreSQL (psqlODBC), in schema ${MIGRATION_SCHEMA}`, postgresqlTarget());
 describeMigrations(`MariaDB (MariaDB Connector/ODBC), app tables prefixed ${MARIADB_PREFIX}`, mariadbTarget());
+for (const [database, prefix] of [
+  [oracleDatabase(), 'migtest_ora_'],
+  [tiberoDatabase(), 'migtest_tib_'],
+] as const) {
+  describeMigrations(`${database.label}, app tables prefixed ${prefix}`, oracleFamilyTarget(database, prefix));
+}
