@@ -1,9 +1,9 @@
 import { Datastore } from '../../src/datastore/datastore';
 import { dialectFor, refineForServer, type SqlDialect } from '../../src/datastore/dialects';
-import { MysqlDialect } from '../../src/datastore/dialects/mysql';
-import { PostgresqlDialect } from '../../src/datastore/dialects/postgresql';
 import { APP_MIGRATIONS } from '../../src/datastore/migrations/app-migrations';
 import { MIGRATIONS_TABLE } from '../../src/datastore/migrations/migration';
+import type { UpsertSpec } from '../../src/datastore/types';
+import { valuesRowsPerStatement } from '../../src/datastore/upsert/values-batches';
 import { mariadbDatabase, oracleDatabase, postgresqlDatabase, sqliteDatabase, tiberoDatabase, type TestDatabase } from './databases';
 
 /**
@@ -150,11 +150,10 @@ export async function openRoundTripStore(target: RoundTripTarget, prefix: string
 }
 
 /**
- * Rows one statement of the dialect's UPSERT carries at most: the set-based forms' chunk (PostgreSQL's
- * arrays, MySQL's and MariaDB's JSON_TABLE), else the multi-row VALUES form's row limit.
+ * Rows one statement of the dialect's UPSERT of `spec` carries at most, by the rule the compiler batches
+ * with: the set-based form's chunk (PostgreSQL's arrays, MySQL's and MariaDB's JSON_TABLE), else the
+ * multi-row VALUES rows that fit both the row limit and the bind budget (values-batches.ts).
  */
-export function upsertRowsPerStatement(dialect: SqlDialect): number {
-  if (dialect instanceof PostgresqlDialect) return dialect.maxRowsPerArrayStatement;
-  if (dialect instanceof MysqlDialect && dialect.hasJsonTable) return dialect.maxRowsPerJsonStatement;
-  return dialect.maxRowsPerStatement;
+export function upsertRowsPerStatement(dialect: SqlDialect, spec: UpsertSpec): number {
+  return dialect.setBasedUpsert(spec)?.maxRows ?? valuesRowsPerStatement(dialect, spec);
 }

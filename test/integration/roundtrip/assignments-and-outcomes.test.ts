@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
+import type { UpsertSpec } from '../../../src/datastore/types';
 import type { OutcomeRow } from '../../../src/modules/outcome/outcome.record';
 import { OutcomeRepository } from '../../../src/modules/outcome/outcome.repository';
 import { outcomeTableDefinition } from '../../../src/modules/outcome/outcome-table';
@@ -42,7 +43,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       await store.datastore.execute(store.datastore.dialect.compileCreateTable(outcomeTableDefinition(OUTCOME_TABLE)));
       repository = new AssignmentRepository(store.datastore);
       // Three full statements of one text and a short one.
-      const count = 3 * upsertRowsPerStatement(store.datastore.dialect) + 1;
+      const count = 3 * upsertRowsPerStatement(store.datastore.dialect, saveSpec([])) + 1;
       first = generateAssignments(new RoundTripGenerator(ROUND_TRIP_SEED), count);
       // The second run: the same entities, a third of them in another cluster at another distance.
       const changes = new RoundTripGenerator(ROUND_TRIP_SEED + 1);
@@ -54,19 +55,9 @@ for (const target of ROUND_TRIP_TARGETS) {
     });
 
     it('save: every assignment is read back as written, by stream and by page (a batch of four statements)', async (context) => {
-      const statements = store.datastore.dialect.compileUpsert({
-        table: 'ai_run_assignment',
-        keyColumns: ['run_id', 'entity_key'],
-        columns: [
-          { name: 'run_id', type: 'string' },
-          { name: 'entity_key', type: 'string' },
-          { name: 'cluster', type: 'integer' },
-          { name: 'distance', type: 'double' },
-        ],
-        rows: first.map((assignment) => ({ entity_key: assignment.entityKey, cluster: assignment.cluster, distance: assignment.distance })),
-        newKeysOnly: true,
-        sharedValues: { run_id: 'run-1' },
-      });
+      const statements = store.datastore.dialect.compileUpsert(
+        saveSpec(first.map((assignment) => ({ entity_key: assignment.entityKey, cluster: assignment.cluster, distance: assignment.distance }))),
+      );
       assert.equal(statements.length, 4, `${first.length} assignments in ${statements.length} statement(s)`);
       context.diagnostic(`${first.length} assignments in ${statements.length} statements`);
 
@@ -133,6 +124,23 @@ for (const target of ROUND_TRIP_TARGETS) {
       }
     });
   });
+}
+
+/** The UPSERT AssignmentRepository.save writes for run-1's rows: every key new, the run id shared. */
+function saveSpec(rows: UpsertSpec['rows']): UpsertSpec {
+  return {
+    table: 'ai_run_assignment',
+    keyColumns: ['run_id', 'entity_key'],
+    columns: [
+      { name: 'run_id', type: 'string' },
+      { name: 'entity_key', type: 'string' },
+      { name: 'cluster', type: 'integer' },
+      { name: 'distance', type: 'double' },
+    ],
+    rows,
+    newKeysOnly: true,
+    sharedValues: { run_id: 'run-1' },
+  };
 }
 
 /**
