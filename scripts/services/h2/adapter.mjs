@@ -22,6 +22,13 @@
 // - Result descriptions go to psqlODBC without their source table: given one, psqlODBC asks pg_catalog
 //   about that table's columns with PostgreSQL-mode-only functions, which fail in Oracle mode (and an
 //   error inside a transaction would be taken for the statement's).
+// - H2 describes every text column without a type modifier: psqlODBC then takes a VARCHAR for 255
+//   characters, and the `odbc` package, sizing its buffer from that, cuts longer values short without an
+//   error. The adapter fills in the modifier from the type size H2 does send (a VARCHAR's length + 10, at
+//   least 255; a CHAR's length + 4, which is PostgreSQL's own modifier).
+// - H2 counts a VARCHAR's length in UTF-16 units, Oracle's `VARCHAR2(n CHAR)` (AL32UTF8) in characters: an
+//   emoji takes two of H2's. Such a length is doubled in every statement forwarded, so that n characters
+//   always fit; the app's own checks hold texts to n characters (docs/databases-and-tibero.md).
 // - SSL and GSS encryption requests are refused, as a server without them would.
 import net from 'node:net';
 
@@ -128,14 +135,34 @@ const CONNECT_ANSWER = Buffer.concat([
   readyForQuery(),
 ]);
 
-/** A RowDescription with every field's table oid and column number zeroed. */
-function withoutSourceTables(whole) {
+const inUtf16Units = (sql) => sql.replace(/\bVARCHAR2\s*\(\s*(\d+)\s+CHAR\s*\)/gi, (_, length) => `VARCHAR2(${2 * Number(length)} CHAR)`);
+
+/** A Query ('Q') or Parse ('P') message with its SQL text's character lengths counted as H2 counts them. */
+function withUtf16Lengths(type, whole) {
+  // Parse: a statement name before the SQL text, the parameter types after it.
+  const start = type === 'P' ? whole.indexOf(0, 5) + 1 : 5;
+  const end = whole.indexOf(0, start);
+  const sql = whole.subarray(start, end).toString('utf8');
+  const widened = inUtf16Units(sql);
+  if (widened === sql) return whole;
+  return message(type, Buffer.concat([whole.subarray(5, start), cstring(widened), whole.subarray(end + 1)]));
+}
+
+const BPCHAR = 1042;
+const VARCHAR = 1043;
+
+/** A RowDescription without source tables (table oid and column number zeroed), text lengths filled in. */
+function describedForPsqlodbc(whole) {
   const out = Buffer.from(whole);
   let offset = 7;
   for (let field = out.readInt16BE(5); field > 0; field -= 1) {
     offset = out.indexOf(0, offset) + 1;
     out.writeInt32BE(0, offset);
     out.writeInt16BE(0, offset + 4);
+    const type = out.readInt32BE(offset + 6);
+    // A size past 32,767 (a longer or unbounded VARCHAR) wraps in its 16 bits: left unknown.
+    const size = out.readInt16BE(offset + 10);
+    if ((type === VARCHAR || type === BPCHAR) && size > 4 && out.readInt32BE(offset + 12) === -1) out.writeInt32BE(size, offset + 12);
     offset += 18;
   }
   return out;
@@ -208,7 +235,7 @@ function serve(client) {
       closeAnswer = null;
       return;
     }
-    client.write(type === 'T' ? withoutSourceTables(whole) : whole);
+    client.write(type === 'T' ? describedForPsqlodbc(whole) : whole);
     if (type === 'Z' && phase === 'ready') {
       awaitingReady = Math.max(0, awaitingReady - 1);
       if (inFlight && awaitingReady === 0 && !unsynced) {
@@ -271,6 +298,7 @@ function serve(client) {
       closeAnswer = Buffer.concat(sql.split(';').map((statement) => commandComplete(statement.split(' ')[0].toUpperCase())));
       whole = Buffer.concat([message('C', Buffer.concat([Buffer.from('S'), cstring(deallocate[1])])), message('S', Buffer.alloc(0))]);
     }
+    if (type === 'Q' || type === 'P') whole = withUtf16Lengths(type, whole);
     if (type === 'X') {
       server.write(whole);
       return;
