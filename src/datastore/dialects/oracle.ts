@@ -1,5 +1,9 @@
+import { AppError } from '../../errors/app-error';
 import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
 import { SqlDialect, type DriverErrorFacts, type Page } from './dialect';
+
+// VARCHAR2's 4,000 bytes in characters of UTF-8's longest, 4 bytes.
+const MAX_VARCHAR2_CHARACTERS = 1_000;
 
 /**
  * Oracle Database 12.2+ through Oracle's ODBC driver; Tibero extends it. Unquoted names fold to upper
@@ -51,9 +55,19 @@ export class OracleDialect extends SqlDialect {
 
   columnTypeSql(column: ColumnDefinition): string {
     switch (column.type) {
-      // CHAR semantics: the default BYTE semantics would fit a third as many Korean characters.
-      case 'string':
-        return `VARCHAR2(${column.length ?? 255} CHAR)`;
+      // CHAR semantics: the default BYTE semantics would fit a third as many Korean characters. Still at
+      // most 4,000 bytes (MAX_STRING_SIZE=STANDARD, Tibero 6), and a character takes up to 4 in AL32UTF8.
+      case 'string': {
+        const length = column.length ?? 255;
+        if (length > MAX_VARCHAR2_CHARACTERS) {
+          throw new AppError(
+            'DIALECT_UNSUPPORTED',
+            `${this.variant} stores at most 4,000 bytes in a VARCHAR2, ${MAX_VARCHAR2_CHARACTERS} characters of 4 bytes: ` +
+              `column "${column.name}" asks for ${length}; make it text (CLOB)`,
+          );
+        }
+        return `VARCHAR2(${length} CHAR)`;
+      }
       case 'text':
         return 'CLOB';
       case 'integer':

@@ -1,6 +1,10 @@
-import { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { APP_MIGRATIONS } from '../../../../src/datastore/migrations/app-migrations';
+import { MIGRATIONS_TABLE } from '../../../../src/datastore/migrations/migration';
 import type { TableDefinition } from '../../../../src/datastore/types';
-import { expectSqlPerDialect } from '../../../support/sql-table';
+import { outcomeTableDefinition } from '../../../../src/modules/outcome/outcome-table';
+import { createDialect, expectSqlPerDialect } from '../../../support/sql-table';
 
 /** Every ColumnType once, NOT NULL on some, a composite primary key. */
 const modelScore: TableDefinition = {
@@ -158,4 +162,28 @@ describe('DDL', () => {
       tibero: oracleAdd,
     },
   );
+});
+
+describe('DDL: VARCHAR2 holds 4,000 bytes in Oracle and Tibero 6, even with CHAR semantics (a character takes up to 4 in AL32UTF8)', () => {
+  for (const variant of ['oracle', 'tibero'] as const) {
+    it(`${variant}: a string column of 1,000 characters is VARCHAR2(1000 CHAR); one of 1,001 is refused with DIALECT_UNSUPPORTED`, () => {
+      const dialect = createDialect(variant);
+      assert.equal(dialect.columnTypeSql({ name: 'note', type: 'string', length: 1_000 }), 'VARCHAR2(1000 CHAR)');
+      assert.throws(
+        () => dialect.compileCreateTable({ name: 'notes', columns: [{ name: 'note', type: 'string', length: 1_001 }], primaryKey: ['note'] }),
+        (error: unknown) => (error as { code?: string }).code === 'DIALECT_UNSUPPORTED' && (error as Error).message.includes('4,000 bytes'),
+      );
+    });
+
+    it(`${variant}: every string column of the app's own tables and outcome tables fits (at most 1,000 characters)`, () => {
+      const dialect = createDialect(variant);
+      const tables = [MIGRATIONS_TABLE, ...APP_MIGRATIONS.flatMap((migration) => migration.tables), outcomeTableDefinition('outcome')];
+      for (const table of tables) assert.doesNotThrow(() => dialect.compileCreateTable(table), table.name);
+      const added = APP_MIGRATIONS.flatMap((migration) => migration.columns ?? []);
+      for (const { table, column } of added) assert.doesNotThrow(() => dialect.compileAddColumn(table, column), `${table}.${column.name}`);
+      const columns = [...tables.flatMap((table) => table.columns), ...added.map((added) => added.column)];
+      const longest = Math.max(...columns.map((column) => (column.type === 'string' ? (column.length ?? 255) : 0)));
+      assert.ok(longest <= 1_000, `longest string column: ${longest} characters`);
+    });
+  }
 });
