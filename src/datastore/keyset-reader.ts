@@ -28,8 +28,11 @@ export class KeysetReader implements Streamer {
     const dialect = this.source.dialect();
     const masks = dialect.nonNumberMasks(read);
     const deliver = masks.length === 0 ? onBatch : (batch: RowBatch) => onBatch(batch.withNonNumbersAsNull(masks));
-    if (dialect.reliableCursorFetch)
-      return this.source.streamCursor(dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range)), fetchSize, deliver);
+    if (dialect.reliableCursorFetch) {
+      const texts = dialect.keyTexts(read);
+      const statement = dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range));
+      return this.source.streamCursor(statement, fetchSize, (batch) => deliver(batch.withExactKeys(texts)));
+    }
     return this.streamByKeyset(dialect, read, fetchSize, deliver, range);
   }
 
@@ -54,7 +57,7 @@ export class KeysetReader implements Streamer {
     const bounds: SqlValue[][] = [];
     for (let part = 1; part < count; part++) {
       const offset = Math.floor((total * part) / count) - 1;
-      const probe = await this.source.queryBatch(dialect.paginate(dialect.compileOrderedSelect(keysOnly), { limit: 1, offset }));
+      const probe = await this.readBatch(dialect, keysOnly, dialect.paginate(dialect.compileOrderedSelect(keysOnly), { limit: 1, offset }));
       if (probe.length === 0) break; // rows deleted since the count: fewer ranges
       const key = probe.rawValues(0, keyIndexes);
       if (key.some((value) => value === null)) return whole;
@@ -88,12 +91,14 @@ export class KeysetReader implements Streamer {
     let total = 0;
     for (;;) {
       const from = after ? [key(after, '>', '>')] : [];
-      const probe = await this.source.queryBatch(
+      const probe = await this.readBatch(
+        dialect,
+        keysOnly,
         dialect.paginate(dialect.compileOrderedSelect(keysOnly, [...from, ...upperEnd]), { limit: 1, offset: pageSize - 1 }),
       );
       if (probe.length === 0) {
         // Fewer than pageSize rows remain: read them all.
-        const rest = await this.source.queryBatch(dialect.compileOrderedSelect(read, [...from, ...upperEnd]));
+        const rest = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [...from, ...upperEnd]));
         if (rest.length > 0) await onBatch(rest);
         return total + rest.length;
       }
@@ -102,9 +107,9 @@ export class KeysetReader implements Streamer {
         read.keyColumns.map((_, index) => index),
       );
       // In a range a short page only means rows deleted meanwhile: splitOrdered makes no ranges over NULL keys.
-      if (!ranged && upTo.some((value) => value === null)) return this.streamByPages(dialect, dialect.compileOrderedSelect(read), pageSize, onBatch, total);
-      const page = await this.source.queryBatch(dialect.compileOrderedSelect(read, [...from, key(upTo, '<', '<=')]));
-      if (!ranged && page.length < pageSize) return this.streamByPages(dialect, dialect.compileOrderedSelect(read), pageSize, onBatch, total);
+      if (!ranged && upTo.some((value) => value === null)) return this.streamByPages(dialect, read, pageSize, onBatch, total);
+      const page = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [...from, key(upTo, '<', '<=')]));
+      if (!ranged && page.length < pageSize) return this.streamByPages(dialect, read, pageSize, onBatch, total);
       if (page.length === 0) {
         after = upTo;
         continue;
@@ -117,16 +122,22 @@ export class KeysetReader implements Streamer {
   }
 
   // LIMIT/OFFSET from `offset` on: each page costs the rows before it, so only for what keys cannot page.
-  private async streamByPages(dialect: SqlDialect, statement: Statement, pageSize: number, onBatch: OnBatch, offset: number): Promise<number> {
+  private async streamByPages(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, offset: number): Promise<number> {
+    const statement = dialect.compileOrderedSelect(read);
     let total = offset;
     for (;;) {
-      const page = await this.source.queryBatch(dialect.paginate(statement, { limit: pageSize, offset: total }));
+      const page = await this.readBatch(dialect, read, dialect.paginate(statement, { limit: pageSize, offset: total }));
       if (page.length === 0) break;
       total += page.length;
       await onBatch(page);
       if (page.length < pageSize) break;
     }
     return total;
+  }
+
+  // A statement of an ordered read (or its keys only) as a batch with exact keys (SqlDialect.keyTexts).
+  private async readBatch(dialect: SqlDialect, read: OrderedRead, statement: Statement): Promise<RowBatch> {
+    return (await this.source.queryBatch(statement)).withExactKeys(dialect.keyTexts(read));
   }
 }
 

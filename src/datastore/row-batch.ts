@@ -1,6 +1,6 @@
 import type { SqlDialect } from './dialects/dialect';
-import type { NonNumberMask, Row, SqlValue } from './types';
-import { integerValue, rowNormalizer, type ResultColumn } from './values';
+import type { KeyText, NonNumberMask, Row, SqlValue } from './types';
+import { INTEGER_TEXT, integerValue, rowNormalizer, type ResultColumn } from './values';
 
 // ODBC's SQL_BIT: values.ts reads it as a boolean, so a number from such a column is converted, not passed through.
 const SQL_BIT = -7;
@@ -82,6 +82,26 @@ export class RowBatch {
       }
     }
     return new RowBatch(this.columns.slice(0, this.columns.length - masks.length), rows, this.dialect);
+  }
+
+  /**
+   * The batch without its key texts (SqlDialect.keyTexts): a key the driver read as a double past 2^53,
+   * whose text is an integer, becomes that text, exact (values.ts reads it as BIGINT text).
+   */
+  withExactKeys(texts: readonly KeyText[]): RowBatch {
+    if (texts.length === 0) return this;
+    const dropped = new Set(texts.map((text) => text.text));
+    const kept = (_: unknown, index: number) => !dropped.has(index);
+    const rows = this.rows.map((row) => {
+      const exact = [...row];
+      for (const { column, text } of texts) {
+        const value = row[column];
+        const digits = row[text];
+        if (typeof value === 'number' && !Number.isSafeInteger(value) && typeof digits === 'string' && INTEGER_TEXT.test(digits)) exact[column] = digits;
+      }
+      return exact.filter(kept);
+    });
+    return new RowBatch(this.columns.filter(kept), rows, this.dialect);
   }
 
   /** The driver's values of some columns of one row, as they came: fit to bind back (keyset paging). */

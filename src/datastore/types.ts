@@ -54,6 +54,16 @@ export interface NonNumberMask {
 }
 
 /**
+ * A key column's exact text, selected after a read's columns (and masks) where the driver reads exact
+ * numbers as doubles (SqlDialect.keyTexts): `column` is the key's index, `text` the text's own.
+ */
+export interface KeyText {
+  readonly column: number;
+  readonly text: number;
+  readonly sql: string;
+}
+
+/**
  * Logical column types of the app's own tables and UPSERT descriptions; each dialect maps them to DDL
  * types and, where it must, to typed parameter casts.
  */

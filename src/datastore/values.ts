@@ -29,7 +29,7 @@ export interface ResultColumn {
 
 type Converter = (value: unknown) => unknown;
 
-const INTEGER_TEXT = /^[+-]?\d+$/;
+export const INTEGER_TEXT = /^[+-]?\d+$/;
 const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?$/;
 
 export function integerValue(value: unknown): number | string {

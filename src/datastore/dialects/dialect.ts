@@ -3,6 +3,7 @@ import type {
   CatalogColumn,
   ColumnDefinition,
   DatabaseFailure,
+  KeyText,
   NonNumberMask,
   OrderedRead,
   Row,
@@ -223,7 +224,7 @@ export abstract class SqlDialect implements UpsertDialect {
     const q = (name: string) => this.quoteIdentifier(name);
     const all = read.where ? [read.where, ...conditions] : conditions;
     const where = all.length > 0 ? ` WHERE ${all.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
-    const selected = [...read.columns.map(q), ...this.nonNumberMasks(read).map((mask) => mask.sql)];
+    const selected = [...read.columns.map(q), ...this.nonNumberMasks(read).map((mask) => mask.sql), ...this.keyTexts(read).map((text) => text.sql)];
     return {
       sql: `SELECT ${selected.join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
       parameters: all.flatMap((condition) => condition.parameters),
@@ -250,6 +251,24 @@ export abstract class SqlDialect implements UpsertDialect {
       });
     }
     return masks;
+  }
+
+  /**
+   * A key column's exact text, selected beside it where the driver reads exact numbers as doubles, so
+   * that an integer key beyond 2^53 does not come back rounded; undefined where it reads them exactly.
+   * Default undefined.
+   */
+  exactKeyTextSql(_column: string): string | undefined {
+    return undefined;
+  }
+
+  /** Where the dialect has exactKeyTextSql, each key column's text, selected after the read's columns and masks. */
+  keyTexts(read: OrderedRead): KeyText[] {
+    const first = read.columns.length + this.nonNumberMasks(read).length;
+    return read.keyColumns.flatMap((name, index) => {
+      const sql = this.exactKeyTextSql(this.quoteIdentifier(name));
+      return sql === undefined ? [] : [{ column: read.columns.indexOf(name), text: first + index, sql: `${sql} AS key_text_${index}` }];
+    });
   }
 
   /**

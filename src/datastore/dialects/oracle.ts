@@ -108,6 +108,13 @@ export class OracleDialect extends SqlDialect {
     }
   }
 
+  // node-odbc reads SQL_NUMERIC and SQL_DECIMAL through atof, so a NUMBER(19) key beyond 2^53 would
+  // come back rounded. TO_CHAR without a mask gives a NUMBER's exact digits; an integer's have no decimal
+  // character, so no NLS setting changes them.
+  override exactKeyTextSql(column: string): string {
+    return `TO_CHAR(${column})`;
+  }
+
   override castToDouble(expression: string): string {
     return `CAST(${expression} AS BINARY_DOUBLE)`;
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { OracleDialect } from '../../../src/datastore/dialects/oracle';
 import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
 import { RowBatch } from '../../../src/datastore/row-batch';
 
@@ -24,5 +25,46 @@ describe('RowBatch', () => {
       { a: 1.5, b: 5, c: 12.25 },
       { a: null, b: null, c: null },
     ]);
+  });
+
+  it('withExactKeys: a key read as a double past 2^53 becomes its exact text, the text columns go, everything else stays as the driver gave it', () => {
+    const SQL_NUMERIC = 2;
+    const SQL_VARCHAR = 12;
+    const batch = new RowBatch(
+      [
+        { name: 'id', dataType: SQL_NUMERIC },
+        { name: 'region', dataType: SQL_VARCHAR },
+        { name: 'x', dataType: 8 },
+        { name: 'key_text_0', dataType: SQL_VARCHAR },
+        { name: 'key_text_1', dataType: SQL_VARCHAR },
+      ],
+      [
+        [-5879600940257460000, 'north', 1.5, '-5879600940257459901', 'north'],
+        [42, 'south', 2.5, '42', 'south'],
+        [0.1, 'east', null, '.1', 'east'],
+        [null, 'west', 3, null, 'west'],
+      ],
+      new OracleDialect(),
+    ).withExactKeys([
+      { column: 0, text: 3, sql: '' },
+      { column: 1, text: 4, sql: '' },
+    ]);
+    assert.deepEqual(
+      batch.columns.map((column) => column.name),
+      ['id', 'region', 'x'],
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3].map((row) => batch.rawValues(row, [0, 1, 2])),
+      [
+        ['-5879600940257459901', 'north', 1.5],
+        [42, 'south', 2.5],
+        [0.1, 'east', null],
+        [null, 'west', 3],
+      ],
+    );
+    assert.deepEqual(
+      batch.toRows().map((row) => row.id),
+      ['-5879600940257459901', 42, 0.1, null],
+    );
   });
 });

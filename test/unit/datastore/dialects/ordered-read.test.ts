@@ -18,7 +18,9 @@ describe('ordered reads', () => {
     parameters: [0, 'a', 'a', 5],
   };
   const oracleAfter = {
-    sql: 'SELECT "SITE", "N", "X" FROM "READING" WHERE ("X" > ?) AND ("SITE" > ? OR ("SITE" = ? AND "N" > ?)) ORDER BY "SITE", "N"',
+    sql:
+      'SELECT "SITE", "N", "X", TO_CHAR("SITE") AS key_text_0, TO_CHAR("N") AS key_text_1 FROM "READING" ' +
+      'WHERE ("X" > ?) AND ("SITE" > ? OR ("SITE" = ? AND "N" > ?)) ORDER BY "SITE", "N"',
     parameters: [0, 'a', 'a', 5],
   };
   expectSqlPerDialect(
@@ -61,7 +63,10 @@ describe('ordered reads', () => {
 
   const ansiPlain = { sql: 'SELECT "site", "n", "x" FROM "reading" ORDER BY "site", "n"', parameters: [] };
   const mysqlPlain = { sql: 'SELECT `site`, `n`, `x` FROM `reading` ORDER BY `site`, `n`', parameters: [] };
-  const oraclePlain = { sql: 'SELECT "SITE", "N", "X" FROM "READING" ORDER BY "SITE", "N"', parameters: [] };
+  const oraclePlain = {
+    sql: 'SELECT "SITE", "N", "X", TO_CHAR("SITE") AS key_text_0, TO_CHAR("N") AS key_text_1 FROM "READING" ORDER BY "SITE", "N"',
+    parameters: [],
+  };
   expectSqlPerDialect(
     'a number column is read with a mask of its non-number values only where numeric columns hold text (SQLite)',
     (d) => d.compileOrderedSelect({ ...readings(d), where: undefined, numbers: ['x'] }),
@@ -75,6 +80,20 @@ describe('ordered reads', () => {
       mariadb: mysqlPlain,
       oracle: oraclePlain,
       tibero: oraclePlain,
+    },
+  );
+
+  const oracleKeysOnly = { sql: 'SELECT "N", TO_CHAR("N") AS key_text_0 FROM "READING" ORDER BY "N"', parameters: [] };
+  expectSqlPerDialect(
+    "each key column's exact text is read beside it only where the driver reads exact numbers as doubles (Oracle's NUMBER)",
+    (d) => d.compileOrderedSelect({ table: 'reading', columns: ['n'], keyColumns: ['n'] }),
+    {
+      sqlite: { sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] },
+      postgresql: { sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] },
+      mysql: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
+      mariadb: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
+      oracle: oracleKeysOnly,
+      tibero: oracleKeysOnly,
     },
   );
 });
