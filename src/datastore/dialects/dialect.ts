@@ -96,6 +96,8 @@ export abstract class SqlDialect implements UpsertDialect {
   readonly numericColumnsHoldText: boolean = false;
   /** Whether a newKeysOnly UPSERT is a plain INSERT rather than a MERGE. Default true. */
   readonly newKeysAsPlainInsert: boolean = true;
+  /** Whether the database stores an empty text as NULL (Oracle, Tibero), so '' written reads back null. Default false. */
+  readonly emptyStringIsNull: boolean = false;
 
   // ---- identifiers -------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ export class OracleDialect extends SqlDialect {
   override readonly newKeysAsPlainInsert: boolean = false;
   // ORA-01795: maximum number of expressions in a list is 1000.
   override readonly maxInListSize: number = 1_000;
+  // A VARCHAR2 or CLOB of length 0 is NULL, in Tibero as in Oracle.
+  override readonly emptyStringIsNull: boolean = true;
 
   override identifierToDatabase(name: string): string {
     return name.toUpperCase();
