@@ -56,6 +56,7 @@ export type PreparationInput = {
 
 /** A table to register as a dataset; every name is checked against the database catalog. */
 export type RegisterDatasetInput = {
+  /** Free text; '' is no description and reads back null. */
   description: string | null | undefined;
   /** Numeric columns to cluster on. */
   featureColumns: Array<string>;
@@ -101,6 +102,7 @@ export type StartModelRunInput = {
 
 /** Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table. */
 export type UpdateDatasetInput = {
+  /** Free text; '' is no description and reads back null. */
   description: string | null | undefined;
   featureColumns: Array<string> | null | undefined;
   keyColumns: Array<string> | null | undefined;

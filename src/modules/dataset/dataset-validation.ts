@@ -15,6 +15,11 @@ export function checkName(name: string): string {
   return trimmed;
 }
 
+/** An empty description is none: Oracle and Tibero store '' as NULL, so every database keeps it as null. */
+export function checkDescription(description: string | null): string | null {
+  return description === '' ? null : description;
+}
+
 export function checkIdentifier(dialect: SqlDialect, field: string, name: string): void {
   try {
     dialect.assertIdentifier(name);

@@ -1,6 +1,8 @@
 import { Extensions, Field, InputType } from 'type-graphql';
 import { PATCH_INPUT } from '../../graphql/omitted-as-null';
 
+const DESCRIPTION = "Free text; '' is no description and reads back null.";
+
 @InputType({ description: 'A table to register as a dataset; every name is checked against the database catalog.' })
 export class RegisterDatasetInput {
   @Field(() => String, { description: 'Unique display name (1–128 characters).' })
@@ -15,7 +17,7 @@ export class RegisterDatasetInput {
   @Field(() => [String], { description: 'Numeric columns to cluster on.' })
   featureColumns!: string[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: DESCRIPTION })
   description?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Where outcomes are UPSERTed; default ai_cluster_outcome. Created if missing.' })
@@ -34,7 +36,7 @@ export class UpdateDatasetInput {
   @Field(() => [String], { nullable: true })
   featureColumns?: string[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: DESCRIPTION })
   description?: string | null;
 
   @Field(() => String, { nullable: true })

@@ -10,7 +10,7 @@ import { toError } from '../../shared/to-error';
 import type { CatalogRepository } from './catalog.repository';
 import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
-import { badInput, checkColumns, checkIdentifier, checkName } from './dataset-validation';
+import { badInput, checkColumns, checkDescription, checkIdentifier, checkName } from './dataset-validation';
 import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../outcome/outcome-table';
 
 /** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
@@ -142,7 +142,7 @@ export class DatasetService {
     const outcomeTable = await this.ensureOutcomeTable(record.outcomeTable);
     const sameName = await this.datasets.findByName(name);
     if (sameName && sameName.id !== record.id) throw badInput('name', `A dataset named "${name}" already exists`, name);
-    return { ...record, name, outcomeTable };
+    return { ...record, name, description: checkDescription(record.description), outcomeTable };
   }
 
   /**

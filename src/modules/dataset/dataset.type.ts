@@ -13,7 +13,7 @@ export class Dataset {
   @Field(() => String, { description: 'The table holding the data.' })
   table!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Free text, or null for none (never '')." })
   description!: string | null;
 
   @Field(() => [String], { description: 'Columns that identify an entity (a row) of the table.' })

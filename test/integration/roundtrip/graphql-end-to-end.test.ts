@@ -7,11 +7,13 @@ import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlValue, TableDefinition } from '../../../src/datastore/types';
 import type { FormattedExecutionResult } from 'graphql';
 import {
+  DatasetDetailsDocument,
   DatasetOutcomesDocument,
   ModelRunResultDocument,
   RegisterDatasetDocument,
   RunAssignmentsDocument,
   StartModelRunDocument,
+  UpdateDatasetDocument,
   type DatasetOutcomesQuery,
   type RunAssignmentsQuery,
 } from '../../generated/graphql';
@@ -21,7 +23,7 @@ import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/pos
 import { RoundTripGenerator, ROUND_TRIP_SEED, type GeneratedColumn } from '../../support/round-trip-data';
 import { assertRoundTrip, sameValue } from '../../support/round-trip-compare';
 import { ROUND_TRIP_TARGETS, type RoundTripTarget } from '../../support/round-trip-targets';
-import { createTable, dataOf, registerInput, startInput, waitForRun } from '../../support/runs';
+import { createTable, dataOf, registerInput, startInput, updateInput, waitForRun } from '../../support/runs';
 
 /**
  * The round trip end to end, over GraphQL and real HTTP, on the embedded default (SQLite) and on
@@ -32,6 +34,7 @@ import { createTable, dataOf, registerInput, startInput, waitForRun } from '../.
  * cluster sizes, and the rows a run drops (those with a NULL feature).
  */
 const TABLE = 'rte2e_entities';
+const DESCRIBED_TABLE = 'rte2e_described';
 const ROWS = 3_100;
 const PAGE = 500;
 // Features within ±1e100: squared distances stay finite, and k-means can run on every value.
@@ -177,6 +180,40 @@ for (const { target, start } of TARGETS) {
       });
       const sizes = run.centroids!.map((centroid) => assignments.filter((node) => node.cluster === centroid.cluster).length);
       assert.ok(sameValue(run.clusterSizes, sizes), `clusterSizes ${JSON.stringify(run.clusterSizes)}, counted from the assignments ${JSON.stringify(sizes)}`);
+    });
+
+    // Oracle and Tibero cannot store '' at all (it is NULL there): every database keeps it as no description.
+    it("a description of '' is no description: registered or updated so, it reads back null; ' ' reads back ' '", async () => {
+      const { server, datastore } = running;
+      const definition: TableDefinition = {
+        name: DESCRIBED_TABLE,
+        columns: [
+          { name: 'id', type: 'integer', nullable: false },
+          { name: 'x', type: 'double' },
+        ],
+        primaryKey: ['id'],
+      };
+      await createTable(datastore, definition, [
+        { id: 1, x: 0.5 },
+        { id: 2, x: 1.5 },
+      ]);
+      const stored = async (id: string) =>
+        dataOf(await server.graphql(DatasetDetailsDocument, { id, previewFirst: 1, previewAfter: null }), 'dataset').dataset!.description;
+      const input = registerInput({ name: 'described', table: DESCRIBED_TABLE, keyColumns: ['id'], featureColumns: ['x'], description: '' });
+      const registered = dataOf(await server.graphql(RegisterDatasetDocument, { input }), 'registerDataset').registerDataset;
+      assert.equal(registered.description, null);
+      assert.equal(await stored(registered.id), null);
+      for (const [given, expected] of [
+        [' ', ' '],
+        ['', null],
+      ] as const) {
+        const updated = dataOf(
+          await server.graphql(UpdateDatasetDocument, { id: registered.id, input: updateInput({ description: given }) }),
+          'updateDataset',
+        ).updateDataset;
+        assert.equal(updated.description, expected, `updated with ${JSON.stringify(given)}`);
+        assert.equal(await stored(registered.id), expected, `read back after an update with ${JSON.stringify(given)}`);
+      }
     });
   });
 }
