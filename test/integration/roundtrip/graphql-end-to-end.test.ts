@@ -19,6 +19,7 @@ import {
 } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { embeddedDatastore } from '../../support/databases';
+import { createOracleModeSchema, type OracleModeSchema } from '../../support/oracle-mode-schema';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
 import { RoundTripGenerator, ROUND_TRIP_SEED, type GeneratedColumn } from '../../support/round-trip-data';
 import { assertRoundTrip, sameValue } from '../../support/round-trip-compare';
@@ -26,8 +27,9 @@ import { ROUND_TRIP_TARGETS, type RoundTripTarget } from '../../support/round-tr
 import { createTable, dataOf, registerInput, startInput, updateInput, waitForRun } from '../../support/runs';
 
 /**
- * The round trip end to end, over GraphQL and real HTTP, on the embedded default (SQLite) and on
- * PostgreSQL (a schema of this file's own): a generated table with NULLs, extreme doubles and a
+ * The round trip end to end, over GraphQL and real HTTP, on the embedded default (SQLite), on
+ * PostgreSQL and on the Oracle-mode engine under the Oracle and Tibero dialects (each in a schema of this
+ * file's own): a generated table with NULLs, extreme doubles and a
  * composite key of Unicode text, a timestamp and a BIGINT is registered, clustered with
  * publishOutcomes, and every entity's assignment (all pages) and published outcome is compared with
  * the run's own result: its centroids (each entity in its nearest cluster, at that distance), its
@@ -89,7 +91,25 @@ const TARGETS: readonly EndToEndTarget[] = [
       }
     },
   },
+  { target: target('oracle'), start: () => startOnOracleMode('oracle') },
+  { target: target('tibero'), start: () => startOnOracleMode('tibero') },
 ];
+
+/** A server on the Oracle-mode engine under `dialect`, in a schema of its own. */
+async function startOnOracleMode(dialect: 'oracle' | 'tibero'): Promise<{ server: TestServer; datastore: Datastore; stop(): Promise<void> }> {
+  const schema: OracleModeSchema = await createOracleModeSchema(`rte2e_${dialect}`, dialect);
+  try {
+    const server = await startTestServer({ DB_DIALECT: dialect, DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'false' });
+    return {
+      server,
+      datastore: schema.datastore,
+      stop: async () => (await Promise.allSettled([server.stop().finally(() => schema.drop())])).forEach(rethrow),
+    };
+  } catch (error) {
+    await schema.drop();
+    throw error;
+  }
+}
 
 function rethrow(result: PromiseSettledResult<unknown>): void {
   if (result.status === 'rejected') throw result.reason;
@@ -108,7 +128,7 @@ for (const { target, start } of TARGETS) {
 
     it(`register, cluster and publish ${ROWS} generated rows: every entity's assignment and outcome is the run's own (nearest centroid, its distance), rows with a NULL dropped`, async () => {
       const { server, datastore } = running;
-      const rows = generateRows(new RoundTripGenerator(ROUND_TRIP_SEED));
+      const rows = generateRows(new RoundTripGenerator(ROUND_TRIP_SEED), datastore.dialect.emptyStringIsNull);
       const definition: TableDefinition = { name: TABLE, columns: [...KEYS, ...FEATURES], primaryKey: KEYS.map((key) => key.name) };
       await createTable(datastore, definition, rows);
 
@@ -231,12 +251,16 @@ interface Nearest {
   readonly scale: number;
 }
 
-/** ROWS rows: unique composite keys (Unicode text, a timestamp, a BIGINT), features with NULLs and extremes. */
-function generateRows(generator: RoundTripGenerator): Record<string, SqlValue>[] {
+/**
+ * ROWS rows: unique composite keys (Unicode text, a timestamp, a BIGINT), features with NULLs and
+ * extremes. `emptyIsNull`: the engine stores '' as NULL, so no region (a NOT NULL key) is ''.
+ */
+function generateRows(generator: RoundTripGenerator, emptyIsNull: boolean): Record<string, SqlValue>[] {
   const seen = new Set<string>();
   const keys = Array.from({ length: ROWS }, () => {
     for (;;) {
-      const key = { region: generator.text(generator.integer(25)), observed_at: generator.timestamp(), serial: generator.bigint() };
+      const region = generator.text(emptyIsNull ? 1 + generator.integer(24) : generator.integer(25));
+      const key = { region, observed_at: generator.timestamp(), serial: generator.bigint() };
       if (!seen.has(entityKeyOf(key))) {
         seen.add(entityKeyOf(key));
         return key;
