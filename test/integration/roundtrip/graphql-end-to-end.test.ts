@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { DialectName } from '../../../src/config/dialect-name';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { SqlValue, TableDefinition } from '../../../src/datastore/types';
 import type { FormattedExecutionResult } from 'graphql';
@@ -74,30 +75,16 @@ const TARGETS: readonly EndToEndTarget[] = [
       return { server, datastore, stop: async () => (await Promise.allSettled([server.stop(), datastore.close()])).forEach(rethrow) };
     },
   },
-  {
-    target: target('postgresql'),
-    async start() {
-      const schema: PostgresqlSchema = await createPostgresqlSchema('rte2e');
-      try {
-        const server = await startTestServer({ DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'false' });
-        return {
-          server,
-          datastore: schema.datastore,
-          stop: async () => (await Promise.allSettled([server.stop().finally(() => schema.drop())])).forEach(rethrow),
-        };
-      } catch (error) {
-        await schema.drop();
-        throw error;
-      }
-    },
-  },
-  { target: target('oracle'), start: () => startOnOracleMode('oracle') },
-  { target: target('tibero'), start: () => startOnOracleMode('tibero') },
+  { target: target('postgresql'), start: async () => startInSchema(await createPostgresqlSchema('rte2e'), 'postgresql') },
+  { target: target('oracle'), start: async () => startInSchema(await createOracleModeSchema('rte2e_oracle', 'oracle'), 'oracle') },
+  { target: target('tibero'), start: async () => startInSchema(await createOracleModeSchema('rte2e_tibero', 'tibero'), 'tibero') },
 ];
 
-/** A server on the Oracle-mode engine under `dialect`, in a schema of its own. */
-async function startOnOracleMode(dialect: 'oracle' | 'tibero'): Promise<{ server: TestServer; datastore: Datastore; stop(): Promise<void> }> {
-  const schema: OracleModeSchema = await createOracleModeSchema(`rte2e_${dialect}`, dialect);
+/** A server in a schema of this file's own, dropped when the server stops (or fails to start). */
+async function startInSchema(
+  schema: Pick<PostgresqlSchema | OracleModeSchema, 'connectionString' | 'datastore' | 'drop'>,
+  dialect: DialectName,
+): Promise<{ server: TestServer; datastore: Datastore; stop(): Promise<void> }> {
   try {
     const server = await startTestServer({ DB_DIALECT: dialect, DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'false' });
     return {
