@@ -1,0 +1,122 @@
+import type { ColumnDefinition, ColumnType, SqlValue, UpsertSpec } from '../../../src/datastore/types';
+import type { RunFilter, RunOrder } from '../../../src/modules/run/run.repository';
+
+/**
+ * TESTS ONLY: what the statement inventory (docs/development.md#the-statement-inventory) cannot find by
+ * reflection: the variants of a method whose SQL text differs by its arguments, and the methods that
+ * write no SQL the Oracle family runs, each with its reason.
+ */
+
+/** Files outside the dialects and repositories that write SQL text (inventory.test.ts finds them all). */
+export const BUILDER_MODULES: readonly string[] = ['src/datastore/migrations/migrator.ts'];
+
+/** Names a call's variants from its arguments and result; each variant must run on H2 once it is produced anywhere. */
+export type VariantLabeler = (args: readonly unknown[], result: unknown) => readonly string[];
+
+// A Record over ColumnType: a new column type stops this compiling until it is listed.
+const COLUMN_TYPES = Object.keys({ string: 0, text: 0, integer: 0, bigint: 0, double: 0, timestamp: 0, boolean: 0 } satisfies Record<ColumnType, 0>);
+
+const columnType = (column: unknown) => [(column as ColumnDefinition).type];
+const upsertFlags = (spec: UpsertSpec) => [...(spec.newKeysOnly ? ['newKeysOnly'] : []), ...(spec.sharedValues ? ['sharedValues'] : [])];
+const everyColumnAKey = (spec: UpsertSpec) => spec.columns.every((column) => spec.keyColumns.includes(column.name));
+
+export function valueKind(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (value instanceof Date) return 'timestamp';
+  if (Buffer.isBuffer(value)) return 'binary';
+  return typeof value === 'string' ? 'text' : typeof value;
+}
+
+/** Dialect methods by name, whichever class defines them. */
+export const DIALECT_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
+  paginate: (_args, result) => [/\bROWNUM\b/i.test((result as { sql: string }).sql) ? 'ROWNUM' : 'OFFSET/FETCH'],
+  columnTypeSql: ([column]) => columnType(column),
+  addColumnSql: ([column]) => columnType(column),
+  compileAddColumn: ([, column]) => columnType(column),
+  placeholder: ([column]) => columnType(column),
+  parameterSql: ([column]) => columnType(column),
+  compileKeyCondition: ([keys, values, strict, last]) => [
+    `${String(strict)} … ${String(last)}`,
+    (keys as unknown[]).length > 1 ? 'composite key' : 'one key column',
+    ...(values as SqlValue[]).map(valueKind),
+  ],
+  compileUpsert: ([spec]) => upsertFlags(spec as UpsertSpec),
+  upsertStatements: ([spec]) => upsertFlags(spec as UpsertSpec),
+  valuesUpsertSql: ([spec, rowCount]) => [(rowCount as number) > 1 ? 'several rows' : 'one row', ...upsertFlags(spec as UpsertSpec)],
+  mergeSql: ([spec]) => [everyColumnAKey(spec as UpsertSpec) ? 'every column a key' : 'update and insert'],
+};
+
+/** Builder methods by key: their SQL differs by filter, key types and options. */
+export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
+  'RunRepository.list': ([filter, order]) => [
+    ...Object.entries(filter as RunFilter)
+      .filter(([, value]) => value !== null && value !== undefined && (!Array.isArray(value) || value.length > 0))
+      .map(([name]) => name),
+    `ORDER BY ${(order as RunOrder).field}`,
+  ],
+  'AssignmentRepository.page': ([, cluster]) => [cluster === null ? 'every cluster' : 'one cluster'],
+  'DatasetTableRepository.rowsUpTo': ([, , options]) => [(options as { completeOnly: boolean }).completeOnly ? 'complete rows only' : 'every row'],
+  'DatasetTableRepository.keyViolations': ([, keyColumns]) => {
+    const columns = keyColumns as readonly { type: string }[];
+    return columns.map((column) => `${columns.length > 1 ? 'composite' : 'one'} ${keyTypeKind(column.type)} key`);
+  },
+};
+
+function keyTypeKind(typeName: string): string {
+  if (/TIMESTAMP|DATE/i.test(typeName)) return 'timestamp';
+  if (/FLOAT|DOUBLE|REAL/i.test(typeName)) return 'double';
+  if (/NUMBER|INT|DEC|NUMERIC/i.test(typeName)) return 'number';
+  return 'text';
+}
+
+/**
+ * Variants that must run on H2 even if no test produces them: by dialect method name, or by builder key.
+ * The rest are the variants any test produces (a dialect unit test writing ROWNUM paging is enough).
+ */
+export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
+  columnTypeSql: COLUMN_TYPES,
+  placeholder: COLUMN_TYPES,
+  compileKeyCondition: ['> … >', '< … <=', 'one key column', 'composite key', 'text', 'number', 'timestamp'],
+  upsertStatements: ['newKeysOnly', 'sharedValues'],
+  valuesUpsertSql: ['one row', 'several rows'],
+  mergeSql: ['update and insert', 'every column a key'],
+  'RunRepository.list': ['datasetIds', 'statuses', 'createdAfter', 'createdBefore', 'ORDER BY CREATED_AT', 'ORDER BY FINISHED_AT'],
+  'AssignmentRepository.page': ['every cluster', 'one cluster'],
+  'DatasetTableRepository.rowsUpTo': ['complete rows only', 'every row'],
+  'DatasetTableRepository.keyViolations': [
+    'one text key',
+    'one number key',
+    'one timestamp key',
+    'composite text key',
+    'composite number key',
+    'composite timestamp key',
+  ],
+};
+
+/**
+ * Methods (or `method#variant` units) that write no SQL the Oracle family runs, and why. An excluded
+ * method that returns a statement fails the inventory, so this list cannot hide one.
+ */
+export const EXCLUDED: Readonly<Record<string, string>> = {
+  'SqlDialect.assertIdentifier': 'validates a name; returns nothing',
+  'OracleDialect.identifierFromDatabase': 'reads a name the catalog returned; writes no SQL',
+  'SqlDialect.readServerVersion': 'reads the version query’s rows; writes no SQL',
+  'TiberoDialect.readServerVersion': 'reads the version query’s rows; writes no SQL',
+  'SqlDialect.readCatalogColumn': 'reads a catalog row; writes no SQL',
+  'SqlDialect.isNumericType': 'a predicate over a catalog type name',
+  'SqlDialect.isTimestampType': 'a predicate over a catalog type name',
+  'OracleDialect.classifyError': 'classifies driver errors; writes no SQL',
+  'TiberoDialect.classifyError': 'classifies driver errors; writes no SQL',
+  'SqlDialect.updatableColumns': 'returns column definitions; writes no SQL',
+  'SqlDialect.columnsBoundOnce': 'returns column definitions (none for the Oracle family); writes no SQL',
+  'SqlDialect.setBasedUpsert': 'undefined for the Oracle family: its UPSERT is the multi-row MERGE',
+  'SqlDialect.serverCursorStatements': 'undefined for the Oracle family: the driver’s cursor reads',
+  'SqlDialect.refreshStatisticsStatements': 'none for the Oracle family (DBMS_STATS would commit)',
+  'SqlDialect.upsertFromSelectPreamble': 'none for the Oracle family: its MERGE needs no lock first',
+  'SqlDialect.nonNumberMasks': 'none for the Oracle family: its numeric columns hold only numbers',
+  'SqlDialect.nonNumericSql': 'called only where numeric columns hold text (SQLite)',
+  'SqlDialect.valuesRows': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
+  'SqlDialect.onConflictUpsertSql': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
+  'SqlDialect.onConflictClause': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
+  'run.repository.toRecord': 'maps a row to a record; writes no SQL',
+};
