@@ -7,14 +7,15 @@ import { TiberoDialect } from '../../../src/datastore/dialects/tibero';
 import type { SqlDialect } from '../../../src/datastore/dialects';
 import type { ColumnDefinition, SqlValue } from '../../../src/datastore/types';
 import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-table.repository';
-import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, sqliteDatabase } from '../../support/databases';
+import { ddl, mariadbDatabase, openDatastore, oracleDatabase, postgresqlDatabase, sqliteDatabase, tiberoDatabase } from '../../support/databases';
 import { installOracleShims, UpperCasePostgresqlDialect } from '../../support/oracle-on-postgresql';
 
 /**
  * The bounded queries startModelRun refuses bad data with (DatasetTableRepository.featuresWithoutValue
  * and rowsUpTo), on each real database through its ODBC driver, and — no Oracle or Tibero server can
- * run here — the Oracle and Tibero statements, compiled exactly as they would be sent, on PostgreSQL
- * with the Oracle shims (DUAL; OFFSET … FETCH NEXT is standard SQL that PostgreSQL also takes).
+ * run here — the Oracle and Tibero statements, compiled exactly as they would be sent, on H2 in Oracle
+ * mode and on PostgreSQL with the Oracle shims (DUAL; OFFSET … FETCH NEXT is standard SQL that
+ * PostgreSQL also takes).
  * Their answers are checked against the full-scan profile() of the same tables.
  */
 
@@ -41,6 +42,10 @@ const TARGETS: Target[] = [
   { label: 'SQLite', connect: async () => openDatastore(sqliteDatabase()) },
   { label: 'PostgreSQL', connect: async () => openDatastore(postgresqlDatabase()) },
   { label: 'MariaDB', connect: async () => openDatastore(mariadbDatabase()) },
+  ...[oracleDatabase(), tiberoDatabase()].map((database) => ({
+    label: `${database.dialect} SQL on H2 in Oracle mode`,
+    connect: () => openDatastore(database),
+  })),
   ...[new OracleDialect(), new TiberoDialect()].map((compiler) => ({
     label: `${compiler.variant} SQL on PostgreSQL`,
     connect: async () => {
