@@ -10,8 +10,8 @@ import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../
 import { runRecord } from '../../support/runs';
 
 /**
- * The run statements the round trip does not reach, on the Oracle and Tibero dialects on H2 in Oracle
- * mode: the heartbeat, the owner's active runs and the stale search a server runs on a timer; a start
+ * The run statements, on the Oracle and Tibero dialects on H2 in Oracle mode: a run's status
+ * transitions and progress; the heartbeat, the owner's active runs and the stale search a server runs on a timer; a start
  * by idempotency key and the delete of a refused one; the runs page under every filter and both
  * orders, and the latest run of each dataset; assignments paged with and without a cluster. Values
  * read back are compared with what was written (timestamps to the millisecond).
@@ -36,6 +36,39 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
     });
     after(async () => {
       await store?.close();
+    });
+
+    it("a run's life: started once, its progress recorded while RUNNING, ended once; an ended run changes no more", async () => {
+      const startedAt = at('2026-03-04T05:06:07.008Z');
+      const beat = at('2026-03-04T05:06:09.010Z');
+      const finishedAt = at('2026-03-04T05:07:00.500Z');
+      await runs.insert(runRecord('ds-life', { id: 'run-life' }));
+
+      assert.equal(await runs.transition('run-life', ['QUEUED'], 'RUNNING', { started_at: startedAt, heartbeat_at: startedAt }), true);
+      assert.equal(await runs.transition('run-life', ['QUEUED'], 'RUNNING', { started_at: beat }), false, 'started once');
+      assert.equal(await runs.recordProgress('run-life', 5, 300, 0.25, beat), true);
+      const [running] = await runs.findByIds(['run-life']);
+      assert.deepEqual(
+        [running!.status, running!.startedAt?.toISOString(), running!.heartbeatAt?.toISOString(), running!.progress],
+        ['RUNNING', startedAt.toISOString(), beat.toISOString(), { iteration: 5, maxIterations: 300, fraction: 5 / 300, lastShift: 0.25 }],
+      );
+
+      const clusterSizes = [3, 1, 4];
+      assert.equal(
+        await runs.transition('run-life', ['RUNNING'], 'SUCCEEDED', {
+          finished_at: finishedAt,
+          cluster_sizes: JSON.stringify(clusterSizes),
+          progress_shift: null,
+        }),
+        true,
+      );
+      assert.equal(await runs.recordProgress('run-life', 6, 300, 0.125, finishedAt), false, 'no progress once ended');
+      assert.equal(await runs.transition('run-life', ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: beat }), false, 'an ended run stays ended');
+      const [ended] = await runs.findByIds(['run-life']);
+      assert.deepEqual(
+        [ended!.status, ended!.finishedAt?.toISOString(), ended!.clusterSizes, ended!.progress],
+        ['SUCCEEDED', finishedAt.toISOString(), clusterSizes, { iteration: 5, maxIterations: 300, fraction: 1, lastShift: null }],
+      );
     });
 
     it("a heartbeat moves only the owner's queued and running runs; the stale search finds the other owner's run that stopped beating", async () => {

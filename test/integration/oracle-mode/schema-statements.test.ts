@@ -7,6 +7,7 @@ import { migrate, migrationScript } from '../../../src/datastore/migrations/migr
 import type { ColumnDefinition, SqlValue } from '../../../src/datastore/types';
 import { CatalogRepository } from '../../../src/modules/dataset/catalog.repository';
 import { ddl, openDatastore, select } from '../../support/databases';
+import { scriptStatements } from '../../support/sql-script';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
 
 /**
@@ -73,10 +74,7 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
 
     it('the db:ddl script, run statement by statement, builds the tables migrate() builds, stamps its versions in UTC now, and the server then migrates nothing', async () => {
       const script = migrationScript(scripted.datastore.dialect, APP_MIGRATIONS);
-      const statements = script
-        .split(/;\n/)
-        .map((statement) => statement.trim())
-        .filter((statement) => statement !== '' && statement !== 'COMMIT');
+      const statements = scriptStatements(script);
       const started = Date.now();
       for (const sql of statements) await scripted.datastore.execute({ sql, parameters: [], kind: 'ddl' });
       const finished = Date.now();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Datastore } from '../../../src/datastore/datastore';
 import type { Statement } from '../../../src/datastore/types';
 import { BUILDER_VARIANTS, DIALECT_VARIANTS, EXCLUDED, type VariantLabeler } from './expectations';
+import { scriptStatements } from '../sql-script';
 import { StatementLedger } from './ledger';
 import { statementSources, type StatementSource } from './sources';
 
@@ -33,6 +34,9 @@ function wrap(source: StatementSource, ledger: StatementLedger, builders: AsyncL
   const note = (args: readonly unknown[], result: unknown) => {
     if (excluded) {
       if (holdsStatement(result)) ledger.statementFromExcluded(source.key);
+    } else if (typeof result === 'string' && isScript(result)) {
+      // A script (db:ddl) runs statement by statement: each is a text, and its kind a variant.
+      for (const statement of scriptStatements(result)) ledger.produced([source.key, `${source.key}#${statement.split(/\s+/, 2).join(' ')}`], [statement]);
     } else {
       const texts = textsOf(result);
       if (texts.length > 0) ledger.produced(unitsOf(args, result), texts);
@@ -108,6 +112,10 @@ function textsOf(value: unknown): string[] {
   if (typeof sql === 'string') return [sql];
   if (Object.getPrototypeOf(value) !== Object.prototype) return [];
   return Object.entries(value).flatMap(([name, item]) => (name === 'parameters' || typeof item === 'object' ? statementTexts(item) : textsOf(item)));
+}
+
+function isScript(text: string): boolean {
+  return text.includes(';\n');
 }
 
 function statementTexts(value: unknown): string[] {
