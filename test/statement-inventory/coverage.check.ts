@@ -26,7 +26,7 @@ it('every statement source of the Oracle and Tibero dialects, and every variant,
   assert.deepEqual(report.problems, []);
   if (report.missing.length > 0) {
     assert.fail(
-      `${report.missing.length} statement sources of the Oracle and Tibero dialects never ran on H2:\n` +
+      `${report.missing.length} statement source(s) of the Oracle and Tibero dialects never ran on H2:\n` +
         report.missing.map((unit) => `  ${unit}\n`).join('') +
         'Run each in a test on the oracle or tibero target (oracleDatabase()/tiberoDatabase() in test/support/databases.ts, ' +
         'or a round-trip target; test/integration/oracle-mode/ has examples) that checks the values it reads or writes. ' +
