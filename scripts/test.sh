@@ -28,17 +28,18 @@ fi
 # shellcheck source=services/start-all.sh
 source scripts/services/start-all.sh
 
-recording=()
+recording="${NODE_OPTIONS-}"
 if $full_run; then
-  # Every test process records which Oracle and Tibero statements ran on H2; the check reads it after.
+  # Every test process, and every server a test starts, records which Oracle and Tibero statements ran
+  # on H2; the inventory check reads that after the suite.
   export STATEMENT_INVENTORY_DIR="$PWD/.test-services/inventory"
   rm -rf "$STATEMENT_INVENTORY_DIR"
-  recording=(--require ./dist/test/support/statement-inventory/record.js)
+  recording="${recording:+$recording }--require=$PWD/dist/test/support/statement-inventory/record.js"
 fi
 
 echo "==> running ${#files[@]} test files"
 status=0
-node --test --test-reporter=spec "${recording[@]}" "${files[@]}" || status=$?
+NODE_OPTIONS="$recording" node --test --test-reporter=spec "${files[@]}" || status=$?
 if $full_run; then
   echo "==> the statement inventory"
   node --test --test-reporter=spec dist/test/statement-inventory/coverage.check.js || status=1

@@ -12,7 +12,7 @@ import { statementSources, type StatementSource } from './sources';
  * TESTS ONLY: records, in this process, which statement sources (sources.ts) produced SQL text that then
  * ran without error on the Oracle-mode target, H2 behind TEST_ORACLE_ODBC, appending to a file of `dir`.
  * It wraps the sources where they live (prototypes, module exports) rather than the test targets, so a
- * datastore made anywhere counts: round-trip targets, openDatastore, an app started in the test process.
+ * datastore made anywhere counts: round-trip targets, openDatastore, an app a test starts.
  */
 export function recordStatementInventory(dir: string): void {
   mkdirSync(dir, { recursive: true });
