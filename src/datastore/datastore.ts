@@ -10,7 +10,6 @@ import { KeysetReader } from './keyset-reader';
 import { ConnectionPool, type PoolState } from './pool';
 import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, Row, Statement } from './types';
-import { toParameter } from './values';
 
 export interface DatastoreOptions {
   readonly connectionString: string;
@@ -164,10 +163,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       let total = 0;
       let cursor: odbc.Cursor | undefined;
       try {
-        const parameters = statement.parameters.map(toParameter) as (string | number)[];
+        const { sql, parameters } = this.toDriver(statement);
         cursor = await this.guardTimeout(
           connection,
-          connection.query(statement.sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
+          connection.query(sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
           this.options.queryTimeoutMs,
         );
         for (;;) {
@@ -272,17 +271,11 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 
   // No prepared handle is reused: on one, a parameter once bound to NULL stays NULL (IBM/node-odbc#334).
   private async runBatch(connection: odbc.Connection, statement: Statement): Promise<{ batch: RowBatch; count: number }> {
-    if (statement.parameters.length > MAX_ODBC_PARAMETERS) {
-      throw new AppError(
-        'DIALECT_UNSUPPORTED',
-        `A statement may bind at most ${MAX_ODBC_PARAMETERS} parameters through ODBC, got ${statement.parameters.length}`,
-      );
-    }
     const started = process.hrtime.bigint();
-    const parameters = statement.parameters.map(toParameter) as (string | number)[];
+    const { sql, parameters } = this.toDriver(statement);
     const timeoutMs = this.options.queryTimeoutMs;
     const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
-    const driverCall = connection.query<unknown[], odbc.QueryOptions>(statement.sql, parameters, options);
+    const driverCall = connection.query<unknown[], odbc.QueryOptions>(sql, parameters, options);
     let outcome: 'ok' | 'error' = 'error';
     try {
       const result = await this.guardTimeout(connection, driverCall, timeoutMs);
@@ -300,6 +293,15 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
         outcome,
       });
     }
+  }
+
+  // The dialect decides how each value is bound; the `odbc` typings leave out the BigInt and Buffer it takes.
+  private toDriver(statement: Statement): { sql: string; parameters: (string | number)[] } {
+    const { sql, parameters } = this.dialect.driverStatement(statement);
+    if (parameters.length > MAX_ODBC_PARAMETERS) {
+      throw new AppError('DIALECT_UNSUPPORTED', `A statement may bind at most ${MAX_ODBC_PARAMETERS} parameters through ODBC, got ${parameters.length}`);
+    }
+    return { sql, parameters: parameters as (string | number)[] };
   }
 
   private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number): Promise<T> {

@@ -1,5 +1,4 @@
 import { AppError } from '../errors/app-error';
-import type { SqlDialect } from './dialects/dialect';
 import type { Row, SqlValue } from './types';
 
 /**
@@ -9,7 +8,8 @@ import type { Row, SqlValue } from './types';
  * upper-case names → lower case. The type the driver describes decides: SQLite's INTEGER and MariaDB's
  * TINYINT(1) booleans read as 1/0, SQLite's DECIMAL (described as SQL_VARCHAR) as the text it stored.
  * In: a Date as UTC text, a boolean as 1/0, −0 as 0 (SQLite and MariaDB keep no sign of zero); NaN and
- * ±Infinity are refused; Oracle and Tibero store '' as NULL. Set-based UPSERTs carry the values as text.
+ * ±Infinity are refused; Oracle and Tibero store '' as NULL. Set-based UPSERTs carry the values as text;
+ * the Oracle family binds whole numbers as text too (dialects/oracle-binds.ts).
  */
 
 // ODBC SQL type codes (sql.h / sqlext.h) as the `odbc` package reports them in `columns[].dataType`.
@@ -86,8 +86,13 @@ function converterFor(dataType: number): Converter | undefined {
   }
 }
 
+/** What rowNormalizer asks of the dialect (SqlDialect has it; the dialects import this file). */
+export interface ColumnNaming {
+  identifierFromDatabase(name: string): string;
+}
+
 /** A function that turns the driver's rows into app rows; built once per result from its column list. */
-export function rowNormalizer(columns: readonly ResultColumn[], dialect: SqlDialect): (raw: Record<string, unknown>) => Row {
+export function rowNormalizer(columns: readonly ResultColumn[], dialect: ColumnNaming): (raw: Record<string, unknown>) => Row {
   const plan = columns.map((column) => ({
     from: column.name,
     to: dialect.identifierFromDatabase(column.name),
@@ -117,8 +122,11 @@ export function formatUtcTimestamp(date: Date): string {
   );
 }
 
+/** A value as the `odbc` package takes it: it picks the C type (a whole number or BigInt as SQL_C_SBIGINT). */
+export type DriverValue = string | number | bigint | Buffer | null;
+
 /** One app value as the driver binds it. */
-export function toParameter(value: SqlValue, index: number): string | number | bigint | Buffer | null {
+export function toParameter(value: SqlValue, index: number): DriverValue {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new AppError('BAD_USER_INPUT', `Parameter ${index + 1} is an invalid date`);

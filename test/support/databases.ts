@@ -6,6 +6,7 @@ import { Datastore, type DatastoreOptions } from '../../src/datastore/datastore'
 import { dialectFor, type SqlDialect } from '../../src/datastore/dialects';
 import type { DialectName } from '../../src/config/dialect-name';
 import type { Statement } from '../../src/datastore/types';
+import { refuseSbigintBinds } from './oracle-driver-rules';
 
 /** A real database the suite runs against, through its real ODBC driver. */
 export interface TestDatabase {
@@ -46,12 +47,19 @@ export function mariadbDatabase(): TestDatabase {
  * H2 shares with Oracle and where it differs: docs/databases-and-tibero.md.
  */
 export function oracleDatabase(): TestDatabase {
-  return { ...fromEnvironment('TEST_ORACLE_ODBC', 'H2 in Oracle mode (psqlODBC)', 'oracle'), label: 'Oracle SQL on H2 in Oracle mode (psqlODBC)' };
+  return oracleMode('oracle', 'Oracle SQL on H2 in Oracle mode (psqlODBC)');
 }
 
 /** The same engine with the Tibero dialect. */
 export function tiberoDatabase(): TestDatabase {
-  return { ...fromEnvironment('TEST_ORACLE_ODBC', 'H2 in Oracle mode (psqlODBC)', 'tibero'), label: 'Tibero SQL on H2 in Oracle mode (psqlODBC)' };
+  return oracleMode('tibero', 'Tibero SQL on H2 in Oracle mode (psqlODBC)');
+}
+
+// Its connections refuse 64-bit integer binds as Oracle's driver does (oracle-driver-rules.ts).
+function oracleMode(dialect: DialectName, label: string): TestDatabase {
+  const database = fromEnvironment('TEST_ORACLE_ODBC', 'H2 in Oracle mode (psqlODBC)', dialect);
+  refuseSbigintBinds(database.connectionString);
+  return { ...database, label };
 }
 
 export async function openDatastore(

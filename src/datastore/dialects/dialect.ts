@@ -17,6 +17,7 @@ import type {
 import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
+import { toParameter, type DriverValue } from '../values';
 
 /**
  * The `odbc` package counts a statement's parameters in a SQLSMALLINT: past 32,767 it wraps and the
@@ -30,6 +31,12 @@ export type DialectVariant = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'or
 export interface Page {
   readonly limit: number;
   readonly offset: number;
+}
+
+/** A statement as the driver is handed it: its SQL and each value as the `odbc` package binds it. */
+export interface DriverStatement {
+  readonly sql: string;
+  readonly parameters: readonly DriverValue[];
 }
 
 export interface DriverErrorFacts {
@@ -126,6 +133,13 @@ export abstract class SqlDialect implements UpsertDialect {
   /** A name read back from the database (result columns, catalog) in the case the app uses. */
   identifierFromDatabase(name: string): string {
     return name;
+  }
+
+  // ---- binding ----------------------------------------------------------------------------
+
+  /** What the datastore hands the driver for a statement. Default: its SQL, each value as values.ts binds it. */
+  driverStatement(statement: Statement): DriverStatement {
+    return { sql: statement.sql, parameters: statement.parameters.map(toParameter) };
   }
 
   // ---- statements -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error';
 import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
-import { SqlDialect, type DriverErrorFacts, type Page } from './dialect';
+import { SqlDialect, type DriverErrorFacts, type DriverStatement, type Page } from './dialect';
+import { oracleDriverStatement } from './oracle-binds';
 
 // VARCHAR2's 4,000 bytes in characters of UTF-8's longest, 4 bytes.
 const MAX_VARCHAR2_CHARACTERS = 1_000;
@@ -46,11 +47,16 @@ export class OracleDialect extends SqlDialect {
     return 'SYS_EXTRACT_UTC(SYSTIMESTAMP)';
   }
 
+  override driverStatement(statement: Statement): DriverStatement {
+    return oracleDriverStatement(statement);
+  }
+
   // 12c row limiting; the offset comes first. Not combinable with FOR UPDATE in the same query block.
+  // Cast: the counts arrive as text (oracle-binds.ts), and nothing else here says they are numbers.
   override paginate(statement: Statement, page: Page): Statement {
     return {
       ...statement,
-      sql: `${statement.sql} OFFSET ? ROWS FETCH NEXT ? ROWS ONLY`,
+      sql: `${statement.sql} OFFSET CAST(? AS NUMBER) ROWS FETCH NEXT CAST(? AS NUMBER) ROWS ONLY`,
       parameters: [...statement.parameters, page.offset, page.limit],
     };
   }

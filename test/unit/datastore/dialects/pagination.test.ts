@@ -12,7 +12,7 @@ function finishedRuns(dialect: SqlDialect): Statement {
 
 describe('pagination', () => {
   const oracle = {
-    sql: 'SELECT "ID" FROM "MODEL_RUN" WHERE "STATUS" = ? ORDER BY "ID" OFFSET ? ROWS FETCH NEXT ? ROWS ONLY',
+    sql: 'SELECT "ID" FROM "MODEL_RUN" WHERE "STATUS" = ? ORDER BY "ID" OFFSET CAST(? AS NUMBER) ROWS FETCH NEXT CAST(? AS NUMBER) ROWS ONLY',
     parameters: ['done', 40, 20],
   };
   expectSqlPerDialect('page 3 of 20 appends the limit and offset after the query parameters', (d) => d.paginate(finishedRuns(d), { limit: 20, offset: 40 }), {

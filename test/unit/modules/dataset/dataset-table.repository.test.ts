@@ -86,7 +86,10 @@ describe('DatasetTableRepository.rowsUpTo', () => {
     `SELECT COUNT(*) AS row_count FROM (SELECT 1 AS present FROM ${q('readings')}${where} ${paging}) capped`;
   const complete = (q: (name: string) => string, number: NumberOf = q) => ` WHERE ${number('temp')} IS NOT NULL AND ${number('wind')} IS NOT NULL`;
 
-  const oracleComplete = { sql: limited(upperQuoted, complete(upperQuoted), 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 4] };
+  const oracleComplete = {
+    sql: limited(upperQuoted, complete(upperQuoted), 'OFFSET CAST(? AS NUMBER) ROWS FETCH NEXT CAST(? AS NUMBER) ROWS ONLY'),
+    parameters: [0, 4],
+  };
   itPerDialectAwaiting(
     'complete rows only: a COUNT over the rows with a number in every feature, paged to the cap inside a derived table',
     {
@@ -105,7 +108,7 @@ describe('DatasetTableRepository.rowsUpTo', () => {
     },
   );
 
-  const oracleAll = { sql: limited(upperQuoted, '', 'OFFSET ? ROWS FETCH NEXT ? ROWS ONLY'), parameters: [0, 7] };
+  const oracleAll = { sql: limited(upperQuoted, '', 'OFFSET CAST(? AS NUMBER) ROWS FETCH NEXT CAST(? AS NUMBER) ROWS ONLY'), parameters: [0, 7] };
   itPerDialectAwaiting(
     'all rows: the same count without a WHERE',
     {
