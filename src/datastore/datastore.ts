@@ -229,13 +229,18 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     return this.pool.close();
   }
 
+  // A connection whose session statements fail is closed and reported as the connect failing.
   private async connect(): Promise<odbc.Connection> {
     const loginTimeout = Math.max(1, Math.ceil(this.options.acquireTimeoutMs / 1000));
+    let connection: odbc.Connection | undefined;
     try {
       // fetchArray: rows as arrays, not objects named anew for every row (bench/read.ts).
       const parameters = { connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout, fetchArray: true };
-      return await odbc.connect(parameters as odbc.ConnectionParameters);
+      connection = await odbc.connect(parameters as odbc.ConnectionParameters);
+      for (const statement of this.dialect.sessionStatements()) await connection.query(statement.sql);
+      return connection;
     } catch (error) {
+      await connection?.close().catch(() => undefined);
       const { error: translated } = translateDriverError(error, this.dialect, this.secrets);
       throw new AppError('DB_UNAVAILABLE', `Cannot connect to the ${this.dialect.variant} database: ${translated.message}`, translated.details, {
         cause: translated,

@@ -1,6 +1,6 @@
 import type { SqlDialect } from './dialects/dialect';
 import type { KeyText, NonNumberMask, Row, SqlValue } from './types';
-import { INTEGER_TEXT, integerValue, rowNormalizer, type ResultColumn } from './values';
+import { INTEGER_TEXT, integerValue, isTimestampColumn, rowNormalizer, type ResultColumn } from './values';
 
 // ODBC's SQL_BIT: values.ts reads it as a boolean, so a number from such a column is converted, not passed through.
 const SQL_BIT = -7;
@@ -104,9 +104,16 @@ export class RowBatch {
     return new RowBatch(this.columns.filter(kept), rows, this.dialect);
   }
 
-  /** The driver's values of some columns of one row, as they came: fit to bind back (keyset paging). */
+  /**
+   * The driver's values of some columns of one row, as they came: fit to bind back (keyset paging); a
+   * timestamp as the Date it reads as where the dialect binds keys so (timestampKeysAsDates).
+   */
   rawValues(row: number, columns: readonly number[]): SqlValue[] {
-    return columns.map((column) => toBindable(this.rows[row]![column]));
+    return columns.map((column) =>
+      this.dialect.timestampKeysAsDates && isTimestampColumn(this.columns[column]!.dataType)
+        ? (this.value(row, column) as SqlValue)
+        : toBindable(this.rows[row]![column]),
+    );
   }
 }
 

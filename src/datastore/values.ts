@@ -67,6 +67,11 @@ function bitValue(value: unknown): unknown {
   return value;
 }
 
+/** Whether the driver describes a column as a date or timestamp (read as a Date, below). */
+export function isTimestampColumn(dataType: number): boolean {
+  return dataType === SQL_DATE || dataType === SQL_TIMESTAMP || dataType === SQL_TYPE_DATE || dataType === SQL_TYPE_TIMESTAMP;
+}
+
 function converterFor(dataType: number): Converter | undefined {
   switch (dataType) {
     case SQL_BIGINT:

@@ -30,7 +30,11 @@
 //   emoji takes two of H2's. Such a length is doubled in every statement forwarded, so that n characters
 //   always fit; the app's own checks hold texts to n characters (docs/databases-and-tibero.md).
 // - SSL and GSS encryption requests are refused, as a server without them would.
+// - Binds Oracle refuses and H2 accepts are refused as Oracle would (oracle-rules.mjs): the adapter keeps
+//   each prepared statement's SQL and H2's description of its parameters to judge the Bind that follows.
+//   `ALTER SESSION SET NLS_…` (Oracle's session formats, which H2 lacks) is answered without effect.
 import net from 'node:net';
+import { readBind, readParameterTypes, readParse, refusal } from './oracle-rules.mjs';
 
 const [listenPort, h2Port] = process.argv.slice(2).map(Number);
 if (!Number.isInteger(listenPort) || !Number.isInteger(h2Port)) {
@@ -108,7 +112,9 @@ function message(type, body) {
 
 const cstring = (text) => Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0])]);
 const commandComplete = (tag) => message('C', cstring(tag));
-const readyForQuery = () => message('Z', Buffer.from('I'));
+const readyForQuery = (status = 'I') => message('Z', Buffer.from(status));
+const errorResponse = ({ code, message: text }) =>
+  message('E', Buffer.concat([cstring('SERROR'), cstring('VERROR'), cstring(`C${code}`), cstring(`M${text}`), Buffer.from([0])]));
 
 function oneTextRow(column, value) {
   const field = Buffer.alloc(18);
@@ -198,6 +204,11 @@ function serve(client) {
   let awaitingReady = 0; // ReadyForQuery messages the server still owes
   let swallowing = 0; // ReadyForQuery messages of our own set-up still to swallow
   let closeAnswer = null; // what to tell the client when H2 confirms a DEALLOCATE done as Close
+  const statements = new Map(); // prepared statement name → { sql, types }, types as H2 describes them
+  let describing = []; // statement names whose ParameterDescription H2 still owes
+  let refused = null; // the ErrorResponse for a refused Bind, sent just before the ReadyForQuery of its Sync
+  let discarding = false; // after a refused Bind, the client's messages up to its Sync are dropped, as a server would
+  let transactionStatus = 'I';
   let queue = Promise.resolve();
   let closed = false;
 
@@ -234,6 +245,16 @@ function serve(client) {
       client.write(closeAnswer);
       closeAnswer = null;
       return;
+    }
+    if (type === 't') {
+      const described = statements.get(describing.shift());
+      if (described) described.types = readParameterTypes(whole);
+    }
+    if (type === 'Z') {
+      describing = [];
+      transactionStatus = String.fromCharCode(whole[5]);
+      if (refused) client.write(refused);
+      refused = null;
     }
     client.write(type === 'T' ? describedForPsqlodbc(whole) : whole);
     if (type === 'Z' && phase === 'ready') {
@@ -288,13 +309,19 @@ function serve(client) {
     }
     const sql = type === 'Q' ? whole.subarray(5, whole.length - 1).toString('utf8') : '';
     if (/^set client_encoding to /i.test(sql)) {
-      client.write(Buffer.concat([commandComplete('SET'), readyForQuery()]));
+      client.write(Buffer.concat([commandComplete('SET'), readyForQuery(transactionStatus)]));
       return;
     }
+    if (/^ALTER SESSION SET NLS_\w+ = '[^']*'(?:\s+NLS_\w+ = '[^']*')*$/i.test(sql)) {
+      client.write(Buffer.concat([commandComplete('ALTER SESSION'), readyForQuery(transactionStatus)]));
+      return;
+    }
+    trackStatements(type, whole);
     const timeout = /^SET statement_timeout = (\d+)$/i.exec(sql);
     if (timeout) whole = message('Q', cstring(`SET QUERY_TIMEOUT ${timeout[1]}`));
     const deallocate = /^(?:SAVEPOINT \w+;)?DEALLOCATE "([^"]+)"(?:;RELEASE \w+)?$/.exec(sql);
     if (deallocate) {
+      statements.delete(deallocate[1]);
       closeAnswer = Buffer.concat(sql.split(';').map((statement) => commandComplete(statement.split(' ')[0].toUpperCase())));
       whole = Buffer.concat([message('C', Buffer.concat([Buffer.from('S'), cstring(deallocate[1])])), message('S', Buffer.alloc(0))]);
     }
@@ -314,7 +341,31 @@ function serve(client) {
     } else {
       unsynced = true;
     }
+    if (type === 'B' && !discarding) {
+      const { statement, values } = readBind(whole);
+      const reason = statements.has(statement) ? refusal(statements.get(statement), values) : null;
+      if (reason) {
+        refused = errorResponse(reason);
+        discarding = true;
+      }
+    }
+    if (type === 'S') discarding = false;
+    else if (discarding) return;
     server.write(whole);
+  };
+
+  // Prepared statements by name: their SQL from Parse, their parameter types once H2 has described them.
+  const trackStatements = (type, whole) => {
+    const target = type === 'D' || type === 'C' ? String.fromCharCode(whole[5]) : '';
+    const name = target ? whole.toString('utf8', 6, whole.indexOf(0, 6)) : '';
+    if (type === 'P') {
+      const { name: parsed, sql, types } = readParse(whole);
+      statements.set(parsed, { sql, types });
+    } else if (type === 'D' && target === 'S') {
+      describing.push(name);
+    } else if (type === 'C' && target === 'S') {
+      statements.delete(name);
+    }
   };
 
   const reader = messageReader((whole) => {

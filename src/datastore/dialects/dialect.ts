@@ -105,6 +105,11 @@ export abstract class SqlDialect implements UpsertDialect {
   readonly newKeysAsPlainInsert: boolean = true;
   /** Whether the database stores an empty text as NULL (Oracle, Tibero), so '' written reads back null. Default false. */
   readonly emptyStringIsNull: boolean = false;
+  /**
+   * Whether a timestamp key read back is bound again as the Date it reads as (to the millisecond) rather
+   * than as the driver's text. Default false: keyset paging needs the exact value.
+   */
+  readonly timestampKeysAsDates: boolean = false;
 
   // ---- identifiers -------------------------------------------------------------------------
 
@@ -140,6 +145,19 @@ export abstract class SqlDialect implements UpsertDialect {
   /** What the datastore hands the driver for a statement. Default: its SQL, each value as values.ts binds it. */
   driverStatement(statement: Statement): DriverStatement {
     return { sql: statement.sql, parameters: statement.parameters.map(toParameter) };
+  }
+
+  /**
+   * A timestamp parameter (values.ts binds a Date as UTC text) where SQL compares or assigns it.
+   * Default `?`: the column's type converts it.
+   */
+  timestampParameterSql(): string {
+    return '?';
+  }
+
+  /** Statements run once on every new connection, before its first use. Default none. */
+  sessionStatements(): Statement[] {
+    return [];
   }
 
   // ---- statements -------------------------------------------------------------------------
@@ -295,9 +313,10 @@ export abstract class SqlDialect implements UpsertDialect {
     const q = (name: string) => this.quoteIdentifier(name);
     const terms: string[] = [];
     const parameters: SqlValue[] = [];
+    const placeholder = values.map((value) => (value instanceof Date ? this.timestampParameterSql() : '?'));
     keys.forEach((key, index) => {
-      const parts = keys.slice(0, index).map((name) => `${q(name)} = ?`);
-      parts.push(`${q(key)} ${index === keys.length - 1 ? last : strict} ?`);
+      const parts = keys.slice(0, index).map((name, part) => `${q(name)} = ${placeholder[part]}`);
+      parts.push(`${q(key)} ${index === keys.length - 1 ? last : strict} ${placeholder[index]}`);
       terms.push(parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
       parameters.push(...values.slice(0, index + 1));
     });

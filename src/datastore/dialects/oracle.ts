@@ -20,6 +20,9 @@ export class OracleDialect extends SqlDialect {
   override readonly maxBindParameters: number = 500;
   // newKeysOnly keeps the MERGE: a key repeated across its statements would update, so it is checked first.
   override readonly newKeysAsPlainInsert: boolean = false;
+  // So they are bound through TO_TIMESTAMP, never as text the session's NLS format would read. This family
+  // reads by cursor: its keys only bound ranges, which any consistent value splits exactly once.
+  override readonly timestampKeysAsDates: boolean = true;
   // ORA-01795: maximum number of expressions in a list is 1000.
   override readonly maxInListSize: number = 1_000;
   // A VARCHAR2 or CLOB of length 0 is NULL, in Tibero as in Oracle.
@@ -49,6 +52,24 @@ export class OracleDialect extends SqlDialect {
 
   override driverStatement(statement: Statement): DriverStatement {
     return oracleDriverStatement(statement);
+  }
+
+  // Text converts to a timestamp by the session's NLS_TIMESTAMP_FORMAT, which follows the territory
+  // (`DD-MON-RR …`): the mask says how to read the UTC text values.ts binds.
+  override timestampParameterSql(): string {
+    return "TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS.FF3')";
+  }
+
+  // Belt and braces beside TO_TIMESTAMP: text the driver reads back (dates and timestamps fetched as text,
+  // DECIMAL) and any conversion left implicit follow these rather than the client's territory.
+  override sessionStatements(): Statement[] {
+    return [
+      {
+        sql: "ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS' NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF' NLS_NUMERIC_CHARACTERS = '.,'",
+        parameters: [],
+        kind: 'other',
+      },
+    ];
   }
 
   // 12c row limiting; the offset comes first. Not combinable with FOR UPDATE in the same query block.
@@ -112,7 +133,7 @@ export class OracleDialect extends SqlDialect {
       case 'double':
         return 'CAST(? AS BINARY_DOUBLE)';
       case 'timestamp':
-        return "TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS.FF3')";
+        return this.timestampParameterSql();
     }
   }
 

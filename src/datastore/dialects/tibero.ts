@@ -18,6 +18,18 @@ export class TiberoDialect extends OracleDialect {
     return rows.map((row) => `${String(row.name)}=${String(row.value)}`).join(' ') || 'unknown';
   }
 
+  // The two formats django-tibero sets at connect, in one statement as it does; NLS_NUMERIC_CHARACTERS is
+  // left out, unconfirmed on Tibero (and Korean territories already read numbers with a '.').
+  override sessionStatements(): Statement[] {
+    return [
+      {
+        sql: "ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS' NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF'",
+        parameters: [],
+        kind: 'other',
+      },
+    ];
+  }
+
   // Tibero reports its own negative native codes rather than ORA- numbers.
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {
     switch (facts.nativeCode) {

@@ -58,7 +58,7 @@ export class ApiKeyRepository {
   /** Marks the key revoked; false when no such key was active. */
   async revoke(id: string, at: Date): Promise<boolean> {
     const count = await this.executor.execute({
-      sql: `UPDATE ${this.q(TABLE)} SET ${this.q('revoked_at')} = ? WHERE ${this.q('id')} = ? AND ${this.q('revoked_at')} IS NULL`,
+      sql: `UPDATE ${this.q(TABLE)} SET ${this.q('revoked_at')} = ${this.executor.dialect.timestampParameterSql()} WHERE ${this.q('id')} = ? AND ${this.q('revoked_at')} IS NULL`,
       parameters: [at, id],
       kind: 'update',
     });

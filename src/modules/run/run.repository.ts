@@ -35,6 +35,8 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'publish_error_at', type: 'timestamp' },
 ];
 
+const TIMESTAMP_COLUMNS = new Set(COLUMNS.filter((column) => column.type === 'timestamp').map((column) => column.name));
+
 export interface RunFilter {
   readonly datasetIds?: readonly string[] | null;
   readonly statuses?: readonly RunStatus[] | null;
@@ -106,9 +108,10 @@ export class RunRepository {
   async transition(id: string, from: readonly RunStatus[], to: RunStatus, changes: RunChanges = {}, executor: Executor = this.executor): Promise<boolean> {
     const assignments = Object.entries({ status: to, ...changes });
     const q = (name: string) => executor.dialect.quoteIdentifier(name);
+    const value = (name: string) => (TIMESTAMP_COLUMNS.has(name) ? executor.dialect.timestampParameterSql() : '?');
     const count = await executor.execute({
       sql:
-        `UPDATE ${q(TABLE)} SET ${assignments.map(([name]) => `${q(name)} = ?`).join(', ')} ` +
+        `UPDATE ${q(TABLE)} SET ${assignments.map(([name]) => `${q(name)} = ${value(name)}`).join(', ')} ` +
         `WHERE ${q('id')} = ? AND ${q('status')} IN (${executor.dialect.inList(from)})`,
       parameters: [...assignments.map(([, value]) => value ?? null), id, ...from],
       kind: 'update',
@@ -129,7 +132,7 @@ export class RunRepository {
   /** Keeps the owner's queued and running runs alive. */
   async heartbeat(owner: string, now: Date): Promise<void> {
     await this.executor.execute({
-      sql: `UPDATE ${this.q(TABLE)} SET ${this.q('heartbeat_at')} = ? WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
+      sql: `UPDATE ${this.q(TABLE)} SET ${this.q('heartbeat_at')} = ${this.timestamp()} WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
       parameters: [now, owner],
       kind: 'update',
     });
@@ -147,7 +150,7 @@ export class RunRepository {
   /** Queued or running runs whose owner has not beaten since `before`: their process is gone. */
   async findStale(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
-      sql: `${this.selectAll()} WHERE ${this.q('status')} IN ('QUEUED', 'RUNNING') AND ${this.q('heartbeat_at')} < ?`,
+      sql: `${this.selectAll()} WHERE ${this.q('status')} IN ('QUEUED', 'RUNNING') AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
       parameters: [before],
       kind: 'select',
     });
@@ -182,11 +185,11 @@ export class RunRepository {
       parameters.push(...filter.statuses);
     }
     if (filter.createdAfter) {
-      conditions.push(`${this.q('created_at')} > ?`);
+      conditions.push(`${this.q('created_at')} > ${this.timestamp()}`);
       parameters.push(filter.createdAfter);
     }
     if (filter.createdBefore) {
-      conditions.push(`${this.q('created_at')} < ?`);
+      conditions.push(`${this.q('created_at')} < ${this.timestamp()}`);
       parameters.push(filter.createdBefore);
     }
     return { where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', parameters };
@@ -198,6 +201,10 @@ export class RunRepository {
 
   private q(name: string): string {
     return this.executor.dialect.quoteIdentifier(name);
+  }
+
+  private timestamp(): string {
+    return this.executor.dialect.timestampParameterSql();
   }
 }
 

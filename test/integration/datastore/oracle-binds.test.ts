@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import odbc from 'odbc';
-import type { Datastore } from '../../../src/datastore/datastore';
+import { Datastore } from '../../../src/datastore/datastore';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition } from '../../../src/datastore/types';
+import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
+import { migrate } from '../../../src/datastore/migrations/migrator';
+import { ApiKeyRepository } from '../../../src/modules/api-key/api-key.repository';
+import { RunRepository } from '../../../src/modules/run/run.repository';
 import { ddl, openDatastore, oracleDatabase, select, tiberoDatabase } from '../../support/databases';
+import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
+import { runRecord } from '../../support/runs';
+import { assertAppError, rejection } from './helpers';
 
 /**
  * How the Oracle and Tibero dialects hand values to the driver (docs/databases-and-tibero.md, "Binding
- * values on Oracle and Tibero"), run on H2 in Oracle mode, whose connections refuse what Oracle's driver
- * refuses: a 64-bit integer bind (test/support/oracle-driver-rules.ts).
+ * values on Oracle and Tibero"), run on H2 in Oracle mode, which refuses what Oracle refuses: a 64-bit
+ * integer bind (test/support/oracle-driver-rules.ts), text bound where a TIMESTAMP is expected
+ * (scripts/services/h2/oracle-rules.mjs). The engine's JVM runs in Asia/Seoul.
  */
 
 const NUMBERS: TableDefinition = {
@@ -77,6 +85,27 @@ for (const database of [oracleDatabase(), tiberoDatabase()]) {
       }
     });
 
+    it('a connection whose session statements fail is closed, and the statement that needed it fails with DB_UNAVAILABLE', async () => {
+      const refused = new Proxy(datastore.dialect, {
+        get: (target, property, receiver) =>
+          property === 'sessionStatements' ? () => [ddl('ALTER SESSION SET NO_SUCH_SETTING = 1')] : (Reflect.get(target, property, receiver) as unknown),
+      });
+      const failing = Datastore.create({
+        connectionString: database.connectionString,
+        dialect: refused,
+        poolMax: 1,
+        acquireTimeoutMs: 5_000,
+        queryTimeoutMs: 10_000,
+        idleTimeoutMs: 10_000,
+      });
+      try {
+        assertAppError(await rejection(failing.ping(), 'a ping'), 'DB_UNAVAILABLE');
+        assert.equal(failing.state().pool.size, 0);
+      } finally {
+        await failing.close();
+      }
+    });
+
     it('whole numbers, BigInts, booleans and whole-valued doubles written by MERGE, INSERT and UPDATE read back as written', async () => {
       await recreate(NUMBERS);
       const name = table(NUMBERS);
@@ -115,6 +144,124 @@ for (const database of [oracleDatabase(), tiberoDatabase()]) {
       const ordered = select(`SELECT ${q('id')} FROM ${q(name)} ORDER BY ${q('id')}`);
       assert.deepEqual(ids(await datastore.query(datastore.dialect.paginate(ordered, { limit: 2, offset: 3 }))), [4, 5]);
       assert.deepEqual(ids(await datastore.query(datastore.dialect.paginate(ordered, { limit: 10, offset: 0 }))), [1, 2, 3, 4, 5, 6]);
+    });
+  });
+}
+
+// Instants the engine's time zone could move: year 1, 1900 (Seoul's offset then was +8:28), 02:30 on
+// 1988-05-08 (skipped in Seoul by its daylight saving time), a leap day with milliseconds, the last millisecond.
+const INSTANTS = [
+  '0001-01-01T00:00:00.000Z',
+  '1900-01-01T00:00:00.000Z',
+  '1988-05-08T02:30:00.000Z',
+  '2024-02-29T23:59:58.123Z',
+  '9999-12-31T23:59:59.999Z',
+].map((text) => new Date(text));
+const time = (date: Date | null) => date?.toISOString() ?? null;
+
+const TIMESTAMP_KEYS: TableDefinition = {
+  name: 'binds_ts_keys',
+  columns: [
+    { name: 'at', type: 'timestamp', nullable: false },
+    { name: 'v', type: 'double' },
+  ],
+  primaryKey: ['at'],
+};
+
+for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name === 'oracle' || candidate.name === 'tibero')) {
+  describe(`timestamps bound on ${target.name} (H2 in Oracle mode)`, () => {
+    let store: RoundTripStore;
+
+    before(async () => {
+      store = await openRoundTripStore(target, 'rtbind_');
+      await migrate(store.datastore, APP_MIGRATIONS);
+    });
+    after(async () => {
+      await store?.drop([TIMESTAMP_KEYS.name]);
+      await store?.close();
+    });
+
+    it("a run's timestamps written by insert, transition, progress and heartbeat read back as the same instants; findStale and list compare instants", async () => {
+      const runs = new RunRepository(store.datastore);
+      for (const [index, at] of INSTANTS.entries()) {
+        await runs.insert(runRecord('binds', { id: `run-${index}`, createdAt: at, heartbeatAt: at, owner: `owner-${index}` }));
+      }
+      assert.ok(await runs.transition('run-0', ['QUEUED'], 'RUNNING', { started_at: INSTANTS[1]!, heartbeat_at: INSTANTS[1]! }));
+      assert.ok(await runs.recordProgress('run-0', 3, 300, 0.5, INSTANTS[3]!));
+      await runs.heartbeat('owner-2', INSTANTS[4]!);
+
+      const read = new Map((await runs.findByIds(INSTANTS.map((_, index) => `run-${index}`))).map((run) => [run.id, run]));
+      const expectedHeartbeats = [INSTANTS[3], INSTANTS[1], INSTANTS[4], INSTANTS[3], INSTANTS[4]];
+      for (const [index, at] of INSTANTS.entries()) {
+        const run = read.get(`run-${index}`)!;
+        assert.equal(time(run.createdAt), time(at), `run-${index} created_at`);
+        assert.equal(time(run.heartbeatAt), time(expectedHeartbeats[index]!), `run-${index} heartbeat_at`);
+      }
+      assert.equal(time(read.get('run-0')!.startedAt), time(INSTANTS[1]!));
+
+      assert.deepEqual(
+        (await runs.findStale(INSTANTS[3]!)).map((run) => run.id),
+        ['run-1'],
+      );
+      const listed = await runs.list(
+        { createdAfter: INSTANTS[1]!, createdBefore: INSTANTS[4]! },
+        { field: 'CREATED_AT', direction: 'ASC' },
+        { limit: 10, offset: 0 },
+      );
+      assert.deepEqual(
+        listed.map((run) => run.id),
+        ['run-2', 'run-3'],
+      );
+    });
+
+    it('an API key revoked at an instant lists as revoked at that instant', async () => {
+      const keys = new ApiKeyRepository(store.datastore);
+      const record = {
+        id: 'key-1',
+        name: 'binds',
+        role: 'viewer' as const,
+        keyHash: 'f'.repeat(64),
+        keyPrefix: 'ffff',
+        createdAt: INSTANTS[0]!,
+        revokedAt: null,
+      };
+      await keys.insert(record);
+      assert.ok(await keys.revoke('key-1', INSTANTS[2]!));
+      const [listed] = await keys.list();
+      assert.deepEqual(
+        { createdAt: time(listed!.createdAt), revokedAt: time(listed!.revokedAt) },
+        { createdAt: time(INSTANTS[0]!), revokedAt: time(INSTANTS[2]!) },
+      );
+    });
+
+    it('a table keyed by timestamps, split into key ranges and read range by range, gives every row once in key order', async () => {
+      const { datastore } = store;
+      await store.drop([TIMESTAMP_KEYS.name]);
+      await datastore.execute(datastore.dialect.compileCreateTable(TIMESTAMP_KEYS));
+      const keys = [
+        ...INSTANTS,
+        ...INSTANTS.slice(1, 4).map((at) => new Date(at.getTime() + 1)),
+        ...INSTANTS.slice(1, 4).map((at) => new Date(at.getTime() + 999)),
+      ];
+      const rows = keys.map((at, index) => ({ at, v: index + 0.5 }));
+      for (const statement of datastore.dialect.compileUpsert({ table: TIMESTAMP_KEYS.name, keyColumns: ['at'], columns: TIMESTAMP_KEYS.columns, rows })) {
+        await datastore.execute(statement);
+      }
+      const read = { table: TIMESTAMP_KEYS.name, columns: ['at', 'v'], keyColumns: ['at'] };
+      const ranges = await datastore.splitOrdered(read, 4, 1);
+      assert.equal(ranges.length, 4);
+      const seen: (string | null)[] = [];
+      for (const range of ranges) {
+        await datastore.streamOrdered(
+          read,
+          5,
+          (batch) => {
+            for (let row = 0; row < batch.length; row++) seen.push(time(batch.value(row, 0) as Date));
+          },
+          range,
+        );
+      }
+      assert.deepEqual(seen, keys.map(time).sort());
     });
   });
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OracleDialect } from '../../../src/datastore/dialects/oracle';
 import { PostgresqlDialect } from '../../../src/datastore/dialects/postgresql';
+import { TiberoDialect } from '../../../src/datastore/dialects/tibero';
 import { RowBatch } from '../../../src/datastore/row-batch';
 
 describe('RowBatch', () => {
@@ -66,5 +67,18 @@ describe('RowBatch', () => {
       batch.toRows().map((row) => row.id),
       ['-5879600940257459901', 42, 0.1, null],
     );
+  });
+
+  it('rawValues gives a timestamp key back as the driver read it, or as its Date on the Oracle family (bound through TO_TIMESTAMP)', () => {
+    const columns = [
+      { name: 'at', dataType: 93 },
+      { name: 'n', dataType: 2 },
+      { name: 's', dataType: 12 },
+    ];
+    const row = ['2024-02-29 23:59:58.123', '12', 'x'];
+    assert.deepEqual(new RowBatch(columns, [row], new PostgresqlDialect()).rawValues(0, [0, 1, 2]), row);
+    for (const dialect of [new OracleDialect(), new TiberoDialect()]) {
+      assert.deepEqual(new RowBatch(columns, [row], dialect).rawValues(0, [0, 1, 2]), [new Date('2024-02-29T23:59:58.123Z'), '12', 'x']);
+    }
   });
 });
