@@ -7,11 +7,14 @@
 //   session's NLS_TIMESTAMP_FORMAT, which follows the territory (`DD-MON-RR HH.MI.SSXFF AM`), so ISO text
 //   fails there unless the SQL converts it itself (TO_TIMESTAMP(?, mask) describes as text). The adapter
 //   answers ALTER SESSION SET NLS_… without effect: nothing here proves what NLS settings do.
+// - HY000 "ORA-01461: can bind a LONG value only for insert into a LONG column": a text over 4,000 bytes bound
+//   anywhere but as a direct INSERT … VALUES or UPDATE … SET value (inside TO_CLOB(?), a MERGE source…).
 //
 // A 64-bit integer bind (SQL_C_SBIGINT) never shows on the wire: psqlODBC sends every value as text, so
 // test/support/oracle-driver-rules.ts refuses it at the driver instead.
 
 const TIMESTAMP_TYPES = new Set([1082, 1114, 1184]); // date, timestamp, timestamptz
+const MAX_EXPRESSION_BIND_BYTES = 4_000;
 
 /** Reads a protocol message field by field, after its type byte and length. */
 function fields(whole) {
@@ -79,6 +82,45 @@ export function refusal(statement, values) {
         message: `ORA-01861: literal does not match format string (${placeholder} is text where a TIMESTAMP is expected: bind it through TO_TIMESTAMP)`,
       };
     }
+    if (value.length > MAX_EXPRESSION_BIND_BYTES && !isDirectValue(statement.sql, index + 1)) {
+      return {
+        code: 'HY000',
+        message: `ORA-01461: can bind a LONG value only for insert into a LONG column (${placeholder} has ${value.length} bytes inside an expression)`,
+      };
+    }
   }
   return null;
+}
+
+/**
+ * Whether `$n` is a whole INSERT … VALUES item or the whole right side of an UPDATE … SET assignment, the
+ * only places Oracle takes a bind over 4,000 bytes. Literals and quoted names are skipped.
+ */
+function isDirectValue(sql, number) {
+  const statement = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase();
+  const tokens = sql.match(/'(?:[^']|'')*'|"[^"]*"|\$\d+|\w+|[^\s\w]/g) ?? [];
+  let depth = 0;
+  let valuesDepth = -1;
+  let inSet = false;
+  for (let at = 0; at < tokens.length; at += 1) {
+    const token = tokens[at];
+    const upper = token.toUpperCase();
+    if (token === '(') {
+      depth += 1;
+      if (tokens[at - 1]?.toUpperCase() === 'VALUES' && valuesDepth < 0) valuesDepth = depth;
+    } else if (token === ')') {
+      depth -= 1;
+    } else if (depth === 0 && upper === 'SET') {
+      inSet = true;
+    } else if (depth === 0 && upper === 'WHERE') {
+      inSet = false;
+    } else if (token === `$${number}`) {
+      const before = tokens[at - 1];
+      const after = tokens[at + 1];
+      if (statement === 'INSERT' && depth === valuesDepth) return (before === '(' || before === ',') && (after === ')' || after === ',');
+      if (statement === 'UPDATE' && inSet && depth === 0) return before === '=' && (after === undefined || after === ',' || after.toUpperCase() === 'WHERE');
+      return false;
+    }
+  }
+  return false;
 }

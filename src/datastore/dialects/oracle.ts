@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/app-error';
 import type { ColumnDefinition, DatabaseFailure, Statement, UpsertSpec } from '../types';
 import { SqlDialect, type DriverErrorFacts, type DriverStatement, type Page } from './dialect';
-import { oracleDriverStatement } from './oracle-binds';
+import { CLOB_PARAMETER, oracleDriverStatement } from './oracle-binds';
 
 // VARCHAR2's 4,000 bytes in characters of UTF-8's longest, 4 bytes.
 const MAX_VARCHAR2_CHARACTERS = 1_000;
@@ -124,8 +124,9 @@ export class OracleDialect extends SqlDialect {
     switch (column.type) {
       case 'string':
         return 'CAST(? AS VARCHAR(4000))';
+      // Past 4,000 bytes a value goes in chunks (oracle-binds.ts).
       case 'text':
-        return 'TO_CLOB(?)';
+        return CLOB_PARAMETER;
       case 'integer':
       case 'bigint':
       case 'boolean':

@@ -6,6 +6,7 @@ import type { ColumnDefinition, Row, SqlValue, TableDefinition } from '../../../
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
 import { ApiKeyRepository } from '../../../src/modules/api-key/api-key.repository';
+import { DatasetRepository } from '../../../src/modules/dataset/dataset.repository';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { ddl, openDatastore, oracleDatabase, select, tiberoDatabase } from '../../support/databases';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
@@ -15,8 +16,9 @@ import { assertAppError, rejection } from './helpers';
 /**
  * How the Oracle and Tibero dialects hand values to the driver (docs/databases-and-tibero.md, "Binding
  * values on Oracle and Tibero"), run on H2 in Oracle mode, which refuses what Oracle refuses: a 64-bit
- * integer bind (test/support/oracle-driver-rules.ts), text bound where a TIMESTAMP is expected
- * (scripts/services/h2/oracle-rules.mjs). The engine's JVM runs in Asia/Seoul.
+ * integer bind (test/support/oracle-driver-rules.ts), text bound where a TIMESTAMP is expected, a text
+ * over 4,000 bytes inside an expression (scripts/services/h2/oracle-rules.mjs). The engine's JVM runs in
+ * Asia/Seoul.
  */
 
 const NUMBERS: TableDefinition = {
@@ -159,6 +161,19 @@ const INSTANTS = [
 ].map((text) => new Date(text));
 const time = (date: Date | null) => date?.toISOString() ?? null;
 
+// Texts around Oracle's 4,000-byte limit on a bind inside an expression: at it and just past it in one-,
+// three- and four-byte characters (an emoji straddling the boundary), and long ones.
+const LONG_TEXTS: readonly string[] = [
+  'a'.repeat(4_000),
+  'a'.repeat(4_001),
+  '한'.repeat(1_333) + 'a',
+  '한'.repeat(1_334),
+  `${'a'.repeat(3_998)}😀${'b'.repeat(10)}`,
+  `${'a'.repeat(3_999)}😀`,
+  '군집 분석 결과입니다. '.repeat(1_700),
+  Array.from({ length: 30_000 }, (_, index) => ['a', 'é', '한', '😀', '\n'][index % 5]).join(''),
+];
+
 const TIMESTAMP_KEYS: TableDefinition = {
   name: 'binds_ts_keys',
   columns: [
@@ -169,7 +184,7 @@ const TIMESTAMP_KEYS: TableDefinition = {
 };
 
 for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name === 'oracle' || candidate.name === 'tibero')) {
-  describe(`timestamps bound on ${target.name} (H2 in Oracle mode)`, () => {
+  describe(`the app's statements on ${target.name} (H2 in Oracle mode)`, () => {
     let store: RoundTripStore;
 
     before(async () => {
@@ -232,6 +247,28 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
         { createdAt: time(listed!.createdAt), revokedAt: time(listed!.revokedAt) },
         { createdAt: time(INSTANTS[0]!), revokedAt: time(INSTANTS[2]!) },
       );
+    });
+
+    it('dataset descriptions of every length, up to 30,000 characters with Korean and emoji across 4,000-byte boundaries, written by INSERT and MERGE read back as written', async () => {
+      const datasets = new DatasetRepository(store.datastore);
+      for (const [index, description] of LONG_TEXTS.entries()) {
+        const record = {
+          id: `ds-${index}`,
+          name: `binds ${index}`,
+          table: 't',
+          keyColumns: ['k'],
+          featureColumns: ['f'],
+          description,
+          outcomeTable: null,
+          createdAt: INSTANTS[3]!,
+          updatedAt: INSTANTS[3]!,
+        };
+        await datasets.insert(record);
+        assert.equal((await datasets.findByName(record.name))?.description, description, `description ${index} inserted`);
+        const replaced = LONG_TEXTS[(index + 1) % LONG_TEXTS.length]!;
+        await datasets.save({ ...record, description: replaced });
+        assert.equal((await datasets.findByName(record.name))?.description, replaced, `description ${index} replaced by MERGE`);
+      }
     });
 
     it('a table keyed by timestamps, split into key ranges and read range by range, gives every row once in key order', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe } from 'node:test';
+import { describe, it } from 'node:test';
+import { utf8Chunks } from '../../../../src/datastore/dialects/oracle-binds';
 import type { SqlValue } from '../../../../src/datastore/types';
 import { itForEveryDialect, itPerDialect } from '../../../support/sql-table';
 
@@ -44,5 +45,43 @@ describe('values as the driver is handed them', () => {
     parameters.forEach((bound, index) => {
       if (typeof bound === 'string' && typeof values[index] === 'number') assert.ok(Object.is(Number(bound), Object.is(values[index], -0) ? 0 : values[index]));
     });
+  });
+});
+
+describe('long text inside an expression on the Oracle family', () => {
+  const long = `${'한'.repeat(1_500)}${'a'.repeat(2_999)}😀${'b'.repeat(5_000)}`; // 4,500 + 2,999 + 4 + 5,000 bytes
+  const sql = `INSERT INTO "T" ("ID", "NOTE", "BODY") VALUES (CAST(? AS NUMBER), 'TO_CLOB(?) stays', TO_CLOB(?))`;
+  const chunked = `INSERT INTO "T" ("ID", "NOTE", "BODY") VALUES (CAST(? AS NUMBER), 'TO_CLOB(?) stays', (TO_CLOB(?) || TO_CLOB(?) || TO_CLOB(?) || TO_CLOB(?)))`;
+
+  itPerDialect(
+    (expected) =>
+      expected === chunked
+        ? 'a TO_CLOB(?) value over 4,000 bytes goes as TO_CLOB(?) || TO_CLOB(?) …, chunks of at most 4,000 bytes'
+        : 'the SQL is sent as written',
+    { sqlite: sql, postgresql: sql, mysql: sql, mariadb: sql, oracle: chunked, tibero: chunked },
+    (dialect, expected) => {
+      const bound = dialect.driverStatement({ sql, parameters: [1, long], kind: 'insert' });
+      assert.equal(bound.sql, expected);
+      const [, ...texts] = bound.parameters as string[];
+      assert.equal(texts.join(''), long);
+      if (expected === chunked)
+        assert.deepEqual(
+          texts.map((text) => Buffer.byteLength(text)),
+          [3_999, 4_000, 4_000, 504],
+        );
+    },
+  );
+
+  itForEveryDialect('a value of exactly 4,000 bytes, and a long one bound directly (not in TO_CLOB), are sent as they are', (dialect) => {
+    const direct = `UPDATE "T" SET "BODY" = ?, "NOTE" = TO_CLOB(?) WHERE "ID" = ?`;
+    const parameters = [long, '한'.repeat(1_333) + 'a', 'x'];
+    assert.deepEqual(dialect.driverStatement({ sql: direct, parameters, kind: 'update' }), { sql: direct, parameters });
+  });
+
+  it('utf8Chunks never splits a surrogate pair, and counts a lone surrogate as the 3 bytes it is written as', () => {
+    assert.deepEqual(utf8Chunks(`${'a'.repeat(3_998)}😀b`, 4_000), ['a'.repeat(3_998), '😀b']);
+    assert.deepEqual(utf8Chunks(`${'a'.repeat(3_996)}😀b`, 4_000), [`${'a'.repeat(3_996)}😀`, 'b']);
+    assert.deepEqual(utf8Chunks(`${'a'.repeat(3_998)}\ud800b`, 4_000), ['a'.repeat(3_998), '\ud800b']);
+    assert.deepEqual(utf8Chunks('', 4_000), ['']);
   });
 });
