@@ -12,6 +12,10 @@ import odbc from 'odbc';
 const guarded = new Set<string>();
 let installed = false;
 
+// A connection string the target's with settings appended (a schema of its own) is the target's too.
+const base = (connectionString: string) => connectionString.replace(/;?\s*$/, ';');
+const isGuarded = (connectionString: string) => [...guarded].some((prefix) => base(connectionString).startsWith(prefix));
+
 /** node-odbc's own test: a number whose int64 conversion (saturating past ±2^63) equals it. */
 function bindsAsSbigint(value: unknown): boolean {
   if (typeof value === 'bigint') return true;
@@ -34,15 +38,15 @@ function guard(connection: odbc.Connection): odbc.Connection {
   return connection;
 }
 
-/** Every later odbc.connect to `connectionString` answers as Oracle's driver would a 64-bit integer bind. */
+/** Every later odbc.connect to `connectionString` (or it with more settings) answers a 64-bit integer bind as Oracle's driver would. */
 export function refuseSbigintBinds(connectionString: string): void {
-  guarded.add(connectionString);
+  guarded.add(base(connectionString));
   if (installed) return;
   installed = true;
   const connect = odbc.connect.bind(odbc) as (parameters: string | odbc.ConnectionParameters) => Promise<odbc.Connection>;
   (odbc as unknown as { connect: typeof connect }).connect = async (parameters) => {
     const connection = await connect(parameters);
     const target = typeof parameters === 'string' ? parameters : parameters.connectionString;
-    return guarded.has(target) ? guard(connection) : connection;
+    return isGuarded(target) ? guard(connection) : connection;
   };
 }
