@@ -237,11 +237,12 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       // fetchArray: rows as arrays, not objects named anew for every row (bench/read.ts).
       const parameters = { connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout, fetchArray: true };
       connection = await odbc.connect(parameters as odbc.ConnectionParameters);
-      for (const statement of this.dialect.sessionStatements()) await connection.query(statement.sql);
+      // Without the statement timeout: a connection not yet the pool's cannot be abandoned to it.
+      for (const statement of this.dialect.sessionStatements()) await this.runBatch(connection, statement, 0);
       return connection;
     } catch (error) {
       await connection?.close().catch(() => undefined);
-      const { error: translated } = translateDriverError(error, this.dialect, this.secrets);
+      const { error: translated } = translateDriverError(error instanceof BrokenConnection ? error.reason : error, this.dialect, this.secrets);
       throw new AppError('DB_UNAVAILABLE', `Cannot connect to the ${this.dialect.variant} database: ${translated.message}`, translated.details, {
         cause: translated,
       });
@@ -275,10 +276,13 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   }
 
   // No prepared handle is reused: on one, a parameter once bound to NULL stays NULL (IBM/node-odbc#334).
-  private async runBatch(connection: odbc.Connection, statement: Statement): Promise<{ batch: RowBatch; count: number }> {
+  private async runBatch(
+    connection: odbc.Connection,
+    statement: Statement,
+    timeoutMs = this.options.queryTimeoutMs,
+  ): Promise<{ batch: RowBatch; count: number }> {
     const started = process.hrtime.bigint();
     const { sql, parameters } = this.toDriver(statement);
-    const timeoutMs = this.options.queryTimeoutMs;
     const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
     const driverCall = connection.query<unknown[], odbc.QueryOptions>(sql, parameters, options);
     let outcome: 'ok' | 'error' = 'error';

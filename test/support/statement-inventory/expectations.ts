@@ -79,7 +79,7 @@ function keyTypeKind(typeName: string): string {
 export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   columnTypeSql: COLUMN_TYPES,
   placeholder: COLUMN_TYPES,
-  // A timestamp key's bound is what the driver read (text today): its variant is required once produced.
+  // A timestamp key's bound is a Date on the Oracle family (timestampKeysAsDates): its variant is required once produced.
   compileKeyCondition: ['> … >', '< … <=', 'one key column', 'composite key', 'text', 'number'],
   upsertStatements: ['newKeysOnly', 'sharedValues'],
   valuesUpsertSql: ['one row', 'several rows'],
