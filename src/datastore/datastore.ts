@@ -10,6 +10,7 @@ import { KeysetReader } from './keyset-reader';
 import { ConnectionPool, type PoolState } from './pool';
 import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, Row, Statement } from './types';
+import type { ResultColumn } from './values';
 
 export interface DatastoreOptions {
   readonly connectionString: string;
@@ -174,7 +175,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
           // Read until an empty batch: MariaDB Connector/ODBC reports `noData` after the first full batch.
           if (batch.length === 0) break;
           total += batch.length;
-          await onBatch(new RowBatch(batch.columns ?? [], batch, this.dialect));
+          await onBatch(new RowBatch(resultColumns(batch.columns, statement), batch, this.dialect));
         }
         outcome = 'ok';
         return total;
@@ -289,7 +290,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     try {
       const result = await this.guardTimeout(connection, driverCall, timeoutMs);
       outcome = 'ok';
-      return { batch: new RowBatch(result.columns ?? [], result, this.dialect), count: typeof result.count === 'number' ? result.count : -1 };
+      return {
+        batch: new RowBatch(resultColumns(result.columns, statement), result, this.dialect),
+        count: typeof result.count === 'number' ? result.count : -1,
+      };
     } catch (error) {
       if (error instanceof BrokenConnection) throw error;
       const { error: translated, failure } = translateDriverError(error, this.dialect, this.secrets);
@@ -335,6 +339,12 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
       throw new BrokenConnection(translateDriverError(error, this.dialect, this.secrets).error);
     }
   }
+}
+
+/** A result's columns without those the dialect appended for itself (a ROWNUM page's row number). */
+function resultColumns(columns: readonly ResultColumn[] | undefined, statement: Statement): readonly ResultColumn[] {
+  const all = columns ?? [];
+  return all.slice(0, all.length - (statement.trailingColumnsToDrop ?? 0));
 }
 
 /** Internal marker: the statement failed and the connection must not be reused. */

@@ -11,6 +11,8 @@ export interface Statement {
   readonly sql: string;
   readonly parameters: readonly SqlValue[];
   readonly kind: StatementKind;
+  /** Columns the dialect appended after the query's own (a ROWNUM page's row number): dropped from the rows. Default 0. */
+  readonly trailingColumnsToDrop?: number;
 }
 
 /** A condition over quoted columns with `?` parameters, e.g. `"run_id" = ?`. */

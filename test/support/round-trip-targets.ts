@@ -9,8 +9,8 @@ import { mariadbDatabase, oracleDatabase, postgresqlDatabase, sqliteDatabase, ti
 /**
  * TESTS ONLY: the databases the round-trip suite (test/integration/roundtrip/) runs every path on, each
  * through its real ODBC driver, and what each engine is documented to give back (README "How values
- * come back"). An engine joins the suite as one more entry. `oracle` and `tibero` are one engine, H2 in
- * Oracle mode, under each dialect.
+ * come back"). An engine joins the suite as one more entry. `oracle`, `tibero` and `tibero_rownum` are one
+ * engine, H2 in Oracle mode, under each dialect; `tibero_rownum` as refined for a Tibero 6 before FS07.
  */
 export interface RoundTripTarget {
   /** Short and lower case: test names, table prefixes. */
@@ -18,7 +18,15 @@ export interface RoundTripTarget {
   readonly database: () => TestDatabase;
   /** Whether `read` is what the engine gives back for a stored double `written` (−0 is written as 0 everywhere). */
   readonly readsBackDouble: (written: number, read: unknown) => boolean;
+  /** The server version the dialect is refined for, instead of the one the engine reports. Default: the engine's. */
+  readonly serverVersion?: string;
 }
+
+/**
+ * V$VERSION of a Tibero 6 before FS07 (no OFFSET/FETCH), as readServerVersion joins it: the Tibero dialect
+ * refined for it pages with ROWNUM, which H2 runs too.
+ */
+export const TIBERO_6_FS06_VERSION = 'PRODUCT_NAME=Tibero PRODUCT_MAJOR=6 PRODUCT_MINOR=0 STABLE_VERSION=FS06_CS_1902';
 
 /** A double as the app writes it: −0 as 0 (values.ts). */
 export const asWritten = (value: number) => (Object.is(value, -0) ? 0 : value);
@@ -31,6 +39,7 @@ export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
   { name: 'mariadb', database: mariadbDatabase, readsBackDouble: exactly },
   { name: 'oracle', database: oracleDatabase, readsBackDouble: exactly },
   { name: 'tibero', database: tiberoDatabase, readsBackDouble: exactly },
+  { name: 'tibero_rownum', database: tiberoDatabase, readsBackDouble: exactly, serverVersion: TIBERO_6_FS06_VERSION },
 ];
 
 /**
@@ -128,7 +137,7 @@ export async function openRoundTripStore(target: RoundTripTarget, prefix: string
   } finally {
     await probe.close();
   }
-  const dialect = withTablePrefix(refineForServer(dialectFor(database.dialect), serverVersion), prefix);
+  const dialect = withTablePrefix(refineForServer(dialectFor(database.dialect), target.serverVersion ?? serverVersion), prefix);
   const datastore = Datastore.create({ ...options, dialect });
   const drop = async (tables: readonly string[]) => {
     for (const table of tables) await datastore.execute({ sql: `DROP TABLE IF EXISTS ${dialect.quoteIdentifier(table)}`, parameters: [], kind: 'ddl' });

@@ -191,6 +191,11 @@ export abstract class SqlDialect implements UpsertDialect {
     };
   }
 
+  /** Any `count` rows of a query, in no particular order (a capped count). Default: its first page. */
+  firstRows(statement: Statement, count: number): Statement {
+    return this.paginate(statement, { limit: count, offset: 0 });
+  }
+
   /** An expression as a double, so averages of squares neither truncate nor overflow integer types. */
   castToDouble(expression: string): string {
     return `CAST(${expression} AS DOUBLE PRECISION)`;

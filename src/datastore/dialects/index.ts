@@ -37,6 +37,8 @@ export function refineForServer(dialect: SqlDialect, serverVersion: string): Sql
   if (dialect.constructor === MariadbDialect) return new MariadbDialect(serverVersion);
   // And whether PostgreSQL's UPSERT from a SELECT may be a MERGE (15+).
   if (dialect.constructor === PostgresqlDialect) return new PostgresqlDialect(serverVersion);
+  // And whether Tibero pages with OFFSET/FETCH (7, and 6 from FS07) or ROWNUM.
+  if (dialect.constructor === TiberoDialect) return new TiberoDialect(serverVersion);
   if (dialect instanceof MysqlDialect && !(dialect instanceof MariadbDialect)) {
     if (/mariadb/i.test(serverVersion)) return new MariadbDialect(serverVersion);
     const match = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);

@@ -82,6 +82,11 @@ export class OracleDialect extends SqlDialect {
     };
   }
 
+  // ROWNUM, which every Oracle and Tibero version has: FETCH without ORDER BY in a derived table is unconfirmed on Tibero.
+  override firstRows(statement: Statement, count: number): Statement {
+    return { ...statement, sql: `SELECT * FROM (${statement.sql}) WHERE ROWNUM <= CAST(? AS NUMBER)`, parameters: [...statement.parameters, count] };
+  }
+
   columnTypeSql(column: ColumnDefinition): string {
     switch (column.type) {
       // CHAR semantics: the default BYTE semantics would fit a third as many Korean characters. Still at

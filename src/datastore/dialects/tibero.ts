@@ -1,13 +1,24 @@
 import type { DatabaseFailure, Row, Statement } from '../types';
-import type { DriverErrorFacts } from './dialect';
+import type { DriverErrorFacts, Page } from './dialect';
 import { OracleDialect } from './oracle';
 
 /**
  * Tibero (TmaxTibero) through its ODBC driver libtbodbc: only what differs from Oracle. Written from
- * Tibero's documentation without a server; its MERGE runs on PostgreSQL ≥ 15 in the tests instead.
+ * Tibero's documentation without a server; its SQL runs on H2 in Oracle mode in the tests instead.
  */
 export class TiberoDialect extends OracleDialect {
   override readonly variant = 'tibero' as const;
+
+  /**
+   * Whether a page is `OFFSET ? ROWS FETCH NEXT ? ROWS ONLY` (Tibero 7, and Tibero 6 from FS07) rather
+   * than the ROWNUM wrapper every version runs. Default false until the server's version says so.
+   */
+  readonly offsetFetch: boolean;
+
+  constructor(serverVersion?: string) {
+    super();
+    this.offsetFetch = hasOffsetFetch(serverVersion ?? '');
+  }
 
   // V$VERSION has name/value rows on Tibero, not Oracle's BANNER column.
   override serverVersionStatement(): Statement {
@@ -30,6 +41,18 @@ export class TiberoDialect extends OracleDialect {
     ];
   }
 
+  // The wrapper Tibero's own Hibernate dialect uses (TiberoLimitHandler); ORDER BY rn_ keeps the inner
+  // order in the result, and the datastore drops rn_ from the rows.
+  override paginate(statement: Statement, page: Page): Statement {
+    if (this.offsetFetch) return super.paginate(statement, page);
+    return {
+      ...statement,
+      sql: `SELECT * FROM (SELECT r_.*, ROWNUM rn_ FROM (${statement.sql}) r_ WHERE ROWNUM <= CAST(? AS NUMBER)) WHERE rn_ > CAST(? AS NUMBER) ORDER BY rn_`,
+      parameters: [...statement.parameters, page.offset + page.limit, page.offset],
+      trailingColumnsToDrop: (statement.trailingColumnsToDrop ?? 0) + 1,
+    };
+  }
+
   // Tibero reports its own negative native codes rather than ORA- numbers.
   override classifyError(facts: DriverErrorFacts): DatabaseFailure {
     switch (facts.nativeCode) {
@@ -45,4 +68,16 @@ export class TiberoDialect extends OracleDialect {
     }
     return super.classifyError(facts);
   }
+}
+
+/**
+ * From readServerVersion's `NAME=VALUE` text: PRODUCT_MAJOR (TB_MAJOR before Tibero 5) 7 or later, or 6
+ * with a fix set from FS07 named in any value (STABLE_VERSION, e.g. FS07_CS_2005). Anything else,
+ * an unknown version included, pages with ROWNUM.
+ */
+function hasOffsetFetch(version: string): boolean {
+  const major = Number(/\b(?:PRODUCT|TB)_MAJOR=(\d+)/.exec(version)?.[1] ?? Number.NaN);
+  if (major >= 7) return true;
+  const fixSet = Number(/(?<![A-Za-z])FS0*(\d+)/i.exec(version)?.[1] ?? Number.NaN);
+  return major === 6 && fixSet >= 7;
 }

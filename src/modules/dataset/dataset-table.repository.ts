@@ -98,20 +98,19 @@ export class DatasetTableRepository {
 
   /**
    * The table's rows, or with `completeOnly` the rows with a number in every given column, counted up
-   * to `cap` only: exact below it, `cap` at or above it, so the database stops early. The paged
-   * subquery has no ORDER BY on purpose (any `cap` rows will do; a sort would read them all). Oracle
-   * 12c accepts its row limit so; Tibero 7 takes it in subqueries, without ORDER BY unconfirmed.
+   * to `cap` only: exact below it, `cap` at or above it, so the database stops early. The capped
+   * subquery has no ORDER BY on purpose (any `cap` rows will do; a sort would read them all).
    */
   async rowsUpTo(table: string, columns: readonly string[], options: { completeOnly: boolean; cap: number }): Promise<number> {
     const dialect = this.executor.dialect;
     const where = options.completeOnly
       ? ` WHERE ${columns.map((name) => `${dialect.numericValueSql(dialect.quoteIdentifier(name))} IS NOT NULL`).join(' AND ')}`
       : '';
-    const capped = dialect.paginate(
+    const capped = dialect.firstRows(
       { sql: `SELECT 1 AS present FROM ${dialect.quoteIdentifier(table)}${where}`, parameters: [], kind: 'select' },
-      { limit: options.cap, offset: 0 },
+      options.cap,
     );
-    const [row] = await this.executor.query({ ...capped, sql: `SELECT COUNT(*) AS row_count FROM (${capped.sql}) capped` });
+    const [row] = await this.executor.query({ sql: `SELECT COUNT(*) AS row_count FROM (${capped.sql}) capped`, parameters: capped.parameters, kind: 'select' });
     return Number(row?.row_count ?? 0);
   }
 

@@ -2,21 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
 import type { Executor } from '../../../src/datastore/contracts';
-import { OracleDialect } from '../../../src/datastore/dialects/oracle';
-import { TiberoDialect } from '../../../src/datastore/dialects/tibero';
 import type { SqlDialect } from '../../../src/datastore/dialects';
 import type { ColumnDefinition, SqlValue } from '../../../src/datastore/types';
 import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-table.repository';
 import { ddl, mariadbDatabase, openDatastore, oracleDatabase, postgresqlDatabase, sqliteDatabase, tiberoDatabase } from '../../support/databases';
-import { installOracleShims, UpperCasePostgresqlDialect } from '../../support/oracle-on-postgresql';
 
 /**
  * The bounded queries startModelRun refuses bad data with (DatasetTableRepository.featuresWithoutValue
  * and rowsUpTo), on each real database through its ODBC driver, and — no Oracle or Tibero server can
- * run here — the Oracle and Tibero statements, compiled exactly as they would be sent, on H2 in Oracle
- * mode and on PostgreSQL with the Oracle shims (DUAL; OFFSET … FETCH NEXT is standard SQL that
- * PostgreSQL also takes).
- * Their answers are checked against the full-scan profile() of the same tables.
+ * run here — the Oracle and Tibero statements on H2 in Oracle mode (rowsUpTo's ROWNUM has no
+ * PostgreSQL equivalent). Their answers are checked against the full-scan profile() of the same tables.
  */
 
 const COLUMNS: readonly ColumnDefinition[] = [
@@ -45,14 +40,6 @@ const TARGETS: Target[] = [
   ...[oracleDatabase(), tiberoDatabase()].map((database) => ({
     label: `${database.dialect} SQL on H2 in Oracle mode`,
     connect: () => openDatastore(database),
-  })),
-  ...[new OracleDialect(), new TiberoDialect()].map((compiler) => ({
-    label: `${compiler.variant} SQL on PostgreSQL`,
-    connect: async () => {
-      const { datastore } = await openDatastore(postgresqlDatabase(), { dialect: new UpperCasePostgresqlDialect() });
-      await installOracleShims(datastore);
-      return { datastore, compiler };
-    },
   })),
 ];
 

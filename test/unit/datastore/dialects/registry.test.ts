@@ -93,8 +93,13 @@ describe('refining a dialect once the server says what it is', () => {
   const others: [string, SqlDialect, string][] = [
     ['sqlite', new SqliteDialect(), '3.40.1'],
     ['oracle', new OracleDialect(), 'Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production'],
-    ['tibero', new TiberoDialect(), 'PRODUCT_MAJOR=7'],
   ];
+  it('a Tibero dialect is made anew for the server version (its paging depends on it)', () => {
+    const refined = refineForServer(new TiberoDialect(), 'PRODUCT_MAJOR=7 PRODUCT_MINOR=2');
+    assert.equal(refined.constructor, TiberoDialect);
+    assert.equal(refined.variant, 'tibero');
+  });
+
   for (const [variant, dialect, version] of others) {
     it(`${variant} is unchanged whatever the server version says`, () => {
       assert.equal(refineForServer(dialect, version), dialect);
