@@ -26,6 +26,7 @@ export class DatabaseBootstrap {
   private stopped = false;
   private firstAttempt: Promise<void> | undefined;
   private readonly readyWaiters: (() => void)[] = [];
+  private versionRefusalLogged = false;
 
   constructor(
     private readonly datastore: Datastore,
@@ -55,10 +56,23 @@ export class DatabaseBootstrap {
     clearTimeout(this.timer);
   }
 
+  // Once: every attempt asks again, and the answer will not change until a DBA grants the privilege.
+  private logVersionRefused(refusal: unknown): void {
+    if (this.versionRefusalLogged) return;
+    this.versionRefusalLogged = true;
+    logFailure(
+      this.logger,
+      'warn',
+      refusal,
+      { dialect: this.datastore.dialect.variant },
+      'the database refused the server version query; going on with the version unknown (Tibero: paging with ROWNUM; grant SELECT ANY DICTIONARY to tell)',
+    );
+  }
+
   private async attempt(): Promise<void> {
     const attempts = this.state.attempts + 1;
     try {
-      const serverVersion = await this.datastore.detectServer();
+      const serverVersion = await this.datastore.detectServer((refusal) => this.logVersionRefused(refusal));
       this.logger.info({ dialect: this.datastore.dialect.variant, serverVersion }, 'database reachable');
       if (this.config.database.migrate) {
         const report = await migrate(this.datastore, APP_MIGRATIONS);

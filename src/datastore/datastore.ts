@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error';
 import { withTimeout } from '../shared/with-timeout';
 import type { Executor, StatementObserver, Streamer, TransactionRunner } from './contracts';
 import { refineForServer, type SqlDialect } from './dialects';
-import { MAX_ODBC_PARAMETERS } from './dialects/dialect';
+import { MAX_ODBC_PARAMETERS, UNKNOWN_SERVER_VERSION } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { KeysetReader } from './keyset-reader';
 import { ConnectionPool, type PoolState } from './pool';
@@ -83,12 +83,20 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   }
 
   /**
-   * Asks the server what it is and refines the dialect (MySQL or MariaDB behind DB_DIALECT=mysql).
-   * Returns the version text.
+   * Asks the server what it is and refines the dialect (MySQL or MariaDB behind DB_DIALECT=mysql, Tibero's
+   * paging). Returns the version text. A version query the database refuses, as Tibero and Oracle refuse
+   * V$VERSION to a user without the dictionary privilege, leaves the version unknown (`onRefused` hears
+   * why); a connection lost or a statement timed out still fails.
    */
-  async detectServer(): Promise<string> {
-    const statement = this.dialect.serverVersionStatement();
-    const version = this.dialect.readServerVersion(await this.query(statement));
+  async detectServer(onRefused?: (refusal: AppError) => void): Promise<string> {
+    let version: string;
+    try {
+      version = this.dialect.readServerVersion(await this.query(this.dialect.serverVersionStatement()));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === 'DB_UNAVAILABLE' || error.code === 'DB_QUERY_TIMEOUT') throw error;
+      onRefused?.(error);
+      version = UNKNOWN_SERVER_VERSION;
+    }
     this.currentDialect = refineForServer(this.currentDialect, version);
     return version;
   }

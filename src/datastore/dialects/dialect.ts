@@ -25,6 +25,9 @@ import { toParameter, type DriverValue } from '../values';
  */
 export const MAX_ODBC_PARAMETERS = 32_766;
 
+/** The server version when the database does not say (no rows, or a version query it refuses). */
+export const UNKNOWN_SERVER_VERSION = 'unknown';
+
 /** The SQL flavours the compiler knows; `mysql` and `mariadb` share DB_DIALECT=mysql. */
 export type DialectVariant = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'tibero';
 
@@ -179,7 +182,7 @@ export abstract class SqlDialect implements UpsertDialect {
 
   /** Reads the server version out of serverVersionStatement's rows. */
   readServerVersion(rows: readonly Row[]): string {
-    return textOrNull(rows[0]?.version) ?? 'unknown';
+    return textOrNull(rows[0]?.version) ?? UNKNOWN_SERVER_VERSION;
   }
 
   /** Appends paging to a query that already has its ORDER BY. */

@@ -1,5 +1,5 @@
 import type { DatabaseFailure, Row, Statement } from '../types';
-import type { DriverErrorFacts, Page } from './dialect';
+import { UNKNOWN_SERVER_VERSION, type DriverErrorFacts, type Page } from './dialect';
 import { OracleDialect } from './oracle';
 
 /**
@@ -26,7 +26,7 @@ export class TiberoDialect extends OracleDialect {
   }
 
   override readServerVersion(rows: readonly Row[]): string {
-    return rows.map((row) => `${String(row.name)}=${String(row.value)}`).join(' ') || 'unknown';
+    return rows.map((row) => `${String(row.name)}=${String(row.value)}`).join(' ') || UNKNOWN_SERVER_VERSION;
   }
 
   // The two formats django-tibero sets at connect, in one statement as it does; NLS_NUMERIC_CHARACTERS is
