@@ -33,6 +33,9 @@
 // - Binds Oracle refuses and H2 accepts are refused as Oracle would (oracle-rules.mjs): the adapter keeps
 //   each prepared statement's SQL and H2's description of its parameters to judge the Bind that follows.
 //   `ALTER SESSION SET NLS_…` (Oracle's session formats, which H2 lacks) is answered without effect.
+// - A statement on a session H2 has ended (ABORT_SESSION, a closed database) fails with H2's own codes
+//   (90067, 90098, 90121), where a driver reports a lost connection: they reach psqlODBC as SQLSTATE
+//   08006 (connection_failure), so the client drops the connection as it would a lost one.
 import net from 'node:net';
 import { readBind, readParameterTypes, readParse, refusal } from './oracle-rules.mjs';
 
@@ -174,6 +177,22 @@ function describedForPsqlodbc(whole) {
   return out;
 }
 
+const SESSION_GONE = new Set(['90067', '90098', '90121']);
+
+/** An ErrorResponse whose SQLSTATE (field C) is one of H2's session-gone codes, with 08006 instead. */
+function withConnectionFailure(whole) {
+  for (let offset = 5; offset < whole.length && whole[offset] !== 0;) {
+    const end = whole.indexOf(0, offset + 1);
+    if (whole[offset] === 0x43 && SESSION_GONE.has(whole.toString('latin1', offset + 1, end))) {
+      const out = Buffer.from(whole);
+      out.write('08006', offset + 1, 'latin1');
+      return out;
+    }
+    offset = end + 1;
+  }
+  return whole;
+}
+
 /** Splits a byte stream into protocol messages: `untyped` for the startup phase (length first). */
 function messageReader(onMessage) {
   let buffer = Buffer.alloc(0);
@@ -256,7 +275,7 @@ function serve(client) {
       if (refused) client.write(refused);
       refused = null;
     }
-    client.write(type === 'T' ? describedForPsqlodbc(whole) : whole);
+    client.write(type === 'T' ? describedForPsqlodbc(whole) : type === 'E' ? withConnectionFailure(whole) : whole);
     if (type === 'Z' && phase === 'ready') {
       awaitingReady = Math.max(0, awaitingReady - 1);
       if (inFlight && awaitingReady === 0 && !unsynced) {

@@ -531,13 +531,33 @@ export abstract class SqlDialect implements UpsertDialect {
 
   // ---- errors ------------------------------------------------------------------------------
 
-  /** Classifies a driver error; dialects add their native codes to the SQLSTATE classes here. */
+  /**
+   * Classifies a driver error: by the SQLSTATE where its class means one thing on every database, else
+   * by the dialect's own native codes and messages (classifyNative), else `other`.
+   */
   classifyError(facts: DriverErrorFacts): DatabaseFailure {
-    const state = (facts.sqlState ?? '').toUpperCase();
-    if (state.startsWith('08')) return 'connection';
-    if (state === 'HYT00' || state === 'HYT01') return 'timeout';
-    if (state === '40001' || state === '40P01') return 'deadlock';
-    if (state.startsWith('23')) return 'constraint';
-    return 'other';
+    return failureOfSqlState(facts.sqlState) ?? this.classifyNative(facts) ?? 'other';
   }
+
+  /**
+   * What the database's own codes and messages say where the SQLSTATE is not decisive (often HY000).
+   * Native numbers belong to a driver: read them only as the dialect's driver numbers them. Default: nothing.
+   */
+  protected classifyNative(_facts: DriverErrorFacts): DatabaseFailure | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * The SQLSTATEs that mean one thing everywhere: 08 connection exceptions, 23 integrity constraint
+ * violations, 40001 serialization failure and 40P01 deadlock, HYT00/HYT01 ODBC timeouts, 57014 a
+ * cancelled statement (what a statement timeout raises on PostgreSQL and H2).
+ */
+function failureOfSqlState(sqlState: string | undefined): DatabaseFailure | undefined {
+  const state = (sqlState ?? '').toUpperCase();
+  if (state.startsWith('08')) return 'connection';
+  if (state.startsWith('23')) return 'constraint';
+  if (state === '40001' || state === '40P01') return 'deadlock';
+  if (state === 'HYT00' || state === 'HYT01' || state === '57014') return 'timeout';
+  return undefined;
 }

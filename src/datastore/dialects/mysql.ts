@@ -166,7 +166,7 @@ export class MysqlDialect extends SqlDialect {
     });
   }
 
-  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
+  protected override classifyNative(facts: DriverErrorFacts): DatabaseFailure | undefined {
     switch (facts.nativeCode) {
       case 1062: // duplicate entry
       case 1048: // column cannot be null
@@ -185,7 +185,7 @@ export class MysqlDialect extends SqlDialect {
       case 2013: // lost connection during query
         return 'connection';
     }
-    return super.classifyError(facts);
+    return undefined;
   }
 }
 

@@ -213,8 +213,12 @@ export class OracleDialect extends SqlDialect {
     );
   }
 
-  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
-    switch (facts.nativeCode) {
+  // An ORA number only where the message names it: other drivers number their own errors (psqlODBC says
+  // 1 for every error the server reports, which would read as ORA-00001).
+  protected override classifyNative(facts: DriverErrorFacts): DatabaseFailure | undefined {
+    const code = facts.nativeCode;
+    if (code === undefined || code <= 0 || !new RegExp(`\\bORA-0*${code}\\b`).test(facts.message)) return undefined;
+    switch (code) {
       case 1: // ORA-00001 unique constraint violated
       case 1400: // cannot insert NULL
       case 1407:
@@ -234,6 +238,6 @@ export class OracleDialect extends SqlDialect {
       case 12541:
         return 'connection';
     }
-    return super.classifyError(facts);
+    return undefined;
   }
 }

@@ -150,9 +150,7 @@ export class PostgresqlDialect extends SqlDialect {
     };
   }
 
-  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
-    // 57014 query_canceled: what statement_timeout and SQL_ATTR_QUERY_TIMEOUT raise.
-    if (facts.sqlState === '57014') return 'timeout';
+  protected override classifyNative(facts: DriverErrorFacts): DatabaseFailure | undefined {
     // 57P01–57P05 (admin_shutdown from pg_terminate_backend or a server stop, crash_shutdown,
     // cannot_connect_now, database_dropped, idle_session_timeout): the server has ended the session.
     // psqlODBC reports the next statement on such a connection as 57P01, and only the one after as 08S01.
@@ -163,7 +161,7 @@ export class PostgresqlDialect extends SqlDialect {
     // psqlODBC puts each statement behind a SAVEPOINT: a session ended while idle in a transaction first
     // fails there, as HY000 with no other record.
     if (/internal SAVEPOINT failed/i.test(facts.message)) return 'connection';
-    return super.classifyError(facts);
+    return undefined;
   }
 
   // psqlODBC (UseDeclareFetch=0) holds a whole result in memory first: 1M rows × 10 features took 650 MB

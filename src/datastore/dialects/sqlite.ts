@@ -128,10 +128,10 @@ export class SqliteDialect extends SqlDialect {
   }
 
   // The SQLite ODBC driver reports most failures as HY000; the message carries SQLite's own words.
-  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
+  protected override classifyNative(facts: DriverErrorFacts): DatabaseFailure | undefined {
     if (/constraint failed/i.test(facts.message)) return 'constraint';
     if (/database is locked|busy/i.test(facts.message)) return 'timeout';
     if (/unable to open database/i.test(facts.message)) return 'connection';
-    return super.classifyError(facts);
+    return undefined;
   }
 }

@@ -53,20 +53,23 @@ export class TiberoDialect extends OracleDialect {
     };
   }
 
-  // Tibero reports its own negative native codes rather than ORA- numbers.
-  override classifyError(facts: DriverErrorFacts): DatabaseFailure {
+  // Tibero's own negative codes (TBR-n), as TiberoClient/tibero-hibernate-dialect's TiberoDialect maps them.
+  protected override classifyNative(facts: DriverErrorFacts): DatabaseFailure | undefined {
     switch (facts.nativeCode) {
-      case -10007: // unique constraint violated
-      case -10005: // NOT NULL violated
+      case -10005: // NOT NULL constraint violation (Oracle's ORA-01400 and ORA-01407 alike)
+      case -10006: // CHECK constraint violation
+      case -10007: // UNIQUE constraint violation
+      case -10008: // integrity constraint violation: parent key not found
+      case -10009: // integrity constraint violation: child record found
         return 'constraint';
-      case -12032:
+      case -12032: // deadlock detected
         return 'deadlock';
-      case -12033: // lock wait timeouts
-      case -12034:
-      case -12040: // cancelled
+      case -12033: // lock not acquired in NOWAIT mode
+      case -12034: // lock wait timed out
+      case -12040: // statement cancelled (the query timeout)
         return 'timeout';
     }
-    return super.classifyError(facts);
+    return super.classifyNative(facts);
   }
 }
 
