@@ -77,6 +77,8 @@ function keyTypeKind(typeName: string): string {
  * The rest are the variants any test produces (a dialect unit test writing ROWNUM paging is enough).
  */
 export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
+  // Tibero 7 (and the Oracle dialect) page with OFFSET/FETCH, an old or unknown Tibero with ROWNUM.
+  paginate: ['OFFSET/FETCH', 'ROWNUM'],
   columnTypeSql: COLUMN_TYPES,
   placeholder: COLUMN_TYPES,
   // A timestamp key's bound is a Date on the Oracle family (timestampKeysAsDates): its variant is required once produced.
@@ -103,8 +105,9 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.readCatalogColumn': 'reads a catalog row; writes no SQL',
   'SqlDialect.isNumericType': 'a predicate over a catalog type name',
   'SqlDialect.isTimestampType': 'a predicate over a catalog type name',
-  'OracleDialect.classifyError': 'classifies driver errors; writes no SQL',
-  'TiberoDialect.classifyError': 'classifies driver errors; writes no SQL',
+  'SqlDialect.classifyError': 'classifies driver errors; writes no SQL',
+  'OracleDialect.classifyNative': 'classifies driver errors; writes no SQL',
+  'TiberoDialect.classifyNative': 'classifies driver errors; writes no SQL',
   'SqlDialect.updatableColumns': 'returns column definitions; writes no SQL',
   'SqlDialect.columnsBoundOnce': 'returns column definitions (none for the Oracle family); writes no SQL',
   'SqlDialect.setBasedUpsert': 'undefined for the Oracle family: its UPSERT is the multi-row MERGE',
