@@ -84,16 +84,16 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 
   /**
    * Asks the server what it is and refines the dialect (MySQL or MariaDB behind DB_DIALECT=mysql, Tibero's
-   * paging). Returns the version text. A version query the database refuses, as Tibero and Oracle refuse
-   * V$VERSION to a user without the dictionary privilege, leaves the version unknown (`onRefused` hears
-   * why); a connection lost or a statement timed out still fails.
+   * paging). Returns the version text. A version query the database refuses with an error of its own
+   * (DB_ERROR), as Tibero and Oracle refuse V$VERSION to a user without the dictionary privilege, leaves
+   * the version unknown (`onRefused` hears why); a lost connection, a full pool or a timeout still fails.
    */
   async detectServer(onRefused?: (refusal: AppError) => void): Promise<string> {
     let version: string;
     try {
       version = this.dialect.readServerVersion(await this.query(this.dialect.serverVersionStatement()));
     } catch (error) {
-      if (!(error instanceof AppError) || error.code === 'DB_UNAVAILABLE' || error.code === 'DB_QUERY_TIMEOUT') throw error;
+      if (!(error instanceof AppError) || error.code !== 'DB_ERROR') throw error;
       onRefused?.(error);
       version = UNKNOWN_SERVER_VERSION;
     }
