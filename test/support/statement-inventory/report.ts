@@ -34,7 +34,8 @@ export function inventoryReport(
   const units = new Set<string>();
   for (const source of sources) {
     units.add(source.key);
-    const expected = rules.expectedVariants[source.family === 'dialect' ? source.method : source.key] ?? [];
+    // A dialect method's variants by its class's key first (TiberoDialect.paginate), else by the method's name.
+    const expected = rules.expectedVariants[source.key] ?? (source.family === 'dialect' ? rules.expectedVariants[source.method] : undefined) ?? [];
     expected.forEach((variant) => units.add(`${source.key}#${variant}`));
     for (const unit of produced) if (unit.startsWith(`${source.key}#`)) units.add(unit);
   }
