@@ -74,11 +74,16 @@ export class DatabaseBootstrap {
     try {
       const serverVersion = await this.datastore.detectServer((refusal) => this.logVersionRefused(refusal));
       this.logger.info({ dialect: this.datastore.dialect.variant, serverVersion }, 'database reachable');
-      if (this.config.database.migrate) {
-        const report = await migrate(this.datastore, APP_MIGRATIONS);
-        this.logger.info(report, 'migrations applied');
+      // Under the schema lock: replicas starting at once on a fresh database prepare it one at a time.
+      if (this.config.database.migrate || this.config.demoDatasets) {
+        await this.datastore.withSchemaLock(async () => {
+          if (this.config.database.migrate) {
+            const report = await migrate(this.datastore, APP_MIGRATIONS);
+            this.logger.info(report, 'migrations applied');
+          }
+          if (this.config.demoDatasets) await loadDemoDatasets(this.datastore, new DatasetRepository(this.datastore), this.logger);
+        });
       }
-      if (this.config.demoDatasets) await loadDemoDatasets(this.datastore, new DatasetRepository(this.datastore), this.logger);
       this.state = { done: true, attempts, serverVersion };
       for (const resolve of this.readyWaiters.splice(0)) resolve();
     } catch (error) {

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error';
 import { withTimeout } from '../shared/with-timeout';
 import type { Executor, StatementObserver, Streamer, TransactionRunner } from './contracts';
 import { refineForServer, type SqlDialect } from './dialects';
-import { MAX_ODBC_PARAMETERS, UNKNOWN_SERVER_VERSION } from './dialects/dialect';
+import { MAX_ODBC_PARAMETERS, SCHEMA_LOCK_WAIT_SECONDS, UNKNOWN_SERVER_VERSION } from './dialects/dialect';
 import { translateDriverError } from './errors';
 import { KeysetReader } from './keyset-reader';
 import { ConnectionPool, type PoolState } from './pool';
@@ -99,6 +99,30 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     }
     this.currentDialect = refineForServer(this.currentDialect, version);
     return version;
+  }
+
+  /**
+   * Runs `work` while holding the dialect's schema lock (schemaLockStatements), taken on a connection of
+   * its own outside the pool (so DB_POOL_MAX=1 cannot deadlock it): servers starting at once prepare the
+   * database one after another. Without a lock in the dialect, `work` just runs.
+   */
+  async withSchemaLock<T>(work: () => Promise<T>): Promise<T> {
+    const lock = this.dialect.schemaLockStatements();
+    if (!lock) return work();
+    const connection = await this.connect();
+    try {
+      const [row] = (await this.runBatch(connection, lock.acquire, SCHEMA_LOCK_WAIT_SECONDS * 1000)).batch.toRows();
+      if (Number(row?.acquired) !== 1) {
+        throw new AppError('DB_QUERY_TIMEOUT', `Another server held the schema lock for more than ${SCHEMA_LOCK_WAIT_SECONDS} s`);
+      }
+      try {
+        return await work();
+      } finally {
+        await this.runBatch(connection, lock.release, this.options.queryTimeoutMs).catch(() => undefined);
+      }
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
   }
 
   async ping(): Promise<void> {

@@ -42,6 +42,17 @@ export interface DriverStatement {
   readonly parameters: readonly DriverValue[];
 }
 
+/** PostgreSQL's advisory-lock key for the schema lock: any constant the app alone uses. */
+export const SCHEMA_LOCK_KEY = 7_165_202_612;
+
+/** How long MySQL's GET_LOCK waits for the schema lock: longer than any migration and demo load. */
+export const SCHEMA_LOCK_WAIT_SECONDS = 600;
+
+export interface SchemaLockStatements {
+  readonly acquire: Statement;
+  readonly release: Statement;
+}
+
 export interface DriverErrorFacts {
   readonly sqlState?: string;
   readonly nativeCode?: number;
@@ -161,6 +172,17 @@ export abstract class SqlDialect implements UpsertDialect {
   /** Statements run once on every new connection, before its first use. Default none. */
   sessionStatements(): Statement[] {
     return [];
+  }
+
+  /**
+   * The database-wide lock servers take, on a connection of its own, around migrations and the demo
+   * load, so that several starting at once prepare the database one after another: `acquire` waits for
+   * it and answers one row whose `acquired` column is 1 once held; `release` gives it back (closing the
+   * connection does too). Default none: SQLite serves one host, and the Oracle family's DBMS_LOCK needs
+   * a grant the application user may lack, so there migrations rely on being idempotent.
+   */
+  schemaLockStatements(): SchemaLockStatements | undefined {
+    return undefined;
   }
 
   // ---- statements -------------------------------------------------------------------------

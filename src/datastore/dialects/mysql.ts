@@ -1,7 +1,7 @@
 import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, TableDefinition, UpsertSpec } from '../types';
 import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
-import { SqlDialect, type DriverErrorFacts } from './dialect';
+import { SCHEMA_LOCK_WAIT_SECONDS, SqlDialect, type DriverErrorFacts, type SchemaLockStatements } from './dialect';
 
 /**
  * MySQL 8.0.20+ through MySQL or MariaDB Connector/ODBC. MariaDB differs only in its UPSERT (see
@@ -24,6 +24,16 @@ export class MysqlDialect extends SqlDialect {
 
   serverVersionStatement(): Statement {
     return { sql: 'SELECT VERSION() AS version', parameters: [], kind: 'select' };
+  }
+
+  // GET_LOCK names are server-wide: the database's name keeps two apps on one server apart. It answers 1
+  // once held, 0 when SCHEMA_LOCK_WAIT_SECONDS pass first.
+  override schemaLockStatements(): SchemaLockStatements {
+    const name = "CONCAT('aimodel_schema:', DATABASE())";
+    return {
+      acquire: { sql: `SELECT GET_LOCK(${name}, ?) AS acquired`, parameters: [SCHEMA_LOCK_WAIT_SECONDS], kind: 'select' },
+      release: { sql: `SELECT RELEASE_LOCK(${name}) AS released`, parameters: [], kind: 'select' },
+    };
   }
 
   currentUtcTimestampSql(): string {

@@ -1,7 +1,7 @@
 import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
 import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
-import { SqlDialect, type DriverErrorFacts } from './dialect';
+import { SCHEMA_LOCK_KEY, SqlDialect, type DriverErrorFacts, type SchemaLockStatements } from './dialect';
 
 // The array type each column's values travel in (see setBasedUpsert).
 const ARRAY_TYPES: Record<ColumnType, string> = {
@@ -67,6 +67,14 @@ export class PostgresqlDialect extends SqlDialect {
       (updates.length > 0 ? ` WHEN MATCHED THEN UPDATE SET ${updates.join(', ')}` : ' WHEN MATCHED THEN DO NOTHING') +
       ` WHEN NOT MATCHED THEN INSERT (${this.columnList(spec.columns)}) VALUES (${spec.columns.map((column) => `s.${q(column.name)}`).join(', ')})`
     );
+  }
+
+  // Advisory locks are scoped to the database; a session-level one waits, and ends with its connection.
+  override schemaLockStatements(): SchemaLockStatements {
+    return {
+      acquire: { sql: 'SELECT 1 AS acquired FROM (SELECT pg_advisory_lock(CAST(? AS bigint))) AS held', parameters: [SCHEMA_LOCK_KEY], kind: 'select' },
+      release: { sql: 'SELECT pg_advisory_unlock(CAST(? AS bigint)) AS released', parameters: [SCHEMA_LOCK_KEY], kind: 'select' },
+    };
   }
 
   currentUtcTimestampSql(): string {
