@@ -42,10 +42,12 @@ export interface Config {
 export interface RunConfig {
   /** RUN_CONCURRENCY, default 1: runs computing at once, each on its own worker thread. */
   readonly concurrency: number;
-  /** RUN_QUEUE_LIMIT, default 16: queued runs beyond the running ones; more are refused (RUN_QUEUE_FULL). */
+  /** RUN_QUEUE_LIMIT, default 16: runs the shared queue holds; more are refused (RUN_QUEUE_FULL) by a replica with no free slot. */
   readonly queueLimit: number;
-  /** RUN_HEARTBEAT_MS, default 5000: how often the owner marks its runs alive; 4 missed beats make a run INTERRUPTED. */
+  /** RUN_HEARTBEAT_MS, default 5000: how often the owner marks its runs alive; after 4 missed beats another replica takes the run over. */
   readonly heartbeatMs: number;
+  /** RUN_MAX_ATTEMPTS, default 3: claims of a run; when its owner dies on the last one, the run ends INTERRUPTED. */
+  readonly maxAttempts: number;
   /** RUN_READ_BATCH_ROWS, default 2000: rows a batch when reading a dataset; within 10% of each database's best (bench/read.ts). */
   readonly readBatchRows: number;
   /**
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: read.integer('RUN_CONCURRENCY', 1, 1, 64),
       queueLimit: read.integer('RUN_QUEUE_LIMIT', 16, 0, 10_000),
       heartbeatMs: read.integer('RUN_HEARTBEAT_MS', 5_000, 100, 600_000),
+      maxAttempts: read.integer('RUN_MAX_ATTEMPTS', 3, 1, 100),
       readBatchRows: read.integer('RUN_READ_BATCH_ROWS', 2_000, 100, 1_000_000),
       readConnections: read.integer('RUN_READ_CONNECTIONS', 2, 1, 16),
     },

@@ -292,6 +292,7 @@ export function runRecord(datasetId: string, overrides: Partial<ModelRunRecord> 
     clusterSizes: null,
     preparation: null,
     error: null,
+    attempts: 0,
     owner: 'test',
     createdAt: now,
     startedAt: null,

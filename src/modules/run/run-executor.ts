@@ -67,13 +67,12 @@ export class RunExecutor {
     return job !== undefined;
   }
 
+  /** Executes a run this process claimed from the queue (RunRepository.claim made it RUNNING and its own). */
   async execute(run: ModelRunRecord, dataset: DatasetRecord): Promise<void> {
-    const { runs, logger } = this.dependencies;
+    const { logger } = this.dependencies;
     const now = () => new Date();
-    const log = logger.child({ runId: run.id, datasetId: run.datasetId });
-    const started = await runs.transition(run.id, ['QUEUED'], 'RUNNING', { started_at: now(), heartbeat_at: now() });
-    if (!started) return; // cancelled while queued
-    this.dependencies.tracer.running({ ...run, status: 'RUNNING', startedAt: now() }, dataset.name);
+    const log = logger.child({ runId: run.id, datasetId: run.datasetId, attempt: run.attempts });
+    this.dependencies.tracer.running(run, dataset.name);
     await this.dependencies.events.emit('changed', run.id);
     // Whether this executor wrote the run's terminal state. A cancel or a shutdown writes it in the
     // service, which traces the ending itself (traced here too, it would be traced twice).

@@ -4,11 +4,11 @@ import type { RunExecutor } from './run-executor';
 import { interruptedFailure } from './run-failure';
 import type { RunEvents } from './run.events';
 import type { RunRepository } from './run.repository';
-import type { RunScheduler } from './run-scheduler';
+import type { RunClaimer } from './run-claimer';
 
 export interface RunLifecycleDependencies {
   readonly runs: RunRepository;
-  readonly scheduler: RunScheduler;
+  readonly claimer: Pick<RunClaimer, 'start' | 'stop' | 'wake' | 'whenIdle'>;
   readonly executor: RunExecutor;
   /** Where the runs this ends are reported (the service traces and announces them). */
   readonly events: RunEvents;
@@ -16,23 +16,27 @@ export interface RunLifecycleDependencies {
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
   readonly heartbeatMs: number;
+  /** RUN_MAX_ATTEMPTS: claims a run gets before an owner's death ends it INTERRUPTED. */
+  readonly maxAttempts: number;
 }
 
 // A run whose owner missed this many heartbeats is taken to be orphaned by a dead process.
 const MISSED_HEARTBEATS = 4;
 
 /**
- * This process's share of the runs' life across server processes: it keeps the runs it owns alive
- * (a heartbeat), fails those a dead process left behind, and interrupts its own when it shuts down.
+ * This process's share of the runs' life across server processes: it claims queued runs (RunClaimer),
+ * keeps the runs it owns alive (a heartbeat), puts back in the queue those a dead process left behind,
+ * and interrupts its own when it shuts down.
  */
 export class RunLifecycle {
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RunLifecycleDependencies) {}
 
-  /** Resolves runs left QUEUED or RUNNING by a dead process, then keeps this process's runs alive. */
+  /** Resolves runs left RUNNING by a dead process, then claims queued runs and keeps this process's alive. */
   async start(): Promise<void> {
     await this.resolveOrphans();
+    this.deps.claimer.start();
     this.heartbeat = setInterval(() => {
       void this.beat().catch((error: unknown) => logFailure(this.deps.logger, 'warn', error, {}, 'run heartbeat failed'));
     }, this.deps.heartbeatMs);
@@ -40,14 +44,15 @@ export class RunLifecycle {
   }
 
   /**
-   * Stops the heartbeat and this process's unfinished runs: each is failed as INTERRUPTED (the server
-   * shut down), its computation cancelled, and the executor given `graceMs` to wind down.
+   * Stops claiming, the heartbeat and this process's running runs: each is failed as INTERRUPTED (the
+   * server shut down), its computation cancelled, and the executor given `graceMs` to wind down. Queued
+   * runs are no process's: they stay in the queue for the other replicas, or this one's next start.
    */
   async stop(graceMs = 10_000): Promise<void> {
+    this.deps.claimer.stop();
     clearInterval(this.heartbeat);
     this.deps.executor.stop();
     for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
-      this.deps.scheduler.remove(run.id);
       const failure = interruptedFailure('The server shut down while the run was queued or running');
       await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
         finished_at: new Date(),
@@ -57,7 +62,7 @@ export class RunLifecycle {
       this.deps.executor.cancel(run.id);
       await this.deps.events.emit('ended', run.id);
     }
-    await Promise.race([this.deps.scheduler.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await Promise.race([this.deps.claimer.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
 
   private async beat(): Promise<void> {
@@ -66,23 +71,34 @@ export class RunLifecycle {
   }
 
   /**
-   * Fails (reason INTERRUPTED) every queued or running run whose owner has missed its heartbeats: the
-   * queue lived in that process's memory, so such a run can never finish. Chosen over requeueing so a
-   * half-read input or a crash the run itself caused is never silently retried.
+   * A running run whose owner missed its heartbeats goes back to the queue, to be run again from the
+   * start with the same seed, while it has claims left (RUN_MAX_ATTEMPTS); then it fails INTERRUPTED.
+   * Both are conditional on that same stale owner, so a replica's late beat or another's requeue wins.
    */
   private async resolveOrphans(): Promise<void> {
     const before = new Date(Date.now() - MISSED_HEARTBEATS * this.deps.heartbeatMs);
+    let requeued = false;
     for (const run of await this.deps.runs.findStale(before)) {
-      const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${run.heartbeatAt?.toISOString() ?? 'start'})`);
+      const lastBeat = run.heartbeatAt?.toISOString() ?? 'start';
+      if (run.attempts < this.deps.maxAttempts && run.owner !== null) {
+        if (await this.deps.runs.requeue(run.id, run.owner, before)) {
+          this.deps.logger.warn({ runId: run.id, attempts: run.attempts }, `orphaned model run queued again (no heartbeat since ${lastBeat})`);
+          await this.deps.events.emit('changed', run.id);
+          requeued = true;
+        }
+        continue;
+      }
+      const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${lastBeat}; attempt ${run.attempts} of ${this.deps.maxAttempts})`);
       const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
         finished_at: new Date(),
         error_code: failure.code,
         error_message: failure.message,
       });
       if (failed) {
-        this.deps.logger.warn({ runId: run.id }, 'orphaned model run failed as INTERRUPTED');
+        this.deps.logger.warn({ runId: run.id, attempts: run.attempts }, 'orphaned model run failed as INTERRUPTED');
         await this.deps.events.emit('ended', run.id);
       }
     }
+    if (requeued) this.deps.claimer.wake();
   }
 }

@@ -11,12 +11,16 @@ import { RunEvents } from './run.events';
 import { createRunPubSub } from './run-updates';
 import { RunExecutor } from './run-executor';
 import { RunRepository } from './run.repository';
-import { RunScheduler } from './run-scheduler';
+import { RunClaimer } from './run-claimer';
 import { RunLifecycle } from './run-lifecycle';
 import { RunService } from './run.service';
 import type { RunTracer } from './run.tracer';
 import { readConnectionsPerRun } from './dataset-reader';
 import { logFailure } from '../../logging/log-failure';
+import type { ModelRunRecord } from './run.record';
+
+// How often a replica with a free slot looks at the shared queue when no start on it woke its claimer.
+const QUEUE_POLL_MS = 1_000;
 
 /** Wires the run module: repositories, scheduler, executor, their events and pub/sub, and the service and lifecycle over them. */
 export function createRunModule(
@@ -47,9 +51,16 @@ export function createRunModule(
     events,
     tracer,
   });
-  const scheduler = new RunScheduler(config.concurrency, config.queueLimit, (error, runId) =>
-    logFailure(log, 'error', error, { runId }, 'model run task failed outside its own error handling'),
-  );
+  // The claimer and the service need each other: the service wakes the claimer, the claimer runs through it.
+  let executeClaimed: (run: ModelRunRecord) => Promise<void> = () => Promise.resolve();
+  const claimer = new RunClaimer({
+    runs,
+    execute: (run) => executeClaimed(run),
+    onError: (error, runId) => logFailure(log, 'error', error, { runId }, 'model run claim or task failed outside its own error handling'),
+    owner,
+    concurrency: config.concurrency,
+    pollMs: QUEUE_POLL_MS,
+  });
   const service = new RunService({
     datastore,
     runs,
@@ -57,14 +68,24 @@ export function createRunModule(
     publisher,
     datasets,
     datasetTables,
-    scheduler,
+    claimer,
+    queueLimit: config.queueLimit,
     executor,
     events,
     pubSub,
     tracer,
     logger: log,
-    owner,
   });
-  const lifecycle = new RunLifecycle({ runs, scheduler, executor, events, logger: log, owner, heartbeatMs: config.heartbeatMs });
+  executeClaimed = (run) => service.executeClaimed(run);
+  const lifecycle = new RunLifecycle({
+    runs,
+    claimer,
+    executor,
+    events,
+    logger: log,
+    owner,
+    heartbeatMs: config.heartbeatMs,
+    maxAttempts: config.maxAttempts,
+  });
   return { service, lifecycle };
 }

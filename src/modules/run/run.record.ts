@@ -90,8 +90,10 @@ export interface ModelRunRecord {
   readonly clusterSizes: readonly number[] | null;
   readonly preparation: PreparationRecord | null;
   readonly error: { readonly code: string; readonly message: string } | null;
-  /** The server process that runs it; its heartbeat keeps the run alive. */
+  /** The server process that claimed it from the queue (null while QUEUED); its heartbeat keeps the run alive. */
   readonly owner: string | null;
+  /** How many times a replica claimed it: more than 1 when its owner died and it was run again. */
+  readonly attempts: number;
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;

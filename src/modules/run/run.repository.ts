@@ -33,6 +33,7 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'publish_error_code', type: 'string' },
   { name: 'publish_error_message', type: 'text' },
   { name: 'publish_error_at', type: 'timestamp' },
+  { name: 'attempts', type: 'integer' },
 ];
 
 const TIMESTAMP_COLUMNS = new Set(COLUMNS.filter((column) => column.type === 'timestamp').map((column) => column.name));
@@ -129,7 +130,7 @@ export class RunRepository {
     });
   }
 
-  /** Keeps the owner's queued and running runs alive. */
+  /** Keeps the owner's running runs alive. */
   async heartbeat(owner: string, now: Date): Promise<void> {
     await this.executor.execute({
       sql: `UPDATE ${this.q(TABLE)} SET ${this.q('heartbeat_at')} = ${this.timestamp()} WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
@@ -147,10 +148,59 @@ export class RunRepository {
     return rows.map(toRecord);
   }
 
-  /** Queued or running runs whose owner has not beaten since `before`: their process is gone. */
+  /** The ids of the oldest QUEUED runs, at most `limit`, oldest first (the id breaks ties). */
+  async oldestQueued(limit: number): Promise<string[]> {
+    const sql = `SELECT ${this.q('id')} FROM ${this.q(TABLE)} WHERE ${this.q('status')} = 'QUEUED' ORDER BY ${this.q('created_at')} ASC, ${this.q('id')} ASC`;
+    const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters: [], kind: 'select' }, { limit, offset: 0 }));
+    return rows.map((row) => String(row.id));
+  }
+
+  /** How many runs wait in the shared queue (RUN_QUEUE_LIMIT). */
+  async countQueued(executor: Executor = this.executor): Promise<number> {
+    const rows = await executor.query({
+      sql: `SELECT COUNT(*) AS ${executor.dialect.quoteIdentifier('queued')} FROM ${executor.dialect.quoteIdentifier(TABLE)} WHERE ${executor.dialect.quoteIdentifier('status')} = 'QUEUED'`,
+      parameters: [],
+      kind: 'select',
+    });
+    return Number(rows[0]?.queued ?? 0);
+  }
+
+  /**
+   * Takes a QUEUED run for `owner`: one conditional UPDATE, so of replicas claiming the same run only the
+   * one whose UPDATE matched the row wins (row count 1), on every dialect. Counts the attempt.
+   */
+  async claim(id: string, owner: string, now: Date): Promise<boolean> {
+    const count = await this.executor.execute({
+      sql:
+        `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'RUNNING', ${this.q('owner')} = ?, ` +
+        `${this.q('attempts')} = COALESCE(${this.q('attempts')}, 0) + 1, ` +
+        `${this.q('started_at')} = ${this.timestamp()}, ${this.q('heartbeat_at')} = ${this.timestamp()} ` +
+        `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'QUEUED'`,
+      parameters: [owner, now, now, id],
+      kind: 'update',
+    });
+    return count > 0;
+  }
+
+  /**
+   * Puts a RUNNING run whose owner stopped beating back in the queue, only while that same owner still
+   * holds it without a beat since `before`: a late beat or another replica's requeue wins instead.
+   */
+  async requeue(id: string, owner: string, before: Date): Promise<boolean> {
+    const count = await this.executor.execute({
+      sql:
+        `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'QUEUED', ${this.q('owner')} = NULL, ${this.q('started_at')} = NULL ` +
+        `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'RUNNING' AND ${this.q('owner')} = ? AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
+      parameters: [id, owner, before],
+      kind: 'update',
+    });
+    return count > 0;
+  }
+
+  /** Running runs whose owner has not beaten since `before`: their process is gone. Queued runs have no owner. */
   async findStale(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
-      sql: `${this.selectAll()} WHERE ${this.q('status')} IN ('QUEUED', 'RUNNING') AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
+      sql: `${this.selectAll()} WHERE ${this.q('status')} = 'RUNNING' AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
       parameters: [before],
       kind: 'select',
     });
@@ -242,6 +292,7 @@ function toRow(record: ModelRunRecord): Record<string, SqlValue> {
     publish_error_code: record.publishError?.code ?? null,
     publish_error_message: record.publishError?.message ?? null,
     publish_error_at: record.publishError?.at ?? null,
+    attempts: record.attempts,
   };
 }
 
@@ -274,6 +325,7 @@ export function toRecord(row: Row): ModelRunRecord {
     // Masked on the way out too: rows an older server stored with the driver's words are served as new ones are.
     error: errorCode === null ? null : servedFailure({ code: errorCode, message: textOrNull(row.error_message) ?? '' }),
     owner: textOrNull(row.owner),
+    attempts: row.attempts === null || row.attempts === undefined ? 0 : Number(row.attempts),
     createdAt: row.created_at as Date,
     startedAt: date(row.started_at),
     finishedAt: date(row.finished_at),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Executor } from '../../datastore/contracts';
 import type { Datastore } from '../../datastore/datastore';
 import { AppError, isAppError } from '../../errors/app-error';
 import type { ErrorCode } from '../../errors/catalogue';
@@ -17,7 +18,7 @@ import type { RunEvents } from './run.events';
 import { currentThenUpdates, MODEL_RUN_UPDATED, type RunPubSub } from './run-updates';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
-import type { RunScheduler } from './run-scheduler';
+import type { RunClaimer } from './run-claimer';
 import type { RunTracer } from './run.tracer';
 
 export interface RunServiceDependencies {
@@ -27,15 +28,16 @@ export interface RunServiceDependencies {
   readonly publisher: OutcomePublisher;
   readonly datasets: DatasetService;
   readonly datasetTables: DatasetTableRepository;
-  readonly scheduler: RunScheduler;
+  /** This replica's claimer of queued runs: woken when a run is queued here. */
+  readonly claimer: Pick<RunClaimer, 'wake' | 'freeSlots'>;
+  /** RUN_QUEUE_LIMIT: runs the shared queue may hold while this replica has no free slot. */
+  readonly queueLimit: number;
   readonly executor: RunExecutor;
   /** The executor's reports: the service announces and traces them. */
   readonly events: RunEvents;
   readonly pubSub: RunPubSub;
   readonly tracer: RunTracer;
   readonly logger: Logger;
-  /** This server process; it owns (heartbeats) the runs it starts. */
-  readonly owner: string;
 }
 
 /** Model runs: starting, cancelling, publishing, reading; their rules live here. */
@@ -52,7 +54,7 @@ export class RunService {
    * limit): a replay of an idempotency key starts nothing and is not admitted.
    */
   async start(input: StartRunInput, admit: () => void = () => undefined): Promise<ModelRunRecord> {
-    const { runs, datasets, datasetTables, scheduler } = this.deps;
+    const { runs, datasets, datasetTables } = this.deps;
     if (input.idempotencyKey) {
       const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
       if (existing) return assertSameRequest(existing, input);
@@ -72,7 +74,6 @@ export class RunService {
       cap: rowsNeeded(params),
     });
     checkAgainstRows(params, rows);
-    scheduler.assertCapacity();
 
     const now = this.now();
     const run: ModelRunRecord = {
@@ -95,11 +96,13 @@ export class RunService {
       clusterSizes: null,
       preparation: null,
       error: null,
-      owner: this.deps.owner,
+      // Queued in the database, owned by none: the replica that claims it becomes its owner.
+      owner: null,
+      attempts: 0,
       createdAt: now,
       startedAt: null,
       finishedAt: null,
-      heartbeatAt: now,
+      heartbeatAt: null,
       outcomesPublishedAt: null,
       publishError: null,
     };
@@ -109,6 +112,7 @@ export class RunService {
       await this.deps.datastore.transaction(async (transaction) => {
         if (!(await datasets.lock(dataset.id, transaction)))
           throw new AppError('BAD_USER_INPUT', `No dataset has id "${dataset.id}" (it was deleted)`, { field: 'datasetId', value: dataset.id });
+        await this.assertQueueRoom(transaction);
         await runs.insert(run, transaction);
       });
     } catch (error) {
@@ -119,15 +123,8 @@ export class RunService {
       }
       throw error;
     }
-    try {
-      scheduler.submit(run.id, () => this.deps.executor.execute(run, dataset));
-    } catch (error) {
-      // Another start took the last place while this one was being written (RUN_QUEUE_FULL): the caller
-      // is refused, so the run must not exist either, or it would stay QUEUED with nothing to execute it.
-      await runs.deleteQueued(run.id);
-      throw error;
-    }
     this.deps.tracer.started(run, dataset);
+    this.deps.claimer.wake();
     await this.announce(run.id);
     return run;
   }
@@ -136,7 +133,6 @@ export class RunService {
   async cancel(id: string): Promise<ModelRunRecord> {
     const run = await this.require(id);
     if (!isTerminal(run.status)) {
-      this.deps.scheduler.remove(id);
       // The database decides: once CANCELLED, the executor's later transitions cannot succeed.
       const cancelled = await this.deps.runs.transition(id, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: this.now() });
       this.deps.executor.cancel(id);
@@ -171,6 +167,13 @@ export class RunService {
     await this.announce(id);
     if (!result.published) throw new AppError(result.error.code as ErrorCode, result.error.message, { runId: id }, { cause: result.cause });
     return after;
+  }
+
+  /** Executes a run this replica claimed from the queue (RunClaimer). */
+  async executeClaimed(run: ModelRunRecord): Promise<void> {
+    // A dataset with a queued or running run cannot be deleted (DatasetService.delete).
+    const dataset = await this.deps.datasets.require(run.datasetId, 'datasetId');
+    await this.deps.executor.execute(run, dataset);
   }
 
   async require(id: string): Promise<ModelRunRecord> {
@@ -215,6 +218,18 @@ export class RunService {
 
   async assignments(runId: string, cluster: number | null, page: Page): Promise<PageOfRows<Assignment>> {
     return pageOfRows(await this.deps.assignments.page(runId, cluster, page), page.limit);
+  }
+
+  /**
+   * RUN_QUEUE_FULL when the shared queue holds RUN_QUEUE_LIMIT runs and this replica has no free slot.
+   * Counted under the dataset's lock only: starts on other datasets can pass it together (a soft limit).
+   */
+  private async assertQueueRoom(transaction: Executor): Promise<void> {
+    if (this.deps.claimer.freeSlots > 0) return;
+    const queued = await this.deps.runs.countQueued(transaction);
+    if (queued >= this.deps.queueLimit) {
+      throw new AppError('RUN_QUEUE_FULL', `The run queue is full: ${queued} queued (RUN_QUEUE_LIMIT ${this.deps.queueLimit}) and every slot of this server busy`);
+    }
   }
 
   /** A run has reached a terminal state: trace how it ended and tell subscribers. */

@@ -191,6 +191,8 @@ function runFields(run: ModelRunRecord, datasetName: string) {
     max_iterations: params.maxIterations,
     tolerance: params.tolerance,
     seed: params.seed,
+    // More than 1 when the run was requeued after its owner died and claimed again.
+    attempts: run.attempts,
     missing: params.preparation.missing,
     scaling: params.preparation.scaling,
     publish_outcomes: params.publishOutcomes,

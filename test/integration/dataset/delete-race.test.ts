@@ -124,7 +124,8 @@ for (const target of TARGETS) {
         datasets,
         datasetTables: tables,
         // Nothing executes here: the runs stay QUEUED.
-        scheduler: { assertCapacity: () => undefined, submit: () => undefined, remove: () => undefined },
+        claimer: { wake: () => undefined, freeSlots: 0 },
+        queueLimit: 100,
         events: { on: () => undefined },
         pubSub: { publish: () => undefined },
         tracer: { started: () => undefined, finished: () => undefined },

@@ -98,6 +98,7 @@ function queuedRecord(generator: RoundTripGenerator, index: number): ModelRunRec
     params,
     idempotencyKey: index % 3 === 0 ? null : `${prefix}${generator.text(128 - prefix.length)}`,
     progress: progressOf('QUEUED', 0, params.maxIterations, null),
+    attempts: generator.integer(5),
     metrics: null,
     iterations: null,
     kSelection: null,

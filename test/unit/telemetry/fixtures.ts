@@ -150,6 +150,7 @@ export function succeededRun(overrides: Partial<ModelRunRecord> = {}): ModelRunR
     heartbeatAt: new Date('2024-03-01T10:00:02.500Z'),
     outcomesPublishedAt: new Date('2024-03-01T10:00:02.600Z'),
     publishError: null,
+    attempts: 1,
     ...overrides,
   };
 }
