@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
+import { migrate } from '../../../src/datastore/migrations/migrator';
+import { createLogger } from '../../../src/logging/logger';
+import { RunEvents } from '../../../src/modules/run/run.events';
+import type { RunExecutor } from '../../../src/modules/run/run-executor';
+import { RunLifecycle } from '../../../src/modules/run/run-lifecycle';
+import type { ModelRunRecord } from '../../../src/modules/run/run.record';
+import { RunRepository } from '../../../src/modules/run/run.repository';
+import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
+import { runRecord } from '../../support/runs';
+
+/**
+ * The database as the run queue, on every dialect (H2 in Oracle mode for Oracle and Tibero): the oldest
+ * QUEUED runs are found, a claim by conditional UPDATE is won by exactly one replica, a dead owner's
+ * run goes back to the queue only while that owner still holds it stale, and after RUN_MAX_ATTEMPTS
+ * claims it ends INTERRUPTED. Every run row is read back and compared field by field.
+ */
+const at = (iso: string) => new Date(iso);
+const queued = (id: string, createdAt: string) => runRecord('ds-queue', { id, status: 'QUEUED', owner: null, heartbeatAt: null, createdAt: at(createdAt) });
+const state = (run: ModelRunRecord | undefined) => [
+  run?.status,
+  run?.owner,
+  run?.attempts,
+  run?.startedAt?.toISOString() ?? null,
+  run?.heartbeatAt?.toISOString() ?? null,
+  run?.error?.code ?? null,
+];
+
+for (const target of ROUND_TRIP_TARGETS) {
+  describe(`run queue on ${target.name}`, () => {
+    let store: RoundTripStore;
+    let runs: RunRepository;
+    const read = async (id: string) => (await runs.findByIds([id]))[0];
+
+    before(async () => {
+      store = await openRoundTripStore(target, 'rq_');
+      await migrate(store.datastore, APP_MIGRATIONS);
+      runs = new RunRepository(store.datastore);
+    });
+    beforeEach(async () => {
+      const q = (name: string) => store.datastore.dialect.quoteIdentifier(name);
+      await store.datastore.execute({ sql: `DELETE FROM ${q('ai_model_run')}`, parameters: [], kind: 'delete' });
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    it('the oldest queued runs come first; of two replicas claiming the same run one wins, and the row names it with attempt 1', async () => {
+      await runs.insert(queued('run-c', '2026-05-01T10:00:02.000Z'));
+      await runs.insert(queued('run-b', '2026-05-01T10:00:01.000Z'));
+      await runs.insert(queued('run-a', '2026-05-01T10:00:01.000Z'));
+      await runs.insert(runRecord('ds-queue', { id: 'run-old-done', status: 'SUCCEEDED', createdAt: at('2026-05-01T09:00:00.000Z') }));
+      assert.deepEqual(await runs.oldestQueued(2), ['run-a', 'run-b'], 'by creation time, then id');
+      assert.equal(await runs.countQueued(), 3);
+
+      const claimedAt = at('2026-05-01T10:00:05.123Z');
+      const results = await Promise.all([runs.claim('run-a', 'replica-1', claimedAt), runs.claim('run-a', 'replica-2', claimedAt)]);
+      assert.deepEqual(
+        results.filter((won) => won),
+        [true],
+        'exactly one claim wins',
+      );
+      const winner = results[0] ? 'replica-1' : 'replica-2';
+      assert.deepEqual(state(await read('run-a')), ['RUNNING', winner, 1, claimedAt.toISOString(), claimedAt.toISOString(), null]);
+      assert.equal(await runs.claim('run-a', 'replica-3', claimedAt), false, 'a running run is not claimed again');
+      assert.equal(await runs.claim('run-old-done', 'replica-3', claimedAt), false, 'nor a finished one');
+      assert.deepEqual(await runs.oldestQueued(5), ['run-b', 'run-c']);
+      assert.equal(await runs.countQueued(), 2);
+    });
+
+    it('three replicas claiming 12 queued runs side by side: each run is claimed exactly once', async () => {
+      const ids = Array.from({ length: 12 }, (_, index) => `run-${String(index).padStart(2, '0')}`);
+      for (const [index, id] of ids.entries()) await runs.insert(queued(id, new Date(Date.parse('2026-05-02T00:00:00.000Z') + index).toISOString()));
+      const claimedBy = new Map<string, string[]>();
+      const replica = async (owner: string) => {
+        for (;;) {
+          const next = await runs.oldestQueued(2);
+          if (next.length === 0) return;
+          for (const id of next) if (await runs.claim(id, owner, new Date())) claimedBy.set(id, [...(claimedBy.get(id) ?? []), owner]);
+        }
+      };
+      await Promise.all(['replica-1', 'replica-2', 'replica-3'].map(replica));
+      assert.deepEqual([...claimedBy.keys()].sort(), ids);
+      for (const id of ids) {
+        const run = await read(id);
+        assert.deepEqual([run?.status, run?.attempts, [run?.owner]], ['RUNNING', 1, claimedBy.get(id)], id);
+      }
+    });
+
+    it("a dead owner's run is requeued only while that owner holds it stale, then claimed again as attempt 2", async () => {
+      const claimedAt = at('2026-05-03T08:00:00.250Z');
+      await runs.insert(queued('run-r', '2026-05-03T07:59:00.000Z'));
+      assert.equal(await runs.claim('run-r', 'dead-replica', claimedAt), true);
+
+      assert.equal(await runs.requeue('run-r', 'other-replica', at('2026-05-03T08:01:00.000Z')), false, 'another owner');
+      assert.equal(await runs.requeue('run-r', 'dead-replica', claimedAt), false, 'a beat exactly at the bound is not stale');
+      assert.deepEqual(state(await read('run-r')), ['RUNNING', 'dead-replica', 1, claimedAt.toISOString(), claimedAt.toISOString(), null]);
+      assert.deepEqual((await runs.findStale(at('2026-05-03T08:01:00.000Z'))).map((run) => run.id), ['run-r']);
+
+      assert.equal(await runs.requeue('run-r', 'dead-replica', at('2026-05-03T08:01:00.000Z')), true);
+      assert.deepEqual(state(await read('run-r')), ['QUEUED', null, 1, null, claimedAt.toISOString(), null]);
+      assert.deepEqual(await runs.findStale(at('2026-05-03T08:01:00.000Z')), [], 'a queued run is no one\'s: never stale');
+      assert.equal(await runs.requeue('run-r', 'dead-replica', at('2026-05-03T08:01:00.000Z')), false, 'requeued once');
+
+      const againAt = at('2026-05-03T08:01:01.500Z');
+      assert.equal(await runs.claim('run-r', 'live-replica', againAt), true);
+      assert.deepEqual(state(await read('run-r')), ['RUNNING', 'live-replica', 2, againAt.toISOString(), againAt.toISOString(), null]);
+    });
+
+    it('the lifecycle requeues a stale run with claims left and fails one on its last claim INTERRUPTED; live and queued runs are left alone', async () => {
+      const longAgo = at('2020-01-01T00:00:00.000Z');
+      await runs.insert(runRecord('ds-queue', { id: 'stale-1', status: 'RUNNING', owner: 'dead', attempts: 1, heartbeatAt: longAgo, startedAt: longAgo }));
+      await runs.insert(runRecord('ds-queue', { id: 'stale-3', status: 'RUNNING', owner: 'dead', attempts: 3, heartbeatAt: longAgo, startedAt: longAgo }));
+      const now = new Date();
+      await runs.insert(runRecord('ds-queue', { id: 'live', status: 'RUNNING', owner: 'alive', attempts: 1, heartbeatAt: now, startedAt: now }));
+      await runs.insert(queued('waiting', '2020-01-01T00:00:00.000Z'));
+      let wakes = 0;
+      const lifecycle = new RunLifecycle({
+        runs,
+        claimer: { start: () => undefined, stop: () => undefined, wake: () => void (wakes += 1), whenIdle: () => Promise.resolve() },
+        executor: { stop: () => undefined, cancel: () => false } as unknown as RunExecutor,
+        events: new RunEvents(),
+        logger: createLogger('silent'),
+        owner: 'this-replica',
+        heartbeatMs: 60_000,
+        maxAttempts: 3,
+      });
+      await lifecycle.start();
+      await lifecycle.stop(0);
+
+      assert.deepEqual(state(await read('stale-1')), ['QUEUED', null, 1, null, longAgo.toISOString(), null]);
+      const interrupted = await read('stale-3');
+      assert.deepEqual([interrupted?.status, interrupted?.owner, interrupted?.attempts, interrupted?.error?.code], ['FAILED', 'dead', 3, 'INTERRUPTED']);
+      assert.deepEqual(state(await read('live')), ['RUNNING', 'alive', 1, now.toISOString(), now.toISOString(), null]);
+      assert.deepEqual(state(await read('waiting')), ['QUEUED', null, 0, null, null, null]);
+      assert.equal(wakes, 1, 'the claimer is woken for the requeued run');
+    });
+  });
+}
