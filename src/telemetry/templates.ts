@@ -74,6 +74,7 @@ export const modelComponent = {
                 max_iterations: integer,
                 tolerance: double,
                 seed: long,
+                attempts: integer,
                 missing: keyword,
                 scaling: keyword,
                 publish_outcomes: bool,
