@@ -221,14 +221,15 @@ export class RunService {
   }
 
   /**
-   * RUN_QUEUE_FULL when the shared queue holds RUN_QUEUE_LIMIT runs and this replica has no free slot.
-   * Counted under the dataset's lock only: starts on other datasets can pass it together (a soft limit).
+   * RUN_QUEUE_FULL when the shared queue holds RUN_QUEUE_LIMIT runs beyond those this replica's free
+   * slots will take. Counted under the dataset's lock only: starts on other datasets can pass it
+   * together, so across datasets and replicas it is a soft limit.
    */
   private async assertQueueRoom(transaction: Executor): Promise<void> {
-    if (this.deps.claimer.freeSlots > 0) return;
+    const free = this.deps.claimer.freeSlots;
     const queued = await this.deps.runs.countQueued(transaction);
-    if (queued >= this.deps.queueLimit) {
-      throw new AppError('RUN_QUEUE_FULL', `The run queue is full: ${queued} queued (RUN_QUEUE_LIMIT ${this.deps.queueLimit}) and every slot of this server busy`);
+    if (queued >= this.deps.queueLimit + free) {
+      throw new AppError('RUN_QUEUE_FULL', `The run queue is full: ${queued} queued (RUN_QUEUE_LIMIT ${this.deps.queueLimit}, ${free} free slot(s) on this server)`);
     }
   }
 

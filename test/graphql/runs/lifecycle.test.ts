@@ -28,58 +28,55 @@ import {
 const HOUR_MS = 3_600_000;
 
 describe('runs orphaned by a server process that died', () => {
-  it('a RUNNING run whose owner stopped beating an hour ago is FAILED as INTERRUPTED once a server starts on the database', async () => {
+  it("a dead owner's RUNNING run with claims left and its QUEUED run are run again to the same result; one on its last claim is FAILED INTERRUPTED", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'aimodel-orphans-'));
-    // A first server prepares the database; the orphan and a finished run are written as a dead process left them.
+    // A first server prepares the database; the runs are written as a dead process left them.
     const first = await startTestServer({ DATA_DIR: dataDir, RUN_HEARTBEAT_MS: '600000' });
     const anHourAgo = new Date(Date.now() - HOUR_MS);
-    const orphan = runRecord('demo-iris', { status: 'RUNNING', owner: 'dead-process', createdAt: anHourAgo, startedAt: anHourAgo, heartbeatAt: anHourAgo });
-    const queuedOrphan = runRecord('demo-iris', { status: 'QUEUED', owner: 'dead-process', createdAt: anHourAgo, heartbeatAt: anHourAgo });
-    const finished = runRecord('demo-iris', {
-      status: 'SUCCEEDED',
-      owner: 'dead-process',
-      createdAt: anHourAgo,
-      startedAt: anHourAgo,
-      finishedAt: anHourAgo,
-      heartbeatAt: anHourAgo,
-    });
+    const dead = { owner: 'dead-process', createdAt: anHourAgo, startedAt: anHourAgo, heartbeatAt: anHourAgo };
+    // The same parameters and seed (runRecord's): a resumed run must give what a first attempt gives.
+    const resumed = runRecord('demo-iris', { ...dead, status: 'RUNNING', attempts: 1 });
+    const queued = runRecord('demo-iris', { ...dead, status: 'QUEUED', startedAt: null, attempts: 0 });
+    const lastClaim = runRecord('demo-iris', { ...dead, status: 'RUNNING', attempts: 3 });
+    const finished = runRecord('demo-iris', { ...dead, status: 'SUCCEEDED', finishedAt: anHourAgo, attempts: 1 });
     const repository = new RunRepository(first.app.datastore);
-    for (const record of [orphan, queuedOrphan, finished]) await repository.insert(record);
+    for (const record of [resumed, queued, lastClaim, finished]) await repository.insert(record);
     await first.stop();
 
-    const server = await startTestServer({ DATA_DIR: dataDir, RUN_HEARTBEAT_MS: '200' });
+    const server = await startTestServer({ DATA_DIR: dataDir, RUN_HEARTBEAT_MS: '200', RUN_MAX_ATTEMPTS: '3' });
     try {
-      for (const id of [orphan.id, queuedOrphan.id]) {
-        const failed = await waitForRun(server, id);
-        assert.equal(failed.status, 'FAILED');
-        assert.equal(failed.error?.code, 'INTERRUPTED');
-        assert.match(failed.error?.message ?? '', /stopped \(no heartbeat since/);
-        assert.ok(failed.finishedAt && Date.parse(failed.finishedAt) > anHourAgo.getTime());
-      }
+      const failed = await waitForRun(server, lastClaim.id);
+      assert.deepEqual([failed.status, failed.error?.code], ['FAILED', 'INTERRUPTED']);
+      assert.match(failed.error?.message ?? '', /stopped \(no heartbeat since .*; attempt 3 of 3\)/);
+      for (const id of [resumed.id, queued.id]) assert.equal((await waitForRun(server, id)).status, 'SUCCEEDED', id);
+      const runs = new RunRepository(server.app.datastore);
+      const [again, once] = [(await runs.findByIds([resumed.id]))[0]!, (await runs.findByIds([queued.id]))[0]!];
+      assert.deepEqual([again.attempts, once.attempts], [2, 1], 'attempts recorded on the run');
+      assert.notEqual(again.owner, 'dead-process');
+      assert.deepEqual([again.centroids, again.clusterSizes, again.metrics?.inertia], [once.centroids, once.clusterSizes, once.metrics?.inertia]);
       // A terminal run is never touched, however old its heartbeat.
       const untouched = await runState(server, finished.id);
-      assert.equal(untouched.status, 'SUCCEEDED');
-      assert.equal(untouched.error, null);
+      assert.deepEqual([untouched.status, untouched.error], ['SUCCEEDED', null]);
     } finally {
       await server.stop();
     }
   });
 
-  it('a RUNNING run of a dead owner that appears while the server runs is FAILED as INTERRUPTED by the heartbeat', async () => {
+  it("a RUNNING run of a dead owner that appears while the server runs is queued again by the heartbeat and succeeds as attempt 2", async () => {
     const server = await startTestServer({ RUN_HEARTBEAT_MS: '200' });
     try {
       const anHourAgo = new Date(Date.now() - HOUR_MS);
-      const orphan = runRecord('demo-iris', { status: 'RUNNING', owner: 'dead-process', createdAt: anHourAgo, startedAt: anHourAgo, heartbeatAt: anHourAgo });
-      await new RunRepository(server.app.datastore).insert(orphan);
-      const failed = await waitForRun(server, orphan.id);
-      assert.equal(failed.status, 'FAILED');
-      assert.equal(failed.error?.code, 'INTERRUPTED');
+      const orphan = runRecord('demo-iris', { status: 'RUNNING', owner: 'dead-process', attempts: 1, createdAt: anHourAgo, startedAt: anHourAgo, heartbeatAt: anHourAgo });
+      const runs = new RunRepository(server.app.datastore);
+      await runs.insert(orphan);
+      assert.equal((await waitForRun(server, orphan.id)).status, 'SUCCEEDED');
+      assert.equal((await runs.findByIds([orphan.id]))[0]?.attempts, 2);
     } finally {
       await server.stop();
     }
   });
 
-  it('a process killed (SIGKILL) during a long run: after a restart on the same DATA_DIR the run is FAILED INTERRUPTED and the outcome table is unchanged', async () => {
+  it('a process killed (SIGKILL) during a long run: after a restart on the same DATA_DIR (RUN_MAX_ATTEMPTS 1) the run is FAILED INTERRUPTED and the outcome table is unchanged', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'aimodel-sigkill-'));
     const first = await startMain({ DATA_DIR: dataDir });
     const datastore = embeddedDatastore(dataDir);
@@ -110,7 +107,7 @@ describe('runs orphaned by a server process that died', () => {
       first.child.kill('SIGKILL');
       assert.equal((await first.exited).signal, 'SIGKILL');
 
-      const second = await startMain({ DATA_DIR: dataDir, RUN_HEARTBEAT_MS: '200' });
+      const second = await startMain({ DATA_DIR: dataDir, RUN_HEARTBEAT_MS: '200', RUN_MAX_ATTEMPTS: '1' });
       try {
         const failed = await waitForRun(second, long.id);
         assert.equal(failed.status, 'FAILED');
@@ -150,7 +147,7 @@ describe('the run queue (RUN_CONCURRENCY=1, RUN_QUEUE_LIMIT=1)', () => {
       const queued = dataOf(await start(), 'second').startModelRun;
       started.push(queued.id);
       const before = await allRunIds(server);
-      assertGraphqlError(await start(), 'RUN_QUEUE_FULL', /The run queue is full: 1 running, 1 queued \(RUN_CONCURRENCY 1, RUN_QUEUE_LIMIT 1\)/);
+      assertGraphqlError(await start(), 'RUN_QUEUE_FULL', /The run queue is full: 1 queued \(RUN_QUEUE_LIMIT 1, 0 free slot\(s\) on this server\)/);
       assert.deepEqual(await allRunIds(server), before, 'no run written for the refused start');
       assert.equal((await runState(server, queued.id)).status, 'QUEUED');
 
