@@ -88,7 +88,9 @@ export class RunLifecycle {
         }
         continue;
       }
-      const failure = interruptedFailure(`The server process running it stopped (no heartbeat since ${lastBeat}; attempt ${run.attempts} of ${this.deps.maxAttempts})`);
+      const failure = interruptedFailure(
+        `The server process running it stopped (no heartbeat since ${lastBeat}; attempt ${run.attempts} of ${this.deps.maxAttempts})`,
+      );
       const failed = await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
         finished_at: new Date(),
         error_code: failure.code,

@@ -229,7 +229,10 @@ export class RunService {
     const free = this.deps.claimer.freeSlots;
     const queued = await this.deps.runs.countQueued(transaction);
     if (queued >= this.deps.queueLimit + free) {
-      throw new AppError('RUN_QUEUE_FULL', `The run queue is full: ${queued} queued (RUN_QUEUE_LIMIT ${this.deps.queueLimit}, ${free} free slot(s) on this server)`);
+      throw new AppError(
+        'RUN_QUEUE_FULL',
+        `The run queue is full: ${queued} queued (RUN_QUEUE_LIMIT ${this.deps.queueLimit}, ${free} free slot(s) on this server)`,
+      );
     }
   }
 

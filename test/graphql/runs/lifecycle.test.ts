@@ -62,11 +62,18 @@ describe('runs orphaned by a server process that died', () => {
     }
   });
 
-  it("a RUNNING run of a dead owner that appears while the server runs is queued again by the heartbeat and succeeds as attempt 2", async () => {
+  it('a RUNNING run of a dead owner that appears while the server runs is queued again by the heartbeat and succeeds as attempt 2', async () => {
     const server = await startTestServer({ RUN_HEARTBEAT_MS: '200' });
     try {
       const anHourAgo = new Date(Date.now() - HOUR_MS);
-      const orphan = runRecord('demo-iris', { status: 'RUNNING', owner: 'dead-process', attempts: 1, createdAt: anHourAgo, startedAt: anHourAgo, heartbeatAt: anHourAgo });
+      const orphan = runRecord('demo-iris', {
+        status: 'RUNNING',
+        owner: 'dead-process',
+        attempts: 1,
+        createdAt: anHourAgo,
+        startedAt: anHourAgo,
+        heartbeatAt: anHourAgo,
+      });
       const runs = new RunRepository(server.app.datastore);
       await runs.insert(orphan);
       assert.equal((await waitForRun(server, orphan.id)).status, 'SUCCEEDED');

@@ -97,11 +97,14 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.equal(await runs.requeue('run-r', 'other-replica', at('2026-05-03T08:01:00.000Z')), false, 'another owner');
       assert.equal(await runs.requeue('run-r', 'dead-replica', claimedAt), false, 'a beat exactly at the bound is not stale');
       assert.deepEqual(state(await read('run-r')), ['RUNNING', 'dead-replica', 1, claimedAt.toISOString(), claimedAt.toISOString(), null]);
-      assert.deepEqual((await runs.findStale(at('2026-05-03T08:01:00.000Z'))).map((run) => run.id), ['run-r']);
+      assert.deepEqual(
+        (await runs.findStale(at('2026-05-03T08:01:00.000Z'))).map((run) => run.id),
+        ['run-r'],
+      );
 
       assert.equal(await runs.requeue('run-r', 'dead-replica', at('2026-05-03T08:01:00.000Z')), true);
       assert.deepEqual(state(await read('run-r')), ['QUEUED', null, 1, null, claimedAt.toISOString(), null]);
-      assert.deepEqual(await runs.findStale(at('2026-05-03T08:01:00.000Z')), [], 'a queued run is no one\'s: never stale');
+      assert.deepEqual(await runs.findStale(at('2026-05-03T08:01:00.000Z')), [], "a queued run is no one's: never stale");
       assert.equal(await runs.requeue('run-r', 'dead-replica', at('2026-05-03T08:01:00.000Z')), false, 'requeued once');
 
       const againAt = at('2026-05-03T08:01:01.500Z');
