@@ -82,7 +82,7 @@ export class RunExecutor {
       endedHere = true;
       log.info('model run succeeded');
     } catch (error) {
-      endedHere = await this.recordUnsuccessfulEnd(run.id, error, now, log);
+      endedHere = await this.recordUnsuccessfulEnd(run, error, now, log);
       logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
       this.jobs.delete(run.id);
@@ -128,7 +128,7 @@ export class RunExecutor {
           if (iterations.length < MAX_RECORDED_ITERATIONS) iterations.push({ ...event });
           if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
             lastWrite = Date.now();
-            void this.recordProgress(run.id, Math.min(iterationsSeen, budget), budget, lastShift, now());
+            void this.recordProgress(run, Math.min(iterationsSeen, budget), budget, lastShift, now());
           }
         },
       },
@@ -162,8 +162,10 @@ export class RunExecutor {
         'SUCCEEDED',
         succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt),
         transaction,
+        run.owner ?? undefined,
       );
-      // Cancelled (here or by another process) while the results were being written: keep nothing.
+      // Cancelled (here or by another process), or requeued and claimed elsewhere, while the results
+      // were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();
     });
     if (!params.publishOutcomes) return;
@@ -189,10 +191,11 @@ export class RunExecutor {
     }
   }
 
-  private async recordProgress(runId: string, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
+  private async recordProgress(run: ModelRunRecord, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
+    const runId = run.id;
     try {
-      const stillRunning = await this.dependencies.runs.recordProgress(runId, iteration, budget, shift, at);
-      // Cancelled through another server process: stop computing here too (if still computing).
+      const stillRunning = await this.dependencies.runs.recordProgress(runId, iteration, budget, shift, at, run.owner ?? undefined);
+      // Cancelled through another server process, or no longer this process's: stop computing here too.
       if (!stillRunning && this.jobs.has(runId)) this.cancel(runId);
       else await this.dependencies.events.emit('changed', runId);
     } catch (error) {
@@ -205,22 +208,26 @@ export class RunExecutor {
    * outage often failed the run): a run whose end is never recorded stays RUNNING for as long as this
    * process lives, because the heartbeat keeps its owner's runs alive.
    */
-  private recordUnsuccessfulEnd(runId: string, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
+  private recordUnsuccessfulEnd(run: ModelRunRecord, error: unknown, now: () => Date, log: Logger): Promise<boolean> {
     return retryWhileUnavailable(
-      () => this.finishUnsuccessfully(runId, error, now),
+      () => this.finishUnsuccessfully(run, error, now),
       () => this.stopping,
       (recordError, retryInMs) => logFailure(log, 'warn', recordError, { retryInMs }, 'could not record how the model run ended; retrying'),
     );
   }
 
-  /** Writes CANCELLED or FAILED; false when the run had already ended (cancelled or failed by the service). */
-  private async finishUnsuccessfully(runId: string, error: unknown, now: () => Date): Promise<boolean> {
+  /**
+   * Writes CANCELLED or FAILED while the run is still this process's; false when it had already ended
+   * (cancelled or failed by the service) or was requeued for another process to run.
+   */
+  private async finishUnsuccessfully(run: ModelRunRecord, error: unknown, now: () => Date): Promise<boolean> {
     const { runs } = this.dependencies;
+    const owner = run.owner ?? undefined;
     if (error instanceof RunCancelledError) {
-      return runs.transition(runId, ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: now() });
+      return runs.transition(run.id, ['RUNNING'], 'CANCELLED', { finished_at: now() }, undefined, owner);
     }
     const { code, message } = failureOf(error);
-    return runs.transition(runId, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message });
+    return runs.transition(run.id, ['RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message }, undefined, owner);
   }
 }
 

@@ -104,30 +104,45 @@ export class RunRepository {
 
   /**
    * Moves a run to `to` only if it is in one of `from`, so a terminal state can never change and two
-   * writers cannot both win. Returns whether this call made the transition.
+   * writers cannot both win. Given an `owner`, only while that process still holds the run: a run that
+   * was requeued and claimed elsewhere is not ended by its former owner. Returns whether this call made
+   * the transition.
    */
-  async transition(id: string, from: readonly RunStatus[], to: RunStatus, changes: RunChanges = {}, executor: Executor = this.executor): Promise<boolean> {
+  async transition(
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    changes: RunChanges = {},
+    executor: Executor = this.executor,
+    owner?: string,
+  ): Promise<boolean> {
     const assignments = Object.entries({ status: to, ...changes });
     const q = (name: string) => executor.dialect.quoteIdentifier(name);
     const value = (name: string) => (TIMESTAMP_COLUMNS.has(name) ? executor.dialect.timestampParameterSql() : '?');
     const count = await executor.execute({
       sql:
         `UPDATE ${q(TABLE)} SET ${assignments.map(([name]) => `${q(name)} = ${value(name)}`).join(', ')} ` +
-        `WHERE ${q('id')} = ? AND ${q('status')} IN (${executor.dialect.inList(from)})`,
-      parameters: [...assignments.map(([, value]) => value ?? null), id, ...from],
+        `WHERE ${q('id')} = ? AND ${q('status')} IN (${executor.dialect.inList(from)})` +
+        (owner === undefined ? '' : ` AND ${q('owner')} = ?`),
+      parameters: [...assignments.map(([, value]) => value ?? null), id, ...from, ...(owner === undefined ? [] : [owner])],
       kind: 'update',
     });
     return count > 0;
   }
 
-  /** Records progress of a running run; false when the run is no longer RUNNING (e.g. cancelled elsewhere). */
-  async recordProgress(id: string, iteration: number, maxIterations: number, shift: number | null, now: Date): Promise<boolean> {
-    return this.transition(id, ['RUNNING'], 'RUNNING', {
-      progress_iteration: iteration,
-      progress_max: maxIterations,
-      progress_shift: shift,
-      heartbeat_at: now,
-    });
+  /**
+   * Records progress of a running run; false when the run is no longer RUNNING (e.g. cancelled elsewhere)
+   * or, given its `owner`, no longer that process's (requeued after missed heartbeats).
+   */
+  async recordProgress(id: string, iteration: number, maxIterations: number, shift: number | null, now: Date, owner?: string): Promise<boolean> {
+    return this.transition(
+      id,
+      ['RUNNING'],
+      'RUNNING',
+      { progress_iteration: iteration, progress_max: maxIterations, progress_shift: shift, heartbeat_at: now },
+      this.executor,
+      owner,
+    );
   }
 
   /** Keeps the owner's running runs alive. */

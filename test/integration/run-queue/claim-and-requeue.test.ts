@@ -112,6 +112,34 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.deepEqual(state(await read('run-r')), ['RUNNING', 'live-replica', 2, againAt.toISOString(), againAt.toISOString(), null]);
     });
 
+    it('a former owner can neither record progress on nor end a run requeued and claimed by another; the new owner can', async () => {
+      const firstClaim = at('2026-05-04T09:00:00.000Z');
+      await runs.insert(queued('run-moved', '2026-05-04T08:59:00.000Z'));
+      assert.equal(await runs.claim('run-moved', 'stalled-replica', firstClaim), true);
+      assert.equal(await runs.requeue('run-moved', 'stalled-replica', at('2026-05-04T09:01:00.000Z')), true);
+      const lateBeat = at('2026-05-04T09:01:30.000Z');
+      assert.equal(await runs.recordProgress('run-moved', 9, 300, 0.5, lateBeat, 'stalled-replica'), false, 'queued again: not RUNNING');
+      const secondClaim = at('2026-05-04T09:02:00.000Z');
+      assert.equal(await runs.claim('run-moved', 'new-replica', secondClaim), true);
+
+      assert.equal(await runs.recordProgress('run-moved', 9, 300, 0.5, lateBeat, 'stalled-replica'), false, 'claimed elsewhere');
+      assert.equal(
+        await runs.transition('run-moved', ['RUNNING'], 'FAILED', { finished_at: lateBeat, error_code: 'INTERNAL' }, undefined, 'stalled-replica'),
+        false,
+      );
+      assert.deepEqual(state(await read('run-moved')), ['RUNNING', 'new-replica', 2, secondClaim.toISOString(), secondClaim.toISOString(), null]);
+
+      const beat = at('2026-05-04T09:02:01.250Z');
+      assert.equal(await runs.recordProgress('run-moved', 4, 300, 0.25, beat, 'new-replica'), true);
+      const finished = at('2026-05-04T09:03:00.000Z');
+      assert.equal(await runs.transition('run-moved', ['RUNNING'], 'SUCCEEDED', { finished_at: finished }, undefined, 'new-replica'), true);
+      const ended = await read('run-moved');
+      assert.deepEqual(
+        [...state(ended), ended?.progress.iteration, ended?.finishedAt?.toISOString()],
+        ['SUCCEEDED', 'new-replica', 2, secondClaim.toISOString(), beat.toISOString(), null, 4, finished.toISOString()],
+      );
+    });
+
     it('the lifecycle requeues a stale run with claims left and fails one on its last claim INTERRUPTED; live and queued runs are left alone', async () => {
       const longAgo = at('2020-01-01T00:00:00.000Z');
       await runs.insert(runRecord('ds-queue', { id: 'stale-1', status: 'RUNNING', owner: 'dead', attempts: 1, heartbeatAt: longAgo, startedAt: longAgo }));
