@@ -2,8 +2,11 @@ import type { ModelRunRecord } from './run.record';
 import type { RunRepository } from './run.repository';
 
 export interface RunClaimerDependencies {
-  readonly runs: Pick<RunRepository, 'oldestQueued' | 'claim' | 'findByIds'>;
-  /** Executes a run this replica claimed (status RUNNING, owned here). */
+  readonly runs: Pick<RunRepository, 'oldestQueued' | 'claim' | 'findByIds' | 'transition'>;
+  /**
+   * Executes a run this replica claimed (status RUNNING, owned here). Rejects only when it could not
+   * begin (the run is then given back to the queue); the executor records every later failure itself.
+   */
   readonly execute: (run: ModelRunRecord) => Promise<void>;
   readonly onError: (error: unknown, runId?: string) => void;
   /** This server process: it owns the runs it claims. */
@@ -78,28 +81,39 @@ export class RunClaimer {
       for (const id of ids) {
         if (this.stopped || this.freeSlots === 0) return;
         // Lost to another replica, or cancelled meanwhile: the next oldest is tried.
-        if (await this.deps.runs.claim(id, this.deps.owner, new Date())) await this.launch(id);
+        if (await this.deps.runs.claim(id, this.deps.owner, new Date())) this.launch(id);
       }
     }
   }
 
-  private async launch(id: string): Promise<void> {
+  private launch(id: string): void {
     this.running.add(id);
     const finish = () => {
       this.running.delete(id);
       if (this.running.size === 0) for (const resolve of this.idle.splice(0)) resolve();
       this.wake();
     };
-    try {
+    const begin = async () => {
       const [run] = await this.deps.runs.findByIds([id]);
-      if (!run) return finish();
-      void this.deps
-        .execute(run)
-        .catch((error: unknown) => this.deps.onError(error, id))
-        .finally(finish);
+      if (run) await this.deps.execute(run);
+    };
+    void begin()
+      .catch(async (error: unknown) => {
+        this.deps.onError(error, id);
+        await this.giveBack(id);
+      })
+      .finally(finish);
+  }
+
+  /**
+   * A claimed run this replica could not begin goes back to the queue rather than staying RUNNING under
+   * this replica's heartbeat for ever (the claim stays counted in its attempts).
+   */
+  private async giveBack(id: string): Promise<void> {
+    try {
+      await this.deps.runs.transition(id, ['RUNNING'], 'QUEUED', { owner: null, started_at: null }, undefined, this.deps.owner);
     } catch (error) {
-      finish();
-      throw error;
+      this.deps.onError(error, id);
     }
   }
 }
