@@ -11,7 +11,7 @@ import { eventually } from '../../telemetry/fixtures';
  * claims the next, and a run that cannot begin is given back to the queue.
  */
 function harness(concurrency: number, ids: string[], failToBegin = new Set<string>()) {
-  const rows = new Map(ids.map((id) => [id, { status: 'QUEUED', owner: null as string | null }]));
+  const rows = new Map<string, { status: RunStatus; owner: string | null }>(ids.map((id) => [id, { status: 'QUEUED', owner: null }]));
   const executing = new Map<string, () => void>();
   const log: string[] = [];
   const errors: (string | undefined)[] = [];
