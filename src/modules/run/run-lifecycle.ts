@@ -3,6 +3,7 @@ import { logFailure } from '../../logging/log-failure';
 import type { RunExecutor } from './run-executor';
 import { interruptedFailure } from './run-failure';
 import type { RunEvents } from './run.events';
+import type { RunTracer } from './run.tracer';
 import type { RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
 
@@ -12,6 +13,7 @@ export interface RunLifecycleDependencies {
   readonly executor: RunExecutor;
   /** Where the runs this ends are reported (the service traces and announces them). */
   readonly events: RunEvents;
+  readonly tracer: Pick<RunTracer, 'requeued'>;
   readonly logger: Logger;
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
@@ -83,6 +85,7 @@ export class RunLifecycle {
       if (run.attempts < this.deps.maxAttempts && run.owner !== null) {
         if (await this.deps.runs.requeue(run.id, run.owner, before)) {
           this.deps.logger.warn({ runId: run.id, attempts: run.attempts }, `orphaned model run queued again (no heartbeat since ${lastBeat})`);
+          this.deps.tracer.requeued(run);
           await this.deps.events.emit('changed', run.id);
           requeued = true;
         }

@@ -82,6 +82,7 @@ export function createRunModule(
     claimer,
     executor,
     events,
+    tracer,
     logger: log,
     owner,
     heartbeatMs: config.heartbeatMs,

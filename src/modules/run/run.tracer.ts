@@ -116,9 +116,21 @@ export class RunTracer {
     this.sequences.delete(run.id);
   }
 
-  /** The run's summary as it starts computing (status RUNNING). */
+  /** A replica claimed the run from the queue (attempt `run.attempts`), and its summary as it starts computing. */
   running(run: ModelRunRecord, datasetName: string): void {
+    this.event(run, 'run-claimed', ['start'], {
+      _id: documentId(run.id, 'run-claimed', run.attempts),
+      aimodel: { run: { id: run.id, attempts: run.attempts, owner: run.owner } },
+    });
     this.summary(run, datasetName);
+  }
+
+  /** The run's owner missed its heartbeats: the run went back to the queue after `run.attempts` claims. */
+  requeued(run: ModelRunRecord): void {
+    this.event(run, 'run-requeued', ['change'], {
+      _id: documentId(run.id, 'run-requeued', run.attempts),
+      aimodel: { run: { id: run.id, attempts: run.attempts, owner: run.owner } },
+    });
   }
 
   outcomesPublished(run: ModelRunRecord, durationMs: number | null): void {

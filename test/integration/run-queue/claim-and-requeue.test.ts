@@ -148,11 +148,13 @@ for (const target of ROUND_TRIP_TARGETS) {
       await runs.insert(runRecord('ds-queue', { id: 'live', status: 'RUNNING', owner: 'alive', attempts: 1, heartbeatAt: now, startedAt: now }));
       await runs.insert(queued('waiting', '2020-01-01T00:00:00.000Z'));
       let wakes = 0;
+      const traced: [string, number, string | null][] = [];
       const lifecycle = new RunLifecycle({
         runs,
         claimer: { start: () => undefined, stop: () => undefined, wake: () => void (wakes += 1), whenIdle: () => Promise.resolve() },
         executor: { stop: () => undefined, cancel: () => false } as unknown as RunExecutor,
         events: new RunEvents(),
+        tracer: { requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) },
         logger: createLogger('silent'),
         owner: 'this-replica',
         heartbeatMs: 60_000,
@@ -167,6 +169,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.deepEqual(state(await read('live')), ['RUNNING', 'alive', 1, now.toISOString(), now.toISOString(), null]);
       assert.deepEqual(state(await read('waiting')), ['QUEUED', null, 0, null, null, null]);
       assert.equal(wakes, 1, 'the claimer is woken for the requeued run');
+      assert.deepEqual(traced, [['stale-1', 1, 'dead']], 'run-requeued traced with the attempts made and the dead owner');
     });
   });
 }

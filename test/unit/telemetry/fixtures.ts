@@ -178,6 +178,8 @@ export function everyRunTracerDocument(): TraceDocument[] {
     { ...run, status: 'QUEUED', startedAt: null, finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null },
     DATASET,
   );
+  tracer.running({ ...run, status: 'RUNNING', finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null }, DATASET.name);
+  tracer.requeued({ ...run, status: 'QUEUED', finishedAt: null, metrics: null, centroids: null, clusterSizes: null, outcomesPublishedAt: null });
   tracer.preparation(run, PREPARATION);
   tracer.iteration(run, { k: 3, restart: 0, iteration: 1, centroidShift: 0.5, inertia: 20.25, clusterSizes: [3, 4, 2] });
   tracer.kEvaluated(run, { k: 3, inertia: 12.5, silhouette: 0.71, daviesBouldin: 0.42, calinskiHarabasz: 88.1, iterations: 7, converged: true });

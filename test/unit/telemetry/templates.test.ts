@@ -40,6 +40,8 @@ describe('trace templates', () => {
     const actions = new Set(documents.map((document) => document.event.action));
     for (const action of [
       'run-started',
+      'run-claimed',
+      'run-requeued',
       'preparation',
       'iteration',
       'k-evaluated',
