@@ -92,6 +92,7 @@ const IRIS = 'demo-iris';
 /** Every trace action the schema documents (TraceEvent.action): `actions` omitted means all of them. */
 const TRACE_ACTIONS = [
   'run-started',
+  'run-claimed',
   'preparation',
   'iteration',
   'k-evaluated',

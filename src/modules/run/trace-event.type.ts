@@ -12,7 +12,7 @@ export class TraceEvent {
 
   @Field(() => String, {
     description:
-      'event.action: run-started, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, outcomes-publish-failed, run-failed, run-cancelled.',
+      'event.action: run-started, run-claimed, run-requeued, preparation, iteration, k-evaluated, cluster, run-succeeded, outcomes-published, outcomes-publish-failed, run-failed, run-cancelled.',
   })
   action!: string;
 
