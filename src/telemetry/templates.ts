@@ -75,7 +75,6 @@ export const modelComponent = {
                 tolerance: double,
                 seed: long,
                 attempts: integer,
-                owner: keyword,
                 missing: keyword,
                 scaling: keyword,
                 publish_outcomes: bool,

@@ -353,8 +353,8 @@ export function byAction(documents: readonly StoredDocument[]): Map<string, Stor
 /** The number of documents a finished, published, SUCCEEDED run writes to the trace stream. */
 export function expectedRunDocumentCount(run: RunResult): number {
   const kEvaluated = run.params.kRange ? run.params.kRange.max - run.params.kRange.min + 1 : 0;
-  // run-started, preparation, every iteration, k-evaluated per k, run-succeeded, one per cluster, outcomes-published
-  return 1 + 1 + run.progress.iteration + kEvaluated + 1 + (run.clusterSizes?.length ?? 0) + (run.outcomesPublishedAt ? 1 : 0);
+  // run-started, run-claimed (a run claimed once), preparation, every iteration, k-evaluated per k, run-succeeded, one per cluster, outcomes-published
+  return 1 + 1 + 1 + run.progress.iteration + kEvaluated + 1 + (run.clusterSizes?.length ?? 0) + (run.outcomesPublishedAt ? 1 : 0);
 }
 
 /** Waits until the engine holds every trace document of each run (refreshing as it polls). */

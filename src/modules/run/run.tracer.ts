@@ -116,11 +116,11 @@ export class RunTracer {
     this.sequences.delete(run.id);
   }
 
-  /** A replica claimed the run from the queue (attempt `run.attempts`), and its summary as it starts computing. */
+  /** A replica claimed the run from the queue (attempt `run.attempts`; the owner, a process id, is not traced), and its summary as it starts computing. */
   running(run: ModelRunRecord, datasetName: string): void {
     this.event(run, 'run-claimed', ['start'], {
       _id: documentId(run.id, 'run-claimed', run.attempts),
-      aimodel: { run: { id: run.id, attempts: run.attempts, owner: run.owner } },
+      aimodel: { run: { id: run.id, attempts: run.attempts } },
     });
     this.summary(run, datasetName);
   }
@@ -129,7 +129,7 @@ export class RunTracer {
   requeued(run: ModelRunRecord): void {
     this.event(run, 'run-requeued', ['change'], {
       _id: documentId(run.id, 'run-requeued', run.attempts),
-      aimodel: { run: { id: run.id, attempts: run.attempts, owner: run.owner } },
+      aimodel: { run: { id: run.id, attempts: run.attempts } },
     });
   }
 

@@ -297,7 +297,16 @@ describe('trace templates and documents on the search engine', () => {
 
       assert.deepEqual(
         [...actions.keys()].sort(),
-        ['cluster', 'iteration', ...(which === 'iris k=3' ? [] : ['k-evaluated']), 'outcomes-published', 'preparation', 'run-started', 'run-succeeded'].sort(),
+        [
+          'cluster',
+          'iteration',
+          ...(which === 'iris k=3' ? [] : ['k-evaluated']),
+          'outcomes-published',
+          'preparation',
+          'run-claimed',
+          'run-started',
+          'run-succeeded',
+        ].sort(),
       );
     });
   }

@@ -55,13 +55,13 @@ function serviceOver(table: Table) {
       findByIdempotencyKey: () => Promise.resolve(null),
       insert: (run: ModelRunRecord) => (inserted.push(run), Promise.resolve()),
       findByIds: (ids: string[]) => Promise.resolve(inserted.filter((run) => ids.includes(run.id))),
+      countQueued: () => Promise.resolve(inserted.filter((run) => run.status === 'QUEUED').length),
     },
-    scheduler: { assertCapacity: () => undefined, submit: () => undefined },
+    claimer: { wake: () => undefined, freeSlots: 1 },
+    queueLimit: 16,
     events: { on: () => undefined },
     pubSub: { publish: () => undefined },
     tracer: { started: (...args: unknown[]) => void started.push(args) },
-    owner: 'test',
-    heartbeatMs: 60_000,
   } as unknown as RunServiceDependencies;
   return { service: new RunService(dependencies), calls, inserted, started };
 }
