@@ -202,6 +202,8 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
         await runs.insert(runRecord('binds', { id: `run-${index}`, createdAt: at, heartbeatAt: at, owner: `owner-${index}` }));
       }
       assert.ok(await runs.transition('run-0', ['QUEUED'], 'RUNNING', { started_at: INSTANTS[1]!, heartbeat_at: INSTANTS[1]! }));
+      // findStale looks at RUNNING runs only (a queued run has no owner to miss heartbeats).
+      assert.ok(await runs.transition('run-1', ['QUEUED'], 'RUNNING', { started_at: INSTANTS[1]!, heartbeat_at: INSTANTS[1]! }));
       assert.ok(await runs.recordProgress('run-0', 3, 300, 0.5, INSTANTS[3]!));
       await runs.heartbeat('owner-2', INSTANTS[4]!);
 
