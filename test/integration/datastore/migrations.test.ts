@@ -17,6 +17,7 @@ import {
   tiberoDatabase,
   type TestDatabase,
 } from '../../support/databases';
+import { ALL_RECORDED, APP_TABLES, dropAppTables, recordedVersions } from '../../support/app-migrations';
 import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb';
 import { withTablePrefix } from '../../support/round-trip-targets';
 import { dialectFor } from '../../../src/datastore/dialects';
@@ -38,12 +39,8 @@ import { dialectFor } from '../../../src/datastore/dialects';
 
 const FIRST = APP_MIGRATIONS.find((migration) => migration.version === 1)!;
 const DATASET_TABLE: TableDefinition = FIRST.tables.find((table) => table.name === 'ai_dataset')!;
-/** Every table the app's migrations own, the migrations table included. */
-const APP_TABLES = [MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))];
 const ALL_VERSIONS = APP_MIGRATIONS.map((migration) => migration.version).sort((a, b) => a - b);
 const LATEST = Math.max(...ALL_VERSIONS);
-/** [version, name] of every migration, as ai_schema_migrations records them. */
-const ALL_RECORDED = [...APP_MIGRATIONS].sort((a, b) => a.version - b.version).map((migration) => [migration.version, migration.name]);
 const MIGRATION_SCHEMA = 'migrations_test';
 const MARIADB_PREFIX = 'migtest_mariadb_';
 
@@ -52,12 +49,6 @@ interface Target {
   /** A datastore on a database where neither app table exists. */
   empty(): Promise<Datastore>;
   close(): Promise<void>;
-}
-
-async function dropAppTables(datastore: Datastore, qualify: (quoted: string) => string = (quoted) => quoted): Promise<void> {
-  for (const table of APP_TABLES) {
-    await datastore.execute(ddl(`DROP TABLE IF EXISTS ${qualify(datastore.dialect.quoteIdentifier(table))}`));
-  }
 }
 
 function sqliteTarget(): Target {
@@ -107,16 +98,12 @@ function postgresqlTarget(): Target {
   };
 }
 
-function mariadbTarget(): Target {
-  const database = mariadbDatabase();
+/** A database whose app tables carry a prefix: opened once, its app tables dropped before each scenario and at the end. */
+function prefixedTarget(open: () => Promise<Datastore>): Target {
   let datastore: Datastore | undefined;
   return {
     async empty() {
-      if (!datastore) {
-        ({ datastore } = await openDatastore(database, { dialect: new PrefixedAppTablesMariadbDialect(MARIADB_PREFIX) }));
-        assert.ok(datastore.dialect instanceof PrefixedAppTablesMariadbDialect, 'the server refined the test dialect away');
-        assert.equal(datastore.dialect.quoteIdentifier('ai_dataset'), `\`${MARIADB_PREFIX}ai_dataset\``);
-      }
+      datastore ??= await open();
       await dropAppTables(datastore);
       return datastore;
     },
@@ -126,33 +113,19 @@ function mariadbTarget(): Target {
       await datastore.close();
     },
   };
+}
+
+function mariadbTarget(): Target {
+  return prefixedTarget(async () => {
+    const { datastore } = await openDatastore(mariadbDatabase(), { dialect: new PrefixedAppTablesMariadbDialect(MARIADB_PREFIX) });
+    assert.ok(datastore.dialect instanceof PrefixedAppTablesMariadbDialect, 'the server refined the test dialect away');
+    assert.equal(datastore.dialect.quoteIdentifier('ai_dataset'), `\`${MARIADB_PREFIX}ai_dataset\``);
+    return datastore;
+  });
 }
 
 function oracleFamilyTarget(database: TestDatabase, prefix: string): Target {
-  let datastore: Datastore | undefined;
-  return {
-    async empty() {
-      datastore ??= (await openDatastore(database, { dialect: withTablePrefix(dialectFor(database.dialect), prefix) })).datastore;
-      await dropAppTables(datastore);
-      return datastore;
-    },
-    async close() {
-      if (!datastore) return;
-      await dropAppTables(datastore);
-      await datastore.close();
-    },
-  };
-}
-
-async function recordedVersions(datastore: Datastore): Promise<unknown[]> {
-  const { dialect } = datastore;
-  const rows = await datastore.query(
-    select(
-      `SELECT ${dialect.quoteIdentifier('version')} AS version, ${dialect.quoteIdentifier('name')} AS name ` +
-        `FROM ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} ORDER BY ${dialect.quoteIdentifier('version')}`,
-    ),
-  );
-  return rows.map((row) => [row.version, row.name]);
+  return prefixedTarget(async () => (await openDatastore(database, { dialect: withTablePrefix(dialectFor(database.dialect), prefix) })).datastore);
 }
 
 function describeMigrations(label: string, target: Target): void {

@@ -4,10 +4,9 @@ import { after, describe, it } from 'node:test';
 import { DatabaseBootstrap } from '../../../src/app/bootstrap';
 import type { Config } from '../../../src/config/config';
 import type { Datastore } from '../../../src/datastore/datastore';
-import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
-import { MIGRATIONS_TABLE } from '../../../src/datastore/migrations/migration';
 import { createLogger } from '../../../src/logging/logger';
 import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, type TestDatabase } from '../../support/databases';
+import { ALL_RECORDED, dropAppTables, recordedVersions } from '../../support/app-migrations';
 import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb';
 
 /**
@@ -19,8 +18,6 @@ import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb'
 const REPLICAS = 3;
 const SCHEMA = 'schema_lock_test';
 const MARIADB_PREFIX = 'schemalock_';
-const APP_TABLES = [MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))];
-const ALL_RECORDED = [...APP_MIGRATIONS].sort((a, b) => a.version - b.version).map((migration) => [migration.version, migration.name]);
 
 interface Line {
   readonly level: number;
@@ -40,17 +37,6 @@ async function prepareAtOnce(datastores: readonly Datastore[], demoDatasets: boo
     datastores.map(() => true),
   );
   return lines;
-}
-
-async function recorded(datastore: Datastore): Promise<unknown[]> {
-  const { dialect } = datastore;
-  const rows = await datastore.query(
-    select(
-      `SELECT ${dialect.quoteIdentifier('version')} AS version, ${dialect.quoteIdentifier('name')} AS name ` +
-        `FROM ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} ORDER BY ${dialect.quoteIdentifier('version')}`,
-    ),
-  );
-  return rows.map((row) => [Number(row.version), row.name]);
 }
 
 describe(`${REPLICAS} servers preparing a fresh PostgreSQL database at once (schema ${SCHEMA})`, () => {
@@ -79,7 +65,7 @@ describe(`${REPLICAS} servers preparing a fresh PostgreSQL database at once (sch
       [],
     );
     const [first] = datastores as [Datastore];
-    assert.deepEqual(await recorded(first), ALL_RECORDED);
+    assert.deepEqual(await recordedVersions(first), ALL_RECORDED);
     const datasets = await first.query(
       select(`SELECT ${first.dialect.quoteIdentifier('name')} AS name FROM ${first.dialect.quoteIdentifier('ai_dataset')} ORDER BY 1`),
     );
@@ -99,9 +85,6 @@ describe(`${REPLICAS} servers preparing a fresh PostgreSQL database at once (sch
 
 describe(`${REPLICAS} servers migrating a fresh MariaDB database at once (app tables prefixed ${MARIADB_PREFIX})`, () => {
   const datastores: Datastore[] = [];
-  const dropAppTables = async (datastore: Datastore) => {
-    for (const table of APP_TABLES) await datastore.execute(ddl(`DROP TABLE IF EXISTS ${datastore.dialect.quoteIdentifier(table)}`));
-  };
   after(async () => {
     if (datastores[0]) await dropAppTables(datastores[0]);
     await Promise.all(datastores.map((datastore) => datastore.close()));
@@ -121,6 +104,6 @@ describe(`${REPLICAS} servers migrating a fresh MariaDB database at once (app ta
       lines.filter((line) => line.level >= 40).map((line) => line.msg),
       [],
     );
-    assert.deepEqual(await recorded(first), ALL_RECORDED);
+    assert.deepEqual(await recordedVersions(first), ALL_RECORDED);
   });
 });
