@@ -32,6 +32,8 @@ if ((with_test)); then
   # The search engine for the trace tests (OpenSearch 2.19 from Maven Central) runs on Java 17; the
   # Oracle-mode engine (H2, scripts/services/h2.sh) compiles its launcher, hence the JDK.
   packages+=(openjdk-17-jdk-headless maven curl)
+  # Redis for the replica tests: events and rate limits shared across servers (REDIS_URL).
+  packages+=(redis-server)
   drivers["PostgreSQL Unicode"]="odbc-postgresql:psqlodbcw.so"
   drivers["MariaDB Unicode"]="odbc-mariadb:libmaodbc.so"
 fi
