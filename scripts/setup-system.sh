@@ -34,6 +34,8 @@ if ((with_test)); then
   packages+=(openjdk-17-jdk-headless maven curl)
   # Redis for the replica tests: events and rate limits shared across servers (REDIS_URL).
   packages+=(redis-server)
+  # Headless Chromium for the browser tests (CORS from another origin, pages served by the server).
+  packages+=(chromium)
   drivers["PostgreSQL Unicode"]="odbc-postgresql:psqlodbcw.so"
   drivers["MariaDB Unicode"]="odbc-mariadb:libmaodbc.so"
 fi
