@@ -1,18 +1,27 @@
+import { isUnavailable, retryWhileUnavailable } from '../../shared/retry-while-unavailable';
+import { failureOf } from './run-failure';
+import type { RunEvents } from './run.events';
 import type { ModelRunRecord } from './run.record';
 import type { RunRepository } from './run.repository';
+import type { RunTracer } from './run.tracer';
 
 export interface RunClaimerDependencies {
-  readonly runs: Pick<RunRepository, 'oldestQueued' | 'claim' | 'findByIds' | 'transition'>;
+  readonly runs: Pick<RunRepository, 'oldestQueued' | 'claim' | 'findByIds' | 'transition' | 'giveBack'>;
   /**
    * Executes a run this replica claimed (status RUNNING, owned here). Rejects only when it could not
-   * begin (the run is then given back to the queue); the executor records every later failure itself.
+   * begin; the executor records every later failure itself.
    */
   readonly execute: (run: ModelRunRecord) => Promise<void>;
+  /** Where a run the claimer ends or gives back is reported (the service announces and traces it). */
+  readonly events: Pick<RunEvents, 'emit'>;
+  readonly tracer: Pick<RunTracer, 'requeued'>;
   readonly onError: (error: unknown, runId?: string) => void;
   /** This server process: it owns the runs it claims. */
   readonly owner: string;
   /** RUN_CONCURRENCY: runs executing here at once. */
   readonly concurrency: number;
+  /** RUN_MAX_ATTEMPTS: claims a run gets. */
+  readonly maxAttempts: number;
   /** How often a replica with a free slot looks at the queue when nothing woke it. */
   readonly pollMs: number;
 }
@@ -93,27 +102,45 @@ export class RunClaimer {
       if (this.running.size === 0) for (const resolve of this.idle.splice(0)) resolve();
       this.wake();
     };
+    let claimed: ModelRunRecord | undefined;
     const begin = async () => {
-      const [run] = await this.deps.runs.findByIds([id]);
-      if (run) await this.deps.execute(run);
+      [claimed] = await this.deps.runs.findByIds([id]);
+      if (claimed) await this.deps.execute(claimed);
     };
     void begin()
       .catch(async (error: unknown) => {
         this.deps.onError(error, id);
-        await this.giveBack(id);
+        await this.notBegun(id, claimed, error);
       })
       .finally(finish);
   }
 
   /**
-   * A claimed run this replica could not begin goes back to the queue rather than staying RUNNING under
-   * this replica's heartbeat for ever (the claim stays counted in its attempts).
+   * A claimed run that could not begin must not stay RUNNING under this replica's heartbeat, nor loop
+   * through the queue: while the database is away it goes back (the claim counted) if it has claims
+   * left; any other cause will not go away on retry, so the run fails at once with its coded error.
    */
-  private async giveBack(id: string): Promise<void> {
+  private async notBegun(id: string, run: ModelRunRecord | undefined, error: unknown): Promise<void> {
+    const { runs, owner, maxAttempts } = this.deps;
     try {
-      await this.deps.runs.transition(id, ['RUNNING'], 'QUEUED', { owner: null, started_at: null }, undefined, this.deps.owner);
-    } catch (error) {
-      this.deps.onError(error, id);
+      const retry = <T>(write: () => Promise<T>) =>
+        retryWhileUnavailable(
+          write,
+          () => this.stopped,
+          (retryError) => this.deps.onError(retryError, id),
+        );
+      if (isUnavailable(error) && (await retry(() => runs.giveBack(id, owner, maxAttempts)))) {
+        if (run) this.deps.tracer.requeued(run);
+        await this.deps.events.emit('changed', id);
+        return;
+      }
+      const { code, message } = failureOf(error);
+      const failed = await retry(() =>
+        runs.transition(id, ['RUNNING'], 'FAILED', { finished_at: new Date(), error_code: code, error_message: message }, undefined, owner),
+      );
+      if (failed) await this.deps.events.emit('ended', id);
+    } catch (recordError) {
+      this.deps.onError(recordError, id);
     }
   }
 }

@@ -56,9 +56,12 @@ export function createRunModule(
   const claimer = new RunClaimer({
     runs,
     execute: (run) => executeClaimed(run),
+    events,
+    tracer,
     onError: (error, runId) => logFailure(log, 'error', error, { runId }, 'model run claim or task failed outside its own error handling'),
     owner,
     concurrency: config.concurrency,
+    maxAttempts: config.maxAttempts,
     pollMs: QUEUE_POLL_MS,
   });
   const service = new RunService({

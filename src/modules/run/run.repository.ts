@@ -212,6 +212,22 @@ export class RunRepository {
     return count > 0;
   }
 
+  /**
+   * Gives a RUNNING run back to the queue, unowned, only while `owner` holds it and it has claims left
+   * (fewer than `maxAttempts`): its owner is shutting down, or could not begin it. The claim stays
+   * counted. False when the run is no longer that owner's, or its claims are spent.
+   */
+  async giveBack(id: string, owner: string, maxAttempts: number): Promise<boolean> {
+    const count = await this.executor.execute({
+      sql:
+        `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'QUEUED', ${this.q('owner')} = NULL, ${this.q('started_at')} = NULL ` +
+        `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'RUNNING' AND ${this.q('owner')} = ? AND COALESCE(${this.q('attempts')}, 0) < ?`,
+      parameters: [id, owner, maxAttempts],
+      kind: 'update',
+    });
+    return count > 0;
+  }
+
   /** Running runs whose owner has not beaten since `before`: their process is gone. Queued runs have no owner. */
   async findStale(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({

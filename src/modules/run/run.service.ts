@@ -171,8 +171,10 @@ export class RunService {
 
   /** Executes a run this replica claimed from the queue (RunClaimer). */
   async executeClaimed(run: ModelRunRecord): Promise<void> {
-    // A dataset with a queued or running run cannot be deleted (DatasetService.delete).
-    const dataset = await this.deps.datasets.require(run.datasetId, 'datasetId');
+    // deleteDataset refuses while a run is queued, so only a delete behind the API's back gets here:
+    // nothing to run, ever (the claimer fails the run with this code rather than queue it again).
+    const [dataset] = await this.deps.datasets.byIds([run.datasetId]);
+    if (!dataset) throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was queued`);
     await this.deps.executor.execute(run, dataset);
   }
 
