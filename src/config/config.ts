@@ -46,7 +46,7 @@ export interface RunConfig {
   readonly queueLimit: number;
   /** RUN_HEARTBEAT_MS, default 5000: how often the owner marks its runs alive; after 4 missed beats another replica takes the run over. */
   readonly heartbeatMs: number;
-  /** RUN_MAX_ATTEMPTS, default 3: claims of a run; when its owner dies on the last one, the run ends INTERRUPTED. */
+  /** RUN_MAX_ATTEMPTS, default 3: claims of a run; when its owner dies or shuts down on the last one, the run ends INTERRUPTED. */
   readonly maxAttempts: number;
   /** RUN_READ_BATCH_ROWS, default 2000: rows a batch when reading a dataset; within 10% of each database's best (bench/read.ts). */
   readonly readBatchRows: number;

@@ -41,7 +41,7 @@ export const ERROR_CATALOGUE = {
   INVALID_K_RANGE: 'kRange is not 2 ≤ min ≤ max in integers, or its min needs more rows than are left to cluster.',
   K_RANGE_TOO_WIDE: 'kRange asks for more values of k than one run may try.',
   INVALID_OPTION: 'A run option is outside its documented range; the message names it.',
-  INTERRUPTED: "The server process running the run shut down, or stopped beating on the run's last attempt (RUN_MAX_ATTEMPTS), before the run ended.",
+  INTERRUPTED: "The server process running the run shut down or stopped beating on the run's last attempt (RUN_MAX_ATTEMPTS), before the run ended.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -28,7 +28,7 @@ const MISSED_HEARTBEATS = 4;
 /**
  * This process's share of the runs' life across server processes: it claims queued runs (RunClaimer),
  * keeps the runs it owns alive (a heartbeat), puts back in the queue those a dead process left behind,
- * and interrupts its own when it shuts down.
+ * and gives back its own when it shuts down.
  */
 export class RunLifecycle {
   private heartbeat: NodeJS.Timeout | undefined;
@@ -46,23 +46,35 @@ export class RunLifecycle {
   }
 
   /**
-   * Stops claiming, the heartbeat and this process's running runs: each is failed as INTERRUPTED (the
-   * server shut down), its computation cancelled, and the executor given `graceMs` to wind down. Queued
-   * runs are no process's: they stay in the queue for the other replicas, or this one's next start.
+   * Stops claiming, the heartbeat and this process's running runs. Each goes back to the queue for
+   * another replica, or this one's next start (the claim it had stays counted), and ends INTERRUPTED
+   * only on its last claim (RUN_MAX_ATTEMPTS). Given back first, then cancelled here: the executor's
+   * own ending is conditional on this owner and finds the run gone. It gets `graceMs` to wind down.
    */
   async stop(graceMs = 10_000): Promise<void> {
+    const { runs, owner, maxAttempts, executor, events } = this.deps;
     this.deps.claimer.stop();
     clearInterval(this.heartbeat);
-    this.deps.executor.stop();
-    for (const run of await this.deps.runs.findActiveOfOwner(this.deps.owner)) {
-      const failure = interruptedFailure('The server shut down while the run was queued or running');
-      await this.deps.runs.transition(run.id, ['QUEUED', 'RUNNING'], 'FAILED', {
-        finished_at: new Date(),
-        error_code: failure.code,
-        error_message: failure.message,
-      });
-      this.deps.executor.cancel(run.id);
-      await this.deps.events.emit('ended', run.id);
+    executor.stop();
+    for (const run of await runs.findActiveOfOwner(owner)) {
+      if (await runs.giveBack(run.id, owner, maxAttempts)) {
+        this.deps.logger.info({ runId: run.id, attempts: run.attempts }, 'model run given back to the queue at shutdown');
+        this.deps.tracer.requeued(run);
+        executor.cancel(run.id);
+        await events.emit('changed', run.id);
+        continue;
+      }
+      const failure = interruptedFailure(`The server shut down while the run was running, on its last attempt (${run.attempts} of ${maxAttempts})`);
+      const failed = await runs.transition(
+        run.id,
+        ['RUNNING'],
+        'FAILED',
+        { finished_at: new Date(), error_code: failure.code, error_message: failure.message },
+        undefined,
+        owner,
+      );
+      executor.cancel(run.id);
+      if (failed) await events.emit('ended', run.id);
     }
     await Promise.race([this.deps.claimer.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }

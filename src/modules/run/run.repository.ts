@@ -182,13 +182,14 @@ export class RunRepository {
 
   /**
    * Takes a QUEUED run for `owner`: one conditional UPDATE, so of replicas claiming the same run only the
-   * one whose UPDATE matched the row wins (row count 1), on every dialect. Counts the attempt.
+   * one whose UPDATE matched the row wins (row count 1), on every dialect. Counts the attempt, and
+   * starts its progress afresh: an earlier attempt's is not this one's.
    */
   async claim(id: string, owner: string, now: Date): Promise<boolean> {
     const count = await this.executor.execute({
       sql:
         `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'RUNNING', ${this.q('owner')} = ?, ` +
-        `${this.q('attempts')} = COALESCE(${this.q('attempts')}, 0) + 1, ` +
+        `${this.q('attempts')} = COALESCE(${this.q('attempts')}, 0) + 1, ${this.q('progress_iteration')} = 0, ${this.q('progress_shift')} = NULL, ` +
         `${this.q('started_at')} = ${this.timestamp()}, ${this.q('heartbeat_at')} = ${this.timestamp()} ` +
         `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'QUEUED'`,
       parameters: [owner, now, now, id],

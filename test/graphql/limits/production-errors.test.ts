@@ -80,7 +80,7 @@ describe('production error masking (NODE_ENV=production)', () => {
     await server.app.datastore.execute({ sql: 'DROP TABLE masking_probe', parameters: [], kind: 'ddl' });
   });
   after(async () => {
-    // The last test closed the pool: stopping cannot mark runs INTERRUPTED in the database any more.
+    // The last test closed the pool: stopping cannot give runs back in the database any more.
     await server?.stop().catch((error: unknown) => assert.match(String(error), /pool is closed/));
   });
 

@@ -8,7 +8,7 @@ import { createNoiseTable, dataOf, LONG_RUN, registerInput, startInput, TERMINAL
 
 /**
  * Two servers on one PostgreSQL database share the run queue (the ai_model_run table): a run started
- * on a busy server is claimed by the idle one, and a queued run outlives every server.
+ * on a busy server is claimed by the idle one, and a queued run, or one given back at a stop, outlives every server.
  */
 describe('PostgreSQL: two servers share the run queue (RUN_CONCURRENCY=1 each)', () => {
   const env = (schema: PostgresqlSchema) => ({
@@ -39,12 +39,14 @@ describe('PostgreSQL: two servers share the run queue (RUN_CONCURRENCY=1 each)',
     await schema?.drop();
   });
 
-  it('a run started on a busy server is claimed by the idle one; stopped, both leave a queued run QUEUED and a new server claims it', async () => {
+  it('a run started on a busy server is claimed by the idle one; stopped, both give their running runs back to the queue, and a new server claims the oldest as attempt 2', async () => {
     const [a] = servers as [TestServer];
     const start = async (server: TestServer) =>
       dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...LONG_RUN }) }), 'start').startModelRun.id;
-    const owners = async (ids: string[]) =>
-      (await new RunRepository(schema.datastore).findByIds(ids)).map((run) => [run.id, run.status, run.owner, run.attempts]);
+    const owners = async (ids: string[]) => {
+      const found = await new RunRepository(schema.datastore).findByIds(ids);
+      return ids.map((id) => found.find((run) => run.id === id)).map((run) => [run?.id, run?.status, run?.owner, run?.attempts]);
+    };
 
     const first = await start(a);
     started.push(first);
@@ -60,22 +62,36 @@ describe('PostgreSQL: two servers share the run queue (RUN_CONCURRENCY=1 each)',
     assert.notEqual(firstRun!.owner, secondRun!.owner, 'the second run went to the other server');
     assert.deepEqual([firstRun!.attempts, secondRun!.attempts], [1, 1]);
 
-    // Both servers busy: a third run waits in the database, and outlives both servers.
+    // Both servers busy: a third run waits in the database. Stopped, both give their running runs back.
     const third = await start(b);
     started.push(third);
     assert.deepEqual(await owners([third]), [[third, 'QUEUED', null, 0]]);
     await a.stop();
     await b.stop();
     servers.length = 0;
-    assert.deepEqual(await owners([third]), [[third, 'QUEUED', null, 0]], 'still queued with every server stopped');
-    for (const id of [first, second]) assert.equal((await new RunRepository(schema.datastore).findByIds([id]))[0]?.error?.code, 'INTERRUPTED');
+    assert.deepEqual(
+      await owners([first, second, third]),
+      [
+        [first, 'QUEUED', null, 1],
+        [second, 'QUEUED', null, 1],
+        [third, 'QUEUED', null, 0],
+      ],
+      'with every server stopped, the running runs are queued again (their claim counted) and the queued one still waits',
+    );
 
     const c = await startTestServer(env(schema));
     servers.push(c);
-    await waitForRun(c, third, ['RUNNING']);
-    const [claimed] = await new RunRepository(schema.datastore).findByIds([third]);
-    assert.deepEqual([claimed?.status, claimed?.attempts, claimed?.owner === firstRun!.owner || claimed?.owner === secondRun!.owner], ['RUNNING', 1, false]);
-    dataOf(await c.graphql(CancelModelRunDocument, { id: third }), 'cancel');
-    assert.ok(TERMINAL.includes((await waitForRun(c, third)).status));
+    await waitForRun(c, first, ['RUNNING']);
+    const [claimed] = await new RunRepository(schema.datastore).findByIds([first]);
+    assert.deepEqual([claimed?.status, claimed?.attempts, claimed?.owner === firstRun!.owner || claimed?.owner === secondRun!.owner], ['RUNNING', 2, false]);
+    assert.deepEqual(
+      (await owners([second, third])).map(([, status, owner]) => [status, owner]),
+      [
+        ['QUEUED', null],
+        ['QUEUED', null],
+      ],
+    );
+    for (const id of [first, second, third]) dataOf(await c.graphql(CancelModelRunDocument, { id }), 'cancel');
+    for (const id of [first, second, third]) assert.ok(TERMINAL.includes((await waitForRun(c, id)).status));
   });
 });

@@ -89,10 +89,11 @@ for (const target of ROUND_TRIP_TARGETS) {
       }
     });
 
-    it("a dead owner's run is requeued only while that owner holds it stale, then claimed again as attempt 2", async () => {
+    it("a dead owner's run is requeued only while that owner holds it stale, then claimed again as attempt 2 with its progress reset", async () => {
       const claimedAt = at('2026-05-03T08:00:00.250Z');
       await runs.insert(queued('run-r', '2026-05-03T07:59:00.000Z'));
       assert.equal(await runs.claim('run-r', 'dead-replica', claimedAt), true);
+      assert.equal(await runs.recordProgress('run-r', 9, 300, 0.5, claimedAt, 'dead-replica'), true, 'the first attempt got somewhere');
 
       assert.equal(await runs.requeue('run-r', 'other-replica', at('2026-05-03T08:01:00.000Z')), false, 'another owner');
       assert.equal(await runs.requeue('run-r', 'dead-replica', claimedAt), false, 'a beat exactly at the bound is not stale');
@@ -109,7 +110,9 @@ for (const target of ROUND_TRIP_TARGETS) {
 
       const againAt = at('2026-05-03T08:01:01.500Z');
       assert.equal(await runs.claim('run-r', 'live-replica', againAt), true);
-      assert.deepEqual(state(await read('run-r')), ['RUNNING', 'live-replica', 2, againAt.toISOString(), againAt.toISOString(), null]);
+      const again = await read('run-r');
+      assert.deepEqual(state(again), ['RUNNING', 'live-replica', 2, againAt.toISOString(), againAt.toISOString(), null]);
+      assert.deepEqual([again?.progress.iteration, again?.progress.lastShift], [0, null], "the new attempt's progress starts from nothing");
     });
 
     it('a former owner can neither record progress on nor end a run requeued and claimed by another; the new owner can', async () => {
@@ -138,6 +141,63 @@ for (const target of ROUND_TRIP_TARGETS) {
         [...state(ended), ended?.progress.iteration, ended?.finishedAt?.toISOString()],
         ['SUCCEEDED', 'new-replica', 2, secondClaim.toISOString(), beat.toISOString(), null, 4, finished.toISOString()],
       );
+    });
+
+    it('a run is given back to the queue only by its owner, only while RUNNING and with claims left; the claim stays counted', async () => {
+      const claimedAt = at('2026-05-05T10:00:00.500Z');
+      await runs.insert(queued('run-g', '2026-05-05T09:59:00.000Z'));
+      await runs.insert(queued('run-q', '2026-05-05T09:59:30.000Z'));
+      assert.equal(await runs.claim('run-g', 'replica-1', claimedAt), true);
+      assert.equal(await runs.giveBack('run-g', 'replica-2', 3), false, 'another owner');
+      assert.equal(await runs.giveBack('run-g', 'replica-1', 1), false, 'its one claim (RUN_MAX_ATTEMPTS 1) is spent');
+      assert.deepEqual(state(await read('run-g')), ['RUNNING', 'replica-1', 1, claimedAt.toISOString(), claimedAt.toISOString(), null]);
+      assert.equal(await runs.giveBack('run-g', 'replica-1', 2), true);
+      assert.deepEqual(state(await read('run-g')), ['QUEUED', null, 1, null, claimedAt.toISOString(), null]);
+      assert.equal(await runs.giveBack('run-g', 'replica-1', 2), false, 'given back once');
+      assert.equal(await runs.giveBack('run-q', 'replica-1', 2), false, 'a queued run is no one to give back');
+      const againAt = at('2026-05-05T10:00:02.000Z');
+      assert.equal(await runs.claim('run-g', 'replica-2', againAt), true);
+      assert.deepEqual(state(await read('run-g')), ['RUNNING', 'replica-2', 2, againAt.toISOString(), againAt.toISOString(), null]);
+    });
+
+    it("a graceful stop gives this replica's running runs with claims left back to the queue and fails one on its last claim INTERRUPTED; others' runs and queued runs are left alone", async () => {
+      const now = new Date();
+      const mine = { status: 'RUNNING' as const, owner: 'this-replica', heartbeatAt: now, startedAt: now };
+      await runs.insert(runRecord('ds-queue', { ...mine, id: 'mine-1', attempts: 1 }));
+      await runs.insert(runRecord('ds-queue', { ...mine, id: 'mine-3', attempts: 3 }));
+      await runs.insert(runRecord('ds-queue', { id: 'theirs', status: 'RUNNING', owner: 'alive', attempts: 1, heartbeatAt: now, startedAt: now }));
+      await runs.insert(queued('waiting', '2020-01-01T00:00:00.000Z'));
+      const cancelled: string[] = [];
+      const traced: [string, number, string | null][] = [];
+      const reported: string[] = [];
+      const events = new RunEvents();
+      events.on('changed', (id) => Promise.resolve(void reported.push(`changed ${id}`)));
+      events.on('ended', (id) => Promise.resolve(void reported.push(`ended ${id}`)));
+      const lifecycle = new RunLifecycle({
+        runs,
+        claimer: { start: () => undefined, stop: () => undefined, wake: () => undefined, whenIdle: () => Promise.resolve() },
+        executor: { stop: () => undefined, cancel: (id: string) => cancelled.push(id) > 0 } as unknown as RunExecutor,
+        events,
+        tracer: { requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) },
+        logger: createLogger('silent'),
+        owner: 'this-replica',
+        heartbeatMs: 60_000,
+        maxAttempts: 3,
+      });
+      await lifecycle.start();
+      await lifecycle.stop(0);
+
+      assert.deepEqual(state(await read('mine-1')), ['QUEUED', null, 1, null, now.toISOString(), null]);
+      const interrupted = await read('mine-3');
+      assert.deepEqual(
+        [interrupted?.status, interrupted?.owner, interrupted?.attempts, interrupted?.error?.code, interrupted?.error?.message],
+        ['FAILED', 'this-replica', 3, 'INTERRUPTED', 'The server shut down while the run was running, on its last attempt (3 of 3)'],
+      );
+      assert.deepEqual(state(await read('theirs')), ['RUNNING', 'alive', 1, now.toISOString(), now.toISOString(), null]);
+      assert.deepEqual(state(await read('waiting')), ['QUEUED', null, 0, null, null, null]);
+      assert.deepEqual(cancelled.sort(), ['mine-1', 'mine-3'], 'both computations stopped here');
+      assert.deepEqual(traced, [['mine-1', 1, 'this-replica']], 'run-requeued traced with the attempts made');
+      assert.deepEqual(reported.sort(), ['changed mine-1', 'ended mine-3']);
     });
 
     it('the lifecycle requeues a stale run with claims left and fails one on its last claim INTERRUPTED; live and queued runs are left alone', async () => {

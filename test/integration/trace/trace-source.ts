@@ -14,6 +14,7 @@ export interface TraceSource {
     readonly run?: {
       readonly id: string;
       readonly status?: string;
+      readonly attempts?: number;
       readonly table?: string;
       readonly feature_columns?: string[];
       readonly duration_ms?: number | null;
