@@ -232,6 +232,12 @@ export class ModelRun {
   @Field(() => ModelRunStatus)
   status!: RunStatus;
 
+  @Field(() => Int, {
+    description:
+      'Times a server claimed the run from the queue: 0 while it waits for its first claim. More than 1 when it was given back (its server died, shut down or could not begin it) and run again; at RUN_MAX_ATTEMPTS it ends instead.',
+  })
+  attempts!: number;
+
   @Field(() => ModelRunParams)
   params!: ModelRunParams;
 

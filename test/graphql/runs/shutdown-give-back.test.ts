@@ -105,7 +105,7 @@ for (const target of TARGETS) {
         const next = await startTestServer(env);
         servers.push(next);
         const again = await waitForRun(next, resumed);
-        assert.equal(again.status, 'SUCCEEDED');
+        assert.deepEqual([again.status, again.attempts], ['SUCCEEDED', 2], 'ModelRun.attempts shows the retry');
         const [record] = await runs.findByIds([resumed]);
         const [reference] = await runs.findByIds([uninterrupted]);
         assert.equal(record?.attempts, 2);
