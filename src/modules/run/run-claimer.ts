@@ -48,10 +48,14 @@ export class RunClaimer {
     this.wake();
   }
 
-  /** Claims nothing more; runs already executing go on (whenIdle waits for them). */
-  stop(): void {
+  /**
+   * Claims nothing more; runs already executing go on (whenIdle waits for them). Resolves once a claim
+   * under way has settled, so the run it may have won is among this replica's when the caller looks.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    await this.round;
   }
 
   get freeSlots(): number {

@@ -53,8 +53,8 @@ export class RunLifecycle {
    */
   async stop(graceMs = 10_000): Promise<void> {
     const { runs, owner, maxAttempts, executor, events } = this.deps;
-    this.deps.claimer.stop();
     clearInterval(this.heartbeat);
+    await this.deps.claimer.stop();
     executor.stop();
     for (const run of await runs.findActiveOfOwner(owner)) {
       if (await runs.giveBack(run.id, owner, maxAttempts)) {

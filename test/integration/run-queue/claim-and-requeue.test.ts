@@ -175,7 +175,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       events.on('ended', (id) => Promise.resolve(void reported.push(`ended ${id}`)));
       const lifecycle = new RunLifecycle({
         runs,
-        claimer: { start: () => undefined, stop: () => undefined, wake: () => undefined, whenIdle: () => Promise.resolve() },
+        claimer: { start: () => undefined, stop: () => Promise.resolve(), wake: () => undefined, whenIdle: () => Promise.resolve() },
         executor: { stop: () => undefined, cancel: (id: string) => cancelled.push(id) > 0 } as unknown as RunExecutor,
         events,
         tracer: { requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) },
@@ -211,7 +211,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       const traced: [string, number, string | null][] = [];
       const lifecycle = new RunLifecycle({
         runs,
-        claimer: { start: () => undefined, stop: () => undefined, wake: () => void (wakes += 1), whenIdle: () => Promise.resolve() },
+        claimer: { start: () => undefined, stop: () => Promise.resolve(), wake: () => void (wakes += 1), whenIdle: () => Promise.resolve() },
         executor: { stop: () => undefined, cancel: () => false } as unknown as RunExecutor,
         events: new RunEvents(),
         tracer: { requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) },

@@ -96,7 +96,7 @@ describe('RunClaimer', () => {
     executing.get('r3')!();
     executing.get('r4')!();
     await claimer.whenIdle();
-    claimer.stop();
+    await claimer.stop();
     assert.deepEqual(log, ['start r1', 'start r2', 'end r1', 'start r3', 'end r2', 'start r4', 'end r3', 'end r4']);
     assert.deepEqual(
       [...rows.values()].map((row) => [row.status, row.owner]),
@@ -115,7 +115,7 @@ describe('RunClaimer', () => {
     assert.deepEqual(rows.get('r1'), { status: 'RUNNING', owner: 'replica-1', attempts: 2 });
     executing.get('r1')!();
     await claimer.whenIdle();
-    claimer.stop();
+    await claimer.stop();
   });
 
   it('a run that never begins while the database is away is claimed RUN_MAX_ATTEMPTS (3) times, then FAILED with DB_UNAVAILABLE, not looped', async () => {
@@ -124,7 +124,7 @@ describe('RunClaimer', () => {
     claimer.start();
     await eventually(() => rows.get('r1')!.status === 'FAILED', 'r1 failed');
     await claimer.whenIdle();
-    claimer.stop();
+    await claimer.stop();
     assert.deepEqual(log, ['start r1', 'start r1', 'start r1']);
     assert.deepEqual(rows.get('r1'), { status: 'FAILED', owner: 'replica-1', attempts: 3, errorCode: 'DB_UNAVAILABLE' });
     assert.deepEqual(events, ['traced requeued r1 after 1', 'changed r1', 'traced requeued r1 after 2', 'changed r1', 'ended r1']);
@@ -138,6 +138,41 @@ describe('RunClaimer', () => {
     assert.deepEqual(rows.get('r1'), { status: 'FAILED', owner: 'replica-1', attempts: 1, errorCode: 'CONFLICT' });
     assert.deepEqual(events, ['ended r1']);
     assert.deepEqual(log, ['start r1', 'start r2']);
-    claimer.stop();
+    await claimer.stop();
+  });
+});
+
+describe('RunClaimer.stop', () => {
+  it('resolves only once a claim under way has settled, so a shutdown that then looks for its runs finds the run it just claimed', async () => {
+    let settleClaim: (won: boolean) => void = () => undefined;
+    const steps: string[] = [];
+    const claimer = new RunClaimer({
+      runs: {
+        oldestQueued: () => Promise.resolve(['r1']),
+        claim: () => {
+          steps.push('claim sent');
+          return new Promise<boolean>((resolve) => (settleClaim = resolve));
+        },
+        findByIds: () => new Promise<ModelRunRecord[]>(() => undefined),
+        transition: () => Promise.resolve(false),
+        giveBack: () => Promise.resolve(false),
+      },
+      execute: () => Promise.resolve(),
+      events: new RunEvents(),
+      tracer: { requeued: () => undefined },
+      onError: () => undefined,
+      owner: 'replica-1',
+      concurrency: 1,
+      maxAttempts: 3,
+      pollMs: 60_000,
+    });
+    claimer.start();
+    await eventually(() => steps.length === 1, 'the claim sent');
+    const stopped = claimer.stop().then(() => steps.push('stopped'));
+    await new Promise((resolve) => setImmediate(resolve));
+    steps.push('claim won');
+    settleClaim(true);
+    await stopped;
+    assert.deepEqual(steps, ['claim sent', 'claim won', 'stopped']);
   });
 });
