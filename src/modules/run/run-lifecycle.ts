@@ -18,7 +18,7 @@ export interface RunLifecycleDependencies {
   /** This server process; it owns (heartbeats) the runs it starts. */
   readonly owner: string;
   readonly heartbeatMs: number;
-  /** RUN_MAX_ATTEMPTS: claims a run gets before an owner's death ends it INTERRUPTED. */
+  /** RUN_MAX_ATTEMPTS: claims a run gets before an owner's death or shutdown ends it INTERRUPTED. */
   readonly maxAttempts: number;
 }
 
