@@ -126,3 +126,55 @@ for (const target of TARGETS) {
     });
   });
 }
+
+describe('PostgreSQL, a rolling deploy: a run given back by a stopping server is taken by the live one', () => {
+  it('the live server claims it as attempt 2 and stores and publishes exactly what an uninterrupted run with the same seed did', async () => {
+    const schema = await createPostgresqlSchema('runs_give_back_rolling');
+    const env = { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, RUN_CONCURRENCY: '1', RUN_HEARTBEAT_MS: '600000' };
+    const servers: TestServer[] = [];
+    try {
+      const leaving = await startTestServer(env);
+      servers.push(leaving);
+      const features = await createNoiseTable(schema.datastore, 'rolling_noise', 30_000, 6, 59);
+      const datasetId = dataOf(
+        await leaving.graphql(RegisterDatasetDocument, {
+          input: registerInput({ name: 'rolling noise', table: 'rolling_noise', keyColumns: ['id'], featureColumns: features }),
+        }),
+        'registerDataset',
+      ).registerDataset.id;
+      const start = async () => dataOf(await leaving.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...RUN }) }), 'start').startModelRun.id;
+      const outcomes = async () => (await readOutcomeTable(schema.datastore, datasetId)).map((row) => [row.entityKey, row.runId, row.cluster, row.distance]);
+      const runs = new RunRepository(schema.datastore);
+
+      const uninterrupted = await start();
+      assert.equal((await waitForRun(leaving, uninterrupted)).status, 'SUCCEEDED');
+      const expectedAssignments = await assignmentsOf(schema.datastore, uninterrupted);
+      const outcomesOnce = await outcomes();
+
+      const moved = await start();
+      await pollUntil(
+        () => runState(leaving, moved),
+        (run) => run.status === 'RUNNING' && run.progress.iteration > 0,
+        'the run computing on the leaving server',
+      );
+      const leavingOwner = (await runs.findByIds([moved]))[0]?.owner;
+      const staying = await startTestServer(env);
+      servers.push(staying);
+      await leaving.stop();
+      servers.shift();
+
+      const again = await waitForRun(staying, moved);
+      const [record] = await runs.findByIds([moved]);
+      assert.deepEqual([again.status, again.attempts, record?.owner === leavingOwner], ['SUCCEEDED', 2, false], 'finished by the live server');
+      assert.deepEqual(await assignmentsOf(schema.datastore, moved), expectedAssignments, 'assignments value by value');
+      assert.deepEqual(
+        await outcomes(),
+        outcomesOnce.map(([entityKey, , cluster, distance]) => [entityKey, moved, cluster, distance]),
+        'published outcomes value by value, now of the moved run',
+      );
+    } finally {
+      for (const server of servers) await server.stop();
+      await schema.drop();
+    }
+  });
+});
