@@ -17,6 +17,7 @@ import { createGraphqlServer } from './app/graphql-server';
 import { serveGraphqlWs } from './app/graphql-ws';
 import { mountRoutes } from './app/http-routes';
 import { createModules } from './app/modules';
+import { SharedRedis } from './app/redis';
 import { setUpTraceInBackground } from './app/trace';
 
 export interface App {
@@ -27,7 +28,7 @@ export interface App {
   readonly apiKeys: ApiKeyService;
   /** Listens on the port (0 = any free one) once the first database attempt has finished. */
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops taking requests, lets in-flight ones finish, closes the pool. */
+  /** Stops taking requests, lets in-flight ones finish, closes the Redis connections and the pool. */
   stop(): Promise<void>;
 }
 
@@ -44,7 +45,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     () => telemetry.writer.counters(),
   );
   const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement);
-  const { services, runLifecycle, authenticator, sockets } = createModules(config, datastore, telemetry, logger);
+  const redis = config.redis ? new SharedRedis(config.redis, logger.child({ component: 'redis' }), metrics.observeRedisFailure) : null;
+  const { services, runLifecycle, runUpdates, authenticator, sockets } = createModules(config, datastore, telemetry, redis, logger);
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
@@ -55,7 +57,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const subscriptions = serveGraphqlWs({ httpServer, schema, config, services, authenticator, sockets, formatErrors: errorReporting.formatErrors, logger });
   const apollo = createGraphqlServer({ schema, config, httpServer, sockets: subscriptions, errorReporting, metrics, trace: telemetry.writer, logger });
   await apollo.start();
-  mountRoutes(expressApp, { apollo, config, services, authenticator, datastore, bootstrap, metrics, trace: telemetry.writer, logger });
+  mountRoutes(expressApp, { apollo, config, services, authenticator, datastore, bootstrap, metrics, trace: telemetry.writer, redis, logger });
 
   return {
     httpServer,
@@ -85,9 +87,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       bootstrap.stop();
       await apollo.stop();
       if (bootstrap.current().done) await runLifecycle.stop();
+      await runUpdates.stop();
       // After the runs: their last documents are in the queue now.
       await telemetry.writer.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await redis?.close();
       await datastore.close();
     },
   };

@@ -8,7 +8,7 @@ import type { Datastore } from '../datastore/datastore';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from '../graphql/context';
 import { stringParam } from '../graphql/graphql-ws/auth';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
-import { healthRoutes, type DatabasePreparation } from '../http/health.routes';
+import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { TraceWriter } from '../telemetry/trace-writer';
@@ -22,13 +22,17 @@ export interface RouteOptions {
   readonly bootstrap: DatabasePreparation;
   readonly metrics: Metrics;
   readonly trace: TraceWriter;
+  /** REDIS_URL's server, when configured: /readyz says whether it answers. */
+  readonly redis: PingTarget | null;
   readonly logger: Logger;
 }
 
 /** /healthz, /readyz and /metrics, then /graphql over HTTP, then the JSON answer for whatever failed around them. */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   const { config, authenticator, services, logger } = options;
-  expressApp.use(healthRoutes(options.datastore, options.bootstrap, options.metrics, options.trace, authenticator, logger.child({ component: 'health' })));
+  expressApp.use(
+    healthRoutes(options.datastore, options.bootstrap, options.metrics, options.trace, authenticator, options.redis, logger.child({ component: 'health' })),
+  );
   expressApp.use(
     '/graphql',
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.

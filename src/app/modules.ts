@@ -1,5 +1,6 @@
 import { createAuthModule } from '../auth/auth.module';
-import { RateLimiter } from '../auth/rate-limiter';
+import { RateLimiter, type CallLimiter } from '../auth/rate-limiter';
+import { SharedRateLimiter } from '../auth/shared-rate-limiter';
 import type { Config } from '../config/config';
 import type { Datastore } from '../datastore/datastore';
 import type { Services } from '../graphql/context';
@@ -16,14 +17,30 @@ import { createRunModule } from '../modules/run/run.module';
 import { RunTraceService } from '../modules/run/run-trace.service';
 import { RunTracer } from '../modules/run/run.tracer';
 import type { Telemetry } from '../telemetry/telemetry';
+import type { SharedRedis } from './redis';
 
-/** The services over the datastore (what the resolvers are given), and authentication over the API keys. */
-export function createModules(config: Config, datastore: Datastore, telemetry: Telemetry, logger: Logger) {
+// How long startModelRun waits for the shared rate-limit count before this process's count decides.
+const SHARED_LIMIT_TIMEOUT_MS = 500;
+
+/**
+ * The services over the datastore (what the resolvers are given), and authentication over the API keys.
+ * With `redis`, run updates, the rate limit and API-key revocations are shared by every replica.
+ */
+export function createModules(config: Config, datastore: Datastore, telemetry: Telemetry, redis: SharedRedis | null, logger: Logger) {
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const tracer = new RunTracer(telemetry.writer, traceService(config));
-  const { service: runs, lifecycle: runLifecycle } = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger);
-  const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs);
+  const {
+    service: runs,
+    lifecycle: runLifecycle,
+    updates: runUpdates,
+  } = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger, {
+    prefix: config.redis?.prefix ?? '',
+    shared: redis ? { eventTarget: redis.runEventTarget(), listening: (topic) => redis.listening(topic) } : undefined,
+  });
+  // Messages sent while Redis was away are lost: the followed runs are read again.
+  redis?.onReconnect(() => void runUpdates.catchUp());
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs, redis?.keyRevocations() ?? null);
   const { authenticator, sockets } = createAuthModule(config.auth, apiKeys);
   const services: Services = {
     datasets,
@@ -31,9 +48,24 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
     outcomes: new OutcomeService(new OutcomeRepository(datastore)),
     runTraces: new RunTraceService(telemetry.reader, config.kibanaUrl),
     apiKeys,
-    runLimiter: new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started'),
+    runLimiter: runLimiter(config, redis),
   };
-  return { services, runLifecycle, authenticator, sockets };
+  return { services, runLifecycle, runUpdates, authenticator, sockets };
+}
+
+/** RATE_LIMIT_RUNS_PER_MINUTE, counted by every replica together through Redis when it is configured. */
+function runLimiter(config: Config, redis: SharedRedis | null): CallLimiter {
+  const local = new RateLimiter(config.auth.runsPerMinute, 60_000, 'model runs started');
+  if (!redis) return local;
+  return new SharedRateLimiter({
+    limit: config.auth.runsPerMinute,
+    windowMs: 60_000,
+    what: 'model runs started',
+    counter: redis.windowCounter('start-model-run'),
+    timeoutMs: SHARED_LIMIT_TIMEOUT_MS,
+    local,
+    onUnavailable: (error) => redis.failed('rate_limit', error, 'redis: the shared rate limit did not answer; this process counted the call'),
+  });
 }
 
 /** service.name and service.version of every trace document. */

@@ -7,6 +7,6 @@ export const API_KEY_PREFIX = 'aim_';
 export interface ApiKeyLookup {
   /** The identity a key stands for, or null for an unknown or revoked key. */
   authenticate(key: string): Promise<Identity | null>;
-  /** Calls `listener` with the key's id each time a key is revoked here (its sockets close). */
+  /** Calls `listener` with the key's id each time a key is revoked (its sockets close). */
   onRevoked(listener: (keyId: string) => void): void;
 }

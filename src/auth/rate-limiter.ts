@@ -1,11 +1,17 @@
 import { AppError } from '../errors/app-error';
 import type { Identity } from './roles';
 
+/** What limits a caller's calls: this process's count (RateLimiter), or every replica's (SharedRateLimiter). */
+export interface CallLimiter {
+  /** Counts a call of `identity`; throws RATE_LIMITED (with retryAfterSeconds) when it is one too many. */
+  take(identity: Identity): Promise<void> | void;
+}
+
 /**
  * A fixed-window count per caller (API key id, token subject, or anonymous address): at most `limit`
  * calls per `windowMs`. In memory, per server process: with several servers the limit is per server.
  */
-export class RateLimiter {
+export class RateLimiter implements CallLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(
@@ -15,7 +21,7 @@ export class RateLimiter {
   ) {}
 
   take(identity: Identity): void {
-    const key = identity.keyId ?? identity.subject;
+    const key = callerKey(identity);
     const now = Date.now();
     const window = this.windows.get(key);
     if (!window || now - window.start >= this.windowMs) {
@@ -23,12 +29,7 @@ export class RateLimiter {
       this.forgetOld(now);
       return;
     }
-    if (window.count >= this.limit) {
-      const retryAfterSeconds = Math.ceil((window.start + this.windowMs - now) / 1000);
-      throw new AppError('RATE_LIMITED', `At most ${this.limit} ${this.what} per ${this.windowMs / 1000} s per caller; retry in ${retryAfterSeconds} s`, {
-        retryAfterSeconds,
-      });
-    }
+    if (window.count >= this.limit) throw rateLimited(this.limit, this.windowMs, this.what, window.start + this.windowMs - now);
     window.count += 1;
   }
 
@@ -36,4 +37,15 @@ export class RateLimiter {
     if (this.windows.size < 10_000) return;
     for (const [key, window] of this.windows) if (now - window.start >= this.windowMs) this.windows.delete(key);
   }
+}
+
+/** The caller a count belongs to: the API key's id (a renamed key stays the same caller), else the subject. */
+export function callerKey(identity: Identity): string {
+  return identity.keyId ?? identity.subject;
+}
+
+/** RATE_LIMITED, with the seconds until the window ends rounded up. */
+export function rateLimited(limit: number, windowMs: number, what: string, resetInMs: number): AppError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(resetInMs / 1000));
+  return new AppError('RATE_LIMITED', `At most ${limit} ${what} per ${windowMs / 1000} s per caller; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
 }

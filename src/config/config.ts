@@ -2,7 +2,7 @@ import path from 'node:path';
 import { AppError } from '../errors/app-error';
 import type { TraceOptions } from '../telemetry/options';
 import type { AuthOptions, JwtOptions } from './auth-options';
-import { redactConnectionString } from './connection-string';
+import { redactConnectionString, redactUrl } from './connection-string';
 import { DIALECT_NAMES, type DialectName } from './dialect-name';
 import { EnvReader, type Env } from './env-reader';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
@@ -37,6 +37,16 @@ export interface Config {
   /** KIBANA_URL, default none: when set, ModelRun.kibanaUrl links to the dashboard filtered on the run. */
   readonly kibanaUrl: string | null;
   readonly auth: AuthOptions;
+  /** REDIS_URL, default none: replicas share run events, rate limits and API-key revocations through it. */
+  readonly redis: RedisOptions | null;
+}
+
+export interface RedisOptions {
+  /** REDIS_URL (redis:// or rediss://). It may hold a password: never log it; use `redactedUrl`. */
+  readonly url: string;
+  readonly redactedUrl: string;
+  /** REDIS_PREFIX, default `aimodel:`: starts every key and channel, so deployments can share one Redis. */
+  readonly prefix: string;
 }
 
 export interface RunConfig {
@@ -55,6 +65,8 @@ export interface RunConfig {
    * (at least 50,000 rows; at most (DB_POOL_MAX − 1) / RUN_CONCURRENCY, so one stays for the API).
    */
   readonly readConnections: number;
+  /** RUN_EVENTS_POLL_MS, default 1000: without REDIS_URL, how often a replica reads the runs its subscribers follow. */
+  readonly eventsPollMs: number;
 }
 
 export interface DatabaseConfig {
@@ -131,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: read.integer('RUN_MAX_ATTEMPTS', 3, 1, 100),
       readBatchRows: read.integer('RUN_READ_BATCH_ROWS', 2_000, 100, 1_000_000),
       readConnections: read.integer('RUN_READ_CONNECTIONS', 2, 1, 16),
+      eventsPollMs: read.integer('RUN_EVENTS_POLL_MS', 1_000, 50, 60_000),
     },
     trace: {
       elasticsearchUrl: read.url('ELASTICSEARCH_URL'),
@@ -161,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
       jwt: jwtOptions(read),
       runsPerMinute: read.integer('RATE_LIMIT_RUNS_PER_MINUTE', 30, 1, 100_000),
     },
+    redis: redisOptions(read),
   };
   if (nodeEnv === 'production') {
     // Refuse to serve a production API that anyone may use: some authentication must exist, and no
@@ -174,6 +188,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems });
   }
   return deepFreeze(config);
+}
+
+function redisOptions(read: EnvReader): RedisOptions | null {
+  const url = read.redisUrl('REDIS_URL');
+  const prefix = read.text('REDIS_PREFIX') ?? 'aimodel:';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) read.problem(`REDIS_PREFIX must be 1 to 64 letters, digits or _ . : -, got "${prefix}"`);
+  return url === null ? null : { url, redactedUrl: redactUrl(url), prefix };
 }
 
 function anonymousRole(read: EnvReader, nodeEnv: Config['nodeEnv']): 'viewer' | null {

@@ -45,6 +45,19 @@ export class EnvReader {
     return this.refuse(`${name} must be an http(s) URL, got "${redactUrl(raw)}"`, null);
   }
 
+  /** A redis:// or rediss:// URL; null when unset. It may carry a password: a problem shows it redacted. */
+  redisUrl(name: string): string | null {
+    const raw = this.text(name);
+    if (raw === undefined) return null;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') return raw;
+    } catch {
+      // reported below
+    }
+    return this.refuse(`${name} must be a redis:// or rediss:// URL, got "${redactUrl(raw)}"`, null);
+  }
+
   /** A size in bytes: a plain integer, or with a kb / mb suffix (1024-based, as body-parser reads "1mb"). */
   bytes(name: string, fallback: number, min: number, max: number): number {
     const raw = this.text(name);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RateLimiter } from '../auth/rate-limiter';
+import type { CallLimiter } from '../auth/rate-limiter';
 import type { Identity } from '../auth/roles';
 import type { Logger } from '../logging/logger';
 import type { ApiKeyService } from '../modules/api-key/api-key.service';
@@ -17,7 +17,7 @@ export interface Services {
   readonly outcomes: OutcomeService;
   readonly runTraces: RunTraceService;
   readonly apiKeys: ApiKeyService;
-  readonly runLimiter: RateLimiter;
+  readonly runLimiter: CallLimiter;
 }
 
 export interface Loaders {

@@ -14,6 +14,12 @@ export interface DatabasePreparation {
   current(): { readonly done: boolean; readonly serverVersion?: string; readonly lastError?: { readonly code: string; readonly message: string } };
 }
 
+/** A server /readyz reports on without letting it decide readiness (Redis: the app serves on without it). */
+export interface PingTarget {
+  /** Throws unless the server answers in time. */
+  ping(): Promise<void>;
+}
+
 // /readyz answers within this long even when every pooled connection is busy or the network hangs.
 const READINESS_PING_TIMEOUT_MS = 2_000;
 
@@ -21,7 +27,7 @@ const READINESS_PING_TIMEOUT_MS = 2_000;
  * /healthz (the process is alive), /readyz (database reachable and prepared), /metrics. /readyz tells
  * a caller without admin credentials only `{ ready }`, whatever it sends; an admin also gets the
  * dialect, server version, pool and trace counters, and a database error as its catalogue code and
- * message. The driver's own words go to the log.
+ * message, and whether Redis answers (when REDIS_URL is set). The driver's own words go to the log.
  */
 export function healthRoutes(
   datastore: Datastore,
@@ -29,6 +35,7 @@ export function healthRoutes(
   metrics: Metrics,
   trace: TraceWriter,
   authenticator: Authenticator,
+  redis: PingTarget | null,
   logger: Logger,
 ): Router {
   const router = Router();
@@ -39,7 +46,7 @@ export function healthRoutes(
   });
 
   router.get('/readyz', async (request, response) => {
-    const [failure, admin] = await Promise.all([pingFailure(datastore), isAdmin(authenticator, request)]);
+    const [failure, admin, redisFailure] = await Promise.all([pingFailure(datastore), isAdmin(authenticator, request), redis && redisPingFailure(redis)]);
     const prepared = bootstrap.current();
     if (failure && failure.message !== lastLogged) {
       logger.warn({ code: failure.code, reason: exposedError(failure.code, failure.message).message }, 'readiness check: the database did not answer');
@@ -65,6 +72,8 @@ export function healthRoutes(
       pool: datastore.state().pool,
       // The trace never decides readiness: the server serves while the search engine is away.
       trace: trace.counters(),
+      // Nor does Redis: without it each replica counts its own rate limit and hears only its own runs' updates.
+      ...(redis ? { redis: { reachable: !redisFailure, error: redisFailure ?? null } } : {}),
     });
   });
 
@@ -82,6 +91,16 @@ async function pingFailure(datastore: Datastore): Promise<{ code: string; messag
     return undefined;
   } catch (error) {
     return { code: isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Why Redis did not answer a PING in time (its error's message, without the URL), or undefined when it did. */
+async function redisPingFailure(redis: PingTarget): Promise<string | undefined> {
+  try {
+    await redis.ping();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -48,6 +48,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly redisFailures = new Counter({
+    name: 'redis_failures_total',
+    help: 'Redis commands that failed or timed out, by use (rate_limit: the local limit counted instead; publish, subscribe, connection)',
+    labelNames: ['use'] as const,
+    registers: [this.registry],
+  });
+
   constructor(poolState: () => PoolState, traceCounters: () => TraceCounters) {
     collectDefaultMetrics({ register: this.registry });
     const trace = new Counter({
@@ -90,6 +97,10 @@ export class Metrics {
   };
 
   /** `code`: a Refusal (refusal.ts), a fixed set of values. */
+  observeRedisFailure = (use: 'rate_limit' | 'publish' | 'subscribe' | 'connection'): void => {
+    this.redisFailures.inc({ use });
+  };
+
   observeRefusedRequest(code: Refusal): void {
     this.refusedRequests.inc({ code });
   }

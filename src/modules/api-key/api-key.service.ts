@@ -5,9 +5,17 @@ import { AppError } from '../../errors/app-error';
 import { characterCount } from '../../shared/character-count';
 import type { ApiKeyRecord, ApiKeyRepository } from './api-key.repository';
 
-// A verified key is remembered this long by default, so each request does not cost a lookup; a
-// revocation by another process takes effect within it.
+// A verified key is remembered this long by default, so each request does not cost a lookup; without
+// a revocation broadcast, a revocation by another process takes effect within it.
 const CACHE_MS = 30_000;
+
+/** Revocations told to every replica (Redis), so each one's cache forgets a key revoked on another. */
+export interface KeyRevocationBroadcast {
+  /** Tells the other replicas; resolves once sent (a failure is logged by the broadcast, never thrown). */
+  publish(keyId: string): Promise<void>;
+  /** `listener(keyId)` for each key another replica revoked; `listener(null)` when some may have been missed. */
+  subscribe(listener: (keyId: string | null) => void): void;
+}
 
 /**
  * API keys: 32 random bytes, shown once at creation. Only their SHA-256 is stored — a fast hash is
@@ -21,9 +29,12 @@ export class ApiKeyService implements ApiKeyLookup {
     private readonly keys: ApiKeyRepository,
     private readonly now: () => Date = () => new Date(),
     private readonly cacheMs = CACHE_MS,
-  ) {}
+    private readonly revocations: KeyRevocationBroadcast | null = null,
+  ) {
+    revocations?.subscribe((keyId) => this.forget(keyId));
+  }
 
-  /** Calls `listener` with the key's id each time this service revokes a key (its sockets close). */
+  /** Calls `listener` with the key's id each time a key is revoked here or, told by the broadcast, on another replica (its sockets close). */
   onRevoked(listener: (keyId: string) => void): void {
     this.revokedListeners.push(listener);
   }
@@ -56,10 +67,16 @@ export class ApiKeyService implements ApiKeyLookup {
     const record = (await this.keys.list()).find((key) => key.id === id);
     if (!record) throw new AppError('BAD_USER_INPUT', `No API key has id "${id}"`, { field: 'id' });
     if (revoked) {
-      this.cache.clear();
-      for (const listener of this.revokedListeners) listener(id);
+      this.forget(id);
+      await this.revocations?.publish(id);
     }
     return record;
+  }
+
+  /** Drops the cached keys (a revoked key's hash is not known here), and closes the key's sockets. */
+  private forget(keyId: string | null): void {
+    this.cache.clear();
+    if (keyId !== null) for (const listener of this.revokedListeners) listener(keyId);
   }
 
   /** The identity a key stands for, or null for an unknown or revoked key. */

@@ -1,22 +1,11 @@
-import { createPubSub } from '@graphql-yoga/subscription';
 import { isTerminal, type ModelRunRecord, type RunStatus } from './run.record';
-
-/** The subscription topic: every status or progress change of a run in this process. */
-export const MODEL_RUN_UPDATED = 'MODEL_RUN_UPDATED';
-
-export type RunPubSub = ReturnType<typeof createRunPubSub>;
-
-/** In-process pub/sub for `modelRunUpdated(id)`; the run's id is the routing key. */
-export function createRunPubSub() {
-  return createPubSub<{ [MODEL_RUN_UPDATED]: [id: string, run: ModelRunRecord] }>();
-}
 
 const STAGE: Record<RunStatus, number> = { QUEUED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
 
 /**
  * What `modelRunUpdated(id)` sends: the run's current state, then each newer update, ending after a
- * terminal state (graphql-ws then sends `complete`). `updates` is subscribed before `current` is read,
- * so none falls between; one older than `current` is skipped. Hand-written rather than a generator:
+ * terminal state (graphql-ws then sends `complete`). `updates` listens before `current` is read
+ * (run-update-channel.ts), so none falls between; one older than `current` is skipped. Hand-written rather than a generator:
  * the client's `return()` must end the subscription at once, even while an update is awaited.
  */
 export function currentThenUpdates(current: ModelRunRecord, updates: AsyncIterator<ModelRunRecord>): AsyncIterableIterator<ModelRunRecord> {

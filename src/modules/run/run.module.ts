@@ -8,7 +8,7 @@ import { AssignmentRepository } from './assignment.repository';
 import { OutcomePublisher } from '../outcome/outcome-publisher';
 import { OutcomeRepository } from '../outcome/outcome.repository';
 import { RunEvents } from './run.events';
-import { createRunPubSub } from './run-updates';
+import { createRunUpdateChannel, type RunUpdateChannelOptions } from './run-update-channel';
 import { RunExecutor } from './run-executor';
 import { RunRepository } from './run.repository';
 import { RunClaimer } from './run-claimer';
@@ -22,7 +22,7 @@ import type { ModelRunRecord } from './run.record';
 // How often a replica with a free slot looks at the shared queue when no start on it woke its claimer.
 const QUEUE_POLL_MS = 1_000;
 
-/** Wires the run module: repositories, scheduler, executor, their events and pub/sub, and the service and lifecycle over them. */
+/** Wires the run module: repositories, claimer, executor, their events and update channel, and the service and lifecycle over them. */
 export function createRunModule(
   config: RunConfig,
   datastore: Datastore,
@@ -30,11 +30,17 @@ export function createRunModule(
   datasetTables: DatasetTableRepository,
   tracer: RunTracer,
   logger: Logger,
+  transport: Pick<RunUpdateChannelOptions, 'prefix' | 'shared'>,
 ) {
   const runs = new RunRepository(datastore);
   const assignments = new AssignmentRepository(datastore);
-  const pubSub = createRunPubSub();
   const log = logger.child({ component: 'runs' });
+  const updates = createRunUpdateChannel({
+    ...transport,
+    runs,
+    pollMs: config.eventsPollMs,
+    onError: (error, what) => logFailure(log, 'warn', error, {}, `run updates: ${what} failed`),
+  });
   const publisher = new OutcomePublisher({ datastore, runs, outcomes: new OutcomeRepository(datastore), datasets, logger: log });
   const events = new RunEvents();
   // This server process: it owns (heartbeats) the runs it starts.
@@ -75,7 +81,7 @@ export function createRunModule(
     queueLimit: config.queueLimit,
     executor,
     events,
-    pubSub,
+    updates,
     tracer,
     logger: log,
   });
@@ -91,5 +97,5 @@ export function createRunModule(
     heartbeatMs: config.heartbeatMs,
     maxAttempts: config.maxAttempts,
   });
-  return { service, lifecycle };
+  return { service, lifecycle, updates };
 }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { RateLimiter } from '../../auth/rate-limiter';
+import type { CallLimiter } from '../../auth/rate-limiter';
 import type { GraphqlContext } from '../../graphql/context';
 import { pagedConnection, type Connection } from '../../graphql/connection';
 import type { DatasetRecord } from '../dataset/dataset.record';
@@ -19,7 +19,7 @@ export class RunResolver {
   constructor(
     private readonly service: RunService,
     private readonly traces: RunTraceService,
-    private readonly startLimiter: RateLimiter,
+    private readonly startLimiter: CallLimiter,
   ) {}
 
   @Query(() => ModelRun, { nullable: true, description: 'One run; null when no run has this id.' })

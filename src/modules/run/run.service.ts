@@ -15,7 +15,8 @@ import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } fr
 import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
 import type { RunEvents } from './run.events';
-import { currentThenUpdates, MODEL_RUN_UPDATED, type RunPubSub } from './run-updates';
+import { currentThenUpdates } from './run-updates';
+import type { RunUpdateChannel } from './run-update-channel';
 import { isTerminal, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunOrder, RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
@@ -35,7 +36,8 @@ export interface RunServiceDependencies {
   readonly executor: RunExecutor;
   /** The executor's reports: the service announces and traces them. */
   readonly events: RunEvents;
-  readonly pubSub: RunPubSub;
+  /** Where `modelRunUpdated` subscribers hear of changes: this replica's or, through Redis, every replica's. */
+  readonly updates: Pick<RunUpdateChannel, 'publish' | 'subscribe'>;
   readonly tracer: RunTracer;
   readonly logger: Logger;
 }
@@ -53,13 +55,13 @@ export class RunService {
    * Queues a run. `admit` is called once the request is known to start a new run (the caller's rate
    * limit): a replay of an idempotency key starts nothing and is not admitted.
    */
-  async start(input: StartRunInput, admit: () => void = () => undefined): Promise<ModelRunRecord> {
+  async start(input: StartRunInput, admit: () => Promise<void> | void = () => undefined): Promise<ModelRunRecord> {
     const { runs, datasets, datasetTables } = this.deps;
     if (input.idempotencyKey) {
       const existing = await runs.findByIdempotencyKey(input.idempotencyKey);
       if (existing) return assertSameRequest(existing, input);
     }
-    admit();
+    await admit();
     const dataset = await datasets.require(input.datasetId, 'datasetId');
     const params = resolveRunParams(input, dataset);
 
@@ -191,7 +193,7 @@ export class RunService {
    */
   async updates(id: string): Promise<AsyncIterable<ModelRunRecord>> {
     // Subscribed before the read, so an update between the two is not lost.
-    const updates = this.deps.pubSub.subscribe(MODEL_RUN_UPDATED, id);
+    const updates = await this.deps.updates.subscribe(id);
     try {
       return currentThenUpdates(await this.require(id), updates);
     } catch (error) {
@@ -244,12 +246,12 @@ export class RunService {
     if (!run) return;
     const name = datasetName ?? (await this.deps.datasets.byIds([run.datasetId]))[0]?.name ?? run.datasetId;
     this.deps.tracer.finished(run, name);
-    this.deps.pubSub.publish(MODEL_RUN_UPDATED, id, run);
+    this.deps.updates.publish(run);
   }
 
   /** Publishes the run's current state to `modelRunUpdated` subscribers. */
   private async announce(id: string): Promise<void> {
     const [run] = await this.deps.runs.findByIds([id]);
-    if (run) this.deps.pubSub.publish(MODEL_RUN_UPDATED, id, run);
+    if (run) this.deps.updates.publish(run);
   }
 }

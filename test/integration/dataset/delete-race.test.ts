@@ -127,7 +127,7 @@ for (const target of TARGETS) {
         claimer: { wake: () => undefined, freeSlots: 0 },
         queueLimit: 100,
         events: { on: () => undefined },
-        pubSub: { publish: () => undefined },
+        updates: { publish: () => undefined },
         tracer: { started: () => undefined, finished: () => undefined },
         executor: { cancel: () => false },
         logger: createLogger('silent'),

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRunPubSub, currentThenUpdates, MODEL_RUN_UPDATED } from '../../../../src/modules/run/run-updates';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { currentThenUpdates } from '../../../../src/modules/run/run-updates';
 import type { ModelRunRecord, RunStatus } from '../../../../src/modules/run/run.record';
 import { runRecord } from '../../../support/runs';
 
+const MODEL_RUN_UPDATED = 'MODEL_RUN_UPDATED';
+const createRunPubSub = () => createPubSub<{ [MODEL_RUN_UPDATED]: [id: string, run: ModelRunRecord] }>();
 const state = (base: ModelRunRecord, status: RunStatus, iteration: number): ModelRunRecord => ({ ...base, status, progress: { ...base.progress, iteration } });
 const seen = (runs: readonly ModelRunRecord[]) => runs.map((run) => [run.status, run.progress.iteration]);
 

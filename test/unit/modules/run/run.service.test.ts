@@ -60,7 +60,7 @@ function serviceOver(table: Table) {
     claimer: { wake: () => undefined, freeSlots: 1 },
     queueLimit: 16,
     events: { on: () => undefined },
-    pubSub: { publish: () => undefined },
+    updates: { publish: () => undefined },
     tracer: { started: (...args: unknown[]) => void started.push(args) },
   } as unknown as RunServiceDependencies;
   return { service: new RunService(dependencies), calls, inserted, started };
