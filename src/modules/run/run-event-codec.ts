@@ -5,12 +5,12 @@ const DATE_FIELDS = ['createdAt', 'startedAt', 'finishedAt', 'heartbeatAt', 'out
 
 /**
  * A run update as it crosses Redis: JSON, with every Date written as its ISO text and read back as a
- * Date, and non-finite numbers (JSON has none) kept as `{ "$number": "Infinity" }`.
+ * Date, and the numbers JSON cannot hold (NaN, ±Infinity, -0) kept as `{ "$number": "-Infinity" }`.
  */
 export function encodeRunEvent(run: ModelRunRecord): string {
   const wire: Record<string, unknown> = { ...run, publishError: run.publishError && { ...run.publishError, at: run.publishError.at.toISOString() } };
   for (const field of DATE_FIELDS) wire[field] = run[field]?.toISOString() ?? null;
-  return JSON.stringify(wire, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { $number: String(value) } : value));
+  return JSON.stringify(wire, (_key, value: unknown) => (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? numberTag(value) : value));
 }
 
 /** The inverse of `encodeRunEvent`; throws on text that is not a run update. */
@@ -23,6 +23,10 @@ export function decodeRunEvent(text: string): ModelRunRecord {
   const run: Record<string, unknown> = { ...wire, publishError: publishError && { ...publishError, at: toDate(publishError.at) } };
   for (const field of DATE_FIELDS) run[field] = wire[field] === null ? null : toDate(wire[field]);
   return run as unknown as ModelRunRecord;
+}
+
+function numberTag(value: number): { $number: string } {
+  return { $number: Object.is(value, -0) ? '-0' : String(value) };
 }
 
 function toDate(value: unknown): Date {
