@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { SharedRedis } from '../../../src/app/redis';
+import { RateLimiter } from '../../../src/auth/rate-limiter';
+import { SharedRateLimiter } from '../../../src/auth/shared-rate-limiter';
+import { createLogger } from '../../../src/logging/logger';
+import type { ModelRunRecord } from '../../../src/modules/run/run.record';
+import { createRunUpdateChannel, type RunUpdateChannel } from '../../../src/modules/run/run-update-channel';
+import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from '../../support/redis';
+import { pollUntil, runRecord } from '../../support/runs';
+import { startSwitchableRelay, type SwitchableRelay } from '../../support/switchable-relay';
+
+const PASSWORD = 's3cret-redis-pw';
+
+/**
+ * A replica whose Redis goes away and comes back (a relay in front of the test Redis, closed then
+ * reopened on the same port): nothing crashes or hangs, the warning never shows the URL's password,
+ * and its subscriber hears updates again, including the state it missed (read again from the runs).
+ */
+describe('Redis lost and back: run updates resume, the rate limit and /readyz ping do not hang', () => {
+  const prefix = uniqueRedisPrefix('redis-loss');
+  const logs: string[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  let relay: SwitchableRelay | undefined;
+  const connections: SharedRedis[] = [];
+  const channels: RunUpdateChannel[] = [];
+  after(async () => {
+    process.off('unhandledRejection', onRejection);
+    for (const channel of channels) await channel.stop();
+    await relay?.close();
+    for (const redis of connections) await redis.close();
+    await deleteRedisKeys(prefix);
+  });
+
+  const replica = (url: string, stored: () => ModelRunRecord | null) => {
+    const redis = new SharedRedis({ url, redactedUrl: url.replace(PASSWORD, '*****'), prefix }, logger, () => undefined);
+    connections.push(redis);
+    const channel = createRunUpdateChannel({
+      runs: { findByIds: () => Promise.resolve([stored()].filter((run) => run !== null)) },
+      prefix,
+      shared: { eventTarget: redis.runEventTarget(), listening: (topic) => redis.listening(topic) },
+      pollMs: 1_000,
+      onError: (error) => rejections.push(error),
+    });
+    redis.onReconnect(() => void channel.catchUp());
+    channels.push(channel);
+    return { redis, channel };
+  };
+
+  it('a subscriber behind a lost connection gets the missed state after reconnecting, then live updates again', async () => {
+    const direct = new URL(testRedisUrl());
+    relay = await startSwitchableRelay(`http://${direct.host}`);
+    // Redis here has no password: the server answers AUTH with an error and ioredis carries on without one.
+    const viaRelay = `redis://:${PASSWORD}@127.0.0.1:${relay.port}`;
+    const base = runRecord('dataset', { status: 'RUNNING', startedAt: new Date('2026-12-03T10:00:00.000Z') });
+    const at = (iteration: number): ModelRunRecord => ({ ...base, progress: { ...base.progress, iteration } });
+    let stored: ModelRunRecord = at(1);
+    const publisher = replica(testRedisUrl(), () => stored);
+    const subscriber = replica(viaRelay, () => stored);
+
+    const updates = await subscriber.channel.subscribe(base.id);
+    publisher.channel.publish(at(1));
+    assert.deepStrictEqual((await updates.next()).value, at(1));
+
+    await relay.close();
+    await pollUntil(
+      () => Promise.resolve(logs.join('')),
+      (text) => text.includes('redis: the subscriber connection failed; reconnecting'),
+      'a warning about the lost connection',
+    );
+    // Missed while away; the subscriber's own commands fail within their bound.
+    stored = at(2);
+    publisher.channel.publish(at(2));
+    await assert.rejects(subscriber.redis.ping(), (error: Error) => !error.message.includes(PASSWORD));
+    const limiter = new SharedRateLimiter({
+      limit: 1,
+      windowMs: 60_000,
+      what: 'calls',
+      counter: subscriber.redis.windowCounter('loss'),
+      timeoutMs: 200,
+      local: new RateLimiter(1, 60_000, 'calls'),
+      onUnavailable: () => undefined,
+    });
+    const caller = { subject: 'api-key:x', role: 'operator', method: 'api-key', keyId: 'x' } as const;
+    await limiter.take(caller);
+    await assert.rejects(Promise.resolve(limiter.take(caller)), { code: 'RATE_LIMITED' });
+
+    await relay.open();
+    // The missed state, read again after the reconnection.
+    assert.deepStrictEqual((await updates.next()).value, at(2));
+    await subscriber.redis.ping();
+    stored = at(3);
+    publisher.channel.publish(at(3));
+    assert.deepStrictEqual((await updates.next()).value, at(3));
+    await updates.return?.();
+
+    assert.deepEqual(rejections, []);
+    assert.ok(!logs.join('').includes(PASSWORD), 'the password is never logged');
+  });
+});
