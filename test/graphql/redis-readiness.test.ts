@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DatasetNamesDocument } from '../generated/graphql';
+import { startTestServer, type TestServer } from '../support/app-harness';
+import { testRedisUrl, uniqueRedisPrefix } from '../support/redis';
+import { dataOf } from '../support/runs';
+
+const PASSWORD = 'Redis-Pass-never-shown-42';
+
+async function readyz(server: TestServer, admin: boolean): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
+  const response = await server.get('/readyz', admin ? { authorization: `Bearer ${server.adminKey}` } : { authorization: '' });
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as Record<string, unknown> };
+}
+
+/**
+ * /readyz with REDIS_URL: an admin learns whether Redis answers; Redis never decides readiness (the
+ * server serves on without it), and a password in REDIS_URL shows in no answer and no log line.
+ */
+describe('/readyz and REDIS_URL', () => {
+  let reachable: TestServer;
+  let unreachable: TestServer;
+
+  before(async () => {
+    reachable = await startTestServer({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniqueRedisPrefix('readiness') });
+    // Port 1 on loopback: nothing listens, every connection is refused.
+    unreachable = await startTestServer({ REDIS_URL: `redis://user:${PASSWORD}@127.0.0.1:1/0`, REDIS_PREFIX: uniqueRedisPrefix('readiness') });
+  });
+  after(async () => {
+    await reachable?.stop();
+    await unreachable?.stop();
+  });
+
+  it('Redis answering: an admin sees redis { reachable: true, error: null }; an anonymous caller sees { ready: true } only', async () => {
+    const admin = await readyz(reachable, true);
+    assert.equal(admin.status, 200);
+    assert.deepEqual(admin.body.redis, { reachable: true, error: null });
+    assert.deepEqual((await readyz(reachable, false)).body, { ready: true });
+  });
+
+  it('Redis refusing connections: still ready (200) and serving; an admin sees reachable false with a reason; the password is in no answer and no log line', async () => {
+    const admin = await readyz(unreachable, true);
+    assert.equal(admin.status, 200, admin.text);
+    const redis = admin.body.redis as { reachable: boolean; error: string };
+    assert.equal(redis.reachable, false);
+    assert.equal(typeof redis.error, 'string');
+    assert.ok(redis.error.length > 0);
+    assert.ok(dataOf(await unreachable.graphql(DatasetNamesDocument), 'datasets').datasets.some((dataset) => dataset.name === 'iris'));
+    assert.ok(!admin.text.includes(PASSWORD));
+    const logs = unreachable.logs.join('');
+    assert.match(logs, /redis: the (publisher|subscriber) connection failed; reconnecting/);
+    assert.ok(!logs.includes(PASSWORD), 'the password is never logged');
+  });
+});
