@@ -12,7 +12,10 @@ export interface AuthOptions {
   readonly anonymousRole: 'viewer' | null;
   /** JWT verification; null when AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are both unset. */
   readonly jwt: JwtOptions | null;
-  /** AUTH_API_KEY_CACHE_MS. Default 30000: how long a verified key is remembered, so a key revoked by another process works that much longer; 0 looks every key up. */
+  /**
+   * AUTH_API_KEY_CACHE_MS. Default 5000, or 30000 with REDIS_URL (revocations then reach every replica at once):
+   * how long a verified key is remembered; without Redis, a key revoked on another replica works that much longer. 0 looks every key up.
+   */
   readonly apiKeyCacheMs: number;
   /** RATE_LIMIT_RUNS_PER_MINUTE. Default 30: startModelRun calls per caller (key, token subject or address) per minute. */
   readonly runsPerMinute: number;

@@ -169,7 +169,8 @@ export function loadConfig(env: Env = process.env): Config {
     kibanaUrl: read.url('KIBANA_URL'),
     auth: {
       apiKeys: read.boolean('AUTH_API_KEYS', true),
-      apiKeyCacheMs: read.integer('AUTH_API_KEY_CACHE_MS', 30_000, 0, 3_600_000),
+      // A key revoked on another replica works on here until its cache entry ends, unless Redis tells every replica.
+      apiKeyCacheMs: read.integer('AUTH_API_KEY_CACHE_MS', read.text('REDIS_URL') ? 30_000 : 5_000, 0, 3_600_000),
       anonymousRole: anonymousRole(read, nodeEnv),
       jwt: jwtOptions(read),
       runsPerMinute: read.integer('RATE_LIMIT_RUNS_PER_MINUTE', 30, 1, 100_000),

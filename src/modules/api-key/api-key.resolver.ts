@@ -21,7 +21,7 @@ export class ApiKeyResolver {
 
   @Mutation(() => ApiKey, {
     description:
-      'Revokes an API key (admin): at once on this server, whose graphql-ws sockets opened with it close (4403); within AUTH_API_KEY_CACHE_MS (default 30 s) on others.',
+      'Revokes an API key (admin): at once on this server, whose graphql-ws sockets opened with it close (4403); on other replicas at once with REDIS_URL, else within AUTH_API_KEY_CACHE_MS (default 5 s).',
   })
   revokeApiKey(@Arg('id', () => ID) id: string): Promise<ApiKeyRecord> {
     return this.keys.revoke(id);

@@ -24,8 +24,8 @@ function configError(env: Record<string, string>): AppError {
 const problems = (error: AppError) => error.details?.problems as string[];
 
 describe('loadConfig: authentication (AUTH_*, RATE_LIMIT_RUNS_PER_MINUTE)', () => {
-  it('development default: API keys on (remembered 30 s), anonymous viewer, no JWT, 30 runs per minute', () => {
-    assert.deepEqual(loadConfig({}).auth, { apiKeys: true, apiKeyCacheMs: 30_000, anonymousRole: 'viewer', jwt: null, runsPerMinute: 30 });
+  it('development default: API keys on (remembered 5 s without Redis), anonymous viewer, no JWT, 30 runs per minute', () => {
+    assert.deepEqual(loadConfig({}).auth, { apiKeys: true, apiKeyCacheMs: 5_000, anonymousRole: 'viewer', jwt: null, runsPerMinute: 30 });
   });
 
   it('AUTH_API_KEY_CACHE_MS takes 0 (no cache) to 3,600,000 and refuses anything else', () => {
@@ -35,7 +35,7 @@ describe('loadConfig: authentication (AUTH_*, RATE_LIMIT_RUNS_PER_MINUTE)', () =
   });
 
   it('production default: API keys on and no anonymous access, which is valid', () => {
-    assert.deepEqual(loadConfig({ NODE_ENV: 'production' }).auth, { apiKeys: true, apiKeyCacheMs: 30_000, anonymousRole: null, jwt: null, runsPerMinute: 30 });
+    assert.deepEqual(loadConfig({ NODE_ENV: 'production' }).auth, { apiKeys: true, apiKeyCacheMs: 5_000, anonymousRole: null, jwt: null, runsPerMinute: 30 });
   });
 
   it('AUTH_ANONYMOUS=none turns anonymous access off in development; an unknown value (admin) is refused', () => {
