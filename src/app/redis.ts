@@ -107,7 +107,7 @@ export class SharedRedis {
     try {
       await withTimeout(this.publisher.ping(), COMMAND_TIMEOUT_MS, () => new Error(`no PING answer within ${COMMAND_TIMEOUT_MS} ms`));
     } catch (error) {
-      throw new Error(this.scrub(error));
+      throw new Error(this.scrub(error), { cause: error });
     }
   }
 

@@ -9,7 +9,10 @@ import { Redis } from 'ioredis';
 /** TEST_REDIS_URL; a test that needs Redis fails without it, it never skips. */
 export function testRedisUrl(): string {
   const url = process.env.TEST_REDIS_URL;
-  if (!url) throw new Error('TEST_REDIS_URL is not set: start Redis with scripts/services/redis.sh start and export TEST_REDIS_URL=$(bash scripts/services/redis.sh url)');
+  if (!url)
+    throw new Error(
+      'TEST_REDIS_URL is not set: start Redis with scripts/services/redis.sh start and export TEST_REDIS_URL=$(bash scripts/services/redis.sh url)',
+    );
   return url;
 }
 

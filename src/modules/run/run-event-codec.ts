@@ -10,7 +10,9 @@ const DATE_FIELDS = ['createdAt', 'startedAt', 'finishedAt', 'heartbeatAt', 'out
 export function encodeRunEvent(run: ModelRunRecord): string {
   const wire: Record<string, unknown> = { ...run, publishError: run.publishError && { ...run.publishError, at: run.publishError.at.toISOString() } };
   for (const field of DATE_FIELDS) wire[field] = run[field]?.toISOString() ?? null;
-  return JSON.stringify(wire, (_key, value: unknown) => (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? numberTag(value) : value));
+  return JSON.stringify(wire, (_key, value: unknown) =>
+    typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? numberTag(value) : value,
+  );
 }
 
 /** The inverse of `encodeRunEvent`; throws on text that is not a run update. */

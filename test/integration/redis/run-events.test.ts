@@ -76,7 +76,7 @@ describe('run updates through Redis: what a subscriber on another replica receiv
     for (const [index, run] of published.entries()) {
       assert.deepStrictEqual(received[index], run);
       for (const field of ['createdAt', 'startedAt', 'finishedAt', 'heartbeatAt', 'outcomesPublishedAt'] as const) {
-        assert.equal(received[index]![field] instanceof Date || received[index]![field] === null, true, field);
+        assert.equal(received[index][field] instanceof Date || received[index][field] === null, true, field);
       }
     }
     assert.ok(received[1]!.publishError!.at instanceof Date);
