@@ -4,7 +4,9 @@ import { Datastore } from '../datastore/datastore';
 import { dialectFor } from '../datastore/dialects';
 import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
 import { migrate } from '../datastore/migrations/migrator';
+import { SharedRedis } from '../app/redis';
 import { isAppError } from '../errors/app-error';
+import { createLogger } from '../logging/logger';
 import { ApiKeyRepository } from '../modules/api-key/api-key.repository';
 import { ApiKeyService } from '../modules/api-key/api-key.service';
 
@@ -12,7 +14,7 @@ const USAGE = `usage:
   npm run apikey -- create --name <name> --role <viewer|operator|admin>   prints the key once
   npm run apikey -- list
   npm run apikey -- revoke --id <id>
-(uses the same DB_* configuration as the server)
+(uses the same DB_* configuration as the server; with REDIS_URL, revoke tells every server at once)
 `;
 
 /** `npm run apikey`: API keys from the command line, e.g. the first admin key of a new installation. */
@@ -35,10 +37,13 @@ async function main(): Promise<void> {
     queryTimeoutMs: config.database.queryTimeoutMs,
     idleTimeoutMs: config.database.idleTimeoutMs,
   });
+  let redis: SharedRedis | null = null;
   try {
     await datastore.detectServer();
     if (config.database.migrate) await migrate(datastore, APP_MIGRATIONS);
-    const keys = new ApiKeyService(new ApiKeyRepository(datastore));
+    // With REDIS_URL, a revocation reaches every server's key cache at once, as one made through the API.
+    redis = config.redis && command === 'revoke' ? new SharedRedis(config.redis, createLogger('warn', process.stderr), () => undefined) : null;
+    const keys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, undefined, redis?.keyRevocations() ?? null);
     if (command === 'create') {
       if (!values.name || !values.role) throw new Error(`create needs --name and --role\n${USAGE}`);
       const { key, record } = await keys.create(values.name, values.role);
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
       process.stdout.write(`revoked API key ${record.id} "${record.name}"\n`);
     }
   } finally {
+    await redis?.close();
     await datastore.close();
   }
 }

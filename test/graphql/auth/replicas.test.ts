@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DatasetNamesDocument, RevokeApiKeyDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
@@ -18,10 +20,11 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
   let a: TestServer;
   let b: TestServer;
   let irisId: string;
+  let env: Record<string, string>;
 
   before(async () => {
     schema = await createPostgresqlSchema('replica_auth');
-    const env = {
+    env = {
       DB_DIALECT: 'postgresql',
       DB_CONNECTION_STRING: schema.connectionString,
       DEMO_DATASETS: 'true',
@@ -72,6 +75,22 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
     assert.ok(dataOf(before.body, 'datasets on B').datasets.some((dataset) => dataset.name === 'iris'));
 
     assert.equal(dataOf(await a.graphql(RevokeApiKeyDocument, { id: apiKey.id }), 'revoke on A').revokeApiKey.id, apiKey.id);
+    assertUnauthenticated(await names(b), 'the revoked key on B');
+    assertUnauthenticated(await names(a), 'the revoked key on A');
+  });
+
+  it('a key revoked with `npm run apikey -- revoke` (REDIS_URL set) is refused at once by both servers, which had just cached it', async () => {
+    const { key, apiKey } = await createKey(a, 'revoked from the command line', 'viewer');
+    const names = (server: TestServer) => post(server, DatasetNamesDocument, {}, bearer(key));
+    for (const server of [a, b]) assert.equal((await names(server)).status, 200);
+
+    const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
+    const cli = spawnSync(process.execPath, [path.resolve(__dirname, '../../../src/cli/apikey.js'), 'revoke', '--id', apiKey.id], {
+      env: { ...parentEnv, ...env },
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(cli.stdout, `revoked API key ${apiKey.id} "revoked from the command line"\n`);
     assertUnauthenticated(await names(b), 'the revoked key on B');
     assertUnauthenticated(await names(a), 'the revoked key on A');
   });
