@@ -5,6 +5,7 @@ export interface RunUpdatePollerOptions {
   readonly runs: Pick<RunRepository, 'findByIds'>;
   /** Where a changed run goes: this replica's subscribers (or every replica's, through Redis). */
   readonly publish: (run: ModelRunRecord) => void;
+  /** The first failed read of a streak (the next ones are not reported until a read succeeds). */
   readonly onError: (error: unknown) => void;
   /** RUN_EVENTS_POLL_MS; null: no timer, only `pollNow` (the Redis transport, after a reconnect). */
   readonly pollMs: number | null;
@@ -21,6 +22,7 @@ export class RunUpdatePoller {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
+  private failing = false;
 
   constructor(private readonly options: RunUpdatePollerOptions) {}
 
@@ -76,8 +78,10 @@ export class RunUpdatePoller {
         this.seen.set(run.id, state);
         this.options.publish(run);
       }
+      this.failing = false;
     } catch (error) {
-      this.options.onError(error);
+      if (!this.failing) this.options.onError(error);
+      this.failing = true;
     }
   }
 }
