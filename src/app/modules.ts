@@ -38,8 +38,9 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
     prefix: config.redis?.prefix ?? '',
     shared: redis ? { eventTarget: redis.runEventTarget(), listening: (topic) => redis.listening(topic) } : undefined,
   });
-  // Messages sent while Redis was away are lost: the followed runs are read again.
-  redis?.onReconnect(() => void runUpdates.catchUp());
+  // While Redis is away the followed runs are polled; once it is back they are read once more (messages sent meanwhile are lost).
+  redis?.onDisconnect(() => runUpdates.sharedDown());
+  redis?.onReconnect(() => void runUpdates.sharedUp());
   const apiKeys = new ApiKeyService(new ApiKeyRepository(datastore), undefined, config.auth.apiKeyCacheMs, redis?.keyRevocations() ?? null);
   const { authenticator, sockets } = createAuthModule(config.auth, apiKeys);
   const services: Services = {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { WindowCounter } from '../auth/shared-rate-limiter';
@@ -20,12 +21,13 @@ export type RedisFailureUse = Parameters<Metrics['observeRedisFailure']>[0];
 
 /** The Redis connections of a replica: one for commands and publishing, one in subscriber mode. */
 export class SharedRedis {
-  readonly prefix: string;
+  private readonly prefix: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly reconnectListeners: (() => void)[] = [];
+  private readonly disconnectListeners: (() => void)[] = [];
   private readonly lastLogged = new Map<RedisFailureUse, number>();
-  private readonly origin = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  private readonly origin = `${process.pid}-${randomUUID()}`;
 
   constructor(
     private readonly options: RedisOptions,
@@ -102,6 +104,11 @@ export class SharedRedis {
     this.reconnectListeners.push(listener);
   }
 
+  /** Called once each time the subscriber connection is lost (or could not be made at start). */
+  onDisconnect(listener: () => void): void {
+    this.disconnectListeners.push(listener);
+  }
+
   /** Throws unless Redis answers a PING within COMMAND_TIMEOUT_MS. */
   async ping(): Promise<void> {
     try {
@@ -123,6 +130,7 @@ export class SharedRedis {
     const client = new Redis(this.options.url, { ...settings, connectionName: `aimodel-${role}` });
     let everReady = false;
     let warned = false;
+    let down = false;
     client.on('ready', () => {
       if (everReady) {
         this.logger.info({ redis: this.options.redactedUrl, role }, 'redis: connected again');
@@ -130,6 +138,12 @@ export class SharedRedis {
       }
       everReady = true;
       warned = false;
+      down = false;
+    });
+    client.on('close', () => {
+      if (down) return;
+      down = true;
+      if (role === 'subscriber') for (const listener of this.disconnectListeners) listener();
     });
     // ioredis reconnects by itself; one warning per outage, never the URL's password.
     client.on('error', (error: Error) => {

@@ -7,7 +7,7 @@ export interface RunUpdatePollerOptions {
   readonly publish: (run: ModelRunRecord) => void;
   /** The first failed read of a streak (the next ones are not reported until a read succeeds). */
   readonly onError: (error: unknown) => void;
-  /** RUN_EVENTS_POLL_MS; null: no timer, only `pollNow` (the Redis transport, after a reconnect). */
+  /** RUN_EVENTS_POLL_MS; null: no timer, only `pollNow` (the Redis transport while it is up). */
   readonly pollMs: number | null;
 }
 
@@ -23,8 +23,21 @@ export class RunUpdatePoller {
   private polling: Promise<void> | null = null;
   private stopped = false;
   private failing = false;
+  private pollMs: number | null;
 
-  constructor(private readonly options: RunUpdatePollerOptions) {}
+  constructor(private readonly options: RunUpdatePollerOptions) {
+    this.pollMs = options.pollMs;
+  }
+
+  /** Polls every `pollMs` from now on; null stops the timer. */
+  pollEvery(pollMs: number | null): void {
+    this.pollMs = pollMs;
+    if (pollMs === null && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.schedule();
+  }
 
   /** Follows run `id` until the returned function is called (once per subscriber). */
   follow(id: string): () => void {
@@ -61,11 +74,11 @@ export class RunUpdatePoller {
   }
 
   private schedule(): void {
-    if (this.stopped || this.timer || this.polling || this.options.pollMs === null || this.followers.size === 0) return;
+    if (this.stopped || this.timer || this.polling || this.pollMs === null || this.followers.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.pollNow();
-    }, this.options.pollMs);
+    }, this.pollMs);
   }
 
   private async poll(): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { ModelRunRecord, RunStatus } from '../../../../src/modules/run/run.record';
-import { createRunUpdateChannel } from '../../../../src/modules/run/run-update-channel';
+import { createRunUpdateChannel, type RunEventTarget } from '../../../../src/modules/run/run-update-channel';
 import { runRecord } from '../../../support/runs';
 
 const state = (base: ModelRunRecord, status: RunStatus, iteration: number): ModelRunRecord => ({ ...base, status, progress: { ...base.progress, iteration } });
@@ -97,5 +97,55 @@ describe('createRunUpdateChannel without Redis: polling the runs this replica’
     assert.deepStrictEqual((await updates.next()).value, state(run, 'RUNNING', 2));
     await updates.return?.();
     await channel.stop();
+  });
+});
+
+/** An in-memory stand-in for the Redis event target: records listeners added and removed; `deliver: false` drops every message (Redis away). */
+function fakeSharedTarget(deliver = true) {
+  const target = new EventTarget();
+  const added: string[] = [];
+  const removed: string[] = [];
+  const eventTarget = {
+    addEventListener: (type: string, listener: (event: Event) => void) => (added.push(type), target.addEventListener(type, listener)),
+    removeEventListener: (type: string, listener: (event: Event) => void) => (removed.push(type), target.removeEventListener(type, listener)),
+    dispatchEvent: (event: Event) => (deliver ? target.dispatchEvent(event) : true),
+  } as unknown as RunEventTarget;
+  return { eventTarget, added, removed };
+}
+
+function sharedChannel(eventTarget: RunEventTarget) {
+  return createRunUpdateChannel({
+    runs: { findByIds: () => Promise.resolve([]) },
+    prefix: 'test:',
+    shared: { eventTarget, listening: () => Promise.resolve() },
+    pollMs: 1_000,
+    onError: (error) => assert.fail(String(error)),
+  });
+}
+
+describe('createRunUpdateChannel with a shared transport', () => {
+  it('two subscribers of one run on a replica share one transport subscription, both get another replica’s update, and the last to leave ends it', async () => {
+    const { eventTarget, added, removed } = fakeSharedTarget();
+    const [here, elsewhere] = [sharedChannel(eventTarget), sharedChannel(eventTarget)];
+    const run = runRecord('d');
+    const [first, second] = [await here.subscribe(run.id), await here.subscribe(run.id)];
+    assert.deepEqual(added, [`test:run-updated:${run.id}`]);
+    elsewhere.publish(state(run, 'RUNNING', 7));
+    assert.deepStrictEqual((await first.next()).value, state(run, 'RUNNING', 7));
+    assert.deepStrictEqual((await second.next()).value, state(run, 'RUNNING', 7));
+    await first.return?.();
+    assert.deepEqual(removed, []);
+    await second.return?.();
+    assert.deepEqual(removed, [`test:run-updated:${run.id}`]);
+  });
+
+  it('this replica’s own update reaches its subscribers even when the transport delivers nothing', async () => {
+    const { eventTarget } = fakeSharedTarget(false);
+    const channel = sharedChannel(eventTarget);
+    const run = runRecord('d');
+    const updates = await channel.subscribe(run.id);
+    channel.publish(state(run, 'SUCCEEDED', 12));
+    assert.deepStrictEqual((await updates.next()).value, state(run, 'SUCCEEDED', 12));
+    await updates.return?.();
   });
 });
