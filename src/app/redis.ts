@@ -127,7 +127,8 @@ export class SharedRedis {
   }
 
   private connect(role: string, settings: { commandTimeout?: number; maxRetriesPerRequest: number | null }): Redis {
-    const client = new Redis(this.options.url, { ...settings, connectionName: `aimodel-${role}` });
+    // CLIENT LIST names it `<prefix><role>`: an operator sees which deployment holds which connection.
+    const client = new Redis(this.options.url, { ...settings, connectionName: `${this.prefix}${role}` });
     let everReady = false;
     let warned = false;
     let down = false;

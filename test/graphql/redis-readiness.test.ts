@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DatasetNamesDocument } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/app-harness';
+import { Redis } from 'ioredis';
 import { testRedisUrl, uniqueRedisPrefix } from '../support/redis';
-import { dataOf } from '../support/runs';
+import { dataOf, pollUntil } from '../support/runs';
 
 const PASSWORD = 'Redis-Pass-never-shown-42';
 
@@ -50,5 +51,30 @@ describe('/readyz and REDIS_URL', () => {
     const logs = unreachable.logs.join('');
     assert.match(logs, /redis: the (publisher|subscriber) connection failed; reconnecting/);
     assert.ok(!logs.includes(PASSWORD), 'the password is never logged');
+  });
+});
+
+describe('a server with REDIS_URL holds two Redis connections while it runs, and stop() closes them', () => {
+  it('CLIENT LIST names <prefix>publisher and <prefix>subscriber while the server runs, and neither after stop()', async () => {
+    const prefix = uniqueRedisPrefix('connections');
+    const observer = new Redis(testRedisUrl());
+    const names = async (): Promise<string[]> => {
+      const list = String(await observer.call('CLIENT', 'LIST'));
+      return list
+        .split('\n')
+        .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
+        .filter((name) => name.startsWith(prefix))
+        .sort();
+    };
+    try {
+      const server = await startTestServer({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix });
+      // Made and closed in the background: a bounded wait for each state (not a timing assertion).
+      await pollUntil(names, (listed) => listed.length === 2, 'both connections listed', 10_000);
+      assert.deepEqual(await names(), [`${prefix}publisher`, `${prefix}subscriber`]);
+      await server.stop();
+      assert.deepEqual(await pollUntil(names, (listed) => listed.length === 0, 'both connections closed', 10_000), []);
+    } finally {
+      observer.disconnect();
+    }
   });
 });

@@ -63,7 +63,7 @@ export function createRunUpdateChannel(options: RunUpdateChannelOptions): RunUpd
       void (async () => {
         // The first next() runs before this function's first await: the Redis listener is added now.
         for (let result = await remote.next(); !result.done; result = await remote.next()) if (result.value) deliver(result.value);
-      })();
+      })().catch((error: unknown) => options.onError(error, 'forwarding run updates'));
       const listening = options.shared.listening(`${topic}:${id}`).catch((error: unknown) => options.onError(error, 'subscribing to run updates'));
       entry = { followers: 1, listening, stop: () => remote.return() };
       bridges.set(id, entry);
