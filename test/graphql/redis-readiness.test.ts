@@ -66,14 +66,17 @@ describe('a server with REDIS_URL holds two Redis connections while it runs, and
         .filter((name) => name.startsWith(prefix))
         .sort();
     };
+    const server = await startTestServer({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix });
+    let stopped = false;
     try {
-      const server = await startTestServer({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix });
       // Made and closed in the background: a bounded wait for each state (not a timing assertion).
       await pollUntil(names, (listed) => listed.length === 2, 'both connections listed', 10_000);
       assert.deepEqual(await names(), [`${prefix}publisher`, `${prefix}subscriber`]);
       await server.stop();
+      stopped = true;
       assert.deepEqual(await pollUntil(names, (listed) => listed.length === 0, 'both connections closed', 10_000), []);
     } finally {
+      if (!stopped) await server.stop();
       observer.disconnect();
     }
   });
