@@ -72,7 +72,7 @@ export function healthRoutes(
       pool: datastore.state().pool,
       // The trace never decides readiness: the server serves while the search engine is away.
       trace: trace.counters(),
-      // Nor does Redis: without it each replica counts its own rate limit and hears only its own runs' updates.
+      // Nor does Redis: without it a replica counts its own rate limit and polls the runs its subscribers follow.
       ...(redis ? { redis: { reachable: !redisFailure, error: redisFailure ?? null } } : {}),
     });
   });

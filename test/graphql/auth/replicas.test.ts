@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DatasetNamesDocument, RevokeApiKeyDocument, StartModelRunDocument } from '../../generated/graphql';
+import { print } from 'graphql';
+import { CancelModelRunDocument, DatasetNamesDocument, ModelRunUpdatedDocument, RevokeApiKeyDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
+import { wsClient } from '../../support/graphql-ws';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from '../../support/redis';
-import { dataOf, startInput } from '../../support/runs';
+import { dataOf, insertForeignRunningRun, pollUntil, startInput } from '../../support/runs';
 import { assertUnauthenticated, bearer, createKey, datasetId, post } from './auth-support';
 
 /**
@@ -77,6 +79,35 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
     assert.equal(dataOf(await a.graphql(RevokeApiKeyDocument, { id: apiKey.id }), 'revoke on A').revokeApiKey.id, apiKey.id);
     assertUnauthenticated(await names(b), 'the revoked key on B');
     assertUnauthenticated(await names(a), 'the revoked key on A');
+  });
+
+  it('a graphql-ws socket opened on B with a key revoked on A is closed by B with 4403, ending its subscription', async () => {
+    const { key, apiKey } = await createKey(a, 'socket on B', 'viewer');
+    // A run that stays RUNNING (its owner is no server here), so the subscription stays open.
+    const runId = await insertForeignRunningRun(schema.datastore, irisId);
+    const socket = wsClient(b.url, { authorization: `Bearer ${key}` });
+    const events: unknown[] = [];
+    const ended = new Promise<unknown>((resolve) => {
+      socket.client.subscribe(
+        { query: print(ModelRunUpdatedDocument), variables: { id: runId } },
+        { next: (value) => events.push(value), error: resolve, complete: () => resolve('complete') },
+      );
+    });
+    try {
+      await pollUntil(
+        () => Promise.resolve(events.length),
+        (count) => count === 1,
+        'the subscription’s first state',
+      );
+      dataOf(await a.graphql(RevokeApiKeyDocument, { id: apiKey.id }), 'revoke on A');
+      // Bounded only so that a socket that stays open fails instead of hanging.
+      const closed = await Promise.race([socket.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000).unref())]);
+      assert.equal(closed?.code, 4403, 'B closed the socket');
+      assert.equal(((await ended) as { code?: number }).code, 4403);
+    } finally {
+      await socket.client.dispose();
+      dataOf(await a.graphql(CancelModelRunDocument, { id: runId }), 'cancel the run');
+    }
   });
 
   it('a key revoked with `npm run apikey -- revoke` (REDIS_URL set) is refused at once by both servers, which had just cached it', async () => {
