@@ -34,6 +34,7 @@ import { engineClient, removeTraceTargets, searchAll, setUpTargets, traceEnv, tr
 export type EventsMode = 'redis' | 'polling';
 
 const REPLICAS = 3;
+const TABLE = 'replica_points';
 const ROWS = 400;
 const FEATURES = 3;
 // Short, so that a killed replica's run is requeued within seconds (after 4 missed beats).
@@ -56,7 +57,9 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
     const redis = events === 'redis' ? { url: testRedisUrl(), prefix: redisTestPrefix(tag) } : null;
 
     // By id, as a plain object so that a failed wait shows it.
-    const read = async (ids: readonly string[]): Promise<Record<string, Pick<ModelRunRecord, 'status' | 'attempts' | 'owner' | 'error'> & { iteration: number }>> =>
+    const read = async (
+      ids: readonly string[],
+    ): Promise<Record<string, Pick<ModelRunRecord, 'status' | 'attempts' | 'owner' | 'error'> & { iteration: number }>> =>
       Object.fromEntries(
         (await runs.findByIds(ids)).map((run) => [
           run.id,
@@ -68,7 +71,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
     const live = () => replicas.filter((replica) => replica.alive());
 
     before(async () => {
-      database = await createReplicaDatabase(dialect, tag);
+      database = await createReplicaDatabase(dialect, tag, [TABLE]);
       runs = new RunRepository(database.datastore);
       targets = traceTargets(tag.replace(/_/g, ''));
       engine = await engineClient();
@@ -108,12 +111,13 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
       );
       t.diagnostic(replicas.map((replica) => `${replica.name}: ${replica.lines.length} log lines`).join(', '));
 
-      const table = database.tableName('replica_points');
-      const featureColumns = await createNoiseTable(database.datastore, table, ROWS, FEATURES, 14);
+      const featureColumns = await createNoiseTable(database.datastore, TABLE, ROWS, FEATURES, 14);
       const [first] = replicas as [Replica];
       const register = async (name: string) =>
-        dataOf(await first.graphql(RegisterDatasetDocument, { input: registerInput({ name, table, keyColumns: ['id'], featureColumns }) }), 'registerDataset')
-          .registerDataset.id;
+        dataOf(
+          await first.graphql(RegisterDatasetDocument, { input: registerInput({ name, table: TABLE, keyColumns: ['id'], featureColumns }) }),
+          'registerDataset',
+        ).registerDataset.id;
       lanes = [];
       for (const replica of replicas) lanes.push(await register(`replica points ${replica.name}`));
       gatedDatasetId = await register('replica points, gated');
@@ -121,7 +125,8 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
 
     it('30 runs started round-robin across the replicas are each executed exactly once: SUCCEEDED with attempts 1 in the database, one run-started and one run-claimed document each in the trace', async (t) => {
       const started: string[] = [];
-      for (let index = 0; index < 30; index++) started.push(await start(replicas[index % REPLICAS]!, lanes[index % REPLICAS]!, { k: 3, maxIterations: 30, seed: index + 1 }));
+      for (let index = 0; index < 30; index++)
+        started.push(await start(replicas[index % REPLICAS]!, lanes[index % REPLICAS]!, { k: 3, maxIterations: 30, seed: index + 1 }));
       for (const [index, id] of started.entries()) await waitForRun(replicas[index % REPLICAS]!, id, undefined, 120_000);
 
       const stored = await read(started);
@@ -148,12 +153,16 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
     it('a subscriber on a replica that does not execute the run sees QUEUED, RUNNING and SUCCEEDED in that order, then the subscription completes', async (t) => {
       const writes = await holdAssignmentWrites(database.datastore);
       let gated: Gate | undefined;
+      // Every run of this test, to see them ended before the next test takes its gates.
+      const ours: string[] = [];
       const observed: { replica: Replica; subscription: ObservedSubscription<ModelRunUpdatedSubscription> }[] = [];
       const sockets: Awaited<ReturnType<typeof connectGraphqlWs>>[] = [];
       try {
         // One run a replica, each stopped RUNNING before its final writes: no slot is free.
         const blockers: string[] = [];
-        for (const [index, replica] of replicas.entries()) blockers.push(await start(replica, lanes[index]!, { k: 2, maxIterations: 5, seed: 1, publishOutcomes: false }));
+        for (const [index, replica] of replicas.entries())
+          blockers.push(await start(replica, lanes[index]!, { k: 2, maxIterations: 5, seed: 1, publishOutcomes: false }));
+        ours.push(...blockers);
         await pollUntil(
           () => read(blockers),
           (stored) => blockers.every((id) => stored[id]?.status === 'RUNNING'),
@@ -162,6 +171,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
 
         const [first] = replicas as [Replica];
         const id = await start(first, gatedDatasetId, { k: 3, maxIterations: 30, seed: 3, publishOutcomes: false });
+        ours.push(id);
         gated = await holdDataset(database.datastore, gatedDatasetId);
         for (const replica of replicas) {
           const socket = await connectGraphqlWs(replica.url);
@@ -169,7 +179,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
           observed.push({ replica, subscription: observeSubscription(socket, ModelRunUpdatedDocument, { id }) });
         }
         await pollUntil(
-          async () => observed.map(({ subscription }) => subscription.events.length),
+          () => Promise.resolve(observed.map(({ subscription }) => subscription.events.length)),
           (counts) => counts.every((count) => count > 0),
           'the first event on every subscription',
         );
@@ -181,7 +191,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
         // Slots free up; the run is claimed, computes, and waits RUNNING at the gate of its dataset.
         await writes.release();
         const seen = await pollUntil(
-          async () => observed.map(({ replica, subscription }) => [replica.name, subscription.events.map(statusOf)] as const),
+          () => Promise.resolve(observed.map(({ replica, subscription }) => [replica.name, subscription.events.map(statusOf)] as const)),
           (lists) => lists.every(([, statuses]) => statuses.includes('RUNNING')),
           'RUNNING on every subscription',
           20_000,
@@ -210,18 +220,31 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
             iterations.at(-1),
           ];
         };
-        t.diagnostic(`executed on ${executing.name}; events: ${observed.map(({ replica, subscription }) => `${replica.name} ${subscription.events.length}`).join(', ')}`);
+        t.diagnostic(
+          `executed on ${executing.name}; events: ${observed.map(({ replica, subscription }) => `${replica.name} ${subscription.events.length}`).join(', ')}`,
+        );
         assert.deepEqual(
           observed.map((entry, index) => outcome(entry, index)).filter(([name]) => name !== executing.name),
           others.map(({ replica }) => expected(replica)),
           'the subscribers on the replicas that did not execute the run',
         );
-        assert.deepEqual(outcome(observed.find(({ replica }) => replica === executing)!, observed.findIndex(({ replica }) => replica === executing)), expected(executing));
+        assert.deepEqual(
+          outcome(
+            observed.find(({ replica }) => replica === executing)!,
+            observed.findIndex(({ replica }) => replica === executing),
+          ),
+          expected(executing),
+        );
       } finally {
         await writes.release();
         await gated?.release();
         for (const { subscription } of observed) subscription.stop();
-        await Promise.all(sockets.map((socket) => socket.dispose()));
+        await Promise.all(sockets.map(async (socket) => socket.dispose()));
+        await pollUntil(
+          () => read(ours),
+          (stored) => ours.every((id) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(stored[id]?.status ?? '')),
+          'the runs of this test ended',
+        );
       }
     });
 
@@ -296,6 +319,13 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
       ];
       assert.deepEqual(await results(resumed), await results(uninterrupted));
       t.diagnostic(`seed ${resumed.params.seed}: chosen k ${resumed.kSelection?.chosenK}, cluster sizes ${JSON.stringify(resumed.clusterSizes)}`);
+    });
+
+    it('over the whole suite, no replica (the killed one included) logged a line at error level or above', () => {
+      assert.deepEqual(
+        replicas.map((replica) => [replica.name, replica.lines.filter((line) => Number(line.level) >= 50)]),
+        replicas.map((replica) => [replica.name, []]),
+      );
     });
   });
 }

@@ -15,8 +15,6 @@ export interface ReplicaDatabase {
   readonly env: Record<string, string>;
   /** The same tables as the servers see them. */
   readonly datastore: Datastore;
-  /** A name for a table of the test's own, unique to this database. */
-  tableName(name: string): string;
   /** Drops everything the servers and the test created. */
   drop(): Promise<void>;
 }
@@ -25,9 +23,12 @@ export type ReplicaDialect = 'postgresql' | 'mariadb';
 
 const POOL = 4;
 
-/** `tag`: a short lower-case identifier unique to the calling test file. */
-export function createReplicaDatabase(dialect: ReplicaDialect, tag: string): Promise<ReplicaDatabase> {
-  return dialect === 'postgresql' ? postgresqlReplicaDatabase(tag) : mariadbReplicaDatabase(tag);
+/**
+ * `tag`: a short lower-case identifier unique to the calling test file; `ownTables`: the names of the
+ * data tables the test will create (kept apart from other files' like the app's tables).
+ */
+export function createReplicaDatabase(dialect: ReplicaDialect, tag: string, ownTables: readonly string[]): Promise<ReplicaDatabase> {
+  return dialect === 'postgresql' ? postgresqlReplicaDatabase(tag) : mariadbReplicaDatabase(tag, ownTables);
 }
 
 /** A schema of its own (postgresql-schema.ts): the app's tables and the test's live in it. */
@@ -39,7 +40,6 @@ async function postgresqlReplicaDatabase(tag: string): Promise<ReplicaDatabase> 
     label: `PostgreSQL schema ${schema.schema}`,
     env: { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString },
     datastore,
-    tableName: (name) => name,
     async drop() {
       await datastore.close();
       await schema.drop();
@@ -48,34 +48,30 @@ async function postgresqlReplicaDatabase(tag: string): Promise<ReplicaDatabase> 
 }
 
 /**
- * The shared aimodel_test database with the app's tables under a prefix of its own, in the servers too:
- * prefixed-mariadb-preload.ts, loaded into every node process started with `env`, makes their
- * DB_DIALECT=mysql the prefixed dialect. The test's own tables carry the prefix in their names.
+ * The shared aimodel_test database with the app's tables and `ownTables` under a prefix of their own, in
+ * the servers too: prefixed-mariadb-preload.ts, loaded into every node process started with `env`, makes
+ * their DB_DIALECT=mysql the prefixed dialect.
  */
-async function mariadbReplicaDatabase(tag: string): Promise<ReplicaDatabase> {
+async function mariadbReplicaDatabase(tag: string, ownTables: readonly string[]): Promise<ReplicaDatabase> {
   const prefix = `${tag}_${process.pid.toString(36)}${Date.now().toString(36)}_`;
   const database = mariadbDatabase();
-  const { datastore } = await openDatastore(database, { poolMax: POOL, dialect: new PrefixedAppTablesMariadbDialect(prefix) });
+  const { datastore } = await openDatastore(database, { poolMax: POOL, dialect: new PrefixedAppTablesMariadbDialect(prefix, ownTables) });
   const preload = path.resolve(__dirname, 'prefixed-mariadb-preload.js');
-  const created: string[] = [];
   return {
     label: `MariaDB, app tables prefixed ${prefix}`,
     env: {
       DB_DIALECT: 'mysql',
       DB_CONNECTION_STRING: database.connectionString,
       TEST_MARIADB_APP_TABLE_PREFIX: prefix,
+      TEST_MARIADB_PREFIXED_TABLES: ownTables.join(','),
       // Kept: npm test's own --require (the statement inventory) must reach the servers too.
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${preload}`.trim(),
     },
     datastore,
-    tableName(name) {
-      created.push(`${prefix}${name}`);
-      return `${prefix}${name}`;
-    },
     async drop() {
       try {
         await dropAppTables(datastore);
-        for (const table of created) await datastore.execute(ddl(`DROP TABLE IF EXISTS ${datastore.dialect.quoteIdentifier(table)}`));
+        for (const table of ownTables) await datastore.execute(ddl(`DROP TABLE IF EXISTS ${datastore.dialect.quoteIdentifier(table)}`));
       } finally {
         await datastore.close();
       }

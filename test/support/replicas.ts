@@ -22,7 +22,11 @@ export interface Replica extends MainProcess {
  * with the apikey command, which every replica accepts (keys live in the database). Each replica has
  * a DATA_DIR of its own, and `own(name)` on top of `env`.
  */
-export async function startReplicas(count: number, env: Record<string, string>, own: (name: string) => Record<string, string> = () => ({})): Promise<Replica[]> {
+export async function startReplicas(
+  count: number,
+  env: Record<string, string>,
+  own: (name: string) => Record<string, string> = () => ({}),
+): Promise<Replica[]> {
   let adminKey = '';
   const names = Array.from({ length: count }, (_, index) => String.fromCharCode(65 + index));
   const started = await Promise.allSettled(
