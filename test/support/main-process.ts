@@ -53,7 +53,11 @@ export function launchMain(env: Record<string, string>, adminKey: () => string):
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "server listening" line within 60 s: ${JSON.stringify(lines)} ${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`no "server listening" line within 60 s: ${JSON.stringify(lines)} ${stderr}`));
+    }, 60_000);
     let buffer = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
