@@ -235,10 +235,14 @@ async function main(): Promise<void> {
     eventRuns: Number(values['event-runs']),
   };
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`Workload: ${options.runs} runs of ${JSON.stringify(THROUGHPUT_RUN)} on ${options.rows} rows × ${FEATURES} features (PostgreSQL, generate_series data)`);
-  out('');
-  out('| replicas | runs | seconds | runs per minute | executed per replica |');
-  out('|---|---|---|---|---|');
+  if (options.replicaCounts.length > 0) {
+    out(
+      `Workload: ${options.runs} runs of ${JSON.stringify(THROUGHPUT_RUN)} on ${options.rows} rows × ${FEATURES} features (PostgreSQL, generate_series data)`,
+    );
+    out('');
+    out('| replicas | runs | seconds | runs per minute | executed per replica |');
+    out('|---|---|---|---|---|');
+  }
   for (const count of options.replicaCounts) {
     const result = await throughput(count, options);
     out(`| ${result.replicas} | ${result.runs} | ${result.seconds.toFixed(1)} | ${result.runsPerMinute.toFixed(1)} | ${result.executed.join(' / ')} |`);
