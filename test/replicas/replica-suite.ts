@@ -37,8 +37,9 @@ const REPLICAS = 3;
 const TABLE = 'replica_points';
 const ROWS = 400;
 const FEATURES = 3;
-// Short, so that a killed replica's run is requeued within seconds (after 4 missed beats).
-const HEARTBEAT_MS = 500;
+// Short, so that a killed replica's run is requeued within seconds (after 4 missed beats), yet long
+// enough that a live replica on a busy machine does not miss 4.
+const HEARTBEAT_MS = 1_000;
 
 export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void {
   const tag = `rep_${dialect === 'postgresql' ? 'pg' : 'mdb'}_${events === 'redis' ? 'rd' : 'pl'}`;
@@ -234,6 +235,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
             observed.findIndex(({ replica }) => replica === executing),
           ),
           expected(executing),
+          'the subscriber on the replica that executed the run',
         );
       } finally {
         await writes.release();
