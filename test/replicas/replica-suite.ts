@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
 import type { ModelRunRecord } from '../../src/modules/run/run.record';
@@ -78,9 +76,11 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
       engine = await engineClient();
       const url = await searchEngineUrl();
       await setUpTargets(engine, targets, async () => void (await setupElasticsearch(engine, traceOptionsFor(url, targets))), { createStream: true });
+      // No TRACE_DIR: each replica spools under its own DATA_DIR.
+      const { TRACE_DIR: _shared, ...engineEnv } = traceEnv(url, targets);
       env = {
         ...database.env,
-        ...traceEnv(url, targets),
+        ...engineEnv,
         RUN_CONCURRENCY: '1',
         RUN_HEARTBEAT_MS: String(HEARTBEAT_MS),
         RUN_QUEUE_LIMIT: '100',
@@ -98,14 +98,14 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
       if (engine) {
         await removeTraceTargets(engine, targets);
         await engine.close();
+        rmSync(targets.traceDir, { recursive: true, force: true });
       }
       if (redis) await removeRedisKeys(redis.url, redis.prefix);
       await database?.drop();
     });
 
     it('three replicas started at the same moment on a fresh database all become ready, and no log line of any is an error or names an error code', async (t) => {
-      // Each replica spools its trace into a folder of its own.
-      replicas = await startReplicas(REPLICAS, env, (name) => ({ TRACE_DIR: mkdtempSync(path.join(tmpdir(), `aimodel-replica-trace-${name}-`)) }));
+      replicas = await startReplicas(REPLICAS, env);
       assert.deepEqual(
         replicas.map((replica) => [replica.name, errorLines(replica.lines), replica.stderr()]),
         replicas.map((replica) => [replica.name, [], '']),

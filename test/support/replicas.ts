@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAdminKey, launchMain, type MainProcess } from './main-process';
@@ -13,6 +13,8 @@ export interface Replica extends MainProcess {
   readonly name: string;
   /** The run owner this process writes (run.module.ts: `<pid>-<uuid>`) begins with this. */
   readonly ownerPrefix: string;
+  /** Its DATA_DIR, a temporary folder of its own (the trace files and spool go under it by default). */
+  readonly dataDir: string;
   alive(): boolean;
 }
 
@@ -20,7 +22,8 @@ export interface Replica extends MainProcess {
  * Starts `count` servers with `env` at once (no key is made first, so a fresh database stays fresh
  * until the servers prepare it), waits until each answers /readyz with 200, then makes one admin key
  * with the apikey command, which every replica accepts (keys live in the database). Each replica has
- * a DATA_DIR of its own, and `own(name)` on top of `env`.
+ * a DATA_DIR of its own (so its own trace files and spool unless TRACE_DIR says otherwise), and
+ * `own(name)` on top of `env`.
  */
 export async function startReplicas(
   count: number,
@@ -30,11 +33,10 @@ export async function startReplicas(
   let adminKey = '';
   const names = Array.from({ length: count }, (_, index) => String.fromCharCode(65 + index));
   const started = await Promise.allSettled(
-    names.map((name) =>
-      launchMain({ DATA_DIR: mkdtempSync(path.join(tmpdir(), `aimodel-replica-${name}-`)), ...env, ...own(name) }, () => adminKey).then((main) =>
-        asReplica(main, name),
-      ),
-    ),
+    names.map((name) => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), `aimodel-replica-${name}-`));
+      return launchMain({ DATA_DIR: dataDir, ...env, ...own(name) }, () => adminKey).then((main) => asReplica(main, name, dataDir));
+    }),
   );
   const replicas = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failure = started.find((outcome) => outcome.status === 'rejected');
@@ -55,10 +57,11 @@ export async function startReplicas(
   return replicas;
 }
 
-function asReplica(main: MainProcess, name: string): Replica {
+function asReplica(main: MainProcess, name: string, dataDir: string): Replica {
   return Object.assign(main, {
     name,
     ownerPrefix: `${main.child.pid}-`,
+    dataDir,
     alive: () => main.child.exitCode === null && main.child.signalCode === null,
   });
 }
@@ -68,12 +71,13 @@ export function replicaOf(replicas: readonly Replica[], owner: string | null): R
   return owner === null ? undefined : replicas.find((replica) => owner.startsWith(replica.ownerPrefix));
 }
 
-/** Sends `signal` to every live replica and waits until each has exited. */
+/** Sends `signal` to every live replica, waits until each has exited, and removes their folders. */
 export async function stopReplicas(replicas: readonly Replica[], signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   await Promise.all(
     replicas.map(async (replica) => {
       if (replica.alive()) replica.child.kill(signal);
       await replica.exited;
+      rmSync(replica.dataDir, { recursive: true, force: true });
     }),
   );
 }
