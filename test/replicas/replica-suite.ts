@@ -53,7 +53,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
     // locks its dataset's row, as does a run's final transaction, so runs held at a gate must not share one.
     let lanes: string[] = [];
     let gatedDatasetId: string;
-    const redis = events === 'redis' ? { url: testRedisUrl(), prefix: redisTestPrefix(tag) } : null;
+    let redis: { url: string; prefix: string } | null = null;
 
     // By id, as a plain object so that a failed wait shows it.
     const read = async (
@@ -70,6 +70,7 @@ export function replicaSuite(dialect: ReplicaDialect, events: EventsMode): void 
     const live = () => replicas.filter((replica) => replica.alive());
 
     before(async () => {
+      redis = events === 'redis' ? { url: testRedisUrl(), prefix: redisTestPrefix(tag) } : null;
       database = await createReplicaDatabase(dialect, tag, [TABLE]);
       runs = new RunRepository(database.datastore);
       targets = traceTargets(tag.replace(/_/g, ''));
