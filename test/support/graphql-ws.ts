@@ -172,3 +172,33 @@ export function refusedSubscription(client: Client, runId: string): Promise<{ ev
     );
   });
 }
+
+/** A subscription being watched: its results so far, and how the server ended it. */
+export interface ObservedSubscription<TResult> {
+  readonly events: FormattedExecutionResult<TResult>[];
+  /** Resolves when the server ends the subscription: `complete`, or the error it ended with. */
+  readonly ending: Promise<SubscriptionOutcome<TResult>['ending']>;
+  /** Unsubscribes (when the test gives up on it). */
+  stop(): void;
+}
+
+/** Subscribes and records each result as it arrives, so a test can look at them before the end. */
+export function observeSubscription<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+): ObservedSubscription<TResult> {
+  const events: FormattedExecutionResult<TResult>[] = [];
+  let stop!: () => void;
+  const ending = new Promise<SubscriptionOutcome<TResult>['ending']>((resolve) => {
+    stop = client.subscribe<TResult>(
+      { query: print(document), variables: variables as Record<string, unknown> },
+      {
+        next: (value) => events.push(value as FormattedExecutionResult<TResult>),
+        error: (error) => resolve({ error }),
+        complete: () => resolve('complete'),
+      },
+    );
+  });
+  return { events, ending, stop };
+}

@@ -24,6 +24,8 @@ export interface MainProcess extends Pick<TestServer, 'graphql'> {
   readonly url: string;
   /** Its log lines, parsed. */
   readonly lines: Record<string, unknown>[];
+  /** What it wrote to stderr so far (its log lines go to stdout). */
+  stderr(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -32,6 +34,15 @@ export interface MainProcess extends Pick<TestServer, 'graphql'> {
 export function startMain(env: Record<string, string>): Promise<MainProcess> {
   // Requests go as an admin, with a key made by the apikey command before the server starts.
   const adminKey = createAdminKey(env);
+  return launchMain(env, () => adminKey);
+}
+
+/**
+ * startMain without making a key first, so that a fresh database is first prepared by the server
+ * itself (the apikey command migrates too): requests send `adminKey()`, e.g. a key made once the
+ * server is ready.
+ */
+export function launchMain(env: Record<string, string>, adminKey: () => string): Promise<MainProcess> {
   // The child sizes its own libuv pool; an inherited UV_THREADPOOL_SIZE would override that.
   const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
   const child = spawn(process.execPath, [MAIN], { env: { ...parentEnv, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,7 +53,11 @@ export function startMain(env: Record<string, string>): Promise<MainProcess> {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "server listening" line within 60 s: ${JSON.stringify(lines)} ${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`no "server listening" line within 60 s: ${JSON.stringify(lines)} ${stderr}`));
+    }, 60_000);
     let buffer = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -64,10 +79,11 @@ export function startMain(env: Record<string, string>): Promise<MainProcess> {
             url,
             lines,
             exited,
+            stderr: () => stderr,
             async graphql(document, variables, headers = {}) {
               const response = await fetch(`${url}/graphql`, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, ...headers },
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey()}`, ...headers },
                 body: JSON.stringify({ query: print(document), variables }),
               });
               return (await response.json()) as FormattedExecutionResult<never>;

@@ -9,14 +9,20 @@ import type { Statement } from '../../src/datastore/types';
  */
 const APP_TABLE_NAMES = [MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))];
 
-/** MariaDB with the app's own tables renamed `<prefix><name>` in the database and back when read. */
+/**
+ * MariaDB with the app's own tables renamed `<prefix><name>` in the database and back when read; also
+ * `ownTables`, a test's data tables, which the servers it starts must find (only prefixed tables are listed).
+ */
 export class PrefixedAppTablesMariadbDialect extends MariadbDialect {
-  constructor(private readonly prefix: string) {
+  constructor(
+    private readonly prefix: string,
+    private readonly ownTables: readonly string[] = [],
+  ) {
     super();
   }
 
   private inDatabase(name: string): string {
-    return APP_TABLE_NAMES.includes(name) ? `${this.prefix}${name}` : name;
+    return APP_TABLE_NAMES.includes(name) || this.ownTables.includes(name) ? `${this.prefix}${name}` : name;
   }
 
   override quoteIdentifier(name: string): string {
