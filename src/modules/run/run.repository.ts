@@ -203,14 +203,7 @@ export class RunRepository {
    * holds it without a beat since `before`: a late beat or another replica's requeue wins instead.
    */
   async requeue(id: string, owner: string, before: Date): Promise<boolean> {
-    const count = await this.executor.execute({
-      sql:
-        `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'QUEUED', ${this.q('owner')} = NULL, ${this.q('started_at')} = NULL ` +
-        `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'RUNNING' AND ${this.q('owner')} = ? AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
-      parameters: [id, owner, before],
-      kind: 'update',
-    });
-    return count > 0;
+    return this.backToQueue(`${this.q('heartbeat_at')} < ${this.timestamp()}`, [id, owner, before]);
   }
 
   /**
@@ -219,11 +212,16 @@ export class RunRepository {
    * counted. False when the run is no longer that owner's, or its claims are spent.
    */
   async giveBack(id: string, owner: string, maxAttempts: number): Promise<boolean> {
+    return this.backToQueue(`COALESCE(${this.q('attempts')}, 0) < ?`, [id, owner, maxAttempts]);
+  }
+
+  /** Run `id`, RUNNING under `owner` and meeting `condition` (its parameter last), back in the queue unowned. */
+  private async backToQueue(condition: string, parameters: [id: string, owner: string, SqlValue]): Promise<boolean> {
     const count = await this.executor.execute({
       sql:
         `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'QUEUED', ${this.q('owner')} = NULL, ${this.q('started_at')} = NULL ` +
-        `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'RUNNING' AND ${this.q('owner')} = ? AND COALESCE(${this.q('attempts')}, 0) < ?`,
-      parameters: [id, owner, maxAttempts],
+        `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'RUNNING' AND ${this.q('owner')} = ? AND ${condition}`,
+      parameters,
       kind: 'update',
     });
     return count > 0;

@@ -28,6 +28,24 @@ const state = (run: ModelRunRecord | undefined) => [
   run?.error?.code ?? null,
 ];
 
+/** A lifecycle of replica 'this-replica' (3 claims a run) over `runs`, with a claimer and an executor that only report. */
+function lifecycleOf(
+  runs: RunRepository,
+  hooks: { wake?: () => void; cancel?: (id: string) => void; events?: RunEvents; requeued: (run: ModelRunRecord) => void },
+): RunLifecycle {
+  return new RunLifecycle({
+    runs,
+    claimer: { start: () => undefined, stop: () => Promise.resolve(), wake: hooks.wake ?? (() => undefined), whenIdle: () => Promise.resolve() },
+    executor: { stop: () => undefined, cancel: (id: string) => (hooks.cancel?.(id), true) } as unknown as RunExecutor,
+    events: hooks.events ?? new RunEvents(),
+    tracer: { requeued: hooks.requeued },
+    logger: createLogger('silent'),
+    owner: 'this-replica',
+    heartbeatMs: 60_000,
+    maxAttempts: 3,
+  });
+}
+
 for (const target of ROUND_TRIP_TARGETS) {
   describe(`run queue on ${target.name}`, () => {
     let store: RoundTripStore;
@@ -173,16 +191,10 @@ for (const target of ROUND_TRIP_TARGETS) {
       const events = new RunEvents();
       events.on('changed', (id) => Promise.resolve(void reported.push(`changed ${id}`)));
       events.on('ended', (id) => Promise.resolve(void reported.push(`ended ${id}`)));
-      const lifecycle = new RunLifecycle({
-        runs,
-        claimer: { start: () => undefined, stop: () => Promise.resolve(), wake: () => undefined, whenIdle: () => Promise.resolve() },
-        executor: { stop: () => undefined, cancel: (id: string) => cancelled.push(id) > 0 } as unknown as RunExecutor,
+      const lifecycle = lifecycleOf(runs, {
+        cancel: (id) => void cancelled.push(id),
         events,
-        tracer: { requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) },
-        logger: createLogger('silent'),
-        owner: 'this-replica',
-        heartbeatMs: 60_000,
-        maxAttempts: 3,
+        requeued: (run) => void traced.push([run.id, run.attempts, run.owner]),
       });
       await lifecycle.start();
       await lifecycle.stop(0);
@@ -209,17 +221,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       await runs.insert(queued('waiting', '2020-01-01T00:00:00.000Z'));
       let wakes = 0;
       const traced: [string, number, string | null][] = [];
-      const lifecycle = new RunLifecycle({
-        runs,
-        claimer: { start: () => undefined, stop: () => Promise.resolve(), wake: () => void (wakes += 1), whenIdle: () => Promise.resolve() },
-        executor: { stop: () => undefined, cancel: () => false } as unknown as RunExecutor,
-        events: new RunEvents(),
-        tracer: { requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) },
-        logger: createLogger('silent'),
-        owner: 'this-replica',
-        heartbeatMs: 60_000,
-        maxAttempts: 3,
-      });
+      const lifecycle = lifecycleOf(runs, { wake: () => void (wakes += 1), requeued: (run) => void traced.push([run.id, run.attempts, run.owner]) });
       await lifecycle.start();
       await lifecycle.stop(0);
 
