@@ -7,6 +7,7 @@ import type { Config } from '../config/config';
 import type { Datastore } from '../datastore/datastore';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from '../graphql/context';
 import { stringParam } from '../graphql/graphql-ws/auth';
+import { corsMiddleware } from '../http/cors';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
 import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
 import type { Logger } from '../logging/logger';
@@ -27,9 +28,10 @@ export interface RouteOptions {
   readonly logger: Logger;
 }
 
-/** /healthz, /readyz and /metrics, then /graphql over HTTP, then the JSON answer for whatever failed around them. */
+/** CORS, /healthz, /readyz and /metrics, then /graphql over HTTP, then the JSON answer for whatever failed around them. */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   const { config, authenticator, services, logger } = options;
+  expressApp.use(corsMiddleware(config.cors));
   expressApp.use(
     healthRoutes(options.datastore, options.bootstrap, options.metrics, options.trace, authenticator, options.redis, logger.child({ component: 'health' })),
   );
