@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { DatasetByIdDocument } from '../../generated/graphql';
@@ -129,5 +133,31 @@ describe('CORS in production with CORS_ORIGINS unset', () => {
       body: JSON.stringify({ query: QUERY, variables: { id: 'demo-iris' } }),
     });
     assertNoCorsHeaders(response);
+  });
+});
+
+describe('CORS_ORIGINS that is not a list of origins', () => {
+  it('the server process refuses to start with the configuration error naming each bad entry, and exits 1', async () => {
+    const child = spawn(process.execPath, [path.resolve(__dirname, '../../../src/main.js')], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-cors-')),
+        CORS_ORIGINS: 'https://app.example.com/graphql,app.example.com,*',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // A server that starts anyway would never exit: the bound turns that into a failure, not a hang.
+    const bound = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(bound);
+    assert.equal(code, 1);
+    assert.match(stderr, /^Invalid configuration:\n/);
+    assert.ok(stderr.includes('CORS_ORIGINS: "https://app.example.com/graphql" is not an origin'), stderr);
+    assert.ok(stderr.includes('write "https://app.example.com"'), stderr);
+    assert.ok(stderr.includes('CORS_ORIGINS: "app.example.com" is not an origin: write scheme://host[:port]'), stderr);
+    assert.ok(stderr.includes('CORS_ORIGINS: "*" is not allowed'), stderr);
   });
 });
