@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -148,5 +148,27 @@ describe('run metrics while runs wait in the queue', () => {
     );
     assert.equal(grew('model_run_duration_seconds_count', { status: 'CANCELLED' }), 0);
     assert.equal(grew('model_run_rows_count', { status: 'CANCELLED' }), 0);
+  });
+});
+
+describe('run metrics with the database unreachable', () => {
+  let server: TestServer;
+  before(async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    server = await startTestServer({
+      DB_DIALECT: 'postgresql',
+      DB_CONNECTION_STRING: `Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=${port};Database=none;Uid=nobody;Pwd=unused;`,
+      DB_ACQUIRE_TIMEOUT_MS: '60000',
+    });
+  });
+  after(() => server.stop());
+
+  it('/metrics still answers 200 with the run metrics, the queue depth at 0 (no count was ever read)', async () => {
+    const text = await scrape(server.url);
+    assert.ok(text.includes('model_run_queue_depth 0\n'));
+    assert.ok(text.includes('model_runs_total{status="SUCCEEDED"} 0\n'));
   });
 });
