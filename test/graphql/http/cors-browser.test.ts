@@ -100,14 +100,38 @@ describe('a page on another origin calls the API from headless Chromium', () => 
     );
   });
 
+  it("a simple cross-origin POST the browser sends without a preflight (no-cors, text/plain) is refused 400 by Apollo's CSRF prevention", async () => {
+    const seenBefore = answered.length;
+    const page = await browser.newPage();
+    await page.goto(`${otherPage.origin}/`);
+    const type = await page.evaluate(async (url: string) => {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        mode: 'no-cors',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: '{ datasets { id name } }' }),
+      });
+      return response.type;
+    }, server.url);
+    await page.close();
+
+    assert.equal(type, 'opaque');
+    const posts = answered.slice(seenBefore).filter((entry) => entry.origin === otherPage.origin && entry.method === 'POST');
+    assert.deepEqual(
+      posts.map((entry) => [entry.status, entry.allowOrigin]),
+      [[400, undefined]],
+    );
+  });
+
   it('from an origin not listed, fetch fails with a TypeError: the preflight is answered without Access-Control-Allow-Origin and the POST is never sent', async () => {
+    const seenBefore = answered.length;
     const { outcome, page } = await fetchFrom(otherPage.origin);
     await page.screenshot({ path: path.join(testOutputDirectory('cors'), 'refused-origin.png') });
     await page.close();
 
     assert.equal(outcome.ok, false);
     assert.equal((outcome as { name: string }).name, 'TypeError');
-    const fromPage = answered.filter((entry) => entry.origin === otherPage.origin);
+    const fromPage = answered.slice(seenBefore).filter((entry) => entry.origin === otherPage.origin);
     assert.deepEqual(
       fromPage.map((entry) => [entry.method, entry.allowOrigin]),
       [['OPTIONS', undefined]],
