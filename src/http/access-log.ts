@@ -1,9 +1,10 @@
 import type { RequestHandler } from 'express';
 import { requestIdFrom, type AccessNote } from '../graphql/context';
 import type { Logger } from '../logging/logger';
+import { truncate } from './graphql-body';
 
 // Paths are input: an unknown route may be any length.
-const MAX_PATH_LENGTH = 200;
+export const MAX_PATH_LENGTH = 200;
 
 /**
  * One `request` line per HTTP request once its response is done (or the client went away): request id,
@@ -19,7 +20,7 @@ export function accessLog(logger: Logger): RequestHandler {
     response.setHeader('X-Request-Id', requestId);
     const note: AccessNote = {};
     response.locals.access = note;
-    const path = cut(request.path);
+    const path = truncate(request.path, MAX_PATH_LENGTH);
     response.once('close', () => {
       logger.info(
         {
@@ -41,8 +42,4 @@ export function accessLog(logger: Logger): RequestHandler {
 /** The request's note for the access log (set by accessLog), for the GraphQL layer to fill in. */
 export function accessNoteOf(locals: Record<string, unknown>): AccessNote | undefined {
   return locals.access as AccessNote | undefined;
-}
-
-export function cut(text: string, length = MAX_PATH_LENGTH): string {
-  return text.length > length ? `${text.slice(0, length)}…` : text;
 }

@@ -1,10 +1,13 @@
 import type { RequestHandler } from 'express';
-import { cut } from './access-log';
+import { MAX_PATH_LENGTH } from './access-log';
+import { truncate } from './graphql-body';
 
 /** After every route: an unknown route gets a JSON 404 NOT_FOUND in the GraphQL error shape, not Express's HTML page. */
 export function notFound(): RequestHandler {
   return (request, response) => {
-    response.status(404).json({ errors: [{ message: `No route ${request.method} ${cut(request.path)}`, extensions: { code: 'NOT_FOUND' } }] });
+    response
+      .status(404)
+      .json({ errors: [{ message: `No route ${request.method} ${truncate(request.path, MAX_PATH_LENGTH)}`, extensions: { code: 'NOT_FOUND' } }] });
   };
 }
 
@@ -15,6 +18,8 @@ export function methodNotAllowed(...methods: string[]): RequestHandler {
     response
       .status(405)
       .set('Allow', allowed)
-      .json({ errors: [{ message: `${cut(request.path)} takes ${allowed}, not ${request.method}`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] });
+      .json({
+        errors: [{ message: `${truncate(request.path, MAX_PATH_LENGTH)} takes ${allowed}, not ${request.method}`, extensions: { code: 'METHOD_NOT_ALLOWED' } }],
+      });
   };
 }
