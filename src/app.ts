@@ -43,10 +43,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const metrics = new Metrics(
     () => datastore.state().pool,
     () => telemetry.writer.counters(),
+    () => services.runs.queueDepth(),
   );
   const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement);
   const redis = config.redis ? new SharedRedis(config.redis, logger.child({ component: 'redis' }), metrics.observeRedisFailure) : null;
-  const { services, runLifecycle, runUpdates, authenticator, sockets } = createModules(config, datastore, telemetry, redis, logger);
+  const { services, runLifecycle, runUpdates, authenticator, sockets } = createModules(config, datastore, telemetry, redis, metrics, logger);
 
   const expressApp = express();
   expressApp.disable('x-powered-by');

@@ -10,6 +10,7 @@ import type { ErrorReporting } from '../graphql/format-error';
 import { queryLimitRules } from '../graphql/limits/rules';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
+import { accessLogPlugin } from '../plugins/access-log/plugin';
 import { costLimitPlugin } from '../plugins/cost-limit/plugin';
 import { drainGraphqlWsPlugin } from '../plugins/drain-graphql-ws/plugin';
 import { errorReportingPlugin } from '../plugins/error-reporting/plugin';
@@ -56,6 +57,7 @@ export function createGraphqlServer(options: GraphqlServerOptions): ApolloServer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       drainGraphqlWsPlugin(options.sockets),
       metricsPlugin(options.metrics),
+      accessLogPlugin(),
       errorReportingPlugin(options.errorReporting),
       costLimitPlugin({ maxCost: config.queryLimits.maxCost }),
       nulCharacterPlugin(),

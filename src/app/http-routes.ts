@@ -7,8 +7,11 @@ import type { Config } from '../config/config';
 import type { Datastore } from '../datastore/datastore';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from '../graphql/context';
 import { stringParam } from '../graphql/graphql-ws/auth';
+import { accessLog, accessNoteOf } from '../http/access-log';
+import { corsMiddleware } from '../http/cors';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
 import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
+import { notFound } from '../http/not-found';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { TraceWriter } from '../telemetry/trace-writer';
@@ -27,9 +30,14 @@ export interface RouteOptions {
   readonly logger: Logger;
 }
 
-/** /healthz, /readyz and /metrics, then /graphql over HTTP, then the JSON answer for whatever failed around them. */
+/**
+ * The access log and CORS, /healthz, /readyz and /metrics, then /graphql over HTTP, then JSON answers for
+ * unknown routes and whatever failed around them.
+ */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   const { config, authenticator, services, logger } = options;
+  expressApp.use(accessLog(logger.child({ component: 'http' })));
+  expressApp.use(corsMiddleware(config.cors));
   expressApp.use(
     healthRoutes(options.datastore, options.bootstrap, options.metrics, options.trace, authenticator, options.redis, logger.child({ component: 'health' })),
   );
@@ -38,7 +46,7 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.
     graphqlJsonBody(config.bodyLimitBytes),
     expressMiddleware(options.apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const identity = await authenticator
           .identify(req.headers.authorization, stringParam(req.headers['x-api-key']), req.socket.remoteAddress ?? 'unknown')
           .catch((error: unknown) => {
@@ -47,10 +55,11 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
               extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
             });
           });
-        return createContext(services, logger, requestIdFrom(req.headers['x-request-id']), identity);
+        return { ...createContext(services, logger, requestIdFrom(req.headers['x-request-id']), identity), access: accessNoteOf(res.locals) };
       },
     }),
   );
+  expressApp.use(notFound());
   // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
   expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config/config';
 import type { Datastore } from '../datastore/datastore';
 import type { Services } from '../graphql/context';
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/metrics';
 import { ApiKeyRepository } from '../modules/api-key/api-key.repository';
 import { ApiKeyService } from '../modules/api-key/api-key.service';
 import { CatalogRepository } from '../modules/dataset/catalog.repository';
@@ -26,7 +27,7 @@ const SHARED_LIMIT_TIMEOUT_MS = 500;
  * The services over the datastore (what the resolvers are given), and authentication over the API keys.
  * With `redis`, run updates, the rate limit and API-key revocations are shared by every replica.
  */
-export function createModules(config: Config, datastore: Datastore, telemetry: Telemetry, redis: SharedRedis | null, logger: Logger) {
+export function createModules(config: Config, datastore: Datastore, telemetry: Telemetry, redis: SharedRedis | null, metrics: Metrics, logger: Logger) {
   const datasetTables = new DatasetTableRepository(datastore);
   const datasets = new DatasetService(new DatasetRepository(datastore), new CatalogRepository(datastore), datastore, datasetTables);
   const tracer = new RunTracer(telemetry.writer, traceService(config));
@@ -34,7 +35,7 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
     service: runs,
     lifecycle: runLifecycle,
     updates: runUpdates,
-  } = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger, {
+  } = createRunModule(config.runs, datastore, datasets, datasetTables, tracer, logger, metrics, {
     prefix: config.redis?.prefix ?? '',
     shared: redis ? { eventTarget: redis.runEventTarget(), listening: (topic) => redis.listening(topic) } : undefined,
   });

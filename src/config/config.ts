@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error';
 import type { TraceOptions } from '../telemetry/options';
 import type { AuthOptions, JwtOptions } from './auth-options';
 import { redactConnectionString, redactUrl } from './connection-string';
+import { readCorsPolicy, type CorsPolicy } from './cors-origins';
 import { DIALECT_NAMES, type DialectName } from './dialect-name';
 import { EnvReader, type Env } from './env-reader';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
@@ -39,6 +40,8 @@ export interface Config {
   readonly auth: AuthOptions;
   /** REDIS_URL, default none: replicas share run events, rate limits and API-key revocations through it. */
   readonly redis: RedisOptions | null;
+  /** CORS_ORIGINS, default none in production and any loopback origin otherwise (cors-origins.ts). */
+  readonly cors: CorsPolicy;
 }
 
 export interface RedisOptions {
@@ -176,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
       runsPerMinute: read.integer('RATE_LIMIT_RUNS_PER_MINUTE', 30, 1, 100_000),
     },
     redis: redisOptions(read),
+    cors: readCorsPolicy(read, nodeEnv === 'production'),
   };
   if (nodeEnv === 'production') {
     // Refuse to serve a production API that anyone may use: some authentication must exist, and no

@@ -18,7 +18,8 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_DIRECTIVES: 'The operation uses more directives than GRAPHQL_MAX_DIRECTIVES; extensions give the limit, maximum and measured count.',
   IDEMPOTENCY_KEY_REUSED:
     'The idempotencyKey already started a run with other parameters; extensions.runId is that run and extensions.differences names the fields that differ.',
-  NOT_FOUND: 'The requested object does not exist.',
+  NOT_FOUND: 'The requested object does not exist, or no route has this path (HTTP 404).',
+  METHOD_NOT_ALLOWED: 'The route does not take this HTTP method (HTTP 405); the Allow header lists those it takes.',
   CONFLICT: 'The request conflicts with the current state (e.g. deleting a dataset while one of its runs is active).',
   CONFIG_INVALID: 'The server configuration (environment variables) is invalid; every problem is listed at once.',
   DB_UNAVAILABLE: 'The database cannot be reached or a connection could not be opened.',

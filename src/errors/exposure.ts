@@ -15,6 +15,7 @@ export const ERROR_KIND: Readonly<Record<ErrorCode, ErrorKind>> = {
   BAD_REQUEST: 'client',
   PAYLOAD_TOO_LARGE: 'client',
   NOT_FOUND: 'client',
+  METHOD_NOT_ALLOWED: 'client',
   IDEMPOTENCY_KEY_REUSED: 'client',
   CONFLICT: 'client',
   QUERY_TOO_DEEP: 'client',

@@ -33,6 +33,13 @@ export interface GraphqlContext {
   readonly loaders: Loaders;
   /** `modelRunUpdated(id)`'s source: fails at subscribe time for an unknown run (RunService.updates). */
   readonly runUpdates: (id: string) => Promise<AsyncIterable<ModelRunRecord>>;
+  /** HTTP requests only: what the access log (src/http/access-log.ts) learns from the GraphQL layer. */
+  readonly access?: AccessNote;
+}
+
+/** Filled in by the access-log plugin, logged by the HTTP access log once the response is done. */
+export interface AccessNote {
+  operation?: string;
 }
 
 // A caller-supplied request id is kept only when it looks like one, so logs cannot be forged with it.

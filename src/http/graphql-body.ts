@@ -84,7 +84,8 @@ function describe(error: HttpError, limitBytes: number): { status: number; messa
   }
 }
 
-function truncate(text: string, length: number): string {
+/** `text`, cut to `length` characters with an ellipsis: input echoed back or logged is bounded. */
+export function truncate(text: string, length: number): string {
   return text.length > length ? `${text.slice(0, length)}…` : text;
 }
 

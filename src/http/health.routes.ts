@@ -7,6 +7,7 @@ import { exposedError } from '../errors/exposure';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { withTimeout } from '../shared/with-timeout';
+import { methodNotAllowed } from './not-found';
 import type { TraceWriter } from '../telemetry/trace-writer';
 
 /** Where preparing the database stands (the app's DatabaseBootstrap). */
@@ -80,6 +81,8 @@ export function healthRoutes(
   router.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Any other method on these paths: 405 with Allow, rather than the 404 of an unknown route.
+  router.all(['/healthz', '/readyz', '/metrics'], methodNotAllowed('GET', 'HEAD'));
 
   return router;
 }

@@ -1,8 +1,15 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import type { StatementEvent } from '../datastore/contracts';
 import type { PoolState } from '../datastore/pool';
+import { withTimeout } from '../shared/with-timeout';
 import type { TraceCounters } from '../telemetry/trace-writer';
 import type { Refusal } from './refusal';
+
+/** The statuses a model run ends with: model_runs_total has a sample for each from the start. */
+const RUN_ENDINGS = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+
+// A scrape waits at most this long for the queue count; past it, the last count read is served.
+const QUEUE_COUNT_TIMEOUT_MS = 2_000;
 
 /**
  * The server's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
@@ -55,8 +62,50 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(poolState: () => PoolState, traceCounters: () => TraceCounters) {
+  // Counted by the process that wrote the run's terminal state (each ending is written once across
+  // replicas): sum over replicas for the fleet.
+  private readonly runsEnded = new Counter({
+    name: 'model_runs_total',
+    help: 'Model runs that ended in this server process, by terminal status (SUCCEEDED, FAILED, CANCELLED); sum over replicas',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly runSeconds = new Histogram({
+    name: 'model_run_duration_seconds',
+    help: 'Model run duration from its start (claim) to its end, by terminal status; runs cancelled or failed while queued are not observed',
+    labelNames: ['status'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
+
+  private readonly runRows = new Histogram({
+    name: 'model_run_rows',
+    help: 'Rows a model run read from its dataset, by terminal status; runs that ended before reading are not observed',
+    labelNames: ['status'] as const,
+    buckets: [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000],
+    registers: [this.registry],
+  });
+
+  /**
+   * `queuedRuns`: the QUEUED runs of the queue every replica shares (the database), counted when
+   * scraped; every replica reports the same value (take max, not sum, over replicas).
+   */
+  constructor(poolState: () => PoolState, traceCounters: () => TraceCounters, queuedRuns: () => Promise<number>) {
     collectDefaultMetrics({ register: this.registry });
+    for (const status of RUN_ENDINGS) this.runsEnded.inc({ status }, 0);
+    const queueDepth = new Gauge({
+      name: 'model_run_queue_depth',
+      help: 'Model runs QUEUED in the queue all replicas share (a COUNT when scraped; the last count while the database does not answer)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          queueDepth.set(await withTimeout(queuedRuns(), QUEUE_COUNT_TIMEOUT_MS, () => new Error('queue count timed out')));
+        } catch {
+          // Unreachable or unprepared database: /readyz and the logs say so; the scrape still answers.
+        }
+      },
+    });
     const trace = new Counter({
       name: 'trace_documents_total',
       help: 'Trace documents by what became of them: indexed, spooled (engine unavailable), replayed from the spool, dropped',
@@ -103,6 +152,13 @@ export class Metrics {
 
   observeRefusedRequest(code: Refusal): void {
     this.refusedRequests.inc({ code });
+  }
+
+  /** A run ended in this process: `seconds` from its start (null if it never started), `rows` read (null if none were). */
+  observeRunEnded(status: string, seconds: number | null, rows: number | null): void {
+    this.runsEnded.inc({ status });
+    if (seconds !== null) this.runSeconds.observe({ status }, seconds);
+    if (rows !== null) this.runRows.observe({ status }, rows);
   }
 
   observeGraphqlRequest(operation: string, type: string, outcome: 'ok' | 'error', seconds: number): void {

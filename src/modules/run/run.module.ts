@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RunConfig } from '../../config/config';
 import type { Datastore } from '../../datastore/datastore';
 import type { Logger } from '../../logging/logger';
+import type { Metrics } from '../../metrics/metrics';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import { AssignmentRepository } from './assignment.repository';
@@ -30,6 +31,7 @@ export function createRunModule(
   datasetTables: DatasetTableRepository,
   tracer: RunTracer,
   logger: Logger,
+  metrics: Pick<Metrics, 'observeRunEnded'>,
   transport: Pick<RunUpdateChannelOptions, 'prefix' | 'shared'>,
 ) {
   const runs = new RunRepository(datastore);
@@ -83,6 +85,7 @@ export function createRunModule(
     events,
     updates,
     tracer,
+    metrics,
     logger: log,
   });
   executeClaimed = (run) => service.executeClaimed(run);

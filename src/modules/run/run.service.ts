@@ -4,6 +4,7 @@ import type { Datastore } from '../../datastore/datastore';
 import { AppError, isAppError } from '../../errors/app-error';
 import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
+import type { Metrics } from '../../metrics/metrics';
 import type { Page } from '../../datastore/dialects/dialect';
 import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
@@ -39,6 +40,8 @@ export interface RunServiceDependencies {
   /** Where `modelRunUpdated` subscribers hear of changes: this replica's or, through Redis, every replica's. */
   readonly updates: Pick<RunUpdateChannel, 'publish' | 'subscribe'>;
   readonly tracer: RunTracer;
+  /** Where the runs ending in this process are counted (/metrics); absent where a test builds the service alone. */
+  readonly metrics?: Pick<Metrics, 'observeRunEnded'>;
   readonly logger: Logger;
 }
 
@@ -246,7 +249,14 @@ export class RunService {
     if (!run) return;
     const name = datasetName ?? (await this.deps.datasets.byIds([run.datasetId]))[0]?.name ?? run.datasetId;
     this.deps.tracer.finished(run, name);
+    const seconds = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : null;
+    this.deps.metrics?.observeRunEnded(run.status, seconds, run.preparation?.rowsRead ?? null);
     this.deps.updates.publish(run);
+  }
+
+  /** QUEUED runs in the queue every replica shares. */
+  queueDepth(): Promise<number> {
+    return this.deps.runs.countQueued();
   }
 
   /** Publishes the run's current state to `modelRunUpdated` subscribers. */
