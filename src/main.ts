@@ -8,7 +8,8 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    process.stderr.write(`${isAppError(error) ? error.message : String(error)}\n`);
+    // The code first, so scripts can tell a refused configuration from a crash.
+    process.stderr.write(`${isAppError(error) ? `${error.code}: ${error.message}` : String(error)}\n`);
     process.exit(1);
   }
   // Every ODBC call occupies a libuv worker thread until the driver returns. The pool must not starve

@@ -86,6 +86,7 @@ describe('the server process (dist/src/main.js)', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     assert.equal(await exitCode(child), 1);
+    assert.match(stderr, /^CONFIG_INVALID: /);
     assert.match(stderr, /PORT must be an integer/);
     assert.match(stderr, /DB_DIALECT must be one of sqlite, postgresql, mysql, oracle, tibero/);
     assert.match(stderr, /DB_POOL_MAX must be an integer from 1 to 128/);

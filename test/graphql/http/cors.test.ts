@@ -154,7 +154,7 @@ describe('CORS_ORIGINS that is not a list of origins', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(bound);
     assert.equal(code, 1);
-    assert.match(stderr, /^Invalid configuration:\n/);
+    assert.match(stderr, /^CONFIG_INVALID: Invalid configuration:\n/);
     assert.ok(stderr.includes('CORS_ORIGINS: "https://app.example.com/graphql" is not an origin'), stderr);
     assert.ok(stderr.includes('write "https://app.example.com"'), stderr);
     assert.ok(stderr.includes('CORS_ORIGINS: "app.example.com" is not an origin: write scheme://host[:port]'), stderr);
