@@ -3,12 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { ModelRunResultDocument, RegisterDatasetDocument, RunReportUrlDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
+import { HOSTILE_KEYS, HOSTILE_NAME } from '../../support/hostile-text';
 import { createTable, dataOf, registerInput, runRecord, startInput, waitForRun } from '../../support/runs';
 import { ANONYMOUS, assertUnauthenticated, bearer, createKey, datasetId, post } from '../auth/auth-support';
-
-/** A dataset name and key values no page may turn into markup. */
-export const HOSTILE_NAME = `<script>alert("name")</script> ☃ “quotes” & 'apostrophes' </h1><img src=x onerror=alert(1)>`;
-export const HOSTILE_KEYS = ['<script>alert(1)</script>', '"><svg onload=alert(2)>', 'ключ & <b>bold</b>', "it's ]]> <!-- -->"];
 
 /** The JSON error a route answered with, and its status. */
 async function jsonError(response: Response): Promise<{ status: number; code: unknown; field: unknown; message: unknown }> {
