@@ -12,6 +12,7 @@ import { corsMiddleware } from '../http/cors';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
 import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
 import { notFound } from '../http/not-found';
+import { runReportRoutes } from '../http/run-report/run-report.routes';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { TraceWriter } from '../telemetry/trace-writer';
@@ -31,7 +32,7 @@ export interface RouteOptions {
 }
 
 /**
- * The access log and CORS, /healthz, /readyz and /metrics, then /graphql over HTTP, then JSON answers for
+ * The access log and CORS, /healthz, /readyz and /metrics, then /graphql over HTTP, the run report pages, then JSON answers for
  * unknown routes and whatever failed around them.
  */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
@@ -59,6 +60,7 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
       },
     }),
   );
+  expressApp.use(runReportRoutes(services.runReports, authenticator, logger.child({ component: 'run-report' })));
   expressApp.use(notFound());
   // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
   expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));

@@ -14,7 +14,10 @@ import { DatasetService } from '../modules/dataset/dataset.service';
 import { DatasetTableRepository } from '../modules/dataset/dataset-table.repository';
 import { OutcomeRepository } from '../modules/outcome/outcome.repository';
 import { OutcomeService } from '../modules/outcome/outcome.service';
+import { AssignmentRepository } from '../modules/run/assignment.repository';
+import { RunReportService } from '../modules/run/report/run-report.service';
 import { createRunModule } from '../modules/run/run.module';
+import { RunRepository } from '../modules/run/run.repository';
 import { RunTraceService } from '../modules/run/run-trace.service';
 import { RunTracer } from '../modules/run/run.tracer';
 import type { Telemetry } from '../telemetry/telemetry';
@@ -47,6 +50,13 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
   const services: Services = {
     datasets,
     runs,
+    runReports: new RunReportService({
+      runs: new RunRepository(datastore),
+      datasets,
+      assignments: new AssignmentRepository(datastore),
+      streamer: datastore,
+      readBatchRows: config.runs.readBatchRows,
+    }),
     outcomes: new OutcomeService(new OutcomeRepository(datastore)),
     runTraces: new RunTraceService(telemetry.reader, config.kibanaUrl),
     apiKeys,

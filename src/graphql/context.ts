@@ -9,11 +9,14 @@ import type { OutcomeService } from '../modules/outcome/outcome.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
 import type { ModelRunRecord } from '../modules/run/run.record';
 import type { RunTraceService } from '../modules/run/run-trace.service';
+import type { RunReportService } from '../modules/run/report/run-report.service';
 import type { RunService } from '../modules/run/run.service';
 
 export interface Services {
   readonly datasets: DatasetService;
   readonly runs: RunService;
+  /** What GET /runs/:id draws (src/http/run-report/). */
+  readonly runReports: RunReportService;
   readonly outcomes: OutcomeService;
   readonly runTraces: RunTraceService;
   readonly apiKeys: ApiKeyService;

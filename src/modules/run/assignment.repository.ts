@@ -4,6 +4,8 @@ import type { ColumnDefinition, Row } from '../../datastore/types';
 import { executeUpsert } from '../../datastore/upsert/execute-upsert';
 
 const TABLE = 'ai_run_assignment';
+// Oracle takes at most 1,000 expressions in an IN list; the dialect's bind limit may be lower.
+const MAX_KEYS_PER_STATEMENT = 500;
 
 const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'run_id', type: 'string' },
@@ -64,6 +66,23 @@ export class AssignmentRepository {
       ),
     );
     return rows.map(toAssignment);
+  }
+
+  /** The clusters of the given entities in a run, one statement a few hundred keys; keys the run did not assign are absent. */
+  async clustersOf(runId: string, entityKeys: readonly string[]): Promise<Map<string, number>> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const chunk = Math.max(1, Math.min(MAX_KEYS_PER_STATEMENT, this.executor.dialect.maxBindParameters - 1));
+    const clusters = new Map<string, number>();
+    for (let start = 0; start < entityKeys.length; start += chunk) {
+      const keys = entityKeys.slice(start, start + chunk);
+      const rows = await this.executor.query({
+        sql: `SELECT ${q('entity_key')}, ${q('cluster')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ? AND ${q('entity_key')} IN (${keys.map(() => '?').join(', ')})`,
+        parameters: [runId, ...keys],
+        kind: 'select',
+      });
+      for (const row of rows) clusters.set(String(row.entity_key), Number(row.cluster));
+    }
+    return clusters;
   }
 }
 

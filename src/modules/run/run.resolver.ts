@@ -97,6 +97,14 @@ export class RunResolver {
     return this.traces.kibanaUrl(run.id);
   }
 
+  @FieldResolver(() => String, {
+    description:
+      'The run’s report page: charts of its scores per k, inertia per iteration, cluster sizes, centroids and a sample of points, as HTML with inline SVG (no script). A path on this server, /runs/<id>; it takes the same credentials as /graphql.',
+  })
+  reportUrl(@Root() run: ModelRunRecord): string {
+    return `/runs/${encodeURIComponent(run.id)}`;
+  }
+
   @FieldResolver(() => AssignmentConnection, { description: "Each entity's cluster, by entity key; optionally of one cluster." })
   assignments(
     @Root() run: ModelRunRecord,

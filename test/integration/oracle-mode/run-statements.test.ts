@@ -13,7 +13,8 @@ import { runRecord } from '../../support/runs';
  * The run statements, on the Oracle and Tibero dialects on H2 in Oracle mode: a run's status
  * transitions and progress; the heartbeat, the owner's active runs and the stale search a server runs on a timer; a start
  * by idempotency key and the delete of a refused one; the runs page under every filter and both
- * orders, and the latest run of each dataset; assignments paged with and without a cluster. Values
+ * orders, and the latest run of each dataset; assignments paged with and without a cluster, and the
+ * clusters of chosen entities (the report's sample). Values
  * read back are compared with what was written (timestamps to the millisecond).
  */
 const at = (iso: string) => new Date(iso);
@@ -200,6 +201,26 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
         assignments.filter((assignment) => cluster === null || assignment.cluster === cluster).sort((a, b) => (a.entityKey < b.entityKey ? -1 : 1));
       assert.deepEqual(await pages(null, 5), inKeyOrder(null));
       assert.deepEqual(await pages(1, 3), inKeyOrder(1));
+    });
+
+    it("the clusters of chosen entities in a run, over more keys than one statement takes; other runs' rows and unknown keys are left out", async () => {
+      // 1,203 keys: three statements of at most 500 (Oracle's IN list ends at 1,000, its binds at 500 here).
+      const assignments: Assignment[] = Array.from({ length: 1_203 }, (_, index) => ({ entityKey: `k-${index}-é`, cluster: (index * 7) % 5, distance: 0 }));
+      await runs.insert(runRecord('ds-report', { id: 'run-report', status: 'RUNNING' }));
+      await runs.insert(runRecord('ds-report', { id: 'run-other', status: 'RUNNING' }));
+      const repository = new AssignmentRepository(store.datastore);
+      await store.datastore.transaction(async (transaction) => {
+        await repository.save('run-report', assignments, transaction);
+        await repository.save('run-other', [{ entityKey: 'only-other', cluster: 4, distance: 0 }], transaction);
+      });
+
+      const asked = [...assignments.map((assignment) => assignment.entityKey).reverse(), 'only-other', 'never-assigned'];
+      const clusters = await repository.clustersOf('run-report', asked);
+      assert.deepEqual(
+        [...clusters].sort(([a], [b]) => (a < b ? -1 : 1)),
+        assignments.map((assignment) => [assignment.entityKey, assignment.cluster]).sort(([a], [b]) => (a! < b! ? -1 : 1)),
+      );
+      assert.deepEqual([...(await repository.clustersOf('run-report', []))], []);
     });
   });
 }
