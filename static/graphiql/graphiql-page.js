@@ -12,7 +12,8 @@
   root.render(
     window.React.createElement(window.GraphiQL, {
       fetcher: fetcher,
-      defaultQuery: '# Credentials go in the Headers tab below, e.g. { "Authorization": "Bearer aim_…" }.\n{\n  datasets {\n    id\n    name\n    rowCount\n  }\n}\n',
+      defaultQuery:
+        '# Credentials go in the Headers tab below, e.g. { "Authorization": "Bearer aim_…" }.\n{\n  datasets {\n    id\n    name\n    rowCount\n  }\n}\n',
       // Headers often hold an API key: kept in this tab's memory, never written to localStorage.
       shouldPersistHeaders: false,
     }),

@@ -9,14 +9,7 @@ export interface GraphiqlAsset {
   readonly contentType: string;
 }
 
-export interface GraphiqlAssets {
-  readonly react: GraphiqlAsset;
-  readonly reactDom: GraphiqlAsset;
-  readonly graphiqlScript: GraphiqlAsset;
-  readonly graphiqlStyles: GraphiqlAsset;
-  readonly pageScript: GraphiqlAsset;
-  readonly pageStyles: GraphiqlAsset;
-}
+export type GraphiqlAssets = Readonly<Record<'react' | 'reactDom' | 'graphiqlScript' | 'graphiqlStyles' | 'pageScript' | 'pageStyles', GraphiqlAsset>>;
 
 export const GRAPHIQL_ASSET_PREFIX = '/graphiql/assets/';
 const JAVASCRIPT = 'text/javascript; charset=utf-8';

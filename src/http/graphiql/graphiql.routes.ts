@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { methodNotAllowed } from '../not-found';
-import { GRAPHIQL_ASSET_PREFIX, graphiqlAssets, type GraphiqlAsset } from './graphiql-assets';
+import { GRAPHIQL_ASSET_PREFIX, graphiqlAssets, type GraphiqlAsset, type GraphiqlAssets } from './graphiql-assets';
 
 export const GRAPHIQL_PATH = '/graphiql';
 const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
@@ -59,7 +59,7 @@ export function graphiqlRoutes(): Router {
   return router;
 }
 
-function pageHtml(assets: ReturnType<typeof graphiqlAssets>): string {
+function pageHtml(assets: GraphiqlAssets): string {
   const script = (asset: GraphiqlAsset) => `<script src="${asset.url}"></script>`;
   const stylesheet = (asset: GraphiqlAsset) => `<link rel="stylesheet" href="${asset.url}" />`;
   return `<!doctype html>

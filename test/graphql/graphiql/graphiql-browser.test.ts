@@ -5,6 +5,8 @@ import type { Browser, Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { launchChromium, testOutputDirectory } from '../../support/browser';
 import { createKey } from '../auth/auth-support';
+import { StartModelRunDocument } from '../../generated/graphql';
+import { dataOf, startInput, waitForRun } from '../../support/runs';
 
 /** What a page did while the network was cut: requests it tried beyond the server, and CSP refusals. */
 interface Offline {
@@ -150,5 +152,26 @@ describe('GraphiQL in headless Chromium with no network beyond the server', () =
     );
     assert.equal(landedAt, '/graphiql');
     assert.deepEqual(outside, [], 'GraphiQL asked nothing beyond the server');
+  });
+
+  it('a subscription runs over graphql-ws on /graphql with the key from the Headers editor: the finished run comes back', async () => {
+    const started = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 11 }) }), 'startModelRun');
+    await waitForRun(server, started.startModelRun.id);
+    const { page, outside, cspViolations } = await offlinePage();
+    await page.goto(`${server.url}/graphiql`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('.graphiql-query-editor .CodeMirror');
+    await page.click('.graphiql-editor-tools button[data-name="headers"]');
+    await typeInto(page, '.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden)', `{"Authorization": "Bearer ${viewerKey}"`);
+    await typeInto(page, '.graphiql-query-editor', `subscription WatchRun { modelRunUpdated(id: "${started.startModelRun.id}") { id status params { k seed`);
+    // GraphiQL parses the editor's text 100 ms after the last keystroke, and its fetcher picks the socket
+    // from that parse: run before it, the operation would still look like the query typed before.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const result = await runAndReadResult(page);
+    await page.close();
+
+    // Subscriptions over HTTP are refused (subscriptionsOverHttpRefused): data here came over the socket.
+    assert.deepEqual(result, { data: { modelRunUpdated: { id: started.startModelRun.id, status: 'SUCCEEDED', params: { k: 3, seed: 11 } } } });
+    assert.deepEqual(outside, []);
+    assert.deepEqual(cspViolations, [], "connect-src 'self' lets the page open its socket to the server");
   });
 });
