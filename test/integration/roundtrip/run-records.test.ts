@@ -49,7 +49,11 @@ for (const target of ROUND_TRIP_TARGETS) {
         const maxIterations = 1 + generator.integer(2 ** 31 - 1);
         const shift = index % 5 === 0 ? null : generator.double();
         const beatAt = generator.timestamp();
-        await runs.recordProgress(queued.id, iteration, maxIterations, shift, beatAt);
+        await runs.recordProgress(
+          queued.id,
+          { iteration: iteration, maxIterations: maxIterations, lastShift: shift, fraction: progressOf('RUNNING', iteration, maxIterations, shift).fraction },
+          beatAt,
+        );
         const running: ModelRunRecord = {
           ...queued,
           status: 'RUNNING',
