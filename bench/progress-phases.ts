@@ -39,9 +39,26 @@ async function main(): Promise<void> {
   const server = await startTestServer({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'progress-bench-')), LOG_LEVEL: 'warn' });
   try {
     await ensureBlobTable(server.app.datastore, blobRows);
-    const registered = (await graphql(server, `mutation ($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`, {
-      input: { name: 'progress_blobs', table: benchTable(blobRows), keyColumns: ['entity_id'], featureColumns: featureColumns(), description: null, outcomeTable: null },
-    })) as { registerDataset: { id: string } };
+    const registered = (await graphql(
+      server,
+      `
+        mutation ($input: RegisterDatasetInput!) {
+          registerDataset(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        input: {
+          name: 'progress_blobs',
+          table: benchTable(blobRows),
+          keyColumns: ['entity_id'],
+          featureColumns: featureColumns(),
+          description: null,
+          outcomeTable: null,
+        },
+      },
+    )) as { registerDataset: { id: string } };
     const blobs = registered.registerDataset.id;
     const cases: Case[] = [
       { label: 'iris k=3', datasetId: 'demo-iris', input: { k: 3, seed: 1 } },
@@ -69,7 +86,11 @@ async function main(): Promise<void> {
           `save ${t.saveMs!.toFixed(0)} (${share(t.saveMs!)}), publish ${t.publishMs!.toFixed(0)} (${share(t.publishMs!)})`,
       );
       // The run's own parameters, as stored (RunParams), for the same job in process.
-      const [row] = await server.app.datastore.query({ sql: 'SELECT params FROM ai_model_run WHERE id = ?', parameters: [started.startModelRun.id], kind: 'select' });
+      const [row] = await server.app.datastore.query({
+        sql: 'SELECT params FROM ai_model_run WHERE id = ?',
+        parameters: [started.startModelRun.id],
+        kind: 'select',
+      });
       await clusterBreakdown(server, JSON.parse(String(row!.params)) as RunParams);
     }
   } finally {
@@ -98,7 +119,9 @@ async function clusterBreakdown(server: TestServer, params: RunParams): Promise<
     const lastIteration = ofK.at(-1)!.at;
     const restarts = [...new Set(ofK.map((mark) => mark.restart))].map((restart) => ofK.filter((mark) => mark.restart === restart).length);
     const scoreEnd = kDone.get(k) ?? ended;
-    lines.push(`k=${k}: restarts ${(lastIteration - previous).toFixed(0)} ms (iterations ${restarts.join('/')}), scores ${(scoreEnd - lastIteration).toFixed(0)} ms`);
+    lines.push(
+      `k=${k}: restarts ${(lastIteration - previous).toFixed(0)} ms (iterations ${restarts.join('/')}), scores ${(scoreEnd - lastIteration).toFixed(0)} ms`,
+    );
     previous = scoreEnd;
   }
   console.log(`  in process (${table.rows} rows): prepare ${output.timings.prepareMs.toFixed(0)} ms; ${lines.join('; ')}`);
