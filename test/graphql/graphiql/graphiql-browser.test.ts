@@ -154,14 +154,14 @@ describe('GraphiQL in headless Chromium with no network beyond the server', () =
     assert.deepEqual(outside, [], 'GraphiQL asked nothing beyond the server');
   });
 
-  it('a subscription runs over graphql-ws on /graphql with the key from the Headers editor: the finished run comes back', async () => {
+  it('a subscription runs over graphql-ws on /graphql with the key from the Headers editor (as X-API-Key): the finished run comes back', async () => {
     const started = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 11 }) }), 'startModelRun');
     await waitForRun(server, started.startModelRun.id);
     const { page, outside, cspViolations } = await offlinePage();
     await page.goto(`${server.url}/graphiql`, { waitUntil: 'networkidle0' });
     await page.waitForSelector('.graphiql-query-editor .CodeMirror');
     await page.click('.graphiql-editor-tools button[data-name="headers"]');
-    await typeInto(page, '.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden)', `{"Authorization": "Bearer ${viewerKey}"`);
+    await typeInto(page, '.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden)', `{"X-API-Key": "${viewerKey}"`);
     await typeInto(page, '.graphiql-query-editor', `subscription WatchRun { modelRunUpdated(id: "${started.startModelRun.id}") { id status params { k seed`);
     // GraphiQL parses the editor's text 100 ms after the last keystroke, and its fetcher picks the socket
     // from that parse: run before it, the operation would still look like the query typed before.
