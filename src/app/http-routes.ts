@@ -34,8 +34,7 @@ export interface RouteOptions {
 
 /**
  * The access log and CORS, /healthz, /readyz and /metrics, /graphiql, then /graphql over HTTP, the run report pages,
- * then JSON answers for
- * unknown routes and whatever failed around them.
+ * then JSON answers for unknown routes and whatever failed around them.
  */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   const { config, authenticator, services, logger } = options;
