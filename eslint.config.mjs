@@ -36,6 +36,11 @@ export default defineConfig(
     languageOptions: { globals: globals.node },
   },
   {
+    // Served to browsers as is (the GraphiQL page's own script).
+    files: ['static/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
   },

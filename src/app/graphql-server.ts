@@ -8,6 +8,7 @@ import type { Config } from '../config/config';
 import type { GraphqlContext } from '../graphql/context';
 import type { ErrorReporting } from '../graphql/format-error';
 import { queryLimitRules } from '../graphql/limits/rules';
+import { GRAPHIQL_PATH } from '../http/graphiql/graphiql.routes';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { accessLogPlugin } from '../plugins/access-log/plugin';
@@ -17,6 +18,7 @@ import { errorReportingPlugin } from '../plugins/error-reporting/plugin';
 import { metricsPlugin } from '../plugins/metrics/plugin';
 import { nulCharacterPlugin } from '../plugins/nul-characters/plugin';
 import { subscriptionsOverHttpRefused } from '../plugins/subscriptions-over-http/plugin';
+import { landingPageWithGraphiql } from '../plugins/landing-page/plugin';
 import { graphqlTracePlugin } from '../plugins/trace/plugin';
 import type { TraceRecorder } from '../telemetry/trace-recorder';
 import { traceService } from './modules';
@@ -63,7 +65,10 @@ export function createGraphqlServer(options: GraphqlServerOptions): ApolloServer
       nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
       graphqlTracePlugin({ recorder: options.trace, service: traceService(config), refusedSampleRate: config.trace.refusedSampleRate }),
-      config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }) : ApolloServerPluginLandingPageDisabled(),
+      // Sandbox needs Apollo's CDN; the bar above it links to the GraphiQL this server serves (src/http/graphiql/).
+      config.introspection
+        ? landingPageWithGraphiql(ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }), GRAPHIQL_PATH)
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

@@ -10,6 +10,7 @@ import { stringParam } from '../graphql/graphql-ws/auth';
 import { accessLog, accessNoteOf } from '../http/access-log';
 import { corsMiddleware } from '../http/cors';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
+import { graphiqlRoutes } from '../http/graphiql/graphiql.routes';
 import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
 import { notFound } from '../http/not-found';
 import { runReportRoutes } from '../http/run-report/run-report.routes';
@@ -32,8 +33,8 @@ export interface RouteOptions {
 }
 
 /**
- * The access log and CORS, /healthz, /readyz and /metrics, then /graphql over HTTP, the run report pages, then JSON answers for
- * unknown routes and whatever failed around them.
+ * The access log and CORS, /healthz, /readyz and /metrics, /graphiql, then /graphql over HTTP, the run report pages,
+ * then JSON answers for unknown routes and whatever failed around them.
  */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   const { config, authenticator, services, logger } = options;
@@ -42,6 +43,8 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   expressApp.use(
     healthRoutes(options.datastore, options.bootstrap, options.metrics, options.trace, authenticator, options.redis, logger.child({ component: 'health' })),
   );
+  // The offline IDE, where the landing page is served (introspection on); otherwise /graphiql is an unknown route.
+  if (config.introspection) expressApp.use(graphiqlRoutes());
   expressApp.use(
     '/graphql',
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.

@@ -30,8 +30,8 @@ export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSess
   const identify = (socket: SocketContext) => {
     const params = socket.connectionParams ?? {};
     return authenticator.identify(
-      stringParam(params.authorization ?? params.Authorization),
-      stringParam(params['x-api-key']),
+      stringParam(namedParam(params, 'authorization')),
+      stringParam(namedParam(params, 'x-api-key')),
       socket.extra.request.socket.remoteAddress ?? 'unknown',
     );
   };
@@ -74,4 +74,14 @@ export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSess
 export function stringParam(value: unknown): string | undefined {
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * A connection parameter by name, whatever its case, as HTTP header names are matched: GraphiQL sends
+ * its Headers editor's names as typed (`X-API-Key`). An exact match wins.
+ */
+function namedParam(params: Record<string, unknown>, name: string): unknown {
+  if (name in params) return params[name];
+  const key = Object.keys(params).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : params[key];
 }

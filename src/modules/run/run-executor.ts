@@ -10,7 +10,8 @@ import type { Assignment, AssignmentRepository } from './assignment.repository';
 import { readFeatureTable } from './dataset-reader';
 import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
-import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord } from './run.record';
+import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord, RunProgress } from './run.record';
+import { RunProgressPlan } from './run-progress';
 import { preparationRecord } from './run-preparation';
 import type { RunRepository } from './run.repository';
 import { failureOf } from './run-failure';
@@ -20,8 +21,10 @@ import { logFailure } from '../../logging/log-failure';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
 export const MAX_RECORDED_ITERATIONS = 5_000;
-// Progress is written to the database (and announced) at most this often.
+// Progress is written to the database (and announced) this often, and whenever the fraction has grown
+// by PROGRESS_STEP since it last was: at most 1 / PROGRESS_STEP writes more in a run, however fast.
 const PROGRESS_INTERVAL_MS = 250;
+const PROGRESS_STEP = 0.05;
 
 export interface ExecutorDependencies {
   readonly datastore: Datastore;
@@ -113,29 +116,36 @@ export class RunExecutor {
 
     const ks = params.kRange ? params.kRange.max - params.kRange.min + 1 : 1;
     const budget = params.maxIterations * params.nInit * ks;
+    const plan = new RunProgressPlan(params, table.rows);
     const iterations: IterationRecord[] = [];
     let iterationsSeen = 0;
-    let lastWrite = 0;
     let lastShift: number | null = null;
+    const progress = new ProgressWriter((fraction) =>
+      this.recordProgress(run, { iteration: Math.min(iterationsSeen, budget), maxIterations: budget, lastShift, fraction }, now()),
+    );
+    progress.offer(plan.afterRead(), true);
     const job = runInWorker(
       { values: table.values, rows: table.rows, columns: table.columns, columnNames: params.featureColumns, params },
       {
-        onKEvaluated: (score) => this.dependencies.tracer.kEvaluated(run, score),
+        onKEvaluated: (score) => {
+          this.dependencies.tracer.kEvaluated(run, score);
+          progress.offer(plan.afterK(score.k));
+        },
         onIteration: (event) => {
           this.dependencies.tracer.iteration(run, event);
           iterationsSeen += 1;
           lastShift = event.centroidShift;
           if (iterations.length < MAX_RECORDED_ITERATIONS) iterations.push({ ...event });
-          if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
-            lastWrite = Date.now();
-            void this.recordProgress(run, Math.min(iterationsSeen, budget), budget, lastShift, now());
-          }
+          progress.offer(plan.atIteration(event.k, event.restart, event.iteration));
         },
       },
     );
     this.jobs.set(run.id, job);
     if (cancelled()) job.cancel();
     const output = await job.result;
+    progress.offer(plan.beforeSave(), true);
+    // No progress write may overlap the final transaction (SQLite has one writer).
+    await progress.settled();
     const preparation = preparationRecord(output.preparation, params.featureColumns, nonNumeric);
     this.dependencies.tracer.preparation(run, { ...preparation, readMs, prepareMs: output.timings.prepareMs });
 
@@ -191,10 +201,10 @@ export class RunExecutor {
     }
   }
 
-  private async recordProgress(run: ModelRunRecord, iteration: number, budget: number, shift: number | null, at: Date): Promise<void> {
+  private async recordProgress(run: ModelRunRecord, progress: RunProgress, at: Date): Promise<void> {
     const runId = run.id;
     try {
-      const stillRunning = await this.dependencies.runs.recordProgress(runId, iteration, budget, shift, at, run.owner ?? undefined);
+      const stillRunning = await this.dependencies.runs.recordProgress(runId, progress, at, run.owner ?? undefined);
       // Cancelled through another server process, or no longer this process's: stop computing here too.
       if (!stillRunning && this.jobs.has(runId)) this.cancel(runId);
       else await this.dependencies.events.emit('changed', runId);
@@ -251,4 +261,29 @@ function succeededChanges(
     cluster_sizes: JSON.stringify(output.clusterSizes),
     preparation: JSON.stringify(preparation),
   };
+}
+
+/**
+ * Writes a run's progress one write at a time, in order (writes in flight on several connections
+ * could land out of order and the fraction go back), when PROGRESS_INTERVAL_MS has passed or the
+ * fraction has grown by PROGRESS_STEP; a forced offer is always written.
+ */
+class ProgressWriter {
+  private chain: Promise<void> = Promise.resolve();
+  private lastWrittenAt = 0;
+  private lastFraction = -1;
+
+  constructor(private readonly write: (fraction: number) => Promise<void>) {}
+
+  offer(fraction: number, force = false): void {
+    if (!force && fraction - this.lastFraction < PROGRESS_STEP && Date.now() - this.lastWrittenAt < PROGRESS_INTERVAL_MS) return;
+    this.lastFraction = fraction;
+    this.lastWrittenAt = Date.now();
+    this.chain = this.chain.then(() => this.write(fraction));
+  }
+
+  /** Resolves once every offered write has been made (recordProgress logs its own failures). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
 }

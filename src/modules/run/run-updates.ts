@@ -49,5 +49,6 @@ export function currentThenUpdates(current: ModelRunRecord, updates: AsyncIterat
 /** Later in the lifecycle, or further in the computation at the same stage. */
 function isNewer(update: ModelRunRecord, sent: ModelRunRecord): boolean {
   const stage = STAGE[update.status] - STAGE[sent.status];
-  return stage > 0 || (stage === 0 && update.progress.iteration > sent.progress.iteration);
+  // The fraction moves where iterations do not (the read, each k scored, the results computed).
+  return stage > 0 || (stage === 0 && (update.progress.fraction > sent.progress.fraction || update.progress.iteration > sent.progress.iteration));
 }

@@ -2,7 +2,7 @@ import type { Executor } from '../../datastore/contracts';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';
-import type { ModelRunRecord, RunStatus } from './run.record';
+import type { ModelRunRecord, RunProgress, RunStatus } from './run.record';
 import { servedFailure } from './run-failure';
 
 const TABLE = 'ai_model_run';
@@ -16,6 +16,7 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'progress_iteration', type: 'integer' },
   { name: 'progress_max', type: 'integer' },
   { name: 'progress_shift', type: 'double' },
+  { name: 'progress_fraction', type: 'double' },
   { name: 'metrics', type: 'text' },
   { name: 'iterations', type: 'text' },
   { name: 'k_selection', type: 'text' },
@@ -134,12 +135,18 @@ export class RunRepository {
    * Records progress of a running run; false when the run is no longer RUNNING (e.g. cancelled elsewhere)
    * or, given its `owner`, no longer that process's (requeued after missed heartbeats).
    */
-  async recordProgress(id: string, iteration: number, maxIterations: number, shift: number | null, now: Date, owner?: string): Promise<boolean> {
+  async recordProgress(id: string, progress: RunProgress, now: Date, owner?: string): Promise<boolean> {
     return this.transition(
       id,
       ['RUNNING'],
       'RUNNING',
-      { progress_iteration: iteration, progress_max: maxIterations, progress_shift: shift, heartbeat_at: now },
+      {
+        progress_iteration: progress.iteration,
+        progress_max: progress.maxIterations,
+        progress_shift: progress.lastShift,
+        progress_fraction: progress.fraction,
+        heartbeat_at: now,
+      },
       this.executor,
       owner,
     );
@@ -189,7 +196,7 @@ export class RunRepository {
     const count = await this.executor.execute({
       sql:
         `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'RUNNING', ${this.q('owner')} = ?, ` +
-        `${this.q('attempts')} = COALESCE(${this.q('attempts')}, 0) + 1, ${this.q('progress_iteration')} = 0, ${this.q('progress_shift')} = NULL, ` +
+        `${this.q('attempts')} = COALESCE(${this.q('attempts')}, 0) + 1, ${this.q('progress_iteration')} = 0, ${this.q('progress_shift')} = NULL, ${this.q('progress_fraction')} = NULL, ` +
         `${this.q('started_at')} = ${this.timestamp()}, ${this.q('heartbeat_at')} = ${this.timestamp()} ` +
         `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'QUEUED'`,
       parameters: [owner, now, now, id],
@@ -305,6 +312,7 @@ function toRow(record: ModelRunRecord): Record<string, SqlValue> {
     progress_iteration: record.progress.iteration,
     progress_max: record.progress.maxIterations,
     progress_shift: record.progress.lastShift,
+    progress_fraction: record.progress.fraction,
     metrics: json(record.metrics),
     iterations: json(record.iterations),
     k_selection: json(record.kSelection),
@@ -341,9 +349,16 @@ export function toRecord(row: Row): ModelRunRecord {
     progress: {
       iteration,
       maxIterations,
-      // Iterations count across restarts and values of k against their budget; restarts that converge
-      // early leave the budget unspent, so a finished run reads 1.
-      fraction: String(row.status) === 'SUCCEEDED' ? 1 : maxIterations > 0 ? Math.min(1, iteration / maxIterations) : 0,
+      // The executor's estimate of the work done (run-progress.ts); a finished run reads 1. A run an
+      // older server recorded has none: its iterations against their budget stand in.
+      fraction:
+        String(row.status) === 'SUCCEEDED'
+          ? 1
+          : row.progress_fraction !== null && row.progress_fraction !== undefined
+            ? Number(row.progress_fraction)
+            : maxIterations > 0
+              ? Math.min(1, iteration / maxIterations)
+              : 0,
       lastShift: row.progress_shift === null ? null : Number(row.progress_shift),
     },
     metrics: parsed(row.metrics),

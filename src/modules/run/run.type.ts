@@ -68,7 +68,10 @@ export class RunProgressType {
   @Field(() => Int, { description: 'The iteration budget: maxIterations × nInit × values of k.' })
   maxIterations!: number;
 
-  @Field(() => Float, { description: 'iteration / maxIterations; 1 when the run succeeded (restarts that converge early leave budget unspent).' })
+  @Field(() => Float, {
+    description:
+      'The share of the run’s estimated work done, from 0 to 1: reading, preparing, each restart of each k, the scores, storing the results (weights measured per phase); 1 once SUCCEEDED, before the outcomes are published. Never decreases within an attempt.',
+  })
   fraction!: number;
 
   @Field(() => Float, { nullable: true, description: 'The last iteration’s largest squared centroid movement.' })

@@ -64,6 +64,19 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
     );
   });
 
+  it('connection parameters are named in any case, as HTTP headers are: { "X-API-Key": … } and { "AUTHORIZATION": "Bearer …" } are acknowledged', async () => {
+    for (const params of [{ 'X-API-Key': viewerKey }, { AUTHORIZATION: `Bearer ${viewerKey}` }]) {
+      const { client, acknowledged } = open(params);
+      const answered = await requestOverWs(client, DatasetNamesDocument, {});
+      assert.deepEqual(
+        answered.data?.datasets.map((dataset) => dataset.name),
+        ['iris', 'station_readings'],
+        JSON.stringify(Object.keys(params)),
+      );
+      assert.equal(acknowledged(), true);
+    }
+  });
+
   it('a viewer over graphql-ws keeps its role: startModelRun on the socket is FORBIDDEN', async () => {
     const { client } = open({ 'x-api-key': viewerKey });
     const result = await requestOverWs(client, StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 1, publishOutcomes: false }) });

@@ -204,7 +204,7 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
       assert.ok(await runs.transition('run-0', ['QUEUED'], 'RUNNING', { started_at: INSTANTS[1]!, heartbeat_at: INSTANTS[1]! }));
       // findStale looks at RUNNING runs only (a queued run has no owner to miss heartbeats).
       assert.ok(await runs.transition('run-1', ['QUEUED'], 'RUNNING', { started_at: INSTANTS[1]!, heartbeat_at: INSTANTS[1]! }));
-      assert.ok(await runs.recordProgress('run-0', 3, 300, 0.5, INSTANTS[3]!));
+      assert.ok(await runs.recordProgress('run-0', { iteration: 3, maxIterations: 300, lastShift: 0.5, fraction: 3 / 300 }, INSTANTS[3]!));
       await runs.heartbeat('owner-2', INSTANTS[4]!);
 
       const read = new Map((await runs.findByIds(INSTANTS.map((_, index) => `run-${index}`))).map((run) => [run.id, run]));

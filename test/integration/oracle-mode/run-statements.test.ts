@@ -47,7 +47,7 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
 
       assert.equal(await runs.transition('run-life', ['QUEUED'], 'RUNNING', { started_at: startedAt, heartbeat_at: startedAt }), true);
       assert.equal(await runs.transition('run-life', ['QUEUED'], 'RUNNING', { started_at: beat }), false, 'started once');
-      assert.equal(await runs.recordProgress('run-life', 5, 300, 0.25, beat), true);
+      assert.equal(await runs.recordProgress('run-life', { iteration: 5, maxIterations: 300, lastShift: 0.25, fraction: 5 / 300 }, beat), true);
       const [running] = await runs.findByIds(['run-life']);
       assert.deepEqual(
         [running!.status, running!.startedAt?.toISOString(), running!.heartbeatAt?.toISOString(), running!.progress],
@@ -63,7 +63,11 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
         }),
         true,
       );
-      assert.equal(await runs.recordProgress('run-life', 6, 300, 0.125, finishedAt), false, 'no progress once ended');
+      assert.equal(
+        await runs.recordProgress('run-life', { iteration: 6, maxIterations: 300, lastShift: 0.125, fraction: 6 / 300 }, finishedAt),
+        false,
+        'no progress once ended',
+      );
       assert.equal(await runs.transition('run-life', ['QUEUED', 'RUNNING'], 'CANCELLED', { finished_at: beat }), false, 'an ended run stays ended');
       const [ended] = await runs.findByIds(['run-life']);
       assert.deepEqual(

@@ -49,7 +49,11 @@ for (const target of ROUND_TRIP_TARGETS) {
         const maxIterations = 1 + generator.integer(2 ** 31 - 1);
         const shift = index % 5 === 0 ? null : generator.double();
         const beatAt = generator.timestamp();
-        await runs.recordProgress(queued.id, iteration, maxIterations, shift, beatAt);
+        await runs.recordProgress(
+          queued.id,
+          { iteration: iteration, maxIterations: maxIterations, lastShift: shift, fraction: progressOf('RUNNING', iteration, maxIterations, shift).fraction },
+          beatAt,
+        );
         const running: ModelRunRecord = {
           ...queued,
           status: 'RUNNING',
@@ -258,7 +262,7 @@ function recordColumns(target: RoundTripTarget): RoundTripColumn<ModelRunRecord,
     field('idempotencyKey'),
     { name: 'progress.iteration', expected: (record) => record.progress.iteration, actual: (record) => record.progress.iteration },
     { name: 'progress.maxIterations', expected: (record) => record.progress.maxIterations, actual: (record) => record.progress.maxIterations },
-    { name: 'progress.fraction', expected: (record) => record.progress.fraction, actual: (record) => record.progress.fraction },
+    { name: 'progress.fraction', expected: (record) => record.progress.fraction, actual: (record) => record.progress.fraction, same: sameDouble(target) },
     { name: 'progress.lastShift', expected: (record) => record.progress.lastShift, actual: (record) => record.progress.lastShift, same: sameDouble(target) },
     field('metrics', true),
     field('iterations', true),

@@ -111,7 +111,11 @@ for (const target of ROUND_TRIP_TARGETS) {
       const claimedAt = at('2026-05-03T08:00:00.250Z');
       await runs.insert(queued('run-r', '2026-05-03T07:59:00.000Z'));
       assert.equal(await runs.claim('run-r', 'dead-replica', claimedAt), true);
-      assert.equal(await runs.recordProgress('run-r', 9, 300, 0.5, claimedAt, 'dead-replica'), true, 'the first attempt got somewhere');
+      assert.equal(
+        await runs.recordProgress('run-r', { iteration: 9, maxIterations: 300, lastShift: 0.5, fraction: 9 / 300 }, claimedAt, 'dead-replica'),
+        true,
+        'the first attempt got somewhere',
+      );
 
       assert.equal(await runs.requeue('run-r', 'other-replica', at('2026-05-03T08:01:00.000Z')), false, 'another owner');
       assert.equal(await runs.requeue('run-r', 'dead-replica', claimedAt), false, 'a beat exactly at the bound is not stale');
@@ -139,11 +143,19 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.equal(await runs.claim('run-moved', 'stalled-replica', firstClaim), true);
       assert.equal(await runs.requeue('run-moved', 'stalled-replica', at('2026-05-04T09:01:00.000Z')), true);
       const lateBeat = at('2026-05-04T09:01:30.000Z');
-      assert.equal(await runs.recordProgress('run-moved', 9, 300, 0.5, lateBeat, 'stalled-replica'), false, 'queued again: not RUNNING');
+      assert.equal(
+        await runs.recordProgress('run-moved', { iteration: 9, maxIterations: 300, lastShift: 0.5, fraction: 9 / 300 }, lateBeat, 'stalled-replica'),
+        false,
+        'queued again: not RUNNING',
+      );
       const secondClaim = at('2026-05-04T09:02:00.000Z');
       assert.equal(await runs.claim('run-moved', 'new-replica', secondClaim), true);
 
-      assert.equal(await runs.recordProgress('run-moved', 9, 300, 0.5, lateBeat, 'stalled-replica'), false, 'claimed elsewhere');
+      assert.equal(
+        await runs.recordProgress('run-moved', { iteration: 9, maxIterations: 300, lastShift: 0.5, fraction: 9 / 300 }, lateBeat, 'stalled-replica'),
+        false,
+        'claimed elsewhere',
+      );
       assert.equal(
         await runs.transition('run-moved', ['RUNNING'], 'FAILED', { finished_at: lateBeat, error_code: 'INTERNAL' }, undefined, 'stalled-replica'),
         false,
@@ -151,7 +163,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.deepEqual(state(await read('run-moved')), ['RUNNING', 'new-replica', 2, secondClaim.toISOString(), secondClaim.toISOString(), null]);
 
       const beat = at('2026-05-04T09:02:01.250Z');
-      assert.equal(await runs.recordProgress('run-moved', 4, 300, 0.25, beat, 'new-replica'), true);
+      assert.equal(await runs.recordProgress('run-moved', { iteration: 4, maxIterations: 300, lastShift: 0.25, fraction: 4 / 300 }, beat, 'new-replica'), true);
       const finished = at('2026-05-04T09:03:00.000Z');
       assert.equal(await runs.transition('run-moved', ['RUNNING'], 'SUCCEEDED', { finished_at: finished }, undefined, 'new-replica'), true);
       const ended = await read('run-moved');

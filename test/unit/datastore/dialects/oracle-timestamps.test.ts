@@ -65,7 +65,7 @@ describe('timestamps bound on the Oracle family', () => {
       const runs = new RunRepository(executor);
       await runs.insert(runRecord('d', { createdAt: AT, heartbeatAt: AT, startedAt: AT }));
       await runs.transition('r', ['QUEUED'], 'RUNNING', { started_at: AT, heartbeat_at: AT, progress_iteration: 1 });
-      await runs.recordProgress('r', 1, 300, 0.5, AT);
+      await runs.recordProgress('r', { iteration: 1, maxIterations: 300, lastShift: 0.5, fraction: 1 / 300 }, AT);
       await runs.heartbeat('owner', AT);
       await runs.findStale(AT);
       await runs.list({ createdAfter: AT, createdBefore: AT, datasetIds: ['d'] }, { field: 'CREATED_AT', direction: 'ASC' }, { limit: 10, offset: 0 });
