@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sweepTraceFiles, type RetentionPolicy } from './file-retention';
-import { GRAPHQL_OPERATION_ACTION, type TraceDocument } from './trace-document';
+import type { TraceDocument } from './trace-document';
 import { RUNS_FOLDER, runFile } from './trace-files';
 import type { SinkResult, TraceSink } from './trace-sink';
 
@@ -78,8 +78,7 @@ export class FileSink implements TraceSink {
     const byRun = new Map<string, TraceDocument[]>();
     for (const document of documents) {
       const runId = document.trace?.id;
-      // A run's file holds its own events: the GraphQL operations on it stay in the daily file.
-      if (document._target !== 'events' || document.event.action === GRAPHQL_OPERATION_ACTION || !runId || runFile(this.directory, runId) === null) continue;
+      if (document._target !== 'events' || !runId || runFile(this.directory, runId) === null) continue;
       byRun.set(runId, [...(byRun.get(runId) ?? []), document]);
     }
     if (byRun.size === 0) return [];

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Client } from '@elastic/elasticsearch';
 import type { TraceOptions } from './options';
-import { GRAPHQL_OPERATION_ACTION, type TraceDocument } from './trace-document';
+import type { TraceDocument } from './trace-document';
 import { AppError } from '../errors/app-error';
 import { runFile } from './trace-files';
 
@@ -44,8 +44,7 @@ export class ElasticsearchTraceReader implements TraceReader {
     if (actions?.length) filter.push({ terms: { 'event.action': actions } });
     const response = await this.client.search<Omit<TraceDocument, '_id' | '_target'>>({
       index: this.options.eventsTarget,
-      // The GraphQL operations on the run share its trace.id (for the dashboard); its trace is its own events.
-      query: { bool: { filter, must_not: [{ term: { 'event.action': GRAPHQL_OPERATION_ACTION } }] } },
+      query: { bool: { filter } },
       // event.sequence orders a run's documents as they were recorded; from + size reaches 10,000 documents.
       sort: [{ 'event.sequence': { order: 'asc', unmapped_type: 'long' } }, { '@timestamp': 'asc' }],
       from: offset,

@@ -22,7 +22,7 @@ export interface GraphqlTracePluginOptions {
   readonly refusedSampleRate?: number;
   /**
    * The GraphQL type of a run. Default `ModelRun`: a root field of this type (modelRun, startModelRun,
-   * cancelModelRun …) puts its run's id in the operation's document (trace.id when it is the only one).
+   * cancelModelRun …) puts its run's id in the operation's document (labels.run_id when it is the only one).
    */
   readonly runTypeName?: string;
   /** Draws the sample: a number in [0, 1). Default Math.random. */

@@ -12,9 +12,9 @@ import { OperationRuns } from './run-ids';
 /**
  * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation),
  * refused or anonymous ones only at `refusedSampleRate`. It only queues the document: the response
- * never waits for the search engine. An operation on exactly one run carries that run's trace.id, so
- * the dashboard filtered on a run (ModelRun.kibanaUrl) shows the operations that started, cancelled
- * or read it.
+ * never waits for the search engine. An operation on runs names them in aimodel.run.id, and one on
+ * exactly one run also in labels.run_id, which ModelRun.kibanaUrl filters the dashboard on. (Not in
+ * trace.id: that stays the run's own events, which ModelRun.trace reads.)
  */
 export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloServerPlugin<GraphqlContext> {
   const sampleRate = options.refusedSampleRate ?? DEFAULT_REFUSED_SAMPLE_RATE;
@@ -56,7 +56,6 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
               },
               service: options.service,
               ecs: { version: ECS_VERSION },
-              ...(runId ? { trace: { id: runId } } : {}),
               http: { request: { id: contextValue.requestId } },
               labels: { request_id: contextValue.requestId, ...(runId ? { run_id: runId } : {}) },
               aimodel: {
