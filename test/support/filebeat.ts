@@ -97,7 +97,8 @@ export function ship(config: FilebeatConfig, line: string): Shipped {
     const [[kind, settings]] = Object.entries(processor) as [[string, Record<string, unknown>]];
     if (settings.when && !holds(settings.when as Condition, fields)) continue;
     if (kind === 'add_fields') {
-      const target = settings.target === '@metadata' ? metadata : ((fields[String(settings.target ?? 'fields')] ??= {}) as Fields);
+      const targetName = typeof settings.target === 'string' ? settings.target : 'fields';
+      const target = targetName === '@metadata' ? metadata : ((fields[targetName] ??= {}) as Fields);
       Object.assign(target, settings.fields);
     } else if (kind === 'drop_fields') {
       for (const path of settings.fields as string[]) deleteAt(fields, path);

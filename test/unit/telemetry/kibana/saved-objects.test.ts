@@ -47,7 +47,7 @@ function kqlFields(query: string): string[] {
 function searchFields(node: unknown, found: string[] = []): string[] {
   if (Array.isArray(node)) for (const item of node) searchFields(item, found);
   else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) {
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       if (key === 'field' && typeof value === 'string') found.push(value);
       else if (key === 'term' && value && typeof value === 'object') found.push(...Object.keys(value));
       else searchFields(value, found);
