@@ -18,7 +18,7 @@ const HOUR_MS = 60 * 60 * 1000;
 /**
  * Rolling NDJSON files, one document a line, for the embedded default (no Elasticsearch):
  * `trace-YYYY-MM-DD.N.ndjson` under the trace folder, a new file each UTC day and past `maxBytes`.
- * Filebeat can ship them as they are (see the README). Each run's events also go to its own file
+ * deploy/filebeat.yml ships them to Elasticsearch as they are. Each run's events also go to its own file
  * (trace-files.ts), which is all ModelRun.trace reads. With `retention`, old files are deleted at
  * start and periodically (file-retention.ts).
  */

@@ -39,6 +39,7 @@ export const ecsComponent = {
           },
         },
         service: { properties: { name: keyword, version: keyword } },
+        ecs: { properties: { version: keyword } },
         trace: { properties: { id: keyword } },
         error: { properties: { code: keyword, message: { type: 'match_only_text' } } },
         http: { properties: { request: { properties: { id: keyword } } } },

@@ -22,6 +22,8 @@ export interface TraceDocument {
     readonly sequence?: number;
   };
   readonly service: { readonly name: string; readonly version: string };
+  /** ECS_VERSION on every document, as ECS requires. */
+  readonly ecs: { readonly version: string };
   readonly trace?: { readonly id: string };
   readonly labels?: Readonly<Record<string, string>>;
   readonly message?: string;
@@ -32,5 +34,11 @@ export interface TraceDocument {
 export function documentId(...parts: (string | number)[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 32);
 }
+
+/** event.action of a GraphQL operation's document (src/plugins/trace), which is not one of a run's own events. */
+export const GRAPHQL_OPERATION_ACTION = 'graphql-operation';
+
+/** The ECS version the documents follow: the one @elastic/ecs-pino-format writes on the ECS log lines. */
+export const ECS_VERSION = '8.10.0';
 
 export const MILLISECONDS_TO_NANOSECONDS = 1_000_000;

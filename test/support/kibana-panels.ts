@@ -18,6 +18,7 @@
  * Anything else (another agg type, a param it does not know, other KQL) throws, so a panel added
  * with something this translator cannot check fails the test instead of passing unchecked.
  */
+import assert from 'node:assert/strict';
 import type { KibanaAggregation } from '../../src/telemetry/kibana/saved-objects';
 
 export interface SavedVisualization {
@@ -36,7 +37,7 @@ interface SavedObject {
   references: { name: string; type: string; id: string }[];
 }
 
-/** The visualizations of a saved-objects NDJSON export, each with its data view's index pattern resolved. */
+/** The aggregation-based visualizations of a saved-objects NDJSON export, each with its data view's index pattern resolved. */
 export function savedVisualizations(ndjson: string): Map<string, SavedVisualization> {
   const objects = ndjson
     .split('\n')
@@ -45,7 +46,8 @@ export function savedVisualizations(ndjson: string): Map<string, SavedVisualizat
   const dataViews = new Map(objects.filter((object) => object.type === 'index-pattern').map((object) => [object.id, String(object.attributes.title)]));
   const visualizations = new Map<string, SavedVisualization>();
   for (const object of objects.filter((entry) => entry.type === 'visualization')) {
-    const visState = JSON.parse(String(object.attributes.visState)) as { aggs: KibanaAggregation[] };
+    const visState = JSON.parse(String(object.attributes.visState)) as { type: string; aggs: KibanaAggregation[] };
+    if (visState.type === 'vega') continue; // its own search: test/support/kibana-vega.ts
     const meta = object.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string };
     const searchSource = JSON.parse(meta.searchSourceJSON) as { query: { query: string; language: string }; indexRefName: string };
     if (searchSource.query.language !== 'kuery') throw new Error(`${object.id}: query language ${searchSource.query.language}, not kuery`);
@@ -234,4 +236,16 @@ export function panelRows(request: PanelRequest, aggregations: Record<string, un
   };
   walk(aggregations, 0, {});
   return rows;
+}
+
+/** The KQL query of the dashboard link's app state (`_a=(query:(language:kuery,query:'…'))`). */
+export function kqlOf(url: string): { dashboard: string; query: string; language: string } {
+  const { hash } = new URL(url);
+  const match = /^#\/view\/([^?]+)\?(.*)$/.exec(hash);
+  assert.ok(match, `a dashboard view link: ${hash}`);
+  const appState = new URLSearchParams(match[2]!.replace(/\+/g, '%2B')).get('_a');
+  assert.ok(appState, 'the link has app state');
+  const query = /^\(query:\(language:(\w+),query:'([^']*)'\)\)$/.exec(appState);
+  assert.ok(query, `app state holds a query: ${appState}`);
+  return { dashboard: match[1]!, language: query[1]!, query: query[2]! };
 }

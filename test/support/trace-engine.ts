@@ -138,11 +138,18 @@ export interface RunResult {
   metrics: { inertia: number; iterations: number } | null;
   clusterSizes: number[] | null;
   iterations: { k: number; restart: number; iteration: number; inertia: number }[] | null;
-  kSelection: { chosenK: number; scores: { k: number; silhouette: number | null; daviesBouldin: number | null }[] } | null;
+  kSelection: {
+    chosenK: number;
+    scores: { k: number; inertia: number; silhouette: number | null; daviesBouldin: number | null; calinskiHarabasz: number | null }[];
+  } | null;
+  kibanaUrl: string | null;
 }
 
 export const TraceStartRun = gql<{ startModelRun: { id: string; status: string } }, { input: Record<string, unknown> }>(`
   mutation TraceStartRun($input: StartModelRunInput!) { startModelRun(input: $input) { id status } }`);
+
+export const TraceCancelRun = gql<{ cancelModelRun: { id: string; status: string } }, { id: string }>(`
+  mutation TraceCancelRun($id: ID!) { cancelModelRun(id: $id) { id status } }`);
 
 export const TraceRunStatus = gql<
   {
@@ -168,7 +175,8 @@ export const TraceRunResult = gql<{ modelRun: RunResult | null }, { id: string }
       metrics { inertia iterations }
       clusterSizes
       iterations { k restart iteration inertia }
-      kSelection { chosenK scores { k silhouette daviesBouldin } }
+      kSelection { chosenK scores { k inertia silhouette daviesBouldin calinskiHarabasz } }
+      kibanaUrl
     }
   }`);
 
@@ -213,12 +221,22 @@ export function dataOf<T>(result: FormattedExecutionResult<T>, what: string): T 
   return result.data;
 }
 
+/** The run an operation of this file was about: its `id` variable, or the id of the run a mutation returned. */
+function runOf(variables: unknown, data: unknown): string | undefined {
+  const id = (variables as { id?: unknown } | undefined)?.id;
+  if (typeof id === 'string') return id;
+  const returned = Object.values((data ?? {}) as Record<string, { id?: unknown } | null>)[0]?.id;
+  return typeof returned === 'string' ? returned : undefined;
+}
+
 /**
  * Sends GraphQL through the test server and counts what it sent by operation name and outcome, so a
  * test can compare with the graphql-operation documents.
  */
 export class CountingClient {
   readonly sent = new Map<string, { success: number; failure: number }>();
+  /** Per run, the operations sent on it (its id as the `id` variable, or the run a mutation returned), by name. */
+  readonly sentOnRun = new Map<string, Map<string, number>>();
 
   constructor(readonly server: TestServer) {}
 
@@ -230,6 +248,12 @@ export class CountingClient {
     if (result.errors?.length) entry.failure += 1;
     else entry.success += 1;
     this.sent.set(name, entry);
+    const runId = runOf(variables, result.data);
+    if (runId) {
+      const ofRun = this.sentOnRun.get(runId) ?? new Map<string, number>();
+      ofRun.set(name, (ofRun.get(name) ?? 0) + 1);
+      this.sentOnRun.set(runId, ofRun);
+    }
     return result;
   }
 

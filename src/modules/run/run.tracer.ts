@@ -1,5 +1,5 @@
 import { exposedError } from '../../errors/exposure';
-import { documentId, MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
+import { documentId, ECS_VERSION, MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
 import type { TraceRecorder } from '../../telemetry/trace-recorder';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { ColumnStats, IterationEvent, KScore } from '../modeling/model';
@@ -16,6 +16,9 @@ export class RunTracer {
   // Per run, the order in which its documents were recorded (event.sequence): iterations recorded in
   // the same millisecond still read back in order. Forgotten once the run has ended.
   private readonly sequences = new Map<string, number>();
+  // Per run, its dataset's name for labels.dataset_name (the dashboard's dataset control), known from
+  // its start or claim on; forgotten with the sequence.
+  private readonly datasetNames = new Map<string, string>();
 
   constructor(
     private readonly recorder: TraceRecorder,
@@ -23,6 +26,7 @@ export class RunTracer {
   ) {}
 
   started(run: ModelRunRecord, dataset: DatasetRecord): void {
+    this.datasetNames.set(run.id, dataset.name);
     this.event(run, 'run-started', ['start'], { aimodel: { run: runFields(run, dataset.name) } });
     this.summary(run, dataset.name);
   }
@@ -87,6 +91,7 @@ export class RunTracer {
 
   /** The run as it ended, read back from the database after its final transition. */
   finished(run: ModelRunRecord, datasetName: string): void {
+    this.datasetNames.set(run.id, datasetName);
     const duration = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) * MILLISECONDS_TO_NANOSECONDS : undefined;
     if (run.status === 'SUCCEEDED' && run.metrics) {
       this.event(run, 'run-succeeded', ['end'], {
@@ -114,10 +119,12 @@ export class RunTracer {
     }
     this.summary(run, datasetName);
     this.sequences.delete(run.id);
+    this.datasetNames.delete(run.id);
   }
 
   /** A replica claimed the run from the queue (attempt `run.attempts`; the owner, a process id, is not traced), and its summary as it starts computing. */
   running(run: ModelRunRecord, datasetName: string): void {
+    this.datasetNames.set(run.id, datasetName);
     this.event(run, 'run-claimed', ['start'], {
       _id: documentId(run.id, 'run-claimed', run.attempts),
       aimodel: { run: { id: run.id, attempts: run.attempts } },
@@ -159,14 +166,20 @@ export class RunTracer {
       '@timestamp': run.createdAt.toISOString(),
       event: { kind: 'state', category: ['process'], type: ['info'], action: 'run-summary', outcome: outcomeOf(run) },
       service: this.service,
+      ecs: { version: ECS_VERSION },
       trace: { id: run.id },
-      labels: { run_id: run.id, dataset_id: run.datasetId },
+      labels: { run_id: run.id, dataset_id: run.datasetId, dataset_name: datasetName },
       error: run.error ? exposedError(run.error.code, run.error.message) : undefined,
       aimodel: {
         run: runFields(run, datasetName),
         metrics: run.metrics ? metricFields(run.metrics) : undefined,
       },
     });
+  }
+
+  private labels(run: ModelRunRecord): Record<string, string> {
+    const datasetName = this.datasetNames.get(run.id);
+    return { run_id: run.id, dataset_id: run.datasetId, ...(datasetName === undefined ? {} : { dataset_name: datasetName }) };
   }
 
   private event(run: ModelRunRecord, action: string, type: string[], fields: Record<string, unknown> & { _id?: string; event?: object }): void {
@@ -179,8 +192,9 @@ export class RunTracer {
       '@timestamp': new Date().toISOString(),
       event: { kind: 'event', category: ['process'], type, action, sequence, ...event },
       service: this.service,
+      ecs: { version: ECS_VERSION },
       trace: { id: run.id },
-      labels: { run_id: run.id, dataset_id: run.datasetId },
+      labels: this.labels(run),
       ...rest,
     });
   }

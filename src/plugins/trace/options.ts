@@ -20,9 +20,17 @@ export interface GraphqlTracePluginOptions {
    * in /metrics and only sampled into the trace.
    */
   readonly refusedSampleRate?: number;
+  /**
+   * The GraphQL type of a run. Default `ModelRun`: a root field of this type (modelRun, startModelRun,
+   * cancelModelRun …) puts its run's id in the operation's document (labels.run_id when it is the only one).
+   */
+  readonly runTypeName?: string;
   /** Draws the sample: a number in [0, 1). Default Math.random. */
   readonly random?: () => number;
 }
 
 /** GraphqlTracePluginOptions.refusedSampleRate's default. */
 export const DEFAULT_REFUSED_SAMPLE_RATE = 0.01;
+
+/** GraphqlTracePluginOptions.runTypeName's default. */
+export const DEFAULT_RUN_TYPE_NAME = 'ModelRun';

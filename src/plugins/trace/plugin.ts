@@ -5,22 +5,30 @@ import type { GraphqlContext } from '../../graphql/context';
 import { operationLabel } from '../../metrics/operation-label';
 import { refusalOf } from '../../metrics/refusal';
 import { promiseOf } from '../../shared/promise-of';
-import { MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
-import { DEFAULT_REFUSED_SAMPLE_RATE, type GraphqlTracePluginOptions } from './options';
+import { ECS_VERSION, GRAPHQL_OPERATION_ACTION, MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
+import { DEFAULT_REFUSED_SAMPLE_RATE, DEFAULT_RUN_TYPE_NAME, type GraphqlTracePluginOptions } from './options';
+import { OperationRuns } from './run-ids';
 
 /**
  * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation),
  * refused or anonymous ones only at `refusedSampleRate`. It only queues the document: the response
- * never waits for the search engine.
+ * never waits for the search engine. An operation on runs names them in aimodel.run.id, and one on
+ * exactly one run also in labels.run_id, which ModelRun.kibanaUrl filters the dashboard on. (Not in
+ * trace.id: that stays the run's own events, which ModelRun.trace reads.)
  */
 export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloServerPlugin<GraphqlContext> {
   const sampleRate = options.refusedSampleRate ?? DEFAULT_REFUSED_SAMPLE_RATE;
   const random = options.random ?? Math.random;
+  const runTypeName = options.runTypeName ?? DEFAULT_RUN_TYPE_NAME;
   return {
     requestDidStart({ contextValue }) {
       const started = Date.now();
       const startedAt = process.hrtime.bigint();
+      const runs = new OperationRuns(runTypeName);
       return Promise.resolve({
+        executionDidStart() {
+          return Promise.resolve({ willResolveField: ({ args, info }) => runs.watch(args, info) });
+        },
         willSendResponse({ operationName, operation, errors, response }) {
           return promiseOf(() => {
             const introspection = operation?.selectionSet.selections.every(
@@ -32,6 +40,8 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
               (code): code is string => typeof code === 'string',
             );
             if (refusalOf(codes, contextValue.identity) !== null && !(random() < sampleRate)) return;
+            const runIds = runs.list();
+            const runId = runIds.length === 1 ? runIds[0] : undefined;
             options.recorder.record({
               _id: randomUUID(),
               _target: 'events',
@@ -40,14 +50,16 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
                 kind: 'event',
                 category: ['web'],
                 type: ['access'],
-                action: 'graphql-operation',
+                action: GRAPHQL_OPERATION_ACTION,
                 outcome: codes.length > 0 ? 'failure' : 'success',
                 duration: Number(process.hrtime.bigint() - startedAt),
               },
               service: options.service,
+              ecs: { version: ECS_VERSION },
               http: { request: { id: contextValue.requestId } },
-              labels: { request_id: contextValue.requestId },
+              labels: { request_id: contextValue.requestId, ...(runId ? { run_id: runId } : {}) },
               aimodel: {
+                ...(runIds.length > 0 ? { run: { id: runIds } } : {}),
                 graphql: {
                   operation_name: operationLabel(operationName),
                   operation_type: operation?.operation ?? 'unknown',

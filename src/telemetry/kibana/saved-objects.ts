@@ -1,10 +1,12 @@
 import { DASHBOARD_ID } from '../kibana-link';
+import { VEGA_PANELS, type VegaPanelDefinition } from './vega-panels';
 
 /**
- * Kibana 8.x saved objects for the trace: two data views, six aggregation-based visualizations and
- * the "AI modeling" dashboard. Built here (so ids and references stay consistent) and written to
+ * Kibana 8.x saved objects for the trace: two data views, three aggregation-based visualizations,
+ * the per-run Vega-Lite panels (vega-panels.ts) and the "AI modeling" dashboard with a dataset and a
+ * run control. Built here (so ids and references stay consistent) and written to
  * kibana/saved-objects.ndjson by `npm run kibana:export`; a test keeps the file current and runs
- * every panel's aggregation against a real search engine.
+ * every panel's search against a real search engine.
  */
 export const TRACE_DATA_VIEW_ID = 'aimodel-trace-data-view';
 export const RUNS_DATA_VIEW_ID = 'aimodel-runs-data-view';
@@ -64,44 +66,6 @@ export const PANELS: readonly PanelDefinition[] = [
     ],
   },
   {
-    id: 'aimodel-inertia-by-iteration',
-    title: 'Inertia by iteration, per run',
-    description: 'How each run converged: inertia at every k-means iteration, one line per run (trace.id).',
-    chart: 'line',
-    dataViewId: TRACE_DATA_VIEW_ID,
-    query: 'event.action:"iteration"',
-    aggs: [
-      metric('1', 'avg', 'aimodel.iteration.inertia', 'Inertia'),
-      { id: '2', enabled: true, type: 'histogram', schema: 'segment', params: { field: 'aimodel.iteration.number', interval: 1, min_doc_count: true } },
-      { id: '3', enabled: true, type: 'terms', schema: 'group', params: { field: 'trace.id', size: 10, order: 'desc', orderBy: '_key' } },
-    ],
-  },
-  {
-    id: 'aimodel-scores-by-k',
-    title: 'Silhouette and Davies–Bouldin by k',
-    description: 'The scores of every k tried by runs with a kRange (higher silhouette and lower Davies–Bouldin are better).',
-    chart: 'line',
-    dataViewId: TRACE_DATA_VIEW_ID,
-    query: 'event.action:"k-evaluated"',
-    aggs: [
-      metric('1', 'avg', 'aimodel.score.silhouette', 'Silhouette'),
-      metric('2', 'avg', 'aimodel.score.davies_bouldin', 'Davies–Bouldin'),
-      { id: '3', enabled: true, type: 'histogram', schema: 'segment', params: { field: 'aimodel.score.k', interval: 1, min_doc_count: true } },
-    ],
-  },
-  {
-    id: 'aimodel-cluster-sizes',
-    title: 'Cluster sizes of a run',
-    description: 'Entities per cluster; filter the dashboard on one trace.id (ModelRun.kibanaUrl does).',
-    chart: 'histogram',
-    dataViewId: TRACE_DATA_VIEW_ID,
-    query: 'event.action:"cluster"',
-    aggs: [
-      metric('1', 'sum', 'aimodel.cluster.size', 'Entities'),
-      { id: '2', enabled: true, type: 'terms', schema: 'segment', params: { field: 'aimodel.cluster.id', size: 50, order: 'asc', orderBy: '_key' } },
-    ],
-  },
-  {
     id: 'aimodel-graphql-latency-errors',
     title: 'GraphQL operation latency and errors',
     description: 'Average and 95th-percentile latency per interval, split by outcome (success or failure) for the error rate.',
@@ -158,18 +122,77 @@ function visualization(panel: PanelDefinition) {
   };
 }
 
+function vegaVisualization(panel: VegaPanelDefinition, traceIndex: string) {
+  return {
+    type: 'visualization',
+    id: panel.id,
+    attributes: {
+      title: panel.title,
+      description: panel.description,
+      // Kibana reads the spec as HJSON, of which JSON is a part.
+      visState: JSON.stringify({ title: panel.title, type: 'vega', aggs: [], params: { spec: JSON.stringify(panel.spec(traceIndex), null, 2) } }),
+      uiStateJSON: '{}',
+      version: 1,
+      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }) },
+    },
+    references: [],
+    coreMigrationVersion: '8.8.0',
+    typeMigrationVersion: '8.5.0',
+  };
+}
+
+/** The dashboard's controls: options lists whose choice becomes a filter on every panel. */
+export interface ControlDefinition {
+  readonly id: string;
+  readonly title: string;
+  readonly fieldName: string;
+  readonly dataViewId: string;
+}
+
+/** Dataset first, then run: chained, the run list holds only the chosen dataset's runs. */
+export const CONTROLS: readonly ControlDefinition[] = [
+  { id: 'aimodel-control-dataset', title: 'Dataset', fieldName: 'labels.dataset_name', dataViewId: TRACE_DATA_VIEW_ID },
+  { id: 'aimodel-control-run', title: 'Run', fieldName: 'labels.run_id', dataViewId: TRACE_DATA_VIEW_ID },
+];
+
+function controlGroupInput() {
+  const panels = Object.fromEntries(
+    CONTROLS.map((control, order) => [
+      control.id,
+      {
+        order,
+        width: 'medium',
+        grow: true,
+        type: 'optionsListControl',
+        explicitInput: { id: control.id, title: control.title, dataViewId: control.dataViewId, fieldName: control.fieldName, singleSelect: true },
+      },
+    ]),
+  );
+  return {
+    controlStyle: 'oneLine',
+    chainingSystem: 'HIERARCHICAL',
+    showApplySelections: false,
+    panelsJSON: JSON.stringify(panels),
+    ignoreParentSettingsJSON: JSON.stringify({ ignoreFilters: false, ignoreQuery: false, ignoreTimerange: false, ignoreValidations: false }),
+  };
+}
+
+/** Every visualization on the dashboard, in panel order: the per-run panels first. */
+const DASHBOARD_PANEL_IDS = [...VEGA_PANELS.map((panel) => panel.id), ...PANELS.map((panel) => panel.id)];
+
 function dashboard() {
   return {
     type: 'dashboard',
     id: DASHBOARD_ID,
     attributes: {
       title: 'AI modeling',
-      description: 'Model runs, their convergence and scores, cluster sizes, and GraphQL latency and errors.',
+      description:
+        'Pick a dataset and a run: its elbow, scores by k, inertia per iteration for each k and restart, cluster sizes; runs over time and GraphQL latency and errors.',
       timeRestore: false,
       version: 1,
       optionsJSON: JSON.stringify({ useMargins: true, syncColors: false, hidePanelTitles: false }),
       panelsJSON: JSON.stringify(
-        PANELS.map((_panel, index) => ({
+        DASHBOARD_PANEL_IDS.map((_id, index) => ({
           version: '8.8.0',
           type: 'visualization',
           gridData: { x: (index % 2) * 24, y: Math.floor(index / 2) * 15, w: 24, h: 15, i: String(index + 1) },
@@ -178,9 +201,14 @@ function dashboard() {
           panelRefName: `panel_${index + 1}`,
         })),
       ),
+      controlGroupInput: controlGroupInput(),
       kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: '', language: 'kuery' }, filter: [] }) },
     },
-    references: PANELS.map((panel, index) => ({ name: `${index + 1}:panel_${index + 1}`, type: 'visualization', id: panel.id })),
+    references: [
+      ...DASHBOARD_PANEL_IDS.map((id, index) => ({ name: `${index + 1}:panel_${index + 1}`, type: 'visualization', id })),
+      // Kibana 8 names a control's data view reference controlGroup_<control id>:optionsListDataView.
+      ...CONTROLS.map((control) => ({ name: `controlGroup_${control.id}:optionsListDataView`, type: 'index-pattern', id: control.dataViewId })),
+    ],
     coreMigrationVersion: '8.8.0',
     typeMigrationVersion: '8.7.0',
   };
@@ -195,6 +223,7 @@ export function savedObjectsNdjson(traceDataViewTitle = DEFAULT_TRACE_PATTERN, r
   const objects = [
     dataView(TRACE_DATA_VIEW_ID, traceDataViewTitle, 'AI modeling trace'),
     dataView(RUNS_DATA_VIEW_ID, runsDataViewTitle, 'AI modeling runs'),
+    ...VEGA_PANELS.map((panel) => vegaVisualization(panel, traceDataViewTitle)),
     ...PANELS.map(visualization),
     dashboard(),
   ];

@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-table.repository';
+import { ECS_VERSION } from '../../../src/telemetry/trace-document';
 import { ecsComponent, ECS_COMPONENT, modelComponent, MODEL_COMPONENT, RUNS_TEMPLATE, TRACE_TEMPLATE } from '../../../src/telemetry/templates';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { searchEngineUrl } from '../../support/search-engine';
@@ -176,7 +177,7 @@ describe('trace templates and documents on the search engine', () => {
       const unexpected = outside.filter((field) => !field.startsWith('labels.'));
       assert.deepEqual(unexpected, [], `${index}: fields mapped outside the template`);
       for (const label of outside) assert.equal(live.get(label), 'keyword', `${index}: ${label} (labels_as_keywords)`);
-      assert.deepEqual(outside.sort(), ['labels.dataset_id', 'labels.request_id', 'labels.run_id']);
+      assert.deepEqual(outside.sort(), ['labels.dataset_id', 'labels.dataset_name', 'labels.request_id', 'labels.run_id']);
       // Everything the template maps is there, with the template's type.
       for (const [field, type] of expected) if (field !== 'labels') assert.equal(live.get(field), type, `${index}: ${field}`);
     }
@@ -323,6 +324,20 @@ describe('trace templates and documents on the search engine', () => {
       assert.equal(summary.trace?.id, result.id);
       assert.equal(summary.aimodel.metrics?.inertia, result.metrics!.inertia);
     }
+  });
+
+  test('every document in the trace stream and the runs index, run events, run summaries and GraphQL operations alike, carries ecs.version', async () => {
+    const stored = [...(await searchAll(client, targets.stream)), ...(await searchAll(client, targets.runsIndex))];
+    const actions = new Set(stored.map((document) => traceSource(document._source).event.action));
+    for (const action of ['run-started', 'iteration', 'k-evaluated', 'run-succeeded', 'cluster', 'run-summary', 'graphql-operation']) {
+      assert.ok(actions.has(action), `a ${action} document was read back`);
+    }
+    const versions = new Map<string, number>();
+    for (const document of stored) {
+      const version = String((document._source as { ecs?: { version?: unknown } }).ecs?.version);
+      versions.set(version, (versions.get(version) ?? 0) + 1);
+    }
+    assert.deepEqual(Object.fromEntries(versions), { [ECS_VERSION]: stored.length });
   });
 
   test('one graphql-operation document per operation sent, by operation name and outcome, without query text or variables', async () => {

@@ -73,7 +73,7 @@ describe('FileSink', () => {
     const [a, b, c] = [0, 1, 2].map((sequence) => eventOfLineSize('run-c', sequence, 800));
     await first.write([a!, b!]); // .0: 1,600 bytes
     await first.write([c!]); // would be 2,400: .1
-    const small = eventOfLineSize('run-c', 3, 350); // would still fit in .0 (1,950 bytes)
+    const small = eventOfLineSize('run-c', 3, 390); // would still fit in .0 (1,990 bytes)
 
     const restarted = new FileSink(directory, 2_000);
     await restarted.write([small]);
@@ -82,7 +82,7 @@ describe('FileSink', () => {
     assert.deepEqual(await linesOf(directory, files[0]!), [a, b]);
     assert.deepEqual(await linesOf(directory, files[1]!), [c, small]);
 
-    // The restarted sink counts the bytes already in the file it continued: 1,150 + 900 passes 2,000.
+    // The restarted sink counts the bytes already in the file it continued: 1,190 + 900 passes 2,000.
     const big = eventOfLineSize('run-c', 4, 900);
     await restarted.write([big]);
     const after = await traceFiles(directory);

@@ -8,7 +8,7 @@ import type { ModelRunRecord } from '../../../src/modules/run/run.record';
 import type { TraceOptions } from '../../../src/telemetry/options';
 import { RunTracer } from '../../../src/modules/run/run.tracer';
 import type { TraceRecorder } from '../../../src/telemetry/trace-recorder';
-import { documentId, type TraceDocument } from '../../../src/telemetry/trace-document';
+import { documentId, ECS_VERSION, type TraceDocument } from '../../../src/telemetry/trace-document';
 
 export const SERVICE = { name: 'ai-modeling-api', version: '0.1.0-test' };
 
@@ -60,6 +60,7 @@ export function traceEvent(runId: string, sequence: number, action = 'iteration'
     _target: 'events',
     '@timestamp': new Date(Date.UTC(2024, 0, 1, 0, 0, sequence)).toISOString(),
     event: { kind: 'event', category: ['process'], type: ['info'], action, sequence },
+    ecs: { version: ECS_VERSION },
     service: SERVICE,
     trace: { id: runId },
     labels: { run_id: runId },

@@ -18,7 +18,7 @@ import { everyTracePluginDocument } from '../plugins/trace/trace-plugin-server';
 import { everyRunTracerDocument, traceOptions } from './fixtures';
 import { leaves, mappingOf, NUMERIC_TYPES, WHOLE_NUMBER_TYPES } from './mappings';
 
-const CHECKED_NAMESPACES = ['aimodel', 'event', 'trace', 'service', 'labels', 'error', 'http'];
+const CHECKED_NAMESPACES = ['aimodel', 'event', 'trace', 'service', 'labels', 'error', 'http', 'ecs'];
 
 /** What a mapped type accepts from JSON (null is always accepted: it is simply not indexed). */
 function accepts(type: string, value: unknown): boolean {

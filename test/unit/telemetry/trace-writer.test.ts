@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test
 import { createLogger } from '../../../src/logging/logger';
 import type { TraceOptions } from '../../../src/telemetry/options';
 import { Spool } from '../../../src/telemetry/spool';
-import type { TraceDocument } from '../../../src/telemetry/trace-document';
+import { ECS_VERSION, type TraceDocument } from '../../../src/telemetry/trace-document';
 import type { SinkResult, TraceSink } from '../../../src/telemetry/trace-sink';
 import { TraceWriter } from '../../../src/telemetry/trace-writer';
 import { eventually, SERVICE, temporaryDirectory, traceEvent, traceOptions } from './fixtures';
@@ -113,6 +113,7 @@ function runSummary(runId: string, status: string): TraceDocument {
     _target: 'runs',
     '@timestamp': '2024-03-01T10:00:00.000Z',
     event: { kind: 'state', category: ['process'], type: ['info'], action: 'run-summary' },
+    ecs: { version: ECS_VERSION },
     service: SERVICE,
     trace: { id: runId },
     aimodel: { run: { id: runId, status } },

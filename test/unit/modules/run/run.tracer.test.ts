@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ERROR_CATALOGUE } from '../../../../src/errors/catalogue';
 import { RunTracer } from '../../../../src/modules/run/run.tracer';
-import type { TraceDocument } from '../../../../src/telemetry/trace-document';
+import { ECS_VERSION, type TraceDocument } from '../../../../src/telemetry/trace-document';
 import { COLUMN_STATS, DATASET, everyRunTracerDocument, failedRun, PREPARATION, RecordingRecorder, SERVICE, succeededRun } from '../../telemetry/fixtures';
 
 function tracerWithRecorder(): { tracer: RunTracer; recorder: RecordingRecorder } {
@@ -13,7 +13,7 @@ function tracerWithRecorder(): { tracer: RunTracer; recorder: RecordingRecorder 
 const aimodel = (document: TraceDocument) => document.aimodel as Record<string, Record<string, unknown>>;
 
 /** The namespaces a trace document may have; anything else (row values, connection strings …) is a leak. */
-const ALLOWED_KEYS = new Set(['_id', '_target', '@timestamp', 'event', 'service', 'trace', 'labels', 'error', 'aimodel', 'http', 'message']);
+const ALLOWED_KEYS = new Set(['_id', '_target', '@timestamp', 'event', 'service', 'ecs', 'trace', 'labels', 'error', 'aimodel', 'http', 'message']);
 
 describe('RunTracer', () => {
   it('finished() on a SUCCEEDED run emits run-succeeded, one cluster document per cluster, outcomes-published and the run summary', () => {
@@ -28,7 +28,8 @@ describe('RunTracer', () => {
     for (const document of recorder.documents) {
       assert.equal(document.trace?.id, run.id);
       assert.deepEqual(document.service, SERVICE);
-      assert.deepEqual(document.labels, { run_id: run.id, dataset_id: run.datasetId });
+      assert.deepEqual(document.labels, { run_id: run.id, dataset_id: run.datasetId, dataset_name: DATASET.name });
+      assert.deepEqual(document.ecs, { version: ECS_VERSION });
       assert.ok(!Number.isNaN(Date.parse(document['@timestamp'])));
     }
 
@@ -155,6 +156,18 @@ describe('RunTracer', () => {
 
     const iteration = aimodel(recorder.documents[0]!).iteration;
     assert.deepEqual(iteration, { k: 2, restart: 0, number: 1, centroid_shift: 0.1, inertia: 15, cluster_sizes: [1, 2] });
+  });
+
+  it('from its claim on, every event of a run carries labels.dataset_name (the dashboard’s dataset control); after the run ended it is forgotten', () => {
+    const { tracer, recorder } = tracerWithRecorder();
+    const run = succeededRun();
+    tracer.running(run, DATASET.name);
+    tracer.preparation(run, PREPARATION);
+    tracer.iteration(run, { k: 3, restart: 0, iteration: 1, inertia: 10, centroidShift: 1, clusterSizes: [1, 2, 3] });
+    tracer.finished(run, DATASET.name);
+    for (const document of recorder.documents) assert.equal(document.labels?.dataset_name, DATASET.name, document.event.action);
+    tracer.requeued(run);
+    assert.deepEqual(recorder.documents.at(-1)!.labels, { run_id: run.id, dataset_id: run.datasetId });
   });
 
   it('k-evaluated ids differ per k and preparation durations are in nanoseconds', () => {

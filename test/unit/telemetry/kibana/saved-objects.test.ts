@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DASHBOARD_ID } from '../../../../src/telemetry/kibana-link';
-import { PANELS, savedObjectsNdjson } from '../../../../src/telemetry/kibana/saved-objects';
+import { DEFAULT_TRACE_PATTERN, PANELS, savedObjectsNdjson } from '../../../../src/telemetry/kibana/saved-objects';
+import { VEGA_PANELS } from '../../../../src/telemetry/kibana/vega-panels';
 import { AGGREGATABLE_TYPES, mappingOf } from '../mappings';
 
 // From dist/test/unit/telemetry to the repository root.
@@ -42,6 +43,26 @@ function kqlFields(query: string): string[] {
   return [...query.matchAll(/([A-Za-z_@][\w.@]*)\s*(?::|<=|>=|<|>)/g)].map((match) => match[1]!);
 }
 
+/** The fields a Vega panel's search names: every `field` value and every key of a term filter. */
+function searchFields(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) for (const item of node) searchFields(item, found);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (key === 'field' && typeof value === 'string') found.push(value);
+      else if (key === 'term' && value && typeof value === 'object') found.push(...Object.keys(value));
+      else searchFields(value, found);
+    }
+  }
+  return found;
+}
+
+const isVega = (object: SavedObject) => (JSON.parse(object.attributes.visState as string) as { type: string }).type === 'vega';
+
+function vegaSpec(object: SavedObject): { data: { url: { index: string; body: object } } } {
+  const visState = JSON.parse(object.attributes.visState as string) as { params: { spec: string } };
+  return JSON.parse(visState.params.spec) as { data: { url: { index: string; body: object } } };
+}
+
 function visualizationParts(object: SavedObject): { aggs: Aggregation[]; query: string } {
   const visState = JSON.parse(object.attributes.visState as string) as { aggs: Aggregation[] };
   const meta = object.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string };
@@ -55,6 +76,44 @@ function visualizationParts(object: SavedObject): { aggs: Aggregation[]; query: 
 }
 
 describe('Kibana saved objects', () => {
+  it('the Vega panels search the trace data view’s index pattern, with the dashboard context and its time field', () => {
+    const vega = ofType('visualization').filter(isVega);
+    assert.deepEqual(vega.map((object) => object.id).sort(), VEGA_PANELS.map((panel) => panel.id).sort());
+    for (const object of vega) {
+      const url = vegaSpec(object).data.url as unknown as Record<string, unknown>;
+      assert.equal(url.index, DEFAULT_TRACE_PATTERN);
+      assert.equal(url['%context%'], true);
+      assert.equal(url['%timefield%'], '@timestamp');
+      assert.equal((url.body as Record<string, unknown>).query, undefined, 'no body query beside %context%');
+    }
+  });
+
+  it('the dashboard has a dataset and a run control, each referencing the trace data view and a mapped keyword field', () => {
+    const [dashboard] = ofType('dashboard');
+    const group = dashboard!.attributes.controlGroupInput as { panelsJSON: string; chainingSystem: string };
+    assert.equal(group.chainingSystem, 'HIERARCHICAL');
+    const controls = JSON.parse(group.panelsJSON) as Record<
+      string,
+      { order: number; type: string; explicitInput: { fieldName: string; dataViewId: string; title: string } }
+    >;
+    assert.deepEqual(
+      Object.values(controls)
+        .sort((a, b) => a.order - b.order)
+        .map((control) => [control.type, control.explicitInput.title, control.explicitInput.fieldName]),
+      [
+        ['optionsListControl', 'Dataset', 'labels.dataset_name'],
+        ['optionsListControl', 'Run', 'labels.run_id'],
+      ],
+    );
+    for (const [id, control] of Object.entries(controls)) {
+      assert.equal(mappingOf(control.explicitInput.fieldName)?.type, 'keyword');
+      const reference = dashboard!.references.find((entry) => entry.name === `controlGroup_${id}:optionsListDataView`);
+      assert.equal(reference?.id, control.explicitInput.dataViewId);
+      assert.equal(reference?.type, 'index-pattern');
+      assert.ok(ofType('index-pattern').some((view) => view.id === control.explicitInput.dataViewId));
+    }
+  });
+
   it('kibana/saved-objects.ndjson is exactly what savedObjectsNdjson() builds', () => {
     const onDisk = readFileSync(NDJSON_FILE, 'utf8');
     assert.ok(onDisk === savedObjectsNdjson(), 'kibana/saved-objects.ndjson is out of date: run `npm run kibana:export`');
@@ -73,7 +132,7 @@ describe('Kibana saved objects', () => {
 
   it('every visualization references a data view that is in the file', () => {
     const dataViews = new Set(ofType('index-pattern').map((object) => object.id));
-    const visualizations = ofType('visualization');
+    const visualizations = ofType('visualization').filter((object) => !isVega(object));
     assert.equal(visualizations.length, PANELS.length);
     for (const visualization of visualizations) {
       const views = visualization.references.filter((reference) => reference.type === 'index-pattern');
@@ -109,7 +168,7 @@ describe('Kibana saved objects', () => {
   it('every field a panel aggregates on or filters on is mapped with an aggregatable type', () => {
     const problems: string[] = [];
     let fields = 0;
-    for (const visualization of ofType('visualization')) {
+    for (const visualization of ofType('visualization').filter((object) => !isVega(object))) {
       const { aggs, query } = visualizationParts(visualization);
       const named = [
         ...aggs.filter((agg) => agg.params.field !== undefined).map((agg) => ({ field: agg.params.field!, where: `agg ${agg.id} (${agg.type})` })),
@@ -121,7 +180,14 @@ describe('Kibana saved objects', () => {
         if (!type || !AGGREGATABLE_TYPES.has(type)) problems.push(`${visualization.id}, ${where}: ${field} is ${type ?? 'not mapped'}`);
       }
     }
-    assert.ok(fields >= 15, `the panels name ${fields} fields`);
+    for (const visualization of ofType('visualization').filter(isVega)) {
+      for (const field of searchFields(vegaSpec(visualization).data.url.body)) {
+        fields += 1;
+        const type = mappingOf(field)?.type;
+        if (!type || !AGGREGATABLE_TYPES.has(type)) problems.push(`${visualization.id}, its search: ${field} is ${type ?? 'not mapped'}`);
+      }
+    }
+    assert.ok(fields >= 25, `the panels name ${fields} fields`);
     assert.deepEqual(problems, []);
   });
 });
