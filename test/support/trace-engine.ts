@@ -177,6 +177,7 @@ export interface TraceEventNode {
   timestamp: string;
   action: string;
   outcome: string | null;
+  durationMs: number | null;
   durationNs: number | null;
   document: Record<string, unknown>;
 }
@@ -189,10 +190,10 @@ export const TraceRunTrace = gql<
   },
   { id: string; actions: string[] | null; first: number | null; after: string | null }
 >(`
-  query TraceRunTrace($id: ID!, $actions: [String!], $first: Int, $after: String) {
+  query TraceRunTrace($id: ID!, $actions: [TraceAction!], $first: Int, $after: String) {
     modelRun(id: $id) {
       trace(actions: $actions, first: $first, after: $after) {
-        edges { cursor node { id timestamp action outcome durationNs document } }
+        edges { cursor node { id timestamp action outcome durationMs durationNs document } }
         pageInfo { hasNextPage hasPreviousPage endCursor }
       }
     }
