@@ -185,7 +185,11 @@ export interface TraceEventNode {
 export const TraceRunTrace = gql<
   {
     modelRun: {
-      trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+      trace: {
+        totalCount: number;
+        edges: { cursor: string; node: TraceEventNode }[];
+        pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+      };
     } | null;
   },
   { id: string; actions: string[] | null; first: number | null; after: string | null }
@@ -193,6 +197,7 @@ export const TraceRunTrace = gql<
   query TraceRunTrace($id: ID!, $actions: [TraceAction!], $first: Int, $after: String) {
     modelRun(id: $id) {
       trace(actions: $actions, first: $first, after: $after) {
+        totalCount
         edges { cursor node { id timestamp action outcome durationMs durationNs document } }
         pageInfo { hasNextPage hasPreviousPage endCursor }
       }

@@ -46,7 +46,11 @@ import { traceSource, type TraceSource } from './trace-source';
 const run = promisify(execFile);
 interface TracePage {
   modelRun: {
-    trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+    trace: {
+      totalCount: number;
+      edges: { cursor: string; node: TraceEventNode }[];
+      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    };
   } | null;
 }
 const CLI = path.resolve(__dirname, '../../../src/cli/elastic-setup.js');
@@ -355,6 +359,7 @@ describe('trace templates and documents on the search engine', () => {
       const page: TracePage = dataOf(await server.graphql(TraceRunTrace, { id: iris.id, actions: null, first: 7, after }), 'ModelRun.trace');
       const connection = page.modelRun!.trace;
       assert.equal(connection.pageInfo.hasPreviousPage, pages > 0);
+      assert.equal(connection.totalCount, stored.length, 'totalCount: the engine’s count of the run’s documents');
       assert.ok(connection.edges.length <= 7);
       nodes.push(...connection.edges.map((edge) => edge.node));
       pages += 1;
@@ -384,6 +389,7 @@ describe('trace templates and documents on the search engine', () => {
     const edges = filtered.modelRun!.trace.edges;
     assert.deepEqual(edges.map((edge) => edge.node.action).sort(), ['K_EVALUATED', 'K_EVALUATED', 'K_EVALUATED', 'RUN_SUCCEEDED']);
     assert.equal(filtered.modelRun!.trace.pageInfo.hasNextPage, false);
+    assert.equal(filtered.modelRun!.trace.totalCount, 4);
   });
 });
 
