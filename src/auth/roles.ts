@@ -5,6 +5,13 @@
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What each role may do, as the API's Role enum describes it. */
+export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
+  viewer: 'Queries and subscriptions.',
+  operator: 'A viewer that may also start, cancel and publish runs.',
+  admin: 'An operator that may also register, change and delete datasets, and manage API keys.',
+};
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }

@@ -41,7 +41,18 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     authChecker,
     validate: false,
   });
-  return defaultOmittedToNull(schema);
+  return describeRootTypes(defaultOmittedToNull(schema));
+}
+
+// type-graphql gives the root types no description of their own; an IDE shows these first.
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  const subscription = schema.getSubscriptionType();
+  if (query) query.description = 'What can be read: datasets, runs and API keys. Every field needs the viewer role or more (apiKeys: admin).';
+  if (mutation) mutation.description = 'What can be changed: runs (operator role), datasets and API keys (admin role).';
+  if (subscription) subscription.description = 'Live updates over graphql-ws on /graphql (viewer role).';
+  return schema;
 }
 
 /** The SDL committed as schema.graphql: sorted, so it changes only when the API does. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TraceAction, TraceOutcome } from './trace-actions';
 
 /**
  * A trace document in the Elastic Common Schema (ECS 8): `@timestamp`, `event.*`, `service.*`,
@@ -15,8 +16,8 @@ export interface TraceDocument {
     readonly kind: 'event' | 'metric' | 'state';
     readonly category: readonly string[];
     readonly type: readonly string[];
-    readonly action: string;
-    readonly outcome?: 'success' | 'failure' | 'unknown';
+    readonly action: TraceAction;
+    readonly outcome?: TraceOutcome;
     /** Nanoseconds, as ECS defines it. */
     readonly duration?: number;
     readonly sequence?: number;

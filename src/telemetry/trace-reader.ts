@@ -17,6 +17,8 @@ export interface TracePage {
 /** Reads a run's trace back: from Elasticsearch when configured, from the NDJSON files otherwise. */
 export interface TraceReader {
   read(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage>;
+  /** How many documents `read` pages through for these arguments. */
+  count(runId: string, actions: readonly string[] | null): Promise<number>;
 }
 
 export class ElasticsearchTraceReader implements TraceReader {
@@ -39,12 +41,19 @@ export class ElasticsearchTraceReader implements TraceReader {
     }
   }
 
+  async count(runId: string, actions: readonly string[] | null): Promise<number> {
+    try {
+      const response = await this.client.count({ index: this.options.eventsTarget, query: runQuery(runId, actions), ignore_unavailable: true });
+      return response.count;
+    } catch (error) {
+      throw new AppError('TRACE_UNAVAILABLE', 'The trace cannot be read: the search engine did not answer', undefined, { cause: error });
+    }
+  }
+
   private async search(runId: string, actions: readonly string[] | null, offset: number, limit: number): Promise<TracePage> {
-    const filter: object[] = [{ term: { 'trace.id': runId } }];
-    if (actions?.length) filter.push({ terms: { 'event.action': actions } });
     const response = await this.client.search<Omit<TraceDocument, '_id' | '_target'>>({
       index: this.options.eventsTarget,
-      query: { bool: { filter } },
+      query: runQuery(runId, actions),
       // event.sequence orders a run's documents as they were recorded; from + size reaches 10,000 documents.
       sort: [{ 'event.sequence': { order: 'asc', unmapped_type: 'long' } }, { '@timestamp': 'asc' }],
       from: offset,
@@ -53,6 +62,12 @@ export class ElasticsearchTraceReader implements TraceReader {
     });
     return { documents: response.hits.hits.map((hit) => ({ ...(hit._source as object), _id: hit._id, _target: 'events' }) as TraceDocument) };
   }
+}
+
+function runQuery(runId: string, actions: readonly string[] | null): object {
+  const filter: object[] = [{ term: { 'trace.id': runId } }];
+  if (actions?.length) filter.push({ terms: { 'event.action': actions } });
+  return { bool: { filter } };
 }
 
 /** How FileTraceReader opens a file: node:fs by default; tests count what is opened and read. */
@@ -105,6 +120,11 @@ export class FileTraceReader implements TraceReader {
       (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     }
     return { documents };
+  }
+
+  async count(runId: string, actions: readonly string[] | null): Promise<number> {
+    // One run's file, read to its end: the same filtering as read, no page limit.
+    return (await this.read(runId, actions, 0, Number.MAX_SAFE_INTEGER - 1)).documents.length;
   }
 }
 

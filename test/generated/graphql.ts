@@ -4,49 +4,158 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A code of the error catalogue (docs/errors.md), the same codes as in extensions.code of GraphQL errors. */
+export type ErrorCode =
+  /** The HTTP request cannot be read: the body is not JSON, not valid UTF-8, or not a GraphQL request (HTTP 400; 415 for an unsupported charset or encoding). */
+  | 'BAD_REQUEST'
+  /** An argument or input field is invalid; the message names it. */
+  | 'BAD_USER_INPUT'
+  /** A feature column has no numeric value in any row the run read. */
+  | 'COLUMN_ALL_MISSING'
+  /** The server configuration (environment variables) is invalid; every problem is listed at once. */
+  | 'CONFIG_INVALID'
+  /** The request conflicts with the current state (e.g. deleting a dataset while one of its runs is active). */
+  | 'CONFLICT'
+  /** The database refused a write because of a constraint (unique key, NOT NULL, check). */
+  | 'DB_CONSTRAINT_VIOLATION'
+  /** The database returned an error not covered by a more specific code. */
+  | 'DB_ERROR'
+  /** No database connection became free within DB_ACQUIRE_TIMEOUT_MS. */
+  | 'DB_POOL_TIMEOUT'
+  /** A statement ran longer than DB_QUERY_TIMEOUT_MS and was abandoned. */
+  | 'DB_QUERY_TIMEOUT'
+  /** The database cannot be reached or a connection could not be opened. */
+  | 'DB_UNAVAILABLE'
+  /** The configured SQL dialect cannot do what was asked; nothing was sent to the database. */
+  | 'DIALECT_UNSUPPORTED'
+  /** The run had no rows to cluster: the table is empty, or no row is left once rows with a missing value are dropped. */
+  | 'EMPTY_INPUT'
+  /** The caller is authenticated but its role (viewer, operator, admin) does not allow this. */
+  | 'FORBIDDEN'
+  /** The idempotencyKey already started a run with other parameters; extensions.runId is that run and extensions.differences names the fields that differ. */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** An unexpected error; details are in the server log under the request id (the run id for a run). */
+  | 'INTERNAL_SERVER_ERROR'
+  /** The server process running the run shut down or stopped beating on the run's last attempt (RUN_MAX_ATTEMPTS), before the run ended. */
+  | 'INTERRUPTED'
+  /** A table or column name is not a plain SQL identifier the dialect can quote safely. */
+  | 'INVALID_IDENTIFIER'
+  /** k is below 2, above the rows left to cluster, or not an integer. */
+  | 'INVALID_K'
+  /** kRange is not 2 ≤ min ≤ max in integers, or its min needs more rows than are left to cluster. */
+  | 'INVALID_K_RANGE'
+  /** A run option is outside its documented range; the message names it. */
+  | 'INVALID_OPTION'
+  /** kRange asks for more values of k than one run may try. */
+  | 'K_RANGE_TOO_WIDE'
+  /** The route does not take this HTTP method (HTTP 405); the Allow header lists those it takes. */
+  | 'METHOD_NOT_ALLOWED'
+  /** A feature value is infinite or too large in magnitude to compute with; the message names the column. */
+  | 'NON_FINITE_VALUE'
+  /** The requested object does not exist, or no route has this path (HTTP 404). */
+  | 'NOT_FOUND'
+  /** The request body is larger than GRAPHQL_BODY_LIMIT (HTTP 413); nothing was read or executed. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** The operation’s estimated cost is over GRAPHQL_MAX_COST (see "Query limits"); extensions give the limit, maximum and measured cost. */
+  | 'QUERY_TOO_COSTLY'
+  /** The operation nests fields deeper than GRAPHQL_MAX_DEPTH; extensions give the limit, maximum and measured depth. */
+  | 'QUERY_TOO_DEEP'
+  /** Too many requests of this kind from this caller; retry after the number of seconds in extensions.retryAfterSeconds. */
+  | 'RATE_LIMITED'
+  /** The model-run queue is full (RUN_QUEUE_LIMIT); try again when runs have finished. */
+  | 'RUN_QUEUE_FULL'
+  /** The values handed to the model do not have the shape it expects (an internal inconsistency between rows, columns and assignments). */
+  | 'SHAPE_MISMATCH'
+  /** The operation uses more aliases than GRAPHQL_MAX_ALIASES; extensions give the limit, maximum and measured count. */
+  | 'TOO_MANY_ALIASES'
+  /** The operation uses more directives than GRAPHQL_MAX_DIRECTIVES; extensions give the limit, maximum and measured count. */
+  | 'TOO_MANY_DIRECTIVES'
+  /** The document has more lexical tokens than GRAPHQL_MAX_TOKENS and was not parsed; extensions give the limit, maximum and measured count. */
+  | 'TOO_MANY_TOKENS'
+  /** The modeling trace cannot be read now (the search engine did not answer); the run itself is unaffected. */
+  | 'TRACE_UNAVAILABLE'
+  /** No valid credentials: the API key or bearer token is missing, unknown, revoked, expired or for another issuer or audience. */
+  | 'UNAUTHENTICATED'
+  /** An UPSERT description is inconsistent (unknown key column, missing value, duplicate key in one batch). */
+  | 'UPSERT_INVALID';
+
 /** How initial centroids are chosen. (ml-kmeans' mostDistant is not offered: it builds an n×n matrix.) */
 export type Initialization =
+  /** k-means++: each next centroid drawn with probability proportional to its squared distance from those chosen. */
   | 'KMEANS_PLUS_PLUS'
+  /** k distinct rows drawn at random. */
   | 'RANDOM';
 
+/** The values of k to try, min and max included. */
 export type KRangeInput = {
+  /** The largest k, at least min; lowered to the rows − 1 when there are fewer rows. */
   max: number;
+  /** The smallest k, at least 2. */
   min: number;
 };
 
+/** How a kRange run chose its k. */
+export type KSelectionRule =
+  /** The k with the highest silhouette; on an exact tie the smaller k; a k whose silhouette is undefined (null) is never preferred, and if every value is null the smallest k is chosen. */
+  | 'MAX_SILHOUETTE'
+  /** A rule this server does not know (a run stored by another version). */
+  | 'UNKNOWN';
+
 /** DROP rows with a NULL feature, or replace NULLs with the column MEAN. */
 export type MissingValues =
+  /** Leave out every row with a NULL (or non-numeric) feature. */
   | 'DROP'
+  /** Replace a missing value with its column’s mean. */
   | 'MEAN';
 
+/** Conditions on runs; a run must meet every one given (null or an empty list: no condition). */
 export type ModelRunFilter = {
+  /** Runs queued strictly after this instant. */
   createdAfter: string | null | undefined;
+  /** Runs queued strictly before this instant. */
   createdBefore: string | null | undefined;
+  /** Runs of these datasets (at most 100). */
   datasetIds: Array<string | number> | null | undefined;
+  /** Runs in one of these statuses. */
   statuses: Array<ModelRunStatus> | null | undefined;
 };
 
+/** The order of a list of runs. */
 export type ModelRunOrder = {
+  /** Ascending or descending. */
   direction: OrderDirection;
+  /** What to sort by. */
   field: ModelRunOrderField;
 };
 
+/** What runs are sorted by; the id breaks ties. */
 export type ModelRunOrderField =
+  /** When the run was queued. */
   | 'CREATED_AT'
+  /** When the run ended; runs not ended yet come last in either direction. */
   | 'FINISHED_AT';
 
 /** QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; terminal states never change. */
 export type ModelRunStatus =
+  /** Stopped by cancelModelRun (terminal). */
   | 'CANCELLED'
+  /** Ended with an error: see error (terminal). */
   | 'FAILED'
+  /** Waiting for a server to claim it. */
   | 'QUEUED'
+  /** A server is computing it. */
   | 'RUNNING'
+  /** Ended with results (terminal). */
   | 'SUCCEEDED';
 
+/** Ascending or descending. */
 export type OrderDirection =
+  /** Oldest (smallest) first. */
   | 'ASC'
+  /** Newest (largest) first. */
   | 'DESC';
 
+/** How to prepare the input before clustering; defaults for what is null. */
 export type PreparationInput = {
   /** Default DROP. */
   missing: MissingValues | null | undefined;
@@ -70,14 +179,29 @@ export type RegisterDatasetInput = {
   table: string;
 };
 
+/** What a caller may do; each role includes the ones before it. */
+export type Role =
+  /** An operator that may also register, change and delete datasets, and manage API keys. */
+  | 'ADMIN'
+  /** A viewer that may also start, cancel and publish runs. */
+  | 'OPERATOR'
+  /** A role this server does not know (a key stored by another version); a request with such a key is allowed nothing. Refused as input. */
+  | 'UNKNOWN'
+  /** Queries and subscriptions. */
+  | 'VIEWER';
+
 /** Feature scaling before clustering: none, z-score (population std), or to [0, 1]. */
 export type Scaling =
+  /** Scaled to [0, 1] by each column’s min and max. */
   | 'MINMAX'
+  /** The features as they are. */
   | 'NONE'
+  /** z-scores: minus the mean, divided by the population standard deviation. */
   | 'STANDARD';
 
 /** Give exactly one of k or kRange. */
 export type StartModelRunInput = {
+  /** The dataset to cluster. */
   datasetId: string | number;
   /** The same key with the same request returns the same run instead of starting another (not counted by the rate limit); with another request it is refused (IDEMPOTENCY_KEY_REUSED). */
   idempotencyKey: string | null | undefined;
@@ -91,6 +215,7 @@ export type StartModelRunInput = {
   maxIterations: number | null | undefined;
   /** Restarts, 1 to 50; the lowest inertia wins. Default 1 with k-means++, 10 with RANDOM. */
   nInit: number | null | undefined;
+  /** Missing values and scaling; defaults DROP and STANDARD. */
   preparation: PreparationInput | null | undefined;
   /** UPSERT the outcomes into the outcome table on success. Default true. */
   publishOutcomes: boolean | null | undefined;
@@ -100,37 +225,83 @@ export type StartModelRunInput = {
   tolerance: number | null | undefined;
 };
 
+/** What a trace document records (ECS event.action). */
+export type TraceAction =
+  /** One cluster of a succeeded run: its size and centroid in the features’ own units. */
+  | 'CLUSTER'
+  /** One GraphQL operation: its name, type, error codes and duration. */
+  | 'GRAPHQL_OPERATION'
+  /** One k-means iteration: k, restart, inertia, centroid shift and cluster sizes. */
+  | 'ITERATION'
+  /** The scores of one value of k tried by a kRange run. */
+  | 'K_EVALUATED'
+  /** The run’s outcomes were UPSERTed into the outcome table. */
+  | 'OUTCOMES_PUBLISHED'
+  /** Publishing the run’s outcomes failed; the run keeps its results. */
+  | 'OUTCOMES_PUBLISH_FAILED'
+  /** The input as the run read it: rows read and dropped, scaling, and a profile of every feature. */
+  | 'PREPARATION'
+  /** The run was cancelled. */
+  | 'RUN_CANCELLED'
+  /** A server claimed the run from the queue (one per attempt). */
+  | 'RUN_CLAIMED'
+  /** The run ended with an error. */
+  | 'RUN_FAILED'
+  /** The run went back to the queue after its server stopped beating on it. */
+  | 'RUN_REQUEUED'
+  /** The run was queued: its parameters and dataset. */
+  | 'RUN_STARTED'
+  /** The run ended with results: metrics and centroids. */
+  | 'RUN_SUCCEEDED'
+  /** The run as it is now, replaced at each step (the runs index, not the run’s trace). */
+  | 'RUN_SUMMARY'
+  /** An action this server does not know (a document written by another version). Refused as a filter. */
+  | 'UNKNOWN';
+
+/** How the recorded step ended (ECS event.outcome). */
+export type TraceOutcome =
+  /** The step failed, or the run ended without results (failed or cancelled). */
+  | 'FAILURE'
+  /** The step succeeded. */
+  | 'SUCCESS'
+  /** Not known yet: the run has not ended. */
+  | 'UNKNOWN';
+
 /** Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table. */
 export type UpdateDatasetInput = {
   /** Free text; '' is no description and reads back null. */
   description: string | null | undefined;
+  /** New numeric columns to cluster on. */
   featureColumns: Array<string> | null | undefined;
+  /** New key columns; together they must be unique. */
   keyColumns: Array<string> | null | undefined;
+  /** A new unique display name (1–128 characters). */
   name: string | null | undefined;
+  /** A new outcome table, created if missing; null puts back ai_cluster_outcome. */
   outcomeTable: string | null | undefined;
 };
 
-export type ApiKeyFieldsFragment = { id: string, name: string, role: string, keyPrefix: string, createdAt: string, revokedAt: string | null };
+export type ApiKeyFieldsFragment = { id: string, name: string, role: Role, keyPrefix: string, createdAt: string, revokedAt: string | null };
 
 export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ApiKeysQuery = { apiKeys: Array<{ id: string, name: string, role: string, keyPrefix: string, createdAt: string, revokedAt: string | null }> };
+export type ApiKeysQuery = { apiKeys: Array<{ id: string, name: string, role: Role, keyPrefix: string, createdAt: string, revokedAt: string | null }> };
 
 export type CreateApiKeyMutationVariables = Exact<{
   name: string;
-  role: string;
+  role: Role;
 }>;
 
 
-export type CreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, role: string, keyPrefix: string, createdAt: string, revokedAt: string | null } } };
+export type CreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, role: Role, keyPrefix: string, createdAt: string, revokedAt: string | null } } };
 
 export type RevokeApiKeyMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, role: string, keyPrefix: string, createdAt: string, revokedAt: string | null } };
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, role: Role, keyPrefix: string, createdAt: string, revokedAt: string | null } };
 
 export type DatasetFieldsFragment = { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number, createdAt: string, updatedAt: string };
 
@@ -201,14 +372,14 @@ export type RunFailureQueryVariables = Exact<{
 }>;
 
 
-export type RunFailureQuery = { modelRun: { id: string, status: ModelRunStatus, error: { code: string, message: string } | null, trace: { edges: Array<{ node: { action: string, document: unknown } }> } | null } | null };
+export type RunFailureQuery = { modelRun: { id: string, status: ModelRunStatus, error: { code: ErrorCode, message: string } | null, trace: { edges: Array<{ node: { action: TraceAction, document: unknown } }> } | null } | null };
 
 export type RunPreparationTraceQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RunPreparationTraceQuery = { modelRun: { id: string, status: ModelRunStatus, clusterSizes: Array<number> | null, error: { code: string, message: string } | null, trace: { edges: Array<{ node: { document: unknown } }> } | null } | null };
+export type RunPreparationTraceQuery = { modelRun: { id: string, status: ModelRunStatus, clusterSizes: Array<number> | null, error: { code: ErrorCode, message: string } | null, trace: { edges: Array<{ node: { document: unknown } }> } | null } | null };
 
 export type DatasetProfileQueryVariables = Exact<{
   id: string | number;
@@ -222,15 +393,15 @@ export type ModelRunPublishUpdatesSubscriptionVariables = Exact<{
 }>;
 
 
-export type ModelRunPublishUpdatesSubscription = { modelRunUpdated: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
+export type ModelRunPublishUpdatesSubscription = { modelRunUpdated: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
 
 export type RunTraceActionsQueryVariables = Exact<{
   id: string | number;
-  actions: Array<string> | string | null | undefined;
+  actions: Array<TraceAction> | TraceAction | null | undefined;
 }>;
 
 
-export type RunTraceActionsQuery = { modelRun: { id: string, trace: { edges: Array<{ node: { action: string, outcome: string | null, document: unknown } }> } | null } | null };
+export type RunTraceActionsQuery = { modelRun: { id: string, trace: { edges: Array<{ node: { action: TraceAction, outcome: TraceOutcome | null, document: unknown } }> } | null } | null };
 
 export type RunPublishesOutcomesQueryVariables = Exact<{
   id: string | number;
@@ -239,44 +410,44 @@ export type RunPublishesOutcomesQueryVariables = Exact<{
 
 export type RunPublishesOutcomesQuery = { modelRun: { id: string, params: { publishOutcomes: boolean } } | null };
 
-export type RunSummaryFragment = { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } };
+export type RunSummaryFragment = { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } };
 
-export type RunResultFragment = { clusterSizes: Array<number> | null, id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, dataset: { id: string, name: string } | null, params: { k: number | null, initialization: Initialization, nInit: number, maxIterations: number, tolerance: number, seed: number, publishOutcomes: boolean, table: string, keyColumns: Array<string>, featureColumns: Array<string>, kRange: { min: number, max: number } | null, preparation: { missing: MissingValues, scaling: Scaling } }, metrics: { inertia: number, silhouette: number | null, silhouetteSampled: boolean, silhouetteSampleSize: number, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean, timings: { readMs: number, prepareMs: number, clusterMs: number, scoreMs: number, saveMs: number | null, publishMs: number | null } } | null, centroids: Array<{ cluster: number, original: Array<number>, scaled: Array<number> }> | null, iterations: Array<{ k: number, restart: number, iteration: number, centroidShift: number, inertia: number, clusterSizes: Array<number> }> | null, kSelection: { rule: string, chosenK: number, maxCappedByRows: boolean, scores: Array<{ k: number, inertia: number, silhouette: number | null, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean }> } | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } };
+export type RunResultFragment = { clusterSizes: Array<number> | null, id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, dataset: { id: string, name: string } | null, params: { k: number | null, initialization: Initialization, nInit: number, maxIterations: number, tolerance: number, seed: number, publishOutcomes: boolean, table: string, keyColumns: Array<string>, featureColumns: Array<string>, kRange: { min: number, max: number } | null, preparation: { missing: MissingValues, scaling: Scaling } }, metrics: { inertia: number, silhouette: number | null, silhouetteSampled: boolean, silhouetteSampleSize: number, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean, timings: { readMs: number, prepareMs: number, clusterMs: number, scoreMs: number, saveMs: number | null, publishMs: number | null } } | null, centroids: Array<{ cluster: number, original: Array<number>, scaled: Array<number> }> | null, iterations: Array<{ k: number, restart: number, iteration: number, centroidShift: number, inertia: number, clusterSizes: Array<number> }> | null, kSelection: { rule: KSelectionRule, chosenK: number, maxCappedByRows: boolean, scores: Array<{ k: number, inertia: number, silhouette: number | null, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean }> } | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } };
 
 export type StartModelRunMutationVariables = Exact<{
   input: StartModelRunInput;
 }>;
 
 
-export type StartModelRunMutation = { startModelRun: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, params: { k: number | null, seed: number }, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
+export type StartModelRunMutation = { startModelRun: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, params: { k: number | null, seed: number }, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
 
 export type CancelModelRunMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelModelRunMutation = { cancelModelRun: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
+export type CancelModelRunMutation = { cancelModelRun: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
 
 export type PublishRunOutcomesMutationVariables = Exact<{
   runId: string | number;
 }>;
 
 
-export type PublishRunOutcomesMutation = { publishRunOutcomes: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
+export type PublishRunOutcomesMutation = { publishRunOutcomes: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } };
 
 export type ModelRunStateQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ModelRunStateQuery = { modelRun: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } | null };
+export type ModelRunStateQuery = { modelRun: { id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } | null };
 
 export type ModelRunResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ModelRunResultQuery = { modelRun: { clusterSizes: Array<number> | null, id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, dataset: { id: string, name: string } | null, params: { k: number | null, initialization: Initialization, nInit: number, maxIterations: number, tolerance: number, seed: number, publishOutcomes: boolean, table: string, keyColumns: Array<string>, featureColumns: Array<string>, kRange: { min: number, max: number } | null, preparation: { missing: MissingValues, scaling: Scaling } }, metrics: { inertia: number, silhouette: number | null, silhouetteSampled: boolean, silhouetteSampleSize: number, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean, timings: { readMs: number, prepareMs: number, clusterMs: number, scoreMs: number, saveMs: number | null, publishMs: number | null } } | null, centroids: Array<{ cluster: number, original: Array<number>, scaled: Array<number> }> | null, iterations: Array<{ k: number, restart: number, iteration: number, centroidShift: number, inertia: number, clusterSizes: Array<number> }> | null, kSelection: { rule: string, chosenK: number, maxCappedByRows: boolean, scores: Array<{ k: number, inertia: number, silhouette: number | null, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean }> } | null, publishError: { code: string, message: string, at: string } | null, error: { code: string, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } | null };
+export type ModelRunResultQuery = { modelRun: { clusterSizes: Array<number> | null, id: string, status: ModelRunStatus, attempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, outcomesPublishedAt: string | null, dataset: { id: string, name: string } | null, params: { k: number | null, initialization: Initialization, nInit: number, maxIterations: number, tolerance: number, seed: number, publishOutcomes: boolean, table: string, keyColumns: Array<string>, featureColumns: Array<string>, kRange: { min: number, max: number } | null, preparation: { missing: MissingValues, scaling: Scaling } }, metrics: { inertia: number, silhouette: number | null, silhouetteSampled: boolean, silhouetteSampleSize: number, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean, timings: { readMs: number, prepareMs: number, clusterMs: number, scoreMs: number, saveMs: number | null, publishMs: number | null } } | null, centroids: Array<{ cluster: number, original: Array<number>, scaled: Array<number> }> | null, iterations: Array<{ k: number, restart: number, iteration: number, centroidShift: number, inertia: number, clusterSizes: Array<number> }> | null, kSelection: { rule: KSelectionRule, chosenK: number, maxCappedByRows: boolean, scores: Array<{ k: number, inertia: number, silhouette: number | null, daviesBouldin: number | null, calinskiHarabasz: number | null, iterations: number, converged: boolean }> } | null, publishError: { code: ErrorCode, message: string, at: string } | null, error: { code: ErrorCode, message: string } | null, progress: { iteration: number, maxIterations: number, fraction: number, lastShift: number | null } } | null };
 
 export type RunAssignmentsQueryVariables = Exact<{
   id: string | number;
@@ -324,7 +495,7 @@ export const DatasetFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind
 export const RunSummaryFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"outcomesPublishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"publishError"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"progress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"iteration"}},{"kind":"Field","name":{"kind":"Name","value":"maxIterations"}},{"kind":"Field","name":{"kind":"Name","value":"fraction"}},{"kind":"Field","name":{"kind":"Name","value":"lastShift"}}]}}]}}]} as unknown as DocumentNode<RunSummaryFragment, unknown>;
 export const RunResultFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunResult"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RunSummary"}},{"kind":"Field","name":{"kind":"Name","value":"dataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"params"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"k"}},{"kind":"Field","name":{"kind":"Name","value":"kRange"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"min"}},{"kind":"Field","name":{"kind":"Name","value":"max"}}]}},{"kind":"Field","name":{"kind":"Name","value":"initialization"}},{"kind":"Field","name":{"kind":"Name","value":"nInit"}},{"kind":"Field","name":{"kind":"Name","value":"maxIterations"}},{"kind":"Field","name":{"kind":"Name","value":"tolerance"}},{"kind":"Field","name":{"kind":"Name","value":"seed"}},{"kind":"Field","name":{"kind":"Name","value":"preparation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"missing"}},{"kind":"Field","name":{"kind":"Name","value":"scaling"}}]}},{"kind":"Field","name":{"kind":"Name","value":"publishOutcomes"}},{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"keyColumns"}},{"kind":"Field","name":{"kind":"Name","value":"featureColumns"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metrics"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inertia"}},{"kind":"Field","name":{"kind":"Name","value":"silhouette"}},{"kind":"Field","name":{"kind":"Name","value":"silhouetteSampled"}},{"kind":"Field","name":{"kind":"Name","value":"silhouetteSampleSize"}},{"kind":"Field","name":{"kind":"Name","value":"daviesBouldin"}},{"kind":"Field","name":{"kind":"Name","value":"calinskiHarabasz"}},{"kind":"Field","name":{"kind":"Name","value":"iterations"}},{"kind":"Field","name":{"kind":"Name","value":"converged"}},{"kind":"Field","name":{"kind":"Name","value":"timings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"readMs"}},{"kind":"Field","name":{"kind":"Name","value":"prepareMs"}},{"kind":"Field","name":{"kind":"Name","value":"clusterMs"}},{"kind":"Field","name":{"kind":"Name","value":"scoreMs"}},{"kind":"Field","name":{"kind":"Name","value":"saveMs"}},{"kind":"Field","name":{"kind":"Name","value":"publishMs"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"clusterSizes"}},{"kind":"Field","name":{"kind":"Name","value":"centroids"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cluster"}},{"kind":"Field","name":{"kind":"Name","value":"original"}},{"kind":"Field","name":{"kind":"Name","value":"scaled"}}]}},{"kind":"Field","name":{"kind":"Name","value":"iterations"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"k"}},{"kind":"Field","name":{"kind":"Name","value":"restart"}},{"kind":"Field","name":{"kind":"Name","value":"iteration"}},{"kind":"Field","name":{"kind":"Name","value":"centroidShift"}},{"kind":"Field","name":{"kind":"Name","value":"inertia"}},{"kind":"Field","name":{"kind":"Name","value":"clusterSizes"}}]}},{"kind":"Field","name":{"kind":"Name","value":"kSelection"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rule"}},{"kind":"Field","name":{"kind":"Name","value":"chosenK"}},{"kind":"Field","name":{"kind":"Name","value":"maxCappedByRows"}},{"kind":"Field","name":{"kind":"Name","value":"scores"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"k"}},{"kind":"Field","name":{"kind":"Name","value":"inertia"}},{"kind":"Field","name":{"kind":"Name","value":"silhouette"}},{"kind":"Field","name":{"kind":"Name","value":"daviesBouldin"}},{"kind":"Field","name":{"kind":"Name","value":"calinskiHarabasz"}},{"kind":"Field","name":{"kind":"Name","value":"iterations"}},{"kind":"Field","name":{"kind":"Name","value":"converged"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"outcomesPublishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"publishError"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"progress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"iteration"}},{"kind":"Field","name":{"kind":"Name","value":"maxIterations"}},{"kind":"Field","name":{"kind":"Name","value":"fraction"}},{"kind":"Field","name":{"kind":"Name","value":"lastShift"}}]}}]}}]} as unknown as DocumentNode<RunResultFragment, unknown>;
 export const ApiKeysDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ApiKeys"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKeys"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ApiKeyFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ApiKeyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ApiKey"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]} as unknown as DocumentNode<ApiKeysQuery, ApiKeysQueryVariables>;
-export const CreateApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"role"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"role"},"value":{"kind":"Variable","name":{"kind":"Name","value":"role"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ApiKeyFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ApiKeyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ApiKey"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]} as unknown as DocumentNode<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const CreateApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"role"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Role"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"role"},"value":{"kind":"Variable","name":{"kind":"Name","value":"role"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ApiKeyFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ApiKeyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ApiKey"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]} as unknown as DocumentNode<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
 export const RevokeApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RevokeApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ApiKeyFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ApiKeyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ApiKey"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]} as unknown as DocumentNode<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 export const RegisterDatasetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RegisterDataset"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RegisterDatasetInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"registerDataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DatasetFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DatasetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Dataset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"keyColumns"}},{"kind":"Field","name":{"kind":"Name","value":"featureColumns"}},{"kind":"Field","name":{"kind":"Name","value":"rowCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<RegisterDatasetMutation, RegisterDatasetMutationVariables>;
 export const UpdateDatasetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateDataset"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateDatasetInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateDataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DatasetFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DatasetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Dataset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"keyColumns"}},{"kind":"Field","name":{"kind":"Name","value":"featureColumns"}},{"kind":"Field","name":{"kind":"Name","value":"rowCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<UpdateDatasetMutation, UpdateDatasetMutationVariables>;
@@ -335,11 +506,11 @@ export const DatasetListDocument = {"kind":"Document","definitions":[{"kind":"Op
 export const DatasetsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Datasets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"datasets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"rowCount"}},{"kind":"Field","name":{"kind":"Name","value":"keyColumns"}},{"kind":"Field","name":{"kind":"Name","value":"featureColumns"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"columns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"nullable"}}]}}]}}]}}]} as unknown as DocumentNode<DatasetsQuery, DatasetsQueryVariables>;
 export const DatasetByIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DatasetById"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"dataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"rowCount"}},{"kind":"Field","name":{"kind":"Name","value":"columns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<DatasetByIdQuery, DatasetByIdQueryVariables>;
 export const DatasetNamesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DatasetNames"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"datasets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"rowCount"}}]}}]}}]} as unknown as DocumentNode<DatasetNamesQuery, DatasetNamesQueryVariables>;
-export const RunFailureDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunFailure"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"trace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"actions"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"run-failed","block":false}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"document"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<RunFailureQuery, RunFailureQueryVariables>;
-export const RunPreparationTraceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunPreparationTrace"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"clusterSizes"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"trace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"actions"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"preparation","block":false}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<RunPreparationTraceQuery, RunPreparationTraceQueryVariables>;
+export const RunFailureDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunFailure"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"trace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"actions"},"value":{"kind":"ListValue","values":[{"kind":"EnumValue","value":"RUN_FAILED"}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"document"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<RunFailureQuery, RunFailureQueryVariables>;
+export const RunPreparationTraceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunPreparationTrace"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"clusterSizes"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"trace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"actions"},"value":{"kind":"ListValue","values":[{"kind":"EnumValue","value":"PREPARATION"}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"document"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<RunPreparationTraceQuery, RunPreparationTraceQueryVariables>;
 export const DatasetProfileDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DatasetProfile"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"dataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"profile"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"column"}},{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"nulls"}},{"kind":"Field","name":{"kind":"Name","value":"nonNumeric"}},{"kind":"Field","name":{"kind":"Name","value":"min"}},{"kind":"Field","name":{"kind":"Name","value":"max"}},{"kind":"Field","name":{"kind":"Name","value":"mean"}},{"kind":"Field","name":{"kind":"Name","value":"stddev"}}]}}]}}]}}]} as unknown as DocumentNode<DatasetProfileQuery, DatasetProfileQueryVariables>;
 export const ModelRunPublishUpdatesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"ModelRunPublishUpdates"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRunUpdated"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RunSummary"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"outcomesPublishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"publishError"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"progress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"iteration"}},{"kind":"Field","name":{"kind":"Name","value":"maxIterations"}},{"kind":"Field","name":{"kind":"Name","value":"fraction"}},{"kind":"Field","name":{"kind":"Name","value":"lastShift"}}]}}]}}]} as unknown as DocumentNode<ModelRunPublishUpdatesSubscription, ModelRunPublishUpdatesSubscriptionVariables>;
-export const RunTraceActionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunTraceActions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"actions"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"trace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"actions"},"value":{"kind":"Variable","name":{"kind":"Name","value":"actions"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"document"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<RunTraceActionsQuery, RunTraceActionsQueryVariables>;
+export const RunTraceActionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunTraceActions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"actions"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TraceAction"}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"trace"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"actions"},"value":{"kind":"Variable","name":{"kind":"Name","value":"actions"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"document"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<RunTraceActionsQuery, RunTraceActionsQueryVariables>;
 export const RunPublishesOutcomesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RunPublishesOutcomes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"params"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"publishOutcomes"}}]}}]}}]}}]} as unknown as DocumentNode<RunPublishesOutcomesQuery, RunPublishesOutcomesQueryVariables>;
 export const StartModelRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"StartModelRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"StartModelRunInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startModelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RunSummary"}},{"kind":"Field","name":{"kind":"Name","value":"params"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"k"}},{"kind":"Field","name":{"kind":"Name","value":"seed"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"outcomesPublishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"publishError"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"progress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"iteration"}},{"kind":"Field","name":{"kind":"Name","value":"maxIterations"}},{"kind":"Field","name":{"kind":"Name","value":"fraction"}},{"kind":"Field","name":{"kind":"Name","value":"lastShift"}}]}}]}}]} as unknown as DocumentNode<StartModelRunMutation, StartModelRunMutationVariables>;
 export const CancelModelRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CancelModelRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cancelModelRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"RunSummary"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"outcomesPublishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"publishError"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"progress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"iteration"}},{"kind":"Field","name":{"kind":"Name","value":"maxIterations"}},{"kind":"Field","name":{"kind":"Name","value":"fraction"}},{"kind":"Field","name":{"kind":"Name","value":"lastShift"}}]}}]}}]} as unknown as DocumentNode<CancelModelRunMutation, CancelModelRunMutationVariables>;

@@ -91,16 +91,16 @@ interface RunRow {
 const IRIS = 'demo-iris';
 /** Every trace action the schema documents (TraceEvent.action): `actions` omitted means all of them. */
 const TRACE_ACTIONS = [
-  'run-started',
-  'run-claimed',
-  'preparation',
-  'iteration',
-  'k-evaluated',
-  'cluster',
-  'run-succeeded',
-  'outcomes-published',
-  'run-failed',
-  'run-cancelled',
+  'RUN_STARTED',
+  'RUN_CLAIMED',
+  'PREPARATION',
+  'ITERATION',
+  'K_EVALUATED',
+  'CLUSTER',
+  'RUN_SUCCEEDED',
+  'OUTCOMES_PUBLISHED',
+  'RUN_FAILED',
+  'RUN_CANCELLED',
 ];
 const RUN_PARAMS = 'params { k kRange { min max } initialization nInit maxIterations tolerance seed preparation { missing scaling } publishOutcomes }';
 const MAX_SEED = 2_147_483_647;
@@ -317,6 +317,19 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     whenGiven: () => ({ ...AS_REGISTERED, ...whenGiven }),
   });
 
+  /** dataset(id:) or dataset(name:) alone: without it neither is given, which is refused; with it, the dataset. */
+  const datasetLookupCase = (name: 'id' | 'name', type: string, given: string): OptionalCase => ({
+    send: argumentSender(
+      (args, declarations) => `query Dataset${declarations} { dataset${args} { id name } }`,
+      (data: { dataset: unknown }) => data.dataset,
+      name,
+      type,
+    ),
+    whenOmitted: () => ({ errors: [{ code: 'BAD_USER_INPUT', field: 'id', message: 'Give exactly one of id and name' }] }),
+    given: () => given,
+    whenGiven: () => ({ id: 'demo-iris', name: 'iris' }),
+  });
+
   /** The site → its cases. Keys: `Type.field(argument)` for arguments, `InputType.field` for input fields. */
   const CASES: Record<string, OptionalCase> = {
     ...pagingCases('Query.modelRuns', modelRunsOperation, (data: { modelRuns: Page<Pick<RunNode, 'id'>> }) => data.modelRuns.edges),
@@ -403,14 +416,16 @@ describe('optional arguments and input fields: omitted, null and given, for ever
         (args, declarations) => `query Trace${declarations} { modelRun(id: "${mainRunId}") { trace${args} { edges { node { id action } } } } }`,
         (data: TraceAnswer) => data.modelRun!.trace!.edges.map((edge) => edge.node),
         'actions',
-        '[String!]',
+        '[TraceAction!]',
         ['first: 500'],
       ),
       // Documented: every action.
       whenOmitted: () => traceWithActions(TRACE_ACTIONS),
-      given: () => ['iteration'],
-      whenGiven: async () => (await traceWithActions(TRACE_ACTIONS)).filter((node) => node.action === 'iteration'),
+      given: () => ['ITERATION'],
+      whenGiven: async () => (await traceWithActions(TRACE_ACTIONS)).filter((node) => node.action === 'ITERATION'),
     },
+    'Query.dataset(id)': datasetLookupCase('id', 'ID', 'demo-iris'),
+    'Query.dataset(name)': datasetLookupCase('name', 'String', 'iris'),
 
     'StartModelRunInput.k': {
       send: startSender(['k'], { datasetId: IRIS, seed: 1 }),
@@ -496,7 +511,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   async function traceWithActions(actions: readonly string[]): Promise<TraceNode[]> {
     const data = dataOf(
       await request<TraceAnswer>(
-        'query Trace($id: ID!, $actions: [String!]) { modelRun(id: $id) { trace(actions: $actions, first: 500) { edges { node { id action } } } } }',
+        'query Trace($id: ID!, $actions: [TraceAction!]) { modelRun(id: $id) { trace(actions: $actions, first: 500) { edges { node { id action } } } } }',
         { id: mainRunId, actions },
       ),
       'trace',
@@ -526,7 +541,7 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     // Random starts, ten restarts, tolerance 0: more than 20 trace documents; its outcomes are published.
     mainRunId = await start({ datasetId: IRIS, k: 3, seed: 7, initialization: 'RANDOM', nInit: 10, tolerance: 0 });
     await pollUntil(
-      () => traceWithActions(['run-succeeded']),
+      () => traceWithActions(['RUN_SUCCEEDED']),
       (nodes) => nodes.length === 1,
       'the main run’s trace',
     );

@@ -119,7 +119,7 @@ describe('/readyz with the database ready', () => {
   });
 
   it('a viewer API key, an unknown API key and a malformed Authorization header get only { ready: true }', async () => {
-    const { key } = await createKey(server, 'readiness viewer', 'viewer');
+    const { key } = await createKey(server, 'readiness viewer', 'VIEWER');
     for (const headers of [{ 'x-api-key': key }, { 'x-api-key': 'aim_unknown' }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
       const answer = await readyz(server, headers);
       assert.equal(answer.status, 200, JSON.stringify(headers));

@@ -185,6 +185,7 @@ export interface TraceEventNode {
   timestamp: string;
   action: string;
   outcome: string | null;
+  durationMs: number | null;
   durationNs: number | null;
   document: Record<string, unknown>;
 }
@@ -192,15 +193,20 @@ export interface TraceEventNode {
 export const TraceRunTrace = gql<
   {
     modelRun: {
-      trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+      trace: {
+        totalCount: number;
+        edges: { cursor: string; node: TraceEventNode }[];
+        pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+      };
     } | null;
   },
   { id: string; actions: string[] | null; first: number | null; after: string | null }
 >(`
-  query TraceRunTrace($id: ID!, $actions: [String!], $first: Int, $after: String) {
+  query TraceRunTrace($id: ID!, $actions: [TraceAction!], $first: Int, $after: String) {
     modelRun(id: $id) {
       trace(actions: $actions, first: $first, after: $after) {
-        edges { cursor node { id timestamp action outcome durationNs document } }
+        totalCount
+        edges { cursor node { id timestamp action outcome durationMs durationNs document } }
         pageInfo { hasNextPage hasPreviousPage endCursor }
       }
     }

@@ -27,18 +27,18 @@ export class RegisterDatasetInput {
 @Extensions(PATCH_INPUT)
 @InputType({ description: 'Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table.' })
 export class UpdateDatasetInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A new unique display name (1–128 characters).' })
   name?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'New key columns; together they must be unique.' })
   keyColumns?: string[] | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'New numeric columns to cluster on.' })
   featureColumns?: string[] | null;
 
   @Field(() => String, { nullable: true, description: DESCRIPTION })
   description?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A new outcome table, created if missing; null puts back ai_cluster_outcome.' })
   outcomeTable?: string | null;
 }

@@ -1,13 +1,15 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
-import { pagedConnection, type Connection } from '../../graphql/connection';
+import { keysetConnection, pagedConnection, textKeyCursors, type Connection } from '../../graphql/connection';
+import { AFTER, FIRST } from '../../graphql/paging-arguments';
+
 import type { OutcomeRow } from '../outcome/outcome.record';
 import { OutcomeService } from '../outcome/outcome.service';
 import { OutcomeConnection } from '../outcome/outcome.type';
 import { ModelRunFilter, NEWEST_FIRST } from '../run/run.input';
 import type { ModelRunRecord } from '../run/run.record';
 import { RunService } from '../run/run.service';
-import { ModelRun, ModelRunConnection } from '../run/run.type';
+import { ModelRun, ModelRunConnection, runCursors } from '../run/run.type';
 import type { FeatureProfileRow } from './dataset-table.repository';
 import { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { GraphqlContext } from '../../graphql/context';
@@ -27,13 +29,21 @@ export class DatasetResolver {
 
   @Authorized('admin')
   @Mutation(() => Dataset, { description: 'Registers a table as a dataset; its columns are checked against the database catalog.' })
-  registerDataset(@Arg('input', () => RegisterDatasetInput) input: RegisterDatasetInput): Promise<DatasetRecord> {
+  registerDataset(
+    @Arg('input', () => RegisterDatasetInput, { description: 'The table, its key and feature columns, and a name.' }) input: RegisterDatasetInput,
+  ): Promise<DatasetRecord> {
     return this.service.register(input);
   }
 
   @Authorized('admin')
-  @Mutation(() => Dataset)
-  updateDataset(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateDatasetInput) input: UpdateDatasetInput): Promise<DatasetRecord> {
+  @Mutation(() => Dataset, {
+    description:
+      'Changes a dataset’s name, columns, description or outcome table; every change is checked as registerDataset checks it. Runs keep the definition they started with.',
+  })
+  updateDataset(
+    @Arg('id', () => ID, { description: 'The dataset’s id.' }) id: string,
+    @Arg('input', () => UpdateDatasetInput, { description: 'The fields to change.' }) input: UpdateDatasetInput,
+  ): Promise<DatasetRecord> {
     return this.service.update(id, input);
   }
 
@@ -41,7 +51,7 @@ export class DatasetResolver {
   @Mutation(() => Dataset, {
     description: 'Removes the dataset with its runs, their assignments and its published outcomes; refused (CONFLICT) while a run is active.',
   })
-  deleteDataset(@Arg('id', () => ID) id: string): Promise<DatasetRecord> {
+  deleteDataset(@Arg('id', () => ID, { description: 'The dataset’s id.' }) id: string): Promise<DatasetRecord> {
     return this.service.delete(id);
   }
 
@@ -50,9 +60,13 @@ export class DatasetResolver {
     return this.service.list();
   }
 
-  @Query(() => Dataset, { nullable: true, description: 'One dataset; null when no dataset has this id.' })
-  dataset(@Arg('id', () => ID) id: string, @Ctx() context: GraphqlContext): Promise<DatasetRecord | null> {
-    return context.loaders.dataset.byId.load(id);
+  @Query(() => Dataset, { nullable: true, description: 'One dataset, by id or by name (give exactly one); null when no dataset has it.' })
+  dataset(
+    @Arg('id', () => ID, { nullable: true, description: 'The dataset’s id, e.g. demo-iris.' }) id: string | null,
+    @Arg('name', () => String, { nullable: true, description: 'The dataset’s name, e.g. iris (names are unique).' }) name: string | null,
+    @Ctx() context: GraphqlContext,
+  ): Promise<DatasetRecord | null> {
+    return this.service.lookup(id, name, (datasetId) => context.loaders.dataset.byId.load(datasetId));
   }
 
   @FieldResolver(() => Int, { description: 'Rows in the table now (COUNT(*)).' })
@@ -68,20 +82,34 @@ export class DatasetResolver {
   @FieldResolver(() => DatasetRowConnection, { description: 'Rows of the table in key order, each a JSON object.' })
   preview(
     @Root() dataset: DatasetRecord,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, FIRST) first: number | null,
+    @Arg('after', () => String, AFTER) after: string | null,
+    @Ctx() context: GraphqlContext,
   ): Promise<Connection<Row>> {
-    return pagedConnection(first, after, (page) => this.service.preview(dataset, page));
+    return pagedConnection(
+      first,
+      after,
+      (page) => this.service.preview(dataset, page),
+      () => context.loaders.dataset.rowCount.load(dataset.table),
+    );
   }
 
   @FieldResolver(() => ModelRunConnection, { description: 'Runs of this dataset, newest first.' })
   runs(
     @Root() dataset: DatasetRecord,
-    @Arg('filter', () => ModelRunFilter, { nullable: true }) filter: ModelRunFilter | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => ModelRunFilter, { nullable: true, description: 'Only the runs matching every condition given (its datasetIds is ignored).' })
+    filter: ModelRunFilter | null,
+    @Arg('first', () => Int, FIRST) first: number | null,
+    @Arg('after', () => String, AFTER) after: string | null,
   ): Promise<Connection<ModelRunRecord>> {
-    return pagedConnection(first, after, (page) => this.runService.list({ ...filter, datasetIds: [dataset.id] }, NEWEST_FIRST, page));
+    const ofDataset = { ...filter, datasetIds: [dataset.id] };
+    return keysetConnection(
+      first,
+      after,
+      runCursors(NEWEST_FIRST),
+      (page) => this.runService.list(ofDataset, NEWEST_FIRST, page),
+      () => this.runService.count(ofDataset),
+    );
   }
 
   @FieldResolver(() => ModelRun, { nullable: true, description: 'The most recently created run.' })
@@ -92,10 +120,16 @@ export class DatasetResolver {
   @FieldResolver(() => OutcomeConnection, { description: "Published outcomes from the dataset's outcome table, by entity key." })
   outcomes(
     @Root() dataset: DatasetRecord,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, FIRST) first: number | null,
+    @Arg('after', () => String, AFTER) after: string | null,
   ): Promise<Connection<OutcomeRow>> {
-    return pagedConnection(first, after, (page) => this.outcomeService.page(dataset.outcomeTable, dataset.id, page));
+    return keysetConnection(
+      first,
+      after,
+      textKeyCursors<OutcomeRow>('outcomes', (outcome) => outcome.entityKey),
+      (page) => this.outcomeService.page(dataset.outcomeTable, dataset.id, page),
+      () => this.outcomeService.count(dataset.outcomeTable, dataset.id),
+    );
   }
 
   @FieldResolver(() => [DatasetColumn], { description: 'The columns of the table, from the database catalog.' })

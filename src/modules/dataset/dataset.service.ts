@@ -48,6 +48,17 @@ export class DatasetService {
     return ids.map((id) => found.get(id) ?? null);
   }
 
+  /**
+   * dataset(id:, name:): exactly one of them, else BAD_USER_INPUT; null when no dataset has it. A name
+   * is compared as registration stores it (trimmed, exactly as written otherwise).
+   */
+  async lookup(id: string | null, name: string | null, byId: (id: string) => Promise<DatasetRecord | null>): Promise<DatasetRecord | null> {
+    if ((id === null) === (name === null)) {
+      throw new AppError('BAD_USER_INPUT', 'Give exactly one of id and name', { field: id === null ? 'id' : 'name' });
+    }
+    return id !== null ? byId(id) : this.datasets.findByName(name!.trim());
+  }
+
   /** The dataset, or BAD_USER_INPUT naming the id (for mutations and run inputs that refer to one). */
   async require(id: string, field = 'id'): Promise<DatasetRecord> {
     const [record] = await this.byIds([id]);

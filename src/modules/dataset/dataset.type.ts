@@ -4,7 +4,7 @@ import { ConnectionType } from '../../graphql/connection';
 
 @ObjectType({ description: 'A table in the database registered for modeling.' })
 export class Dataset {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id, given at registration (e.g. demo-iris); dataset(name:) finds it by name.' })
   id!: string;
 
   @Field(() => String, { description: 'Unique display name.' })
@@ -22,22 +22,22 @@ export class Dataset {
   @Field(() => [String], { description: 'Numeric columns used as clustering features.' })
   featureColumns!: string[];
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was registered.' })
   createdAt!: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was last changed (updateDataset).' })
   updatedAt!: Date;
 }
 
 @ObjectType({ description: 'A column of a dataset table, as the database catalog describes it.' })
 export class DatasetColumn {
-  @Field(() => String)
+  @Field(() => String, { description: 'The column name, as the catalog spells it.' })
   name!: string;
 
   @Field(() => String, { description: "The database's own type name, upper case (e.g. DOUBLE PRECISION, VARCHAR2)." })
   type!: string;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Whether the column accepts NULL.' })
   nullable!: boolean;
 }
 

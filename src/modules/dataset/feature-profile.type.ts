@@ -1,26 +1,26 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
-@ObjectType()
+@ObjectType({ description: 'One feature column’s values, as the database computes them over the whole table.' })
 export class FeatureProfile {
-  @Field(() => String)
+  @Field(() => String, { description: 'The feature column.' })
   column!: string;
 
   @Field(() => Int, { description: 'Values that are numbers: what a run clusters.' })
   count!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'NULL values.' })
   nulls!: number;
 
   @Field(() => Int, { description: 'Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing.' })
   nonNumeric!: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'The smallest number; null when there is none.' })
   min!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'The largest number; null when there is none.' })
   max!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'The mean of the numbers; null when there is none.' })
   mean!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Population standard deviation.' })

@@ -1,5 +1,5 @@
 import type { Executor } from '../../datastore/contracts';
-import type { Page } from '../../datastore/dialects/dialect';
+import type { KeysetPage } from '../../shared/keyset-page';
 import type { Row } from '../../datastore/types';
 import type { OutcomeRow } from './outcome.record';
 import { outcomeTableDefinition } from './outcome-table';
@@ -11,19 +11,39 @@ const ASSIGNMENT_TABLE = 'ai_run_assignment';
 export class OutcomeRepository {
   constructor(private readonly executor: Executor) {}
 
-  /** A page of a dataset's outcomes in entity-key order; `limit + 1` rows. */
-  async page(table: string, datasetId: string, page: Page): Promise<OutcomeRow[]> {
+  /**
+   * A page of a dataset's outcomes in entity-key order after `page.after`; `limit + 1` rows. By key,
+   * not offset: a run publishing while a client pages adds rows without shifting the pages.
+   */
+  async page(table: string, datasetId: string, page: KeysetPage<string>): Promise<OutcomeRow[]> {
     const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
     const columns = outcomeTableDefinition(table)
       .columns.map((column) => q(column.name))
       .join(', ');
+    // entity_key is part of the primary key with dataset_id: never NULL, never two equal ones in a dataset.
+    const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
     const rows = await this.executor.query(
       this.executor.dialect.paginate(
-        { sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? ORDER BY ${q('entity_key')}`, parameters: [datasetId], kind: 'select' },
-        { limit: page.limit + 1, offset: page.offset },
+        {
+          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ?${afterCondition} ORDER BY ${q('entity_key')}`,
+          parameters: page.after === null ? [datasetId] : [datasetId, page.after],
+          kind: 'select',
+        },
+        { limit: page.limit + 1, offset: 0 },
       ),
     );
     return rows.map(toOutcome);
+  }
+
+  /** How many outcomes the dataset has in its outcome table (OutcomeConnection.totalCount). */
+  async count(table: string, datasetId: string): Promise<number> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const rows = await this.executor.query({
+      sql: `SELECT COUNT(*) AS ${q('total')} FROM ${q(table)} WHERE ${q('dataset_id')} = ?`,
+      parameters: [datasetId],
+      kind: 'select',
+    });
+    return Number(rows[0]?.total ?? 0);
   }
 
   /**

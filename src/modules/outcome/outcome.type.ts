@@ -3,16 +3,16 @@ import { ConnectionType } from '../../graphql/connection';
 
 @ObjectType({ description: 'A published outcome: the row the outcome table holds for one entity.' })
 export class Outcome {
-  @Field(() => String)
+  @Field(() => String, { description: 'The key value; a JSON array for a composite key.' })
   entityKey!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The run that assigned it.' })
   runId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Its cluster in that run.' })
   cluster!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Euclidean distance to its centroid, in scaled units.' })
   distance!: number;
 
   @Field(() => Date, { description: 'When the run that assigned it finished.' })

@@ -1,7 +1,7 @@
 import type { Executor } from '../../datastore/contracts';
-import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row } from '../../datastore/types';
 import { executeUpsert } from '../../datastore/upsert/execute-upsert';
+import type { KeysetPage } from '../../shared/keyset-page';
 
 const TABLE = 'ai_run_assignment';
 // Oracle takes at most 1,000 expressions in an IN list; the dialect's bind limit may be lower.
@@ -51,18 +51,20 @@ export class AssignmentRepository {
     for (const statement of this.executor.dialect.refreshStatisticsStatements(TABLE)) await this.executor.execute(statement);
   }
 
-  /** A page of a run's assignments in entity-key order, optionally of one cluster; `limit + 1` rows. */
-  async page(runId: string, cluster: number | null, page: Page): Promise<Assignment[]> {
+  /** A page of a run's assignments in entity-key order after `page.after`, optionally of one cluster; `limit + 1` rows. */
+  async page(runId: string, cluster: number | null, page: KeysetPage<string>): Promise<Assignment[]> {
     const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
     const clusterCondition = cluster === null ? '' : ` AND ${q('cluster')} = ?`;
+    // entity_key is part of the primary key: never NULL, never two equal ones in a run.
+    const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
     const rows = await this.executor.query(
       this.executor.dialect.paginate(
         {
-          sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ?${clusterCondition} ORDER BY ${q('entity_key')}`,
-          parameters: cluster === null ? [runId] : [runId, cluster],
+          sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ?${clusterCondition}${afterCondition} ORDER BY ${q('entity_key')}`,
+          parameters: [runId, ...(cluster === null ? [] : [cluster]), ...(page.after === null ? [] : [page.after])],
           kind: 'select',
         },
-        { limit: page.limit + 1, offset: page.offset },
+        { limit: page.limit + 1, offset: 0 },
       ),
     );
     return rows.map(toAssignment);
@@ -83,6 +85,17 @@ export class AssignmentRepository {
       for (const row of rows) clusters.set(String(row.entity_key), Number(row.cluster));
     }
     return clusters;
+  }
+
+  /** How many assignments the run has, optionally in one cluster (AssignmentConnection.totalCount). */
+  async count(runId: string, cluster: number | null): Promise<number> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const rows = await this.executor.query({
+      sql: `SELECT COUNT(*) AS ${q('total')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ?${cluster === null ? '' : ` AND ${q('cluster')} = ?`}`,
+      parameters: cluster === null ? [runId] : [runId, cluster],
+      kind: 'select',
+    });
+    return Number(rows[0]?.total ?? 0);
   }
 }
 

@@ -6,7 +6,7 @@ export class AssignmentType {
   @Field(() => String, { description: 'The key value; a JSON array for a composite key.' })
   entityKey!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Its cluster, from 0.' })
   cluster!: number;
 
   @Field(() => Float, { description: 'Euclidean distance to its centroid, in scaled units.' })

@@ -1,7 +1,10 @@
 import type { Page } from '../../datastore/dialects/dialect';
 import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
 import { kibanaRunUrl } from '../../telemetry/kibana-link';
-import type { TraceDocument } from '../../telemetry/trace-document';
+import { AppError } from '../../errors/app-error';
+import { UNKNOWN } from '../../shared/unknown-value';
+import { MILLISECONDS_TO_NANOSECONDS, type TraceDocument } from '../../telemetry/trace-document';
+
 import type { TraceReader } from '../../telemetry/trace-reader';
 
 /** One document of a run's trace as ModelRun.trace serves it. */
@@ -10,7 +13,9 @@ export interface TraceEventRecord {
   readonly timestamp: Date;
   readonly action: string;
   readonly outcome: string | null;
+  /** ECS event.duration, in nanoseconds as ECS stores it. */
   readonly durationNs: number | null;
+  readonly durationMs: number | null;
   /** The whole ECS document as stored, without the writer's routing fields. */
   readonly document: Record<string, unknown>;
 }
@@ -24,14 +29,24 @@ export class RunTraceService {
 
   /** A page of the run's trace, oldest first, optionally of some actions only. */
   async page(runId: string, actions: readonly string[] | null, page: Page): Promise<PageOfRows<TraceEventRecord>> {
-    const { documents } = await this.reader.read(runId, actions, page.offset, page.limit);
+    const { documents } = await this.reader.read(runId, knownActions(actions), page.offset, page.limit);
     return pageOfRows(documents.map(toTraceEvent), page.limit);
+  }
+
+  count(runId: string, actions: readonly string[] | null): Promise<number> {
+    return this.reader.count(runId, knownActions(actions));
   }
 
   /** The Kibana dashboard filtered on the run; null without KIBANA_URL. */
   kibanaUrl(runId: string): string | null {
     return this.kibanaBaseUrl ? kibanaRunUrl(this.kibanaBaseUrl, runId) : null;
   }
+}
+
+function knownActions(actions: readonly string[] | null): readonly string[] | null {
+  // UNKNOWN names what this server cannot name, so no filter can select it.
+  if (actions?.includes(UNKNOWN)) throw new AppError('BAD_USER_INPUT', 'actions cannot include UNKNOWN: name the actions to read', { field: 'actions' });
+  return actions;
 }
 
 function toTraceEvent(document: TraceDocument): TraceEventRecord {
@@ -42,6 +57,7 @@ function toTraceEvent(document: TraceDocument): TraceEventRecord {
     action: document.event.action,
     outcome: document.event.outcome ?? null,
     durationNs: document.event.duration ?? null,
+    durationMs: document.event.duration === undefined || document.event.duration === null ? null : document.event.duration / MILLISECONDS_TO_NANOSECONDS,
     document: body,
   };
 }

@@ -28,23 +28,63 @@ export const ModelRunStatus = Object.fromEntries(RUN_STATUSES.map((status) => [s
 registerEnumType(Initialization, {
   name: 'Initialization',
   description: "How initial centroids are chosen. (ml-kmeans' mostDistant is not offered: it builds an n×n matrix.)",
+  valuesConfig: {
+    KMEANS_PLUS_PLUS: { description: 'k-means++: each next centroid drawn with probability proportional to its squared distance from those chosen.' },
+    RANDOM: { description: 'k distinct rows drawn at random.' },
+  },
 });
-registerEnumType(MissingValues, { name: 'MissingValues', description: 'DROP rows with a NULL feature, or replace NULLs with the column MEAN.' });
-registerEnumType(ScalingEnum, { name: 'Scaling', description: 'Feature scaling before clustering: none, z-score (population std), or to [0, 1].' });
-registerEnumType(ModelRunStatus, { name: 'ModelRunStatus', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; terminal states never change.' });
-registerEnumType(ModelRunOrderField, { name: 'ModelRunOrderField' });
-registerEnumType(OrderDirection, { name: 'OrderDirection' });
+registerEnumType(MissingValues, {
+  name: 'MissingValues',
+  description: 'DROP rows with a NULL feature, or replace NULLs with the column MEAN.',
+  valuesConfig: {
+    DROP: { description: 'Leave out every row with a NULL (or non-numeric) feature.' },
+    MEAN: { description: 'Replace a missing value with its column’s mean.' },
+  },
+});
+registerEnumType(ScalingEnum, {
+  name: 'Scaling',
+  description: 'Feature scaling before clustering: none, z-score (population std), or to [0, 1].',
+  valuesConfig: {
+    NONE: { description: 'The features as they are.' },
+    STANDARD: { description: 'z-scores: minus the mean, divided by the population standard deviation.' },
+    MINMAX: { description: 'Scaled to [0, 1] by each column’s min and max.' },
+  },
+});
+registerEnumType(ModelRunStatus, {
+  name: 'ModelRunStatus',
+  description: 'QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; terminal states never change.',
+  valuesConfig: {
+    QUEUED: { description: 'Waiting for a server to claim it.' },
+    RUNNING: { description: 'A server is computing it.' },
+    SUCCEEDED: { description: 'Ended with results (terminal).' },
+    FAILED: { description: 'Ended with an error: see error (terminal).' },
+    CANCELLED: { description: 'Stopped by cancelModelRun (terminal).' },
+  },
+});
+registerEnumType(ModelRunOrderField, {
+  name: 'ModelRunOrderField',
+  description: 'What runs are sorted by; the id breaks ties.',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the run was queued.' },
+    FINISHED_AT: { description: 'When the run ended; runs not ended yet come last in either direction.' },
+  },
+});
+registerEnumType(OrderDirection, {
+  name: 'OrderDirection',
+  description: 'Ascending or descending.',
+  valuesConfig: { ASC: { description: 'Oldest (smallest) first.' }, DESC: { description: 'Newest (largest) first.' } },
+});
 
-@InputType()
+@InputType({ description: 'The values of k to try, min and max included.' })
 export class KRangeInput {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The smallest k, at least 2.' })
   min!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The largest k, at least min; lowered to the rows − 1 when there are fewer rows.' })
   max!: number;
 }
 
-@InputType()
+@InputType({ description: 'How to prepare the input before clustering; defaults for what is null.' })
 export class PreparationInput {
   @Field(() => MissingValues, { nullable: true, description: 'Default DROP.' })
   missing?: MissingValues | null;
@@ -55,7 +95,7 @@ export class PreparationInput {
 
 @InputType({ description: 'Give exactly one of k or kRange.' })
 export class StartModelRunInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The dataset to cluster.' })
   datasetId!: string;
 
   @Field(() => Int, { nullable: true, description: 'Number of clusters, 2 to 1,000 and at most the rows clustered.' })
@@ -82,7 +122,7 @@ export class StartModelRunInput {
   @Field(() => Int, { nullable: true, description: 'Makes the run reproducible; drawn at random (and recorded) when omitted.' })
   seed?: number | null;
 
-  @Field(() => PreparationInput, { nullable: true })
+  @Field(() => PreparationInput, { nullable: true, description: 'Missing values and scaling; defaults DROP and STANDARD.' })
   preparation?: PreparationInput | null;
 
   @Field(() => Boolean, { nullable: true, description: 'UPSERT the outcomes into the outcome table on success. Default true.' })
@@ -96,27 +136,27 @@ export class StartModelRunInput {
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Conditions on runs; a run must meet every one given (null or an empty list: no condition).' })
 export class ModelRunFilter {
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Runs of these datasets (at most 100).' })
   datasetIds?: string[] | null;
 
-  @Field(() => [ModelRunStatus], { nullable: true })
+  @Field(() => [ModelRunStatus], { nullable: true, description: 'Runs in one of these statuses.' })
   statuses?: RunStatus[] | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'Runs queued strictly after this instant.' })
   createdAfter?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'Runs queued strictly before this instant.' })
   createdBefore?: Date | null;
 }
 
-@InputType()
+@InputType({ description: 'The order of a list of runs.' })
 export class ModelRunOrder {
-  @Field(() => ModelRunOrderField)
+  @Field(() => ModelRunOrderField, { description: 'What to sort by.' })
   field!: ModelRunOrderField;
 
-  @Field(() => OrderDirection)
+  @Field(() => OrderDirection, { description: 'Ascending or descending.' })
   direction!: OrderDirection;
 }
 

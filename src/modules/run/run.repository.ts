@@ -1,7 +1,7 @@
 import type { Executor } from '../../datastore/contracts';
-import type { Page } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';
+import type { KeysetPage } from '../../shared/keyset-page';
 import type { ModelRunRecord, RunProgress, RunStatus } from './run.record';
 import { servedFailure } from './run-failure';
 
@@ -52,6 +52,23 @@ export interface RunOrder {
   readonly direction: 'ASC' | 'DESC';
 }
 
+/** Where a page of runs starts: after the run with this sort value (the order's column) and id. */
+export interface RunKey {
+  readonly at: Date | null;
+  readonly id: string;
+}
+
+/** The column each order sorts on, and whether it can be NULL (a run not finished yet). */
+export const RUN_ORDER_COLUMNS: Readonly<Record<RunOrderField, { readonly column: string; readonly nullable: boolean }>> = {
+  CREATED_AT: { column: 'created_at', nullable: false },
+  FINISHED_AT: { column: 'finished_at', nullable: true },
+};
+
+/** A run's key in an order: what a cursor holds. */
+export function runKey(run: ModelRunRecord, field: RunOrderField): RunKey {
+  return { at: field === 'CREATED_AT' ? run.createdAt : run.finishedAt, id: run.id };
+}
+
 /** Column values a status transition writes besides the status itself. */
 export type RunChanges = Partial<Record<(typeof COLUMNS)[number]['name'], SqlValue>>;
 
@@ -83,14 +100,32 @@ export class RunRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Runs matching the filter in the given order, `page.limit + 1` of them. */
-  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<ModelRunRecord[]> {
-    const { where, parameters } = this.whereClause(filter);
-    const column = this.q(order.field === 'CREATED_AT' ? 'created_at' : 'finished_at');
-    // The id breaks ties so pages never overlap or skip.
-    const sql = `${this.selectAll()}${where} ORDER BY ${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
-    const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters, kind: 'select' }, { limit: page.limit + 1, offset: page.offset }));
+  /**
+   * Runs matching the filter in the given order after `page.after` (keyset paging: runs created while
+   * a client pages shift no page), `page.limit + 1` of them. The id breaks ties; runs with no value in
+   * the order's column (not finished) come last in either direction, on every dialect.
+   */
+  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>): Promise<ModelRunRecord[]> {
+    const { column: name, nullable } = RUN_ORDER_COLUMNS[order.field];
+    const column = this.q(name);
+    const keyset = page.after ? [this.afterKey(column, nullable, order.direction, page.after)] : [];
+    const { where, parameters } = this.whereClause(filter, keyset);
+    // NULLS LAST is not portable (MySQL, MariaDB lack it), and each dialect puts NULLs elsewhere by default.
+    const nullsLast = nullable ? `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ` : '';
+    const sql = `${this.selectAll()}${where} ORDER BY ${nullsLast}${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
+    const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters, kind: 'select' }, { limit: page.limit + 1, offset: 0 }));
     return rows.map(toRecord);
+  }
+
+  /** How many runs match the filter (ModelRunConnection.totalCount). */
+  async count(filter: RunFilter): Promise<number> {
+    const { where, parameters } = this.whereClause(filter, []);
+    const rows = await this.executor.query({
+      sql: `SELECT COUNT(*) AS ${this.q('total')} FROM ${this.q(TABLE)}${where}`,
+      parameters,
+      kind: 'select',
+    });
+    return Number(rows[0]?.total ?? 0);
   }
 
   /** The most recently created run of each dataset. */
@@ -259,7 +294,19 @@ export class RunRepository {
     return found;
   }
 
-  private whereClause(filter: RunFilter): { where: string; parameters: SqlValue[] } {
+  /** The rows after `key` in the order `column direction, id direction` with NULLs last. */
+  private afterKey(column: string, nullable: boolean, direction: 'ASC' | 'DESC', key: RunKey): { sql: string; parameters: SqlValue[] } {
+    const beyond = direction === 'ASC' ? '>' : '<';
+    const id = this.q('id');
+    if (key.at === null) return { sql: `(${column} IS NULL AND ${id} ${beyond} ?)`, parameters: [key.id] };
+    const laterNulls = nullable ? ` OR ${column} IS NULL` : '';
+    return {
+      sql: `(${column} ${beyond} ${this.timestamp()} OR (${column} = ${this.timestamp()} AND ${id} ${beyond} ?)${laterNulls})`,
+      parameters: [key.at, key.at, key.id],
+    };
+  }
+
+  private whereClause(filter: RunFilter, extra: readonly { sql: string; parameters: SqlValue[] }[]): { where: string; parameters: SqlValue[] } {
     const dialect = this.executor.dialect;
     const conditions: string[] = [];
     const parameters: SqlValue[] = [];
@@ -278,6 +325,10 @@ export class RunRepository {
     if (filter.createdBefore) {
       conditions.push(`${this.q('created_at')} < ${this.timestamp()}`);
       parameters.push(filter.createdBefore);
+    }
+    for (const condition of extra) {
+      conditions.push(condition.sql);
+      parameters.push(...condition.parameters);
     }
     return { where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', parameters };
   }

@@ -1,7 +1,7 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { CallLimiter } from '../../auth/rate-limiter';
 import type { GraphqlContext } from '../../graphql/context';
-import { pagedConnection, type Connection } from '../../graphql/connection';
+import { keysetConnection, pagedConnection, textKeyCursors, type Connection } from '../../graphql/connection';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import { Dataset } from '../dataset/dataset.type';
 import type { Assignment } from './assignment.repository';
@@ -10,8 +10,10 @@ import { ModelRunFilter, ModelRunOrder, NEWEST_FIRST, StartModelRunInput } from 
 import type { ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
 import { RunTraceService, type TraceEventRecord } from './run-trace.service';
-import { ModelRun, ModelRunConnection } from './run.type';
-import { TraceEventConnection } from './trace-event.type';
+import { ModelRun, ModelRunConnection, runCursors } from './run.type';
+import { TraceActionEnum, TraceEventConnection } from './trace-event.type';
+
+import { FIRST, AFTER } from '../../graphql/paging-arguments';
 
 @Authorized('viewer')
 @Resolver(() => ModelRun)
@@ -23,35 +25,46 @@ export class RunResolver {
   ) {}
 
   @Query(() => ModelRun, { nullable: true, description: 'One run; null when no run has this id.' })
-  modelRun(@Arg('id', () => ID) id: string, @Ctx() context: GraphqlContext): Promise<ModelRunRecord | null> {
+  modelRun(@Arg('id', () => ID, { description: 'The run’s id.' }) id: string, @Ctx() context: GraphqlContext): Promise<ModelRunRecord | null> {
     return context.loaders.run.byId.load(id);
   }
 
   @Query(() => ModelRunConnection, { description: 'Runs matching the filter; newest first unless orderBy says otherwise. At most 500 a page.' })
   modelRuns(
-    @Arg('filter', () => ModelRunFilter, { nullable: true }) filter: ModelRunFilter | null,
-    @Arg('orderBy', () => ModelRunOrder, { nullable: true }) orderBy: ModelRunOrder | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => ModelRunFilter, { nullable: true, description: 'Only the runs matching every condition given; all runs when null.' })
+    filter: ModelRunFilter | null,
+    @Arg('orderBy', () => ModelRunOrder, { nullable: true, description: 'The order; newest first (CREATED_AT DESC) when null.' }) orderBy: ModelRunOrder | null,
+    @Arg('first', () => Int, FIRST) first: number | null,
+    @Arg('after', () => String, AFTER) after: string | null,
   ): Promise<Connection<ModelRunRecord>> {
-    return pagedConnection(first, after, (page) => this.service.list(filter ?? {}, orderBy ?? NEWEST_FIRST, page));
+    const order = orderBy ?? NEWEST_FIRST;
+    return keysetConnection(
+      first,
+      after,
+      runCursors(order),
+      (page) => this.service.list(filter ?? {}, order, page),
+      () => this.service.count(filter ?? {}),
+    );
   }
 
   @Authorized('operator')
   @Mutation(() => ModelRun, { description: 'Queues a k-means run and returns it at once (status QUEUED). Rate-limited per caller.' })
-  startModelRun(@Arg('input', () => StartModelRunInput) input: StartModelRunInput, @Ctx() context: GraphqlContext): Promise<ModelRunRecord> {
+  startModelRun(
+    @Arg('input', () => StartModelRunInput, { description: 'The dataset and the run’s parameters.' }) input: StartModelRunInput,
+    @Ctx() context: GraphqlContext,
+  ): Promise<ModelRunRecord> {
     return this.service.start(input, () => this.startLimiter.take(context.identity));
   }
 
   @Authorized('operator')
   @Mutation(() => ModelRun, { description: 'Stops a queued or running run (within one iteration); a finished run is returned unchanged.' })
-  cancelModelRun(@Arg('id', () => ID) id: string): Promise<ModelRunRecord> {
+  cancelModelRun(@Arg('id', () => ID, { description: 'The run’s id.' }) id: string): Promise<ModelRunRecord> {
     return this.service.cancel(id);
   }
 
   @Authorized('operator')
   @Mutation(() => ModelRun, { description: "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run)." })
-  publishRunOutcomes(@Arg('runId', () => ID) runId: string): Promise<ModelRunRecord> {
+  publishRunOutcomes(@Arg('runId', () => ID, { description: 'The id of a SUCCEEDED run.' }) runId: string): Promise<ModelRunRecord> {
     return this.service.publish(runId);
   }
 
@@ -60,7 +73,7 @@ export class RunResolver {
     subscribe: ({ args, context }) => (context as GraphqlContext).runUpdates((args as { id: string }).id),
     description: "The run's current state, then each change of its status or progress; complete after a terminal state (graphql-ws on /graphql).",
   })
-  modelRunUpdated(@Root() run: ModelRunRecord, @Arg('id', () => ID) _id: string): ModelRunRecord {
+  modelRunUpdated(@Root() run: ModelRunRecord, @Arg('id', () => ID, { description: 'The run’s id.' }) _id: string): ModelRunRecord {
     return run;
   }
 
@@ -69,10 +82,10 @@ export class RunResolver {
     return context.loaders.dataset.byId.load(run.datasetId);
   }
 
-  @FieldResolver(() => Int, {
+  @FieldResolver(() => Float, {
     nullable: true,
     description:
-      'finishedAt − startedAt. A succeeded run finishes when its results are computed; the final writes that follow are in metrics.timings (saveMs, publishMs).',
+      'finishedAt − startedAt, in milliseconds. A succeeded run finishes when its results are computed; the final writes that follow are in metrics.timings (saveMs, publishMs).',
   })
   durationMs(@Root() run: ModelRunRecord): number | null {
     return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
@@ -85,11 +98,18 @@ export class RunResolver {
   })
   trace(
     @Root() run: ModelRunRecord,
-    @Arg('actions', () => [String], { nullable: true }) actions: string[] | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('actions', () => [TraceActionEnum], { nullable: true, description: 'Only documents of these actions; every action when null.' })
+    actions: string[] | null,
+    @Arg('first', () => Int, FIRST) first: number | null,
+    @Arg('after', () => String, AFTER) after: string | null,
   ): Promise<Connection<TraceEventRecord>> {
-    return pagedConnection(first, after, (page) => this.traces.page(run.id, actions, page));
+    // Offset paging, as Elasticsearch's from/size reads the trace.
+    return pagedConnection(
+      first,
+      after,
+      (page) => this.traces.page(run.id, actions, page),
+      () => this.traces.count(run.id, actions),
+    );
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The Kibana dashboard filtered on this run, when KIBANA_URL is set.' })
@@ -108,10 +128,16 @@ export class RunResolver {
   @FieldResolver(() => AssignmentConnection, { description: "Each entity's cluster, by entity key; optionally of one cluster." })
   assignments(
     @Root() run: ModelRunRecord,
-    @Arg('cluster', () => Int, { nullable: true }) cluster: number | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('cluster', () => Int, { nullable: true, description: 'Only the entities of this cluster; every cluster when null.' }) cluster: number | null,
+    @Arg('first', () => Int, FIRST) first: number | null,
+    @Arg('after', () => String, AFTER) after: string | null,
   ): Promise<Connection<Assignment>> {
-    return pagedConnection(first, after, (page) => this.service.assignments(run.id, cluster, page));
+    return keysetConnection(
+      first,
+      after,
+      textKeyCursors<Assignment>('assignments', (assignment) => assignment.entityKey),
+      (page) => this.service.assignments(run.id, cluster, page),
+      () => this.service.countAssignments(run.id, cluster),
+    );
   }
 }

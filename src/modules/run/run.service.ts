@@ -5,7 +5,7 @@ import { AppError, isAppError } from '../../errors/app-error';
 import type { ErrorCode } from '../../errors/catalogue';
 import type { Logger } from '../../logging/logger';
 import type { Metrics } from '../../metrics/metrics';
-import type { Page } from '../../datastore/dialects/dialect';
+import type { KeysetPage } from '../../shared/keyset-page';
 import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
@@ -19,7 +19,7 @@ import type { RunEvents } from './run.events';
 import { currentThenUpdates } from './run-updates';
 import type { RunUpdateChannel } from './run-update-channel';
 import { isTerminal, type ModelRunRecord } from './run.record';
-import type { RunFilter, RunOrder, RunRepository } from './run.repository';
+import type { RunFilter, RunKey, RunOrder, RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
 import type { RunTracer } from './run.tracer';
 
@@ -217,14 +217,22 @@ export class RunService {
     return datasetIds.map((id) => latest.get(id) ?? null);
   }
 
-  async list(filter: RunFilter, order: RunOrder, page: Page): Promise<PageOfRows<ModelRunRecord>> {
-    if ((filter.datasetIds?.length ?? 0) > 100)
-      throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
+  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>): Promise<PageOfRows<ModelRunRecord>> {
+    assertDatasetIdsLimit(filter);
     return pageOfRows(await this.deps.runs.list(filter, order, page), page.limit);
   }
 
-  async assignments(runId: string, cluster: number | null, page: Page): Promise<PageOfRows<Assignment>> {
+  count(filter: RunFilter): Promise<number> {
+    assertDatasetIdsLimit(filter);
+    return this.deps.runs.count(filter);
+  }
+
+  async assignments(runId: string, cluster: number | null, page: KeysetPage<string>): Promise<PageOfRows<Assignment>> {
     return pageOfRows(await this.deps.assignments.page(runId, cluster, page), page.limit);
+  }
+
+  countAssignments(runId: string, cluster: number | null): Promise<number> {
+    return this.deps.assignments.count(runId, cluster);
   }
 
   /**
@@ -264,4 +272,9 @@ export class RunService {
     const [run] = await this.deps.runs.findByIds([id]);
     if (run) this.deps.updates.publish(run);
   }
+}
+
+function assertDatasetIdsLimit(filter: RunFilter): void {
+  if ((filter.datasetIds?.length ?? 0) > 100)
+    throw new AppError('BAD_USER_INPUT', 'filter.datasetIds may name at most 100 datasets', { field: 'filter.datasetIds' });
 }

@@ -1,5 +1,6 @@
 import { exposedError } from '../../errors/exposure';
 import { documentId, ECS_VERSION, MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
+import type { TraceAction } from '../../telemetry/trace-actions';
 import type { TraceRecorder } from '../../telemetry/trace-recorder';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { ColumnStats, IterationEvent, KScore } from '../modeling/model';
@@ -182,7 +183,7 @@ export class RunTracer {
     return { run_id: run.id, dataset_id: run.datasetId, ...(datasetName === undefined ? {} : { dataset_name: datasetName }) };
   }
 
-  private event(run: ModelRunRecord, action: string, type: string[], fields: Record<string, unknown> & { _id?: string; event?: object }): void {
+  private event(run: ModelRunRecord, action: TraceAction, type: string[], fields: Record<string, unknown> & { _id?: string; event?: object }): void {
     const { _id, event, ...rest } = fields;
     const sequence = this.sequences.get(run.id) ?? 0;
     this.sequences.set(run.id, sequence + 1);

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiKeysDocument, CreateApiKeyDocument, DatasetNamesDocument, RevokeApiKeyDocument } from '../../generated/graphql';
+import { ApiKeysDocument, CreateApiKeyDocument, DatasetNamesDocument, RevokeApiKeyDocument, type Role } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { dataOf } from '../../support/runs';
 import { ANONYMOUS, assertForbidden, assertUnauthenticated, bearer, countRows, createKey, post } from './auth-support';
@@ -26,10 +26,10 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
   });
 
   it('createApiKey returns an aim_ key once; apiKeys lists it with only its keyPrefix, never the key', async () => {
-    const created = await createKey(server, 'listing check', 'viewer');
+    const created = await createKey(server, 'listing check', 'VIEWER');
     assert.match(created.key, KEY_SHAPE);
     assert.equal(created.apiKey.name, 'listing check');
-    assert.equal(created.apiKey.role, 'viewer');
+    assert.equal(created.apiKey.role, 'VIEWER');
     assert.equal(created.apiKey.revokedAt, null);
     assert.equal(created.apiKey.keyPrefix, created.key.slice(0, 10));
 
@@ -51,7 +51,7 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
   });
 
   it('the database holds only the SHA-256 of a key: no column of ai_api_key contains the key or its secret part', async () => {
-    const created = await createKey(server, 'stored hash check', 'operator');
+    const created = await createKey(server, 'stored hash check', 'OPERATOR');
     const q = (name: string) => server.app.datastore.dialect.quoteIdentifier(name);
     const rows = await server.app.datastore.query({ sql: `SELECT * FROM ${q('ai_api_key')}`, parameters: [], kind: 'select' });
     const row = rows.find((candidate) => candidate.id === created.apiKey.id);
@@ -66,7 +66,7 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
   });
 
   it('a created key authenticates with its role: a viewer key queries datasets', async () => {
-    const viewer = await createKey(server, 'works', 'viewer');
+    const viewer = await createKey(server, 'works', 'VIEWER');
     const answer = await post(server, DatasetNamesDocument, {}, bearer(viewer.key));
     assert.equal(answer.status, 200);
     assert.deepEqual(
@@ -76,14 +76,14 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
   });
 
   it('the X-API-Key header works as well as Authorization: Bearer', async () => {
-    const admin = await createKey(server, 'x-api-key admin', 'admin');
+    const admin = await createKey(server, 'x-api-key admin', 'ADMIN');
     const answer = await post(server, ApiKeysDocument, {}, { ...ANONYMOUS, 'x-api-key': admin.key });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.ok(dataOf(answer.body, 'apiKeys via X-API-Key').apiKeys.some((key) => key.id === admin.apiKey.id));
   });
 
   it('after revokeApiKey the key gets HTTP 401 UNAUTHENTICATED at once (revocation clears the 30 s cache), and apiKeys shows revokedAt', async () => {
-    const victim = await createKey(server, 'to revoke', 'viewer');
+    const victim = await createKey(server, 'to revoke', 'VIEWER');
     // Used before revoking, so the key's identity is in the cache.
     dataOf((await post(server, DatasetNamesDocument, {}, bearer(victim.key))).body, 'before revoking');
     const revoked = dataOf(await server.graphql(RevokeApiKeyDocument, { id: victim.apiKey.id }), 'revokeApiKey').revokeApiKey;
@@ -96,8 +96,8 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
   });
 
   it('revoking a key leaves every other key working', async () => {
-    const kept = await createKey(server, 'kept', 'viewer');
-    const dropped = await createKey(server, 'dropped', 'viewer');
+    const kept = await createKey(server, 'kept', 'VIEWER');
+    const dropped = await createKey(server, 'dropped', 'VIEWER');
     dataOf(await server.graphql(RevokeApiKeyDocument, { id: dropped.apiKey.id }), 'revokeApiKey');
     assert.equal((await post(server, DatasetNamesDocument, {}, bearer(kept.key))).status, 200);
     assert.equal((await post(server, DatasetNamesDocument, {}, bearer(server.adminKey!))).status, 200);
@@ -111,10 +111,14 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
 
   it('createApiKey with an unknown role or an empty name is BAD_USER_INPUT and stores no key', async () => {
     const before = await countRows(server.app.datastore, 'ai_api_key');
-    const badRole = await server.graphql(CreateApiKeyDocument, { name: 'root', role: 'superuser' });
+    // A role outside the enum never reaches the resolver: GraphQL refuses the variable, naming the enum and the value.
+    const badRole = await server.graphql(CreateApiKeyDocument, { name: 'root', role: 'superuser' as Role });
     assert.equal(badRole.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(badRole.errors));
-    assert.equal(badRole.errors?.[0]?.extensions?.field, 'role');
-    const emptyName = await server.graphql(CreateApiKeyDocument, { name: '   ', role: 'viewer' });
+    assert.equal(badRole.errors?.[0]?.message, 'Variable "$role" got invalid value "superuser"; Value "superuser" does not exist in "Role" enum.');
+    const unknownRole = await server.graphql(CreateApiKeyDocument, { name: 'root', role: 'UNKNOWN' });
+    assert.equal(unknownRole.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(unknownRole.errors));
+    assert.equal(unknownRole.errors?.[0]?.extensions?.field, 'role');
+    const emptyName = await server.graphql(CreateApiKeyDocument, { name: '   ', role: 'VIEWER' });
     assert.equal(emptyName.errors?.[0]?.extensions?.field, 'name', JSON.stringify(emptyName.errors));
     assert.equal(await countRows(server.app.datastore, 'ai_api_key'), before);
   });
@@ -135,7 +139,7 @@ describe('API keys over HTTP (createApiKey, apiKeys, revokeApiKey, the two heade
   });
 
   it('no key created or used appears in the server’s logs', async () => {
-    const used = await createKey(server, 'log check', 'viewer');
+    const used = await createKey(server, 'log check', 'VIEWER');
     await post(server, DatasetNamesDocument, {}, bearer(used.key));
     await post(server, DatasetNamesDocument, {}, bearer(`${used.key}x`));
     const logs = server.logs.join('');
@@ -217,7 +221,7 @@ describe('npm run apikey (create, list, revoke) against a running server’s dat
   });
 
   it('a key created over GraphQL is listed by the CLI, and the CLI refuses bad arguments with a non-zero status', async () => {
-    const created = await createKey(server, 'made over graphql', 'admin');
+    const created = await createKey(server, 'made over graphql', 'ADMIN');
     assert.ok(cli(dataDir, 'list').stdout.includes(`${created.apiKey.id}  ${created.apiKey.keyPrefix}…  admin     made over graphql`));
     const before = await countRows(server.app.datastore, 'ai_api_key');
     const badRole = cli(dataDir, 'create', '--name', 'x', '--role', 'root');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type FormattedExecutionResult } from 'graphql';
 import type { Datastore } from '../../../src/datastore/datastore';
-import { CreateApiKeyDocument, DatasetsDocument, type ApiKeyFieldsFragment } from '../../generated/graphql';
+import { CreateApiKeyDocument, DatasetsDocument, type ApiKeyFieldsFragment, type Role } from '../../generated/graphql';
 import type { TestServer } from '../../support/app-harness';
 import { dataOf } from '../../support/runs';
 
@@ -48,7 +48,7 @@ export function assertForbidden(result: FormattedExecutionResult<unknown>, requi
 }
 
 /** Creates a key through the createApiKey mutation (as the harness's admin). */
-export async function createKey(server: TestServer, name: string, role: string): Promise<{ key: string; apiKey: ApiKeyFieldsFragment }> {
+export async function createKey(server: TestServer, name: string, role: Role): Promise<{ key: string; apiKey: ApiKeyFieldsFragment }> {
   return dataOf(await server.graphql(CreateApiKeyDocument, { name, role }), `createApiKey ${name}`).createApiKey;
 }
 

@@ -22,7 +22,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
 
   before(async () => {
     server = await startTestServer({ AUTH_ANONYMOUS: 'none', RUN_HEARTBEAT_MS: '600000' });
-    viewerKey = (await createKey(server, 'ws viewer', 'viewer')).key;
+    viewerKey = (await createKey(server, 'ws viewer', 'VIEWER')).key;
   });
   after(async () => {
     for (const client of clients) await client.dispose();
@@ -104,7 +104,7 @@ describe('graphql-ws authentication (connection_init payload) with AUTH_ANONYMOU
   }
 
   it('a revoked key is refused at connection_init with 4403', async () => {
-    const revoked = await createKey(server, 'ws revoked', 'viewer');
+    const revoked = await createKey(server, 'ws revoked', 'VIEWER');
     const { client: before } = open({ authorization: `Bearer ${revoked.key}` });
     assert.ok((await requestOverWs(before, DatasetNamesDocument, {})).data, 'the key works before revoking');
     await server.app.apiKeys.revoke(revoked.apiKey.id);

@@ -26,7 +26,7 @@ describe('the startModelRun rate limit (RATE_LIMIT_RUNS_PER_MINUTE=2)', () => {
   });
 
   it('the third startModelRun of one key within the minute is RATE_LIMITED with retryAfterSeconds, and writes no run', async () => {
-    const operator = (await createKey(server, 'busy operator', 'operator')).key;
+    const operator = (await createKey(server, 'busy operator', 'OPERATOR')).key;
     dataOf(await start(operator, 1), 'first start');
     dataOf(await start(operator, 2), 'second start');
     const runsBefore = await countRows(server.app.datastore, 'ai_model_run');
@@ -48,8 +48,8 @@ describe('the startModelRun rate limit (RATE_LIMIT_RUNS_PER_MINUTE=2)', () => {
   });
 
   it('another key is counted on its own and is not limited by the first key’s calls', async () => {
-    const first = (await createKey(server, 'first operator', 'operator')).key;
-    const second = (await createKey(server, 'second operator', 'operator')).key;
+    const first = (await createKey(server, 'first operator', 'OPERATOR')).key;
+    const second = (await createKey(server, 'second operator', 'OPERATOR')).key;
     dataOf(await start(first, 1), 'first key, 1');
     dataOf(await start(first, 2), 'first key, 2');
     assert.equal((await start(first, 3)).errors?.[0]?.extensions?.code, 'RATE_LIMITED');

@@ -47,7 +47,7 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
   });
 
   it('after two startModelRun calls of one key on A, the third, on B, is RATE_LIMITED with retryAfterSeconds', async () => {
-    const operator = (await createKey(a, 'replica operator', 'operator')).key;
+    const operator = (await createKey(a, 'replica operator', 'OPERATOR')).key;
     const start = (server: TestServer, seed: number) =>
       server.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed, publishOutcomes: false }) }, bearer(operator));
     dataOf(await start(a, 1), 'first start, on A');
@@ -62,7 +62,7 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
     assert.match(error!.message, /^At most 2 model runs started per 60 s per caller; retry in \d+ s$/);
     assert.equal(third.data ?? null, null);
     // Another key has a count of its own, on either server.
-    const other = (await createKey(a, 'other operator', 'operator')).key;
+    const other = (await createKey(a, 'other operator', 'OPERATOR')).key;
     dataOf(
       await b.graphql(StartModelRunDocument, { input: startInput({ datasetId: irisId, k: 2, seed: 4, publishOutcomes: false }) }, bearer(other)),
       'another key on B',
@@ -70,7 +70,7 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
   });
 
   it('a key B has just verified (and cached) is refused by B with 401 as soon as A has revoked it', async () => {
-    const { key, apiKey } = await createKey(a, 'soon revoked', 'viewer');
+    const { key, apiKey } = await createKey(a, 'soon revoked', 'VIEWER');
     const names = (server: TestServer) => post(server, DatasetNamesDocument, {}, bearer(key));
     const before = await names(b);
     assert.equal(before.status, 200, JSON.stringify(before.body));
@@ -82,7 +82,7 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
   });
 
   it('a graphql-ws socket opened on B with a key revoked on A is closed by B with 4403, ending its subscription', async () => {
-    const { key, apiKey } = await createKey(a, 'socket on B', 'viewer');
+    const { key, apiKey } = await createKey(a, 'socket on B', 'VIEWER');
     // A run that stays RUNNING (its owner is no server here), so the subscription stays open.
     const runId = await insertForeignRunningRun(schema.datastore, irisId);
     const socket = wsClient(b.url, { authorization: `Bearer ${key}` });
@@ -111,7 +111,7 @@ describe('PostgreSQL, two servers sharing Redis: rate limit and API-key revocati
   });
 
   it('a key revoked with `npm run apikey -- revoke` (REDIS_URL set) is refused at once by both servers, which had just cached it', async () => {
-    const { key, apiKey } = await createKey(a, 'revoked from the command line', 'viewer');
+    const { key, apiKey } = await createKey(a, 'revoked from the command line', 'VIEWER');
     const names = (server: TestServer) => post(server, DatasetNamesDocument, {}, bearer(key));
     for (const server of [a, b]) assert.equal((await names(server)).status, 200);
 

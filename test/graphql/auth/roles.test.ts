@@ -64,7 +64,7 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
         ),
     ],
     ['deleteDataset', 'admin', () => server.graphql(DeleteDatasetDocument, { id: stationId }, headers)],
-    ['createApiKey', 'admin', () => server.graphql(CreateApiKeyDocument, { name: 'self-made admin', role: 'admin' }, headers)],
+    ['createApiKey', 'admin', () => server.graphql(CreateApiKeyDocument, { name: 'self-made admin', role: 'ADMIN' }, headers)],
   ];
 
   before(async () => {
@@ -80,8 +80,8 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
     const running = runRecord(irisId, { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
     await new RunRepository(server.app.datastore).insert(running);
     runningRunId = running.id;
-    viewerKey = (await createKey(server, 'viewer key', 'viewer')).key;
-    operatorKey = (await createKey(server, 'operator key', 'operator')).key;
+    viewerKey = (await createKey(server, 'viewer key', 'VIEWER')).key;
+    operatorKey = (await createKey(server, 'operator key', 'OPERATOR')).key;
   });
   after(async () => {
     if (runningRunId) await server.graphql(CancelModelRunDocument, { id: runningRunId });
@@ -159,7 +159,7 @@ describe('the roles matrix over HTTP (development default, AUTH_ANONYMOUS=viewer
       'admin registerDataset',
     ).registerDataset;
     dataOf(await server.graphql(DeleteDatasetDocument, { id: registered.id }, admin), 'admin deleteDataset');
-    const created = dataOf(await server.graphql(CreateApiKeyDocument, { name: 'made by admin', role: 'viewer' }, admin), 'admin createApiKey').createApiKey;
+    const created = dataOf(await server.graphql(CreateApiKeyDocument, { name: 'made by admin', role: 'VIEWER' }, admin), 'admin createApiKey').createApiKey;
     const listed = dataOf(await server.graphql(ApiKeysDocument, {}, admin), 'admin apiKeys').apiKeys;
     assert.ok(listed.some((key) => key.id === created.apiKey.id));
     const run = dataOf(
@@ -199,7 +199,7 @@ describe('the roles matrix with AUTH_ANONYMOUS=none', () => {
   });
 
   it('a viewer key may still query', async () => {
-    const viewer = await createKey(server, 'viewer', 'viewer');
+    const viewer = await createKey(server, 'viewer', 'VIEWER');
     const names = dataOf(await server.graphql(DatasetNamesDocument, {}, bearer(viewer.key)), 'viewer datasets').datasets.map((dataset) => dataset.name);
     assert.deepEqual(names, ['iris', 'station_readings']);
   });

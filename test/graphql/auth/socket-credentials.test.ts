@@ -53,8 +53,8 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
   });
 
   it('revokeApiKey closes the sockets opened with that key with 4403, ending their subscriptions; subscribing again is refused', async () => {
-    const { key, apiKey } = await createKey(server, 'ws revoked while open', 'viewer');
-    const other = await createKey(server, 'ws not revoked', 'viewer');
+    const { key, apiKey } = await createKey(server, 'ws revoked while open', 'VIEWER');
+    const other = await createKey(server, 'ws not revoked', 'VIEWER');
     const runId = await runningRun();
     const revoked = open({ authorization: `Bearer ${key}` });
     const kept = open({ 'x-api-key': other.key });
@@ -79,7 +79,7 @@ describe('graphql-ws sockets and the credentials they were opened with', () => {
   });
 
   it('a key revoked by another process sharing the database: the next operation on an open socket closes it with 4403 and does not run', async () => {
-    const { key, apiKey } = await createKey(server, 'ws revoked elsewhere', 'viewer');
+    const { key, apiKey } = await createKey(server, 'ws revoked elsewhere', 'VIEWER');
     const socket = open({ authorization: `Bearer ${key}` });
     // A live subscription keeps the socket open.
     const live = liveSubscription(socket.client, await runningRun());

@@ -25,7 +25,7 @@ describe('GraphiQL in headless Chromium with no network beyond the server', () =
   before(async () => {
     // No anonymous access: a query runs only with a key from the Headers editor.
     server = await startTestServer({ AUTH_ANONYMOUS: 'none' });
-    viewerKey = (await createKey(server, 'graphiql browser viewer', 'viewer')).key;
+    viewerKey = (await createKey(server, 'graphiql browser viewer', 'VIEWER')).key;
     browser = await launchChromium();
   });
   after(async () => {

@@ -176,18 +176,24 @@ describe('hostile input', () => {
       assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is as before (each was deleted again)');
     });
 
-    it('ids in queries (dataset, modelRun, modelRuns filter.datasetIds, trace actions) find nothing', async () => {
+    it('ids and names in queries (dataset by id and by name, modelRun, modelRuns filter.datasetIds) find nothing; trace actions are an enum that refuses them', async () => {
       for (const attempt of ATTEMPTS) {
         const answer = await gql(
           server,
-          `query ($id: ID!, $ids: [ID!], $actions: [String!]) {
+          `query ($id: ID!, $name: String!, $ids: [ID!]) {
             dataset(id: $id) { id }
-            modelRun(id: $id) { id trace(actions: $actions) { edges { cursor } } }
+            byName: dataset(name: $name) { id }
+            modelRun(id: $id) { id trace(actions: [ITERATION]) { edges { cursor } } }
             modelRuns(filter: { datasetIds: $ids }) { edges { node { id } } }
           }`,
-          { id: attempt, ids: [attempt, 'demo-iris'], actions: [attempt] },
+          { id: attempt, name: attempt, ids: [attempt, 'demo-iris'] },
         );
-        assert.deepEqual(answer.body, { data: { dataset: null, modelRun: null, modelRuns: { edges: [] } } }, attempt);
+        assert.deepEqual(answer.body, { data: { dataset: null, byName: null, modelRun: null, modelRuns: { edges: [] } } }, attempt);
+        const asAction = await gql(server, 'query ($actions: [TraceAction!]) { modelRun(id: "none") { trace(actions: $actions) { edges { cursor } } } }', {
+          actions: [attempt],
+        });
+        assert.equal(asAction.body?.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', attempt);
+        assert.equal(asAction.body?.data, undefined, attempt);
       }
     });
 

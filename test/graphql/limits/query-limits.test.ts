@@ -22,7 +22,7 @@ const directives = (count: number) => `{ datasets { ${Array.from({ length: count
  * exist, so it answers null). Not `{ datasets { name name … } }`: graphql's own overlapping-fields
  * rule gives up on thousands of repeats of one field ("Validation aborted.").
  */
-const tokens = (count: number) => `{ modelRun(id: "none") { trace(actions: [${'"a" '.repeat(count - 23)}]) { edges { cursor } } } }`;
+const tokens = (count: number) => `{ modelRun(id: "none") { trace(actions: [${'ITERATION '.repeat(count - 23)}]) { edges { cursor } } } }`;
 
 describe('query limits over HTTP (defaults: depth 10, cost 10,000, 30 aliases, 2,000 tokens, 20 directives)', () => {
   let server: TestServer;

@@ -30,7 +30,7 @@ describe('the run report page over HTTP (AUTH_ANONYMOUS=none)', () => {
   before(async () => {
     server = await startTestServer({ AUTH_ANONYMOUS: 'none' });
     admin = bearer(server.adminKey!);
-    viewerKey = (await createKey(server, 'report viewer', 'viewer')).key;
+    viewerKey = (await createKey(server, 'report viewer', 'VIEWER')).key;
     const iris = await datasetId(server, 'iris');
     const input = startInput({ datasetId: iris, kRange: { min: 2, max: 4 }, nInit: 2, seed: 11, publishOutcomes: false });
     runId = dataOf(await server.graphql(StartModelRunDocument, { input }), 'start').startModelRun.id;

@@ -123,7 +123,7 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     const trace = await pollUntil(
       async () =>
         dataOf(
-          await server.graphql(RunTraceActionsDocument, { id: runId, actions: ['outcomes-publish-failed', 'run-succeeded'] }),
+          await server.graphql(RunTraceActionsDocument, { id: runId, actions: ['OUTCOMES_PUBLISH_FAILED', 'RUN_SUCCEEDED'] }),
           'trace',
         ).modelRun!.trace!.edges.map((edge) => edge.node),
       (nodes) => nodes.length === 2,
@@ -131,9 +131,9 @@ describe('PostgreSQL: publishing a run’s outcomes fails (a trigger on the outc
     );
     assert.deepEqual(
       trace.map((node) => node.action),
-      ['run-succeeded', 'outcomes-publish-failed'],
+      ['RUN_SUCCEEDED', 'OUTCOMES_PUBLISH_FAILED'],
     );
-    assert.equal(trace[1]!.outcome, 'failure');
+    assert.equal(trace[1]!.outcome, 'FAILURE');
     assert.deepEqual((trace[1]!.document as { error?: unknown }).error, { code: firstError.code, message: firstError.message });
     assert.ok(!server.logs.some((line) => line.includes(SECRET)), 'the driver’s text is logged at debug level only');
     assert.ok(server.logs.some((line) => line.includes(runId) && line.includes('publishing the run’s outcomes failed')));

@@ -54,7 +54,7 @@ const TARGETS: readonly Target[] = [
 const RUN = { k: 8, nInit: 6, maxIterations: 400, tolerance: 0, seed: 23 } as const;
 
 const assignmentsOf = async (datastore: Datastore, runId: string) =>
-  (await new AssignmentRepository(datastore).page(runId, null, { limit: 1_000_000, offset: 0 })).map((row) => [row.entityKey, row.cluster, row.distance]);
+  (await new AssignmentRepository(datastore).page(runId, null, { limit: 1_000_000, after: null })).map((row) => [row.entityKey, row.cluster, row.distance]);
 
 for (const target of TARGETS) {
   describe(`${target.name}: a run given back at a graceful stop is resumed by the next server`, () => {

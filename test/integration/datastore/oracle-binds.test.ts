@@ -223,7 +223,7 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
       const listed = await runs.list(
         { createdAfter: INSTANTS[1]!, createdBefore: INSTANTS[4]! },
         { field: 'CREATED_AT', direction: 'ASC' },
-        { limit: 10, offset: 0 },
+        { limit: 10, after: null },
       );
       assert.deepEqual(
         listed.map((run) => run.id),

@@ -14,6 +14,7 @@ import { RunRepository } from '../../../src/modules/run/run.repository';
 import { ddl, select, tiberoDatabase } from '../../support/databases';
 import { APP_TABLE_NAMES, TIBERO_6_FS06_VERSION, withTablePrefix } from '../../support/round-trip-targets';
 import { runRecord } from '../../support/runs';
+import { everyEntityPage, everyRunPage } from '../../support/keyset-pages';
 
 /**
  * The Tibero dialect as refined for a Tibero 6 before FS07, which has no OFFSET/FETCH: every page is the
@@ -197,15 +198,10 @@ describe('the Tibero dialect of a Tibero 6 before FS07 (ROWNUM paging), on H2 in
       await store.transaction((transaction) =>
         new OutcomeRepository(store).publishFromAssignments(RUN_ID, 'ai_cluster_outcome', DATASET_ID, scoredAt, transaction),
       );
-      const pagedAssignments: Assignment[] = [];
-      const pagedOutcomes: string[] = [];
-      for (let offset = 0; offset < assignments.length + 40; offset += 40) {
-        pagedAssignments.push(...(await new AssignmentRepository(store).page(RUN_ID, null, { limit: 40, offset })).slice(0, 40));
-        const outcomes = await new OutcomeRepository(store).page('ai_cluster_outcome', DATASET_ID, { limit: 40, offset });
-        pagedOutcomes.push(
-          ...outcomes.slice(0, 40).map((row) => describeRow([row.entityKey, row.datasetId, row.runId, row.cluster, row.distance, row.scoredAt])),
-        );
-      }
+      const pagedAssignments = await everyEntityPage(40, (page) => new AssignmentRepository(store).page(RUN_ID, null, page));
+      const pagedOutcomes = (await everyEntityPage(40, (page) => new OutcomeRepository(store).page('ai_cluster_outcome', DATASET_ID, page))).map((row) =>
+        describeRow([row.entityKey, row.datasetId, row.runId, row.cluster, row.distance, row.scoredAt]),
+      );
       assert.deepEqual(pagedAssignments, assignments);
       assert.deepEqual(
         pagedOutcomes,
@@ -217,11 +213,9 @@ describe('the Tibero dialect of a Tibero 6 before FS07 (ROWNUM paging), on H2 in
       const runs = new RunRepository(store);
       const inserted = Array.from({ length: 8 }, (_, i) => runRecord(DATASET_ID, { createdAt: new Date(Date.UTC(2026, 11, 3, 0, i)) }));
       for (const run of inserted) await runs.insert(run);
-      const listed: string[] = [];
-      for (let offset = 0; offset < inserted.length + 3; offset += 3) {
-        const page = await runs.list({ datasetIds: [DATASET_ID] }, { field: 'CREATED_AT', direction: 'DESC' }, { limit: 3, offset });
-        listed.push(...page.slice(0, 3).map((run) => run.id));
-      }
+      const listed = (
+        await everyRunPage(3, 'CREATED_AT', (page) => runs.list({ datasetIds: [DATASET_ID] }, { field: 'CREATED_AT', direction: 'DESC' }, page))
+      ).map((run) => run.id);
       assert.deepEqual(
         listed,
         [...inserted].reverse().map((run) => run.id),

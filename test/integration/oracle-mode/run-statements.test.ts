@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Page } from '../../../src/datastore/dialects/dialect';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
 import { AssignmentRepository, type Assignment } from '../../../src/modules/run/assignment.repository';
@@ -8,6 +7,7 @@ import type { ModelRunRecord, RunStatus } from '../../../src/modules/run/run.rec
 import { RunRepository, type RunFilter, type RunOrder } from '../../../src/modules/run/run.repository';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
 import { runRecord } from '../../support/runs';
+import { everyEntityPage, everyRunPage } from '../../support/keyset-pages';
 
 /**
  * The run statements, on the Oracle and Tibero dialects on H2 in Oracle mode: a run's status
@@ -140,13 +140,7 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
         return ids(written.filter(filter).sort((a, b) => sign * (field(a) - field(b) || (a.id < b.id ? -1 : 1))));
       };
       const listAll = async (filter: RunFilter, order: RunOrder, limit: number) => {
-        const read: ModelRunRecord[] = [];
-        for (let page: Page = { limit, offset: 0 }; ; page = { limit, offset: page.offset + limit }) {
-          const rows = await runs.list(filter, order, page);
-          assert.ok(rows.length <= limit + 1, `a page gives limit + 1 rows at most, got ${rows.length}`);
-          read.push(...rows.slice(0, limit));
-          if (rows.length <= limit) return ids(read);
-        }
+        return ids(await everyRunPage(limit, order.field, (page) => runs.list(filter, order, page)));
       };
 
       const newestFirst: RunOrder = { field: 'CREATED_AT', direction: 'DESC' };
@@ -194,12 +188,7 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
       await store.datastore.transaction((transaction) => repository.save('run-paged', assignments, transaction));
 
       const pages = async (cluster: number | null, limit: number) => {
-        const read: Assignment[] = [];
-        for (let offset = 0; ; offset += limit) {
-          const rows = await repository.page('run-paged', cluster, { limit, offset });
-          read.push(...rows.slice(0, limit));
-          if (rows.length <= limit) return read;
-        }
+        return everyEntityPage(limit, (page) => repository.page('run-paged', cluster, page));
       };
       const inKeyOrder = (cluster: number | null) =>
         assignments.filter((assignment) => cluster === null || assignment.cluster === cluster).sort((a, b) => (a.entityKey < b.entityKey ? -1 : 1));

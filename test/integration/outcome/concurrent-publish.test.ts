@@ -16,6 +16,7 @@ import { SeededRandom } from '../../../src/shared/seeded-random';
 import { assertRoundTrip } from '../../support/round-trip-compare';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, sameDouble, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
 import { runRecord } from '../../support/runs';
+import { everyEntityPage } from '../../support/keyset-pages';
 
 /**
  * Two runs of one dataset publish into its outcome table at the same moment, on the Oracle-mode engine
@@ -214,10 +215,5 @@ function assertOutcomes(
 
 async function readOutcomes(store: RoundTripStore): Promise<OutcomeRow[]> {
   const outcomes = new OutcomeRepository(store.datastore);
-  const rows: OutcomeRow[] = [];
-  for (let offset = 0; ; offset += 250) {
-    const page = await outcomes.page(DEFAULT_OUTCOME_TABLE, DATASET_ID, { limit: 250, offset });
-    rows.push(...page.slice(0, 250));
-    if (page.length <= 250) return rows;
-  }
+  return everyEntityPage(250, (page) => outcomes.page(DEFAULT_OUTCOME_TABLE, DATASET_ID, page));
 }

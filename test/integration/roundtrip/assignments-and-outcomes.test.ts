@@ -18,6 +18,7 @@ import {
   type RoundTripStore,
   type RoundTripTarget,
 } from '../../support/round-trip-targets';
+import { everyEntityPage } from '../../support/keyset-pages';
 
 /**
  * Paths (c) and (d) of the round trip: a run's assignments as AssignmentRepository.save stores them
@@ -75,13 +76,12 @@ for (const target of ROUND_TRIP_TARGETS) {
         });
         assertAssignments(target, `${runId}'s assignments read by stream on ${target.name}`, written, streamed);
       }
-      const paged: Assignment[] = [];
-      for (let offset = 0; ; offset += 5_000) {
-        const page = await repository.page('run-1', null, { limit: 5_000, offset });
-        paged.push(...page.slice(0, 5_000));
-        if (page.length <= 5_000) break;
-      }
+      // Pages that start after a key (Unicode, up to the column's length), as AssignmentConnection reads them.
+      const paged = await everyEntityPage(997, (page) => repository.page('run-1', null, page));
       assertAssignments(target, `run-1's assignments read by page on ${target.name}`, first, paged);
+      assert.equal(await repository.count('run-1', null), first.length);
+      const cluster = first[0]!.cluster;
+      assert.equal(await repository.count('run-1', cluster), first.filter((assignment) => assignment.cluster === cluster).length);
     });
 
     it('publish, publish again, publish a second run, then the first again: the outcome table holds the last published run each time, value for value', async () => {
@@ -99,6 +99,7 @@ for (const target of ROUND_TRIP_TARGETS) {
       for (const [step, runId, assignments, at] of steps) {
         await publish(runId, at);
         const outcomes = await readOutcomes(store);
+        assert.equal(await new OutcomeRepository(store.datastore).count(OUTCOME_TABLE, DATASET_ID), assignments.length, step);
         const expected = assignments.map((assignment) => ({
           datasetId: DATASET_ID,
           entityKey: assignment.entityKey,
@@ -172,10 +173,5 @@ function assertAssignments(target: RoundTripTarget, what: string, written: reado
 /** Every row of the outcome table for the dataset, through OutcomeRepository.page. */
 async function readOutcomes(store: RoundTripStore): Promise<OutcomeRow[]> {
   const outcomes = new OutcomeRepository(store.datastore);
-  const rows: OutcomeRow[] = [];
-  for (let offset = 0; ; offset += 10_000) {
-    const page = await outcomes.page(OUTCOME_TABLE, DATASET_ID, { limit: 10_000, offset });
-    rows.push(...page.slice(0, 10_000));
-    if (page.length <= 10_000) return rows;
-  }
+  return everyEntityPage(997, (page) => outcomes.page(OUTCOME_TABLE, DATASET_ID, page));
 }

@@ -93,11 +93,11 @@ describe('ModelRun.trace across two servers on one database', () => {
 
     const onA = await pollUntil(
       () => traceOn(a, id),
-      (nodes) => nodes.some((node) => node.action === 'run-succeeded'),
+      (nodes) => nodes.some((node) => node.action === 'RUN_SUCCEEDED'),
       'the run-succeeded document in the search engine',
     );
     const onB = await traceOn(b, id);
-    assert.ok(onA.some((node) => node.action === 'run-claimed') && onA.some((node) => node.action === 'run-started'));
+    assert.ok(onA.some((node) => node.action === 'RUN_CLAIMED') && onA.some((node) => node.action === 'RUN_STARTED'));
     assert.deepEqual(onB, onA);
   });
 
@@ -111,11 +111,11 @@ describe('ModelRun.trace across two servers on one database', () => {
 
     const traces = await pollUntil(
       () => Promise.all([traceOn(a, id), traceOn(b, id)]),
-      (both) => both.some((nodes) => nodes.some((node) => node.action === 'run-succeeded')),
+      (both) => both.some((nodes) => nodes.some((node) => node.action === 'RUN_SUCCEEDED')),
       'the run-succeeded document in a trace file',
     );
     const [executing, other] = traces[0].length > 0 ? traces : [traces[1], traces[0]];
-    assert.ok(executing.some((node) => node.action === 'run-started'));
+    assert.ok(executing.some((node) => node.action === 'RUN_STARTED'));
     assert.deepEqual(other, []);
   });
 });

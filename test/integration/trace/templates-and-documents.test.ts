@@ -47,7 +47,11 @@ import { traceSource, type TraceSource } from './trace-source';
 const run = promisify(execFile);
 interface TracePage {
   modelRun: {
-    trace: { edges: { cursor: string; node: TraceEventNode }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+    trace: {
+      totalCount: number;
+      edges: { cursor: string; node: TraceEventNode }[];
+      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    };
   } | null;
 }
 const CLI = path.resolve(__dirname, '../../../src/cli/elastic-setup.js');
@@ -370,6 +374,7 @@ describe('trace templates and documents on the search engine', () => {
       const page: TracePage = dataOf(await server.graphql(TraceRunTrace, { id: iris.id, actions: null, first: 7, after }), 'ModelRun.trace');
       const connection = page.modelRun!.trace;
       assert.equal(connection.pageInfo.hasPreviousPage, pages > 0);
+      assert.equal(connection.totalCount, stored.length, 'totalCount: the engine’s count of the run’s documents');
       assert.ok(connection.edges.length <= 7);
       nodes.push(...connection.edges.map((edge) => edge.node));
       pages += 1;
@@ -383,21 +388,23 @@ describe('trace templates and documents on the search engine', () => {
     for (let index = 1; index < nodes.length; index += 1) assert.ok(nodes[index - 1]!.timestamp <= nodes[index]!.timestamp, 'oldest first');
     for (const node of nodes) {
       const source = traceSource(stored.find((entry) => entry._id === node.id)!._source);
-      assert.equal(node.action, source.event.action);
+      assert.equal(node.action, source.event.action.replace(/-/g, '_').toUpperCase());
       assert.equal(traceSource(node.document).trace?.id, iris.id);
       assert.deepEqual(node.document.aimodel, source.aimodel);
     }
-    const succeeded = nodes.find((node) => node.action === 'run-succeeded')!;
+    const succeeded = nodes.find((node) => node.action === 'RUN_SUCCEEDED')!;
     assert.equal(succeeded.durationNs, iris.durationMs! * 1_000_000);
-    assert.equal(succeeded.outcome, 'success');
+    assert.equal(succeeded.durationMs, iris.durationMs);
+    assert.equal(succeeded.outcome, 'SUCCESS');
 
     const filtered = dataOf(
-      await server.graphql(TraceRunTrace, { id: stations.id, actions: ['k-evaluated', 'run-succeeded'], first: 50, after: null }),
+      await server.graphql(TraceRunTrace, { id: stations.id, actions: ['K_EVALUATED', 'RUN_SUCCEEDED'], first: 50, after: null }),
       'filtered trace',
     );
     const edges = filtered.modelRun!.trace.edges;
-    assert.deepEqual(edges.map((edge) => edge.node.action).sort(), ['k-evaluated', 'k-evaluated', 'k-evaluated', 'run-succeeded']);
+    assert.deepEqual(edges.map((edge) => edge.node.action).sort(), ['K_EVALUATED', 'K_EVALUATED', 'K_EVALUATED', 'RUN_SUCCEEDED']);
     assert.equal(filtered.modelRun!.trace.pageInfo.hasNextPage, false);
+    assert.equal(filtered.modelRun!.trace.totalCount, 4);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ColumnDefinition, ColumnType, SqlValue, UpsertSpec } from '../../../src/datastore/types';
-import type { RunFilter, RunOrder } from '../../../src/modules/run/run.repository';
+import type { RunFilter, RunKey, RunOrder } from '../../../src/modules/run/run.repository';
+import type { KeysetPage } from '../../../src/shared/keyset-page';
 
 /**
  * TESTS ONLY: what the statement inventory (docs/development.md#the-statement-inventory) cannot find by
@@ -51,19 +52,29 @@ export const DIALECT_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
 
 /** Builder methods by key: their SQL differs by filter, key types and options. */
 export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
-  'RunRepository.list': ([filter, order]) => [
+  'RunRepository.list': ([filter, order, page]) => [
     ...Object.entries(filter as RunFilter)
       .filter(([, value]) => value !== null && value !== undefined && (!Array.isArray(value) || value.length > 0))
       .map(([name]) => name),
     `ORDER BY ${(order as RunOrder).field}`,
+    ...afterKey(page as KeysetPage<RunKey>, (key) => `after ${key.at === null ? 'a NULL' : 'a'} key, ORDER BY ${(order as RunOrder).field}`),
   ],
-  'AssignmentRepository.page': ([, cluster]) => [cluster === null ? 'every cluster' : 'one cluster'],
+  'AssignmentRepository.page': ([, cluster, page]) => [
+    cluster === null ? 'every cluster' : 'one cluster',
+    ...afterKey(page as KeysetPage<string>, () => 'after a key'),
+  ],
+  'OutcomeRepository.page': ([, , page]) => afterKey(page as KeysetPage<string>, () => 'after a key'),
   'DatasetTableRepository.rowsUpTo': ([, , options]) => [(options as { completeOnly: boolean }).completeOnly ? 'complete rows only' : 'every row'],
   'DatasetTableRepository.keyViolations': ([, keyColumns]) => {
     const columns = keyColumns as readonly { type: string }[];
     return columns.map((column) => `${columns.length > 1 ? 'composite' : 'one'} ${keyTypeKind(column.type)} key`);
   },
 };
+
+// A keyset page's SQL has one condition more after a key (and on a nullable key, another form after a NULL).
+function afterKey<Key>(page: KeysetPage<Key>, label: (key: Key) => string): string[] {
+  return page.after === null ? ['first page'] : [label(page.after)];
+}
 
 function keyTypeKind(typeName: string): string {
   if (/TIMESTAMP|DATE/i.test(typeName)) return 'timestamp';
@@ -88,8 +99,20 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   upsertStatements: ['newKeysOnly', 'sharedValues'],
   valuesUpsertSql: ['one row', 'several rows'],
   mergeSql: ['update and insert', 'every column a key'],
-  'RunRepository.list': ['datasetIds', 'statuses', 'createdAfter', 'createdBefore', 'ORDER BY CREATED_AT', 'ORDER BY FINISHED_AT'],
-  'AssignmentRepository.page': ['every cluster', 'one cluster'],
+  'RunRepository.list': [
+    'datasetIds',
+    'statuses',
+    'createdAfter',
+    'createdBefore',
+    'ORDER BY CREATED_AT',
+    'ORDER BY FINISHED_AT',
+    'first page',
+    'after a key, ORDER BY CREATED_AT',
+    'after a key, ORDER BY FINISHED_AT',
+    'after a NULL key, ORDER BY FINISHED_AT',
+  ],
+  'AssignmentRepository.page': ['every cluster', 'one cluster', 'first page', 'after a key'],
+  'OutcomeRepository.page': ['first page', 'after a key'],
   'DatasetTableRepository.rowsUpTo': ['complete rows only', 'every row'],
   // Those whose SQL differs: a text's length, escapes counted in a composite text, an integer's digits, a timestamp's fraction.
   'DatasetTableRepository.keyViolations': ['one text key', 'composite text key', 'composite number key', 'one timestamp key'],

@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../../src/errors/app-error';
 import type { Page } from '../../../src/datastore/dialects/dialect';
-import { connectionFrom as connectionOfPage, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageFrom } from '../../../src/graphql/connection';
+import {
+  connectionFrom as connectionOfPage,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  keysetConnection,
+  MAX_PAGE_SIZE,
+  pageFrom,
+  textKeyCursors,
+} from '../../../src/graphql/connection';
+import { runCursors } from '../../../src/modules/run/run.type';
+import type { KeysetPage } from '../../../src/shared/keyset-page';
 import { pageOfRows } from '../../../src/shared/page-of-rows';
 
 // Run, assignment and outcome lists (and dataset previews) page through these helpers.
@@ -118,15 +128,82 @@ describe('connectionFrom', () => {
   });
 
   it('no rows: no edges, null start and end cursors', () => {
-    assert.deepEqual(connectionFrom([], { limit: 20, offset: 40 }), {
-      edges: [],
-      pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null },
-    });
+    const { edges, pageInfo } = connectionFrom([], { limit: 20, offset: 40 });
+    assert.deepEqual(
+      { edges, pageInfo },
+      {
+        edges: [],
+        pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null },
+      },
+    );
   });
 
   it('first 0 with a row behind it: no edges but hasNextPage true', () => {
     const connection = connectionFrom(['a'], { limit: 0, offset: 0 });
     assert.deepEqual(connection.edges, []);
     assert.equal(connection.pageInfo.hasNextPage, true);
+  });
+});
+
+describe('keysetConnection', () => {
+  const cursors = textKeyCursors<string>('letters', (letter) => letter);
+  const letters = ['a', 'b', 'c', 'd', 'e'];
+  // What a repository does: the rows after the key, limit + 1 of them.
+  const read = (page: KeysetPage<string>) =>
+    Promise.resolve(
+      pageOfRows(
+        letters.filter((letter) => page.after === null || letter > page.after),
+        page.limit,
+      ),
+    );
+  const noCount = () => Promise.resolve(letters.length);
+
+  it('the next page starts after the key in the end cursor, whatever came before it', async () => {
+    const first = await keysetConnection(2, null, cursors, read, noCount);
+    assert.deepEqual(
+      first.edges.map((edge) => edge.node),
+      ['a', 'b'],
+    );
+    const seen: (string | null)[] = [];
+    const next = await keysetConnection(2, first.pageInfo.endCursor, cursors, (page) => (seen.push(page.after), read(page)), noCount);
+    assert.deepEqual(seen, ['b']);
+    assert.deepEqual(
+      next.edges.map((edge) => edge.node),
+      ['c', 'd'],
+    );
+    assert.deepEqual([next.pageInfo.hasPreviousPage, next.pageInfo.hasNextPage], [true, true]);
+    assert.equal(await next.totalCount(), 5);
+  });
+
+  it('a cursor of another list, an offset cursor, or garbage is BAD_USER_INPUT on after', async () => {
+    const other = (
+      await keysetConnection(
+        1,
+        null,
+        textKeyCursors<string>('other', (letter) => letter),
+        read,
+        noCount,
+      )
+    ).pageInfo.endCursor!;
+    for (const cursor of [
+      other,
+      encodeCursor(3),
+      'not a cursor',
+      Buffer.from('keyset:["letters"').toString('base64url'),
+      Buffer.from('keyset:["letters",7]').toString('base64url'),
+    ]) {
+      await assert.rejects(keysetConnection(2, cursor, cursors, read, noCount), refusedFor('after'), cursor);
+    }
+  });
+
+  it('a runs cursor holds its order: one of CREATED_AT DESC is refused for FINISHED_AT ASC; a NULL key only where the column can be NULL', () => {
+    const newest = runCursors({ field: 'CREATED_AT', direction: 'DESC' });
+    const finished = runCursors({ field: 'FINISHED_AT', direction: 'ASC' });
+    assert.notEqual(newest.scope, finished.scope);
+    assert.deepEqual(newest.parse(['2026-01-02T03:04:05.006Z', 'run-1']), { at: new Date('2026-01-02T03:04:05.006Z'), id: 'run-1' });
+    assert.equal(newest.parse([null, 'run-1']), null, 'created_at is never NULL');
+    assert.deepEqual(finished.parse([null, 'run-1']), { at: null, id: 'run-1' });
+    assert.equal(newest.parse(['2026-13-45', 'run-1']), null);
+    assert.equal(newest.parse(['2026-01-02T03:04:05.006Z', 7]), null);
   });
 });

@@ -121,13 +121,13 @@ describe('FileTraceReader', () => {
   let remove: () => Promise<void>;
   const runId = 'run-reader-1';
   const otherRunId = 'run-reader-2';
-  const actions = ['run-started', 'preparation', 'iteration', 'iteration', 'iteration', 'k-evaluated', 'iteration', 'cluster', 'run-succeeded'];
+  const actions = ['run-started', 'preparation', 'iteration', 'iteration', 'iteration', 'k-evaluated', 'iteration', 'cluster', 'run-succeeded'] as const;
   let ofTheRun: TraceDocument[];
 
   beforeEach(async () => {
     ({ directory, remove } = await temporaryDirectory('trace-reader'));
     // Documents of the run outside its run file are not its trace file's: never read.
-    await writeFile(path.join(directory, 'trace-2000-01-01.7.ndjson'), `${JSON.stringify(traceEvent(runId, 0, 'run-queued'))}\n`);
+    await writeFile(path.join(directory, 'trace-2000-01-01.7.ndjson'), `${JSON.stringify(traceEvent(runId, 0, 'run-started'))}\n`);
     await writeFile(path.join(directory, 'notes.txt'), `${JSON.stringify(traceEvent(runId, 99, 'iteration'))}\n`);
     ofTheRun = [];
     // maxBytes 1: every write starts a new daily file; the run's own file gets every write.

@@ -54,7 +54,7 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
 }
 
 /** A trace event of run `runId` with a deterministic id. */
-export function traceEvent(runId: string, sequence: number, action = 'iteration'): TraceDocument {
+export function traceEvent(runId: string, sequence: number, action: TraceDocument['event']['action'] = 'iteration'): TraceDocument {
   return {
     _id: documentId(runId, action, sequence),
     _target: 'events',

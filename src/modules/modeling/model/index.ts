@@ -29,7 +29,16 @@ export {
 export { LLOYD_ENGINE, lloydEngine, type KMeansEngine, type KMeansEngineJob, type KMeansIteration } from './kmeans-engine';
 export { DEFAULT_KMEANS_THREADS, MAX_KMEANS_THREADS, MIN_ROWS_FOR_THREADS } from './lloyd-threads';
 export { calinskiHarabasz, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
-export { MAX_K_RANGE_WIDTH, selectK, type KScore, type KSelectionRule, type SelectKHooks, type SelectKOptions, type SelectKResult } from './k-selection';
+export {
+  K_SELECTION_RULES,
+  MAX_K_RANGE_WIDTH,
+  selectK,
+  type KScore,
+  type KSelectionRule,
+  type SelectKHooks,
+  type SelectKOptions,
+  type SelectKResult,
+} from './k-selection';
 export {
   runModelingJob,
   type ModelingJobHooks,

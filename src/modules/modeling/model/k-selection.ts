@@ -44,11 +44,13 @@ export interface SelectKHooks {
   readonly shouldCancel?: () => boolean;
 }
 
-/**
- * MAX_SILHOUETTE: the k with the highest silhouette; on an exact tie the smaller k; a k whose
- * silhouette is undefined (null) is never preferred, and if every value is null the smallest k is chosen.
- */
-export type KSelectionRule = 'MAX_SILHOUETTE';
+/** Every rule that can choose k, as KSelection.rule reports it. */
+export const K_SELECTION_RULES = {
+  MAX_SILHOUETTE:
+    'The k with the highest silhouette; on an exact tie the smaller k; a k whose silhouette is undefined (null) is never preferred, and if every value is null the smallest k is chosen.',
+} as const;
+
+export type KSelectionRule = keyof typeof K_SELECTION_RULES;
 
 export interface SelectKResult {
   readonly scores: KScore[];

@@ -68,7 +68,7 @@ describe('timestamps bound on the Oracle family', () => {
       await runs.recordProgress('r', { iteration: 1, maxIterations: 300, lastShift: 0.5, fraction: 1 / 300 }, AT);
       await runs.heartbeat('owner', AT);
       await runs.findStale(AT);
-      await runs.list({ createdAfter: AT, createdBefore: AT, datasetIds: ['d'] }, { field: 'CREATED_AT', direction: 'ASC' }, { limit: 10, offset: 0 });
+      await runs.list({ createdAfter: AT, createdBefore: AT, datasetIds: ['d'] }, { field: 'CREATED_AT', direction: 'ASC' }, { limit: 10, after: null });
       const keys = new ApiKeyRepository(executor);
       await keys.insert({ id: 'k', name: 'n', role: 'viewer', keyHash: 'h', keyPrefix: 'p', createdAt: AT, revokedAt: AT });
       await keys.revoke('k', AT);
