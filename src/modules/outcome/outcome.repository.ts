@@ -47,6 +47,29 @@ export class OutcomeRepository {
   }
 
   /**
+   * The rows of a dataset's outcome table that one run wrote and still holds, after entity key `after`
+   * (from the first when null), in entity-key order; `limit + 1` rows. Keyset paging on the primary key.
+   */
+  async pageOfRunAfter(table: string, datasetId: string, runId: string, after: string | null, limit: number): Promise<OutcomeRow[]> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const columns = outcomeTableDefinition(table)
+      .columns.map((column) => q(column.name))
+      .join(', ');
+    const from = after === null ? '' : ` AND ${q('entity_key')} > ?`;
+    const rows = await this.executor.query(
+      this.executor.dialect.paginate(
+        {
+          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? AND ${q('run_id')} = ?${from} ORDER BY ${q('entity_key')}`,
+          parameters: after === null ? [datasetId, runId] : [datasetId, runId, after],
+          kind: 'select',
+        },
+        { limit: limit + 1, offset: 0 },
+      ),
+    );
+    return rows.map(toOutcome);
+  }
+
+  /**
    * UPSERTs a stored run's assignments into an outcome table with ONE statement the database runs
    * from the assignment table, so no row travels through the driver. Returns the rows the database
    * reports (-1 where the driver does not say).
