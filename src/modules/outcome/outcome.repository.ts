@@ -70,6 +70,15 @@ export class OutcomeRepository {
   }
 
   /**
+   * Brings the planner's statistics of an outcome table up to date after a publish
+   * (SqlDialect.refreshStatisticsStatements): a page by key (pageOfRunAfter) is then a range scan of
+   * the key, not a sort of every row after it, which is what PostgreSQL plans on a table it has not analyzed.
+   */
+  async refreshStatistics(table: string): Promise<void> {
+    for (const statement of this.executor.dialect.refreshStatisticsStatements(table)) await this.executor.execute(statement);
+  }
+
+  /**
    * UPSERTs a stored run's assignments into an outcome table with ONE statement the database runs
    * from the assignment table, so no row travels through the driver. Returns the rows the database
    * reports (-1 where the driver does not say).
