@@ -36,6 +36,8 @@ interface Measurement {
   readonly seconds: number;
   readonly baselineRssMb: number;
   readonly peakRssMb: number;
+  /** The server's RSS (MB) once each tenth of the rows had arrived. */
+  readonly rssByTenth: number[];
 }
 
 function rssMb(pid: number): number {
@@ -46,7 +48,12 @@ function rssMb(pid: number): number {
 }
 
 /** Downloads `url`, counting bytes and records (lines); `bytesPerSecond` caps how fast it reads. */
-function download(url: string, key: string, bytesPerSecond: number | null): Promise<{ status: number; bytes: number; lines: number; complete: boolean }> {
+function download(
+  url: string,
+  key: string,
+  bytesPerSecond: number | null,
+  progress: { lines: number },
+): Promise<{ status: number; bytes: number; lines: number; complete: boolean }> {
   return new Promise((resolve, reject) => {
     const began = performance.now();
     http
@@ -56,6 +63,7 @@ function download(url: string, key: string, bytesPerSecond: number | null): Prom
         response.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+          progress.lines = lines;
           if (bytesPerSecond === null) return;
           const ahead = (bytes / bytesPerSecond) * 1000 - (performance.now() - began);
           if (ahead > 5) {
@@ -82,18 +90,26 @@ async function measure(
   const pid = server.child.pid!;
   const baseline = rssMb(pid);
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 10);
+  const progress = { lines: 0 };
+  const rssByTenth: number[] = [];
+  const sample = () => {
+    const rss = rssMb(pid);
+    peak = Math.max(peak, rss);
+    while (rssByTenth.length < 10 && progress.lines >= ((rssByTenth.length + 1) * rows) / 10) rssByTenth.push(rss);
+  };
+  const sampler = setInterval(sample, 10);
   const began = performance.now();
   try {
-    const result = await download(`${server.url}/runs/${runId}/${file}`, key, client === 'slow' ? 8 * 1024 * 1024 : null);
+    const result = await download(`${server.url}/runs/${runId}/${file}`, key, client === 'slow' ? 8 * 1024 * 1024 : null, progress);
+    const seconds = (performance.now() - began) / 1000;
     const expected = rows + (file.endsWith('.csv') ? 1 : 0);
     if (result.status !== 200 || !result.complete || result.lines !== expected) {
       throw new Error(`${file}: status ${result.status}, complete ${result.complete}, ${result.lines} lines, expected ${expected}`);
     }
-    return { database, rows, file, client, bytes: result.bytes, seconds: (performance.now() - began) / 1000, baselineRssMb: baseline, peakRssMb: peak };
+    sample();
+    return { database, rows, file, client, bytes: result.bytes, seconds, baselineRssMb: baseline, peakRssMb: peak, rssByTenth };
   } finally {
     clearInterval(sampler);
-    peak = Math.max(peak, rssMb(pid));
   }
 }
 
@@ -135,7 +151,7 @@ async function storeRun(server: MainProcess, datastore: Datastore, rows: number)
   return run.id;
 }
 
-async function onDatabase(database: string, rows: number, options: { slow: boolean; heapMb: number | null }): Promise<Measurement[]> {
+async function onDatabase(database: string, rows: number, options: { slow: boolean; heapMb: number | null; files: readonly string[] }): Promise<Measurement[]> {
   let env: Record<string, string>;
   let datastore: Datastore;
   let cleanup: () => Promise<void>;
@@ -166,7 +182,7 @@ async function onDatabase(database: string, rows: number, options: { slow: boole
   try {
     const runId = await withServer((server) => storeRun(server, datastore, rows), env);
     const results: Measurement[] = [];
-    for (const file of FILES) results.push(await withServer((server) => measure(server, key, database, rows, runId, 'fast', file)));
+    for (const file of options.files) results.push(await withServer((server) => measure(server, key, database, rows, runId, 'fast', file)));
     if (options.slow) results.push(await withServer((server) => measure(server, key, database, rows, runId, 'slow', 'assignments.csv')));
     return results;
   } finally {
@@ -182,16 +198,21 @@ async function main(): Promise<void> {
       'slow-client': { type: 'boolean', default: false },
       // The servers' V8 old space in MB (--max-old-space-size): an export whose memory grew with its rows would fail under a small one.
       'heap-mb': { type: 'string' },
+      files: { type: 'string', default: FILES.join(',') },
     },
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out('| database | rows | file | client | MB | seconds | rows/s | server RSS before MB | peak RSS MB |');
-  out('|---|---|---|---|---|---|---|---|---|');
+  out('| database | rows | file | client | MB | seconds | rows/s | server RSS before MB | peak RSS MB | RSS MB after each tenth of the rows |');
+  out('|---|---|---|---|---|---|---|---|---|---|');
   for (const database of values.databases.split(',').filter(Boolean)) {
     for (const rows of values.sizes.split(',').filter(Boolean).map(Number)) {
-      for (const m of await onDatabase(database, rows, { slow: values['slow-client'], heapMb: values['heap-mb'] ? Number(values['heap-mb']) : null })) {
+      for (const m of await onDatabase(database, rows, {
+        slow: values['slow-client'],
+        heapMb: values['heap-mb'] ? Number(values['heap-mb']) : null,
+        files: values.files.split(',').filter(Boolean),
+      })) {
         out(
-          `| ${m.database} | ${m.rows.toLocaleString('en')} | ${m.file} | ${m.client} | ${(m.bytes / 1e6).toFixed(1)} | ${m.seconds.toFixed(2)} | ${Math.round(m.rows / m.seconds).toLocaleString('en')} | ${Math.round(m.baselineRssMb)} | ${Math.round(m.peakRssMb)} |`,
+          `| ${m.database} | ${m.rows.toLocaleString('en')} | ${m.file} | ${m.client} | ${(m.bytes / 1e6).toFixed(1)} | ${m.seconds.toFixed(2)} | ${Math.round(m.rows / m.seconds).toLocaleString('en')} | ${Math.round(m.baselineRssMb)} | ${Math.round(m.peakRssMb)} | ${m.rssByTenth.map(Math.round).join(' ')} |`,
         );
       }
     }

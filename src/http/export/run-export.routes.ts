@@ -1,16 +1,15 @@
 import { Router, type Request, type Response } from 'express';
 import type { Authenticator } from '../../auth/authenticator';
-import { requireRole } from '../../auth/require-role';
-import { AppError, isAppError } from '../../errors/app-error';
-import type { ErrorCode } from '../../errors/catalogue';
-import { exposedError } from '../../errors/exposure';
+import { AppError } from '../../errors/app-error';
 import { requestIdFrom } from '../../graphql/context';
 import { logFailure } from '../../logging/log-failure';
 import type { Logger } from '../../logging/logger';
 import type { Assignment } from '../../modules/run/assignment.repository';
 import type { OutcomeRow } from '../../modules/outcome/outcome.record';
 import type { RunExportService } from '../../modules/run/run-export.service';
+import { sendJsonError } from '../json-error';
 import { methodNotAllowed } from '../not-found';
+import { requireRole } from '../route-identity';
 import { CSV, NDJSON, type ExportColumn, type TableFormat } from './table-format';
 
 const ASSIGNMENT_COLUMNS: readonly ExportColumn<Assignment>[] = [
@@ -30,17 +29,6 @@ const OUTCOME_COLUMNS: readonly ExportColumn<OutcomeRow>[] = [
 // Run ids are UUIDs; anything else (at most the id column's 64 plain characters) cannot name a run, and
 // only such an id goes into the file name.
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  RUN_NOT_SUCCEEDED: 409,
-  OUTCOMES_NOT_PUBLISHED: 409,
-  DB_UNAVAILABLE: 503,
-  DB_POOL_TIMEOUT: 503,
-  DB_QUERY_TIMEOUT: 504,
-};
 
 interface Export<T> {
   readonly columns: readonly ExportColumn<T>[];
@@ -70,17 +58,11 @@ export function runExportRoutes(service: RunExportService, authenticator: Authen
         const log = logger.child({ requestId, runId: runId.slice(0, 64), export: `${name}.${extension}` });
         let pages: AsyncGenerator<readonly never[]>;
         try {
-          const apiKey = request.headers['x-api-key'];
-          const identity = await authenticator.identify(
-            request.headers.authorization,
-            Array.isArray(apiKey) ? apiKey[0] : apiKey,
-            request.socket.remoteAddress ?? 'unknown',
-          );
-          requireRole(identity, 'viewer');
+          await requireRole(authenticator, request, 'viewer');
           if (!RUN_ID.test(runId)) throw new AppError('NOT_FOUND', 'No model run has this id');
           pages = await table.open(service, runId);
         } catch (error) {
-          sendError(response, error, requestId, log);
+          sendJsonError(response, error, requestId, log);
           return;
         }
         await stream(response, request.method === 'HEAD', format, table.columns, pages, `run-${runId}-${name}.${extension}`, log);
@@ -153,17 +135,4 @@ function drained(response: Response): Promise<void> {
     response.on('drain', done);
     response.on('close', done);
   });
-}
-
-/** A refusal before the first byte, as /graphql's HTTP errors are shaped; a 5xx is logged with the request id it names. */
-function sendError(response: Response, error: unknown, requestId: string, log: Logger): void {
-  const code = isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
-  const status = STATUS[code] ?? 500;
-  if (status >= 500) logFailure(log, 'error', error, {}, 'export refused: reading the run failed');
-  const exposed = exposedError(code, error instanceof Error ? error.message : String(error));
-  const extensions = { code: exposed.code, ...(status >= 500 ? { requestId } : {}) };
-  response
-    .status(status)
-    .type('application/json')
-    .send(JSON.stringify({ errors: [{ message: exposed.message, extensions }] }));
 }

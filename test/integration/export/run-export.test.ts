@@ -21,14 +21,16 @@ import {
 } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { csvText, parseCsv, type CsvField } from '../../support/csv';
-import { embeddedDatastore } from '../../support/databases';
+import * as dialects from '../../../src/datastore/dialects';
+import { embeddedDatastore, mariadbDatabase, openDatastore } from '../../support/databases';
+import { PrefixedAppTablesMariadbDialect } from '../../support/prefixed-mariadb';
 import { createOracleModeSchema } from '../../support/oracle-mode-schema';
 import { createPostgresqlSchema } from '../../support/postgresql-schema';
-import { createTable, dataOf, pollUntil, registerInput, runRecord, startInput, waitForRun } from '../../support/runs';
+import { APP_TABLES, createTable, dataOf, dropTables, pollUntil, registerInput, runRecord, startInput, waitForRun } from '../../support/runs';
 
 /**
  * GET /runs/:id/{assignments,outcomes}.{csv,ndjson} over real HTTP, on the embedded default (SQLite),
- * PostgreSQL and the Oracle-mode engine (each in a schema of this file's own): every row of the export
+ * PostgreSQL, MariaDB and the Oracle-mode engine (each in a schema or under a table prefix of this file's own): every row of the export
  * read back and compared value by value with what GraphQL gives for the same run (all pages), for a run
  * k-means computed and for one stored directly with extreme doubles and awkward keys over several
  * export pages; the refusals (401, 404, 409, 405); a client that goes away and a database that fails
@@ -88,7 +90,39 @@ function targets(env: Record<string, string> = {}): Target[] {
     },
     { name: 'postgresql', start: async () => inSchema(await createPostgresqlSchema('export'), 'postgresql', env) },
     { name: 'oracle', start: async () => inSchema(await createOracleModeSchema('export', 'oracle'), 'oracle', env) },
+    { name: 'mariadb', start: () => onPrefixedMariadb(env) },
   ];
+}
+
+const OWN_TABLES = ['export_points', 'export_stored', 'export_analyzed'];
+
+/**
+ * The shared MariaDB database with this file's tables under a prefix of their own: DB_DIALECT=mysql means
+ * the prefixed dialect in this process (as prefixed-mariadb-preload.ts makes it in a server process) while it runs.
+ */
+async function onPrefixedMariadb(env: Record<string, string>) {
+  const prefix = `export_${process.pid.toString(36)}${Date.now().toString(36)}_`;
+  const original = dialects.dialectFor;
+  const replaceable = dialects as { dialectFor: typeof original };
+  replaceable.dialectFor = (name) => (name === 'mysql' ? new PrefixedAppTablesMariadbDialect(prefix, OWN_TABLES) : original(name));
+  const database = mariadbDatabase();
+  const { datastore } = await openDatastore(database);
+  const drop = async () => {
+    try {
+      await dropTables(datastore, [...APP_TABLES, ...OWN_TABLES]);
+    } finally {
+      await datastore.close();
+      replaceable.dialectFor = original;
+    }
+  };
+  try {
+    const server = await startTestServer({ DB_DIALECT: 'mysql', DB_CONNECTION_STRING: database.connectionString, DEMO_DATASETS: 'false', ...env });
+    assert.ok(server.app.datastore.dialect instanceof PrefixedAppTablesMariadbDialect, 'the server refined the test dialect away');
+    return { server, datastore, stop: () => server.stop().finally(drop) };
+  } catch (error) {
+    await drop();
+    throw error;
+  }
 }
 
 interface Download {
