@@ -6,12 +6,13 @@ import { parseArgs } from 'node:util';
 import type { Datastore } from '../src/datastore/datastore';
 import { AssignmentRepository, type Assignment } from '../src/modules/run/assignment.repository';
 import { RunRepository } from '../src/modules/run/run.repository';
+import { EXPORT_PAGE_ROWS } from '../src/modules/run/run-export.service';
 import { SeededRandom } from '../src/shared/seeded-random';
 import { PublishRunOutcomesDocument, RegisterDatasetDocument } from '../test/generated/graphql';
 import { embeddedDatastore } from '../test/support/databases';
 import { createAdminKey, launchMain, type MainProcess } from '../test/support/main-process';
 import { createPostgresqlSchema } from '../test/support/postgresql-schema';
-import { createTable, dataOf, registerInput, runRecord } from '../test/support/runs';
+import { createTable, dataOf, metricSum, registerInput, runRecord } from '../test/support/runs';
 
 /**
  * `node dist/bench/export.js`: the run exports' memory against their size. For each database and row
@@ -19,13 +20,19 @@ import { createTable, dataOf, registerInput, runRecord } from '../test/support/r
  * that many assignments, stored directly through the repositories (k-means on 1M rows would only
  * slow the set-up) and published over GraphQL; then each of the four files is downloaded, each from a
  * freshly started server, while that server's VmRSS (/proc/<pid>/status) is sampled every 10 ms.
- * `--heap-mb 64` caps the servers' V8 old space, so an export holding its rows would fail outright. `--slow-client` adds a download read at
- * about 8 MB/s, so the server waits on the socket (backpressure) for most of it.
+ * `--heap-mb 48` caps the servers' V8 old space, so an export holding its rows would fail outright.
+ * `--slow-client` adds a download of assignments.csv read at about 1 MB/s, so the server waits on the
+ * socket (backpressure) for most of it. `--paused-client` counts the SELECTs a server runs while a client
+ * reads nothing for 5 s, `--rounds 8` downloads assignments.csv 8 times from one server and prints its
+ * memory after each (both to stderr).
  *
  * Timings and RSS are results, never assertions; bench/RESULTS.md records them.
  */
 const FILES = ['assignments.csv', 'assignments.ndjson', 'outcomes.csv', 'outcomes.ndjson'] as const;
 const SAVE_CHUNK = 100_000;
+const PAUSE_MS = 5_000;
+// Well below what the server writes (3–10 MB/s here), so the server waits on the socket for most of the download.
+const SLOW_CLIENT_BYTES_PER_SECOND = 1024 * 1024;
 
 interface Measurement {
   readonly database: string;
@@ -100,7 +107,7 @@ async function measure(
   const sampler = setInterval(sample, 10);
   const began = performance.now();
   try {
-    const result = await download(`${server.url}/runs/${runId}/${file}`, key, client === 'slow' ? 8 * 1024 * 1024 : null, progress);
+    const result = await download(`${server.url}/runs/${runId}/${file}`, key, client === 'slow' ? SLOW_CLIENT_BYTES_PER_SECOND : null, progress);
     const seconds = (performance.now() - began) / 1000;
     const expected = rows + (file.endsWith('.csv') ? 1 : 0);
     if (result.status !== 200 || !result.complete || result.lines !== expected) {
@@ -111,6 +118,70 @@ async function measure(
   } finally {
     clearInterval(sampler);
   }
+}
+
+async function selectStatements(server: MainProcess): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return metricSum(text, 'db_statements_total', { kind: 'select' });
+}
+
+/**
+ * Backpressure: a download of outcomes.ndjson that stops reading after its first bytes for PAUSE_MS, and the
+ * SELECTs the server ran meanwhile (db_statements_total), against those of an idle PAUSE_MS before.
+ */
+async function paused(server: MainProcess, key: string, rows: number, runId: string): Promise<string> {
+  const before = await selectStatements(server);
+  await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  const idle = (await selectStatements(server)) - before;
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${server.url}/runs/${runId}/outcomes.ndjson`, { headers: { authorization: `Bearer ${key}` } }, (response) => {
+        let bytes = 0;
+        let lines = 0;
+        let atPause = 0;
+        response.once('data', () => {
+          response.pause();
+          void selectStatements(server).then(async (start) => {
+            await new Promise((wait) => setTimeout(wait, PAUSE_MS));
+            atPause = (await selectStatements(server)) - start;
+            response.resume();
+          }, reject);
+        });
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+        });
+        response.on('end', () => {
+          if (lines !== rows) reject(new Error(`outcomes.ndjson: ${lines} lines, expected ${rows}`));
+          const pages = Math.ceil(rows / EXPORT_PAGE_ROWS);
+          resolve(
+            `${rows.toLocaleString('en')} rows (${(bytes / 1e6).toFixed(1)} MB, ${pages} pages): ${atPause} SELECTs while the client read nothing for ${PAUSE_MS / 1000} s, ${idle} in ${PAUSE_MS / 1000} s idle before`,
+          );
+        });
+        response.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/**
+ * The same 1M-row file again and again on one server: its RSS, and V8's heap (used and reserved) and
+ * external memory from /metrics, after each download. A server that kept anything of a download would grow each time.
+ */
+async function rounds(server: MainProcess, key: string, rows: number, runId: string, count: number): Promise<string[]> {
+  const pid = server.child.pid!;
+  const memory = async () => {
+    const text = (await (await fetch(`${server.url}/metrics`)).text()).replace(/^(nodejs_\w+) /gm, '$1{all="1"} ');
+    const mb = (name: string) => Math.round(metricSum(text, name) / 1e6);
+    return `${Math.round(rssMb(pid))} | ${mb('nodejs_heap_size_used_bytes')} | ${mb('nodejs_heap_size_total_bytes')} | ${mb('nodejs_external_memory_bytes')}`;
+  };
+  const lines = [`| before | ${await memory()} |`];
+  for (let round = 1; round <= count; round++) {
+    const result = await download(`${server.url}/runs/${runId}/assignments.csv`, key, null, { lines: 0 });
+    if (result.lines !== rows + 1) throw new Error(`round ${round}: ${result.lines} lines`);
+    lines.push(`| after download ${round} | ${await memory()} |`);
+  }
+  return lines;
 }
 
 /** A SUCCEEDED run of `rows` assignments on a tiny registered dataset, published over GraphQL. */
@@ -151,7 +222,11 @@ async function storeRun(server: MainProcess, datastore: Datastore, rows: number)
   return run.id;
 }
 
-async function onDatabase(database: string, rows: number, options: { slow: boolean; heapMb: number | null; files: readonly string[] }): Promise<Measurement[]> {
+async function onDatabase(
+  database: string,
+  rows: number,
+  options: { slow: boolean; heapMb: number | null; files: readonly string[]; paused: boolean; rounds: number },
+): Promise<Measurement[]> {
   let env: Record<string, string>;
   let datastore: Datastore;
   let cleanup: () => Promise<void>;
@@ -184,6 +259,13 @@ async function onDatabase(database: string, rows: number, options: { slow: boole
     const results: Measurement[] = [];
     for (const file of options.files) results.push(await withServer((server) => measure(server, key, database, rows, runId, 'fast', file)));
     if (options.slow) results.push(await withServer((server) => measure(server, key, database, rows, runId, 'slow', 'assignments.csv')));
+    if (options.rounds > 0) {
+      const table = await withServer((server) => rounds(server, key, rows, runId, options.rounds));
+      process.stderr.write(
+        `| ${database}, ${rows} rows, assignments.csv | RSS MB | heap used MB | heap reserved MB | external MB |\n|---|---|---|---|---|\n${table.join('\n')}\n`,
+      );
+    }
+    if (options.paused) process.stderr.write(`paused client on ${database}: ${await withServer((server) => paused(server, key, rows, runId))}\n`);
     return results;
   } finally {
     await cleanup();
@@ -199,6 +281,8 @@ async function main(): Promise<void> {
       // The servers' V8 old space in MB (--max-old-space-size): an export whose memory grew with its rows would fail under a small one.
       'heap-mb': { type: 'string' },
       files: { type: 'string', default: FILES.join(',') },
+      'paused-client': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '0' },
     },
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -210,6 +294,8 @@ async function main(): Promise<void> {
         slow: values['slow-client'],
         heapMb: values['heap-mb'] ? Number(values['heap-mb']) : null,
         files: values.files.split(',').filter(Boolean),
+        paused: values['paused-client'],
+        rounds: Number(values.rounds),
       })) {
         out(
           `| ${m.database} | ${m.rows.toLocaleString('en')} | ${m.file} | ${m.client} | ${(m.bytes / 1e6).toFixed(1)} | ${m.seconds.toFixed(2)} | ${Math.round(m.rows / m.seconds).toLocaleString('en')} | ${Math.round(m.baselineRssMb)} | ${Math.round(m.peakRssMb)} | ${m.rssByTenth.map(Math.round).join(' ')} |`,
