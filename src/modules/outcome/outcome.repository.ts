@@ -47,23 +47,23 @@ export class OutcomeRepository {
   }
 
   /**
-   * The rows of a dataset's outcome table that one run wrote and still holds, after entity key `after`
-   * (from the first when null), in entity-key order; `limit + 1` rows. Keyset paging on the primary key.
+   * The rows of a dataset's outcome table that one run wrote and still holds, in entity-key order after
+   * `page.after`; `limit + 1` rows.
    */
-  async pageOfRunAfter(table: string, datasetId: string, runId: string, after: string | null, limit: number): Promise<OutcomeRow[]> {
+  async pageOfRun(table: string, datasetId: string, runId: string, page: KeysetPage<string>): Promise<OutcomeRow[]> {
     const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
     const columns = outcomeTableDefinition(table)
       .columns.map((column) => q(column.name))
       .join(', ');
-    const from = after === null ? '' : ` AND ${q('entity_key')} > ?`;
+    const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
     const rows = await this.executor.query(
       this.executor.dialect.paginate(
         {
-          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? AND ${q('run_id')} = ?${from} ORDER BY ${q('entity_key')}`,
-          parameters: after === null ? [datasetId, runId] : [datasetId, runId, after],
+          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? AND ${q('run_id')} = ?${afterCondition} ORDER BY ${q('entity_key')}`,
+          parameters: page.after === null ? [datasetId, runId] : [datasetId, runId, page.after],
           kind: 'select',
         },
-        { limit: limit + 1, offset: 0 },
+        { limit: page.limit + 1, offset: 0 },
       ),
     );
     return rows.map(toOutcome);
@@ -71,7 +71,7 @@ export class OutcomeRepository {
 
   /**
    * Brings the planner's statistics of an outcome table up to date after a publish
-   * (SqlDialect.refreshStatisticsStatements): a page by key (pageOfRunAfter) is then a range scan of
+   * (SqlDialect.refreshStatisticsStatements): a page by key (pageOfRun) is then a range scan of
    * the key, not a sort of every row after it, which is what PostgreSQL plans on a table it has not analyzed.
    */
   async refreshStatistics(table: string): Promise<void> {

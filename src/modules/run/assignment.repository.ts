@@ -97,27 +97,6 @@ export class AssignmentRepository {
     });
     return Number(rows[0]?.total ?? 0);
   }
-
-  /**
-   * The run's assignments after entity key `after` (from the first when null), in entity-key order;
-   * `limit + 1` rows. The key is unique in a run, so each page starts where the last ended, at the cost
-   * of any other page (a range scan of the primary key), unlike OFFSET.
-   */
-  async pageAfter(runId: string, after: string | null, limit: number): Promise<Assignment[]> {
-    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
-    const from = after === null ? '' : ` AND ${q('entity_key')} > ?`;
-    const rows = await this.executor.query(
-      this.executor.dialect.paginate(
-        {
-          sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(TABLE)} WHERE ${q('run_id')} = ?${from} ORDER BY ${q('entity_key')}`,
-          parameters: after === null ? [runId] : [runId, after],
-          kind: 'select',
-        },
-        { limit: limit + 1, offset: 0 },
-      ),
-    );
-    return rows.map(toAssignment);
-  }
 }
 
 function toAssignment(row: Row): Assignment {

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error';
-import { keysetPages } from '../../shared/keyset-pages';
+import { keysetPages } from '../../shared/keyset-page';
 import type { DatasetService } from '../dataset/dataset.service';
 import type { OutcomeRow } from '../outcome/outcome.record';
 import type { OutcomeRepository } from '../outcome/outcome.repository';
@@ -12,8 +12,8 @@ export const EXPORT_PAGE_ROWS = 5_000;
 
 export interface RunExportDependencies {
   readonly runs: Pick<RunRepository, 'findByIds'>;
-  readonly assignments: Pick<AssignmentRepository, 'pageAfter'>;
-  readonly outcomes: Pick<OutcomeRepository, 'pageOfRunAfter'>;
+  readonly assignments: Pick<AssignmentRepository, 'page'>;
+  readonly outcomes: Pick<OutcomeRepository, 'pageOfRun'>;
   readonly datasets: Pick<DatasetService, 'byIds'>;
   /** Default EXPORT_PAGE_ROWS. */
   readonly pageRows?: number;
@@ -35,7 +35,7 @@ export class RunExportService {
     await this.succeededRun(runId);
     return this.startedAt(
       keysetPages<Assignment, string>(
-        (after, limit) => this.deps.assignments.pageAfter(runId, after, limit),
+        (page) => this.deps.assignments.page(runId, null, page),
         (row) => row.entityKey,
         this.pageRows,
       ),
@@ -57,7 +57,7 @@ export class RunExportService {
     const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
     const pages = await this.startedAt(
       keysetPages<OutcomeRow, string>(
-        (after, limit) => this.deps.outcomes.pageOfRunAfter(table, run.datasetId, runId, after, limit),
+        (page) => this.deps.outcomes.pageOfRun(table, run.datasetId, runId, page),
         (row) => row.entityKey,
         this.pageRows,
       ),

@@ -64,8 +64,7 @@ export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
     ...afterKey(page as KeysetPage<string>, () => 'after a key'),
   ],
   'OutcomeRepository.page': ([, , page]) => afterKey(page as KeysetPage<string>, () => 'after a key'),
-  'AssignmentRepository.pageAfter': ([, after]) => [after === null ? 'first page' : 'after a key'],
-  'OutcomeRepository.pageOfRunAfter': ([, , , after]) => [after === null ? 'first page' : 'after a key'],
+  'OutcomeRepository.pageOfRun': ([, , , page]) => afterKey(page as KeysetPage<string>, () => 'after a key'),
   'DatasetTableRepository.rowsUpTo': ([, , options]) => [(options as { completeOnly: boolean }).completeOnly ? 'complete rows only' : 'every row'],
   'DatasetTableRepository.keyViolations': ([, keyColumns]) => {
     const columns = keyColumns as readonly { type: string }[];
@@ -115,8 +114,7 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   ],
   'AssignmentRepository.page': ['every cluster', 'one cluster', 'first page', 'after a key'],
   'OutcomeRepository.page': ['first page', 'after a key'],
-  'AssignmentRepository.pageAfter': ['first page', 'after a key'],
-  'OutcomeRepository.pageOfRunAfter': ['first page', 'after a key'],
+  'OutcomeRepository.pageOfRun': ['first page', 'after a key'],
   'DatasetTableRepository.rowsUpTo': ['complete rows only', 'every row'],
   // Those whose SQL differs: a text's length, escapes counted in a composite text, an integer's digits, a timestamp's fraction.
   'DatasetTableRepository.keyViolations': ['one text key', 'composite text key', 'composite number key', 'one timestamp key'],
