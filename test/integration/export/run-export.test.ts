@@ -387,7 +387,7 @@ describe('run export refusals and failures on sqlite', () => {
     return (JSON.parse(response.body) as { errors: { message: string; extensions: { code: string } }[] }).errors[0]!;
   };
 
-  it('without credentials 401 UNAUTHENTICATED, as /graphql answers; a wrong key 401; a viewer key 200 (no role is below viewer, so no 403 can arise)', async () => {
+  it('without credentials 401 UNAUTHENTICATED, as /graphql answers; a wrong key 401; a viewer key 200 for GET and HEAD (no role is below viewer, so no 403 can arise)', async () => {
     for (const file of ['assignments.csv', 'outcomes.ndjson']) {
       const anonymous = await download(`${server.url}/runs/${published}/${file}`);
       assert.equal(anonymous.status, 401);
@@ -403,6 +403,8 @@ describe('run export refusals and failures on sqlite', () => {
     const byViewer = await download(`${server.url}/runs/${published}/outcomes.csv`, { 'x-api-key': viewer.key });
     assert.equal(byViewer.status, 200);
     assert.equal(parseCsv(byViewer.body).length, STORED_ROWS + 1);
+    const head = await fetch(`${server.url}/runs/${published}/outcomes.ndjson`, { method: 'HEAD', headers: { 'x-api-key': viewer.key } });
+    assert.deepEqual([head.status, head.headers.get('content-type'), await head.text()], [200, 'application/x-ndjson; charset=utf-8', '']);
   });
 
   it('an unknown or malformed run id: 404 NOT_FOUND, even an id of 10,000 characters; POST: 405', async () => {
