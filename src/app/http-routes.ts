@@ -9,6 +9,7 @@ import { createContext, requestIdFrom, type GraphqlContext, type Services } from
 import { stringParam } from '../graphql/graphql-ws/auth';
 import { accessLog, accessNoteOf } from '../http/access-log';
 import { corsMiddleware } from '../http/cors';
+import { runExportRoutes } from '../http/export/run-export.routes';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
 import { graphiqlRoutes } from '../http/graphiql/graphiql.routes';
 import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
@@ -33,8 +34,8 @@ export interface RouteOptions {
 }
 
 /**
- * The access log and CORS, /healthz, /readyz and /metrics, /graphiql, then /graphql over HTTP, the run report pages,
- * then JSON answers for unknown routes and whatever failed around them.
+ * The access log and CORS, /healthz, /readyz and /metrics, /graphiql, the run exports, then /graphql over HTTP, the run
+ * report pages, then JSON answers for unknown routes and whatever failed around them.
  */
 export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   const { config, authenticator, services, logger } = options;
@@ -45,6 +46,7 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   );
   // The offline IDE, where the landing page is served (introspection on); otherwise /graphiql is an unknown route.
   if (config.introspection) expressApp.use(graphiqlRoutes());
+  expressApp.use(runExportRoutes(services.runExports, authenticator, logger.child({ component: 'export' })));
   expressApp.use(
     '/graphql',
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.

@@ -17,6 +17,7 @@ import { OutcomeService } from '../modules/outcome/outcome.service';
 import { AssignmentRepository } from '../modules/run/assignment.repository';
 import { RunReportService } from '../modules/run/report/run-report.service';
 import { createRunModule } from '../modules/run/run.module';
+import { RunExportService } from '../modules/run/run-export.service';
 import { RunRepository } from '../modules/run/run.repository';
 import { RunTraceService } from '../modules/run/run-trace.service';
 import { RunTracer } from '../modules/run/run.tracer';
@@ -59,6 +60,12 @@ export function createModules(config: Config, datastore: Datastore, telemetry: T
     }),
     outcomes: new OutcomeService(new OutcomeRepository(datastore)),
     runTraces: new RunTraceService(telemetry.reader, config.kibanaUrl),
+    runExports: new RunExportService({
+      runs: new RunRepository(datastore),
+      assignments: new AssignmentRepository(datastore),
+      outcomes: new OutcomeRepository(datastore),
+      datasets,
+    }),
     apiKeys,
     runLimiter: runLimiter(config, redis),
   };

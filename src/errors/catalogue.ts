@@ -29,6 +29,9 @@ export const ERROR_CATALOGUE = {
   DB_ERROR: 'The database returned an error not covered by a more specific code.',
   TRACE_UNAVAILABLE: 'The modeling trace cannot be read now (the search engine did not answer); the run itself is unaffected.',
   RUN_QUEUE_FULL: 'The model-run queue is full (RUN_QUEUE_LIMIT); try again when runs have finished.',
+  RUN_NOT_SUCCEEDED: 'The run has no assignments to export: it is QUEUED or RUNNING, or ended FAILED or CANCELLED (HTTP 409).',
+  OUTCOMES_NOT_PUBLISHED:
+    'The run’s outcomes are not in its outcome table: never published, publishing failed, or another run’s outcomes have replaced them (HTTP 409).',
   INVALID_IDENTIFIER: 'A table or column name is not a plain SQL identifier the dialect can quote safely.',
   UPSERT_INVALID: 'An UPSERT description is inconsistent (unknown key column, missing value, duplicate key in one batch).',
   DIALECT_UNSUPPORTED: 'The configured SQL dialect cannot do what was asked; nothing was sent to the database.',

@@ -25,6 +25,8 @@ export const ERROR_KIND: Readonly<Record<ErrorCode, ErrorKind>> = {
   TOO_MANY_DIRECTIVES: 'client',
   TRACE_UNAVAILABLE: 'client',
   RUN_QUEUE_FULL: 'client',
+  RUN_NOT_SUCCEEDED: 'client',
+  OUTCOMES_NOT_PUBLISHED: 'client',
   INVALID_IDENTIFIER: 'client',
   UPSERT_INVALID: 'client',
   DIALECT_UNSUPPORTED: 'client',

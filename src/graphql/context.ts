@@ -8,6 +8,7 @@ import type { DatasetService } from '../modules/dataset/dataset.service';
 import type { OutcomeService } from '../modules/outcome/outcome.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
 import type { ModelRunRecord } from '../modules/run/run.record';
+import type { RunExportService } from '../modules/run/run-export.service';
 import type { RunTraceService } from '../modules/run/run-trace.service';
 import type { RunReportService } from '../modules/run/report/run-report.service';
 import type { RunService } from '../modules/run/run.service';
@@ -19,6 +20,8 @@ export interface Services {
   readonly runReports: RunReportService;
   readonly outcomes: OutcomeService;
   readonly runTraces: RunTraceService;
+  /** The CSV and NDJSON exports (src/http/export/), outside GraphQL. */
+  readonly runExports: RunExportService;
   readonly apiKeys: ApiKeyService;
   readonly runLimiter: CallLimiter;
 }

@@ -54,6 +54,8 @@ export type ErrorCode =
   | 'NON_FINITE_VALUE'
   /** The requested object does not exist, or no route has this path (HTTP 404). */
   | 'NOT_FOUND'
+  /** The run’s outcomes are not in its outcome table: never published, publishing failed, or another run’s outcomes have replaced them (HTTP 409). */
+  | 'OUTCOMES_NOT_PUBLISHED'
   /** The request body is larger than GRAPHQL_BODY_LIMIT (HTTP 413); nothing was read or executed. */
   | 'PAYLOAD_TOO_LARGE'
   /** The operation’s estimated cost is over GRAPHQL_MAX_COST (see "Query limits"); extensions give the limit, maximum and measured cost. */
@@ -62,6 +64,8 @@ export type ErrorCode =
   | 'QUERY_TOO_DEEP'
   /** Too many requests of this kind from this caller; retry after the number of seconds in extensions.retryAfterSeconds. */
   | 'RATE_LIMITED'
+  /** The run has no assignments to export: it is QUEUED or RUNNING, or ended FAILED or CANCELLED (HTTP 409). */
+  | 'RUN_NOT_SUCCEEDED'
   /** The model-run queue is full (RUN_QUEUE_LIMIT); try again when runs have finished. */
   | 'RUN_QUEUE_FULL'
   /** The values handed to the model do not have the shape it expects (an internal inconsistency between rows, columns and assignments). */

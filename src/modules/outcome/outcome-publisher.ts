@@ -2,6 +2,7 @@ import type { Executor, TransactionRunner } from '../../datastore/contracts';
 import type { SqlValue } from '../../datastore/types';
 import { AppError, isAppError } from '../../errors/app-error';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue';
+import { logFailure } from '../../logging/log-failure';
 import type { Logger } from '../../logging/logger';
 import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
 import type { PublishErrorRecord } from './outcome.record';
@@ -79,11 +80,23 @@ export class OutcomePublisher {
           throw new AppError('CONFLICT', `Run ${request.runId} is no longer SUCCEEDED; its outcomes were not published`);
         }
       });
-      return { published: true, publishMs: performance.now() - started };
+      const publishMs = performance.now() - started;
+      await this.refreshStatistics(request);
+      return { published: true, publishMs };
     } catch (cause) {
       const error = publishErrorOf(cause, request.outcomeTable, new Date());
       await this.record(request.runId, error, cause, request.retryRecording ?? false);
       return { published: false, error, cause };
+    }
+  }
+
+  // Not fatal: the outcomes are written; reading them by key is only slower until the database's own analysis.
+  private async refreshStatistics(request: PublishRequest): Promise<void> {
+    try {
+      await this.dependencies.outcomes.refreshStatistics(request.outcomeTable);
+    } catch (error) {
+      const log = this.dependencies.logger.child({ runId: request.runId });
+      logFailure(log, 'warn', error, {}, 'could not refresh the statistics of the outcome table');
     }
   }
 

@@ -47,6 +47,38 @@ export class OutcomeRepository {
   }
 
   /**
+   * The rows of a dataset's outcome table that one run wrote and still holds, in entity-key order after
+   * `page.after`; `limit + 1` rows.
+   */
+  async pageOfRun(table: string, datasetId: string, runId: string, page: KeysetPage<string>): Promise<OutcomeRow[]> {
+    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const columns = outcomeTableDefinition(table)
+      .columns.map((column) => q(column.name))
+      .join(', ');
+    const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
+    const rows = await this.executor.query(
+      this.executor.dialect.paginate(
+        {
+          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? AND ${q('run_id')} = ?${afterCondition} ORDER BY ${q('entity_key')}`,
+          parameters: page.after === null ? [datasetId, runId] : [datasetId, runId, page.after],
+          kind: 'select',
+        },
+        { limit: page.limit + 1, offset: 0 },
+      ),
+    );
+    return rows.map(toOutcome);
+  }
+
+  /**
+   * Brings the planner's statistics of an outcome table up to date after a publish
+   * (SqlDialect.refreshStatisticsStatements): a page by key (pageOfRun) is then a range scan of
+   * the key, not a sort of every row after it, which is what PostgreSQL plans on a table it has not analyzed.
+   */
+  async refreshStatistics(table: string): Promise<void> {
+    for (const statement of this.executor.dialect.refreshStatisticsStatements(table)) await this.executor.execute(statement);
+  }
+
+  /**
    * UPSERTs a stored run's assignments into an outcome table with ONE statement the database runs
    * from the assignment table, so no row travels through the driver. Returns the rows the database
    * reports (-1 where the driver does not say).

@@ -64,6 +64,7 @@ export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
     ...afterKey(page as KeysetPage<string>, () => 'after a key'),
   ],
   'OutcomeRepository.page': ([, , page]) => afterKey(page as KeysetPage<string>, () => 'after a key'),
+  'OutcomeRepository.pageOfRun': ([, , , page]) => afterKey(page as KeysetPage<string>, () => 'after a key'),
   'DatasetTableRepository.rowsUpTo': ([, , options]) => [(options as { completeOnly: boolean }).completeOnly ? 'complete rows only' : 'every row'],
   'DatasetTableRepository.keyViolations': ([, keyColumns]) => {
     const columns = keyColumns as readonly { type: string }[];
@@ -113,6 +114,7 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   ],
   'AssignmentRepository.page': ['every cluster', 'one cluster', 'first page', 'after a key'],
   'OutcomeRepository.page': ['first page', 'after a key'],
+  'OutcomeRepository.pageOfRun': ['first page', 'after a key'],
   'DatasetTableRepository.rowsUpTo': ['complete rows only', 'every row'],
   // Those whose SQL differs: a text's length, escapes counted in a composite text, an integer's digits, a timestamp's fraction.
   'DatasetTableRepository.keyViolations': ['one text key', 'composite text key', 'composite number key', 'one timestamp key'],
@@ -147,5 +149,6 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.onConflictClause': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'run.repository.toRecord': 'maps a row to a record; writes no SQL',
   'AssignmentRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
+  'OutcomeRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'DatasetTableRepository.nonNumericCounts': 'answers zeros without a statement where numeric columns hold only numbers (the Oracle family)',
 };
