@@ -148,6 +148,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.onConflictUpsertSql': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'SqlDialect.onConflictClause': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'run.repository.toRecord': 'maps a row to a record; writes no SQL',
+  'run.repository.runKey': 'reads the sort key a cursor holds from a record; writes no SQL',
   'AssignmentRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'OutcomeRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'DatasetTableRepository.nonNumericCounts': 'answers zeros without a statement where numeric columns hold only numbers (the Oracle family)',
