@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { Authenticator } from '../../auth/authenticator';
-import { AppError } from '../../errors/app-error';
 import { requestIdFrom } from '../../graphql/context';
 import { logFailure } from '../../logging/log-failure';
 import type { Logger } from '../../logging/logger';
 import type { Assignment } from '../../modules/run/assignment.repository';
 import type { OutcomeRow } from '../../modules/outcome/outcome.record';
 import type { RunExportService } from '../../modules/run/run-export.service';
+import { isRunId, runNotFound } from '../../modules/run/run-id';
 import { sendJsonError } from '../json-error';
 import { methodNotAllowed } from '../not-found';
 import { requireRole } from '../route-identity';
@@ -25,10 +25,6 @@ const OUTCOME_COLUMNS: readonly ExportColumn<OutcomeRow>[] = [
   { name: 'distance', type: 'double', value: (row) => row.distance },
   { name: 'scoredAt', type: 'timestamp', value: (row) => row.scoredAt },
 ];
-
-// Run ids are UUIDs; anything else (at most the id column's 64 plain characters) cannot name a run, and
-// only such an id goes into the file name.
-const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface Export<T> {
   readonly columns: readonly ExportColumn<T>[];
@@ -59,7 +55,7 @@ export function runExportRoutes(service: RunExportService, authenticator: Authen
         let pages: AsyncGenerator<readonly never[]>;
         try {
           await requireRole(authenticator, request, 'viewer');
-          if (!RUN_ID.test(runId)) throw new AppError('NOT_FOUND', 'No model run has this id');
+          if (!isRunId(runId)) throw runNotFound(runId);
           pages = await table.open(service, runId);
         } catch (error) {
           sendJsonError(response, error, requestId, log);

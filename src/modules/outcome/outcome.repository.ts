@@ -16,23 +16,7 @@ export class OutcomeRepository {
    * not offset: a run publishing while a client pages adds rows without shifting the pages.
    */
   async page(table: string, datasetId: string, page: KeysetPage<string>): Promise<OutcomeRow[]> {
-    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
-    const columns = outcomeTableDefinition(table)
-      .columns.map((column) => q(column.name))
-      .join(', ');
-    // entity_key is part of the primary key with dataset_id: never NULL, never two equal ones in a dataset.
-    const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
-    const rows = await this.executor.query(
-      this.executor.dialect.paginate(
-        {
-          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ?${afterCondition} ORDER BY ${q('entity_key')}`,
-          parameters: page.after === null ? [datasetId] : [datasetId, page.after],
-          kind: 'select',
-        },
-        { limit: page.limit + 1, offset: 0 },
-      ),
-    );
-    return rows.map(toOutcome);
+    return this.pageWhere(table, { dataset_id: datasetId }, page);
   }
 
   /** How many outcomes the dataset has in its outcome table (OutcomeConnection.totalCount). */
@@ -51,16 +35,23 @@ export class OutcomeRepository {
    * `page.after`; `limit + 1` rows.
    */
   async pageOfRun(table: string, datasetId: string, runId: string, page: KeysetPage<string>): Promise<OutcomeRow[]> {
+    return this.pageWhere(table, { dataset_id: datasetId, run_id: runId }, page);
+  }
+
+  /** The rows whose columns equal `equal`, in entity-key order after `page.after`; `limit + 1` rows. */
+  private async pageWhere(table: string, equal: Readonly<Record<string, string>>, page: KeysetPage<string>): Promise<OutcomeRow[]> {
     const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
     const columns = outcomeTableDefinition(table)
       .columns.map((column) => q(column.name))
       .join(', ');
-    const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
+    const conditions = Object.keys(equal).map((name) => `${q(name)} = ?`);
+    // entity_key is part of the primary key with dataset_id: never NULL, never two equal ones in a dataset.
+    if (page.after !== null) conditions.push(`${q('entity_key')} > ?`);
     const rows = await this.executor.query(
       this.executor.dialect.paginate(
         {
-          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${q('dataset_id')} = ? AND ${q('run_id')} = ?${afterCondition} ORDER BY ${q('entity_key')}`,
-          parameters: page.after === null ? [datasetId, runId] : [datasetId, runId, page.after],
+          sql: `SELECT ${columns} FROM ${q(table)} WHERE ${conditions.join(' AND ')} ORDER BY ${q('entity_key')}`,
+          parameters: page.after === null ? Object.values(equal) : [...Object.values(equal), page.after],
           kind: 'select',
         },
         { limit: page.limit + 1, offset: 0 },

@@ -1,3 +1,4 @@
+import { runNotFound } from './run-id';
 import { AppError } from '../../errors/app-error';
 import { keysetPages } from '../../shared/keyset-page';
 import type { DatasetService } from '../dataset/dataset.service';
@@ -53,7 +54,7 @@ export class RunExportService {
       throw new AppError('OUTCOMES_NOT_PUBLISHED', `Run ${runId} has no outcomes in its outcome table: ${why}`, { runId });
     }
     const [dataset] = await this.deps.datasets.byIds([run.datasetId]);
-    if (!dataset) throw notFound(runId);
+    if (!dataset) throw runNotFound(runId);
     const table = dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
     const pages = await this.startedAt(
       keysetPages<OutcomeRow, string>(
@@ -71,7 +72,7 @@ export class RunExportService {
 
   private async succeededRun(runId: string) {
     const [run] = await this.deps.runs.findByIds([runId]);
-    if (!run) throw notFound(runId);
+    if (!run) throw runNotFound(runId);
     if (run.status !== 'SUCCEEDED') {
       throw new AppError('RUN_NOT_SUCCEEDED', `Run ${runId} is ${run.status}: only a SUCCEEDED run has assignments and outcomes to export`, {
         runId,
@@ -91,8 +92,4 @@ export class RunExportService {
       yield* pages;
     })();
   }
-}
-
-function notFound(runId: string): AppError {
-  return new AppError('NOT_FOUND', `No model run has id "${runId}"`, { runId });
 }

@@ -415,6 +415,9 @@ describe('run export refusals and failures on sqlite', () => {
         const error = errorOf(response);
         assert.equal(error.extensions.code, 'NOT_FOUND');
         assert.ok(error.message.length < 200, error.message);
+        // The report page answers the same id with the same error.
+        const report = await download(`${server.url}/runs/${id}`, bearer(server.adminKey));
+        assert.deepEqual([report.status, errorOf(report)], [404, error]);
       }
     }
     const post = await fetch(`${server.url}/runs/${published}/assignments.csv`, { method: 'POST', headers: bearer(server.adminKey) });

@@ -1,3 +1,4 @@
+import { isRunId, runNotFound } from '../run-id';
 import type { Streamer } from '../../../datastore/contracts';
 import type { SqlDialect } from '../../../datastore/dialects';
 import { AppError } from '../../../errors/app-error';
@@ -13,9 +14,6 @@ import { Reservoir } from './reservoir';
 /** Rows the points chart shows by default, and at most. */
 export const DEFAULT_SAMPLE_SIZE = 2_000;
 export const MAX_SAMPLE_SIZE = 5_000;
-
-// Run ids are UUIDs (RunService.start): anything else is no run, without asking the database.
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ReportRequest {
   /** Two of the run's features for the points chart; both or neither (then the first two principal components). */
@@ -48,8 +46,8 @@ export class RunReportService {
   constructor(private readonly deps: RunReportDependencies) {}
 
   async report(id: string, request: ReportRequest): Promise<RunReport> {
-    const [run] = RUN_ID.test(id) ? await this.deps.runs.findByIds([id]) : [];
-    if (!run) throw new AppError('NOT_FOUND', `No model run has id "${id.slice(0, 80)}"`, { field: 'id' });
+    const [run] = isRunId(id) ? await this.deps.runs.findByIds([id]) : [];
+    if (!run) throw runNotFound(id);
     const axes = checkRequest(run, request);
     const [dataset] = await this.deps.datasets.byIds([run.datasetId]);
     const sample = run.status === 'SUCCEEDED' && dataset ? await this.sample(run, axes, request.sample ?? DEFAULT_SAMPLE_SIZE) : null;
