@@ -4,7 +4,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { Datastore } from '../../src/datastore/datastore';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition } from '../../src/datastore/types';
 import type { ModelRunRecord, RunParams, RunStatus } from '../../src/modules/run/run.record';
-import { RunRepository } from '../../src/modules/run/run.repository';
+import { RunRepository, type RunOrder } from '../../src/modules/run/run.repository';
 import { SeededRandom } from '../../src/shared/seeded-random';
 import {
   ModelRunStateDocument,
@@ -321,4 +321,17 @@ export async function insertForeignRunningRun(datastore: Datastore, datasetId = 
   const run = runRecord(datasetId, { status: 'RUNNING', startedAt: new Date(), owner: 'another-live-server' });
   await new RunRepository(datastore).insert(run);
   return run.id;
+}
+
+/** The run ids in the order the API documents: the column (NULLs last in either direction), then the id, both in the direction. */
+export function expectedRunOrder(runs: readonly ModelRunRecord[], order: RunOrder): string[] {
+  const sign = order.direction === 'ASC' ? 1 : -1;
+  const value = (run: ModelRunRecord) => (order.field === 'CREATED_AT' ? run.createdAt : run.finishedAt)?.getTime() ?? null;
+  return [...runs]
+    .sort((a, b) => {
+      const [x, y] = [value(a), value(b)];
+      if (x === null || y === null) return x === y ? sign * (a.id < b.id ? -1 : 1) : x === null ? 1 : -1;
+      return sign * (x - y || (a.id < b.id ? -1 : 1));
+    })
+    .map((run) => run.id);
 }

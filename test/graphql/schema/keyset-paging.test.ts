@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse, type FormattedExecutionResult } from 'graphql';
 import type { ModelRunRecord, RunStatus } from '../../../src/modules/run/run.record';
-import { RunRepository } from '../../../src/modules/run/run.repository';
+import { RunRepository, type RunOrder } from '../../../src/modules/run/run.repository';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
-import { dataOf, runRecord } from '../../support/runs';
+import { dataOf, runRecord, expectedRunOrder } from '../../support/runs';
 
 /**
  * modelRuns through GraphQL over HTTP while runs arrive between pages, on the embedded SQLite and on
@@ -37,11 +37,6 @@ const RUNS_COUNT = parse(`
   query RunsCount($filter: ModelRunFilter) { modelRuns(filter: $filter, first: 0) { totalCount edges { cursor } } }
 `);
 
-interface Order {
-  readonly field: 'CREATED_AT' | 'FINISHED_AT';
-  readonly direction: 'ASC' | 'DESC';
-}
-
 // Unfinished runs are RUNNING on another replica that beats (RUN_HEARTBEAT_MS is long): this server never claims or requeues them.
 const ELSEWHERE = { status: 'RUNNING', owner: 'another-replica', heartbeatAt: new Date() } as const;
 
@@ -56,18 +51,6 @@ function existingRuns(): ModelRunRecord[] {
       finishedAt: index % 3 === 0 ? null : new Date(BASE + 60_000 + (index % 4) * 500),
     }),
   );
-}
-
-function sorted(runs: readonly ModelRunRecord[], order: Order): string[] {
-  const sign = order.direction === 'ASC' ? 1 : -1;
-  const value = (run: ModelRunRecord) => (order.field === 'CREATED_AT' ? run.createdAt : run.finishedAt)?.getTime() ?? null;
-  return [...runs]
-    .sort((a, b) => {
-      const [x, y] = [value(a), value(b)];
-      if (x === null || y === null) return x === y ? sign * (a.id < b.id ? -1 : 1) : x === null ? 1 : -1;
-      return sign * (x - y || (a.id < b.id ? -1 : 1));
-    })
-    .map((run) => run.id);
 }
 
 const TARGETS = [
@@ -106,7 +89,7 @@ for (const target of TARGETS) {
       await schema?.drop();
     });
 
-    const orders: readonly (Order | null)[] = [
+    const orders: readonly (RunOrder | null)[] = [
       null,
       { field: 'CREATED_AT', direction: 'ASC' },
       { field: 'FINISHED_AT', direction: 'DESC' },
@@ -128,7 +111,7 @@ for (const target of TARGETS) {
         assert.equal(new Set(seen).size, seen.length, `no run twice: ${seen.join(', ')}`);
         assert.deepEqual(
           seen.filter((id) => existingIds.has(id)),
-          sorted(existing, orderBy ?? { field: 'CREATED_AT', direction: 'DESC' }),
+          expectedRunOrder(existing, orderBy ?? { field: 'CREATED_AT', direction: 'DESC' }),
         );
       });
     }

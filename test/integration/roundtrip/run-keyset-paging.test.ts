@@ -6,7 +6,7 @@ import type { ModelRunRecord, RunStatus } from '../../../src/modules/run/run.rec
 import { RunRepository, runKey, type RunFilter, type RunKey, type RunOrder } from '../../../src/modules/run/run.repository';
 import type { KeysetPage } from '../../../src/shared/keyset-page';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, type RoundTripStore } from '../../support/round-trip-targets';
-import { runRecord } from '../../support/runs';
+import { runRecord, expectedRunOrder } from '../../support/runs';
 
 /**
  * Keyset paging of runs on every dialect (H2 in Oracle mode for oracle and tibero): in each order
@@ -28,19 +28,6 @@ function existingRuns(): ModelRunRecord[] {
       finishedAt: finished ? new Date(BASE + 3_600_000 + Math.floor(index / 2) * 1_000 + 123) : null,
     });
   });
-}
-
-/** The order the API documents: the column (NULLs last in either direction), then the id, both in the direction. */
-function sorted(runs: readonly ModelRunRecord[], order: RunOrder): string[] {
-  const sign = order.direction === 'ASC' ? 1 : -1;
-  const value = (run: ModelRunRecord) => (order.field === 'CREATED_AT' ? run.createdAt : run.finishedAt)?.getTime() ?? null;
-  return [...runs]
-    .sort((a, b) => {
-      const [x, y] = [value(a), value(b)];
-      if (x === null || y === null) return x === y ? sign * (a.id < b.id ? -1 : 1) : x === null ? 1 : -1;
-      return sign * (x - y || (a.id < b.id ? -1 : 1));
-    })
-    .map((run) => run.id);
 }
 
 const ORDERS: readonly RunOrder[] = [
@@ -87,7 +74,7 @@ for (const target of ROUND_TRIP_TARGETS) {
         const existingIds = new Set(existing.map((run) => run.id));
         assert.deepEqual(
           read.filter((id) => existingIds.has(id)),
-          sorted(existing, order),
+          expectedRunOrder(existing, order),
         );
       });
     }
@@ -114,7 +101,7 @@ for (const target of ROUND_TRIP_TARGETS) {
           if (rows.length <= 2) break;
           after = runKey(rows[1]!, order.field);
         }
-        assert.deepEqual(read, sorted(matching, order), JSON.stringify(filter));
+        assert.deepEqual(read, expectedRunOrder(matching, order), JSON.stringify(filter));
       }
     });
   });
