@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Datastore } from '../../src/datastore/datastore';
 import type { ColumnDefinition, Row, SqlValue, TableDefinition } from '../../src/datastore/types';
-import type { ModelRunRecord, RunParams, RunStatus } from '../../src/modules/run/run.record';
+import type { ModelRunRecord, ModelRunWithHistory, RunParams, RunStatus } from '../../src/modules/run/run.record';
 import { RunRepository, type RunOrder } from '../../src/modules/run/run.repository';
 import { SeededRandom } from '../../src/shared/seeded-random';
 import {
@@ -270,7 +270,7 @@ export async function countAssignments(datastore: Datastore, runId: string): Pro
 }
 
 /** A run record to insert through RunRepository, as if some server had created it. */
-export function runRecord(datasetId: string, overrides: Partial<ModelRunRecord> & { params?: Partial<RunParams> } = {}): ModelRunRecord {
+export function runRecord(datasetId: string, overrides: Partial<ModelRunWithHistory> & { params?: Partial<RunParams> } = {}): ModelRunWithHistory {
   const { params, ...rest } = overrides;
   const now = new Date();
   return {

@@ -76,6 +76,7 @@ export interface MissingValueCount {
   readonly nonNumeric: number;
 }
 
+/** A run as its row is read for listings and lookups: everything but the per-iteration history (ModelRunWithHistory). */
 export interface ModelRunRecord {
   readonly id: string;
   readonly datasetId: string;
@@ -84,7 +85,6 @@ export interface ModelRunRecord {
   readonly idempotencyKey: string | null;
   readonly progress: RunProgress;
   readonly metrics: RunMetrics | null;
-  readonly iterations: readonly IterationRecord[] | null;
   readonly kSelection: KSelectionRecord | null;
   readonly centroids: readonly CentroidRecord[] | null;
   readonly clusterSizes: readonly number[] | null;
@@ -101,6 +101,14 @@ export interface ModelRunRecord {
   readonly outcomesPublishedAt: Date | null;
   /** Why the last publishing of a SUCCEEDED run's outcomes failed; cleared when publishing succeeds. */
   readonly publishError: PublishErrorRecord | null;
+}
+
+/**
+ * A run with its per-iteration history (up to 5,000 records, kept out of the run row's reads so listings
+ * stay small): what an insert writes and the report page draws. Null until the run succeeds.
+ */
+export interface ModelRunWithHistory extends ModelRunRecord {
+  readonly iterations: readonly IterationRecord[] | null;
 }
 
 export function isTerminal(status: RunStatus): boolean {

@@ -2,7 +2,7 @@ import type { Executor } from '../../datastore/contracts';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';
 import type { KeysetPage } from '../../shared/keyset-page';
-import type { ModelRunRecord, RunProgress, RunStatus } from './run.record';
+import type { IterationRecord, ModelRunRecord, ModelRunWithHistory, RunProgress, RunStatus } from './run.record';
 import { servedFailure } from './run-failure';
 
 const TABLE = 'ai_model_run';
@@ -36,6 +36,11 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'publish_error_at', type: 'timestamp' },
   { name: 'attempts', type: 'integer' },
 ];
+
+// The per-iteration history (up to 5,000 records of JSON, a CLOB on Oracle and Tibero) is read only on
+// request (iterationsOf), so a listing's rows stay small.
+const HISTORY_COLUMN = 'iterations';
+const ROW_COLUMNS = COLUMNS.filter((column) => column.name !== HISTORY_COLUMN);
 
 const TIMESTAMP_COLUMNS = new Set(COLUMNS.filter((column) => column.type === 'timestamp').map((column) => column.name));
 
@@ -77,7 +82,7 @@ export class RunRepository {
   constructor(private readonly executor: Executor) {}
 
   /** A plain INSERT: a second run with the same idempotency key is refused by the database (DB_CONSTRAINT_VIOLATION). */
-  async insert(record: ModelRunRecord, executor: Executor = this.executor): Promise<void> {
+  async insert(record: ModelRunRecord | ModelRunWithHistory, executor: Executor = this.executor): Promise<void> {
     await executor.execute(executor.dialect.compileInsert(TABLE, COLUMNS, toRow(record)));
   }
 
@@ -95,8 +100,27 @@ export class RunRepository {
     return this.findWhereIn('id', ids);
   }
 
+  /**
+   * The per-iteration history of each run found, by id (null for a run that has none yet): one statement
+   * per IN-list's worth of ids. Runs not found are absent from the map.
+   */
+  async iterationsOf(ids: readonly string[]): Promise<Map<string, IterationRecord[] | null>> {
+    const dialect = this.executor.dialect;
+    const found = new Map<string, IterationRecord[] | null>();
+    for (let start = 0; start < ids.length; start += dialect.maxInListSize) {
+      const chunk = ids.slice(start, start + dialect.maxInListSize);
+      const rows = await this.executor.query({
+        sql: `SELECT ${this.q('id')}, ${this.q(HISTORY_COLUMN)} FROM ${this.q(TABLE)} WHERE ${this.q('id')} IN (${dialect.inList(chunk)})`,
+        parameters: chunk,
+        kind: 'select',
+      });
+      for (const row of rows) found.set(String(row.id), parsed<IterationRecord[]>(row[HISTORY_COLUMN]));
+    }
+    return found;
+  }
+
   async findByIdempotencyKey(key: string): Promise<ModelRunRecord | null> {
-    const rows = await this.executor.query({ sql: `${this.selectAll()} WHERE ${this.q('idempotency_key')} = ?`, parameters: [key], kind: 'select' });
+    const rows = await this.executor.query({ sql: `${this.selectRow()} WHERE ${this.q('idempotency_key')} = ?`, parameters: [key], kind: 'select' });
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -112,7 +136,7 @@ export class RunRepository {
     const { where, parameters } = this.whereClause(filter, keyset);
     // NULLS LAST is not portable (MySQL, MariaDB lack it), and each dialect puts NULLs elsewhere by default.
     const nullsLast = nullable ? `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ` : '';
-    const sql = `${this.selectAll()}${where} ORDER BY ${nullsLast}${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
+    const sql = `${this.selectRow()}${where} ORDER BY ${nullsLast}${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
     const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters, kind: 'select' }, { limit: page.limit + 1, offset: 0 }));
     return rows.map(toRecord);
   }
@@ -198,7 +222,7 @@ export class RunRepository {
 
   async findActiveOfOwner(owner: string): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
-      sql: `${this.selectAll()} WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
+      sql: `${this.selectRow()} WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
       parameters: [owner],
       kind: 'select',
     });
@@ -272,7 +296,7 @@ export class RunRepository {
   /** Running runs whose owner has not beaten since `before`: their process is gone. Queued runs have no owner. */
   async findStale(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
-      sql: `${this.selectAll()} WHERE ${this.q('status')} = 'RUNNING' AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
+      sql: `${this.selectRow()} WHERE ${this.q('status')} = 'RUNNING' AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
       parameters: [before],
       kind: 'select',
     });
@@ -285,7 +309,7 @@ export class RunRepository {
     for (let start = 0; start < values.length; start += dialect.maxInListSize) {
       const chunk = values.slice(start, start + dialect.maxInListSize);
       const rows = await this.executor.query({
-        sql: `${this.selectAll()} WHERE ${this.q(column)} IN (${dialect.inList(chunk)})`,
+        sql: `${this.selectRow()} WHERE ${this.q(column)} IN (${dialect.inList(chunk)})`,
         parameters: chunk,
         kind: 'select',
       });
@@ -333,8 +357,8 @@ export class RunRepository {
     return { where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', parameters };
   }
 
-  private selectAll(): string {
-    return `SELECT ${COLUMNS.map((column) => this.q(column.name)).join(', ')} FROM ${this.q(TABLE)}`;
+  private selectRow(): string {
+    return `SELECT ${ROW_COLUMNS.map((column) => this.q(column.name)).join(', ')} FROM ${this.q(TABLE)}`;
   }
 
   private q(name: string): string {
@@ -353,7 +377,7 @@ const parsed = <T>(value: unknown): T | null => {
 };
 const date = (value: unknown): Date | null => (value instanceof Date ? value : null);
 
-function toRow(record: ModelRunRecord): Record<string, SqlValue> {
+function toRow(record: ModelRunRecord | ModelRunWithHistory): Record<string, SqlValue> {
   return {
     id: record.id,
     dataset_id: record.datasetId,
@@ -365,7 +389,7 @@ function toRow(record: ModelRunRecord): Record<string, SqlValue> {
     progress_shift: record.progress.lastShift,
     progress_fraction: record.progress.fraction,
     metrics: json(record.metrics),
-    iterations: json(record.iterations),
+    iterations: 'iterations' in record ? json(record.iterations) : null,
     k_selection: json(record.kSelection),
     centroids: json(record.centroids),
     cluster_sizes: json(record.clusterSizes),
@@ -413,7 +437,6 @@ export function toRecord(row: Row): ModelRunRecord {
       lastShift: row.progress_shift === null ? null : Number(row.progress_shift),
     },
     metrics: parsed(row.metrics),
-    iterations: parsed(row.iterations),
     kSelection: parsed(row.k_selection),
     centroids: parsed(row.centroids),
     clusterSizes: parsed(row.cluster_sizes),

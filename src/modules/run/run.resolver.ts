@@ -7,7 +7,7 @@ import { Dataset } from '../dataset/dataset.type';
 import type { Assignment } from './assignment.repository';
 import { AssignmentConnection } from './assignment.type';
 import { ModelRunFilter, ModelRunOrder, NEWEST_FIRST, StartModelRunInput } from './run.input';
-import type { ModelRunRecord } from './run.record';
+import type { IterationRecord, ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
 import { RunTraceService, type TraceEventRecord } from './run-trace.service';
 import { ModelRun, ModelRunConnection, runCursors } from './run.type';
@@ -80,6 +80,12 @@ export class RunResolver {
   @FieldResolver(() => Dataset, { nullable: true, description: 'Null once the dataset has been deleted.' })
   dataset(@Root() run: ModelRunRecord, @Ctx() context: GraphqlContext): Promise<DatasetRecord | null> {
     return context.loaders.dataset.byId.load(run.datasetId);
+  }
+
+  // The field's type and description stay on ModelRun; its value is batched per request (RunLoaders.iterations).
+  @FieldResolver()
+  iterations(@Root() run: ModelRunRecord, @Ctx() context: GraphqlContext): Promise<IterationRecord[] | null> {
+    return context.loaders.run.iterations.load(run.id);
   }
 
   @FieldResolver(() => Float, {

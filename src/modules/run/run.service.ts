@@ -18,7 +18,7 @@ import type { RunExecutor } from './run-executor';
 import type { RunEvents } from './run.events';
 import { currentThenUpdates } from './run-updates';
 import type { RunUpdateChannel } from './run-update-channel';
-import { isTerminal, type ModelRunRecord } from './run.record';
+import { isTerminal, type IterationRecord, type ModelRunRecord } from './run.record';
 import type { RunFilter, RunKey, RunOrder, RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
 import type { RunTracer } from './run.tracer';
@@ -95,7 +95,6 @@ export class RunService {
         lastShift: null,
       },
       metrics: null,
-      iterations: null,
       kSelection: null,
       centroids: null,
       clusterSizes: null,
@@ -208,6 +207,12 @@ export class RunService {
   /** Batch: runs by id, null for an unknown id. */
   async byIds(ids: readonly string[]): Promise<(ModelRunRecord | null)[]> {
     const found = new Map((await this.deps.runs.findByIds(ids)).map((run) => [run.id, run] as const));
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /** Batch: each run's per-iteration history, null for an unknown id or a run with none yet. */
+  async iterationsOf(ids: readonly string[]): Promise<(IterationRecord[] | null)[]> {
+    const found = await this.deps.runs.iterationsOf(ids);
     return ids.map((id) => found.get(id) ?? null);
   }
 

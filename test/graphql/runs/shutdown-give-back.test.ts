@@ -108,6 +108,7 @@ for (const target of TARGETS) {
         assert.deepEqual([again.status, again.attempts], ['SUCCEEDED', 2], 'ModelRun.attempts shows the retry');
         const [record] = await runs.findByIds([resumed]);
         const [reference] = await runs.findByIds([uninterrupted]);
+        const histories = await runs.iterationsOf([resumed, uninterrupted]);
         assert.equal(record?.attempts, 2);
         assert.deepEqual(await assignmentsOf(datastore(), resumed), expectedAssignments, 'assignments value by value');
         assert.deepEqual(
@@ -116,8 +117,8 @@ for (const target of TARGETS) {
           'published outcomes value by value, now of the resumed run',
         );
         assert.deepEqual(
-          [record?.centroids, record?.clusterSizes, record?.metrics?.inertia, record?.iterations?.length],
-          [reference?.centroids, reference?.clusterSizes, reference?.metrics?.inertia, reference?.iterations?.length],
+          [record?.centroids, record?.clusterSizes, record?.metrics?.inertia, histories.get(resumed)?.length],
+          [reference?.centroids, reference?.clusterSizes, reference?.metrics?.inertia, histories.get(uninterrupted)?.length],
         );
       } finally {
         for (const server of servers) await server.stop();

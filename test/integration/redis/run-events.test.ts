@@ -21,7 +21,6 @@ function fullRun(): ModelRunRecord {
       silhouette: -0.25,
       timings: { readMs: 1, prepareMs: 2, clusterMs: 3, scoreMs: 4, saveMs: 5, publishMs: null },
     } as unknown as ModelRunRecord['metrics'],
-    iterations: [{ k: 2, restart: 0, iteration: 1, centroidShift: Number.NaN, inertia: 1e-300, clusterSizes: [3, 0] }],
     kSelection: { rule: 'SILHOUETTE', chosenK: 3, maxCappedByRows: false, scores: [] } as unknown as ModelRunRecord['kSelection'],
     centroids: [{ cluster: 0, original: [1.5, -0], scaled: [Number.NEGATIVE_INFINITY, 2] }],
     clusterSizes: [7, 0, 1],

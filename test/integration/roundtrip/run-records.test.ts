@@ -5,7 +5,7 @@ import type {
   CentroidRecord,
   IterationRecord,
   KSelectionRecord,
-  ModelRunRecord,
+  ModelRunWithHistory,
   PreparationRecord,
   RunMetrics,
   RunParams,
@@ -39,7 +39,7 @@ for (const target of ROUND_TRIP_TARGETS) {
     it(`${RECORDS} runs inserted, started, progressed and ended (SUCCEEDED or FAILED): toRecord() gives back every field written`, async () => {
       const generator = new RoundTripGenerator(ROUND_TRIP_SEED);
       const runs = new RunRepository(store.datastore);
-      const expected: ModelRunRecord[] = [];
+      const expected: ModelRunWithHistory[] = [];
       for (let index = 0; index < RECORDS; index++) {
         const queued = queuedRecord(generator, index);
         await runs.insert(queued);
@@ -54,7 +54,7 @@ for (const target of ROUND_TRIP_TARGETS) {
           { iteration: iteration, maxIterations: maxIterations, lastShift: shift, fraction: progressOf('RUNNING', iteration, maxIterations, shift).fraction },
           beatAt,
         );
-        const running: ModelRunRecord = {
+        const running: ModelRunWithHistory = {
           ...queued,
           status: 'RUNNING',
           startedAt,
@@ -63,7 +63,10 @@ for (const target of ROUND_TRIP_TARGETS) {
         };
         expected.push(index % 4 === 3 ? await fail(runs, generator, running) : await succeed(runs, generator, running));
       }
-      const read = await runs.findByIds(expected.map((record) => record.id));
+      // The row and the history are read apart (a listing reads no history): together they give back the record.
+      const ids = expected.map((record) => record.id);
+      const histories = await runs.iterationsOf(ids);
+      const read = (await runs.findByIds(ids)).map((record): ModelRunWithHistory => ({ ...record, iterations: histories.get(record.id) ?? null }));
       assertRoundTrip({
         what: `run records on ${target.name}`,
         written: expected,
@@ -77,7 +80,7 @@ for (const target of ROUND_TRIP_TARGETS) {
 }
 
 /** A QUEUED run as RunService.start inserts it, every text at or near its column's limit. */
-function queuedRecord(generator: RoundTripGenerator, index: number): ModelRunRecord {
+function queuedRecord(generator: RoundTripGenerator, index: number): ModelRunWithHistory {
   const prefix = `${index}:`;
   const createdAt = generator.timestamp();
   const params: RunParams = {
@@ -121,12 +124,12 @@ function queuedRecord(generator: RoundTripGenerator, index: number): ModelRunRec
 }
 
 /** The progress toRecord() derives: `fraction` is computed, not stored (1 once SUCCEEDED). */
-function progressOf(status: RunStatus, iteration: number, maxIterations: number, lastShift: number | null): ModelRunRecord['progress'] {
+function progressOf(status: RunStatus, iteration: number, maxIterations: number, lastShift: number | null): ModelRunWithHistory['progress'] {
   return { iteration, maxIterations, fraction: status === 'SUCCEEDED' ? 1 : maxIterations > 0 ? Math.min(1, iteration / maxIterations) : 0, lastShift };
 }
 
 /** Ends the run as RunExecutor does on success (the results as JSON text, as succeededChanges writes them); returns the record expected back. */
-async function succeed(runs: RunRepository, generator: RoundTripGenerator, running: ModelRunRecord): Promise<ModelRunRecord> {
+async function succeed(runs: RunRepository, generator: RoundTripGenerator, running: ModelRunWithHistory): Promise<ModelRunWithHistory> {
   const columns = running.params.featureColumns.length;
   const k = running.params.k ?? running.params.kRange!.max;
   const doubles = (count: number) => Array.from({ length: count }, () => generator.double());
@@ -238,7 +241,7 @@ async function succeed(runs: RunRepository, generator: RoundTripGenerator, runni
 const CLIENT_RUN_CODES = ['NON_FINITE_VALUE', 'EMPTY_INPUT', 'COLUMN_ALL_MISSING', 'INTERRUPTED'] as const;
 
 /** Ends the run as FAILED with a long Unicode message (a TEXT column); returns the record expected back. */
-async function fail(runs: RunRepository, generator: RoundTripGenerator, running: ModelRunRecord): Promise<ModelRunRecord> {
+async function fail(runs: RunRepository, generator: RoundTripGenerator, running: ModelRunWithHistory): Promise<ModelRunWithHistory> {
   const finishedAt = generator.timestamp();
   const error = { code: generator.pick(CLIENT_RUN_CODES), message: generator.text(20_000) };
   await runs.transition(running.id, ['QUEUED', 'RUNNING'], 'FAILED', { finished_at: finishedAt, error_code: error.code, error_message: error.message });
@@ -249,8 +252,8 @@ async function fail(runs: RunRepository, generator: RoundTripGenerator, running:
  * Every field of a record. The JSON fields come back as JSON gives them: a −0 inside them as 0, as in
  * every GraphQL response (README "How values come back").
  */
-function recordColumns(target: RoundTripTarget): RoundTripColumn<ModelRunRecord, ModelRunRecord>[] {
-  const field = <K extends keyof ModelRunRecord>(name: K, json = false): RoundTripColumn<ModelRunRecord, ModelRunRecord> => ({
+function recordColumns(target: RoundTripTarget): RoundTripColumn<ModelRunWithHistory, ModelRunWithHistory>[] {
+  const field = <K extends keyof ModelRunWithHistory>(name: K, json = false): RoundTripColumn<ModelRunWithHistory, ModelRunWithHistory> => ({
     name,
     expected: (record) => (json ? withoutNegativeZero(record[name]) : record[name]),
     actual: (record) => record[name],

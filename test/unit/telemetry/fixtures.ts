@@ -134,7 +134,6 @@ export function succeededRun(overrides: Partial<ModelRunRecord> = {}): ModelRunR
       converged: true,
       timings: { readMs: 3.5, prepareMs: 1.25, clusterMs: 20, scoreMs: 4, publishMs: 2.5 },
     },
-    iterations: null,
     kSelection: { rule: 'MAX_SILHOUETTE', chosenK: 3, maxCappedByRows: false, scores: [] },
     centroids: [
       { cluster: 0, original: [20, 2000], scaled: [-1, -1] },

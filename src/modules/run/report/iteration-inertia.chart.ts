@@ -1,4 +1,4 @@
-import type { ModelRunRecord } from '../run.record';
+import type { ModelRunWithHistory } from '../run.record';
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from './vega-lite-spec';
 
 /** The series name of one restart of one k, as the chart labels its line. */
@@ -10,7 +10,7 @@ export function iterationSeries(k: number, restart: number): string {
  * Inertia at each iteration, one line per k and restart (iterations start again at 1 for each), coloured
  * by k. Inertia is in the scaled units the clustering used. Null before any iteration is recorded.
  */
-export function iterationInertiaChart(run: Pick<ModelRunRecord, 'iterations'>): VegaLiteSpec | null {
+export function iterationInertiaChart(run: Pick<ModelRunWithHistory, 'iterations'>): VegaLiteSpec | null {
   if (!run.iterations || run.iterations.length === 0) return null;
   const rows = run.iterations.map(({ k, restart, iteration, inertia }) => ({ k, iteration, inertia, series: iterationSeries(k, restart) }));
   return {

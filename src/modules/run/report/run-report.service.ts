@@ -5,7 +5,7 @@ import { AppError } from '../../../errors/app-error';
 import type { DatasetRecord } from '../../dataset/dataset.record';
 import type { AssignmentRepository } from '../assignment.repository';
 import { entityKey } from '../dataset-reader';
-import type { ModelRunRecord } from '../run.record';
+import type { ModelRunRecord, ModelRunWithHistory } from '../run.record';
 import type { RunRepository } from '../run.repository';
 import type { PointSample, SamplePoint } from './point-sample';
 import { firstTwoComponents } from './principal-components';
@@ -25,7 +25,7 @@ export interface ReportRequest {
 
 /** Everything the report page draws: the run as stored, its dataset's name, and a sample of its points. */
 export interface RunReport {
-  readonly run: ModelRunRecord;
+  readonly run: ModelRunWithHistory;
   /** Null once the dataset has been deleted. */
   readonly datasetName: string | null;
   /** Null until the run SUCCEEDED (no assignments before), or once its dataset is deleted. */
@@ -33,7 +33,7 @@ export interface RunReport {
 }
 
 export interface RunReportDependencies {
-  readonly runs: Pick<RunRepository, 'findByIds'>;
+  readonly runs: Pick<RunRepository, 'findByIds' | 'iterationsOf'>;
   readonly datasets: { byIds(ids: readonly string[]): Promise<(DatasetRecord | null)[]> };
   readonly assignments: Pick<AssignmentRepository, 'clustersOf'>;
   readonly streamer: Streamer & { readonly dialect: SqlDialect };
@@ -51,7 +51,8 @@ export class RunReportService {
     const axes = checkRequest(run, request);
     const [dataset] = await this.deps.datasets.byIds([run.datasetId]);
     const sample = run.status === 'SUCCEEDED' && dataset ? await this.sample(run, axes, request.sample ?? DEFAULT_SAMPLE_SIZE) : null;
-    return { run, datasetName: dataset?.name ?? null, sample };
+    const iterations = (await this.deps.runs.iterationsOf([run.id])).get(run.id) ?? null;
+    return { run: { ...run, iterations }, datasetName: dataset?.name ?? null, sample };
   }
 
   /**
