@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { promisify } from 'node:util';
+import { createAdminKey, launchMain, type MainProcess } from '../test/support/main-process';
+
+/**
+ * `node dist/bench/listing.js`: GraphQL read queries under load, issue 16 item 4's way. A server as
+ * `npm start` runs it (dist/src/main.js, the embedded default) gets `--runs` model runs (half k = 3 on
+ * iris, half kRange 2–8 with 3 restarts on the station readings, so their histories are long), all run
+ * to their end; then autocannon, in its own process, sends each query for `--duration` seconds.
+ * Timings are results, never assertions; bench/RESULTS.md records them.
+ */
+const QUERIES: readonly { readonly name: string; readonly query: string; readonly connections: number }[] = [
+  {
+    name: 'runs with dataset and metrics',
+    query: '{ modelRuns(first: 20) { edges { node { id status dataset { name } metrics { inertia silhouette } } } } }',
+    connections: 50,
+  },
+  { name: 'runs, id and status', query: '{ modelRuns(first: 20) { edges { node { id status } } } }', connections: 10 },
+  { name: 'runs, id and status', query: '{ modelRuns(first: 20) { edges { node { id status } } } }', connections: 50 },
+  { name: 'datasets', query: '{ datasets { name } }', connections: 50 },
+];
+
+const AUTOCANNON = path.join(__dirname, '..', '..', 'node_modules', 'autocannon', 'autocannon.js');
+
+interface Measured {
+  readonly name: string;
+  readonly connections: number;
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+interface Server extends MainProcess {
+  readonly adminKey: string;
+}
+
+async function post(server: Server, query: string): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+}
+
+async function seedRuns(server: Server, runs: number): Promise<void> {
+  const ids: string[] = [];
+  for (let index = 0; index < runs; index++) {
+    const input =
+      index % 2 === 0
+        ? `datasetId: "demo-iris", k: 3, seed: ${index + 1}`
+        : `datasetId: "demo-station-readings", kRange: { min: 2, max: 8 }, nInit: 3, seed: ${index + 1}`;
+    const result = await post(server, `mutation { startModelRun(input: { ${input} }) { id } }`);
+    const started = result.data?.startModelRun as { id: string } | undefined;
+    if (!started) throw new Error(`startModelRun: ${JSON.stringify(result.errors)}`);
+    ids.push(started.id);
+  }
+  for (const id of ids) {
+    for (;;) {
+      const state = (await post(server, `{ modelRun(id: "${id}") { status } }`)).data?.modelRun as { status: string } | undefined;
+      if (state && !['QUEUED', 'RUNNING'].includes(state.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+async function load(server: Server, query: string, connections: number, seconds: number): Promise<Omit<Measured, 'name' | 'connections'>> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      AUTOCANNON,
+      '--json',
+      '-c',
+      String(connections),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-H',
+      `authorization=Bearer ${server.adminKey}`,
+      '-b',
+      JSON.stringify({ query }),
+      `${server.url}/graphql`,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result = JSON.parse(stdout) as {
+    requests: { total: number; average: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    requests: result.requests.total,
+    perSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, duration: { type: 'string', default: '15' } } });
+  // The default log level, as `npm start` runs: each request's access line is written (and drained here unread).
+  const env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')), RATE_LIMIT_RUNS_PER_MINUTE: '10000' };
+  const adminKey = createAdminKey(env);
+  const server: Server = { ...(await launchMain(env, () => adminKey)), adminKey };
+  server.child.stdout!.removeAllListeners('data');
+  server.child.stdout!.resume();
+  try {
+    await seedRuns(server, Number(values.runs));
+    const results: Measured[] = [];
+    for (const { name, query, connections } of QUERIES) {
+      // A GraphQL error answers 200 too: each query must answer data first.
+      const once = await post(server, query);
+      if (once.errors || !once.data) throw new Error(`${name}: ${JSON.stringify(once.errors)}`);
+      results.push({ name, connections, ...(await load(server, query, connections, Number(values.duration))) });
+      process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
+    }
+    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | non-2xx | errors |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of results) console.log(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
