@@ -112,7 +112,7 @@ async function load(server: Server, query: string, connections: number, seconds:
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, duration: { type: 'string', default: '15' } } });
   // The default log level, as `npm start` runs: each request's access line is written (and drained here unread).
-  const env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')), RATE_LIMIT_RUNS_PER_MINUTE: '10000' };
+  const env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')), RATE_LIMIT_RUNS_PER_MINUTE: '10000', RUN_QUEUE_LIMIT: '100' };
   const adminKey = createAdminKey(env);
   const server: Server = { ...(await launchMain(env, () => adminKey)), adminKey };
   server.child.stdout!.removeAllListeners('data');
