@@ -4,6 +4,8 @@ import type { Client } from 'graphql-ws';
 import {
   CancelModelRunDocument,
   DatasetNamesDocument,
+  ModelRunHistoryUpdatedDocument,
+  ModelRunResultDocument,
   ModelRunUpdatedDocument,
   RegisterDatasetDocument,
   StartModelRunDocument,
@@ -83,6 +85,29 @@ describe('the modelRunUpdated subscription', () => {
       progress: { iteration: final.progress.iteration, maxIterations: final.progress.maxIterations, fraction: final.progress.fraction },
     });
     assert.ok(final.progress.iteration > 0);
+  });
+
+  it('a subscription selecting iterations gets null while the run waits and, at SUCCEEDED, the history ModelRun.iterations reads then', async () => {
+    const blocker = await start({ datasetId, ...LONG_RUN });
+    await waitForRun(server, blocker.id, ['RUNNING']);
+    const run = await start({ datasetId, k: 3, nInit: 1, maxIterations: 50, tolerance: 1e-12, seed: 11, publishOutcomes: false });
+    const historyClient = await connectGraphqlWs(server.url);
+    try {
+      const outcome = untilServerEnds(historyClient, ModelRunHistoryUpdatedDocument, { id: run.id });
+      await requestOverWs(historyClient, DatasetNamesDocument, {});
+      dataOf(await server.graphql(CancelModelRunDocument, { id: blocker.id }), 'cancel the blocker');
+      const { events, ending } = await outcome;
+      assert.equal(ending, 'complete');
+      const states = events.map((event) => dataOf(event, 'event').modelRunUpdated);
+      assert.deepEqual([states[0]?.status, states[0]?.iterations], ['QUEUED', null]);
+      const stored = dataOf(await server.graphql(ModelRunResultDocument, { id: run.id }), 'the run').modelRun!;
+      assert.equal(states.at(-1)?.status, 'SUCCEEDED');
+      assert.ok(stored.iterations && stored.iterations.length > 0);
+      // Read afresh for the last event: the null read for the first one is not kept for the subscription's life.
+      assert.deepEqual(states.at(-1)?.iterations, stored.iterations);
+    } finally {
+      await historyClient.dispose();
+    }
   });
 
   it('subscribing right after startModelRun gets the states in order, ending with SUCCEEDED, then complete', async () => {
