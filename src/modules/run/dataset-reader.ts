@@ -37,6 +37,7 @@ export async function readFeatureTable(
   batchRows: number,
   shouldCancel: () => boolean,
   parts = 1,
+  onRows?: (rowsRead: number) => void,
 ): Promise<FeatureTable> {
   for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   const columns = params.featureColumns.length;
@@ -50,6 +51,7 @@ export async function readFeatureTable(
   const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, MIN_ROWS_PER_READ_PART) : [{}];
   const pieces = ranges.map(() => ({ blocks: [] as Float64Array[], entityKeys: [] as string[] }));
   let failed = false;
+  let rowsRead = 0;
   const settled = await Promise.allSettled(
     ranges.map((range, part) => {
       const { blocks, entityKeys } = pieces[part]!;
@@ -72,6 +74,8 @@ export async function readFeatureTable(
                 entityKeys.push(entityKey(keyParts));
               }
             }
+            rowsRead += batch.length;
+            onRows?.(rowsRead);
           },
           range,
         )

@@ -100,9 +100,27 @@ export class RunExecutor {
     const params = run.params;
     const cancelled = () => this.cancelRequested.has(run.id);
 
+    const ks = params.kRange ? params.kRange.max - params.kRange.min + 1 : 1;
+    const budget = params.maxIterations * params.nInit * ks;
+    const iterations: IterationRecord[] = [];
+    let iterationsSeen = 0;
+    let lastShift: number | null = null;
+    let rowsRead = 0;
+    let rowsPerSecond: number | null = null;
+    const progress = new ProgressWriter((fraction) =>
+      this.recordProgress(run, { iteration: Math.min(iterationsSeen, budget), maxIterations: budget, lastShift, fraction, rowsRead, rowsPerSecond }, now()),
+    );
+
     let phaseStarted = performance.now();
     // Counted apart where numeric columns can hold text (SQLite): the read gives such values as NULL.
     const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
+    const readStarted = performance.now();
+    const onRows = (rows: number) => {
+      rowsRead = rows;
+      rowsPerSecond = rows / Math.max(1e-3, (performance.now() - readStarted) / 1000);
+      // The fraction stands still while reading: the writer's interval alone paces these writes.
+      progress.offer(0);
+    };
     const table = await readFeatureTable(
       datastore,
       datastore.dialect,
@@ -110,19 +128,13 @@ export class RunExecutor {
       this.dependencies.readBatchRows,
       cancelled,
       this.dependencies.readConnections ?? 1,
+      onRows,
     );
     const readMs = performance.now() - phaseStarted;
     if (table.rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
+    onRows(table.rows);
 
-    const ks = params.kRange ? params.kRange.max - params.kRange.min + 1 : 1;
-    const budget = params.maxIterations * params.nInit * ks;
     const plan = new RunProgressPlan(params, table.rows);
-    const iterations: IterationRecord[] = [];
-    let iterationsSeen = 0;
-    let lastShift: number | null = null;
-    const progress = new ProgressWriter((fraction) =>
-      this.recordProgress(run, { iteration: Math.min(iterationsSeen, budget), maxIterations: budget, lastShift, fraction }, now()),
-    );
     progress.offer(plan.afterRead(), true);
     const job = runInWorker(
       { values: table.values, rows: table.rows, columns: table.columns, columnNames: params.featureColumns, params },

@@ -14,7 +14,7 @@ export interface RunUpdatePollerOptions {
 /**
  * Reads the runs this replica's subscribers follow, so a run executing on another replica reaches them
  * without Redis: one `findByIds` a tick for all followed ids (chunked by the dialect's IN-list limit),
- * only while some are followed, publishing only a status, iteration or fraction it has not seen.
+ * only while some are followed, publishing only a status, iteration, fraction or rows read it has not seen.
  */
 export class RunUpdatePoller {
   private readonly followers = new Map<string, number>();
@@ -86,7 +86,7 @@ export class RunUpdatePoller {
     if (ids.length === 0) return;
     try {
       for (const run of await this.options.runs.findByIds(ids)) {
-        const state = `${run.status}/${run.progress.iteration}/${run.progress.fraction}`;
+        const state = `${run.status}/${run.progress.iteration}/${run.progress.fraction}/${run.progress.rowsRead ?? ''}`;
         if (!this.followers.has(run.id) || this.seen.get(run.id) === state) continue;
         this.seen.set(run.id, state);
         this.options.publish(run);

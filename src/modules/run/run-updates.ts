@@ -49,6 +49,12 @@ export function currentThenUpdates(current: ModelRunRecord, updates: AsyncIterat
 /** Later in the lifecycle, or further in the computation at the same stage. */
 function isNewer(update: ModelRunRecord, sent: ModelRunRecord): boolean {
   const stage = STAGE[update.status] - STAGE[sent.status];
-  // The fraction moves where iterations do not (the read, each k scored, the results computed).
-  return stage > 0 || (stage === 0 && (update.progress.fraction > sent.progress.fraction || update.progress.iteration > sent.progress.iteration));
+  // The fraction moves where iterations do not (each k scored, the results computed); while the table
+  // is read, only the rows read do.
+  const { progress } = update;
+  return (
+    stage > 0 ||
+    (stage === 0 &&
+      (progress.fraction > sent.progress.fraction || progress.iteration > sent.progress.iteration || (progress.rowsRead ?? 0) > (sent.progress.rowsRead ?? 0)))
+  );
 }

@@ -22,6 +22,10 @@ export interface RunProgress {
   readonly maxIterations: number;
   readonly fraction: number;
   readonly lastShift: number | null;
+  /** Rows of the dataset read so far (the table's rows once read); null before the read begins. */
+  readonly rowsRead?: number | null;
+  /** The read's rate so far, rows a second; null before the read begins. */
+  readonly rowsPerSecond?: number | null;
 }
 
 export interface PhaseTimings {

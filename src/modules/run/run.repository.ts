@@ -17,6 +17,8 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'progress_max', type: 'integer' },
   { name: 'progress_shift', type: 'double' },
   { name: 'progress_fraction', type: 'double' },
+  { name: 'progress_rows', type: 'integer' },
+  { name: 'progress_rows_per_s', type: 'double' },
   { name: 'metrics', type: 'text' },
   { name: 'iterations', type: 'text' },
   { name: 'k_selection', type: 'text' },
@@ -204,6 +206,8 @@ export class RunRepository {
         progress_max: progress.maxIterations,
         progress_shift: progress.lastShift,
         progress_fraction: progress.fraction,
+        progress_rows: progress.rowsRead ?? null,
+        progress_rows_per_s: progress.rowsPerSecond ?? null,
         heartbeat_at: now,
       },
       this.executor,
@@ -256,6 +260,7 @@ export class RunRepository {
       sql:
         `UPDATE ${this.q(TABLE)} SET ${this.q('status')} = 'RUNNING', ${this.q('owner')} = ?, ` +
         `${this.q('attempts')} = COALESCE(${this.q('attempts')}, 0) + 1, ${this.q('progress_iteration')} = 0, ${this.q('progress_shift')} = NULL, ${this.q('progress_fraction')} = NULL, ` +
+        `${this.q('progress_rows')} = NULL, ${this.q('progress_rows_per_s')} = NULL, ` +
         `${this.q('started_at')} = ${this.timestamp()}, ${this.q('heartbeat_at')} = ${this.timestamp()} ` +
         `WHERE ${this.q('id')} = ? AND ${this.q('status')} = 'QUEUED'`,
       parameters: [owner, now, now, id],
@@ -375,6 +380,7 @@ const parsed = <T>(value: unknown): T | null => {
   const text = textOrNull(value);
   return text === null ? null : (JSON.parse(text) as T);
 };
+const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const date = (value: unknown): Date | null => (value instanceof Date ? value : null);
 
 function toRow(record: ModelRunRecord | ModelRunWithHistory): Record<string, SqlValue> {
@@ -388,6 +394,8 @@ function toRow(record: ModelRunRecord | ModelRunWithHistory): Record<string, Sql
     progress_max: record.progress.maxIterations,
     progress_shift: record.progress.lastShift,
     progress_fraction: record.progress.fraction,
+    progress_rows: record.progress.rowsRead ?? null,
+    progress_rows_per_s: record.progress.rowsPerSecond ?? null,
     metrics: json(record.metrics),
     iterations: 'iterations' in record ? json(record.iterations) : null,
     k_selection: json(record.kSelection),
@@ -435,6 +443,8 @@ export function toRecord(row: Row): ModelRunRecord {
               ? Math.min(1, iteration / maxIterations)
               : 0,
       lastShift: row.progress_shift === null ? null : Number(row.progress_shift),
+      rowsRead: numberOrNull(row.progress_rows),
+      rowsPerSecond: numberOrNull(row.progress_rows_per_s),
     },
     metrics: parsed(row.metrics),
     kSelection: parsed(row.k_selection),

@@ -88,6 +88,18 @@ export class RunProgressType {
 
   @Field(() => Float, { nullable: true, description: 'The last iteration’s largest squared centroid movement.' })
   lastShift!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Rows of the dataset read so far: growing while the run reads, the rows read once it has. Null before the read begins.',
+  })
+  rowsRead!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Rows read a second since the read began (the whole read’s rate once done). Null before the read begins.',
+  })
+  rowsPerSecond!: number | null;
 }
 
 @ObjectType('PhaseTimings', { description: 'Milliseconds spent in each phase of a run.' })

@@ -47,11 +47,23 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
 
       assert.equal(await runs.transition('run-life', ['QUEUED'], 'RUNNING', { started_at: startedAt, heartbeat_at: startedAt }), true);
       assert.equal(await runs.transition('run-life', ['QUEUED'], 'RUNNING', { started_at: beat }), false, 'started once');
-      assert.equal(await runs.recordProgress('run-life', { iteration: 5, maxIterations: 300, lastShift: 0.25, fraction: 5 / 300 }, beat), true);
+      assert.equal(
+        await runs.recordProgress(
+          'run-life',
+          { iteration: 5, maxIterations: 300, lastShift: 0.25, fraction: 5 / 300, rowsRead: 10_000_000, rowsPerSecond: 123_456.789 },
+          beat,
+        ),
+        true,
+      );
       const [running] = await runs.findByIds(['run-life']);
       assert.deepEqual(
         [running!.status, running!.startedAt?.toISOString(), running!.heartbeatAt?.toISOString(), running!.progress],
-        ['RUNNING', startedAt.toISOString(), beat.toISOString(), { iteration: 5, maxIterations: 300, fraction: 5 / 300, lastShift: 0.25 }],
+        [
+          'RUNNING',
+          startedAt.toISOString(),
+          beat.toISOString(),
+          { iteration: 5, maxIterations: 300, fraction: 5 / 300, lastShift: 0.25, rowsRead: 10_000_000, rowsPerSecond: 123_456.789 },
+        ],
       );
 
       const clusterSizes = [3, 1, 4];
@@ -72,7 +84,12 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
       const [ended] = await runs.findByIds(['run-life']);
       assert.deepEqual(
         [ended!.status, ended!.finishedAt?.toISOString(), ended!.clusterSizes, ended!.progress],
-        ['SUCCEEDED', finishedAt.toISOString(), clusterSizes, { iteration: 5, maxIterations: 300, fraction: 1, lastShift: null }],
+        [
+          'SUCCEEDED',
+          finishedAt.toISOString(),
+          clusterSizes,
+          { iteration: 5, maxIterations: 300, fraction: 1, lastShift: null, rowsRead: 10_000_000, rowsPerSecond: 123_456.789 },
+        ],
       );
     });
 

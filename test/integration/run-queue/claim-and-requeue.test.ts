@@ -112,7 +112,12 @@ for (const target of ROUND_TRIP_TARGETS) {
       await runs.insert(queued('run-r', '2026-05-03T07:59:00.000Z'));
       assert.equal(await runs.claim('run-r', 'dead-replica', claimedAt), true);
       assert.equal(
-        await runs.recordProgress('run-r', { iteration: 9, maxIterations: 300, lastShift: 0.5, fraction: 9 / 300 }, claimedAt, 'dead-replica'),
+        await runs.recordProgress(
+          'run-r',
+          { iteration: 9, maxIterations: 300, lastShift: 0.5, fraction: 9 / 300, rowsRead: 4_000, rowsPerSecond: 2_000 },
+          claimedAt,
+          'dead-replica',
+        ),
         true,
         'the first attempt got somewhere',
       );
@@ -134,7 +139,11 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.equal(await runs.claim('run-r', 'live-replica', againAt), true);
       const again = await read('run-r');
       assert.deepEqual(state(again), ['RUNNING', 'live-replica', 2, againAt.toISOString(), againAt.toISOString(), null]);
-      assert.deepEqual([again?.progress.iteration, again?.progress.lastShift], [0, null], "the new attempt's progress starts from nothing");
+      assert.deepEqual(
+        [again?.progress.iteration, again?.progress.lastShift, again?.progress.rowsRead, again?.progress.rowsPerSecond],
+        [0, null, null, null],
+        "the new attempt's progress starts from nothing",
+      );
     });
 
     it('a former owner can neither record progress on nor end a run requeued and claimed by another; the new owner can', async () => {
