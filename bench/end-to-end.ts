@@ -168,14 +168,14 @@ export async function freshState(database: BenchDatabase, rows: number, log: (li
   };
 }
 
-interface Server {
+export interface Server {
   readonly url: string;
   readonly pid: number;
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
 }
 
-async function startServer(env: Record<string, string>): Promise<Server> {
+export async function startServer(env: Record<string, string>): Promise<Server> {
   const { UV_THREADPOOL_SIZE: _inherited, ...parentEnv } = process.env;
   const fullEnv = { ...parentEnv, PORT: '0', HOST: '127.0.0.1', ...env };
   const created = spawnSync(process.execPath, [APIKEY_CLI, 'create', '--name', 'bench', '--role', 'admin'], { env: fullEnv, encoding: 'utf8' });

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
 
 /** The same job in process: time per k (its restarts, then its scores), and iterations per restart. */
 async function clusterBreakdown(server: TestServer, params: RunParams): Promise<void> {
-  const table = await readFeatureTable(server.app.datastore, server.app.datastore.dialect, params, 10_000, () => false);
+  const table = await readFeatureTable(server.app.datastore, server.app.datastore.dialect, params, 10_000, { shouldCancel: () => false });
   const marks: { k: number; restart: number; iteration: number; at: number }[] = [];
   const kDone = new Map<number, number>();
   const started = performance.now();

@@ -215,7 +215,7 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
       const baselineRssBytes = process.memoryUsage.rss();
       const cpu = process.cpuUsage();
       const started = performance.now();
-      const table = await readFeatureTable(datastore, datastore.dialect, params, readCase.fetchSize, () => false);
+      const table = await readFeatureTable(datastore, datastore.dialect, params, readCase.fetchSize, { shouldCancel: () => false });
       const seconds = (performance.now() - started) / 1000;
       const cpuSeconds = cpuSince(cpu);
       let checksum = 0;

@@ -55,6 +55,8 @@ export class KeysetReader implements Streamer {
     const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
     const keyIndexes = read.keyColumns.map((_, index) => index);
     const bounds: SqlValue[][] = [];
+    // The position of each bound's row: a range's rows are the positions after the last one's up to its own.
+    const positions: number[] = [];
     for (let part = 1; part < count; part++) {
       const offset = Math.floor((total * part) / count) - 1;
       const probe = await this.readBatch(dialect, keysOnly, dialect.paginate(dialect.compileOrderedSelect(keysOnly), { limit: 1, offset }));
@@ -64,10 +66,12 @@ export class KeysetReader implements Streamer {
       // Keys that tie across the boundary: the next range would be empty.
       if (bounds.length > 0 && sameKey(bounds.at(-1)!, key)) continue;
       bounds.push(key);
+      positions.push(offset);
     }
     return [...bounds, undefined].map((through, index) => ({
       ...(index > 0 ? { after: bounds[index - 1]! } : {}),
       ...(through ? { through } : {}),
+      rows: (index < positions.length ? positions[index]! : total - 1) - (index > 0 ? positions[index - 1]! : -1),
     }));
   }
 

@@ -43,6 +43,8 @@ export interface OrderedRead {
 export interface KeyRange {
   readonly after?: readonly SqlValue[];
   readonly through?: readonly SqlValue[];
+  /** The rows it held when splitOrdered cut it (absent on the whole read): a reader may size its space so. */
+  readonly rows?: number;
 }
 
 /**

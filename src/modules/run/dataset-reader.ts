@@ -1,16 +1,19 @@
 import type { KeyRange } from '../../datastore/types';
 import type { Streamer } from '../../datastore/contracts';
 import type { SqlDialect } from '../../datastore/dialects';
+import type { RowBatch } from '../../datastore/row-batch';
 import { RunCancelledError } from '../modeling/model';
+import { EntityKeyBuilder, JoinedEntityKeys, type EntityKeys } from './entity-keys';
+import { FeatureRows } from './feature-rows';
 import type { RunParams } from './run.record';
 
 export interface FeatureTable {
-  /** Row-major feature values, NaN for NULL; exactly rows × columns long. */
+  /** Row-major feature values, NaN for NULL; exactly rows × columns long, on a SharedArrayBuffer. */
   readonly values: Float64Array;
   readonly rows: number;
   readonly columns: number;
   /** Each row's entity key as stored in assignments and outcomes. */
-  readonly entityKeys: string[];
+  readonly keys: EntityKeys;
 }
 
 /** Below this many rows a part, a dataset is read on one connection: the split's own queries would not pay. */
@@ -24,82 +27,162 @@ export function readConnectionsPerRun(requested: number, poolMax: number, concur
   return Math.max(1, Math.min(requested, Math.floor((poolMax - 1) / Math.max(1, concurrency))));
 }
 
+/** What readFeatureTable is told as it goes. */
+export interface ReadHooks {
+  /** Checked before each batch: true stops the read with RunCancelledError. */
+  readonly shouldCancel: () => boolean;
+  /** Rows read so far, over every part, after each batch. */
+  readonly onRows?: (rowsRead: number) => void;
+}
+
 /**
- * Reads a dataset's keys and features in key order, batch by batch, into Float64Array blocks (no row
- * objects), joined once at the end into exactly rows × columns values. With `parts` above 1, consecutive
- * key ranges are read side by side on their own connections and joined in range order, the same rows
- * as one read; when a part fails, the others stop at their next batch and the first failure is thrown.
+ * Reads a dataset's keys and features in key order, batch by batch, straight into one shared matrix (no
+ * row objects, no joined copy). With `parts` above 1, consecutive key ranges are read side by side on
+ * their own connections, each into its own slot of the matrix sized by the split's count: the same rows
+ * as one read. Only when a range held other rows than counted (the table changed, or keys tie at a
+ * boundary) are the parts copied once into place. When a part fails, the others stop at their next batch
+ * and the first failure is thrown.
  */
 export async function readFeatureTable(
   streamer: Streamer,
   dialect: SqlDialect,
   params: RunParams,
   batchRows: number,
-  shouldCancel: () => boolean,
+  hooks: ReadHooks,
   parts = 1,
-  onRows?: (rowsRead: number) => void,
+  minRowsPerPart = MIN_ROWS_PER_READ_PART,
 ): Promise<FeatureTable> {
   for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   const columns = params.featureColumns.length;
-  const keyCount = params.keyColumns.length;
   const read = {
     table: params.table,
     columns: [...params.keyColumns, ...params.featureColumns],
     keyColumns: params.keyColumns,
     numbers: params.featureColumns,
   };
-  const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, MIN_ROWS_PER_READ_PART) : [{}];
-  const pieces = ranges.map(() => ({ blocks: [] as Float64Array[], entityKeys: [] as string[] }));
+  const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, minRowsPerPart) : [{}];
+  // Counted ranges share one matrix, each in its slot; uncounted ones (a streamer that gives no counts)
+  // read into matrices of their own, joined after.
+  const counted = ranges.length === 1 || ranges.every((range) => range.rows !== undefined);
+  const shared = new FeatureRows(columns, ranges.length > 1 && counted ? ranges.reduce((sum, range) => sum + range.rows!, 0) : 0);
+  const pieces: PartReader[] = [];
+  let start = 0;
+  for (const range of ranges) {
+    const sole = ranges.length === 1 || !counted;
+    pieces.push(
+      new PartReader(
+        sole && pieces.length > 0 ? new FeatureRows(columns) : shared,
+        params.keyColumns.length,
+        sole ? 0 : start,
+        sole ? Number.POSITIVE_INFINITY : range.rows!,
+      ),
+    );
+    start += range.rows ?? 0;
+  }
   let failed = false;
   let rowsRead = 0;
   const settled = await Promise.allSettled(
-    ranges.map((range, part) => {
-      const { blocks, entityKeys } = pieces[part]!;
-      return streamer
+    ranges.map((range, part) =>
+      streamer
         .streamOrdered(
           read,
           batchRows,
           (batch) => {
-            if (shouldCancel()) throw new RunCancelledError();
+            if (hooks.shouldCancel()) throw new RunCancelledError();
             if (failed) throw new SiblingFailed();
-            const block = new Float64Array(batch.length * columns);
-            for (let column = 0; column < columns; column++) batch.copyNumbers(keyCount + column, block, column, columns);
-            blocks.push(block);
-            if (keyCount === 1) {
-              for (let row = 0; row < batch.length; row++) entityKeys.push(keyText(batch.value(row, 0)));
-            } else {
-              const keyParts: unknown[] = new Array<unknown>(keyCount);
-              for (let row = 0; row < batch.length; row++) {
-                for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
-                entityKeys.push(entityKey(keyParts));
-              }
-            }
+            pieces[part]!.add(batch);
             rowsRead += batch.length;
-            onRows?.(rowsRead);
+            hooks.onRows?.(rowsRead);
           },
           range,
         )
         .catch((error: unknown) => {
           failed = true;
           throw error;
-        });
-    }),
+        }),
+    ),
   );
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
   const failure = failures.findIndex((reason) => !(reason instanceof SiblingFailed));
   if (failure !== -1) throw failures[failure];
 
-  const entityKeys = pieces.length === 1 ? pieces[0]!.entityKeys : pieces.flatMap((piece) => piece.entityKeys);
-  const rows = entityKeys.length;
-  const values = new Float64Array(rows * columns);
-  let offset = 0;
-  for (const piece of pieces) {
-    for (const block of piece.blocks.splice(0)) {
-      values.set(block, offset);
-      offset += block.length;
+  const keys = pieces.length === 1 ? pieces[0]!.keys : new JoinedEntityKeys(pieces.map((piece) => piece.keys));
+  const rows = keys.length;
+  const inPlace = counted && pieces.every((piece) => piece.filledItsSlot());
+  return { values: inPlace ? shared.view(rows) : repack(pieces, columns, rows), rows, columns, keys };
+}
+
+/**
+ * One part's rows: into its slot of the shared matrix (from `start`, `capacity` rows; a sole part's has
+ * no end and grows the matrix), and past the slot, into rows of its own.
+ */
+class PartReader {
+  readonly keys = new EntityKeyBuilder();
+  private overflow: FeatureRows | null = null;
+  private rows = 0;
+  private spilled = 0;
+
+  constructor(
+    private readonly matrix: FeatureRows,
+    private readonly keyCount: number,
+    private readonly start: number,
+    private readonly capacity: number,
+  ) {}
+
+  add(batch: RowBatch): void {
+    if (this.spilled === 0 && this.rows + batch.length <= this.capacity) {
+      this.copyFeatures(batch, this.matrix.ensureRows(this.start + this.rows + batch.length), this.start + this.rows);
+      this.rows += batch.length;
+    } else {
+      this.overflow ??= new FeatureRows(this.matrix.columns);
+      this.copyFeatures(batch, this.overflow.ensureRows(this.spilled + batch.length), this.spilled);
+      this.spilled += batch.length;
+    }
+    this.addKeys(batch);
+  }
+
+  /** Whether the part's rows lie exactly in its slot (one without an end always does). */
+  filledItsSlot(): boolean {
+    return this.spilled === 0 && (this.capacity === Number.POSITIVE_INFINITY || this.rows === this.capacity);
+  }
+
+  /** Writes the part's rows at `offset` rows into `target`. */
+  copyInto(target: Float64Array, offset: number): number {
+    const columns = this.matrix.columns;
+    target.set(this.matrix.view(this.start + this.rows).subarray(this.start * columns), offset * columns);
+    if (this.overflow) target.set(this.overflow.view(this.spilled), (offset + this.rows) * columns);
+    return offset + this.rows + this.spilled;
+  }
+
+  private copyFeatures(batch: RowBatch, target: Float64Array, atRow: number): void {
+    const columns = this.matrix.columns;
+    for (let column = 0; column < columns; column++) batch.copyNumbers(this.keyCount + column, target, atRow * columns + column, columns);
+  }
+
+  private addKeys(batch: RowBatch): void {
+    const keyCount = this.keyCount;
+    if (keyCount === 1) {
+      for (let row = 0; row < batch.length; row++) {
+        const value = batch.value(row, 0);
+        if (typeof value === 'number') this.keys.addNumber(value);
+        else this.keys.addText(keyText(value));
+      }
+      return;
+    }
+    const keyParts: unknown[] = new Array<unknown>(keyCount);
+    for (let row = 0; row < batch.length; row++) {
+      for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
+      this.keys.addText(entityKey(keyParts));
     }
   }
-  return { values, rows, columns, entityKeys };
+}
+
+// The parts did not fit their slots (rows added or deleted during the read, or keys tied at a boundary): one copy.
+function repack(pieces: readonly PartReader[], columns: number, rows: number): Float64Array {
+  const target = new FeatureRows(columns, rows).view(rows);
+  let offset = 0;
+  for (const piece of pieces) offset = piece.copyInto(target, offset);
+  return target;
 }
 
 // Thrown into a part's read when another part has failed: that failure is the one reported.

@@ -6,8 +6,9 @@ import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetService } from '../dataset/dataset.service';
-import type { Assignment, AssignmentRepository } from './assignment.repository';
-import { readFeatureTable } from './dataset-reader';
+import type { AssignmentRepository } from './assignment.repository';
+import { saveAssignments } from './assignment-writer';
+import { readFeatureTable, type FeatureTable } from './dataset-reader';
 import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
 import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord, RunProgress } from './run.record';
@@ -121,23 +122,26 @@ export class RunExecutor {
       // The fraction stands still while reading: the writer's interval alone paces these writes.
       progress.offer(0);
     };
-    const table = await readFeatureTable(
+    // Held in a box the executor empties once the worker has the matrix (below).
+    const read: { table?: FeatureTable } = {};
+    read.table = await readFeatureTable(
       datastore,
       datastore.dialect,
       params,
       this.dependencies.readBatchRows,
-      cancelled,
+      { shouldCancel: cancelled, onRows },
       this.dependencies.readConnections ?? 1,
-      onRows,
     );
     const readMs = performance.now() - phaseStarted;
-    if (table.rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
-    onRows(table.rows);
+    const { keys, rows, columns } = read.table;
+    if (rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
+    onRows(rows);
 
-    const plan = new RunProgressPlan(params, table.rows);
+    const plan = new RunProgressPlan(params, rows);
     progress.offer(plan.afterRead(), true);
     const job = runInWorker(
-      { values: table.values, rows: table.rows, columns: table.columns, columnNames: params.featureColumns, params },
+      // The worker prepares the read matrix in place: it is shared, and nothing here reads it again.
+      { values: read.table.values, rows, columns, columnNames: params.featureColumns, params, valuesOwned: true },
       {
         onKEvaluated: (score) => {
           this.dependencies.tracer.kEvaluated(run, score);
@@ -152,6 +156,8 @@ export class RunExecutor {
         },
       },
     );
+    // Let go of the matrix: the worker holds it while it computes, and it can be freed once that ends.
+    read.table = undefined;
     this.jobs.set(run.id, job);
     if (cancelled()) job.cancel();
     const output = await job.result;
@@ -161,11 +167,6 @@ export class RunExecutor {
     const preparation = preparationRecord(output.preparation, params.featureColumns, nonNumeric);
     this.dependencies.tracer.preparation(run, { ...preparation, readMs, prepareMs: output.timings.prepareMs });
 
-    const assignments: Assignment[] = Array.from(output.assignments, (cluster, index) => ({
-      entityKey: table.entityKeys[output.keptRowIndexes[index]!]!,
-      cluster,
-      distance: output.distances[index]!,
-    }));
     // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
     // so re-publishing a run writes the same rows: it is taken once the results are computed, before
     // the final writes, whose own times are timings.saveMs and timings.publishMs.
@@ -176,7 +177,13 @@ export class RunExecutor {
       if (!(await this.dependencies.datasets.lock(run.datasetId, transaction)))
         throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       phaseStarted = performance.now();
-      await this.dependencies.assignments.save(run.id, assignments, transaction);
+      await saveAssignments(
+        this.dependencies.assignments,
+        run.id,
+        output.assignments.length,
+        (index) => ({ entityKey: keys.keyOf(output.keptRowIndexes[index]!), cluster: output.assignments[index]!, distance: output.distances[index]! }),
+        transaction,
+      );
       timings = { readMs, ...output.timings, saveMs: performance.now() - phaseStarted, publishMs: null };
       const succeeded = await runs.transition(
         run.id,

@@ -10,8 +10,9 @@ import { runRecord } from '../../support/runs';
 /**
  * Path (b) of the round trip: a dataset's rows as a run reads them (readFeatureTable). Tables keyed by
  * an INTEGER, a BIGINT beyond 2^53, Unicode text at its column's limit, a TIMESTAMP and all three
- * together are written as a user would, then read back in batches of BATCH rows; every entity key and
- * every feature value (NaN for NULL) is compared with what was written.
+ * together are written as a user would, then read back in batches of BATCH rows, on one connection and
+ * in three key ranges side by side (each into its slot of one matrix); every entity key and every
+ * feature value (NaN for NULL) is compared with what was written.
  */
 const ROWS = 3_100;
 // The reader's batch and the multi-row VALUES form's statement: NULLs sit at both edges of each, and
@@ -82,7 +83,7 @@ for (const target of ROUND_TRIP_TARGETS) {
 
     TABLES.forEach((table, index) => {
       const keyKinds = table.keys.map((key) => (key.type === 'string' ? `text(${key.length})` : key.type)).join(', ');
-      it(`key (${keyKinds}): every entity key and feature value is read back as written, NULL as NaN (${ROWS} rows in batches of ${BATCH})`, async () => {
+      it(`key (${keyKinds}): every entity key and feature value is read back as written, NULL as NaN (${ROWS} rows in batches of ${BATCH}, in 1 and 3 parts)`, async () => {
         const seed = ROUND_TRIP_SEED + index;
         const rows = generateRows(new RoundTripGenerator(seed), table.keys, table.features, store.datastore.dialect.emptyStringIsNull);
         const definition: TableDefinition = { name: table.name, columns: [...table.keys, ...table.features], primaryKey: table.keys.map((key) => key.name) };
@@ -98,24 +99,34 @@ for (const target of ROUND_TRIP_TARGETS) {
           keyColumns: definition.primaryKey,
           featureColumns: table.features.map((feature) => feature.name),
         };
-        const read = await readFeatureTable(store.datastore, store.datastore.dialect, params, BATCH, () => false);
-        assert.equal(read.columns, table.features.length);
-        assert.equal(read.values.length, read.rows * read.columns);
-        const readRows = read.entityKeys.map((key, row) => ({ key, values: Array.from(read.values.subarray(row * read.columns, (row + 1) * read.columns)) }));
-        assertRoundTrip({
-          what: `${table.name} read by readFeatureTable on ${target.name}`,
-          seed,
-          written: rows,
-          read: readRows,
-          keyOfWritten: (row) => entityKeyOf(table.keys.map((key) => row[key.name] ?? null)),
-          keyOfRead: (row) => row.key,
-          columns: table.features.map((feature, column) => ({
-            name: feature.name,
-            expected: (row: Record<string, SqlValue>) => featureValue(row[feature.name] ?? null),
-            actual: (row: { values: number[] }) => row.values[column],
-            ...(feature.type === 'double' ? { same: sameDouble(target) } : {}),
-          })),
-        });
+        // One connection, then three key ranges side by side, each read into its slot of one matrix.
+        let whole: { keys: string[]; values: number[] } | undefined;
+        for (const parts of [1, 3]) {
+          const read = await readFeatureTable(store.datastore, store.datastore.dialect, params, BATCH, { shouldCancel: () => false }, parts, 500);
+          assert.equal(read.columns, table.features.length);
+          assert.equal(read.values.length, read.rows * read.columns);
+          const readRows = Array.from({ length: read.rows }, (_, row) => ({
+            key: read.keys.keyOf(row),
+            values: Array.from(read.values.subarray(row * read.columns, (row + 1) * read.columns)),
+          }));
+          assertRoundTrip({
+            what: `${table.name} read by readFeatureTable in ${parts} part(s) on ${target.name}`,
+            seed,
+            written: rows,
+            read: readRows,
+            keyOfWritten: (row) => entityKeyOf(table.keys.map((key) => row[key.name] ?? null)),
+            keyOfRead: (row) => row.key,
+            columns: table.features.map((feature, column) => ({
+              name: feature.name,
+              expected: (row: Record<string, SqlValue>) => featureValue(row[feature.name] ?? null),
+              actual: (row: { values: number[] }) => row.values[column],
+              ...(feature.type === 'double' ? { same: sameDouble(target) } : {}),
+            })),
+          });
+          const seen = { keys: readRows.map((row) => row.key), values: Array.from(read.values) };
+          if (whole) assert.deepEqual(seen, whole, `${parts} parts read the same rows in the same order as one`);
+          whole ??= seen;
+        }
       });
     });
   });

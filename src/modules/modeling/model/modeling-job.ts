@@ -27,6 +27,8 @@ export interface ModelingJobInput {
   /** The columns' names, for error messages (e.g. NON_FINITE_VALUE naming the column); indexes otherwise. */
   readonly columnNames?: readonly string[];
   readonly params: ModelingJobParams;
+  /** The job may overwrite `values` (preparation then works in place, without a copy); default false. */
+  readonly valuesOwned?: boolean;
 }
 
 export interface ModelingJobHooks {
@@ -65,7 +67,7 @@ export interface ModelingJobOutput {
 export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): ModelingJobOutput {
   const { params } = input;
   let started = performance.now();
-  const prepared = prepare(createMatrix(input.values, input.rows, input.columns), params.preparation, input.columnNames);
+  const prepared = prepare(createMatrix(input.values, input.rows, input.columns), params.preparation, input.columnNames, input.valuesOwned ?? false);
   const prepareMs = performance.now() - started;
   const runOptions = {
     initialization: params.initialization,

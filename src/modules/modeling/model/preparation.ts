@@ -63,8 +63,12 @@ export interface PreparedData {
   readonly scaling: Scaling;
 }
 
-/** `columnNames` (optional) name the columns in error messages; indexes otherwise. */
-export function prepare(raw: RawTable, options: PrepareOptions, columnNames?: readonly string[]): PreparedData {
+/**
+ * `columnNames` (optional) name the columns in error messages; indexes otherwise. `inPlace`: the raw
+ * values may be overwritten, and on a SharedArrayBuffer become the matrix itself (no copy of a table
+ * that may fill most of memory); otherwise they are copied first.
+ */
+export function prepare(raw: RawTable, options: PrepareOptions, columnNames?: readonly string[], inPlace = false): PreparedData {
   const { values, rows, columns } = raw;
   const label = (j: number) => (columnNames?.[j] === undefined ? String(j) : `"${columnNames[j]}"`);
   if (!Number.isInteger(columns) || columns < 1 || !Number.isInteger(rows) || rows < 0 || values.length !== rows * columns) {
@@ -73,7 +77,8 @@ export function prepare(raw: RawTable, options: PrepareOptions, columnNames?: re
   if (rows === 0) throw new ModelInputError('EMPTY_INPUT', 'the input has no rows');
 
   const columnStats = describeColumns(raw, label);
-  const { matrix, keptRowIndexes } = options.missing === 'DROP' ? dropIncompleteRows(raw) : imputeMeans(raw, columnStats);
+  const own = inPlace && values.buffer instanceof SharedArrayBuffer;
+  const { matrix, keptRowIndexes } = options.missing === 'DROP' ? dropIncompleteRows(raw, own) : imputeMeans(raw, columnStats, own);
   if (matrix.rows === 0) {
     throw new ModelInputError('EMPTY_INPUT', `no rows are left after dropping the ${rows} rows that have a missing value`);
   }
@@ -158,13 +163,18 @@ function inOriginalUnits(value: number, unit: number): number {
   return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, value * unit));
 }
 
-function dropIncompleteRows({ values, rows, columns }: RawTable): { matrix: Matrix; keptRowIndexes: Int32Array } {
+function dropIncompleteRows({ values, rows, columns }: RawTable, inPlace: boolean): { matrix: Matrix; keptRowIndexes: Int32Array } {
   const kept = new Int32Array(rows);
   let keptRows = 0;
   for (let i = 0; i < rows; i++) {
     let complete = true;
     for (let j = 0; j < columns && complete; j++) complete = !Number.isNaN(values[i * columns + j]!);
     if (complete) kept[keptRows++] = i;
+  }
+  if (inPlace) {
+    // Each kept row moves down to its place or stays: a row is never overwritten before it is moved.
+    for (let r = 0; r < keptRows; r++) if (kept[r] !== r) values.copyWithin(r * columns, kept[r]! * columns, (kept[r]! + 1) * columns);
+    return { matrix: createMatrix(values.subarray(0, keptRows * columns), keptRows, columns), keptRowIndexes: kept.slice(0, keptRows) };
   }
   const out = sharedFloat64Array(keptRows * columns);
   if (keptRows === rows) {
@@ -176,9 +186,9 @@ function dropIncompleteRows({ values, rows, columns }: RawTable): { matrix: Matr
 }
 
 /** Replaces each missing value by its column's mean over the non-missing values; keeps every row. */
-function imputeMeans({ values, rows, columns }: RawTable, stats: readonly ColumnStats[]): { matrix: Matrix; keptRowIndexes: Int32Array } {
-  const out = sharedFloat64Array(values.length);
-  out.set(values);
+function imputeMeans({ values, rows, columns }: RawTable, stats: readonly ColumnStats[], inPlace: boolean): { matrix: Matrix; keptRowIndexes: Int32Array } {
+  const out = inPlace ? values : sharedFloat64Array(values.length);
+  if (!inPlace) out.set(values);
   for (let k = 0; k < out.length; k++) if (Number.isNaN(out[k]!)) out[k] = stats[k % columns]!.mean;
   return { matrix: createMatrix(out, rows, columns), keptRowIndexes: Int32Array.from({ length: rows }, (_, i) => i) };
 }

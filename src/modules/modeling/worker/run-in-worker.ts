@@ -26,13 +26,15 @@ export interface WorkerJob {
 const WORKER_FILE = path.join(__dirname, 'modeling.worker.js');
 
 /**
- * Runs one modeling job on a new worker thread. The input values are transferred, not copied: the
- * caller must not use `input.values` afterwards. Errors come back as the model's own error classes.
+ * Runs one modeling job on a new worker thread. The input values are transferred, not copied (shared,
+ * when on a SharedArrayBuffer): the caller must not use `input.values` afterwards. Errors come back as
+ * the model's own error classes.
  */
 export function runInWorker(input: ModelingJobInput, hooks: WorkerJobHooks = {}): WorkerJob {
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   const request: WorkerRequest = { input, cancelFlag };
-  const worker = new Worker(WORKER_FILE, { workerData: request, transferList: [input.values.buffer as ArrayBuffer] });
+  const shared = input.values.buffer instanceof SharedArrayBuffer;
+  const worker = new Worker(WORKER_FILE, { workerData: request, transferList: shared ? [] : [input.values.buffer] });
   const result = new Promise<ModelingJobOutput>((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void) => {

@@ -69,7 +69,11 @@ function params(overrides: Partial<RunParams> = {}): RunParams {
   };
 }
 
-const never = () => false;
+const never = { shouldCancel: () => false };
+
+/** Every key of a read, in row order. */
+const keysOf = (table: { keys: { length: number; keyOf(row: number): string } }): string[] =>
+  Array.from({ length: table.keys.length }, (_, row) => table.keys.keyOf(row));
 
 describe('entityKey', () => {
   it('a single text key is its text', () => {
@@ -110,7 +114,7 @@ describe('readFeatureTable', () => {
     assert.equal(table.columns, 2);
     assert.equal(table.values.length, 6);
     assert.deepEqual(Array.from(table.values), [1.5, 2, Number.NaN, 4.25, -7, Number.NaN]);
-    assert.deepEqual(table.entityKeys, ['3', '1', '2']);
+    assert.deepEqual(keysOf(table), ['3', '1', '2']);
   });
 
   it('several batches larger than the first allocation grow the table and keep every row in order', async () => {
@@ -130,7 +134,7 @@ describe('readFeatureTable', () => {
     const expected = Array.from({ length: 10 }, (_, i) => [i * 10, i * 10 + 1, -i]).flat();
     assert.deepEqual(Array.from(table.values), expected);
     assert.deepEqual(
-      table.entityKeys,
+      keysOf(table),
       Array.from({ length: 10 }, (_, i) => String(i)),
     );
     assert.equal(streamer.calls[0]!.fetchSize, batchRows);
@@ -140,7 +144,7 @@ describe('readFeatureTable', () => {
     const table = await readFeatureTable(new FakeStreamer([]), new PostgresqlDialect(), params(), 100, never);
     assert.equal(table.rows, 0);
     assert.equal(table.values.length, 0);
-    assert.deepEqual(table.entityKeys, []);
+    assert.deepEqual(keysOf(table), []);
   });
 
   it('composite keys with a timestamp become JSON-array entity keys, the timestamp as ISO UTC and a safe BIGINT as a number', async () => {
@@ -150,7 +154,7 @@ describe('readFeatureTable', () => {
       n: SQL_BIGINT,
     });
     const table = await readFeatureTable(streamer, new PostgresqlDialect(), params({ keyColumns: ['site', 'day', 'n'] }), 10, never);
-    assert.deepEqual(table.entityKeys, ['["a","2024-01-02T00:00:00.000Z",7]']);
+    assert.deepEqual(keysOf(table), ['["a","2024-01-02T00:00:00.000Z",7]']);
   });
 
   it('a single BIGINT key is its exact decimal text, past 2^53 too; BIGINT and DECIMAL-text features become doubles', async () => {
@@ -164,7 +168,7 @@ describe('readFeatureTable', () => {
       { id: SQL_BIGINT, x: SQL_BIGINT, y: SQL_VARCHAR },
     );
     const table = await readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never);
-    assert.deepEqual(table.entityKeys, ['9007199254740993', '1']);
+    assert.deepEqual(keysOf(table), ['9007199254740993', '1']);
     assert.deepEqual(Array.from(table.values), [5, -123.25, Number.NaN, 7]);
   });
 
@@ -192,7 +196,7 @@ describe('readFeatureTable', () => {
       batchesSeen += 1;
       return batchesSeen >= 2;
     };
-    await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 1, shouldCancel), RunCancelledError);
+    await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 1, { shouldCancel }), RunCancelledError);
     assert.equal(streamer.batchesDelivered, 1, 'the third batch was never handed over');
   });
 
@@ -248,10 +252,45 @@ describe('readFeatureTable', () => {
       assert.deepEqual(streamer.splits, [{ parts: 3, minRowsPerPart: 50_000 }]);
       assert.equal(streamer.ranges.length, 3);
       assert.deepEqual(
-        table.entityKeys,
+        keysOf(table),
         Array.from({ length: 11 }, (_, i) => String(i)),
       );
       assert.deepEqual(Array.from(table.values), Array.from({ length: 11 }, (_, i) => [i * 2, -i]).flat());
+    });
+
+    it('counted ranges fill their slots of one matrix: keys and values in range order, composite Unicode keys, NULL features first, between and last', async () => {
+      const rows = (from: number, count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+          site: `站-${from + i}-é`,
+          n: from + i,
+          x: (from + i) % 4 === 0 ? null : from + i,
+          y: (from + i) % 5 === 0 ? null : -(from + i),
+        }));
+      const streamer = new RangedStreamer([
+        { range: { through: ['c', 3], rows: 4 }, batches: [rows(0, 3), rows(3, 1)], delayMs: 9 },
+        { range: { after: ['c', 3], through: ['h', 7], rows: 4 }, batches: [rows(4, 4)], delayMs: 1 },
+        { range: { after: ['h', 7], rows: 3 }, batches: [rows(8, 2), rows(10, 1)], delayMs: 4 },
+      ]);
+      const table = await readFeatureTable(streamer, new PostgresqlDialect(), params({ keyColumns: ['site', 'n'] }), 10, never, 3);
+      assert.deepEqual(
+        keysOf(table),
+        Array.from({ length: 11 }, (_, i) => JSON.stringify([`站-${i}-é`, i])),
+      );
+      assert.deepEqual(Array.from(table.values), Array.from({ length: 11 }, (_, i) => [i % 4 === 0 ? Number.NaN : i, i % 5 === 0 ? Number.NaN : -i]).flat());
+    });
+
+    it('ranges holding more or fewer rows than counted (the table changed during the read) still give every row once, in range order', async () => {
+      const streamer = new RangedStreamer([
+        { range: { through: [4], rows: 2 }, batches: [rowsFrom(0, 3), rowsFrom(3, 2)], delayMs: 3 },
+        { range: { after: [4], through: [9], rows: 6 }, batches: [rowsFrom(5, 1)], delayMs: 1 },
+        { range: { after: [9], rows: 1 }, batches: [rowsFrom(10, 1), rowsFrom(11, 2)], delayMs: 2 },
+      ]);
+      const table = await readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, never, 3);
+      assert.deepEqual(keysOf(table), ['0', '1', '2', '3', '4', '5', '10', '11', '12']);
+      assert.deepEqual(
+        Array.from(table.values),
+        [0, 1, 2, 3, 4, 5, 10, 11, 12].flatMap((i) => [i * 2, -i]),
+      );
     });
 
     it('one part is not split at all', async () => {
@@ -276,10 +315,7 @@ describe('readFeatureTable', () => {
         { range: { after: [99] }, batches: [rowsFrom(100, 1), rowsFrom(101, 1)], delayMs: 3 },
       ]);
       let batches = 0;
-      await assert.rejects(
-        readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, () => ++batches > 2, 2),
-        RunCancelledError,
-      );
+      await assert.rejects(readFeatureTable(streamer, new PostgresqlDialect(), params(), 10, { shouldCancel: () => ++batches > 2 }, 2), RunCancelledError);
     });
   });
 });

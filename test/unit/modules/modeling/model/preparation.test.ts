@@ -276,3 +276,41 @@ describe('prepare', () => {
     });
   });
 });
+
+describe('prepare in place', () => {
+  /** The table's values on a SharedArrayBuffer, as readFeatureTable gives them. */
+  function sharedTable(rows: number[][]) {
+    const values = new Float64Array(new SharedArrayBuffer(rows.length * rows[0]!.length * 8));
+    values.set(rows.flat());
+    return { values, rows: rows.length, columns: rows[0]!.length };
+  }
+  const gaps = [
+    [NaN_, 1, 2],
+    [3, 4, 5],
+    [6, NaN_, 8],
+    [9, 10, 11],
+    [12, 13, NaN_],
+    [14, 15, 16],
+  ];
+
+  for (const missing of ['DROP', 'MEAN'] as const) {
+    for (const scaling of ['NONE', 'STANDARD', 'MINMAX'] as const) {
+      it(`${missing} + ${scaling}: on shared values the matrix is those values, prepared exactly as a copy would be (NULLs first, middle and last)`, () => {
+        const copied = prepare(table(gaps), { missing, scaling });
+        const raw = sharedTable(gaps);
+        const inPlace = prepare(raw, { missing, scaling }, undefined, true);
+        assert.equal(inPlace.matrix.values.buffer, raw.values.buffer, 'no copy');
+        assert.deepEqual(Array.from(inPlace.matrix.values), Array.from(copied.matrix.values));
+        assert.deepEqual(Array.from(inPlace.keptRowIndexes), Array.from(copied.keptRowIndexes));
+        assert.deepEqual([inPlace.columnStats, inPlace.scaling, inPlace.rowsDropped], [copied.columnStats, copied.scaling, copied.rowsDropped]);
+      });
+    }
+  }
+
+  it('values that are not shared are copied even when in place is allowed: the caller’s array is left as it was', () => {
+    const raw = table(gaps);
+    const before = Array.from(raw.values);
+    prepare(raw, { missing: 'MEAN', scaling: 'STANDARD' }, undefined, true);
+    assert.deepEqual(Array.from(raw.values), before);
+  });
+});
