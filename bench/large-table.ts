@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,10 @@ import { processMemoryMb, startServer, type Server } from './end-to-end';
  * runs as `npm start` does, in its own process; one run (k 10, publishOutcomes false unless --publish)
  * goes through GraphQL while the server's VmRSS is sampled every 100 ms. Samples are put in phases by
  * the run's own clock: read (startedAt + readMs), compute (to finishedAt: prepare, cluster, score),
- * save (finishedAt to SUCCEEDED seen). The table (SQLite: the file; PostgreSQL: the schema) is dropped
- * after, unless --keep. Timings are results, never assertions.
+ * save (finishedAt to SUCCEEDED seen). `--algorithm LLOYD,MINI_BATCH` runs each in turn on the same
+ * table; `--sklearn` (SQLite) then runs bench/mini_batch_sklearn.py on the same file: scikit-learn's
+ * MiniBatchKMeans and KMeans on the same standardized data, for their inertias. The table (SQLite: the
+ * file; PostgreSQL: the schema) is dropped after, unless --keep. Timings are results, never assertions.
  */
 const SCHEMA = 'mem_i16';
 const SEED = 20_261_204;
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
       rows: { type: 'string', default: '1000000' },
       k: { type: 'string', default: '10' },
       algorithm: { type: 'string' },
+      sklearn: { type: 'boolean', default: false },
       'batch-size': { type: 'string' },
       publish: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -130,55 +134,79 @@ async function main(): Promise<void> {
       `mutation ($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }`,
       { input: { name: table, table, keyColumns: ['entity_id'], featureColumns: featureColumns() } },
     );
-    const input: Record<string, unknown> = { datasetId: registerDataset.id, k: Number(values.k), seed: 7, publishOutcomes: values.publish };
-    if (values.algorithm) input.algorithm = values.algorithm;
-    if (values['batch-size']) input.batchSize = Number(values['batch-size']);
-    const sent = Date.now();
-    const { startModelRun } = await server.graphql<{ startModelRun: { id: string } }>(
-      `mutation ($input: StartModelRunInput!) { startModelRun(input: $input) { id } }`,
-      {
-        input,
-      },
-    );
-    let state: RunState;
-    let lastLogged = 0;
-    for (;;) {
-      ({ modelRun: state } = await server.graphql<{ modelRun: RunState }>(
-        `query ($id: ID!) { modelRun(id: $id) { status startedAt finishedAt error { code message } progress { fraction rowsRead rowsPerSecond }
-          metrics { inertia iterations timings { readMs prepareMs clusterMs scoreMs saveMs publishMs } } } }`,
-        { id: startModelRun.id },
-      ));
-      if (!['QUEUED', 'RUNNING'].includes(state.status)) break;
-      if (Date.now() - lastLogged > 5_000) {
-        lastLogged = Date.now();
-        log(
-          `${state.status} rowsRead ${state.progress.rowsRead} at ${state.progress.rowsPerSecond?.toFixed(0)} rows/s, fraction ${state.progress.fraction.toFixed(3)}, rss ${samples.at(-1)?.rss} MB`,
-        );
+    for (const algorithm of (values.algorithm ?? 'LLOYD').split(',')) {
+      const input: Record<string, unknown> = { datasetId: registerDataset.id, k: Number(values.k), seed: 7, publishOutcomes: values.publish };
+      if (algorithm !== 'LLOYD') input.algorithm = algorithm;
+      if (values['batch-size'] && algorithm === 'MINI_BATCH') input.batchSize = Number(values['batch-size']);
+      const sent = Date.now();
+      const { startModelRun } = await server.graphql<{ startModelRun: { id: string } }>(
+        `mutation ($input: StartModelRunInput!) { startModelRun(input: $input) { id } }`,
+        {
+          input,
+        },
+      );
+      let state: RunState | undefined;
+      let lastLogged = 0;
+      for (;;) {
+        try {
+          ({ modelRun: state } = await server.graphql<{ modelRun: RunState }>(
+            `query ($id: ID!) { modelRun(id: $id) { status startedAt finishedAt error { code message } progress { fraction rowsRead rowsPerSecond }
+              metrics { inertia iterations timings { readMs prepareMs clusterMs scoreMs saveMs publishMs } } } }`,
+            { id: startModelRun.id },
+          ));
+        } catch (error) {
+          // On SQLite the final write transaction can hold every pooled connection's turn for a while: poll again.
+          log(`poll failed, polling again: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          continue;
+        }
+        if (!['QUEUED', 'RUNNING'].includes(state.status)) break;
+        if (Date.now() - lastLogged > 5_000) {
+          lastLogged = Date.now();
+          log(
+            `${state.status} rowsRead ${state.progress.rowsRead} at ${state.progress.rowsPerSecond?.toFixed(0)} rows/s, fraction ${state.progress.fraction.toFixed(3)}, rss ${samples.at(-1)?.rss} MB`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      const ended = Date.now();
+      const final = processMemoryMb(pid);
+      if (state.status !== 'SUCCEEDED') throw new Error(`the run ended ${state.status}: ${JSON.stringify(state.error)}`);
+      const timings = state.metrics!.timings;
+      const started = Date.parse(state.startedAt!);
+      const readEnd = started + Number(timings.readMs);
+      const finished = Date.parse(state.finishedAt!);
+      const peak = (from: number, to: number) => Math.max(0, ...samples.filter((sample) => sample.at >= from && sample.at <= to).map((sample) => sample.rss));
+      const figures = {
+        dialect,
+        rows,
+        algorithm,
+        idleRssMb: idle.rss,
+        peakRssMbByPhase: { read: peak(started, readEnd), compute: peak(readEnd, finished), save: peak(finished, ended) },
+        vmHwmMb: final.peak,
+        wallMs: ended - sent,
+        timings,
+        rowsPerSecond: state.progress.rowsPerSecond,
+        iterations: state.metrics!.iterations,
+        inertia: state.metrics!.inertia,
+      };
+      console.log(JSON.stringify(figures));
     }
-    const ended = Date.now();
     clearInterval(sampler);
-    const final = processMemoryMb(pid);
-    if (state.status !== 'SUCCEEDED') throw new Error(`the run ended ${state.status}: ${JSON.stringify(state.error)}`);
-    const timings = state.metrics!.timings;
-    const started = Date.parse(state.startedAt!);
-    const readEnd = started + Number(timings.readMs);
-    const finished = Date.parse(state.finishedAt!);
-    const peak = (from: number, to: number) => Math.max(0, ...samples.filter((sample) => sample.at >= from && sample.at <= to).map((sample) => sample.rss));
-    const figures = {
-      dialect,
-      rows,
-      idleRssMb: idle.rss,
-      peakRssMbByPhase: { read: peak(started, readEnd), compute: peak(readEnd, finished), save: peak(finished, ended) },
-      vmHwmMb: final.peak,
-      wallMs: ended - sent,
-      timings,
-      rowsPerSecond: state.progress.rowsPerSecond,
-      iterations: state.metrics!.iterations,
-      inertia: state.metrics!.inertia,
-    };
-    console.log(JSON.stringify(figures));
+    if (values.sklearn) {
+      if (dialect !== 'sqlite') throw new Error('--sklearn reads the SQLite file');
+      const args = [
+        path.join(__dirname, '..', '..', 'bench', 'mini_batch_sklearn.py'),
+        path.join(dataDir, 'aimodel.sqlite'),
+        table,
+        String(values.k),
+        values['batch-size'] ?? '1024',
+        '7',
+      ];
+      const result = spawnSync('python3', args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (result.status !== 0) throw new Error(`scikit-learn: ${result.stderr}`);
+      console.log(result.stdout.trim());
+    }
   } finally {
     clearInterval(sampler);
     await server?.stop();

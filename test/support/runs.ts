@@ -23,6 +23,8 @@ import type { TestServer } from './app-harness';
 /** A startModelRun input: the given fields, every other optional field null (codegen's avoidOptionals). */
 export function startInput(fields: Partial<StartModelRunInput> & Pick<StartModelRunInput, 'datasetId'>): StartModelRunInput {
   return {
+    algorithm: null,
+    batchSize: null,
     idempotencyKey: null,
     initialization: null,
     k: null,

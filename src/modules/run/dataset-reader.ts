@@ -1,4 +1,4 @@
-import type { KeyRange } from '../../datastore/types';
+import type { KeyRange, OrderedRead } from '../../datastore/types';
 import type { Streamer } from '../../datastore/contracts';
 import type { SqlDialect } from '../../datastore/dialects';
 import type { RowBatch } from '../../datastore/row-batch';
@@ -52,14 +52,8 @@ export async function readFeatureTable(
   parts = 1,
   minRowsPerPart = MIN_ROWS_PER_READ_PART,
 ): Promise<FeatureTable> {
-  for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
+  const read = orderedReadOf(params, dialect);
   const columns = params.featureColumns.length;
-  const read = {
-    table: params.table,
-    columns: [...params.keyColumns, ...params.featureColumns],
-    keyColumns: params.keyColumns,
-    numbers: params.featureColumns,
-  };
   const ranges: KeyRange[] = parts > 1 ? await streamer.splitOrdered(read, parts, minRowsPerPart) : [{}];
   // Counted ranges share one matrix, each in its slot; uncounted ones (a streamer that gives no counts)
   // read into matrices of their own, joined after.
@@ -112,6 +106,31 @@ export async function readFeatureTable(
   return { values: inPlace ? shared.view(rows) : repack(pieces, columns, rows), rows, columns, keys };
 }
 
+/** The ordered read of a run's keys and features, its names checked. */
+export function orderedReadOf(params: RunParams, dialect: SqlDialect): OrderedRead {
+  for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
+  return { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns, numbers: params.featureColumns };
+}
+
+/** Appends a batch's entity keys (its first `keyCount` columns) to `keys`, of the rows `keep` keeps (default all). */
+export function addKeys(batch: RowBatch, keyCount: number, keys: EntityKeyBuilder, keep?: (row: number) => boolean): void {
+  if (keyCount === 1) {
+    for (let row = 0; row < batch.length; row++) {
+      if (keep && !keep(row)) continue;
+      const value = batch.value(row, 0);
+      if (typeof value === 'number') keys.addNumber(value);
+      else keys.addText(keyText(value));
+    }
+    return;
+  }
+  const keyParts: unknown[] = new Array<unknown>(keyCount);
+  for (let row = 0; row < batch.length; row++) {
+    if (keep && !keep(row)) continue;
+    for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
+    keys.addText(entityKey(keyParts));
+  }
+}
+
 /**
  * One part's rows: into its slot of the shared matrix (from `start`, `capacity` rows; a sole part's has
  * no end and grows the matrix), and past the slot, into rows of its own.
@@ -160,20 +179,7 @@ class PartReader {
   }
 
   private addKeys(batch: RowBatch): void {
-    const keyCount = this.keyCount;
-    if (keyCount === 1) {
-      for (let row = 0; row < batch.length; row++) {
-        const value = batch.value(row, 0);
-        if (typeof value === 'number') this.keys.addNumber(value);
-        else this.keys.addText(keyText(value));
-      }
-      return;
-    }
-    const keyParts: unknown[] = new Array<unknown>(keyCount);
-    for (let row = 0; row < batch.length; row++) {
-      for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
-      this.keys.addText(entityKey(keyParts));
-    }
+    addKeys(batch, this.keyCount, this.keys);
   }
 }
 

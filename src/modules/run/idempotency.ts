@@ -39,6 +39,8 @@ function requestDifferences(run: ModelRunRecord, input: StartRunInput): string[]
     ['preparation.missing', requested.preparation.missing, stored.preparation.missing],
     ['preparation.scaling', requested.preparation.scaling, stored.preparation.scaling],
     ['publishOutcomes', requested.publishOutcomes, stored.publishOutcomes],
+    ['algorithm', requested.algorithm ?? 'LLOYD', stored.algorithm ?? 'LLOYD'],
+    ['batchSize', requested.batchSize ?? null, stored.batchSize ?? null],
   ];
   return pairs.filter(([, asked, started]) => JSON.stringify(asked) !== JSON.stringify(started)).map(([field]) => field);
 }

@@ -6,7 +6,8 @@ import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetService } from '../dataset/dataset.service';
-import type { AssignmentRepository } from './assignment.repository';
+import type { Assignment, AssignmentRepository } from './assignment.repository';
+import { runMiniBatch } from './mini-batch-run';
 import { saveAssignments } from './assignment-writer';
 import { readFeatureTable, type FeatureTable } from './dataset-reader';
 import type { OutcomePublisher } from '../outcome/outcome-publisher';
@@ -97,8 +98,9 @@ export class RunExecutor {
   }
 
   private async compute(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date): Promise<void> {
-    const { datastore, runs } = this.dependencies;
+    const { datastore } = this.dependencies;
     const params = run.params;
+    if (params.algorithm === 'MINI_BATCH') return this.computeMiniBatch(run, dataset, now);
     const cancelled = () => this.cancelRequested.has(run.id);
 
     const ks = params.kRange ? params.kRange.max - params.kRange.min + 1 : 1;
@@ -112,7 +114,7 @@ export class RunExecutor {
       this.recordProgress(run, { iteration: Math.min(iterationsSeen, budget), maxIterations: budget, lastShift, fraction, rowsRead, rowsPerSecond }, now()),
     );
 
-    let phaseStarted = performance.now();
+    const phaseStarted = performance.now();
     // Counted apart where numeric columns can hold text (SQLite): the read gives such values as NULL.
     const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
     const readStarted = performance.now();
@@ -167,6 +169,82 @@ export class RunExecutor {
     const preparation = preparationRecord(output.preparation, params.featureColumns, nonNumeric);
     this.dependencies.tracer.preparation(run, { ...preparation, readMs, prepareMs: output.timings.prepareMs });
 
+    await this.finish(run, dataset, now, {
+      output,
+      preparation,
+      iterations,
+      iterationsSeen,
+      timings: { readMs, ...output.timings },
+      rows: output.assignments.length,
+      assignmentOf: (index) => ({
+        entityKey: keys.keyOf(output.keptRowIndexes[index]!),
+        cluster: output.assignments[index]!,
+        distance: output.distances[index]!,
+      }),
+    });
+  }
+
+  /**
+   * A MINI_BATCH run: passes over the table (runMiniBatch) on this thread, a batch's work at a time
+   * between reads, so the event loop keeps answering; then stored as a LLOYD run is.
+   */
+  private async computeMiniBatch(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date): Promise<void> {
+    const { datastore } = this.dependencies;
+    const params = run.params;
+    const iterations: IterationRecord[] = [];
+    let iterationsSeen = 0;
+    let lastShift: number | null = null;
+    let rowsRead = 0;
+    let rowsPerSecond: number | null = null;
+    let passStarted = performance.now();
+    let currentPass = -1;
+    const progress = new ProgressWriter((fraction) =>
+      this.recordProgress(run, { iteration: iterationsSeen, maxIterations: params.maxIterations, lastShift, fraction, rowsRead, rowsPerSecond }, now()),
+    );
+    const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
+    // The statistics pass, each pass of updates, the assigning pass: equal shares; within a pass, by rows read.
+    const passes = params.maxIterations + 2;
+    const result = await runMiniBatch(datastore, datastore.dialect, params, this.dependencies.readBatchRows, {
+      shouldCancel: () => this.cancelRequested.has(run.id),
+      onRows: (pass, rows, rowsPerPass) => {
+        if (pass !== currentPass) {
+          currentPass = pass;
+          passStarted = performance.now();
+        }
+        rowsRead = rows;
+        rowsPerSecond = rows / Math.max(1e-3, (performance.now() - passStarted) / 1000);
+        const within = rowsPerPass ? Math.min(1, rows / rowsPerPass) : 0;
+        progress.offer(Math.max(0, (Math.min(pass, passes - 1) + within) / passes - 1e-9));
+      },
+      onPass: (event) => {
+        this.dependencies.tracer.iteration(run, event);
+        iterationsSeen += 1;
+        lastShift = event.centroidShift;
+        if (iterations.length < MAX_RECORDED_ITERATIONS) iterations.push({ ...event });
+      },
+    });
+    progress.offer(1 - 1e-9, true);
+    await progress.settled();
+    const preparation = preparationRecord(result.preparation, params.featureColumns, nonNumeric);
+    this.dependencies.tracer.preparation(run, { ...preparation, readMs: result.timings.readMs, prepareMs: result.timings.prepareMs });
+    await this.finish(run, dataset, now, {
+      output: result,
+      preparation,
+      iterations,
+      iterationsSeen,
+      timings: result.timings,
+      rows: result.assignments.length,
+      assignmentOf: (index) => ({ entityKey: result.keys.keyOf(index), cluster: result.assignments[index]!, distance: result.distances[index]! }),
+    });
+  }
+
+  /**
+   * Stores a computed run in one transaction (its assignments, its results, SUCCEEDED), then publishes
+   * its outcomes when asked.
+   */
+  private async finish(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date, computed: ComputedRun): Promise<void> {
+    const { datastore, runs } = this.dependencies;
+    const { output, preparation, iterations, iterationsSeen } = computed;
     // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
     // so re-publishing a run writes the same rows: it is taken once the results are computed, before
     // the final writes, whose own times are timings.saveMs and timings.publishMs.
@@ -176,15 +254,9 @@ export class RunExecutor {
       // The dataset's row first, as deleteDataset locks it: no assignment or outcome for a deleted dataset.
       if (!(await this.dependencies.datasets.lock(run.datasetId, transaction)))
         throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
-      phaseStarted = performance.now();
-      await saveAssignments(
-        this.dependencies.assignments,
-        run.id,
-        output.assignments.length,
-        (index) => ({ entityKey: keys.keyOf(output.keptRowIndexes[index]!), cluster: output.assignments[index]!, distance: output.distances[index]! }),
-        transaction,
-      );
-      timings = { readMs, ...output.timings, saveMs: performance.now() - phaseStarted, publishMs: null };
+      const saveStarted = performance.now();
+      await saveAssignments(this.dependencies.assignments, run.id, computed.rows, computed.assignmentOf, transaction);
+      timings = { ...computed.timings, saveMs: performance.now() - saveStarted, publishMs: null };
       const succeeded = await runs.transition(
         run.id,
         ['RUNNING'],
@@ -197,7 +269,7 @@ export class RunExecutor {
       // were being written: keep nothing.
       if (!succeeded) throw new RunCancelledError();
     });
-    if (!params.publishOutcomes) return;
+    if (!run.params.publishOutcomes) return;
     await this.refreshAssignmentStatistics(run.id);
     // From the assignments just stored, inside the database: the outcomes do not travel twice.
     await this.dependencies.publisher.publish({
@@ -260,8 +332,22 @@ export class RunExecutor {
   }
 }
 
+/** What a run computed, as finish stores it. */
+interface ComputedRun {
+  readonly output: StoredResults;
+  readonly preparation: PreparationRecord;
+  readonly iterations: readonly IterationRecord[];
+  readonly iterationsSeen: number;
+  readonly timings: Omit<PhaseTimings, 'saveMs' | 'publishMs'>;
+  /** Rows clustered, and the assignment of each (in key order). */
+  readonly rows: number;
+  readonly assignmentOf: (index: number) => Assignment;
+}
+
+type StoredResults = Pick<ModelingJobOutput, 'metrics' | 'kSelection' | 'centroidsScaled' | 'centroidsOriginal' | 'clusterSizes'>;
+
 function succeededChanges(
-  output: ModelingJobOutput,
+  output: StoredResults,
   preparation: PreparationRecord,
   iterations: readonly IterationRecord[],
   iterationsSeen: number,

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { AppError } from '../../errors/app-error';
 import { MAX_ITERATIONS_LIMIT, MAX_K_RANGE_WIDTH, MAX_N_INIT, type InitializationMethod, type MissingValuePolicy, type ScalingKind } from '../modeling/model';
 import type { DatasetRecord } from '../dataset/dataset.record';
-import type { RunParams } from './run.record';
+import type { RunAlgorithm, RunParams } from './run.record';
 
 /** What a caller may give startModelRun; everything but the dataset and k (or kRange) has a default. */
 export interface StartRunInput {
@@ -17,6 +17,8 @@ export interface StartRunInput {
   readonly preparation?: { readonly missing?: MissingValuePolicy | null; readonly scaling?: ScalingKind | null } | null;
   readonly publishOutcomes?: boolean | null;
   readonly idempotencyKey?: string | null;
+  readonly algorithm?: RunAlgorithm | null;
+  readonly batchSize?: number | null;
 }
 
 /** The defaults, stated once (README "Model runs" repeats them). */
@@ -29,7 +31,15 @@ export const RUN_DEFAULTS = {
   missing: 'DROP',
   scaling: 'STANDARD',
   publishOutcomes: true,
+  algorithm: 'LLOYD',
+  // scikit-learn's MiniBatchKMeans batch_size.
+  batchSize: 1_024,
+  // MINI_BATCH's passes over the table (maxIterations): each is a read of the whole table.
+  miniBatchPasses: 10,
 } as const;
+
+/** The largest mini-batch: a batch is held (shuffled with 15 more) in memory. */
+export const MAX_BATCH_SIZE = 1_000_000;
 
 /** The largest k accepted at all; k must also not exceed the rows that will be clustered. */
 export const MAX_K = 1_000;
@@ -77,6 +87,16 @@ export function resolveRequest(input: StartRunInput): RequestedParams {
     if (max - min + 1 > MAX_K_RANGE_WIDTH) throw bad('kRange', `kRange may span at most ${MAX_K_RANGE_WIDTH} values of k, got ${max - min + 1}`);
     kRange = { min, max };
   }
+  const algorithm = input.algorithm ?? RUN_DEFAULTS.algorithm;
+  const miniBatch = algorithm === 'MINI_BATCH';
+  const batchSizeGiven = input.batchSize !== null && input.batchSize !== undefined;
+  if (batchSizeGiven && !miniBatch) throw bad('batchSize', 'batchSize applies to algorithm MINI_BATCH only');
+  const batchSize = miniBatch ? integerIn('batchSize', input.batchSize ?? RUN_DEFAULTS.batchSize, 1, MAX_BATCH_SIZE) : null;
+  // Each k or restart would be passes over the whole table of its own.
+  if (miniBatch && hasRange) throw bad('kRange', 'algorithm MINI_BATCH takes k, not kRange');
+  if (miniBatch && input.nInit !== null && input.nInit !== undefined && input.nInit !== 1) {
+    throw bad('nInit', `algorithm MINI_BATCH runs one restart (nInit 1), got ${input.nInit}`);
+  }
   const initialization = input.initialization ?? RUN_DEFAULTS.initialization;
   const tolerance = input.tolerance ?? RUN_DEFAULTS.tolerance;
   // 0 is scikit-learn's tol=0: iterate until no centroid moves at all (no assignment changes).
@@ -89,8 +109,13 @@ export function resolveRequest(input: StartRunInput): RequestedParams {
     k,
     kRange,
     initialization,
-    nInit: integerIn('nInit', input.nInit ?? RUN_DEFAULTS.nInit[initialization], 1, MAX_N_INIT),
-    maxIterations: integerIn('maxIterations', input.maxIterations ?? RUN_DEFAULTS.maxIterations, 1, MAX_ITERATIONS_LIMIT),
+    nInit: miniBatch ? 1 : integerIn('nInit', input.nInit ?? RUN_DEFAULTS.nInit[initialization], 1, MAX_N_INIT),
+    maxIterations: integerIn(
+      'maxIterations',
+      input.maxIterations ?? (miniBatch ? RUN_DEFAULTS.miniBatchPasses : RUN_DEFAULTS.maxIterations),
+      1,
+      MAX_ITERATIONS_LIMIT,
+    ),
     tolerance,
     seed: input.seed === null || input.seed === undefined ? null : integerIn('seed', input.seed, 0, MAX_SEED),
     preparation: {
@@ -98,6 +123,8 @@ export function resolveRequest(input: StartRunInput): RequestedParams {
       scaling: input.preparation?.scaling ?? RUN_DEFAULTS.scaling,
     },
     publishOutcomes: input.publishOutcomes ?? RUN_DEFAULTS.publishOutcomes,
+    // Absent under LLOYD, so a LLOYD run's stored parameters are as before (idempotency compares them).
+    ...(miniBatch ? { algorithm, batchSize: batchSize! } : {}),
   };
 }
 

@@ -15,6 +15,11 @@ export enum ScalingEnum {
   STANDARD = 'STANDARD',
   MINMAX = 'MINMAX',
 }
+export enum Algorithm {
+  LLOYD = 'LLOYD',
+  MINI_BATCH = 'MINI_BATCH',
+}
+
 export enum ModelRunOrderField {
   CREATED_AT = 'CREATED_AT',
   FINISHED_AT = 'FINISHED_AT',
@@ -33,6 +38,18 @@ registerEnumType(Initialization, {
     RANDOM: { description: 'k distinct rows drawn at random.' },
   },
 });
+registerEnumType(Algorithm, {
+  name: 'Algorithm',
+  description: 'How a run clusters.',
+  valuesConfig: {
+    LLOYD: { description: 'k-means (Lloyd) over the whole table in memory: the default.' },
+    MINI_BATCH: {
+      description:
+        'Mini-batch k-means (Sculley 2010, as scikit-learn’s MiniBatchKMeans) reading the table in passes, for tables larger than memory: one pass for statistics and the initial sample, up to maxIterations passes of updates, one pass assigning every row.',
+    },
+  },
+});
+
 registerEnumType(MissingValues, {
   name: 'MissingValues',
   description: 'DROP rows with a NULL feature, or replace NULLs with the column MEAN.',
@@ -110,7 +127,7 @@ export class StartModelRunInput {
   @Field(() => Int, { nullable: true, description: 'Restarts, 1 to 50; the lowest inertia wins. Default 1 with k-means++, 10 with RANDOM.' })
   nInit?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Per restart, 1 to 10,000. Default 300.' })
+  @Field(() => Int, { nullable: true, description: 'Per restart, 1 to 10,000. Default 300. With MINI_BATCH: passes of updates over the table, default 10.' })
   maxIterations?: number | null;
 
   @Field(() => Float, {
@@ -127,6 +144,12 @@ export class StartModelRunInput {
 
   @Field(() => Boolean, { nullable: true, description: 'UPSERT the outcomes into the outcome table on success. Default true.' })
   publishOutcomes?: boolean | null;
+
+  @Field(() => Algorithm, { nullable: true, description: 'Default LLOYD. MINI_BATCH takes k (not kRange) and one restart.' })
+  algorithm?: Algorithm | null;
+
+  @Field(() => Int, { nullable: true, description: 'MINI_BATCH only: rows per mini-batch, 1 to 1,000,000. Default 1,024.' })
+  batchSize?: number | null;
 
   @Field(() => String, {
     nullable: true,

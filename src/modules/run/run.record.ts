@@ -9,6 +9,10 @@ export const ACTIVE_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING'];
 /** The parameters a run was started with, defaults filled in, as stored with the run. */
 export interface RunParams extends ModelingJobParams {
   readonly publishOutcomes: boolean;
+  /** MINI_BATCH reads the table in passes (mini-batch k-means); absent: LLOYD, the whole table in memory. */
+  readonly algorithm?: RunAlgorithm;
+  /** MINI_BATCH's rows per mini-batch; absent under LLOYD. */
+  readonly batchSize?: number;
   /** Whether the caller gave the seed (false: drawn); absent in runs recorded before it was kept. */
   readonly seedGiven?: boolean;
   /** The dataset's definition when the run started: later changes to the dataset do not change the run. */
@@ -16,6 +20,8 @@ export interface RunParams extends ModelingJobParams {
   readonly keyColumns: readonly string[];
   readonly featureColumns: readonly string[];
 }
+
+export type RunAlgorithm = 'LLOYD' | 'MINI_BATCH';
 
 export interface RunProgress {
   readonly iteration: number;

@@ -4,7 +4,7 @@ import { ErrorCodeEnum } from '../../graphql/error-code.type';
 import { knownOr, listEnum, UNKNOWN } from '../../graphql/list-enum';
 import { ERROR_CATALOGUE } from '../../errors/catalogue';
 import { K_SELECTION_RULES } from '../modeling/model';
-import { Initialization, MissingValues, ModelRunStatus, ScalingEnum } from './run.input';
+import { Algorithm, Initialization, MissingValues, ModelRunStatus, ScalingEnum } from './run.input';
 import type { ModelRunRecord, RunStatus } from './run.record';
 import { RUN_ORDER_COLUMNS, runKey, type RunKey, type RunOrder } from './run.repository';
 
@@ -61,6 +61,14 @@ export class ModelRunParams {
 
   @Field(() => Boolean, { description: 'Whether the outcomes are UPSERTed into the outcome table on success.' })
   publishOutcomes!: boolean;
+
+  @Field(() => Algorithm, { description: 'How the run clusters: LLOYD (the whole table in memory) or MINI_BATCH (passes over the table).' })
+  // Absent in the stored parameters of a LLOYD run.
+  @UseMiddleware(async (_, next) => ((await next()) as Algorithm | undefined) ?? Algorithm.LLOYD)
+  algorithm!: Algorithm;
+
+  @Field(() => Int, { nullable: true, description: 'MINI_BATCH’s rows per mini-batch; null under LLOYD.' })
+  batchSize!: number | null;
 
   @Field(() => String, { description: 'The dataset’s table when the run started.' })
   table!: string;

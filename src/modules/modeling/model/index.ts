@@ -3,6 +3,9 @@
 // helpers, opened and closed within a call.
 export { MODEL_INPUT_REASONS, ModelInputError, RunCancelledError, type ModelInputReason } from './errors';
 export { createMatrix, rowView, type Matrix } from './matrix';
+export { sampleIndexes } from './sampling';
+export { MiniBatchKMeans, type MiniBatchPass } from './mini-batch';
+export { prepareRow, StreamingPreparation } from './streaming-preparation';
 export {
   prepare,
   unscaleCentroids,

@@ -163,6 +163,9 @@ describe('resolveRunParams', () => {
         missing: 'DROP',
         scaling: 'STANDARD',
         publishOutcomes: true,
+        algorithm: 'LLOYD',
+        batchSize: 1_024,
+        miniBatchPasses: 10,
       });
     });
 
