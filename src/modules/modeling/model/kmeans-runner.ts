@@ -139,11 +139,14 @@ function runRestart(job: KMeansEngineJob, matrix: Matrix, options: KMeansOptions
 
   const assignments = Int32Array.from(last.clusters);
   const { inertia, clusterSizes, squaredDistances } = measure(matrix, assignments, last.centroids);
+  // The distances in place of their squares: one rows-long array less at the run's peak (80 MB at 10M rows).
+  const distances = squaredDistances;
+  for (let i = 0; i < distances.length; i++) distances[i] = Math.sqrt(distances[i]!);
   return {
     assignments,
     centroids: last.centroids,
     initialCentroids,
-    distances: squaredDistances.map(Math.sqrt),
+    distances,
     inertia,
     iterations: last.iterations,
     converged: last.converged,

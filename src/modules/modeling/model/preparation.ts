@@ -174,7 +174,10 @@ function dropIncompleteRows({ values, rows, columns }: RawTable, inPlace: boolea
   if (inPlace) {
     // Each kept row moves down to its place or stays: a row is never overwritten before it is moved.
     for (let r = 0; r < keptRows; r++) if (kept[r] !== r) values.copyWithin(r * columns, kept[r]! * columns, (kept[r]! + 1) * columns);
-    return { matrix: createMatrix(values.subarray(0, keptRows * columns), keptRows, columns), keptRowIndexes: kept.slice(0, keptRows) };
+    return {
+      matrix: createMatrix(values.subarray(0, keptRows * columns), keptRows, columns),
+      keptRowIndexes: keptRows === rows ? kept : kept.slice(0, keptRows),
+    };
   }
   const out = sharedFloat64Array(keptRows * columns);
   if (keptRows === rows) {
