@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+import { kMeansPlusPlusInitialization } from '../src/modules/modeling/model/initialization';
+import { DEFAULT_SEEDING_SAMPLE_SIZE } from '../src/modules/modeling/model/kmeans-runner';
+import { lloydSteps } from '../src/modules/modeling/model/lloyd';
+import { LloydThreads, Phase } from '../src/modules/modeling/model/lloyd-threads';
+import { createMatrix, sharedFloat64Array } from '../src/modules/modeling/model/matrix';
+import { SeededRandom } from '../src/shared/seeded-random';
+import { blobValues } from './data';
+
+/**
+ * Where the run's real clustering path (2 threads, per-iteration inertia: bench/cluster.ts'
+ * fast2+inertia) spends its time, pass by pass, on bench/cluster.ts' data and start:
+ *
+ *   node dist/bench/cluster-phases.js [--rows 1000000] [--columns 10] [--k 10] [--spread 2] [--seed 42]
+ *
+ * Prints one JSON line: the time in rows passes (inertia + assignment, thread 0 also summing its own
+ * rows), in sums passes (the helper's rows, split by cluster and column), and outside the passes
+ * (centroid update, bounds of the centroids, the step), and, as floors, one thread streaming the
+ * matrix once (Σ of every value) and one full distance scan (every row to every centroid).
+ */
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      columns: { type: 'string', default: '10' },
+      k: { type: 'string', default: '10' },
+      spread: { type: 'string', default: '2' },
+      seed: { type: 'string', default: '42' },
+    },
+  });
+  const [n, d, k, spread, seed] = [values.rows, values.columns, values.k, values.spread, values.seed].map(Number) as [number, number, number, number, number];
+  const data = blobValues(n, d, k, spread, seed);
+  const shared = sharedFloat64Array(data.length);
+  shared.set(data);
+  const matrix = createMatrix(shared, n, d);
+  const initial = kMeansPlusPlusInitialization(matrix, k, new SeededRandom(seed), DEFAULT_SEEDING_SAMPLE_SIZE);
+
+  const pool = LloydThreads.open(matrix, 2, { minRows: 0, waitForHelpers: true })!;
+  const spent = { rows: 0, sums: 0 };
+  const passes = { rows: 0, sums: 0 };
+  const run = pool.run.bind(pool);
+  pool.run = (phase, own) => {
+    const started = performance.now();
+    run(phase, own);
+    const key = phase === Phase.Rows ? 'rows' : 'sums';
+    spent[key] += performance.now() - started;
+    passes[key]++;
+  };
+  const started = performance.now();
+  let iterations = 0;
+  let computed = 0;
+  try {
+    for (const step of lloydSteps(matrix, initial, { maxIterations: 300, tolerance: 0, trackInertia: true, threads: pool })) {
+      iterations = step.iterations;
+      computed += step.distanceComputations;
+    }
+  } finally {
+    pool.close();
+  }
+  const total = performance.now() - started;
+
+  // Floors on one thread: stream the matrix once; one full scan of every row against every centroid.
+  const centroids = Float64Array.from(initial.flat());
+  let streamMs = Infinity;
+  let scanMs = Infinity;
+  let sink = 0;
+  for (let r = 0; r < 5; r++) {
+    let t = performance.now();
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) sum += data[i]!;
+    streamMs = Math.min(streamMs, performance.now() - t);
+    t = performance.now();
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) {
+          const v = data[i * d + j]! - centroids[c * d + j]!;
+          s += v * v;
+        }
+        if (s < best) best = s;
+      }
+      sum += best;
+    }
+    scanMs = Math.min(scanMs, performance.now() - t);
+    sink += sum;
+  }
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  process.stdout.write(
+    `${JSON.stringify({
+      rows: n,
+      iterations,
+      totalMs: round(total),
+      rowsPassMs: round(spent.rows),
+      rowsPasses: passes.rows,
+      sumsPassMs: round(spent.sums),
+      sumsPasses: passes.sums,
+      outsidePassesMs: round(total - spent.rows - spent.sums),
+      perIterationMs: round(total / iterations),
+      distancesPerRowPerIteration: Math.round((computed / n / iterations) * 100) / 100,
+      floorStreamOnceMs: round(streamMs),
+      floorFullScanMs: round(scanMs),
+      sink: sink > 0,
+    })}\n`,
+  );
+}
+
+main();
