@@ -8,9 +8,7 @@ export const MAX_MOVE = 3;
 export const SECOND_MOVE = 4;
 export const MAX_MOVE_INDEX = 5;
 export const USE_BOUNDS = 6;
-/** The sums pass continues the sums that thread 0 started in the rows pass, from this row on. */
-export const SUMS_FROM = 7;
-const PARAMS = 8;
+const PARAMS = 7;
 
 // params[ASSIGN]
 export const ASSIGN_NONE = 0;
@@ -40,12 +38,22 @@ export interface SharedLloydArrays {
   /** Per thread, k entries each. */
   readonly countDeltas: Int32Array;
   readonly changedBy: Uint8Array;
-  readonly columnFrom: Int32Array;
-  readonly columnTo: Int32Array;
   /** Per thread: distances computed to assign its rows. */
   readonly computed: Float64Array;
-  /** Per helper slot: chunks of its rows claimed from the front (by it, bits 16–31) and from the back (by thread 0, bits 0–15). */
+  /** claims[0]: the chunks of the rows pass claimed so far (lloyd-passes.ts). */
   readonly claims: Int32Array;
+  /** Per chunk of the rows pass: pending, done or failed (lloyd-passes.ts); empty with one thread. */
+  readonly chunkDone: Int32Array;
+}
+
+/** Rows per chunk of a shared rows pass: a few per millisecond of work, about 160 KB of a 10-column matrix (it stays in cache for thread 0's sums). */
+export function chunkRows(rows: number): number {
+  return Math.max(2048, Math.ceil(rows / 30_000));
+}
+
+/** The chunks of a rows pass over `rows` rows. */
+export function chunkCount(rows: number): number {
+  return Math.ceil(rows / chunkRows(rows));
 }
 
 const shared = {
@@ -69,10 +77,9 @@ export function allocateLloydArrays(rows: number, columns: number, k: number, th
     sums: shared.f64(k * columns),
     countDeltas: shared.i32(threads * k),
     changedBy: shared.u8(threads * k),
-    columnFrom: shared.i32(threads * k),
-    columnTo: shared.i32(threads * k),
     computed: shared.f64(threads),
-    claims: shared.i32(threads),
+    claims: shared.i32(1),
+    chunkDone: shared.i32(threads > 1 ? chunkCount(rows) : 0),
   };
 }
 

@@ -9,7 +9,6 @@ import {
   MAX_MOVE_INDEX,
   SECOND_MOVE,
   SOURCE,
-  SUMS_FROM,
   USE_BOUNDS,
   type RowsTally,
   type SharedLloydArrays,
@@ -158,30 +157,6 @@ export function rowsPass(
   }
   tally.computed += assign === ASSIGN_FIRST || assign === ASSIGN_FULL ? (to - from) * k : computed;
   return inertiaSum;
-}
-
-/**
- * The sums pass of one thread: for each cluster c it owns columns [columnFrom, columnTo) of, the sums
- * Σ x[i][j] over the rows of c from params[SUMS_FROM] on, in row order.
- */
-export function sumsPass(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number): void {
-  const d = columns;
-  const { k, sums } = s;
-  const assignments = s.assignments[s.params[SOURCE]!]!;
-  const from = s.columnFrom.slice(thread * k, (thread + 1) * k);
-  const to = s.columnTo.slice(thread * k, (thread + 1) * k);
-  let any = false;
-  for (let c = 0; c < k; c++) if (from[c]! < to[c]!) any = true;
-  if (!any) return;
-  for (let i = s.params[SUMS_FROM]!; i < rows; i++) {
-    const c = assignments[i]!;
-    const f = from[c]!;
-    const t = to[c]!;
-    if (f === t) continue;
-    const xb = i * d;
-    const cb = c * d;
-    for (let j = f; j < t; j++) sums[cb + j]! += x[xb + j]!;
-  }
 }
 
 /**

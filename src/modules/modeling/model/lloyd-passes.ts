@@ -1,118 +1,110 @@
-import { ASSIGN, ASSIGN_NONE, RowsTally, type SharedLloydArrays } from './lloyd-arrays';
-import { rowsPass, sumsPass } from './lloyd-kernel';
-import { Phase } from './lloyd-threads';
+import { ASSIGN, ASSIGN_NONE, INERTIA, RowsTally, SOURCE, chunkCount, chunkRows, type SharedLloydArrays } from './lloyd-arrays';
+import { rowsPass } from './lloyd-kernel';
 
-// How one pass is shared between thread 0 and the helpers. No split changes a bit of the result:
-// each row's assignment depends on that row alone, and each sum is one loop in row order (split by
-// cluster and column, never by rows), so helpers may join at any pass.
+// How one rows pass is shared between thread 0 and the helpers, without changing a bit of the result.
+// The rows are cut into chunks that any thread claims in order (a helper the OS leaves without a core
+// then delays a pass by one chunk). Each row's assignment depends on that row alone; the sums and the
+// inertia are one loop in row order, so thread 0 alone runs them, chunk after chunk as the chunks are
+// done: in the same pass as the assignment when it claimed the chunk itself, right behind the helper
+// (whose chunk is still in the shared cache) otherwise. One pass and one barrier per iteration.
 
-/**
- * Thread 0's share of a rows pass, relative to an even split: smaller, because it also adds its rows
- * to the sums as it assigns them (and takes the chunks a late helper has not reached).
- */
-const FIRST_SHARE = 0.85;
+const PENDING = 0;
+const DONE = 1;
+const FAILED = 2;
 
-/** The contiguous rows of thread t (of `threads`): [rowFrom(t), rowFrom(t + 1)). */
-export function rowFrom(rows: number, threads: number, thread: number): number {
-  if (thread <= 0) return 0;
-  if (thread >= threads) return rows;
-  const head = Math.floor((rows * FIRST_SHARE) / threads);
-  return head + Math.floor(((rows - head) * (thread - 1)) / (threads - 1));
+/** The next chunk for this thread, or ≥ chunks when all are taken. */
+function claim(s: SharedLloydArrays): number {
+  return Atomics.add(s.claims, 0, 1);
 }
 
-/**
- * A helper's rows are claimed chunk by chunk: by the helper from the front, by thread 0 from the back
- * once its own rows are done. A helper the OS leaves without a core (the machine is shared) then
- * delays a pass by one chunk, not by its whole share.
- */
-function chunkRows(rows: number): number {
-  return Math.max(2048, Math.ceil(rows / 30_000));
-}
-
-function claim(claims: Int32Array, slot: number, chunks: number, fromFront: boolean): number {
+/** Blocks until chunk `chunk` is no longer pending (spinning first: a chunk takes tens of microseconds). */
+function waitForChunk(done: Int32Array, chunk: number): number {
+  for (let spin = 0; spin < 2_000; spin++) {
+    const state = Atomics.load(done, chunk);
+    if (state !== PENDING) return state;
+  }
   for (;;) {
-    const word = Atomics.load(claims, slot);
-    const front = word >>> 16;
-    const back = word & 0xffff;
-    if (front + back >= chunks) return -1;
-    if (Atomics.compareExchange(claims, slot, word, word + (fromFront ? 0x10000 : 1)) === word) return fromFront ? front : chunks - 1 - back;
+    const state = Atomics.load(done, chunk);
+    if (state !== PENDING) return state;
+    Atomics.wait(done, chunk, PENDING);
   }
 }
 
-/** The rows pass over the chunks of `slot`'s rows this thread claims, from the front (the slot's helper) or the back (thread 0). */
-function claimedRows(
-  x: Float64Array,
-  rows: number,
-  columns: number,
-  s: SharedLloydArrays,
-  slot: number,
-  threads: number,
-  fromFront: boolean,
-  tally: RowsTally,
-): void {
-  const from = rowFrom(rows, threads, slot);
-  const to = rowFrom(rows, threads, slot + 1);
-  const size = chunkRows(to - from);
-  const chunks = Math.ceil((to - from) / size);
-  for (let chunk = claim(s.claims, slot, chunks, fromFront); chunk >= 0; chunk = claim(s.claims, slot, chunks, fromFront)) {
-    rowsPass(x, columns, s, from + chunk * size, Math.min(to, from + (chunk + 1) * size), tally);
+/** Adds rows [from, to) to the sums of their (new) clusters, in row order. */
+function addRows(x: Float64Array, d: number, assignments: Int32Array, from: number, to: number, sums: Float64Array): void {
+  for (let i = from; i < to; i++) {
+    const xb = i * d;
+    const cb = assignments[i]! * d;
+    for (let j = 0; j < d; j++) sums[cb + j]! += x[xb + j]!;
   }
 }
 
-/** Thread 0's share of a rows pass: its rows in order (returning their row-order inertia sum), then whatever the helpers have not claimed yet. */
+/**
+ * Thread 0's share of a rows pass over `threads` threads (1 when no helper takes part): every chunk
+ * the helpers have not claimed, and the sums (when assigning) and the inertia of every row, in row
+ * order. Returns that inertia (NaN-free only when params[INERTIA]).
+ */
 export function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
   const tally = new RowsTally(s.k);
-  // Thread 0's rows come first in row order, so it starts every cluster's sums while the row is in cache.
   const assigning = s.params[ASSIGN] !== ASSIGN_NONE;
-  if (assigning) s.sums.fill(0);
-  const inertia = rowsPass(x, columns, s, 0, rowFrom(rows, threads, 1), tally, assigning ? s.sums : undefined);
-  for (let slot = 1; slot < threads; slot++) claimedRows(x, rows, columns, s, slot, threads, false, tally);
-  tally.publish(s, 0);
-  return inertia;
-}
-
-/** Thread 0's sums share, then the share of any helper that has not started its own yet: one scan for each. */
-export function firstThreadSums(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): void {
-  sumsPass(x, rows, columns, s, 0);
-  for (let slot = 1; slot < threads; slot++) if (Atomics.compareExchange(s.claims, slot, 0, 2) === 0) sumsPass(x, rows, columns, s, slot);
-}
-
-/** A helper's share of a pass (lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
-export function helperPass(phase: number, x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
-  if (phase === Phase.Rows) {
-    const tally = new RowsTally(s.k);
-    claimedRows(x, rows, columns, s, thread, threads, true, tally);
-    tally.publish(s, thread);
+  const sums = assigning ? s.sums : undefined;
+  if (sums) sums.fill(0);
+  if (threads <= 1) {
+    const inertia = rowsPass(x, columns, s, 0, rows, tally, sums);
+    tally.publish(s, 0);
+    return inertia;
   }
-  // A helper's sums share is claimed whole (claims[slot]: 0 → 1), unless thread 0 took it first.
-  else if (phase === Phase.Sums && Atomics.compareExchange(s.claims, thread, 0, 1) === 0) sumsPass(x, rows, columns, s, thread);
-}
-
-/**
- * Splits the sums work — count[c] rows × 1 column per (cluster, column) of every changed cluster, in
- * (cluster, column) order — into `threads` nearly equal contiguous parts: thread t gets columns
- * [from[t·k + c], to[t·k + c]) of cluster c (empty when from = to).
- */
-export function splitSums(counts: Int32Array, changed: Uint8Array, columns: number, threads: number, from: Int32Array, to: Int32Array): void {
-  const k = counts.length;
-  from.fill(0);
-  to.fill(0);
+  const inertia = s.params[INERTIA] === 1;
+  const target = s.assignments[1 - s.params[SOURCE]!]!;
+  const squared = s.squaredDistances;
+  const size = chunkRows(rows);
+  const chunks = chunkCount(rows);
+  const done = s.chunkDone;
   let total = 0;
-  for (let c = 0; c < k; c++) if (changed[c]) total += counts[c]! * columns;
-  let position = 0;
-  for (let c = 0; c < k; c++) {
-    if (!changed[c]) continue;
-    const weight = counts[c]!;
-    let owner = -1;
-    for (let j = 0; j < columns; j++) {
-      const middle = position + weight * (j + 0.5);
-      const t = total > 0 ? Math.min(threads - 1, Math.floor((middle * threads) / total)) : 0;
-      if (t !== owner) {
-        owner = t;
-        from[t * k + c] = j;
+  let claiming = true;
+  for (let next = 0; next < chunks; next++) {
+    const from = next * size;
+    const to = Math.min(rows, from + size);
+    let fused = false;
+    // Until chunk `next` is done: claim chunks; the one that is `next` gets its sums in the same pass.
+    while (Atomics.load(done, next) === PENDING) {
+      const chunk = claiming ? claim(s) : chunks;
+      if (chunk >= chunks) {
+        claiming = false;
+        if (waitForChunk(done, next) === FAILED) return total; // the helper's error is raised by LloydThreads.run
+        break;
       }
-      to[t * k + c] = j + 1;
+      if (chunk === next) {
+        rowsPass(x, columns, s, from, to, tally, sums);
+        fused = true;
+        break;
+      }
+      rowsPass(x, columns, s, chunk * size, Math.min(rows, (chunk + 1) * size), tally);
+      Atomics.store(done, chunk, DONE);
     }
-    position += weight * columns;
+    if (sums && !fused) addRows(x, columns, target, from, to, sums);
+    if (inertia) for (let i = from; i < to; i++) total += squared[i]!;
   }
+  tally.publish(s, 0);
+  return total;
+}
+
+/** A helper's share of a rows pass (lloyd-helper.worker.ts): the chunks it claims, each marked done (or failed) for thread 0. */
+export function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number): void {
+  const tally = new RowsTally(s.k);
+  const size = chunkRows(rows);
+  const chunks = chunkCount(rows);
+  const done = s.chunkDone;
+  for (let chunk = claim(s); chunk < chunks; chunk = claim(s)) {
+    try {
+      rowsPass(x, columns, s, chunk * size, Math.min(rows, (chunk + 1) * size), tally);
+    } catch (error) {
+      Atomics.store(done, chunk, FAILED);
+      Atomics.notify(done, chunk);
+      throw error;
+    }
+    Atomics.store(done, chunk, DONE);
+    Atomics.notify(done, chunk);
+  }
+  tally.publish(s, thread);
 }

@@ -35,7 +35,7 @@ const SLOT_AT = JOINED_AT + MAX_KMEANS_THREADS;
 const CONTROL_WORDS = SLOT_AT + MAX_KMEANS_THREADS;
 
 /** What a helper does when GENERATION changes. */
-export const Phase = { Rows: 2, Sums: 3, Exit: 4 } as const;
+export const Phase = { Rows: 2, Exit: 4 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** About 10–50 µs of polling before blocking: a pass over 100k rows lasts about a millisecond, a futex wake-up tens of microseconds. */

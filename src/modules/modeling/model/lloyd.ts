@@ -8,11 +8,10 @@ import {
   INERTIA,
   MAX_MOVE_INDEX,
   SOURCE,
-  SUMS_FROM,
   USE_BOUNDS,
 } from './lloyd-arrays';
 import { halfDistancesToNearestCentroid, updateCentroids } from './lloyd-kernel';
-import { firstThreadRows, firstThreadSums, rowFrom, splitSums } from './lloyd-passes';
+import { firstThreadRows } from './lloyd-passes';
 import { Phase, type LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 
@@ -88,7 +87,8 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
   const next = new Float64Array(k * d);
   let current = 0;
   let computed = 0;
-  let inertiaOfThread0 = 0;
+  /** The inertia thread 0 summed in the last rows pass, over every row in row order. */
+  let inertiaOfPass = 0;
   /** Threads of the last rows pass: its split of the rows, and whose deltas to merge. */
   let rowsThreads = 1;
 
@@ -98,8 +98,9 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
     params[SOURCE] = current;
     rowsThreads = pool.begin();
     s.claims.fill(0);
+    s.chunkDone.fill(0);
     pool.run(Phase.Rows, () => {
-      inertiaOfThread0 = firstThreadRows(x, n, d, s, rowsThreads);
+      inertiaOfPass = firstThreadRows(x, n, d, s, rowsThreads);
     });
   };
   /** After an assigning rows pass: counts, changed flags and distances, and the new assignments become current. */
@@ -116,27 +117,11 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
     }
     current = 1 - current;
   };
-  const inertiaTotal = () => {
-    let total = inertiaOfThread0;
-    const squared = s.squaredDistances;
-    for (let i = rowFrom(n, rowsThreads, 1); i < n; i++) total += squared[i]!;
-    return total;
-  };
 
   let iteration = 1;
   rowsPassOn(ASSIGN_FIRST, false);
   mergeAssignment(true);
   for (;;) {
-    // Thread 0 summed its own rows while assigning them; the sums pass adds the rest, in row order.
-    params[SUMS_FROM] = rowFrom(n, rowsThreads, 1);
-    if (params[SUMS_FROM] < n) {
-      const sumsThreads = pool.begin();
-      splitSums(counts, changed, d, sumsThreads, s.columnFrom, s.columnTo);
-      params[SOURCE] = current;
-      s.claims.fill(0);
-      pool.run(Phase.Sums, () => firstThreadSums(x, n, d, s, sumsThreads));
-    }
-
     const converged = updateCentroids(s, d, counts, changed, next, shifts, tolerance);
     const last = converged || iteration >= maxIterations;
     const nextAssign = last ? ASSIGN_NONE : useBounds ? ASSIGN_BOUNDS : ASSIGN_FULL;
@@ -148,7 +133,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
       // (into the other assignments buffer, which is why there are two).
       s.previousChanged.set(changed);
       rowsPassOn(nextAssign, true);
-      inertia = inertiaTotal();
+      inertia = inertiaOfPass;
     }
     yield {
       iterations: iteration,

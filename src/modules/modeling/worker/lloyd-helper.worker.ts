@@ -1,6 +1,6 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { SharedLloydArrays } from '../model/lloyd-arrays';
-import { helperPass } from '../model/lloyd-passes';
+import { helperRows } from '../model/lloyd-passes';
 import { CONTROL, Phase, waitForChange, type HelperData } from '../model/lloyd-threads';
 
 // A helper thread of the Lloyd engine (model/lloyd-threads.ts): says READY once booted, then runs its
@@ -21,7 +21,7 @@ while (Atomics.load(control, CONTROL.PHASE) !== Phase.Exit) {
   try {
     // The arrays of the current restart: the last message thread 0 posted (receiveMessageOnPort is synchronous).
     for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) arrays = message.message as SharedLloydArrays;
-    helperPass(phase, values, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index), Atomics.load(control, CONTROL.PARTICIPANTS));
+    if (phase === Phase.Rows) helperRows(values, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index));
   } catch (error) {
     const failure = error as Error;
     port.postMessage({ name: failure.name, message: failure.message });
