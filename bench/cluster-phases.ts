@@ -13,7 +13,7 @@ import { blobValues } from './data';
  *
  *   node dist/bench/cluster-phases.js [--rows 1000000] [--columns 10] [--k 10] [--spread 2] [--seed 42]
  *
- * Prints one JSON line: the time in rows passes (inertia, assignment and sums), in any other pass, and
+ * Prints one JSON line: the wall and CPU (every thread) time, the time in rows passes (inertia, assignment and sums), in any other pass, and
  * outside the passes (centroid update, bounds of the centroids, the step), and, as floors, one thread
  * streaming the matrix once (Σ of every value) and one full distance scan (every row to every centroid).
  */
@@ -46,6 +46,7 @@ function main(): void {
     passes[key]++;
   };
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   let iterations = 0;
   let computed = 0;
   try {
@@ -57,6 +58,7 @@ function main(): void {
     pool.close();
   }
   const total = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
 
   // Floors on one thread: stream the matrix once; one full scan of every row against every centroid.
   const centroids = Float64Array.from(initial.flat());
@@ -91,6 +93,7 @@ function main(): void {
       rows: n,
       iterations,
       totalMs: round(total),
+      cpuMs: round((cpu.user + cpu.system) / 1000),
       rowsPassMs: round(spent.rows),
       rowsPasses: passes.rows,
       otherPassMs: round(spent.other),

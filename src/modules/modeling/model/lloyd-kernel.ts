@@ -35,7 +35,7 @@ export function boundMargin(columns: number): number {
 /**
  * The rows pass over rows [from, to): the inertia distances of the last update (when
  * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
- * buffer, adding each row to `prefixSums` when given. Returns the row-order sum of the squared
+ * buffer, adding columns [sumFrom, sumTo) of each row to `prefixSums` when given. Returns the row-order sum of the squared
  * distances of these rows.
  */
 export function rowsPass(
@@ -46,6 +46,8 @@ export function rowsPass(
   to: number,
   tally: RowsTally,
   prefixSums?: Float64Array,
+  sumFrom = 0,
+  sumTo = columns,
 ): number {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
@@ -100,7 +102,7 @@ export function rowsPass(
       if (prefixSums) {
         const xb = i * d;
         const cb = best * d;
-        for (let j = 0; j < d; j++) prefixSums[cb + j]! += x[xb + j]!;
+        for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
       }
       if (useBounds) {
         upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
@@ -150,7 +152,7 @@ export function rowsPass(
     if (prefixSums) {
       const xb = i * d;
       const cb = best * d;
-      for (let j = 0; j < d; j++) prefixSums[cb + j]! += x[xb + j]!;
+      for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
     }
     upper[i] = u;
     lower[i] = l;

@@ -3,10 +3,11 @@ import { rowsPass } from './lloyd-kernel';
 
 // How one rows pass is shared between thread 0 and the helpers, without changing a bit of the result.
 // The rows are cut into chunks that any thread claims in order (a helper the OS leaves without a core
-// then delays a pass by one chunk). Each row's assignment depends on that row alone; the sums and the
-// inertia are one loop in row order, so thread 0 alone runs them, chunk after chunk as the chunks are
-// done: in the same pass as the assignment when it claimed the chunk itself, right behind the helper
-// (whose chunk is still in the shared cache) otherwise. One pass and one barrier per iteration.
+// then delays a pass by one chunk). Each row's assignment depends on that row alone. Each sum is one
+// loop in row order: every thread owns some columns of the sums and adds them chunk after chunk as
+// the chunks are done, in the same pass as the assignment for a chunk it claimed itself, right behind
+// the thread that assigned it otherwise (the chunk still in cache). Thread 0 also adds the inertia in
+// row order. One pass and one barrier per iteration.
 
 const PENDING = 0;
 const DONE = 1;
@@ -30,74 +31,40 @@ function waitForChunk(done: Int32Array, chunk: number): number {
   }
 }
 
-/** Adds rows [from, to) to the sums of their (new) clusters, in row order. */
-function addRows(x: Float64Array, d: number, assignments: Int32Array, from: number, to: number, sums: Float64Array): void {
-  for (let i = from; i < to; i++) {
+/** Adds columns [from, to) of rows [rowFrom, rowTo) to the sums of their (new) clusters, in row order. */
+function addRows(x: Float64Array, d: number, assignments: Int32Array, rowFrom: number, rowTo: number, sums: Float64Array, from: number, to: number): void {
+  for (let i = rowFrom; i < rowTo; i++) {
     const xb = i * d;
     const cb = assignments[i]! * d;
-    for (let j = 0; j < d; j++) sums[cb + j]! += x[xb + j]!;
+    for (let j = from; j < to; j++) sums[cb + j]! += x[xb + j]!;
   }
 }
+
+/** Thread t's columns of the sums, of `threads`. */
+const firstColumn = (columns: number, threads: number, thread: number) => Math.floor((columns * thread) / threads);
 
 /**
- * Thread 0's share of a rows pass over `threads` threads (1 when no helper takes part): every chunk
- * the helpers have not claimed, and the sums (when assigning) and the inertia of every row, in row
- * order. Returns that inertia (NaN-free only when params[INERTIA]).
+ * One thread's share of a shared rows pass: the chunks it claims, and its columns of the sums (when
+ * assigning) over every row in row order; thread 0 also the inertia. Returns that inertia (thread 0,
+ * params[INERTIA]) or 0. Stops early when another thread failed on a chunk (LloydThreads.run raises
+ * that thread's error).
  */
-export function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
+function sharedRows(x: Float64Array, rows: number, d: number, s: SharedLloydArrays, thread: number, threads: number): number {
   const tally = new RowsTally(s.k);
-  const assigning = s.params[ASSIGN] !== ASSIGN_NONE;
-  const sums = assigning ? s.sums : undefined;
-  if (sums) sums.fill(0);
-  if (threads <= 1) {
-    const inertia = rowsPass(x, columns, s, 0, rows, tally, sums);
-    tally.publish(s, 0);
-    return inertia;
-  }
-  const inertia = s.params[INERTIA] === 1;
+  // Its own copy: threads adding to neighbouring columns of one array would share cache lines.
+  const sums = s.params[ASSIGN] !== ASSIGN_NONE ? new Float64Array(s.sums.length) : undefined;
+  const inertia = thread === 0 && s.params[INERTIA] === 1;
   const target = s.assignments[1 - s.params[SOURCE]!]!;
   const squared = s.squaredDistances;
+  const from = firstColumn(d, threads, thread);
+  const to = firstColumn(d, threads, thread + 1);
+  const following = sums !== undefined && from < to;
   const size = chunkRows(rows);
   const chunks = chunkCount(rows);
   const done = s.chunkDone;
-  let total = 0;
-  let claiming = true;
-  for (let next = 0; next < chunks; next++) {
-    const from = next * size;
-    const to = Math.min(rows, from + size);
-    let fused = false;
-    // Until chunk `next` is done: claim chunks; the one that is `next` gets its sums in the same pass.
-    while (Atomics.load(done, next) === PENDING) {
-      const chunk = claiming ? claim(s) : chunks;
-      if (chunk >= chunks) {
-        claiming = false;
-        if (waitForChunk(done, next) === FAILED) return total; // the helper's error is raised by LloydThreads.run
-        break;
-      }
-      if (chunk === next) {
-        rowsPass(x, columns, s, from, to, tally, sums);
-        fused = true;
-        break;
-      }
-      rowsPass(x, columns, s, chunk * size, Math.min(rows, (chunk + 1) * size), tally);
-      Atomics.store(done, chunk, DONE);
-    }
-    if (sums && !fused) addRows(x, columns, target, from, to, sums);
-    if (inertia) for (let i = from; i < to; i++) total += squared[i]!;
-  }
-  tally.publish(s, 0);
-  return total;
-}
-
-/** A helper's share of a rows pass (lloyd-helper.worker.ts): the chunks it claims, each marked done (or failed) for thread 0. */
-export function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number): void {
-  const tally = new RowsTally(s.k);
-  const size = chunkRows(rows);
-  const chunks = chunkCount(rows);
-  const done = s.chunkDone;
-  for (let chunk = claim(s); chunk < chunks; chunk = claim(s)) {
+  const run = (chunk: number, fused: boolean) => {
     try {
-      rowsPass(x, columns, s, chunk * size, Math.min(rows, (chunk + 1) * size), tally);
+      rowsPass(x, d, s, chunk * size, Math.min(rows, (chunk + 1) * size), tally, fused ? sums : undefined, from, to);
     } catch (error) {
       Atomics.store(done, chunk, FAILED);
       Atomics.notify(done, chunk);
@@ -105,6 +72,52 @@ export function helperRows(x: Float64Array, rows: number, columns: number, s: Sh
     }
     Atomics.store(done, chunk, DONE);
     Atomics.notify(done, chunk);
+  };
+  let total = 0;
+  let next = 0; // the next chunk to add to this thread's sums and inertia
+  let claiming = true;
+  while (claiming || (next < chunks && (following || inertia))) {
+    if (next < chunks && (following || inertia) && Atomics.load(done, next) !== PENDING) {
+      if (Atomics.load(done, next) === FAILED) return total;
+      // Chunk `next` was assigned by another thread: add it now.
+      const rowFrom = next * size;
+      const rowTo = Math.min(rows, rowFrom + size);
+      if (following) addRows(x, d, target, rowFrom, rowTo, sums, from, to);
+      if (inertia) for (let i = rowFrom; i < rowTo; i++) total += squared[i]!;
+      next++;
+      continue;
+    }
+    const chunk = claiming ? claim(s) : chunks;
+    if (chunk < chunks) {
+      const fused = chunk === next && (following || inertia);
+      run(chunk, fused && following);
+      if (fused) {
+        if (inertia) for (let i = chunk * size, end = Math.min(rows, (chunk + 1) * size); i < end; i++) total += squared[i]!;
+        next++;
+      }
+      continue;
+    }
+    claiming = false;
+    if (next < chunks && (following || inertia) && waitForChunk(done, next) === FAILED) return total;
   }
+  if (following) for (let c = 0; c < s.k; c++) s.sums.set(sums.subarray(c * d + from, c * d + to), c * d + from);
   tally.publish(s, thread);
+  return total;
+}
+
+/**
+ * Thread 0's share of a rows pass over `threads` threads (1 when no helper takes part). The caller
+ * zeroes the sums before the pass starts (with one thread). Returns the inertia of the pass, in row order (params[INERTIA]).
+ */
+export function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
+  if (threads > 1) return sharedRows(x, rows, columns, s, 0, threads);
+  const tally = new RowsTally(s.k);
+  const inertia = rowsPass(x, columns, s, 0, rows, tally, s.params[ASSIGN] !== ASSIGN_NONE ? s.sums : undefined);
+  tally.publish(s, 0);
+  return inertia;
+}
+
+/** A helper's share of a rows pass (lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
+export function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
+  sharedRows(x, rows, columns, s, thread, threads);
 }

@@ -99,6 +99,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
     rowsThreads = pool.begin();
     s.claims.fill(0);
     s.chunkDone.fill(0);
+    if (assign !== ASSIGN_NONE) s.sums.fill(0);
     pool.run(Phase.Rows, () => {
       inertiaOfPass = firstThreadRows(x, n, d, s, rowsThreads);
     });

@@ -21,7 +21,8 @@ while (Atomics.load(control, CONTROL.PHASE) !== Phase.Exit) {
   try {
     // The arrays of the current restart: the last message thread 0 posted (receiveMessageOnPort is synchronous).
     for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) arrays = message.message as SharedLloydArrays;
-    if (phase === Phase.Rows) helperRows(values, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index));
+    if (phase === Phase.Rows)
+      helperRows(values, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index), Atomics.load(control, CONTROL.PARTICIPANTS));
   } catch (error) {
     const failure = error as Error;
     port.postMessage({ name: failure.name, message: failure.message });
