@@ -9,9 +9,9 @@ import { blobValues } from './data';
 
 /**
  * Where the run's real clustering path (2 threads, per-iteration inertia: bench/cluster.ts'
- * fast2+inertia) spends its time, pass by pass, on bench/cluster.ts' data and start:
+ * fast2+inertia; --threads 1 is fast+inertia) spends its time, pass by pass, on bench/cluster.ts' data and start:
  *
- *   node dist/bench/cluster-phases.js [--rows 1000000] [--columns 10] [--k 10] [--spread 2] [--seed 42]
+ *   node dist/bench/cluster-phases.js [--rows 1000000] [--columns 10] [--k 10] [--spread 2] [--seed 42] [--threads 2]
  *
  * Prints one JSON line: the wall and CPU (every thread) time, the time in rows passes (inertia, assignment and sums), in any other pass, and
  * outside the passes (centroid update, bounds of the centroids, the step), and, as floors, one thread
@@ -25,26 +25,35 @@ function main(): void {
       k: { type: 'string', default: '10' },
       spread: { type: 'string', default: '2' },
       seed: { type: 'string', default: '42' },
+      threads: { type: 'string', default: '2' },
     },
   });
-  const [n, d, k, spread, seed] = [values.rows, values.columns, values.k, values.spread, values.seed].map(Number) as [number, number, number, number, number];
+  const [n, d, k, spread, seed, threads] = [values.rows, values.columns, values.k, values.spread, values.seed, values.threads].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const data = blobValues(n, d, k, spread, seed);
   const shared = sharedFloat64Array(data.length);
   shared.set(data);
   const matrix = createMatrix(shared, n, d);
   const initial = kMeansPlusPlusInitialization(matrix, k, new SeededRandom(seed), DEFAULT_SEEDING_SAMPLE_SIZE);
 
-  const pool = LloydThreads.open(matrix, 2, { minRows: 0, waitForHelpers: true })!;
+  const pool = LloydThreads.open(matrix, threads, { minRows: 0, waitForHelpers: true });
   const spent = { rows: 0, other: 0 };
   const passes = { rows: 0, other: 0 };
-  const run = pool.run.bind(pool);
-  pool.run = (phase, own) => {
-    const started = performance.now();
-    run(phase, own);
-    const key = phase === Phase.Rows ? 'rows' : 'other';
-    spent[key] += performance.now() - started;
-    passes[key]++;
-  };
+  const run = pool?.run.bind(pool);
+  if (pool && run)
+    pool.run = (phase, own) => {
+      const started = performance.now();
+      run(phase, own);
+      const key = phase === Phase.Rows ? 'rows' : 'other';
+      spent[key] += performance.now() - started;
+      passes[key]++;
+    };
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   let iterations = 0;
@@ -55,7 +64,7 @@ function main(): void {
       computed += step.distanceComputations;
     }
   } finally {
-    pool.close();
+    pool?.close();
   }
   const total = performance.now() - started;
   const cpu = process.cpuUsage(cpuStarted);
