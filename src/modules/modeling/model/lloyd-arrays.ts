@@ -71,7 +71,8 @@ export function allocateLloydArrays(rows: number, columns: number, k: number, th
     move: shared.f64(k),
     previousChanged: shared.u8(k),
     assignments: [shared.i32(rows), shared.i32(rows)],
-    upper: shared.f64(useBounds ? rows : 0),
+    // (with the inertia tracked, the upper bounds come from the squared distances: lloyd-kernel.ts)
+    upper: shared.f64(useBounds && !trackInertia ? rows : 0),
     lower: shared.f64(useBounds ? rows : 0),
     squaredDistances: shared.f64(trackInertia ? rows : 0),
     sums: shared.f64(k * columns),

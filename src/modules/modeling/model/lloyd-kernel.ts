@@ -65,9 +65,11 @@ export function rowsPass(
   const down = 1 - eta;
   const { deltas, changed } = tally;
   const nearest = new Float64Array(3);
-  // With the inertia fused in, every upper bound is valid for the current centroids: exact for the
-  // rows of changed clusters, and the same centroid for the others.
+  // With the inertia fused in, each row's squared distance to its current centroid is known (computed
+  // for the rows of changed clusters, kept with the centroid for the others): the upper bound is taken
+  // from it, and the upper bounds are neither read nor stored (a run tracks the inertia throughout).
   const upperTight = inertia;
+  const storeUpper = useBounds && !inertia && upper.length > 0;
   let inertiaSum = 0;
   let computed = 0;
   for (let i = from; i < to; i++) {
@@ -83,7 +85,6 @@ export function rowsPass(
           sum += t * t;
         }
         squaredDistances[i] = sum;
-        if (useBounds) upper[i] = Math.sqrt(sum) * up + PAD;
       }
       inertiaSum += squaredDistances[i]!;
     }
@@ -105,7 +106,7 @@ export function rowsPass(
         for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
       }
       if (useBounds) {
-        upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
+        if (storeUpper) upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
         const l = Math.sqrt(nearest[2]!) * down - PAD;
         lower[i] = l > 0 ? l : 0;
       }
@@ -114,8 +115,7 @@ export function rowsPass(
     // Hamerly's test first, one distance to tighten u next, a full scan last. The test is strict
     // with the margin on both sides, so a row whose nearest centroid ties (or nearly ties) with
     // another is always scanned, and ties go to the lower index as in ml-kmeans. NaN fails it too.
-    let u = upper[i]!;
-    if (!upperTight) u = (u + move[a]!) * up;
+    let u = upperTight ? Math.sqrt(squaredDistances[i]!) * up + PAD : (upper[i]! + move[a]!) * up;
     let l = (lower[i]! - (a === maxMoveIndex ? secondMove : maxMove)) * down;
     if (!(l > 0)) l = 0;
     const sa = half[a]!;
@@ -154,7 +154,7 @@ export function rowsPass(
       const cb = best * d;
       for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
     }
-    upper[i] = u;
+    if (storeUpper) upper[i] = u;
     lower[i] = l;
   }
   tally.computed += assign === ASSIGN_FIRST || assign === ASSIGN_FULL ? (to - from) * k : computed;
