@@ -1,0 +1,186 @@
+import { parseArgs } from 'node:util';
+import { blobValues } from './data';
+
+/**
+ * A measurement behind the choice of a WebAssembly kernel (issue 16 item 2), not an engine: the inner
+ * loop every Lloyd pass runs for every row with the inertia tracked, Σ_j (x_j − c_j)² to the row's
+ * centroid summed j = 0, 1, … and then over rows in row order (lloyd-kernel.ts' rowsPass), three ways:
+ * today's JavaScript, JavaScript specialised for the column count by new Function, and WebAssembly
+ * (MVP scalar f64, no SIMD: the sum's order is the same, so are its bits) specialised the same way and
+ * assembled here byte by byte, so no tool or generated binary is needed.
+ *
+ *   node dist/bench/wasm-inertia-probe.js [--rows 1000000] [--columns 10] [--k 10]
+ *
+ * Prints the best CPU time of 9 runs of each, and whether every squared distance and the total have
+ * the same bits as today's loop.
+ */
+
+/** The part of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly declarations). */
+interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const uleb = (value: number): number[] => {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return out;
+};
+/** Signed LEB128 (i32.const's immediate). */
+const sleb = (value: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+};
+const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+const name = (text: string): number[] => vector([...Buffer.from(text)].map((byte) => [byte]));
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  get: (local: number) => [0x20, ...uleb(local)],
+  set: (local: number) => [0x21, ...uleb(local)],
+  tee: (local: number) => [0x22, ...uleb(local)],
+  i32: (value: number) => [0x41, ...sleb(value)],
+  i32Load: [0x28, 2, 0],
+  f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
+  f64Store: [0x39, 3, 0],
+  f64Zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  i32GeS: 0x4e,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+};
+
+/**
+ * inertia(x, centroids, assignments, out, from, to) → Σ out[i] over [from, to) in row order, where
+ * out[i] = Σ_j (x[i][j] − centroids[assignments[i]][j])², j ascending: byte addresses into memory "e"."m".
+ */
+function inertiaModule(columns: number, pages: number): Uint8Array {
+  const [X, C, A, OUT, FROM, TO, I, XB, CB, SUM, TOTAL, T] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const unrolled: number[] = [];
+  for (let j = 0; j < columns; j++) {
+    unrolled.push(...op.get(XB), ...op.f64Load(8 * j), ...op.get(CB), ...op.f64Load(8 * j), op.f64Sub, ...op.tee(T), ...op.get(T), op.f64Mul);
+    unrolled.push(...op.get(SUM), op.f64Add, ...op.set(SUM)); // t·t + sum: IEEE addition commutes exactly
+  }
+  const body = [
+    ...op.get(FROM), ...op.set(I),
+    ...op.block, ...op.loop,
+    ...op.get(I), ...op.get(TO), op.i32GeS, op.brIf, 1,
+    ...op.get(X), ...op.get(I), ...op.i32(columns * 8), op.i32Mul, op.i32Add, ...op.set(XB),
+    ...op.get(C), ...op.get(A), ...op.get(I), ...op.i32(2), op.i32Shl, op.i32Add, ...op.i32Load, ...op.i32(columns * 8), op.i32Mul, op.i32Add, ...op.set(CB),
+    ...op.f64Zero, ...op.set(SUM),
+    ...unrolled,
+    ...op.get(OUT), ...op.get(I), ...op.i32(3), op.i32Shl, op.i32Add, ...op.get(SUM), ...op.f64Store,
+    ...op.get(TOTAL), ...op.get(SUM), op.f64Add, ...op.set(TOTAL),
+    ...op.get(I), ...op.i32(1), op.i32Add, ...op.set(I),
+    op.br, 0,
+    op.end, op.end,
+    ...op.get(TOTAL), op.end,
+  ]; // prettier-ignore
+  const code = [
+    ...vector([
+      [...uleb(3), I32],
+      [...uleb(3), F64],
+    ]),
+    ...body,
+  ];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vector([[F64]])]])),
+    ...section(2, vector([[...name('e'), ...name('m'), 0x02, 0x00, ...uleb(pages)]])),
+    ...section(3, vector([[0]])),
+    ...section(7, vector([[...name('inertia'), 0x00, 0]])),
+    ...section(10, vector([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+function cpuMs(work: () => void): number {
+  let best = Infinity;
+  for (let run = 0; run < 9; run++) {
+    const started = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(started);
+    best = Math.min(best, (used.user + used.system) / 1000);
+  }
+  return Math.round(best * 100) / 100;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '1000000' }, columns: { type: 'string', default: '10' }, k: { type: 'string', default: '10' } },
+  });
+  const [n, d, k] = [values.rows, values.columns, values.k].map(Number) as [number, number, number];
+  const xAt = 0;
+  const cAt = n * d * 8;
+  const aAt = cAt + k * d * 8;
+  const outAt = aAt + n * 4;
+  const pages = Math.ceil((outAt + n * 8) / 65_536);
+  const memory = new wasmApi.Memory({ initial: pages });
+  const x = new Float64Array(memory.buffer, xAt, n * d);
+  x.set(blobValues(n, d, k, 2, 42));
+  const centroids = new Float64Array(memory.buffer, cAt, k * d);
+  for (let c = 0; c < k; c++) centroids.set(x.subarray(c * 997 * d, (c * 997 + 1) * d), c * d);
+  const assignments = new Int32Array(memory.buffer, aAt, n);
+  for (let i = 0; i < n; i++) assignments[i] = (i * 7_919) % k;
+  const out = new Float64Array(memory.buffer, outAt, n);
+  const squared = new Float64Array(n);
+
+  let jsTotal = 0;
+  const js = () => {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const xb = i * d;
+      const cb = assignments[i]! * d;
+      let sum = 0;
+      for (let j = 0; j < d; j++) {
+        const t = x[xb + j]! - centroids[cb + j]!;
+        sum += t * t;
+      }
+      squared[i] = sum;
+      total += sum;
+    }
+    jsTotal = total;
+  };
+  let source = `let total = 0; for (let i = 0; i < n; i++) { const xb = i * ${d}; const cb = a[i] * ${d}; let s = 0; let t;`;
+  for (let j = 0; j < d; j++) source += ` t = x[xb + ${j}] - c[cb + ${j}]; s += t * t;`;
+  source += ' out[i] = s; total += s; } return total;';
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the probe measures exactly this: code specialised for the column count
+  const specialised = new Function('x', 'c', 'a', 'out', 'n', source) as (...args: unknown[]) => number;
+  const scratch = new Float64Array(n);
+  const instance = new wasmApi.Instance(new wasmApi.Module(inertiaModule(d, pages)), { e: { m: memory } });
+  const wasm = instance.exports.inertia as (...args: number[]) => number;
+  let wasmTotal = 0;
+
+  const result = {
+    rows: n,
+    columns: d,
+    jsMs: cpuMs(js),
+    jsSpecialisedMs: cpuMs(() => specialised(x, centroids, assignments, scratch, n)),
+    wasmMs: cpuMs(() => (wasmTotal = wasm(xAt, cAt, aAt, outAt, 0, n))),
+    identical: jsTotal === wasmTotal && squared.every((value, i) => value === out[i]) && squared.every((value, i) => value === scratch[i]),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main();
