@@ -11,8 +11,9 @@ import { blobValues } from './data';
  *
  *   node dist/bench/wasm-inertia-probe.js [--rows 1000000] [--columns 10] [--k 10]
  *
- * Prints the best CPU time of 9 runs of each, and whether every squared distance and the total have
- * the same bits as today's loop.
+ * Then the same loop also adding each row to its cluster's sums (the fused pass), in JavaScript and
+ * WebAssembly. Prints the best CPU time of 9 runs of each, and whether every squared distance, the
+ * total and the sums have the same bits as today's loop.
  */
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly declarations). */
@@ -61,7 +62,7 @@ const op = {
   i32: (value: number) => [0x41, ...sleb(value)],
   i32Load: [0x28, 2, 0],
   f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
-  f64Store: [0x39, 3, 0],
+  f64StoreAt: (offset: number) => [0x39, 3, ...uleb(offset)],
   f64Zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
   i32GeS: 0x4e,
   i32Add: 0x6a,
@@ -73,41 +74,39 @@ const op = {
 };
 
 /**
- * inertia(x, centroids, assignments, out, from, to) → Σ out[i] over [from, to) in row order, where
- * out[i] = Σ_j (x[i][j] − centroids[assignments[i]][j])², j ascending: byte addresses into memory "e"."m".
+ * inertia(x, centroids, assignments, out, from, to, sums) → Σ out[i] over [from, to) in row order, where
+ * out[i] = Σ_j (x[i][j] − centroids[assignments[i]][j])², j ascending; withSums: also adds each row to
+ * sums[assignments[i]], in row order. Byte addresses into memory "e"."m".
  */
-function inertiaModule(columns: number, pages: number): Uint8Array {
-  const [X, C, A, OUT, FROM, TO, I, XB, CB, SUM, TOTAL, T] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+function inertiaModule(columns: number, pages: number, withSums: boolean): Uint8Array {
+  const [X, C, A, OUT, FROM, TO, S, I, XB, CB, SB, SUM, TOTAL, T, XV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
   const unrolled: number[] = [];
   for (let j = 0; j < columns; j++) {
-    unrolled.push(...op.get(XB), ...op.f64Load(8 * j), ...op.get(CB), ...op.f64Load(8 * j), op.f64Sub, ...op.tee(T), ...op.get(T), op.f64Mul);
+    unrolled.push(...op.get(XB), ...op.f64Load(8 * j), ...op.tee(XV), ...op.get(CB), ...op.f64Load(8 * j), op.f64Sub, ...op.tee(T), ...op.get(T), op.f64Mul);
     unrolled.push(...op.get(SUM), op.f64Add, ...op.set(SUM)); // t·t + sum: IEEE addition commutes exactly
+    if (withSums) unrolled.push(...op.get(SB), ...op.get(SB), ...op.f64Load(8 * j), ...op.get(XV), op.f64Add, ...op.f64StoreAt(8 * j));
   }
   const body = [
     ...op.get(FROM), ...op.set(I),
     ...op.block, ...op.loop,
     ...op.get(I), ...op.get(TO), op.i32GeS, op.brIf, 1,
     ...op.get(X), ...op.get(I), ...op.i32(columns * 8), op.i32Mul, op.i32Add, ...op.set(XB),
-    ...op.get(C), ...op.get(A), ...op.get(I), ...op.i32(2), op.i32Shl, op.i32Add, ...op.i32Load, ...op.i32(columns * 8), op.i32Mul, op.i32Add, ...op.set(CB),
+    ...op.get(A), ...op.get(I), ...op.i32(2), op.i32Shl, op.i32Add, ...op.i32Load, ...op.i32(columns * 8), op.i32Mul, ...op.tee(SB),
+    ...op.get(C), op.i32Add, ...op.set(CB),
+    ...op.get(SB), ...op.get(S), op.i32Add, ...op.set(SB),
     ...op.f64Zero, ...op.set(SUM),
     ...unrolled,
-    ...op.get(OUT), ...op.get(I), ...op.i32(3), op.i32Shl, op.i32Add, ...op.get(SUM), ...op.f64Store,
+    ...op.get(OUT), ...op.get(I), ...op.i32(3), op.i32Shl, op.i32Add, ...op.get(SUM), ...op.f64StoreAt(0),
     ...op.get(TOTAL), ...op.get(SUM), op.f64Add, ...op.set(TOTAL),
     ...op.get(I), ...op.i32(1), op.i32Add, ...op.set(I),
     op.br, 0,
     op.end, op.end,
     ...op.get(TOTAL), op.end,
   ]; // prettier-ignore
-  const code = [
-    ...vector([
-      [...uleb(3), I32],
-      [...uleb(3), F64],
-    ]),
-    ...body,
-  ];
+  const code = [...vector([[...uleb(4), I32], [...uleb(4), F64]]), ...body]; // prettier-ignore
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
-    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vector([[F64]])]])),
+    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vector([[F64]])]])),
     ...section(2, vector([[...name('e'), ...name('m'), 0x02, 0x00, ...uleb(pages)]])),
     ...section(3, vector([[0]])),
     ...section(7, vector([[...name('inertia'), 0x00, 0]])),
@@ -135,7 +134,8 @@ function main(): void {
   const cAt = n * d * 8;
   const aAt = cAt + k * d * 8;
   const outAt = aAt + n * 4;
-  const pages = Math.ceil((outAt + n * 8) / 65_536);
+  const sumsAt = outAt + n * 8;
+  const pages = Math.ceil((sumsAt + k * d * 8) / 65_536);
   const memory = new wasmApi.Memory({ initial: pages });
   const x = new Float64Array(memory.buffer, xAt, n * d);
   x.set(blobValues(n, d, k, 2, 42));
@@ -145,6 +145,8 @@ function main(): void {
   for (let i = 0; i < n; i++) assignments[i] = (i * 7_919) % k;
   const out = new Float64Array(memory.buffer, outAt, n);
   const squared = new Float64Array(n);
+  const wasmSums = new Float64Array(memory.buffer, sumsAt, k * d);
+  const jsSums = new Float64Array(k * d);
 
   let jsTotal = 0;
   const js = () => {
@@ -159,27 +161,39 @@ function main(): void {
       }
       squared[i] = sum;
       total += sum;
+      if (withSums) for (let j = 0; j < d; j++) jsSums[cb + j]! += x[xb + j]!;
     }
     jsTotal = total;
   };
+  let withSums = false;
   let source = `let total = 0; for (let i = 0; i < n; i++) { const xb = i * ${d}; const cb = a[i] * ${d}; let s = 0; let t;`;
   for (let j = 0; j < d; j++) source += ` t = x[xb + ${j}] - c[cb + ${j}]; s += t * t;`;
   source += ' out[i] = s; total += s; } return total;';
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the probe measures exactly this: code specialised for the column count
   const specialised = new Function('x', 'c', 'a', 'out', 'n', source) as (...args: unknown[]) => number;
   const scratch = new Float64Array(n);
-  const instance = new wasmApi.Instance(new wasmApi.Module(inertiaModule(d, pages)), { e: { m: memory } });
-  const wasm = instance.exports.inertia as (...args: number[]) => number;
+  const instantiate = (sums: boolean) =>
+    new wasmApi.Instance(new wasmApi.Module(inertiaModule(d, pages, sums)), { e: { m: memory } }).exports.inertia as (...args: number[]) => number;
+  const wasm = instantiate(false);
+  const wasmWithSums = instantiate(true);
   let wasmTotal = 0;
+  const same = () => jsTotal === wasmTotal && squared.every((value, i) => value === out[i]);
 
-  const result = {
-    rows: n,
-    columns: d,
-    jsMs: cpuMs(js),
-    jsSpecialisedMs: cpuMs(() => specialised(x, centroids, assignments, scratch, n)),
-    wasmMs: cpuMs(() => (wasmTotal = wasm(xAt, cAt, aAt, outAt, 0, n))),
-    identical: jsTotal === wasmTotal && squared.every((value, i) => value === out[i]) && squared.every((value, i) => value === scratch[i]),
-  };
+  // Each variant runs once more after its timings (one run each, from zero sums) for the bit comparison.
+  const jsMs = cpuMs(js);
+  js();
+  const jsSpecialisedMs = cpuMs(() => specialised(x, centroids, assignments, scratch, n));
+  const wasmMs = cpuMs(() => (wasmTotal = wasm(xAt, cAt, aAt, outAt, 0, n, 0)));
+  const identical = same() && squared.every((value, i) => value === scratch[i]);
+  withSums = true;
+  const jsWithSumsMs = cpuMs(js);
+  const wasmWithSumsMs = cpuMs(() => (wasmTotal = wasmWithSums(xAt, cAt, aAt, outAt, 0, n, sumsAt)));
+  jsSums.fill(0);
+  wasmSums.fill(0);
+  js();
+  wasmTotal = wasmWithSums(xAt, cAt, aAt, outAt, 0, n, sumsAt);
+  const identicalWithSums = same() && jsSums.every((value, i) => value === wasmSums[i]);
+  const result = { rows: n, columns: d, jsMs, jsSpecialisedMs, wasmMs, identical, jsWithSumsMs, wasmWithSumsMs, identicalWithSums };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
