@@ -230,6 +230,10 @@ export function halfDistancesToNearestCentroid(centroids: Float64Array, d: numbe
   }
 }
 
+export function noNearestCentroid(row: number): RangeError {
+  return new RangeError(`row ${row}: no squared distance to a centroid is below Number.MAX_VALUE (NaN or overflow); values must be finite and moderate`);
+}
+
 /**
  * The nearest centroid of row i as ml-nearest-vector finds it — strict <, from Number.MAX_VALUE, in
  * index order — and the second smallest squared distance, into out = [best index, best, second best].
@@ -296,9 +300,7 @@ export function nearestTwo(x: Float64Array, d: number, k: number, centroids: Flo
     } else if (sum < secondDistance) secondDistance = sum;
   }
   // ml-kmeans would return cluster −1 here and corrupt its centroids; the runner keeps values ≤ 1e150 so it cannot happen.
-  if (best < 0) {
-    throw new RangeError(`row ${i}: no squared distance to a centroid is below Number.MAX_VALUE (NaN or overflow); values must be finite and moderate`);
-  }
+  if (best < 0) throw noNearestCentroid(i);
   out[0] = best;
   out[1] = bestDistance;
   out[2] = secondDistance;

@@ -1,5 +1,5 @@
-import { ASSIGN, ASSIGN_NONE, INERTIA, RowsTally, SOURCE, chunkCount, chunkRows, type SharedLloydArrays } from './lloyd-arrays';
-import { rowsPass } from './lloyd-kernel';
+import { ASSIGN, ASSIGN_NONE, INERTIA, SOURCE, chunkCount, chunkRows, type SharedLloydArrays } from './lloyd-arrays';
+import type { RowsKernel } from './lloyd-rows-kernel';
 
 // How one rows pass is shared between thread 0 and the helpers, without changing a bit of the result.
 // The rows are cut into chunks that any thread claims in order (a helper the OS leaves without a core
@@ -31,15 +31,6 @@ function waitForChunk(done: Int32Array, chunk: number): number {
   }
 }
 
-/** Adds columns [from, to) of rows [rowFrom, rowTo) to the sums of their (new) clusters, in row order. */
-function addRows(x: Float64Array, d: number, assignments: Int32Array, rowFrom: number, rowTo: number, sums: Float64Array, from: number, to: number): void {
-  for (let i = rowFrom; i < rowTo; i++) {
-    const xb = i * d;
-    const cb = assignments[i]! * d;
-    for (let j = from; j < to; j++) sums[cb + j]! += x[xb + j]!;
-  }
-}
-
 /** Thread t's columns of the sums, of `threads`. */
 const firstColumn = (columns: number, threads: number, thread: number) => Math.floor((columns * thread) / threads);
 
@@ -49,13 +40,11 @@ const firstColumn = (columns: number, threads: number, thread: number) => Math.f
  * params[INERTIA]) or 0. Stops early when another thread failed on a chunk (LloydThreads.run raises
  * that thread's error).
  */
-function sharedRows(x: Float64Array, rows: number, d: number, s: SharedLloydArrays, thread: number, threads: number): number {
-  const tally = new RowsTally(s.k);
-  // Its own copy: threads adding to neighbouring columns of one array would share cache lines.
-  const sums = s.params[ASSIGN] !== ASSIGN_NONE ? new Float64Array(s.sums.length) : undefined;
+function sharedRows(kernel: RowsKernel, rows: number, d: number, s: SharedLloydArrays, thread: number, threads: number): number {
+  const tally = kernel.tally(thread);
+  const sums = s.params[ASSIGN] !== ASSIGN_NONE ? kernel.threadSums(thread) : undefined;
   const inertia = thread === 0 && s.params[INERTIA] === 1;
   const target = s.assignments[1 - s.params[SOURCE]!]!;
-  const squared = s.squaredDistances;
   const from = firstColumn(d, threads, thread);
   const to = firstColumn(d, threads, thread + 1);
   const following = sums !== undefined && from < to;
@@ -64,7 +53,7 @@ function sharedRows(x: Float64Array, rows: number, d: number, s: SharedLloydArra
   const done = s.chunkDone;
   const run = (chunk: number, fused: boolean) => {
     try {
-      rowsPass(x, d, s, chunk * size, Math.min(rows, (chunk + 1) * size), tally, fused ? sums : undefined, from, to);
+      kernel.rows(chunk * size, Math.min(rows, (chunk + 1) * size), tally, fused ? sums : undefined, from, to);
     } catch (error) {
       Atomics.store(done, chunk, FAILED);
       Atomics.notify(done, chunk);
@@ -82,8 +71,8 @@ function sharedRows(x: Float64Array, rows: number, d: number, s: SharedLloydArra
       // Chunk `next` was assigned by another thread: add it now.
       const rowFrom = next * size;
       const rowTo = Math.min(rows, rowFrom + size);
-      if (following) addRows(x, d, target, rowFrom, rowTo, sums, from, to);
-      if (inertia) for (let i = rowFrom; i < rowTo; i++) total += squared[i]!;
+      if (following) kernel.addRows(target, rowFrom, rowTo, sums, from, to);
+      if (inertia) total = kernel.addSquared(total, rowFrom, rowTo);
       next++;
       continue;
     }
@@ -92,7 +81,7 @@ function sharedRows(x: Float64Array, rows: number, d: number, s: SharedLloydArra
       const fused = chunk === next && (following || inertia);
       run(chunk, fused && following);
       if (fused) {
-        if (inertia) for (let i = chunk * size, end = Math.min(rows, (chunk + 1) * size); i < end; i++) total += squared[i]!;
+        if (inertia) total = kernel.addSquared(total, chunk * size, Math.min(rows, (chunk + 1) * size));
         next++;
       }
       continue;
@@ -109,15 +98,15 @@ function sharedRows(x: Float64Array, rows: number, d: number, s: SharedLloydArra
  * Thread 0's share of a rows pass over `threads` threads (1 when no helper takes part). The caller
  * zeroes the sums before the pass starts (with one thread). Returns the inertia of the pass, in row order (params[INERTIA]).
  */
-export function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
-  if (threads > 1) return sharedRows(x, rows, columns, s, 0, threads);
-  const tally = new RowsTally(s.k);
-  const inertia = rowsPass(x, columns, s, 0, rows, tally, s.params[ASSIGN] !== ASSIGN_NONE ? s.sums : undefined);
+export function firstThreadRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
+  if (threads > 1) return sharedRows(kernel, rows, columns, s, 0, threads);
+  const tally = kernel.tally(0);
+  const inertia = kernel.rows(0, rows, tally, s.params[ASSIGN] !== ASSIGN_NONE ? s.sums : undefined, 0, columns);
   tally.publish(s, 0);
   return inertia;
 }
 
 /** A helper's share of a rows pass (lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
-export function helperRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
-  sharedRows(x, rows, columns, s, thread, threads);
+export function helperRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
+  sharedRows(kernel, rows, columns, s, thread, threads);
 }

@@ -9,9 +9,11 @@ import {
   MAX_MOVE_INDEX,
   SOURCE,
   USE_BOUNDS,
+  type LloydKernel,
 } from './lloyd-arrays';
 import { halfDistancesToNearestCentroid, updateCentroids } from './lloyd-kernel';
 import { firstThreadRows } from './lloyd-passes';
+import { rowsKernel, webAssemblyKernelAvailable } from './lloyd-rows-kernel';
 import { Phase, type LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 
@@ -33,6 +35,12 @@ export interface LloydOptions {
   readonly useBounds?: boolean;
   /** Default: this thread alone. Helper threads opened for this matrix share every pass, with the same result. */
   readonly threads?: LloydThreads;
+  /**
+   * Default 'webassembly': the rows passes run in WebAssembly when the runtime has shared memories and
+   * the matrix lives in one (sharedFloat64Array; LloydThreads copies it there), in JavaScript otherwise.
+   * Both give the same bits; 'javascript' forces the fallback.
+   */
+  readonly kernel?: LloydKernel;
 }
 
 export interface LloydStep {
@@ -50,6 +58,8 @@ export interface LloydStep {
   readonly inertia: number;
   /** Row-to-centroid distances computed to assign rows in this iteration (rows × k without bounds). */
   readonly distanceComputations: number;
+  /** The kernel that ran the rows passes. */
+  readonly kernel: LloydKernel;
 }
 
 /** The passes of one thread, when no helper threads were opened. */
@@ -71,7 +81,10 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
   const useBounds = options.useBounds ?? true;
   const trackInertia = options.trackInertia ?? false;
   // Sized for every thread; each pass uses those ready by then (LloydThreads.begin).
-  const s = allocateLloydArrays(n, d, k, pool.threads, useBounds, trackInertia);
+  const wanted = options.kernel !== 'javascript' && webAssemblyKernelAvailable() ? 'webassembly' : 'javascript';
+  const s = allocateLloydArrays(x, n, d, k, pool.threads, useBounds, trackInertia, wanted);
+  const kernel = rowsKernel(x, d, s);
+  const kernelName: LloydKernel = s.wasm ? 'webassembly' : 'javascript';
   initialCentroids.forEach((centroid, c) => {
     if (centroid.length !== d) throw new RangeError(`initial centroid ${c} has ${centroid.length} values, expected ${d}`);
     for (let j = 0; j < d; j++) s.centroids[c * d + j] = centroid[j]!;
@@ -101,7 +114,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
     s.chunkDone.fill(0);
     if (assign !== ASSIGN_NONE) s.sums.fill(0);
     pool.run(Phase.Rows, () => {
-      inertiaOfPass = firstThreadRows(x, n, d, s, rowsThreads);
+      inertiaOfPass = firstThreadRows(kernel, n, d, s, rowsThreads);
     });
   };
   /** After an assigning rows pass: counts, changed flags and distances, and the new assignments become current. */
@@ -145,6 +158,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
       centroidShifts: shifts.slice(),
       inertia,
       distanceComputations: computed,
+      kernel: kernelName,
     };
     if (last) return;
     if (!trackInertia) rowsPassOn(nextAssign, false);
