@@ -1,6 +1,6 @@
 import { RowsTally, type SharedLloydArrays } from './lloyd-arrays';
 import { boundMargin, MIN_SKIP, noNearestCentroid, PAD, rowsPass } from './lloyd-kernel';
-import { Block, lloydModule } from './wasm/lloyd-module';
+import { Block, lloydModule, UNROLL_COLUMNS, type Shape } from './wasm/lloyd-module';
 import { wasm, type WasmInstance } from './wasm/shared-memory';
 
 // The primitives of a rows pass for one restart in one thread (lloyd-passes.ts splits the pass between
@@ -52,18 +52,24 @@ class BlockTally extends RowsTally {
   }
 }
 
-/** Compiled modules of this thread, by column count and unrolling (a few KB each; compiling takes well under a millisecond). */
+/** Compiled modules of this thread, by shape (a few KB each; compiling one takes well under a millisecond). */
 const modules = new Map<string, object>();
 
-function compiled(columns: number, unroll?: boolean): object {
-  const key = `${columns}:${unroll}`;
+function compiled(shape: Shape): object {
+  const key = JSON.stringify(shape);
   let module = modules.get(key);
   if (!module) {
-    const eta = boundMargin(columns);
-    module = new wasm!.Module(lloydModule(columns, { pad: PAD, minSkip: MIN_SKIP, up: 1 + eta, down: 1 - eta }, unroll));
+    const eta = boundMargin(shape.columns);
+    module = new wasm!.Module(lloydModule(shape, { pad: PAD, minSkip: MIN_SKIP, up: 1 + eta, down: 1 - eta }));
     modules.set(key, module);
   }
   return module;
+}
+
+interface LloydExports {
+  rows(from: number, to: number, block: number, sums: number): number;
+  addRows(target: number, from: number, to: number, sums: number): void;
+  addSquared(total: number, from: number, to: number): number;
 }
 
 let available: boolean | undefined;
@@ -71,7 +77,7 @@ let available: boolean | undefined;
 export function webAssemblyKernelAvailable(): boolean {
   if (available === undefined) {
     try {
-      compiled(1);
+      compiled({ columns: 1, sumFrom: 0, sumTo: 1, unroll: true });
       available = true;
     } catch {
       available = false;
@@ -80,15 +86,25 @@ export function webAssemblyKernelAvailable(): boolean {
   return available;
 }
 
-/** The kernel of the restart whose arrays are `s`: WebAssembly when allocateLloydArrays put them in a WebAssembly memory. `unroll`: for the benchmark's comparison. */
-export function rowsKernel(x: Float64Array, columns: number, s: SharedLloydArrays, unroll?: boolean): RowsKernel {
+/**
+ * The kernel of the restart whose arrays are `s`: WebAssembly when allocateLloydArrays put them in a
+ * WebAssembly memory. `unroll`: default columns ≤ UNROLL_COLUMNS (the benchmark compares both).
+ */
+export function rowsKernel(x: Float64Array, columns: number, s: SharedLloydArrays, unroll = columns <= UNROLL_COLUMNS): RowsKernel {
   const layout = s.wasm;
   if (!layout) return javascriptKernel(x, columns, s);
-  const instance: WasmInstance = new wasm!.Instance(compiled(columns, unroll), { lloyd: { job: layout.job, matrix: layout.matrix } });
-  const exports = instance.exports as {
-    rows(from: number, to: number, block: number, sums: number, sumFrom: number, sumTo: number): number;
-    addRows(target: number, from: number, to: number, sums: number, sumFrom: number, sumTo: number): void;
-    addSquared(total: number, from: number, to: number): number;
+  const memories = { lloyd: { job: layout.job, matrix: layout.matrix } };
+  // One instance per range of columns of the sums this thread adds (it changes when a helper joins).
+  const instances = new Map<number, LloydExports>();
+  const module = (sumFrom: number, sumTo: number): LloydExports => {
+    const key = sumFrom * 65_536 + sumTo;
+    let exports = instances.get(key);
+    if (!exports) {
+      const instance: WasmInstance = new wasm!.Instance(compiled({ columns, sumFrom, sumTo, unroll }), memories);
+      exports = instance.exports as unknown as LloydExports;
+      instances.set(key, exports);
+    }
+    return exports;
   };
   const buffer = layout.job.buffer;
   const blockAt = (thread: number) => layout.blocks + thread * layout.blockBytes;
@@ -106,13 +122,13 @@ export function rowsKernel(x: Float64Array, columns: number, s: SharedLloydArray
     },
     rows(from, to, tally, sums, sumFrom, sumTo) {
       const block = (tally as BlockTally).block;
-      const inertia = sums ? exports.rows(from, to, block, sums.byteOffset, sumFrom, sumTo) : exports.rows(from, to, block, 0, 0, 0);
+      const inertia = module(sumFrom, sumTo).rows(from, to, block, sums ? sums.byteOffset : 0);
       const failedRow = view.getInt32(block + Block.failedRow, true);
       if (failedRow >= 0) throw noNearestCentroid(failedRow);
       tally.computed += view.getFloat64(block + Block.computed, true);
       return inertia;
     },
-    addRows: (target, from, to, sums, sumFrom, sumTo) => exports.addRows(target.byteOffset, from, to, sums.byteOffset, sumFrom, sumTo),
-    addSquared: (total, from, to) => exports.addSquared(total, from, to),
+    addRows: (target, from, to, sums, sumFrom, sumTo) => module(sumFrom, sumTo).addRows(target.byteOffset, from, to, sums.byteOffset),
+    addSquared: (total, from, to) => module(0, 0).addSquared(total, from, to),
   };
 }

@@ -43,21 +43,30 @@ const ASSIGN_NONE = 0;
 const ASSIGN_FIRST = 1;
 const ASSIGN_BOUNDS = 3;
 
-/** Below this column count the distance loops are unrolled (bench/RESULTS.md: specialising for d pays). */
+/** Up to this column count the column loops are unrolled (bench/RESULTS.md: specialising for d pays). */
 export const UNROLL_COLUMNS = 32;
+
+/** What a module is specialised for: the column count, and the columns [sumFrom, sumTo) of the sums its thread adds. */
+export interface Shape {
+  readonly columns: number;
+  readonly sumFrom: number;
+  readonly sumTo: number;
+  /** Default: columns ≤ UNROLL_COLUMNS. */
+  readonly unroll: boolean;
+}
 
 const { i32, f64 } = ValueType;
 
 /**
- * The module for `columns` columns, with the bound constants of lloyd-kernel.ts. Exports:
- * rows(from, to, block, sums, sumFrom, sumTo) → inertia (lloyd-kernel.ts' rowsPass; block: the
- * thread's block, sums: 0 or the sums to add columns [sumFrom, sumTo) to); addRows(target, from,
- * to, sums, sumFrom, sumTo); addSquared(total, from, to) → total + Σ squared distances in row order.
+ * The module for `shape`, with the bound constants of lloyd-kernel.ts. Exports: rows(from, to,
+ * block, sums) → inertia (lloyd-kernel.ts' rowsPass; block: the thread's block; sums: 0, or the sums
+ * to add the shape's columns to); addRows(target, from, to, sums); addSquared(total, from, to) →
+ * total + Σ squared distances in row order.
  */
-export function lloydModule(columns: number, constants: BoundConstants, unroll = columns <= UNROLL_COLUMNS): Uint8Array {
+export function lloydModule(shape: Shape, constants: BoundConstants): Uint8Array {
   return assemble([{ module: 'lloyd', name: 'job' }, { module: 'lloyd', name: 'matrix' }], {
-    rows: rowsFunction(columns, constants, unroll),
-    addRows: addRowsFunction(columns),
+    rows: rowsFunction(shape, constants),
+    addRows: addRowsFunction(shape),
     addSquared: addSquaredFunction(),
   });
 }
@@ -126,19 +135,27 @@ interface Scratch {
 }
 
 /** sums[label][j] += x[row][j] for j in [sumFrom, sumTo) (the row at byte xb, the label on the stack). */
-function addColumns(code: Code, columns: number, xb: number, sums: number, sumFrom: number, sumTo: number, p: number, q: number, end: number): void {
-  // p walks the sums, q the row: p = sums + (label·d + sumFrom)·8, q = xb + sumFrom·8, until q = xb + sumTo·8.
-  code.i32(columns).op(Op.i32Mul).get(sumFrom).op(Op.i32Add).i32(3).op(Op.i32Shl).get(sums).op(Op.i32Add).set(p);
-  code.get(sumFrom).i32(3).op(Op.i32Shl).get(xb).op(Op.i32Add).set(q);
-  code.get(sumTo).i32(3).op(Op.i32Shl).get(xb).op(Op.i32Add).set(end);
-  code.block((exit) =>
+function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: number, sums: number, p: number, q: number): void {
+  code.i32(columns * 8).op(Op.i32Mul).get(sums).op(Op.i32Add).set(p);
+  const add = (offset: number) => {
+    code.get(p).get(p);
+    job(code, Access.f64Load, offset);
+    code.get(q);
+    matrix(code, Access.f64Load, offset).op(Op.f64Add);
+    job(code, Access.f64Store, offset);
+  };
+  code.get(xb).set(q);
+  if (unroll) {
+    for (let j = sumFrom; j < sumTo; j++) add(8 * j);
+    return;
+  }
+  // p walks the sums, q the row, from column sumFrom until q = xb + sumTo·8.
+  code.get(p).i32(8 * sumFrom).op(Op.i32Add).set(p);
+  code.get(q).i32(8 * sumFrom).op(Op.i32Add).set(q);
+  code.block((done) =>
     code.loop((next) => {
-      code.get(q).get(end).op(Op.i32GeU).brIf(exit); // (unsigned: byte addresses reach 4 GiB)
-      code.get(p).get(p);
-      job(code, Access.f64Load);
-      code.get(q);
-      matrix(code, Access.f64Load).op(Op.f64Add);
-      job(code, Access.f64Store);
+      code.get(q).get(xb).i32(8 * sumTo).op(Op.i32Add, Op.i32GeU).brIf(done); // (unsigned: byte addresses reach 4 GiB)
+      add(0);
       code.get(p).i32(8).op(Op.i32Add).set(p);
       code.get(q).i32(8).op(Op.i32Add).set(q).br(next);
     }),
@@ -153,14 +170,15 @@ export interface BoundConstants {
   readonly down: number;
 }
 
-function rowsFunction(columns: number, { pad, minSkip, up: upValue, down: downValue }: BoundConstants, unroll: boolean): Code {
-  const code = new Code([i32, i32, i32, i32, i32, i32], [f64]);
-  const [from, to, block, sums, sumFrom, sumTo] = [0, 1, 2, 3, 4, 5];
+function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue }: BoundConstants): Code {
+  const { columns, unroll } = shape;
+  const code = new Code([i32, i32, i32, i32], [f64]);
+  const [from, to, block, sums] = [0, 1, 2, 3];
   const { x, k, centroids, half, move, previousChanged, source, target, upper, lower, squared } = locals(code, i32, [
     'x', 'k', 'centroids', 'half', 'move', 'previousChanged', 'source', 'target', 'upper', 'lower', 'squared',
   ]); // prettier-ignore
   const { assign, inertia, useBounds, maxMoveIndex, deltas, changed } = locals(code, i32, ['assign', 'inertia', 'useBounds', 'maxMoveIndex', 'deltas', 'changed']);
-  const { i, a, best, c, xb, cb, scan, p, q, end } = locals(code, i32, ['i', 'a', 'best', 'c', 'xb', 'cb', 'scan', 'p', 'q', 'end']);
+  const { i, a, best, c, xb, cb, scan, p, q } = locals(code, i32, ['i', 'a', 'best', 'c', 'xb', 'cb', 'scan', 'p', 'q']);
   const { up, down, maxMove, secondMove, total, computed, squaredDistance, u, l, m, sa, bestDistance, secondDistance } = locals(code, f64, [
     'up', 'down', 'maxMove', 'secondMove', 'total', 'computed', 'squaredDistance', 'u', 'l', 'm', 'sa', 'bestDistance', 'secondDistance',
   ]); // prettier-ignore
@@ -359,10 +377,10 @@ function rowsFunction(columns: number, { pad, minSkip, up: upValue, down: downVa
         });
         address(target, i, 2).get(best);
         job(code, Access.i32Store);
-        code.get(sumFrom).get(sumTo).op(Op.i32LtS);
+        code.get(sums);
         code.if(() => {
           code.get(best);
-          addColumns(code, columns, xb, sums, sumFrom, sumTo, p, q, end);
+          addColumns(code, shape, xb, sums, p, q);
         });
         code.get(useBounds).if(() => {
           code.get(upper).if(() => {
@@ -390,11 +408,12 @@ function rowsFunction(columns: number, { pad, minSkip, up: upValue, down: downVa
   return code;
 }
 
-/** lloyd-passes.ts' addRows: columns [sumFrom, sumTo) of rows [from, to) added to their clusters' sums in row order. */
-function addRowsFunction(columns: number): Code {
-  const code = new Code([i32, i32, i32, i32, i32, i32], []);
-  const [target, from, to, sums, sumFrom, sumTo] = [0, 1, 2, 3, 4, 5];
-  const { x, i, xb, p, q, end } = locals(code, i32, ['x', 'i', 'xb', 'p', 'q', 'end']);
+/** lloyd-passes.ts' addRows: the shape's columns of rows [from, to) added to their clusters' sums in row order. */
+function addRowsFunction(shape: Shape): Code {
+  const { columns } = shape;
+  const code = new Code([i32, i32, i32, i32], []);
+  const [target, from, to, sums] = [0, 1, 2, 3];
+  const { x, i, xb, p, q } = locals(code, i32, ['x', 'i', 'xb', 'p', 'q']);
   code.i32(Header.matrix).access(Access.i32Load, JOB_MEMORY).set(x);
   forRange(
     code,
@@ -405,7 +424,7 @@ function addRowsFunction(columns: number): Code {
       code.get(x).get(i).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(xb);
       code.get(target).get(i).i32(2).op(Op.i32Shl, Op.i32Add);
       job(code, Access.i32Load);
-      addColumns(code, columns, xb, sums, sumFrom, sumTo, p, q, end);
+      addColumns(code, shape, xb, sums, p, q);
     },
   );
   return code;
