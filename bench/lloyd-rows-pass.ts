@@ -20,7 +20,12 @@ import { blobValues } from './data';
  */
 function main(): void {
   const { values } = parseArgs({
-    options: { rows: { type: 'string', default: '1000000' }, columns: { type: 'string', default: '10' }, k: { type: 'string', default: '10' }, passes: { type: 'string', default: '30' } },
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      columns: { type: 'string', default: '10' },
+      k: { type: 'string', default: '10' },
+      passes: { type: 'string', default: '30' },
+    },
   });
   const [n, d, k, passes] = [values.rows, values.columns, values.k, values.passes].map(Number) as [number, number, number, number];
   const x = sharedFloat64Array(n * d);

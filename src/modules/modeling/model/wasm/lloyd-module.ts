@@ -64,11 +64,17 @@ const { i32, f64 } = ValueType;
  * total + Σ squared distances in row order.
  */
 export function lloydModule(shape: Shape, constants: BoundConstants): Uint8Array {
-  return assemble([{ module: 'lloyd', name: 'job' }, { module: 'lloyd', name: 'matrix' }], {
-    rows: rowsFunction(shape, constants),
-    addRows: addRowsFunction(shape),
-    addSquared: addSquaredFunction(),
-  });
+  return assemble(
+    [
+      { module: 'lloyd', name: 'job' },
+      { module: 'lloyd', name: 'matrix' },
+    ],
+    {
+      rows: rowsFunction(shape, constants),
+      addRows: addRowsFunction(shape),
+      addSquared: addSquaredFunction(),
+    },
+  );
 }
 
 /** Named locals of one type, declared in the order given. */
@@ -99,7 +105,15 @@ function forRange(code: Code, local: number, start: () => void, end: () => void,
  * sumLocals[c] = Σ_j (x_j − centroid_c,j)², j ascending, for the row at byte xb (matrix memory) and
  * the centroids at bytes cbLocals (job memory): several centroids side by side, each in its own order.
  */
-function distances(code: Code, columns: number, unroll: boolean, xb: number, cbLocals: readonly number[], sumLocals: readonly number[], scratch: Scratch): void {
+function distances(
+  code: Code,
+  columns: number,
+  unroll: boolean,
+  xb: number,
+  cbLocals: readonly number[],
+  sumLocals: readonly number[],
+  scratch: Scratch,
+): void {
   for (const sum of sumLocals) code.f64(0).set(sum);
   const column = (offset: () => void, constant: number) => {
     code.get(xb);
@@ -136,7 +150,12 @@ interface Scratch {
 
 /** sums[label][j] += x[row][j] for j in [sumFrom, sumTo) (the row at byte xb, the label on the stack). */
 function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: number, sums: number, p: number, q: number): void {
-  code.i32(columns * 8).op(Op.i32Mul).get(sums).op(Op.i32Add).set(p);
+  code
+    .i32(columns * 8)
+    .op(Op.i32Mul)
+    .get(sums)
+    .op(Op.i32Add)
+    .set(p);
   const add = (offset: number) => {
     code.get(p).get(p);
     job(code, Access.f64Load, offset);
@@ -150,11 +169,24 @@ function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: 
     return;
   }
   // p walks the sums, q the row, from column sumFrom until q = xb + sumTo·8.
-  code.get(p).i32(8 * sumFrom).op(Op.i32Add).set(p);
-  code.get(q).i32(8 * sumFrom).op(Op.i32Add).set(q);
+  code
+    .get(p)
+    .i32(8 * sumFrom)
+    .op(Op.i32Add)
+    .set(p);
+  code
+    .get(q)
+    .i32(8 * sumFrom)
+    .op(Op.i32Add)
+    .set(q);
   code.block((done) =>
     code.loop((next) => {
-      code.get(q).get(xb).i32(8 * sumTo).op(Op.i32Add, Op.i32GeU).brIf(done); // (unsigned: byte addresses reach 4 GiB)
+      code
+        .get(q)
+        .get(xb)
+        .i32(8 * sumTo)
+        .op(Op.i32Add, Op.i32GeU)
+        .brIf(done); // (unsigned: byte addresses reach 4 GiB)
       add(0);
       code.get(p).i32(8).op(Op.i32Add).set(p);
       code.get(q).i32(8).op(Op.i32Add).set(q).br(next);
@@ -177,7 +209,14 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
   const { x, k, centroids, half, move, previousChanged, source, target, upper, lower, squared } = locals(code, i32, [
     'x', 'k', 'centroids', 'half', 'move', 'previousChanged', 'source', 'target', 'upper', 'lower', 'squared',
   ]); // prettier-ignore
-  const { assign, inertia, useBounds, maxMoveIndex, deltas, changed } = locals(code, i32, ['assign', 'inertia', 'useBounds', 'maxMoveIndex', 'deltas', 'changed']);
+  const { assign, inertia, useBounds, maxMoveIndex, deltas, changed } = locals(code, i32, [
+    'assign',
+    'inertia',
+    'useBounds',
+    'maxMoveIndex',
+    'deltas',
+    'changed',
+  ]);
   const { i, a, best, c, xb, cb, scan, p, q } = locals(code, i32, ['i', 'a', 'best', 'c', 'xb', 'cb', 'scan', 'p', 'q']);
   const { up, down, maxMove, secondMove, total, computed, squaredDistance, u, l, m, sa, bestDistance, secondDistance } = locals(code, f64, [
     'up', 'down', 'maxMove', 'secondMove', 'total', 'computed', 'squaredDistance', 'u', 'l', 'm', 'sa', 'bestDistance', 'secondDistance',
@@ -202,7 +241,11 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
   const boundsFromScan = () => {
     code.get(bestDistance).op(Op.f64Sqrt).get(up).op(Op.f64Mul).f64(pad).op(Op.f64Add).set(u);
     code.get(secondDistance).op(Op.f64Sqrt).get(down).op(Op.f64Mul).f64(pad).op(Op.f64Sub).set(l);
-    code.get(l).f64(0).op(Op.f64Gt, Op.i32Eqz).if(() => code.f64(0).set(l));
+    code
+      .get(l)
+      .f64(0)
+      .op(Op.f64Gt, Op.i32Eqz)
+      .if(() => code.f64(0).set(l));
   };
   /** m > MIN_SKIP && u·(1 + η) < m·(1 − η): the row keeps its cluster without a scan. */
   const boundsHold = () => {
@@ -219,7 +262,11 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
           code.get(bestDistance).set(secondDistance).get(sum).set(bestDistance).get(c).i32(offset).op(Op.i32Add).set(best);
         },
         () => {
-          code.get(sum).get(secondDistance).op(Op.f64Lt).if(() => code.get(sum).set(secondDistance));
+          code
+            .get(sum)
+            .get(secondDistance)
+            .op(Op.f64Lt)
+            .if(() => code.get(sum).set(secondDistance));
         },
       );
     };
@@ -228,8 +275,18 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
     code.block((exit) =>
       code.loop((next) => {
         code.get(c).i32(4).op(Op.i32Add).get(k).op(Op.i32GtS).brIf(exit);
-        code.get(centroids).get(c).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(cbs[0]);
-        for (let n = 1; n < 4; n++) code.get(cbs[n - 1]!).i32(columns * 8).op(Op.i32Add).set(cbs[n]!);
+        code
+          .get(centroids)
+          .get(c)
+          .i32(columns * 8)
+          .op(Op.i32Mul, Op.i32Add)
+          .set(cbs[0]);
+        for (let n = 1; n < 4; n++)
+          code
+            .get(cbs[n - 1]!)
+            .i32(columns * 8)
+            .op(Op.i32Add)
+            .set(cbs[n]!);
         distances(code, columns, unroll, xb, cbs, sums4, scratch);
         sums4.forEach((sum, n) => compare(sum, n));
         code.get(c).i32(4).op(Op.i32Add).set(c).br(next);
@@ -238,7 +295,12 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
     code.block((exit) =>
       code.loop((next) => {
         code.get(c).get(k).op(Op.i32GeS).brIf(exit);
-        code.get(centroids).get(c).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(cbs[0]);
+        code
+          .get(centroids)
+          .get(c)
+          .i32(columns * 8)
+          .op(Op.i32Mul, Op.i32Add)
+          .set(cbs[0]);
         distances(code, columns, unroll, xb, [cbs[0]], [sums4[0]], scratch);
         compare(sums4[0], 0);
         code.get(c).i32(1).op(Op.i32Add).set(c).br(next);
@@ -298,14 +360,24 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
       code.block((rowDone) => {
         address(source, i, 2);
         job(code, Access.i32Load).set(a);
-        code.get(x).get(i).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(xb);
+        code
+          .get(x)
+          .get(i)
+          .i32(columns * 8)
+          .op(Op.i32Mul, Op.i32Add)
+          .set(xb);
         // The inertia: a cluster no row entered or left keeps its rows' squared distances.
         code.get(inertia).if(() => {
           code.get(previousChanged).get(a).op(Op.i32Add);
           job(code, Access.i32Load8U);
           code.if(
             () => {
-              code.get(centroids).get(a).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(cb);
+              code
+                .get(centroids)
+                .get(a)
+                .i32(columns * 8)
+                .op(Op.i32Mul, Op.i32Add)
+                .set(cb);
               distances(code, columns, unroll, xb, [cb], [squaredDistance], scratch);
               address(squared, i, 3).get(squaredDistance);
               job(code, Access.f64Store);
@@ -337,7 +409,11 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
           job(code, Access.f64Load);
           code.get(secondMove).get(maxMove).get(a).get(maxMoveIndex).op(Op.i32Eq, Op.select);
           code.op(Op.f64Sub).get(down).op(Op.f64Mul).set(l);
-          code.get(l).f64(0).op(Op.f64Gt, Op.i32Eqz).if(() => code.f64(0).set(l));
+          code
+            .get(l)
+            .f64(0)
+            .op(Op.f64Gt, Op.i32Eqz)
+            .if(() => code.f64(0).set(l));
           address(half, a, 3);
           job(code, Access.f64Load).set(sa);
           code.get(sa).get(l).get(sa).get(l).op(Op.f64Gt, Op.select).set(m);
@@ -345,7 +421,12 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
           code.op(Op.i32Eqz).set(scan);
           code.get(scan).get(inertia).op(Op.i32Eqz, Op.i32And);
           code.if(() => {
-            code.get(centroids).get(a).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(cb);
+            code
+              .get(centroids)
+              .get(a)
+              .i32(columns * 8)
+              .op(Op.i32Mul, Op.i32Add)
+              .set(cb);
             distances(code, columns, unroll, xb, [cb], [squaredDistance], scratch);
             code.get(computed).f64(1).op(Op.f64Add).set(computed);
             code.get(squaredDistance).op(Op.f64Sqrt).get(up).op(Op.f64Mul).f64(pad).op(Op.f64Add).set(u);
@@ -399,9 +480,7 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
   // rowsPass' tally.computed: every row scanned for a first or full assignment, the counted distances otherwise.
   code.get(block);
   code.get(assign).i32(ASSIGN_FIRST).op(Op.i32Eq).get(assign).i32(2).op(Op.i32Eq, Op.i32Or);
-  code.if(
-    () => code.get(to).get(from).op(Op.i32Sub, Op.f64ConvertI32S).get(k).op(Op.f64ConvertI32S, Op.f64Mul).set(computed),
-  );
+  code.if(() => code.get(to).get(from).op(Op.i32Sub, Op.f64ConvertI32S).get(k).op(Op.f64ConvertI32S, Op.f64Mul).set(computed));
   code.get(computed);
   job(code, Access.f64Store, Block.computed);
   code.get(total);
@@ -421,7 +500,12 @@ function addRowsFunction(shape: Shape): Code {
     () => code.get(from),
     () => code.get(to),
     () => {
-      code.get(x).get(i).i32(columns * 8).op(Op.i32Mul, Op.i32Add).set(xb);
+      code
+        .get(x)
+        .get(i)
+        .i32(columns * 8)
+        .op(Op.i32Mul, Op.i32Add)
+        .set(xb);
       code.get(target).get(i).i32(2).op(Op.i32Shl, Op.i32Add);
       job(code, Access.i32Load);
       addColumns(code, shape, xb, sums, p, q);

@@ -114,7 +114,11 @@ describe('Lloyd rows pass in WebAssembly (lloyd-rows-kernel.ts) equals the JavaS
             const threaded = steps(matrix, initial, { ...options, threads: pool });
             assert.ok(pool.sharedPasses > shared, 'no pass was shared');
             assert.deepStrictEqual(threaded.kernels, new Set(['webassembly']));
-            assert.deepStrictEqual(threaded.steps, steps(matrix, initial, { ...options, kernel: 'javascript' }).steps, `d = ${columns}, k = ${k}, ${variant.name}`);
+            assert.deepStrictEqual(
+              threaded.steps,
+              steps(matrix, initial, { ...options, kernel: 'javascript' }).steps,
+              `d = ${columns}, k = ${k}, ${variant.name}`,
+            );
           }
         } finally {
           pool.close();

@@ -70,10 +70,27 @@ describe('WebAssembly assembler (wasm/assembler.ts)', () => {
       );
     });
     code.get(out);
-    const { max } = instantiate(assemble([{ module: 'm', name: 'a' }, { module: 'm', name: 'b' }], { max: code }), memory(1), memory(1)) as {
+    const { max } = instantiate(
+      assemble(
+        [
+          { module: 'm', name: 'a' },
+          { module: 'm', name: 'b' },
+        ],
+        { max: code },
+      ),
+      memory(1),
+      memory(1),
+    ) as {
       max: (a: number, b: number) => number;
     };
-    for (const [a, b] of [[1, 2], [2, 1], [Number.NaN, 1], [1, Number.NaN], [-0, 0]]) assert.ok(Object.is(max(a!, b!), a! > b! ? a : b), `${a}, ${b}`);
+    for (const [a, b] of [
+      [1, 2],
+      [2, 1],
+      [Number.NaN, 1],
+      [1, Number.NaN],
+      [-0, 0],
+    ])
+      assert.ok(Object.is(max(a!, b!), a! > b! ? a : b), `${a}, ${b}`);
   });
 
   it('a branch to a label outside the enclosing blocks is refused while assembling', () => {
