@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMatrix, type Matrix } from '../../../../../src/modules/modeling/model';
+import { createMatrix, prepare, type Matrix } from '../../../../../src/modules/modeling/model';
 import { kMeansPlusPlusInitialization } from '../../../../../src/modules/modeling/model/initialization';
 import { chunkRows } from '../../../../../src/modules/modeling/model/lloyd-arrays';
 import { lloydSteps, type LloydOptions, type LloydStep } from '../../../../../src/modules/modeling/model/lloyd';
@@ -57,6 +57,19 @@ describe('Lloyd rows pass in WebAssembly (lloyd-rows-kernel.ts) equals the JavaS
   it('this runtime runs it, and sharedFloat64Array allocates in a shared WebAssembly memory', () => {
     assert.equal(webAssemblyKernelAvailable(), true);
     assert.ok(memoryOf(sharedFloat64Array(10).buffer));
+  });
+
+  it("prepare() puts a run's matrix in a WebAssembly memory (imputed or with rows dropped): its Lloyd steps run the WebAssembly pass, without a copy", () => {
+    const raw = blobs(1_000, 3, 4, 2, 5);
+    raw.values[7] = Number.NaN;
+    for (const missing of ['MEAN', 'DROP'] as const) {
+      const { matrix } = prepare(raw, { missing, scaling: 'STANDARD' });
+      assert.ok(memoryOf(matrix.values.buffer), missing);
+      const initial = start(matrix, 4, 1);
+      const run = steps(matrix, initial, { maxIterations: 30, tolerance: 0, trackInertia: true });
+      assert.deepStrictEqual(run.kernels, new Set(['webassembly']));
+      assert.deepStrictEqual(run.steps, steps(matrix, initial, { maxIterations: 30, tolerance: 0, trackInertia: true, kernel: 'javascript' }).steps);
+    }
   });
 
   // Rows not a multiple of the chunk size (2,048), nor of 4 (the centroids scanned side by side).
