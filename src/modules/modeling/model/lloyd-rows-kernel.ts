@@ -73,11 +73,11 @@ interface LloydExports {
 }
 
 let available: boolean | undefined;
-/** Whether this runtime runs the module: WebAssembly with shared memories and multi-memory (Node ≥ 22). */
+/** Whether this runtime runs the module: WebAssembly with shared memories, SIMD and multi-memory (Node ≥ 22). */
 export function webAssemblyKernelAvailable(): boolean {
   if (available === undefined) {
     try {
-      compiled({ columns: 1, sumFrom: 0, sumTo: 1, unroll: true });
+      compiled({ columns: 2, sumFrom: 0, sumTo: 2, unroll: true }); // (with the SIMD the sums use)
       available = true;
     } catch {
       available = false;

@@ -46,6 +46,15 @@ export const Access = {
 } as const satisfies Record<string, readonly [number, number]>;
 export type Access = (typeof Access)[keyof typeof Access];
 
+/** SIMD opcodes (after the prefix 0xfd). f64x2 lanes are IEEE-754 binary64 operations, each the scalar one. */
+export const Simd = { v128Load: 0, v128Store: 11, f64x2Add: 240 } as const;
+export type Simd = (typeof Simd)[keyof typeof Simd];
+
+/** A memarg: alignment, then the memory index when not 0 (multi-memory: bit 6 of the alignment says one follows), then the offset. */
+function memarg(align: number, memory: number, offset: number): number[] {
+  return memory === 0 ? [...uleb(align), ...uleb(offset)] : [...uleb(align | 0x40), ...uleb(memory), ...uleb(offset)];
+}
+
 export function uleb(value: number): number[] {
   const out: number[] = [];
   do {
@@ -114,10 +123,16 @@ export class Code {
     return this.op(0x44, ...bytes);
   }
   /** A load or store at address (on the stack) + offset in memory `memory`. */
+  /** A SIMD instruction without immediates (prefix 0xfd). */
+  simd(opcode: Simd): this {
+    return this.op(0xfd, ...uleb(opcode));
+  }
+  /** v128.load or v128.store at address (on the stack) + offset in memory `memory`. */
+  access128(opcode: typeof Simd.v128Load | typeof Simd.v128Store, memory: number, offset = 0): this {
+    return this.op(0xfd, ...uleb(opcode), ...memarg(4, memory, offset));
+  }
   access([opcode, align]: Access, memory: number, offset = 0): this {
-    // multi-memory: bit 6 of the alignment field says a memory index follows.
-    const memarg = memory === 0 ? [...uleb(align), ...uleb(offset)] : [...uleb(align | 0x40), ...uleb(memory), ...uleb(offset)];
-    return this.op(opcode, ...memarg);
+    return this.op(opcode, ...memarg(align, memory, offset));
   }
 
   block(body: (label: Label) => void): this {

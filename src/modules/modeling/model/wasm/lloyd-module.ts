@@ -1,4 +1,4 @@
-import { Access, assemble, Code, Op, ValueType } from './assembler';
+import { Access, assemble, Code, Op, Simd, ValueType } from './assembler';
 
 // The rows pass of lloyd-kernel.ts (rowsPass, nearestTwo) and lloyd-passes.ts (addRows, the inertia
 // in row order) as a WebAssembly module. It is a transcription: every distance is Σ_j (x_j − c_j)²
@@ -165,7 +165,17 @@ function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: 
   };
   code.get(xb).set(q);
   if (unroll) {
-    for (let j = sumFrom; j < sumTo; j++) add(8 * j);
+    // Two columns at a time (f64x2: each lane is its column's own scalar add, so the bits are the same).
+    let j = sumFrom;
+    for (; j + 1 < sumTo; j += 2) {
+      code
+        .get(p)
+        .get(p)
+        .access128(Simd.v128Load, JOB_MEMORY, 8 * j);
+      code.get(q).access128(Simd.v128Load, MATRIX_MEMORY, 8 * j);
+      code.simd(Simd.f64x2Add).access128(Simd.v128Store, JOB_MEMORY, 8 * j);
+    }
+    for (; j < sumTo; j++) add(8 * j);
     return;
   }
   // p walks the sums, q the row, from column sumFrom until q = xb + sumTo·8.
