@@ -12,6 +12,7 @@ import { blobValues } from './data';
  * fast2+inertia; --threads 1 is fast+inertia) spends its time, pass by pass, on bench/cluster.ts' data and start:
  *
  *   node dist/bench/cluster-phases.js [--rows 1000000] [--columns 10] [--k 10] [--spread 2] [--seed 42] [--threads 2]
+ *       [--kernel webassembly|javascript]
  *
  * Prints one JSON line: the wall and CPU (every thread) time, the time in rows passes (inertia, assignment and sums), in any other pass, and
  * outside the passes (centroid update, bounds of the centroids, the step), and, as floors, one thread
@@ -26,6 +27,7 @@ function main(): void {
       spread: { type: 'string', default: '2' },
       seed: { type: 'string', default: '42' },
       threads: { type: 'string', default: '2' },
+      kernel: { type: 'string', default: 'webassembly' },
     },
   });
   const [n, d, k, spread, seed, threads] = [values.rows, values.columns, values.k, values.spread, values.seed, values.threads].map(Number) as [
@@ -45,13 +47,16 @@ function main(): void {
   const pool = LloydThreads.open(matrix, threads, { minRows: 0, waitForHelpers: true });
   const spent = { rows: 0, other: 0 };
   const passes = { rows: 0, other: 0 };
+  const rowsPassTimes: number[] = [];
   const run = pool?.run.bind(pool);
   if (pool && run)
     pool.run = (phase, own) => {
       const started = performance.now();
       run(phase, own);
       const key = phase === Phase.Rows ? 'rows' : 'other';
-      spent[key] += performance.now() - started;
+      const ms = performance.now() - started;
+      spent[key] += ms;
+      if (key === 'rows') rowsPassTimes.push(ms);
       passes[key]++;
     };
   const started = performance.now();
@@ -59,7 +64,13 @@ function main(): void {
   let iterations = 0;
   let computed = 0;
   try {
-    for (const step of lloydSteps(matrix, initial, { maxIterations: 300, tolerance: 0, trackInertia: true, threads: pool })) {
+    for (const step of lloydSteps(matrix, initial, {
+      maxIterations: 300,
+      tolerance: 0,
+      trackInertia: true,
+      threads: pool,
+      kernel: values.kernel === 'javascript' ? 'javascript' : 'webassembly',
+    })) {
       iterations = step.iterations;
       computed += step.distanceComputations;
     }
@@ -105,6 +116,9 @@ function main(): void {
       cpuMs: round((cpu.user + cpu.system) / 1000),
       rowsPassMs: round(spent.rows),
       rowsPasses: passes.rows,
+      // (the fastest pass is the least disturbed by other work on the machine)
+      rowsPassMinMs: round(Math.min(...rowsPassTimes)),
+      rowsPassMedianMs: round(rowsPassTimes.sort((a, b) => a - b)[rowsPassTimes.length >> 1] ?? Number.NaN),
       otherPassMs: round(spent.other),
       otherPasses: passes.other,
       outsidePassesMs: round(total - spent.rows - spent.other),
