@@ -9,7 +9,7 @@ import { Access, assemble, Code, Op, Simd, ValueType } from './assembler';
 export const JOB_MEMORY = 0;
 export const MATRIX_MEMORY = 1;
 
-/** Byte offsets of the job memory's header (i32 addresses, then f64 values), written by allocateLloydArrays. */
+/** Byte offsets of the job memory's header (i32 byte addresses and k, then the params), written by allocateLloydArrays. */
 export const Header = {
   matrix: 0,
   k: 4,
@@ -51,7 +51,7 @@ export interface Shape {
   readonly columns: number;
   readonly sumFrom: number;
   readonly sumTo: number;
-  /** Default: columns ≤ UNROLL_COLUMNS. */
+  /** Unrolled column loops (rowsKernel: up to UNROLL_COLUMNS columns). */
   readonly unroll: boolean;
 }
 
