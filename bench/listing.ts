@@ -5,13 +5,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { createAdminKey, launchMain, type MainProcess } from '../test/support/main-process';
+import { createPostgresqlSchema } from '../test/support/postgresql-schema';
 
 /**
  * `node dist/bench/listing.js`: GraphQL read queries under load, issue 16 item 4's way. A server as
  * `npm start` runs it (dist/src/main.js, the embedded default) gets `--runs` model runs (half k = 3 on
  * iris, half kRange 2–8 with 3 restarts on the station readings, so their histories are long), all run
  * to their end; then autocannon, in its own process, sends each query for `--duration` seconds.
- * Timings are results, never assertions; bench/RESULTS.md records them.
+ * Timings are results, never assertions; bench/RESULTS.md records them. `--database postgresql` runs the
+ * server on a schema of its own in the test PostgreSQL (TEST_POSTGRESQL_ODBC, scripts/services/test-env.sh),
+ * dropped at the end; `--profile DIR` writes the server's CPU profile there (node --cpu-prof); `--only N,M`
+ * runs those queries of the list (from 0).
  */
 const QUERIES: readonly { readonly name: string; readonly query: string; readonly connections: number }[] = [
   {
@@ -110,17 +114,35 @@ async function load(server: Server, query: string, connections: number, seconds:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, duration: { type: 'string', default: '15' } } });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '30' },
+      duration: { type: 'string', default: '15' },
+      database: { type: 'string', default: 'sqlite' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  if (!['sqlite', 'postgresql'].includes(values.database)) throw new Error(`--database sqlite or postgresql, got ${values.database}`);
   // The default log level, as `npm start` runs: each request's access line is written (and drained here unread).
-  const env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')), RATE_LIMIT_RUNS_PER_MINUTE: '10000', RUN_QUEUE_LIMIT: '100' };
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')),
+    RATE_LIMIT_RUNS_PER_MINUTE: '10000',
+    RUN_QUEUE_LIMIT: '100',
+  };
+  const schema = values.database === 'postgresql' ? await createPostgresqlSchema('bench_listing') : null;
+  if (schema) Object.assign(env, { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'true' });
   const adminKey = createAdminKey(env);
-  const server: Server = { ...(await launchMain(env, () => adminKey)), adminKey };
+  const serverEnv = values.profile ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` } : env;
+  const server: Server = { ...(await launchMain(serverEnv, () => adminKey)), adminKey };
   server.child.stdout!.removeAllListeners('data');
   server.child.stdout!.resume();
+  const only = values.only?.split(',').map(Number);
   try {
     await seedRuns(server, Number(values.runs));
     const results: Measured[] = [];
-    for (const { name, query, connections } of QUERIES) {
+    for (const [index, { name, query, connections }] of QUERIES.entries()) {
+      if (only && !only.includes(index)) continue;
       // A GraphQL error answers 200 too: each query must answer data first.
       const once = await post(server, query);
       if (once.errors || !once.data) throw new Error(`${name}: ${JSON.stringify(once.errors)}`);
@@ -133,6 +155,7 @@ async function main(): Promise<void> {
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
+    await schema?.drop();
   }
 }
 
