@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,14 @@ interface Measured {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** The server process's CPU time (every thread: JS, libuv's ODBC calls, workers) per request: less noisy than latency on a shared machine. */
+  readonly cpuMsPerRequest: number;
+}
+
+/** CPU milliseconds `pid` has used so far, user and system (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 interface Server extends MainProcess {
@@ -76,6 +84,7 @@ async function seedRuns(server: Server, runs: number): Promise<void> {
 }
 
 async function load(server: Server, query: string, connections: number, seconds: number): Promise<Omit<Measured, 'name' | 'connections'>> {
+  const cpuBefore = cpuMs(server.child.pid!);
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -103,7 +112,9 @@ async function load(server: Server, query: string, connections: number, seconds:
     non2xx: number;
     errors: number;
   };
+  const cpu = cpuMs(server.child.pid!) - cpuBefore;
   return {
+    cpuMsPerRequest: Math.round((cpu / result.requests.total) * 1000) / 1000,
     requests: result.requests.total,
     perSecond: result.requests.average,
     p50: result.latency.p50,
@@ -149,9 +160,11 @@ async function main(): Promise<void> {
       results.push({ name, connections, ...(await load(server, query, connections, Number(values.duration))) });
       process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
     }
-    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | non-2xx | errors |');
-    console.log('|---|---|---|---|---|---|---|---|');
-    for (const r of results) console.log(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);
+    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/request | non-2xx | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const r of results) {
+      console.log(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest} | ${r.non2xx} | ${r.errors} |`);
+    }
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
