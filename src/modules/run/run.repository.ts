@@ -156,12 +156,30 @@ export class RunRepository {
     return Number(rows[0]?.total ?? 0);
   }
 
-  /** The most recently created run of each dataset. */
+  /**
+   * The most recently created run of each dataset (the id breaks ties): only the rows created at each
+   * dataset's latest time are read, one statement per IN-list's worth of datasets.
+   */
   async latestOfDatasets(datasetIds: readonly string[]): Promise<Map<string, ModelRunRecord>> {
+    const dialect = this.executor.dialect;
     const latest = new Map<string, ModelRunRecord>();
-    for (const run of await this.findWhereIn('dataset_id', datasetIds)) {
-      const current = latest.get(run.datasetId);
-      if (!current || run.createdAt > current.createdAt || (+run.createdAt === +current.createdAt && run.id > current.id)) latest.set(run.datasetId, run);
+    const [datasetId, createdAt] = [this.q('dataset_id'), this.q('created_at')];
+    for (let start = 0; start < datasetIds.length; start += dialect.maxInListSize) {
+      const chunk = datasetIds.slice(start, start + dialect.maxInListSize);
+      const newest =
+        `SELECT ${datasetId}, MAX(${createdAt}) AS ${this.q('latest')} FROM ${this.q(TABLE)} ` +
+        `WHERE ${datasetId} IN (${dialect.inList(chunk)}) GROUP BY ${datasetId}`;
+      const rows = await this.executor.query({
+        sql:
+          `SELECT ${ROW_COLUMNS.map((column) => `r.${this.q(column.name)}`).join(', ')} FROM ${this.q(TABLE)} r ` +
+          `JOIN (${newest}) m ON r.${datasetId} = m.${datasetId} AND r.${createdAt} = m.${this.q('latest')}`,
+        parameters: chunk,
+        kind: 'select',
+      });
+      for (const run of rows.map(toRecord)) {
+        const current = latest.get(run.datasetId);
+        if (!current || run.id > current.id) latest.set(run.datasetId, run);
+      }
     }
     return latest;
   }

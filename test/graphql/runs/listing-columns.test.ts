@@ -237,6 +237,26 @@ for (const target of TARGETS) {
       assert.deepEqual(seen, expectedRunOrder(stored, order));
     });
 
+    it('Dataset.latestRun: each dataset’s newest run, the larger id of two created at the same time, as modelRun(id:) reads it', async () => {
+      const tiedAt = new Date(BASE + RUNS * 60_000);
+      const repository = new RunRepository(server.app.datastore);
+      for (const id of ['listing-columns-tie-b', 'listing-columns-tie-a']) {
+        await repository.insert({ ...storedRun(3), id, idempotencyKey: null, datasetId: 'demo-station-readings', createdAt: tiedAt });
+      }
+      const every = `fragment Every on ModelRun { ${['id', 'status', 'createdAt', 'metrics', 'params', 'progress', 'error', 'publishError'].map(fieldSelection).join(' ')} }`;
+      const irisNewest = expectedRunOrder(
+        stored.filter((run) => run.datasetId === 'demo-iris'),
+        { field: 'CREATED_AT', direction: 'DESC' },
+      )[0]!;
+      const data = await request(
+        `{ datasets { id latestRun { ...Every } } b: modelRun(id: "listing-columns-tie-b") { ...Every } i: modelRun(id: "${irisNewest}") { ...Every } } ${every}`,
+      );
+      const latest = Object.fromEntries((data.datasets as { id: string; latestRun: unknown }[]).map((dataset) => [dataset.id, dataset.latestRun]));
+      assert.equal((data.i as { id: string }).id, irisNewest);
+      assert.deepEqual(latest['demo-iris'], data.i);
+      assert.deepEqual(latest['demo-station-readings'], data.b);
+    });
+
     it('costs the same statements for 1, 20 and 100 runs with their datasets, metrics, progress, histories and total', async () => {
       const counted = async (first: number) => {
         const before = await statementsSoFar(server);

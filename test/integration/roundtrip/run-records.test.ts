@@ -76,6 +76,12 @@ for (const target of ROUND_TRIP_TARGETS) {
         keyOfRead: (record) => record.id,
         columns: recordColumns(target),
       });
+      // Each run is its dataset's only one: the latest of each dataset is that run, read whole.
+      const latest = await runs.latestOfDatasets(read.map((record) => record.datasetId));
+      assert.deepEqual(
+        read.map((record) => latest.get(record.datasetId)),
+        read.map(({ iterations: _history, ...record }) => record),
+      );
       // A listing reading one field's columns gives back that field as the whole row's read does.
       const whole = new Map(read.map((record) => [record.id, record]));
       for (const field of Object.keys(RECORD_FIELDS) as RunRecordField[]) {
