@@ -19,7 +19,7 @@ import type { RunEvents } from './run.events';
 import { currentThenUpdates } from './run-updates';
 import type { RunUpdateChannel } from './run-update-channel';
 import { isTerminal, type IterationRecord, type ModelRunRecord } from './run.record';
-import type { RunFilter, RunKey, RunOrder, RunRepository } from './run.repository';
+import type { RunFilter, RunKey, RunOrder, RunRecordField, RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
 import type { RunTracer } from './run.tracer';
 
@@ -222,9 +222,10 @@ export class RunService {
     return datasetIds.map((id) => latest.get(id) ?? null);
   }
 
-  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>): Promise<PageOfRows<ModelRunRecord>> {
+  /** Given `fields`, the runs carry only those (RunRepository.list). */
+  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>, fields?: ReadonlySet<RunRecordField>): Promise<PageOfRows<ModelRunRecord>> {
     assertDatasetIdsLimit(filter);
-    return pageOfRows(await this.deps.runs.list(filter, order, page), page.limit);
+    return pageOfRows(await this.deps.runs.list(filter, order, page, fields), page.limit);
   }
 
   count(filter: RunFilter): Promise<number> {

@@ -52,7 +52,8 @@ export const DIALECT_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
 
 /** Builder methods by key: their SQL differs by filter, key types and options. */
 export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
-  'RunRepository.list': ([filter, order, page]) => [
+  'RunRepository.list': ([filter, order, page, fields]) => [
+    fields === undefined ? 'every column' : 'the columns of some fields',
     ...Object.entries(filter as RunFilter)
       .filter(([, value]) => value !== null && value !== undefined && (!Array.isArray(value) || value.length > 0))
       .map(([name]) => name),
@@ -101,6 +102,8 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   valuesUpsertSql: ['one row', 'several rows'],
   mergeSql: ['update and insert', 'every column a key'],
   'RunRepository.list': [
+    'every column',
+    'the columns of some fields',
     'datasetIds',
     'statuses',
     'createdAfter',
