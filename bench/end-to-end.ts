@@ -164,7 +164,7 @@ export async function freshState(database: BenchDatabase, rows: number, log: (li
   if (database.dialect === 'sqlite') {
     const cache = path.join(tmpdir(), 'aimodel-bench');
     mkdirSync(cache, { recursive: true });
-    const pristine = path.join(cache, `blobs-${rows}.sqlite`);
+    const pristine = path.join(cache, `${table}.sqlite`);
     if (!existsSync(pristine)) {
       const building = `${pristine}.building`;
       rmSync(building, { force: true });
