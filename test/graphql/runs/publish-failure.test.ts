@@ -283,6 +283,8 @@ describe('SQLite: a run whose publishing fails, heard by a modelRunUpdated subsc
     );
     // The chunks keep each distance exactly; the SQLite driver reads a REAL back through 15 significant digits.
     const sameOnSqlite = sameDouble(ROUND_TRIP_TARGETS.find((target) => target.name === 'sqlite')!);
-    outcomes.forEach((row, index) => assert.ok(sameOnSqlite(kept[index]!.distance, row.distance), `${row.entityKey}: ${row.distance} for ${kept[index]!.distance}`));
+    outcomes.forEach((row, index) =>
+      assert.ok(sameOnSqlite(kept[index]!.distance, row.distance), `${row.entityKey}: ${row.distance} for ${kept[index]!.distance}`),
+    );
   });
 });

@@ -254,7 +254,14 @@ async function assertExportsMatchGraphql(server: TestServer, runId: string, data
 }
 
 /** A SUCCEEDED run stored as a server would store it (or, `rows`, as one before migration 7), with `rows` assignments (awkward keys and extreme doubles first), then published over GraphQL. */
-async function storeRun(server: TestServer, datastore: Datastore, datasetId: string, rows: number, publish = true, storage: 'chunks' | 'rows' = 'chunks'): Promise<string> {
+async function storeRun(
+  server: TestServer,
+  datastore: Datastore,
+  datasetId: string,
+  rows: number,
+  publish = true,
+  storage: 'chunks' | 'rows' = 'chunks',
+): Promise<string> {
   const largest = datastore.dialect.variant === 'sqlite' ? SQLITE_MAX_DOUBLE : Number.MAX_VALUE;
   const doubles = EXTREME_DOUBLES.map((value) => (value === Number.MAX_VALUE ? largest : value));
   const finishedAt = new Date(Date.UTC(2026, 11, 3, 22, 15, 30, 123));
