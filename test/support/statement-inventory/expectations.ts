@@ -59,7 +59,8 @@ export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
     `ORDER BY ${(order as RunOrder).field}`,
     ...afterKey(page as KeysetPage<RunKey>, (key) => `after ${key.at === null ? 'a NULL' : 'a'} key, ORDER BY ${(order as RunOrder).field}`),
   ],
-  'AssignmentRepository.page': ([, cluster, page]) => [
+  // The per-entity table's page (runs before migration 7); a chunked run's page reads whole chunks whatever the arguments.
+  'AssignmentRepository.pageOfRows': ([, cluster, page]) => [
     cluster === null ? 'every cluster' : 'one cluster',
     ...afterKey(page as KeysetPage<string>, () => 'after a key'),
   ],
@@ -112,7 +113,7 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
     'after a key, ORDER BY FINISHED_AT',
     'after a NULL key, ORDER BY FINISHED_AT',
   ],
-  'AssignmentRepository.page': ['every cluster', 'one cluster', 'first page', 'after a key'],
+  'AssignmentRepository.pageOfRows': ['every cluster', 'one cluster', 'first page', 'after a key'],
   'OutcomeRepository.page': ['first page', 'after a key'],
   'OutcomeRepository.pageOfRun': ['first page', 'after a key'],
   'DatasetTableRepository.rowsUpTo': ['complete rows only', 'every row'],
