@@ -80,11 +80,38 @@ export class OutcomeRepository {
   }
 
   /**
-   * UPSERTs a run's outcomes given as columns (from memory, or a stored chunk) with the dialect's
-   * UPSERT, batched as it batches (Oracle/Tibero: MERGE … FROM DUAL within their bind budget).
+   * UPSERTs a run's outcomes given as columns (from memory, or a stored chunk): from bound arrays where
+   * the dialect reads them (PostgreSQL's unnest, with its UPSERT from a SELECT), else with its UPSERT,
+   * batched as it batches (Oracle/Tibero: MERGE … FROM DUAL within their bind budget).
    */
   async publishColumns(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, columns: OutcomeColumns, executor: Executor): Promise<void> {
     const target = outcomeTableDefinition(outcomeTable);
+    const shared = { dataset_id: datasetId, run_id: runId, scored_at: scoredAt };
+    const rows = {
+      count: columns.keys.length,
+      value: (row: number, column: string) =>
+        column === 'entity_key' ? columns.keys[row]! : column === 'cluster' ? columns.clusters[row]! : columns.distances[row]!,
+    };
+    const sources = executor.dialect.columnArraysSources(target.columns, shared, rows);
+    if (sources) {
+      const upsert = { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns };
+      // The next source is built while the database runs the statements of the one before.
+      let running: Promise<unknown> = Promise.resolve();
+      try {
+        for (const source of sources) {
+          const statements = executor.dialect.compileUpsertFromSelect(upsert, source, true);
+          await running;
+          running = (async () => {
+            for (const statement of statements) await executor.execute(statement);
+          })();
+        }
+      } catch (error) {
+        await running.catch(() => undefined);
+        throw error;
+      }
+      await running;
+      return;
+    }
     for (let start = 0; start < columns.keys.length; start += ROWS_PER_SLICE) {
       const end = Math.min(columns.keys.length, start + ROWS_PER_SLICE);
       const rows = [];
@@ -94,7 +121,7 @@ export class OutcomeRepository {
         keyColumns: target.primaryKey,
         columns: target.columns,
         rows,
-        sharedValues: { dataset_id: datasetId, run_id: runId, scored_at: scoredAt },
+        sharedValues: shared,
       });
     }
   }

@@ -140,6 +140,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.updatableColumns': 'returns column definitions; writes no SQL',
   'SqlDialect.columnsBoundOnce': 'returns column definitions (none for the Oracle family); writes no SQL',
   'SqlDialect.setBasedUpsert': 'undefined for the Oracle family: its UPSERT is the multi-row MERGE',
+  'SqlDialect.columnArraysSources': 'undefined for the Oracle family: its rows go through the multi-row MERGE',
   'SqlDialect.serverCursorStatements': 'undefined for the Oracle family: the driver’s cursor reads',
   'SqlDialect.refreshStatisticsStatements': 'none for the Oracle family (DBMS_STATS would commit)',
   'SqlDialect.upsertFromSelectPreamble': 'none for the Oracle family: its MERGE needs no lock first',
