@@ -53,7 +53,16 @@ export function updateInput(fields: Partial<UpdateDatasetInput>): UpdateDatasetI
 export const TERMINAL: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /** Every table the app creates or the demo load fills, on any database. */
-export const APP_TABLES = ['ai_schema_migrations', 'ai_dataset', 'ai_model_run', 'ai_run_assignment', 'ai_run_assignment_chunk', 'ai_cluster_outcome', 'iris', 'station_readings'];
+export const APP_TABLES = [
+  'ai_schema_migrations',
+  'ai_dataset',
+  'ai_model_run',
+  'ai_run_assignment',
+  'ai_run_assignment_chunk',
+  'ai_cluster_outcome',
+  'iris',
+  'station_readings',
+];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
