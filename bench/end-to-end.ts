@@ -52,7 +52,8 @@ export interface EndToEndResult {
 
 const MAIN = path.resolve(__dirname, '../src/main.js');
 const APIKEY_CLI = path.resolve(__dirname, '../src/cli/apikey.js');
-export const BENCH_SCHEMA = 'bench_e2e';
+// BENCH_E2E_SCHEMA: another name, so that two people benchmarking one shared server do not drop each other's schema.
+export const BENCH_SCHEMA = process.env.BENCH_E2E_SCHEMA ?? 'bench_e2e';
 
 export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndResult> {
   const log = options.log ?? (() => undefined);
