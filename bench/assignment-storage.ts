@@ -11,7 +11,7 @@ import { OutcomeRepository } from '../src/modules/outcome/outcome.repository';
 import { DEFAULT_OUTCOME_TABLE } from '../src/modules/outcome/outcome-table';
 import type { AssignmentColumns } from '../src/modules/run/assignment-chunk-codec';
 import { keyOrder, pickRows } from '../src/modules/run/assignment-order';
-import { AssignmentRepository, type Assignment } from '../src/modules/run/assignment.repository';
+import { ASSIGNMENT_CHUNK_ROWS, AssignmentRepository, type Assignment } from '../src/modules/run/assignment.repository';
 import { SeededRandom } from '../src/shared/seeded-random';
 import { benchDatabases } from './main';
 
@@ -24,6 +24,7 @@ import { benchDatabases } from './main';
  * each time as in a fresh end-to-end run. `sortMs` is the key sort a run does while its worker computes.
  *
  *   node dist/bench/assignment-storage.js [--databases postgresql,sqlite,mariadb] [--rows 1000000] [--repeat 3]
+ *     [--methods rows,chunks] [--chunk-rows 16384]
  */
 const PREFIX = 'i16s_';
 const DATASET_ID = 'bench-assignment-storage';
@@ -75,9 +76,15 @@ interface Figures {
   readonly publishMs: number;
 }
 
-async function once(datastore: Datastore, method: Figures['method'], runId: string, columns: AssignmentColumns): Promise<Omit<Figures, 'database'>> {
+async function once(
+  datastore: Datastore,
+  method: Figures['method'],
+  runId: string,
+  columns: AssignmentColumns,
+  chunkRows: number,
+): Promise<Omit<Figures, 'database'>> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
-  const repository = new AssignmentRepository(datastore);
+  const repository = new AssignmentRepository(datastore, chunkRows);
   const outcomes = new OutcomeRepository(datastore);
   const scoredAt = new Date();
   await datastore.execute({ sql: `DELETE FROM ${q(DEFAULT_OUTCOME_TABLE)}`, parameters: [], kind: 'delete' });
@@ -117,6 +124,8 @@ async function main(): Promise<void> {
       databases: { type: 'string', default: 'postgresql,sqlite,mariadb' },
       rows: { type: 'string', default: '1000000' },
       repeat: { type: 'string', default: '3' },
+      'chunk-rows': { type: 'string', default: String(ASSIGNMENT_CHUNK_ROWS) },
+      methods: { type: 'string', default: 'rows,chunks' },
     },
   });
   const rows = Number(values.rows);
@@ -135,9 +144,10 @@ async function main(): Promise<void> {
       await migrate(datastore, APP_MIGRATIONS);
       for (let repetition = 0; repetition < Number(values.repeat); repetition++) {
         // Alternating which goes first, so neither always meets the other's dead rows.
-        const methods = repetition % 2 === 0 ? (['rows', 'chunks'] as const) : (['chunks', 'rows'] as const);
+        const chosen = values.methods.split(',') as Figures['method'][];
+        const methods = repetition % 2 === 0 ? chosen : [...chosen].reverse();
         for (const method of methods) {
-          const result = { database: name, ...(await once(datastore, method, `${method}-${repetition}`, columns)) };
+          const result = { database: name, ...(await once(datastore, method, `${method}-${repetition}`, columns, Number(values['chunk-rows']))) };
           figures.push(result);
           process.stderr.write(`${JSON.stringify(result)}\n`);
         }
@@ -151,7 +161,7 @@ async function main(): Promise<void> {
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
   const lines = ["| database | storage | sort (in the worker's time) s | save s | publish s | save + publish s |", '|---|---|---|---|---|---|'];
   for (const name of values.databases.split(',')) {
-    for (const method of ['rows', 'chunks'] as const) {
+    for (const method of values.methods.split(',') as Figures['method'][]) {
       const runs = figures.filter((figure) => figure.database === name && figure.method === method);
       const s = (pick: (figure: Figures) => number) => (median(runs.map(pick)) / 1000).toFixed(2);
       lines.push(`| ${name} | ${method} | ${s((f) => f.sortMs)} | ${s((f) => f.saveMs)} | ${s((f) => f.publishMs)} | ${s((f) => f.saveMs + f.publishMs)} |`);
