@@ -5,9 +5,18 @@ import { V3_API_KEYS } from './versions/003-api-keys';
 import { V4_RUN_PUBLISH_ERRORS } from './versions/004-run-publish-errors';
 import { V5_RUN_ATTEMPTS } from './versions/005-run-attempts';
 import { V6_RUN_PROGRESS_FRACTION } from './versions/006-run-progress-fraction';
+import { V7_RUN_ASSIGNMENT_CHUNKS } from './versions/007-run-assignment-chunks';
 
 /**
  * The app's own tables, version by version; each version is written out literally and never changed
  * once released. Names stay within 30 characters (Tibero 6 and Oracle before 12.2).
  */
-export const APP_MIGRATIONS: readonly Migration[] = [V1_DATASETS, V2_MODEL_RUNS, V3_API_KEYS, V4_RUN_PUBLISH_ERRORS, V5_RUN_ATTEMPTS, V6_RUN_PROGRESS_FRACTION];
+export const APP_MIGRATIONS: readonly Migration[] = [
+  V1_DATASETS,
+  V2_MODEL_RUNS,
+  V3_API_KEYS,
+  V4_RUN_PUBLISH_ERRORS,
+  V5_RUN_ATTEMPTS,
+  V6_RUN_PROGRESS_FRACTION,
+  V7_RUN_ASSIGNMENT_CHUNKS,
+];

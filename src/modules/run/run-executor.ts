@@ -1,13 +1,15 @@
 import type { Datastore } from '../../datastore/datastore';
-import { AppError, isAppError } from '../../errors/app-error';
+import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { ModelInputError, RunCancelledError, type ModelingJobOutput } from '../modeling/model';
 import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetService } from '../dataset/dataset.service';
-import type { Assignment, AssignmentRepository } from './assignment.repository';
-import { readFeatureTable } from './dataset-reader';
+import type { AssignmentRepository } from './assignment.repository';
+import type { AssignmentColumns } from './assignment-chunk-codec';
+import { keyOrder } from './assignment-order';
+import { readFeatureTable, type FeatureTable } from './dataset-reader';
 import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
 import type { IterationRecord, ModelRunRecord, PhaseTimings, PreparationRecord, RunProgress } from './run.record';
@@ -142,6 +144,9 @@ export class RunExecutor {
     );
     this.jobs.set(run.id, job);
     if (cancelled()) job.cancel();
+    // Sorted while the worker computes: the assignments are stored in key order.
+    const keys = entityKeysOf(table);
+    const order = keyOrder(keys);
     const output = await job.result;
     progress.offer(plan.beforeSave(), true);
     // No progress write may overlap the final transaction (SQLite has one writer).
@@ -149,11 +154,7 @@ export class RunExecutor {
     const preparation = preparationRecord(output.preparation, params.featureColumns, nonNumeric);
     this.dependencies.tracer.preparation(run, { ...preparation, readMs, prepareMs: output.timings.prepareMs });
 
-    const assignments: Assignment[] = Array.from(output.assignments, (cluster, index) => ({
-      entityKey: table.entityKeys[output.keptRowIndexes[index]!]!,
-      cluster,
-      distance: output.distances[index]!,
-    }));
+    const assignments = keptInKeyOrder(keys, order, output);
     // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
     // so re-publishing a run writes the same rows: it is taken once the results are computed, before
     // the final writes, whose own times are timings.saveMs and timings.publishMs.
@@ -164,7 +165,7 @@ export class RunExecutor {
       if (!(await this.dependencies.datasets.lock(run.datasetId, transaction)))
         throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       phaseStarted = performance.now();
-      await this.dependencies.assignments.save(run.id, assignments, transaction);
+      await this.dependencies.assignments.saveColumns(run.id, assignments, transaction, true);
       timings = { readMs, ...output.timings, saveMs: performance.now() - phaseStarted, publishMs: null };
       const succeeded = await runs.transition(
         run.id,
@@ -179,10 +180,13 @@ export class RunExecutor {
       if (!succeeded) throw new RunCancelledError();
     });
     if (!params.publishOutcomes) return;
-    await this.refreshAssignmentStatistics(run.id);
-    // From the assignments just stored, inside the database: the outcomes do not travel twice.
+    // From memory: the stored chunks are not read back.
     await this.dependencies.publisher.publish({
       runId: run.id,
+      source: async (_transaction, write) => {
+        await write(assignments);
+        return true;
+      },
       datasetId: run.datasetId,
       outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
       scoredAt: finishedAt,
@@ -190,15 +194,6 @@ export class RunExecutor {
       changes: (publishMs) => ({ metrics: JSON.stringify({ ...output.metrics, timings: { ...timings!, publishMs } }) }),
       retryRecording: true,
     });
-  }
-
-  /** Not fatal: the publish statement is planned without a nested loop anyway where that matters (PostgreSQL). */
-  private async refreshAssignmentStatistics(runId: string): Promise<void> {
-    try {
-      await this.dependencies.assignments.refreshStatistics();
-    } catch (error) {
-      this.dependencies.logger.warn({ runId, code: isAppError(error) ? error.code : undefined }, 'could not refresh the statistics of the stored assignments');
-    }
   }
 
   private async recordProgress(run: ModelRunRecord, progress: RunProgress, at: Date): Promise<void> {
@@ -239,6 +234,31 @@ export class RunExecutor {
     const { code, message } = failureOf(error);
     return runs.transition(run.id, ['RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message }, undefined, owner);
   }
+}
+
+/** The run's entity keys by row: the one place the executor reads them from the table. */
+function entityKeysOf(table: FeatureTable): readonly string[] {
+  return table.entityKeys;
+}
+
+/** The kept rows' assignments in key order (`order` sorts every row's key; dropped rows are skipped). */
+function keptInKeyOrder(keys: readonly string[], order: Uint32Array, output: ModelingJobOutput): AssignmentColumns {
+  const outputIndexOfRow = new Int32Array(keys.length).fill(-1);
+  output.keptRowIndexes.forEach((row, index) => (outputIndexOfRow[row] = index));
+  const kept = output.assignments.length;
+  const sortedKeys = new Array<string>(kept);
+  const clusters = new Int32Array(kept);
+  const distances = new Float64Array(kept);
+  let at = 0;
+  for (const row of order) {
+    const index = outputIndexOfRow[row]!;
+    if (index < 0) continue;
+    sortedKeys[at] = keys[row]!;
+    clusters[at] = output.assignments[index]!;
+    distances[at] = output.distances[index]!;
+    at += 1;
+  }
+  return { keys: sortedKeys, clusters, distances };
 }
 
 function succeededChanges(

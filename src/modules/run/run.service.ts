@@ -157,9 +157,10 @@ export class RunService {
       throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
     }
     const dataset = await this.deps.datasets.require(run.datasetId, 'runId');
-    // One statement the database runs from the stored assignments: nothing is read into this process.
+    // From the run's stored chunks, or (a run stored before migration 7) inside the database from its rows.
     const result = await this.deps.publisher.publish({
       runId: run.id,
+      source: (transaction, write) => this.deps.assignments.forEachChunk(run.id, transaction, write),
       datasetId: run.datasetId,
       outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
       scoredAt: run.finishedAt!,
