@@ -8,7 +8,7 @@ import { SeededRandom } from '../src/shared/seeded-random';
  * The benchmark data (issue 6): deterministic blob tables, the same on every database and every
  * machine, and the connection to the database a benchmark runs on.
  *
- * A table `bench_blobs_<rows>` holds `entity_id` (INTEGER, primary key, 1…rows) and `f01`…`f10`
+ * A table `bench_blobs_<rows>` (BENCH_BLOB_TABLE_PREFIX) holds `entity_id` (INTEGER, primary key, 1…rows) and `f01`…`f10`
  * (DOUBLE): each row is one of 10 centres drawn uniformly in [-10, 10]^10 plus Gaussian noise of
  * standard deviation `BLOB_SPREAD` (scikit-learn make_blobs' defaults: centre box ±10, cluster_std 1).
  */
@@ -26,7 +26,11 @@ export interface BenchDatabase {
 
 export const featureColumns = (columns = BENCH_COLUMNS): string[] => Array.from({ length: columns }, (_, j) => `f${String(j + 1).padStart(2, '0')}`);
 
-export const benchTable = (rows: number): string => `bench_blobs_${rows}`;
+/** BENCH_BLOB_TABLE_PREFIX, default bench_blobs_: a bench of 1M+ rows on a shared server keeps its tables under its own name. */
+const BLOB_TABLE_PREFIX = process.env.BENCH_BLOB_TABLE_PREFIX ?? 'bench_blobs_';
+if (!/^[a-z][a-z0-9_]{0,40}$/.test(BLOB_TABLE_PREFIX)) throw new Error(`BENCH_BLOB_TABLE_PREFIX must be a lower-case SQL name, got "${BLOB_TABLE_PREFIX}"`);
+
+export const benchTable = (rows: number): string => `${BLOB_TABLE_PREFIX}${rows}`;
 
 /** The feature values of rows [from, to) of the blob table, row-major; every call for the same row gives the same values. */
 export function blobValues(rows: number, columns = BENCH_COLUMNS, k = BENCH_CLUSTERS, spread = BLOB_SPREAD, seed = BLOB_SEED): Float64Array {

@@ -3,7 +3,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Datastore } from '../src/datastore/datastore';
 import { benchTable, BENCH_CLUSTERS, ensureBlobTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
+import { measureFloor, type FloorTarget } from './floor';
+import type { FloorFigures } from './floor-report';
 
 /**
  * End to end through the API (issue 6, figure 1): the server as `npm start` runs it (dist/src/main.js,
@@ -23,6 +26,8 @@ export interface EndToEndOptions {
   readonly trace: 'file' | 'elasticsearch';
   readonly elasticsearchUrl?: string;
   readonly k?: number;
+  /** After each run, the database's own time for its phases on the same table (bench/floor.ts). Default false. */
+  readonly floor?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -39,6 +44,8 @@ export interface RunFigures {
   outcomeRows: number;
   readonly serverRssBeforeMb: number;
   readonly serverPeakRssMb: number;
+  /** The floor measured right after this run, on its database (EndToEndOptions.floor). */
+  floor?: FloorFigures;
 }
 
 export interface EndToEndResult {
@@ -47,12 +54,23 @@ export interface EndToEndResult {
   readonly trace: string;
   readonly runs: RunFigures[];
   /** Medians over the runs (peak RSS: the largest). */
-  readonly median: Omit<RunFigures, 'runId' | 'converged' | 'silhouette' | 'outcomeRows' | 'serverRssBeforeMb'>;
+  readonly median: Omit<RunFigures, 'runId' | 'converged' | 'silhouette' | 'outcomeRows' | 'serverRssBeforeMb' | 'floor'>;
+  /** Medians of each floor over the runs that measured it. */
+  readonly floor?: FloorFigures;
 }
 
 const MAIN = path.resolve(__dirname, '../src/main.js');
 const APIKEY_CLI = path.resolve(__dirname, '../src/cli/apikey.js');
-export const BENCH_SCHEMA = 'bench_e2e';
+/**
+ * Where the end-to-end bench keeps its fresh copies: PostgreSQL's schema, MariaDB's table prefix (`<name>_`).
+ * BENCH_E2E_NAMESPACE, default bench_e2e: two benches on one server need two names.
+ */
+export const BENCH_NAMESPACE = benchNamespace(process.env.BENCH_E2E_NAMESPACE ?? 'bench_e2e');
+
+function benchNamespace(name: string): string {
+  if (!/^[a-z][a-z0-9_]{0,29}$/.test(name)) throw new Error(`BENCH_E2E_NAMESPACE must be a lower-case SQL name of at most 30 characters, got "${name}"`);
+  return name;
+}
 
 export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndResult> {
   const log = options.log ?? (() => undefined);
@@ -72,7 +90,8 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
         Object.assign(env, { ELASTICSEARCH_URL: options.elasticsearchUrl, ELASTICSEARCH_SETUP: 'true', ELASTICSEARCH_ILM: 'false' });
       }
       const figures = await oneRun(env, options, state.table, log);
-      figures.outcomeRows = await countOutcomes(options.database, state.connectionString, figures.runId);
+      figures.outcomeRows = await countOutcomes(options.database, state.connectionString, state.outcomeTable, figures.runId);
+      if (options.floor) figures.floor = await measureFloor(state.floorTarget, log);
       runs.push(figures);
       log(
         `end-to-end ${options.database.name} ${options.rows} rows trace=${options.trace}: ${Math.round(figures.wallMs)} ms, ${figures.iterations} iterations, peak RSS ${figures.serverPeakRssMb} MB`,
@@ -87,6 +106,11 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
 /** The runs with their medians (peak RSS: the largest). */
 export function summarize(database: string, rows: number, trace: string, runs: RunFigures[]): EndToEndResult {
   const timingKeys = Object.keys(runs[0]!.timings) as (keyof RunFigures['timings'])[];
+  const floors = runs.flatMap((run) => (run.floor ? [run.floor] : []));
+  const floorMedian = (key: 'readMs' | 'saveMs' | 'publishEmptyMs' | 'publishFullMs') => {
+    const values = floors.flatMap((floor) => (floor[key] === undefined ? [] : [floor[key]]));
+    return values.length ? median(values) : undefined;
+  };
   return {
     database,
     rows,
@@ -100,29 +124,47 @@ export function summarize(database: string, rows: number, trace: string, runs: R
       inertia: median(runs.map((run) => run.inertia)),
       serverPeakRssMb: Math.max(...runs.map((run) => run.serverPeakRssMb)),
     },
+    floor: floors.length
+      ? {
+          readMs: floorMedian('readMs'),
+          saveMs: floorMedian('saveMs'),
+          publishEmptyMs: floorMedian('publishEmptyMs'),
+          publishFullMs: floorMedian('publishFullMs'),
+          methods: floors[0]!.methods,
+        }
+      : undefined,
   };
 }
 
 interface FreshState {
   /** What the server needs to reach the data (DB_DIALECT, DB_CONNECTION_STRING or DATA_DIR). */
   readonly env: Record<string, string>;
+  /** The blob table as the server names it (registerDataset). */
   readonly table: string;
   /** The same database, for the Python pipeline (same connection string the server uses). */
   readonly connectionString: string;
+  /** The blob table and the outcome table as named in the database (MariaDB: prefixed), for the Python pipeline and SQL. */
+  readonly physicalTable: string;
+  readonly outcomeTable: string;
+  /** Where the Python pipeline writes its outcomes. */
+  readonly pythonOutcomeTable: string;
+  readonly floorTarget: FloorTarget;
   cleanUp(): Promise<void>;
 }
 
 /**
  * A clean database holding only the blob table: SQLite, a copy of a cached file that holds it;
- * PostgreSQL, the schema bench_e2e dropped and rebuilt with a copy of the table (search_path set
- * through psqlODBC's ConnSettings). Other dialects are not benchmarked end to end.
+ * PostgreSQL, the schema BENCH_NAMESPACE dropped and rebuilt with a copy of the table (search_path set
+ * through psqlODBC's ConnSettings); MariaDB, whose test user has one database, every table prefixed
+ * `<BENCH_NAMESPACE>_` dropped and the blob table copied under that prefix (the server gets the prefix
+ * through bench/prefixed-mariadb-preload.ts). Other dialects are not benchmarked end to end.
  */
 export async function freshState(database: BenchDatabase, rows: number, log: (line: string) => void): Promise<FreshState> {
   const table = benchTable(rows);
   if (database.dialect === 'sqlite') {
     const cache = path.join(tmpdir(), 'aimodel-bench');
     mkdirSync(cache, { recursive: true });
-    const pristine = path.join(cache, `blobs-${rows}.sqlite`);
+    const pristine = path.join(cache, `${table}.sqlite`);
     if (!existsSync(pristine)) {
       const building = `${pristine}.building`;
       rmSync(building, { force: true });
@@ -138,34 +180,100 @@ export async function freshState(database: BenchDatabase, rows: number, log: (li
     const dataDir = mkdtempSync(path.join(tmpdir(), 'aimodel-bench-run-'));
     const file = path.join(dataDir, 'aimodel.sqlite');
     copyFileSync(pristine, file);
+    const connectionString = `Driver={SQLite3};Database=${file};Timeout=10000;JournalMode=WAL`;
     return {
       env: { DATA_DIR: dataDir },
       table,
-      connectionString: `Driver={SQLite3};Database=${file};Timeout=10000;JournalMode=WAL`,
+      connectionString,
+      physicalTable: table,
+      outcomeTable: 'ai_cluster_outcome',
+      pythonOutcomeTable: 'bench_py_outcome',
+      floorTarget: { database, connectionString, table, rows, tablePrefix: '' },
       cleanUp: () => rm(dataDir, { recursive: true, force: true }),
     };
   }
-  if (database.dialect !== 'postgresql') throw new Error(`end to end runs on sqlite and postgresql, not ${database.dialect}`);
+  if (database.dialect === 'mysql') return freshMariadbState(database, rows, log);
+  if (database.dialect !== 'postgresql') throw new Error(`end to end runs on sqlite, postgresql and mariadb, not ${database.dialect}`);
   const datastore = openBenchDatastore(database);
   try {
     await datastore.detectServer();
     await ensureBlobTable(datastore, rows, log);
     const q = (name: string) => datastore.dialect.quoteIdentifier(name);
-    await datastore.execute({ sql: `DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`, parameters: [], kind: 'ddl' });
-    await datastore.execute({ sql: `CREATE SCHEMA ${BENCH_SCHEMA}`, parameters: [], kind: 'ddl' });
-    await datastore.execute({ sql: `CREATE TABLE ${BENCH_SCHEMA}.${q(table)} AS SELECT * FROM ${q(table)}`, parameters: [], kind: 'ddl' });
-    await datastore.execute({ sql: `ALTER TABLE ${BENCH_SCHEMA}.${q(table)} ADD PRIMARY KEY (entity_id)`, parameters: [], kind: 'ddl' });
-    await datastore.execute({ sql: `ANALYZE ${BENCH_SCHEMA}.${q(table)}`, parameters: [], kind: 'other' });
+    await datastore.execute({ sql: `DROP SCHEMA IF EXISTS ${BENCH_NAMESPACE} CASCADE`, parameters: [], kind: 'ddl' });
+    await datastore.execute({ sql: `CREATE SCHEMA ${BENCH_NAMESPACE}`, parameters: [], kind: 'ddl' });
+    await datastore.execute({ sql: `CREATE TABLE ${BENCH_NAMESPACE}.${q(table)} AS SELECT * FROM ${q(table)}`, parameters: [], kind: 'ddl' });
+    await datastore.execute({ sql: `ALTER TABLE ${BENCH_NAMESPACE}.${q(table)} ADD PRIMARY KEY (entity_id)`, parameters: [], kind: 'ddl' });
+    await datastore.execute({ sql: `ANALYZE ${BENCH_NAMESPACE}.${q(table)}`, parameters: [], kind: 'other' });
   } finally {
     await datastore.close();
   }
-  const connectionString = `${database.connectionString.replace(/;?$/, ';')}ConnSettings=SET search_path TO ${BENCH_SCHEMA};`;
+  const connectionString = `${database.connectionString.replace(/;?$/, ';')}ConnSettings=SET search_path TO ${BENCH_NAMESPACE};`;
   return {
     env: { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: connectionString, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-bench-run-')) },
     table,
     connectionString,
+    physicalTable: table,
+    outcomeTable: 'ai_cluster_outcome',
+    pythonOutcomeTable: 'bench_py_outcome',
+    floorTarget: { database, connectionString, table, rows, tablePrefix: '', postgresqlSchema: BENCH_NAMESPACE },
     cleanUp: () => Promise.resolve(),
   };
+}
+
+const MARIADB_PRELOAD = path.resolve(__dirname, 'prefixed-mariadb-preload.js');
+
+async function freshMariadbState(database: BenchDatabase, rows: number, log: (line: string) => void): Promise<FreshState> {
+  const table = benchTable(rows);
+  const prefix = `${BENCH_NAMESPACE}_`;
+  const physicalTable = `${prefix}${table}`;
+  const datastore = openBenchDatastore(database);
+  try {
+    await datastore.detectServer();
+    await ensureBlobTable(datastore, rows, log);
+    await dropPrefixedTables(datastore, prefix);
+    const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+    await datastore.execute({ sql: `CREATE TABLE ${q(physicalTable)} LIKE ${q(table)}`, parameters: [], kind: 'ddl' });
+    await datastore.execute({ sql: `INSERT INTO ${q(physicalTable)} SELECT * FROM ${q(table)}`, parameters: [], kind: 'insert' });
+    await datastore.execute({ sql: `ANALYZE TABLE ${q(physicalTable)}`, parameters: [], kind: 'other' });
+  } finally {
+    await datastore.close();
+  }
+  return {
+    env: {
+      DB_DIALECT: 'mysql',
+      DB_CONNECTION_STRING: database.connectionString,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-bench-run-')),
+      BENCH_MARIADB_TABLE_PREFIX: prefix,
+      BENCH_MARIADB_PREFIXED_TABLES: table,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${MARIADB_PRELOAD}`.trim(),
+    },
+    table,
+    connectionString: database.connectionString,
+    physicalTable,
+    outcomeTable: `${prefix}ai_cluster_outcome`,
+    pythonOutcomeTable: `${prefix}bench_py_outcome`,
+    floorTarget: { database, connectionString: database.connectionString, table: physicalTable, rows, tablePrefix: prefix },
+    cleanUp: async () => {
+      const cleaner = openBenchDatastore(database);
+      try {
+        await dropPrefixedTables(cleaner, prefix);
+      } finally {
+        await cleaner.close();
+      }
+    },
+  };
+}
+
+/** Every table of the shared database whose name starts with `prefix` (the bench's copies and its server's tables). */
+async function dropPrefixedTables(datastore: Datastore, prefix: string): Promise<void> {
+  const tables = await datastore.query({
+    sql: 'SELECT table_name AS table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND LEFT(table_name, ?) = ?',
+    parameters: [prefix.length, prefix],
+    kind: 'catalog',
+  });
+  for (const row of tables) {
+    await datastore.execute({ sql: `DROP TABLE IF EXISTS ${datastore.dialect.quoteIdentifier(String(Object.values(row)[0]))}`, parameters: [], kind: 'ddl' });
+  }
 }
 
 export interface Server {
@@ -293,10 +401,10 @@ async function oneRun(env: Record<string, string>, options: EndToEndOptions, tab
   }
 }
 
-async function countOutcomes(database: BenchDatabase, connectionString: string, runId: string): Promise<number> {
+async function countOutcomes(database: BenchDatabase, connectionString: string, outcomeTable: string, runId: string): Promise<number> {
   const datastore = openBenchDatastore({ ...database, connectionString });
   try {
-    const [row] = await datastore.query({ sql: 'SELECT COUNT(*) AS n FROM ai_cluster_outcome WHERE run_id = ?', parameters: [runId], kind: 'select' });
+    const [row] = await datastore.query({ sql: `SELECT COUNT(*) AS n FROM ${outcomeTable} WHERE run_id = ?`, parameters: [runId], kind: 'select' });
     return Number(Object.values(row ?? {})[0]);
   } finally {
     await datastore.close();

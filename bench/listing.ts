@@ -1,17 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { createAdminKey, launchMain, type MainProcess } from '../test/support/main-process';
+import { createPostgresqlSchema } from '../test/support/postgresql-schema';
 
 /**
  * `node dist/bench/listing.js`: GraphQL read queries under load, issue 16 item 4's way. A server as
  * `npm start` runs it (dist/src/main.js, the embedded default) gets `--runs` model runs (half k = 3 on
  * iris, half kRange 2–8 with 3 restarts on the station readings, so their histories are long), all run
  * to their end; then autocannon, in its own process, sends each query for `--duration` seconds.
- * Timings are results, never assertions; bench/RESULTS.md records them.
+ * Timings are results, never assertions; bench/RESULTS.md records them. `--database postgresql` runs the
+ * server on a schema of its own in the test PostgreSQL (TEST_POSTGRESQL_ODBC, scripts/services/test-env.sh),
+ * dropped at the end; `--profile DIR` writes the server's CPU profile there (node --cpu-prof); `--only N,M`
+ * runs those queries of the list (from 0).
  */
 const QUERIES: readonly { readonly name: string; readonly query: string; readonly connections: number }[] = [
   {
@@ -35,6 +39,14 @@ interface Measured {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** The server process's CPU time (every thread: JS, libuv's ODBC calls, workers) per request: less noisy than latency on a shared machine. */
+  readonly cpuMsPerRequest: number;
+}
+
+/** CPU milliseconds `pid` has used so far, user and system (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 interface Server extends MainProcess {
@@ -72,6 +84,7 @@ async function seedRuns(server: Server, runs: number): Promise<void> {
 }
 
 async function load(server: Server, query: string, connections: number, seconds: number): Promise<Omit<Measured, 'name' | 'connections'>> {
+  const cpuBefore = cpuMs(server.child.pid!);
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -99,7 +112,9 @@ async function load(server: Server, query: string, connections: number, seconds:
     non2xx: number;
     errors: number;
   };
+  const cpu = cpuMs(server.child.pid!) - cpuBefore;
   return {
+    cpuMsPerRequest: Math.round((cpu / result.requests.total) * 1000) / 1000,
     requests: result.requests.total,
     perSecond: result.requests.average,
     p50: result.latency.p50,
@@ -110,29 +125,52 @@ async function load(server: Server, query: string, connections: number, seconds:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, duration: { type: 'string', default: '15' } } });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '30' },
+      duration: { type: 'string', default: '15' },
+      database: { type: 'string', default: 'sqlite' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  if (!['sqlite', 'postgresql'].includes(values.database)) throw new Error(`--database sqlite or postgresql, got ${values.database}`);
   // The default log level, as `npm start` runs: each request's access line is written (and drained here unread).
-  const env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')), RATE_LIMIT_RUNS_PER_MINUTE: '10000', RUN_QUEUE_LIMIT: '100' };
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')),
+    RATE_LIMIT_RUNS_PER_MINUTE: '10000',
+    RUN_QUEUE_LIMIT: '100',
+  };
+  const schema = values.database === 'postgresql' ? await createPostgresqlSchema('bench_listing') : null;
+  if (schema) Object.assign(env, { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'true' });
   const adminKey = createAdminKey(env);
-  const server: Server = { ...(await launchMain(env, () => adminKey)), adminKey };
+  const serverEnv = values.profile ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` } : env;
+  const server: Server = { ...(await launchMain(serverEnv, () => adminKey)), adminKey };
   server.child.stdout!.removeAllListeners('data');
   server.child.stdout!.resume();
+  const only = values.only?.split(',').map(Number);
   try {
     await seedRuns(server, Number(values.runs));
     const results: Measured[] = [];
-    for (const { name, query, connections } of QUERIES) {
+    for (const [index, { name, query, connections }] of QUERIES.entries()) {
+      if (only && !only.includes(index)) continue;
       // A GraphQL error answers 200 too: each query must answer data first.
       const once = await post(server, query);
       if (once.errors || !once.data) throw new Error(`${name}: ${JSON.stringify(once.errors)}`);
       results.push({ name, connections, ...(await load(server, query, connections, Number(values.duration))) });
       process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
     }
-    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | non-2xx | errors |');
-    console.log('|---|---|---|---|---|---|---|---|');
-    for (const r of results) console.log(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);
+    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/request | non-2xx | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const r of results) {
+      console.log(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest} | ${r.non2xx} | ${r.errors} |`);
+    }
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
+    await schema?.drop();
+    // The seeded runs leave about 80 MB there (database, trace files): the disk is shared.
+    rmSync(env.DATA_DIR!, { recursive: true, force: true });
   }
 }
 

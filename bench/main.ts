@@ -3,8 +3,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
+import { featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
 import { freshState, runEndToEnd, summarize, type EndToEndResult, type RunFigures } from './end-to-end';
+import { renderFloorReport, targetVerdict, type FloorReportEntry, type PythonForm } from './floor-report';
 import { runLoad, type LoadResult } from './load';
 import { runPublishBench, type PublishResult } from './publish';
 import { runReadBench, type ReadResult } from './read';
@@ -21,9 +22,11 @@ import { runReadBench, type ReadResult } from './read';
  * writes only to --out (or nowhere). bench/RESULTS.md is rewritten only by a run without --quick and
  * without --out.
  *
- * Databases: the embedded SQLite (a file per run) and PostgreSQL from BENCH_POSTGRESQL_ODBC or
- * TEST_POSTGRESQL_ODBC (MariaDB from BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC for the read and publish
- * figures); the search engine for the trace figure from BENCH_ELASTICSEARCH_URL or TEST_OPENSEARCH_URL.
+ * Databases: the embedded SQLite (a file per run), PostgreSQL from BENCH_POSTGRESQL_ODBC or
+ * TEST_POSTGRESQL_ODBC and MariaDB from BENCH_MARIADB_ODBC or TEST_MARIADB_ODBC (GraphQL load: SQLite and
+ * PostgreSQL); the search engine for the trace figure from BENCH_ELASTICSEARCH_URL or TEST_OPENSEARCH_URL.
+ * End to end, each run is followed by the database's own time for its phases (bench/floor.ts) and
+ * compared with both forms of the Python pipeline (issue 16 items 1 and 5).
  * scripts/bench.sh starts PostgreSQL, MariaDB and OpenSearch and sets those, as `npm test` does.
  */
 
@@ -39,7 +42,14 @@ export interface BenchOptions {
   readonly log: (line: string) => void;
 }
 
+/** bench/pipeline.py --form: how the Python pipeline reads; the faster is the anchor. */
+export const PYTHON_FORMS = ['pandas', 'fetchmany'] as const;
+
+/** Issue 16 item 1: end to end at most this many times the faster Python form. */
+export const END_TO_END_TARGET = 0.5;
+
 export interface PipelineFigures {
+  readonly form: string;
   readonly seconds: Record<'read' | 'prepare' | 'cluster' | 'score' | 'publish' | 'total', number>;
   readonly rows: number;
   readonly published: number;
@@ -56,13 +66,19 @@ export interface BenchResults {
   readonly finishedAt: string;
   readonly quick: boolean;
   readonly machine: Record<string, unknown>;
-  readonly endToEnd: { server: EndToEndResult; python: { runs: PipelineFigures[]; medianTotalSeconds: number } | { skipped: string } }[];
+  readonly endToEnd: { server: EndToEndResult; python: { forms: PythonFormResult[] } | { skipped: string } }[];
   readonly read: ReadResult[];
   readonly publish: PublishResult[];
   readonly cluster: unknown;
   readonly graphql: (LoadResult & { database: string; connections: number; durationSeconds: number })[];
   readonly trace: { rows: number; file: EndToEndResult; elasticsearch: EndToEndResult } | { skipped: string } | null;
   readonly skipped: string[];
+}
+
+export interface PythonFormResult {
+  readonly form: string;
+  readonly runs: PipelineFigures[];
+  readonly medianTotalSeconds: number;
 }
 
 export function benchDatabases(names: readonly string[]): BenchDatabase[] {
@@ -88,7 +104,7 @@ export function pythonAvailable(): string | null {
     : `python3 cannot import sklearn, pandas, pyodbc and threadpoolctl (pip install --user -r bench/requirements.txt): ${(probe.stderr || (probe.error?.message ?? '')).trim().split('\n').at(-1)}`;
 }
 
-async function runPipeline(database: BenchDatabase, rows: number, log: (line: string) => void): Promise<PipelineFigures> {
+async function runPipeline(database: BenchDatabase, rows: number, form: string, log: (line: string) => void): Promise<PipelineFigures> {
   const state = await freshState(database, rows, log);
   try {
     const child = spawnSync(
@@ -100,15 +116,19 @@ async function runPipeline(database: BenchDatabase, rows: number, log: (line: st
         '--dialect',
         database.dialect,
         '--table',
-        benchTable(rows),
+        state.physicalTable,
+        '--outcome-table',
+        state.pythonOutcomeTable,
         '--features',
         featureColumns().join(','),
+        '--form',
+        form,
       ],
       { encoding: 'utf8', maxBuffer: 1 << 24 },
     );
     if (child.status !== 0) throw new Error(`bench/pipeline.py failed (${child.status}): ${child.stderr}`);
     const figures = JSON.parse(child.stdout) as PipelineFigures;
-    log(`python pipeline ${database.name} ${rows} rows: ${figures.seconds.total.toFixed(2)} s, ${figures.iterations} iterations`);
+    log(`python pipeline (${form}) ${database.name} ${rows} rows: ${figures.seconds.total.toFixed(2)} s, ${figures.iterations} iterations`);
     return figures;
   } finally {
     await state.cleanUp();
@@ -166,14 +186,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
 
   const endToEnd: BenchResults['endToEnd'] = [];
   if (want('e2e')) {
-    for (const database of databases.filter((candidate) => candidate.dialect !== 'mysql')) {
+    for (const database of databases) {
       for (const rows of options.sizes) {
-        const server = await runEndToEnd({ database, rows, repeat: options.repeat, trace: 'file', log });
+        const server = await runEndToEnd({ database, rows, repeat: options.repeat, trace: 'file', floor: true, log });
         let pythonFigures: BenchResults['endToEnd'][number]['python'] = { skipped: python ?? '' };
         if (!python) {
-          const runs: PipelineFigures[] = [];
-          for (let index = 0; index < options.repeat; index++) runs.push(await runPipeline(database, rows, log));
-          pythonFigures = { runs, medianTotalSeconds: median(runs.map((run) => run.seconds.total)) };
+          const runs = new Map<string, PipelineFigures[]>(PYTHON_FORMS.map((form) => [form, []]));
+          for (let index = 0; index < options.repeat; index++) {
+            for (const form of PYTHON_FORMS) runs.get(form)!.push(await runPipeline(database, rows, form, log));
+          }
+          pythonFigures = {
+            forms: [...runs].map(([form, formRuns]) => ({ form, runs: formRuns, medianTotalSeconds: median(formRuns.map((run) => run.seconds.total)) })),
+          };
         }
         endToEnd.push({ server, python: pythonFigures });
       }
@@ -326,23 +350,32 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.endToEnd.length) {
     lines.push('### 1. End to end: `startModelRun` → SUCCEEDED, outcomes published', '');
     lines.push(
-      'Seconds, median of the runs; peak RSS is the server process (VmHWM). Python = bench/pipeline.py (pyodbc + pandas + scikit-learn, 1,000-row UPSERT statements), same database, same driver, same machine.',
+      'Seconds, median of the runs; peak RSS is the server process (VmHWM). Python = bench/pipeline.py (pyodbc + pandas + scikit-learn, 1,000-row UPSERT statements), same database, same driver, same machine, ' +
+        'in its faster form of this run (`pandas`: pandas.read_sql; `fetchmany`: cursor.fetchmany into numpy blocks).',
       '',
     );
     lines.push(
-      '| database | rows | server total | read | prepare | cluster | score | save assignments | publish | iterations | server peak RSS MB | Python total | Python read / cluster / publish | Python iterations | Python peak RSS MB |',
+      '| database | rows | server total | read | prepare | cluster | score | save assignments | publish | iterations | server peak RSS MB | Python form | Python total | Python read / cluster / publish | Python iterations | Python peak RSS MB |',
     );
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const { server, python } of results.endToEnd) {
       const t = server.median.timings;
-      const py = 'runs' in python ? python : null;
+      const py = fasterForm(python);
       const pyMedian = (key: keyof PipelineFigures['seconds']) => (py ? median(py.runs.map((run) => run.seconds[key])).toFixed(2) : '–');
       lines.push(
         `| ${server.database} | ${n0(server.rows)} | **${s2(server.median.wallMs)}** | ${s2(t.readMs)} | ${s2(t.prepareMs)} | ${s2(t.clusterMs)} | ${s2(t.scoreMs)} | ${s2(t.saveMs)} | ${s2(t.publishMs)} | ${server.median.iterations} | ${server.median.serverPeakRssMb} | ` +
-          `${py ? `**${py.medianTotalSeconds.toFixed(2)}**` : 'skipped'} | ${pyMedian('read')} / ${pyMedian('cluster')} / ${pyMedian('publish')} | ${py ? median(py.runs.map((run) => run.iterations)) : '–'} | ${py ? Math.max(...py.runs.map((run) => run.peakRssMb)) : '–'} |`,
+          `${py?.form ?? '–'} | ${py ? `**${py.medianTotalSeconds.toFixed(2)}**` : 'skipped'} | ${pyMedian('read')} / ${pyMedian('cluster')} / ${pyMedian('publish')} | ${py ? median(py.runs.map((run) => run.iterations)) : '–'} | ${py ? Math.max(...py.runs.map((run) => run.peakRssMb)) : '–'} |`,
       );
     }
     lines.push('');
+    lines.push('### 1b. The floor and the target: each phase against the database alone, end to end against Python', '');
+    lines.push(
+      "Floor = the database's own time for the phase's work on the same table, with no client handling rows, measured right after each run on its database " +
+        '(bench/floor.ts; medians). × floor = the server phase ÷ its floor. prepare, cluster and score run in the server alone and have none. ' +
+        `Target (issue 16 item 1): end to end at most ${END_TO_END_TARGET}× the faster Python form, both measured in this run.`,
+      '',
+    );
+    lines.push(...renderFloorReport(results.endToEnd.map(floorReportEntry), END_TO_END_TARGET), '');
   }
   if (results.read.length) {
     lines.push(`### 2. Read through ODBC (${n0(results.read[0]!.rows)} rows × 10 features)`, '');
@@ -401,6 +434,27 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push('', `Difference: ${overhead.toFixed(1)} % of the run's time.`, '');
   }
   return lines.join('\n');
+}
+
+function fasterForm(python: BenchResults['endToEnd'][number]['python']): PythonFormResult | null {
+  if (!('forms' in python)) return null;
+  const anchor = targetVerdict(
+    0,
+    python.forms.map(({ form, medianTotalSeconds }) => ({ form, medianSeconds: medianTotalSeconds })),
+  ).anchor;
+  return python.forms.find((form) => form.form === anchor?.form) ?? null;
+}
+
+export function floorReportEntry({ server, python }: BenchResults['endToEnd'][number]): FloorReportEntry {
+  const forms: PythonForm[] = 'forms' in python ? python.forms.map(({ form, medianTotalSeconds }) => ({ form, medianSeconds: medianTotalSeconds })) : [];
+  return {
+    database: server.database,
+    rows: server.rows,
+    timings: server.median.timings,
+    floor: server.floor ?? null,
+    serverSeconds: server.median.wallMs / 1000,
+    python: forms,
+  };
 }
 
 export function replaceSection(document: string, section: string): string {

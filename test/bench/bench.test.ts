@@ -24,7 +24,7 @@ describe('the benchmark harness, quick mode (10k rows)', () => {
   it('end to end: each run SUCCEEDED with every outcome in the outcome table, and every phase timed', () => {
     assert.deepEqual(
       results.endToEnd.map((entry) => entry.server.database),
-      ['sqlite', 'postgresql'],
+      ['sqlite', 'postgresql', 'mariadb'],
     );
     for (const { server, python } of results.endToEnd) {
       assert.equal(server.runs.length, 1);
@@ -34,10 +34,25 @@ describe('the benchmark harness, quick mode (10k rows)', () => {
       for (const [phase, ms] of Object.entries(run.timings)) assert.ok(Number.isFinite(ms) && ms >= 0, `${server.database} ${phase} = ${ms}`);
       assert.ok(run.wallMs >= run.durationMs, 'the client saw the run end after it ended');
       assert.ok(run.serverPeakRssMb >= run.serverRssBeforeMb && run.serverRssBeforeMb > 0);
-      if ('runs' in python) {
-        // Same data, same k: the Python pipeline's clustering is as good as the server's.
-        assert.equal(python.runs[0]!.published, 10_000);
-        assert.ok(Math.abs(python.runs[0]!.inertia - run.inertia) <= 1e-6 * run.inertia, `inertia ${python.runs[0]!.inertia} vs ${run.inertia}`);
+      // The floor checked its own work (every row read, written and published) before giving a time.
+      for (const [phase, ms] of Object.entries(server.floor ?? {}).filter(([key]) => key.endsWith('Ms'))) {
+        assert.ok(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0, `${server.database} floor ${phase} = ${String(ms)}`);
+      }
+      assert.deepEqual(Object.keys(server.floor?.methods ?? {}).sort(), ['publish', 'read', 'save'], `${server.database}: every floor measured`);
+      if ('forms' in python) {
+        assert.deepEqual(
+          python.forms.map((form) => form.form),
+          ['pandas', 'fetchmany'],
+        );
+        for (const form of python.forms) {
+          // Same data, same k: the Python pipeline's clustering is as good as the server's.
+          const figures = form.runs[0]!;
+          assert.equal(figures.published, 10_000, `${server.database} ${form.form}: published`);
+          assert.ok(
+            Math.abs(figures.inertia - run.inertia) <= 1e-6 * run.inertia,
+            `${server.database} ${form.form}: inertia ${figures.inertia} vs ${run.inertia}`,
+          );
+        }
       } else {
         assert.match(python.skipped, /python3 cannot import/);
       }

@@ -12,6 +12,7 @@ import {
 import { RunRepository } from '../../src/modules/run/run.repository';
 import type { DatasetFieldsFragment, ModelRunsPageQuery, RunAssignmentsQuery, RunResultFragment } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/app-harness';
+import { storedAssignments as storedAssignmentsOf } from '../support/assignments';
 import { dataOf, pollUntil, runRecord, waitForRun } from '../support/runs';
 
 /**
@@ -498,14 +499,8 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     'UpdateDatasetInput.outcomeTable': updateCase('outcomeTable', 'optional_args_changed', { outcomeTable: null }, { outcomeTable: 'optional_args_changed' }),
   };
 
-  async function storedAssignments(): Promise<{ entityKey: string; cluster: number; distance: number }[]> {
-    const q = (name: string) => server.app.datastore.dialect.quoteIdentifier(name);
-    const rows = await server.app.datastore.query({
-      sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`,
-      parameters: [mainRunId],
-      kind: 'select',
-    });
-    return rows.map((row) => ({ entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) }));
+  function storedAssignments(): Promise<{ entityKey: string; cluster: number; distance: number }[]> {
+    return storedAssignmentsOf(server.app.datastore, mainRunId);
   }
 
   async function traceWithActions(actions: readonly string[]): Promise<TraceNode[]> {

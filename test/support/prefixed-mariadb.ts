@@ -17,8 +17,9 @@ export class PrefixedAppTablesMariadbDialect extends MariadbDialect {
   constructor(
     private readonly prefix: string,
     private readonly ownTables: readonly string[] = [],
+    serverVersion?: string,
   ) {
-    super();
+    super(serverVersion);
   }
 
   private inDatabase(name: string): string {

@@ -54,7 +54,7 @@ export function holdDataset(datastore: Datastore, datasetId: string): Promise<Ga
  * insert anywhere waits.
  */
 export function holdAssignmentWrites(datastore: Datastore): Promise<Gate> {
-  const table = datastore.dialect.quoteIdentifier('ai_run_assignment');
+  const table = datastore.dialect.quoteIdentifier('ai_run_assignment_chunk');
   if (datastore.dialect.variant === 'postgresql') return hold(datastore, ddl(`LOCK TABLE ${table} IN SHARE MODE`));
   return hold(datastore, { sql: `SELECT ${datastore.dialect.quoteIdentifier('run_id')} FROM ${table} FOR UPDATE`, parameters: [], kind: 'select' });
 }

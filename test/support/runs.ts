@@ -17,6 +17,7 @@ import {
   type UpdateDatasetInput,
 } from '../generated/graphql';
 import type { TestServer } from './app-harness';
+import { countStoredAssignments } from './assignments';
 
 /** Shared helpers for the model-run tests (test/graphql/runs/). */
 
@@ -54,7 +55,16 @@ export function updateInput(fields: Partial<UpdateDatasetInput>): UpdateDatasetI
 export const TERMINAL: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /** Every table the app creates or the demo load fills, on any database. */
-export const APP_TABLES = ['ai_schema_migrations', 'ai_dataset', 'ai_model_run', 'ai_run_assignment', 'ai_cluster_outcome', 'iris', 'station_readings'];
+export const APP_TABLES = [
+  'ai_schema_migrations',
+  'ai_dataset',
+  'ai_model_run',
+  'ai_run_assignment',
+  'ai_run_assignment_chunk',
+  'ai_cluster_outcome',
+  'iris',
+  'station_readings',
+];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -260,15 +270,9 @@ export async function snapshotOutcomeTable(datastore: Datastore, table = 'ai_clu
   );
 }
 
-/** How many assignments a run has stored (plain SQL). */
-export async function countAssignments(datastore: Datastore, runId: string): Promise<number> {
-  const q = (name: string) => datastore.dialect.quoteIdentifier(name);
-  const [row] = await datastore.query({
-    sql: `SELECT COUNT(*) AS n FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ?`,
-    parameters: [runId],
-    kind: 'select',
-  });
-  return Number(row?.n ?? 0);
+/** How many assignments a run has stored, as rows or in chunks (plain SQL). */
+export function countAssignments(datastore: Datastore, runId: string): Promise<number> {
+  return countStoredAssignments(datastore, runId);
 }
 
 /** A run record to insert through RunRepository, as if some server had created it. */

@@ -19,6 +19,12 @@ import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
 import { toParameter, type DriverValue } from '../values';
 
+/** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
+export interface ColumnRows {
+  readonly count: number;
+  value(row: number, column: string): SqlValue;
+}
+
 /**
  * The `odbc` package counts a statement's parameters in a SQLSMALLINT: past 32,767 it wraps and the
  * process aborts (std::bad_alloc at 33,000 on MariaDB), so the datastore refuses more before the driver.
@@ -461,6 +467,15 @@ export abstract class SqlDialect implements UpsertDialect {
     return undefined;
   }
 
+  /**
+   * Sources for compileUpsertFromSelect of rows the app holds as columns: SELECTs yielding `columns` in
+   * order, each value of `shared` bound once and every other column as one array of `rows.count` values,
+   * batched as the dialect must, each built when asked for. Default undefined: the dialect has no such form (upsertStatements then).
+   */
+  columnArraysSources(_columns: readonly ColumnDefinition[], _shared: Readonly<Record<string, SqlValue>>, _rows: ColumnRows): Iterable<Statement> | undefined {
+    return undefined;
+  }
+
   /** Default: none, each row binds every value. */
   columnsBoundOnce(_spec: UpsertSpec): readonly ColumnDefinition[] {
     return [];
@@ -482,13 +497,17 @@ export abstract class SqlDialect implements UpsertDialect {
   /**
    * An UPSERT of the rows a SELECT yields inside the database, so nothing travels through the driver.
    * `source` yields `target.columns` in order and by name, each key once, and has a WHERE clause (SQLite's
-   * parser needs one before ON CONFLICT). Run in order in the caller's transaction.
+   * parser needs one before ON CONFLICT). Run in order in the caller's transaction. `sourceBound`: the
+   * source is one of columnArraysSources' (its rows are bound, not read from a table).
    */
-  compileUpsertFromSelect(target: UpsertTarget, source: Statement): Statement[] {
+  compileUpsertFromSelect(target: UpsertTarget, source: Statement, sourceBound = false): Statement[] {
     if (target.columns.length === 0 || target.keyColumns.length === 0) throw new Error('an UPSERT needs columns and key columns');
     if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
     const spec: UpsertSpec = { ...target, rows: [] };
-    return [...this.upsertFromSelectPreamble(spec), { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' }];
+    return [
+      ...this.upsertFromSelectPreamble(spec, sourceBound),
+      { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' },
+    ];
   }
 
   /**
@@ -505,8 +524,8 @@ export abstract class SqlDialect implements UpsertDialect {
     return this.placeholder(column);
   }
 
-  /** Statements compileUpsertFromSelect runs before its UPSERT. Default: none. */
-  protected upsertFromSelectPreamble(_spec: UpsertSpec): Statement[] {
+  /** Statements compileUpsertFromSelect runs before its UPSERT; `sourceBound`: a columnArraysSources source. Default: none. */
+  protected upsertFromSelectPreamble(_spec: UpsertSpec, _sourceBound: boolean): Statement[] {
     return [];
   }
 

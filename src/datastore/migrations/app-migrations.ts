@@ -5,7 +5,8 @@ import { V3_API_KEYS } from './versions/003-api-keys';
 import { V4_RUN_PUBLISH_ERRORS } from './versions/004-run-publish-errors';
 import { V5_RUN_ATTEMPTS } from './versions/005-run-attempts';
 import { V6_RUN_PROGRESS_FRACTION } from './versions/006-run-progress-fraction';
-import { V7_RUN_READ_PROGRESS } from './versions/007-run-read-progress';
+import { V7_RUN_ASSIGNMENT_CHUNKS } from './versions/007-run-assignment-chunks';
+import { V8_RUN_READ_PROGRESS } from './versions/008-run-read-progress';
 
 /**
  * The app's own tables, version by version; each version is written out literally and never changed
@@ -18,5 +19,6 @@ export const APP_MIGRATIONS: readonly Migration[] = [
   V4_RUN_PUBLISH_ERRORS,
   V5_RUN_ATTEMPTS,
   V6_RUN_PROGRESS_FRACTION,
-  V7_RUN_READ_PROGRESS,
+  V7_RUN_ASSIGNMENT_CHUNKS,
+  V8_RUN_READ_PROGRESS,
 ];

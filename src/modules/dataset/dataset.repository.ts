@@ -85,6 +85,7 @@ export class DatasetRepository {
     const statements = [
       ...outcomeTables.map((table) => `DELETE FROM ${q(table)} WHERE ${q('dataset_id')} = ?`),
       `DELETE FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} IN (SELECT ${q('id')} FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?)`,
+      `DELETE FROM ${q('ai_run_assignment_chunk')} WHERE ${q('run_id')} IN (SELECT ${q('id')} FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?)`,
       `DELETE FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?`,
       `DELETE FROM ${q(TABLE)} WHERE ${q('id')} = ?`,
     ];

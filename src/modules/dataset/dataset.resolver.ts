@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Row } from '../../datastore/types';
 import { keysetConnection, pagedConnection, textKeyCursors, type Connection } from '../../graphql/connection';
 import { AFTER, FIRST } from '../../graphql/paging-arguments';
@@ -10,6 +11,8 @@ import { ModelRunFilter, NEWEST_FIRST } from '../run/run.input';
 import type { ModelRunRecord } from '../run/run.record';
 import { RunService } from '../run/run.service';
 import { ModelRun, ModelRunConnection, runCursors } from '../run/run.type';
+import { runFieldsFor } from '../run/run.selection';
+import { selectedFieldNames } from '../../graphql/selected-fields';
 import type { FeatureProfileRow } from './dataset-table.repository';
 import { RegisterDatasetInput, UpdateDatasetInput } from './dataset.input';
 import type { GraphqlContext } from '../../graphql/context';
@@ -101,13 +104,15 @@ export class DatasetResolver {
     filter: ModelRunFilter | null,
     @Arg('first', () => Int, FIRST) first: number | null,
     @Arg('after', () => String, AFTER) after: string | null,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ModelRunRecord>> {
     const ofDataset = { ...filter, datasetIds: [dataset.id] };
+    const fields = runFieldsFor(selectedFieldNames(info, ['edges', 'node']), NEWEST_FIRST);
     return keysetConnection(
       first,
       after,
       runCursors(NEWEST_FIRST),
-      (page) => this.runService.list(ofDataset, NEWEST_FIRST, page),
+      (page) => this.runService.list(ofDataset, NEWEST_FIRST, page, fields),
       () => this.runService.count(ofDataset),
     );
   }

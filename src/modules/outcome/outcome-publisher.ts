@@ -6,7 +6,14 @@ import { logFailure } from '../../logging/log-failure';
 import type { Logger } from '../../logging/logger';
 import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
 import type { PublishErrorRecord } from './outcome.record';
-import type { OutcomeRepository } from './outcome.repository';
+import type { OutcomeColumns, OutcomeRepository } from './outcome.repository';
+
+/**
+ * Where a publish reads the run's rows: hands them to `write` (one or more times) in the publishing
+ * transaction and resolves true, or resolves false having handed none (a run stored one row per entity
+ * before migration 7, published from that table inside the database).
+ */
+export type OutcomeSource = (transaction: Executor, write: (columns: OutcomeColumns) => Promise<void>) => Promise<boolean>;
 
 /** Columns of the run's row written with the publication (RunRepository's names). */
 export type RunColumnChanges = Readonly<Record<string, SqlValue>>;
@@ -25,6 +32,8 @@ export interface PublishRequest {
   readonly outcomeTable: string;
   /** Every outcome's scored_at: the run's finish time, so publishing a run again writes the same rows. */
   readonly scoredAt: Date;
+  /** The run's rows (from memory at the run's end, or its stored chunks). Default: its rows in ai_run_assignment. */
+  readonly source?: OutcomeSource;
   /** The run's outcomes_published_at. */
   readonly publishedAt: Date;
   /** More of the run to write in the same transaction, given how long publishing took (the run's own timings). */
@@ -40,7 +49,7 @@ export type PublishResult =
   { readonly published: true; readonly publishMs: number } | { readonly published: false; readonly error: PublishErrorRecord; readonly cause: unknown };
 
 /**
- * Writes a SUCCEEDED run's outcomes from its stored assignments in a transaction of its own, so all
+ * Writes a SUCCEEDED run's outcomes (from the request's source, else its stored assignment rows) in a transaction of its own, so all
  * of them or none are written (a cancel or a shutdown meanwhile cannot leave half of them). When it
  * fails, the run stays SUCCEEDED with its results and assignments and records why (publishError, a
  * catalogue code and its catalogue message; the database's own words go to the log at debug level).
@@ -73,7 +82,11 @@ export class OutcomePublisher {
         if (!(await this.dependencies.datasets.lock(request.datasetId, transaction))) {
           throw new AppError('CONFLICT', `Dataset ${request.datasetId} was deleted; the outcomes of run ${request.runId} were not published`);
         }
-        await outcomes.publishFromAssignments(request.runId, request.outcomeTable, request.datasetId, request.scoredAt, transaction);
+        const write = (columns: OutcomeColumns) =>
+          outcomes.publishColumns(request.runId, request.outcomeTable, request.datasetId, request.scoredAt, columns, transaction);
+        if (!(await request.source?.(transaction, write))) {
+          await outcomes.publishFromAssignments(request.runId, request.outcomeTable, request.datasetId, request.scoredAt, transaction);
+        }
         const changes = { outcomes_published_at: request.publishedAt, ...NO_PUBLISH_ERROR, ...request.changes?.(performance.now() - started) };
         // A run that is no longer there or no longer SUCCEEDED gets no outcomes either.
         if (!(await runs.transition(request.runId, ['SUCCEEDED'], 'SUCCEEDED', changes, transaction))) {

@@ -1,11 +1,21 @@
 import type { Executor } from '../../datastore/contracts';
 import type { KeysetPage } from '../../shared/keyset-page';
 import type { Row } from '../../datastore/types';
+import { executeUpsert } from '../../datastore/upsert/execute-upsert';
 import type { OutcomeRow } from './outcome.record';
 import { outcomeTableDefinition } from './outcome-table';
 
-// Where a run's assignments are stored (AssignmentRepository): publishing copies them from there.
+// Where runs stored before migration 7 keep their assignments (AssignmentRepository): publishing copies them from there.
 const ASSIGNMENT_TABLE = 'ai_run_assignment';
+// Rows turned into objects for the UPSERT at a time; its statements batch them as the dialect allows.
+const ROWS_PER_SLICE = 50_000;
+
+/** A run's outcomes as columns: row i is (keys[i], clusters[i], distances[i]). */
+export interface OutcomeColumns {
+  readonly keys: readonly string[];
+  readonly clusters: Int32Array;
+  readonly distances: Float64Array;
+}
 
 /** A dataset's outcome table: written from a run's stored assignments, read a page at a time. */
 export class OutcomeRepository {
@@ -70,7 +80,54 @@ export class OutcomeRepository {
   }
 
   /**
-   * UPSERTs a stored run's assignments into an outcome table with ONE statement the database runs
+   * UPSERTs a run's outcomes given as columns (from memory, or a stored chunk): from bound arrays where
+   * the dialect reads them (PostgreSQL's unnest, with its UPSERT from a SELECT), else with its UPSERT,
+   * batched as it batches (Oracle/Tibero: MERGE … FROM DUAL within their bind budget).
+   */
+  async publishColumns(runId: string, outcomeTable: string, datasetId: string, scoredAt: Date, columns: OutcomeColumns, executor: Executor): Promise<void> {
+    const target = outcomeTableDefinition(outcomeTable);
+    const shared = { dataset_id: datasetId, run_id: runId, scored_at: scoredAt };
+    const rows = {
+      count: columns.keys.length,
+      value: (row: number, column: string) =>
+        column === 'entity_key' ? columns.keys[row]! : column === 'cluster' ? columns.clusters[row]! : columns.distances[row]!,
+    };
+    const sources = executor.dialect.columnArraysSources(target.columns, shared, rows);
+    if (sources) {
+      const upsert = { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns };
+      // The next source is built while the database runs the statements of the one before.
+      let running: Promise<unknown> = Promise.resolve();
+      try {
+        for (const source of sources) {
+          const statements = executor.dialect.compileUpsertFromSelect(upsert, source, true);
+          await running;
+          running = (async () => {
+            for (const statement of statements) await executor.execute(statement);
+          })();
+        }
+      } catch (error) {
+        await running.catch(() => undefined);
+        throw error;
+      }
+      await running;
+      return;
+    }
+    for (let start = 0; start < columns.keys.length; start += ROWS_PER_SLICE) {
+      const end = Math.min(columns.keys.length, start + ROWS_PER_SLICE);
+      const rows = [];
+      for (let row = start; row < end; row++) rows.push({ entity_key: columns.keys[row]!, cluster: columns.clusters[row]!, distance: columns.distances[row]! });
+      await executeUpsert(executor, {
+        table: outcomeTable,
+        keyColumns: target.primaryKey,
+        columns: target.columns,
+        rows,
+        sharedValues: shared,
+      });
+    }
+  }
+
+  /**
+   * UPSERTs the assignments of a run stored before migration 7 into an outcome table with ONE statement the database runs
    * from the assignment table, so no row travels through the driver. Returns the rows the database
    * reports (-1 where the driver does not say).
    */

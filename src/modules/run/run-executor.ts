@@ -1,14 +1,16 @@
 import type { Datastore } from '../../datastore/datastore';
-import { AppError, isAppError } from '../../errors/app-error';
+import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { ModelInputError, RunCancelledError, type ModelingJobOutput } from '../modeling/model';
 import { runInWorker, type WorkerJob } from '../modeling/worker/run-in-worker';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetService } from '../dataset/dataset.service';
-import type { Assignment, AssignmentRepository } from './assignment.repository';
+import type { AssignmentRepository } from './assignment.repository';
+import type { AssignmentColumns } from './assignment-chunk-codec';
+import { keyOrder, pickRows } from './assignment-order';
+import type { EntityKeys } from './entity-keys';
 import { runMiniBatch } from './mini-batch-run';
-import { saveAssignments } from './assignment-writer';
 import { readFeatureTable, type FeatureTable } from './dataset-reader';
 import type { OutcomePublisher } from '../outcome/outcome-publisher';
 import { retryWhileUnavailable } from '../../shared/retry-while-unavailable';
@@ -175,12 +177,7 @@ export class RunExecutor {
       iterations,
       iterationsSeen,
       timings: { readMs, ...output.timings },
-      rows: output.assignments.length,
-      assignmentOf: (index) => ({
-        entityKey: keys.keyOf(output.keptRowIndexes[index]!),
-        cluster: output.assignments[index]!,
-        distance: output.distances[index]!,
-      }),
+      assignments: inKeyOrder(keys, output.assignments, output.distances, output.keptRowIndexes),
     });
   }
 
@@ -233,8 +230,7 @@ export class RunExecutor {
       iterations,
       iterationsSeen,
       timings: result.timings,
-      rows: result.assignments.length,
-      assignmentOf: (index) => ({ entityKey: result.keys.keyOf(index), cluster: result.assignments[index]!, distance: result.distances[index]! }),
+      assignments: inKeyOrder(result.keys, result.assignments, result.distances),
     });
   }
 
@@ -244,7 +240,7 @@ export class RunExecutor {
    */
   private async finish(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date, computed: ComputedRun): Promise<void> {
     const { datastore, runs } = this.dependencies;
-    const { output, preparation, iterations, iterationsSeen } = computed;
+    const { output, preparation, iterations, iterationsSeen, assignments } = computed;
     // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
     // so re-publishing a run writes the same rows: it is taken once the results are computed, before
     // the final writes, whose own times are timings.saveMs and timings.publishMs.
@@ -255,7 +251,7 @@ export class RunExecutor {
       if (!(await this.dependencies.datasets.lock(run.datasetId, transaction)))
         throw new AppError('CONFLICT', `Dataset ${run.datasetId} was deleted while the run was running`);
       const saveStarted = performance.now();
-      await saveAssignments(this.dependencies.assignments, run.id, computed.rows, computed.assignmentOf, transaction);
+      await this.dependencies.assignments.saveColumns(run.id, assignments, transaction, true);
       timings = { ...computed.timings, saveMs: performance.now() - saveStarted, publishMs: null };
       const succeeded = await runs.transition(
         run.id,
@@ -270,10 +266,13 @@ export class RunExecutor {
       if (!succeeded) throw new RunCancelledError();
     });
     if (!run.params.publishOutcomes) return;
-    await this.refreshAssignmentStatistics(run.id);
-    // From the assignments just stored, inside the database: the outcomes do not travel twice.
+    // From memory: the stored chunks are not read back.
     await this.dependencies.publisher.publish({
       runId: run.id,
+      source: async (_transaction, write) => {
+        await write(assignments);
+        return true;
+      },
       datasetId: run.datasetId,
       outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
       scoredAt: finishedAt,
@@ -281,15 +280,6 @@ export class RunExecutor {
       changes: (publishMs) => ({ metrics: JSON.stringify({ ...output.metrics, timings: { ...timings!, publishMs } }) }),
       retryRecording: true,
     });
-  }
-
-  /** Not fatal: the publish statement is planned without a nested loop anyway where that matters (PostgreSQL). */
-  private async refreshAssignmentStatistics(runId: string): Promise<void> {
-    try {
-      await this.dependencies.assignments.refreshStatistics();
-    } catch (error) {
-      this.dependencies.logger.warn({ runId, code: isAppError(error) ? error.code : undefined }, 'could not refresh the statistics of the stored assignments');
-    }
   }
 
   private async recordProgress(run: ModelRunRecord, progress: RunProgress, at: Date): Promise<void> {
@@ -339,12 +329,23 @@ interface ComputedRun {
   readonly iterations: readonly IterationRecord[];
   readonly iterationsSeen: number;
   readonly timings: Omit<PhaseTimings, 'saveMs' | 'publishMs'>;
-  /** Rows clustered, and the assignment of each (in key order). */
-  readonly rows: number;
-  readonly assignmentOf: (index: number) => Assignment;
+  /** The clustered rows' assignments in key order (compareKeys), as they are stored and published. */
+  readonly assignments: AssignmentColumns;
 }
 
 type StoredResults = Pick<ModelingJobOutput, 'metrics' | 'kSelection' | 'centroidsScaled' | 'centroidsOriginal' | 'clusterSizes'>;
+
+/**
+ * The clustered rows' assignments in key order. Row `index`'s key is `keys.keyOf(rowOf[index])` (rows
+ * dropped before clustering have none); without `rowOf`, `keys.keyOf(index)`. The keys become strings
+ * only here, after the matrix is let go: 10M of them take about 400 MB.
+ */
+function inKeyOrder(keys: EntityKeys, clusters: Int32Array, distances: Float64Array, rowOf?: Int32Array): AssignmentColumns {
+  const rows = clusters.length;
+  const texts = new Array<string>(rows);
+  for (let index = 0; index < rows; index++) texts[index] = keys.keyOf(rowOf ? rowOf[index]! : index);
+  return pickRows({ keys: texts, clusters, distances }, keyOrder(texts));
+}
 
 function succeededChanges(
   output: StoredResults,

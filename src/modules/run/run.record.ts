@@ -39,7 +39,7 @@ export interface PhaseTimings {
   readonly prepareMs: number;
   readonly clusterMs: number;
   readonly scoreMs: number;
-  /** Storing the run's assignments (ai_run_assignment); absent in runs recorded before it was measured. */
+  /** Storing the run's assignments (their chunks; ai_run_assignment before migration 7); absent in runs recorded before it was measured. */
   readonly saveMs?: number;
   readonly publishMs: number | null;
 }

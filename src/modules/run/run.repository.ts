@@ -77,7 +77,7 @@ export function runKey(run: ModelRunRecord, field: RunOrderField): RunKey {
 }
 
 /** Column values a status transition writes besides the status itself. */
-export type RunChanges = Partial<Record<(typeof COLUMNS)[number]['name'], SqlValue>>;
+export type RunChanges = Partial<Record<RunColumn, SqlValue>>;
 
 /** Model runs (table ai_model_run). Structured fields are stored as JSON text. */
 export class RunRepository {
@@ -129,18 +129,22 @@ export class RunRepository {
   /**
    * Runs matching the filter in the given order after `page.after` (keyset paging: runs created while
    * a client pages shift no page), `page.limit + 1` of them. The id breaks ties; runs with no value in
-   * the order's column (not finished) come last in either direction, on every dialect.
+   * the order's column (not finished) come last in either direction, on every dialect. Given `fields`,
+   * only their columns are read (and the id and the order's column, for the cursors): reading another
+   * field of those records throws.
    */
-  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>): Promise<ModelRunRecord[]> {
+  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>, fields?: ReadonlySet<RunRecordField>): Promise<ModelRunRecord[]> {
     const { column: name, nullable } = RUN_ORDER_COLUMNS[order.field];
     const column = this.q(name);
     const keyset = page.after ? [this.afterKey(column, nullable, order.direction, page.after)] : [];
     const { where, parameters } = this.whereClause(filter, keyset);
     // NULLS LAST is not portable (MySQL, MariaDB lack it), and each dialect puts NULLs elsewhere by default.
     const nullsLast = nullable ? `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ` : '';
-    const sql = `${this.selectRow()}${where} ORDER BY ${nullsLast}${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
+    const read = fields && new Set<RunRecordField>([...fields, order.field === 'CREATED_AT' ? 'createdAt' : 'finishedAt']);
+    const select = read ? this.selectColumns(columnsOfFields(read)) : this.selectRow();
+    const sql = `${select}${where} ORDER BY ${nullsLast}${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
     const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters, kind: 'select' }, { limit: page.limit + 1, offset: 0 }));
-    return rows.map(toRecord);
+    return read ? rows.map((row) => partialRecord(row, read)) : rows.map(toRecord);
   }
 
   /** How many runs match the filter (ModelRunConnection.totalCount). */
@@ -154,12 +158,30 @@ export class RunRepository {
     return Number(rows[0]?.total ?? 0);
   }
 
-  /** The most recently created run of each dataset. */
+  /**
+   * The most recently created run of each dataset (the id breaks ties): only the rows created at each
+   * dataset's latest time are read, one statement per IN-list's worth of datasets.
+   */
   async latestOfDatasets(datasetIds: readonly string[]): Promise<Map<string, ModelRunRecord>> {
+    const dialect = this.executor.dialect;
     const latest = new Map<string, ModelRunRecord>();
-    for (const run of await this.findWhereIn('dataset_id', datasetIds)) {
-      const current = latest.get(run.datasetId);
-      if (!current || run.createdAt > current.createdAt || (+run.createdAt === +current.createdAt && run.id > current.id)) latest.set(run.datasetId, run);
+    const [datasetId, createdAt] = [this.q('dataset_id'), this.q('created_at')];
+    for (let start = 0; start < datasetIds.length; start += dialect.maxInListSize) {
+      const chunk = datasetIds.slice(start, start + dialect.maxInListSize);
+      const newest =
+        `SELECT ${datasetId}, MAX(${createdAt}) AS ${this.q('latest')} FROM ${this.q(TABLE)} ` +
+        `WHERE ${datasetId} IN (${dialect.inList(chunk)}) GROUP BY ${datasetId}`;
+      const rows = await this.executor.query({
+        sql:
+          `SELECT ${ROW_COLUMNS.map((column) => `r.${this.q(column.name)}`).join(', ')} FROM ${this.q(TABLE)} r ` +
+          `JOIN (${newest}) m ON r.${datasetId} = m.${datasetId} AND r.${createdAt} = m.${this.q('latest')}`,
+        parameters: chunk,
+        kind: 'select',
+      });
+      for (const run of rows.map(toRecord)) {
+        const current = latest.get(run.datasetId);
+        if (!current || run.id > current.id) latest.set(run.datasetId, run);
+      }
     }
     return latest;
   }
@@ -363,7 +385,11 @@ export class RunRepository {
   }
 
   private selectRow(): string {
-    return `SELECT ${ROW_COLUMNS.map((column) => this.q(column.name)).join(', ')} FROM ${this.q(TABLE)}`;
+    return this.selectColumns(ROW_COLUMNS.map((column) => column.name));
+  }
+
+  private selectColumns(columns: readonly string[]): string {
+    return `SELECT ${columns.map((name) => this.q(name)).join(', ')} FROM ${this.q(TABLE)}`;
   }
 
   private q(name: string): string {
@@ -417,52 +443,107 @@ function toRow(record: ModelRunRecord | ModelRunWithHistory): Record<string, Sql
   };
 }
 
-export function toRecord(row: Row): ModelRunRecord {
-  const params = parsed<ModelRunRecord['params']>(row.params)!;
-  const maxIterations = Number(row.progress_max ?? params.maxIterations);
-  const iteration = Number(row.progress_iteration ?? 0);
-  const errorCode = textOrNull(row.error_code);
-  const publishErrorCode = textOrNull(row.publish_error_code);
-  return {
-    id: String(row.id),
-    datasetId: String(row.dataset_id),
-    status: String(row.status) as RunStatus,
-    params,
-    idempotencyKey: textOrNull(row.idempotency_key),
-    progress: {
-      iteration,
-      maxIterations,
-      // The executor's estimate of the work done (run-progress.ts); a finished run reads 1. A run an
-      // older server recorded has none: its iterations against their budget stand in.
-      fraction:
-        String(row.status) === 'SUCCEEDED'
-          ? 1
-          : row.progress_fraction !== null && row.progress_fraction !== undefined
-            ? Number(row.progress_fraction)
-            : maxIterations > 0
-              ? Math.min(1, iteration / maxIterations)
-              : 0,
-      lastShift: row.progress_shift === null ? null : Number(row.progress_shift),
-      rowsRead: numberOrNull(row.progress_rows),
-      rowsPerSecond: numberOrNull(row.progress_rows_per_s),
+/** The columns of ai_model_run (each run row's). */
+export type RunColumn = (typeof COLUMNS)[number]['name'];
+
+interface FieldReader<K extends keyof ModelRunRecord> {
+  readonly columns: readonly RunColumn[];
+  readonly read: (row: Row) => ModelRunRecord[K];
+}
+
+/**
+ * How each field of a run record is read from its row, and the columns it needs: a list reads only the
+ * columns of the fields asked for (RunRepository.list). A mapped type, so a new field must be listed.
+ */
+export const RECORD_FIELDS: { readonly [K in keyof ModelRunRecord]-?: FieldReader<K> } = {
+  id: { columns: ['id'], read: (row) => String(row.id) },
+  datasetId: { columns: ['dataset_id'], read: (row) => String(row.dataset_id) },
+  status: { columns: ['status'], read: (row) => String(row.status) as RunStatus },
+  params: { columns: ['params'], read: (row) => parsed<ModelRunRecord['params']>(row.params)! },
+  idempotencyKey: { columns: ['idempotency_key'], read: (row) => textOrNull(row.idempotency_key) },
+  progress: {
+    columns: ['status', 'params', 'progress_iteration', 'progress_max', 'progress_shift', 'progress_fraction', 'progress_rows', 'progress_rows_per_s'],
+    read: progressOf,
+  },
+  metrics: { columns: ['metrics'], read: (row) => parsed(row.metrics) },
+  kSelection: { columns: ['k_selection'], read: (row) => parsed(row.k_selection) },
+  centroids: { columns: ['centroids'], read: (row) => parsed(row.centroids) },
+  clusterSizes: { columns: ['cluster_sizes'], read: (row) => parsed(row.cluster_sizes) },
+  preparation: { columns: ['preparation'], read: (row) => parsed(row.preparation) },
+  error: {
+    columns: ['error_code', 'error_message'],
+    read: (row) => {
+      const code = textOrNull(row.error_code);
+      // Masked on the way out too: rows an older server stored with the driver's words are served as new ones are.
+      return code === null ? null : servedFailure({ code, message: textOrNull(row.error_message) ?? '' });
     },
-    metrics: parsed(row.metrics),
-    kSelection: parsed(row.k_selection),
-    centroids: parsed(row.centroids),
-    clusterSizes: parsed(row.cluster_sizes),
-    preparation: parsed(row.preparation),
-    // Masked on the way out too: rows an older server stored with the driver's words are served as new ones are.
-    error: errorCode === null ? null : servedFailure({ code: errorCode, message: textOrNull(row.error_message) ?? '' }),
-    owner: textOrNull(row.owner),
-    attempts: row.attempts === null || row.attempts === undefined ? 0 : Number(row.attempts),
-    createdAt: row.created_at as Date,
-    startedAt: date(row.started_at),
-    finishedAt: date(row.finished_at),
-    heartbeatAt: date(row.heartbeat_at),
-    outcomesPublishedAt: date(row.outcomes_published_at),
-    publishError:
-      publishErrorCode === null
-        ? null
-        : { code: publishErrorCode, message: textOrNull(row.publish_error_message) ?? '', at: date(row.publish_error_at) ?? new Date(0) },
+  },
+  owner: { columns: ['owner'], read: (row) => textOrNull(row.owner) },
+  attempts: { columns: ['attempts'], read: (row) => (row.attempts === null || row.attempts === undefined ? 0 : Number(row.attempts)) },
+  createdAt: { columns: ['created_at'], read: (row) => row.created_at as Date },
+  startedAt: { columns: ['started_at'], read: (row) => date(row.started_at) },
+  finishedAt: { columns: ['finished_at'], read: (row) => date(row.finished_at) },
+  heartbeatAt: { columns: ['heartbeat_at'], read: (row) => date(row.heartbeat_at) },
+  outcomesPublishedAt: { columns: ['outcomes_published_at'], read: (row) => date(row.outcomes_published_at) },
+  publishError: {
+    columns: ['publish_error_code', 'publish_error_message', 'publish_error_at'],
+    read: (row) => {
+      const code = textOrNull(row.publish_error_code);
+      return code === null ? null : { code, message: textOrNull(row.publish_error_message) ?? '', at: date(row.publish_error_at) ?? new Date(0) };
+    },
+  },
+};
+
+export type RunRecordField = keyof ModelRunRecord;
+const ALL_FIELDS = Object.keys(RECORD_FIELDS) as RunRecordField[];
+
+function progressOf(row: Row): RunProgress {
+  const iteration = Number(row.progress_iteration ?? 0);
+  // A row an older server wrote may lack progress_max: the run's budget stands in (params is parsed only then).
+  const maxIterations = Number(row.progress_max ?? parsed<ModelRunRecord['params']>(row.params)!.maxIterations);
+  return {
+    iteration,
+    maxIterations,
+    // The executor's estimate of the work done (run-progress.ts); a finished run reads 1. A run an
+    // older server recorded has none: its iterations against their budget stand in.
+    fraction:
+      String(row.status) === 'SUCCEEDED'
+        ? 1
+        : row.progress_fraction !== null && row.progress_fraction !== undefined
+          ? Number(row.progress_fraction)
+          : maxIterations > 0
+            ? Math.min(1, iteration / maxIterations)
+            : 0,
+    lastShift: row.progress_shift === null || row.progress_shift === undefined ? null : Number(row.progress_shift),
+    rowsRead: numberOrNull(row.progress_rows),
+    rowsPerSecond: numberOrNull(row.progress_rows_per_s),
   };
+}
+
+/** The columns the record fields `fields` (and the id) are read from, in table order. */
+export function columnsOfFields(fields: Iterable<RunRecordField>): RunColumn[] {
+  const needed = new Set<RunColumn>(['id']);
+  for (const field of fields) for (const column of RECORD_FIELDS[field].columns) needed.add(column);
+  return ROW_COLUMNS.map((column) => column.name).filter((name) => needed.has(name));
+}
+
+export function toRecord(row: Row): ModelRunRecord {
+  const record: Partial<Record<RunRecordField, unknown>> = {};
+  for (const field of ALL_FIELDS) record[field] = RECORD_FIELDS[field].read(row);
+  return record as unknown as ModelRunRecord;
+}
+
+/**
+ * A record of only `fields` (and the id). Reading any other field throws, so a field missing from a
+ * selection's mapping fails loudly instead of answering a wrong value.
+ */
+function partialRecord(row: Row, fields: ReadonlySet<RunRecordField>): ModelRunRecord {
+  const record: Partial<Record<RunRecordField, unknown>> = { id: RECORD_FIELDS.id.read(row) };
+  for (const field of fields) record[field] = RECORD_FIELDS[field].read(row);
+  return new Proxy(record, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && key in RECORD_FIELDS) throw new Error(`the run field ${key} was not read for this request`);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  }) as unknown as ModelRunRecord;
 }

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { CallLimiter } from '../../auth/rate-limiter';
 import type { GraphqlContext } from '../../graphql/context';
 import { keysetConnection, pagedConnection, textKeyCursors, type Connection } from '../../graphql/connection';
@@ -11,6 +12,8 @@ import type { IterationRecord, ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
 import { RunTraceService, type TraceEventRecord } from './run-trace.service';
 import { ModelRun, ModelRunConnection, runCursors } from './run.type';
+import { runFieldsFor } from './run.selection';
+import { selectedFieldNames } from '../../graphql/selected-fields';
 import { TraceActionEnum, TraceEventConnection } from './trace-event.type';
 
 import { FIRST, AFTER } from '../../graphql/paging-arguments';
@@ -36,13 +39,16 @@ export class RunResolver {
     @Arg('orderBy', () => ModelRunOrder, { nullable: true, description: 'The order; newest first (CREATED_AT DESC) when null.' }) orderBy: ModelRunOrder | null,
     @Arg('first', () => Int, FIRST) first: number | null,
     @Arg('after', () => String, AFTER) after: string | null,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ModelRunRecord>> {
     const order = orderBy ?? NEWEST_FIRST;
+    // Only the columns of the fields asked for are read (run.selection.ts).
+    const fields = runFieldsFor(selectedFieldNames(info, ['edges', 'node']), order);
     return keysetConnection(
       first,
       after,
       runCursors(order),
-      (page) => this.service.list(filter ?? {}, order, page),
+      (page) => this.service.list(filter ?? {}, order, page, fields),
       () => this.service.count(filter ?? {}),
     );
   }

@@ -19,7 +19,7 @@ import type { RunEvents } from './run.events';
 import { currentThenUpdates } from './run-updates';
 import type { RunUpdateChannel } from './run-update-channel';
 import { isTerminal, type IterationRecord, type ModelRunRecord } from './run.record';
-import type { RunFilter, RunKey, RunOrder, RunRepository } from './run.repository';
+import type { RunFilter, RunKey, RunOrder, RunRecordField, RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
 import type { RunTracer } from './run.tracer';
 
@@ -157,9 +157,10 @@ export class RunService {
       throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
     }
     const dataset = await this.deps.datasets.require(run.datasetId, 'runId');
-    // One statement the database runs from the stored assignments: nothing is read into this process.
+    // From the run's stored chunks, or (a run stored before migration 7) inside the database from its rows.
     const result = await this.deps.publisher.publish({
       runId: run.id,
+      source: (transaction, write) => this.deps.assignments.forEachChunk(run.id, transaction, write),
       datasetId: run.datasetId,
       outcomeTable: dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE,
       scoredAt: run.finishedAt!,
@@ -222,9 +223,10 @@ export class RunService {
     return datasetIds.map((id) => latest.get(id) ?? null);
   }
 
-  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>): Promise<PageOfRows<ModelRunRecord>> {
+  /** Given `fields`, the runs carry only those (RunRepository.list). */
+  async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>, fields?: ReadonlySet<RunRecordField>): Promise<PageOfRows<ModelRunRecord>> {
     assertDatasetIdsLimit(filter);
-    return pageOfRows(await this.deps.runs.list(filter, order, page), page.limit);
+    return pageOfRows(await this.deps.runs.list(filter, order, page, fields), page.limit);
   }
 
   count(filter: RunFilter): Promise<number> {

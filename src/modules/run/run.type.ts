@@ -126,7 +126,7 @@ export class PhaseTimingsType {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Storing the assignments (ai_run_assignment), in the final transaction; null for runs recorded before it was measured.',
+    description: 'Storing the assignments (packed chunks), in the final transaction; null for runs recorded before it was measured.',
   })
   saveMs!: number | null;
 

@@ -24,7 +24,7 @@ import { connectGraphqlWs } from '../../support/graphql-ws';
 import { registerInput, startInput } from '../../support/runs';
 
 const NUL_VALUE = 'nul\u0000inside';
-const APP_TABLES = ['ai_dataset', 'ai_model_run', 'ai_run_assignment', 'ai_cluster_outcome', 'ai_api_key'];
+const APP_TABLES = ['ai_dataset', 'ai_model_run', 'ai_run_assignment', 'ai_run_assignment_chunk', 'ai_cluster_outcome', 'ai_api_key'];
 
 /** One place a string goes in an argument: `input.keyColumns[0]` is the argument, then fields and list positions. */
 interface StringSlot {

@@ -8,6 +8,7 @@ import { SeededRandom } from '../../../src/shared/seeded-random';
 import { DeleteDatasetDocument, ModelRunResultDocument, RegisterDatasetDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { embeddedDatastore } from '../../support/databases';
+import { countStoredAssignments } from '../../support/assignments';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
 import { createNoiseTable, dataOf, pollUntil, registerInput, startInput, TERMINAL } from '../../support/runs';
 
@@ -31,7 +32,7 @@ async function rowsOfDataset(
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
   const count = async (sql: string, parameters: string[]) => Number((await datastore.query({ sql, parameters, kind: 'select' }))[0]?.n ?? 0);
   let assignments = 0;
-  for (const runId of runIds) assignments += await count(`SELECT COUNT(*) AS n FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ?`, [runId]);
+  for (const runId of runIds) assignments += await countStoredAssignments(datastore, runId);
   return {
     runs: await count(`SELECT COUNT(*) AS n FROM ${q('ai_model_run')} WHERE ${q('dataset_id')} = ?`, [datasetId]),
     assignments,

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse, type FormattedExecutionResult } from 'graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { dataOf, pollUntil, waitForRun } from '../../support/runs';
+import { storedAssignments } from '../../support/assignments';
 
 /**
  * The other connections of a run and a dataset through GraphQL, after a real run on iris (SQLite):
@@ -64,10 +65,7 @@ describe('totalCount and keyset paging of assignments, outcomes, preview and tra
         { id: runId, cluster, after },
       ).then((result) => dataOf(result, 'assignments').modelRun.assignments);
     for (const cluster of [null, 0, 1, 2]) {
-      const stored = await sqlCount(
-        `FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ?${cluster === null ? '' : ` AND ${q('cluster')} = ?`}`,
-        cluster === null ? [runId] : [runId, cluster],
-      );
+      const stored = (await storedAssignments(server.app.datastore, runId)).filter((row) => cluster === null || row.cluster === cluster).length;
       assert.equal((await page(cluster, null)).totalCount, stored, `cluster ${String(cluster)}`);
       const nodes = await everyPage((after) => page(cluster, after));
       assert.equal(nodes.length, stored);

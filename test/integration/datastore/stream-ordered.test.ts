@@ -344,15 +344,15 @@ for (const target of TARGETS) {
       );
     });
 
-    it("streamOrdered reads one run's assignments (AssignmentRepository.save wrote them) in entity-key order, in batches, and none of another run's", async () => {
+    it("streamOrdered reads one run's assignments (AssignmentRepository.saveRows wrote them, as runs before migration 7 were stored) in entity-key order, in batches, and none of another run's", async () => {
       await migrate(datastore, APP_MIGRATIONS);
       const repository = new AssignmentRepository(paged);
       const runs = [`stream-ordered-${suffix}-a`, `stream-ordered-${suffix}-b`];
       const q = (name: string) => datastore.dialect.quoteIdentifier(name);
       for (const runId of runs) await datastore.execute(select(`DELETE FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ?`, [runId]));
       const assignments = Array.from({ length: 25 }, (_, i) => ({ entityKey: `e${String(24 - i).padStart(2, '0')}`, cluster: i % 4, distance: i / 4 }));
-      await datastore.transaction((transaction) => repository.save(runs[0]!, assignments, transaction));
-      await datastore.transaction((transaction) => repository.save(runs[1]!, assignments.slice(0, 5), transaction));
+      await datastore.transaction((transaction) => repository.saveRows(runs[0]!, assignments, transaction));
+      await datastore.transaction((transaction) => repository.saveRows(runs[1]!, assignments.slice(0, 5), transaction));
       const sizes: number[] = [];
       const read: string[] = [];
       const total = await streamAssignments(paged, runs[0]!, 10, (batch) => {

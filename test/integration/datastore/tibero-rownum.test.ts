@@ -192,8 +192,8 @@ describe('the Tibero dialect of a Tibero 6 before FS07 (ROWNUM paging), on H2 in
       await store.close();
     });
 
-    it('assignments and outcomes by page of 40: every one once, in entity-key order, value for value', async () => {
-      await store.transaction((transaction) => new AssignmentRepository(store).save(RUN_ID, assignments, transaction));
+    it('assignments and outcomes by page of 40 (a run stored one row per entity, before migration 7): every one once, in entity-key order, value for value', async () => {
+      await store.transaction((transaction) => new AssignmentRepository(store).saveRows(RUN_ID, assignments, transaction));
       const scoredAt = new Date('2026-12-03T04:05:06.007Z');
       await store.transaction((transaction) =>
         new OutcomeRepository(store).publishFromAssignments(RUN_ID, 'ai_cluster_outcome', DATASET_ID, scoredAt, transaction),

@@ -76,7 +76,7 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
     });
     beforeEach(async () => {
       const q = (name: string) => store.datastore.dialect.quoteIdentifier(name);
-      for (const table of [DEFAULT_OUTCOME_TABLE, 'ai_run_assignment', 'ai_model_run', 'ai_dataset']) {
+      for (const table of [DEFAULT_OUTCOME_TABLE, 'ai_run_assignment', 'ai_run_assignment_chunk', 'ai_model_run', 'ai_dataset']) {
         await store.datastore.execute({ sql: `DELETE FROM ${q(table)}`, parameters: [], kind: 'delete' });
       }
     });
@@ -150,7 +150,9 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
         for (const status of ['QUEUED', 'RUNNING', 'SUCCEEDED'] as const) {
           const runId = `${datasetId}-${status.toLowerCase()}`;
           await runs.insert(runRecord(datasetId, { id: runId, status }));
-          await store.datastore.transaction((transaction) => assignments.save(runId, [{ entityKey: `${runId}-e1`, cluster: 0, distance: 0.5 }], transaction));
+          // The succeeded run's assignments in chunks, the others' one row per entity (as before migration 7): the delete clears both.
+          const save = status === 'SUCCEEDED' ? assignments.save.bind(assignments) : assignments.saveRows.bind(assignments);
+          await store.datastore.transaction((transaction) => save(runId, [{ entityKey: `${runId}-e1`, cluster: 0, distance: 0.5 }], transaction));
         }
         await store.datastore.executeAll(
           store.datastore.dialect.compileUpsert({
@@ -186,7 +188,8 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
         );
       assert.deepEqual(await rowsOf('ai_dataset', 'id'), ['ds-keep']);
       assert.deepEqual(await rowsOf('ai_model_run', 'id'), ['ds-keep-queued', 'ds-keep-running', 'ds-keep-succeeded']);
-      assert.deepEqual(await rowsOf('ai_run_assignment', 'entity_key'), ['ds-keep-queued-e1', 'ds-keep-running-e1', 'ds-keep-succeeded-e1']);
+      assert.deepEqual(await rowsOf('ai_run_assignment', 'entity_key'), ['ds-keep-queued-e1', 'ds-keep-running-e1']);
+      assert.deepEqual(await rowsOf('ai_run_assignment_chunk', 'run_id'), ['ds-keep-succeeded']);
       assert.deepEqual(await rowsOf(DEFAULT_OUTCOME_TABLE, 'dataset_id'), ['ds-keep']);
       assert.equal(await datasets.countActiveRuns('ds-del'), 0);
       assert.equal(await datasets.countActiveRuns('ds-keep'), 2);

@@ -32,7 +32,7 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
     });
     beforeEach(async () => {
       const q = (name: string) => store.datastore.dialect.quoteIdentifier(name);
-      for (const table of ['ai_run_assignment', 'ai_model_run'])
+      for (const table of ['ai_run_assignment', 'ai_run_assignment_chunk', 'ai_model_run'])
         await store.datastore.execute({ sql: `DELETE FROM ${q(table)}`, parameters: [], kind: 'delete' });
     });
     after(async () => {
@@ -194,43 +194,49 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
       ]);
     });
 
-    it("a run's assignments paged in entity-key order, of every cluster and of one", async () => {
-      const assignments: Assignment[] = Array.from({ length: 23 }, (_, index) => ({
-        entityKey: `e-${String((index * 7) % 23).padStart(3, '0')}`,
-        cluster: index % 3,
-        distance: index / 8,
-      }));
-      await runs.insert(runRecord('ds-pages', { id: 'run-paged', status: 'RUNNING' }));
-      const repository = new AssignmentRepository(store.datastore);
-      await store.datastore.transaction((transaction) => repository.save('run-paged', assignments, transaction));
+    for (const storage of ['rows', 'chunks'] as const) {
+      it(`a run's assignments (stored as ${storage}) paged in entity-key order, of every cluster and of one`, async () => {
+        const assignments: Assignment[] = Array.from({ length: 23 }, (_, index) => ({
+          entityKey: `e-${String((index * 7) % 23).padStart(3, '0')}`,
+          cluster: index % 3,
+          distance: index / 8,
+        }));
+        await runs.insert(runRecord('ds-pages', { id: 'run-paged', status: 'RUNNING' }));
+        // Chunks of 5 rows: pages cross chunk boundaries.
+        const repository = new AssignmentRepository(store.datastore, 5);
+        await store.datastore.transaction((transaction) =>
+          storage === 'rows' ? repository.saveRows('run-paged', assignments, transaction) : repository.save('run-paged', assignments, transaction),
+        );
 
-      const pages = async (cluster: number | null, limit: number) => {
-        return everyEntityPage(limit, (page) => repository.page('run-paged', cluster, page));
-      };
-      const inKeyOrder = (cluster: number | null) =>
-        assignments.filter((assignment) => cluster === null || assignment.cluster === cluster).sort((a, b) => (a.entityKey < b.entityKey ? -1 : 1));
-      assert.deepEqual(await pages(null, 5), inKeyOrder(null));
-      assert.deepEqual(await pages(1, 3), inKeyOrder(1));
-    });
-
-    it("the clusters of chosen entities in a run, over more keys than one statement takes; other runs' rows and unknown keys are left out", async () => {
-      // 1,203 keys: three statements of at most 500 (Oracle's IN list ends at 1,000, its binds at 500 here).
-      const assignments: Assignment[] = Array.from({ length: 1_203 }, (_, index) => ({ entityKey: `k-${index}-é`, cluster: (index * 7) % 5, distance: 0 }));
-      await runs.insert(runRecord('ds-report', { id: 'run-report', status: 'RUNNING' }));
-      await runs.insert(runRecord('ds-report', { id: 'run-other', status: 'RUNNING' }));
-      const repository = new AssignmentRepository(store.datastore);
-      await store.datastore.transaction(async (transaction) => {
-        await repository.save('run-report', assignments, transaction);
-        await repository.save('run-other', [{ entityKey: 'only-other', cluster: 4, distance: 0 }], transaction);
+        const pages = async (cluster: number | null, limit: number) => {
+          return everyEntityPage(limit, (page) => repository.page('run-paged', cluster, page));
+        };
+        const inKeyOrder = (cluster: number | null) =>
+          assignments.filter((assignment) => cluster === null || assignment.cluster === cluster).sort((a, b) => (a.entityKey < b.entityKey ? -1 : 1));
+        assert.deepEqual(await pages(null, 5), inKeyOrder(null));
+        assert.deepEqual(await pages(1, 3), inKeyOrder(1));
       });
 
-      const asked = [...assignments.map((assignment) => assignment.entityKey).reverse(), 'only-other', 'never-assigned'];
-      const clusters = await repository.clustersOf('run-report', asked);
-      assert.deepEqual(
-        [...clusters].sort(([a], [b]) => (a < b ? -1 : 1)),
-        assignments.map((assignment) => [assignment.entityKey, assignment.cluster]).sort(([a], [b]) => (a! < b! ? -1 : 1)),
-      );
-      assert.deepEqual([...(await repository.clustersOf('run-report', []))], []);
-    });
+      it(`the clusters of chosen entities in a run (stored as ${storage}), over more keys than one statement takes; other runs' rows and unknown keys are left out`, async () => {
+        // 1,203 keys: three statements of at most 500 (Oracle's IN list ends at 1,000, its binds at 500 here).
+        const assignments: Assignment[] = Array.from({ length: 1_203 }, (_, index) => ({ entityKey: `k-${index}-é`, cluster: (index * 7) % 5, distance: 0 }));
+        await runs.insert(runRecord('ds-report', { id: 'run-report', status: 'RUNNING' }));
+        await runs.insert(runRecord('ds-report', { id: 'run-other', status: 'RUNNING' }));
+        const repository = new AssignmentRepository(store.datastore, 500);
+        const save = storage === 'rows' ? repository.saveRows.bind(repository) : repository.save.bind(repository);
+        await store.datastore.transaction(async (transaction) => {
+          await save('run-report', assignments, transaction);
+          await save('run-other', [{ entityKey: 'only-other', cluster: 4, distance: 0 }], transaction);
+        });
+
+        const asked = [...assignments.map((assignment) => assignment.entityKey).reverse(), 'only-other', 'never-assigned'];
+        const clusters = await repository.clustersOf('run-report', asked);
+        assert.deepEqual(
+          [...clusters].sort(([a], [b]) => (a < b ? -1 : 1)),
+          assignments.map((assignment) => [assignment.entityKey, assignment.cluster]).sort(([a], [b]) => (a! < b! ? -1 : 1)),
+        );
+        assert.deepEqual([...(await repository.clustersOf('run-report', []))], []);
+      });
+    }
   });
 }

@@ -6,7 +6,7 @@ import { migrate } from '../../../src/datastore/migrations/migrator';
 import { isAppError } from '../../../src/errors/app-error';
 import { createLogger } from '../../../src/logging/logger';
 import { DatasetRepository } from '../../../src/modules/dataset/dataset.repository';
-import { OutcomePublisher, type PublishResult, type SucceededRuns } from '../../../src/modules/outcome/outcome-publisher';
+import { OutcomePublisher, type OutcomeSource, type PublishResult, type SucceededRuns } from '../../../src/modules/outcome/outcome-publisher';
 import type { OutcomeRow } from '../../../src/modules/outcome/outcome.record';
 import { OutcomeRepository } from '../../../src/modules/outcome/outcome.repository';
 import { DEFAULT_OUTCOME_TABLE } from '../../../src/modules/outcome/outcome-table';
@@ -44,8 +44,11 @@ function pair() {
   };
 }
 
-for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name === 'oracle' || candidate.name === 'tibero')) {
-  describe(`two runs of one dataset publishing into one outcome table at once, on ${target.name}`, () => {
+// `rows`: runs stored before migration 7, MERGEd from ai_run_assignment; `chunks`: their chunks' rows MERGEd from DUAL, as a run now publishes.
+for (const [target, storage] of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name === 'oracle' || candidate.name === 'tibero').flatMap((target) =>
+  (['rows', 'chunks'] as const).map((storage) => [target, storage] as const),
+)) {
+  describe(`two runs of one dataset publishing into one outcome table at once, from ${storage}, on ${target.name}`, () => {
     let store: RoundTripStore;
     const random = new SeededRandom(20_261_203);
     // The same entities in both runs, each run drawing every cluster and distance anew.
@@ -73,7 +76,10 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
       });
       for (const { run, assignments } of runs) {
         await new RunRepository(store.datastore).insert(run);
-        await store.datastore.transaction((transaction) => new AssignmentRepository(store.datastore).save(run.id, assignments, transaction));
+        const repository = new AssignmentRepository(store.datastore);
+        await store.datastore.transaction((transaction) =>
+          storage === 'rows' ? repository.saveRows(run.id, assignments, transaction) : repository.save(run.id, assignments, transaction),
+        );
       }
       // Every connection open before any statement waits: the engine's adapter opens a connection only
       // while no statement is in flight (scripts/services/h2/adapter.mjs).
@@ -103,6 +109,12 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
           const count = await super.publishFromAssignments(runId, outcomeTable, datasetId, scoredAt, executor);
           merged += 1;
           return count;
+        }
+
+        override async publishColumns(...args: Parameters<OutcomeRepository['publishColumns']>): Promise<void> {
+          mergeOrder.push(args[0]);
+          await super.publishColumns(...args);
+          merged += 1;
         }
       })(store.datastore);
       const runsWaitingForTheOther: SucceededRuns = {
@@ -136,6 +148,12 @@ for (const target of ROUND_TRIP_TARGETS.filter((candidate) => candidate.name ===
             outcomeTable: DEFAULT_OUTCOME_TABLE,
             scoredAt: run.finishedAt!,
             publishedAt: new Date(),
+            ...(storage === 'chunks'
+              ? {
+                  source: (transaction: Executor, write: Parameters<OutcomeSource>[1]) =>
+                    new AssignmentRepository(store.datastore).forEachChunk(run.id, transaction, write),
+                }
+              : {}),
           });
           finished += 1;
           return result;

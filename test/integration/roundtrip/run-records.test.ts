@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { migrate } from '../../../src/datastore/migrations/migrator';
@@ -11,7 +12,7 @@ import type {
   RunParams,
   RunStatus,
 } from '../../../src/modules/run/run.record';
-import { RunRepository } from '../../../src/modules/run/run.repository';
+import { RECORD_FIELDS, RunRepository, type RunRecordField } from '../../../src/modules/run/run.repository';
 import { RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
 import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, sameDouble, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
@@ -75,6 +76,19 @@ for (const target of ROUND_TRIP_TARGETS) {
         keyOfRead: (record) => record.id,
         columns: recordColumns(target),
       });
+      // Each run is its dataset's only one: the latest of each dataset is that run, read whole.
+      const latest = await runs.latestOfDatasets(read.map((record) => record.datasetId));
+      assert.deepEqual(
+        read.map((record) => latest.get(record.datasetId)),
+        read.map(({ iterations: _history, ...record }) => record),
+      );
+      // A listing reading one field's columns gives back that field as the whole row's read does.
+      const whole = new Map(read.map((record) => [record.id, record]));
+      for (const field of Object.keys(RECORD_FIELDS) as RunRecordField[]) {
+        const listed = await runs.list({}, { field: 'CREATED_AT', direction: 'ASC' }, { limit: RECORDS, after: null }, new Set([field]));
+        assert.equal(listed.length, RECORDS, field);
+        for (const record of listed) assert.deepEqual(record[field], whole.get(record.id)![field], `${field} of ${record.id}`);
+      }
     });
   });
 }

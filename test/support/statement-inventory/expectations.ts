@@ -52,14 +52,16 @@ export const DIALECT_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
 
 /** Builder methods by key: their SQL differs by filter, key types and options. */
 export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
-  'RunRepository.list': ([filter, order, page]) => [
+  'RunRepository.list': ([filter, order, page, fields]) => [
+    fields === undefined ? 'every column' : 'the columns of some fields',
     ...Object.entries(filter as RunFilter)
       .filter(([, value]) => value !== null && value !== undefined && (!Array.isArray(value) || value.length > 0))
       .map(([name]) => name),
     `ORDER BY ${(order as RunOrder).field}`,
     ...afterKey(page as KeysetPage<RunKey>, (key) => `after ${key.at === null ? 'a NULL' : 'a'} key, ORDER BY ${(order as RunOrder).field}`),
   ],
-  'AssignmentRepository.page': ([, cluster, page]) => [
+  // The per-entity table's page (runs before migration 7); a chunked run's page reads whole chunks whatever the arguments.
+  'AssignmentRepository.pageOfRows': ([, cluster, page]) => [
     cluster === null ? 'every cluster' : 'one cluster',
     ...afterKey(page as KeysetPage<string>, () => 'after a key'),
   ],
@@ -101,6 +103,8 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   valuesUpsertSql: ['one row', 'several rows'],
   mergeSql: ['update and insert', 'every column a key'],
   'RunRepository.list': [
+    'every column',
+    'the columns of some fields',
     'datasetIds',
     'statuses',
     'createdAfter',
@@ -112,7 +116,7 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
     'after a key, ORDER BY FINISHED_AT',
     'after a NULL key, ORDER BY FINISHED_AT',
   ],
-  'AssignmentRepository.page': ['every cluster', 'one cluster', 'first page', 'after a key'],
+  'AssignmentRepository.pageOfRows': ['every cluster', 'one cluster', 'first page', 'after a key'],
   'OutcomeRepository.page': ['first page', 'after a key'],
   'OutcomeRepository.pageOfRun': ['first page', 'after a key'],
   'DatasetTableRepository.rowsUpTo': ['complete rows only', 'every row'],
@@ -139,6 +143,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.updatableColumns': 'returns column definitions; writes no SQL',
   'SqlDialect.columnsBoundOnce': 'returns column definitions (none for the Oracle family); writes no SQL',
   'SqlDialect.setBasedUpsert': 'undefined for the Oracle family: its UPSERT is the multi-row MERGE',
+  'SqlDialect.columnArraysSources': 'undefined for the Oracle family: its rows go through the multi-row MERGE',
   'SqlDialect.serverCursorStatements': 'undefined for the Oracle family: the driver’s cursor reads',
   'SqlDialect.refreshStatisticsStatements': 'none for the Oracle family (DBMS_STATS would commit)',
   'SqlDialect.upsertFromSelectPreamble': 'none for the Oracle family: its MERGE needs no lock first',

@@ -1,3 +1,6 @@
+import { Block, Header, HEADER_BYTES } from './wasm/lloyd-module';
+import { memoryOf, sharedBuffer, type WasmMemory } from './wasm/shared-memory';
+
 // The state of one restart that thread 0 and the helper threads share, and what a pass reports back.
 
 // params[] slots, written by thread 0 before each pass.
@@ -8,9 +11,7 @@ export const MAX_MOVE = 3;
 export const SECOND_MOVE = 4;
 export const MAX_MOVE_INDEX = 5;
 export const USE_BOUNDS = 6;
-/** The sums pass continues the sums that thread 0 started in the rows pass, from this row on. */
-export const SUMS_FROM = 7;
-const PARAMS = 8;
+const PARAMS = 7; // (wasm/lloyd-module.ts' header has room for 8)
 
 // params[ASSIGN]
 export const ASSIGN_NONE = 0;
@@ -40,51 +41,126 @@ export interface SharedLloydArrays {
   /** Per thread, k entries each. */
   readonly countDeltas: Int32Array;
   readonly changedBy: Uint8Array;
-  readonly columnFrom: Int32Array;
-  readonly columnTo: Int32Array;
   /** Per thread: distances computed to assign its rows. */
   readonly computed: Float64Array;
-  /** Per helper slot: chunks of its rows claimed from the front (by it, bits 16–31) and from the back (by thread 0, bits 0–15). */
+  /** claims[0]: the chunks of the rows pass claimed so far (lloyd-passes.ts). */
   readonly claims: Int32Array;
+  /** Per chunk of the rows pass: pending, done or failed (lloyd-passes.ts); empty with one thread. */
+  readonly chunkDone: Int32Array;
+  readonly wasm: WasmLayout | undefined;
 }
 
-const shared = {
-  f64: (length: number) => new Float64Array(new SharedArrayBuffer(length * 8)),
-  i32: (length: number) => new Int32Array(new SharedArrayBuffer(length * 4)),
-  u8: (length: number) => new Uint8Array(new SharedArrayBuffer(length)),
-};
+/** Rows per chunk of a shared rows pass: a few per millisecond of work, about 160 KB of a 10-column matrix (it stays in cache for thread 0's sums). */
+export function chunkRows(rows: number): number {
+  return Math.max(2048, Math.ceil(rows / 30_000));
+}
 
-export function allocateLloydArrays(rows: number, columns: number, k: number, threads: number, useBounds: boolean, trackInertia: boolean): SharedLloydArrays {
+/** The chunks of a rows pass over `rows` rows. */
+export function chunkCount(rows: number): number {
+  return Math.ceil(rows / chunkRows(rows));
+}
+
+/** Where the WebAssembly kernel finds a restart's arrays (lloyd-wasm.ts); absent when the JavaScript kernel runs it. */
+export interface WasmLayout {
+  readonly matrix: WasmMemory;
+  readonly job: WasmMemory;
+  readonly columns: number;
+  /** Byte offset of thread 0's block (wasm/lloyd-module.ts' Block, then its own sums), and the bytes of one. */
+  readonly blocks: number;
+  readonly blockBytes: number;
+  readonly blockSums: number;
+}
+
+/** Which kernel runs the rows passes: WebAssembly wherever the runtime and the matrix allow it (lloyd-wasm.ts). */
+export type LloydKernel = 'webassembly' | 'javascript';
+
+/** 64 bytes: a cache line, so that no two threads write to one. */
+const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+/**
+ * The arrays of one restart, carved from one shared buffer: a shared WebAssembly memory when `kernel`
+ * is webassembly and the matrix `x` lives in one (sharedFloat64Array), a SharedArrayBuffer otherwise.
+ */
+export function allocateLloydArrays(
+  x: Float64Array,
+  rows: number,
+  columns: number,
+  k: number,
+  threads: number,
+  useBounds: boolean,
+  trackInertia: boolean,
+  kernel: LloydKernel = 'webassembly',
+): SharedLloydArrays {
+  const sizes = {
+    centroids: k * columns * 8,
+    half: k * 8,
+    move: k * 8,
+    previousChanged: k,
+    assignments0: rows * 4,
+    assignments1: rows * 4,
+    // (with the inertia tracked, the upper bounds come from the squared distances: lloyd-kernel.ts)
+    upper: useBounds && !trackInertia ? rows * 8 : 0,
+    lower: useBounds ? rows * 8 : 0,
+    squaredDistances: trackInertia ? rows * 8 : 0,
+    sums: k * columns * 8,
+    countDeltas: threads * k * 4,
+    changedBy: threads * k,
+    computed: threads * 8,
+    claims: 4,
+    chunkDone: threads > 1 ? chunkCount(rows) * 4 : 0,
+  };
+  const blockSums = align(Block.deltas + k * 5);
+  const blockBytes = blockSums + align(k * columns * 8);
+  const at: Record<string, number> = {};
+  let end = HEADER_BYTES;
+  for (const [name, bytes] of Object.entries(sizes)) {
+    at[name] = end;
+    end += align(bytes);
+  }
+  const blocks = end;
+  end += threads * blockBytes;
+  const matrixMemory = kernel === 'webassembly' ? memoryOf(x.buffer) : undefined;
+  const buffer = matrixMemory ? sharedBuffer(end) : new SharedArrayBuffer(end);
+  const jobMemory = memoryOf(buffer);
+  const f64 = (name: keyof typeof sizes) => new Float64Array(buffer, at[name], sizes[name] / 8);
+  const i32 = (name: keyof typeof sizes) => new Int32Array(buffer, at[name], sizes[name] / 4);
+  const u8 = (name: keyof typeof sizes) => new Uint8Array(buffer, at[name], sizes[name]);
+  const header = new DataView(buffer, 0, HEADER_BYTES);
+  for (const name of ['centroids', 'half', 'move', 'previousChanged', 'assignments0', 'assignments1', 'lower', 'squaredDistances'] as const) {
+    header.setInt32(Header[name], at[name]!, true);
+  }
+  header.setInt32(Header.matrix, x.byteOffset, true);
+  header.setInt32(Header.k, k, true);
+  header.setInt32(Header.upper, sizes.upper > 0 ? at.upper! : 0, true);
   return {
     k,
-    params: shared.f64(PARAMS),
-    centroids: shared.f64(k * columns),
-    half: shared.f64(k),
-    move: shared.f64(k),
-    previousChanged: shared.u8(k),
-    assignments: [shared.i32(rows), shared.i32(rows)],
-    upper: shared.f64(useBounds ? rows : 0),
-    lower: shared.f64(useBounds ? rows : 0),
-    squaredDistances: shared.f64(trackInertia ? rows : 0),
-    sums: shared.f64(k * columns),
-    countDeltas: shared.i32(threads * k),
-    changedBy: shared.u8(threads * k),
-    columnFrom: shared.i32(threads * k),
-    columnTo: shared.i32(threads * k),
-    computed: shared.f64(threads),
-    claims: shared.i32(threads),
+    params: new Float64Array(buffer, Header.params, PARAMS),
+    centroids: f64('centroids'),
+    half: f64('half'),
+    move: f64('move'),
+    previousChanged: u8('previousChanged'),
+    assignments: [i32('assignments0'), i32('assignments1')],
+    upper: f64('upper'),
+    lower: f64('lower'),
+    squaredDistances: f64('squaredDistances'),
+    sums: f64('sums'),
+    countDeltas: i32('countDeltas'),
+    changedBy: u8('changedBy'),
+    computed: f64('computed'),
+    claims: i32('claims'),
+    chunkDone: i32('chunkDone'),
+    wasm: matrixMemory && jobMemory ? { matrix: matrixMemory, job: jobMemory, columns, blocks, blockBytes, blockSums } : undefined,
   };
 }
 
 /** What one thread's share of a rows pass changed: count deltas, changed clusters, distances computed. */
 export class RowsTally {
-  readonly deltas: Int32Array;
-  readonly changed: Uint8Array;
   computed = 0;
-  constructor(k: number) {
-    this.deltas = new Int32Array(k);
-    this.changed = new Uint8Array(k);
-  }
+  constructor(
+    k: number,
+    readonly deltas: Int32Array<ArrayBufferLike> = new Int32Array(k),
+    readonly changed: Uint8Array<ArrayBufferLike> = new Uint8Array(k),
+  ) {}
   publish(s: SharedLloydArrays, thread: number): void {
     s.countDeltas.set(this.deltas, thread * s.k);
     s.changedBy.set(this.changed, thread * s.k);

@@ -9,7 +9,6 @@ import {
   MAX_MOVE_INDEX,
   SECOND_MOVE,
   SOURCE,
-  SUMS_FROM,
   USE_BOUNDS,
   type RowsTally,
   type SharedLloydArrays,
@@ -36,7 +35,7 @@ export function boundMargin(columns: number): number {
 /**
  * The rows pass over rows [from, to): the inertia distances of the last update (when
  * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
- * buffer, adding each row to `prefixSums` when given. Returns the row-order sum of the squared
+ * buffer, adding columns [sumFrom, sumTo) of each row to `prefixSums` when given. Returns the row-order sum of the squared
  * distances of these rows.
  */
 export function rowsPass(
@@ -47,6 +46,8 @@ export function rowsPass(
   to: number,
   tally: RowsTally,
   prefixSums?: Float64Array,
+  sumFrom = 0,
+  sumTo = columns,
 ): number {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
@@ -64,9 +65,11 @@ export function rowsPass(
   const down = 1 - eta;
   const { deltas, changed } = tally;
   const nearest = new Float64Array(3);
-  // With the inertia fused in, every upper bound is valid for the current centroids: exact for the
-  // rows of changed clusters, and the same centroid for the others.
+  // With the inertia fused in, each row's squared distance to its current centroid is known (computed
+  // for the rows of changed clusters, kept with the centroid for the others): the upper bound is taken
+  // from it, and the upper bounds are neither read nor stored (a run tracks the inertia throughout).
   const upperTight = inertia;
+  const storeUpper = useBounds && !inertia && upper.length > 0;
   let inertiaSum = 0;
   let computed = 0;
   for (let i = from; i < to; i++) {
@@ -82,7 +85,6 @@ export function rowsPass(
           sum += t * t;
         }
         squaredDistances[i] = sum;
-        if (useBounds) upper[i] = Math.sqrt(sum) * up + PAD;
       }
       inertiaSum += squaredDistances[i]!;
     }
@@ -101,10 +103,10 @@ export function rowsPass(
       if (prefixSums) {
         const xb = i * d;
         const cb = best * d;
-        for (let j = 0; j < d; j++) prefixSums[cb + j]! += x[xb + j]!;
+        for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
       }
       if (useBounds) {
-        upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
+        if (storeUpper) upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
         const l = Math.sqrt(nearest[2]!) * down - PAD;
         lower[i] = l > 0 ? l : 0;
       }
@@ -113,8 +115,7 @@ export function rowsPass(
     // Hamerly's test first, one distance to tighten u next, a full scan last. The test is strict
     // with the margin on both sides, so a row whose nearest centroid ties (or nearly ties) with
     // another is always scanned, and ties go to the lower index as in ml-kmeans. NaN fails it too.
-    let u = upper[i]!;
-    if (!upperTight) u = (u + move[a]!) * up;
+    let u = upperTight ? Math.sqrt(squaredDistances[i]!) * up + PAD : (upper[i]! + move[a]!) * up;
     let l = (lower[i]! - (a === maxMoveIndex ? secondMove : maxMove)) * down;
     if (!(l > 0)) l = 0;
     const sa = half[a]!;
@@ -151,37 +152,13 @@ export function rowsPass(
     if (prefixSums) {
       const xb = i * d;
       const cb = best * d;
-      for (let j = 0; j < d; j++) prefixSums[cb + j]! += x[xb + j]!;
+      for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
     }
-    upper[i] = u;
+    if (storeUpper) upper[i] = u;
     lower[i] = l;
   }
   tally.computed += assign === ASSIGN_FIRST || assign === ASSIGN_FULL ? (to - from) * k : computed;
   return inertiaSum;
-}
-
-/**
- * The sums pass of one thread: for each cluster c it owns columns [columnFrom, columnTo) of, the sums
- * Σ x[i][j] over the rows of c from params[SUMS_FROM] on, in row order.
- */
-export function sumsPass(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number): void {
-  const d = columns;
-  const { k, sums } = s;
-  const assignments = s.assignments[s.params[SOURCE]!]!;
-  const from = s.columnFrom.slice(thread * k, (thread + 1) * k);
-  const to = s.columnTo.slice(thread * k, (thread + 1) * k);
-  let any = false;
-  for (let c = 0; c < k; c++) if (from[c]! < to[c]!) any = true;
-  if (!any) return;
-  for (let i = s.params[SUMS_FROM]!; i < rows; i++) {
-    const c = assignments[i]!;
-    const f = from[c]!;
-    const t = to[c]!;
-    if (f === t) continue;
-    const xb = i * d;
-    const cb = c * d;
-    for (let j = f; j < t; j++) sums[cb + j]! += x[xb + j]!;
-  }
 }
 
 /**
@@ -253,6 +230,10 @@ export function halfDistancesToNearestCentroid(centroids: Float64Array, d: numbe
   }
 }
 
+export function noNearestCentroid(row: number): RangeError {
+  return new RangeError(`row ${row}: no squared distance to a centroid is below Number.MAX_VALUE (NaN or overflow); values must be finite and moderate`);
+}
+
 /**
  * The nearest centroid of row i as ml-nearest-vector finds it — strict <, from Number.MAX_VALUE, in
  * index order — and the second smallest squared distance, into out = [best index, best, second best].
@@ -319,9 +300,7 @@ export function nearestTwo(x: Float64Array, d: number, k: number, centroids: Flo
     } else if (sum < secondDistance) secondDistance = sum;
   }
   // ml-kmeans would return cluster −1 here and corrupt its centroids; the runner keeps values ≤ 1e150 so it cannot happen.
-  if (best < 0) {
-    throw new RangeError(`row ${i}: no squared distance to a centroid is below Number.MAX_VALUE (NaN or overflow); values must be finite and moderate`);
-  }
+  if (best < 0) throw noNearestCentroid(i);
   out[0] = best;
   out[1] = bestDistance;
   out[2] = secondDistance;

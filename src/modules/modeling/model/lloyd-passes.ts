@@ -1,118 +1,112 @@
-import { ASSIGN, ASSIGN_NONE, RowsTally, type SharedLloydArrays } from './lloyd-arrays';
-import { rowsPass, sumsPass } from './lloyd-kernel';
-import { Phase } from './lloyd-threads';
+import { ASSIGN, ASSIGN_NONE, INERTIA, SOURCE, chunkCount, chunkRows, type SharedLloydArrays } from './lloyd-arrays';
+import type { RowsKernel } from './lloyd-rows-kernel';
 
-// How one pass is shared between thread 0 and the helpers. No split changes a bit of the result:
-// each row's assignment depends on that row alone, and each sum is one loop in row order (split by
-// cluster and column, never by rows), so helpers may join at any pass.
+// How one rows pass is shared between thread 0 and the helpers, without changing a bit of the result.
+// The rows are cut into chunks that any thread claims in order (a helper the OS leaves without a core
+// then delays a pass by one chunk). Each row's assignment depends on that row alone. Each sum is one
+// loop in row order: every thread owns some columns of the sums and adds them chunk after chunk as
+// the chunks are done, in the same pass as the assignment for a chunk it claimed itself, right behind
+// the thread that assigned it otherwise (the chunk still in cache). Thread 0 also adds the inertia in
+// row order. One pass and one barrier per iteration.
 
-/**
- * Thread 0's share of a rows pass, relative to an even split: smaller, because it also adds its rows
- * to the sums as it assigns them (and takes the chunks a late helper has not reached).
- */
-const FIRST_SHARE = 0.85;
+const PENDING = 0;
+const DONE = 1;
+const FAILED = 2;
 
-/** The contiguous rows of thread t (of `threads`): [rowFrom(t), rowFrom(t + 1)). */
-export function rowFrom(rows: number, threads: number, thread: number): number {
-  if (thread <= 0) return 0;
-  if (thread >= threads) return rows;
-  const head = Math.floor((rows * FIRST_SHARE) / threads);
-  return head + Math.floor(((rows - head) * (thread - 1)) / (threads - 1));
+/** The next chunk for this thread, or ≥ chunks when all are taken. */
+function claim(s: SharedLloydArrays): number {
+  return Atomics.add(s.claims, 0, 1);
 }
 
-/**
- * A helper's rows are claimed chunk by chunk: by the helper from the front, by thread 0 from the back
- * once its own rows are done. A helper the OS leaves without a core (the machine is shared) then
- * delays a pass by one chunk, not by its whole share.
- */
-function chunkRows(rows: number): number {
-  return Math.max(2048, Math.ceil(rows / 30_000));
-}
-
-function claim(claims: Int32Array, slot: number, chunks: number, fromFront: boolean): number {
+/** Blocks until chunk `chunk` is no longer pending (spinning first: a chunk takes tens of microseconds). */
+function waitForChunk(done: Int32Array, chunk: number): number {
+  for (let spin = 0; spin < 2_000; spin++) {
+    const state = Atomics.load(done, chunk);
+    if (state !== PENDING) return state;
+  }
   for (;;) {
-    const word = Atomics.load(claims, slot);
-    const front = word >>> 16;
-    const back = word & 0xffff;
-    if (front + back >= chunks) return -1;
-    if (Atomics.compareExchange(claims, slot, word, word + (fromFront ? 0x10000 : 1)) === word) return fromFront ? front : chunks - 1 - back;
+    const state = Atomics.load(done, chunk);
+    if (state !== PENDING) return state;
+    Atomics.wait(done, chunk, PENDING);
   }
 }
 
-/** The rows pass over the chunks of `slot`'s rows this thread claims, from the front (the slot's helper) or the back (thread 0). */
-function claimedRows(
-  x: Float64Array,
-  rows: number,
-  columns: number,
-  s: SharedLloydArrays,
-  slot: number,
-  threads: number,
-  fromFront: boolean,
-  tally: RowsTally,
-): void {
-  const from = rowFrom(rows, threads, slot);
-  const to = rowFrom(rows, threads, slot + 1);
-  const size = chunkRows(to - from);
-  const chunks = Math.ceil((to - from) / size);
-  for (let chunk = claim(s.claims, slot, chunks, fromFront); chunk >= 0; chunk = claim(s.claims, slot, chunks, fromFront)) {
-    rowsPass(x, columns, s, from + chunk * size, Math.min(to, from + (chunk + 1) * size), tally);
+/** Thread t's columns of the sums, of `threads`. */
+const firstColumn = (columns: number, threads: number, thread: number) => Math.floor((columns * thread) / threads);
+
+/**
+ * One thread's share of a shared rows pass: the chunks it claims, and its columns of the sums (when
+ * assigning) over every row in row order; thread 0 also the inertia. Returns that inertia (thread 0,
+ * params[INERTIA]) or 0. Stops early when another thread failed on a chunk (LloydThreads.run raises
+ * that thread's error).
+ */
+function sharedRows(kernel: RowsKernel, rows: number, d: number, s: SharedLloydArrays, thread: number, threads: number): number {
+  const tally = kernel.tally(thread);
+  const sums = s.params[ASSIGN] !== ASSIGN_NONE ? kernel.threadSums(thread) : undefined;
+  const inertia = thread === 0 && s.params[INERTIA] === 1;
+  const target = s.assignments[1 - s.params[SOURCE]!]!;
+  const from = firstColumn(d, threads, thread);
+  const to = firstColumn(d, threads, thread + 1);
+  const following = sums !== undefined && from < to;
+  const size = chunkRows(rows);
+  const chunks = chunkCount(rows);
+  const done = s.chunkDone;
+  const run = (chunk: number, fused: boolean) => {
+    try {
+      kernel.rows(chunk * size, Math.min(rows, (chunk + 1) * size), tally, fused ? sums : undefined, from, to);
+    } catch (error) {
+      Atomics.store(done, chunk, FAILED);
+      Atomics.notify(done, chunk);
+      throw error;
+    }
+    Atomics.store(done, chunk, DONE);
+    Atomics.notify(done, chunk);
+  };
+  let total = 0;
+  let next = 0; // the next chunk to add to this thread's sums and inertia
+  let claiming = true;
+  while (claiming || (next < chunks && (following || inertia))) {
+    if (next < chunks && (following || inertia) && Atomics.load(done, next) !== PENDING) {
+      if (Atomics.load(done, next) === FAILED) return total;
+      // Chunk `next` was assigned by another thread: add it now.
+      const rowFrom = next * size;
+      const rowTo = Math.min(rows, rowFrom + size);
+      if (following) kernel.addRows(target, rowFrom, rowTo, sums, from, to);
+      if (inertia) total = kernel.addSquared(total, rowFrom, rowTo);
+      next++;
+      continue;
+    }
+    const chunk = claiming ? claim(s) : chunks;
+    if (chunk < chunks) {
+      const fused = chunk === next && (following || inertia);
+      run(chunk, fused && following);
+      if (fused) {
+        if (inertia) total = kernel.addSquared(total, chunk * size, Math.min(rows, (chunk + 1) * size));
+        next++;
+      }
+      continue;
+    }
+    claiming = false;
+    if (next < chunks && (following || inertia) && waitForChunk(done, next) === FAILED) return total;
   }
+  if (following) for (let c = 0; c < s.k; c++) s.sums.set(sums.subarray(c * d + from, c * d + to), c * d + from);
+  tally.publish(s, thread);
+  return total;
 }
 
-/** Thread 0's share of a rows pass: its rows in order (returning their row-order inertia sum), then whatever the helpers have not claimed yet. */
-export function firstThreadRows(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
-  const tally = new RowsTally(s.k);
-  // Thread 0's rows come first in row order, so it starts every cluster's sums while the row is in cache.
-  const assigning = s.params[ASSIGN] !== ASSIGN_NONE;
-  if (assigning) s.sums.fill(0);
-  const inertia = rowsPass(x, columns, s, 0, rowFrom(rows, threads, 1), tally, assigning ? s.sums : undefined);
-  for (let slot = 1; slot < threads; slot++) claimedRows(x, rows, columns, s, slot, threads, false, tally);
+/**
+ * Thread 0's share of a rows pass over `threads` threads (1 when no helper takes part). The caller
+ * zeroes the sums before the pass starts (with one thread). Returns the inertia of the pass, in row order (params[INERTIA]).
+ */
+export function firstThreadRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
+  if (threads > 1) return sharedRows(kernel, rows, columns, s, 0, threads);
+  const tally = kernel.tally(0);
+  const inertia = kernel.rows(0, rows, tally, s.params[ASSIGN] !== ASSIGN_NONE ? s.sums : undefined, 0, columns);
   tally.publish(s, 0);
   return inertia;
 }
 
-/** Thread 0's sums share, then the share of any helper that has not started its own yet: one scan for each. */
-export function firstThreadSums(x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, threads: number): void {
-  sumsPass(x, rows, columns, s, 0);
-  for (let slot = 1; slot < threads; slot++) if (Atomics.compareExchange(s.claims, slot, 0, 2) === 0) sumsPass(x, rows, columns, s, slot);
-}
-
-/** A helper's share of a pass (lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
-export function helperPass(phase: number, x: Float64Array, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
-  if (phase === Phase.Rows) {
-    const tally = new RowsTally(s.k);
-    claimedRows(x, rows, columns, s, thread, threads, true, tally);
-    tally.publish(s, thread);
-  }
-  // A helper's sums share is claimed whole (claims[slot]: 0 → 1), unless thread 0 took it first.
-  else if (phase === Phase.Sums && Atomics.compareExchange(s.claims, thread, 0, 1) === 0) sumsPass(x, rows, columns, s, thread);
-}
-
-/**
- * Splits the sums work — count[c] rows × 1 column per (cluster, column) of every changed cluster, in
- * (cluster, column) order — into `threads` nearly equal contiguous parts: thread t gets columns
- * [from[t·k + c], to[t·k + c]) of cluster c (empty when from = to).
- */
-export function splitSums(counts: Int32Array, changed: Uint8Array, columns: number, threads: number, from: Int32Array, to: Int32Array): void {
-  const k = counts.length;
-  from.fill(0);
-  to.fill(0);
-  let total = 0;
-  for (let c = 0; c < k; c++) if (changed[c]) total += counts[c]! * columns;
-  let position = 0;
-  for (let c = 0; c < k; c++) {
-    if (!changed[c]) continue;
-    const weight = counts[c]!;
-    let owner = -1;
-    for (let j = 0; j < columns; j++) {
-      const middle = position + weight * (j + 0.5);
-      const t = total > 0 ? Math.min(threads - 1, Math.floor((middle * threads) / total)) : 0;
-      if (t !== owner) {
-        owner = t;
-        from[t * k + c] = j;
-      }
-      to[t * k + c] = j + 1;
-    }
-    position += weight * columns;
-  }
+/** A helper's share of a rows pass (lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
+export function helperRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
+  sharedRows(kernel, rows, columns, s, thread, threads);
 }

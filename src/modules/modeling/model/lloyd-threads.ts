@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { createMatrix, type Matrix } from './matrix';
+import { webAssemblyKernelAvailable } from './lloyd-rows-kernel';
+import { createMatrix, sharedFloat64Array, type Matrix } from './matrix';
+import { memoryOf } from './wasm/shared-memory';
 
 // The helper threads of the Lloyd engine (lloyd.ts): threads − 1 workers spawned once per job and
 // reused by every restart and iteration; the calling thread is thread 0 and works too. Each pass is
@@ -35,7 +37,7 @@ const SLOT_AT = JOINED_AT + MAX_KMEANS_THREADS;
 const CONTROL_WORDS = SLOT_AT + MAX_KMEANS_THREADS;
 
 /** What a helper does when GENERATION changes. */
-export const Phase = { Rows: 2, Sums: 3, Exit: 4 } as const;
+export const Phase = { Rows: 2, Exit: 4 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** About 10–50 µs of polling before blocking: a pass over 100k rows lasts about a millisecond, a futex wake-up tens of microseconds. */
@@ -104,8 +106,10 @@ export class LloydThreads {
     readonly threads: number,
   ) {
     const { values, rows, columns } = source;
-    // prepare() allocates the matrix on a SharedArrayBuffer; any other is copied once for the job.
-    this.matrix = values.buffer instanceof SharedArrayBuffer ? source : createMatrix(sharedCopy(values), rows, columns);
+    // prepare() allocates the matrix where every thread reads it (a shared WebAssembly memory, or a
+    // SharedArrayBuffer without WebAssembly); any other is copied there once for the job.
+    const inPlace = webAssemblyKernelAvailable() ? memoryOf(values.buffer) !== undefined : values.buffer instanceof SharedArrayBuffer;
+    this.matrix = inPlace ? source : createMatrix(sharedCopy(values), rows, columns);
     try {
       for (let index = 1; index < threads; index++) {
         const channel = new MessageChannel();
@@ -209,7 +213,7 @@ export class LloydThreads {
 }
 
 function sharedCopy(values: Float64Array): Float64Array {
-  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  const copy = sharedFloat64Array(values.length);
   copy.set(values);
   return copy;
 }

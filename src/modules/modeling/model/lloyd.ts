@@ -8,11 +8,12 @@ import {
   INERTIA,
   MAX_MOVE_INDEX,
   SOURCE,
-  SUMS_FROM,
   USE_BOUNDS,
+  type LloydKernel,
 } from './lloyd-arrays';
 import { halfDistancesToNearestCentroid, updateCentroids } from './lloyd-kernel';
-import { firstThreadRows, firstThreadSums, rowFrom, splitSums } from './lloyd-passes';
+import { firstThreadRows } from './lloyd-passes';
+import { rowsKernel, webAssemblyKernelAvailable } from './lloyd-rows-kernel';
 import { Phase, type LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 
@@ -34,6 +35,12 @@ export interface LloydOptions {
   readonly useBounds?: boolean;
   /** Default: this thread alone. Helper threads opened for this matrix share every pass, with the same result. */
   readonly threads?: LloydThreads;
+  /**
+   * Default 'webassembly': the rows passes run in WebAssembly when the runtime has shared memories and
+   * the matrix lives in one (sharedFloat64Array; LloydThreads copies it there), in JavaScript otherwise.
+   * Both give the same bits; 'javascript' forces the fallback.
+   */
+  readonly kernel?: LloydKernel;
 }
 
 export interface LloydStep {
@@ -51,6 +58,8 @@ export interface LloydStep {
   readonly inertia: number;
   /** Row-to-centroid distances computed to assign rows in this iteration (rows × k without bounds). */
   readonly distanceComputations: number;
+  /** The kernel that ran the rows passes. */
+  readonly kernel: LloydKernel;
 }
 
 /** The passes of one thread, when no helper threads were opened. */
@@ -72,7 +81,10 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
   const useBounds = options.useBounds ?? true;
   const trackInertia = options.trackInertia ?? false;
   // Sized for every thread; each pass uses those ready by then (LloydThreads.begin).
-  const s = allocateLloydArrays(n, d, k, pool.threads, useBounds, trackInertia);
+  const wanted = options.kernel !== 'javascript' && webAssemblyKernelAvailable() ? 'webassembly' : 'javascript';
+  const s = allocateLloydArrays(x, n, d, k, pool.threads, useBounds, trackInertia, wanted);
+  const kernel = rowsKernel(x, d, s);
+  const kernelName: LloydKernel = s.wasm ? 'webassembly' : 'javascript';
   initialCentroids.forEach((centroid, c) => {
     if (centroid.length !== d) throw new RangeError(`initial centroid ${c} has ${centroid.length} values, expected ${d}`);
     for (let j = 0; j < d; j++) s.centroids[c * d + j] = centroid[j]!;
@@ -88,7 +100,8 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
   const next = new Float64Array(k * d);
   let current = 0;
   let computed = 0;
-  let inertiaOfThread0 = 0;
+  /** The inertia thread 0 summed in the last rows pass, over every row in row order. */
+  let inertiaOfPass = 0;
   /** Threads of the last rows pass: its split of the rows, and whose deltas to merge. */
   let rowsThreads = 1;
 
@@ -98,8 +111,10 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
     params[SOURCE] = current;
     rowsThreads = pool.begin();
     s.claims.fill(0);
+    s.chunkDone.fill(0);
+    if (assign !== ASSIGN_NONE) s.sums.fill(0);
     pool.run(Phase.Rows, () => {
-      inertiaOfThread0 = firstThreadRows(x, n, d, s, rowsThreads);
+      inertiaOfPass = firstThreadRows(kernel, n, d, s, rowsThreads);
     });
   };
   /** After an assigning rows pass: counts, changed flags and distances, and the new assignments become current. */
@@ -116,27 +131,11 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
     }
     current = 1 - current;
   };
-  const inertiaTotal = () => {
-    let total = inertiaOfThread0;
-    const squared = s.squaredDistances;
-    for (let i = rowFrom(n, rowsThreads, 1); i < n; i++) total += squared[i]!;
-    return total;
-  };
 
   let iteration = 1;
   rowsPassOn(ASSIGN_FIRST, false);
   mergeAssignment(true);
   for (;;) {
-    // Thread 0 summed its own rows while assigning them; the sums pass adds the rest, in row order.
-    params[SUMS_FROM] = rowFrom(n, rowsThreads, 1);
-    if (params[SUMS_FROM] < n) {
-      const sumsThreads = pool.begin();
-      splitSums(counts, changed, d, sumsThreads, s.columnFrom, s.columnTo);
-      params[SOURCE] = current;
-      s.claims.fill(0);
-      pool.run(Phase.Sums, () => firstThreadSums(x, n, d, s, sumsThreads));
-    }
-
     const converged = updateCentroids(s, d, counts, changed, next, shifts, tolerance);
     const last = converged || iteration >= maxIterations;
     const nextAssign = last ? ASSIGN_NONE : useBounds ? ASSIGN_BOUNDS : ASSIGN_FULL;
@@ -148,7 +147,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
       // (into the other assignments buffer, which is why there are two).
       s.previousChanged.set(changed);
       rowsPassOn(nextAssign, true);
-      inertia = inertiaTotal();
+      inertia = inertiaOfPass;
     }
     yield {
       iterations: iteration,
@@ -159,6 +158,7 @@ export function* lloydSteps(matrix: Matrix, initialCentroids: readonly ArrayLike
       centroidShifts: shifts.slice(),
       inertia,
       distanceComputations: computed,
+      kernel: kernelName,
     };
     if (last) return;
     if (!trackInertia) rowsPassOn(nextAssign, false);

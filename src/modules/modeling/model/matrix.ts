@@ -1,4 +1,5 @@
 import { ModelInputError } from './errors';
+import { sharedBuffer } from './wasm/shared-memory';
 
 /**
  * The data representation of the modeling core: one row-major Float64Array. A single typed array
@@ -21,11 +22,12 @@ export function createMatrix(values: Float64Array, rows: number, columns: number
 }
 
 /**
- * A zeroed Float64Array on a SharedArrayBuffer: prepare() allocates its matrix so, so that the Lloyd
- * engine's helper threads read it where it is (a plain ArrayBuffer would be copied once per job).
+ * A zeroed Float64Array in a shared WebAssembly memory (a SharedArrayBuffer where the runtime has
+ * none, or beyond 4 GiB): prepare() allocates its matrix so, so that the Lloyd engine's threads and
+ * its WebAssembly kernel read it where it is (a plain ArrayBuffer would be copied once per job).
  */
 export function sharedFloat64Array(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+  return new Float64Array(sharedBuffer(length * Float64Array.BYTES_PER_ELEMENT), 0, length);
 }
 
 /** A view (no copy) of row i; writing to it writes to the matrix. */

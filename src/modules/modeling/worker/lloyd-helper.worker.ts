@@ -1,6 +1,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { SharedLloydArrays } from '../model/lloyd-arrays';
-import { helperPass } from '../model/lloyd-passes';
+import { helperRows } from '../model/lloyd-passes';
+import { rowsKernel, type RowsKernel } from '../model/lloyd-rows-kernel';
 import { CONTROL, Phase, waitForChange, type HelperData } from '../model/lloyd-threads';
 
 // A helper thread of the Lloyd engine (model/lloyd-threads.ts): says READY once booted, then runs its
@@ -8,6 +9,7 @@ import { CONTROL, Phase, waitForChange, type HelperData } from '../model/lloyd-t
 // shared memory and its port: thread 0 is blocked in Atomics.wait and would not see an 'error' event.
 const { control, port, index, values, rows, columns } = workerData as HelperData;
 let arrays: SharedLloydArrays | undefined;
+let kernel: RowsKernel | undefined;
 // Generations up to this one began before we were ready: not ours (see LloydThreads.begin).
 let seen = Atomics.load(control, CONTROL.GENERATION);
 Atomics.store(control, CONTROL.READY_AT + index, 1);
@@ -20,8 +22,12 @@ while (Atomics.load(control, CONTROL.PHASE) !== Phase.Exit) {
   if (joinedAt === 0 || joinedAt > seen) continue;
   try {
     // The arrays of the current restart: the last message thread 0 posted (receiveMessageOnPort is synchronous).
-    for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) arrays = message.message as SharedLloydArrays;
-    helperPass(phase, values, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index), Atomics.load(control, CONTROL.PARTICIPANTS));
+    for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) {
+      arrays = message.message as SharedLloydArrays;
+      kernel = rowsKernel(values, columns, arrays); // over the same memories as thread 0's
+    }
+    if (phase === Phase.Rows)
+      helperRows(kernel!, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index), Atomics.load(control, CONTROL.PARTICIPANTS));
   } catch (error) {
     const failure = error as Error;
     port.postMessage({ name: failure.name, message: failure.message });

@@ -226,3 +226,56 @@ describe('set-based UPSERT parameters', () => {
     }
   });
 });
+
+describe('PostgreSQL columnArraysSources (a run publishing its outcomes from memory)', () => {
+  const columns: readonly ColumnDefinition[] = [
+    { name: 'dataset_id', type: 'string' },
+    { name: 'entity_key', type: 'string' },
+    { name: 'cluster', type: 'integer' },
+    { name: 'distance', type: 'double' },
+    { name: 'scored_at', type: 'timestamp' },
+  ];
+  const keys = [...AWKWARD_TEXTS, 'NULL', '{a,b}', 'x"y\\z'];
+  const rows = {
+    count: keys.length,
+    value: (row: number, column: string): SqlValue =>
+      column === 'entity_key' ? keys[row]! : column === 'cluster' ? row - 2 : [-0, 5e-324, 1.7976931348623157e308][row % 3]!,
+  };
+  const scoredAt = new Date('2026-12-04T01:02:03.004Z');
+
+  it('binds the shared values once, typed, and every other column as one exact array in column order; batches by rows', () => {
+    const dialect = Object.assign(new PostgresqlDialect('PostgreSQL 15.18'), { maxRowsPerArraySource: 4 });
+    const sources = [...dialect.columnArraysSources(columns, { dataset_id: 'ds', scored_at: scoredAt }, rows)];
+    assert.equal(sources.length, Math.ceil(keys.length / 4));
+    assert.equal(
+      sources[0]!.sql,
+      'SELECT CAST(? AS text) AS "dataset_id", u."entity_key" AS "entity_key", u."cluster" AS "cluster", u."distance" AS "distance", ' +
+        'CAST(? AS timestamp) AS "scored_at" FROM unnest(CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS double precision[])) ' +
+        'AS u("entity_key", "cluster", "distance") WHERE true',
+    );
+    assert.deepEqual(sources[0]!.parameters.slice(0, 2), ['ds', scoredAt]);
+    const read = sources.flatMap((source) => parsePostgresqlArray(String(source.parameters[2])));
+    assert.deepEqual(read, keys);
+    const clusters = sources.flatMap((source) => parsePostgresqlArray(String(source.parameters[3])));
+    assert.deepEqual(
+      clusters.map(Number),
+      keys.map((_, row) => row - 2),
+    );
+    const distances = sources.flatMap((source) => parsePostgresqlArray(String(source.parameters[4])));
+    assert.deepEqual(
+      distances.map(Number),
+      keys.map((_, row) => Math.abs([-0, 5e-324, 1.7976931348623157e308][row % 3]!)),
+    );
+  });
+
+  it('as a source of an UPSERT from a SELECT it takes the lock but keeps nested loops (no statistics to go stale)', () => {
+    const dialect = new PostgresqlDialect('PostgreSQL 15.18');
+    const [source] = dialect.columnArraysSources(columns, { dataset_id: 'ds', scored_at: scoredAt }, rows);
+    const statements = dialect.compileUpsertFromSelect({ table: 'outcome', keyColumns: ['dataset_id', 'entity_key'], columns }, source!, true);
+    assert.deepEqual(
+      statements.slice(0, -1).map((statement) => statement.sql),
+      ['LOCK TABLE "outcome" IN SHARE ROW EXCLUSIVE MODE'],
+    );
+    assert.match(statements.at(-1)!.sql, /^MERGE INTO "outcome" AS t USING \(SELECT CAST/);
+  });
+});

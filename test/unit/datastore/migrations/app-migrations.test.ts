@@ -15,7 +15,8 @@ describe('APP_MIGRATIONS', () => {
         [4, 'run publish errors'],
         [5, 'run attempts'],
         [6, 'run progress fraction'],
-        [7, 'run read progress'],
+        [7, 'run assignment chunks'],
+        [8, 'run read progress'],
       ],
     );
   });
@@ -28,5 +29,13 @@ describe('APP_MIGRATIONS', () => {
   it("migration 2's assignment table keeps entity keys as long as outcome tables do", () => {
     const assignments = APP_MIGRATIONS.find((migration) => migration.version === 2)!.tables.find((table) => table.name === 'ai_run_assignment')!;
     assert.equal(assignments.columns.find((column) => column.name === 'entity_key')!.length, ENTITY_KEY_LENGTH);
+  });
+
+  it("migration 7's chunk table keeps a chunk's first and last keys as long as outcome tables keep keys", () => {
+    const chunks = APP_MIGRATIONS.find((migration) => migration.version === 7)!.tables.find((table) => table.name === 'ai_run_assignment_chunk')!;
+    assert.deepEqual(
+      chunks.columns.filter((column) => column.name.endsWith('_key')).map((column) => column.length),
+      [ENTITY_KEY_LENGTH, ENTITY_KEY_LENGTH],
+    );
   });
 });

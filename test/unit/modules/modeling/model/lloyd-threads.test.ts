@@ -287,7 +287,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
   });
 
   it('the check can fail: summing a cluster as two halves (rows split) instead of in row order changes the bits on this data', () => {
-    // Why the sums are split by (cluster, column) and not by rows: this is the result a rows split would give.
+    // Why thread 0 alone sums every row, in row order (lloyd-passes.ts), rather than each thread its own rows: this is the result a rows split would give.
     const matrix = blobs(30_000, 10, 10, 4, 43);
     const clusters = recordedSteps(matrix, kmeansPlusPlus(matrix, 10, 1), { maxIterations: 1, tolerance: 0 })[0]!.clusters;
     let differing = 0;

@@ -1,7 +1,7 @@
 import type { Migration } from '../migration';
 
-export const V7_RUN_READ_PROGRESS: Migration = {
-  version: 7,
+export const V8_RUN_READ_PROGRESS: Migration = {
+  version: 8,
   name: 'run read progress',
   tables: [],
   // Rows of the dataset read so far and the read's rate (rows a second); NULL: the read has not begun.

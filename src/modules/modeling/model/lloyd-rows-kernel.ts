@@ -1,0 +1,134 @@
+import { RowsTally, type SharedLloydArrays } from './lloyd-arrays';
+import { boundMargin, MIN_SKIP, noNearestCentroid, PAD, rowsPass } from './lloyd-kernel';
+import { Block, lloydModule, UNROLL_COLUMNS, type Shape } from './wasm/lloyd-module';
+import { wasm, type WasmInstance } from './wasm/shared-memory';
+
+// The primitives of a rows pass for one restart in one thread (lloyd-passes.ts splits the pass between
+// threads with them): in WebAssembly (wasm/lloyd-module.ts) when the restart's arrays are in a
+// WebAssembly memory, in JavaScript (lloyd-kernel.ts) otherwise. Both give the same bits.
+
+export interface RowsKernel {
+  /** A zeroed tally for this thread's share of a pass. */
+  tally(thread: number): RowsTally;
+  /** This thread's own zeroed copy of the sums (threads adding to one array would share cache lines). */
+  threadSums(thread: number): Float64Array;
+  /** lloyd-kernel.ts' rowsPass over rows [from, to), adding columns [sumFrom, sumTo) to `sums` when given. */
+  rows(from: number, to: number, tally: RowsTally, sums: Float64Array | undefined, sumFrom: number, sumTo: number): number;
+  /** Columns [sumFrom, sumTo) of rows [from, to) added to the sums of their clusters in `target`, in row order. */
+  addRows(target: Int32Array, from: number, to: number, sums: Float64Array, sumFrom: number, sumTo: number): void;
+  /** total + the squared distances of rows [from, to), added in row order. */
+  addSquared(total: number, from: number, to: number): number;
+}
+
+export function javascriptKernel(x: Float64Array, columns: number, s: SharedLloydArrays): RowsKernel {
+  const d = columns;
+  return {
+    tally: () => new RowsTally(s.k),
+    threadSums: () => new Float64Array(s.sums.length),
+    rows: (from, to, tally, sums, sumFrom, sumTo) => rowsPass(x, d, s, from, to, tally, sums, sumFrom, sumTo),
+    addRows(target, from, to, sums, sumFrom, sumTo) {
+      for (let i = from; i < to; i++) {
+        const xb = i * d;
+        const cb = target[i]! * d;
+        for (let j = sumFrom; j < sumTo; j++) sums[cb + j]! += x[xb + j]!;
+      }
+    },
+    addSquared(total, from, to) {
+      const squared = s.squaredDistances;
+      for (let i = from; i < to; i++) total += squared[i]!;
+      return total;
+    },
+  };
+}
+
+/** A tally whose deltas and changed flags are the thread's block in the job memory, where the module counts. */
+class BlockTally extends RowsTally {
+  constructor(
+    k: number,
+    buffer: SharedArrayBuffer,
+    readonly block: number,
+  ) {
+    super(k, new Int32Array(buffer, block + Block.deltas, k), new Uint8Array(buffer, block + Block.deltas + 4 * k, k));
+  }
+}
+
+/** Compiled modules of this thread, by shape (a few KB each; compiling one takes well under a millisecond). */
+const modules = new Map<string, object>();
+
+function compiled(shape: Shape): object {
+  const key = JSON.stringify(shape);
+  let module = modules.get(key);
+  if (!module) {
+    const eta = boundMargin(shape.columns);
+    module = new wasm!.Module(lloydModule(shape, { pad: PAD, minSkip: MIN_SKIP, up: 1 + eta, down: 1 - eta }));
+    modules.set(key, module);
+  }
+  return module;
+}
+
+interface LloydExports {
+  rows(from: number, to: number, block: number, sums: number): number;
+  addRows(target: number, from: number, to: number, sums: number): void;
+  addSquared(total: number, from: number, to: number): number;
+}
+
+let available: boolean | undefined;
+/** Whether this runtime runs the module: WebAssembly with shared memories, SIMD and multi-memory (Node ≥ 22). */
+export function webAssemblyKernelAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      compiled({ columns: 2, sumFrom: 0, sumTo: 2, unroll: true }); // (with the SIMD the sums use)
+      available = true;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
+
+/**
+ * The kernel of the restart whose arrays are `s`: WebAssembly when allocateLloydArrays put them in a
+ * WebAssembly memory. `unroll`: default columns ≤ UNROLL_COLUMNS (the benchmark compares both).
+ */
+export function rowsKernel(x: Float64Array, columns: number, s: SharedLloydArrays, unroll = columns <= UNROLL_COLUMNS): RowsKernel {
+  const layout = s.wasm;
+  if (!layout) return javascriptKernel(x, columns, s);
+  const memories = { lloyd: { job: layout.job, matrix: layout.matrix } };
+  // One instance per range of columns of the sums this thread adds (it changes when a helper joins).
+  const instances = new Map<number, LloydExports>();
+  const module = (sumFrom: number, sumTo: number): LloydExports => {
+    const key = sumFrom * 65_536 + sumTo;
+    let exports = instances.get(key);
+    if (!exports) {
+      const instance: WasmInstance = new wasm!.Instance(compiled({ columns, sumFrom, sumTo, unroll }), memories);
+      exports = instance.exports as unknown as LloydExports;
+      instances.set(key, exports);
+    }
+    return exports;
+  };
+  const buffer = layout.job.buffer;
+  const blockAt = (thread: number) => layout.blocks + thread * layout.blockBytes;
+  const view = new DataView(buffer);
+  return {
+    tally(thread) {
+      const block = blockAt(thread);
+      new Uint8Array(buffer, block, layout.blockSums).fill(0);
+      view.setInt32(block + Block.failedRow, -1, true);
+      return new BlockTally(s.k, buffer, block);
+    },
+    threadSums(thread) {
+      const sums = new Float64Array(buffer, blockAt(thread) + layout.blockSums, s.sums.length);
+      return sums.fill(0);
+    },
+    rows(from, to, tally, sums, sumFrom, sumTo) {
+      const block = (tally as BlockTally).block;
+      const inertia = module(sumFrom, sumTo).rows(from, to, block, sums ? sums.byteOffset : 0);
+      const failedRow = view.getInt32(block + Block.failedRow, true);
+      if (failedRow >= 0) throw noNearestCentroid(failedRow);
+      tally.computed += view.getFloat64(block + Block.computed, true);
+      return inertia;
+    },
+    addRows: (target, from, to, sums, sumFrom, sumTo) => module(sumFrom, sumTo).addRows(target.byteOffset, from, to, sums.byteOffset),
+    addSquared: (total, from, to) => module(0, 0).addSquared(total, from, to),
+  };
+}
