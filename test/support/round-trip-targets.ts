@@ -31,7 +31,7 @@ export const TIBERO_6_FS06_VERSION = 'PRODUCT_NAME=Tibero PRODUCT_MAJOR=6 PRODUC
 /** A double as the app writes it: −0 as 0 (values.ts). */
 export const asWritten = (value: number) => (Object.is(value, -0) ? 0 : value);
 
-const exactly = (written: number, read: unknown) => Object.is(asWritten(written), read);
+export const exactly = (written: number, read: unknown) => Object.is(asWritten(written), read);
 
 export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
   { name: 'sqlite', database: sqliteDatabase, readsBackDouble: sqliteReadsBack },
@@ -47,7 +47,7 @@ export const ROUND_TRIP_TARGETS: readonly RoundTripTarget[] = [
  * SQLite computes in long double: the 15th digit can be one off the correctly rounded one (5 doubles in
  * 3,000 drawn over the whole range). Past ±1.79769313486231e308 the text overflows to ±Infinity.
  */
-function sqliteReadsBack(written: number, read: unknown): boolean {
+export function sqliteReadsBack(written: number, read: unknown): boolean {
   if (typeof read !== 'number') return false;
   if (Object.is(written, -0)) return Object.is(read, 0);
   const [mantissa, exponent] = written.toExponential(14).split('e') as [string, string];

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { RunsWithDatasetsDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { dataOf, runRecord, statementsSoFar } from '../../support/runs';
+import { dataOf, fewestStatements, runRecord } from '../../support/runs';
 
 /**
  * A page of runs with their datasets costs a fixed number of SQL statements: the page, then one batch
@@ -54,9 +54,7 @@ describe('modelRuns with each run’s dataset, metrics and centroids', () => {
 
   /** Sends the query for `first` runs; returns the statements it cost and its runs. */
   async function measured(first: number) {
-    const before = await statementsSoFar(server);
-    const result = await server.graphql(RunsWithDatasetsDocument, { first });
-    const statements = (await statementsSoFar(server)) - before;
+    const { statements, result } = await fewestStatements(server, () => server.graphql(RunsWithDatasetsDocument, { first }));
     return { statements, edges: dataOf(result, 'modelRuns').modelRuns.edges };
   }
 

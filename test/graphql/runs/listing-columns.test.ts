@@ -7,7 +7,7 @@ import type { ModelRunWithHistory, RunStatus } from '../../../src/modules/run/ru
 import { RunRepository, type RunOrder } from '../../../src/modules/run/run.repository';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
-import { expectedRunOrder, runRecord, statementsSoFar } from '../../support/runs';
+import { expectedRunOrder, fewestStatements, runRecord } from '../../support/runs';
 
 /**
  * A run listing reads only the columns of the fields asked for (run.selection.ts). Each ModelRun field
@@ -259,13 +259,12 @@ for (const target of TARGETS) {
 
     it('costs the same statements for 1, 20 and 100 runs with their datasets, metrics, progress, histories and total', async () => {
       const counted = async (first: number) => {
-        const before = await statementsSoFar(server);
-        const nodes = nodesOf(
-          await request(
+        const { statements, result } = await fewestStatements(server, () =>
+          request(
             `{ modelRuns(first: ${first}) { totalCount edges { node { id status dataset { name } metrics { inertia } progress { fraction } iterations { inertia } } } } }`,
           ),
         );
-        return { statements: (await statementsSoFar(server)) - before, nodes };
+        return { statements, nodes: nodesOf(result) };
       };
       const one = await counted(1);
       const twenty = await counted(20);

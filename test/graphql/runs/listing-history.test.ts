@@ -4,7 +4,7 @@ import type { IterationRecord, ModelRunWithHistory } from '../../../src/modules/
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { RunsListingDocument, RunsListingWithHistoryDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { dataOf, runRecord, statementsSoFar } from '../../support/runs';
+import { dataOf, fewestStatements, runRecord } from '../../support/runs';
 
 /**
  * A run listing reads each run's row without its per-iteration history; ModelRun.iterations reads the
@@ -67,9 +67,8 @@ describe('modelRuns listing with and without ModelRun.iterations', () => {
 
   /** What `send` returns and the SQL statements it cost. */
   async function counted<T>(send: () => Promise<T>): Promise<{ statements: number; nodes: T }> {
-    const before = await statementsSoFar(server);
-    const nodes = await send();
-    return { statements: (await statementsSoFar(server)) - before, nodes };
+    const { statements, result } = await fewestStatements(server, send);
+    return { statements, nodes: result };
   }
   const plain = (first: number) =>
     counted(async () => dataOf(await server.graphql(RunsListingDocument, { first }), 'modelRuns').modelRuns.edges.map((edge) => edge.node));
