@@ -5,11 +5,14 @@ import type { RowBatch } from '../../datastore/row-batch';
 import { RunCancelledError } from '../modeling/model';
 import { EntityKeyBuilder, JoinedEntityKeys, type EntityKeys } from './entity-keys';
 import { FeatureRows } from './feature-rows';
+import type { WasmMemory } from '../modeling/model/wasm/shared-memory';
 import type { RunParams } from './run.record';
 
 export interface FeatureTable {
   /** Row-major feature values, NaN for NULL; exactly rows × columns long, on a SharedArrayBuffer. */
   readonly values: Float64Array;
+  /** The shared WebAssembly memory `values` is in, when it is in one: a worker given it reads `values` in place. */
+  readonly memory?: WasmMemory;
   readonly rows: number;
   readonly columns: number;
   /** Each row's entity key as stored in assignments and outcomes. */
@@ -103,7 +106,8 @@ export async function readFeatureTable(
   const keys = pieces.length === 1 ? pieces[0]!.keys : new JoinedEntityKeys(pieces.map((piece) => piece.keys));
   const rows = keys.length;
   const inPlace = counted && pieces.every((piece) => piece.filledItsSlot());
-  return { values: inPlace ? shared.view(rows) : repack(pieces, columns, rows), rows, columns, keys };
+  const matrix = inPlace ? shared : repack(pieces, columns, rows);
+  return { values: matrix.view(rows), memory: matrix.memory, rows, columns, keys };
 }
 
 /** The ordered read of a run's keys and features, its names checked. */
@@ -184,11 +188,12 @@ class PartReader {
 }
 
 // The parts did not fit their slots (rows added or deleted during the read, or keys tied at a boundary): one copy.
-function repack(pieces: readonly PartReader[], columns: number, rows: number): Float64Array {
-  const target = new FeatureRows(columns, rows).view(rows);
+function repack(pieces: readonly PartReader[], columns: number, rows: number): FeatureRows {
+  const matrix = new FeatureRows(columns, rows);
+  const target = matrix.view(rows);
   let offset = 0;
   for (const piece of pieces) offset = piece.copyInto(target, offset);
-  return target;
+  return matrix;
 }
 
 // Thrown into a part's read when another part has failed: that failure is the one reported.

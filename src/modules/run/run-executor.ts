@@ -145,7 +145,7 @@ export class RunExecutor {
     progress.offer(plan.afterRead(), true);
     const job = runInWorker(
       // The worker prepares the read matrix in place: it is shared, and nothing here reads it again.
-      { values: read.table.values, rows, columns, columnNames: params.featureColumns, params, valuesOwned: true },
+      { values: read.table.values, valuesMemory: read.table.memory, rows, columns, columnNames: params.featureColumns, params, valuesOwned: true },
       {
         onKEvaluated: (score) => {
           this.dependencies.tracer.kEvaluated(run, score);

@@ -1,3 +1,4 @@
+import { adoptMemory, type WasmMemory } from './wasm/shared-memory';
 import { createMatrix } from './matrix';
 import { prepare, unscaleCentroids, type ColumnStats, type PrepareOptions, type Scaling } from './preparation';
 import { LLOYD_ENGINE, type KMeansEngine } from './kmeans-engine';
@@ -29,6 +30,12 @@ export interface ModelingJobInput {
   readonly params: ModelingJobParams;
   /** The job may overwrite `values` (preparation then works in place, without a copy); default false. */
   readonly valuesOwned?: boolean;
+  /**
+   * The shared WebAssembly memory `values` is in, when it is in one. A buffer sent to another thread does
+   * not say so; with its memory, the Lloyd engine and its WebAssembly kernel read `values` where it is
+   * instead of copying it into a memory of their own.
+   */
+  readonly valuesMemory?: WasmMemory;
 }
 
 export interface ModelingJobHooks {
@@ -67,7 +74,8 @@ export interface ModelingJobOutput {
 export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks = {}, engine: KMeansEngine = LLOYD_ENGINE): ModelingJobOutput {
   const { params } = input;
   let started = performance.now();
-  const prepared = prepare(createMatrix(input.values, input.rows, input.columns), params.preparation, input.columnNames, input.valuesOwned ?? false);
+  const values = input.valuesMemory ? new Float64Array(adoptMemory(input.valuesMemory), input.values.byteOffset, input.values.length) : input.values;
+  const prepared = prepare(createMatrix(values, input.rows, input.columns), params.preparation, input.columnNames, input.valuesOwned ?? false);
   const prepareMs = performance.now() - started;
   const runOptions = {
     initialization: params.initialization,

@@ -50,7 +50,17 @@ describe('the ModelRun field → run record field → column mapping of run list
   it('columnsOfFields: the id and the columns of the fields, in table order, never the per-iteration history', () => {
     assert.deepEqual(columnsOfFields([]), ['id']);
     assert.deepEqual(columnsOfFields(['metrics', 'status']), ['id', 'status', 'metrics']);
-    assert.deepEqual(columnsOfFields(['progress']), ['id', 'status', 'params', 'progress_iteration', 'progress_max', 'progress_shift', 'progress_fraction']);
+    assert.deepEqual(columnsOfFields(['progress']), [
+      'id',
+      'status',
+      'params',
+      'progress_iteration',
+      'progress_max',
+      'progress_shift',
+      'progress_fraction',
+      'progress_rows',
+      'progress_rows_per_s',
+    ]);
     assert.deepEqual(columnsOfFields(['publishError', 'error']), [
       'id',
       'error_code',
@@ -61,7 +71,7 @@ describe('the ModelRun field → run record field → column mapping of run list
     ]);
     const every = columnsOfFields(Object.keys(RECORD_FIELDS) as RunRecordField[]);
     assert.equal(every.includes('iterations'), false);
-    assert.equal(every.length, 26, 'every other column of ai_model_run');
+    assert.equal(every.length, 28, 'every other column of ai_model_run');
   });
 });
 
