@@ -103,7 +103,8 @@ const TRACE_ACTIONS = [
   'RUN_FAILED',
   'RUN_CANCELLED',
 ];
-const RUN_PARAMS = 'params { k kRange { min max } initialization nInit maxIterations tolerance seed preparation { missing scaling } publishOutcomes }';
+const RUN_PARAMS =
+  'params { algorithm batchSize k kRange { min max } initialization nInit maxIterations tolerance seed preparation { missing scaling } publishOutcomes }';
 const MAX_SEED = 2_147_483_647;
 
 describe('optional arguments and input fields: omitted, null and given, for every one in the schema', () => {
@@ -231,6 +232,8 @@ describe('optional arguments and input fields: omitted, null and given, for ever
   const START_BASE = { datasetId: IRIS, k: 3, seed: 1 };
   /** What a start with only k (and a seed) runs with, as documented in the README and the input's descriptions. */
   const DEFAULT_PARAMS = {
+    algorithm: 'LLOYD',
+    batchSize: null,
     k: 3,
     kRange: null,
     initialization: 'KMEANS_PLUS_PLUS',
@@ -246,6 +249,8 @@ describe('optional arguments and input fields: omitted, null and given, for ever
     given: () => given,
     whenGiven: () => ({ ...DEFAULT_PARAMS, ...changed }),
   });
+  /** MINI_BATCH's defaults: 1,024 rows a batch, 10 passes over the table. */
+  const MINI_BATCH_PARAMS = { ...DEFAULT_PARAMS, algorithm: 'MINI_BATCH', batchSize: 1_024, maxIterations: 10 };
   const EXACTLY_ONE = { errors: [{ code: 'BAD_USER_INPUT', field: 'k', message: 'Give exactly one of k or kRange' }] };
 
   /** The dataset's outcome table as stored (null: the default table); the schema does not serve it. */
@@ -441,6 +446,13 @@ describe('optional arguments and input fields: omitted, null and given, for ever
       whenGiven: () => ({ ...DEFAULT_PARAMS, k: null, kRange: { min: 2, max: 3 } }),
     },
     'StartModelRunInput.initialization': startCase('initialization', 'RANDOM', { initialization: 'RANDOM', nInit: 10 }),
+    'StartModelRunInput.algorithm': startCase('algorithm', 'MINI_BATCH', MINI_BATCH_PARAMS),
+    'StartModelRunInput.batchSize': {
+      send: startSender(['batchSize'], { ...START_BASE, algorithm: 'MINI_BATCH' }),
+      whenOmitted: () => MINI_BATCH_PARAMS,
+      given: () => 64,
+      whenGiven: () => ({ ...MINI_BATCH_PARAMS, batchSize: 64 }),
+    },
     'StartModelRunInput.nInit': startCase('nInit', 2, { nInit: 2 }),
     'StartModelRunInput.maxIterations': startCase('maxIterations', 50, { maxIterations: 50 }),
     'StartModelRunInput.tolerance': startCase('tolerance', 0, { tolerance: 0 }),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
 import { SeededRandom } from '../../../src/shared/seeded-random';
+import { AssignmentRepository } from '../../../src/modules/run/assignment.repository';
 import {
   CancelModelRunDocument,
   ModelRunAlgorithmDocument,
@@ -42,14 +43,10 @@ async function createBlobs(datastore: Datastore): Promise<void> {
   );
 }
 
+/** A run's stored assignments, every one, in key order (read from their chunks). */
 async function assignmentsOf(datastore: Datastore, runId: string): Promise<{ key: string; cluster: number; distance: number }[]> {
-  const q = (name: string) => datastore.dialect.quoteIdentifier(name);
-  const rows = await datastore.query({
-    sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q('ai_run_assignment')} WHERE ${q('run_id')} = ? ORDER BY ${q('entity_key')}`,
-    parameters: [runId],
-    kind: 'select',
-  });
-  return rows.map((row) => ({ key: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) }));
+  const rows = await new AssignmentRepository(datastore).page(runId, null, { limit: 1_000_000, after: null });
+  return rows.map((row) => ({ key: row.entityKey, cluster: row.cluster, distance: row.distance }));
 }
 
 describe('algorithm MINI_BATCH', () => {

@@ -154,6 +154,8 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.onConflictClause': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'run.repository.toRecord': 'maps a row to a record; writes no SQL',
   'run.repository.runKey': 'reads the sort key a cursor holds from a record; writes no SQL',
+  'run.repository.columnsOfFields':
+    'names the columns a listing reads for the fields asked; writes no SQL (RunRepository.list, whose statements run on H2, uses it)',
   'AssignmentRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'OutcomeRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'DatasetTableRepository.nonNumericCounts': 'answers zeros without a statement where numeric columns hold only numbers (the Oracle family)',
