@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,7 +33,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       done();
     },
   });
-  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-app-')), LOG_LEVEL: 'info', ...env });
+  // A data folder of its own unless the test names one; removed by stop() (a run of the suite made hundreds).
+  const ownDataDir = env.DATA_DIR === undefined ? mkdtempSync(path.join(tmpdir(), 'aimodel-app-')) : null;
+  const config = loadConfig({ ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), LOG_LEVEL: 'info', ...env });
   const app = await buildApp(config, createLogger(config.logLevel, sink));
   const address = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;
@@ -56,7 +58,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     get(route, headers = {}) {
       return fetch(`${url}${route}`, { headers });
     },
-    stop: () => app.stop(),
+    async stop() {
+      await app.stop();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    },
   };
 }
 
