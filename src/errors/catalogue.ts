@@ -45,6 +45,8 @@ export const ERROR_CATALOGUE = {
   INVALID_K_RANGE: 'kRange is not 2 ≤ min ≤ max in integers, or its min needs more rows than are left to cluster.',
   K_RANGE_TOO_WIDE: 'kRange asks for more values of k than one run may try.',
   INVALID_OPTION: 'A run option is outside its documented range; the message names it.',
+  DUPLICATE_KEY:
+    "Two rows of the dataset's table have the same key (its key columns must be unique together); the message names the key. Nothing of the run was stored.",
   INTERRUPTED: "The server process running the run shut down or stopped beating on the run's last attempt (RUN_MAX_ATTEMPTS), before the run ended.",
 } as const;
 
@@ -60,5 +62,6 @@ export const RUN_ENDING_CODES = [
   'INVALID_K_RANGE',
   'K_RANGE_TOO_WIDE',
   'INVALID_OPTION',
+  'DUPLICATE_KEY',
   'INTERRUPTED',
 ] as const satisfies readonly ErrorCode[];

@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'DB_UNAVAILABLE'
   /** The configured SQL dialect cannot do what was asked; nothing was sent to the database. */
   | 'DIALECT_UNSUPPORTED'
+  /** Two rows of the dataset's table have the same key (its key columns must be unique together); the message names the key. Nothing of the run was stored. */
+  | 'DUPLICATE_KEY'
   /** The run had no rows to cluster: the table is empty, or no row is left once rows with a missing value are dropped. */
   | 'EMPTY_INPUT'
   /** The caller is authenticated but its role (viewer, operator, admin) does not allow this. */

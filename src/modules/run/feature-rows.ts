@@ -4,7 +4,7 @@ import { adoptMemory, growableSharedMemory, MAX_WASM_MEMORY_BYTES, WASM_PAGE_BYT
 // in place: a table of unknown length is read without the copy a doubling array makes, and the worker,
 // the Lloyd helper threads and their WebAssembly kernel read it where it is. Up to 4 GiB it is a shared
 // WebAssembly memory (the kernel reads only those); beyond, or without one, a growable SharedArrayBuffer
-// (the largest reservation the system allows), and the Lloyd engine copies it once for its threads.
+// (the largest reservation the system allows), which the Lloyd engine's JavaScript kernel reads in place.
 const RESERVATIONS = [2 ** 40, 2 ** 36, 2 ** 33, 2 ** 31];
 // Growing commits this many rows more than needed at a time (a grow is a system call).
 const GROW_ROWS = 1 << 16;

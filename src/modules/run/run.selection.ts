@@ -2,7 +2,7 @@ import type { RunOrder, RunRecordField } from './run.repository';
 
 /**
  * The run record fields each ModelRun field reads (its resolver or the default one). A field not listed
- * here reads the whole record; test/unit/run-selection.test.ts checks every field of the schema is listed.
+ * here reads the whole record; test/unit/modules/run/run-selection.test.ts checks every field of the schema is listed.
  */
 export const MODEL_RUN_FIELD_READS: Readonly<Record<string, readonly RunRecordField[]>> = {
   __typename: [],

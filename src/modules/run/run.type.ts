@@ -99,13 +99,14 @@ export class RunProgressType {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Rows of the dataset read so far: growing while the run reads, the rows read once it has. Null before the read begins.',
+    description:
+      'Rows of the dataset read so far: growing while the run reads, the rows read once it has (MINI_BATCH: in the current pass over the table, from 0 at each pass). Null before the read begins.',
   })
   rowsRead!: number | null;
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Rows read a second since the read began (the whole read’s rate once done). Null before the read begins.',
+    description: 'Rows read a second since the read began (the whole read’s rate once done; MINI_BATCH: the current pass’s). Null before the read begins.',
   })
   rowsPerSecond!: number | null;
 }

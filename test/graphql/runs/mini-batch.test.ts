@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
 import { SeededRandom } from '../../../src/shared/seeded-random';
+import { ModelInputError } from '../../../src/modules/modeling/model';
 import { AssignmentRepository } from '../../../src/modules/run/assignment.repository';
+import { runMiniBatch } from '../../../src/modules/run/mini-batch-run';
+import type { RunParams } from '../../../src/modules/run/run.record';
 import {
   CancelModelRunDocument,
   ModelRunAlgorithmDocument,
@@ -12,9 +15,21 @@ import {
   type StartModelRunInput,
 } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { assertGraphqlError, countAssignments, createTable, dataOf, pollUntil, registerInput, runState, startInput, waitForRun } from '../../support/runs';
+import {
+  assertGraphqlError,
+  countAssignments,
+  createTable,
+  dataOf,
+  pollUntil,
+  registerInput,
+  runRecord,
+  runState,
+  startInput,
+  waitForRun,
+} from '../../support/runs';
 
 const TABLE = 'mini_batch_blobs';
+const SPARSE_TABLE = 'mini_batch_sparse';
 const ROWS = 30_000;
 const FEATURES = ['a', 'b', 'c', 'd'];
 const CENTRES = [
@@ -126,6 +141,33 @@ describe('algorithm MINI_BATCH', () => {
     assert.equal(ended.status, 'CANCELLED');
     assert.ok(ended.progress.iteration < 10_000, `stopped after ${ended.progress.iteration} passes`);
     assert.equal(await countAssignments(server.app.datastore, started.id), 0);
+  });
+
+  // The start refuses k above the rows to cluster (BAD_USER_INPUT); the run checks again when it reads,
+  // since the table can change between the start and the read. Here the read finds fewer rows.
+  it('k above the rows the read finds (the table shrank after the start): runMiniBatch refuses it with INVALID_K', async () => {
+    await createTable(
+      server.app.datastore,
+      {
+        name: SPARSE_TABLE,
+        columns: [{ name: 'id', type: 'integer', nullable: false }, ...FEATURES.map((name) => ({ name, type: 'double' as const }))],
+        primaryKey: ['id'],
+      },
+      // 12 rows, 8 of them with a NULL: 4 are left to cluster, fewer than k = 5.
+      Array.from({ length: 12 }, (_, id) => ({ id, a: id < 8 ? null : id, b: id, c: -id, d: id * 2 })),
+    );
+    for (const initialization of ['KMEANS_PLUS_PLUS', 'RANDOM'] as const) {
+      const params: RunParams = {
+        ...runRecord(datasetId).params,
+        ...{ table: SPARSE_TABLE, keyColumns: ['id'], featureColumns: FEATURES, algorithm: 'MINI_BATCH', batchSize: 4, k: 5, seed: 1, initialization },
+      };
+      const { datastore } = server.app;
+      await assert.rejects(
+        runMiniBatch(datastore, datastore.dialect, params, 1_000, { shouldCancel: () => false }),
+        (error: unknown) => error instanceof ModelInputError && error.reason === 'INVALID_K' && error.message.includes('number of rows (4), got 5'),
+        initialization,
+      );
+    }
   });
 
   const refused: [string, Partial<StartModelRunInput>, string, RegExp][] = [

@@ -14,6 +14,7 @@ export const MODEL_INPUT_REASONS = [
   'INVALID_K_RANGE', // min > max, min < 2, min > rows - 1
   'K_RANGE_TOO_WIDE', // more than MAX_K_RANGE_WIDTH values of k requested
   'INVALID_OPTION', // any other option outside its documented range
+  'DUPLICATE_KEY', // two rows of the table have the same entity key (the run stores one assignment per key)
 ] as const;
 export type ModelInputReason = (typeof MODEL_INPUT_REASONS)[number];
 

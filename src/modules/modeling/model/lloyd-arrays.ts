@@ -19,7 +19,7 @@ export const ASSIGN_FIRST = 1;
 export const ASSIGN_FULL = 2;
 export const ASSIGN_BOUNDS = 3;
 
-/** The arrays of one restart, on SharedArrayBuffers so that the helper threads work on them in place. */
+/** The arrays of one restart, carved from one shared buffer (a WebAssembly memory when that kernel runs) so that the helper threads work on them in place. */
 export interface SharedLloydArrays {
   readonly k: number;
   readonly params: Float64Array;
@@ -60,7 +60,7 @@ export function chunkCount(rows: number): number {
   return Math.ceil(rows / chunkRows(rows));
 }
 
-/** Where the WebAssembly kernel finds a restart's arrays (lloyd-wasm.ts); absent when the JavaScript kernel runs it. */
+/** Where the WebAssembly kernel finds a restart's arrays (lloyd-rows-kernel.ts); absent when the JavaScript kernel runs it. */
 export interface WasmLayout {
   readonly matrix: WasmMemory;
   readonly job: WasmMemory;
@@ -71,7 +71,7 @@ export interface WasmLayout {
   readonly blockSums: number;
 }
 
-/** Which kernel runs the rows passes: WebAssembly wherever the runtime and the matrix allow it (lloyd-wasm.ts). */
+/** Which kernel runs the rows passes: WebAssembly wherever the runtime and the matrix allow it (lloyd-rows-kernel.ts). */
 export type LloydKernel = 'webassembly' | 'javascript';
 
 /** 64 bytes: a cache line, so that no two threads write to one. */

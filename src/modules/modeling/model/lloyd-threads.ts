@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { webAssemblyKernelAvailable } from './lloyd-rows-kernel';
 import { createMatrix, sharedFloat64Array, type Matrix } from './matrix';
-import { memoryOf } from './wasm/shared-memory';
+import { MAX_WASM_MEMORY_BYTES, memoryOf } from './wasm/shared-memory';
 
 // The helper threads of the Lloyd engine (lloyd.ts): threads − 1 workers spawned once per job and
 // reused by every restart and iteration; the calling thread is thread 0 and works too. Each pass is
@@ -107,8 +107,10 @@ export class LloydThreads {
   ) {
     const { values, rows, columns } = source;
     // prepare() allocates the matrix where every thread reads it (a shared WebAssembly memory, or a
-    // SharedArrayBuffer without WebAssembly); any other is copied there once for the job.
-    const inPlace = webAssemblyKernelAvailable() ? memoryOf(values.buffer) !== undefined : values.buffer instanceof SharedArrayBuffer;
+    // SharedArrayBuffer without WebAssembly or past a WebAssembly memory's 4 GiB, where a copy would be
+    // no WebAssembly memory either); any other is copied there once for the job.
+    const shared = values.buffer instanceof SharedArrayBuffer;
+    const inPlace = memoryOf(values.buffer) !== undefined || (shared && (!webAssemblyKernelAvailable() || values.buffer.byteLength > MAX_WASM_MEMORY_BYTES));
     this.matrix = inPlace ? source : createMatrix(sharedCopy(values), rows, columns);
     try {
       for (let index = 1; index < threads; index++) {
