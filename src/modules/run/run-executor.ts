@@ -56,6 +56,8 @@ export interface ExecutorDependencies {
  */
 export class RunExecutor {
   private readonly jobs = new Map<string, WorkerJob>();
+  /** The runs executing in this process, from their read on (a MINI_BATCH run never has a job). */
+  private readonly executing = new Set<string>();
   private readonly cancelRequested = new Set<string>();
   private stopping = false;
 
@@ -85,6 +87,7 @@ export class RunExecutor {
     // Whether this executor wrote the run's terminal state. A cancel or a shutdown writes it in the
     // service, which traces the ending itself (traced here too, it would be traced twice).
     let endedHere = false;
+    this.executing.add(run.id);
     try {
       await this.compute(run, dataset, now);
       endedHere = true;
@@ -93,6 +96,7 @@ export class RunExecutor {
       endedHere = await this.recordUnsuccessfulEnd(run, error, now, log);
       logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
+      this.executing.delete(run.id);
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);
       // Subscribers to this process hear of the ending either way.
@@ -290,8 +294,9 @@ export class RunExecutor {
     const runId = run.id;
     try {
       const stillRunning = await this.dependencies.runs.recordProgress(runId, progress, at, run.owner ?? undefined);
-      // Cancelled through another server process, or no longer this process's: stop computing here too.
-      if (!stillRunning && this.jobs.has(runId)) this.cancel(runId);
+      // Cancelled through another server process, or no longer this process's: stop here too, whether
+      // reading, computing on the worker, or passing over the table (MINI_BATCH).
+      if (!stillRunning && this.executing.has(runId)) this.cancel(runId);
       else await this.dependencies.events.emit('changed', runId);
     } catch (error) {
       logFailure(this.dependencies.logger, 'warn', error, { runId }, 'could not record run progress');
