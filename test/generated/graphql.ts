@@ -216,7 +216,7 @@ export type Scaling =
 export type StartModelRunInput = {
   /** Default LLOYD. MINI_BATCH takes k (not kRange) and one restart. */
   algorithm: Algorithm | null | undefined;
-  /** MINI_BATCH only: rows per mini-batch, 1 to 1,000,000. Default 1,024. */
+  /** MINI_BATCH only: rows per mini-batch, 1 to 1,000,000, and at most 1,000,000 values (batchSize × feature columns). Default 1,024. */
   batchSize: number | null | undefined;
   /** The dataset to cluster. */
   datasetId: string | number;

@@ -40,6 +40,11 @@ export const RUN_DEFAULTS = {
 
 /** The largest mini-batch: a batch is held (shuffled with 15 more) in memory. */
 export const MAX_BATCH_SIZE = 1_000_000;
+/**
+ * The most values (batchSize × feature columns) a mini-batch may hold: its window of 16 batches is then
+ * at most 128 MB and the initial sample (3 batches) 24 MB, whatever the table's size.
+ */
+export const MAX_BATCH_VALUES = 1_000_000;
 
 /** The largest k accepted at all; k must also not exceed the rows that will be clustered. */
 export const MAX_K = 1_000;
@@ -61,6 +66,13 @@ export type RequestedParams = Omit<RunParams, 'seed' | 'seedGiven' | 'table' | '
 /** Checks a start request against everything that does not need the data; fills in defaults. */
 export function resolveRunParams(input: StartRunInput, dataset: DatasetRecord): RunParams {
   const { seed, ...requested } = resolveRequest(input);
+  const columns = dataset.featureColumns.length;
+  if (requested.batchSize !== undefined && requested.batchSize * columns > MAX_BATCH_VALUES) {
+    throw bad(
+      'batchSize',
+      `batchSize × feature columns may be at most ${MAX_BATCH_VALUES.toLocaleString('en-US')} (16 batches are held in memory): ${requested.batchSize} × ${columns} columns is ${(requested.batchSize * columns).toLocaleString('en-US')}`,
+    );
+  }
   return {
     ...requested,
     // No seed given: draw one and keep it with the run, so every run can be reproduced.

@@ -148,7 +148,10 @@ export class StartModelRunInput {
   @Field(() => Algorithm, { nullable: true, description: 'Default LLOYD. MINI_BATCH takes k (not kRange) and one restart.' })
   algorithm?: Algorithm | null;
 
-  @Field(() => Int, { nullable: true, description: 'MINI_BATCH only: rows per mini-batch, 1 to 1,000,000. Default 1,024.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'MINI_BATCH only: rows per mini-batch, 1 to 1,000,000, and at most 1,000,000 values (batchSize × feature columns). Default 1,024.',
+  })
   batchSize?: number | null;
 
   @Field(() => String, {

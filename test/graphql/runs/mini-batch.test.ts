@@ -174,6 +174,13 @@ describe('algorithm MINI_BATCH', () => {
     ['batchSize 0', { algorithm: 'MINI_BATCH', k: 3, batchSize: 0 }, 'batchSize', /batchSize must be an integer from 1 to 1000000, got 0/],
     ['batchSize above 1,000,000', { algorithm: 'MINI_BATCH', k: 3, batchSize: 1_000_001 }, 'batchSize', /from 1 to 1000000/],
     ['batchSize without MINI_BATCH', { k: 3, batchSize: 100 }, 'batchSize', /applies to algorithm MINI_BATCH only/],
+    // The dataset has 4 feature columns: 250,001 rows a batch hold 1,000,004 values.
+    [
+      'batchSize × 4 feature columns above 1,000,000 values',
+      { algorithm: 'MINI_BATCH', k: 3, batchSize: 250_001 },
+      'batchSize',
+      /at most 1,000,000 .*: 250001 × 4 columns is 1,000,004/,
+    ],
     ['a kRange', { algorithm: 'MINI_BATCH', kRange: { min: 2, max: 4 } }, 'kRange', /takes k, not kRange/],
     ['nInit 3', { algorithm: 'MINI_BATCH', k: 3, nInit: 3 }, 'nInit', /one restart \(nInit 1\), got 3/],
   ];

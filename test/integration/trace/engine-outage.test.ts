@@ -44,8 +44,10 @@ const targets = traceTargets('outage');
 
 /** A run long enough to be still RUNNING when the relay closes: 5 values of k × 10 restarts, a tiny tolerance. */
 const LONG_RUN = { datasetId: 'demo-station-readings', kRange: { min: 2, max: 6 }, nInit: 10, tolerance: 1e-12, seed: 11 };
-// Two and a half times LONG_RUN's restarts (about 4 s here): the engine must be back while it still runs.
-const LONGER_RUN = { ...LONG_RUN, nInit: 25 };
+// Seven values of k with 50 restarts each, seven times LONG_RUN's work (about 10 s here): the engine
+// must be back while it still runs (with 25 restarts of LONG_RUN's five k, under the suite's load, the
+// run once ended first).
+const LONGER_RUN = { ...LONG_RUN, kRange: { min: 2, max: 8 }, nInit: 50 };
 
 /** Asserts the run's documents are each in the engine once and all there; returns them. */
 async function assertEveryDocumentOnce(client: Client, run: RunResult): Promise<StoredDocument[]> {
