@@ -84,6 +84,13 @@ function locals<const Names extends readonly string[]>(code: Code, type: ValueTy
 
 /** A load from the job memory of the address on the stack. */
 const job = (code: Code, access: Access, offset = 0) => code.access(access, JOB_MEMORY, offset);
+/** Pushes the byte address of row `index` of the matrix, or of centroid `index`: base + index × columns × 8. */
+const rowAddress = (code: Code, columns: number, base: number, index: number) =>
+  code
+    .get(base)
+    .get(index)
+    .i32(columns * 8)
+    .op(Op.i32Mul, Op.i32Add);
 const matrix = (code: Code, access: Access, offset = 0) => code.access(access, MATRIX_MEMORY, offset);
 
 /** for (local = start; local < end; local++) body — start and end pushed by the callbacks. */
@@ -285,12 +292,7 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
     code.block((exit) =>
       code.loop((next) => {
         code.get(c).i32(4).op(Op.i32Add).get(k).op(Op.i32GtS).brIf(exit);
-        code
-          .get(centroids)
-          .get(c)
-          .i32(columns * 8)
-          .op(Op.i32Mul, Op.i32Add)
-          .set(cbs[0]);
+        rowAddress(code, columns, centroids, c).set(cbs[0]);
         for (let n = 1; n < 4; n++)
           code
             .get(cbs[n - 1]!)
@@ -305,12 +307,7 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
     code.block((exit) =>
       code.loop((next) => {
         code.get(c).get(k).op(Op.i32GeS).brIf(exit);
-        code
-          .get(centroids)
-          .get(c)
-          .i32(columns * 8)
-          .op(Op.i32Mul, Op.i32Add)
-          .set(cbs[0]);
+        rowAddress(code, columns, centroids, c).set(cbs[0]);
         distances(code, columns, unroll, xb, [cbs[0]], [sums4[0]], scratch);
         compare(sums4[0], 0);
         code.get(c).i32(1).op(Op.i32Add).set(c).br(next);
@@ -370,24 +367,14 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
       code.block((rowDone) => {
         address(source, i, 2);
         job(code, Access.i32Load).set(a);
-        code
-          .get(x)
-          .get(i)
-          .i32(columns * 8)
-          .op(Op.i32Mul, Op.i32Add)
-          .set(xb);
+        rowAddress(code, columns, x, i).set(xb);
         // The inertia: a cluster no row entered or left keeps its rows' squared distances.
         code.get(inertia).if(() => {
           code.get(previousChanged).get(a).op(Op.i32Add);
           job(code, Access.i32Load8U);
           code.if(
             () => {
-              code
-                .get(centroids)
-                .get(a)
-                .i32(columns * 8)
-                .op(Op.i32Mul, Op.i32Add)
-                .set(cb);
+              rowAddress(code, columns, centroids, a).set(cb);
               distances(code, columns, unroll, xb, [cb], [squaredDistance], scratch);
               address(squared, i, 3).get(squaredDistance);
               job(code, Access.f64Store);
@@ -431,12 +418,7 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
           code.op(Op.i32Eqz).set(scan);
           code.get(scan).get(inertia).op(Op.i32Eqz, Op.i32And);
           code.if(() => {
-            code
-              .get(centroids)
-              .get(a)
-              .i32(columns * 8)
-              .op(Op.i32Mul, Op.i32Add)
-              .set(cb);
+            rowAddress(code, columns, centroids, a).set(cb);
             distances(code, columns, unroll, xb, [cb], [squaredDistance], scratch);
             code.get(computed).f64(1).op(Op.f64Add).set(computed);
             code.get(squaredDistance).op(Op.f64Sqrt).get(up).op(Op.f64Mul).f64(pad).op(Op.f64Add).set(u);
@@ -510,12 +492,7 @@ function addRowsFunction(shape: Shape): Code {
     () => code.get(from),
     () => code.get(to),
     () => {
-      code
-        .get(x)
-        .get(i)
-        .i32(columns * 8)
-        .op(Op.i32Mul, Op.i32Add)
-        .set(xb);
+      rowAddress(code, columns, x, i).set(xb);
       code.get(target).get(i).i32(2).op(Op.i32Shl, Op.i32Add);
       job(code, Access.i32Load);
       addColumns(code, shape, xb, sums, p, q);
