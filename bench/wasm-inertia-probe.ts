@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { sleb, uleb, ValueType } from '../src/modules/modeling/model/wasm/assembler';
+import { wasm, type WasmMemory } from '../src/modules/modeling/model/wasm/shared-memory';
 import { blobValues } from './data';
 
 /**
@@ -18,40 +20,16 @@ import { blobValues } from './data';
  * on two worker threads (half the rows and its own sums each), best wall time of 15: how it scales.
  */
 
-/** The part of the WebAssembly JS API used here (tsconfig's lib has no WebAssembly declarations). */
-interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { readonly buffer: SharedArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+// The project's WebAssembly API declarations and LEB128 encoders (the kernel's assembler); the rest of
+// the module is written out byte by byte below, as it was measured.
+const wasmApi = wasm!;
 
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return out;
-};
-/** Signed LEB128 (i32.const's immediate). */
-const sleb = (value: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
 const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
 const name = (text: string): number[] => vector([...Buffer.from(text)].map((byte) => [byte]));
 
-const I32 = 0x7f;
-const F64 = 0x7c;
+const I32 = ValueType.i32;
+const F64 = ValueType.f64;
 const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -128,7 +106,7 @@ function cpuMs(work: () => void): number {
 }
 
 interface ThreadJob {
-  readonly memory: object;
+  readonly memory: WasmMemory;
   readonly columns: number;
   readonly pages: number;
   readonly at: readonly number[];
