@@ -5,14 +5,35 @@ export interface EntityKeys {
   keyOf(row: number): string;
 }
 
-// Keys are kept in chunks of 2^16 rows: a chunk of numbers is a Float64Array (String() gives the key
-// back exactly), any other chunk one string of its keys end to end plus where each ends.
+// Keys are kept in chunks of 2^16 rows. A chunk of numbers is stored in the smallest form that gives
+// each key back exactly (String() of the number is the key): a run of consecutive 32-bit integers
+// (start + index x step, the common case of an id column) as two numbers, other 32-bit integers as an
+// Int32Array, any other number as a Float64Array. Any other chunk is one string of its keys end to end
+// plus where each ends.
 const CHUNK_BITS = 16;
 const CHUNK_ROWS = 1 << CHUNK_BITS;
 
-type KeyChunk = { readonly numbers: Float64Array } | { readonly text: string; readonly ends: Uint32Array };
+type KeyChunk =
+  { readonly start: number; readonly step: number } | { readonly numbers: Int32Array | Float64Array } | { readonly text: string; readonly ends: Uint32Array };
 
-/** Collects keys in read order: 10M integer keys take 80 MB where 10M strings took about 400 MB. */
+/** A full chunk of numbers in its smallest exact form (see above); `numbers` itself only when no smaller form holds it. */
+function sealNumbers(numbers: Float64Array): KeyChunk {
+  const start = numbers[0]!;
+  const step = numbers[1]! - start;
+  let sequence = true;
+  for (let index = 0; index < numbers.length; index++) {
+    const key = numbers[index]!;
+    // (key | 0) === key: a 32-bit integer; -0 passes and is stored as 0, which String() writes as "0" too.
+    if ((key | 0) !== key) return { numbers };
+    if (sequence && key !== start + index * step) sequence = false;
+  }
+  return sequence ? { start, step } : { numbers: Int32Array.from(numbers) };
+}
+
+/**
+ * Collects keys in read order. 10M consecutive integer keys take a few kilobytes, other 32-bit integers
+ * 40 MB, other numbers 80 MB, where 10M strings took about 400 MB.
+ */
 export class EntityKeyBuilder implements EntityKeys {
   private readonly chunks: KeyChunk[] = [];
   private numbers = new Float64Array(CHUNK_ROWS);
@@ -43,6 +64,7 @@ export class EntityKeyBuilder implements EntityKeys {
       return this.texts ? this.texts[index]! : String(this.numbers[index]);
     }
     const sealed = this.chunks[chunk]!;
+    if ('step' in sealed) return String(sealed.start + index * sealed.step);
     if ('numbers' in sealed) return String(sealed.numbers[index]);
     return sealed.text.slice(index === 0 ? 0 : sealed.ends[index - 1], sealed.ends[index]);
   }
@@ -57,8 +79,10 @@ export class EntityKeyBuilder implements EntityKeys {
       this.chunks.push({ text: this.texts.join(''), ends });
       this.texts = null;
     } else {
-      this.chunks.push({ numbers: this.numbers });
-      this.numbers = new Float64Array(CHUNK_ROWS);
+      const sealed = sealNumbers(this.numbers);
+      this.chunks.push(sealed);
+      // The buffer is filled again unless the chunk kept it.
+      if ('numbers' in sealed && sealed.numbers === this.numbers) this.numbers = new Float64Array(CHUNK_ROWS);
     }
     this.pending = 0;
   }

@@ -238,7 +238,7 @@ export class RunExecutor {
       iterations,
       iterationsSeen,
       timings: result.timings,
-      assignments: assignmentsInKeyOrder(result.keys, result.assignments, result.distances),
+      assignments: assignmentsInKeyOrder(result.keys, result.assignments, result.distances, null),
     });
   }
 
@@ -356,7 +356,7 @@ function storedResultsOf(output: StoredResults): StoredResults {
  * `keys.keyOf(index)`. The keys become strings only here, after the matrix is let go: 10M of them take
  * about 400 MB. Two rows with one key fail the run (DUPLICATE_KEY): a run stores one assignment per key.
  */
-function assignmentsInKeyOrder(keys: EntityKeys, clusters: Int32Array, distances: Float64Array, rowOf?: Int32Array): AssignmentColumns {
+function assignmentsInKeyOrder(keys: EntityKeys, clusters: Int32Array, distances: Float64Array, rowOf: Int32Array | null): AssignmentColumns {
   const rows = clusters.length;
   const texts = new Array<string>(rows);
   for (let index = 0; index < rows; index++) texts[index] = keys.keyOf(rowOf ? rowOf[index]! : index);

@@ -56,8 +56,8 @@ export interface ModelingMetrics {
 }
 
 export interface ModelingJobOutput {
-  /** For each clustered row, the input row it came from (rows with NULLs are gone under DROP). */
-  readonly keptRowIndexes: Int32Array;
+  /** For each clustered row, the input row it came from (rows with NULLs are gone under DROP); null when every row was clustered. */
+  readonly keptRowIndexes: Int32Array | null;
   readonly assignments: Int32Array;
   /** Euclidean distance of each clustered row to its centroid, in scaled units. */
   readonly distances: Float64Array;

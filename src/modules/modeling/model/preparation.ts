@@ -55,8 +55,11 @@ export interface Scaling {
 
 export interface PreparedData {
   readonly matrix: Matrix;
-  /** For each row of `matrix`, the index of the input row it came from. */
-  readonly keptRowIndexes: Int32Array;
+  /**
+   * For each row of `matrix`, the index of the input row it came from; null when every input row was
+   * kept, row i being input row i (no array of 40 MB at 10M rows to say so).
+   */
+  readonly keptRowIndexes: Int32Array | null;
   readonly rowsRead: number;
   readonly rowsDropped: number;
   readonly columnStats: readonly ColumnStats[];
@@ -163,37 +166,39 @@ function inOriginalUnits(value: number, unit: number): number {
   return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, value * unit));
 }
 
-function dropIncompleteRows({ values, rows, columns }: RawTable, inPlace: boolean): { matrix: Matrix; keptRowIndexes: Int32Array } {
+function dropIncompleteRows({ values, rows, columns }: RawTable, inPlace: boolean): { matrix: Matrix; keptRowIndexes: Int32Array | null } {
+  const complete = (i: number) => {
+    for (let j = 0; j < columns; j++) if (Number.isNaN(values[i * columns + j]!)) return false;
+    return true;
+  };
+  let firstDropped = 0;
+  while (firstDropped < rows && complete(firstDropped)) firstDropped++;
+  if (firstDropped === rows) {
+    // Nothing dropped: the values are the matrix (in place), or one copy of them.
+    const out = inPlace ? values : sharedFloat64Array(values.length);
+    if (!inPlace) out.set(values);
+    return { matrix: createMatrix(out, rows, columns), keptRowIndexes: null };
+  }
   const kept = new Int32Array(rows);
   let keptRows = 0;
-  for (let i = 0; i < rows; i++) {
-    let complete = true;
-    for (let j = 0; j < columns && complete; j++) complete = !Number.isNaN(values[i * columns + j]!);
-    if (complete) kept[keptRows++] = i;
-  }
+  for (let i = 0; i < firstDropped; i++) kept[keptRows++] = i;
+  for (let i = firstDropped + 1; i < rows; i++) if (complete(i)) kept[keptRows++] = i;
   if (inPlace) {
     // Each kept row moves down to its place or stays: a row is never overwritten before it is moved.
     for (let r = 0; r < keptRows; r++) if (kept[r] !== r) values.copyWithin(r * columns, kept[r]! * columns, (kept[r]! + 1) * columns);
-    return {
-      matrix: createMatrix(values.subarray(0, keptRows * columns), keptRows, columns),
-      keptRowIndexes: keptRows === rows ? kept : kept.slice(0, keptRows),
-    };
+    return { matrix: createMatrix(values.subarray(0, keptRows * columns), keptRows, columns), keptRowIndexes: kept.slice(0, keptRows) };
   }
   const out = sharedFloat64Array(keptRows * columns);
-  if (keptRows === rows) {
-    out.set(values); // nothing dropped: one copy, not one per row
-  } else {
-    for (let r = 0; r < keptRows; r++) out.set(values.subarray(kept[r]! * columns, (kept[r]! + 1) * columns), r * columns);
-  }
+  for (let r = 0; r < keptRows; r++) out.set(values.subarray(kept[r]! * columns, (kept[r]! + 1) * columns), r * columns);
   return { matrix: createMatrix(out, keptRows, columns), keptRowIndexes: kept.slice(0, keptRows) };
 }
 
 /** Replaces each missing value by its column's mean over the non-missing values; keeps every row. */
-function imputeMeans({ values, rows, columns }: RawTable, stats: readonly ColumnStats[], inPlace: boolean): { matrix: Matrix; keptRowIndexes: Int32Array } {
+function imputeMeans({ values, rows, columns }: RawTable, stats: readonly ColumnStats[], inPlace: boolean): { matrix: Matrix; keptRowIndexes: null } {
   const out = inPlace ? values : sharedFloat64Array(values.length);
   if (!inPlace) out.set(values);
   for (let k = 0; k < out.length; k++) if (Number.isNaN(out[k]!)) out[k] = stats[k % columns]!.mean;
-  return { matrix: createMatrix(out, rows, columns), keptRowIndexes: Int32Array.from({ length: rows }, (_, i) => i) };
+  return { matrix: createMatrix(out, rows, columns), keptRowIndexes: null };
 }
 
 /** Fits the scaling parameters on the matrix to be clustered (see Scaling); row by row, as describeColumns. */

@@ -14,7 +14,8 @@ try {
     shouldCancel: () => Atomics.load(cancelFlag, 0) === 1,
   });
   // The big arrays move to the main thread instead of being copied.
-  post({ type: 'done', output }, [output.keptRowIndexes.buffer, output.assignments.buffer, output.distances.buffer] as ArrayBuffer[]);
+  const moved = [output.keptRowIndexes?.buffer, output.assignments.buffer, output.distances.buffer].filter((buffer) => buffer !== undefined);
+  post({ type: 'done', output }, moved as ArrayBuffer[]);
 } catch (error) {
   const failure = error as Error;
   post({

@@ -18,6 +18,36 @@ describe('EntityKeyBuilder', () => {
     assert.deepEqual(all(builder), expected);
   });
 
+  it('every numeric chunk form reads back exactly: consecutive ids, a descending step, 32-bit extremes, -0, a sequence broken at its last row, a fraction or 2^31 at the end', () => {
+    // One builder, one chunk per case, so each chunk is sealed in the form its numbers allow.
+    const cases: ((index: number) => number)[] = [
+      (i) => i + 1, // consecutive ids
+      (i) => 1_000_000 - 3 * i, // descending, step -3
+      (i) => (i % 2 === 0 ? 2 ** 31 - 1 - i : -(2 ** 31) + i), // 32-bit, not a sequence, both extremes
+      (i) => (i === 0 ? -0 : i), // -0 is written "0", as String(-0)
+      (i) => (i === CHUNK - 1 ? 7 : i * 5), // a sequence but for its last row
+      (i) => (i === CHUNK - 1 ? 0.5 : i), // integers but for a fraction at the end
+      (i) => (i === CHUNK - 1 ? 2 ** 31 : i), // one key past 32 bits
+      (i) => i * 2 ** 40, // a sequence of integers past 32 bits
+    ];
+    const builder = new EntityKeyBuilder();
+    const expected: string[] = [];
+    for (const keyAt of cases) {
+      for (let index = 0; index < CHUNK; index++) {
+        builder.addNumber(keyAt(index));
+        expected.push(String(keyAt(index)));
+      }
+    }
+    for (let index = 0; index < 5; index++) {
+      builder.addNumber(index); // an unsealed chunk after them
+      expected.push(String(index));
+    }
+    assert.equal(builder.length, expected.length);
+    assert.deepEqual(all(builder), expected);
+    assert.equal(builder.keyOf(3 * CHUNK), '0');
+    assert.equal(builder.keyOf(6 * CHUNK - 1), '0.5');
+  });
+
   it('text keys (Unicode, empty, astral characters, lone surrogates) and numbers mixed in one chunk, across a chunk boundary', () => {
     const builder = new EntityKeyBuilder();
     const texts = ['', 'é', '日本語', '😀x', '\uD800', 'a"b,c', '0', ' '];

@@ -9,6 +9,13 @@ function table(rows: number[][]) {
   return { values: Float64Array.from(rows.flat()), rows: rows.length, columns: rows[0]!.length };
 }
 
+/** The table's values on a SharedArrayBuffer, as readFeatureTable gives them. */
+function sharedTable(rows: number[][]) {
+  const values = new Float64Array(new SharedArrayBuffer(rows.length * rows[0]!.length * 8));
+  values.set(rows.flat());
+  return { values, rows: rows.length, columns: rows[0]!.length };
+}
+
 function column(matrix: Matrix, j: number): number[] {
   return Array.from({ length: matrix.rows }, (_, i) => rowView(matrix, i)[j]!);
 }
@@ -29,14 +36,53 @@ describe('prepare', () => {
     const prepared = prepare(table(WITH_GAPS), { missing: 'DROP', scaling: 'NONE' });
     assert.equal(prepared.rowsRead, 5);
     assert.equal(prepared.rowsDropped, 2);
-    assert.deepEqual(Array.from(prepared.keptRowIndexes), [0, 3, 4]);
+    assert.deepEqual(Array.from(prepared.keptRowIndexes!), [0, 3, 4]);
     assert.deepEqual(Array.from(prepared.matrix.values), [1, 10, 4, 40, 5, 50]);
+  });
+
+  for (const inPlace of [false, true]) {
+    it(`DROP with no missing value keeps every row without an index array, the values unchanged${inPlace ? ' (in place)' : ''}`, () => {
+      const full = [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ];
+      const raw = inPlace ? sharedTable(full) : table(full);
+      const prepared = prepare(raw, { missing: 'DROP', scaling: 'NONE' }, undefined, inPlace);
+      assert.equal(prepared.keptRowIndexes, null);
+      assert.equal(prepared.rowsDropped, 0);
+      assert.deepEqual(Array.from(prepared.matrix.values), [1, 10, 2, 20, 3, 30]);
+      assert.equal(prepared.matrix.values.buffer === raw.values.buffer, inPlace);
+    });
+  }
+
+  it('DROP with only the last row incomplete, or only the first: the index array names the rows kept', () => {
+    const last = prepare(
+      table([
+        [1, 10],
+        [2, 20],
+        [3, NaN],
+      ]),
+      { missing: 'DROP', scaling: 'NONE' },
+    );
+    assert.deepEqual(Array.from(last.keptRowIndexes!), [0, 1]);
+    assert.deepEqual(Array.from(last.matrix.values), [1, 10, 2, 20]);
+    const first = prepare(
+      table([
+        [NaN, 10],
+        [2, 20],
+        [3, 30],
+      ]),
+      { missing: 'DROP', scaling: 'NONE' },
+    );
+    assert.deepEqual(Array.from(first.keptRowIndexes!), [1, 2]);
+    assert.deepEqual(Array.from(first.matrix.values), [2, 20, 3, 30]);
   });
 
   it('MEAN replaces each missing value by its column mean over the non-missing values and keeps every row', () => {
     const prepared = prepare(table(WITH_GAPS), { missing: 'MEAN', scaling: 'NONE' });
     assert.equal(prepared.rowsDropped, 0);
-    assert.deepEqual(Array.from(prepared.keptRowIndexes), [0, 1, 2, 3, 4]);
+    assert.equal(prepared.keptRowIndexes, null, 'every row kept: no index array');
     assert.deepEqual(column(prepared.matrix, 0), [1, 2, 3, 4, 5]); // mean of 1, 2, 4, 5
     assert.deepEqual(column(prepared.matrix, 1), [10, 32.5, 30, 40, 50]); // mean of 10, 30, 40, 50
   });
@@ -278,12 +324,6 @@ describe('prepare', () => {
 });
 
 describe('prepare in place', () => {
-  /** The table's values on a SharedArrayBuffer, as readFeatureTable gives them. */
-  function sharedTable(rows: number[][]) {
-    const values = new Float64Array(new SharedArrayBuffer(rows.length * rows[0]!.length * 8));
-    values.set(rows.flat());
-    return { values, rows: rows.length, columns: rows[0]!.length };
-  }
   const gaps = [
     [NaN_, 1, 2],
     [3, 4, 5],
@@ -301,7 +341,7 @@ describe('prepare in place', () => {
         const inPlace = prepare(raw, { missing, scaling }, undefined, true);
         assert.equal(inPlace.matrix.values.buffer, raw.values.buffer, 'no copy');
         assert.deepEqual(Array.from(inPlace.matrix.values), Array.from(copied.matrix.values));
-        assert.deepEqual(Array.from(inPlace.keptRowIndexes), Array.from(copied.keptRowIndexes));
+        assert.deepEqual(inPlace.keptRowIndexes && Array.from(inPlace.keptRowIndexes), copied.keptRowIndexes && Array.from(copied.keptRowIndexes));
         assert.deepEqual([inPlace.columnStats, inPlace.scaling, inPlace.rowsDropped], [copied.columnStats, copied.scaling, copied.rowsDropped]);
       });
     }
