@@ -76,11 +76,13 @@ start() {
     # --skip-name-resolve: no reverse DNS on connect (fast, no network).
     # Not answering ping = not running: a pid file left by a crash would make
     # mariadbd refuse to start if it is not writable by mysql.
+    # --tmpdir=/tmp: mariadbd would otherwise take the caller's TMPDIR, which user mysql may not be
+    # allowed to write (a bench's private TMPDIR made InnoDB abort: "Can't create/write to file").
     rm -f "$RUN_DIR/mysqld.pid" "$LAUNCH_PID_FILE"
     start-stop-daemon --start --quiet --background \
       --pidfile "$LAUNCH_PID_FILE" --make-pidfile --exec "$MARIADBD" -- \
       --user=mysql --bind-address=127.0.0.1 --port="$PORT" \
-      --log-error="$LOG_FILE" --skip-name-resolve
+      --log-error="$LOG_FILE" --skip-name-resolve --tmpdir=/tmp
 
     say "waiting for MariaDB to answer (up to ${WAIT_SECONDS}s)"
     local i pid
