@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
@@ -57,6 +57,9 @@ export function createGraphqlServer(options: GraphqlServerOptions): ApolloServer
     logger: options.logger.child({ component: 'apollo' }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No cache hints here, and its willResolveField hook ran around every field of every answer;
+      // http-routes.ts says no-store for /graphql instead, as this plugin did.
+      ApolloServerPluginCacheControlDisabled(),
       drainGraphqlWsPlugin(options.sockets),
       metricsPlugin(options.metrics),
       accessLogPlugin(),

@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { Express } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config/config';
@@ -49,6 +49,12 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   expressApp.use(runExportRoutes(services.runExports, authenticator, logger.child({ component: 'export' })));
   expressApp.use(
     '/graphql',
+    // Answers hold the caller's data: no cache keeps them (Apollo's cache-control plugin, disabled in
+    // graphql-server.ts, said no-store for every answer without hints, i.e. every one).
+    (_request: Request, response: Response, next: NextFunction) => {
+      response.setHeader('cache-control', 'no-store');
+      next();
+    },
     // JSON only, at most GRAPHQL_BODY_LIMIT, valid UTF-8; failures are answered by the handler below.
     graphqlJsonBody(config.bodyLimitBytes),
     expressMiddleware(options.apollo, {

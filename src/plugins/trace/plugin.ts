@@ -7,7 +7,7 @@ import { refusalOf } from '../../metrics/refusal';
 import { promiseOf } from '../../shared/promise-of';
 import { ECS_VERSION, GRAPHQL_OPERATION_ACTION, MILLISECONDS_TO_NANOSECONDS } from '../../telemetry/trace-document';
 import { DEFAULT_REFUSED_SAMPLE_RATE, DEFAULT_RUN_TYPE_NAME, type GraphqlTracePluginOptions } from './options';
-import { OperationRuns } from './run-ids';
+import { OperationRuns, watchRunRootFields } from './run-ids';
 
 /**
  * Records every GraphQL operation as an ECS event (event.category web, action graphql-operation),
@@ -21,14 +21,16 @@ export function graphqlTracePlugin(options: GraphqlTracePluginOptions): ApolloSe
   const random = options.random ?? Math.random;
   const runTypeName = options.runTypeName ?? DEFAULT_RUN_TYPE_NAME;
   return {
+    serverWillStart({ schema }) {
+      watchRunRootFields(schema, runTypeName);
+      return Promise.resolve();
+    },
     requestDidStart({ contextValue }) {
       const started = Date.now();
       const startedAt = process.hrtime.bigint();
-      const runs = new OperationRuns(runTypeName);
+      const runs = new OperationRuns();
+      runs.attachTo(contextValue);
       return Promise.resolve({
-        executionDidStart() {
-          return Promise.resolve({ willResolveField: ({ args, info }) => runs.watch(args, info) });
-        },
         willSendResponse({ operationName, operation, errors, response }) {
           return promiseOf(() => {
             const introspection = operation?.selectionSet.selections.every(
