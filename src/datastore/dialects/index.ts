@@ -39,6 +39,8 @@ export function refineForServer(dialect: SqlDialect, serverVersion: string): Sql
   if (dialect.constructor === PostgresqlDialect) return new PostgresqlDialect(serverVersion);
   // And whether Tibero pages with OFFSET/FETCH (7, and 6 from FS07) or ROWNUM.
   if (dialect.constructor === TiberoDialect) return new TiberoDialect(serverVersion);
+  // And whether SQLite's library has JSON and the math functions for its columnArraysSources.
+  if (dialect.constructor === SqliteDialect) return new SqliteDialect(serverVersion);
   if (dialect instanceof MysqlDialect && !(dialect instanceof MariadbDialect)) {
     if (/mariadb/i.test(serverVersion)) return new MariadbDialect(serverVersion);
     const match = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);

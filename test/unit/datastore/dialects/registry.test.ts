@@ -90,10 +90,20 @@ describe('refining a dialect once the server says what it is', () => {
     assert.equal(new PostgresqlDialect().mergeFromSelect, false, 'not before the version is known');
   });
 
-  const others: [string, SqlDialect, string][] = [
-    ['sqlite', new SqliteDialect(), '3.40.1'],
-    ['oracle', new OracleDialect(), 'Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production'],
-  ];
+  it('a SQLite dialect is made anew for the library: the JSON form of its column-wise UPSERT only where it has JSON and the math functions', () => {
+    for (const [version, json] of [
+      ['3.40.1 (json, math)', true],
+      ['3.40.1', false],
+      ['unknown', false],
+    ] as const) {
+      const refined = refineForServer(new SqliteDialect(), version);
+      assert.equal(refined.constructor, SqliteDialect, version);
+      assert.equal((refined as SqliteDialect).readsJsonWithMath, json, version);
+    }
+    assert.equal(new SqliteDialect().readsJsonWithMath, false, 'not before the library is known');
+  });
+
+  const others: [string, SqlDialect, string][] = [['oracle', new OracleDialect(), 'Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production']];
   it('a Tibero dialect is made anew for the server version (its paging depends on it)', () => {
     const refined = refineForServer(new TiberoDialect(), 'PRODUCT_MAJOR=7 PRODUCT_MINOR=2');
     assert.equal(refined.constructor, TiberoDialect);

@@ -14,7 +14,10 @@ describe('server statements', () => {
   });
 
   expectSqlPerDialect('the server version comes from each database its own way', (d) => d.serverVersionStatement(), {
-    sqlite: { sql: 'SELECT sqlite_version() AS version', parameters: [] },
+    sqlite: {
+      sql: "SELECT sqlite_version() || CASE WHEN (SELECT COUNT(*) FROM pragma_function_list WHERE name IN ('json_extract', 'power')) >= 2 THEN ' (json, math)' ELSE '' END AS version",
+      parameters: [],
+    },
     postgresql: { sql: 'SELECT version() AS version', parameters: [] },
     mysql: { sql: 'SELECT VERSION() AS version', parameters: [] },
     mariadb: { sql: 'SELECT VERSION() AS version', parameters: [] },

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Datastore } from '../../../src/datastore/datastore';
+import { SqliteDialect, doubleParts } from '../../../src/datastore/dialects/sqlite';
+import type { ColumnDefinition, SqlValue } from '../../../src/datastore/types';
+import { SeededRandom } from '../../../src/shared/seeded-random';
+import { openDatastore, select, sqliteDatabase } from '../../support/databases';
+
+/**
+ * SQLite's columnArraysSources carries each batch's per-row values in one JSON parameter (json_each),
+ * a double as an integer mantissa and a power of two. Stored values must be the very values binding
+ * them stores: the same rows are UPSERTed once through the JSON form and once through bound parameters
+ * (the form without JSON), and SQL compares the two tables value by value with IS, which compares
+ * doubles bit for bit (SQLite's ODBC driver reads a REAL back with 15 digits only, so reading them
+ * back could not tell). NULLs in every per-row column, extreme and random doubles, hostile text.
+ */
+const COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'set_id', type: 'string', length: 64, nullable: false },
+  { name: 'k', type: 'string', length: 512, nullable: false },
+  { name: 'n', type: 'integer' },
+  { name: 'd', type: 'double' },
+  { name: 't', type: 'text' },
+];
+const KEY = ['set_id', 'k'];
+
+const EXTREMES = [
+  0,
+  -0,
+  Number.MIN_VALUE,
+  -Number.MIN_VALUE,
+  2 * Number.MIN_VALUE,
+  2 ** -1022,
+  2 ** -1022 - Number.MIN_VALUE,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  1 + Number.EPSILON,
+  1 - Number.EPSILON / 2,
+  0.1,
+  1 / 3,
+  2 ** 53,
+  2 ** 53 + 2,
+  123456789.123456789,
+  1e-300,
+  1e300,
+];
+const TEXTS = [
+  '',
+  'é',
+  '日本語',
+  '😀',
+  '\uD800',
+  'a\uDC00b',
+  '\uDBFF\uDFFF',
+  'quote " and \\ and \n',
+  '\u0001\u001f\u007f',
+  '\uFFFF',
+  'x'.repeat(300),
+  '0',
+  ' ',
+];
+
+/** Row i of the comparison: a key, and NULLs, extremes, random bit patterns and hostile text in turn. */
+function rowsOf(count: number): Record<string, SqlValue>[] {
+  const random = new SeededRandom(20_261_204);
+  const bits = new DataView(new ArrayBuffer(8));
+  const randomDouble = () => {
+    for (;;) {
+      bits.setUint32(0, random.integer(2 ** 32));
+      bits.setUint32(4, random.integer(2 ** 32));
+      const value = bits.getFloat64(0);
+      if (Number.isFinite(value)) return value;
+    }
+  };
+  return Array.from({ length: count }, (_, i) => ({
+    k: `${TEXTS[i % TEXTS.length]}#${i}`,
+    n: i % 7 === 0 ? null : i % 5 === 0 ? Number.MAX_SAFE_INTEGER - i : i % 3 === 0 ? -(2 ** 31) - i : i,
+    d: i % 11 === 0 ? null : i < EXTREMES.length ? EXTREMES[i]! : randomDouble(),
+    t: i % 13 === 0 ? null : `${TEXTS[(i * 7) % TEXTS.length]}${i}`,
+  }));
+}
+
+describe('SQLite: the JSON form of a column-wise UPSERT stores what binding stores', () => {
+  let datastore: Datastore;
+  let dialect: SqliteDialect;
+
+  before(async () => {
+    datastore = (await openDatastore(sqliteDatabase())).datastore;
+    dialect = datastore.dialect as SqliteDialect;
+    for (const table of ['via_json', 'via_binds']) {
+      await datastore.execute(dialect.compileCreateTable({ name: table, columns: COLUMNS, primaryKey: KEY }));
+    }
+  });
+  after(() => datastore?.close());
+
+  /** UPSERTs `rows` (set_id shared) into `table` through `through`'s columnArraysSources, in one transaction. */
+  async function upsert(through: SqliteDialect, table: string, setId: string, rows: readonly Record<string, SqlValue>[]): Promise<number> {
+    const sources = [...through.columnArraysSources(COLUMNS, { set_id: setId }, { count: rows.length, value: (row, column) => rows[row]![column] ?? null })];
+    await datastore.transaction(async (transaction) => {
+      for (const source of sources) {
+        for (const statement of dialect.compileUpsertFromSelect({ table, keyColumns: KEY, columns: COLUMNS }, source, true))
+          await transaction.execute(statement);
+      }
+    });
+    return sources.filter((source) => source.sql.includes('json_each')).length;
+  }
+
+  async function differences(setId: string): Promise<Record<string, unknown>> {
+    const [row] = await datastore.query(
+      select(
+        'SELECT (SELECT COUNT(*) FROM via_json WHERE set_id = ?) AS json_rows, (SELECT COUNT(*) FROM via_binds WHERE set_id = ?) AS bound_rows, ' +
+          'COUNT(b.k) AS matched, SUM(j.n IS NOT b.n) AS n_differ, SUM(j.d IS NOT b.d) AS d_differ, SUM(typeof(j.d) IS NOT typeof(b.d)) AS d_type_differ, ' +
+          'SUM(j.t IS NOT b.t) AS t_differ FROM via_json j LEFT JOIN via_binds b ON b.set_id = j.set_id AND b.k = j.k WHERE j.set_id = ?',
+        [setId, setId, setId],
+      ),
+    );
+    return Object.fromEntries(Object.entries(row!).map(([name, value]) => [name, Number(value)]));
+  }
+
+  it('this SQLite has JSON and the math functions, so the JSON form is the one a run takes', () => {
+    assert.equal(dialect.readsJsonWithMath, true);
+  });
+
+  it('12,000 rows inserted, then every one updated: the two tables hold the same values, bit for bit', async () => {
+    const rows = rowsOf(12_000);
+    const jsonStatements = await upsert(dialect, 'via_json', 'a', rows);
+    assert.ok(jsonStatements > 0, 'the JSON form ran');
+    await upsert(new SqliteDialect(), 'via_binds', 'a', rows);
+    assert.deepEqual(await differences('a'), {
+      json_rows: 12_000,
+      bound_rows: 12_000,
+      matched: 12_000,
+      n_differ: 0,
+      d_differ: 0,
+      d_type_differ: 0,
+      t_differ: 0,
+    });
+
+    const changed = rows.map((row, i) => ({ ...row, n: i % 2 === 0 ? null : 1, d: i % 3 === 0 ? -Number.MIN_VALUE : (row.d as number | null), t: 'changed' }));
+    await upsert(dialect, 'via_json', 'a', changed);
+    await upsert(new SqliteDialect(), 'via_binds', 'a', changed);
+    assert.deepEqual(await differences('a'), {
+      json_rows: 12_000,
+      bound_rows: 12_000,
+      matched: 12_000,
+      n_differ: 0,
+      d_differ: 0,
+      d_type_differ: 0,
+      t_differ: 0,
+    });
+  });
+
+  it('a batch holding a value the JSON form does not carry (an integer past 2^53, a number in a text column) is bound instead, the others still go as JSON', async () => {
+    const rows = rowsOf(110_000);
+    rows[60_000] = { ...rows[60_000]!, n: 2 ** 60 };
+    rows[100_000] = { ...rows[100_000]!, t: 12_345 };
+    const jsonStatements = await upsert(dialect, 'via_json', 'b', rows);
+    assert.equal(jsonStatements, 1, 'of the three batches of 50,000 rows, the first as JSON, the two holding those values bound');
+    await upsert(new SqliteDialect(), 'via_binds', 'b', rows);
+    assert.deepEqual(await differences('b'), {
+      json_rows: 110_000,
+      bound_rows: 110_000,
+      matched: 110_000,
+      n_differ: 0,
+      d_differ: 0,
+      d_type_differ: 0,
+      t_differ: 0,
+    });
+  });
+
+  it('a double that is not finite is refused as binding refuses it, and nothing of the UPSERT is stored', async () => {
+    const rows = rowsOf(60_000);
+    rows[55_000] = { ...rows[55_000]!, d: Number.NaN };
+    await assert.rejects(upsert(dialect, 'via_json', 'c', rows), /Parameter \d+ is NaN; only finite numbers can be stored/);
+    const [count] = await datastore.query(select('SELECT COUNT(*) AS c FROM via_json WHERE set_id = ?', ['c']));
+    assert.equal(Number(count!.c), 0);
+  });
+
+  it('doubleParts gives m and e with m × 2^e the double exactly, m odd or 0, |m| < 2^53', () => {
+    for (const value of [...EXTREMES, -1.5, 3, 2 ** -1074 * 3, 6.02214076e23]) {
+      const [m, e] = doubleParts(value);
+      assert.ok(Number.isSafeInteger(m) && (m === 0 || m % 2 !== 0), `${value}: ${m}`);
+      // m × 2^e in two steps so that neither overflows or underflows before the end.
+      const half = Math.trunc(e / 2);
+      assert.equal(m * 2 ** half * 2 ** (e - half), value === 0 ? 0 : value, `${value}`);
+    }
+  });
+});
