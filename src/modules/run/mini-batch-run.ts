@@ -9,7 +9,7 @@ import {
   daviesBouldin,
   DEFAULT_SEEDING_SAMPLE_SIZE,
   MiniBatchKMeans,
-  ModelInputError,
+  assertValidK,
   prepareRow,
   RunCancelledError,
   sampleIndexes,
@@ -95,8 +95,8 @@ export async function runMiniBatch(
     }
   });
   const { columnStats, scaling, rowsRead, rowsKept } = statistics.finish(params.preparation);
-  // As LLOYD refuses it (validateKMeansOptions): fewer rows than clusters would leave clusters without a centre.
-  if (k > rowsKept) throw new ModelInputError('INVALID_K', `k must be an integer from 2 to the number of rows (${rowsKept}), got ${k}`);
+  // As LLOYD refuses it: fewer rows than clusters would leave clusters without a centre.
+  assertValidK(k, rowsKept);
   const readMs = performance.now() - started;
 
   started = performance.now();

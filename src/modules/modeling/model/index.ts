@@ -18,6 +18,7 @@ export {
   type ScalingKind,
 } from './preparation';
 export {
+  assertValidK,
   DEFAULT_SEEDING_SAMPLE_SIZE,
   MAX_ABS_VALUE,
   MAX_ITERATIONS_LIMIT,

@@ -183,12 +183,17 @@ function throwIfCancelled(hooks: RunHooks): void {
   if (hooks.shouldCancel?.()) throw new RunCancelledError();
 }
 
-/** Rejects options outside their documented ranges with ModelInputError (the service's BAD_USER_INPUT). */
-export function validateKMeansOptions(options: KMeansOptions, rows: number): void {
-  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, threads } = options;
+/** k must be an integer from 2 to the rows to cluster: INVALID_K otherwise (LLOYD here, MINI_BATCH once its pass has counted the rows). */
+export function assertValidK(k: number, rows: number): void {
   if (!Number.isInteger(k) || k < 2 || k > rows) {
     throw new ModelInputError('INVALID_K', `k must be an integer from 2 to the number of rows (${rows}), got ${k}`);
   }
+}
+
+/** Rejects options outside their documented ranges with ModelInputError (the service's BAD_USER_INPUT). */
+export function validateKMeansOptions(options: KMeansOptions, rows: number): void {
+  const { k, nInit, maxIterations, tolerance, seed, seedingSampleSize, initialization, threads } = options;
+  assertValidK(k, rows);
   const checks: [boolean, string][] = [
     [initialization === 'KMEANS_PLUS_PLUS' || initialization === 'RANDOM', `initialization must be KMEANS_PLUS_PLUS or RANDOM, got ${String(initialization)}`],
     [isIntegerIn(nInit, 1, MAX_N_INIT), `nInit must be an integer from 1 to ${MAX_N_INIT}, got ${nInit}`],
