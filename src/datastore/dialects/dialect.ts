@@ -400,6 +400,15 @@ export abstract class SqlDialect implements UpsertDialect {
     return { sql: `ALTER TABLE ${this.quoteIdentifier(table)} ADD ${this.addColumnSql(column)}`, parameters: [], kind: 'ddl' };
   }
 
+  /**
+   * Statements that make the database store a column's values as they are, without trying to compress
+   * them: for values that do not compress (packed binary as base64), where trying costs time on every
+   * write. Safe to run again. Default: none (the database does not compress such a column by default).
+   */
+  compileStoreUncompressed(_table: string, _column: string): Statement[] {
+    return [];
+  }
+
   /** compileAddColumn's column clause; the Oracle family writes `ADD (c type)`. */
   protected addColumnSql(column: ColumnDefinition): string {
     return `COLUMN ${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}`;
@@ -501,13 +510,23 @@ export abstract class SqlDialect implements UpsertDialect {
    * source is one of columnArraysSources' (its rows are bound, not read from a table).
    */
   compileUpsertFromSelect(target: UpsertTarget, source: Statement, sourceBound = false): Statement[] {
+    return [...this.compileUpsertFromSelectPreamble(target, sourceBound), this.compileUpsertFromSelectAlone(target, source)];
+  }
+
+  /**
+   * What compileUpsertFromSelect runs before its UPSERT (PostgreSQL 15+: the table lock), for a caller
+   * that UPSERTs several sources in one transaction: run once, before the first source, and each source
+   * with compileUpsertFromSelectAlone. Default: none.
+   */
+  compileUpsertFromSelectPreamble(target: UpsertTarget, sourceBound = false): Statement[] {
+    return this.upsertFromSelectPreamble({ ...target, rows: [] }, sourceBound);
+  }
+
+  /** compileUpsertFromSelect's UPSERT alone, after its preamble (compileUpsertFromSelectPreamble) ran in the same transaction. */
+  compileUpsertFromSelectAlone(target: UpsertTarget, source: Statement): Statement {
     if (target.columns.length === 0 || target.keyColumns.length === 0) throw new Error('an UPSERT needs columns and key columns');
     if (!/\bWHERE\b/i.test(source.sql)) throw new Error('the source of an UPSERT from a SELECT needs a WHERE clause');
-    const spec: UpsertSpec = { ...target, rows: [] };
-    return [
-      ...this.upsertFromSelectPreamble(spec, sourceBound),
-      { sql: this.upsertFromSelectSql(spec, source.sql), parameters: source.parameters, kind: 'upsert' },
-    ];
+    return { sql: this.upsertFromSelectSql({ ...target, rows: [] }, source.sql), parameters: source.parameters, kind: 'upsert' };
   }
 
   /**

@@ -102,6 +102,15 @@ export class PostgresqlDialect extends SqlDialect {
     }
   }
 
+  // A text value over about 2 KB is compressed (pglz) before it is stored out of line, and kept raw only
+  // after the attempt: 62 chunks of a 1M-row run's assignments (28 MB of base64) took 0.59 s to INSERT
+  // that way, 0.09 s as EXTERNAL (out of line, uncompressed), the same 30 MB on disk either way.
+  override compileStoreUncompressed(table: string, column: string): Statement[] {
+    return [
+      { sql: `ALTER TABLE ${this.quoteIdentifier(table)} ALTER COLUMN ${this.quoteIdentifier(column)} SET STORAGE EXTERNAL`, parameters: [], kind: 'ddl' },
+    ];
+  }
+
   // Advisory locks are scoped to the database; a session-level one waits, and ends with its connection.
   override schemaLockStatements(): SchemaLockStatements {
     return {

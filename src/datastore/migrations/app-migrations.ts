@@ -7,6 +7,7 @@ import { V5_RUN_ATTEMPTS } from './versions/005-run-attempts';
 import { V6_RUN_PROGRESS_FRACTION } from './versions/006-run-progress-fraction';
 import { V7_RUN_ASSIGNMENT_CHUNKS } from './versions/007-run-assignment-chunks';
 import { V8_RUN_READ_PROGRESS } from './versions/008-run-read-progress';
+import { V9_ASSIGNMENT_CHUNKS_UNCOMPRESSED } from './versions/009-assignment-chunks-uncompressed';
 
 /**
  * The app's own tables, version by version; each version is written out literally and never changed
@@ -21,4 +22,5 @@ export const APP_MIGRATIONS: readonly Migration[] = [
   V6_RUN_PROGRESS_FRACTION,
   V7_RUN_ASSIGNMENT_CHUNKS,
   V8_RUN_READ_PROGRESS,
+  V9_ASSIGNMENT_CHUNKS_UNCOMPRESSED,
 ];

@@ -11,6 +11,16 @@ export interface Migration {
   readonly tables: readonly TableDefinition[];
   /** Nullable columns it adds to existing tables, after its tables. Default: none. */
   readonly columns?: readonly AddedColumn[];
+  /**
+   * Columns whose values the database is to store as they are, without trying to compress them
+   * (SqlDialect.compileStoreUncompressed), after its columns. Default: none.
+   */
+  readonly uncompressed?: readonly StoredColumn[];
+}
+
+export interface StoredColumn {
+  readonly table: string;
+  readonly column: string;
 }
 
 export interface AddedColumn {

@@ -37,6 +37,9 @@ export async function migrate(datastore: Datastore, migrations: readonly Migrati
     for (const added of await missingColumns(datastore, migration.columns ?? [])) {
       await datastore.execute(dialect.compileAddColumn(added.table, added.column));
     }
+    for (const stored of migration.uncompressed ?? []) {
+      for (const statement of dialect.compileStoreUncompressed(stored.table, stored.column)) await datastore.execute(statement);
+    }
     await datastore.executeAll(dialect.compileUpsert(migrationRecord(migration, now())));
     applied.push(migration.version);
   }
@@ -80,6 +83,7 @@ export function migrationScript(dialect: SqlDialect, migrations: readonly Migrat
   for (const migration of migrations) {
     for (const table of migration.tables) statements.push(dialect.compileCreateTable(table));
     for (const added of migration.columns ?? []) statements.push(dialect.compileAddColumn(added.table, added.column));
+    for (const stored of migration.uncompressed ?? []) statements.push(...dialect.compileStoreUncompressed(stored.table, stored.column));
     const columns = MIGRATIONS_TABLE.columns.map((column) => dialect.quoteIdentifier(column.name)).join(', ');
     records.push(
       `INSERT INTO ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} (${columns}) VALUES (${migration.version}, '${migration.name.replace(/'/g, "''")}', ${dialect.currentUtcTimestampSql()})`,

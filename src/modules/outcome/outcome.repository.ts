@@ -95,15 +95,17 @@ export class OutcomeRepository {
     const sources = executor.dialect.columnArraysSources(target.columns, shared, rows);
     if (sources) {
       const upsert = { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns };
-      // The next source is built while the database runs the statements of the one before.
+      // The preamble (PostgreSQL: the table lock) once, before the first source is built; then each UPSERT
+      // is sent as soon as the one before has ended, and the next source is built while the database runs
+      // it. With the preamble before every UPSERT, the UPSERT waited for the next source's build (1M rows
+      // on PostgreSQL: about 100 ms a batch of 250,000).
+      for (const statement of executor.dialect.compileUpsertFromSelectPreamble(upsert, true)) await executor.execute(statement);
       let running: Promise<unknown> = Promise.resolve();
       try {
         for (const source of sources) {
-          const statements = executor.dialect.compileUpsertFromSelect(upsert, source, true);
+          const statement = executor.dialect.compileUpsertFromSelectAlone(upsert, source);
           await running;
-          running = (async () => {
-            for (const statement of statements) await executor.execute(statement);
-          })();
+          running = executor.execute(statement);
         }
       } catch (error) {
         await running.catch(() => undefined);

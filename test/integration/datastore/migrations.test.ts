@@ -49,6 +49,8 @@ interface Target {
   /** A datastore on a database where neither app table exists. */
   empty(): Promise<Datastore>;
   close(): Promise<void>;
+  /** Where the database can be told not to compress a column (PostgreSQL): how ai_run_assignment_chunk.packed is stored. */
+  packedStorage?(datastore: Datastore): Promise<unknown>;
 }
 
 function sqliteTarget(): Target {
@@ -95,6 +97,15 @@ function postgresqlTarget(): Target {
       await datastore.execute(ddl(`DROP SCHEMA IF EXISTS ${MIGRATION_SCHEMA} CASCADE`));
       await datastore.close();
     },
+    // pg_attribute.attstorage: 'x' (EXTENDED, compressed first: a new text column's) until migration 9, then 'e' (EXTERNAL).
+    async packedStorage(datastore) {
+      const [row] = await datastore.query(
+        select(
+          `SELECT attstorage AS storage FROM pg_attribute WHERE attrelid = to_regclass('${MIGRATION_SCHEMA}.ai_run_assignment_chunk') AND attname = 'packed'`,
+        ),
+      );
+      return row?.storage;
+    },
   };
 }
 
@@ -139,6 +150,7 @@ function describeMigrations(label: string, target: Target): void {
       assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: ALL_VERSIONS, current: LATEST });
       assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), { applied: [], current: LATEST });
       assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
+      if (target.packedStorage) assert.equal(await target.packedStorage(datastore), 'e', 'assignment chunks stored uncompressed');
       const tables = await new CatalogRepository(datastore).tables();
       for (const table of APP_TABLES) assert.ok(tables.includes(table), `${table} is not among ${tables.join(', ')}`);
     });
@@ -151,6 +163,7 @@ function describeMigrations(label: string, target: Target): void {
         current: LATEST,
       });
       assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
+      if (target.packedStorage) assert.equal(await target.packedStorage(datastore), 'e', 'assignment chunks stored uncompressed');
     });
 
     it("after migrating, ai_dataset's columns, nullability and primary key are visible through the catalog", async () => {
