@@ -3,6 +3,8 @@ export interface EntityKeys {
   readonly length: number;
   /** The key of row `row` (0 ≤ row < length): a single key's text, a composite key's JSON array. */
   keyOf(row: number): string;
+  /** Row `row`'s key as the number whose String() it is, where it was read as a number and kept as one; else null. */
+  numberOf(row: number): number | null;
 }
 
 // Keys are kept in chunks of 2^16 rows. A chunk of numbers is stored in the smallest form that gives
@@ -69,6 +71,16 @@ export class EntityKeyBuilder implements EntityKeys {
     return sealed.text.slice(index === 0 ? 0 : sealed.ends[index - 1], sealed.ends[index]);
   }
 
+  numberOf(row: number): number | null {
+    const chunk = row >>> CHUNK_BITS;
+    const index = row & (CHUNK_ROWS - 1);
+    if (chunk === this.chunks.length) return this.texts ? null : this.numbers[index]!;
+    const sealed = this.chunks[chunk]!;
+    if ('step' in sealed) return sealed.start + index * sealed.step;
+    if ('numbers' in sealed) return sealed.numbers[index]!;
+    return null;
+  }
+
   private added(): void {
     this.pending += 1;
     if (this.pending < CHUNK_ROWS) return;
@@ -104,8 +116,18 @@ export class JoinedEntityKeys implements EntityKeys {
   }
 
   keyOf(row: number): string {
+    const part = this.partOf(row);
+    return this.parts[part]!.keyOf(row - this.starts[part]!);
+  }
+
+  numberOf(row: number): number | null {
+    const part = this.partOf(row);
+    return this.parts[part]!.numberOf(row - this.starts[part]!);
+  }
+
+  private partOf(row: number): number {
     let part = this.parts.length - 1;
     while (part > 0 && this.starts[part]! > row) part--;
-    return this.parts[part]!.keyOf(row - this.starts[part]!);
+    return part;
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { inKeyOrder } from '../../../src/modules/run/assignment-order';
+import { AssignmentRepository } from '../../../src/modules/run/assignment.repository';
 import { RegisterDatasetDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
@@ -11,7 +13,8 @@ import { dataOf, readOutcomeTable, registerInput, startInput, waitForRun } from 
  * Float64, a chunk not yet full as read. A table whose keys take each form in turn is clustered through
  * GraphQL and its outcomes read back with SQL: every key of the table is there once, no other, and each
  * carries its own row's cluster (even rows sit in one blob, odd rows in the other, so a key given to
- * the wrong row shows). On one read connection the chunks fall on the forms' boundaries; on two, each
+ * the wrong row shows). The run's stored assignments hold the same keys in key order (their text's, as
+ * pages and lookups read them), each with the same cluster. On one read connection the chunks fall on the forms' boundaries; on two, each
  * key range has chunks of its own.
  */
 const TABLE = 'key_forms';
@@ -94,6 +97,15 @@ for (const target of [
         assert.equal(outcome.cluster, clusterOfParity[n % 2], `key ${key} (row ${n}) is in the other row parity's cluster`);
       }
       assert.notEqual(clusterOfParity[0], clusterOfParity[1]);
+
+      const stored: string[] = [];
+      await new AssignmentRepository(server.app.datastore).forEachChunk(started.id, server.app.datastore, (chunk) => {
+        chunk.keys.forEach((key, index) => assert.equal(chunk.clusters[index], outcomes.get(key)?.cluster, `stored assignment of key ${key}`));
+        stored.push(...chunk.keys);
+        return Promise.resolve();
+      });
+      assert.equal(stored.length, ROWS);
+      assert.ok(inKeyOrder(stored), 'the stored assignments are in key order, each key once');
     });
   });
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareKeys, decodeAssignmentChunk, encodeAssignmentChunk, type AssignmentColumns } from '../../../../src/modules/run/assignment-chunk-codec';
-import { inKeyOrder, keyOrder } from '../../../../src/modules/run/assignment-order';
+import { inKeyOrder, integerKeyOrder, keyOrder } from '../../../../src/modules/run/assignment-order';
+import { SeededRandom } from '../../../../src/shared/seeded-random';
 
 function roundTrip(chunk: AssignmentColumns): AssignmentColumns {
   return decodeAssignmentChunk(encodeAssignmentChunk(chunk));
@@ -72,5 +73,45 @@ describe('assignment chunk codec', () => {
       [...keyOrder(['b', 'c', 'a'])].map((index) => ['b', 'c', 'a'][index]),
       ['a', 'b', 'c'],
     );
+  });
+});
+
+describe('integerKeyOrder', () => {
+  /** The order keyOrder gives the keys' texts, as the indexes' keys. */
+  const byText = (keys: readonly number[]) => [...keyOrder(keys.map(String))].map((index) => keys[index]);
+  const byRank = (keys: readonly number[]) => [...integerKeyOrder(keys.length, (index) => keys[index]!)!].map((index) => keys[index]);
+
+  it('orders integer keys as their texts sort (code points): ids 1…200,000, then every digit count, sign and -0 at random, duplicates kept', () => {
+    const ids = Array.from({ length: 200_000 }, (_, index) => 200_000 - index);
+    assert.deepEqual(byRank(ids), byText(ids));
+
+    const random = new SeededRandom(20_261_204);
+    const keys: number[] = [0, -0, 1, -1, 9, 10, 11, 19, 2, 100, 1_000_000_000, 9_999_999_999, -9_999_999_999, 2 ** 31, -(2 ** 31)];
+    for (let index = 0; index < 100_000; index++) {
+      const digits = 1 + random.integer(10);
+      const magnitude = Math.floor(random.next() * 10 ** digits);
+      keys.push(random.next() < 0.3 ? -magnitude : magnitude);
+    }
+    keys.push(...keys.slice(0, 1_000)); // the same key twice lands side by side
+    const ordered = byRank(keys);
+    assert.deepEqual(ordered.map(String), byText(keys).map(String));
+    assert.ok(inKeyOrder([...new Set(ordered.map(String))]));
+  });
+
+  it('ties keep their first order (a stable sort), so two rows of one key stay in row order', () => {
+    const keys = [5, 3, 5, 3, -0, 0];
+    assert.deepEqual([...integerKeyOrder(keys.length, (index) => keys[index]!)!], [4, 5, 1, 3, 0, 2]);
+  });
+
+  it('no order (null) where a key is not an integer of at most 10 digits, or not a number', () => {
+    for (const odd of [0.5, -1.25, 10_000_000_000, -10_000_000_000, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, null]) {
+      const keys = [1, 2, odd, 3];
+      assert.equal(
+        integerKeyOrder(keys.length, (index) => keys[index]!),
+        null,
+        String(odd),
+      );
+    }
+    assert.deepEqual([...integerKeyOrder(0, () => 1)!], []);
   });
 });

@@ -46,6 +46,13 @@ describe('EntityKeyBuilder', () => {
     assert.deepEqual(all(builder), expected);
     assert.equal(builder.keyOf(3 * CHUNK), '0');
     assert.equal(builder.keyOf(6 * CHUNK - 1), '0.5');
+    // numberOf gives each key as the number it was read as, in every form.
+    for (let row = 0; row < builder.length; row++) {
+      const number = builder.numberOf(row);
+      assert.ok(number !== null && String(number) === expected[row], `row ${row}: ${number} for "${expected[row]}"`);
+    }
+    assert.equal(builder.numberOf(6 * CHUNK - 1), 0.5);
+    assert.equal(builder.numberOf(7 * CHUNK - 1), 2 ** 31);
   });
 
   it('text keys (Unicode, empty, astral characters, lone surrogates) and numbers mixed in one chunk, across a chunk boundary', () => {
@@ -64,6 +71,10 @@ describe('EntityKeyBuilder', () => {
       }
     }
     assert.deepEqual(all(builder), expected);
+    // A chunk holding a text keeps its numbers as text: none of its rows is a number.
+    for (let row = 0; row < CHUNK; row++) assert.equal(builder.numberOf(row), null, `row ${row}`);
+    assert.equal(expected[CHUNK + 5], String(CHUNK + 5), 'a number in the unsealed chunk after it, which began with a text');
+    assert.equal(builder.numberOf(CHUNK + 5), null);
   });
 
   it('a chunk of numbers after a chunk of texts is numbers again, and both read back', () => {
@@ -86,5 +97,26 @@ describe('JoinedEntityKeys', () => {
     const joined = new JoinedEntityKeys(parts);
     assert.equal(joined.length, 6);
     assert.deepEqual(all(joined), ['a', 'b', 'c', 'd', 'e', 'f']);
+    assert.deepEqual(
+      Array.from({ length: 6 }, (_, row) => joined.numberOf(row)),
+      [null, null, null, null, null, null],
+    );
+  });
+
+  it("numberOf across parts of numbers and texts gives each row its own part's number", () => {
+    const parts = [[3, 1], ['x'], [], [-7, 2.5]].map((keys) => {
+      const builder = new EntityKeyBuilder();
+      for (const key of keys) {
+        if (typeof key === 'number') builder.addNumber(key);
+        else builder.addText(key);
+      }
+      return builder;
+    });
+    const joined = new JoinedEntityKeys(parts);
+    assert.deepEqual(
+      Array.from({ length: joined.length }, (_, row) => joined.numberOf(row)),
+      [3, 1, null, -7, 2.5],
+    );
+    assert.deepEqual(all(joined), ['3', '1', 'x', '-7', '2.5']);
   });
 });
