@@ -79,24 +79,53 @@ export function prepare(raw: RawTable, options: PrepareOptions, columnNames?: re
   }
   if (rows === 0) throw new ModelInputError('EMPTY_INPUT', 'the input has no rows');
 
-  const columnStats = describeColumns(raw, label);
+  const moments = columnMoments(raw, label);
+  const columnStats = statsOf(moments, rows);
   const own = inPlace && values.buffer instanceof SharedArrayBuffer;
-  const { matrix, keptRowIndexes } = options.missing === 'DROP' ? dropIncompleteRows(raw, own) : imputeMeans(raw, columnStats, own);
+  // With no value missing, the matrix clustered is the table read: neither policy changes a value, and
+  // the scaling is fitted on the moments already taken (the same values summed in the same order).
+  const complete = moments.count.every((count) => count === rows);
+  const { matrix, keptRowIndexes } = complete
+    ? { matrix: createMatrix(ownValues(values, own), rows, columns), keptRowIndexes: null }
+    : options.missing === 'DROP'
+      ? dropIncompleteRows(raw, own)
+      : imputeMeans(raw, columnStats, own);
   if (matrix.rows === 0) {
     throw new ModelInputError('EMPTY_INPUT', `no rows are left after dropping the ${rows} rows that have a missing value`);
   }
-  const scaling = fitScaling(matrix, options.scaling);
+  // NONE needs no moments (scalingOf reads only how many columns there are).
+  const scaling = scalingOf(options.scaling, complete || options.scaling === 'NONE' ? moments : columnMoments(matrix, label));
   applyScaling(matrix, scaling, label);
   return { matrix, keptRowIndexes, rowsRead: rows, rowsDropped: rows - matrix.rows, columnStats, scaling };
 }
 
+/** The values themselves where they may become the matrix (in place), else one copy of them. */
+function ownValues(values: Float64Array, own: boolean): Float64Array {
+  if (own) return values;
+  const copy = sharedFloat64Array(values.length);
+  copy.set(values);
+  return copy;
+}
+
+/** Per-column sums over the non-missing values of a table, in each column's unit (see Scaling). */
+interface ColumnMoments {
+  readonly count: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly unit: Float64Array;
+  /** Of the values in units. */
+  readonly mean: Float64Array;
+  /** Of the values in units: Σ (v / unit − mean)². */
+  readonly squares: Float64Array;
+}
+
 /**
- * Per-column stats over non-missing values; also rejects infinities and all-missing columns. The passes
+ * Per-column moments over non-missing values; also rejects infinities and all-missing columns. The passes
  * go row by row with one accumulator per column (each column's values still summed in row order), so
  * a million rows are read twice, not twice per column; a column of extreme magnitude is summed once
  * more, in its unit (see Scaling).
  */
-function describeColumns({ values, rows, columns }: RawTable, label: (j: number) => string): ColumnStats[] {
+function columnMoments({ values, rows, columns }: RawTable, label: (j: number) => string): ColumnMoments {
   const count = new Float64Array(columns);
   const sum = new Float64Array(columns);
   const min = new Float64Array(columns).fill(Infinity);
@@ -126,7 +155,12 @@ function describeColumns({ values, rows, columns }: RawTable, label: (j: number)
       if (!Number.isNaN(v)) squares[j]! += (v / unit[j]! - mean[j]!) * (v / unit[j]! - mean[j]!);
     }
   }
-  return Array.from({ length: columns }, (_, j) => ({
+  return { count, min, max, unit, mean, squares };
+}
+
+/** The table's column statistics (ColumnStats), in the columns' own units. */
+function statsOf({ count, min, max, unit, mean, squares }: ColumnMoments, rows: number): ColumnStats[] {
+  return Array.from({ length: count.length }, (_, j) => ({
     count: count[j]!,
     nulls: rows - count[j]!,
     min: min[j]!,
@@ -201,29 +235,9 @@ function imputeMeans({ values, rows, columns }: RawTable, stats: readonly Column
   return { matrix: createMatrix(out, rows, columns), keptRowIndexes: null };
 }
 
-/** Fits the scaling parameters on the matrix to be clustered (see Scaling); row by row, as describeColumns. */
-function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
-  const { values, rows, columns } = matrix;
-  const min = new Float64Array(columns).fill(Infinity);
-  const max = new Float64Array(columns).fill(-Infinity);
-  const sum = new Float64Array(columns);
-  for (let k = 0; k < rows * columns;) {
-    for (let j = 0; j < columns; j++, k++) {
-      const v = values[k]!;
-      sum[j]! += v;
-      if (v < min[j]!) min[j] = v;
-      if (v > max[j]!) max[j] = v;
-    }
-  }
-  const unit = Float64Array.from({ length: columns }, (_, j) => (kind === 'NONE' ? 1 : unitOf(min[j]!, max[j]!)));
-  resumInUnits(values, columns, unit, sum, () => true);
-  const mean = Array.from(sum, (total) => total / rows); // in units
-  const squares = new Float64Array(columns);
-  if (kind === 'STANDARD') {
-    for (let k = 0; k < rows * columns;) {
-      for (let j = 0; j < columns; j++, k++) squares[j]! += (values[k]! / unit[j]! - mean[j]!) ** 2;
-    }
-  }
+/** The scaling parameters (see Scaling) fitted on the moments of the matrix to be clustered (no value missing). */
+function scalingOf(kind: ScalingKind, { count, min, max, unit, mean, squares }: ColumnMoments): Scaling {
+  const columns = count.length;
   const offset: number[] = [];
   const scale: number[] = [];
   for (let j = 0; j < columns; j++) {
@@ -240,10 +254,10 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
       scale.push(max[j]! / unit[j]! - min[j]! / unit[j]!);
     } else {
       offset.push(mean[j]!);
-      scale.push(Math.sqrt(squares[j]! / rows)); // population std, as StandardScaler
+      scale.push(Math.sqrt(squares[j]! / count[j]!)); // population std, as StandardScaler
     }
   }
-  return { kind, unit: Array.from(unit), offset, scale };
+  return { kind, unit: kind === 'NONE' ? Array.from({ length: columns }, () => 1) : Array.from(unit), offset, scale };
 }
 
 /**
@@ -252,23 +266,24 @@ function fitScaling(matrix: Matrix, kind: ScalingKind): Scaling {
  */
 function applyScaling(matrix: Matrix, scaling: Scaling, label: (j: number) => string): void {
   const { values, columns } = matrix;
-  if (scaling.kind !== 'NONE') {
-    const unit = Float64Array.from(scaling.unit);
-    const offset = Float64Array.from(scaling.offset);
-    const scale = Float64Array.from(scaling.scale);
-    for (let k = 0; k < values.length;) {
-      for (let j = 0; j < columns; j++, k++) values[k] = (values[k]! / unit[j]! - offset[j]!) / scale[j]!;
+  const unit = Float64Array.from(scaling.unit);
+  const offset = Float64Array.from(scaling.offset);
+  const scale = Float64Array.from(scaling.scale);
+  const scaled = scaling.kind !== 'NONE';
+  // One pass: each value scaled, then checked; the first refused (in row order) is named.
+  let refused = -1;
+  for (let k = 0; k < values.length && refused < 0;) {
+    for (let j = 0; j < columns; j++, k++) {
+      const value = scaled ? (values[k]! / unit[j]! - offset[j]!) / scale[j]! : values[k]!;
+      values[k] = value;
+      if (!(Math.abs(value) <= MAX_ABS_VALUE) && refused < 0) refused = k;
     }
   }
-  for (let k = 0; k < values.length; k++) {
-    if (!(Math.abs(values[k]!) <= MAX_ABS_VALUE)) {
-      const j = k % columns;
-      throw new ModelInputError(
-        'NON_FINITE_VALUE',
-        `column ${label(j)} holds ${values[k]}${scaling.kind === 'NONE' ? '' : ' once scaled'} at row ${Math.floor(k / columns)}: k-means needs values of magnitude at most ${MAX_ABS_VALUE} (choose STANDARD or MINMAX scaling)`,
-      );
-    }
-  }
+  if (refused < 0) return;
+  throw new ModelInputError(
+    'NON_FINITE_VALUE',
+    `column ${label(refused % columns)} holds ${values[refused]}${scaled ? ' once scaled' : ''} at row ${Math.floor(refused / columns)}: k-means needs values of magnitude at most ${MAX_ABS_VALUE} (choose STANDARD or MINMAX scaling)`,
+  );
 }
 
 /** Points (e.g. centroids) in scaled units → original units, for reporting; always finite. */

@@ -148,6 +148,25 @@ describe('prepare', () => {
     });
   }
 
+  it('a table with no missing value is scaled exactly as the same rows are once an incomplete row is dropped (the moments taken while describing it are the ones a fit takes)', () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => [
+      Math.sin(i) * 1e3,
+      i % 7 === 0 ? 5 : i / 3,
+      (i % 11) * 1e-100,
+      ((i * 7919) % 1_000) * 1e100,
+      0.1 * i,
+    ]);
+    for (const scaling of ['NONE', 'STANDARD', 'MINMAX'] as const) {
+      const complete = prepare(table(rows), { missing: 'DROP', scaling });
+      const dropped = prepare(table([...rows.slice(0, 1_000), [1, NaN_, 2, 3, 4], ...rows.slice(1_000)]), { missing: 'DROP', scaling });
+      assert.equal(dropped.rowsDropped, 1);
+      assert.deepEqual(complete.scaling, dropped.scaling, scaling);
+      assert.deepEqual(Array.from(complete.matrix.values), Array.from(dropped.matrix.values), scaling);
+      assert.equal(complete.keptRowIndexes, null);
+      assert.deepEqual(complete.matrix.values.length, rows.length * 5);
+    }
+  });
+
   it('a column that is entirely missing is a ModelInputError naming the column index', () => {
     assert.throws(
       () =>
