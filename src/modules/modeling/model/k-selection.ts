@@ -11,7 +11,7 @@ import {
   type RunHooks,
 } from './kmeans-runner';
 import type { Matrix } from './matrix';
-import { calinskiHarabasz, daviesBouldin, silhouette } from './scores';
+import { centroidScores, silhouette } from './scores';
 
 // k-means for each k in [min, max], one k chosen by the highest silhouette. Every k runs with the same
 // options and seed (so the chosen run is what runKMeans gives for that k) and is scored on the same row
@@ -97,8 +97,7 @@ function selectKWith(job: KMeansEngineJob, matrix: Matrix, lastK: number, option
       k,
       inertia: run.inertia,
       silhouette: silhouette(matrix, run.assignments, k, { sampleSize: silhouetteSampleSize, seed: silhouetteSeed }).value,
-      daviesBouldin: daviesBouldin(matrix, run.assignments, run.centroids),
-      calinskiHarabasz: calinskiHarabasz(matrix, run.assignments, run.centroids),
+      ...centroidScores(matrix, run.assignments, run.centroids),
       iterations: run.iterations,
       converged: run.converged,
     };

@@ -3,7 +3,7 @@ import { createMatrix } from './matrix';
 import { prepare, unscaleCentroids, type ColumnStats, type PrepareOptions, type Scaling } from './preparation';
 import { LLOYD_ENGINE, type KMeansEngine } from './kmeans-engine';
 import { runKMeans, type InitializationMethod, type IterationEvent } from './kmeans-runner';
-import { calinskiHarabasz, daviesBouldin, DEFAULT_SILHOUETTE_SAMPLE_SIZE, silhouette } from './scores';
+import { centroidScores, DEFAULT_SILHOUETTE_SAMPLE_SIZE, silhouette } from './scores';
 import { selectK, type KScore, type KSelectionRule } from './k-selection';
 
 /** Everything one model run computes, from the raw feature table to scored clusters. */
@@ -115,8 +115,7 @@ export function runModelingJob(input: ModelingJobInput, hooks: ModelingJobHooks 
       silhouette: silhouetteResult.value,
       silhouetteSampled: silhouetteResult.sampled,
       silhouetteSampleSize: silhouetteResult.sampleSize,
-      daviesBouldin: daviesBouldin(prepared.matrix, run.assignments, run.centroids),
-      calinskiHarabasz: calinskiHarabasz(prepared.matrix, run.assignments, run.centroids),
+      ...centroidScores(prepared.matrix, run.assignments, run.centroids),
       iterations: run.iterations,
       converged: run.converged,
     };

@@ -81,16 +81,56 @@ export function silhouette(
  * `centroids` must be the means of the assigned rows (as runKMeans returns) — sklearn recomputes them.
  */
 export function daviesBouldin(matrix: Matrix, assignments: Int32Array, centroids: readonly (readonly number[])[]): number | null {
+  return centroidScores(matrix, assignments, centroids).daviesBouldin;
+}
+
+/**
+ * calinski_harabasz_score: with n rows, K clusters present, overall mean m, centroids c_k of sizes n_k,
+ *   B = Σ_k n_k ‖c_k − m‖²  (between-cluster dispersion),  W = Σ_i ‖x_i − c_{label(i)}‖²  (within),
+ *   CH = (B / (K − 1)) / (W / (n − K)), and 1 when W = 0 (sklearn's convention).
+ * `centroids` must be the means of the assigned rows (as runKMeans returns) — sklearn recomputes them.
+ */
+export function calinskiHarabasz(matrix: Matrix, assignments: Int32Array, centroids: readonly (readonly number[])[]): number | null {
+  return centroidScores(matrix, assignments, centroids).calinskiHarabasz;
+}
+
+/**
+ * daviesBouldin and calinskiHarabasz from one pass over the rows, each summed in row order as it would
+ * be alone: both null where scikit-learn raises (fewer than 2 clusters present, or as many as rows).
+ */
+export function centroidScores(
+  matrix: Matrix,
+  assignments: Int32Array,
+  centroids: readonly (readonly number[])[],
+): { readonly daviesBouldin: number | null; readonly calinskiHarabasz: number | null } {
   const k = centroids.length;
   checkAssignments(matrix, assignments, k);
   const sizes = clusterSizes(assignments, k);
-  if (!isScorable(sizes, matrix.rows)) return null;
+  const n = matrix.rows;
+  if (!isScorable(sizes, n)) return { daviesBouldin: null, calinskiHarabasz: null };
 
+  // Per cluster the sum of its rows' distances to its centroid; the sum of their squares; each column's sum.
   const spread = new Array<number>(k).fill(0);
-  for (let i = 0; i < matrix.rows; i++) spread[assignments[i]!]! += Math.sqrt(squaredDistanceToPoint(matrix, i, centroids[assignments[i]!]!));
+  let within = 0;
+  const mean = new Array<number>(matrix.columns).fill(0);
+  const { values, columns } = matrix;
+  for (let i = 0; i < n; i++) {
+    const squared = squaredDistanceToPoint(matrix, i, centroids[assignments[i]!]!);
+    spread[assignments[i]!]! += Math.sqrt(squared);
+    within += squared;
+    for (let d = 0; d < columns; d++) mean[d]! += values[i * columns + d]!;
+  }
+  for (let d = 0; d < columns; d++) mean[d]! /= n;
   const present = sizes.flatMap((size, c) => (size > 0 ? [c] : []));
   for (const c of present) spread[c]! /= sizes[c]!;
+  return {
+    daviesBouldin: daviesBouldinOf(spread, present, centroids),
+    calinskiHarabasz: calinskiHarabaszOf(within, mean, sizes, present.length, centroids, n),
+  };
+}
 
+/** DB from each present cluster's mean distance to its centroid (`spread`). */
+function daviesBouldinOf(spread: readonly number[], present: readonly number[], centroids: readonly (readonly number[])[]): number {
   const separation = (c: number, j: number) => Math.sqrt(centroids[c]!.reduce((sum, v, d) => sum + (v - centroids[j]![d]!) ** 2, 0));
   const nearZero = (x: number) => Math.abs(x) <= 1e-8;
   if (present.every((c) => nearZero(spread[c]!))) return 0;
@@ -108,29 +148,19 @@ export function daviesBouldin(matrix: Matrix, assignments: Int32Array, centroids
   return total / present.length;
 }
 
-/**
- * calinski_harabasz_score: with n rows, K clusters present, overall mean m, centroids c_k of sizes n_k,
- *   B = Σ_k n_k ‖c_k − m‖²  (between-cluster dispersion),  W = Σ_i ‖x_i − c_{label(i)}‖²  (within),
- *   CH = (B / (K − 1)) / (W / (n − K)), and 1 when W = 0 (sklearn's convention).
- * `centroids` must be the means of the assigned rows (as runKMeans returns) — sklearn recomputes them.
- */
-export function calinskiHarabasz(matrix: Matrix, assignments: Int32Array, centroids: readonly (readonly number[])[]): number | null {
-  const k = centroids.length;
-  checkAssignments(matrix, assignments, k);
-  const sizes = clusterSizes(assignments, k);
-  const n = matrix.rows;
-  if (!isScorable(sizes, n)) return null;
-  const present = sizes.filter((size) => size > 0).length;
-
-  const mean = new Array<number>(matrix.columns).fill(0);
-  for (let i = 0; i < matrix.values.length; i++) mean[i % matrix.columns]! += matrix.values[i]!;
-  for (let d = 0; d < matrix.columns; d++) mean[d]! /= n;
+/** CH from W (`within`), the overall mean and the centroids' sizes. */
+function calinskiHarabaszOf(
+  within: number,
+  mean: readonly number[],
+  sizes: readonly number[],
+  present: number,
+  centroids: readonly (readonly number[])[],
+  n: number,
+): number {
   let between = 0;
   centroids.forEach((centroid, c) => {
     between += sizes[c]! * centroid.reduce((sum, v, d) => sum + (v - mean[d]!) ** 2, 0);
   });
-  let within = 0;
-  for (let i = 0; i < n; i++) within += squaredDistanceToPoint(matrix, i, centroids[assignments[i]!]!);
   return within === 0 ? 1 : (between * (n - present)) / (within * (present - 1));
 }
 
