@@ -205,6 +205,39 @@ describe('a NUL character (U+0000) in any string input', () => {
     assert.equal(await snapshot(), before);
   });
 
+  it('variables nested 20,000 levels deep are answered 400 (not a 500), with and without credentials; a NUL at the bottom of one is found, its path cut short', async () => {
+    // The bodies are written as text: JSON.stringify itself recurses, and gives up before 20,000 levels.
+    const send = async (body: string, authorized: boolean) => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorized ? { authorization: `Bearer ${server.adminKey!}` } : {}) },
+        body,
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const depth = 20_000;
+    const lists = `${'['.repeat(depth)}"QUEUED"${']'.repeat(depth)}`;
+    const listQuery = JSON.stringify('query ($x: [ModelRunStatus!]) { modelRuns(filter: { statuses: $x }) { totalCount } }');
+    for (const authorized of [false, true]) {
+      const answer = await send(`{"query":${listQuery},"variables":{"x":${lists}}}`, authorized);
+      assert.equal(answer.status, 400, answer.text.slice(0, 300));
+      assert.equal((JSON.parse(answer.text) as FormattedExecutionResult).errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', answer.text.slice(0, 300));
+    }
+
+    const before = await snapshot();
+    const deep = `${'{"a":'.repeat(depth)}${JSON.stringify(NUL_VALUE)}${'}'.repeat(depth)}`;
+    const input = JSON.stringify(registerInput({ name: 'deep', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['sepal_length'] }));
+    const mutation = JSON.stringify('mutation ($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }');
+    const answer = await send(`{"query":${mutation},"variables":{"input":${input.slice(0, -1)},"deep":${deep}}}}`, true);
+    assert.equal(answer.status, 400, answer.text.slice(0, 300));
+    const error = (JSON.parse(answer.text) as FormattedExecutionResult).errors?.[0];
+    assert.equal(error?.extensions?.code, 'BAD_USER_INPUT', answer.text.slice(0, 300));
+    const field = String(error?.extensions?.field);
+    assert.ok(field.startsWith('input.deep.a.a.a') && field.endsWith('…') && field.length === 201, field);
+    assert.ok(answer.text.length < 2_000, `the answer echoes the path cut short: ${answer.text.length} characters`);
+    assert.equal(await snapshot(), before);
+  });
+
   it('a dataset named "nul\\0inside" is refused, not stored as "nul"; idempotency keys "x\\0A" and "x\\0B" are refused, not one run for both', async () => {
     const before = await snapshot();
     const registered = await server.graphql(RegisterDatasetDocument, {
