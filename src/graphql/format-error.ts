@@ -106,7 +106,10 @@ export function createErrorReporting(options: { production: boolean; logger: Log
         };
       }
       const plain = withoutStack(formatted);
-      return { ...plain, message: clip(plain.message, MAX_MESSAGE_LENGTH) };
+      // Apollo says BAD_REQUEST for a method /graphql does not take (PUT, a mutation over GET): the
+      // catalogue's METHOD_NOT_ALLOWED, as on every other route.
+      const code = httpStatusOf(original) === 405 ? 'METHOD_NOT_ALLOWED' : plain.extensions?.code;
+      return { ...plain, message: clip(plain.message, MAX_MESSAGE_LENGTH), extensions: { ...plain.extensions, code } };
     }
 
     const requestId = report(error, context);
@@ -179,6 +182,12 @@ function clipDetails(details: Record<string, unknown> | undefined): Record<strin
 
 function masked(formatted: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
   return { message: INTERNAL_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+}
+
+/** The HTTP status a GraphQLError asks for (Apollo's `extensions.http.status`), if any. */
+function httpStatusOf(error: unknown): number | undefined {
+  const http = (error as Partial<GraphQLError> | undefined)?.extensions?.http as { status?: unknown } | undefined;
+  return typeof http?.status === 'number' ? http.status : undefined;
 }
 
 function withoutStack(formatted: GraphQLFormattedError): GraphQLFormattedError {

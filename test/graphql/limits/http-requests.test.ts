@@ -157,6 +157,21 @@ describe('HTTP requests to /graphql', () => {
       assert.equal(((await query.json()) as { data: { datasets: unknown[] } }).data.datasets.length, 2);
       const mutation = await fetch(`${server.url}/graphql?query=${encodeURIComponent('mutation { deleteDataset(id: "demo-iris") { id } }')}`, { headers });
       assert.equal(mutation.status, 405);
+      assert.equal(((await mutation.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'METHOD_NOT_ALLOWED');
+      assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot);
+    });
+
+    it('another method on /graphql (PUT, DELETE, PATCH) is a JSON 405 METHOD_NOT_ALLOWED that names GET and POST, and nothing runs', async () => {
+      for (const method of ['PUT', 'DELETE', 'PATCH']) {
+        const response = await fetch(`${server.url}/graphql`, {
+          method,
+          headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ query: 'mutation { deleteDataset(id: "demo-iris") { id } }' }),
+        });
+        assert.equal(response.status, 405, method);
+        assert.match(response.headers.get('allow') ?? '', /GET.*POST/, method);
+        assert.equal(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'METHOD_NOT_ALLOWED', method);
+      }
       assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot);
     });
   });
