@@ -93,14 +93,6 @@ export class AssignmentRepository {
     await running;
   }
 
-  /**
-   * Stores one chunk of a run's assignments in the caller's transaction: indexes from 0, each once, keys
-   * unique in the run (chunks may overlap in key range; reads then read more chunks). Sorted here if needed.
-   */
-  async saveChunk(runId: string, chunkIndex: number, chunk: AssignmentColumns, executor: Executor): Promise<void> {
-    await executor.execute(chunkInsert(runId, chunkIndex, chunk, executor.dialect));
-  }
-
   /** One row per entity, as runs were stored before migration 7 (kept for them and for tests of them). */
   async saveRows(runId: string, assignments: readonly Assignment[], executor: Executor): Promise<void> {
     const rows = assignments.map((assignment) => ({ entity_key: assignment.entityKey, cluster: assignment.cluster, distance: assignment.distance }));
@@ -281,7 +273,10 @@ function toAssignment(row: Row): Assignment {
   return { entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) };
 }
 
-/** The INSERT of one chunk (see saveChunk), its keys sorted here if they are not. */
+/**
+ * The INSERT of one chunk of a run's assignments: indexes from 0, each once, keys unique in the run
+ * (chunks may overlap in key range; reads then read more chunks). Its keys sorted here if they are not.
+ */
 function chunkInsert(runId: string, chunkIndex: number, chunk: AssignmentColumns, dialect: SqlDialect): Statement {
   const sorted = inKeyOrder(chunk.keys) ? chunk : pickRows(chunk, keyOrder(chunk.keys));
   const rows = sorted.keys.length;

@@ -147,6 +147,8 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.serverCursorStatements': 'undefined for the Oracle family: the driver’s cursor reads',
   'SqlDialect.refreshStatisticsStatements': 'none for the Oracle family (DBMS_STATS would commit)',
   'SqlDialect.upsertFromSelectPreamble': 'none for the Oracle family: its MERGE needs no lock first',
+  'SqlDialect.compileUpsertFromSelectPreamble': 'runs upsertFromSelectPreamble, none for the Oracle family',
+  'SqlDialect.compileStoreUncompressed': 'none for the Oracle family: a CLOB’s storage is left to the DBA',
   'SqlDialect.nonNumberMasks': 'none for the Oracle family: its numeric columns hold only numbers',
   'SqlDialect.nonNumericSql': 'called only where numeric columns hold text (SQLite)',
   'SqlDialect.valuesRows': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
