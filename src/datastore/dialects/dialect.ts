@@ -139,6 +139,11 @@ export abstract class SqlDialect implements UpsertDialect {
     return `"${this.identifierToDatabase(name)}"`;
   }
 
+  /** Whether the database keeps tables of this name for itself, so the app may not create one. Default: none. */
+  isReservedTableName(_name: string): boolean {
+    return false;
+  }
+
   assertIdentifier(name: string): void {
     if (typeof name !== 'string' || !PLAIN_IDENTIFIER.test(name) || name.length > this.maxIdentifierLength) {
       throw new AppError(

@@ -14,6 +14,12 @@ export class SqliteDialect extends SqlDialect {
   // '1'): paging by key reads 1M rows × 10 features as fast, in 226 MB instead of 712 MB (bench/read.ts).
   override readonly reliableCursorFetch: boolean = false;
 
+  // "Table names that begin with sqlite_ are reserved for internal use" (sqlite.org/lang_createtable.html):
+  // CREATE TABLE refuses them, and sqlite_master is not in the catalog's list of tables.
+  override isReservedTableName(name: string): boolean {
+    return /^sqlite_/i.test(name);
+  }
+
   /** `serverVersion` as serverVersionStatement read it; absent: the JSON form of columnArraysSources is not used. */
   constructor(serverVersion?: string) {
     super();

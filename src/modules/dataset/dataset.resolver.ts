@@ -4,6 +4,7 @@ import type { Row } from '../../datastore/types';
 import { keysetConnection, pagedConnection, textKeyCursors, type Connection } from '../../graphql/connection';
 import { AFTER, FIRST } from '../../graphql/paging-arguments';
 
+import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { OutcomeRow } from '../outcome/outcome.record';
 import { OutcomeService } from '../outcome/outcome.service';
 import { OutcomeConnection } from '../outcome/outcome.type';
@@ -70,6 +71,11 @@ export class DatasetResolver {
     @Ctx() context: GraphqlContext,
   ): Promise<DatasetRecord | null> {
     return this.service.lookup(id, name, (datasetId) => context.loaders.dataset.byId.load(datasetId));
+  }
+
+  @FieldResolver(() => String, { description: `The table its runs' outcomes are UPSERTed into: ${DEFAULT_OUTCOME_TABLE} unless it was given another.` })
+  outcomeTable(@Root() dataset: DatasetRecord): string {
+    return dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
   }
 
   @FieldResolver(() => Int, { description: 'Rows in the table now (COUNT(*)).' })

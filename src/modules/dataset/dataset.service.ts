@@ -196,6 +196,7 @@ export class DatasetService {
   private async ensureOutcomeTable(name: string | null): Promise<string | null> {
     if (name === null || name === DEFAULT_OUTCOME_TABLE) return null;
     checkIdentifier(this.database.dialect, 'outcomeTable', name);
+    if (this.database.dialect.isReservedTableName(name)) throw badInput('outcomeTable', `"${name}" is a name the database keeps for its own tables`, name);
     const definition = outcomeTableDefinition(name);
     const existing = (await this.catalog.columnsOf([name])).get(name);
     if (!existing) {

@@ -158,6 +158,38 @@ describe('hostile input', () => {
       assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is unchanged');
     });
 
+    it("an outcome table SQLite keeps for itself (sqlite_master, SQLITE_anything) is refused, naming outcomeTable; a dataset's outcome table reads back", async () => {
+      for (const reserved of ['sqlite_master', 'SQLITE_outcomes', 'sqlite_sequence']) {
+        const input = { name: `reserved ${reserved}`, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], outcomeTable: reserved };
+        const error = onlyError(await gql(server, REGISTER, { input }), 'BAD_USER_INPUT');
+        assert.equal(error.extensions?.field, 'outcomeTable', reserved);
+        assert.match(error.message, /keeps for its own tables/, reserved);
+        const update = await gql(server, 'mutation ($input: UpdateDatasetInput!) { updateDataset(id: "demo-iris", input: $input) { id } }', {
+          input: { outcomeTable: reserved },
+        });
+        assert.equal(onlyError(update, 'BAD_USER_INPUT').extensions?.field, 'outcomeTable', reserved);
+      }
+      assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is unchanged');
+
+      const read = async (id: string) =>
+        (await gql<{ dataset: { outcomeTable: string } }>(server, 'query ($id: ID!) { dataset(id: $id) { outcomeTable } }', { id })).body?.data?.dataset
+          .outcomeTable;
+      assert.equal(await read('demo-iris'), 'ai_cluster_outcome', 'the default');
+      const registered = await gql<{ registerDataset: { id: string; outcomeTable: string } }>(
+        server,
+        'mutation ($input: RegisterDatasetInput!) { registerDataset(input: $input) { id outcomeTable } }',
+        { input: { name: 'outcomes elsewhere', table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], outcomeTable: 'hostile_outcomes' } },
+      );
+      const id = registered.body!.data!.registerDataset.id;
+      assert.equal(registered.body?.data?.registerDataset.outcomeTable, 'hostile_outcomes');
+      assert.equal(await read(id), 'hostile_outcomes');
+      await gql(server, 'mutation ($id: ID!) { updateDataset(id: $id, input: { outcomeTable: null }) { id } }', { id });
+      assert.equal(await read(id), 'ai_cluster_outcome', 'null puts back the default');
+      assert.equal((await gql(server, 'mutation ($id: ID!) { deleteDataset(id: $id) { id } }', { id })).body?.errors, undefined);
+      await server.app.datastore.execute({ sql: 'DROP TABLE hostile_outcomes', parameters: [], kind: 'ddl' });
+      assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is as it was');
+    });
+
     it('name and description are data: stored and read back verbatim, never executed', async () => {
       for (const attempt of ATTEMPTS.slice(0, 4)) {
         const input = { name: attempt, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], description: attempt, outcomeTable: null };
