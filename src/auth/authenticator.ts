@@ -24,6 +24,10 @@ export class Authenticator {
     if (!credential) {
       return this.options.anonymousRole ? { subject: `anonymous:${address}`, role: this.options.anonymousRole, method: 'anonymous' } : NOBODY;
     }
+    // X-API-Key takes an API key only: anything else there is not taken for a JWT, whose error would speak of bearer tokens.
+    if (credential === apiKey && !apiKey.startsWith(API_KEY_PREFIX)) {
+      throw unauthenticated(`The X-API-Key header takes an API key (${API_KEY_PREFIX}…); send a JWT as Authorization: Bearer <token>`);
+    }
     if (credential.startsWith(API_KEY_PREFIX)) {
       if (!this.options.apiKeys) throw unauthenticated('API keys are not accepted by this server (AUTH_API_KEYS=false)');
       const identity = await this.apiKeys.authenticate(credential);

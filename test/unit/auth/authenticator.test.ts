@@ -96,6 +96,14 @@ describe('Authenticator.identify', () => {
     await unauthenticated(auth.identify(`Bearer ${GOOD_JWT}`, undefined, 'a'), /no AUTH_JWT_\* configured/);
   });
 
+  it('X-API-Key takes an API key only: anything else there is UNAUTHENTICATED saying so, and neither edge is asked', async () => {
+    for (const withJwt of [true, false]) {
+      const { authenticator: auth, asked } = authenticator({}, withJwt);
+      for (const value of ['nope', GOOD_JWT]) await unauthenticated(auth.identify(undefined, value, 'a'), /X-API-Key header takes an API key \(aim_…\)/);
+      assert.deepEqual(asked, { keys: [], tokens: [] });
+    }
+  });
+
   it('X-API-Key is used when both headers are sent', async () => {
     const { authenticator: auth, asked } = authenticator();
     assert.equal(await auth.identify(`Bearer ${GOOD_JWT}`, GOOD_KEY, 'a'), KEY_IDENTITY);
