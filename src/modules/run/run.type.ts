@@ -226,6 +226,18 @@ export class KSelection {
   scores!: KScoreType[];
 }
 
+@ObjectType({ description: 'What preparation did with the rows read, before clustering.' })
+export class RunPreparation {
+  @Field(() => Float, { description: 'Rows of the dataset read.' })
+  rowsRead!: number;
+
+  @Field(() => Float, { description: 'Rows left out for a missing value (missing: DROP); 0 with MEAN, which fills missing values in.' })
+  rowsDropped!: number;
+
+  @Field(() => Float, { description: 'Rows clustered: rowsRead − rowsDropped. The cluster sizes add up to it.' })
+  rowsClustered!: number;
+}
+
 @ObjectType({ description: 'The centre of one cluster.' })
 export class Centroid {
   @Field(() => Int, { description: 'The cluster number, from 0.' })
@@ -303,6 +315,10 @@ export class ModelRun {
 
   @Field(() => [Int], { nullable: true, description: 'Rows in each cluster, by cluster number; null until the run succeeds.' })
   clusterSizes!: number[] | null;
+
+  // Its value comes from RunResolver.preparation.
+  @Field(() => RunPreparation, { nullable: true, description: 'Rows read, dropped for a missing value, and clustered; null until the run succeeds.' })
+  preparation!: RunPreparation | null;
 
   @Field(() => RunError, { nullable: true, description: 'Why the run failed; null unless it FAILED.' })
   error!: RunError | null;
