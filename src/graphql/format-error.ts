@@ -109,7 +109,13 @@ export function createErrorReporting(options: { production: boolean; logger: Log
       // Apollo says BAD_REQUEST for a method /graphql does not take (PUT, a mutation over GET): the
       // catalogue's METHOD_NOT_ALLOWED, as on every other route.
       const code = httpStatusOf(original) === 405 ? 'METHOD_NOT_ALLOWED' : plain.extensions?.code;
-      return { ...plain, message: clip(plain.message, MAX_MESSAGE_LENGTH), extensions: { ...plain.extensions, code } };
+      // graphql's parser recurses once per level of a nested list or object, and a document within the
+      // token limit can nest deeper than the call stack allows: say what happened, not the engine's words.
+      const message =
+        code === 'GRAPHQL_PARSE_FAILED' && /Maximum call stack size exceeded/.test(plain.message)
+          ? 'The document nests lists or objects too deeply to be parsed. Nothing was executed.'
+          : clip(plain.message, MAX_MESSAGE_LENGTH);
+      return { ...plain, message, extensions: { ...plain.extensions, code } };
     }
 
     const requestId = report(error, context);

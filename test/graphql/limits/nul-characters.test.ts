@@ -251,3 +251,30 @@ describe('a NUL character (U+0000) in any string input', () => {
     assert.equal(await snapshot(), before);
   });
 });
+
+describe('a literal nested deeper than the parser can follow', () => {
+  let server: TestServer;
+  before(async () => {
+    // A token limit the nesting fits under, so the parser, not the limit, meets it.
+    server = await startTestServer({ GRAPHQL_MAX_TOKENS: '100000' });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('a list literal 20,000 levels deep is a 400 GRAPHQL_PARSE_FAILED that says so, not the engine’s stack message; the server answers on', async () => {
+    const query = `{ modelRuns(filter: { statuses: ${'['.repeat(20_000)}QUEUED${']'.repeat(20_000)} }) { totalCount } }`;
+    const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const text = await response.text();
+    assert.equal(response.status, 400, text.slice(0, 300));
+    const error = (JSON.parse(text) as FormattedExecutionResult).errors?.[0];
+    assert.equal(error?.extensions?.code, 'GRAPHQL_PARSE_FAILED', text.slice(0, 300));
+    assert.equal(error?.message, 'The document nests lists or objects too deeply to be parsed. Nothing was executed.');
+    const after = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ datasets { name } }' }),
+    });
+    assert.equal(after.status, 200);
+  });
+});
