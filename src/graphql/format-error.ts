@@ -112,7 +112,7 @@ export function createErrorReporting(options: { production: boolean; logger: Log
       // graphql's parser recurses once per level of a nested list or object, and a document within the
       // token limit can nest deeper than the call stack allows: say what happened, not the engine's words.
       const message =
-        code === 'GRAPHQL_PARSE_FAILED' && /Maximum call stack size exceeded/.test(plain.message)
+        code === 'GRAPHQL_PARSE_FAILED' && plain.message.includes('Maximum call stack size exceeded')
           ? 'The document nests lists or objects too deeply to be parsed. Nothing was executed.'
           : clip(plain.message, MAX_MESSAGE_LENGTH);
       return { ...plain, message, extensions: { ...plain.extensions, code } };
