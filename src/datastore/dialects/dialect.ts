@@ -521,10 +521,10 @@ export abstract class SqlDialect implements UpsertDialect {
   /**
    * What compileUpsertFromSelect runs before its UPSERT (PostgreSQL 15+: the table lock), for a caller
    * that UPSERTs several sources in one transaction: run once, before the first source, and each source
-   * with compileUpsertFromSelectAlone. Default: none.
+   * with compileUpsertFromSelectAlone. `sourceBound`: a columnArraysSources source. Default: none.
    */
-  compileUpsertFromSelectPreamble(target: UpsertTarget, sourceBound = false): Statement[] {
-    return this.upsertFromSelectPreamble({ ...target, rows: [] }, sourceBound);
+  compileUpsertFromSelectPreamble(_target: UpsertTarget, _sourceBound = false): Statement[] {
+    return [];
   }
 
   /** compileUpsertFromSelect's UPSERT alone, after its preamble (compileUpsertFromSelectPreamble) ran in the same transaction. */
@@ -546,11 +546,6 @@ export abstract class SqlDialect implements UpsertDialect {
   /** A bound parameter of `column`'s type as SQL text, typed where the dialect must type it (as in an UPSERT). */
   parameterSql(column: ColumnDefinition): string {
     return this.placeholder(column);
-  }
-
-  /** Statements compileUpsertFromSelect runs before its UPSERT; `sourceBound`: a columnArraysSources source. Default: none. */
-  protected upsertFromSelectPreamble(_spec: UpsertSpec, _sourceBound: boolean): Statement[] {
-    return [];
   }
 
   /** compileUpsertFromSelect's SQL: `INSERT INTO t (…) <select> ON CONFLICT …` (PostgreSQL, SQLite). */

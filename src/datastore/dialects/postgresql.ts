@@ -1,4 +1,4 @@
-import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
+import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec, UpsertTarget } from '../types';
 import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
 import { SCHEMA_LOCK_KEY, SqlDialect, type ColumnRows, type DriverErrorFacts, type SchemaLockStatements } from './dialect';
@@ -42,12 +42,12 @@ export class PostgresqlDialect extends SqlDialect {
     return { sql: 'SELECT version() AS version', parameters: [], kind: 'select' };
   }
 
-  protected override upsertFromSelectPreamble(spec: UpsertSpec, sourceBound: boolean): Statement[] {
+  override compileUpsertFromSelectPreamble(target: UpsertTarget, sourceBound = false): Statement[] {
     if (!this.mergeFromSelect) return [];
     return [
       // A concurrent insert of the same key fails MERGE (ON CONFLICT would update): writers take turns,
       // readers do not wait (SHARE ROW EXCLUSIVE conflicts with itself and with INSERT/UPDATE/DELETE only).
-      { sql: `LOCK TABLE ${this.quoteIdentifier(spec.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' },
+      { sql: `LOCK TABLE ${this.quoteIdentifier(target.table)} IN SHARE ROW EXCLUSIVE MODE`, parameters: [], kind: 'other' },
       // Planned from stale statistics as a nested loop, a 1M-row MERGE ran past 30 s; as a hash join 5-7 s
       // (bench/publish-after-delete.ts). SET LOCAL ends with the transaction. Not for bound arrays: no
       // statistics to go stale, and a hash join would scan the whole outcome table for each batch.

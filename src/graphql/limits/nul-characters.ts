@@ -1,3 +1,4 @@
+import { truncate } from '../../http/graphql-body';
 import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
 
 /*
@@ -17,7 +18,7 @@ export function assertNoNulCharacters(
   const found = firstNulCharacter(document, operation, variables ?? {});
   if (found === undefined) return;
   // A path is the client's own keys, as long and as deep as it sent them: cut short, as echoed input is.
-  const field = found.length > MAX_FIELD_LENGTH ? `${found.slice(0, MAX_FIELD_LENGTH)}…` : found;
+  const field = truncate(found, MAX_FIELD_LENGTH);
   throw new GraphQLError(`${field} contains a NUL character (U+0000), which the databases cannot store; nothing was executed.`, {
     extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
   });
@@ -75,8 +76,7 @@ function firstNulCharacter(document: DocumentNode, operation: OperationDefinitio
 
 /**
  * A variable's value as sent (JSON): strings, lists and input objects, depth first in order. With a
- * stack of its own, not recursion: a client's JSON may nest as deep as the body allows (5,000 levels
- * in 10 KB overflowed the call stack, a 500 for anyone).
+ * stack of its own, not recursion: a client's JSON may nest deeper than the call stack goes.
  */
 function inJson(value: unknown, path: string): string | undefined {
   const pending: [unknown, string][] = [[value, path]];

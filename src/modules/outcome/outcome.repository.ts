@@ -96,9 +96,7 @@ export class OutcomeRepository {
     if (sources) {
       const upsert = { table: outcomeTable, keyColumns: target.primaryKey, columns: target.columns };
       // The preamble (PostgreSQL: the table lock) once, before the first source is built; then each UPSERT
-      // is sent as soon as the one before has ended, and the next source is built while the database runs
-      // it. With the preamble before every UPSERT, the UPSERT waited for the next source's build (1M rows
-      // on PostgreSQL: about 100 ms a batch of 250,000).
+      // is sent as soon as the one before has ended, and the next source is built while the database runs it.
       for (const statement of executor.dialect.compileUpsertFromSelectPreamble(upsert, true)) await executor.execute(statement);
       let running: Promise<unknown> = Promise.resolve();
       try {

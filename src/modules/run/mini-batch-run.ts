@@ -4,9 +4,8 @@ import type { RowBatch } from '../../datastore/row-batch';
 import { AppError } from '../../errors/app-error';
 import { SeededRandom } from '../../shared/seeded-random';
 import {
-  calinskiHarabasz,
+  centroidScores,
   createMatrix,
-  daviesBouldin,
   DEFAULT_SEEDING_SAMPLE_SIZE,
   MiniBatchKMeans,
   assertValidK,
@@ -186,8 +185,7 @@ export async function runMiniBatch(
       silhouetteSampled: silhouetteResult.sampled || scoreRows.length < rowsKept,
       silhouetteSampleSize: silhouetteResult.sampleSize,
       // On the score sample, not every row (see MINI_BATCH_SCORE_SAMPLE).
-      daviesBouldin: daviesBouldin(scoreMatrix, scoreAssignments, centres),
-      calinskiHarabasz: calinskiHarabasz(scoreMatrix, scoreAssignments, centres),
+      ...centroidScores(scoreMatrix, scoreAssignments, centres),
       iterations: passes,
       converged,
     },

@@ -354,27 +354,18 @@ function storedResultsOf(output: StoredResults): StoredResults {
  * The clustered rows' assignments in key order, as they are stored and published. Row `index`'s key is
  * `keys.keyOf(rowOf[index])` (rows dropped before clustering have none); without `rowOf`,
  * `keys.keyOf(index)`. The keys become strings only here, after the matrix is let go: 10M of them take
- * about 400 MB. Integer keys are put in order from their numbers (integerKeyOrder: 1M ids in 50 ms,
- * where sorting their texts took 0.2 s). Two rows with one key fail the run (DUPLICATE_KEY): a run stores
- * one assignment per key.
+ * about 400 MB. Integer keys are put in order from their numbers (integerKeyOrder), without sorting
+ * texts. Two rows with one key fail the run (DUPLICATE_KEY): a run stores one assignment per key.
  */
 function assignmentsInKeyOrder(keys: EntityKeys, clusters: Int32Array, distances: Float64Array, rowOf: Int32Array | null): AssignmentColumns {
   const rows = clusters.length;
   const rowAt = rowOf ? (index: number) => rowOf[index]! : (index: number) => index;
-  // Integer keys (an id column) are ordered from their numbers, and their texts made in that order.
+  // Integer keys (an id column) are ordered from their numbers; before the texts are made, so the
+  // ordering's own arrays are let go first.
   const integerOrder = integerKeyOrder(rows, (index) => keys.numberOf(rowAt(index)));
-  let sorted: AssignmentColumns;
-  if (integerOrder) {
-    sorted = { keys: Array.from(integerOrder, (index) => keys.keyOf(rowAt(index))), clusters: new Int32Array(rows), distances: new Float64Array(rows) };
-    for (let at = 0; at < rows; at++) {
-      sorted.clusters[at] = clusters[integerOrder[at]!]!;
-      sorted.distances[at] = distances[integerOrder[at]!]!;
-    }
-  } else {
-    const texts = new Array<string>(rows);
-    for (let index = 0; index < rows; index++) texts[index] = keys.keyOf(rowAt(index));
-    sorted = pickRows({ keys: texts, clusters, distances }, keyOrder(texts));
-  }
+  const texts = new Array<string>(rows);
+  for (let index = 0; index < rows; index++) texts[index] = keys.keyOf(rowAt(index));
+  const sorted = pickRows({ keys: texts, clusters, distances }, integerOrder ?? keyOrder(texts));
   for (let at = 1; at < rows; at++) {
     if (sorted.keys[at] === sorted.keys[at - 1]) {
       const key = sorted.keys[at]!;

@@ -11,7 +11,7 @@ import { ModelRunFilter, ModelRunOrder, NEWEST_FIRST, StartModelRunInput } from 
 import type { IterationRecord, ModelRunRecord } from './run.record';
 import { RunService } from './run.service';
 import { RunTraceService, type TraceEventRecord } from './run-trace.service';
-import { ModelRun, ModelRunConnection, RunPreparation, runCursors } from './run.type';
+import { ModelRun, ModelRunConnection, rowCountsOf, RunRowCounts, runCursors } from './run.type';
 import { runFieldsFor } from './run.selection';
 import { selectedFieldNames } from '../../graphql/selected-fields';
 import { TraceActionEnum, TraceEventConnection } from './trace-event.type';
@@ -94,11 +94,10 @@ export class RunResolver {
     return context.loaders.run.iterations.load(run.id);
   }
 
-  // The field's type and description stay on ModelRun; the record keeps rows read and dropped.
+  // The field's type and description stay on ModelRun.
   @FieldResolver()
-  preparation(@Root() run: ModelRunRecord): RunPreparation | null {
-    const recorded = run.preparation;
-    return recorded ? { rowsRead: recorded.rowsRead, rowsDropped: recorded.rowsDropped, rowsClustered: recorded.rowsRead - recorded.rowsDropped } : null;
+  rowCounts(@Root() run: ModelRunRecord): RunRowCounts | null {
+    return rowCountsOf(run.preparation);
   }
 
   @FieldResolver(() => Float, {

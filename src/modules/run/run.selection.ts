@@ -16,7 +16,7 @@ export const MODEL_RUN_FIELD_READS: Readonly<Record<string, readonly RunRecordFi
   kSelection: ['kSelection'],
   centroids: ['centroids'],
   clusterSizes: ['clusterSizes'],
-  preparation: ['preparation'],
+  rowCounts: ['preparation'],
   error: ['error'],
   createdAt: ['createdAt'],
   startedAt: ['startedAt'],

@@ -5,7 +5,7 @@ import { knownOr, listEnum, UNKNOWN } from '../../graphql/list-enum';
 import { ERROR_CATALOGUE } from '../../errors/catalogue';
 import { K_SELECTION_RULES } from '../modeling/model';
 import { Algorithm, Initialization, MissingValues, ModelRunStatus, ScalingEnum } from './run.input';
-import type { ModelRunRecord, RunStatus } from './run.record';
+import type { ModelRunRecord, PreparationRecord, RunStatus } from './run.record';
 import { RUN_ORDER_COLUMNS, runKey, type RunKey, type RunOrder } from './run.repository';
 
 export const KSelectionRuleEnum = listEnum(
@@ -226,16 +226,21 @@ export class KSelection {
   scores!: KScoreType[];
 }
 
-@ObjectType({ description: 'What preparation did with the rows read, before clustering.' })
-export class RunPreparation {
+@ObjectType({ description: 'How many rows a run read, left out and clustered.' })
+export class RunRowCounts {
   @Field(() => Float, { description: 'Rows of the dataset read.' })
-  rowsRead!: number;
+  read!: number;
 
-  @Field(() => Float, { description: 'Rows left out for a missing value (missing: DROP); 0 with MEAN, which fills missing values in.' })
-  rowsDropped!: number;
+  @Field(() => Float, { description: 'Rows left out for a missing value (params.preparation.missing DROP); 0 with MEAN, which fills missing values in.' })
+  dropped!: number;
 
-  @Field(() => Float, { description: 'Rows clustered: rowsRead − rowsDropped. The cluster sizes add up to it.' })
-  rowsClustered!: number;
+  @Field(() => Float, { description: 'Rows clustered: read − dropped. The cluster sizes add up to it.' })
+  clustered!: number;
+}
+
+/** A run's row counts from what its preparation recorded; null before it has any. */
+export function rowCountsOf(preparation: PreparationRecord | null): RunRowCounts | null {
+  return preparation ? { read: preparation.rowsRead, dropped: preparation.rowsDropped, clustered: preparation.rowsRead - preparation.rowsDropped } : null;
 }
 
 @ObjectType({ description: 'The centre of one cluster.' })
@@ -316,9 +321,9 @@ export class ModelRun {
   @Field(() => [Int], { nullable: true, description: 'Rows in each cluster, by cluster number; null until the run succeeds.' })
   clusterSizes!: number[] | null;
 
-  // Its value comes from RunResolver.preparation.
-  @Field(() => RunPreparation, { nullable: true, description: 'Rows read, dropped for a missing value, and clustered; null until the run succeeds.' })
-  preparation!: RunPreparation | null;
+  // Its value comes from RunResolver.rowCounts.
+  @Field(() => RunRowCounts, { nullable: true, description: 'Rows read, left out for a missing value, and clustered; null until the run succeeds.' })
+  rowCounts!: RunRowCounts | null;
 
   @Field(() => RunError, { nullable: true, description: 'Why the run failed; null unless it FAILED.' })
   error!: RunError | null;

@@ -288,7 +288,7 @@ for (const target of TARGETS) {
       // Clustering it drops the customer with a NULL feature and publishes into the dataset's own outcome table.
       const run = await finished((await start({ datasetId: registered.id, k: 3, seed: 11 })).id);
       assert.equal(sum(run.clusterSizes!), 39);
-      assert.deepEqual(run.preparation, { rowsRead: 40, rowsDropped: 1, rowsClustered: 39 }, 'the run says where the 40th row went');
+      assert.deepEqual(run.rowCounts, { read: 40, dropped: 1, clustered: 39 }, 'the run says where the 40th row went');
       const published = await readOutcomeTable(server.app.datastore, registered.id, CUSTOMER_OUTCOMES);
       assert.equal(published.length, 39);
       assert.ok(!published.some((row) => row.entityKey === '7'), 'customer 7 (NULL tenure) is not clustered');
@@ -347,7 +347,7 @@ for (const target of TARGETS) {
       assert.ok(metrics.calinskiHarabasz! > 0);
       assert.equal(run.clusterSizes?.length, 3);
       assert.equal(sum(run.clusterSizes), 150);
-      assert.deepEqual(run.preparation, { rowsRead: 150, rowsDropped: 0, rowsClustered: 150 });
+      assert.deepEqual(run.rowCounts, { read: 150, dropped: 0, clustered: 150 });
       assert.equal(run.centroids?.length, 3);
       run.centroids.forEach((centroid, cluster) => {
         assert.equal(centroid.cluster, cluster);

@@ -32,7 +32,7 @@ export {
 } from './kmeans-runner';
 export { LLOYD_ENGINE, lloydEngine, type KMeansEngine, type KMeansEngineJob, type KMeansIteration } from './kmeans-engine';
 export { DEFAULT_KMEANS_THREADS, MAX_KMEANS_THREADS, MIN_ROWS_FOR_THREADS } from './lloyd-threads';
-export { calinskiHarabasz, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
+export { calinskiHarabasz, centroidScores, DEFAULT_SILHOUETTE_SAMPLE_SIZE, daviesBouldin, silhouette, type SilhouetteResult } from './scores';
 export {
   K_SELECTION_RULES,
   MAX_K_RANGE_WIDTH,
