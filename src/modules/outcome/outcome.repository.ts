@@ -1,6 +1,7 @@
 import type { Executor } from '../../datastore/contracts';
 import type { KeysetPage } from '../../shared/keyset-page';
-import type { Row } from '../../datastore/types';
+import type { Row, Statement } from '../../datastore/types';
+import { executeInTurn } from '../../datastore/execute-in-turn';
 import { executeUpsert } from '../../datastore/upsert/execute-upsert';
 import type { OutcomeRow } from './outcome.record';
 import { outcomeTableDefinition } from './outcome-table';
@@ -98,18 +99,10 @@ export class OutcomeRepository {
       // The preamble (PostgreSQL: the table lock) once, before the first source is built; then each UPSERT
       // is sent as soon as the one before has ended, and the next source is built while the database runs it.
       for (const statement of executor.dialect.compileUpsertFromSelectPreamble(upsert, true)) await executor.execute(statement);
-      let running: Promise<unknown> = Promise.resolve();
-      try {
-        for (const source of sources) {
-          const statement = executor.dialect.compileUpsertFromSelectAlone(upsert, source);
-          await running;
-          running = executor.execute(statement);
-        }
-      } catch (error) {
-        await running.catch(() => undefined);
-        throw error;
-      }
-      await running;
+      await executeInTurn(
+        executor,
+        upsertsOf(sources, (source) => executor.dialect.compileUpsertFromSelectAlone(upsert, source)),
+      );
       return;
     }
     for (let start = 0; start < columns.keys.length; start += ROWS_PER_SLICE) {
@@ -160,4 +153,9 @@ function toOutcome(row: Row): OutcomeRow {
     distance: Number(row.distance),
     scoredAt: row.scored_at as Date,
   };
+}
+
+/** Each source's UPSERT, built when asked for (so the next source is built while the one before runs). */
+function* upsertsOf(sources: Iterable<Statement>, upsert: (source: Statement) => Statement): Iterable<Statement> {
+  for (const source of sources) yield upsert(source);
 }

@@ -2,6 +2,7 @@ import type { Executor } from '../../datastore/contracts';
 import { textOrNull } from '../../datastore/text-value';
 import type { SqlDialect } from '../../datastore/dialects';
 import type { ColumnDefinition, Row, Statement } from '../../datastore/types';
+import { executeInTurn } from '../../datastore/execute-in-turn';
 import { executeUpsert } from '../../datastore/upsert/execute-upsert';
 import type { KeysetPage } from '../../shared/keyset-page';
 import { compareKeys, decodeAssignmentChunk, encodeAssignmentChunk, type AssignmentColumns } from './assignment-chunk-codec';
@@ -69,28 +70,23 @@ export class AssignmentRepository {
 
   /** save() for columns; `sorted`: the keys are already in key order (compareKeys). An empty run stores one empty chunk. */
   async saveColumns(runId: string, columns: AssignmentColumns, executor: Executor, sorted = false): Promise<void> {
+    // Each chunk is packed while the database stores the one before.
+    await executeInTurn(executor, this.chunkInserts(runId, columns, sorted ? null : keyOrder(columns.keys), executor.dialect));
+  }
+
+  /** One INSERT a chunk of chunkRows, in `order` (or as given), each built when asked for; at least one. */
+  private *chunkInserts(runId: string, columns: AssignmentColumns, order: Uint32Array | null, dialect: SqlDialect): Iterable<Statement> {
     const rows = columns.keys.length;
-    const order = sorted ? null : keyOrder(columns.keys);
-    // Each chunk is packed while the database stores the one before (1M rows: 62 chunks, 2 ms each to pack).
-    let running: Promise<unknown> = Promise.resolve();
-    try {
-      let index = 0;
-      do {
-        const end = Math.min(rows, (index + 1) * this.chunkRows);
-        const start = index * this.chunkRows;
-        const chunk = order
-          ? pickRows(columns, order, start, end)
-          : { keys: columns.keys.slice(start, end), clusters: columns.clusters.subarray(start, end), distances: columns.distances.subarray(start, end) };
-        const insert = chunkInsert(runId, index, chunk, executor.dialect);
-        await running;
-        running = executor.execute(insert);
-        index += 1;
-      } while (index * this.chunkRows < rows);
-    } catch (error) {
-      await running.catch(() => undefined);
-      throw error;
-    }
-    await running;
+    let index = 0;
+    do {
+      const end = Math.min(rows, (index + 1) * this.chunkRows);
+      const start = index * this.chunkRows;
+      const chunk = order
+        ? pickRows(columns, order, start, end)
+        : { keys: columns.keys.slice(start, end), clusters: columns.clusters.subarray(start, end), distances: columns.distances.subarray(start, end) };
+      yield chunkInsert(runId, index, chunk, dialect);
+      index += 1;
+    } while (index * this.chunkRows < rows);
   }
 
   /** One row per entity, as runs were stored before migration 7 (kept for them and for tests of them). */

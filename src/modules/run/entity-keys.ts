@@ -60,15 +60,12 @@ export class EntityKeyBuilder implements EntityKeys {
   }
 
   keyOf(row: number): string {
-    const chunk = row >>> CHUNK_BITS;
+    const number = this.numberOf(row);
+    if (number !== null) return String(number);
+    // Not a number: a text of the chunk being filled, or of a sealed chunk of texts.
     const index = row & (CHUNK_ROWS - 1);
-    if (chunk === this.chunks.length) {
-      return this.texts ? this.texts[index]! : String(this.numbers[index]);
-    }
-    const sealed = this.chunks[chunk]!;
-    if ('step' in sealed) return String(sealed.start + index * sealed.step);
-    if ('numbers' in sealed) return String(sealed.numbers[index]);
-    return sealed.text.slice(index === 0 ? 0 : sealed.ends[index - 1], sealed.ends[index]);
+    const sealed = this.chunks[row >>> CHUNK_BITS] as Extract<KeyChunk, { text: string }> | undefined;
+    return sealed ? sealed.text.slice(index === 0 ? 0 : sealed.ends[index - 1], sealed.ends[index]) : this.texts![index]!;
   }
 
   numberOf(row: number): number | null {
