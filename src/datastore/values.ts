@@ -52,9 +52,11 @@ function timestampValue(value: unknown): unknown {
   if (!match) return value;
   const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '0'] = match;
   const milliseconds = Math.round(Number(`0.${fraction}`) * 1000);
-  // Not Date.UTC(year, …): it reads years 0–99 as 1900–1999, turning a `0001-01-01` sentinel into 1901.
+  const fullYear = Number(year);
+  // Date.UTC reads years 0–99 as 1900–1999 (a `0001-01-01` sentinel would become 1901): those go through the setters.
+  if (fullYear >= 100) return new Date(Date.UTC(fullYear, Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), milliseconds));
   const date = new Date(0);
-  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setUTCFullYear(fullYear, Number(month) - 1, Number(day));
   date.setUTCHours(Number(hour), Number(minute), Number(second), milliseconds);
   return date;
 }

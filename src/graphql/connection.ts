@@ -123,14 +123,29 @@ export async function keysetConnection<T, Key>(
 ): Promise<Connection<T>> {
   const page: KeysetPage<Key> = { limit: pageSize(first), after: after ? decodeKeysetCursor(cursors as KeysetCursors<unknown, Key>, after) : null };
   const result = await read(page);
-  const edges = result.rows.map((node) => ({ cursor: encodeKeysetCursor(cursors as KeysetCursors<unknown, Key>, cursors.keyOf(node)), node }));
+  // A cursor is written only when asked for: a listing that selects none encodes none.
+  const edges = result.rows.map((node) => ({
+    node,
+    get cursor() {
+      return encodeKeysetCursor(cursors as KeysetCursors<unknown, Key>, cursors.keyOf(node));
+    },
+  }));
   return connectionOf(edges, result.hasMore, page.after !== null, count);
 }
 
 function connectionOf<T>(edges: Connection<T>['edges'], hasNextPage: boolean, hasPreviousPage: boolean, count: () => Promise<number>): Connection<T> {
   return {
     edges,
-    pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
+    },
     totalCount: count,
   };
 }

@@ -1,4 +1,5 @@
 import type { Executor } from '../../datastore/contracts';
+import type { SqlDialect } from '../../datastore/dialects/dialect';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';
 import type { DatasetRecord } from './dataset.record';
@@ -17,6 +18,27 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'updated_at', type: 'timestamp' },
 ];
 
+/**
+ * ai_dataset as a derived table for a statement on another table to LEFT JOIN, each column renamed
+ * `prefix` + its name: none clashes with the other table's columns, so that statement's WHERE and ORDER
+ * BY stay unqualified (and the Oracle family's paging wrappers, which select `*`, see unique names).
+ * `select` lists the renamed columns, `id` is the renamed id to join on; joinedDataset reads a row back.
+ */
+export function datasetJoin(dialect: SqlDialect, prefix: string, alias: string): { readonly table: string; readonly select: string; readonly id: string } {
+  const q = (name: string) => dialect.quoteIdentifier(name);
+  const renamed = COLUMNS.map((column) => `${q(column.name)} AS ${q(prefix + column.name)}`).join(', ');
+  return {
+    table: `(SELECT ${renamed} FROM ${q(TABLE)}) ${q(alias)}`,
+    select: COLUMNS.map((column) => `${q(alias)}.${q(prefix + column.name)}`).join(', '),
+    id: `${q(alias)}.${q(prefix + 'id')}`,
+  };
+}
+
+/** The dataset a row of a datasetJoin statement carries under `prefix`, or null when the join found none. */
+export function joinedDataset(row: Row, prefix: string): DatasetRecord | null {
+  return row[`${prefix}id`] === null || row[`${prefix}id`] === undefined ? null : toRecord(row, prefix);
+}
+
 /** The registry of datasets (table ai_dataset). */
 export class DatasetRepository {
   constructor(private readonly executor: Executor) {}
@@ -28,7 +50,7 @@ export class DatasetRepository {
       parameters: [],
       kind: 'select',
     });
-    return rows.map(toRecord);
+    return rows.map((row) => toRecord(row));
   }
 
   /** The datasets with the given ids, in no particular order; unknown ids are simply absent. */
@@ -42,7 +64,7 @@ export class DatasetRepository {
         parameters: chunk,
         kind: 'select',
       });
-      found.push(...rows.map(toRecord));
+      found.push(...rows.map((row) => toRecord(row)));
     }
     return found;
   }
@@ -126,16 +148,17 @@ function toRow(record: DatasetRecord): Record<string, SqlValue> {
   };
 }
 
-function toRecord(row: Row): DatasetRecord {
+function toRecord(row: Row, prefix = ''): DatasetRecord {
+  const column = (name: string) => row[prefix + name];
   return {
-    id: String(row.id),
-    name: String(row.name),
-    table: String(row.table_name),
-    keyColumns: JSON.parse(String(row.key_columns)) as string[],
-    featureColumns: JSON.parse(String(row.feature_columns)) as string[],
-    description: textOrNull(row.description),
-    outcomeTable: textOrNull(row.outcome_table),
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
+    id: String(column('id')),
+    name: String(column('name')),
+    table: String(column('table_name')),
+    keyColumns: JSON.parse(String(column('key_columns'))) as string[],
+    featureColumns: JSON.parse(String(column('feature_columns'))) as string[],
+    description: textOrNull(column('description')),
+    outcomeTable: textOrNull(column('outcome_table')),
+    createdAt: column('created_at') as Date,
+    updatedAt: column('updated_at') as Date,
   };
 }

@@ -2,6 +2,8 @@ import type { Executor } from '../../datastore/contracts';
 import type { ColumnDefinition, Row, SqlValue } from '../../datastore/types';
 import { textOrNull } from '../../datastore/text-value';
 import type { KeysetPage } from '../../shared/keyset-page';
+import type { DatasetRecord } from '../dataset/dataset.record';
+import { datasetJoin, joinedDataset } from '../dataset/dataset.repository';
 import type { IterationRecord, ModelRunRecord, ModelRunWithHistory, RunProgress, RunStatus } from './run.record';
 import { servedFailure } from './run-failure';
 
@@ -43,6 +45,9 @@ const COLUMNS: readonly ColumnDefinition[] = [
 // request (iterationsOf), so a listing's rows stay small.
 const HISTORY_COLUMN = 'iterations';
 const ROW_COLUMNS = COLUMNS.filter((column) => column.name !== HISTORY_COLUMN);
+
+// The names a listing's joined dataset columns take (datasetJoin): no column of ai_model_run starts so.
+const JOINED_DATASET_PREFIX = 'dataset__';
 
 const TIMESTAMP_COLUMNS = new Set(COLUMNS.filter((column) => column.type === 'timestamp').map((column) => column.name));
 
@@ -134,6 +139,30 @@ export class RunRepository {
    * field of those records throws.
    */
   async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>, fields?: ReadonlySet<RunRecordField>): Promise<ModelRunRecord[]> {
+    return (await this.listPage(filter, order, page, fields, false)).runs;
+  }
+
+  /**
+   * list, with each listed run's dataset read by the same statement (a LEFT JOIN of ai_dataset), by
+   * dataset id: null for a run whose dataset is gone. A listing that shows datasets needs no second
+   * statement for them.
+   */
+  async listWithDatasets(
+    filter: RunFilter,
+    order: RunOrder,
+    page: KeysetPage<RunKey>,
+    fields?: ReadonlySet<RunRecordField>,
+  ): Promise<{ runs: ModelRunRecord[]; datasets: Map<string, DatasetRecord | null> }> {
+    return this.listPage(filter, order, page, fields && new Set<RunRecordField>([...fields, 'datasetId']), true);
+  }
+
+  private async listPage(
+    filter: RunFilter,
+    order: RunOrder,
+    page: KeysetPage<RunKey>,
+    fields: ReadonlySet<RunRecordField> | undefined,
+    withDatasets: boolean,
+  ): Promise<{ runs: ModelRunRecord[]; datasets: Map<string, DatasetRecord | null> }> {
     const { column: name, nullable } = RUN_ORDER_COLUMNS[order.field];
     const column = this.q(name);
     const keyset = page.after ? [this.afterKey(column, nullable, order.direction, page.after)] : [];
@@ -141,10 +170,18 @@ export class RunRepository {
     // NULLS LAST is not portable (MySQL, MariaDB lack it), and each dialect puts NULLs elsewhere by default.
     const nullsLast = nullable ? `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ` : '';
     const read = fields && new Set<RunRecordField>([...fields, order.field === 'CREATED_AT' ? 'createdAt' : 'finishedAt']);
-    const select = read ? this.selectColumns(columnsOfFields(read)) : this.selectRow();
+    const columns = read ? columnsOfFields(read) : ROW_COLUMNS.map((each) => each.name);
+    const select = withDatasets ? this.selectColumnsWithDatasets(columns) : this.selectColumns(columns);
     const sql = `${select}${where} ORDER BY ${nullsLast}${column} ${order.direction}, ${this.q('id')} ${order.direction}`;
     const rows = await this.executor.query(this.executor.dialect.paginate({ sql, parameters, kind: 'select' }, { limit: page.limit + 1, offset: 0 }));
-    return read ? rows.map((row) => partialRecord(row, read)) : rows.map(toRecord);
+    const datasets = new Map<string, DatasetRecord | null>();
+    if (withDatasets) {
+      for (const row of rows) {
+        const id = String(row.dataset_id);
+        if (!datasets.has(id)) datasets.set(id, joinedDataset(row, JOINED_DATASET_PREFIX));
+      }
+    }
+    return { runs: read ? rows.map((row) => partialRecord(row, read)) : rows.map(toRecord), datasets };
   }
 
   /** How many runs match the filter (ModelRunConnection.totalCount). */
@@ -390,6 +427,12 @@ export class RunRepository {
 
   private selectColumns(columns: readonly string[]): string {
     return `SELECT ${columns.map((name) => this.q(name)).join(', ')} FROM ${this.q(TABLE)}`;
+  }
+
+  private selectColumnsWithDatasets(columns: readonly string[]): string {
+    const joined = datasetJoin(this.executor.dialect, JOINED_DATASET_PREFIX, 'joined_dataset');
+    const own = columns.map((name) => `${this.q(TABLE)}.${this.q(name)}`).join(', ');
+    return `SELECT ${own}, ${joined.select} FROM ${this.q(TABLE)} LEFT JOIN ${joined.table} ON ${joined.id} = ${this.q(TABLE)}.${this.q('dataset_id')}`;
   }
 
   private q(name: string): string {

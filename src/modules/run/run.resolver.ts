@@ -9,6 +9,8 @@ import type { Assignment } from './assignment.repository';
 import { AssignmentConnection } from './assignment.type';
 import { ModelRunFilter, ModelRunOrder, NEWEST_FIRST, StartModelRunInput } from './run.input';
 import type { IterationRecord, ModelRunRecord } from './run.record';
+import type { RunKey } from './run.repository';
+import type { KeysetPage } from '../../shared/keyset-page';
 import { RunService } from './run.service';
 import { RunTraceService, type TraceEventRecord } from './run-trace.service';
 import { ModelRun, ModelRunConnection, rowCountsOf, RunRowCounts, runCursors } from './run.type';
@@ -40,17 +42,21 @@ export class RunResolver {
     @Arg('first', () => Int, FIRST) first: number | null,
     @Arg('after', () => String, AFTER) after: string | null,
     @Info() info: GraphQLResolveInfo,
+    @Ctx() context: GraphqlContext,
   ): Promise<Connection<ModelRunRecord>> {
     const order = orderBy ?? NEWEST_FIRST;
-    // Only the columns of the fields asked for are read (run.selection.ts).
-    const fields = runFieldsFor(selectedFieldNames(info, ['edges', 'node']), order);
-    return keysetConnection(
-      first,
-      after,
-      runCursors(order),
-      (page) => this.service.list(filter ?? {}, order, page, fields),
-      () => this.service.count(filter ?? {}),
-    );
+    const selected = selectedFieldNames(info, ['edges', 'node']);
+    // Only the columns of the fields asked for are read (run.selection.ts); the runs' datasets, when
+    // asked for, by the same statement, handed to the request's dataset loader.
+    const fields = runFieldsFor(selected, order);
+    const read = selected.has('dataset')
+      ? async (page: KeysetPage<RunKey>) => {
+          const listed = await this.service.listWithDatasets(filter ?? {}, order, page, fields);
+          for (const [id, dataset] of listed.datasets) context.loaders.dataset.byId.prime(id, dataset);
+          return listed;
+        }
+      : (page: KeysetPage<RunKey>) => this.service.list(filter ?? {}, order, page, fields);
+    return keysetConnection(first, after, runCursors(order), read, () => this.service.count(filter ?? {}));
   }
 
   @Authorized('operator')

@@ -9,6 +9,7 @@ import type { KeysetPage } from '../../shared/keyset-page';
 import { pageOfRows, type PageOfRows } from '../../shared/page-of-rows';
 import { DEFAULT_OUTCOME_TABLE } from '../outcome/outcome-table';
 import type { DatasetService } from '../dataset/dataset.service';
+import type { DatasetRecord } from '../dataset/dataset.record';
 import type { DatasetTableRepository } from '../dataset/dataset-table.repository';
 import type { Assignment, AssignmentRepository } from './assignment.repository';
 import type { OutcomePublisher } from '../outcome/outcome-publisher';
@@ -227,6 +228,18 @@ export class RunService {
   async list(filter: RunFilter, order: RunOrder, page: KeysetPage<RunKey>, fields?: ReadonlySet<RunRecordField>): Promise<PageOfRows<ModelRunRecord>> {
     assertDatasetIdsLimit(filter);
     return pageOfRows(await this.deps.runs.list(filter, order, page, fields), page.limit);
+  }
+
+  /** list, with the listed runs' datasets read by the same statement (RunRepository.listWithDatasets). */
+  async listWithDatasets(
+    filter: RunFilter,
+    order: RunOrder,
+    page: KeysetPage<RunKey>,
+    fields?: ReadonlySet<RunRecordField>,
+  ): Promise<PageOfRows<ModelRunRecord> & { readonly datasets: ReadonlyMap<string, DatasetRecord | null> }> {
+    assertDatasetIdsLimit(filter);
+    const { runs, datasets } = await this.deps.runs.listWithDatasets(filter, order, page, fields);
+    return { ...pageOfRows(runs, page.limit), datasets };
   }
 
   count(filter: RunFilter): Promise<number> {

@@ -271,8 +271,31 @@ for (const target of TARGETS) {
       const hundred = await counted(RUNS);
       assert.deepEqual([one.nodes.length, twenty.nodes.length, hundred.nodes.length], [1, 20, RUNS]);
       assert.deepEqual(new Set(hundred.nodes.map((node) => (node.dataset as { name: string }).name)), new Set(['iris', 'station_readings']));
-      // The page, the total, the datasets, the histories: one statement each.
-      assert.deepEqual([one.statements, twenty.statements, hundred.statements], [4, 4, 4]);
+      // The page with its datasets (a LEFT JOIN), the total, the histories: one statement each.
+      assert.deepEqual([one.statements, twenty.statements, hundred.statements], [3, 3, 3]);
+    });
+
+    it('a run whose dataset is not registered lists with dataset null beside runs whose dataset is', async () => {
+      const repository = new RunRepository(server.app.datastore);
+      // Newer than every stored run, so it leads the listing; CANCELLED so this server leaves it alone.
+      const orphan = runRecord('no-such-dataset', { id: 'listing-columns-orphan', status: 'CANCELLED', createdAt: new Date(BASE + (RUNS + 1) * 60_000) });
+      await repository.insert(orphan);
+      try {
+        const nodes = nodesOf(await request(`{ modelRuns(first: 3) { edges { node { id dataset { id name } } } } }`));
+        assert.deepEqual(nodes[0], { id: orphan.id, dataset: null });
+        const names: Record<string, string> = { 'demo-iris': 'iris', 'demo-station-readings': 'station_readings' };
+        assert.equal(nodes.length, 3);
+        for (const node of nodes.slice(1)) {
+          const dataset = node.dataset as { id: string; name: string };
+          assert.equal(dataset.name, names[dataset.id], JSON.stringify(node));
+        }
+      } finally {
+        await server.app.datastore.execute({
+          sql: `DELETE FROM ${server.app.datastore.dialect.quoteIdentifier('ai_model_run')} WHERE ${server.app.datastore.dialect.quoteIdentifier('id')} = ?`,
+          parameters: [orphan.id],
+          kind: 'delete',
+        });
+      }
     });
   });
 }

@@ -6,13 +6,17 @@ import type {
   CentroidRecord,
   IterationRecord,
   KSelectionRecord,
+  ModelRunRecord,
   ModelRunWithHistory,
   PreparationRecord,
   RunMetrics,
   RunParams,
   RunStatus,
 } from '../../../src/modules/run/run.record';
-import { RECORD_FIELDS, RunRepository, type RunRecordField } from '../../../src/modules/run/run.repository';
+import { RECORD_FIELDS, RunRepository, type RunKey, type RunRecordField } from '../../../src/modules/run/run.repository';
+import type { KeysetPage } from '../../../src/shared/keyset-page';
+import type { DatasetRecord } from '../../../src/modules/dataset/dataset.record';
+import { DatasetRepository } from '../../../src/modules/dataset/dataset.repository';
 import { RoundTripGenerator, ROUND_TRIP_SEED } from '../../support/round-trip-data';
 import { assertRoundTrip, type RoundTripColumn } from '../../support/round-trip-compare';
 import { openRoundTripStore, ROUND_TRIP_TARGETS, sameDouble, type RoundTripStore, type RoundTripTarget } from '../../support/round-trip-targets';
@@ -89,8 +93,74 @@ for (const target of ROUND_TRIP_TARGETS) {
         assert.equal(listed.length, RECORDS, field);
         for (const record of listed) assert.deepEqual(record[field], whole.get(record.id)![field], `${field} of ${record.id}`);
       }
+
+      // A listing with its runs' datasets (one statement, a LEFT JOIN) gives back each dataset as
+      // findByIds reads it, and null for a run whose dataset is not registered; its runs are list()'s.
+      const datasets = new DatasetRepository(store.datastore);
+      const registered: DatasetRecord[] = [];
+      for (const [index, record] of read.entries()) {
+        if (index % 3 === 2) continue;
+        const dataset = datasetRecord(generator, record.datasetId, index);
+        await datasets.insert(dataset);
+        registered.push(dataset);
+      }
+      const expectedDatasets = new Map<string, DatasetRecord | null>(read.map((record) => [record.datasetId, null]));
+      for (const dataset of await datasets.findByIds(registered.map((dataset) => dataset.id))) expectedDatasets.set(dataset.id, dataset);
+      assert.deepEqual(
+        registered.map((dataset) => expectedDatasets.get(dataset.id)),
+        registered,
+        'findByIds gives back each dataset as written',
+      );
+      for (const order of [
+        { field: 'CREATED_AT', direction: 'ASC' },
+        { field: 'FINISHED_AT', direction: 'DESC' },
+      ] as const) {
+        for (const fields of [undefined, new Set<RunRecordField>(['status']), new Set<RunRecordField>(['metrics', 'createdAt'])]) {
+          const what = `${order.field} ${order.direction}, ${fields ? [...fields].join('+') : 'whole rows'}`;
+          let after: RunKey | null = null;
+          for (let pages = 0; pages < RECORDS; pages++) {
+            const page: KeysetPage<RunKey> = { limit: 7, after };
+            const joined = await runs.listWithDatasets({}, order, page, fields);
+            const plain = await runs.list({}, order, page, fields);
+            assert.deepEqual(
+              joined.runs.map((record) => record.id),
+              plain.map((record) => record.id),
+              what,
+            );
+            for (const [index, record] of joined.runs.entries()) {
+              for (const field of fields ?? (Object.keys(RECORD_FIELDS) as RunRecordField[])) {
+                assert.deepEqual(record[field], plain[index]![field], `${what}: ${field} of ${record.id}`);
+              }
+            }
+            assert.deepEqual(
+              new Map(joined.runs.map((record) => [record.datasetId, joined.datasets.get(record.datasetId)])),
+              new Map(joined.runs.map((record) => [record.datasetId, expectedDatasets.get(record.datasetId)])),
+              what,
+            );
+            if (plain.length <= page.limit) break;
+            const last: ModelRunRecord = plain[page.limit - 1]!;
+            after = { at: order.field === 'CREATED_AT' ? last.createdAt : last.finishedAt, id: last.id };
+          }
+        }
+      }
     });
   });
+}
+
+/** A registered dataset with the id `id`, its texts at or near their columns' limits (the description NULL every third). */
+function datasetRecord(generator: RoundTripGenerator, id: string, index: number): DatasetRecord {
+  const prefix = `${index}:`;
+  return {
+    id,
+    name: `${prefix}${generator.text(128 - prefix.length)}`,
+    table: generator.text(128),
+    keyColumns: [generator.text(30), generator.text(1)],
+    featureColumns: Array.from({ length: 1 + generator.integer(6) }, () => generator.text(1 + generator.integer(30))),
+    description: index % 3 === 0 ? null : generator.text(1 + generator.integer(2000)),
+    outcomeTable: index % 2 === 0 ? null : generator.text(128),
+    createdAt: generator.timestamp(),
+    updatedAt: generator.timestamp(),
+  };
 }
 
 /** A QUEUED run as RunService.start inserts it, every text at or near its column's limit. */

@@ -52,8 +52,10 @@ export const DIALECT_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
 
 /** Builder methods by key: their SQL differs by filter, key types and options. */
 export const BUILDER_VARIANTS: Readonly<Record<string, VariantLabeler>> = {
-  'RunRepository.list': ([filter, order, page, fields]) => [
+  // list and listWithDatasets both write their SQL here.
+  'RunRepository.listPage': ([filter, order, page, fields, withDatasets]) => [
     fields === undefined ? 'every column' : 'the columns of some fields',
+    withDatasets ? 'with datasets' : 'runs only',
     ...Object.entries(filter as RunFilter)
       .filter(([, value]) => value !== null && value !== undefined && (!Array.isArray(value) || value.length > 0))
       .map(([name]) => name),
@@ -102,9 +104,11 @@ export const EXPECTED_VARIANTS: Readonly<Record<string, readonly string[]>> = {
   upsertStatements: ['newKeysOnly', 'sharedValues'],
   valuesUpsertSql: ['one row', 'several rows'],
   mergeSql: ['update and insert', 'every column a key'],
-  'RunRepository.list': [
+  'RunRepository.listPage': [
     'every column',
     'the columns of some fields',
+    'with datasets',
+    'runs only',
     'datasetIds',
     'statuses',
     'createdAfter',
@@ -157,7 +161,10 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'run.repository.toRecord': 'maps a row to a record; writes no SQL',
   'run.repository.runKey': 'reads the sort key a cursor holds from a record; writes no SQL',
   'run.repository.columnsOfFields':
-    'names the columns a listing reads for the fields asked; writes no SQL (RunRepository.list, whose statements run on H2, uses it)',
+    'names the columns a listing reads for the fields asked; writes no SQL (RunRepository.listPage, whose statements run on H2, uses it)',
+  'dataset.repository.datasetJoin':
+    'writes parts of a statement, not one: RunRepository.listPage joins them into its listing with datasets, whose statements run on H2',
+  'dataset.repository.joinedDataset': 'maps a joined row to a dataset record; writes no SQL',
   'AssignmentRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'OutcomeRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'DatasetTableRepository.nonNumericCounts': 'answers zeros without a statement where numeric columns hold only numbers (the Oracle family)',

@@ -110,6 +110,10 @@ describe('rowNormalizer', () => {
       assert.ok(value instanceof Date);
       assert.equal(value.getUTCFullYear(), 1);
       assert.equal(formatUtcTimestamp(value), '0001-01-01 00:00:00.000');
+      // Either side of 100, where the conversion changes method.
+      assert.equal(formatUtcTimestamp(normalize(SQL_TYPE_TIMESTAMP, '0099-12-31 23:59:59.999') as Date), '0099-12-31 23:59:59.999');
+      assert.equal(formatUtcTimestamp(normalize(SQL_TYPE_TIMESTAMP, '0100-01-01 00:00:00') as Date), '0100-01-01 00:00:00.000');
+      assert.equal(formatUtcTimestamp(normalize(SQL_TYPE_TIMESTAMP, '0099-12-31 23:59:59.9996') as Date), '0100-01-01 00:00:00.000');
     });
 
     it('a Date from the driver passes through and text that is not a timestamp is left as it is', () => {
