@@ -6,7 +6,20 @@ import type { CorsPolicy } from '../config/cors-origins';
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 
 /** What a browser page may send: credentials, JSON, and the headers Apollo's CSRF prevention asks for. */
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-api-key', 'x-request-id'];
+// Apollo Client adds apollographql-client-name/-version when it is given a name and version; traceparent
+// and tracestate are W3C trace context, which browser tracing libraries add.
+const ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'traceparent',
+  'tracestate',
+  'x-api-key',
+  'x-request-id',
+];
 
 /**
  * CORS for every route (CORS_ORIGINS). An allowed origin gets itself back in Access-Control-Allow-Origin,

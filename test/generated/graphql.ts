@@ -320,14 +320,14 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, role: Role, keyPrefix: string, createdAt: string, revokedAt: string | null } };
 
-export type DatasetFieldsFragment = { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number, createdAt: string, updatedAt: string };
+export type DatasetFieldsFragment = { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number | null, createdAt: string, updatedAt: string };
 
 export type RegisterDatasetMutationVariables = Exact<{
   input: RegisterDatasetInput;
 }>;
 
 
-export type RegisterDatasetMutation = { registerDataset: { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number, createdAt: string, updatedAt: string } };
+export type RegisterDatasetMutation = { registerDataset: { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number | null, createdAt: string, updatedAt: string } };
 
 export type UpdateDatasetMutationVariables = Exact<{
   id: string | number;
@@ -335,7 +335,7 @@ export type UpdateDatasetMutationVariables = Exact<{
 }>;
 
 
-export type UpdateDatasetMutation = { updateDataset: { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number, createdAt: string, updatedAt: string } };
+export type UpdateDatasetMutation = { updateDataset: { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number | null, createdAt: string, updatedAt: string } };
 
 export type DeleteDatasetMutationVariables = Exact<{
   id: string | number;
@@ -351,7 +351,7 @@ export type DatasetDetailsQueryVariables = Exact<{
 }>;
 
 
-export type DatasetDetailsQuery = { dataset: { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number, createdAt: string, updatedAt: string, columns: Array<{ name: string, type: string, nullable: boolean }>, profile: Array<{ column: string, count: number, nulls: number, min: number | null, max: number | null, mean: number | null, stddev: number | null }>, preview: { edges: Array<{ cursor: string, node: unknown }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, latestRun: { id: string, status: ModelRunStatus } | null } | null };
+export type DatasetDetailsQuery = { dataset: { id: string, name: string, table: string, description: string | null, keyColumns: Array<string>, featureColumns: Array<string>, rowCount: number | null, createdAt: string, updatedAt: string, columns: Array<{ name: string, type: string, nullable: boolean }> | null, profile: Array<{ column: string, count: number, nulls: number, min: number | null, max: number | null, mean: number | null, stddev: number | null }> | null, preview: { edges: Array<{ cursor: string, node: unknown }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, latestRun: { id: string, status: ModelRunStatus } | null } | null };
 
 export type DatasetOutcomesQueryVariables = Exact<{
   id: string | number;
@@ -370,19 +370,19 @@ export type DatasetListQuery = { datasets: Array<{ name: string }> };
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DatasetsQuery = { datasets: Array<{ id: string, name: string, table: string, description: string | null, rowCount: number, keyColumns: Array<string>, featureColumns: Array<string>, createdAt: string, columns: Array<{ name: string, type: string, nullable: boolean }> }> };
+export type DatasetsQuery = { datasets: Array<{ id: string, name: string, table: string, description: string | null, rowCount: number | null, keyColumns: Array<string>, featureColumns: Array<string>, createdAt: string, columns: Array<{ name: string, type: string, nullable: boolean }> | null }> };
 
 export type DatasetByIdQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type DatasetByIdQuery = { dataset: { id: string, name: string, rowCount: number, columns: Array<{ name: string }> } | null };
+export type DatasetByIdQuery = { dataset: { id: string, name: string, rowCount: number | null, columns: Array<{ name: string }> | null } | null };
 
 export type DatasetNamesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DatasetNamesQuery = { datasets: Array<{ name: string, rowCount: number }> };
+export type DatasetNamesQuery = { datasets: Array<{ name: string, rowCount: number | null }> };
 
 export type RunFailureQueryVariables = Exact<{
   id: string | number;
@@ -403,7 +403,7 @@ export type DatasetProfileQueryVariables = Exact<{
 }>;
 
 
-export type DatasetProfileQuery = { dataset: { id: string, profile: Array<{ column: string, count: number, nulls: number, nonNumeric: number, min: number | null, max: number | null, mean: number | null, stddev: number | null }> } | null };
+export type DatasetProfileQuery = { dataset: { id: string, profile: Array<{ column: string, count: number, nulls: number, nonNumeric: number, min: number | null, max: number | null, mean: number | null, stddev: number | null }> | null } | null };
 
 export type ModelRunPublishUpdatesSubscriptionVariables = Exact<{
   id: string | number;

@@ -32,7 +32,7 @@ describe('the embedded default (SQLite through ODBC, no configuration)', () => {
     assert.deepEqual(iris.keyColumns, ['sample_id']);
     assert.deepEqual(iris.featureColumns, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
     assert.deepEqual(
-      iris.columns.map((column) => [column.name, column.type, column.nullable]),
+      iris.columns?.map((column) => [column.name, column.type, column.nullable]),
       [
         ['sample_id', 'INTEGER', false],
         ['sepal_length', 'DOUBLE', false],
@@ -44,7 +44,7 @@ describe('the embedded default (SQLite through ODBC, no configuration)', () => {
     );
     const readings = result.data?.datasets.find((dataset) => dataset.name === 'station_readings');
     assert.deepEqual(readings?.keyColumns, ['station_id', 'measured_at']);
-    assert.equal(readings?.columns.length, 8);
+    assert.equal(readings?.columns?.length, 8);
     assert.match(readings?.createdAt ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 

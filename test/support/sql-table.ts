@@ -75,3 +75,17 @@ export function expectSqlPerDialect(
 function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
+
+/**
+ * `expected` with every double-quoted plain name in its texts backquoted, as SQLite's dialect quotes
+ * names (a double-quoted name matching no column would be a string literal there). String literals in
+ * the SQL are single-quoted, so only names change.
+ */
+export function backquoted<T>(expected: T): T {
+  if (typeof expected === 'string') return expected.replace(/"([A-Za-z_][A-Za-z0-9_$]*)"/g, '`$1`') as T;
+  if (Array.isArray(expected)) return expected.map((item: unknown) => backquoted(item)) as T;
+  if (expected !== null && typeof expected === 'object') {
+    return Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, key === 'parameters' ? value : backquoted(value)])) as T;
+  }
+  return expected;
+}

@@ -14,6 +14,15 @@ export class SqliteDialect extends SqlDialect {
   // '1'): paging by key reads 1M rows × 10 features as fast, in 226 MB instead of 712 MB (bench/read.ts).
   override readonly reliableCursorFetch: boolean = false;
 
+  // Grave accents, not double quotes: SQLite reads a double-quoted name that matches no column as a
+  // string literal (sqlite.org/quirks.html#dblquote), so a feature column renamed since registration
+  // would be read as the text 'name' in every row instead of failing. A backquoted name is always a
+  // name. assertIdentifier allows no grave accent in one.
+  override quoteIdentifier(name: string): string {
+    this.assertIdentifier(name);
+    return `\`${this.identifierToDatabase(name)}\``;
+  }
+
   // "Table names that begin with sqlite_ are reserved for internal use" (sqlite.org/lang_createtable.html):
   // CREATE TABLE refuses them, and sqlite_master is not in the catalog's list of tables.
   override isReservedTableName(name: string): boolean {

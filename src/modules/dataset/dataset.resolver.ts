@@ -78,17 +78,28 @@ export class DatasetResolver {
     return dataset.outcomeTable ?? DEFAULT_OUTCOME_TABLE;
   }
 
-  @FieldResolver(() => Int, { description: 'Rows in the table now (COUNT(*)).' })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'Rows in the table now (COUNT(*)). Null, with a NOT_FOUND error naming it, when the table was dropped.',
+  })
   rowCount(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<number> {
     return context.loaders.dataset.rowCount.load(dataset.table);
   }
 
-  @FieldResolver(() => [FeatureProfile], { description: 'Per feature: count, NULLs, min, max, mean, stddev — computed by the database.' })
+  @FieldResolver(() => [FeatureProfile], {
+    nullable: true,
+    description:
+      'Per feature: count, NULLs, min, max, mean, stddev — computed by the database. Null, with a NOT_FOUND error naming what is missing, when the table or one of the dataset’s columns was dropped or renamed since registration.',
+  })
   profile(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<FeatureProfileRow[]> {
     return context.loaders.dataset.profile.load(dataset);
   }
 
-  @FieldResolver(() => DatasetRowConnection, { description: 'Rows of the table in key order, each a JSON object.' })
+  @FieldResolver(() => DatasetRowConnection, {
+    nullable: true,
+    description:
+      'Rows of the table in key order, each a JSON object. Null, with a NOT_FOUND error naming what is missing, when the table or one of the dataset’s columns was dropped or renamed since registration.',
+  })
   preview(
     @Root() dataset: DatasetRecord,
     @Arg('first', () => Int, FIRST) first: number | null,
@@ -143,7 +154,10 @@ export class DatasetResolver {
     );
   }
 
-  @FieldResolver(() => [DatasetColumn], { description: 'The columns of the table, from the database catalog.' })
+  @FieldResolver(() => [DatasetColumn], {
+    nullable: true,
+    description: 'The columns of the table, from the database catalog. Null, with a NOT_FOUND error naming it, when the table was dropped.',
+  })
   columns(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<DatasetColumn[]> {
     return context.loaders.dataset.columns.load(dataset.table);
   }

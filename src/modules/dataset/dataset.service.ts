@@ -24,8 +24,36 @@ export class DatasetService {
 
   /** Batch: each dataset's feature profile, computed by the database (one statement per dataset). */
   async profiles(datasets: readonly DatasetRecord[]): Promise<(FeatureProfileRow[] | Error)[]> {
-    const settled = await Promise.allSettled(datasets.map((dataset) => this.tables.profile(dataset.table, dataset.featureColumns)));
+    const settled = await Promise.allSettled(
+      datasets.map((dataset) => this.explained(dataset, () => this.tables.profile(dataset.table, dataset.featureColumns))),
+    );
     return settled.map((result) => (result.status === 'fulfilled' ? result.value : toError(result.reason)));
+  }
+
+  /**
+   * What is gone from the dataset's table since it was registered (dropped or renamed outside this
+   * server): NOT_FOUND naming the table, or its missing key and feature columns; null when it is as registered.
+   */
+  async whatIsGone(dataset: DatasetRecord): Promise<AppError | null> {
+    const columns = (await this.catalog.columnsOf([dataset.table])).get(dataset.table);
+    if (!columns) return missingTable(dataset.table);
+    const present = new Set(columns.map((column) => column.name));
+    const gone = [...new Set([...dataset.keyColumns, ...dataset.featureColumns])].filter((name) => !present.has(name));
+    if (gone.length === 0) return null;
+    return new AppError(
+      'NOT_FOUND',
+      `Table "${dataset.table}" has no column ${gone.map((name) => `"${name}"`).join(', ')} any more (dropped or renamed since the dataset was registered)`,
+      { table: dataset.table, columns: gone },
+    );
+  }
+
+  /** `read` of the dataset's table; when it fails, NOT_FOUND if the table or one of its columns is gone, else its own error. */
+  private async explained<T>(dataset: DatasetRecord, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw (await this.whatIsGone(dataset).catch(() => null)) ?? error;
+    }
   }
 
   /** Per feature, the values that are neither NULL nor numbers (SQLite keeps text in numeric columns); a run treats them as missing. */
@@ -35,7 +63,7 @@ export class DatasetService {
 
   /** A page of the dataset's rows in key order, each row as an object of column values. */
   async preview(dataset: DatasetRecord, page: Page): Promise<PageOfRows<Row>> {
-    return pageOfRows(await this.tables.preview(dataset.table, dataset.keyColumns, page), page.limit);
+    return pageOfRows(await this.explained(dataset, () => this.tables.preview(dataset.table, dataset.keyColumns, page)), page.limit);
   }
 
   list(): Promise<DatasetRecord[]> {
@@ -74,7 +102,12 @@ export class DatasetService {
   /** Batch: row counts, one COUNT(*) per table, side by side on the pool. */
   async rowCounts(tables: readonly string[]): Promise<(number | Error)[]> {
     const counts = await Promise.allSettled(tables.map((table) => this.catalog.rowCount(table)));
-    return counts.map((count) => (count.status === 'fulfilled' ? count.value : toError(count.reason)));
+    // A count that failed on a table the catalog no longer has is NOT_FOUND naming it (asked only then).
+    const failed = tables.filter((_, index) => counts[index]!.status === 'rejected');
+    const known = failed.length > 0 ? await this.catalog.columnsOf(failed).catch(() => null) : null;
+    return counts.map((count, index) =>
+      count.status === 'fulfilled' ? count.value : known && !known.has(tables[index]!) ? missingTable(tables[index]!) : toError(count.reason),
+    );
   }
 
   async register(input: NewDataset): Promise<DatasetRecord> {

@@ -94,7 +94,9 @@ export class RunExecutor {
       log.info('model run succeeded');
     } catch (error) {
       endedHere = await this.recordUnsuccessfulEnd(run, error, now, log);
-      logFailure(log, 'warn', error, {}, 'model run did not succeed');
+      // A cancel is what a caller asked for: no failure to alert on.
+      if (error instanceof RunCancelledError) log.info('model run cancelled');
+      else logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
       this.executing.delete(run.id);
       this.jobs.delete(run.id);

@@ -71,6 +71,8 @@ export class RunService {
 
     // Everything the data can refuse is refused now, before a run row exists, with queries that stop
     // early: the statistics of the input come from the run itself (the preparation trace document).
+    const gone = await datasets.whatIsGone(dataset);
+    if (gone) throw new AppError('BAD_USER_INPUT', `Dataset "${dataset.name}" cannot be read: ${gone.message}`, { field: 'datasetId', ...gone.details });
     const [empty] = await datasetTables.featuresWithoutValue(params.table, params.featureColumns);
     if (empty !== undefined) {
       throw new AppError('BAD_USER_INPUT', `Feature column "${empty}" has no values (every row is NULL or the table is empty)`, { field: 'datasetId' });
@@ -153,7 +155,7 @@ export class RunService {
    * run's id and finish time, so publishing the same run again writes identical rows.
    */
   async publish(id: string): Promise<ModelRunRecord> {
-    const run = await this.require(id);
+    const run = await this.require(id, 'runId');
     if (run.status !== 'SUCCEEDED') {
       throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
     }
@@ -184,10 +186,10 @@ export class RunService {
     await this.deps.executor.execute(run, dataset);
   }
 
-  async require(id: string): Promise<ModelRunRecord> {
+  async require(id: string, field = 'id'): Promise<ModelRunRecord> {
     const [run] = await this.deps.runs.findByIds([id]);
     // At most 80 characters of the id go back to the caller: it is input, and may be huge.
-    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${id.slice(0, 80)}"`, { field: 'id' });
+    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${id.slice(0, 80)}"`, { field });
     return run;
   }
 

@@ -45,7 +45,18 @@ describe('CORS in development with CORS_ORIGINS unset', () => {
         .get('access-control-allow-headers')
         ?.split(',')
         .map((header) => header.trim()),
-      ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-api-key', 'x-request-id'],
+      [
+        'authorization',
+        'content-type',
+        'apollo-require-preflight',
+        'x-apollo-operation-name',
+        'apollographql-client-name',
+        'apollographql-client-version',
+        'traceparent',
+        'tracestate',
+        'x-api-key',
+        'x-request-id',
+      ],
     );
     assert.deepEqual(response.headers.get('access-control-allow-methods'), 'GET,POST');
   });

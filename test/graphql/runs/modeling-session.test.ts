@@ -191,7 +191,7 @@ for (const target of TARGETS) {
       assert.equal(byName.get('iris')?.rowCount, 150);
       assert.equal(byName.get('station_readings')?.rowCount, 20_000);
       assert.deepEqual(
-        byName.get('station_readings')?.columns.map((column) => [column.name, column.nullable]),
+        byName.get('station_readings')?.columns?.map((column) => [column.name, column.nullable]),
         [
           ['station_id', false],
           ['measured_at', false],
@@ -238,7 +238,8 @@ for (const target of TARGETS) {
       assert.equal(registered.rowCount, 40);
       assert.equal(registered.description, 'customer features for segmentation');
 
-      const details = dataOf(await server.graphql(DatasetDetailsDocument, { id: registered.id, previewFirst: 5, previewAfter: null }), 'dataset').dataset!;
+      const read = dataOf(await server.graphql(DatasetDetailsDocument, { id: registered.id, previewFirst: 5, previewAfter: null }), 'dataset').dataset!;
+      const details = { ...read, columns: read.columns!, profile: read.profile!, preview: read.preview! };
       assert.deepEqual(
         details.columns.map((column) => [column.name, column.nullable]),
         [
@@ -281,7 +282,7 @@ for (const target of TARGETS) {
         'preview page 2',
       ).dataset!;
       assert.deepEqual(
-        next.preview.edges.map(({ node }) => (node as { customer_id: number }).customer_id),
+        next.preview!.edges.map(({ node }) => (node as { customer_id: number }).customer_id),
         [6, 7, 8, 9, 10],
       );
 

@@ -78,7 +78,7 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
 
   it('the profile counts only numbers, and a one-feature run keeps exactly the rows the profile counts', async () => {
     const datasetId = await register('mixed f1', ['f1']);
-    const profile = dataOf(await server.graphql(DatasetProfileDocument, { id: datasetId }), 'profile').dataset!.profile;
+    const profile = dataOf(await server.graphql(DatasetProfileDocument, { id: datasetId }), 'profile').dataset!.profile!;
     const numbers = numericIds(F1_NULL, F1_TEXT).map(f1);
     assert.deepEqual(
       { count: profile[0]!.count, nulls: profile[0]!.nulls, nonNumeric: profile[0]!.nonNumeric },

@@ -4,7 +4,7 @@ import { APP_MIGRATIONS } from '../../../../src/datastore/migrations/app-migrati
 import { MIGRATIONS_TABLE } from '../../../../src/datastore/migrations/migration';
 import type { TableDefinition } from '../../../../src/datastore/types';
 import { outcomeTableDefinition } from '../../../../src/modules/outcome/outcome-table';
-import { createDialect, expectSqlPerDialect } from '../../../support/sql-table';
+import { createDialect, expectSqlPerDialect, backquoted } from '../../../support/sql-table';
 
 /** Every ColumnType once, NOT NULL on some, a composite primary key. */
 const modelScore: TableDefinition = {
@@ -58,7 +58,7 @@ describe('DDL', () => {
     parameters: [],
   };
   expectSqlPerDialect('a table with every column type and a composite primary key', (d) => d.compileCreateTable(modelScore), {
-    sqlite: {
+    sqlite: backquoted({
       sql: lines(
         'CREATE TABLE "model_score" (',
         '  "run_id" VARCHAR(26) NOT NULL,',
@@ -73,7 +73,7 @@ describe('DDL', () => {
         ')',
       ),
       parameters: [],
-    },
+    }),
     postgresql: {
       sql: lines(
         'CREATE TABLE "model_score" (',
@@ -139,7 +139,7 @@ describe('DDL', () => {
     parameters: [],
   };
   expectSqlPerDialect('a UNIQUE constraint is declared after the primary key', (d) => d.compileCreateTable(dataset), {
-    sqlite: ansiUnique,
+    sqlite: backquoted(ansiUnique),
     postgresql: ansiUnique,
     mysql: mysqlUnique,
     mariadb: mysqlUnique,
@@ -154,7 +154,7 @@ describe('DDL', () => {
     'a nullable column added to an existing table (Oracle has no COLUMN keyword)',
     (d) => d.compileAddColumn('model_score', { name: 'reviewed_at', type: 'timestamp' }),
     {
-      sqlite: ansiAdd,
+      sqlite: backquoted(ansiAdd),
       postgresql: { sql: 'ALTER TABLE "model_score" ADD COLUMN "reviewed_at" TIMESTAMP(3)', parameters: [] },
       mysql: mysqlAdd,
       mariadb: mysqlAdd,

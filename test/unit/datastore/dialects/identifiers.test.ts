@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { itForEveryDialect, itPerDialect } from '../../../support/sql-table';
+import { itForEveryDialect, itPerDialect, backquoted } from '../../../support/sql-table';
 
 describe('identifiers', () => {
   itPerDialect(
     'plain names are quoted in the case the catalog stores them',
     {
-      sqlite: ['"model_run"', '"Run$2"'],
+      sqlite: backquoted(['"model_run"', '"Run$2"']),
       postgresql: ['"model_run"', '"Run$2"'],
       mysql: ['`model_run`', '`Run$2`'],
       mariadb: ['`model_run`', '`Run$2`'],
@@ -23,7 +23,7 @@ describe('identifiers', () => {
   itPerDialect(
     'names read back from the database are lower-cased only where the catalog upper-cases them',
     {
-      sqlite: ['MODEL_RUN', 'ModelRun', 'model_run'],
+      sqlite: backquoted(['MODEL_RUN', 'ModelRun', 'model_run']),
       postgresql: ['MODEL_RUN', 'ModelRun', 'model_run'],
       mysql: ['MODEL_RUN', 'ModelRun', 'model_run'],
       mariadb: ['MODEL_RUN', 'ModelRun', 'model_run'],
@@ -39,7 +39,7 @@ describe('identifiers', () => {
 
   itPerDialect(
     (max: number) => `a name of ${max} characters is accepted and one of ${max + 1} refused with INVALID_IDENTIFIER`,
-    { sqlite: 128, postgresql: 63, mysql: 64, mariadb: 64, oracle: 128, tibero: 128 },
+    { sqlite: backquoted(128), postgresql: 63, mysql: 64, mariadb: 64, oracle: 128, tibero: 128 },
     (dialect, max) => {
       assert.equal(dialect.maxIdentifierLength, max);
       dialect.assertIdentifier('a'.repeat(max));

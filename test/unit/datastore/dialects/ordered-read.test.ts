@@ -1,7 +1,7 @@
 import { describe } from 'node:test';
 import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { OrderedRead } from '../../../../src/datastore/types';
-import { expectSqlPerDialect } from '../../../support/sql-table';
+import { expectSqlPerDialect, backquoted } from '../../../support/sql-table';
 
 /** The SQL of reading a table in key order (keyset-reader.ts asks the dialect for every text). */
 function readings(d: SqlDialect): OrderedRead {
@@ -26,13 +26,13 @@ describe('ordered reads', () => {
   expectSqlPerDialect(
     "the rows after a composite key: the read's own condition, then the key compared part by part",
     (d) => d.compileOrderedSelect(readings(d), [d.compileKeyCondition(['site', 'n'], ['a', 5], '>', '>')]),
-    { sqlite: ansiAfter, postgresql: ansiAfter, mysql: mysqlAfter, mariadb: mysqlAfter, oracle: oracleAfter, tibero: oracleAfter },
+    { sqlite: backquoted(ansiAfter), postgresql: ansiAfter, mysql: mysqlAfter, mariadb: mysqlAfter, oracle: oracleAfter, tibero: oracleAfter },
   );
 
   const ansiUpTo = { sql: '"site" < ? OR ("site" = ? AND "n" <= ?)', parameters: ['b', 'b', 9] };
   const oracleUpTo = { sql: '"SITE" < ? OR ("SITE" = ? AND "N" <= ?)', parameters: ['b', 'b', 9] };
   expectSqlPerDialect('up to and including a composite key', (d) => ({ ...d.compileKeyCondition(['site', 'n'], ['b', 9], '<', '<='), kind: 'select' }), {
-    sqlite: ansiUpTo,
+    sqlite: backquoted(ansiUpTo),
     postgresql: ansiUpTo,
     mysql: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
     mariadb: { sql: '`site` < ? OR (`site` = ? AND `n` <= ?)', parameters: ['b', 'b', 9] },
@@ -53,7 +53,7 @@ describe('ordered reads', () => {
     parameters: [0],
   };
   expectSqlPerDialect('the rows of a read and those with a NULL key part, counted in one statement', (d) => d.compileKeyCounts(readings(d)), {
-    sqlite: ansiCounts,
+    sqlite: backquoted(ansiCounts),
     postgresql: ansiCounts,
     mysql: mysqlCounts,
     mariadb: mysqlCounts,
@@ -71,10 +71,10 @@ describe('ordered reads', () => {
     'a number column is read with a mask of its non-number values only where numeric columns hold text (SQLite)',
     (d) => d.compileOrderedSelect({ ...readings(d), where: undefined, numbers: ['x'] }),
     {
-      sqlite: {
+      sqlite: backquoted({
         sql: `SELECT "site", "n", "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0 FROM "reading" ORDER BY "site", "n"`,
         parameters: [],
-      },
+      }),
       postgresql: ansiPlain,
       mysql: mysqlPlain,
       mariadb: mysqlPlain,
@@ -88,7 +88,7 @@ describe('ordered reads', () => {
     "each key column's exact text is read beside it only where the driver reads exact numbers as doubles (Oracle's NUMBER)",
     (d) => d.compileOrderedSelect({ table: 'reading', columns: ['n'], keyColumns: ['n'] }),
     {
-      sqlite: { sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] },
+      sqlite: backquoted({ sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] }),
       postgresql: { sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] },
       mysql: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
       mariadb: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },

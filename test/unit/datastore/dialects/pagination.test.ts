@@ -4,7 +4,7 @@ import type { SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { Statement } from '../../../../src/datastore/types';
 import { refineForServer } from '../../../../src/datastore/dialects/index';
 import { TiberoDialect } from '../../../../src/datastore/dialects/tibero';
-import { expectSqlPerDialect, itForEveryDialect, itPerDialect } from '../../../support/sql-table';
+import { expectSqlPerDialect, itForEveryDialect, itPerDialect, backquoted } from '../../../support/sql-table';
 
 /** A query with its ORDER BY and one parameter of its own, which must stay first. */
 function finishedRuns(dialect: SqlDialect): Statement {
@@ -23,7 +23,7 @@ const ROWNUM = {
 describe('pagination', () => {
   // Tibero before its version is known: the ROWNUM form every version runs.
   expectSqlPerDialect('page 3 of 20 appends the limit and offset after the query parameters', (d) => d.paginate(finishedRuns(d), { limit: 20, offset: 40 }), {
-    sqlite: { sql: 'SELECT "id" FROM "model_run" WHERE "status" = ? ORDER BY "id" LIMIT ? OFFSET ?', parameters: ['done', 20, 40] },
+    sqlite: backquoted({ sql: 'SELECT "id" FROM "model_run" WHERE "status" = ? ORDER BY "id" LIMIT ? OFFSET ?', parameters: ['done', 20, 40] }),
     postgresql: { sql: 'SELECT "id" FROM "model_run" WHERE "status" = ? ORDER BY "id" LIMIT ? OFFSET ?', parameters: ['done', 20, 40] },
     mysql: { sql: 'SELECT `id` FROM `model_run` WHERE `status` = ? ORDER BY `id` LIMIT ? OFFSET ?', parameters: ['done', 20, 40] },
     mariadb: { sql: 'SELECT `id` FROM `model_run` WHERE `status` = ? ORDER BY `id` LIMIT ? OFFSET ?', parameters: ['done', 20, 40] },
@@ -33,12 +33,12 @@ describe('pagination', () => {
 
   itPerDialect(
     (dropped) => `a page's rows carry ${dropped === 0 ? "only the query's columns" : 'the row number last, for the datastore to drop'}`,
-    { sqlite: 0, postgresql: 0, mysql: 0, mariadb: 0, oracle: 0, tibero: 1 },
+    { sqlite: backquoted(0), postgresql: 0, mysql: 0, mariadb: 0, oracle: 0, tibero: 1 },
     (dialect, dropped) => assert.equal(dialect.paginate(finishedRuns(dialect), { limit: 20, offset: 40 }).trailingColumnsToDrop ?? 0, dropped),
   );
 
   expectSqlPerDialect('any 500 rows of a query, in no order (a capped count): ROWNUM on the Oracle family', (d) => d.firstRows(finishedRuns(d), 500), {
-    sqlite: { sql: 'SELECT "id" FROM "model_run" WHERE "status" = ? ORDER BY "id" LIMIT ? OFFSET ?', parameters: ['done', 500, 0] },
+    sqlite: backquoted({ sql: 'SELECT "id" FROM "model_run" WHERE "status" = ? ORDER BY "id" LIMIT ? OFFSET ?', parameters: ['done', 500, 0] }),
     postgresql: { sql: 'SELECT "id" FROM "model_run" WHERE "status" = ? ORDER BY "id" LIMIT ? OFFSET ?', parameters: ['done', 500, 0] },
     mysql: { sql: 'SELECT `id` FROM `model_run` WHERE `status` = ? ORDER BY `id` LIMIT ? OFFSET ?', parameters: ['done', 500, 0] },
     mariadb: { sql: 'SELECT `id` FROM `model_run` WHERE `status` = ? ORDER BY `id` LIMIT ? OFFSET ?', parameters: ['done', 500, 0] },

@@ -1,11 +1,11 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectSqlPerDialect, itPerDialect } from '../../../support/sql-table';
+import { expectSqlPerDialect, itPerDialect, backquoted } from '../../../support/sql-table';
 
 describe('server statements', () => {
   const oraclePing = { sql: 'SELECT 1 AS ok FROM DUAL', parameters: [] };
   expectSqlPerDialect('the ping needs FROM DUAL on the Oracle family only', (d) => d.pingStatement(), {
-    sqlite: { sql: 'SELECT 1 AS ok', parameters: [] },
+    sqlite: backquoted({ sql: 'SELECT 1 AS ok', parameters: [] }),
     postgresql: { sql: 'SELECT 1 AS ok', parameters: [] },
     mysql: { sql: 'SELECT 1 AS ok', parameters: [] },
     mariadb: { sql: 'SELECT 1 AS ok', parameters: [] },
@@ -14,10 +14,10 @@ describe('server statements', () => {
   });
 
   expectSqlPerDialect('the server version comes from each database its own way', (d) => d.serverVersionStatement(), {
-    sqlite: {
+    sqlite: backquoted({
       sql: "SELECT sqlite_version() || CASE WHEN (SELECT COUNT(*) FROM pragma_function_list WHERE name IN ('json_extract', 'power')) >= 2 THEN ' (json, math)' ELSE '' END AS version",
       parameters: [],
-    },
+    }),
     postgresql: { sql: 'SELECT version() AS version', parameters: [] },
     mysql: { sql: 'SELECT VERSION() AS version', parameters: [] },
     mariadb: { sql: 'SELECT VERSION() AS version', parameters: [] },
@@ -33,7 +33,7 @@ describe('server statements', () => {
     'a row is locked with SELECT … FOR UPDATE, on SQLite by a write that takes the one write lock and counts the row',
     (d) => d.lockRowStatement('ai_dataset', 'id', 'd-1'),
     {
-      sqlite: { sql: 'UPDATE "ai_dataset" SET "id" = "id" WHERE "id" = ?', parameters: ['d-1'] },
+      sqlite: backquoted({ sql: 'UPDATE "ai_dataset" SET "id" = "id" WHERE "id" = ?', parameters: ['d-1'] }),
       postgresql: selectForUpdate((name) => `"${name}"`),
       mysql: selectForUpdate((name) => `\`${name}\``),
       mariadb: selectForUpdate((name) => `\`${name}\``),
@@ -45,7 +45,7 @@ describe('server statements', () => {
   itPerDialect(
     (expected) => `statistics refreshed after a bulk insert: ${expected.length === 0 ? 'none needed' : expected.join('; ')}`,
     {
-      sqlite: [],
+      sqlite: backquoted([]),
       postgresql: ['ANALYZE "ai_run_assignment"'],
       mysql: [],
       mariadb: [],
@@ -62,7 +62,7 @@ describe('server statements', () => {
   itPerDialect(
     (expected) => `"now" in UTC is ${expected}`,
     {
-      sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+      sqlite: backquoted("strftime('%Y-%m-%d %H:%M:%f', 'now')"),
       postgresql: "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
       mysql: 'UTC_TIMESTAMP(3)',
       mariadb: 'UTC_TIMESTAMP(3)',
@@ -74,7 +74,7 @@ describe('server statements', () => {
 
   itPerDialect(
     (expected) => `the version read from the rows is "${expected}"`,
-    { sqlite: '3.40.1', postgresql: '3.40.1', mysql: '3.40.1', mariadb: '3.40.1', oracle: '3.40.1', tibero: 'PRODUCT_VERSION=7.2.6 BUILD=1' },
+    { sqlite: backquoted('3.40.1'), postgresql: '3.40.1', mysql: '3.40.1', mariadb: '3.40.1', oracle: '3.40.1', tibero: 'PRODUCT_VERSION=7.2.6 BUILD=1' },
     (dialect, expected) => {
       const rows =
         dialect.variant === 'tibero'

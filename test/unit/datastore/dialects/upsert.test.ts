@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ColumnDefinition, SqlValue, UpsertSpec } from '../../../../src/datastore/types';
 import { PostgresqlDialect } from '../../../../src/datastore/dialects/postgresql';
-import { createDialect, expectSqlPerDialect } from '../../../support/sql-table';
+import { createDialect, expectSqlPerDialect, backquoted } from '../../../support/sql-table';
 
 const labelled: UpsertSpec = {
   table: 'dataset_row',
@@ -37,12 +37,12 @@ describe('UPSERT compilation', () => {
       parameters: ['a', 'Alpha', 1],
     };
     expectSqlPerDialect('a single-column key inserts the row or updates every other column', (d) => d.compileUpsert(labelled), {
-      sqlite: {
+      sqlite: backquoted({
         sql:
           'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?) ' +
           'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
         parameters: ['a', 'Alpha', 1],
-      },
+      }),
       postgresql: {
         sql:
           'INSERT INTO "dataset_row" ("id", "label", "score") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS integer[])) ' +
@@ -75,12 +75,12 @@ describe('UPSERT compilation', () => {
       parameters: ['r1', 7, 2],
     };
     expectSqlPerDialect('a composite key matches on every key column and updates only the rest', (d) => d.compileUpsert(assignment), {
-      sqlite: {
+      sqlite: backquoted({
         sql:
           'INSERT INTO "assignment" ("run_id", "row_index", "cluster_id") VALUES (?, ?, ?) ' +
           'ON CONFLICT ("run_id", "row_index") DO UPDATE SET "cluster_id" = excluded."cluster_id"',
         parameters: ['r1', 7, 2],
-      },
+      }),
       postgresql: {
         sql:
           'INSERT INTO "assignment" ("run_id", "row_index", "cluster_id") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[]), CAST(? AS integer[])) ' +
@@ -111,10 +111,10 @@ describe('UPSERT compilation', () => {
       parameters: ['r1', 7],
     };
     expectSqlPerDialect('with only key columns an existing row is left as it is', (d) => d.compileUpsert(keysOnly), {
-      sqlite: {
+      sqlite: backquoted({
         sql: 'INSERT INTO "assignment" ("run_id", "row_index") VALUES (?, ?) ON CONFLICT ("run_id", "row_index") DO NOTHING',
         parameters: ['r1', 7],
-      },
+      }),
       postgresql: {
         sql:
           'INSERT INTO "assignment" ("run_id", "row_index") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS integer[])) ' +
@@ -160,13 +160,13 @@ describe('UPSERT compilation', () => {
       parameters: typedParameters,
     };
     expectSqlPerDialect('typed columns get the placeholders each database needs to take text and 1/0', (d) => d.compileUpsert(typed), {
-      sqlite: {
+      sqlite: backquoted({
         sql:
           'INSERT INTO "model_run" ("id", "started_at", "converged", "inertia", "notes") VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT ("id") DO UPDATE SET "started_at" = excluded."started_at", "converged" = excluded."converged", ' +
           '"inertia" = excluded."inertia", "notes" = excluded."notes"',
         parameters: typedParameters,
-      },
+      }),
       postgresql: {
         sql:
           'INSERT INTO "model_run" ("id", "started_at", "converged", "inertia", "notes") SELECT * FROM unnest(' +
@@ -210,12 +210,12 @@ describe('UPSERT compilation', () => {
       'two rows go in one statement, parameters row by row (set-based forms: column by column, or one JSON document)',
       (d) => d.compileUpsert(twoRows),
       {
-        sqlite: {
+        sqlite: backquoted({
           sql:
             'INSERT INTO "dataset_row" ("id", "label", "score") VALUES (?, ?, ?), (?, ?, ?) ' +
             'ON CONFLICT ("id") DO UPDATE SET "label" = excluded."label", "score" = excluded."score"',
           parameters: twoRowParameters,
-        },
+        }),
         postgresql: {
           sql:
             'INSERT INTO "dataset_row" ("id", "label", "score") SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS integer[])) ' +
@@ -241,7 +241,7 @@ describe('UPSERT compilation', () => {
     );
 
     expectSqlPerDialect('an empty batch compiles into no statements', (d) => d.compileUpsert({ ...labelled, rows: [] }), {
-      sqlite: [],
+      sqlite: backquoted([]),
       postgresql: [],
       mysql: [],
       mariadb: [],
@@ -323,14 +323,14 @@ describe('sharedValues: a value every row shares, given once', () => {
   it('SQLite, plain INSERT: bound once a statement, selected beside the VALUES rows', () => {
     const [statement, ...rest] = createDialect('sqlite').compileUpsert(spec);
     assert.equal(rest.length, 0);
-    assert.equal(statement!.sql, 'INSERT INTO "assignment" ("run_id", "entity_key", "cluster") SELECT ?, column1, column2 FROM (VALUES (?, ?), (?, ?))');
+    assert.equal(statement!.sql, 'INSERT INTO `assignment` (`run_id`, `entity_key`, `cluster`) SELECT ?, column1, column2 FROM (VALUES (?, ?), (?, ?))');
     assert.deepEqual(statement!.parameters, ['r1', 'b', 1, 'a', 2]);
   });
 
   it('SQLite with ON CONFLICT, and the other dialects: bound in every row, as if each row held it', () => {
     const sqlite = createDialect('sqlite').compileUpsert({ ...spec, newKeysOnly: false });
     assert.deepEqual(sqlite[0]!.parameters, ['r1', 'b', 1, 'r1', 'a', 2]);
-    assert.match(sqlite[0]!.sql, /^INSERT INTO "assignment" \("run_id", "entity_key", "cluster"\) VALUES \(\?, \?, \?\), \(\?, \?, \?\) ON CONFLICT/);
+    assert.match(sqlite[0]!.sql, /^INSERT INTO `assignment` \(`run_id`, `entity_key`, `cluster`\) VALUES \(\?, \?, \?\), \(\?, \?, \?\) ON CONFLICT/);
     const oracle = createDialect('oracle').compileUpsert(spec);
     assert.deepEqual(oracle[0]!.parameters, ['r1', 'b', 1, 'r1', 'a', 2]);
     const pg = createDialect('postgresql').compileUpsert(spec);

@@ -4,7 +4,7 @@ import type { Executor } from '../../../../src/datastore/contracts';
 import type { DialectVariant, SqlDialect } from '../../../../src/datastore/dialects/dialect';
 import type { Row, Statement } from '../../../../src/datastore/types';
 import { DatasetTableRepository } from '../../../../src/modules/dataset/dataset-table.repository';
-import { createDialect, DIALECT_VARIANTS, type ExpectedSql } from '../../../support/sql-table';
+import { createDialect, DIALECT_VARIANTS, type ExpectedSql, backquoted } from '../../../support/sql-table';
 
 /** An executor that records the statements it is given and answers each query with `rows`. */
 function recordingExecutor(dialect: SqlDialect, rows: Row[] = []): Executor & { statements: Statement[] } {
@@ -54,7 +54,7 @@ describe('DatasetTableRepository.featuresWithoutValue', () => {
   itPerDialectAwaiting(
     'one statement of one EXISTS per feature, for a number (FROM DUAL on the Oracle family; on SQLite a value typeof calls integer or real)',
     {
-      sqlite: { sql: `SELECT ${probes(doubleQuoted, sqliteNumber)}`, parameters: [] },
+      sqlite: backquoted({ sql: `SELECT ${probes(doubleQuoted, sqliteNumber)}`, parameters: [] }),
       postgresql: { sql: `SELECT ${probes(doubleQuoted)}`, parameters: [] },
       mysql: { sql: `SELECT ${probes(backQuoted)}`, parameters: [] },
       mariadb: { sql: `SELECT ${probes(backQuoted)}`, parameters: [] },
@@ -93,7 +93,7 @@ describe('DatasetTableRepository.rowsUpTo', () => {
   itPerDialectAwaiting(
     'complete rows only: a COUNT over the rows with a number in every feature, capped inside a derived table',
     {
-      sqlite: { sql: limited(doubleQuoted, complete(doubleQuoted, sqliteNumber), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
+      sqlite: backquoted({ sql: limited(doubleQuoted, complete(doubleQuoted, sqliteNumber), 'LIMIT ? OFFSET ?'), parameters: [4, 0] }),
       postgresql: { sql: limited(doubleQuoted, complete(doubleQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
       mysql: { sql: limited(backQuoted, complete(backQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
       mariadb: { sql: limited(backQuoted, complete(backQuoted), 'LIMIT ? OFFSET ?'), parameters: [4, 0] },
@@ -112,7 +112,7 @@ describe('DatasetTableRepository.rowsUpTo', () => {
   itPerDialectAwaiting(
     'all rows: the same count without a WHERE',
     {
-      sqlite: { sql: limited(doubleQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
+      sqlite: backquoted({ sql: limited(doubleQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] }),
       postgresql: { sql: limited(doubleQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
       mysql: { sql: limited(backQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
       mariadb: { sql: limited(backQuoted, '', 'LIMIT ? OFFSET ?'), parameters: [7, 0] },
