@@ -1,7 +1,7 @@
 import type { Config } from '../config/config';
 import type { Datastore } from '../datastore/datastore';
 import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
-import { migrate } from '../datastore/migrations/migrator';
+import { assertSchemaCurrent, migrate } from '../datastore/migrations/migrator';
 import { loadDemoDatasets } from '../demo/load-demo-datasets';
 import { isAppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
@@ -74,6 +74,8 @@ export class DatabaseBootstrap {
     try {
       const serverVersion = await this.datastore.detectServer((refusal) => this.logVersionRefused(refusal));
       this.logger.info({ dialect: this.datastore.dialect.variant, serverVersion }, 'database reachable');
+      // Schema by hand (DB_MIGRATE=false): not ready until it has every version this build needs.
+      if (!this.config.database.migrate) await assertSchemaCurrent(this.datastore, APP_MIGRATIONS);
       // Under the schema lock: replicas starting at once on a fresh database prepare it one at a time.
       if (this.config.database.migrate || this.config.demoDatasets) {
         await this.datastore.withSchemaLock(async () => {

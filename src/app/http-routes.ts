@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config/config';
 import type { Datastore } from '../datastore/datastore';
+import { isAppError } from '../errors/app-error';
 import { createContext, requestIdFrom, type GraphqlContext, type Services } from '../graphql/context';
 import { stringParam } from '../graphql/graphql-ws/auth';
 import { accessLog, accessNoteOf } from '../http/access-log';
@@ -13,6 +14,7 @@ import { runExportRoutes } from '../http/export/run-export.routes';
 import { graphqlHttpErrorHandler, graphqlJsonBody } from '../http/graphql-body';
 import { graphiqlRoutes } from '../http/graphiql/graphiql.routes';
 import { healthRoutes, type DatabasePreparation, type PingTarget } from '../http/health.routes';
+import { httpStatusOf } from '../http/json-error';
 import { notFound } from '../http/not-found';
 import { runReportRoutes } from '../http/run-report/run-report.routes';
 import type { Logger } from '../logging/logger';
@@ -63,8 +65,16 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
           .identify(req.headers.authorization, stringParam(req.headers['x-api-key']), req.socket.remoteAddress ?? 'unknown')
           .catch((error: unknown) => {
             // Bad credentials fail the whole request with 401, before any resolver runs.
-            throw new GraphQLError(error instanceof Error ? error.message : String(error), {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            if (isAppError(error) && error.code === 'UNAUTHENTICATED') {
+              throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+            }
+            // Credentials that could not be checked (the database away while an API key is looked up):
+            // not a 401; formatError answers with the failure's code and the catalogue's words (never
+            // the driver's) and logs it, as for a resolver's error.
+            const cause = error instanceof Error ? error : new Error(String(error));
+            throw new GraphQLError(cause.message, {
+              originalError: cause,
+              extensions: { http: { status: httpStatusOf(isAppError(error) ? error.code : 'INTERNAL_SERVER_ERROR') } },
             });
           });
         return { ...createContext(services, logger, requestIdFrom(req.headers['x-request-id']), identity), access: accessNoteOf(res.locals) };

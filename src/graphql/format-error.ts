@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isAppError } from '../errors/app-error';
 import { failureFields } from '../logging/log-failure';
@@ -66,7 +66,7 @@ export function createErrorReporting(options: { production: boolean; logger: Log
       if (logged.has(key)) return requestId;
       logged.add(key);
     }
-    const original = unwrapResolverError(error);
+    const original = originalOf(error);
     const graphqlError = error as Partial<GraphQLError>;
     const logger = context?.requestId === requestId ? context.logger : options.logger.child({ requestId });
     const where = graphqlError.path ? { path: graphqlError.path.join('.') } : {};
@@ -94,7 +94,11 @@ export function createErrorReporting(options: { production: boolean; logger: Log
       const { http: _http, ...extensions } = limit.extensions;
       return { message: limit.message, locations: formatted.locations, extensions };
     }
-    const original = unwrapResolverError(error);
+    const original = originalOf(error);
+    // Apollo answers a few of the request's own faults with a 400 and no code (a persisted query whose
+    // hash does not match its text): BAD_REQUEST, as every other unreadable request.
+    const codeless400 = original instanceof GraphQLError && original.extensions.code === undefined && httpStatusOf(original) === 400;
+    if (codeless400) formatted = { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
     const kind = isAppError(original) ? ERROR_KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
     if (kind === 'client') {
       if (isAppError(original)) {
@@ -188,6 +192,15 @@ function clipDetails(details: Record<string, unknown> | undefined): Record<strin
 
 function masked(formatted: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
   return { message: INTERNAL_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+}
+
+/**
+ * What an error came from: a resolver's own error, or the AppError an error raised while the context
+ * was built carries (credentials that could not be checked); else the error itself.
+ */
+function originalOf(error: unknown): unknown {
+  const unwrapped = unwrapResolverError(error);
+  return unwrapped instanceof GraphQLError && !unwrapped.path && isAppError(unwrapped.originalError) ? unwrapped.originalError : unwrapped;
 }
 
 /** The HTTP status a GraphQLError asks for (Apollo's `extensions.http.status`), if any. */

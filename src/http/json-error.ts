@@ -17,6 +17,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   DB_QUERY_TIMEOUT: 503,
 };
 
+/** The HTTP status an error code is answered with on every route: 500 for one not listed. */
+export function httpStatusOf(code: ErrorCode): number {
+  return STATUS[code] ?? 500;
+}
+
 /**
  * An error of a plain HTTP route as the GraphQL error shape /graphql answers with, at its HTTP status:
  * a client error with its message and details, a database or internal error as its catalogue code and
@@ -28,5 +33,5 @@ export function sendJsonError(response: Response, error: unknown, requestId: str
   const client = isAppError(error) && ERROR_KIND[error.code] === 'client';
   if (!client) logFailure(logger, 'error', error, { requestId }, 'HTTP request failed');
   const extensions = { code: exposed.code, ...(client ? error.details : { requestId }) };
-  response.status(STATUS[exposed.code] ?? 500).json({ errors: [{ message: exposed.message, extensions }] });
+  response.status(httpStatusOf(exposed.code)).json({ errors: [{ message: exposed.message, extensions }] });
 }

@@ -7,3 +7,25 @@ export function operationLabel(name: string | null | undefined): string {
   if (!name) return 'anonymous';
   return LABEL_SAFE.test(name) ? name : 'invalid';
 }
+
+/** Distinct operation names one process gives a metric label at most (OperationLabels). */
+export const MAX_OPERATION_LABELS = 200;
+
+/**
+ * Operation names as metric labels, bounded: the first `max` distinct names this process sees keep
+ * their own label, any later new name is `other`. Plain names alone would not bound the series: any
+ * caller can send a new one with every request.
+ */
+export class OperationLabels {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max = MAX_OPERATION_LABELS) {}
+
+  labelOf(name: string | null | undefined): string {
+    const label = operationLabel(name);
+    if (label === 'anonymous' || label === 'invalid' || this.seen.has(label)) return label;
+    if (this.seen.size >= this.max) return 'other';
+    this.seen.add(label);
+    return label;
+  }
+}

@@ -1,9 +1,9 @@
 /**
  * The server process is killed (SIGKILL) while a run is publishing its outcomes, then started again
  * on the same database: the run stays SUCCEEDED with every assignment (stored and committed before
- * publishing began), no RUNNING or QUEUED run is left, no half-published outcome exists — the outcome
- * table is exactly as it was before the run — and publishRunOutcomes on the restarted server writes
- * every outcome of the run.
+ * publishing began) and gets publishError INTERRUPTED from the restarted server, no RUNNING or QUEUED
+ * run is left, no half-published outcome exists — the outcome table is exactly as it was before the
+ * run — and publishRunOutcomes on the restarted server writes every outcome of the run.
  *
  * test/graphql/runs/lifecycle.test.ts covers a kill while computing on the embedded SQLite; this is
  * PostgreSQL (a schema of this file's own, test/support/postgresql-schema.ts) and the kill lands
@@ -120,11 +120,17 @@ describe('PostgreSQL: the server process killed (SIGKILL) inside a run’s publi
     assert.equal(await countAssignments(schema.datastore, killed.id), ROWS, 'the assignments were committed before publishing began');
 
     second = await startMain({ ...env, RUN_HEARTBEAT_MS: '200' });
-    const kept = await runState(second, killed.id);
+    // The killed process could not record why; the restarted one finds the publish its heartbeat no longer keeps fresh.
+    const kept = await pollUntil(
+      () => runState(second!, killed.id),
+      (state) => state.publishError !== null,
+      'the interrupted publish recorded',
+    );
     assert.equal(kept.status, 'SUCCEEDED');
     assert.equal(kept.error, null);
     assert.equal(kept.outcomesPublishedAt, null, 'its publishing never committed');
-    assert.equal(kept.publishError, null, 'the killed process could not record why');
+    assert.equal(kept.publishError?.code, 'INTERRUPTED');
+    assert.match(kept.publishError?.message ?? '', /stopped before it ended .*none of them were written/);
     assert.ok(kept.finishedAt);
 
     const active = dataOf(

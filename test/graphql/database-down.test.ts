@@ -46,6 +46,20 @@ describe('a database that cannot be reached', () => {
     assert.equal(result.errors?.[0]?.message, ERROR_CATALOGUE.DB_UNAVAILABLE);
   });
 
+  it('an API key that cannot be looked up gets 503 DB_UNAVAILABLE with the catalogue’s message: no 401, no driver words', async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer aim_not-checked-while-the-database-is-away' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    assert.equal(response.status, 503);
+    const body = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    assert.equal(body.errors[0]?.extensions.code, 'DB_UNAVAILABLE');
+    assert.equal(body.errors[0]?.message, ERROR_CATALOGUE.DB_UNAVAILABLE);
+    assert.equal(typeof body.errors[0]?.extensions.requestId, 'string');
+    assert.doesNotMatch(JSON.stringify(body), /127\.0\.0\.1|nobody|postgresql error|connection to server/i);
+  });
+
   it('the connection string’s password appears in no response and no log line', async () => {
     const responses = [
       await (await server.get('/readyz')).text(),

@@ -126,6 +126,22 @@ for (const target of TARGETS) {
       });
     }
 
+    it('the server’s own tables cannot be registered as datasets (their rows would be readable through preview), in any case', async () => {
+      for (const [table, key, feature] of [
+        ['ai_model_run', 'id', 'attempts'],
+        ['AI_MODEL_RUN', 'id', 'attempts'],
+        ['ai_schema_migrations', 'version', 'version'],
+      ] as const) {
+        const result = await request(
+          `mutation { registerDataset(input: { name: "own ${table}", table: "${table}", keyColumns: ["${key}"], featureColumns: ["${feature}"] }) { id } }`,
+        );
+        const error = (result.errors ?? [])[0];
+        assert.equal(error?.extensions?.code, 'BAD_USER_INPUT', `${table}: ${JSON.stringify(result)}`);
+        assert.equal(error?.extensions?.field, 'table');
+        assert.match(error.message, /is one of this server's own tables/);
+      }
+    });
+
     it('publishRunOutcomes on an id no run has names runId', async () => {
       const result = await request(`mutation { publishRunOutcomes(runId: "no-such-run") { id } }`);
       const error = (result.errors ?? [])[0];

@@ -130,6 +130,12 @@ export abstract class SqlDialect implements UpsertDialect {
    * than as the driver's text. Default false: keyset paging needs the exact value.
    */
   readonly timestampKeysAsDates: boolean = false;
+  /**
+   * Whether CREATE TABLE and ALTER TABLE run inside a transaction (SQLite, PostgreSQL): the DDL script
+   * is then one BEGIN … COMMIT, all or nothing. Elsewhere each DDL statement commits on its own and the
+   * script's COMMIT ends the migration rows. Default false.
+   */
+  readonly transactionalDdl: boolean = false;
 
   // ---- identifiers -------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ const ARRAY_TYPES: Record<ColumnType, string> = {
 /** PostgreSQL (≥ 9.5 for ON CONFLICT; the Oracle MERGE compatibility check needs ≥ 15) through psqlODBC. */
 export class PostgresqlDialect extends SqlDialect {
   readonly variant = 'postgresql' as const;
+  override readonly transactionalDdl: boolean = true;
   // psqlODBC 13.02 loses the connection ("lost synchronization with server") past about 7,000 (7,500 failed).
   override readonly maxBindParameters: number = 7_000;
   /** Most rows one array UPSERT statement carries (see setBasedUpsert). Default: 50,000. */

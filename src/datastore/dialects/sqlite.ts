@@ -4,6 +4,7 @@ import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
 export class SqliteDialect extends SqlDialect {
   readonly variant = 'sqlite' as const;
+  override readonly transactionalDdl: boolean = true;
   /** Whether the library has JSON and the math functions (serverVersionStatement says), for columnArraysSources' JSON form. */
   readonly readsJsonWithMath: boolean;
   /** Most rows one JSON source of columnArraysSources carries (a few MB of JSON). Default: 50,000. */

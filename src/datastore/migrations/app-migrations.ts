@@ -1,4 +1,4 @@
-import type { Migration } from './migration';
+import { MIGRATIONS_TABLE, type Migration } from './migration';
 import { V1_DATASETS } from './versions/001-datasets';
 import { V2_MODEL_RUNS } from './versions/002-model-runs';
 import { V3_API_KEYS } from './versions/003-api-keys';
@@ -8,6 +8,7 @@ import { V6_RUN_PROGRESS_FRACTION } from './versions/006-run-progress-fraction';
 import { V7_RUN_ASSIGNMENT_CHUNKS } from './versions/007-run-assignment-chunks';
 import { V8_RUN_READ_PROGRESS } from './versions/008-run-read-progress';
 import { V9_ASSIGNMENT_CHUNKS_UNCOMPRESSED } from './versions/009-assignment-chunks-uncompressed';
+import { V10_RUN_PUBLISHING } from './versions/010-run-publishing';
 
 /**
  * The app's own tables, version by version; each version is written out literally and never changed
@@ -23,4 +24,12 @@ export const APP_MIGRATIONS: readonly Migration[] = [
   V7_RUN_ASSIGNMENT_CHUNKS,
   V8_RUN_READ_PROGRESS,
   V9_ASSIGNMENT_CHUNKS_UNCOMPRESSED,
+  V10_RUN_PUBLISHING,
 ];
+
+const APP_TABLES = new Set([MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))]);
+
+/** Whether `name` is one of the app's own tables (runs, keys, datasets, migrations), in any case. Outcome tables are not. */
+export function isAppTable(name: string): boolean {
+  return APP_TABLES.has(name.toLowerCase());
+}

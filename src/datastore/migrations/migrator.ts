@@ -1,3 +1,4 @@
+import { AppError } from '../../errors/app-error';
 import type { Datastore } from '../datastore';
 import type { SqlDialect } from '../dialects';
 import type { Statement, UpsertSpec } from '../types';
@@ -20,12 +21,7 @@ export async function migrate(datastore: Datastore, migrations: readonly Migrati
     await datastore.execute(dialect.compileCreateTable(MIGRATIONS_TABLE));
     existing.add(MIGRATIONS_TABLE.name);
   }
-  const appliedRows = await datastore.query({
-    sql: `SELECT ${dialect.quoteIdentifier('version')} AS version FROM ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)}`,
-    parameters: [],
-    kind: 'select',
-  });
-  const done = new Set(appliedRows.map((row) => Number(row.version)));
+  const done = await appliedVersions(datastore);
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(migration.version)) continue;
@@ -44,6 +40,34 @@ export async function migrate(datastore: Datastore, migrations: readonly Migrati
     applied.push(migration.version);
   }
   return { applied, current: Math.max(0, ...done, ...applied) };
+}
+
+/**
+ * With DB_MIGRATE=false, the check at start that the schema has every version this build needs: a
+ * missing one is CONFIG_INVALID naming them, so the server is not ready (and says why) rather than
+ * failing every statement on a column that is not there.
+ */
+export async function assertSchemaCurrent(datastore: Datastore, migrations: readonly Migration[]): Promise<void> {
+  const existing = await existingTables(datastore);
+  const done = existing.has(MIGRATIONS_TABLE.name) ? await appliedVersions(datastore) : new Set<number>();
+  const missing = migrations.map((migration) => migration.version).filter((version) => !done.has(version));
+  if (missing.length === 0) return;
+  throw new AppError(
+    'CONFIG_INVALID',
+    `DB_MIGRATE=false, and the database lacks the schema versions ${missing.join(', ')} this build needs: apply them ` +
+      '(npm run db:ddl prints the DDL) or start once with DB_MIGRATE=true',
+    { missingVersions: missing },
+  );
+}
+
+async function appliedVersions(datastore: Datastore): Promise<Set<number>> {
+  const dialect = datastore.dialect;
+  const rows = await datastore.query({
+    sql: `SELECT ${dialect.quoteIdentifier('version')} AS version FROM ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)}`,
+    parameters: [],
+    kind: 'select',
+  });
+  return new Set(rows.map((row) => Number(row.version)));
 }
 
 async function existingTables(datastore: Datastore): Promise<Set<string>> {
@@ -90,5 +114,6 @@ export function migrationScript(dialect: SqlDialect, migrations: readonly Migrat
     );
   }
   const body = [...statements.map((statement) => statement.sql), ...records].map((sql) => `${sql};`).join('\n\n');
-  return `${body}\n\nCOMMIT;\n`;
+  // A COMMIT with no transaction open fails in SQLite's shell: where DDL is transactional, the script opens one.
+  return `${dialect.transactionalDdl ? 'BEGIN;\n\n' : ''}${body}\n\nCOMMIT;\n`;
 }

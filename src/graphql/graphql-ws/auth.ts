@@ -4,7 +4,7 @@ import type { Extra } from 'graphql-ws/use/ws';
 import type { Authenticator } from '../../auth/authenticator';
 import type { Identity } from '../../auth/roles';
 import type { SocketSessions } from '../../auth/socket-sessions';
-import { isAppError } from '../../errors/app-error';
+import { AppError, isAppError } from '../../errors/app-error';
 
 /** What a graphql-ws socket carries between hooks. */
 // A type, not an interface: graphql-ws wants it assignable to Record<PropertyKey, unknown>.
@@ -30,8 +30,8 @@ export function graphqlWsAuth(authenticator: Authenticator, sessions: SocketSess
   const identify = (socket: SocketContext) => {
     const params = socket.connectionParams ?? {};
     return authenticator.identify(
-      stringParam(namedParam(params, 'authorization')),
-      stringParam(namedParam(params, 'x-api-key')),
+      credentialParam(params, 'authorization'),
+      credentialParam(params, 'x-api-key'),
       socket.extra.request.socket.remoteAddress ?? 'unknown',
     );
   };
@@ -77,11 +77,16 @@ export function stringParam(value: unknown): string | undefined {
 }
 
 /**
- * A connection parameter by name, whatever its case, as HTTP header names are matched: GraphiQL sends
- * its Headers editor's names as typed (`X-API-Key`). An exact match wins.
+ * A credential among the connection parameters by name, whatever its case, as HTTP header names are
+ * matched: GraphiQL sends its Headers editor's names as typed (`X-API-Key`). Absent (or null): undefined.
+ * A credential that is not a string, or a name given twice in different cases, is refused
+ * (UNAUTHENTICATED), never read as no credential or as one of the two.
  */
-function namedParam(params: Record<string, unknown>, name: string): unknown {
-  if (name in params) return params[name];
-  const key = Object.keys(params).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : params[key];
+function credentialParam(params: Record<string, unknown>, name: string): string | undefined {
+  const keys = Object.keys(params).filter((candidate) => candidate.toLowerCase() === name && params[candidate] !== undefined && params[candidate] !== null);
+  if (keys.length === 0) return undefined;
+  if (keys.length > 1) throw new AppError('UNAUTHENTICATED', `The connection parameters give ${name} more than once (${keys.join(', ')})`);
+  const value = params[keys[0]!];
+  if (typeof value !== 'string') throw new AppError('UNAUTHENTICATED', `The connection parameter ${keys[0]!} must be a string`);
+  return value;
 }

@@ -11,6 +11,7 @@ import type { CatalogRepository } from './catalog.repository';
 import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
 import { badInput, checkColumns, checkDescription, checkIdentifier, checkName } from './dataset-validation';
+import { isAppTable } from '../../datastore/migrations/app-migrations';
 import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../outcome/outcome-table';
 
 /** Datasets: reading them, and registering, changing and removing them under the catalog's rules. */
@@ -179,6 +180,8 @@ export class DatasetService {
     const dialect = this.database.dialect;
     const name = checkName(record.name);
     checkIdentifier(dialect, 'table', record.table);
+    // Its rows would be readable as a dataset's (preview): run parameters, errors unmasked, key hashes.
+    if (isAppTable(record.table)) throw badInput('table', `Table "${record.table}" is one of this server's own tables and cannot be a dataset`, record.table);
     const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
     if (!columns) throw badInput('table', `Table "${record.table}" does not exist in the database`, record.table);
     checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);

@@ -117,7 +117,7 @@ export class OutcomePublisher {
     const log = this.dependencies.logger.child({ runId });
     log.warn({ code: error.code }, 'publishing the run’s outcomes failed');
     log.debug({ err: cause }, 'why publishing the run’s outcomes failed');
-    const changes = { publish_error_code: error.code, publish_error_message: error.message, publish_error_at: error.at };
+    const changes = { publish_error_code: error.code, publish_error_message: error.message, publish_error_at: error.at, publishing_since: null };
     try {
       await retryWhileUnavailable(
         () => this.dependencies.runs.transition(runId, ['SUCCEEDED'], 'SUCCEEDED', changes),
@@ -131,7 +131,8 @@ export class OutcomePublisher {
   }
 }
 
-const NO_PUBLISH_ERROR: RunColumnChanges = { publish_error_code: null, publish_error_message: null, publish_error_at: null };
+// Published: no error, and the publish is no longer in progress (RunLifecycle looks for stale ones).
+const NO_PUBLISH_ERROR: RunColumnChanges = { publish_error_code: null, publish_error_message: null, publish_error_at: null, publishing_since: null };
 
 /** A publish failure as the run stores it: its catalogue code, and that code's catalogue text. */
 export function publishErrorOf(cause: unknown, outcomeTable: string, at: Date): PublishErrorRecord {

@@ -267,7 +267,10 @@ export class RunExecutor {
         run.id,
         ['RUNNING'],
         'SUCCEEDED',
-        succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt),
+        {
+          ...succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt),
+          publishing_since: run.params.publishOutcomes ? finishedAt : null,
+        },
         transaction,
         run.owner ?? undefined,
       );

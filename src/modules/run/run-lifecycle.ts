@@ -117,5 +117,26 @@ export class RunLifecycle {
       }
     }
     if (requeued) this.deps.claimer.wake();
+    await this.resolveStalePublishes(before);
+  }
+
+  /**
+   * A run whose own publish began on a server that then stopped (no heartbeat since `before`) keeps
+   * its outcome table as it was (the publish's transaction never committed): it gets publishError
+   * INTERRUPTED, so clients and operators see it, instead of looking as if it were still publishing.
+   */
+  private async resolveStalePublishes(before: Date): Promise<void> {
+    for (const run of await this.deps.runs.findStalePublishes(before)) {
+      const lastBeat = run.heartbeatAt?.toISOString() ?? 'start';
+      const error = {
+        code: 'INTERRUPTED',
+        message: `The server publishing these outcomes stopped before it ended (no heartbeat since ${lastBeat}); none of them were written. publishRunOutcomes publishes them again`,
+        at: new Date(),
+      };
+      if (await this.deps.runs.failStalePublish(run.id, before, error)) {
+        this.deps.logger.warn({ runId: run.id }, `outcome publish of a run interrupted (no heartbeat since ${lastBeat})`);
+        await this.deps.events.emit('changed', run.id);
+      }
+    }
   }
 }

@@ -39,6 +39,8 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 'publish_error_message', type: 'text' },
   { name: 'publish_error_at', type: 'timestamp' },
   { name: 'attempts', type: 'integer' },
+  // Set while the run's own publish is in progress (migration 10); not part of the record.
+  { name: 'publishing_since', type: 'timestamp' },
 ];
 
 // The per-iteration history (up to 5,000 records of JSON, a CLOB on Oracle and Tibero) is read only on
@@ -277,7 +279,9 @@ export class RunRepository {
   /** Keeps the owner's running runs alive. */
   async heartbeat(owner: string, now: Date): Promise<void> {
     await this.executor.execute({
-      sql: `UPDATE ${this.q(TABLE)} SET ${this.q('heartbeat_at')} = ${this.timestamp()} WHERE ${this.q('owner')} = ? AND ${this.q('status')} IN ('QUEUED', 'RUNNING')`,
+      sql:
+        `UPDATE ${this.q(TABLE)} SET ${this.q('heartbeat_at')} = ${this.timestamp()} ` +
+        `WHERE ${this.q('owner')} = ? AND (${this.q('status')} IN ('QUEUED', 'RUNNING') OR ${this.q('publishing_since')} IS NOT NULL)`,
       parameters: [now, owner],
       kind: 'update',
     });
@@ -358,6 +362,32 @@ export class RunRepository {
   }
 
   /** Running runs whose owner has not beaten since `before`: their process is gone. Queued runs have no owner. */
+  /** Runs whose own publish began and whose owner has not beaten since `before`: that server stopped mid-publish. */
+  async findStalePublishes(before: Date): Promise<ModelRunRecord[]> {
+    const rows = await this.executor.query({
+      sql: `${this.selectRow()} WHERE ${this.q('publishing_since')} IS NOT NULL AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
+      parameters: [before],
+      kind: 'select',
+    });
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Records a stale publish (findStalePublishes) as failed with `error`, only while it is still stale
+   * and unfinished: a late beat of its owner, or the publish's own ending, wins. True when this call recorded it.
+   */
+  async failStalePublish(id: string, before: Date, error: { code: string; message: string; at: Date }): Promise<boolean> {
+    const count = await this.executor.execute({
+      sql:
+        `UPDATE ${this.q(TABLE)} SET ${this.q('publish_error_code')} = ?, ${this.q('publish_error_message')} = ?, ` +
+        `${this.q('publish_error_at')} = ${this.timestamp()}, ${this.q('publishing_since')} = NULL ` +
+        `WHERE ${this.q('id')} = ? AND ${this.q('publishing_since')} IS NOT NULL AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
+      parameters: [error.code, error.message, error.at, id, before],
+      kind: 'update',
+    });
+    return count > 0;
+  }
+
   async findStale(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
       sql: `${this.selectRow()} WHERE ${this.q('status')} = 'RUNNING' AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
@@ -483,6 +513,7 @@ function toRow(record: ModelRunRecord | ModelRunWithHistory): Record<string, Sql
     publish_error_message: record.publishError?.message ?? null,
     publish_error_at: record.publishError?.at ?? null,
     attempts: record.attempts,
+    publishing_since: null,
   };
 }
 

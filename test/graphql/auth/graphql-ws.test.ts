@@ -144,4 +144,21 @@ describe('graphql-ws with the development default (AUTH_ANONYMOUS=viewer)', () =
     assert.deepEqual((await outcome).events, []);
     await refused.dispose();
   });
+
+  for (const [what, params] of [
+    ['a key that is a number', { 'x-api-key': 123 }],
+    ['a key that is an object', { 'x-api-key': { a: 1 } }],
+    ['an authorization that is a list', { authorization: ['Bearer x'] }],
+    ['authorization given twice in two cases, the wrong one first', { Authorization: `Bearer aim_${'E'.repeat(43)}`, authorization: 'Bearer admin' }],
+  ] as const) {
+    it(`connection_init with ${what} is closed with 4403, not taken as anonymous or as one of the two`, async () => {
+      const given: Record<string, unknown> = { ...params };
+      if (given.authorization === 'Bearer admin') given.authorization = `Bearer ${server.adminKey!}`;
+      const { client: refused, closed } = wsClient(server.url, given);
+      const outcome = refusedSubscription(refused, 'any-run');
+      assert.equal((await closed).code, 4403);
+      assert.deepEqual((await outcome).events, []);
+      await refused.dispose();
+    });
+  }
 });

@@ -117,6 +117,9 @@ describe('HTTP requests to /graphql', () => {
       assertJsonError(await postRaw(server, '{}'), 400, 'BAD_REQUEST', /POST body missing/);
       assertJsonError(await postRaw(server, '{"query": 42}'), 400, 'BAD_REQUEST', /GraphQL queries must be strings/);
       assertJsonError(await postRaw(server, '[{"query":"{ datasets { name } }"}]'), 400, 'BAD_REQUEST', /batching/i);
+      // A persisted query whose hash is not its text's: Apollo's 400 without a code, the request's own fault.
+      const mismatched = JSON.stringify({ query: '{ datasets { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: '00' } } });
+      assertJsonError(await postRaw(server, mismatched), 400, 'BAD_REQUEST', /provided sha does not match query/);
     });
 
     it('duplicated variable names in an operation are refused with GRAPHQL_VALIDATION_FAILED', async () => {

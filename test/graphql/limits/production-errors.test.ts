@@ -20,7 +20,7 @@ import WebSocket from 'ws';
 /** Text that must never be in a production response. */
 const LEAKS = [
   /no such (table|column)/i,
-  /masking_probe/,
+  /masking_probe|masking_base/,
   /SELECT|FROM "|INSERT/,
   /stacktrace|\bat [\w.<>]+ \(/,
   /Driver=|Database=|aimodel\.sqlite/,
@@ -56,8 +56,9 @@ describe('production error masking (NODE_ENV=production)', () => {
   before(async () => {
     server = await startTestServer({ NODE_ENV: 'production', LOG_LEVEL: 'debug' });
     assert.ok(server.adminKey, 'the harness created its admin key');
-    // A dataset over a table that is then dropped behind the server's back: reading it fails in the driver.
-    // (Not a dropped column: SQLite reads an unknown "quoted" name as a string literal, without an error.)
+    // A dataset whose table is then replaced, behind the server's back, by a view over a table that is
+    // dropped: reading it fails in the driver. (Not the table dropped or a column renamed: the server
+    // answers those NOT_FOUND, naming what is gone; the catalog cannot read this view either.)
     await createTable(
       server.app.datastore,
       {
@@ -77,7 +78,14 @@ describe('production error masking (NODE_ENV=production)', () => {
     );
     assert.equal(registered.body?.errors, undefined, registered.text);
     datasetId = registered.body!.data!.registerDataset.id;
-    await server.app.datastore.execute({ sql: 'DROP TABLE masking_probe', parameters: [], kind: 'ddl' });
+    for (const sql of [
+      'DROP TABLE masking_probe',
+      'CREATE TABLE masking_base (id INTEGER PRIMARY KEY, x DOUBLE, y DOUBLE)',
+      'CREATE VIEW masking_probe AS SELECT id, x, y FROM masking_base',
+      'DROP TABLE masking_base',
+    ]) {
+      await server.app.datastore.execute({ sql, parameters: [], kind: 'ddl' });
+    }
   });
   after(async () => {
     // The last test closed the pool: stopping cannot give runs back in the database any more.
@@ -102,11 +110,11 @@ describe('production error masking (NODE_ENV=production)', () => {
     assert.equal(lines[0]!.level, 50);
     assert.equal(lines[0]!.code, 'DB_ERROR');
     assert.equal(lines[0]!.reason, ERROR_CATALOGUE.DB_ERROR);
-    assert.doesNotMatch(JSON.stringify(lines[0]), /no such table|masking_probe/, 'no driver text above debug');
+    assert.doesNotMatch(JSON.stringify(lines[0]), /no such table|masking_probe|masking_base/, 'no driver text above debug');
     assert.equal(lines[0]!.path, 'dataset.profile');
     const [full] = logLinesOf(server, 'probe-db-error').filter((line) => line.msg === 'GraphQL request failed (in full)');
     assert.equal(full?.level, 20, 'the whole error at debug');
-    assert.match(full.err?.message ?? '', /\[SQLite\]no such table: masking_probe/, 'the driver’s message is in the debug log');
+    assert.match(full.err?.message ?? '', /\[SQLite\]no such table: main\.masking_base/, 'the driver’s message is in the debug log');
     assert.match(full.err?.stack ?? '', /\n\s+at /, 'the stack is in the debug log');
   });
 
@@ -155,7 +163,7 @@ describe('production error masking (NODE_ENV=production)', () => {
       assert.equal(result.errors?.[0]?.extensions?.code, 'DB_ERROR');
       assert.equal(result.errors?.[0]?.message, ERROR_CATALOGUE.DB_ERROR);
       assert.match(String(result.errors?.[0]?.extensions?.requestId), /^[0-9a-f-]{36}$/);
-      assert.doesNotMatch(JSON.stringify(result), /no such table|sqlState|masking_probe/);
+      assert.doesNotMatch(JSON.stringify(result), /no such table|sqlState|masking_probe|masking_base/);
     } finally {
       await client.dispose();
     }

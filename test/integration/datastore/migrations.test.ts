@@ -3,7 +3,8 @@ import { after, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
 import { APP_MIGRATIONS } from '../../../src/datastore/migrations/app-migrations';
 import { MIGRATIONS_TABLE } from '../../../src/datastore/migrations/migration';
-import { migrate } from '../../../src/datastore/migrations/migrator';
+import { assertSchemaCurrent, migrate } from '../../../src/datastore/migrations/migrator';
+import type { AppError } from '../../../src/errors/app-error';
 import type { TableDefinition } from '../../../src/datastore/types';
 import { CatalogRepository } from '../../../src/modules/dataset/catalog.repository';
 import {
@@ -155,15 +156,29 @@ function describeMigrations(label: string, target: Target): void {
       for (const table of APP_TABLES) assert.ok(tables.includes(table), `${table} is not among ${tables.join(', ')}`);
     });
 
-    it(`a database at version 1 gets only the later versions (${ALL_VERSIONS.filter((version) => version > 1).join(', ') || 'none'})`, async () => {
+    it(`a database at version 1 gets only the later versions (${ALL_VERSIONS.filter((version) => version > 1).join(', ') || 'none'}); before that, DB_MIGRATE=false's check refuses it naming them`, async () => {
       const datastore = await target.empty();
+      await assert.rejects(assertSchemaCurrent(datastore, APP_MIGRATIONS), (error: AppError) => {
+        assert.equal(error.code, 'CONFIG_INVALID');
+        assert.deepEqual(error.details?.missingVersions, ALL_VERSIONS);
+        return true;
+      });
       assert.deepEqual(await migrate(datastore, [FIRST]), { applied: [1], current: 1 });
+      await assert.rejects(assertSchemaCurrent(datastore, APP_MIGRATIONS), (error: AppError) => {
+        assert.deepEqual(
+          error.details?.missingVersions,
+          ALL_VERSIONS.filter((version) => version > 1),
+        );
+        assert.match(error.message, /DB_MIGRATE=false, and the database lacks the schema versions 2, /);
+        return true;
+      });
       assert.deepEqual(await migrate(datastore, APP_MIGRATIONS), {
         applied: ALL_VERSIONS.filter((version) => version > 1),
         current: LATEST,
       });
       assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
       if (target.packedStorage) assert.equal(await target.packedStorage(datastore), 'e', 'assignment chunks stored uncompressed');
+      await assertSchemaCurrent(datastore, APP_MIGRATIONS);
     });
 
     it("after migrating, ai_dataset's columns, nullability and primary key are visible through the catalog", async () => {

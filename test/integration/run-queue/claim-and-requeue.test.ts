@@ -254,5 +254,45 @@ for (const target of ROUND_TRIP_TARGETS) {
       assert.equal(wakes, 1, 'the claimer is woken for the requeued run');
       assert.deepEqual(traced, [['stale-1', 1, 'dead']], 'run-requeued traced with the attempts made and the dead owner');
     });
+
+    it("a publish whose server stopped gets publishError INTERRUPTED; a live owner's publish, kept fresh by its heartbeat, and a run publishing nothing are left alone", async () => {
+      const longAgo = at('2020-01-01T00:00:00.000Z');
+      const now = new Date();
+      const succeeded = (id: string, owner: string, heartbeatAt: Date) =>
+        runRecord('ds-queue', { id, status: 'SUCCEEDED', owner, attempts: 1, heartbeatAt, startedAt: longAgo, finishedAt: longAgo });
+      await runs.insert(succeeded('publish-dead', 'dead', longAgo));
+      await runs.insert(succeeded('publish-live', 'alive', now));
+      await runs.insert(succeeded('publish-none', 'dead', longAgo));
+      await runs.insert(succeeded('published-mine', 'this-replica', longAgo));
+      await runs.insert(succeeded('publishing-mine', 'this-replica', longAgo));
+      for (const id of ['publish-dead', 'publish-live', 'publishing-mine']) {
+        assert.ok(await runs.transition(id, ['SUCCEEDED'], 'SUCCEEDED', { publishing_since: longAgo }));
+      }
+      // The heartbeat keeps this replica's publishing run fresh, not its finished ones.
+      const beat = new Date(now.getTime() + 1_000);
+      await runs.heartbeat('this-replica', beat);
+      assert.equal((await read('publishing-mine'))?.heartbeatAt?.toISOString(), beat.toISOString());
+      assert.equal((await read('published-mine'))?.heartbeatAt?.toISOString(), longAgo.toISOString());
+
+      const changed: string[] = [];
+      const events = new RunEvents();
+      events.on('changed', (id: string) => {
+        changed.push(id);
+        return Promise.resolve();
+      });
+      const lifecycle = lifecycleOf(runs, { events, requeued: () => undefined });
+      await lifecycle.start();
+      await lifecycle.stop(0);
+
+      const dead = await read('publish-dead');
+      assert.equal(dead?.status, 'SUCCEEDED');
+      assert.equal(dead?.outcomesPublishedAt, null);
+      assert.equal(dead?.publishError?.code, 'INTERRUPTED');
+      assert.match(dead?.publishError?.message ?? '', /stopped before it ended \(no heartbeat since 2020-01-01T00:00:00\.000Z\); none of them were written/);
+      for (const id of ['publish-live', 'publish-none', 'publishing-mine', 'published-mine']) assert.equal((await read(id))?.publishError, null, id);
+      assert.deepEqual(changed, ['publish-dead']);
+      // Recorded once: its column is cleared, so a later pass finds only the publishes still in progress.
+      assert.deepEqual((await runs.findStalePublishes(new Date(now.getTime() + 60_000))).map((run) => run.id).sort(), ['publish-live', 'publishing-mine']);
+    });
   });
 }
