@@ -88,17 +88,17 @@ export function createErrorReporting(options: { production: boolean; logger: Log
     return requestId;
   };
 
-  const formatError = (formatted: GraphQLFormattedError, error: unknown, context?: GraphqlContext): GraphQLFormattedError => {
+  const formatError = (given: GraphQLFormattedError, error: unknown, context?: GraphqlContext): GraphQLFormattedError => {
     const limit = limitErrorOf(error) ?? tokenLimitErrorOf(error);
     if (limit) {
       const { http: _http, ...extensions } = limit.extensions;
-      return { message: limit.message, locations: formatted.locations, extensions };
+      return { message: limit.message, locations: given.locations, extensions };
     }
     const original = originalOf(error);
     // Apollo answers a few of the request's own faults with a 400 and no code (a persisted query whose
     // hash does not match its text): BAD_REQUEST, as every other unreadable request.
     const codeless400 = original instanceof GraphQLError && original.extensions.code === undefined && httpStatusOf(original) === 400;
-    if (codeless400) formatted = { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+    const formatted = codeless400 ? { ...given, extensions: { ...given.extensions, code: 'BAD_REQUEST' } } : given;
     const kind = isAppError(original) ? ERROR_KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
     if (kind === 'client') {
       if (isAppError(original)) {
