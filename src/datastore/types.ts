@@ -90,6 +90,14 @@ export interface TableDefinition {
   readonly unique?: readonly (readonly string[])[];
 }
 
+/** A secondary index of an app table (the migrations'), for the queries every replica repeats. */
+export interface IndexDefinition {
+  /** Unique in the schema on most databases: `ai_…`, at most 30 characters. */
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
 /** An UPSERT as data: compiled per dialect into one or more statements run in one transaction. */
 export interface UpsertSpec {
   readonly table: string;

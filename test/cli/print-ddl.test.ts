@@ -20,6 +20,7 @@ describe('npm run db:ddl', () => {
     assert.match(result.stdout, /CREATE TABLE "AI_DATASET" \(/);
     assert.match(result.stdout, /"NAME" VARCHAR2\(128 CHAR\) NOT NULL/);
     assert.match(result.stdout, /"CREATED_AT" TIMESTAMP\(3\) NOT NULL/);
+    assert.match(result.stdout, /CREATE INDEX "AI_RUN_STATUS_CREATED" ON "AI_MODEL_RUN" \("STATUS", "CREATED_AT"\);/);
     assert.match(
       result.stdout,
       /INSERT INTO "AI_SCHEMA_MIGRATIONS" \("VERSION", "NAME", "APPLIED_AT"\) VALUES \(1, 'datasets', SYS_EXTRACT_UTC\(SYSTIMESTAMP\)\);/,

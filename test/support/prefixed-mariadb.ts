@@ -7,7 +7,11 @@ import type { Statement } from '../../src/datastore/types';
  * TESTS ONLY. The MariaDB test user may use the shared aimodel_test database only (no CREATE DATABASE),
  * where other files create the app's tables too: a test of its own gets them under a prefix of its own.
  */
-const APP_TABLE_NAMES = [MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))];
+const APP_TABLE_NAMES = [
+  MIGRATIONS_TABLE.name,
+  ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name)),
+  ...APP_MIGRATIONS.flatMap((migration) => (migration.indexes ?? []).map((index) => index.name)),
+];
 
 /**
  * MariaDB with the app's own tables renamed `<prefix><name>` in the database and back when read; also
@@ -50,5 +54,9 @@ export class PrefixedAppTablesMariadbDialect extends MariadbDialect {
 
   override primaryKeyStatement(table: string): Statement {
     return super.primaryKeyStatement(this.inDatabase(table));
+  }
+
+  override listIndexesStatement(tables: readonly string[]): Statement {
+    return super.listIndexesStatement(tables.map((name) => this.inDatabase(name)));
   }
 }

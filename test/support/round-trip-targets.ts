@@ -65,10 +65,12 @@ export function sameDouble(target: RoundTripTarget): (expected: unknown, actual:
   };
 }
 
-/** Every table the app creates or fills under a fixed name. */
+/** Every table (and index) the app creates or fills under a fixed name. */
 export const APP_TABLE_NAMES: readonly string[] = [
   MIGRATIONS_TABLE.name,
   ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name)),
+  // Index names are schema-wide on PostgreSQL, SQLite and the Oracle family: prefixed as their tables.
+  ...APP_MIGRATIONS.flatMap((migration) => (migration.indexes ?? []).map((index) => index.name)),
   'iris',
   'station_readings',
 ];

@@ -3,6 +3,7 @@ import type {
   CatalogColumn,
   ColumnDefinition,
   DatabaseFailure,
+  IndexDefinition,
   KeyText,
   NonNumberMask,
   OrderedRead,
@@ -420,6 +421,12 @@ export abstract class SqlDialect implements UpsertDialect {
     return [];
   }
 
+  /** `CREATE INDEX name ON table (columns)`: the same on every dialect here. */
+  compileCreateIndex(index: IndexDefinition): Statement {
+    const columns = index.columns.map((name) => this.quoteIdentifier(name)).join(', ');
+    return { sql: `CREATE INDEX ${this.quoteIdentifier(index.name)} ON ${this.quoteIdentifier(index.table)} (${columns})`, parameters: [], kind: 'ddl' };
+  }
+
   /** compileAddColumn's column clause; the Oracle family writes `ADD (c type)`. */
   protected addColumnSql(column: ColumnDefinition): string {
     return `COLUMN ${this.quoteIdentifier(column.name)} ${this.columnTypeSql(column)}`;
@@ -438,6 +445,9 @@ export abstract class SqlDialect implements UpsertDialect {
 
   /** Primary key columns of one table in key order; rows have `column_name`. */
   abstract primaryKeyStatement(table: string): Statement;
+
+  /** Names of the indexes on the given tables (at most maxInListSize) in the current schema; rows have `index_name`. */
+  abstract listIndexesStatement(tables: readonly string[]): Statement;
 
   /**
    * Whether a catalog type name (as readCatalogColumn reports it) holds numbers k-means can use.

@@ -106,6 +106,17 @@ export class MysqlDialect extends SqlDialect {
     };
   }
 
+  // An index is a row per column in information_schema.statistics.
+  listIndexesStatement(tables: readonly string[]): Statement {
+    return {
+      sql:
+        'SELECT DISTINCT index_name AS index_name FROM information_schema.statistics ' +
+        `WHERE table_schema = DATABASE() AND table_name IN (${this.inList(tables)}) ORDER BY index_name`,
+      parameters: [...tables],
+      kind: 'catalog',
+    };
+  }
+
   primaryKeyStatement(table: string): Statement {
     return {
       sql:

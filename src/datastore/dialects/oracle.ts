@@ -173,6 +173,14 @@ export class OracleDialect extends SqlDialect {
     };
   }
 
+  listIndexesStatement(tables: readonly string[]): Statement {
+    return {
+      sql: `SELECT index_name AS index_name FROM user_indexes WHERE table_name IN (${this.inList(tables)}) ORDER BY index_name`,
+      parameters: tables.map((table) => this.identifierToDatabase(table)),
+      kind: 'catalog',
+    };
+  }
+
   primaryKeyStatement(table: string): Statement {
     return {
       sql:

@@ -170,6 +170,14 @@ export class PostgresqlDialect extends SqlDialect {
     };
   }
 
+  listIndexesStatement(tables: readonly string[]): Statement {
+    return {
+      sql: `SELECT indexname AS index_name FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN (${this.inList(tables)}) ORDER BY indexname`,
+      parameters: [...tables],
+      kind: 'catalog',
+    };
+  }
+
   primaryKeyStatement(table: string): Statement {
     return {
       sql:

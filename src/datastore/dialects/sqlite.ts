@@ -91,6 +91,14 @@ export class SqliteDialect extends SqlDialect {
     };
   }
 
+  listIndexesStatement(tables: readonly string[]): Statement {
+    return {
+      sql: `SELECT name AS index_name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (${this.inList(tables)}) ORDER BY name`,
+      parameters: [...tables],
+      kind: 'catalog',
+    };
+  }
+
   primaryKeyStatement(table: string): Statement {
     return { sql: 'SELECT name AS column_name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', parameters: [table], kind: 'catalog' };
   }

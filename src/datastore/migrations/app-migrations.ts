@@ -9,6 +9,7 @@ import { V7_RUN_ASSIGNMENT_CHUNKS } from './versions/007-run-assignment-chunks';
 import { V8_RUN_READ_PROGRESS } from './versions/008-run-read-progress';
 import { V9_ASSIGNMENT_CHUNKS_UNCOMPRESSED } from './versions/009-assignment-chunks-uncompressed';
 import { V10_RUN_PUBLISHING } from './versions/010-run-publishing';
+import { V11_RUN_INDEXES } from './versions/011-run-indexes';
 
 /**
  * The app's own tables, version by version; each version is written out literally and never changed
@@ -25,6 +26,7 @@ export const APP_MIGRATIONS: readonly Migration[] = [
   V8_RUN_READ_PROGRESS,
   V9_ASSIGNMENT_CHUNKS_UNCOMPRESSED,
   V10_RUN_PUBLISHING,
+  V11_RUN_INDEXES,
 ];
 
 const APP_TABLES = new Set([MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))]);

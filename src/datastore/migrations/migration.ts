@@ -1,4 +1,4 @@
-import type { ColumnDefinition, TableDefinition } from '../types';
+import type { ColumnDefinition, IndexDefinition, TableDefinition } from '../types';
 
 /**
  * A migration is data, not SQL: the tables it adds, rendered by each dialect. That is what lets
@@ -16,6 +16,8 @@ export interface Migration {
    * (SqlDialect.compileStoreUncompressed), after its columns. Default: none.
    */
   readonly uncompressed?: readonly StoredColumn[];
+  /** Indexes it creates on existing tables, last. Default: none. */
+  readonly indexes?: readonly IndexDefinition[];
 }
 
 export interface StoredColumn {

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/app-error';
 import type { Datastore } from '../datastore';
 import type { SqlDialect } from '../dialects';
-import type { Statement, UpsertSpec } from '../types';
+import type { IndexDefinition, Statement, UpsertSpec } from '../types';
 import { MIGRATIONS_TABLE, type AddedColumn, type Migration } from './migration';
 
 export interface MigrationReport {
@@ -10,8 +10,8 @@ export interface MigrationReport {
 }
 
 /**
- * Applies pending migrations. Idempotent twice over: applied versions are recorded, and a table or
- * column that already exists is skipped, so a migration cut short (DDL commits on its own in MySQL,
+ * Applies pending migrations. Idempotent twice over: applied versions are recorded, and a table,
+ * column or index that already exists is skipped, so a migration cut short (DDL commits on its own in MySQL,
  * Oracle and Tibero) completes on the next start instead of failing on "already exists".
  */
 export async function migrate(datastore: Datastore, migrations: readonly Migration[], now: () => Date = () => new Date()): Promise<MigrationReport> {
@@ -36,6 +36,7 @@ export async function migrate(datastore: Datastore, migrations: readonly Migrati
     for (const stored of migration.uncompressed ?? []) {
       for (const statement of dialect.compileStoreUncompressed(stored.table, stored.column)) await datastore.execute(statement);
     }
+    for (const index of await missingIndexes(datastore, migration.indexes ?? [])) await datastore.execute(dialect.compileCreateIndex(index));
     await datastore.executeAll(dialect.compileUpsert(migrationRecord(migration, now())));
     applied.push(migration.version);
   }
@@ -87,6 +88,13 @@ async function missingColumns(datastore: Datastore, columns: readonly AddedColum
   return columns.filter((added) => !present.has(`${added.table}.${added.column.name}`));
 }
 
+async function missingIndexes(datastore: Datastore, indexes: readonly IndexDefinition[]): Promise<IndexDefinition[]> {
+  if (indexes.length === 0) return [];
+  const rows = await datastore.query(datastore.dialect.listIndexesStatement([...new Set(indexes.map((index) => index.table))]));
+  const present = new Set(rows.map((row) => datastore.dialect.identifierFromDatabase(String(row.index_name))));
+  return indexes.filter((index) => !present.has(index.name));
+}
+
 function migrationRecord(migration: Migration, appliedAt: Date): UpsertSpec {
   return {
     table: MIGRATIONS_TABLE.name,
@@ -108,6 +116,7 @@ export function migrationScript(dialect: SqlDialect, migrations: readonly Migrat
     for (const table of migration.tables) statements.push(dialect.compileCreateTable(table));
     for (const added of migration.columns ?? []) statements.push(dialect.compileAddColumn(added.table, added.column));
     for (const stored of migration.uncompressed ?? []) statements.push(...dialect.compileStoreUncompressed(stored.table, stored.column));
+    for (const index of migration.indexes ?? []) statements.push(dialect.compileCreateIndex(index));
     const columns = MIGRATIONS_TABLE.columns.map((column) => dialect.quoteIdentifier(column.name)).join(', ');
     records.push(
       `INSERT INTO ${dialect.quoteIdentifier(MIGRATIONS_TABLE.name)} (${columns}) VALUES (${migration.version}, '${migration.name.replace(/'/g, "''")}', ${dialect.currentUtcTimestampSql()})`,

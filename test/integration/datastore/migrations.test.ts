@@ -140,6 +140,14 @@ function oracleFamilyTarget(database: TestDatabase, prefix: string): Target {
   return prefixedTarget(async () => (await openDatastore(database, { dialect: withTablePrefix(dialectFor(database.dialect), prefix) })).datastore);
 }
 
+/** The migrations' indexes the catalog does not list on their tables. */
+async function missingIndexNames(datastore: Datastore): Promise<string[]> {
+  const indexes = APP_MIGRATIONS.flatMap((migration) => migration.indexes ?? []);
+  const rows = await datastore.query(datastore.dialect.listIndexesStatement([...new Set(indexes.map((index) => index.table))]));
+  const listed = new Set(rows.map((row) => datastore.dialect.identifierFromDatabase(String(row.index_name))));
+  return indexes.map((index) => index.name).filter((name) => !listed.has(name));
+}
+
 function describeMigrations(label: string, target: Target): void {
   describe(`APP_MIGRATIONS on ${label}`, () => {
     after(async () => {
@@ -154,6 +162,7 @@ function describeMigrations(label: string, target: Target): void {
       if (target.packedStorage) assert.equal(await target.packedStorage(datastore), 'e', 'assignment chunks stored uncompressed');
       const tables = await new CatalogRepository(datastore).tables();
       for (const table of APP_TABLES) assert.ok(tables.includes(table), `${table} is not among ${tables.join(', ')}`);
+      assert.deepEqual(await missingIndexNames(datastore), []);
     });
 
     it(`a database at version 1 gets only the later versions (${ALL_VERSIONS.filter((version) => version > 1).join(', ') || 'none'}); before that, DB_MIGRATE=false's check refuses it naming them`, async () => {
@@ -179,6 +188,7 @@ function describeMigrations(label: string, target: Target): void {
       assert.deepEqual(await recordedVersions(datastore), ALL_RECORDED);
       if (target.packedStorage) assert.equal(await target.packedStorage(datastore), 'e', 'assignment chunks stored uncompressed');
       await assertSchemaCurrent(datastore, APP_MIGRATIONS);
+      assert.deepEqual(await missingIndexNames(datastore), []);
     });
 
     it("after migrating, ai_dataset's columns, nullability and primary key are visible through the catalog", async () => {

@@ -5,7 +5,7 @@ import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from
 
 // The migrations are frozen literals; these checks say when the live layout has moved on without a new migration.
 describe('APP_MIGRATIONS', () => {
-  it('versions are 1 to 10 in order, each named once', () => {
+  it('versions are 1 to 11 in order, each named once', () => {
     assert.deepEqual(
       APP_MIGRATIONS.map((migration) => [migration.version, migration.name]),
       [
@@ -19,8 +19,24 @@ describe('APP_MIGRATIONS', () => {
         [8, 'run read progress'],
         [9, 'assignment chunks uncompressed'],
         [10, 'run publishing'],
+        [11, 'run indexes'],
       ],
     );
+  });
+
+  it('index names fit in 30 characters (Tibero 6, Oracle before 12.2), are unique, and name columns of their tables', () => {
+    const columns = new Map<string, Set<string>>();
+    for (const migration of APP_MIGRATIONS) {
+      for (const table of migration.tables) columns.set(table.name, new Set(table.columns.map((column) => column.name)));
+      for (const added of migration.columns ?? []) columns.get(added.table)!.add(added.column.name);
+    }
+    const indexes = APP_MIGRATIONS.flatMap((migration) => migration.indexes ?? []);
+    assert.ok(indexes.length >= 5);
+    assert.equal(new Set(indexes.map((index) => index.name)).size, indexes.length);
+    for (const index of indexes) {
+      assert.ok(index.name.length <= 30, index.name);
+      for (const column of index.columns) assert.ok(columns.get(index.table)?.has(column), `${index.name}: ${index.table}.${column}`);
+    }
   });
 
   it('migration 2 creates the default outcome table with exactly the layout the app gives every outcome table', () => {
