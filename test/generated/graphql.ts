@@ -286,15 +286,15 @@ export type TraceOutcome =
 
 /** Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table. */
 export type UpdateDatasetInput = {
-  /** Free text; '' is no description and reads back null. */
+  /** Free text; '' is no description and reads back null. Omitted: unchanged. */
   description: string | null | undefined;
-  /** New numeric columns to cluster on. */
+  /** New numeric columns to cluster on. Omitted or null: unchanged. */
   featureColumns: Array<string> | null | undefined;
-  /** New key columns; together they must be unique. */
+  /** New key columns; together they must be unique. Omitted or null: unchanged. */
   keyColumns: Array<string> | null | undefined;
-  /** A new unique display name (1–128 characters). */
+  /** A new unique display name (1–128 characters). Omitted or null: unchanged. */
   name: string | null | undefined;
-  /** A new outcome table, created if missing; null puts back ai_cluster_outcome. */
+  /** A new outcome table, created if missing; null puts back ai_cluster_outcome; omitted: unchanged. */
   outcomeTable: string | null | undefined;
 };
 

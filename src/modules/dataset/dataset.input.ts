@@ -27,18 +27,18 @@ export class RegisterDatasetInput {
 @Extensions(PATCH_INPUT)
 @InputType({ description: 'Changes to a dataset; omitted fields stay as they are; null clears the description and puts back the default outcome table.' })
 export class UpdateDatasetInput {
-  @Field(() => String, { nullable: true, description: 'A new unique display name (1–128 characters).' })
+  @Field(() => String, { nullable: true, description: 'A new unique display name (1–128 characters). Omitted or null: unchanged.' })
   name?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'New key columns; together they must be unique.' })
+  @Field(() => [String], { nullable: true, description: 'New key columns; together they must be unique. Omitted or null: unchanged.' })
   keyColumns?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'New numeric columns to cluster on.' })
+  @Field(() => [String], { nullable: true, description: 'New numeric columns to cluster on. Omitted or null: unchanged.' })
   featureColumns?: string[] | null;
 
-  @Field(() => String, { nullable: true, description: DESCRIPTION })
+  @Field(() => String, { nullable: true, description: `${DESCRIPTION} Omitted: unchanged.` })
   description?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A new outcome table, created if missing; null puts back ai_cluster_outcome.' })
+  @Field(() => String, { nullable: true, description: 'A new outcome table, created if missing; null puts back ai_cluster_outcome; omitted: unchanged.' })
   outcomeTable?: string | null;
 }
