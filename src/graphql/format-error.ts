@@ -24,6 +24,7 @@ const PASS_THROUGH = new Set([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT', // variable coercion
   'BAD_REQUEST', // a request Apollo cannot read (CSRF prevention, no query, …)
+  'METHOD_NOT_ALLOWED', // a method /graphql does not take (requestErrorCode)
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
@@ -95,10 +96,8 @@ export function createErrorReporting(options: { production: boolean; logger: Log
       return { message: limit.message, locations: given.locations, extensions };
     }
     const original = originalOf(error);
-    // Apollo answers a few of the request's own faults with a 400 and no code (a persisted query whose
-    // hash does not match its text): BAD_REQUEST, as every other unreadable request.
-    const codeless400 = original instanceof GraphQLError && original.extensions.code === undefined && httpStatusOf(original) === 400;
-    const formatted = codeless400 ? { ...given, extensions: { ...given.extensions, code: 'BAD_REQUEST' } } : given;
+    const requestCode = requestErrorCode(original);
+    const formatted = requestCode ? { ...given, extensions: { ...given.extensions, code: requestCode } } : given;
     const kind = isAppError(original) ? ERROR_KIND[original.code] : PASS_THROUGH.has(String(formatted.extensions?.code)) ? 'client' : 'internal';
     if (kind === 'client') {
       if (isAppError(original)) {
@@ -110,16 +109,13 @@ export function createErrorReporting(options: { production: boolean; logger: Log
         };
       }
       const plain = withoutStack(formatted);
-      // Apollo says BAD_REQUEST for a method /graphql does not take (PUT, a mutation over GET): the
-      // catalogue's METHOD_NOT_ALLOWED, as on every other route.
-      const code = httpStatusOf(original) === 405 ? 'METHOD_NOT_ALLOWED' : plain.extensions?.code;
       // graphql's parser recurses once per level of a nested list or object, and a document within the
       // token limit can nest deeper than the call stack allows: say what happened, not the engine's words.
       const message =
-        code === 'GRAPHQL_PARSE_FAILED' && plain.message.includes('Maximum call stack size exceeded')
+        plain.extensions?.code === 'GRAPHQL_PARSE_FAILED' && plain.message.includes('Maximum call stack size exceeded')
           ? 'The document nests lists or objects too deeply to be parsed. Nothing was executed.'
           : clip(plain.message, MAX_MESSAGE_LENGTH);
-      return { ...plain, message, extensions: { ...plain.extensions, code } };
+      return { ...plain, message };
     }
 
     const requestId = report(error, context);
@@ -201,6 +197,19 @@ function masked(formatted: GraphQLFormattedError, requestId: string): GraphQLFor
 function originalOf(error: unknown): unknown {
   const unwrapped = unwrapResolverError(error);
   return unwrapped instanceof GraphQLError && !unwrapped.path && isAppError(unwrapped.originalError) ? unwrapped.originalError : unwrapped;
+}
+
+/**
+ * The catalogue code of an error Apollo raised about the request itself, by the HTTP status it asks
+ * for: METHOD_NOT_ALLOWED for a method /graphql does not take (PUT, a mutation over GET; Apollo says
+ * BAD_REQUEST), as on every other route; BAD_REQUEST for a 400 without a code (a persisted query whose
+ * hash does not match its text), as every other unreadable request. Undefined for any other error.
+ */
+function requestErrorCode(original: unknown): string | undefined {
+  const status = httpStatusOf(original);
+  if (status === 405) return 'METHOD_NOT_ALLOWED';
+  if (status === 400 && original instanceof GraphQLError && original.extensions.code === undefined) return 'BAD_REQUEST';
+  return undefined;
 }
 
 /** The HTTP status a GraphQLError asks for (Apollo's `extensions.http.status`), if any. */

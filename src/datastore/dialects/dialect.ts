@@ -140,10 +140,13 @@ export abstract class SqlDialect implements UpsertDialect {
 
   // ---- identifiers -------------------------------------------------------------------------
 
+  /** The character quoteIdentifier puts around a name. Default `"`; assertIdentifier allows neither it nor a grave accent in one. */
+  protected readonly identifierQuote: string = '"';
+
   /** Validates a name and returns it quoted. Throws INVALID_IDENTIFIER for anything not plain. */
   quoteIdentifier(name: string): string {
     this.assertIdentifier(name);
-    return `"${this.identifierToDatabase(name)}"`;
+    return `${this.identifierQuote}${this.identifierToDatabase(name)}${this.identifierQuote}`;
   }
 
   /** Whether the database keeps tables of this name for itself, so the app may not create one. Default: none. */

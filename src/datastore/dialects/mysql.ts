@@ -17,10 +17,7 @@ export class MysqlDialect extends SqlDialect {
   /** Most bytes of JSON one JSON_TABLE UPSERT carries. Default 8 MiB, half the default max_allowed_packet. */
   readonly maxJsonBytesPerStatement: number = 8 * 1024 * 1024;
 
-  override quoteIdentifier(name: string): string {
-    this.assertIdentifier(name);
-    return `\`${name}\``;
-  }
+  protected override readonly identifierQuote: string = '`';
 
   serverVersionStatement(): Statement {
     return { sql: 'SELECT VERSION() AS version', parameters: [], kind: 'select' };

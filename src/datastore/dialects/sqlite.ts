@@ -17,12 +17,8 @@ export class SqliteDialect extends SqlDialect {
 
   // Grave accents, not double quotes: SQLite reads a double-quoted name that matches no column as a
   // string literal (sqlite.org/quirks.html#dblquote), so a feature column renamed since registration
-  // would be read as the text 'name' in every row instead of failing. A backquoted name is always a
-  // name. assertIdentifier allows no grave accent in one.
-  override quoteIdentifier(name: string): string {
-    this.assertIdentifier(name);
-    return `\`${this.identifierToDatabase(name)}\``;
-  }
+  // would be read as the text 'name' in every row instead of failing. A backquoted name is always a name.
+  protected override readonly identifierQuote: string = '`';
 
   // "Table names that begin with sqlite_ are reserved for internal use" (sqlite.org/lang_createtable.html):
   // CREATE TABLE refuses them, and sqlite_master is not in the catalog's list of tables.

@@ -267,10 +267,7 @@ export class RunExecutor {
         run.id,
         ['RUNNING'],
         'SUCCEEDED',
-        {
-          ...succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt),
-          publishing_since: run.params.publishOutcomes ? finishedAt : null,
-        },
+        succeededChanges(output, preparation, iterations, iterationsSeen, timings, finishedAt, run.params.publishOutcomes),
         transaction,
         run.owner ?? undefined,
       );
@@ -390,9 +387,12 @@ function succeededChanges(
   iterationsSeen: number,
   timings: PhaseTimings,
   finishedAt: Date,
+  publishes: boolean,
 ) {
   return {
     finished_at: finishedAt,
+    // A publish follows at once: in progress from now until it records its end (RunLifecycle finds a stale one).
+    publishing_since: publishes ? finishedAt : null,
     heartbeat_at: finishedAt,
     progress_iteration: iterationsSeen,
     progress_shift: iterations.at(-1)?.centroidShift ?? null,

@@ -88,6 +88,7 @@ export class RunLifecycle {
    * A running run whose owner missed its heartbeats goes back to the queue, to be run again from the
    * start with the same seed, while it has claims left (RUN_MAX_ATTEMPTS); then it fails INTERRUPTED.
    * Both are conditional on that same stale owner, so a replica's late beat or another's requeue wins.
+   * Then the publishes a dead server left in progress (resolveStalePublishes).
    */
   private async resolveOrphans(): Promise<void> {
     const before = new Date(Date.now() - MISSED_HEARTBEATS * this.deps.heartbeatMs);

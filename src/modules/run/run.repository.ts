@@ -361,7 +361,6 @@ export class RunRepository {
     return count > 0;
   }
 
-  /** Running runs whose owner has not beaten since `before`: their process is gone. Queued runs have no owner. */
   /** Runs whose own publish began and whose owner has not beaten since `before`: that server stopped mid-publish. */
   async findStalePublishes(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
@@ -388,6 +387,7 @@ export class RunRepository {
     return count > 0;
   }
 
+  /** Running runs whose owner has not beaten since `before`: their process is gone. Queued runs have no owner. */
   async findStale(before: Date): Promise<ModelRunRecord[]> {
     const rows = await this.executor.query({
       sql: `${this.selectRow()} WHERE ${this.q('status')} = 'RUNNING' AND ${this.q('heartbeat_at')} < ${this.timestamp()}`,
