@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { Express, NextFunction, Request, Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config/config';
@@ -49,8 +49,23 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
   // The offline IDE, where the landing page is served (introspection on); otherwise /graphiql is an unknown route.
   if (config.introspection) expressApp.use(graphiqlRoutes());
   expressApp.use(runExportRoutes(services.runExports, authenticator, logger.child({ component: 'export' })));
-  expressApp.use(
-    '/graphql',
+  expressApp.use('/graphql', graphqlApp(options));
+  expressApp.use(runReportRoutes(services.runReports, authenticator, logger.child({ component: 'run-report' })));
+  expressApp.use(notFound());
+  // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
+  expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));
+}
+
+/**
+ * POST and GET /graphql, an app of its own so that its answers go without Express' ETag: a SHA-1 of
+ * every answer (6 % of the server's CPU under a listing's load), for answers no cache may keep.
+ */
+function graphqlApp(options: RouteOptions): Express {
+  const { config, authenticator, services, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(
     // Answers hold the caller's data: no cache keeps them (Apollo's cache-control plugin, disabled in
     // graphql-server.ts, said no-store for every answer without hints, i.e. every one).
     (_request: Request, response: Response, next: NextFunction) => {
@@ -81,8 +96,5 @@ export function mountRoutes(expressApp: Express, options: RouteOptions): void {
       },
     }),
   );
-  expressApp.use(runReportRoutes(services.runReports, authenticator, logger.child({ component: 'run-report' })));
-  expressApp.use(notFound());
-  // After every route: body errors (413, 400, 415) and anything unexpected as GraphQL-style JSON, not Express's HTML.
-  expressApp.use(graphqlHttpErrorHandler(logger, config.bodyLimitBytes));
+  return app;
 }

@@ -5,7 +5,8 @@ import { startTestServer, type TestServer } from '../../support/app-harness';
 /**
  * Every answer of /graphql holds the caller's data or says why not: none may be kept by a browser or
  * a proxy cache. Each says `cache-control: no-store`, whether it succeeds, fails, or never reaches
- * GraphQL (bad credentials, a body too large).
+ * GraphQL (bad credentials, a body too large); none carries an ETag (a hash of the answer no cache
+ * may keep) or says what serves it.
  */
 describe('/graphql answers are never cached', () => {
   let server: TestServer;
@@ -31,6 +32,10 @@ describe('/graphql answers are never cached', () => {
     });
     assert.equal(got.status, 200);
     assert.equal(got.headers.get('cache-control'), 'no-store');
+    for (const answer of [posted, got]) {
+      assert.equal(answer.headers.get('etag'), null);
+      assert.equal(answer.headers.get('x-powered-by'), null);
+    }
   });
 
   it('a query that fails to parse, one with bad credentials, and a body over the limit', async () => {
