@@ -127,9 +127,9 @@ export type ModelRunFilter = {
   createdAfter: string | null | undefined;
   /** Runs queued strictly before this instant. */
   createdBefore: string | null | undefined;
-  /** Runs of these datasets (at most 100). */
+  /** Runs of these datasets (at most 100); an empty list matches no run. */
   datasetIds: Array<string | number> | null | undefined;
-  /** Runs in one of these statuses. */
+  /** Runs in one of these statuses; an empty list matches no run. */
   statuses: Array<ModelRunStatus> | null | undefined;
 };
 

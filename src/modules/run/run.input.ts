@@ -164,10 +164,10 @@ export class StartModelRunInput {
 
 @InputType({ description: 'Conditions on runs; a run must meet every one given (null or an empty list: no condition).' })
 export class ModelRunFilter {
-  @Field(() => [ID], { nullable: true, description: 'Runs of these datasets (at most 100).' })
+  @Field(() => [ID], { nullable: true, description: 'Runs of these datasets (at most 100); an empty list matches no run.' })
   datasetIds?: string[] | null;
 
-  @Field(() => [ModelRunStatus], { nullable: true, description: 'Runs in one of these statuses.' })
+  @Field(() => [ModelRunStatus], { nullable: true, description: 'Runs in one of these statuses; an empty list matches no run.' })
   statuses?: RunStatus[] | null;
 
   @Field(() => Date, { nullable: true, description: 'Runs queued strictly after this instant.' })

@@ -428,13 +428,14 @@ export class RunRepository {
     const dialect = this.executor.dialect;
     const conditions: string[] = [];
     const parameters: SqlValue[] = [];
-    if (filter.datasetIds?.length) {
-      conditions.push(`${this.q('dataset_id')} IN (${dialect.inList(filter.datasetIds)})`);
-      parameters.push(...filter.datasetIds);
-    }
-    if (filter.statuses?.length) {
-      conditions.push(`${this.q('status')} IN (${dialect.inList(filter.statuses)})`);
-      parameters.push(...filter.statuses);
+    // An empty list is a condition no run meets (IN of nothing), not the absence of one.
+    for (const [column, values] of [
+      ['dataset_id', filter.datasetIds],
+      ['status', filter.statuses],
+    ] as const) {
+      if (!values) continue;
+      conditions.push(values.length === 0 ? '1 = 0' : `${this.q(column)} IN (${dialect.inList(values)})`);
+      parameters.push(...values);
     }
     if (filter.createdAfter) {
       conditions.push(`${this.q('created_at')} > ${this.timestamp()}`);

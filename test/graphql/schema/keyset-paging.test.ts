@@ -133,6 +133,10 @@ for (const target of TARGETS) {
         [{ datasetIds: [DATASET], statuses: ['SUCCEEDED', 'FAILED'] }, stored.filter((run) => run.status === 'SUCCEEDED' || run.status === 'FAILED').length],
         [{ datasetIds: [DATASET], createdBefore: cutoff.toISOString() }, stored.filter((run) => run.createdAt < cutoff).length],
         [{ datasetIds: ['no-such-dataset'] }, 0],
+        // An empty list is a condition no run meets, not a filter left out.
+        [{ statuses: [] }, 0],
+        [{ datasetIds: [] }, 0],
+        [{ datasetIds: [DATASET], statuses: [] }, 0],
       ];
       for (const [filter, expected] of cases) {
         const answer = dataOf(await request<RunsAnswer>(RUNS_COUNT, { filter }), 'totalCount');
@@ -140,6 +144,9 @@ for (const target of TARGETS) {
         assert.deepEqual(answer.modelRuns.edges, [], 'first: 0 reads no run, the count still counts them all');
       }
       assert.ok(stored.some((run) => run.status === 'RUNNING') && stored.some((run) => run.createdAt >= cutoff), 'the filters split the runs');
+      const emptyList: RunsAnswer = dataOf(await request<RunsAnswer>(RUNS_PAGE, { filter: { statuses: [] }, first: 50 }), 'modelRuns');
+      assert.deepEqual(emptyList.modelRuns.edges, [], 'a page of runs in none of no statuses');
+      assert.equal(emptyList.modelRuns.pageInfo.hasNextPage, false);
     });
 
     it('an after cursor that is not one of this list and order is BAD_USER_INPUT naming after', async () => {
