@@ -316,7 +316,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   ): Promise<{ batch: RowBatch; count: number }> {
     const started = process.hrtime.bigint();
     const { sql, parameters } = this.toDriver(statement);
-    const options = { initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES, ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}) };
+    const options = {
+      initialBufferSize: statement.longDataBytes ?? LONG_DATA_INITIAL_BUFFER_BYTES,
+      ...(timeoutMs > 0 ? { timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
+    };
     const driverCall = connection.query<unknown[], odbc.QueryOptions>(sql, parameters, options);
     let outcome: 'ok' | 'error' = 'error';
     try {

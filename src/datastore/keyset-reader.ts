@@ -1,9 +1,14 @@
 import type { Streamer } from './contracts';
 import type { SqlDialect } from './dialects/dialect';
-import type { RowBatch } from './row-batch';
+import { readPackedPage } from './packed-page';
+import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, SqlCondition, SqlValue, Statement } from './types';
 
 type OnBatch = (batch: RowBatch) => void | Promise<void>;
+
+// ODBC's SQL_BIGINT and SQL_DOUBLE: how a packed page's keys and values are typed in its batches.
+const SQL_BIGINT = -5;
+const SQL_DOUBLE = 8;
 
 /** What reading in key order needs of the driver; the datastore hands it over. */
 export interface BatchSource {
@@ -20,12 +25,58 @@ export interface BatchSource {
  * by page by key, which costs the same for every page, unlike OFFSET. Every SQL text is the dialect's.
  */
 export class KeysetReader implements Streamer {
+  private packedProbe: Promise<boolean> | undefined;
+
   constructor(private readonly source: BatchSource) {}
 
   streamOrdered(read: OrderedRead, fetchSize: number, onBatch: OnBatch, range: KeyRange = {}): Promise<number> {
     const invalid = invalidOrderedRead(read, range);
     if (invalid) return Promise.reject(invalid);
     const dialect = this.source.dialect();
+    if (dialect.compilePackedPage(read, [], fetchSize)) return this.streamPacked(dialect, read, fetchSize, onBatch, range);
+    return this.streamRows(dialect, read, fetchSize, onBatch, range);
+  }
+
+  /**
+   * Pages of the packed form (SqlDialect.compilePackedPage) while it carries the rows, then on from the
+   * last whole key by streamRows; streamRows alone where this library fails packedPageProbe.
+   */
+  private async streamPacked(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
+    if (!(await this.packedFormHolds(dialect))) return this.streamRows(dialect, read, pageSize, onBatch, range);
+    const columns = read.columns.map((name, index) => ({ name, dataType: index === 0 ? SQL_BIGINT : SQL_DOUBLE }));
+    let after = range.after;
+    let total = 0;
+    for (;;) {
+      const statement = dialect.compilePackedPage(read, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
+      const page = readPackedPage((await this.source.queryBatch(statement)).value(0, 0), read.columns.length - 1, pageSize);
+      if (page.rows.length > 0) {
+        total += page.rows.length;
+        // A key past 2^53 comes as its digits: bound as the integer it is.
+        const last = page.rows.at(-1)![0] as number | string;
+        after = [typeof last === 'string' ? BigInt(last) : last];
+        await onBatch(new RowBatch(columns, page.rows, dialect));
+      }
+      if (page.then === 'done') return total;
+      if (page.then === 'fallback') return total + (await this.streamRows(dialect, read, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }));
+    }
+  }
+
+  // Whether this library writes packed pages exactly (SqlDialect.packedPageProbe); asked once.
+  private packedFormHolds(dialect: SqlDialect): Promise<boolean> {
+    this.packedProbe ??= (async () => {
+      const probe = dialect.packedPageProbe();
+      if (!probe) return false;
+      const page = readPackedPage((await this.source.queryBatch(probe.statement)).value(0, 0), 1, probe.values.length + 1);
+      return page.then === 'done' && page.rows.length === probe.values.length && page.rows.every((row, index) => Object.is(row[1], probe.values[index]));
+    })().catch((error: unknown) => {
+      // Asked again next time: a failure to run the probe says nothing about the library.
+      this.packedProbe = undefined;
+      throw error;
+    });
+    return this.packedProbe;
+  }
+
+  private streamRows(dialect: SqlDialect, read: OrderedRead, fetchSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
     const masks = dialect.nonNumberMasks(read);
     const deliver = masks.length === 0 ? onBatch : (batch: RowBatch) => onBatch(batch.withNonNumbersAsNull(masks));
     if (dialect.reliableCursorFetch) {
@@ -79,11 +130,20 @@ export class KeysetReader implements Streamer {
    * Each page is two statements: the key of the pageSize-th row after the last page (a probe, LIMIT 1
    * OFFSET pageSize − 1), then every row after the last page's key up to and including that key. The
    * database compares the keys, so rows whose keys tie (duplicates, case-insensitive text) land in one
-   * page. A NULL key part satisfies neither comparison: a NULL probe key, or a page shorter than the
-   * probe promised, means such rows exist, and the rest is read by OFFSET (right where NULL sorts first:
-   * MySQL, MariaDB, SQLite, the dialects that page today).
+   * page. A NULL key part satisfies neither comparison: the rows with one come first, in one statement
+   * in key order (where NULL sorts first, as on MySQL, MariaDB and SQLite, the dialects that page today,
+   * that is their place for a one-column key; a composite key's such rows come before all others), and
+   * the pages read the rest. A NULL probe key, or a page shorter than the probe promised (rows written
+   * or deleted meanwhile), switches to OFFSET for the rest.
    */
-  private async streamByKeyset(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
+  private async streamByKeyset(
+    dialect: SqlDialect,
+    read: OrderedRead,
+    pageSize: number,
+    onBatch: OnBatch,
+    range: KeyRange,
+    nullKeysFirst = true,
+  ): Promise<number> {
     const keyIndexes = read.keyColumns.map((name) => read.columns.indexOf(name));
     const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
     const key = (values: readonly SqlValue[], strict: '<' | '>', last: '<' | '<=' | '>') => dialect.compileKeyCondition(read.keyColumns, values, strict, last);
@@ -91,6 +151,16 @@ export class KeysetReader implements Streamer {
     // from each side (SQLite's planner takes the first of two lower bounds: measured 30× slower).
     const upperEnd = range.through ? [key(range.through, '<', '<=')] : [];
     const ranged = range.after !== undefined || range.through !== undefined;
+    // Rows with a NULL key part meet no key condition: they are read first, in one statement, and the
+    // pages hold the others (a page short of its probe's promise did not always show them, as rows tied
+    // with the probe's key may make up its length; OFFSET pages over tied keys can repeat or skip rows).
+    if (!ranged && nullKeysFirst) {
+      const anyNull = anyNullKey(dialect, read);
+      const nullKeyed = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [anyNull]));
+      if (nullKeyed.length > 0) await onBatch(nullKeyed);
+      const rest = { ...read, where: both(read.where, { sql: `NOT (${anyNull.sql})`, parameters: [] }) };
+      return nullKeyed.length + (await this.streamByKeyset(dialect, rest, pageSize, onBatch, range, false));
+    }
     let after = range.after ? [...range.after] : undefined;
     let total = 0;
     for (;;) {
@@ -143,6 +213,15 @@ export class KeysetReader implements Streamer {
   private async readBatch(dialect: SqlDialect, read: OrderedRead, statement: Statement): Promise<RowBatch> {
     return (await this.source.queryBatch(statement)).withExactKeys(dialect.keyTexts(read));
   }
+}
+
+/** Rows with a NULL in some key column. */
+function anyNullKey(dialect: SqlDialect, read: OrderedRead): SqlCondition {
+  return { sql: read.keyColumns.map((name) => `${dialect.quoteIdentifier(name)} IS NULL`).join(' OR '), parameters: [] };
+}
+
+function both(first: SqlCondition | undefined, second: SqlCondition): SqlCondition {
+  return first ? { sql: `(${first.sql}) AND (${second.sql})`, parameters: [...first.parameters, ...second.parameters] } : second;
 }
 
 /** A range as conditions over the key columns (none for the whole read). */

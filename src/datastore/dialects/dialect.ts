@@ -7,6 +7,7 @@ import type {
   KeyText,
   NonNumberMask,
   OrderedRead,
+  PackedPageProbe,
   Row,
   SqlCondition,
   SqlValue,
@@ -354,6 +355,24 @@ export abstract class SqlDialect implements UpsertDialect {
       const sql = this.exactKeyTextSql(this.quoteIdentifier(name));
       return sql === undefined ? [] : [{ column: read.columns.indexOf(name), text: first + index, sql: `${sql} AS key_text_${index}` }];
     });
+  }
+
+  /**
+   * Where the dialect reads some ordered reads faster and as exactly as one text a page (PackedPage:
+   * SQLite's), the statement for the next at most `limit` rows of `read` under `conditions`; undefined
+   * where it has no such form or the read does not fit it (the default).
+   */
+  compilePackedPage(_read: OrderedRead, _conditions: readonly SqlCondition[], _limit: number): Statement | undefined {
+    return undefined;
+  }
+
+  /**
+   * Where compilePackedPage has a form, a packed page over known doubles (one row each, keyed 1, 2, …)
+   * and the doubles: the reader checks the library writes each exactly before it reads one table so.
+   * Default undefined.
+   */
+  packedPageProbe(): PackedPageProbe | undefined {
+    return undefined;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ColumnDefinition, DatabaseFailure, SqlValue, Statement, UpsertSpec } from '../types';
+import type { ColumnDefinition, DatabaseFailure, OrderedRead, PackedPageProbe, SqlCondition, SqlValue, Statement, UpsertSpec } from '../types';
 import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -130,6 +130,67 @@ export class SqliteDialect extends SqlDialect {
     return `typeof(${column}) IN ('text', 'blob')`;
   }
 
+  /**
+   * A page of a read whose one key holds integers and whose other columns are numbers, as one JSON
+   * array: each row's key, then its values. The driver would read each double through SQLite's text of
+   * 15 significant digits (docs/databases-and-tibero.md); here a double below 1e99 in magnitude is
+   * written with 17, which read back correctly rounded is the double itself (SQLite 3.40 computes them
+   * in long double, within 3e-18 of the value there: PackedPage checks the library once with
+   * packedPageProbe), a larger one as [m, e] with m × 2^e the double, ±Infinity as ±1e999, and what is
+   * not a number as null. A key is an integer, past ±(2^53 − 1) the string of its digits; a row whose
+   * key is no integer (NULL, a real, text) has null for it, and its reader goes on without the form
+   * from there. One printf a row where every value is a
+   * number below 1e99 (the common row), the value by value form only for the others: 1M × 10 read in
+   * about half the driver's time (bench/RESULTS.md). The text comes as a long text column only when its
+   * declared type says so: a UNION ALL under a never-true select of sqlite_master's TEXT column.
+   */
+  override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): Statement | undefined {
+    const key = read.keyColumns[0];
+    const numbers = read.columns.slice(1);
+    if (!this.readsJsonWithMath || key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || numbers.length === 0) return undefined;
+    if (!numbers.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
+    const all = read.where ? [read.where, ...conditions] : conditions;
+    const where = all.length > 0 ? ` WHERE ${all.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    const sql = this.packedPageSql(
+      this.quoteIdentifier(key),
+      numbers.map((name) => this.quoteIdentifier(name)),
+      `${this.quoteIdentifier(read.table)}${where}`,
+      limit,
+    );
+    // Up to 25 characters a value and its comma, two bytes a character as the driver hands text over.
+    const longDataBytes = Math.min(PACKED_PAGE_MAX_BUFFER_BYTES, Math.max(1, Math.floor(limit)) * read.columns.length * 25 * 2);
+    return { sql, parameters: all.flatMap((condition) => condition.parameters), kind: 'select', longDataBytes };
+  }
+
+  // The probe's doubles are made in SQL from exact parts (doubleParts), as columnArraysSources' JSON form writes them.
+  override packedPageProbe(): PackedPageProbe | undefined {
+    if (!this.readsJsonWithMath) return undefined;
+    const values = PROBE_DOUBLES;
+    const rows = values.map((_, index) => `(${index + 1}, ? * power(2, ?))`).join(', ');
+    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${this.packedPageSql('k', ['x'], 'packed_probe', values.length)}`;
+    return { statement: { sql, parameters: values.flatMap((value) => doubleParts(value)), kind: 'select' }, values };
+  }
+
+  private packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): string {
+    const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
+    const regular = numbers.map((column) => `typeof(${column}) IN ('integer', 'real') AND ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
+    const printed = `printf('%d${',%!.17g'.repeat(numbers.length)}', ${[key, ...numbers].join(', ')})`;
+    const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
+    const valueText = (column: string) =>
+      `CASE WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'null' ` +
+      `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
+      `WHEN ${column} = 9e999 THEN '1e999' WHEN ${column} = -9e999 THEN '-1e999' ` +
+      `ELSE '[' || CAST(${column} / power(2, ${exponent(column)}) AS INTEGER) || ',' || ${exponent(column)} || ']' END`;
+    // An integer key past ±(2^53 − 1) as the string of its digits, as the driver's BIGINT text reads.
+    const keyText = `CASE WHEN ${regularKey} THEN ${key} WHEN typeof(${key}) = 'integer' THEN '"' || ${key} || '"' ELSE 'null' END`;
+    const each = `${keyText} || ',' || ${numbers.map(valueText).join(" || ',' || ")}`;
+    const row = `CASE WHEN ${[regularKey, ...regular].join(' AND ')} THEN ${printed} ELSE ${each} END`;
+    return (
+      `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL ` +
+      `SELECT '[' || group_concat(packed_row, ',') || ']' FROM (SELECT ${row} AS packed_row FROM ${from} ORDER BY ${key} LIMIT ${Math.max(1, Math.floor(limit))})`
+    );
+  }
+
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
   override characterLengthSql(expression: string): string {
     return `LENGTH(${expression})`;
@@ -230,6 +291,33 @@ export class SqliteDialect extends SqlDialect {
 
 /** What serverVersionStatement appends to the version when the library has JSON and the math functions. */
 const JSON_AND_MATH = ' (json, math)';
+
+/** The largest first buffer a packed page asks of the driver (Statement.longDataBytes): larger pages take two reads. */
+const PACKED_PAGE_MAX_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Below this magnitude SQLite 3.40's printf scales a double by exact powers of ten (10, 1e8, 1e10 in
+ * long double); from 1e100 it multiplies by the double nearest 1e100, off by up to 1e-16, and 17 digits
+ * no longer read back (5,389 of 3M random doubles). 1e99 leaves a decade of margin.
+ */
+const PRINTF_EXACT_BELOW = '1e99';
+
+/**
+ * The doubles packedPageProbe checks: the hardest for 17 digits (a decimal mantissa near 1 with a binary
+ * one near 2, e.g. just under 1024), the ends of the normal and subnormal ranges, both sides of the
+ * printf bound, and a sweep over every binary exponent with varied mantissas.
+ */
+const PROBE_DOUBLES: readonly number[] = (() => {
+  const values = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1023.9999999999999, 1024 - 2 ** -42, 9.999999999999998e98, 1.0000000000000001e99];
+  values.push(5e-324, 2.225073858507201e-308, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678);
+  let seed = 0x2545f491;
+  for (let exponent = -1074; exponent <= 1023; exponent += 7) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const value = (1 + seed / 2 ** 32) * 2 ** exponent;
+    if (Number.isFinite(value) && value > 0) values.push(seed % 2 === 0 ? value : -value);
+  }
+  return values;
+})();
 
 /** The per-row column types columnArraysSources carries in JSON. */
 const JSON_FORMS: ReadonlySet<ColumnDefinition['type']> = new Set(['string', 'text', 'integer', 'bigint', 'double']);

@@ -155,6 +155,8 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.compileStoreUncompressed': 'none for the Oracle family: a CLOB’s storage is left to the DBA',
   'SqlDialect.nonNumberMasks': 'none for the Oracle family: its numeric columns hold only numbers',
   'SqlDialect.nonNumericSql': 'called only where numeric columns hold text (SQLite)',
+  'SqlDialect.compilePackedPage': 'undefined for the Oracle family: its driver reads NUMBER columns as doubles already',
+  'SqlDialect.packedPageProbe': 'undefined for the Oracle family: it has no packed pages to check',
   'SqlDialect.valuesRows': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'SqlDialect.onConflictUpsertSql': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'SqlDialect.onConflictClause': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',

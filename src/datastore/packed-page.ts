@@ -1,0 +1,78 @@
+/**
+ * The rows of one packed page (SqlDialect.compilePackedPage): a JSON array holding, row after row, the
+ * row's key and then its `numbers` values. A value is a number, null (not a number), or [m, e] for
+ * m × 2^e; a key is an integer, the string of its digits past ±(2^53 − 1), or null where the row's key
+ * is not one the form carries.
+ */
+export interface PackedRows {
+  /** Each row as [key, ...values], values as doubles or null, in key order. */
+  readonly rows: unknown[][];
+  /**
+   * How the read goes on: `done`, the page held the rest; `next`, read on after the last row's key;
+   * `fallback`, read on without the form after the last row's key (or the page's own start when no
+   * row is left): a key the form does not carry, keys out of order, or a page of one key.
+   */
+  readonly then: 'done' | 'next' | 'fallback';
+}
+
+/**
+ * Reads a packed page's text. A full page (`limit` rows) is cut before its last key's rows, which may go
+ * on past it (rows whose keys tie are read together); so are the rows before a key the form does not
+ * carry, which may compare equal to it.
+ */
+export function readPackedPage(text: unknown, numbers: number, limit: number): PackedRows {
+  if (text === null || text === undefined) return { rows: [], then: 'done' };
+  if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
+  const flat = JSON.parse(text) as unknown[];
+  const width = numbers + 1;
+  if (!Array.isArray(flat) || flat.length % width !== 0) throw new Error(`A packed page holds rows of ${width} values, got ${String(flat.length)} values`);
+  const count = flat.length / width;
+  const rows: unknown[][] = new Array<unknown[]>(count);
+  let regular = count;
+  let previous: number | string | undefined;
+  for (let row = 0, at = 0; row < count; row++) {
+    const key = flat[at];
+    if (!isPackedKey(key) || (previous !== undefined && keyBefore(key, previous))) {
+      regular = row;
+      break;
+    }
+    previous = key;
+    const values: unknown[] = new Array<unknown>(width);
+    values[0] = key;
+    for (let column = 1; column < width; column++) values[column] = packedNumber(flat[at + column]);
+    rows[row] = values;
+    at += width;
+  }
+  if (regular === count && count < limit) return { rows, then: 'done' };
+  // Cut before the last key's rows: they may go on in the next page, or tie with the key that stopped the form.
+  const kept = withoutLastKey(rows, regular);
+  if (regular < count || kept.length === 0) return { rows: kept, then: 'fallback' };
+  return { rows: kept, then: 'next' };
+}
+
+const DIGITS = /^-?[0-9]+$/;
+
+function isPackedKey(key: unknown): key is number | string {
+  return (typeof key === 'number' && Number.isSafeInteger(key)) || (typeof key === 'string' && DIGITS.test(key));
+}
+
+function keyBefore(key: number | string, previous: number | string): boolean {
+  return typeof key === 'number' && typeof previous === 'number' ? key < previous : BigInt(key) < BigInt(previous);
+}
+
+function packedNumber(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (value === null) return null;
+  if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && Number.isInteger(value[1])) {
+    return (value[0] as number) * 2 ** (value[1] as number);
+  }
+  throw new Error(`A packed page holds numbers, null and [m, e], got ${JSON.stringify(value)}`);
+}
+
+function withoutLastKey(rows: readonly unknown[][], count: number): unknown[][] {
+  if (count === 0) return [];
+  const last = rows[count - 1]![0];
+  let end = count;
+  while (end > 0 && rows[end - 1]![0] === last) end--;
+  return rows.slice(0, end);
+}

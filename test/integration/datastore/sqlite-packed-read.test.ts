@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Datastore } from '../../../src/datastore/datastore';
+import type { Page } from '../../../src/datastore/dialects/dialect';
+import { SqliteDialect } from '../../../src/datastore/dialects/sqlite';
+import { readPackedPage } from '../../../src/datastore/packed-page';
+import type { ColumnDefinition, KeyRange, OrderedRead, SqlCondition, Statement } from '../../../src/datastore/types';
+import { SeededRandom } from '../../../src/shared/seeded-random';
+import { ddl, openDatastore, sqliteDatabase, type TestDatabase } from '../../support/databases';
+
+/**
+ * SQLite reads a run's dataset (one integer key, numbers) as one JSON text a page (compilePackedPage):
+ * every double must come back bit for bit, where the driver's own read gives 15 digits. The doubles go
+ * in through the JSON form of the UPSERT (exact: sqlite-json-source.test.ts), the odd values (text and
+ * a blob in number columns, ±Infinity, integers past 2^53) through SQL; the expected values are computed
+ * here, never read back. Reads where the form stops (a key that is not an integer) go on by key and are
+ * compared with the driver's read of the same rows.
+ */
+const COLUMNS: readonly ColumnDefinition[] = [
+  { name: 'id', type: 'integer', nullable: false },
+  { name: 'a', type: 'double' },
+  { name: 'b', type: 'double' },
+  { name: 'c', type: 'double' },
+  { name: 'n', type: 'bigint' },
+];
+const ROWS = 3_000;
+const PAGE = 250;
+const FEATURES = ['a', 'b', 'c', 'n'];
+const READ: OrderedRead = { table: 'packed_points', columns: ['id', ...FEATURES], keyColumns: ['id'], numbers: FEATURES };
+
+const EXTREMES = [
+  0,
+  Number.MIN_VALUE,
+  -Number.MIN_VALUE,
+  2 ** -1022,
+  2 ** -1022 - Number.MIN_VALUE,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  1 + Number.EPSILON,
+  0.1 + 0.2,
+  1 / 3,
+  1023.9999999999999,
+  9.999999999999998e98,
+  1e99,
+  1.0000000000000001e99,
+  -1.2345678901234567e150,
+  2 ** 53 + 2,
+  123456789.12345678,
+];
+
+function randomDoubles(count: number): number[] {
+  const random = new SeededRandom(20_261_204);
+  const bits = new DataView(new ArrayBuffer(8));
+  const values: number[] = [];
+  while (values.length < count) {
+    bits.setUint32(0, random.integer(2 ** 32));
+    bits.setUint32(4, random.integer(2 ** 32));
+    const value = bits.getFloat64(0);
+    if (Number.isFinite(value) && !Object.is(value, -0)) values.push(value);
+  }
+  return values;
+}
+
+/** The rows as written: a row's values run through the extremes, random bit patterns, NULLs, and a random double times 10^k. */
+function pointRows(): Record<string, number | null>[] {
+  const random = randomDoubles(ROWS * 3);
+  const scaled = new SeededRandom(7);
+  return Array.from({ length: ROWS }, (_, id) => ({
+    id: id * 2 - 1_000,
+    a: id < EXTREMES.length ? EXTREMES[id]! : id % 17 === 0 ? null : random[id * 3]!,
+    b: id % 13 === 0 ? null : (scaled.next() - 0.5) * 10 ** ((id % 40) - 20),
+    c: random[id * 3 + 2]!,
+    n: id % 11 === 0 ? null : id * 1_000_003,
+  }));
+}
+
+/** Values put in through SQL, and what a read must give for them: SQLite keeps text and blobs in number columns. */
+const ODD_VALUES: readonly { id: number; column: string; sql: string; expected: number | null }[] = [
+  { id: -998, column: 'a', sql: "'not a number'", expected: null },
+  { id: -996, column: 'b', sql: "X'0102'", expected: null },
+  { id: -994, column: 'c', sql: '9e999', expected: Number.POSITIVE_INFINITY },
+  { id: -992, column: 'c', sql: '-9e999', expected: Number.NEGATIVE_INFINITY },
+  { id: -990, column: 'n', sql: '4611686018427387904', expected: 2 ** 62 },
+  { id: -988, column: 'n', sql: '9007199254740993', expected: 2 ** 53 },
+  { id: -986, column: 'a', sql: "'12.5'", expected: 12.5 },
+];
+
+function recordingDialect(serverVersion: string): SqliteDialect & { packedPages: number; pages: Page[] } {
+  return new (class extends SqliteDialect {
+    packedPages = 0;
+    readonly pages: Page[] = [];
+    override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): Statement | undefined {
+      const statement = super.compilePackedPage(read, conditions, limit);
+      // Counts every call: streamOrdered asks once before its pages whether the form fits.
+      if (statement) this.packedPages++;
+      return statement;
+    }
+    override paginate(statement: Statement, page: Page): Statement {
+      this.pages.push(page);
+      return super.paginate(statement, page);
+    }
+  })(serverVersion);
+}
+
+async function readAll(datastore: Datastore, read: OrderedRead, range?: KeyRange): Promise<{ rows: unknown[][]; batches: number }> {
+  const rows: unknown[][] = [];
+  let batches = 0;
+  const count = await datastore.streamOrdered(
+    read,
+    PAGE,
+    (batch) => {
+      batches++;
+      for (let row = 0; row < batch.length; row++) rows.push(read.columns.map((_, column) => batch.value(row, column)));
+    },
+    range,
+  );
+  assert.equal(count, rows.length, 'streamOrdered counts the rows it delivered');
+  return { rows, batches };
+}
+
+function sameValue(actual: unknown, expected: unknown): boolean {
+  return Object.is(actual, expected) || (actual === 0 && expected === 0);
+}
+
+describe('SQLite reads a dataset page by page as packed text, every double exact', () => {
+  let database: TestDatabase;
+  let datastore: Datastore;
+  let recorded: Datastore;
+  let dialect: ReturnType<typeof recordingDialect>;
+  let expected: unknown[][];
+
+  before(async () => {
+    database = sqliteDatabase();
+    let serverVersion: string;
+    ({ datastore, serverVersion } = await openDatastore(database));
+    dialect = recordingDialect(serverVersion);
+    ({ datastore: recorded } = await openDatastore(database, { dialect }));
+    const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+    await datastore.execute(datastore.dialect.compileCreateTable({ name: READ.table, columns: COLUMNS, primaryKey: ['id'] }));
+    const rows = pointRows();
+    await datastore.executeAll(datastore.dialect.compileUpsert({ table: READ.table, keyColumns: ['id'], columns: COLUMNS, rows }));
+    for (const odd of ODD_VALUES) {
+      await datastore.execute(ddl(`UPDATE ${q(READ.table)} SET ${q(odd.column)} = ${odd.sql} WHERE ${q('id')} = ${odd.id}`));
+    }
+    expected = rows.map((row) =>
+      READ.columns.map((column) => {
+        const odd = ODD_VALUES.find((value) => value.id === row.id && value.column === column);
+        return odd ? odd.expected : row[column];
+      }),
+    );
+  });
+  after(async () => {
+    await datastore?.close();
+    await recorded?.close();
+  });
+
+  it('the probe of this library passes: 17 digits of each of its doubles read back exactly', async () => {
+    const probe = dialect.packedPageProbe()!;
+    const [row] = await datastore.query(probe.statement);
+    const read = readPackedPage(Object.values(row!)[0], 1, probe.values.length + 1).rows.map((values) => values[1]);
+    assert.equal(read.length, probe.values.length);
+    assert.deepEqual(
+      read.flatMap((value, index) => (Object.is(value, probe.values[index]) ? [] : [`${String(value)} for ${probe.values[index]}`])),
+      [],
+    );
+  });
+
+  it(`${ROWS} rows × 4 numbers (random bit patterns, subnormals, ±MAX_VALUE, both sides of 1e99, NULLs, text, a blob, ±Infinity, integers past 2^53) read back value for value, in packed pages only`, async () => {
+    assert.ok(datastore.dialect instanceof SqliteDialect && datastore.dialect.readsJsonWithMath, 'this SQLite has JSON and the math functions');
+    dialect.packedPages = 0;
+    dialect.pages.length = 0;
+    const { rows, batches } = await readAll(recorded, READ);
+    assert.equal(rows.length, expected.length);
+    const differing = rows.flatMap((row, index) =>
+      row.flatMap((value, column) =>
+        sameValue(value, expected[index]![column])
+          ? []
+          : [`row ${index} ${READ.columns[column]}: read ${String(value)}, wrote ${String(expected[index]![column])}`],
+      ),
+    );
+    assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
+    assert.ok(dialect.packedPages >= ROWS / PAGE, `read in packed pages (${dialect.packedPages})`);
+    assert.deepEqual(dialect.pages, [], 'nothing read by the driver’s paging');
+    assert.ok(batches >= ROWS / PAGE, `${batches} batches`);
+  });
+
+  it('a key range reads exactly its rows (after excluded, through included), as splitOrdered cuts them', async () => {
+    const after = expected[700]![0] as number;
+    const through = expected[1_900]![0] as number;
+    const { rows } = await readAll(recorded, READ, { after: [after], through: [through] });
+    assert.deepEqual(
+      rows.map((row) => row[0]),
+      expected.slice(701, 1_901).map((row) => row[0]),
+    );
+    assert.ok(rows.every((row, index) => row.every((value, column) => sameValue(value, expected[701 + index]![column]))));
+  });
+
+  it('keys that are not integers within ±(2^53 − 1) (a real, text, past 2^53, NULL) and keys that tie: every row once, in key order, as the driver reads them', async () => {
+    const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+    const table = 'packed_odd_keys';
+    // No primary key: ids repeat (runs of 3, one run of 600 across pages), and some are not integers.
+    await datastore.execute(ddl(`CREATE TABLE ${q(table)} (${q('id')} NUMERIC, ${q('x')} DOUBLE)`));
+    const ids = [
+      ...Array.from({ length: 900 }, (_, index) => Math.floor(index / 3)),
+      ...Array.from({ length: 600 }, () => 400),
+      ...Array.from({ length: 300 }, (_, index) => 500 + index),
+    ];
+    const values = ids.map((id, index) => `(${id}, ${(index + 0.5) / 7})`);
+    await datastore.execute(ddl(`INSERT INTO ${q(table)} VALUES ${values.join(', ')}`));
+    await datastore.execute(ddl(`INSERT INTO ${q(table)} VALUES (450.5, 1.5), ('key text', 2.5), (9007199254740993, 3.5)`));
+    const read: OrderedRead = { table, columns: ['id', 'x'], keyColumns: ['id'], numbers: ['x'] };
+    const driverReadOf = async () =>
+      (await datastore.query({ sql: `SELECT ${q('id')}, ${q('x')} FROM ${q(table)} ORDER BY ${q('id')}`, parameters: [], kind: 'select' })).map((row) => [
+        row.id,
+        row.x,
+      ]);
+    const driverRead = await driverReadOf();
+    dialect.packedPages = 0;
+    const { rows } = await readAll(recorded, read);
+    const pairs = (list: unknown[][]) => list.map(([id, x]) => `${String(id)}:${Number(x).toFixed(9)}`).sort();
+    assert.equal(rows.length, driverRead.length, 'every row once');
+    assert.deepEqual(pairs(rows), pairs(driverRead));
+    assert.deepEqual(
+      rows.map((row) => String(row[0])),
+      driverRead.map((row) => String(row[0])),
+      'in the order of ORDER BY id',
+    );
+    assert.ok(dialect.packedPages > 2, `the form was used where it could be (${dialect.packedPages} pages)`);
+    // Where a key is NULL (sorted first), the form stops at once: the driver's paging reads it all.
+    await datastore.execute(ddl(`INSERT INTO ${q(table)} VALUES (NULL, 4.5)`));
+    const withNulls = await readAll(recorded, read);
+    const driverReadWithNulls = await driverReadOf();
+    assert.equal(driverReadWithNulls.length, driverRead.length + 1);
+    assert.deepEqual(pairs(withNulls.rows), pairs(driverReadWithNulls));
+  });
+
+  it('a read the form does not fit (two key columns, or a column not read as a number) is the driver’s, as before', () => {
+    assert.equal(dialect.compilePackedPage({ ...READ, keyColumns: ['id', 'a'] }, [], PAGE), undefined);
+    assert.equal(dialect.compilePackedPage({ ...READ, numbers: ['a', 'b'] }, [], PAGE), undefined);
+    assert.equal(dialect.compilePackedPage({ ...READ, columns: ['a', 'id'] }, [], PAGE), undefined);
+    assert.equal(new SqliteDialect().compilePackedPage(READ, [], PAGE), undefined, 'not without the math functions');
+  });
+});

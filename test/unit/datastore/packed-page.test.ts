@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readPackedPage, type PackedRows } from '../../../src/datastore/packed-page';
+
+/** readPackedPage over texts written here: what SQLite's compilePackedPage returns (sqlite-packed-read.test.ts reads real ones). */
+describe('readPackedPage', () => {
+  /** A page of [key, value] rows as its text, read with room for `limit` rows. */
+  const pageOf = (rows: readonly (readonly unknown[])[], limit = 10): PackedRows => readPackedPage(JSON.stringify(rows.flat()), 1, limit);
+  const keysOf = (page: PackedRows) => page.rows.map((row) => row[0]);
+
+  it('reads each row as [key, ...values]: numbers as they are, null as null, [m, e] as m × 2^e, 1e999 as Infinity', () => {
+    const page = readPackedPage(`[1,0.5,null,2,[9007199254740991,971],-1e999,3,[-1,-1074],1e999]`, 2, 10);
+    assert.equal(page.then, 'done');
+    assert.deepEqual(page.rows, [
+      [1, 0.5, null],
+      [2, Number.MAX_VALUE, Number.NEGATIVE_INFINITY],
+      [3, -Number.MIN_VALUE, Number.POSITIVE_INFINITY],
+    ]);
+  });
+
+  it('keys past ±(2^53 − 1) come as their digits, in order with the others', () => {
+    const keys = ['-9007199254740993', -5, 9007199254740991, '9007199254740992', '9223372036854775807'];
+    const page = pageOf(keys.map((key, index) => [key, index]));
+    assert.equal(page.then, 'done');
+    assert.deepEqual(keysOf(page), keys);
+  });
+
+  it('an empty page (NULL text) is the end', () => {
+    assert.deepEqual(readPackedPage(null, 3, 10), { rows: [], then: 'done' });
+  });
+
+  it('a full page goes on after its last whole key: the rows of its last key are left for the next page', () => {
+    const page = pageOf(
+      [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [3, 4],
+      ],
+      4,
+    );
+    assert.equal(page.then, 'next');
+    assert.deepEqual(keysOf(page), [1, 2]);
+  });
+
+  it('a full page of one key, a key that is not an integer, or keys out of order: the rows before that key (and its ties), then read on without the form', () => {
+    const cases: readonly [string, readonly (readonly unknown[])[], number, readonly unknown[]][] = [
+      [
+        'one key fills the page',
+        [
+          [7, 1],
+          [7, 2],
+        ],
+        2,
+        [],
+      ],
+      [
+        'a NULL key',
+        [
+          [1, 1],
+          [2, 2],
+          [2, 3],
+          [null, 4],
+          [5, 5],
+        ],
+        10,
+        [1],
+      ],
+      [
+        'a real key',
+        [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+          [1.5, 4],
+        ],
+        10,
+        [1, 2],
+      ],
+      [
+        '2^53 as a number',
+        [
+          [1, 1],
+          [2 ** 53, 2],
+        ],
+        10,
+        [],
+      ],
+      [
+        'digits that are not an integer',
+        [
+          [1, 1],
+          ['12a', 2],
+        ],
+        10,
+        [],
+      ],
+      [
+        'keys out of order',
+        [
+          [1, 1],
+          [3, 2],
+          [2, 3],
+        ],
+        10,
+        [1],
+      ],
+      [
+        'digit keys out of order',
+        [
+          ['9007199254740993', 1],
+          ['9007199254740992', 2],
+        ],
+        10,
+        [],
+      ],
+    ];
+    for (const [what, rows, limit, kept] of cases) {
+      const page = pageOf(rows, limit);
+      assert.equal(page.then, 'fallback', what);
+      assert.deepEqual(keysOf(page), kept, what);
+    }
+  });
+
+  it('refuses what is no packed page: rows of another width, values of another kind', () => {
+    assert.throws(() => readPackedPage('[1,2,3]', 1, 10), /rows of 2 values, got 3/);
+    assert.throws(() => readPackedPage('[1,"x"]', 1, 10), /numbers, null and \[m, e\], got "x"/);
+    assert.throws(() => readPackedPage('[1,[1,2,3]]', 1, 10), /got \[1,2,3\]/);
+    assert.throws(() => readPackedPage(42, 1, 10), /is text, got number/);
+  });
+});
