@@ -3,12 +3,9 @@ import type { SqlDialect } from './dialects/dialect';
 import { readPackedPage } from './packed-page';
 import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, SqlCondition, SqlValue, Statement } from './types';
+import { SQL_BIGINT, SQL_DOUBLE } from './values';
 
 type OnBatch = (batch: RowBatch) => void | Promise<void>;
-
-// ODBC's SQL_BIGINT and SQL_DOUBLE: how a packed page's keys and values are typed in its batches.
-const SQL_BIGINT = -5;
-const SQL_DOUBLE = 8;
 
 /** What reading in key order needs of the driver; the datastore hands it over. */
 export interface BatchSource {
@@ -39,52 +36,73 @@ export class KeysetReader implements Streamer {
 
   /**
    * Pages of the packed form (SqlDialect.compilePackedPage) while it carries the rows, then on from the
-   * last whole key by streamRows; streamRows alone where this library fails packedPageProbe.
+   * last whole key by the driver (streamRows): at a key that is no integer, or a page all of one key.
+   * A whole read takes its rows with a NULL key part first (readNullKeyed). The driver alone where this
+   * library fails packedPageProbe.
    */
   private async streamPacked(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
     if (!(await this.packedFormHolds(dialect))) return this.streamRows(dialect, read, pageSize, onBatch, range);
+    const whole = range.after === undefined && range.through === undefined;
+    let total = whole ? await this.readNullKeyed(dialect, read, pageSize, this.masked(dialect, read, onBatch)) : 0;
+    const keyed = whole ? withoutNullKeys(dialect, read) : read;
     const columns = read.columns.map((name, index) => ({ name, dataType: index === 0 ? SQL_BIGINT : SQL_DOUBLE }));
     let after = range.after;
-    let total = 0;
     for (;;) {
-      const statement = dialect.compilePackedPage(read, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
-      const page = readPackedPage((await this.source.queryBatch(statement)).value(0, 0), read.columns.length - 1, pageSize);
+      const statement = dialect.compilePackedPage(keyed, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
+      const page = readPackedPage((await this.source.queryBatch(statement)).value(0, 0), read.columns.length - 1, statement.rows);
       if (page.rows.length > 0) {
         total += page.rows.length;
         // A key past 2^53 comes as its digits: bound as the integer it is.
         const last = page.rows.at(-1)![0] as number | string;
         after = [typeof last === 'string' ? BigInt(last) : last];
-        await onBatch(new RowBatch(columns, page.rows, dialect));
+        await onBatch(new RowBatch(columns, page.rows, dialect, page.nonNumbers));
       }
       if (page.then === 'done') return total;
-      if (page.then === 'fallback') return total + (await this.streamRows(dialect, read, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }));
+      if (page.then === 'fallback') return total + (await this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }));
     }
   }
 
-  // Whether this library writes packed pages exactly (SqlDialect.packedPageProbe); asked once.
-  private packedFormHolds(dialect: SqlDialect): Promise<boolean> {
+  // Whether this library writes packed pages exactly (SqlDialect.packedPageProbe): asked once; where the
+  // probe itself fails, this read goes through the driver and the next one asks again.
+  private async packedFormHolds(dialect: SqlDialect): Promise<boolean> {
     this.packedProbe ??= (async () => {
       const probe = dialect.packedPageProbe();
       if (!probe) return false;
       const page = readPackedPage((await this.source.queryBatch(probe.statement)).value(0, 0), 1, probe.values.length + 1);
       return page.then === 'done' && page.rows.length === probe.values.length && page.rows.every((row, index) => Object.is(row[1], probe.values[index]));
-    })().catch((error: unknown) => {
-      // Asked again next time: a failure to run the probe says nothing about the library.
+    })();
+    try {
+      return await this.packedProbe;
+    } catch {
       this.packedProbe = undefined;
-      throw error;
-    });
-    return this.packedProbe;
+      return false;
+    }
   }
 
   private streamRows(dialect: SqlDialect, read: OrderedRead, fetchSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
-    const masks = dialect.nonNumberMasks(read);
-    const deliver = masks.length === 0 ? onBatch : (batch: RowBatch) => onBatch(batch.withNonNumbersAsNull(masks));
+    const deliver = this.masked(dialect, read, onBatch);
     if (dialect.reliableCursorFetch) {
       const texts = dialect.keyTexts(read);
       const statement = dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range));
       return this.source.streamCursor(statement, fetchSize, (batch) => deliver(batch.withExactKeys(texts)));
     }
     return this.streamByKeyset(dialect, read, fetchSize, deliver, range);
+  }
+
+  // The batches of `read`'s own statements with their non-number masks (SqlDialect.nonNumberMasks) applied.
+  private masked(dialect: SqlDialect, read: OrderedRead, onBatch: OnBatch): OnBatch {
+    const masks = dialect.nonNumberMasks(read);
+    return masks.length === 0 ? onBatch : (batch: RowBatch) => onBatch(batch.withNonNumbersAsNull(masks));
+  }
+
+  /**
+   * The rows with a NULL key part, which meet no key condition: one statement in key order, handed over
+   * `fetchSize` rows a batch (they are held at once; a run's dataset has none, its keys are checked).
+   */
+  private async readNullKeyed(dialect: SqlDialect, read: OrderedRead, fetchSize: number, onBatch: OnBatch): Promise<number> {
+    const rows = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [dialect.nullKeyCondition(read.keyColumns, true)]));
+    for (let start = 0; start < rows.length; start += fetchSize) await onBatch(rows.slice(start, start + fetchSize));
+    return rows.length;
   }
 
   /**
@@ -136,14 +154,13 @@ export class KeysetReader implements Streamer {
    * the pages read the rest. A NULL probe key, or a page shorter than the probe promised (rows written
    * or deleted meanwhile), switches to OFFSET for the rest.
    */
-  private async streamByKeyset(
-    dialect: SqlDialect,
-    read: OrderedRead,
-    pageSize: number,
-    onBatch: OnBatch,
-    range: KeyRange,
-    nullKeysFirst = true,
-  ): Promise<number> {
+  private async streamByKeyset(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
+    if (range.after !== undefined || range.through !== undefined) return this.streamKeyPages(dialect, read, pageSize, onBatch, range);
+    const nullKeyed = await this.readNullKeyed(dialect, read, pageSize, onBatch);
+    return nullKeyed + (await this.streamKeyPages(dialect, withoutNullKeys(dialect, read), pageSize, onBatch, range));
+  }
+
+  private async streamKeyPages(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
     const keyIndexes = read.keyColumns.map((name) => read.columns.indexOf(name));
     const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
     const key = (values: readonly SqlValue[], strict: '<' | '>', last: '<' | '<=' | '>') => dialect.compileKeyCondition(read.keyColumns, values, strict, last);
@@ -151,16 +168,6 @@ export class KeysetReader implements Streamer {
     // from each side (SQLite's planner takes the first of two lower bounds: measured 30× slower).
     const upperEnd = range.through ? [key(range.through, '<', '<=')] : [];
     const ranged = range.after !== undefined || range.through !== undefined;
-    // Rows with a NULL key part meet no key condition: they are read first, in one statement, and the
-    // pages hold the others (a page short of its probe's promise did not always show them, as rows tied
-    // with the probe's key may make up its length; OFFSET pages over tied keys can repeat or skip rows).
-    if (!ranged && nullKeysFirst) {
-      const anyNull = anyNullKey(dialect, read);
-      const nullKeyed = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [anyNull]));
-      if (nullKeyed.length > 0) await onBatch(nullKeyed);
-      const rest = { ...read, where: both(read.where, { sql: `NOT (${anyNull.sql})`, parameters: [] }) };
-      return nullKeyed.length + (await this.streamByKeyset(dialect, rest, pageSize, onBatch, range, false));
-    }
     let after = range.after ? [...range.after] : undefined;
     let total = 0;
     for (;;) {
@@ -215,13 +222,10 @@ export class KeysetReader implements Streamer {
   }
 }
 
-/** Rows with a NULL in some key column. */
-function anyNullKey(dialect: SqlDialect, read: OrderedRead): SqlCondition {
-  return { sql: read.keyColumns.map((name) => `${dialect.quoteIdentifier(name)} IS NULL`).join(' OR '), parameters: [] };
-}
-
-function both(first: SqlCondition | undefined, second: SqlCondition): SqlCondition {
-  return first ? { sql: `(${first.sql}) AND (${second.sql})`, parameters: [...first.parameters, ...second.parameters] } : second;
+/** `read` without the rows that have a NULL key part (readNullKeyed reads those). */
+function withoutNullKeys(dialect: SqlDialect, read: OrderedRead): OrderedRead {
+  const noNull = dialect.nullKeyCondition(read.keyColumns, false);
+  return { ...read, where: read.where ? dialect.allOf([read.where, noNull]) : noNull };
 }
 
 /** A range as conditions over the key columns (none for the whole read). */

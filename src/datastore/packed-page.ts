@@ -1,12 +1,14 @@
 /**
  * The rows of one packed page (SqlDialect.compilePackedPage): a JSON array holding, row after row, the
- * row's key and then its `numbers` values. A value is a number, null (not a number), or [m, e] for
- * m × 2^e; a key is an integer, the string of its digits past ±(2^53 − 1), or null where the row's key
+ * row's key and then its values, `valueColumns` of them. A value is a number, null (NULL), false (a value that is no
+ * number, read as NULL and counted), or [m, e] for m × 2^e; a key is an integer, the string of its digits past ±(2^53 − 1), or null where the row's key
  * is not one the form carries.
  */
 export interface PackedRows {
   /** Each row as [key, ...values], values as doubles or null, in key order. */
   readonly rows: unknown[][];
+  /** In each column (by index, 0 the key's), the values of `rows` that were no numbers. */
+  readonly nonNumbers: number[];
   /**
    * How the read goes on: `done`, the page held the rest; `next`, read on after the last row's key;
    * `fallback`, read on without the form after the last row's key (or the page's own start when no
@@ -20,16 +22,18 @@ export interface PackedRows {
  * on past it (rows whose keys tie are read together); so are the rows before a key the form does not
  * carry, which may compare equal to it.
  */
-export function readPackedPage(text: unknown, numbers: number, limit: number): PackedRows {
-  if (text === null || text === undefined) return { rows: [], then: 'done' };
+export function readPackedPage(text: unknown, valueColumns: number, limit: number): PackedRows {
+  if (text === null || text === undefined) return { rows: [], nonNumbers: new Array<number>(valueColumns + 1).fill(0), then: 'done' };
   if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
   const flat = JSON.parse(text) as unknown[];
-  const width = numbers + 1;
+  const width = valueColumns + 1;
   if (!Array.isArray(flat) || flat.length % width !== 0) throw new Error(`A packed page holds rows of ${width} values, got ${String(flat.length)} values`);
   const count = flat.length / width;
   const rows: unknown[][] = new Array<unknown[]>(count);
   let regular = count;
   let previous: number | string | undefined;
+  // Where a value was no number: [row, column], rare, counted once the rows kept are known.
+  const notNumbers: [number, number][] = [];
   for (let row = 0, at = 0; row < count; row++) {
     const key = flat[at];
     if (!isPackedKey(key) || (previous !== undefined && keyBefore(key, previous))) {
@@ -39,15 +43,23 @@ export function readPackedPage(text: unknown, numbers: number, limit: number): P
     previous = key;
     const values: unknown[] = new Array<unknown>(width);
     values[0] = key;
-    for (let column = 1; column < width; column++) values[column] = packedNumber(flat[at + column]);
+    for (let column = 1; column < width; column++) {
+      const value = flat[at + column];
+      if (value === false) notNumbers.push([row, column]);
+      values[column] = value === false ? null : packedNumber(value);
+    }
     rows[row] = values;
     at += width;
   }
-  if (regular === count && count < limit) return { rows, then: 'done' };
+  const counted = (kept: unknown[][]) => {
+    const nonNumbers = new Array<number>(width).fill(0);
+    for (const [row, column] of notNumbers) if (row < kept.length) nonNumbers[column]! += 1;
+    return nonNumbers;
+  };
+  if (regular === count && count < limit) return { rows, nonNumbers: counted(rows), then: 'done' };
   // Cut before the last key's rows: they may go on in the next page, or tie with the key that stopped the form.
   const kept = withoutLastKey(rows, regular);
-  if (regular < count || kept.length === 0) return { rows: kept, then: 'fallback' };
-  return { rows: kept, then: 'next' };
+  return { rows: kept, nonNumbers: counted(kept), then: regular < count || kept.length === 0 ? 'fallback' : 'next' };
 }
 
 const DIGITS = /^-?[0-9]+$/;
@@ -66,7 +78,7 @@ function packedNumber(value: unknown): number | null {
   if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && Number.isInteger(value[1])) {
     return (value[0] as number) * 2 ** (value[1] as number);
   }
-  throw new Error(`A packed page holds numbers, null and [m, e], got ${JSON.stringify(value)}`);
+  throw new Error(`A packed page holds numbers, null, false and [m, e], got ${JSON.stringify(value)}`);
 }
 
 function withoutLastKey(rows: readonly unknown[][], count: number): unknown[][] {

@@ -13,10 +13,15 @@ const SQL_BIT = -7;
 export class RowBatch {
   private readonly converters: ((value: unknown) => unknown)[];
 
+  /**
+   * @param nonNumbers where the read turned values that are not numbers into NULL (SQLite keeps text
+   *   in numeric columns: withNonNumbersAsNull, a packed page), how many in each column, by index.
+   */
   constructor(
     readonly columns: readonly ResultColumn[],
     private readonly rows: readonly (readonly unknown[])[],
     private readonly dialect: SqlDialect,
+    readonly nonNumbers?: readonly number[],
   ) {
     this.converters = columns.map((column) => {
       // One cell through values.ts: a one-column normalizer reading index 0 of a reused holder.
@@ -35,6 +40,11 @@ export class RowBatch {
 
   get length(): number {
     return this.rows.length;
+  }
+
+  /** Rows `start` to `end` (excluded) of a batch as read (before withNonNumbersAsNull) as a batch of their own. */
+  slice(start: number, end: number): RowBatch {
+    return new RowBatch(this.columns, this.rows.slice(start, end), this.dialect);
   }
 
   /** The app value (values.ts) of one cell. */
@@ -69,19 +79,23 @@ export class RowBatch {
     });
   }
 
-  /** The batch without its trailing non-number masks: a value whose bit is set in its mask becomes NULL. */
+  /** The batch without its trailing non-number masks: a value whose bit is set in its mask becomes NULL, and is counted (nonNumbers). */
   withNonNumbersAsNull(masks: readonly NonNumberMask[]): RowBatch {
     const rows = this.rows as unknown[][];
+    const columns = this.columns.slice(0, this.columns.length - masks.length);
+    const nonNumbers = columns.map(() => 0);
     for (const row of rows) {
       for (const mask of masks) {
         const bits = Number(row[mask.column] ?? 0);
         if (bits === 0) continue;
         mask.columns.forEach((column, bit) => {
-          if (bits & (1 << bit)) row[column] = null;
+          if (!(bits & (1 << bit))) return;
+          row[column] = null;
+          nonNumbers[column]! += 1;
         });
       }
     }
-    return new RowBatch(this.columns.slice(0, this.columns.length - masks.length), rows, this.dialect);
+    return new RowBatch(columns, rows, this.dialect, nonNumbers);
   }
 
   /**

@@ -53,6 +53,11 @@ export interface KeyRange {
   readonly rows?: number;
 }
 
+/** A packed page's statement (SqlDialect.compilePackedPage): it returns at most `rows` rows. */
+export interface PackedPageStatement extends Statement {
+  readonly rows: number;
+}
+
 /** A packed page over known doubles (SqlDialect.packedPageProbe): its text must read back as `values`. */
 export interface PackedPageProbe {
   readonly statement: Statement;

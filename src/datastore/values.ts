@@ -15,7 +15,9 @@ import type { Row, SqlValue } from './types';
 // ODBC SQL type codes (sql.h / sqlext.h) as the `odbc` package reports them in `columns[].dataType`.
 const SQL_NUMERIC = 2;
 const SQL_DECIMAL = 3;
-const SQL_BIGINT = -5;
+/** ODBC's SQL_BIGINT and SQL_DOUBLE, as result columns are typed (a packed page's batches too). */
+export const SQL_BIGINT = -5;
+export const SQL_DOUBLE = 8;
 const SQL_BIT = -7;
 const SQL_DATE = 9;
 const SQL_TIMESTAMP = 11;

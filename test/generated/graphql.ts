@@ -121,7 +121,7 @@ export type MissingValues =
   /** Replace a missing value with its column’s mean. */
   | 'MEAN';
 
-/** Conditions on runs; a run must meet every one given (null or an empty list: no condition). */
+/** Conditions on runs; a run must meet every one given (null: no condition; an empty list: no run meets it). */
 export type ModelRunFilter = {
   /** Runs queued strictly after this instant. */
   createdAfter: string | null | undefined;

@@ -8,6 +8,7 @@ import type {
   NonNumberMask,
   OrderedRead,
   PackedPageProbe,
+  PackedPageStatement,
   Row,
   SqlCondition,
   SqlValue,
@@ -308,14 +309,31 @@ export abstract class SqlDialect implements UpsertDialect {
   /** `SELECT columns [, masks] FROM table WHERE read.where AND conditions… ORDER BY keys`. */
   compileOrderedSelect(read: OrderedRead, conditions: readonly SqlCondition[] = []): Statement {
     const q = (name: string) => this.quoteIdentifier(name);
-    const all = read.where ? [read.where, ...conditions] : conditions;
-    const where = all.length > 0 ? ` WHERE ${all.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    const { where, parameters } = this.readWhere(read, conditions);
     const selected = [...read.columns.map(q), ...this.nonNumberMasks(read).map((mask) => mask.sql), ...this.keyTexts(read).map((text) => text.sql)];
     return {
       sql: `SELECT ${selected.join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
-      parameters: all.flatMap((condition) => condition.parameters),
+      parameters,
       kind: 'select',
     };
+  }
+
+  /** ` WHERE read.where AND conditions…` (empty without either), and its parameters. */
+  protected readWhere(read: OrderedRead, conditions: readonly SqlCondition[]): { where: string; parameters: SqlValue[] } {
+    const all = read.where ? [read.where, ...conditions] : conditions;
+    const where = all.length > 0 ? ` WHERE ${all.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    return { where, parameters: all.flatMap((condition) => condition.parameters) };
+  }
+
+  /** Every one of `conditions`, as one. */
+  allOf(conditions: readonly SqlCondition[]): SqlCondition {
+    return { sql: conditions.map((condition) => `(${condition.sql})`).join(' AND '), parameters: conditions.flatMap((condition) => condition.parameters) };
+  }
+
+  /** Rows with a NULL in some of `keys` (`nulls` true), or in none of them. */
+  nullKeyCondition(keys: readonly string[], nulls: boolean): SqlCondition {
+    const anyNull = keys.map((name) => `${this.quoteIdentifier(name)} IS NULL`).join(' OR ');
+    return { sql: nulls ? anyNull : `NOT (${anyNull})`, parameters: [] };
   }
 
   /**
@@ -358,11 +376,12 @@ export abstract class SqlDialect implements UpsertDialect {
   }
 
   /**
-   * Where the dialect reads some ordered reads faster and as exactly as one text a page (PackedPage:
-   * SQLite's), the statement for the next at most `limit` rows of `read` under `conditions`; undefined
-   * where it has no such form or the read does not fit it (the default).
+   * Where the dialect reads some ordered reads faster and as exactly as one text a page (SQLite's; see
+   * packed-page.ts), the statement for the next rows of `read` under `conditions`, at most `limit`
+   * and at most what one text holds (its `rows`); undefined where it has no such form or the read does
+   * not fit it (the default).
    */
-  compilePackedPage(_read: OrderedRead, _conditions: readonly SqlCondition[], _limit: number): Statement | undefined {
+  compilePackedPage(_read: OrderedRead, _conditions: readonly SqlCondition[], _limit: number): PackedPageStatement | undefined {
     return undefined;
   }
 

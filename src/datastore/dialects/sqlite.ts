@@ -1,4 +1,14 @@
-import type { ColumnDefinition, DatabaseFailure, OrderedRead, PackedPageProbe, SqlCondition, SqlValue, Statement, UpsertSpec } from '../types';
+import type {
+  ColumnDefinition,
+  DatabaseFailure,
+  OrderedRead,
+  PackedPageProbe,
+  PackedPageStatement,
+  SqlCondition,
+  SqlValue,
+  Statement,
+  UpsertSpec,
+} from '../types';
 import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -132,34 +142,27 @@ export class SqliteDialect extends SqlDialect {
 
   /**
    * A page of a read whose one key holds integers and whose other columns are numbers, as one JSON
-   * array: each row's key, then its values. The driver would read each double through SQLite's text of
-   * 15 significant digits (docs/databases-and-tibero.md); here a double below 1e99 in magnitude is
-   * written with 17, which read back correctly rounded is the double itself (SQLite 3.40 computes them
-   * in long double, within 3e-18 of the value there: PackedPage checks the library once with
-   * packedPageProbe), a larger one as [m, e] with m × 2^e the double, ±Infinity as ±1e999, and what is
-   * not a number as null. A key is an integer, past ±(2^53 − 1) the string of its digits; a row whose
-   * key is no integer (NULL, a real, text) has null for it, and its reader goes on without the form
-   * from there. One printf a row where every value is a
-   * number below 1e99 (the common row), the value by value form only for the others: 1M × 10 read in
-   * about half the driver's time (bench/RESULTS.md). The text comes as a long text column only when its
-   * declared type says so: a UNION ALL under a never-true select of sqlite_master's TEXT column.
+   * array (packed-page.ts says its form): the driver would read each double through SQLite's 15-digit
+   * text, here it is exact (17 digits below 1e99, which SQLite 3.40 writes exactly: packedPageProbe),
+   * in about half the driver's time (bench/RESULTS.md). One printf a row where every value is such a
+   * number, the value-by-value form for the others.
    */
-  override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): Statement | undefined {
+  override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
     const key = read.keyColumns[0];
-    const numbers = read.columns.slice(1);
-    if (!this.readsJsonWithMath || key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || numbers.length === 0) return undefined;
-    if (!numbers.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
-    const all = read.where ? [read.where, ...conditions] : conditions;
-    const where = all.length > 0 ? ` WHERE ${all.map((condition) => `(${condition.sql})`).join(' AND ')}` : '';
+    const values = read.columns.slice(1);
+    if (!this.readsJsonWithMath || key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || values.length === 0) return undefined;
+    if (!values.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
+    const { where, parameters } = this.readWhere(read, conditions);
+    // At most PACKED_PAGE_MAX_CHARACTERS a page, up to 25 characters a value and its comma.
+    const rows = Math.max(1, Math.min(Math.floor(limit), Math.floor(PACKED_PAGE_MAX_CHARACTERS / (25 * read.columns.length))));
     const sql = this.packedPageSql(
       this.quoteIdentifier(key),
-      numbers.map((name) => this.quoteIdentifier(name)),
+      values.map((name) => this.quoteIdentifier(name)),
       `${this.quoteIdentifier(read.table)}${where}`,
-      limit,
+      rows,
     );
-    // Up to 25 characters a value and its comma, two bytes a character as the driver hands text over.
-    const longDataBytes = Math.min(PACKED_PAGE_MAX_BUFFER_BYTES, Math.max(1, Math.floor(limit)) * read.columns.length * 25 * 2);
-    return { sql, parameters: all.flatMap((condition) => condition.parameters), kind: 'select', longDataBytes };
+    // The driver hands text over two bytes a character: a first buffer that holds the page reads it in one call.
+    return { sql, parameters, kind: 'select', rows, longDataBytes: rows * read.columns.length * 25 * 2 };
   }
 
   // The probe's doubles are made in SQL from exact parts (doubleParts), as columnArraysSources' JSON form writes them.
@@ -171,13 +174,21 @@ export class SqliteDialect extends SqlDialect {
     return { statement: { sql, parameters: values.flatMap((value) => doubleParts(value)), kind: 'select' }, values };
   }
 
+  /**
+   * Each row `key,value,…`: a key within ±(2^53 − 1) as its digits, past that as a string of them, no
+   * integer as null (the reader goes on without the form); a value as 17 digits below 1e99, [m, e]
+   * with m × 2^e the double from there, ±1e999 for ±Infinity, null for NULL, false for what is no
+   * number (text, a blob). The page's text is typed TEXT, so the driver reads it whole, by a UNION ALL
+   * under a never-true select of sqlite_master's TEXT column; the row's alias holds a space, so no
+   * column's name can mean it in ORDER BY.
+   */
   private packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): string {
     const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
     const regular = numbers.map((column) => `typeof(${column}) IN ('integer', 'real') AND ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
     const printed = `printf('%d${',%!.17g'.repeat(numbers.length)}', ${[key, ...numbers].join(', ')})`;
     const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
     const valueText = (column: string) =>
-      `CASE WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'null' ` +
+      `CASE WHEN ${column} IS NULL THEN 'null' WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'false' ` +
       `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
       `WHEN ${column} = 9e999 THEN '1e999' WHEN ${column} = -9e999 THEN '-1e999' ` +
       `ELSE '[' || CAST(${column} / power(2, ${exponent(column)}) AS INTEGER) || ',' || ${exponent(column)} || ']' END`;
@@ -187,7 +198,7 @@ export class SqliteDialect extends SqlDialect {
     const row = `CASE WHEN ${[regularKey, ...regular].join(' AND ')} THEN ${printed} ELSE ${each} END`;
     return (
       `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL ` +
-      `SELECT '[' || group_concat(packed_row, ',') || ']' FROM (SELECT ${row} AS packed_row FROM ${from} ORDER BY ${key} LIMIT ${Math.max(1, Math.floor(limit))})`
+      `SELECT '[' || group_concat(\`packed row\`, ',') || ']' FROM (SELECT ${row} AS \`packed row\` FROM ${from} ORDER BY ${key} LIMIT ${limit})`
     );
   }
 
@@ -292,8 +303,8 @@ export class SqliteDialect extends SqlDialect {
 /** What serverVersionStatement appends to the version when the library has JSON and the math functions. */
 const JSON_AND_MATH = ' (json, math)';
 
-/** The largest first buffer a packed page asks of the driver (Statement.longDataBytes): larger pages take two reads. */
-const PACKED_PAGE_MAX_BUFFER_BYTES = 16 * 1024 * 1024;
+/** The most characters one packed page's text holds (8 Mi: 16 MiB as the driver's UTF-16, far below V8's and SQLite's string limits). */
+const PACKED_PAGE_MAX_CHARACTERS = 8 * 1024 * 1024;
 
 /**
  * Below this magnitude SQLite 3.40's printf scales a double by exact powers of ten (10, 1e8, 1e10 in

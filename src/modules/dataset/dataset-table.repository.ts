@@ -115,21 +115,6 @@ export class DatasetTableRepository {
   }
 
   /**
-   * Per feature, the values that are neither NULL nor numbers, where the dialect's numeric columns can
-   * hold such values (SQLite); zeros elsewhere, without a statement.
-   */
-  async nonNumericCounts(table: string, features: readonly string[]): Promise<number[]> {
-    const dialect = this.executor.dialect;
-    if (!dialect.numericColumnsHoldText) return features.map(() => 0);
-    const counts = features.map((feature, index) => {
-      const column = dialect.quoteIdentifier(feature);
-      return `COUNT(${column}) - COUNT(${dialect.numericValueSql(column)}) AS f${index}_non_numeric`;
-    });
-    const [row] = await this.executor.query({ sql: `SELECT ${counts.join(', ')} FROM ${dialect.quoteIdentifier(table)}`, parameters: [], kind: 'select' });
-    return features.map((_, index) => Number(row?.[`f${index}_non_numeric`] ?? 0));
-  }
-
-  /**
    * What keeps the key columns from identifying rows as assignments and outcomes store them, in one
    * statement of aggregates: rows whose key has a NULL part; distinct key values held by more than one
    * row; the longest entity key (entityKeyLength); and, per timestamp key column, the values finer than

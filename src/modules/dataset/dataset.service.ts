@@ -57,11 +57,6 @@ export class DatasetService {
     }
   }
 
-  /** Per feature, the values that are neither NULL nor numbers (SQLite keeps text in numeric columns); a run treats them as missing. */
-  nonNumericCounts(table: string, features: readonly string[]): Promise<number[]> {
-    return this.tables.nonNumericCounts(table, features);
-  }
-
   /** A page of the dataset's rows in key order, each row as an object of column values. */
   async preview(dataset: DatasetRecord, page: Page): Promise<PageOfRows<Row>> {
     return pageOfRows(await this.explained(dataset, () => this.tables.preview(dataset.table, dataset.keyColumns, page)), page.limit);

@@ -17,6 +17,8 @@ export interface FeatureTable {
   readonly columns: number;
   /** Each row's entity key as stored in assignments and outcomes. */
   readonly keys: EntityKeys;
+  /** In each feature, the values read that were no numbers (text in a SQLite column), NaN in `values` as NULL is. */
+  readonly nonNumeric: readonly number[];
 }
 
 /** Below this many rows a part, a dataset is read on one connection: the split's own queries would not pay. */
@@ -107,13 +109,20 @@ export async function readFeatureTable(
   const rows = keys.length;
   const inPlace = counted && pieces.every((piece) => piece.filledItsSlot());
   const matrix = inPlace ? shared : repack(pieces, columns, rows);
-  return { values: matrix.view(rows), memory: matrix.memory, rows, columns, keys };
+  const nonNumeric = params.featureColumns.map((_, column) => pieces.reduce((sum, piece) => sum + piece.nonNumeric[column]!, 0));
+  return { values: matrix.view(rows), memory: matrix.memory, rows, columns, keys, nonNumeric };
 }
 
 /** The ordered read of a run's keys and features, its names checked. */
 export function orderedReadOf(params: RunParams, dialect: SqlDialect): OrderedRead {
   for (const name of [params.table, ...params.keyColumns, ...params.featureColumns]) dialect.assertIdentifier(name);
   return { table: params.table, columns: [...params.keyColumns, ...params.featureColumns], keyColumns: params.keyColumns, numbers: params.featureColumns };
+}
+
+/** Adds a batch's counts of values that were no numbers (RowBatch.nonNumbers) in its features (after `keyCount` keys) to `counts`. */
+export function addNonNumbers(batch: RowBatch, keyCount: number, counts: number[]): void {
+  if (!batch.nonNumbers) return;
+  for (let column = 0; column < counts.length; column++) counts[column]! += batch.nonNumbers[keyCount + column] ?? 0;
 }
 
 /** Appends a batch's entity keys (its first `keyCount` columns) to `keys`, of the rows `keep` keeps (default all). */
@@ -141,6 +150,7 @@ export function addKeys(batch: RowBatch, keyCount: number, keys: EntityKeyBuilde
  */
 class PartReader {
   readonly keys = new EntityKeyBuilder();
+  readonly nonNumeric: number[];
   private overflow: FeatureRows | null = null;
   private rows = 0;
   private spilled = 0;
@@ -150,9 +160,12 @@ class PartReader {
     private readonly keyCount: number,
     private readonly start: number,
     private readonly capacity: number,
-  ) {}
+  ) {
+    this.nonNumeric = new Array<number>(matrix.columns).fill(0);
+  }
 
   add(batch: RowBatch): void {
+    addNonNumbers(batch, this.keyCount, this.nonNumeric);
     if (this.spilled === 0 && this.rows + batch.length <= this.capacity) {
       this.copyFeatures(batch, this.matrix.ensureRows(this.start + this.rows + batch.length), this.start + this.rows);
       this.rows += batch.length;

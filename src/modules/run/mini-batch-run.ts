@@ -18,7 +18,7 @@ import {
   type IterationEvent,
   type ModelingJobOutput,
 } from '../modeling/model';
-import { addKeys, orderedReadOf } from './dataset-reader';
+import { addKeys, addNonNumbers, orderedReadOf } from './dataset-reader';
 import { EntityKeyBuilder, type EntityKeys } from './entity-keys';
 import type { RunParams } from './run.record';
 
@@ -38,6 +38,8 @@ export interface MiniBatchResult extends Pick<ModelingJobOutput, 'centroidsScale
   readonly assignments: Int32Array;
   readonly distances: Float64Array;
   readonly keys: EntityKeys;
+  /** In each feature, the values of the statistics pass that were no numbers (text in a SQLite column), taken as NULL. */
+  readonly nonNumeric: readonly number[];
   readonly timings: { readonly readMs: number; readonly prepareMs: number; readonly clusterMs: number; readonly scoreMs: number };
 }
 
@@ -84,7 +86,9 @@ export async function runMiniBatch(
   const sampleSize = Math.max(3 * batchSize, 3 * k);
   const reservoir = new Float64Array(sampleSize * columns);
   let eligible = 0;
+  const nonNumeric = new Array<number>(columns).fill(0);
   await pass(0, null, (values, batch) => {
+    addNonNumbers(batch, keyCount, nonNumeric);
     for (let row = 0; row < batch.length; row++) {
       const complete = statistics.add(values, row * columns);
       if (!complete && params.preparation.missing === 'DROP') continue;
@@ -190,6 +194,7 @@ export async function runMiniBatch(
       converged,
     },
     preparation: { rowsRead, rowsDropped: rowsRead - rowsKept, columnStats, scaling },
+    nonNumeric,
     timings: { readMs, prepareMs, clusterMs, scoreMs },
   };
 }

@@ -35,7 +35,7 @@ export interface ExecutorDependencies {
   readonly runs: RunRepository;
   readonly assignments: AssignmentRepository;
   /** Locks a dataset's row in a transaction (DatasetService.lock); counts values that are not numbers. */
-  readonly datasets: Pick<DatasetService, 'lock' | 'nonNumericCounts'>;
+  readonly datasets: Pick<DatasetService, 'lock'>;
   readonly publisher: OutcomePublisher;
   readonly logger: Logger;
   readonly readBatchRows: number;
@@ -124,12 +124,9 @@ export class RunExecutor {
     );
 
     const phaseStarted = performance.now();
-    // Counted apart where numeric columns can hold text (SQLite): the read gives such values as NULL.
-    const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
-    const readStarted = performance.now();
     const onRows = (rows: number) => {
       rowsRead = rows;
-      rowsPerSecond = rows / Math.max(1e-3, (performance.now() - readStarted) / 1000);
+      rowsPerSecond = rows / Math.max(1e-3, (performance.now() - phaseStarted) / 1000);
       // The fraction stands still while reading: the writer's interval alone paces these writes.
       progress.offer(0);
     };
@@ -144,7 +141,8 @@ export class RunExecutor {
       this.dependencies.readConnections ?? 1,
     );
     const readMs = performance.now() - phaseStarted;
-    const { keys, rows, columns } = read.table;
+    // Where numeric columns can hold text (SQLite), the read gives such values as NULL and counts them.
+    const { keys, rows, columns, nonNumeric } = read.table;
     if (rows === 0) throw new ModelInputError('EMPTY_INPUT', `table "${params.table}" has no rows`);
     onRows(rows);
 
@@ -207,7 +205,6 @@ export class RunExecutor {
     const progress = new ProgressWriter((fraction) =>
       this.recordProgress(run, { iteration: iterationsSeen, maxIterations: params.maxIterations, lastShift, fraction, rowsRead, rowsPerSecond }, now()),
     );
-    const nonNumeric = await this.dependencies.datasets.nonNumericCounts(params.table, params.featureColumns);
     // The statistics pass, each pass of updates, the assigning pass: equal shares; within a pass, by rows read.
     const passes = params.maxIterations + 2;
     const result = await runMiniBatch(datastore, datastore.dialect, params, this.dependencies.readBatchRows, {
@@ -231,7 +228,7 @@ export class RunExecutor {
     });
     progress.offer(1 - 1e-9, true);
     await progress.settled();
-    const preparation = preparationRecord(result.preparation, params.featureColumns, nonNumeric);
+    const preparation = preparationRecord(result.preparation, params.featureColumns, result.nonNumeric);
     this.dependencies.tracer.preparation(run, { ...preparation, readMs: result.timings.readMs, prepareMs: result.timings.prepareMs });
     // Returned, not awaited, as in compute(): the pass's output and keys are let go before the save.
     return this.finish(run, dataset, now, {

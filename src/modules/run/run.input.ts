@@ -162,7 +162,7 @@ export class StartModelRunInput {
   idempotencyKey?: string | null;
 }
 
-@InputType({ description: 'Conditions on runs; a run must meet every one given (null or an empty list: no condition).' })
+@InputType({ description: 'Conditions on runs; a run must meet every one given (null: no condition; an empty list: no run meets it).' })
 export class ModelRunFilter {
   @Field(() => [ID], { nullable: true, description: 'Runs of these datasets (at most 100); an empty list matches no run.' })
   datasetIds?: string[] | null;

@@ -50,6 +50,8 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
     for (let id = 1; id <= ROWS; id++) {
       await datastore.execute(ddl(`INSERT INTO mixed VALUES (${id}, ${literal(id, F1_NULL, F1_TEXT, f1(id))}, ${literal(id, F2_NULL, F2_TEXT, f2(id))})`));
     }
+    // The same rows keyed by text: a run reads them through the driver, not in packed pages (SqliteDialect.compilePackedPage).
+    await datastore.execute(ddl("CREATE TABLE mixed_by_code AS SELECT 'row ' || id AS code, f1, f2 FROM mixed"));
     const [types] = await datastore.query({ sql: "SELECT SUM(typeof(f1) = 'text') AS text_values FROM mixed", parameters: [], kind: 'select' });
     assert.equal(Number(types?.text_values), 4, 'SQLite kept the four texts as text');
   });
@@ -58,14 +60,13 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
     await datastore?.close();
   });
 
-  const register = async (name: string, featureColumns: string[]) =>
-    dataOf(
-      await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table: 'mixed', keyColumns: ['id'], featureColumns }) }),
-      `register ${name}`,
-    ).registerDataset.id;
+  const register = async (name: string, featureColumns: string[], table = 'mixed', keyColumns = ['id']) =>
+    dataOf(await server.graphql(RegisterDatasetDocument, { input: registerInput({ name, table, keyColumns, featureColumns }) }), `register ${name}`)
+      .registerDataset.id;
 
-  const runAndReadPreparation = async (datasetId: string) => {
-    const started = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, k: 2, seed: 4 }) }), 'start').startModelRun;
+  const runAndReadPreparation = async (datasetId: string, algorithm: 'LLOYD' | 'MINI_BATCH' = 'LLOYD') => {
+    const input = startInput({ datasetId, k: 2, seed: 4, ...(algorithm === 'MINI_BATCH' ? { algorithm, batchSize: 8 } : {}) });
+    const started = dataOf(await server.graphql(StartModelRunDocument, { input }), 'start').startModelRun;
     const ended = await waitForRun(server, started.id);
     assert.equal(ended.status, 'SUCCEEDED', JSON.stringify(ended.error));
     const run = await pollUntil(
@@ -97,34 +98,40 @@ describe('text in a SQLite column declared DOUBLE or REAL', () => {
     assert.deepEqual(document.aimodel.preparation.rows_dropped, F1_NULL.length + Object.keys(F1_TEXT).length);
   });
 
-  it('the preparation trace document and the recorded preparation say, per column, how many values were NULL and how many not numbers', async () => {
-    const datasetId = await register('mixed f1 f2', ['f1', 'f2']);
-    const { run, document } = await runAndReadPreparation(datasetId);
-    const dropped = new Set([...F1_NULL, ...Object.keys(F1_TEXT).map(Number), ...F2_NULL, ...Object.keys(F2_TEXT).map(Number)]);
-    assert.equal(document.aimodel.preparation.rows_dropped, dropped.size);
-    assert.equal(
-      run.clusterSizes!.reduce((sum, size) => sum + size, 0),
-      ROWS - dropped.size,
-    );
-    assert.deepEqual(
-      document.aimodel.input.features.map(({ column, count, nulls, non_numeric }) => ({ column, count, nulls, non_numeric })),
-      [
-        { column: 'f1', count: numericIds(F1_NULL, F1_TEXT).length, nulls: F1_NULL.length, non_numeric: Object.keys(F1_TEXT).length },
-        { column: 'f2', count: numericIds(F2_NULL, F2_TEXT).length, nulls: F2_NULL.length, non_numeric: Object.keys(F2_TEXT).length },
-      ],
-    );
-    const [stored] = await datastore.query({ sql: 'SELECT preparation FROM ai_model_run WHERE id = ?', parameters: [run.id], kind: 'select' });
-    const preparation = JSON.parse(String(stored?.preparation)) as { rowsRead: number; rowsDropped: number; missingValues: unknown };
-    assert.deepEqual(
-      { rowsRead: preparation.rowsRead, rowsDropped: preparation.rowsDropped, missingValues: preparation.missingValues },
-      {
-        rowsRead: ROWS,
-        rowsDropped: dropped.size,
-        missingValues: [
-          { column: 'f1', nulls: F1_NULL.length, nonNumeric: Object.keys(F1_TEXT).length },
-          { column: 'f2', nulls: F2_NULL.length, nonNumeric: Object.keys(F2_TEXT).length },
+  for (const [how, table, keyColumns, algorithm] of [
+    ['an integer key (packed pages)', 'mixed', ['id'], 'LLOYD'],
+    ['a text key (the driver)', 'mixed_by_code', ['code'], 'LLOYD'],
+    ['MINI_BATCH', 'mixed', ['id'], 'MINI_BATCH'],
+  ] as const) {
+    it(`the preparation trace document and the recorded preparation say, per column, how many values were NULL and how many not numbers: ${how}`, async () => {
+      const datasetId = await register(`mixed f1 f2, ${how}`, ['f1', 'f2'], table, [...keyColumns]);
+      const { run, document } = await runAndReadPreparation(datasetId, algorithm);
+      const dropped = new Set([...F1_NULL, ...Object.keys(F1_TEXT).map(Number), ...F2_NULL, ...Object.keys(F2_TEXT).map(Number)]);
+      assert.equal(document.aimodel.preparation.rows_dropped, dropped.size);
+      assert.equal(
+        run.clusterSizes!.reduce((sum, size) => sum + size, 0),
+        ROWS - dropped.size,
+      );
+      assert.deepEqual(
+        document.aimodel.input.features.map(({ column, count, nulls, non_numeric }) => ({ column, count, nulls, non_numeric })),
+        [
+          { column: 'f1', count: numericIds(F1_NULL, F1_TEXT).length, nulls: F1_NULL.length, non_numeric: Object.keys(F1_TEXT).length },
+          { column: 'f2', count: numericIds(F2_NULL, F2_TEXT).length, nulls: F2_NULL.length, non_numeric: Object.keys(F2_TEXT).length },
         ],
-      },
-    );
-  });
+      );
+      const [stored] = await datastore.query({ sql: 'SELECT preparation FROM ai_model_run WHERE id = ?', parameters: [run.id], kind: 'select' });
+      const preparation = JSON.parse(String(stored?.preparation)) as { rowsRead: number; rowsDropped: number; missingValues: unknown };
+      assert.deepEqual(
+        { rowsRead: preparation.rowsRead, rowsDropped: preparation.rowsDropped, missingValues: preparation.missingValues },
+        {
+          rowsRead: ROWS,
+          rowsDropped: dropped.size,
+          missingValues: [
+            { column: 'f1', nulls: F1_NULL.length, nonNumeric: Object.keys(F1_TEXT).length },
+            { column: 'f2', nulls: F2_NULL.length, nonNumeric: Object.keys(F2_TEXT).length },
+          ],
+        },
+      );
+    });
+  }
 });

@@ -4,7 +4,7 @@ import type { Datastore } from '../../../src/datastore/datastore';
 import type { Page } from '../../../src/datastore/dialects/dialect';
 import { SqliteDialect } from '../../../src/datastore/dialects/sqlite';
 import { readPackedPage } from '../../../src/datastore/packed-page';
-import type { ColumnDefinition, KeyRange, OrderedRead, SqlCondition, Statement } from '../../../src/datastore/types';
+import type { ColumnDefinition, KeyRange, OrderedRead, PackedPageStatement, SqlCondition, Statement } from '../../../src/datastore/types';
 import { SeededRandom } from '../../../src/shared/seeded-random';
 import { ddl, openDatastore, sqliteDatabase, type TestDatabase } from '../../support/databases';
 
@@ -89,7 +89,7 @@ function recordingDialect(serverVersion: string): SqliteDialect & { packedPages:
   return new (class extends SqliteDialect {
     packedPages = 0;
     readonly pages: Page[] = [];
-    override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): Statement | undefined {
+    override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
       const statement = super.compilePackedPage(read, conditions, limit);
       // Counts every call: streamOrdered asks once before its pages whether the form fits.
       if (statement) this.packedPages++;
@@ -102,20 +102,22 @@ function recordingDialect(serverVersion: string): SqliteDialect & { packedPages:
   })(serverVersion);
 }
 
-async function readAll(datastore: Datastore, read: OrderedRead, range?: KeyRange): Promise<{ rows: unknown[][]; batches: number }> {
+async function readAll(datastore: Datastore, read: OrderedRead, range?: KeyRange): Promise<{ rows: unknown[][]; batches: number; nonNumbers: number[] }> {
   const rows: unknown[][] = [];
+  const nonNumbers = read.columns.map(() => 0);
   let batches = 0;
   const count = await datastore.streamOrdered(
     read,
     PAGE,
     (batch) => {
       batches++;
+      batch.nonNumbers?.forEach((count, column) => (nonNumbers[column]! += count));
       for (let row = 0; row < batch.length; row++) rows.push(read.columns.map((_, column) => batch.value(row, column)));
     },
     range,
   );
   assert.equal(count, rows.length, 'streamOrdered counts the rows it delivered');
-  return { rows, batches };
+  return { rows, batches, nonNumbers };
 }
 
 function sameValue(actual: unknown, expected: unknown): boolean {
@@ -169,8 +171,9 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     assert.ok(datastore.dialect instanceof SqliteDialect && datastore.dialect.readsJsonWithMath, 'this SQLite has JSON and the math functions');
     dialect.packedPages = 0;
     dialect.pages.length = 0;
-    const { rows, batches } = await readAll(recorded, READ);
+    const { rows, batches, nonNumbers } = await readAll(recorded, READ);
     assert.equal(rows.length, expected.length);
+    assert.deepEqual(nonNumbers, [0, 1, 1, 0, 0], 'the text and the blob counted where they were (12.5 as text is a number to SQLite)');
     const differing = rows.flatMap((row, index) =>
       row.flatMap((value, column) =>
         sameValue(value, expected[index]![column])
@@ -232,6 +235,47 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     const driverReadWithNulls = await driverReadOf();
     assert.equal(driverReadWithNulls.length, driverRead.length + 1);
     assert.deepEqual(pairs(withNulls.rows), pairs(driverReadWithNulls));
+  });
+
+  it('rows with a NULL key come first, a page at most a batch, and the rest in packed pages; a key column named as the packed row is read in its order', async () => {
+    const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+    const table = 'packed_null_keys';
+    await datastore.execute(ddl(`CREATE TABLE ${q(table)} (${q('packed_row')} INTEGER, ${q('x')} DOUBLE)`));
+    const values = [
+      ...Array.from({ length: 25 }, (_, index) => `(NULL, ${index} / 7.0)`),
+      ...Array.from({ length: 60 }, (_, index) => `(${index}, ${index} / 3.0)`),
+    ];
+    await datastore.execute(ddl(`INSERT INTO ${q(table)} VALUES ${values.join(', ')}`));
+    const read: OrderedRead = { table, columns: ['packed_row', 'x'], keyColumns: ['packed_row'], numbers: ['x'] };
+    dialect.packedPages = 0;
+    const sizes: number[] = [];
+    const rows: unknown[][] = [];
+    await recorded.streamOrdered(read, 10, (batch) => {
+      sizes.push(batch.length);
+      for (let row = 0; row < batch.length; row++) rows.push([batch.value(row, 0), batch.value(row, 1)]);
+    });
+    assert.ok(
+      sizes.every((size) => size <= 10),
+      `batches of at most 10: ${sizes.join(', ')}`,
+    );
+    assert.deepEqual(
+      rows.slice(0, 25).map((row) => row[0]),
+      Array.from({ length: 25 }, () => null),
+    );
+    assert.deepEqual(
+      rows.slice(25),
+      Array.from({ length: 60 }, (_, index) => [index, index / 3]),
+      'every other row once, in key order, its double exact',
+    );
+    assert.ok(dialect.packedPages > 6, `in packed pages (${dialect.packedPages})`);
+  });
+
+  it('a page is cut to what one text holds: 8 Mi characters, 25 a value', () => {
+    const wide: OrderedRead = { table: 'wide', columns: ['id', ...Array.from({ length: 40 }, (_, index) => `f${index}`)], keyColumns: ['id'] };
+    const statement = dialect.compilePackedPage({ ...wide, numbers: wide.columns.slice(1) }, [], 1_000_000)!;
+    assert.equal(statement.rows, Math.floor((8 * 1024 * 1024) / (25 * 41)));
+    assert.ok(statement.longDataBytes! <= 16 * 1024 * 1024);
+    assert.match(statement.sql, new RegExp(`LIMIT ${statement.rows}\\)$`));
   });
 
   it('a read the form does not fit (two key columns, or a column not read as a number) is the driver’s, as before', () => {

@@ -156,6 +156,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.nonNumberMasks': 'none for the Oracle family: its numeric columns hold only numbers',
   'SqlDialect.nonNumericSql': 'called only where numeric columns hold text (SQLite)',
   'SqlDialect.compilePackedPage': 'undefined for the Oracle family: its driver reads NUMBER columns as doubles already',
+  'SqlDialect.allOf': 'joins a read’s own condition to the NULL-key one in reads by key (SQLite, MariaDB); the Oracle family reads through the driver’s cursor',
   'SqlDialect.packedPageProbe': 'undefined for the Oracle family: it has no packed pages to check',
   'SqlDialect.valuesRows': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'SqlDialect.onConflictUpsertSql': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
@@ -169,5 +170,4 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'dataset.repository.joinedDataset': 'maps a joined row to a dataset record; writes no SQL',
   'AssignmentRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
   'OutcomeRepository.refreshStatistics': 'runs refreshStatisticsStatements, none for the Oracle family',
-  'DatasetTableRepository.nonNumericCounts': 'answers zeros without a statement where numeric columns hold only numbers (the Oracle family)',
 };

@@ -18,6 +18,17 @@ describe('readPackedPage', () => {
     ]);
   });
 
+  it('a value that is no number (false) reads as null and is counted in its column, only in the rows kept', () => {
+    const page = readPackedPage(`[1,false,2,2,false,false,3,null,4,4,false,5]`, 2, 4);
+    assert.equal(page.then, 'next');
+    assert.deepEqual(page.rows, [
+      [1, null, 2],
+      [2, null, null],
+      [3, null, 4],
+    ]);
+    assert.deepEqual(page.nonNumbers, [0, 2, 1], 'the last row (key 4) is left for the next page, its value not counted');
+  });
+
   it('keys past ±(2^53 − 1) come as their digits, in order with the others', () => {
     const keys = ['-9007199254740993', -5, 9007199254740991, '9007199254740992', '9223372036854775807'];
     const page = pageOf(keys.map((key, index) => [key, index]));
@@ -26,7 +37,7 @@ describe('readPackedPage', () => {
   });
 
   it('an empty page (NULL text) is the end', () => {
-    assert.deepEqual(readPackedPage(null, 3, 10), { rows: [], then: 'done' });
+    assert.deepEqual(readPackedPage(null, 3, 10), { rows: [], nonNumbers: [0, 0, 0, 0], then: 'done' });
   });
 
   it('a full page goes on after its last whole key: the rows of its last key are left for the next page', () => {
@@ -124,7 +135,7 @@ describe('readPackedPage', () => {
 
   it('refuses what is no packed page: rows of another width, values of another kind', () => {
     assert.throws(() => readPackedPage('[1,2,3]', 1, 10), /rows of 2 values, got 3/);
-    assert.throws(() => readPackedPage('[1,"x"]', 1, 10), /numbers, null and \[m, e\], got "x"/);
+    assert.throws(() => readPackedPage('[1,"x"]', 1, 10), /numbers, null, false and \[m, e\], got "x"/);
     assert.throws(() => readPackedPage('[1,[1,2,3]]', 1, 10), /got \[1,2,3\]/);
     assert.throws(() => readPackedPage(42, 1, 10), /is text, got number/);
   });
