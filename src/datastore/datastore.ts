@@ -268,7 +268,12 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     let connection: odbc.Connection | undefined;
     try {
       // fetchArray: rows as arrays, not objects named anew for every row (bench/read.ts).
-      const parameters = { connectionString: this.options.connectionString, loginTimeout, connectionTimeout: loginTimeout, fetchArray: true };
+      const parameters = {
+        connectionString: this.dialect.driverConnectionString(this.options.connectionString),
+        loginTimeout,
+        connectionTimeout: loginTimeout,
+        fetchArray: true,
+      };
       connection = await odbc.connect(parameters as odbc.ConnectionParameters);
       // Without the statement timeout: a connection not yet the pool's cannot be abandoned to it.
       for (const statement of this.dialect.sessionStatements()) await this.runBatch(connection, statement, 0);

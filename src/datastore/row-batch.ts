@@ -64,6 +64,8 @@ export class RowBatch {
       const value = rows[row]![column];
       if (typeof value === 'number' && passNumbers) target[at] = value;
       else if (value === null || value === undefined) target[at] = Number.NaN;
+      // A BIGINT (SQLite's INTEGER with BigInt=1): the nearest double, without its text.
+      else if (typeof value === 'bigint') target[at] = Number(value);
       else target[at] = Number(convert(value));
     }
   }

@@ -325,6 +325,11 @@ export abstract class SqlDialect implements UpsertDialect {
     return { where, parameters: all.flatMap((condition) => condition.parameters) };
   }
 
+  /** The connection string as the driver is given it: the dialect may add what its reads need. Default: as configured. */
+  driverConnectionString(configured: string): string {
+    return configured;
+  }
+
   /** Every one of `conditions`, as one. */
   allOf(conditions: readonly SqlCondition[]): SqlCondition {
     return { sql: conditions.map((condition) => `(${condition.sql})`).join(' AND '), parameters: conditions.flatMap((condition) => condition.parameters) };

@@ -30,6 +30,12 @@ export class SqliteDialect extends SqlDialect {
   // would be read as the text 'name' in every row instead of failing. A backquoted name is always a name.
   protected override readonly identifierQuote: string = '`';
 
+  // The SQLite3 ODBC driver types an INTEGER column as a 32-bit SQL_INTEGER, so 5000000000 reads as
+  // 705032704, unless BigInt=1 (then SQL_BIGINT): added where the string does not set BigInt itself.
+  override driverConnectionString(configured: string): string {
+    return /(^|;)\s*BigInt\s*=/i.test(configured) ? configured : `${configured.replace(/;\s*$/, '')};BigInt=1`;
+  }
+
   // "Table names that begin with sqlite_ are reserved for internal use" (sqlite.org/lang_createtable.html):
   // CREATE TABLE refuses them, and sqlite_master is not in the catalog's list of tables.
   override isReservedTableName(name: string): boolean {
