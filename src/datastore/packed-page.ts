@@ -25,7 +25,7 @@ export interface PackedRows {
 export function readPackedPage(text: unknown, valueColumns: number, limit: number): PackedRows {
   if (text === null || text === undefined) return { rows: [], nonNumbers: new Array<number>(valueColumns + 1).fill(0), then: 'done' };
   if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
-  const flat = JSON.parse(text) as unknown[];
+  const flat = parsePage(text);
   const width = valueColumns + 1;
   if (!Array.isArray(flat) || flat.length % width !== 0) throw new Error(`A packed page holds rows of ${width} values, got ${String(flat.length)} values`);
   const count = flat.length / width;
@@ -63,6 +63,17 @@ export function readPackedPage(text: unknown, valueColumns: number, limit: numbe
 }
 
 const DIGITS = /^-?[0-9]+$/;
+
+// PostgreSQL writes NaN and ±Infinity as words, which JSON has not: read as NULL and ±Infinity, where
+// a page holds them (no other text of a page has those letters).
+function parsePage(text: string): unknown[] {
+  try {
+    return JSON.parse(text) as unknown[];
+  } catch (error) {
+    if (!/NaN|Infinity/.test(text)) throw error;
+    return JSON.parse(text.replace(/NaN/g, 'null').replace(/Infinity/g, '1e999')) as unknown[];
+  }
+}
 
 function isPackedKey(key: unknown): key is number | string {
   return (typeof key === 'number' && Number.isSafeInteger(key)) || (typeof key === 'string' && DIGITS.test(key));

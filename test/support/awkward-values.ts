@@ -25,6 +25,17 @@ export const AWKWARD_TEXTS: readonly string[] = [
   '?',
 ];
 
+/** A finite double of random bits, drawn from `random` (NaN and ±Infinity drawn again, −0 given as 0). */
+export function randomBitDouble(random: SeededRandom): number {
+  const bits = new DataView(new ArrayBuffer(8));
+  for (;;) {
+    bits.setUint32(0, random.integer(2 ** 32));
+    bits.setUint32(4, random.integer(2 ** 32));
+    const value = bits.getFloat64(0);
+    if (Number.isFinite(value)) return Object.is(value, -0) ? 0 : value;
+  }
+}
+
 /** Doubles over the whole range, bit patterns drawn at random, plus the ones that break naive printing. */
 export function awkwardDoubles(count: number, seed = 6): number[] {
   const random = new SeededRandom(seed);

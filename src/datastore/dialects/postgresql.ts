@@ -1,7 +1,20 @@
-import type { ColumnDefinition, ColumnType, DatabaseFailure, SqlValue, Statement, UpsertSpec, UpsertTarget } from '../types';
+import type {
+  ColumnDefinition,
+  ColumnType,
+  DatabaseFailure,
+  OrderedRead,
+  PackedPageProbe,
+  PackedPageStatement,
+  SqlCondition,
+  SqlValue,
+  Statement,
+  UpsertSpec,
+  UpsertTarget,
+} from '../types';
 import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
 import { SCHEMA_LOCK_KEY, SqlDialect, type ColumnRows, type DriverErrorFacts, type SchemaLockStatements } from './dialect';
+import { doubleParts, PROBE_DOUBLES } from './sqlite';
 
 // The array type each column's values travel in (see setBasedUpsert).
 const ARRAY_TYPES: Record<ColumnType, string> = {
@@ -26,6 +39,25 @@ export class PostgresqlDialect extends SqlDialect {
   readonly maxRowsPerArraySource: number = 250_000;
   /** Most characters of array text one array UPSERT statement carries, over all its columns. Default: 16 Mi. */
   readonly maxArrayTextPerStatement: number = 16 * 1024 * 1024;
+
+  /**
+   * A page of a read whose one key is an integer and whose other columns are numbers, as one JSON text
+   * (packed-page.ts): each double as PostgreSQL writes it since 12, the shortest text that reads back
+   * as itself (packedPageProbe checks this server's extra_float_digits), built by the server where
+   * psqlODBC and the `odbc` package would hand over each value on its own: 1M × 10 in about two thirds
+   * of the time (bench/RESULTS.md). It also reads a REAL whole, where the driver drops the exponent of
+   * a long one (-1.7046803e-31 reads as -1.7046803).
+   */
+  override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
+    return this.packedPage(read, conditions, limit, packedPageSql);
+  }
+
+  // The probe's doubles are made from exact parts (doubleParts): psqlODBC binds a whole number as an integer.
+  override packedPageProbe(): PackedPageProbe {
+    const rows = PROBE_DOUBLES.map((_, index) => `(${index + 1}, ?::float8 * power(2::float8, ?::float8))`).join(', ');
+    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${packedPageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length)}`;
+    return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES };
+  }
 
   /**
    * Whether an UPSERT from a SELECT is a MERGE (≥ 15), which joins the source once where ON CONFLICT
@@ -252,4 +284,24 @@ function fastArrayElement(value: SqlValue | undefined, index: number): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'string') return `"${NEEDS_ESCAPE.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
   return arrayElement(value, index);
+}
+
+/**
+ * Each row `key,value,…`: a key of an integer type (numeric too) as its text, else null (the reader
+ * goes on without the form); a value as its type's own text, as the driver would read it (a double's
+ * the shortest that reads back as itself, a REAL's its own), null for NULL, NaN and ±Infinity as
+ * those words (readPackedPage reads them). The aliases hold a space,
+ * so no column's name can mean them in ORDER BY; string_agg keeps key order.
+ */
+function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): string {
+  const integerKey = `pg_typeof(${key}) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)`;
+  const keyText = `CASE WHEN ${integerKey} THEN coalesce(${key}::text, 'null') ELSE 'null' END`;
+  // concat_ws leaves NULLs out: where none is NULL (the common row) it takes the values as they are.
+  const whole = `concat_ws(',', ${keyText}, ${numbers.join(', ')})`;
+  const withNulls = `concat_ws(',', ${keyText}, ${numbers.map((column) => `coalesce(${column}::text, 'null')`).join(', ')})`;
+  const row = `CASE WHEN ${numbers.map((column) => `${column} IS NOT NULL`).join(' AND ')} THEN ${whole} ELSE ${withNulls} END`;
+  const page = `'[' || string_agg("packed row", ',' ORDER BY "packed key") || ']'`;
+  return (
+    `SELECT ${page} AS packed_page ` + `FROM (SELECT ${key} AS "packed key", ${row} AS "packed row" FROM ${from} ORDER BY ${key} LIMIT ${limit}) AS packed_rows`
+  );
 }

@@ -154,21 +154,9 @@ export class SqliteDialect extends SqlDialect {
    * number, the value-by-value form for the others.
    */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
-    const key = read.keyColumns[0];
-    const values = read.columns.slice(1);
-    if (!this.readsJsonWithMath || key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || values.length === 0) return undefined;
-    if (!values.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
-    const { where, parameters } = this.readWhere(read, conditions);
-    // At most PACKED_PAGE_MAX_CHARACTERS a page, up to 25 characters a value and its comma.
-    const rows = Math.max(1, Math.min(Math.floor(limit), Math.floor(PACKED_PAGE_MAX_CHARACTERS / (25 * read.columns.length))));
-    const sql = this.packedPageSql(
-      this.quoteIdentifier(key),
-      values.map((name) => this.quoteIdentifier(name)),
-      `${this.quoteIdentifier(read.table)}${where}`,
-      rows,
-    );
-    // The driver hands text over two bytes a character: a first buffer that holds the page reads it in one call.
-    return { sql, parameters, kind: 'select', rows, longDataBytes: rows * read.columns.length * 25 * 2 };
+    return this.readsJsonWithMath
+      ? this.packedPage(read, conditions, limit, (key, values, from, rows) => this.packedPageSql(key, values, from, rows))
+      : undefined;
   }
 
   // The probe's doubles are made in SQL from exact parts (doubleParts), as columnArraysSources' JSON form writes them.
@@ -309,9 +297,6 @@ export class SqliteDialect extends SqlDialect {
 /** What serverVersionStatement appends to the version when the library has JSON and the math functions. */
 const JSON_AND_MATH = ' (json, math)';
 
-/** The most characters one packed page's text holds (8 Mi: 16 MiB as the driver's UTF-16, far below V8's and SQLite's string limits). */
-const PACKED_PAGE_MAX_CHARACTERS = 8 * 1024 * 1024;
-
 /**
  * Below this magnitude SQLite 3.40's printf scales a double by exact powers of ten (10, 1e8, 1e10 in
  * long double); from 1e100 it multiplies by the double nearest 1e100, off by up to 1e-16, and 17 digits
@@ -324,7 +309,7 @@ const PRINTF_EXACT_BELOW = '1e99';
  * one near 2, e.g. just under 1024), the ends of the normal and subnormal ranges, both sides of the
  * printf bound, and a sweep over every binary exponent with varied mantissas.
  */
-const PROBE_DOUBLES: readonly number[] = (() => {
+export const PROBE_DOUBLES: readonly number[] = (() => {
   const values = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1023.9999999999999, 1024 - 2 ** -42, 9.999999999999998e98, 1.0000000000000001e99];
   values.push(5e-324, 2.225073858507201e-308, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678);
   let seed = 0x2545f491;

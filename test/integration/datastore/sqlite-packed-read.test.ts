@@ -6,6 +6,7 @@ import { SqliteDialect } from '../../../src/datastore/dialects/sqlite';
 import { readPackedPage } from '../../../src/datastore/packed-page';
 import type { ColumnDefinition, KeyRange, OrderedRead, PackedPageStatement, SqlCondition, Statement } from '../../../src/datastore/types';
 import { SeededRandom } from '../../../src/shared/seeded-random';
+import { randomBitDouble } from '../../support/awkward-values';
 import { ddl, openDatastore, sqliteDatabase, type TestDatabase } from '../../support/databases';
 
 /**
@@ -50,15 +51,7 @@ const EXTREMES = [
 
 function randomDoubles(count: number): number[] {
   const random = new SeededRandom(20_261_204);
-  const bits = new DataView(new ArrayBuffer(8));
-  const values: number[] = [];
-  while (values.length < count) {
-    bits.setUint32(0, random.integer(2 ** 32));
-    bits.setUint32(4, random.integer(2 ** 32));
-    const value = bits.getFloat64(0);
-    if (Number.isFinite(value) && !Object.is(value, -0)) values.push(value);
-  }
-  return values;
+  return Array.from({ length: count }, () => randomBitDouble(random));
 }
 
 /** The rows as written: a row's values run through the extremes, random bit patterns, NULLs, and a random double times 10^k. */

@@ -4,6 +4,7 @@ import type { Datastore } from '../../../src/datastore/datastore';
 import { SqliteDialect, doubleParts } from '../../../src/datastore/dialects/sqlite';
 import type { ColumnDefinition, SqlValue } from '../../../src/datastore/types';
 import { SeededRandom } from '../../../src/shared/seeded-random';
+import { randomBitDouble } from '../../support/awkward-values';
 import { openDatastore, select, sqliteDatabase } from '../../support/databases';
 
 /**
@@ -62,15 +63,7 @@ const TEXTS = [
 /** Row i of the comparison: a key, and NULLs, extremes, random bit patterns and hostile text in turn. */
 function rowsOf(count: number): Record<string, SqlValue>[] {
   const random = new SeededRandom(20_261_204);
-  const bits = new DataView(new ArrayBuffer(8));
-  const randomDouble = () => {
-    for (;;) {
-      bits.setUint32(0, random.integer(2 ** 32));
-      bits.setUint32(4, random.integer(2 ** 32));
-      const value = bits.getFloat64(0);
-      if (Number.isFinite(value)) return value;
-    }
-  };
+  const randomDouble = () => randomBitDouble(random);
   return Array.from({ length: count }, (_, i) => ({
     k: `${TEXTS[i % TEXTS.length]}#${i}`,
     n: i % 7 === 0 ? null : i % 5 === 0 ? Number.MAX_SAFE_INTEGER - i : i % 3 === 0 ? -(2 ** 31) - i : i,

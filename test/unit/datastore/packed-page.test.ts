@@ -36,6 +36,15 @@ describe('readPackedPage', () => {
     assert.deepEqual(keysOf(page), keys);
   });
 
+  it('NaN and ±Infinity as words (as PostgreSQL writes them) read as null and ±Infinity', () => {
+    assert.deepEqual(readPackedPage('[1,NaN,2,Infinity,3,-Infinity]', 1, 10).rows, [
+      [1, null],
+      [2, Number.POSITIVE_INFINITY],
+      [3, Number.NEGATIVE_INFINITY],
+    ]);
+    assert.throws(() => readPackedPage('[1,Nope]', 1, 10), SyntaxError);
+  });
+
   it('an empty page (NULL text) is the end', () => {
     assert.deepEqual(readPackedPage(null, 3, 10), { rows: [], nonNumbers: [0, 0, 0, 0], then: 'done' });
   });
