@@ -1,6 +1,6 @@
 import type { Streamer } from './contracts';
 import type { SqlDialect } from './dialects/dialect';
-import { readPackedPage } from './packed-page';
+import { readPackedPage, UnreadablePackedPage, type PackedRows } from './packed-page';
 import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, SqlCondition, SqlValue, Statement } from './types';
 import { SQL_BIGINT, SQL_DOUBLE } from './values';
@@ -49,7 +49,15 @@ export class KeysetReader implements Streamer {
     let after = range.after;
     for (;;) {
       const statement = dialect.compilePackedPage(keyed, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
-      const page = readPackedPage((await this.source.queryBatch(statement)).value(0, 0), read.columns.length - 1, statement.rows);
+      const text = (await this.source.queryBatch(statement)).value(0, 0);
+      let page: PackedRows;
+      try {
+        page = readPackedPage(text, read.columns.length - 1, statement.rows);
+      } catch (error) {
+        // A column whose text is no number's: the driver reads on, as it reads such a value.
+        if (!(error instanceof UnreadablePackedPage)) throw error;
+        return total + (await this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }));
+      }
       if (page.rows.length > 0) {
         total += page.rows.length;
         // A key past 2^53 comes as its digits: bound as the integer it is.

@@ -64,14 +64,28 @@ export function readPackedPage(text: unknown, valueColumns: number, limit: numbe
 
 const DIGITS = /^-?[0-9]+$/;
 
+/**
+ * A page that is not the form's JSON: a column holds what is no number's text (a type changed since the
+ * dataset was registered). Its message holds none of the page, whose values are the user's data.
+ */
+export class UnreadablePackedPage extends Error {
+  constructor() {
+    super('A packed page is not JSON of numbers');
+  }
+}
+
 // PostgreSQL writes NaN and ±Infinity as words, which JSON has not: read as NULL and ±Infinity, where
 // a page holds them (no other text of a page has those letters).
 function parsePage(text: string): unknown[] {
   try {
     return JSON.parse(text) as unknown[];
-  } catch (error) {
-    if (!/NaN|Infinity/.test(text)) throw error;
-    return JSON.parse(text.replace(/NaN/g, 'null').replace(/Infinity/g, '1e999')) as unknown[];
+  } catch {
+    try {
+      if (/NaN|Infinity/.test(text)) return JSON.parse(text.replace(/NaN/g, 'null').replace(/Infinity/g, '1e999')) as unknown[];
+    } catch {
+      // As below.
+    }
+    throw new UnreadablePackedPage();
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readPackedPage, type PackedRows } from '../../../src/datastore/packed-page';
+import { readPackedPage, UnreadablePackedPage, type PackedRows } from '../../../src/datastore/packed-page';
 
 /** readPackedPage over texts written here: what SQLite's compilePackedPage returns (sqlite-packed-read.test.ts reads real ones). */
 describe('readPackedPage', () => {
@@ -42,7 +42,14 @@ describe('readPackedPage', () => {
       [2, Number.POSITIVE_INFINITY],
       [3, Number.NEGATIVE_INFINITY],
     ]);
-    assert.throws(() => readPackedPage('[1,Nope]', 1, 10), SyntaxError);
+    assert.throws(
+      () => readPackedPage('[1,Nope]', 1, 10),
+      (error: Error) => error instanceof UnreadablePackedPage && !error.message.includes('Nope'),
+    );
+    assert.throws(
+      () => readPackedPage('[1,NaN,2,secret text]', 1, 10),
+      (error: Error) => error instanceof UnreadablePackedPage && !error.message.includes('secret'),
+    );
   });
 
   it('an empty page (NULL text) is the end', () => {
