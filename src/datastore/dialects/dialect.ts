@@ -102,9 +102,6 @@ const MASK_BITS = 30;
  * differences. Nothing here touches a connection: methods return SQL with `?` placeholders and its
  * parameters, or facts about the dialect.
  */
-/** The most characters one packed page's text holds (8 Mi: 16 MiB as the driver's UTF-16, far below V8's and SQLite's string limits). */
-const PACKED_PAGE_MAX_CHARACTERS = 8 * 1024 * 1024;
-
 export abstract class SqlDialect implements UpsertDialect {
   abstract readonly variant: DialectVariant;
 
@@ -142,6 +139,11 @@ export abstract class SqlDialect implements UpsertDialect {
    * script's COMMIT ends the migration rows. Default false.
    */
   readonly transactionalDdl: boolean = false;
+  /**
+   * The most characters one packed page's text holds (compilePackedPage), 25 a value and its comma.
+   * Default 8 Mi: 16 MiB as the driver's UTF-16, far below V8's and the databases' string limits.
+   */
+  readonly packedPageMaxCharacters: number = 8 * 1024 * 1024;
 
   // ---- identifiers -------------------------------------------------------------------------
 
@@ -396,7 +398,7 @@ export abstract class SqlDialect implements UpsertDialect {
   /**
    * What compilePackedPage's forms share: where `read` has one key column, first, and numbers beside it,
    * `pageSql(key, values, from, rows)` (quoted names, the FROM with its WHERE) for at most `limit` rows
-   * and at most PACKED_PAGE_MAX_CHARACTERS a page (25 a value and its comma), asking the driver for a
+   * and at most packedPageMaxCharacters a page (25 a value and its comma), asking the driver for a
    * first long-data buffer that holds it (two bytes a character): the page is read in one call.
    */
   protected packedPage(
@@ -410,7 +412,7 @@ export abstract class SqlDialect implements UpsertDialect {
     if (key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || values.length === 0) return undefined;
     if (!values.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
     const { where, parameters } = this.readWhere(read, conditions);
-    const rows = Math.max(1, Math.min(Math.floor(limit), Math.floor(PACKED_PAGE_MAX_CHARACTERS / (25 * read.columns.length))));
+    const rows = Math.max(1, Math.min(Math.floor(limit), Math.floor(this.packedPageMaxCharacters / (25 * read.columns.length))));
     const q = (name: string) => this.quoteIdentifier(name);
     const sql = pageSql(q(key), values.map(q), `${q(read.table)}${where}`, rows);
     return { sql, parameters, kind: 'select', rows, longDataBytes: rows * read.columns.length * 25 * 2 };

@@ -29,6 +29,11 @@ export class SqliteDialect extends SqlDialect {
   // string literal (sqlite.org/quirks.html#dblquote), so a feature column renamed since registration
   // would be read as the text 'name' in every row instead of failing. A backquoted name is always a name.
   protected override readonly identifierQuote: string = '`';
+  // Pages of at most 96 Ki characters (about 350 rows of 10 numbers): a text that size is an ordinary
+  // V8 string, freed young. Pages of 2,000 rows (440 KB, in V8's large-object space until a full
+  // collection) read 10M × 10 at 272,000 rows/s but left the run's peak RSS at 1,427 and 1,451 MiB
+  // (over 1.5 GB) where 96 Ki characters give 1,400 MiB at 193,000 rows/s (bench/RESULTS.md).
+  override readonly packedPageMaxCharacters: number = 96 * 1024;
 
   // The SQLite3 ODBC driver types an INTEGER column as a 32-bit SQL_INTEGER, so 5000000000 reads as
   // 705032704, unless BigInt=1 (then SQL_BIGINT): added where the string does not set BigInt itself.
