@@ -155,7 +155,7 @@ export class SqliteDialect extends SqlDialect {
    * A page of a read whose one key holds integers and whose other columns are numbers, as one JSON
    * array (packed-page.ts says its form): the driver would read each double through SQLite's 15-digit
    * text, here it is exact (17 digits below 1e99, which SQLite 3.40 writes exactly: packedPageProbe),
-   * in about half the driver's time (bench/RESULTS.md). One printf a row where every value is such a
+   * faster than the driver's read (bench/RESULTS.md). One printf a row where every value is such a
    * number, the value-by-value form for the others.
    */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
