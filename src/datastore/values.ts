@@ -178,3 +178,24 @@ export function valueText(value: SqlValue | undefined, index: number): string | 
   }
   throw new AppError('DIALECT_UNSUPPORTED', `Parameter ${index + 1} is binary; a set-based UPSERT carries text, numbers and dates only`);
 }
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** A finite double as [m, e], m an integer of at most 53 bits and m × 2^e the double exactly (0 as [0, 0]). */
+export function doubleParts(value: number): [number, number] {
+  if (value === 0) return [0, 0];
+  bits.setFloat64(0, value);
+  const high = bits.getUint32(0);
+  const biased = (high >>> 20) & 0x7ff;
+  let mantissa = (high & 0xfffff) * 2 ** 32 + bits.getUint32(4);
+  let exponent = -1074;
+  if (biased !== 0) {
+    mantissa += 2 ** 52;
+    exponent = biased - 1075;
+  }
+  while (mantissa % 2 === 0) {
+    mantissa /= 2;
+    exponent += 1;
+  }
+  return [high >>> 31 ? -mantissa : mantissa, exponent];
+}

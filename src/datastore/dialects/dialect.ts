@@ -20,7 +20,7 @@ import type {
 import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
-import { toParameter, type DriverValue } from '../values';
+import { doubleParts, toParameter, type DriverValue } from '../values';
 
 /** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
 export interface ColumnRows {
@@ -102,6 +102,23 @@ const MASK_BITS = 30;
  * differences. Nothing here touches a connection: methods return SQL with `?` placeholders and its
  * parameters, or facts about the dialect.
  */
+/**
+ * The doubles packedPageProbe checks: the hardest for 17 digits (a decimal mantissa near 1 with a binary
+ * one near 2, e.g. just under 1024), the ends of the normal and subnormal ranges, both sides of the
+ * printf bound, and a sweep over every binary exponent with varied mantissas.
+ */
+const PROBE_DOUBLES: readonly number[] = (() => {
+  const values = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1023.9999999999999, 1024 - 2 ** -42, 9.999999999999998e98, 1.0000000000000001e99];
+  values.push(5e-324, 2.225073858507201e-308, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678);
+  let seed = 0x2545f491;
+  for (let exponent = -1074; exponent <= 1023; exponent += 7) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const value = (1 + seed / 2 ** 32) * 2 ** exponent;
+    if (Number.isFinite(value) && value > 0) values.push(seed % 2 === 0 ? value : -value);
+  }
+  return values;
+})();
+
 export abstract class SqlDialect implements UpsertDialect {
   abstract readonly variant: DialectVariant;
 
@@ -416,6 +433,17 @@ export abstract class SqlDialect implements UpsertDialect {
     const q = (name: string) => this.quoteIdentifier(name);
     const sql = pageSql(q(key), values.map(q), `${q(read.table)}${where}`, rows);
     return { sql, parameters, kind: 'select', rows, longDataBytes: rows * read.columns.length * 25 * 2 };
+  }
+
+  /**
+   * packedPageProbe's statement for a form: PROBE_DOUBLES as a VALUES table whose doubles
+   * `exactDoubleSql` makes from two bound parts, m and e (doubleParts: a driver binds a whole number as
+   * an integer), read by `pageSql` as a packed page is.
+   */
+  protected packedProbe(exactDoubleSql: string, pageSql: (key: string, values: readonly string[], from: string, rows: number) => string): PackedPageProbe {
+    const rows = PROBE_DOUBLES.map((_, index) => `(${index + 1}, ${exactDoubleSql})`).join(', ');
+    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${pageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length)}`;
+    return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES };
   }
 
   /**

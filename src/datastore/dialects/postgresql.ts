@@ -14,7 +14,6 @@ import type {
 import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
 import { SCHEMA_LOCK_KEY, SqlDialect, type ColumnRows, type DriverErrorFacts, type SchemaLockStatements } from './dialect';
-import { doubleParts, PROBE_DOUBLES } from './sqlite';
 
 // The array type each column's values travel in (see setBasedUpsert).
 const ARRAY_TYPES: Record<ColumnType, string> = {
@@ -52,11 +51,8 @@ export class PostgresqlDialect extends SqlDialect {
     return this.packedPage(read, conditions, limit, packedPageSql);
   }
 
-  // The probe's doubles are made from exact parts (doubleParts): psqlODBC binds a whole number as an integer.
   override packedPageProbe(): PackedPageProbe {
-    const rows = PROBE_DOUBLES.map((_, index) => `(${index + 1}, ?::float8 * power(2::float8, ?::float8))`).join(', ');
-    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${packedPageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length)}`;
-    return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES };
+    return this.packedProbe('?::float8 * power(2::float8, ?::float8)', packedPageSql);
   }
 
   /**

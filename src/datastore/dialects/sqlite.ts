@@ -9,6 +9,7 @@ import type {
   Statement,
   UpsertSpec,
 } from '../types';
+import { doubleParts } from '../values';
 import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -164,13 +165,9 @@ export class SqliteDialect extends SqlDialect {
       : undefined;
   }
 
-  // The probe's doubles are made in SQL from exact parts (doubleParts), as columnArraysSources' JSON form writes them.
+  // The probe's doubles are made in SQL from exact parts, as columnArraysSources' JSON form writes them.
   override packedPageProbe(): PackedPageProbe | undefined {
-    if (!this.readsJsonWithMath) return undefined;
-    const values = PROBE_DOUBLES;
-    const rows = values.map((_, index) => `(${index + 1}, ? * power(2, ?))`).join(', ');
-    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${this.packedPageSql('k', ['x'], 'packed_probe', values.length)}`;
-    return { statement: { sql, parameters: values.flatMap((value) => doubleParts(value)), kind: 'select' }, values };
+    return this.readsJsonWithMath ? this.packedProbe('? * power(2, ?)', (key, values, from, rows) => this.packedPageSql(key, values, from, rows)) : undefined;
   }
 
   /**
@@ -309,29 +306,11 @@ const JSON_AND_MATH = ' (json, math)';
  */
 const PRINTF_EXACT_BELOW = '1e99';
 
-/**
- * The doubles packedPageProbe checks: the hardest for 17 digits (a decimal mantissa near 1 with a binary
- * one near 2, e.g. just under 1024), the ends of the normal and subnormal ranges, both sides of the
- * printf bound, and a sweep over every binary exponent with varied mantissas.
- */
-export const PROBE_DOUBLES: readonly number[] = (() => {
-  const values = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1023.9999999999999, 1024 - 2 ** -42, 9.999999999999998e98, 1.0000000000000001e99];
-  values.push(5e-324, 2.225073858507201e-308, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678);
-  let seed = 0x2545f491;
-  for (let exponent = -1074; exponent <= 1023; exponent += 7) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    const value = (1 + seed / 2 ** 32) * 2 ** exponent;
-    if (Number.isFinite(value) && value > 0) values.push(seed % 2 === 0 ? value : -value);
-  }
-  return values;
-})();
-
 /** The per-row column types columnArraysSources carries in JSON. */
 const JSON_FORMS: ReadonlySet<ColumnDefinition['type']> = new Set(['string', 'text', 'integer', 'bigint', 'double']);
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
-const bits = new DataView(new ArrayBuffer(8));
 
 /**
  * Rows `start` to `end` of the per-row columns as one JSON array of arrays, a double as two numbers
@@ -361,23 +340,4 @@ function jsonRows(perRow: readonly ColumnDefinition[], rows: ColumnRows, start: 
     lines.push(JSON.stringify(slots));
   }
   return `[${lines.join(',')}]`;
-}
-
-/** A finite double as [m, e], m an integer of at most 53 bits and m × 2^e the double exactly (0 as [0, 0]). */
-export function doubleParts(value: number): [number, number] {
-  if (value === 0) return [0, 0];
-  bits.setFloat64(0, value);
-  const high = bits.getUint32(0);
-  const biased = (high >>> 20) & 0x7ff;
-  let mantissa = (high & 0xfffff) * 2 ** 32 + bits.getUint32(4);
-  let exponent = -1074;
-  if (biased !== 0) {
-    mantissa += 2 ** 52;
-    exponent = biased - 1075;
-  }
-  while (mantissa % 2 === 0) {
-    mantissa /= 2;
-    exponent += 1;
-  }
-  return [high >>> 31 ? -mantissa : mantissa, exponent];
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
-import { SqliteDialect, doubleParts } from '../../../src/datastore/dialects/sqlite';
+import { SqliteDialect } from '../../../src/datastore/dialects/sqlite';
+import { doubleParts } from '../../../src/datastore/values';
 import type { ColumnDefinition, SqlValue } from '../../../src/datastore/types';
 import { SeededRandom } from '../../../src/shared/seeded-random';
 import { randomBitDouble } from '../../support/awkward-values';
