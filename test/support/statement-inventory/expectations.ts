@@ -159,6 +159,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.driverConnectionString': 'returns the connection string the driver is given; writes no SQL',
   'SqlDialect.allOf': 'joins a read’s own condition to the NULL-key one in reads by key (SQLite, MariaDB); the Oracle family reads through the driver’s cursor',
   'SqlDialect.packedPage': 'compilePackedPage’s shared part; the Oracle family has no packed form',
+  'SqlDialect.packedProbe': 'packedPageProbe’s shared part; the Oracle family has no packed form',
   'SqlDialect.packedPageProbe': 'undefined for the Oracle family: it has no packed pages to check',
   'SqlDialect.valuesRows': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
   'SqlDialect.onConflictUpsertSql': 'the ON CONFLICT form of PostgreSQL and SQLite; the Oracle family never calls it',
