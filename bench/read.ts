@@ -17,9 +17,11 @@ import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore
  *   node dist/bench/read.js --database sqlite|postgresql|mariadb [--rows 1000000] [--repeat 3]
  *       [--fetch-sizes 1000,5000,20000,50000] [--methods server,odbc-raw,odbc-raw-array,pyodbc]
  *       [--connection-options 'UseDeclareFetch=1;Fetch={fetchSize}'] [--baseline-dist <a dist/ folder>]
+ *       [--connections 2]
  *
  * Methods, all reading `SELECT entity_id, f01…f10 FROM bench_blobs_<rows> ORDER BY entity_id`:
- * - `server`: readFeatureTable, what a model run does (Float64Array of features + entity key strings).
+ * - `server`: readFeatureTable, what a model run does (Float64Array of features + entity key strings), on
+ *   `--connections` connections side by side (default 1; a run reads on RUN_READ_CONNECTIONS, default 2).
  * - `odbc-raw`: a node-odbc 2.6 cursor alone (fetchSize rows a fetch, row objects, nothing kept):
  *   the Node driver's limit. On MariaDB it stops early (see mariadb.ts); `rows` says how far it got.
  * - `odbc-raw-array`: the same on a connection opened with node-odbc's `fetchArray` (rows as arrays).
@@ -77,6 +79,8 @@ export interface ReadBenchOptions {
   readonly connectionOptions?: string;
   /** The dist/ folder of the build `server-baseline` runs. */
   readonly baselineDist?: string;
+  /** The server methods' connections side by side (readFeatureTable's parts); default 1. */
+  readonly connections?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -86,6 +90,7 @@ interface ReadCase {
   readonly rows: number;
   readonly fetchSize: number;
   readonly baselineDist?: string;
+  readonly connections?: number;
 }
 
 interface CaseOutcome {
@@ -125,7 +130,14 @@ export async function runReadBench(options: ReadBenchOptions): Promise<ReadResul
     for (const method of options.methods ?? READ_METHODS) {
       const connectionString = withConnectionOptions(options.database.connectionString, connectionOptions, fetchSize);
       if (method === 'server-baseline' && !options.baselineDist) throw new Error('server-baseline needs --baseline-dist');
-      cases.push({ database: { ...options.database, connectionString }, method, rows: options.rows, fetchSize, baselineDist: options.baselineDist });
+      cases.push({
+        database: { ...options.database, connectionString },
+        method,
+        rows: options.rows,
+        fetchSize,
+        baselineDist: options.baselineDist,
+        connections: options.connections,
+      });
     }
   }
   // Round-robin over the cases, run after run, so a slow spell on a shared machine hits every case alike.
@@ -215,7 +227,8 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
       const baselineRssBytes = process.memoryUsage.rss();
       const cpu = process.cpuUsage();
       const started = performance.now();
-      const table = await readFeatureTable(datastore, datastore.dialect, params, readCase.fetchSize, { shouldCancel: () => false });
+      const parts = readCase.connections ?? 1;
+      const table = await readFeatureTable(datastore, datastore.dialect, params, readCase.fetchSize, { shouldCancel: () => false }, parts);
       const seconds = (performance.now() - started) / 1000;
       const cpuSeconds = cpuSince(cpu);
       let checksum = 0;
@@ -321,12 +334,16 @@ async function main(): Promise<void> {
       methods: { type: 'string' },
       'connection-options': { type: 'string', default: '' },
       'baseline-dist': { type: 'string' },
+      connections: { type: 'string', default: '1' },
     },
   });
   if (values.case) {
     process.stdout.write(`${JSON.stringify(await runCase(JSON.parse(values.case) as ReadCase))}\n`);
     return;
   }
+  const connections = Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 1 || connections > 2)
+    throw new Error(`--connections is 1 or 2 (the bench's pool), got ${values.connections}`);
   const methods = values.methods?.split(',') as ReadMethod[] | undefined;
   for (const method of methods ?? []) {
     if (![...READ_METHODS, ...EXTRA_METHODS].includes(method)) throw new Error(`unknown method ${method}: ${[...READ_METHODS, ...EXTRA_METHODS].join(', ')}`);
@@ -339,6 +356,7 @@ async function main(): Promise<void> {
     methods,
     connectionOptions: values['connection-options'],
     baselineDist: values['baseline-dist'] && path.resolve(values['baseline-dist']),
+    connections,
   });
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

@@ -1,6 +1,6 @@
 import type { Streamer } from './contracts';
 import type { SqlDialect } from './dialects/dialect';
-import { readPackedPage, UnreadablePackedPage, type PackedRows } from './packed-page';
+import { lastPackedKey, readPackedPage, readPackedTexts, UnreadablePackedPage, type PackedRows } from './packed-page';
 import { RowBatch } from './row-batch';
 import type { KeyRange, OrderedRead, SqlCondition, SqlValue, Statement } from './types';
 import { SQL_BIGINT, SQL_DOUBLE } from './values';
@@ -38,7 +38,9 @@ export class KeysetReader implements Streamer {
    * Pages of the packed form (SqlDialect.compilePackedPage) while it carries the rows, then on from the
    * last whole key by the driver (streamRows): at a key that is no integer, or a page all of one key.
    * A whole read takes its rows with a NULL key part first (readNullKeyed). The driver alone where this
-   * library fails packedPageProbe.
+   * library fails packedPageProbe. While a page is read here, the next page's statement runs on the
+   * connection this page's has left: from the page's last key (lastPackedKey), where a full page's cut
+   * makes the next page start; it is used only when the read confirms that key and goes on.
    */
   private async streamPacked(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
     if (!(await this.packedFormHolds(dialect))) return this.streamRows(dialect, read, pageSize, onBatch, range);
@@ -46,27 +48,59 @@ export class KeysetReader implements Streamer {
     let total = whole ? await this.readNullKeyed(dialect, read, pageSize, this.masked(dialect, read, onBatch)) : 0;
     const keyed = whole ? withoutNullKeys(dialect, read) : read;
     const columns = read.columns.map((name, index) => ({ name, dataType: index === 0 ? SQL_BIGINT : SQL_DOUBLE }));
-    let after = range.after;
-    for (;;) {
+    const valueColumns = read.columns.length - 1;
+    const pageAfter = (after: readonly SqlValue[] | undefined) => {
       const statement = dialect.compilePackedPage(keyed, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
-      const text = (await this.source.queryBatch(statement)).value(0, 0);
-      let page: PackedRows;
-      try {
-        page = readPackedPage(text, read.columns.length - 1, statement.rows);
-      } catch (error) {
-        // A column whose text is no number's: the driver reads on, as it reads such a value.
-        if (!(error instanceof UnreadablePackedPage)) throw error;
-        return total + (await this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }));
+      // A page's texts are its columns (SQLite's several), in order.
+      return this.source
+        .queryBatch(statement)
+        .then((result) => ({ texts: result.length === 0 ? [] : result.columns.map((_, column) => result.value(0, column)), rows: statement.rows }));
+    };
+    let after = range.after;
+    let next: ReturnType<typeof pageAfter> | undefined = pageAfter(after);
+    let nextFrom: number | string | undefined;
+    // The driver reads on from `after` once the next page's statement (unused) has ended: one connection at a time.
+    const byDriver = async () => {
+      await next?.catch(() => undefined);
+      next = undefined;
+      return this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) });
+    };
+    try {
+      for (;;) {
+        const { texts, rows: limit } = await next;
+        next = undefined;
+        const from = lastPackedKey(texts, valueColumns);
+        if (from !== undefined) {
+          next = pageAfter([integerBelow(from)]);
+          nextFrom = from;
+          // The pool hands the connection over in promise callbacks: they run (and the statement goes to
+          // the driver's thread) before this page is read.
+          await new Promise(setImmediate);
+        }
+        let page: PackedRows;
+        try {
+          page = readPackedTexts(texts, valueColumns, limit);
+        } catch (error) {
+          // A column whose text is no number's: the driver reads on, as it reads such a value.
+          if (!(error instanceof UnreadablePackedPage)) throw error;
+          return total + (await byDriver());
+        }
+        if (page.rows.length > 0) {
+          total += page.rows.length;
+          // A key past 2^53 comes as its digits: bound as the integer it is.
+          const last = page.rows.at(-1)![0] as number | string;
+          after = [typeof last === 'string' ? BigInt(last) : last];
+          await onBatch(new RowBatch(columns, page.rows, dialect, page.nonNumbers));
+        }
+        if (page.then === 'done') return total;
+        if (page.then === 'fallback') return total + (await byDriver());
+        if (next === undefined || nextFrom !== page.lastKey) {
+          await next?.catch(() => undefined);
+          next = pageAfter(after);
+        }
       }
-      if (page.rows.length > 0) {
-        total += page.rows.length;
-        // A key past 2^53 comes as its digits: bound as the integer it is.
-        const last = page.rows.at(-1)![0] as number | string;
-        after = [typeof last === 'string' ? BigInt(last) : last];
-        await onBatch(new RowBatch(columns, page.rows, dialect, page.nonNumbers));
-      }
-      if (page.then === 'done') return total;
-      if (page.then === 'fallback') return total + (await this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }));
+    } finally {
+      await next?.catch(() => undefined);
     }
   }
 
@@ -231,6 +265,14 @@ export class KeysetReader implements Streamer {
 }
 
 /** `read` without the rows that have a NULL key part (readNullKeyed reads those). */
+/**
+ * The integer just below a packed key: `key > integerBelow(k)` is `key >= k` for integer keys, so a page
+ * read from it starts at k's rows, which a full page's cut leaves for the next page.
+ */
+function integerBelow(key: number | string): number | bigint {
+  return typeof key === 'string' ? BigInt(key) - 1n : key - 1;
+}
+
 function withoutNullKeys(dialect: SqlDialect, read: OrderedRead): OrderedRead {
   const noNull = dialect.nullKeyCondition(read.keyColumns, false);
   return { ...read, where: read.where ? dialect.allOf([read.where, noNull]) : noNull };

@@ -12,9 +12,12 @@ export interface PackedRows {
   /**
    * How the read goes on: `done`, the page held the rest; `next`, read on after the last row's key;
    * `fallback`, read on without the form after the last row's key (or the page's own start when no
-   * row is left): a key the form does not carry, keys out of order, or a page of one key.
+   * row is left): a key the form does not carry, keys out of order, a key whose rows go on from one
+   * text into the next, or a page of one key.
    */
   readonly then: 'done' | 'next' | 'fallback';
+  /** The key of the page's last row the form carries, before the cut (undefined where there is none). */
+  readonly lastKey?: number | string;
 }
 
 /**
@@ -23,43 +26,94 @@ export interface PackedRows {
  * carry, which may compare equal to it.
  */
 export function readPackedPage(text: unknown, valueColumns: number, limit: number): PackedRows {
-  if (text === null || text === undefined) return { rows: [], nonNumbers: new Array<number>(valueColumns + 1).fill(0), then: 'done' };
-  if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
-  const flat = parsePage(text);
+  return readPackedTexts([text], valueColumns, limit);
+}
+
+/**
+ * Reads a page that comes as several texts, each whole rows, one after another in key order (SQLite's
+ * pages: SqlDialect.packedPageSplits), as readPackedPage reads one; a NULL text holds no rows. Where a
+ * key's rows go on from one text into the next, the texts may hold some of its rows twice and others
+ * not at all (each text's statement orders tied rows as it likes): the page stops before that key,
+ * read on without the form.
+ */
+export function readPackedTexts(texts: readonly unknown[], valueColumns: number, limit: number): PackedRows {
   const width = valueColumns + 1;
-  if (!Array.isArray(flat) || flat.length % width !== 0) throw new Error(`A packed page holds rows of ${width} values, got ${String(flat.length)} values`);
-  const count = flat.length / width;
+  const flats = texts.flatMap((text) => {
+    if (text === null || text === undefined) return [];
+    if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
+    const flat = parsePage(text);
+    if (!Array.isArray(flat) || flat.length % width !== 0) throw new Error(`A packed page holds rows of ${width} values, got ${String(flat.length)} values`);
+    return [flat];
+  });
+  const count = flats.reduce((sum, flat) => sum + flat.length / width, 0);
   const rows: unknown[][] = new Array<unknown[]>(count);
   let regular = count;
   let previous: number | string | undefined;
   // Where a value was no number: [row, column], rare, counted once the rows kept are known.
   const notNumbers: [number, number][] = [];
-  for (let row = 0, at = 0; row < count; row++) {
-    const key = flat[at];
-    if (!isPackedKey(key) || (previous !== undefined && keyBefore(key, previous))) {
-      regular = row;
-      break;
+  let row = 0;
+  read: for (const flat of flats) {
+    for (let at = 0; at < flat.length; row++, at += width) {
+      const key = flat[at];
+      // A key that goes on from one text to the next: each text's rows of a key may be any of its rows.
+      const tiedAcross = at === 0 && row > 0 && key === previous;
+      if (!isPackedKey(key) || (previous !== undefined && keyBefore(key, previous)) || tiedAcross) {
+        regular = row;
+        break read;
+      }
+      previous = key;
+      const values: unknown[] = new Array<unknown>(width);
+      values[0] = key;
+      for (let column = 1; column < width; column++) {
+        const value = flat[at + column];
+        if (value === false) notNumbers.push([row, column]);
+        values[column] = value === false ? null : packedNumber(value);
+      }
+      rows[row] = values;
     }
-    previous = key;
-    const values: unknown[] = new Array<unknown>(width);
-    values[0] = key;
-    for (let column = 1; column < width; column++) {
-      const value = flat[at + column];
-      if (value === false) notNumbers.push([row, column]);
-      values[column] = value === false ? null : packedNumber(value);
-    }
-    rows[row] = values;
-    at += width;
   }
   const counted = (kept: unknown[][]) => {
     const nonNumbers = new Array<number>(width).fill(0);
-    for (const [row, column] of notNumbers) if (row < kept.length) nonNumbers[column]! += 1;
+    for (const [at, column] of notNumbers) if (at < kept.length) nonNumbers[column]! += 1;
     return nonNumbers;
   };
-  if (regular === count && count < limit) return { rows, nonNumbers: counted(rows), then: 'done' };
+  const last = regular > 0 ? { lastKey: rows[regular - 1]![0] as number | string } : {};
+  if (regular === count && count < limit) return { rows, nonNumbers: counted(rows), then: 'done', ...last };
   // Cut before the last key's rows: they may go on in the next page, or tie with the key that stopped the form.
   const kept = withoutLastKey(rows, regular);
-  return { rows: kept, nonNumbers: counted(kept), then: regular < count || kept.length === 0 ? 'fallback' : 'next' };
+  return { rows: kept, nonNumbers: counted(kept), then: regular < count || kept.length === 0 ? 'fallback' : 'next', ...last };
+}
+
+/**
+ * The key of a packed page's last row as readPackedTexts would read it (a number, or the string of its
+ * digits past ±(2^53 − 1)), found from the end of the last text without reading the page: the next
+ * page's statement can run while this one is read. Undefined where there is no row, or the last row's
+ * key is not an integer.
+ */
+export function lastPackedKey(texts: readonly unknown[], valueColumns: number): number | string | undefined {
+  let text: unknown;
+  for (let index = texts.length - 1; index >= 0 && (text === null || text === undefined); index--) text = texts[index];
+  if (typeof text !== 'string' || !text.endsWith(']')) return undefined;
+  // Back over the last row's values (an [m, e] holds a comma) to the comma after its key, then to the one before.
+  let depth = 0;
+  let commas = 0;
+  let keyEnd = -1;
+  for (let at = text.length - 2; at >= 0; at--) {
+    const code = text.charCodeAt(at);
+    if (code === 0x5d) depth++;
+    else if (code === 0x5b && depth > 0) depth--;
+    else if ((code === 0x2c && depth === 0) || (code === 0x5b && at === 0)) {
+      commas++;
+      if (commas === valueColumns) keyEnd = at;
+      else if (commas === valueColumns + 1 || at === 0) {
+        if (keyEnd <= at) return undefined;
+        const key = text.slice(at + 1, keyEnd);
+        if (DIGITS.test(key)) return Number.isSafeInteger(Number(key)) ? Number(key) : undefined;
+        return key.length > 2 && key.startsWith('"') && key.endsWith('"') && DIGITS.test(key.slice(1, -1)) ? key.slice(1, -1) : undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 const DIGITS = /^-?[0-9]+$/;

@@ -38,6 +38,16 @@ export const MAX_ODBC_PARAMETERS = 32_766;
 export const UNKNOWN_SERVER_VERSION = 'unknown';
 
 /** The SQL flavours the compiler knows; `mysql` and `mariadb` share DB_DIALECT=mysql. */
+/**
+ * A form's packed page (SqlDialect.compilePackedPage): given quoted key and value names, the FROM with
+ * its WHERE, the page's rows and the most rows one text holds (the page's rows where the form has one
+ * text), the statement's SQL and how many times the FROM is in it (its parameters bound that often).
+ */
+export type PackedPageSql = (key: string, values: readonly string[], from: string, rows: number, textRows: number) => { sql: string; fromCopies: number };
+
+/** The most texts one packed page comes as (SqlDialect.packedPageSplits). */
+export const MAX_PACKED_TEXTS = 16;
+
 export type DialectVariant = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'tibero';
 
 export interface Page {
@@ -161,6 +171,11 @@ export abstract class SqlDialect implements UpsertDialect {
    * Default 8 Mi: 16 MiB as the driver's UTF-16, far below V8's and the databases' string limits.
    */
   readonly packedPageMaxCharacters: number = 8 * 1024 * 1024;
+  /**
+   * Whether a packed page may come as several texts, each at most packedPageMaxCharacters, one row of
+   * the result each (SQLite's): its rows are then the read's batch, up to MAX_PACKED_TEXTS texts.
+   */
+  readonly packedPageSplits: boolean = false;
 
   // ---- identifiers -------------------------------------------------------------------------
 
@@ -418,21 +433,24 @@ export abstract class SqlDialect implements UpsertDialect {
    * and at most packedPageMaxCharacters a page (25 a value and its comma), asking the driver for a
    * first long-data buffer that holds it (two bytes a character): the page is read in one call.
    */
-  protected packedPage(
-    read: OrderedRead,
-    conditions: readonly SqlCondition[],
-    limit: number,
-    pageSql: (key: string, values: readonly string[], from: string, rows: number) => string,
-  ): PackedPageStatement | undefined {
+  protected packedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number, pageSql: PackedPageSql): PackedPageStatement | undefined {
     const key = read.keyColumns[0];
     const values = read.columns.slice(1);
     if (key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || values.length === 0) return undefined;
     if (!values.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
     const { where, parameters } = this.readWhere(read, conditions);
-    const rows = Math.max(1, Math.min(Math.floor(limit), Math.floor(this.packedPageMaxCharacters / (25 * read.columns.length))));
+    const textHolds = Math.max(1, Math.floor(this.packedPageMaxCharacters / (25 * read.columns.length)));
+    const rows = Math.max(1, Math.min(Math.floor(limit), textHolds * (this.packedPageSplits ? MAX_PACKED_TEXTS : 1)));
+    const textRows = Math.min(rows, textHolds);
     const q = (name: string) => this.quoteIdentifier(name);
-    const sql = pageSql(q(key), values.map(q), `${q(read.table)}${where}`, rows);
-    return { sql, parameters, kind: 'select', rows, longDataBytes: rows * read.columns.length * 25 * 2 };
+    const { sql, fromCopies } = pageSql(q(key), values.map(q), `${q(read.table)}${where}`, rows, textRows);
+    return {
+      sql,
+      parameters: Array.from({ length: fromCopies }, () => parameters).flat(),
+      kind: 'select',
+      rows,
+      longDataBytes: textRows * read.columns.length * 25 * 2,
+    };
   }
 
   /**
@@ -440,9 +458,9 @@ export abstract class SqlDialect implements UpsertDialect {
    * `exactDoubleSql` makes from two bound parts, m and e (doubleParts: a driver binds a whole number as
    * an integer), read by `pageSql` as a packed page is.
    */
-  protected packedProbe(exactDoubleSql: string, pageSql: (key: string, values: readonly string[], from: string, rows: number) => string): PackedPageProbe {
+  protected packedProbe(exactDoubleSql: string, pageSql: PackedPageSql): PackedPageProbe {
     const rows = PROBE_DOUBLES.map((_, index) => `(${index + 1}, ${exactDoubleSql})`).join(', ');
-    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${pageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length)}`;
+    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${pageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length, PROBE_DOUBLES.length).sql}`;
     return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES };
   }
 

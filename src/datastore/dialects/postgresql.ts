@@ -289,7 +289,7 @@ function fastArrayElement(value: SqlValue | undefined, index: number): string {
  * those words (readPackedPage reads them). The aliases hold a space,
  * so no column's name can mean them in ORDER BY; string_agg keeps key order.
  */
-function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): string {
+function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): { sql: string; fromCopies: number } {
   const integerKey = `pg_typeof(${key}) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)`;
   const keyText = `CASE WHEN ${integerKey} THEN coalesce(${key}::text, 'null') ELSE 'null' END`;
   // concat_ws leaves NULLs out: where none is NULL (the common row) it takes the values as they are.
@@ -297,7 +297,8 @@ function packedPageSql(key: string, numbers: readonly string[], from: string, li
   const withNulls = `concat_ws(',', ${keyText}, ${numbers.map((column) => `coalesce(${column}::text, 'null')`).join(', ')})`;
   const row = `CASE WHEN ${numbers.map((column) => `${column} IS NOT NULL`).join(' AND ')} THEN ${whole} ELSE ${withNulls} END`;
   const page = `'[' || string_agg("packed row", ',' ORDER BY "packed key") || ']'`;
-  return (
-    `SELECT ${page} AS packed_page ` + `FROM (SELECT ${key} AS "packed key", ${row} AS "packed row" FROM ${from} ORDER BY ${key} LIMIT ${limit}) AS packed_rows`
-  );
+  return {
+    sql: `SELECT ${page} AS packed_page FROM (SELECT ${key} AS "packed key", ${row} AS "packed row" FROM ${from} ORDER BY ${key} LIMIT ${limit}) AS packed_rows`,
+    fromCopies: 1,
+  };
 }

@@ -35,6 +35,7 @@ export class SqliteDialect extends SqlDialect {
   // collection) read 10M × 10 at 272,000 rows/s but left the run's peak RSS at 1,427 and 1,451 MiB
   // (over 1.5 GB) where 96 Ki characters give 1,400 MiB at 193,000 rows/s (bench/RESULTS.md).
   override readonly packedPageMaxCharacters: number = 96 * 1024;
+  override readonly packedPageSplits: boolean = true;
 
   // The SQLite3 ODBC driver types an INTEGER column as a 32-bit SQL_INTEGER, so 5000000000 reads as
   // 705032704, unless BigInt=1 (then SQL_BIGINT): added where the string does not set BigInt itself.
@@ -161,13 +162,15 @@ export class SqliteDialect extends SqlDialect {
    */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
     return this.readsJsonWithMath
-      ? this.packedPage(read, conditions, limit, (key, values, from, rows) => this.packedPageSql(key, values, from, rows))
+      ? this.packedPage(read, conditions, limit, (key, values, from, rows, textRows) => this.packedPageSql(key, values, from, rows, textRows))
       : undefined;
   }
 
   // The probe's doubles are made in SQL from exact parts, as columnArraysSources' JSON form writes them.
   override packedPageProbe(): PackedPageProbe | undefined {
-    return this.readsJsonWithMath ? this.packedProbe('? * power(2, ?)', (key, values, from, rows) => this.packedPageSql(key, values, from, rows)) : undefined;
+    return this.readsJsonWithMath
+      ? this.packedProbe('? * power(2, ?)', (key, values, from, rows, textRows) => this.packedPageSql(key, values, from, rows, textRows))
+      : undefined;
   }
 
   /**
@@ -176,9 +179,12 @@ export class SqliteDialect extends SqlDialect {
    * with m × 2^e the double from there, ±1e999 for ±Infinity, null for NULL, false for what is no
    * number (text, a blob). The page's text is typed TEXT, so the driver reads it whole, by a UNION ALL
    * under a never-true select of sqlite_master's TEXT column; the row's alias holds a space, so no
-   * column's name can mean it in ORDER BY.
+   * column's name can mean it in ORDER BY. A page of more rows than one text holds comes as several,
+   * the columns of one row: text n holds the page's rows from the key of its (n × textRows)-th row up
+   * to the next text's (LIMIT 1 OFFSET, a walk along the key's index), so the rows of a key are in one
+   * text and each row is written once.
    */
-  private packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): string {
+  private packedPageSql(key: string, numbers: readonly string[], from: string, limit: number, textRows: number): { sql: string; fromCopies: number } {
     const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
     const regular = numbers.map((column) => `typeof(${column}) IN ('integer', 'real') AND ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
     const printed = `printf('%d${',%!.17g'.repeat(numbers.length)}', ${[key, ...numbers].join(', ')})`;
@@ -192,10 +198,25 @@ export class SqliteDialect extends SqlDialect {
     const keyText = `CASE WHEN ${regularKey} THEN ${key} WHEN typeof(${key}) = 'integer' THEN '"' || ${key} || '"' ELSE 'null' END`;
     const each = `${keyText} || ',' || ${numbers.map(valueText).join(" || ',' || ")}`;
     const row = `CASE WHEN ${[regularKey, ...regular].join(' AND ')} THEN ${printed} ELSE ${each} END`;
-    return (
-      `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL ` +
-      `SELECT '[' || group_concat(\`packed row\`, ',') || ']' FROM (SELECT ${row} AS \`packed row\` FROM ${from} ORDER BY ${key} LIMIT ${limit})`
-    );
+    const texts = Math.ceil(limit / textRows);
+    const page = (columns: string) => `FROM (SELECT ${columns} FROM ${from} ORDER BY ${key} LIMIT ${limit})`;
+    if (texts === 1) {
+      return {
+        sql: `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL SELECT '[' || group_concat(\`packed row\`, ',') || ']' ${page(`${row} AS \`packed row\``)}`,
+        fromCopies: 1,
+      };
+    }
+    // The key of the page's n-th row: where text n starts (NULL past the page's end, where no text starts).
+    const start = (index: number) => `(SELECT ${key} FROM ${from} ORDER BY ${key} LIMIT 1 OFFSET ${index * textRows})`;
+    const text = `CASE ${Array.from({ length: texts - 1 }, (_, index) => `WHEN ${key} < ${start(index + 1)} THEN ${index}`).join(' ')} ELSE ${texts - 1} END`;
+    const aggregates = Array.from({ length: texts }, (_, index) => `'[' || group_concat(\`packed row\`, ',') FILTER (WHERE \`packed text\` = ${index}) || ']'`);
+    const typed = Array.from({ length: texts }, (_, index) => `sql AS packed_text_${index}`);
+    return {
+      sql:
+        `SELECT ${typed.join(', ')} FROM sqlite_master WHERE 0 UNION ALL ` +
+        `SELECT ${aggregates.join(', ')} ${page(`${text} AS \`packed text\`, ${row} AS \`packed row\``)}`,
+      fromCopies: texts,
+    };
   }
 
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.

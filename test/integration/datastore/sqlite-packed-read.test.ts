@@ -26,6 +26,7 @@ const COLUMNS: readonly ColumnDefinition[] = [
 ];
 const ROWS = 3_000;
 const PAGE = 250;
+const TEXT_ROWS = 40;
 const FEATURES = ['a', 'b', 'c', 'n'];
 const READ: OrderedRead = { table: 'packed_points', columns: ['id', ...FEATURES], keyColumns: ['id'], numbers: FEATURES };
 
@@ -78,14 +79,21 @@ const ODD_VALUES: readonly { id: number; column: string; sql: string; expected: 
   { id: -986, column: 'a', sql: "'12.5'", expected: 12.5 },
 ];
 
-function recordingDialect(serverVersion: string): SqliteDialect & { packedPages: number; pages: Page[] } {
+/**
+ * SQLite's dialect counting its packed pages (and those of several texts) and the driver's pages; with
+ * `textCharacters`, a text holds that many characters (a page of PAGE rows then comes as several).
+ */
+function recordingDialect(serverVersion: string, textCharacters?: number): SqliteDialect & { packedPages: number; splitPages: number; pages: Page[] } {
   return new (class extends SqliteDialect {
     packedPages = 0;
+    splitPages = 0;
     readonly pages: Page[] = [];
+    override readonly packedPageMaxCharacters: number = textCharacters ?? new SqliteDialect().packedPageMaxCharacters;
     override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
       const statement = super.compilePackedPage(read, conditions, limit);
       // Counts every call: streamOrdered asks once before its pages whether the form fits.
       if (statement) this.packedPages++;
+      if (statement?.sql.includes(' OFFSET ')) this.splitPages++;
       return statement;
     }
     override paginate(statement: Statement, page: Page): Statement {
@@ -120,16 +128,22 @@ function sameValue(actual: unknown, expected: unknown): boolean {
 describe('SQLite reads a dataset page by page as packed text, every double exact', () => {
   let database: TestDatabase;
   let datastore: Datastore;
+  // Pages of PAGE rows, as texts of 40 rows (SQLite's pages of a run's 2,000 rows come as several texts);
+  // `whole`: the same pages as one text each.
   let recorded: Datastore;
   let dialect: ReturnType<typeof recordingDialect>;
+  let recordedWhole: Datastore;
+  let whole: ReturnType<typeof recordingDialect>;
   let expected: unknown[][];
 
   before(async () => {
     database = sqliteDatabase();
     let serverVersion: string;
     ({ datastore, serverVersion } = await openDatastore(database));
-    dialect = recordingDialect(serverVersion);
+    dialect = recordingDialect(serverVersion, READ.columns.length * 25 * TEXT_ROWS);
     ({ datastore: recorded } = await openDatastore(database, { dialect }));
+    whole = recordingDialect(serverVersion);
+    ({ datastore: recordedWhole } = await openDatastore(database, { dialect: whole }));
     const q = (name: string) => datastore.dialect.quoteIdentifier(name);
     await datastore.execute(datastore.dialect.compileCreateTable({ name: READ.table, columns: COLUMNS, primaryKey: ['id'] }));
     const rows = pointRows();
@@ -147,6 +161,7 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
   after(async () => {
     await datastore?.close();
     await recorded?.close();
+    await recordedWhole?.close();
   });
 
   it('the probe of this library passes: 17 digits of each of its doubles read back exactly', async () => {
@@ -160,25 +175,31 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     );
   });
 
-  it(`${ROWS} rows × 4 numbers (random bit patterns, subnormals, ±MAX_VALUE, both sides of 1e99, NULLs, text, a blob, ±Infinity, integers past 2^53) read back value for value, in packed pages only`, async () => {
-    assert.ok(datastore.dialect instanceof SqliteDialect && datastore.dialect.readsJsonWithMath, 'this SQLite has JSON and the math functions');
-    dialect.packedPages = 0;
-    dialect.pages.length = 0;
-    const { rows, batches, nonNumbers } = await readAll(recorded, READ);
-    assert.equal(rows.length, expected.length);
-    assert.deepEqual(nonNumbers, [0, 1, 1, 0, 0], 'the text and the blob counted where they were (12.5 as text is a number to SQLite)');
-    const differing = rows.flatMap((row, index) =>
-      row.flatMap((value, column) =>
-        sameValue(value, expected[index]![column])
-          ? []
-          : [`row ${index} ${READ.columns[column]}: read ${String(value)}, wrote ${String(expected[index]![column])}`],
-      ),
-    );
-    assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
-    assert.ok(dialect.packedPages >= ROWS / PAGE, `read in packed pages (${dialect.packedPages})`);
-    assert.deepEqual(dialect.pages, [], 'nothing read by the driver’s paging');
-    assert.ok(batches >= ROWS / PAGE, `${batches} batches`);
-  });
+  for (const form of ['several texts', 'one text'] as const) {
+    it(`${ROWS} rows × 4 numbers (random bit patterns, subnormals, ±MAX_VALUE, both sides of 1e99, NULLs, text, a blob, ±Infinity, integers past 2^53) read back value for value, in packed pages only, a page as ${form}`, async () => {
+      assert.ok(datastore.dialect instanceof SqliteDialect && datastore.dialect.readsJsonWithMath, 'this SQLite has JSON and the math functions');
+      const [reader, recording] = form === 'one text' ? [recordedWhole, whole] : [recorded, dialect];
+      recording.packedPages = 0;
+      recording.splitPages = 0;
+      recording.pages.length = 0;
+      const { rows, batches, nonNumbers } = await readAll(reader, READ);
+      assert.equal(rows.length, expected.length);
+      assert.deepEqual(nonNumbers, [0, 1, 1, 0, 0], 'the text and the blob counted where they were (12.5 as text is a number to SQLite)');
+      const differing = rows.flatMap((row, index) =>
+        row.flatMap((value, column) =>
+          sameValue(value, expected[index]![column])
+            ? []
+            : [`row ${index} ${READ.columns[column]}: read ${String(value)}, wrote ${String(expected[index]![column])}`],
+        ),
+      );
+      assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
+      assert.ok(recording.packedPages >= ROWS / PAGE, `read in packed pages (${recording.packedPages})`);
+      assert.deepEqual(recording.pages, [], 'nothing read by the driver’s paging');
+      assert.ok(batches >= ROWS / PAGE && batches <= ROWS / PAGE + 2, `${batches} batches of a page each`);
+      if (form === 'one text') assert.equal(recording.splitPages, 0, 'one text a page');
+      else assert.equal(recording.splitPages, recording.packedPages, `each page as texts of ${TEXT_ROWS} rows`);
+    });
+  }
 
   it('a key range reads exactly its rows (after excluded, through included), as splitOrdered cuts them', async () => {
     const after = expected[700]![0] as number;
@@ -263,12 +284,33 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     assert.ok(dialect.packedPages > 6, `in packed pages (${dialect.packedPages})`);
   });
 
-  it('a page is cut to what one text holds: 96 Ki characters on SQLite, 25 a value', () => {
+  it('a text holds at most 96 Ki characters on SQLite, 25 a value; a page of more rows comes as several texts, at most 16', async () => {
     const wide: OrderedRead = { table: 'wide', columns: ['id', ...Array.from({ length: 40 }, (_, index) => `f${index}`)], keyColumns: ['id'] };
-    const statement = dialect.compilePackedPage({ ...wide, numbers: wide.columns.slice(1) }, [], 1_000_000)!;
-    assert.equal(statement.rows, Math.floor((96 * 1024) / (25 * 41)));
-    assert.ok(statement.longDataBytes! <= 2 * 96 * 1024);
-    assert.match(statement.sql, new RegExp(`LIMIT ${statement.rows}\\)$`));
+    const textRows = Math.floor((96 * 1024) / (25 * 41));
+    const statement = datastore.dialect.compilePackedPage({ ...wide, numbers: wide.columns.slice(1) }, [], 1_000_000)!;
+    assert.equal(statement.rows, textRows * 16, 'the page is at most 16 texts');
+    assert.ok(statement.longDataBytes! <= 2 * 96 * 1024, 'the driver is asked for one text at a time');
+    assert.equal(statement.sql.match(/ OFFSET /g)?.length, 15);
+    assert.match(statement.sql, new RegExp(`LIMIT 1 OFFSET ${textRows * 15}\\)`), 'the 16th text starts at the page’s row 15 × textRows');
+    assert.ok(statement.sql.endsWith(`LIMIT ${textRows * 16})`), 'the rows are read once');
+    const small = datastore.dialect.compilePackedPage({ ...wide, numbers: wide.columns.slice(1) }, [], textRows)!;
+    assert.equal(small.rows, textRows);
+    assert.match(small.sql, new RegExp(`LIMIT ${textRows}\\)$`), 'a page one text holds is one text');
+    // Each text of a page of PAGE rows after a key, as the driver returns them: whole rows, in key order, TEXT_ROWS each (the keys are unique).
+    const after = expected[10]![0] as number;
+    const page = dialect.compilePackedPage(READ, [datastore.dialect.compileKeyCondition(['id'], [after], '>', '>')], PAGE)!;
+    assert.equal(page.parameters?.length, Math.ceil(PAGE / TEXT_ROWS), 'the key bound once a text');
+    const result = await recorded.query(page);
+    assert.equal(result.length, 1, 'the texts are the columns of one row');
+    const texts = Object.values(result[0]!).map((text) => JSON.parse(text as string) as unknown[]);
+    assert.deepEqual(
+      texts.map((text) => text.length / READ.columns.length),
+      [...Array.from({ length: Math.floor(PAGE / TEXT_ROWS) }, () => TEXT_ROWS), PAGE % TEXT_ROWS],
+    );
+    assert.deepEqual(
+      texts.flatMap((text) => text.filter((_, index) => index % READ.columns.length === 0)),
+      expected.slice(11, 11 + PAGE).map((row) => row[0]),
+    );
   });
 
   it('a read the form does not fit (two key columns, or a column not read as a number) is the driver’s, as before', () => {

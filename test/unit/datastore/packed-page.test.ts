@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readPackedPage, UnreadablePackedPage, type PackedRows } from '../../../src/datastore/packed-page';
+import { lastPackedKey, readPackedPage, readPackedTexts, UnreadablePackedPage, type PackedRows } from '../../../src/datastore/packed-page';
 
 /** readPackedPage over texts written here: what SQLite's compilePackedPage returns (sqlite-packed-read.test.ts reads real ones). */
 describe('readPackedPage', () => {
@@ -154,5 +154,68 @@ describe('readPackedPage', () => {
     assert.throws(() => readPackedPage('[1,"x"]', 1, 10), /numbers, null, false and \[m, e\], got "x"/);
     assert.throws(() => readPackedPage('[1,[1,2,3]]', 1, 10), /got \[1,2,3\]/);
     assert.throws(() => readPackedPage(42, 1, 10), /is text, got number/);
+  });
+
+  it('a page of several texts reads as their rows one after another; a NULL text holds none; order and the cut hold across texts', () => {
+    const page = readPackedTexts(['[1,0.5,2,false]', null, '[3,[1,-1],5,null]'], 1, 10);
+    assert.equal(page.then, 'done');
+    assert.deepEqual(page.rows, [
+      [1, 0.5],
+      [2, null],
+      [3, 0.5],
+      [5, null],
+    ]);
+    assert.deepEqual(page.nonNumbers, [0, 1]);
+    const full = readPackedTexts(['[1,1,2,2]', '[3,3,4,4]', '[5,5]'], 1, 5);
+    assert.equal(full.then, 'next');
+    assert.deepEqual(
+      full.rows.map((row) => row[0]),
+      [1, 2, 3, 4],
+      'a full page is cut before its last key, in the last text',
+    );
+    const unordered = readPackedTexts(['[5,1,6,2]', '[3,3,7,4]'], 1, 10);
+    assert.equal(unordered.then, 'fallback', 'a text whose keys come before the last text’s');
+    assert.deepEqual(
+      unordered.rows.map((row) => row[0]),
+      [5],
+    );
+    assert.throws(() => readPackedTexts(['[1,1]', '[2,2,3]'], 1, 10), /rows of 2 values, got 3/, 'each text holds whole rows');
+    // Key 2's rows go on from the first text into the second: neither text's rows of it can be trusted.
+    const tied = readPackedTexts(['[1,1,2,2,2,3]', '[2,4,3,5]'], 1, 10);
+    assert.equal(tied.then, 'fallback', 'a key going on into the next text');
+    assert.deepEqual(tied.rows, [[1, 1]]);
+    const inText = readPackedTexts(['[1,1,2,2,2,3]', '[3,4,3,5]'], 1, 10);
+    assert.equal(inText.then, 'done', 'ties within a text are one statement’s');
+    assert.deepEqual(
+      inText.rows.map((row) => row[0]),
+      [1, 2, 2, 3, 3],
+    );
+    assert.deepEqual(readPackedTexts([], 1, 10), { rows: [], nonNumbers: [0, 0], then: 'done' });
+  });
+
+  it('lastPackedKey finds the last row’s key from the end of the last text, as readPackedTexts reads it, or undefined', () => {
+    const cases: [readonly unknown[], number, number | string | undefined][] = [
+      [['[1,0.5,2,[9007199254740991,971]]'], 1, 2],
+      [['[-9,[1,2],[3,-4],-7,[-1,-1074],null]'], 2, -7],
+      [['[1,false,1e999,"9007199254740993",NaN,-Infinity]'], 2, '9007199254740993'],
+      [['[5,1]', '[6,2,7,3]', null], 1, 7],
+      [['[5,1]', null, null], 1, 5],
+      [['[-9007199254740991,1]'], 1, -9007199254740991],
+      [['[null,1]'], 1, undefined],
+      [['[2.5,1]'], 1, undefined],
+      [['[9007199254740993,1]'], 1, undefined],
+      [['["12a",1]'], 1, undefined],
+      [['[1,2,3]'], 3, undefined],
+      [['[]'], 1, undefined],
+      [[null], 1, undefined],
+      [[], 1, undefined],
+      [['[1,2'], 1, undefined],
+      [[42], 1, undefined],
+    ];
+    for (const [texts, valueColumns, expected] of cases) {
+      assert.equal(lastPackedKey(texts, valueColumns), expected, JSON.stringify(texts));
+      const rows = texts.every((text) => text === null || (typeof text === 'string' && !text.includes('NaN'))) ? texts : undefined;
+      if (rows && expected !== undefined) assert.equal(readPackedTexts(rows, valueColumns, 100).lastKey, expected, 'as the page reads it');
+    }
   });
 });
