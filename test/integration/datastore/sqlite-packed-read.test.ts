@@ -112,6 +112,10 @@ async function readAll(datastore: Datastore, read: OrderedRead, range?: KeyRange
     PAGE,
     (batch) => {
       batches++;
+      // The next page's statement may run while a batch is handed over, never beside another (pool of 4;
+      // sampled at each batch, so a short overlap between two fast statements can pass unseen).
+      const inUse = datastore.state().pool.inUse;
+      assert.ok(inUse <= 1, `${inUse} connections in use while a batch is handed over`);
       batch.nonNumbers?.forEach((count, column) => (nonNumbers[column]! += count));
       for (let row = 0; row < batch.length; row++) rows.push(read.columns.map((_, column) => batch.value(row, column)));
     },
