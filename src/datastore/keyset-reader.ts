@@ -264,7 +264,6 @@ export class KeysetReader implements Streamer {
   }
 }
 
-/** `read` without the rows that have a NULL key part (readNullKeyed reads those). */
 /**
  * The integer just below a packed key: `key > integerBelow(k)` is `key >= k` for integer keys, so a page
  * read from it starts at k's rows, which a full page's cut leaves for the next page.
@@ -272,6 +271,8 @@ export class KeysetReader implements Streamer {
 function integerBelow(key: number | string): number | bigint {
   return typeof key === 'string' ? BigInt(key) - 1n : key - 1;
 }
+
+/** `read` without the rows that have a NULL key part (readNullKeyed reads those). */
 
 function withoutNullKeys(dialect: SqlDialect, read: OrderedRead): OrderedRead {
   const noNull = dialect.nullKeyCondition(read.keyColumns, false);

@@ -31,10 +31,10 @@ export function readPackedPage(text: unknown, valueColumns: number, limit: numbe
 
 /**
  * Reads a page that comes as several texts, each whole rows, one after another in key order (SQLite's
- * pages: SqlDialect.packedPageSplits), as readPackedPage reads one; a NULL text holds no rows. Where a
- * key's rows go on from one text into the next, the texts may hold some of its rows twice and others
- * not at all (each text's statement orders tied rows as it likes): the page stops before that key,
- * read on without the form.
+ * pages: SqlDialect.packedPageSplits), as readPackedPage reads one; a NULL text holds no rows. SQLite's
+ * form cuts its texts at keys; should a key's rows go on from one text into the next (texts cut by
+ * position, each its own ordering of tied rows, could hold some of them twice and others not at all),
+ * the page stops before that key and the read goes on without the form.
  */
 export function readPackedTexts(texts: readonly unknown[], valueColumns: number, limit: number): PackedRows {
   const width = valueColumns + 1;

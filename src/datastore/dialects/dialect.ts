@@ -37,7 +37,6 @@ export const MAX_ODBC_PARAMETERS = 32_766;
 /** The server version when the database does not say (no rows, or a version query it refuses). */
 export const UNKNOWN_SERVER_VERSION = 'unknown';
 
-/** The SQL flavours the compiler knows; `mysql` and `mariadb` share DB_DIALECT=mysql. */
 /**
  * A form's packed page (SqlDialect.compilePackedPage): given quoted key and value names, the FROM with
  * its WHERE, the page's rows and the most rows one text holds (the page's rows where the form has one
@@ -48,6 +47,7 @@ export type PackedPageSql = (key: string, values: readonly string[], from: strin
 /** The most texts one packed page comes as (SqlDialect.packedPageSplits). */
 export const MAX_PACKED_TEXTS = 16;
 
+/** The SQL flavours the compiler knows; `mysql` and `mariadb` share DB_DIALECT=mysql. */
 export type DialectVariant = 'sqlite' | 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'tibero';
 
 export interface Page {
@@ -429,9 +429,11 @@ export abstract class SqlDialect implements UpsertDialect {
 
   /**
    * What compilePackedPage's forms share: where `read` has one key column, first, and numbers beside it,
-   * `pageSql(key, values, from, rows)` (quoted names, the FROM with its WHERE) for at most `limit` rows
-   * and at most packedPageMaxCharacters a page (25 a value and its comma), asking the driver for a
-   * first long-data buffer that holds it (two bytes a character): the page is read in one call.
+   * `pageSql(key, values, from, rows, textRows)` (quoted names, the FROM with its WHERE) for at most
+   * `limit` rows and at most packedPageMaxCharacters a text (25 a value and its comma; one text a page,
+   * or up to MAX_PACKED_TEXTS where packedPageSplits), the WHERE's parameters bound once for each copy
+   * of the FROM, asking the driver for a first long-data buffer that holds a text (two bytes a
+   * character): each text is read in one call.
    */
   protected packedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number, pageSql: PackedPageSql): PackedPageStatement | undefined {
     const key = read.keyColumns[0];

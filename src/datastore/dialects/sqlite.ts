@@ -30,10 +30,11 @@ export class SqliteDialect extends SqlDialect {
   // string literal (sqlite.org/quirks.html#dblquote), so a feature column renamed since registration
   // would be read as the text 'name' in every row instead of failing. A backquoted name is always a name.
   protected override readonly identifierQuote: string = '`';
-  // Pages of at most 96 Ki characters (about 350 rows of 10 numbers): a text that size is an ordinary
-  // V8 string, freed young. Pages of 2,000 rows (440 KB, in V8's large-object space until a full
-  // collection) read 10M × 10 at 272,000 rows/s but left the run's peak RSS at 1,427 and 1,451 MiB
-  // (over 1.5 GB) where 96 Ki characters give 1,400 MiB at 193,000 rows/s (bench/RESULTS.md).
+  // Texts of at most 96 Ki characters (about 350 rows of 10 numbers): a text that size is an ordinary
+  // V8 string, freed young. One text of 2,000 rows (440 KB, in V8's large-object space until a full
+  // collection) left a 10M run's peak RSS at 1,427–1,453 MiB (1.5 GB is 1,430); one statement a
+  // 96 Ki text read 193,000 rows/s. A page of a run's 2,000 rows as several such texts (packedPageSplits)
+  // reads 272,000 rows/s at 1,406–1,421 MiB (bench/RESULTS.md).
   override readonly packedPageMaxCharacters: number = 96 * 1024;
   override readonly packedPageSplits: boolean = true;
 
