@@ -52,9 +52,13 @@ export class KeysetReader implements Streamer {
     const pageAfter = (after: readonly SqlValue[] | undefined) => {
       const statement = dialect.compilePackedPage(keyed, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
       // A page's texts are its columns (SQLite's several), in order.
-      return this.source
+      const page = this.source
         .queryBatch(statement)
         .then((result) => ({ texts: result.length === 0 ? [] : result.columns.map((_, column) => result.value(0, column)), rows: statement.rows }));
+      // Marked handled at once: the next page's statement may fail while this page is handed over, before
+      // anything awaits it (Node would end the process); the read still meets the failure where it awaits it.
+      page.catch(() => undefined);
+      return page;
     };
     let after = range.after;
     let next: ReturnType<typeof pageAfter> | undefined = pageAfter(after);
