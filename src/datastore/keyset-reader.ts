@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error';
 import type { Streamer } from './contracts';
 import type { SqlDialect } from './dialects/dialect';
 import { lastPackedKey, readPackedPage, readPackedTexts, UnreadablePackedPage, type PackedRows } from './packed-page';
@@ -45,7 +46,8 @@ export class KeysetReader implements Streamer {
   private async streamPacked(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
     if (!(await this.packedFormHolds(dialect))) return this.streamRows(dialect, read, pageSize, onBatch, range);
     const whole = range.after === undefined && range.through === undefined;
-    let total = whole ? await this.readNullKeyed(dialect, read, pageSize, this.masked(dialect, read, onBatch)) : 0;
+    const nullKeyed = whole ? await this.readNullKeyed(dialect, read, pageSize, this.masked(dialect, read, onBatch)) : 0;
+    let total = nullKeyed;
     const keyed = whole ? withoutNullKeys(dialect, read) : read;
     const columns = read.columns.map((name, index) => ({ name, dataType: index === 0 ? SQL_BIGINT : SQL_DOUBLE }));
     const valueColumns = read.columns.length - 1;
@@ -63,11 +65,12 @@ export class KeysetReader implements Streamer {
     let after = range.after;
     let next: ReturnType<typeof pageAfter> | undefined = pageAfter(after);
     let nextFrom: number | string | undefined;
-    // The driver reads on from `after` once the next page's statement (unused) has ended: one connection at a time.
+    // The driver reads on from `after` once the next page's statement (unused) has ended: one connection at a
+    // time. A whole read tells it how many of `keyed`'s rows came before, for paging by OFFSET where keys fail.
     const byDriver = async () => {
       await next?.catch(() => undefined);
       next = undefined;
-      return this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) });
+      return this.streamRows(dialect, keyed, pageSize, onBatch, { ...range, ...(after ? { after } : {}) }, whole ? total - nullKeyed : undefined);
     };
     try {
       for (;;) {
@@ -125,13 +128,18 @@ export class KeysetReader implements Streamer {
     }
   }
 
-  private streamRows(dialect: SqlDialect, read: OrderedRead, fetchSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
+  /**
+   * `continued`: this read goes on a whole read of `read` (its NULL keys excluded) from `range.after`,
+   * after that many of its rows (streamPacked's fallback), not a range of it.
+   */
+  private streamRows(dialect: SqlDialect, read: OrderedRead, fetchSize: number, onBatch: OnBatch, range: KeyRange, continued?: number): Promise<number> {
     const deliver = this.masked(dialect, read, onBatch);
     if (dialect.reliableCursorFetch) {
       const texts = dialect.keyTexts(read);
       const statement = dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range));
       return this.source.streamCursor(statement, fetchSize, (batch) => deliver(batch.withExactKeys(texts)));
     }
+    if (continued !== undefined) return this.streamKeyPages(dialect, read, fetchSize, deliver, range, continued);
     return this.streamByKeyset(dialect, read, fetchSize, deliver, range);
   }
 
@@ -206,16 +214,29 @@ export class KeysetReader implements Streamer {
     return nullKeyed + (await this.streamKeyPages(dialect, withoutNullKeys(dialect, read), pageSize, onBatch, range));
   }
 
-  private async streamKeyPages(dialect: SqlDialect, read: OrderedRead, pageSize: number, onBatch: OnBatch, range: KeyRange): Promise<number> {
+  /**
+   * Pages by key within `range`; `continued` as in streamRows. Where the driver reads a key as NULL (a
+   * value of another type in the key column: SQLite's text in an INTEGER column), keys cannot page: a
+   * whole or continued read goes on by OFFSET, a range (splitOrdered's, which has no NULL keys) fails.
+   */
+  private async streamKeyPages(
+    dialect: SqlDialect,
+    read: OrderedRead,
+    pageSize: number,
+    onBatch: OnBatch,
+    range: KeyRange,
+    continued?: number,
+  ): Promise<number> {
     const keyIndexes = read.keyColumns.map((name) => read.columns.indexOf(name));
     const keysOnly: OrderedRead = { ...read, columns: read.keyColumns };
     const key = (values: readonly SqlValue[], strict: '<' | '>', last: '<' | '<=' | '>') => dialect.compileKeyCondition(read.keyColumns, values, strict, last);
     // The upper end goes into the probe and the last read only, so each statement bounds the key once
     // from each side (SQLite's planner takes the first of two lower bounds: measured 30× slower).
     const upperEnd = range.through ? [key(range.through, '<', '<=')] : [];
-    const ranged = range.after !== undefined || range.through !== undefined;
+    const ranged = continued === undefined && (range.after !== undefined || range.through !== undefined);
+    const before = continued ?? 0;
     let after = range.after ? [...range.after] : undefined;
-    let total = 0;
+    let total = before;
     for (;;) {
       const from = after ? [key(after, '>', '>')] : [];
       const probe = await this.readBatch(
@@ -227,16 +248,19 @@ export class KeysetReader implements Streamer {
         // Fewer than pageSize rows remain: read them all.
         const rest = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [...from, ...upperEnd]));
         if (rest.length > 0) await onBatch(rest);
-        return total + rest.length;
+        return total + rest.length - before;
       }
       const upTo = probe.rawValues(
         0,
         read.keyColumns.map((_, index) => index),
       );
       // In a range a short page only means rows deleted meanwhile: splitOrdered makes no ranges over NULL keys.
-      if (!ranged && upTo.some((value) => value === null)) return this.streamByPages(dialect, read, pageSize, onBatch, total);
+      if (upTo.some((value) => value === null)) {
+        if (ranged) throw unreadableKey(read);
+        return (await this.streamByPages(dialect, read, pageSize, onBatch, total)) - before;
+      }
       const page = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [...from, key(upTo, '<', '<=')]));
-      if (!ranged && page.length < pageSize) return this.streamByPages(dialect, read, pageSize, onBatch, total);
+      if (!ranged && page.length < pageSize) return (await this.streamByPages(dialect, read, pageSize, onBatch, total)) - before;
       if (page.length === 0) {
         after = upTo;
         continue;
@@ -266,6 +290,15 @@ export class KeysetReader implements Streamer {
   private async readBatch(dialect: SqlDialect, read: OrderedRead, statement: Statement): Promise<RowBatch> {
     return (await this.source.queryBatch(statement)).withExactKeys(dialect.keyTexts(read));
   }
+}
+
+// A key the driver read as NULL in a range of keys: the rows from there on cannot be read in key order.
+function unreadableKey(read: OrderedRead): AppError {
+  return new AppError(
+    'DB_ERROR',
+    `A key of table ${read.table} (${read.keyColumns.join(', ')}) reads as NULL through the ODBC driver though it is not NULL ` +
+      `(a value of another type in the key column?): its rows cannot be read in key order`,
+  );
 }
 
 /**
