@@ -261,13 +261,18 @@ export class KeysetReader implements Streamer {
       }
       const page = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [...from, key(upTo, '<', '<=')]));
       if (!ranged && page.length < pageSize) return (await this.streamByPages(dialect, read, pageSize, onBatch, total)) - before;
-      if (page.length === 0) {
-        after = upTo;
-        continue;
-      }
-      total += page.length;
       // Taken before onBatch, which may blank values that are not numbers.
-      after = page.rawValues(page.length - 1, keyIndexes);
+      const reached = page.length === 0 ? upTo : page.rawValues(page.length - 1, keyIndexes);
+      // No further than before: the driver reads keys other than they compare (SQLite's 2.5 as 2 in a
+      // column typed as integer), and paging by them would go round for ever.
+      if (after !== undefined && sameKey(reached, after)) {
+        if (ranged) throw unreadableKey(read);
+        // The page's rows are not handed over: the pages by OFFSET read them, from the rows before.
+        return (await this.streamByPages(dialect, read, pageSize, onBatch, total)) - before;
+      }
+      after = reached;
+      if (page.length === 0) continue;
+      total += page.length;
       await onBatch(page);
     }
   }
@@ -292,11 +297,11 @@ export class KeysetReader implements Streamer {
   }
 }
 
-// A key the driver read as NULL in a range of keys: the rows from there on cannot be read in key order.
+// A key the driver read as NULL, or as a key already passed, in a range of keys: the rows from there on cannot be read in key order.
 function unreadableKey(read: OrderedRead): AppError {
   return new AppError(
     'DB_ERROR',
-    `A key of table ${read.table} (${read.keyColumns.join(', ')}) reads as NULL through the ODBC driver though it is not NULL ` +
+    `A key of table ${read.table} (${read.keyColumns.join(', ')}) reads through the ODBC driver as NULL or as another key ` +
       `(a value of another type in the key column?): its rows cannot be read in key order`,
   );
 }

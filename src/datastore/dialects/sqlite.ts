@@ -162,7 +162,8 @@ export class SqliteDialect extends SqlDialect {
    * number, the value-by-value form for the others.
    */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
-    return this.readsJsonWithMath
+    // Each value adds to the row's expression tree, which SQLite caps at depth 1,000: wider reads are the driver's.
+    return this.readsJsonWithMath && read.columns.length <= PACKED_MAX_COLUMNS
       ? this.packedPage(read, conditions, limit, (key, values, from, rows, textRows) => this.packedPageSql(key, values, from, rows, textRows))
       : undefined;
   }
@@ -188,7 +189,17 @@ export class SqliteDialect extends SqlDialect {
   private packedPageSql(key: string, numbers: readonly string[], from: string, limit: number, textRows: number): { sql: string; fromCopies: number } {
     const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
     const regular = numbers.map((column) => `typeof(${column}) IN ('integer', 'real') AND ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
-    const printed = `printf('%d${',%!.17g'.repeat(numbers.length)}', ${[key, ...numbers].join(', ')})`;
+    // One printf for the key and at most PRINTF_VALUES values (SQLite takes at most 127 arguments), then one for each next group.
+    const groups = Array.from({ length: Math.ceil(numbers.length / PRINTF_VALUES) }, (_, index) =>
+      numbers.slice(index * PRINTF_VALUES, (index + 1) * PRINTF_VALUES),
+    );
+    const printed = groups
+      .map((group, index) =>
+        index === 0
+          ? `printf('%d${',%!.17g'.repeat(group.length)}', ${[key, ...group].join(', ')})`
+          : `printf('${',%!.17g'.repeat(group.length)}', ${group.join(', ')})`,
+      )
+      .join(' || ');
     const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
     const valueText = (column: string) =>
       `CASE WHEN ${column} IS NULL THEN 'null' WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'false' ` +
@@ -327,6 +338,10 @@ const JSON_AND_MATH = ' (json, math)';
  * no longer read back (5,389 of 3M random doubles). 1e99 leaves a decade of margin.
  */
 const PRINTF_EXACT_BELOW = '1e99';
+// The most columns (a key and its values) a packed read has: 201 are tested (sqlite-packed-read.test.ts).
+const PACKED_MAX_COLUMNS = 201;
+// The values one printf of a packed row takes: SQLite's functions take at most 127 arguments (SQLITE_MAX_FUNCTION_ARG).
+const PRINTF_VALUES = 100;
 
 /** The per-row column types columnArraysSources carries in JSON. */
 const JSON_FORMS: ReadonlySet<ColumnDefinition['type']> = new Set(['string', 'text', 'integer', 'bigint', 'double']);

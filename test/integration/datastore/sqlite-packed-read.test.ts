@@ -317,10 +317,49 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     );
   });
 
+  it('200 features (more than one printf takes: SQLite allows 127 arguments) read back bit for bit, in packed pages only', async () => {
+    const features = Array.from({ length: 200 }, (_, index) => `w${index}`);
+    const columns: ColumnDefinition[] = [
+      { name: 'id', type: 'integer', nullable: false },
+      ...features.map((name): ColumnDefinition => ({ name, type: 'double' })),
+    ];
+    const random = new SeededRandom(200);
+    const rows = Array.from({ length: 45 }, (_, row) => ({
+      id: row * 3 - 40,
+      ...Object.fromEntries(features.map((name, column) => [name, (row + column) % 17 === 0 ? null : randomBitDouble(random)])),
+    }));
+    await datastore.execute(datastore.dialect.compileCreateTable({ name: 'wide_points', columns, primaryKey: ['id'] }));
+    await datastore.executeAll(datastore.dialect.compileUpsert({ table: 'wide_points', keyColumns: ['id'], columns, rows }));
+    const read: OrderedRead = { table: 'wide_points', columns: ['id', ...features], keyColumns: ['id'], numbers: features };
+    for (const [reader, recording] of [
+      [recordedWhole, whole],
+      [recorded, dialect],
+    ] as const) {
+      recording.packedPages = 0;
+      recording.pages.length = 0;
+      const { rows: read_ } = await readAll(reader, read);
+      const differing = read_.flatMap((values, index) =>
+        values.flatMap((value, column) =>
+          sameValue(value, (rows[index] as Record<string, unknown>)[read.columns[column]!] ?? null) ? [] : [`${index}/${column}`],
+        ),
+      );
+      assert.equal(read_.length, rows.length);
+      assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
+      assert.ok(recording.packedPages > 1, 'in packed pages');
+      assert.deepEqual(recording.pages, [], 'nothing read by the driver’s paging');
+    }
+  });
+
   it('a read the form does not fit (two key columns, or a column not read as a number) is the driver’s, as before', () => {
     assert.equal(dialect.compilePackedPage({ ...READ, keyColumns: ['id', 'a'] }, [], PAGE), undefined);
     assert.equal(dialect.compilePackedPage({ ...READ, numbers: ['a', 'b'] }, [], PAGE), undefined);
     assert.equal(dialect.compilePackedPage({ ...READ, columns: ['a', 'id'] }, [], PAGE), undefined);
     assert.equal(new SqliteDialect().compilePackedPage(READ, [], PAGE), undefined, 'not without the math functions');
+    const wide = Array.from({ length: 201 }, (_, index) => `w${index}`);
+    assert.equal(
+      dialect.compilePackedPage({ table: 'w', columns: ['id', ...wide], keyColumns: ['id'], numbers: wide }, [], PAGE),
+      undefined,
+      'not past 200 values a row',
+    );
   });
 });
