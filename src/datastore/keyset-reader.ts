@@ -315,7 +315,6 @@ function integerBelow(key: number | string): number | bigint {
 }
 
 /** `read` without the rows that have a NULL key part (readNullKeyed reads those). */
-
 function withoutNullKeys(dialect: SqlDialect, read: OrderedRead): OrderedRead {
   const noNull = dialect.nullKeyCondition(read.keyColumns, false);
   return { ...read, where: read.where ? dialect.allOf([read.where, noNull]) : noNull };

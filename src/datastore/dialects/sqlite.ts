@@ -163,72 +163,12 @@ export class SqliteDialect extends SqlDialect {
    */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
     // Each value adds to the row's expression tree, which SQLite caps at depth 1,000: wider reads are the driver's.
-    return this.readsJsonWithMath && read.columns.length <= PACKED_MAX_COLUMNS
-      ? this.packedPage(read, conditions, limit, (key, values, from, rows, textRows) => this.packedPageSql(key, values, from, rows, textRows))
-      : undefined;
+    return this.readsJsonWithMath && read.columns.length <= PACKED_MAX_COLUMNS ? this.packedPage(read, conditions, limit, packedPageSql) : undefined;
   }
 
   // The probe's doubles are made in SQL from exact parts, as columnArraysSources' JSON form writes them.
   override packedPageProbe(): PackedPageProbe | undefined {
-    return this.readsJsonWithMath
-      ? this.packedProbe('? * power(2, ?)', (key, values, from, rows, textRows) => this.packedPageSql(key, values, from, rows, textRows))
-      : undefined;
-  }
-
-  /**
-   * Each row `key,value,…`: a key within ±(2^53 − 1) as its digits, past that as a string of them, no
-   * integer as null (the reader goes on without the form); a value as 17 digits below 1e99, [m, e]
-   * with m × 2^e the double from there, ±1e999 for ±Infinity, null for NULL, false for what is no
-   * number (text, a blob). The page's text is typed TEXT, so the driver reads it whole, by a UNION ALL
-   * under a never-true select of sqlite_master's TEXT column; the row's alias holds a space, so no
-   * column's name can mean it in ORDER BY. A page of more rows than one text holds comes as several,
-   * the columns of one row: text n holds the page's rows from the key of its (n × textRows)-th row up
-   * to the next text's (LIMIT 1 OFFSET, a walk along the key's index), so the rows of a key are in one
-   * text and each row is written once.
-   */
-  private packedPageSql(key: string, numbers: readonly string[], from: string, limit: number, textRows: number): { sql: string; fromCopies: number } {
-    const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
-    const regular = numbers.map((column) => `typeof(${column}) IN ('integer', 'real') AND ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
-    // One printf for the key and at most PRINTF_VALUES values (SQLite takes at most 127 arguments), then one for each next group.
-    const groups = Array.from({ length: Math.ceil(numbers.length / PRINTF_VALUES) }, (_, index) =>
-      numbers.slice(index * PRINTF_VALUES, (index + 1) * PRINTF_VALUES),
-    );
-    const printed = groups
-      .map((group, index) =>
-        index === 0
-          ? `printf('%d${',%!.17g'.repeat(group.length)}', ${[key, ...group].join(', ')})`
-          : `printf('${',%!.17g'.repeat(group.length)}', ${group.join(', ')})`,
-      )
-      .join(' || ');
-    const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
-    const valueText = (column: string) =>
-      `CASE WHEN ${column} IS NULL THEN 'null' WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'false' ` +
-      `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
-      `WHEN ${column} = 9e999 THEN '1e999' WHEN ${column} = -9e999 THEN '-1e999' ` +
-      `ELSE '[' || CAST(${column} / power(2, ${exponent(column)}) AS INTEGER) || ',' || ${exponent(column)} || ']' END`;
-    // An integer key past ±(2^53 − 1) as the string of its digits, as the driver's BIGINT text reads.
-    const keyText = `CASE WHEN ${regularKey} THEN ${key} WHEN typeof(${key}) = 'integer' THEN '"' || ${key} || '"' ELSE 'null' END`;
-    const each = `${keyText} || ',' || ${numbers.map(valueText).join(" || ',' || ")}`;
-    const row = `CASE WHEN ${[regularKey, ...regular].join(' AND ')} THEN ${printed} ELSE ${each} END`;
-    const texts = Math.ceil(limit / textRows);
-    const page = (columns: string) => `FROM (SELECT ${columns} FROM ${from} ORDER BY ${key} LIMIT ${limit})`;
-    if (texts === 1) {
-      return {
-        sql: `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL SELECT '[' || group_concat(\`packed row\`, ',') || ']' ${page(`${row} AS \`packed row\``)}`,
-        fromCopies: 1,
-      };
-    }
-    // The key of the page's n-th row: where text n starts (NULL past the page's end, where no text starts).
-    const start = (index: number) => `(SELECT ${key} FROM ${from} ORDER BY ${key} LIMIT 1 OFFSET ${index * textRows})`;
-    const text = `CASE ${Array.from({ length: texts - 1 }, (_, index) => `WHEN ${key} < ${start(index + 1)} THEN ${index}`).join(' ')} ELSE ${texts - 1} END`;
-    const aggregates = Array.from({ length: texts }, (_, index) => `'[' || group_concat(\`packed row\`, ',') FILTER (WHERE \`packed text\` = ${index}) || ']'`);
-    const typed = Array.from({ length: texts }, (_, index) => `sql AS packed_text_${index}`);
-    return {
-      sql:
-        `SELECT ${typed.join(', ')} FROM sqlite_master WHERE 0 UNION ALL ` +
-        `SELECT ${aggregates.join(', ')} ${page(`${text} AS \`packed text\`, ${row} AS \`packed row\``)}`,
-      fromCopies: texts,
-    };
+    return this.readsJsonWithMath ? this.packedProbe('? * power(2, ?)', packedPageSql) : undefined;
   }
 
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
@@ -342,6 +282,62 @@ const PRINTF_EXACT_BELOW = '1e99';
 const PACKED_MAX_COLUMNS = 201;
 // The values one printf of a packed row takes: SQLite's functions take at most 127 arguments (SQLITE_MAX_FUNCTION_ARG).
 const PRINTF_VALUES = 100;
+
+/**
+ * Each row `key,value,…`: a key within ±(2^53 − 1) as its digits, past that as a string of them, no
+ * integer as null (the reader goes on without the form); a value as 17 digits below 1e99, [m, e]
+ * with m × 2^e the double from there, ±1e999 for ±Infinity, null for NULL, false for what is no
+ * number (text, a blob). The page's text is typed TEXT, so the driver reads it whole, by a UNION ALL
+ * under a never-true select of sqlite_master's TEXT column; the row's alias holds a space, so no
+ * column's name can mean it in ORDER BY. A page of more rows than one text holds comes as several,
+ * the columns of one row: text n holds the page's rows from the key of its (n × textRows)-th row up
+ * to the next text's (LIMIT 1 OFFSET, a walk along the key's index), so the rows of a key are in one
+ * text and each row is written once.
+ */
+function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number, textRows: number): { sql: string; fromCopies: number } {
+  const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
+  const regular = numbers.map((column) => `typeof(${column}) IN ('integer', 'real') AND ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
+  // One printf for the key and at most PRINTF_VALUES values (SQLite takes at most 127 arguments), then one for each next group.
+  const groups = Array.from({ length: Math.ceil(numbers.length / PRINTF_VALUES) }, (_, index) =>
+    numbers.slice(index * PRINTF_VALUES, (index + 1) * PRINTF_VALUES),
+  );
+  const printed = groups
+    .map((group, index) =>
+      index === 0
+        ? `printf('%d${',%!.17g'.repeat(group.length)}', ${[key, ...group].join(', ')})`
+        : `printf('${',%!.17g'.repeat(group.length)}', ${group.join(', ')})`,
+    )
+    .join(' || ');
+  const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
+  const valueText = (column: string) =>
+    `CASE WHEN ${column} IS NULL THEN 'null' WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'false' ` +
+    `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
+    `WHEN ${column} = 9e999 THEN '1e999' WHEN ${column} = -9e999 THEN '-1e999' ` +
+    `ELSE '[' || CAST(${column} / power(2, ${exponent(column)}) AS INTEGER) || ',' || ${exponent(column)} || ']' END`;
+  // An integer key past ±(2^53 − 1) as the string of its digits, as the driver's BIGINT text reads.
+  const keyText = `CASE WHEN ${regularKey} THEN ${key} WHEN typeof(${key}) = 'integer' THEN '"' || ${key} || '"' ELSE 'null' END`;
+  const each = `${keyText} || ',' || ${numbers.map(valueText).join(" || ',' || ")}`;
+  const row = `CASE WHEN ${[regularKey, ...regular].join(' AND ')} THEN ${printed} ELSE ${each} END`;
+  const texts = Math.ceil(limit / textRows);
+  const page = (columns: string) => `FROM (SELECT ${columns} FROM ${from} ORDER BY ${key} LIMIT ${limit})`;
+  if (texts === 1) {
+    return {
+      sql: `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL SELECT '[' || group_concat(\`packed row\`, ',') || ']' ${page(`${row} AS \`packed row\``)}`,
+      fromCopies: 1,
+    };
+  }
+  // The key of the page's n-th row: where text n starts (NULL past the page's end, where no text starts).
+  const start = (index: number) => `(SELECT ${key} FROM ${from} ORDER BY ${key} LIMIT 1 OFFSET ${index * textRows})`;
+  const text = `CASE ${Array.from({ length: texts - 1 }, (_, index) => `WHEN ${key} < ${start(index + 1)} THEN ${index}`).join(' ')} ELSE ${texts - 1} END`;
+  const aggregates = Array.from({ length: texts }, (_, index) => `'[' || group_concat(\`packed row\`, ',') FILTER (WHERE \`packed text\` = ${index}) || ']'`);
+  const typed = Array.from({ length: texts }, (_, index) => `sql AS packed_text_${index}`);
+  return {
+    sql:
+      `SELECT ${typed.join(', ')} FROM sqlite_master WHERE 0 UNION ALL ` +
+      `SELECT ${aggregates.join(', ')} ${page(`${text} AS \`packed text\`, ${row} AS \`packed row\``)}`,
+    fromCopies: texts,
+  };
+}
 
 /** The per-row column types columnArraysSources carries in JSON. */
 const JSON_FORMS: ReadonlySet<ColumnDefinition['type']> = new Set(['string', 'text', 'integer', 'bigint', 'double']);
