@@ -108,11 +108,6 @@ const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const MASK_BITS = 30;
 
 /**
- * One SQL compiler per database: the base class holds the common ground, a dialect file only its
- * differences. Nothing here touches a connection: methods return SQL with `?` placeholders and its
- * parameters, or facts about the dialect.
- */
-/**
  * The doubles packedPageProbe checks: the hardest for 17 digits (a decimal mantissa near 1 with a binary
  * one near 2, e.g. just under 1024), the ends of the normal and subnormal ranges, both sides of the
  * printf bound, and a sweep over every binary exponent with varied mantissas.
@@ -129,6 +124,11 @@ const PROBE_DOUBLES: readonly number[] = (() => {
   return values;
 })();
 
+/**
+ * One SQL compiler per database: the base class holds the common ground, a dialect file only its
+ * differences. Nothing here touches a connection: methods return SQL with `?` placeholders and its
+ * parameters, or facts about the dialect.
+ */
 export abstract class SqlDialect implements UpsertDialect {
   abstract readonly variant: DialectVariant;
 
