@@ -107,9 +107,14 @@ export function lastPackedKey(texts: readonly unknown[], valueColumns: number): 
       if (commas === valueColumns) keyEnd = at;
       else if (commas === valueColumns + 1 || at === 0) {
         if (keyEnd <= at) return undefined;
-        const key = text.slice(at + 1, keyEnd);
-        if (DIGITS.test(key)) return Number.isSafeInteger(Number(key)) ? Number(key) : undefined;
-        return key.length > 2 && key.startsWith('"') && key.endsWith('"') && DIGITS.test(key.slice(1, -1)) ? key.slice(1, -1) : undefined;
+        // The key as the page's JSON.parse reads it, and kept as readPackedTexts keeps a key.
+        let key: unknown;
+        try {
+          key = JSON.parse(text.slice(at + 1, keyEnd));
+        } catch {
+          return undefined;
+        }
+        return isPackedKey(key) ? key : undefined;
       }
     }
   }
