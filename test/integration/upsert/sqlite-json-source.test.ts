@@ -9,8 +9,9 @@ import { randomBitDouble } from '../../support/awkward-values';
 import { openDatastore, select, sqliteDatabase } from '../../support/databases';
 
 /**
- * SQLite's columnArraysSources carries each batch's per-row values in one JSON parameter (json_each),
- * a double as an integer mantissa and a power of two. Stored values must be the very values binding
+ * SQLite's columnArraysSources carries each batch's per-row texts in one JSON parameter (json_each) and
+ * its numbers in one blob of fixed-width fields, a double as an integer mantissa and a power of two.
+ * Stored values must be the very values binding
  * them stores: the same rows are UPSERTed once through the JSON form and once through bound parameters
  * (the form without JSON), and SQL compares the two tables value by value with IS, which compares
  * doubles bit for bit (SQLite's ODBC driver reads a REAL back with 15 digits only, so reading them
@@ -24,6 +25,21 @@ const COLUMNS: readonly ColumnDefinition[] = [
   { name: 't', type: 'text' },
 ];
 const KEY = ['set_id', 'k'];
+// An outcome table's shape: one text column, so json_each's value is the text itself, and NOT NULL numbers.
+const ONE_TEXT: readonly ColumnDefinition[] = [
+  { name: 'set_id', type: 'string', length: 64, nullable: false },
+  { name: 'k', type: 'string', length: 512, nullable: false },
+  { name: 'n', type: 'integer', nullable: false },
+  { name: 'd', type: 'double', nullable: false },
+];
+// No text column: json_each walks an array of zeros.
+const NO_TEXT: readonly ColumnDefinition[] = [
+  { name: 'set_id', type: 'string', length: 64, nullable: false },
+  { name: 'k', type: 'integer', nullable: false },
+  { name: 'n', type: 'bigint' },
+  { name: 'd', type: 'double' },
+];
+const SHAPES = { wide: COLUMNS, one_text: ONE_TEXT, no_text: NO_TEXT } as const;
 
 const EXTREMES = [
   0,
@@ -73,37 +89,47 @@ function rowsOf(count: number): Record<string, SqlValue>[] {
   }));
 }
 
-describe('SQLite: the JSON form of a column-wise UPSERT stores what binding stores', () => {
+describe('SQLite: the JSON and blob form of a column-wise UPSERT stores what binding stores', () => {
   let datastore: Datastore;
   let dialect: SqliteDialect;
 
   before(async () => {
     datastore = (await openDatastore(sqliteDatabase())).datastore;
     dialect = datastore.dialect as SqliteDialect;
-    for (const table of ['via_json', 'via_binds']) {
-      await datastore.execute(dialect.compileCreateTable({ name: table, columns: COLUMNS, primaryKey: KEY }));
+    for (const [shape, columns] of Object.entries(SHAPES)) {
+      for (const table of ['via_json', 'via_binds']) {
+        await datastore.execute(dialect.compileCreateTable({ name: shape === 'wide' ? table : `${table}_${shape}`, columns, primaryKey: KEY }));
+      }
     }
   });
   after(() => datastore?.close());
 
   /** UPSERTs `rows` (set_id shared) into `table` through `through`'s columnArraysSources, in one transaction. */
-  async function upsert(through: SqliteDialect, table: string, setId: string, rows: readonly Record<string, SqlValue>[]): Promise<number> {
-    const sources = [...through.columnArraysSources(COLUMNS, { set_id: setId }, { count: rows.length, value: (row, column) => rows[row]![column] ?? null })];
+  async function upsert(
+    through: SqliteDialect,
+    table: string,
+    setId: string,
+    rows: readonly Record<string, SqlValue>[],
+    columns: readonly ColumnDefinition[] = COLUMNS,
+  ): Promise<number> {
+    const sources = [...through.columnArraysSources(columns, { set_id: setId }, { count: rows.length, value: (row, column) => rows[row]![column] ?? null })];
     await datastore.transaction(async (transaction) => {
       for (const source of sources) {
-        for (const statement of dialect.compileUpsertFromSelect({ table, keyColumns: KEY, columns: COLUMNS }, source, true))
-          await transaction.execute(statement);
+        for (const statement of dialect.compileUpsertFromSelect({ table, keyColumns: KEY, columns }, source, true)) await transaction.execute(statement);
       }
     });
     return sources.filter((source) => source.sql.includes('json_each')).length;
   }
 
-  async function differences(setId: string): Promise<Record<string, unknown>> {
+  /** Per-column differences between via_json and via_binds (of a shape: `_one_text`, `_no_text`), row by row with IS. */
+  async function differences(setId: string, suffix = ''): Promise<Record<string, unknown>> {
+    const [json, binds] = [`via_json${suffix}`, `via_binds${suffix}`];
+    const t = suffix === '' ? 'SUM(j.t IS NOT b.t)' : '0';
     const [row] = await datastore.query(
       select(
-        'SELECT (SELECT COUNT(*) FROM via_json WHERE set_id = ?) AS json_rows, (SELECT COUNT(*) FROM via_binds WHERE set_id = ?) AS bound_rows, ' +
+        `SELECT (SELECT COUNT(*) FROM ${json} WHERE set_id = ?) AS json_rows, (SELECT COUNT(*) FROM ${binds} WHERE set_id = ?) AS bound_rows, ` +
           'COUNT(b.k) AS matched, SUM(j.n IS NOT b.n) AS n_differ, SUM(j.d IS NOT b.d) AS d_differ, SUM(typeof(j.d) IS NOT typeof(b.d)) AS d_type_differ, ' +
-          'SUM(j.t IS NOT b.t) AS t_differ FROM via_json j LEFT JOIN via_binds b ON b.set_id = j.set_id AND b.k = j.k WHERE j.set_id = ?',
+          `${t} AS t_differ FROM ${json} j LEFT JOIN ${binds} b ON b.set_id = j.set_id AND b.k = j.k WHERE j.set_id = ?`,
         [setId, setId, setId],
       ),
     );
@@ -138,6 +164,30 @@ describe('SQLite: the JSON form of a column-wise UPSERT stores what binding stor
     assert.equal(jsonStatements, 1, 'of the three batches of 50,000 rows, the first as JSON, the two holding those values bound');
     await upsert(new SqliteDialect(), 'via_binds', 'b', rows);
     assert.deepEqual(await differences('b'), sameValues(110_000));
+  });
+
+  it("an outcome table's shape (one text column, NOT NULL numbers) and a shape with no text column: the same values, bit for bit", async () => {
+    const rows = rowsOf(12_000);
+    const outcomes = rows.map((row, i): Record<string, SqlValue> => ({ k: row.k!, n: row.n ?? -i, d: row.d ?? i / 7 }));
+    assert.ok((await upsert(dialect, 'via_json_one_text', 'e', outcomes, ONE_TEXT)) > 0, 'the JSON form ran');
+    await upsert(new SqliteDialect(), 'via_binds_one_text', 'e', outcomes, ONE_TEXT);
+    assert.deepEqual(await differences('e', '_one_text'), sameValues(12_000));
+
+    const numbered = rows.map((row, i): Record<string, SqlValue> => ({ k: i - 6_000, n: row.n ?? null, d: row.d ?? null }));
+    assert.ok((await upsert(dialect, 'via_json_no_text', 'f', numbered, NO_TEXT)) > 0, 'the JSON form ran');
+    await upsert(new SqliteDialect(), 'via_binds_no_text', 'f', numbered, NO_TEXT);
+    assert.deepEqual(await differences('f', '_no_text'), sameValues(12_000));
+  });
+
+  it('NULL in a NOT NULL column is bound, and refused as binding it is refused: nothing of the UPSERT is stored', async () => {
+    const outcomes = rowsOf(3_000).map((row, i): Record<string, SqlValue> => ({ k: row.k!, n: i === 2_500 ? null : i, d: i / 3 }));
+    const sources = [
+      ...dialect.columnArraysSources(ONE_TEXT, { set_id: 'g' }, { count: outcomes.length, value: (row, column) => outcomes[row]![column] ?? null }),
+    ];
+    assert.ok(!sources.some((source) => source.sql.includes('json_each')), 'the batch holding the NULL is bound');
+    await assert.rejects(upsert(dialect, 'via_json_one_text', 'g', outcomes, ONE_TEXT), /NOT NULL|constraint/i);
+    const [count] = await datastore.query(select('SELECT COUNT(*) AS c FROM via_json_one_text WHERE set_id = ?', ['g']));
+    assert.equal(Number(count!.c), 0);
   });
 
   it('a double that is not finite is refused as binding refuses it, and nothing of the UPSERT is stored', async () => {
