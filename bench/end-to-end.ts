@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Datastore } from '../src/datastore/datastore';
 import { benchTable, BENCH_CLUSTERS, ensureBlobTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
-import { measureFloor, settleDatabase, type FloorTarget } from './floor';
+import { measureFloor, type FloorTarget } from './floor';
 import type { FloorFigures } from './floor-report';
 
 /**
@@ -46,8 +46,6 @@ export interface RunFigures {
   readonly serverPeakRssMb: number;
   /** The floor measured right after this run, on its database (EndToEndOptions.floor). */
   floor?: FloorFigures;
-  /** What was done before the run was timed (settleDatabase): PostgreSQL's CHECKPOINT, or why not. */
-  readonly settled: string;
 }
 
 export interface EndToEndResult {
@@ -56,7 +54,7 @@ export interface EndToEndResult {
   readonly trace: string;
   readonly runs: RunFigures[];
   /** Medians over the runs (peak RSS: the largest). */
-  readonly median: Omit<RunFigures, 'runId' | 'converged' | 'silhouette' | 'outcomeRows' | 'serverRssBeforeMb' | 'floor' | 'settled'>;
+  readonly median: Omit<RunFigures, 'runId' | 'converged' | 'silhouette' | 'outcomeRows' | 'serverRssBeforeMb' | 'floor'>;
   /** Medians of each floor over the runs that measured it. */
   readonly floor?: FloorFigures;
 }
@@ -91,7 +89,7 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
         if (!options.elasticsearchUrl) throw new Error('trace "elasticsearch" needs elasticsearchUrl');
         Object.assign(env, { ELASTICSEARCH_URL: options.elasticsearchUrl, ELASTICSEARCH_SETUP: 'true', ELASTICSEARCH_ILM: 'false' });
       }
-      const figures = await oneRun(env, options, state, log);
+      const figures = await oneRun(env, options, state.table, log);
       figures.outcomeRows = await countOutcomes(options.database, state.connectionString, state.outcomeTable, figures.runId);
       if (options.floor) figures.floor = await measureFloor(state.floorTarget, log);
       runs.push(figures);
@@ -358,8 +356,7 @@ interface RunAnswer {
   metrics: { inertia: number; silhouette: number | null; iterations: number; converged: boolean; timings: RunFigures['timings'] } | null;
 }
 
-async function oneRun(env: Record<string, string>, options: EndToEndOptions, state: FreshState, log: (line: string) => void): Promise<RunFigures> {
-  const { table, connectionString } = state;
+async function oneRun(env: Record<string, string>, options: EndToEndOptions, table: string, log: (line: string) => void): Promise<RunFigures> {
   const server = await startServer(env);
   try {
     const { registerDataset } = await server.graphql<{ registerDataset: { id: string; rowCount: number } }>(
@@ -367,7 +364,6 @@ async function oneRun(env: Record<string, string>, options: EndToEndOptions, sta
       { input: { name: 'bench blobs', table, keyColumns: ['entity_id'], featureColumns: featureColumns() } },
     );
     if (registerDataset.rowCount !== options.rows) throw new Error(`the dataset has ${registerDataset.rowCount} rows, expected ${options.rows}`);
-    const settled = settleDatabase(options.database, connectionString);
     const before = processMemoryMb(server.pid);
     const started = performance.now();
     const { startModelRun } = await server.graphql<{ startModelRun: { id: string } }>(
@@ -399,7 +395,6 @@ async function oneRun(env: Record<string, string>, options: EndToEndOptions, sta
       outcomeRows: Number.NaN,
       serverRssBeforeMb: before.rss,
       serverPeakRssMb: memory.peak,
-      settled,
     };
   } finally {
     await server.stop();

@@ -163,30 +163,6 @@ async function dropTables(datastore: Datastore, tables: readonly string[]): Prom
  * COPY … TO a server file needs a superuser (or pg_write_server_files): psql as postgres over the local
  * socket, as scripts/services/postgres.sh administers the test server. Its \timing is the statement's time.
  */
-/**
- * Writes out what earlier steps left in PostgreSQL's WAL (`CHECKPOINT`, through psql as the postgres
- * superuser), so a timed run does not share the machine with a checkpoint of the set-up's or the
- * floor's writes (a fresh 1M-row copy, the floor's 3M rows). The end-to-end bench calls it before every
- * timed run, the server's and Python's alike; BENCH_SETTLE=off leaves it out (to measure what it
- * changes). Returns what was done, or why nothing was.
- */
-export function settleDatabase(database: BenchDatabase, connectionString: string): string {
-  if (process.env.BENCH_SETTLE === 'off') return 'nothing (BENCH_SETTLE=off)';
-  if (database.dialect !== 'postgresql') return 'nothing to settle';
-  if (process.getuid?.() !== 0) return 'no CHECKPOINT: not root, so no psql as postgres';
-  const config = pgConfig(connectionString);
-  const child = spawnSync(
-    'runuser',
-    ['-u', 'postgres', '--', 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-p', String(config.port), '-d', String(config.database), '-c', 'CHECKPOINT'],
-    {
-      encoding: 'utf8',
-      cwd: '/',
-    },
-  );
-  if (child.status !== 0) return `no CHECKPOINT: ${([child.stderr, child.error?.message].find((text) => text?.trim()) ?? 'psql failed').trim().split('\n')[0]}`;
-  return 'CHECKPOINT';
-}
-
 function copyToDevNull(target: FloorTarget, ordered: string): { ms: number; rows: number } | { refused: string } {
   if (process.getuid?.() !== 0) return { refused: 'not root, so no psql as postgres' };
   const config = pgConfig(target.connectionString);

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
 import { freshState, runEndToEnd, summarize, type EndToEndResult, type RunFigures } from './end-to-end';
-import { settleDatabase } from './floor';
 import { renderFloorReport, targetVerdict, type FloorReportEntry, type PythonForm } from './floor-report';
 import { runLoad, type LoadResult } from './load';
 import { runPublishBench, type PublishResult } from './publish';
@@ -59,8 +58,6 @@ export interface PipelineFigures {
   readonly silhouette: number;
   readonly peakRssMb: number;
   readonly versions: Record<string, string>;
-  /** What was done before the pipeline ran (settleDatabase), as before each of the server's runs. */
-  settled?: string;
 }
 
 export interface BenchResults {
@@ -110,7 +107,6 @@ export function pythonAvailable(): string | null {
 async function runPipeline(database: BenchDatabase, rows: number, form: string, log: (line: string) => void): Promise<PipelineFigures> {
   const state = await freshState(database, rows, log);
   try {
-    const settled = settleDatabase(database, state.connectionString);
     const child = spawnSync(
       'python3',
       [
@@ -132,7 +128,6 @@ async function runPipeline(database: BenchDatabase, rows: number, form: string, 
     );
     if (child.status !== 0) throw new Error(`bench/pipeline.py failed (${child.status}): ${child.stderr}`);
     const figures = JSON.parse(child.stdout) as PipelineFigures;
-    figures.settled = settled;
     log(`python pipeline (${form}) ${database.name} ${rows} rows: ${figures.seconds.total.toFixed(2)} s, ${figures.iterations} iterations`);
     return figures;
   } finally {
