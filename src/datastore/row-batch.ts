@@ -1,6 +1,6 @@
 import type { SqlDialect } from './dialects/dialect';
 import type { KeyText, NonNumberMask, Row, SqlValue } from './types';
-import { INTEGER_TEXT, integerValue, isTimestampColumn, rowNormalizer, type ResultColumn } from './values';
+import { integerValue, isTimestampColumn, rowNormalizer, type ResultColumn } from './values';
 
 // ODBC's SQL_BIT: values.ts reads it as a boolean, so a number from such a column is converted, not passed through.
 const SQL_BIT = -7;
@@ -101,23 +101,22 @@ export class RowBatch {
   }
 
   /**
-   * The batch without its key texts (SqlDialect.keyTexts): a key the driver read as a double past 2^53,
-   * whose text is an integer, becomes that text, exact (values.ts reads it as BIGINT text).
+   * The batch without its key texts (SqlDialect.keyTexts, selected last): each key is the dialect's
+   * exactKey of the driver's value and its text, read by the dialect's exactKeyType.
    */
   withExactKeys(texts: readonly KeyText[]): RowBatch {
     if (texts.length === 0) return this;
-    const dropped = new Set(texts.map((text) => text.text));
-    const kept = (_: unknown, index: number) => !dropped.has(index);
+    const kept = this.columns.length - texts.length;
+    if (texts.some((text) => text.text < kept)) throw new Error('Key texts are selected after every other column');
+    const columns = this.columns
+      .slice(0, kept)
+      .map((column, index) => (texts.some((text) => text.column === index) ? { ...column, dataType: this.dialect.exactKeyType(column.dataType) } : column));
     const rows = this.rows.map((row) => {
-      const exact = [...row];
-      for (const { column, text } of texts) {
-        const value = row[column];
-        const digits = row[text];
-        if (typeof value === 'number' && !Number.isSafeInteger(value) && typeof digits === 'string' && INTEGER_TEXT.test(digits)) exact[column] = digits;
-      }
-      return exact.filter(kept);
+      const exact = row.slice(0, kept);
+      for (const { column, text } of texts) exact[column] = this.dialect.exactKey(row[column], row[text]);
+      return exact;
     });
-    return new RowBatch(this.columns.filter(kept), rows, this.dialect);
+    return new RowBatch(columns, rows, this.dialect);
   }
 
   /**

@@ -20,7 +20,7 @@ import type {
 import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
-import { doubleParts, toParameter, type DriverValue } from '../values';
+import { doubleParts, INTEGER_TEXT, toParameter, type DriverValue } from '../values';
 
 /** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
 export interface ColumnRows {
@@ -406,6 +406,21 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   exactKeyTextSql(_column: string): string | undefined {
     return undefined;
+  }
+
+  /**
+   * A key as a read hands it over, from the driver's `value` and the text exactKeyTextSql selected beside
+   * it: by default a key the driver read as a double past 2^53, whose text is an integer, becomes that
+   * text (values.ts reads it as BIGINT text); otherwise the driver's value stays. Whatever it returns is
+   * also what the read binds to page on from that key.
+   */
+  exactKey(value: unknown, text: unknown): unknown {
+    return typeof value === 'number' && !Number.isSafeInteger(value) && typeof text === 'string' && INTEGER_TEXT.test(text) ? text : value;
+  }
+
+  /** The ODBC type a key column read through exactKey is read by (values.ts), from the driver's: by default the same. */
+  exactKeyType(dataType: number): number {
+    return dataType;
   }
 
   /** Where the dialect has exactKeyTextSql, each key column's text, selected after the read's columns and masks. */

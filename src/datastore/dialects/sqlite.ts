@@ -155,6 +155,52 @@ export class SqliteDialect extends SqlDialect {
   }
 
   /**
+   * Each key beside itself as its storage class's letter and exact text (exactKey reads it back). The
+   * driver types a column by its declared type (an undeclared one by its first row's value) and reads a
+   * value of another storage class by that type: 'k1' in an INTEGER column as NULL, 2.5 as 2, an integer
+   * past 2^53 in a NUMERIC column rounded, a REAL through 15 digits; the key would name another row, or
+   * none. A REAL's text is exact as the packed form's (17 digits below 1e99, a mantissa and a power of two
+   * above where the library has the math functions); a BLOB's is its bytes in hex.
+   */
+  override exactKeyTextSql(column: string): string {
+    const exponent = `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
+    const beyond = this.readsJsonWithMath ? `'m' || CAST(${column} / power(2, ${exponent}) AS INTEGER) || ',' || ${exponent}` : `printf('%!.17g', ${column})`;
+    const real =
+      `CASE WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
+      `WHEN ${column} = 9e999 THEN 'Infinity' WHEN ${column} = -9e999 THEN '-Infinity' ELSE ${beyond} END`;
+    return `CASE typeof(${column}) WHEN 'integer' THEN 'i' || ${column} WHEN 'real' THEN 'r' || ${real} WHEN 'text' THEN 't' || ${column} WHEN 'blob' THEN 'b' || hex(${column}) END`;
+  }
+
+  /** A key from exactKeyTextSql's text: an integer (a BigInt past 2^53, bound as one), a double, a text, a Buffer; NULL without one. */
+  override exactKey(_value: unknown, text: unknown): unknown {
+    if (typeof text !== 'string' || text === '') return null;
+    const body = text.slice(1);
+    switch (text[0]) {
+      case 'i': {
+        const integer = Number(body);
+        return Number.isSafeInteger(integer) ? integer : BigInt(body);
+      }
+      case 'r': {
+        if (!body.startsWith('m')) return Number(body);
+        const [mantissa, exponent] = body.slice(1).split(',');
+        return Number(mantissa) * 2 ** Number(exponent);
+      }
+      case 't':
+        return body;
+      case 'b':
+        return Buffer.from(body, 'hex');
+      default:
+        throw new Error(`A key's text starts with its storage class's letter, got ${JSON.stringify(text[0])}`);
+    }
+  }
+
+  // exactKey's values as they are: a text key stays text in a column declared numeric (values.ts would
+  // read 'k1' there as NaN, '  7' as 7). Timestamp and BIT columns keep their reading.
+  override exactKeyType(dataType: number): number {
+    return NUMERIC_TYPES.has(dataType) ? SQL_VARCHAR : dataType;
+  }
+
+  /**
    * A page of a read whose one key holds integers and whose other columns are numbers, as one JSON
    * array (packed-page.ts says its form): the driver would read each double through SQLite's 15-digit
    * text, here it is exact (17 digits below 1e99, which SQLite 3.40 writes exactly: packedPageProbe),
@@ -370,6 +416,11 @@ function packedPageSql(key: string, numbers: readonly string[], from: string, li
     fromCopies: texts,
   };
 }
+
+// ODBC's numeric SQL types (sql.h): SQL_NUMERIC, SQL_DECIMAL, SQL_INTEGER, SQL_SMALLINT, SQL_FLOAT,
+// SQL_REAL, SQL_DOUBLE, SQL_BIGINT, SQL_TINYINT; and SQL_VARCHAR, which values.ts passes through.
+const NUMERIC_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 8, -5, -6]);
+const SQL_VARCHAR = 12;
 
 /** The per-row column types columnArraysSources carries in its JSON and blob form. */
 const JSON_FORMS: ReadonlySet<ColumnDefinition['type']> = new Set(['string', 'text', 'integer', 'bigint', 'double']);

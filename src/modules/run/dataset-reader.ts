@@ -214,13 +214,18 @@ class SiblingFailed extends Error {}
 
 /**
  * One string per entity: a single key's value as text, a composite key as a JSON array. Dates are
- * ISO 8601 in UTC, so keys read on any database compare equal.
+ * ISO 8601 in UTC, so keys read on any database compare equal; bytes (a BLOB key) are X'…' in hex.
  */
 export function entityKey(parts: readonly unknown[]): string {
   if (parts.length === 1) return keyText(parts[0]);
-  return JSON.stringify(parts.map((part) => (part instanceof Date ? part.toISOString() : part)));
+  return JSON.stringify(parts.map((part) => (part instanceof Date ? part.toISOString() : Buffer.isBuffer(part) ? bytesText(part) : part)));
 }
 
 function keyText(part: unknown): string {
-  return part instanceof Date ? part.toISOString() : String(part);
+  if (part instanceof Date) return part.toISOString();
+  return Buffer.isBuffer(part) ? bytesText(part) : String(part);
+}
+
+function bytesText(bytes: Buffer): string {
+  return `X'${bytes.toString('hex').toUpperCase()}'`;
 }
