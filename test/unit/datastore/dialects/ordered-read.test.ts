@@ -8,6 +8,16 @@ function readings(d: SqlDialect): OrderedRead {
   return { table: 'reading', columns: ['site', 'n', 'x'], keyColumns: ['site', 'n'], where: { sql: `${d.quoteIdentifier('x')} > ?`, parameters: [0] } };
 }
 
+/**
+ * SQLite's key beside itself as its storage class's letter and exact text (the driver reads a column by
+ * its declared type: text in an INTEGER column as NULL), as a dialect without the math functions writes it.
+ */
+function sqliteKeyText(column: string, index: number): string {
+  const c = `"${column}"`;
+  const real = `CASE WHEN ${c} BETWEEN -1e99 AND 1e99 THEN printf('%!.17g', ${c}) WHEN ${c} = 9e999 THEN 'Infinity' WHEN ${c} = -9e999 THEN '-Infinity' ELSE printf('%!.17g', ${c}) END`;
+  return `CASE typeof(${c}) WHEN 'integer' THEN 'i' || ${c} WHEN 'real' THEN 'r' || ${real} WHEN 'text' THEN 't' || ${c} WHEN 'blob' THEN 'b' || hex(${c}) END AS key_text_${index}`;
+}
+
 describe('ordered reads', () => {
   const ansiAfter = {
     sql: 'SELECT "site", "n", "x" FROM "reading" WHERE ("x" > ?) AND ("site" > ? OR ("site" = ? AND "n" > ?)) ORDER BY "site", "n"',
@@ -26,7 +36,19 @@ describe('ordered reads', () => {
   expectSqlPerDialect(
     "the rows after a composite key: the read's own condition, then the key compared part by part",
     (d) => d.compileOrderedSelect(readings(d), [d.compileKeyCondition(['site', 'n'], ['a', 5], '>', '>')]),
-    { sqlite: backquoted(ansiAfter), postgresql: ansiAfter, mysql: mysqlAfter, mariadb: mysqlAfter, oracle: oracleAfter, tibero: oracleAfter },
+    {
+      sqlite: backquoted({
+        sql:
+          `SELECT "site", "n", "x", ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ` +
+          'WHERE ("x" > ?) AND ("site" > ? OR ("site" = ? AND "n" > ?)) ORDER BY "site", "n"',
+        parameters: [0, 'a', 'a', 5],
+      }),
+      postgresql: ansiAfter,
+      mysql: mysqlAfter,
+      mariadb: mysqlAfter,
+      oracle: oracleAfter,
+      tibero: oracleAfter,
+    },
   );
 
   const ansiUpTo = { sql: '"site" < ? OR ("site" = ? AND "n" <= ?)', parameters: ['b', 'b', 9] };
@@ -72,7 +94,7 @@ describe('ordered reads', () => {
     (d) => d.compileOrderedSelect({ ...readings(d), where: undefined, numbers: ['x'] }),
     {
       sqlite: backquoted({
-        sql: `SELECT "site", "n", "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0 FROM "reading" ORDER BY "site", "n"`,
+        sql: `SELECT "site", "n", "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0, ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ORDER BY "site", "n"`,
         parameters: [],
       }),
       postgresql: ansiPlain,
@@ -85,10 +107,10 @@ describe('ordered reads', () => {
 
   const oracleKeysOnly = { sql: 'SELECT "N", TO_CHAR("N") AS key_text_0 FROM "READING" ORDER BY "N"', parameters: [] };
   expectSqlPerDialect(
-    "each key column's exact text is read beside it only where the driver reads exact numbers as doubles (Oracle's NUMBER)",
+    "each key column's exact text is read beside it where the driver reads exact numbers as doubles (Oracle's NUMBER) or a value by its column's declared type (SQLite)",
     (d) => d.compileOrderedSelect({ table: 'reading', columns: ['n'], keyColumns: ['n'] }),
     {
-      sqlite: backquoted({ sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] }),
+      sqlite: backquoted({ sql: `SELECT "n", ${sqliteKeyText('n', 0)} FROM "reading" ORDER BY "n"`, parameters: [] }),
       postgresql: { sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] },
       mysql: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
       mariadb: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
