@@ -47,6 +47,11 @@ export class RowBatch {
     return new RowBatch(this.columns, this.rows.slice(start, end), this.dialect);
   }
 
+  /** A column's name as the app names it (the Oracle family's upper case read as lower case). */
+  columnName(column: number): string {
+    return this.dialect.identifierFromDatabase(this.columns[column]!.name);
+  }
+
   /** The app value (values.ts) of one cell. */
   value(row: number, column: number): unknown {
     return this.converters[column]!(this.rows[row]![column]);

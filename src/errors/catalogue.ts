@@ -47,6 +47,8 @@ export const ERROR_CATALOGUE = {
   INVALID_OPTION: 'A run option is outside its documented range; the message names it.',
   DUPLICATE_KEY:
     "Two rows of the dataset's table have the same key (its key columns must be unique together); the message names the key. Nothing of the run was stored.",
+  NULL_KEY:
+    "A row of the dataset's table has a NULL in a key column (registering refuses such keys; the row came later): no entity key names it. The message names the column. Nothing of the run was stored.",
   INTERRUPTED: "The server process running the run shut down or stopped beating on the run's last attempt (RUN_MAX_ATTEMPTS), before the run ended.",
 } as const;
 
@@ -63,5 +65,6 @@ export const RUN_ENDING_CODES = [
   'K_RANGE_TOO_WIDE',
   'INVALID_OPTION',
   'DUPLICATE_KEY',
+  'NULL_KEY',
   'INTERRUPTED',
 ] as const satisfies readonly ErrorCode[];

@@ -39,6 +39,7 @@ export const ERROR_KIND: Readonly<Record<ErrorCode, ErrorKind>> = {
   K_RANGE_TOO_WIDE: 'client',
   INVALID_OPTION: 'client',
   DUPLICATE_KEY: 'client',
+  NULL_KEY: 'client',
   INTERRUPTED: 'client',
   DB_UNAVAILABLE: 'database',
   DB_POOL_TIMEOUT: 'database',

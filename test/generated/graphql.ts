@@ -63,6 +63,8 @@ export type ErrorCode =
   | 'NON_FINITE_VALUE'
   /** The requested object does not exist, or no route has this path (HTTP 404). */
   | 'NOT_FOUND'
+  /** A row of the dataset's table has a NULL in a key column (registering refuses such keys; the row came later): no entity key names it. The message names the column. Nothing of the run was stored. */
+  | 'NULL_KEY'
   /** The run’s outcomes are not in its outcome table: never published, publishing failed, or another run’s outcomes have replaced them (HTTP 409). */
   | 'OUTCOMES_NOT_PUBLISHED'
   /** The request body is larger than GRAPHQL_BODY_LIMIT (HTTP 413); nothing was read or executed. */

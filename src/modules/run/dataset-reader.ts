@@ -2,7 +2,7 @@ import type { KeyRange, OrderedRead } from '../../datastore/types';
 import type { Streamer } from '../../datastore/contracts';
 import type { SqlDialect } from '../../datastore/dialects';
 import type { RowBatch } from '../../datastore/row-batch';
-import { RunCancelledError } from '../modeling/model';
+import { ModelInputError, RunCancelledError } from '../modeling/model';
 import { EntityKeyBuilder, JoinedEntityKeys, type EntityKeys } from './entity-keys';
 import { FeatureRows } from './feature-rows';
 import type { WasmMemory } from '../modeling/model/wasm/shared-memory';
@@ -125,13 +125,18 @@ export function addNonNumbers(batch: RowBatch, keyCount: number, counts: number[
   for (let column = 0; column < counts.length; column++) counts[column]! += batch.nonNumbers[keyCount + column] ?? 0;
 }
 
-/** Appends a batch's entity keys (its first `keyCount` columns) to `keys`, of the rows `keep` keeps (default all). */
+/**
+ * Appends a batch's entity keys (its first `keyCount` columns) to `keys`, of the rows `keep` keeps
+ * (default all). A NULL key part names no row (String(null) would be the text "null", another row's key
+ * perhaps): NULL_KEY. Registering refuses such keys; this is a row written since.
+ */
 export function addKeys(batch: RowBatch, keyCount: number, keys: EntityKeyBuilder, keep?: (row: number) => boolean): void {
   if (keyCount === 1) {
     for (let row = 0; row < batch.length; row++) {
       if (keep && !keep(row)) continue;
       const value = batch.value(row, 0);
       if (typeof value === 'number') keys.addNumber(value);
+      else if (value === null) throw nullKey(batch, 0);
       else keys.addText(keyText(value));
     }
     return;
@@ -139,9 +144,16 @@ export function addKeys(batch: RowBatch, keyCount: number, keys: EntityKeyBuilde
   const keyParts: unknown[] = new Array<unknown>(keyCount);
   for (let row = 0; row < batch.length; row++) {
     if (keep && !keep(row)) continue;
-    for (let key = 0; key < keyCount; key++) keyParts[key] = batch.value(row, key);
+    for (let key = 0; key < keyCount; key++) {
+      keyParts[key] = batch.value(row, key);
+      if (keyParts[key] === null) throw nullKey(batch, key);
+    }
     keys.addText(entityKey(keyParts));
   }
+}
+
+function nullKey(batch: RowBatch, column: number): ModelInputError {
+  return new ModelInputError('NULL_KEY', `a row of the table has a NULL in key column "${batch.columnName(column)}"`);
 }
 
 /**

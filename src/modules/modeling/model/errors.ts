@@ -15,6 +15,7 @@ export const MODEL_INPUT_REASONS = [
   'K_RANGE_TOO_WIDE', // more than MAX_K_RANGE_WIDTH values of k requested
   'INVALID_OPTION', // any other option outside its documented range
   'DUPLICATE_KEY', // two rows of the table have the same entity key (the run stores one assignment per key)
+  'NULL_KEY', // a row of the table has a NULL key part: no entity key names it
 ] as const;
 export type ModelInputReason = (typeof MODEL_INPUT_REASONS)[number];
 

@@ -6,21 +6,26 @@ import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/pos
 import { countAssignments, createTable, dataOf, registerInput, snapshotOutcomeTable, startInput, waitForRun } from '../../support/runs';
 
 /**
- * A dataset's key columns must be unique together: registration checks it, but the table can change
- * after. A run finds out when it sorts its assignments by key: it fails with DUPLICATE_KEY, naming the
- * key, and stores nothing (no assignment chunk, no outcome), on LLOYD and MINI_BATCH alike.
+ * A dataset's key columns must be unique together and never NULL: registration checks it, but the
+ * table can change after. A run finds a repeated key when it sorts its assignments by key: it fails
+ * with DUPLICATE_KEY, naming the key. A NULL key part names no row: a run made it the entity key text
+ * "null" and published an outcome under it (with two such rows it failed with a DUPLICATE_KEY on
+ * "null"); it fails with NULL_KEY naming the column, for a one-column and a composite key. Either way
+ * it stores nothing (no assignment chunk, no outcome), on LLOYD and MINI_BATCH alike.
  */
 const TABLE = 'duplicate_keys';
+const NULL_TABLE = 'null_keys';
 const FEATURES = ['x', 'y'];
 
 for (const target of [
   { name: 'SQLite', postgresql: false },
   { name: 'PostgreSQL', postgresql: true },
 ]) {
-  describe(`a dataset whose key repeats, ${target.name}`, () => {
+  describe(`a dataset whose key repeats or gets a NULL after registering, ${target.name}`, () => {
     let server: TestServer;
     let schema: PostgresqlSchema | undefined;
     let datasetId: string;
+    const nullKeyed: { single?: string; composite?: string } = {};
 
     before(async () => {
       if (target.postgresql) {
@@ -52,6 +57,38 @@ for (const target of [
       ).registerDataset.id;
       const q = (name: string) => server.app.datastore.dialect.quoteIdentifier(name);
       await server.app.datastore.execute({ sql: `UPDATE ${q(TABLE)} SET ${q('entity')} = ${q('row_no')} % 20`, parameters: [], kind: 'update' });
+
+      await createTable(
+        server.app.datastore,
+        {
+          name: NULL_TABLE,
+          columns: [
+            { name: 'row_no', type: 'integer', nullable: false },
+            { name: 'site', type: 'string', length: 10 },
+            { name: 'entity', type: 'integer' },
+            ...FEATURES.map((name) => ({ name, type: 'double' as const })),
+          ],
+          primaryKey: ['row_no'],
+        },
+        Array.from({ length: 40 }, (_, row) => ({ row_no: row, site: `s${row % 3}`, entity: row, x: row % 2 === 0 ? row : -row, y: row / 3 })),
+      );
+      for (const [which, keyColumns] of [
+        ['single', ['entity']],
+        ['composite', ['site', 'entity']],
+      ] as const) {
+        nullKeyed[which] = dataOf(
+          await server.graphql(RegisterDatasetDocument, {
+            input: registerInput({ name: `${NULL_TABLE}_${which}`, table: NULL_TABLE, keyColumns: [...keyColumns], featureColumns: FEATURES }),
+          }),
+          'register',
+        ).registerDataset.id;
+      }
+      // One row's entity becomes NULL: one row, which a run would have published under "null".
+      await server.app.datastore.execute({
+        sql: `UPDATE ${q(NULL_TABLE)} SET ${q('entity')} = NULL WHERE ${q('row_no')} = 17`,
+        parameters: [],
+        kind: 'update',
+      });
     });
     after(async () => {
       await server?.stop();
@@ -71,6 +108,25 @@ for (const target of [
         assert.equal(await countAssignments(server.app.datastore, started.id), 0);
         assert.deepEqual(await snapshotOutcomeTable(server.app.datastore), outcomesBefore);
       });
+    }
+
+    for (const which of ['single', 'composite'] as const) {
+      for (const algorithm of ['LLOYD', 'MINI_BATCH'] as const) {
+        it(`a NULL in a ${which} key, ${algorithm}: the run FAILS with NULL_KEY naming the column, and stores no assignment and no outcome`, async () => {
+          const outcomesBefore = await snapshotOutcomeTable(server.app.datastore);
+          const started = dataOf(
+            await server.graphql(StartModelRunDocument, {
+              input: startInput({ datasetId: nullKeyed[which]!, algorithm, k: 2, seed: 3, publishOutcomes: true }),
+            }),
+            'start',
+          ).startModelRun;
+          const ended = await waitForRun(server, started.id);
+          assert.equal(ended.status, 'FAILED');
+          assert.deepEqual(ended.error, { code: 'NULL_KEY', message: 'a row of the table has a NULL in key column "entity"' });
+          assert.equal(await countAssignments(server.app.datastore, started.id), 0);
+          assert.deepEqual(await snapshotOutcomeTable(server.app.datastore), outcomesBefore);
+        });
+      }
     }
   });
 }
