@@ -137,7 +137,8 @@ export class KeysetReader implements Streamer {
     if (dialect.reliableCursorFetch) {
       const texts = dialect.keyTexts(read);
       const statement = dialect.compileOrderedSelect(read, rangeConditions(dialect, read, range));
-      return this.source.streamCursor(statement, fetchSize, (batch) => deliver(batch.withExactKeys(texts)));
+      const numbers = dialect.exactNumberColumns(read);
+      return this.source.streamCursor(statement, fetchSize, (batch) => deliver(batch.withExactKeys(texts).withExactNumbers(numbers)));
     }
     if (continued !== undefined) return this.streamKeyPages(dialect, read, fetchSize, deliver, range, continued);
     return this.streamByKeyset(dialect, read, fetchSize, deliver, range);
@@ -291,9 +292,9 @@ export class KeysetReader implements Streamer {
     return total;
   }
 
-  // A statement of an ordered read (or its keys only) as a batch with exact keys (SqlDialect.keyTexts).
+  // A statement of an ordered read (or its keys only) as a batch with exact keys and numbers (SqlDialect.keyTexts, exactNumberColumns).
   private async readBatch(dialect: SqlDialect, read: OrderedRead, statement: Statement): Promise<RowBatch> {
-    return (await this.source.queryBatch(statement)).withExactKeys(dialect.keyTexts(read));
+    return (await this.source.queryBatch(statement)).withExactKeys(dialect.keyTexts(read)).withExactNumbers(dialect.exactNumberColumns(read));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { SqlDialect } from './dialects/dialect';
 import type { KeyText, NonNumberMask, Row, SqlValue } from './types';
-import { integerValue, isTimestampColumn, rowNormalizer, type ResultColumn } from './values';
+import { integerValue, isTimestampColumn, rowNormalizer, SQL_DOUBLE, type ResultColumn } from './values';
 
 // ODBC's SQL_BIT: values.ts reads it as a boolean, so a number from such a column is converted, not passed through.
 const SQL_BIT = -7;
@@ -122,6 +122,23 @@ export class RowBatch {
       return exact;
     });
     return new RowBatch(columns, rows, this.dialect);
+  }
+
+  /**
+   * The batch with the texts of its exact-number columns (SqlDialect.exactNumberColumns) as the numbers
+   * they stand for (the dialect's exactNumber), typed as doubles.
+   */
+  withExactNumbers(exact: readonly number[]): RowBatch {
+    if (exact.length === 0) return this;
+    const rows = this.rows as unknown[][];
+    for (const row of rows) {
+      for (const column of exact) {
+        const text = row[column];
+        if (typeof text === 'string') row[column] = this.dialect.exactNumber(text);
+      }
+    }
+    const columns = this.columns.map((column, index) => (exact.includes(index) ? { ...column, dataType: SQL_DOUBLE } : column));
+    return new RowBatch(columns, rows, this.dialect, this.nonNumbers);
   }
 
   /**

@@ -343,11 +343,16 @@ export abstract class SqlDialect implements UpsertDialect {
 
   // ---- ordered reads -----------------------------------------------------------------------
 
-  /** `SELECT columns [, masks] FROM table WHERE read.where AND conditions… ORDER BY keys`. */
+  /**
+   * `SELECT columns [, masks] [, key texts] FROM table WHERE read.where AND conditions… ORDER BY keys`; a
+   * number column as its exact text where the dialect has one (exactNumberSql), under its own name.
+   */
   compileOrderedSelect(read: OrderedRead, conditions: readonly SqlCondition[] = []): Statement {
     const q = (name: string) => this.quoteIdentifier(name);
     const { where, parameters } = this.readWhere(read, conditions);
-    const selected = [...read.columns.map(q), ...this.nonNumberMasks(read).map((mask) => mask.sql), ...this.keyTexts(read).map((text) => text.sql)];
+    const exact = new Set(this.exactNumberColumns(read));
+    const columns = read.columns.map((name, index) => (exact.has(index) ? `${this.exactNumberSql(q(name))!} AS ${q(name)}` : q(name)));
+    const selected = [...columns, ...this.nonNumberMasks(read).map((mask) => mask.sql), ...this.keyTexts(read).map((text) => text.sql)];
     return {
       sql: `SELECT ${selected.join(', ')} FROM ${q(read.table)}${where} ORDER BY ${read.keyColumns.map(q).join(', ')}`,
       parameters,
@@ -406,6 +411,26 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   exactKeyTextSql(_column: string): string | undefined {
     return undefined;
+  }
+
+  /**
+   * A number column's value as text its driver cannot round, where it would (SQLite's reads a REAL
+   * through 15 digits, and a value of another storage class by the column's declared type: 2.5 in an
+   * INTEGER column as 2); NULL where the value is no number. Default undefined: the column as it is.
+   */
+  exactNumberSql(_column: string): string | undefined {
+    return undefined;
+  }
+
+  /** The number exactNumberSql's text stands for. Default: Number(text). */
+  exactNumber(text: string): number {
+    return Number(text);
+  }
+
+  /** The read's number columns (not its keys) that compileOrderedSelect selects as exactNumberSql's text, by index. */
+  exactNumberColumns(read: OrderedRead): number[] {
+    if (!read.numbers || this.exactNumberSql('x') === undefined) return [];
+    return read.columns.flatMap((name, index) => (read.numbers!.includes(name) && !read.keyColumns.includes(name) ? [index] : []));
   }
 
   /**

@@ -163,12 +163,32 @@ export class SqliteDialect extends SqlDialect {
    * above where the library has the math functions); a BLOB's is its bytes in hex.
    */
   override exactKeyTextSql(column: string): string {
+    return `CASE typeof(${column}) WHEN 'integer' THEN 'i' || ${column} WHEN 'real' THEN 'r' || ${this.exactRealText(column)} WHEN 'text' THEN 't' || ${column} WHEN 'blob' THEN 'b' || hex(${column}) END`;
+  }
+
+  /**
+   * A number as exact text, whatever the column's declared type (the driver would read 2.5 in an INTEGER
+   * column as 2, a REAL through 15 digits); NULL for text, a blob or NULL, which the non-number masks count.
+   */
+  override exactNumberSql(column: string): string {
+    return `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${this.exactRealText(column)} END`;
+  }
+
+  override exactNumber(text: string): number {
+    if (!text.startsWith('m')) return Number(text);
+    const [mantissa, exponent] = text.slice(1).split(',');
+    return Number(mantissa) * 2 ** Number(exponent);
+  }
+
+  // A number's exact text, as the packed form writes one: 17 digits below 1e99 (which SQLite 3.40 writes
+  // exactly), ±Infinity, and past 1e99 'm<mantissa>,<power of two>' where the library has the math functions.
+  private exactRealText(column: string): string {
     const exponent = `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
     const beyond = this.readsJsonWithMath ? `'m' || CAST(${column} / power(2, ${exponent}) AS INTEGER) || ',' || ${exponent}` : `printf('%!.17g', ${column})`;
-    const real =
+    return (
       `CASE WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
-      `WHEN ${column} = 9e999 THEN 'Infinity' WHEN ${column} = -9e999 THEN '-Infinity' ELSE ${beyond} END`;
-    return `CASE typeof(${column}) WHEN 'integer' THEN 'i' || ${column} WHEN 'real' THEN 'r' || ${real} WHEN 'text' THEN 't' || ${column} WHEN 'blob' THEN 'b' || hex(${column}) END`;
+      `WHEN ${column} = 9e999 THEN 'Infinity' WHEN ${column} = -9e999 THEN '-Infinity' ELSE ${beyond} END`
+    );
   }
 
   /** A key from exactKeyTextSql's text: an integer (a BigInt past 2^53, bound as one), a double, a text, a Buffer; NULL without one. */
@@ -180,11 +200,8 @@ export class SqliteDialect extends SqlDialect {
         const integer = Number(body);
         return Number.isSafeInteger(integer) ? integer : BigInt(body);
       }
-      case 'r': {
-        if (!body.startsWith('m')) return Number(body);
-        const [mantissa, exponent] = body.slice(1).split(',');
-        return Number(mantissa) * 2 ** Number(exponent);
-      }
+      case 'r':
+        return this.exactNumber(body);
       case 't':
         return body;
       case 'b':

@@ -125,6 +125,44 @@ describe('SQLite key columns holding integers, reals, text and blobs', () => {
     });
   }
 
+  it('feature columns of every declared type read each number exactly through the driver (a text key): fractions in INTEGER columns, 17 digits, past 1e99; text and blobs as NULL, counted', async () => {
+    // Doubles the driver rounded (15 digits, or to an integer in a column declared INTEGER or untyped
+    // whose first value is one), each made exactly in SQL; and integers, one past 2^53.
+    const numbers = [1, 2.5, 1 / 3, 0.1 + 0.2, -123456789.12345679, 1e300, -Number.MAX_VALUE, Number.MIN_VALUE, 2 ** -1022, 1.5e-300, 0.5];
+    const declared = ['', 'INTEGER', 'NUMERIC', 'REAL', 'DOUBLE', 'BOOLEAN', 'DECIMAL(10, 2)'];
+    const columns = declared.map((_, index) => `f${index}`);
+    await datastore.execute(ddl(`CREATE TABLE features (id TEXT PRIMARY KEY, ${columns.map((name, index) => `${name} ${declared[index]}`).join(', ')})`));
+    const rows: { id: string; sql: string; value: number | null }[] = [
+      ...numbers.map((value, index) => ({ id: `r${String(index).padStart(2, '0')}`, sql: real(value).sql, value })),
+      { id: 'r50', sql: '9007199254740993', value: 9007199254740992 },
+      { id: 'r51', sql: '-7', value: -7 },
+      { id: 'r52', sql: "'text'", value: null },
+      { id: 'r53', sql: "X'01'", value: null },
+      { id: 'r54', sql: 'NULL', value: null },
+    ];
+    await datastore.execute(ddl(`INSERT INTO features VALUES ${rows.map((row) => `('${row.id}', ${columns.map(() => row.sql).join(', ')})`).join(', ')}`));
+    for (const pageSize of [2, 1_000]) {
+      const read: number[][] = [];
+      const nonNumbers = columns.map(() => 0);
+      await datastore.streamOrdered({ table: 'features', columns: ['id', ...columns], keyColumns: ['id'], numbers: columns }, pageSize, (batch) => {
+        const values = new Float64Array(batch.length * columns.length);
+        columns.forEach((_, column) => batch.copyNumbers(column + 1, values, column, columns.length));
+        for (let row = 0; row < batch.length; row++) read.push(Array.from(values.subarray(row * columns.length, (row + 1) * columns.length)));
+        columns.forEach((_, column) => (nonNumbers[column]! += batch.nonNumbers?.[column + 1] ?? 0));
+      });
+      assert.deepStrictEqual(
+        read,
+        rows.map((row) => columns.map(() => row.value ?? Number.NaN)),
+        `page size ${pageSize}`,
+      );
+      assert.deepEqual(
+        nonNumbers,
+        columns.map(() => 2),
+        `page size ${pageSize}: the text and the blob in each column counted`,
+      );
+    }
+  });
+
   it("each key makes its own entity key: integers as digits, reals as their shortest text, text as itself, bytes as X'…' in hex", async () => {
     const keys = (await readAll('keys_0', 4)).map((row) => entityKey([row.key]));
     assert.equal(new Set(keys).size, keys.length, 'no two rows share an entity key');

@@ -14,8 +14,17 @@ function readings(d: SqlDialect): OrderedRead {
  */
 function sqliteKeyText(column: string, index: number): string {
   const c = `"${column}"`;
-  const real = `CASE WHEN ${c} BETWEEN -1e99 AND 1e99 THEN printf('%!.17g', ${c}) WHEN ${c} = 9e999 THEN 'Infinity' WHEN ${c} = -9e999 THEN '-Infinity' ELSE printf('%!.17g', ${c}) END`;
-  return `CASE typeof(${c}) WHEN 'integer' THEN 'i' || ${c} WHEN 'real' THEN 'r' || ${real} WHEN 'text' THEN 't' || ${c} WHEN 'blob' THEN 'b' || hex(${c}) END AS key_text_${index}`;
+  return `CASE typeof(${c}) WHEN 'integer' THEN 'i' || ${c} WHEN 'real' THEN 'r' || ${sqliteReal(c)} WHEN 'text' THEN 't' || ${c} WHEN 'blob' THEN 'b' || hex(${c}) END AS key_text_${index}`;
+}
+
+/** SQLite's number column as its exact text (the driver reads 2.5 in an INTEGER column as 2, a REAL through 15 digits). */
+function sqliteExactNumber(column: string): string {
+  const c = `"${column}"`;
+  return `CASE WHEN typeof(${c}) IN ('integer', 'real') THEN ${sqliteReal(c)} END`;
+}
+
+function sqliteReal(c: string): string {
+  return `CASE WHEN ${c} BETWEEN -1e99 AND 1e99 THEN printf('%!.17g', ${c}) WHEN ${c} = 9e999 THEN 'Infinity' WHEN ${c} = -9e999 THEN '-Infinity' ELSE printf('%!.17g', ${c}) END`;
 }
 
 describe('ordered reads', () => {
@@ -90,11 +99,11 @@ describe('ordered reads', () => {
     parameters: [],
   };
   expectSqlPerDialect(
-    'a number column is read with a mask of its non-number values only where numeric columns hold text (SQLite)',
+    'a number column is read with a mask of its non-number values only where numeric columns hold text, and as its exact text (SQLite)',
     (d) => d.compileOrderedSelect({ ...readings(d), where: undefined, numbers: ['x'] }),
     {
       sqlite: backquoted({
-        sql: `SELECT "site", "n", "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0, ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ORDER BY "site", "n"`,
+        sql: `SELECT "site", "n", ${sqliteExactNumber('x')} AS "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0, ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ORDER BY "site", "n"`,
         parameters: [],
       }),
       postgresql: ansiPlain,
