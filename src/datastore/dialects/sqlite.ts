@@ -191,6 +191,27 @@ export class SqliteDialect extends SqlDialect {
     );
   }
 
+  /**
+   * compileOrderedSelect's statement, its key texts typed as long text: the driver reads an expression as
+   * at most 255 characters (1,020 bytes), and a text key may have 512 (a blob's hex more). A first
+   * SELECT of no rows, whose key text columns are sqlite_master's `sql` (declared TEXT), types the
+   * compound's columns, as the packed form's texts are typed; its other columns are the table's own, so
+   * they keep their declared types, and an exact number (a short text) is NULL there.
+   */
+  override compileOrderedSelect(read: OrderedRead, conditions: readonly SqlCondition[] = []): Statement {
+    const statement = super.compileOrderedSelect(read, conditions);
+    const texts = this.keyTexts(read);
+    if (texts.length === 0) return statement;
+    const q = (name: string) => this.quoteIdentifier(name);
+    const exact = new Set(this.exactNumberColumns(read));
+    const typed = [
+      ...read.columns.map((name, index) => (exact.has(index) ? `NULL AS ${q(name)}` : `${q(read.table)}.${q(name)}`)),
+      ...this.nonNumberMasks(read).map((_, index) => `0 AS non_number_mask_${index}`),
+      ...texts.map((_, index) => `sqlite_master.sql AS key_text_${index}`),
+    ];
+    return { ...statement, sql: `SELECT ${typed.join(', ')} FROM ${q(read.table)}, sqlite_master WHERE 0 UNION ALL ${statement.sql}` };
+  }
+
   /** A key from exactKeyTextSql's text: an integer (a BigInt past 2^53, bound as one), a double, a text, a Buffer; NULL without one. */
   override exactKey(_value: unknown, text: unknown): unknown {
     if (typeof text !== 'string' || text === '') return null;

@@ -11,7 +11,9 @@ import { ddl, openDatastore, select, sqliteDatabase } from '../../support/databa
  * undeclared one by its first row's value): 'k1' in an INTEGER column came back NULL, 2.5 as 2, an
  * integer past 2^53 in a NUMERIC column rounded, a REAL key through 15 digits, and a run wrote outcomes
  * under the entity key "null" or another row's key. Every key must come back as stored, in SQLite's
- * own order, with its own row's features, whatever the page size and however the read is split.
+ * own order, with its own row's features, whatever the page size and however the read is split; a long
+ * text key whole (the driver reads an expression as at most 255 characters, 1,020 bytes, and a column
+ * declared VARCHAR(10) as at most 10).
  */
 
 /** A key as inserted: its SQL literal, and what a read hands over (value()). */
@@ -41,8 +43,10 @@ const INTEGERS = [0n, 7n, -1n, 2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n, 5_0
 // Each keeps its storage class in an INTEGER or NUMERIC column too: a fraction, or past 64-bit integers.
 const FRACTIONAL_REALS = [2.5, -0.1, 1 / 3, 0.1 + 0.2, 1e300, -Number.MAX_VALUE, Number.MIN_VALUE, 123456789.12345679].map(real);
 // Look like no number, so affinity leaves them text.
-const PLAIN_TEXTS = ['k1', '', 'é 한글 🙂', "it's", 'x'.repeat(200)].map(text);
-const BLOBS = ['0102', '', '00FF'].map(blob);
+// Long ones too: the driver reads an expression, or a column declared VARCHAR(10), as at most 255 (or 10)
+// characters, 4 bytes each.
+const PLAIN_TEXTS = ['k1', '', 'é 한글 🙂', "it's", 'x'.repeat(200), '한'.repeat(600), 'y'.repeat(2_000), '🙂'.repeat(300)].map(text);
+const BLOBS = ['0102', '', '00FF', 'AB'.repeat(700)].map(blob);
 
 const TABLES: readonly { readonly declared: string; readonly keys: readonly Key[] }[] = [
   // No affinity: every value stays as inserted, numeric-looking text included.
@@ -53,6 +57,7 @@ const TABLES: readonly { readonly declared: string; readonly keys: readonly Key[
   { declared: 'INTEGER', keys: [...INTEGERS, ...FRACTIONAL_REALS, ...PLAIN_TEXTS, ...BLOBS] },
   { declared: 'NUMERIC', keys: [...INTEGERS, ...FRACTIONAL_REALS, ...PLAIN_TEXTS, ...BLOBS] },
   { declared: 'REAL', keys: [...FRACTIONAL_REALS, real(3), real(2 ** 60), ...PLAIN_TEXTS, ...BLOBS] },
+  { declared: 'VARCHAR(10)', keys: [...PLAIN_TEXTS, text('0123456789abcdef'), ...BLOBS] },
   { declared: 'TEXT', keys: [...PLAIN_TEXTS, text('007'), text('  7'), text('9007199254740993'), text('2.5'), ...BLOBS] },
 ];
 

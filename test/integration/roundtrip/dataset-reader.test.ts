@@ -120,7 +120,7 @@ for (const target of ROUND_TRIP_TARGETS) {
               name: feature.name,
               expected: (row: Record<string, SqlValue>) => featureValue(row[feature.name] ?? null),
               actual: (row: { values: number[] }) => row.values[column],
-              ...(feature.type === 'double' ? { same: sameFeature(target, table.keys) } : {}),
+              ...(feature.type === 'double' ? { same: sameFeature(target) } : {}),
             })),
           });
           const seen = { keys: readRows.map((row) => row.key), values: Array.from(read.values) };
@@ -134,16 +134,12 @@ for (const target of ROUND_TRIP_TARGETS) {
 
 /**
  * How a double reads back. SQLite reads a table with one integer key in packed pages, every double
- * exact (SqliteDialect.compilePackedPage), and the rest through the driver's 15 digits: a BIGINT key
- * from past ±(2^53 − 1) on is read so, a text, timestamp or composite key always.
+ * exact (SqliteDialect.compilePackedPage), and the rest through the driver with each feature selected
+ * as its exact text (SqliteDialect.exactNumberSql), so every double is exact there too; the other
+ * targets as their driver reads a double.
  */
-function sameFeature(target: RoundTripTarget, keys: readonly KeyColumn[]): (expected: unknown, actual: unknown) => boolean {
-  const driver = sameDouble(target);
-  if (target.name !== 'sqlite' || keys.length !== 1) return driver;
-  const packed = sameDouble({ ...target, readsBackDouble: exactly });
-  if (keys[0]!.type === 'integer') return packed;
-  if (keys[0]!.type === 'bigint') return (expected, actual) => packed(expected, actual) || driver(expected, actual);
-  return driver;
+function sameFeature(target: RoundTripTarget): (expected: unknown, actual: unknown) => boolean {
+  return target.name === 'sqlite' ? sameDouble({ ...target, readsBackDouble: exactly }) : sameDouble(target);
 }
 
 /** ROWS rows with unique keys, features drawn from the generator (what the engine would refuse left out). */

@@ -23,6 +23,19 @@ function sqliteExactNumber(column: string): string {
   return `CASE WHEN typeof(${c}) IN ('integer', 'real') THEN ${sqliteReal(c)} END`;
 }
 
+/**
+ * SQLite's ordered read: a first SELECT of no rows types the key texts as long text (sqlite_master's
+ * `sql`), the table's own columns as themselves, an exact number as NULL and a mask as 0.
+ */
+function sqliteTyped(table: string, columns: readonly string[], exact: readonly string[], masks: number, keys: number, select: string): string {
+  const typed = [
+    ...columns.map((name) => (exact.includes(name) ? `NULL AS "${name}"` : `"${table}"."${name}"`)),
+    ...Array.from({ length: masks }, (_, index) => `0 AS non_number_mask_${index}`),
+    ...Array.from({ length: keys }, (_, index) => `sqlite_master.sql AS key_text_${index}`),
+  ];
+  return `SELECT ${typed.join(', ')} FROM "${table}", sqlite_master WHERE 0 UNION ALL ${select}`;
+}
+
 function sqliteReal(c: string): string {
   return `CASE WHEN ${c} BETWEEN -1e99 AND 1e99 THEN printf('%!.17g', ${c}) WHEN ${c} = 9e999 THEN 'Infinity' WHEN ${c} = -9e999 THEN '-Infinity' ELSE printf('%!.17g', ${c}) END`;
 }
@@ -47,9 +60,15 @@ describe('ordered reads', () => {
     (d) => d.compileOrderedSelect(readings(d), [d.compileKeyCondition(['site', 'n'], ['a', 5], '>', '>')]),
     {
       sqlite: backquoted({
-        sql:
+        sql: sqliteTyped(
+          'reading',
+          ['site', 'n', 'x'],
+          [],
+          0,
+          2,
           `SELECT "site", "n", "x", ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ` +
-          'WHERE ("x" > ?) AND ("site" > ? OR ("site" = ? AND "n" > ?)) ORDER BY "site", "n"',
+            'WHERE ("x" > ?) AND ("site" > ? OR ("site" = ? AND "n" > ?)) ORDER BY "site", "n"',
+        ),
         parameters: [0, 'a', 'a', 5],
       }),
       postgresql: ansiAfter,
@@ -103,7 +122,14 @@ describe('ordered reads', () => {
     (d) => d.compileOrderedSelect({ ...readings(d), where: undefined, numbers: ['x'] }),
     {
       sqlite: backquoted({
-        sql: `SELECT "site", "n", ${sqliteExactNumber('x')} AS "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0, ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ORDER BY "site", "n"`,
+        sql: sqliteTyped(
+          'reading',
+          ['site', 'n', 'x'],
+          ['x'],
+          1,
+          2,
+          `SELECT "site", "n", ${sqliteExactNumber('x')} AS "x", CASE WHEN typeof("x") IN ('text', 'blob') THEN 1 ELSE 0 END AS non_number_mask_0, ${sqliteKeyText('site', 0)}, ${sqliteKeyText('n', 1)} FROM "reading" ORDER BY "site", "n"`,
+        ),
         parameters: [],
       }),
       postgresql: ansiPlain,
@@ -119,7 +145,7 @@ describe('ordered reads', () => {
     "each key column's exact text is read beside it where the driver reads exact numbers as doubles (Oracle's NUMBER) or a value by its column's declared type (SQLite)",
     (d) => d.compileOrderedSelect({ table: 'reading', columns: ['n'], keyColumns: ['n'] }),
     {
-      sqlite: backquoted({ sql: `SELECT "n", ${sqliteKeyText('n', 0)} FROM "reading" ORDER BY "n"`, parameters: [] }),
+      sqlite: backquoted({ sql: sqliteTyped('reading', ['n'], [], 0, 1, `SELECT "n", ${sqliteKeyText('n', 0)} FROM "reading" ORDER BY "n"`), parameters: [] }),
       postgresql: { sql: 'SELECT "n" FROM "reading" ORDER BY "n"', parameters: [] },
       mysql: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
       mariadb: { sql: 'SELECT `n` FROM `reading` ORDER BY `n`', parameters: [] },
