@@ -7,7 +7,8 @@ import { createPostgresqlSchema, type PostgresqlSchema } from '../support/postgr
 /**
  * A registered dataset's table changed outside the server (a feature column renamed, then the table
  * dropped): the fields that read it answer null with NOT_FOUND naming what is gone, the other datasets
- * of the same answer are untouched (no `data: null`), and a run is refused before it is queued. On
+ * of the same answer are untouched (no `data: null`), and a run is refused before it is queued, as it
+ * is when a feature column's type is no longer numeric. On
  * SQLite a double-quoted name that matches no column would be read as a string literal: every name is
  * backquoted there, so a missing column fails instead of profiling as empty.
  */
@@ -70,6 +71,22 @@ for (const target of TARGETS) {
         ],
       });
     });
+
+    if (target.postgresql) {
+      it('a feature column changed to text: a run is refused with BAD_USER_INPUT naming it (its read casts each feature to a double), and runs again once it is numeric', async () => {
+        await execute(`ALTER TABLE ${q(TABLE)} ALTER COLUMN ${q('a')} TYPE TEXT`);
+        const before = await runCount();
+        const started = await request(`mutation { startModelRun(input: { datasetId: "${datasetId}", k: 2 }) { id } }`);
+        const refusal = (started.errors ?? [])[0];
+        assert.equal(refusal?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(started));
+        assert.equal(refusal?.extensions?.field, 'datasetId');
+        assert.match(refusal.message, /Feature column "a" of "changed_readings" is TEXT now, not numeric \(changed since the dataset was registered\)/);
+        assert.equal(await runCount(), before, 'no run was queued');
+        await execute(`ALTER TABLE ${q(TABLE)} ALTER COLUMN ${q('a')} TYPE DOUBLE PRECISION USING ${q('a')}::double precision`);
+        const again = await request(`mutation { startModelRun(input: { datasetId: "${datasetId}", k: 2 }) { id } }`);
+        assert.equal(again.errors, undefined, JSON.stringify(again.errors));
+      });
+    }
 
     it('a feature column renamed: profile is null with NOT_FOUND naming the column, the other datasets answer whole, and a run is refused', async () => {
       await execute(`ALTER TABLE ${q(TABLE)} RENAME COLUMN ${q('b')} TO ${q('c')}`);

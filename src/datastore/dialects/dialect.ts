@@ -414,15 +414,19 @@ export abstract class SqlDialect implements UpsertDialect {
   }
 
   /**
-   * A number column's value as text its driver cannot round, where it would (SQLite's reads a REAL
-   * through 15 digits, and a value of another storage class by the column's declared type: 2.5 in an
-   * INTEGER column as 2); NULL where the value is no number. Default undefined: the column as it is.
+   * A number column of an ordered read (a run's features) as the driver reads it whole, whatever the
+   * column's type. Default: cast to a double, which the `odbc` package reads in binary. A DECIMAL,
+   * NUMERIC or REAL column it reads as text, into ColumnSize + 2 characters: too few for a negative
+   * value that fills the precision (DECIMAL(10,2)'s -99999999.99 needs 12 and a NUL), so the value came
+   * back cut or mixed with the next row's (-99999999.994), and MariaDB's cursor then ended the read
+   * there, its rows lost without an error; a REAL's exponent was cut off (PostgreSQL's -1.7046803e-31
+   * read as -1.7046803). Undefined leaves the column as it is.
    */
-  exactNumberSql(_column: string): string | undefined {
-    return undefined;
+  exactNumberSql(column: string): string | undefined {
+    return this.castToDouble(column);
   }
 
-  /** The number exactNumberSql's text stands for. Default: Number(text). */
+  /** The number exactNumberSql's text stands for, where it is text. Default: Number(text). */
   exactNumber(text: string): number {
     return Number(text);
   }

@@ -47,6 +47,12 @@ export class PostgresqlDialect extends SqlDialect {
    * of the time (bench/RESULTS.md). It also reads a REAL whole, where the driver drops the exponent of
    * a long one (-1.7046803e-31 reads as -1.7046803).
    */
+  // A double from the value's own text: a REAL reads as its shortest text does (-1.7046803e-31), as the
+  // packed form reads it, not as the float's exact value (-1.7046802784664262e-31).
+  override exactNumberSql(column: string): string {
+    return `CAST(CAST(${column} AS TEXT) AS DOUBLE PRECISION)`;
+  }
+
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
     return this.packedPage(read, conditions, limit, packedPageSql);
   }

@@ -48,6 +48,23 @@ export class DatasetService {
     );
   }
 
+  /**
+   * The dataset's feature columns whose type is no longer numeric (changed since it was registered,
+   * outside this server), as registering says it: BAD_USER_INPUT naming the first; null when every one
+   * is. A run reads each feature cast to a double, which such a column's text would fail (or, on
+   * MariaDB, read as 0).
+   */
+  async featuresNotNumeric(dataset: DatasetRecord): Promise<AppError | null> {
+    const columns = (await this.catalog.columnsOf([dataset.table])).get(dataset.table) ?? [];
+    const changed = columns.find((column) => dataset.featureColumns.includes(column.name) && !this.database.dialect.isNumericType(column.type));
+    if (!changed) return null;
+    return badInput(
+      'datasetId',
+      `Feature column "${changed.name}" of "${dataset.table}" is ${changed.type} now, not numeric (changed since the dataset was registered); k-means needs numbers`,
+      changed.name,
+    );
+  }
+
   /** `read` of the dataset's table; when it fails, NOT_FOUND if the table or one of its columns is gone, else its own error. */
   private async explained<T>(dataset: DatasetRecord, read: () => Promise<T>): Promise<T> {
     try {

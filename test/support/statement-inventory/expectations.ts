@@ -156,7 +156,6 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.nonNumberMasks': 'none for the Oracle family: its numeric columns hold only numbers',
   'SqlDialect.nonNumericSql': 'called only where numeric columns hold text (SQLite)',
   'SqlDialect.exactKeyType': 'maps a key column’s ODBC type code; writes no SQL',
-  'SqlDialect.exactNumberSql': 'undefined for the Oracle family: its driver reads a number column by its values, not a declared type (SQLite)',
   'SqlDialect.exactNumber': 'reads exactNumberSql’s text back as a number; writes no SQL',
   'SqlDialect.exactNumberColumns': 'names the columns read as exactNumberSql’s text (none for the Oracle family); writes no SQL',
   'SqlDialect.compilePackedPage': 'undefined for the Oracle family: its driver reads NUMBER columns as doubles already',

@@ -47,7 +47,12 @@ function serviceOver(table: Table) {
     profile: () => Promise.reject(new Error('start() must not profile the whole table')),
   };
   const dependencies = {
-    datasets: { require: () => Promise.resolve(DATASET), lock: () => Promise.resolve(true), whatIsGone: () => Promise.resolve(null) },
+    datasets: {
+      require: () => Promise.resolve(DATASET),
+      lock: () => Promise.resolve(true),
+      whatIsGone: () => Promise.resolve(null),
+      featuresNotNumeric: () => Promise.resolve(null),
+    },
     // The run is written in a transaction that locks the dataset's row first.
     datastore: { transaction: (work: (transaction: object) => Promise<unknown>) => work({}) },
     datasetTables,
