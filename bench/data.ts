@@ -2,6 +2,7 @@ import { Datastore } from '../src/datastore/datastore';
 import { dialectFor } from '../src/datastore/dialects';
 import type { DialectName } from '../src/config/dialect-name';
 import type { ColumnDefinition, SqlValue } from '../src/datastore/types';
+import type { RunParams } from '../src/modules/run/run.record';
 import { SeededRandom } from '../src/shared/seeded-random';
 
 /**
@@ -100,3 +101,21 @@ export const median = (values: readonly number[]): number => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+
+/** A run's parameters for reading `table` (keyed by `keyColumns`, the bench's features) as readFeatureTable reads it: k = 10, nothing dropped or scaled. */
+export function readParams(table: string, keyColumns: readonly string[]): RunParams {
+  return {
+    k: 10,
+    kRange: null,
+    initialization: 'KMEANS_PLUS_PLUS',
+    nInit: 1,
+    maxIterations: 300,
+    tolerance: 0,
+    seed: 1,
+    preparation: { missing: 'DROP', scaling: 'NONE' },
+    publishOutcomes: false,
+    table,
+    keyColumns: [...keyColumns],
+    featureColumns: featureColumns(),
+  };
+}

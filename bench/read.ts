@@ -8,8 +8,7 @@ import { dialectFor, type SqlDialect } from '../src/datastore/dialects';
 import { PostgresqlDialect } from '../src/datastore/dialects/postgresql';
 import type { Statement } from '../src/datastore/types';
 import { readFeatureTable } from '../src/modules/run/dataset-reader';
-import type { RunParams } from '../src/modules/run/run.record';
-import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore, type BenchDatabase } from './data';
+import { benchTable, ensureBlobTable, featureColumns, median, openBenchDatastore, readParams, type BenchDatabase } from './data';
 
 /**
  * The read benchmark (issue 6): how fast a dataset comes out of the database through ODBC.
@@ -210,20 +209,7 @@ async function runCase(readCase: ReadCase): Promise<CaseOutcome> {
           : benchDatastore(readCase.database, declaredCursorDatastoreDialect(readCase.database));
     try {
       await datastore.detectServer();
-      const params: RunParams = {
-        k: 10,
-        kRange: null,
-        initialization: 'KMEANS_PLUS_PLUS',
-        nInit: 1,
-        maxIterations: 300,
-        tolerance: 0,
-        seed: 1,
-        preparation: { missing: 'DROP', scaling: 'NONE' },
-        publishOutcomes: false,
-        table: benchTable(readCase.rows),
-        keyColumns: ['entity_id'],
-        featureColumns: featureColumns(),
-      };
+      const params = readParams(benchTable(readCase.rows), ['entity_id']);
       const baselineRssBytes = process.memoryUsage.rss();
       const cpu = process.cpuUsage();
       const started = performance.now();
