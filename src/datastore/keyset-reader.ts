@@ -183,7 +183,7 @@ export class KeysetReader implements Streamer {
     const positions: number[] = [];
     for (let part = 1; part < count; part++) {
       const offset = Math.floor((total * part) / count) - 1;
-      const probe = await this.readBatch(dialect, keysOnly, dialect.paginate(dialect.compileOrderedSelect(keysOnly), { limit: 1, offset }));
+      const probe = await this.readBatch(dialect, keysOnly, dialect.compileKeyProbe(keysOnly, [], offset));
       if (probe.length === 0) break; // rows deleted since the count: fewer ranges
       const key = probe.rawValues(0, keyIndexes);
       if (key.some((value) => value === null)) return whole;
@@ -240,11 +240,7 @@ export class KeysetReader implements Streamer {
     let total = before;
     for (;;) {
       const from = after ? [key(after, '>', '>')] : [];
-      const probe = await this.readBatch(
-        dialect,
-        keysOnly,
-        dialect.paginate(dialect.compileOrderedSelect(keysOnly, [...from, ...upperEnd]), { limit: 1, offset: pageSize - 1 }),
-      );
+      const probe = await this.readBatch(dialect, keysOnly, dialect.compileKeyProbe(keysOnly, [...from, ...upperEnd], pageSize - 1));
       if (probe.length === 0) {
         // Fewer than pageSize rows remain: read them all.
         const rest = await this.readBatch(dialect, read, dialect.compileOrderedSelect(read, [...from, ...upperEnd]));

@@ -276,6 +276,15 @@ export abstract class SqlDialect implements UpsertDialect {
     };
   }
 
+  /**
+   * The keys of the row `offset` rows into `keysOnly` (a read of its key columns) in key order under
+   * `conditions`: the probe that keyset paging and key ranges read. Default: its ordered select, one row
+   * from `offset`.
+   */
+  compileKeyProbe(keysOnly: OrderedRead, conditions: readonly SqlCondition[], offset: number): Statement {
+    return this.paginate(this.compileOrderedSelect(keysOnly, conditions), { limit: 1, offset });
+  }
+
   /** Any `count` rows of a query, in no particular order (a capped count). Default: its first page. */
   firstRows(statement: Statement, count: number): Statement {
     return this.paginate(statement, { limit: count, offset: 0 });

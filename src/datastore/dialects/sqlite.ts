@@ -212,6 +212,30 @@ export class SqliteDialect extends SqlDialect {
     return { ...statement, sql: `SELECT ${typed.join(', ')} FROM ${q(read.table)}, sqlite_master WHERE 0 UNION ALL ${statement.sql}` };
   }
 
+  /**
+   * The row at `offset` found by the keys alone (the index), and only its key texts made: in the ordered
+   * select, a compound, the texts of every row skipped were made too (a run's 1M-row read took 0.1 s
+   * longer with a probe at 500,000).
+   */
+  override compileKeyProbe(keysOnly: OrderedRead, conditions: readonly SqlCondition[], offset: number): Statement {
+    const texts = this.keyTexts(keysOnly);
+    if (texts.length === 0) return super.compileKeyProbe(keysOnly, conditions, offset);
+    const q = (name: string) => this.quoteIdentifier(name);
+    const keys = keysOnly.keyColumns.map(q).join(', ');
+    const { where, parameters } = this.readWhere(keysOnly, conditions);
+    const typed = [
+      ...keysOnly.keyColumns.map((name) => `${q(keysOnly.table)}.${q(name)}`),
+      ...texts.map((_, index) => `sqlite_master.sql AS key_text_${index}`),
+    ];
+    return {
+      sql:
+        `SELECT ${typed.join(', ')} FROM ${q(keysOnly.table)}, sqlite_master WHERE 0 UNION ALL ` +
+        `SELECT ${keys}, ${texts.map((text) => text.sql).join(', ')} FROM (SELECT ${keys} FROM ${q(keysOnly.table)}${where} ORDER BY ${keys} LIMIT 1 OFFSET ?)`,
+      parameters: [...parameters, offset],
+      kind: 'select',
+    };
+  }
+
   /** A key from exactKeyTextSql's text: an integer (a BigInt past 2^53, bound as one), a double, a text, a Buffer; NULL without one. */
   override exactKey(_value: unknown, text: unknown): unknown {
     if (typeof text !== 'string' || text === '') return null;

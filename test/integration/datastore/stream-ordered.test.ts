@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Datastore } from '../../../src/datastore/datastore';
-import type { KeyRange, OrderedRead } from '../../../src/datastore/types';
+import type { KeyRange, OrderedRead, SqlCondition } from '../../../src/datastore/types';
 import type { RowBatch } from '../../../src/datastore/row-batch';
 import type { Page, SqlDialect } from '../../../src/datastore/dialects/dialect';
 import { MariadbDialect } from '../../../src/datastore/dialects/mariadb';
@@ -20,40 +20,65 @@ import { ddl, mariadbDatabase, openDatastore, postgresqlDatabase, select, sqlite
  * unreliable). The reference is always one plain `ORDER BY` query of the same rows.
  */
 
-/** Records the pages asked of the dialect: keyset paging asks only for LIMIT 1 OFFSET pageSize − 1 probes. */
+/**
+ * Records the pages asked of the dialect: keyset paging asks only for probes (compileKeyProbe, one row
+ * at pageSize − 1), each recorded as that page; a page by OFFSET (paginate) is recorded as itself.
+ */
 interface PagingRecorder {
   readonly pages: Page[];
 }
 
+/** The pages one recorder has seen: a probe counts as its one-row page, not as the paginate inside it. */
+class PageLog {
+  readonly pages: Page[] = [];
+  private probing = false;
+
+  page<T>(page: Page, next: () => T): T {
+    if (!this.probing) this.pages.push(page);
+    return next();
+  }
+
+  probe<T>(offset: number, next: () => T): T {
+    this.pages.push({ limit: 1, offset });
+    this.probing = true;
+    try {
+      return next();
+    } finally {
+      this.probing = false;
+    }
+  }
+}
+
+// Classes, not wrappers: the datastore refines its dialect for the server by its class.
 function pagingSqlite(): SqliteDialect & PagingRecorder {
+  const log = new PageLog();
   return new (class extends SqliteDialect {
     override readonly reliableCursorFetch: boolean = false;
-    readonly pages: Page[] = [];
-    override paginate(statement: Statement, page: Page): Statement {
-      this.pages.push(page);
-      return super.paginate(statement, page);
-    }
+    readonly pages = log.pages;
+    override paginate = (statement: Statement, page: Page) => log.page(page, () => super.paginate(statement, page));
+    override compileKeyProbe = (read: OrderedRead, conditions: readonly SqlCondition[], offset: number) =>
+      log.probe(offset, () => super.compileKeyProbe(read, conditions, offset));
   })();
 }
 
 function pagingPostgresql(): PostgresqlDialect & PagingRecorder {
+  const log = new PageLog();
   return new (class extends PostgresqlDialect {
     override readonly reliableCursorFetch: boolean = false;
-    readonly pages: Page[] = [];
-    override paginate(statement: Statement, page: Page): Statement {
-      this.pages.push(page);
-      return super.paginate(statement, page);
-    }
+    readonly pages = log.pages;
+    override paginate = (statement: Statement, page: Page) => log.page(page, () => super.paginate(statement, page));
+    override compileKeyProbe = (read: OrderedRead, conditions: readonly SqlCondition[], offset: number) =>
+      log.probe(offset, () => super.compileKeyProbe(read, conditions, offset));
   })();
 }
 
 function recordingMariadb(): MariadbDialect & PagingRecorder {
+  const log = new PageLog();
   return new (class extends MariadbDialect {
-    readonly pages: Page[] = [];
-    override paginate(statement: Statement, page: Page): Statement {
-      this.pages.push(page);
-      return super.paginate(statement, page);
-    }
+    readonly pages = log.pages;
+    override paginate = (statement: Statement, page: Page) => log.page(page, () => super.paginate(statement, page));
+    override compileKeyProbe = (read: OrderedRead, conditions: readonly SqlCondition[], offset: number) =>
+      log.probe(offset, () => super.compileKeyProbe(read, conditions, offset));
   })();
 }
 
