@@ -426,10 +426,9 @@ export abstract class SqlDialect implements UpsertDialect {
    * A number column of an ordered read (a run's features) as the driver reads it whole, whatever the
    * column's type. Default: cast to a double, which the `odbc` package reads in binary. A DECIMAL,
    * NUMERIC or REAL column it reads as text, into ColumnSize + 2 characters: too few for a negative
-   * value that fills the precision (DECIMAL(10,2)'s -99999999.99 needs 12 and a NUL), so the value came
-   * back cut or mixed with the next row's (-99999999.994), and MariaDB's cursor then ended the read
-   * there, its rows lost without an error; a REAL's exponent was cut off (PostgreSQL's -1.7046803e-31
-   * read as -1.7046803). Undefined leaves the column as it is.
+   * value that fills the precision (DECIMAL(10,2)'s -99999999.99 needs 12 and a NUL: PostgreSQL's came
+   * back as -99999999.9), and a REAL's exponent was cut off (PostgreSQL's -1.7046803e-31 read as
+   * -1.7046803). Undefined leaves the column as it is.
    */
   exactNumberSql(column: string): string | undefined {
     return this.castToDouble(column);

@@ -39,14 +39,6 @@ export class PostgresqlDialect extends SqlDialect {
   /** Most characters of array text one array UPSERT statement carries, over all its columns. Default: 16 Mi. */
   readonly maxArrayTextPerStatement: number = 16 * 1024 * 1024;
 
-  /**
-   * A page of a read whose one key is an integer and whose other columns are numbers, as one JSON text
-   * (packed-page.ts): each double as PostgreSQL writes it since 12, the shortest text that reads back
-   * as itself (packedPageProbe checks this server's extra_float_digits), built by the server where
-   * psqlODBC and the `odbc` package would hand over each value on its own: 1M × 10 in about two thirds
-   * of the time (bench/RESULTS.md). It also reads a REAL whole, where the driver drops the exponent of
-   * a long one (-1.7046803e-31 reads as -1.7046803).
-   */
   // A REAL as the double of its own text (-1.7046803e-31, as the packed form reads it), not the float's
   // exact value (-1.7046802784664262e-31); any other number cast straight: the text round trip for every
   // column made 1M × 10 read in 6.1 s instead of 4.5 s (bench/driver-read.ts), pg_typeof per value costs
@@ -55,6 +47,14 @@ export class PostgresqlDialect extends SqlDialect {
     return `CASE WHEN pg_typeof(${column}) = 'real'::regtype THEN CAST(CAST(${column} AS TEXT) AS DOUBLE PRECISION) ELSE CAST(${column} AS DOUBLE PRECISION) END`;
   }
 
+  /**
+   * A page of a read whose one key is an integer and whose other columns are numbers, as one JSON text
+   * (packed-page.ts): each double as PostgreSQL writes it since 12, the shortest text that reads back
+   * as itself (packedPageProbe checks this server's extra_float_digits), built by the server where
+   * psqlODBC and the `odbc` package would hand over each value on its own: 1M × 10 in about two thirds
+   * of the time (bench/RESULTS.md). It also reads a REAL whole, where the driver drops the exponent of
+   * a long one (-1.7046803e-31 reads as -1.7046803).
+   */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
     return this.packedPage(read, conditions, limit, packedPageSql);
   }

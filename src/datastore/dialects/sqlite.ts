@@ -207,9 +207,8 @@ export class SqliteDialect extends SqlDialect {
     const typed = [
       ...read.columns.map((name, index) => (exact.has(index) ? `NULL AS ${q(name)}` : `${q(read.table)}.${q(name)}`)),
       ...this.nonNumberMasks(read).map((_, index) => `0 AS non_number_mask_${index}`),
-      ...texts.map((_, index) => `sqlite_master.sql AS key_text_${index}`),
     ];
-    return { ...statement, sql: `SELECT ${typed.join(', ')} FROM ${q(read.table)}, sqlite_master WHERE 0 UNION ALL ${statement.sql}` };
+    return { ...statement, sql: `${this.keyTextsTyped(read.table, typed, texts.length)}${statement.sql}` };
   }
 
   /**
@@ -223,17 +222,25 @@ export class SqliteDialect extends SqlDialect {
     const q = (name: string) => this.quoteIdentifier(name);
     const keys = keysOnly.keyColumns.map(q).join(', ');
     const { where, parameters } = this.readWhere(keysOnly, conditions);
-    const typed = [
-      ...keysOnly.keyColumns.map((name) => `${q(keysOnly.table)}.${q(name)}`),
-      ...texts.map((_, index) => `sqlite_master.sql AS key_text_${index}`),
-    ];
+    const typed = keysOnly.keyColumns.map((name) => `${q(keysOnly.table)}.${q(name)}`);
     return {
       sql:
-        `SELECT ${typed.join(', ')} FROM ${q(keysOnly.table)}, sqlite_master WHERE 0 UNION ALL ` +
+        this.keyTextsTyped(keysOnly.table, typed, texts.length) +
         `SELECT ${keys}, ${texts.map((text) => text.sql).join(', ')} FROM (SELECT ${keys} FROM ${q(keysOnly.table)}${where} ORDER BY ${keys} LIMIT 1 OFFSET ?)`,
       parameters: [...parameters, offset],
       kind: 'select',
     };
+  }
+
+  /**
+   * `SELECT … WHERE 0 UNION ALL `, to go before a read's own SELECT: no rows, and its columns type the
+   * compound's: `typed` as given (the table's own columns keep their declared types), then `keyTexts`
+   * key texts as sqlite_master's `sql`, declared TEXT, which the driver reads whole (an expression it
+   * cuts at 255 characters).
+   */
+  private keyTextsTyped(table: string, typed: readonly string[], keyTexts: number): string {
+    const texts = Array.from({ length: keyTexts }, (_, index) => `sqlite_master.sql AS key_text_${index}`);
+    return `SELECT ${[...typed, ...texts].join(', ')} FROM ${this.quoteIdentifier(table)}, sqlite_master WHERE 0 UNION ALL `;
   }
 
   /** A key from exactKeyTextSql's text: an integer (a BigInt past 2^53, bound as one), a double, a text, a Buffer; NULL without one. */

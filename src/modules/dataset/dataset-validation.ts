@@ -47,10 +47,13 @@ export function checkColumns(
   };
   checkList('keyColumns', keyColumns);
   checkList('featureColumns', featureColumns);
-  for (const name of featureColumns) {
-    const column = byName.get(name)!;
-    if (!dialect.isNumericType(column.type)) {
-      throw badInput('featureColumns', `Feature column "${name}" is ${column.type}, not numeric; k-means needs numbers`, name);
-    }
-  }
+  const nonNumeric = nonNumericFeature(dialect, columns, featureColumns);
+  if (nonNumeric)
+    throw badInput('featureColumns', `Feature column "${nonNumeric.name}" is ${nonNumeric.type}, not numeric; k-means needs numbers`, nonNumeric.name);
+}
+
+/** The first of `featureColumns`, in their order, whose catalog type is not numeric; undefined when none is (a missing column is not one). */
+export function nonNumericFeature(dialect: SqlDialect, columns: readonly CatalogColumn[], featureColumns: readonly string[]): CatalogColumn | undefined {
+  const byName = new Map(columns.map((column) => [column.name, column]));
+  return featureColumns.map((name) => byName.get(name)).find((column) => column !== undefined && !dialect.isNumericType(column.type));
 }

@@ -10,7 +10,7 @@ import { toError } from '../../shared/to-error';
 import type { CatalogRepository } from './catalog.repository';
 import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
-import { badInput, checkColumns, checkDescription, checkIdentifier, checkName } from './dataset-validation';
+import { badInput, checkColumns, checkDescription, checkIdentifier, checkName, nonNumericFeature } from './dataset-validation';
 import { isAppTable } from '../../datastore/migrations/app-migrations';
 import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../outcome/outcome-table';
 
@@ -36,27 +36,20 @@ export class DatasetService {
    * server): NOT_FOUND naming the table, or its missing key and feature columns; null when it is as registered.
    */
   async whatIsGone(dataset: DatasetRecord): Promise<AppError | null> {
-    const columns = (await this.catalog.columnsOf([dataset.table])).get(dataset.table);
-    if (!columns) return missingTable(dataset.table);
-    const present = new Set(columns.map((column) => column.name));
-    const gone = [...new Set([...dataset.keyColumns, ...dataset.featureColumns])].filter((name) => !present.has(name));
-    if (gone.length === 0) return null;
-    return new AppError(
-      'NOT_FOUND',
-      `Table "${dataset.table}" has no column ${gone.map((name) => `"${name}"`).join(', ')} any more (dropped or renamed since the dataset was registered)`,
-      { table: dataset.table, columns: gone },
-    );
+    return goneFrom(dataset, (await this.catalog.columnsOf([dataset.table])).get(dataset.table));
   }
 
   /**
-   * The dataset's feature columns whose type is no longer numeric (changed since it was registered,
-   * outside this server), as registering says it: BAD_USER_INPUT naming the first; null when every one
-   * is. A run reads each feature cast to a double, which such a column's text would fail (or, on
-   * MariaDB, read as 0).
+   * Why a run cannot read the dataset now, from one look at the catalog, as BAD_USER_INPUT on datasetId:
+   * what is gone (whatIsGone), or a feature column whose type is no longer numeric (changed since it
+   * was registered, outside this server; registering says it the same way). A run reads each feature
+   * cast to a double, which such a column's text would fail (or, on MariaDB, read as 0). Null when it can.
    */
-  async featuresNotNumeric(dataset: DatasetRecord): Promise<AppError | null> {
-    const columns = (await this.catalog.columnsOf([dataset.table])).get(dataset.table) ?? [];
-    const changed = columns.find((column) => dataset.featureColumns.includes(column.name) && !this.database.dialect.isNumericType(column.type));
+  async refusalToRun(dataset: DatasetRecord): Promise<AppError | null> {
+    const columns = (await this.catalog.columnsOf([dataset.table])).get(dataset.table);
+    const gone = goneFrom(dataset, columns);
+    if (gone) return new AppError('BAD_USER_INPUT', `Dataset "${dataset.name}" cannot be read: ${gone.message}`, { field: 'datasetId', ...gone.details });
+    const changed = nonNumericFeature(this.database.dialect, columns!, dataset.featureColumns);
     if (!changed) return null;
     return badInput(
       'datasetId',
@@ -274,4 +267,17 @@ export class DatasetService {
 
 function missingTable(table: string): AppError {
   return new AppError('NOT_FOUND', `Table "${table}" does not exist in the database`, { table });
+}
+
+/** whatIsGone, from the catalog's columns of the dataset's table (undefined: the table is gone). */
+function goneFrom(dataset: DatasetRecord, columns: readonly CatalogColumn[] | undefined): AppError | null {
+  if (!columns) return missingTable(dataset.table);
+  const present = new Set(columns.map((column) => column.name));
+  const gone = [...new Set([...dataset.keyColumns, ...dataset.featureColumns])].filter((name) => !present.has(name));
+  if (gone.length === 0) return null;
+  return new AppError(
+    'NOT_FOUND',
+    `Table "${dataset.table}" has no column ${gone.map((name) => `"${name}"`).join(', ')} any more (dropped or renamed since the dataset was registered)`,
+    { table: dataset.table, columns: gone },
+  );
 }

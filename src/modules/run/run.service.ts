@@ -71,10 +71,8 @@ export class RunService {
 
     // Everything the data can refuse is refused now, before a run row exists, with queries that stop
     // early: the statistics of the input come from the run itself (the preparation trace document).
-    const gone = await datasets.whatIsGone(dataset);
-    if (gone) throw new AppError('BAD_USER_INPUT', `Dataset "${dataset.name}" cannot be read: ${gone.message}`, { field: 'datasetId', ...gone.details });
-    const notNumeric = await datasets.featuresNotNumeric(dataset);
-    if (notNumeric) throw notNumeric;
+    const refusal = await datasets.refusalToRun(dataset);
+    if (refusal) throw refusal;
     const [empty] = await datasetTables.featuresWithoutValue(params.table, params.featureColumns);
     if (empty !== undefined) {
       throw new AppError('BAD_USER_INPUT', `Feature column "${empty}" has no values (every row is NULL or the table is empty)`, { field: 'datasetId' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RegisterDatasetDocument, StartModelRunDocument } from '../../generated/graphql';
+import { RegisterDatasetDocument, StartModelRunDocument, type StartModelRunInput } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
 import { countAssignments, createTable, dataOf, registerInput, snapshotOutcomeTable, startInput, waitForRun } from '../../support/runs';
@@ -95,36 +95,33 @@ for (const target of [
       await schema?.drop();
     });
 
+    /** Starts a run of `input`: it ends FAILED with `error`, and stores no assignment and no outcome. */
+    async function assertFailsStoringNothing(input: StartModelRunInput, error: { code: string; message: string }): Promise<void> {
+      const outcomesBefore = await snapshotOutcomeTable(server.app.datastore);
+      const started = dataOf(await server.graphql(StartModelRunDocument, { input }), 'start').startModelRun;
+      const ended = await waitForRun(server, started.id);
+      assert.equal(ended.status, 'FAILED');
+      assert.deepEqual(ended.error, error);
+      assert.equal(await countAssignments(server.app.datastore, started.id), 0);
+      assert.deepEqual(await snapshotOutcomeTable(server.app.datastore), outcomesBefore);
+    }
+
     for (const algorithm of ['LLOYD', 'MINI_BATCH'] as const) {
       it(`${algorithm}: the run FAILS with DUPLICATE_KEY naming the first repeated key, and stores no assignment and no outcome`, async () => {
-        const outcomesBefore = await snapshotOutcomeTable(server.app.datastore);
-        const started = dataOf(
-          await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, algorithm, k: 2, seed: 3 }) }),
-          'start',
-        ).startModelRun;
-        const ended = await waitForRun(server, started.id);
-        assert.equal(ended.status, 'FAILED');
-        assert.deepEqual(ended.error, { code: 'DUPLICATE_KEY', message: 'more than one row of the table has the key "0"' });
-        assert.equal(await countAssignments(server.app.datastore, started.id), 0);
-        assert.deepEqual(await snapshotOutcomeTable(server.app.datastore), outcomesBefore);
+        await assertFailsStoringNothing(startInput({ datasetId, algorithm, k: 2, seed: 3 }), {
+          code: 'DUPLICATE_KEY',
+          message: 'more than one row of the table has the key "0"',
+        });
       });
     }
 
     for (const which of ['single', 'composite'] as const) {
       for (const algorithm of ['LLOYD', 'MINI_BATCH'] as const) {
         it(`a NULL in a ${which} key, ${algorithm}: the run FAILS with NULL_KEY naming the column, and stores no assignment and no outcome`, async () => {
-          const outcomesBefore = await snapshotOutcomeTable(server.app.datastore);
-          const started = dataOf(
-            await server.graphql(StartModelRunDocument, {
-              input: startInput({ datasetId: nullKeyed[which]!, algorithm, k: 2, seed: 3, publishOutcomes: true }),
-            }),
-            'start',
-          ).startModelRun;
-          const ended = await waitForRun(server, started.id);
-          assert.equal(ended.status, 'FAILED');
-          assert.deepEqual(ended.error, { code: 'NULL_KEY', message: 'a row of the table has a NULL in key column "entity"' });
-          assert.equal(await countAssignments(server.app.datastore, started.id), 0);
-          assert.deepEqual(await snapshotOutcomeTable(server.app.datastore), outcomesBefore);
+          await assertFailsStoringNothing(startInput({ datasetId: nullKeyed[which]!, algorithm, k: 2, seed: 3, publishOutcomes: true }), {
+            code: 'NULL_KEY',
+            message: 'a row of the table has a NULL in key column "entity"',
+          });
         });
       }
     }

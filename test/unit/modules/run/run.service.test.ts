@@ -50,8 +50,7 @@ function serviceOver(table: Table) {
     datasets: {
       require: () => Promise.resolve(DATASET),
       lock: () => Promise.resolve(true),
-      whatIsGone: () => Promise.resolve(null),
-      featuresNotNumeric: () => Promise.resolve(null),
+      refusalToRun: () => Promise.resolve(null),
     },
     // The run is written in a transaction that locks the dataset's row first.
     datastore: { transaction: (work: (transaction: object) => Promise<unknown>) => work({}) },
