@@ -18,6 +18,7 @@ import { serveGraphqlWs } from './app/graphql-ws';
 import { mountRoutes } from './app/http-routes';
 import { createModules } from './app/modules';
 import { SharedRedis } from './app/redis';
+import { ChangeClock } from './plugins/response-cache/change-clock';
 import { setUpTraceInBackground } from './app/trace';
 
 export interface App {
@@ -45,8 +46,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     () => telemetry.writer.counters(),
     () => services.runs.queueDepth(),
   );
-  const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement);
+  // Every committed write retires the response cache's answers, here and, through Redis, on every replica.
+  const changes = new ChangeClock();
+  const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement, () => changes.changed());
   const redis = config.redis ? new SharedRedis(config.redis, logger.child({ component: 'redis' }), metrics.observeRedisFailure) : null;
+  if (redis) {
+    const broadcast = redis.dataChanges(() => changes.heard());
+    changes.onChange(() => broadcast.changed());
+  }
   const { services, runLifecycle, runUpdates, authenticator, sockets } = createModules(config, datastore, telemetry, redis, metrics, logger);
 
   const expressApp = express();
@@ -56,7 +63,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   // Production masking, request ids on errors, internal errors logged once: HTTP and graphql-ws alike.
   const errorReporting = createErrorReporting({ production: config.nodeEnv === 'production', logger });
   const subscriptions = serveGraphqlWs({ httpServer, schema, config, services, authenticator, sockets, formatErrors: errorReporting.formatErrors, logger });
-  const apollo = createGraphqlServer({ schema, config, httpServer, sockets: subscriptions, errorReporting, metrics, trace: telemetry.writer, logger });
+  const apollo = createGraphqlServer({ schema, config, httpServer, sockets: subscriptions, errorReporting, metrics, trace: telemetry.writer, logger, changes });
   await apollo.start();
   mountRoutes(expressApp, { apollo, config, services, authenticator, datastore, bootstrap, metrics, trace: telemetry.writer, redis, logger });
 

@@ -19,6 +19,8 @@ import { metricsPlugin } from '../plugins/metrics/plugin';
 import { nulCharacterPlugin } from '../plugins/nul-characters/plugin';
 import { subscriptionsOverHttpRefused } from '../plugins/subscriptions-over-http/plugin';
 import { landingPageWithGraphiql } from '../plugins/landing-page/plugin';
+import type { ChangeClock } from '../plugins/response-cache/change-clock';
+import { responseCachePlugin } from '../plugins/response-cache/plugin';
 import { graphqlTracePlugin } from '../plugins/trace/plugin';
 import type { TraceRecorder } from '../telemetry/trace-recorder';
 import { traceService } from './modules';
@@ -32,7 +34,13 @@ export interface GraphqlServerOptions {
   readonly metrics: Metrics;
   readonly trace: TraceRecorder;
   readonly logger: Logger;
+  /** Ticked by every committed write: the response cache's answers last while it does not move. */
+  readonly changes: ChangeClock;
 }
+
+// At most this many answers, and this many characters of their JSON: tens of MB of heap at most.
+const RESPONSE_CACHE_ENTRIES = 1_000;
+const RESPONSE_CACHE_CHARACTERS = 8 * 1024 * 1024;
 
 /** Apollo Server over the schema, with the query limits and every plugin; not started. */
 export function createGraphqlServer(options: GraphqlServerOptions): ApolloServer<GraphqlContext> {
@@ -67,6 +75,14 @@ export function createGraphqlServer(options: GraphqlServerOptions): ApolloServer
       costLimitPlugin({ maxCost: config.queryLimits.maxCost }),
       nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
+      // After the query limits and the refusals above, which a cached answer must pass as well.
+      responseCachePlugin({
+        clock: options.changes,
+        maxAgeMs: config.responseCacheMs,
+        maxEntries: RESPONSE_CACHE_ENTRIES,
+        maxCharacters: RESPONSE_CACHE_CHARACTERS,
+        observe: options.metrics.observeResponseCache,
+      }),
       graphqlTracePlugin({ recorder: options.trace, service: traceService(config), refusedSampleRate: config.trace.refusedSampleRate }),
       // Sandbox needs Apollo's CDN; the bar above it links to the GraphiQL this server serves (src/http/graphiql/).
       config.introspection

@@ -99,6 +99,35 @@ export class SharedRedis {
     };
   }
 
+  /**
+   * Committed writes, for the other replicas' response caches: `changed()` publishes on
+   * `<prefix>data-changed` (once per turn of the event loop, however many writes it saw); each message
+   * from another replica calls `heard`, and so does every reconnection and loss of the subscriber
+   * connection (messages may have been missed: the kept answers go).
+   */
+  dataChanges(heard: () => void): { changed(): void } {
+    const channel = `${this.prefix}data-changed`;
+    void this.catchingRejections(this.subscriber, 'subscribe').subscribe(channel);
+    this.subscriber.on('message', (from: string, message: string) => {
+      if (from === channel && message !== this.origin) heard();
+    });
+    this.onReconnect(heard);
+    this.onDisconnect(heard);
+    let scheduled = false;
+    return {
+      changed: () => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          this.publisher.publish(channel, this.origin).catch((error: unknown) => {
+            this.failed('publish', error, 'redis: a change was not published: other replicas answer from their cache until GRAPHQL_CACHE_MS');
+          });
+        });
+      },
+    };
+  }
+
   /** Called each time the subscriber connection is back after a loss (messages may have been missed). */
   onReconnect(listener: () => void): void {
     this.reconnectListeners.push(listener);

@@ -31,6 +31,12 @@ export interface Config {
   readonly introspection: boolean;
   /** GRAPHQL_MAX_DEPTH, _COST, _ALIASES, _TOKENS, _DIRECTIVES: checked before any operation executes (src/graphql/limits/). */
   readonly queryLimits: QueryLimits;
+  /**
+   * GRAPHQL_CACHE_MS, default 1000: how long a query's answer may be given again from memory at most
+   * (src/plugins/response-cache/); any committed write on this replica, or on another one told through
+   * Redis, retires it at once. 0 turns the cache off.
+   */
+  readonly responseCacheMs: number;
   /** GRAPHQL_BODY_LIMIT, default 1 MiB (1,048,576 bytes): larger request bodies get 413 PAYLOAD_TOO_LARGE. */
   readonly bodyLimitBytes: number;
   readonly runs: RunConfig;
@@ -130,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     demoDatasets: read.boolean('DEMO_DATASETS', dialect === 'sqlite'),
     introspection: read.boolean('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    responseCacheMs: read.integer('GRAPHQL_CACHE_MS', 1_000, 0, 60_000),
     // Defaults: DEFAULT_QUERY_LIMITS (query-limits.ts).
     queryLimits: {
       maxDepth: read.integer('GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 1_000),

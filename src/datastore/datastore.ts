@@ -22,6 +22,13 @@ export interface DatastoreOptions {
   readonly idleTimeoutMs: number;
   readonly observer?: StatementObserver;
   readonly onBackgroundError?: (error: unknown, context: string) => void;
+  /**
+   * Called after each statement that may have changed data has ended (one outside a transaction), or
+   * after the transaction that ran one has ended: what the changes' readers see from then on is committed.
+   * A row statement the driver says touched no row changed nothing; one that failed may have.
+   * The GraphQL response cache's clock (src/plugins/response-cache/).
+   */
+  readonly onCommittedWrite?: () => void;
 }
 
 export interface DatastoreState {
@@ -134,11 +141,17 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   }
 
   query(statement: Statement): Promise<Row[]> {
-    return this.withConnection((connection) => this.run(connection, statement).then((result) => result.rows));
+    return this.afterWrite(
+      statement,
+      this.withConnection((connection) => this.run(connection, statement)),
+    ).then((result) => result.rows);
   }
 
   execute(statement: Statement): Promise<number> {
-    return this.withConnection((connection) => this.run(connection, statement).then((result) => result.count));
+    return this.afterWrite(
+      statement,
+      this.withConnection((connection) => this.run(connection, statement)),
+    ).then((result) => result.count);
   }
 
   /**
@@ -146,15 +159,45 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    * throws. A connection whose rollback fails is closed rather than reused.
    */
   async transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T> {
-    return this.withConnection((connection) =>
-      this.inTransaction(connection, () =>
-        work({
-          dialect: this.dialect,
-          query: (statement) => this.run(connection, statement).then((result) => result.rows),
-          execute: (statement) => this.run(connection, statement).then((result) => result.count),
-        }),
-      ),
-    );
+    let wrote = false;
+    const noted = (statement: Statement, call: Promise<{ rows: Row[]; count: number }>) =>
+      call.then(
+        (result) => {
+          if (changedData(statement, result.count)) wrote = true;
+          return result;
+        },
+        (error: unknown) => {
+          if (mayWrite(statement)) wrote = true;
+          throw error;
+        },
+      );
+    try {
+      return await this.withConnection((connection) =>
+        this.inTransaction(connection, () =>
+          work({
+            dialect: this.dialect,
+            query: (statement) => noted(statement, this.run(connection, statement)).then((result) => result.rows),
+            execute: (statement) => noted(statement, this.run(connection, statement)).then((result) => result.count),
+          }),
+        ),
+      );
+    } finally {
+      if (wrote) this.options.onCommittedWrite?.();
+    }
+  }
+
+  /** The statement's result, after onCommittedWrite when it may have changed data (it failed, or changed rows). */
+  private async afterWrite(statement: Statement, call: Promise<{ rows: Row[]; count: number }>): Promise<{ rows: Row[]; count: number }> {
+    const onCommittedWrite = this.options.onCommittedWrite;
+    if (!onCommittedWrite || !mayWrite(statement)) return call;
+    try {
+      const result = await call;
+      if (changedData(statement, result.count)) onCommittedWrite();
+      return result;
+    } catch (error) {
+      onCommittedWrite();
+      throw error;
+    }
   }
 
   private async inTransaction<T>(connection: odbc.Connection, work: () => Promise<T>): Promise<T> {
@@ -382,6 +425,21 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 }
 
 /** A result's columns without those the dialect appended for itself (a ROWNUM page's row number). */
+/** Reads (a SELECT, a catalog query) change nothing; any other statement may. */
+function mayWrite(statement: Statement): boolean {
+  return statement.kind !== 'select' && statement.kind !== 'catalog';
+}
+
+/**
+ * Whether a statement that ran may have changed data: an INSERT, UPDATE, DELETE or UPSERT the driver
+ * says touched no row did not (the run leases' periodic check, mostly); DDL and the rest always may.
+ */
+function changedData(statement: Statement, count: number): boolean {
+  if (!mayWrite(statement)) return false;
+  const rowStatement = statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || statement.kind === 'upsert';
+  return !rowStatement || count !== 0;
+}
+
 function resultColumns(columns: readonly ResultColumn[] | undefined, statement: Statement): readonly ResultColumn[] {
   const all = columns ?? [];
   return all.slice(0, all.length - (statement.trailingColumnsToDrop ?? 0));

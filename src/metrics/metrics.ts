@@ -48,6 +48,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly responseCache = new Counter({
+    name: 'graphql_response_cache_total',
+    help: 'GraphQL queries by how the response cache took them: hit (answered from it), miss (executed, then kept), bypass (not cacheable: fields it never keeps, a mutation, the cache off)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   private readonly refusedRequests = new Counter({
     name: 'graphql_refused_or_anonymous_requests_total',
     help: 'GraphQL requests refused (credentials, role, rate limit, query limits, unreadable) or served without credentials (ANONYMOUS), by code; their trace documents are only sampled (TRACE_REFUSED_SAMPLE_RATE)',
@@ -148,6 +155,10 @@ export class Metrics {
   /** `code`: a Refusal (refusal.ts), a fixed set of values. */
   observeRedisFailure = (use: 'rate_limit' | 'publish' | 'subscribe' | 'connection'): void => {
     this.redisFailures.inc({ use });
+  };
+
+  observeResponseCache = (result: 'hit' | 'miss' | 'bypass'): void => {
+    this.responseCache.inc({ result });
   };
 
   observeRefusedRequest(code: Refusal): void {

@@ -31,6 +31,11 @@ export class OperationRuns {
   }
 }
 
+/** The operation's OperationRuns, when the trace plugin attached one to `context`. */
+export function operationRunsOf(context: object): OperationRuns | undefined {
+  return (context as { [RUNS]?: OperationRuns })[RUNS];
+}
+
 /**
  * Wraps the resolvers of the schema's root query and mutation fields whose type is `runTypeName`: each
  * notes its run in the operation's OperationRuns. Only those few fields pay for it; a willResolveField

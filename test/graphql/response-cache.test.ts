@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import { metricValue, startTestServer, type TestServer } from '../support/app-harness';
+import { createPostgresqlSchema, type PostgresqlSchema } from '../support/postgresql-schema';
+import { redisTestPrefix, removeRedisKeys, testRedisUrl } from '../support/test-redis';
+
+/**
+ * The response cache (src/plugins/response-cache/) answers a query again only while no write has
+ * committed since: every answer it gives equals the answer of the same fields executed (the same
+ * query with `apiKeys`, which it never keeps, beside them). The servers keep answers for a minute
+ * (GRAPHQL_CACHE_MS=60000), so an answer that follows a change can only come from the change clock.
+ */
+const RUN_FIELDS = `id status attempts createdAt startedAt finishedAt outcomesPublishedAt durationMs clusterSizes
+  progress { fraction iteration rowsRead } metrics { inertia silhouette iterations } error { code message }
+  params { k algorithm featureColumns } dataset { id name description updatedAt }`;
+const LISTING = `modelRuns(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${RUN_FIELDS} } } }
+  datasets { id name description table keyColumns featureColumns updatedAt latestRun { id status } }`;
+const operation = (source: string) => parse(source) as TypedDocumentNode<Record<string, unknown>, Record<string, never>>;
+const CACHED = operation(`{ ${LISTING} }`);
+const EXECUTED = operation(`{ ${LISTING} apiKeys { id } }`);
+
+async function ask(server: TestServer, document = CACHED): Promise<Record<string, unknown>> {
+  const answer = await server.graphql(document);
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+  const { apiKeys: _keys, ...data } = answer.data!;
+  return data;
+}
+
+async function cacheCount(server: TestServer, result: 'hit' | 'miss' | 'bypass'): Promise<number> {
+  return metricValue(await (await server.get('/metrics')).text(), 'graphql_response_cache_total', { result });
+}
+
+/** The cached answer, checked equal to the executed one, value by value. */
+async function askChecked(server: TestServer, what: string): Promise<Record<string, unknown>> {
+  const cached = await ask(server);
+  assert.deepEqual(cached, await ask(server, EXECUTED), `after ${what}: the listing equals the executed one`);
+  return cached;
+}
+
+async function mutate(server: TestServer, source: string): Promise<Record<string, unknown>> {
+  const answer = await server.graphql(operation(source));
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+  return answer.data!;
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms; last ${JSON.stringify(value).slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const runsOf = (data: Record<string, unknown>) =>
+  (data.modelRuns as { edges: { node: { id: string; status: string; outcomesPublishedAt: string | null } }[] }).edges.map((edge) => edge.node);
+
+describe('the response cache on one server (SQLite)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ GRAPHQL_CACHE_MS: '60000', AUTH_ANONYMOUS: 'none' });
+  });
+  after(() => server.stop());
+
+  it('answers a repeated query from memory, equal to the executed answer', async () => {
+    const first = await askChecked(server, 'start');
+    const hits = await cacheCount(server, 'hit');
+    assert.deepEqual(await ask(server), first);
+    assert.deepEqual(await ask(server), first);
+    assert.equal((await cacheCount(server, 'hit')) - hits, 2, 'the two repeats were hits');
+    assert.ok((await cacheCount(server, 'bypass')) >= 1, 'the executed form (with apiKeys) bypassed it');
+  });
+
+  it('shows each change at once: a run started, run to its end, published again; a dataset updated, registered, deleted', async () => {
+    await ask(server);
+    const { startModelRun } = (await mutate(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, seed: 7 }) { id } }')) as {
+      startModelRun: { id: string };
+    };
+    // It runs meanwhile: its listing is compared with the executed one once it has ended.
+    const listed = runsOf(await ask(server));
+    assert.ok(
+      listed.some((run) => run.id === startModelRun.id),
+      'the started run is listed by the very next query',
+    );
+    // Its progress and end are written by the executor, not by a request: each write retires the answers.
+    await until(
+      'the run ends',
+      () => ask(server, EXECUTED),
+      (data) => runsOf(data).find((run) => run.id === startModelRun.id)?.status === 'SUCCEEDED',
+    );
+    const ended = await askChecked(server, 'the run ended');
+    const published = runsOf(ended).find((run) => run.id === startModelRun.id)!.outcomesPublishedAt;
+    await until(
+      'a later publishedAt',
+      async () => {
+        await mutate(server, `mutation { publishRunOutcomes(runId: "${startModelRun.id}") { id } }`);
+        return runsOf(await askChecked(server, 'publishRunOutcomes')).find((run) => run.id === startModelRun.id)!.outcomesPublishedAt;
+      },
+      (at) => at !== published,
+    );
+
+    await mutate(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "Fisher’s irises, ✓ cached" }) { id } }');
+    const datasets = (await askChecked(server, 'updateDataset')).datasets as { id: string; description: string | null }[];
+    assert.equal(datasets.find((dataset) => dataset.id === 'demo-iris')?.description, 'Fisher’s irises, ✓ cached');
+
+    const { registerDataset } = (await mutate(
+      server,
+      'mutation { registerDataset(input: { name: "iris again", table: "iris", keyColumns: ["sample_id"], featureColumns: ["sepal_length"] }) { id } }',
+    )) as { registerDataset: { id: string } };
+    assert.ok(((await askChecked(server, 'registerDataset')).datasets as { id: string }[]).some((dataset) => dataset.id === registerDataset.id));
+    await mutate(server, `mutation { deleteDataset(id: "${registerDataset.id}") { id } }`);
+    assert.ok(!((await askChecked(server, 'deleteDataset')).datasets as { id: string }[]).some((dataset) => dataset.id === registerDataset.id));
+  });
+
+  it('keeps no answer with an error, and keeps answers apart by role', async () => {
+    const viewerKey = (await server.app.apiKeys.create('cache viewer', 'viewer')).key;
+    const asViewer = { authorization: `Bearer ${viewerKey}` };
+    const query = operation('{ modelRun(id: "no-such-run") { id } datasets { name } }');
+    const viewer = await server.graphql(query, undefined, asViewer);
+    const admin = await server.graphql(query);
+    assert.deepEqual(viewer.data, admin.data);
+    const anonymous = await server.graphql(query, undefined, { authorization: '' });
+    assert.ok(anonymous.errors?.length, 'no role: refused, however the others were answered');
+    const again = await server.graphql(query, undefined, { authorization: '' });
+    assert.deepEqual(again, anonymous, 'and refused again, not answered from a kept answer');
+  });
+});
+
+describe('the response cache across servers on one database (PostgreSQL)', () => {
+  let schema: PostgresqlSchema;
+  const servers: TestServer[] = [];
+  const redisUrl = testRedisUrl();
+  const prefix = redisTestPrefix('response-cache');
+  before(async () => {
+    schema = await createPostgresqlSchema('gql_respcache');
+    const env = { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'true' };
+    servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '60000', REDIS_URL: redisUrl, REDIS_PREFIX: prefix }));
+    servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '60000', REDIS_URL: redisUrl, REDIS_PREFIX: prefix }));
+    servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '300' }));
+  });
+  after(async () => {
+    for (const server of servers) await server.stop();
+    await schema?.drop();
+    await removeRedisKeys(redisUrl, prefix);
+  });
+
+  it('with Redis: a change made through another server retires this one’s answers', async () => {
+    const [writer, reader] = servers as [TestServer, TestServer];
+    const before = await ask(reader);
+    assert.deepEqual(await ask(reader), before, 'kept');
+    await mutate(writer, 'mutation { updateDataset(id: "demo-iris", input: { description: "told through Redis" }) { id } }');
+    // Kept for a minute: only the message through Redis can retire it within the wait.
+    const changed = await until(
+      'the reader sees the change',
+      () => ask(reader),
+      (data) => (data.datasets as { id: string; description: string | null }[]).some((dataset) => dataset.description === 'told through Redis'),
+      10_000,
+    );
+    assert.deepEqual(changed, await ask(reader, EXECUTED));
+  });
+
+  it('without Redis: another server’s change shows within GRAPHQL_CACHE_MS', async () => {
+    const [writer, , alone] = servers as [TestServer, TestServer, TestServer];
+    await ask(alone);
+    await mutate(writer, 'mutation { updateDataset(id: "demo-iris", input: { description: "seen after 300 ms" }) { id } }');
+    const changed = await until(
+      'the server without Redis sees the change',
+      () => ask(alone),
+      (data) => (data.datasets as { id: string; description: string | null }[]).some((dataset) => dataset.description === 'seen after 300 ms'),
+      10_000,
+    );
+    assert.deepEqual(changed, await ask(alone, EXECUTED));
+  });
+});
