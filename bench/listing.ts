@@ -15,7 +15,9 @@ import { createPostgresqlSchema } from '../test/support/postgresql-schema';
  * Timings are results, never assertions; bench/RESULTS.md records them. `--database postgresql` runs the
  * server on a schema of its own in the test PostgreSQL (TEST_POSTGRESQL_ODBC, scripts/services/test-env.sh),
  * dropped at the end; `--profile DIR` writes the server's CPU profile there (node --cpu-prof); `--only N,M`
- * runs those queries of the list (from 0).
+ * runs those queries of the list (from 0). `--cache-ms N` sets GRAPHQL_CACHE_MS (0: no response cache);
+ * `--busy` keeps a run executing through each load (one after another), so its progress writes keep
+ * retiring the cached answers. Each row reports the share of the requests answered from the cache.
  */
 const QUERIES: readonly { readonly name: string; readonly query: string; readonly connections: number }[] = [
   {
@@ -39,6 +41,10 @@ interface Measured {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** Requests answered from the response cache, of those counted by graphql_response_cache_total. */
+  readonly cacheHitShare: number;
+  /** Runs that ended during the load (`--busy`). */
+  readonly runsEnded: number;
   /** The server process's CPU time (every thread: JS, libuv's ODBC calls, workers) per request: less noisy than latency on a shared machine. */
   readonly cpuMsPerRequest: number;
 }
@@ -83,7 +89,38 @@ async function seedRuns(server: Server, runs: number): Promise<void> {
   }
 }
 
-async function load(server: Server, query: string, connections: number, seconds: number): Promise<Omit<Measured, 'name' | 'connections'>> {
+/** graphql_response_cache_total by result, from /metrics. */
+async function cacheCounts(server: Server): Promise<Record<string, number>> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const counts: Record<string, number> = { hit: 0, miss: 0, bypass: 0 };
+  for (const match of text.matchAll(/^graphql_response_cache_total\{result="(\w+)"\} (\d+)/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
+/** Starts a run on the station readings (kRange 2–8, 3 restarts: seconds of progress writes), waits for its end, again, until `stop`; resolves to how many ended. */
+async function keepRunsExecuting(server: Server, stop: { stopped: boolean }): Promise<number> {
+  let ended = 0;
+  for (let seed = 1_000; !stop.stopped; seed++) {
+    const started = await post(
+      server,
+      `mutation { startModelRun(input: { datasetId: "demo-station-readings", kRange: { min: 2, max: 8 }, nInit: 3, seed: ${seed} }) { id } }`,
+    );
+    const id = (started.data?.startModelRun as { id: string } | undefined)?.id;
+    if (!id) throw new Error(`startModelRun: ${JSON.stringify(started.errors)}`);
+    for (;;) {
+      const state = (await post(server, `{ modelRun(id: "${id}") { status } }`)).data?.modelRun as { status: string } | undefined;
+      if (state && !['QUEUED', 'RUNNING'].includes(state.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    ended += 1;
+  }
+  return ended;
+}
+
+async function load(server: Server, query: string, connections: number, seconds: number, busy: boolean): Promise<Omit<Measured, 'name' | 'connections'>> {
+  const cacheBefore = await cacheCounts(server);
+  const stop = { stopped: false };
+  const runs = busy ? keepRunsExecuting(server, stop) : Promise.resolve(0);
   const cpuBefore = cpuMs(server.child.pid!);
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -113,7 +150,16 @@ async function load(server: Server, query: string, connections: number, seconds:
     errors: number;
   };
   const cpu = cpuMs(server.child.pid!) - cpuBefore;
+  stop.stopped = true;
+  const runsEnded = await runs;
+  const cacheAfter = await cacheCounts(server);
+  const [hits, counted] = [
+    cacheAfter.hit! - cacheBefore.hit!,
+    ['hit', 'miss', 'bypass'].reduce((sum, result) => sum + cacheAfter[result]! - cacheBefore[result]!, 0),
+  ];
   return {
+    cacheHitShare: counted > 0 ? Math.round((hits / counted) * 1000) / 1000 : 0,
+    runsEnded,
     cpuMsPerRequest: Math.round((cpu / result.requests.total) * 1000) / 1000,
     requests: result.requests.total,
     perSecond: result.requests.average,
@@ -132,6 +178,8 @@ async function main(): Promise<void> {
       database: { type: 'string', default: 'sqlite' },
       profile: { type: 'string' },
       only: { type: 'string' },
+      'cache-ms': { type: 'string' },
+      busy: { type: 'boolean', default: false },
     },
   });
   if (!['sqlite', 'postgresql'].includes(values.database)) throw new Error(`--database sqlite or postgresql, got ${values.database}`);
@@ -140,6 +188,7 @@ async function main(): Promise<void> {
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aimodel-listing-')),
     RATE_LIMIT_RUNS_PER_MINUTE: '10000',
     RUN_QUEUE_LIMIT: '100',
+    ...(values['cache-ms'] === undefined ? {} : { GRAPHQL_CACHE_MS: values['cache-ms'] }),
   };
   const schema = values.database === 'postgresql' ? await createPostgresqlSchema('bench_listing') : null;
   if (schema) Object.assign(env, { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'true' });
@@ -157,13 +206,15 @@ async function main(): Promise<void> {
       // A GraphQL error answers 200 too: each query must answer data first.
       const once = await post(server, query);
       if (once.errors || !once.data) throw new Error(`${name}: ${JSON.stringify(once.errors)}`);
-      results.push({ name, connections, ...(await load(server, query, connections, Number(values.duration))) });
+      results.push({ name, connections, ...(await load(server, query, connections, Number(values.duration), values.busy)) });
       process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
     }
-    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/request | non-2xx | errors |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log('| query | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/request | from the cache | runs ended | non-2xx | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of results) {
-      console.log(`| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest} | ${r.non2xx} | ${r.errors} |`);
+      console.log(
+        `| ${r.name} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest} | ${r.cacheHitShare} | ${r.runsEnded} | ${r.non2xx} | ${r.errors} |`,
+      );
     }
   } finally {
     server.child.kill('SIGTERM');

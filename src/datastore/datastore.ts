@@ -25,7 +25,8 @@ export interface DatastoreOptions {
   /**
    * Called after each statement that may have changed data has ended (one outside a transaction), or
    * after the transaction that ran one has ended: what the changes' readers see from then on is committed.
-   * A row statement the driver says touched no row changed nothing; one that failed may have.
+   * Told even when the driver says the statement touched no row: a guarded UPDATE that finds its row
+   * changed elsewhere (a run cancelled through another replica) is how this replica learns of it.
    * The GraphQL response cache's clock (src/plugins/response-cache/).
    */
   readonly onCommittedWrite?: () => void;
@@ -160,24 +161,16 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    */
   async transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T> {
     let wrote = false;
-    const noted = (statement: Statement, call: Promise<{ rows: Row[]; count: number }>) =>
-      call.then(
-        (result) => {
-          if (changedData(statement, result.count)) wrote = true;
-          return result;
-        },
-        (error: unknown) => {
-          if (mayWrite(statement)) wrote = true;
-          throw error;
-        },
-      );
+    const noteWrite = (statement: Statement) => {
+      if (mayWrite(statement)) wrote = true;
+    };
     try {
       return await this.withConnection((connection) =>
         this.inTransaction(connection, () =>
           work({
             dialect: this.dialect,
-            query: (statement) => noted(statement, this.run(connection, statement)).then((result) => result.rows),
-            execute: (statement) => noted(statement, this.run(connection, statement)).then((result) => result.count),
+            query: (statement) => (noteWrite(statement), this.run(connection, statement).then((result) => result.rows)),
+            execute: (statement) => (noteWrite(statement), this.run(connection, statement).then((result) => result.count)),
           }),
         ),
       );
@@ -186,18 +179,11 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     }
   }
 
-  /** The statement's result, after onCommittedWrite when it may have changed data (it failed, or changed rows). */
-  private async afterWrite(statement: Statement, call: Promise<{ rows: Row[]; count: number }>): Promise<{ rows: Row[]; count: number }> {
+  /** `call`, and onCommittedWrite once it has ended (either way) when `statement` may have changed data. */
+  private afterWrite<T>(statement: Statement, call: Promise<T>): Promise<T> {
     const onCommittedWrite = this.options.onCommittedWrite;
     if (!onCommittedWrite || !mayWrite(statement)) return call;
-    try {
-      const result = await call;
-      if (changedData(statement, result.count)) onCommittedWrite();
-      return result;
-    } catch (error) {
-      onCommittedWrite();
-      throw error;
-    }
+    return call.finally(onCommittedWrite);
   }
 
   private async inTransaction<T>(connection: odbc.Connection, work: () => Promise<T>): Promise<T> {
@@ -428,16 +414,6 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 /** Reads (a SELECT, a catalog query) change nothing; any other statement may. */
 function mayWrite(statement: Statement): boolean {
   return statement.kind !== 'select' && statement.kind !== 'catalog';
-}
-
-/**
- * Whether a statement that ran may have changed data: an INSERT, UPDATE, DELETE or UPSERT the driver
- * says touched no row did not (the run leases' periodic check, mostly); DDL and the rest always may.
- */
-function changedData(statement: Statement, count: number): boolean {
-  if (!mayWrite(statement)) return false;
-  const rowStatement = statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || statement.kind === 'upsert';
-  return !rowStatement || count !== 0;
 }
 
 function resultColumns(columns: readonly ResultColumn[] | undefined, statement: Statement): readonly ResultColumn[] {

@@ -138,7 +138,8 @@ describe('the response cache across servers on one database (PostgreSQL)', () =>
     schema = await createPostgresqlSchema('gql_respcache');
     const env = { DB_DIALECT: 'postgresql', DB_CONNECTION_STRING: schema.connectionString, DEMO_DATASETS: 'true' };
     servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '60000', REDIS_URL: redisUrl, REDIS_PREFIX: prefix }));
-    servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '60000', REDIS_URL: redisUrl, REDIS_PREFIX: prefix }));
+    // The reader's own periodic write (the run leases' check, every RUN_HEARTBEAT_MS) would retire its answers too.
+    servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '60000', REDIS_URL: redisUrl, REDIS_PREFIX: prefix, RUN_HEARTBEAT_MS: '600000' }));
     servers.push(await startTestServer({ ...env, GRAPHQL_CACHE_MS: '300' }));
   });
   after(async () => {

@@ -68,7 +68,11 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
             observe('bypass');
             return Promise.resolve(null);
           }
-          const key = [contextValue.identity.role ?? '', operationName ?? '', JSON.stringify(request.variables ?? {}), source].join('\u0000');
+          const key = keyOf(contextValue.identity.role, operationName, request.variables, source);
+          if (key === null) {
+            observe('bypass');
+            return Promise.resolve(null);
+          }
           const generation = options.clock.generation;
           const kept = store.get(key, generation, now() - options.maxAgeMs);
           if (!kept) {
@@ -98,4 +102,18 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
       });
     },
   };
+}
+
+/**
+ * The role, operation name, variables and document an answer is kept under; null when the variables
+ * cannot be written as JSON (nested past the stack's depth: execution refuses them as it does anyway).
+ */
+function keyOf(role: string | null, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, source: string): string | null {
+  let variableText: string;
+  try {
+    variableText = JSON.stringify(variables ?? {});
+  } catch {
+    return null;
+  }
+  return [role ?? '', operationName ?? '', variableText, source].join('\u0000');
 }

@@ -16,7 +16,8 @@ describe('modelRuns with each run’s dataset, metrics and centroids', () => {
 
   before(async () => {
     // No heartbeat during the test: only the request's own statements are counted.
-    server = await startTestServer({ RUN_HEARTBEAT_MS: '600000' });
+    // No response cache: a query asked again executes, and its statements are what is counted.
+    server = await startTestServer({ RUN_HEARTBEAT_MS: '600000', GRAPHQL_CACHE_MS: '0' });
     const repository = new RunRepository(server.app.datastore);
     const base = Date.UTC(2025, 0, 1);
     for (let index = 0; index < 50; index++) {

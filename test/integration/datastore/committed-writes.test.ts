@@ -6,9 +6,9 @@ import { ddl, mariadbDatabase, openDatastore, oracleDatabase, postgresqlDatabase
 
 /**
  * Datastore's onCommittedWrite, which the GraphQL response cache's clock hangs on: told after every
- * statement that changed rows, and after the transaction that ran one has committed (never before),
- * not for reads nor for a row statement the driver says touched no row; told for a failed write (it
- * may have changed something). On every engine's real driver, whose affected-row counts differ.
+ * statement that may write (one that touched no row too: a guarded UPDATE finding its row changed
+ * elsewhere is how a replica learns of that), a failed one too, and after the transaction that ran one
+ * has ended (never before it commits); never for reads. On every engine's real driver.
  */
 const TABLE = `cw_${process.pid}`;
 
@@ -29,14 +29,14 @@ for (const database of [sqliteDatabase(), postgresqlDatabase(), mariadbDatabase(
       await datastore?.close();
     });
 
-    it('tells of rows inserted, updated and deleted, and of a failed write; not of reads or of a write that touched no row', async () => {
+    it('tells of rows inserted, updated and deleted, of a write that touched no row and of a failed one; not of reads', async () => {
       const insert = (id: number) => write(`INSERT INTO ${q(TABLE)} (${q('id')}, ${q('label')}) VALUES (?, ?)`, [id, `row ${id}`], 'insert');
       const steps: [string, () => Promise<unknown>, number][] = [
         ['an insert', () => datastore.execute(insert(1)), 1],
         ['a select', () => datastore.query(select(`SELECT ${q('id')} FROM ${q(TABLE)}`)), 0],
-        ['an update of no row', () => datastore.execute(write(`UPDATE ${q(TABLE)} SET ${q('label')} = ? WHERE ${q('id')} = ?`, ['none', 99], 'update')), 0],
+        ['an update of no row', () => datastore.execute(write(`UPDATE ${q(TABLE)} SET ${q('label')} = ? WHERE ${q('id')} = ?`, ['none', 99], 'update')), 1],
         ['an update of one row', () => datastore.execute(write(`UPDATE ${q(TABLE)} SET ${q('label')} = ? WHERE ${q('id')} = ?`, ['é ✓', 1], 'update')), 1],
-        ['a delete of no row', () => datastore.execute(write(`DELETE FROM ${q(TABLE)} WHERE ${q('id')} = ?`, [99], 'delete')), 0],
+        ['a delete of no row', () => datastore.execute(write(`DELETE FROM ${q(TABLE)} WHERE ${q('id')} = ?`, [99], 'delete')), 1],
         ['a failed insert (the key taken)', () => datastore.execute(insert(1)).catch(() => 'failed'), 1],
         ['a delete of one row', () => datastore.execute(write(`DELETE FROM ${q(TABLE)} WHERE ${q('id')} = ?`, [1], 'delete')), 1],
       ];
