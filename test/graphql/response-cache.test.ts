@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { metricValue, startTestServer, type TestServer } from '../support/app-harness';
+import { statementsSoFar } from '../support/runs';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../support/postgresql-schema';
 import { redisTestPrefix, removeRedisKeys, testRedisUrl } from '../support/test-redis';
 
@@ -61,7 +62,8 @@ const runsOf = (data: Record<string, unknown>) =>
 describe('the response cache on one server (SQLite)', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ GRAPHQL_CACHE_MS: '60000', AUTH_ANONYMOUS: 'none' });
+    // No periodic write (the run leases' check) inside a count of statements.
+    server = await startTestServer({ GRAPHQL_CACHE_MS: '60000', AUTH_ANONYMOUS: 'none', RUN_HEARTBEAT_MS: '600000' });
   });
   after(() => server.stop());
 
@@ -113,6 +115,25 @@ describe('the response cache on one server (SQLite)', () => {
     assert.ok(((await askChecked(server, 'registerDataset')).datasets as { id: string }[]).some((dataset) => dataset.id === registerDataset.id));
     await mutate(server, `mutation { deleteDataset(id: "${registerDataset.id}") { id } }`);
     assert.ok(!((await askChecked(server, 'deleteDataset')).datasets as { id: string }[]).some((dataset) => dataset.id === registerDataset.id));
+  });
+
+  it('executes a query asked by 20 clients at once, just after a write, once: the others wait for its answer', async () => {
+    const single = async () => {
+      const before = await statementsSoFar(server);
+      await ask(server);
+      return (await statementsSoFar(server)) - before;
+    };
+    await mutate(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "one" }) { id } }');
+    const alone = await single();
+    assert.ok(alone >= 1, 'executed');
+    await mutate(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "twenty" }) { id } }');
+    const before = await statementsSoFar(server);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ask(server)));
+    const statements = (await statementsSoFar(server)) - before;
+    assert.equal(statements, alone, 'the statements of one execution');
+    for (const answer of answers) assert.deepEqual(answer, answers[0]);
+    assert.deepEqual(answers[0], await ask(server, EXECUTED));
+    assert.ok((answers[0]?.datasets as { description: string | null }[]).some((dataset) => dataset.description === 'twenty'));
   });
 
   it('keeps no answer with an error, and keeps answers apart by role', async () => {

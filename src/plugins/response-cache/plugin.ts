@@ -1,10 +1,13 @@
-import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { GraphqlContext } from '../../graphql/context';
 import { operationRunsOf } from '../trace/run-ids';
 import { isCacheableOperation } from './cacheable-fields';
 import type { ChangeClock } from './change-clock';
-import { ResponseStore } from './response-store';
+import { ResponseStore, type KeptAnswer } from './response-store';
+
+// A request waits this long at most for the same query executing; then it executes its own.
+const LEADER_WAIT_MS = 5_000;
 
 export interface ResponseCacheOptions {
   readonly clock: ChangeClock;
@@ -28,12 +31,16 @@ export interface ResponseCacheOptions {
  * committed write after it (on this replica, or told by Redis from another) retires them, and so does
  * `maxAgeMs`. Answers with any error are never kept. Apollo's pipeline still runs around a cached
  * answer (parsing, validation, the query limits, the access log, metrics and the trace, which gets the
- * runs the answer was computed with); only execution is skipped.
+ * runs the answer was computed with); only execution is skipped. When an answer has just gone (a write,
+ * its age), the requests for it that arrive while one of them executes wait for that one's answer
+ * instead of each executing it again.
  */
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GraphqlContext> {
   const now = options.now ?? Date.now;
   const observe = options.observe ?? (() => undefined);
   const store = new ResponseStore(options.maxEntries, options.maxCharacters);
+  // The request executing each key's query now, whose answer the same query's requests meanwhile wait for.
+  const leaders = new Map<string, Leader>();
   // Apollo keeps one parsed document per query text, so the verdict is worked out once for each.
   const verdicts = new WeakMap<DocumentNode, Map<string, boolean>>();
   let schema: GraphQLSchema | null = null;
@@ -61,42 +68,51 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           },
         });
       }
-      let pending: { key: string; generation: number } | null = null;
+      let leading: Leader | null = null;
       return Promise.resolve({
-        responseForOperation({ document, operationName, source, request, contextValue }) {
+        async responseForOperation({ document, operationName, source, request, contextValue }) {
           if (!cacheable(document, operationName)) {
             observe('bypass');
-            return Promise.resolve(null);
+            return null;
           }
           const key = keyOf(contextValue.identity.role, operationName, request.variables, source);
           if (key === null) {
             observe('bypass');
-            return Promise.resolve(null);
+            return null;
           }
           const generation = options.clock.generation;
-          const kept = store.get(key, generation, now() - options.maxAgeMs);
+          let kept = store.get(key, generation, now() - options.maxAgeMs);
           if (!kept) {
-            pending = { key, generation };
+            // The same query already executing at this generation: its answer is this one's too.
+            const leader = leaders.get(key);
+            if (leader?.generation === generation) kept = (await waitFor(leader)) ?? undefined;
+          }
+          if (!kept) {
+            leading = new Leader(key, generation);
+            leaders.set(key, leading);
             observe('miss');
-            return Promise.resolve(null);
+            return null;
           }
           observe('hit');
           const runs = operationRunsOf(contextValue);
           for (const id of kept.runIds) runs?.note({ id }, undefined);
-          const response: GraphQLResponse = {
-            http: { status: undefined, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { data: kept.data } },
-          };
-          return Promise.resolve(response);
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: kept.data } } };
         },
         willSendResponse({ response, errors, contextValue }) {
-          // Kept only if no write has committed since the generation was read: the answer may predate it.
-          if (pending?.generation !== options.clock.generation) return Promise.resolve();
+          if (!leading) return Promise.resolve();
+          const leader = leading;
+          leading = null;
+          if (leaders.get(leader.key) === leader) leaders.delete(leader.key);
           const body = response.body;
-          if (errors?.length || (response.http.status ?? 200) !== 200 || body.kind !== 'single') return Promise.resolve();
-          const { data, errors: fieldErrors } = body.singleResult;
-          if (!data || fieldErrors?.length) return Promise.resolve();
-          store.set(pending.key, { generation: pending.generation, at: now(), data, runIds: operationRunsOf(contextValue)?.list() ?? [] });
+          const data = body.kind === 'single' && !body.singleResult.errors?.length ? body.singleResult.data : undefined;
+          if (errors?.length || (response.http.status ?? 200) !== 200 || !data) {
+            leader.settle(null);
+            return Promise.resolve();
+          }
+          const answer: KeptAnswer = { generation: leader.generation, at: now(), data, runIds: operationRunsOf(contextValue)?.list() ?? [] };
+          leader.settle(answer);
+          // Kept only if no write has committed since the generation was read: the answer may predate it.
+          if (options.clock.generation === leader.generation) store.set(leader.key, answer);
           return Promise.resolve();
         },
       });
@@ -116,4 +132,28 @@ function keyOf(role: string | null, operationName: string | null | undefined, va
     return null;
   }
   return [role ?? '', operationName ?? '', variableText, source].join('\u0000');
+}
+
+/** A request executing a cacheable query; `answer` settles when its response is ready (null: an error, nothing to share). */
+class Leader {
+  readonly answer: Promise<KeptAnswer | null>;
+  settle!: (answer: KeptAnswer | null) => void;
+
+  constructor(
+    readonly key: string,
+    readonly generation: number,
+  ) {
+    this.answer = new Promise((resolve) => (this.settle = resolve));
+  }
+}
+
+/** The leader's answer, or null if it has none or takes longer than LEADER_WAIT_MS. */
+async function waitFor(leader: Leader): Promise<KeptAnswer | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), LEADER_WAIT_MS)));
+  try {
+    return await Promise.race([leader.answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
