@@ -50,7 +50,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const changes = new ChangeClock();
   const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement, () => changes.changed());
   const redis = config.redis ? new SharedRedis(config.redis, logger.child({ component: 'redis' }), metrics.observeRedisFailure) : null;
-  if (redis) {
+  if (redis && config.responseCacheMs > 0) {
     const broadcast = redis.dataChanges(() => changes.heard());
     changes.onChange(() => broadcast.changed());
   }

@@ -38,7 +38,8 @@ export interface GraphqlServerOptions {
   readonly changes: ChangeClock;
 }
 
-// At most this many answers, and this many characters of their JSON: tens of MB of heap at most.
+// At most this many answers, and this many characters of their JSON and keys. The answers are held as
+// objects, a few times their JSON: tens of MB of heap at most.
 const RESPONSE_CACHE_ENTRIES = 1_000;
 const RESPONSE_CACHE_CHARACTERS = 8 * 1024 * 1024;
 
@@ -75,7 +76,6 @@ export function createGraphqlServer(options: GraphqlServerOptions): ApolloServer
       costLimitPlugin({ maxCost: config.queryLimits.maxCost }),
       nulCharacterPlugin(),
       subscriptionsOverHttpRefused(),
-      // After the query limits and the refusals above, which a cached answer must pass as well.
       responseCachePlugin({
         clock: options.changes,
         maxAgeMs: config.responseCacheMs,

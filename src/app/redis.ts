@@ -101,11 +101,11 @@ export class SharedRedis {
 
   /**
    * Committed writes, for the other replicas' response caches: `changed()` publishes on
-   * `<prefix>data-changed` (once per turn of the event loop, however many writes it saw); each message
-   * from another replica calls `heard`, and so does every reconnection and loss of the subscriber
-   * connection (messages may have been missed: the kept answers go).
+   * `<prefix>data-changed` and settles once Redis has taken the message (or failed to: logged and
+   * counted, never thrown); each message from another replica calls `heard`, and so does every
+   * reconnection and loss of the subscriber connection (messages may have been missed).
    */
-  dataChanges(heard: () => void): { changed(): void } {
+  dataChanges(heard: () => void): { changed(): Promise<void> } {
     const channel = `${this.prefix}data-changed`;
     void this.catchingRejections(this.subscriber, 'subscribe').subscribe(channel);
     this.subscriber.on('message', (from: string, message: string) => {
@@ -113,18 +113,14 @@ export class SharedRedis {
     });
     this.onReconnect(heard);
     this.onDisconnect(heard);
-    let scheduled = false;
     return {
-      changed: () => {
-        if (scheduled) return;
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          this.publisher.publish(channel, this.origin).catch((error: unknown) => {
+      changed: () =>
+        this.publisher.publish(channel, this.origin).then(
+          () => undefined,
+          (error: unknown) => {
             this.failed('publish', error, 'redis: a change was not published: other replicas answer from their cache until GRAPHQL_CACHE_MS');
-          });
-        });
-      },
+          },
+        ),
     };
   }
 

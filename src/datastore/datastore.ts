@@ -230,9 +230,10 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
           connection,
           connection.query(sql, parameters, { cursor: true, fetchSize, initialBufferSize: LONG_DATA_INITIAL_BUFFER_BYTES }),
           this.options.queryTimeoutMs,
+          false,
         );
         for (;;) {
-          const batch = await this.guardTimeout(connection, cursor.fetch<unknown[]>(), this.options.queryTimeoutMs);
+          const batch = await this.guardTimeout(connection, cursor.fetch<unknown[]>(), this.options.queryTimeoutMs, false);
           // Read until an empty batch: MariaDB Connector/ODBC reports `noData` after the first full batch.
           if (batch.length === 0) break;
           total += batch.length;
@@ -357,7 +358,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     const driverCall = connection.query<unknown[], odbc.QueryOptions>(sql, parameters, options);
     let outcome: 'ok' | 'error' = 'error';
     try {
-      const result = await this.guardTimeout(connection, driverCall, timeoutMs);
+      const result = await this.guardTimeout(connection, driverCall, timeoutMs, mayWrite(statement));
       outcome = 'ok';
       return {
         batch: new RowBatch(resultColumns(result.columns, statement), result, this.dialect),
@@ -386,11 +387,16 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     return { sql, parameters: parameters as (string | number)[] };
   }
 
-  private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number): Promise<T> {
+  /** `call`, given up on after `timeoutMs` (and a grace); `writes`: the statement may write (onCommittedWrite). */
+  private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number, writes: boolean): Promise<T> {
     if (timeoutMs <= 0) return call;
     return withTimeout(call, timeoutMs + TIMEOUT_GRACE_MS, () => {
       this.abandoned.add(connection);
-      const release = () => this.releaseAbandoned(connection);
+      // A write given up on may still commit in the driver: onCommittedWrite is told again when it ends.
+      const release = () => {
+        this.releaseAbandoned(connection);
+        if (writes) this.options.onCommittedWrite?.();
+      };
       call.then(release, release);
       return new BrokenConnection(new AppError('DB_QUERY_TIMEOUT', `The statement did not finish within ${timeoutMs} ms and was abandoned`));
     });
@@ -410,11 +416,15 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   }
 }
 
-/** A result's columns without those the dialect appended for itself (a ROWNUM page's row number). */
-/** Reads (a SELECT, a catalog query) change nothing; any other statement may. */
+/**
+ * Whether a statement counts as a write for onCommittedWrite: every kind but a read (SELECT, a catalog
+ * query). Some are not (a cursor's CLOSE, ANALYZE); telling of them too costs a kept answer, not a wrong one.
+ */
 function mayWrite(statement: Statement): boolean {
   return statement.kind !== 'select' && statement.kind !== 'catalog';
 }
+
+/** A result's columns without those the dialect appended for itself (a ROWNUM page's row number). */
 
 function resultColumns(columns: readonly ResultColumn[] | undefined, statement: Statement): readonly ResultColumn[] {
   const all = columns ?? [];

@@ -50,7 +50,7 @@ export class Metrics {
 
   private readonly responseCache = new Counter({
     name: 'graphql_response_cache_total',
-    help: 'GraphQL queries by how the response cache took them: hit (answered from it), miss (executed, then kept), bypass (not cacheable: fields it never keeps, a mutation, the cache off)',
+    help: 'GraphQL operations by what the response cache did: hit (answered without executing: a kept answer, or the one the same query executing meanwhile gave), miss (executed; kept unless it had an error or a write came meanwhile), bypass (a mutation, a field it never keeps, no role, or the cache off)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

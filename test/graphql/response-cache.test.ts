@@ -136,6 +136,19 @@ describe('the response cache on one server (SQLite)', () => {
     assert.ok((answers[0]?.datasets as { description: string | null }[]).some((dataset) => dataset.description === 'twenty'));
   });
 
+  it('keeps answers by the values of the variables the operation declares, whatever else is sent', async () => {
+    const query = operation('query Page($first: Int) { modelRuns(first: $first) { totalCount edges { node { id } } } }');
+    const counts = async () => ({ hit: await cacheCount(server, 'hit'), miss: await cacheCount(server, 'miss') });
+    const start = await counts();
+    const sent: Record<string, unknown>[] = [{ first: 2, junk: 'x'.repeat(10_000) }, { junk: 2, first: 2 }, { first: 2 }, { first: 3 }];
+    const answers = [];
+    for (const variables of sent) answers.push(await server.graphql(query, variables as never));
+    const end = await counts();
+    assert.deepEqual({ hit: end.hit - start.hit, miss: end.miss - start.miss }, { hit: 2, miss: 2 });
+    assert.deepEqual(answers[1], answers[0]);
+    for (const answer of answers) assert.equal(answer.errors, undefined);
+  });
+
   it('keeps no answer with an error, and keeps answers apart by role', async () => {
     const viewerKey = (await server.app.apiKeys.create('cache viewer', 'viewer')).key;
     const asViewer = { authorization: `Bearer ${viewerKey}` };

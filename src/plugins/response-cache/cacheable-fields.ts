@@ -15,26 +15,22 @@ import {
 /**
  * The fields whose answers come only from the server's own tables (runs, datasets), which change
  * only through the datastore's writes, and so tick the ChangeClock. An operation may be answered
- * from the cache only if every field it selects is listed here, by its parent type:
- * - a list names the fields of that type that may be cached (those not named may not);
- * - `ALL_FIELDS` marks a type every field of which may be: plain values read from its parent's row,
- *   or a connection's parts (the types a field leads to are checked by their own rules).
+ * from the cache only if every field it selects is listed here, by its parent type; a field not listed
+ * (a new one, say) is never answered from it. A listed field's answer must depend on nothing but those
+ * rows and the caller's role: a cached answer skips the resolvers, and with them any check of the caller
+ * beyond the role it is kept under.
  * Not cacheable: what reads a user's table (Dataset.rowCount, preview, outcomes, profile, columns,
  * which follow the live catalog), the search engine (ModelRun.trace), the large per-point or
  * per-iteration reads (ModelRun.assignments, iterations), API keys, and introspection.
- * test/unit/plugins/response-cache/cacheable-fields.test.ts checks every field of Query, ModelRun and
- * Dataset is named in CACHEABLE or NOT_CACHEABLE, and that the fields of an ALL_FIELDS type lead only to
- * leaves or to types with a rule.
+ * test/unit/plugins/response-cache/cacheable-fields.test.ts checks every field of each listed type is
+ * named in CACHEABLE or NOT_CACHEABLE, and that every listed field leads to a leaf or a listed type.
  */
-export const ALL_FIELDS = 'all fields';
-
-export const CACHEABLE: Readonly<Record<string, readonly string[] | typeof ALL_FIELDS>> = {
-  Query: ['__typename', 'dataset', 'datasets', 'modelRun', 'modelRuns'],
-  ModelRunConnection: ALL_FIELDS,
-  ModelRunEdge: ALL_FIELDS,
-  PageInfo: ALL_FIELDS,
+export const CACHEABLE: Readonly<Record<string, readonly string[]>> = {
+  Query: ['dataset', 'datasets', 'modelRun', 'modelRuns'],
+  ModelRunConnection: ['edges', 'pageInfo', 'totalCount'],
+  ModelRunEdge: ['cursor', 'node'],
+  PageInfo: ['endCursor', 'hasNextPage', 'hasPreviousPage', 'startCursor'],
   ModelRun: [
-    '__typename',
     'attempts',
     'centroids',
     'clusterSizes',
@@ -56,19 +52,34 @@ export const CACHEABLE: Readonly<Record<string, readonly string[] | typeof ALL_F
     'startedAt',
     'status',
   ],
-  Dataset: ['__typename', 'createdAt', 'description', 'featureColumns', 'id', 'keyColumns', 'latestRun', 'name', 'outcomeTable', 'runs', 'table', 'updatedAt'],
-  ModelRunParams: ALL_FIELDS,
-  KRange: ALL_FIELDS,
-  Preparation: ALL_FIELDS,
-  RunProgress: ALL_FIELDS,
-  RunMetrics: ALL_FIELDS,
-  PhaseTimings: ALL_FIELDS,
-  KSelection: ALL_FIELDS,
-  KScore: ALL_FIELDS,
-  Centroid: ALL_FIELDS,
-  RunError: ALL_FIELDS,
-  PublishError: ALL_FIELDS,
-  RunRowCounts: ALL_FIELDS,
+  Dataset: ['createdAt', 'description', 'featureColumns', 'id', 'keyColumns', 'latestRun', 'name', 'outcomeTable', 'runs', 'table', 'updatedAt'],
+  ModelRunParams: [
+    'algorithm',
+    'batchSize',
+    'featureColumns',
+    'initialization',
+    'k',
+    'kRange',
+    'keyColumns',
+    'maxIterations',
+    'nInit',
+    'preparation',
+    'publishOutcomes',
+    'seed',
+    'table',
+    'tolerance',
+  ],
+  KRange: ['max', 'min'],
+  Preparation: ['missing', 'scaling'],
+  RunProgress: ['fraction', 'iteration', 'lastShift', 'maxIterations', 'rowsPerSecond', 'rowsRead'],
+  RunMetrics: ['calinskiHarabasz', 'converged', 'daviesBouldin', 'inertia', 'iterations', 'silhouette', 'silhouetteSampleSize', 'silhouetteSampled', 'timings'],
+  PhaseTimings: ['clusterMs', 'prepareMs', 'publishMs', 'readMs', 'saveMs', 'scoreMs'],
+  KSelection: ['chosenK', 'maxCappedByRows', 'rule', 'scores'],
+  KScore: ['calinskiHarabasz', 'converged', 'daviesBouldin', 'inertia', 'iterations', 'k', 'silhouette'],
+  Centroid: ['cluster', 'original', 'scaled'],
+  RunError: ['code', 'message'],
+  PublishError: ['at', 'code', 'message'],
+  RunRowCounts: ['clustered', 'dropped', 'read'],
 };
 
 /** The fields of the listed types that are deliberately never answered from the cache (see above). */
@@ -90,23 +101,33 @@ export function isCacheableOperation(schema: GraphQLSchema, document: DocumentNo
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
+  // A named fragment is judged once, however often it is spread: spreads that each spread the next
+  // fragment twice would otherwise take 2^n steps.
+  const judged = new Map<string, boolean>();
   const cacheable = (parent: GraphQLCompositeType, selectionSet: SelectionSetNode): boolean => {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
-        const rule = CACHEABLE[parent.name];
-        if (rule === undefined || (rule !== ALL_FIELDS && !rule.includes(name))) return false;
+        if (name === '__typename') continue;
+        if (!CACHEABLE[parent.name]?.includes(name)) return false;
         if (!selection.selectionSet) continue;
-        if (!isObjectType(parent)) return false;
-        const field = parent.getFields()[name];
+        const field = isObjectType(parent) ? parent.getFields()[name] : undefined;
         const type = field && getNamedType(field.type);
         if (!type || !isCompositeType(type) || !cacheable(type, selection.selectionSet)) return false;
-      } else {
-        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
-        if (!fragment) return false;
-        const typeName = fragment.typeCondition?.name.value;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const typeName = selection.typeCondition?.name.value;
         const type = typeName ? schema.getType(typeName) : parent;
-        if (!type || !isCompositeType(type) || !cacheable(type, fragment.selectionSet)) return false;
+        if (!type || !isCompositeType(type) || !cacheable(type, selection.selectionSet)) return false;
+      } else {
+        const name = selection.name.value;
+        let verdict = judged.get(name);
+        if (verdict === undefined) {
+          const fragment = fragments.get(name);
+          const type = fragment && schema.getType(fragment.typeCondition.name.value);
+          verdict = !!fragment && !!type && isCompositeType(type) && cacheable(type, fragment.selectionSet);
+          judged.set(name, verdict);
+        }
+        if (!verdict) return false;
       }
     }
     return true;

@@ -1,21 +1,23 @@
 /**
  * Counts the committed changes to the database that answers could depend on. A cached answer is
  * served only while the clock still reads the generation it was computed at: the datastore ticks it
- * after each committed write on this replica (Datastore's `onCommittedWrite`), Redis after another
- * replica's (`heard`), and after a Redis outage, when messages may have been lost.
+ * after each write on this replica (Datastore's `onCommittedWrite`), Redis after another replica's
+ * (`heard`), and after a Redis outage, when messages may have been lost.
  */
 export class ChangeClock {
   private current = 0;
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: (() => Promise<void> | void)[] = [];
+  private lastTold: Promise<unknown> = Promise.resolve();
 
   get generation(): number {
     return this.current;
   }
 
-  /** A write committed on this replica: a new generation, and the listeners (other replicas through Redis) are told. */
+  /** A write on this replica: a new generation, and the listeners (other replicas through Redis) are told. */
   changed(): void {
     this.current += 1;
-    for (const listener of this.listeners) listener();
+    const telling = this.listeners.map((listener) => Promise.resolve(listener()));
+    if (telling.length > 0) this.lastTold = Promise.all(telling);
   }
 
   /** A change made elsewhere, or one that may have been missed: a new generation, told to nobody. */
@@ -23,8 +25,16 @@ export class ChangeClock {
     this.current += 1;
   }
 
-  /** `listener` is called after each change made on this replica. */
-  onChange(listener: () => void): void {
+  /**
+   * `listener` is called after each change made on this replica; a promise it returns settles once the
+   * others have been told (it must not reject).
+   */
+  onChange(listener: () => Promise<void> | void): void {
     this.listeners.push(listener);
+  }
+
+  /** Settles once the listeners have been told of every change so far (a mutation's answer waits for it). */
+  async told(): Promise<void> {
+    await this.lastTold;
   }
 }

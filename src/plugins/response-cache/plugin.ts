@@ -1,5 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { GraphqlContext } from '../../graphql/context';
 import { operationRunsOf } from '../trace/run-ids';
 import { isCacheableOperation } from './cacheable-fields';
@@ -9,12 +9,15 @@ import { ResponseStore, type KeptAnswer } from './response-store';
 // A request waits this long at most for the same query executing; then it executes its own.
 const LEADER_WAIT_MS = 5_000;
 
+// A key (document, variables) longer than this is not kept: one request cannot fill the store with it.
+const MAX_KEY_CHARACTERS = 64 * 1024;
+
 export interface ResponseCacheOptions {
   readonly clock: ChangeClock;
   /**
-   * GRAPHQL_CACHE_MS: how long an answer is served at most, however quiet the clock; 0 turns the cache
-   * off. Bounds how late a change reaches this replica's answers when no Redis tells it of another
-   * replica's writes.
+   * GRAPHQL_CACHE_MS: how long an answer is served at most, from the moment its execution began,
+   * however quiet the clock; 0 turns the cache off. Bounds how late a change reaches this replica's
+   * answers when no Redis tells it of another replica's writes.
    */
   readonly maxAgeMs: number;
   readonly maxEntries: number;
@@ -26,14 +29,15 @@ export interface ResponseCacheOptions {
 
 /**
  * Answers a query again from memory while nothing it could read has changed. Only queries whose every
- * field reads the server's own tables (cacheable-fields.ts) are kept, by the caller's role, document,
- * operation name and variables, with the ChangeClock's generation read before they executed: the first
- * committed write after it (on this replica, or told by Redis from another) retires them, and so does
- * `maxAgeMs`. Answers with any error are never kept. Apollo's pipeline still runs around a cached
- * answer (parsing, validation, the query limits, the access log, metrics and the trace, which gets the
- * runs the answer was computed with); only execution is skipped. When an answer has just gone (a write,
- * its age), the requests for it that arrive while one of them executes wait for that one's answer
- * instead of each executing it again.
+ * field reads the server's own tables (cacheable-fields.ts), asked by a caller with a role, are kept:
+ * by that role, the document, the operation name and the values of the variables it declares, with
+ * the ChangeClock's generation read before they executed. The first write after it (on this replica,
+ * or told by Redis from another) retires them, and so does `maxAgeMs`. Answers with any error are never
+ * kept. Apollo's pipeline still runs around a cached answer (parsing, validation, the query limits,
+ * the access log, metrics and the trace, which gets the runs the answer was computed with); only
+ * execution is skipped. When an answer has just gone, the requests for it that arrive while one of
+ * them executes wait for that one's answer instead of each executing it again. A mutation's answer
+ * waits until the other replicas have been told of its writes (through Redis).
  */
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GraphqlContext> {
   const now = options.now ?? Date.now;
@@ -54,6 +58,18 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
     return verdict;
   };
 
+  /** The kept answer, or the one the same query executing at this generation is about to give. */
+  const answerFor = async (key: string, generation: number): Promise<KeptAnswer | null> => {
+    const kept = store.get(key, generation, now() - options.maxAgeMs);
+    if (kept) return kept;
+    const leader = leaders.get(key);
+    if (leader?.generation !== generation || now() - leader.at > LEADER_WAIT_MS) return null;
+    const answer = await waitFor(leader);
+    // A leader that gave nothing in time is not waited for again.
+    if (!answer && leaders.get(key) === leader) leaders.delete(key);
+    return answer;
+  };
+
   return {
     serverWillStart(service) {
       schema = service.schema;
@@ -70,36 +86,32 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
       }
       let leading: Leader | null = null;
       return Promise.resolve({
-        async responseForOperation({ document, operationName, source, request, contextValue }) {
-          if (!cacheable(document, operationName)) {
-            observe('bypass');
-            return null;
-          }
-          const key = keyOf(contextValue.identity.role, operationName, request.variables, source);
+        async responseForOperation({ document, operation, operationName, source, request, contextValue }) {
+          const role = contextValue.identity.role;
+          const key = role && cacheable(document, operationName) ? keyOf(role, operation, request.variables, source) : null;
           if (key === null) {
             observe('bypass');
             return null;
           }
           const generation = options.clock.generation;
-          let kept = store.get(key, generation, now() - options.maxAgeMs);
-          if (!kept) {
-            // The same query already executing at this generation: its answer is this one's too.
-            const leader = leaders.get(key);
-            if (leader?.generation === generation) kept = (await waitFor(leader)) ?? undefined;
-          }
-          if (!kept) {
-            leading = new Leader(key, generation);
-            leaders.set(key, leading);
+          const answer = await answerFor(key, generation);
+          if (!answer) {
+            // The first to execute it at this generation leads; the others execute on their own.
+            if (!leaders.has(key)) {
+              leading = new Leader(key, generation, now());
+              leaders.set(key, leading);
+            }
             observe('miss');
             return null;
           }
           observe('hit');
           const runs = operationRunsOf(contextValue);
-          for (const id of kept.runIds) runs?.note({ id }, undefined);
-          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: kept.data } } };
+          for (const id of answer.runIds) runs?.note({ id }, undefined);
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: answer.data } } };
         },
-        willSendResponse({ response, errors, contextValue }) {
-          if (!leading) return Promise.resolve();
+        async willSendResponse({ response, errors, operation, contextValue }) {
+          if (operation?.operation === OperationTypeNode.MUTATION) await options.clock.told();
+          if (!leading) return;
           const leader = leading;
           leading = null;
           if (leaders.get(leader.key) === leader) leaders.delete(leader.key);
@@ -107,13 +119,18 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           const data = body.kind === 'single' && !body.singleResult.errors?.length ? body.singleResult.data : undefined;
           if (errors?.length || (response.http.status ?? 200) !== 200 || !data) {
             leader.settle(null);
-            return Promise.resolve();
+            return;
           }
-          const answer: KeptAnswer = { generation: leader.generation, at: now(), data, runIds: operationRunsOf(contextValue)?.list() ?? [] };
+          // Frozen: every request given it shares the one object.
+          const answer: KeptAnswer = {
+            generation: leader.generation,
+            at: leader.at,
+            data: deepFreeze(data),
+            runIds: operationRunsOf(contextValue)?.list() ?? [],
+          };
           leader.settle(answer);
-          // Kept only if no write has committed since the generation was read: the answer may predate it.
+          // Kept only if no write has happened since the generation was read: the answer may predate it.
           if (options.clock.generation === leader.generation) store.set(leader.key, answer);
-          return Promise.resolve();
         },
       });
     },
@@ -121,17 +138,23 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
 }
 
 /**
- * The role, operation name, variables and document an answer is kept under; null when the variables
- * cannot be written as JSON (nested past the stack's depth: execution refuses them as it does anyway).
+ * The role, operation name, values of the declared variables (in their declared order; others do not
+ * change the answer) and document an answer is kept under; null when the variables cannot be written
+ * as JSON (nested past the stack's depth: execution refuses them anyway) or the key is too long.
  */
-function keyOf(role: string | null, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, source: string): string | null {
+function keyOf(role: string, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, source: string): string | null {
+  const declared = (operation.variableDefinitions ?? []).map((definition) => {
+    const name = definition.variable.name.value;
+    return [name, variables?.[name]];
+  });
   let variableText: string;
   try {
-    variableText = JSON.stringify(variables ?? {});
+    variableText = JSON.stringify(declared);
   } catch {
     return null;
   }
-  return [role ?? '', operationName ?? '', variableText, source].join('\u0000');
+  const key = [role, operation.name?.value ?? '', variableText, source].join('\u0000');
+  return key.length <= MAX_KEY_CHARACTERS ? key : null;
 }
 
 /** A request executing a cacheable query; `answer` settles when its response is ready (null: an error, nothing to share). */
@@ -142,6 +165,8 @@ class Leader {
   constructor(
     readonly key: string,
     readonly generation: number,
+    /** When it began executing (ms since the epoch): the age of its answer counts from here. */
+    readonly at: number,
   ) {
     this.answer = new Promise((resolve) => (this.settle = resolve));
   }
@@ -156,4 +181,12 @@ async function waitFor(leader: Leader): Promise<KeptAnswer | null> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
