@@ -96,8 +96,10 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           const generation = options.clock.generation;
           const answer = await answerFor(key, generation);
           if (!answer) {
-            // The first to execute it at this generation leads; the others execute on their own.
-            if (!leaders.has(key)) {
+            // The first to execute it at this generation leads (in place of a leader of an older one, or
+            // one that took too long); those that waited for a leader that gave nothing execute on their own.
+            const current = leaders.get(key);
+            if (current?.generation !== generation || now() - current.at > LEADER_WAIT_MS) {
               leading = new Leader(key, generation, now());
               leaders.set(key, leading);
             }
