@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
@@ -40,7 +44,7 @@ async function askChecked(server: TestServer, what: string): Promise<Record<stri
   return cached;
 }
 
-async function mutate(server: TestServer, source: string): Promise<Record<string, unknown>> {
+async function send(server: TestServer, source: string): Promise<Record<string, unknown>> {
   const answer = await server.graphql(operation(source));
   assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
   return answer.data!;
@@ -56,16 +60,43 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
   }
 }
 
+interface TraceLine {
+  readonly event?: { readonly action?: string; readonly outcome?: string };
+  readonly labels?: { readonly run_id?: string };
+  readonly aimodel?: { readonly run?: { readonly id?: string[] }; readonly graphql?: { readonly operation_name?: string } };
+}
+
+/** The graphql-operation documents of the trace files in `traceDir`. */
+async function traceLines(traceDir: string): Promise<TraceLine[]> {
+  const names = (await readdir(traceDir).catch(() => [] as string[])).filter((name) => /^trace-.*\.ndjson$/.test(name));
+  const texts = await Promise.all(names.map((name) => readFile(path.join(traceDir, name), 'utf8')));
+  return texts
+    .flatMap((text) => text.split('\n').filter(Boolean))
+    .map((line) => JSON.parse(line) as TraceLine)
+    .filter((document) => document.event?.action === 'graphql-operation');
+}
+
 const runsOf = (data: Record<string, unknown>) =>
   (data.modelRuns as { edges: { node: { id: string; status: string; outcomesPublishedAt: string | null } }[] }).edges.map((edge) => edge.node);
 
 describe('the response cache on one server (SQLite)', () => {
   let server: TestServer;
+  let dataDir: string;
   before(async () => {
     // No periodic write (the run leases' check) inside a count of statements.
-    server = await startTestServer({ GRAPHQL_CACHE_MS: '60000', AUTH_ANONYMOUS: 'none', RUN_HEARTBEAT_MS: '600000' });
+    dataDir = mkdtempSync(path.join(tmpdir(), 'aimodel-response-cache-'));
+    server = await startTestServer({
+      DATA_DIR: dataDir,
+      GRAPHQL_CACHE_MS: '60000',
+      AUTH_ANONYMOUS: 'none',
+      RUN_HEARTBEAT_MS: '600000',
+      TRACE_FLUSH_MS: '20',
+    });
   });
-  after(() => server.stop());
+  after(async () => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('answers a repeated query from memory, equal to the executed answer', async () => {
     const first = await askChecked(server, 'start');
@@ -78,7 +109,7 @@ describe('the response cache on one server (SQLite)', () => {
 
   it('shows each change at once: a run started, run to its end, published again; a dataset updated, registered, deleted', async () => {
     await ask(server);
-    const { startModelRun } = (await mutate(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, seed: 7 }) { id } }')) as {
+    const { startModelRun } = (await send(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 3, seed: 7 }) { id } }')) as {
       startModelRun: { id: string };
     };
     // It runs meanwhile: its listing is compared with the executed one once it has ended.
@@ -98,22 +129,22 @@ describe('the response cache on one server (SQLite)', () => {
     await until(
       'a later publishedAt',
       async () => {
-        await mutate(server, `mutation { publishRunOutcomes(runId: "${startModelRun.id}") { id } }`);
+        await send(server, `mutation { publishRunOutcomes(runId: "${startModelRun.id}") { id } }`);
         return runsOf(await askChecked(server, 'publishRunOutcomes')).find((run) => run.id === startModelRun.id)!.outcomesPublishedAt;
       },
       (at) => at !== published,
     );
 
-    await mutate(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "Fisher’s irises, ✓ cached" }) { id } }');
+    await send(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "Fisher’s irises, ✓ cached" }) { id } }');
     const datasets = (await askChecked(server, 'updateDataset')).datasets as { id: string; description: string | null }[];
     assert.equal(datasets.find((dataset) => dataset.id === 'demo-iris')?.description, 'Fisher’s irises, ✓ cached');
 
-    const { registerDataset } = (await mutate(
+    const { registerDataset } = (await send(
       server,
       'mutation { registerDataset(input: { name: "iris again", table: "iris", keyColumns: ["sample_id"], featureColumns: ["sepal_length"] }) { id } }',
     )) as { registerDataset: { id: string } };
     assert.ok(((await askChecked(server, 'registerDataset')).datasets as { id: string }[]).some((dataset) => dataset.id === registerDataset.id));
-    await mutate(server, `mutation { deleteDataset(id: "${registerDataset.id}") { id } }`);
+    await send(server, `mutation { deleteDataset(id: "${registerDataset.id}") { id } }`);
     assert.ok(!((await askChecked(server, 'deleteDataset')).datasets as { id: string }[]).some((dataset) => dataset.id === registerDataset.id));
   });
 
@@ -123,10 +154,10 @@ describe('the response cache on one server (SQLite)', () => {
       await ask(server);
       return (await statementsSoFar(server)) - before;
     };
-    await mutate(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "one" }) { id } }');
+    await send(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "one" }) { id } }');
     const alone = await single();
     assert.ok(alone >= 1, 'executed');
-    await mutate(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "twenty" }) { id } }');
+    await send(server, 'mutation { updateDataset(id: "demo-iris", input: { description: "twenty" }) { id } }');
     const before = await statementsSoFar(server);
     const answers = await Promise.all(Array.from({ length: 20 }, () => ask(server)));
     const statements = (await statementsSoFar(server)) - before;
@@ -147,6 +178,33 @@ describe('the response cache on one server (SQLite)', () => {
     assert.deepEqual({ hit: end.hit - start.hit, miss: end.miss - start.miss }, { hit: 2, miss: 2 });
     assert.deepEqual(answers[1], answers[0]);
     for (const answer of answers) assert.equal(answer.errors, undefined);
+  });
+
+  it('traces an answer given from the cache as the executed one: the run it names, its operation', async () => {
+    const { startModelRun } = (await send(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 2, seed: 11 }) { id } }')) as {
+      startModelRun: { id: string };
+    };
+    await until(
+      'the run ends',
+      () => send(server, `{ modelRun(id: "${startModelRun.id}") { status } }`),
+      (data) => !['QUEUED', 'RUNNING'].includes((data.modelRun as { status: string }).status),
+    );
+    const query = operation(`query OneRun { modelRun(id: "${startModelRun.id}") { id status metrics { inertia } } }`);
+    const hits = await cacheCount(server, 'hit');
+    const [executed, cached] = [await server.graphql(query), await server.graphql(query)];
+    assert.deepEqual(cached, executed);
+    assert.equal((await cacheCount(server, 'hit')) - hits, 1, 'the second was answered from the cache');
+    const documents = await until(
+      'both operations traced',
+      async () => (await traceLines(path.join(dataDir, 'trace'))).filter((document) => document.aimodel?.graphql?.operation_name === 'OneRun'),
+      (found) => found.length >= 2,
+      10_000,
+    );
+    for (const document of documents) {
+      assert.deepEqual(document.aimodel?.run?.id, [startModelRun.id]);
+      assert.equal(document.labels?.run_id, startModelRun.id);
+      assert.equal(document.event?.outcome, 'success');
+    }
   });
 
   it('keeps no answer with an error, and keeps answers apart by role', async () => {
@@ -186,7 +244,7 @@ describe('the response cache across servers on one database (PostgreSQL)', () =>
     const [writer, reader] = servers as [TestServer, TestServer];
     const before = await ask(reader);
     assert.deepEqual(await ask(reader), before, 'kept');
-    await mutate(writer, 'mutation { updateDataset(id: "demo-iris", input: { description: "told through Redis" }) { id } }');
+    await send(writer, 'mutation { updateDataset(id: "demo-iris", input: { description: "told through Redis" }) { id } }');
     // Kept for a minute: only the message through Redis can retire it within the wait.
     const changed = await until(
       'the reader sees the change',
@@ -200,7 +258,7 @@ describe('the response cache across servers on one database (PostgreSQL)', () =>
   it('without Redis: another server’s change shows within GRAPHQL_CACHE_MS', async () => {
     const [writer, , alone] = servers as [TestServer, TestServer, TestServer];
     await ask(alone);
-    await mutate(writer, 'mutation { updateDataset(id: "demo-iris", input: { description: "seen after 300 ms" }) { id } }');
+    await send(writer, 'mutation { updateDataset(id: "demo-iris", input: { description: "seen after 300 ms" }) { id } }');
     const changed = await until(
       'the server without Redis sees the change',
       () => ask(alone),

@@ -1,6 +1,5 @@
 import {
   getNamedType,
-  getOperationAST,
   isCompositeType,
   isObjectType,
   Kind,
@@ -9,6 +8,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 
@@ -90,13 +90,12 @@ export const NOT_CACHEABLE: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Whether the operation `operationName` of `document` (validated against `schema`) is a query whose
- * every selected field is in CACHEABLE, through fragments of either kind. Introspection is not.
+ * Whether `operation`, of `document` (validated against `schema`), is a query whose every selected
+ * field is in CACHEABLE, through fragments of either kind. Introspection is not.
  */
-export function isCacheableOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): boolean {
-  const operation = getOperationAST(document, operationName);
+export function isCacheableOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
   const root = schema.getQueryType();
-  if (operation?.operation !== OperationTypeNode.QUERY || !root) return false;
+  if (operation.operation !== OperationTypeNode.QUERY || !root) return false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);

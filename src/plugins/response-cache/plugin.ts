@@ -45,16 +45,14 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
   const store = new ResponseStore(options.maxEntries, options.maxCharacters);
   // The request executing each key's query now, whose answer the same query's requests meanwhile wait for.
   const leaders = new Map<string, Leader>();
-  // Apollo keeps one parsed document per query text, so the verdict is worked out once for each.
-  const verdicts = new WeakMap<DocumentNode, Map<string, boolean>>();
+  // Apollo keeps one parsed document per query text, so the verdict is worked out once for each operation.
+  const verdicts = new WeakMap<OperationDefinitionNode, boolean>();
   let schema: GraphQLSchema | null = null;
 
-  const cacheable = (document: DocumentNode, operationName: string | null | undefined): boolean => {
+  const cacheable = (document: DocumentNode, operation: OperationDefinitionNode): boolean => {
     if (!schema) return false;
-    let byName = verdicts.get(document);
-    if (!byName) verdicts.set(document, (byName = new Map<string, boolean>()));
-    let verdict = byName.get(operationName ?? '');
-    if (verdict === undefined) byName.set(operationName ?? '', (verdict = isCacheableOperation(schema, document, operationName)));
+    let verdict = verdicts.get(operation);
+    if (verdict === undefined) verdicts.set(operation, (verdict = isCacheableOperation(schema, document, operation)));
     return verdict;
   };
 
@@ -86,9 +84,10 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
       }
       let leading: Leader | null = null;
       return Promise.resolve({
-        async responseForOperation({ document, operation, operationName, source, request, contextValue }) {
+        async responseForOperation({ document, operation, source, request, contextValue }) {
           const role = contextValue.identity.role;
-          const key = role && cacheable(document, operationName) ? keyOf(role, operation, request.variables, source) : null;
+          // No operation: the name the client sent matches none of the document's, which execution reports.
+          const key = role && operation && cacheable(document, operation) ? keyOf(role, operation, request.variables, source) : null;
           if (key === null) {
             observe('bypass');
             return null;

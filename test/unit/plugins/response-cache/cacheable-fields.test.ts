@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { buildSchema, getNamedType, isLeafType, isObjectType, parse, type GraphQLObjectType } from 'graphql';
+import { buildSchema, getNamedType, getOperationAST, isLeafType, isObjectType, parse, type GraphQLObjectType } from 'graphql';
 import { CACHEABLE, isCacheableOperation, NOT_CACHEABLE } from '../../../../src/plugins/response-cache/cacheable-fields';
 
 const SCHEMA_PATH = path.resolve(__dirname, '../../../../../schema.graphql');
@@ -15,17 +15,21 @@ function objectType(name: string): GraphQLObjectType {
   return type;
 }
 
-const cacheable = (source: string, operationName?: string) => isCacheableOperation(SCHEMA, parse(source), operationName);
+function cacheable(source: string, operationName?: string): boolean {
+  const document = parse(source);
+  const operation = getOperationAST(document, operationName);
+  return !!operation && isCacheableOperation(SCHEMA, document, operation);
+}
 
 /** isCacheableOperation of each source, in a worker thread that is stopped after `timeoutMs`. */
 async function judgedInWorker(sources: readonly string[], timeoutMs: number): Promise<boolean[]> {
   const worker = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads');
      const { readFileSync } = require('node:fs');
-     const { buildSchema, parse } = require('graphql');
+     const { buildSchema, getOperationAST, parse } = require('graphql');
      const { isCacheableOperation } = require(workerData.module);
      const schema = buildSchema(readFileSync(workerData.schema, 'utf8'));
-     parentPort.postMessage(workerData.sources.map((source) => isCacheableOperation(schema, parse(source))));`,
+     parentPort.postMessage(workerData.sources.map((source) => { const document = parse(source); return isCacheableOperation(schema, document, getOperationAST(document)); }));`,
     {
       eval: true,
       workerData: { sources, module: require.resolve('../../../../src/plugins/response-cache/cacheable-fields'), schema: SCHEMA_PATH },
@@ -106,5 +110,6 @@ describe('the fields the response cache may keep (cacheable-fields.ts)', () => {
     assert.equal(cacheable(two, 'Listing'), true);
     assert.equal(cacheable(two, 'Keys'), false);
     assert.equal(cacheable(two), false, 'two operations and no name: none is chosen');
+    assert.equal(cacheable('query A { datasets { name } }', 'not a name'), false, 'a name that matches no operation');
   });
 });
