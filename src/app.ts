@@ -48,7 +48,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   );
   // Every committed write retires the response cache's answers, here and, through Redis, on every replica.
   const changes = new ChangeClock();
-  const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement, () => changes.changed());
+  const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement, changes);
   const redis = config.redis ? new SharedRedis(config.redis, logger.child({ component: 'redis' }), metrics.observeRedisFailure) : null;
   if (redis && config.responseCacheMs > 0) {
     const broadcast = redis.dataChanges(() => changes.heard());

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { DatabaseBootstrap } from './bootstrap';
 import type { Config } from '../config/config';
-import { Datastore } from '../datastore/datastore';
+import { Datastore, type WriteObserver } from '../datastore/datastore';
 import type { Metrics } from '../metrics/metrics';
 import { dialectFor } from '../datastore/dialects';
 import { logFailure } from '../logging/log-failure';
 import type { Logger } from '../logging/logger';
 
-/** The pool over the DB_* settings (telling `onCommittedWrite` of each write), and the bootstrap that prepares the database once it answers. */
-export function openDatabase(config: Config, logger: Logger, observeStatement: Metrics['observeStatement'], onCommittedWrite?: () => void) {
+/** The pool over the DB_* settings (telling `writes` when each write starts and ends), and the bootstrap that prepares the database once it answers. */
+export function openDatabase(config: Config, logger: Logger, observeStatement: Metrics['observeStatement'], writes?: WriteObserver) {
   // The embedded SQLite file's folder; the driver will not create it.
   if (config.database.embedded) mkdirSync(config.dataDir, { recursive: true });
   const datastore = Datastore.create({
@@ -19,7 +19,7 @@ export function openDatabase(config: Config, logger: Logger, observeStatement: M
     queryTimeoutMs: config.database.queryTimeoutMs,
     idleTimeoutMs: config.database.idleTimeoutMs,
     observer: observeStatement,
-    onCommittedWrite,
+    writes,
     onBackgroundError: (error, context) => logFailure(logger, 'warn', error, { context }, 'database background error'),
   });
   return { datastore, bootstrap: new DatabaseBootstrap(datastore, config, logger) };

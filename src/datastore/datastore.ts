@@ -23,13 +23,19 @@ export interface DatastoreOptions {
   readonly observer?: StatementObserver;
   readonly onBackgroundError?: (error: unknown, context: string) => void;
   /**
-   * Called after each statement that may have changed data has ended (one outside a transaction), or
-   * after the transaction that ran one has ended: what the changes' readers see from then on is committed.
-   * Told even when the driver says the statement touched no row: a guarded UPDATE that finds its row
-   * changed elsewhere (a run cancelled through another replica) is how this replica learns of it.
-   * The GraphQL response cache's clock (src/plugins/response-cache/).
+   * Told when a write may begin to show and when it has ended (the GraphQL response cache's clock,
+   * src/plugins/response-cache/): `started` before a statement that may write runs (in a transaction,
+   * before its first one), `ended` once it has returned (in a transaction, once the commit or rollback
+   * has). A commit can show to other connections before the driver returns (SQLite checkpoints the
+   * WAL inside it), so readers must not trust what they read between the two. Each `started` gets one
+   * `ended`; a statement given up on at its timeout keeps its write open until the driver returns.
    */
-  readonly onCommittedWrite?: () => void;
+  readonly writes?: WriteObserver;
+}
+
+export interface WriteObserver {
+  started(): void;
+  ended(): void;
 }
 
 export interface DatastoreState {
@@ -142,17 +148,11 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
   }
 
   query(statement: Statement): Promise<Row[]> {
-    return this.afterWrite(
-      statement,
-      this.withConnection((connection) => this.run(connection, statement)),
-    ).then((result) => result.rows);
+    return this.asWrite(statement, () => this.withConnection((connection) => this.run(connection, statement).then((result) => result.rows)));
   }
 
   execute(statement: Statement): Promise<number> {
-    return this.afterWrite(
-      statement,
-      this.withConnection((connection) => this.run(connection, statement)),
-    ).then((result) => result.count);
+    return this.asWrite(statement, () => this.withConnection((connection) => this.run(connection, statement).then((result) => result.count)));
   }
 
   /**
@@ -160,9 +160,12 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
    * throws. A connection whose rollback fails is closed rather than reused.
    */
   async transaction<T>(work: (transaction: Executor) => Promise<T>): Promise<T> {
+    const writes = this.options.writes;
     let wrote = false;
     const noteWrite = (statement: Statement) => {
-      if (mayWrite(statement)) wrote = true;
+      if (wrote || !writes || !mayWrite(statement)) return;
+      wrote = true;
+      writes.started();
     };
     try {
       return await this.withConnection((connection) =>
@@ -175,15 +178,20 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
         ),
       );
     } finally {
-      if (wrote) this.options.onCommittedWrite?.();
+      if (wrote) writes?.ended();
     }
   }
 
-  /** `call`, and onCommittedWrite once it has ended (either way) when `statement` may have changed data. */
-  private afterWrite<T>(statement: Statement, call: Promise<T>): Promise<T> {
-    const onCommittedWrite = this.options.onCommittedWrite;
-    if (!onCommittedWrite || !mayWrite(statement)) return call;
-    return call.finally(onCommittedWrite);
+  /** `call()`, between the write observer's `started` and `ended` when `statement` may write. */
+  private async asWrite<T>(statement: Statement, call: () => Promise<T>): Promise<T> {
+    const writes = this.options.writes;
+    if (!writes || !mayWrite(statement)) return call();
+    writes.started();
+    try {
+      return await call();
+    } finally {
+      writes.ended();
+    }
   }
 
   private async inTransaction<T>(connection: odbc.Connection, work: () => Promise<T>): Promise<T> {
@@ -387,15 +395,17 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
     return { sql, parameters: parameters as (string | number)[] };
   }
 
-  /** `call`, given up on after `timeoutMs` (and a grace); `writes`: the statement may write (onCommittedWrite). */
+  /** `call`, given up on after `timeoutMs` (and a grace); `writes`: the statement may write (the write observer). */
   private guardTimeout<T>(connection: odbc.Connection, call: Promise<T>, timeoutMs: number, writes: boolean): Promise<T> {
     if (timeoutMs <= 0) return call;
     return withTimeout(call, timeoutMs + TIMEOUT_GRACE_MS, () => {
       this.abandoned.add(connection);
-      // A write given up on may still commit in the driver: onCommittedWrite is told again when it ends.
+      // A write given up on may still commit in the driver: it stays open until the driver returns.
+      const observer = writes ? this.options.writes : undefined;
+      observer?.started();
       const release = () => {
         this.releaseAbandoned(connection);
-        if (writes) this.options.onCommittedWrite?.();
+        observer?.ended();
       };
       call.then(release, release);
       return new BrokenConnection(new AppError('DB_QUERY_TIMEOUT', `The statement did not finish within ${timeoutMs} ms and was abandoned`));
@@ -417,7 +427,7 @@ export class Datastore implements Executor, TransactionRunner, Streamer {
 }
 
 /**
- * Whether a statement counts as a write for onCommittedWrite: every kind but a read (SELECT, a catalog
+ * Whether a statement counts as a write for the write observer: every kind but a read (SELECT, a catalog
  * query). Some are not (a cursor's CLOSE, ANALYZE); telling of them too costs a kept answer, not a wrong one.
  */
 function mayWrite(statement: Statement): boolean {

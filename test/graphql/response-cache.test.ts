@@ -167,6 +167,36 @@ describe('the response cache on one server (SQLite)', () => {
     assert.ok((answers[0]?.datasets as { description: string | null }[]).some((dataset) => dataset.description === 'twenty'));
   });
 
+  it('executes every query while a write of the server is under way, and keeps nothing computed meanwhile', async () => {
+    await ask(server);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writing = server.app.datastore.transaction(async (transaction) => {
+      await transaction.execute({ sql: 'UPDATE ai_dataset SET description = ? WHERE id = ?', parameters: ['written under way', 'demo-iris'], kind: 'update' });
+      await held;
+    });
+    // Once the transaction's write has begun, every query bypasses the cache.
+    await until(
+      'a query bypassing the cache',
+      async () => {
+        const before = await cacheCount(server, 'bypass');
+        await ask(server);
+        return (await cacheCount(server, 'bypass')) - before;
+      },
+      (bypassed) => bypassed === 1,
+      10_000,
+    );
+    const during = await ask(server);
+    assert.ok(!(during.datasets as { description: string | null }[]).some((dataset) => dataset.description === 'written under way'), 'not committed yet');
+    release();
+    await writing;
+    const misses = await cacheCount(server, 'miss');
+    const after = await ask(server);
+    assert.equal((await cacheCount(server, 'miss')) - misses, 1, 'executed: nothing kept while the write was under way');
+    assert.ok((after.datasets as { description: string | null }[]).some((dataset) => dataset.description === 'written under way'));
+    assert.deepEqual(after, await ask(server, EXECUTED));
+  });
+
   it('keeps answers by the values of the variables the operation declares, whatever else is sent', async () => {
     const query = operation('query Page($first: Int) { modelRuns(first: $first) { totalCount edges { node { id } } } }');
     const counts = async () => ({ hit: await cacheCount(server, 'hit'), miss: await cacheCount(server, 'miss') });

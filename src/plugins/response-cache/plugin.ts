@@ -92,6 +92,11 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
             observe('bypass');
             return null;
           }
+          // While a write of this replica is under way, what it writes may already show: execute.
+          if (!options.clock.quiet) {
+            observe('bypass');
+            return null;
+          }
           const generation = options.clock.generation;
           const answer = await answerFor(key, generation);
           if (!answer) {
@@ -130,8 +135,8 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
             runIds: operationRunsOf(contextValue)?.list() ?? [],
           };
           leader.settle(answer);
-          // Kept only if no write has happened since the generation was read: the answer may predate it.
-          if (options.clock.generation === leader.generation) store.set(leader.key, answer);
+          // Kept only if no write has begun or ended since the generation was read: the answer may predate it.
+          if (options.clock.generation === leader.generation && options.clock.quiet) store.set(leader.key, answer);
         },
       });
     },

@@ -5,10 +5,11 @@ import type { Statement } from '../../../src/datastore/types';
 import { ddl, mariadbDatabase, openDatastore, oracleDatabase, postgresqlDatabase, select, sqliteDatabase, type TestDatabase } from '../../support/databases';
 
 /**
- * Datastore's onCommittedWrite, which the GraphQL response cache's clock hangs on: told after every
- * statement that may write (one that touched no row too: a guarded UPDATE finding its row changed
- * elsewhere is how a replica learns of that), a failed one too, and after the transaction that ran one
- * has ended (never before it commits); never for reads. On every engine's real driver.
+ * Datastore's write observer, which the GraphQL response cache's clock hangs on: each statement that
+ * may write (one that touched no row too: a guarded UPDATE finding its row changed elsewhere is how a
+ * replica learns of that; a failed one too) is open from before it runs until it has returned, and a
+ * transaction that wrote from its first write until its commit or rollback has returned; reads never
+ * open one. On every engine's real driver.
  */
 const TABLE = `cw_${process.pid}`;
 
@@ -16,11 +17,20 @@ for (const database of [sqliteDatabase(), postgresqlDatabase(), mariadbDatabase(
   describe(`onCommittedWrite on ${database.label}`, () => {
     let datastore: Datastore;
     let told = 0;
+    let open = 0;
     const write = (sql: string, parameters: Statement['parameters'], kind: Statement['kind']): Statement => ({ sql, parameters, kind });
     const q = (name: string) => datastore.dialect.quoteIdentifier(name);
 
     before(async () => {
-      ({ datastore } = await openDatastore(database, { onCommittedWrite: () => (told += 1) }));
+      ({ datastore } = await openDatastore(database, {
+        writes: {
+          started: () => (open += 1),
+          ended: () => {
+            open -= 1;
+            told += 1;
+          },
+        },
+      }));
       await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(TABLE)}`)).catch(() => undefined);
       await datastore.execute(ddl(`CREATE TABLE ${q(TABLE)} (${q('id')} INTEGER NOT NULL PRIMARY KEY, ${q('label')} VARCHAR(40))`));
     });
@@ -29,7 +39,7 @@ for (const database of [sqliteDatabase(), postgresqlDatabase(), mariadbDatabase(
       await datastore?.close();
     });
 
-    it('tells of rows inserted, updated and deleted, of a write that touched no row and of a failed one; not of reads', async () => {
+    it('keeps each write open while it runs and tells when it has returned: rows inserted, updated, deleted, none touched, a failure; not reads', async () => {
       const insert = (id: number) => write(`INSERT INTO ${q(TABLE)} (${q('id')}, ${q('label')}) VALUES (?, ?)`, [id, `row ${id}`], 'insert');
       const steps: [string, () => Promise<unknown>, number][] = [
         ['an insert', () => datastore.execute(insert(1)), 1],
@@ -42,20 +52,25 @@ for (const database of [sqliteDatabase(), postgresqlDatabase(), mariadbDatabase(
       ];
       for (const [what, step, expected] of steps) {
         const before = told;
-        await step();
+        const running = step();
+        assert.equal(open, expected, `${what}: open while it runs`);
+        await running;
         assert.equal(told - before, expected, what);
+        assert.equal(open, 0, `${what}: closed once it has returned`);
       }
     });
 
-    it('tells after a transaction that wrote has committed, once, and not after one that only read', async () => {
+    it('keeps a transaction that wrote open from its first write until its commit has returned, once; not one that only read', async () => {
       const before = told;
       await datastore.transaction(async (transaction) => {
         for (const id of [10, 11]) {
           await transaction.execute(write(`INSERT INTO ${q(TABLE)} (${q('id')}, ${q('label')}) VALUES (?, ?)`, [id, 'in a transaction'], 'insert'));
         }
         assert.equal(told, before, 'nothing told before the commit');
+        assert.equal(open, 1, 'open from the first write');
       });
       assert.equal(told - before, 1, 'told once, after it');
+      assert.equal(open, 0);
       await datastore.transaction((transaction) => transaction.query(select(`SELECT COUNT(*) AS ${q('n')} FROM ${q(TABLE)}`)));
       assert.equal(told - before, 1, 'a transaction that read: not told');
       await assert.rejects(
