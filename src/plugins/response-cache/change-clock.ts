@@ -32,7 +32,7 @@ export class ChangeClock {
   }
 
   /** A write on this replica: a new generation, and the listeners (other replicas through Redis) are told. */
-  changed(): void {
+  private changed(): void {
     this.current += 1;
     const telling = this.listeners.map((listener) => Promise.resolve(listener()));
     if (telling.length > 0) this.lastTold = Promise.all(telling);

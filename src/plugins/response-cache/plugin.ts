@@ -86,14 +86,10 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
       return Promise.resolve({
         async responseForOperation({ document, operation, source, request, contextValue }) {
           const role = contextValue.identity.role;
-          // No operation: the name the client sent matches none of the document's, which execution reports.
-          const key = role && operation && cacheable(document, operation) ? keyOf(role, operation, request.variables, source) : null;
+          // Executed: while a write of this replica is under way (what it writes may already show), and
+          // without an operation (the name the client sent matches none of the document's: execution says so).
+          const key = options.clock.quiet && role && operation && cacheable(document, operation) ? keyOf(role, operation, request.variables, source) : null;
           if (key === null) {
-            observe('bypass');
-            return null;
-          }
-          // While a write of this replica is under way, what it writes may already show: execute.
-          if (!options.clock.quiet) {
             observe('bypass');
             return null;
           }
