@@ -46,7 +46,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     () => telemetry.writer.counters(),
     () => services.runs.queueDepth(),
   );
-  // Every committed write retires the response cache's answers, here and, through Redis, on every replica.
+  // Every write (once it has ended) retires the response cache's answers, here and, through Redis, on every replica.
   const changes = new ChangeClock();
   const { datastore, bootstrap } = openDatabase(config, logger, metrics.observeStatement, changes);
   const redis = config.redis ? new SharedRedis(config.redis, logger.child({ component: 'redis' }), metrics.observeRedisFailure) : null;

@@ -34,7 +34,7 @@ export interface GraphqlServerOptions {
   readonly metrics: Metrics;
   readonly trace: TraceRecorder;
   readonly logger: Logger;
-  /** Ticked by every committed write: the response cache's answers last while it does not move. */
+  /** Told of every write (its start and end): the response cache answers only while none is under way and the generation has not moved. */
   readonly changes: ChangeClock;
 }
 

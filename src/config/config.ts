@@ -33,7 +33,7 @@ export interface Config {
   readonly queryLimits: QueryLimits;
   /**
    * GRAPHQL_CACHE_MS, default 1000: how long a query's answer may be given again from memory at most
-   * (src/plugins/response-cache/); any committed write on this replica, or on another one told through
+   * (src/plugins/response-cache/); any write on this replica, or on another one told through
    * Redis, retires it at once. 0 turns the cache off.
    */
   readonly responseCacheMs: number;
