@@ -253,7 +253,8 @@ export interface OutcomeTableRow {
 export async function readOutcomeTable(datastore: Datastore, datasetId: string, table = 'ai_cluster_outcome'): Promise<OutcomeTableRow[]> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
   const rows: Row[] = await datastore.query({
-    sql: `SELECT ${q('entity_key')}, ${q('run_id')}, ${q('cluster')}, ${q('distance')}, ${q('scored_at')} FROM ${q(table)} WHERE ${q('dataset_id')} = ? ORDER BY ${q('entity_key')}`,
+    // The distance whole, as the server reads it (SQLite's driver would read it through 15 digits).
+    sql: `SELECT ${q('entity_key')}, ${q('run_id')}, ${q('cluster')}, ${datastore.dialect.exactDoubleSelectSql(q('distance'))}, ${q('scored_at')} FROM ${q(table)} WHERE ${q('dataset_id')} = ? ORDER BY ${q('entity_key')}`,
     parameters: [datasetId],
     kind: 'select',
   });
@@ -261,7 +262,7 @@ export async function readOutcomeTable(datastore: Datastore, datasetId: string, 
     entityKey: String(row.entity_key),
     runId: String(row.run_id),
     cluster: Number(row.cluster),
-    distance: Number(row.distance),
+    distance: datastore.dialect.exactDouble(row.distance),
     scoredAt: row.scored_at instanceof Date ? row.scored_at.toISOString() : String(row.scored_at),
   }));
 }

@@ -439,6 +439,20 @@ export abstract class SqlDialect implements UpsertDialect {
     return Number(text);
   }
 
+  /**
+   * How a DOUBLE column of the server's own tables (an outcome's or an assignment row's distance) is
+   * selected so that its value reaches the app whole, under its own name (`column` is quoted). Default:
+   * the column itself, which the `odbc` package reads in binary. Read the value with exactDouble.
+   */
+  exactDoubleSelectSql(column: string): string {
+    return column;
+  }
+
+  /** A value selected by exactDoubleSelectSql as the double it is (exactNumber where it came as text). */
+  exactDouble(value: unknown): number {
+    return typeof value === 'string' ? this.exactNumber(value) : Number(value);
+  }
+
   /** The read's number columns (not its keys) that compileOrderedSelect selects as exactNumberSql's text, by index. */
   exactNumberColumns(read: OrderedRead): number[] {
     if (!read.numbers || this.exactNumberSql('x') === undefined) return [];

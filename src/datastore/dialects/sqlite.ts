@@ -174,6 +174,12 @@ export class SqliteDialect extends SqlDialect {
     return `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${this.exactRealText(column)} END`;
   }
 
+  // The driver reads a REAL through SQLite's 15-digit text (123456789.12345679 came back as
+  // 123456789.123457): the exact text instead, as a run reads its features.
+  override exactDoubleSelectSql(column: string): string {
+    return `${this.exactNumberSql(column)} AS ${column}`;
+  }
+
   override exactNumber(text: string): number {
     if (!text.startsWith('m')) return Number(text);
     const [mantissa, exponent] = text.slice(1).split(',');

@@ -1,4 +1,5 @@
 import type { Executor } from '../../datastore/contracts';
+import type { SqlDialect } from '../../datastore/dialects';
 import type { KeysetPage } from '../../shared/keyset-page';
 import type { Row, Statement } from '../../datastore/types';
 import { executeInTurn } from '../../datastore/execute-in-turn';
@@ -51,9 +52,10 @@ export class OutcomeRepository {
 
   /** The rows whose columns equal `equal`, in entity-key order after `page.after`; `limit + 1` rows. */
   private async pageWhere(table: string, equal: Readonly<Record<string, string>>, page: KeysetPage<string>): Promise<OutcomeRow[]> {
-    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const dialect = this.executor.dialect;
+    const q = (name: string) => dialect.quoteIdentifier(name);
     const columns = outcomeTableDefinition(table)
-      .columns.map((column) => q(column.name))
+      .columns.map((column) => (column.type === 'double' ? dialect.exactDoubleSelectSql(q(column.name)) : q(column.name)))
       .join(', ');
     const conditions = Object.keys(equal).map((name) => `${q(name)} = ?`);
     // entity_key is part of the primary key with dataset_id: never NULL, never two equal ones in a dataset.
@@ -68,7 +70,7 @@ export class OutcomeRepository {
         { limit: page.limit + 1, offset: 0 },
       ),
     );
-    return rows.map(toOutcome);
+    return rows.map((row) => toOutcome(row, dialect));
   }
 
   /**
@@ -144,13 +146,13 @@ export class OutcomeRepository {
   }
 }
 
-function toOutcome(row: Row): OutcomeRow {
+function toOutcome(row: Row, dialect: SqlDialect): OutcomeRow {
   return {
     datasetId: String(row.dataset_id),
     entityKey: String(row.entity_key),
     runId: String(row.run_id),
     cluster: Number(row.cluster),
-    distance: Number(row.distance),
+    distance: dialect.exactDouble(row.distance),
     scoredAt: row.scored_at as Date,
   };
 }

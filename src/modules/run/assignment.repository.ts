@@ -207,21 +207,22 @@ export class AssignmentRepository {
   }
 
   private async pageOfRows(runId: string, cluster: number | null, page: KeysetPage<string>): Promise<Assignment[]> {
-    const q = (name: string) => this.executor.dialect.quoteIdentifier(name);
+    const dialect = this.executor.dialect;
+    const q = (name: string) => dialect.quoteIdentifier(name);
     const clusterCondition = cluster === null ? '' : ` AND ${q('cluster')} = ?`;
     // entity_key is part of the primary key: never NULL, never two equal ones in a run.
     const afterCondition = page.after === null ? '' : ` AND ${q('entity_key')} > ?`;
     const rows = await this.executor.query(
-      this.executor.dialect.paginate(
+      dialect.paginate(
         {
-          sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${q('distance')} FROM ${q(ROWS_TABLE)} WHERE ${q('run_id')} = ?${clusterCondition}${afterCondition} ORDER BY ${q('entity_key')}`,
+          sql: `SELECT ${q('entity_key')}, ${q('cluster')}, ${dialect.exactDoubleSelectSql(q('distance'))} FROM ${q(ROWS_TABLE)} WHERE ${q('run_id')} = ?${clusterCondition}${afterCondition} ORDER BY ${q('entity_key')}`,
           parameters: [runId, ...(cluster === null ? [] : [cluster]), ...(page.after === null ? [] : [page.after])],
           kind: 'select',
         },
         { limit: page.limit + 1, offset: 0 },
       ),
     );
-    return rows.map(toAssignment);
+    return rows.map((row) => toAssignment(row, dialect));
   }
 
   private async clustersOfRows(runId: string, entityKeys: readonly string[]): Promise<Map<string, number>> {
@@ -265,8 +266,8 @@ function findKey(keys: readonly string[], key: string): number {
   return -1;
 }
 
-function toAssignment(row: Row): Assignment {
-  return { entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: Number(row.distance) };
+function toAssignment(row: Row, dialect: SqlDialect): Assignment {
+  return { entityKey: String(row.entity_key), cluster: Number(row.cluster), distance: dialect.exactDouble(row.distance) };
 }
 
 /**

@@ -22,7 +22,6 @@ import { startTestServer, type TestServer } from '../../support/app-harness';
 import { storedAssignments } from '../../support/assignments';
 import { embeddedDatastore } from '../../support/databases';
 import { createPostgresqlSchema, type PostgresqlSchema } from '../../support/postgresql-schema';
-import { ROUND_TRIP_TARGETS, sameDouble } from '../../support/round-trip-targets';
 import { createTable, dataOf, readOutcomeTable, registerInput, runRecord, startInput, waitForRun } from '../../support/runs';
 import { SeededRandom } from '../../../src/shared/seeded-random';
 
@@ -48,8 +47,6 @@ for (const target of [
     let newRun: string;
     let oldRun: string;
     let datasetId: string;
-    // SQLite's driver reads a stored REAL through 15 significant digits: the old run's distances come back so.
-    const sameDistance = target.postgresql ? (a: unknown, b: unknown) => Object.is(a, b) : sameDouble(ROUND_TRIP_TARGETS.find((t) => t.name === 'sqlite')!);
 
     before(async () => {
       if (target.postgresql) {
@@ -123,7 +120,7 @@ for (const target of [
           fromRows.map((node) => [node.entityKey, node.cluster]),
           what,
         );
-        fromChunks.forEach((node, index) => assert.ok(sameDistance(node.distance, fromRows[index]!.distance), `${what}, ${node.entityKey}: ${node.distance}`));
+        fromChunks.forEach((node, index) => assert.ok(Object.is(node.distance, fromRows[index]!.distance), `${what}, ${node.entityKey}: ${node.distance}`));
       }
     });
 

@@ -20,7 +20,6 @@ import {
   type RunResultFragment,
 } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
-import { exactly, sqliteReadsBack } from '../../support/round-trip-targets';
 import { mariadbDatabase, postgresqlDatabase, type TestDatabase } from '../../support/databases';
 import {
   allRunIds,
@@ -64,18 +63,12 @@ interface Target {
   readonly env: () => Record<string, string>;
   /** A shared real database whose app tables are dropped first; none for the embedded default (a fresh file). */
   readonly database?: () => TestDatabase;
-  /**
-   * Whether a distance read from the outcome table is the run's stored one: exactly, except through the
-   * SQLite ODBC driver, which reads a REAL as 15 significant digits (the run's assignments are read from
-   * their packed chunks, exactly).
-   */
-  readonly readsBackDouble: (written: number, read: unknown) => boolean;
 }
 
 const TARGETS: Target[] = [
-  { label: 'the embedded default (SQLite)', env: () => ({}), readsBackDouble: sqliteReadsBack },
-  { label: 'PostgreSQL (psqlODBC)', database: postgresqlDatabase, env: () => realEnv(postgresqlDatabase()), readsBackDouble: exactly },
-  { label: 'MariaDB (MariaDB Connector/ODBC)', database: mariadbDatabase, env: () => realEnv(mariadbDatabase()), readsBackDouble: exactly },
+  { label: 'the embedded default (SQLite)', env: () => ({}) },
+  { label: 'PostgreSQL (psqlODBC)', database: postgresqlDatabase, env: () => realEnv(postgresqlDatabase()) },
+  { label: 'MariaDB (MariaDB Connector/ODBC)', database: mariadbDatabase, env: () => realEnv(mariadbDatabase()) },
 ];
 
 function realEnv(database: TestDatabase): Record<string, string> {
@@ -133,8 +126,8 @@ interface OutcomeLike {
   distance: number;
 }
 
-/** The outcomes are the run's assignments, entity by entity; each distance as the database reads it back. */
-function assertSameOutcomes(outcomes: readonly OutcomeLike[], assignments: readonly OutcomeLike[], readsBackDouble: Target['readsBackDouble']): void {
+/** The outcomes are the run's assignments, entity by entity, each distance bit for bit (SQLite's too: the server reads its REAL whole). */
+function assertSameOutcomes(outcomes: readonly OutcomeLike[], assignments: readonly OutcomeLike[]): void {
   const read = byKey(outcomes);
   const written = byKey(assignments);
   assert.deepEqual(
@@ -142,7 +135,7 @@ function assertSameOutcomes(outcomes: readonly OutcomeLike[], assignments: reado
     written.map(({ entityKey, runId, cluster }) => ({ entityKey, runId, cluster })),
   );
   read.forEach((row, index) =>
-    assert.ok(readsBackDouble(written[index]!.distance, row.distance), `${row.entityKey}: distance ${row.distance}, the run's ${written[index]!.distance}`),
+    assert.ok(Object.is(row.distance, written[index]!.distance), `${row.entityKey}: distance ${row.distance}, the run's ${written[index]!.distance}`),
   );
 }
 
@@ -391,14 +384,14 @@ for (const target of TARGETS) {
       assert.deepEqual(sizes, run.clusterSizes);
 
       const table = await readOutcomeTable(server.app.datastore, IRIS);
-      assertSameOutcomes(table, assignments, target.readsBackDouble);
+      assertSameOutcomes(table, assignments);
       assert.ok(
         table.every((row) => row.scoredAt === run.finishedAt),
         'scored_at is the run’s finish time',
       );
 
       const outcomes = await outcomesOf(IRIS);
-      assertSameOutcomes(outcomes, assignments, target.readsBackDouble);
+      assertSameOutcomes(outcomes, assignments);
       assert.ok(outcomes.every((outcome) => outcome.scoredAt === run.finishedAt));
 
       // Assignments page by entity key: two pages of 100 and 50, no row twice.
@@ -474,7 +467,7 @@ for (const target of TARGETS) {
       assert.equal(republished.finishedAt, first.finishedAt, 'publishing does not change when the run finished');
       assert.ok(Date.parse(republished.outcomesPublishedAt!) >= Date.parse(first.outcomesPublishedAt!));
       table = await readOutcomeTable(server.app.datastore, IRIS);
-      assertSameOutcomes(table, await assignmentsOf(first.id), target.readsBackDouble);
+      assertSameOutcomes(table, await assignmentsOf(first.id));
       assert.ok(table.every((row) => row.scoredAt === first.finishedAt));
       assert.ok(!table.some((row) => row.cluster === 3), 'no row keeps a k: 4 cluster');
 

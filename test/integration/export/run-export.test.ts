@@ -55,9 +55,6 @@ const AWKWARD_KEYS = [
   ' leading space',
   '["a",1]',
 ];
-// SQLite's driver reads a REAL through 15 digits: above 1.79769313486231e308 that text overflows to
-// Infinity, which GraphQL cannot send (round-trip-targets.ts), so its largest double is that one.
-const SQLITE_MAX_DOUBLE = 1.79769313486231e308;
 const EXTREME_DOUBLES = [Number.MIN_VALUE, Number.MAX_VALUE, 0.1 + 0.2, 1 / 3, 1e-300, 2 ** 53 + 2, 1e21, 1e-7, 0, 123456.789];
 // More than two export pages (5,000 rows each).
 const STORED_ROWS = 12_003;
@@ -227,6 +224,17 @@ async function assertExportsMatchGraphql(server: TestServer, runId: string, data
   const assignments = await graphqlAssignments(server, runId);
   const outcomes = await graphqlOutcomes(server, datasetId, runId);
   assert.ok(assignments.length > 0 && outcomes.length === assignments.length, `${what}: ${assignments.length} assignments, ${outcomes.length} outcomes`);
+  // The outcome table holds the run's assignments, each distance bit for bit (SQLite's REAL is read whole).
+  const assigned = new Map(assignments.map((node) => [node.entityKey, node]));
+  for (const outcome of outcomes) {
+    const assignment = assigned.get(outcome.entityKey);
+    assert.ok(assignment, `${what}: outcome ${JSON.stringify(outcome.entityKey)} has no assignment`);
+    assert.equal(outcome.cluster, assignment.cluster, `${what}, ${JSON.stringify(outcome.entityKey)}: cluster`);
+    assert.ok(
+      Object.is(outcome.distance, assignment.distance),
+      `${what}, ${JSON.stringify(outcome.entityKey)}: outcome distance ${outcome.distance}, assigned ${assignment.distance}`,
+    );
+  }
   for (const [file, expected, kinds] of [
     ['assignments', assignments, ASSIGNMENT_KINDS],
     ['outcomes', outcomes, OUTCOME_KINDS],
@@ -262,8 +270,6 @@ async function storeRun(
   publish = true,
   storage: 'chunks' | 'rows' = 'chunks',
 ): Promise<string> {
-  const largest = datastore.dialect.variant === 'sqlite' ? SQLITE_MAX_DOUBLE : Number.MAX_VALUE;
-  const doubles = EXTREME_DOUBLES.map((value) => (value === Number.MAX_VALUE ? largest : value));
   const finishedAt = new Date(Date.UTC(2026, 11, 3, 22, 15, 30, 123));
   const stored = runRecord(datasetId, { status: 'SUCCEEDED', startedAt: new Date(finishedAt.getTime() - 1000), finishedAt });
   const run = { ...stored, params: { ...stored.params, publishOutcomes: publish } };
@@ -271,7 +277,7 @@ async function storeRun(
   const assignments: Assignment[] = Array.from({ length: rows }, (_, index) => ({
     entityKey: AWKWARD_KEYS[index] ?? `entity ${String(index).padStart(6, '0')}`,
     cluster: index % 7,
-    distance: doubles[index % doubles.length]! / (index < doubles.length ? 1 : 1 + index / 1e6),
+    distance: EXTREME_DOUBLES[index % EXTREME_DOUBLES.length]! / (index < EXTREME_DOUBLES.length ? 1 : 1 + index / 1e6),
   }));
   const repository = new AssignmentRepository(datastore);
   await datastore.transaction((transaction) =>

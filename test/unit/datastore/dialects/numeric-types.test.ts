@@ -16,6 +16,23 @@ describe('numeric types and casts', () => {
     (dialect, expected) => assert.equal(dialect.castToDouble('"x" * "x"'), expected),
   );
 
+  // The server's own DOUBLE columns: every driver but SQLite's hands a double over in binary, whole.
+  // SQLite's exact text (before detectServer finds the math functions, which write past 1e99 exactly).
+  itPerDialect(
+    (expected: string) => `exactDoubleSelectSql selects a distance as ${expected}`,
+    {
+      sqlite:
+        "CASE WHEN typeof(`d`) IN ('integer', 'real') THEN CASE WHEN `d` BETWEEN -1e99 AND 1e99 THEN printf('%!.17g', `d`) " +
+        "WHEN `d` = 9e999 THEN 'Infinity' WHEN `d` = -9e999 THEN '-Infinity' ELSE printf('%!.17g', `d`) END END AS `d`",
+      postgresql: '"d"',
+      mysql: '`d`',
+      mariadb: '`d`',
+      oracle: '"D"',
+      tibero: '"D"',
+    },
+    (dialect, expected) => assert.equal(dialect.exactDoubleSelectSql(dialect.quoteIdentifier('d')), expected),
+  );
+
   // Type names as the catalogs report them (upper-cased by readCatalogColumn, but lower case must work too).
   const common = {
     BIGINT: true,
