@@ -29,7 +29,6 @@ import { createTable, dataOf, metricSum, registerInput, runRecord } from '../tes
  * Timings and RSS are results, never assertions; bench/RESULTS.md records them.
  */
 const FILES = ['assignments.csv', 'assignments.ndjson', 'outcomes.csv', 'outcomes.ndjson'] as const;
-const SAVE_CHUNK = 100_000;
 const PAUSE_MS = 5_000;
 // Well below what the server writes (3–10 MB/s here), so the server waits on the socket for most of the download.
 const SLOW_CLIENT_BYTES_PER_SECOND = 1024 * 1024;
@@ -209,13 +208,13 @@ async function storeRun(server: MainProcess, datastore: Datastore, rows: number)
   await new RunRepository(datastore).insert(run);
   const repository = new AssignmentRepository(datastore);
   const random = new SeededRandom(15);
-  for (let start = 0; start < rows; start += SAVE_CHUNK) {
-    const chunk: Assignment[] = [];
-    for (let index = start; index < Math.min(rows, start + SAVE_CHUNK); index++) {
-      chunk.push({ entityKey: String(index).padStart(8, '0'), cluster: index % 8, distance: random.next() * 10 });
-    }
-    await datastore.transaction((transaction) => repository.save(run.id, chunk, transaction));
-  }
+  // One save, as a run stores its assignments: its chunks are numbered from 0, so a second save of the run would collide.
+  const assignments: Assignment[] = Array.from({ length: rows }, (_, index) => ({
+    entityKey: String(index).padStart(8, '0'),
+    cluster: index % 8,
+    distance: random.next() * 10,
+  }));
+  await datastore.transaction((transaction) => repository.save(run.id, assignments, transaction));
   // As the run executor does once it has stored a run's assignments.
   await repository.refreshStatistics();
   dataOf(await server.graphql(PublishRunOutcomesDocument, { runId: run.id }), 'publishRunOutcomes');
