@@ -229,6 +229,25 @@ describe('the response cache on one server (SQLite)', () => {
     for (const answer of answers) assert.equal(answer.errors, undefined);
   });
 
+  it('keeps a variable left out (its default) apart from one sent as null (no default): each answer as executed', async () => {
+    const edges = (answer: { data?: Record<string, unknown> | null }) => (answer.data!.modelRuns as { edges: unknown[] }).edges.length;
+    const total = ((await send(server, '{ modelRuns { totalCount } }')).modelRuns as { totalCount: number }).totalCount;
+    assert.ok(total >= 1, `the earlier tests left ${total} runs; this one needs one`);
+    // Both orders, each on a document of its own: whichever comes first keeps its answer, the other must not be given it.
+    const orders: Record<string, unknown>[][] = [
+      [{}, { first: null }],
+      [{ first: null }, {}],
+    ];
+    for (const [index, order] of orders.entries()) {
+      const query = operation(`query Page${index}($first: Int = 0) { modelRuns(first: $first) { totalCount edges { node { id } } } }`);
+      for (const variables of [...order, ...order]) {
+        const answer = await server.graphql(query, variables as never);
+        assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+        assert.equal(edges(answer), 'first' in variables ? Math.min(total, 20) : 0, `Page${index} with variables ${JSON.stringify(variables)}`);
+      }
+    }
+  });
+
   it('traces an answer given from the cache as the executed one: the run it names, its operation', async () => {
     const { startModelRun } = (await send(server, 'mutation { startModelRun(input: { datasetId: "demo-iris", k: 2, seed: 11 }) { id } }')) as {
       startModelRun: { id: string };

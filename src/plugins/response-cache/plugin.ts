@@ -145,9 +145,10 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
  * as JSON (nested past the stack's depth: execution refuses them anyway) or the key is too long.
  */
 function keyOf(role: string, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, source: string): string | null {
+  // A variable left out takes its default, and one sent as null does not: [name] and [name, null] apart.
   const declared = (operation.variableDefinitions ?? []).map((definition) => {
     const name = definition.variable.name.value;
-    return [name, variables?.[name]];
+    return variables && Object.hasOwn(variables, name) ? [name, variables[name]] : [name];
   });
   let variableText: string;
   try {
