@@ -1,4 +1,5 @@
 import { defaultFieldResolver, getNamedType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { isRunId } from '../../modules/run/run-id';
 
 /** Where a request's OperationRuns sits on its GraphQL context (the plugin puts it there). */
 const RUNS = Symbol('aimodel.trace.operationRuns');
@@ -19,10 +20,13 @@ export class OperationRuns {
     Object.defineProperty(context, RUNS, { value: this, configurable: true });
   }
 
-  /** A root field of the run type resolved to `result` (undefined when it failed), asked with `argumentId`. */
+  /**
+   * A root field of the run type resolved to `result` (undefined when it failed), asked with `argumentId`.
+   * An argument that cannot be a run's id is the caller's own text, of any length: it is not recorded.
+   */
   note(result: unknown, argumentId: string | undefined): void {
     const resultId = (result as { id?: unknown } | null | undefined)?.id;
-    const id = typeof resultId === 'string' ? resultId : argumentId;
+    const id = typeof resultId === 'string' ? resultId : argumentId !== undefined && isRunId(argumentId) ? argumentId : undefined;
     if (id) this.ids.add(id);
   }
 

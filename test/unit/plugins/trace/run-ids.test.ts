@@ -18,6 +18,10 @@ const TYPE_DEFS = `
   type Mutation { startRun: Run!, slowStart: Run!, cancelRun(id: ID!): Run!, failRun(id: ID!): Run! }
 `;
 
+// Ids that can be runs' (UUIDs): an id argument is named only when it can be one.
+const MISSING = '00000000-0000-4000-8000-00000000000a';
+const FAILED = '00000000-0000-4000-8000-00000000000f';
+
 const run = (id: string) => ({ id, status: 'QUEUED', parent: { id: `${id}-parent`, status: 'SUCCEEDED', parent: null } });
 
 describe('graphqlTracePlugin: the runs an operation names', () => {
@@ -30,7 +34,7 @@ describe('graphqlTracePlugin: the runs an operation names', () => {
       typeDefs: TYPE_DEFS,
       resolvers: {
         Query: {
-          run: (_parent: unknown, { id }: { id: string }) => (id === 'missing' ? null : run(id)),
+          run: (_parent: unknown, { id }: { id: string }) => (id === MISSING || id.startsWith('not a run') ? null : run(id)),
           runs: () => [run('listed-1'), run('listed-2')],
           greeting: () => 'hello',
         },
@@ -69,7 +73,13 @@ describe('graphqlTracePlugin: the runs an operation names', () => {
   });
 
   it('a run that resolves to null is named by its id argument', async () => {
-    assert.deepEqual(await runsNamed('{ run(id: "missing") { id } }'), { ids: ['missing'], label: 'missing' });
+    assert.deepEqual(await runsNamed(`{ run(id: "${MISSING}") { id } }`), { ids: [MISSING], label: MISSING });
+  });
+
+  it('an id argument that cannot be a run’s (the caller’s own text, of any length) is not recorded', async () => {
+    const text = `not a run <script>\n{"fake":1} ${'x'.repeat(100_000)}`;
+    assert.deepEqual(await runsNamed('query One($id: ID!) { run(id: $id) { id } }', { id: text }), { ids: [], label: undefined });
+    assert.deepEqual(await runsNamed('mutation { failRun(id: "f-1") { id } }'), { ids: [], label: undefined });
   });
 
   it('mutations name the run they return, synchronous or not, and a failed one by its argument', async () => {
@@ -78,7 +88,7 @@ describe('graphqlTracePlugin: the runs an operation names', () => {
     assert.equal(startedRun.label, startedRun.ids[0]);
     const slow = await runsNamed('mutation { slowStart { status } }');
     assert.match(slow.ids[0]!, /^slow-\d+$/);
-    assert.deepEqual(await runsNamed('mutation { failRun(id: "f-1") { id } }'), { ids: ['f-1'], label: 'f-1' });
+    assert.deepEqual(await runsNamed(`mutation { failRun(id: "${FAILED}") { id } }`), { ids: [FAILED], label: FAILED });
   });
 
   it('two root fields, aliases and fragments: every run, and no single label', async () => {
