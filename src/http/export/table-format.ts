@@ -16,8 +16,10 @@ export interface TableFormat {
   rows<T>(columns: readonly ExportColumn<T>[], rows: readonly T[]): string;
 }
 
-// What a spreadsheet may read as a formula (OWASP "CSV injection"), and the apostrophe that guards it.
-const FORMULA_START = /^[=+\-@\t\r']/;
+// What a spreadsheet may read as a formula (OWASP "CSV injection"), and the apostrophe that guards it:
+// = + - @ | (or their fullwidth forms, which some spreadsheets read alike) after any leading white
+// space, or a first TAB, CR, LF or apostrophe.
+const FORMULA_START = /^[\s\u3000]*[=+\-@|\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n']/u;
 // A number as String() writes it (and negative ones): a spreadsheet reads it as that number, not a formula.
 const PLAIN_NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -25,7 +27,7 @@ const NEEDS_QUOTES = /[",\r\n]/;
 /**
  * RFC 4180: CRLF line ends, a field quoted when it holds a comma, a quote or a line break, quotes
  * doubled. NULL is an empty field and '' a quoted empty one (""), as PostgreSQL's COPY … CSV writes them.
- * A text cell starting with = + - @ TAB CR or ' gets one leading apostrophe, so a spreadsheet shows it
+ * A text cell starting with = + - @ | (fullwidth too, after any white space), TAB, CR, LF or ' gets one leading apostrophe, so a spreadsheet shows it
  * as text; strip one leading apostrophe from a text cell to get the value back exactly. Numbers,
  * timestamps and text that is a plain number are never changed.
  */

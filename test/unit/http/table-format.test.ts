@@ -84,9 +84,12 @@ describe('export formats', () => {
   it('CSV: text a spreadsheet would run as a formula gets one leading apostrophe; numbers and text that is a plain number do not', () => {
     const text = CSV.rows(
       [{ name: 'key', type: 'text', value: (row: { key: string }) => row.key }],
-      ['=1+1', '+1', '-1+1', '@x', '\tx', "'x", '-2', '-2.5e3', 'x=1'].map((key) => ({ key })),
+      ['=1+1', '+1', '-1+1', '@x', '\tx', "'x", '-2', '-2.5e3', 'x=1', ' =1+1', '|calc', '\uFF1D1+1', '\u3000@x', 'a|b', 'x -1'].map((key) => ({ key })),
     );
-    assert.equal(text, ["'=1+1", "'+1", "'-1+1", "'@x", "'\tx", "''x", '-2', '-2.5e3', 'x=1'].map((cell) => `${cell}\r\n`).join(''));
+    const guarded = ["'=1+1", "'+1", "'-1+1", "'@x", "'\tx", "''x", '-2', '-2.5e3', 'x=1', "' =1+1", "'|calc", "'\uFF1D1+1", "'\u3000@x", 'a|b', 'x -1'];
+    assert.equal(text, guarded.map((cell) => `${cell}\r\n`).join(''));
+    // A line feed first: guarded, and quoted as any field holding a line break.
+    assert.equal(CSV.rows([{ name: 'key', type: 'text', value: (row: { key: string }) => row.key }], [{ key: '\n=1+1' }]), `"'\n=1+1"\r\n`);
     const numbers = CSV.rows([{ name: 'value', type: 'double', value: (row: { value: number }) => row.value }], [{ value: -1e-300 }, { value: -0.5 }]);
     assert.equal(numbers, '-1e-300\r\n-0.5\r\n');
   });
