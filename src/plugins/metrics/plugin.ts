@@ -24,7 +24,7 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphqlConte
             // Request-level errors (parse, validation) are on the context; field errors only in the body.
             const answered = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
             metrics.observeGraphqlRequest(
-              labels.labelOf(operationName),
+              labels.labelOf(operationName, contextValue.identity.role !== null),
               operation?.operation ?? 'unknown',
               (errors?.length ?? 0) + answered.length > 0 ? 'error' : 'ok',
               Number(process.hrtime.bigint() - started) / 1e9,

@@ -19,6 +19,22 @@ describe('OperationLabels: operation names as metric labels, bounded', () => {
     );
   });
 
+  it('a caller without a role claims no label: its names count as other until a caller with one has used the name', () => {
+    const labels = new OperationLabels(2);
+    assert.deepEqual(
+      [
+        ['Junk1', false],
+        ['Junk2', false],
+        ['Dashboard', true],
+        ['Dashboard', false],
+        ['Junk3', false],
+        ['Board2', true],
+        ['Board3', true],
+      ].map(([name, claims]) => labels.labelOf(name as string, claims as boolean)),
+      ['other', 'other', 'Dashboard', 'Dashboard', 'other', 'Board2', 'other'],
+    );
+  });
+
   it('2,000 distinct names from clients make at most 200 labels by default', () => {
     const labels = new OperationLabels();
     const distinct = new Set(Array.from({ length: 2000 }, (_, index) => labels.labelOf(`Card${index}x`)));
