@@ -148,7 +148,7 @@ export class DatasetResolver {
     return keysetConnection(
       first,
       after,
-      textKeyCursors<OutcomeRow>('outcomes', (outcome) => outcome.entityKey),
+      textKeyCursors<OutcomeRow>(`outcomes:${dataset.id}`, (outcome) => outcome.entityKey),
       (page) => this.outcomeService.page(dataset.outcomeTable, dataset.id, page),
       () => this.outcomeService.count(dataset.outcomeTable, dataset.id),
     );

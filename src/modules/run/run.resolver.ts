@@ -159,7 +159,8 @@ export class RunResolver {
     return keysetConnection(
       first,
       after,
-      textKeyCursors<Assignment>('assignments', (assignment) => assignment.entityKey),
+      // The run's own: a cursor of another run's assignments is another list's (graph.md), refused.
+      textKeyCursors<Assignment>(`assignments:${run.id}`, (assignment) => assignment.entityKey),
       (page) => this.service.assignments(run.id, cluster, page),
       () => this.service.countAssignments(run.id, cluster),
     );

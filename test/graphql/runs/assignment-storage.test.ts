@@ -109,6 +109,17 @@ for (const target of [
       }
     }
 
+    it('a cursor of one run’s assignments is refused on another run’s (the same keys): BAD_USER_INPUT on after', async () => {
+      const first = dataOf(await server.graphql(RunAssignmentsDocument, { id: oldRun, first: 2, after: null, cluster: null }), 'first page');
+      const cursor = first.modelRun!.assignments.pageInfo.endCursor!;
+      const answer = await server.graphql(RunAssignmentsDocument, { id: newRun, first: 2, after: cursor, cluster: null });
+      assert.equal(answer.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(answer.errors));
+      assert.equal(answer.errors[0]!.extensions?.field, 'after');
+      // On its own run it goes on.
+      const next = dataOf(await server.graphql(RunAssignmentsDocument, { id: oldRun, first: 2, after: cursor, cluster: null }), 'next page');
+      assert.equal(next.modelRun!.assignments.edges.length, 2);
+    });
+
     it('ModelRun.assignments: every page of 37, of every cluster and of each, the same keys in the same order, clusters and distances equal', async () => {
       for (const cluster of [null, 0, 1, 2]) {
         const fromRows = await everyNode(oldRun, cluster);
