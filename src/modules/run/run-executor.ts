@@ -94,8 +94,9 @@ export class RunExecutor {
       log.info('model run succeeded');
     } catch (error) {
       endedHere = await this.recordUnsuccessfulEnd(run, error, now, log);
-      // A cancel is what a caller asked for: no failure to alert on.
-      if (error instanceof RunCancelledError) log.info('model run cancelled');
+      // A cancel is what a caller asked for: no failure to alert on. At shutdown RunLifecycle.stop has
+      // given the run back (or failed it on its last attempt) and logged that: this is only the stop.
+      if (error instanceof RunCancelledError) log.info(this.stopping ? 'model run stopped here at shutdown' : 'model run cancelled');
       else logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
       this.executing.delete(run.id);

@@ -74,7 +74,13 @@ export class RunLifecycle {
         owner,
       );
       executor.cancel(run.id);
-      if (failed) await events.emit('ended', run.id);
+      if (failed) {
+        this.deps.logger.warn(
+          { runId: run.id, attempts: run.attempts, code: failure.code },
+          'model run failed as INTERRUPTED at shutdown, on its last attempt',
+        );
+        await events.emit('ended', run.id);
+      }
     }
     await Promise.race([this.deps.claimer.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }

@@ -100,6 +100,14 @@ for (const target of TARGETS) {
           'given back (SUCCEEDED: the run ended before the stop reached it; make it longer)',
         );
         assert.equal(await countAssignments(datastore(), resumed), 0, 'no assignments of the interrupted attempt');
+        // The log says what happened to it: given back, and stopped here; not cancelled.
+        const messages = first.logs
+          .flatMap((chunk) => chunk.split('\n'))
+          .filter((line) => line.includes(resumed))
+          .map((line) => (JSON.parse(line) as { msg: string }).msg);
+        assert.ok(messages.includes('model run given back to the queue at shutdown'), JSON.stringify(messages));
+        assert.ok(messages.includes('model run stopped here at shutdown'), JSON.stringify(messages));
+        assert.ok(!messages.includes('model run cancelled'), JSON.stringify(messages));
         assert.deepEqual(await outcomes(), outcomesOnce, 'the outcome table untouched by it');
 
         const next = await startTestServer(env);
