@@ -18,9 +18,9 @@ describe('modelRuns listing with and without ModelRun.iterations', () => {
 
   before(async () => {
     // No heartbeat during the test: only the request's own statements are counted. ModelRun.iterations is
-    // priced at 1,000 a run (up to 5,000 records each): 50 of them need a higher cost limit than the default.
+    // priced at 5,000 a run (the records a run keeps): 50 of them need a higher cost limit than the default.
     // No response cache: a query asked again executes, and its statements are what is counted.
-    server = await startTestServer({ RUN_HEARTBEAT_MS: '600000', GRAPHQL_MAX_COST: '100000', GRAPHQL_CACHE_MS: '0' });
+    server = await startTestServer({ RUN_HEARTBEAT_MS: '600000', GRAPHQL_MAX_COST: '300000', GRAPHQL_CACHE_MS: '0' });
     const repository = new RunRepository(server.app.datastore);
     const base = Date.UTC(2025, 0, 1);
     for (let index = 0; index < RUNS; index++) {

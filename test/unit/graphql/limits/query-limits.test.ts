@@ -207,6 +207,14 @@ describe('query cost (GRAPHQL_MAX_COST)', () => {
     assert.equal(costOf(runs('(first: $n)'), { n: 'NaN' }), 2 + 1 + 20 * 2 + 1, 'a value that cannot execute');
   });
 
+  it('a run’s iterations count as the 5,000 records a run keeps: one run’s history a request at the default limit, not two', () => {
+    const history = (alias: string) => `${alias}: modelRun(id: "${alias}") { iterations { k inertia clusterSizes } }`;
+    // modelRun 1 (DataLoader) + 1 object + 5,000 records × 1
+    assert.equal(costOf(`{ ${history('a')} }`), 1 + 1 + 5_000);
+    assert.ok(costOf(`{ ${history('a')} }`) <= DEFAULT_QUERY_LIMITS.maxCost);
+    assert.ok(costOf(`{ ${history('a')} ${history('b')} }`) > DEFAULT_QUERY_LIMITS.maxCost, 'nine such aliases answered 41 MB at 1,000 a run');
+  });
+
   it('nested lists multiply: first: 500 twice is refused, first: 5 twice passes', () => {
     const query = (first: number) => `{ modelRuns(first: ${first}) { edges { node { assignments(first: ${first}) { edges { node { cluster } } } } } } }`;
     assert.equal(costOf(query(500)), 2 + 1 + 500 * (1 + 1 + (5 + 1 + 500 * 2)));
@@ -279,11 +287,11 @@ describe('tokens (GRAPHQL_MAX_TOKENS)', () => {
 
 describe('the operations the tests and the load script send', () => {
   // Operations sent with a page smaller than 500 (dataloader.test.ts, listing-history.test.ts), and the one sent
-  // under a raised GRAPHQL_MAX_COST: 50 runs' histories are priced at 1,000 each.
+  // under a raised GRAPHQL_MAX_COST: 50 runs' histories are priced at 5,000 each.
   const SENT_WITH: Record<string, { first: number; maxCost?: number }> = {
     RunsWithDatasets: { first: 50 },
     RunsListing: { first: 50 },
-    RunsListingWithHistory: { first: 50, maxCost: 100_000 },
+    RunsListingWithHistory: { first: 50, maxCost: 300_000 },
   };
 
   it('each passes every default limit (with the largest page the tests use, 500)', () => {
