@@ -24,7 +24,7 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: 'The server configuration (environment variables) is invalid; every problem is listed at once.',
   DB_UNAVAILABLE: 'The database cannot be reached or a connection could not be opened.',
   DB_POOL_TIMEOUT: 'No database connection became free within DB_ACQUIRE_TIMEOUT_MS.',
-  DB_QUERY_TIMEOUT: 'A statement ran longer than DB_QUERY_TIMEOUT_MS and was abandoned.',
+  DB_QUERY_TIMEOUT: 'A statement ran longer than DB_QUERY_TIMEOUT_MS, or waited too long for a lock another connection held, and was abandoned.',
   DB_CONSTRAINT_VIOLATION: 'The database refused a write because of a constraint (unique key, NOT NULL, check).',
   DB_ERROR: 'The database returned an error not covered by a more specific code.',
   TRACE_UNAVAILABLE: 'The modeling trace cannot be read now (the search engine did not answer); the run itself is unaffected.',

@@ -29,7 +29,7 @@ export type ErrorCode =
   | 'DB_ERROR'
   /** No database connection became free within DB_ACQUIRE_TIMEOUT_MS. */
   | 'DB_POOL_TIMEOUT'
-  /** A statement ran longer than DB_QUERY_TIMEOUT_MS and was abandoned. */
+  /** A statement ran longer than DB_QUERY_TIMEOUT_MS, or waited too long for a lock another connection held, and was abandoned. */
   | 'DB_QUERY_TIMEOUT'
   /** The database cannot be reached or a connection could not be opened. */
   | 'DB_UNAVAILABLE'
