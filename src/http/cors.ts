@@ -35,7 +35,8 @@ export function corsMiddleware(policy: CorsPolicy): RequestHandler {
     credentials: true,
     methods: ['GET', 'POST'],
     allowedHeaders: ALLOWED_HEADERS,
-    exposedHeaders: ['x-request-id'],
+    // content-disposition: a browser app reads an export's file name (run-<id>-outcomes.csv) from it.
+    exposedHeaders: ['x-request-id', 'content-disposition'],
     // Browsers cap it (Chromium at 2 hours); 10 minutes keeps a changed CORS_ORIGINS quick to take effect.
     maxAge: 600,
   });

@@ -83,6 +83,8 @@ describe('CORS in development with CORS_ORIGINS unset', () => {
     });
     assert.equal(response.status, 200);
     assertAllowed(response, 'http://localhost:5173');
+    // What a page's script may read besides the simple headers: the request id, and an export's file name.
+    assert.deepEqual(response.headers.get('access-control-expose-headers')?.split(','), ['x-request-id', 'content-disposition']);
     const body = (await response.json()) as { data: { dataset: { id: string; name: string; rowCount: number } } };
     assert.deepEqual([body.data.dataset.id, body.data.dataset.name, body.data.dataset.rowCount], ['demo-iris', 'iris', 150]);
   });
