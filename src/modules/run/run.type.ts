@@ -309,7 +309,10 @@ export class ModelRun {
   @Field(() => RunMetricsType, { nullable: true, description: 'Clustering quality and timings; null until the run succeeds.' })
   metrics!: RunMetricsType | null;
 
-  @Field(() => [IterationRecordType], { nullable: true, description: 'Every iteration (the first 5,000).' })
+  @Field(() => [IterationRecordType], {
+    nullable: true,
+    description: 'Every iteration (the first 5,000); null until the run succeeds (progress tells a running one).',
+  })
   iterations!: IterationRecordType[] | null;
 
   @Field(() => KSelection, { nullable: true, description: 'How k was chosen; null unless the run tried a kRange and succeeded.' })
