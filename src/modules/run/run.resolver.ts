@@ -75,9 +75,15 @@ export class RunResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => ModelRun, { description: "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run)." })
-  publishRunOutcomes(@Arg('runId', () => ID, { description: 'The id of a SUCCEEDED run.' }) runId: string): Promise<ModelRunRecord> {
-    return this.service.publish(runId);
+  @Mutation(() => ModelRun, {
+    description:
+      "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run). A run is published once per request, and once at a time: a call while it is being published gets that publish's outcome.",
+  })
+  publishRunOutcomes(
+    @Arg('runId', () => ID, { description: 'The id of a SUCCEEDED run.' }) runId: string,
+    @Ctx() context: GraphqlContext,
+  ): Promise<ModelRunRecord> {
+    return this.service.publish(runId, publishedIn(context));
   }
 
   @Subscription(() => ModelRun, {
@@ -165,4 +171,13 @@ export class RunResolver {
       () => this.service.countAssignments(run.id, cluster),
     );
   }
+}
+
+// The runs each request has published: a request publishes a run once, however many aliases ask (RunService.publish).
+const PUBLISHED = new WeakMap<GraphqlContext, Map<string, Promise<ModelRunRecord>>>();
+
+function publishedIn(context: GraphqlContext): Map<string, Promise<ModelRunRecord>> {
+  let published = PUBLISHED.get(context);
+  if (!published) PUBLISHED.set(context, (published = new Map<string, Promise<ModelRunRecord>>()));
+  return published;
 }

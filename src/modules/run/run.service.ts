@@ -49,6 +49,8 @@ export interface RunServiceDependencies {
 /** Model runs: starting, cancelling, publishing, reading; their rules live here. */
 export class RunService {
   private readonly now = () => new Date();
+  /** Publishes under way on this server, by run id (publish). */
+  private readonly publishing = new Map<string, Promise<ModelRunRecord>>();
 
   constructor(private readonly deps: RunServiceDependencies) {
     deps.events.on('changed', (id) => this.announce(id));
@@ -154,7 +156,22 @@ export class RunService {
    * on failure it is recorded again and the caller gets its code and message). The rows carry the
    * run's id and finish time, so publishing the same run again writes identical rows.
    */
-  async publish(id: string): Promise<ModelRunRecord> {
+  /**
+   * Publishes a SUCCEEDED run's outcomes again. One publish of a run at a time on this server: a call
+   * while one is under way gets that one's outcome (it would write the same rows again), so neither
+   * thirty aliases of one request (mutations run one after another) nor thirty requests at once
+   * UPSERT a run thirty times.
+   */
+  publish(id: string, within?: Map<string, Promise<ModelRunRecord>>): Promise<ModelRunRecord> {
+    const current = within?.get(id) ?? this.publishing.get(id);
+    if (current) return current;
+    const publishing = this.publishOnce(id).finally(() => this.publishing.delete(id));
+    this.publishing.set(id, publishing);
+    within?.set(id, publishing);
+    return publishing;
+  }
+
+  private async publishOnce(id: string): Promise<ModelRunRecord> {
     const run = await this.require(id, 'runId');
     if (run.status !== 'SUCCEEDED') {
       throw new AppError('BAD_USER_INPUT', `Run ${id} is ${run.status}; only a SUCCEEDED run's outcomes can be published`, { field: 'runId' });
