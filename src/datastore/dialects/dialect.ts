@@ -453,6 +453,29 @@ export abstract class SqlDialect implements UpsertDialect {
     return typeof value === 'string' ? this.exactNumber(value) : Number(value);
   }
 
+  /**
+   * Dataset.preview: an expression selected beside a column of the dataset's table (`column` quoted,
+   * `typeName` its catalog type) whose value, where it is not NULL, is the column's value whole
+   * (previewValue reads it); undefined where the driver reads the column right. Default: a
+   * floating-point column as exactNumberSql (the driver cut a REAL's exponent: PostgreSQL's
+   * -1.7046803e-31 read as -1.7046803), a DECIMAL, NUMERIC or NUMBER one as its text (a negative
+   * value that fills its precision lost its last digit: -99999999.99 read as -99999999.9).
+   */
+  previewExactSql(column: string, typeName: string): string | undefined {
+    if (!this.isNumericType(typeName) || INTEGER_TYPE.test(typeName)) return undefined;
+    return FLOATING_TYPE.test(typeName) ? this.exactNumberSql(column) : this.castToText(column);
+  }
+
+  /** The value previewExactSql's expression stands for: a double, or a decimal's text as values.ts reads a DECIMAL (an integer's digits kept past 2^53). */
+  previewValue(exact: unknown, typeName: string): unknown {
+    if (typeof exact === 'number') return exact;
+    const text = String(exact).trim();
+    if (FLOATING_TYPE.test(typeName)) return this.exactNumber(text);
+    if (!INTEGER_TEXT.test(text)) return Number(text);
+    const integer = Number(text);
+    return Number.isSafeInteger(integer) ? integer : text.replace(/^\+/, '');
+  }
+
   /** The read's number columns (not its keys) that compileOrderedSelect selects as exactNumberSql's text, by index. */
   exactNumberColumns(read: OrderedRead): number[] {
     if (!read.numbers || this.exactNumberSql('x') === undefined) return [];
@@ -825,3 +848,7 @@ function failureOfSqlState(sqlState: string | undefined): DatabaseFailure | unde
   if (state === 'HYT00' || state === 'HYT01' || state === '57014') return 'timeout';
   return undefined;
 }
+
+// Catalog type names (upper-cased) of integer and of floating-point columns, for previewExactSql.
+const INTEGER_TYPE = /INT|SERIAL/;
+const FLOATING_TYPE = /REAL|FLOA|DOUB/;

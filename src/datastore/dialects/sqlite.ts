@@ -180,6 +180,30 @@ export class SqliteDialect extends SqlDialect {
     return `${this.exactNumberSql(column)} AS ${column}`;
   }
 
+  /**
+   * A column holds any storage class whatever its declared type, and the driver reads each value by
+   * that type: 2.5 in an INTEGER column as 2, 'k1' as NULL, a REAL through 15 digits, an integer past
+   * 2^53 in a NUMERIC column rounded. Where the declared type is numeric, or there is none, each value
+   * as its class's letter and exact text (a text of at most PREVIEW_TEXT_CHARACTERS: the driver reads
+   * an expression as 255 characters at most; a longer one reads as the driver reads it).
+   */
+  override previewExactSql(column: string, typeName: string): string | undefined {
+    if (!this.isNumericType(typeName) && typeName.trim() !== '') return undefined;
+    return (
+      `CASE typeof(${column}) WHEN 'integer' THEN 'i' || ${column} WHEN 'real' THEN 'r' || ${this.exactRealText(column)} ` +
+      `WHEN 'text' THEN CASE WHEN length(${column}) <= ${PREVIEW_TEXT_CHARACTERS} THEN 't' || ${column} END END`
+    );
+  }
+
+  override previewValue(exact: unknown): unknown {
+    const text = String(exact);
+    const body = text.slice(1);
+    if (text.startsWith('t')) return body;
+    if (text.startsWith('r')) return this.exactNumber(body);
+    const integer = Number(body);
+    return Number.isSafeInteger(integer) ? integer : body;
+  }
+
   override exactNumber(text: string): number {
     if (!text.startsWith('m')) return Number(text);
     const [mantissa, exponent] = text.slice(1).split(',');
@@ -428,6 +452,8 @@ const JSON_AND_MATH = ' (json, math)';
  * no longer read back (5,389 of 3M random doubles). 1e99 leaves a decade of margin.
  */
 const PRINTF_EXACT_BELOW = '1e99';
+// The longest text previewExactSql carries whole: the driver reads an expression as 255 characters at most, its letter included.
+const PREVIEW_TEXT_CHARACTERS = 250;
 // The most columns (a key and its values) a packed read has: 201 are tested (sqlite-packed-read.test.ts).
 const PACKED_MAX_COLUMNS = 201;
 // The values one printf of a packed row takes: SQLite's functions take at most 127 arguments (SQLITE_MAX_FUNCTION_ARG).

@@ -1,7 +1,7 @@
 import type { Executor } from '../../datastore/contracts';
 import type { Page } from '../../datastore/dialects/dialect';
 import type { SqlDialect } from '../../datastore/dialects';
-import type { Row } from '../../datastore/types';
+import type { CatalogColumn, Row } from '../../datastore/types';
 
 export interface FeatureProfileRow {
   readonly column: string;
@@ -151,16 +151,40 @@ export class DatasetTableRepository {
     };
   }
 
-  /** Rows in key order, `page.limit + 1` of them so the caller knows whether more follow. */
-  preview(table: string, keyColumns: readonly string[], page: Page): Promise<Row[]> {
+  /**
+   * Rows in key order, `page.limit + 1` of them so the caller knows whether more follow. Each column of
+   * `columns` (the table's, from the catalog) that the driver would not read whole also comes as the
+   * dialect's exact form beside it (SqlDialect.previewExactSql), which replaces its value.
+   */
+  async preview(table: string, keyColumns: readonly string[], columns: readonly CatalogColumn[], page: Page): Promise<Row[]> {
     const dialect = this.executor.dialect;
     const order = keyColumns.map((name) => dialect.quoteIdentifier(name)).join(', ');
-    return this.executor.query(
+    const taken = new Set(columns.map((column) => column.name.toLowerCase()));
+    const exact = columns.flatMap((column) => {
+      const sql = exactPreviewSql(dialect, column);
+      if (sql === undefined) return [];
+      let alias = `preview_exact_${column.position}`;
+      while (taken.has(alias)) alias = `${alias}_`;
+      taken.add(alias);
+      return [{ name: column.name, type: column.type, sql, alias }];
+    });
+    const selected = ['t.*', ...exact.map((column) => `${column.sql} AS ${dialect.quoteIdentifier(column.alias)}`)].join(', ');
+    const rows = await this.executor.query(
       dialect.paginate(
-        { sql: `SELECT * FROM ${dialect.quoteIdentifier(table)} ORDER BY ${order}`, parameters: [], kind: 'select' },
+        { sql: `SELECT ${selected} FROM ${dialect.quoteIdentifier(table)} t ORDER BY ${order}`, parameters: [], kind: 'select' },
         { limit: page.limit + 1, offset: page.offset },
       ),
     );
+    if (exact.length === 0) return rows;
+    return rows.map((row) => {
+      const whole: Row = { ...row };
+      for (const column of exact) {
+        const value = row[column.alias];
+        delete whole[column.alias];
+        if (value !== null && value !== undefined) whole[column.name] = dialect.previewValue(value, column.type);
+      }
+      return whole;
+    });
   }
 }
 
@@ -220,4 +244,15 @@ function isTextType(typeName: string): boolean {
 
 function isDoubleType(typeName: string): boolean {
   return /REAL|FLOAT|DOUBLE/i.test(typeName);
+}
+
+// A column's exact form for a preview; none where its name is one the dialect cannot quote (it reads as the driver reads it).
+function exactPreviewSql(dialect: SqlDialect, column: CatalogColumn): string | undefined {
+  let quoted: string;
+  try {
+    quoted = dialect.quoteIdentifier(column.name);
+  } catch {
+    return undefined;
+  }
+  return dialect.previewExactSql(`t.${quoted}`, column.type);
 }

@@ -67,9 +67,13 @@ export class DatasetService {
     }
   }
 
-  /** A page of the dataset's rows in key order, each row as an object of column values. */
+  /** A page of the dataset's rows in key order, each row as an object of column values, each value whole (the catalog says which need it). */
   async preview(dataset: DatasetRecord, page: Page): Promise<PageOfRows<Row>> {
-    return pageOfRows(await this.explained(dataset, () => this.tables.preview(dataset.table, dataset.keyColumns, page)), page.limit);
+    const rows = await this.explained(dataset, async () => {
+      const columns = (await this.catalog.columnsOf([dataset.table])).get(dataset.table) ?? [];
+      return this.tables.preview(dataset.table, dataset.keyColumns, columns, page);
+    });
+    return pageOfRows(rows, page.limit);
   }
 
   list(): Promise<DatasetRecord[]> {

@@ -8,6 +8,7 @@ import { migrate } from '../../../src/datastore/migrations/migrator';
 import type { RowBatch } from '../../../src/datastore/row-batch';
 import type { ColumnDefinition, KeyRange, OrderedRead, Row, SqlValue } from '../../../src/datastore/types';
 import { DatasetTableRepository } from '../../../src/modules/dataset/dataset-table.repository';
+import { CatalogRepository } from '../../../src/modules/dataset/catalog.repository';
 import { OutcomeRepository } from '../../../src/modules/outcome/outcome.repository';
 import { AssignmentRepository, type Assignment } from '../../../src/modules/run/assignment.repository';
 import { RunRepository } from '../../../src/modules/run/run.repository';
@@ -122,7 +123,8 @@ describe('the Tibero dialect of a Tibero 6 before FS07 (ROWNUM paging), on H2 in
   });
 
   it('a preview (SELECT * of the table) by page: the rows at that offset with the table’s own columns only', async () => {
-    const preview = await new DatasetTableRepository(datastore).preview(TABLE, READ.keyColumns, { limit: 10, offset: 500 });
+    const columns = (await new CatalogRepository(datastore).columnsOf([TABLE])).get(TABLE)!;
+    const preview = await new DatasetTableRepository(datastore).preview(TABLE, READ.keyColumns, columns, { limit: 10, offset: 500 });
     assert.equal(preview.length, 11, 'limit + 1 rows');
     for (const row of preview) assert.deepEqual(Object.keys(row).sort(), [...READ.columns].sort());
     assert.deepEqual(preview.map(describeRecord), reference.slice(500, 511));

@@ -197,9 +197,10 @@ for (const target of ROUND_TRIP_TARGETS.filter(({ name }) => name === 'oracle' |
 
     it("a dataset's rows previewed page by page in key order, every value as written", async () => {
       const table = new DatasetTableRepository(store.datastore);
+      const columns = (await new CatalogRepository(store.datastore).columnsOf([POINTS])).get(POINTS)!;
       const read: Record<string, unknown>[] = [];
       for (let offset = 0; ; offset += 5) {
-        const page = await table.preview(POINTS, ['region', 'seq'], { limit: 5, offset });
+        const page = await table.preview(POINTS, ['region', 'seq'], columns, { limit: 5, offset });
         read.push(...page.slice(0, 5));
         if (page.length <= 5) break;
       }

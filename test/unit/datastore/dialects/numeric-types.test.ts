@@ -33,6 +33,35 @@ describe('numeric types and casts', () => {
     (dialect, expected) => assert.equal(dialect.exactDoubleSelectSql(dialect.quoteIdentifier('d')), expected),
   );
 
+  // Dataset.preview: the exact form beside a DECIMAL column (the driver cut a negative value filling
+  // its precision); SQLite's holds every storage class, as its letter and exact text.
+  itPerDialect(
+    (expected: string | RegExp) => `previewExactSql beside a DECIMAL(10,2) column: ${String(expected)}`,
+    {
+      sqlite:
+        /^CASE typeof\(`x`\) WHEN 'integer' THEN 'i' \|\| `x` WHEN 'real' THEN 'r' \|\| CASE .* WHEN 'text' THEN CASE WHEN length\(`x`\) <= 250 THEN 't' \|\| `x` END END$/,
+      postgresql: 'CAST("x" AS VARCHAR(4000))',
+      mysql: 'CAST(`x` AS CHAR)',
+      mariadb: 'CAST(`x` AS CHAR)',
+      oracle: 'CAST("X" AS VARCHAR(4000))',
+      tibero: 'CAST("X" AS VARCHAR(4000))',
+    },
+    (dialect, expected) => {
+      const sql = dialect.previewExactSql(dialect.quoteIdentifier('x'), 'DECIMAL(10,2)')!;
+      if (typeof expected === 'string') assert.equal(sql, expected);
+      else assert.match(sql, expected);
+    },
+  );
+
+  itPerDialect(
+    (expected: boolean) => `previewExactSql beside an INTEGER column: ${expected ? 'its storage class and text' : 'none, the driver reads it'}`,
+    { sqlite: true, postgresql: false, mysql: false, mariadb: false, oracle: false, tibero: false },
+    (dialect, expected) => {
+      assert.equal(dialect.previewExactSql(dialect.quoteIdentifier('x'), 'INTEGER') !== undefined, expected);
+      assert.equal(dialect.previewExactSql(dialect.quoteIdentifier('x'), 'VARCHAR(20)'), undefined, 'a text column: none');
+    },
+  );
+
   // Type names as the catalogs report them (upper-cased by readCatalogColumn, but lower case must work too).
   const common = {
     BIGINT: true,
