@@ -60,57 +60,66 @@ describe('Redis lost and back: run updates resume, the rate limit and /readyz pi
     return { redis, channel };
   };
 
-  it('a subscriber behind a lost connection gets updates by polling while it is down, then live updates through Redis again once it is back', async () => {
-    const direct = new URL(testRedisUrl());
-    relay = await startSwitchableRelay(`http://${direct.host}`);
-    // Redis here has no password: the server answers AUTH with an error and ioredis carries on without one.
-    const viaRelay = `redis://:${PASSWORD}@127.0.0.1:${relay.port}`;
-    const base = runRecord('dataset', { status: 'RUNNING', startedAt: new Date('2026-12-03T10:00:00.000Z') });
-    const at = (iteration: number): ModelRunRecord => ({ ...base, progress: { ...base.progress, iteration } });
-    let stored: ModelRunRecord = at(1);
-    const publisher = replica(testRedisUrl(), () => stored);
-    const subscriber = replica(viaRelay, () => stored);
+  // A bound: an update that never comes fails the test, instead of holding the whole suite.
+  it(
+    'a subscriber behind a lost connection gets updates by polling while it is down, then live updates through Redis again once it is back',
+    { timeout: 60_000 },
+    async () => {
+      const direct = new URL(testRedisUrl());
+      relay = await startSwitchableRelay(`http://${direct.host}`);
+      // Redis here has no password: the server answers AUTH with an error and ioredis carries on without one.
+      const viaRelay = `redis://:${PASSWORD}@127.0.0.1:${relay.port}`;
+      const base = runRecord('dataset', { status: 'RUNNING', startedAt: new Date('2026-12-03T10:00:00.000Z') });
+      const at = (iteration: number): ModelRunRecord => ({ ...base, progress: { ...base.progress, iteration } });
+      let stored: ModelRunRecord = at(1);
+      const publisher = replica(testRedisUrl(), () => stored);
+      const subscriber = replica(viaRelay, () => stored);
 
-    const updates = await subscriber.channel.subscribe(base.id);
-    publisher.channel.publish(at(1));
-    assert.deepStrictEqual((await updates.next()).value, at(1));
+      const updates = await subscriber.channel.subscribe(base.id);
+      publisher.channel.publish(at(1));
+      assert.deepStrictEqual((await updates.next()).value, at(1));
 
-    await relay.close();
-    await pollUntil(
-      () => Promise.resolve(logs.join('')),
-      (text) => text.includes('redis: the subscriber connection failed; reconnecting'),
-      'a warning about the lost connection',
-    );
-    // Missed through Redis while away, but polled from the runs meanwhile.
-    stored = at(2);
-    publisher.channel.publish(at(2));
-    assert.deepStrictEqual((await updates.next()).value, at(2));
-    // The subscriber's own commands fail within their bound.
-    await assert.rejects(subscriber.redis.ping(), (error: Error) => !error.message.includes(PASSWORD));
-    const limiter = new SharedRateLimiter({
-      limit: 1,
-      windowMs: 60_000,
-      what: 'calls',
-      counter: subscriber.redis.windowCounter('loss'),
-      timeoutMs: 200,
-      local: new RateLimiter(1, 60_000, 'calls'),
-      onUnavailable: () => undefined,
-    });
-    const caller = { subject: 'api-key:x', role: 'operator', method: 'api-key', keyId: 'x' } as const;
-    await limiter.take(caller);
-    await assert.rejects(Promise.resolve(limiter.take(caller)), { code: 'RATE_LIMITED' });
+      await relay.close();
+      await pollUntil(
+        () => Promise.resolve(logs.join('')),
+        (text) => text.includes('redis: the subscriber connection failed; reconnecting'),
+        'a warning about the lost connection',
+      );
+      // Missed through Redis while away, but polled from the runs meanwhile.
+      stored = at(2);
+      publisher.channel.publish(at(2));
+      assert.deepStrictEqual((await updates.next()).value, at(2));
+      // The subscriber's own commands fail within their bound.
+      await assert.rejects(subscriber.redis.ping(), (error: Error) => !error.message.includes(PASSWORD));
+      const limiter = new SharedRateLimiter({
+        limit: 1,
+        windowMs: 60_000,
+        what: 'calls',
+        counter: subscriber.redis.windowCounter('loss'),
+        timeoutMs: 200,
+        local: new RateLimiter(1, 60_000, 'calls'),
+        onUnavailable: () => undefined,
+      });
+      const caller = { subject: 'api-key:x', role: 'operator', method: 'api-key', keyId: 'x' } as const;
+      await limiter.take(caller);
+      await assert.rejects(Promise.resolve(limiter.take(caller)), { code: 'RATE_LIMITED' });
 
-    // Stored meanwhile: read by a poll or, at the latest, once more when the connection is back.
-    stored = at(3);
-    await relay.open();
-    assert.deepStrictEqual((await updates.next()).value, at(3));
-    await subscriber.redis.ping();
-    // Live through Redis again (the stored row says 3: only Redis can bring 4).
-    publisher.channel.publish(at(4));
-    assert.deepStrictEqual((await updates.next()).value, at(4));
-    await updates.return?.();
+      // Stored meanwhile: read by a poll or, at the latest, once more when the connection is back.
+      stored = at(3);
+      await relay.open();
+      assert.deepStrictEqual((await updates.next()).value, at(3));
+      await subscriber.redis.ping();
+      // The update above may have come from a poll before the subscriber connection was back: wait for that
+      // connection's SUBSCRIBE to be answered (after the one it re-sends on reconnecting), or 4 could be
+      // published before it listens and never arrive (the test hung so once in about 70 runs on loaded cores).
+      await subscriber.redis.listening(`${prefix}run-updated:${base.id}`);
+      // Live through Redis again (the stored row says 3: only Redis can bring 4).
+      publisher.channel.publish(at(4));
+      assert.deepStrictEqual((await updates.next()).value, at(4));
+      await updates.return?.();
 
-    assert.deepEqual(rejections, []);
-    assert.ok(!logs.join('').includes(PASSWORD), 'the password is never logged');
-  });
+      assert.deepEqual(rejections, []);
+      assert.ok(!logs.join('').includes(PASSWORD), 'the password is never logged');
+    },
+  );
 });

@@ -157,6 +157,8 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.nonNumericSql': 'called only where numeric columns hold text (SQLite)',
   'SqlDialect.exactKeyType': 'maps a key column’s ODBC type code; writes no SQL',
   'SqlDialect.exactNumber': 'reads exactNumberSql’s text back as a number; writes no SQL',
+  'SqlDialect.exactDouble': 'reads the value exactDoubleSelectSql selected (a number on the Oracle family) back as a double; writes no SQL',
+  'SqlDialect.previewValue': 'reads the value previewExactSql selected back (a double, or a decimal’s text); writes no SQL',
   'SqlDialect.exactNumberColumns': 'names the columns read as exactNumberSql’s text (none for the Oracle family); writes no SQL',
   'SqlDialect.compilePackedPage': 'undefined for the Oracle family: its driver reads NUMBER columns as doubles already',
   'SqlDialect.driverConnectionString': 'returns the connection string the driver is given; writes no SQL',
