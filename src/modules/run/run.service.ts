@@ -154,13 +154,10 @@ export class RunService {
    * UPSERTs a succeeded run's assignments into its dataset's outcome table in one transaction, e.g.
    * to go back to an older run, or to retry a publish that failed (publishError, cleared on success;
    * on failure it is recorded again and the caller gets its code and message). The rows carry the
-   * run's id and finish time, so publishing the same run again writes identical rows.
-   */
-  /**
-   * Publishes a SUCCEEDED run's outcomes again. One publish of a run at a time on this server: a call
-   * while one is under way gets that one's outcome (it would write the same rows again), so neither
-   * thirty aliases of one request (mutations run one after another) nor thirty requests at once
-   * UPSERT a run thirty times.
+   * run's id and finish time, so publishing the same run again writes identical rows. One publish of
+   * a run at a time on this server, and once per request (`within`, the request's): a call while one
+   * is under way gets that one's outcome, so neither thirty aliases of one request (mutations run one
+   * after another) nor thirty requests at once UPSERT a run thirty times.
    */
   publish(id: string, within?: Map<string, Promise<ModelRunRecord>>): Promise<ModelRunRecord> {
     const current = within?.get(id) ?? this.publishing.get(id);
