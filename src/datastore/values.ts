@@ -41,7 +41,7 @@ export function integerValue(value: unknown): number | string {
   return Number.isSafeInteger(asNumber) ? asNumber : text.replace(/^\+/, '');
 }
 
-function decimalValue(value: unknown): number | string {
+export function decimalValue(value: unknown): number | string {
   if (typeof value === 'number') return value;
   const text = String(value).trim();
   return INTEGER_TEXT.test(text) ? integerValue(text) : Number(text);

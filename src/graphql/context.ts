@@ -7,6 +7,7 @@ import { createDatasetLoaders, type DatasetLoaders } from '../modules/dataset/da
 import type { DatasetService } from '../modules/dataset/dataset.service';
 import type { OutcomeService } from '../modules/outcome/outcome.service';
 import { createRunLoaders, type RunLoaders } from '../modules/run/run.loaders';
+import { RequestPublishes } from '../modules/run/request-publishes';
 import type { ModelRunRecord } from '../modules/run/run.record';
 import type { RunExportService } from '../modules/run/run-export.service';
 import type { RunTraceService } from '../modules/run/run-trace.service';
@@ -39,6 +40,8 @@ export interface GraphqlContext {
   readonly loaders: Loaders;
   /** `modelRunUpdated(id)`'s source: fails at subscribe time for an unknown run (RunService.updates). */
   readonly runUpdates: (id: string) => Promise<AsyncIterable<ModelRunRecord>>;
+  /** What this request has published (RunService.publish): an alias asking for the same run again gets that answer. */
+  readonly publishes: RequestPublishes;
   /** HTTP requests only: what the access log (src/http/access-log.ts) learns from the GraphQL layer. */
   readonly access?: AccessNote;
 }
@@ -64,5 +67,6 @@ export function createContext(services: Services, logger: Logger, requestId: str
     logger: logger.child({ requestId, subject: identity.subject }),
     loaders: { dataset: createDatasetLoaders(services.datasets), run: createRunLoaders(services.runs) },
     runUpdates: (id) => services.runs.updates(id),
+    publishes: new RequestPublishes(),
   };
 }

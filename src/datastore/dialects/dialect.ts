@@ -20,7 +20,7 @@ import type {
 import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
-import { doubleParts, INTEGER_TEXT, toParameter, type DriverValue } from '../values';
+import { decimalValue, doubleParts, INTEGER_TEXT, toParameter, type DriverValue } from '../values';
 
 /** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
 export interface ColumnRows {
@@ -469,11 +469,7 @@ export abstract class SqlDialect implements UpsertDialect {
   /** The value previewExactSql's expression stands for: a double, or a decimal's text as values.ts reads a DECIMAL (an integer's digits kept past 2^53). */
   previewValue(exact: unknown, typeName: string): unknown {
     if (typeof exact === 'number') return exact;
-    const text = String(exact).trim();
-    if (FLOATING_TYPE.test(typeName)) return this.exactNumber(text);
-    if (!INTEGER_TEXT.test(text)) return Number(text);
-    const integer = Number(text);
-    return Number.isSafeInteger(integer) ? integer : text.replace(/^\+/, '');
+    return FLOATING_TYPE.test(typeName) ? this.exactNumber(String(exact).trim()) : decimalValue(exact);
   }
 
   /** The read's number columns (not its keys) that compileOrderedSelect selects as exactNumberSql's text, by index. */
@@ -850,5 +846,5 @@ function failureOfSqlState(sqlState: string | undefined): DatabaseFailure | unde
 }
 
 // Catalog type names (upper-cased) of integer and of floating-point columns, for previewExactSql.
-const INTEGER_TYPE = /INT|SERIAL/;
-const FLOATING_TYPE = /REAL|FLOA|DOUB/;
+const INTEGER_TYPE = /INT|SERIAL/i;
+const FLOATING_TYPE = /REAL|FLOA|DOUB/i;

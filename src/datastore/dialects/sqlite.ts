@@ -9,7 +9,7 @@ import type {
   Statement,
   UpsertSpec,
 } from '../types';
-import { doubleParts } from '../values';
+import { doubleParts, integerValue } from '../values';
 import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -184,14 +184,14 @@ export class SqliteDialect extends SqlDialect {
    * A column holds any storage class whatever its declared type, and the driver reads each value by
    * that type: 2.5 in an INTEGER column as 2, 'k1' as NULL, a REAL through 15 digits, an integer past
    * 2^53 in a NUMERIC column rounded. Where the declared type is numeric, or there is none, each value
-   * as its class's letter and exact text (a text of at most PREVIEW_TEXT_CHARACTERS: the driver reads
-   * an expression as 255 characters at most; a longer one reads as the driver reads it).
+   * as its class's letter and exact text (a text of at most PREVIEW_TEXT_BYTES of UTF-8: the driver cuts
+   * an expression's text at 1,020 bytes; a longer one reads as the driver reads it).
    */
   override previewExactSql(column: string, typeName: string): string | undefined {
     if (!this.isNumericType(typeName) && typeName.trim() !== '') return undefined;
     return (
       `CASE typeof(${column}) WHEN 'integer' THEN 'i' || ${column} WHEN 'real' THEN 'r' || ${this.exactRealText(column)} ` +
-      `WHEN 'text' THEN CASE WHEN length(${column}) <= ${PREVIEW_TEXT_CHARACTERS} THEN 't' || ${column} END END`
+      `WHEN 'text' THEN CASE WHEN length(CAST(${column} AS BLOB)) <= ${PREVIEW_TEXT_BYTES} THEN 't' || ${column} END END`
     );
   }
 
@@ -199,9 +199,7 @@ export class SqliteDialect extends SqlDialect {
     const text = String(exact);
     const body = text.slice(1);
     if (text.startsWith('t')) return body;
-    if (text.startsWith('r')) return this.exactNumber(body);
-    const integer = Number(body);
-    return Number.isSafeInteger(integer) ? integer : body;
+    return text.startsWith('r') ? this.exactNumber(body) : integerValue(body);
   }
 
   override exactNumber(text: string): number {
@@ -452,8 +450,8 @@ const JSON_AND_MATH = ' (json, math)';
  * no longer read back (5,389 of 3M random doubles). 1e99 leaves a decade of margin.
  */
 const PRINTF_EXACT_BELOW = '1e99';
-// The longest text previewExactSql carries whole: the driver reads an expression as 255 characters at most, its letter included.
-const PREVIEW_TEXT_CHARACTERS = 250;
+// The longest text (UTF-8 bytes) previewExactSql carries whole: the driver cuts an expression's text at 1,020 bytes, its letter included.
+const PREVIEW_TEXT_BYTES = 1_000;
 // The most columns (a key and its values) a packed read has: 201 are tested (sqlite-packed-read.test.ts).
 const PACKED_MAX_COLUMNS = 201;
 // The values one printf of a packed row takes: SQLite's functions take at most 127 arguments (SQLITE_MAX_FUNCTION_ARG).

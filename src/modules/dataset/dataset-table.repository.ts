@@ -160,14 +160,19 @@ export class DatasetTableRepository {
     const dialect = this.executor.dialect;
     const order = keyColumns.map((name) => dialect.quoteIdentifier(name)).join(', ');
     const taken = new Set(columns.map((column) => column.name.toLowerCase()));
-    const exact = columns.flatMap((column) => {
-      const sql = exactPreviewSql(dialect, column);
-      if (sql === undefined) return [];
-      let alias = `preview_exact_${column.position}`;
-      while (taken.has(alias)) alias = `${alias}_`;
-      taken.add(alias);
-      return [{ name: column.name, type: column.type, sql, alias }];
-    });
+    // At most MAX_PREVIEW_SELECTED columns and expressions in all (Oracle's limit is 1,000, PostgreSQL's
+    // 1,664, SQLite's 2,000): on a wider table the columns past it read as the driver reads them.
+    const room = Math.max(0, MAX_PREVIEW_SELECTED - columns.length);
+    const exact = columns
+      .flatMap((column) => {
+        const sql = exactPreviewSql(dialect, column);
+        if (sql === undefined) return [];
+        let alias = `preview_exact_${column.position}`;
+        while (taken.has(alias)) alias = `${alias}_`;
+        taken.add(alias);
+        return [{ name: column.name, type: column.type, sql, alias }];
+      })
+      .slice(0, room);
     const selected = ['t.*', ...exact.map((column) => `${column.sql} AS ${dialect.quoteIdentifier(column.alias)}`)].join(', ');
     const rows = await this.executor.query(
       dialect.paginate(
@@ -246,7 +251,15 @@ function isDoubleType(typeName: string): boolean {
   return /REAL|FLOAT|DOUBLE/i.test(typeName);
 }
 
-// A column's exact form for a preview; none where its name is one the dialect cannot quote (it reads as the driver reads it).
+// Columns and expressions a preview selects at most: below Oracle's (and Tibero's) limit of 1,000, with
+// room for the row number a ROWNUM page adds.
+const MAX_PREVIEW_SELECTED = 990;
+
+/**
+ * A column's exact form for a preview; none where the dialect's quoting would not name the column (it
+ * reads as the driver reads it): a name it refuses, or one the Oracle family keeps in mixed case
+ * ("Amount"), which quoteIdentifier would upper-case.
+ */
 function exactPreviewSql(dialect: SqlDialect, column: CatalogColumn): string | undefined {
   let quoted: string;
   try {
@@ -254,5 +267,6 @@ function exactPreviewSql(dialect: SqlDialect, column: CatalogColumn): string | u
   } catch {
     return undefined;
   }
+  if (dialect.identifierFromDatabase(quoted.slice(1, -1)) !== column.name) return undefined;
   return dialect.previewExactSql(`t.${quoted}`, column.type);
 }

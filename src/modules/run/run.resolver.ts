@@ -77,13 +77,13 @@ export class RunResolver {
   @Authorized('operator')
   @Mutation(() => ModelRun, {
     description:
-      "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run). A run is published once per request, and once at a time: a call while it is being published gets that publish's outcome.",
+      "UPSERTs a succeeded run's outcomes into its dataset's outcome table again (e.g. to go back to an older run). A run is published once at a time: a call while it is being published gets that publish's outcome, as does an alias asking again for the run the request last published.",
   })
   publishRunOutcomes(
     @Arg('runId', () => ID, { description: 'The id of a SUCCEEDED run.' }) runId: string,
     @Ctx() context: GraphqlContext,
   ): Promise<ModelRunRecord> {
-    return this.service.publish(runId, publishedIn(context));
+    return this.service.publish(runId, context.publishes);
   }
 
   @Subscription(() => ModelRun, {
@@ -171,13 +171,4 @@ export class RunResolver {
       () => this.service.countAssignments(run.id, cluster),
     );
   }
-}
-
-// The runs each request has published: a request publishes a run once, however many aliases ask (RunService.publish).
-const PUBLISHED = new WeakMap<GraphqlContext, Map<string, Promise<ModelRunRecord>>>();
-
-function publishedIn(context: GraphqlContext): Map<string, Promise<ModelRunRecord>> {
-  let published = PUBLISHED.get(context);
-  if (!published) PUBLISHED.set(context, (published = new Map<string, Promise<ModelRunRecord>>()));
-  return published;
 }

@@ -17,6 +17,7 @@ import { checkAgainstRows, resolveRunParams, rowsNeeded, type StartRunInput } fr
 import { assertSameRequest } from './idempotency';
 import type { RunExecutor } from './run-executor';
 import type { RunEvents } from './run.events';
+import type { RequestPublishes } from './request-publishes';
 import { currentThenUpdates } from './run-updates';
 import type { RunUpdateChannel } from './run-update-channel';
 import { isTerminal, type IterationRecord, type ModelRunRecord } from './run.record';
@@ -155,17 +156,20 @@ export class RunService {
    * to go back to an older run, or to retry a publish that failed (publishError, cleared on success;
    * on failure it is recorded again and the caller gets its code and message). The rows carry the
    * run's id and finish time, so publishing the same run again writes identical rows. One publish of
-   * a run at a time on this server, and once per request (`within`, the request's): a call while one
-   * is under way gets that one's outcome, so neither thirty aliases of one request (mutations run one
-   * after another) nor thirty requests at once UPSERT a run thirty times.
+   * a run at a time on this server: a call while one is under way gets that one's outcome. Within a
+   * request (`request`), asking for the run its last publish was of gets that answer: thirty aliases
+   * of one run (mutations run one after another) UPSERT it once, and A, B, then A again three times.
    */
-  publish(id: string, within?: Map<string, Promise<ModelRunRecord>>): Promise<ModelRunRecord> {
-    const current = within?.get(id) ?? this.publishing.get(id);
-    if (current) return current;
-    const publishing = this.publishOnce(id).finally(() => this.publishing.delete(id));
-    this.publishing.set(id, publishing);
-    within?.set(id, publishing);
-    return publishing;
+  publish(id: string, request?: RequestPublishes): Promise<ModelRunRecord> {
+    const repeated = request?.repeated(id);
+    if (repeated) return repeated;
+    let answer = this.publishing.get(id);
+    if (!answer) {
+      answer = this.publishOnce(id).finally(() => this.publishing.delete(id));
+      this.publishing.set(id, answer);
+    }
+    request?.published(id, answer);
+    return answer;
   }
 
   private async publishOnce(id: string): Promise<ModelRunRecord> {

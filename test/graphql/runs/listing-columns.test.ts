@@ -120,7 +120,7 @@ for (const target of TARGETS) {
     before(async () => {
       // No heartbeat during the test: only the requests' own statements are counted; no response cache:
       // a query asked again executes, and its statements are what is counted. ModelRun.iterations is
-      // priced at 1,000 a run: a page of 100 of them needs a higher cost limit than the default.
+      // priced at 5,000 a run: a page of 100 of them needs a higher cost limit than the default.
       const env = { RUN_HEARTBEAT_MS: '600000', GRAPHQL_MAX_COST: '10000000', GRAPHQL_MAX_TOKENS: '100000', GRAPHQL_CACHE_MS: '0' };
       if (target.postgresql) {
         schema = await createPostgresqlSchema('gql_listcols');

@@ -19,12 +19,17 @@ const aliases = (runId: string, count: number) =>
 describe('publishRunOutcomes once per request and at a time (SQLite)', () => {
   let server: TestServer;
   let runId: string;
+  let otherRunId: string;
 
   before(async () => {
     server = await startTestServer({ RUN_HEARTBEAT_MS: '600000' });
-    runId = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed: 4 }) }), 'start').startModelRun.id;
-    const run = await waitForRun(server, runId);
-    assert.equal(run.status, 'SUCCEEDED');
+    const start = async (seed: number) => {
+      const id = dataOf(await server.graphql(StartModelRunDocument, { input: startInput({ datasetId: 'demo-iris', k: 3, seed }) }), 'start').startModelRun.id;
+      assert.equal((await waitForRun(server, id)).status, 'SUCCEEDED');
+      return id;
+    };
+    otherRunId = await start(5);
+    runId = await start(4);
   });
   after(() => server?.stop());
 
@@ -52,5 +57,24 @@ describe('publishRunOutcomes once per request and at a time (SQLite)', () => {
     const outcomes = await readOutcomeTable(server.app.datastore, 'demo-iris');
     assert.equal(outcomes.length, 150);
     assert.ok(outcomes.every((row) => row.runId === runId));
+  });
+
+  it('going back in one request (A, B, then A again) publishes A again: the table holds A’s outcomes', async () => {
+    const back = parse(
+      `mutation { a: publishRunOutcomes(runId: "${runId}") { id } b: publishRunOutcomes(runId: "${otherRunId}") { id } c: publishRunOutcomes(runId: "${runId}") { id } }`,
+    ) as TypedDocumentNode<Record<string, { id: string }>, Record<string, never>>;
+    const before = await upserts();
+    dataOf(await server.graphql(aliases(runId, 1)), 'one publish');
+    const one = (await upserts()) - before;
+    const beforeBack = await upserts();
+    const answer = dataOf(await server.graphql(back), 'A, B, A');
+    assert.deepEqual([answer.a!.id, answer.b!.id, answer.c!.id], [runId, otherRunId, runId]);
+    assert.equal((await upserts()) - beforeBack, 3 * one, 'three publishes');
+    const outcomes = await readOutcomeTable(server.app.datastore, 'demo-iris');
+    assert.equal(outcomes.length, 150);
+    assert.ok(
+      outcomes.every((row) => row.runId === runId),
+      `the table holds ${[...new Set(outcomes.map((row) => row.runId))].join(', ')}`,
+    );
   });
 });

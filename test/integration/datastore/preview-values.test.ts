@@ -27,6 +27,8 @@ const DOUBLES = [0.1 + 0.2, 123456789.12345679];
 
 interface Target {
   readonly name: string;
+  /** How the database quotes a name as written (a mixed-case column, "Amount"). */
+  readonly quote: string;
   /** Catalog types: DECIMAL(10,2), a double, a single-precision float, a 64-bit integer. */
   readonly types: { dec: string; dbl: string; rl: string; big: string };
   /** What the single-precision column reads back as: PostgreSQL's shortest text of the float, elsewhere the float's own value. */
@@ -37,6 +39,7 @@ interface Target {
 const TARGETS: readonly Target[] = [
   {
     name: 'sqlite',
+    quote: '"',
     types: { dec: 'DECIMAL(10,2)', dbl: 'DOUBLE', rl: 'REAL', big: 'BIGINT' },
     real: REAL,
     open: () => {
@@ -46,6 +49,7 @@ const TARGETS: readonly Target[] = [
   },
   {
     name: 'postgresql',
+    quote: '"',
     types: { dec: 'NUMERIC(10,2)', dbl: 'DOUBLE PRECISION', rl: 'REAL', big: 'BIGINT' },
     real: REAL,
     open: async () => {
@@ -55,6 +59,7 @@ const TARGETS: readonly Target[] = [
   },
   {
     name: 'mariadb',
+    quote: '`',
     types: { dec: 'DECIMAL(10,2)', dbl: 'DOUBLE', rl: 'FLOAT', big: 'BIGINT' },
     real: Math.fround(REAL),
     open: async () => {
@@ -69,6 +74,7 @@ const TARGETS: readonly Target[] = [
   },
   {
     name: 'oracle (H2 in Oracle mode)',
+    quote: '"',
     types: { dec: 'NUMBER(10,2)', dbl: 'BINARY_DOUBLE', rl: 'BINARY_FLOAT', big: 'NUMBER(19)' },
     real: Math.fround(REAL),
     open: async () => {
@@ -82,22 +88,28 @@ const TARGETS: readonly Target[] = [
 async function createValues(datastore: Datastore, target: Target): Promise<Record<string, unknown>[]> {
   const q = (name: string) => datastore.dialect.quoteIdentifier(name);
   const { dec, dbl, rl, big } = target.types;
+  const amount = `${target.quote}Amount${target.quote}`;
   await datastore.execute(
-    ddl(`CREATE TABLE ${q(TABLE)} (${q('id')} INTEGER NOT NULL PRIMARY KEY, ${q('dec')} ${dec}, ${q('dbl')} ${dbl}, ${q('rl')} ${rl}, ${q('big')} ${big})`),
+    ddl(
+      `CREATE TABLE ${q(TABLE)} (${q('id')} INTEGER NOT NULL PRIMARY KEY, ${q('dec')} ${dec}, ${q('dbl')} ${dbl}, ${q('rl')} ${rl}, ${q('big')} ${big}, ${amount} ${dec})`,
+    ),
   );
-  const insert = (id: number, decimal: string, big: string, double: number | null, real: number | null) =>
+  const insert = (id: number, decimal: string, big: string, double: number | null, real: number | null, mixed: string) =>
     datastore.execute({
-      sql: `INSERT INTO ${q(TABLE)} (${q('id')}, ${q('dec')}, ${q('dbl')}, ${q('rl')}, ${q('big')}) VALUES (${id}, ${decimal}, ?, ?, ${big})`,
+      sql: `INSERT INTO ${q(TABLE)} (${q('id')}, ${q('dec')}, ${q('dbl')}, ${q('rl')}, ${q('big')}, ${amount}) VALUES (${id}, ${decimal}, ?, ?, ${big}, ${mixed})`,
       parameters: [double, real],
       kind: 'insert',
     });
-  await insert(1, '-99999999.99', '9007199254740993', DOUBLES[0]!, REAL);
-  await insert(2, 'NULL', 'NULL', null, null);
-  await insert(3, '12.5', '-9007199254740993', DOUBLES[1]!, 0.5);
+  await insert(1, '-99999999.99', '9007199254740993', DOUBLES[0]!, REAL, '-12.5');
+  await insert(2, 'NULL', 'NULL', null, null, 'NULL');
+  await insert(3, '12.5', '-9007199254740993', DOUBLES[1]!, 0.5, '7');
+  // "Amount" keeps its case (H2 here folds it to lower case; Oracle would keep it, and the Oracle family's
+  // quoting would upper-case it: the unit test of DatasetTableRepository.preview has that case).
+  const mixed = target.name.startsWith('oracle') ? 'amount' : 'Amount';
   return [
-    { id: 1, dec: -99999999.99, dbl: DOUBLES[0], rl: target.real, big: '9007199254740993' },
-    { id: 2, dec: null, dbl: null, rl: null, big: null },
-    { id: 3, dec: 12.5, dbl: DOUBLES[1], rl: 0.5, big: '-9007199254740993' },
+    { id: 1, dec: -99999999.99, dbl: DOUBLES[0], rl: target.real, big: '9007199254740993', [mixed]: -12.5 },
+    { id: 2, dec: null, dbl: null, rl: null, big: null, [mixed]: null },
+    { id: 3, dec: 12.5, dbl: DOUBLES[1], rl: 0.5, big: '-9007199254740993', [mixed]: 7 },
   ];
 }
 
@@ -152,8 +164,8 @@ describe('Dataset.preview over GraphQL on the embedded default (SQLite): what a 
     try {
       await datastore.execute(ddl('CREATE TABLE `odd_values` (`id` INTEGER NOT NULL PRIMARY KEY, `n` INTEGER, `x` DOUBLE, `u`)'));
       await datastore.execute({
-        sql: "INSERT INTO `odd_values` VALUES (1, ?, ?, 'free'), (2, 'k1', ?, 9007199254740993), (3, 7, ?, NULL), (4, ?, ?, ?)",
-        parameters: [2.5, DOUBLES[0]!, 5e-324, -0.5, 'x'.repeat(300), 1e300, 0.1],
+        sql: "INSERT INTO `odd_values` VALUES (1, ?, ?, 'free'), (2, 'k1', ?, 9007199254740993), (3, 7, ?, NULL), (4, ?, ?, ?), (5, ?, NULL, NULL)",
+        parameters: [2.5, DOUBLES[0]!, 5e-324, -0.5, 'x'.repeat(300), 1e300, 0.1, 'é'.repeat(600)],
         kind: 'insert',
       });
       const id = dataOf(
@@ -169,15 +181,37 @@ describe('Dataset.preview over GraphQL on the embedded default (SQLite): what a 
         'register',
       ).registerDataset.id;
       const nodes = dataOf(await server.graphql(PREVIEW, { id }), 'preview').dataset!.preview.edges.map((edge) => edge.node);
-      // A text past 250 characters in a column declared numeric reads as the driver reads it (docs).
+      // A text of more than 1,000 bytes in a column declared numeric reads as the driver reads it (docs).
       assert.deepEqual(nodes, [
         { id: 1, n: 2.5, x: DOUBLES[0], u: 'free' },
         { id: 2, n: 'k1', x: 5e-324, u: '9007199254740993' },
         { id: 3, n: 7, x: -0.5, u: null },
-        { id: 4, n: null, x: 1e300, u: 0.1 },
+        { id: 4, n: 'x'.repeat(300), x: 1e300, u: 0.1 },
+        { id: 5, n: null, x: null, u: null },
       ]);
     } finally {
       await Promise.allSettled([server.stop(), datastore.close()]);
+    }
+  });
+});
+
+describe('Dataset.preview of a wide table (SQLite)', () => {
+  it('1,200 DOUBLE columns: the page reads, the exact forms stop at the select limit, every value as stored', async () => {
+    const datastore = embeddedDatastore(mkdtempSync(path.join(tmpdir(), 'aimodel-preview-wide-')));
+    try {
+      const names = Array.from({ length: 1_200 }, (_, index) => `c${index}`);
+      await datastore.execute(ddl(`CREATE TABLE \`wide\` (\`id\` INTEGER NOT NULL PRIMARY KEY, ${names.map((name) => `\`${name}\` DOUBLE`).join(', ')})`));
+      await datastore.execute({
+        sql: `INSERT INTO \`wide\` VALUES (1, ${names.map(() => '?').join(', ')})`,
+        parameters: names.map((_, index) => index + 0.5),
+        kind: 'insert',
+      });
+      const columns = (await new CatalogRepository(datastore).columnsOf(['wide'])).get('wide')!;
+      const [row] = await new DatasetTableRepository(datastore).preview('wide', ['id'], columns, { limit: 10, offset: 0 });
+      assert.deepEqual(Object.keys(row!), ['id', ...names]);
+      names.forEach((name, index) => assert.equal(row![name], index + 0.5, name));
+    } finally {
+      await datastore.close();
     }
   });
 });

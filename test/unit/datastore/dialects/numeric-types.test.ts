@@ -39,7 +39,7 @@ describe('numeric types and casts', () => {
     (expected: string | RegExp) => `previewExactSql beside a DECIMAL(10,2) column: ${String(expected)}`,
     {
       sqlite:
-        /^CASE typeof\(`x`\) WHEN 'integer' THEN 'i' \|\| `x` WHEN 'real' THEN 'r' \|\| CASE .* WHEN 'text' THEN CASE WHEN length\(`x`\) <= 250 THEN 't' \|\| `x` END END$/,
+        /^CASE typeof\(`x`\) WHEN 'integer' THEN 'i' \|\| `x` WHEN 'real' THEN 'r' \|\| CASE .* WHEN 'text' THEN CASE WHEN length\(CAST\(`x` AS BLOB\)\) <= 1000 THEN 't' \|\| `x` END END$/,
       postgresql: 'CAST("x" AS VARCHAR(4000))',
       mysql: 'CAST(`x` AS CHAR)',
       mariadb: 'CAST(`x` AS CHAR)',

@@ -127,3 +127,29 @@ describe('DatasetTableRepository.rowsUpTo', () => {
     },
   );
 });
+
+describe('DatasetTableRepository.preview', () => {
+  const column = (name: string, type: string, position: number) => ({ table: 'sales', name, type, nullable: true, position });
+
+  it('oracle: a mixed-case numeric column ("Amount", kept so by the catalog) reads as the driver reads it: quoting would upper-case its name', async () => {
+    const { sql } = await sentStatement(createDialect('oracle'), (repository) =>
+      repository.preview('sales', ['id'], [column('id', 'NUMBER(10)', 1), column('price', 'NUMBER(12,2)', 2), column('Amount', 'NUMBER(12,2)', 3)], {
+        limit: 10,
+        offset: 0,
+      }),
+    );
+    assert.match(sql, /CAST\(t\."PRICE" AS VARCHAR\(4000\)\) AS "PREVIEW_EXACT_2"/);
+    assert.doesNotMatch(sql, /AMOUNT/, 'no exact form for "Amount"');
+  });
+
+  it('sqlite: a table wider than the select limit gets exact forms only up to it (990 columns and expressions in all)', async () => {
+    const columns = Array.from({ length: 1_200 }, (_, index) => column(`c${index}`, 'DOUBLE', index + 1));
+    const { sql } = await sentStatement(createDialect('sqlite'), (repository) => repository.preview('wide', ['c0'], columns, { limit: 10, offset: 0 }));
+    assert.equal(sql.match(/AS `preview_exact_\d+`/g)?.length ?? 0, 0, '1,200 columns: no room for one');
+    const narrow = columns.slice(0, 600);
+    const { sql: narrowSql } = await sentStatement(createDialect('sqlite'), (repository) =>
+      repository.preview('wide', ['c0'], narrow, { limit: 10, offset: 0 }),
+    );
+    assert.equal(narrowSql.match(/AS `preview_exact_\d+`/g)?.length, 390);
+  });
+});
