@@ -463,13 +463,12 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   previewExactSql(column: string, typeName: string): string | undefined {
     if (!this.isNumericType(typeName) || INTEGER_TYPE.test(typeName)) return undefined;
-    return FLOATING_TYPE.test(typeName) ? this.exactNumberSql(column) : this.castToText(column);
+    return this.isFloatingType(typeName) ? this.exactNumberSql(column) : this.castToText(column);
   }
 
-  /** The value previewExactSql's expression stands for: a double, or a decimal's text as values.ts reads a DECIMAL (an integer's digits kept past 2^53). */
+  /** The value previewExactSql's expression stands for: a double as exactDouble reads one, or a decimal as values.ts reads a DECIMAL (an integer's digits kept past 2^53). */
   previewValue(exact: unknown, typeName: string): unknown {
-    if (typeof exact === 'number') return exact;
-    return FLOATING_TYPE.test(typeName) ? this.exactNumber(String(exact).trim()) : decimalValue(exact);
+    return this.isFloatingType(typeName) ? this.exactDouble(exact) : decimalValue(exact);
   }
 
   /** The read's number columns (not its keys) that compileOrderedSelect selects as exactNumberSql's text, by index. */
@@ -669,6 +668,11 @@ export abstract class SqlDialect implements UpsertDialect {
     return NUMERIC_TYPES.has(base);
   }
 
+  /** Whether a catalog type name is a floating-point one (REAL, FLOAT, DOUBLE PRECISION, BINARY_DOUBLE …). */
+  isFloatingType(typeName: string): boolean {
+    return /REAL|FLOAT|DOUBLE/i.test(typeName);
+  }
+
   /** Whether a catalog type name holds date-times the server reads as Dates (to the millisecond). */
   isTimestampType(typeName: string): boolean {
     return /TIMESTAMP|DATETIME/i.test(typeName);
@@ -845,6 +849,5 @@ function failureOfSqlState(sqlState: string | undefined): DatabaseFailure | unde
   return undefined;
 }
 
-// Catalog type names (upper-cased) of integer and of floating-point columns, for previewExactSql.
+// Catalog type names of integer columns, for previewExactSql.
 const INTEGER_TYPE = /INT|SERIAL/i;
-const FLOATING_TYPE = /REAL|FLOA|DOUB/i;

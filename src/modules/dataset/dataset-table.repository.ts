@@ -221,7 +221,7 @@ function entityKeyLength(dialect: SqlDialect, keyColumns: readonly KeyColumn[]):
     const quoted = dialect.quoteIdentifier(column.name);
     if (dialect.isTimestampType(column.type)) atMost += TIMESTAMP_KEY_LENGTH + (composite ? 2 : 0);
     else if (dialect.isNumericType(column.type) && !composite) atMost += NUMBER_KEY_LENGTH;
-    else if (dialect.isNumericType(column.type) && isDoubleType(column.type)) atMost += DOUBLE_KEY_LENGTH;
+    else if (dialect.isNumericType(column.type) && dialect.isFloatingType(column.type)) atMost += DOUBLE_KEY_LENGTH;
     else if (dialect.isNumericType(column.type)) {
       // No ABS: ABS(−2^63) overflows a BIGINT.
       perRow.push(
@@ -245,10 +245,6 @@ function entityKeyLength(dialect: SqlDialect, keyColumns: readonly KeyColumn[]):
 
 function isTextType(typeName: string): boolean {
   return /CHAR|TEXT|CLOB|STRING/i.test(typeName) || typeName.trim() === '';
-}
-
-function isDoubleType(typeName: string): boolean {
-  return /REAL|FLOAT|DOUBLE/i.test(typeName);
 }
 
 // Columns and expressions a preview selects at most: below Oracle's (and Tibero's) limit of 1,000, with

@@ -141,6 +141,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.readCatalogColumn': 'reads a catalog row; writes no SQL',
   'SqlDialect.isNumericType': 'a predicate over a catalog type name',
   'SqlDialect.isTimestampType': 'a predicate over a catalog type name',
+  'SqlDialect.isFloatingType': 'a predicate over a catalog type name',
   'SqlDialect.isReservedTableName': 'a predicate over a table name; writes no SQL',
   'SqlDialect.classifyError': 'classifies driver errors; writes no SQL',
   'OracleDialect.classifyNative': 'classifies driver errors; writes no SQL',
