@@ -192,7 +192,11 @@ export class DatasetService {
     // Its rows would be readable as a dataset's (preview): run parameters, errors unmasked, key hashes.
     if (isAppTable(record.table)) throw badInput('table', `Table "${record.table}" is one of this server's own tables and cannot be a dataset`, record.table);
     const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
-    if (!columns) throw badInput('table', `Table "${record.table}" does not exist in the database`, record.table);
+    if (!columns) {
+      const spelled = await this.spelledOtherwise(record.table);
+      const hint = spelled ? ` (it has "${spelled}": table names are taken as written)` : '';
+      throw badInput('table', `Table "${record.table}" does not exist in the database${hint}`, record.table);
+    }
     checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);
     await this.checkKeys(record, columns);
     const outcomeTable = await this.ensureOutcomeTable(record.outcomeTable);
@@ -245,7 +249,18 @@ export class DatasetService {
     const definition = outcomeTableDefinition(name);
     const existing = (await this.catalog.columnsOf([name])).get(name);
     if (!existing) {
-      await this.database.transaction((transaction) => transaction.execute(transaction.dialect.compileCreateTable(definition)));
+      try {
+        await this.database.transaction((transaction) => transaction.execute(transaction.dialect.compileCreateTable(definition)));
+      } catch (error) {
+        // A database that folds the case of names (SQLite) refuses a table whose name differs from one it has only in case.
+        const spelled = await this.spelledOtherwise(name);
+        if (!spelled) throw error;
+        throw badInput(
+          'outcomeTable',
+          `Table "${name}" cannot be created: the database has "${spelled}", which it takes for the same name; give that name as it is spelled, or another one`,
+          name,
+        );
+      }
       return name;
     }
     const present = new Set(existing.map((column) => column.name));
@@ -254,6 +269,12 @@ export class DatasetService {
       throw badInput('outcomeTable', `Table "${name}" exists but lacks the outcome columns ${missing.join(', ')}`, name);
     }
     return name;
+  }
+
+  /** The name of a table the database has that differs from `name` only in case, if any. */
+  private async spelledOtherwise(name: string): Promise<string | undefined> {
+    const folded = name.toLowerCase();
+    return (await this.catalog.tables()).find((table) => table !== name && table.toLowerCase() === folded);
   }
 
   private async saveUnique(record: DatasetRecord, how: 'insert' | 'save' = 'save'): Promise<void> {

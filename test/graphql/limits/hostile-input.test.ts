@@ -190,6 +190,27 @@ describe('hostile input', () => {
       assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is as it was');
     });
 
+    it('a table named in another case than the database spells it: BAD_USER_INPUT naming the field and the spelling, nothing written', async () => {
+      const register = (outcomeTable: string | null, table = 'iris') =>
+        gql(server, REGISTER, {
+          input: { name: `case ${outcomeTable} ${table}`, table, keyColumns: ['sample_id'], featureColumns: ['petal_length'], outcomeTable },
+        });
+      // SQLite takes "AI_CLUSTER_OUTCOME" for the default table, so it cannot be created beside it (DB_ERROR before).
+      for (const outcomeTable of ['AI_CLUSTER_OUTCOME', 'Ai_Cluster_Outcome']) {
+        const error = onlyError(await register(outcomeTable), 'BAD_USER_INPUT');
+        assert.equal(error.extensions?.field, 'outcomeTable', outcomeTable);
+        assert.equal(
+          error.message,
+          `Table "${outcomeTable}" cannot be created: the database has "ai_cluster_outcome", which it takes for the same name; give that name as it is spelled, or another one`,
+        );
+      }
+      const error = onlyError(await register(null, 'IRIS'), 'BAD_USER_INPUT');
+      assert.equal(error.extensions?.field, 'table');
+      assert.equal(error.message, 'Table "IRIS" does not exist in the database (it has "iris": table names are taken as written)');
+      assert.match(onlyError(await register(null, 'no_such_table'), 'BAD_USER_INPUT').message, /^Table "no_such_table" does not exist in the database$/);
+      assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is unchanged');
+    });
+
     it('name and description are data: stored and read back verbatim, never executed', async () => {
       for (const attempt of ATTEMPTS.slice(0, 4)) {
         const input = { name: attempt, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], description: attempt, outcomeTable: null };
