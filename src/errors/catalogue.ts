@@ -50,6 +50,7 @@ export const ERROR_CATALOGUE = {
   NULL_KEY:
     "A row of the dataset's table has a NULL in a key column (registering refuses such keys; the row came later): no entity key names it. The message names the column. Nothing of the run was stored.",
   INTERRUPTED: "The server process running the run shut down or stopped beating on the run's last attempt (RUN_MAX_ATTEMPTS), before the run ended.",
+  RUN_TIMEOUT: 'The run was still reading or computing when RUN_TIMEOUT_MS had passed since its attempt started, and was stopped; nothing of it was stored.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -67,4 +68,5 @@ export const RUN_ENDING_CODES = [
   'DUPLICATE_KEY',
   'NULL_KEY',
   'INTERRUPTED',
+  'RUN_TIMEOUT',
 ] as const satisfies readonly ErrorCode[];

@@ -41,6 +41,7 @@ export const ERROR_KIND: Readonly<Record<ErrorCode, ErrorKind>> = {
   DUPLICATE_KEY: 'client',
   NULL_KEY: 'client',
   INTERRUPTED: 'client',
+  RUN_TIMEOUT: 'client',
   DB_UNAVAILABLE: 'database',
   DB_POOL_TIMEOUT: 'database',
   DB_QUERY_TIMEOUT: 'database',

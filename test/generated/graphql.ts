@@ -79,6 +79,8 @@ export type ErrorCode =
   | 'RUN_NOT_SUCCEEDED'
   /** The model-run queue is full (RUN_QUEUE_LIMIT); try again when runs have finished. */
   | 'RUN_QUEUE_FULL'
+  /** The run was still reading or computing when RUN_TIMEOUT_MS had passed since its attempt started, and was stopped; nothing of it was stored. */
+  | 'RUN_TIMEOUT'
   /** The values handed to the model do not have the shape it expects (an internal inconsistency between rows, columns and assignments). */
   | 'SHAPE_MISMATCH'
   /** The operation uses more aliases than GRAPHQL_MAX_ALIASES; extensions give the limit, maximum and measured count. */

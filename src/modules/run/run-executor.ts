@@ -41,6 +41,8 @@ export interface ExecutorDependencies {
   readonly readBatchRows: number;
   /** Connections the dataset is read on side by side (readFeatureTable's parts). */
   readonly readConnections?: number;
+  /** RUN_TIMEOUT_MS: how long an attempt may read and compute before it is stopped (RUN_TIMEOUT); 0 or absent, no limit. */
+  readonly timeoutMs?: number;
   /** Where the executor reports a run's changes and its ending (the service listens). */
   readonly events: RunEvents;
   readonly tracer: RunTracer;
@@ -59,6 +61,8 @@ export class RunExecutor {
   /** The runs executing in this process, from their read on (a MINI_BATCH run never has a job). */
   private readonly executing = new Set<string>();
   private readonly cancelRequested = new Set<string>();
+  // Runs stopped because RUN_TIMEOUT_MS passed: they end FAILED (RUN_TIMEOUT), not CANCELLED.
+  private readonly timedOut = new Set<string>();
   private stopping = false;
 
   constructor(private readonly dependencies: ExecutorDependencies) {}
@@ -88,17 +92,31 @@ export class RunExecutor {
     // service, which traces the ending itself (traced here too, it would be traced twice).
     let endedHere = false;
     this.executing.add(run.id);
+    const timeoutMs = this.dependencies.timeoutMs ?? 0;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            this.timedOut.add(run.id);
+            this.cancel(run.id);
+          }, timeoutMs)
+        : undefined;
     try {
       await this.compute(run, dataset, now);
       endedHere = true;
       log.info('model run succeeded');
-    } catch (error) {
+    } catch (caught) {
+      const error =
+        caught instanceof RunCancelledError && this.timedOut.has(run.id) && !this.stopping
+          ? new AppError('RUN_TIMEOUT', `The run was stopped after RUN_TIMEOUT_MS (${timeoutMs} ms) while it was still reading or computing`)
+          : caught;
       endedHere = await this.recordUnsuccessfulEnd(run, error, now, log);
       // A cancel is what a caller asked for: no failure to alert on. At shutdown RunLifecycle.stop has
       // given the run back (or failed it on its last attempt) and logged that: this is only the stop.
       if (error instanceof RunCancelledError) log.info(this.stopping ? 'model run stopped here at shutdown' : 'model run cancelled');
       else logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
+      clearTimeout(timer);
+      this.timedOut.delete(run.id);
       this.executing.delete(run.id);
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);

@@ -56,6 +56,7 @@ export function createRunModule(
     logger: log,
     readBatchRows: config.readBatchRows,
     readConnections: readConnectionsPerRun(config.readConnections, datastore.poolMax, config.concurrency),
+    timeoutMs: config.timeoutMs,
     events,
     tracer,
   });
