@@ -36,46 +36,61 @@ export class DatasetTableRepository {
   constructor(private readonly executor: Executor) {}
 
   /**
-   * One statement for all features: counts, min, max, mean and the mean of squares, from which the
-   * population standard deviation is derived (SQLite has no STDDEV). No row leaves the database. Only
-   * numbers count as values, as a run reads them (SqlDialect.numericValueSql).
+   * One statement for all features: counts, min, max, mean and the population variance, whose square
+   * root is the standard deviation. No row leaves the database. Only numbers count as values, as a run
+   * reads them (SqlDialect.numericValueSql), each as the double a run reads. Min, max and mean come as
+   * exactNumberSql gives them (SQLite's driver read them through 15 digits, so 1.7976931348623157e308
+   * came back as Infinity). The variance is the mean of the squared deviations from the means of a
+   * first pass (one subquery for every feature), less the square of their mean: AVG(x²) − mean² gave 0
+   * for 1e9 + 0.1…0.4, and PostgreSQL's VAR_POP kept 6 digits of it. A mean or deviation past the
+   * largest double is null.
    */
   async profile(table: string, features: readonly string[]): Promise<FeatureProfileRow[]> {
     const dialect = this.executor.dialect;
-    const aggregates = features.flatMap((feature, index) => {
-      const column = dialect.numericValueSql(dialect.quoteIdentifier(feature));
-      const asDouble = dialect.castToDouble(column);
+    const from = dialect.quoteIdentifier(table);
+    const exact = (expression: string) => dialect.exactNumberSql(expression) ?? expression;
+    // Qualified by the table: the first pass's names are beside them.
+    const columns = features.map((feature) => `${from}.${dialect.quoteIdentifier(feature)}`);
+    const doubles = columns.map((column) => dialect.castToDouble(dialect.numericValueSql(column)));
+    const aggregates = columns.flatMap((column, index) => {
+      const asDouble = doubles[index]!;
+      const deviation = `(${asDouble} - feature_means.mean_${index})`;
       return [
-        `COUNT(${column}) AS f${index}_count`,
-        `COUNT(${dialect.quoteIdentifier(feature)}) AS f${index}_present`,
-        `MIN(${asDouble}) AS f${index}_min`,
-        `MAX(${asDouble}) AS f${index}_max`,
-        `AVG(${asDouble}) AS f${index}_mean`,
-        `AVG(${asDouble} * ${asDouble}) AS f${index}_square`,
+        `COUNT(${dialect.numericValueSql(column)}) AS f${index}_count`,
+        `COUNT(${column}) AS f${index}_present`,
+        `${exact(`MIN(${asDouble})`)} AS f${index}_min`,
+        `${exact(`MAX(${asDouble})`)} AS f${index}_max`,
+        `${exact(`AVG(${asDouble})`)} AS f${index}_mean`,
+        `AVG(${deviation} * ${deviation}) - AVG(${deviation}) * AVG(${deviation}) AS f${index}_variance`,
       ];
     });
+    const means = `SELECT ${doubles.map((value, index) => `AVG(${value}) AS mean_${index}`).join(', ')} FROM ${from}`;
     const [row] = await this.executor.query({
-      sql: `SELECT COUNT(*) AS total_rows, ${aggregates.join(', ')} FROM ${dialect.quoteIdentifier(table)}`,
+      sql: `SELECT COUNT(*) AS total_rows, ${aggregates.join(', ')} FROM ${from} CROSS JOIN (${means}) feature_means`,
       parameters: [],
       kind: 'select',
     });
     const total = Number(row?.total_rows ?? 0);
     return features.map((column, index) => {
-      const read = (name: string) =>
-        row?.[`f${index}_${name}`] === null || row?.[`f${index}_${name}`] === undefined ? null : Number(row[`f${index}_${name}`]);
-      const count = read('count') ?? 0;
-      const present = read('present') ?? 0;
-      const mean = read('mean');
-      const square = read('square');
+      const value = (name: string) => row?.[`f${index}_${name}`] ?? null;
+      const finite = (name: string) => {
+        const read = value(name);
+        const number = read === null ? null : dialect.exactDouble(read);
+        return number !== null && Number.isFinite(number) ? number : null;
+      };
+      const count = Number(value('count') ?? 0);
+      const present = Number(value('present') ?? 0);
+      const variance = finite('variance');
+      const stddev = variance === null ? null : Math.sqrt(Math.max(0, variance));
       return {
         column,
         count,
         nulls: total - present,
         nonNumeric: present - count,
-        min: read('min'),
-        max: read('max'),
-        mean,
-        stddev: mean === null || square === null ? null : Math.sqrt(Math.max(0, square - mean * mean)),
+        min: finite('min'),
+        max: finite('max'),
+        mean: finite('mean'),
+        stddev: stddev !== null && Number.isFinite(stddev) ? stddev : null,
       };
     });
   }

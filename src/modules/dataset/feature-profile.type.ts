@@ -14,15 +14,19 @@ export class FeatureProfile {
   @Field(() => Int, { description: 'Values that are neither NULL nor numbers (text in a SQLite column declared numeric); a run treats them as missing.' })
   nonNumeric!: number;
 
-  @Field(() => Float, { nullable: true, description: 'The smallest number; null when there is none.' })
+  @Field(() => Float, { nullable: true, description: 'The smallest number, as the double a run reads; null when there is none.' })
   min!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'The largest number; null when there is none.' })
+  @Field(() => Float, { nullable: true, description: 'The largest number, as the double a run reads; null when there is none.' })
   max!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'The mean of the numbers; null when there is none.' })
+  @Field(() => Float, { nullable: true, description: 'The mean of the numbers; null when there is none, or when it is past the largest double.' })
   mean!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Population standard deviation.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'The population standard deviation, from the deviations from the mean; null when there is no number, or when the squared deviations are past the largest double.',
+  })
   stddev!: number | null;
 }
