@@ -67,6 +67,11 @@ export interface RunConfig {
   readonly heartbeatMs: number;
   /** RUN_MAX_ATTEMPTS, default 3: claims of a run; when its owner dies or shuts down on the last one, the run ends INTERRUPTED. */
   readonly maxAttempts: number;
+  /**
+   * RUN_TIMEOUT_MS, default 21,600,000 (6 hours); 0: no limit. How long one attempt of a run may read and
+   * compute before it is stopped and FAILED with RUN_TIMEOUT (a run storing its results is let finish).
+   */
+  readonly timeoutMs: number;
   /** RUN_READ_BATCH_ROWS, default 2000: rows a batch when reading a dataset; within 10% of each database's best (bench/read.ts). */
   readonly readBatchRows: number;
   /**
@@ -74,11 +79,6 @@ export interface RunConfig {
    * (at least 50,000 rows; at most (DB_POOL_MAX − 1) / RUN_CONCURRENCY, so one stays for the API).
    */
   readonly readConnections: number;
-  /**
-   * RUN_TIMEOUT_MS, default 21,600,000 (6 hours); 0: no limit. How long one attempt of a run may read and
-   * compute before it is stopped and FAILED with RUN_TIMEOUT (a run storing its results is let finish).
-   */
-  readonly timeoutMs: number;
   /** RUN_EVENTS_POLL_MS, default 1000: without REDIS_URL, how often a replica reads the runs its subscribers follow. */
   readonly eventsPollMs: number;
 }
@@ -156,11 +156,11 @@ export function loadConfig(env: Env = process.env): Config {
       queueLimit: read.integer('RUN_QUEUE_LIMIT', 16, 0, 10_000),
       heartbeatMs: read.integer('RUN_HEARTBEAT_MS', 5_000, 100, 600_000),
       maxAttempts: read.integer('RUN_MAX_ATTEMPTS', 3, 1, 100),
+      // At most what a Node timer holds (2^31 − 1 ms, about 24.8 days).
+      timeoutMs: read.integer('RUN_TIMEOUT_MS', 21_600_000, 0, 2_147_483_647),
       readBatchRows: read.integer('RUN_READ_BATCH_ROWS', 2_000, 100, 1_000_000),
       readConnections: read.integer('RUN_READ_CONNECTIONS', 2, 1, 16),
       eventsPollMs: read.integer('RUN_EVENTS_POLL_MS', 1_000, 50, 60_000),
-      // At most what a Node timer holds (2^31 − 1 ms, about 24.8 days).
-      timeoutMs: read.integer('RUN_TIMEOUT_MS', 21_600_000, 0, 2_147_483_647),
     },
     trace: {
       elasticsearchUrl: read.url('ELASTICSEARCH_URL'),

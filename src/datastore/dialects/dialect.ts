@@ -204,6 +204,13 @@ export abstract class SqlDialect implements UpsertDialect {
     }
   }
 
+  /**
+   * Whether the database takes two table names that differ only in case for one name, even quoted (SQLite).
+   * Default false: PostgreSQL and the Oracle family keep quoted names as written, and MySQL/MariaDB on
+   * Linux (lower_case_table_names=0) too.
+   */
+  readonly tableNamesIgnoreCase: boolean = false;
+
   /** The name as the catalog stores it. */
   identifierToDatabase(name: string): string {
     return name;

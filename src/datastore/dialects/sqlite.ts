@@ -44,6 +44,9 @@ export class SqliteDialect extends SqlDialect {
     return /(^|;)\s*BigInt\s*=/i.test(configured) ? configured : `${configured.replace(/;\s*$/, '')};BigInt=1`;
   }
 
+  // "SQLite ignores case for table names" in its own names, quoted or not: `ai_cluster_outcome` and `AI_CLUSTER_OUTCOME` are one table.
+  override readonly tableNamesIgnoreCase: boolean = true;
+
   // "Table names that begin with sqlite_ are reserved for internal use" (sqlite.org/lang_createtable.html):
   // CREATE TABLE refuses them, and sqlite_master is not in the catalog's list of tables.
   override isReservedTableName(name: string): boolean {

@@ -194,7 +194,7 @@ export class DatasetService {
     const columns = (await this.catalog.columnsOf([record.table])).get(record.table);
     if (!columns) {
       const spelled = await this.spelledOtherwise(record.table);
-      const hint = spelled ? ` (it has "${spelled}": table names are taken as written)` : '';
+      const hint = spelled ? `; it has "${spelled}" (give the name as the database spells it)` : '';
       throw badInput('table', `Table "${record.table}" does not exist in the database${hint}`, record.table);
     }
     checkColumns(dialect, record.table, columns, record.keyColumns, record.featureColumns);
@@ -249,18 +249,16 @@ export class DatasetService {
     const definition = outcomeTableDefinition(name);
     const existing = (await this.catalog.columnsOf([name])).get(name);
     if (!existing) {
-      try {
-        await this.database.transaction((transaction) => transaction.execute(transaction.dialect.compileCreateTable(definition)));
-      } catch (error) {
-        // A database that folds the case of names (SQLite) refuses a table whose name differs from one it has only in case.
-        const spelled = await this.spelledOtherwise(name);
-        if (!spelled) throw error;
+      // SQLite takes a name that differs from one it has only in case for that name: CREATE TABLE would fail.
+      const spelled = this.database.dialect.tableNamesIgnoreCase ? await this.spelledOtherwise(name) : undefined;
+      if (spelled) {
         throw badInput(
           'outcomeTable',
           `Table "${name}" cannot be created: the database has "${spelled}", which it takes for the same name; give that name as it is spelled, or another one`,
           name,
         );
       }
+      await this.database.transaction((transaction) => transaction.execute(transaction.dialect.compileCreateTable(definition)));
       return name;
     }
     const present = new Set(existing.map((column) => column.name));
@@ -271,10 +269,17 @@ export class DatasetService {
     return name;
   }
 
-  /** The name of a table the database has that differs from `name` only in case, if any. */
+  /**
+   * A table the database has whose name differs from `name` only in case, as the app spells it, where
+   * the app can reach it under that spelling (the Oracle family upper-cases what it sends, so a table
+   * it keeps in mixed case is none).
+   */
   private async spelledOtherwise(name: string): Promise<string | undefined> {
+    const dialect = this.database.dialect;
     const folded = name.toLowerCase();
-    return (await this.catalog.tables()).find((table) => table !== name && table.toLowerCase() === folded);
+    return (await this.catalog.tables()).find(
+      (table) => table !== name && table.toLowerCase() === folded && dialect.identifierFromDatabase(dialect.identifierToDatabase(table)) === table,
+    );
   }
 
   private async saveUnique(record: DatasetRecord, how: 'insert' | 'save' = 'save'): Promise<void> {

@@ -61,8 +61,6 @@ export class RunExecutor {
   /** The runs executing in this process, from their read on (a MINI_BATCH run never has a job). */
   private readonly executing = new Set<string>();
   private readonly cancelRequested = new Set<string>();
-  // Runs stopped because RUN_TIMEOUT_MS passed: they end FAILED (RUN_TIMEOUT), not CANCELLED.
-  private readonly timedOut = new Set<string>();
   private stopping = false;
 
   constructor(private readonly dependencies: ExecutorDependencies) {}
@@ -93,20 +91,16 @@ export class RunExecutor {
     let endedHere = false;
     this.executing.add(run.id);
     const timeoutMs = this.dependencies.timeoutMs ?? 0;
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            this.timedOut.add(run.id);
-            this.cancel(run.id);
-          }, timeoutMs)
-        : undefined;
+    const deadline = new AttemptDeadline(timeoutMs, () => this.cancel(run.id));
     try {
-      await this.compute(run, dataset, now);
+      await this.compute(run, dataset, now, deadline);
       endedHere = true;
       log.info('model run succeeded');
     } catch (caught) {
+      // Stopped by its deadline: FAILED with RUN_TIMEOUT, at shutdown too (a run given back first is no
+      // longer this process's, and the write changes nothing).
       const error =
-        caught instanceof RunCancelledError && this.timedOut.has(run.id) && !this.stopping
+        caught instanceof RunCancelledError && deadline.passed
           ? new AppError('RUN_TIMEOUT', `The run was stopped after RUN_TIMEOUT_MS (${timeoutMs} ms) while it was still reading or computing`)
           : caught;
       endedHere = await this.recordUnsuccessfulEnd(run, error, now, log);
@@ -115,8 +109,7 @@ export class RunExecutor {
       if (error instanceof RunCancelledError) log.info(this.stopping ? 'model run stopped here at shutdown' : 'model run cancelled');
       else logFailure(log, 'warn', error, {}, 'model run did not succeed');
     } finally {
-      clearTimeout(timer);
-      this.timedOut.delete(run.id);
+      deadline.clear();
       this.executing.delete(run.id);
       this.jobs.delete(run.id);
       this.cancelRequested.delete(run.id);
@@ -125,10 +118,10 @@ export class RunExecutor {
     }
   }
 
-  private async compute(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date): Promise<void> {
+  private async compute(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date, deadline: AttemptDeadline): Promise<void> {
     const { datastore } = this.dependencies;
     const params = run.params;
-    if (params.algorithm === 'MINI_BATCH') return this.computeMiniBatch(run, dataset, now);
+    if (params.algorithm === 'MINI_BATCH') return this.computeMiniBatch(run, dataset, now, deadline);
     const cancelled = () => this.cancelRequested.has(run.id);
 
     const ks = params.kRange ? params.kRange.max - params.kRange.min + 1 : 1;
@@ -197,7 +190,7 @@ export class RunExecutor {
 
     // Returned, not awaited: this frame, which holds the job's output and the keys, ends here, so the
     // save and publish keep only the sorted assignments and the results (10M rows: about 200 MB less).
-    return this.finish(run, dataset, now, {
+    return this.finish(run, dataset, now, deadline, {
       output: storedResultsOf(output),
       preparation,
       iterations,
@@ -211,7 +204,7 @@ export class RunExecutor {
    * A MINI_BATCH run: passes over the table (runMiniBatch) on this thread, a batch's work at a time
    * between reads, so the event loop keeps answering; then stored as a LLOYD run is.
    */
-  private async computeMiniBatch(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date): Promise<void> {
+  private async computeMiniBatch(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date, deadline: AttemptDeadline): Promise<void> {
     const { datastore } = this.dependencies;
     const params = run.params;
     const iterations: IterationRecord[] = [];
@@ -250,7 +243,7 @@ export class RunExecutor {
     const preparation = preparationRecord(result.preparation, params.featureColumns, result.nonNumeric);
     this.dependencies.tracer.preparation(run, { ...preparation, readMs: result.timings.readMs, prepareMs: result.timings.prepareMs });
     // Returned, not awaited, as in compute(): the pass's output and keys are let go before the save.
-    return this.finish(run, dataset, now, {
+    return this.finish(run, dataset, now, deadline, {
       output: storedResultsOf(result),
       preparation,
       iterations,
@@ -264,7 +257,9 @@ export class RunExecutor {
    * Stores a computed run in one transaction (its assignments, its results, SUCCEEDED), then publishes
    * its outcomes when asked.
    */
-  private async finish(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date, computed: ComputedRun): Promise<void> {
+  private async finish(run: ModelRunRecord, dataset: DatasetRecord, now: () => Date, deadline: AttemptDeadline, computed: ComputedRun): Promise<void> {
+    // Its results are computed: storing and publishing them is not cut short.
+    deadline.clear();
     const { datastore, runs } = this.dependencies;
     const { output, preparation, iterations, iterationsSeen, assignments } = computed;
     // The run's finish time is also every published outcome's scored_at and its outcomesPublishedAt,
@@ -346,6 +341,31 @@ export class RunExecutor {
     }
     const { code, message } = failureOf(error);
     return runs.transition(run.id, ['RUNNING'], 'FAILED', { finished_at: now(), error_code: code, error_message: message }, undefined, owner);
+  }
+}
+
+/**
+ * RUN_TIMEOUT_MS for one attempt: when it passes, `onPass` stops the run (RunExecutor.cancel) and
+ * `passed` tells its ending from a cancel. Cleared once the results are being stored. 0: none.
+ */
+class AttemptDeadline {
+  private readonly timer: NodeJS.Timeout | undefined;
+  private expired = false;
+
+  constructor(timeoutMs: number, onPass: () => void) {
+    if (timeoutMs <= 0) return;
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      onPass();
+    }, timeoutMs);
+  }
+
+  get passed(): boolean {
+    return this.expired;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
   }
 }
 

@@ -206,7 +206,7 @@ describe('hostile input', () => {
       }
       const error = onlyError(await register(null, 'IRIS'), 'BAD_USER_INPUT');
       assert.equal(error.extensions?.field, 'table');
-      assert.equal(error.message, 'Table "IRIS" does not exist in the database (it has "iris": table names are taken as written)');
+      assert.equal(error.message, 'Table "IRIS" does not exist in the database; it has "iris" (give the name as the database spells it)');
       assert.match(onlyError(await register(null, 'no_such_table'), 'BAD_USER_INPUT').message, /^Table "no_such_table" does not exist in the database$/);
       assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is unchanged');
     });

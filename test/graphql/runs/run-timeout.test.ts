@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RunRepository } from '../../../src/modules/run/run.repository';
 import { RegisterDatasetDocument, StartModelRunDocument } from '../../generated/graphql';
 import { startTestServer, type TestServer } from '../../support/app-harness';
 import { countStoredAssignments } from '../../support/assignments';
-import { createNoiseTable, dataOf, LONG_RUN, readOutcomeTable, registerInput, startInput, waitForRun } from '../../support/runs';
+import { createNoiseTable, dataOf, LONG_RUN, pollUntil, readOutcomeTable, registerInput, runState, startInput, waitForRun } from '../../support/runs';
 
 const TIMEOUT_MS = 400;
 
@@ -45,5 +50,51 @@ describe('a run that runs longer than RUN_TIMEOUT_MS', () => {
       assert.equal(run.outcomesPublishedAt, null);
     }
     assert.deepEqual(await readOutcomeTable(server.app.datastore, datasetId), [], 'no outcome published');
+  });
+});
+
+describe('a run whose RUN_TIMEOUT_MS passes while its server shuts down', () => {
+  it('ends FAILED with RUN_TIMEOUT, not CANCELLED (nobody cancelled it)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'aimodel-timeout-shutdown-'));
+    const env = { DATA_DIR: dataDir, DEMO_DATASETS: 'false', RUN_CONCURRENCY: '1', RUN_TIMEOUT_MS: '1500' };
+    const server = await startTestServer(env);
+    const features = await createNoiseTable(server.app.datastore, 'shutdown_rows', 100_000, 3, 5);
+    const registered = await server.graphql(RegisterDatasetDocument, {
+      input: registerInput({ name: 'shutdown rows', table: 'shutdown_rows', keyColumns: ['id'], featureColumns: features }),
+    });
+    const datasetId = dataOf(registered, 'registerDataset').registerDataset.id;
+    const started = await server.graphql(StartModelRunDocument, { input: startInput({ datasetId, ...LONG_RUN, nInit: 50 }) });
+    const id = dataOf(started, 'start').startModelRun.id;
+    await pollUntil(
+      () => runState(server, id),
+      (run) => run.status === 'RUNNING',
+      'the run running',
+    );
+    // The shutdown stops the executor first, then reads the runs to give back: slowed here (a busy
+    // database) until the deadline has passed in between.
+    const prototype = RunRepository.prototype;
+    const findActiveOfOwner = Object.getOwnPropertyDescriptor(prototype, 'findActiveOfOwner')!;
+    Object.defineProperty(prototype, 'findActiveOfOwner', {
+      ...findActiveOfOwner,
+      value: async function (this: RunRepository, owner: string) {
+        await sleep(3_000);
+        return (findActiveOfOwner.value as RunRepository['findActiveOfOwner']).call(this, owner);
+      },
+    });
+    try {
+      await server.stop();
+    } finally {
+      Object.defineProperty(prototype, 'findActiveOfOwner', findActiveOfOwner);
+    }
+    const again = await startTestServer({ ...env, RUN_TIMEOUT_MS: '0' });
+    try {
+      const run = await runState(again, id);
+      assert.equal(run.status, 'FAILED', JSON.stringify(run));
+      assert.equal(run.error?.code, 'RUN_TIMEOUT');
+      assert.equal(run.attempts, 1);
+      assert.equal(await countStoredAssignments(again.app.datastore, id), 0, 'no assignment stored');
+    } finally {
+      await again.stop();
+    }
   });
 });

@@ -125,6 +125,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('RUN_TIMEOUT_MS defaults to 6 hours, takes 0 (no limit) up to what a Node timer holds, and refuses anything else', () => {
+    assert.equal(loadConfig({}).runs.timeoutMs, 21_600_000);
+    assert.equal(loadConfig({ RUN_TIMEOUT_MS: '0' }).runs.timeoutMs, 0);
+    assert.equal(loadConfig({ RUN_TIMEOUT_MS: '2147483647' }).runs.timeoutMs, 2_147_483_647);
+    for (const value of ['-1', '2147483648', '1.5', '5s']) {
+      assert.match(configError({ RUN_TIMEOUT_MS: value }).message, /RUN_TIMEOUT_MS must be an integer from 0 to 2147483647/, value);
+    }
+  });
+
   it('out-of-range and non-integer numbers are refused (PORT 65536, DB_POOL_MAX 1.5, DB_IDLE_TIMEOUT_MS 999)', () => {
     const error = configError({ PORT: '65536', DB_POOL_MAX: '1.5', DB_IDLE_TIMEOUT_MS: '999', DB_MIGRATE: 'maybe' });
     assert.equal((error.details?.problems as unknown[]).length, 4, error.message);
