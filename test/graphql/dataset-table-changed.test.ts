@@ -148,6 +148,8 @@ for (const target of TARGETS) {
         ['ai_model_run', 'id', 'attempts'],
         ['AI_MODEL_RUN', 'id', 'attempts'],
         ['ai_schema_migrations', 'version', 'version'],
+        // The default outcome table, as docs/graph.md says (a dataset's own outcomeTable may be a dataset).
+        ['ai_cluster_outcome', 'entity_key', 'distance'],
       ] as const) {
         const result = await request(
           `mutation { registerDataset(input: { name: "own ${table}", table: "${table}", keyColumns: ["${key}"], featureColumns: ["${feature}"] }) { id } }`,

@@ -31,7 +31,7 @@ export const APP_MIGRATIONS: readonly Migration[] = [
 
 const APP_TABLES = new Set([MIGRATIONS_TABLE.name, ...APP_MIGRATIONS.flatMap((migration) => migration.tables.map((table) => table.name))]);
 
-/** Whether `name` is one of the app's own tables (runs, keys, datasets, migrations), in any case. Outcome tables are not. */
+/** Whether `name` is one of the app's own tables (runs, keys, datasets, migrations, the default outcome table), in any case. An outcome table a dataset names is not. */
 export function isAppTable(name: string): boolean {
   return APP_TABLES.has(name.toLowerCase());
 }

@@ -98,7 +98,7 @@ export class DatasetResolver {
   @FieldResolver(() => DatasetRowConnection, {
     nullable: true,
     description:
-      'Rows of the table in key order, each a JSON object. Null, with a NOT_FOUND error naming what is missing, when the table or one of the dataset’s columns was dropped or renamed since registration.',
+      'Rows of the table in key order, each a JSON object of every column the table has now. Null, with a NOT_FOUND error naming what is missing, when the table or one of the dataset’s key columns was dropped or renamed since registration.',
   })
   preview(
     @Root() dataset: DatasetRecord,
