@@ -322,6 +322,15 @@ export abstract class SqlDialect implements UpsertDialect {
     return `CHAR_LENGTH(${expression})`;
   }
 
+  /**
+   * True where a text value holds U+0000, which the ODBC drivers read as the end of the text (`x\0a`
+   * reads as `x`): undefined where the database cannot tell it here. Default undefined: PostgreSQL's
+   * text cannot hold one, and the Oracle family's CHR(0) is not checked against a server here.
+   */
+  textHoldsNulSql(_column: string): string | undefined {
+    return undefined;
+  }
+
   /** The one-character text of a code point (below 128 here). */
   characterSql(codePoint: number): string {
     return `CHR(${codePoint})`;

@@ -74,6 +74,10 @@ export class MysqlDialect extends SqlDialect {
     return `CAST(${expression} AS CHAR)`;
   }
 
+  override textHoldsNulSql(column: string): string {
+    return `INSTR(${column}, ${this.characterSql(0)}) > 0`;
+  }
+
   // CHAR(n) alone is a binary string; REPLACE on the column's text needs the connection's character set.
   override characterSql(codePoint: number): string {
     return `CHAR(${codePoint} USING utf8mb4)`;

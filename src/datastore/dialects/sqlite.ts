@@ -317,6 +317,11 @@ export class SqliteDialect extends SqlDialect {
     return this.readsJsonWithMath ? this.packedProbe('? * power(2, ?)', packedPageSql) : undefined;
   }
 
+  // Its bytes: instr() and length() on text stop at the first NUL.
+  override textHoldsNulSql(column: string): string {
+    return `instr(CAST(${column} AS BLOB), X'00') > 0`;
+  }
+
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.
   override characterLengthSql(expression: string): string {
     return `LENGTH(${expression})`;

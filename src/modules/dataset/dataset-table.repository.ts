@@ -27,6 +27,8 @@ export interface KeyViolations {
   readonly duplicateKeys: number;
   /** Characters of the longest entity key a run would store (an upper bound where a part is a number or a timestamp). */
   readonly longestEntityKey: number;
+  /** Rows whose key has a text part holding U+0000, which the drivers cut there (SqlDialect.textHoldsNulSql); 0 where not checked. */
+  readonly nulKeys: number;
   /** Timestamp key columns with values finer than a millisecond, and how many. */
   readonly subMillisecondKeys: readonly { readonly column: string; readonly rows: number }[];
 }
@@ -142,12 +144,16 @@ export class DatasetTableRepository {
     const anyNull = keyColumns.map((column) => `${dialect.quoteIdentifier(column.name)} IS NULL`).join(' OR ');
     const length = entityKeyLength(dialect, keyColumns);
     const timestamps = keyColumns.filter((column) => dialect.isTimestampType(column.type));
+    const nul = keyColumns
+      .filter((column) => !dialect.isNumericType(column.type) && !dialect.isTimestampType(column.type))
+      .flatMap((column) => dialect.textHoldsNulSql(dialect.quoteIdentifier(column.name)) ?? []);
     const [row] = await this.executor.query({
       sql: dialect.selectWithoutTable(
         [
           `(SELECT COUNT(*) FROM ${from} WHERE ${anyNull}) AS null_keys`,
           `(SELECT COUNT(*) FROM (SELECT ${keys} FROM ${from} GROUP BY ${keys} HAVING COUNT(*) > 1) repeated) AS duplicate_keys`,
           ...(length.perRow ? [`(SELECT MAX(${length.perRow}) FROM ${from}) AS longest_key`] : []),
+          ...(nul.length > 0 ? [`(SELECT COUNT(*) FROM ${from} WHERE ${nul.join(' OR ')}) AS nul_keys`] : []),
           ...timestamps.map(
             (column, index) => `(SELECT COUNT(*) FROM ${from} WHERE ${dialect.subMillisecondSql(dialect.quoteIdentifier(column.name))}) AS sub_ms_${index}`,
           ),
@@ -160,6 +166,7 @@ export class DatasetTableRepository {
       nullKeys: Number(row?.null_keys ?? 0),
       duplicateKeys: Number(row?.duplicate_keys ?? 0),
       longestEntityKey: length.perRow ? Number(row?.longest_key ?? 0) : length.atMost,
+      nulKeys: Number(row?.nul_keys ?? 0),
       subMillisecondKeys: timestamps
         .map((column, index) => ({ column: column.name, rows: Number(row?.[`sub_ms_${index}`] ?? 0) }))
         .filter((found) => found.rows > 0),

@@ -212,12 +212,19 @@ export class DatasetService {
    */
   private async checkKeys(record: DatasetRecord, columns: readonly CatalogColumn[]): Promise<void> {
     const keyColumns = record.keyColumns.map((name) => ({ name, type: columns.find((column) => column.name === name)!.type }));
-    const { nullKeys, duplicateKeys, longestEntityKey, subMillisecondKeys } = await this.tables.keyViolations(record.table, keyColumns);
+    const { nullKeys, duplicateKeys, longestEntityKey, nulKeys, subMillisecondKeys } = await this.tables.keyViolations(record.table, keyColumns);
     const keys = `keyColumns (${record.keyColumns.join(', ')})`;
     if (nullKeys > 0 || duplicateKeys > 0) {
       throw badInput(
         'keyColumns',
         `${keys} do not identify the rows of "${record.table}": ${nullKeys} row(s) with a NULL key, ${duplicateKeys} key value(s) on more than one row`,
+        record.keyColumns,
+      );
+    }
+    if (nulKeys > 0) {
+      throw badInput(
+        'keyColumns',
+        `${keys} of "${record.table}": ${nulKeys} row(s) have a key holding a NUL character (U+0000), which the ODBC drivers read as the end of the text, so such keys would be cut and could collide`,
         record.keyColumns,
       );
     }

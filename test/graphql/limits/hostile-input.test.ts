@@ -211,6 +211,32 @@ describe('hostile input', () => {
       assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is unchanged');
     });
 
+    it('a table whose text keys hold NUL (the driver reads x\\0a and x\\0b both as x): BAD_USER_INPUT on keyColumns, nothing written', async () => {
+      const { datastore } = server.app;
+      await datastore.execute({ sql: 'CREATE TABLE nul_keys (k VARCHAR(20) NOT NULL PRIMARY KEY, f DOUBLE)', parameters: [], kind: 'ddl' });
+      try {
+        await datastore.execute({
+          sql: "INSERT INTO nul_keys VALUES ('x' || char(0) || 'a', 1), ('x' || char(0) || 'b', 2), ('y', 3), ('z', 4)",
+          parameters: [],
+          kind: 'insert',
+        });
+        const before = await databaseSnapshot(datastore);
+        const error = onlyError(
+          await gql(server, REGISTER, { input: { name: 'nul keys', table: 'nul_keys', keyColumns: ['k'], featureColumns: ['f'], outcomeTable: null } }),
+          'BAD_USER_INPUT',
+        );
+        assert.equal(error.extensions?.field, 'keyColumns');
+        assert.equal(
+          error.message,
+          'keyColumns (k) of "nul_keys": 2 row(s) have a key holding a NUL character (U+0000), which the ODBC drivers read as the end of the text, so such keys would be cut and could collide',
+        );
+        assert.deepEqual(await databaseSnapshot(datastore), before, 'nothing written');
+      } finally {
+        await datastore.execute({ sql: 'DROP TABLE nul_keys', parameters: [], kind: 'ddl' });
+      }
+      assert.deepEqual(await databaseSnapshot(server.app.datastore), snapshot, 'the database is as it was');
+    });
+
     it('name and description are data: stored and read back verbatim, never executed', async () => {
       for (const attempt of ATTEMPTS.slice(0, 4)) {
         const input = { name: attempt, table: 'iris', keyColumns: ['sample_id'], featureColumns: ['petal_length'], description: attempt, outcomeTable: null };

@@ -101,9 +101,9 @@ for (const target of TARGETS) {
     });
 
     /** The entity keys the server forms from the rows as it reads them (readFeatureTable's way). */
-    const readKeys = async (columns: string[]) => {
+    const readKeys = async (columns: string[], from = table) => {
       const keys: string[] = [];
-      await datastore.streamOrdered({ table, columns, keyColumns: columns }, 100, (batch) => {
+      await datastore.streamOrdered({ table: from, columns, keyColumns: columns }, 100, (batch) => {
         for (let row = 0; row < batch.length; row++) keys.push(entityKey(columns.map((_, column) => batch.value(row, column))));
       });
       return keys;
@@ -124,6 +124,34 @@ for (const target of TARGETS) {
       const keys = await readKeys(['code']);
       const found = await repository.keyViolations(table, [{ name: 'code', type: 'VARCHAR' }]);
       assert.equal(found.longestEntityKey, Math.max(...keys.map(characters)));
+    });
+
+    it('a text key holding NUL (U+0000), which the drivers cut there: counted where the database can tell, the statement runs everywhere', async () => {
+      const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+      const nul = target.label === 'SQLite' ? 'char(0)' : target.label === 'MariaDB' ? 'CHAR(0 USING utf8mb4)' : undefined;
+      if (nul === undefined) {
+        // PostgreSQL's text cannot hold one; the Oracle family is not checked (SqlDialect.textHoldsNulSql).
+        assert.equal((await repository.keyViolations(table, [{ name: 'code', type: 'VARCHAR' }])).nulKeys, 0);
+        return;
+      }
+      const withNul = `${table}_nul`;
+      await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(withNul)}`));
+      await datastore.execute(ddl(`CREATE TABLE ${q(withNul)} (${q('code')} VARCHAR(20) NOT NULL PRIMARY KEY, ${q('f')} DOUBLE PRECISION)`));
+      try {
+        const text = (before: string, after: string) =>
+          target.label === 'SQLite' ? `'${before}' || ${nul} || '${after}'` : `CONCAT('${before}', ${nul}, '${after}')`;
+        await datastore.execute({
+          sql: `INSERT INTO ${q(withNul)} (${q('code')}, ${q('f')}) VALUES (${text('x', 'a')}, 1), (${text('x', 'b')}, 2), ('y', 3)`,
+          parameters: [],
+          kind: 'insert',
+        });
+        // What a run would read: both keys cut to "x".
+        assert.deepEqual(await readKeys(['code'], withNul), ['x', 'x', 'y']);
+        const found = await repository.keyViolations(withNul, [{ name: 'code', type: 'VARCHAR' }]);
+        assert.deepEqual([found.nulKeys, found.duplicateKeys], [2, 0]);
+      } finally {
+        await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(withNul)}`));
+      }
     });
 
     const counted = target.countsSubMilliseconds === false ? 'none counted (H2 drops the fraction)' : 'counted';
