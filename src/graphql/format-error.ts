@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger';
 import type { GraphqlContext } from './context';
 import { limitErrorOf } from './limits/limits';
 import { tokenLimitErrorOf } from './limits/tokens';
+import { characterCount, leadingCharacters } from '../shared/character-count';
 
 /*
  * The one place errors become GraphQL errors, by the kind of their code (ERROR_KIND, errors/exposure.ts):
@@ -168,8 +169,11 @@ function isClientError(error: GraphQLError): boolean {
   return PASS_THROUGH.has(String(error.extensions?.code));
 }
 
+// In characters (code points), so an emoji is neither split nor counted twice.
 function clip(text: string, length: number): string {
-  return text.length > length ? `${text.slice(0, length)}… (${text.length - length} more characters)` : text;
+  if (text.length <= length) return text;
+  const kept = leadingCharacters(text, length);
+  return kept.length === text.length ? text : `${kept}… (${characterCount(text.slice(kept.length))} more characters)`;
 }
 
 /** Details as a client may see them: long strings and arrays cut short, a few levels deep. */

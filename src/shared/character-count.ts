@@ -7,3 +7,18 @@ export function characterCount(text: string): number {
   for (const _ of text) count += 1;
   return count;
 }
+
+/**
+ * The first `limit` characters (code points) of `text`, as characterCount counts them: a pair of
+ * UTF-16 surrogates is never split, so the result is always valid UTF-16 (echoed input cut with
+ * slice() could end in a lone surrogate).
+ */
+export function leadingCharacters(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = 0;
+  for (let taken = 0; taken < limit && end < text.length; taken++) {
+    const code = text.charCodeAt(end);
+    end += code >= 0xd800 && code <= 0xdbff && end + 1 < text.length && (text.charCodeAt(end + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+  }
+  return text.slice(0, end);
+}

@@ -21,6 +21,7 @@ import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
 import { decimalValue, doubleParts, INTEGER_TEXT, toParameter, type DriverValue } from '../values';
+import { leadingCharacters } from '../../shared/character-count';
 
 /** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
 export interface ColumnRows {
@@ -197,9 +198,9 @@ export abstract class SqlDialect implements UpsertDialect {
     if (typeof name !== 'string' || !PLAIN_IDENTIFIER.test(name) || name.length > this.maxIdentifierLength) {
       throw new AppError(
         'INVALID_IDENTIFIER',
-        `"${String(name).slice(0, 80)}" is not a valid identifier for ${this.variant}: use letters, digits, _ or $, ` +
+        `"${leadingCharacters(String(name), 80)}" is not a valid identifier for ${this.variant}: use letters, digits, _ or $, ` +
           `starting with a letter or _, at most ${this.maxIdentifierLength} characters`,
-        { identifier: String(name).slice(0, 80) },
+        { identifier: leadingCharacters(String(name), 80) },
       );
     }
   }

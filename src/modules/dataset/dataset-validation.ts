@@ -2,6 +2,7 @@ import type { SqlDialect } from '../../datastore/dialects';
 import type { CatalogColumn } from '../../datastore/types';
 import { AppError } from '../../errors/app-error';
 import { characterCount } from '../../shared/character-count';
+import { leadingCharacters } from '../../shared/character-count';
 
 /** The checks a dataset definition passes before anything is written; each failure names its field. */
 export function badInput(field: string, message: string, value?: unknown): AppError {
@@ -24,7 +25,7 @@ export function checkIdentifier(dialect: SqlDialect, field: string, name: string
   try {
     dialect.assertIdentifier(name);
   } catch (error) {
-    throw badInput(field, (error as Error).message, name.slice(0, 80));
+    throw badInput(field, (error as Error).message, leadingCharacters(name, 80));
   }
 }
 

@@ -22,6 +22,7 @@ import { failureOf } from './run-failure';
 import type { RunEvents } from './run.events';
 import type { RunTracer } from './run.tracer';
 import { logFailure } from '../../logging/log-failure';
+import { leadingCharacters } from '../../shared/character-count';
 
 /** Per-iteration records kept with a run; beyond this the record is cut (the count says so). */
 export const MAX_RECORDED_ITERATIONS = 5_000;
@@ -409,7 +410,7 @@ function assignmentsInKeyOrder(keys: EntityKeys, clusters: Int32Array, distances
       const key = sorted.keys[at]!;
       throw new ModelInputError(
         'DUPLICATE_KEY',
-        `more than one row of the table has the key ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}`,
+        `more than one row of the table has the key ${JSON.stringify(key.length > 200 ? `${leadingCharacters(key, 200)}…` : key)}`,
       );
     }
   }

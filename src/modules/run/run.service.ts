@@ -24,6 +24,7 @@ import { isTerminal, type IterationRecord, type ModelRunRecord } from './run.rec
 import type { RunFilter, RunKey, RunOrder, RunRecordField, RunRepository } from './run.repository';
 import type { RunClaimer } from './run-claimer';
 import type { RunTracer } from './run.tracer';
+import { leadingCharacters } from '../../shared/character-count';
 
 export interface RunServiceDependencies {
   readonly datastore: Datastore;
@@ -207,7 +208,7 @@ export class RunService {
   async require(id: string, field = 'id'): Promise<ModelRunRecord> {
     const [run] = await this.deps.runs.findByIds([id]);
     // At most 80 characters of the id go back to the caller: it is input, and may be huge.
-    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${id.slice(0, 80)}"`, { field });
+    if (!run) throw new AppError('BAD_USER_INPUT', `No model run has id "${leadingCharacters(id, 80)}"`, { field });
     return run;
   }
 

@@ -103,6 +103,22 @@ describe('error formatting in production (NODE_ENV=production)', () => {
     assert.equal(logs().length, 0);
   });
 
+  // format-error.ts' limits: a message's characters, and a detail string's.
+  const MAX_MESSAGE = 1_000;
+  const MAX_DETAIL = 200;
+
+  it('long echoed input is cut in characters: an emoji is never split into a lone surrogate, nor counted twice', async () => {
+    const { respond } = setup(true);
+    const name = `a${'😀'.repeat(300)}`;
+    const [formatted] = await respond([resolverError(new AppError('BAD_USER_INPUT', `bad ${'😀'.repeat(3_000)}`, { field: 'name', value: name }))]);
+    const value = String(formatted!.extensions?.value);
+    const message = formatted!.message;
+    for (const text of [value, message])
+      assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text), `no lone surrogate: …${JSON.stringify(text.slice(-40))}`);
+    assert.equal(value, `a${'😀'.repeat(MAX_DETAIL - 1)}… (${301 - MAX_DETAIL} more characters)`);
+    assert.equal(message, `bad ${'😀'.repeat(MAX_MESSAGE - 4)}… (${3_004 - MAX_MESSAGE} more characters)`);
+  });
+
   it('Apollo’s request errors pass through; AppErrors coded internal are masked', async () => {
     const { respond } = setup(true);
     const validation = new GraphQLError('Cannot query field "password" on type "Dataset".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });

@@ -10,6 +10,7 @@ import type { RunRepository } from '../run.repository';
 import type { PointSample, SamplePoint } from './point-sample';
 import { firstTwoComponents } from './principal-components';
 import { Reservoir } from './reservoir';
+import { leadingCharacters } from '../../../shared/character-count';
 
 /** Rows the points chart shows by default, and at most. */
 export const DEFAULT_SAMPLE_SIZE = 2_000;
@@ -135,7 +136,7 @@ function checkRequest(run: ModelRunRecord, request: ReportRequest): readonly [nu
   const index = (field: 'x' | 'y', name: string) => {
     const found = features.indexOf(name);
     if (found === -1) {
-      throw new AppError('BAD_USER_INPUT', `${field} must be one of the run’s features (${features.join(', ')}), not "${name.slice(0, 80)}"`, {
+      throw new AppError('BAD_USER_INPUT', `${field} must be one of the run’s features (${features.join(', ')}), not "${leadingCharacters(name, 80)}"`, {
         field,
         features: [...features],
       });
