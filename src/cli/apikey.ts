@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { Datastore } from '../datastore/datastore';
@@ -14,21 +16,40 @@ const USAGE = `usage:
   npm run apikey -- create --name <name> --role <viewer|operator|admin>   prints the key once
   npm run apikey -- list
   npm run apikey -- revoke --id <id>
-(uses the same DB_* configuration as the server; with REDIS_URL, revoke tells every server at once)
+  npm run apikey -- --help
+(uses the same DB_* and DATA_DIR configuration as the server; with REDIS_URL, revoke tells every server at once)
 `;
 
 /** `npm run apikey`: API keys from the command line, e.g. the first admin key of a new installation. */
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string' }, id: { type: 'string' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { name: { type: 'string' }, role: { type: 'string' }, id: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    // An unknown option or a missing value: node's own words, then how to call it.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+  const { positionals, values } = parsed;
   const command = positionals[0];
+  if (values.help || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (!command || !['create', 'list', 'revoke'].includes(command)) {
     process.stderr.write(USAGE);
     process.exit(2);
   }
   const config = loadConfig();
+  // The embedded default, as the server opens it: its folder made if missing (a first admin key may come
+  // before the first start). Which file is said, since another DATA_DIR than the server's is another database.
+  if (config.database.embedded) {
+    mkdirSync(config.dataDir, { recursive: true });
+    process.stderr.write(`(the embedded database ${path.join(config.dataDir, 'aimodel.sqlite')})\n`);
+  }
   const datastore = Datastore.create({
     connectionString: config.database.connectionString,
     dialect: dialectFor(config.database.dialect),

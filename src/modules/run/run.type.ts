@@ -340,7 +340,11 @@ export class ModelRun {
   @Field(() => Date, { nullable: true, description: 'When it reached a terminal status; null before.' })
   finishedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'When its outcomes were last written to the outcome table.' })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When its outcomes were last published: the run’s finishedAt (their scoredAt) for the publish that follows the run, the time of the call for publishRunOutcomes; null until one succeeds.',
+  })
   outcomesPublishedAt!: Date | null;
 
   @Field(() => PublishError, {

@@ -172,6 +172,19 @@ describe('npm run apikey (create, list, revoke) against a running server’s dat
     await server?.stop();
   });
 
+  it('--help prints the usage and exits 0; an unknown option says so, with the usage, and exits 2; create says which database it wrote to', () => {
+    const help = cli(dataDir, '--help');
+    assert.deepEqual([help.status, help.stderr], [0, ''], help.stderr);
+    assert.match(help.stdout, /^usage:\n {2}npm run apikey -- create --name <name> --role <viewer\|operator\|admin>/);
+    assert.match(help.stdout, /uses the same DB_\* and DATA_DIR configuration as the server/);
+    const unknown = cli(dataDir, 'list', '--bogus');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /^Unknown option '--bogus'.*\nusage:\n/s);
+    const created = cli(dataDir, 'create', '--name', 'says where', '--role', 'viewer');
+    assert.equal(created.status, 0, created.stderr);
+    assert.equal(created.stderr, `(the embedded database ${path.join(dataDir, 'aimodel.sqlite')})\n`);
+  });
+
   it('create prints a key once that the running server accepts with its role (operator: queries yes, apiKeys FORBIDDEN)', async () => {
     const created = cli(dataDir, 'create', '--name', 'cli operator', '--role', 'operator');
     assert.equal(created.status, 0, created.stderr);
