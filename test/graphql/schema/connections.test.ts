@@ -119,7 +119,7 @@ describe('totalCount and keyset paging of assignments, outcomes, preview and tra
     assert.deepEqual([answer.dataset.preview.totalCount, answer.dataset.rowCount], [150, 150]);
   });
 
-  it('trace: totalCount is the number of documents its pages hold, with and without actions', async () => {
+  it('trace: totalCount is the number of documents its pages hold, with and without actions, none for an empty list', async () => {
     interface Answer {
       modelRun: { trace: Connection<{ id: string; action: string }> };
     }
@@ -138,6 +138,9 @@ describe('totalCount and keyset paging of assignments, outcomes, preview and tra
     const iterations = every.filter((node) => node.action === 'ITERATION').length;
     assert.ok(iterations > 0);
     assert.equal((await page(['ITERATION'], null)).totalCount, iterations);
+    // An empty list matches none, as modelRuns(filter: { statuses: [] }) does (it read every document).
+    const none = await page([], null);
+    assert.deepEqual([none.totalCount, none.edges, none.pageInfo.hasNextPage], [0, [], false]);
   });
 
   it('dataset(name:) finds iris; dataset(id:) finds it by its id; neither or both is BAD_USER_INPUT; an unknown name is null', async () => {
