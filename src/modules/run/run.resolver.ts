@@ -128,7 +128,10 @@ export class RunResolver {
   })
   trace(
     @Root() run: ModelRunRecord,
-    @Arg('actions', () => [TraceActionEnum], { nullable: true, description: 'Only documents of these actions; every action when null, none for an empty list.' })
+    @Arg('actions', () => [TraceActionEnum], {
+      nullable: true,
+      description: 'Only documents of these actions; every action when null, none for an empty list.',
+    })
     actions: string[] | null,
     @Arg('first', () => Int, FIRST) first: number | null,
     @Arg('after', () => String, AFTER) after: string | null,
