@@ -89,7 +89,7 @@ export class DatasetResolver {
   @FieldResolver(() => [FeatureProfile], {
     nullable: true,
     description:
-      'Per feature: count, NULLs, min, max, mean, stddev — computed by the database. Null, with a NOT_FOUND error naming what is missing, when the table or one of the dataset’s columns was dropped or renamed since registration.',
+      'Per feature: count, NULLs, min, max, mean, stddev — computed by the database. Null, with a NOT_FOUND error naming what is missing, when the table or one of the dataset’s columns was dropped or renamed since registration; null with DB_ERROR on PostgreSQL and MySQL/MariaDB when a feature’s sum or squared deviations pass the largest double (values near 1e154 and beyond), which those databases refuse to compute.',
   })
   profile(@Root() dataset: DatasetRecord, @Ctx() context: GraphqlContext): Promise<FeatureProfileRow[]> {
     return context.loaders.dataset.profile.load(dataset);
