@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/config';
+import { embeddedDatabaseFile, loadConfig } from '../config/config';
 import { Datastore } from '../datastore/datastore';
 import { dialectFor } from '../datastore/dialects';
 import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
@@ -48,7 +47,7 @@ async function main(): Promise<void> {
   // before the first start). Which file is said, since another DATA_DIR than the server's is another database.
   if (config.database.embedded) {
     mkdirSync(config.dataDir, { recursive: true });
-    process.stderr.write(`(the embedded database ${path.join(config.dataDir, 'aimodel.sqlite')})\n`);
+    process.stderr.write(`(the embedded database ${embeddedDatabaseFile(config.dataDir)})\n`);
   }
   const datastore = Datastore.create({
     connectionString: config.database.connectionString,

@@ -104,9 +104,14 @@ export interface DatabaseConfig {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The embedded default's SQLite file in DATA_DIR. */
+export function embeddedDatabaseFile(dataDir: string): string {
+  return path.join(dataDir, 'aimodel.sqlite');
+}
+
 export function embeddedConnectionString(dataDir: string): string {
   // WAL lets pooled readers run beside a writer; Timeout is SQLite's busy timeout in milliseconds.
-  return `Driver={SQLite3};Database=${path.join(dataDir, 'aimodel.sqlite')};Timeout=10000;JournalMode=WAL;FKSupport=1`;
+  return `Driver={SQLite3};Database=${embeddedDatabaseFile(dataDir)};Timeout=10000;JournalMode=WAL;FKSupport=1`;
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -3,6 +3,7 @@ import type { Page } from '../datastore/dialects/dialect';
 import { AppError } from '../errors/app-error';
 import type { KeysetPage } from '../shared/keyset-page';
 import type { PageOfRows } from '../shared/page-of-rows';
+import { leadingCharacters } from '../shared/character-count';
 
 /** The largest page any list field returns; `first` above it is refused, not silently cut. */
 export const MAX_PAGE_SIZE = 500;
@@ -43,7 +44,7 @@ function decodeCursor(cursor: string): number {
   // Digits only, as encodeCursor writes them: Number() alone would read '' as 0 and take ' 7', '1e2', '0x10'.
   const offset = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
   if (!text.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(offset) || offset < 0) {
-    throw new AppError('BAD_USER_INPUT', `"${cursor.slice(0, 60)}" is not a cursor this server gave out`, { field: 'after' });
+    throw new AppError('BAD_USER_INPUT', `"${leadingCharacters(cursor, 60)}" is not a cursor this server gave out`, { field: 'after' });
   }
   return offset;
 }
@@ -108,7 +109,7 @@ function decodeKeysetCursor<Key>(cursors: KeysetCursors<unknown, Key>, cursor: s
     }
   }
   if (key === null) {
-    throw new AppError('BAD_USER_INPUT', `"${cursor.slice(0, 60)}" is not a cursor this server gave out for this list and order`, { field: 'after' });
+    throw new AppError('BAD_USER_INPUT', `"${leadingCharacters(cursor, 60)}" is not a cursor this server gave out for this list and order`, { field: 'after' });
   }
   return key;
 }

@@ -10,8 +10,8 @@ export function characterCount(text: string): number {
 
 /**
  * The first `limit` characters (code points) of `text`, as characterCount counts them: a pair of
- * UTF-16 surrogates is never split, so the result is always valid UTF-16 (echoed input cut with
- * slice() could end in a lone surrogate).
+ * UTF-16 surrogates is never split (echoed input cut with slice() could end in a lone surrogate). A
+ * lone surrogate the text already holds is kept, as one character.
  */
 export function leadingCharacters(text: string, limit: number): string {
   if (text.length <= limit) return text;

@@ -66,7 +66,8 @@ export class ElasticsearchTraceReader implements TraceReader {
 
 function runQuery(runId: string, actions: readonly string[] | null): object {
   const filter: object[] = [{ term: { 'trace.id': runId } }];
-  if (actions?.length) filter.push({ terms: { 'event.action': actions } });
+  // null: every action; an empty list: none (terms of nothing matches no document).
+  if (actions !== null) filter.push({ terms: { 'event.action': actions } });
   return { bool: { filter } };
 }
 
@@ -103,7 +104,7 @@ export class FileTraceReader implements TraceReader {
         // A document is written once; a line twice (a write retried) is read once.
         if (seen.has(document._id)) continue;
         seen.add(document._id);
-        if (actions?.length && !actions.includes(document.event.action)) continue;
+        if (actions !== null && !actions.includes(document.event.action)) continue;
         if (skipped < offset) {
           skipped += 1;
           continue;

@@ -324,11 +324,12 @@ export abstract class SqlDialect implements UpsertDialect {
   }
 
   /**
-   * True where a text value holds U+0000, which the ODBC drivers read as the end of the text (`x\0a`
-   * reads as `x`): undefined where the database cannot tell it here. Default undefined: PostgreSQL's
-   * text cannot hold one, and the Oracle family's CHR(0) is not checked against a server here.
+   * True where a key column's value is text holding U+0000, which the ODBC drivers read as the end of
+   * the text (`x\0a` reads as `x`); undefined where the database cannot tell it here, or the column
+   * (`typeName`, its catalog type) holds no text. Default undefined: PostgreSQL's text cannot hold one,
+   * and the Oracle family's CHR(0) is not checked against a server here.
    */
-  textHoldsNulSql(_column: string): string | undefined {
+  textHoldsNulSql(_column: string, _typeName: string): string | undefined {
     return undefined;
   }
 
@@ -449,6 +450,16 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   exactNumberSql(column: string): string | undefined {
     return this.castToDouble(column);
+  }
+
+  /**
+   * The population variance of `deviation`, a double expression already centred on its mean, as an
+   * aggregate. Default VAR_POP (PostgreSQL, MySQL/MariaDB, the Oracle family): PostgreSQL refuses a
+   * product that underflows to 0 ("value out of range: underflow"), so deviations below about 1e-162
+   * squared by hand failed the statement there.
+   */
+  populationVarianceSql(deviation: string): string {
+    return `VAR_POP(${deviation})`;
   }
 
   /** The number exactNumberSql's text stands for, where it is text. Default: Number(text). */

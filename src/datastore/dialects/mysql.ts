@@ -74,8 +74,9 @@ export class MysqlDialect extends SqlDialect {
     return `CAST(${expression} AS CHAR)`;
   }
 
-  override textHoldsNulSql(column: string): string {
-    return `INSTR(${column}, ${this.characterSql(0)}) > 0`;
+  // Text types only: a BINARY(16) key pads with zero bytes, which are no NUL in text.
+  override textHoldsNulSql(column: string, typeName: string): string | undefined {
+    return /char|text|enum|set/i.test(typeName) && !/binary|blob/i.test(typeName) ? `INSTR(${column}, ${this.characterSql(0)}) > 0` : undefined;
   }
 
   // CHAR(n) alone is a binary string; REPLACE on the column's text needs the connection's character set.

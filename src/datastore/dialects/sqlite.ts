@@ -177,6 +177,11 @@ export class SqliteDialect extends SqlDialect {
     return `CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${this.exactRealText(column)} END`;
   }
 
+  // SQLite has no VAR_POP: the mean of the squares, less the square of the mean, which the centring keeps small.
+  override populationVarianceSql(deviation: string): string {
+    return `AVG(${deviation} * ${deviation}) - AVG(${deviation}) * AVG(${deviation})`;
+  }
+
   // The driver reads a REAL through SQLite's 15-digit text (123456789.12345679 came back as
   // 123456789.123457): the exact text instead, as a run reads its features.
   override exactDoubleSelectSql(column: string): string {
@@ -317,9 +322,10 @@ export class SqliteDialect extends SqlDialect {
     return this.readsJsonWithMath ? this.packedProbe('? * power(2, ?)', packedPageSql) : undefined;
   }
 
-  // Its bytes: instr() and length() on text stop at the first NUL.
+  // Whatever the declared type, a value is text or not by its storage class; a blob is read whole (hex), so
+  // its zero bytes are no NUL. Its bytes are searched: instr() and length() on text stop at the first NUL.
   override textHoldsNulSql(column: string): string {
-    return `instr(CAST(${column} AS BLOB), X'00') > 0`;
+    return `(typeof(${column}) = 'text' AND instr(CAST(${column} AS BLOB), X'00') > 0)`;
   }
 
   // LENGTH counts characters of text (and of a number's text); there is no CHAR_LENGTH.

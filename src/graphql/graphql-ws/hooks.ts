@@ -19,6 +19,7 @@ import { limitErrorOf } from '../limits/limits';
 import { assertNoNulCharacters } from '../limits/nul-characters';
 import { queryLimitRules } from '../limits/rules';
 import { tokenLimitErrorOf } from '../limits/tokens';
+import { leadingCharacters } from '../../shared/character-count';
 
 /**
  * graphql-ws does not go through Apollo Server: these `useServer` hooks give a socket operation what
@@ -47,7 +48,7 @@ export function graphqlWsHooks(options: {
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) {
         const message = payload.operationName
-          ? `Unknown operation named "${payload.operationName.slice(0, 64)}".`
+          ? `Unknown operation named "${leadingCharacters(payload.operationName, 64)}".`
           : 'Must provide operation name if query contains multiple operations.';
         return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
       }

@@ -1,4 +1,5 @@
 import { GraphQLError, type ASTNode } from 'graphql';
+import { leadingCharacters } from '../../shared/character-count';
 
 /** The codes of refused operations; each is in src/errors/catalogue.ts and the README's table. */
 export const LIMIT_CODES = ['QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_TOKENS', 'TOO_MANY_DIRECTIVES'] as const;
@@ -49,5 +50,5 @@ export function formatNumber(value: number): string {
 
 /** How a limit's message names the operation: its name (cut at 64 characters) when it has one. */
 export function describeOperation(name: string | undefined): string {
-  return name ? `Operation "${name.slice(0, 64)}"` : 'The operation';
+  return name ? `Operation "${leadingCharacters(name, 64)}"` : 'The operation';
 }

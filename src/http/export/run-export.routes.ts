@@ -11,6 +11,7 @@ import { sendJsonError } from '../json-error';
 import { methodNotAllowed } from '../not-found';
 import { requireRole } from '../route-identity';
 import { CSV, NDJSON, type ExportColumn, type TableFormat } from './table-format';
+import { leadingCharacters } from '../../shared/character-count';
 
 const ASSIGNMENT_COLUMNS: readonly ExportColumn<Assignment>[] = [
   { name: 'entityKey', type: 'text', value: (row) => row.entityKey },
@@ -51,7 +52,7 @@ export function runExportRoutes(service: RunExportService, authenticator: Authen
       router.get(`/runs/:id/${name}.${extension}`, async (request: Request<{ id: string }>, response) => {
         const runId = request.params.id;
         const requestId = requestIdFrom(request.headers['x-request-id']);
-        const log = logger.child({ requestId, runId: runId.slice(0, 64), export: `${name}.${extension}` });
+        const log = logger.child({ requestId, runId: leadingCharacters(runId, 64), export: `${name}.${extension}` });
         let pages: AsyncGenerator<readonly never[]>;
         try {
           await requireRole(authenticator, request, 'viewer');

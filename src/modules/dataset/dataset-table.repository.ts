@@ -41,34 +41,32 @@ export class DatasetTableRepository {
    * One statement for all features: counts, min, max, mean and the population variance, whose square
    * root is the standard deviation. No row leaves the database. Only numbers count as values, as a run
    * reads them (SqlDialect.numericValueSql), each as the double a run reads. Min, max and mean come as
-   * exactNumberSql gives them (SQLite's driver read them through 15 digits, so 1.7976931348623157e308
-   * came back as Infinity). The variance is the mean of the squared deviations from the means of a
-   * first pass (one subquery for every feature), less the square of their mean: AVG(x²) − mean² gave 0
-   * for 1e9 + 0.1…0.4, and PostgreSQL's VAR_POP kept 6 digits of it. A mean or deviation past the
-   * largest double is null.
+   * exactNumberSql gives them (SQLite's driver reads a double through 15 digits). The variance is of
+   * the deviations from the means of a first pass, one subquery for all features
+   * (SqlDialect.populationVarianceSql), so a large mean does not cancel it. A mean or deviation the
+   * database cannot hold in a double is null.
    */
   async profile(table: string, features: readonly string[]): Promise<FeatureProfileRow[]> {
     const dialect = this.executor.dialect;
     const from = dialect.quoteIdentifier(table);
     const exact = (expression: string) => dialect.exactNumberSql(expression) ?? expression;
-    // Qualified by the table: the first pass's names are beside them.
-    const columns = features.map((feature) => `${from}.${dialect.quoteIdentifier(feature)}`);
-    const doubles = columns.map((column) => dialect.castToDouble(dialect.numericValueSql(column)));
-    const aggregates = columns.flatMap((column, index) => {
-      const asDouble = doubles[index]!;
-      const deviation = `(${asDouble} - feature_means.mean_${index})`;
+    // Both passes alias the table, so its name never meets the first pass's alias (a table may be called feature_means).
+    const asDouble = (alias: string, feature: string) => dialect.castToDouble(dialect.numericValueSql(`${alias}.${dialect.quoteIdentifier(feature)}`));
+    const aggregates = features.flatMap((feature, index) => {
+      const column = `profiled_rows.${dialect.quoteIdentifier(feature)}`;
+      const value = asDouble('profiled_rows', feature);
       return [
         `COUNT(${dialect.numericValueSql(column)}) AS f${index}_count`,
         `COUNT(${column}) AS f${index}_present`,
-        `${exact(`MIN(${asDouble})`)} AS f${index}_min`,
-        `${exact(`MAX(${asDouble})`)} AS f${index}_max`,
-        `${exact(`AVG(${asDouble})`)} AS f${index}_mean`,
-        `AVG(${deviation} * ${deviation}) - AVG(${deviation}) * AVG(${deviation}) AS f${index}_variance`,
+        `${exact(`MIN(${value})`)} AS f${index}_min`,
+        `${exact(`MAX(${value})`)} AS f${index}_max`,
+        `${exact(`AVG(${value})`)} AS f${index}_mean`,
+        `${dialect.populationVarianceSql(`(${value} - feature_means.mean_${index})`)} AS f${index}_variance`,
       ];
     });
-    const means = `SELECT ${doubles.map((value, index) => `AVG(${value}) AS mean_${index}`).join(', ')} FROM ${from}`;
+    const means = `SELECT ${features.map((feature, index) => `AVG(${asDouble('first_pass', feature)}) AS mean_${index}`).join(', ')} FROM ${from} first_pass`;
     const [row] = await this.executor.query({
-      sql: `SELECT COUNT(*) AS total_rows, ${aggregates.join(', ')} FROM ${from} CROSS JOIN (${means}) feature_means`,
+      sql: `SELECT COUNT(*) AS total_rows, ${aggregates.join(', ')} FROM ${from} profiled_rows CROSS JOIN (${means}) feature_means`,
       parameters: [],
       kind: 'select',
     });
@@ -144,9 +142,10 @@ export class DatasetTableRepository {
     const anyNull = keyColumns.map((column) => `${dialect.quoteIdentifier(column.name)} IS NULL`).join(' OR ');
     const length = entityKeyLength(dialect, keyColumns);
     const timestamps = keyColumns.filter((column) => dialect.isTimestampType(column.type));
+    // Where a numeric column can hold text (SQLite), every key column is checked.
     const nul = keyColumns
-      .filter((column) => !dialect.isNumericType(column.type) && !dialect.isTimestampType(column.type))
-      .flatMap((column) => dialect.textHoldsNulSql(dialect.quoteIdentifier(column.name)) ?? []);
+      .filter((column) => dialect.numericColumnsHoldText || (!dialect.isNumericType(column.type) && !dialect.isTimestampType(column.type)))
+      .flatMap((column) => dialect.textHoldsNulSql(dialect.quoteIdentifier(column.name), column.type) ?? []);
     const [row] = await this.executor.query({
       sql: dialect.selectWithoutTable(
         [

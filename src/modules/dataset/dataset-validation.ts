@@ -1,8 +1,7 @@
 import type { SqlDialect } from '../../datastore/dialects';
 import type { CatalogColumn } from '../../datastore/types';
 import { AppError } from '../../errors/app-error';
-import { characterCount } from '../../shared/character-count';
-import { leadingCharacters } from '../../shared/character-count';
+import { characterCount, leadingCharacters } from '../../shared/character-count';
 
 /** The checks a dataset definition passes before anything is written; each failure names its field. */
 export function badInput(field: string, message: string, value?: unknown): AppError {

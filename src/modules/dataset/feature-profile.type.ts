@@ -20,13 +20,16 @@ export class FeatureProfile {
   @Field(() => Float, { nullable: true, description: 'The largest number, as the double a run reads; null when there is none.' })
   max!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'The mean of the numbers; null when there is none, or when it is past the largest double.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'The mean of the numbers; null when there is none, or when the database’s sum of them passes the largest double (SQLite).',
+  })
   mean!: number | null;
 
   @Field(() => Float, {
     nullable: true,
     description:
-      'The population standard deviation, from the deviations from the mean; null when there is no number, or when the squared deviations are past the largest double.',
+      'The population standard deviation, from the deviations from the mean; null when there is no number, or when the mean or the squared deviations pass the largest double (SQLite).',
   })
   stddev!: number | null;
 }

@@ -410,7 +410,7 @@ function assignmentsInKeyOrder(keys: EntityKeys, clusters: Int32Array, distances
       const key = sorted.keys[at]!;
       throw new ModelInputError(
         'DUPLICATE_KEY',
-        `more than one row of the table has the key ${JSON.stringify(key.length > 200 ? `${leadingCharacters(key, 200)}…` : key)}`,
+        `more than one row of the table has the key ${JSON.stringify(leadingCharacters(key, 200) === key ? key : `${leadingCharacters(key, 200)}…`)}`,
       );
     }
   }

@@ -185,6 +185,14 @@ describe('npm run apikey (create, list, revoke) against a running server’s dat
     assert.equal(created.stderr, `(the embedded database ${path.join(dataDir, 'aimodel.sqlite')})\n`);
   });
 
+  it('a first key before the first start: a DATA_DIR that does not exist yet is made, and the key is there', () => {
+    const fresh = path.join(mkdtempSync(path.join(tmpdir(), 'aimodel-apikey-fresh-')), 'not', 'yet');
+    const created = cli(fresh, 'create', '--name', 'first admin', '--role', 'admin');
+    assert.equal(created.status, 0, created.stderr);
+    const id = /created API key (\S+) /.exec(created.stdout)![1]!;
+    assert.match(cli(fresh, 'list').stdout, new RegExp(`^${id} .*admin\\s+first admin$`, 'm'));
+  });
+
   it('create prints a key once that the running server accepts with its role (operator: queries yes, apiKeys FORBIDDEN)', async () => {
     const created = cli(dataDir, 'create', '--name', 'cli operator', '--role', 'operator');
     assert.equal(created.status, 0, created.stderr);

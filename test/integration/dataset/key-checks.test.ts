@@ -154,6 +154,31 @@ for (const target of TARGETS) {
       }
     });
 
+    // Where the NUL check runs (the test above): SQLite and MariaDB.
+    const binary = target.label === 'SQLite' ? 'BLOB' : target.label === 'MariaDB' ? 'VARBINARY(3)' : undefined;
+    if (binary !== undefined)
+      it('zero bytes that are no NUL in text: a binary key (read whole) is not counted; on SQLite, text in a column declared INTEGER is', async () => {
+        const q = (name: string) => datastore.dialect.quoteIdentifier(name);
+        const bytes = `${table}_bytes`;
+        await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(bytes)}`));
+        await datastore.execute(ddl(`CREATE TABLE ${q(bytes)} (${q('k')} ${binary} NOT NULL PRIMARY KEY, ${q('n')} INTEGER, ${q('f')} DOUBLE PRECISION)`));
+        try {
+          const hex = (digits: string) => (target.label === 'SQLite' ? `X'${digits}'` : `0x${digits}`);
+          // On SQLite the INTEGER column holds text with a NUL in two rows.
+          const n = (before: string, after: string) => (target.label === 'SQLite' ? `'${before}' || char(0) || '${after}'` : '1');
+          await datastore.execute({
+            sql: `INSERT INTO ${q(bytes)} VALUES (${hex('0a00ff')}, ${n('x', 'a')}, 1), (${hex('0a00fe')}, ${n('x', 'b')}, 2), (${hex('0b')}, 3, 3)`,
+            parameters: [],
+            kind: 'insert',
+          });
+          const found = await repository.keyViolations(bytes, [{ name: 'k', type: binary }]);
+          assert.equal(found.nulKeys, 0, 'a binary key with zero bytes');
+          if (target.label === 'SQLite') assert.equal((await repository.keyViolations(bytes, [{ name: 'n', type: 'INTEGER' }])).nulKeys, 2);
+        } finally {
+          await datastore.execute(ddl(`DROP TABLE IF EXISTS ${q(bytes)}`));
+        }
+      });
+
     const counted = target.countsSubMilliseconds === false ? 'none counted (H2 drops the fraction)' : 'counted';
     it(`a timestamp key: the ${SUB_MILLISECOND} values finer than a millisecond are ${counted}; the server reads .123, .123456 and .123457 as one key`, async () => {
       const found = await repository.keyViolations(table, [{ name: 'ts', type: target.timestampType }]);

@@ -164,9 +164,11 @@ describe('FileTraceReader', () => {
     assert.deepEqual(idsOf(page.documents), idsOf(expected));
   });
 
-  it('an empty actions filter means every action', async () => {
-    const page = await new FileTraceReader(directory).read(runId, [], 0, 100);
-    assert.equal(page.documents.length, ofTheRun.length);
+  it('an empty actions filter matches no document, as every list filter of the graph; null means every action', async () => {
+    const reader = new FileTraceReader(directory);
+    assert.deepEqual((await reader.read(runId, [], 0, 100)).documents, []);
+    assert.equal(await reader.count(runId, []), 0);
+    assert.equal((await reader.read(runId, null, 0, 100)).documents.length, ofTheRun.length);
   });
 
   it('offset skips matching documents and at most limit + 1 come back, so the caller sees whether more follow', async () => {
