@@ -75,13 +75,12 @@ export class DatasetTableRepository {
       const value = (name: string) => row?.[`f${index}_${name}`] ?? null;
       const finite = (name: string) => {
         const read = value(name);
-        const number = read === null ? null : dialect.exactDouble(read);
-        return number !== null && Number.isFinite(number) ? number : null;
+        const number = read === null ? Number.NaN : dialect.exactDouble(read);
+        return Number.isFinite(number) ? number : null;
       };
       const count = Number(value('count') ?? 0);
       const present = Number(value('present') ?? 0);
       const variance = finite('variance');
-      const stddev = variance === null ? null : Math.sqrt(Math.max(0, variance));
       return {
         column,
         count,
@@ -90,7 +89,7 @@ export class DatasetTableRepository {
         min: finite('min'),
         max: finite('max'),
         mean: finite('mean'),
-        stddev: stddev !== null && Number.isFinite(stddev) ? stddev : null,
+        stddev: variance === null ? null : Math.sqrt(Math.max(0, variance)),
       };
     });
   }

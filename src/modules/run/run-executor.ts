@@ -408,10 +408,8 @@ function assignmentsInKeyOrder(keys: EntityKeys, clusters: Int32Array, distances
   for (let at = 1; at < rows; at++) {
     if (sorted.keys[at] === sorted.keys[at - 1]) {
       const key = sorted.keys[at]!;
-      throw new ModelInputError(
-        'DUPLICATE_KEY',
-        `more than one row of the table has the key ${JSON.stringify(leadingCharacters(key, 200) === key ? key : `${leadingCharacters(key, 200)}…`)}`,
-      );
+      const shown = leadingCharacters(key, 200);
+      throw new ModelInputError('DUPLICATE_KEY', `more than one row of the table has the key ${JSON.stringify(shown === key ? key : `${shown}…`)}`);
     }
   }
   return sorted;
