@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { embeddedDatabaseFile, loadConfig } from '../config/config';
 import { Datastore } from '../datastore/datastore';
 import { dialectFor } from '../datastore/dialects';
 import { APP_MIGRATIONS } from '../datastore/migrations/app-migrations';
 import { migrate } from '../datastore/migrations/migrator';
+import { prepareEmbeddedFolder } from '../app/datastore';
 import { SharedRedis } from '../app/redis';
 import { isAppError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';
@@ -45,8 +45,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // The embedded default, as the server opens it: its folder made if missing (a first admin key may come
   // before the first start). Which file is said, since another DATA_DIR than the server's is another database.
+  prepareEmbeddedFolder(config);
   if (config.database.embedded) {
-    mkdirSync(config.dataDir, { recursive: true });
     process.stderr.write(`(the embedded database ${embeddedDatabaseFile(config.dataDir)})\n`);
   }
   const datastore = Datastore.create({
