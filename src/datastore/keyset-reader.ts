@@ -54,9 +54,11 @@ export class KeysetReader implements Streamer {
     const pageAfter = (after: readonly SqlValue[] | undefined) => {
       const statement = dialect.compilePackedPage(keyed, rangeConditions(dialect, read, { ...range, after }), pageSize)!;
       // A page's texts are its columns (SQLite's several), in order.
-      const page = this.source
-        .queryBatch(statement)
-        .then((result) => ({ texts: result.length === 0 ? [] : result.columns.map((_, column) => result.value(0, column)), rows: statement.rows }));
+      const page = this.source.queryBatch(statement).then((result) => ({
+        texts: result.length === 0 ? [] : result.columns.map((_, column) => result.value(0, column)),
+        rows: statement.rows,
+        form: statement.form,
+      }));
       // Marked handled at once: the next page's statement may fail while this page is handed over, before
       // anything awaits it (Node would end the process); the read still meets the failure where it awaits it.
       page.catch(() => undefined);
@@ -74,9 +76,9 @@ export class KeysetReader implements Streamer {
     };
     try {
       for (;;) {
-        const { texts, rows: limit } = await next;
+        const { texts, rows: limit, form } = await next;
         next = undefined;
-        const from = lastPackedKey(texts, valueColumns);
+        const from = lastPackedKey(texts, valueColumns, form);
         if (from !== undefined) {
           next = pageAfter([integerBelow(from)]);
           nextFrom = from;
@@ -86,7 +88,7 @@ export class KeysetReader implements Streamer {
         }
         let page: PackedRows;
         try {
-          page = readPackedTexts(texts, valueColumns, limit);
+          page = readPackedTexts(texts, valueColumns, limit, form);
         } catch (error) {
           // A column whose text is no number's: the driver reads on, as it reads such a value.
           if (!(error instanceof UnreadablePackedPage)) throw error;
@@ -117,7 +119,7 @@ export class KeysetReader implements Streamer {
     this.packedProbe ??= (async () => {
       const probe = dialect.packedPageProbe();
       if (!probe) return false;
-      const page = readPackedPage((await this.source.queryBatch(probe.statement)).value(0, 0), 1, probe.values.length + 1);
+      const page = readPackedPage((await this.source.queryBatch(probe.statement)).value(0, 0), 1, probe.values.length + 1, probe.form);
       return page.then === 'done' && page.rows.length === probe.values.length && page.rows.every((row, index) => Object.is(row[1], probe.values[index]));
     })();
     try {

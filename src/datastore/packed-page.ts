@@ -1,9 +1,25 @@
 /**
- * The rows of one packed page (SqlDialect.compilePackedPage): a JSON array holding, row after row, the
- * row's key and then its values, `valueColumns` of them. A value is a number, null (NULL), false (a value that is no
- * number, read as NULL and counted), or [m, e] for m × 2^e; a key is an integer, the string of its digits past ±(2^53 − 1), or null where the row's key
- * is not one the form carries.
+ * How a packed page (SqlDialect.compilePackedPage) writes its rows; a key is an integer, the string of
+ * its digits past ±(2^53 − 1), or null where the row's key is not one the form carries, and a value may
+ * also be null (NULL) or false (a value that is no number, read as NULL and counted).
+ *
+ * - `flat` (PostgreSQL): one JSON array holding, row after row, the row's key and then its values; a
+ *   value is the number it is, or [m, e] for m × 2^e.
+ * - `scaled` (SQLite): a JSON array of rows, each an array of its key and its values; a value of
+ *   magnitude 1 to 1024 is the integer it is times 2^52 (SQLite writes an integer's digits faster than a
+ *   double's 17), any other [m, e] for m × 2^e or the text of its 17 digits. A row of more than
+ *   SCALED_ROW_VALUES values holds them in arrays of SCALED_GROUP_VALUES after its key (SQLite's
+ *   functions take at most 127 arguments).
  */
+export type PackedForm = 'flat' | 'scaled';
+
+/** The power of two a `scaled` page's integers are the values times. */
+export const SCALED_POWER = 52;
+/** The most values a `scaled` row holds after its key in one array; a wider row holds them in groups. */
+export const SCALED_ROW_VALUES = 126;
+/** The values of each group of a wide `scaled` row. */
+export const SCALED_GROUP_VALUES = 100;
+
 export interface PackedRows {
   /** Each row as [key, ...values], values as doubles or null, in key order. */
   readonly rows: unknown[][];
@@ -21,12 +37,12 @@ export interface PackedRows {
 }
 
 /**
- * Reads a packed page's text. A full page (`limit` rows) is cut before its last key's rows, which may go
+ * Reads a packed page's text (a `flat` one unless `form` says). A full page (`limit` rows) is cut before its last key's rows, which may go
  * on past it (rows whose keys tie are read together); so are the rows before a key the form does not
  * carry, which may compare equal to it.
  */
-export function readPackedPage(text: unknown, valueColumns: number, limit: number): PackedRows {
-  return readPackedTexts([text], valueColumns, limit);
+export function readPackedPage(text: unknown, valueColumns: number, limit: number, form: PackedForm = 'flat'): PackedRows {
+  return readPackedTexts([text], valueColumns, limit, form);
 }
 
 /**
@@ -36,25 +52,25 @@ export function readPackedPage(text: unknown, valueColumns: number, limit: numbe
  * position, each its own ordering of tied rows, could hold some of them twice and others not at all),
  * the page stops before that key and the read goes on without the form.
  */
-export function readPackedTexts(texts: readonly unknown[], valueColumns: number, limit: number): PackedRows {
+export function readPackedTexts(texts: readonly unknown[], valueColumns: number, limit: number, form: PackedForm = 'flat'): PackedRows {
   const width = valueColumns + 1;
-  const flats = texts.flatMap((text) => {
+  const pages = texts.flatMap((text) => {
     if (text === null || text === undefined) return [];
     if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
-    const flat = parsePage(text);
-    if (!Array.isArray(flat) || flat.length % width !== 0) throw new Error(`A packed page holds rows of ${width} values, got ${String(flat.length)} values`);
-    return [flat];
+    return [form === 'scaled' ? scaledRows(parsePage(text), width) : flatRows(parsePage(text), width)];
   });
-  const count = flats.reduce((sum, flat) => sum + flat.length / width, 0);
-  const rows: unknown[][] = new Array<unknown[]>(count);
+  const number = form === 'scaled' ? scaledNumber : packedNumber;
+  const rows = pages.length === 1 ? pages[0]! : pages.flat();
+  const count = rows.length;
   let regular = count;
   let previous: number | string | undefined;
   // Where a value was no number: [row, column], rare, counted once the rows kept are known.
   const notNumbers: [number, number][] = [];
   let row = 0;
-  read: for (const flat of flats) {
-    for (let at = 0; at < flat.length; row++, at += width) {
-      const key = flat[at];
+  read: for (const page of pages) {
+    for (let at = 0; at < page.length; row++, at++) {
+      const values = page[at]!;
+      const key = values[0];
       // A key that goes on from one text to the next: each text's rows of a key may be any of its rows.
       const tiedAcross = at === 0 && row > 0 && key === previous;
       if (!isPackedKey(key) || (previous !== undefined && keyBefore(key, previous)) || tiedAcross) {
@@ -62,14 +78,13 @@ export function readPackedTexts(texts: readonly unknown[], valueColumns: number,
         break read;
       }
       previous = key;
-      const values: unknown[] = new Array<unknown>(width);
-      values[0] = key;
       for (let column = 1; column < width; column++) {
-        const value = flat[at + column];
-        if (value === false) notNumbers.push([row, column]);
-        values[column] = value === false ? null : packedNumber(value);
+        const value = values[column];
+        if (value === false) {
+          notNumbers.push([row, column]);
+          values[column] = null;
+        } else values[column] = number(value);
       }
-      rows[row] = values;
     }
   }
   const counted = (kept: unknown[][]) => {
@@ -90,10 +105,11 @@ export function readPackedTexts(texts: readonly unknown[], valueColumns: number,
  * page's statement can run while this one is read. Undefined where there is no row, or the last row's
  * key is not an integer.
  */
-export function lastPackedKey(texts: readonly unknown[], valueColumns: number): number | string | undefined {
+export function lastPackedKey(texts: readonly unknown[], valueColumns: number, form: PackedForm = 'flat'): number | string | undefined {
   let text: unknown;
   for (let index = texts.length - 1; index >= 0 && (text === null || text === undefined); index--) text = texts[index];
   if (typeof text !== 'string' || !text.endsWith(']')) return undefined;
+  if (form === 'scaled') return lastScaledKey(text);
   // Back over the last row's values (an [m, e] holds a comma) to the comma after its key, then to the one before.
   let depth = 0;
   let commas = 0;
@@ -121,6 +137,27 @@ export function lastPackedKey(texts: readonly unknown[], valueColumns: number): 
   return undefined;
 }
 
+// The key of a `scaled` page's last row: back from the page's end to where that row's array opens.
+function lastScaledKey(text: string): number | string | undefined {
+  let depth = 0;
+  for (let at = text.length - 2; at > 0; at--) {
+    const code = text.charCodeAt(at);
+    if (code === 0x5d) depth++;
+    else if (code === 0x5b && --depth === 0) {
+      const comma = text.indexOf(',', at);
+      if (comma === -1) return undefined;
+      let key: unknown;
+      try {
+        key = JSON.parse(text.slice(at + 1, comma));
+      } catch {
+        return undefined;
+      }
+      return isPackedKey(key) ? key : undefined;
+    }
+  }
+  return undefined;
+}
+
 const DIGITS = /^-?[0-9]+$/;
 
 /**
@@ -135,12 +172,12 @@ export class UnreadablePackedPage extends Error {
 
 // PostgreSQL writes NaN and ±Infinity as words, which JSON has not: read as NULL and ±Infinity, where
 // a page holds them (no other text of a page has those letters).
-function parsePage(text: string): unknown[] {
+function parsePage(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown[];
+    return JSON.parse(text) as unknown;
   } catch {
     try {
-      if (/NaN|Infinity/.test(text)) return JSON.parse(text.replace(/NaN/g, 'null').replace(/Infinity/g, '1e999')) as unknown[];
+      if (/NaN|Infinity/.test(text)) return JSON.parse(text.replace(/NaN/g, 'null').replace(/Infinity/g, '1e999')) as unknown;
     } catch {
       // As below.
     }
@@ -156,6 +193,34 @@ function keyBefore(key: number | string, previous: number | string): boolean {
   return typeof key === 'number' && typeof previous === 'number' ? key < previous : BigInt(key) < BigInt(previous);
 }
 
+/** A `flat` page's rows, each made an array of its own. */
+function flatRows(flat: unknown, width: number): unknown[][] {
+  if (!Array.isArray(flat) || flat.length % width !== 0)
+    throw new Error(`A packed page holds rows of ${width} values, got ${Array.isArray(flat) ? String(flat.length) : 'no array'} values`);
+  const rows = new Array<unknown[]>(flat.length / width);
+  for (let row = 0; row < rows.length; row++) rows[row] = flat.slice(row * width, (row + 1) * width);
+  return rows;
+}
+
+/** A `scaled` page's rows as it holds them, a wide row's groups joined. */
+function scaledRows(page: unknown, width: number): unknown[][] {
+  if (!Array.isArray(page)) throw new Error('A packed page is an array of rows');
+  // A wide row: its key, then ceil(values / SCALED_GROUP_VALUES) arrays of values.
+  const groups = width - 1 > SCALED_ROW_VALUES ? Math.ceil((width - 1) / SCALED_GROUP_VALUES) : 0;
+  const rows = page as unknown[][];
+  for (let row = 0; row < rows.length; row++) {
+    let values: unknown = rows[row];
+    if (groups > 0) {
+      if (!Array.isArray(values) || values.length !== groups + 1 || !values.slice(1).every((group) => Array.isArray(group))) {
+        throw new Error(`A packed page holds rows of a key and ${groups} groups of values`);
+      }
+      values = rows[row] = [values[0], ...(values.slice(1) as unknown[][]).flat(1)];
+    }
+    if (!Array.isArray(values) || values.length !== width) throw new Error(`A packed page holds rows of ${width} values`);
+  }
+  return rows;
+}
+
 function packedNumber(value: unknown): number | null {
   if (typeof value === 'number') return value;
   if (value === null) return null;
@@ -164,6 +229,20 @@ function packedNumber(value: unknown): number | null {
   }
   throw new Error(`A packed page holds numbers, null, false and [m, e], got ${JSON.stringify(value)}`);
 }
+
+// A value of a `scaled` page: an integer is the value times 2^SCALED_POWER (exact: a power of two apart,
+// and the integer a double's value); a text, a double's 17 digits; [m, e] as packedNumber reads it.
+function scaledNumber(value: unknown): number | null {
+  if (typeof value === 'number') return value * 2 ** -SCALED_POWER;
+  if (typeof value === 'string') {
+    const number = Number(value);
+    if (!DECIMAL.test(value) || !Number.isFinite(number)) throw new Error(`A packed page holds numbers' texts, got ${JSON.stringify(value)}`);
+    return number;
+  }
+  return packedNumber(value);
+}
+
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$/;
 
 function withoutLastKey(rows: readonly unknown[][], count: number): unknown[][] {
   if (count === 0) return [];

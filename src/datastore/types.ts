@@ -1,3 +1,4 @@
+import type { PackedForm } from './packed-page';
 /** Values the datastore binds as `?` parameters. Dates travel as UTC text, booleans as 1/0 (see values.ts). */
 export type SqlValue = string | number | bigint | boolean | Date | Buffer | null;
 
@@ -56,11 +57,15 @@ export interface KeyRange {
 /** A packed page's statement (SqlDialect.compilePackedPage): it returns at most `rows` rows. */
 export interface PackedPageStatement extends Statement {
   readonly rows: number;
+  /** How its text writes the rows (packed-page.ts). */
+  readonly form: PackedForm;
 }
 
 /** A packed page over known doubles (SqlDialect.packedPageProbe): its text must read back as `values`. */
 export interface PackedPageProbe {
   readonly statement: Statement;
+  /** How its text writes the rows (packed-page.ts). */
+  readonly form: PackedForm;
   readonly values: readonly number[];
 }
 

@@ -21,6 +21,7 @@ import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
 import { decimalValue, doubleParts, INTEGER_TEXT, toParameter, type DriverValue } from '../values';
+import type { PackedForm } from '../packed-page';
 import { leadingCharacters } from '../../shared/character-count';
 
 /** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
@@ -43,7 +44,13 @@ export const UNKNOWN_SERVER_VERSION = 'unknown';
  * its WHERE, the page's rows and the most rows one text holds (the page's rows where the form has one
  * text), the statement's SQL and how many times the FROM is in it (its parameters bound that often).
  */
-export type PackedPageSql = (key: string, values: readonly string[], from: string, rows: number, textRows: number) => { sql: string; fromCopies: number };
+export type PackedPageSql = (
+  key: string,
+  values: readonly string[],
+  from: string,
+  rows: number,
+  textRows: number,
+) => { sql: string; fromCopies: number; form: PackedForm };
 
 /** The most texts one packed page comes as (SqlDialect.packedPageSplits). */
 export const MAX_PACKED_TEXTS = 16;
@@ -115,6 +122,21 @@ const MASK_BITS = 30;
  */
 const PROBE_DOUBLES: readonly number[] = (() => {
   const values = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1023.9999999999999, 1024 - 2 ** -42, 9.999999999999998e98, 1.0000000000000001e99];
+  // The bounds of SQLite's scaled integers (packed-page.ts), each side.
+  values.push(
+    1,
+    1 - 2 ** -53,
+    1024,
+    1024 + 2 ** -42,
+    2 ** -10,
+    2 ** -10 - 2 ** -63,
+    -1,
+    -(1 - 2 ** -53),
+    -1024,
+    -(1024 + 2 ** -42),
+    -(2 ** -10),
+    -(2 ** -10 - 2 ** -63),
+  );
   values.push(5e-324, 2.225073858507201e-308, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678);
   let seed = 0x2545f491;
   for (let exponent = -1074; exponent <= 1023; exponent += 7) {
@@ -168,10 +190,15 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   readonly transactionalDdl: boolean = false;
   /**
-   * The most characters one packed page's text holds (compilePackedPage), 25 a value and its comma.
+   * The most characters one packed page's text holds (compilePackedPage), packedValueCharacters a value.
    * Default 8 Mi: 16 MiB as the driver's UTF-16, far below V8's and the databases' string limits.
    */
   readonly packedPageMaxCharacters: number = 8 * 1024 * 1024;
+  /**
+   * The most characters a value of a packed page takes with its comma, the key's and the row's own
+   * included (packed-page.ts): 25 by default, `-1.2345678901234567e-100,`.
+   */
+  readonly packedValueCharacters: number = 25;
   /**
    * Whether a packed page may come as several texts, each at most packedPageMaxCharacters, one row of
    * the result each (SQLite's): its rows are then the read's batch, up to MAX_PACKED_TEXTS texts.
@@ -542,7 +569,7 @@ export abstract class SqlDialect implements UpsertDialect {
   /**
    * What compilePackedPage's forms share: where `read` has one key column, first, and numbers beside it,
    * `pageSql(key, values, from, rows, textRows)` (quoted names, the FROM with its WHERE) for at most
-   * `limit` rows and at most packedPageMaxCharacters a text (25 a value and its comma; one text a page,
+   * `limit` rows and at most packedPageMaxCharacters a text (packedValueCharacters a value; one text a page,
    * or up to MAX_PACKED_TEXTS where packedPageSplits), the WHERE's parameters bound once for each copy
    * of the FROM, asking the driver for a first long-data buffer that holds a text (two bytes a
    * character): each text is read in one call.
@@ -553,17 +580,18 @@ export abstract class SqlDialect implements UpsertDialect {
     if (key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || values.length === 0) return undefined;
     if (!values.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
     const { where, parameters } = this.readWhere(read, conditions);
-    const textHolds = Math.max(1, Math.floor(this.packedPageMaxCharacters / (25 * read.columns.length)));
+    const textHolds = Math.max(1, Math.floor(this.packedPageMaxCharacters / (this.packedValueCharacters * read.columns.length)));
     const rows = Math.max(1, Math.min(Math.floor(limit), textHolds * (this.packedPageSplits ? MAX_PACKED_TEXTS : 1)));
     const textRows = Math.min(rows, textHolds);
     const q = (name: string) => this.quoteIdentifier(name);
-    const { sql, fromCopies } = pageSql(q(key), values.map(q), `${q(read.table)}${where}`, rows, textRows);
+    const { sql, fromCopies, form } = pageSql(q(key), values.map(q), `${q(read.table)}${where}`, rows, textRows);
     return {
       sql,
+      form,
       parameters: Array.from({ length: fromCopies }, () => parameters).flat(),
       kind: 'select',
       rows,
-      longDataBytes: textRows * read.columns.length * 25 * 2,
+      longDataBytes: textRows * read.columns.length * this.packedValueCharacters * 2,
     };
   }
 
@@ -574,8 +602,9 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   protected packedProbe(exactDoubleSql: string, pageSql: PackedPageSql): PackedPageProbe {
     const rows = PROBE_DOUBLES.map((_, index) => `(${index + 1}, ${exactDoubleSql})`).join(', ');
-    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${pageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length, PROBE_DOUBLES.length).sql}`;
-    return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES };
+    const page = pageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length, PROBE_DOUBLES.length);
+    const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${page.sql}`;
+    return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES, form: page.form };
   }
 
   /**

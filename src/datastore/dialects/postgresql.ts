@@ -13,6 +13,7 @@ import type {
 } from '../types';
 import type { SetBasedUpsert } from '../upsert/upsert-dialect';
 import { valueText } from '../values';
+import type { PackedForm } from '../packed-page';
 import { SCHEMA_LOCK_KEY, SqlDialect, type ColumnRows, type DriverErrorFacts, type SchemaLockStatements } from './dialect';
 
 // The array type each column's values travel in (see setBasedUpsert).
@@ -297,7 +298,7 @@ function fastArrayElement(value: SqlValue | undefined, index: number): string {
  * those words (readPackedPage reads them). The aliases hold a space,
  * so no column's name can mean them in ORDER BY; string_agg keeps key order.
  */
-function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): { sql: string; fromCopies: number } {
+function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number): { sql: string; fromCopies: number; form: PackedForm } {
   const integerKey = `pg_typeof(${key}) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)`;
   const keyText = `CASE WHEN ${integerKey} THEN coalesce(${key}::text, 'null') ELSE 'null' END`;
   // concat_ws leaves NULLs out: where none is NULL (the common row) it takes the values as they are.
@@ -308,5 +309,6 @@ function packedPageSql(key: string, numbers: readonly string[], from: string, li
   return {
     sql: `SELECT ${page} AS packed_page FROM (SELECT ${key} AS "packed key", ${row} AS "packed row" FROM ${from} ORDER BY ${key} LIMIT ${limit}) AS packed_rows`,
     fromCopies: 1,
+    form: 'flat',
   };
 }

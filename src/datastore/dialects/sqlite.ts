@@ -10,6 +10,7 @@ import type {
   UpsertSpec,
 } from '../types';
 import { doubleParts, integerValue } from '../values';
+import { SCALED_GROUP_VALUES, SCALED_POWER, SCALED_ROW_VALUES, type PackedForm } from '../packed-page';
 import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -36,6 +37,8 @@ export class SqliteDialect extends SqlDialect {
   // 96 Ki text read 193,000 rows/s. A page of a run's 2,000 rows as several such texts (packedPageSplits)
   // reads 272,000 rows/s at 1,406–1,421 MiB (bench/RESULTS.md).
   override readonly packedPageMaxCharacters: number = 96 * 1024;
+  // The scaled form's longest value with its comma: `[-4611686018427387904,-62],`.
+  override readonly packedValueCharacters: number = 27;
   override readonly packedPageSplits: boolean = true;
 
   // The SQLite3 ODBC driver types an INTEGER column as a 32-bit SQL_INTEGER, so 5000000000 reads as
@@ -468,53 +471,59 @@ const PRINTF_EXACT_BELOW = '1e99';
 const PREVIEW_TEXT_BYTES = 1_000;
 // The most columns (a key and its values) a packed read has: 201 are tested (sqlite-packed-read.test.ts).
 const PACKED_MAX_COLUMNS = 201;
-// The values one printf of a packed row takes: SQLite's functions take at most 127 arguments (SQLITE_MAX_FUNCTION_ARG).
-const PRINTF_VALUES = 100;
 
 /**
- * Each row `key,value,…`: a key within ±(2^53 − 1) as its digits, past that as a string of them, no
- * integer as null (the reader goes on without the form); a value as 17 digits below 1e99, [m, e]
- * with m × 2^e the double from there, ±1e999 for ±Infinity, null for NULL, false for what is no
- * number (text, a blob). The page's text is typed TEXT, so the driver reads it whole, by a UNION ALL
- * under a never-true select of sqlite_master's TEXT column; the row's alias holds a space, so no
- * column's name can mean it in ORDER BY. A page of more rows than one text holds comes as several,
- * the columns of one row: text n holds the page's rows from the key of its (n × textRows)-th row up
- * to the next text's (LIMIT 1 OFFSET, a walk along the key's index), so the rows of a key are in one
- * text and each row is written once.
+ * Each row `[key, value, …]` in the `scaled` form (packed-page.ts): a key within ±(2^53 − 1) as its
+ * digits, past that as a string of them, no integer as null (the reader goes on without the form); a
+ * value of magnitude 1 to 1024 as CAST(value × 2^52 AS INTEGER), one of 2^-10 to 1 as
+ * [CAST(value × 2^62 AS INTEGER), -62] (both integers within int64 and exact: a double's lowest bit
+ * there is at least 2^-52 and 2^-62 of a power of two), any other below 1e99 as the text of its 17
+ * digits, [m, e] with m × 2^e the double from there, [±1, 1024] for ±Infinity, null for NULL, false
+ * for what is no number (text, a blob: the unary + strips the column's affinity, so nothing converts
+ * either side and neither is between two numbers). json_array writes an integer's digits in about
+ * half the time printf writes a double's 17 (bench/RESULTS.md). The page's text is typed TEXT, so the
+ * driver reads it whole, by a UNION ALL under a never-true select of sqlite_master's TEXT column; the
+ * row's alias holds a space, so no column's name can mean it in ORDER BY. A page of more rows than one
+ * text holds comes as several, the columns of one row: text n holds the page's rows from the key of
+ * its (n × textRows)-th row up to the next text's (LIMIT 1 OFFSET, a walk along the key's index), so
+ * the rows of a key are in one text and each row is written once.
  */
-function packedPageSql(key: string, numbers: readonly string[], from: string, limit: number, textRows: number): { sql: string; fromCopies: number } {
-  const regularKey = `typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
-  // A number within ±1e99: the unary + strips the column's affinity, so nothing converts either side and
-  // text, a blob (which sort after every number) or NULL is not between. One comparison a value where
-  // typeof() IN (…) AND BETWEEN took three: 1M × 10 checked in 0.31 s instead of 0.67 s.
-  const regular = numbers.map((column) => `+${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW}`);
-  // One printf for the key and at most PRINTF_VALUES values (SQLite takes at most 127 arguments), then one for each next group.
-  const groups = Array.from({ length: Math.ceil(numbers.length / PRINTF_VALUES) }, (_, index) =>
-    numbers.slice(index * PRINTF_VALUES, (index + 1) * PRINTF_VALUES),
-  );
-  const printed = groups
-    .map((group, index) =>
-      index === 0
-        ? `printf('%d${',%!.17g'.repeat(group.length)}', ${[key, ...group].join(', ')})`
-        : `printf('${',%!.17g'.repeat(group.length)}', ${group.join(', ')})`,
-    )
-    .join(' || ');
+function packedPageSql(
+  key: string,
+  numbers: readonly string[],
+  from: string,
+  limit: number,
+  textRows: number,
+): { sql: string; fromCopies: number; form: PackedForm } {
   const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
-  const valueText = (column: string) =>
-    `CASE WHEN ${column} IS NULL THEN 'null' WHEN typeof(${column}) NOT IN ('integer', 'real') THEN 'false' ` +
+  const between = (column: string, low: string, high: string) => `+${column} BETWEEN ${low} AND ${high} OR +${column} BETWEEN -${high} AND -${low}`;
+  const valueJson = (column: string) =>
+    `CASE WHEN ${between(column, '1', '1024')} THEN CAST(${column} * ${2n ** BigInt(SCALED_POWER)} AS INTEGER) ` +
+    `WHEN ${between(column, '9.765625e-4', '1')} THEN json_array(CAST(${column} * ${2n ** 62n} AS INTEGER), -62) ` +
+    `WHEN ${column} IS NULL THEN NULL WHEN typeof(${column}) NOT IN ('integer', 'real') THEN json('false') ` +
     `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
-    `WHEN ${column} = 9e999 THEN '1e999' WHEN ${column} = -9e999 THEN '-1e999' ` +
-    `ELSE '[' || CAST(${column} / power(2, ${exponent(column)}) AS INTEGER) || ',' || ${exponent(column)} || ']' END`;
+    `WHEN ${column} = 9e999 THEN json_array(1, 1024) WHEN ${column} = -9e999 THEN json_array(-1, 1024) ` +
+    `ELSE json_array(CAST(${column} / power(2, ${exponent(column)}) AS INTEGER), ${exponent(column)}) END`;
   // An integer key past ±(2^53 − 1) as the string of its digits, as the driver's BIGINT text reads.
-  const keyText = `CASE WHEN ${regularKey} THEN ${key} WHEN typeof(${key}) = 'integer' THEN '"' || ${key} || '"' ELSE 'null' END`;
-  const each = `${keyText} || ',' || ${numbers.map(valueText).join(" || ',' || ")}`;
-  const row = `CASE WHEN ${[regularKey, ...regular].join(' AND ')} THEN ${printed} ELSE ${each} END`;
+  const keyJson =
+    `CASE WHEN typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER} THEN ${key} ` +
+    `WHEN typeof(${key}) = 'integer' THEN CAST(${key} AS TEXT) END`;
+  const values = numbers.map(valueJson);
+  const groups =
+    values.length <= SCALED_ROW_VALUES
+      ? values
+      : Array.from(
+          { length: Math.ceil(values.length / SCALED_GROUP_VALUES) },
+          (_, index) => `json_array(${values.slice(index * SCALED_GROUP_VALUES, (index + 1) * SCALED_GROUP_VALUES).join(', ')})`,
+        );
+  const row = `json_array(${[keyJson, ...groups].join(', ')})`;
   const texts = Math.ceil(limit / textRows);
   const page = (columns: string) => `FROM (SELECT ${columns} FROM ${from} ORDER BY ${key} LIMIT ${limit})`;
   if (texts === 1) {
     return {
       sql: `SELECT sql AS packed_page FROM sqlite_master WHERE 0 UNION ALL SELECT '[' || group_concat(\`packed row\`, ',') || ']' ${page(`${row} AS \`packed row\``)}`,
       fromCopies: 1,
+      form: 'scaled',
     };
   }
   // The key of the page's n-th row: where text n starts (NULL past the page's end, where no text starts).
@@ -527,6 +536,7 @@ function packedPageSql(key: string, numbers: readonly string[], from: string, li
       `SELECT ${typed.join(', ')} FROM sqlite_master WHERE 0 UNION ALL ` +
       `SELECT ${aggregates.join(', ')} ${page(`${text} AS \`packed text\`, ${row} AS \`packed row\``)}`,
     fromCopies: texts,
+    form: 'scaled',
   };
 }
 

@@ -28,6 +28,8 @@ const COLUMNS: readonly ColumnDefinition[] = [
 const ROWS = 3_000;
 const PAGE = 250;
 const TEXT_ROWS = 40;
+// The characters a text of SQLite's scaled form counts a value (its longest, `[-4611686018427387904,-62],`).
+const VALUE_CHARACTERS = 27;
 const FEATURES = ['a', 'b', 'c', 'n'];
 const READ: OrderedRead = { table: 'packed_points', columns: ['id', ...FEATURES], keyColumns: ['id'], numbers: FEATURES };
 
@@ -145,7 +147,7 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     database = sqliteDatabase();
     let serverVersion: string;
     ({ datastore, serverVersion } = await openDatastore(database));
-    dialect = recordingDialect(serverVersion, READ.columns.length * 25 * TEXT_ROWS);
+    dialect = recordingDialect(serverVersion, READ.columns.length * VALUE_CHARACTERS * TEXT_ROWS);
     ({ datastore: recorded } = await openDatastore(database, { dialect }));
     whole = recordingDialect(serverVersion);
     ({ datastore: recordedWhole } = await openDatastore(database, { dialect: whole }));
@@ -172,7 +174,7 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
   it('the probe of this library passes: 17 digits of each of its doubles read back exactly', async () => {
     const probe = dialect.packedPageProbe()!;
     const [row] = await datastore.query(probe.statement);
-    const read = readPackedPage(Object.values(row!)[0], 1, probe.values.length + 1).rows.map((values) => values[1]);
+    const read = readPackedPage(Object.values(row!)[0], 1, probe.values.length + 1, probe.form).rows.map((values) => values[1]);
     assert.equal(read.length, probe.values.length);
     assert.deepEqual(
       read.flatMap((value, index) => (Object.is(value, probe.values[index]) ? [] : [`${String(value)} for ${probe.values[index]}`])),
@@ -294,9 +296,9 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     assert.ok(dialect.packedPages > 6, `in packed pages (${dialect.packedPages})`);
   });
 
-  it('a text holds at most 96 Ki characters on SQLite, 25 a value; a page of more rows comes as several texts, at most 16', async () => {
+  it('a text holds at most 96 Ki characters on SQLite, 27 a value; a page of more rows comes as several texts, at most 16', async () => {
     const wide: OrderedRead = { table: 'wide', columns: ['id', ...Array.from({ length: 40 }, (_, index) => `f${index}`)], keyColumns: ['id'] };
-    const textRows = Math.floor((96 * 1024) / (25 * 41));
+    const textRows = Math.floor((96 * 1024) / (VALUE_CHARACTERS * 41));
     const statement = datastore.dialect.compilePackedPage({ ...wide, numbers: wide.columns.slice(1) }, [], 1_000_000)!;
     assert.equal(statement.rows, textRows * 16, 'the page is at most 16 texts');
     assert.ok(statement.longDataBytes! <= 2 * 96 * 1024, 'the driver is asked for one text at a time');
@@ -312,18 +314,19 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     assert.equal(page.parameters?.length, Math.ceil(PAGE / TEXT_ROWS), 'the key bound once a text');
     const result = await recorded.query(page);
     assert.equal(result.length, 1, 'the texts are the columns of one row');
-    const texts = Object.values(result[0]!).map((text) => JSON.parse(text as string) as unknown[]);
+    // SQLite's pages are of the scaled form: an array per row.
+    const texts = Object.values(result[0]!).map((text) => JSON.parse(text as string) as unknown[][]);
     assert.deepEqual(
-      texts.map((text) => text.length / READ.columns.length),
+      texts.map((text) => text.length),
       [...Array.from({ length: Math.floor(PAGE / TEXT_ROWS) }, () => TEXT_ROWS), PAGE % TEXT_ROWS],
     );
     assert.deepEqual(
-      texts.flatMap((text) => text.filter((_, index) => index % READ.columns.length === 0)),
+      texts.flatMap((text) => text.map((row) => row[0])),
       expected.slice(11, 11 + PAGE).map((row) => row[0]),
     );
   });
 
-  it('200 features (more than one printf takes: SQLite allows 127 arguments) read back bit for bit, in packed pages only', async () => {
+  it('200 features (more than one json_array takes: SQLite allows 127 arguments) read back bit for bit, in packed pages only', async () => {
     const features = Array.from({ length: 200 }, (_, index) => `w${index}`);
     const columns: ColumnDefinition[] = [
       { name: 'id', type: 'integer', nullable: false },
@@ -354,6 +357,41 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
       assert.ok(recording.packedPages > 1, 'in packed pages');
       assert.deepEqual(recording.pages, [], 'nothing read by the driver’s paging');
     }
+  });
+
+  it('the longest values of the scaled form (just below 1 and past 1e99, each side, keys near 2^53) keep a text within 96 Ki characters, and read back bit for bit', async () => {
+    const features = Array.from({ length: 40 }, (_, index) => `x${index}`);
+    const columns: ColumnDefinition[] = [
+      { name: 'id', type: 'integer', nullable: false },
+      ...features.map((name): ColumnDefinition => ({ name, type: 'double' })),
+    ];
+    // [-4611686018427387392,-62] and [-9007199254740991,969], 26 and 25 characters and their commas.
+    const longest = [-(1 - 2 ** -53), -(1 - 2 ** -52), -Number.MAX_VALUE, -(2 ** -10), -5e-324];
+    const rows = Array.from({ length: 1_000 }, (_, row) => ({
+      id: Number.MAX_SAFE_INTEGER - 2_000 + row * 2,
+      ...Object.fromEntries(features.map((name, column) => [name, longest[(row + column) % longest.length]!])),
+    }));
+    await datastore.execute(datastore.dialect.compileCreateTable({ name: 'longest_values', columns, primaryKey: ['id'] }));
+    await datastore.executeAll(datastore.dialect.compileUpsert({ table: 'longest_values', keyColumns: ['id'], columns, rows }));
+    const read: OrderedRead = { table: 'longest_values', columns: ['id', ...features], keyColumns: ['id'], numbers: features };
+    const statement = datastore.dialect.compilePackedPage(read, [], rows.length)!;
+    const [result] = await datastore.query(statement);
+    const texts = Object.values(result!).filter((text): text is string => typeof text === 'string');
+    assert.ok(texts.length > 1, 'the page comes as several texts');
+    assert.deepEqual(
+      texts.flatMap((text, index) => (text.length <= 96 * 1024 ? [] : [`text ${index}: ${text.length} characters`])),
+      [],
+    );
+    assert.ok(
+      texts.some((text) => text.length > 90 * 1024),
+      `a text near its limit: the count of a value is the form's longest (${texts.map((text) => text.length).join(', ')})`,
+    );
+    const { rows: back } = await readAll(recordedWhole, read);
+    const differing = back.flatMap((values, index) =>
+      values.flatMap((value, column) => (Object.is(value, (rows[index] as Record<string, unknown>)[read.columns[column]!]) ? [] : [`${index}/${column}`])),
+    );
+    assert.equal(back.length, rows.length);
+    assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
   });
 
   it('a read the form does not fit (two key columns, or a column not read as a number) is the driver’s, as before', () => {

@@ -218,4 +218,78 @@ describe('readPackedPage', () => {
       if (rows && expected !== undefined) assert.equal(readPackedTexts(rows, valueColumns, 100).lastKey, expected, 'as the page reads it');
     }
   });
+
+  describe('the scaled form (SQLite’s)', () => {
+    const scaled = (text: unknown, valueColumns = 1, limit = 10) => readPackedPage(text, valueColumns, limit, 'scaled');
+
+    it('reads an integer as the value times 2^52, [m, e] as m × 2^e, a text as the double its digits name, null, and false counted', () => {
+      const page = scaled(
+        `[[1,${2 ** 52},[-4611686018427387392,-62]],[2,"0.0001","-4.9406564584124654e-324"],[3,[-9007199254740991,971],[1,1024]],[4,null,false]]`,
+        2,
+      );
+      assert.equal(page.then, 'done');
+      assert.deepEqual(page.rows, [
+        [1, 1, -(1 - 2 ** -53)],
+        [2, 0.0001, -5e-324],
+        [3, -Number.MAX_VALUE, Number.POSITIVE_INFINITY],
+        [4, null, null],
+      ]);
+      assert.deepEqual(page.nonNumbers, [0, 0, 1]);
+      assert.ok(Object.is(scaled('[[1,"-0"]]').rows[0]![1], -0), 'a negative zero stays one');
+      assert.equal(scaled(`[[1,${-1024 * 2 ** 52}]]`).rows[0]![1], -1024);
+    });
+
+    it('a wide row’s groups are joined after its key', () => {
+      const values = Array.from({ length: 130 }, (_, index) => index + 1);
+      const text = JSON.stringify([[7, values.slice(0, 100).map((value) => value * 2 ** 52), values.slice(100).map((value) => value * 2 ** 52)]]);
+      assert.deepEqual(scaled(text, 130).rows, [[7, ...values]]);
+      assert.throws(() => scaled(JSON.stringify([[7, ...values]]), 130), /a key and 2 groups of values/, 'a wide row comes in groups');
+      assert.throws(() => scaled(JSON.stringify([[7, values.slice(0, 100), values.slice(100, 129)]]), 130), /rows of 131 values/, 'every value');
+    });
+
+    it('refuses what is no page of the form: rows of another width, a text that is no number, a flat page', () => {
+      assert.throws(() => scaled('[[1,2,3]]'), /rows of 2 values/);
+      assert.throws(() => scaled('[1,2]'), /rows of 2 values/);
+      assert.throws(() => scaled('{"a":1}'), /an array of rows/);
+      for (const text of ['""', '"1e999"', '"0x10"', '" 1"', '"Infinity"', '"1,5"']) assert.throws(() => scaled(`[[1,${text}]]`), /numbers' texts/, text);
+    });
+
+    it('keys, ties, cuts and several texts read as in the flat form', () => {
+      const full = readPackedTexts(['[[1,0],[2,0]]', '[[3,0],[3,0]]'], 1, 4, 'scaled');
+      assert.equal(full.then, 'next');
+      assert.deepEqual(
+        full.rows.map((row) => row[0]),
+        [1, 2],
+      );
+      const tied = readPackedTexts(['[[1,0],[2,0]]', '[[2,0],[3,0]]'], 1, 10, 'scaled');
+      assert.equal(tied.then, 'fallback');
+      assert.deepEqual(
+        tied.rows.map((row) => row[0]),
+        [1],
+      );
+      const keys = readPackedTexts(['[[-5,0],["9007199254740993",0]]', '[[null,0]]'], 1, 10, 'scaled');
+      assert.equal(keys.then, 'fallback');
+      assert.deepEqual(
+        keys.rows.map((row) => row[0]),
+        [-5],
+      );
+    });
+
+    it('lastPackedKey finds the last row’s key from the end, its values holding arrays', () => {
+      const cases: [readonly unknown[], number, number | string | undefined][] = [
+        [['[[1,0],[2,[5,-62]]]'], 1, 2],
+        [['[[1,0,0]]', '[[4,[1,2],[3,-4]]]', null], 2, 4],
+        [['[["9007199254740993",[1,2]]]'], 1, '9007199254740993'],
+        [['[[null,0]]'], 1, undefined],
+        [['[[2.5,0]]'], 1, undefined],
+        [['[]'], 1, undefined],
+        [[null], 1, undefined],
+        [['[[1,0'], 1, undefined],
+      ];
+      for (const [texts, valueColumns, expected] of cases) {
+        assert.equal(lastPackedKey(texts, valueColumns, 'scaled'), expected, JSON.stringify(texts));
+        if (expected !== undefined) assert.equal(readPackedTexts(texts, valueColumns, 100, 'scaled').lastKey, expected, 'as the page reads it');
+      }
+    });
+  });
 });
