@@ -7,7 +7,7 @@
  *   value is the number it is, or [m, e] for m × 2^e.
  * - `scaled` (SQLite): a JSON array of rows, each an array of its key and its values; a value of
  *   magnitude 1 to 1024 is the integer it is times 2^52 (SQLite writes an integer's digits faster than a
- *   double's 17), any other [m, e] for m × 2^e or the text of its 17 digits. A row of more than
+ *   double's 17), any other [m, e] for m × 2^e or the text of its digits (`-0` for a negative zero). A row of more than
  *   SCALED_ROW_VALUES values holds them in arrays of SCALED_GROUP_VALUES after its key (SQLite's
  *   functions take at most 127 arguments).
  */

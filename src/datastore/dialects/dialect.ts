@@ -190,15 +190,10 @@ export abstract class SqlDialect implements UpsertDialect {
    */
   readonly transactionalDdl: boolean = false;
   /**
-   * The most characters one packed page's text holds (compilePackedPage), packedValueCharacters a value.
+   * The most characters one packed page's text holds (compilePackedPage), packedRowCharacters a row.
    * Default 8 Mi: 16 MiB as the driver's UTF-16, far below V8's and the databases' string limits.
    */
   readonly packedPageMaxCharacters: number = 8 * 1024 * 1024;
-  /**
-   * The most characters a value of a packed page takes with its comma, the key's and the row's own
-   * included (packed-page.ts): 25 by default, `-1.2345678901234567e-100,`.
-   */
-  readonly packedValueCharacters: number = 25;
   /**
    * Whether a packed page may come as several texts, each at most packedPageMaxCharacters, one row of
    * the result each (SQLite's): its rows are then the read's batch, up to MAX_PACKED_TEXTS texts.
@@ -569,7 +564,7 @@ export abstract class SqlDialect implements UpsertDialect {
   /**
    * What compilePackedPage's forms share: where `read` has one key column, first, and numbers beside it,
    * `pageSql(key, values, from, rows, textRows)` (quoted names, the FROM with its WHERE) for at most
-   * `limit` rows and at most packedPageMaxCharacters a text (packedValueCharacters a value; one text a page,
+   * `limit` rows and at most packedPageMaxCharacters a text (packedRowCharacters a row; one text a page,
    * or up to MAX_PACKED_TEXTS where packedPageSplits), the WHERE's parameters bound once for each copy
    * of the FROM, asking the driver for a first long-data buffer that holds a text (two bytes a
    * character): each text is read in one call.
@@ -580,7 +575,7 @@ export abstract class SqlDialect implements UpsertDialect {
     if (key === undefined || read.keyColumns.length !== 1 || read.columns[0] !== key || values.length === 0) return undefined;
     if (!values.every((name) => name !== key && read.numbers?.includes(name))) return undefined;
     const { where, parameters } = this.readWhere(read, conditions);
-    const textHolds = Math.max(1, Math.floor(this.packedPageMaxCharacters / (this.packedValueCharacters * read.columns.length)));
+    const textHolds = Math.max(1, Math.floor((this.packedPageMaxCharacters - 2) / this.packedRowCharacters(values.length)));
     const rows = Math.max(1, Math.min(Math.floor(limit), textHolds * (this.packedPageSplits ? MAX_PACKED_TEXTS : 1)));
     const textRows = Math.min(rows, textHolds);
     const q = (name: string) => this.quoteIdentifier(name);
@@ -591,7 +586,7 @@ export abstract class SqlDialect implements UpsertDialect {
       parameters: Array.from({ length: fromCopies }, () => parameters).flat(),
       kind: 'select',
       rows,
-      longDataBytes: textRows * read.columns.length * this.packedValueCharacters * 2,
+      longDataBytes: (textRows * this.packedRowCharacters(values.length) + 2) * 2,
     };
   }
 
@@ -605,6 +600,14 @@ export abstract class SqlDialect implements UpsertDialect {
     const page = pageSql('k', ['x'], 'packed_probe', PROBE_DOUBLES.length, PROBE_DOUBLES.length);
     const sql = `WITH packed_probe(k, x) AS (VALUES ${rows}) ${page.sql}`;
     return { statement: { sql, parameters: PROBE_DOUBLES.flatMap((value) => doubleParts(value)), kind: 'select' }, values: PROBE_DOUBLES, form: page.form };
+  }
+
+  /**
+   * The most characters a row of `values` values takes in a packed page's text, its comma after it
+   * included (compilePackedPage). Default 25 a column, the key's too: `-1.2345678901234567e-100,`.
+   */
+  packedRowCharacters(values: number): number {
+    return 25 * (values + 1);
   }
 
   /**

@@ -37,8 +37,14 @@ export class SqliteDialect extends SqlDialect {
   // 96 Ki text read 193,000 rows/s. A page of a run's 2,000 rows as several such texts (packedPageSplits)
   // reads 272,000 rows/s at 1,406–1,421 MiB (bench/RESULTS.md).
   override readonly packedPageMaxCharacters: number = 96 * 1024;
-  // The scaled form's longest value with its comma: `[-4611686018427387904,-62],`.
-  override readonly packedValueCharacters: number = 27;
+  /**
+   * A row of the scaled form at its longest: a key of 22 characters (`"-9223372036854775808"`), values
+   * of 26 (`[-4611686018427387392,-62]`, `"-2.2250738585072014e-308"`), each with its comma, the row's
+   * brackets and those of each group of a wide row (packed-page.ts).
+   */
+  override packedRowCharacters(values: number): number {
+    return 25 + 27 * values + 2 * (values > SCALED_ROW_VALUES ? Math.ceil(values / SCALED_GROUP_VALUES) : 0);
+  }
   override readonly packedPageSplits: boolean = true;
 
   // The SQLite3 ODBC driver types an INTEGER column as a 32-bit SQL_INTEGER, so 5000000000 reads as
@@ -224,8 +230,10 @@ export class SqliteDialect extends SqlDialect {
   private exactRealText(column: string): string {
     const exponent = `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
     const beyond = this.readsJsonWithMath ? `'m' || CAST(${column} / power(2, ${exponent}) AS INTEGER) || ',' || ${exponent}` : `printf('%!.17g', ${column})`;
+    // printf writes a negative zero (kept where the column has no affinity) as 0.0.
+    const zero = this.readsJsonWithMath ? `WHEN ${column} = 0 THEN ${NEGATIVE_ZERO_TEXT(column, "'0'")} ` : '';
     return (
-      `CASE WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
+      `CASE ${zero}WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
       `WHEN ${column} = 9e999 THEN 'Infinity' WHEN ${column} = -9e999 THEN '-Infinity' ELSE ${beyond} END`
     );
   }
@@ -458,6 +466,12 @@ export class SqliteDialect extends SqlDialect {
   }
 }
 
+/**
+ * A zero as '-0' where it is negative, else as `positive`: SQLite keeps -0.0 in a column without
+ * affinity, and every text of it (printf, CAST, quote) is 0.0; atan2(-0.0, -1) is −π (a math function).
+ */
+const NEGATIVE_ZERO_TEXT = (column: string, positive: string) => `CASE WHEN atan2(${column}, -1) < 0 THEN '-0' ELSE ${positive} END`;
+
 /** What serverVersionStatement appends to the version when the library has JSON and the math functions. */
 const JSON_AND_MATH = ' (json, math)';
 
@@ -477,8 +491,8 @@ const PACKED_MAX_COLUMNS = 201;
  * digits, past that as a string of them, no integer as null (the reader goes on without the form); a
  * value of magnitude 1 to 1024 as CAST(value × 2^52 AS INTEGER), one of 2^-10 to 1 as
  * [CAST(value × 2^62 AS INTEGER), -62] (both integers within int64 and exact: a double's lowest bit
- * there is at least 2^-52 and 2^-62 of a power of two), any other below 1e99 as the text of its 17
- * digits, [m, e] with m × 2^e the double from there, [±1, 1024] for ±Infinity, null for NULL, false
+ * there is at least 2^-52 and 2^-62 of a power of two), a zero as 0 or '-0', any other below 1e99 as
+ * the text of its 17 digits, [m, e] with m × 2^e the double from there, [±1, 1024] for ±Infinity, null for NULL, false
  * for what is no number (text, a blob: the unary + strips the column's affinity, so nothing converts
  * either side and neither is between two numbers). json_array writes an integer's digits in about
  * half the time printf writes a double's 17 (bench/RESULTS.md). The page's text is typed TEXT, so the
@@ -500,6 +514,7 @@ function packedPageSql(
   const valueJson = (column: string) =>
     `CASE WHEN ${between(column, '1', '1024')} THEN CAST(${column} * ${2n ** BigInt(SCALED_POWER)} AS INTEGER) ` +
     `WHEN ${between(column, '9.765625e-4', '1')} THEN json_array(CAST(${column} * ${2n ** 62n} AS INTEGER), -62) ` +
+    `WHEN +${column} = 0 THEN ${NEGATIVE_ZERO_TEXT(column, '0')} ` +
     `WHEN ${column} IS NULL THEN NULL WHEN typeof(${column}) NOT IN ('integer', 'real') THEN json('false') ` +
     `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
     `WHEN ${column} = 9e999 THEN json_array(1, 1024) WHEN ${column} = -9e999 THEN json_array(-1, 1024) ` +

@@ -28,8 +28,6 @@ const COLUMNS: readonly ColumnDefinition[] = [
 const ROWS = 3_000;
 const PAGE = 250;
 const TEXT_ROWS = 40;
-// The characters a text of SQLite's scaled form counts a value (its longest, `[-4611686018427387904,-62],`).
-const VALUE_CHARACTERS = 27;
 const FEATURES = ['a', 'b', 'c', 'n'];
 const READ: OrderedRead = { table: 'packed_points', columns: ['id', ...FEATURES], keyColumns: ['id'], numbers: FEATURES };
 
@@ -147,7 +145,7 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     database = sqliteDatabase();
     let serverVersion: string;
     ({ datastore, serverVersion } = await openDatastore(database));
-    dialect = recordingDialect(serverVersion, READ.columns.length * VALUE_CHARACTERS * TEXT_ROWS);
+    dialect = recordingDialect(serverVersion, new SqliteDialect().packedRowCharacters(FEATURES.length) * TEXT_ROWS + 2);
     ({ datastore: recorded } = await openDatastore(database, { dialect }));
     whole = recordingDialect(serverVersion);
     ({ datastore: recordedWhole } = await openDatastore(database, { dialect: whole }));
@@ -296,9 +294,9 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     assert.ok(dialect.packedPages > 6, `in packed pages (${dialect.packedPages})`);
   });
 
-  it('a text holds at most 96 Ki characters on SQLite, 27 a value; a page of more rows comes as several texts, at most 16', async () => {
+  it('a text holds at most 96 Ki characters on SQLite, as many rows as hold at their longest; a page of more rows comes as several texts, at most 16', async () => {
     const wide: OrderedRead = { table: 'wide', columns: ['id', ...Array.from({ length: 40 }, (_, index) => `f${index}`)], keyColumns: ['id'] };
-    const textRows = Math.floor((96 * 1024) / (VALUE_CHARACTERS * 41));
+    const textRows = Math.floor((96 * 1024 - 2) / (25 + 27 * 40));
     const statement = datastore.dialect.compilePackedPage({ ...wide, numbers: wide.columns.slice(1) }, [], 1_000_000)!;
     assert.equal(statement.rows, textRows * 16, 'the page is at most 16 texts');
     assert.ok(statement.longDataBytes! <= 2 * 96 * 1024, 'the driver is asked for one text at a time');
@@ -359,39 +357,73 @@ describe('SQLite reads a dataset page by page as packed text, every double exact
     }
   });
 
-  it('the longest values of the scaled form (just below 1 and past 1e99, each side, keys near 2^53) keep a text within 96 Ki characters, and read back bit for bit', async () => {
-    const features = Array.from({ length: 40 }, (_, index) => `x${index}`);
-    const columns: ColumnDefinition[] = [
-      { name: 'id', type: 'integer', nullable: false },
-      ...features.map((name): ColumnDefinition => ({ name, type: 'double' })),
+  // Each made in SQL from exact parts: [-4611686018427387392,-62], "-2.2250738585072014e-308",
+  // [-9007199254740991,971], [-4503599627370496,-62], "-4.9406564584124654e-324" (26, 26, 25, 23, 26 characters).
+  const LONGEST: readonly (readonly [string, number])[] = [
+    ['-(1 - power(2, -53))', -(1 - 2 ** -53)],
+    ['-power(2, -1022)', -(2 ** -1022)],
+    ['-(2 - power(2, -52)) * power(2, 1023)', -Number.MAX_VALUE],
+    ['-power(2, -10)', -(2 ** -10)],
+    ['-power(2, -1074)', -(2 ** -1074)],
+  ];
+  for (const [values, firstKey] of [
+    [40, '9007199254739991'],
+    [139, '-9223372036854775808'],
+  ] as const) {
+    it(`the scaled form's longest values (${values} a row, keys from ${firstKey}) keep each text within 96 Ki characters, and read back bit for bit`, async () => {
+      const table = `longest_${values}`;
+      const features = Array.from({ length: values }, (_, index) => `x${index}`);
+      const rows = 2_000;
+      const value = (column: number) => `CASE (n + ${column}) % ${LONGEST.length} ${LONGEST.map(([sql], index) => `WHEN ${index} THEN ${sql}`).join(' ')} END`;
+      await datastore.execute(ddl(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, ${features.map((name) => `${name} REAL`).join(', ')})`));
+      await datastore.execute(
+        ddl(
+          `WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ${rows - 1}) ` +
+            `INSERT INTO ${table} SELECT ${firstKey} + n * 2, ${features.map((_, column) => value(column)).join(', ')} FROM s`,
+        ),
+      );
+      const read: OrderedRead = { table, columns: ['id', ...features], keyColumns: ['id'], numbers: features };
+      const statement = datastore.dialect.compilePackedPage(read, [], rows)!;
+      const [result] = await datastore.query(statement);
+      const texts = Object.values(result!).filter((text): text is string => typeof text === 'string');
+      assert.ok(texts.length > 1, 'the page comes as several texts');
+      assert.deepEqual(
+        texts.flatMap((text, index) => (text.length <= 96 * 1024 ? [] : [`text ${index}: ${text.length} characters`])),
+        [],
+      );
+      assert.ok(statement.longDataBytes! >= 2 * Math.max(...texts.map((text) => text.length)), 'the driver’s first buffer holds each text');
+      const { rows: back } = await readAll(recordedWhole, read);
+      assert.equal(back.length, rows);
+      const differing = back.flatMap((row, index) =>
+        row
+          .slice(1)
+          .flatMap((read_, column) => (Object.is(read_, LONGEST[(index + column) % LONGEST.length]![1]) ? [] : [`${index}/${column}: ${String(read_)}`])),
+      );
+      assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
+    });
+  }
+
+  it('a negative zero (kept where a column has no affinity) reads back as one, in packed pages and through the driver', async () => {
+    await datastore.execute(ddl('CREATE TABLE signed_zeros (id INTEGER PRIMARY KEY, code TEXT, untyped, real_column REAL)'));
+    await datastore.execute(ddl("INSERT INTO signed_zeros VALUES (1, 'a', -0.0, -0.0), (2, 'b', 0.0, 0.0), (3, 'c', 0, 0), (4, 'd', CAST('-0.0' AS REAL), 1)"));
+    const expected = [
+      [-0, 0],
+      [0, 0],
+      [0, 0],
+      [-0, 1],
     ];
-    // [-4611686018427387392,-62] and [-9007199254740991,969], 26 and 25 characters and their commas.
-    const longest = [-(1 - 2 ** -53), -(1 - 2 ** -52), -Number.MAX_VALUE, -(2 ** -10), -5e-324];
-    const rows = Array.from({ length: 1_000 }, (_, row) => ({
-      id: Number.MAX_SAFE_INTEGER - 2_000 + row * 2,
-      ...Object.fromEntries(features.map((name, column) => [name, longest[(row + column) % longest.length]!])),
-    }));
-    await datastore.execute(datastore.dialect.compileCreateTable({ name: 'longest_values', columns, primaryKey: ['id'] }));
-    await datastore.executeAll(datastore.dialect.compileUpsert({ table: 'longest_values', keyColumns: ['id'], columns, rows }));
-    const read: OrderedRead = { table: 'longest_values', columns: ['id', ...features], keyColumns: ['id'], numbers: features };
-    const statement = datastore.dialect.compilePackedPage(read, [], rows.length)!;
-    const [result] = await datastore.query(statement);
-    const texts = Object.values(result!).filter((text): text is string => typeof text === 'string');
-    assert.ok(texts.length > 1, 'the page comes as several texts');
-    assert.deepEqual(
-      texts.flatMap((text, index) => (text.length <= 96 * 1024 ? [] : [`text ${index}: ${text.length} characters`])),
-      [],
-    );
-    assert.ok(
-      texts.some((text) => text.length > 90 * 1024),
-      `a text near its limit: the count of a value is the form's longest (${texts.map((text) => text.length).join(', ')})`,
-    );
-    const { rows: back } = await readAll(recordedWhole, read);
-    const differing = back.flatMap((values, index) =>
-      values.flatMap((value, column) => (Object.is(value, (rows[index] as Record<string, unknown>)[read.columns[column]!]) ? [] : [`${index}/${column}`])),
-    );
-    assert.equal(back.length, rows.length);
-    assert.deepEqual(differing.slice(0, 10), [], `${differing.length} values read back differently`);
+    const numbers = ['untyped', 'real_column'];
+    for (const [what, read] of [
+      ['packed pages', { table: 'signed_zeros', columns: ['id', ...numbers], keyColumns: ['id'], numbers }],
+      ['the driver (a text key)', { table: 'signed_zeros', columns: ['code', ...numbers], keyColumns: ['code'], numbers }],
+    ] as const) {
+      const { rows } = await readAll(recordedWhole, read);
+      assert.deepEqual(
+        rows.map((row) => row.slice(1).map((value) => (Object.is(value, -0) ? '-0' : value))),
+        expected.map((row) => row.map((value) => (Object.is(value, -0) ? '-0' : value))),
+        what,
+      );
+    }
   });
 
   it('a read the form does not fit (two key columns, or a column not read as a number) is the driver’s, as before', () => {
