@@ -4,21 +4,36 @@
  * also be null (NULL) or false (a value that is no number, read as NULL and counted).
  *
  * - `flat` (PostgreSQL): one JSON array holding, row after row, the row's key and then its values; a
- *   value is the number it is, or [m, e] for m × 2^e.
- * - `scaled` (SQLite): a JSON array of rows, each an array of its key and its values; a value of
- *   magnitude 1 to 1024 is the integer it is times 2^52 (SQLite writes an integer's digits faster than a
- *   double's 17), any other [m, e] for m × 2^e or the text of its digits (`-0` for a negative zero). A row of more than
- *   SCALED_ROW_VALUES values holds them in arrays of SCALED_GROUP_VALUES after its key (SQLite's
- *   functions take at most 127 arguments).
+ *   value is the number it is (the reader also takes [m, e] for m × 2^e).
+ * - `scaled` (SQLite): a JSON array of rows, each an array of its key and its values. A value of
+ *   magnitude 1 to SCALED_HIGH is the integer value × 2^SCALED_POWER (SQLite writes an integer's digits
+ *   faster than a double's 17), one of SMALL_LOW to 1 is [value × 2^SMALL_POWER, −SMALL_POWER], a zero
+ *   the integer 0 or the text `-0`, any other the text of its 17 digits, or [m, e] for m × 2^e past
+ *   1e99 ([±1, 1024] for ±Infinity). A row of more than SCALED_ROW_VALUES values holds them in
+ *   scaledGroupCount arrays of SCALED_GROUP_VALUES after its key (SQLite's functions take at most 127
+ *   arguments).
  */
 export type PackedForm = 'flat' | 'scaled';
 
-/** The power of two a `scaled` page's integers are the values times. */
+// The ranges a `scaled` page writes as integers, each exact and within int64: a double's lowest bit is
+// at least 2^-52 of its power of two, and the largest integer 1024 × 2^52 = 1 × 2^62 = 2^62 < 2^63.
+/** The power of two a `scaled` page's integers are the values of magnitude 1 to SCALED_HIGH times. */
 export const SCALED_POWER = 52;
+/** The largest magnitude a `scaled` page writes times 2^SCALED_POWER. */
+export const SCALED_HIGH = 1024;
+/** The power of two of the [integer, −SMALL_POWER] a `scaled` page writes for magnitudes SMALL_LOW to 1. */
+export const SMALL_POWER = 62;
+/** The smallest magnitude a `scaled` page writes times 2^SMALL_POWER. */
+export const SMALL_LOW = 2 ** -10;
 /** The most values a `scaled` row holds after its key in one array; a wider row holds them in groups. */
 export const SCALED_ROW_VALUES = 126;
-/** The values of each group of a wide `scaled` row. */
+/** The values of each group of a wide `scaled` row (the last one's the rest). */
 export const SCALED_GROUP_VALUES = 100;
+
+/** The groups a `scaled` row of `valueColumns` values holds them in; 0 when it holds them after its key. */
+export function scaledGroupCount(valueColumns: number): number {
+  return valueColumns > SCALED_ROW_VALUES ? Math.ceil(valueColumns / SCALED_GROUP_VALUES) : 0;
+}
 
 export interface PackedRows {
   /** Each row as [key, ...values], values as doubles or null, in key order. */
@@ -37,11 +52,11 @@ export interface PackedRows {
 }
 
 /**
- * Reads a packed page's text (a `flat` one unless `form` says). A full page (`limit` rows) is cut before its last key's rows, which may go
- * on past it (rows whose keys tie are read together); so are the rows before a key the form does not
+ * Reads a packed page's text, written in `form`. A full page (`limit` rows) is cut before its last
+ * key's rows, which may go on past it (rows whose keys tie are read together); so are the rows before a key the form does not
  * carry, which may compare equal to it.
  */
-export function readPackedPage(text: unknown, valueColumns: number, limit: number, form: PackedForm = 'flat'): PackedRows {
+export function readPackedPage(text: unknown, valueColumns: number, limit: number, form: PackedForm): PackedRows {
   return readPackedTexts([text], valueColumns, limit, form);
 }
 
@@ -52,24 +67,25 @@ export function readPackedPage(text: unknown, valueColumns: number, limit: numbe
  * position, each its own ordering of tied rows, could hold some of them twice and others not at all),
  * the page stops before that key and the read goes on without the form.
  */
-export function readPackedTexts(texts: readonly unknown[], valueColumns: number, limit: number, form: PackedForm = 'flat'): PackedRows {
+export function readPackedTexts(texts: readonly unknown[], valueColumns: number, limit: number, form: PackedForm): PackedRows {
   const width = valueColumns + 1;
-  const pages = texts.flatMap((text) => {
+  // Each text's rows.
+  const textRows = texts.flatMap((text) => {
     if (text === null || text === undefined) return [];
     if (typeof text !== 'string') throw new Error(`A packed page is text, got ${typeof text}`);
     return [form === 'scaled' ? scaledRows(parsePage(text), width) : flatRows(parsePage(text), width)];
   });
-  const number = form === 'scaled' ? scaledNumber : packedNumber;
-  const rows = pages.length === 1 ? pages[0]! : pages.flat();
+  const readValue = form === 'scaled' ? scaledNumber : flatNumber;
+  const rows = textRows.length === 1 ? textRows[0]! : textRows.flat();
   const count = rows.length;
   let regular = count;
   let previous: number | string | undefined;
   // Where a value was no number: [row, column], rare, counted once the rows kept are known.
   const notNumbers: [number, number][] = [];
   let row = 0;
-  read: for (const page of pages) {
-    for (let at = 0; at < page.length; row++, at++) {
-      const values = page[at]!;
+  read: for (const text of textRows) {
+    for (let at = 0; at < text.length; row++, at++) {
+      const values = text[at]!;
       const key = values[0];
       // A key that goes on from one text to the next: each text's rows of a key may be any of its rows.
       const tiedAcross = at === 0 && row > 0 && key === previous;
@@ -83,7 +99,7 @@ export function readPackedTexts(texts: readonly unknown[], valueColumns: number,
         if (value === false) {
           notNumbers.push([row, column]);
           values[column] = null;
-        } else values[column] = number(value);
+        } else values[column] = readValue(value);
       }
     }
   }
@@ -105,7 +121,7 @@ export function readPackedTexts(texts: readonly unknown[], valueColumns: number,
  * page's statement can run while this one is read. Undefined where there is no row, or the last row's
  * key is not an integer.
  */
-export function lastPackedKey(texts: readonly unknown[], valueColumns: number, form: PackedForm = 'flat'): number | string | undefined {
+export function lastPackedKey(texts: readonly unknown[], valueColumns: number, form: PackedForm): number | string | undefined {
   let text: unknown;
   for (let index = texts.length - 1; index >= 0 && (text === null || text === undefined); index--) text = texts[index];
   if (typeof text !== 'string' || !text.endsWith(']')) return undefined;
@@ -205,23 +221,27 @@ function flatRows(flat: unknown, width: number): unknown[][] {
 /** A `scaled` page's rows as it holds them, a wide row's groups joined. */
 function scaledRows(page: unknown, width: number): unknown[][] {
   if (!Array.isArray(page)) throw new Error('A packed page is an array of rows');
-  // A wide row: its key, then ceil(values / SCALED_GROUP_VALUES) arrays of values.
-  const groups = width - 1 > SCALED_ROW_VALUES ? Math.ceil((width - 1) / SCALED_GROUP_VALUES) : 0;
+  const groups = scaledGroupCount(width - 1);
   const rows = page as unknown[][];
   for (let row = 0; row < rows.length; row++) {
     let values: unknown = rows[row];
     if (groups > 0) {
       if (!Array.isArray(values) || values.length !== groups + 1 || !values.slice(1).every((group) => Array.isArray(group))) {
-        throw new Error(`A packed page holds rows of a key and ${groups} groups of values`);
+        throw new Error(`A packed page holds rows of a key and ${groups} groups of values, got ${shapeOf(values)}`);
       }
       values = rows[row] = [values[0], ...(values.slice(1) as unknown[][]).flat(1)];
     }
-    if (!Array.isArray(values) || values.length !== width) throw new Error(`A packed page holds rows of ${width} values`);
+    if (!Array.isArray(values) || values.length !== width) throw new Error(`A packed page holds rows of ${width} values, got ${shapeOf(values)}`);
   }
   return rows;
 }
 
-function packedNumber(value: unknown): number | null {
+// What a row that is not the form's is, without its values (the user's data): an array's length, or a type.
+function shapeOf(value: unknown): string {
+  return Array.isArray(value) ? `a row of ${value.length}` : typeof value;
+}
+
+function flatNumber(value: unknown): number | null {
   if (typeof value === 'number') return value;
   if (value === null) return null;
   if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && Number.isInteger(value[1])) {
@@ -230,16 +250,16 @@ function packedNumber(value: unknown): number | null {
   throw new Error(`A packed page holds numbers, null, false and [m, e], got ${JSON.stringify(value)}`);
 }
 
-// A value of a `scaled` page: an integer is the value times 2^SCALED_POWER (exact: a power of two apart,
-// and the integer a double's value); a text, a double's 17 digits; [m, e] as packedNumber reads it.
+// A value of a `scaled` page: an integer is the value × 2^SCALED_POWER (exact: a power of two apart,
+// and the integer a double's value); a text, a double's digits; [m, e] as flatNumber reads it.
 function scaledNumber(value: unknown): number | null {
   if (typeof value === 'number') return value * 2 ** -SCALED_POWER;
   if (typeof value === 'string') {
     const number = Number(value);
-    if (!DECIMAL.test(value) || !Number.isFinite(number)) throw new Error(`A packed page holds numbers' texts, got ${JSON.stringify(value)}`);
+    if (!DECIMAL.test(value) || !Number.isFinite(number)) throw new Error('A packed page holds the texts of numbers, got another text');
     return number;
   }
-  return packedNumber(value);
+  return flatNumber(value);
 }
 
 const DECIMAL = /^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$/;

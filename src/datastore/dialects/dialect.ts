@@ -21,7 +21,7 @@ import type { SetBasedUpsert, UpsertDialect } from '../upsert/upsert-dialect';
 import { textOrNull } from '../text-value';
 import { upsertStatements } from '../upsert/upsert-statements';
 import { decimalValue, doubleParts, INTEGER_TEXT, toParameter, type DriverValue } from '../values';
-import type { PackedForm } from '../packed-page';
+import { SCALED_HIGH, SMALL_LOW, type PackedForm } from '../packed-page';
 import { leadingCharacters } from '../../shared/character-count';
 
 /** Rows held as columns: `value(row, column)` for row 0 … count − 1. */
@@ -42,7 +42,8 @@ export const UNKNOWN_SERVER_VERSION = 'unknown';
 /**
  * A form's packed page (SqlDialect.compilePackedPage): given quoted key and value names, the FROM with
  * its WHERE, the page's rows and the most rows one text holds (the page's rows where the form has one
- * text), the statement's SQL and how many times the FROM is in it (its parameters bound that often).
+ * text), the statement's SQL, how many times the FROM is in it (its parameters bound that often) and
+ * the form its text is written in (packed-page.ts).
  */
 export type PackedPageSql = (
   key: string,
@@ -122,21 +123,9 @@ const MASK_BITS = 30;
  */
 const PROBE_DOUBLES: readonly number[] = (() => {
   const values = [0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1023.9999999999999, 1024 - 2 ** -42, 9.999999999999998e98, 1.0000000000000001e99];
-  // The bounds of SQLite's scaled integers (packed-page.ts), each side.
-  values.push(
-    1,
-    1 - 2 ** -53,
-    1024,
-    1024 + 2 ** -42,
-    2 ** -10,
-    2 ** -10 - 2 ** -63,
-    -1,
-    -(1 - 2 ** -53),
-    -1024,
-    -(1024 + 2 ** -42),
-    -(2 ** -10),
-    -(2 ** -10 - 2 ** -63),
-  );
+  // The bounds of the scaled form's integer ranges (packed-page.ts), each side, and a zero.
+  const bounds = [1, 1 - 2 ** -53, SCALED_HIGH, SCALED_HIGH * (1 + 2 ** -52), SMALL_LOW, SMALL_LOW * (1 - 2 ** -53)];
+  values.push(...bounds, ...bounds.map((bound) => -bound), 0);
   values.push(5e-324, 2.225073858507201e-308, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678);
   let seed = 0x2545f491;
   for (let exponent = -1074; exponent <= 1023; exponent += 7) {
@@ -603,11 +592,11 @@ export abstract class SqlDialect implements UpsertDialect {
   }
 
   /**
-   * The most characters a row of `values` values takes in a packed page's text, its comma after it
-   * included (compilePackedPage). Default 25 a column, the key's too: `-1.2345678901234567e-100,`.
+   * The most characters a row of `valueColumns` values takes in a packed page's text, its comma after
+   * it included (compilePackedPage). Default 25 a column, the key's too: `-1.2345678901234567e-100,`.
    */
-  packedRowCharacters(values: number): number {
-    return 25 * (values + 1);
+  packedRowCharacters(valueColumns: number): number {
+    return 25 * (valueColumns + 1);
   }
 
   /**

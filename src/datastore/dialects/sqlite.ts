@@ -10,7 +10,7 @@ import type {
   UpsertSpec,
 } from '../types';
 import { doubleParts, integerValue } from '../values';
-import { SCALED_GROUP_VALUES, SCALED_POWER, SCALED_ROW_VALUES, type PackedForm } from '../packed-page';
+import { SCALED_GROUP_VALUES, SCALED_HIGH, SCALED_POWER, SMALL_LOW, SMALL_POWER, scaledGroupCount, type PackedForm } from '../packed-page';
 import { SqlDialect, type ColumnRows, type DriverErrorFacts } from './dialect';
 
 /** SQLite through the SQLite3 ODBC driver (libsqlite3odbc). Needs SQLite ≥ 3.24 for ON CONFLICT. */
@@ -31,7 +31,7 @@ export class SqliteDialect extends SqlDialect {
   // string literal (sqlite.org/quirks.html#dblquote), so a feature column renamed since registration
   // would be read as the text 'name' in every row instead of failing. A backquoted name is always a name.
   protected override readonly identifierQuote: string = '`';
-  // Texts of at most 96 Ki characters (about 350 rows of 10 numbers): a text that size is an ordinary
+  // Texts of at most 96 Ki characters (333 rows of 10 numbers at their longest): a text that size is an ordinary
   // V8 string, freed young. One text of 2,000 rows (440 KB, in V8's large-object space until a full
   // collection) left a 10M run's peak RSS at 1,427–1,453 MiB (1.5 GB is 1,430); one statement a
   // 96 Ki text read 193,000 rows/s. A page of a run's 2,000 rows as several such texts (packedPageSplits)
@@ -42,8 +42,8 @@ export class SqliteDialect extends SqlDialect {
    * of 26 (`[-4611686018427387392,-62]`, `"-2.2250738585072014e-308"`), each with its comma, the row's
    * brackets and those of each group of a wide row (packed-page.ts).
    */
-  override packedRowCharacters(values: number): number {
-    return 25 + 27 * values + 2 * (values > SCALED_ROW_VALUES ? Math.ceil(values / SCALED_GROUP_VALUES) : 0);
+  override packedRowCharacters(valueColumns: number): number {
+    return 25 + 27 * valueColumns + 2 * scaledGroupCount(valueColumns);
   }
   override readonly packedPageSplits: boolean = true;
 
@@ -225,13 +225,13 @@ export class SqliteDialect extends SqlDialect {
     return Number(mantissa) * 2 ** Number(exponent);
   }
 
-  // A number's exact text, as the packed form writes one: 17 digits below 1e99 (which SQLite 3.40 writes
-  // exactly), ±Infinity, and past 1e99 'm<mantissa>,<power of two>' where the library has the math functions.
+  // A number's exact text: 17 digits below 1e99 (which SQLite 3.40 writes exactly), ±Infinity, and where
+  // the library has the math functions '-0' for a negative zero and past 1e99 'm<mantissa>,<power of two>'.
   private exactRealText(column: string): string {
-    const exponent = `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
+    const exponent = mantissaExponentSql(column);
     const beyond = this.readsJsonWithMath ? `'m' || CAST(${column} / power(2, ${exponent}) AS INTEGER) || ',' || ${exponent}` : `printf('%!.17g', ${column})`;
     // printf writes a negative zero (kept where the column has no affinity) as 0.0.
-    const zero = this.readsJsonWithMath ? `WHEN ${column} = 0 THEN ${NEGATIVE_ZERO_TEXT(column, "'0'")} ` : '';
+    const zero = this.readsJsonWithMath ? `WHEN ${column} = 0 THEN ${signedZeroSql(column, "'0'")} ` : '';
     return (
       `CASE ${zero}WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
       `WHEN ${column} = 9e999 THEN 'Infinity' WHEN ${column} = -9e999 THEN '-Infinity' ELSE ${beyond} END`
@@ -317,14 +317,13 @@ export class SqliteDialect extends SqlDialect {
   }
 
   /**
-   * A page of a read whose one key holds integers and whose other columns are numbers, as one JSON
-   * array (packed-page.ts says its form): the driver would read each double through SQLite's 15-digit
-   * text, here it is exact (17 digits below 1e99, which SQLite 3.40 writes exactly: packedPageProbe),
-   * faster than the driver's read (bench/RESULTS.md). One printf a row where every value is such a
-   * number, the value-by-value form for the others.
+   * A page of a read whose one key holds integers and whose other columns are numbers, as JSON text in
+   * the `scaled` form (packed-page.ts; packedPageSql writes it): the driver would read each double
+   * through SQLite's 15-digit text, here it is exact (packedPageProbe checks this library writes it so),
+   * and faster than the driver's read (bench/RESULTS.md).
    */
   override compilePackedPage(read: OrderedRead, conditions: readonly SqlCondition[], limit: number): PackedPageStatement | undefined {
-    // Each value adds to the row's expression tree, which SQLite caps at depth 1,000: wider reads are the driver's.
+    // As many columns as are tested: wider reads are the driver's.
     return this.readsJsonWithMath && read.columns.length <= PACKED_MAX_COLUMNS ? this.packedPage(read, conditions, limit, packedPageSql) : undefined;
   }
 
@@ -467,10 +466,17 @@ export class SqliteDialect extends SqlDialect {
 }
 
 /**
- * A zero as '-0' where it is negative, else as `positive`: SQLite keeps -0.0 in a column without
+ * A zero as '-0' where it is negative, else as `positive` (SQL): SQLite keeps -0.0 in a column without
  * affinity, and every text of it (printf, CAST, quote) is 0.0; atan2(-0.0, -1) is −π (a math function).
  */
-const NEGATIVE_ZERO_TEXT = (column: string, positive: string) => `CASE WHEN atan2(${column}, -1) < 0 THEN '-0' ELSE ${positive} END`;
+function signedZeroSql(column: string, positive: string): string {
+  return `CASE WHEN atan2(${column}, -1) < 0 THEN '-0' ELSE ${positive} END`;
+}
+
+/** The power of two e of a finite non-zero double x = m × 2^e with m an integer of 54 bits (math functions). */
+function mantissaExponentSql(column: string): string {
+  return `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
+}
 
 /** What serverVersionStatement appends to the version when the library has JSON and the math functions. */
 const JSON_AND_MATH = ' (json, math)';
@@ -509,12 +515,15 @@ function packedPageSql(
   limit: number,
   textRows: number,
 ): { sql: string; fromCopies: number; form: PackedForm } {
-  const exponent = (column: string) => `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
-  const between = (column: string, low: string, high: string) => `+${column} BETWEEN ${low} AND ${high} OR +${column} BETWEEN -${high} AND -${low}`;
+  const exponent = mantissaExponentSql;
+  // Exact decimal literals (1024, 0.0009765625): powers of two of few digits.
+  const between = (column: string, low: number, high: number) => `(+${column} BETWEEN ${low} AND ${high} OR +${column} BETWEEN -${high} AND -${low})`;
+  // A power of two as an integer literal: JavaScript writes 2^62 as 4611686018427388000.
+  const times = (column: string, power: number) => `CAST(${column} * ${2n ** BigInt(power)} AS INTEGER)`;
   const valueJson = (column: string) =>
-    `CASE WHEN ${between(column, '1', '1024')} THEN CAST(${column} * ${2n ** BigInt(SCALED_POWER)} AS INTEGER) ` +
-    `WHEN ${between(column, '9.765625e-4', '1')} THEN json_array(CAST(${column} * ${2n ** 62n} AS INTEGER), -62) ` +
-    `WHEN +${column} = 0 THEN ${NEGATIVE_ZERO_TEXT(column, '0')} ` +
+    `CASE WHEN ${between(column, 1, SCALED_HIGH)} THEN ${times(column, SCALED_POWER)} ` +
+    `WHEN ${between(column, SMALL_LOW, 1)} THEN json_array(${times(column, SMALL_POWER)}, -${SMALL_POWER}) ` +
+    `WHEN +${column} = 0 THEN ${signedZeroSql(column, '0')} ` +
     `WHEN ${column} IS NULL THEN NULL WHEN typeof(${column}) NOT IN ('integer', 'real') THEN json('false') ` +
     `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
     `WHEN ${column} = 9e999 THEN json_array(1, 1024) WHEN ${column} = -9e999 THEN json_array(-1, 1024) ` +
@@ -524,11 +533,12 @@ function packedPageSql(
     `CASE WHEN typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER} THEN ${key} ` +
     `WHEN typeof(${key}) = 'integer' THEN CAST(${key} AS TEXT) END`;
   const values = numbers.map(valueJson);
+  const groupCount = scaledGroupCount(values.length);
   const groups =
-    values.length <= SCALED_ROW_VALUES
+    groupCount === 0
       ? values
       : Array.from(
-          { length: Math.ceil(values.length / SCALED_GROUP_VALUES) },
+          { length: groupCount },
           (_, index) => `json_array(${values.slice(index * SCALED_GROUP_VALUES, (index + 1) * SCALED_GROUP_VALUES).join(', ')})`,
         );
   const row = `json_array(${[keyJson, ...groups].join(', ')})`;

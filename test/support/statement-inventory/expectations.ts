@@ -144,6 +144,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'SqlDialect.isFloatingType': 'a predicate over a catalog type name',
   'SqlDialect.textHoldsNulSql': 'undefined on the Oracle family (its CHR(0) is not checked against a server here): no SQL',
   'SqlDialect.isReservedTableName': 'a predicate over a table name; writes no SQL',
+  'SqlDialect.packedRowCharacters': 'a count of characters (the text budget of compilePackedPage, which has no Oracle-family form); writes no SQL',
   'SqlDialect.classifyError': 'classifies driver errors; writes no SQL',
   'OracleDialect.classifyNative': 'classifies driver errors; writes no SQL',
   'TiberoDialect.classifyNative': 'classifies driver errors; writes no SQL',

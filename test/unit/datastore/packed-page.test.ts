@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastPackedKey, readPackedPage, readPackedTexts, UnreadablePackedPage, type PackedRows } from '../../../src/datastore/packed-page';
 
-/** readPackedPage over texts written here: what SQLite's compilePackedPage returns (sqlite-packed-read.test.ts reads real ones). */
+/** readPackedPage over texts written here: the flat form (PostgreSQL's) and the scaled form (SQLite's; sqlite-packed-read.test.ts reads real ones). */
 describe('readPackedPage', () => {
   /** A page of [key, value] rows as its text, read with room for `limit` rows. */
-  const pageOf = (rows: readonly (readonly unknown[])[], limit = 10): PackedRows => readPackedPage(JSON.stringify(rows.flat()), 1, limit);
+  const pageOf = (rows: readonly (readonly unknown[])[], limit = 10): PackedRows => readPackedPage(JSON.stringify(rows.flat()), 1, limit, 'flat');
   const keysOf = (page: PackedRows) => page.rows.map((row) => row[0]);
 
   it('reads each row as [key, ...values]: numbers as they are, null as null, [m, e] as m × 2^e, 1e999 as Infinity', () => {
-    const page = readPackedPage(`[1,0.5,null,2,[9007199254740991,971],-1e999,3,[-1,-1074],1e999]`, 2, 10);
+    const page = readPackedPage(`[1,0.5,null,2,[9007199254740991,971],-1e999,3,[-1,-1074],1e999]`, 2, 10, 'flat');
     assert.equal(page.then, 'done');
     assert.deepEqual(page.rows, [
       [1, 0.5, null],
@@ -19,7 +19,7 @@ describe('readPackedPage', () => {
   });
 
   it('a value that is no number (false) reads as null and is counted in its column, only in the rows kept', () => {
-    const page = readPackedPage(`[1,false,2,2,false,false,3,null,4,4,false,5]`, 2, 4);
+    const page = readPackedPage(`[1,false,2,2,false,false,3,null,4,4,false,5]`, 2, 4, 'flat');
     assert.equal(page.then, 'next');
     assert.deepEqual(page.rows, [
       [1, null, 2],
@@ -37,23 +37,23 @@ describe('readPackedPage', () => {
   });
 
   it('NaN and ±Infinity as words (as PostgreSQL writes them) read as null and ±Infinity', () => {
-    assert.deepEqual(readPackedPage('[1,NaN,2,Infinity,3,-Infinity]', 1, 10).rows, [
+    assert.deepEqual(readPackedPage('[1,NaN,2,Infinity,3,-Infinity]', 1, 10, 'flat').rows, [
       [1, null],
       [2, Number.POSITIVE_INFINITY],
       [3, Number.NEGATIVE_INFINITY],
     ]);
     assert.throws(
-      () => readPackedPage('[1,Nope]', 1, 10),
+      () => readPackedPage('[1,Nope]', 1, 10, 'flat'),
       (error: Error) => error instanceof UnreadablePackedPage && !error.message.includes('Nope'),
     );
     assert.throws(
-      () => readPackedPage('[1,NaN,2,secret text]', 1, 10),
+      () => readPackedPage('[1,NaN,2,secret text]', 1, 10, 'flat'),
       (error: Error) => error instanceof UnreadablePackedPage && !error.message.includes('secret'),
     );
   });
 
   it('an empty page (NULL text) is the end', () => {
-    assert.deepEqual(readPackedPage(null, 3, 10), { rows: [], nonNumbers: [0, 0, 0, 0], then: 'done' });
+    assert.deepEqual(readPackedPage(null, 3, 10, 'flat'), { rows: [], nonNumbers: [0, 0, 0, 0], then: 'done' });
   });
 
   it('a full page goes on after its last whole key: the rows of its last key are left for the next page', () => {
@@ -150,14 +150,14 @@ describe('readPackedPage', () => {
   });
 
   it('refuses what is no packed page: rows of another width, values of another kind', () => {
-    assert.throws(() => readPackedPage('[1,2,3]', 1, 10), /rows of 2 values, got 3/);
-    assert.throws(() => readPackedPage('[1,"x"]', 1, 10), /numbers, null, false and \[m, e\], got "x"/);
-    assert.throws(() => readPackedPage('[1,[1,2,3]]', 1, 10), /got \[1,2,3\]/);
-    assert.throws(() => readPackedPage(42, 1, 10), /is text, got number/);
+    assert.throws(() => readPackedPage('[1,2,3]', 1, 10, 'flat'), /rows of 2 values, got 3/);
+    assert.throws(() => readPackedPage('[1,"x"]', 1, 10, 'flat'), /numbers, null, false and \[m, e\], got "x"/);
+    assert.throws(() => readPackedPage('[1,[1,2,3]]', 1, 10, 'flat'), /got \[1,2,3\]/);
+    assert.throws(() => readPackedPage(42, 1, 10, 'flat'), /is text, got number/);
   });
 
   it('a page of several texts reads as their rows one after another; a NULL text holds none; order and the cut hold across texts', () => {
-    const page = readPackedTexts(['[1,0.5,2,false]', null, '[3,[1,-1],5,null]'], 1, 10);
+    const page = readPackedTexts(['[1,0.5,2,false]', null, '[3,[1,-1],5,null]'], 1, 10, 'flat');
     assert.equal(page.then, 'done');
     assert.deepEqual(page.rows, [
       [1, 0.5],
@@ -166,31 +166,31 @@ describe('readPackedPage', () => {
       [5, null],
     ]);
     assert.deepEqual(page.nonNumbers, [0, 1]);
-    const full = readPackedTexts(['[1,1,2,2]', '[3,3,4,4]', '[5,5]'], 1, 5);
+    const full = readPackedTexts(['[1,1,2,2]', '[3,3,4,4]', '[5,5]'], 1, 5, 'flat');
     assert.equal(full.then, 'next');
     assert.deepEqual(
       full.rows.map((row) => row[0]),
       [1, 2, 3, 4],
       'a full page is cut before its last key, in the last text',
     );
-    const unordered = readPackedTexts(['[5,1,6,2]', '[3,3,7,4]'], 1, 10);
+    const unordered = readPackedTexts(['[5,1,6,2]', '[3,3,7,4]'], 1, 10, 'flat');
     assert.equal(unordered.then, 'fallback', 'a text whose keys come before the last text’s');
     assert.deepEqual(
       unordered.rows.map((row) => row[0]),
       [5],
     );
-    assert.throws(() => readPackedTexts(['[1,1]', '[2,2,3]'], 1, 10), /rows of 2 values, got 3/, 'each text holds whole rows');
+    assert.throws(() => readPackedTexts(['[1,1]', '[2,2,3]'], 1, 10, 'flat'), /rows of 2 values, got 3/, 'each text holds whole rows');
     // Key 2's rows go on from the first text into the second: neither text's rows of it can be trusted.
-    const tied = readPackedTexts(['[1,1,2,2,2,3]', '[2,4,3,5]'], 1, 10);
+    const tied = readPackedTexts(['[1,1,2,2,2,3]', '[2,4,3,5]'], 1, 10, 'flat');
     assert.equal(tied.then, 'fallback', 'a key going on into the next text');
     assert.deepEqual(tied.rows, [[1, 1]]);
-    const inText = readPackedTexts(['[1,1,2,2,2,3]', '[3,4,3,5]'], 1, 10);
+    const inText = readPackedTexts(['[1,1,2,2,2,3]', '[3,4,3,5]'], 1, 10, 'flat');
     assert.equal(inText.then, 'done', 'ties within a text are one statement’s');
     assert.deepEqual(
       inText.rows.map((row) => row[0]),
       [1, 2, 2, 3, 3],
     );
-    assert.deepEqual(readPackedTexts([], 1, 10), { rows: [], nonNumbers: [0, 0], then: 'done' });
+    assert.deepEqual(readPackedTexts([], 1, 10, 'flat'), { rows: [], nonNumbers: [0, 0], then: 'done' });
   });
 
   it('lastPackedKey finds the last row’s key from the end of the last text, as readPackedTexts reads it, or undefined', () => {
@@ -213,16 +213,16 @@ describe('readPackedPage', () => {
       [[42], 1, undefined],
     ];
     for (const [texts, valueColumns, expected] of cases) {
-      assert.equal(lastPackedKey(texts, valueColumns), expected, JSON.stringify(texts));
+      assert.equal(lastPackedKey(texts, valueColumns, 'flat'), expected, JSON.stringify(texts));
       const rows = texts.every((text) => text === null || (typeof text === 'string' && !text.includes('NaN'))) ? texts : undefined;
-      if (rows && expected !== undefined) assert.equal(readPackedTexts(rows, valueColumns, 100).lastKey, expected, 'as the page reads it');
+      if (rows && expected !== undefined) assert.equal(readPackedTexts(rows, valueColumns, 100, 'flat').lastKey, expected, 'as the page reads it');
     }
   });
 
   describe('the scaled form (SQLite’s)', () => {
     const scaled = (text: unknown, valueColumns = 1, limit = 10) => readPackedPage(text, valueColumns, limit, 'scaled');
 
-    it('reads an integer as the value times 2^52, [m, e] as m × 2^e, a text as the double its digits name, null, and false counted', () => {
+    it('reads an integer i as i × 2^-52, [m, e] as m × 2^e, a text as the double its digits name, null, and false counted', () => {
       const page = scaled(
         `[[1,${2 ** 52},[-4611686018427387392,-62]],[2,"0.0001","-4.9406564584124654e-324"],[3,[-9007199254740991,971],[1,1024]],[4,null,false]]`,
         2,
@@ -251,7 +251,7 @@ describe('readPackedPage', () => {
       assert.throws(() => scaled('[[1,2,3]]'), /rows of 2 values/);
       assert.throws(() => scaled('[1,2]'), /rows of 2 values/);
       assert.throws(() => scaled('{"a":1}'), /an array of rows/);
-      for (const text of ['""', '"1e999"', '"0x10"', '" 1"', '"Infinity"', '"1,5"']) assert.throws(() => scaled(`[[1,${text}]]`), /numbers' texts/, text);
+      for (const text of ['""', '"1e999"', '"0x10"', '" 1"', '"Infinity"', '"1,5"']) assert.throws(() => scaled(`[[1,${text}]]`), /texts of numbers/, text);
     });
 
     it('keys, ties, cuts and several texts read as in the flat form', () => {
