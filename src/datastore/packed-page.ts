@@ -53,8 +53,8 @@ export interface PackedRows {
 
 /**
  * Reads a packed page's text, written in `form`. A full page (`limit` rows) is cut before its last
- * key's rows, which may go on past it (rows whose keys tie are read together); so are the rows before a key the form does not
- * carry, which may compare equal to it.
+ * key's rows, which may go on past it (rows whose keys tie are read together); so are the rows before
+ * a key the form does not carry, which may compare equal to it.
  */
 export function readPackedPage(text: unknown, valueColumns: number, limit: number, form: PackedForm): PackedRows {
   return readPackedTexts([text], valueColumns, limit, form);
@@ -138,15 +138,7 @@ export function lastPackedKey(texts: readonly unknown[], valueColumns: number, f
       commas++;
       if (commas === valueColumns) keyEnd = at;
       else if (commas === valueColumns + 1 || at === 0) {
-        if (keyEnd <= at) return undefined;
-        // The key as the page's JSON.parse reads it, and kept as readPackedTexts keeps a key.
-        let key: unknown;
-        try {
-          key = JSON.parse(text.slice(at + 1, keyEnd));
-        } catch {
-          return undefined;
-        }
-        return isPackedKey(key) ? key : undefined;
+        return keyEnd <= at ? undefined : packedKeyText(text.slice(at + 1, keyEnd));
       }
     }
   }
@@ -161,17 +153,21 @@ function lastScaledKey(text: string): number | string | undefined {
     if (code === 0x5d) depth++;
     else if (code === 0x5b && --depth === 0) {
       const comma = text.indexOf(',', at);
-      if (comma === -1) return undefined;
-      let key: unknown;
-      try {
-        key = JSON.parse(text.slice(at + 1, comma));
-      } catch {
-        return undefined;
-      }
-      return isPackedKey(key) ? key : undefined;
+      return comma === -1 ? undefined : packedKeyText(text.slice(at + 1, comma));
     }
   }
   return undefined;
+}
+
+// A key's text as the page's JSON.parse reads it, kept as readPackedTexts keeps a key; else undefined.
+function packedKeyText(text: string): number | string | undefined {
+  let key: unknown;
+  try {
+    key = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isPackedKey(key) ? key : undefined;
 }
 
 const DIGITS = /^-?[0-9]+$/;

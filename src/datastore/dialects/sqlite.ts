@@ -228,8 +228,7 @@ export class SqliteDialect extends SqlDialect {
   // A number's exact text: 17 digits below 1e99 (which SQLite 3.40 writes exactly), ±Infinity, and where
   // the library has the math functions '-0' for a negative zero and past 1e99 'm<mantissa>,<power of two>'.
   private exactRealText(column: string): string {
-    const exponent = mantissaExponentSql(column);
-    const beyond = this.readsJsonWithMath ? `'m' || CAST(${column} / power(2, ${exponent}) AS INTEGER) || ',' || ${exponent}` : `printf('%!.17g', ${column})`;
+    const beyond = this.readsJsonWithMath ? `'m' || ${mantissaSql(column)} || ',' || ${mantissaExponentSql(column)}` : `printf('%!.17g', ${column})`;
     // printf writes a negative zero (kept where the column has no affinity) as 0.0.
     const zero = this.readsJsonWithMath ? `WHEN ${column} = 0 THEN ${signedZeroSql(column, "'0'")} ` : '';
     return (
@@ -478,6 +477,11 @@ function mantissaExponentSql(column: string): string {
   return `(CAST(floor(log2(abs(${column}))) AS INTEGER) - 53)`;
 }
 
+/** The integer m of x = m × 2^e, e being mantissaExponentSql's (exact: a power of two apart). */
+function mantissaSql(column: string): string {
+  return `CAST(${column} / power(2, ${mantissaExponentSql(column)}) AS INTEGER)`;
+}
+
 /** What serverVersionStatement appends to the version when the library has JSON and the math functions. */
 const JSON_AND_MATH = ' (json, math)';
 
@@ -515,7 +519,6 @@ function packedPageSql(
   limit: number,
   textRows: number,
 ): { sql: string; fromCopies: number; form: PackedForm } {
-  const exponent = mantissaExponentSql;
   // Exact decimal literals (1024, 0.0009765625): powers of two of few digits.
   const between = (column: string, low: number, high: number) => `(+${column} BETWEEN ${low} AND ${high} OR +${column} BETWEEN -${high} AND -${low})`;
   // A power of two as an integer literal: JavaScript writes 2^62 as 4611686018427388000.
@@ -527,7 +530,7 @@ function packedPageSql(
     `WHEN ${column} IS NULL THEN NULL WHEN typeof(${column}) NOT IN ('integer', 'real') THEN json('false') ` +
     `WHEN ${column} BETWEEN -${PRINTF_EXACT_BELOW} AND ${PRINTF_EXACT_BELOW} THEN printf('%!.17g', ${column}) ` +
     `WHEN ${column} = 9e999 THEN json_array(1, 1024) WHEN ${column} = -9e999 THEN json_array(-1, 1024) ` +
-    `ELSE json_array(CAST(${column} / power(2, ${exponent(column)}) AS INTEGER), ${exponent(column)}) END`;
+    `ELSE json_array(${mantissaSql(column)}, ${mantissaExponentSql(column)}) END`;
   // An integer key past ±(2^53 − 1) as the string of its digits, as the driver's BIGINT text reads.
   const keyJson =
     `CASE WHEN typeof(${key}) = 'integer' AND ${key} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER} THEN ${key} ` +
