@@ -49,7 +49,12 @@ export function checkColumns(
   checkList('featureColumns', featureColumns);
   const nonNumeric = nonNumericFeature(dialect, columns, featureColumns);
   if (nonNumeric)
-    throw badInput('featureColumns', `Feature column "${nonNumeric.name}" is ${nonNumeric.type}, not numeric; k-means needs numbers`, nonNumeric.name);
+    throw badInput('featureColumns', `Feature column "${nonNumeric.name}" is ${typeOf(nonNumeric)}, not numeric; k-means needs numbers`, nonNumeric.name);
+}
+
+/** A column's catalog type as a refusal names it: a SQLite column declared without one has the type ''. */
+export function typeOf(column: CatalogColumn): string {
+  return column.type === '' ? 'of no declared type' : column.type;
 }
 
 /** The first of `featureColumns`, in their order, whose catalog type is not numeric; undefined when none is (a missing column is not one). */

@@ -10,7 +10,7 @@ import { toError } from '../../shared/to-error';
 import type { CatalogRepository } from './catalog.repository';
 import type { DatasetChanges, DatasetRecord, NewDataset } from './dataset.record';
 import type { DatasetRepository } from './dataset.repository';
-import { badInput, checkColumns, checkDescription, checkIdentifier, checkName, nonNumericFeature } from './dataset-validation';
+import { badInput, checkColumns, checkDescription, checkIdentifier, checkName, nonNumericFeature, typeOf } from './dataset-validation';
 import { isAppTable } from '../../datastore/migrations/app-migrations';
 import { DEFAULT_OUTCOME_TABLE, ENTITY_KEY_LENGTH, outcomeTableDefinition } from '../outcome/outcome-table';
 
@@ -53,7 +53,7 @@ export class DatasetService {
     if (!changed) return null;
     return badInput(
       'datasetId',
-      `Feature column "${changed.name}" of "${dataset.table}" is ${changed.type} now, not numeric (changed since the dataset was registered); k-means needs numbers`,
+      `Feature column "${changed.name}" of "${dataset.table}" is ${typeOf(changed)} now, not numeric (changed since the dataset was registered); k-means needs numbers`,
       changed.name,
     );
   }

@@ -188,5 +188,8 @@ describe('checkColumns', () => {
     for (const column of ['code', 'body', 'anything']) {
       assert.throws(() => check(['id'], [column], sqlite, columns), refusedFor('featureColumns', column));
     }
+    // The refusal names each type; a column without one is said to have none (it read "is , not numeric").
+    assert.throws(() => check(['id'], ['body'], sqlite, columns), /Feature column "body" is TEXT, not numeric/);
+    assert.throws(() => check(['id'], ['anything'], sqlite, columns), /Feature column "anything" is of no declared type, not numeric/);
   });
 });
