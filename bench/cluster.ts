@@ -53,6 +53,7 @@ import { blobValues, median } from './data';
  *         peakRssMb, rssAfterLoadMb?,     // the child process's peak RSS; RSS once the data was loaded
  *         distanceComputations?,          // fast engines: row-to-centroid distances computed, summed over iterations
  *         identicalToMlKmeans?, assignmentsEqualToMlKmeans?, speedupVsMlKmeans?,  // when ml-kmeans ran
+ *         centroidUlpsFromMlKmeans?,      // when ml-kmeans ran: the largest distance of a final centroid value from ml-kmeans', in units in the last place
  *         identicalToFast?,               // when ml-kmeans did not run but 'fast' did: same assignments, centroid bits, iterations
  *         timeVsScikitLearn?,             // medianMs / scikit-learn's medianMs, when scikit-learn ran
  *         versions?, threadpools?         // scikit-learn only
@@ -205,6 +206,20 @@ print(json.dumps({
 `;
 
 /** Σ over rows, in row order, of the squared distance to the assigned centroid. */
+/** The largest distance between a[i] and b[i] in units in the last place (the count of doubles between them); Infinity past a sign change or a NaN. */
+function largestUlps(a: Float64Array, b: Float64Array): number {
+  const bitsA = new BigInt64Array(a.buffer, a.byteOffset, a.length);
+  const bitsB = new BigInt64Array(b.buffer, b.byteOffset, b.length);
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i]) || Math.sign(a[i]!) !== Math.sign(b[i]!)) return Infinity;
+    const ulps = Number(bitsA[i]! > bitsB[i]! ? bitsA[i]! - bitsB[i]! : bitsB[i]! - bitsA[i]!);
+    if (ulps > largest) largest = ulps;
+  }
+  return largest;
+}
+
 function inertiaOf(values: Float64Array, columns: number, assignments: Int32Array, centroids: Float64Array): number {
   let total = 0;
   for (let i = 0; i < assignments.length; i++) {
@@ -320,6 +335,7 @@ function main(): void {
               Buffer.compare(readFileSync(centroidsFile), readFileSync(reference.centroidsFile)) === 0 &&
               run.iterations === reference.iterations,
             assignmentsEqualToMlKmeans: assignments.filter((a, i) => a === referenceAssignments![i]).length / n,
+            centroidUlpsFromMlKmeans: largestUlps(centroids, readF64(reference.centroidsFile)),
           };
           const sameAsFast = !reference &&
             fast && {

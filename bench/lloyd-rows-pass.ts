@@ -44,7 +44,7 @@ function main(): void {
     s.params[USE_BOUNDS] = 1;
     s.params[ASSIGN] = ASSIGN_FIRST;
     s.params[SOURCE] = 1;
-    kernel.rows(0, n, kernel.tally(0), s.sums, 0, d);
+    kernel.rows(0, n, kernel.tally(0), s.sums);
     halfDistancesToNearestCentroid(s.centroids, d, k, s.half);
     s.previousChanged.fill(1);
     s.params[ASSIGN] = ASSIGN_BOUNDS;
@@ -55,7 +55,7 @@ function main(): void {
     for (let pass = 0; pass < passes; pass++) {
       s.sums.fill(0);
       const started = process.cpuUsage();
-      inertia = kernel.rows(0, n, kernel.tally(0), s.sums, 0, d);
+      inertia = kernel.rows(0, n, kernel.tally(0), s.sums);
       const used = process.cpuUsage(started);
       times.push((used.user + used.system) / 1000);
     }

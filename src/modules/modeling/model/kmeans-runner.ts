@@ -8,7 +8,8 @@ import { squaredDistanceToPoint, type Matrix } from './matrix';
 // One k-means run over a prepared matrix: seeded restarts, each iterated by an engine step by step so
 // that every iteration is observed and cancellation is checked between iterations. As in ml-kmeans, the
 // result is the last iteration's assignments and the means of exactly those rows (no final
-// re-assignment), so it equals ml-kmeans' kmeans() from the same initial centroids.
+// re-assignment), so it equals ml-kmeans' kmeans() from the same initial centroids (with the Lloyd
+// engine: bit for bit up to one chunk of rows, within the rounding of its sums beyond: lloyd.ts).
 
 export type InitializationMethod = 'KMEANS_PLUS_PLUS' | 'RANDOM';
 

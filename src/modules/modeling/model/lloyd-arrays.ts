@@ -38,6 +38,11 @@ export interface SharedLloydArrays {
   readonly lower: Float64Array;
   readonly squaredDistances: Float64Array;
   readonly sums: Float64Array;
+  /**
+   * The sums of each chunk's rows, k × columns per chunk (one chunk's room with one thread, which
+   * reuses it), added to `sums` in chunk order (lloyd-passes.ts). chunkSums() gives one chunk's.
+   */
+  readonly chunkSums: Float64Array;
   /** Per thread, k entries each. */
   readonly countDeltas: Int32Array;
   readonly changedBy: Uint8Array;
@@ -50,14 +55,30 @@ export interface SharedLloydArrays {
   readonly wasm: WasmLayout | undefined;
 }
 
-/** Rows per chunk of a shared rows pass: a few per millisecond of work, about 160 KB of a 10-column matrix (it stays in cache for thread 0's sums). */
-export function chunkRows(rows: number): number {
-  return Math.max(2048, Math.ceil(rows / 30_000));
+/** Up to this many rows, a job is one chunk, and its sums are ml-kmeans' own, bit for bit. */
+export const MIN_CHUNK_ROWS = 2048;
+
+/**
+ * Rows per chunk of a rows pass, fixed by the shape of the job alone (never by the thread count): the
+ * centroid sums are added chunk by chunk (lloyd-passes.ts), so the chunks decide their bits. A few
+ * chunks per millisecond of work, about 160 KB of a 10-column matrix; at least k × columns rows, so
+ * that adding a chunk's sums costs at most one add per row, and all chunks' sums take at most 8 bytes
+ * a row.
+ */
+export function chunkRows(rows: number, k: number, columns: number): number {
+  return Math.max(MIN_CHUNK_ROWS, Math.ceil(rows / 30_000), k * columns);
 }
 
 /** The chunks of a rows pass over `rows` rows. */
-export function chunkCount(rows: number): number {
-  return Math.ceil(rows / chunkRows(rows));
+export function chunkCount(rows: number, k: number, columns: number): number {
+  return Math.ceil(rows / chunkRows(rows, k, columns));
+}
+
+/** Chunk `chunk`'s sums (k × columns) in s.chunkSums. */
+export function chunkSums(s: SharedLloydArrays, chunk: number): Float64Array {
+  const size = s.sums.length;
+  const at = s.chunkSums.length > size ? chunk * size : 0;
+  return s.chunkSums.subarray(at, at + size);
 }
 
 /** Where the WebAssembly kernel finds a restart's arrays (lloyd-rows-kernel.ts); absent when the JavaScript kernel runs it. */
@@ -65,10 +86,9 @@ export interface WasmLayout {
   readonly matrix: WasmMemory;
   readonly job: WasmMemory;
   readonly columns: number;
-  /** Byte offset of thread 0's block (wasm/lloyd-module.ts' Block, then its own sums), and the bytes of one. */
+  /** Byte offset of thread 0's block (wasm/lloyd-module.ts' Block), and the bytes of one. */
   readonly blocks: number;
   readonly blockBytes: number;
-  readonly blockSums: number;
 }
 
 /** Which kernel runs the rows passes: WebAssembly wherever the runtime and the matrix allow it (lloyd-rows-kernel.ts). */
@@ -103,14 +123,14 @@ export function allocateLloydArrays(
     lower: useBounds ? rows * 8 : 0,
     squaredDistances: trackInertia ? rows * 8 : 0,
     sums: k * columns * 8,
+    chunkSums: (threads > 1 ? chunkCount(rows, k, columns) : 1) * k * columns * 8,
     countDeltas: threads * k * 4,
     changedBy: threads * k,
     computed: threads * 8,
     claims: 4,
-    chunkDone: threads > 1 ? chunkCount(rows) * 4 : 0,
+    chunkDone: threads > 1 ? chunkCount(rows, k, columns) * 4 : 0,
   };
-  const blockSums = align(Block.deltas + k * 5);
-  const blockBytes = blockSums + align(k * columns * 8);
+  const blockBytes = align(Block.deltas + k * 5);
   const at: Record<string, number> = {};
   let end = HEADER_BYTES;
   for (const [name, bytes] of Object.entries(sizes)) {
@@ -144,12 +164,13 @@ export function allocateLloydArrays(
     lower: f64('lower'),
     squaredDistances: f64('squaredDistances'),
     sums: f64('sums'),
+    chunkSums: f64('chunkSums'),
     countDeltas: i32('countDeltas'),
     changedBy: u8('changedBy'),
     computed: f64('computed'),
     claims: i32('claims'),
     chunkDone: i32('chunkDone'),
-    wasm: matrixMemory && jobMemory ? { matrix: matrixMemory, job: jobMemory, columns, blocks, blockBytes, blockSums } : undefined,
+    wasm: matrixMemory && jobMemory ? { matrix: matrixMemory, job: jobMemory, columns, blocks, blockBytes } : undefined,
   };
 }
 

@@ -15,8 +15,9 @@ import {
 } from './lloyd-arrays';
 
 // The arithmetic of Lloyd's passes, run by thread 0 and by the helper threads alike. Every value is
-// computed with ml-kmeans 7's expression, in its order (Σ_j (x_j − c_j)², j ascending; sums in row
-// order from 0), so any split of the rows between threads gives the same bits as ml-kmeans.
+// computed with ml-kmeans 7's expression, in its order (Σ_j (x_j − c_j)², j ascending; a chunk's sums
+// in row order from 0, lloyd-passes.ts adding the chunks in order), so any split of the chunks
+// between threads gives the same bits.
 
 /** Absolute widening of every bound, so that an underflowed distance cannot make a bound unsafe. */
 export const PAD = 1e-150;
@@ -35,20 +36,10 @@ export function boundMargin(columns: number): number {
 /**
  * The rows pass over rows [from, to): the inertia distances of the last update (when
  * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
- * buffer, adding columns [sumFrom, sumTo) of each row to `prefixSums` when given. Returns the row-order sum of the squared
- * distances of these rows.
+ * buffer, adding each row to its new cluster's `sums` when given, in row order. Returns the row-order
+ * sum of the squared distances of these rows.
  */
-export function rowsPass(
-  x: Float64Array,
-  columns: number,
-  s: SharedLloydArrays,
-  from: number,
-  to: number,
-  tally: RowsTally,
-  prefixSums?: Float64Array,
-  sumFrom = 0,
-  sumTo = columns,
-): number {
+export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally, sums?: Float64Array): number {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
   const assign = params[ASSIGN]!;
@@ -100,10 +91,10 @@ export function rowsPass(
         changed[best] = 1;
       }
       target[i] = best;
-      if (prefixSums) {
+      if (sums) {
         const xb = i * d;
         const cb = best * d;
-        for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
+        for (let j = 0; j < d; j++) sums[cb + j]! += x[xb + j]!;
       }
       if (useBounds) {
         if (storeUpper) upper[i] = Math.sqrt(nearest[1]!) * up + PAD;
@@ -149,10 +140,10 @@ export function rowsPass(
       if (!(l > 0)) l = 0;
     }
     target[i] = best;
-    if (prefixSums) {
+    if (sums) {
       const xb = i * d;
       const cb = best * d;
-      for (let j = sumFrom; j < sumTo; j++) prefixSums[cb + j]! += x[xb + j]!;
+      for (let j = 0; j < d; j++) sums[cb + j]! += x[xb + j]!;
     }
     if (storeUpper) upper[i] = u;
     lower[i] = l;

@@ -1,13 +1,17 @@
-import { ASSIGN, ASSIGN_NONE, INERTIA, SOURCE, chunkCount, chunkRows, type SharedLloydArrays } from './lloyd-arrays';
+import { ASSIGN, ASSIGN_NONE, INERTIA, chunkCount, chunkRows, chunkSums, type SharedLloydArrays } from './lloyd-arrays';
 import type { RowsKernel } from './lloyd-rows-kernel';
 
-// How one rows pass is shared between thread 0 and the helpers, without changing a bit of the result.
-// The rows are cut into chunks that any thread claims in order (a helper the OS leaves without a core
-// then delays a pass by one chunk). Each row's assignment depends on that row alone. Each sum is one
-// loop in row order: every thread owns some columns of the sums and adds them chunk after chunk as
-// the chunks are done, in the same pass as the assignment for a chunk it claimed itself, right behind
-// the thread that assigned it otherwise (the chunk still in cache). Thread 0 also adds the inertia in
-// row order. One pass and one barrier per iteration.
+// How a rows pass is cut into chunks, and shared between thread 0 and the helpers, with the same bits
+// on any number of threads. The chunks are fixed by the job's shape (chunkRows), never by the thread
+// count. Any thread claims the next chunk, assigns its rows (each row's assignment depends on that
+// row alone) and adds them to that chunk's own sums, in row order. Thread 0 then adds each chunk's
+// sums to the centroid sums, and the chunk's squared distances to the inertia, in chunk order, as the
+// chunks are done. So each thread reads the matrix rows of its own chunks only, once per iteration.
+// One pass and one barrier per iteration.
+//
+// The centroid sums are therefore ml-kmeans' row-order sums taken chunk by chunk: the same bits as
+// ml-kmeans up to one chunk (MIN_CHUNK_ROWS rows), and within the rounding of the two orders beyond
+// it (docs/modeling.md). The inertia stays one sum in row order.
 
 const PENDING = 0;
 const DONE = 1;
@@ -31,65 +35,58 @@ function waitForChunk(done: Int32Array, chunk: number): number {
   }
 }
 
-/** Thread t's columns of the sums, of `threads`. */
-const firstColumn = (columns: number, threads: number, thread: number) => Math.floor((columns * thread) / threads);
+/** total[i] += part[i], every i in order. */
+function addInto(total: Float64Array, part: Float64Array): void {
+  for (let i = 0; i < total.length; i++) total[i]! += part[i]!;
+}
+
+/** Rows [from, to) of chunk `chunk`, assigned, into that chunk's zeroed sums when the pass assigns. */
+function chunkPass(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, chunk: number, tally: ReturnType<RowsKernel['tally']>): void {
+  const size = chunkRows(rows, s.k, columns);
+  const sums = s.params[ASSIGN] !== ASSIGN_NONE ? chunkSums(s, chunk).fill(0) : undefined;
+  kernel.rows(chunk * size, Math.min(rows, (chunk + 1) * size), tally, sums);
+}
 
 /**
- * One thread's share of a shared rows pass: the chunks it claims, and its columns of the sums (when
- * assigning) over every row in row order; thread 0 also the inertia. Returns that inertia (thread 0,
- * params[INERTIA]) or 0. Stops early when another thread failed on a chunk (LloydThreads.run raises
- * that thread's error).
+ * One thread's share of a shared rows pass: the chunks it claims; thread 0 also adds every chunk's
+ * sums and squared distances in chunk order. Returns that inertia (thread 0, params[INERTIA]) or 0.
+ * Stops early when another thread failed on a chunk (LloydThreads.run raises that thread's error).
  */
-function sharedRows(kernel: RowsKernel, rows: number, d: number, s: SharedLloydArrays, thread: number, threads: number): number {
+function sharedRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, thread: number): number {
   const tally = kernel.tally(thread);
-  const sums = s.params[ASSIGN] !== ASSIGN_NONE ? kernel.threadSums(thread) : undefined;
+  const summing = thread === 0 && s.params[ASSIGN] !== ASSIGN_NONE;
   const inertia = thread === 0 && s.params[INERTIA] === 1;
-  const target = s.assignments[1 - s.params[SOURCE]!]!;
-  const from = firstColumn(d, threads, thread);
-  const to = firstColumn(d, threads, thread + 1);
-  const following = sums !== undefined && from < to;
-  const size = chunkRows(rows);
-  const chunks = chunkCount(rows);
+  const following = summing || inertia;
+  const size = chunkRows(rows, s.k, columns);
+  const chunks = chunkCount(rows, s.k, columns);
   const done = s.chunkDone;
-  const run = (chunk: number, fused: boolean) => {
-    try {
-      kernel.rows(chunk * size, Math.min(rows, (chunk + 1) * size), tally, fused ? sums : undefined, from, to);
-    } catch (error) {
-      Atomics.store(done, chunk, FAILED);
-      Atomics.notify(done, chunk);
-      throw error;
-    }
-    Atomics.store(done, chunk, DONE);
-    Atomics.notify(done, chunk);
-  };
   let total = 0;
-  let next = 0; // the next chunk to add to this thread's sums and inertia
+  let next = 0; // the next chunk thread 0 adds to the sums and the inertia
   let claiming = true;
-  while (claiming || (next < chunks && (following || inertia))) {
-    if (next < chunks && (following || inertia) && Atomics.load(done, next) !== PENDING) {
+  while (claiming || (following && next < chunks)) {
+    if (following && next < chunks && Atomics.load(done, next) !== PENDING) {
       if (Atomics.load(done, next) === FAILED) return total;
-      // Chunk `next` was assigned by another thread: add it now.
-      const rowFrom = next * size;
-      const rowTo = Math.min(rows, rowFrom + size);
-      if (following) kernel.addRows(target, rowFrom, rowTo, sums, from, to);
-      if (inertia) total = kernel.addSquared(total, rowFrom, rowTo);
+      if (summing) addInto(s.sums, chunkSums(s, next));
+      if (inertia) total = kernel.addSquared(total, next * size, Math.min(rows, (next + 1) * size));
       next++;
       continue;
     }
     const chunk = claiming ? claim(s) : chunks;
     if (chunk < chunks) {
-      const fused = chunk === next && (following || inertia);
-      run(chunk, fused && following);
-      if (fused) {
-        if (inertia) total = kernel.addSquared(total, chunk * size, Math.min(rows, (chunk + 1) * size));
-        next++;
+      try {
+        chunkPass(kernel, rows, columns, s, chunk, tally);
+      } catch (error) {
+        Atomics.store(done, chunk, FAILED);
+        Atomics.notify(done, chunk);
+        throw error;
       }
+      Atomics.store(done, chunk, DONE);
+      Atomics.notify(done, chunk);
       continue;
     }
     claiming = false;
-    if (next < chunks && (following || inertia) && waitForChunk(done, next) === FAILED) return total;
+    if (following && next < chunks && waitForChunk(done, next) === FAILED) return total;
   }
-  if (following) for (let c = 0; c < s.k; c++) s.sums.set(sums.subarray(c * d + from, c * d + to), c * d + from);
   tally.publish(s, thread);
   return total;
 }
@@ -99,14 +96,22 @@ function sharedRows(kernel: RowsKernel, rows: number, d: number, s: SharedLloydA
  * zeroes the sums before the pass starts (with one thread). Returns the inertia of the pass, in row order (params[INERTIA]).
  */
 export function firstThreadRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
-  if (threads > 1) return sharedRows(kernel, rows, columns, s, 0, threads);
+  if (threads > 1) return sharedRows(kernel, rows, columns, s, 0);
   const tally = kernel.tally(0);
-  const inertia = kernel.rows(0, rows, tally, s.params[ASSIGN] !== ASSIGN_NONE ? s.sums : undefined, 0, columns);
+  const summing = s.params[ASSIGN] !== ASSIGN_NONE;
+  const inertia = s.params[INERTIA] === 1;
+  const size = chunkRows(rows, s.k, columns);
+  let total = 0;
+  for (let chunk = 0, chunks = chunkCount(rows, s.k, columns); chunk < chunks; chunk++) {
+    chunkPass(kernel, rows, columns, s, chunk, tally);
+    if (summing) addInto(s.sums, chunkSums(s, chunk));
+    if (inertia) total = kernel.addSquared(total, chunk * size, Math.min(rows, (chunk + 1) * size));
+  }
   tally.publish(s, 0);
-  return inertia;
+  return total;
 }
 
-/** A helper's share of a rows pass (lloyd-helper.worker.ts): thread = its slot, threads = the pass's thread count. */
-export function helperRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, thread: number, threads: number): void {
-  sharedRows(kernel, rows, columns, s, thread, threads);
+/** A helper's share of a rows pass (lloyd-helper.worker.ts): thread = its slot. */
+export function helperRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, thread: number): void {
+  sharedRows(kernel, rows, columns, s, thread);
 }

@@ -1,7 +1,7 @@
 import { RowsTally, type SharedLloydArrays } from './lloyd-arrays';
 import { boundMargin, MIN_SKIP, noNearestCentroid, PAD, rowsPass } from './lloyd-kernel';
 import { Block, lloydModule, UNROLL_COLUMNS, type Shape } from './wasm/lloyd-module';
-import { wasm, type WasmInstance } from './wasm/shared-memory';
+import { wasm } from './wasm/shared-memory';
 
 // The primitives of a rows pass for one restart in one thread (lloyd-passes.ts splits the pass between
 // threads with them): in WebAssembly (wasm/lloyd-module.ts) when the restart's arrays are in a
@@ -10,12 +10,8 @@ import { wasm, type WasmInstance } from './wasm/shared-memory';
 export interface RowsKernel {
   /** A zeroed tally for this thread's share of a pass. */
   tally(thread: number): RowsTally;
-  /** This thread's own zeroed copy of the sums (threads adding to one array would share cache lines). */
-  threadSums(thread: number): Float64Array;
-  /** lloyd-kernel.ts' rowsPass over rows [from, to), adding columns [sumFrom, sumTo) to `sums` when given. */
-  rows(from: number, to: number, tally: RowsTally, sums: Float64Array | undefined, sumFrom: number, sumTo: number): number;
-  /** Columns [sumFrom, sumTo) of rows [from, to) added to the sums of their clusters in `target`, in row order. */
-  addRows(target: Int32Array, from: number, to: number, sums: Float64Array, sumFrom: number, sumTo: number): void;
+  /** lloyd-kernel.ts' rowsPass over rows [from, to), adding each row to `sums` when given (in the restart's arrays: s.chunkSums). */
+  rows(from: number, to: number, tally: RowsTally, sums: Float64Array | undefined): number;
   /** total + the squared distances of rows [from, to), added in row order. */
   addSquared(total: number, from: number, to: number): number;
 }
@@ -24,15 +20,7 @@ export function javascriptKernel(x: Float64Array, columns: number, s: SharedLloy
   const d = columns;
   return {
     tally: () => new RowsTally(s.k),
-    threadSums: () => new Float64Array(s.sums.length),
-    rows: (from, to, tally, sums, sumFrom, sumTo) => rowsPass(x, d, s, from, to, tally, sums, sumFrom, sumTo),
-    addRows(target, from, to, sums, sumFrom, sumTo) {
-      for (let i = from; i < to; i++) {
-        const xb = i * d;
-        const cb = target[i]! * d;
-        for (let j = sumFrom; j < sumTo; j++) sums[cb + j]! += x[xb + j]!;
-      }
-    },
+    rows: (from, to, tally, sums) => rowsPass(x, d, s, from, to, tally, sums),
     addSquared(total, from, to) {
       const squared = s.squaredDistances;
       for (let i = from; i < to; i++) total += squared[i]!;
@@ -68,7 +56,6 @@ function compiled(shape: Shape): object {
 
 interface LloydExports {
   rows(from: number, to: number, block: number, sums: number): number;
-  addRows(target: number, from: number, to: number, sums: number): void;
   addSquared(total: number, from: number, to: number): number;
 }
 
@@ -77,7 +64,7 @@ let available: boolean | undefined;
 export function webAssemblyKernelAvailable(): boolean {
   if (available === undefined) {
     try {
-      compiled({ columns: 2, sumFrom: 0, sumTo: 2, unroll: true }); // (with the SIMD the sums use)
+      compiled({ columns: 2, unroll: true }); // (with the SIMD the sums use)
       available = true;
     } catch {
       available = false;
@@ -94,41 +81,25 @@ export function rowsKernel(x: Float64Array, columns: number, s: SharedLloydArray
   const layout = s.wasm;
   if (!layout) return javascriptKernel(x, columns, s);
   const memories = { lloyd: { job: layout.job, matrix: layout.matrix } };
-  // One instance per range of columns of the sums this thread adds (it changes when a helper joins).
-  const instances = new Map<number, LloydExports>();
-  const module = (sumFrom: number, sumTo: number): LloydExports => {
-    const key = sumFrom * 65_536 + sumTo;
-    let exports = instances.get(key);
-    if (!exports) {
-      const instance: WasmInstance = new wasm!.Instance(compiled({ columns, sumFrom, sumTo, unroll }), memories);
-      exports = instance.exports as unknown as LloydExports;
-      instances.set(key, exports);
-    }
-    return exports;
-  };
+  const exports = new wasm!.Instance(compiled({ columns, unroll }), memories).exports as unknown as LloydExports;
   const buffer = layout.job.buffer;
   const blockAt = (thread: number) => layout.blocks + thread * layout.blockBytes;
   const view = new DataView(buffer);
   return {
     tally(thread) {
       const block = blockAt(thread);
-      new Uint8Array(buffer, block, layout.blockSums).fill(0);
+      new Uint8Array(buffer, block, layout.blockBytes).fill(0);
       view.setInt32(block + Block.failedRow, -1, true);
       return new BlockTally(s.k, buffer, block);
     },
-    threadSums(thread) {
-      const sums = new Float64Array(buffer, blockAt(thread) + layout.blockSums, s.sums.length);
-      return sums.fill(0);
-    },
-    rows(from, to, tally, sums, sumFrom, sumTo) {
+    rows(from, to, tally, sums) {
       const block = (tally as BlockTally).block;
-      const inertia = module(sumFrom, sumTo).rows(from, to, block, sums ? sums.byteOffset : 0);
+      const inertia = exports.rows(from, to, block, sums ? sums.byteOffset : 0);
       const failedRow = view.getInt32(block + Block.failedRow, true);
       if (failedRow >= 0) throw noNearestCentroid(failedRow);
       tally.computed += view.getFloat64(block + Block.computed, true);
       return inertia;
     },
-    addRows: (target, from, to, sums, sumFrom, sumTo) => module(sumFrom, sumTo).addRows(target.byteOffset, from, to, sums.byteOffset),
-    addSquared: (total, from, to) => module(0, 0).addSquared(total, from, to),
+    addSquared: (total, from, to) => exports.addSquared(total, from, to),
   };
 }

@@ -26,8 +26,6 @@ const GENERATION = 0;
 const PHASE = 1;
 const DONE = 2;
 const FAILED = 3;
-/** Threads taking part in the current pass (thread 0 included). */
-const PARTICIPANTS = 4;
 // Then per helper index h (1..threads − 1), each written once: READY_AT + h, 1 once the helper has
 // booted; JOINED_AT + h, the first generation it takes part in (it then takes part in every later
 // one); SLOT_AT + h, its slot in the split (1, 2, … in the order the helpers joined).
@@ -76,7 +74,7 @@ export interface HelperData {
   readonly columns: number;
 }
 
-export const CONTROL = { GENERATION, PHASE, DONE, FAILED, PARTICIPANTS, READY_AT, JOINED_AT, SLOT_AT } as const;
+export const CONTROL = { GENERATION, PHASE, DONE, FAILED, READY_AT, JOINED_AT, SLOT_AT } as const;
 
 const HELPER_FILE = path.join(__dirname, '..', 'worker', 'lloyd-helper.worker.js');
 
@@ -167,7 +165,6 @@ export class LloydThreads {
       Atomics.store(control, SLOT_AT + helper, this.participants++);
       Atomics.store(control, JOINED_AT + helper, generation);
     }
-    Atomics.store(control, PARTICIPANTS, this.participants);
     return this.participants;
   }
 

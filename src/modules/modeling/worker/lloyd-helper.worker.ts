@@ -26,8 +26,7 @@ while (Atomics.load(control, CONTROL.PHASE) !== Phase.Exit) {
       arrays = message.message as SharedLloydArrays;
       kernel = rowsKernel(values, columns, arrays); // over the same memories as thread 0's
     }
-    if (phase === Phase.Rows)
-      helperRows(kernel!, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index), Atomics.load(control, CONTROL.PARTICIPANTS));
+    if (phase === Phase.Rows) helperRows(kernel!, rows, columns, arrays!, Atomics.load(control, CONTROL.SLOT_AT + index));
   } catch (error) {
     const failure = error as Error;
     port.postMessage({ name: failure.name, message: failure.message });

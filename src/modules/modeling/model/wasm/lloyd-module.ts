@@ -1,7 +1,7 @@
 import { Access, assemble, Code, Op, Simd, ValueType } from './assembler';
 
-// The rows pass of lloyd-kernel.ts (rowsPass, nearestTwo) and lloyd-passes.ts (addRows, the inertia
-// in row order) as a WebAssembly module. It is a transcription: every distance is Σ_j (x_j − c_j)²
+// The rows pass of lloyd-kernel.ts (rowsPass, nearestTwo) and lloyd-passes.ts (the inertia in row
+// order) as a WebAssembly module. It is a transcription: every distance is Σ_j (x_j − c_j)²
 // with j ascending, every comparison is the JavaScript one (NaN fails a <, > or ==, as there), every
 // sum is added in row order, and sqrt, +, −, × are IEEE-754 in both, so the bits are the same.
 // Memory 0 ("lloyd" "job") holds a restart's arrays; memory 1 ("lloyd" "matrix") the rows.
@@ -46,11 +46,9 @@ const ASSIGN_BOUNDS = 3;
 /** Up to this column count the column loops are unrolled (bench/RESULTS.md: specialising for d pays). */
 export const UNROLL_COLUMNS = 32;
 
-/** What a module is specialised for: the column count, and the columns [sumFrom, sumTo) of the sums its thread adds. */
+/** What a module is specialised for: the column count. */
 export interface Shape {
   readonly columns: number;
-  readonly sumFrom: number;
-  readonly sumTo: number;
   /** Unrolled column loops (rowsKernel: up to UNROLL_COLUMNS columns). */
   readonly unroll: boolean;
 }
@@ -60,7 +58,7 @@ const { i32, f64 } = ValueType;
 /**
  * The module for `shape`, with the bound constants of lloyd-kernel.ts. Exports: rows(from, to,
  * block, sums) → inertia (lloyd-kernel.ts' rowsPass; block: the thread's block; sums: 0, or the sums
- * to add the shape's columns to); addRows(target, from, to, sums); addSquared(total, from, to) →
+ * to add each row to); addSquared(total, from, to) →
  * total + Σ squared distances in row order.
  */
 export function lloydModule(shape: Shape, constants: BoundConstants): Uint8Array {
@@ -71,7 +69,6 @@ export function lloydModule(shape: Shape, constants: BoundConstants): Uint8Array
     ],
     {
       rows: rowsFunction(shape, constants),
-      addRows: addRowsFunction(shape),
       addSquared: addSquaredFunction(),
     },
   );
@@ -155,8 +152,8 @@ interface Scratch {
   readonly j: number;
 }
 
-/** sums[label][j] += x[row][j] for j in [sumFrom, sumTo) (the row at byte xb, the label on the stack). */
-function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: number, sums: number, p: number, q: number): void {
+/** sums[label][j] += x[row][j] for every column j (the row at byte xb, the label on the stack). */
+function addColumns(code: Code, { columns, unroll }: Shape, xb: number, sums: number, p: number, q: number): void {
   code
     .i32(columns * 8)
     .op(Op.i32Mul)
@@ -173,8 +170,8 @@ function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: 
   code.get(xb).set(q);
   if (unroll) {
     // Two columns at a time (f64x2: each lane is its column's own scalar add, so the bits are the same).
-    let j = sumFrom;
-    for (; j + 1 < sumTo; j += 2) {
+    let j = 0;
+    for (; j + 1 < columns; j += 2) {
       code
         .get(p)
         .get(p)
@@ -182,26 +179,16 @@ function addColumns(code: Code, { columns, unroll, sumFrom, sumTo }: Shape, xb: 
       code.get(q).access128(Simd.v128Load, MATRIX_MEMORY, 8 * j);
       code.simd(Simd.f64x2Add).access128(Simd.v128Store, JOB_MEMORY, 8 * j);
     }
-    for (; j < sumTo; j++) add(8 * j);
+    for (; j < columns; j++) add(8 * j);
     return;
   }
-  // p walks the sums, q the row, from column sumFrom until q = xb + sumTo·8.
-  code
-    .get(p)
-    .i32(8 * sumFrom)
-    .op(Op.i32Add)
-    .set(p);
-  code
-    .get(q)
-    .i32(8 * sumFrom)
-    .op(Op.i32Add)
-    .set(q);
+  // p walks the sums, q the row, until q = xb + columns·8.
   code.block((done) =>
     code.loop((next) => {
       code
         .get(q)
         .get(xb)
-        .i32(8 * sumTo)
+        .i32(8 * columns)
         .op(Op.i32Add, Op.i32GeU)
         .brIf(done); // (unsigned: byte addresses reach 4 GiB)
       add(0);
@@ -476,28 +463,6 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
   code.get(computed);
   job(code, Access.f64Store, Block.computed);
   code.get(total);
-  return code;
-}
-
-/** lloyd-passes.ts' addRows: the shape's columns of rows [from, to) added to their clusters' sums in row order. */
-function addRowsFunction(shape: Shape): Code {
-  const { columns } = shape;
-  const code = new Code([i32, i32, i32, i32], []);
-  const [target, from, to, sums] = [0, 1, 2, 3];
-  const { x, i, xb, p, q } = locals(code, i32, ['x', 'i', 'xb', 'p', 'q']);
-  code.i32(Header.matrix).access(Access.i32Load, JOB_MEMORY).set(x);
-  forRange(
-    code,
-    i,
-    () => code.get(from),
-    () => code.get(to),
-    () => {
-      rowAddress(code, columns, x, i).set(xb);
-      code.get(target).get(i).i32(2).op(Op.i32Shl, Op.i32Add);
-      job(code, Access.i32Load);
-      addColumns(code, shape, xb, sums, p, q);
-    },
-  );
   return code;
 }
 

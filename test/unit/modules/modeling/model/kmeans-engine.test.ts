@@ -12,32 +12,33 @@ import {
   type Matrix,
   type ModelingJobInput,
 } from '../../../../../src/modules/modeling/model';
-import { ML_KMEANS_ENGINE } from '../../../../support/kmeans-oracle';
+import { CHUNKED_REFERENCE_ENGINE } from '../../../../support/kmeans-oracle';
 import { matrixFromRows } from '../../../../support/modeling';
 import { standardizedIris } from './fixtures';
 import { blobs, lattice } from './lloyd-fixtures';
 
 /**
  * runKMeans, selectK and runModelingJob give the same result, bit for bit (assert.deepStrictEqual),
- * whether the Lloyd engine or ml-kmeans iterates: same seeds → same initial centroids → same
- * assignments, centroids, distances, inertias, iterations, convergence, cluster sizes — and the same
- * onIteration events.
+ * whether the Lloyd engine or its reference iterates (ml-kmeans with its centroid sums taken by chunks,
+ * which is ml-kmeans itself up to one chunk: test/support/kmeans-oracle.ts): same seeds → same initial
+ * centroids → same assignments, centroids, distances, inertias, iterations, convergence, cluster sizes
+ * — and the same onIteration events.
  */
 
 const OPTIONS: KMeansOptions = { k: 3, initialization: 'KMEANS_PLUS_PLUS', nInit: 3, maxIterations: 300, tolerance: 1e-8, seed: 7 };
 
-const ENGINES = { 'ml-kmeans': ML_KMEANS_ENGINE, lloyd: LLOYD_ENGINE } as const;
+const ENGINES = { reference: CHUNKED_REFERENCE_ENGINE, lloyd: LLOYD_ENGINE } as const;
 
 function runBoth(matrix: Matrix, options: KMeansOptions) {
   const out = {} as Record<keyof typeof ENGINES, { result: ReturnType<typeof runKMeans>; events: IterationEvent[] }>;
-  for (const name of ['ml-kmeans', 'lloyd'] as const) {
+  for (const name of ['reference', 'lloyd'] as const) {
     const events: IterationEvent[] = [];
     out[name] = { result: runKMeans(matrix, options, { onIteration: (event) => events.push(event) }, ENGINES[name]), events };
   }
   return out;
 }
 
-describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner', () => {
+describe('k-means engines: the Lloyd engine equals its reference (ml-kmeans, sums by chunks) through the runner', () => {
   it('the default engine is the Lloyd engine (LLOYD_ENGINE)', () => {
     const matrix = standardizedIris();
     assert.deepStrictEqual(runKMeans(matrix, OPTIONS), runKMeans(matrix, OPTIONS, {}, LLOYD_ENGINE));
@@ -69,10 +70,10 @@ describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner'
       const matrix = data();
       for (let seed = 1; seed <= 3; seed++) {
         const both = runBoth(matrix, { ...OPTIONS, ...change, seed });
-        assert.deepStrictEqual(both.lloyd.result, both['ml-kmeans'].result);
-        assert.deepStrictEqual(both.lloyd.events, both['ml-kmeans'].events);
+        assert.deepStrictEqual(both.lloyd.result, both.reference.result);
+        assert.deepStrictEqual(both.lloyd.events, both.reference.events);
         // …and without onIteration (the Lloyd engine then skips the per-iteration inertia pass).
-        assert.deepStrictEqual(runKMeans(matrix, { ...OPTIONS, ...change, seed }, {}, LLOYD_ENGINE), both['ml-kmeans'].result);
+        assert.deepStrictEqual(runKMeans(matrix, { ...OPTIONS, ...change, seed }, {}, LLOYD_ENGINE), both.reference.result);
       }
     });
   }
@@ -80,7 +81,7 @@ describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner'
   it('selectK: identical results (scores, chosen k, chosen run) with either engine', () => {
     const matrix = blobs(1_500, 3, 4, 1.5, 12);
     const options = { initialization: 'KMEANS_PLUS_PLUS', nInit: 2, maxIterations: 300, tolerance: 1e-8, seed: 3, min: 2, max: 6 } as const;
-    assert.deepStrictEqual(selectK(matrix, options, {}, LLOYD_ENGINE), selectK(matrix, options, {}, ML_KMEANS_ENGINE));
+    assert.deepStrictEqual(selectK(matrix, options, {}, LLOYD_ENGINE), selectK(matrix, options, {}, CHUNKED_REFERENCE_ENGINE));
   });
 
   it('runModelingJob: its engine is threaded through (k and k range) and does not change the output', () => {
@@ -102,7 +103,7 @@ describe('k-means engines: the Lloyd engine equals ml-kmeans through the runner'
         const { timings: _timings, ...output } = runModelingJob(input, {}, engine);
         return output;
       };
-      const reference = job(ML_KMEANS_ENGINE);
+      const reference = job(CHUNKED_REFERENCE_ENGINE);
       assert.deepStrictEqual(job(LLOYD_ENGINE), reference);
       assert.deepStrictEqual(job(undefined), reference);
     }

@@ -19,14 +19,15 @@ import { lloydSteps, type LloydOptions } from '../../../../../src/modules/modeli
 import { LloydThreads, type LloydThreadsOptions } from '../../../../../src/modules/modeling/model/lloyd-threads';
 import { runInWorker } from '../../../../../src/modules/modeling/worker/run-in-worker';
 import { SeededRandom } from '../../../../../src/shared/seeded-random';
-import { inertiaOf, ML_KMEANS_ENGINE, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
+import { CHUNKED_REFERENCE_ENGINE, inertiaOf, mlKmeansSteps, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
 import { matrixFromRows, toRowArrays as toRows } from '../../../../support/modeling';
 import { standardizedIris } from './fixtures';
 import { blobs, lattice, recordedStep, recordedSteps, tiesAfterFirstIteration } from './lloyd-fixtures';
 
 /**
- * The Lloyd engine on helper threads (LloydThreads) against the engine on one thread and
- * ml-kmeans, from the same initial centroids. Every comparison is EXACT (assert.deepStrictEqual on
+ * The Lloyd engine on helper threads (LloydThreads) against the engine on one thread and its
+ * reference (ml-kmeans with its centroid sums taken by chunks: test/support/kmeans-oracle.ts), from
+ * the same initial centroids. Every comparison is EXACT (assert.deepStrictEqual on
  * doubles: bit for bit): every step's assignments, centroids, cluster sizes, centroid shifts,
  * per-iteration inertia, distance computations, iteration count and convergence flag, for 2 and 3
  * threads, with and without bounds and inertia. Then through the runner (onIteration events and
@@ -94,8 +95,8 @@ function assertThreadedSame(matrix: Matrix, start: number[][], maxIterations: nu
   return single;
 }
 
-/** …and the one-thread engine equals ml-kmeans (so the threaded one does too), inertia included. */
-function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: number, tolerance: number, threadCounts = [2, 3]) {
+/** …and the one-thread engine equals the reference (ml-kmeans, its sums by chunks), so the threaded one does too, inertia included. */
+function assertSameAsReference(matrix: Matrix, start: number[][], maxIterations: number, tolerance: number, threadCounts = [2, 3]) {
   const single = assertThreadedSame(matrix, start, maxIterations, tolerance, threadCounts);
   const rows = toRows(matrix);
   const reference = referenceSteps(rows, start, maxIterations, tolerance);
@@ -117,15 +118,15 @@ async function assertNoHelperLeft(): Promise<void> {
 
 const kmeansPlusPlus = (matrix: Matrix, k: number, seed: number) => kMeansPlusPlusInitialization(matrix, k, new SeededRandom(seed), 10_000);
 
-describe('Lloyd engine on helper threads equals the engine on one thread and ml-kmeans, bit for bit', () => {
+describe('Lloyd engine on helper threads equals the engine on one thread and its reference, bit for bit', () => {
   after(assertNoHelperLeft);
 
   it('iris (standardized), k = 3 and 5, k-means++ and random rows, seeds 1..3', () => {
     const iris = standardizedIris();
     for (const k of [3, 5]) {
       for (let seed = 1; seed <= 3; seed++) {
-        assertSameAsMlKmeans(iris, kmeansPlusPlus(iris, k, seed), 300, 1e-8);
-        assertSameAsMlKmeans(iris, randomRowsInitialization(iris, k, new SeededRandom(seed)), 300, 1e-8);
+        assertSameAsReference(iris, kmeansPlusPlus(iris, k, seed), 300, 1e-8);
+        assertSameAsReference(iris, randomRowsInitialization(iris, k, new SeededRandom(seed)), 300, 1e-8);
       }
     }
   });
@@ -134,7 +135,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
     it(`blobs 30,000 × 10, k = 10, spread ${spread}, tolerance 0 (to strict convergence), k-means++ seeds 1..2`, () => {
       const matrix = blobs(30_000, 10, 10, spread, 42 + spread);
       for (let seed = 1; seed <= 2; seed++) {
-        const reference = assertSameAsMlKmeans(matrix, kmeansPlusPlus(matrix, 10, seed), 300, 0, [2]);
+        const reference = assertSameAsReference(matrix, kmeansPlusPlus(matrix, 10, seed), 300, 0, [2]);
         assert.ok(reference.at(-1)!.converged);
       }
     });
@@ -152,7 +153,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
         trial % 2 === 0
           ? randomRowsInitialization(matrix, k, new SeededRandom(trial))
           : Array.from({ length: k }, () => Array.from({ length: columns }, () => random.integer(13) / 2));
-      const reference = assertSameAsMlKmeans(matrix, start, 100, [0, 1e-9, 0.5][trial % 3]!, [2]);
+      const reference = assertSameAsReference(matrix, start, 100, [0, 1e-9, 0.5][trial % 3]!, [2]);
       ties += tiesAfterFirstIteration(toRows(matrix), reference);
     }
     assert.ok(ties > 20, `only ${ties} tied rows after the first iteration`);
@@ -160,7 +161,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
 
   it('duplicate rows at scale: 40,000 rows on a 4-value lattice (every distance ties with others), k = 7', () => {
     const matrix = lattice(40_000, 3, 3, 5);
-    assertSameAsMlKmeans(matrix, randomRowsInitialization(matrix, 7, new SeededRandom(2)), 100, 0, [2]);
+    assertSameAsReference(matrix, randomRowsInitialization(matrix, 7, new SeededRandom(2)), 100, 0, [2]);
   });
 
   it('empty clusters: fewer distinct points than k, a centroid far from every row, a cluster emptied in iteration 2', () => {
@@ -172,7 +173,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
       [5, 5],
       [5, 5],
     ]);
-    assertSameAsMlKmeans(
+    assertSameAsReference(
       six,
       [
         [0, 0],
@@ -182,7 +183,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
       100,
       1e-8,
     );
-    const reference = assertSameAsMlKmeans(
+    const reference = assertSameAsReference(
       six,
       [
         [0, 0],
@@ -193,7 +194,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
       1e-8,
     );
     assert.deepStrictEqual(reference.at(-1)!.centroids[2], [100, 100]);
-    const emptied = assertSameAsMlKmeans(
+    const emptied = assertSameAsReference(
       matrixFromRows([
         [0, 3],
         [1, 2],
@@ -214,13 +215,13 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
 
   it('k = n (every row its own cluster), n = 2 with 3 threads (a thread without rows), and k = 1', () => {
     const seven = matrixFromRows([[0], [1], [2], [1], [1], [3], [-1]]);
-    assertSameAsMlKmeans(seven, toRows(seven), 50, 0);
-    assertSameAsMlKmeans(seven, [[2], [0], [2], [5], [5], [-3], [1]], 50, 0);
+    assertSameAsReference(seven, toRows(seven), 50, 0);
+    assertSameAsReference(seven, [[2], [0], [2], [5], [5], [-3], [1]], 50, 0);
     const two = matrixFromRows([
       [0, 1],
       [4, 4],
     ]);
-    assertSameAsMlKmeans(
+    assertSameAsReference(
       two,
       [
         [0, 1],
@@ -230,7 +231,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
       0,
       [3],
     );
-    assertSameAsMlKmeans(
+    assertSameAsReference(
       two,
       [
         [1, 1],
@@ -240,7 +241,7 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
       0,
       [3],
     );
-    assertSameAsMlKmeans(blobs(500, 3, 1, 2, 3), [[0, 0, 0]], 10, 0);
+    assertSameAsReference(blobs(500, 3, 1, 2, 3), [[0, 0, 0]], 10, 0);
   });
 
   it('bounds that rarely hold: 25,000 × 32 uniform noise, k = 12 — most rows are rescanned every iteration', () => {
@@ -280,28 +281,23 @@ describe('Lloyd engine on helper threads equals the engine on one thread and ml-
   it('stopped by maxIterations = 1, 2, 5 (not converged), overlapping blobs, random-row starts', () => {
     const matrix = blobs(2_000, 5, 8, 5, 7);
     for (const maxIterations of [1, 2, 5]) {
-      const reference = assertSameAsMlKmeans(matrix, randomRowsInitialization(matrix, 8, new SeededRandom(maxIterations)), maxIterations, 1e-8);
+      const reference = assertSameAsReference(matrix, randomRowsInitialization(matrix, 8, new SeededRandom(maxIterations)), maxIterations, 1e-8);
       assert.equal(reference.length, maxIterations);
       assert.equal(reference.at(-1)!.converged, false);
     }
   });
 
-  it('the check can fail: summing a cluster as two halves (rows split) instead of in row order changes the bits on this data', () => {
-    // Why thread 0 alone sums every row, in row order (lloyd-passes.ts), rather than each thread its own rows: this is the result a rows split would give.
+  it("the check can fail: on this data the reference's sums by chunks differ in their bits from ml-kmeans' row-order sums, for the same assignments", () => {
+    // So equality with the reference tells the chunked sums apart from any other order (row order, or a sum per thread).
     const matrix = blobs(30_000, 10, 10, 4, 43);
-    const clusters = recordedSteps(matrix, kmeansPlusPlus(matrix, 10, 1), { maxIterations: 1, tolerance: 0 })[0]!.clusters;
-    let differing = 0;
-    for (let j = 0; j < matrix.columns; j++) {
-      const inOrder = new Float64Array(10);
-      const halves = [new Float64Array(10), new Float64Array(10)];
-      for (let i = 0; i < matrix.rows; i++) {
-        const v = matrix.values[i * matrix.columns + j]!;
-        inOrder[clusters[i]!]! += v;
-        halves[i < matrix.rows / 2 ? 0 : 1]![clusters[i]!]! += v;
-      }
-      for (let c = 0; c < 10; c++) if (inOrder[c] !== halves[0]![c]! + halves[1]![c]!) differing++;
-    }
-    assert.ok(differing > 0, 'every two-halves sum happened to equal the row-order sum');
+    const start = kmeansPlusPlus(matrix, 10, 1);
+    const rows = toRows(matrix);
+    const [chunked] = referenceSteps(rows, start, 1, 0);
+    const [plain] = mlKmeansSteps(rows, start, 1, 0);
+    assert.deepStrictEqual(chunked!.clusters, plain!.clusters);
+    const differing = chunked!.centroids.flat().filter((value, index) => value !== plain!.centroids.flat()[index]).length;
+    assert.ok(differing > 0, 'every chunked sum happened to equal the row-order sum');
+    assert.deepStrictEqual(recordedSteps(matrix, start, { maxIterations: 1, tolerance: 0 })[0]!.centroids, chunked!.centroids);
   });
 });
 
@@ -330,10 +326,10 @@ describe('Lloyd engine on helper threads through the runner', () => {
   const engine = observedEngine(true);
   after(assertNoHelperLeft);
 
-  it(`runKMeans on ${MIN_ROWS_FOR_THREADS + 5_000} rows: threads 2 and 3 give ml-kmeans' result and onIteration events (inertia included), and do use helper threads`, async () => {
+  it(`runKMeans on ${MIN_ROWS_FOR_THREADS + 5_000} rows: threads 2 and 3 give the reference's result and onIteration events (inertia included), and do use helper threads`, async () => {
     await assertNoHelperLeft(); // (the helpers of earlier tests report their exit asynchronously)
     const matrix = BIG();
-    const reference = runWithEvents(matrix, OPTIONS, ML_KMEANS_ENGINE);
+    const reference = runWithEvents(matrix, OPTIONS, CHUNKED_REFERENCE_ENGINE);
     const one = runWithEvents(matrix, { ...OPTIONS, threads: 1 }, engine);
     assert.equal(one.helpersDuringRun, 0);
     assert.deepStrictEqual(one.result, reference.result);
@@ -359,7 +355,7 @@ describe('Lloyd engine on helper threads through the runner', () => {
     assert.equal(LloydThreads.open(small, 2), undefined);
   });
 
-  it('selectK with threads 2 equals selectK with threads 1 and with ml-kmeans', () => {
+  it('selectK with threads 2 equals selectK with threads 1 and with the reference', () => {
     const matrix = BIG();
     const options = {
       initialization: 'KMEANS_PLUS_PLUS',
@@ -371,7 +367,7 @@ describe('Lloyd engine on helper threads through the runner', () => {
       max: 7,
       silhouetteSampleSize: 500,
     } as const;
-    const reference = selectK(matrix, options, {}, ML_KMEANS_ENGINE);
+    const reference = selectK(matrix, options, {}, CHUNKED_REFERENCE_ENGINE);
     assert.deepStrictEqual(selectK(matrix, { ...options, threads: 2 }, {}, engine), reference);
     assert.deepStrictEqual(selectK(matrix, { ...options, threads: 1 }, {}, engine), reference);
   });

@@ -1,20 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kmeans } from 'ml-kmeans';
 import { RunCancelledError, type Matrix } from '../../../../../src/modules/modeling/model';
 import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../../../../src/modules/modeling/model/initialization';
 import { centroidRows, lloydSteps } from '../../../../../src/modules/modeling/model/lloyd';
 import { SeededRandom } from '../../../../../src/shared/seeded-random';
-import { inertiaOf, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
+import { MIN_CHUNK_ROWS } from '../../../../../src/modules/modeling/model/lloyd-arrays';
+import { assertCloseToMlKmeans, centroidBound, inertiaOf, mlKmeansSteps, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
 import { matrixFromRows, toRowArrays as toRows } from '../../../../support/modeling';
 import { standardizedIris } from './fixtures';
 import { blobs, lattice, recordedSteps, tiesAfterFirstIteration } from './lloyd-fixtures';
 
 /**
- * The Lloyd engine against ml-kmeans itself, from the same initial centroids. Every comparison is
- * EXACT (assert.deepStrictEqual: same doubles, bit for bit, no tolerance): at every iteration the
- * assignments and the centroids, and the iteration count and convergence flag of every step; then the
- * final result against ml-kmeans' kmeans(). Each case runs the engine with Hamerly's bounds, with
+ * The Lloyd engine against its reference, from the same initial centroids: ml-kmeans with its centroid
+ * sums taken by chunks as the engine takes them (test/support/kmeans-oracle.ts), which is ml-kmeans
+ * itself up to one chunk (MIN_CHUNK_ROWS rows). Every comparison with it is EXACT
+ * (assert.deepStrictEqual: same doubles, bit for bit, no tolerance): at every iteration the
+ * assignments and the centroids, and the iteration count and convergence flag of every step. Then the
+ * final result against ml-kmeans' own kmeans(): the same assignments and iterations, the same
+ * centroids up to one chunk, within the stated bound beyond it (assertCloseToMlKmeans). Each case runs the engine with Hamerly's bounds, with
  * bounds and per-iteration inertia (which tightens the bounds differently), and without bounds (with
  * and without inertia); the inertia must equal, bit for bit, the runner's sum for ml-kmeans' step.
  */
@@ -30,23 +33,18 @@ const VARIANTS = [
   { name: 'no bounds + inertia', options: { useBounds: false, trackInertia: true } },
 ] as const;
 
-/** Asserts exact step-by-step equality with ml-kmeans for every variant; returns the reference steps. */
+/** Asserts exact step-by-step equality with the reference for every variant, and its end against ml-kmeans; returns the reference steps. */
 function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: number, tolerance: number) {
   const rows = toRows(matrix);
   const reference = referenceSteps(rows, start, maxIterations, tolerance);
-  const final = kmeans(rows, start.length, { initialization: start, maxIterations, tolerance });
-  const last = reference.at(-1)!;
-  assert.deepStrictEqual(
-    [final.clusters, final.centroids, final.iterations, final.converged],
-    [last.clusters, last.centroids, last.iterations, last.converged],
-  );
+  assertCloseToMlKmeans(rows, start, maxIterations, tolerance, reference.at(-1)!);
   const runs: Record<string, ReturnType<typeof recordedSteps>> = {};
   for (const variant of VARIANTS) {
     const steps = recordedSteps(matrix, start, { maxIterations, tolerance, ...variant.options });
     assert.deepStrictEqual(
       steps.map(({ iterations, converged, clusters, centroids }) => ({ iterations, converged, clusters, centroids })),
       reference,
-      `${variant.name}: steps differ from ml-kmeans`,
+      `${variant.name}: steps differ from the reference`,
     );
     for (const [t, step] of steps.entries()) {
       const ref = reference[t]!;
@@ -64,7 +62,7 @@ function assertSameAsMlKmeans(matrix: Matrix, start: number[][], maxIterations: 
 
 const computations = (steps: { distanceComputations: number }[]) => steps.reduce((sum, s) => sum + s.distanceComputations, 0);
 
-describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroids, exactly', () => {
+describe('Lloyd engine (lloyd.ts) equals its reference from the same initial centroids, exactly, and ml-kmeans within the stated bound', () => {
   const iris = standardizedIris();
   for (const k of [3, 5]) {
     for (const init of ['kmeans++', 'random rows'] as const) {
@@ -283,5 +281,52 @@ describe('Lloyd engine (lloyd.ts) equals ml-kmeans from the same initial centroi
       [1, 2],
       [3, 4],
     ]);
+  });
+});
+
+describe('the reference (test/support/kmeans-oracle.ts): ml-kmeans with its centroid sums taken by chunks', () => {
+  it(`up to one chunk (${MIN_CHUNK_ROWS} rows) it is ml-kmeans itself: every step bit for bit`, () => {
+    const iris = standardizedIris();
+    const cases: [Matrix, number, Init, number][] = [
+      [iris, 3, 'kmeans++', 1],
+      [iris, 5, 'random rows', 2],
+      [blobs(2_000, 5, 8, 5, 7), 8, 'random rows', 1],
+      [blobs(MIN_CHUNK_ROWS, 10, 10, 4, 3), 10, 'kmeans++', 1],
+      [lattice(500, 3, 4, 9), 6, 'random rows', 4],
+    ];
+    for (const [matrix, k, init, seed] of cases) {
+      const start = initial(matrix, k, init, seed);
+      const rows = toRows(matrix);
+      assert.deepStrictEqual(referenceSteps(rows, start, 300, 0), mlKmeansSteps(rows, start, 300, 0));
+    }
+  });
+
+  it('beyond one chunk, blobs 30,000 × 10 and 5,000 × 4: at every step the assignments and the iteration of ml-kmeans, centroids within centroidBound, and some not the same bits', () => {
+    for (const [matrix, k] of [
+      [blobs(30_000, 10, 10, 4, 43), 10],
+      [blobs(5_000, 4, 5, 3, 2), 5],
+    ] as const) {
+      const start = initial(matrix, k, 'kmeans++', 1);
+      const rows = toRows(matrix);
+      const chunked = referenceSteps(rows, start, 300, 0);
+      const plain = mlKmeansSteps(rows, start, 300, 0);
+      assert.equal(chunked.length, plain.length);
+      let differing = 0;
+      chunked.forEach((step, t) => {
+        assert.deepStrictEqual(
+          [step.iterations, step.converged, step.clusters],
+          [plain[t]!.iterations, plain[t]!.converged, plain[t]!.clusters],
+          `step ${t + 1}`,
+        );
+        step.centroids.forEach((centroid, c) =>
+          centroid.forEach((value, j) => {
+            const theirs = plain[t]!.centroids[c]![j]!;
+            if (value !== theirs) differing++;
+            assert.ok(Math.abs(value - theirs) <= centroidBound(rows, k, step.clusters, c, j, theirs), `step ${t + 1}, centroid ${c}, column ${j}`);
+          }),
+        );
+      });
+      assert.ok(differing > 0, `rows ${matrix.rows}: every centroid had ml-kmeans' bits`);
+    }
   });
 });
