@@ -74,10 +74,13 @@ export function chunkCount(rows: number, k: number, columns: number): number {
   return Math.ceil(rows / chunkRows(rows, k, columns));
 }
 
+/** Doubles from one chunk's sums to the next: k × columns, rounded up to a cache line, so that no two threads write to one. */
+const chunkSumsStride = (k: number, columns: number) => Math.ceil((k * columns) / 8) * 8;
+
 /** Chunk `chunk`'s sums (k × columns) in s.chunkSums. */
 export function chunkSums(s: SharedLloydArrays, chunk: number): Float64Array {
   const size = s.sums.length;
-  const at = s.chunkSums.length > size ? chunk * size : 0;
+  const at = s.chunkSums.length > size ? chunk * chunkSumsStride(s.k, size / s.k) : 0;
   return s.chunkSums.subarray(at, at + size);
 }
 
@@ -123,7 +126,7 @@ export function allocateLloydArrays(
     lower: useBounds ? rows * 8 : 0,
     squaredDistances: trackInertia ? rows * 8 : 0,
     sums: k * columns * 8,
-    chunkSums: (threads > 1 ? chunkCount(rows, k, columns) : 1) * k * columns * 8,
+    chunkSums: (threads > 1 ? chunkCount(rows, k, columns) * chunkSumsStride(k, columns) : k * columns) * 8,
     countDeltas: threads * k * 4,
     changedBy: threads * k,
     computed: threads * 8,
