@@ -205,7 +205,6 @@ print(json.dumps({
 }))
 `;
 
-/** Σ over rows, in row order, of the squared distance to the assigned centroid. */
 /** The largest distance between a[i] and b[i] in units in the last place (the count of doubles between them); Infinity past a sign change or a NaN. */
 function largestUlps(a: Float64Array, b: Float64Array): number {
   const bitsA = new BigInt64Array(a.buffer, a.byteOffset, a.length);
@@ -220,6 +219,7 @@ function largestUlps(a: Float64Array, b: Float64Array): number {
   return largest;
 }
 
+/** Σ over rows, in row order, of the squared distance to the assigned centroid. */
 function inertiaOf(values: Float64Array, columns: number, assignments: Int32Array, centroids: Float64Array): number {
   let total = 0;
   for (let i = 0; i < assignments.length; i++) {

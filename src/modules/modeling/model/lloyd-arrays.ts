@@ -60,10 +60,10 @@ export const MIN_CHUNK_ROWS = 2048;
 
 /**
  * Rows per chunk of a rows pass, fixed by the shape of the job alone (never by the thread count): the
- * centroid sums are added chunk by chunk (lloyd-passes.ts), so the chunks decide their bits. A few
- * chunks per millisecond of work, about 160 KB of a 10-column matrix; at least k × columns rows, so
- * that adding a chunk's sums costs at most one add per row, and all chunks' sums take at most 8 bytes
- * a row.
+ * chunks decide the bits of the centroid sums (lloyd-passes.ts). About 160 KB of a 10-column matrix;
+ * at least k × columns rows, so that adding a chunk's sums costs at most one add per row and their
+ * room stays near 8 bytes a row. The price: with k × columns near the row count, few chunks are left
+ * to share between threads (one chunk, one thread).
  */
 export function chunkRows(rows: number, k: number, columns: number): number {
   return Math.max(MIN_CHUNK_ROWS, Math.ceil(rows / 30_000), k * columns);

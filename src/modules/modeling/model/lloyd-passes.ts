@@ -1,17 +1,10 @@
 import { ASSIGN, ASSIGN_NONE, INERTIA, chunkCount, chunkRows, chunkSums, type SharedLloydArrays } from './lloyd-arrays';
 import type { RowsKernel } from './lloyd-rows-kernel';
 
-// How a rows pass is cut into chunks, and shared between thread 0 and the helpers, with the same bits
-// on any number of threads. The chunks are fixed by the job's shape (chunkRows), never by the thread
-// count. Any thread claims the next chunk, assigns its rows (each row's assignment depends on that
-// row alone) and adds them to that chunk's own sums, in row order. Thread 0 then adds each chunk's
-// sums to the centroid sums, and the chunk's squared distances to the inertia, in chunk order, as the
-// chunks are done. So each thread reads the matrix rows of its own chunks only, once per iteration.
-// One pass and one barrier per iteration.
-//
-// The centroid sums are therefore ml-kmeans' row-order sums taken chunk by chunk: the same bits as
-// ml-kmeans up to one chunk (MIN_CHUNK_ROWS rows), and within the rounding of the two orders beyond
-// it (docs/modeling.md). The inertia stays one sum in row order.
+// A rows pass in chunks fixed by the job's shape (chunkRows), the same bits on any number of threads:
+// any thread claims the next chunk, assigns its rows into that chunk's own sums, and thread 0 adds the
+// chunks' sums and squared distances in chunk order. Each thread reads only its own chunks of the
+// matrix (docs/model-runs.md, "Computing").
 
 const PENDING = 0;
 const DONE = 1;
@@ -93,7 +86,7 @@ function sharedRows(kernel: RowsKernel, rows: number, columns: number, s: Shared
 
 /**
  * Thread 0's share of a rows pass over `threads` threads (1 when no helper takes part). The caller
- * zeroes the sums before the pass starts (with one thread). Returns the inertia of the pass, in row order (params[INERTIA]).
+ * zeroes the sums before an assigning pass starts. Returns the inertia of the pass, in row order (params[INERTIA]).
  */
 export function firstThreadRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
   if (threads > 1) return sharedRows(kernel, rows, columns, s, 0);

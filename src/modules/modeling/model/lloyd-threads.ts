@@ -184,18 +184,25 @@ export class LloydThreads {
     Atomics.store(control, PHASE, phase);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
+    let failure: { error: unknown } | undefined;
     try {
       own();
-    } finally {
-      waitFor(control, DONE, helpers); // even on our own error: the helpers must be idle before anything changes
+    } catch (error) {
+      failure = { error };
     }
-    if (Atomics.load(control, FAILED)) {
-      Atomics.store(control, FAILED, 0);
-      const reports = this.ports.map((port) => receiveMessageOnPort(port)?.message as { name: string; message: string } | undefined).filter((report) => report);
-      const report = reports[0] ?? { name: 'Error', message: 'unknown failure' };
-      const error = report.name === 'RangeError' ? new RangeError(report.message) : new Error(`a k-means helper thread failed: ${report.message}`);
-      throw error;
-    }
+    waitFor(control, DONE, helpers); // even on our own error: the helpers must be idle before anything changes
+    // A helper's failure is taken even when ours is the one raised, so that none outlives its pass.
+    const report = this.takeFailure();
+    if (failure) throw failure.error;
+    if (report) throw report.name === 'RangeError' ? new RangeError(report.message) : new Error(`a k-means helper thread failed: ${report.message}`);
+  }
+
+  /** A failed helper's report of the last pass, if one failed; clears the flag and every queued report. */
+  private takeFailure(): { name: string; message: string } | undefined {
+    if (!Atomics.load(this.control, FAILED)) return undefined;
+    Atomics.store(this.control, FAILED, 0);
+    const reports = this.ports.map((port) => receiveMessageOnPort(port)?.message as { name: string; message: string } | undefined).filter((report) => report);
+    return reports[0] ?? { name: 'Error', message: 'unknown failure' };
   }
 
   /** Ends the helper threads (idempotent). They exit on their own at the Exit phase; terminate() makes sure. */

@@ -17,12 +17,10 @@ import { rowsKernel, webAssemblyKernelAvailable } from './lloyd-rows-kernel';
 import { Phase, type LloydThreads } from './lloyd-threads';
 import type { Matrix } from './matrix';
 
-// Lloyd's algorithm over the matrix's Float64Array, from the same initial centroids equal bit for bit
-// to ml-kmeans 7 with its centroid sums taken by chunks (lloyd-passes.ts; the tests compare every
-// step): ml-kmeans itself up to one chunk (MIN_CHUNK_ROWS rows); beyond it each centroid is within the
-// rounding of the two summation orders of ml-kmeans' (docs/model-runs.md), and the same bits on any
-// number of threads. Hamerly's bounds skip the distances whose outcome is certain; a cluster no row
-// entered or left keeps its centroid and its rows' distances.
+// Lloyd's algorithm over the matrix's Float64Array: ml-kmeans 7 with its centroid sums taken by chunks
+// (lloyd-passes.ts), bit for bit from the same initial centroids (the tests compare every step).
+// Hamerly's bounds skip the distances whose outcome is certain; a cluster no row entered or left keeps
+// its centroid and its rows' distances.
 
 export interface LloydOptions {
   /** ≥ 1. */

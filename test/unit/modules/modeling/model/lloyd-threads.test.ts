@@ -17,6 +17,7 @@ import {
 import { kMeansPlusPlusInitialization, randomRowsInitialization } from '../../../../../src/modules/modeling/model/initialization';
 import { lloydSteps, type LloydOptions } from '../../../../../src/modules/modeling/model/lloyd';
 import { LloydThreads, type LloydThreadsOptions } from '../../../../../src/modules/modeling/model/lloyd-threads';
+import { createMatrix, sharedFloat64Array } from '../../../../../src/modules/modeling/model/matrix';
 import { runInWorker } from '../../../../../src/modules/modeling/worker/run-in-worker';
 import { SeededRandom } from '../../../../../src/shared/seeded-random';
 import { CHUNKED_REFERENCE_ENGINE, inertiaOf, mlKmeansSteps, referenceSteps, runLloyd } from '../../../../support/kmeans-oracle';
@@ -463,6 +464,23 @@ describe('Lloyd engine on helper threads: cancel and failures leave no helper th
     matrix.values[10 * 2] = Number.NaN;
     assert.throws(() => withThreads(matrix, 2, (threads) => runLloyd(matrix, start, { maxIterations: 10, tolerance: 0, threads })), /row 10/);
     await assertNoHelperLeft();
+  });
+
+  it('a pass where thread 0 and a helper both fail leaves the pool clean: the next run on it is not handed the old failure', () => {
+    // NaN rows in three chunks of 9,000 rows: thread 0 and the helper each meet one in the same pass. (In
+    // shared memory, so that the pool uses the matrix in place and sees the values change.)
+    const plain = blobs(9_000, 2, 3, 1, 4);
+    const matrix = createMatrix(sharedFloat64Array(plain.values.length), plain.rows, plain.columns);
+    matrix.values.set(plain.values);
+    const nanRows = [1_760, 5_556, 7_687];
+    const start = randomRowsInitialization(matrix, 3, new SeededRandom(1));
+    withThreads(matrix, 2, (threads) => {
+      for (const row of nanRows) matrix.values[row * 2] = Number.NaN;
+      assert.throws(() => runLloyd(matrix, start, { maxIterations: 5, tolerance: 0, threads }), RangeError);
+      for (const row of nanRows) matrix.values[row * 2] = 0;
+      const steps = recordedSteps(matrix, start, { maxIterations: 5, tolerance: 0, threads });
+      assert.deepStrictEqual(steps, recordedSteps(matrix, start, { maxIterations: 5, tolerance: 0 }));
+    });
   });
 
   it('helper threads opened for one matrix refuse another', () => {
