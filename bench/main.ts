@@ -398,17 +398,27 @@ export function renderMarkdown(results: BenchResults): string {
   const cluster = results.cluster as {
     results?: {
       rows: number;
-      engines: { engine: string; medianMs: number; iterations: number; peakRssMb: number; timeVsScikitLearn?: number; identicalToMlKmeans?: boolean }[];
+      engines: {
+        engine: string;
+        medianMs: number;
+        iterations: number;
+        peakRssMb: number;
+        timeVsScikitLearn?: number;
+        assignmentsEqualToMlKmeans?: number;
+        centroidUlpsFromMlKmeans?: number;
+      }[];
     }[];
   } | null;
   if (cluster?.results) {
     lines.push('### 4. Cluster: k-means alone, same data and same k-means++ start for every engine (`bench/cluster.js --spread 2`)', '');
-    lines.push('| rows | engine | median ms | iterations | × scikit-learn | identical to ml-kmeans | peak RSS MB |');
-    lines.push('|---|---|---|---|---|---|---|');
+    lines.push(
+      '| rows | engine | median ms | iterations | × scikit-learn | assignments equal to ml-kmeans | centroids: largest distance from ml-kmeans (ulps) | peak RSS MB |',
+    );
+    lines.push('|---|---|---|---|---|---|---|---|');
     for (const size of cluster.results) {
       for (const e of size.engines)
         lines.push(
-          `| ${n0(size.rows)} | ${e.engine} | ${n0(e.medianMs)} | ${e.iterations} | ${e.timeVsScikitLearn ?? '–'} | ${e.identicalToMlKmeans === undefined ? '–' : e.identicalToMlKmeans ? 'yes' : 'no'} | ${e.peakRssMb} |`,
+          `| ${n0(size.rows)} | ${e.engine} | ${n0(e.medianMs)} | ${e.iterations} | ${e.timeVsScikitLearn ?? '–'} | ${e.assignmentsEqualToMlKmeans === undefined ? '–' : `${(e.assignmentsEqualToMlKmeans * 100).toFixed(2)} %`} | ${e.centroidUlpsFromMlKmeans ?? '–'} | ${e.peakRssMb} |`,
         );
     }
     lines.push('');
