@@ -34,12 +34,12 @@ export function boundMargin(columns: number): number {
 }
 
 /**
- * The rows pass over rows [from, to): the inertia distances of the last update (when
- * params[INERTIA]), then the assignment (params[ASSIGN]) from assignments[SOURCE] into the other
- * buffer, adding each row to its new cluster's `sums` when given, in row order. Returns the row-order
- * sum of the squared distances of these rows.
+ * The rows pass over rows [from, to): the inertia distances of the last update into
+ * squaredDistances (when params[INERTIA]), then the assignment (params[ASSIGN]) from
+ * assignments[SOURCE] into the other buffer, adding each row to its new cluster's `sums` when given,
+ * in row order.
  */
-export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally, sums?: Float64Array): number {
+export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays, from: number, to: number, tally: RowsTally, sums?: Float64Array): void {
   const d = columns;
   const { k, params, centroids, half, move, previousChanged, upper, lower, squaredDistances } = s;
   const assign = params[ASSIGN]!;
@@ -61,7 +61,6 @@ export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays,
   // from it, and the upper bounds are neither read nor stored (a run tracks the inertia throughout).
   const upperTight = inertia;
   const storeUpper = useBounds && !inertia && upper.length > 0;
-  let inertiaSum = 0;
   let computed = 0;
   for (let i = from; i < to; i++) {
     const a = source[i]!;
@@ -77,7 +76,6 @@ export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays,
         }
         squaredDistances[i] = sum;
       }
-      inertiaSum += squaredDistances[i]!;
     }
     if (assign === ASSIGN_NONE) continue;
     if (assign !== ASSIGN_BOUNDS) {
@@ -149,7 +147,6 @@ export function rowsPass(x: Float64Array, columns: number, s: SharedLloydArrays,
     lower[i] = l;
   }
   tally.computed += assign === ASSIGN_FIRST || assign === ASSIGN_FULL ? (to - from) * k : computed;
-  return inertiaSum;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface RowsKernel {
   /** A zeroed tally for this thread's share of a pass. */
   tally(thread: number): RowsTally;
   /** lloyd-kernel.ts' rowsPass over rows [from, to), adding each row to `sums` when given (in the restart's arrays: s.chunkSums). */
-  rows(from: number, to: number, tally: RowsTally, sums: Float64Array | undefined): number;
+  rows(from: number, to: number, tally: RowsTally, sums: Float64Array | undefined): void;
   /** total + the squared distances of rows [from, to), added in row order. */
   addSquared(total: number, from: number, to: number): number;
 }
@@ -55,7 +55,7 @@ function compiled(shape: Shape): object {
 }
 
 interface LloydExports {
-  rows(from: number, to: number, block: number, sums: number): number;
+  rows(from: number, to: number, block: number, sums: number): void;
   addSquared(total: number, from: number, to: number): number;
 }
 
@@ -94,11 +94,10 @@ export function rowsKernel(x: Float64Array, columns: number, s: SharedLloydArray
     },
     rows(from, to, tally, sums) {
       const block = (tally as BlockTally).block;
-      const inertia = exports.rows(from, to, block, sums ? sums.byteOffset : 0);
+      exports.rows(from, to, block, sums ? sums.byteOffset : 0);
       const failedRow = view.getInt32(block + Block.failedRow, true);
       if (failedRow >= 0) throw noNearestCentroid(failedRow);
       tally.computed += view.getFloat64(block + Block.computed, true);
-      return inertia;
     },
     addSquared: (total, from, to) => exports.addSquared(total, from, to),
   };

@@ -57,9 +57,8 @@ const { i32, f64 } = ValueType;
 
 /**
  * The module for `shape`, with the bound constants of lloyd-kernel.ts. Exports: rows(from, to,
- * block, sums) → inertia (lloyd-kernel.ts' rowsPass; block: the thread's block; sums: 0, or the sums
- * to add each row to); addSquared(total, from, to) →
- * total + Σ squared distances in row order.
+ * block, sums) (lloyd-kernel.ts' rowsPass; block: the thread's block; sums: 0, or the sums to add each
+ * row to); addSquared(total, from, to) → total + Σ squared distances in row order.
  */
 export function lloydModule(shape: Shape, constants: BoundConstants): Uint8Array {
   return assemble(
@@ -208,7 +207,7 @@ export interface BoundConstants {
 
 function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue }: BoundConstants): Code {
   const { columns, unroll } = shape;
-  const code = new Code([i32, i32, i32, i32], [f64]);
+  const code = new Code([i32, i32, i32, i32], []);
   const [from, to, block, sums] = [0, 1, 2, 3];
   const { x, k, centroids, half, move, previousChanged, source, target, upper, lower, squared } = locals(code, i32, [
     'x', 'k', 'centroids', 'half', 'move', 'previousChanged', 'source', 'target', 'upper', 'lower', 'squared',
@@ -222,8 +221,8 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
     'changed',
   ]);
   const { i, a, best, c, xb, cb, scan, p, q } = locals(code, i32, ['i', 'a', 'best', 'c', 'xb', 'cb', 'scan', 'p', 'q']);
-  const { up, down, maxMove, secondMove, total, computed, squaredDistance, u, l, m, sa, bestDistance, secondDistance } = locals(code, f64, [
-    'up', 'down', 'maxMove', 'secondMove', 'total', 'computed', 'squaredDistance', 'u', 'l', 'm', 'sa', 'bestDistance', 'secondDistance',
+  const { up, down, maxMove, secondMove, computed, squaredDistance, u, l, m, sa, bestDistance, secondDistance } = locals(code, f64, [
+    'up', 'down', 'maxMove', 'secondMove', 'computed', 'squaredDistance', 'u', 'l', 'm', 'sa', 'bestDistance', 'secondDistance',
   ]); // prettier-ignore
   const cbs = [code.local(i32), code.local(i32), code.local(i32), code.local(i32)] as const;
   const sums4 = [code.local(f64), code.local(f64), code.local(f64), code.local(f64)] as const;
@@ -343,7 +342,7 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
   );
   code.get(block).i32(Block.deltas).op(Op.i32Add).set(deltas);
   code.get(deltas).get(k).i32(2).op(Op.i32Shl, Op.i32Add).set(changed);
-  code.f64(0).set(total).f64(0).set(computed);
+  code.f64(0).set(computed);
 
   forRange(
     code,
@@ -371,7 +370,6 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
               job(code, Access.f64Load).set(squaredDistance);
             },
           );
-          code.get(total).get(squaredDistance).op(Op.f64Add).set(total);
         });
         code.get(assign).i32(ASSIGN_NONE).op(Op.i32Eq).brIf(rowDone);
 
@@ -462,7 +460,6 @@ function rowsFunction(shape: Shape, { pad, minSkip, up: upValue, down: downValue
   code.if(() => code.get(to).get(from).op(Op.i32Sub, Op.f64ConvertI32S).get(k).op(Op.f64ConvertI32S, Op.f64Mul).set(computed));
   code.get(computed);
   job(code, Access.f64Store, Block.computed);
-  code.get(total);
   return code;
 }
 
