@@ -28,16 +28,28 @@ function waitForChunk(done: Int32Array, chunk: number): number {
   }
 }
 
-/** total[i] += part[i], every i in order. */
-function addInto(total: Float64Array, part: Float64Array): void {
-  for (let i = 0; i < total.length; i++) total[i]! += part[i]!;
+/** The rows [from, to) of chunk `chunk`. */
+function chunkRange(rows: number, columns: number, s: SharedLloydArrays, chunk: number): [number, number] {
+  const size = chunkRows(rows, s.k, columns);
+  return [chunk * size, Math.min(rows, (chunk + 1) * size)];
 }
 
-/** Rows [from, to) of chunk `chunk`, assigned, into that chunk's zeroed sums when the pass assigns. */
+/** Chunk `chunk`'s rows, assigned, into that chunk's zeroed sums when the pass assigns. */
 function chunkPass(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, chunk: number, tally: ReturnType<RowsKernel['tally']>): void {
-  const size = chunkRows(rows, s.k, columns);
   const sums = s.params[ASSIGN] !== ASSIGN_NONE ? chunkSums(s, chunk).fill(0) : undefined;
-  kernel.rows(chunk * size, Math.min(rows, (chunk + 1) * size), tally, sums);
+  kernel.rows(...chunkRange(rows, columns, s, chunk), tally, sums);
+}
+
+/**
+ * Thread 0 only, chunk after chunk in order once each is done: the chunk's sums added to the centroid
+ * sums (an assigning pass), and its squared distances to `total` (params[INERTIA]); returns the total.
+ */
+function addChunk(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, chunk: number, total: number): number {
+  if (s.params[ASSIGN] !== ASSIGN_NONE) {
+    const part = chunkSums(s, chunk);
+    for (let i = 0; i < part.length; i++) s.sums[i]! += part[i]!;
+  }
+  return s.params[INERTIA] === 1 ? kernel.addSquared(total, ...chunkRange(rows, columns, s, chunk)) : total;
 }
 
 /**
@@ -47,10 +59,7 @@ function chunkPass(kernel: RowsKernel, rows: number, columns: number, s: SharedL
  */
 function sharedRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, thread: number): number {
   const tally = kernel.tally(thread);
-  const summing = thread === 0 && s.params[ASSIGN] !== ASSIGN_NONE;
-  const inertia = thread === 0 && s.params[INERTIA] === 1;
-  const following = summing || inertia;
-  const size = chunkRows(rows, s.k, columns);
+  const following = thread === 0 && (s.params[ASSIGN] !== ASSIGN_NONE || s.params[INERTIA] === 1);
   const chunks = chunkCount(rows, s.k, columns);
   const done = s.chunkDone;
   let total = 0;
@@ -59,8 +68,7 @@ function sharedRows(kernel: RowsKernel, rows: number, columns: number, s: Shared
   while (claiming || (following && next < chunks)) {
     if (following && next < chunks && Atomics.load(done, next) !== PENDING) {
       if (Atomics.load(done, next) === FAILED) return total;
-      if (summing) addInto(s.sums, chunkSums(s, next));
-      if (inertia) total = kernel.addSquared(total, next * size, Math.min(rows, (next + 1) * size));
+      total = addChunk(kernel, rows, columns, s, next, total);
       next++;
       continue;
     }
@@ -91,14 +99,10 @@ function sharedRows(kernel: RowsKernel, rows: number, columns: number, s: Shared
 export function firstThreadRows(kernel: RowsKernel, rows: number, columns: number, s: SharedLloydArrays, threads: number): number {
   if (threads > 1) return sharedRows(kernel, rows, columns, s, 0);
   const tally = kernel.tally(0);
-  const summing = s.params[ASSIGN] !== ASSIGN_NONE;
-  const inertia = s.params[INERTIA] === 1;
-  const size = chunkRows(rows, s.k, columns);
   let total = 0;
   for (let chunk = 0, chunks = chunkCount(rows, s.k, columns); chunk < chunks; chunk++) {
     chunkPass(kernel, rows, columns, s, chunk, tally);
-    if (summing) addInto(s.sums, chunkSums(s, chunk));
-    if (inertia) total = kernel.addSquared(total, chunk * size, Math.min(rows, (chunk + 1) * size));
+    total = addChunk(kernel, rows, columns, s, chunk, total);
   }
   tally.publish(s, 0);
   return total;
