@@ -9,32 +9,30 @@ import { toRowArrays } from './modeling';
 // chunk (chunkedKmeansSteps). Up to one chunk the two are the same, which the tests check too.
 
 /**
- * ml-kmeans' kmeansGenerator as the runner's engine (runKMeans, selectK, runModelingJob take it as their
- * last argument). The number[][] copy it needs is made once per job, never per restart.
+ * A runner's engine (runKMeans, selectK, runModelingJob take one as their last argument) over the
+ * number[][] copy of the matrix, made once per job, never per restart.
  */
-export const ML_KMEANS_ENGINE: KMeansEngine = {
-  open(matrix) {
-    let rows: number[][] | undefined;
-    return {
-      // ml-kmeans ignores its seed when given explicit centroids.
-      iterate: (initialCentroids, { maxIterations, tolerance }) =>
-        kmeansGenerator((rows ??= toRowArrays(matrix)), initialCentroids.length, { initialization: initialCentroids, maxIterations, tolerance }),
-      close: () => undefined,
-    };
-  },
-};
+function engineOverRows(
+  iterate: (rows: number[][], initialCentroids: number[][], maxIterations: number, tolerance: number) => Iterable<KMeansIteration>,
+): KMeansEngine {
+  return {
+    open(matrix) {
+      let rows: number[][] | undefined;
+      return {
+        iterate: (initialCentroids, { maxIterations, tolerance }) => iterate((rows ??= toRowArrays(matrix)), initialCentroids, maxIterations, tolerance),
+        close: () => undefined,
+      };
+    },
+  };
+}
+
+/** ml-kmeans' kmeansGenerator as the runner's engine (ml-kmeans ignores its seed when given explicit centroids). */
+export const ML_KMEANS_ENGINE = engineOverRows((rows, initialization, maxIterations, tolerance) =>
+  kmeansGenerator(rows, initialization.length, { initialization, maxIterations, tolerance }),
+);
 
 /** chunkedKmeansSteps as the runner's engine: the reference of the runner's results at any size. */
-export const CHUNKED_REFERENCE_ENGINE: KMeansEngine = {
-  open(matrix) {
-    let rows: number[][] | undefined;
-    return {
-      iterate: (initialCentroids, { maxIterations, tolerance }) =>
-        chunkedKmeansSteps((rows ??= toRowArrays(matrix)), initialCentroids, maxIterations, tolerance),
-      close: () => undefined,
-    };
-  },
-};
+export const CHUNKED_REFERENCE_ENGINE = engineOverRows(chunkedKmeansSteps);
 
 /**
  * The engine's chunks (lloyd-arrays.ts' chunkRows), written out here rather than imported: the chunks
